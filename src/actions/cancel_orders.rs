@@ -1,0 +1,117 @@
+//! `cancel_orders`: cancel every open order of the leaked key's account, with the key itself.
+//!
+//! Masters cannot cancel a sub-account's orders on most venues (reference §9), so this signs
+//! with the leaked key, which the lock has bound to the responder. It cancels every segment at
+//! once, then lists open orders again and repeats until none is left (Bybit cancels at most 500
+//! per call, reference §3.5), and fails if orders remain after the last round.
+
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use crate::engine::template::Tpl;
+use crate::exchanges::model::{Cancelled, Order};
+use crate::exchanges::{Auth, Op, Reply};
+use crate::secret::KeyId;
+
+/// Parameters of `cancel_orders`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelOrders {
+    /// The key whose account's orders are cancelled (signed with that key).
+    key: Tpl<String>,
+    /// Cancel-and-check rounds before giving up.
+    #[serde(default = "default_rounds")]
+    rounds: u32,
+}
+
+fn default_rounds() -> u32 {
+    5
+}
+
+impl Action for CancelOrders {
+    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        if let Some(key) = pre.render(&self.key) {
+            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
+        }
+        Ok(())
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        let cred = cx.key_credential(&key)?;
+        let mut requests = Vec::new();
+        for segment in cx.client.venue().segments() {
+            let request = cx
+                .client
+                .prepare(&Op::CancelAll { segment: *segment }, Auth::Key(cred))
+                .map_err(ActionError::exchange("build a cancel request"))?;
+            requests.push(request.to_string());
+        }
+        Ok(Plan {
+            requests,
+            instructions: None,
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        let cred = cx.key_credential(&key)?;
+        let segments = cx.client.venue().segments();
+        let mut cancelled: Vec<Cancelled> = Vec::new();
+        let mut left: Vec<Order> = Vec::new();
+        let ops: Vec<Op> = segments
+            .iter()
+            .map(|segment| Op::CancelAll { segment: *segment })
+            .collect();
+        for round in 1..=self.rounds.max(1) {
+            let calls = ops.iter().map(|op| cx.client.call(op, Auth::Key(cred)));
+            for result in join_all(calls).await {
+                let reply = result.map_err(ActionError::exchange("cancel open orders"))?;
+                cancelled.extend(
+                    reply
+                        .into_cancelled()
+                        .map_err(ActionError::exchange("read the cancel answer"))?,
+                );
+            }
+            left = cx
+                .client
+                .per_segment(
+                    segments,
+                    Auth::Key(cred),
+                    |segment, cursor| Op::OpenOrders { segment, cursor },
+                    Reply::into_orders,
+                )
+                .await
+                .map_err(ActionError::exchange("list the orders left open"))?;
+            if left.is_empty() {
+                return Ok(outputs(&cancelled, &left, round));
+            }
+        }
+        Err(ActionError::Check {
+            message: format!(
+                "{} order(s) still open after {} cancel round(s): {}",
+                left.len(),
+                self.rounds,
+                left.iter()
+                    .map(|o| o.order_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            hint: "cancel them in the exchange's web interface, or run lockdown again".into(),
+        })
+    }
+}
+
+fn outputs(cancelled: &[Cancelled], left: &[Order], rounds: u32) -> Outputs {
+    let mut out = Outputs::new();
+    out.insert("cancelled".into(), json!(cancelled.len()));
+    out.insert(
+        "cancelled_orders".into(),
+        json!(cancelled.iter().map(|c| &c.order_id).collect::<Vec<_>>()),
+    );
+    out.insert("open_left".into(), json!(left.len()));
+    out.insert("rounds".into(), json!(rounds));
+    out
+}

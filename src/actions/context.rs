@@ -1,0 +1,190 @@
+//! What an action can reach while its step runs.
+//!
+//! Actions get the client (recording its calls for this step), the profile, the run, the
+//! rendered-template context and earlier steps' outputs, the vault of secrets created during
+//! the run, and the journal for events that must be on disk before the action goes on (a
+//! created key's id before its secret is stored).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{ActionError, Outputs};
+use crate::config::Profile;
+use crate::engine::template::{self, Context, Tpl};
+use crate::exchanges::Client;
+use crate::exchanges::model::CreatedKey;
+use crate::journal::{Event, EventKind, Journal, JournalError};
+use crate::secret::{Credential, KeyId};
+
+/// The run an action belongs to.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// Short unique id.
+    pub id: String,
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    /// The playbook's name.
+    pub playbook: String,
+    /// When the run started, for time-to-contain.
+    pub started: Instant,
+}
+
+impl RunInfo {
+    /// Milliseconds since the run started.
+    pub fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+impl RunInfo {
+    /// What templates see as `run`.
+    pub fn template_view(&self) -> Value {
+        json!({
+            "id": self.id,
+            "dir": self.dir.display().to_string(),
+            "started_at": self.started_at,
+            "playbook": self.playbook,
+        })
+    }
+}
+
+/// The run's journal, shared by the steps.
+#[derive(Debug, Clone)]
+pub struct JournalHandle(Arc<Mutex<Journal>>);
+
+impl JournalHandle {
+    /// Shares a journal.
+    pub fn new(journal: Journal) -> JournalHandle {
+        JournalHandle(Arc::new(Mutex::new(journal)))
+    }
+
+    /// Appends an event and waits until it is on disk.
+    pub fn append(&self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
+        let mut journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        journal.append(kind, data)
+    }
+
+    /// The last event's sequence number and hash.
+    pub fn head(&self) -> (u64, String) {
+        let journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (seq, hash) = journal.head();
+        (seq, hash.to_owned())
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> PathBuf {
+        let journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        journal.path().to_owned()
+    }
+}
+
+/// Keys created during the run, with their secrets, until they are stored.
+#[derive(Default)]
+pub struct Vault(Mutex<HashMap<String, CreatedKey>>);
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Vault(<redacted>)")
+    }
+}
+
+impl Vault {
+    /// Keeps a created key under the id of the step that created it.
+    pub fn put(&self, step: &str, key: CreatedKey) {
+        let mut keys = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.insert(step.to_owned(), key);
+    }
+
+    /// The key a step created.
+    pub fn get(&self, step: &str) -> Option<CreatedKey> {
+        let keys = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.get(step).cloned()
+    }
+}
+
+/// Everything a running step can reach.
+#[derive(Debug)]
+pub struct StepContext<'a> {
+    /// The step's id.
+    pub step: &'a str,
+    /// The exchange client, recording this step's calls.
+    pub client: &'a Client,
+    /// The profile.
+    pub profile: &'a Profile,
+    /// The run.
+    pub run: &'a RunInfo,
+    /// What templates render against.
+    pub templates: &'a Context,
+    /// Outputs of the steps that ran before.
+    pub outputs: &'a BTreeMap<String, Outputs>,
+    /// Created keys' secrets.
+    pub vault: &'a Vault,
+    /// The journal.
+    pub journal: &'a JournalHandle,
+}
+
+impl StepContext<'_> {
+    /// Renders a parameter.
+    pub fn render<T: DeserializeOwned>(&self, tpl: &Tpl<T>) -> Result<T, ActionError> {
+        tpl.render(self.templates).map_err(ActionError::Template)
+    }
+
+    /// The master credential.
+    pub fn master(&self) -> &Credential {
+        &self.profile.master
+    }
+
+    /// The credential of a bot key the owner holds.
+    pub fn key_credential(&self, key: &KeyId) -> Result<&Credential, ActionError> {
+        key_credential(self.profile, key)
+    }
+
+    /// Appends a journal event.
+    pub fn journal(&self, kind: EventKind, data: Value) -> Result<Event, ActionError> {
+        self.journal.append(kind, data).map_err(ActionError::Journal)
+    }
+}
+
+/// The credential of a bot key in a profile.
+pub fn key_credential<'p>(profile: &'p Profile, key: &KeyId) -> Result<&'p Credential, ActionError> {
+    let Some(owned) = profile.key(key) else {
+        return Err(ActionError::Input {
+            message: format!("key `{key}` is not in profile `{}`", profile.name),
+            hint: "add it under `keys:` with its `secret` reference, so lockdown can cancel and \
+                   snapshot with it once it is locked to the responder"
+                .into(),
+        });
+    };
+    owned.credential.as_ref().ok_or_else(|| ActionError::Input {
+        message: format!("profile `{}` has no secret for key `{key}`", profile.name),
+        hint: "add `secret: env:NAME` or `secret: file:PATH` to that key under `keys:`".into(),
+    })
+}
+
+/// What can be checked before anything is sent.
+#[derive(Debug)]
+pub struct Preflight<'a> {
+    /// The profile.
+    pub profile: &'a Profile,
+    /// Templates over inputs, profile and run (no step outputs yet).
+    pub templates: &'a Context,
+}
+
+impl Preflight<'_> {
+    /// Renders a parameter that does not depend on step outputs; `None` when it does.
+    pub fn render<T: DeserializeOwned>(&self, tpl: &Tpl<T>) -> Option<Result<T, ActionError>> {
+        let reads_steps = tpl
+            .sources()
+            .iter()
+            .any(|source| template::references(source).iter().any(|r| r.starts_with("steps")));
+        (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
+    }
+}

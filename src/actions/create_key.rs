@@ -1,0 +1,129 @@
+//! `create_key`: make the bot's replacement key, restricted.
+//!
+//! The scope type cannot express a withdrawal or transfer permission, and the key is always
+//! bound to exact addresses (the profile's `bot_ips` by default). The new key's id is journaled
+//! before this step ends and before any secret is stored, so a crash never leads to a second key;
+//! the secret itself stays in memory until `store_secret` writes it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use crate::engine::template::Tpl;
+use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
+use crate::exchanges::{Auth, Op};
+use crate::journal::EventKind;
+
+/// Parameters of `create_key`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateKey {
+    /// The new key's note.
+    label: Tpl<String>,
+    /// The sub-account to create it in.
+    account: Tpl<String>,
+    /// Trading permissions; none at all means read-only.
+    #[serde(default)]
+    permissions: Option<Tpl<Vec<TradePermission>>>,
+    /// Addresses it may be used from (default: the profile's `bot_ips`).
+    #[serde(default)]
+    ip_whitelist: Option<Tpl<Vec<String>>>,
+}
+
+impl CreateKey {
+    fn ips(&self, profile_ips: Vec<String>, rendered: Option<Vec<String>>) -> Result<IpWhitelist, ActionError> {
+        IpWhitelist::parse(&rendered.unwrap_or(profile_ips)).map_err(|message| ActionError::Input {
+            message: format!("the replacement key needs an IP whitelist: {message}"),
+            hint: "set the profile's `bot_ips` (the addresses the bot runs from) or `ip_whitelist`"
+                .into(),
+        })
+    }
+
+    fn op(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
+        let rendered = self.ip_whitelist.as_ref().map(|t| cx.render(t)).transpose()?;
+        let profile_ips = cx.profile.bot_ips.iter().map(ToString::to_string).collect();
+        let mut trade = match &self.permissions {
+            Some(tpl) => cx.render(tpl)?,
+            None => vec![TradePermission::SpotTrade],
+        };
+        trade.sort();
+        trade.dedup();
+        Ok(Op::CreateKey {
+            account: cx.render(&self.account)?,
+            label: cx.render(&self.label)?,
+            scope: KeyScope {
+                trade,
+                ips: self.ips(profile_ips, rendered)?,
+            },
+        })
+    }
+}
+
+impl Action for CreateKey {
+    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        let rendered = match &self.ip_whitelist {
+            None => None,
+            Some(tpl) => match pre.render(tpl) {
+                None => return Ok(()),
+                Some(ips) => Some(ips?),
+            },
+        };
+        let profile_ips = pre.profile.bot_ips.iter().map(ToString::to_string).collect();
+        self.ips(profile_ips, rendered).map(drop)
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let request = cx
+            .client
+            .prepare(&self.op(cx)?, Auth::Key(cx.master()))
+            .map_err(ActionError::exchange("build the create-key request"))?;
+        Ok(Plan {
+            requests: vec![request.to_string()],
+            instructions: None,
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let op = self.op(cx)?;
+        let created = cx
+            .client
+            .call(&op, Auth::Key(cx.master()))
+            .await
+            .map_err(ActionError::exchange("create the replacement key"))?
+            .into_created()
+            .map_err(ActionError::exchange("read the new key"))?;
+        let info = created.info.clone();
+        // On disk before anything else happens with the key (DESIGN §9).
+        cx.journal(
+            EventKind::KeyCreated,
+            json!({
+                "step": cx.step,
+                "key_id": info.key.as_str(),
+                "label": info.label,
+                "account": info.account,
+                "permissions": info.permissions,
+                "ips": info.ips,
+            }),
+        )?;
+        cx.vault.put(cx.step, created);
+        if info.can_withdraw() {
+            return Err(ActionError::Check {
+                message: format!(
+                    "the exchange gave the new key `{}` a withdrawal permission",
+                    info.key
+                ),
+                hint: "delete that key in the web interface; lockdown never asks for one".into(),
+            });
+        }
+        let mut out = Outputs::new();
+        out.insert("key_id".into(), json!(info.key.as_str()));
+        out.insert("key".into(), json!(info.key.masked()));
+        out.insert("label".into(), json!(info.label));
+        out.insert("account".into(), json!(info.account));
+        out.insert("permissions".into(), json!(info.permissions));
+        out.insert("ips".into(), json!(info.ips));
+        out.insert("read_only".into(), json!(info.read_only));
+        out.insert("can_withdraw".into(), json!(false));
+        Ok(out)
+    }
+}

@@ -1,0 +1,54 @@
+//! `manual`: a step only a person can do, guided and confirmed, never skipped.
+//!
+//! The instructions (title, where, a checklist) are shown, the operator confirms when done (or
+//! `--yes` accepts), and the answer is journaled. Without a terminal and without `--yes` the run
+//! refuses to start rather than stop half-way.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, StepContext};
+use crate::engine::template::Tpl;
+
+/// Parameters of `manual`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manual {
+    /// What to do, in one line.
+    title: Tpl<String>,
+    /// Where to do it.
+    #[serde(default)]
+    url: Option<Tpl<String>>,
+    /// The steps, in order.
+    #[serde(default)]
+    checklist: Option<Tpl<Vec<String>>>,
+}
+
+impl Action for Manual {
+    fn needs_confirmation(&self) -> bool {
+        true
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let mut text = cx.render(&self.title)?;
+        if let Some(url) = &self.url {
+            text.push_str(&format!("\n  where: {}", cx.render(url)?));
+        }
+        if let Some(list) = &self.checklist {
+            for (i, item) in cx.render(list)?.iter().enumerate() {
+                text.push_str(&format!("\n  {}. {item}", i + 1));
+            }
+        }
+        Ok(Plan {
+            requests: Vec::new(),
+            instructions: Some(text),
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let mut out = Outputs::new();
+        out.insert("title".into(), json!(cx.render(&self.title)?));
+        out.insert("done".into(), json!(true));
+        Ok(out)
+    }
+}

@@ -1,0 +1,235 @@
+//! Actions: what a playbook step can do.
+//!
+//! [`ActionSpec`] is the registry, one variant per action file, alphabetical. Every action
+//! implements [`Action`]: `plan` renders the mutating requests it would send (read-only calls
+//! allowed, nothing mutating), `apply` sends them. The engine journals both, asks for
+//! confirmation where [`Action::needs_confirmation`] says so, and never runs `apply` in dry-run.
+//! Step-level settings (`when`, `timeout`, `on_error`) live on the step, never in an action.
+
+mod cancel_orders;
+mod context;
+mod create_key;
+mod diff_orders;
+mod error;
+pub mod ledger;
+mod manual;
+mod report;
+mod restrict_key;
+mod revoke_key;
+mod snapshot;
+mod store_secret;
+mod verify_revoked;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use cancel_orders::CancelOrders;
+pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
+pub use create_key::CreateKey;
+pub use diff_orders::DiffOrders;
+pub use error::ActionError;
+pub use manual::Manual;
+pub use report::Report;
+pub use restrict_key::RestrictKey;
+pub use revoke_key::RevokeKey;
+pub use snapshot::{Snapshot, SnapshotKind};
+pub use store_secret::StoreSecret;
+pub use verify_revoked::VerifyRevoked;
+
+/// What a step's action produced, readable by later steps as `steps.<id>.<name>`.
+pub type Outputs = Map<String, Value>;
+
+/// What an action will do, before it does it.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The mutating requests it will send, rendered with secrets redacted.
+    pub requests: Vec<String>,
+    /// Instructions for a person, for steps done by hand.
+    pub instructions: Option<String>,
+}
+
+/// The contract every action keeps.
+pub trait Action {
+    /// Whether a person must confirm before `apply` (unless `--yes`).
+    fn needs_confirmation(&self) -> bool {
+        false
+    }
+
+    /// Checks what can be checked before the run sends anything (profile fields, files).
+    fn preflight(&self, _pre: &Preflight<'_>) -> Result<(), ActionError> {
+        Ok(())
+    }
+
+    /// Renders the mutating requests `apply` will send. Must not send anything mutating.
+    fn plan(
+        &self,
+        cx: &StepContext<'_>,
+    ) -> impl Future<Output = Result<Plan, ActionError>>;
+
+    /// Does it.
+    fn apply(
+        &self,
+        cx: &StepContext<'_>,
+    ) -> impl Future<Output = Result<Outputs, ActionError>>;
+}
+
+/// Whether an action shuts the attacker out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Containment {
+    /// Succeeding means the attacker is out.
+    Contains,
+    /// Anything else.
+    No,
+}
+
+macro_rules! registry {
+    ($($name:literal => $variant:ident($ty:ty)),+ $(,)?) => {
+        /// One playbook action with its parameters.
+        #[derive(Debug, Clone)]
+        pub enum ActionSpec {
+            $(
+                #[doc = concat!("`", $name, "`")]
+                $variant($ty),
+            )+
+        }
+
+        impl ActionSpec {
+            /// Every action name, alphabetical.
+            pub const NAMES: &'static [&'static str] = &[$($name),+];
+
+            /// Reads an action's parameters; `None` when no action has this name.
+            pub fn parse(
+                name: &str,
+                params: serde_yaml::Value,
+            ) -> Option<Result<ActionSpec, ParamError>> {
+                match name {
+                    $($name => Some(params_of::<$ty>(params).map(ActionSpec::$variant)),)+
+                    _ => None,
+                }
+            }
+
+            /// The action's name.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(ActionSpec::$variant(_) => $name,)+
+                }
+            }
+
+            /// See [`Action::needs_confirmation`].
+            pub fn needs_confirmation(&self) -> bool {
+                match self {
+                    $(ActionSpec::$variant(action) => action.needs_confirmation(),)+
+                }
+            }
+
+            /// See [`Action::preflight`].
+            pub fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.preflight(pre),)+
+                }
+            }
+
+            /// The template strings in the parameters, for validation.
+            pub fn templates(&self) -> Vec<String> {
+                let value = match self {
+                    $(ActionSpec::$variant(action) => serde_json::to_value(action),)+
+                };
+                let mut out = Vec::new();
+                collect_templates(&value.unwrap_or(Value::Null), &mut out);
+                out
+            }
+
+            /// See [`Action::plan`].
+            pub async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.plan(cx).await,)+
+                }
+            }
+
+            /// See [`Action::apply`].
+            pub async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.apply(cx).await,)+
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    "cancel_orders" => CancelOrders(CancelOrders),
+    "create_key" => CreateKey(CreateKey),
+    "diff_orders" => DiffOrders(DiffOrders),
+    "manual" => Manual(Manual),
+    "report" => Report(Report),
+    "restrict_key" => RestrictKey(RestrictKey),
+    "revoke_key" => RevokeKey(RevokeKey),
+    "snapshot" => Snapshot(Snapshot),
+    "store_secret" => StoreSecret(StoreSecret),
+    "verify_revoked" => VerifyRevoked(VerifyRevoked),
+}
+
+impl ActionSpec {
+    /// Whether the action shuts the attacker out when it succeeds.
+    pub fn containment(&self) -> Containment {
+        match self {
+            ActionSpec::RestrictKey(_) | ActionSpec::RevokeKey(_) => Containment::Contains,
+            _ => Containment::No,
+        }
+    }
+
+    /// Steps this action reads by id (not through templates), with the actions they must be.
+    pub fn step_refs(&self) -> Vec<StepRef> {
+        match self {
+            ActionSpec::DiffOrders(a) => a.step_refs(),
+            ActionSpec::StoreSecret(a) => a.step_refs(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A step id an action names in its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef {
+    /// The parameter (`from`, `observed[1]`).
+    pub param: String,
+    /// The step id.
+    pub step: String,
+    /// The action that step must have.
+    pub action: &'static str,
+}
+
+/// A parameter error, with the parameter's path inside the action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// Path inside the action's parameters (`ips[0]`), empty for the whole.
+    pub path: String,
+    /// serde's message.
+    pub message: String,
+}
+
+fn params_of<T: DeserializeOwned>(params: serde_yaml::Value) -> Result<T, ParamError> {
+    // `restrict_key:` with nothing after it means "all defaults".
+    let params = match params {
+        serde_yaml::Value::Null => serde_yaml::Value::Mapping(serde_yaml::Mapping::new()),
+        other => other,
+    };
+    serde_path_to_error::deserialize(params).map_err(|err| {
+        let path = err.path().to_string();
+        ParamError {
+            path: if path == "." { String::new() } else { path },
+            message: err.into_inner().to_string(),
+        }
+    })
+}
+
+fn collect_templates(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) if crate::engine::template::is_template(text) => {
+            out.push(text.clone());
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_templates(item, out)),
+        Value::Object(map) => map.values().for_each(|item| collect_templates(item, out)),
+        _ => {}
+    }
+}

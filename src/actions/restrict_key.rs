@@ -1,0 +1,107 @@
+//! `restrict_key`: lock a leaked key to the responder's address through the master credential.
+//!
+//! One request and the attacker is refused, while the owner, who holds the key's secret, can
+//! still use it from the responder to snapshot and cancel (DESIGN §5, "Containment order"). The
+//! lock is sent before anything else in the step; learning the key's account comes after.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, StepContext};
+use crate::engine::template::Tpl;
+use crate::exchanges::model::{Access, IpWhitelist, Lock};
+use crate::exchanges::{Auth, Op};
+use crate::secret::KeyId;
+
+/// Parameters of `restrict_key`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestrictKey {
+    /// The key to lock.
+    key: Tpl<String>,
+    /// The addresses it may be used from afterwards (default: the profile's `responder_ip`).
+    #[serde(default)]
+    ip_whitelist: Option<Tpl<Vec<String>>>,
+    /// Also make it read-only (then it cannot cancel orders either).
+    #[serde(default)]
+    read_only: bool,
+}
+
+impl RestrictKey {
+    fn op(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        let ips = match &self.ip_whitelist {
+            Some(list) => cx.render(list)?,
+            None => vec![cx.profile.responder_ip.to_string()],
+        };
+        let ips = IpWhitelist::parse(&ips).map_err(|message| ActionError::Input {
+            message,
+            hint: "lock the key to `profile.responder_ip`, the address lockdown runs from".into(),
+        })?;
+        Ok(Op::RestrictKey {
+            key,
+            lock: Lock {
+                ips,
+                access: if self.read_only {
+                    Access::ReadOnly
+                } else {
+                    Access::Unchanged
+                },
+            },
+        })
+    }
+}
+
+impl Action for RestrictKey {
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let op = self.op(cx)?;
+        let request = cx
+            .client
+            .prepare(&op, Auth::Key(cx.master()))
+            .map_err(ActionError::exchange("build the lock request"))?;
+        Ok(Plan {
+            requests: vec![request.to_string()],
+            instructions: None,
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let op = self.op(cx)?;
+        let Op::RestrictKey { key, lock } = &op else {
+            return Err(ActionError::Input {
+                message: "internal: lock built another operation".into(),
+                hint: String::new(),
+            });
+        };
+        let info = cx
+            .client
+            .call(&op, Auth::Key(cx.master()))
+            .await
+            .map_err(ActionError::exchange(format!("lock key `{key}`")))?
+            .into_key()
+            .map_err(ActionError::exchange("read the lock answer"))?;
+        let acknowledged_ms = cx.client.clock().now_ms();
+        let contained_after_ms = cx.run.elapsed_ms();
+
+        // Now that the attacker is out, learn which account the key belongs to (the replacement
+        // key is created there): from the profile, else by asking with the key itself.
+        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        if account.is_none()
+            && let Ok(cred) = cx.key_credential(key)
+            && let Ok(reply) = cx.client.call(&Op::WhoAmI, Auth::Key(cred)).await
+            && let Ok(me) = reply.into_key()
+        {
+            account = me.account;
+        }
+
+        let mut out = Outputs::new();
+        out.insert("key".into(), json!(key.masked()));
+        out.insert("ips".into(), json!(lock.ips.to_strings()));
+        out.insert("exchange_ips".into(), json!(info.ips));
+        out.insert("read_only".into(), json!(info.read_only));
+        out.insert("account".into(), json!(account));
+        out.insert("acknowledged_ms".into(), json!(acknowledged_ms));
+        out.insert("contained_after_ms".into(), json!(contained_after_ms));
+        Ok(out)
+    }
+}

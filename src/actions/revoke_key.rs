@@ -1,0 +1,92 @@
+//! `revoke_key`: delete the leaked key.
+//!
+//! Through the master for a sub-account key (Bybit `delete-sub-api`); with the key itself where
+//! that is the only way (Bybit `delete-api` for a master-account key, reference §3.4). Deleting
+//! cannot be undone, so a person confirms it unless `--yes`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use crate::engine::template::Tpl;
+use crate::exchanges::{Auth, Op, Revoke};
+use crate::secret::KeyId;
+
+/// Who signs the deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The master deletes a sub-account's key.
+    #[default]
+    Master,
+    /// A sub-account key deletes itself.
+    SelfSub,
+    /// A master-account key deletes itself.
+    SelfMaster,
+}
+
+/// Parameters of `revoke_key`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeKey {
+    /// The key to delete.
+    key: Tpl<String>,
+    /// Who signs the deletion.
+    #[serde(default)]
+    via: Via,
+}
+
+impl RevokeKey {
+    fn op_and_signer<'c>(
+        &self,
+        cx: &'c StepContext<'_>,
+    ) -> Result<(Op, &'c crate::secret::Credential, KeyId), ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        Ok(match self.via {
+            Via::Master => (Op::RevokeKey(Revoke::ByMaster(key.clone())), cx.master(), key),
+            Via::SelfSub => (Op::RevokeKey(Revoke::SelfSub), cx.key_credential(&key)?, key),
+            Via::SelfMaster => (Op::RevokeKey(Revoke::SelfMaster), cx.key_credential(&key)?, key),
+        })
+    }
+}
+
+impl Action for RevokeKey {
+    fn needs_confirmation(&self) -> bool {
+        true
+    }
+
+    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        if self.via != Via::Master
+            && let Some(key) = pre.render(&self.key)
+        {
+            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
+        }
+        Ok(())
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let (op, signer, _) = self.op_and_signer(cx)?;
+        let request = cx
+            .client
+            .prepare(&op, Auth::Key(signer))
+            .map_err(ActionError::exchange("build the revoke request"))?;
+        Ok(Plan {
+            requests: vec![request.to_string()],
+            instructions: None,
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let (op, signer, key) = self.op_and_signer(cx)?;
+        cx.client
+            .call(&op, Auth::Key(signer))
+            .await
+            .map_err(ActionError::exchange(format!("revoke key `{key}`")))?;
+        let mut out = Outputs::new();
+        out.insert("key".into(), json!(key.masked()));
+        out.insert("revoked".into(), json!(true));
+        out.insert("acknowledged_ms".into(), json!(cx.client.clock().now_ms()));
+        out.insert("contained_after_ms".into(), json!(cx.run.elapsed_ms()));
+        Ok(out)
+    }
+}

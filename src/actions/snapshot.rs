@@ -1,0 +1,324 @@
+//! `snapshot`: keep the evidence: orders, fills, balances, transfers and key info, as JSON Lines
+//! under the run folder's `snapshots/`.
+//!
+//! Account data is read with the leaked key (locked to the responder by then), money movements
+//! with the master (Bybit lists withdrawals for the master only, reference §3.6). Every kind is
+//! fetched at once, each paginated in the venue's widest window.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use crate::clock;
+use crate::engine::template::Tpl;
+use crate::exchanges::{Auth, History, Op, Reply, Window};
+use crate::secret::KeyId;
+
+/// What a snapshot can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotKind {
+    /// Orders open now.
+    OpenOrders,
+    /// Order history in the window.
+    Orders,
+    /// Executions in the window.
+    Fills,
+    /// Balances now.
+    Balances,
+    /// Internal transfers in the window.
+    Transfers,
+    /// Withdrawals in the window.
+    Withdrawals,
+    /// What the exchange says about the key.
+    KeyInfo,
+}
+
+impl SnapshotKind {
+    /// The name used for files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SnapshotKind::OpenOrders => "open_orders",
+            SnapshotKind::Orders => "orders",
+            SnapshotKind::Fills => "fills",
+            SnapshotKind::Balances => "balances",
+            SnapshotKind::Transfers => "transfers",
+            SnapshotKind::Withdrawals => "withdrawals",
+            SnapshotKind::KeyInfo => "key_info",
+        }
+    }
+}
+
+/// One kind or a list.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Kinds {
+    /// One kind.
+    One(SnapshotKind),
+    /// Several.
+    Many(Vec<SnapshotKind>),
+}
+
+/// Parameters of `snapshot`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// What to take.
+    of: Tpl<Kinds>,
+    /// The key whose account is read.
+    key: Tpl<String>,
+    /// How far back history goes (default 7d).
+    #[serde(default)]
+    since: Option<Tpl<String>>,
+}
+
+impl Snapshot {
+    fn kinds(&self, cx: &StepContext<'_>) -> Result<Vec<SnapshotKind>, ActionError> {
+        let mut kinds = match cx.render(&self.of)? {
+            Kinds::One(kind) => vec![kind],
+            Kinds::Many(kinds) => kinds,
+        };
+        kinds.sort();
+        kinds.dedup();
+        Ok(kinds)
+    }
+}
+
+impl Action for Snapshot {
+    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        if let Some(key) = pre.render(&self.key) {
+            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
+        }
+        Ok(())
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        self.kinds(cx)?;
+        Ok(Plan::default())
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let kinds = self.kinds(cx)?;
+        let key = KeyId::new(cx.render(&self.key)?);
+        let since = match &self.since {
+            Some(since) => cx.render(since)?,
+            None => "7d".to_owned(),
+        };
+        let since = clock::parse_duration(&since).map_err(|message| ActionError::Input {
+            message,
+            hint: "write `since` like `7d` or `24h`".into(),
+        })?;
+        let end_ms = cx.client.clock().now_ms();
+        let start_ms = end_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+
+        let dir = cx.run.dir.join("snapshots");
+        std::fs::create_dir_all(&dir).map_err(|source| ActionError::Io {
+            what: "create",
+            path: dir.clone(),
+            source,
+        })?;
+
+        let takes = kinds
+            .iter()
+            .map(|kind| take(cx, *kind, &key, start_ms, end_ms));
+        let mut files = serde_json::Map::new();
+        let mut counts = serde_json::Map::new();
+        for (kind, result) in kinds.iter().zip(join_all(takes).await) {
+            let rows = result?;
+            let path = dir.join(format!("{}-{}.jsonl", cx.step, kind.as_str()));
+            write_jsonl(&path, &rows)?;
+            let relative = path
+                .strip_prefix(&cx.run.dir)
+                .map(Path::to_path_buf)
+                .unwrap_or(path);
+            files.insert(kind.as_str().into(), json!(relative.display().to_string()));
+            counts.insert(kind.as_str().into(), json!(rows.len()));
+        }
+        let mut out = Outputs::new();
+        out.insert("files".into(), Value::Object(files));
+        out.insert("counts".into(), Value::Object(counts));
+        out.insert("since_ms".into(), json!(start_ms));
+        out.insert("until_ms".into(), json!(end_ms));
+        Ok(out)
+    }
+}
+
+async fn take(
+    cx: &StepContext<'_>,
+    kind: SnapshotKind,
+    key: &KeyId,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<Vec<Value>, ActionError> {
+    let client = cx.client;
+    let venue = client.venue();
+    let segments = venue.segments();
+    let what = format!("snapshot {}", kind.as_str());
+    let fail = |err| ActionError::Exchange {
+        what: what.clone(),
+        source: err,
+    };
+    let windows = |history: History| {
+        let max = i64::try_from(venue.max_window(history).as_millis()).unwrap_or(i64::MAX / 2);
+        Window::split(start_ms, end_ms, max)
+    };
+    Ok(match kind {
+        SnapshotKind::OpenOrders => rows(
+            client
+                .per_segment(
+                    segments,
+                    Auth::Key(cx.key_credential(key)?),
+                    |segment, cursor| Op::OpenOrders { segment, cursor },
+                    Reply::into_orders,
+                )
+                .await
+                .map_err(fail)?,
+        ),
+        SnapshotKind::Orders => {
+            let auth = Auth::Key(cx.key_credential(key)?);
+            let mut all = Vec::new();
+            for window in windows(History::Orders) {
+                all.extend(
+                    client
+                        .per_segment(
+                            segments,
+                            auth,
+                            |segment, cursor| Op::Orders {
+                                segment,
+                                window,
+                                cursor,
+                            },
+                            Reply::into_orders,
+                        )
+                        .await
+                        .map_err(fail)?,
+                );
+            }
+            rows(all)
+        }
+        SnapshotKind::Fills => {
+            let auth = Auth::Key(cx.key_credential(key)?);
+            let mut all = Vec::new();
+            for window in windows(History::Fills) {
+                all.extend(
+                    client
+                        .per_segment(
+                            segments,
+                            auth,
+                            |segment, cursor| Op::Fills {
+                                segment,
+                                window,
+                                cursor,
+                            },
+                            Reply::into_fills,
+                        )
+                        .await
+                        .map_err(fail)?,
+                );
+            }
+            rows(all)
+        }
+        SnapshotKind::Balances => rows(
+            client
+                .call(&Op::Balances, Auth::Key(cx.key_credential(key)?))
+                .await
+                .and_then(Reply::into_balances)
+                .map_err(fail)?,
+        ),
+        SnapshotKind::Withdrawals | SnapshotKind::Transfers => {
+            let auth = Auth::Key(cx.master());
+            let history = if kind == SnapshotKind::Withdrawals {
+                History::Withdrawals
+            } else {
+                History::Transfers
+            };
+            let mut all = Vec::new();
+            for window in windows(history) {
+                let make = |cursor| match history {
+                    History::Withdrawals => Op::Withdrawals { window, cursor },
+                    _ => Op::Transfers { window, cursor },
+                };
+                all.extend(
+                    client
+                        .all_pages(make, auth, Reply::into_transfers)
+                        .await
+                        .map_err(fail)?,
+                );
+            }
+            rows(all)
+        }
+        SnapshotKind::KeyInfo => {
+            // Ask as the key itself where the owner holds its secret, and as the master.
+            let mut found = Vec::new();
+            if let Ok(cred) = cx.key_credential(key) {
+                let me = client
+                    .call(&Op::WhoAmI, Auth::Key(cred))
+                    .await
+                    .and_then(Reply::into_key)
+                    .map_err(fail)?;
+                found.push(json!({"source": "key", "info": me}));
+            }
+            let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+            if let Some(account) = account {
+                let keys = client
+                    .all_pages(
+                        |cursor| Op::SubKeys {
+                            account: account.clone(),
+                            cursor,
+                        },
+                        Auth::Key(cx.master()),
+                        Reply::into_keys,
+                    )
+                    .await
+                    .map_err(fail)?;
+                for info in keys.into_iter().filter(|info| &info.key == key) {
+                    found.push(json!({"source": "master", "info": info}));
+                }
+            }
+            found
+        }
+    })
+}
+
+fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {
+    items
+        .into_iter()
+        .filter_map(|item| serde_json::to_value(item).ok())
+        .collect()
+}
+
+fn write_jsonl(path: &PathBuf, rows: &[Value]) -> Result<(), ActionError> {
+    let io = |source| ActionError::Io {
+        what: "write",
+        path: path.clone(),
+        source,
+    };
+    let mut file = std::fs::File::create(path).map_err(io)?;
+    for row in rows {
+        writeln!(file, "{row}").map_err(io)?;
+    }
+    file.sync_data().map_err(io)
+}
+
+/// Reads a snapshot file back.
+pub fn read_jsonl(path: &Path) -> Result<Vec<Value>, ActionError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ActionError::Io {
+        what: "read",
+        path: path.to_owned(),
+        source,
+    })?;
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).map_err(|err| ActionError::Io {
+                what: "parse",
+                path: path.to_owned(),
+                source: std::io::Error::other(err),
+            })
+        })
+        .collect()
+}

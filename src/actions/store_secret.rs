@@ -1,0 +1,277 @@
+//! `store_secret`: hand the replacement key to the bot, never to a screen.
+//!
+//! The secret goes to a JSON file (`{"api_key", "api_secret"}`) or a dotenv file, mode 0600,
+//! written to a temporary file in the same folder, synced, then renamed over the target, so a
+//! crash leaves either the old file or the new one, never half of one. Other lines of a dotenv
+//! file are kept. Only the path and the masked key id are journaled.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext, StepRef};
+use crate::config::SecretStore;
+use crate::engine::template::Tpl;
+use crate::exchanges::model::CreatedKey;
+use crate::journal::EventKind;
+
+/// Parameters of `store_secret`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSecret {
+    /// The `create_key` step whose key is stored.
+    from: String,
+    /// `file:PATH` or `env-file:PATH` (default: the profile's `secret_store`).
+    #[serde(default)]
+    to: Option<Tpl<String>>,
+    /// Variable names in a dotenv file.
+    #[serde(default)]
+    env_names: Option<EnvNames>,
+}
+
+/// The variable names written to a dotenv store.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvNames {
+    /// For the key id.
+    key: String,
+    /// For the secret.
+    secret: String,
+}
+
+impl StoreSecret {
+    /// The step this stores from.
+    pub fn step_refs(&self) -> Vec<StepRef> {
+        vec![StepRef {
+            param: "from".into(),
+            step: self.from.clone(),
+            action: "create_key",
+        }]
+    }
+
+    fn store(
+        &self,
+        profile: &crate::config::Profile,
+        rendered: Option<String>,
+    ) -> Result<SecretStore, ActionError> {
+        match rendered {
+            Some(text) => {
+                let base = profile.state_dir.clone();
+                SecretStore::parse(&text, &base).map_err(|message| ActionError::Input {
+                    message,
+                    hint: "write `to: file:PATH` or `to: env-file:PATH`".into(),
+                })
+            }
+            None => profile.secret_store.clone().ok_or_else(|| ActionError::Input {
+                message: "nowhere to store the replacement key's secret".into(),
+                hint: "set the profile's `secret_store` (e.g. `file:~/.config/bot/key.json`) or the step's `to`"
+                    .into(),
+            }),
+        }
+    }
+}
+
+impl Action for StoreSecret {
+    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        let rendered = match &self.to {
+            None => None,
+            Some(tpl) => match pre.render(tpl) {
+                None => return Ok(()),
+                Some(text) => Some(text?),
+            },
+        };
+        let store = self.store(pre.profile, rendered)?;
+        let dir = parent(store.path());
+        if !dir.is_dir() {
+            return Err(ActionError::Input {
+                message: format!("the secret store's folder `{}` does not exist", dir.display()),
+                hint: "create it (mode 0700) before the incident, not during it".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
+        let store = self.store(cx.profile, rendered)?;
+        Ok(Plan {
+            requests: Vec::new(),
+            instructions: Some(format!(
+                "write the key from step `{}` to {}",
+                self.from,
+                store.describe()
+            )),
+        })
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
+        let store = self.store(cx.profile, rendered)?;
+        let key = cx.vault.get(&self.from).ok_or_else(|| ActionError::Input {
+            message: format!("step `{}` created no key in this run", self.from),
+            hint: "`from` must name a `create_key` step that succeeded".into(),
+        })?;
+        let names = self.env_names.clone().unwrap_or(EnvNames {
+            key: "LOCKDOWN_API_KEY".into(),
+            secret: "LOCKDOWN_API_SECRET".into(),
+        });
+        let contents = match &store {
+            SecretStore::File(_) => json_contents(&key),
+            SecretStore::EnvFile(path) => env_contents(path, &names, &key)?,
+        };
+        #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
+        let text = contents.expose_secret();
+        write_private(store.path(), text)?;
+        cx.journal(
+            EventKind::SecretStored,
+            json!({
+                "step": cx.step,
+                "from": self.from,
+                "key": key.info.key.masked(),
+                "store": store.describe(),
+            }),
+        )?;
+        let mut out = Outputs::new();
+        out.insert("store".into(), json!(store.describe()));
+        out.insert("key".into(), json!(key.info.key.masked()));
+        Ok(out)
+    }
+}
+
+fn json_contents(key: &CreatedKey) -> crate::secret::SecretString {
+    #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
+    let secret = key.secret.expose_secret();
+    let body = json!({ "api_key": key.info.key.as_str(), "api_secret": secret });
+    crate::secret::SecretString::from(format!("{body:#}\n"))
+}
+
+fn env_contents(
+    path: &Path,
+    names: &EnvNames,
+    key: &CreatedKey,
+) -> Result<crate::secret::SecretString, ActionError> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(ActionError::Io {
+                what: "read",
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut lines: Vec<String> = existing
+        .lines()
+        .filter(|line| {
+            let name = line.split('=').next().unwrap_or("").trim();
+            let name = name.strip_prefix("export ").unwrap_or(name).trim();
+            name != names.key && name != names.secret
+        })
+        .map(str::to_owned)
+        .collect();
+    #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
+    let secret = key.secret.expose_secret();
+    lines.push(format!("{}={}", names.key, key.info.key.as_str()));
+    lines.push(format!("{}={secret}", names.secret));
+    Ok(crate::secret::SecretString::from(lines.join("\n") + "\n"))
+}
+
+fn parent(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Writes `contents` to `path` atomically with mode 0600.
+fn write_private(path: &Path, contents: &str) -> Result<(), ActionError> {
+    let dir = parent(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "secret".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let io = |what: &'static str, p: &Path| {
+        let p = p.to_owned();
+        move |source| ActionError::Io {
+            what,
+            path: p,
+            source,
+        }
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let result = (|| {
+        let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
+        file.write_all(contents.as_bytes()).map_err(io("write", &tmp))?;
+        file.sync_all().map_err(io("sync", &tmp))?;
+        std::fs::rename(&tmp, path).map_err(io("replace", path))?;
+        if let Ok(folder) = std::fs::File::open(&dir) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::KeyInfo;
+    use crate::secret::{KeyId, SecretString};
+
+    fn key() -> CreatedKey {
+        CreatedKey {
+            info: KeyInfo {
+                key: KeyId::new("NEWKEY000000000000"),
+                label: "bot".into(),
+                account: None,
+                is_master: false,
+                read_only: false,
+                permissions: vec![],
+                ips: vec![],
+                created_at: None,
+                expires_at: None,
+            },
+            secret: SecretString::from("new-secret"),
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn writes_private_files_and_keeps_other_env_lines() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.env");
+        std::fs::write(&path, "OTHER=1\nLOCKDOWN_API_SECRET=old\n").unwrap();
+        let names = EnvNames {
+            key: "LOCKDOWN_API_KEY".into(),
+            secret: "LOCKDOWN_API_SECRET".into(),
+        };
+        let contents = env_contents(&path, &names, &key()).unwrap();
+        #[allow(clippy::disallowed_methods)] // test of the store itself
+        let text = contents.expose_secret();
+        write_private(&path, text).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "OTHER=1\nLOCKDOWN_API_KEY=NEWKEY000000000000\nLOCKDOWN_API_SECRET=new-secret\n"
+        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+}

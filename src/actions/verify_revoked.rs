@@ -1,0 +1,100 @@
+//! `verify_revoked`: prove the old key is dead.
+//!
+//! A request signed with the old key must now be refused as unauthenticated (unknown or
+//! expired key), and the master's list of the account's keys must no longer hold it. Anything
+//! else (accepted, or refused for another reason such as the IP) fails the step: a key that is
+//! merely locked is not revoked.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Action, ActionError, Outputs, Plan, StepContext};
+use crate::engine::template::Tpl;
+use crate::exchanges::{Auth, Op, Reply};
+use crate::secret::KeyId;
+
+/// Parameters of `verify_revoked`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRevoked {
+    /// The key that must be dead.
+    key: Tpl<String>,
+    /// The sub-account whose key list must not hold it (default: the profile's `account`).
+    #[serde(default)]
+    account: Option<Tpl<Option<String>>>,
+}
+
+impl Action for VerifyRevoked {
+    async fn plan(&self, _cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        Ok(Plan::default())
+    }
+
+    async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        let mut out = Outputs::new();
+        out.insert("key".into(), json!(key.masked()));
+
+        match cx.key_credential(&key) {
+            Ok(cred) => match cx.client.call(&Op::WhoAmI, Auth::Key(cred)).await {
+                Ok(_) => {
+                    return Err(ActionError::Check {
+                        message: format!("key `{key}` is still accepted by the exchange"),
+                        hint: "revoke it in the exchange's web interface now, then run lockdown again"
+                            .into(),
+                    });
+                }
+                Err(err) if err.is_unauthenticated() => {
+                    out.insert("refused_code".into(), json!(err.code()));
+                }
+                Err(err) => {
+                    return Err(ActionError::Check {
+                        message: format!(
+                            "could not prove key `{key}` is dead: the exchange answered `{err}`, not an unknown-key refusal"
+                        ),
+                        hint: "check the key in the exchange's web interface".into(),
+                    });
+                }
+            },
+            Err(_) => {
+                out.insert("refused_code".into(), json!(null));
+            }
+        }
+
+        let account = match &self.account {
+            Some(tpl) => cx.render(tpl)?,
+            None => None,
+        };
+        let account = match account {
+            Some(account) => Some(account),
+            None => cx.profile.key(&key).and_then(|owned| owned.account.clone()),
+        };
+        if let Some(account) = account.filter(|a| !a.is_empty()) {
+            let keys = cx
+                .client
+                .all_pages(
+                    |cursor| Op::SubKeys {
+                        account: account.clone(),
+                        cursor,
+                    },
+                    Auth::Key(cx.master()),
+                    Reply::into_keys,
+                )
+                .await
+                .map_err(ActionError::exchange("list the account's keys"))?;
+            if keys.iter().any(|info| info.key == key) {
+                return Err(ActionError::Check {
+                    message: format!("key `{key}` is still listed on account {account}"),
+                    hint: "delete it in the exchange's web interface".into(),
+                });
+            }
+            out.insert("listed".into(), json!(false));
+        } else if out.get("refused_code").is_some_and(|c| c.is_null()) {
+            return Err(ActionError::Input {
+                message: format!("cannot verify key `{key}`: no secret for it and no account to list"),
+                hint: "add the key's `secret` or `account` under the profile's `keys:`".into(),
+            });
+        }
+        out.insert("revoked".into(), json!(true));
+        Ok(out)
+    }
+}

@@ -1,0 +1,74 @@
+//! The command line: clap definitions, one file per subcommand.
+//!
+//! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
+//! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
+
+mod respond;
+mod sim;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::ui::{Ui, Verbosity};
+
+/// Contain a leaked crypto-exchange API key in seconds.
+#[derive(Debug, Parser)]
+#[command(name = "lockdown", version, about, after_help = crate::exit::TABLE)]
+pub struct Cli {
+    /// Config file (default: $XDG_CONFIG_HOME/lockdown/config.yaml)
+    #[arg(long, global = true, value_name = "FILE", env = "LOCKDOWN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Machine-readable output on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also show every request (secrets redacted)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// No colour (also: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The panic button: run the playbook live against the profile's exchange.
+    Respond(respond::RespondArgs),
+    /// Check playbooks offline; every problem with file:line:col.
+    Validate(validate::ValidateArgs),
+    /// Run the exchange simulator in the foreground, with a leaked-key incident seeded.
+    Sim(sim::SimArgs),
+}
+
+impl Cli {
+    /// How chatty people's output is.
+    pub fn verbosity(&self) -> Verbosity {
+        if self.quiet {
+            Verbosity::Quiet
+        } else if self.verbose > 0 {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
+    let config = cli.config.clone();
+    match cli.command {
+        Command::Respond(args) => respond::run(args, config, cli.json, ui).await,
+        Command::Validate(args) => validate::run(args, cli.json, ui),
+        Command::Sim(args) => sim::run(args, cli.json, ui).await,
+    }
+}

@@ -1,0 +1,105 @@
+//! `lockdown sim`: the exchange simulator in the foreground, for manual drills and try-outs.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::sim::Sim;
+use crate::ui::Ui;
+
+/// The venues the simulator speaks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SimVenue {
+    /// Bybit V5.
+    Bybit,
+}
+
+/// Arguments of `sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Which exchange to simulate
+    #[arg(long, value_enum, default_value = "bybit")]
+    venue: SimVenue,
+    /// Port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Folder for the session files: config.yaml, credentials, leaked-key, known-orders.jsonl
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Seed for keys, ids and the incident (default: random)
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// Runs `sim` until SIGINT or SIGTERM.
+pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let seed = args.seed.unwrap_or_else(|| {
+        use rand::{Rng, SeedableRng};
+        rand::rngs::StdRng::from_os_rng().random()
+    });
+    let sim = match args.venue {
+        SimVenue::Bybit => Sim::bybit(seed),
+    };
+    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
+    let running = sim.serve(addr).await.map_err(|source| Error::Io {
+        what: "listen on",
+        path: PathBuf::from(addr.to_string()),
+        source,
+    })?;
+    let session = sim
+        .write_session(&args.out, &running.base_url)
+        .map_err(|source| Error::Io {
+            what: "write the session files in",
+            path: args.out.clone(),
+            source,
+        })?;
+    if json {
+        ui.json(&json!({
+            "base_url": running.base_url,
+            "config": session.config.display().to_string(),
+            "leaked_key_file": args.out.join("leaked-key").display().to_string(),
+            "known_orders": session.known_orders.display().to_string(),
+            "seed": seed,
+        }));
+    } else {
+        ui.data(&running.base_url);
+    }
+    ui.info(&format!(
+        "simulated bybit at {} (seed {seed})\n  config:     {}\n  leaked key: {}\n  try: lockdown respond --config {} --profile sim --key \"$(cat {})\" --yes\n  stop with Ctrl-C",
+        running.base_url,
+        session.config.display(),
+        args.out.join("leaked-key").display(),
+        session.config.display(),
+        args.out.join("leaked-key").display(),
+    ));
+    wait_for_signal().await;
+    running.shutdown().await;
+    ui.info("simulator stopped");
+    Ok(Exit::Ok)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,343 @@
+//! A validated profile: the venue, where to reach it, and the resolved credentials.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::credential::{SecretRef, resolve_path};
+use super::raw::RawProfile;
+use crate::exchanges::ExchangeId;
+use crate::secret::{Credential, KeyId};
+use crate::source::{Problem, Problems, Source, did_you_mean};
+
+/// One exchange account, ready to respond on.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The profile's name.
+    pub name: String,
+    /// The venue.
+    pub exchange: ExchangeId,
+    /// The REST base URL (https, or http on loopback).
+    pub base_url: String,
+    /// The master credential.
+    pub master: Credential,
+    /// The bots' keys the owner holds.
+    pub keys: Vec<OwnedKey>,
+    /// The address lockdown responds from: a leaked key is locked to it.
+    pub responder_ip: IpAddr,
+    /// The addresses the bots run from: replacement keys are bound to them.
+    pub bot_ips: Vec<IpAddr>,
+    /// The bots' order ledger.
+    pub known_orders: Option<PathBuf>,
+    /// Where runs are kept.
+    pub state_dir: PathBuf,
+    /// Where a replacement key's secret goes.
+    pub secret_store: Option<SecretStore>,
+}
+
+/// A bot key the owner holds.
+#[derive(Debug, Clone)]
+pub struct OwnedKey {
+    /// The key id.
+    pub id: KeyId,
+    /// A name for people.
+    pub label: String,
+    /// The sub-account the key belongs to, when known.
+    pub account: Option<String>,
+    /// The key with its secret, when the owner has it.
+    pub credential: Option<Credential>,
+}
+
+/// Where a replacement key's secret is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretStore {
+    /// A JSON file `{"api_key": …, "api_secret": …}`, mode 0600.
+    File(PathBuf),
+    /// A dotenv file: `LOCKDOWN_API_KEY=…` and `LOCKDOWN_API_SECRET=…` lines, mode 0600.
+    EnvFile(PathBuf),
+}
+
+impl SecretStore {
+    /// Parses `file:PATH` or `env-file:PATH`.
+    pub fn parse(text: &str, base: &Path) -> Result<SecretStore, String> {
+        let text = text.trim();
+        if let Some(path) = text.strip_prefix("env-file:") {
+            return Ok(SecretStore::EnvFile(resolve_path(path, base)));
+        }
+        if let Some(path) = text.strip_prefix("file:") {
+            return Ok(SecretStore::File(resolve_path(path, base)));
+        }
+        Err(format!(
+            "`{text}` is not a secret store; write `file:PATH` (JSON) or `env-file:PATH` (dotenv)"
+        ))
+    }
+
+    /// The file written.
+    pub fn path(&self) -> &Path {
+        match self {
+            SecretStore::File(path) | SecretStore::EnvFile(path) => path,
+        }
+    }
+
+    /// As written in configs.
+    pub fn describe(&self) -> String {
+        match self {
+            SecretStore::File(path) => format!("file:{}", path.display()),
+            SecretStore::EnvFile(path) => format!("env-file:{}", path.display()),
+        }
+    }
+}
+
+impl Profile {
+    /// The bot key with this id.
+    pub fn key(&self, id: &KeyId) -> Option<&OwnedKey> {
+        self.keys.iter().find(|key| &key.id == id)
+    }
+
+    /// What templates may read of the profile: nothing secret.
+    pub fn template_view(&self) -> Value {
+        json!({
+            "name": self.name,
+            "exchange": self.exchange.as_str(),
+            "base_url": self.base_url,
+            "responder_ip": self.responder_ip.to_string(),
+            "bot_ips": self.bot_ips.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "known_orders": self.known_orders.as_ref().map(|p| p.display().to_string()),
+            "state_dir": self.state_dir.display().to_string(),
+            "secret_store": self.secret_store.as_ref().map(SecretStore::describe),
+        })
+    }
+}
+
+/// The profile fields templates may name.
+pub const TEMPLATE_FIELDS: &[&str] = &[
+    "name",
+    "exchange",
+    "base_url",
+    "responder_ip",
+    "bot_ips",
+    "known_orders",
+    "state_dir",
+    "secret_store",
+];
+
+/// Checks a raw profile, resolving its credentials; collects every problem.
+pub fn validate(
+    source: &Source,
+    name: &str,
+    raw: &RawProfile,
+    dir: &Path,
+) -> Result<Profile, Problems> {
+    let at = |field: &str| format!("profiles.{name}.{field}");
+    let mut problems: Vec<Problem> = Vec::new();
+
+    let exchange = ExchangeId::parse(&raw.exchange);
+    if exchange.is_none() {
+        let known = ExchangeId::ALL.iter().map(|id| id.as_str());
+        let mut problem = source.problem_at(
+            &at("exchange"),
+            format!("`{}` is not a supported exchange", raw.exchange),
+        );
+        let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
+        problem = problem.help(
+            did_you_mean(&raw.exchange, known)
+                .unwrap_or_else(|| format!("supported: {}", names.join(", "))),
+        );
+        problems.push(problem);
+    }
+
+    if let Err(message) = check_base_url(&raw.base_url) {
+        problems.push(
+            source
+                .problem_at(&at("base_url"), message)
+                .help("use https, or http only to a loopback address such as the simulator"),
+        );
+    }
+
+    let master = credential(source, &at("master"), &raw.master.key, &raw.master.secret, dir)
+        .and_then(|cred| match &raw.master.passphrase {
+            None => Ok(cred),
+            Some(text) => resolve(source, &at("master.passphrase"), text, dir)
+                .map(|pass| cred.with_passphrase(pass)),
+        });
+    let master = master.map_err(|problem| problems.push(problem)).ok();
+
+    let mut keys = Vec::new();
+    for (i, key) in raw.keys.iter().enumerate() {
+        let path = at(&format!("keys[{i}]"));
+        let id = KeyId::new(key.id.clone());
+        if id.as_str().is_empty() {
+            problems.push(source.problem_at(&format!("{path}.id"), "a key needs an `id`"));
+            continue;
+        }
+        let credential = match &key.secret {
+            None => None,
+            Some(text) => match resolve(source, &format!("{path}.secret"), text, dir) {
+                Ok(secret) => Some(Credential::new(id.clone(), secret)),
+                Err(problem) => {
+                    problems.push(problem);
+                    None
+                }
+            },
+        };
+        keys.push(OwnedKey {
+            label: key.label.clone().unwrap_or_else(|| id.masked()),
+            account: key.account.clone(),
+            id,
+            credential,
+        });
+    }
+
+    let responder_ip = raw.responder_ip.trim().parse::<IpAddr>().map_err(|_| {
+        problems.push(
+            source
+                .problem_at(
+                    &at("responder_ip"),
+                    format!("`{}` is not an IP address", raw.responder_ip),
+                )
+                .help("the public address lockdown runs from; a leaked key is locked to it"),
+        )
+    });
+
+    let mut bot_ips = Vec::new();
+    for (i, ip) in raw.bot_ips.iter().enumerate() {
+        match ip.trim().parse::<IpAddr>() {
+            Ok(ip) if !ip.is_unspecified() => bot_ips.push(ip),
+            _ => problems.push(
+                source.problem_at(
+                    &at(&format!("bot_ips[{i}]")),
+                    format!("`{ip}` is not an exact IP address"),
+                ),
+            ),
+        }
+    }
+
+    let secret_store = raw.secret_store.as_ref().and_then(|text| {
+        SecretStore::parse(text, dir)
+            .map_err(|message| problems.push(source.problem_at(&at("secret_store"), message)))
+            .ok()
+    });
+
+    if !problems.is_empty() {
+        return Err(Problems {
+            file: source.name().to_owned(),
+            problems,
+        });
+    }
+    let (Some(exchange), Some(master), Ok(responder_ip)) = (exchange, master, responder_ip) else {
+        return Err(Problems {
+            file: source.name().to_owned(),
+            problems: vec![source.problem_at(&at(""), "the profile is incomplete")],
+        });
+    };
+    Ok(Profile {
+        name: name.to_owned(),
+        exchange,
+        base_url: raw.base_url.trim().trim_end_matches('/').to_owned(),
+        master,
+        keys,
+        responder_ip,
+        bot_ips,
+        known_orders: raw.known_orders.as_deref().map(|p| resolve_path(p, dir)),
+        state_dir: raw
+            .state_dir
+            .as_deref()
+            .map(|p| resolve_path(p, dir))
+            .unwrap_or_else(super::default_state_dir),
+        secret_store,
+    })
+}
+
+fn credential(
+    source: &Source,
+    path: &str,
+    key: &str,
+    secret: &str,
+    dir: &Path,
+) -> Result<Credential, Problem> {
+    let key_id = if SecretRef::is_reference(key) {
+        // Key ids are not secret, but owners often keep them beside the secret.
+        resolve(source, &format!("{path}.key"), key, dir)
+            .map(|value| KeyId::new(exposed(&value)))?
+    } else {
+        KeyId::new(key)
+    };
+    let secret = resolve(source, &format!("{path}.secret"), secret, dir)?;
+    Ok(Credential::new(key_id, secret))
+}
+
+/// A key id read through a secret reference: an id, not a secret, so it may be shown masked.
+fn exposed(value: &crate::secret::SecretString) -> String {
+    use secrecy::ExposeSecret;
+    #[allow(clippy::disallowed_methods)] // a key *id* read through a reference, not a secret
+    let id = value.expose_secret().to_owned();
+    id
+}
+
+fn resolve(
+    source: &Source,
+    path: &str,
+    text: &str,
+    dir: &Path,
+) -> Result<crate::secret::SecretString, Problem> {
+    let reference = SecretRef::parse(text, dir).map_err(|message| {
+        source
+            .problem_at(path, message)
+            .help("keep secrets out of the config: `secret: env:BYBIT_MASTER_SECRET` or `secret: file:~/.lockdown/master.secret`")
+    })?;
+    reference.resolve().map_err(|message| {
+        let hint = match &reference {
+            SecretRef::Env(name) => format!("export {name} in the shell that runs lockdown"),
+            SecretRef::File(_) => "create the file with only the secret in it, mode 0600".into(),
+        };
+        source.problem_at(path, message).help(hint)
+    })
+}
+
+/// https anywhere; plain http only to loopback.
+fn check_base_url(text: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|err| format!("`{text}` is not a URL ({err})"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{text}` is plain http to a non-loopback host; credentials would cross the network unencrypted"
+                ))
+            }
+        }
+        other => Err(format!("`{other}` URLs are not supported; use https")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_rules() {
+        for (label, url, ok) in [
+            ("https", "https://api.bybit.com", true),
+            ("loopback http", "http://127.0.0.1:8080", true),
+            ("loopback range", "http://127.0.0.2:8080", true),
+            ("localhost", "http://localhost:1", true),
+            ("ipv6 loopback", "http://[::1]:1", true),
+            ("remote http", "http://api.bybit.com", false),
+            ("remote ip http", "http://10.0.0.1", false),
+            ("ftp", "ftp://x", false),
+            ("garbage", "not a url", false),
+        ] {
+            assert_eq!(check_base_url(url).is_ok(), ok, "{label}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! The config file as written: a serde mirror with no meaning attached yet.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::source::{Problems, Source};
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Profiles by name.
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+/// One profile.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    /// Venue name.
+    pub exchange: String,
+    /// Base URL of the venue's REST API.
+    pub base_url: String,
+    /// The master credential.
+    pub master: RawMaster,
+    /// The bots' keys the owner holds.
+    #[serde(default)]
+    pub keys: Vec<RawKey>,
+    /// The address lockdown responds from.
+    pub responder_ip: String,
+    /// The addresses the bots run from (replacement keys are bound to them).
+    #[serde(default)]
+    pub bot_ips: Vec<String>,
+    /// The bots' order ledger.
+    #[serde(default)]
+    pub known_orders: Option<String>,
+    /// Where runs are kept.
+    #[serde(default)]
+    pub state_dir: Option<String>,
+    /// Where a replacement key's secret goes.
+    #[serde(default)]
+    pub secret_store: Option<String>,
+}
+
+/// The master credential, as references.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaster {
+    /// Key id, literal or a reference.
+    pub key: String,
+    /// Secret reference.
+    pub secret: String,
+    /// Passphrase reference, for venues that have one.
+    #[serde(default)]
+    pub passphrase: Option<String>,
+}
+
+/// A bot key the owner holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKey {
+    /// Key id.
+    pub id: String,
+    /// A name for people.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The sub-account it belongs to.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Secret reference.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// Parses the file, reporting a structural error with its location.
+pub fn parse(source: &Source) -> Result<RawConfig, Problems> {
+    serde_yaml::from_str(source.text()).map_err(|err| Problems {
+        file: source.name().to_owned(),
+        problems: vec![source.yaml_problem(&err).help(
+            "see the config format in README.md (`profiles:` with `exchange`, `base_url`, `master`, `keys`, `responder_ip`)",
+        )],
+    })
+}

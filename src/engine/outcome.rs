@@ -1,0 +1,155 @@
+//! What a run ended with, and which exit code that is.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::exit::Exit;
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Done.
+    Ok,
+    /// Failed.
+    Failed,
+    /// `when` was false.
+    Skipped,
+    /// A person said no.
+    Declined,
+    /// Not reached: an earlier step stopped the run.
+    NotRun,
+}
+
+impl StepStatus {
+    /// The status word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+            StepStatus::Declined => "declined",
+            StepStatus::NotRun => "not_run",
+        }
+    }
+}
+
+/// One step's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// Step id.
+    pub id: String,
+    /// Action name.
+    pub action: String,
+    /// How it ended.
+    pub status: StepStatus,
+    /// Start, RFC 3339 UTC.
+    pub started_at: String,
+    /// Duration.
+    pub duration_ms: u64,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// What it produced.
+    #[serde(skip)]
+    pub outputs: Value,
+    /// The exit class of its failure.
+    #[serde(skip)]
+    pub failure: Option<Exit>,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Run id.
+    pub run_id: String,
+    /// Run folder.
+    pub run_dir: String,
+    /// Playbook name.
+    pub playbook: String,
+    /// Whether a lock or revoke step succeeded.
+    pub contained: bool,
+    /// Run start → containment acknowledged by the exchange.
+    pub contained_ms: Option<u64>,
+    /// The whole run.
+    pub duration_ms: u64,
+    /// Every step, in order.
+    pub steps: Vec<StepRecord>,
+    /// Whether the run stopped early.
+    pub aborted: bool,
+    /// Set when the journal itself failed.
+    pub journal_error: Option<String>,
+    /// The journal's last event.
+    pub journal_seq: u64,
+    /// Its hash.
+    pub journal_hash: String,
+}
+
+impl Outcome {
+    /// The exit code the run ends with (README, DESIGN §2).
+    pub fn exit(&self) -> Exit {
+        if self.journal_error.is_some() {
+            return Exit::Io;
+        }
+        if self.aborted
+            && !self.contained
+            && let Some(failure) = self.steps.iter().find_map(|s| s.failure)
+        {
+            return failure;
+        }
+        let all_ok = self
+            .steps
+            .iter()
+            .all(|s| matches!(s.status, StepStatus::Ok | StepStatus::Skipped));
+        if self.contained && all_ok {
+            Exit::Ok
+        } else {
+            Exit::Incomplete
+        }
+    }
+
+    /// Unauthorized orders found by the diff, if one ran.
+    pub fn unauthorized_orders(&self) -> Option<usize> {
+        self.steps
+            .iter()
+            .find(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
+            .and_then(|s| s.outputs.get("unauthorized"))
+            .and_then(Value::as_array)
+            .map(Vec::len)
+    }
+
+    /// Report files written, by format.
+    pub fn report(&self) -> Value {
+        self.steps
+            .iter()
+            .rev()
+            .find(|s| s.action == "report" && s.status == StepStatus::Ok)
+            .map(|s| {
+                json!({
+                    "markdown": s.outputs.get("markdown"),
+                    "json": s.outputs.get("json"),
+                })
+            })
+            .unwrap_or(Value::Null)
+    }
+
+    /// The summary `respond --json` prints.
+    pub fn summary(&self) -> Value {
+        json!({
+            "run_id": self.run_id,
+            "run_dir": self.run_dir,
+            "playbook": self.playbook,
+            "contained": self.contained,
+            "contained_ms": self.contained_ms,
+            "duration_ms": self.duration_ms,
+            "exit_code": self.exit().code(),
+            "steps": self.steps,
+            "unauthorized_orders": self.unauthorized_orders(),
+            "report": self.report(),
+            "journal": { "seq": self.journal_seq, "hash": self.journal_hash },
+        })
+    }
+}

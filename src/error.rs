@@ -1,0 +1,94 @@
+//! The errors a command can end with, and the exit code of each.
+//!
+//! Every variant says what failed and, through its diagnostic `help`, what to do next. None
+//! carries a secret: they are built from masked ids, paths and exchange codes.
+
+use std::path::PathBuf;
+
+use miette::Diagnostic;
+
+use crate::config::ConfigError;
+use crate::exit::Exit;
+use crate::playbook::PlaybookError;
+
+/// A plain message with an optional hint, for lists of problems.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+pub struct Note {
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    /// The config file or profile is unusable.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] ConfigError),
+    /// A playbook is unusable.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Playbook(#[from] PlaybookError),
+    /// Checks before the first request failed; nothing was sent.
+    #[error("the response cannot start; nothing was sent")]
+    Preflight {
+        /// Each problem.
+        #[related]
+        problems: Vec<Note>,
+    },
+    /// Wrong use of the command line.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        #[help]
+        help: Option<String>,
+    },
+    /// A file or folder could not be used.
+    #[error("cannot {what} `{}`: {source}", path.display())]
+    Io {
+        /// create, write, …
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The exchange refused or was unreachable (outside a run).
+    #[error("{message}")]
+    Exchange {
+        /// What happened.
+        message: String,
+        /// What to do.
+        #[help]
+        help: Option<String>,
+    },
+    /// A journal does not verify.
+    #[error(transparent)]
+    Verify(#[from] crate::journal::VerifyError),
+    /// Ctrl-C.
+    #[error("interrupted; the run folder `{}` keeps what was done", run_dir.display())]
+    Interrupted {
+        /// The run folder.
+        run_dir: PathBuf,
+    },
+}
+
+impl Error {
+    /// The documented exit code of this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Config(_) | Error::Playbook(_) | Error::Preflight { .. } | Error::Usage { .. } => {
+                Exit::BadInput
+            }
+            Error::Io { .. } | Error::Verify(_) => Exit::Io,
+            Error::Exchange { .. } => Exit::Exchange,
+            Error::Interrupted { .. } => Exit::Interrupted,
+        }
+    }
+}

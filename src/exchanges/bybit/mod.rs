@@ -1,0 +1,89 @@
+//! Bybit V5 (reference §3): HMAC signing with `X-BAPI-*` headers, key management under
+//! `/v5/user/*`, `cancel-all` per category, cursor-paginated history in 7-day windows.
+//!
+//! Bybit lets the master manage a sub-account's keys but not cancel its orders, so the default
+//! playbook locks the leaked key to the responder's IP first and then uses the key itself.
+
+mod endpoints;
+mod signer;
+mod wire;
+
+use std::time::Duration;
+
+use super::model::{Category, Segment};
+use super::{Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response};
+use super::{SignedRequest, Support, Venue};
+use crate::secret::Credential;
+
+pub use signer::{RECV_WINDOW_MS, prehash, sign_prehash};
+
+/// The Bybit V5 adapter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bybit;
+
+/// Every slice `cancel-all` and `order/realtime` must be called for: linear and inverse need a
+/// settle coin, spot and option do not (reference §3.5).
+const SEGMENTS: &[Segment] = &[
+    Segment {
+        category: Category::Spot,
+        settle: None,
+    },
+    Segment {
+        category: Category::Linear,
+        settle: Some("USDT"),
+    },
+    Segment {
+        category: Category::Linear,
+        settle: Some("USDC"),
+    },
+    Segment {
+        category: Category::Inverse,
+        settle: Some("BTC"),
+    },
+    Segment {
+        category: Category::Option,
+        settle: None,
+    },
+];
+
+impl Venue for Bybit {
+    fn id(&self) -> ExchangeId {
+        ExchangeId::Bybit
+    }
+
+    fn support(&self, capability: Capability) -> Support {
+        // Sub-account keys: all by API through the master (reference §1, §3.4).
+        match capability {
+            Capability::LockKey
+            | Capability::RevokeKey
+            | Capability::CreateKey
+            | Capability::CancelOrders => Support::Api,
+        }
+    }
+
+    fn segments(&self) -> &'static [Segment] {
+        SEGMENTS
+    }
+
+    fn max_window(&self, history: History) -> Duration {
+        // Reference §3.6: orders, executions and transfers at most 7 days a call; withdrawals
+        // under 30 days.
+        let days = match history {
+            History::Orders | History::Fills | History::Transfers => 7,
+            History::Withdrawals => 29,
+        };
+        Duration::from_secs(days * 86_400)
+    }
+
+    fn encode(&self, op: &Op) -> Result<Request, ExchangeError> {
+        endpoints::encode(op)
+    }
+
+    fn sign(&self, request: Request, credential: &Credential, now_ms: i64) -> SignedRequest {
+        signer::sign(request, credential, now_ms)
+    }
+
+    fn decode(&self, op: &Op, response: &Response) -> Decoded {
+        wire::decode(op, response)
+    }
+}

@@ -1,0 +1,176 @@
+//! Typed exchange errors, split by what the caller can do about them.
+//!
+//! Adapters map their venue's codes onto these variants (each venue's table cites its
+//! reference section); the HTTP layer retries the ones that are safe to retry (timestamp, rate
+//! limit) and the engine decides the rest. Messages never carry a secret or a whole key id.
+
+/// Why an exchange call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExchangeError {
+    /// The request's timestamp was outside the exchange's window.
+    #[error("the exchange refused the request's timestamp (code {code}); the clock was resynced")]
+    Timestamp {
+        /// The venue's code.
+        code: String,
+    },
+    /// The key is unknown, deleted or for another environment.
+    #[error("the exchange does not accept this API key (code {code}): unknown, deleted, or for another environment")]
+    InvalidKey {
+        /// The venue's code.
+        code: String,
+    },
+    /// The signature did not verify.
+    #[error("the exchange rejected the signature (code {code}): check the secret for this key")]
+    Signature {
+        /// The venue's code.
+        code: String,
+    },
+    /// The key lacks the permission, or is read-only.
+    #[error("the key is not permitted to do this (code {code}): {message}")]
+    Permission {
+        /// The venue's code.
+        code: String,
+        /// The venue's message.
+        message: String,
+    },
+    /// Too many requests.
+    #[error("rate limited by the exchange (code {code})")]
+    RateLimited {
+        /// The venue's code.
+        code: String,
+        /// When the limit resets, Unix ms, if the exchange said.
+        reset_ms: Option<i64>,
+    },
+    /// The request came from an address outside the key's IP whitelist.
+    #[error("the key is not allowed from this IP address (code {code})")]
+    IpRejected {
+        /// The venue's code.
+        code: String,
+    },
+    /// The key has expired.
+    #[error("the key has expired (code {code})")]
+    KeyExpired {
+        /// The venue's code.
+        code: String,
+    },
+    /// The exchange only allows this in its web interface.
+    #[error("the exchange only allows {what} in its web interface (code {code})")]
+    WebUiOnly {
+        /// The venue's code.
+        code: String,
+        /// What must be done by hand.
+        what: String,
+    },
+    /// Any other refusal.
+    #[error("the exchange answered code {code}: {message}")]
+    Api {
+        /// The venue's code.
+        code: String,
+        /// The venue's message.
+        message: String,
+    },
+    /// An HTTP status without a venue answer.
+    #[error("the exchange answered HTTP {status}{}", if detail.is_empty() { String::new() } else { format!(": {detail}") })]
+    Http {
+        /// The status.
+        status: u16,
+        /// The start of the body.
+        detail: String,
+    },
+    /// The exchange could not be reached, or the connection broke.
+    #[error("could not reach the exchange: {detail}")]
+    Transport {
+        /// What went wrong.
+        detail: String,
+    },
+    /// The answer did not have the shape the venue documents.
+    #[error("unexpected answer from the exchange: {detail}")]
+    Protocol {
+        /// What was unexpected.
+        detail: String,
+    },
+    /// Dry-run: the HTTP client refused to send a mutating request.
+    #[error("dry-run: refused to send the mutating `{op}` request")]
+    DryRun {
+        /// The operation.
+        op: &'static str,
+    },
+    /// The venue has no API for this operation.
+    #[error("{venue} has no API for `{op}`")]
+    Unsupported {
+        /// The venue.
+        venue: &'static str,
+        /// The operation.
+        op: &'static str,
+    },
+}
+
+impl ExchangeError {
+    /// Whether the exchange refused the key itself: what a revoked key must get.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(
+            self,
+            ExchangeError::InvalidKey { .. } | ExchangeError::KeyExpired { .. }
+        )
+    }
+
+    /// Whether the exchange certainly did not act on the request, so sending it again is safe
+    /// even for a mutation.
+    pub fn was_refused_before_acting(&self) -> bool {
+        matches!(
+            self,
+            ExchangeError::Timestamp { .. }
+                | ExchangeError::RateLimited { .. }
+                | ExchangeError::InvalidKey { .. }
+                | ExchangeError::Signature { .. }
+                | ExchangeError::IpRejected { .. }
+                | ExchangeError::KeyExpired { .. }
+                | ExchangeError::Permission { .. }
+                | ExchangeError::DryRun { .. }
+        )
+    }
+
+    /// A hint for people: what to do next.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            ExchangeError::Timestamp { .. } => {
+                Some("check this machine's clock (NTP); lockdown resyncs once per call")
+            }
+            ExchangeError::InvalidKey { .. } => Some(
+                "check the key id and `base_url` (mainnet, testnet and demo keys are separate)",
+            ),
+            ExchangeError::Signature { .. } => {
+                Some("check that the secret reference points at this key's secret")
+            }
+            ExchangeError::Permission { .. } => Some(
+                "the master key needs key-management rights (Bybit: a Wallet permission) and must not be read-only",
+            ),
+            ExchangeError::IpRejected { .. } => {
+                Some("run lockdown from an address in the key's whitelist, or fix `responder_ip`")
+            }
+            ExchangeError::WebUiOnly { .. } => {
+                Some("do this step in the exchange's web interface, then run lockdown again")
+            }
+            ExchangeError::Transport { .. } => {
+                Some("check the network and `base_url`; nothing after this call was sent")
+            }
+            _ => None,
+        }
+    }
+
+    /// The venue code, where there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ExchangeError::Timestamp { code }
+            | ExchangeError::InvalidKey { code }
+            | ExchangeError::Signature { code }
+            | ExchangeError::Permission { code, .. }
+            | ExchangeError::RateLimited { code, .. }
+            | ExchangeError::IpRejected { code }
+            | ExchangeError::KeyExpired { code }
+            | ExchangeError::WebUiOnly { code, .. }
+            | ExchangeError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}

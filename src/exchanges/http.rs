@@ -1,0 +1,395 @@
+//! The only module that talks to an exchange over the network.
+//!
+//! [`Client`] sends what a [`Venue`] built and signed, and records every call for the journal
+//! and the report. It retries only what the exchange certainly did not act on: a refused
+//! timestamp (after resyncing the clock from the server-time endpoint, once) and a rate limit
+//! (after waiting for the reset the venue announced). Reads also survive a dropped connection;
+//! a mutation whose outcome is unknown is never sent twice blindly. In [`Mode::DryRun`] it
+//! refuses to send any mutating request, whatever the caller does: a second guard behind the
+//! engine's own.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+
+use super::model::Segment;
+use super::{Decoded, ExchangeError, Op, Page, Reply, Response, SignedRequest, Venue};
+use crate::clock::{self, Clock};
+use crate::secret::Credential;
+
+/// Whether mutating requests may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Send everything.
+    Live,
+    /// Send reads only; refuse mutations.
+    DryRun,
+}
+
+/// Who signs a call.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    /// Nobody: a public endpoint.
+    Public,
+    /// This credential.
+    Key(&'a Credential),
+}
+
+/// One call as the journal and the report see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CallRecord {
+    /// The operation's name.
+    pub op: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path (no query: queries can be long and hold account ids).
+    pub path: String,
+    /// Masked id of the signing key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// When it was sent, RFC 3339 UTC, local clock.
+    pub sent_at: String,
+    /// Round-trip time.
+    pub duration_ms: u64,
+    /// HTTP status, when an answer came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The venue's result code, when it gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The exchange's clock when it answered, RFC 3339 UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<String>,
+    /// `ok`, or the error.
+    pub outcome: String,
+}
+
+/// Where a client appends its call records.
+pub type CallSink = Arc<Mutex<Vec<CallRecord>>>;
+
+/// How long one request may take before it counts as a transport failure.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest wait for a rate-limit reset before giving up.
+const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
+/// Attempts for a read whose connection failed.
+const READ_ATTEMPTS: usize = 3;
+
+/// A connection to one exchange, shared by every step of a run.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    sink: Option<CallSink>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    venue: Box<dyn Venue>,
+    http: reqwest::Client,
+    base_url: String,
+    clock: Clock,
+    mode: Mode,
+}
+
+impl Client {
+    /// Connects a venue adapter to a base URL.
+    pub fn new(venue: Box<dyn Venue>, base_url: &str, mode: Mode) -> Result<Client, ExchangeError> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(REQUEST_TIMEOUT)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| ExchangeError::Transport {
+                detail: format!("cannot build the HTTP client: {err}"),
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                venue,
+                http,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                clock: Clock::new(),
+                mode,
+            }),
+            sink: None,
+        })
+    }
+
+    /// The same client, recording its calls into `sink`.
+    pub fn recording(&self, sink: CallSink) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            sink: Some(sink),
+        }
+    }
+
+    /// The venue adapter.
+    pub fn venue(&self) -> &dyn Venue {
+        self.inner.venue.as_ref()
+    }
+
+    /// The exchange's clock as far as it is known.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Whether mutations are sent.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+
+    /// Builds and signs the request an operation would send, without sending it.
+    pub fn prepare(&self, op: &Op, auth: Auth<'_>) -> Result<SignedRequest, ExchangeError> {
+        let request = self.inner.venue.encode(op)?;
+        Ok(match auth {
+            Auth::Public => SignedRequest {
+                request,
+                headers: Vec::new(),
+            },
+            Auth::Key(cred) => self.inner.venue.sign(request, cred, self.clock().now_ms()),
+        })
+    }
+
+    /// Sends an operation and decodes the answer, retrying only what is safe to retry.
+    pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+        if op.is_mutating() && self.inner.mode == Mode::DryRun {
+            return Err(ExchangeError::DryRun { op: op.name() });
+        }
+        let mut resynced = false;
+        let mut rate_waits = 0;
+        let mut transport_failures = 0;
+        loop {
+            let decoded = self.call_once(op, auth).await;
+            match decoded {
+                Err(ExchangeError::Timestamp { code }) if !resynced => {
+                    resynced = true;
+                    if let Err(err) = self.resync().await {
+                        return Err(match err {
+                            ExchangeError::Transport { .. } => err,
+                            _ => ExchangeError::Timestamp { code },
+                        });
+                    }
+                }
+                Err(ExchangeError::RateLimited { code, reset_ms }) if rate_waits < 2 => {
+                    rate_waits += 1;
+                    let wait = reset_ms
+                        .map(|reset| reset - clock::local_ms())
+                        .and_then(|ms| u64::try_from(ms).ok())
+                        .map_or(Duration::from_millis(200), Duration::from_millis)
+                        .min(MAX_RATE_WAIT);
+                    if wait >= MAX_RATE_WAIT {
+                        return Err(ExchangeError::RateLimited { code, reset_ms });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                Err(ExchangeError::Transport { detail })
+                    if !op.is_mutating() && transport_failures + 1 < READ_ATTEMPTS =>
+                {
+                    transport_failures += 1;
+                    let backoff = 100 * (1u64 << transport_failures);
+                    let _ = detail;
+                    tokio::time::sleep(Duration::from_millis(backoff)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads the exchange's clock and learns the offset to it.
+    pub async fn resync(&self) -> Result<i64, ExchangeError> {
+        let sent = clock::local_ms();
+        let server = self
+            .call_once(&Op::ServerTime, Auth::Public)
+            .await?
+            .into_server_time()?;
+        self.inner.clock.sync(sent, server, clock::local_ms());
+        Ok(server)
+    }
+
+    /// Follows an operation's cursor until the last page.
+    pub async fn all_pages<T>(
+        &self,
+        make: impl Fn(Option<String>) -> Op,
+        auth: Auth<'_>,
+        page: impl Fn(Reply) -> Result<Page<T>, ExchangeError>,
+    ) -> Result<Vec<T>, ExchangeError> {
+        let mut items = Vec::new();
+        let mut cursor = None;
+        // A venue that kept answering with a cursor forever would hang the response.
+        for _ in 0..10_000 {
+            let reply = self.call(&make(cursor.take()), auth).await?;
+            let mut current = page(reply)?;
+            items.append(&mut current.items);
+            match current.next {
+                Some(next) if !next.is_empty() => cursor = Some(next),
+                _ => return Ok(items),
+            }
+        }
+        Err(ExchangeError::Protocol {
+            detail: "pagination did not end after 10000 pages".to_owned(),
+        })
+    }
+
+    /// Runs one paginated read per segment, concurrently, and joins the results.
+    pub async fn per_segment<T, F>(
+        &self,
+        segments: &[Segment],
+        auth: Auth<'_>,
+        make: F,
+        page: fn(Reply) -> Result<Page<T>, ExchangeError>,
+    ) -> Result<Vec<T>, ExchangeError>
+    where
+        F: Fn(Segment, Option<String>) -> Op,
+    {
+        let make = &make;
+        let reads = segments.iter().map(|segment| {
+            let segment = *segment;
+            self.all_pages(move |cursor| make(segment, cursor), auth, page)
+        });
+        let mut items = Vec::new();
+        for result in join_all(reads).await {
+            items.extend(result?);
+        }
+        Ok(items)
+    }
+
+    async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+        if op.is_mutating() && self.inner.mode == Mode::DryRun {
+            return Err(ExchangeError::DryRun { op: op.name() });
+        }
+        let signed = self.prepare(op, auth)?;
+        let sent_at = clock::now_rfc3339();
+        let started = Instant::now();
+        let result = self.send(&signed).await;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (decoded, status) = match result {
+            Ok(response) => {
+                let status = response.status;
+                (self.inner.venue.decode(op, &response), Some(status))
+            }
+            Err(err) => (
+                Decoded {
+                    reply: Err(err),
+                    server_ms: None,
+                    code: None,
+                },
+                None,
+            ),
+        };
+        self.record(CallRecord {
+            op: op.name(),
+            method: signed.request.method.as_str(),
+            path: signed.request.path.clone(),
+            key: match auth {
+                Auth::Public => None,
+                Auth::Key(cred) => Some(cred.key.masked()),
+            },
+            sent_at,
+            duration_ms,
+            status,
+            code: decoded.code.clone(),
+            server_time: decoded.server_ms.map(clock::rfc3339_ms),
+            outcome: match &decoded.reply {
+                Ok(_) => "ok".to_owned(),
+                Err(err) => err.to_string(),
+            },
+        });
+        decoded.reply
+    }
+
+    async fn send(&self, signed: &SignedRequest) -> Result<Response, ExchangeError> {
+        let req = &signed.request;
+        if req.mutating && self.inner.mode == Mode::DryRun {
+            return Err(ExchangeError::DryRun { op: "request" });
+        }
+        let url = format!("{}{}", self.inner.base_url, req.path_and_query());
+        let method = match req.method {
+            super::Method::Get => reqwest::Method::GET,
+            super::Method::Post => reqwest::Method::POST,
+            super::Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.inner.http.request(method, url);
+        for header in &signed.headers {
+            builder = builder.header(header.name, header.value.as_str());
+        }
+        if let Some(body) = &req.body {
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let body = response.bytes().await.map_err(transport)?.to_vec();
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn record(&self, record: CallRecord) {
+        if let Some(sink) = &self.sink
+            && let Ok(mut records) = sink.lock()
+        {
+            records.push(record);
+        }
+    }
+}
+
+fn transport(err: reqwest::Error) -> ExchangeError {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    // reqwest's message names the URL, which holds no secret (signatures travel in headers).
+    let mut detail = format!("{kind}: {err}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        detail.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    ExchangeError::Transport { detail }
+}
+
+fn install_crypto_provider() {
+    // Installing twice is harmless: the second attempt reports the first and changes nothing.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::exchanges::model::{Access, IpWhitelist, Lock};
+    use crate::secret::{KeyId, SecretString};
+
+    #[tokio::test]
+    async fn dry_run_refuses_mutations_without_sending() {
+        // Port 9 on loopback: if anything were sent it would fail with a transport error.
+        let client = Client::new(ExchangeId::Bybit.venue(), "http://127.0.0.1:9", Mode::DryRun)
+            .unwrap();
+        let cred = Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"));
+        let op = Op::RestrictKey {
+            key: KeyId::new("BOTKEY0000000000000"),
+            lock: Lock {
+                ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                access: Access::Unchanged,
+            },
+        };
+        let err = client.call(&op, Auth::Key(&cred)).await.unwrap_err();
+        assert_eq!(err, ExchangeError::DryRun { op: "restrict_key" });
+    }
+}

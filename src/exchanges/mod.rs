@@ -1,0 +1,144 @@
+//! Exchanges: the normalized operations the response needs, and the venues that speak them.
+//!
+//! An adapter ([`Venue`]) is pure: it turns an [`Op`] into an unsigned [`Request`], signs it with
+//! a credential at a given time, and turns the exchange's answer into a [`Reply`] or a typed
+//! [`ExchangeError`]. Only [`http`] touches the network. That split keeps each venue's quirks in
+//! its own folder, lets dry-run render the exact request a mutating step would send, and lets the
+//! signers be checked against published vectors without a server.
+//!
+//! What a venue cannot do by API is data ([`Support::Manual`]), so the engine can turn it into a
+//! guided manual step instead of skipping it.
+
+pub mod bybit;
+mod error;
+pub mod http;
+pub mod model;
+mod op;
+mod request;
+pub mod signing;
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::ExchangeError;
+pub use http::{Auth, CallRecord, CallSink, Client, Mode};
+pub use op::{History, Op, Page, Reply, Revoke, Window};
+pub use request::{Header, Method, Request, Response, SignedRequest};
+
+use crate::secret::Credential;
+use model::Segment;
+
+/// The exchanges lockdown can respond on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeId {
+    /// Bybit V5 (reference §3).
+    Bybit,
+}
+
+impl ExchangeId {
+    /// Every supported venue, in the order the docs list them.
+    pub const ALL: &'static [ExchangeId] = &[ExchangeId::Bybit];
+
+    /// The lowercase name used in configs and playbooks.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExchangeId::Bybit => "bybit",
+        }
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(text: &str) -> Option<ExchangeId> {
+        ExchangeId::ALL
+            .iter()
+            .copied()
+            .find(|id| id.as_str() == text.trim().to_ascii_lowercase())
+    }
+
+    /// The adapter for this venue.
+    pub fn venue(self) -> Box<dyn Venue> {
+        match self {
+            ExchangeId::Bybit => Box::new(bybit::Bybit),
+        }
+    }
+}
+
+impl fmt::Display for ExchangeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A containment capability a venue may or may not offer by API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Bind a key to the responder's IP (or make it read-only) through the master credential.
+    LockKey,
+    /// Delete a key.
+    RevokeKey,
+    /// Create a restricted replacement key.
+    CreateKey,
+    /// Cancel every open order of the key's account.
+    CancelOrders,
+}
+
+/// How a venue supports a capability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Support {
+    /// By API.
+    Api,
+    /// Only by hand: the engine shows the guide, asks for confirmation and journals it.
+    Manual(Guide),
+}
+
+/// Exact instructions for a step the API cannot do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Guide {
+    /// What to do, in one line.
+    pub title: String,
+    /// Where to do it.
+    pub url: String,
+    /// The clicks, in order.
+    pub steps: Vec<String>,
+}
+
+/// A pure venue adapter.
+///
+/// Implementors must not do I/O: [`http::Client`] sends what `encode` and `sign` build and hands
+/// the answer to `decode`. `sign` must sign the exact bytes that will be sent and never change the
+/// request after signing.
+pub trait Venue: Send + Sync + fmt::Debug {
+    /// Which venue this is.
+    fn id(&self) -> ExchangeId;
+
+    /// How the venue supports a capability.
+    fn support(&self, capability: Capability) -> Support;
+
+    /// The account slices that open orders are listed and cancelled in, one call each.
+    fn segments(&self) -> &'static [Segment];
+
+    /// The widest time window one history call may ask for.
+    fn max_window(&self, history: History) -> Duration;
+
+    /// Builds the unsigned request for an operation.
+    fn encode(&self, op: &Op) -> Result<Request, ExchangeError>;
+
+    /// Signs a request with a credential at `now_ms` on the exchange's clock.
+    fn sign(&self, request: Request, credential: &Credential, now_ms: i64) -> SignedRequest;
+
+    /// Reads the exchange's answer to an operation.
+    fn decode(&self, op: &Op, response: &Response) -> Decoded;
+}
+
+/// What a venue made of a response.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The reply, or why there is none.
+    pub reply: Result<Reply, ExchangeError>,
+    /// The exchange's clock when it answered, where the envelope says.
+    pub server_ms: Option<i64>,
+    /// The venue's own result code, for the record.
+    pub code: Option<String>,
+}

@@ -1,0 +1,285 @@
+//! The normalized operations and their replies.
+//!
+//! An [`Op`] says what to do, never how a venue spells it; the credential that signs it says on
+//! whose behalf. Each op knows whether it changes anything ([`Op::is_mutating`]): that single
+//! fact drives dry-run, confirmation and the HTTP layer's refusal to send mutations in dry-run.
+
+use serde::Serialize;
+
+use super::ExchangeError;
+use super::model::{
+    Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment, Transfer,
+};
+use crate::secret::KeyId;
+
+/// A time window `[start_ms, end_ms]` on the exchange's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Start, Unix ms.
+    pub start_ms: i64,
+    /// End, Unix ms.
+    pub end_ms: i64,
+}
+
+impl Window {
+    /// Splits `[start_ms, end_ms]` into windows no wider than `max_ms`, newest first.
+    pub fn split(start_ms: i64, end_ms: i64, max_ms: i64) -> Vec<Window> {
+        let mut windows = Vec::new();
+        let mut end = end_ms;
+        while end > start_ms {
+            let start = (end - max_ms).max(start_ms);
+            windows.push(Window {
+                start_ms: start,
+                end_ms: end,
+            });
+            end = start;
+        }
+        windows
+    }
+}
+
+/// The history kinds that are fetched in windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Orders that are no longer open.
+    Orders,
+    /// Executions.
+    Fills,
+    /// Withdrawals.
+    Withdrawals,
+    /// Internal transfers.
+    Transfers,
+}
+
+/// How a key is revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoke {
+    /// The master credential deletes a sub-account's key.
+    ByMaster(KeyId),
+    /// A sub-account key deletes itself (signed with that key).
+    SelfSub,
+    /// A master-account key deletes itself (signed with that key); some venues require a
+    /// wallet permission for this.
+    SelfMaster,
+}
+
+/// A normalized operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    /// The exchange's clock (unsigned).
+    ServerTime,
+    /// What the exchange says about the signing key.
+    WhoAmI,
+    /// The keys of one sub-account, as the master sees them.
+    SubKeys {
+        /// The sub-account.
+        account: String,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+    /// Lock a key: bind it to the responder (master credential).
+    RestrictKey {
+        /// The key to lock.
+        key: KeyId,
+        /// How.
+        lock: Lock,
+    },
+    /// Delete a key.
+    RevokeKey(Revoke),
+    /// Create a restricted key for a sub-account (master credential).
+    CreateKey {
+        /// The sub-account.
+        account: String,
+        /// The new key's note.
+        label: String,
+        /// What it may do and from where.
+        scope: KeyScope,
+    },
+    /// Cancel every open order in one segment of the signing key's account.
+    CancelAll {
+        /// The segment.
+        segment: Segment,
+    },
+    /// Open orders in one segment.
+    OpenOrders {
+        /// The segment.
+        segment: Segment,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+    /// Orders in one segment and window.
+    Orders {
+        /// The segment.
+        segment: Segment,
+        /// The window.
+        window: Window,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+    /// Fills in one segment and window.
+    Fills {
+        /// The segment.
+        segment: Segment,
+        /// The window.
+        window: Window,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+    /// Balances of the signing key's account.
+    Balances,
+    /// Withdrawals in a window.
+    Withdrawals {
+        /// The window.
+        window: Window,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+    /// Internal transfers in a window.
+    Transfers {
+        /// The window.
+        window: Window,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
+}
+
+impl Op {
+    /// A short name for records and messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::ServerTime => "server_time",
+            Op::WhoAmI => "key_info",
+            Op::SubKeys { .. } => "sub_keys",
+            Op::RestrictKey { .. } => "restrict_key",
+            Op::RevokeKey(_) => "revoke_key",
+            Op::CreateKey { .. } => "create_key",
+            Op::CancelAll { .. } => "cancel_all",
+            Op::OpenOrders { .. } => "open_orders",
+            Op::Orders { .. } => "orders",
+            Op::Fills { .. } => "fills",
+            Op::Balances => "balances",
+            Op::Withdrawals { .. } => "withdrawals",
+            Op::Transfers { .. } => "transfers",
+        }
+    }
+
+    /// Whether the operation changes anything at the exchange.
+    pub fn is_mutating(&self) -> bool {
+        matches!(
+            self,
+            Op::RestrictKey { .. } | Op::RevokeKey(_) | Op::CreateKey { .. } | Op::CancelAll { .. }
+        )
+    }
+
+    /// Whether the operation is signed.
+    pub fn is_signed(&self) -> bool {
+        !matches!(self, Op::ServerTime)
+    }
+}
+
+/// One page of a paginated answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+}
+
+/// What an operation returned.
+#[derive(Debug)]
+pub enum Reply {
+    /// Unix ms on the exchange's clock.
+    ServerTime(i64),
+    /// One key.
+    Key(KeyInfo),
+    /// A page of keys.
+    Keys(Page<KeyInfo>),
+    /// A page of orders.
+    Orders(Page<Order>),
+    /// A page of fills.
+    Fills(Page<Fill>),
+    /// Balances.
+    Balances(Vec<Balance>),
+    /// A page of transfers.
+    Transfers(Page<Transfer>),
+    /// Orders the exchange acknowledged cancelling.
+    Cancelled(Vec<Cancelled>),
+    /// A new key, with its secret.
+    Created(CreatedKey),
+    /// Done, nothing to report.
+    Done,
+}
+
+macro_rules! into {
+    ($name:ident, $variant:ident, $ty:ty) => {
+        /// The reply's payload, or a protocol error when the adapter answered something else.
+        pub fn $name(self) -> Result<$ty, ExchangeError> {
+            match self {
+                Reply::$variant(value) => Ok(value),
+                other => Err(ExchangeError::Protocol {
+                    detail: format!(
+                        "expected {} but the adapter decoded {}",
+                        stringify!($variant),
+                        other.kind()
+                    ),
+                }),
+            }
+        }
+    };
+}
+
+impl Reply {
+    into!(into_server_time, ServerTime, i64);
+    into!(into_key, Key, KeyInfo);
+    into!(into_keys, Keys, Page<KeyInfo>);
+    into!(into_orders, Orders, Page<Order>);
+    into!(into_fills, Fills, Page<Fill>);
+    into!(into_balances, Balances, Vec<Balance>);
+    into!(into_transfers, Transfers, Page<Transfer>);
+    into!(into_cancelled, Cancelled, Vec<Cancelled>);
+    into!(into_created, Created, CreatedKey);
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Reply::ServerTime(_) => "ServerTime",
+            Reply::Key(_) => "Key",
+            Reply::Keys(_) => "Keys",
+            Reply::Orders(_) => "Orders",
+            Reply::Fills(_) => "Fills",
+            Reply::Balances(_) => "Balances",
+            Reply::Transfers(_) => "Transfers",
+            Reply::Cancelled(_) => "Cancelled",
+            Reply::Created(_) => "Created",
+            Reply::Done => "Done",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_cover_the_range_newest_first() {
+        let windows = Window::split(0, 25, 10);
+        assert_eq!(
+            windows,
+            [
+                Window {
+                    start_ms: 15,
+                    end_ms: 25
+                },
+                Window {
+                    start_ms: 5,
+                    end_ms: 15
+                },
+                Window {
+                    start_ms: 0,
+                    end_ms: 5
+                },
+            ]
+        );
+        assert!(Window::split(10, 10, 5).is_empty());
+    }
+}

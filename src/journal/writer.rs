@@ -1,0 +1,101 @@
+//! Appending to the journal: one line per event, flushed to disk before the run goes on.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{Event, EventKind, GENESIS};
+use crate::clock;
+
+/// Why the journal could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Creating, writing or syncing the file failed.
+    #[error("cannot write the journal `{}`: {source}", path.display())]
+    Write {
+        /// The journal file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// An open journal.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    seq: u64,
+    head: String,
+}
+
+impl Journal {
+    /// Creates a new journal file; refuses to overwrite an existing one.
+    pub fn create(path: &Path) -> Result<Journal, JournalError> {
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| JournalError::Write {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Journal {
+            path: path.to_owned(),
+            file,
+            seq: 0,
+            head: GENESIS.to_owned(),
+        })
+    }
+
+    /// Appends an event and waits until it is on disk.
+    pub fn append(&mut self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
+        let event = Event::new(self.seq + 1, clock::now_rfc3339(), kind, data, &self.head);
+        let mut line = serde_json::to_string(&event).unwrap_or_default();
+        line.push('\n');
+        let write = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data());
+        write.map_err(|source| JournalError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.seq = event.seq;
+        self.head = event.hash.clone();
+        Ok(event)
+    }
+
+    /// The last event's sequence number and hash.
+    pub fn head(&self) -> (u64, &str) {
+        (self.seq, &self.head)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::verify;
+    use serde_json::json;
+
+    #[test]
+    fn appended_events_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::create(&path).unwrap();
+        journal.append(EventKind::RunStarted, json!({"run": "r"})).unwrap();
+        journal.append(EventKind::StepStarted, json!({"step": "lock"})).unwrap();
+        let last = journal.append(EventKind::RunFinished, json!({})).unwrap();
+        let verified = verify(&path).unwrap();
+        assert_eq!(verified.events.len(), 3);
+        assert_eq!(verified.head, last.hash);
+        assert!(Journal::create(&path).is_err(), "must not overwrite a journal");
+    }
+}

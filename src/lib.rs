@@ -1,0 +1,66 @@
+//! lockdown contains a leaked crypto-exchange API key in seconds.
+//!
+//! `lockdown respond` runs a playbook against the live exchange through the master credential:
+//! lock the key to the responder, keep the evidence, cancel the open orders, single out the
+//! orders the owner did not place, revoke the key, create and store a restricted replacement,
+//! and write a report exchange support can act on. Every step is journaled, hash-chained and
+//! synced before the next one starts. `lockdown sim` is the exchange simulator the tests and
+//! drills stand on.
+//!
+//! Layout (DESIGN §4): `cli` parses, `config` + `playbook` load and validate, `engine` runs
+//! `actions`, which reach the exchange only through `exchanges::http`; `journal` records,
+//! `report` renders; `ui` is the only module that prints.
+
+pub mod actions;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod exchanges;
+pub mod exit;
+pub mod journal;
+pub mod playbook;
+pub mod report;
+pub mod secret;
+pub mod sim;
+pub mod source;
+pub mod ui;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::Exit;
+use crate::ui::Ui;
+
+/// Runs the command line and returns the documented exit code.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => return Ui::new(ui::Verbosity::Normal, false).clap_error(&err).into(),
+    };
+    let ui = Ui::new(cli.verbosity(), cli.no_color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            ui.warn(&format!("cannot start the async runtime: {err}"));
+            return Exit::Io.into();
+        }
+    };
+    match runtime.block_on(cli::dispatch(cli, &ui)) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            ui.error(&err);
+            err.exit().into()
+        }
+    }
+}

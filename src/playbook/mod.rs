@@ -1,0 +1,189 @@
+//! Playbooks: the YAML a response runs, parsed in two layers.
+//!
+//! `raw` mirrors the file with serde; `validate` turns it into a [`Playbook`] where bad states
+//! cannot exist: ids are unique, every step has exactly one action with well-typed parameters,
+//! templates parse and only read what exists before them (never a secret), and step references
+//! resolve. Every problem is collected and reported at once with `file:line:col`, a drawn snippet
+//! and a hint. The default playbook per venue is embedded in the binary (`builtin`).
+
+mod builtin;
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use builtin::builtin;
+
+use crate::actions::ActionSpec;
+use crate::exchanges::ExchangeId;
+use crate::source::{Problems, Source};
+
+/// A validated playbook.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    /// Its name.
+    pub name: String,
+    /// What it is for.
+    pub description: Option<String>,
+    /// The venue it is written for.
+    pub exchange: ExchangeId,
+    /// The inputs it takes.
+    pub inputs: Vec<Input>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// Where it came from (a path, or `builtin:<venue>`).
+    pub origin: String,
+}
+
+/// A declared input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// Its name.
+    pub name: String,
+    /// Whether a run must supply it.
+    pub required: bool,
+    /// Its value when not supplied.
+    pub default: Option<String>,
+    /// What it is.
+    pub description: Option<String>,
+}
+
+/// A step id: lowercase letters, digits and `_`, starting with a letter, unique in a playbook.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StepId(String);
+
+impl StepId {
+    /// Checks an id.
+    pub fn parse(text: &str) -> Result<StepId, String> {
+        let ok = text.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(StepId(text.to_owned()))
+        } else {
+            Err(format!(
+                "step id `{text}` must be lowercase letters, digits and `_`, starting with a letter (templates name it as `steps.{text}`)"
+            ))
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for StepId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What to do when a step fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Stop the run (later steps do not run).
+    #[default]
+    Abort,
+    /// Record the failure and go on; the run ends incomplete.
+    Continue,
+}
+
+/// One step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Its id.
+    pub id: StepId,
+    /// A name for people.
+    pub name: Option<String>,
+    /// A condition; the step is skipped when it is false.
+    pub when: Option<String>,
+    /// How long it may take.
+    pub timeout: Option<Duration>,
+    /// What a failure does.
+    pub on_error: OnError,
+    /// What it does.
+    pub body: StepBody,
+}
+
+/// What a step does.
+#[derive(Debug, Clone)]
+pub enum StepBody {
+    /// One action.
+    Action(ActionSpec),
+    /// Several steps at once.
+    Parallel(Vec<Step>),
+}
+
+impl Step {
+    /// The action's name, or `parallel`.
+    pub fn kind(&self) -> &'static str {
+        match &self.body {
+            StepBody::Action(action) => action.name(),
+            StepBody::Parallel(_) => "parallel",
+        }
+    }
+
+    /// This step and, for a parallel group, its members, in order.
+    pub fn flatten(&self) -> Vec<&Step> {
+        match &self.body {
+            StepBody::Action(_) => vec![self],
+            StepBody::Parallel(steps) => {
+                let mut all = vec![self];
+                all.extend(steps.iter());
+                all
+            }
+        }
+    }
+}
+
+impl Playbook {
+    /// Every action step, groups opened, in order.
+    pub fn action_steps(&self) -> Vec<(&Step, &ActionSpec)> {
+        let mut out = Vec::new();
+        for step in &self.steps {
+            for inner in step.flatten() {
+                if let StepBody::Action(action) = &inner.body {
+                    out.push((inner, action));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Why a playbook could not be loaded.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PlaybookError {
+    /// The file could not be read.
+    #[error("cannot read the playbook `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has problems.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(#[from] Problems),
+}
+
+/// Loads and validates a playbook file.
+pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(parse(&path.display().to_string(), &text)?)
+}
+
+/// Parses and validates playbook text.
+pub fn parse(name: &str, text: &str) -> Result<Playbook, Problems> {
+    let source = Source::new(name, text);
+    let raw = raw::parse(&source)?;
+    validate::validate(&source, raw)
+}

@@ -1,0 +1,62 @@
+//! The playbook as written: a serde mirror of the top level. Steps stay YAML values here;
+//! `validate` reads each one on its own so that one bad step does not hide the others.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::source::{Problems, Source};
+
+/// The top level of a playbook file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlaybook {
+    /// Format version; only 1 exists.
+    pub version: u32,
+    /// Name.
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Venue.
+    pub exchange: String,
+    /// Declared inputs.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, RawInput>,
+    /// Steps, each checked on its own.
+    pub steps: Vec<serde_yaml::Value>,
+}
+
+/// A declared input.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInput {
+    /// A run must supply it.
+    #[serde(default)]
+    pub required: bool,
+    /// Value when not supplied.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// What it is.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// Parses the top level, reporting a structural error with its location and a hint.
+pub fn parse(source: &Source) -> Result<RawPlaybook, Problems> {
+    serde_yaml::from_str(source.text()).map_err(|err| {
+        let mut problem = source.yaml_problem(&err);
+        let message = problem.message().to_owned();
+        if let Some(hint) = super::validate::serde_hint(&message) {
+            problem = problem.help(hint);
+        } else {
+            problem = problem.help(
+                "a playbook has `version: 1`, `name`, `exchange`, optional `inputs` and a list of `steps`",
+            );
+        }
+        Problems {
+            file: source.name().to_owned(),
+            problems: vec![problem],
+        }
+    })
+}

@@ -1,0 +1,132 @@
+//! The report as Markdown, for people and exchange support.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use super::Timeline;
+
+fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "–".to_owned(),
+        Some(Value::String(text)) => text.replace('|', "\\|"),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Renders the timeline as Markdown.
+pub fn render(t: &Timeline) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Incident report: leaked API key {} on {}\n",
+        t.run.key, t.run.exchange
+    );
+    let _ = writeln!(
+        out,
+        "Run `{}` · playbook `{}` · profile `{}` · {} · started {} (all times UTC)\n",
+        t.run.id, t.run.playbook, t.run.profile, t.run.mode, t.run.started_at
+    );
+
+    let _ = writeln!(out, "## Summary\n");
+    match &t.contained_at {
+        Some(at) => {
+            let _ = writeln!(out, "- **Contained** at {at}: the key no longer works for the attacker.");
+        }
+        None => {
+            let _ = writeln!(out, "- **Not contained**: no lock or revoke step succeeded.");
+        }
+    }
+    let _ = writeln!(out, "- Unauthorized orders: **{}**", t.unauthorized.len());
+    if let Some(map) = t.unauthorized_notional.as_object()
+        && !map.is_empty()
+    {
+        let parts: Vec<String> = map.iter().map(|(s, v)| format!("{s} {v}")).collect();
+        let _ = writeln!(out, "- Notional filled by them: {}", parts.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "- Known orders missing at the exchange: {}; mismatched: {}",
+        t.missing.len(),
+        t.mismatched.len()
+    );
+    if let Some(key) = &t.replacement {
+        let _ = writeln!(
+            out,
+            "- Replacement key {} · permissions {} · bound to {} · withdraw: no",
+            cell(key.get("key")),
+            cell(key.get("permissions")),
+            cell(key.get("ips")),
+        );
+    }
+    if let Some(store) = &t.secret_store {
+        let _ = writeln!(out, "- Its secret was written to `{store}` (never shown).");
+    }
+
+    let _ = writeln!(out, "\n## Unauthorized orders\n");
+    if t.unauthorized.is_empty() {
+        let _ = writeln!(out, "None found.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| order id | client order id | category | symbol | side | qty | price | filled | status | created |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
+        for o in &t.unauthorized {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(o.get("order_id")),
+                cell(o.get("client_order_id")),
+                cell(o.get("category")),
+                cell(o.get("symbol")),
+                cell(o.get("side")),
+                cell(o.get("qty")),
+                cell(o.get("price")),
+                cell(o.get("filled_qty")),
+                cell(o.get("status")),
+                cell(o.get("created_at")),
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Steps\n");
+    let _ = writeln!(out, "| step | action | status | started | duration | calls |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for s in &t.steps {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            s.id,
+            s.action,
+            s.status,
+            s.started_at,
+            s.duration_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms")),
+            s.calls.len()
+        );
+    }
+    for s in t.steps.iter().filter(|s| s.error.is_some()) {
+        let _ = writeln!(out, "\n`{}` failed: {}", s.id, s.error.as_deref().unwrap_or_default());
+    }
+
+    let _ = writeln!(out, "\n## Timeline\n");
+    let _ = writeln!(out, "| local time | exchange time | event |");
+    let _ = writeln!(out, "|---|---|---|");
+    for e in &t.entries {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            e.at,
+            e.server_time.as_deref().unwrap_or("–"),
+            e.what.replace('|', "\\|")
+        );
+    }
+
+    let _ = writeln!(out, "\n## Integrity\n");
+    let _ = writeln!(
+        out,
+        "This report covers journal events 1–{}; the last event's SHA-256 chain hash is\n`{}`.\nCheck the journal with `lockdown verify` on the run folder.",
+        t.journal.seq, t.journal.hash
+    );
+    out
+}

@@ -1,0 +1,253 @@
+//! The run as a timeline, read from journal events only.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::journal::{Event, EventKind};
+
+/// The report's content.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timeline {
+    /// The run.
+    pub run: RunHeader,
+    /// Whether a containment step succeeded, and when.
+    pub contained_at: Option<String>,
+    /// Each step.
+    pub steps: Vec<StepSummary>,
+    /// Every event worth a line, in order.
+    pub entries: Vec<Entry>,
+    /// Orders the owner did not place.
+    pub unauthorized: Vec<Value>,
+    /// Ledger orders the exchange does not show.
+    pub missing: Vec<Value>,
+    /// Orders whose fields differ from the ledger.
+    pub mismatched: Vec<Value>,
+    /// Notional traded by the unauthorized orders, per symbol (quote currency).
+    pub unauthorized_notional: Value,
+    /// The replacement key, if one was made.
+    pub replacement: Option<Value>,
+    /// Where its secret went.
+    pub secret_store: Option<String>,
+    /// The journal's head when the report was made.
+    pub journal: JournalHead,
+}
+
+/// Who and what the run was about.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunHeader {
+    /// Run id.
+    pub id: String,
+    /// Playbook name.
+    pub playbook: String,
+    /// Venue.
+    pub exchange: String,
+    /// Profile.
+    pub profile: String,
+    /// The leaked key, masked.
+    pub key: String,
+    /// Start, RFC 3339 UTC.
+    pub started_at: String,
+    /// Live or dry-run.
+    pub mode: String,
+}
+
+/// One step's outcome.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StepSummary {
+    /// Step id.
+    pub id: String,
+    /// Action.
+    pub action: String,
+    /// `ok`, `failed`, `skipped`, `declined`.
+    pub status: String,
+    /// Start, RFC 3339 UTC.
+    pub started_at: String,
+    /// Duration.
+    pub duration_ms: Option<u64>,
+    /// The calls it made.
+    pub calls: Vec<Value>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Local time, RFC 3339 UTC.
+    pub at: String,
+    /// The exchange's time, where it said.
+    pub server_time: Option<String>,
+    /// What happened.
+    pub what: String,
+}
+
+/// The journal position a report covers.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JournalHead {
+    /// Events covered.
+    pub seq: u64,
+    /// The last one's hash.
+    pub hash: String,
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+impl Timeline {
+    /// Builds the timeline from a verified journal.
+    pub fn from_events(events: &[Event]) -> Timeline {
+        let mut t = Timeline {
+            unauthorized_notional: Value::Object(Default::default()),
+            ..Timeline::default()
+        };
+        for event in events {
+            let data = &event.data;
+            let step = text(data, "step");
+            match event.kind {
+                EventKind::RunStarted => {
+                    t.run = RunHeader {
+                        id: text(data, "run_id"),
+                        playbook: text(data, "playbook"),
+                        exchange: text(data, "exchange"),
+                        profile: text(data, "profile"),
+                        key: text(data, "key"),
+                        started_at: event.at.clone(),
+                        mode: text(data, "mode"),
+                    };
+                    t.entry(event, None, format!("response started for key {}", t.run.key));
+                }
+                EventKind::StepStarted => {
+                    t.steps.push(StepSummary {
+                        id: step.clone(),
+                        action: text(data, "action"),
+                        status: "started".into(),
+                        started_at: event.at.clone(),
+                        ..StepSummary::default()
+                    });
+                }
+                EventKind::StepPlanned | EventKind::KeyCreated => {}
+                EventKind::Confirmation => {
+                    let accepted = data.get("accepted").and_then(Value::as_bool) == Some(true);
+                    let by = text(data, "by");
+                    t.entry(
+                        event,
+                        None,
+                        format!(
+                            "`{step}` {} ({by})",
+                            if accepted { "confirmed" } else { "declined" }
+                        ),
+                    );
+                    if !accepted {
+                        t.finish(&step, "declined", data);
+                    }
+                }
+                EventKind::StepFinished | EventKind::StepFailed => {
+                    let status = if event.kind == EventKind::StepFinished {
+                        "ok"
+                    } else {
+                        "failed"
+                    };
+                    for call in data.get("calls").and_then(Value::as_array).into_iter().flatten() {
+                        t.entries.push(Entry {
+                            at: text(call, "sent_at"),
+                            server_time: call
+                                .get("server_time")
+                                .and_then(Value::as_str)
+                                .map(str::to_owned),
+                            what: format!(
+                                "`{step}`: {} {} → {} in {} ms",
+                                text(call, "method"),
+                                text(call, "path"),
+                                call.get("code")
+                                    .and_then(Value::as_str)
+                                    .map_or_else(|| text(call, "outcome"), |c| format!("code {c}")),
+                                call.get("duration_ms").and_then(Value::as_u64).unwrap_or(0)
+                            ),
+                        });
+                    }
+                    t.finish(&step, status, data);
+                    let outputs = data.get("outputs").cloned().unwrap_or(Value::Null);
+                    match text(data, "action").as_str() {
+                        "restrict_key" | "revoke_key"
+                            if status == "ok" && t.contained_at.is_none() =>
+                        {
+                            t.contained_at = Some(event.at.clone());
+                        }
+                        "diff_orders" if status == "ok" => {
+                            let list = |k: &str| {
+                                outputs.get(k).and_then(Value::as_array).cloned().unwrap_or_default()
+                            };
+                            t.unauthorized = list("unauthorized");
+                            t.missing = list("missing");
+                            t.mismatched = list("mismatched");
+                            t.unauthorized_notional = outputs
+                                .get("unauthorized_notional")
+                                .cloned()
+                                .unwrap_or(Value::Null);
+                        }
+                        "create_key" if status == "ok" => {
+                            let mut key = outputs.clone();
+                            if let Value::Object(map) = &mut key {
+                                map.remove("key_id");
+                            }
+                            t.replacement = Some(key);
+                        }
+                        _ => {}
+                    }
+                    let what = match status {
+                        "ok" => format!("`{step}` done"),
+                        _ => format!("`{step}` failed: {}", text(data, "error")),
+                    };
+                    t.entry(event, None, what);
+                }
+                EventKind::StepSkipped => {
+                    t.steps.push(StepSummary {
+                        id: step.clone(),
+                        action: text(data, "action"),
+                        status: "skipped".into(),
+                        started_at: event.at.clone(),
+                        ..StepSummary::default()
+                    });
+                    t.entry(event, None, format!("`{step}` skipped ({})", text(data, "reason")));
+                }
+                EventKind::SecretStored => {
+                    t.secret_store = Some(text(data, "store"));
+                    t.entry(
+                        event,
+                        None,
+                        format!("replacement key {} stored in {}", text(data, "key"), text(data, "store")),
+                    );
+                }
+                EventKind::RunFinished => t.entry(event, None, "response finished".into()),
+                EventKind::Interrupted => t.entry(event, None, "response interrupted".into()),
+            }
+            t.journal = JournalHead {
+                seq: event.seq,
+                hash: event.hash.clone(),
+            };
+        }
+        t
+    }
+
+    fn entry(&mut self, event: &Event, server_time: Option<String>, what: String) {
+        self.entries.push(Entry {
+            at: event.at.clone(),
+            server_time,
+            what,
+        });
+    }
+
+    fn finish(&mut self, step: &str, status: &str, data: &Value) {
+        if let Some(summary) = self.steps.iter_mut().rev().find(|s| s.id == step) {
+            summary.status = status.to_owned();
+            summary.duration_ms = data.get("duration_ms").and_then(Value::as_u64);
+            summary.calls = data
+                .get("calls")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            summary.error = data.get("error").and_then(Value::as_str).map(str::to_owned);
+        }
+    }
+}

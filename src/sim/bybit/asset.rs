@@ -1,0 +1,175 @@
+//! Balances, withdrawals and universal transfers (reference §3.6).
+//!
+//! `wallet-balance` shows the caller's own account only (`accountType=UNIFIED`); `locked` is what
+//! open spot orders hold, and `usdValue` uses the symbols' reference prices. Withdrawal records
+//! need a master-account key; the universal-transfer list needs Wallet `SubMemberTransfer` on a
+//! master key or `SubMemberTransferList` on a sub key, and shows transfers touching the caller's
+//! account (a master also sees its sub-accounts'). Nothing here changes state.
+
+use serde_json::{Value, json};
+
+use crate::sim::bybit::caller::Caller;
+use crate::sim::bybit::page::{PageReq, Span, window};
+use crate::sim::bybit::params::Params;
+use crate::sim::bybit::reply::ApiError;
+use crate::sim::key::{DAY_MS, Tier};
+use crate::sim::num;
+use crate::sim::order::Category;
+use crate::sim::state::Venue;
+
+/// `GET /v5/account/wallet-balance`.
+pub(crate) fn wallet_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let account_type = p.required("accountType")?;
+    if account_type != "UNIFIED" {
+        return Err(ApiError::invalid(
+            "accountType",
+            "must be `UNIFIED` (the simulator models unified accounts only)",
+        ));
+    }
+    let wanted: Option<Vec<String>> = p
+        .string("coin")?
+        .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
+    let mut coins = Vec::new();
+    let (mut total, mut available) = (0.0, 0.0);
+    for (coin, wallet) in v.balances.coins(c.uid) {
+        if wanted.as_ref().is_some_and(|w| !w.contains(&coin)) {
+            continue;
+        }
+        let locked = v.locked(c.uid, &coin);
+        let usd = usd_price(v, &coin);
+        total += wallet * usd;
+        available += (wallet - locked).max(0.0) * usd;
+        coins.push(json!({
+            "coin": coin,
+            "equity": num::fmt(wallet),
+            "usdValue": num::fmt(wallet * usd),
+            "walletBalance": num::fmt(wallet),
+            "locked": num::fmt(locked),
+            "availableToWithdraw": num::fmt((wallet - locked).max(0.0)),
+            "availableToBorrow": "",
+            "borrowAmount": "0",
+            "accruedInterest": "0",
+            "totalOrderIM": "0",
+            "totalPositionIM": "0",
+            "totalPositionMM": "0",
+            "unrealisedPnl": "0",
+            "cumRealisedPnl": "0",
+            "bonus": "0",
+            "collateralSwitch": true,
+            "marginCollateral": true,
+            "spotHedgingQty": "0",
+        }));
+    }
+    Ok(json!({
+        "list": [{
+            "accountType": "UNIFIED",
+            "totalEquity": num::fmt(total),
+            "totalWalletBalance": num::fmt(total),
+            "totalMarginBalance": num::fmt(total),
+            "totalAvailableBalance": num::fmt(available),
+            "totalPerpUPL": "0",
+            "totalInitialMargin": "0",
+            "totalMaintenanceMargin": "0",
+            "accountIMRate": "0",
+            "accountMMRate": "0",
+            "accountLTV": "0",
+            "coin": coins,
+        }]
+    }))
+}
+
+/// `GET /v5/asset/withdraw/query-record`: the master account's withdrawals.
+pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    c.require_master()?;
+    let coin = p.string("coin")?;
+    let withdraw_type = p.int("withdrawType")?.unwrap_or(2);
+    if !(0..=2).contains(&withdraw_type) {
+        return Err(ApiError::invalid("withdrawType", "must be 0, 1 or 2"));
+    }
+    let (start, end) = window(p, v.now_ms(), Span::Under(30 * DAY_MS))?;
+    let page = PageReq::from_params(p, 50, 50)?;
+    let rows: Vec<_> = v
+        .withdrawals
+        .iter()
+        .filter(|w| w.uid == c.uid && (start..=end).contains(&w.created_ms))
+        .filter(|w| coin.as_ref().is_none_or(|x| x == &w.coin))
+        // Every seeded withdrawal is on-chain (type 0).
+        .filter(|_| withdraw_type != 1)
+        .collect();
+    let (rows, next) = page.page(rows, |w| (w.created_ms, w.withdraw_id.clone()));
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|w| {
+            json!({
+                "withdrawId": w.withdraw_id,
+                "txID": w.tx_id,
+                "withdrawType": 0,
+                "coin": w.coin,
+                "chain": w.chain,
+                "amount": w.amount,
+                "withdrawFee": w.fee,
+                "status": w.status,
+                "toAddress": w.to_address,
+                "tag": "",
+                "createTime": w.created_ms.to_string(),
+                "updateTime": w.updated_ms.to_string(),
+            })
+        })
+        .collect();
+    Ok(json!({ "rows": rows, "nextPageCursor": next }))
+}
+
+/// `GET /v5/asset/transfer/query-universal-transfer-list`.
+pub(crate) fn universal_transfers(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+) -> Result<Value, ApiError> {
+    match c.tier {
+        Tier::Master => c.require("Wallet", &["SubMemberTransfer"])?,
+        Tier::Sub => c.require("Wallet", &["SubMemberTransferList"])?,
+    }
+    let transfer_id = p.string("transferId")?;
+    let coin = p.string("coin")?;
+    let status = p.string("status")?;
+    let (start, end) = window(p, v.now_ms(), Span::AtMost(7 * DAY_MS))?;
+    let page = PageReq::from_params(p, 20, 50)?;
+    let visible = |uid: u64| uid == c.uid || (c.tier == Tier::Master && v.is_sub_of(uid, c.uid));
+    let list: Vec<_> = v
+        .transfers
+        .iter()
+        .filter(|t| visible(t.from_uid) || visible(t.to_uid))
+        .filter(|t| (start..=end).contains(&t.at_ms))
+        .filter(|t| transfer_id.as_ref().is_none_or(|x| x == &t.transfer_id))
+        .filter(|t| coin.as_ref().is_none_or(|x| x == &t.coin))
+        .filter(|t| status.as_ref().is_none_or(|x| x == &t.status))
+        .collect();
+    let (list, next) = page.page(list, |t| (t.at_ms, t.transfer_id.clone()));
+    let list: Vec<Value> = list
+        .into_iter()
+        .map(|t| {
+            json!({
+                "transferId": t.transfer_id,
+                "coin": t.coin,
+                "amount": t.amount,
+                "fromMemberId": t.from_uid.to_string(),
+                "toMemberId": t.to_uid.to_string(),
+                "fromAccountType": t.from_account_type,
+                "toAccountType": t.to_account_type,
+                "timestamp": t.at_ms.to_string(),
+                "status": t.status,
+            })
+        })
+        .collect();
+    Ok(json!({ "list": list, "nextPageCursor": next }))
+}
+
+/// Returns the USD price of `coin`: 1 for stablecoins, else its USDT spot reference price.
+fn usd_price(v: &Venue, coin: &str) -> f64 {
+    match coin {
+        "USDT" | "USDC" => 1.0,
+        _ => v
+            .instrument(Category::Spot, &format!("{coin}USDT"))
+            .map_or(0.0, |i| i.ref_price),
+    }
+}

@@ -1,0 +1,216 @@
+//! The Bybit V5 dialect: routes, authentication, envelopes and error codes.
+//!
+//! Every request goes through one pipeline, in this order (first failure answers):
+//! 1. unknown method + path: HTTP 404; public `/v5/market/time`: answered without auth;
+//! 2. auth headers missing or malformed: HTTP 401, empty body;
+//! 3. timestamp outside the window 10002; key unknown or deleted 10003; signature 10004;
+//!    key expired 33004; peer IP (the socket's, never a header) not whitelisted 10010;
+//! 4. per-key per-endpoint rate limit 10006 (counted, and headers sent, from here on);
+//! 5. the handler: permission 10005, then parameters 10001, then venue rules. Where the
+//!    permission depends on `category`, a missing or invalid `category` is 10001 first.
+//!
+//! Handlers are thin: parse, check, call a venue operation, shape the answer. The venue lock is
+//! taken once per request after the body is read, and never held across an `.await`.
+
+mod asset;
+mod auth;
+mod caller;
+mod page;
+mod params;
+mod reply;
+mod route;
+mod trade;
+mod user;
+mod wire;
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::sim::Sim;
+use crate::sim::access::AccessEntry;
+use crate::sim::state::Venue;
+
+use auth::Credentials;
+use caller::Caller;
+use params::Params;
+use reply::{ApiError, Reply, RetCode};
+use route::Route;
+
+/// Largest request body read; Bybit's own bodies are a few hundred bytes.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the router: every path goes to one dispatcher, which owns the 404.
+pub(crate) fn router(sim: Sim) -> Router {
+    Router::new().fallback(dispatch).with_state(sim)
+}
+
+/// One request, fully read, before the lock is taken.
+#[derive(Debug)]
+struct Incoming {
+    method: Method,
+    path: String,
+    query: String,
+    headers: HeaderMap,
+    body: Bytes,
+    peer: Option<IpAddr>,
+}
+
+async fn dispatch(State(sim): State<Sim>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let incoming = Incoming {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts.headers,
+        body,
+        peer,
+    };
+    // The whole answer is computed under the lock, synchronously.
+    let reply = {
+        let mut venue = sim.lock();
+        let reply = answer(&mut venue, &incoming);
+        log(&mut venue, &incoming, &reply);
+        reply
+    };
+    reply.into_response()
+}
+
+/// Records the request in the access log.
+fn log(v: &mut Venue, req: &Incoming, reply: &Reply) {
+    let key_id = req
+        .headers
+        .get("x-bapi-api-key")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    let leaked_key = key_id.as_deref().is_some_and(|k| v.is_leaked_key(k));
+    let entry = AccessEntry {
+        at_ms: v.now_ms(),
+        peer: req.peer,
+        key_id,
+        method: req.method.as_str().to_owned(),
+        path: req.path.clone(),
+        http_status: reply.status.as_u16(),
+        ret_code: reply.ret_code,
+        leaked_key,
+    };
+    v.access_log.push(entry);
+}
+
+/// Runs the pipeline described in the module doc.
+fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+    let Some(route) = Route::find(&req.method, &req.path) else {
+        return Reply::bare(StatusCode::NOT_FOUND);
+    };
+    let now = v.now_ms();
+    if route.is_public() {
+        return Reply::ok(market_time(now), now);
+    }
+    let Ok(creds) = Credentials::from_headers(&req.headers) else {
+        return Reply::bare(StatusCode::UNAUTHORIZED);
+    };
+    if !creds.in_window(now) {
+        let msg = format!(
+            "invalid request, please check your server timestamp or recv_window param. \
+             req_timestamp[{}],server_timestamp[{now}],recv_window[{}]",
+            creds.timestamp, creds.recv_window
+        );
+        return Reply::error(&ApiError::new(RetCode::TimestampOutOfWindow, msg), now);
+    }
+    let Some(key) = v.live_key(&creds.api_key) else {
+        return Reply::error(
+            &ApiError::new(RetCode::InvalidApiKey, "API key is invalid."),
+            now,
+        );
+    };
+    let payload: &[u8] = if route.is_post() {
+        &req.body
+    } else {
+        req.query.as_bytes()
+    };
+    if !creds.signature_matches(&key.secret, payload) {
+        let msg = format!(
+            "error sign! origin_string[{}]",
+            String::from_utf8_lossy(&creds.pre_hash(payload))
+        );
+        return Reply::error(&ApiError::new(RetCode::BadSignature, msg), now);
+    }
+    if key.is_expired(now) {
+        return Reply::error(
+            &ApiError::new(RetCode::KeyExpired, "Your api key has expired."),
+            now,
+        );
+    }
+    if !key.ips.allows(req.peer) {
+        let msg = "Unmatched IP, please check your API key's bound IP addresses.";
+        return Reply::error(&ApiError::new(RetCode::UnmatchedIp, msg), now);
+    }
+    let caller = Caller::from_key(key);
+    let params = if route.is_post() {
+        Params::from_body(payload)
+    } else {
+        Params::from_query(&req.query)
+    };
+    let category = params.as_ref().ok().and_then(Params::category_hint);
+    let verdict = v.limiter.check(
+        &caller.api_key,
+        &route.bucket(category),
+        route.limit(category),
+        now,
+    );
+    if !verdict.admitted {
+        let err = ApiError::new(
+            RetCode::TooManyVisits,
+            "Too many visits. Exceeded the API Rate Limit.",
+        );
+        return Reply::error(&err, now).with_limit(verdict);
+    }
+    let result = params.and_then(|p| handle(route, v, &caller, &p));
+    let now = v.now_ms();
+    match result {
+        Ok(value) => Reply::ok(value, now),
+        Err(err) => Reply::error(&err, now),
+    }
+    .with_limit(verdict)
+}
+
+/// Calls the endpoint's handler.
+fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    match route {
+        Route::AccountWalletBalance => asset::wallet_balance(v, c, p),
+        Route::AssetTransferList => asset::universal_transfers(v, c, p),
+        Route::AssetWithdrawRecord => asset::withdraw_records(v, c, p),
+        Route::ExecutionList => trade::executions(v, c, p),
+        Route::MarketTime => Ok(market_time(v.now_ms())),
+        Route::OrderCancelAll => trade::cancel_all(v, c, p),
+        Route::OrderCreate => trade::create(v, c, p),
+        Route::OrderHistory => trade::history(v, c, p),
+        Route::OrderRealtime => trade::realtime(v, c, p),
+        Route::UserCreateSubApi => user::create_sub_api(v, c, p),
+        Route::UserDeleteApi => user::delete_api(v, c, p),
+        Route::UserDeleteSubApi => user::delete_sub_api(v, c, p),
+        Route::UserQueryApi => user::query_api(v, c, p),
+        Route::UserSubApiKeys => user::sub_apikeys(v, c, p),
+        Route::UserUpdateSubApi => user::update_sub_api(v, c, p),
+    }
+}
+
+/// `/v5/market/time`: seconds and nanoseconds as strings (reference §3.7).
+fn market_time(now_ms: i64) -> Value {
+    json!({
+        "timeSecond": (now_ms.div_euclid(1000)).to_string(),
+        "timeNano": (i128::from(now_ms) * 1_000_000).to_string(),
+    })
+}

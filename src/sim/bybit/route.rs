@@ -1,0 +1,150 @@
+//! The Bybit V5 endpoints the simulator serves, and each one's rate limit.
+//!
+//! One enum variant per (method, path); anything else is HTTP 404. Limits are per key and
+//! endpoint over a rolling second. Documented ones come from reference §3.4, §3.5 and §3.7; the
+//! rest are choices marked "chosen" below. `cancel-all` counts each category separately, because
+//! its limit differs by category.
+
+use axum::http::Method;
+
+use crate::sim::order::Category;
+
+/// One served endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    AccountWalletBalance,
+    AssetTransferList,
+    AssetWithdrawRecord,
+    ExecutionList,
+    MarketTime,
+    OrderCancelAll,
+    OrderCreate,
+    OrderHistory,
+    OrderRealtime,
+    UserCreateSubApi,
+    UserDeleteApi,
+    UserDeleteSubApi,
+    UserQueryApi,
+    UserSubApiKeys,
+    UserUpdateSubApi,
+}
+
+const TABLE: &[(Route, &str, &str)] = &[
+    (
+        Route::AccountWalletBalance,
+        "GET",
+        "/v5/account/wallet-balance",
+    ),
+    (
+        Route::AssetTransferList,
+        "GET",
+        "/v5/asset/transfer/query-universal-transfer-list",
+    ),
+    (
+        Route::AssetWithdrawRecord,
+        "GET",
+        "/v5/asset/withdraw/query-record",
+    ),
+    (Route::ExecutionList, "GET", "/v5/execution/list"),
+    (Route::MarketTime, "GET", "/v5/market/time"),
+    (Route::OrderCancelAll, "POST", "/v5/order/cancel-all"),
+    (Route::OrderCreate, "POST", "/v5/order/create"),
+    (Route::OrderHistory, "GET", "/v5/order/history"),
+    (Route::OrderRealtime, "GET", "/v5/order/realtime"),
+    (Route::UserCreateSubApi, "POST", "/v5/user/create-sub-api"),
+    (Route::UserDeleteApi, "POST", "/v5/user/delete-api"),
+    (Route::UserDeleteSubApi, "POST", "/v5/user/delete-sub-api"),
+    (Route::UserQueryApi, "GET", "/v5/user/query-api"),
+    (Route::UserSubApiKeys, "GET", "/v5/user/sub-apikeys"),
+    (Route::UserUpdateSubApi, "POST", "/v5/user/update-sub-api"),
+];
+
+impl Route {
+    /// Finds the endpoint for a method and path; `None` means 404.
+    pub(crate) fn find(method: &Method, path: &str) -> Option<Route> {
+        TABLE
+            .iter()
+            .find(|(_, m, p)| method.as_str() == *m && path == *p)
+            .map(|(r, _, _)| *r)
+    }
+
+    /// Returns the endpoint's path.
+    pub(crate) fn path(self) -> &'static str {
+        TABLE
+            .iter()
+            .find(|(r, _, _)| *r == self)
+            .map_or("", |(_, _, p)| *p)
+    }
+
+    /// Returns true for endpoints that need no signature.
+    pub(crate) fn is_public(self) -> bool {
+        self == Route::MarketTime
+    }
+
+    /// Returns true when the endpoint reads a JSON body (POST) rather than the query.
+    pub(crate) fn is_post(self) -> bool {
+        TABLE.iter().any(|(r, m, _)| *r == self && *m == "POST")
+    }
+
+    /// Returns the requests allowed per key per rolling second.
+    pub(crate) fn limit(self, category: Option<Category>) -> u32 {
+        match self {
+            Route::UserCreateSubApi => 1,
+            Route::UserUpdateSubApi | Route::UserDeleteSubApi | Route::UserDeleteApi => 5,
+            Route::UserQueryApi | Route::UserSubApiKeys => 10,
+            Route::OrderRealtime | Route::OrderHistory | Route::ExecutionList => 50,
+            Route::AccountWalletBalance => 50,
+            Route::OrderCancelAll => match category {
+                Some(Category::Spot) => 20,
+                Some(Category::Option) => 1,
+                // linear/inverse 10; a missing category is refused later anyway.
+                _ => 10,
+            },
+            Route::OrderCreate => 10,
+            // Chosen: 300/min (reference §3.7) spread evenly.
+            Route::AssetWithdrawRecord => 5,
+            // Chosen: not in the reference.
+            Route::AssetTransferList => 5,
+            // Public, never counted.
+            Route::MarketTime => u32::MAX,
+        }
+    }
+
+    /// Returns the limiter bucket: the path, plus the category for cancel-all.
+    pub(crate) fn bucket(self, category: Option<Category>) -> String {
+        match (self, category) {
+            (Route::OrderCancelAll, Some(c)) => format!("{}#{}", self.path(), c.as_str()),
+            _ => self.path().to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_matches_method_and_path() {
+        assert_eq!(
+            Route::find(&Method::GET, "/v5/market/time"),
+            Some(Route::MarketTime)
+        );
+        assert_eq!(Route::find(&Method::POST, "/v5/market/time"), None);
+        assert_eq!(Route::find(&Method::GET, "/v5/nope"), None);
+        for (r, _, p) in TABLE {
+            assert_eq!(r.path(), *p);
+        }
+    }
+
+    #[test]
+    fn cancel_all_limit_per_category() {
+        let r = Route::OrderCancelAll;
+        assert_eq!(r.limit(Some(Category::Spot)), 20);
+        assert_eq!(r.limit(Some(Category::Linear)), 10);
+        assert_eq!(r.limit(Some(Category::Option)), 1);
+        assert_ne!(
+            r.bucket(Some(Category::Spot)),
+            r.bucket(Some(Category::Linear))
+        );
+    }
+}

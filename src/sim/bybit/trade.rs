@@ -1,0 +1,233 @@
+//! `/v5/order/*` and `/v5/execution/list`: place, cancel all, list open, history and fills.
+//!
+//! Orders belong to the calling key's account (Bybit has no cross-UID order access, reference
+//! §9). `realtime` lists open orders only (`openOnly` other than 0 is ignored); `history` lists
+//! every order created in the window, open ones included. Futures (linear/inverse) need a
+//! `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and `realtime`, and `cancel-all`
+//! cancels at most 500 of them per call, oldest first (reference §3.5). The hidden origin of an
+//! order is set here from the key (leaked key = attacker) and never shown.
+
+use serde_json::{Value, json};
+
+use crate::sim::bybit::caller::Caller;
+use crate::sim::bybit::page::{PageReq, Span, window};
+use crate::sim::bybit::params::Params;
+use crate::sim::bybit::reply::{ApiError, RetCode};
+use crate::sim::bybit::wire;
+use crate::sim::key::DAY_MS;
+use crate::sim::num;
+use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{NewOrder, SymbolFilter, Venue, VenueError};
+
+/// Most futures orders one cancel-all call cancels (reference §3.5).
+const FUTURES_CANCEL_CAP: usize = 500;
+
+/// Longest order-history and fills window (reference §3.6).
+const SEVEN_DAYS: Span = Span::AtMost(7 * DAY_MS);
+
+/// `POST /v5/order/create`.
+pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    c.require_trade(category)?;
+    let symbol = p.required("symbol")?;
+    let side = Side::parse(&p.required("side")?)
+        .ok_or_else(|| ApiError::invalid("side", "must be `Buy` or `Sell`"))?;
+    let order_type = OrderType::parse(&p.required("orderType")?)
+        .ok_or_else(|| ApiError::invalid("orderType", "must be `Limit` or `Market`"))?;
+    let qty = p.required("qty")?;
+    if num::parse_positive(&qty).is_none() {
+        return Err(ApiError::invalid("qty", "must be a positive decimal"));
+    }
+    let price = match order_type {
+        OrderType::Limit => {
+            let price = p.required("price")?;
+            if num::parse_positive(&price).is_none() {
+                return Err(ApiError::invalid("price", "must be a positive decimal"));
+            }
+            Some(price)
+        }
+        OrderType::Market => None,
+    };
+    let order_link_id = p.string("orderLinkId")?.unwrap_or_default();
+    let link_ok = order_link_id.len() <= 36
+        && order_link_id
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_');
+    if !link_ok {
+        return Err(ApiError::invalid(
+            "orderLinkId",
+            "must be at most 36 letters, digits, `-` or `_`",
+        ));
+    }
+    // A spot market Buy counts `qty` in the quote coin unless `marketUnit=baseCoin`
+    // (docs `order/create-order.mdx`); everything else counts the base coin.
+    let qty_unit = match (category, order_type, p.string("marketUnit")?.as_deref()) {
+        (Category::Spot, OrderType::Market, Some("baseCoin")) => QtyUnit::Base,
+        (Category::Spot, OrderType::Market, Some("quoteCoin")) => QtyUnit::Quote,
+        (Category::Spot, OrderType::Market, Some(_)) => {
+            return Err(ApiError::invalid(
+                "marketUnit",
+                "must be `baseCoin` or `quoteCoin`",
+            ));
+        }
+        (Category::Spot, OrderType::Market, None) if side == Side::Buy => QtyUnit::Quote,
+        _ => QtyUnit::Base,
+    };
+    let new = NewOrder {
+        uid: c.uid,
+        category,
+        symbol,
+        side,
+        order_type,
+        price,
+        qty,
+        qty_unit,
+        order_link_id,
+        origin: if c.leaked {
+            Origin::Attacker
+        } else {
+            Origin::Owner
+        },
+    };
+    let order = v.place_order(new).map_err(|e| match e {
+        VenueError::UnknownSymbol { .. } => ApiError::invalid("symbol", &e.to_string()),
+        VenueError::InsufficientBalance { .. } => ApiError::new(
+            RetCode::InsufficientBalance,
+            format!("Insufficient balance: {e}"),
+        ),
+        VenueError::DuplicateOrderLinkId(_) => ApiError::new(
+            RetCode::DuplicateOrderLinkId,
+            format!("OrderLinkedID is duplicate: {e}"),
+        ),
+        VenueError::NoSuchKey(_) => ApiError::new(RetCode::InvalidApiKey, "API key is invalid."),
+    })?;
+    Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
+}
+
+/// `POST /v5/order/cancel-all`.
+pub(crate) fn cancel_all(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    c.require_trade(category)?;
+    let filter = futures_filter(p, category)?;
+    let cap = category.is_futures().then_some(FUTURES_CANCEL_CAP);
+    let cancelled = v.cancel_open(c.uid, category, &filter, cap);
+    let list: Vec<Value> = cancelled
+        .iter()
+        .map(|o| json!({ "orderId": o.order_id, "orderLinkId": o.order_link_id }))
+        .collect();
+    Ok(json!({ "list": list, "success": "1" }))
+}
+
+/// `GET /v5/order/realtime`: open orders, newest first.
+pub(crate) fn realtime(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    let filter = futures_filter(p, category)?;
+    let ids = IdFilter::from_params(p)?;
+    let page = PageReq::from_params(p, 20, 50)?;
+    let orders: Vec<_> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && o.status.is_open())
+        .filter(|o| {
+            v.order_matches(o, category, &filter) && ids.matches(&o.order_id, &o.order_link_id)
+        })
+        .collect();
+    let (orders, next) = page.page(orders, |o| (o.created_ms, o.order_id.clone()));
+    Ok(json!({
+        "category": category.as_str(),
+        "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
+        "nextPageCursor": next,
+    }))
+}
+
+/// `GET /v5/order/history`: every order created in the window (open ones included), newest
+/// first.
+pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    let filter = p.symbol_filter()?;
+    let ids = IdFilter::from_params(p)?;
+    let status = p.string("orderStatus")?;
+    let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
+    let page = PageReq::from_params(p, 20, 50)?;
+    let orders: Vec<_> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && (start..=end).contains(&o.created_ms))
+        .filter(|o| {
+            v.order_matches(o, category, &filter) && ids.matches(&o.order_id, &o.order_link_id)
+        })
+        .filter(|o| status.as_deref().is_none_or(|s| s == o.status.as_str()))
+        .collect();
+    let (orders, next) = page.page(orders, |o| (o.created_ms, o.order_id.clone()));
+    Ok(json!({
+        "category": category.as_str(),
+        "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
+        "nextPageCursor": next,
+    }))
+}
+
+/// `GET /v5/execution/list`: fills in the window, newest first.
+pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    let filter = p.symbol_filter()?;
+    let ids = IdFilter::from_params(p)?;
+    let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
+    let page = PageReq::from_params(p, 50, 100)?;
+    let fills: Vec<_> = v
+        .executions
+        .iter()
+        .filter(|e| e.uid == c.uid && e.category == category)
+        .filter(|e| (start..=end).contains(&e.exec_time_ms))
+        .filter(|e| ids.matches(&e.order_id, &e.order_link_id))
+        .filter(|e| {
+            let inst = v.instrument(category, &e.symbol);
+            filter.symbol.as_ref().is_none_or(|s| s == &e.symbol)
+                && filter
+                    .base_coin
+                    .as_ref()
+                    .is_none_or(|b| inst.is_some_and(|i| &i.base_coin == b))
+        })
+        .collect();
+    let (fills, next) = page.page(fills, |e| (e.exec_time_ms, e.exec_id.clone()));
+    Ok(json!({
+        "category": category.as_str(),
+        "list": fills.into_iter().map(wire::execution).collect::<Vec<_>>(),
+        "nextPageCursor": next,
+    }))
+}
+
+/// Reads the symbol filter, required for linear/inverse (reference §3.5, §3.6).
+fn futures_filter(p: &Params, category: Category) -> Result<SymbolFilter, ApiError> {
+    let filter = p.symbol_filter()?;
+    if category.is_futures() && filter.is_empty() {
+        return Err(ApiError::new(
+            RetCode::ParamError,
+            "params error: one of `symbol`, `baseCoin` or `settleCoin` is required for \
+             linear and inverse",
+        ));
+    }
+    Ok(filter)
+}
+
+/// Optional `orderId` / `orderLinkId` filters.
+struct IdFilter {
+    order_id: Option<String>,
+    order_link_id: Option<String>,
+}
+
+impl IdFilter {
+    fn from_params(p: &Params) -> Result<IdFilter, ApiError> {
+        Ok(IdFilter {
+            order_id: p.string("orderId")?,
+            order_link_id: p.string("orderLinkId")?,
+        })
+    }
+
+    fn matches(&self, order_id: &str, order_link_id: &str) -> bool {
+        self.order_id.as_deref().is_none_or(|x| x == order_id)
+            && self
+                .order_link_id
+                .as_deref()
+                .is_none_or(|x| x == order_link_id)
+    }
+}

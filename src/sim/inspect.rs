@@ -1,0 +1,252 @@
+//! A read-only snapshot of the simulator for tests and drills, hidden truth included.
+//!
+//! `Inspect` is cloned out of the venue under the lock and owns its data, so a test can look at
+//! it while the server keeps running. It carries the truth no endpoint reveals (which key leaked,
+//! which orders are the attacker's) and never a secret: key views have no secret field at all.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::sim::access::AccessEntry;
+use crate::sim::key::{Access, ApiKey, Tier};
+use crate::sim::num;
+use crate::sim::order::{Execution, Order, Origin};
+use crate::sim::state::Venue;
+
+/// One API key, without its secret.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KeyView {
+    /// The key id (`apiKey` on the wire, 18 characters).
+    pub id: String,
+    /// Bybit's numeric internal id (`id` on the wire).
+    pub internal_id: String,
+    pub uid: u64,
+    pub is_master: bool,
+    pub note: String,
+    pub read_only: bool,
+    /// The granted permission groups only, e.g. `{"Spot":["SpotTrade"]}`.
+    pub permissions: Value,
+    /// `["*"]` when unbound.
+    pub ips: Vec<String>,
+    pub created_ms: i64,
+    pub expires_ms: Option<i64>,
+    pub deleted: bool,
+    /// Hidden truth: the attacker holds this key's secret.
+    pub leaked: bool,
+}
+
+impl KeyView {
+    fn from_key(k: &ApiKey) -> KeyView {
+        KeyView {
+            id: k.api_key.clone(),
+            internal_id: k.internal_id.clone(),
+            uid: k.uid,
+            is_master: k.tier == Tier::Master,
+            note: k.note.clone(),
+            read_only: k.access == Access::ReadOnly,
+            permissions: k.permissions.granted(),
+            ips: k.ips.to_wire(),
+            created_ms: k.created_ms,
+            expires_ms: k.expires_ms,
+            deleted: !k.is_live(),
+            leaked: k.leaked,
+        }
+    }
+
+    /// Returns true when a request from `ip` would pass this key's whitelist.
+    pub fn allows_ip(&self, ip: IpAddr) -> bool {
+        self.ips
+            .iter()
+            .any(|s| s == "*" || s.parse::<IpAddr>().is_ok_and(|a| a == ip))
+    }
+}
+
+/// One order, with its hidden origin.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderView {
+    pub order_id: String,
+    /// Empty when none was given.
+    pub order_link_id: String,
+    pub uid: u64,
+    /// `spot`, `linear`, `inverse` or `option`.
+    pub category: String,
+    pub symbol: String,
+    /// `Buy` or `Sell`.
+    pub side: String,
+    /// `Limit` or `Market`.
+    pub order_type: String,
+    /// `None` for market orders.
+    pub price: Option<String>,
+    pub qty: String,
+    /// `New`, `PartiallyFilled`, `Filled` or `Cancelled`.
+    pub status: String,
+    pub cum_exec_qty: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub origin: Origin,
+}
+
+impl OrderView {
+    fn from_order(o: &Order) -> OrderView {
+        OrderView {
+            order_id: o.order_id.clone(),
+            order_link_id: o.order_link_id.clone(),
+            uid: o.uid,
+            category: o.category.as_str().to_owned(),
+            symbol: o.symbol.clone(),
+            side: o.side.as_str().to_owned(),
+            order_type: o.order_type.as_str().to_owned(),
+            price: o.price.clone(),
+            qty: o.qty.clone(),
+            status: o.status.as_str().to_owned(),
+            cum_exec_qty: num::fmt(o.cum_exec_qty),
+            created_ms: o.created_ms,
+            updated_ms: o.updated_ms,
+            origin: o.origin,
+        }
+    }
+
+    /// Returns true while the order rests on the book.
+    pub fn is_open(&self) -> bool {
+        self.status == "New" || self.status == "PartiallyFilled"
+    }
+}
+
+/// One fill.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExecutionView {
+    pub exec_id: String,
+    pub order_id: String,
+    pub uid: u64,
+    pub category: String,
+    pub symbol: String,
+    pub side: String,
+    pub exec_price: String,
+    pub exec_qty: String,
+    pub exec_time_ms: i64,
+}
+
+impl ExecutionView {
+    fn from_exec(e: &Execution) -> ExecutionView {
+        ExecutionView {
+            exec_id: e.exec_id.clone(),
+            order_id: e.order_id.clone(),
+            uid: e.uid,
+            category: e.category.as_str().to_owned(),
+            symbol: e.symbol.clone(),
+            side: e.side.as_str().to_owned(),
+            exec_price: num::fmt(e.exec_price),
+            exec_qty: num::fmt(e.exec_qty),
+            exec_time_ms: e.exec_time_ms,
+        }
+    }
+}
+
+/// A cloned view of the whole simulator.
+#[derive(Clone, Debug, Serialize)]
+pub struct Inspect {
+    /// The exchange's clock when the view was taken, Unix ms.
+    pub now_ms: i64,
+    pub master_uid: u64,
+    /// Sub-account UIDs of the master.
+    pub sub_uids: Vec<u64>,
+    /// Every account's note (label), by UID.
+    pub account_notes: BTreeMap<u64, String>,
+    /// Every key, deleted ones included.
+    pub keys: Vec<KeyView>,
+    pub orders: Vec<OrderView>,
+    pub executions: Vec<ExecutionView>,
+    /// Wallet balances: UID to coin to amount (decimal string).
+    pub balances: BTreeMap<u64, BTreeMap<String, String>>,
+    /// Every answered request, oldest first.
+    pub access_log: Vec<AccessEntry>,
+}
+
+impl Inspect {
+    pub(crate) fn from_venue(v: &Venue) -> Inspect {
+        Inspect {
+            now_ms: v.now_ms(),
+            master_uid: v.master_uid,
+            sub_uids: v
+                .accounts
+                .iter()
+                .filter(|a| a.parent.is_some())
+                .map(|a| a.uid)
+                .collect(),
+            account_notes: v.accounts.iter().map(|a| (a.uid, a.note.clone())).collect(),
+            keys: v.keys.iter().map(KeyView::from_key).collect(),
+            orders: v.orders.iter().map(OrderView::from_order).collect(),
+            executions: v.executions.iter().map(ExecutionView::from_exec).collect(),
+            balances: v
+                .balances
+                .all()
+                .iter()
+                .map(|(uid, coins)| {
+                    let coins = coins
+                        .iter()
+                        .map(|(c, a)| (c.clone(), num::fmt(*a)))
+                        .collect();
+                    (*uid, coins)
+                })
+                .collect(),
+            access_log: v.access_log.clone(),
+        }
+    }
+
+    /// Returns the key with this id (live or deleted).
+    pub fn key(&self, id: &str) -> Option<&KeyView> {
+        self.keys.iter().find(|k| k.id == id)
+    }
+
+    /// Returns the id of the first key flagged leaked.
+    pub fn leaked_key_id(&self) -> Option<&str> {
+        self.keys.iter().find(|k| k.leaked).map(|k| k.id.as_str())
+    }
+
+    /// Returns the master account's first live key.
+    pub fn master_key(&self) -> Option<&KeyView> {
+        self.keys.iter().find(|k| k.is_master && !k.deleted)
+    }
+
+    /// Returns the open orders of account `uid`.
+    pub fn open_orders(&self, uid: u64) -> Vec<&OrderView> {
+        self.orders
+            .iter()
+            .filter(|o| o.uid == uid && o.is_open())
+            .collect()
+    }
+
+    /// Returns the order with this id.
+    pub fn order(&self, order_id: &str) -> Option<&OrderView> {
+        self.orders.iter().find(|o| o.order_id == order_id)
+    }
+
+    /// Returns the ids of every order the attacker placed: the truth set a diff is scored on.
+    pub fn attacker_order_ids(&self) -> BTreeSet<String> {
+        self.ids_of(Origin::Attacker)
+    }
+
+    /// Returns the ids of every order the owner placed.
+    pub fn owner_order_ids(&self) -> BTreeSet<String> {
+        self.ids_of(Origin::Owner)
+    }
+
+    fn ids_of(&self, origin: Origin) -> BTreeSet<String> {
+        self.orders
+            .iter()
+            .filter(|o| o.origin == origin)
+            .map(|o| o.order_id.clone())
+            .collect()
+    }
+
+    /// Returns the access-log entries that used key `id`.
+    pub fn requests_by_key(&self, id: &str) -> Vec<&AccessEntry> {
+        self.access_log
+            .iter()
+            .filter(|e| e.key_id.as_deref() == Some(id))
+            .collect()
+    }
+}

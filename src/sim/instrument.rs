@@ -1,0 +1,30 @@
+//! Tradable symbols and their reference prices.
+//!
+//! The reference price is where a market order fills until a real order book exists (see
+//! `matching.rs`), and what wallet `usdValue` is computed from. Never a live price.
+
+use crate::sim::order::Category;
+
+/// One symbol of one category.
+#[derive(Clone, Debug)]
+pub(crate) struct Instrument {
+    pub(crate) category: Category,
+    pub(crate) symbol: String,
+    pub(crate) base_coin: String,
+    /// Quote coin for spot, settle coin for futures.
+    pub(crate) settle_coin: String,
+    pub(crate) ref_price: f64,
+}
+
+impl Instrument {
+    /// Creates an instrument.
+    pub(crate) fn new(category: Category, base: &str, settle: &str, ref_price: f64) -> Instrument {
+        Instrument {
+            category,
+            symbol: format!("{base}{settle}"),
+            base_coin: base.to_owned(),
+            settle_coin: settle.to_owned(),
+            ref_price,
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! The default incident: a grid bot's sub-account key has leaked and an attacker is trading.
+//!
+//! Master UID 1000001 holds an IP-bound master key with Wallet rights; sub UID 1000002 ("grid-bot")
+//! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
+//! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
+//! XVGUSDT pump buys and a linear order, within one day). Everything random comes from the seed, so
+//! the same seed gives the same ids and the same truth set; times are relative to "now".
+//! It must never depend on the host (no files, no network): `Sim::bybit` must not fail.
+
+use crate::sim::funds::{Transfer, Withdrawal};
+use crate::sim::instrument::Instrument;
+use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier, UNBOUND_LIFETIME_MS};
+use crate::sim::matching::Fill;
+use crate::sim::order::{Category, Order, OrderStatus, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{Account, NewKey, Venue};
+
+/// The master account's UID.
+pub(crate) const MASTER_UID: u64 = 1_000_001;
+
+/// The bot's sub-account UID.
+pub(crate) const BOT_UID: u64 = 1_000_002;
+
+const HOUR_MS: i64 = 60 * 60 * 1000;
+const MIN_MS: i64 = 60 * 1000;
+
+/// Builds the default incident from `seed`.
+pub(crate) fn default_incident(seed: u64) -> Venue {
+    let mut v = Venue::new(seed, MASTER_UID);
+    let now = v.now_ms();
+    v.accounts.push(Account {
+        uid: BOT_UID,
+        parent: Some(MASTER_UID),
+        note: "grid-bot".to_owned(),
+    });
+    v.instruments = vec![
+        Instrument::new(Category::Spot, "BTC", "USDT", 65_000.0),
+        Instrument::new(Category::Spot, "ETH", "USDT", 3_200.0),
+        Instrument::new(Category::Spot, "XVG", "USDT", 0.005),
+        Instrument::new(Category::Linear, "BTC", "USDT", 65_000.0),
+    ];
+    seed_keys(&mut v, now);
+    // Balances before the two days below; the fills move them to where they are now.
+    v.balances.add(BOT_UID, "USDT", 30_000.0);
+    v.balances.add(BOT_UID, "BTC", 0.3);
+    v.balances.add(BOT_UID, "ETH", 2.0);
+    v.balances.add(BOT_UID, "XVG", 50_000.0);
+    v.balances.add(MASTER_UID, "USDT", 100_000.0);
+    for spec in bot_orders().into_iter().chain(attacker_orders()) {
+        seed_order(&mut v, now, spec);
+    }
+    seed_funds(&mut v, now);
+    v
+}
+
+fn seed_keys(v: &mut Venue, now: i64) {
+    let master = v.create_key(
+        NewKey {
+            uid: MASTER_UID,
+            tier: Tier::Master,
+            note: "master-ops".to_owned(),
+            permissions: Permissions::of(&[
+                (
+                    "Wallet",
+                    &["AccountTransfer", "SubMemberTransfer", "Withdraw"],
+                ),
+                ("Spot", &["SpotTrade"]),
+                ("ContractTrade", &["Order", "Position"]),
+            ]),
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
+        },
+        false,
+    );
+    v.keys[master].created_ms = now - 200 * DAY_MS;
+    let bot = v.create_key(
+        NewKey {
+            uid: BOT_UID,
+            tier: Tier::Sub,
+            note: "grid-bot".to_owned(),
+            permissions: Permissions::of(&[
+                ("Spot", &["SpotTrade"]),
+                ("ContractTrade", &["Order", "Position"]),
+            ]),
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Any,
+        },
+        true,
+    );
+    // Unbound keys live 90 days (reference §3.4); this one was made 60 days ago.
+    let created = now - 60 * DAY_MS;
+    v.keys[bot].created_ms = created;
+    v.keys[bot].expires_ms = Some(created + UNBOUND_LIFETIME_MS);
+}
+
+/// How a seeded order's client id looks.
+enum Link {
+    Grid,
+    None,
+    Other(&'static str),
+}
+
+/// Where a seeded order ended up.
+enum End {
+    Open,
+    Cancelled {
+        after_ms: i64,
+    },
+    Filled {
+        after_ms: i64,
+        price: f64,
+        maker: bool,
+    },
+}
+
+struct Spec {
+    origin: Origin,
+    category: Category,
+    symbol: &'static str,
+    side: Side,
+    order_type: OrderType,
+    price: Option<&'static str>,
+    qty: &'static str,
+    unit: QtyUnit,
+    link: Link,
+    ago_ms: i64,
+    end: End,
+}
+
+/// A grid-bot limit order.
+fn grid(
+    cat: Category,
+    symbol: &'static str,
+    side: Side,
+    price: &'static str,
+    qty: &'static str,
+) -> Spec {
+    Spec {
+        origin: Origin::Owner,
+        category: cat,
+        symbol,
+        side,
+        order_type: OrderType::Limit,
+        price: Some(price),
+        qty,
+        unit: QtyUnit::Base,
+        link: Link::Grid,
+        ago_ms: 0,
+        end: End::Open,
+    }
+}
+
+fn at(mut s: Spec, ago_ms: i64, end: End) -> Spec {
+    s.ago_ms = ago_ms;
+    s.end = end;
+    s
+}
+
+fn filled_at(price: f64) -> End {
+    End::Filled {
+        after_ms: 20 * MIN_MS,
+        price,
+        maker: true,
+    }
+}
+
+/// The owner's bot: 6 filled and 1 cancelled spot orders, 3 open spot and 1 open linear order.
+fn bot_orders() -> Vec<Spec> {
+    use Category::{Linear, Spot};
+    use Side::{Buy, Sell};
+    vec![
+        at(
+            grid(Spot, "BTCUSDT", Buy, "63000", "0.01"),
+            46 * HOUR_MS,
+            filled_at(63_000.0),
+        ),
+        at(
+            grid(Spot, "ETHUSDT", Buy, "3000", "0.2"),
+            44 * HOUR_MS,
+            End::Cancelled {
+                after_ms: 19 * HOUR_MS,
+            },
+        ),
+        at(
+            grid(Spot, "BTCUSDT", Sell, "64500", "0.01"),
+            40 * HOUR_MS,
+            filled_at(64_500.0),
+        ),
+        at(
+            grid(Spot, "ETHUSDT", Buy, "3100", "0.2"),
+            36 * HOUR_MS,
+            filled_at(3_100.0),
+        ),
+        at(
+            grid(Spot, "ETHUSDT", Sell, "3180", "0.2"),
+            30 * HOUR_MS,
+            filled_at(3_180.0),
+        ),
+        at(
+            grid(Spot, "BTCUSDT", Buy, "63800", "0.01"),
+            20 * HOUR_MS,
+            filled_at(63_800.0),
+        ),
+        at(
+            grid(Spot, "BTCUSDT", Sell, "65200", "0.01"),
+            10 * HOUR_MS,
+            filled_at(65_200.0),
+        ),
+        at(
+            grid(Spot, "BTCUSDT", Buy, "62000", "0.01"),
+            8 * HOUR_MS,
+            End::Open,
+        ),
+        at(
+            grid(Spot, "BTCUSDT", Sell, "68000", "0.01"),
+            8 * HOUR_MS,
+            End::Open,
+        ),
+        at(
+            grid(Spot, "ETHUSDT", Buy, "3050", "0.2"),
+            6 * HOUR_MS,
+            End::Open,
+        ),
+        at(
+            grid(Linear, "BTCUSDT", Buy, "60000", "0.01"),
+            5 * HOUR_MS,
+            End::Open,
+        ),
+    ]
+}
+
+/// The attacker: 3 XVGUSDT market buys that pumped the price (spot market Buy qty is in USDT,
+/// Bybit's default `marketUnit`), 2 resting XVGUSDT buys far above the reference price, and one
+/// open linear order.
+fn attacker_orders() -> Vec<Spec> {
+    let market_buy = |qty, link, ago_ms, price| Spec {
+        origin: Origin::Attacker,
+        category: Category::Spot,
+        symbol: "XVGUSDT",
+        side: Side::Buy,
+        order_type: OrderType::Market,
+        price: None,
+        qty,
+        unit: QtyUnit::Quote,
+        link,
+        ago_ms,
+        end: End::Filled {
+            after_ms: 0,
+            price,
+            maker: false,
+        },
+    };
+    let limit = |cat, symbol, side, price, qty, link, ago_ms| Spec {
+        origin: Origin::Attacker,
+        category: cat,
+        symbol,
+        side,
+        order_type: OrderType::Limit,
+        price: Some(price),
+        qty,
+        unit: QtyUnit::Base,
+        link,
+        ago_ms,
+        end: End::Open,
+    };
+    vec![
+        market_buy("3000", Link::None, 23 * HOUR_MS, 0.0112),
+        market_buy(
+            "3000",
+            Link::Other("x-"),
+            22 * HOUR_MS + 40 * MIN_MS,
+            0.0135,
+        ),
+        market_buy("2500", Link::None, 22 * HOUR_MS, 0.0158),
+        limit(
+            Category::Spot,
+            "XVGUSDT",
+            Side::Buy,
+            "0.02",
+            "200000",
+            Link::None,
+            21 * HOUR_MS,
+        ),
+        limit(
+            Category::Spot,
+            "XVGUSDT",
+            Side::Buy,
+            "0.025",
+            "150000",
+            Link::Other("web"),
+            20 * HOUR_MS,
+        ),
+        limit(
+            Category::Linear,
+            "BTCUSDT",
+            Side::Sell,
+            "72000",
+            "0.3",
+            Link::None,
+            19 * HOUR_MS,
+        ),
+    ]
+}
+
+fn seed_order(v: &mut Venue, now: i64, s: Spec) {
+    let Some(inst) = v.instrument(s.category, s.symbol).cloned() else {
+        return;
+    };
+    let order_link_id = match s.link {
+        Link::Grid => format!("grid-{}", v.ids.alnum(10).to_ascii_lowercase()),
+        Link::None => String::new(),
+        Link::Other(prefix) => format!("{prefix}{}", v.ids.alnum(8).to_ascii_lowercase()),
+    };
+    let created = now - s.ago_ms;
+    v.orders.push(Order {
+        order_id: v.ids.uuid(),
+        order_link_id,
+        uid: BOT_UID,
+        category: s.category,
+        symbol: s.symbol.to_owned(),
+        side: s.side,
+        order_type: s.order_type,
+        price: s.price.map(str::to_owned),
+        qty: s.qty.to_owned(),
+        qty_unit: s.unit,
+        status: OrderStatus::New,
+        cum_exec_qty: 0.0,
+        cum_exec_value: 0.0,
+        cum_exec_fee: 0.0,
+        created_ms: created,
+        updated_ms: created,
+        origin: s.origin,
+    });
+    let idx = v.orders.len() - 1;
+    match s.end {
+        End::Open => {}
+        End::Cancelled { after_ms } => {
+            let o = &mut v.orders[idx];
+            o.status = OrderStatus::Cancelled;
+            o.updated_ms = created + after_ms;
+        }
+        End::Filled {
+            after_ms,
+            price,
+            maker,
+        } => {
+            let sent: f64 = s.qty.parse().unwrap_or(0.0);
+            let qty = match s.unit {
+                QtyUnit::Base => sent,
+                QtyUnit::Quote => sent / price,
+            };
+            let fill = Fill {
+                price,
+                qty,
+                is_maker: maker,
+            };
+            v.apply_fill(idx, &inst, fill, created + after_ms);
+        }
+    }
+}
+
+fn seed_funds(v: &mut Venue, now: i64) {
+    let created = now - 10 * DAY_MS;
+    let withdrawal = Withdrawal {
+        withdraw_id: v
+            .ids
+            .below(90_000_000)
+            .saturating_add(10_000_000)
+            .to_string(),
+        uid: MASTER_UID,
+        tx_id: format!("0x{}", v.ids.hex(32)),
+        coin: "USDT".to_owned(),
+        chain: "ETH".to_owned(),
+        amount: "2000".to_owned(),
+        fee: "1".to_owned(),
+        to_address: format!("0x{}", v.ids.hex(20)),
+        status: "success".to_owned(),
+        created_ms: created,
+        updated_ms: created + 15 * MIN_MS,
+    };
+    v.withdrawals.push(withdrawal);
+    let transfer = Transfer {
+        transfer_id: v.ids.uuid(),
+        coin: "USDT".to_owned(),
+        amount: "5000".to_owned(),
+        from_uid: MASTER_UID,
+        to_uid: BOT_UID,
+        from_account_type: "UNIFIED".to_owned(),
+        to_account_type: "UNIFIED".to_owned(),
+        status: "SUCCESS".to_owned(),
+        at_ms: now - 3 * DAY_MS,
+    };
+    v.transfers.push(transfer);
+}

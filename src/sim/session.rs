@@ -1,0 +1,184 @@
+//! Session files: what a `lockdown` profile needs to respond to the simulated incident.
+//!
+//! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
+//! too), the leaked key id, the owner's known-orders ledger and a `config.yaml` whose relative
+//! paths the reader resolves against the config's folder. Secret files are created with mode 0600
+//! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
+//! out of the venue into this module's files only: never into `Session` or any `Debug` output.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::sim::key::Tier;
+use crate::sim::order::Origin;
+use crate::sim::state::Venue;
+
+/// The files `write_session` produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// `dir/config.yaml`, a profile named `sim`.
+    pub config: PathBuf,
+    /// The leaked key's id (not its secret).
+    pub leaked_key: String,
+    /// `dir/known-orders.jsonl`, the owner's own orders.
+    pub known_orders: PathBuf,
+}
+
+/// One line of `known-orders.jsonl`: an order the owner's bot placed.
+#[derive(Debug, Serialize)]
+struct KnownOrder {
+    order_id: String,
+    client_order_id: String,
+    category: &'static str,
+    symbol: String,
+    side: &'static str,
+    qty: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<String>,
+    created_at: String,
+}
+
+/// What the session files hold, copied out of the venue under its lock.
+#[derive(Debug)]
+pub(crate) struct SessionFiles {
+    master: Option<(String, SecretString)>,
+    bot: Option<(String, SecretString)>,
+    known_orders: Vec<KnownOrder>,
+}
+
+impl SessionFiles {
+    /// Copies the master key, the leaked key and the owner's orders out of `v`.
+    pub(crate) fn from_venue(v: &Venue) -> SessionFiles {
+        let master = v
+            .keys
+            .iter()
+            .find(|k| k.tier == Tier::Master && k.uid == v.master_uid && k.is_live())
+            .map(|k| (k.api_key.clone(), k.secret.clone()));
+        let leaked = v.keys.iter().find(|k| k.leaked);
+        let bot = leaked.map(|k| (k.api_key.clone(), k.secret.clone()));
+        let bot_uid = leaked.map(|k| k.uid);
+        let mut orders: Vec<_> = v
+            .orders
+            .iter()
+            .filter(|o| o.origin == Origin::Owner && Some(o.uid) == bot_uid)
+            .collect();
+        orders.sort_by(|a, b| (a.created_ms, &a.order_id).cmp(&(b.created_ms, &b.order_id)));
+        let known_orders = orders
+            .into_iter()
+            .map(|o| KnownOrder {
+                order_id: o.order_id.clone(),
+                client_order_id: o.order_link_id.clone(),
+                category: o.category.as_str(),
+                symbol: o.symbol.clone(),
+                side: match o.side {
+                    crate::sim::order::Side::Buy => "buy",
+                    crate::sim::order::Side::Sell => "sell",
+                },
+                qty: o.qty.clone(),
+                price: o.price.clone(),
+                created_at: iso_ms(o.created_ms),
+            })
+            .collect();
+        SessionFiles {
+            master,
+            bot,
+            known_orders,
+        }
+    }
+
+    /// Writes every file into `dir` (created if missing) for a server at `base_url`.
+    pub(crate) fn write(&self, dir: &Path, base_url: &str) -> io::Result<Session> {
+        let (Some((master_key, master_secret)), Some((bot_key, bot_secret))) =
+            (&self.master, &self.bot)
+        else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the simulator has no live master key or no leaked key to write a session for",
+            ));
+        };
+        fs::create_dir_all(dir)?;
+        write_private(&dir.join("master.key"), master_key.as_bytes())?;
+        // Allowed: this is where a secret is stored (STYLE habit 8).
+        #[allow(clippy::disallowed_methods)]
+        let (master_secret, bot_secret) = (
+            master_secret.expose_secret().as_bytes(),
+            bot_secret.expose_secret().as_bytes(),
+        );
+        write_private(&dir.join("master.secret"), master_secret)?;
+        write_private(&dir.join("bot.secret"), bot_secret)?;
+        fs::write(dir.join("leaked-key"), format!("{bot_key}\n"))?;
+        let mut lines = String::new();
+        for order in &self.known_orders {
+            lines.push_str(&serde_json::to_string(order).map_err(io::Error::other)?);
+            lines.push('\n');
+        }
+        let known_orders = dir.join("known-orders.jsonl");
+        fs::write(&known_orders, lines)?;
+        let config = dir.join("config.yaml");
+        fs::write(&config, config_yaml(base_url, bot_key))?;
+        Ok(Session {
+            config,
+            leaked_key: bot_key.clone(),
+            known_orders,
+        })
+    }
+}
+
+/// Renders the profile; paths are relative to the config's folder.
+fn config_yaml(base_url: &str, leaked_key: &str) -> String {
+    format!(
+        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
+profiles:
+  sim:
+    exchange: bybit
+    base_url: {base_url}
+    master:
+      key: file:master.key
+      secret: file:master.secret
+    keys:
+      - id: {leaked_key}
+        label: grid-bot
+        account: \"1000002\"
+        secret: file:bot.secret
+    responder_ip: 127.0.0.1
+    bot_ips: [127.0.0.1]
+    known_orders: known-orders.jsonl
+    state_dir: state
+    secret_store: file:replacement-key.json
+"
+    )
+}
+
+/// Writes `bytes` to `path` readable by the owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let mut file = options.open(path)?;
+        // `mode` applies only when the file is created; tighten a pre-existing one.
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut file = options.open(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    }
+}
+
+/// Formats Unix ms as ISO-8601 UTC with milliseconds (`2026-11-27T10:00:00.000Z`).
+pub(crate) fn iso_ms(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}

@@ -1,0 +1,179 @@
+//! The only module that prints.
+//!
+//! Data goes to stdout (the `--json` summary, machine output); everything for people goes to
+//! stderr: step progress, messages, prompts, diagnostics. Output reads the same without colour;
+//! `--no-color` and `NO_COLOR` turn colour off, and there are no prompts or spinners without a
+//! terminal. Nothing here ever receives a secret: callers pass masked ids and plain data.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod prompt;
+
+use std::io::IsTerminal;
+
+use console::Style;
+use serde_json::Value;
+
+pub use prompt::PromptError;
+
+/// How chatty the people's side is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// Steps and results.
+    Normal,
+    /// Also every exchange call.
+    Verbose,
+}
+
+/// Where output goes and how it looks.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    verbosity: Verbosity,
+    color: bool,
+    interactive: bool,
+}
+
+impl Ui {
+    /// Settles colour and interactivity from flags, `NO_COLOR` and the terminals attached.
+    pub fn new(verbosity: Verbosity, no_color: bool) -> Ui {
+        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ui {
+            verbosity,
+            color: stderr_tty && !no_color && !no_color_env,
+            interactive: stderr_tty && std::io::stdin().is_terminal(),
+        }
+    }
+
+    /// Whether a person can answer a prompt.
+    pub fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// Whether colour is on.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    fn style(&self, style: Style) -> Style {
+        if self.color { style } else { Style::new() }
+    }
+
+    /// Machine data on stdout, one JSON document.
+    pub fn json(&self, value: &Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
+        println!("{text}");
+    }
+
+    /// A line of data on stdout.
+    pub fn data(&self, line: &str) {
+        println!("{line}");
+    }
+
+    /// A message for people.
+    pub fn info(&self, message: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{message}");
+        }
+    }
+
+    /// Detail shown with `-v`.
+    pub fn detail(&self, message: &str) {
+        if self.verbosity >= Verbosity::Verbose {
+            let dim = self.style(Style::new().dim());
+            eprintln!("{}", dim.apply_to(message));
+        }
+    }
+
+    /// A warning, shown unless `-q`.
+    pub fn warn(&self, message: &str) {
+        if self.verbosity >= Verbosity::Normal {
+            let yellow = self.style(Style::new().yellow().bold());
+            eprintln!("{} {message}", yellow.apply_to("warning:"));
+        }
+    }
+
+    /// A step is starting.
+    pub fn step_started(&self, id: &str, name: Option<&str>) {
+        if self.verbosity >= Verbosity::Normal {
+            let bold = self.style(Style::new().bold());
+            match name {
+                Some(name) => eprintln!("{} {} {name}", self.arrow(), bold.apply_to(id)),
+                None => eprintln!("{} {}", self.arrow(), bold.apply_to(id)),
+            }
+        }
+    }
+
+    fn arrow(&self) -> String {
+        self.style(Style::new().cyan()).apply_to("→").to_string()
+    }
+
+    /// A step ended.
+    pub fn step_ended(&self, id: &str, status: &str, duration_ms: u64, note: &str) {
+        if self.verbosity < Verbosity::Normal {
+            return;
+        }
+        let (mark, style) = match status {
+            "ok" => ("✓", Style::new().green()),
+            "skipped" => ("–", Style::new().dim()),
+            _ => ("✗", Style::new().red().bold()),
+        };
+        let mark = self.style(style).apply_to(mark);
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(": {note}")
+        };
+        eprintln!("  {mark} {id} {status} ({duration_ms} ms){note}");
+    }
+
+    /// Instructions a person must carry out, or requests about to be sent.
+    pub fn block(&self, title: &str, body: &str) {
+        if self.verbosity >= Verbosity::Normal || self.interactive {
+            let bold = self.style(Style::new().bold());
+            eprintln!("  {}", bold.apply_to(title));
+            for line in body.lines() {
+                eprintln!("    {line}");
+            }
+        }
+    }
+
+    /// Renders an error with its diagnostics (snippet, `file:line:col`, hint) to stderr.
+    pub fn error(&self, error: &dyn miette::Diagnostic) {
+        let theme = if self.color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+        let mut out = String::new();
+        if handler.render_report(&mut out, error).is_err() {
+            out = error.to_string();
+        }
+        eprint!("{out}");
+        if !out.ends_with('\n') {
+            eprintln!();
+        }
+    }
+
+    /// Asks a yes/no question on the terminal.
+    pub fn confirm(&self, question: &str) -> Result<bool, PromptError> {
+        prompt::confirm(self, question)
+    }
+}
+
+impl Ui {
+    /// Shows a command-line parsing result: help and version on stdout (exit 0), errors on
+    /// stderr (exit 2).
+    pub fn clap_error(&self, err: &clap::Error) -> crate::exit::Exit {
+        let text = err.render().to_string();
+        if err.use_stderr() {
+            eprint!("{text}");
+            crate::exit::Exit::BadInput
+        } else {
+            print!("{text}");
+            crate::exit::Exit::Ok
+        }
+    }
+}

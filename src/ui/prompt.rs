@@ -1,0 +1,27 @@
+//! Questions for the operator. Never asked without a terminal: a confirmation that is needed
+//! without one is an error unless `--yes` was given (checked before a run sends anything).
+
+use super::Ui;
+
+/// Why a question could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    /// No terminal to ask on.
+    #[error("a confirmation is needed but there is no terminal to ask on")]
+    NoTerminal,
+    /// The terminal failed.
+    #[error("cannot read the answer: {0}")]
+    Io(String),
+}
+
+/// Asks `question`, default no.
+pub fn confirm(ui: &Ui, question: &str) -> Result<bool, PromptError> {
+    if !ui.interactive() {
+        return Err(PromptError::NoTerminal);
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|err| PromptError::Io(err.to_string()))
+}
