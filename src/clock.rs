@@ -36,7 +36,8 @@ impl Clock {
     /// Learns the offset from a server time read between two local readings.
     pub fn sync(&self, sent_local_ms: i64, server_ms: i64, received_local_ms: i64) {
         let midpoint = sent_local_ms + (received_local_ms - sent_local_ms) / 2;
-        self.offset_ms.store(server_ms - midpoint, Ordering::Relaxed);
+        self.offset_ms
+            .store(server_ms - midpoint, Ordering::Relaxed);
     }
 }
 
@@ -93,6 +94,9 @@ mod tests {
     #[test]
     fn formats_utc_with_millis() {
         assert_eq!(rfc3339_ms(1_658_384_314_791), "2022-07-21T06:18:34.791Z");
-        assert_eq!(parse_rfc3339_ms("2022-07-21T06:18:34.791Z"), Some(1_658_384_314_791));
+        assert_eq!(
+            parse_rfc3339_ms("2022-07-21T06:18:34.791Z"),
+            Some(1_658_384_314_791)
+        );
     }
 }

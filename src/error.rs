@@ -83,9 +83,10 @@ impl Error {
     /// The documented exit code of this error.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Config(_) | Error::Playbook(_) | Error::Preflight { .. } | Error::Usage { .. } => {
-                Exit::BadInput
-            }
+            Error::Config(_)
+            | Error::Playbook(_)
+            | Error::Preflight { .. }
+            | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,
             Error::Exchange { .. } => Exit::Exchange,
             Error::Interrupted { .. } => Exit::Interrupted,

@@ -69,7 +69,9 @@ mod tests {
         ] {
             let code = exit.code().to_string();
             assert!(
-                TABLE.lines().any(|line| line.trim_start().starts_with(&code)),
+                TABLE
+                    .lines()
+                    .any(|line| line.trim_start().starts_with(&code)),
                 "exit code {code} missing from the table"
             );
         }

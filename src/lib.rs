@@ -43,7 +43,11 @@ where
 {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(err) => return Ui::new(ui::Verbosity::Normal, false).clap_error(&err).into(),
+        Err(err) => {
+            return Ui::new(ui::Verbosity::Normal, false)
+                .clap_error(&err)
+                .into();
+        }
     };
     let ui = Ui::new(cli.verbosity(), cli.no_color);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -78,11 +78,11 @@ impl Source {
         self.keys.get(path).copied()
     }
 
-    /// The best place to point at for `path`: its key, its value, or its nearest ancestor.
+    /// The best place to point at for `path`: its value, its key, or its nearest ancestor.
     pub fn locate(&self, path: &str) -> Option<Span> {
         let mut path = path.to_owned();
         loop {
-            if let Some(span) = self.key(&path).or_else(|| self.value(&path)) {
+            if let Some(span) = self.value(&path).or_else(|| self.key(&path)) {
                 return Some(span);
             }
             let cut = path.rfind(['.', '['])?;
@@ -224,14 +224,8 @@ struct Indexer<'a> {
 }
 
 enum Frame {
-    Map {
-        path: String,
-        key: Option<String>,
-    },
-    Seq {
-        path: String,
-        index: usize,
-    },
+    Map { path: String, key: Option<String> },
+    Seq { path: String, index: usize },
 }
 
 impl<'a> Indexer<'a> {
@@ -317,11 +311,12 @@ impl MarkedEventReceiver for Indexer<'_> {
                 let path = self.next_path().unwrap_or_else(|| "?".to_owned());
                 let span = self.span(mark, 1);
                 self.values.entry(path.clone()).or_insert(span);
-                self.stack.push(if matches!(event, Event::MappingStart(..)) {
-                    Frame::Map { path, key: None }
-                } else {
-                    Frame::Seq { path, index: 0 }
-                });
+                self.stack
+                    .push(if matches!(event, Event::MappingStart(..)) {
+                        Frame::Map { path, key: None }
+                    } else {
+                        Frame::Seq { path, index: 0 }
+                    });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
@@ -351,18 +346,24 @@ steps:
     #[test]
     fn locates_keys_values_and_items() {
         let source = Source::new("p.yaml", TEXT);
-        let at = |path: &str| {
-            let span = source.locate(path).unwrap();
-            (span.line, span.col)
-        };
-        assert_eq!(at("name"), (1, 1));
-        assert_eq!(source.value("name").map(|s| (s.line, s.col)), Some((1, 7)));
-        assert_eq!(at("steps[0].id"), (3, 5));
-        assert_eq!(at("steps[0].restrict_key.ips"), (4, 31));
-        assert_eq!(source.value("steps[0].restrict_key.ips[1]").unwrap().col, 40);
-        assert_eq!(at("steps[1].manual.title"), (7, 7));
-        // Nearest ancestor for paths that do not exist.
-        assert_eq!(at("steps[1].manual.nope"), (6, 5));
+        let key = |path: &str| source.key(path).map(|s| (s.line, s.col));
+        let value = |path: &str| source.value(path).map(|s| (s.line, s.col));
+        assert_eq!(key("name"), Some((1, 1)));
+        assert_eq!(value("name"), Some((1, 7)));
+        assert_eq!(key("steps[0].id"), Some((3, 5)));
+        assert_eq!(value("steps[0].id"), Some((3, 9)));
+        assert_eq!(key("steps[0].restrict_key.ips"), Some((4, 31)));
+        assert_eq!(value("steps[0].restrict_key.ips"), Some((4, 36)));
+        assert_eq!(value("steps[0].restrict_key.ips[1]"), Some((4, 40)));
+        assert_eq!(key("steps[1].manual.title"), Some((7, 7)));
+        // `locate` prefers the value, then the key, then the nearest ancestor.
+        let at = |path: &str| source.locate(path).map(|s| (s.line, s.col));
+        assert_eq!(at("steps[0].id"), Some((3, 9)));
+        assert_eq!(
+            at("steps[1].manual.title.nope"),
+            at("steps[1].manual.title")
+        );
+        assert_eq!(at("nowhere"), None);
     }
 
     #[test]
@@ -376,7 +377,7 @@ steps:
     fn problem_shows_file_line_col() {
         let source = Source::new("p.yaml", TEXT);
         let problem = source.problem_at("steps[0].id", "bad id");
-        assert_eq!(problem.to_string(), "p.yaml:3:5: bad id");
+        assert_eq!(problem.to_string(), "p.yaml:3:9: bad id");
     }
 
     #[test]

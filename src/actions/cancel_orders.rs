@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order};
-use crate::exchanges::{Auth, Op, Reply};
+use crate::exchanges::{Auth, ExchangeError, Op, Reply};
 use crate::secret::KeyId;
 
 /// Parameters of `cancel_orders`.
@@ -59,21 +59,37 @@ impl Action for CancelOrders {
         let key = KeyId::new(cx.render(&self.key)?);
         let cred = cx.key_credential(&key)?;
         let segments = cx.client.venue().segments();
-        let mut cancelled: Vec<Cancelled> = Vec::new();
-        let mut left: Vec<Order> = Vec::new();
         let ops: Vec<Op> = segments
             .iter()
             .map(|segment| Op::CancelAll { segment: *segment })
             .collect();
+        let mut cancelled: Vec<Cancelled> = Vec::new();
+        let mut left: Vec<Order> = Vec::new();
+        // A key without trading rights in a segment cannot have placed orders there; the
+        // listing below still proves the segment is empty.
+        let mut not_permitted: Vec<String> = Vec::new();
         for round in 1..=self.rounds.max(1) {
             let calls = ops.iter().map(|op| cx.client.call(op, Auth::Key(cred)));
-            for result in join_all(calls).await {
-                let reply = result.map_err(ActionError::exchange("cancel open orders"))?;
-                cancelled.extend(
-                    reply
-                        .into_cancelled()
-                        .map_err(ActionError::exchange("read the cancel answer"))?,
-                );
+            for (segment, result) in segments.iter().zip(join_all(calls).await) {
+                match result {
+                    Ok(reply) => cancelled.extend(
+                        reply
+                            .into_cancelled()
+                            .map_err(ActionError::exchange("read the cancel answer"))?,
+                    ),
+                    Err(ExchangeError::Permission { .. }) => {
+                        let name = segment.to_string();
+                        if !not_permitted.contains(&name) {
+                            not_permitted.push(name);
+                        }
+                    }
+                    Err(err) => {
+                        return Err(ActionError::Exchange {
+                            what: format!("cancel open orders in {segment}"),
+                            source: err,
+                        });
+                    }
+                }
             }
             left = cx
                 .client
@@ -86,7 +102,7 @@ impl Action for CancelOrders {
                 .await
                 .map_err(ActionError::exchange("list the orders left open"))?;
             if left.is_empty() {
-                return Ok(outputs(&cancelled, &left, round));
+                return Ok(outputs(&cancelled, &left, round, &not_permitted));
             }
         }
         Err(ActionError::Check {
@@ -95,7 +111,7 @@ impl Action for CancelOrders {
                 left.len(),
                 self.rounds,
                 left.iter()
-                    .map(|o| o.order_id.as_str())
+                    .map(|o| format!("{} ({})", o.order_id, o.category.as_str()))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -104,7 +120,12 @@ impl Action for CancelOrders {
     }
 }
 
-fn outputs(cancelled: &[Cancelled], left: &[Order], rounds: u32) -> Outputs {
+fn outputs(
+    cancelled: &[Cancelled],
+    left: &[Order],
+    rounds: u32,
+    not_permitted: &[String],
+) -> Outputs {
     let mut out = Outputs::new();
     out.insert("cancelled".into(), json!(cancelled.len()));
     out.insert(
@@ -113,5 +134,6 @@ fn outputs(cancelled: &[Cancelled], left: &[Order], rounds: u32) -> Outputs {
     );
     out.insert("open_left".into(), json!(left.len()));
     out.insert("rounds".into(), json!(rounds));
+    out.insert("not_permitted".into(), json!(not_permitted));
     out
 }

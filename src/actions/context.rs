@@ -68,20 +68,29 @@ impl JournalHandle {
 
     /// Appends an event and waits until it is on disk.
     pub fn append(&self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
-        let mut journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut journal = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         journal.append(kind, data)
     }
 
     /// The last event's sequence number and hash.
     pub fn head(&self) -> (u64, String) {
-        let journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let journal = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let (seq, hash) = journal.head();
         (seq, hash.to_owned())
     }
 
     /// The journal file.
     pub fn path(&self) -> PathBuf {
-        let journal = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let journal = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         journal.path().to_owned()
     }
 }
@@ -99,13 +108,19 @@ impl fmt::Debug for Vault {
 impl Vault {
     /// Keeps a created key under the id of the step that created it.
     pub fn put(&self, step: &str, key: CreatedKey) {
-        let mut keys = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut keys = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.insert(step.to_owned(), key);
     }
 
     /// The key a step created.
     pub fn get(&self, step: &str) -> Option<CreatedKey> {
-        let keys = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let keys = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.get(step).cloned()
     }
 }
@@ -149,12 +164,17 @@ impl StepContext<'_> {
 
     /// Appends a journal event.
     pub fn journal(&self, kind: EventKind, data: Value) -> Result<Event, ActionError> {
-        self.journal.append(kind, data).map_err(ActionError::Journal)
+        self.journal
+            .append(kind, data)
+            .map_err(ActionError::Journal)
     }
 }
 
 /// The credential of a bot key in a profile.
-pub fn key_credential<'p>(profile: &'p Profile, key: &KeyId) -> Result<&'p Credential, ActionError> {
+pub fn key_credential<'p>(
+    profile: &'p Profile,
+    key: &KeyId,
+) -> Result<&'p Credential, ActionError> {
     let Some(owned) = profile.key(key) else {
         return Err(ActionError::Input {
             message: format!("key `{key}` is not in profile `{}`", profile.name),
@@ -181,10 +201,11 @@ pub struct Preflight<'a> {
 impl Preflight<'_> {
     /// Renders a parameter that does not depend on step outputs; `None` when it does.
     pub fn render<T: DeserializeOwned>(&self, tpl: &Tpl<T>) -> Option<Result<T, ActionError>> {
-        let reads_steps = tpl
-            .sources()
-            .iter()
-            .any(|source| template::references(source).iter().any(|r| r.starts_with("steps")));
+        let reads_steps = tpl.sources().iter().any(|source| {
+            template::references(source)
+                .iter()
+                .any(|r| r.starts_with("steps"))
+        });
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
     }
 }

@@ -31,7 +31,11 @@ pub struct CreateKey {
 }
 
 impl CreateKey {
-    fn ips(&self, profile_ips: Vec<String>, rendered: Option<Vec<String>>) -> Result<IpWhitelist, ActionError> {
+    fn ips(
+        &self,
+        profile_ips: Vec<String>,
+        rendered: Option<Vec<String>>,
+    ) -> Result<IpWhitelist, ActionError> {
         IpWhitelist::parse(&rendered.unwrap_or(profile_ips)).map_err(|message| ActionError::Input {
             message: format!("the replacement key needs an IP whitelist: {message}"),
             hint: "set the profile's `bot_ips` (the addresses the bot runs from) or `ip_whitelist`"
@@ -40,7 +44,11 @@ impl CreateKey {
     }
 
     fn op(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
-        let rendered = self.ip_whitelist.as_ref().map(|t| cx.render(t)).transpose()?;
+        let rendered = self
+            .ip_whitelist
+            .as_ref()
+            .map(|t| cx.render(t))
+            .transpose()?;
         let profile_ips = cx.profile.bot_ips.iter().map(ToString::to_string).collect();
         let mut trade = match &self.permissions {
             Some(tpl) => cx.render(tpl)?,
@@ -68,7 +76,12 @@ impl Action for CreateKey {
                 Some(ips) => Some(ips?),
             },
         };
-        let profile_ips = pre.profile.bot_ips.iter().map(ToString::to_string).collect();
+        let profile_ips = pre
+            .profile
+            .bot_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         self.ips(profile_ips, rendered).map(drop)
     }
 
@@ -92,7 +105,7 @@ impl Action for CreateKey {
             .map_err(ActionError::exchange("create the replacement key"))?
             .into_created()
             .map_err(ActionError::exchange("read the new key"))?;
-        let info = created.info.clone();
+        let mut info = created.info.clone();
         // On disk before anything else happens with the key (DESIGN §9).
         cx.journal(
             EventKind::KeyCreated,
@@ -106,6 +119,44 @@ impl Action for CreateKey {
             }),
         )?;
         cx.vault.put(cx.step, created);
+
+        // Read the key back as the exchange stores it: its scope must be what was asked for.
+        let Op::CreateKey { account, scope, .. } = &op else {
+            return Err(internal());
+        };
+        let listed = cx
+            .client
+            .all_pages(
+                |cursor| Op::SubKeys {
+                    account: account.clone(),
+                    cursor,
+                },
+                Auth::Key(cx.master()),
+                crate::exchanges::Reply::into_keys,
+            )
+            .await
+            .map_err(ActionError::exchange("read the new key back"))?;
+        let Some(stored) = listed.into_iter().find(|k| k.key == info.key) else {
+            return Err(ActionError::Check {
+                message: format!(
+                    "the new key `{}` is not listed on account {account}",
+                    info.key
+                ),
+                hint: "check the account's keys in the web interface".into(),
+            });
+        };
+        info = stored;
+        let wanted = scope.ips.to_strings();
+        if info.ips.is_empty() || info.ips.iter().any(|ip| !wanted.contains(ip)) {
+            return Err(ActionError::Check {
+                message: format!(
+                    "the new key `{}` is bound to {:?}, not to {:?}",
+                    info.key, info.ips, wanted
+                ),
+                hint: "bind it in the web interface or delete it; an unbound key is a new leak"
+                    .into(),
+            });
+        }
         if info.can_withdraw() {
             return Err(ActionError::Check {
                 message: format!(
@@ -124,6 +175,14 @@ impl Action for CreateKey {
         out.insert("ips".into(), json!(info.ips));
         out.insert("read_only".into(), json!(info.read_only));
         out.insert("can_withdraw".into(), json!(false));
+        out.insert("ip_bound".into(), json!(true));
         Ok(out)
+    }
+}
+
+fn internal() -> ActionError {
+    ActionError::Input {
+        message: "internal: create_key built another operation".into(),
+        hint: "report this as a bug".into(),
     }
 }

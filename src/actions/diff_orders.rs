@@ -69,7 +69,11 @@ impl DiffOrders {
             .collect()
     }
 
-    fn ledger_path(&self, profile_ledger: Option<String>, rendered: Option<String>) -> Option<String> {
+    fn ledger_path(
+        &self,
+        profile_ledger: Option<String>,
+        rendered: Option<String>,
+    ) -> Option<String> {
         rendered.or(profile_ledger)
     }
 }
@@ -83,7 +87,11 @@ impl Action for DiffOrders {
             },
             None => None,
         };
-        let from_profile = pre.profile.known_orders.as_ref().map(|p| p.display().to_string());
+        let from_profile = pre
+            .profile
+            .known_orders
+            .as_ref()
+            .map(|p| p.display().to_string());
         match self.ledger_path(from_profile, rendered) {
             None => Err(no_ledger()),
             Some(path) => ledger::load(std::path::Path::new(&path))
@@ -101,13 +109,24 @@ impl Action for DiffOrders {
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let rendered = self.known.as_ref().map(|tpl| cx.render(tpl)).transpose()?;
-        let from_profile = cx.profile.known_orders.as_ref().map(|p| p.display().to_string());
-        let path = self.ledger_path(from_profile, rendered).ok_or_else(no_ledger)?;
-        let known = ledger::load(std::path::Path::new(&path)).map_err(|err| ActionError::Input {
-            message: err.to_string(),
-            hint: "fix the ledger line named; nothing else was changed".into(),
-        })?;
-        let prefix = self.client_prefix.as_ref().map(|tpl| cx.render(tpl)).transpose()?;
+        let from_profile = cx
+            .profile
+            .known_orders
+            .as_ref()
+            .map(|p| p.display().to_string());
+        let path = self
+            .ledger_path(from_profile, rendered)
+            .ok_or_else(no_ledger)?;
+        let known =
+            ledger::load(std::path::Path::new(&path)).map_err(|err| ActionError::Input {
+                message: err.to_string(),
+                hint: "fix the ledger line named; nothing else was changed".into(),
+            })?;
+        let prefix = self
+            .client_prefix
+            .as_ref()
+            .map(|tpl| cx.render(tpl))
+            .transpose()?;
 
         let mut observed: BTreeMap<String, Order> = BTreeMap::new();
         let mut fills: Vec<Fill> = Vec::new();
@@ -128,13 +147,12 @@ impl Action for DiffOrders {
                 match kind.as_str() {
                     "orders" | "open_orders" => {
                         for row in rows {
-                            let order: Order = serde_json::from_value(row).map_err(|err| {
-                                ActionError::Io {
+                            let order: Order =
+                                serde_json::from_value(row).map_err(|err| ActionError::Io {
                                     what: "parse",
                                     path: cx.run.dir.join(file),
                                     source: std::io::Error::other(err),
-                                }
-                            })?;
+                                })?;
                             // The latest state of an order wins (history after cancel).
                             match observed.get(&order.order_id) {
                                 Some(seen) if seen.updated_ms > order.updated_ms => {}
@@ -145,7 +163,10 @@ impl Action for DiffOrders {
                         }
                     }
                     "fills" => {
-                        fills.extend(rows.into_iter().filter_map(|r| serde_json::from_value(r).ok()));
+                        fills.extend(
+                            rows.into_iter()
+                                .filter_map(|r| serde_json::from_value(r).ok()),
+                        );
                     }
                     _ => {}
                 }
@@ -160,7 +181,12 @@ impl Action for DiffOrders {
                 });
             }
         }
-        let result = diff(observed.into_values().collect(), &known, prefix.as_deref(), window);
+        let result = diff(
+            observed.into_values().collect(),
+            &known,
+            prefix.as_deref(),
+            window,
+        );
         Ok(result.outputs(&fills))
     }
 }
@@ -268,11 +294,17 @@ fn differences(order: &Order, known: &KnownOrder) -> Vec<&'static str> {
 
 impl Diff {
     fn outputs(&self, fills: &[Fill]) -> Outputs {
-        let unauthorized_ids: HashSet<&str> =
-            self.unauthorized.iter().map(|o| o.order_id.as_str()).collect();
+        let unauthorized_ids: HashSet<&str> = self
+            .unauthorized
+            .iter()
+            .map(|o| o.order_id.as_str())
+            .collect();
         let mut notional: BTreeMap<String, f64> = BTreeMap::new();
         let mut fill_count = 0;
-        for fill in fills.iter().filter(|f| unauthorized_ids.contains(f.order_id.as_str())) {
+        for fill in fills
+            .iter()
+            .filter(|f| unauthorized_ids.contains(f.order_id.as_str()))
+        {
             fill_count += 1;
             *notional.entry(fill.symbol.clone()).or_default() +=
                 fill.qty.to_f64() * fill.price.to_f64();
@@ -315,6 +347,11 @@ impl Diff {
         );
         out.insert("matched".into(), json!(self.matched));
         out.insert("unauthorized_fills".into(), json!(fill_count));
+        // Rounded for people; the fills themselves are in the snapshot.
+        let notional: BTreeMap<String, f64> = notional
+            .into_iter()
+            .map(|(symbol, value)| (symbol, (value * 1e8).round() / 1e8))
+            .collect();
         out.insert("unauthorized_notional".into(), json!(notional));
         out
     }
@@ -376,21 +413,26 @@ mod tests {
     #[test]
     fn classifies_each_case() {
         let observed = vec![
-            order("1", None, "1", 10),            // known by order id
-            order("2", Some("grid-2"), "1", 20),  // known by client id
-            order("3", Some("grid-9"), "1", 30),  // owner's by prefix rule
-            order("4", Some("x"), "1", 40),       // nobody's: unauthorized
-            order("5", None, "2", 50),            // known, but qty differs
+            order("1", None, "1", 10),           // known by order id
+            order("2", Some("grid-2"), "1", 20), // known by client id
+            order("3", Some("grid-9"), "1", 30), // owner's by prefix rule
+            order("4", Some("x"), "1", 40),      // nobody's: unauthorized
+            order("5", None, "2", 50),           // known, but qty differs
         ];
         let ledger = vec![
             known(Some("1"), None, "1", Some(10)),
             known(None, Some("grid-2"), "1", Some(20)),
             known(Some("5"), None, "1", Some(50)),
-            known(Some("6"), None, "1", Some(60)),  // in window, not observed: missing
+            known(Some("6"), None, "1", Some(60)), // in window, not observed: missing
             known(Some("7"), None, "1", Some(900)), // outside the window: not missing
         ];
         let d = diff(observed, &ledger, Some("grid-"), Some((0, 100)));
-        let ids = |orders: &[Order]| orders.iter().map(|o| o.order_id.clone()).collect::<Vec<_>>();
+        let ids = |orders: &[Order]| {
+            orders
+                .iter()
+                .map(|o| o.order_id.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(&d.unauthorized), ["4"]);
         assert_eq!(d.mismatched.len(), 1);
         assert_eq!(d.mismatched[0].0.order_id, "5");

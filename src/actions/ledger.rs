@@ -93,7 +93,10 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<KnownOrder>, LedgerError> {
             entries.push(entry(raw, i + 1).map_err(|m| err(i + 1, m))?);
         }
     } else {
-        let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty());
         let Some((_, header)) = lines.next() else {
             return Ok(entries);
         };
@@ -141,7 +144,9 @@ fn entry(raw: RawEntry, line: usize) -> Result<KnownOrder, String> {
         Some(text) => Some(
             clock::parse_rfc3339_ms(&text)
                 .or_else(|| text.parse().ok())
-                .ok_or(format!("`{text}` is not an RFC 3339 time or Unix milliseconds"))?,
+                .ok_or(format!(
+                    "`{text}` is not an RFC 3339 time or Unix milliseconds"
+                ))?,
         ),
     };
     Ok(KnownOrder {

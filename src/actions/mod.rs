@@ -61,16 +61,10 @@ pub trait Action {
     }
 
     /// Renders the mutating requests `apply` will send. Must not send anything mutating.
-    fn plan(
-        &self,
-        cx: &StepContext<'_>,
-    ) -> impl Future<Output = Result<Plan, ActionError>>;
+    fn plan(&self, cx: &StepContext<'_>) -> impl Future<Output = Result<Plan, ActionError>>;
 
     /// Does it.
-    fn apply(
-        &self,
-        cx: &StepContext<'_>,
-    ) -> impl Future<Output = Result<Outputs, ActionError>>;
+    fn apply(&self, cx: &StepContext<'_>) -> impl Future<Output = Result<Outputs, ActionError>>;
 }
 
 /// Whether an action shuts the attacker out.
@@ -129,13 +123,14 @@ macro_rules! registry {
                 }
             }
 
-            /// The template strings in the parameters, for validation.
-            pub fn templates(&self) -> Vec<String> {
+            /// The template strings in the parameters with their paths (`ip_whitelist[0]`), for
+            /// validation.
+            pub fn templates(&self) -> Vec<(String, String)> {
                 let value = match self {
                     $(ActionSpec::$variant(action) => serde_json::to_value(action),)+
                 };
                 let mut out = Vec::new();
-                collect_templates(&value.unwrap_or(Value::Null), &mut out);
+                collect_templates(&value.unwrap_or(Value::Null), String::new(), &mut out);
                 out
             }
 
@@ -223,13 +218,26 @@ fn params_of<T: DeserializeOwned>(params: serde_yaml::Value) -> Result<T, ParamE
     })
 }
 
-fn collect_templates(value: &Value, out: &mut Vec<String>) {
+fn collect_templates(value: &Value, path: String, out: &mut Vec<(String, String)>) {
     match value {
         Value::String(text) if crate::engine::template::is_template(text) => {
-            out.push(text.clone());
+            out.push((path, text.clone()));
         }
-        Value::Array(items) => items.iter().for_each(|item| collect_templates(item, out)),
-        Value::Object(map) => map.values().for_each(|item| collect_templates(item, out)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_templates(item, format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                collect_templates(item, child, out);
+            }
+        }
         _ => {}
     }
 }

@@ -28,10 +28,12 @@ impl Action for Report {
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
-        let written = report::write(&cx.run.dir, &self.formats).map_err(|err| ActionError::Check {
-            message: err.to_string(),
-            hint: "the journal must verify before a report is written; run `lockdown verify`".into(),
-        })?;
+        let written =
+            report::write(&cx.run.dir, &self.formats).map_err(|err| ActionError::Check {
+                message: err.to_string(),
+                hint: "the journal must verify before a report is written; run `lockdown verify`"
+                    .into(),
+            })?;
         let mut out = Outputs::new();
         for (format, path) in &written.files {
             out.insert(format.as_str().into(), json!(path.display().to_string()));

@@ -69,8 +69,8 @@ impl Action for RestrictKey {
         let op = self.op(cx)?;
         let Op::RestrictKey { key, lock } = &op else {
             return Err(ActionError::Input {
-                message: "internal: lock built another operation".into(),
-                hint: String::new(),
+                message: "internal: restrict_key built another operation".into(),
+                hint: "report this as a bug".into(),
             });
         };
         let info = cx

@@ -43,9 +43,21 @@ impl RevokeKey {
     ) -> Result<(Op, &'c crate::secret::Credential, KeyId), ActionError> {
         let key = KeyId::new(cx.render(&self.key)?);
         Ok(match self.via {
-            Via::Master => (Op::RevokeKey(Revoke::ByMaster(key.clone())), cx.master(), key),
-            Via::SelfSub => (Op::RevokeKey(Revoke::SelfSub), cx.key_credential(&key)?, key),
-            Via::SelfMaster => (Op::RevokeKey(Revoke::SelfMaster), cx.key_credential(&key)?, key),
+            Via::Master => (
+                Op::RevokeKey(Revoke::ByMaster(key.clone())),
+                cx.master(),
+                key,
+            ),
+            Via::SelfSub => (
+                Op::RevokeKey(Revoke::SelfSub),
+                cx.key_credential(&key)?,
+                key,
+            ),
+            Via::SelfMaster => (
+                Op::RevokeKey(Revoke::SelfMaster),
+                cx.key_credential(&key)?,
+                key,
+            ),
         })
     }
 }

@@ -87,7 +87,10 @@ impl Action for StoreSecret {
         let dir = parent(store.path());
         if !dir.is_dir() {
             return Err(ActionError::Input {
-                message: format!("the secret store's folder `{}` does not exist", dir.display()),
+                message: format!(
+                    "the secret store's folder `{}` does not exist",
+                    dir.display()
+                ),
                 hint: "create it (mode 0700) before the incident, not during it".into(),
             });
         }
@@ -212,7 +215,8 @@ fn write_private(path: &Path, contents: &str) -> Result<(), ActionError> {
     }
     let result = (|| {
         let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
-        file.write_all(contents.as_bytes()).map_err(io("write", &tmp))?;
+        file.write_all(contents.as_bytes())
+            .map_err(io("write", &tmp))?;
         file.sync_all().map_err(io("sync", &tmp))?;
         std::fs::rename(&tmp, path).map_err(io("replace", path))?;
         if let Ok(folder) = std::fs::File::open(&dir) {

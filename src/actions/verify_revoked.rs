@@ -39,8 +39,9 @@ impl Action for VerifyRevoked {
                 Ok(_) => {
                     return Err(ActionError::Check {
                         message: format!("key `{key}` is still accepted by the exchange"),
-                        hint: "revoke it in the exchange's web interface now, then run lockdown again"
-                            .into(),
+                        hint:
+                            "revoke it in the exchange's web interface now, then run lockdown again"
+                                .into(),
                     });
                 }
                 Err(err) if err.is_unauthenticated() => {
@@ -90,7 +91,9 @@ impl Action for VerifyRevoked {
             out.insert("listed".into(), json!(false));
         } else if out.get("refused_code").is_some_and(|c| c.is_null()) {
             return Err(ActionError::Input {
-                message: format!("cannot verify key `{key}`: no secret for it and no account to list"),
+                message: format!(
+                    "cannot verify key `{key}`: no secret for it and no account to list"
+                ),
                 hint: "add the key's `secret` or `account` under the profile's `keys:`".into(),
             });
         }

@@ -38,7 +38,12 @@ pub struct RespondArgs {
 }
 
 /// Runs `respond`.
-pub async fn run(args: RespondArgs, config: Option<PathBuf>, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub async fn run(
+    args: RespondArgs,
+    config: Option<PathBuf>,
+    json: bool,
+    ui: &Ui,
+) -> Result<Exit, Error> {
     let started = Instant::now();
     let config_path = config.unwrap_or_else(config::default_path);
     let profile = config::load_profile(&config_path, args.profile.as_deref())?;
@@ -66,12 +71,13 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, json: bool, ui: &Ui
     }
     inputs.insert("key".to_owned(), key.as_str().to_owned());
 
-    let client = Client::new(profile.exchange.venue(), &profile.base_url, Mode::Live).map_err(
-        |err| Error::Exchange {
-            message: err.to_string(),
-            help: err.hint().map(str::to_owned),
-        },
-    )?;
+    let client =
+        Client::new(profile.exchange.venue(), &profile.base_url, Mode::Live).map_err(|err| {
+            Error::Exchange {
+                message: err.to_string(),
+                help: err.hint().map(str::to_owned),
+            }
+        })?;
 
     // Checked before the run folder exists: bad input leaves nothing behind.
     let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
@@ -82,15 +88,21 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, json: bool, ui: &Ui
         playbook: playbook.name.clone(),
         started,
     };
-    preflight(&playbook, &profile, &info, &mut inputs, confirm, ui.interactive()).map_err(
-        |err| Error::Preflight {
-            problems: err
-                .problems
-                .into_iter()
-                .map(|(message, help)| Note { message, help })
-                .collect(),
-        },
-    )?;
+    preflight(
+        &playbook,
+        &profile,
+        &info,
+        &mut inputs,
+        confirm,
+        ui.interactive(),
+    )
+    .map_err(|err| Error::Preflight {
+        problems: err
+            .problems
+            .into_iter()
+            .map(|(message, help)| Note { message, help })
+            .collect(),
+    })?;
 
     let dir = create_run_dir(&profile.state_dir, &info.id)?;
     let journal_path = dir.join(journal::FILE_NAME);
@@ -103,7 +115,10 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, json: bool, ui: &Ui
         playbook: &playbook,
         profile: &profile,
         client: &client,
-        info: RunInfo { dir: dir.clone(), ..info },
+        info: RunInfo {
+            dir: dir.clone(),
+            ..info
+        },
         journal: JournalHandle::new(journal),
         inputs,
         confirm,
@@ -134,9 +149,10 @@ fn report(outcome: &Outcome, json: bool, ui: &Ui) {
         Some(ms) => format!("contained {ms} ms after start"),
         None => "NOT contained".to_owned(),
     };
-    let unauthorized = outcome
-        .unauthorized_orders()
-        .map_or_else(|| "unauthorized orders unknown".to_owned(), |n| format!("{n} unauthorized order(s)"));
+    let unauthorized = outcome.unauthorized_orders().map_or_else(
+        || "unauthorized orders unknown".to_owned(),
+        |n| format!("{n} unauthorized order(s)"),
+    );
     ui.info(&format!(
         "{contained}; {unauthorized}; finished in {} ms",
         outcome.duration_ms
@@ -150,8 +166,13 @@ fn report(outcome: &Outcome, json: bool, ui: &Ui) {
     }
     match outcome.exit() {
         Exit::Ok => {}
-        Exit::Incomplete => ui.warn("containment is incomplete: see the failed or declined steps above"),
-        other => ui.warn(&format!("stopped before containment (exit {})", other.code())),
+        Exit::Incomplete => {
+            ui.warn("containment is incomplete: see the failed or declined steps above")
+        }
+        other => ui.warn(&format!(
+            "stopped before containment (exit {})",
+            other.code()
+        )),
     }
 }
 

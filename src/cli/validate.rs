@@ -31,7 +31,8 @@ pub fn run(args: ValidateArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
                     book.action_steps().len(),
                     book.exchange
                 ));
-                results.push(json!({"file": file.display().to_string(), "ok": true, "problems": []}));
+                results
+                    .push(json!({"file": file.display().to_string(), "ok": true, "problems": []}));
             }
             Err(err) => {
                 failed = true;
@@ -46,7 +47,9 @@ pub fn run(args: ValidateArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
                     }
                 };
                 ui.error(&err);
-                results.push(json!({"file": file.display().to_string(), "ok": false, "problems": problems}));
+                results.push(
+                    json!({"file": file.display().to_string(), "ok": false, "problems": problems}),
+                );
             }
         }
     }

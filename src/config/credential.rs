@@ -23,7 +23,9 @@ impl SecretRef {
         let text = text.trim();
         if let Some(name) = text.strip_prefix("env:") {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!("`env:{name}` does not name an environment variable"));
+                return Err(format!(
+                    "`env:{name}` does not name an environment variable"
+                ));
             }
             return Ok(SecretRef::Env(name.to_owned()));
         }
@@ -88,7 +90,8 @@ fn read_private_file(path: &Path) -> Result<SecretString, String> {
     }
     #[cfg(not(unix))]
     let _ = meta;
-    let text = std::fs::read_to_string(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
     let text = text.trim();
     if text.is_empty() {
         return Err(format!("credential file `{shown}` is empty"));

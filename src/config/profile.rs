@@ -155,12 +155,18 @@ pub fn validate(
         );
     }
 
-    let master = credential(source, &at("master"), &raw.master.key, &raw.master.secret, dir)
-        .and_then(|cred| match &raw.master.passphrase {
-            None => Ok(cred),
-            Some(text) => resolve(source, &at("master.passphrase"), text, dir)
-                .map(|pass| cred.with_passphrase(pass)),
-        });
+    let master = credential(
+        source,
+        &at("master"),
+        &raw.master.key,
+        &raw.master.secret,
+        dir,
+    )
+    .and_then(|cred| match &raw.master.passphrase {
+        None => Ok(cred),
+        Some(text) => resolve(source, &at("master.passphrase"), text, dir)
+            .map(|pass| cred.with_passphrase(pass)),
+    });
     let master = master.map_err(|problem| problems.push(problem)).ok();
 
     let mut keys = Vec::new();
@@ -204,12 +210,10 @@ pub fn validate(
     for (i, ip) in raw.bot_ips.iter().enumerate() {
         match ip.trim().parse::<IpAddr>() {
             Ok(ip) if !ip.is_unspecified() => bot_ips.push(ip),
-            _ => problems.push(
-                source.problem_at(
-                    &at(&format!("bot_ips[{i}]")),
-                    format!("`{ip}` is not an exact IP address"),
-                ),
-            ),
+            _ => problems.push(source.problem_at(
+                &at(&format!("bot_ips[{i}]")),
+                format!("`{ip}` is not an exact IP address"),
+            )),
         }
     }
 
@@ -297,8 +301,8 @@ fn resolve(
 
 /// https anywhere; plain http only to loopback.
 fn check_base_url(text: &str) -> Result<(), String> {
-    let url = reqwest::Url::parse(text.trim())
-        .map_err(|err| format!("`{text}` is not a URL ({err})"))?;
+    let url =
+        reqwest::Url::parse(text.trim()).map_err(|err| format!("`{text}` is not a URL ({err})"))?;
     match url.scheme() {
         "https" => Ok(()),
         "http" => {

@@ -240,7 +240,9 @@ impl Run<'_> {
         let mut state = lock(state);
         for inner in step.flatten() {
             if let StepBody::Action(action) = &inner.body {
-                state.records.push(record(inner, action, StepStatus::NotRun, String::new(), 0));
+                state
+                    .records
+                    .push(record(inner, action, StepStatus::NotRun, String::new(), 0));
             }
         }
     }
@@ -260,9 +262,13 @@ impl Run<'_> {
         let mut state = lock(state);
         for inner in step.flatten() {
             if let StepBody::Action(action) = &inner.body {
-                state
-                    .records
-                    .push(record(inner, action, StepStatus::Skipped, clock::now_rfc3339(), 0));
+                state.records.push(record(
+                    inner,
+                    action,
+                    StepStatus::Skipped,
+                    clock::now_rfc3339(),
+                    0,
+                ));
             }
         }
         holds
@@ -401,7 +407,8 @@ impl Run<'_> {
                 });
             }
             for request in &plan.requests {
-                self.ui.detail(&format!("    {}", request.replace('\n', "\n    ")));
+                self.ui
+                    .detail(&format!("    {}", request.replace('\n', "\n    ")));
             }
         }
         if action.needs_confirmation() {
@@ -418,10 +425,13 @@ impl Run<'_> {
                             format!("`{id}`: send this {}?", action.name())
                         }
                     };
-                    let answer = self.ui.confirm(&question).map_err(|err| ActionError::Input {
-                        message: err.to_string(),
-                        hint: "pass `--yes` to accept confirmations without a terminal".into(),
-                    })?;
+                    let answer = self
+                        .ui
+                        .confirm(&question)
+                        .map_err(|err| ActionError::Input {
+                            message: err.to_string(),
+                            hint: "pass `--yes` to accept confirmations without a terminal".into(),
+                        })?;
                     (answer, "operator")
                 }
             };
@@ -506,7 +516,9 @@ fn note(action: &ActionSpec, outputs: &Outputs) -> String {
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn lock_calls(sink: &CallSink) -> Value {

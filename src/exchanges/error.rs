@@ -14,7 +14,9 @@ pub enum ExchangeError {
         code: String,
     },
     /// The key is unknown, deleted or for another environment.
-    #[error("the exchange does not accept this API key (code {code}): unknown, deleted, or for another environment")]
+    #[error(
+        "the exchange does not accept this API key (code {code}): unknown, deleted, or for another environment"
+    )]
     InvalidKey {
         /// The venue's code.
         code: String,
@@ -143,7 +145,7 @@ impl ExchangeError {
                 Some("check that the secret reference points at this key's secret")
             }
             ExchangeError::Permission { .. } => Some(
-                "the master key needs key-management rights (Bybit: a Wallet permission) and must not be read-only",
+                "the key lacks this permission or is read-only; key management needs a read-write master key with a Wallet permission (Bybit)",
             ),
             ExchangeError::IpRejected { .. } => {
                 Some("run lockdown from an address in the key's whitelist, or fix `responder_ip`")

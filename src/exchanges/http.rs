@@ -379,8 +379,12 @@ mod tests {
     #[tokio::test]
     async fn dry_run_refuses_mutations_without_sending() {
         // Port 9 on loopback: if anything were sent it would fail with a transport error.
-        let client = Client::new(ExchangeId::Bybit.venue(), "http://127.0.0.1:9", Mode::DryRun)
-            .unwrap();
+        let client = Client::new(
+            ExchangeId::Bybit.venue(),
+            "http://127.0.0.1:9",
+            Mode::DryRun,
+        )
+        .unwrap();
         let cred = Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"));
         let op = Op::RestrictKey {
             key: KeyId::new("BOTKEY0000000000000"),

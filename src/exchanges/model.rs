@@ -329,15 +329,18 @@ impl IpWhitelist {
                 format!("`{text}` is not an IP address; a key must be bound to exact addresses")
             })?;
             if ip.is_unspecified() {
-                return Err(format!("`{text}` would bind the key to nowhere in particular"));
+                return Err(format!(
+                    "`{text}` would bind the key to nowhere in particular"
+                ));
             }
             if !ips.contains(&ip) {
                 ips.push(ip);
             }
         }
         if ips.is_empty() {
-            return Err("the IP whitelist is empty; a key must be bound to at least one address"
-                .to_owned());
+            return Err(
+                "the IP whitelist is empty; a key must be bound to at least one address".to_owned(),
+            );
         }
         Ok(IpWhitelist(ips))
     }

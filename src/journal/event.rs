@@ -107,7 +107,13 @@ mod tests {
 
     #[test]
     fn hash_covers_prev_and_every_field() {
-        let event = Event::new(1, "t".into(), EventKind::RunStarted, json!({"a": 1}), GENESIS);
+        let event = Event::new(
+            1,
+            "t".into(),
+            EventKind::RunStarted,
+            json!({"a": 1}),
+            GENESIS,
+        );
         let mut changed = event.clone();
         changed.data = json!({"a": 2});
         assert_ne!(changed.compute_hash(), event.hash);

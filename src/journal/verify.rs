@@ -61,10 +61,16 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
             ));
         }
         if event.prev != head {
-            return Err(broken(number, "`prev` does not match the previous hash".into()));
+            return Err(broken(
+                number,
+                "`prev` does not match the previous hash".into(),
+            ));
         }
         if event.compute_hash() != event.hash {
-            return Err(broken(number, "the event was changed after it was written".into()));
+            return Err(broken(
+                number,
+                "the event was changed after it was written".into(),
+            ));
         }
         head = event.hash.clone();
         events.push(event);
@@ -88,9 +94,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let mut journal = Journal::create(&path).unwrap();
-        journal.append(EventKind::RunStarted, json!({"n": 1})).unwrap();
-        journal.append(EventKind::StepStarted, json!({"n": 2})).unwrap();
-        journal.append(EventKind::RunFinished, json!({"n": 3})).unwrap();
+        journal
+            .append(EventKind::RunStarted, json!({"n": 1}))
+            .unwrap();
+        journal
+            .append(EventKind::StepStarted, json!({"n": 2}))
+            .unwrap();
+        journal
+            .append(EventKind::RunFinished, json!({"n": 3}))
+            .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen("\"n\":2", "\"n\":5", 1)).unwrap();
         match verify(&path) {

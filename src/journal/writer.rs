@@ -90,12 +90,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         let mut journal = Journal::create(&path).unwrap();
-        journal.append(EventKind::RunStarted, json!({"run": "r"})).unwrap();
-        journal.append(EventKind::StepStarted, json!({"step": "lock"})).unwrap();
+        journal
+            .append(EventKind::RunStarted, json!({"run": "r"}))
+            .unwrap();
+        journal
+            .append(EventKind::StepStarted, json!({"step": "lock"}))
+            .unwrap();
         let last = journal.append(EventKind::RunFinished, json!({})).unwrap();
         let verified = verify(&path).unwrap();
         assert_eq!(verified.events.len(), 3);
         assert_eq!(verified.head, last.hash);
-        assert!(Journal::create(&path).is_err(), "must not overwrite a journal");
+        assert!(
+            Journal::create(&path).is_err(),
+            "must not overwrite a journal"
+        );
     }
 }

@@ -20,7 +20,14 @@ const STEP_KEYS: &[&str] = &["id", "name", "when", "timeout", "on_error", "paral
 const RUN_FIELDS: &[&str] = &["id", "dir", "started_at", "playbook"];
 
 /// Names that mark a secret: templates may not read anything so named.
-const SECRET_WORDS: &[&str] = &["secret", "passphrase", "password", "master", "token", "credential"];
+const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "passphrase",
+    "password",
+    "master",
+    "token",
+    "credential",
+];
 
 /// A step as the semantic checks see it, with where it sits in the file.
 struct Flat {
@@ -38,7 +45,10 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
     if raw.version != 1 {
         problems.push(
             source
-                .problem_at("version", format!("unknown playbook version {}", raw.version))
+                .problem_at(
+                    "version",
+                    format!("unknown playbook version {}", raw.version),
+                )
                 .help("this lockdown reads `version: 1`"),
         );
     }
@@ -47,7 +57,10 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
         let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
         problems.push(
             source
-                .problem_at("exchange", format!("`{}` is not a supported exchange", raw.exchange))
+                .problem_at(
+                    "exchange",
+                    format!("`{}` is not a supported exchange", raw.exchange),
+                )
                 .help(
                     did_you_mean(&raw.exchange, names.iter().copied())
                         .unwrap_or_else(|| format!("supported: {}", names.join(", "))),
@@ -121,7 +134,10 @@ fn parse_step(
         return None;
     };
     let at = |key: &str| format!("{path}.{key}");
+    // Problems about the step as a whole point at its `id` key, the start of its entry.
+    let step_span = source.key(&at("id")).or_else(|| source.locate(path));
     let mut id = None;
+    let mut unknown_action = false;
     let mut name = None;
     let mut when = None;
     let mut timeout = None;
@@ -189,6 +205,7 @@ fn parse_step(
                 });
                 // Actions take a mapping of parameters; a scalar is a misspelt step key.
                 let message = if matches!(item, Value::Mapping(_) | Value::Null) {
+                    unknown_action = true;
                     format!("unknown action `{other}`")
                 } else {
                     format!("unknown key `{other}` in a step")
@@ -206,7 +223,7 @@ fn parse_step(
     if id.is_none() && !map.contains_key("id") {
         problems.push(
             source
-                .problem_at(path, "this step has no `id`")
+                .problem(step_span, "this step has no `id`")
                 .help("add `id: <name>`; later steps read its outputs as `steps.<name>`"),
         );
     }
@@ -223,16 +240,16 @@ fn parse_step(
 
     let body = match (parallel, actions.as_slice()) {
         (Some(_), [_, ..]) => {
-            problems.push(
-                source.problem_at(path, "a step has either `parallel` or an action, not both"),
-            );
+            problems.push(source.problem(
+                step_span,
+                "a step has either `parallel` or an action, not both",
+            ));
             None
         }
         (Some(list), []) => {
             if group.is_some() {
-                problems.push(
-                    source.problem_at(&at("parallel"), "`parallel` groups cannot be nested"),
-                );
+                problems
+                    .push(source.problem_at(&at("parallel"), "`parallel` groups cannot be nested"));
                 None
             } else if let Value::Sequence(items) = list {
                 let mut members = Vec::new();
@@ -251,11 +268,13 @@ fn parse_step(
             }
         }
         (None, []) => {
-            problems.push(
-                source
-                    .problem_at(path, "this step has no action")
-                    .help(format!("add one of: {}", ActionSpec::NAMES.join(", "))),
-            );
+            if !unknown_action {
+                problems.push(
+                    source
+                        .problem(step_span, "this step has no action")
+                        .help(format!("add one of: {}", ActionSpec::NAMES.join(", "))),
+                );
+            }
             None
         }
         (None, [(name, params)]) => match ActionSpec::parse(name, (*params).clone()) {
@@ -270,10 +289,14 @@ fn parse_step(
                 } else {
                     format!("{}.{param_path}", at(name))
                 };
-                let mut problem = source.problem_at(
-                    &full,
-                    format!("`{name}`: {}", strip_location(&err.message)),
-                );
+                // An unknown parameter is pointed at by its name, anything else by its value.
+                let span = if err.message.starts_with("unknown field") {
+                    source.key(&full).or_else(|| source.locate(&full))
+                } else {
+                    source.locate(&full)
+                };
+                let mut problem =
+                    source.problem(span, format!("`{name}`: {}", strip_location(&err.message)));
                 if let Some(hint) = hint {
                     problem = problem.help(hint);
                 }
@@ -323,11 +346,15 @@ fn locate_param_error(message: &str, path: &str) -> (String, Option<String>) {
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
     {
-        path = if path.is_empty() {
-            field.to_owned()
-        } else {
-            format!("{path}.{field}")
-        };
+        // serde_path_to_error names the field itself in some versions, not in others.
+        let named = path == field || path.ends_with(&format!(".{field}"));
+        if !named {
+            path = if path.is_empty() {
+                field.to_owned()
+            } else {
+                format!("{path}.{field}")
+            };
+        }
     }
     (path, serde_hint(message))
 }
@@ -357,22 +384,24 @@ pub fn serde_hint(message: &str) -> Option<String> {
     })
 }
 
-fn check_semantics(
-    source: &Source,
-    flat: &[Flat],
-    inputs: &[Input],
-    problems: &mut Vec<Problem>,
-) {
+fn check_semantics(source: &Source, flat: &[Flat], inputs: &[Input], problems: &mut Vec<Problem>) {
     let mut first_seen: HashMap<&str, &str> = HashMap::new();
     for step in flat {
-        let Some(id) = step.id.as_deref() else { continue };
+        let Some(id) = step.id.as_deref() else {
+            continue;
+        };
         match first_seen.get(id) {
             Some(first) => {
                 let line = source.locate(&format!("{first}.id")).map_or(0, |s| s.line);
                 problems.push(
                     source
-                        .problem_at(&format!("{}.id", step.path), format!("duplicate step id `{id}`"))
-                        .help(format!("the first `{id}` is on line {line}; ids must be unique")),
+                        .problem_at(
+                            &format!("{}.id", step.path),
+                            format!("duplicate step id `{id}`"),
+                        )
+                        .help(format!(
+                            "the first `{id}` is on line {line}; ids must be unique"
+                        )),
                 );
             }
             None => {
@@ -395,8 +424,13 @@ fn check_semantics(
             templates.push((format!("{}.when", step.path), when.clone()));
         }
         if let (Some(action), Some(key)) = (&step.action, &step.action_key) {
-            for text in action.templates() {
-                templates.push((format!("{}.{key}", step.path), text));
+            for (param, text) in action.templates() {
+                let at = if param.is_empty() {
+                    format!("{}.{key}", step.path)
+                } else {
+                    format!("{}.{key}.{param}", step.path)
+                };
+                templates.push((at, text));
             }
             for reference in action.step_refs() {
                 let at = format!("{}.{key}.{}", step.path, reference.param);
@@ -446,11 +480,14 @@ fn reference_problem(
     earlier: &HashMap<&str, &Flat>,
 ) -> Option<String> {
     let parts: Vec<&str> = name.split('.').collect();
-    if parts
-        .iter()
-        .any(|part| SECRET_WORDS.iter().any(|word| part.to_ascii_lowercase().contains(word)))
-    {
-        return Some(format!("`{name}` names a secret; templates cannot read secrets"));
+    if parts.iter().any(|part| {
+        SECRET_WORDS
+            .iter()
+            .any(|word| part.to_ascii_lowercase().contains(word))
+    }) {
+        return Some(format!(
+            "`{name}` names a secret; templates cannot read secrets"
+        ));
     }
     let root = parts[0];
     let field = parts.get(1).copied();

@@ -31,10 +31,16 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(out, "## Summary\n");
     match &t.contained_at {
         Some(at) => {
-            let _ = writeln!(out, "- **Contained** at {at}: the key no longer works for the attacker.");
+            let _ = writeln!(
+                out,
+                "- **Contained** at {at}: the key no longer works for the attacker."
+            );
         }
         None => {
-            let _ = writeln!(out, "- **Not contained**: no lock or revoke step succeeded.");
+            let _ = writeln!(
+                out,
+                "- **Not contained**: no lock or revoke step succeeded."
+            );
         }
     }
     let _ = writeln!(out, "- Unauthorized orders: **{}**", t.unauthorized.len());
@@ -91,7 +97,10 @@ pub fn render(t: &Timeline) -> String {
     }
 
     let _ = writeln!(out, "\n## Steps\n");
-    let _ = writeln!(out, "| step | action | status | started | duration | calls |");
+    let _ = writeln!(
+        out,
+        "| step | action | status | started | duration | calls |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for s in &t.steps {
         let _ = writeln!(
@@ -101,12 +110,18 @@ pub fn render(t: &Timeline) -> String {
             s.action,
             s.status,
             s.started_at,
-            s.duration_ms.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms")),
+            s.duration_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms")),
             s.calls.len()
         );
     }
     for s in t.steps.iter().filter(|s| s.error.is_some()) {
-        let _ = writeln!(out, "\n`{}` failed: {}", s.id, s.error.as_deref().unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "\n`{}` failed: {}",
+            s.id,
+            s.error.as_deref().unwrap_or_default()
+        );
     }
 
     let _ = writeln!(out, "\n## Timeline\n");

@@ -91,7 +91,11 @@ pub struct JournalHead {
 }
 
 fn text(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 impl Timeline {
@@ -115,7 +119,11 @@ impl Timeline {
                         started_at: event.at.clone(),
                         mode: text(data, "mode"),
                     };
-                    t.entry(event, None, format!("response started for key {}", t.run.key));
+                    t.entry(
+                        event,
+                        None,
+                        format!("response started for key {}", t.run.key),
+                    );
                 }
                 EventKind::StepStarted => {
                     t.steps.push(StepSummary {
@@ -148,7 +156,12 @@ impl Timeline {
                     } else {
                         "failed"
                     };
-                    for call in data.get("calls").and_then(Value::as_array).into_iter().flatten() {
+                    for call in data
+                        .get("calls")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
                         t.entries.push(Entry {
                             at: text(call, "sent_at"),
                             server_time: call
@@ -176,7 +189,11 @@ impl Timeline {
                         }
                         "diff_orders" if status == "ok" => {
                             let list = |k: &str| {
-                                outputs.get(k).and_then(Value::as_array).cloned().unwrap_or_default()
+                                outputs
+                                    .get(k)
+                                    .and_then(Value::as_array)
+                                    .cloned()
+                                    .unwrap_or_default()
                             };
                             t.unauthorized = list("unauthorized");
                             t.missing = list("missing");
@@ -209,14 +226,22 @@ impl Timeline {
                         started_at: event.at.clone(),
                         ..StepSummary::default()
                     });
-                    t.entry(event, None, format!("`{step}` skipped ({})", text(data, "reason")));
+                    t.entry(
+                        event,
+                        None,
+                        format!("`{step}` skipped ({})", text(data, "reason")),
+                    );
                 }
                 EventKind::SecretStored => {
                     t.secret_store = Some(text(data, "store"));
                     t.entry(
                         event,
                         None,
-                        format!("replacement key {} stored in {}", text(data, "key"), text(data, "store")),
+                        format!(
+                            "replacement key {} stored in {}",
+                            text(data, "key"),
+                            text(data, "store")
+                        ),
                     );
                 }
                 EventKind::RunFinished => t.entry(event, None, "response finished".into()),

@@ -32,6 +32,7 @@ pub struct Ui {
     verbosity: Verbosity,
     color: bool,
     interactive: bool,
+    stderr_tty: bool,
 }
 
 impl Ui {
@@ -43,6 +44,7 @@ impl Ui {
             verbosity,
             color: stderr_tty && !no_color && !no_color_env,
             interactive: stderr_tty && std::io::stdin().is_terminal(),
+            stderr_tty,
         }
     }
 
@@ -146,7 +148,10 @@ impl Ui {
         } else {
             miette::GraphicalTheme::unicode_nocolor()
         };
-        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
+        // Wrapped lines read well on a terminal but break `grep` on logs.
+        let handler = miette::GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_wrap_lines(self.stderr_tty);
         let mut out = String::new();
         if handler.render_report(&mut out, error).is_err() {
             out = error.to_string();

@@ -1,1 +1,13 @@
-//! Integration tests: one binary, one module per topic.
+//! Integration tests: one binary, one module per topic. They read like a user session: start the
+//! simulator on 127.0.0.1 (port 0), run the real `lockdown` binary against it, and look at what
+//! the exchange ended up with.
+
+// Helpers outside `#[test]` functions unwrap too: a failed setup should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod canary;
+mod exchange;
+mod respond;
+mod sim_cli;
+mod support;

@@ -39,18 +39,19 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             "/v5/user/delete-sub-api",
             json!({ "apikey": key.as_str() }).to_string(),
         ),
-        Op::RevokeKey(Revoke::SelfSub) => {
-            Request::post("/v5/user/delete-sub-api", "{}".to_owned())
-        }
+        Op::RevokeKey(Revoke::SelfSub) => Request::post("/v5/user/delete-sub-api", "{}".to_owned()),
         Op::RevokeKey(Revoke::SelfMaster) => Request::post("/v5/user/delete-api", "{}".to_owned()),
         Op::CreateKey {
             account,
             label,
             scope,
         } => {
-            let subuid: u64 = account.trim().parse().map_err(|_| ExchangeError::Protocol {
-                detail: format!("Bybit sub-account ids are numbers (UIDs); got `{account}`"),
-            })?;
+            let subuid: u64 = account
+                .trim()
+                .parse()
+                .map_err(|_| ExchangeError::Protocol {
+                    detail: format!("Bybit sub-account ids are numbers (UIDs); got `{account}`"),
+                })?;
             let body = json!({
                 "subuid": subuid,
                 "note": label,

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::exchanges::model::{
-    Amount, Balance, Cancelled, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
-    Side, Transfer, TransferKind,
+    Amount, Balance, Cancelled, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment, Side,
+    Transfer, TransferKind,
 };
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response};
 use crate::secret::{KeyId, SecretString};
@@ -112,7 +112,10 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
     Ok(match op {
         Op::ServerTime => {
             let time: BybitTime = parse(result)?;
-            let seconds: i64 = time.time_second.parse().map_err(|_| protocol("timeSecond"))?;
+            let seconds: i64 = time
+                .time_second
+                .parse()
+                .map_err(|_| protocol("timeSecond"))?;
             let millis = time
                 .time_nano
                 .get(..13)
@@ -384,7 +387,10 @@ struct BybitOrder {
 impl BybitOrder {
     fn into_order(self, segment: &Segment) -> Result<Order, ExchangeError> {
         let side = Side::parse(&self.side).ok_or_else(|| protocol("side"))?;
-        let created_ms: i64 = self.created_time.parse().map_err(|_| protocol("createdTime"))?;
+        let created_ms: i64 = self
+            .created_time
+            .parse()
+            .map_err(|_| protocol("createdTime"))?;
         let order_type = self.order_type.to_ascii_lowercase();
         let price = Amount::new(&self.price);
         Ok(Order {

@@ -1,0 +1,97 @@
+//! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
+//! searched for every secret of a run. Only the secret store holds the new one.
+
+use std::path::Path;
+
+use crate::support::{Lab, lockdown, read, stderr, stdout};
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_never_appear_in_any_output() {
+    let lab = Lab::start(31).await;
+    let master = read(&lab.sim_dir().join("master.secret"));
+    let bot = read(&lab.sim_dir().join("bot.secret"));
+    let output = lab.respond(&["--yes", "--json", "-vv"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let store = lab.sim_dir().join("replacement-key.json");
+    let stored: serde_json::Value = serde_json::from_str(&read(&store)).unwrap();
+    let new_secret = stored["api_secret"].as_str().unwrap().to_owned();
+    assert!(new_secret.len() >= 16);
+
+    let mut texts = vec![
+        ("stdout".to_owned(), stdout(&output)),
+        ("stderr".to_owned(), stderr(&output)),
+    ];
+    let run_dirs = lab.run_dirs();
+    assert_eq!(run_dirs.len(), 1);
+    for file in files_under(&run_dirs[0]) {
+        texts.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    assert!(
+        texts.len() >= 6,
+        "journal, reports and snapshots are searched: {}",
+        texts.len()
+    );
+    for (name, text) in &texts {
+        for (which, secret) in [
+            ("master", &master),
+            ("bot", &bot),
+            ("replacement", &new_secret),
+        ] {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the {which} secret leaked into {name}"
+            );
+        }
+    }
+    // The verbose output did show requests, with their signatures redacted.
+    assert!(
+        stderr(&output).contains("X-BAPI-SIGN: <redacted>"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn a_failing_command_does_not_print_an_env_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        "profiles:\n  p:\n    exchange: bybit\n    base_url: http://example.com\n    master: { key: K, secret: env:LOCKDOWN_CANARY }\n    responder_ip: nope\n",
+    )
+    .unwrap();
+    let canary = "canary-7f3a9e1c-secret-value";
+    let output = lockdown(
+        &[
+            "respond",
+            "--config",
+            config.to_str().unwrap(),
+            "--key",
+            "SOMEKEYID000000000",
+            "--yes",
+            "-v",
+        ],
+        &[("LOCKDOWN_CANARY", canary)],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2));
+    for text in [stdout(&output), stderr(&output)] {
+        assert!(!text.contains(canary), "{text}");
+    }
+}

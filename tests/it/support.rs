@@ -1,0 +1,203 @@
+//! Shared helpers: an in-process simulator with its session files, the `lockdown` binary, and a
+//! raw Bybit client for playing the attacker.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use lockdown::sim::{Running, Session, Sim};
+
+/// A simulator serving on 127.0.0.1 with its session files in a temporary folder.
+pub struct Lab {
+    pub sim: Sim,
+    pub running: Running,
+    pub session: Session,
+    pub dir: tempfile::TempDir,
+}
+
+impl Lab {
+    /// Starts a seeded Bybit simulator and writes its session files.
+    pub async fn start(seed: u64) -> Lab {
+        let sim = Sim::bybit(seed);
+        let running = sim
+            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .await
+            .expect("simulator starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let session = sim
+            .write_session(&dir.path().join("sim"), &running.base_url)
+            .expect("session files");
+        Lab {
+            sim,
+            running,
+            session,
+            dir,
+        }
+    }
+
+    /// The session folder.
+    pub fn sim_dir(&self) -> PathBuf {
+        self.dir.path().join("sim")
+    }
+
+    /// The leaked key's id.
+    pub fn leaked(&self) -> String {
+        self.session.leaked_key.clone()
+    }
+
+    /// Runs `lockdown respond` against this lab with extra arguments.
+    pub async fn respond(&self, extra: &[&str]) -> Output {
+        let config = self.session.config.display().to_string();
+        let key = self.leaked();
+        let mut args = vec![
+            "respond",
+            "--config",
+            &config,
+            "--profile",
+            "sim",
+            "--key",
+            &key,
+        ];
+        args.extend_from_slice(extra);
+        lockdown(&args, &[]).await
+    }
+
+    /// Every run folder this lab's state dir holds.
+    pub fn run_dirs(&self) -> Vec<PathBuf> {
+        let runs = self.sim_dir().join("state").join("runs");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&runs)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        dirs
+    }
+}
+
+/// Runs the `lockdown` binary with no terminal attached, bounded in time.
+pub async fn lockdown(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    tokio::task::spawn_blocking(move || run_blocking(&args, &env))
+        .await
+        .expect("the binary ran")
+}
+
+/// The same, from synchronous code.
+pub fn run_blocking(args: &[String], env: &[(String, String)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .env_remove("LOCKDOWN_CONFIG");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("lockdown starts");
+    wait_bounded(child, Duration::from_secs(60))
+}
+
+/// Waits for a child, killing it after `limit`.
+pub fn wait_bounded(child: std::process::Child, limit: Duration) -> Output {
+    let id = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(output) => output.expect("child output"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .arg("-KILL")
+                .arg(id.to_string())
+                .status();
+            panic!("lockdown did not finish within {limit:?}");
+        }
+    }
+}
+
+/// Stdout as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The exit code.
+pub fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+/// Reads a secret file the simulator wrote.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .expect("file readable")
+        .trim()
+        .to_owned()
+}
+
+/// A signed Bybit V5 request from a chosen local address, as an outside client (the attacker)
+/// would send it. Returns the envelope's `retCode`.
+pub async fn bybit_call(
+    base_url: &str,
+    from: IpAddr,
+    key: &str,
+    secret: &str,
+    method: &str,
+    path: &str,
+    payload: &str,
+) -> i64 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .local_address(from)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let ts = chrono::Utc::now().timestamp_millis();
+    let prehash = lockdown::exchanges::bybit::prehash(ts, key, 5000, payload);
+    let sign = lockdown::exchanges::bybit::sign_prehash(
+        &lockdown::secret::SecretString::from(secret.to_owned()),
+        &prehash,
+    );
+    let url = if method == "GET" && !payload.is_empty() {
+        format!("{base_url}{path}?{payload}")
+    } else {
+        format!("{base_url}{path}")
+    };
+    let mut request = if method == "GET" {
+        client.get(url)
+    } else {
+        client
+            .post(url)
+            .header("Content-Type", "application/json")
+            .body(payload.to_owned())
+    };
+    request = request
+        .header("X-BAPI-API-KEY", key)
+        .header("X-BAPI-TIMESTAMP", ts.to_string())
+        .header("X-BAPI-RECV-WINDOW", "5000")
+        .header("X-BAPI-SIGN", sign);
+    let response = request.send().await.expect("simulator answers");
+    let bytes = response.bytes().await.expect("body");
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    body["retCode"].as_i64().unwrap_or(-999)
+}
+
+/// 127.0.0.2: where the attacker sits.
+pub fn attacker_ip() -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))
+}
+
+/// 127.0.0.1: where the responder sits.
+pub fn responder_ip() -> IpAddr {
+    IpAddr::V4(Ipv4Addr::LOCALHOST)
+}
