@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use super::{ActionError, Outputs};
 use crate::config::Profile;
 use crate::engine::template::{self, Context, Tpl};
-use crate::exchanges::Client;
-use crate::exchanges::model::CreatedKey;
+use crate::exchanges::model::{CreatedKey, KeyInfo};
+use crate::exchanges::{Auth, Client, ExchangeError, Op, Reply};
 use crate::journal::{Event, EventKind, Journal, JournalError};
 use crate::secret::{Credential, KeyId};
 
@@ -160,6 +160,20 @@ impl StepContext<'_> {
     /// The credential of a bot key the owner holds.
     pub fn key_credential(&self, key: &KeyId) -> Result<&Credential, ActionError> {
         key_credential(self.profile, key)
+    }
+
+    /// Every key of a sub-account, as the master sees them.
+    pub async fn account_keys(&self, account: &str) -> Result<Vec<KeyInfo>, ExchangeError> {
+        self.client
+            .all_pages(
+                |cursor| Op::SubKeys {
+                    account: account.to_owned(),
+                    cursor,
+                },
+                Auth::Key(self.master()),
+                Reply::into_keys,
+            )
+            .await
     }
 
     /// Appends a journal event.

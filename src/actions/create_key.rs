@@ -125,15 +125,7 @@ impl Action for CreateKey {
             return Err(internal());
         };
         let listed = cx
-            .client
-            .all_pages(
-                |cursor| Op::SubKeys {
-                    account: account.clone(),
-                    cursor,
-                },
-                Auth::Key(cx.master()),
-                crate::exchanges::Reply::into_keys,
-            )
+            .account_keys(account)
             .await
             .map_err(ActionError::exchange("read the new key back"))?;
         let Some(stored) = listed.into_iter().find(|k| k.key == info.key) else {

@@ -178,50 +178,36 @@ async fn take(
                 .await
                 .map_err(fail)?,
         ),
-        SnapshotKind::Orders => {
-            let auth = Auth::Key(cx.key_credential(key)?);
-            let mut all = Vec::new();
-            for window in windows(History::Orders) {
-                all.extend(
-                    client
-                        .per_segment(
-                            segments,
-                            auth,
-                            |segment, cursor| Op::Orders {
-                                segment,
-                                window,
-                                cursor,
-                            },
-                            Reply::into_orders,
-                        )
-                        .await
-                        .map_err(fail)?,
-                );
-            }
-            rows(all)
-        }
-        SnapshotKind::Fills => {
-            let auth = Auth::Key(cx.key_credential(key)?);
-            let mut all = Vec::new();
-            for window in windows(History::Fills) {
-                all.extend(
-                    client
-                        .per_segment(
-                            segments,
-                            auth,
-                            |segment, cursor| Op::Fills {
-                                segment,
-                                window,
-                                cursor,
-                            },
-                            Reply::into_fills,
-                        )
-                        .await
-                        .map_err(fail)?,
-                );
-            }
-            rows(all)
-        }
+        SnapshotKind::Orders => rows(
+            windowed(
+                client,
+                Auth::Key(cx.key_credential(key)?),
+                windows(History::Orders),
+                |segment, window, cursor| Op::Orders {
+                    segment,
+                    window,
+                    cursor,
+                },
+                Reply::into_orders,
+            )
+            .await
+            .map_err(fail)?,
+        ),
+        SnapshotKind::Fills => rows(
+            windowed(
+                client,
+                Auth::Key(cx.key_credential(key)?),
+                windows(History::Fills),
+                |segment, window, cursor| Op::Fills {
+                    segment,
+                    window,
+                    cursor,
+                },
+                Reply::into_fills,
+            )
+            .await
+            .map_err(fail)?,
+        ),
         SnapshotKind::Balances => rows(
             client
                 .call(&Op::Balances, Auth::Key(cx.key_credential(key)?))
@@ -264,17 +250,7 @@ async fn take(
             }
             let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
             if let Some(account) = account {
-                let keys = client
-                    .all_pages(
-                        |cursor| Op::SubKeys {
-                            account: account.clone(),
-                            cursor,
-                        },
-                        Auth::Key(cx.master()),
-                        Reply::into_keys,
-                    )
-                    .await
-                    .map_err(fail)?;
+                let keys = cx.account_keys(&account).await.map_err(fail)?;
                 for info in keys.into_iter().filter(|info| &info.key == key) {
                     found.push(json!({"source": "master", "info": info}));
                 }
@@ -282,6 +258,32 @@ async fn take(
             found
         }
     })
+}
+
+/// One paginated read per segment and window; windows one after another, segments at once.
+async fn windowed<T>(
+    client: &crate::exchanges::Client,
+    auth: Auth<'_>,
+    windows: Vec<Window>,
+    make: impl Fn(crate::exchanges::model::Segment, Window, Option<String>) -> Op,
+    page: fn(Reply) -> Result<crate::exchanges::Page<T>, crate::exchanges::ExchangeError>,
+) -> Result<Vec<T>, crate::exchanges::ExchangeError> {
+    let segments = client.venue().segments();
+    let mut all = Vec::new();
+    for window in windows {
+        let make = &make;
+        all.extend(
+            client
+                .per_segment(
+                    segments,
+                    auth,
+                    move |segment, cursor| make(segment, window, cursor),
+                    page,
+                )
+                .await?,
+        );
+    }
+    Ok(all)
 }
 
 fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{Action, ActionError, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
-use crate::exchanges::{Auth, Op, Reply};
+use crate::exchanges::{Auth, Op};
 use crate::secret::KeyId;
 
 /// Parameters of `verify_revoked`.
@@ -71,15 +71,7 @@ impl Action for VerifyRevoked {
         };
         if let Some(account) = account.filter(|a| !a.is_empty()) {
             let keys = cx
-                .client
-                .all_pages(
-                    |cursor| Op::SubKeys {
-                        account: account.clone(),
-                        cursor,
-                    },
-                    Auth::Key(cx.master()),
-                    Reply::into_keys,
-                )
+                .account_keys(&account)
                 .await
                 .map_err(ActionError::exchange("list the account's keys"))?;
             if keys.iter().any(|info| info.key == key) {
