@@ -24,6 +24,7 @@ mod matching;
 mod num;
 mod order;
 mod ratelimit;
+pub mod scenario;
 mod seed;
 mod server;
 mod session;

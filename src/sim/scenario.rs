@@ -1,0 +1,393 @@
+//! Drill scenarios: the account an incident happens to, the bot's own trading, and the attacker.
+//!
+//! A scenario is YAML (shipped ones are embedded from `scenarios/`; a path works too). The
+//! simulator seeds its venue from the account part (`Sim::from_scenario`); the drill's attacker
+//! follows the attacker part. Everything random comes from the seed, so the same scenario and
+//! seed give the same ids and the same attacker plan. Parsed through the serde_yaml API into raw
+//! types with every field checked; problems come back with `file:line:col`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::source::{Problems, Source};
+
+/// The shipped scenarios, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "pump-illiquid",
+        include_str!("../../scenarios/pump-illiquid.yaml"),
+    ),
+    ("alt-dump", include_str!("../../scenarios/alt-dump.yaml")),
+    ("quiet", include_str!("../../scenarios/quiet.yaml")),
+    ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
+];
+
+/// The scenario a drill runs when none is named.
+pub const DEFAULT: &str = "pump-illiquid";
+
+/// A drill scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// What it re-enacts.
+    #[serde(default)]
+    pub description: String,
+    /// The seed used when the drill names none.
+    #[serde(default)]
+    pub seed: u64,
+    /// How long the attacker trades before the owner presses the panic button.
+    #[serde(with = "humantime_serde_duration")]
+    pub detection_delay: Duration,
+    /// What can be traded, and how deep each book is.
+    pub markets: Vec<Market>,
+    /// The bot sub-account's balances before its history (coin -> amount).
+    pub balances: BTreeMap<String, String>,
+    /// The master account's balances.
+    #[serde(default)]
+    pub master_balances: BTreeMap<String, String>,
+    /// The bot's own orders: the known-orders ledger.
+    pub bot: Bot,
+    /// What the attacker does with the leaked key.
+    pub attacker: Attacker,
+}
+
+/// A tradable market.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Market {
+    /// `spot` or `linear`.
+    #[serde(default)]
+    pub category: MarketKind,
+    /// Base coin (`XVG`).
+    pub base: String,
+    /// Quote (spot) or settle (linear) coin (`USDT`).
+    pub quote: String,
+    /// The reference (mid) price before anyone trades.
+    pub price: String,
+    /// How much liquidity rests around the price.
+    #[serde(default)]
+    pub book: Depth,
+}
+
+impl Market {
+    /// The venue symbol: base then quote (`XVGUSDT`).
+    pub fn symbol(&self) -> String {
+        format!("{}{}", self.base, self.quote)
+    }
+}
+
+/// A market family.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarketKind {
+    /// Spot.
+    #[default]
+    Spot,
+    /// Linear perpetual.
+    Linear,
+}
+
+/// How deep a synthetic order book is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Depth {
+    /// Many levels with large size: market orders barely move the price.
+    #[default]
+    Deep,
+    /// A few small levels with widening gaps: a few thousand dollars move the price a lot.
+    Thin,
+}
+
+/// The bot's side of the account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bot {
+    /// Prefix of the bot's client order ids.
+    pub client_prefix: String,
+    /// Its orders, oldest first or in any order.
+    pub orders: Vec<BotOrder>,
+}
+
+/// One order the bot placed before the incident.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotOrder {
+    /// `spot` or `linear`.
+    #[serde(default)]
+    pub category: MarketKind,
+    /// Symbol (`BTCUSDT`).
+    pub symbol: String,
+    /// `buy` or `sell`.
+    pub side: OrderSide,
+    /// `limit` or `market`.
+    #[serde(rename = "type")]
+    pub order_type: OrderKind,
+    /// Quantity in the base coin.
+    pub qty: String,
+    /// Limit price.
+    #[serde(default)]
+    pub price: Option<String>,
+    /// Where it stands now.
+    pub status: BotOrderStatus,
+    /// How long ago it was placed.
+    #[serde(with = "humantime_serde_duration")]
+    pub age: Duration,
+}
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderSide {
+    /// Buy.
+    Buy,
+    /// Sell.
+    Sell,
+}
+
+/// Limit or market.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderKind {
+    /// Limit.
+    Limit,
+    /// Market.
+    Market,
+}
+
+/// Where a bot order stands when the drill starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BotOrderStatus {
+    /// Resting.
+    Open,
+    /// Filled at the reference price.
+    Filled,
+    /// Cancelled unfilled.
+    Cancelled,
+}
+
+/// What the attacker does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attacker {
+    /// The pattern.
+    pub pattern: Pattern,
+    /// Requests per second while trading.
+    #[serde(default = "default_rate")]
+    pub rate: f64,
+    /// Orders it places before it only probes (keeps the truth set the same for a seed).
+    #[serde(default)]
+    pub orders: u32,
+    /// `pump`: the pair it buys; `alt-dump`: the coin it buys with the proceeds.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `pump`: quote spent per market buy.
+    #[serde(default)]
+    pub quote_per_order: Option<String>,
+    /// `pump`: limit buys at this multiple of the reference price, every other order.
+    #[serde(default)]
+    pub limit_markup: Option<f64>,
+    /// `alt-dump`: the pairs whose base coin it sells.
+    #[serde(default)]
+    pub sell: Vec<String>,
+    /// `sabotage`: the withdrawal it tries.
+    #[serde(default)]
+    pub withdraw: Option<Withdraw>,
+    /// How often it retries once its plan is done, until it is refused.
+    #[serde(default = "default_probe", with = "humantime_serde_duration")]
+    pub probe_every: Duration,
+}
+
+fn default_rate() -> f64 {
+    10.0
+}
+
+fn default_probe() -> Duration {
+    Duration::from_millis(10)
+}
+
+/// A withdrawal the attacker tries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Withdraw {
+    /// Coin.
+    pub coin: String,
+    /// Amount.
+    pub amount: String,
+    /// Destination address.
+    pub address: String,
+}
+
+/// The attacker's pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pattern {
+    /// Buys an illiquid pair at inflated prices (the 2022 trading-bot key leak).
+    Pump,
+    /// Sells many alts into one coin, then buys the target with it (the 2018 VIA attack).
+    AltDump,
+    /// Cancels the bot's orders, tries a withdrawal, then pumps.
+    Sabotage,
+    /// No attacker: the drill must find nothing.
+    None,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ScenarioError {
+    /// Neither a shipped name nor a readable file.
+    #[error("no scenario `{name}`")]
+    #[diagnostic(help("shipped scenarios: {known}; or give a path to a scenario file"))]
+    Unknown {
+        /// What was asked for.
+        name: String,
+        /// The shipped names.
+        known: String,
+    },
+    /// The file has problems.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(#[from] Problems),
+}
+
+impl Scenario {
+    /// Loads a shipped scenario by name, or a file by path.
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if let Some((name, text)) = BUILTIN.iter().find(|(name, _)| *name == name_or_path) {
+            return Scenario::parse(&format!("builtin:scenarios/{name}.yaml"), text);
+        }
+        let path = Path::new(name_or_path);
+        match std::fs::read_to_string(path) {
+            Ok(text) => Scenario::parse(&path.display().to_string(), &text),
+            Err(_) => Err(ScenarioError::Unknown {
+                name: name_or_path.to_owned(),
+                known: BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Parses and checks scenario text.
+    pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let source = Source::new(name, text);
+        let scenario: Scenario = serde_yaml::from_str(text).map_err(|err| Problems {
+            file: name.to_owned(),
+            problems: vec![source.yaml_problem(&err)],
+        })?;
+        let mut problems = Vec::new();
+        let symbols: Vec<String> = scenario.markets.iter().map(Market::symbol).collect();
+        for (i, market) in scenario.markets.iter().enumerate() {
+            if !positive(&market.price) {
+                problems.push(source.problem_at(
+                    &format!("markets[{i}].price"),
+                    format!("`{}` is not a positive price", market.price),
+                ));
+            }
+        }
+        for (i, order) in scenario.bot.orders.iter().enumerate() {
+            let at = format!("bot.orders[{i}]");
+            if !symbols.contains(&order.symbol) {
+                problems.push(source.problem_at(
+                    &format!("{at}.symbol"),
+                    format!("`{}` is not among the scenario's markets", order.symbol),
+                ));
+            }
+            if !positive(&order.qty) {
+                problems.push(source.problem_at(&format!("{at}.qty"), "qty must be positive"));
+            }
+            if order.order_type == OrderKind::Limit && !order.price.as_deref().is_some_and(positive)
+            {
+                problems.push(source.problem_at(&at, "a limit order needs a positive `price`"));
+            }
+        }
+        let attacker = &scenario.attacker;
+        let needs_target = matches!(
+            attacker.pattern,
+            Pattern::Pump | Pattern::AltDump | Pattern::Sabotage
+        );
+        match &attacker.target {
+            Some(target) if !symbols.contains(target) => problems.push(source.problem_at(
+                "attacker.target",
+                format!("`{target}` is not among the scenario's markets"),
+            )),
+            None if needs_target => {
+                problems.push(source.problem_at("attacker", "this pattern needs a `target` market"))
+            }
+            _ => {}
+        }
+        for (i, pair) in attacker.sell.iter().enumerate() {
+            if !symbols.contains(pair) {
+                problems.push(source.problem_at(
+                    &format!("attacker.sell[{i}]"),
+                    format!("`{pair}` is not among the scenario's markets"),
+                ));
+            }
+        }
+        if attacker.rate <= 0.0 || !attacker.rate.is_finite() {
+            problems.push(source.problem_at(
+                "attacker.rate",
+                "rate must be a positive number of requests a second",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(Problems {
+                file: name.to_owned(),
+                problems,
+            }
+            .into())
+        }
+    }
+
+    /// The market with this symbol, spot first.
+    pub fn market(&self, symbol: &str) -> Option<&Market> {
+        self.markets.iter().find(|m| m.symbol() == symbol)
+    }
+}
+
+fn positive(text: &str) -> bool {
+    text.trim()
+        .parse::<f64>()
+        .is_ok_and(|v| v > 0.0 && v.is_finite())
+}
+
+/// `7d`, `1500ms`: durations written as people write them.
+mod humantime_serde_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(de)?;
+        crate::clock::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_parses() {
+        for (name, _) in BUILTIN {
+            let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(&scenario.name, name);
+        }
+    }
+
+    #[test]
+    fn problems_name_their_place() {
+        let text = "name: x\ndetection_delay: 1s\nmarkets: []\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\nattacker: { pattern: pump, target: NOPE }\n";
+        let err = Scenario::parse("s.yaml", text).unwrap_err();
+        assert!(format!("{err:?}").contains("s.yaml:6:"), "{err:?}");
+    }
+}
