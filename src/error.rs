@@ -40,6 +40,10 @@ pub enum Error {
         #[related]
         problems: Vec<Note>,
     },
+    /// A drill scenario is unusable.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scenario(#[from] crate::sim::scenario::ScenarioError),
     /// Wrong use of the command line.
     #[error("{message}")]
     Usage {
@@ -85,6 +89,7 @@ impl Error {
         match self {
             Error::Config(_)
             | Error::Playbook(_)
+            | Error::Scenario(_)
             | Error::Preflight { .. }
             | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,

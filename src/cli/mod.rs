@@ -3,6 +3,7 @@
 //! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
+mod drill;
 mod respond;
 mod sim;
 mod validate;
@@ -44,6 +45,8 @@ pub struct Cli {
 pub enum Command {
     /// The panic button: run the playbook live against the profile's exchange.
     Respond(respond::RespondArgs),
+    /// A fire drill: the whole response against the simulator while an attacker trades; scored.
+    Drill(drill::DrillArgs),
     /// Check playbooks offline; every problem with file:line:col.
     Validate(validate::ValidateArgs),
     /// Run the exchange simulator in the foreground, with a leaked-key incident seeded.
@@ -68,6 +71,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
     let config = cli.config.clone();
     match cli.command {
         Command::Respond(args) => respond::run(args, config, cli.json, ui).await,
+        Command::Drill(args) => drill::run(args, cli.json, ui).await,
         Command::Validate(args) => validate::run(args, cli.json, ui),
         Command::Sim(args) => sim::run(args, cli.json, ui).await,
     }

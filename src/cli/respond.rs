@@ -1,19 +1,15 @@
 //! `lockdown respond`: the panic button.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::actions::{JournalHandle, RunInfo};
 use crate::config;
-use crate::engine::{Confirm, Outcome, Run, preflight};
-use crate::error::{Error, Note};
-use crate::exchanges::{Client, Mode};
+use crate::engine::{Confirm, Outcome};
+use crate::error::Error;
 use crate::exit::Exit;
-use crate::journal::{self, EventKind, Journal};
-use crate::playbook;
+use crate::respond::{Request, respond};
 use crate::secret::KeyId;
 use crate::ui::Ui;
 
@@ -44,21 +40,6 @@ pub async fn run(
     json: bool,
     ui: &Ui,
 ) -> Result<Exit, Error> {
-    let started = Instant::now();
-    let config_path = config.unwrap_or_else(config::default_path);
-    let profile = config::load_profile(&config_path, args.profile.as_deref())?;
-    let playbook = match &args.playbook {
-        Some(path) => playbook::load(path)?,
-        None => playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?,
-    };
-
-    let key = KeyId::new(args.key.clone());
-    if key.as_str().is_empty() {
-        return Err(Error::Usage {
-            message: "`--key` is empty".into(),
-            help: Some("pass the leaked key's id (not its secret)".into()),
-        });
-    }
     let mut inputs = BTreeMap::new();
     for item in &args.inputs {
         let Some((name, value)) = item.split_once('=') else {
@@ -69,79 +50,21 @@ pub async fn run(
         };
         inputs.insert(name.trim().to_owned(), value.to_owned());
     }
-    inputs.insert("key".to_owned(), key.as_str().to_owned());
-
-    let client =
-        Client::new(profile.exchange.venue(), &profile.base_url, Mode::Live).map_err(|err| {
-            Error::Exchange {
-                message: err.to_string(),
-                help: err.hint().map(str::to_owned),
-            }
-        })?;
-
-    // Checked before the run folder exists: bad input leaves nothing behind.
-    let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
-    let info = RunInfo {
-        id: run_id(),
-        dir: PathBuf::new(),
-        started_at: crate::clock::now_rfc3339(),
-        playbook: playbook.name.clone(),
-        started,
-    };
-    preflight(
-        &playbook,
-        &profile,
-        &info,
-        &mut inputs,
-        confirm,
-        ui.interactive(),
-    )
-    .map_err(|err| Error::Preflight {
-        problems: err
-            .problems
-            .into_iter()
-            .map(|(message, help)| Note { message, help })
-            .collect(),
-    })?;
-
-    let dir = create_run_dir(&profile.state_dir, &info.id)?;
-    let journal_path = dir.join(journal::FILE_NAME);
-    let journal = Journal::create(&journal_path).map_err(|err| Error::Io {
-        what: "create the journal",
-        path: journal_path.clone(),
-        source: std::io::Error::other(err),
-    })?;
-    let run = Run {
-        playbook: &playbook,
-        profile: &profile,
-        client: &client,
-        info: RunInfo {
-            dir: dir.clone(),
-            ..info
-        },
-        journal: JournalHandle::new(journal),
+    let request = Request {
+        config: config.unwrap_or_else(config::default_path),
+        profile: args.profile,
+        playbook: args.playbook,
+        key: KeyId::new(args.key),
         inputs,
-        confirm,
-        ui,
+        confirm: if args.yes { Confirm::Yes } else { Confirm::Ask },
     };
-    ui.info(&format!(
-        "lockdown: responding to leaked key {} on {} (profile `{}`, playbook `{}`)",
-        key, profile.exchange, profile.name, playbook.name
-    ));
-
-    let outcome = tokio::select! {
-        outcome = run.execute() => outcome,
-        _ = tokio::signal::ctrl_c() => {
-            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": "ctrl-c"}));
-            return Err(Error::Interrupted { run_dir: dir });
-        }
-    };
+    let outcome = respond(request, ui).await?;
     report(&outcome, json, ui);
     Ok(outcome.exit())
 }
 
-/// Shows the outcome: JSON on stdout, or a summary for people on stderr.
-fn report(outcome: &Outcome, json: bool, ui: &Ui) {
+/// Shows the outcome: JSON on stdout, and a summary for people on stderr.
+pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
     if json {
         ui.json(&outcome.summary());
     }
@@ -174,29 +97,4 @@ fn report(outcome: &Outcome, json: bool, ui: &Ui) {
             other.code()
         )),
     }
-}
-
-fn run_id() -> String {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand::rngs::StdRng::from_os_rng();
-    format!("{:06x}", rng.random::<u32>() & 0x00ff_ffff)
-}
-
-/// `<state_dir>/runs/<utc>-<id>`, private to the owner.
-fn create_run_dir(state_dir: &Path, id: &str) -> Result<PathBuf, Error> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let dir = state_dir.join("runs").join(format!("{stamp}-{id}"));
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(&dir).map_err(|source| Error::Io {
-        what: "create the run folder",
-        path: dir.clone(),
-        source,
-    })?;
-    Ok(dir)
 }

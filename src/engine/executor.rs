@@ -28,6 +28,8 @@ pub enum Confirm {
     Yes,
     /// Ask on the terminal.
     Ask,
+    /// A drill's simulated operator accepts (journaled as `drill`).
+    Drill,
 }
 
 /// One run of a playbook.
@@ -417,6 +419,7 @@ impl Run<'_> {
             }
             let (accepted, by) = match self.confirm {
                 Confirm::Yes => (true, "--yes"),
+                Confirm::Drill => (true, "drill"),
                 Confirm::Ask => {
                     let question = match action {
                         ActionSpec::Manual(_) => format!("`{id}`: done?"),

@@ -129,12 +129,20 @@ impl Timeline {
                     t.steps.push(StepSummary {
                         id: step.clone(),
                         action: text(data, "action"),
-                        status: "started".into(),
+                        status: "running".into(),
                         started_at: event.at.clone(),
                         ..StepSummary::default()
                     });
                 }
-                EventKind::StepPlanned | EventKind::KeyCreated => {}
+                EventKind::StepPlanned => {}
+                EventKind::KeyCreated => {
+                    let key = crate::secret::mask(&text(data, "key_id"));
+                    t.entry(
+                        event,
+                        None,
+                        format!("replacement key {key} created by `{step}`"),
+                    );
+                }
                 EventKind::Confirmation => {
                     let accepted = data.get("accepted").and_then(Value::as_bool) == Some(true);
                     let by = text(data, "by");

@@ -1,8 +1,9 @@
 //! Money that is not an order: balances per account and coin, withdrawals, universal transfers.
 //!
-//! Balances move only through fills (spot) in this version; withdrawals and transfers are
-//! seeded records that the snapshot endpoints list. A balance never goes negative: orders that
-//! would overdraw are refused before they exist (see `state.rs`).
+//! Balances move through fills (spot: both coins and the fee; linear: the fee) and accepted
+//! withdrawals; transfers are seeded records that the snapshot endpoints list. A balance never
+//! goes negative through the API: orders and withdrawals that would overdraw are refused before
+//! they exist (see `state.rs`); only a scenario whose own history overdraws can seed one.
 
 use std::collections::BTreeMap;
 
@@ -44,11 +45,31 @@ impl Balances {
     }
 }
 
+/// How a withdrawal travels: Bybit's `withdrawType` 0 (on-chain) or 1 (off-chain, to another
+/// Bybit UID; reference §3.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WithdrawKind {
+    OnChain,
+    OffChain,
+}
+
+impl WithdrawKind {
+    /// Returns Bybit's `withdrawType`.
+    pub(crate) fn as_int(self) -> i64 {
+        match self {
+            WithdrawKind::OnChain => 0,
+            WithdrawKind::OffChain => 1,
+        }
+    }
+}
+
 /// One withdrawal from an account (Bybit lists them for master keys only, reference §3.6).
 #[derive(Clone, Debug)]
 pub(crate) struct Withdrawal {
     pub(crate) withdraw_id: String,
     pub(crate) uid: u64,
+    pub(crate) kind: WithdrawKind,
+    /// Empty until the chain has one.
     pub(crate) tx_id: String,
     pub(crate) coin: String,
     pub(crate) chain: String,

@@ -2,7 +2,9 @@
 //!
 //! `Inspect` is cloned out of the venue under the lock and owns its data, so a test can look at
 //! it while the server keeps running. It carries the truth no endpoint reveals (which key leaked,
-//! which orders are the attacker's) and never a secret: key views have no secret field at all.
+//! which orders and fills are the attacker's) and never a secret: key views have no secret field
+//! at all. It also shows each market's reference and last price and what is left of its book,
+//! and every withdrawal, so a drill can score the damage.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -11,9 +13,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::sim::access::AccessEntry;
+use crate::sim::book::Book;
+use crate::sim::funds::Withdrawal;
+use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, ApiKey, Tier};
 use crate::sim::num;
-use crate::sim::order::{Execution, Order, Origin};
+use crate::sim::order::{Category, Execution, Order, Origin, QtyUnit, Side};
 use crate::sim::state::Venue;
 
 /// One API key, without its secret.
@@ -80,10 +85,19 @@ pub struct OrderView {
     pub order_type: String,
     /// `None` for market orders.
     pub price: Option<String>,
+    /// As sent, in `qty_unit`.
     pub qty: String,
-    /// `New`, `PartiallyFilled`, `Filled` or `Cancelled`.
+    /// `base` or `quote` (a spot market Buy counts `qty` in the quote coin by default).
+    pub qty_unit: String,
+    /// `New`, `PartiallyFilled`, `Filled`, `Cancelled` or `PartiallyFilledCanceled`.
     pub status: String,
+    /// Filled quantity in the base coin.
     pub cum_exec_qty: String,
+    /// Filled value in the quote (settle) coin.
+    pub cum_exec_value: String,
+    pub cum_exec_fee: String,
+    /// Average fill price; `None` before any fill.
+    pub avg_price: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
     pub origin: Origin,
@@ -101,8 +115,16 @@ impl OrderView {
             order_type: o.order_type.as_str().to_owned(),
             price: o.price.clone(),
             qty: o.qty.clone(),
+            qty_unit: match o.qty_unit {
+                QtyUnit::Base => "base",
+                QtyUnit::Quote => "quote",
+            }
+            .to_owned(),
             status: o.status.as_str().to_owned(),
             cum_exec_qty: num::fmt(o.cum_exec_qty),
+            cum_exec_value: num::fmt(o.cum_exec_value),
+            cum_exec_fee: num::fmt(o.cum_exec_fee),
+            avg_price: o.avg_price().map(num::fmt),
             created_ms: o.created_ms,
             updated_ms: o.updated_ms,
             origin: o.origin,
@@ -115,18 +137,26 @@ impl OrderView {
     }
 }
 
-/// One fill.
+/// One fill, with the hidden origin of its order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExecutionView {
     pub exec_id: String,
     pub order_id: String,
+    pub order_link_id: String,
     pub uid: u64,
     pub category: String,
     pub symbol: String,
     pub side: String,
     pub exec_price: String,
+    /// Base quantity.
     pub exec_qty: String,
+    /// `exec_price × exec_qty`, in the quote (settle) coin.
+    pub exec_value: String,
+    pub exec_fee: String,
+    pub fee_currency: String,
+    pub is_maker: bool,
     pub exec_time_ms: i64,
+    pub origin: Origin,
 }
 
 impl ExecutionView {
@@ -134,13 +164,98 @@ impl ExecutionView {
         ExecutionView {
             exec_id: e.exec_id.clone(),
             order_id: e.order_id.clone(),
+            order_link_id: e.order_link_id.clone(),
             uid: e.uid,
             category: e.category.as_str().to_owned(),
             symbol: e.symbol.clone(),
             side: e.side.as_str().to_owned(),
             exec_price: num::fmt(e.exec_price),
             exec_qty: num::fmt(e.exec_qty),
+            exec_value: num::fmt(e.exec_price * e.exec_qty),
+            exec_fee: num::fmt(e.exec_fee),
+            fee_currency: e.fee_currency.clone(),
+            is_maker: e.is_maker,
             exec_time_ms: e.exec_time_ms,
+            origin: e.origin,
+        }
+    }
+}
+
+/// One market: its prices and what is left of its book.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MarketView {
+    /// `spot` or `linear`.
+    pub category: String,
+    pub symbol: String,
+    pub base_coin: String,
+    /// Quote coin (spot) or settle coin (linear).
+    pub quote_coin: String,
+    /// `deep`, `thin`, or `reference` (unlimited at the reference price: the default incident).
+    pub liquidity: String,
+    /// The mid the book was built around.
+    pub reference_price: f64,
+    /// The price of the last fill, the reference price before any.
+    pub last_price: f64,
+    /// Best bid and ask left; `None` once a side is empty.
+    pub best_bid: Option<f64>,
+    pub best_ask: Option<f64>,
+    /// Levels left on each side.
+    pub bid_levels: usize,
+    pub ask_levels: usize,
+    /// Base quantity and quote value traded since the simulator started.
+    pub volume: f64,
+    pub turnover: f64,
+    /// Fills taken from this book.
+    pub trades: u64,
+}
+
+impl MarketView {
+    fn from_book(i: &Instrument, b: &Book) -> MarketView {
+        let stats = b.stats();
+        MarketView {
+            category: i.category.as_str().to_owned(),
+            symbol: i.symbol.clone(),
+            base_coin: i.base_coin.clone(),
+            quote_coin: i.settle_coin.clone(),
+            liquidity: b.liquidity().as_str().to_owned(),
+            reference_price: b.ref_price(),
+            last_price: b.last_price(),
+            best_bid: b.best(Side::Buy).map(|l| l.price),
+            best_ask: b.best(Side::Sell).map(|l| l.price),
+            bid_levels: b.against(Side::Sell).len(),
+            ask_levels: b.against(Side::Buy).len(),
+            volume: stats.volume,
+            turnover: stats.turnover,
+            trades: stats.trades,
+        }
+    }
+}
+
+/// One withdrawal, seeded or requested through the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WithdrawalView {
+    pub withdraw_id: String,
+    pub uid: u64,
+    pub coin: String,
+    pub chain: String,
+    pub amount: String,
+    pub to_address: String,
+    /// `success` (seeded history) or `SecurityCheck` (accepted through the API).
+    pub status: String,
+    pub created_ms: i64,
+}
+
+impl WithdrawalView {
+    fn from_withdrawal(w: &Withdrawal) -> WithdrawalView {
+        WithdrawalView {
+            withdraw_id: w.withdraw_id.clone(),
+            uid: w.uid,
+            coin: w.coin.clone(),
+            chain: w.chain.clone(),
+            amount: w.amount.clone(),
+            to_address: w.to_address.clone(),
+            status: w.status.clone(),
+            created_ms: w.created_ms,
         }
     }
 }
@@ -161,6 +276,10 @@ pub struct Inspect {
     pub executions: Vec<ExecutionView>,
     /// Wallet balances: UID to coin to amount (decimal string).
     pub balances: BTreeMap<u64, BTreeMap<String, String>>,
+    /// Every market, in category then symbol order.
+    pub markets: Vec<MarketView>,
+    /// Every withdrawal, oldest first.
+    pub withdrawals: Vec<WithdrawalView>,
     /// Every answered request, oldest first.
     pub access_log: Vec<AccessEntry>,
 }
@@ -192,8 +311,62 @@ impl Inspect {
                     (*uid, coins)
                 })
                 .collect(),
+            markets: v
+                .books
+                .iter()
+                .filter_map(|((c, sym), b)| {
+                    v.instrument(*c, sym).map(|i| MarketView::from_book(i, b))
+                })
+                .collect(),
+            withdrawals: v
+                .withdrawals
+                .iter()
+                .map(WithdrawalView::from_withdrawal)
+                .collect(),
             access_log: v.access_log.clone(),
         }
+    }
+
+    /// Returns the market of `symbol` in `category` (`spot` or `linear`).
+    pub fn market(&self, category: &str, symbol: &str) -> Option<&MarketView> {
+        self.markets
+            .iter()
+            .find(|m| m.category == category && m.symbol == symbol)
+    }
+
+    /// Returns the market of `symbol`, spot first, then linear.
+    fn market_any(&self, symbol: &str) -> Option<&MarketView> {
+        [Category::Spot, Category::Linear]
+            .iter()
+            .find_map(|c| self.market(c.as_str(), symbol))
+    }
+
+    /// Returns the last trade price of `symbol` (spot first, then linear); the reference price
+    /// before any trade.
+    pub fn last_price(&self, symbol: &str) -> Option<f64> {
+        self.market_any(symbol).map(|m| m.last_price)
+    }
+
+    /// Returns the reference (mid) price `symbol`'s book was built around (spot first).
+    pub fn reference_price(&self, symbol: &str) -> Option<f64> {
+        self.market_any(symbol).map(|m| m.reference_price)
+    }
+
+    /// Returns the fills of order `order_id`, oldest first.
+    pub fn fills_of(&self, order_id: &str) -> Vec<&ExecutionView> {
+        self.executions
+            .iter()
+            .filter(|e| e.order_id == order_id)
+            .collect()
+    }
+
+    /// Returns the wallet balance of `coin` in account `uid`, 0 when absent.
+    pub fn balance(&self, uid: u64, coin: &str) -> f64 {
+        self.balances
+            .get(&uid)
+            .and_then(|c| c.get(coin))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0.0)
     }
 
     /// Returns the key with this id (live or deleted).

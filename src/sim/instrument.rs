@@ -1,7 +1,7 @@
 //! Tradable symbols and their reference prices.
 //!
-//! The reference price is where a market order fills until a real order book exists (see
-//! `matching.rs`), and what wallet `usdValue` is computed from. Never a live price.
+//! The reference price is the mid a market's book is built around (see `book.rs`) and its last
+//! price before anyone trades; what moves afterwards is the book's last price, never this one.
 
 use crate::sim::order::Category;
 

@@ -2,8 +2,10 @@
 //!
 //! Testnets lack the key-management endpoints a leaked-key response needs (reference §2.5), so the
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
-//! transfers) behind a `std::sync::Mutex`, and one dialect per venue that owns its paths, its
-//! signature check and its error envelopes. Today the dialect is Bybit V5 (`bybit/`).
+//! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
+//! dialect per venue that owns its paths, its signature check and its error envelopes. Today the
+//! dialect is Bybit V5 (`bybit/`). It is seeded with the default incident ([`Sim::bybit`]) or
+//! from a drill scenario ([`Sim::from_scenario`]).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
@@ -14,6 +16,7 @@
 //! It must never share signing code with `exchanges/`: a shared bug would agree with itself.
 
 mod access;
+mod book;
 mod bybit;
 mod funds;
 mod ids;
@@ -25,6 +28,7 @@ mod num;
 mod order;
 mod ratelimit;
 pub mod scenario;
+mod scenario_seed;
 mod seed;
 mod server;
 mod session;
@@ -36,7 +40,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use access::AccessEntry;
-pub use inspect::{ExecutionView, Inspect, KeyView, OrderView};
+pub use inspect::{ExecutionView, Inspect, KeyView, MarketView, OrderView, WithdrawalView};
 pub use order::Origin;
 pub use server::Running;
 pub use session::Session;
@@ -66,6 +70,18 @@ impl Sim {
     pub fn bybit(seed: u64) -> Sim {
         Sim {
             venue: Arc::new(Mutex::new(seed::default_incident(seed))),
+        }
+    }
+
+    /// Creates a Bybit V5 simulator seeded from a drill scenario (see `scenario_seed.rs`).
+    ///
+    /// The account is the default incident's (master 1000001, bot sub 1000002 with the leaked
+    /// key); markets, books, balances and the bot's orders come from `scenario`. Infallible: the
+    /// scenario was checked when parsed, and whatever is still odd is skipped. The same scenario
+    /// and `seed` give the same ids, books and history.
+    pub fn from_scenario(scenario: &scenario::Scenario, seed: u64) -> Sim {
+        Sim {
+            venue: Arc::new(Mutex::new(scenario_seed::scenario_venue(scenario, seed))),
         }
     }
 
@@ -117,5 +133,7 @@ impl Sim {
     }
 }
 
+#[cfg(test)]
+mod scenario_tests;
 #[cfg(test)]
 mod tests;

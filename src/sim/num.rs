@@ -1,8 +1,9 @@
 //! Decimal strings as exchanges send them.
 //!
 //! Prices and quantities travel as strings (`"0.01"`, `"50000"`). The simulator keeps the string a
-//! client sent for display and computes with `f64`; computed values are printed with at most eight
-//! decimals and no trailing zeros, so `0.1 + 0.2` never shows as `0.30000000000000004`.
+//! client sent for display and computes with `f64`; computed values are printed with eight decimals
+//! (up to twelve below 1, so a price like `0.0000021420` keeps its significant digits) and no
+//! trailing zeros, so `0.1 + 0.2` never shows as `0.30000000000000004`.
 
 /// Parses a positive, finite decimal string; `None` for anything else (sign, exponent, text).
 pub(crate) fn parse_positive(s: &str) -> Option<f64> {
@@ -13,9 +14,28 @@ pub(crate) fn parse_positive(s: &str) -> Option<f64> {
     (v.is_finite() && v > 0.0).then_some(v)
 }
 
-/// Formats `v` with at most eight decimals, trailing zeros removed (`"0"` for zero).
+/// Parses a positive, finite number written leniently (surrounding spaces, an exponent), as a
+/// scenario file may hold it; `None` for anything else.
+pub(crate) fn parse_lenient(s: &str) -> Option<f64> {
+    let v: f64 = s.trim().parse().ok()?;
+    (v.is_finite() && v > 0.0).then_some(v)
+}
+
+/// Returns true when `done` has reached `target`, allowing float error of one part in a billion.
+pub(crate) fn reached(done: f64, target: f64) -> bool {
+    done >= target - target.abs() * 1e-9 - 1e-12
+}
+
+/// Formats `v` with eight decimals, or up to twelve below 1 so that eight significant digits
+/// survive, trailing zeros removed (`"0"` for zero and for float dust under `1e-12`).
 pub(crate) fn fmt(v: f64) -> String {
-    let s = format!("{v:.8}");
+    let magnitude = if v.is_finite() && v != 0.0 {
+        v.abs().log10().floor() as i32
+    } else {
+        0
+    };
+    let decimals = usize::try_from((7 - magnitude).clamp(8, 12)).unwrap_or(8);
+    let s = format!("{v:.decimals$}");
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
@@ -44,10 +64,25 @@ mod tests {
     }
 
     #[test]
+    fn lenient_and_reached() {
+        assert_eq!(parse_lenient(" 1e-3 "), Some(0.001));
+        assert_eq!(parse_lenient("0"), None);
+        assert!(reached(0.1 + 0.2, 0.3));
+        assert!(!reached(0.299, 0.3));
+    }
+
+    #[test]
     fn fmt_cases() {
         assert_eq!(fmt(0.1 + 0.2), "0.3");
         assert_eq!(fmt(50000.0), "50000");
         assert_eq!(fmt(0.0), "0");
         assert_eq!(fmt(0.000_000_01), "0.00000001");
+        assert_eq!(
+            fmt(0.000_002_142),
+            "0.000002142",
+            "small prices keep their digits"
+        );
+        assert_eq!(fmt(0.3 - 0.1 - 0.2), "0", "dust is zero");
+        assert_eq!(fmt(65_032.5), "65032.5");
     }
 }

@@ -102,13 +102,16 @@ pub(crate) enum QtyUnit {
     Quote,
 }
 
-/// Order status, Bybit's spellings.
+/// Order status, Bybit's spellings (docs `enum.mdx` "orderStatus").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OrderStatus {
+    /// Closed unfilled; in derivatives also closed after a partial fill (docs `enum.mdx`).
     Cancelled,
     Filled,
     New,
     PartiallyFilled,
+    /// Spot only: closed after a partial fill (docs `enum.mdx`).
+    PartiallyFilledCanceled,
 }
 
 impl OrderStatus {
@@ -119,12 +122,53 @@ impl OrderStatus {
             OrderStatus::Filled => "Filled",
             OrderStatus::New => "New",
             OrderStatus::PartiallyFilled => "PartiallyFilled",
+            OrderStatus::PartiallyFilledCanceled => "PartiallyFilledCanceled",
         }
     }
 
     /// Returns true while the order rests on the book.
     pub(crate) fn is_open(self) -> bool {
         matches!(self, OrderStatus::New | OrderStatus::PartiallyFilled)
+    }
+
+    /// Returns the status of an order of `category` closed before it filled in full:
+    /// `PartiallyFilledCanceled` for spot with a fill, else `Cancelled` (docs `enum.mdx`).
+    pub(crate) fn closed_early(category: Category, filled: bool) -> OrderStatus {
+        if filled && category == Category::Spot {
+            OrderStatus::PartiallyFilledCanceled
+        } else {
+            OrderStatus::Cancelled
+        }
+    }
+}
+
+/// Why an order closed before it filled in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EndReason {
+    /// The owner cancelled it (`cancelType` `CancelByUser`).
+    ByUser,
+    /// A market order met an empty book (`rejectReason` `EC_NoImmediateQtyToFill`).
+    NoImmediateQty,
+    /// A market order emptied the book before it filled (`rejectReason` `EC_CancelForNoFullFill`).
+    NoFullFill,
+}
+
+impl EndReason {
+    /// Returns Bybit's `cancelType` (docs `enum.mdx`; the IOC remainder has none of its own).
+    pub(crate) fn cancel_type(reason: Option<EndReason>) -> &'static str {
+        match reason {
+            Some(EndReason::ByUser) => "CancelByUser",
+            _ => "UNKNOWN",
+        }
+    }
+
+    /// Returns Bybit's `rejectReason` (docs `enum.mdx`).
+    pub(crate) fn reject_reason(reason: Option<EndReason>) -> &'static str {
+        match reason {
+            Some(EndReason::NoImmediateQty) => "EC_NoImmediateQtyToFill",
+            Some(EndReason::NoFullFill) => "EC_CancelForNoFullFill",
+            _ => "EC_NoError",
+        }
     }
 }
 
@@ -162,6 +206,8 @@ pub(crate) struct Order {
     pub(crate) cum_exec_fee: f64,
     pub(crate) created_ms: i64,
     pub(crate) updated_ms: i64,
+    /// Why it closed early; `None` while open or once filled.
+    pub(crate) ended: Option<EndReason>,
     pub(crate) origin: Origin,
 }
 
@@ -207,4 +253,6 @@ pub(crate) struct Execution {
     pub(crate) leaves_qty: f64,
     pub(crate) exec_time_ms: i64,
     pub(crate) seq: i64,
+    /// Hidden truth, copied from the order: who really traded.
+    pub(crate) origin: Origin,
 }

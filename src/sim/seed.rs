@@ -5,13 +5,20 @@
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
 //! XVGUSDT pump buys and a linear order, within one day). Everything random comes from the seed, so
 //! the same seed gives the same ids and the same truth set; times are relative to "now".
+//! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
+//! order fills in full at the reference price as it always has here, and so does a limit order
+//! priced through it. The keys, the money records and the constants are shared with
+//! `scenario_seed.rs`.
 //! It must never depend on the host (no files, no network): `Sim::bybit` must not fail.
 
-use crate::sim::funds::{Transfer, Withdrawal};
+use crate::sim::book::Liquidity;
+use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier, UNBOUND_LIFETIME_MS};
 use crate::sim::matching::Fill;
-use crate::sim::order::{Category, Order, OrderStatus, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{
+    Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
+};
 use crate::sim::state::{Account, NewKey, Venue};
 
 /// The master account's UID.
@@ -20,8 +27,11 @@ pub(crate) const MASTER_UID: u64 = 1_000_001;
 /// The bot's sub-account UID.
 pub(crate) const BOT_UID: u64 = 1_000_002;
 
-const HOUR_MS: i64 = 60 * 60 * 1000;
-const MIN_MS: i64 = 60 * 1000;
+/// One hour in milliseconds.
+pub(crate) const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// One minute in milliseconds.
+pub(crate) const MIN_MS: i64 = 60 * 1000;
 
 /// Builds the default incident from `seed`.
 pub(crate) fn default_incident(seed: u64) -> Venue {
@@ -38,7 +48,8 @@ pub(crate) fn default_incident(seed: u64) -> Venue {
         Instrument::new(Category::Spot, "XVG", "USDT", 0.005),
         Instrument::new(Category::Linear, "BTC", "USDT", 65_000.0),
     ];
-    seed_keys(&mut v, now);
+    v.open_books(seed, |_| Liquidity::Reference);
+    seed_keys(&mut v, now, "grid-bot");
     // Balances before the two days below; the fills move them to where they are now.
     v.balances.add(BOT_UID, "USDT", 30_000.0);
     v.balances.add(BOT_UID, "BTC", 0.3);
@@ -52,7 +63,9 @@ pub(crate) fn default_incident(seed: u64) -> Venue {
     v
 }
 
-fn seed_keys(v: &mut Venue, now: i64) {
+/// Creates the master's IP-bound Wallet key and the bot's leaked, unbound, read-write key
+/// (noted `bot_note`), with the ages of the default incident.
+pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     let master = v.create_key(
         NewKey {
             uid: MASTER_UID,
@@ -76,7 +89,7 @@ fn seed_keys(v: &mut Venue, now: i64) {
         NewKey {
             uid: BOT_UID,
             tier: Tier::Sub,
-            note: "grid-bot".to_owned(),
+            note: bot_note.to_owned(),
             permissions: Permissions::of(&[
                 ("Spot", &["SpotTrade"]),
                 ("ContractTrade", &["Order", "Position"]),
@@ -328,6 +341,7 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
         cum_exec_fee: 0.0,
         created_ms: created,
         updated_ms: created,
+        ended: None,
         origin: s.origin,
     });
     let idx = v.orders.len() - 1;
@@ -336,6 +350,7 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
         End::Cancelled { after_ms } => {
             let o = &mut v.orders[idx];
             o.status = OrderStatus::Cancelled;
+            o.ended = Some(EndReason::ByUser);
             o.updated_ms = created + after_ms;
         }
         End::Filled {
@@ -358,7 +373,8 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
     }
 }
 
-fn seed_funds(v: &mut Venue, now: i64) {
+/// Records the master's withdrawal ten days ago and its transfer to the bot three days ago.
+pub(crate) fn seed_funds(v: &mut Venue, now: i64) {
     let created = now - 10 * DAY_MS;
     let withdrawal = Withdrawal {
         withdraw_id: v
@@ -367,6 +383,7 @@ fn seed_funds(v: &mut Venue, now: i64) {
             .saturating_add(10_000_000)
             .to_string(),
         uid: MASTER_UID,
+        kind: WithdrawKind::OnChain,
         tx_id: format!("0x{}", v.ids.hex(32)),
         coin: "USDT".to_owned(),
         chain: "ETH".to_owned(),

@@ -48,6 +48,9 @@ struct KnownOrder {
 pub(crate) struct SessionFiles {
     master: Option<(String, SecretString)>,
     bot: Option<(String, SecretString)>,
+    /// The leaked key's note and account, for the profile's key entry.
+    bot_label: String,
+    bot_uid: u64,
     known_orders: Vec<KnownOrder>,
 }
 
@@ -87,6 +90,8 @@ impl SessionFiles {
         SessionFiles {
             master,
             bot,
+            bot_label: leaked.map(|k| k.note.clone()).unwrap_or_default(),
+            bot_uid: bot_uid.unwrap_or_default(),
             known_orders,
         }
     }
@@ -120,7 +125,10 @@ impl SessionFiles {
         let known_orders = dir.join("known-orders.jsonl");
         fs::write(&known_orders, lines)?;
         let config = dir.join("config.yaml");
-        fs::write(&config, config_yaml(base_url, bot_key))?;
+        fs::write(
+            &config,
+            config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid),
+        )?;
         Ok(Session {
             config,
             leaked_key: bot_key.clone(),
@@ -129,8 +137,10 @@ impl SessionFiles {
     }
 }
 
-/// Renders the profile; paths are relative to the config's folder.
-fn config_yaml(base_url: &str, leaked_key: &str) -> String {
+/// Renders the profile; paths are relative to the config's folder. The label is written as a
+/// JSON string, which YAML reads as the same string whatever a scenario named its bot.
+fn config_yaml(base_url: &str, leaked_key: &str, label: &str, account: u64) -> String {
+    let label = serde_json::Value::from(label);
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
 profiles:
@@ -142,8 +152,8 @@ profiles:
       secret: file:master.secret
     keys:
       - id: {leaked_key}
-        label: grid-bot
-        account: \"1000002\"
+        label: {label}
+        account: \"{account}\"
         secret: file:bot.secret
     responder_ip: 127.0.0.1
     bot_ips: [127.0.0.1]

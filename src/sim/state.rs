@@ -1,22 +1,25 @@
 //! The venue state and the operations every dialect shares.
 //!
-//! One `Venue` holds accounts, keys, orders, fills, balances, withdrawals, transfers, the access
-//! log and the rate limiter. Its operations are venue semantics (place an order, cancel a set,
+//! One `Venue` holds accounts, keys, orders, fills, balances, withdrawals, transfers, one order
+//! book per market, the access log and the rate limiter. Its operations are venue semantics (place an order, cancel a set,
 //! create or delete a key) with no wire format: dialects parse, check auth and permissions, call
 //! these, and shape the answer. Every operation validates before it mutates, so a refused request
 //! leaves no trace but its access-log entry, and a poisoned lock never holds a half-done change.
 
+use std::collections::BTreeMap;
+
 use secrecy::SecretString;
 
 use crate::sim::access::AccessEntry;
-use crate::sim::funds::{Balances, Transfer, Withdrawal};
+use crate::sim::book::{Book, Liquidity};
+use crate::sim::funds::{Balances, Transfer, WithdrawKind, Withdrawal};
 use crate::sim::ids::IdGen;
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, ApiKey, IpWhitelist, Permissions, Tier};
-use crate::sim::matching::{self, Fill};
+use crate::sim::matching::{self, Fill, Reach, Taker};
 use crate::sim::num;
 use crate::sim::order::{
-    Category, Execution, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
+    Category, EndReason, Execution, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
 };
 use crate::sim::ratelimit::RateLimiter;
 
@@ -46,6 +49,10 @@ pub(crate) enum VenueError {
     },
     #[error("insufficient balance of `{coin}`")]
     InsufficientBalance { coin: String },
+    #[error("insufficient available `{coin}` for the fees")]
+    InsufficientMargin { coin: String },
+    #[error("order not exists or too late to cancel")]
+    NoSuchOrder,
     #[error("order link id `{0}` is already used")]
     DuplicateOrderLinkId(String),
     #[error("no live key `{0}`")]
@@ -96,6 +103,24 @@ pub(crate) struct NewOrder {
     pub(crate) origin: Origin,
 }
 
+/// Names one order: by the exchange's id, or by the client's link id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OrderRef {
+    Id(String),
+    LinkId(String),
+}
+
+/// A withdrawal request as a dialect validated it.
+#[derive(Clone, Debug)]
+pub(crate) struct NewWithdrawal {
+    pub(crate) uid: u64,
+    pub(crate) kind: WithdrawKind,
+    pub(crate) coin: String,
+    pub(crate) chain: String,
+    pub(crate) address: String,
+    pub(crate) amount: f64,
+}
+
 /// A new API key as a dialect validated it.
 #[derive(Clone, Debug)]
 pub(crate) struct NewKey {
@@ -119,6 +144,8 @@ pub(crate) struct Venue {
     pub(crate) withdrawals: Vec<Withdrawal>,
     pub(crate) transfers: Vec<Transfer>,
     pub(crate) instruments: Vec<Instrument>,
+    /// One book per instrument, by category and symbol.
+    pub(crate) books: BTreeMap<(Category, String), Book>,
     pub(crate) access_log: Vec<AccessEntry>,
     pub(crate) limiter: RateLimiter,
     pub(crate) ids: IdGen,
@@ -144,6 +171,7 @@ impl Venue {
             withdrawals: Vec::new(),
             transfers: Vec::new(),
             instruments: Vec::new(),
+            books: BTreeMap::new(),
             access_log: Vec::new(),
             limiter: RateLimiter::default(),
             ids: IdGen::new(seed),
@@ -187,6 +215,66 @@ impl Venue {
             .find(|i| i.category == category && i.symbol == symbol)
     }
 
+    /// Returns the book of `symbol` in `category`.
+    pub(crate) fn book(&self, category: Category, symbol: &str) -> Option<&Book> {
+        self.books.get(&(category, symbol.to_owned()))
+    }
+
+    /// Builds a book for every instrument, of the kind `liquidity` picks, sized from `seed`.
+    pub(crate) fn open_books(&mut self, seed: u64, liquidity: impl Fn(&Instrument) -> Liquidity) {
+        let books: Vec<_> = self
+            .instruments
+            .iter()
+            .map(|i| {
+                let key = format!("{}:{}", i.category.as_str(), i.symbol);
+                let quote_usd = self.reference_usd(&i.settle_coin);
+                let book = Book::new(liquidity(i), i.ref_price, quote_usd, seed, &key);
+                ((i.category, i.symbol.clone()), book)
+            })
+            .collect();
+        self.books.extend(books);
+    }
+
+    /// Returns the last trade price of `symbol` in `category` (its reference price before any).
+    pub(crate) fn last_price(&self, category: Category, symbol: &str) -> Option<f64> {
+        match self.book(category, symbol) {
+            Some(book) => Some(book.last_price()),
+            None => self.instrument(category, symbol).map(|i| i.ref_price),
+        }
+    }
+
+    /// Returns the USD price of `coin` from last prices: 1 for stablecoins, its `COINUSDT` spot
+    /// price, else a spot market of it quoted in a coin that has one (`VIABTC` × `BTCUSDT`), else 0.
+    pub(crate) fn usd_price(&self, coin: &str) -> f64 {
+        if is_usd(coin) {
+            return 1.0;
+        }
+        if let Some(p) = self.last_price(Category::Spot, &format!("{coin}USDT")) {
+            return p;
+        }
+        self.instruments
+            .iter()
+            .filter(|i| i.category == Category::Spot && i.base_coin == coin)
+            .find_map(|i| {
+                let quote = if is_usd(&i.settle_coin) {
+                    1.0
+                } else {
+                    self.last_price(Category::Spot, &format!("{}USDT", i.settle_coin))?
+                };
+                Some(self.last_price(Category::Spot, &i.symbol)? * quote)
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Returns the USD worth of one `coin` at reference prices (1 when unknown): sizes books.
+    fn reference_usd(&self, coin: &str) -> f64 {
+        if is_usd(coin) {
+            return 1.0;
+        }
+        self.instrument(Category::Spot, &format!("{coin}USDT"))
+            .map_or(1.0, |i| i.ref_price)
+    }
+
     /// Returns true when `order` matches `category` and `filter`.
     pub(crate) fn order_matches(
         &self,
@@ -223,8 +311,8 @@ impl Venue {
         self.balances.get(uid, coin) - self.locked(uid, coin)
     }
 
-    /// Places an order: checks the symbol, the link id and (spot) the balance, records it, and
-    /// applies the fills the matcher decides.
+    /// Places an order: checks the symbol, the link id and the funds, records it, applies the
+    /// fills it takes from its market's book, and closes a market order's unfilled rest.
     pub(crate) fn place_order(&mut self, new: NewOrder) -> Result<Order, VenueError> {
         let Some(inst) = self.instrument(new.category, &new.symbol).cloned() else {
             return Err(VenueError::UnknownSymbol {
@@ -240,9 +328,8 @@ impl Venue {
         {
             return Err(VenueError::DuplicateOrderLinkId(new.order_link_id));
         }
-        if new.category == Category::Spot {
-            self.check_spot_funds(&new, &inst)?;
-        }
+        let fills = self.planned_fills(&new);
+        self.check_funds(&new, &inst, &fills)?;
         let now = self.now_ms();
         let order = Order {
             order_id: self.ids.uuid(),
@@ -261,29 +348,90 @@ impl Venue {
             cum_exec_fee: 0.0,
             created_ms: now,
             updated_ms: now,
+            ended: None,
             origin: new.origin,
         };
-        let fills = matching::on_arrival(&order, &inst);
+        let key = (order.category, order.symbol.clone());
+        let side = order.side;
         self.orders.push(order);
         let idx = self.orders.len() - 1;
-        for fill in fills {
-            self.apply_fill(idx, &inst, fill, now);
+        for fill in &fills {
+            self.apply_fill(idx, &inst, *fill, now);
         }
-        Ok(self.orders[idx].clone())
+        if let Some(book) = self.books.get_mut(&key) {
+            book.take(side, &fills);
+        }
+        let order = &mut self.orders[idx];
+        if order.order_type == OrderType::Market && order.status.is_open() {
+            // An IOC market order's unfilled rest is cancelled (docs `enum.mdx`).
+            let filled = order.cum_exec_qty > 0.0;
+            order.status = OrderStatus::closed_early(order.category, filled);
+            order.ended = Some(if filled {
+                EndReason::NoFullFill
+            } else {
+                EndReason::NoImmediateQty
+            });
+        }
+        Ok(order.clone())
     }
 
-    fn check_spot_funds(&self, new: &NewOrder, inst: &Instrument) -> Result<(), VenueError> {
+    /// Returns the fills `new` would take from its book now (none without a book, or for a
+    /// limit order without a readable price).
+    fn planned_fills(&self, new: &NewOrder) -> Vec<Fill> {
+        let Some(book) = self.book(new.category, &new.symbol) else {
+            return Vec::new();
+        };
+        let reach = match (
+            new.order_type,
+            new.price.as_deref().and_then(num::parse_positive),
+        ) {
+            (OrderType::Market, _) => Reach::AnyPrice,
+            (OrderType::Limit, Some(p)) => Reach::Limit(p),
+            (OrderType::Limit, None) => return Vec::new(),
+        };
+        let Some(qty) = num::parse_positive(&new.qty) else {
+            return Vec::new();
+        };
+        let taker = Taker {
+            side: new.side,
+            reach,
+            qty,
+            unit: new.qty_unit,
+        };
+        matching::on_arrival(&taker, book)
+    }
+
+    /// Refuses an order the account cannot pay for.
+    ///
+    /// Spot: a Buy needs the quote coin (`qty` when counted in quote, `qty × price` for a limit,
+    /// the walked cost for a base-counted market Buy), a Sell the base coin (`qty`, or what the
+    /// walk sells for a quote-counted market Sell); open orders' locks are not free. Linear: the
+    /// taker fees of the planned fills must be free in the settle coin (no margin is modelled).
+    fn check_funds(
+        &self,
+        new: &NewOrder,
+        inst: &Instrument,
+        fills: &[Fill],
+    ) -> Result<(), VenueError> {
         let qty = num::parse_positive(&new.qty).unwrap_or(0.0);
-        let price = new
-            .price
-            .as_deref()
-            .and_then(num::parse_positive)
-            .unwrap_or(inst.ref_price);
-        let (coin, need) = match (new.side, new.qty_unit) {
-            (Side::Buy, QtyUnit::Base) => (&inst.settle_coin, qty * price),
-            (Side::Buy, QtyUnit::Quote) => (&inst.settle_coin, qty),
-            (Side::Sell, QtyUnit::Base) => (&inst.base_coin, qty),
-            (Side::Sell, QtyUnit::Quote) => (&inst.base_coin, qty / price),
+        let cost: f64 = fills.iter().map(|f| f.price * f.qty).sum();
+        let sold: f64 = fills.iter().map(|f| f.qty).sum();
+        if new.category != Category::Spot {
+            let fees = cost * matching::fee_rate(new.category, false);
+            if fees > 0.0 && self.free(new.uid, &inst.settle_coin) + 1e-12 < fees {
+                return Err(VenueError::InsufficientMargin {
+                    coin: inst.settle_coin.clone(),
+                });
+            }
+            return Ok(());
+        }
+        let limit = new.price.as_deref().and_then(num::parse_positive);
+        let (coin, need) = match (new.side, new.qty_unit, new.order_type, limit) {
+            (Side::Buy, QtyUnit::Quote, _, _) => (&inst.settle_coin, qty),
+            (Side::Buy, QtyUnit::Base, OrderType::Limit, Some(p)) => (&inst.settle_coin, qty * p),
+            (Side::Buy, QtyUnit::Base, _, _) => (&inst.settle_coin, cost),
+            (Side::Sell, QtyUnit::Base, _, _) => (&inst.base_coin, qty),
+            (Side::Sell, QtyUnit::Quote, _, _) => (&inst.base_coin, sold),
         };
         if self.free(new.uid, coin) + 1e-12 < need {
             return Err(VenueError::InsufficientBalance { coin: coin.clone() });
@@ -291,7 +439,8 @@ impl Venue {
         Ok(())
     }
 
-    /// Records one fill of `self.orders[idx]`: execution, order totals and status, spot balances.
+    /// Records one fill of `self.orders[idx]`: execution, order totals and status, balances
+    /// (spot: both coins and the fee; linear: the fee from the settle coin).
     pub(crate) fn apply_fill(&mut self, idx: usize, inst: &Instrument, fill: Fill, at_ms: i64) {
         let fee_rate = matching::fee_rate(inst.category, fill.is_maker);
         let value = fill.price * fill.qty;
@@ -314,7 +463,7 @@ impl Venue {
             QtyUnit::Base => order.cum_exec_qty,
             QtyUnit::Quote => order.cum_exec_value,
         };
-        order.status = if done + 1e-9 >= sent {
+        order.status = if num::reached(done, sent) {
             OrderStatus::Filled
         } else {
             OrderStatus::PartiallyFilled
@@ -339,19 +488,22 @@ impl Venue {
             leaves_qty: order.leaves_qty(),
             exec_time_ms: at_ms,
             seq,
+            origin: order.origin,
         };
         let (uid, side) = (order.uid, order.side);
         self.executions.push(exec);
-        if inst.category == Category::Spot {
-            match side {
-                Side::Buy => {
-                    self.balances.add(uid, &inst.settle_coin, -value);
-                    self.balances.add(uid, &inst.base_coin, fill.qty - fee);
-                }
-                Side::Sell => {
-                    self.balances.add(uid, &inst.base_coin, -fill.qty);
-                    self.balances.add(uid, &inst.settle_coin, value - fee);
-                }
+        if inst.category != Category::Spot {
+            self.balances.add(uid, &inst.settle_coin, -fee);
+            return;
+        }
+        match side {
+            Side::Buy => {
+                self.balances.add(uid, &inst.settle_coin, -value);
+                self.balances.add(uid, &inst.base_coin, fill.qty - fee);
+            }
+            Side::Sell => {
+                self.balances.add(uid, &inst.base_coin, -fill.qty);
+                self.balances.add(uid, &inst.settle_coin, value - fee);
             }
         }
     }
@@ -373,15 +525,73 @@ impl Venue {
             .collect();
         hits.sort_by_key(|&i| (self.orders[i].created_ms, i));
         hits.truncate(max.unwrap_or(usize::MAX));
-        let now = self.now_ms();
-        hits.into_iter()
-            .map(|i| {
-                let o = &mut self.orders[i];
-                o.status = OrderStatus::Cancelled;
-                o.updated_ms = now;
-                o.clone()
+        hits.into_iter().map(|i| self.cancel_at(i)).collect()
+    }
+
+    /// Cancels one open order of `uid` in `category` and `symbol`, named by id or link id.
+    pub(crate) fn cancel_one(
+        &mut self,
+        uid: u64,
+        category: Category,
+        symbol: &str,
+        which: &OrderRef,
+    ) -> Result<Order, VenueError> {
+        let idx = self
+            .orders
+            .iter()
+            .position(|o| {
+                o.uid == uid
+                    && o.category == category
+                    && o.symbol == symbol
+                    && o.status.is_open()
+                    && match which {
+                        OrderRef::Id(id) => &o.order_id == id,
+                        OrderRef::LinkId(link) => &o.order_link_id == link,
+                    }
             })
-            .collect()
+            .ok_or(VenueError::NoSuchOrder)?;
+        Ok(self.cancel_at(idx))
+    }
+
+    /// Cancels `self.orders[idx]` at the owner's request and returns it.
+    fn cancel_at(&mut self, idx: usize) -> Order {
+        let now = self.now_ms();
+        let o = &mut self.orders[idx];
+        o.status = OrderStatus::closed_early(o.category, o.cum_exec_qty > 0.0);
+        o.ended = Some(EndReason::ByUser);
+        o.updated_ms = now;
+        o.clone()
+    }
+
+    /// Accepts a withdrawal request: the coin must be free in `uid`'s wallet; it leaves the
+    /// wallet at once and waits in `SecurityCheck` (docs `enum.mdx` "withdrawStatus").
+    pub(crate) fn withdraw(&mut self, new: NewWithdrawal) -> Result<Withdrawal, VenueError> {
+        if self.free(new.uid, &new.coin) + 1e-12 < new.amount {
+            return Err(VenueError::InsufficientBalance { coin: new.coin });
+        }
+        let now = self.now_ms();
+        let withdrawal = Withdrawal {
+            withdraw_id: self
+                .ids
+                .below(90_000_000)
+                .saturating_add(10_000_000)
+                .to_string(),
+            uid: new.uid,
+            kind: new.kind,
+            tx_id: String::new(),
+            coin: new.coin,
+            chain: new.chain,
+            amount: num::fmt(new.amount),
+            fee: "0".to_owned(),
+            to_address: new.address,
+            status: "SecurityCheck".to_owned(),
+            created_ms: now,
+            updated_ms: now,
+        };
+        self.balances
+            .add(withdrawal.uid, &withdrawal.coin, -new.amount);
+        self.withdrawals.push(withdrawal.clone());
+        Ok(withdrawal)
     }
 
     /// Creates a key and returns its index in `keys`.
@@ -422,4 +632,9 @@ impl Venue {
         self.keys[idx].deleted_ms = Some(now);
         Ok(())
     }
+}
+
+/// Returns true for the stablecoins the simulator prices at one dollar.
+fn is_usd(coin: &str) -> bool {
+    matches!(coin, "USDT" | "USDC")
 }

@@ -17,48 +17,48 @@ const SEED: u64 = 42;
 const BOT_UID: u64 = 1_000_002;
 
 /// The local address the attacker uses in drills.
-const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+pub(super) const ATTACKER_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 
-struct Env {
-    sim: Sim,
-    run: Running,
+pub(super) struct Env {
+    pub(super) sim: Sim,
+    pub(super) run: Running,
 }
 
 #[derive(Clone)]
-struct Cred {
-    key: String,
-    secret: String,
+pub(super) struct Cred {
+    pub(super) key: String,
+    pub(super) secret: String,
 }
 
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
+pub(super) struct Answer {
+    pub(super) status: u16,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Value,
 }
 
 impl Answer {
-    fn code(&self) -> i64 {
+    pub(super) fn code(&self) -> i64 {
         self.body["retCode"].as_i64().unwrap_or(-999)
     }
 
-    fn result(&self) -> &Value {
+    pub(super) fn result(&self) -> &Value {
         &self.body["result"]
     }
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
 /// Bybit V5: hex(HMAC-SHA256(secret, timestamp + key + recv_window + payload)).
-fn sign(secret: &str, ts: i64, key: &str, recv_window: &str, payload: &str) -> String {
+pub(super) fn sign(secret: &str, ts: i64, key: &str, recv_window: &str, payload: &str) -> String {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("{ts}{key}{recv_window}{payload}").as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn client_from(ip: Ipv4Addr) -> reqwest::Client {
+pub(super) fn client_from(ip: Ipv4Addr) -> reqwest::Client {
     // reqwest with `rustls-no-provider` panics when building any client, plain-HTTP ones
     // included, unless a provider is installed; a second install is a harmless Err.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -74,7 +74,11 @@ async fn env() -> Env {
 }
 
 async fn env_seeded(seed: u64) -> Env {
-    let sim = Sim::bybit(seed);
+    env_from(Sim::bybit(seed)).await
+}
+
+/// Serves `sim` on 127.0.0.1, port 0.
+pub(super) async fn env_from(sim: Sim) -> Env {
     let run = sim
         .serve(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -84,7 +88,7 @@ async fn env_seeded(seed: u64) -> Env {
 
 impl Env {
     #[allow(clippy::disallowed_methods)]
-    fn cred(&self, key_id: &str) -> Cred {
+    pub(super) fn cred(&self, key_id: &str) -> Cred {
         let v = self.sim.lock();
         let k = v.keys.iter().find(|k| k.api_key == key_id).unwrap();
         Cred {
@@ -93,28 +97,28 @@ impl Env {
         }
     }
 
-    fn master(&self) -> Cred {
+    pub(super) fn master(&self) -> Cred {
         let id = self.sim.inspect().master_key().unwrap().id.clone();
         self.cred(&id)
     }
 
-    fn bot(&self) -> Cred {
+    pub(super) fn bot(&self) -> Cred {
         let id = self.sim.inspect().leaked_key_id().unwrap().to_owned();
         self.cred(&id)
     }
 
-    async fn get(&self, path: &str, query: &str, c: &Cred) -> Answer {
+    pub(super) async fn get(&self, path: &str, query: &str, c: &Cred) -> Answer {
         self.call(Ipv4Addr::LOCALHOST, "GET", path, query, Some(c), now_ms())
             .await
     }
 
-    async fn post(&self, path: &str, body: &str, c: &Cred) -> Answer {
+    pub(super) async fn post(&self, path: &str, body: &str, c: &Cred) -> Answer {
         self.call(Ipv4Addr::LOCALHOST, "POST", path, body, Some(c), now_ms())
             .await
     }
 
     /// Sends a request; `payload` is the query (GET) or body (POST), signed as sent.
-    async fn call(
+    pub(super) async fn call(
         &self,
         from: Ipv4Addr,
         method: &str,

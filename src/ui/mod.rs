@@ -6,6 +6,7 @@
 //! terminal. Nothing here ever receives a secret: callers pass masked ids and plain data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod progress;
 mod prompt;
 
 use std::io::IsTerminal;
@@ -13,6 +14,7 @@ use std::io::IsTerminal;
 use console::Style;
 use serde_json::Value;
 
+pub use progress::Spinner;
 pub use prompt::PromptError;
 
 /// How chatty the people's side is.

@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod canary;
+mod drill;
 mod exchange;
 mod respond;
 mod sim_cli;

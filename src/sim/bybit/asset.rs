@@ -1,21 +1,25 @@
 //! Balances, withdrawals and universal transfers (reference §3.6).
 //!
 //! `wallet-balance` shows the caller's own account only (`accountType=UNIFIED`); `locked` is what
-//! open spot orders hold, and `usdValue` uses the symbols' reference prices. Withdrawal records
-//! need a master-account key; the universal-transfer list needs Wallet `SubMemberTransfer` on a
-//! master key or `SubMemberTransferList` on a sub key, and shows transfers touching the caller's
-//! account (a master also sees its sub-accounts'). Nothing here changes state.
+//! open spot orders hold, and `usdValue` uses the markets' last prices. Withdrawal records need a
+//! master-account key; the universal-transfer list needs Wallet `SubMemberTransfer` on a master
+//! key or `SubMemberTransferList` on a sub key, and shows transfers touching the caller's account
+//! (a master also sees its sub-accounts'). `withdraw/create` is the only change here: it needs a
+//! read-write master key with Wallet `Withdraw` (docs `asset/withdraw/withdraw.mdx`: master UID's
+//! key only, so a sub key is 10005 before its parameters are read); an accepted request leaves
+//! the one modelled wallet at once, waits in `SecurityCheck`, and is 131212 when the coin is not
+//! free. The `timestamp` parameter is required but replays are not detected.
 
 use serde_json::{Value, json};
 
 use crate::sim::bybit::caller::Caller;
 use crate::sim::bybit::page::{PageReq, Span, window};
 use crate::sim::bybit::params::Params;
-use crate::sim::bybit::reply::ApiError;
+use crate::sim::bybit::reply::{ApiError, RetCode};
+use crate::sim::funds::WithdrawKind;
 use crate::sim::key::{DAY_MS, Tier};
 use crate::sim::num;
-use crate::sim::order::Category;
-use crate::sim::state::Venue;
+use crate::sim::state::{NewWithdrawal, Venue};
 
 /// `GET /v5/account/wallet-balance`.
 pub(crate) fn wallet_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
@@ -36,7 +40,7 @@ pub(crate) fn wallet_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
             continue;
         }
         let locked = v.locked(c.uid, &coin);
-        let usd = usd_price(v, &coin);
+        let usd = v.usd_price(&coin);
         total += wallet * usd;
         available += (wallet - locked).max(0.0) * usd;
         coins.push(json!({
@@ -93,8 +97,7 @@ pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<
         .iter()
         .filter(|w| w.uid == c.uid && (start..=end).contains(&w.created_ms))
         .filter(|w| coin.as_ref().is_none_or(|x| x == &w.coin))
-        // Every seeded withdrawal is on-chain (type 0).
-        .filter(|_| withdraw_type != 1)
+        .filter(|w| withdraw_type == 2 || w.kind.as_int() == withdraw_type)
         .collect();
     let (rows, next) = page.page(rows, |w| (w.created_ms, w.withdraw_id.clone()));
     let rows: Vec<Value> = rows
@@ -103,7 +106,7 @@ pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<
             json!({
                 "withdrawId": w.withdraw_id,
                 "txID": w.tx_id,
-                "withdrawType": 0,
+                "withdrawType": w.kind.as_int(),
                 "coin": w.coin,
                 "chain": w.chain,
                 "amount": w.amount,
@@ -117,6 +120,65 @@ pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<
         })
         .collect();
     Ok(json!({ "rows": rows, "nextPageCursor": next }))
+}
+
+/// `POST /v5/asset/withdraw/create`: a master key with Wallet `Withdraw` sends coins out.
+pub(crate) fn withdraw_create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    c.require_write()?;
+    c.require_master()?;
+    c.require("Wallet", &["Withdraw"])?;
+    let coin = p.required("coin")?;
+    if !coin
+        .chars()
+        .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit())
+    {
+        return Err(ApiError::invalid("coin", "must be an uppercase coin name"));
+    }
+    // forceChain 0 (default) and 1 go on-chain and need `chain`; 2 pays a Bybit UID.
+    let kind = match p.int("forceChain")?.unwrap_or(0) {
+        0 | 1 => WithdrawKind::OnChain,
+        2 => WithdrawKind::OffChain,
+        _ => return Err(ApiError::invalid("forceChain", "must be 0, 1 or 2")),
+    };
+    let chain = match (kind, p.string("chain")?) {
+        (WithdrawKind::OnChain, None) => return Err(ApiError::missing("chain")),
+        (_, chain) => chain.unwrap_or_default(),
+    };
+    let address = p.required("address")?;
+    let amount = p.required("amount")?;
+    let amount = num::parse_positive(&amount)
+        .ok_or_else(|| ApiError::invalid("amount", "must be a positive decimal"))?;
+    if p.int("timestamp")?.is_none() {
+        return Err(ApiError::missing("timestamp"));
+    }
+    match p.string("accountType")?.as_deref() {
+        None | Some("FUND" | "UTA" | "UNIFIED") => {}
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "accountType",
+                "must be `FUND` (the simulator keeps one wallet per account)",
+            ));
+        }
+    }
+    if !matches!(p.int("feeType")?, None | Some(0 | 1)) {
+        return Err(ApiError::invalid("feeType", "must be 0 or 1"));
+    }
+    let withdrawal = v
+        .withdraw(NewWithdrawal {
+            uid: c.uid,
+            kind,
+            coin,
+            chain,
+            address,
+            amount,
+        })
+        .map_err(|e| {
+            ApiError::new(
+                RetCode::WithdrawInsufficientBalance,
+                format!("Insufficient balance: {e}"),
+            )
+        })?;
+    Ok(json!({ "id": withdrawal.withdraw_id }))
 }
 
 /// `GET /v5/asset/transfer/query-universal-transfer-list`.
@@ -162,14 +224,4 @@ pub(crate) fn universal_transfers(
         })
         .collect();
     Ok(json!({ "list": list, "nextPageCursor": next }))
-}
-
-/// Returns the USD price of `coin`: 1 for stablecoins, else its USDT spot reference price.
-fn usd_price(v: &Venue, coin: &str) -> f64 {
-    match coin {
-        "USDT" | "USDC" => 1.0,
-        _ => v
-            .instrument(Category::Spot, &format!("{coin}USDT"))
-            .map_or(0.0, |i| i.ref_price),
-    }
 }

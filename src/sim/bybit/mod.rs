@@ -1,7 +1,8 @@
 //! The Bybit V5 dialect: routes, authentication, envelopes and error codes.
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
-//! 1. unknown method + path: HTTP 404; public `/v5/market/time`: answered without auth;
+//! 1. unknown method + path: HTTP 404; public `/v5/market/time`, `/v5/market/tickers` and
+//!    `/v5/market/orderbook`: answered without auth and without a rate limit (`market.rs`);
 //! 2. auth headers missing or malformed: HTTP 401, empty body;
 //! 3. timestamp outside the window 10002; key unknown or deleted 10003; signature 10004;
 //!    key expired 33004; peer IP (the socket's, never a header) not whitelisted 10010;
@@ -15,6 +16,7 @@
 mod asset;
 mod auth;
 mod caller;
+mod market;
 mod page;
 mod params;
 mod reply;
@@ -30,7 +32,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::sim::Sim;
 use crate::sim::access::AccessEntry;
@@ -116,7 +118,11 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     };
     let now = v.now_ms();
     if route.is_public() {
-        return Reply::ok(market_time(now), now);
+        let result = Params::from_query(&req.query).and_then(|p| handle_public(route, v, &p));
+        return match result {
+            Ok(value) => Reply::ok(value, now),
+            Err(err) => Reply::error(&err, now),
+        };
     }
     let Ok(creds) = Credentials::from_headers(&req.headers) else {
         return Reply::bare(StatusCode::UNAUTHORIZED);
@@ -186,14 +192,27 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     .with_limit(verdict)
 }
 
+/// Calls a public endpoint's handler.
+fn handle_public(route: Route, v: &Venue, p: &Params) -> Result<Value, ApiError> {
+    match route {
+        Route::MarketOrderbook => market::orderbook(v, p),
+        Route::MarketTickers => market::tickers(v, p),
+        _ => Ok(market::time(v.now_ms())),
+    }
+}
+
 /// Calls the endpoint's handler.
 fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
     match route {
         Route::AccountWalletBalance => asset::wallet_balance(v, c, p),
         Route::AssetTransferList => asset::universal_transfers(v, c, p),
+        Route::AssetWithdrawCreate => asset::withdraw_create(v, c, p),
         Route::AssetWithdrawRecord => asset::withdraw_records(v, c, p),
         Route::ExecutionList => trade::executions(v, c, p),
-        Route::MarketTime => Ok(market_time(v.now_ms())),
+        Route::MarketOrderbook | Route::MarketTickers | Route::MarketTime => {
+            handle_public(route, v, p)
+        }
+        Route::OrderCancel => trade::cancel(v, c, p),
         Route::OrderCancelAll => trade::cancel_all(v, c, p),
         Route::OrderCreate => trade::create(v, c, p),
         Route::OrderHistory => trade::history(v, c, p),
@@ -205,12 +224,4 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::UserSubApiKeys => user::sub_apikeys(v, c, p),
         Route::UserUpdateSubApi => user::update_sub_api(v, c, p),
     }
-}
-
-/// `/v5/market/time`: seconds and nanoseconds as strings (reference §3.7).
-fn market_time(now_ms: i64) -> Value {
-    json!({
-        "timeSecond": (now_ms.div_euclid(1000)).to_string(),
-        "timeNano": (i128::from(now_ms) * 1_000_000).to_string(),
-    })
 }

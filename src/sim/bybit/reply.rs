@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use crate::sim::ratelimit::Verdict;
 
-/// The `retCode` values the simulator answers with (reference §3.4, §3.8).
+/// The `retCode` values the simulator answers with (reference §3.4, §3.8; trade and asset codes
+/// from Bybit's error page, docs `error.mdx`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RetCode {
     Ok,
@@ -26,6 +27,9 @@ pub(crate) enum RetCode {
     IpEditWebUiOnly,
     DuplicateOrderLinkId,
     InsufficientBalance,
+    OrderNotExists,
+    InsufficientAvailableBalance,
+    WithdrawInsufficientBalance,
 }
 
 impl RetCode {
@@ -44,6 +48,9 @@ impl RetCode {
             RetCode::IpEditWebUiOnly => 141019,
             RetCode::DuplicateOrderLinkId => 110072,
             RetCode::InsufficientBalance => 170131,
+            RetCode::OrderNotExists => 110001,
+            RetCode::InsufficientAvailableBalance => 110007,
+            RetCode::WithdrawInsufficientBalance => 131212,
         }
     }
 }

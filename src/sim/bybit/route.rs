@@ -1,9 +1,11 @@
 //! The Bybit V5 endpoints the simulator serves, and each one's rate limit.
 //!
 //! One enum variant per (method, path); anything else is HTTP 404. Limits are per key and
-//! endpoint over a rolling second. Documented ones come from reference §3.4, §3.5 and §3.7; the
-//! rest are choices marked "chosen" below. `cancel-all` counts each category separately, because
-//! its limit differs by category.
+//! endpoint over a rolling second. Documented ones come from reference §3.4, §3.5 and §3.7 and
+//! Bybit's rate-limit table (docs `rate-limit/rate-limit.mdx`); the rest are choices marked
+//! "chosen" below. `create`, `cancel` and `cancel-all` count each category separately, because
+//! their limits differ by category. Public market endpoints are not counted: Bybit limits them
+//! per IP (600 per 5 s, reference §3.7), which the simulator does not model.
 
 use axum::http::Method;
 
@@ -14,9 +16,13 @@ use crate::sim::order::Category;
 pub(crate) enum Route {
     AccountWalletBalance,
     AssetTransferList,
+    AssetWithdrawCreate,
     AssetWithdrawRecord,
     ExecutionList,
+    MarketOrderbook,
+    MarketTickers,
     MarketTime,
+    OrderCancel,
     OrderCancelAll,
     OrderCreate,
     OrderHistory,
@@ -41,12 +47,20 @@ const TABLE: &[(Route, &str, &str)] = &[
         "/v5/asset/transfer/query-universal-transfer-list",
     ),
     (
+        Route::AssetWithdrawCreate,
+        "POST",
+        "/v5/asset/withdraw/create",
+    ),
+    (
         Route::AssetWithdrawRecord,
         "GET",
         "/v5/asset/withdraw/query-record",
     ),
     (Route::ExecutionList, "GET", "/v5/execution/list"),
+    (Route::MarketOrderbook, "GET", "/v5/market/orderbook"),
+    (Route::MarketTickers, "GET", "/v5/market/tickers"),
     (Route::MarketTime, "GET", "/v5/market/time"),
+    (Route::OrderCancel, "POST", "/v5/order/cancel"),
     (Route::OrderCancelAll, "POST", "/v5/order/cancel-all"),
     (Route::OrderCreate, "POST", "/v5/order/create"),
     (Route::OrderHistory, "GET", "/v5/order/history"),
@@ -78,7 +92,10 @@ impl Route {
 
     /// Returns true for endpoints that need no signature.
     pub(crate) fn is_public(self) -> bool {
-        self == Route::MarketTime
+        matches!(
+            self,
+            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook
+        )
     }
 
     /// Returns true when the endpoint reads a JSON body (POST) rather than the query.
@@ -100,20 +117,28 @@ impl Route {
                 // linear/inverse 10; a missing category is refused later anyway.
                 _ => 10,
             },
-            Route::OrderCreate => 10,
+            // Spot 20/s, the others 10/s (docs `rate-limit/rate-limit.mdx`).
+            Route::OrderCreate | Route::OrderCancel => match category {
+                Some(Category::Spot) => 20,
+                _ => 10,
+            },
+            // 5/s (docs `rate-limit/rate-limit.mdx`).
+            Route::AssetWithdrawCreate => 5,
             // Chosen: 300/min (reference §3.7) spread evenly.
             Route::AssetWithdrawRecord => 5,
             // Chosen: not in the reference.
             Route::AssetTransferList => 5,
             // Public, never counted.
-            Route::MarketTime => u32::MAX,
+            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook => u32::MAX,
         }
     }
 
-    /// Returns the limiter bucket: the path, plus the category for cancel-all.
+    /// Returns the limiter bucket: the path, plus the category for order create and cancels.
     pub(crate) fn bucket(self, category: Option<Category>) -> String {
         match (self, category) {
-            (Route::OrderCancelAll, Some(c)) => format!("{}#{}", self.path(), c.as_str()),
+            (Route::OrderCancelAll | Route::OrderCancel | Route::OrderCreate, Some(c)) => {
+                format!("{}#{}", self.path(), c.as_str())
+            }
             _ => self.path().to_owned(),
         }
     }
@@ -146,5 +171,11 @@ mod tests {
             r.bucket(Some(Category::Spot)),
             r.bucket(Some(Category::Linear))
         );
+        for r in [Route::OrderCreate, Route::OrderCancel] {
+            assert_eq!(r.limit(Some(Category::Spot)), 20);
+            assert_eq!(r.limit(Some(Category::Linear)), 10);
+        }
+        assert_eq!(Route::AssetWithdrawCreate.limit(None), 5);
+        assert!(Route::MarketTickers.is_public() && Route::MarketOrderbook.is_public());
     }
 }

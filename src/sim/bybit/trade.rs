@@ -1,7 +1,13 @@
-//! `/v5/order/*` and `/v5/execution/list`: place, cancel all, list open, history and fills.
+//! `/v5/order/*` and `/v5/execution/list`: place, cancel one, cancel all, list open, history
+//! and fills.
 //!
 //! Orders belong to the calling key's account (Bybit has no cross-UID order access, reference
-//! §9). `realtime` lists open orders only (`openOnly` other than 0 is ignored); `history` lists
+//! §9). A new order takes what it can from its market's book at once (`matching.rs`): a market
+//! order's unfilled rest is closed (`PartiallyFilledCanceled` on spot after a fill, else
+//! `Cancelled`), a limit order's rests. Spot orders the account cannot pay for are 170131; linear
+//! orders whose taker fees the settle coin cannot pay are 110007. `cancel` acts on one open
+//! order named by `orderId` (which wins over `orderLinkId`, docs `order/cancel-order.mdx`);
+//! anything else is 110001. `realtime` lists open orders only (`openOnly` other than 0 is ignored); `history` lists
 //! every order created in the window, open ones included. Futures (linear/inverse) need a
 //! `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and `realtime`, and `cancel-all`
 //! cancels at most 500 of them per call, oldest first (reference §3.5). The hidden origin of an
@@ -17,7 +23,7 @@ use crate::sim::bybit::wire;
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
-use crate::sim::state::{NewOrder, SymbolFilter, Venue, VenueError};
+use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Most futures orders one cancel-all call cancels (reference §3.5).
 const FUTURES_CANCEL_CAP: usize = 500;
@@ -89,18 +95,52 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
             Origin::Owner
         },
     };
-    let order = v.place_order(new).map_err(|e| match e {
+    let order = v.place_order(new).map_err(order_error)?;
+    Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
+}
+
+/// Maps a refused order operation to Bybit's code (docs `error.mdx`).
+fn order_error(e: VenueError) -> ApiError {
+    match e {
         VenueError::UnknownSymbol { .. } => ApiError::invalid("symbol", &e.to_string()),
         VenueError::InsufficientBalance { .. } => ApiError::new(
             RetCode::InsufficientBalance,
             format!("Insufficient balance: {e}"),
         ),
+        VenueError::InsufficientMargin { .. } => ApiError::new(
+            RetCode::InsufficientAvailableBalance,
+            format!("Insufficient available balance: {e}"),
+        ),
         VenueError::DuplicateOrderLinkId(_) => ApiError::new(
             RetCode::DuplicateOrderLinkId,
             format!("OrderLinkedID is duplicate: {e}"),
         ),
+        VenueError::NoSuchOrder => ApiError::new(
+            RetCode::OrderNotExists,
+            "order not exists or too late to cancel",
+        ),
         VenueError::NoSuchKey(_) => ApiError::new(RetCode::InvalidApiKey, "API key is invalid."),
-    })?;
+    }
+}
+
+/// `POST /v5/order/cancel`: one open order of the caller's account.
+pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    c.require_trade(category)?;
+    let symbol = p.required("symbol")?;
+    let which = match (p.string("orderId")?, p.string("orderLinkId")?) {
+        (Some(id), _) => OrderRef::Id(id),
+        (None, Some(link)) => OrderRef::LinkId(link),
+        (None, None) => {
+            return Err(ApiError::new(
+                RetCode::ParamError,
+                "params error: either `orderId` or `orderLinkId` is required",
+            ));
+        }
+    };
+    let order = v
+        .cancel_one(c.uid, category, &symbol, &which)
+        .map_err(order_error)?;
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::sim::key::{ApiKey, DAY_MS, IpWhitelist, Tier};
 use crate::sim::num;
-use crate::sim::order::{Category, Execution, Order, OrderStatus, OrderType, QtyUnit};
+use crate::sim::order::{Category, EndReason, Execution, Order, OrderType, QtyUnit};
 
 /// Formats Unix ms as Bybit's key dates (`2023-02-15T03:13:24Z`).
 pub(crate) fn iso_seconds(ms: i64) -> String {
@@ -28,10 +28,6 @@ pub(crate) fn order(o: &Order) -> Value {
         (QtyUnit::Base, Some(p)) => num::fmt(leaves * p),
         (QtyUnit::Quote, _) => num::fmt(leaves),
         _ => "0".to_owned(),
-    };
-    let cancel_type = match o.status {
-        OrderStatus::Cancelled => "CancelByUser",
-        _ => "UNKNOWN",
     };
     let market_unit = match (o.category, o.order_type, o.qty_unit) {
         (Category::Spot, OrderType::Market, QtyUnit::Quote) => "quoteCoin",
@@ -50,8 +46,8 @@ pub(crate) fn order(o: &Order) -> Value {
         "positionIdx": 0,
         "orderStatus": o.status.as_str(),
         "createType": "CreateByUser",
-        "cancelType": cancel_type,
-        "rejectReason": "EC_NoError",
+        "cancelType": EndReason::cancel_type(o.ended),
+        "rejectReason": EndReason::reject_reason(o.ended),
         "avgPrice": avg,
         "leavesQty": num::fmt(leaves),
         "leavesValue": leaves_value,

@@ -1,0 +1,164 @@
+//! `lockdown drill`: a fire drill with a live attacker, scored.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use crate::config;
+use crate::drill::{self, Options, Scorecard, history};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::sim::scenario::DEFAULT;
+use crate::ui::Ui;
+
+/// The venues a drill can run on.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DrillVenue {
+    /// Bybit V5.
+    Bybit,
+}
+
+/// Arguments of `drill`.
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// Which exchange to drill on
+    #[arg(long, value_enum, default_value = "bybit")]
+    venue: DrillVenue,
+    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage) or a scenario file
+    #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
+    scenario: String,
+    /// Playbook file (default: the one shipped for the venue)
+    #[arg(long, value_name = "FILE")]
+    playbook: Option<PathBuf>,
+    /// Seed for the simulator and the attacker (default: the scenario's)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Where drills and their history are kept (default: $XDG_STATE_HOME/lockdown)
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Show the last drills instead of running one
+    #[arg(long)]
+    history: bool,
+}
+
+/// Runs `drill`: exit 0 only when the drill passed.
+pub async fn run(args: DrillArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let state_dir = args.state_dir.unwrap_or_else(config::default_state_dir);
+    if args.history {
+        return show_history(&state_dir, json, ui);
+    }
+    let DrillVenue::Bybit = args.venue;
+    let card = drill::run(
+        &Options {
+            scenario: args.scenario,
+            seed: args.seed,
+            playbook: args.playbook,
+            state_dir,
+        },
+        ui,
+    )
+    .await?;
+    if json {
+        ui.json(&serde_json::to_value(&card).unwrap_or_default());
+    }
+    show(&card, ui);
+    Ok(if card.passed {
+        Exit::Ok
+    } else {
+        Exit::Incomplete
+    })
+}
+
+/// The scorecard for people.
+fn show(card: &Scorecard, ui: &Ui) {
+    let ms = |v: Option<u64>| v.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"));
+    let d = &card.detection;
+    let loss: Vec<String> = card
+        .estimated_loss
+        .iter()
+        .map(|(coin, v)| format!("{v:.2} {coin}"))
+        .collect();
+    let lines = [
+        format!("scenario          {} (seed {})", card.scenario, card.seed),
+        format!("time to contain   {}", ms(card.time_to_contain_ms)),
+        format!("lock acknowledged {}", ms(card.lock_acknowledged_ms)),
+        format!(
+            "attacker          {} accepted ({} after the response started), {} refused; {}",
+            card.attacker.accepted_total,
+            card.attacker.accepted_after_start,
+            card.attacker.refused,
+            card.attacker.stopped
+        ),
+        format!(
+            "detection         {} of {} found, {} false positive(s), {} missed",
+            d.true_positives, d.truth, d.false_positives, d.missed
+        ),
+        format!(
+            "open orders left  {} ({} the attacker's)",
+            card.open_orders_left, card.attacker_open_orders_left
+        ),
+        format!(
+            "key revoked       {}",
+            if card.key_revoked { "yes" } else { "no" }
+        ),
+        format!(
+            "replacement       {}",
+            card.replacement.as_ref().map_or_else(
+                || "none".to_owned(),
+                |r| format!(
+                    "{} (withdraw: {}, IP-bound: {})",
+                    r.key,
+                    if r.withdraw { "YES" } else { "no" },
+                    if r.ip_bound { "yes" } else { "NO" }
+                )
+            )
+        ),
+        format!(
+            "estimated loss    {}",
+            if loss.is_empty() {
+                "none".to_owned()
+            } else {
+                loss.join(", ")
+            }
+        ),
+        format!("drill folder      {}", card.drill_dir),
+    ];
+    ui.info("");
+    for line in lines {
+        ui.info(&format!("  {line}"));
+    }
+    if card.passed {
+        ui.info("drill PASSED");
+    } else {
+        ui.warn(&format!("drill FAILED: {}", card.failures.join("; ")));
+    }
+}
+
+fn show_history(state_dir: &std::path::Path, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let entries = history::last(state_dir, 20)?;
+    if json {
+        ui.json(&json!(entries));
+        return Ok(Exit::Ok);
+    }
+    if entries.is_empty() {
+        ui.info(&format!("no drills yet in {}", state_dir.display()));
+        return Ok(Exit::Ok);
+    }
+    ui.data(&format!(
+        "{:<24}  {:<14}  {:>10}  {:>8}  {:>6}",
+        "when (UTC)", "scenario", "seed", "contain", "result"
+    ));
+    for e in &entries {
+        ui.data(&format!(
+            "{:<24}  {:<14}  {:>10}  {:>8}  {:>6}",
+            e.at,
+            e.scenario,
+            e.seed,
+            e.time_to_contain_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms}ms")),
+            if e.passed { "pass" } else { "FAIL" }
+        ));
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,166 @@
+//! Drills: the whole response, end to end, against the simulator while an attacker trades.
+//!
+//! A drill is how an owner learns, before the real night, whether the panic button works and how
+//! fast. It starts the simulator in-process on 127.0.0.1, seeds the scenario's account, lets the
+//! attacker trade with the leaked key from 127.0.0.2, waits for the scenario's detection delay,
+//! runs the very same response as `lockdown respond` (`crate::respond`, no drill-only shortcuts),
+//! and scores it against the simulator's ground truth. Each drill leaves its folder (simulator
+//! session, the response's run, the attacker's record, the scorecard) and one history line.
+
+mod attacker;
+pub mod history;
+mod scorecard;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use tokio::sync::watch;
+
+pub use attacker::{ATTACKER_IP, Attempt, Record};
+pub use scorecard::{AttackerScore, Detection, Replacement, Scorecard};
+
+use crate::engine::Confirm;
+use crate::error::Error;
+use crate::respond::{Request, create_private_dir, respond, run_id};
+use crate::secret::KeyId;
+use crate::sim::Sim;
+use crate::sim::scenario::Scenario;
+use crate::ui::Ui;
+
+/// How long the drill waits for the attacker's plan before responding anyway.
+const PLAN_LIMIT: Duration = Duration::from_secs(30);
+/// How long the attacker has to notice it is refused once the response is over.
+const GRACE: Duration = Duration::from_secs(3);
+
+/// What to drill.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A shipped scenario's name or a scenario file.
+    pub scenario: String,
+    /// The seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// A playbook file (default: the shipped one).
+    pub playbook: Option<PathBuf>,
+    /// Where drills and their history are kept.
+    pub state_dir: PathBuf,
+}
+
+/// Runs one drill and returns its scorecard (also written to the drill folder and history).
+pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
+    let scenario = Scenario::load(&options.scenario)?;
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let drill_dir = create_private_dir(&options.state_dir.join("drills").join(format!(
+        "{stamp}-{}-{}",
+        scenario.name,
+        run_id()
+    )))?;
+
+    let sim = Sim::from_scenario(&scenario, seed);
+    let running = sim
+        .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+        .await
+        .map_err(|source| Error::Io {
+            what: "start the simulator on",
+            path: PathBuf::from("127.0.0.1:0"),
+            source,
+        })?;
+    let session = sim
+        .write_session(&drill_dir, &running.base_url)
+        .map_err(|source| Error::Io {
+            what: "write the simulator session in",
+            path: drill_dir.clone(),
+            source,
+        })?;
+    let secret_path = drill_dir.join("bot.secret");
+    let secret = std::fs::read_to_string(&secret_path).map_err(|source| Error::Io {
+        what: "read",
+        path: secret_path,
+        source,
+    })?;
+    let attacker = attacker::Attacker::new(
+        &running.base_url,
+        &session.leaked_key,
+        SecretString::from(secret.trim().to_owned()),
+        &scenario,
+    )
+    .map_err(|message| Error::Exchange {
+        message,
+        help: None,
+    })?;
+
+    ui.info(&format!(
+        "drill `{}` (seed {seed}) on simulated bybit at {}: {}",
+        scenario.name, running.base_url, scenario.description
+    ));
+    let (plan_tx, mut plan_rx) = watch::channel(false);
+    let (over_tx, over_rx) = watch::channel(false);
+    let attack = tokio::spawn(attacker.run(plan_tx, over_rx));
+
+    // The owner notices after the scenario's delay, and not before the attacker's plan is done
+    // (so the truth set is the same for a seed).
+    let waiting = ui.spinner(&format!(
+        "attacker trading with the leaked key from {ATTACKER_IP}; detection in {}",
+        humantime::format_duration(scenario.detection_delay)
+    ));
+    tokio::time::sleep(scenario.detection_delay).await;
+    let _ = tokio::time::timeout(PLAN_LIMIT, plan_rx.wait_for(|done| *done)).await;
+    waiting.finish();
+
+    let respond_started = Instant::now();
+    let outcome = respond(
+        Request {
+            config: session.config.clone(),
+            profile: Some("sim".to_owned()),
+            playbook: options.playbook.clone(),
+            key: KeyId::new(session.leaked_key.clone()),
+            inputs: BTreeMap::new(),
+            confirm: Confirm::Drill,
+        },
+        ui,
+    )
+    .await;
+
+    // The attacker stops when the exchange refuses it; an attacker never refused is stopped
+    // after a grace period, and the score says so.
+    let grace = tokio::time::sleep(GRACE);
+    tokio::pin!(grace);
+    let mut attack = attack;
+    let record = tokio::select! {
+        joined = &mut attack => joined.unwrap_or_default(),
+        () = &mut grace => {
+            let _ = over_tx.send(true);
+            attack.await.unwrap_or_default()
+        }
+    };
+    let truth = sim.inspect();
+    running.shutdown().await;
+    let outcome = outcome?;
+
+    let card = scorecard::score(&scorecard::Evidence {
+        scenario: &scenario,
+        seed,
+        truth: &truth,
+        leaked: &session.leaked_key,
+        attacker: &record,
+        respond_started,
+        outcome: &outcome,
+        drill_dir: drill_dir.display().to_string(),
+    });
+    write_json(&drill_dir.join("scorecard.json"), &card)?;
+    write_json(&drill_dir.join("attacker.json"), &record)?;
+    history::append(&options.state_dir, &card)?;
+    Ok(card)
+}
+
+fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    std::fs::write(path, text + "\n").map_err(|source| Error::Io {
+        what: "write",
+        path: path.to_owned(),
+        source,
+    })
+}

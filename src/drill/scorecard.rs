@@ -1,0 +1,274 @@
+//! Scoring a drill: did the response shut the attacker out, how fast, and did it single out
+//! exactly the attacker's orders?
+//!
+//! The score is computed from three independent witnesses: the attacker's own record (when the
+//! exchange first refused it), the simulator's ground truth (which orders were the attacker's,
+//! what is still open, which keys are live), and the response's outcome (what it reported). It
+//! never trusts the response's word for the exchange's state.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::attacker::Record;
+use crate::engine::{Outcome, StepStatus};
+use crate::sim::scenario::Scenario;
+use crate::sim::{Inspect, Origin};
+
+/// The attacker's tally.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttackerScore {
+    /// Requests the exchange carried out.
+    pub accepted_total: usize,
+    /// Of those, the ones after the response started.
+    pub accepted_after_start: usize,
+    /// Requests the exchange refused (for any reason).
+    pub refused: usize,
+    /// Why the attacker stopped.
+    pub stopped: String,
+}
+
+/// Detection against the ground truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detection {
+    /// Orders the attacker placed (the simulator knows).
+    pub truth: usize,
+    /// Orders the response reported as unauthorized.
+    pub detected: usize,
+    /// Reported and truly the attacker's.
+    pub true_positives: usize,
+    /// Reported but the owner's.
+    pub false_positives: usize,
+    /// The attacker's, not reported.
+    pub missed: usize,
+}
+
+/// The replacement key as the exchange holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replacement {
+    /// Masked key id.
+    pub key: String,
+    /// Whether it can withdraw or transfer out.
+    pub withdraw: bool,
+    /// Whether it is bound to exact addresses.
+    pub ip_bound: bool,
+}
+
+/// A drill's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scorecard {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Venue.
+    pub venue: String,
+    /// When the drill ran, RFC 3339 UTC.
+    pub at: String,
+    /// Contained, no open attacker order, detection perfect.
+    pub passed: bool,
+    /// Why it did not pass.
+    pub failures: Vec<String>,
+    /// The response contained the key and the attacker (if any) was refused.
+    pub contained: bool,
+    /// Response start → the first attacker request the exchange refused.
+    pub time_to_contain_ms: Option<u64>,
+    /// Response start → the lock (or revoke) acknowledged.
+    pub lock_acknowledged_ms: Option<u64>,
+    /// The attacker's tally.
+    pub attacker: AttackerScore,
+    /// Detection.
+    pub detection: Detection,
+    /// Orders still open on the bot's account.
+    pub open_orders_left: usize,
+    /// Of those, the attacker's.
+    pub attacker_open_orders_left: usize,
+    /// Whether the leaked key is gone.
+    pub key_revoked: bool,
+    /// The replacement key, if one exists.
+    pub replacement: Option<Replacement>,
+    /// What the attacker's fills cost above the reference price, per quote coin.
+    pub estimated_loss: BTreeMap<String, f64>,
+    /// The response's report files.
+    pub report: Value,
+    /// The response's run folder.
+    pub run_dir: String,
+    /// The drill's folder.
+    pub drill_dir: String,
+    /// The response's own exit code.
+    pub respond_exit: u8,
+}
+
+/// Everything a score is computed from.
+#[derive(Debug)]
+pub struct Evidence<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// The seed.
+    pub seed: u64,
+    /// The exchange's state after the drill.
+    pub truth: &'a Inspect,
+    /// The leaked key's id.
+    pub leaked: &'a str,
+    /// The attacker's record.
+    pub attacker: &'a Record,
+    /// When the response started.
+    pub respond_started: Instant,
+    /// How the response ended.
+    pub outcome: &'a Outcome,
+    /// The drill's folder.
+    pub drill_dir: String,
+}
+
+/// Scores a drill.
+pub fn score(e: &Evidence<'_>) -> Scorecard {
+    let since = |instant: Option<Instant>| {
+        instant
+            .and_then(|i| i.checked_duration_since(e.respond_started))
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    let attempts = &e.attacker.attempts;
+    let first_refusal = attempts
+        .iter()
+        .find(|a| a.refused_key && a.instant().is_some_and(|i| i >= e.respond_started));
+    let had_attacker = !attempts.is_empty();
+    let attacker = AttackerScore {
+        accepted_total: attempts.iter().filter(|a| a.accepted).count(),
+        accepted_after_start: attempts
+            .iter()
+            .filter(|a| a.accepted && a.instant().is_some_and(|i| i >= e.respond_started))
+            .count(),
+        refused: attempts.iter().filter(|a| !a.accepted).count(),
+        stopped: e.attacker.stopped.clone(),
+    };
+
+    let truth: BTreeSet<String> = e.truth.attacker_order_ids();
+    let detected: BTreeSet<String> = detected_orders(e.outcome);
+    let detection = Detection {
+        truth: truth.len(),
+        detected: detected.len(),
+        true_positives: truth.intersection(&detected).count(),
+        false_positives: detected.difference(&truth).count(),
+        missed: truth.difference(&detected).count(),
+    };
+
+    let bot_uid = e.truth.key(e.leaked).map(|k| k.uid);
+    let open: Vec<_> = e
+        .truth
+        .orders
+        .iter()
+        .filter(|o| Some(o.uid) == bot_uid && o.is_open())
+        .collect();
+    let attacker_open = open.iter().filter(|o| o.origin == Origin::Attacker).count();
+    let key_revoked = e.truth.key(e.leaked).is_none_or(|k| k.deleted);
+    let replacement = e
+        .truth
+        .keys
+        .iter()
+        .filter(|k| Some(k.uid) == bot_uid && !k.deleted && k.id != e.leaked)
+        .max_by_key(|k| k.created_ms)
+        .map(|k| {
+            let perms = k.permissions.to_string().to_ascii_lowercase();
+            Replacement {
+                key: crate::secret::mask(&k.id),
+                withdraw: perms.contains("withdraw") || perms.contains("transfer"),
+                ip_bound: !k.ips.is_empty() && !k.ips.iter().any(|ip| ip == "*"),
+            }
+        });
+
+    let contained = e.outcome.contained && (!had_attacker || first_refusal.is_some());
+    let mut failures = Vec::new();
+    if !e.outcome.contained {
+        failures.push("the response did not lock or revoke the key".to_owned());
+    }
+    if had_attacker && first_refusal.is_none() {
+        failures.push("the exchange never refused the attacker after the response started".into());
+    }
+    if attacker_open > 0 {
+        failures.push(format!("{attacker_open} attacker order(s) still open"));
+    }
+    if detection.false_positives > 0 || detection.missed > 0 {
+        failures.push(format!(
+            "detection: {} false positive(s), {} missed",
+            detection.false_positives, detection.missed
+        ));
+    }
+
+    Scorecard {
+        scenario: e.scenario.name.clone(),
+        seed: e.seed,
+        venue: "bybit".to_owned(),
+        at: crate::clock::now_rfc3339(),
+        passed: failures.is_empty(),
+        failures,
+        contained,
+        time_to_contain_ms: since(first_refusal.and_then(|a| a.instant())),
+        lock_acknowledged_ms: e.outcome.contained_ms,
+        attacker,
+        detection,
+        open_orders_left: open.len(),
+        attacker_open_orders_left: attacker_open,
+        key_revoked,
+        replacement,
+        estimated_loss: estimated_loss(e.scenario, e.truth),
+        report: e.outcome.report(),
+        run_dir: e.outcome.run_dir.clone(),
+        drill_dir: e.drill_dir.clone(),
+        respond_exit: e.outcome.exit().code(),
+    }
+}
+
+/// The order ids the response reported as unauthorized.
+fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
+    outcome
+        .steps
+        .iter()
+        .filter(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
+        .flat_map(|s| {
+            s.outputs
+                .get("unauthorized")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|row| {
+            row.get("order_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// What the attacker's fills paid above (buys) or got below (sells) the reference price.
+fn estimated_loss(scenario: &Scenario, truth: &Inspect) -> BTreeMap<String, f64> {
+    let attacker: BTreeSet<&str> = truth
+        .orders
+        .iter()
+        .filter(|o| o.origin == Origin::Attacker)
+        .map(|o| o.order_id.as_str())
+        .collect();
+    let mut loss: BTreeMap<String, f64> = BTreeMap::new();
+    for fill in truth
+        .executions
+        .iter()
+        .filter(|f| attacker.contains(f.order_id.as_str()))
+    {
+        let Some(market) = scenario.market(&fill.symbol) else {
+            continue;
+        };
+        let reference: f64 = market.price.parse().unwrap_or(0.0);
+        let price: f64 = fill.exec_price.parse().unwrap_or(0.0);
+        let qty: f64 = fill.exec_qty.parse().unwrap_or(0.0);
+        let delta = if fill.side.eq_ignore_ascii_case("buy") {
+            price - reference
+        } else {
+            reference - price
+        };
+        *loss.entry(market.quote.clone()).or_default() += qty * delta;
+    }
+    loss.into_iter()
+        .map(|(coin, value)| (coin, (value * 1e8).round() / 1e8))
+        .collect()
+}

@@ -1,0 +1,233 @@
+//! A venue seeded from a drill scenario: its markets and books, the bot's balances and history.
+//!
+//! The account is the default incident's (`seed.rs`): master UID 1000001 with its IP-bound
+//! Wallet key, bot sub UID 1000002 (noted with the scenario's name) holding the leaked, unbound,
+//! read-write key, a historical master withdrawal and a master→sub transfer. From the scenario:
+//! one instrument and book per market (`deep` or `thin`), the bot's and the master's balances,
+//! and the bot's orders (origin Owner, link id = `client_prefix` + a seeded suffix), applied
+//! oldest first: `open` rests, `filled` fills at once (a market order at the reference price, a
+//! limit order at its own price a little later) and moves the balances, `cancelled` is cancelled
+//! a little after placement. Seeded history never touches the books.
+//! It must never panic or fail: the scenario was checked when parsed, and anything odd left (an
+//! unknown symbol, an unreadable number, a duplicate market) is skipped, never trusted.
+
+use crate::sim::book::Liquidity;
+use crate::sim::instrument::Instrument;
+use crate::sim::matching::Fill;
+use crate::sim::num;
+use crate::sim::order::{
+    Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
+};
+use crate::sim::scenario::{
+    BotOrder, BotOrderStatus, Depth, MarketKind, OrderKind, OrderSide, Scenario,
+};
+use crate::sim::seed::{self, BOT_UID, MASTER_UID, MIN_MS};
+use crate::sim::state::{Account, Venue};
+
+/// Longest client order id Bybit accepts (docs `order/create-order.mdx`).
+const MAX_LINK_ID: usize = 36;
+
+/// Length of the seeded part of a bot order's link id.
+const LINK_SUFFIX: usize = 10;
+
+/// Builds the venue `scenario` describes, its ids and books drawn from `seed`.
+pub(crate) fn scenario_venue(scenario: &Scenario, seed: u64) -> Venue {
+    let mut v = Venue::new(seed, MASTER_UID);
+    let now = v.now_ms();
+    let note = if scenario.name.trim().is_empty() {
+        "bot".to_owned()
+    } else {
+        scenario.name.clone()
+    };
+    v.accounts.push(Account {
+        uid: BOT_UID,
+        parent: Some(MASTER_UID),
+        note: note.clone(),
+    });
+    let mut depths = Vec::new();
+    for market in &scenario.markets {
+        let Some(price) = num::parse_lenient(&market.price) else {
+            continue;
+        };
+        let category = category(market.category);
+        let inst = Instrument::new(category, &market.base, &market.quote, price);
+        if v.instrument(category, &inst.symbol).is_some() {
+            continue;
+        }
+        depths.push((category, inst.symbol.clone(), market.book));
+        v.instruments.push(inst);
+    }
+    v.open_books(seed, |i| {
+        let depth = depths
+            .iter()
+            .find(|(c, s, _)| *c == i.category && *s == i.symbol)
+            .map_or(Depth::Deep, |(_, _, d)| *d);
+        match depth {
+            Depth::Deep => Liquidity::Deep,
+            Depth::Thin => Liquidity::Thin,
+        }
+    });
+    seed::seed_keys(&mut v, now, &note);
+    for (uid, coins) in [
+        (BOT_UID, &scenario.balances),
+        (MASTER_UID, &scenario.master_balances),
+    ] {
+        for (coin, amount) in coins {
+            if let Some(amount) = num::parse_lenient(amount) {
+                v.balances.add(uid, coin, amount);
+            }
+        }
+    }
+    let prefix = link_prefix(&scenario.bot.client_prefix);
+    let mut orders: Vec<&BotOrder> = scenario.bot.orders.iter().collect();
+    // Oldest first, so fills move the balances in the order they happened.
+    orders.sort_by_key(|o| std::cmp::Reverse(o.age));
+    for order in orders {
+        seed_bot_order(&mut v, now, &prefix, order);
+    }
+    seed::seed_funds(&mut v, now);
+    v
+}
+
+fn category(kind: MarketKind) -> Category {
+    match kind {
+        MarketKind::Spot => Category::Spot,
+        MarketKind::Linear => Category::Linear,
+    }
+}
+
+/// Keeps the characters Bybit allows in a link id, short enough to leave room for the suffix.
+fn link_prefix(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(MAX_LINK_ID - LINK_SUFFIX)
+        .collect()
+}
+
+/// Keeps a decimal as written when the wire can carry it, else writes it plainly.
+fn plain(text: &str, value: f64) -> String {
+    if num::parse_positive(text).is_some() {
+        text.to_owned()
+    } else {
+        num::fmt(value)
+    }
+}
+
+fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
+    let category = category(o.category);
+    let Some(inst) = v.instrument(category, &o.symbol).cloned() else {
+        return;
+    };
+    let Some(qty) = num::parse_lenient(&o.qty) else {
+        return;
+    };
+    let (order_type, price) = match o.order_type {
+        OrderKind::Market => (OrderType::Market, None),
+        OrderKind::Limit => {
+            let p = o.price.as_deref().and_then(num::parse_lenient);
+            // A limit without a readable price is placed at the reference price.
+            let p = p.unwrap_or(inst.ref_price);
+            let text = o
+                .price
+                .as_deref()
+                .map_or_else(|| num::fmt(p), |t| plain(t, p));
+            (OrderType::Limit, Some((p, text)))
+        }
+    };
+    let age_ms = i64::try_from(o.age.as_millis()).unwrap_or(i64::MAX / 4);
+    let created = now.saturating_sub(age_ms);
+    let link = format!("{prefix}{}", v.ids.alnum(LINK_SUFFIX).to_ascii_lowercase());
+    v.orders.push(Order {
+        order_id: v.ids.uuid(),
+        order_link_id: link,
+        uid: BOT_UID,
+        category,
+        symbol: inst.symbol.clone(),
+        side: match o.side {
+            OrderSide::Buy => Side::Buy,
+            OrderSide::Sell => Side::Sell,
+        },
+        order_type,
+        price: price.as_ref().map(|(_, text)| text.clone()),
+        qty: plain(&o.qty, qty),
+        // The bot counts every order in the base coin (`marketUnit=baseCoin` on market Buys).
+        qty_unit: QtyUnit::Base,
+        status: OrderStatus::New,
+        cum_exec_qty: 0.0,
+        cum_exec_value: 0.0,
+        cum_exec_fee: 0.0,
+        created_ms: created,
+        updated_ms: created,
+        ended: None,
+        origin: Origin::Owner,
+    });
+    let idx = v.orders.len() - 1;
+    // "A little after": a quarter of its age, at most a quarter of an hour.
+    let a_little = (age_ms / 4).min(15 * MIN_MS);
+    match o.status {
+        BotOrderStatus::Open => {}
+        BotOrderStatus::Cancelled => {
+            let order = &mut v.orders[idx];
+            order.status = OrderStatus::Cancelled;
+            order.ended = Some(EndReason::ByUser);
+            order.updated_ms = created + a_little;
+        }
+        BotOrderStatus::Filled => {
+            let (fill_price, at, maker) = match price {
+                Some((p, _)) => (p, created + a_little, true),
+                None => (inst.ref_price, created, false),
+            };
+            let fill = Fill {
+                price: fill_price,
+                qty,
+                is_maker: maker,
+            };
+            v.apply_fill(idx, &inst, fill, at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_keeps_allowed_characters_and_leaves_room() {
+        assert_eq!(link_prefix("grid-"), "grid-");
+        assert_eq!(link_prefix("a b/c_d"), "abc_d");
+        assert_eq!(
+            link_prefix(&"x".repeat(50)).len(),
+            MAX_LINK_ID - LINK_SUFFIX
+        );
+    }
+
+    #[test]
+    fn pump_illiquid_seeds_its_markets_balances_and_orders() {
+        let scenario = Scenario::load("pump-illiquid").unwrap();
+        let v = scenario_venue(&scenario, 9);
+        assert_eq!(v.instruments.len(), 4);
+        assert_eq!(v.books.len(), 4);
+        let xvg = v.book(Category::Spot, "XVGUSDT").unwrap();
+        assert_eq!(xvg.liquidity(), Liquidity::Thin);
+        let btc = v.book(Category::Linear, "BTCUSDT").unwrap();
+        assert_eq!(btc.liquidity(), Liquidity::Deep);
+        assert_eq!(v.orders.len(), scenario.bot.orders.len());
+        assert!(v.orders.iter().all(|o| o.origin == Origin::Owner));
+        assert!(
+            v.orders
+                .iter()
+                .all(|o| o.order_link_id.starts_with("grid-"))
+        );
+        assert!(
+            v.orders
+                .windows(2)
+                .all(|w| w[0].created_ms <= w[1].created_ms)
+        );
+        assert_eq!(v.executions.len(), 3);
+        // 30000 USDT, minus 0.01 BTC at 65000, plus 0.1 ETH and 0.005 BTC sold, less fees.
+        let usdt = 30_000.0 - 650.0 + 320.0 * 0.999 + 325.0 * 0.999;
+        assert!((v.balances.get(BOT_UID, "USDT") - usdt).abs() < 1e-6);
+        assert_eq!(v.balances.get(MASTER_UID, "USDT"), 100_000.0);
+        assert_eq!(v.account(BOT_UID).unwrap().note, "pump-illiquid");
+    }
+}

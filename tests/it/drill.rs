@@ -1,0 +1,180 @@
+//! `lockdown drill`: every shipped scenario passes; a playbook that does not contain fails;
+//! the attacker is refused by the exchange's own checks; the same seed gives the same truth.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{code, lockdown, stderr, stdout};
+
+async fn drill(state: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let state = state.display().to_string();
+    let mut args = vec!["drill", "--json", "--state-dir", &state];
+    args.extend_from_slice(extra);
+    let output = lockdown(&args, &[]).await;
+    let card: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
+    (code(&output), card, stderr(&output))
+}
+
+fn attacker_record(card: &Value) -> Value {
+    let dir = Path::new(card["drill_dir"].as_str().unwrap());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
+}
+
+/// Runs a shipped scenario that must pass; the state folder lives as long as the result.
+async fn passes(scenario: &str) -> (tempfile::TempDir, Value) {
+    let state = tempfile::tempdir().unwrap();
+    let (code, card, err) = drill(state.path(), &["--scenario", scenario]).await;
+    assert_eq!(code, 0, "{scenario} failed: {card:#}\n{err}");
+    assert_eq!(card["passed"], true);
+    assert_eq!(card["contained"], true);
+    assert_eq!(card["key_revoked"], true);
+    assert_eq!(card["open_orders_left"], 0);
+    assert_eq!(card["replacement"]["withdraw"], false);
+    assert_eq!(card["replacement"]["ip_bound"], true);
+    assert_eq!(card["detection"]["false_positives"], 0);
+    assert_eq!(card["detection"]["missed"], 0);
+    assert!(card["lock_acknowledged_ms"].as_u64().is_some());
+    // The history has the drill.
+    let history = std::fs::read_to_string(state.path().join("drills.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 1);
+    (state, card)
+}
+
+/// The attacker was shut out by the exchange's own checks, not told to stop.
+fn refused_by_the_exchange(card: &Value) {
+    let record = attacker_record(card);
+    let attempts = record["attempts"].as_array().unwrap();
+    let last = attempts.last().expect("the attacker sent requests");
+    assert_eq!(last["refused_key"], true, "{last}");
+    let code = last["code"].as_i64().unwrap();
+    assert!(code == 10010 || code == 10003, "refused with {code}");
+    assert_eq!(record["stopped"], "refused by the exchange");
+    assert!(card["time_to_contain_ms"].as_u64().is_some());
+    assert!(card["attacker"]["accepted_total"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pump_illiquid_passes() {
+    let (_state, card) = passes("pump-illiquid").await;
+    refused_by_the_exchange(&card);
+    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
+    let loss = card["estimated_loss"]["USDT"].as_f64().unwrap();
+    assert!(loss > 0.0, "pumping a thin book costs: {loss}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alt_dump_passes() {
+    let (_state, card) = passes("alt-dump").await;
+    refused_by_the_exchange(&card);
+    assert!(card["detection"]["truth"].as_u64().unwrap() >= 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sabotage_passes_and_its_withdrawal_was_refused() {
+    let (_state, card) = passes("sabotage").await;
+    refused_by_the_exchange(&card);
+    let record = attacker_record(&card);
+    let attempts = record["attempts"].as_array().unwrap();
+    let withdraw = attempts
+        .iter()
+        .find(|a| a["kind"] == "withdraw")
+        .expect("tried to withdraw");
+    assert_eq!(withdraw["accepted"], false);
+    assert_eq!(withdraw["code"], 10005);
+    assert!(
+        attempts
+            .iter()
+            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quiet_finds_nothing() {
+    let (_state, card) = passes("quiet").await;
+    assert_eq!(card["detection"]["truth"], 0);
+    assert_eq!(card["detection"]["detected"], 0);
+    assert!(card["time_to_contain_ms"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_playbook_that_does_not_lock_or_revoke_fails() {
+    let state = tempfile::tempdir().unwrap();
+    let playbook = state.path().join("no-containment.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1
+name: no-containment
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: evidence
+    snapshot: { key: \"{{ inputs.key }}\", of: [open_orders, orders] }
+  - id: diff
+    diff_orders: { observed: evidence, known: \"{{ profile.known_orders }}\" }
+  - id: report
+    report: {}
+",
+    )
+    .unwrap();
+    let (code, card, err) = drill(
+        state.path(),
+        &[
+            "--scenario",
+            "pump-illiquid",
+            "--playbook",
+            playbook.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(card["passed"], false);
+    assert_eq!(card["contained"], false);
+    assert_eq!(card["key_revoked"], false);
+    assert!(card["time_to_contain_ms"].is_null());
+    assert_eq!(attacker_record(&card)["stopped"], "never refused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_seed_gives_the_same_truth() {
+    let state = tempfile::tempdir().unwrap();
+    let mut truths = Vec::new();
+    for _ in 0..2 {
+        let (_, card, _) = drill(
+            state.path(),
+            &["--scenario", "pump-illiquid", "--seed", "77"],
+        )
+        .await;
+        let ids: BTreeSet<String> = attacker_record(&card)["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["order_id"].as_str().map(str::to_owned))
+            .collect();
+        assert!(!ids.is_empty());
+        truths.push(ids);
+    }
+    assert_eq!(truths[0], truths[1]);
+
+    let history = lockdown(
+        &[
+            "drill",
+            "--history",
+            "--state-dir",
+            state.path().to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&history), 0);
+    assert_eq!(
+        stdout(&history)
+            .lines()
+            .filter(|l| l.contains("pump-illiquid"))
+            .count(),
+        2
+    );
+}
