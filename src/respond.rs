@@ -12,6 +12,7 @@ use crate::actions::{JournalHandle, RunInfo};
 use crate::config;
 use crate::engine::{Confirm, Outcome, Run, preflight};
 use crate::error::{Error, Note};
+use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode};
 use crate::journal::{self, EventKind, Journal};
 use crate::playbook;
@@ -38,6 +39,8 @@ pub struct Request {
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
 pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let started = Instant::now();
+    // Loading TLS roots takes a few milliseconds: do it while the config and playbook load.
+    let http = tokio::task::spawn_blocking(http_client);
     let profile = config::load_profile(&request.config, request.profile.as_deref())?;
     let playbook = match &request.playbook {
         Some(path) => playbook::load(path)?,
@@ -52,13 +55,22 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let mut inputs = request.inputs.clone();
     inputs.insert("key".to_owned(), request.key.as_str().to_owned());
 
-    let client =
-        Client::new(profile.exchange.venue(), &profile.base_url, Mode::Live).map_err(|err| {
-            Error::Exchange {
-                message: err.to_string(),
-                help: err.hint().map(str::to_owned),
-            }
+    let http = http
+        .await
+        .map_err(|err| Error::Exchange {
+            message: format!("cannot build the HTTP client: {err}"),
+            help: None,
+        })?
+        .map_err(|err| Error::Exchange {
+            message: err.to_string(),
+            help: err.hint().map(str::to_owned),
         })?;
+    let client = Client::with_http(
+        profile.exchange.venue(),
+        &profile.base_url,
+        Mode::Live,
+        http,
+    );
 
     // Checked before the run folder exists: bad input leaves nothing behind.
     let info = RunInfo {

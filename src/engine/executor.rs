@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use super::outcome::{Outcome, StepRecord, StepStatus};
 use super::template::{self, Context};
 use crate::actions::{
-    ActionError, ActionSpec, Containment, JournalHandle, Outputs, Preflight, RunInfo, StepContext,
-    Vault,
+    ActionError, ActionSpec, Containment, JournalHandle, Outputs, Plan, Preflight, RunInfo,
+    StepContext, Vault,
 };
 use crate::clock;
 use crate::config::Profile;
@@ -291,10 +291,6 @@ impl Run<'_> {
         let started_at = clock::now_rfc3339();
         let started = Instant::now();
         self.ui.step_started(id, step.name.as_deref());
-        let data = json!({"step": id, "action": action.name(), "name": step.name});
-        if !self.append(state, EventKind::StepStarted, data) {
-            return;
-        }
 
         let sink: CallSink = Arc::default();
         let client = self.client.recording(Arc::clone(&sink));
@@ -311,16 +307,47 @@ impl Run<'_> {
             journal: &self.journal,
         };
 
-        let work = self.plan_confirm_apply(step, action, &cx, state);
-        let result = match step.timeout {
-            Some(limit) => match tokio::time::timeout(limit, work).await {
-                Ok(result) => result,
-                Err(_) => Err(ActionError::Check {
-                    message: format!("timed out after {}", humantime::format_duration(limit)),
-                    hint: "raise the step's `timeout`, or check the exchange's status".into(),
-                }),
-            },
-            None => work.await,
+        // The plan goes into the start event: one sync to disk before the step acts, not two
+        // (the lock is the first step, and it should not wait on the disk twice).
+        let plan = action.plan(&cx).await;
+        let (requests, instructions) = match &plan {
+            Ok(plan) => (plan.requests.clone(), plan.instructions.clone()),
+            Err(_) => (Vec::new(), None),
+        };
+        let data = json!({
+            "step": id,
+            "action": action.name(),
+            "name": step.name,
+            "requests": requests,
+            "instructions": instructions,
+        });
+        if !self.append(state, EventKind::StepStarted, data) {
+            return;
+        }
+        for request in &requests {
+            self.ui
+                .detail(&format!("    {}", request.replace('\n', "\n    ")));
+        }
+
+        let result = match plan {
+            Err(err) => Err(err),
+            Ok(plan) => {
+                let work = self.confirm_apply(step, action, &cx, plan, state);
+                match step.timeout {
+                    Some(limit) => match tokio::time::timeout(limit, work).await {
+                        Ok(result) => result,
+                        Err(_) => Err(ActionError::Check {
+                            message: format!(
+                                "timed out after {}",
+                                humantime::format_duration(limit)
+                            ),
+                            hint: "raise the step's `timeout`, or check the exchange's status"
+                                .into(),
+                        }),
+                    },
+                    None => work.await,
+                }
+            }
         };
         let duration_ms = elapsed_ms(started);
         let calls = lock_calls(&sink);
@@ -387,32 +414,15 @@ impl Run<'_> {
         }
     }
 
-    async fn plan_confirm_apply(
+    async fn confirm_apply(
         &self,
         step: &Step,
         action: &ActionSpec,
         cx: &StepContext<'_>,
+        plan: Plan,
         state: &Mutex<State>,
     ) -> Result<Outputs, ActionError> {
         let id = step.id.as_str();
-        let plan = action.plan(cx).await?;
-        if !plan.requests.is_empty() || plan.instructions.is_some() {
-            let data = json!({
-                "step": id,
-                "requests": plan.requests,
-                "instructions": plan.instructions,
-            });
-            if !self.append(state, EventKind::StepPlanned, data) {
-                return Err(ActionError::Check {
-                    message: "the journal could not be written".into(),
-                    hint: "free disk space or fix permissions of the state folder".into(),
-                });
-            }
-            for request in &plan.requests {
-                self.ui
-                    .detail(&format!("    {}", request.replace('\n', "\n    ")));
-            }
-        }
         if action.needs_confirmation() {
             if let Some(text) = &plan.instructions {
                 self.ui.block("To do by hand:", text);

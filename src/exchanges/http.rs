@@ -94,18 +94,19 @@ struct Inner {
 impl Client {
     /// Connects a venue adapter to a base URL.
     pub fn new(venue: Box<dyn Venue>, base_url: &str, mode: Mode) -> Result<Client, ExchangeError> {
-        install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(REQUEST_TIMEOUT)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| ExchangeError::Transport {
-                detail: format!("cannot build the HTTP client: {err}"),
-            })?;
-        Ok(Client {
+        Ok(Client::with_http(venue, base_url, mode, http_client()?))
+    }
+
+    /// Connects a venue adapter to a base URL through an HTTP client built earlier (building
+    /// one loads the TLS roots, which takes milliseconds: respond builds it while the config
+    /// loads).
+    pub fn with_http(
+        venue: Box<dyn Venue>,
+        base_url: &str,
+        mode: Mode,
+        http: reqwest::Client,
+    ) -> Client {
+        Client {
             inner: Arc::new(Inner {
                 venue,
                 http,
@@ -114,7 +115,7 @@ impl Client {
                 mode,
             }),
             sink: None,
-        })
+        }
     }
 
     /// The same client, recording its calls into `sink`.
@@ -362,6 +363,21 @@ fn transport(err: reqwest::Error) -> ExchangeError {
         source = cause.source();
     }
     ExchangeError::Transport { detail }
+}
+
+/// The HTTP client every venue uses: rustls, keep-alive, bounded timeouts, no proxy.
+pub fn http_client() -> Result<reqwest::Client, ExchangeError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(REQUEST_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| ExchangeError::Transport {
+            detail: format!("cannot build the HTTP client: {err}"),
+        })
 }
 
 fn install_crypto_provider() {

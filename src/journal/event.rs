@@ -17,10 +17,8 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub enum EventKind {
     /// A run began: playbook, venue, profile, masked key.
     RunStarted,
-    /// A step is about to run.
+    /// A step is about to act, with what it will send (mutating requests rendered, redacted).
     StepStarted,
-    /// What a step will send (mutating requests rendered and redacted).
-    StepPlanned,
     /// An operator's answer to a confirmation.
     Confirmation,
     /// A step finished, with its outputs and calls.

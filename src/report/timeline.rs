@@ -134,7 +134,6 @@ impl Timeline {
                         ..StepSummary::default()
                     });
                 }
-                EventKind::StepPlanned => {}
                 EventKind::KeyCreated => {
                     let key = crate::secret::mask(&text(data, "key_id"));
                     t.entry(
