@@ -66,6 +66,11 @@ mod tests {
     use super::*;
     use crate::secret::KeyId;
 
+    /// The reference's placeholder key id: ten `X`s (§8.2).
+    fn fixture_key() -> String {
+        "X".repeat(10)
+    }
+
     fn secret() -> SecretString {
         SecretString::from("bybit-test-secret")
     }
@@ -88,7 +93,7 @@ mod tests {
             ),
         ];
         for (label, ts, payload, want) in cases {
-            let text = prehash(ts, "XXXXXXXXXX", 5_000, payload);
+            let text = prehash(ts, &fixture_key(), 5_000, payload);
             assert_eq!(sign_prehash(&secret(), &text), want, "{label}");
         }
     }
@@ -107,7 +112,7 @@ mod tests {
 
     #[test]
     fn signs_get_query_and_post_body_as_sent() {
-        let cred = Credential::new(KeyId::new("XXXXXXXXXX"), secret());
+        let cred = Credential::new(KeyId::new(fixture_key()), secret());
         let get = sign(
             Request::get(
                 "/v5/order/realtime",
@@ -140,7 +145,7 @@ mod tests {
             "0b6c1a0303aa265223e936cc8820dba57780ea6063a9e08473dcb575c5ca3a7c"
         );
         let shown = post.to_string();
-        assert!(!shown.contains("XXXXXXXXXX"), "{shown}");
+        assert!(!shown.contains(&fixture_key()), "{shown}");
         assert!(!shown.contains(&sig.value), "{shown}");
     }
 }
