@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::actions::{JournalHandle, RunInfo};
 use crate::config;
-use crate::engine::{Confirm, Outcome, Run, preflight};
+use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode};
@@ -34,6 +34,8 @@ pub struct Request {
     pub inputs: BTreeMap<String, String>,
     /// How confirmations are answered.
     pub confirm: Confirm,
+    /// Live, or a dry run (reads only) or offline (no call at all).
+    pub mode: Mode,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
@@ -68,7 +70,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let client = Client::with_http(
         profile.exchange.venue(),
         &profile.base_url,
-        Mode::Live,
+        request.mode,
         http,
     );
 
@@ -86,7 +88,8 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         &info,
         &mut inputs,
         request.confirm,
-        ui.interactive(),
+        // A dry run asks nothing: confirmations belong to the live run.
+        ui.interactive() || request.mode != Mode::Live,
     )
     .map_err(|err| Error::Preflight {
         problems: err
@@ -96,7 +99,12 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
             .collect(),
     })?;
 
-    let dir = create_run_dir(&profile.state_dir, &info.id)?;
+    let suffix = match request.mode {
+        Mode::Live => "",
+        Mode::DryRun => "-dry-run",
+        Mode::Offline => "-offline",
+    };
+    let dir = create_run_dir(&profile.state_dir, &format!("{}{suffix}", info.id))?;
     let journal_path = dir.join(journal::FILE_NAME);
     let journal = Journal::create(&journal_path).map_err(|err| Error::Io {
         what: "create the journal",
@@ -116,13 +124,24 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         confirm: request.confirm,
         ui,
     };
+    let what = match request.mode {
+        Mode::Live => "responding to",
+        Mode::DryRun => "dry run (reads only, nothing mutating is sent) for",
+        Mode::Offline => "offline plan (nothing is sent) for",
+    };
     ui.info(&format!(
-        "lockdown: responding to leaked key {} on {} (profile `{}`, playbook `{}`)",
+        "lockdown: {what} leaked key {} on {} (profile `{}`, playbook `{}`)",
         request.key, profile.exchange, profile.name, playbook.name
     ));
+    let start = Start::Fresh {
+        config: std::path::absolute(&request.config)
+            .unwrap_or_else(|_| request.config.clone())
+            .display()
+            .to_string(),
+    };
 
     tokio::select! {
-        outcome = run.execute() => Ok(outcome),
+        outcome = run.execute(start) => Ok(outcome),
         _ = tokio::signal::ctrl_c() => {
             let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": "ctrl-c"}));
             Err(Error::Interrupted { run_dir: dir })

@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order};
 use crate::exchanges::{Auth, ExchangeError, Op, Reply};
@@ -31,6 +31,10 @@ fn default_rounds() -> u32 {
 }
 
 impl Action for CancelOrders {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
         if let Some(key) = pre.render(&self.key) {
             super::context::key_credential(pre.profile, &KeyId::new(key?))?;
@@ -49,9 +53,32 @@ impl Action for CancelOrders {
                 .map_err(ActionError::exchange("build a cancel request"))?;
             requests.push(request.to_string());
         }
+        // A dry run lists what would be cancelled (reads only).
+        let outputs = if cx.dry_run_reads() {
+            let open = cx
+                .client
+                .per_segment(
+                    cx.client.venue().segments(),
+                    Auth::Key(cred),
+                    |segment, cursor| Op::OpenOrders { segment, cursor },
+                    Reply::into_orders,
+                )
+                .await
+                .map_err(ActionError::exchange("list the open orders"))?;
+            let mut out = Outputs::new();
+            out.insert("would_cancel".into(), json!(open.len()));
+            out.insert(
+                "orders".into(),
+                json!(open.iter().map(|o| &o.order_id).collect::<Vec<_>>()),
+            );
+            out
+        } else {
+            Outputs::new()
+        };
         Ok(Plan {
             requests,
             instructions: None,
+            outputs: Some(outputs),
         })
     }
 

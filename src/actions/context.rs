@@ -152,6 +152,11 @@ impl StepContext<'_> {
         tpl.render(self.templates).map_err(ActionError::Template)
     }
 
+    /// Whether this run may read from the exchange without acting (a dry run).
+    pub fn dry_run_reads(&self) -> bool {
+        self.client.mode() == crate::exchanges::Mode::DryRun
+    }
+
     /// The master credential.
     pub fn master(&self) -> &Credential {
         &self.profile.master

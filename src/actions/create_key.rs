@@ -8,10 +8,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
-use crate::exchanges::{Auth, Op};
+use crate::exchanges::{Auth, Op, Revoke};
 use crate::journal::EventKind;
 
 /// Parameters of `create_key`.
@@ -68,6 +68,10 @@ impl CreateKey {
 }
 
 impl Action for CreateKey {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
         let rendered = match &self.ip_whitelist {
             None => None,
@@ -85,14 +89,77 @@ impl Action for CreateKey {
         self.ips(profile_ips, rendered).map(drop)
     }
 
+    /// A key this step created whose secret never reached the store cannot be handed to the
+    /// bot: find keys with this run's label on the account, delete them, and create afresh,
+    /// so the run ends with exactly one replacement key.
+    async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
+        let Op::CreateKey { account, label, .. } = self.op(cx)? else {
+            return Err(internal());
+        };
+        let keys = cx
+            .account_keys(&account)
+            .await
+            .map_err(ActionError::exchange(
+                "look for a key made by an earlier attempt",
+            ))?;
+        // Only a label naming this run identifies a key as ours; never guess otherwise.
+        if !label.contains(cx.run.id.as_str()) {
+            return Err(ActionError::Check {
+                message: format!(
+                    "cannot tell whether an earlier attempt created a key: the label `{label}` does not name the run"
+                ),
+                hint: "put `{{ run.id }}` in the `create_key` label, and check the account's keys by hand".into(),
+            });
+        }
+        for orphan in keys.iter().filter(|k| k.label == label) {
+            if cx
+                .vault
+                .get(cx.step)
+                .is_some_and(|held| held.info.key == orphan.key)
+            {
+                continue;
+            }
+            cx.client
+                .call(
+                    &Op::RevokeKey(Revoke::ByMaster(orphan.key.clone())),
+                    Auth::Key(cx.master()),
+                )
+                .await
+                .map_err(ActionError::exchange(format!(
+                    "delete key `{}` left by an earlier attempt",
+                    orphan.key
+                )))?;
+            cx.journal(
+                EventKind::KeyDeleted,
+                json!({"step": cx.step, "key_id": orphan.key.as_str(), "why": "secret lost with an earlier attempt"}),
+            )?;
+        }
+        Ok(Probe::NotDone)
+    }
+
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let request = cx
             .client
             .prepare(&self.op(cx)?, Auth::Key(cx.master()))
             .map_err(ActionError::exchange("build the create-key request"))?;
+        let Op::CreateKey {
+            account,
+            label,
+            scope,
+        } = self.op(cx)?
+        else {
+            return Err(internal());
+        };
+        let mut outputs = Outputs::new();
+        outputs.insert("key".into(), json!("<not created: dry run>"));
+        outputs.insert("label".into(), json!(label));
+        outputs.insert("account".into(), json!(account));
+        outputs.insert("permissions".into(), json!(scope.trade));
+        outputs.insert("ips".into(), json!(scope.ips.to_strings()));
         Ok(Plan {
             requests: vec![request.to_string()],
             instructions: None,
+            outputs: Some(outputs),
         })
     }
 

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
+use super::Effect;
 use crate::engine::template::TemplateError;
-use crate::exchanges::ExchangeError;
+use crate::exchanges::{CallOutcome, ExchangeError};
 use crate::journal::JournalError;
 
 /// An action's failure.
@@ -49,6 +50,12 @@ pub enum ActionError {
     /// The journal could not be written.
     #[error(transparent)]
     Journal(JournalError),
+    /// The step ran out of time (its `timeout`, or the playbook's `deadline`).
+    #[error("timed out after {}", humantime::format_duration(*after))]
+    TimedOut {
+        /// How long it had.
+        after: std::time::Duration,
+    },
     /// A person declined a confirmation.
     #[error("not confirmed: {what}")]
     Declined {
@@ -57,7 +64,39 @@ pub enum ActionError {
     },
 }
 
+/// Whether a failed attempt may be tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Nothing happened, or the action is a read: try again.
+    Safe,
+    /// A mutation may or may not have happened: probe before trying again.
+    UnknownOutcome,
+    /// Trying again will fail the same way.
+    Never,
+}
+
 impl ActionError {
+    /// How a failed attempt of an action with this effect may be retried.
+    pub fn retry_class(&self, effect: Effect) -> RetryClass {
+        let unknown = match effect {
+            Effect::Read => RetryClass::Safe,
+            Effect::Write => RetryClass::UnknownOutcome,
+        };
+        match self {
+            ActionError::Exchange { source, .. } => match source.outcome() {
+                CallOutcome::Refused => RetryClass::Safe,
+                CallOutcome::Unknown => unknown,
+                CallOutcome::Final => RetryClass::Never,
+            },
+            // An interrupted attempt may have sent its request.
+            ActionError::TimedOut { .. } => unknown,
+            // The exchange's state was not yet as required (orders still open, key still
+            // listed): it may settle.
+            ActionError::Check { .. } => RetryClass::Safe,
+            _ => RetryClass::Never,
+        }
+    }
+
     /// Wraps an exchange error with what was being done.
     pub fn exchange(what: impl Into<String>) -> impl FnOnce(ExchangeError) -> ActionError {
         let what = what.into();
@@ -72,6 +111,10 @@ impl ActionError {
             ActionError::Template(_) => {
                 Some("check the playbook's templates with `lockdown validate`".to_owned())
             }
+            ActionError::TimedOut { .. } => Some(
+                "raise the step's `timeout` (or the playbook's `deadline`), or check the exchange's status"
+                    .to_owned(),
+            ),
             _ => None,
         }
     }

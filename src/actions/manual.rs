@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 
 /// Parameters of `manual`.
@@ -25,6 +25,10 @@ pub struct Manual {
 }
 
 impl Action for Manual {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     fn needs_confirmation(&self) -> bool {
         true
     }
@@ -39,9 +43,12 @@ impl Action for Manual {
                 text.push_str(&format!("\n  {}. {item}", i + 1));
             }
         }
+        let mut outputs = Outputs::new();
+        outputs.insert("done".into(), json!(false));
         Ok(Plan {
             requests: Vec::new(),
             instructions: Some(text),
+            outputs: Some(outputs),
         })
     }
 

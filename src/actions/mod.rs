@@ -27,7 +27,7 @@ pub use cancel_orders::CancelOrders;
 pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
 pub use create_key::CreateKey;
 pub use diff_orders::DiffOrders;
-pub use error::ActionError;
+pub use error::{ActionError, RetryClass};
 pub use manual::Manual;
 pub use report::Report;
 pub use restrict_key::RestrictKey;
@@ -46,13 +46,43 @@ pub struct Plan {
     pub requests: Vec<String>,
     /// Instructions for a person, for steps done by hand.
     pub instructions: Option<String>,
+    /// What later steps see of this one in a dry run (it does not apply there).
+    pub outputs: Option<Outputs>,
+}
+
+/// Whether an action changes anything outside the run folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads only: runs for real in a dry run.
+    Read,
+    /// Changes the exchange, the secret store, or needs a person: only planned in a dry run.
+    Write,
+}
+
+/// What a probe found about an action whose outcome is unknown (a crash, a dropped connection).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probe {
+    /// The effect is there already; these are the step's outputs.
+    Done(Outputs),
+    /// It is not (and anything half-done was cleaned up): run the action again.
+    NotDone,
 }
 
 /// The contract every action keeps.
 pub trait Action {
+    /// Whether running it changes anything (decides dry-run and retry behaviour).
+    fn effect(&self) -> Effect;
+
     /// Whether a person must confirm before `apply` (unless `--yes`).
     fn needs_confirmation(&self) -> bool {
         false
+    }
+
+    /// Finds out whether an earlier attempt whose outcome is unknown took effect, before the
+    /// action is sent again. Idempotent actions (sending them twice does no harm) keep the
+    /// default; the others must look at the exchange and clean up a half-done effect.
+    fn probe(&self, _cx: &StepContext<'_>) -> impl Future<Output = Result<Probe, ActionError>> {
+        async { Ok(Probe::NotDone) }
     }
 
     /// Checks what can be checked before the run sends anything (profile fields, files).
@@ -106,6 +136,20 @@ macro_rules! registry {
             pub fn name(&self) -> &'static str {
                 match self {
                     $(ActionSpec::$variant(_) => $name,)+
+                }
+            }
+
+            /// See [`Action::effect`].
+            pub fn effect(&self) -> Effect {
+                match self {
+                    $(ActionSpec::$variant(action) => action.effect(),)+
+                }
+            }
+
+            /// See [`Action::probe`].
+            pub async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.probe(cx).await,)+
                 }
             }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::report::{self, Format};
 
 /// Parameters of `report`.
@@ -23,6 +23,10 @@ fn default_formats() -> Vec<Format> {
 }
 
 impl Action for Report {
+    fn effect(&self) -> Effect {
+        Effect::Read
+    }
+
     async fn plan(&self, _cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         Ok(Plan::default())
     }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Op};
@@ -53,25 +53,44 @@ impl RestrictKey {
 }
 
 impl Action for RestrictKey {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let op = self.op(cx)?;
         let request = cx
             .client
             .prepare(&op, Auth::Key(cx.master()))
             .map_err(ActionError::exchange("build the lock request"))?;
+        let Op::RestrictKey { key, lock } = &op else {
+            return Err(internal());
+        };
+        // A dry run learns the account too (a read), so later steps can be planned.
+        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        if account.is_none()
+            && cx.dry_run_reads()
+            && let Ok(cred) = cx.key_credential(key)
+            && let Ok(me) = cx.client.call(&Op::WhoAmI, Auth::Key(cred)).await
+            && let Ok(me) = me.into_key()
+        {
+            account = me.account;
+        }
+        let mut outputs = Outputs::new();
+        outputs.insert("key".into(), json!(key.masked()));
+        outputs.insert("ips".into(), json!(lock.ips.to_strings()));
+        outputs.insert("account".into(), json!(account));
         Ok(Plan {
             requests: vec![request.to_string()],
             instructions: None,
+            outputs: Some(outputs),
         })
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let op = self.op(cx)?;
         let Op::RestrictKey { key, lock } = &op else {
-            return Err(ActionError::Input {
-                message: "internal: restrict_key built another operation".into(),
-                hint: "report this as a bug".into(),
-            });
+            return Err(internal());
         };
         let info = cx
             .client
@@ -103,5 +122,12 @@ impl Action for RestrictKey {
         out.insert("acknowledged_ms".into(), json!(acknowledged_ms));
         out.insert("contained_after_ms".into(), json!(contained_after_ms));
         Ok(out)
+    }
+}
+
+fn internal() -> ActionError {
+    ActionError::Input {
+        message: "internal: restrict_key built another operation".into(),
+        hint: "report this as a bug".into(),
     }
 }

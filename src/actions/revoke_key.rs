@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Op, Revoke};
 use crate::secret::KeyId;
@@ -63,6 +63,10 @@ impl RevokeKey {
 }
 
 impl Action for RevokeKey {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     fn needs_confirmation(&self) -> bool {
         true
     }
@@ -76,15 +80,48 @@ impl Action for RevokeKey {
         Ok(())
     }
 
+    /// Is the key still there? Asked as the key itself (an unknown-key refusal means gone), or
+    /// through the master's list of the account's keys.
+    async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
+        let gone = if let Ok(cred) = cx.key_credential(&key) {
+            match cx.client.call(&Op::WhoAmI, Auth::Key(cred)).await {
+                Ok(_) => false,
+                Err(err) if err.is_unauthenticated() => true,
+                Err(err) => return Err(ActionError::exchange("probe the key")(err)),
+            }
+        } else if let Some(account) = cx.profile.key(&key).and_then(|k| k.account.clone()) {
+            let keys = cx
+                .account_keys(&account)
+                .await
+                .map_err(ActionError::exchange("probe the key"))?;
+            !keys.iter().any(|info| info.key == key)
+        } else {
+            false
+        };
+        if !gone {
+            return Ok(Probe::NotDone);
+        }
+        let mut out = Outputs::new();
+        out.insert("key".into(), json!(key.masked()));
+        out.insert("revoked".into(), json!(true));
+        out.insert("probed".into(), json!(true));
+        out.insert("contained_after_ms".into(), json!(cx.run.elapsed_ms()));
+        Ok(Probe::Done(out))
+    }
+
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let (op, signer, _) = self.op_and_signer(cx)?;
         let request = cx
             .client
             .prepare(&op, Auth::Key(signer))
             .map_err(ActionError::exchange("build the revoke request"))?;
+        let mut outputs = Outputs::new();
+        outputs.insert("revoked".into(), json!(false));
         Ok(Plan {
             requests: vec![request.to_string()],
             instructions: None,
+            outputs: Some(outputs),
         })
     }
 

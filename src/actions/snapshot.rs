@@ -12,7 +12,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, History, Op, Reply, Window};
@@ -89,6 +89,10 @@ impl Snapshot {
 }
 
 impl Action for Snapshot {
+    fn effect(&self) -> Effect {
+        Effect::Read
+    }
+
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
         if let Some(key) = pre.render(&self.key) {
             super::context::key_credential(pre.profile, &KeyId::new(key?))?;

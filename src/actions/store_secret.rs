@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, Preflight, StepContext, StepRef};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, StepRef};
 use crate::config::SecretStore;
 use crate::engine::template::Tpl;
 use crate::exchanges::model::CreatedKey;
@@ -75,6 +75,10 @@ impl StoreSecret {
 }
 
 impl Action for StoreSecret {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
         let rendered = match &self.to {
             None => None,
@@ -100,6 +104,8 @@ impl Action for StoreSecret {
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
         let store = self.store(cx.profile, rendered)?;
+        let mut outputs = Outputs::new();
+        outputs.insert("store".into(), json!(store.describe()));
         Ok(Plan {
             requests: Vec::new(),
             instructions: Some(format!(
@@ -107,6 +113,7 @@ impl Action for StoreSecret {
                 self.from,
                 store.describe()
             )),
+            outputs: Some(outputs),
         })
     }
 

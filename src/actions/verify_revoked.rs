@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Op};
 use crate::secret::KeyId;
@@ -25,6 +25,10 @@ pub struct VerifyRevoked {
 }
 
 impl Action for VerifyRevoked {
+    fn effect(&self) -> Effect {
+        Effect::Write
+    }
+
     async fn plan(&self, _cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         Ok(Plan::default())
     }

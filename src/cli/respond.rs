@@ -8,6 +8,7 @@ use clap::Args;
 use crate::config;
 use crate::engine::{Confirm, Outcome};
 use crate::error::Error;
+use crate::exchanges::Mode;
 use crate::exit::Exit;
 use crate::respond::{Request, respond};
 use crate::secret::KeyId;
@@ -28,6 +29,9 @@ pub struct RespondArgs {
     /// Accept every confirmation without asking (each is journaled as `--yes`)
     #[arg(long)]
     yes: bool,
+    /// Run the real reads and show (and journal) every mutating request instead of sending it
+    #[arg(long)]
+    dry_run: bool,
     /// A playbook input, `NAME=VALUE` (repeatable)
     #[arg(long = "input", value_name = "NAME=VALUE")]
     inputs: Vec<String>,
@@ -57,6 +61,11 @@ pub async fn run(
         key: KeyId::new(args.key),
         inputs,
         confirm: if args.yes { Confirm::Yes } else { Confirm::Ask },
+        mode: if args.dry_run {
+            Mode::DryRun
+        } else {
+            Mode::Live
+        },
     };
     let outcome = respond(request, ui).await?;
     report(&outcome, json, ui);

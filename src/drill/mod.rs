@@ -119,6 +119,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             key: KeyId::new(session.leaked_key.clone()),
             inputs: BTreeMap::new(),
             confirm: Confirm::Drill,
+            mode: crate::exchanges::Mode::Live,
         },
         ui,
     )

@@ -1,15 +1,20 @@
 //! The engine: runs a playbook's steps against one exchange, journaling every step.
 //!
-//! Per step: check `when`, journal the start, `plan` (nothing mutating), journal the plan,
-//! confirm where the action needs it, `apply`, journal the end with the step's calls and
-//! outputs. `parallel:` groups run their members at once; `on_error` decides whether a failure
-//! stops the run. Everything that can be checked before the first request (inputs, profile
-//! fields, files, whether a confirmation can be asked) is checked first, so bad input never
-//! leaves a half-done response. The run's [`Outcome`] maps onto the documented exit codes.
+//! Per step: check `when`, `plan` (nothing mutating), journal the start with the plan, confirm
+//! where the action needs it, `apply` (with the step's `timeout` and `retry`; a mutation whose
+//! outcome is unknown is probed before it is sent again), journal the end with the step's calls
+//! and outputs. `parallel:` groups act at once (bounded) and journal in order; `on_error`
+//! decides whether a failure stops the run; `finally` steps always run; a dry run plans the
+//! mutating steps without sending them. Everything that can be checked before the first request
+//! is checked first (`preflight`). A run's [`Outcome`] maps onto the documented exit codes.
 
 mod executor;
 mod outcome;
+mod preflight;
+mod retry;
+mod step;
 pub mod template;
 
-pub use executor::{Confirm, PreflightError, Run, preflight};
+pub use executor::{Confirm, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};
+pub use preflight::{PreflightError, preflight};

@@ -17,6 +17,8 @@ pub enum StepStatus {
     Skipped,
     /// A person said no.
     Declined,
+    /// Dry run: planned, not sent.
+    Planned,
     /// Not reached: an earlier step stopped the run.
     NotRun,
 }
@@ -29,6 +31,7 @@ impl StepStatus {
             StepStatus::Failed => "failed",
             StepStatus::Skipped => "skipped",
             StepStatus::Declined => "declined",
+            StepStatus::Planned => "planned",
             StepStatus::NotRun => "not_run",
         }
     }
@@ -70,6 +73,8 @@ pub struct Outcome {
     pub run_dir: String,
     /// Playbook name.
     pub playbook: String,
+    /// Live, dry run or offline.
+    pub mode: crate::exchanges::Mode,
     /// Whether a lock or revoke step succeeded.
     pub contained: bool,
     /// Run start → containment acknowledged by the exchange.
@@ -100,11 +105,15 @@ impl Outcome {
         {
             return failure;
         }
-        let all_ok = self
-            .steps
-            .iter()
-            .all(|s| matches!(s.status, StepStatus::Ok | StepStatus::Skipped));
-        if self.contained && all_ok {
+        let all_ok = self.steps.iter().all(|s| {
+            matches!(
+                s.status,
+                StepStatus::Ok | StepStatus::Skipped | StepStatus::Planned
+            )
+        });
+        // A dry run contains nothing; it succeeds when every step could be planned.
+        let contained = self.contained || self.mode != crate::exchanges::Mode::Live;
+        if contained && all_ok {
             Exit::Ok
         } else {
             Exit::Incomplete
@@ -142,6 +151,7 @@ impl Outcome {
             "run_id": self.run_id,
             "run_dir": self.run_dir,
             "playbook": self.playbook,
+            "mode": super::executor::mode_name(self.mode),
             "contained": self.contained,
             "contained_ms": self.contained_ms,
             "duration_ms": self.duration_ms,

@@ -40,8 +40,10 @@ pub enum ExchangeError {
     RateLimited {
         /// The venue's code.
         code: String,
-        /// When the limit resets, Unix ms, if the exchange said.
+        /// When the limit resets, Unix ms on the exchange's clock, if the exchange said.
         reset_ms: Option<i64>,
+        /// How long to wait, if the exchange said so instead (`Retry-After`).
+        retry_after_ms: Option<u64>,
     },
     /// The request came from an address outside the key's IP whitelist.
     #[error("the key is not allowed from this IP address (code {code})")]
@@ -84,6 +86,8 @@ pub enum ExchangeError {
     Transport {
         /// What went wrong.
         detail: String,
+        /// Whether the request may have reached the exchange (the connection was open).
+        reached: bool,
     },
     /// The answer did not have the shape the venue documents.
     #[error("unexpected answer from the exchange: {detail}")]
@@ -105,6 +109,18 @@ pub enum ExchangeError {
         /// The operation.
         op: &'static str,
     },
+}
+
+/// What a failed call means for trying again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The exchange did not act; the same request may be sent again.
+    Refused,
+    /// The exchange may or may not have acted (dropped connection, 5xx): a mutation must be
+    /// probed before it is sent again.
+    Unknown,
+    /// Trying again will get the same answer.
+    Final,
 }
 
 impl ExchangeError {
@@ -130,6 +146,17 @@ impl ExchangeError {
                 | ExchangeError::Permission { .. }
                 | ExchangeError::DryRun { .. }
         )
+    }
+
+    /// Whether the exchange may have acted on the request, and whether trying again can help.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            ExchangeError::Timestamp { .. } | ExchangeError::RateLimited { .. } => Outcome::Refused,
+            ExchangeError::Transport { reached: false, .. } => Outcome::Refused,
+            ExchangeError::Transport { reached: true, .. } => Outcome::Unknown,
+            ExchangeError::Http { status, .. } if *status >= 500 => Outcome::Unknown,
+            _ => Outcome::Final,
+        }
     }
 
     /// A hint for people: what to do next.

@@ -25,6 +25,8 @@ pub enum Mode {
     Live,
     /// Send reads only; refuse mutations.
     DryRun,
+    /// Send nothing at all.
+    Offline,
 }
 
 /// Who signs a call.
@@ -155,9 +157,7 @@ impl Client {
 
     /// Sends an operation and decodes the answer, retrying only what is safe to retry.
     pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
-        if op.is_mutating() && self.inner.mode == Mode::DryRun {
-            return Err(ExchangeError::DryRun { op: op.name() });
-        }
+        self.allowed(op.name(), op.is_mutating())?;
         let mut resynced = false;
         let mut rate_waits = 0;
         let mut transport_failures = 0;
@@ -173,24 +173,45 @@ impl Client {
                         });
                     }
                 }
-                Err(ExchangeError::RateLimited { code, reset_ms }) if rate_waits < 2 => {
+                Err(ExchangeError::RateLimited {
+                    code,
+                    reset_ms,
+                    retry_after_ms,
+                }) if rate_waits < 2 => {
                     rate_waits += 1;
-                    let wait = reset_ms
-                        .map(|reset| reset - clock::local_ms())
-                        .and_then(|ms| u64::try_from(ms).ok())
-                        .map_or(Duration::from_millis(200), Duration::from_millis)
-                        .min(MAX_RATE_WAIT);
-                    if wait >= MAX_RATE_WAIT {
-                        return Err(ExchangeError::RateLimited { code, reset_ms });
+                    // Bybit's reset header is on its own clock (reference §3.7).
+                    let wait = retry_after_ms
+                        .or_else(|| {
+                            reset_ms
+                                .and_then(|reset| u64::try_from(reset - self.clock().now_ms()).ok())
+                        })
+                        .map_or(Duration::from_millis(200), Duration::from_millis);
+                    if wait > MAX_RATE_WAIT {
+                        return Err(ExchangeError::RateLimited {
+                            code,
+                            reset_ms,
+                            retry_after_ms,
+                        });
                     }
                     tokio::time::sleep(wait).await;
                 }
-                Err(ExchangeError::Transport { detail })
-                    if !op.is_mutating() && transport_failures + 1 < READ_ATTEMPTS =>
+                // A read is safe to send again after a dropped connection or a server error;
+                // a mutation is not (its outcome is unknown): the engine probes first.
+                Err(err)
+                    if !op.is_mutating()
+                        && err.outcome() == super::CallOutcome::Unknown
+                        && transport_failures + 1 < READ_ATTEMPTS =>
                 {
                     transport_failures += 1;
                     let backoff = 100 * (1u64 << transport_failures);
-                    let _ = detail;
+                    tokio::time::sleep(Duration::from_millis(backoff)).await;
+                }
+                // Never connected: nothing reached the exchange, so even a mutation may go again.
+                Err(ExchangeError::Transport { reached: false, .. })
+                    if transport_failures + 1 < READ_ATTEMPTS =>
+                {
+                    transport_failures += 1;
+                    let backoff = 100 * (1u64 << transport_failures);
                     tokio::time::sleep(Duration::from_millis(backoff)).await;
                 }
                 other => return other,
@@ -257,9 +278,7 @@ impl Client {
     }
 
     async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
-        if op.is_mutating() && self.inner.mode == Mode::DryRun {
-            return Err(ExchangeError::DryRun { op: op.name() });
-        }
+        self.allowed(op.name(), op.is_mutating())?;
         let signed = self.prepare(op, auth)?;
         let sent_at = clock::now_rfc3339();
         let started = Instant::now();
@@ -302,9 +321,8 @@ impl Client {
 
     async fn send(&self, signed: &SignedRequest) -> Result<Response, ExchangeError> {
         let req = &signed.request;
-        if req.mutating && self.inner.mode == Mode::DryRun {
-            return Err(ExchangeError::DryRun { op: "request" });
-        }
+        // The last guard: whatever a caller did, nothing mutating leaves in a dry run.
+        self.allowed("request", req.mutating)?;
         let url = format!("{}{}", self.inner.base_url, req.path_and_query());
         let method = match req.method {
             super::Method::Get => reqwest::Method::GET,
@@ -338,6 +356,15 @@ impl Client {
         })
     }
 
+    /// Refuses what the mode does not allow.
+    fn allowed(&self, op: &'static str, mutating: bool) -> Result<(), ExchangeError> {
+        match self.inner.mode {
+            Mode::Live => Ok(()),
+            Mode::DryRun if !mutating => Ok(()),
+            Mode::DryRun | Mode::Offline => Err(ExchangeError::DryRun { op }),
+        }
+    }
+
     fn record(&self, record: CallRecord) {
         if let Some(sink) = &self.sink
             && let Ok(mut records) = sink.lock()
@@ -362,7 +389,10 @@ fn transport(err: reqwest::Error) -> ExchangeError {
         detail.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    ExchangeError::Transport { detail }
+    ExchangeError::Transport {
+        detail,
+        reached: !err.is_connect(),
+    }
 }
 
 /// The HTTP client every venue uses: rustls, keep-alive, bounded timeouts, no proxy.
@@ -377,6 +407,7 @@ pub fn http_client() -> Result<reqwest::Client, ExchangeError> {
         .build()
         .map_err(|err| ExchangeError::Transport {
             detail: format!("cannot build the HTTP client: {err}"),
+            reached: false,
         })
 }
 

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use error::ExchangeError;
+pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
 pub use op::{History, Op, Page, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};

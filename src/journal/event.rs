@@ -29,6 +29,10 @@ pub enum EventKind {
     StepSkipped,
     /// An exchange created a key (its id, never its secret): written before the secret is stored.
     KeyCreated,
+    /// A key the run made was deleted again (its secret was lost with a crashed attempt).
+    KeyDeleted,
+    /// A run was taken up again by `lockdown resume`.
+    Resumed,
     /// A secret was written to the store (where, never what).
     SecretStored,
     /// The run ended.

@@ -33,6 +33,10 @@ pub struct Playbook {
     pub inputs: Vec<Input>,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// Steps that always run after `steps`, also after an abort (report, notify).
+    pub finally: Vec<Step>,
+    /// How long `steps` may take altogether; past it the run stops and `finally` runs.
+    pub deadline: Option<Duration>,
     /// Where it came from (a path, or `builtin:<venue>`).
     pub origin: String,
 }
@@ -105,8 +109,44 @@ pub struct Step {
     pub timeout: Option<Duration>,
     /// What a failure does.
     pub on_error: OnError,
+    /// How a failure that is safe to retry is retried.
+    pub retry: Option<Retry>,
     /// What it does.
     pub body: StepBody,
+}
+
+/// A step's retry policy: exponential backoff with jitter, capped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retry {
+    /// Tries in all, the first included (at least 1).
+    pub attempts: u32,
+    /// The wait after the first failure; doubled after each further one.
+    #[serde(default = "default_backoff", with = "duration_text")]
+    pub backoff: Duration,
+    /// The longest wait.
+    #[serde(default = "default_max_backoff", with = "duration_text")]
+    pub max_backoff: Duration,
+}
+
+fn default_backoff() -> Duration {
+    Duration::from_millis(200)
+}
+
+fn default_max_backoff() -> Duration {
+    Duration::from_secs(5)
+}
+
+/// Durations written as people write them (`200ms`, `5s`).
+mod duration_text {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(de)?;
+        crate::clock::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// What a step does.
@@ -114,16 +154,24 @@ pub struct Step {
 pub enum StepBody {
     /// One action.
     Action(ActionSpec),
-    /// Several steps at once.
-    Parallel(Vec<Step>),
+    /// Several steps at once, at most `max` of them running together.
+    Parallel {
+        /// The member steps, in order (their journal events keep this order).
+        steps: Vec<Step>,
+        /// How many run at the same time.
+        max: usize,
+    },
 }
+
+/// How many members of a `parallel` group run at once unless it says otherwise.
+pub const DEFAULT_MAX_PARALLEL: usize = 4;
 
 impl Step {
     /// The action's name, or `parallel`.
     pub fn kind(&self) -> &'static str {
         match &self.body {
             StepBody::Action(action) => action.name(),
-            StepBody::Parallel(_) => "parallel",
+            StepBody::Parallel { .. } => "parallel",
         }
     }
 
@@ -131,7 +179,7 @@ impl Step {
     pub fn flatten(&self) -> Vec<&Step> {
         match &self.body {
             StepBody::Action(_) => vec![self],
-            StepBody::Parallel(steps) => {
+            StepBody::Parallel { steps, .. } => {
                 let mut all = vec![self];
                 all.extend(steps.iter());
                 all
@@ -141,10 +189,10 @@ impl Step {
 }
 
 impl Playbook {
-    /// Every action step, groups opened, in order.
+    /// Every action step, groups opened, in order, `finally` last.
     pub fn action_steps(&self) -> Vec<(&Step, &ActionSpec)> {
         let mut out = Vec::new();
-        for step in &self.steps {
+        for step in self.steps.iter().chain(&self.finally) {
             for inner in step.flatten() {
                 if let StepBody::Action(action) = &inner.body {
                     out.push((inner, action));

@@ -25,6 +25,12 @@ pub struct RawPlaybook {
     pub inputs: BTreeMap<String, RawInput>,
     /// Steps, each checked on its own.
     pub steps: Vec<serde_yaml::Value>,
+    /// Steps that always run, also after an abort.
+    #[serde(default)]
+    pub finally: Vec<serde_yaml::Value>,
+    /// How long the steps may take altogether (`2m`).
+    #[serde(default)]
+    pub deadline: Option<String>,
 }
 
 /// A declared input.

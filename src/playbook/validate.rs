@@ -14,7 +14,16 @@ use crate::exchanges::ExchangeId;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
 /// The keys a step may have besides its action.
-const STEP_KEYS: &[&str] = &["id", "name", "when", "timeout", "on_error", "parallel"];
+const STEP_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "when",
+    "timeout",
+    "on_error",
+    "retry",
+    "parallel",
+    "max_parallel",
+];
 
 /// What templates may read of `run`.
 const RUN_FIELDS: &[&str] = &["id", "dir", "started_at", "playbook"];
@@ -86,6 +95,23 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
             steps.push(step);
         }
     }
+    let mut finally = Vec::new();
+    for (i, value) in raw.finally.iter().enumerate() {
+        let path = format!("finally[{i}]");
+        if let Some(step) = parse_step(source, value, &path, None, &mut flat, &mut problems) {
+            finally.push(step);
+        }
+    }
+    let deadline = match &raw.deadline {
+        None => None,
+        Some(text) => match clock::parse_duration(text) {
+            Ok(deadline) => Some(deadline),
+            Err(message) => {
+                problems.push(source.problem_at("deadline", message));
+                None
+            }
+        },
+    };
     if raw.steps.is_empty() {
         problems.push(source.problem_at("steps", "a playbook needs at least one step"));
     }
@@ -98,6 +124,8 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
             exchange,
             inputs,
             steps,
+            finally,
+            deadline,
             origin: source.name().to_owned(),
         }),
         _ => {
@@ -142,6 +170,8 @@ fn parse_step(
     let mut when = None;
     let mut timeout = None;
     let mut on_error = OnError::Abort;
+    let mut retry = None;
+    let mut max_parallel = None;
     let mut parallel: Option<&Value> = None;
     let mut actions: Vec<(String, &Value)> = Vec::new();
     let before = problems.len();
@@ -192,6 +222,42 @@ fn parse_step(
                         .problem_at(&at("on_error"), "`on_error` is `abort` or `continue`")
                         .help("`abort` stops the run; `continue` records the failure and goes on"),
                 ),
+            },
+            "retry" => match serde_path_to_error::deserialize::<_, super::Retry>(item.clone()) {
+                Ok(policy) if policy.attempts >= 1 => retry = Some(policy),
+                Ok(_) => problems.push(source.problem_at(
+                    &at("retry.attempts"),
+                    "`attempts` counts the first try: at least 1",
+                )),
+                Err(err) => {
+                    let (param, hint) =
+                        locate_param_error(&err.inner().to_string(), &err.path().to_string());
+                    let full = if param.is_empty() || param == "." {
+                        at("retry")
+                    } else {
+                        format!("{}.{param}", at("retry"))
+                    };
+                    let mut problem = source.problem_at(
+                        &full,
+                        format!("`retry`: {}", strip_location(&err.inner().to_string())),
+                    );
+                    if let Some(hint) = hint.or_else(|| {
+                        Some(
+                            "write `retry: { attempts: 3, backoff: 200ms, max_backoff: 5s }`"
+                                .into(),
+                        )
+                    }) {
+                        problem = problem.help(hint);
+                    }
+                    problems.push(problem);
+                }
+            },
+            "max_parallel" => match item.as_u64() {
+                Some(n) if n >= 1 => max_parallel = usize::try_from(n).ok(),
+                _ => problems.push(source.problem_at(
+                    &at("max_parallel"),
+                    "`max_parallel` is a whole number, at least 1",
+                )),
             },
             "parallel" => parallel = Some(item),
             other if ActionSpec::NAMES.contains(&other) => actions.push((other.to_owned(), item)),
@@ -261,7 +327,10 @@ fn parse_step(
                         members.push(step);
                     }
                 }
-                Some(StepBody::Parallel(members))
+                Some(StepBody::Parallel {
+                    steps: members,
+                    max: max_parallel.unwrap_or(super::DEFAULT_MAX_PARALLEL),
+                })
             } else {
                 problems.push(source.problem_at(&at("parallel"), "`parallel` is a list of steps"));
                 None
@@ -327,6 +396,7 @@ fn parse_step(
         when,
         timeout,
         on_error,
+        retry,
         body: body?,
     })
 }

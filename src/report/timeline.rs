@@ -251,6 +251,15 @@ impl Timeline {
                         ),
                     );
                 }
+                EventKind::KeyDeleted => {
+                    let key = crate::secret::mask(&text(data, "key_id"));
+                    t.entry(
+                        event,
+                        None,
+                        format!("key {key} deleted by `{step}`: {}", text(data, "why")),
+                    );
+                }
+                EventKind::Resumed => t.entry(event, None, "response resumed".into()),
                 EventKind::RunFinished => t.entry(event, None, "response finished".into()),
                 EventKind::Interrupted => t.entry(event, None, "response interrupted".into()),
             }

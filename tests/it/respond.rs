@@ -215,3 +215,59 @@ async fn a_skewed_exchange_clock_is_resynced() {
         "the first call should have met the skew"
     );
 }
+
+/// The parts of the exchange a response could change (the access log and clock excluded).
+fn exchange_state(lab: &Lab) -> String {
+    let view = lab.sim.inspect();
+    serde_json::to_string(&serde_json::json!({
+        "keys": view.keys,
+        "orders": view.orders,
+        "executions": view.executions,
+        "balances": view.balances,
+        "markets": view.markets,
+        "withdrawals": view.withdrawals,
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_reads_and_shows_but_changes_nothing() {
+    let lab = Lab::start(14).await;
+    let before = exchange_state(&lab);
+    let output = lab.respond(&["--dry-run", "--json", "-v"]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    assert_eq!(exchange_state(&lab), before, "a dry run changed the exchange");
+
+    // It did read (snapshots are real), and sent nothing mutating.
+    let log = lab.sim.inspect().access_log;
+    assert!(log.iter().any(|e| e.path == "/v5/order/realtime"));
+    assert!(log.iter().all(|e| e.method == "GET"), "{log:?}");
+
+    // Every mutating step was planned, with its exact request shown and journaled, redacted.
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["mode"], "dry-run");
+    assert_eq!(summary["contained"], false);
+    let status = |id: &str| {
+        summary["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["status"].as_str().unwrap().to_owned())
+    };
+    for id in ["lock", "cancel", "revoke", "replace", "store"] {
+        assert_eq!(status(id).as_deref(), Some("planned"), "{id}");
+    }
+    assert_eq!(status("history").as_deref(), Some("ok"));
+    assert_eq!(status("diff").as_deref(), Some("ok"));
+    let err = stderr(&output);
+    assert!(err.contains("POST /v5/user/update-sub-api"), "{err}");
+    assert!(err.contains("X-BAPI-SIGN: <redacted>"), "{err}");
+    let journal = std::fs::read_to_string(
+        std::path::Path::new(summary["run_dir"].as_str().unwrap()).join("journal.jsonl"),
+    )
+    .unwrap();
+    assert!(journal.contains("POST /v5/user/create-sub-api"));
+    assert!(journal.contains("POST /v5/order/cancel-all"));
+    assert!(!lab.sim_dir().join("replacement-key.json").exists());
+}

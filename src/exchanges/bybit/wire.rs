@@ -72,6 +72,7 @@ fn api_error(code: i64, message: String, response: &Response) -> ExchangeError {
             reset_ms: response
                 .header("x-bapi-limit-reset-timestamp")
                 .and_then(|value| value.trim().parse().ok()),
+            retry_after_ms: None,
         },
         10010 => ExchangeError::IpRejected { code: code_text },
         33004 => ExchangeError::KeyExpired { code: code_text },
@@ -96,10 +97,15 @@ fn http_error(response: &Response) -> ExchangeError {
         .take(200)
         .collect();
     match response.status {
-        // Reference §3.7: 403 is the per-IP limit, 429 system protection.
+        // Reference §3.7: 403 is the per-IP limit, 429 system protection; `Retry-After` says
+        // for how many seconds.
         403 | 429 => ExchangeError::RateLimited {
             code: format!("HTTP {}", response.status),
             reset_ms: None,
+            retry_after_ms: response
+                .header("retry-after")
+                .and_then(|secs| secs.trim().parse::<u64>().ok())
+                .map(|secs| secs * 1000),
         },
         200 => ExchangeError::Protocol {
             detail: format!("not a Bybit envelope: {detail}"),
@@ -580,7 +586,8 @@ mod tests {
             err,
             ExchangeError::RateLimited {
                 code: "10006".into(),
-                reset_ms: Some(1_700_000_000_500)
+                reset_ms: Some(1_700_000_000_500),
+                retry_after_ms: None,
             }
         );
     }

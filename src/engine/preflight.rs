@@ -1,0 +1,101 @@
+//! Checks before a run sends anything: inputs, the playbook's venue, what each step needs from
+//! the profile and the disk, and whether its confirmations can be asked. Bad input found here
+//! leaves nothing behind (exit 2, no run folder, no request).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::Confirm;
+use super::template::Context;
+use crate::actions::{Outputs, Preflight, RunInfo};
+use crate::config::Profile;
+use crate::playbook::Playbook;
+
+/// Problems found before anything was sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .problems.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join("; "))]
+pub struct PreflightError {
+    /// Each problem with its hint.
+    pub problems: Vec<(String, Option<String>)>,
+}
+
+/// Applies input defaults and checks everything that can be checked without the network:
+/// required inputs, the playbook's venue, profile fields and files the steps need, and whether
+/// confirmations can be asked. Nothing is sent and nothing is written.
+pub fn preflight(
+    playbook: &Playbook,
+    profile: &Profile,
+    info: &RunInfo,
+    inputs: &mut BTreeMap<String, String>,
+    confirm: Confirm,
+    interactive: bool,
+) -> Result<(), PreflightError> {
+    let mut problems = Vec::new();
+    for input in &playbook.inputs {
+        if !inputs.contains_key(&input.name) {
+            match &input.default {
+                Some(default) => {
+                    inputs.insert(input.name.clone(), default.clone());
+                }
+                None if input.required => problems.push((
+                    format!("the playbook needs input `{}`", input.name),
+                    Some(match input.name.as_str() {
+                        "key" => "pass the leaked key's id with `--key`".to_owned(),
+                        name => format!("pass it with `--input {name}=VALUE`"),
+                    }),
+                )),
+                None => {}
+            }
+        }
+    }
+    if playbook.exchange != profile.exchange {
+        problems.push((
+            format!(
+                "playbook `{}` is for {}, profile `{}` is {}",
+                playbook.name, playbook.exchange, profile.name, profile.exchange
+            ),
+            Some("choose the playbook for this exchange, or leave `--playbook` out".into()),
+        ));
+    }
+    let templates = context(inputs, profile, info, &BTreeMap::new());
+    let pre = Preflight {
+        profile,
+        templates: &templates,
+    };
+    for (step, action) in playbook.action_steps() {
+        if let Err(err) = action.preflight(&pre) {
+            problems.push((format!("step `{}`: {err}", step.id), err.hint()));
+        }
+        if action.needs_confirmation() && confirm == Confirm::Ask && !interactive {
+            problems.push((
+                format!(
+                    "step `{}` ({}) needs a confirmation and there is no terminal to ask on",
+                    step.id,
+                    action.name()
+                ),
+                Some("pass `--yes` to accept every confirmation (it is journaled)".into()),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(PreflightError { problems })
+    }
+}
+
+/// What templates render against.
+pub(super) fn context(
+    inputs: &BTreeMap<String, String>,
+    profile: &Profile,
+    info: &RunInfo,
+    outputs: &BTreeMap<String, Outputs>,
+) -> Context {
+    Context::new(&json!({
+        "inputs": inputs,
+        "profile": profile.template_view(),
+        "run": info.template_view(),
+        "steps": outputs,
+    }))
+}

@@ -1,0 +1,485 @@
+//! One step: prepare (when, plan, journal the start, confirm), act (apply with timeout and
+//! retries, probing before repeating a mutation whose outcome is unknown; plan only in a dry
+//! run), finish (journal the end with the step's calls and outputs).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::executor::{Confirm, Run, State, elapsed_ms, left, lock};
+use super::outcome::{StepRecord, StepStatus};
+use super::retry;
+use super::template::{self, Context};
+use crate::actions::{
+    ActionError, ActionSpec, Containment, Effect, Outputs, Plan, Probe, RetryClass, StepContext,
+    Vault,
+};
+use crate::clock;
+use crate::exchanges::{CallSink, Client, Mode};
+use crate::exit::Exit;
+use crate::journal::EventKind;
+use crate::playbook::{OnError, Retry, Step, StepBody};
+
+/// A step that has started: planned, journaled and confirmed; ready to act.
+pub(super) struct Prepared<'s> {
+    step: &'s Step,
+    action: &'s ActionSpec,
+    started: Instant,
+    started_at: String,
+    sink: CallSink,
+    client: Client,
+    outputs: BTreeMap<String, Outputs>,
+    templates: Context,
+    plan: Plan,
+    probe_first: bool,
+}
+
+/// How a step's work ended.
+pub(super) enum Done {
+    /// It acted (or a probe found it had); these are its outputs.
+    Applied {
+        /// The outputs.
+        outputs: Outputs,
+        /// Attempts made.
+        attempts: u32,
+        /// Whether a probe found the effect already there.
+        probed: bool,
+    },
+    /// Dry run: planned, not sent; what later steps see of it.
+    Planned(Outputs),
+}
+
+impl Run<'_> {
+    fn cx<'c>(&'c self, p: &'c Prepared<'_>, vault: &'c Vault) -> StepContext<'c> {
+        StepContext {
+            step: p.step.id.as_str(),
+            client: &p.client,
+            profile: self.profile,
+            run: &self.info,
+            templates: &p.templates,
+            outputs: &p.outputs,
+            vault,
+            journal: &self.journal,
+        }
+    }
+
+    /// Starts a step: `None` when it does not run (skipped, done earlier, stopped, or it
+    /// failed before acting, which `finish` has already recorded).
+    pub(super) async fn prepare<'s>(
+        &self,
+        step: &'s Step,
+        action: &'s ActionSpec,
+        state: &Mutex<State>,
+        vault: &Vault,
+    ) -> Option<Prepared<'s>> {
+        let id = step.id.as_str();
+        if lock(state).aborted {
+            self.not_run(step, state);
+            return None;
+        }
+        let done_before = lock(state).prior.done.get(id).cloned();
+        if let Some(outputs) = done_before {
+            self.ui
+                .step_ended(id, "ok", 0, "done before the interruption");
+            let mut state = lock(state);
+            let mut rec = record(step, action, StepStatus::Ok, String::new(), 0);
+            rec.outputs = Value::Object(outputs.clone());
+            if action.containment() == Containment::Contains && state.contained_ms.is_none() {
+                state.contained_ms = outputs.get("contained_after_ms").and_then(Value::as_u64);
+            }
+            state.outputs.insert(id.to_owned(), outputs);
+            state.records.push(rec);
+            return None;
+        }
+        if !self.when_holds(step, state).await {
+            return None;
+        }
+        self.ui.step_started(id, step.name.as_deref());
+        let sink: CallSink = Arc::default();
+        let outputs = lock(state).outputs.clone();
+        let mut p = Prepared {
+            step,
+            action,
+            started: Instant::now(),
+            started_at: clock::now_rfc3339(),
+            client: self.client.recording(Arc::clone(&sink)),
+            sink,
+            templates: self.template_context(&outputs),
+            outputs,
+            plan: Plan::default(),
+            probe_first: lock(state).prior.unfinished.iter().any(|u| u == id),
+        };
+
+        // The plan goes into the start event: one sync to disk before the step acts, not two
+        // (the lock is the first step; it should not wait on the disk twice).
+        let planned = action.plan(&self.cx(&p, vault)).await;
+        let (requests, instructions) = match &planned {
+            Ok(plan) => (plan.requests.clone(), plan.instructions.clone()),
+            Err(_) => (Vec::new(), None),
+        };
+        let data = json!({
+            "step": id,
+            "action": action.name(),
+            "name": step.name,
+            "requests": requests,
+            "instructions": instructions,
+            "probe_first": p.probe_first,
+        });
+        if !self.append(state, EventKind::StepStarted, data) {
+            return None;
+        }
+        for request in &requests {
+            self.ui
+                .detail(&format!("    {}", request.replace('\n', "\n    ")));
+        }
+        match planned {
+            Ok(plan) => p.plan = plan,
+            Err(err) => {
+                self.finish(p, Err((err, 1)), state);
+                return None;
+            }
+        }
+        if self.client.mode() == Mode::Live
+            && action.needs_confirmation()
+            && let Err(err) = self.confirm(&p, state)
+        {
+            self.finish(p, Err((err, 1)), state);
+            return None;
+        }
+        Some(p)
+    }
+
+    fn confirm(&self, p: &Prepared<'_>, state: &Mutex<State>) -> Result<(), ActionError> {
+        let id = p.step.id.as_str();
+        if let Some(text) = &p.plan.instructions {
+            self.ui.block("To do by hand:", text);
+        }
+        let (accepted, by) = match self.confirm {
+            Confirm::Yes => (true, "--yes"),
+            Confirm::Drill => (true, "drill"),
+            Confirm::Ask => {
+                let question = match p.action {
+                    ActionSpec::Manual(_) => format!("`{id}`: done?"),
+                    _ => {
+                        self.ui.block("About to send:", &p.plan.requests.join("\n"));
+                        format!("`{id}`: send this {}?", p.action.name())
+                    }
+                };
+                let answer = self
+                    .ui
+                    .confirm(&question)
+                    .map_err(|err| ActionError::Input {
+                        message: err.to_string(),
+                        hint: "pass `--yes` to accept confirmations without a terminal".into(),
+                    })?;
+                (answer, "operator")
+            }
+        };
+        let data = json!({"step": id, "accepted": accepted, "by": by});
+        if !self.append(state, EventKind::Confirmation, data) {
+            return Err(journal_failed());
+        }
+        if accepted {
+            Ok(())
+        } else {
+            Err(ActionError::Declined {
+                what: format!("step `{id}` ({})", p.action.name()),
+            })
+        }
+    }
+
+    /// Does the step's work.
+    pub(super) async fn act(
+        &self,
+        p: &Prepared<'_>,
+        vault: &Vault,
+        deadline: Option<Instant>,
+    ) -> Result<Done, (ActionError, u32)> {
+        let effect = p.action.effect();
+        let mode = self.client.mode();
+        if mode == Mode::Offline || (mode == Mode::DryRun && effect == Effect::Write) {
+            return Ok(Done::Planned(p.plan.outputs.clone().unwrap_or_default()));
+        }
+        let cx = self.cx(p, vault);
+        if p.probe_first {
+            match p.action.probe(&cx).await {
+                Ok(Probe::Done(outputs)) => {
+                    return Ok(Done::Applied {
+                        outputs,
+                        attempts: 0,
+                        probed: true,
+                    });
+                }
+                Ok(Probe::NotDone) => {}
+                Err(err) => return Err((err, 0)),
+            }
+        }
+        let policy = p.step.retry.unwrap_or(Retry {
+            attempts: 1,
+            backoff: std::time::Duration::ZERO,
+            max_backoff: std::time::Duration::ZERO,
+        });
+        let mut attempt = 1;
+        loop {
+            let limit = match (p.step.timeout, left(deadline)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let result = match limit {
+                Some(limit) => match tokio::time::timeout(limit, p.action.apply(&cx)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(ActionError::TimedOut { after: limit }),
+                },
+                None => p.action.apply(&cx).await,
+            };
+            let err = match result {
+                Ok(outputs) => {
+                    return Ok(Done::Applied {
+                        outputs,
+                        attempts: attempt,
+                        probed: false,
+                    });
+                }
+                Err(err) => err,
+            };
+            if attempt >= policy.attempts || left(deadline).is_some_and(|l| l.is_zero()) {
+                return Err((err, attempt));
+            }
+            match err.retry_class(effect) {
+                RetryClass::Never => return Err((err, attempt)),
+                RetryClass::Safe => {}
+                // Never send a mutation again blindly: ask the exchange whether it happened.
+                RetryClass::UnknownOutcome => match p.action.probe(&cx).await {
+                    Ok(Probe::Done(outputs)) => {
+                        return Ok(Done::Applied {
+                            outputs,
+                            attempts: attempt,
+                            probed: true,
+                        });
+                    }
+                    Ok(Probe::NotDone) => {}
+                    Err(_) => return Err((err, attempt)),
+                },
+            }
+            let wait = retry::delay(&policy, attempt, &err);
+            self.ui.detail(&format!(
+                "    `{}` attempt {attempt} failed ({err}); again in {} ms",
+                p.step.id,
+                wait.as_millis()
+            ));
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Ends a step: journal, people's line, bookkeeping.
+    pub(super) fn finish(
+        &self,
+        p: Prepared<'_>,
+        result: Result<Done, (ActionError, u32)>,
+        state: &Mutex<State>,
+    ) {
+        let id = p.step.id.as_str();
+        let action = p.action;
+        let duration_ms = elapsed_ms(p.started);
+        let calls = {
+            let calls = p.sink.lock().map(|c| c.clone()).unwrap_or_default();
+            serde_json::to_value(calls).unwrap_or(Value::Null)
+        };
+        let mut rec = record(p.step, action, StepStatus::Ok, p.started_at, duration_ms);
+        match result {
+            Ok(done) => {
+                let (status, outputs, attempts, probed) = match done {
+                    Done::Applied {
+                        outputs,
+                        attempts,
+                        probed,
+                    } => (StepStatus::Ok, outputs, attempts, probed),
+                    Done::Planned(outputs) => (StepStatus::Planned, outputs, 0, false),
+                };
+                let data = json!({
+                    "step": id,
+                    "action": action.name(),
+                    "status": status.as_str(),
+                    "duration_ms": duration_ms,
+                    "attempts": attempts,
+                    "probed": probed,
+                    "outputs": outputs,
+                    "calls": calls,
+                });
+                if !self.append(state, EventKind::StepFinished, data) {
+                    return;
+                }
+                let note = match status {
+                    StepStatus::Planned => "planned, not sent (dry run)".to_owned(),
+                    _ if probed => format!("already done ({})", note(action, &outputs)),
+                    _ => note(action, &outputs),
+                };
+                self.ui.step_ended(id, status.as_str(), duration_ms, &note);
+                rec.status = status;
+                rec.outputs = Value::Object(outputs.clone());
+                let mut state = lock(state);
+                if status == StepStatus::Ok
+                    && action.containment() == Containment::Contains
+                    && state.contained_ms.is_none()
+                {
+                    // The moment the exchange acknowledged, not the end of the step.
+                    let at = outputs.get("contained_after_ms").and_then(Value::as_u64);
+                    state.contained_ms = Some(at.unwrap_or_else(|| self.info.elapsed_ms()));
+                }
+                state.outputs.insert(id.to_owned(), outputs);
+                state.records.push(rec);
+            }
+            Err((err, attempts)) => {
+                let status = match err {
+                    ActionError::Declined { .. } => StepStatus::Declined,
+                    _ => StepStatus::Failed,
+                };
+                let data = json!({
+                    "step": id,
+                    "action": action.name(),
+                    "status": status.as_str(),
+                    "duration_ms": duration_ms,
+                    "attempts": attempts,
+                    "error": err.to_string(),
+                    "hint": err.hint(),
+                    "code": err.code(),
+                    "calls": calls,
+                });
+                if !self.append(state, EventKind::StepFailed, data) {
+                    return;
+                }
+                self.ui
+                    .step_ended(id, status.as_str(), duration_ms, &err.to_string());
+                if let Some(hint) = err.hint() {
+                    self.ui.info(&format!("    hint: {hint}"));
+                }
+                rec.status = status;
+                rec.error = Some(err.to_string());
+                rec.hint = err.hint();
+                rec.failure = Some(failure_exit(&err));
+                let mut state = lock(state);
+                if p.step.on_error == OnError::Abort {
+                    state.aborted = true;
+                }
+                state.records.push(rec);
+            }
+        }
+    }
+
+    /// Evaluates a step's `when`; journals a skip when it is false.
+    pub(super) async fn when_holds(&self, step: &Step, state: &Mutex<State>) -> bool {
+        let Some(when) = &step.when else { return true };
+        let templates = self.template_context(&lock(state).outputs);
+        let reason = match template::truthy(when, &templates) {
+            Ok(true) => return true,
+            Ok(false) => format!("`{when}` is false"),
+            Err(err) => format!("`when` could not be evaluated: {err}"),
+        };
+        let data = json!({"step": step.id.as_str(), "action": step.kind(), "reason": reason});
+        self.append(state, EventKind::StepSkipped, data);
+        self.ui.step_ended(step.id.as_str(), "skipped", 0, &reason);
+        self.record_all(step, state, StepStatus::Skipped, None);
+        false
+    }
+
+    /// Records a step (and a group's members) that an earlier abort kept from running.
+    pub(super) fn not_run(&self, step: &Step, state: &Mutex<State>) {
+        self.record_all(step, state, StepStatus::NotRun, None);
+    }
+
+    /// Records a step the playbook's deadline kept from running, and stops the run.
+    pub(super) fn deadline_passed(&self, step: &Step, state: &Mutex<State>) {
+        let already = lock(state).aborted;
+        if !already {
+            let message = "the playbook's deadline passed; the remaining steps did not run";
+            let data = json!({"step": step.id.as_str(), "action": step.kind(), "reason": message});
+            self.append(state, EventKind::StepSkipped, data);
+            self.ui.warn(message);
+            lock(state).aborted = true;
+        }
+        let error = (!already).then(|| "deadline passed".to_owned());
+        self.record_all(step, state, StepStatus::NotRun, error);
+    }
+
+    fn record_all(
+        &self,
+        step: &Step,
+        state: &Mutex<State>,
+        status: StepStatus,
+        error: Option<String>,
+    ) {
+        let mut state = lock(state);
+        for inner in step.flatten() {
+            if let StepBody::Action(action) = &inner.body {
+                let mut rec = record(inner, action, status, clock::now_rfc3339(), 0);
+                rec.error.clone_from(&error);
+                if error.is_some() {
+                    rec.failure = Some(Exit::Incomplete);
+                }
+                state.records.push(rec);
+            }
+        }
+    }
+}
+
+fn journal_failed() -> ActionError {
+    ActionError::Check {
+        message: "the journal could not be written".into(),
+        hint: "free disk space or fix permissions of the state folder".into(),
+    }
+}
+
+fn record(
+    step: &Step,
+    action: &ActionSpec,
+    status: StepStatus,
+    started_at: String,
+    duration_ms: u64,
+) -> StepRecord {
+    StepRecord {
+        id: step.id.as_str().to_owned(),
+        action: action.name().to_owned(),
+        status,
+        started_at,
+        duration_ms,
+        error: None,
+        hint: None,
+        outputs: Value::Null,
+        failure: None,
+    }
+}
+
+/// The exit class of a failure that stopped a run before containment.
+fn failure_exit(err: &ActionError) -> Exit {
+    match err {
+        ActionError::Exchange { .. } | ActionError::Check { .. } | ActionError::TimedOut { .. } => {
+            Exit::Exchange
+        }
+        ActionError::Template(_) | ActionError::Input { .. } => Exit::BadInput,
+        ActionError::Io { .. } | ActionError::Journal(_) => Exit::Io,
+        ActionError::Declined { .. } => Exit::Incomplete,
+    }
+}
+
+/// A few words about a step's result for people.
+fn note(action: &ActionSpec, outputs: &Outputs) -> String {
+    let get = |key: &str| outputs.get(key).cloned().unwrap_or(Value::Null);
+    match action.name() {
+        "restrict_key" => format!("locked to {}", get("ips")),
+        "cancel_orders" => format!("{} cancelled, {} left", get("cancelled"), get("open_left")),
+        "snapshot" => format!("{}", get("counts")),
+        "diff_orders" => format!(
+            "{} unauthorized, {} missing, {} mismatched",
+            get("unauthorized").as_array().map_or(0, Vec::len),
+            get("missing").as_array().map_or(0, Vec::len),
+            get("mismatched").as_array().map_or(0, Vec::len)
+        ),
+        "create_key" => format!("new key {}", get("key").as_str().unwrap_or_default()),
+        "store_secret" => format!("stored in {}", get("store").as_str().unwrap_or_default()),
+        "report" => get("markdown").as_str().unwrap_or_default().to_owned(),
+        _ => String::new(),
+    }
+}
