@@ -57,22 +57,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let mut inputs = request.inputs.clone();
     inputs.insert("key".to_owned(), request.key.as_str().to_owned());
 
-    let http = http
-        .await
-        .map_err(|err| Error::Exchange {
-            message: format!("cannot build the HTTP client: {err}"),
-            help: None,
-        })?
-        .map_err(|err| Error::Exchange {
-            message: err.to_string(),
-            help: err.hint().map(str::to_owned),
-        })?;
-    let client = Client::with_http(
-        profile.exchange.venue(),
-        &profile.base_url,
-        request.mode,
-        http,
-    );
+    let client = client(http, &profile, request.mode).await?;
 
     // Checked before the run folder exists: bad input leaves nothing behind.
     let info = RunInfo {
@@ -91,13 +76,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         // A dry run asks nothing: confirmations belong to the live run.
         ui.interactive() || request.mode != Mode::Live,
     )
-    .map_err(|err| Error::Preflight {
-        problems: err
-            .problems
-            .into_iter()
-            .map(|(message, help)| Note { message, help })
-            .collect(),
-    })?;
+    .map_err(preflight_error)?;
 
     let suffix = match request.mode {
         Mode::Live => "",
@@ -140,12 +119,160 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
             .to_string(),
     };
 
+    execute(&run, start, dir).await
+}
+
+/// Runs until done or Ctrl-C, which is journaled as `interrupted` (exit 130; `resume` goes on).
+async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, Error> {
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
         _ = tokio::signal::ctrl_c() => {
             let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": "ctrl-c"}));
             Err(Error::Interrupted { run_dir: dir })
         }
+    }
+}
+
+/// Finishes an interrupted run from its journal: done steps are not repeated, unfinished ones
+/// are probed before they run again. Takes the same confirmations as `respond`.
+pub async fn resume(run_dir: &Path, confirm: Confirm, ui: &Ui) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let http = tokio::task::spawn_blocking(http_client);
+    let journal_path = run_dir.join(journal::FILE_NAME);
+    let (journal, verified) = Journal::reopen(&journal_path).map_err(|err| Error::Io {
+        what: "reopen the journal",
+        path: journal_path.clone(),
+        source: std::io::Error::other(err),
+    })?;
+    let Some(first) = verified
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::RunStarted)
+    else {
+        return Err(Error::Usage {
+            message: format!("`{}` has no `run_started` event", journal_path.display()),
+            help: Some("resume takes the folder of a run that `lockdown respond` started".into()),
+        });
+    };
+    let field = |name: &str| {
+        first
+            .data
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if field("mode") != "live" {
+        return Err(Error::Usage {
+            message: format!(
+                "run `{}` was a {}; there is nothing to resume",
+                field("run_id"),
+                field("mode")
+            ),
+            help: None,
+        });
+    }
+    let inputs: BTreeMap<String, String> = first
+        .data
+        .get("inputs")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let config = PathBuf::from(field("config"));
+    let profile = config::load_profile(&config, Some(&field("profile")))?;
+    let origin = field("playbook_origin");
+    let playbook = if origin.starts_with("builtin:") {
+        playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?
+    } else {
+        playbook::load(Path::new(&origin))?
+    };
+    if playbook.name != field("playbook") {
+        return Err(Error::Usage {
+            message: format!(
+                "the playbook at `{origin}` is now `{}`, the run was `{}`",
+                playbook.name,
+                field("playbook")
+            ),
+            help: Some("restore the playbook the run started with".into()),
+        });
+    }
+    let client = client(http, &profile, Mode::Live).await?;
+    let info = RunInfo {
+        id: field("run_id"),
+        dir: run_dir.to_owned(),
+        started_at: field("started_at"),
+        playbook: playbook.name.clone(),
+        started,
+    };
+    let mut inputs = inputs;
+    preflight(
+        &playbook,
+        &profile,
+        &info,
+        &mut inputs,
+        confirm,
+        ui.interactive(),
+    )
+    .map_err(preflight_error)?;
+    let prior = crate::engine::resume::prior(&verified.events);
+    ui.info(&format!(
+        "lockdown: resuming run `{}` ({} step(s) done, {} to probe){}",
+        info.id,
+        prior.done.len(),
+        prior.unfinished.len(),
+        verified
+            .torn
+            .last()
+            .map(|line| format!("; journal line {line} was torn by the crash and is kept"))
+            .unwrap_or_default()
+    ));
+    let run = Run {
+        playbook: &playbook,
+        profile: &profile,
+        client: &client,
+        info,
+        journal: JournalHandle::new(journal),
+        inputs,
+        confirm,
+        ui,
+    };
+    let start = Start::Resumed {
+        prior,
+        torn_line: verified.torn.last().copied(),
+    };
+    execute(&run, start, run_dir.to_owned()).await
+}
+
+/// Waits for the HTTP client built in the background and connects it to the profile's venue.
+async fn client(
+    http: tokio::task::JoinHandle<Result<reqwest::Client, crate::exchanges::ExchangeError>>,
+    profile: &crate::config::Profile,
+    mode: Mode,
+) -> Result<Client, Error> {
+    let http = http
+        .await
+        .map_err(|err| Error::Exchange {
+            message: format!("cannot build the HTTP client: {err}"),
+            help: None,
+        })?
+        .map_err(|err| Error::Exchange {
+            message: err.to_string(),
+            help: err.hint().map(str::to_owned),
+        })?;
+    Ok(Client::with_http(
+        profile.exchange.venue(),
+        &profile.base_url,
+        mode,
+        http,
+    ))
+}
+
+fn preflight_error(err: crate::engine::PreflightError) -> Error {
+    Error::Preflight {
+        problems: err
+            .problems
+            .into_iter()
+            .map(|(message, help)| Note { message, help })
+            .collect(),
     }
 }
 

@@ -13,6 +13,7 @@ use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order};
 use crate::exchanges::{Auth, ExchangeError, Op, Reply};
+use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
 
 /// Parameters of `cancel_orders`.
@@ -28,6 +29,19 @@ pub struct CancelOrders {
 
 fn default_rounds() -> u32 {
     5
+}
+
+impl CancelOrders {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "key": string("the leaked key; orders are cancelled with it"),
+                "rounds": { "type": "integer", "minimum": 1, "description": "cancel-and-check rounds (default 5)" },
+            }),
+            &["key"],
+        )
+    }
 }
 
 impl Action for CancelOrders {

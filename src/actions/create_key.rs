@@ -13,6 +13,7 @@ use crate::engine::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
 use crate::exchanges::{Auth, Op, Revoke};
 use crate::journal::EventKind;
+use crate::playbook::schema::{object, string, strings, tpl};
 
 /// Parameters of `create_key`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -64,6 +65,24 @@ impl CreateKey {
                 ips: self.ips(profile_ips, rendered)?,
             },
         })
+    }
+}
+
+impl CreateKey {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "label": string("the new key's note; must name the run (`{{ run.id }}`)"),
+                "account": string("the sub-account to create it in"),
+                "permissions": tpl(
+                    json!({ "type": "array", "items": { "enum": ["spot_trade", "contract_trade", "options_trade"] } }),
+                    "trading rights only; no withdrawal right exists",
+                ),
+                "ip_whitelist": strings("addresses it may be used from (default: the profile's `bot_ips`)"),
+            }),
+            &["label", "account"],
+        )
     }
 }
 

@@ -17,6 +17,7 @@ use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, 
 use crate::clock;
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Fill, Order};
+use crate::playbook::schema::{object, string};
 
 /// One step id or several.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -75,6 +76,23 @@ impl DiffOrders {
         rendered: Option<String>,
     ) -> Option<String> {
         rendered.or(profile_ledger)
+    }
+}
+
+impl DiffOrders {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "observed": {
+                    "anyOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }],
+                    "description": "snapshot step ids",
+                },
+                "known": string("the known-orders ledger (default: the profile's `known_orders`)"),
+                "client_prefix": string("client order ids starting with this are the owner's"),
+            }),
+            &["observed"],
+        )
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
+use crate::playbook::schema::{object, string, strings};
 
 /// Parameters of `manual`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -22,6 +23,20 @@ pub struct Manual {
     /// The steps, in order.
     #[serde(default)]
     checklist: Option<Tpl<Vec<String>>>,
+}
+
+impl Manual {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "title": string("what to do, in one line"),
+                "url": string("where to do it"),
+                "checklist": strings("the steps, in order"),
+            }),
+            &["title"],
+        )
+    }
 }
 
 impl Action for Manual {

@@ -121,6 +121,11 @@ macro_rules! registry {
             /// Every action name, alphabetical.
             pub const NAMES: &'static [&'static str] = &[$($name),+];
 
+            /// Every action with the JSON Schema of its parameters.
+            pub fn schemas() -> Vec<(&'static str, serde_json::Value)> {
+                vec![$(($name, <$ty>::schema()),)+]
+            }
+
             /// Reads an action's parameters; `None` when no action has this name.
             pub fn parse(
                 name: &str,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
+use crate::playbook::schema::object;
 use crate::report::{self, Format};
 
 /// Parameters of `report`.
@@ -20,6 +21,18 @@ pub struct Report {
 
 fn default_formats() -> Vec<Format> {
     vec![Format::Markdown, Format::Json]
+}
+
+impl Report {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "formats": { "type": "array", "items": { "enum": ["markdown", "json"] } },
+            }),
+            &[],
+        )
+    }
 }
 
 impl Action for Report {

@@ -11,6 +11,7 @@ use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Op};
+use crate::playbook::schema::{object, string, strings};
 use crate::secret::KeyId;
 
 /// Parameters of `restrict_key`.
@@ -49,6 +50,20 @@ impl RestrictKey {
                 },
             },
         })
+    }
+}
+
+impl RestrictKey {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "key": string("the key to lock"),
+                "ip_whitelist": strings("addresses it may be used from afterwards (default: `responder_ip`)"),
+                "read_only": { "type": "boolean", "description": "also take away trading" },
+            }),
+            &["key"],
+        )
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Op, Revoke};
+use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
 
 /// Who signs the deletion.
@@ -59,6 +60,19 @@ impl RevokeKey {
                 key,
             ),
         })
+    }
+}
+
+impl RevokeKey {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "key": string("the key to delete"),
+                "via": { "enum": ["master", "self_sub", "self_master"], "description": "who signs the deletion" },
+            }),
+            &["key"],
+        )
     }
 }
 

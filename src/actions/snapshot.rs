@@ -16,6 +16,7 @@ use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, History, Op, Reply, Window};
+use crate::playbook::schema::{object, string, tpl};
 use crate::secret::KeyId;
 
 /// What a snapshot can take.
@@ -85,6 +86,21 @@ impl Snapshot {
         kinds.sort();
         kinds.dedup();
         Ok(kinds)
+    }
+}
+
+impl Snapshot {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        let kinds = json!({ "enum": ["open_orders", "orders", "fills", "balances", "transfers", "withdrawals", "key_info"] });
+        object(
+            json!({
+                "of": tpl(json!({ "anyOf": [kinds, { "type": "array", "items": kinds }] }), "what to take"),
+                "key": string("the key whose account is read"),
+                "since": string("how far back history goes (default 7d)"),
+            }),
+            &["of", "key"],
+        )
     }
 }
 

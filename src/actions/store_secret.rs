@@ -17,6 +17,7 @@ use crate::config::SecretStore;
 use crate::engine::template::Tpl;
 use crate::exchanges::model::CreatedKey;
 use crate::journal::EventKind;
+use crate::playbook::schema::{object, string};
 
 /// Parameters of `store_secret`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -71,6 +72,20 @@ impl StoreSecret {
                     .into(),
             }),
         }
+    }
+}
+
+impl StoreSecret {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "from": { "type": "string", "description": "the `create_key` step" },
+                "to": string("`file:PATH` or `env-file:PATH` (default: the profile's `secret_store`)"),
+                "env_names": object(json!({ "key": { "type": "string" }, "secret": { "type": "string" } }), &["key", "secret"]),
+            }),
+            &["from"],
+        )
     }
 }
 

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Op};
+use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
 
 /// Parameters of `verify_revoked`.
@@ -22,6 +23,19 @@ pub struct VerifyRevoked {
     /// The sub-account whose key list must not hold it (default: the profile's `account`).
     #[serde(default)]
     account: Option<Tpl<Option<String>>>,
+}
+
+impl VerifyRevoked {
+    /// The JSON Schema of the parameters (see `playbook::schema`).
+    pub fn schema() -> serde_json::Value {
+        object(
+            json!({
+                "key": string("the key that must be dead"),
+                "account": string("the sub-account whose key list must not hold it"),
+            }),
+            &["key"],
+        )
+    }
 }
 
 impl Action for VerifyRevoked {

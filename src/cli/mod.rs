@@ -4,9 +4,14 @@
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
 mod drill;
+mod plan;
+mod report;
 mod respond;
+mod resume;
+mod schema;
 mod sim;
 mod validate;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -47,6 +52,16 @@ pub enum Command {
     Respond(respond::RespondArgs),
     /// A fire drill: the whole response against the simulator while an attacker trades; scored.
     Drill(drill::DrillArgs),
+    /// Dry-run a playbook: real reads, and the exact requests the mutating steps would send.
+    Plan(plan::PlanArgs),
+    /// Finish an interrupted run from its journal; done steps are not repeated.
+    Resume(resume::ResumeArgs),
+    /// Check a run's journal chain; names the first bad line.
+    Verify(verify::VerifyArgs),
+    /// Write a run's report again from its journal.
+    Report(report::ReportArgs),
+    /// Print the JSON Schema of the playbook format (for yaml-language-server).
+    Schema,
     /// Check playbooks offline; every problem with file:line:col.
     Validate(validate::ValidateArgs),
     /// Run the exchange simulator in the foreground, with a leaked-key incident seeded.
@@ -72,6 +87,11 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
     match cli.command {
         Command::Respond(args) => respond::run(args, config, cli.json, ui).await,
         Command::Drill(args) => drill::run(args, cli.json, ui).await,
+        Command::Plan(args) => plan::run(args, config, cli.json, ui).await,
+        Command::Resume(args) => resume::run(args, cli.json, ui).await,
+        Command::Verify(args) => verify::run(args, cli.json, ui),
+        Command::Report(args) => report::run(args, cli.json, ui),
+        Command::Schema => schema::run(ui),
         Command::Validate(args) => validate::run(args, cli.json, ui),
         Command::Sim(args) => sim::run(args, cli.json, ui).await,
     }

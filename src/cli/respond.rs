@@ -44,16 +44,7 @@ pub async fn run(
     json: bool,
     ui: &Ui,
 ) -> Result<Exit, Error> {
-    let mut inputs = BTreeMap::new();
-    for item in &args.inputs {
-        let Some((name, value)) = item.split_once('=') else {
-            return Err(Error::Usage {
-                message: format!("`--input {item}` is not NAME=VALUE"),
-                help: None,
-            });
-        };
-        inputs.insert(name.trim().to_owned(), value.to_owned());
-    }
+    let inputs = parse_inputs(&args.inputs)?;
     let request = Request {
         config: config.unwrap_or_else(config::default_path),
         profile: args.profile,
@@ -72,14 +63,30 @@ pub async fn run(
     Ok(outcome.exit())
 }
 
+/// Reads `--input NAME=VALUE` flags.
+pub fn parse_inputs(items: &[String]) -> Result<BTreeMap<String, String>, Error> {
+    let mut inputs = BTreeMap::new();
+    for item in items {
+        let Some((name, value)) = item.split_once('=') else {
+            return Err(Error::Usage {
+                message: format!("`--input {item}` is not NAME=VALUE"),
+                help: None,
+            });
+        };
+        inputs.insert(name.trim().to_owned(), value.to_owned());
+    }
+    Ok(inputs)
+}
+
 /// Shows the outcome: JSON on stdout, and a summary for people on stderr.
 pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
     if json {
         ui.json(&outcome.summary());
     }
-    let contained = match outcome.contained_ms {
-        Some(ms) => format!("contained {ms} ms after start"),
-        None => "NOT contained".to_owned(),
+    let contained = match (outcome.mode, outcome.contained_ms) {
+        (Mode::Live, Some(ms)) => format!("contained {ms} ms after start"),
+        (Mode::Live, None) => "NOT contained".to_owned(),
+        (_, _) => "dry run: nothing was changed at the exchange".to_owned(),
     };
     let unauthorized = outcome.unauthorized_orders().map_or_else(
         || "unauthorized orders unknown".to_owned(),

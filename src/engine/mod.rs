@@ -11,6 +11,7 @@
 mod executor;
 mod outcome;
 mod preflight;
+pub mod resume;
 mod retry;
 mod step;
 pub mod template;

@@ -318,6 +318,15 @@ impl Run<'_> {
                     _ => note(action, &outputs),
                 };
                 self.ui.step_ended(id, status.as_str(), duration_ms, &note);
+                if status == StepStatus::Planned {
+                    // The point of a dry run: the exact requests, secrets redacted.
+                    for request in &p.plan.requests {
+                        self.ui.block("would send:", request);
+                    }
+                    if let Some(text) = &p.plan.instructions {
+                        self.ui.block("would ask:", text);
+                    }
+                }
                 rec.status = status;
                 rec.outputs = Value::Object(outputs.clone());
                 let mut state = lock(state);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Event, GENESIS};
+use super::{Event, EventKind, GENESIS};
 
 /// A journal whose chain holds.
 #[derive(Debug)]
@@ -11,6 +11,10 @@ pub struct Verified {
     pub events: Vec<Event>,
     /// The last hash.
     pub head: String,
+    /// Lines a crash left half-written (1-based): kept in the file, not part of the chain.
+    pub torn: Vec<usize>,
+    /// Whether the file ends without a newline (a write was cut short).
+    pub ends_mid_line: bool,
 }
 
 /// Where and why a journal does not verify.
@@ -49,10 +53,27 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     };
     let mut events: Vec<Event> = Vec::new();
     let mut head = GENESIS.to_owned();
-    for (index, line) in text.lines().enumerate() {
+    let mut torn = Vec::new();
+    let lines: Vec<&str> = text.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
-        let event: Event = serde_json::from_str(line)
-            .map_err(|err| broken(number, format!("not a journal event ({err})")))?;
+        let event: Event = match serde_json::from_str(line) {
+            Ok(event) => event,
+            Err(err) => {
+                // A crash mid-write leaves a partial last line; `resume` keeps it and goes on
+                // with a `resumed` event chained to the last whole one. Anything else is damage.
+                let last = index + 1 == lines.len();
+                let resumed_after = lines.get(index + 1).is_some_and(|next| {
+                    serde_json::from_str::<Event>(next)
+                        .is_ok_and(|e| e.kind == EventKind::Resumed && e.prev == head)
+                });
+                if last || resumed_after {
+                    torn.push(number);
+                    continue;
+                }
+                return Err(broken(number, format!("not a journal event ({err})")));
+            }
+        };
         let want_seq = events.len() as u64 + 1;
         if event.seq != want_seq {
             return Err(broken(
@@ -75,7 +96,12 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
         head = event.hash.clone();
         events.push(event);
     }
-    Ok(Verified { events, head })
+    Ok(Verified {
+        events,
+        head,
+        torn,
+        ends_mid_line: !text.is_empty() && !text.ends_with('\n'),
+    })
 }
 
 /// Reads a journal, verifying it.
@@ -85,6 +111,41 @@ pub fn read(path: &Path) -> Result<Vec<Event>, VerifyError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_torn_last_line_is_reported_and_kept_and_resume_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::create(&path).unwrap();
+        journal
+            .append(EventKind::RunStarted, json!({"n": 1}))
+            .unwrap();
+        let head = journal
+            .append(EventKind::StepStarted, json!({"n": 2}))
+            .unwrap()
+            .hash;
+        drop(journal);
+        // A crash in the middle of writing the third event.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, br#"{"seq":3,"at":"2026-11-"#).unwrap();
+        drop(file);
+        let verified = verify(&path).unwrap();
+        assert_eq!(verified.torn, [3]);
+        assert!(verified.ends_mid_line);
+        assert_eq!(verified.head, head);
+
+        let (mut journal, _) = Journal::reopen(&path).unwrap();
+        journal.append(EventKind::Resumed, json!({})).unwrap();
+        journal.append(EventKind::RunFinished, json!({})).unwrap();
+        let verified = verify(&path).unwrap();
+        assert_eq!(verified.torn, [3], "the torn line is kept and reported");
+        assert_eq!(verified.events.len(), 4);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#"{"seq":3,"at":"2026-11-"#));
+    }
+
     use super::*;
     use crate::journal::{EventKind, Journal};
     use serde_json::json;

@@ -50,6 +50,37 @@ impl Journal {
         })
     }
 
+    /// Opens an existing journal to go on writing after its last whole event. A line a crash
+    /// left half-written stays where it is (see `verify`); writing resumes on the next line.
+    pub fn reopen(path: &Path) -> Result<(Journal, super::Verified), JournalError> {
+        let verified = super::verify(path).map_err(|err| JournalError::Write {
+            path: path.to_owned(),
+            source: std::io::Error::other(err.to_string()),
+        })?;
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| JournalError::Write {
+                path: path.to_owned(),
+                source,
+            })?;
+        if verified.ends_mid_line {
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(|source| JournalError::Write {
+                    path: path.to_owned(),
+                    source,
+                })?;
+        }
+        let journal = Journal {
+            path: path.to_owned(),
+            file,
+            seq: verified.events.len() as u64,
+            head: verified.head.clone(),
+        };
+        Ok((journal, verified))
+    }
+
     /// Appends an event and waits until it is on disk.
     pub fn append(&mut self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
         let event = Event::new(self.seq + 1, clock::now_rfc3339(), kind, data, &self.head);

@@ -8,6 +8,7 @@
 
 mod builtin;
 mod raw;
+pub mod schema;
 mod validate;
 
 use std::fmt;

@@ -121,6 +121,7 @@ impl Ui {
         let (mark, style) = match status {
             "ok" => ("✓", Style::new().green()),
             "skipped" => ("–", Style::new().dim()),
+            "planned" => ("○", Style::new().cyan()),
             _ => ("✗", Style::new().red().bold()),
         };
         let mark = self.style(style).apply_to(mark);

@@ -236,7 +236,11 @@ async fn dry_run_reads_and_shows_but_changes_nothing() {
     let before = exchange_state(&lab);
     let output = lab.respond(&["--dry-run", "--json", "-v"]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    assert_eq!(exchange_state(&lab), before, "a dry run changed the exchange");
+    assert_eq!(
+        exchange_state(&lab),
+        before,
+        "a dry run changed the exchange"
+    );
 
     // It did read (snapshots are real), and sent nothing mutating.
     let log = lab.sim.inspect().access_log;

@@ -1,0 +1,43 @@
+//! `lockdown report`: render a run's report again from its journal.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::report::{self, Format};
+use crate::ui::Ui;
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run folder
+    #[arg(value_name = "RUN_DIR")]
+    run_dir: PathBuf,
+}
+
+/// Runs `report`: writes `report.md` and `report.json` in the run folder.
+pub fn run(args: ReportArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let written = report::write(&args.run_dir, &[Format::Markdown, Format::Json]).map_err(
+        |err| match err {
+            report::ReportError::Journal(err) => Error::Verify(err),
+            report::ReportError::Write { path, source } => Error::Io {
+                what: "write",
+                path,
+                source,
+            },
+        },
+    )?;
+    if json {
+        ui.json(&json!({
+            "files": written.files.iter().map(|(f, p)| (f.as_str(), p.display().to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+            "journal": { "seq": written.seq, "hash": written.hash },
+        }));
+    }
+    for (_, path) in &written.files {
+        ui.info(&format!("wrote {}", path.display()));
+    }
+    Ok(Exit::Ok)
+}

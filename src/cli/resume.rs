@@ -1,0 +1,29 @@
+//! `lockdown resume`: finish an interrupted run from its journal.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::engine::Confirm;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::ui::Ui;
+
+/// Arguments of `resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The run folder (`<state_dir>/runs/<utc>-<id>`)
+    #[arg(value_name = "RUN_DIR")]
+    run_dir: PathBuf,
+    /// Accept every confirmation without asking (each is journaled as `--yes`)
+    #[arg(long)]
+    yes: bool,
+}
+
+/// Runs `resume`: the same summary and exit codes as `respond`.
+pub async fn run(args: ResumeArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
+    let outcome = crate::respond::resume(&args.run_dir, confirm, ui).await?;
+    super::respond::report(&outcome, json, ui);
+    Ok(outcome.exit())
+}
