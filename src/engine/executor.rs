@@ -86,6 +86,8 @@ pub(super) struct State {
     pub(super) contained_ms: Option<u64>,
     pub(super) journal_error: Option<String>,
     pub(super) prior: Prior,
+    /// Running `finally`: an abort no longer stops steps.
+    pub(super) finally: bool,
 }
 
 impl Run<'_> {
@@ -113,6 +115,7 @@ impl Run<'_> {
             self.run_top(step, &state, &vault, deadline).await;
         }
         // `finally` runs whatever happened above, unless the journal itself failed.
+        lock(&state).finally = true;
         for step in &self.playbook.finally {
             if lock(&state).journal_error.is_some() {
                 self.not_run(step, &state);

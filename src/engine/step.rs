@@ -75,7 +75,11 @@ impl Run<'_> {
         vault: &Vault,
     ) -> Option<Prepared<'s>> {
         let id = step.id.as_str();
-        if lock(state).aborted {
+        let stopped = {
+            let state = lock(state);
+            state.aborted && (!state.finally || state.journal_error.is_some())
+        };
+        if stopped {
             self.not_run(step, state);
             return None;
         }

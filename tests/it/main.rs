@@ -8,6 +8,7 @@
 mod bad_input;
 mod canary;
 mod drill;
+mod engine;
 mod exchange;
 mod respond;
 mod sim_cli;

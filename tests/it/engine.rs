@@ -1,0 +1,169 @@
+//! The engine's guarantees seen from outside: parallel groups journal in order, `finally` runs
+//! after an abort, `verify` finds one changed byte, `schema` describes the format.
+
+use serde_json::Value;
+
+use crate::support::{Lab, code, lockdown, stderr, stdout};
+
+fn events(run_dir: &str) -> Vec<Value> {
+    std::fs::read_to_string(std::path::Path::new(run_dir).join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+async fn respond_with_playbook(lab: &Lab, text: &str) -> (i32, Value, String) {
+    let playbook = lab.dir.path().join("custom.yaml");
+    std::fs::write(&playbook, text).unwrap();
+    let output = lab
+        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let summary = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    (code(&output), summary, stderr(&output))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_members_act_together_and_journal_in_order() {
+    let lab = Lab::start(51).await;
+    let (code, summary, err) = respond_with_playbook(
+        &lab,
+        r#"version: 1
+name: parallel-evidence
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}" }
+  - id: evidence
+    max_parallel: 2
+    parallel:
+      - id: open_orders
+        snapshot: { key: "{{ inputs.key }}", of: open_orders }
+      - id: history
+        snapshot: { key: "{{ inputs.key }}", of: [orders, fills] }
+      - id: money
+        snapshot: { key: "{{ inputs.key }}", of: [balances, transfers] }
+  - id: diff
+    diff_orders: { observed: [open_orders, history] }
+"#,
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let ids = |kind: &str| -> Vec<String> {
+        events(summary["run_dir"].as_str().unwrap())
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .map(|e| e["data"]["step"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        ids("step_started"),
+        ["lock", "open_orders", "history", "money", "diff"]
+    );
+    assert_eq!(
+        ids("step_finished"),
+        ["lock", "open_orders", "history", "money", "diff"]
+    );
+    // The three members all started before the first of them finished.
+    let all = events(summary["run_dir"].as_str().unwrap());
+    let position = |kind: &str, step: &str| {
+        all.iter()
+            .position(|e| e["type"] == kind && e["data"]["step"] == step)
+            .unwrap()
+    };
+    assert!(position("step_started", "money") < position("step_finished", "open_orders"));
+    let diff = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "diff")
+        .unwrap();
+    assert_eq!(diff["status"], "ok");
+    assert!(summary["unauthorized_orders"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finally_runs_after_an_abort() {
+    let lab = Lab::start(52).await;
+    let (code, summary, err) = respond_with_playbook(
+        &lab,
+        r#"version: 1
+name: abort-then-report
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}" }
+  - id: verify_dead
+    verify_revoked: { key: "{{ inputs.key }}" }
+  - id: never
+    cancel_orders: { key: "{{ inputs.key }}" }
+finally:
+  - id: report
+    report: {}
+"#,
+    )
+    .await;
+    // Contained (locked), but a step failed: finished, containment incomplete.
+    assert_eq!(code, 1, "{err}");
+    let status = |id: &str| {
+        summary["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status("verify_dead"), "failed");
+    assert_eq!(status("never"), "not_run");
+    assert_eq!(status("report"), "ok");
+    assert!(err.contains("still accepted"), "{err}");
+    let dir = std::path::Path::new(summary["run_dir"].as_str().unwrap());
+    assert!(dir.join("report.md").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_finds_one_changed_byte() {
+    let lab = Lab::start(53).await;
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
+    let ok = lockdown(&["verify", &run_dir], &[]).await;
+    assert_eq!(code(&ok), 0, "{}", stderr(&ok));
+
+    // Change one byte inside the sixth event: `verify` names line 6.
+    let path = std::path::Path::new(&run_dir).join("journal.jsonl");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(
+            bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect();
+    let at = line_starts[5] + 30;
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    std::fs::write(&path, bytes).unwrap();
+    let bad = lockdown(&["verify", &run_dir], &[]).await;
+    assert_eq!(code(&bad), 4);
+    assert!(stderr(&bad).contains("line 6"), "{}", stderr(&bad));
+}
+
+#[tokio::test]
+async fn schema_describes_every_action() {
+    let output = lockdown(&["schema"], &[]).await;
+    assert_eq!(code(&output), 0);
+    let schema: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let step = &schema["$defs"]["step"]["properties"];
+    for action in lockdown::actions::ActionSpec::NAMES {
+        assert!(step.get(*action).is_some(), "{action}");
+    }
+}
