@@ -12,7 +12,7 @@ use serde_json::json;
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order};
-use crate::exchanges::{Auth, ExchangeError, Op, Reply};
+use crate::exchanges::{Auth, CallOutcome, ExchangeError, Op, Reply};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
 
@@ -109,6 +109,7 @@ impl Action for CancelOrders {
         // A key without trading rights in a segment cannot have placed orders there; the
         // listing below still proves the segment is empty.
         let mut not_permitted: Vec<String> = Vec::new();
+        let mut last_error: Option<ExchangeError> = None;
         for round in 1..=self.rounds.max(1) {
             let calls = ops.iter().map(|op| cx.client.call(op, Auth::Key(cred)));
             for (segment, result) in segments.iter().zip(join_all(calls).await) {
@@ -124,6 +125,9 @@ impl Action for CancelOrders {
                             not_permitted.push(name);
                         }
                     }
+                    // Cancelling is idempotent: a dropped or refused cancel is simply sent
+                    // again next round; the listing below decides.
+                    Err(err) if err.outcome() != CallOutcome::Final => last_error = Some(err),
                     Err(err) => {
                         return Err(ActionError::Exchange {
                             what: format!("cancel open orders in {segment}"),
@@ -132,7 +136,7 @@ impl Action for CancelOrders {
                     }
                 }
             }
-            left = cx
+            match cx
                 .client
                 .per_segment(
                     segments,
@@ -141,10 +145,19 @@ impl Action for CancelOrders {
                     Reply::into_orders,
                 )
                 .await
-                .map_err(ActionError::exchange("list the orders left open"))?;
-            if left.is_empty() {
-                return Ok(outputs(&cancelled, &left, round, &not_permitted));
+            {
+                Ok(open) if open.is_empty() => {
+                    return Ok(outputs(&cancelled, &open, round, &not_permitted));
+                }
+                Ok(open) => left = open,
+                Err(err) if err.outcome() != CallOutcome::Final => last_error = Some(err),
+                Err(err) => return Err(ActionError::exchange("list the orders left open")(err)),
             }
+        }
+        if left.is_empty()
+            && let Some(err) = last_error
+        {
+            return Err(ActionError::exchange("cancel open orders")(err));
         }
         Err(ActionError::Check {
             message: format!(

@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, StepRef};
+use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext, StepRef};
 use crate::config::SecretStore;
 use crate::engine::template::Tpl;
 use crate::exchanges::model::CreatedKey;
@@ -51,6 +51,13 @@ impl StoreSecret {
             step: self.from.clone(),
             action: "create_key",
         }]
+    }
+
+    fn names(&self) -> EnvNames {
+        self.env_names.clone().unwrap_or(EnvNames {
+            key: "LOCKDOWN_API_KEY".into(),
+            secret: "LOCKDOWN_API_SECRET".into(),
+        })
     }
 
     fn store(
@@ -116,6 +123,41 @@ impl Action for StoreSecret {
         Ok(())
     }
 
+    /// Did an earlier attempt already write this run's new key to the store? (The store then
+    /// names the key the `from` step created.)
+    async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
+        let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
+        let store = self.store(cx.profile, rendered)?;
+        let Some(created) = cx
+            .outputs
+            .get(&self.from)
+            .and_then(|o| o.get("key_id"))
+            .and_then(serde_json::Value::as_str)
+        else {
+            return Ok(Probe::NotDone);
+        };
+        let names = self.names();
+        let stored = std::fs::read_to_string(store.path())
+            .ok()
+            .and_then(|text| match &store {
+                SecretStore::File(_) => serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("api_key").and_then(|k| k.as_str()).map(str::to_owned)),
+                SecretStore::EnvFile(_) => text.lines().find_map(|line| {
+                    let line = line.strip_prefix("export ").unwrap_or(line);
+                    let (name, value) = line.split_once('=')?;
+                    (name.trim() == names.key).then(|| value.trim().to_owned())
+                }),
+            });
+        if stored.as_deref() != Some(created) {
+            return Ok(Probe::NotDone);
+        }
+        let mut out = Outputs::new();
+        out.insert("store".into(), json!(store.describe()));
+        out.insert("key".into(), json!(crate::secret::mask(created)));
+        Ok(Probe::Done(out))
+    }
+
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
         let store = self.store(cx.profile, rendered)?;
@@ -139,10 +181,7 @@ impl Action for StoreSecret {
             message: format!("step `{}` created no key in this run", self.from),
             hint: "`from` must name a `create_key` step that succeeded".into(),
         })?;
-        let names = self.env_names.clone().unwrap_or(EnvNames {
-            key: "LOCKDOWN_API_KEY".into(),
-            secret: "LOCKDOWN_API_SECRET".into(),
-        });
+        let names = self.names();
         let contents = match &store {
             SecretStore::File(_) => json_contents(&key),
             SecretStore::EnvFile(path) => env_contents(path, &names, &key)?,

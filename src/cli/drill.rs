@@ -9,6 +9,7 @@ use crate::config;
 use crate::drill::{self, Options, Scorecard, history};
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::sim::Faults;
 use crate::sim::scenario::DEFAULT;
 use crate::ui::Ui;
 
@@ -40,6 +41,12 @@ pub struct DrillArgs {
     /// Show the last drills instead of running one
     #[arg(long)]
     history: bool,
+    /// Delay every answer of the simulator by this many milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
+    /// Seeded simulator faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s`
+    #[arg(long, value_name = "SPEC", value_parser = super::sim::parse_faults)]
+    faults: Option<Faults>,
 }
 
 /// Runs `drill`: exit 0 only when the drill passed.
@@ -55,6 +62,10 @@ pub async fn run(args: DrillArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
             seed: args.seed,
             playbook: args.playbook,
             state_dir,
+            faults: args
+                .faults
+                .unwrap_or_else(Faults::none)
+                .with_latency(std::time::Duration::from_millis(args.latency)),
         },
         ui,
     )

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::sim::Sim;
+use crate::sim::{Faults, Sim};
 use crate::ui::Ui;
 
 /// The venues the simulator speaks.
@@ -33,6 +33,17 @@ pub struct SimArgs {
     /// Seed for keys, ids and the incident (default: random)
     #[arg(long)]
     seed: Option<u64>,
+    /// Delay every answer by this many milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency: u64,
+    /// Seeded faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s,short=0.3`
+    #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
+    faults: Option<Faults>,
+}
+
+/// Parses `--faults` (errors name the bad item).
+pub fn parse_faults(text: &str) -> Result<Faults, String> {
+    Faults::parse(text)
 }
 
 /// Runs `sim` until SIGINT or SIGTERM.
@@ -44,6 +55,13 @@ pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
     let sim = match args.venue {
         SimVenue::Bybit => Sim::bybit(seed),
     };
+    let faults = args
+        .faults
+        .unwrap_or_else(Faults::none)
+        .with_latency(std::time::Duration::from_millis(args.latency));
+    if !faults.is_none() {
+        sim.set_faults(faults);
+    }
     let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.port);
     let running = sim.serve(addr).await.map_err(|source| Error::Io {
         what: "listen on",

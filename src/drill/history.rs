@@ -23,6 +23,9 @@ pub struct Entry {
     pub seed: u64,
     /// Venue.
     pub venue: String,
+    /// The simulator's faults.
+    #[serde(default)]
+    pub faults: String,
     /// Passed?
     pub passed: bool,
     /// Time to contain.
@@ -44,6 +47,7 @@ impl From<&Scorecard> for Entry {
             scenario: card.scenario.clone(),
             seed: card.seed,
             venue: card.venue.clone(),
+            faults: card.faults.clone(),
             passed: card.passed,
             time_to_contain_ms: card.time_to_contain_ms,
             lock_acknowledged_ms: card.lock_acknowledged_ms,

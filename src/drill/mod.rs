@@ -26,8 +26,8 @@ use crate::engine::Confirm;
 use crate::error::Error;
 use crate::respond::{Request, create_private_dir, respond, run_id};
 use crate::secret::KeyId;
-use crate::sim::Sim;
 use crate::sim::scenario::Scenario;
+use crate::sim::{Faults, Sim};
 use crate::ui::Ui;
 
 /// How long the drill waits for the attacker's plan before responding anyway.
@@ -46,6 +46,8 @@ pub struct Options {
     pub playbook: Option<PathBuf>,
     /// Where drills and their history are kept.
     pub state_dir: PathBuf,
+    /// Simulator faults (latency, 429, 5xx, dropped connections, skew, short pages).
+    pub faults: Faults,
 }
 
 /// Runs one drill and returns its scorecard (also written to the drill folder and history).
@@ -60,6 +62,9 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     )))?;
 
     let sim = Sim::from_scenario(&scenario, seed);
+    if !options.faults.is_none() {
+        sim.set_faults(options.faults);
+    }
     let running = sim
         .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
         .await
@@ -96,6 +101,13 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         "drill `{}` (seed {seed}) on simulated bybit at {}: {}",
         scenario.name, running.base_url, scenario.description
     ));
+    if !options.faults.is_none() {
+        ui.info(&format!(
+            "simulator faults: {} (latency {} ms)",
+            options.faults,
+            options.faults.latency.as_millis()
+        ));
+    }
     let (plan_tx, mut plan_rx) = watch::channel(false);
     let (over_tx, over_rx) = watch::channel(false);
     let attack = tokio::spawn(attacker.run(plan_tx, over_rx));
@@ -150,6 +162,11 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         respond_started,
         outcome: &outcome,
         drill_dir: drill_dir.display().to_string(),
+        faults: format!(
+            "{} (latency {} ms)",
+            options.faults,
+            options.faults.latency.as_millis()
+        ),
     });
     write_json(&drill_dir.join("scorecard.json"), &card)?;
     write_json(&drill_dir.join("attacker.json"), &record)?;

@@ -65,6 +65,8 @@ pub struct Scorecard {
     pub seed: u64,
     /// Venue.
     pub venue: String,
+    /// The simulator's faults (`none`, or the `--faults` spec), and its latency.
+    pub faults: String,
     /// When the drill ran, RFC 3339 UTC.
     pub at: String,
     /// Contained, no open attacker order, detection perfect.
@@ -120,6 +122,8 @@ pub struct Evidence<'a> {
     pub outcome: &'a Outcome,
     /// The drill's folder.
     pub drill_dir: String,
+    /// The simulator's faults, as shown to people.
+    pub faults: String,
 }
 
 /// Scores a drill.
@@ -200,6 +204,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         scenario: e.scenario.name.clone(),
         seed: e.seed,
         venue: "bybit".to_owned(),
+        faults: e.faults.clone(),
         at: crate::clock::now_rfc3339(),
         passed: failures.is_empty(),
         failures,

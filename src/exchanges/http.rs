@@ -75,7 +75,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest wait for a rate-limit reset before giving up.
 const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
 /// Attempts for a read whose connection failed.
-const READ_ATTEMPTS: usize = 3;
+const READ_ATTEMPTS: usize = 5;
+/// Waits for a rate limit to reset before giving up (the request was refused, so waiting is safe).
+const RATE_WAITS: usize = 5;
 
 /// A connection to one exchange, shared by every step of a run.
 #[derive(Debug, Clone)]
@@ -177,7 +179,7 @@ impl Client {
                     code,
                     reset_ms,
                     retry_after_ms,
-                }) if rate_waits < 2 => {
+                }) if rate_waits < RATE_WAITS => {
                     rate_waits += 1;
                     // Bybit's reset header is on its own clock (reference §3.7).
                     let wait = retry_after_ms

@@ -415,6 +415,15 @@ impl Inspect {
             .collect()
     }
 
+    /// Returns how many requests met each injected fault, by its log name (`429`, `5xx-after`, ...).
+    pub fn faults_seen(&self) -> BTreeMap<String, usize> {
+        let mut seen = BTreeMap::new();
+        for kind in self.access_log.iter().filter_map(|e| e.fault) {
+            *seen.entry(kind.as_str().to_owned()).or_insert(0) += 1;
+        }
+        seen
+    }
+
     /// Returns the access-log entries that used key `id`.
     pub fn requests_by_key(&self, id: &str) -> Vec<&AccessEntry> {
         self.access_log

@@ -13,13 +13,33 @@
 //! `Debug` output or in [`Inspect`]. The hidden truth (which key leaked, which orders are the
 //! attacker's) is visible only through [`Inspect`], never through an endpoint.
 //!
+//! Faults are injectable ([`Sim::set_faults`], [`Faults`]), drawn from an RNG of their own seeded
+//! from the venue seed, one fixed set of draws per private request in arrival order: the same
+//! seed, request sequence and faults give the same faults, and the draws never touch the id RNG.
+//! - latency: every answer, public ones included, is sent that much later (never under the lock);
+//! - `429`: HTTP 429, `Retry-After: 1`, a short text body; the request is not executed;
+//! - `5xx`: HTTP 502 or 503 (even odds) with an HTML body; half are answered before the request
+//!   runs (nothing happened), half after it ran (it took effect, the client cannot tell);
+//! - `reset`: the connection is closed with no answer at all, half before and half after;
+//! - `skew`: the exchange's clock runs that far from the host's (as [`Sim::set_clock_skew_ms`]);
+//! - `short`: a paginated answer keeps half its page (at least one item) and a cursor to the rest,
+//!   so a client that follows cursors still sees every item exactly once.
+//!
+//! `429`, `5xx` and `reset` are tried in that order and the first that hits wins; a short page
+//! only when none did. They apply to every request to a private endpoint, signed or not; public
+//! `/v5/market/*` endpoints get latency and skew only, so a client can always resync its clock. A fault changes what the
+//! client sees, never what the exchange reveals: no truth and no secret in any fault answer. The
+//! access log records each one ([`AccessEntry::fault`]).
+//!
 //! It must never share signing code with `exchanges/`: a shared bug would agree with itself.
 
 mod access;
 mod book;
 mod bybit;
+mod faults;
 mod funds;
 mod ids;
+mod injector;
 mod inspect;
 mod instrument;
 mod key;
@@ -40,6 +60,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use access::AccessEntry;
+pub use faults::Faults;
+pub use injector::FaultKind;
 pub use inspect::{ExecutionView, Inspect, KeyView, MarketView, OrderView, WithdrawalView};
 pub use order::Origin;
 pub use server::Running;
@@ -112,8 +134,30 @@ impl Sim {
     }
 
     /// Makes the exchange's clock run `ms` ahead (positive) or behind (negative) the host's.
+    ///
+    /// The same setting as [`Faults::skew_ms`]: the last of the two calls wins.
     pub fn set_clock_skew_ms(&self, ms: i64) {
         self.lock().clock_skew_ms = ms;
+    }
+
+    /// Injects `faults` from the next request on, replacing the previous ones (see the module
+    /// doc); its `skew_ms` sets the clock skew. `Faults::none()` turns everything off.
+    ///
+    /// The dice are not reset: the fault sequence depends on the seed and on every private
+    /// request since the simulator was created.
+    pub fn set_faults(&self, faults: Faults) {
+        let mut v = self.lock();
+        v.clock_skew_ms = faults.skew_ms;
+        v.injector.faults = faults;
+    }
+
+    /// Returns the faults in force, the current clock skew included.
+    pub fn faults(&self) -> Faults {
+        let v = self.lock();
+        Faults {
+            skew_ms: v.clock_skew_ms,
+            ..v.injector.faults
+        }
     }
 
     /// Makes IP-whitelist edits answer 141019 ("web UI only", reference §3.4) when `on`.
@@ -133,6 +177,8 @@ impl Sim {
     }
 }
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

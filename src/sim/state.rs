@@ -1,10 +1,11 @@
 //! The venue state and the operations every dialect shares.
 //!
 //! One `Venue` holds accounts, keys, orders, fills, balances, withdrawals, transfers, one order
-//! book per market, the access log and the rate limiter. Its operations are venue semantics (place an order, cancel a set,
-//! create or delete a key) with no wire format: dialects parse, check auth and permissions, call
-//! these, and shape the answer. Every operation validates before it mutates, so a refused request
-//! leaves no trace but its access-log entry, and a poisoned lock never holds a half-done change.
+//! book per market, the access log, the rate limiter and the fault injector. Its operations are
+//! venue semantics (place an order, cancel a set, create or delete a key) with no wire format:
+//! dialects parse, check auth and permissions, call these, and shape the answer. Every operation
+//! validates before it mutates, so a refused request leaves no trace but its access-log entry,
+//! and a poisoned lock never holds a half-done change.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use crate::sim::access::AccessEntry;
 use crate::sim::book::{Book, Liquidity};
 use crate::sim::funds::{Balances, Transfer, WithdrawKind, Withdrawal};
 use crate::sim::ids::IdGen;
+use crate::sim::injector::{Injector, ShortPage};
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, ApiKey, IpWhitelist, Permissions, Tier};
 use crate::sim::matching::{self, Fill, Reach, Taker};
@@ -152,6 +154,10 @@ pub(crate) struct Venue {
     pub(crate) clock_skew_ms: i64,
     pub(crate) ip_edit: IpEditPolicy,
     pub(crate) next_seq: i64,
+    /// The configured faults and their seeded dice (`injector.rs`).
+    pub(crate) injector: Injector,
+    /// Whether the request being answered has its page cut short; `Off` between requests.
+    pub(crate) short_page: ShortPage,
 }
 
 impl Venue {
@@ -178,6 +184,8 @@ impl Venue {
             clock_skew_ms: 0,
             ip_edit: IpEditPolicy::Api,
             next_seq: 1,
+            injector: Injector::new(seed),
+            short_page: ShortPage::Off,
         }
     }
 

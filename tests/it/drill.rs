@@ -178,3 +178,32 @@ async fn the_same_seed_gives_the_same_truth() {
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_under_faults_still_passes() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, card, err) = drill(
+        state.path(),
+        &[
+            "--scenario",
+            "pump-illiquid",
+            "--faults",
+            "429=0.3,5xx=0.2,reset=0.05",
+            "--seed",
+            "3",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{card:#}\n{err}");
+    assert_eq!(card["passed"], true);
+    assert!(card["faults"].as_str().unwrap().contains("429=0.3"));
+    // The response really met the faults, and got through them.
+    let run_dir = std::path::Path::new(card["run_dir"].as_str().unwrap());
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"status\":429"), "no 429 met");
+    assert!(
+        journal.contains("\"status\":502")
+            || journal.contains("\"status\":503")
+            || journal.contains("could not reach")
+    );
+}

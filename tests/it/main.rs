@@ -11,5 +11,6 @@ mod drill;
 mod engine;
 mod exchange;
 mod respond;
+mod resume;
 mod sim_cli;
 mod support;

@@ -99,7 +99,11 @@ pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<
         .filter(|w| coin.as_ref().is_none_or(|x| x == &w.coin))
         .filter(|w| withdraw_type == 2 || w.kind.as_int() == withdraw_type)
         .collect();
-    let (rows, next) = page.page(rows, |w| (w.created_ms, w.withdraw_id.clone()));
+    let (rows, next) = page.page(
+        rows,
+        |w| (w.created_ms, w.withdraw_id.clone()),
+        &mut v.short_page,
+    );
     let rows: Vec<Value> = rows
         .into_iter()
         .map(|w| {
@@ -206,7 +210,11 @@ pub(crate) fn universal_transfers(
         .filter(|t| coin.as_ref().is_none_or(|x| x == &t.coin))
         .filter(|t| status.as_ref().is_none_or(|x| x == &t.status))
         .collect();
-    let (list, next) = page.page(list, |t| (t.at_ms, t.transfer_id.clone()));
+    let (list, next) = page.page(
+        list,
+        |t| (t.at_ms, t.transfer_id.clone()),
+        &mut v.short_page,
+    );
     let list: Vec<Value> = list
         .into_iter()
         .map(|t| {

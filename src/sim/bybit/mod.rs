@@ -1,6 +1,9 @@
 //! The Bybit V5 dialect: routes, authentication, envelopes and error codes.
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
+//! 0. injected faults (`Sim::set_faults`), for the private endpoints only: the seeded draw picks
+//!    429, 5xx or reset, each before or after the steps below (429 always before), or arms a
+//!    short page; whatever is answered, it is sent only after the configured latency;
 //! 1. unknown method + path: HTTP 404; public `/v5/market/time`, `/v5/market/tickers` and
 //!    `/v5/market/orderbook`: answered without auth and without a rate limit (`market.rs`);
 //! 2. auth headers missing or malformed: HTTP 401, empty body;
@@ -11,7 +14,8 @@
 //!    permission depends on `category`, a missing or invalid `category` is 10001 first.
 //!
 //! Handlers are thin: parse, check, call a venue operation, shape the answer. The venue lock is
-//! taken once per request after the body is read, and never held across an `.await`.
+//! taken once per request after the body is read, and never held across an `.await` (the latency
+//! is slept after it is released).
 
 mod asset;
 mod auth;
@@ -36,6 +40,7 @@ use serde_json::Value;
 
 use crate::sim::Sim;
 use crate::sim::access::AccessEntry;
+use crate::sim::injector::{Draw, FaultKind, Injected, ShortPage};
 use crate::sim::state::Venue;
 
 use auth::Credentials;
@@ -70,6 +75,8 @@ async fn dispatch(State(sim): State<Sim>, req: Request) -> Response {
         .map(|c| c.0.ip());
     let (parts, body) = req.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        let latency = sim.lock().injector.faults.latency;
+        tokio::time::sleep(latency).await;
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
     let incoming = Incoming {
@@ -80,18 +87,63 @@ async fn dispatch(State(sim): State<Sim>, req: Request) -> Response {
         body,
         peer,
     };
-    // The whole answer is computed under the lock, synchronously.
-    let reply = {
+    // The whole answer is computed under the lock, synchronously; the latency is slept after.
+    let (reply, latency) = {
         let mut venue = sim.lock();
-        let reply = answer(&mut venue, &incoming);
-        log(&mut venue, &incoming, &reply);
-        reply
+        let reply = answer_with_faults(&mut venue, &incoming);
+        (reply, venue.injector.faults.latency)
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     reply.into_response()
 }
 
-/// Records the request in the access log.
-fn log(v: &mut Venue, req: &Incoming, reply: &Reply) {
+/// Draws the request's faults (private endpoints only), runs the pipeline unless a fault stops
+/// it first, and logs what the client got and what the exchange did.
+fn answer_with_faults(v: &mut Venue, req: &Incoming) -> Reply {
+    let private = Route::find(&req.method, &req.path).is_some_and(|r| !r.is_public());
+    let draw = if private {
+        v.injector.draw()
+    } else {
+        Draw::default()
+    };
+    if draw.short_page {
+        v.short_page = ShortPage::Armed;
+    }
+    let (sent, ret_code) = match draw.injected {
+        Some(injected) => {
+            let ret_code = if injected.runs_request() {
+                answer(v, req).ret_code
+            } else {
+                None
+            };
+            (Reply::fault(injected), ret_code)
+        }
+        None => {
+            let reply = answer(v, req);
+            let ret_code = reply.ret_code;
+            (reply, ret_code)
+        }
+    };
+    let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
+    let fault = draw
+        .injected
+        .map(Injected::kind)
+        .or(shortened.then_some(FaultKind::ShortPage));
+    log(v, req, &sent, ret_code, fault);
+    sent
+}
+
+/// Records the request in the access log: `sent` is what the client got, `ret_code` the
+/// exchange's own verdict.
+fn log(
+    v: &mut Venue,
+    req: &Incoming,
+    sent: &Reply,
+    ret_code: Option<i64>,
+    fault: Option<FaultKind>,
+) {
     let key_id = req
         .headers
         .get("x-bapi-api-key")
@@ -104,9 +156,10 @@ fn log(v: &mut Venue, req: &Incoming, reply: &Reply) {
         key_id,
         method: req.method.as_str().to_owned(),
         path: req.path.clone(),
-        http_status: reply.status.as_u16(),
-        ret_code: reply.ret_code,
+        http_status: sent.seen_status(),
+        ret_code,
         leaked_key,
+        fault,
     };
     v.access_log.push(entry);
 }

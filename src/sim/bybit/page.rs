@@ -5,9 +5,12 @@
 //! the items strictly after the cursor, so items added during a walk never repeat or shift one.
 //! An empty `nextPageCursor` means the last page. Windows follow reference §3.6: a span longer
 //! than allowed is 10001; with one bound missing the other is derived; with none, the newest span.
+//! A `short` fault keeps half of a page (at least one item) and names the last kept item in the
+//! cursor, so a client that follows cursors still sees every item exactly once.
 
 use crate::sim::bybit::params::Params;
 use crate::sim::bybit::reply::ApiError;
+use crate::sim::injector::ShortPage;
 
 /// A position in a newest-first list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,10 +57,14 @@ impl PageReq {
     }
 
     /// Sorts `items` newest first by `key` and returns one page and the next cursor.
+    ///
+    /// When `short` is armed and the page holds more than one item, keeps half of it (rounded
+    /// down) with a cursor to the rest, and marks `short` applied.
     pub(crate) fn page<T>(
         &self,
         mut items: Vec<T>,
         key: impl Fn(&T) -> (i64, String),
+        short: &mut ShortPage,
     ) -> (Vec<T>, String) {
         items.sort_by_key(|b| std::cmp::Reverse(key(b)));
         let mut rest: Vec<T> = match &self.after {
@@ -67,8 +74,13 @@ impl PageReq {
                 .filter(|t| key(t) < (c.time_ms, c.id.clone()))
                 .collect(),
         };
-        let more = rest.len() > self.limit;
+        let mut more = rest.len() > self.limit;
         rest.truncate(self.limit);
+        if *short == ShortPage::Armed && rest.len() > 1 {
+            rest.truncate(rest.len() / 2);
+            more = true;
+            *short = ShortPage::Applied;
+        }
         let next = match rest.last() {
             Some(last) if more => {
                 let (time_ms, id) = key(last);
@@ -149,10 +161,11 @@ mod tests {
         assert!(Cursor::decode(&hex::encode("no-colon")).is_err());
     }
 
-    #[test]
-    fn pages_walk_everything_once() {
-        let items: Vec<(i64, String)> = (0..7).map(|i| (i / 2, format!("id{i}"))).collect();
+    /// Walks `items` three at a time with `short` armed before each page; returns what was
+    /// seen and the page sizes.
+    fn walk(items: &[(i64, String)], short: ShortPage) -> (Vec<(i64, String)>, Vec<usize>) {
         let mut seen = Vec::new();
+        let mut sizes = Vec::new();
         let mut cursor = String::new();
         loop {
             let q = if cursor.is_empty() {
@@ -161,18 +174,49 @@ mod tests {
                 format!("limit=3&cursor={cursor}")
             };
             let req = PageReq::from_params(&Params::from_query(&q).unwrap(), 20, 50).unwrap();
-            let (page, next) = req.page(items.clone(), |t| t.clone());
+            let mut state = short;
+            let (page, next) = req.page(items.to_vec(), |t| t.clone(), &mut state);
+            assert_eq!(
+                state == ShortPage::Applied,
+                page.len() < 3 && !next.is_empty()
+            );
+            sizes.push(page.len());
             seen.extend(page);
             if next.is_empty() {
                 break;
             }
             cursor = next;
         }
+        (seen, sizes)
+    }
+
+    #[test]
+    fn pages_walk_everything_once() {
+        let items: Vec<(i64, String)> = (0..7).map(|i| (i / 2, format!("id{i}"))).collect();
+        let (seen, sizes) = walk(&items, ShortPage::Off);
         assert_eq!(seen.len(), 7);
         assert!(
             seen.windows(2).all(|w| w[0] > w[1]),
             "newest first, no repeats"
         );
+        assert_eq!(sizes, [3, 3, 1]);
+    }
+
+    #[test]
+    fn short_pages_still_walk_everything_once() {
+        let items: Vec<(i64, String)> = (0..7).map(|i| (i / 2, format!("id{i}"))).collect();
+        let (seen, sizes) = walk(&items, ShortPage::Armed);
+        assert_eq!(seen.len(), 7);
+        assert!(seen.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!(
+            sizes,
+            [1, 1, 1, 1, 1, 1, 1],
+            "half of 3 is 1; one item is never cut"
+        );
+        let req = PageReq::from_params(&Params::default(), 20, 50).unwrap();
+        let mut state = ShortPage::Armed;
+        let (page, next) = req.page(Vec::<(i64, String)>::new(), |t| t.clone(), &mut state);
+        assert!(page.is_empty() && next.is_empty() && state == ShortPage::Armed);
     }
 
     #[test]

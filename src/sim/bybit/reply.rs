@@ -2,13 +2,17 @@
 //!
 //! Every enveloped answer is HTTP 200, errors included, as Bybit does (reference §3.8); only
 //! missing auth headers (401) and unknown paths (404) break that, with an empty body. Messages
-//! name the offending parameter in backticks. Nothing here ever holds a secret.
+//! name the offending parameter in backticks. Injected faults have their own shapes: 429 with
+//! `Retry-After`, a gateway's 502/503 page, or no answer at all (see `fault`). Nothing here ever
+//! holds a secret.
 
+use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::sim::injector::{Gateway, Injected};
 use crate::sim::ratelimit::Verdict;
 
 /// The `retCode` values the simulator answers with (reference §3.4, §3.8; trade and asset codes
@@ -93,14 +97,32 @@ impl ApiError {
     }
 }
 
+/// What an answer carries after its status line.
+#[derive(Clone, Debug)]
+enum Payload {
+    /// No body (401, 404).
+    Empty,
+    /// A Bybit envelope.
+    Json(Value),
+    /// A non-JSON body, as a gateway in front of the exchange sends.
+    Text {
+        content_type: &'static str,
+        text: String,
+    },
+    /// No answer: the connection is dropped.
+    Dropped,
+}
+
 /// A complete answer before it becomes an HTTP response.
 #[derive(Clone, Debug)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    /// The envelope's `retCode`; `None` for bodiless answers.
+    /// The envelope's `retCode`; `None` for answers without an envelope.
     pub(crate) ret_code: Option<i64>,
-    body: Option<Value>,
+    payload: Payload,
     limit: Option<Verdict>,
+    /// `Retry-After`, whole seconds.
+    retry_after_s: Option<u32>,
 }
 
 impl Reply {
@@ -109,8 +131,64 @@ impl Reply {
         Reply {
             status,
             ret_code: None,
-            body: None,
+            payload: Payload::Empty,
             limit: None,
+            retry_after_s: None,
+        }
+    }
+
+    /// The answer an injected fault gives instead of the exchange's.
+    ///
+    /// 429: HTTP 429, `Retry-After: 1`, a short text body. Bybit documents HTTP 429 as "system
+    /// level frequency protection, retry" (docs `error.mdx`, reference §3.8) but not its body,
+    /// so the body is a chosen one, deliberately not an envelope. 5xx: 502 or 503 with an HTML
+    /// page such as a gateway sends. Reset: no answer at all.
+    pub(crate) fn fault(injected: Injected) -> Reply {
+        let text = |status: StatusCode, content_type, text: String| Reply {
+            status,
+            ret_code: None,
+            payload: Payload::Text { content_type, text },
+            limit: None,
+            retry_after_s: None,
+        };
+        match injected {
+            Injected::RateLimited => Reply {
+                retry_after_s: Some(1),
+                ..text(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "text/plain; charset=utf-8",
+                    "429 Too Many Requests: system level frequency protection, retry later\n"
+                        .to_owned(),
+                )
+            },
+            Injected::ServerError { gateway, .. } => {
+                let status = match gateway {
+                    Gateway::BadGateway => StatusCode::BAD_GATEWAY,
+                    Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                let title = format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("Server Error")
+                );
+                let page = format!(
+                    "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
+                     <center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+                );
+                text(status, "text/html", page)
+            }
+            Injected::Reset { .. } => Reply {
+                payload: Payload::Dropped,
+                ..Reply::bare(StatusCode::OK)
+            },
+        }
+    }
+
+    /// The HTTP status the client saw, for the access log: 0 when it saw none.
+    pub(crate) fn seen_status(&self) -> u16 {
+        match self.payload {
+            Payload::Dropped => 0,
+            _ => self.status.as_u16(),
         }
     }
 
@@ -128,7 +206,7 @@ impl Reply {
         Reply {
             status: StatusCode::OK,
             ret_code: Some(code),
-            body: Some(json!({
+            payload: Payload::Json(json!({
                 "retCode": code,
                 "retMsg": msg,
                 "result": result,
@@ -136,6 +214,7 @@ impl Reply {
                 "time": now_ms,
             })),
             limit: None,
+            retry_after_s: None,
         }
     }
 
@@ -163,12 +242,31 @@ impl IntoResponse for Reply {
                 HeaderValue::from(v.reset_ms),
             );
         }
-        match self.body {
-            Some(body) => {
+        if let Some(s) = self.retry_after_s {
+            headers.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        match self.payload {
+            Payload::Json(body) => {
                 headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 (self.status, headers, body.to_string()).into_response()
             }
-            None => (self.status, headers).into_response(),
+            Payload::Text { content_type, text } => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                (self.status, headers, text).into_response()
+            }
+            Payload::Empty => (self.status, headers).into_response(),
+            Payload::Dropped => dropped_connection(),
         }
     }
+}
+
+/// A response whose body fails at once: hyper then closes the connection before it flushes the
+/// status line, so the client sees the connection end with no answer (reqwest: an error from
+/// `send`). Nothing is logged by the server for it.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "injected reset",
+    ))]);
+    Response::new(Body::from_stream(failing))
 }

@@ -172,7 +172,11 @@ pub(crate) fn realtime(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, A
             v.order_matches(o, category, &filter) && ids.matches(&o.order_id, &o.order_link_id)
         })
         .collect();
-    let (orders, next) = page.page(orders, |o| (o.created_ms, o.order_id.clone()));
+    let (orders, next) = page.page(
+        orders,
+        |o| (o.created_ms, o.order_id.clone()),
+        &mut v.short_page,
+    );
     Ok(json!({
         "category": category.as_str(),
         "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
@@ -198,7 +202,11 @@ pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ap
         })
         .filter(|o| status.as_deref().is_none_or(|s| s == o.status.as_str()))
         .collect();
-    let (orders, next) = page.page(orders, |o| (o.created_ms, o.order_id.clone()));
+    let (orders, next) = page.page(
+        orders,
+        |o| (o.created_ms, o.order_id.clone()),
+        &mut v.short_page,
+    );
     Ok(json!({
         "category": category.as_str(),
         "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
@@ -228,7 +236,11 @@ pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
                     .is_none_or(|b| inst.is_some_and(|i| &i.base_coin == b))
         })
         .collect();
-    let (fills, next) = page.page(fills, |e| (e.exec_time_ms, e.exec_id.clone()));
+    let (fills, next) = page.page(
+        fills,
+        |e| (e.exec_time_ms, e.exec_id.clone()),
+        &mut v.short_page,
+    );
     Ok(json!({
         "category": category.as_str(),
         "list": fills.into_iter().map(wire::execution).collect::<Vec<_>>(),

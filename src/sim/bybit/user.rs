@@ -38,7 +38,11 @@ pub(crate) fn sub_apikeys(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         .iter()
         .filter(|k| k.uid == sub && k.is_live())
         .collect();
-    let (keys, next) = page.page(keys, |k| (k.created_ms, k.internal_id.clone()));
+    let (keys, next) = page.page(
+        keys,
+        |k| (k.created_ms, k.internal_id.clone()),
+        &mut v.short_page,
+    );
     let list: Vec<Value> = keys.into_iter().map(|k| wire::sub_key(k, now)).collect();
     Ok(json!({ "result": list, "nextPageCursor": next }))
 }
