@@ -79,6 +79,8 @@ pub struct Attacker {
     scenario: Scenario,
     started: Instant,
     record: Record,
+    /// Exchange clock minus local clock, learnt from `/v5/market/time` like any bot does.
+    offset_ms: i64,
 }
 
 impl std::fmt::Debug for Attacker {
@@ -122,6 +124,7 @@ impl Attacker {
             scenario: scenario.clone(),
             started: Instant::now(),
             record: Record::default(),
+            offset_ms: 0,
         })
     }
 
@@ -268,7 +271,7 @@ impl Attacker {
         if let Some(withdraw) = self.scenario.attacker.withdraw.clone() {
             let payload = json!({
                 "coin": withdraw.coin, "chain": "ETH", "address": withdraw.address,
-                "amount": withdraw.amount, "timestamp": clock::local_ms(), "forceChain": 0,
+                "amount": withdraw.amount, "timestamp": clock::local_ms() + self.offset_ms, "forceChain": 0,
                 "accountType": "UNIFIED",
             });
             self.send(
@@ -341,8 +344,31 @@ impl Attacker {
         Ok(())
     }
 
-    /// Sends one signed request and records it.
+    /// Sends one signed request and records it; on a refused timestamp, resyncs its clock
+    /// from the exchange and sends it once more.
     async fn send(
+        &mut self,
+        method: &'static str,
+        path: &'static str,
+        payload: String,
+        kind: &'static str,
+    ) -> Result<(Option<i64>, Value), Stop> {
+        let (code, body) = self.send_once(method, path, payload.clone(), kind).await?;
+        if code != Some(10002) {
+            return Ok((code, body));
+        }
+        let url = format!("{}/v5/market/time", self.base_url);
+        if let Ok(response) = self.http.get(url).send().await
+            && let Ok(bytes) = response.bytes().await
+            && let Ok(time) = serde_json::from_slice::<Value>(&bytes)
+            && let Some(server) = time["time"].as_i64()
+        {
+            self.offset_ms = server - clock::local_ms();
+        }
+        self.send_once(method, path, payload, kind).await
+    }
+
+    async fn send_once(
         &mut self,
         method: &'static str,
         path: &'static str,
@@ -352,7 +378,7 @@ impl Attacker {
         if self.started.elapsed() > LIFETIME {
             return Err(Stop::Lifetime);
         }
-        let ts = clock::local_ms();
+        let ts = clock::local_ms() + self.offset_ms;
         let sign = sign_prehash(
             &self.secret,
             &prehash(ts, &self.key, RECV_WINDOW_MS, &payload),

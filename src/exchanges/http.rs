@@ -426,6 +426,38 @@ mod tests {
     use crate::secret::{KeyId, SecretString};
 
     #[tokio::test]
+    async fn the_sending_layer_refuses_mutations_by_itself() {
+        // Below `call`: even a caller that built and signed a mutating request by hand cannot
+        // get it out in a dry run. Port 9 on loopback: anything sent would fail differently.
+        let client = Client::new(
+            ExchangeId::Bybit.venue(),
+            "http://127.0.0.1:9",
+            Mode::DryRun,
+        )
+        .unwrap();
+        let signed = SignedRequest {
+            request: crate::exchanges::Request::post("/v5/user/delete-sub-api", "{}".into()),
+            headers: Vec::new(),
+        };
+        let err = client.send(&signed).await.unwrap_err();
+        assert_eq!(err, ExchangeError::DryRun { op: "request" });
+        let offline = Client::new(
+            ExchangeId::Bybit.venue(),
+            "http://127.0.0.1:9",
+            Mode::Offline,
+        )
+        .unwrap();
+        let read = SignedRequest {
+            request: crate::exchanges::Request::get("/v5/market/time", String::new()),
+            headers: Vec::new(),
+        };
+        assert_eq!(
+            offline.send(&read).await.unwrap_err(),
+            ExchangeError::DryRun { op: "request" }
+        );
+    }
+
+    #[tokio::test]
     async fn dry_run_refuses_mutations_without_sending() {
         // Port 9 on loopback: if anything were sent it would fail with a transport error.
         let client = Client::new(

@@ -153,3 +153,78 @@ async fn kill_9_at_every_step_boundary_then_resume() {
         tried.iter().map(|(_, ms)| ms).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_is_journaled_and_the_run_resumes() {
+    let lab = Lab::start(700).await;
+    lab.sim
+        .set_faults(Faults::none().with_latency(Duration::from_millis(20)));
+    let config = lab.session.config.display().to_string();
+    let key = lab.leaked();
+    let child = Command::new(env!("CARGO_BIN_EXE_lockdown"))
+        .args([
+            "respond",
+            "--config",
+            &config,
+            "--profile",
+            "sim",
+            "--key",
+            &key,
+            "--yes",
+            "-q",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = lab.sim_dir().join("state").join("runs");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let run_dir = loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        let dir = std::fs::read_dir(&runs)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|d| d.ok());
+        if let Some(dir) = dir
+            && std::fs::read_to_string(dir.path().join("journal.jsonl"))
+                .unwrap_or_default()
+                .lines()
+                .count()
+                >= 6
+        {
+            break dir.path();
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        crate::support::wait_bounded(child, Duration::from_secs(20))
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    assert!(
+        journal
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"type\":\"interrupted\"")
+    );
+
+    lab.sim.set_faults(Faults::none());
+    let resumed = lockdown(
+        &["resume", run_dir.to_str().unwrap(), "--yes", "--json"],
+        &[],
+    )
+    .await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
+    assert_eq!(summary["contained"], true);
+    lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
+}
