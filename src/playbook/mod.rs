@@ -236,3 +236,82 @@ pub fn parse(name: &str, text: &str) -> Result<Playbook, Problems> {
     let raw = raw::parse(&source)?;
     validate::validate(&source, raw)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "version: 1\nname: t\nexchange: bybit\ninputs:\n  key: { required: true }\n";
+
+    fn problems(steps: &str) -> Vec<String> {
+        match parse("t.yaml", &format!("{HEAD}{steps}")) {
+            Ok(_) => Vec::new(),
+            Err(all) => all
+                .problems
+                .iter()
+                .map(|p| format!("{p} (hint: {})", p.hint().unwrap_or_default()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn step_settings_are_checked() {
+        for (label, steps, want) in [
+            (
+                "retry on a group",
+                "steps:\n  - id: g\n    retry: { attempts: 2 }\n    parallel:\n      - id: a\n        report: {}\n",
+                "`retry` belongs on the group's member steps",
+            ),
+            (
+                "max_parallel on an action",
+                "steps:\n  - id: a\n    max_parallel: 2\n    report: {}\n",
+                "`max_parallel` belongs to a `parallel` group",
+            ),
+            (
+                "zero attempts",
+                "steps:\n  - id: a\n    retry: { attempts: 0 }\n    report: {}\n",
+                "at least 1",
+            ),
+            (
+                "misspelt retry field",
+                "steps:\n  - id: a\n    retry: { attempts: 2, backof: 1s }\n    report: {}\n",
+                "did you mean `backoff`?",
+            ),
+            (
+                "bad deadline",
+                "deadline: soon\nsteps:\n  - id: a\n    report: {}\n",
+                "is not a duration",
+            ),
+            (
+                "nested groups",
+                "steps:\n  - id: g\n    parallel:\n      - id: h\n        parallel:\n          - id: a\n            report: {}\n",
+                "cannot be nested",
+            ),
+        ] {
+            let found = problems(steps);
+            assert!(
+                found.iter().any(|p| p.contains(want)),
+                "{label}: wanted `{want}` in {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn finally_and_deadline_parse() {
+        let book = parse(
+            "t.yaml",
+            &format!(
+                "{HEAD}deadline: 2m\nsteps:\n  - id: a\n    retry: {{ attempts: 3, backoff: 50ms }}\n    report: {{}}\nfinally:\n  - id: b\n    report: {{}}\n"
+            ),
+        )
+        .unwrap();
+        assert_eq!(book.deadline, Some(Duration::from_secs(120)));
+        assert_eq!(book.finally.len(), 1);
+        let retry = book.steps[0].retry.unwrap();
+        assert_eq!(
+            (retry.attempts, retry.backoff),
+            (3, Duration::from_millis(50))
+        );
+        assert_eq!(book.action_steps().len(), 2);
+    }
+}

@@ -387,6 +387,27 @@ fn parse_step(
         }
     };
 
+    if max_parallel.is_some() && parallel.is_none() {
+        problems.push(
+            source
+                .problem(
+                    source.key(&at("max_parallel")),
+                    "`max_parallel` belongs to a `parallel` group",
+                )
+                .help("set `retry`/`timeout` on the action step, `max_parallel` on its group"),
+        );
+    }
+    if parallel.is_some() && (retry.is_some() || timeout.is_some()) {
+        let key = if retry.is_some() { "retry" } else { "timeout" };
+        problems.push(
+            source
+                .problem(
+                    source.key(&at(key)),
+                    format!("`{key}` belongs on the group's member steps"),
+                )
+                .help("each member of a `parallel` group has its own `retry` and `timeout`"),
+        );
+    }
     if problems.len() > before {
         return None;
     }
