@@ -208,7 +208,12 @@ impl Action for StoreSecret {
 fn json_contents(key: &CreatedKey) -> crate::secret::SecretString {
     #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
     let secret = key.secret.expose_secret();
-    let body = json!({ "api_key": key.info.key.as_str(), "api_secret": secret });
+    let mut body = json!({ "api_key": key.info.key.as_str(), "api_secret": secret });
+    if let Some(passphrase) = &key.passphrase {
+        #[allow(clippy::disallowed_methods)] // storing: OKX keys need their passphrase
+        let passphrase = passphrase.expose_secret();
+        body["api_passphrase"] = json!(passphrase);
+    }
     crate::secret::SecretString::from(format!("{body:#}\n"))
 }
 
@@ -241,6 +246,11 @@ fn env_contents(
     let secret = key.secret.expose_secret();
     lines.push(format!("{}={}", names.key, key.info.key.as_str()));
     lines.push(format!("{}={secret}", names.secret));
+    if let Some(passphrase) = &key.passphrase {
+        #[allow(clippy::disallowed_methods)] // storing: OKX keys need their passphrase
+        let passphrase = passphrase.expose_secret();
+        lines.push(format!("{}_PASSPHRASE={passphrase}", names.key.trim_end_matches("_KEY")));
+    }
     Ok(crate::secret::SecretString::from(lines.join("\n") + "\n"))
 }
 
@@ -311,6 +321,7 @@ mod tests {
                 expires_at: None,
             },
             secret: SecretString::from("new-secret"),
+            passphrase: None,
         }
     }
 

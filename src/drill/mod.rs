@@ -24,8 +24,9 @@ pub use scorecard::{AttackerScore, Detection, Replacement, Scorecard};
 
 use crate::engine::Confirm;
 use crate::error::Error;
+use crate::exchanges::ExchangeId;
 use crate::respond::{Request, create_private_dir, respond, run_id};
-use crate::secret::KeyId;
+use crate::secret::{Credential, KeyId};
 use crate::sim::scenario::Scenario;
 use crate::sim::{Faults, Sim};
 use crate::ui::Ui;
@@ -87,9 +88,12 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         source,
     })?;
     let attacker = attacker::Attacker::new(
+        ExchangeId::Bybit,
         &running.base_url,
-        &session.leaked_key,
-        SecretString::from(secret.trim().to_owned()),
+        Credential::new(
+            KeyId::new(session.leaked_key.clone()),
+            SecretString::from(secret.trim().to_owned()),
+        ),
         &scenario,
     )
     .map_err(|message| Error::Exchange {

@@ -57,6 +57,18 @@ pub enum ExchangeError {
         /// The venue's code.
         code: String,
     },
+    /// A token venue's session expired or was revoked.
+    #[error("the exchange ended the session (code {code})")]
+    SessionExpired {
+        /// The venue's code.
+        code: String,
+    },
+    /// The venue wants a one-time two-factor code before it does this.
+    #[error("the exchange asks for a two-factor code to do this")]
+    TfaRequired {
+        /// The venue's challenge, to send back with the code.
+        challenge: String,
+    },
     /// The exchange only allows this in its web interface.
     #[error("the exchange only allows {what} in its web interface (code {code})")]
     WebUiOnly {
@@ -132,26 +144,12 @@ impl ExchangeError {
         )
     }
 
-    /// Whether the exchange certainly did not act on the request, so sending it again is safe
-    /// even for a mutation.
-    pub fn was_refused_before_acting(&self) -> bool {
-        matches!(
-            self,
-            ExchangeError::Timestamp { .. }
-                | ExchangeError::RateLimited { .. }
-                | ExchangeError::InvalidKey { .. }
-                | ExchangeError::Signature { .. }
-                | ExchangeError::IpRejected { .. }
-                | ExchangeError::KeyExpired { .. }
-                | ExchangeError::Permission { .. }
-                | ExchangeError::DryRun { .. }
-        )
-    }
-
     /// Whether the exchange may have acted on the request, and whether trying again can help.
     pub fn outcome(&self) -> Outcome {
         match self {
-            ExchangeError::Timestamp { .. } | ExchangeError::RateLimited { .. } => Outcome::Refused,
+            ExchangeError::Timestamp { .. }
+            | ExchangeError::RateLimited { .. }
+            | ExchangeError::SessionExpired { .. } => Outcome::Refused,
             ExchangeError::Transport { reached: false, .. } => Outcome::Refused,
             ExchangeError::Transport { reached: true, .. } => Outcome::Unknown,
             ExchangeError::Http { status, .. } if *status >= 500 => Outcome::Unknown,
@@ -198,6 +196,7 @@ impl ExchangeError {
             | ExchangeError::IpRejected { code }
             | ExchangeError::KeyExpired { code }
             | ExchangeError::WebUiOnly { code, .. }
+            | ExchangeError::SessionExpired { code }
             | ExchangeError::Api { code, .. } => Some(code),
             _ => None,
         }

@@ -8,13 +8,17 @@
 //! refuses to send any mutating request, whatever the caller does: a second guard behind the
 //! engine's own.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
 use super::model::Segment;
-use super::{Decoded, ExchangeError, Op, Page, Reply, Response, SignedRequest, Venue};
+use super::{
+    CallContext, Decoded, ExchangeError, Op, Page, Reply, Response, Session, SignedRequest, Tfa,
+    Venue, VenueSettings,
+};
 use crate::clock::{self, Clock};
 use crate::secret::Credential;
 
@@ -84,6 +88,7 @@ const RATE_WAITS: usize = 5;
 pub struct Client {
     inner: Arc<Inner>,
     sink: Option<CallSink>,
+    tfa: Option<Tfa>,
 }
 
 #[derive(Debug)]
@@ -93,6 +98,9 @@ struct Inner {
     base_url: String,
     clock: Clock,
     mode: Mode,
+    settings: VenueSettings,
+    /// Token venues: the live session of each key, by key id.
+    sessions: Mutex<HashMap<String, Session>>,
 }
 
 impl Client {
@@ -117,9 +125,20 @@ impl Client {
                 base_url: base_url.trim_end_matches('/').to_owned(),
                 clock: Clock::new(),
                 mode,
+                settings: VenueSettings::default(),
+                sessions: Mutex::new(HashMap::new()),
             }),
             sink: None,
+            tfa: None,
         }
+    }
+
+    /// The same client with the profile's venue settings (before it is shared).
+    pub fn with_settings(mut self, settings: VenueSettings) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.settings = settings;
+        }
+        self
     }
 
     /// The same client, recording its calls into `sink`.
@@ -127,6 +146,16 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             sink: Some(sink),
+            tfa: self.tfa.clone(),
+        }
+    }
+
+    /// The same client, answering the venue's two-factor challenge with `tfa`.
+    pub fn with_tfa(&self, tfa: Tfa) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            sink: self.sink.clone(),
+            tfa: Some(tfa),
         }
     }
 
@@ -147,25 +176,115 @@ impl Client {
 
     /// Builds and signs the request an operation would send, without sending it.
     pub fn prepare(&self, op: &Op, auth: Auth<'_>) -> Result<SignedRequest, ExchangeError> {
-        let request = self.inner.venue.encode(op)?;
+        let session = match auth {
+            Auth::Key(cred) => self.cached_session(cred),
+            Auth::Public => None,
+        };
+        self.prepare_with(op, auth, session.as_ref())
+    }
+
+    fn prepare_with(
+        &self,
+        op: &Op,
+        auth: Auth<'_>,
+        session: Option<&Session>,
+    ) -> Result<SignedRequest, ExchangeError> {
+        let nonce = nonce();
+        let call = CallContext {
+            now_ms: self.clock().now_ms(),
+            nonce: &nonce,
+            session,
+            tfa: self.tfa.as_ref(),
+            settings: &self.inner.settings,
+        };
+        let request = self.inner.venue.encode(op, &call)?;
         Ok(match auth {
             Auth::Public => SignedRequest {
                 request,
                 headers: Vec::new(),
             },
-            Auth::Key(cred) => self.inner.venue.sign(request, cred, self.clock().now_ms()),
+            Auth::Key(cred) => self.inner.venue.sign(request, cred, &call),
         })
+    }
+
+    fn cached_session(&self, cred: &Credential) -> Option<Session> {
+        let sessions = self.inner.sessions.lock().ok()?;
+        sessions.get(cred.key.as_str()).cloned()
+    }
+
+    fn forget_session(&self, cred: &Credential) {
+        if let Ok(mut sessions) = self.inner.sessions.lock() {
+            sessions.remove(cred.key.as_str());
+        }
+    }
+
+    /// Token venues: a live session for the key, logging in when there is none (or it is
+    /// about to expire). `None` on venues that sign every request.
+    async fn session(&self, cred: &Credential) -> Result<Option<Session>, ExchangeError> {
+        let now = self.clock().now_ms();
+        if let Some(session) = self.cached_session(cred)
+            && session.expires_ms > now + 30_000
+        {
+            return Ok(Some(session));
+        }
+        let nonce = nonce();
+        let call = CallContext {
+            now_ms: now,
+            nonce: &nonce,
+            session: None,
+            tfa: None,
+            settings: &self.inner.settings,
+        };
+        let Some(request) = self.inner.venue.login(cred, &call) else {
+            return Ok(None);
+        };
+        let signed = SignedRequest {
+            request,
+            headers: Vec::new(),
+        };
+        let sent_at = clock::now_rfc3339();
+        let started = Instant::now();
+        let result = self.send(&signed).await;
+        let decoded = result.and_then(|response| self.inner.venue.decode_login(&response));
+        self.record(CallRecord {
+            op: "login",
+            method: signed.request.method.as_str(),
+            path: signed.request.path.clone(),
+            key: Some(cred.key.masked()),
+            sent_at,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            status: None,
+            code: None,
+            server_time: None,
+            outcome: match &decoded {
+                Ok(_) => "ok".to_owned(),
+                Err(err) => err.to_string(),
+            },
+        });
+        let session = decoded?;
+        if let Ok(mut sessions) = self.inner.sessions.lock() {
+            sessions.insert(cred.key.as_str().to_owned(), session.clone());
+        }
+        Ok(Some(session))
     }
 
     /// Sends an operation and decodes the answer, retrying only what is safe to retry.
     pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
         let mut resynced = false;
+        let mut relogged = false;
         let mut rate_waits = 0;
         let mut transport_failures = 0;
         loop {
             let decoded = self.call_once(op, auth).await;
             match decoded {
+                // A token venue's session ended early: log in again, once.
+                Err(ExchangeError::SessionExpired { .. }) if !relogged => {
+                    relogged = true;
+                    if let Auth::Key(cred) = auth {
+                        self.forget_session(cred);
+                    }
+                }
                 Err(ExchangeError::Timestamp { code }) if !resynced => {
                     resynced = true;
                     if let Err(err) = self.resync().await {
@@ -281,7 +400,11 @@ impl Client {
 
     async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
-        let signed = self.prepare(op, auth)?;
+        let session = match auth {
+            Auth::Key(cred) if op.is_signed() => self.session(cred).await?,
+            _ => None,
+        };
+        let signed = self.prepare_with(op, auth, session.as_ref())?;
         let sent_at = clock::now_rfc3339();
         let started = Instant::now();
         let result = self.send(&signed).await;
@@ -406,6 +529,32 @@ pub fn http_client() -> Result<reqwest::Client, ExchangeError> {
         .pool_idle_timeout(Duration::from_secs(60))
         .tcp_nodelay(true)
         .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|err| ExchangeError::Transport {
+            detail: format!("cannot build the HTTP client: {err}"),
+            reached: false,
+        })
+}
+
+/// A random nonce: 8 lowercase letters and digits.
+fn nonce() -> String {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::from_os_rng();
+    (0..8)
+        .map(|_| {
+            let i = rng.random_range(0..36u8);
+            char::from(if i < 10 { b'0' + i } else { b'a' + i - 10 })
+        })
+        .collect()
+}
+
+/// An HTTP client whose connections leave from `local` (the drill's attacker on 127.0.0.2).
+pub fn http_client_from(local: std::net::IpAddr) -> Result<reqwest::Client, ExchangeError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .local_address(local)
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(REQUEST_TIMEOUT)
         .build()
         .map_err(|err| ExchangeError::Transport {
             detail: format!("cannot build the HTTP client: {err}"),

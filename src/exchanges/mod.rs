@@ -10,6 +10,7 @@
 //! guided manual step instead of skipping it.
 
 pub mod bybit;
+mod call;
 mod error;
 pub mod http;
 pub mod model;
@@ -22,13 +23,14 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use call::{AuthStyle, CallContext, Session, Tfa, VenueSettings};
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
-pub use op::{History, Op, Page, Reply, Revoke, Window};
+pub use op::{History, NewOrder, Op, OrderKind, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
 use crate::secret::Credential;
-use model::Segment;
+use model::{Category, Segment};
 
 /// The exchanges lockdown can respond on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -82,6 +84,54 @@ pub enum Capability {
     CreateKey,
     /// Cancel every open order of the key's account.
     CancelOrders,
+    /// Order history.
+    Orders,
+    /// Fills.
+    Fills,
+    /// Balances.
+    Balances,
+    /// Withdrawals and internal transfers.
+    Transfers,
+    /// What the exchange says about a key.
+    KeyInfo,
+    /// The account's security log (logins, key events, IPs).
+    AccessLog,
+    /// A dead-man switch that cancels orders unless renewed.
+    DeadMan,
+}
+
+impl Capability {
+    /// Every capability, in the order the README table shows them.
+    pub const ALL: &'static [Capability] = &[
+        Capability::LockKey,
+        Capability::RevokeKey,
+        Capability::CreateKey,
+        Capability::CancelOrders,
+        Capability::Orders,
+        Capability::Fills,
+        Capability::Balances,
+        Capability::Transfers,
+        Capability::KeyInfo,
+        Capability::AccessLog,
+        Capability::DeadMan,
+    ];
+
+    /// The column name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Capability::LockKey => "lock",
+            Capability::RevokeKey => "revoke",
+            Capability::CreateKey => "create",
+            Capability::CancelOrders => "cancel",
+            Capability::Orders => "orders",
+            Capability::Fills => "fills",
+            Capability::Balances => "balances",
+            Capability::Transfers => "transfers",
+            Capability::KeyInfo => "key info",
+            Capability::AccessLog => "access log",
+            Capability::DeadMan => "dead-man switch",
+        }
+    }
 }
 
 /// How a venue supports a capability.
@@ -91,6 +141,33 @@ pub enum Support {
     Api,
     /// Only by hand: the engine shows the guide, asks for confirmation and journals it.
     Manual(Guide),
+    /// Not at all (the venue has neither an API nor a manual equivalent worth guiding).
+    Unavailable(&'static str),
+}
+
+/// The README's capability table, generated from the adapters' declared support.
+pub fn capability_table() -> String {
+    let mut out = String::from("| venue |");
+    for capability in Capability::ALL {
+        out.push_str(&format!(" {} |", capability.as_str()));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(Capability::ALL.len()));
+    out.push('\n');
+    for id in ExchangeId::ALL {
+        let venue = id.venue();
+        out.push_str(&format!("| {id} |"));
+        for capability in Capability::ALL {
+            let cell = match venue.support(*capability) {
+                Support::Api => "API",
+                Support::Manual(_) => "manual (guided)",
+                Support::Unavailable(_) => "–",
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// Exact instructions for a step the API cannot do.
@@ -122,14 +199,35 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// The widest time window one history call may ask for.
     fn max_window(&self, history: History) -> Duration;
 
-    /// Builds the unsigned request for an operation.
-    fn encode(&self, op: &Op) -> Result<Request, ExchangeError>;
+    /// The venue's name for a market (`BTCUSDT`, `BTC-USDT`, `BTC_USDC`).
+    fn symbol(&self, category: Category, base: &str, quote: &str) -> String;
 
-    /// Signs a request with a credential at `now_ms` on the exchange's clock.
-    fn sign(&self, request: Request, credential: &Credential, now_ms: i64) -> SignedRequest;
+    /// Builds the unsigned request for an operation.
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>;
+
+    /// Signs a request with a credential (and the key's session, on token venues).
+    fn sign(
+        &self,
+        request: Request,
+        credential: &Credential,
+        call: &CallContext<'_>,
+    ) -> SignedRequest;
 
     /// Reads the exchange's answer to an operation.
     fn decode(&self, op: &Op, response: &Response) -> Decoded;
+
+    /// Token venues: the login request for a key (credentials in it); `None` elsewhere.
+    fn login(&self, _credential: &Credential, _call: &CallContext<'_>) -> Option<Request> {
+        None
+    }
+
+    /// Token venues: reads the login answer.
+    fn decode_login(&self, _response: &Response) -> Result<Session, ExchangeError> {
+        Err(ExchangeError::Unsupported {
+            venue: self.id().as_str(),
+            op: "login",
+        })
+    }
 }
 
 /// What a venue made of a response.

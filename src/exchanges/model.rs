@@ -404,6 +404,8 @@ pub struct CreatedKey {
     pub info: KeyInfo,
     /// Its secret.
     pub secret: SecretString,
+    /// Its passphrase, on venues that have one (OKX).
+    pub passphrase: Option<SecretString>,
 }
 
 impl fmt::Debug for CreatedKey {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::ExchangeError;
 use super::model::{
-    Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment, Transfer,
+    Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment, Side, Transfer,
 };
 use crate::secret::KeyId;
 
@@ -61,6 +61,44 @@ pub enum Revoke {
     /// A master-account key deletes itself (signed with that key); some venues require a
     /// wallet permission for this.
     SelfMaster,
+}
+
+/// Limit or market.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrderKind {
+    /// Rests at this price.
+    Limit {
+        /// The limit price.
+        price: f64,
+    },
+    /// Takes what the book offers.
+    Market,
+}
+
+/// What an order's quantity counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QtyUnit {
+    /// The base coin (or contracts).
+    Base,
+    /// The quote coin (market buys: spend this much).
+    Quote,
+}
+
+/// An order to place (what the drill's attacker sends; the response never places orders).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    /// Where.
+    pub segment: Segment,
+    /// The venue's symbol.
+    pub symbol: String,
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit or market.
+    pub kind: OrderKind,
+    /// How much.
+    pub qty: f64,
+    /// What `qty` counts.
+    pub unit: QtyUnit,
 }
 
 /// A normalized operation.
@@ -141,6 +179,26 @@ pub enum Op {
         /// Page cursor.
         cursor: Option<String>,
     },
+    /// Place an order.
+    PlaceOrder(NewOrder),
+    /// Cancel one order.
+    CancelOrder {
+        /// Where it lives.
+        segment: Segment,
+        /// Its symbol.
+        symbol: String,
+        /// The exchange's order id.
+        order_id: String,
+    },
+    /// Ask for a withdrawal.
+    Withdraw {
+        /// The coin.
+        coin: String,
+        /// How much.
+        amount: String,
+        /// Where to.
+        address: String,
+    },
 }
 
 impl Op {
@@ -160,6 +218,9 @@ impl Op {
             Op::Balances => "balances",
             Op::Withdrawals { .. } => "withdrawals",
             Op::Transfers { .. } => "transfers",
+            Op::PlaceOrder(_) => "place_order",
+            Op::CancelOrder { .. } => "cancel_order",
+            Op::Withdraw { .. } => "withdraw",
         }
     }
 
@@ -167,7 +228,13 @@ impl Op {
     pub fn is_mutating(&self) -> bool {
         matches!(
             self,
-            Op::RestrictKey { .. } | Op::RevokeKey(_) | Op::CreateKey { .. } | Op::CancelAll { .. }
+            Op::RestrictKey { .. }
+                | Op::RevokeKey(_)
+                | Op::CreateKey { .. }
+                | Op::CancelAll { .. }
+                | Op::PlaceOrder(_)
+                | Op::CancelOrder { .. }
+                | Op::Withdraw { .. }
         )
     }
 
@@ -207,6 +274,8 @@ pub enum Reply {
     Cancelled(Vec<Cancelled>),
     /// A new key, with its secret.
     Created(CreatedKey),
+    /// An order was accepted; its id.
+    Placed(String),
     /// Done, nothing to report.
     Done,
 }
@@ -239,6 +308,7 @@ impl Reply {
     into!(into_transfers, Transfers, Page<Transfer>);
     into!(into_cancelled, Cancelled, Vec<Cancelled>);
     into!(into_created, Created, CreatedKey);
+    into!(into_placed, Placed, String);
 
     fn kind(&self) -> &'static str {
         match self {
@@ -251,6 +321,7 @@ impl Reply {
             Reply::Transfers(_) => "Transfers",
             Reply::Cancelled(_) => "Cancelled",
             Reply::Created(_) => "Created",
+            Reply::Placed(_) => "Placed",
             Reply::Done => "Done",
         }
     }

@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::exchanges::model::{Access, Category, KeyScope, Segment, TradePermission};
-use crate::exchanges::{ExchangeError, Op, Request, Revoke, Window};
+use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
+use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 
 /// Page size asked for; the largest each endpoint allows (reference §3.6).
 const ORDER_PAGE: u32 = 50;
@@ -106,6 +106,60 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             q.add("withdrawType", Some("2"));
             Request::get("/v5/asset/withdraw/query-record", q.finish())
         }
+        Op::PlaceOrder(order) => {
+            let mut body = serde_json::Map::new();
+            body.insert("category".into(), json!(category(order.segment.category)));
+            body.insert("symbol".into(), json!(order.symbol));
+            body.insert(
+                "side".into(),
+                json!(match order.side {
+                    Side::Buy => "Buy",
+                    Side::Sell => "Sell",
+                }),
+            );
+            match order.kind {
+                OrderKind::Limit { price } => {
+                    body.insert("orderType".into(), json!("Limit"));
+                    body.insert("price".into(), json!(decimal(price)));
+                }
+                OrderKind::Market => {
+                    body.insert("orderType".into(), json!("Market"));
+                }
+            }
+            body.insert("qty".into(), json!(decimal(order.qty)));
+            // A spot market buy counts `qty` in the quote coin unless told otherwise (§3.6).
+            if order.segment.category == Category::Spot && order.kind == OrderKind::Market {
+                body.insert(
+                    "marketUnit".into(),
+                    json!(match order.unit {
+                        QtyUnit::Base => "baseCoin",
+                        QtyUnit::Quote => "quoteCoin",
+                    }),
+                );
+            }
+            Request::post("/v5/order/create", Value::Object(body).to_string())
+        }
+        Op::CancelOrder {
+            segment,
+            symbol,
+            order_id,
+        } => Request::post(
+            "/v5/order/cancel",
+            json!({ "category": category(segment.category), "symbol": symbol, "orderId": order_id })
+                .to_string(),
+        ),
+        Op::Withdraw {
+            coin,
+            amount,
+            address,
+        } => Request::post(
+            "/v5/asset/withdraw/create",
+            json!({
+                "coin": coin, "chain": "ETH", "address": address, "amount": amount,
+                "forceChain": 0, "accountType": "UNIFIED",
+            })
+            .to_string(),
+        ),
         Op::Transfers { window, cursor } => {
             let mut q = Query::default();
             q.add("cursor", cursor.as_deref());
@@ -117,6 +171,17 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             )
         }
     })
+}
+
+/// A decimal with at most 8 places, without trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.8}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 /// Bybit's name for a category.

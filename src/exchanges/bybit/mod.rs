@@ -11,7 +11,9 @@ mod wire;
 use std::time::Duration;
 
 use super::model::{Category, Segment};
-use super::{Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response};
+use super::{
+    CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response,
+};
 use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
@@ -52,12 +54,14 @@ impl Venue for Bybit {
     }
 
     fn support(&self, capability: Capability) -> Support {
-        // Sub-account keys: all by API through the master (reference §1, §3.4).
+        // Sub-account keys: all by API through the master (reference §1, §3.4); no security
+        // log; the dead-man switch (DCP) is institutional-only and needs a WebSocket (§3.5).
         match capability {
-            Capability::LockKey
-            | Capability::RevokeKey
-            | Capability::CreateKey
-            | Capability::CancelOrders => Support::Api,
+            Capability::AccessLog => Support::Unavailable("Bybit has no access-log API"),
+            Capability::DeadMan => {
+                Support::Unavailable("DCP is institutional-only and WebSocket-bound")
+            }
+            _ => Support::Api,
         }
     }
 
@@ -75,12 +79,21 @@ impl Venue for Bybit {
         Duration::from_secs(days * 86_400)
     }
 
-    fn encode(&self, op: &Op) -> Result<Request, ExchangeError> {
+    fn symbol(&self, _category: Category, base: &str, quote: &str) -> String {
+        format!("{base}{quote}")
+    }
+
+    fn encode(&self, op: &Op, _call: &CallContext<'_>) -> Result<Request, ExchangeError> {
         endpoints::encode(op)
     }
 
-    fn sign(&self, request: Request, credential: &Credential, now_ms: i64) -> SignedRequest {
-        signer::sign(request, credential, now_ms)
+    fn sign(
+        &self,
+        request: Request,
+        credential: &Credential,
+        call: &CallContext<'_>,
+    ) -> SignedRequest {
+        signer::sign(request, credential, call.now_ms)
     }
 
     fn decode(&self, op: &Op, response: &Response) -> Decoded {

@@ -162,7 +162,14 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 next: page.next_page_cursor.filter(|c| !c.is_empty()),
             })
         }
-        Op::RevokeKey(_) => Reply::Done,
+        Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
+        Op::PlaceOrder(_) => Reply::Placed(
+            result
+                .get("orderId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| protocol("orderId"))?
+                .to_owned(),
+        ),
         Op::CreateKey { account, .. } => {
             let key: BybitApiKey = parse(result)?;
             let secret = key.secret.clone().unwrap_or_default();
@@ -174,6 +181,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             Reply::Created(CreatedKey {
                 info,
                 secret: SecretString::from(secret),
+                passphrase: None,
             })
         }
         Op::CancelAll { segment } => {

@@ -1,0 +1,86 @@
+//! What a venue may need besides the operation to build and sign one request: the exchange's
+//! time, a nonce, a session token (token-based venues), a two-factor answer, and the profile's
+//! venue settings. The HTTP client fills it in; adapters stay pure.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::SecretString;
+
+/// Per-profile venue settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueSettings {
+    /// Demo trading (OKX: the `x-simulated-trading: 1` header).
+    #[serde(default)]
+    pub demo: bool,
+    /// How to authenticate on venues that offer a choice (Deribit: `token` via `public/auth`,
+    /// or `signature` per request).
+    #[serde(default)]
+    pub auth: AuthStyle,
+}
+
+/// How requests are authenticated on venues that offer a choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthStyle {
+    /// A bearer token from a login call, refreshed before it expires.
+    #[default]
+    Token,
+    /// A signature on every request.
+    Signature,
+}
+
+/// A venue session (bearer token) for one key.
+#[derive(Clone)]
+pub struct Session {
+    /// The bearer token.
+    pub token: SecretString,
+    /// When it expires, Unix ms on the exchange's clock.
+    pub expires_ms: i64,
+    /// The token to renew it with, where the venue gives one.
+    pub refresh: Option<SecretString>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &"<redacted>")
+            .field("expires_ms", &self.expires_ms)
+            .finish()
+    }
+}
+
+/// A one-time code answering a venue's two-factor challenge.
+#[derive(Clone)]
+pub struct Tfa {
+    /// The challenge the venue sent.
+    pub challenge: String,
+    /// The operator's one-time code.
+    pub code: SecretString,
+}
+
+impl fmt::Debug for Tfa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tfa")
+            .field("challenge", &self.challenge)
+            .field("code", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Everything besides the operation that goes into one request.
+#[derive(Debug, Clone, Copy)]
+pub struct CallContext<'a> {
+    /// Unix ms on the exchange's clock, as far as it is known.
+    pub now_ms: i64,
+    /// A fresh random nonce, for venues that sign one.
+    pub nonce: &'a str,
+    /// The key's session, on token-based venues once logged in.
+    pub session: Option<&'a Session>,
+    /// A two-factor answer, when the step is being retried with one.
+    pub tfa: Option<&'a Tfa>,
+    /// The profile's venue settings.
+    pub settings: &'a VenueSettings,
+}
