@@ -36,6 +36,8 @@ pub struct Request {
     pub confirm: Confirm,
     /// Live, or a dry run (reads only) or offline (no call at all).
     pub mode: Mode,
+    /// A one-time two-factor code, for venues that challenge key changes.
+    pub otp: Option<crate::secret::SecretString>,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
@@ -101,6 +103,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         journal: JournalHandle::new(journal),
         inputs,
         confirm: request.confirm,
+        otp: request.otp.clone(),
         ui,
     };
     let what = match request.mode {
@@ -135,7 +138,12 @@ async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, E
 
 /// Finishes an interrupted run from its journal: done steps are not repeated, unfinished ones
 /// are probed before they run again. Takes the same confirmations as `respond`.
-pub async fn resume(run_dir: &Path, confirm: Confirm, ui: &Ui) -> Result<Outcome, Error> {
+pub async fn resume(
+    run_dir: &Path,
+    confirm: Confirm,
+    otp: Option<crate::secret::SecretString>,
+    ui: &Ui,
+) -> Result<Outcome, Error> {
     let started = Instant::now();
     let http = tokio::task::spawn_blocking(http_client);
     let journal_path = run_dir.join(journal::FILE_NAME);
@@ -233,6 +241,7 @@ pub async fn resume(run_dir: &Path, confirm: Confirm, ui: &Ui) -> Result<Outcome
         journal: JournalHandle::new(journal),
         inputs,
         confirm,
+        otp,
         ui,
     };
     let start = Start::Resumed {
@@ -258,12 +267,10 @@ async fn client(
             message: err.to_string(),
             help: err.hint().map(str::to_owned),
         })?;
-    Ok(Client::with_http(
-        profile.exchange.venue(),
-        &profile.base_url,
-        mode,
-        http,
-    ))
+    Ok(
+        Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
+            .with_settings(profile.settings.clone()),
+    )
 }
 
 fn preflight_error(err: crate::engine::PreflightError) -> Error {

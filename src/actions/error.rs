@@ -119,6 +119,17 @@ impl ActionError {
         }
     }
 
+    /// The venue's two-factor challenge, when that is why it refused.
+    pub fn tfa_challenge(&self) -> Option<String> {
+        match self {
+            ActionError::Exchange {
+                source: ExchangeError::TfaRequired { challenge },
+                ..
+            } => Some(challenge.clone()),
+            _ => None,
+        }
+    }
+
     /// The exchange's code, when an exchange refused.
     pub fn code(&self) -> Option<&str> {
         match self {

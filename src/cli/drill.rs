@@ -2,30 +2,24 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 
 use crate::config;
 use crate::drill::{self, Options, Scorecard, history};
 use crate::error::Error;
+use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
 use crate::sim::Faults;
 use crate::sim::scenario::DEFAULT;
 use crate::ui::Ui;
 
-/// The venues a drill can run on.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum DrillVenue {
-    /// Bybit V5.
-    Bybit,
-}
-
 /// Arguments of `drill`.
 #[derive(Debug, Args)]
 pub struct DrillArgs {
     /// Which exchange to drill on
-    #[arg(long, value_enum, default_value = "bybit")]
-    venue: DrillVenue,
+    #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
+    venue: ExchangeId,
     /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
     scenario: String,
@@ -55,9 +49,9 @@ pub async fn run(args: DrillArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
     if args.history {
         return show_history(&state_dir, json, ui);
     }
-    let DrillVenue::Bybit = args.venue;
     let card = drill::run(
         &Options {
+            venue: args.venue,
             scenario: args.scenario,
             seed: args.seed,
             playbook: args.playbook,

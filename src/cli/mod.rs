@@ -3,6 +3,7 @@
 //! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
+mod capabilities;
 mod drill;
 mod plan;
 mod report;
@@ -62,6 +63,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Print the JSON Schema of the playbook format (for yaml-language-server).
     Schema,
+    /// Print what each venue can do by API (the README's capability table).
+    Capabilities,
     /// Check playbooks offline; every problem with file:line:col.
     Validate(validate::ValidateArgs),
     /// Run the exchange simulator in the foreground, with a leaked-key incident seeded.
@@ -92,6 +95,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Verify(args) => verify::run(args, cli.json, ui),
         Command::Report(args) => report::run(args, cli.json, ui),
         Command::Schema => schema::run(ui),
+        Command::Capabilities => capabilities::run(ui),
         Command::Validate(args) => validate::run(args, cli.json, ui),
         Command::Sim(args) => sim::run(args, cli.json, ui).await,
     }

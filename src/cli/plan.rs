@@ -53,6 +53,7 @@ pub async fn run(
         } else {
             Mode::DryRun
         },
+        otp: None,
     };
     let outcome = respond(request, ui).await?;
     super::respond::report(&outcome, json, ui);

@@ -32,6 +32,9 @@ pub struct RespondArgs {
     /// Run the real reads and show (and journal) every mutating request instead of sending it
     #[arg(long)]
     dry_run: bool,
+    /// The current two-factor code, for venues that challenge key changes (Deribit)
+    #[arg(long, value_name = "CODE")]
+    otp: Option<String>,
     /// A playbook input, `NAME=VALUE` (repeatable)
     #[arg(long = "input", value_name = "NAME=VALUE")]
     inputs: Vec<String>,
@@ -57,6 +60,7 @@ pub async fn run(
         } else {
             Mode::Live
         },
+        otp: args.otp.map(crate::secret::SecretString::from),
     };
     let outcome = respond(request, ui).await?;
     report(&outcome, json, ui);

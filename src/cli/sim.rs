@@ -3,27 +3,21 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::json;
 
 use crate::error::Error;
+use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
 use crate::sim::{Faults, Sim};
 use crate::ui::Ui;
-
-/// The venues the simulator speaks.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum SimVenue {
-    /// Bybit V5.
-    Bybit,
-}
 
 /// Arguments of `sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Which exchange to simulate
-    #[arg(long, value_enum, default_value = "bybit")]
-    venue: SimVenue,
+    #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
+    venue: ExchangeId,
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -52,9 +46,7 @@ pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
         use rand::{Rng, SeedableRng};
         rand::rngs::StdRng::from_os_rng().random()
     });
-    let sim = match args.venue {
-        SimVenue::Bybit => Sim::bybit(seed),
-    };
+    let sim = Sim::new(args.venue, seed);
     let faults = args
         .faults
         .unwrap_or_else(Faults::none)
@@ -87,7 +79,8 @@ pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
         ui.data(&running.base_url);
     }
     ui.info(&format!(
-        "simulated bybit at {} (seed {seed})\n  config:     {}\n  leaked key: {}\n  try: lockdown respond --config {} --profile sim --key \"$(cat {})\" --yes\n  stop with Ctrl-C",
+        "simulated {} at {} (seed {seed})\n  config:     {}\n  leaked key: {}\n  try: lockdown respond --config {} --profile sim --key \"$(cat {})\" --yes\n  stop with Ctrl-C",
+        args.venue,
         running.base_url,
         session.config.display(),
         args.out.join("leaked-key").display(),

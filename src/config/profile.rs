@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::credential::{SecretRef, resolve_path};
 use super::raw::RawProfile;
-use crate::exchanges::ExchangeId;
+use crate::exchanges::{AuthStyle, ExchangeId, VenueSettings};
 use crate::secret::{Credential, KeyId};
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
@@ -34,6 +34,8 @@ pub struct Profile {
     pub state_dir: PathBuf,
     /// Where a replacement key's secret goes.
     pub secret_store: Option<SecretStore>,
+    /// Venue settings (demo trading, authentication style).
+    pub settings: VenueSettings,
 }
 
 /// A bot key the owner holds.
@@ -187,6 +189,18 @@ pub fn validate(
                 }
             },
         };
+        let credential = match (credential, &key.passphrase) {
+            (Some(cred), Some(text)) => {
+                match resolve(source, &format!("{path}.passphrase"), text, dir) {
+                    Ok(pass) => Some(cred.with_passphrase(pass)),
+                    Err(problem) => {
+                        problems.push(problem);
+                        None
+                    }
+                }
+            }
+            (cred, _) => cred,
+        };
         keys.push(OwnedKey {
             label: key.label.clone().unwrap_or_else(|| id.masked()),
             account: key.account.clone(),
@@ -217,6 +231,18 @@ pub fn validate(
         }
     }
 
+    let auth = match raw.auth.as_deref().map(str::trim) {
+        None | Some("token") => AuthStyle::Token,
+        Some("signature") => AuthStyle::Signature,
+        Some(other) => {
+            problems.push(
+                source
+                    .problem_at(&at("auth"), format!("`{other}` is not an authentication style"))
+                    .help("write `token` (log in once, bearer token) or `signature` (sign every request)"),
+            );
+            AuthStyle::Token
+        }
+    };
     let secret_store = raw.secret_store.as_ref().and_then(|text| {
         SecretStore::parse(text, dir)
             .map_err(|message| problems.push(source.problem_at(&at("secret_store"), message)))
@@ -250,6 +276,10 @@ pub fn validate(
             .map(|p| resolve_path(p, dir))
             .unwrap_or_else(super::default_state_dir),
         secret_store,
+        settings: VenueSettings {
+            demo: raw.demo,
+            auth,
+        },
     })
 }
 

@@ -41,6 +41,12 @@ pub struct RawProfile {
     /// Where a replacement key's secret goes.
     #[serde(default)]
     pub secret_store: Option<String>,
+    /// Demo trading (OKX: `x-simulated-trading: 1`).
+    #[serde(default)]
+    pub demo: bool,
+    /// How to authenticate where the venue offers a choice (Deribit: `token` or `signature`).
+    #[serde(default)]
+    pub auth: Option<String>,
 }
 
 /// The master credential, as references.
@@ -71,6 +77,9 @@ pub struct RawKey {
     /// Secret reference.
     #[serde(default)]
     pub secret: Option<String>,
+    /// Passphrase reference, for venues that have one.
+    #[serde(default)]
+    pub passphrase: Option<String>,
 }
 
 /// Parses the file, reporting a structural error with its location.

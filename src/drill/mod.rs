@@ -39,6 +39,8 @@ const GRACE: Duration = Duration::from_secs(3);
 /// What to drill.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The venue to drill on.
+    pub venue: ExchangeId,
     /// A shipped scenario's name or a scenario file.
     pub scenario: String,
     /// The seed (default: the scenario's).
@@ -62,7 +64,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         run_id()
     )))?;
 
-    let sim = Sim::from_scenario(&scenario, seed);
+    let sim = Sim::from_scenario_on(options.venue, &scenario, seed);
     if !options.faults.is_none() {
         sim.set_faults(options.faults);
     }
@@ -87,23 +89,23 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         path: secret_path,
         source,
     })?;
-    let attacker = attacker::Attacker::new(
-        ExchangeId::Bybit,
-        &running.base_url,
-        Credential::new(
-            KeyId::new(session.leaked_key.clone()),
-            SecretString::from(secret.trim().to_owned()),
-        ),
-        &scenario,
-    )
-    .map_err(|message| Error::Exchange {
-        message,
-        help: None,
-    })?;
+    // The attacker holds what leaked: the key, its secret and (OKX) its passphrase.
+    let mut stolen = Credential::new(
+        KeyId::new(session.leaked_key.clone()),
+        SecretString::from(secret.trim().to_owned()),
+    );
+    if let Ok(passphrase) = std::fs::read_to_string(drill_dir.join("bot.passphrase")) {
+        stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
+    }
+    let attacker = attacker::Attacker::new(options.venue, &running.base_url, stolen, &scenario)
+        .map_err(|message| Error::Exchange {
+            message,
+            help: None,
+        })?;
 
     ui.info(&format!(
-        "drill `{}` (seed {seed}) on simulated bybit at {}: {}",
-        scenario.name, running.base_url, scenario.description
+        "drill `{}` (seed {seed}) on simulated {} at {}: {}",
+        scenario.name, options.venue, running.base_url, scenario.description
     ));
     if !options.faults.is_none() {
         ui.info(&format!(
@@ -136,6 +138,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             inputs: BTreeMap::new(),
             confirm: Confirm::Drill,
             mode: crate::exchanges::Mode::Live,
+            otp: None,
         },
         ui,
     )
@@ -166,6 +169,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
         respond_started,
         outcome: &outcome,
         drill_dir: drill_dir.display().to_string(),
+        venue: options.venue,
         faults: format!(
             "{} (latency {} ms)",
             options.faults,

@@ -122,6 +122,8 @@ pub struct Evidence<'a> {
     pub outcome: &'a Outcome,
     /// The drill's folder.
     pub drill_dir: String,
+    /// The venue.
+    pub venue: crate::exchanges::ExchangeId,
     /// The simulator's faults, as shown to people.
     pub faults: String,
 }
@@ -203,7 +205,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     Scorecard {
         scenario: e.scenario.name.clone(),
         seed: e.seed,
-        venue: "bybit".to_owned(),
+        venue: e.venue.as_str().to_owned(),
         faults: e.faults.clone(),
         at: crate::clock::now_rfc3339(),
         passed: failures.is_empty(),

@@ -73,6 +73,8 @@ pub struct Run<'a> {
     pub inputs: BTreeMap<String, String>,
     /// How confirmations are answered.
     pub confirm: Confirm,
+    /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
+    pub otp: Option<crate::secret::SecretString>,
     /// Where people's output goes.
     pub ui: &'a Ui,
 }

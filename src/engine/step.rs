@@ -17,7 +17,7 @@ use crate::actions::{
     Vault,
 };
 use crate::clock;
-use crate::exchanges::{CallSink, Client, Mode};
+use crate::exchanges::{CallSink, Client, Mode, Tfa};
 use crate::exit::Exit;
 use crate::journal::EventKind;
 use crate::playbook::{OnError, Retry, Step, StepBody};
@@ -206,6 +206,8 @@ impl Run<'_> {
         if mode == Mode::Offline || (mode == Mode::DryRun && effect == Effect::Write) {
             return Ok(Done::Planned(p.plan.outputs.clone().unwrap_or_default()));
         }
+        let mut client = p.client.clone();
+        let mut tfa_answers = 0;
         let cx = self.cx(p, vault);
         if p.probe_first {
             match p.action.probe(&cx).await {
@@ -231,6 +233,10 @@ impl Run<'_> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
+            let cx = StepContext {
+                client: &client,
+                ..self.cx(p, vault)
+            };
             let result = match limit {
                 Some(limit) => match tokio::time::timeout(limit, p.action.apply(&cx)).await {
                     Ok(result) => result,
@@ -248,6 +254,15 @@ impl Run<'_> {
                 }
                 Err(err) => err,
             };
+            // A two-factor challenge is not a failure: answer it and send the step again.
+            if let Some(challenge) = err.tfa_challenge()
+                && tfa_answers < 2
+            {
+                tfa_answers += 1;
+                let tfa = self.answer_tfa(p, challenge).map_err(|e| (e, attempt))?;
+                client = p.client.with_tfa(tfa);
+                continue;
+            }
             if attempt >= policy.attempts || left(deadline).is_some_and(|l| l.is_zero()) {
                 return Err((err, attempt));
             }
@@ -276,6 +291,30 @@ impl Run<'_> {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// Gets a one-time code for a venue's two-factor challenge: `--otp`, or the operator.
+    fn answer_tfa(&self, p: &Prepared<'_>, challenge: String) -> Result<Tfa, ActionError> {
+        let id = p.step.id.as_str();
+        let (code, by) = match &self.otp {
+            Some(code) => (code.clone(), "--otp"),
+            None => {
+                let code = self
+                    .ui
+                    .code(&format!(
+                        "`{id}`: the exchange asks for your two-factor code"
+                    ))
+                    .map_err(|err| ActionError::Input {
+                        message: format!("the exchange asks for a two-factor code: {err}"),
+                        hint: "pass the current code with `--otp CODE`".into(),
+                    })?;
+                (code, "operator")
+            }
+        };
+        self.journal
+            .append(EventKind::TfaAnswered, json!({"step": id, "by": by}))
+            .map_err(ActionError::Journal)?;
+        Ok(Tfa { challenge, code })
     }
 
     /// Ends a step: journal, people's line, bookkeeping.

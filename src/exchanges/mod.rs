@@ -59,6 +59,17 @@ impl ExchangeId {
             .find(|id| id.as_str() == text.trim().to_ascii_lowercase())
     }
 
+    /// Parses a venue name for the command line; the error lists the venues.
+    pub fn from_arg(text: &str) -> Result<ExchangeId, String> {
+        ExchangeId::parse(text).ok_or_else(|| {
+            let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
+            format!(
+                "`{text}` is not a supported venue; supported: {}",
+                names.join(", ")
+            )
+        })
+    }
+
     /// The adapter for this venue.
     pub fn venue(self) -> Box<dyn Venue> {
         match self {

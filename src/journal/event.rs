@@ -21,6 +21,8 @@ pub enum EventKind {
     StepStarted,
     /// An operator's answer to a confirmation.
     Confirmation,
+    /// A two-factor challenge was answered (by whom; never the code).
+    TfaAnswered,
     /// A step finished, with its outputs and calls.
     StepFinished,
     /// A step failed, with the error and its calls.

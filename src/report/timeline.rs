@@ -125,6 +125,13 @@ impl Timeline {
                         format!("response started for key {}", t.run.key),
                     );
                 }
+                EventKind::TfaAnswered => {
+                    t.entry(
+                        event,
+                        None,
+                        format!("`{step}`: two-factor code given ({})", text(data, "by")),
+                    );
+                }
                 EventKind::StepStarted => {
                     t.steps.push(StepSummary {
                         id: step.clone(),

@@ -39,6 +39,8 @@ pub struct KeyView {
     pub created_ms: i64,
     pub expires_ms: Option<i64>,
     pub deleted: bool,
+    /// False while a key is disabled (it is refused, but can be enabled again).
+    pub enabled: bool,
     /// Hidden truth: the attacker holds this key's secret.
     pub leaked: bool,
 }
@@ -56,7 +58,8 @@ impl KeyView {
             ips: k.ips.to_wire(),
             created_ms: k.created_ms,
             expires_ms: k.expires_ms,
-            deleted: !k.is_live(),
+            deleted: k.deleted_ms.is_some(),
+            enabled: k.enabled,
             leaked: k.leaked,
         }
     }

@@ -49,6 +49,10 @@ pub(crate) struct ApiKey {
     /// The key id clients send in `X-BAPI-API-KEY` (`apiKey` on the wire).
     pub(crate) api_key: String,
     pub(crate) secret: SecretString,
+    /// The passphrase chosen at creation, on dialects that have one (OKX).
+    pub(crate) passphrase: Option<SecretString>,
+    /// A disabled key is refused like a deleted one, but can be enabled again (Deribit).
+    pub(crate) enabled: bool,
     pub(crate) uid: u64,
     pub(crate) tier: Tier,
     pub(crate) note: String,
@@ -66,7 +70,7 @@ pub(crate) struct ApiKey {
 impl ApiKey {
     /// Returns true when the key has not been deleted.
     pub(crate) fn is_live(&self) -> bool {
-        self.deleted_ms.is_none()
+        self.deleted_ms.is_none() && self.enabled
     }
 
     /// Returns true when the key's lifetime is over at `now_ms`.

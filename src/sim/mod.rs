@@ -69,6 +69,8 @@ pub use session::Session;
 
 use state::{IpEditPolicy, Venue};
 
+use crate::exchanges::ExchangeId;
+
 /// A handle on one simulated exchange; cheap to clone, every clone sees the same state.
 #[derive(Clone)]
 pub struct Sim {
@@ -79,7 +81,7 @@ impl fmt::Debug for Sim {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Deliberately shows nothing of the state: it holds secrets.
         f.debug_struct("Sim")
-            .field("dialect", &"bybit")
+            .field("dialect", &self.dialect())
             .finish_non_exhaustive()
     }
 }
@@ -90,9 +92,28 @@ impl Sim {
     /// The same `seed` gives the same key ids, secrets, order ids and truth set; times are
     /// relative to the moment of the call.
     pub fn bybit(seed: u64) -> Sim {
+        Sim::new(ExchangeId::Bybit, seed)
+    }
+
+    /// Creates a simulator of `dialect` seeded with its default incident.
+    pub fn new(dialect: ExchangeId, seed: u64) -> Sim {
         Sim {
-            venue: Arc::new(Mutex::new(seed::default_incident(seed))),
+            venue: Arc::new(Mutex::new(seed::default_incident(dialect, seed))),
         }
+    }
+
+    /// Creates a simulator of `dialect` seeded from a drill scenario.
+    pub fn from_scenario_on(dialect: ExchangeId, scenario: &scenario::Scenario, seed: u64) -> Sim {
+        Sim {
+            venue: Arc::new(Mutex::new(scenario_seed::scenario_venue(
+                dialect, scenario, seed,
+            ))),
+        }
+    }
+
+    /// The exchange this simulator speaks as.
+    pub fn dialect(&self) -> ExchangeId {
+        self.lock().dialect
     }
 
     /// Creates a Bybit V5 simulator seeded from a drill scenario (see `scenario_seed.rs`).
@@ -102,9 +123,7 @@ impl Sim {
     /// scenario was checked when parsed, and whatever is still odd is skipped. The same scenario
     /// and `seed` give the same ids, books and history.
     pub fn from_scenario(scenario: &scenario::Scenario, seed: u64) -> Sim {
-        Sim {
-            venue: Arc::new(Mutex::new(scenario_seed::scenario_venue(scenario, seed))),
-        }
+        Sim::from_scenario_on(ExchangeId::Bybit, scenario, seed)
     }
 
     /// Builds the HTTP router; pure, no I/O.
@@ -112,7 +131,9 @@ impl Sim {
     /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: the IP whitelist is
     /// checked against the real peer address, and without it every IP-bound key answers 10010.
     pub fn router(&self) -> axum::Router {
-        bybit::router(self.clone())
+        match self.dialect() {
+            ExchangeId::Bybit => bybit::router(self.clone()),
+        }
     }
 
     /// Binds `addr` (port 0 picks a free port), spawns the server and returns at once.

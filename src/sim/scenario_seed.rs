@@ -11,6 +11,7 @@
 //! It must never panic or fail: the scenario was checked when parsed, and anything odd left (an
 //! unknown symbol, an unreadable number, a duplicate market) is skipped, never trusted.
 
+use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
 use crate::sim::instrument::Instrument;
 use crate::sim::matching::Fill;
@@ -31,8 +32,9 @@ const MAX_LINK_ID: usize = 36;
 const LINK_SUFFIX: usize = 10;
 
 /// Builds the venue `scenario` describes, its ids and books drawn from `seed`.
-pub(crate) fn scenario_venue(scenario: &Scenario, seed: u64) -> Venue {
+pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
     let mut v = Venue::new(seed, MASTER_UID);
+    v.dialect = dialect;
     let now = v.now_ms();
     let note = if scenario.name.trim().is_empty() {
         "bot".to_owned()
@@ -204,7 +206,7 @@ mod tests {
     #[test]
     fn pump_illiquid_seeds_its_markets_balances_and_orders() {
         let scenario = Scenario::load("pump-illiquid").unwrap();
-        let v = scenario_venue(&scenario, 9);
+        let v = scenario_venue(ExchangeId::Bybit, &scenario, 9);
         assert_eq!(v.instruments.len(), 4);
         assert_eq!(v.books.len(), 4);
         let xvg = v.book(Category::Spot, "XVGUSDT").unwrap();

@@ -11,6 +11,7 @@
 //! `scenario_seed.rs`.
 //! It must never depend on the host (no files, no network): `Sim::bybit` must not fail.
 
+use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
 use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
@@ -34,8 +35,9 @@ pub(crate) const HOUR_MS: i64 = 60 * 60 * 1000;
 pub(crate) const MIN_MS: i64 = 60 * 1000;
 
 /// Builds the default incident from `seed`.
-pub(crate) fn default_incident(seed: u64) -> Venue {
+pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
     let mut v = Venue::new(seed, MASTER_UID);
+    v.dialect = dialect;
     let now = v.now_ms();
     v.accounts.push(Account {
         uid: BOT_UID,
@@ -63,9 +65,16 @@ pub(crate) fn default_incident(seed: u64) -> Venue {
     v
 }
 
-/// Creates the master's IP-bound Wallet key and the bot's leaked, unbound, read-write key
-/// (noted `bot_note`), with the ages of the default incident.
+/// Creates the master's key and the bot's leaked, unbound, read-write key (noted `bot_note`),
+/// in the venue's dialect, with the ages of the default incident.
 pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
+    match v.dialect {
+        ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
+    }
+}
+
+/// Bybit: the master's IP-bound Wallet key and the bot's leaked key (reference §3.4).
+fn seed_bybit_keys(v: &mut Venue, now: i64, bot_note: &str) {
     let master = v.create_key(
         NewKey {
             uid: MASTER_UID,

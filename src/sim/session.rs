@@ -6,6 +6,7 @@
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
 
+use crate::exchanges::ExchangeId;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -46,8 +47,11 @@ struct KnownOrder {
 /// What the session files hold, copied out of the venue under its lock.
 #[derive(Debug)]
 pub(crate) struct SessionFiles {
+    dialect: ExchangeId,
     master: Option<(String, SecretString)>,
     bot: Option<(String, SecretString)>,
+    /// Passphrases of the master and the bot key, on dialects that have them.
+    passphrases: (Option<SecretString>, Option<SecretString>),
     /// The leaked key's note and account, for the profile's key entry.
     bot_label: String,
     bot_uid: u64,
@@ -64,6 +68,13 @@ impl SessionFiles {
             .map(|k| (k.api_key.clone(), k.secret.clone()));
         let leaked = v.keys.iter().find(|k| k.leaked);
         let bot = leaked.map(|k| (k.api_key.clone(), k.secret.clone()));
+        let passphrases = (
+            v.keys
+                .iter()
+                .find(|k| k.tier == Tier::Master && k.uid == v.master_uid && k.is_live())
+                .and_then(|k| k.passphrase.clone()),
+            leaked.and_then(|k| k.passphrase.clone()),
+        );
         let bot_uid = leaked.map(|k| k.uid);
         let mut orders: Vec<_> = v
             .orders
@@ -88,6 +99,8 @@ impl SessionFiles {
             })
             .collect();
         SessionFiles {
+            dialect: v.dialect,
+            passphrases,
             master,
             bot,
             bot_label: leaked.map(|k| k.note.clone()).unwrap_or_default(),
@@ -116,6 +129,17 @@ impl SessionFiles {
         );
         write_private(&dir.join("master.secret"), master_secret)?;
         write_private(&dir.join("bot.secret"), bot_secret)?;
+        for (file, passphrase) in [
+            ("master.passphrase", &self.passphrases.0),
+            ("bot.passphrase", &self.passphrases.1),
+        ] {
+            if let Some(passphrase) = passphrase {
+                // Allowed: this is where a secret is stored (STYLE habit 8).
+                #[allow(clippy::disallowed_methods)]
+                let bytes = passphrase.expose_secret().as_bytes();
+                write_private(&dir.join(file), bytes)?;
+            }
+        }
         fs::write(dir.join("leaked-key"), format!("{bot_key}\n"))?;
         let mut lines = String::new();
         for order in &self.known_orders {
@@ -125,10 +149,10 @@ impl SessionFiles {
         let known_orders = dir.join("known-orders.jsonl");
         fs::write(&known_orders, lines)?;
         let config = dir.join("config.yaml");
-        fs::write(
-            &config,
-            config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid),
-        )?;
+        let profile = match self.dialect {
+            ExchangeId::Bybit => config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid),
+        };
+        fs::write(&config, profile)?;
         Ok(Session {
             config,
             leaked_key: bot_key.clone(),

@@ -7,6 +7,7 @@
 //! validates before it mutates, so a refused request leaves no trace but its access-log entry,
 //! and a poisoned lock never holds a half-done change.
 
+use crate::exchanges::ExchangeId;
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
@@ -137,6 +138,8 @@ pub(crate) struct NewKey {
 /// Everything the simulated exchange knows.
 #[derive(Debug)]
 pub(crate) struct Venue {
+    /// Which exchange this venue speaks as: its routes, auth, key model and session files.
+    pub(crate) dialect: ExchangeId,
     pub(crate) master_uid: u64,
     pub(crate) accounts: Vec<Account>,
     pub(crate) keys: Vec<ApiKey>,
@@ -164,6 +167,7 @@ impl Venue {
     /// Creates an empty venue whose ids come from `seed`.
     pub(crate) fn new(seed: u64, master_uid: u64) -> Venue {
         Venue {
+            dialect: ExchangeId::Bybit,
             master_uid,
             accounts: vec![Account {
                 uid: master_uid,
@@ -609,6 +613,8 @@ impl Venue {
             internal_id: self.ids.internal_key_id(),
             api_key: self.ids.api_key(),
             secret: SecretString::from(self.ids.secret()),
+            passphrase: None,
+            enabled: true,
             uid: new.uid,
             tier: new.tier,
             note: new.note,

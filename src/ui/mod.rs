@@ -165,6 +165,11 @@ impl Ui {
         }
     }
 
+    /// Asks for a one-time code on the terminal, without echo.
+    pub fn code(&self, question: &str) -> Result<crate::secret::SecretString, PromptError> {
+        prompt::code(self, question)
+    }
+
     /// Asks a yes/no question on the terminal.
     pub fn confirm(&self, question: &str) -> Result<bool, PromptError> {
         prompt::confirm(self, question)

@@ -14,6 +14,18 @@ pub enum PromptError {
     Io(String),
 }
 
+/// Asks for a one-time code without echoing it.
+pub fn code(ui: &Ui, question: &str) -> Result<crate::secret::SecretString, PromptError> {
+    if !ui.interactive() {
+        return Err(PromptError::NoTerminal);
+    }
+    dialoguer::Password::new()
+        .with_prompt(question)
+        .interact()
+        .map(crate::secret::SecretString::from)
+        .map_err(|err| PromptError::Io(err.to_string()))
+}
+
 /// Asks `question`, default no.
 pub fn confirm(ui: &Ui, question: &str) -> Result<bool, PromptError> {
     if !ui.interactive() {

@@ -167,3 +167,16 @@ async fn schema_describes_every_action() {
         assert!(step.get(*action).is_some(), "{action}");
     }
 }
+
+#[test]
+fn readme_capability_table_is_generated() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- capabilities:start -->\n").unwrap() + 28;
+    let end = readme.find("<!-- capabilities:end -->").unwrap();
+    assert_eq!(
+        readme[start..end].trim_end(),
+        lockdown::exchanges::capability_table().trim_end(),
+        "README's table is stale: paste the output of `lockdown capabilities`"
+    );
+}
