@@ -140,7 +140,10 @@ impl Action for CreateKey {
             }
             cx.client
                 .call(
-                    &Op::RevokeKey(Revoke::ByMaster(orphan.key.clone())),
+                    &Op::RevokeKey(Revoke::ByMaster {
+                        key: orphan.key.clone(),
+                        account: Some(account.clone()),
+                    }),
                     Auth::Key(cx.master()),
                 )
                 .await

@@ -40,6 +40,7 @@ impl RestrictKey {
             hint: "lock the key to `profile.responder_ip`, the address lockdown runs from".into(),
         })?;
         Ok(Op::RestrictKey {
+            account: cx.profile.key(&key).and_then(|k| k.account.clone()),
             key,
             lock: Lock {
                 ips,
@@ -78,7 +79,7 @@ impl Action for RestrictKey {
             .client
             .prepare(&op, Auth::Key(cx.master()))
             .map_err(ActionError::exchange("build the lock request"))?;
-        let Op::RestrictKey { key, lock } = &op else {
+        let Op::RestrictKey { key, lock, .. } = &op else {
             return Err(internal());
         };
         // A dry run learns the account too (a read), so later steps can be planned.
@@ -104,7 +105,7 @@ impl Action for RestrictKey {
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let op = self.op(cx)?;
-        let Op::RestrictKey { key, lock } = &op else {
+        let Op::RestrictKey { key, lock, .. } = &op else {
             return Err(internal());
         };
         let info = cx

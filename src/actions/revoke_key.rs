@@ -45,7 +45,10 @@ impl RevokeKey {
         let key = KeyId::new(cx.render(&self.key)?);
         Ok(match self.via {
             Via::Master => (
-                Op::RevokeKey(Revoke::ByMaster(key.clone())),
+                Op::RevokeKey(Revoke::ByMaster {
+                    key: key.clone(),
+                    account: cx.profile.key(&key).and_then(|k| k.account.clone()),
+                }),
                 cx.master(),
                 key,
             ),

@@ -617,6 +617,7 @@ mod tests {
         .unwrap();
         let cred = Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"));
         let op = Op::RestrictKey {
+            account: None,
             key: KeyId::new("BOTKEY0000000000000"),
             lock: Lock {
                 ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),

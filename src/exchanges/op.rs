@@ -54,8 +54,13 @@ pub enum History {
 /// How a key is revoked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Revoke {
-    /// The master credential deletes a sub-account's key.
-    ByMaster(KeyId),
+    /// The master credential deletes a key of its account or of a sub-account.
+    ByMaster {
+        /// The key.
+        key: KeyId,
+        /// The sub-account it belongs to, when known.
+        account: Option<String>,
+    },
     /// A sub-account key deletes itself (signed with that key).
     SelfSub,
     /// A master-account key deletes itself (signed with that key); some venues require a
@@ -119,6 +124,8 @@ pub enum Op {
     RestrictKey {
         /// The key to lock.
         key: KeyId,
+        /// The sub-account it belongs to, when known (some venues address keys through it).
+        account: Option<String>,
         /// How.
         lock: Lock,
     },

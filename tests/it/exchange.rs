@@ -141,6 +141,7 @@ async fn every_operation_round_trips() {
     let locked = client
         .call(
             &Op::RestrictKey {
+                account: Some(account.clone()),
                 key: bot.key.clone(),
                 lock,
             },
@@ -185,7 +186,10 @@ async fn every_operation_round_trips() {
     assert!(!created.info.can_withdraw());
     client
         .call(
-            &Op::RevokeKey(Revoke::ByMaster(bot.key.clone())),
+            &Op::RevokeKey(Revoke::ByMaster {
+                key: bot.key.clone(),
+                account: Some(account.clone()),
+            }),
             Auth::Key(&master),
         )
         .await

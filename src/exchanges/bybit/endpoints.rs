@@ -26,7 +26,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             q.add("subMemberId", Some(account));
             Request::get("/v5/user/sub-apikeys", q.finish())
         }
-        Op::RestrictKey { key, lock } => {
+        Op::RestrictKey { key, lock, .. } => {
             let mut body = serde_json::Map::new();
             body.insert("apikey".into(), json!(key.as_str()));
             body.insert("ips".into(), json!(lock.ips.to_strings().join(",")));
@@ -35,7 +35,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             }
             Request::post("/v5/user/update-sub-api", Value::Object(body).to_string())
         }
-        Op::RevokeKey(Revoke::ByMaster(key)) => Request::post(
+        Op::RevokeKey(Revoke::ByMaster { key, .. }) => Request::post(
             "/v5/user/delete-sub-api",
             json!({ "apikey": key.as_str() }).to_string(),
         ),
@@ -273,6 +273,7 @@ mod tests {
     #[test]
     fn lock_binds_to_the_responder_only() {
         let op = Op::RestrictKey {
+            account: None,
             key: KeyId::new("BOTKEY"),
             lock: Lock {
                 ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
