@@ -233,12 +233,13 @@ fn env_contents(
             });
         }
     };
+    let passphrase_name = format!("{}_PASSPHRASE", names.key.trim_end_matches("_KEY"));
     let mut lines: Vec<String> = existing
         .lines()
         .filter(|line| {
             let name = line.split('=').next().unwrap_or("").trim();
             let name = name.strip_prefix("export ").unwrap_or(name).trim();
-            name != names.key && name != names.secret
+            name != names.key && name != names.secret && name != passphrase_name
         })
         .map(str::to_owned)
         .collect();
