@@ -250,10 +250,7 @@ fn env_contents(
     if let Some(passphrase) = &key.passphrase {
         #[allow(clippy::disallowed_methods)] // storing: OKX keys need their passphrase
         let passphrase = passphrase.expose_secret();
-        lines.push(format!(
-            "{}_PASSPHRASE={passphrase}",
-            names.key.trim_end_matches("_KEY")
-        ));
+        lines.push(format!("{passphrase_name}={passphrase}"));
     }
     Ok(crate::secret::SecretString::from(lines.join("\n") + "\n"))
 }
