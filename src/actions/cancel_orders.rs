@@ -17,8 +17,8 @@ use crate::exchanges::model::{Cancelled, Order, Segment};
 use crate::exchanges::{
     Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,
 };
-use crate::secret::Credential;
 use crate::playbook::schema::{object, string};
+use crate::secret::Credential;
 use crate::secret::KeyId;
 
 /// Parameters of `cancel_orders`.

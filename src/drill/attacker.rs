@@ -58,12 +58,21 @@ pub struct Attempt {
     pub order_id: Option<String>,
     #[serde(skip)]
     instant: Option<Instant>,
+    /// When the answer came (after any waits the client made for rate limits).
+    #[serde(skip)]
+    answered: Option<Instant>,
 }
 
 impl Attempt {
     /// When it was sent, on this process's monotonic clock.
     pub fn instant(&self) -> Option<Instant> {
         self.instant
+    }
+
+    /// When the exchange's answer came, on the same clock. A call that waited out a rate limit
+    /// (OKX counts per 2 seconds) is answered well after it was first sent.
+    pub fn answered(&self) -> Option<Instant> {
+        self.answered
     }
 }
 
@@ -349,6 +358,7 @@ impl Attacker {
             error,
             order_id,
             instant: Some(sent),
+            answered: Some(Instant::now()),
         });
         if refused_key {
             return Err(Stop::Refused);

@@ -29,9 +29,7 @@ pub use call::{AuthStyle, CallContext, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
-pub use op::{
-    History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window,
-};
+pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
 use crate::secret::Credential;

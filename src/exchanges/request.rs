@@ -181,7 +181,10 @@ mod tests {
         assert!(shown.contains("gridbot01"), "{shown}");
         // What is sent is untouched.
         assert_eq!(signed.request.body.as_deref(), Some(body));
-        for (label, plain) in [("no secret", r#"{"a":1}"#), ("array", r#"[{"instId":"X"}]"#)] {
+        for (label, plain) in [
+            ("no secret", r#"{"a":1}"#),
+            ("array", r#"[{"instId":"X"}]"#),
+        ] {
             assert_eq!(shown_body(plain), plain, "{label}");
         }
     }

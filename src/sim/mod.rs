@@ -192,6 +192,28 @@ impl Sim {
         };
     }
 
+    /// Binds a live key to `ips`, or unbinds it when `ips` is empty, as the venue's web interface
+    /// would; returns whether the key exists. Tests use it to unbind the master key (OKX then
+    /// refuses sub-account key management with `50035`).
+    pub fn set_key_ips(&self, api_key: &str, ips: &[std::net::IpAddr]) -> bool {
+        let mut v = self.lock();
+        let now = v.now_ms();
+        let Some(key) = v
+            .keys
+            .iter_mut()
+            .find(|k| k.api_key == api_key && k.is_live())
+        else {
+            return false;
+        };
+        let ips = if ips.is_empty() {
+            key::IpWhitelist::Any
+        } else {
+            key::IpWhitelist::Only(ips.to_vec())
+        };
+        key.set_ips(ips, now);
+        true
+    }
+
     /// Locks the venue; a poisoned lock is recovered, since every mutation is applied whole.
     fn lock(&self) -> MutexGuard<'_, Venue> {
         self.venue

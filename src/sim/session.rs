@@ -113,10 +113,9 @@ impl SessionFiles {
             bot_account: match (v.dialect, bot_uid) {
                 (_, None) => String::new(),
                 (ExchangeId::Bybit, Some(uid)) => uid.to_string(),
-                (ExchangeId::Okx, Some(uid)) => v
-                    .account(uid)
-                    .map(|a| a.note.clone())
-                    .unwrap_or_default(),
+                (ExchangeId::Okx, Some(uid)) => {
+                    v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
+                }
             },
             known_orders,
         }

@@ -235,7 +235,8 @@ fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> {
     match account.map(str::trim) {
         None | Some("") => Err(needs(String::new())),
         Some(name)
-            if (6..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            if (6..=20).contains(&name.len())
+                && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
         {
             Ok(name)
         }
@@ -388,8 +389,7 @@ mod tests {
         assert_eq!(body["subAcct"], "gridbot01");
         let first = body["passphrase"].as_str().unwrap().to_owned();
         assert!(passphrase::is_valid(&first), "{first}");
-        let again: Value =
-            serde_json::from_str(&encode(&op, NOW).unwrap().body.unwrap()).unwrap();
+        let again: Value = serde_json::from_str(&encode(&op, NOW).unwrap().body.unwrap()).unwrap();
         assert_ne!(again["passphrase"], first.as_str(), "fresh every time");
     }
 

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use super::model::{Category, Segment};
 use super::{
-    CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op,
-    Request, Response,
+    CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
+    Response,
 };
 use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;

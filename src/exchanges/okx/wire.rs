@@ -281,9 +281,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 op: "cancel_all",
             });
         }
-        Op::CancelBatch { .. } | Op::PlaceOrder(_) | Op::CancelOrder { .. } => {
-            items(op, data)?
-        }
+        Op::CancelBatch { .. } | Op::PlaceOrder(_) | Op::CancelOrder { .. } => items(op, data)?,
         Op::OpenOrders { segment, .. } | Op::Orders { segment, .. } => {
             let orders: Vec<OkxOrder> = parse(data)?;
             let next = orders.last().map(|o| o.ord_id.clone());
@@ -785,7 +783,10 @@ mod tests {
         }
         let err = decode(
             &Op::WhoAmI,
-            &response(429, r#"{"code":"50011","msg":"Too Many Requests","data":[]}"#),
+            &response(
+                429,
+                r#"{"code":"50011","msg":"Too Many Requests","data":[]}"#,
+            ),
         )
         .reply
         .unwrap_err();
@@ -802,9 +803,7 @@ mod tests {
     #[test]
     fn unbound_master_says_what_to_do() {
         let body = r#"{"code":"50035","msg":"This endpoint requires that APIKey must be bound to IP","data":[]}"#;
-        let err = decode(&Op::WhoAmI, &response(403, body))
-            .reply
-            .unwrap_err();
+        let err = decode(&Op::WhoAmI, &response(403, body)).reply.unwrap_err();
         assert!(err.to_string().contains("bound to IP addresses"), "{err}");
         assert!(err.hint().unwrap().contains("bind the master API key"));
     }
@@ -925,9 +924,12 @@ mod tests {
 
     #[test]
     fn not_an_envelope() {
-        let err = decode(&Op::WhoAmI, &response(502, "<html><h1>502 Bad Gateway</h1></html>"))
-            .reply
-            .unwrap_err();
+        let err = decode(
+            &Op::WhoAmI,
+            &response(502, "<html><h1>502 Bad Gateway</h1></html>"),
+        )
+        .reply
+        .unwrap_err();
         assert_eq!(
             err,
             ExchangeError::Http {

@@ -90,7 +90,12 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, 
     let kind = match p.required("dest")?.as_str() {
         "4" => WithdrawKind::OnChain,
         "3" => WithdrawKind::OffChain,
-        _ => return Err(ApiError::invalid("dest", "must be 3 (internal) or 4 (on-chain)")),
+        _ => {
+            return Err(ApiError::invalid(
+                "dest",
+                "must be 3 (internal) or 4 (on-chain)",
+            ));
+        }
     };
     let chain = match (kind, p.string("chain")?) {
         (WithdrawKind::OnChain, None) => return Err(ApiError::missing("chain")),

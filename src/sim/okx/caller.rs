@@ -106,7 +106,12 @@ pub(crate) fn perm_text(permissions: &Permissions) -> String {
 /// granted, `withdraw` cannot be asked for a sub-account key.
 pub(crate) fn parse_perm(text: Option<&str>) -> Result<Permissions, ApiError> {
     let mut perms = vec!["read_only"];
-    for part in text.unwrap_or("").split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         match part {
             "read_only" | "read" => {}
             "trade" => {

@@ -227,18 +227,16 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     }
     let caller = Caller::from_key(key);
     let (limit, window_ms) = route.limit();
+    // GET and POST `users/subaccount/apikey` are two endpoints with their own limits.
     let verdict = v.limiter.check_window(
         &format!("uid:{}", caller.uid),
-        route.path(),
+        &format!("{} {}", req.method, route.path()),
         limit,
         window_ms,
         now,
     );
     if !verdict.admitted {
-        return Reply::error(&ApiError::new(
-            Code::RateLimited,
-            "Too Many Requests",
-        ));
+        return Reply::error(&ApiError::new(Code::RateLimited, "Too Many Requests"));
     }
     let params = if route.is_post() {
         Params::from_body(&req.body)

@@ -136,7 +136,10 @@ mod tests {
         for short in [ShortPage::Off, ShortPage::Armed] {
             let seen = walk(short);
             assert_eq!(seen.len(), 7, "{short:?}");
-            assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
+            assert!(
+                seen.windows(2).all(|w| w[0] > w[1]),
+                "newest first, no repeats"
+            );
         }
     }
 

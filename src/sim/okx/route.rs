@@ -33,8 +33,20 @@ pub(crate) enum Route {
 
 /// (route, method, path, requests allowed, per this many milliseconds).
 const TABLE: &[(Route, &str, &str, u32, i64)] = &[
-    (Route::AccountBalance, "GET", "/api/v5/account/balance", 10, 2000),
-    (Route::AccountConfig, "GET", "/api/v5/account/config", 5, 2000),
+    (
+        Route::AccountBalance,
+        "GET",
+        "/api/v5/account/balance",
+        10,
+        2000,
+    ),
+    (
+        Route::AccountConfig,
+        "GET",
+        "/api/v5/account/config",
+        5,
+        2000,
+    ),
     (
         Route::AssetSubaccountBills,
         "GET",
@@ -42,7 +54,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         6,
         1000,
     ),
-    (Route::AssetWithdrawal, "POST", "/api/v5/asset/withdrawal", 6, 1000),
+    (
+        Route::AssetWithdrawal,
+        "POST",
+        "/api/v5/asset/withdrawal",
+        6,
+        1000,
+    ),
     (
         Route::AssetWithdrawalHistory,
         "GET",
@@ -50,7 +68,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         6,
         1000,
     ),
-    (Route::PublicTime, "GET", "/api/v5/public/time", u32::MAX, 2000),
+    (
+        Route::PublicTime,
+        "GET",
+        "/api/v5/public/time",
+        u32::MAX,
+        2000,
+    ),
     (
         Route::SubKeyCreate,
         "POST",
@@ -72,7 +96,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         1,
         1000,
     ),
-    (Route::SubKeys, "GET", "/api/v5/users/subaccount/apikey", 20, 2000),
+    (
+        Route::SubKeys,
+        "GET",
+        "/api/v5/users/subaccount/apikey",
+        20,
+        2000,
+    ),
     (
         Route::TradeCancelBatch,
         "POST",
@@ -157,7 +187,8 @@ impl Route {
 
     /// Requests allowed per window, and the window in milliseconds.
     pub(crate) fn limit(self) -> (u32, i64) {
-        self.row().map_or((u32::MAX, 2000), |(_, _, _, n, w)| (*n, *w))
+        self.row()
+            .map_or((u32::MAX, 2000), |(_, _, _, n, w)| (*n, *w))
     }
 }
 

@@ -135,12 +135,11 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
 fn order_error(e: VenueError) -> ApiError {
     match e {
         VenueError::UnknownSymbol { .. } => instrument_unknown(),
-        VenueError::InsufficientBalance { ref coin } | VenueError::InsufficientMargin { ref coin } => {
-            ApiError::new(
-                Code::InsufficientBalance,
-                format!("Order failed. Insufficient {coin} balance in account"),
-            )
-        }
+        VenueError::InsufficientBalance { ref coin }
+        | VenueError::InsufficientMargin { ref coin } => ApiError::new(
+            Code::InsufficientBalance,
+            format!("Order failed. Insufficient {coin} balance in account"),
+        ),
         VenueError::DuplicateOrderLinkId(_) => {
             ApiError::new(Code::DuplicateClientId, "Duplicated clOrdId")
         }
@@ -228,7 +227,10 @@ fn cancel_one(v: &mut Venue, c: &Caller, t: &Target) -> Value {
     let shown_ord = t.ord_id.clone().unwrap_or_default();
     let shown_cl = t.cl_ord_id.clone().unwrap_or_default();
     let result = (|| {
-        let inst_id = t.inst_id.clone().ok_or_else(|| ApiError::missing("instId"))?;
+        let inst_id = t
+            .inst_id
+            .clone()
+            .ok_or_else(|| ApiError::missing("instId"))?;
         let (category, symbol) = instrument(v, &inst_id)?;
         // `ordId` wins when both are given (reference §4.5).
         let which = match (&t.ord_id, &t.cl_ord_id) {
@@ -285,7 +287,10 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, A
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && o.status.is_open())
-        .filter(|o| kind.as_deref().is_none_or(|k| k == inst::inst_type(o.category)))
+        .filter(|o| {
+            kind.as_deref()
+                .is_none_or(|k| k == inst::inst_type(o.category))
+        })
         .filter(|o| {
             inst_id
                 .as_deref()
@@ -371,7 +376,10 @@ pub(crate) fn fills(
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && e.exec_time_ms >= reach)
-        .filter(|e| kind.as_deref().is_none_or(|k| k == inst::inst_type(e.category)))
+        .filter(|e| {
+            kind.as_deref()
+                .is_none_or(|k| k == inst::inst_type(e.category))
+        })
         .filter(|e| {
             inst_id
                 .as_deref()

@@ -113,8 +113,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, Ap
         Some(text) => parse_ips(&text)?,
         None => IpWhitelist::Any,
     };
-    if v
-        .keys
+    if v.keys
         .iter()
         .any(|k| k.uid == uid && k.is_live() && k.note == label)
     {
@@ -177,7 +176,10 @@ fn parse_ips(text: &str) -> Result<IpWhitelist, ApiError> {
     if let IpWhitelist::Only(list) = &ips
         && list.len() > 20
     {
-        return Err(ApiError::invalid("ip", "each API key can bind up to 20 IP addresses"));
+        return Err(ApiError::invalid(
+            "ip",
+            "each API key can bind up to 20 IP addresses",
+        ));
     }
     Ok(ips)
 }
