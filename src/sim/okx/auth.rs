@@ -140,7 +140,7 @@ fn parse_timestamp(raw: &str) -> Option<i64> {
 /// Decodes standard base64 with padding (RFC 4648 §4); `None` for anything else.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let value = |c: u8| -> Option<u32> {
