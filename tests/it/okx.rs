@@ -774,3 +774,89 @@ async fn okx_drill_sabotage_passes_and_its_withdrawal_was_refused() {
             .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
     );
 }
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_secrets_and_passphrases_never_appear_in_any_output() {
+    let lab = Lab::start_on(ExchangeId::Okx, 54).await;
+    let dir = lab.sim_dir();
+    let output = lab.respond(&["--yes", "--json", "-vv"]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let stored: Value = serde_json::from_str(&read(&dir.join("replacement-key.json"))).unwrap();
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("master secret", read(&dir.join("master.secret"))),
+        ("master passphrase", read(&dir.join("master.passphrase"))),
+        ("bot secret", read(&dir.join("bot.secret"))),
+        ("bot passphrase", read(&dir.join("bot.passphrase"))),
+    ];
+    for (which, field) in [
+        ("new secret", "api_secret"),
+        ("new passphrase", "api_passphrase"),
+    ] {
+        secrets.push((which, stored[field].as_str().unwrap().to_owned()));
+    }
+    let mut texts = vec![
+        ("stdout".to_owned(), stdout(&output)),
+        ("stderr".to_owned(), stderr(&output)),
+    ];
+    let runs = lab.run_dirs();
+    assert_eq!(runs.len(), 1);
+    for file in files_under(&runs[0]) {
+        texts.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    for (name, text) in &texts {
+        for (which, secret) in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the {which} leaked into {name}"
+            );
+        }
+    }
+    let err = stderr(&output);
+    assert!(err.contains("OK-ACCESS-PASSPHRASE: <redacted>"), "{err}");
+    assert!(err.contains("OK-ACCESS-SIGN: <redacted>"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_without_its_sub_account_name_is_bad_input() {
+    let lab = Lab::start_on(ExchangeId::Okx, 55).await;
+    // OKX manages sub-account keys by the sub-account's name: without `account:` the lock
+    // cannot be built, and nothing is sent.
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    let without: String = config
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("account:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&lab.session.config, without).unwrap();
+    let sent_before = lab.sim.inspect().access_log.len();
+    let output = lab.respond(&["--yes"]).await;
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("sub-account name"), "{text}");
+    assert!(text.contains("`account:`"), "{text}");
+    let after = lab.sim.inspect();
+    assert!(
+        after.access_log[sent_before..]
+            .iter()
+            .all(|e| !e.path.contains("/users/subaccount/")),
+        "no key management was sent"
+    );
+    assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
+}

@@ -23,7 +23,7 @@ use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
 pub use passphrase::is_valid as passphrase_is_valid;
-pub use signer::{base64, prehash, sign_prehash, timestamp};
+pub use signer::{prehash, sign_prehash, timestamp};
 
 /// The OKX V5 adapter.
 #[derive(Debug, Clone, Copy, Default)]
