@@ -860,3 +860,39 @@ async fn a_key_without_its_sub_account_name_is_bad_input() {
     );
     assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skewed_clocks_and_short_pages_are_survived() {
+    let lab = Lab::start_on(ExchangeId::Okx, 56).await;
+    let (_, bot) = creds(&lab);
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    // The exchange's clock runs a minute ahead: the first call meets 50102, the client resyncs
+    // from `public/time` and the call goes through.
+    lab.sim.set_clock_skew_ms(60_000);
+    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
+    let log = lab.sim.inspect().access_log;
+    assert!(log.iter().any(|e| e.ret_code == Some(50102)));
+    // Every page cut short: walking `after` the last id to an empty page still sees every order.
+    lab.sim
+        .set_faults(lockdown::sim::Faults::parse("short=1,skew=60s").unwrap());
+    let open = client
+        .per_segment(
+            client.venue().segments(),
+            Auth::Key(&bot),
+            |segment, cursor| Op::OpenOrders { segment, cursor },
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    let inspect = lab.sim.inspect();
+    assert_eq!(open.len(), inspect.open_orders(uid).len());
+    let ids: BTreeSet<&str> = open.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(ids.len(), open.len(), "no order twice");
+    assert!(
+        inspect
+            .access_log
+            .iter()
+            .any(|e| e.fault == Some(lockdown::sim::FaultKind::ShortPage))
+    );
+}
