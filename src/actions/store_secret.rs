@@ -238,10 +238,7 @@ fn env_contents(
         .filter(|line| {
             let name = line.split('=').next().unwrap_or("").trim();
             let name = name.strip_prefix("export ").unwrap_or(name).trim();
-            // A passphrase line from an earlier key (OKX) is replaced too, never left twice.
-            name != names.key
-                && name != names.secret
-                && name != format!("{}_PASSPHRASE", names.key.trim_end_matches("_KEY"))
+            name != names.key && name != names.secret
         })
         .map(str::to_owned)
         .collect();
