@@ -3,7 +3,9 @@
 //! Masters cannot cancel a sub-account's orders on most venues (reference §9), so this signs
 //! with the leaked key, which the lock has bound to the responder. It cancels every segment at
 //! once, then lists open orders again and repeats until none is left (Bybit cancels at most 500
-//! per call, reference §3.5), and fails if orders remain after the last round.
+//! per call, reference §3.5), and fails if orders remain after the last round. On venues without
+//! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
+//! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -11,9 +13,12 @@ use serde_json::json;
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
-use crate::exchanges::model::{Cancelled, Order};
-use crate::exchanges::{Auth, CallOutcome, ExchangeError, Op, Reply};
+use crate::exchanges::model::{Cancelled, Order, Segment};
+use crate::exchanges::{
+    Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,
+};
 use crate::playbook::schema::{object, string};
+use crate::secret::Credential;
 use crate::secret::KeyId;
 
 /// Parameters of `cancel_orders`.
@@ -60,25 +65,56 @@ impl Action for CancelOrders {
         let key = KeyId::new(cx.render(&self.key)?);
         let cred = cx.key_credential(&key)?;
         let mut requests = Vec::new();
-        for segment in cx.client.venue().segments() {
-            let request = cx
-                .client
-                .prepare(&Op::CancelAll { segment: *segment }, Auth::Key(cred))
-                .map_err(ActionError::exchange("build a cancel request"))?;
-            requests.push(request.to_string());
-        }
+        let style = cx.client.venue().cancel_style();
         // A dry run lists what would be cancelled (reads only).
-        let outputs = if cx.dry_run_reads() {
-            let open = cx
-                .client
-                .per_segment(
-                    cx.client.venue().segments(),
-                    Auth::Key(cred),
-                    |segment, cursor| Op::OpenOrders { segment, cursor },
-                    Reply::into_orders,
-                )
-                .await
-                .map_err(ActionError::exchange("list the open orders"))?;
+        let open = if cx.dry_run_reads() {
+            let segments = cx.client.venue().segments();
+            let lists = segments
+                .iter()
+                .map(|segment| list_open(cx.client, cred, *segment));
+            let mut open = Vec::new();
+            for (segment, orders) in segments.iter().zip(join_all(lists).await) {
+                let orders = orders.map_err(ActionError::exchange("list the open orders"))?;
+                open.push((*segment, orders));
+            }
+            Some(open)
+        } else {
+            None
+        };
+        let prepare = |op: &Op| {
+            cx.client
+                .prepare(op, Auth::Key(cred))
+                .map(|request| request.to_string())
+                .map_err(ActionError::exchange("build a cancel request"))
+        };
+        for segment in cx.client.venue().segments() {
+            match style {
+                CancelStyle::PerSegment => {
+                    requests.push(prepare(&Op::CancelAll { segment: *segment })?);
+                }
+                CancelStyle::Batches { max } => match &open {
+                    Some(open) => {
+                        let listed = open
+                            .iter()
+                            .filter(|(s, _)| s == segment)
+                            .flat_map(|(_, orders)| orders);
+                        for op in batches(*segment, listed, max) {
+                            requests.push(prepare(&op)?);
+                        }
+                    }
+                    // Offline: the listing is not known, so show it and say what follows.
+                    None => requests.push(format!(
+                        "{}\nthen cancel every order listed, at most {max} a request",
+                        prepare(&Op::OpenOrders {
+                            segment: *segment,
+                            cursor: None
+                        })?
+                    )),
+                },
+            }
+        }
+        let outputs = if let Some(open) = open {
+            let open: Vec<Order> = open.into_iter().flat_map(|(_, orders)| orders).collect();
             let mut out = Outputs::new();
             out.insert("would_cancel".into(), json!(open.len()));
             out.insert(
@@ -100,10 +136,6 @@ impl Action for CancelOrders {
         let key = KeyId::new(cx.render(&self.key)?);
         let cred = cx.key_credential(&key)?;
         let segments = cx.client.venue().segments();
-        let ops: Vec<Op> = segments
-            .iter()
-            .map(|segment| Op::CancelAll { segment: *segment })
-            .collect();
         let mut cancelled: Vec<Cancelled> = Vec::new();
         let mut left: Vec<Order> = Vec::new();
         // A key without trading rights in a segment cannot have placed orders there; the
@@ -111,14 +143,12 @@ impl Action for CancelOrders {
         let mut not_permitted: Vec<String> = Vec::new();
         let mut last_error: Option<ExchangeError> = None;
         for round in 1..=self.rounds.max(1) {
-            let calls = ops.iter().map(|op| cx.client.call(op, Auth::Key(cred)));
+            let calls = segments
+                .iter()
+                .map(|segment| cancel_segment(cx.client, cred, *segment));
             for (segment, result) in segments.iter().zip(join_all(calls).await) {
                 match result {
-                    Ok(reply) => cancelled.extend(
-                        reply
-                            .into_cancelled()
-                            .map_err(ActionError::exchange("read the cancel answer"))?,
-                    ),
+                    Ok(done) => cancelled.extend(done),
                     Err(ExchangeError::Permission { .. }) => {
                         let name = segment.to_string();
                         if !not_permitted.contains(&name) {
@@ -172,6 +202,74 @@ impl Action for CancelOrders {
             hint: "cancel them in the exchange's web interface, or run lockdown again".into(),
         })
     }
+}
+
+/// Cancels every open order of one segment: one cancel-all, or (venues without one) a listing
+/// and its batches, sent at once. Batches that succeed count even when another failed (the next
+/// listing finds what is left); the call fails only when nothing was cancelled and something
+/// failed.
+async fn cancel_segment(
+    client: &Client,
+    cred: &Credential,
+    segment: Segment,
+) -> Result<Vec<Cancelled>, ExchangeError> {
+    let max = match client.venue().cancel_style() {
+        CancelStyle::PerSegment => {
+            return client
+                .call(&Op::CancelAll { segment }, Auth::Key(cred))
+                .await
+                .and_then(Reply::into_cancelled);
+        }
+        CancelStyle::Batches { max } => max,
+    };
+    let open = list_open(client, cred, segment).await?;
+    let ops = batches(segment, open.iter(), max);
+    let calls = ops.iter().map(|op| client.call(op, Auth::Key(cred)));
+    let mut cancelled = Vec::new();
+    let mut failed = None;
+    for result in join_all(calls).await {
+        match result.and_then(Reply::into_cancelled) {
+            Ok(done) => cancelled.extend(done),
+            Err(err) => {
+                failed.get_or_insert(err);
+            }
+        }
+    }
+    match failed {
+        Some(err) if cancelled.is_empty() => Err(err),
+        _ => Ok(cancelled),
+    }
+}
+
+/// Every open order of one segment, all pages.
+async fn list_open(
+    client: &Client,
+    cred: &Credential,
+    segment: Segment,
+) -> Result<Vec<Order>, ExchangeError> {
+    client
+        .all_pages(
+            |cursor| Op::OpenOrders { segment, cursor },
+            Auth::Key(cred),
+            Reply::into_orders,
+        )
+        .await
+}
+
+/// Batch cancels for `orders`, at most `max` each.
+fn batches<'o>(segment: Segment, orders: impl Iterator<Item = &'o Order>, max: usize) -> Vec<Op> {
+    let refs: Vec<OrderRef> = orders
+        .map(|o| OrderRef {
+            symbol: o.symbol.clone(),
+            order_id: o.order_id.clone(),
+        })
+        .collect();
+    refs.chunks(max.max(1))
+        .map(|chunk| Op::CancelBatch {
+            segment,
+            orders: chunk.to_vec(),
+        })
+        .collect()
 }
 
 fn outputs(

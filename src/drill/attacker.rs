@@ -5,8 +5,10 @@
 //! as an outside bot would (it resyncs its clock and waits out rate limits like one); nothing
 //! tells it to stop but the exchange's answers. It first plays its scenario's plan (a fixed
 //! number of orders, so the same seed gives the same truth set), signals that the plan is done,
-//! then keeps probing with reads until the exchange refuses the key. Every request is recorded
-//! with its time and answer.
+//! then keeps probing with reads until the exchange refuses the key. Probes do not wait out rate
+//! limits: a refused probe is simply followed by the next one, so the first refusal of the key is
+//! seen as soon as the exchange gives it, also on venues with tight per-account limits (OKX
+//! allows 5 `account/config` calls per 2 s). Every request is recorded with its time and answer.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -58,12 +60,21 @@ pub struct Attempt {
     pub order_id: Option<String>,
     #[serde(skip)]
     instant: Option<Instant>,
+    /// When the answer came (after any waits the client made for rate limits).
+    #[serde(skip)]
+    answered: Option<Instant>,
 }
 
 impl Attempt {
     /// When it was sent, on this process's monotonic clock.
     pub fn instant(&self) -> Option<Instant> {
         self.instant
+    }
+
+    /// When the exchange's answer came, on the same clock. A call that waited out a rate limit
+    /// (OKX counts per 2 seconds) is answered well after it was first sent.
+    pub fn answered(&self) -> Option<Instant> {
+        self.answered
     }
 }
 
@@ -80,6 +91,8 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Attacker {
     client: Client,
+    /// The same connection, handing rate limits straight back: for probes.
+    prober: Client,
     key: Credential,
     scenario: Scenario,
     started: Instant,
@@ -106,7 +119,9 @@ impl Attacker {
     ) -> Result<Attacker, String> {
         let http = http_client_from(ATTACKER_IP).map_err(|err| err.to_string())?;
         Ok(Attacker {
-            client: Client::with_http(venue.venue(), base_url, Mode::Live, http),
+            client: Client::with_http(venue.venue(), base_url, Mode::Live, http.clone()),
+            prober: Client::with_http(venue.venue(), base_url, Mode::Live, http)
+                .with_rate_limit_waits(0),
             key,
             scenario: scenario.clone(),
             started: Instant::now(),
@@ -324,7 +339,12 @@ impl Attacker {
         }
         let sent = Instant::now();
         let at = crate::clock::now_rfc3339();
-        let result = self.client.call(&op, Auth::Key(&self.key)).await;
+        let client = if kind == "probe" {
+            &self.prober
+        } else {
+            &self.client
+        };
+        let result = client.call(&op, Auth::Key(&self.key)).await;
         let refused_key = matches!(
             &result,
             Err(err) if err.is_unauthenticated() || matches!(err, ExchangeError::IpRejected { .. })
@@ -349,6 +369,7 @@ impl Attacker {
             error,
             order_id,
             instant: Some(sent),
+            answered: Some(Instant::now()),
         });
         if refused_key {
             return Err(Stop::Refused);

@@ -75,7 +75,8 @@ pub struct Scorecard {
     pub failures: Vec<String>,
     /// The response contained the key and the attacker (if any) was refused.
     pub contained: bool,
-    /// Response start → the first attacker request the exchange refused.
+    /// Response start → the exchange's first refusal of an attacker request (when that answer
+    /// came: a request that waited out a rate limit is refused when it is finally sent).
     pub time_to_contain_ms: Option<u64>,
     /// Response start → the lock (or revoke) acknowledged.
     pub lock_acknowledged_ms: Option<u64>,
@@ -138,7 +139,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     let attempts = &e.attacker.attempts;
     let first_refusal = attempts
         .iter()
-        .find(|a| a.refused_key && a.instant().is_some_and(|i| i >= e.respond_started));
+        .find(|a| a.refused_key && a.answered().is_some_and(|i| i >= e.respond_started));
     let had_attacker = !attempts.is_empty();
     let attacker = AttackerScore {
         accepted_total: attempts.iter().filter(|a| a.accepted).count(),
@@ -211,7 +212,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         passed: failures.is_empty(),
         failures,
         contained,
-        time_to_contain_ms: since(first_refusal.and_then(|a| a.instant())),
+        time_to_contain_ms: since(first_refusal.and_then(|a| a.answered())),
         lock_acknowledged_ms: e.outcome.contained_ms,
         attacker,
         detection,

@@ -507,6 +507,11 @@ fn record(
 /// The exit class of a failure that stopped a run before containment.
 fn failure_exit(err: &ActionError) -> Exit {
     match err {
+        // The request could not even be built from the profile: nothing was sent.
+        ActionError::Exchange {
+            source: crate::exchanges::ExchangeError::NeedsInput { .. },
+            ..
+        } => Exit::BadInput,
         ActionError::Exchange { .. } | ActionError::Check { .. } | ActionError::TimedOut { .. } => {
             Exit::Exchange
         }

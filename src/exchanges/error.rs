@@ -27,6 +27,39 @@ pub enum ExchangeError {
         /// The venue's code.
         code: String,
     },
+    /// The key's passphrase is missing or wrong (OKX).
+    #[error("the exchange rejected the passphrase of this API key (code {code}): {message}")]
+    Passphrase {
+        /// The venue's code.
+        code: String,
+        /// The venue's message.
+        message: String,
+    },
+    /// The venue only serves this to a signing key that is bound to IP addresses (OKX `50035`:
+    /// key management through the master needs an IP-bound master key).
+    #[error(
+        "the exchange only does this for an API key bound to IP addresses, and the signing key (the master, for key management) is not bound (code {code})"
+    )]
+    KeyNotIpBound {
+        /// The venue's code.
+        code: String,
+    },
+    /// The key or sub-account the request acts on does not exist (OKX `59506`, `59510`).
+    #[error("the exchange says {what} does not exist (code {code})")]
+    UnknownTarget {
+        /// The venue's code.
+        code: String,
+        /// What was not found.
+        what: String,
+    },
+    /// The request cannot be built: the venue needs something the profile does not give.
+    #[error("{venue} needs {what} to build this request")]
+    NeedsInput {
+        /// The venue.
+        venue: &'static str,
+        /// What is missing.
+        what: String,
+    },
     /// The key lacks the permission, or is read-only.
     #[error("the key is not permitted to do this (code {code}): {message}")]
     Permission {
@@ -169,6 +202,18 @@ impl ExchangeError {
             ExchangeError::Signature { .. } => {
                 Some("check that the secret reference points at this key's secret")
             }
+            ExchangeError::Passphrase { .. } => Some(
+                "check the key's `passphrase:` reference in the profile: it must hold the passphrase chosen when the key was created",
+            ),
+            ExchangeError::KeyNotIpBound { .. } => Some(
+                "bind the master API key to the responder's IP address in the exchange's web interface (OKX: API management, edit the key, link IP addresses), then run lockdown again",
+            ),
+            ExchangeError::UnknownTarget { .. } => Some(
+                "check the key id and the profile's `account:` for it (the sub-account the key belongs to, by name on OKX)",
+            ),
+            ExchangeError::NeedsInput { .. } => Some(
+                "add it to the profile's entry for this key (`account:` names the key's sub-account)",
+            ),
             ExchangeError::Permission { .. } => Some(
                 "the key lacks this permission or is read-only; key management needs a read-write master key with a Wallet permission (Bybit)",
             ),
@@ -191,6 +236,9 @@ impl ExchangeError {
             ExchangeError::Timestamp { code }
             | ExchangeError::InvalidKey { code }
             | ExchangeError::Signature { code }
+            | ExchangeError::Passphrase { code, .. }
+            | ExchangeError::KeyNotIpBound { code }
+            | ExchangeError::UnknownTarget { code, .. }
             | ExchangeError::Permission { code, .. }
             | ExchangeError::RateLimited { code, .. }
             | ExchangeError::IpRejected { code }

@@ -99,6 +99,8 @@ struct Inner {
     clock: Clock,
     mode: Mode,
     settings: VenueSettings,
+    /// How many rate-limit resets a call waits for before it gives up.
+    rate_waits: usize,
     /// Token venues: the live session of each key, by key id.
     sessions: Mutex<HashMap<String, Session>>,
 }
@@ -126,6 +128,7 @@ impl Client {
                 clock: Clock::new(),
                 mode,
                 settings: VenueSettings::default(),
+                rate_waits: RATE_WAITS,
                 sessions: Mutex::new(HashMap::new()),
             }),
             sink: None,
@@ -137,6 +140,15 @@ impl Client {
     pub fn with_settings(mut self, settings: VenueSettings) -> Client {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.settings = settings;
+        }
+        self
+    }
+
+    /// The same client waiting for at most `waits` rate-limit resets per call (before it is
+    /// shared); `0` hands a rate limit straight back (the drill's attacker probes that way).
+    pub fn with_rate_limit_waits(mut self, waits: usize) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.rate_waits = waits;
         }
         self
     }
@@ -298,7 +310,7 @@ impl Client {
                     code,
                     reset_ms,
                     retry_after_ms,
-                }) if rate_waits < RATE_WAITS => {
+                }) if rate_waits < self.inner.rate_waits => {
                     rate_waits += 1;
                     // Bybit's reset header is on its own clock (reference §3.7).
                     let wait = retry_after_ms

@@ -11,9 +11,11 @@
 
 pub mod bybit;
 mod call;
+mod cancel_style;
 mod error;
 pub mod http;
 pub mod model;
+pub mod okx;
 mod op;
 mod request;
 pub mod signing;
@@ -24,9 +26,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use call::{AuthStyle, CallContext, Session, Tfa, VenueSettings};
+pub use cancel_style::CancelStyle;
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
-pub use op::{History, NewOrder, Op, OrderKind, Page, QtyUnit, Reply, Revoke, Window};
+pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
 use crate::secret::Credential;
@@ -38,16 +41,19 @@ use model::{Category, Segment};
 pub enum ExchangeId {
     /// Bybit V5 (reference §3).
     Bybit,
+    /// OKX V5 (reference §4).
+    Okx,
 }
 
 impl ExchangeId {
     /// Every supported venue, in the order the docs list them.
-    pub const ALL: &'static [ExchangeId] = &[ExchangeId::Bybit];
+    pub const ALL: &'static [ExchangeId] = &[ExchangeId::Bybit, ExchangeId::Okx];
 
     /// The lowercase name used in configs and playbooks.
     pub fn as_str(self) -> &'static str {
         match self {
             ExchangeId::Bybit => "bybit",
+            ExchangeId::Okx => "okx",
         }
     }
 
@@ -74,6 +80,7 @@ impl ExchangeId {
     pub fn venue(self) -> Box<dyn Venue> {
         match self {
             ExchangeId::Bybit => Box::new(bybit::Bybit),
+            ExchangeId::Okx => Box::new(okx::Okx),
         }
     }
 }
@@ -206,6 +213,12 @@ pub trait Venue: Send + Sync + fmt::Debug {
 
     /// The account slices that open orders are listed and cancelled in, one call each.
     fn segments(&self) -> &'static [Segment];
+
+    /// How every open order is cancelled: a cancel-all per segment (the default), or listed
+    /// and cancelled in batches on venues without a cancel-all.
+    fn cancel_style(&self) -> CancelStyle {
+        CancelStyle::PerSegment
+    }
 
     /// The widest time window one history call may ask for.
     fn max_window(&self, history: History) -> Duration;

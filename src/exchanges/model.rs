@@ -129,7 +129,8 @@ impl Category {
 pub struct Segment {
     /// The market family.
     pub category: Category,
-    /// The settlement coin, where the venue needs one to address the slice.
+    /// What else addresses the slice, where the venue needs it: Bybit's settlement coin, OKX's
+    /// instrument type (`SPOT`, `MARGIN`, `SWAP`, `FUTURES`, `OPTION`).
     pub settle: Option<&'static str>,
 }
 

@@ -89,6 +89,15 @@ pub enum QtyUnit {
     Quote,
 }
 
+/// One open order to cancel, as a batch cancel names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRef {
+    /// The venue's symbol.
+    pub symbol: String,
+    /// The exchange's order id.
+    pub order_id: String,
+}
+
 /// An order to place (what the drill's attacker sends; the response never places orders).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOrder {
@@ -144,6 +153,14 @@ pub enum Op {
     CancelAll {
         /// The segment.
         segment: Segment,
+    },
+    /// Cancel these open orders of one segment of the signing key's account, on venues that
+    /// have no cancel-all ([`super::CancelStyle::Batches`]); at most the venue's batch size.
+    CancelBatch {
+        /// The segment.
+        segment: Segment,
+        /// The orders.
+        orders: Vec<OrderRef>,
     },
     /// Open orders in one segment.
     OpenOrders {
@@ -219,6 +236,7 @@ impl Op {
             Op::RevokeKey(_) => "revoke_key",
             Op::CreateKey { .. } => "create_key",
             Op::CancelAll { .. } => "cancel_all",
+            Op::CancelBatch { .. } => "cancel_batch",
             Op::OpenOrders { .. } => "open_orders",
             Op::Orders { .. } => "orders",
             Op::Fills { .. } => "fills",
@@ -239,6 +257,7 @@ impl Op {
                 | Op::RevokeKey(_)
                 | Op::CreateKey { .. }
                 | Op::CancelAll { .. }
+                | Op::CancelBatch { .. }
                 | Op::PlaceOrder(_)
                 | Op::CancelOrder { .. }
                 | Op::Withdraw { .. }

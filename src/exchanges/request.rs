@@ -2,7 +2,8 @@
 //!
 //! A [`SignedRequest`] is exactly what goes on the wire. Its `Display` is what people and the
 //! journal see of it: the key id and the signature are redacted, the body is shown as sent
-//! (a venue whose request bodies can carry a secret must mark those headers or bodies sensitive).
+//! except for the fields named in [`SECRET_BODY_FIELDS`] (OKX sends a new key's passphrase in the
+//! create body), whose values are redacted; sensitive headers are marked as such.
 
 use std::fmt;
 
@@ -76,6 +77,32 @@ impl Request {
     }
 }
 
+/// JSON body fields whose values are secrets, redacted wherever a request is shown.
+pub const SECRET_BODY_FIELDS: &[&str] = &["passphrase"];
+
+/// The body as people see it: top-level secret fields of a JSON object redacted; anything else
+/// as sent.
+fn shown_body(body: &str) -> String {
+    if !SECRET_BODY_FIELDS
+        .iter()
+        .any(|field| body.contains(&format!("\"{field}\"")))
+    {
+        return body.to_owned();
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            for field in SECRET_BODY_FIELDS {
+                if let Some(value) = map.get_mut(*field) {
+                    *value = serde_json::Value::from("<redacted>");
+                }
+            }
+            serde_json::Value::Object(map).to_string()
+        }
+        // Not an object but naming a secret field: show nothing of it rather than guess.
+        _ => "<redacted: the body names a secret field>".to_owned(),
+    }
+}
+
 /// One request header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -110,7 +137,7 @@ impl fmt::Display for SignedRequest {
         }
         if let Some(body) = &req.body {
             writeln!(f)?;
-            write!(f, "{body}")?;
+            write!(f, "{}", shown_body(body))?;
         }
         Ok(())
     }
@@ -134,5 +161,31 @@ impl Response {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_body_fields_are_redacted_when_shown_only() {
+        let body = r#"{"label":"bot","passphrase":"Sec-ret1!","subAcct":"gridbot01"}"#;
+        let signed = SignedRequest {
+            request: Request::post("/api/v5/users/subaccount/apikey", body.to_owned()),
+            headers: Vec::new(),
+        };
+        let shown = signed.to_string();
+        assert!(!shown.contains("Sec-ret1!"), "{shown}");
+        assert!(shown.contains(r#""passphrase":"<redacted>""#), "{shown}");
+        assert!(shown.contains("gridbot01"), "{shown}");
+        // What is sent is untouched.
+        assert_eq!(signed.request.body.as_deref(), Some(body));
+        for (label, plain) in [
+            ("no secret", r#"{"a":1}"#),
+            ("array", r#"[{"instId":"X"}]"#),
+        ] {
+            assert_eq!(shown_body(plain), plain, "{label}");
+        }
     }
 }

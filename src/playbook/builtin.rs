@@ -11,6 +11,10 @@ pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
             "builtin:playbooks/bybit.yaml",
             include_str!("../../playbooks/bybit.yaml"),
         ),
+        ExchangeId::Okx => (
+            "builtin:playbooks/okx.yaml",
+            include_str!("../../playbooks/okx.yaml"),
+        ),
     }
 }
 

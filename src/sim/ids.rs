@@ -2,8 +2,9 @@
 //!
 //! Every id and secret the simulator hands out comes from one seeded RNG, so the same seed gives
 //! the same ids in the same order of creation. Shapes follow Bybit (reference §3.4): key ids are
-//! 18 alphanumeric characters, secrets 36, order ids UUID-shaped. Never used for anything that
-//! must be unpredictable outside a test: this is a simulator.
+//! 18 alphanumeric characters, secrets 36, order ids UUID-shaped; OKX's are numeric order and
+//! bill ids, UUID key ids and 32-hex-digit secrets (the docs' examples, reference §4.3, §4.5).
+//! Never used for anything that must be unpredictable outside a test: this is a simulator.
 
 use std::fmt;
 
@@ -73,6 +74,13 @@ impl IdGen {
         )
     }
 
+    /// Returns an OKX-shaped numeric id (`590908157585625111`: order and bill ids).
+    pub(crate) fn numeric_id(&mut self) -> String {
+        self.rng
+            .random_range(100_000_000_000_000_000u64..1_000_000_000_000_000_000)
+            .to_string()
+    }
+
     /// Returns `bytes` random bytes as lowercase hex (transaction hashes, addresses).
     pub(crate) fn hex(&mut self, bytes: usize) -> String {
         let v: Vec<u8> = (0..bytes).map(|_| self.rng.random()).collect();
@@ -100,6 +108,16 @@ mod tests {
         assert_eq!(u.len(), 36);
         assert_eq!(u.matches('-').count(), 4);
         assert_eq!(&u[14..15], "4");
+    }
+
+    #[test]
+    fn okx_numeric_ids_have_eighteen_digits() {
+        let mut g = IdGen::new(7);
+        for _ in 0..50 {
+            let id = g.numeric_id();
+            assert_eq!(id.len(), 18, "{id}");
+            assert!(id.bytes().all(|b| b.is_ascii_digit()));
+        }
     }
 
     #[test]

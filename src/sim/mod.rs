@@ -3,9 +3,9 @@
 //! Testnets lack the key-management endpoints a leaked-key response needs (reference §2.5), so the
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
 //! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
-//! dialect per venue that owns its paths, its signature check and its error envelopes. Today the
-//! dialect is Bybit V5 (`bybit/`). It is seeded with the default incident ([`Sim::bybit`]) or
-//! from a drill scenario ([`Sim::from_scenario`]).
+//! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
+//! (`bybit/`) and OKX V5 (`okx/`). It is seeded with the default incident ([`Sim::new`]) or from
+//! a drill scenario ([`Sim::from_scenario_on`]).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
@@ -45,6 +45,7 @@ mod instrument;
 mod key;
 mod matching;
 mod num;
+mod okx;
 mod order;
 mod ratelimit;
 pub mod scenario;
@@ -133,6 +134,7 @@ impl Sim {
     pub fn router(&self) -> axum::Router {
         match self.dialect() {
             ExchangeId::Bybit => bybit::router(self.clone()),
+            ExchangeId::Okx => okx::router(self.clone()),
         }
     }
 
@@ -188,6 +190,28 @@ impl Sim {
         } else {
             IpEditPolicy::Api
         };
+    }
+
+    /// Binds a live key to `ips`, or unbinds it when `ips` is empty, as the venue's web interface
+    /// would; returns whether the key exists. Tests use it to unbind the master key (OKX then
+    /// refuses sub-account key management with `50035`).
+    pub fn set_key_ips(&self, api_key: &str, ips: &[std::net::IpAddr]) -> bool {
+        let mut v = self.lock();
+        let now = v.now_ms();
+        let Some(key) = v
+            .keys
+            .iter_mut()
+            .find(|k| k.api_key == api_key && k.is_live())
+        else {
+            return false;
+        };
+        let ips = if ips.is_empty() {
+            key::IpWhitelist::Any
+        } else {
+            key::IpWhitelist::Only(ips.to_vec())
+        };
+        key.set_ips(ips, now);
+        true
     }
 
     /// Locks the venue; a poisoned lock is recovered, since every mutation is applied whole.

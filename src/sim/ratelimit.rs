@@ -1,9 +1,11 @@
 //! A rolling one-second request counter per key and endpoint.
 //!
 //! Bybit limits each UID per endpoint over a rolling second and reports the state in
-//! `X-Bapi-Limit`, `X-Bapi-Limit-Status` and `X-Bapi-Limit-Reset-Timestamp` (reference §3.7).
-//! This limiter counts per key id and bucket (the dialect names the bucket and the limit). It
-//! only counts requests it admits, so a refused burst does not extend itself.
+//! `X-Bapi-Limit`, `X-Bapi-Limit-Status` and `X-Bapi-Limit-Reset-Timestamp` (reference §3.7);
+//! OKX counts "N requests per 2 seconds" per user ID and endpoint (reference §4.7), so a dialect
+//! may choose the window ([`RateLimiter::check_window`]). This limiter counts per key (or user)
+//! and bucket (the dialect names the key, the bucket and the limit). It only counts requests it
+//! admits, so a refused burst does not extend itself.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -23,7 +25,7 @@ pub(crate) struct Verdict {
     pub(crate) reset_ms: i64,
 }
 
-/// Rolling-window counters keyed by (key id, bucket).
+/// Rolling-window counters keyed by (key id or user, bucket).
 #[derive(Debug, Default)]
 pub(crate) struct RateLimiter {
     windows: HashMap<(String, String), VecDeque<i64>>,
@@ -32,6 +34,18 @@ pub(crate) struct RateLimiter {
 impl RateLimiter {
     /// Counts a request by `key` on `bucket` at `now_ms` against `limit` per second.
     pub(crate) fn check(&mut self, key: &str, bucket: &str, limit: u32, now_ms: i64) -> Verdict {
+        self.check_window(key, bucket, limit, WINDOW_MS, now_ms)
+    }
+
+    /// Counts a request by `key` on `bucket` at `now_ms` against `limit` per `window_ms`.
+    pub(crate) fn check_window(
+        &mut self,
+        key: &str,
+        bucket: &str,
+        limit: u32,
+        window_ms: i64,
+        now_ms: i64,
+    ) -> Verdict {
         let w = self
             .windows
             .entry((key.to_owned(), bucket.to_owned()))
@@ -39,7 +53,7 @@ impl RateLimiter {
         // A clock set backwards (skew) must not strand old entries in the future.
         while w
             .front()
-            .is_some_and(|&t| t <= now_ms - WINDOW_MS || t > now_ms)
+            .is_some_and(|&t| t <= now_ms - window_ms || t > now_ms)
         {
             w.pop_front();
         }
@@ -52,7 +66,7 @@ impl RateLimiter {
             admitted,
             limit,
             remaining: limit.saturating_sub(used),
-            reset_ms: w.front().map_or(now_ms, |&t| t + WINDOW_MS),
+            reset_ms: w.front().map_or(now_ms, |&t| t + window_ms),
         }
     }
 }
@@ -78,5 +92,15 @@ mod tests {
         );
         assert!(rl.check("other", "b", 2, 1_200).admitted, "per key");
         assert!(rl.check("k", "c", 2, 1_200).admitted, "per bucket");
+    }
+
+    #[test]
+    fn two_second_windows() {
+        let mut rl = RateLimiter::default();
+        assert!(rl.check_window("u", "b", 1, 2_000, 10_000).admitted);
+        assert!(!rl.check_window("u", "b", 1, 2_000, 11_500).admitted);
+        let refused = rl.check_window("u", "b", 1, 2_000, 11_999);
+        assert_eq!(refused.reset_ms, 12_000);
+        assert!(rl.check_window("u", "b", 1, 2_000, 12_000).admitted);
     }
 }

@@ -70,6 +70,7 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
 pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     match v.dialect {
         ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
+        ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
     }
 }
 
@@ -332,9 +333,11 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
         Link::None => String::new(),
         Link::Other(prefix) => format!("{prefix}{}", v.ids.alnum(8).to_ascii_lowercase()),
     };
+    let order_link_id = v.client_order_id(order_link_id);
+    let order_id = v.new_order_id();
     let created = now - s.ago_ms;
     v.orders.push(Order {
-        order_id: v.ids.uuid(),
+        order_id,
         order_link_id,
         uid: BOT_UID,
         category: s.category,

@@ -2,7 +2,9 @@
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
 //! too), the leaked key id, the owner's known-orders ledger and a `config.yaml` whose relative
-//! paths the reader resolves against the config's folder. Secret files are created with mode 0600
+//! paths the reader resolves against the config's folder; on OKX also the master's and the bot
+//! key's passphrases, and the ledger names orders as OKX shows them (`BTC-USDT`, numeric ids) and
+//! the bot's sub-account by name. Secret files are created with mode 0600
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
 
@@ -52,9 +54,10 @@ pub(crate) struct SessionFiles {
     bot: Option<(String, SecretString)>,
     /// Passphrases of the master and the bot key, on dialects that have them.
     passphrases: (Option<SecretString>, Option<SecretString>),
-    /// The leaked key's note and account, for the profile's key entry.
+    /// The leaked key's note and account (Bybit: the UID; OKX: the sub-account's name), for the
+    /// profile's key entry.
     bot_label: String,
-    bot_uid: u64,
+    bot_account: String,
     known_orders: Vec<KnownOrder>,
 }
 
@@ -88,7 +91,10 @@ impl SessionFiles {
                 order_id: o.order_id.clone(),
                 client_order_id: o.order_link_id.clone(),
                 category: o.category.as_str(),
-                symbol: o.symbol.clone(),
+                symbol: match v.dialect {
+                    ExchangeId::Bybit => o.symbol.clone(),
+                    ExchangeId::Okx => crate::sim::okx::inst_id(v, o.category, &o.symbol),
+                },
                 side: match o.side {
                     crate::sim::order::Side::Buy => "buy",
                     crate::sim::order::Side::Sell => "sell",
@@ -104,7 +110,13 @@ impl SessionFiles {
             master,
             bot,
             bot_label: leaked.map(|k| k.note.clone()).unwrap_or_default(),
-            bot_uid: bot_uid.unwrap_or_default(),
+            bot_account: match (v.dialect, bot_uid) {
+                (_, None) => String::new(),
+                (ExchangeId::Bybit, Some(uid)) => uid.to_string(),
+                (ExchangeId::Okx, Some(uid)) => {
+                    v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
+                }
+            },
             known_orders,
         }
     }
@@ -149,9 +161,13 @@ impl SessionFiles {
         let known_orders = dir.join("known-orders.jsonl");
         fs::write(&known_orders, lines)?;
         let config = dir.join("config.yaml");
-        let profile = match self.dialect {
-            ExchangeId::Bybit => config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid),
-        };
+        let profile = config_yaml(
+            self.dialect,
+            base_url,
+            bot_key,
+            &self.bot_label,
+            &self.bot_account,
+        );
         fs::write(&config, profile)?;
         Ok(Session {
             config,
@@ -162,23 +178,37 @@ impl SessionFiles {
 }
 
 /// Renders the profile; paths are relative to the config's folder. The label is written as a
-/// JSON string, which YAML reads as the same string whatever a scenario named its bot.
-fn config_yaml(base_url: &str, leaked_key: &str, label: &str, account: u64) -> String {
+/// JSON string, which YAML reads as the same string whatever a scenario named its bot. OKX keys
+/// also name their passphrase files.
+fn config_yaml(
+    exchange: ExchangeId,
+    base_url: &str,
+    leaked_key: &str,
+    label: &str,
+    account: &str,
+) -> String {
     let label = serde_json::Value::from(label);
+    let (master_passphrase, bot_passphrase) = match exchange {
+        ExchangeId::Okx => (
+            "\n      passphrase: file:master.passphrase",
+            "\n        passphrase: file:bot.passphrase",
+        ),
+        ExchangeId::Bybit => ("", ""),
+    };
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
 profiles:
   sim:
-    exchange: bybit
+    exchange: {exchange}
     base_url: {base_url}
     master:
       key: file:master.key
-      secret: file:master.secret
+      secret: file:master.secret{master_passphrase}
     keys:
       - id: {leaked_key}
         label: {label}
         account: \"{account}\"
-        secret: file:bot.secret
+        secret: file:bot.secret{bot_passphrase}
     responder_ip: 127.0.0.1
     bot_ips: [127.0.0.1]
     known_orders: known-orders.jsonl

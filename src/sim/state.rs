@@ -344,7 +344,7 @@ impl Venue {
         self.check_funds(&new, &inst, &fills)?;
         let now = self.now_ms();
         let order = Order {
-            order_id: self.ids.uuid(),
+            order_id: self.new_order_id(),
             order_link_id: new.order_link_id,
             uid: new.uid,
             category: new.category,
@@ -462,7 +462,7 @@ impl Venue {
             (Category::Spot, Side::Buy) => (fill.qty * fee_rate, inst.base_coin.clone()),
             _ => (value * fee_rate, inst.settle_coin.clone()),
         };
-        let exec_id = self.ids.uuid();
+        let exec_id = self.new_execution_id();
         let seq = self.next_seq;
         self.next_seq += 1;
         let order = &mut self.orders[idx];
@@ -609,10 +609,16 @@ impl Venue {
     /// Creates a key and returns its index in `keys`.
     pub(crate) fn create_key(&mut self, new: NewKey, leaked: bool) -> usize {
         let now = self.now_ms();
+        let internal_id = self.ids.internal_key_id();
+        // OKX key ids are UUIDs and secrets 32 uppercase hex digits (the docs' examples).
+        let (api_key, secret) = match self.dialect {
+            ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
+            _ => (self.ids.api_key(), self.ids.secret()),
+        };
         let mut key = ApiKey {
-            internal_id: self.ids.internal_key_id(),
-            api_key: self.ids.api_key(),
-            secret: SecretString::from(self.ids.secret()),
+            internal_id,
+            api_key,
+            secret: SecretString::from(secret),
             passphrase: None,
             enabled: true,
             uid: new.uid,
@@ -629,6 +635,35 @@ impl Venue {
         key.set_ips(new.ips, now);
         self.keys.push(key);
         self.keys.len() - 1
+    }
+
+    /// Returns a new order id in the dialect's shape (Bybit: UUID; OKX: numeric).
+    pub(crate) fn new_order_id(&mut self) -> String {
+        match self.dialect {
+            ExchangeId::Okx => self.ids.numeric_id(),
+            _ => self.ids.uuid(),
+        }
+    }
+
+    /// Returns a new execution id in the dialect's shape (Bybit: UUID; OKX: numeric bill id).
+    pub(crate) fn new_execution_id(&mut self) -> String {
+        match self.dialect {
+            ExchangeId::Okx => self.ids.numeric_id(),
+            _ => self.ids.uuid(),
+        }
+    }
+
+    /// Returns a client order id the dialect accepts: OKX's `clOrdId` is at most 32 letters and
+    /// digits (no `-` or `_`); Bybit keeps what it is given.
+    pub(crate) fn client_order_id(&self, raw: String) -> String {
+        match self.dialect {
+            ExchangeId::Okx => raw
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(32)
+                .collect(),
+            _ => raw,
+        }
     }
 
     /// Returns the index of the live key with this id.

@@ -10,6 +10,7 @@ mod canary;
 mod drill;
 mod engine;
 mod exchange;
+mod okx;
 mod respond;
 mod resume;
 mod sim_cli;

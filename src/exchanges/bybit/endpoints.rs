@@ -69,6 +69,13 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             }
             Request::post("/v5/order/cancel-all", Value::Object(body).to_string())
         }
+        // Bybit cancels a whole category at once (`cancel-all`, reference §3.5).
+        Op::CancelBatch { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "bybit",
+                op: "cancel_batch",
+            });
+        }
         Op::OpenOrders { segment, cursor } => {
             let mut q = segment_query(segment);
             q.add("cursor", cursor.as_deref());

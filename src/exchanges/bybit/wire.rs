@@ -163,6 +163,12 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             })
         }
         Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
+        Op::CancelBatch { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "bybit",
+                op: "cancel_batch",
+            });
+        }
         Op::PlaceOrder(_) => Reply::Placed(
             result
                 .get("orderId")

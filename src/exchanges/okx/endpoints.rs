@@ -1,0 +1,510 @@
+//! Op -> OKX V5 request: paths and parameters (reference §4.4–§4.6).
+//!
+//! Query strings are built in a fixed order and percent-encoded (OKX's own values never need
+//! it), and the signer signs exactly that string; POST bodies are compact JSON. Key management
+//! names the sub-account (`subAcct`) as well as the key, so a lock, revoke or create without the
+//! key's sub-account is refused here, before anything is sent. Paginated reads send `after` (the
+//! last id or timestamp of the previous page, from the op's cursor); time windows go in
+//! `begin`/`end` where the endpoint has them, and choose between the recent endpoint and its
+//! archive by how far back the window starts.
+
+use serde_json::{Value, json};
+
+use super::passphrase;
+use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
+use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
+
+/// Page size asked for: the most every OKX list endpoint gives (reference §4.6).
+pub const PAGE: usize = 100;
+
+/// The most orders one `cancel-batch-orders` request may name (reference §4.5).
+pub const BATCH: usize = 20;
+
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// `orders-history` covers the last 7 days, `fills` the last 3 (reference §4.6); older windows go
+/// to `orders-history-archive` and `fills-history` (3 months).
+pub const ORDERS_RECENT_MS: i64 = 7 * DAY_MS;
+/// See [`ORDERS_RECENT_MS`].
+pub const FILLS_RECENT_MS: i64 = 3 * DAY_MS;
+
+/// How far before the recent endpoint's reach a window may start and still be sent there: the
+/// snapshot's newest window starts exactly that far back from a clock read a moment earlier.
+const SLACK_MS: i64 = 60_000;
+
+/// Builds the request for an operation; `now_ms` is the exchange's clock as far as it is known.
+pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
+    Ok(match op {
+        Op::ServerTime => Request::get("/api/v5/public/time", String::new()),
+        Op::WhoAmI => Request::get("/api/v5/account/config", String::new()),
+        // The endpoint lists every key of the sub-account at once: no cursor (reference §4.4).
+        Op::SubKeys { account, .. } => {
+            let mut q = Query::default();
+            q.add("subAcct", Some(sub_account(Some(account))?));
+            Request::get("/api/v5/users/subaccount/apikey", q.finish())
+        }
+        Op::RestrictKey { key, account, lock } => {
+            // Each field passed replaces the key's current value; `perm` is left out to keep it
+            // unless the lock also takes trading away (reference §4.4).
+            let mut body = serde_json::Map::new();
+            body.insert("subAcct".into(), json!(sub_account(account.as_deref())?));
+            body.insert("apiKey".into(), json!(key.as_str()));
+            body.insert("ip".into(), json!(lock.ips.to_strings().join(",")));
+            if lock.access == Access::ReadOnly {
+                body.insert("perm".into(), json!("read_only"));
+            }
+            Request::post(
+                "/api/v5/users/subaccount/modify-apikey",
+                Value::Object(body).to_string(),
+            )
+        }
+        Op::RevokeKey(Revoke::ByMaster { key, account }) => Request::post(
+            "/api/v5/users/subaccount/delete-apikey",
+            json!({ "subAcct": sub_account(account.as_deref())?, "apiKey": key.as_str() })
+                .to_string(),
+        ),
+        // No key can delete itself on OKX (reference §1).
+        Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
+            return Err(ExchangeError::Unsupported {
+                venue: "okx",
+                op: "revoke_key (by the key itself)",
+            });
+        }
+        Op::CreateKey {
+            account,
+            label,
+            scope,
+        } => {
+            let passphrase = passphrase::generate();
+            #[allow(clippy::disallowed_methods)] // the create body carries the new passphrase
+            let passphrase = secrecy::ExposeSecret::expose_secret(&passphrase).to_owned();
+            let body = json!({
+                "subAcct": sub_account(Some(account))?,
+                "label": label,
+                "passphrase": passphrase,
+                "perm": perm(scope),
+                "ip": scope.ips.to_strings().join(","),
+            });
+            Request::post("/api/v5/users/subaccount/apikey", body.to_string())
+        }
+        // OKX has no cancel-all (reference §4.5): the action lists and cancels in batches.
+        Op::CancelAll { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "okx",
+                op: "cancel_all",
+            });
+        }
+        Op::CancelBatch { orders, .. } => {
+            if orders.len() > BATCH {
+                return Err(ExchangeError::Protocol {
+                    detail: format!(
+                        "OKX cancels at most {BATCH} orders a request; {} were asked",
+                        orders.len()
+                    ),
+                });
+            }
+            let items: Vec<Value> = orders
+                .iter()
+                .map(|o| json!({ "instId": o.symbol, "ordId": o.order_id }))
+                .collect();
+            Request::post(
+                "/api/v5/trade/cancel-batch-orders",
+                Value::Array(items).to_string(),
+            )
+        }
+        Op::OpenOrders { segment, cursor } => {
+            let mut q = Query::default();
+            q.add("instType", Some(inst_type(segment)));
+            q.add("after", cursor.as_deref());
+            q.add("limit", Some(&PAGE.to_string()));
+            Request::get("/api/v5/trade/orders-pending", q.finish())
+        }
+        Op::Orders {
+            segment,
+            window,
+            cursor,
+        } => {
+            let path = if recent(window, now_ms, ORDERS_RECENT_MS) {
+                "/api/v5/trade/orders-history"
+            } else {
+                "/api/v5/trade/orders-history-archive"
+            };
+            Request::get(path, windowed(segment, window, cursor.as_deref()))
+        }
+        Op::Fills {
+            segment,
+            window,
+            cursor,
+        } => {
+            let path = if recent(window, now_ms, FILLS_RECENT_MS) {
+                "/api/v5/trade/fills"
+            } else {
+                "/api/v5/trade/fills-history"
+            };
+            Request::get(path, windowed(segment, window, cursor.as_deref()))
+        }
+        Op::Balances => Request::get("/api/v5/account/balance", String::new()),
+        // Timestamp cursors: `after` only (the decoder stops at the window's start); OKX refuses
+        // `before` on some timestamp-paginated endpoints (`50039`).
+        Op::Withdrawals { window, cursor } => Request::get(
+            "/api/v5/asset/withdrawal-history",
+            ts_page(window, cursor.as_deref()),
+        ),
+        Op::Transfers { window, cursor } => Request::get(
+            "/api/v5/asset/subaccount/bills",
+            ts_page(window, cursor.as_deref()),
+        ),
+        Op::PlaceOrder(order) => {
+            let mut body = serde_json::Map::new();
+            body.insert("instId".into(), json!(order.symbol));
+            // Spot trades from the cash balance; contracts in cross margin.
+            let spot = order.segment.category == Category::Spot;
+            body.insert("tdMode".into(), json!(if spot { "cash" } else { "cross" }));
+            body.insert(
+                "side".into(),
+                json!(match order.side {
+                    Side::Buy => "buy",
+                    Side::Sell => "sell",
+                }),
+            );
+            match order.kind {
+                OrderKind::Limit { price } => {
+                    body.insert("ordType".into(), json!("limit"));
+                    body.insert("px".into(), json!(decimal(price)));
+                }
+                OrderKind::Market => {
+                    body.insert("ordType".into(), json!("market"));
+                    // A spot market order counts `sz` in `tgtCcy` (quote by default for buys).
+                    if spot {
+                        body.insert(
+                            "tgtCcy".into(),
+                            json!(match order.unit {
+                                QtyUnit::Base => "base_ccy",
+                                QtyUnit::Quote => "quote_ccy",
+                            }),
+                        );
+                    }
+                }
+            }
+            body.insert("sz".into(), json!(decimal(order.qty)));
+            Request::post("/api/v5/trade/order", Value::Object(body).to_string())
+        }
+        Op::CancelOrder {
+            symbol, order_id, ..
+        } => Request::post(
+            "/api/v5/trade/cancel-order",
+            json!({ "instId": symbol, "ordId": order_id }).to_string(),
+        ),
+        // `dest` 4 is an on-chain withdrawal; the chain is named `CCY-Network`.
+        Op::Withdraw {
+            coin,
+            amount,
+            address,
+        } => Request::post(
+            "/api/v5/asset/withdrawal",
+            json!({
+                "ccy": coin, "amt": amount, "dest": "4", "toAddr": address,
+                "chain": format!("{coin}-ERC20"),
+            })
+            .to_string(),
+        ),
+    })
+}
+
+/// OKX's instrument type for a segment: the segment names it, else its category does.
+pub fn inst_type(segment: &Segment) -> &'static str {
+    match segment.settle {
+        Some(t @ ("SPOT" | "MARGIN" | "SWAP" | "FUTURES" | "OPTION")) => t,
+        _ => match segment.category {
+            Category::Spot => "SPOT",
+            Category::Linear | Category::Inverse => "SWAP",
+            Category::Option => "OPTION",
+        },
+    }
+}
+
+/// The sub-account a key-management request names: 6 to 20 letters and digits (reference §4.4).
+fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> {
+    let needs = |got: String| ExchangeError::NeedsInput {
+        venue: "okx",
+        what: format!(
+            "the key's sub-account name (6 to 20 letters and digits, such as `gridbot01`){got}"
+        ),
+    };
+    match account.map(str::trim) {
+        None | Some("") => Err(needs(String::new())),
+        Some(name)
+            if (6..=20).contains(&name.len())
+                && name.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            Ok(name)
+        }
+        Some(name) => Err(needs(format!("; `{name}` is not one"))),
+    }
+}
+
+/// A replacement key's `perm`: reading always, trading when any trade permission is asked;
+/// `withdraw` cannot be asked for (the scope type has no such permission, reference §4.4).
+fn perm(scope: &KeyScope) -> &'static str {
+    if scope.trade.is_empty() {
+        "read_only"
+    } else {
+        "read_only,trade"
+    }
+}
+
+/// Whether a window starts within `reach` of now (with a little slack).
+fn recent(window: &Window, now_ms: i64, reach: i64) -> bool {
+    window.start_ms >= now_ms - reach - SLACK_MS
+}
+
+/// `instType`, the `begin`/`end` window (on creation or fill time) and the `after` cursor.
+fn windowed(segment: &Segment, window: &Window, after: Option<&str>) -> String {
+    let mut q = Query::default();
+    q.add("instType", Some(inst_type(segment)));
+    q.add("begin", Some(&window.start_ms.to_string()));
+    q.add("end", Some(&window.end_ms.to_string()));
+    q.add("after", after);
+    q.add("limit", Some(&PAGE.to_string()));
+    q.finish()
+}
+
+/// A timestamp-paginated page: records before `after` (exclusive), starting just after the
+/// window's end.
+fn ts_page(window: &Window, cursor: Option<&str>) -> String {
+    let first = (window.end_ms + 1).to_string();
+    let mut q = Query::default();
+    q.add("after", Some(cursor.unwrap_or(&first)));
+    q.add("limit", Some(&PAGE.to_string()));
+    q.finish()
+}
+
+/// A decimal with at most 8 places, without trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.8}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// A query string in the order the parameters were added.
+#[derive(Default)]
+struct Query(Vec<(&'static str, String)>);
+
+impl Query {
+    fn add(&mut self, key: &'static str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.0.push((key, value.to_owned()));
+        }
+    }
+
+    fn finish(self) -> String {
+        self.0
+            .iter()
+            .map(|(key, value)| format!("{key}={}", encode_component(value)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::OrderRef;
+    use crate::exchanges::model::{IpWhitelist, Lock, TradePermission};
+    use crate::secret::KeyId;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    #[test]
+    fn lock_binds_to_the_responder_and_keeps_perm() {
+        let op = Op::RestrictKey {
+            account: Some("gridbot01".into()),
+            key: KeyId::new("bot-key"),
+            lock: Lock {
+                ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                access: Access::Unchanged,
+            },
+        };
+        let req = encode(&op, NOW).unwrap();
+        assert_eq!(req.path, "/api/v5/users/subaccount/modify-apikey");
+        assert_eq!(
+            req.body.as_deref(),
+            Some(r#"{"apiKey":"bot-key","ip":"127.0.0.1","subAcct":"gridbot01"}"#)
+        );
+        assert!(req.mutating);
+    }
+
+    #[test]
+    fn key_management_needs_the_sub_account_name() {
+        for (label, account) in [
+            ("absent", None),
+            ("empty", Some("")),
+            ("a UID-like dash", Some("grid-bot")),
+            ("too short", Some("abc")),
+        ] {
+            let op = Op::RevokeKey(Revoke::ByMaster {
+                key: KeyId::new("k"),
+                account: account.map(str::to_owned),
+            });
+            let err = encode(&op, NOW).unwrap_err();
+            assert!(
+                matches!(err, ExchangeError::NeedsInput { .. }),
+                "{label}: {err:?}"
+            );
+            assert!(err.to_string().contains("sub-account name"), "{label}");
+        }
+    }
+
+    #[test]
+    fn create_asks_for_trade_at_most_with_a_fresh_passphrase() {
+        let op = Op::CreateKey {
+            account: "gridbot01".into(),
+            label: "lockdown-abc123".into(),
+            scope: KeyScope {
+                trade: vec![TradePermission::SpotTrade, TradePermission::ContractTrade],
+                ips: IpWhitelist::parse(&["10.0.0.1", "10.0.0.2"]).unwrap(),
+            },
+        };
+        let body: Value = serde_json::from_str(&encode(&op, NOW).unwrap().body.unwrap()).unwrap();
+        assert_eq!(body["perm"], "read_only,trade");
+        assert_eq!(body["ip"], "10.0.0.1,10.0.0.2");
+        assert_eq!(body["subAcct"], "gridbot01");
+        let first = body["passphrase"].as_str().unwrap().to_owned();
+        assert!(passphrase::is_valid(&first), "{first}");
+        let again: Value = serde_json::from_str(&encode(&op, NOW).unwrap().body.unwrap()).unwrap();
+        assert_ne!(again["passphrase"], first.as_str(), "fresh every time");
+    }
+
+    #[test]
+    fn windows_choose_the_recent_endpoint_or_the_archive() {
+        let spot = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let window = |days: i64| Window {
+            start_ms: NOW - days * DAY_MS,
+            end_ms: NOW - (days - 1).max(0) * DAY_MS,
+        };
+        let path = |op: Op| encode(&op, NOW).unwrap().path;
+        let orders = |days| Op::Orders {
+            segment: spot,
+            window: window(days),
+            cursor: None,
+        };
+        let fills = |days| Op::Fills {
+            segment: spot,
+            window: window(days),
+            cursor: None,
+        };
+        assert_eq!(path(orders(7)), "/api/v5/trade/orders-history");
+        assert_eq!(path(orders(8)), "/api/v5/trade/orders-history-archive");
+        assert_eq!(path(fills(3)), "/api/v5/trade/fills");
+        assert_eq!(path(fills(4)), "/api/v5/trade/fills-history");
+        let q = encode(
+            &Op::Orders {
+                segment: spot,
+                window: window(1),
+                cursor: Some("123".into()),
+            },
+            NOW,
+        )
+        .unwrap()
+        .query;
+        assert_eq!(
+            q,
+            format!(
+                "instType=SPOT&begin={}&end={NOW}&after=123&limit=100",
+                NOW - DAY_MS
+            )
+        );
+    }
+
+    #[test]
+    fn segments_and_categories_map_to_inst_types() {
+        for (category, settle, want) in [
+            (Category::Spot, None, "SPOT"),
+            (Category::Spot, Some("MARGIN"), "MARGIN"),
+            (Category::Linear, None, "SWAP"),
+            (Category::Linear, Some("FUTURES"), "FUTURES"),
+            (Category::Option, None, "OPTION"),
+        ] {
+            assert_eq!(inst_type(&Segment { category, settle }), want);
+        }
+    }
+
+    #[test]
+    fn cancel_batches_name_each_order_and_stay_within_twenty() {
+        let segment = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let orders = |n: usize| -> Vec<OrderRef> {
+            (0..n)
+                .map(|i| OrderRef {
+                    symbol: "BTC-USDT".into(),
+                    order_id: format!("{i}"),
+                })
+                .collect()
+        };
+        let req = encode(
+            &Op::CancelBatch {
+                segment,
+                orders: orders(2),
+            },
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            req.body.as_deref(),
+            Some(r#"[{"instId":"BTC-USDT","ordId":"0"},{"instId":"BTC-USDT","ordId":"1"}]"#)
+        );
+        assert!(
+            encode(
+                &Op::CancelBatch {
+                    segment,
+                    orders: orders(21)
+                },
+                NOW
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn market_buys_in_quote_units_say_so() {
+        let order = crate::exchanges::NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle: None,
+            },
+            symbol: "XVG-USDT".into(),
+            side: Side::Buy,
+            kind: OrderKind::Market,
+            qty: 250.0,
+            unit: QtyUnit::Quote,
+        };
+        let body = encode(&Op::PlaceOrder(order), NOW).unwrap().body.unwrap();
+        assert_eq!(
+            body,
+            r#"{"instId":"XVG-USDT","ordType":"market","side":"buy","sz":"250","tdMode":"cash","tgtCcy":"quote_ccy"}"#
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! OKX instrument ids (`BTC-USDT`, `BTC-USDT-SWAP`) for the venue's instruments, which keep the
+//! internal `BASE+QUOTE` symbol every dialect shares.
+//!
+//! Spot pairs are `BASE-QUOTE`, linear perpetual swaps `BASE-QUOTE-SWAP`, inverse ones
+//! `BASE-USD-SWAP` (reference §4.6). The simulator lists spot orders as `SPOT` and swaps as
+//! `SWAP`; it models no margin, futures or options instruments, so those instrument types list
+//! nothing. A swap's `sz` counts the base coin (one contract per coin), where OKX sizes
+//! contracts by a per-instrument face value.
+
+use crate::sim::instrument::Instrument;
+use crate::sim::order::Category;
+use crate::sim::state::Venue;
+
+/// The OKX instrument id of an instrument.
+pub(crate) fn of(i: &Instrument) -> String {
+    match i.category {
+        Category::Spot | Category::Option => format!("{}-{}", i.base_coin, i.settle_coin),
+        Category::Linear => format!("{}-{}-SWAP", i.base_coin, i.settle_coin),
+        Category::Inverse => format!("{}-USD-SWAP", i.base_coin),
+    }
+}
+
+/// The OKX instrument id of `symbol` in `category`; the symbol itself when the venue does not
+/// list it.
+pub(crate) fn inst_id(v: &Venue, category: Category, symbol: &str) -> String {
+    v.instrument(category, symbol)
+        .map_or_else(|| symbol.to_owned(), of)
+}
+
+/// The instrument an OKX instrument id names.
+pub(crate) fn resolve<'v>(v: &'v Venue, inst_id: &str) -> Option<&'v Instrument> {
+    v.instruments.iter().find(|i| of(i) == inst_id)
+}
+
+/// The OKX instrument type an instrument is listed under.
+pub(crate) fn inst_type(category: Category) -> &'static str {
+    match category {
+        Category::Spot => "SPOT",
+        Category::Linear | Category::Inverse => "SWAP",
+        Category::Option => "OPTION",
+    }
+}
+
+/// Checks an `instType` parameter: one of OKX's five.
+pub(crate) fn is_inst_type(text: &str) -> bool {
+    matches!(text, "SPOT" | "MARGIN" | "SWAP" | "FUTURES" | "OPTION")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_follow_okx() {
+        for (category, base, quote, want) in [
+            (Category::Spot, "BTC", "USDT", "BTC-USDT"),
+            (Category::Linear, "BTC", "USDT", "BTC-USDT-SWAP"),
+            (Category::Inverse, "BTC", "BTC", "BTC-USD-SWAP"),
+        ] {
+            assert_eq!(of(&Instrument::new(category, base, quote, 1.0)), want);
+        }
+        assert_eq!(inst_type(Category::Linear), "SWAP");
+        assert!(is_inst_type("MARGIN") && !is_inst_type("spot"));
+    }
+}

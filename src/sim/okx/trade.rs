@@ -1,0 +1,401 @@
+//! `/api/v5/trade/*`: place, cancel one, cancel a batch, list pending orders, order history and
+//! its archive, fills and their history (reference §4.5, §4.6).
+//!
+//! Orders belong to the calling key's account: OKX, like Bybit, gives the master no way to
+//! cancel a sub-account's orders (reference §9). A new order takes what it can from its market's
+//! book at once (`matching.rs`); a market order's unfilled rest is closed. Spot trades in `cash`
+//! mode, swaps in `cross` or `isolated`; a spot market order counts `sz` in `tgtCcy` (quote by
+//! default for buys, base for sells). Order outcomes are per item: a refused order or cancel is
+//! envelope code `1` with the item's `sCode` (`51001` unknown instrument, `51008` funds, `51016`
+//! duplicate `clOrdId`, `51400` nothing to cancel); a batch of up to 20 cancels answers `0`,
+//! `1` or `2` as all, none or some went. Order history lists completed orders only: the last 7
+//! days, or 3 months in the archive, hiding cancelled orders that never filled once they are 2
+//! hours old. Fills cover 3 days, or 3 months in `fills-history` (which needs `instType`). The
+//! hidden origin of an order is set here from the key (leaked key = attacker) and never shown.
+
+use serde_json::{Value, json};
+
+use crate::sim::key::DAY_MS;
+use crate::sim::num;
+use crate::sim::okx::caller::Caller;
+use crate::sim::okx::inst;
+use crate::sim::okx::page::PageReq;
+use crate::sim::okx::params::{Params, string_of};
+use crate::sim::okx::reply::{Answer, ApiError, Code};
+use crate::sim::okx::wire;
+use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
+
+/// Most orders one batch cancel names (reference §4.5).
+const MAX_BATCH: usize = 20;
+
+/// How long cancelled orders that never filled stay in the order history.
+const UNFILLED_CANCELLED_KEPT_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// Where the history endpoints reach back to.
+const HISTORY_MS: i64 = 7 * DAY_MS;
+const ARCHIVE_MS: i64 = 90 * DAY_MS;
+const FILLS_MS: i64 = 3 * DAY_MS;
+
+/// `POST /api/v5/trade/order`.
+pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+    c.require_trade()?;
+    let cl_ord_id = p.string("clOrdId")?.unwrap_or_default();
+    let item = match place(v, c, p, &cl_ord_id) {
+        Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()),
+        Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()),
+    };
+    Ok(Answer::Items(vec![item]))
+}
+
+fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<String, ApiError> {
+    let inst_id = p.required("instId")?;
+    let (category, symbol) = instrument(v, &inst_id)?;
+    let td_mode = p.required("tdMode")?;
+    let mode_ok = match category {
+        Category::Spot => td_mode == "cash",
+        _ => td_mode == "cross" || td_mode == "isolated",
+    };
+    if !mode_ok {
+        return Err(ApiError::invalid(
+            "tdMode",
+            "spot trades in `cash`, swaps in `cross` or `isolated` here",
+        ));
+    }
+    let side = match p.required("side")?.as_str() {
+        "buy" => Side::Buy,
+        "sell" => Side::Sell,
+        _ => return Err(ApiError::invalid("side", "must be `buy` or `sell`")),
+    };
+    let order_type = match p.required("ordType")?.as_str() {
+        "limit" => OrderType::Limit,
+        "market" => OrderType::Market,
+        _ => {
+            return Err(ApiError::invalid(
+                "ordType",
+                "the simulator takes `limit` and `market` orders",
+            ));
+        }
+    };
+    let sz = p.required("sz")?;
+    if num::parse_positive(&sz).is_none() {
+        return Err(ApiError::invalid("sz", "must be a positive decimal"));
+    }
+    let price = match order_type {
+        OrderType::Limit => {
+            let px = p.required("px")?;
+            if num::parse_positive(&px).is_none() {
+                return Err(ApiError::invalid("px", "must be a positive decimal"));
+            }
+            Some(px)
+        }
+        OrderType::Market => None,
+    };
+    let ok_id = cl_ord_id.len() <= 32 && cl_ord_id.chars().all(|ch| ch.is_ascii_alphanumeric());
+    if !ok_id {
+        return Err(ApiError::invalid(
+            "clOrdId",
+            "must be at most 32 letters and digits",
+        ));
+    }
+    let qty_unit = match (category, order_type, p.string("tgtCcy")?.as_deref()) {
+        (Category::Spot, OrderType::Market, Some("quote_ccy")) => QtyUnit::Quote,
+        (Category::Spot, OrderType::Market, Some("base_ccy")) => QtyUnit::Base,
+        (Category::Spot, OrderType::Market, Some(_)) => {
+            return Err(ApiError::invalid(
+                "tgtCcy",
+                "must be `base_ccy` or `quote_ccy`",
+            ));
+        }
+        (Category::Spot, OrderType::Market, None) if side == Side::Buy => QtyUnit::Quote,
+        _ => QtyUnit::Base,
+    };
+    let order = v
+        .place_order(NewOrder {
+            uid: c.uid,
+            category,
+            symbol,
+            side,
+            order_type,
+            price,
+            qty: sz,
+            qty_unit,
+            order_link_id: cl_ord_id.to_owned(),
+            origin: if c.leaked {
+                Origin::Attacker
+            } else {
+                Origin::Owner
+            },
+        })
+        .map_err(order_error)?;
+    Ok(order.order_id)
+}
+
+/// Maps a refused order operation to OKX's code.
+fn order_error(e: VenueError) -> ApiError {
+    match e {
+        VenueError::UnknownSymbol { .. } => instrument_unknown(),
+        VenueError::InsufficientBalance { ref coin }
+        | VenueError::InsufficientMargin { ref coin } => ApiError::new(
+            Code::InsufficientBalance,
+            format!("Order failed. Insufficient {coin} balance in account"),
+        ),
+        VenueError::DuplicateOrderLinkId(_) => {
+            ApiError::new(Code::DuplicateClientId, "Duplicated clOrdId")
+        }
+        VenueError::NoSuchOrder => cancel_failed(),
+        VenueError::NoSuchKey(_) => ApiError::new(Code::InvalidKey, "Invalid OK-ACCESS-KEY"),
+    }
+}
+
+fn instrument_unknown() -> ApiError {
+    ApiError::new(
+        Code::InstrumentDoesNotExist,
+        "Instrument ID, Instrument ID code or Spread ID doesn't exist.",
+    )
+}
+
+fn cancel_failed() -> ApiError {
+    ApiError::new(
+        Code::CancelFailed,
+        "Order cancellation failed as the order has been filled, canceled or does not exist.",
+    )
+}
+
+/// The internal category and symbol an `instId` names (`51001` when none).
+fn instrument(v: &Venue, inst_id: &str) -> Result<(Category, String), ApiError> {
+    inst::resolve(v, inst_id)
+        .map(|i| (i.category, i.symbol.clone()))
+        .ok_or_else(instrument_unknown)
+}
+
+/// One per-item result: `sCode` `0` or the refusal's.
+fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> Value {
+    json!({
+        "clOrdId": cl_ord_id,
+        "ordId": ord_id,
+        "tag": "",
+        "ts": now_ms.to_string(),
+        "sCode": err.map_or("0", |e| e.code.as_str()),
+        "sMsg": err.map_or_else(String::new, |e| e.msg.clone()),
+    })
+}
+
+/// `POST /api/v5/trade/cancel-order`.
+pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+    c.require_trade()?;
+    let which = Target {
+        inst_id: p.string("instId")?,
+        ord_id: p.string("ordId")?,
+        cl_ord_id: p.string("clOrdId")?,
+    };
+    Ok(Answer::Items(vec![cancel_one(v, c, &which)]))
+}
+
+/// `POST /api/v5/trade/cancel-batch-orders`: up to 20 cancels, each answered on its own.
+pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+    c.require_trade()?;
+    let items = p.items()?;
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "body",
+            &format!("must name 1 to {MAX_BATCH} orders"),
+        ));
+    }
+    let mut targets = Vec::with_capacity(items.len());
+    for raw in items {
+        targets.push(Target {
+            inst_id: string_of(raw.get("instId"), "instId")?,
+            ord_id: string_of(raw.get("ordId"), "ordId")?,
+            cl_ord_id: string_of(raw.get("clOrdId"), "clOrdId")?,
+        });
+    }
+    Ok(Answer::Items(
+        targets.iter().map(|t| cancel_one(v, c, t)).collect(),
+    ))
+}
+
+/// One order to cancel, as a request names it.
+struct Target {
+    inst_id: Option<String>,
+    ord_id: Option<String>,
+    cl_ord_id: Option<String>,
+}
+
+fn cancel_one(v: &mut Venue, c: &Caller, t: &Target) -> Value {
+    let now = v.now_ms();
+    let shown_ord = t.ord_id.clone().unwrap_or_default();
+    let shown_cl = t.cl_ord_id.clone().unwrap_or_default();
+    let result = (|| {
+        let inst_id = t
+            .inst_id
+            .clone()
+            .ok_or_else(|| ApiError::missing("instId"))?;
+        let (category, symbol) = instrument(v, &inst_id)?;
+        // `ordId` wins when both are given (reference §4.5).
+        let which = match (&t.ord_id, &t.cl_ord_id) {
+            (Some(id), _) => OrderRef::Id(id.clone()),
+            (None, Some(cl)) => OrderRef::LinkId(cl.clone()),
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "ordId",
+                    "either `ordId` or `clOrdId` is required",
+                ));
+            }
+        };
+        v.cancel_one(c.uid, category, &symbol, &which)
+            .map_err(order_error)
+    })();
+    match result {
+        Ok(order) => item(&order.order_id, &order.order_link_id, None, now),
+        Err(err) => item(&shown_ord, &shown_cl, Some(&err), now),
+    }
+}
+
+/// Reads an optional `instType`; `51000` when it is not one of OKX's.
+fn inst_type(p: &Params, required: bool) -> Result<Option<String>, ApiError> {
+    let value = if required {
+        Some(p.required("instType")?)
+    } else {
+        p.string("instType")?
+    };
+    match value {
+        Some(t) if !inst::is_inst_type(&t) => Err(ApiError::invalid(
+            "instType",
+            "must be SPOT, MARGIN, SWAP, FUTURES or OPTION",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A page request whose `after`/`before` name orders of the caller's account.
+fn order_page(v: &Venue, c: &Caller, p: &Params) -> Result<PageReq, ApiError> {
+    PageReq::by_id(p, |id| {
+        v.orders
+            .iter()
+            .find(|o| o.uid == c.uid && o.order_id == id)
+            .map(|o| (o.created_ms, o.order_id.clone()))
+    })
+}
+
+/// `GET /api/v5/trade/orders-pending`: open orders, newest first.
+pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+    let kind = inst_type(p, false)?;
+    let inst_id = p.string("instId")?;
+    let page = order_page(v, c, p)?;
+    let orders: Vec<_> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && o.status.is_open())
+        .filter(|o| {
+            kind.as_deref()
+                .is_none_or(|k| k == inst::inst_type(o.category))
+        })
+        .filter(|o| {
+            inst_id
+                .as_deref()
+                .is_none_or(|id| id == inst::inst_id(v, o.category, &o.symbol))
+        })
+        .collect();
+    let orders = page.page(
+        orders,
+        |o| (o.created_ms, o.order_id.clone()),
+        &mut v.short_page,
+    );
+    Ok(Answer::Data(Value::Array(
+        orders.into_iter().map(|o| wire::order(v, o)).collect(),
+    )))
+}
+
+/// `GET /api/v5/trade/orders-history` (`archive` false) and `orders-history-archive`.
+pub(crate) fn history(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    archive: bool,
+) -> Result<Answer, ApiError> {
+    let kind = inst_type(p, true)?.unwrap_or_default();
+    let inst_id = p.string("instId")?;
+    let state = p.string("state")?;
+    let begin = p.int("begin")?;
+    let end = p.int("end")?;
+    let page = order_page(v, c, p)?;
+    let now = v.now_ms();
+    let reach = now - if archive { ARCHIVE_MS } else { HISTORY_MS };
+    let orders: Vec<_> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && !o.status.is_open())
+        .filter(|o| o.created_ms >= reach || o.updated_ms >= reach)
+        // Cancelled orders that never filled are kept for 2 hours only.
+        .filter(|o| {
+            !(wire::state(o.status) == "canceled"
+                && o.cum_exec_qty <= 0.0
+                && o.updated_ms < now - UNFILLED_CANCELLED_KEPT_MS)
+        })
+        .filter(|o| kind == inst::inst_type(o.category))
+        .filter(|o| {
+            inst_id
+                .as_deref()
+                .is_none_or(|id| id == inst::inst_id(v, o.category, &o.symbol))
+        })
+        .filter(|o| state.as_deref().is_none_or(|s| s == wire::state(o.status)))
+        .filter(|o| begin.is_none_or(|b| o.created_ms >= b) && end.is_none_or(|e| o.created_ms <= e))
+        .collect();
+    let orders = page.page(
+        orders,
+        |o| (o.created_ms, o.order_id.clone()),
+        &mut v.short_page,
+    );
+    Ok(Answer::Data(Value::Array(
+        orders.into_iter().map(|o| wire::order(v, o)).collect(),
+    )))
+}
+
+/// `GET /api/v5/trade/fills` (`archive` false, 3 days) and `fills-history` (3 months).
+pub(crate) fn fills(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    archive: bool,
+) -> Result<Answer, ApiError> {
+    let kind = inst_type(p, archive)?;
+    let inst_id = p.string("instId")?;
+    let ord_id = p.string("ordId")?;
+    let begin = p.int("begin")?;
+    let end = p.int("end")?;
+    let page = PageReq::by_id(p, |id| {
+        v.executions
+            .iter()
+            .find(|e| e.uid == c.uid && e.exec_id == id)
+            .map(|e| (e.exec_time_ms, e.exec_id.clone()))
+    })?;
+    let now = v.now_ms();
+    let reach = now - if archive { ARCHIVE_MS } else { FILLS_MS };
+    let fills: Vec<_> = v
+        .executions
+        .iter()
+        .filter(|e| e.uid == c.uid && e.exec_time_ms >= reach)
+        .filter(|e| {
+            kind.as_deref()
+                .is_none_or(|k| k == inst::inst_type(e.category))
+        })
+        .filter(|e| {
+            inst_id
+                .as_deref()
+                .is_none_or(|id| id == inst::inst_id(v, e.category, &e.symbol))
+        })
+        .filter(|e| ord_id.as_deref().is_none_or(|id| id == e.order_id))
+        .filter(|e| {
+            begin.is_none_or(|b| e.exec_time_ms >= b) && end.is_none_or(|x| e.exec_time_ms <= x)
+        })
+        .collect();
+    let fills = page.page(
+        fills,
+        |e| (e.exec_time_ms, e.exec_id.clone()),
+        &mut v.short_page,
+    );
+    Ok(Answer::Data(Value::Array(
+        fills.into_iter().map(|e| wire::fill(v, e)).collect(),
+    )))
+}

@@ -1,0 +1,898 @@
+//! OKX V5: the adapter against the simulator's OKX dialect over real HTTP for every operation,
+//! clear errors for bad credentials, `lockdown respond` end to end, and every shipped drill.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use lockdown::exchanges::model::{
+    Access, Category, IpWhitelist, KeyScope, Lock, Segment, Side, TradePermission,
+};
+use lockdown::exchanges::{
+    Auth, CancelStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, OrderRef,
+    QtyUnit, Reply, Revoke, Window,
+};
+use lockdown::secret::{Credential, KeyId, SecretString};
+use serde_json::Value;
+
+use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
+
+const DAY_MS: i64 = 86_400_000;
+
+fn creds(lab: &Lab) -> (Credential, Credential) {
+    let dir = lab.sim_dir();
+    let master = Credential::new(
+        KeyId::new(read(&dir.join("master.key"))),
+        SecretString::from(read(&dir.join("master.secret"))),
+    )
+    .with_passphrase(SecretString::from(read(&dir.join("master.passphrase"))));
+    let bot = Credential::new(
+        KeyId::new(lab.leaked()),
+        SecretString::from(read(&dir.join("bot.secret"))),
+    )
+    .with_passphrase(SecretString::from(read(&dir.join("bot.passphrase"))));
+    (master, bot)
+}
+
+/// The bot's sub-account name, as the session's profile names it.
+fn account(lab: &Lab) -> String {
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    let line = config
+        .lines()
+        .find(|l| l.trim_start().starts_with("account:"))
+        .unwrap();
+    line.split('"').nth(1).unwrap().to_owned()
+}
+
+/// A signed OKX V5 request from a chosen local address, as an outside client would send it.
+/// Returns the HTTP status and the envelope's `code`.
+async fn okx_call(
+    base_url: &str,
+    from: IpAddr,
+    (key, secret, passphrase): (&str, &str, &str),
+    method: &str,
+    path_and_query: &str,
+    body: &str,
+) -> (u16, String) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .local_address(from)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let ts = lockdown::exchanges::okx::timestamp(chrono::Utc::now().timestamp_millis());
+    let prehash = lockdown::exchanges::okx::prehash(&ts, method, path_and_query, body);
+    let sign =
+        lockdown::exchanges::okx::sign_prehash(&SecretString::from(secret.to_owned()), &prehash);
+    let url = format!("{base_url}{path_and_query}");
+    let request = if method == "GET" {
+        client.get(url)
+    } else {
+        client.post(url).body(body.to_owned())
+    };
+    let response = request
+        .header("OK-ACCESS-KEY", key)
+        .header("OK-ACCESS-SIGN", sign)
+        .header("OK-ACCESS-TIMESTAMP", ts)
+        .header("OK-ACCESS-PASSPHRASE", passphrase)
+        .header("Content-Type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or_default();
+    (status, body["code"].as_str().unwrap_or("none").to_owned())
+}
+
+fn spot() -> Segment {
+    Segment {
+        category: Category::Spot,
+        settle: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_round_trips() {
+    let lab = Lab::start_on(ExchangeId::Okx, 51).await;
+    let (master, bot) = creds(&lab);
+    let sub = account(&lab);
+    assert_eq!(sub, "gridbot01");
+    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let now = client.resync().await.unwrap();
+    let venue = client.venue();
+    assert_eq!(venue.cancel_style(), CancelStyle::Batches { max: 20 });
+    let inspect = lab.sim.inspect();
+    let uid = inspect.key(&lab.leaked()).unwrap().uid;
+
+    // Who am I: the bot's own key, a sub-account key that can trade from anywhere.
+    let me = client
+        .call(&Op::WhoAmI, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_key()
+        .unwrap();
+    assert!(!me.is_master && !me.read_only);
+    assert_eq!(me.permissions, ["read_only", "trade"]);
+    assert!(me.ips.is_empty());
+    let boss = client
+        .call(&Op::WhoAmI, Auth::Key(&master))
+        .await
+        .unwrap()
+        .into_key()
+        .unwrap();
+    assert!(boss.is_master && boss.can_withdraw());
+    assert_eq!(boss.ips, ["127.0.0.1"]);
+
+    // The master lists the sub-account's keys.
+    let keys = client
+        .all_pages(
+            |cursor| Op::SubKeys {
+                account: sub.clone(),
+                cursor,
+            },
+            Auth::Key(&master),
+            Reply::into_keys,
+        )
+        .await
+        .unwrap();
+    assert!(keys.iter().any(|k| k.key == bot.key));
+
+    // Open orders in every instrument type, with the cursor walked to an empty page.
+    let open = client
+        .per_segment(
+            venue.segments(),
+            Auth::Key(&bot),
+            |segment, cursor| Op::OpenOrders { segment, cursor },
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), inspect.open_orders(uid).len());
+    assert!(open.iter().any(|o| o.symbol == "BTC-USDT-SWAP"));
+    assert!(open.iter().any(|o| o.symbol == "XVG-USDT"));
+
+    // Order history: the last 7 days, and the archive for the week before (empty here).
+    let week = Window {
+        start_ms: now - 7 * DAY_MS,
+        end_ms: now,
+    };
+    let history = client
+        .per_segment(
+            venue.segments(),
+            Auth::Key(&bot),
+            |segment, cursor| Op::Orders {
+                segment,
+                window: week,
+                cursor,
+            },
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    // Completed orders only, without the one cancelled unfilled more than 2 hours ago.
+    let completed = inspect
+        .orders
+        .iter()
+        .filter(|o| o.uid == uid && !o.is_open())
+        .filter(|o| !(o.status == "Cancelled" && o.cum_exec_qty == "0"))
+        .count();
+    assert_eq!(history.len(), completed);
+    let earlier = Window {
+        start_ms: now - 14 * DAY_MS,
+        end_ms: now - 7 * DAY_MS,
+    };
+    let archive = client
+        .call(
+            &Op::Orders {
+                segment: spot(),
+                window: earlier,
+                cursor: None,
+            },
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap()
+        .into_orders()
+        .unwrap();
+    assert!(archive.items.is_empty());
+
+    // Fills: the last 3 days (`fills`) and before (`fills-history`).
+    let mut fills = Vec::new();
+    for window in Window::split(
+        week.start_ms,
+        week.end_ms,
+        i64::try_from(
+            venue
+                .max_window(lockdown::exchanges::History::Fills)
+                .as_millis(),
+        )
+        .unwrap(),
+    ) {
+        fills.extend(
+            client
+                .per_segment(
+                    venue.segments(),
+                    Auth::Key(&bot),
+                    |segment, cursor| Op::Fills {
+                        segment,
+                        window,
+                        cursor,
+                    },
+                    Reply::into_fills,
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        fills.len(),
+        inspect.executions.iter().filter(|e| e.uid == uid).count()
+    );
+
+    let balances = client
+        .call(&Op::Balances, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_balances()
+        .unwrap();
+    assert!(
+        balances
+            .iter()
+            .any(|b| b.coin == "USDT" && !b.total.is_zero())
+    );
+    let month = Window {
+        start_ms: now - 30 * DAY_MS,
+        end_ms: now,
+    };
+    let withdrawals = client
+        .all_pages(
+            |cursor| Op::Withdrawals {
+                window: month,
+                cursor,
+            },
+            Auth::Key(&master),
+            Reply::into_transfers,
+        )
+        .await
+        .unwrap();
+    assert_eq!(withdrawals.len(), 1);
+    let transfers = client
+        .all_pages(
+            |cursor| Op::Transfers {
+                window: month,
+                cursor,
+            },
+            Auth::Key(&master),
+            Reply::into_transfers,
+        )
+        .await
+        .unwrap();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0].to.as_deref(), Some(sub.as_str()));
+
+    // Trade as the bot: place, cancel one; a sub-account key cannot withdraw.
+    let placed = client
+        .call(
+            &Op::PlaceOrder(NewOrder {
+                segment: spot(),
+                symbol: venue.symbol(Category::Spot, "BTC", "USDT"),
+                side: Side::Buy,
+                kind: OrderKind::Limit { price: 50_000.0 },
+                qty: 0.001,
+                unit: QtyUnit::Base,
+            }),
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap()
+        .into_placed()
+        .unwrap();
+    assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
+    client
+        .call(
+            &Op::CancelOrder {
+                segment: spot(),
+                symbol: "BTC-USDT".into(),
+                order_id: placed.clone(),
+            },
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap();
+    let again = client
+        .call(
+            &Op::CancelOrder {
+                segment: spot(),
+                symbol: "BTC-USDT".into(),
+                order_id: placed,
+            },
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Some("51400"));
+    let withdraw = Op::Withdraw {
+        coin: "USDT".into(),
+        amount: "10".into(),
+        address: "0x000000000000000000000000000000000000dEaD".into(),
+    };
+    let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
+    assert!(
+        matches!(refused, ExchangeError::Permission { ref code, .. } if code == "59504"),
+        "{refused:?}"
+    );
+    client.call(&withdraw, Auth::Key(&master)).await.unwrap();
+
+    // Lock: the key is bound to the responder; the attacker's address is refused at once.
+    let lock = Lock {
+        ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+        access: Access::Unchanged,
+    };
+    let locked = client
+        .call(
+            &Op::RestrictKey {
+                account: Some(sub.clone()),
+                key: bot.key.clone(),
+                lock,
+            },
+            Auth::Key(&master),
+        )
+        .await
+        .unwrap()
+        .into_key()
+        .unwrap();
+    assert_eq!(locked.ips, ["127.0.0.1"]);
+    assert_eq!(locked.permissions, ["read_only", "trade"], "perm kept");
+    let from_attacker = okx_call(
+        &lab.running.base_url,
+        attacker_ip(),
+        (
+            bot.key.as_str(),
+            &read(&lab.sim_dir().join("bot.secret")),
+            &read(&lab.sim_dir().join("bot.passphrase")),
+        ),
+        "GET",
+        "/api/v5/account/config",
+        "",
+    )
+    .await;
+    assert_eq!(from_attacker, (401, "50110".to_owned()));
+
+    // No cancel-all on OKX: list, then cancel in batches of at most 20, per segment.
+    let cancel_all = client
+        .call(&Op::CancelAll { segment: spot() }, Auth::Key(&bot))
+        .await
+        .unwrap_err();
+    assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
+    for segment in venue.segments() {
+        let open = client
+            .all_pages(
+                |cursor| Op::OpenOrders {
+                    segment: *segment,
+                    cursor,
+                },
+                Auth::Key(&bot),
+                Reply::into_orders,
+            )
+            .await
+            .unwrap();
+        for chunk in open.chunks(20) {
+            let orders = chunk
+                .iter()
+                .map(|o| OrderRef {
+                    symbol: o.symbol.clone(),
+                    order_id: o.order_id.clone(),
+                })
+                .collect();
+            let cancelled = client
+                .call(
+                    &Op::CancelBatch {
+                        segment: *segment,
+                        orders,
+                    },
+                    Auth::Key(&bot),
+                )
+                .await
+                .unwrap()
+                .into_cancelled()
+                .unwrap();
+            assert_eq!(cancelled.len(), chunk.len());
+        }
+    }
+    assert!(lab.sim.inspect().open_orders(uid).is_empty());
+
+    // A replacement key: read and trade, no withdraw, bound; its passphrase comes back.
+    let created = client
+        .call(
+            &Op::CreateKey {
+                account: sub.clone(),
+                label: "it-replacement".into(),
+                scope: KeyScope {
+                    trade: vec![TradePermission::SpotTrade],
+                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                },
+            },
+            Auth::Key(&master),
+        )
+        .await
+        .unwrap()
+        .into_created()
+        .unwrap();
+    assert!(!created.info.can_withdraw());
+    assert_eq!(created.info.ips, ["127.0.0.1"]);
+    let passphrase = created
+        .passphrase
+        .clone()
+        .expect("OKX keys have a passphrase");
+    let fresh = Credential::new(created.info.key.clone(), created.secret.clone())
+        .with_passphrase(passphrase);
+    client.call(&Op::WhoAmI, Auth::Key(&fresh)).await.unwrap();
+
+    // Revoke: the old key is refused as unknown, and unlisted.
+    client
+        .call(
+            &Op::RevokeKey(Revoke::ByMaster {
+                key: bot.key.clone(),
+                account: Some(sub.clone()),
+            }),
+            Auth::Key(&master),
+        )
+        .await
+        .unwrap();
+    let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
+    assert!(err.is_unauthenticated(), "{err:?}");
+    assert_eq!(err.code(), Some("50119"));
+    let gone = client
+        .call(
+            &Op::RevokeKey(Revoke::ByMaster {
+                key: bot.key.clone(),
+                account: Some(sub.clone()),
+            }),
+            Auth::Key(&master),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(gone, ExchangeError::UnknownTarget { ref code, .. } if code == "59506"),
+        "{gone:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_credentials_get_clear_errors() {
+    let lab = Lab::start_on(ExchangeId::Okx, 52).await;
+    let (master, bot) = creds(&lab);
+    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+
+    // Wrong passphrase: 50105, said as such.
+    let wrong = Credential::new(
+        bot.key.clone(),
+        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
+    )
+    .with_passphrase(SecretString::from("Not-the-one1".to_owned()));
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&wrong))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::Passphrase { ref code, .. } if code == "50105"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("passphrase"), "{err}");
+    assert!(err.hint().unwrap().contains("passphrase"));
+    // No passphrase at all: 50104.
+    let none = Credential::new(
+        bot.key.clone(),
+        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
+    );
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&none))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("50104"));
+    // Wrong secret: 50113.
+    let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()))
+        .with_passphrase(SecretString::from(read(
+            &lab.sim_dir().join("bot.passphrase"),
+        )));
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&forged))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
+    // A key never issued: 50111.
+    let stranger = Credential::new(
+        KeyId::new("00000000-0000-4000-8000-000000000000"),
+        SecretString::from("s".to_owned()),
+    )
+    .with_passphrase(SecretString::from("Pass1!word".to_owned()));
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&stranger))
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_unauthenticated() && err.code() == Some("50111"),
+        "{err:?}"
+    );
+    // A sub-account key cannot manage keys: 59500.
+    let err = client
+        .call(
+            &Op::SubKeys {
+                account: account(&lab),
+                cursor: None,
+            },
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::Permission { ref code, .. } if code == "59500"));
+
+    // The master key bound to no address: key management is refused with 50035, said clearly.
+    assert!(lab.sim.set_key_ips(master.key.as_str(), &[]));
+    let err = client
+        .call(
+            &Op::RestrictKey {
+                account: Some(account(&lab)),
+                key: bot.key.clone(),
+                lock: Lock {
+                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                    access: Access::Unchanged,
+                },
+            },
+            Auth::Key(&master),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::KeyNotIpBound { ref code } if code == "50035"),
+        "{err:?}"
+    );
+    // Through `lockdown respond`: stopped before containment (exit 3), with what to do.
+    let output = lab.respond(&["--yes"]).await;
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("50035"), "{text}");
+    assert!(text.contains("bound to IP addresses"), "{text}");
+    assert!(text.contains("bind the master API key"), "{text}");
+    // The leaked key was not touched.
+    let inspect = lab.sim.inspect();
+    assert_eq!(inspect.key(&lab.leaked()).unwrap().ips, ["*"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn respond_contains_a_leaked_okx_key() {
+    let lab = Lab::start_on(ExchangeId::Okx, 53).await;
+    let leaked = lab.leaked();
+    let dir = lab.sim_dir();
+    let stolen = (
+        leaked.as_str(),
+        read(&dir.join("bot.secret")),
+        read(&dir.join("bot.passphrase")),
+    );
+    let before = lab.sim.inspect();
+    let bot_uid = before.key(&leaked).unwrap().uid;
+    assert!(!before.open_orders(bot_uid).is_empty());
+    // The attacker's address works before the response.
+    let probe = || {
+        okx_call(
+            &lab.running.base_url,
+            attacker_ip(),
+            (stolen.0, &stolen.1, &stolen.2),
+            "GET",
+            "/api/v5/trade/orders-pending?instType=SPOT",
+            "",
+        )
+    };
+    assert_eq!(probe().await, (200, "0".to_owned()));
+
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["contained"], true);
+    for step in summary["steps"].as_array().unwrap() {
+        assert_eq!(step["status"], "ok", "{step}");
+    }
+
+    // The attacker is refused from 127.0.0.2 (the key is gone), and so is the responder.
+    let (_, refused) = probe().await;
+    assert_eq!(refused, "50119");
+    let after = lab.sim.inspect();
+    assert!(after.open_orders(bot_uid).is_empty());
+    assert!(after.key(&leaked).is_none_or(|k| k.deleted));
+    // The lock was the response's first signed request.
+    let first = after
+        .access_log
+        .iter()
+        .skip(before.access_log.len() + 1)
+        .find(|e| e.key_id.is_some())
+        .unwrap();
+    assert_eq!(first.path, "/api/v5/users/subaccount/modify-apikey");
+    assert_eq!(first.ret_code, Some(0));
+
+    // The replacement: on the bot's sub-account, no withdraw, bound, passphrase stored.
+    let replacement: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("replacement-key.json")).unwrap())
+            .unwrap();
+    let new_id = replacement["api_key"].as_str().unwrap();
+    let new_key = after.key(new_id).unwrap();
+    assert_eq!(new_key.uid, bot_uid);
+    assert!(!new_key.deleted);
+    assert_eq!(new_key.ips, ["127.0.0.1"]);
+    let perms = new_key.permissions.to_string();
+    assert!(!perms.contains("withdraw"), "{perms}");
+    let passphrase = replacement["api_passphrase"].as_str().unwrap();
+    assert!(lockdown::exchanges::okx::passphrase_is_valid(passphrase));
+    let fresh = okx_call(
+        &lab.running.base_url,
+        responder_ip(),
+        (
+            new_id,
+            replacement["api_secret"].as_str().unwrap(),
+            passphrase,
+        ),
+        "GET",
+        "/api/v5/account/config",
+        "",
+    )
+    .await;
+    assert_eq!(fresh, (200, "0".to_owned()));
+    // From the attacker's address the new key is refused: it is IP-bound.
+    let elsewhere = okx_call(
+        &lab.running.base_url,
+        attacker_ip(),
+        (
+            new_id,
+            replacement["api_secret"].as_str().unwrap(),
+            passphrase,
+        ),
+        "GET",
+        "/api/v5/account/config",
+        "",
+    )
+    .await;
+    assert_eq!(elsewhere.1, "50110");
+
+    // The report lists exactly the attacker's orders, by OKX id and instrument.
+    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
+            .unwrap();
+    let reported: BTreeSet<String> = report["unauthorized"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reported, before.attacker_order_ids());
+    assert!(
+        report["unauthorized"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["symbol"].as_str().unwrap().contains('-'))
+    );
+    // Nothing secret in what the run wrote.
+    for secret in [stolen.1.as_str(), stolen.2.as_str(), passphrase] {
+        for file in ["journal.jsonl", "report.md", "report.json"] {
+            let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
+            assert!(!text.contains(secret), "{file} holds a secret");
+        }
+        assert!(!stderr(&output).contains(secret));
+    }
+}
+
+async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().display().to_string();
+    let output = lockdown(
+        &[
+            "drill",
+            "--venue",
+            "okx",
+            "--scenario",
+            scenario,
+            "--json",
+            "--state-dir",
+            &dir,
+        ],
+        &[],
+    )
+    .await;
+    let card: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
+    assert_eq!(
+        code(&output),
+        0,
+        "{scenario}: {card:#}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(card["passed"], true);
+    assert_eq!(card["venue"], "okx");
+    assert_eq!(card["key_revoked"], true);
+    assert_eq!(card["open_orders_left"], 0);
+    assert_eq!(card["replacement"]["withdraw"], false);
+    assert_eq!(card["replacement"]["ip_bound"], true);
+    assert_eq!(card["detection"]["false_positives"], 0);
+    assert_eq!(card["detection"]["missed"], 0);
+    (state, card)
+}
+
+fn attacker(card: &Value) -> Value {
+    let dir = Path::new(card["drill_dir"].as_str().unwrap());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
+}
+
+/// The attacker was shut out by the exchange: refused for its address (the lock) or as an
+/// unknown key (the deletion).
+fn refused_by_okx(card: &Value) {
+    let record = attacker(card);
+    let last = record["attempts"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["refused_key"], true, "{last}");
+    let code = last["code"].as_str().unwrap();
+    assert!(code == "50110" || code == "50119", "refused with {code}");
+    assert_eq!(record["stopped"], "refused by the exchange");
+    assert!(card["time_to_contain_ms"].as_u64().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_drill_pump_illiquid_passes() {
+    let (_state, card) = drill("pump-illiquid").await;
+    refused_by_okx(&card);
+    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_drill_alt_dump_passes() {
+    let (_state, card) = drill("alt-dump").await;
+    refused_by_okx(&card);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_drill_quiet_passes() {
+    let (_state, card) = drill("quiet").await;
+    assert_eq!(card["detection"]["detected"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_drill_sabotage_passes_and_its_withdrawal_was_refused() {
+    let (_state, card) = drill("sabotage").await;
+    refused_by_okx(&card);
+    let record = attacker(&card);
+    let attempts = record["attempts"].as_array().unwrap();
+    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
+    assert_eq!(withdraw["accepted"], false);
+    assert_eq!(withdraw["code"], "59504");
+    assert!(
+        attempts
+            .iter()
+            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn okx_secrets_and_passphrases_never_appear_in_any_output() {
+    let lab = Lab::start_on(ExchangeId::Okx, 54).await;
+    let dir = lab.sim_dir();
+    let output = lab.respond(&["--yes", "--json", "-vv"]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let stored: Value = serde_json::from_str(&read(&dir.join("replacement-key.json"))).unwrap();
+    let mut secrets: Vec<(&str, String)> = vec![
+        ("master secret", read(&dir.join("master.secret"))),
+        ("master passphrase", read(&dir.join("master.passphrase"))),
+        ("bot secret", read(&dir.join("bot.secret"))),
+        ("bot passphrase", read(&dir.join("bot.passphrase"))),
+    ];
+    for (which, field) in [
+        ("new secret", "api_secret"),
+        ("new passphrase", "api_passphrase"),
+    ] {
+        secrets.push((which, stored[field].as_str().unwrap().to_owned()));
+    }
+    let mut texts = vec![
+        ("stdout".to_owned(), stdout(&output)),
+        ("stderr".to_owned(), stderr(&output)),
+    ];
+    let runs = lab.run_dirs();
+    assert_eq!(runs.len(), 1);
+    for file in files_under(&runs[0]) {
+        texts.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    for (name, text) in &texts {
+        for (which, secret) in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the {which} leaked into {name}"
+            );
+        }
+    }
+    let err = stderr(&output);
+    assert!(err.contains("OK-ACCESS-PASSPHRASE: <redacted>"), "{err}");
+    assert!(err.contains("OK-ACCESS-SIGN: <redacted>"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_without_its_sub_account_name_is_bad_input() {
+    let lab = Lab::start_on(ExchangeId::Okx, 55).await;
+    // OKX manages sub-account keys by the sub-account's name: without `account:` the lock
+    // cannot be built, and nothing is sent.
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    let without: String = config
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("account:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&lab.session.config, without).unwrap();
+    let sent_before = lab.sim.inspect().access_log.len();
+    let output = lab.respond(&["--yes"]).await;
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("sub-account name"), "{text}");
+    assert!(text.contains("`account:`"), "{text}");
+    let after = lab.sim.inspect();
+    assert!(
+        after.access_log[sent_before..]
+            .iter()
+            .all(|e| !e.path.contains("/users/subaccount/")),
+        "no key management was sent"
+    );
+    assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn skewed_clocks_and_short_pages_are_survived() {
+    let lab = Lab::start_on(ExchangeId::Okx, 56).await;
+    let (_, bot) = creds(&lab);
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    // The exchange's clock runs a minute ahead: the first call meets 50102, the client resyncs
+    // from `public/time` and the call goes through.
+    lab.sim.set_clock_skew_ms(60_000);
+    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
+    let log = lab.sim.inspect().access_log;
+    assert!(log.iter().any(|e| e.ret_code == Some(50102)));
+    // Every page cut short: walking `after` the last id to an empty page still sees every order.
+    lab.sim
+        .set_faults(lockdown::sim::Faults::parse("short=1,skew=60s").unwrap());
+    let open = client
+        .per_segment(
+            client.venue().segments(),
+            Auth::Key(&bot),
+            |segment, cursor| Op::OpenOrders { segment, cursor },
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    let inspect = lab.sim.inspect();
+    assert_eq!(open.len(), inspect.open_orders(uid).len());
+    let ids: BTreeSet<&str> = open.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(ids.len(), open.len(), "no order twice");
+    assert!(
+        inspect
+            .access_log
+            .iter()
+            .any(|e| e.fault == Some(lockdown::sim::FaultKind::ShortPage))
+    );
+}
