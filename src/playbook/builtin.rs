@@ -11,6 +11,10 @@ pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
             "builtin:playbooks/bybit.yaml",
             include_str!("../../playbooks/bybit.yaml"),
         ),
+        ExchangeId::Deribit => (
+            "builtin:playbooks/deribit.yaml",
+            include_str!("../../playbooks/deribit.yaml"),
+        ),
     }
 }
 

@@ -139,8 +139,9 @@ fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
     let age_ms = i64::try_from(o.age.as_millis()).unwrap_or(i64::MAX / 4);
     let created = now.saturating_sub(age_ms);
     let link = format!("{prefix}{}", v.ids.alnum(LINK_SUFFIX).to_ascii_lowercase());
+    let order_id = v.new_order_id(&inst);
     v.orders.push(Order {
-        order_id: v.ids.uuid(),
+        order_id,
         order_link_id: link,
         uid: BOT_UID,
         category,

@@ -70,6 +70,7 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
 pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     match v.dialect {
         ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
+        ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
     }
 }
 
@@ -333,8 +334,9 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
         Link::Other(prefix) => format!("{prefix}{}", v.ids.alnum(8).to_ascii_lowercase()),
     };
     let created = now - s.ago_ms;
+    let order_id = v.new_order_id(&inst);
     v.orders.push(Order {
-        order_id: v.ids.uuid(),
+        order_id,
         order_link_id,
         uid: BOT_UID,
         category: s.category,

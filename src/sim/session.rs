@@ -1,8 +1,9 @@
 //! Session files: what a `lockdown` profile needs to respond to the simulated incident.
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
-//! too), the leaked key id, the owner's known-orders ledger and a `config.yaml` whose relative
-//! paths the reader resolves against the config's folder. Secret files are created with mode 0600
+//! too), the leaked key id, the owner's known-orders ledger (instrument names as the dialect's
+//! wire shows them), a `config.yaml` whose relative paths the reader resolves against the
+//! config's folder, and on Deribit the simulator's one two-factor code (`otp`). Secret files are created with mode 0600
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
 
@@ -88,7 +89,13 @@ impl SessionFiles {
                 order_id: o.order_id.clone(),
                 client_order_id: o.order_link_id.clone(),
                 category: o.category.as_str(),
-                symbol: o.symbol.clone(),
+                // As the wire shows it: the dialect names the instrument.
+                symbol: match v.dialect {
+                    ExchangeId::Bybit => o.symbol.clone(),
+                    ExchangeId::Deribit => {
+                        crate::sim::deribit::wire_symbol(v, o.category, &o.symbol)
+                    }
+                },
                 side: match o.side {
                     crate::sim::order::Side::Buy => "buy",
                     crate::sim::order::Side::Sell => "sell",
@@ -151,6 +158,14 @@ impl SessionFiles {
         let config = dir.join("config.yaml");
         let profile = match self.dialect {
             ExchangeId::Bybit => config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid),
+            ExchangeId::Deribit => {
+                // The one two-factor code the simulated Deribit accepts (`Sim::set_tfa_required`).
+                write_private(
+                    &dir.join("otp"),
+                    format!("{}\n", crate::sim::deribit::SIMULATED_OTP).as_bytes(),
+                )?;
+                deribit_config_yaml(base_url, bot_key, &self.bot_label, self.bot_uid)
+            }
         };
         fs::write(&config, profile)?;
         Ok(Session {
@@ -171,6 +186,34 @@ profiles:
   sim:
     exchange: bybit
     base_url: {base_url}
+    master:
+      key: file:master.key
+      secret: file:master.secret
+    keys:
+      - id: {leaked_key}
+        label: {label}
+        account: \"{account}\"
+        secret: file:bot.secret
+    responder_ip: 127.0.0.1
+    bot_ips: [127.0.0.1]
+    known_orders: known-orders.jsonl
+    state_dir: state
+    secret_store: file:replacement-key.json
+"
+    )
+}
+
+/// Renders a Deribit profile: token authentication, the bot key on its sub-account (reached
+/// through `public/exchange_token`).
+fn deribit_config_yaml(base_url: &str, leaked_key: &str, label: &str, account: u64) -> String {
+    let label = serde_json::Value::from(label);
+    format!(
+        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
+profiles:
+  sim:
+    exchange: deribit
+    base_url: {base_url}
+    auth: token
     master:
       key: file:master.key
       secret: file:master.secret

@@ -163,6 +163,12 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             })
         }
         Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
+        Op::AccessLog { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "bybit",
+                op: "access_log",
+            });
+        }
         Op::PlaceOrder(_) => Reply::Placed(
             result
                 .get("orderId")
