@@ -101,6 +101,8 @@ struct Inner {
     settings: VenueSettings,
     /// Token venues: the live session of each key, by key id.
     sessions: Mutex<HashMap<String, Session>>,
+    /// Held while logging in, so that concurrent calls with one key log in once.
+    logging_in: tokio::sync::Mutex<()>,
 }
 
 impl Client {
@@ -127,6 +129,7 @@ impl Client {
                 mode,
                 settings: VenueSettings::default(),
                 sessions: Mutex::new(HashMap::new()),
+                logging_in: tokio::sync::Mutex::new(()),
             }),
             sink: None,
             tfa: None,
@@ -257,6 +260,11 @@ impl Client {
         cred: &Credential,
         subject: Option<&str>,
     ) -> Result<Option<Session>, ExchangeError> {
+        if let Some(session) = self.fresh_session(cred, subject) {
+            return Ok(Some(session));
+        }
+        // Segments are read at once: the first call logs in, the others wait and reuse it.
+        let _one_at_a_time = self.inner.logging_in.lock().await;
         if let Some(session) = self.fresh_session(cred, subject) {
             return Ok(Some(session));
         }

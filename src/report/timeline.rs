@@ -51,17 +51,9 @@ fn access_entries(outputs: &Value) -> Vec<Entry> {
             if let Some(place) = event.get("place").and_then(Value::as_str) {
                 line.push_str(&format!(" ({place})"));
             }
-            // Key events name the key: masked like every key id in the report.
+            // Logins and key events name a key: masked like every key id in the report.
             if let Some(detail) = event.get("detail").and_then(Value::as_str) {
-                let detail = if what.contains("api_key")
-                    || what.contains("scope")
-                    || what.contains("whitelist")
-                {
-                    crate::secret::mask(detail)
-                } else {
-                    detail.to_owned()
-                };
-                line.push_str(&format!(": {detail}"));
+                line.push_str(&format!(": key {}", crate::secret::mask(detail)));
             }
             Some(Entry {
                 server_time: Some(at.clone()),

@@ -1,5 +1,5 @@
-//! Shared helpers: an in-process simulator with its session files, the `lockdown` binary, and a
-//! raw Bybit client for playing the attacker.
+//! Shared helpers: an in-process simulator (of any venue) with its session files, the `lockdown`
+//! binary, and a raw Bybit client for playing the attacker.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,12 @@ pub struct Lab {
 impl Lab {
     /// Starts a seeded Bybit simulator and writes its session files.
     pub async fn start(seed: u64) -> Lab {
-        let sim = Sim::bybit(seed);
+        Lab::start_on(lockdown::exchanges::ExchangeId::Bybit, seed).await
+    }
+
+    /// Starts a seeded simulator of `venue` and writes its session files.
+    pub async fn start_on(venue: lockdown::exchanges::ExchangeId, seed: u64) -> Lab {
+        let sim = Sim::new(venue, seed);
         let running = sim
             .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
             .await

@@ -72,7 +72,7 @@ mod tests {
         assert!(c.spend(2, true, 0), "another account is apart");
         assert!(!c.spend(1, true, 100), "half a credit back is not enough");
         assert!(c.spend(1, true, 200), "a fifth of a second buys one");
-        for _ in 0..99 {
+        for _ in 0..100 {
             assert!(c.spend(3, false, 0));
         }
         assert!(!c.spend(3, false, 0), "burst of 100");

@@ -37,163 +37,208 @@ pub(crate) enum Method {
     Withdraw,
 }
 
-/// Method, name, the scope it needs (none for public methods), matching engine, TFA required.
-const TABLE: &[(Method, &str, Option<(Group, Level)>, bool, bool)] = &[
-    (Method::Auth, "public/auth", None, false, false),
-    (
-        Method::ExchangeToken,
-        "public/exchange_token",
-        None,
-        false,
-        false,
-    ),
-    (Method::GetTime, "public/get_time", None, false, false),
-    (
+/// Which credit pool a method draws on (reference §6.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Engine {
+    /// "This is a matching engine method": orders and cancels.
+    Matching,
+    /// Everything else.
+    Other,
+}
+
+/// Whether a method is marked "TFA required" (reference §6.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tfa {
+    Required,
+    NotRequired,
+}
+
+/// One method's facts.
+struct Spec {
+    method: Method,
+    name: &'static str,
+    /// The scope a token must hold; `None` for public methods.
+    needs: Option<(Group, Level)>,
+    engine: Engine,
+    tfa: Tfa,
+}
+
+const fn public(method: Method, name: &'static str) -> Spec {
+    Spec {
+        method,
+        name,
+        needs: None,
+        engine: Engine::Other,
+        tfa: Tfa::NotRequired,
+    }
+}
+
+const fn private(
+    method: Method,
+    name: &'static str,
+    needs: (Group, Level),
+    engine: Engine,
+    tfa: Tfa,
+) -> Spec {
+    Spec {
+        method,
+        name,
+        needs: Some(needs),
+        engine,
+        tfa,
+    }
+}
+
+const TABLE: &[Spec] = &[
+    public(Method::Auth, "public/auth"),
+    public(Method::ExchangeToken, "public/exchange_token"),
+    public(Method::GetTime, "public/get_time"),
+    private(
         Method::Buy,
         "private/buy",
-        Some((Group::Trade, Level::ReadWrite)),
-        true,
-        false,
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::Cancel,
         "private/cancel",
-        Some((Group::Trade, Level::ReadWrite)),
-        true,
-        false,
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::CancelAll,
         "private/cancel_all",
-        Some((Group::Trade, Level::ReadWrite)),
-        true,
-        false,
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::CancelAllByCurrency,
         "private/cancel_all_by_currency",
-        Some((Group::Trade, Level::ReadWrite)),
-        true,
-        false,
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::CreateApiKey,
         "private/create_api_key",
-        Some((Group::Account, Level::ReadWrite)),
-        false,
-        true,
+        (Group::Account, Level::ReadWrite),
+        Engine::Other,
+        Tfa::Required,
     ),
-    (
+    private(
         Method::DisableApiKey,
         "private/disable_api_key",
-        Some((Group::Account, Level::ReadWrite)),
-        false,
-        true,
+        (Group::Account, Level::ReadWrite),
+        Engine::Other,
+        Tfa::Required,
     ),
-    (
+    private(
         Method::EditApiKey,
         "private/edit_api_key",
-        Some((Group::Account, Level::ReadWrite)),
-        false,
-        true,
+        (Group::Account, Level::ReadWrite),
+        Engine::Other,
+        Tfa::Required,
     ),
-    (
+    private(
         Method::EnableApiKey,
         "private/enable_api_key",
-        Some((Group::Account, Level::ReadWrite)),
-        false,
-        false,
+        (Group::Account, Level::ReadWrite),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetAccessLog,
         "private/get_access_log",
-        Some((Group::Account, Level::Read)),
-        false,
-        false,
+        (Group::Account, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetAccountSummaries,
         "private/get_account_summaries",
-        Some((Group::Account, Level::Read)),
-        false,
-        false,
+        (Group::Account, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetAccountSummary,
         "private/get_account_summary",
-        Some((Group::Account, Level::Read)),
-        false,
-        false,
+        (Group::Account, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetDeposits,
         "private/get_deposits",
-        Some((Group::Wallet, Level::Read)),
-        false,
-        false,
+        (Group::Wallet, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetOpenOrdersByCurrency,
         "private/get_open_orders_by_currency",
-        Some((Group::Trade, Level::Read)),
-        false,
-        false,
+        (Group::Trade, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetOrderHistoryByCurrency,
         "private/get_order_history_by_currency",
-        Some((Group::Trade, Level::Read)),
-        false,
-        false,
+        (Group::Trade, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetTransfers,
         "private/get_transfers",
-        Some((Group::Wallet, Level::Read)),
-        false,
-        false,
+        (Group::Wallet, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetUserTradesByCurrency,
         "private/get_user_trades_by_currency",
-        Some((Group::Trade, Level::Read)),
-        false,
-        false,
+        (Group::Trade, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::GetWithdrawals,
         "private/get_withdrawals",
-        Some((Group::Wallet, Level::Read)),
-        false,
-        false,
+        (Group::Wallet, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::ListApiKeys,
         "private/list_api_keys",
-        Some((Group::Account, Level::Read)),
-        false,
-        true,
+        (Group::Account, Level::Read),
+        Engine::Other,
+        Tfa::Required,
     ),
-    (
+    private(
         Method::RemoveApiKey,
         "private/remove_api_key",
-        Some((Group::Account, Level::ReadWrite)),
-        false,
-        false,
+        (Group::Account, Level::ReadWrite),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::Sell,
         "private/sell",
-        Some((Group::Trade, Level::ReadWrite)),
-        true,
-        false,
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
     ),
-    (
+    private(
         Method::Withdraw,
         "private/withdraw",
-        Some((Group::Wallet, Level::ReadWrite)),
-        false,
-        false,
+        (Group::Wallet, Level::ReadWrite),
+        Engine::Other,
+        Tfa::NotRequired,
     ),
 ];
 
@@ -216,37 +261,40 @@ impl Method {
         };
         TABLE
             .iter()
-            .find(|(_, n, ..)| *n == name)
-            .map_or(Found::Unknown, |(m, ..)| Found::Method(*m))
+            .find(|spec| spec.name == name)
+            .map_or(Found::Unknown, |spec| Found::Method(spec.method))
     }
 
-    fn row(self) -> &'static (Method, &'static str, Option<(Group, Level)>, bool, bool) {
-        TABLE.iter().find(|(m, ..)| *m == self).unwrap_or(&TABLE[0])
+    fn spec(self) -> &'static Spec {
+        TABLE
+            .iter()
+            .find(|spec| spec.method == self)
+            .unwrap_or(&TABLE[0])
     }
 
     /// The method's name (`private/buy`).
     pub(crate) fn name(self) -> &'static str {
-        self.row().1
+        self.spec().name
     }
 
     /// Returns true for methods that need no credentials.
     pub(crate) fn is_public(self) -> bool {
-        self.row().2.is_none()
+        self.spec().needs.is_none()
     }
 
     /// The scope a token must hold.
     pub(crate) fn scope(self) -> Option<(Group, Level)> {
-        self.row().2
+        self.spec().needs
     }
 
     /// Returns true for matching-engine methods (their own credit pool, reference §6.7).
     pub(crate) fn is_matching_engine(self) -> bool {
-        self.row().3
+        self.spec().engine == Engine::Matching
     }
 
     /// Returns true for methods marked "TFA required" (reference §6.4).
     pub(crate) fn needs_tfa(self) -> bool {
-        self.row().4
+        self.spec().tfa == Tfa::Required
     }
 }
 
@@ -262,9 +310,10 @@ mod tests {
         );
         assert_eq!(Method::find("/api/v2/private/nope"), Found::Unknown);
         assert_eq!(Method::find("/v5/market/time"), Found::NotApi);
-        for (m, name, ..) in TABLE {
-            assert_eq!(Method::find(&format!("/api/v2/{name}")), Found::Method(*m));
-            assert_eq!(m.name(), *name);
+        for spec in TABLE {
+            let found = Method::find(&format!("/api/v2/{}", spec.name));
+            assert_eq!(found, Found::Method(spec.method));
+            assert_eq!(spec.method.name(), spec.name);
         }
         assert!(Method::EditApiKey.needs_tfa() && !Method::RemoveApiKey.needs_tfa());
         assert!(Method::Buy.is_matching_engine() && !Method::ListApiKeys.is_matching_engine());
