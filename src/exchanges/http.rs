@@ -33,6 +33,15 @@ pub enum Mode {
     Offline,
 }
 
+/// Whether an attempt whose outcome is unknown may be made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Again {
+    /// Reads, and changes that are the same however often they are made.
+    Yes,
+    /// Changes: the engine finds out first whether the last one took effect.
+    No,
+}
+
 /// Who signs a call.
 #[derive(Debug, Clone, Copy)]
 pub enum Auth<'a> {
@@ -376,7 +385,12 @@ impl Client {
         let reply = self.call_retrying(op, auth).await?;
         match self.inner.venue.then(op, &reply) {
             Some(next) => {
-                let after = self.call_retrying(&next, auth).await?;
+                self.allowed(next.name(), next.is_mutating())?;
+                // The venue's contract: a follow-up is idempotent, so it may go again.
+                let next = &next;
+                let after = self
+                    .retrying(auth, Again::Yes, move || self.call_once(next, auth))
+                    .await?;
                 Ok(reply.followed_by(after))
             }
             None => Ok(reply),
@@ -385,12 +399,33 @@ impl Client {
 
     async fn call_retrying(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
+        let again = if op.is_mutating() {
+            Again::No
+        } else {
+            Again::Yes
+        };
+        self.retrying(auth, again, move || self.call_once(op, auth))
+            .await
+    }
+
+    /// Makes attempts until one succeeds or fails in a way that trying again cannot help (or
+    /// must not: a change whose outcome is unknown is sent again only when `again` says so).
+    async fn retrying<T, F, Fut>(
+        &self,
+        auth: Auth<'_>,
+        again: Again,
+        mut attempt: F,
+    ) -> Result<T, ExchangeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ExchangeError>>,
+    {
         let mut resynced = false;
         let mut relogged = false;
         let mut rate_waits = 0;
         let mut transport_failures = 0;
         loop {
-            let decoded = self.call_once(op, auth).await;
+            let decoded = attempt().await;
             match decoded {
                 // A token venue's session ended early: log in again, once.
                 Err(ExchangeError::SessionExpired { .. }) if !relogged => {
@@ -433,7 +468,7 @@ impl Client {
                 // A read is safe to send again after a dropped connection or a server error;
                 // a mutation is not (its outcome is unknown): the engine probes first.
                 Err(err)
-                    if !op.is_mutating()
+                    if again == Again::Yes
                         && err.outcome() == super::CallOutcome::Unknown
                         && transport_failures + 1 < READ_ATTEMPTS =>
                 {
@@ -516,25 +551,47 @@ impl Client {
         self.allowed(op.name(), op.is_mutating())?;
         let subject = self.inner.venue.subject(op);
         let subject = subject.as_deref();
+        // A venue that must look something up first (a key's numeric id) reads it now, with
+        // the same credential and subject, as reads are made; its refusal is this call's.
+        let looked_up = match self.inner.venue.lookup(op) {
+            Some(read) => {
+                let read = &read;
+                // Boxed: the retries may resync the clock, which calls back into `call_once`.
+                let response = Box::pin(
+                    self.retrying(auth, Again::Yes, move || self.look_up(read, auth, subject)),
+                )
+                .await?;
+                Some(response)
+            }
+            None => None,
+        };
         let session = match auth {
             Auth::Key(cred) if op.is_signed() => self.session(cred, subject).await?,
             _ => None,
         };
-        // A venue that must look something up first (a key's numeric id) reads it now, with
-        // the same credential and session; its refusal is this call's refusal.
-        let looked_up = match self.inner.venue.lookup(op) {
-            Some(read) => {
-                let (reply, response) = self
-                    .exchange(&read, auth, session.as_ref(), subject, None)
-                    .await;
-                reply?;
-                response
-            }
-            None => None,
-        };
         self.exchange(op, auth, session.as_ref(), subject, looked_up.as_ref())
             .await
             .0
+    }
+
+    /// Sends a venue's lookup read once; its raw answer when the venue accepted it.
+    async fn look_up(
+        &self,
+        read: &Op,
+        auth: Auth<'_>,
+        subject: Option<&str>,
+    ) -> Result<Response, ExchangeError> {
+        let session = match auth {
+            Auth::Key(cred) => self.session(cred, subject).await?,
+            Auth::Public => None,
+        };
+        let (reply, response) = self
+            .exchange(read, auth, session.as_ref(), subject, None)
+            .await;
+        reply?;
+        response.ok_or_else(|| ExchangeError::Protocol {
+            detail: format!("`{}` was answered without a body", read.name()),
+        })
     }
 
     /// Sends one operation once, decodes and records it; also hands back the raw answer.

@@ -277,6 +277,7 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// Venues that finish an operation with a second request (Deribit binds a new key to its
     /// addresses with `edit_api_key`, as `create_api_key` takes none): what the client sends
     /// after `op` succeeded with `reply`, with the same credential. The call fails if it fails.
+    /// It must be idempotent: the client sends it again when its outcome is unknown.
     fn then(&self, _op: &Op, _reply: &Reply) -> Option<Op> {
         None
     }

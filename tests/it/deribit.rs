@@ -707,3 +707,174 @@ async fn drill_sabotage_on_deribit() {
             .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
     );
 }
+
+/// One raw JSON-RPC call over GET, as an outside client would make it: the envelope back.
+async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = if query.is_empty() {
+        format!("{}/api/v2/{method}", lab.running.base_url)
+    } else {
+        format!("{}/api/v2/{method}?{query}", lab.running.base_url)
+    };
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = bearer {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let bytes = request.send().await.unwrap().bytes().await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// `public/auth` with `client_signature`, at `ts` with `nonce`.
+async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
+    use lockdown::exchanges::deribit::{client_signature_string, sign_string};
+    let sig = sign_string(cred.secret(), &client_signature_string(ts, nonce, ""));
+    let query = format!(
+        "grant_type=client_signature&client_id={}&timestamp={ts}&nonce={nonce}&data=&signature={sig}",
+        cred.key.as_str()
+    );
+    rpc(lab, "public/auth", &query, None).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulator_keeps_deribits_rules() {
+    let lab = lab(68).await;
+    let (master, bot) = creds(&lab);
+    let now = chrono::Utc::now().timestamp_millis();
+    let code = |v: &Value| v["error"]["code"].as_i64();
+
+    // A nonce is single-use; a timestamp more than a minute off is refused.
+    let first = login(&lab, &bot, now, "n1").await;
+    let bot_token = first["result"]["access_token"].as_str().unwrap().to_owned();
+    let refresh = first["result"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(code(&login(&lab, &bot, now, "n1").await), Some(13009));
+    assert_eq!(
+        code(&login(&lab, &bot, now - 61_000, "n2").await),
+        Some(13009)
+    );
+
+    // A sub-account key cannot switch to the main account.
+    let up = rpc(
+        &lab,
+        "public/exchange_token",
+        &format!("refresh_token={refresh}&subject_id=1000001"),
+        None,
+    )
+    .await;
+    assert_eq!(code(&up), Some(13021), "{up}");
+
+    // Plain `cancel_all` cancels every open order of the account and says how many.
+    let open = lab.sim.inspect().open_orders(1_000_002).len();
+    let cancelled = rpc(&lab, "private/cancel_all", "", Some(&bot_token)).await;
+    assert_eq!(
+        cancelled["result"].as_u64(),
+        Some(open as u64),
+        "{cancelled}"
+    );
+
+    // The bot's scope cannot manage keys.
+    let list = rpc(&lab, "private/list_api_keys", "", Some(&bot_token)).await;
+    assert!(list["result"].is_array(), "account:read lists: {list}");
+    let edit = rpc(
+        &lab,
+        "private/edit_api_key",
+        "id=2&max_scope=account%3Aread",
+        Some(&bot_token),
+    )
+    .await;
+    assert_eq!(code(&edit), Some(13021), "{edit}");
+
+    // The master, switched to the sub-account, disables and enables the bot key.
+    let main = login(&lab, &master, now, "m1").await;
+    let switched = rpc(
+        &lab,
+        "public/exchange_token",
+        &format!(
+            "refresh_token={}&subject_id=1000002",
+            main["result"]["refresh_token"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    let sub_token = switched["result"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = rpc(&lab, "private/list_api_keys", "", Some(&sub_token)).await;
+    let listed = keys["result"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["client_id"], bot.key.as_str());
+    assert_eq!(
+        listed[0]["client_secret"], "********",
+        "lists never repeat a secret"
+    );
+    let id = listed[0]["id"].as_i64().unwrap();
+    let too_much = rpc(
+        &lab,
+        "private/edit_api_key",
+        &format!("id={id}&max_scope=block_trade%3Aread_write"),
+        Some(&sub_token),
+    )
+    .await;
+    assert_eq!(code(&too_much), Some(13403), "{too_much}");
+    let off = rpc(
+        &lab,
+        "private/disable_api_key",
+        &format!("id={id}"),
+        Some(&sub_token),
+    )
+    .await;
+    assert_eq!(off["result"]["enabled"], false, "{off}");
+    assert_eq!(code(&login(&lab, &bot, now, "n3").await), Some(13004));
+    let summary = rpc(&lab, "private/get_account_summaries", "", Some(&bot_token)).await;
+    assert_eq!(
+        code(&summary),
+        Some(13009),
+        "a disabled key's tokens end: {summary}"
+    );
+    rpc(
+        &lab,
+        "private/enable_api_key",
+        &format!("id={id}"),
+        Some(&sub_token),
+    )
+    .await;
+    assert!(login(&lab, &bot, now, "n4").await["result"]["access_token"].is_string());
+
+    // With two-factor required, key management answers a challenge, then wants the code.
+    lab.sim.set_tfa_required(true);
+    let asked = rpc(&lab, "private/list_api_keys", "", Some(&sub_token)).await;
+    assert_eq!(asked["result"]["security_key_authorization_required"], true);
+    let challenge = asked["result"]["challenge"].as_str().unwrap();
+    let wrong = rpc(
+        &lab,
+        "private/list_api_keys",
+        &format!("authorization_data=000000&challenge={challenge}"),
+        Some(&sub_token),
+    )
+    .await;
+    assert_eq!(code(&wrong), Some(13006));
+    let otp = read(&lab.sim_dir().join("otp"));
+    let right = rpc(
+        &lab,
+        "private/list_api_keys",
+        &format!("authorization_data={otp}&challenge={challenge}"),
+        Some(&sub_token),
+    )
+    .await;
+    assert!(right["result"].is_array(), "{right}");
+
+    // The security log has the logins (with addresses) and the key changes.
+    let log = rpc(&lab, "private/get_access_log", "count=50", Some(&sub_token)).await;
+    let events: Vec<&str> = log["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["log"].as_str().unwrap())
+        .collect();
+    for want in ["success", "failure", "disabled_api_key", "enabled_api_key"] {
+        assert!(events.contains(&want), "{want} missing from {events:?}");
+    }
+}

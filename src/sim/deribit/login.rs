@@ -38,7 +38,32 @@ pub(crate) fn auth(v: &mut Venue, p: &Params, peer: Option<IpAddr>) -> Result<Va
         return issue(v, &grant.client_id, grant.subject, peer);
     }
     let client_id = p.required("client_id")?;
-    let verified = match grant_type.as_str() {
+    // A refused login of a key the account has (disabled ones included) is in its log.
+    let known = v
+        .keys
+        .iter()
+        .find(|k| k.api_key == client_id && k.deleted_ms.is_none())
+        .map(|k| k.uid);
+    match verify(v, p, &grant_type, &client_id, now) {
+        Ok(uid) => issue(v, &client_id, uid, peer),
+        Err(err) => {
+            if let Some(uid) = known {
+                security_log::record(v, uid, peer, "failure", &client_id);
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Checks a `client_signature` or `client_credentials` login; the key's account when it holds.
+fn verify(
+    v: &mut Venue,
+    p: &Params,
+    grant_type: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<u64, RpcError> {
+    let nonce = match grant_type {
         "client_signature" => {
             let timestamp_raw = p.required("timestamp")?;
             let timestamp: i64 = timestamp_raw
@@ -50,18 +75,23 @@ pub(crate) fn auth(v: &mut Venue, p: &Params, peer: Option<IpAddr>) -> Result<Va
             if !auth::in_window(timestamp, now) {
                 return Err(unauthorized("timestamp_out_of_window"));
             }
-            let key = usable_key(v, &client_id).ok_or_else(invalid_credentials)?;
+            let key = usable_key(v, client_id).ok_or_else(invalid_credentials)?;
             let text = auth::client_signature_string(&timestamp_raw, &nonce, &data);
-            let ok = auth::signature_matches(&key.secret, &text, &signature);
-            ok.then_some(nonce)
+            if !auth::signature_matches(&key.secret, &text, &signature) {
+                return Err(unauthorized("invalid_signature"));
+            }
+            Some(nonce)
         }
         "client_credentials" => {
             let secret = p.required("client_secret")?;
-            let key = usable_key(v, &client_id).ok_or_else(invalid_credentials)?;
+            let key = usable_key(v, client_id).ok_or_else(invalid_credentials)?;
             // Allowed: this is where a credential is checked (STYLE habit 8).
             #[allow(clippy::disallowed_methods)]
-            let ok = key.secret.expose_secret() == secret;
-            ok.then(String::new)
+            let matches = key.secret.expose_secret() == secret;
+            if !matches {
+                return Err(unauthorized("invalid_signature"));
+            }
+            None
         }
         _ => {
             return Err(RpcError::param(
@@ -70,17 +100,14 @@ pub(crate) fn auth(v: &mut Venue, p: &Params, peer: Option<IpAddr>) -> Result<Va
             ));
         }
     };
-    let Some(uid) = usable_key(v, &client_id).map(|k| k.uid) else {
-        return Err(invalid_credentials());
-    };
-    let Some(nonce) = verified else {
-        security_log::record(v, uid, peer, "failure", &client_id);
-        return Err(unauthorized("invalid_signature"));
-    };
-    if !nonce.is_empty() && !v.deribit.nonces.first_use(&client_id, &nonce, now) {
+    if let Some(nonce) = nonce
+        && !v.deribit.nonces.first_use(client_id, &nonce, now)
+    {
         return Err(unauthorized("nonce_reused"));
     }
-    issue(v, &client_id, uid, peer)
+    usable_key(v, client_id)
+        .map(|k| k.uid)
+        .ok_or_else(invalid_credentials)
 }
 
 /// `public/exchange_token`.
