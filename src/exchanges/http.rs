@@ -4,9 +4,12 @@
 //! and the report. It retries only what the exchange certainly did not act on: a refused
 //! timestamp (after resyncing the clock from the server-time endpoint, once) and a rate limit
 //! (after waiting for the reset the venue announced). Reads also survive a dropped connection;
-//! a mutation whose outcome is unknown is never sent twice blindly. In [`Mode::DryRun`] it
-//! refuses to send any mutating request, whatever the caller does: a second guard behind the
-//! engine's own.
+//! a mutation whose outcome is unknown is never sent twice blindly. For venues that need them it
+//! also keeps token sessions (one per key and sub-account, logging in once however many calls
+//! wait), makes the lookup a venue asks for before a change (retried like any read), and sends
+//! a venue's follow-up after a change (idempotent by contract, so retried too). In
+//! [`Mode::DryRun`] it refuses to send any mutating request, whatever the caller does: a second
+//! guard behind the engine's own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

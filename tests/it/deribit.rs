@@ -554,6 +554,33 @@ async fn respond_contains_a_leaked_deribit_key() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn respond_works_with_signatures_too() {
+    let lab = lab(69).await;
+    let leaked = lab.leaked();
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    std::fs::write(
+        &lab.session.config,
+        config.replace("auth: token", "auth: signature"),
+    )
+    .unwrap();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    let after = lab.sim.inspect();
+    assert!(after.key(&leaked).unwrap().deleted);
+    // The leaked key signed every request; only the master logged in, to switch accounts.
+    let logins: Vec<_> = after
+        .access_log
+        .iter()
+        .filter(|e| e.path == "/api/v2/public/auth")
+        .map(|e| e.key_id.clone().unwrap_or_default())
+        .collect();
+    assert!(
+        !logins.is_empty() && !logins.contains(&leaked),
+        "{logins:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_two_factor_challenge_is_answered_with_otp_and_never_journaled() {
     let lab = lab(66).await;
     lab.sim.set_tfa_required(true);
@@ -877,4 +904,57 @@ async fn the_simulator_keeps_deribits_rules() {
     for want in ["success", "failure", "disabled_api_key", "enabled_api_key"] {
         assert!(events.contains(&want), "{want} missing from {events:?}");
     }
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_and_no_code_appear_in_any_output() {
+    let lab = lab(70).await;
+    lab.sim.set_tfa_required(true);
+    let master = read(&lab.sim_dir().join("master.secret"));
+    let bot = read(&lab.sim_dir().join("bot.secret"));
+    let otp = read(&lab.sim_dir().join("otp"));
+    let output = lab
+        .respond(&["--yes", "--json", "-vv", "--otp", &otp])
+        .await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let stored: Value =
+        serde_json::from_str(&read(&lab.sim_dir().join("replacement-key.json"))).unwrap();
+    let fresh = stored["api_secret"].as_str().unwrap().to_owned();
+    let mut texts = vec![
+        ("stdout".to_owned(), stdout(&output)),
+        ("stderr".to_owned(), stderr(&output)),
+    ];
+    for file in files_under(&lab.run_dirs()[0]) {
+        texts.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    for (name, text) in &texts {
+        for (which, secret) in [
+            ("master", &master),
+            ("bot", &bot),
+            ("replacement", &fresh),
+            ("two-factor code", &otp),
+        ] {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the {which} secret leaked into {name}"
+            );
+        }
+    }
+    assert!(stderr(&output).contains("Authorization: <redacted>"));
 }

@@ -283,8 +283,13 @@ fn looked_up(
     keys.into_iter()
         .find(|k| k.client_id == client_id)
         .map(Some)
-        .ok_or_else(|| ExchangeError::InvalidKey {
-            code: "list_api_keys".to_owned(),
+        .ok_or_else(|| ExchangeError::Api {
+            code: "not_listed".to_owned(),
+            message: format!(
+                "`private/list_api_keys` does not list key `{}` on this account; a \
+                 sub-account's key needs that sub-account as the key's `account` in the profile",
+                crate::secret::mask(client_id)
+            ),
         })
 }
 
@@ -468,7 +473,8 @@ mod tests {
             body: br#"{"jsonrpc":"2.0","result":[],"usIn":1,"usOut":2,"usDiff":1}"#.to_vec(),
         };
         let err = encode(&lock_op(false), &call(&settings, Some(&empty), None)).unwrap_err();
-        assert!(err.is_unauthenticated(), "{err:?}");
+        assert_eq!(err.code(), Some("not_listed"));
+        assert!(err.to_string().contains("`account`"), "{err}");
     }
 
     #[test]
