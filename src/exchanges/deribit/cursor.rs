@@ -1,9 +1,14 @@
-//! The cursor of Deribit's per-currency lists.
+//! The cursors of Deribit's lists that need more than one kind of call.
 //!
-//! Withdrawals, deposits and transfers are listed one currency at a time with `offset`/`count`
-//! (reference §6.6), but lockdown asks for "every withdrawal": the cursor walks every source,
-//! every currency, every page, in a fixed order. It is opaque to callers (`source:CUR:offset`)
-//! and only this adapter reads it back.
+//! - [`Walk`]: withdrawals, deposits and transfers are listed one currency at a time with
+//!   `offset`/`count` (reference §6.6), but lockdown asks for "every withdrawal": the cursor
+//!   walks every source, every currency, every page, in a fixed order (`source:CUR:offset`).
+//! - [`Tier`]: order history and user trades answer recent records (orders of the last 30
+//!   minutes, trades of the last day) without `historical`, and older ones only with
+//!   `historical=true`, neither list holding the other's (§6.6): the cursor reads the recent
+//!   pages, then the historical ones (`r:position`, `h:position`).
+//!
+//! Both are opaque to callers; only this adapter reads them back.
 
 /// The currencies Deribit lists money movements and order history by (reference §6.6).
 pub const CURRENCIES: &[&str] = &["BTC", "ETH", "USDC", "USDT", "EURR"];
@@ -79,9 +84,63 @@ impl Walk {
     }
 }
 
+/// A position in a history read: recent or historical records, and where in that list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tier {
+    /// Whether this step reads the historical records.
+    pub historical: bool,
+    /// Where the next page starts (an offset, or a trade id); `None` at the list's start.
+    pub position: Option<String>,
+}
+
+impl Tier {
+    /// Reads a cursor; none starts with the recent records.
+    pub fn parse(cursor: Option<&str>) -> Tier {
+        let (historical, position) = match cursor.and_then(|c| c.split_once(':')) {
+            Some(("h", position)) => (true, position),
+            Some((_, position)) => (false, position),
+            None => (false, ""),
+        };
+        Tier {
+            historical,
+            position: (!position.is_empty()).then(|| position.to_owned()),
+        }
+    }
+
+    /// The cursor after a page: `more` names where this list goes on, if it does; at the end of
+    /// the recent records the historical ones follow.
+    pub fn next(&self, more: Option<String>) -> Option<String> {
+        match (more, self.historical) {
+            (Some(position), historical) => {
+                Some(format!("{}:{position}", if historical { "h" } else { "r" }))
+            }
+            (None, false) => Some("h:".to_owned()),
+            (None, true) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiers_read_recent_then_historical() {
+        let start = Tier::parse(None);
+        assert!(!start.historical && start.position.is_none());
+        let next = start.next(Some("100".into())).unwrap();
+        assert_eq!(Tier::parse(Some(&next)).position.as_deref(), Some("100"));
+        let history = start.next(None).unwrap();
+        let h = Tier::parse(Some(&history));
+        assert!(h.historical && h.position.is_none());
+        assert_eq!(h.next(None), None);
+        assert_eq!(
+            Tier::parse(Some(&h.next(Some("USDT-7".into())).unwrap()))
+                .position
+                .as_deref(),
+            Some("USDT-7")
+        );
+    }
 
     #[test]
     fn walks_every_source_currency_and_page() {

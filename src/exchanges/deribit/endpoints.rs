@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use super::cursor::Walk;
+use super::cursor::{Tier, Walk};
 use super::wire;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{
@@ -110,16 +110,17 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::Orders {
             segment, cursor, ..
         } => {
-            let offset = offset(cursor.as_deref());
+            let tier = Tier::parse(cursor.as_deref());
             (
                 "private/get_order_history_by_currency",
                 segment_params(
                     segment,
                     vec![
                         ("count", json!(ORDER_PAGE)),
-                        ("offset", json!(offset)),
+                        ("offset", json!(offset(tier.position.as_deref()))),
                         ("include_old", json!(true)),
                         ("include_unfilled", json!(true)),
+                        ("historical", json!(tier.historical)),
                     ],
                 ),
             )
@@ -135,9 +136,11 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("count", json!(TRADE_PAGE)),
                 ("sorting", json!("asc")),
             ];
+            let tier = Tier::parse(cursor.as_deref());
+            extra.push(("historical", json!(tier.historical)));
             // `start_id` is inclusive: the decoder drops the trade the cursor names.
-            if let Some(cursor) = cursor {
-                extra.push(("start_id", json!(cursor)));
+            if let Some(start) = tier.position {
+                extra.push(("start_id", json!(start)));
             }
             (
                 "private/get_user_trades_by_currency",
@@ -545,12 +548,13 @@ mod tests {
                 start_ms: 0,
                 end_ms: 1,
             },
-            cursor: Some("200".into()),
+            cursor: Some("h:200".into()),
         };
         let req = encode(&op, &call(&settings, None, None)).unwrap();
         assert_eq!(
             req.query,
-            "currency=USDC&kind=future&count=100&offset=200&include_old=true&include_unfilled=true"
+            "currency=USDC&kind=future&count=100&offset=200&include_old=true&include_unfilled=true\
+             &historical=true"
         );
         let walk = encode(
             &Op::Transfers {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::cursor::Walk;
+use super::cursor::{Tier, Walk};
 use super::endpoints::{self, LOG_PAGE, ORDER_PAGE, TRANSFER_SOURCES};
 use crate::exchanges::model::{
     AccessEvent, Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order,
@@ -20,6 +20,9 @@ use crate::exchanges::model::{
 };
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Session, Window};
 use crate::secret::{KeyId, SecretString};
+
+/// How long to wait after `10028 too_many_requests` when the answer names no wait.
+const CREDITS_WAIT_MS: u64 = 1_000;
 
 /// The envelope around every answer.
 #[derive(Debug, Deserialize)]
@@ -175,15 +178,18 @@ fn api_error(error: &DeribitError) -> ExchangeError {
                 .unwrap_or_default()
                 .to_owned(),
         },
-        // `too_many_requests`, `too_many_concurrent_requests`, and `retry` (not processed).
+        // `too_many_requests`: the account's credits are spent. Deribit names no wait; credits
+        // come back continuously (about 20 requests a second, §6.7), so a second lets a burst
+        // through. `too_many_concurrent_requests` and `retry` (not processed): the default wait.
         10028 | 10066 | 10040 => ExchangeError::RateLimited {
-            code,
-            reset_ms: None,
             retry_after_ms: error
                 .data
                 .as_ref()
                 .and_then(|d| d.get("wait_ms"))
-                .and_then(Value::as_u64),
+                .and_then(Value::as_u64)
+                .or((error.code == 10028).then_some(CREDITS_WAIT_MS)),
+            code,
+            reset_ms: None,
         },
         // `temporarily_unavailable`: processing may or may not have happened.
         13028 => ExchangeError::Unavailable { code, message },
@@ -271,8 +277,10 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
         }
         Op::Orders { window, cursor, .. } => {
             let orders: Vec<DeribitOrder> = parse(orders_of(result))?;
-            let offset = endpoints::offset(cursor.as_deref());
-            let next = (orders.len() >= ORDER_PAGE).then(|| (offset + orders.len()).to_string());
+            let tier = Tier::parse(cursor.as_deref());
+            let offset = endpoints::offset(tier.position.as_deref());
+            let more = (orders.len() >= ORDER_PAGE).then(|| (offset + orders.len()).to_string());
+            let next = tier.next(more);
             // Order history is paged by offset, not by time: the window is applied here.
             let items = orders
                 .into_iter()
@@ -283,15 +291,17 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
         }
         Op::Fills { cursor, .. } => {
             let page: DeribitTrades = parse(result)?;
-            let next = page
+            let tier = Tier::parse(cursor.as_deref());
+            let more = page
                 .has_more
                 .then(|| page.trades.last().map(|t| t.trade_id.clone()))
                 .flatten();
+            let next = tier.next(more);
             let items = page
                 .trades
                 .into_iter()
                 // `start_id` is inclusive: the cursor's own trade came on the previous page.
-                .filter(|t| cursor.as_deref() != Some(t.trade_id.as_str()))
+                .filter(|t| tier.position.as_deref() != Some(t.trade_id.as_str()))
                 .map(DeribitTrade::into_fill)
                 .collect::<Result<_, _>>()?;
             Reply::Fills(Page { items, next })
@@ -927,7 +937,7 @@ mod tests {
                 start_ms: 0,
                 end_ms: 10,
             },
-            cursor: Some("USDT-1".into()),
+            cursor: Some("r:USDT-1".into()),
         };
         let page = decode(&op, &response(body))
             .reply
@@ -936,7 +946,7 @@ mod tests {
             .unwrap();
         assert_eq!(page.items.len(), 1, "the cursor's trade is not repeated");
         assert_eq!(page.items[0].category, Category::Linear);
-        assert_eq!(page.next.as_deref(), Some("USDT-2"));
+        assert_eq!(page.next.as_deref(), Some("r:USDT-2"));
     }
 
     #[test]

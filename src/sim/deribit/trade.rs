@@ -9,8 +9,10 @@
 //! instrument, `{instrument_name, currency, kind, result: [orders]}` (chosen: the stored docs do
 //! not show the detailed shape). Lists filter on the instrument's currency and kind
 //! (`names.rs`). Order history holds the closed orders, newest first, `offset`/`count`
-//! (fully unfilled cancelled ones only with `include_unfilled`; `include_old` and `historical`
-//! change nothing: the simulator keeps everything in one place). User trades come sorted by
+//! (fully unfilled cancelled ones only with `include_unfilled`; `include_old` changes nothing).
+//! As on Deribit, without `historical` the lists hold recent records only (orders updated in
+//! the last 30 minutes, trades of the last day) and with `historical=true` only the older ones,
+//! at once (the real exchange indexes them with a short delay). User trades come sorted by
 //! trade sequence, `start_id` inclusive, with `has_more`; a short-page fault cuts them and sets
 //! `has_more`. The hidden origin of an order is set here from the key and never shown.
 
@@ -28,6 +30,12 @@ use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Longest order label (reference §6.6).
 const MAX_LABEL: usize = 64;
+
+/// Order history without `historical` holds the orders of the last 30 minutes (§6.6).
+const RECENT_ORDERS_MS: i64 = 30 * 60 * 1000;
+
+/// User trades without `historical` hold the trades of the last day (§6.6).
+const RECENT_TRADES_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The currencies the per-currency methods take.
 const CURRENCIES: &[&str] = &["BTC", "ETH", "USDC", "USDT", "EURR"];
@@ -222,10 +230,13 @@ pub(crate) fn order_history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Val
     let count = p.count(20, 1000)?;
     let offset = p.offset()?;
     let unfilled = p.flag("include_unfilled", false)?;
+    let historical = p.flag("historical", false)?;
+    let recent_since = v.now_ms() - RECENT_ORDERS_MS;
     let mut orders: Vec<_> = v
         .orders
         .iter()
         .filter(|o| o.uid == c.account && !o.status.is_open())
+        .filter(|o| (o.updated_ms < recent_since) == historical)
         .filter(|o| unfilled || o.cum_exec_qty > 0.0)
         .filter(|o| {
             v.instrument(o.category, &o.symbol)
@@ -259,6 +270,8 @@ pub(crate) fn user_trades(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
             .transpose()
     };
     let (start_id, end_id) = (seq_of("start_id")?, seq_of("end_id")?);
+    let historical = p.flag("historical", false)?;
+    let recent_since = v.now_ms() - RECENT_TRADES_MS;
     let descending = match p.string("sorting")?.as_deref() {
         None | Some("asc" | "default") => false,
         Some("desc") => true,
@@ -268,6 +281,7 @@ pub(crate) fn user_trades(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         .executions
         .iter()
         .filter(|e| e.uid == c.account && (start_ts..=end_ts).contains(&e.exec_time_ms))
+        .filter(|e| (e.exec_time_ms < recent_since) == historical)
         .filter(|e| start_id.is_none_or(|s| e.seq >= s) && end_id.is_none_or(|s| e.seq <= s))
         .filter(|e| {
             v.instrument(e.category, &e.symbol)
