@@ -3,7 +3,9 @@
 //!
 //! Account data is read with the leaked key (locked to the responder by then), money movements
 //! with the master (Bybit lists withdrawals for the master only, reference §3.6). Every kind is
-//! fetched at once, each paginated in the venue's widest window.
+//! fetched at once, each paginated in the venue's widest window. The account's security log
+//! (`access_log`, Deribit `get_access_log`) also goes into the step's outputs, so the report's
+//! timeline can show who logged in from where.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,6 +39,8 @@ pub enum SnapshotKind {
     Withdrawals,
     /// What the exchange says about the key.
     KeyInfo,
+    /// The account's security log (logins, key changes, with addresses), where the venue has one.
+    AccessLog,
 }
 
 impl SnapshotKind {
@@ -50,6 +54,7 @@ impl SnapshotKind {
             SnapshotKind::Transfers => "transfers",
             SnapshotKind::Withdrawals => "withdrawals",
             SnapshotKind::KeyInfo => "key_info",
+            SnapshotKind::AccessLog => "access_log",
         }
     }
 }
@@ -92,7 +97,7 @@ impl Snapshot {
 impl Snapshot {
     /// The JSON Schema of the parameters (see `playbook::schema`).
     pub fn schema() -> serde_json::Value {
-        let kinds = json!({ "enum": ["open_orders", "orders", "fills", "balances", "transfers", "withdrawals", "key_info"] });
+        let kinds = json!({ "enum": ["open_orders", "orders", "fills", "balances", "transfers", "withdrawals", "key_info", "access_log"] });
         object(
             json!({
                 "of": tpl(json!({ "anyOf": [kinds, { "type": "array", "items": kinds }] }), "what to take"),
@@ -147,8 +152,14 @@ impl Action for Snapshot {
             .map(|kind| take(cx, *kind, &key, start_ms, end_ms));
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
+        let mut access_log = None;
         for (kind, result) in kinds.iter().zip(join_all(takes).await) {
             let rows = result?;
+            if *kind == SnapshotKind::AccessLog {
+                // Into the journal too, so the report's timeline can show them (newest kept).
+                let skip = rows.len().saturating_sub(ACCESS_LOG_IN_JOURNAL);
+                access_log = Some(Value::Array(rows[skip..].to_vec()));
+            }
             let path = dir.join(format!("{}-{}.jsonl", cx.step, kind.as_str()));
             write_jsonl(&path, &rows)?;
             let relative = path
@@ -163,6 +174,9 @@ impl Action for Snapshot {
         out.insert("counts".into(), Value::Object(counts));
         out.insert("since_ms".into(), json!(start_ms));
         out.insert("until_ms".into(), json!(end_ms));
+        if let Some(events) = access_log {
+            out.insert("access_log".into(), events);
+        }
         Ok(out)
     }
 }
@@ -257,6 +271,19 @@ async fn take(
             }
             rows(all)
         }
+        SnapshotKind::AccessLog => {
+            let mut events = client
+                .all_pages(
+                    |cursor| Op::AccessLog { cursor },
+                    Auth::Key(cx.key_credential(key)?),
+                    Reply::into_access_log,
+                )
+                .await
+                .map_err(fail)?;
+            events.retain(|e| (start_ms..=end_ms).contains(&e.time_ms));
+            events.sort_by_key(|e| e.time_ms);
+            rows(events)
+        }
         SnapshotKind::KeyInfo => {
             // Ask as the key itself where the owner holds its secret, and as the master.
             let mut found = Vec::new();
@@ -279,6 +306,9 @@ async fn take(
         }
     })
 }
+
+/// The most access-log entries a snapshot also writes into the journal (all go to the file).
+const ACCESS_LOG_IN_JOURNAL: usize = 200;
 
 /// One paginated read per segment and window; windows one after another, segments at once.
 async fn windowed<T>(

@@ -203,7 +203,7 @@ impl Attacker {
                         QtyUnit::Base,
                     )
                 }
-                _ => new_order(&symbol, Side::Buy, OrderKind::Market, quote, QtyUnit::Quote),
+                _ => self.market_buy(&symbol, quote, reference),
             };
             self.attempt("order", Op::PlaceOrder(order)).await?;
             tokio::time::sleep(self.gap()).await;
@@ -214,7 +214,7 @@ impl Attacker {
     /// Sells each alt in two halves into its quote coin, then buys the target with it all.
     async fn alt_dump(&mut self) -> Result<(), Stop> {
         let pairs = self.scenario.attacker.sell.clone();
-        let Some((target, _, _, target_quote)) = self
+        let Some((target, target_price, _, target_quote)) = self
             .scenario
             .attacker
             .target
@@ -248,34 +248,56 @@ impl Attacker {
         if budget > 0 {
             let spend = self.free(&target_quote).await? * 0.98;
             if spend > 0.0 {
-                let order = new_order(&target, Side::Buy, OrderKind::Market, spend, QtyUnit::Quote);
+                let order = self.market_buy(&target, spend, target_price);
                 self.attempt("order", Op::PlaceOrder(order)).await?;
             }
         }
         Ok(())
     }
 
+    /// A market buy spending `quote` of the quote coin. Venues that size every order in the
+    /// base coin get it at twice the reference price, so a walk up a thin book stays in budget.
+    fn market_buy(&self, symbol: &str, quote: f64, reference: f64) -> NewOrder {
+        if self.client.venue().quote_sized_market_buys() || reference <= 0.0 {
+            new_order(symbol, Side::Buy, OrderKind::Market, quote, QtyUnit::Quote)
+        } else {
+            let base = quote / (reference * 2.0);
+            new_order(symbol, Side::Buy, OrderKind::Market, base, QtyUnit::Base)
+        }
+    }
+
+    /// The venue's spot segments (one on Bybit; one per quote currency on Deribit).
+    fn spot_segments(&self) -> Vec<Segment> {
+        let spot: Vec<Segment> = self
+            .client
+            .venue()
+            .segments()
+            .iter()
+            .filter(|s| s.category == Category::Spot)
+            .copied()
+            .collect();
+        if spot.is_empty() { vec![SPOT] } else { spot }
+    }
+
     /// Cancels the bot's open orders, tries to withdraw, then pumps.
     async fn sabotage(&mut self) -> Result<(), Stop> {
-        let open = match self
-            .attempt(
-                "read",
-                Op::OpenOrders {
-                    segment: SPOT,
-                    cursor: None,
-                },
-            )
-            .await?
-        {
-            Some(reply) => reply
-                .into_orders()
-                .map(|page| page.items)
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        for order in open {
+        let mut open = Vec::new();
+        for segment in self.spot_segments() {
+            let read = Op::OpenOrders {
+                segment,
+                cursor: None,
+            };
+            if let Some(reply) = self.attempt("read", read).await? {
+                let orders = reply
+                    .into_orders()
+                    .map(|page| page.items)
+                    .unwrap_or_default();
+                open.extend(orders.into_iter().map(|order| (segment, order)));
+            }
+        }
+        for (segment, order) in open {
             let op = Op::CancelOrder {
-                segment: SPOT,
+                segment,
                 symbol: order.symbol,
                 order_id: order.order_id,
             };
@@ -305,7 +327,7 @@ impl Attacker {
             let op = match turn % 3 {
                 0 => Op::Balances,
                 1 => Op::OpenOrders {
-                    segment: SPOT,
+                    segment: self.spot_segments()[0],
                     cursor: None,
                 },
                 _ => Op::WhoAmI,

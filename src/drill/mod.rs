@@ -138,7 +138,10 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             inputs: BTreeMap::new(),
             confirm: Confirm::Drill,
             mode: crate::exchanges::Mode::Live,
-            otp: None,
+            // A simulator that asks for two-factor codes says which one it takes.
+            otp: std::fs::read_to_string(drill_dir.join("otp"))
+                .ok()
+                .map(|code| SecretString::from(code.trim().to_owned())),
         },
         ui,
     )

@@ -178,9 +178,15 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         .max_by_key(|k| k.created_ms)
         .map(|k| {
             let perms = k.permissions.to_string().to_ascii_lowercase();
+            // Deribit names no withdraw right: a `wallet` scope that writes withdraws.
+            let wallet_write = k
+                .permissions
+                .get("wallet")
+                .and_then(Value::as_array)
+                .is_some_and(|levels| levels.iter().any(|l| l == "read_write"));
             Replacement {
                 key: crate::secret::mask(&k.id),
-                withdraw: perms.contains("withdraw") || perms.contains("transfer"),
+                withdraw: perms.contains("withdraw") || perms.contains("transfer") || wallet_write,
                 ip_bound: !k.ips.is_empty() && !k.ips.iter().any(|ip| ip == "*"),
             }
         });

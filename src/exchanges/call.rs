@@ -1,11 +1,13 @@
 //! What a venue may need besides the operation to build and sign one request: the exchange's
-//! time, a nonce, a session token (token-based venues), a two-factor answer, and the profile's
-//! venue settings. The HTTP client fills it in; adapters stay pure.
+//! time, a nonce, a session token (token-based venues), a two-factor answer, the profile's
+//! venue settings, the sub-account a session acts in, and the answer to a lookup the venue
+//! asked for first. The HTTP client fills it in; adapters stay pure.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::Response;
 use crate::secret::SecretString;
 
 /// Per-profile venue settings.
@@ -83,4 +85,11 @@ pub struct CallContext<'a> {
     pub tfa: Option<&'a Tfa>,
     /// The profile's venue settings.
     pub settings: &'a VenueSettings,
+    /// The sub-account the call acts in, on venues that keep one session per sub-account
+    /// (Deribit `public/exchange_token`, see [`super::Venue::subject`]); `None` for the
+    /// credential's own account.
+    pub subject: Option<&'a str>,
+    /// The raw answer to the venue's lookup for this operation ([`super::Venue::lookup`]);
+    /// `None` when it has none, or when a request is only being rendered (plans).
+    pub lookup: Option<&'a Response>,
 }

@@ -118,6 +118,15 @@ pub enum ExchangeError {
         /// The venue's message.
         message: String,
     },
+    /// The exchange answered that it could not process the request in time; it may or may not
+    /// have acted (Deribit 13028 `temporarily_unavailable`, reference §6.8).
+    #[error("the exchange is temporarily unavailable (code {code}): {message}")]
+    Unavailable {
+        /// The venue's code.
+        code: String,
+        /// The venue's message.
+        message: String,
+    },
     /// An HTTP status without a venue answer.
     #[error("the exchange answered HTTP {status}{}", if detail.is_empty() { String::new() } else { format!(": {detail}") })]
     Http {
@@ -186,6 +195,7 @@ impl ExchangeError {
             ExchangeError::Transport { reached: false, .. } => Outcome::Refused,
             ExchangeError::Transport { reached: true, .. } => Outcome::Unknown,
             ExchangeError::Http { status, .. } if *status >= 500 => Outcome::Unknown,
+            ExchangeError::Unavailable { .. } => Outcome::Unknown,
             _ => Outcome::Final,
         }
     }
@@ -226,6 +236,12 @@ impl ExchangeError {
             ExchangeError::Transport { .. } => {
                 Some("check the network and `base_url`; nothing after this call was sent")
             }
+            ExchangeError::Unavailable { .. } => Some(
+                "the exchange may or may not have acted; lockdown checks before it sends a change again",
+            ),
+            ExchangeError::TfaRequired { .. } => {
+                Some("pass the current two-factor code with `--otp CODE`, or answer the prompt")
+            }
             _ => None,
         }
     }
@@ -245,6 +261,7 @@ impl ExchangeError {
             | ExchangeError::KeyExpired { code }
             | ExchangeError::WebUiOnly { code, .. }
             | ExchangeError::SessionExpired { code }
+            | ExchangeError::Unavailable { code, .. }
             | ExchangeError::Api { code, .. } => Some(code),
             _ => None,
         }

@@ -4,9 +4,12 @@
 //! and the report. It retries only what the exchange certainly did not act on: a refused
 //! timestamp (after resyncing the clock from the server-time endpoint, once) and a rate limit
 //! (after waiting for the reset the venue announced). Reads also survive a dropped connection;
-//! a mutation whose outcome is unknown is never sent twice blindly. In [`Mode::DryRun`] it
-//! refuses to send any mutating request, whatever the caller does: a second guard behind the
-//! engine's own.
+//! a mutation whose outcome is unknown is never sent twice blindly. For venues that need them it
+//! also keeps token sessions (one per key and sub-account, logging in once however many calls
+//! wait), makes the lookup a venue asks for before a change (retried like any read), and sends
+//! a venue's follow-up after a change (idempotent by contract, so retried too). In
+//! [`Mode::DryRun`] it refuses to send any mutating request, whatever the caller does: a second
+//! guard behind the engine's own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +34,15 @@ pub enum Mode {
     DryRun,
     /// Send nothing at all.
     Offline,
+}
+
+/// Whether an attempt whose outcome is unknown may be made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Again {
+    /// Reads, and changes that are the same however often they are made.
+    Yes,
+    /// Changes: the engine finds out first whether the last one took effect.
+    No,
 }
 
 /// Who signs a call.
@@ -103,6 +115,8 @@ struct Inner {
     rate_waits: usize,
     /// Token venues: the live session of each key, by key id.
     sessions: Mutex<HashMap<String, Session>>,
+    /// Held while logging in, so that concurrent calls with one key log in once.
+    logging_in: tokio::sync::Mutex<()>,
 }
 
 impl Client {
@@ -130,6 +144,7 @@ impl Client {
                 settings: VenueSettings::default(),
                 rate_waits: RATE_WAITS,
                 sessions: Mutex::new(HashMap::new()),
+                logging_in: tokio::sync::Mutex::new(()),
             }),
             sink: None,
             tfa: None,
@@ -187,12 +202,15 @@ impl Client {
     }
 
     /// Builds and signs the request an operation would send, without sending it.
+    ///
+    /// A venue's lookup ([`Venue::lookup`]) is not made here: the request is rendered without it.
     pub fn prepare(&self, op: &Op, auth: Auth<'_>) -> Result<SignedRequest, ExchangeError> {
+        let subject = self.inner.venue.subject(op);
         let session = match auth {
-            Auth::Key(cred) => self.cached_session(cred),
+            Auth::Key(cred) => self.cached_session(cred, subject.as_deref()),
             Auth::Public => None,
         };
-        self.prepare_with(op, auth, session.as_ref())
+        self.prepare_with(op, auth, session.as_ref(), subject.as_deref(), None)
     }
 
     fn prepare_with(
@@ -200,6 +218,8 @@ impl Client {
         op: &Op,
         auth: Auth<'_>,
         session: Option<&Session>,
+        subject: Option<&str>,
+        lookup: Option<&Response>,
     ) -> Result<SignedRequest, ExchangeError> {
         let nonce = nonce();
         let call = CallContext {
@@ -208,6 +228,8 @@ impl Client {
             session,
             tfa: self.tfa.as_ref(),
             settings: &self.inner.settings,
+            subject,
+            lookup,
         };
         let request = self.inner.venue.encode(op, &call)?;
         Ok(match auth {
@@ -219,37 +241,129 @@ impl Client {
         })
     }
 
-    fn cached_session(&self, cred: &Credential) -> Option<Session> {
-        let sessions = self.inner.sessions.lock().ok()?;
-        sessions.get(cred.key.as_str()).cloned()
+    /// The cache key of a key's session: its id, and the sub-account the session acts in.
+    fn session_name(cred: &Credential, subject: Option<&str>) -> String {
+        match subject {
+            Some(subject) => format!("{}#{subject}", cred.key.as_str()),
+            None => cred.key.as_str().to_owned(),
+        }
     }
 
+    fn cached_session(&self, cred: &Credential, subject: Option<&str>) -> Option<Session> {
+        let sessions = self.inner.sessions.lock().ok()?;
+        sessions.get(&Client::session_name(cred, subject)).cloned()
+    }
+
+    /// A cached session that does not expire within the next 30 seconds.
+    fn fresh_session(&self, cred: &Credential, subject: Option<&str>) -> Option<Session> {
+        let now = self.clock().now_ms();
+        self.cached_session(cred, subject)
+            .filter(|session| session.expires_ms > now + 30_000)
+    }
+
+    fn keep_session(&self, cred: &Credential, subject: Option<&str>, session: &Session) {
+        if let Ok(mut sessions) = self.inner.sessions.lock() {
+            sessions.insert(Client::session_name(cred, subject), session.clone());
+        }
+    }
+
+    /// Forgets every session of a key (its own and its sub-account ones): a venue that ended
+    /// one may have ended the token they all come from.
     fn forget_session(&self, cred: &Credential) {
         if let Ok(mut sessions) = self.inner.sessions.lock() {
-            sessions.remove(cred.key.as_str());
+            let own = cred.key.as_str();
+            sessions.retain(|name, _| name != own && !name.starts_with(&format!("{own}#")));
         }
     }
 
-    /// Token venues: a live session for the key, logging in when there is none (or it is
-    /// about to expire). `None` on venues that sign every request.
-    async fn session(&self, cred: &Credential) -> Result<Option<Session>, ExchangeError> {
-        let now = self.clock().now_ms();
-        if let Some(session) = self.cached_session(cred)
-            && session.expires_ms > now + 30_000
-        {
+    /// Token venues: a live session for the key (in `subject`, on venues that switch sessions
+    /// per sub-account), logging in when there is none or it is about to expire. `None` on
+    /// venues that sign every request.
+    async fn session(
+        &self,
+        cred: &Credential,
+        subject: Option<&str>,
+    ) -> Result<Option<Session>, ExchangeError> {
+        if let Some(session) = self.fresh_session(cred, subject) {
             return Ok(Some(session));
         }
+        // Segments are read at once: the first call logs in, the others wait and reuse it.
+        let _one_at_a_time = self.inner.logging_in.lock().await;
+        if let Some(session) = self.fresh_session(cred, subject) {
+            return Ok(Some(session));
+        }
+        let Some(subject) = subject else {
+            let session = self.login(cred, None).await?;
+            if let Some(session) = &session {
+                self.keep_session(cred, None, session);
+            }
+            return Ok(session);
+        };
+        // The key's own session first; a venue that signs every request still logs in to
+        // switch, and that base session is kept apart (under an empty subject) so that the
+        // key's own calls keep being signed.
+        let base = match self
+            .fresh_session(cred, None)
+            .or_else(|| self.fresh_session(cred, Some("")))
+        {
+            Some(base) => base,
+            None => {
+                let Some(base) = self.login(cred, Some(subject)).await? else {
+                    return Ok(None);
+                };
+                self.keep_session(cred, Some(""), &base);
+                base
+            }
+        };
         let nonce = nonce();
-        let call = CallContext {
-            now_ms: now,
-            nonce: &nonce,
-            session: None,
+        let call = self.login_context(&nonce, Some(&base), Some(subject));
+        let Some(request) = self.inner.venue.switch(&base, subject, &call) else {
+            return Ok(Some(base));
+        };
+        let session = self.send_login("switch_account", cred, request).await?;
+        self.keep_session(cred, Some(subject), &session);
+        Ok(Some(session))
+    }
+
+    fn login_context<'c>(
+        &'c self,
+        nonce: &'c str,
+        session: Option<&'c Session>,
+        subject: Option<&'c str>,
+    ) -> CallContext<'c> {
+        CallContext {
+            now_ms: self.clock().now_ms(),
+            nonce,
+            session,
             tfa: None,
             settings: &self.inner.settings,
-        };
+            subject,
+            lookup: None,
+        }
+    }
+
+    /// Logs a key in (`subject` says the session is wanted as the base of a sub-account one).
+    async fn login(
+        &self,
+        cred: &Credential,
+        subject: Option<&str>,
+    ) -> Result<Option<Session>, ExchangeError> {
+        let nonce = nonce();
+        let call = self.login_context(&nonce, None, subject);
         let Some(request) = self.inner.venue.login(cred, &call) else {
             return Ok(None);
         };
+        self.send_login("login", cred, request).await.map(Some)
+    }
+
+    /// Sends a login (or account switch) request and records it; the request holds
+    /// credentials, so only its path is recorded.
+    async fn send_login(
+        &self,
+        op: &'static str,
+        cred: &Credential,
+        request: crate::exchanges::Request,
+    ) -> Result<Session, ExchangeError> {
         let signed = SignedRequest {
             request,
             headers: Vec::new(),
@@ -257,38 +371,76 @@ impl Client {
         let sent_at = clock::now_rfc3339();
         let started = Instant::now();
         let result = self.send(&signed).await;
+        let status = result.as_ref().ok().map(|response| response.status);
         let decoded = result.and_then(|response| self.inner.venue.decode_login(&response));
         self.record(CallRecord {
-            op: "login",
+            op,
             method: signed.request.method.as_str(),
             path: signed.request.path.clone(),
             key: Some(cred.key.masked()),
             sent_at,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            status: None,
-            code: None,
+            status,
+            code: decoded
+                .as_ref()
+                .err()
+                .and_then(|err| err.code().map(str::to_owned)),
             server_time: None,
             outcome: match &decoded {
                 Ok(_) => "ok".to_owned(),
                 Err(err) => err.to_string(),
             },
         });
-        let session = decoded?;
-        if let Ok(mut sessions) = self.inner.sessions.lock() {
-            sessions.insert(cred.key.as_str().to_owned(), session.clone());
-        }
-        Ok(Some(session))
+        decoded
     }
 
-    /// Sends an operation and decodes the answer, retrying only what is safe to retry.
+    /// Sends an operation and decodes the answer, retrying only what is safe to retry; on
+    /// venues that finish an operation with a second request ([`Venue::then`]), sends that too.
     pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+        let reply = self.call_retrying(op, auth).await?;
+        match self.inner.venue.then(op, &reply) {
+            Some(next) => {
+                self.allowed(next.name(), next.is_mutating())?;
+                // The venue's contract: a follow-up is idempotent, so it may go again.
+                let next = &next;
+                let after = self
+                    .retrying(auth, Again::Yes, move || self.call_once(next, auth))
+                    .await?;
+                Ok(reply.followed_by(after))
+            }
+            None => Ok(reply),
+        }
+    }
+
+    async fn call_retrying(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
+        let again = if op.is_mutating() {
+            Again::No
+        } else {
+            Again::Yes
+        };
+        self.retrying(auth, again, move || self.call_once(op, auth))
+            .await
+    }
+
+    /// Makes attempts until one succeeds or fails in a way that trying again cannot help (or
+    /// must not: a change whose outcome is unknown is sent again only when `again` says so).
+    async fn retrying<T, F, Fut>(
+        &self,
+        auth: Auth<'_>,
+        again: Again,
+        mut attempt: F,
+    ) -> Result<T, ExchangeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ExchangeError>>,
+    {
         let mut resynced = false;
         let mut relogged = false;
         let mut rate_waits = 0;
         let mut transport_failures = 0;
         loop {
-            let decoded = self.call_once(op, auth).await;
+            let decoded = attempt().await;
             match decoded {
                 // A token venue's session ended early: log in again, once.
                 Err(ExchangeError::SessionExpired { .. }) if !relogged => {
@@ -331,7 +483,7 @@ impl Client {
                 // A read is safe to send again after a dropped connection or a server error;
                 // a mutation is not (its outcome is unknown): the engine probes first.
                 Err(err)
-                    if !op.is_mutating()
+                    if again == Again::Yes
                         && err.outcome() == super::CallOutcome::Unknown
                         && transport_failures + 1 < READ_ATTEMPTS =>
                 {
@@ -412,19 +564,76 @@ impl Client {
 
     async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
+        let subject = self.inner.venue.subject(op);
+        let subject = subject.as_deref();
+        // A venue that must look something up first (a key's numeric id) reads it now, with
+        // the same credential and subject, as reads are made; its refusal is this call's.
+        let looked_up = match self.inner.venue.lookup(op) {
+            Some(read) => {
+                let read = &read;
+                // Boxed: the retries may resync the clock, which calls back into `call_once`.
+                let response = Box::pin(
+                    self.retrying(auth, Again::Yes, move || self.look_up(read, auth, subject)),
+                )
+                .await?;
+                Some(response)
+            }
+            None => None,
+        };
         let session = match auth {
-            Auth::Key(cred) if op.is_signed() => self.session(cred).await?,
+            Auth::Key(cred) if op.is_signed() => self.session(cred, subject).await?,
             _ => None,
         };
-        let signed = self.prepare_with(op, auth, session.as_ref())?;
+        self.exchange(op, auth, session.as_ref(), subject, looked_up.as_ref())
+            .await
+            .0
+    }
+
+    /// Sends a venue's lookup read once; its raw answer when the venue accepted it.
+    async fn look_up(
+        &self,
+        read: &Op,
+        auth: Auth<'_>,
+        subject: Option<&str>,
+    ) -> Result<Response, ExchangeError> {
+        let session = match auth {
+            Auth::Key(cred) => self.session(cred, subject).await?,
+            Auth::Public => None,
+        };
+        let (reply, response) = self
+            .exchange(read, auth, session.as_ref(), subject, None)
+            .await;
+        reply?;
+        response.ok_or_else(|| ExchangeError::Protocol {
+            detail: format!("`{}` was answered without a body", read.name()),
+        })
+    }
+
+    /// Sends one operation once, decodes and records it; also hands back the raw answer.
+    async fn exchange(
+        &self,
+        op: &Op,
+        auth: Auth<'_>,
+        session: Option<&Session>,
+        subject: Option<&str>,
+        lookup: Option<&Response>,
+    ) -> (Result<Reply, ExchangeError>, Option<Response>) {
+        let signed = match self.prepare_with(op, auth, session, subject, lookup) {
+            Ok(signed) => signed,
+            Err(err) => return (Err(err), None),
+        };
         let sent_at = clock::now_rfc3339();
         let started = Instant::now();
         let result = self.send(&signed).await;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let (decoded, status) = match result {
+        let (decoded, status, response) = match result {
             Ok(response) => {
                 let status = response.status;
-                (self.inner.venue.decode(op, &response), Some(status))
+                (
+                    self.inner.venue.decode(op, &response),
+                    Some(status),
+                    Some(response),
+                )
             }
             Err(err) => (
                 Decoded {
@@ -432,6 +641,7 @@ impl Client {
                     server_ms: None,
                     code: None,
                 },
+                None,
                 None,
             ),
         };
@@ -453,7 +663,7 @@ impl Client {
                 Err(err) => err.to_string(),
             },
         });
-        decoded.reply
+        (decoded.reply, response)
     }
 
     async fn send(&self, signed: &SignedRequest) -> Result<Response, ExchangeError> {
@@ -471,6 +681,14 @@ impl Client {
             builder = builder.header(header.name, header.value.as_str());
         }
         if let Some(body) = &req.body {
+            // A body is JSON on every venue; a login request comes without headers of its own.
+            if !signed
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+            {
+                builder = builder.header("Content-Type", "application/json");
+            }
             builder = builder.body(body.clone());
         }
         let response = builder.send().await.map_err(transport)?;

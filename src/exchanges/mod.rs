@@ -12,6 +12,7 @@
 pub mod bybit;
 mod call;
 mod cancel_style;
+pub mod deribit;
 mod error;
 pub mod http;
 pub mod model;
@@ -43,17 +44,21 @@ pub enum ExchangeId {
     Bybit,
     /// OKX V5 (reference §4).
     Okx,
+    /// Deribit JSON-RPC v2 (reference §6).
+    Deribit,
 }
 
 impl ExchangeId {
     /// Every supported venue, in the order the docs list them.
-    pub const ALL: &'static [ExchangeId] = &[ExchangeId::Bybit, ExchangeId::Okx];
+    pub const ALL: &'static [ExchangeId] =
+        &[ExchangeId::Bybit, ExchangeId::Okx, ExchangeId::Deribit];
 
     /// The lowercase name used in configs and playbooks.
     pub fn as_str(self) -> &'static str {
         match self {
             ExchangeId::Bybit => "bybit",
             ExchangeId::Okx => "okx",
+            ExchangeId::Deribit => "deribit",
         }
     }
 
@@ -81,6 +86,7 @@ impl ExchangeId {
         match self {
             ExchangeId::Bybit => Box::new(bybit::Bybit),
             ExchangeId::Okx => Box::new(okx::Okx),
+            ExchangeId::Deribit => Box::new(deribit::Deribit),
         }
     }
 }
@@ -241,16 +247,59 @@ pub trait Venue: Send + Sync + fmt::Debug {
     fn decode(&self, op: &Op, response: &Response) -> Decoded;
 
     /// Token venues: the login request for a key (credentials in it); `None` elsewhere.
+    ///
+    /// `call.subject` is set when the session is wanted as the base of a sub-account session
+    /// ([`Venue::switch`]): a venue that otherwise signs every request must still log in then.
     fn login(&self, _credential: &Credential, _call: &CallContext<'_>) -> Option<Request> {
         None
     }
 
-    /// Token venues: reads the login answer.
+    /// Token venues: reads the login answer (also the answer to [`Venue::switch`]).
     fn decode_login(&self, _response: &Response) -> Result<Session, ExchangeError> {
         Err(ExchangeError::Unsupported {
             venue: self.id().as_str(),
             op: "login",
         })
+    }
+
+    /// Venues that keep one session per sub-account (Deribit `public/exchange_token`): the
+    /// sub-account an operation acts in. The client then keeps a session per key and subject,
+    /// made by [`Venue::switch`], and hands the subject to `encode` and `sign`.
+    fn subject(&self, _op: &Op) -> Option<String> {
+        None
+    }
+
+    /// Turns the key's own `session` into one for `subject`; `None` when the venue has no such
+    /// switch (the key's own session is then used).
+    fn switch(
+        &self,
+        _session: &Session,
+        _subject: &str,
+        _call: &CallContext<'_>,
+    ) -> Option<Request> {
+        None
+    }
+
+    /// Venues whose writes address a key by an id the owner does not hold (Deribit's numeric
+    /// `id`, while clients sign with the `client_id`): the read the client sends first, with
+    /// the same credential and subject. Its raw answer reaches `encode` as
+    /// [`CallContext::lookup`]; without one (a rendered plan) `encode` must still render.
+    fn lookup(&self, _op: &Op) -> Option<Op> {
+        None
+    }
+
+    /// Venues that finish an operation with a second request (Deribit binds a new key to its
+    /// addresses with `edit_api_key`, as `create_api_key` takes none): what the client sends
+    /// after `op` succeeded with `reply`, with the same credential. The call fails if it fails.
+    /// It must be idempotent: the client sends it again when its outcome is unknown.
+    fn then(&self, _op: &Op, _reply: &Reply) -> Option<Op> {
+        None
+    }
+
+    /// Whether a market buy may be sized in the quote coin ([`QtyUnit::Quote`]); venues that
+    /// take base amounts only (Deribit) answer false, and callers size it in the base coin.
+    fn quote_sized_market_buys(&self) -> bool {
+        true
     }
 }
 

@@ -309,10 +309,32 @@ pub struct KeyInfo {
 impl KeyInfo {
     /// Whether any permission can move money off the account.
     pub fn can_withdraw(&self) -> bool {
-        self.permissions
-            .iter()
-            .any(|perm| perm.to_ascii_lowercase().contains("withdraw"))
+        self.permissions.iter().any(|perm| {
+            let perm = perm.to_ascii_lowercase();
+            // Deribit names no withdraw right: its `wallet:read_write` scope withdraws (§6.4).
+            perm.contains("withdraw") || perm == "wallet:read_write"
+        })
     }
+}
+
+/// One entry of an account's security log (logins, key changes), as the exchange records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessEvent {
+    /// The exchange's id of the entry.
+    pub id: String,
+    /// When, Unix ms on the exchange's clock.
+    pub time_ms: i64,
+    /// What happened, in the venue's words (`success`, `new_api_key`, `changed_whitelist`).
+    pub event: String,
+    /// The address it came from, where the venue says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// What it concerned (a key's id for key events), where the venue says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Where the address is, where the venue says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
 }
 
 /// A non-empty list of addresses a key is bound to. "Anywhere" cannot be expressed.

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::ExchangeError;
 use super::model::{
-    Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment, Side, Transfer,
+    AccessEvent, Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment,
+    Side, Transfer,
 };
 use crate::secret::KeyId;
 
@@ -223,6 +224,11 @@ pub enum Op {
         /// Where to.
         address: String,
     },
+    /// The signing key's account's security log: logins and key changes, with addresses.
+    AccessLog {
+        /// Page cursor.
+        cursor: Option<String>,
+    },
 }
 
 impl Op {
@@ -246,6 +252,7 @@ impl Op {
             Op::PlaceOrder(_) => "place_order",
             Op::CancelOrder { .. } => "cancel_order",
             Op::Withdraw { .. } => "withdraw",
+            Op::AccessLog { .. } => "access_log",
         }
     }
 
@@ -302,6 +309,8 @@ pub enum Reply {
     Created(CreatedKey),
     /// An order was accepted; its id.
     Placed(String),
+    /// A page of the account's security log.
+    AccessLog(Page<AccessEvent>),
     /// Done, nothing to report.
     Done,
 }
@@ -335,6 +344,23 @@ impl Reply {
     into!(into_cancelled, Cancelled, Vec<Cancelled>);
     into!(into_created, Created, CreatedKey);
     into!(into_placed, Placed, String);
+    into!(into_access_log, AccessLog, Page<AccessEvent>);
+
+    /// This reply completed by the answer to the venue's follow-up request ([`super::Venue::then`]):
+    /// a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
+    /// its secret; anything else stays as it was.
+    pub fn followed_by(self, after: Reply) -> Reply {
+        match (self, after) {
+            (Reply::Created(mut created), Reply::Key(info)) => {
+                created.info = KeyInfo {
+                    account: info.account.or(created.info.account),
+                    ..info
+                };
+                Reply::Created(created)
+            }
+            (reply, _) => reply,
+        }
+    }
 
     fn kind(&self) -> &'static str {
         match self {
@@ -348,6 +374,7 @@ impl Reply {
             Reply::Cancelled(_) => "Cancelled",
             Reply::Created(_) => "Created",
             Reply::Placed(_) => "Placed",
+            Reply::AccessLog(_) => "AccessLog",
             Reply::Done => "Done",
         }
     }

@@ -15,6 +15,10 @@ pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
             "builtin:playbooks/okx.yaml",
             include_str!("../../playbooks/okx.yaml"),
         ),
+        ExchangeId::Deribit => (
+            "builtin:playbooks/deribit.yaml",
+            include_str!("../../playbooks/deribit.yaml"),
+        ),
     }
 }
 

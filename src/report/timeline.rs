@@ -32,6 +32,38 @@ pub struct Timeline {
     pub journal: JournalHead,
 }
 
+/// The exchange's security-log entries an `access_log` snapshot recorded, as timeline lines.
+fn access_entries(outputs: &Value) -> Vec<Entry> {
+    let events = outputs
+        .get("access_log")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    events
+        .iter()
+        .filter_map(|event| {
+            let at = crate::clock::rfc3339_ms(event.get("time_ms")?.as_i64()?);
+            let what = text(event, "event");
+            let mut line = format!("exchange access log: `{what}`");
+            if let Some(ip) = event.get("ip").and_then(Value::as_str) {
+                line.push_str(&format!(" from {ip}"));
+            }
+            if let Some(place) = event.get("place").and_then(Value::as_str) {
+                line.push_str(&format!(" ({place})"));
+            }
+            // Logins and key events name a key: masked like every key id in the report.
+            if let Some(detail) = event.get("detail").and_then(Value::as_str) {
+                line.push_str(&format!(": key {}", crate::secret::mask(detail)));
+            }
+            Some(Entry {
+                server_time: Some(at.clone()),
+                at,
+                what: line,
+            })
+        })
+        .collect()
+}
+
 /// Who and what the run was about.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunHeader {
@@ -105,6 +137,7 @@ impl Timeline {
             unauthorized_notional: Value::Object(Default::default()),
             ..Timeline::default()
         };
+        let mut access = Vec::new();
         for event in events {
             let data = &event.data;
             let step = text(data, "step");
@@ -217,6 +250,7 @@ impl Timeline {
                                 .cloned()
                                 .unwrap_or(Value::Null);
                         }
+                        "snapshot" if status == "ok" => access.extend(access_entries(&outputs)),
                         "create_key" if status == "ok" => {
                             let mut key = outputs.clone();
                             if let Value::Object(map) = &mut key {
@@ -274,6 +308,17 @@ impl Timeline {
                 seq: event.seq,
                 hash: event.hash.clone(),
             };
+        }
+        // The exchange's own log happened before the response took it: each entry goes before
+        // the first line that is later, the response's lines keep their order.
+        access.sort_by(|a, b| a.at.cmp(&b.at));
+        for entry in access {
+            let at = t
+                .entries
+                .iter()
+                .position(|e| e.at > entry.at)
+                .unwrap_or(t.entries.len());
+            t.entries.insert(at, entry);
         }
         t
     }

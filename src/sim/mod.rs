@@ -4,8 +4,8 @@
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
 //! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
 //! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
-//! (`bybit/`) and OKX V5 (`okx/`). It is seeded with the default incident ([`Sim::new`]) or from
-//! a drill scenario ([`Sim::from_scenario_on`]).
+//! (`bybit/`), OKX V5 (`okx/`) and Deribit JSON-RPC v2 (`deribit/`). It is seeded with the
+//! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
@@ -36,6 +36,7 @@
 mod access;
 mod book;
 mod bybit;
+mod deribit;
 mod faults;
 mod funds;
 mod ids;
@@ -135,6 +136,7 @@ impl Sim {
         match self.dialect() {
             ExchangeId::Bybit => bybit::router(self.clone()),
             ExchangeId::Okx => okx::router(self.clone()),
+            ExchangeId::Deribit => deribit::router(self.clone()),
         }
     }
 
@@ -212,6 +214,19 @@ impl Sim {
         };
         key.set_ips(ips, now);
         true
+    }
+
+    /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor
+    /// challenge when `on`, as on an account with security keys (reference §6.4). The one code
+    /// the simulator accepts is in the session's `otp` file. Other dialects ignore it.
+    pub fn set_tfa_required(&self, on: bool) {
+        self.lock().deribit.tfa_required = on;
+    }
+
+    /// Ends every Deribit token at once, as if each had expired early: the next private call
+    /// with one is refused with 13009 `invalid_token`. Other dialects have no tokens.
+    pub fn expire_tokens(&self) {
+        self.lock().deribit.tokens.expire_all();
     }
 
     /// Locks the venue; a poisoned lock is recovered, since every mutation is applied whole.

@@ -140,7 +140,7 @@ fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
     let created = now.saturating_sub(age_ms);
     let link = format!("{prefix}{}", v.ids.alnum(LINK_SUFFIX).to_ascii_lowercase());
     let link = v.client_order_id(link);
-    let order_id = v.new_order_id();
+    let order_id = v.new_order_id(&inst);
     v.orders.push(Order {
         order_id,
         order_link_id: link,

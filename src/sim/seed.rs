@@ -71,6 +71,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     match v.dialect {
         ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
         ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
+        ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
     }
 }
 
@@ -334,8 +335,8 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
         Link::Other(prefix) => format!("{prefix}{}", v.ids.alnum(8).to_ascii_lowercase()),
     };
     let order_link_id = v.client_order_id(order_link_id);
-    let order_id = v.new_order_id();
     let created = now - s.ago_ms;
+    let order_id = v.new_order_id(&inst);
     v.orders.push(Order {
         order_id,
         order_link_id,

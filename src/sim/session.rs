@@ -1,10 +1,11 @@
 //! Session files: what a `lockdown` profile needs to respond to the simulated incident.
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
-//! too), the leaked key id, the owner's known-orders ledger and a `config.yaml` whose relative
-//! paths the reader resolves against the config's folder; on OKX also the master's and the bot
-//! key's passphrases, and the ledger names orders as OKX shows them (`BTC-USDT`, numeric ids) and
-//! the bot's sub-account by name. Secret files are created with mode 0600
+//! too), the leaked key id, the owner's known-orders ledger (instruments and ids as the
+//! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
+//! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
+//! sub-account by name, on Deribit the simulator's one two-factor code (`otp`). Secret files are
+//! created with mode 0600
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
 
@@ -94,6 +95,9 @@ impl SessionFiles {
                 symbol: match v.dialect {
                     ExchangeId::Bybit => o.symbol.clone(),
                     ExchangeId::Okx => crate::sim::okx::inst_id(v, o.category, &o.symbol),
+                    ExchangeId::Deribit => {
+                        crate::sim::deribit::wire_symbol(v, o.category, &o.symbol)
+                    }
                 },
                 side: match o.side {
                     crate::sim::order::Side::Buy => "buy",
@@ -112,7 +116,7 @@ impl SessionFiles {
             bot_label: leaked.map(|k| k.note.clone()).unwrap_or_default(),
             bot_account: match (v.dialect, bot_uid) {
                 (_, None) => String::new(),
-                (ExchangeId::Bybit, Some(uid)) => uid.to_string(),
+                (ExchangeId::Bybit | ExchangeId::Deribit, Some(uid)) => uid.to_string(),
                 (ExchangeId::Okx, Some(uid)) => {
                     v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
                 }
@@ -161,13 +165,23 @@ impl SessionFiles {
         let known_orders = dir.join("known-orders.jsonl");
         fs::write(&known_orders, lines)?;
         let config = dir.join("config.yaml");
-        let profile = config_yaml(
-            self.dialect,
-            base_url,
-            bot_key,
-            &self.bot_label,
-            &self.bot_account,
-        );
+        let profile = match self.dialect {
+            ExchangeId::Deribit => {
+                // The one two-factor code the simulated Deribit accepts (`Sim::set_tfa_required`).
+                write_private(
+                    &dir.join("otp"),
+                    format!("{}\n", crate::sim::deribit::SIMULATED_OTP).as_bytes(),
+                )?;
+                deribit_config_yaml(base_url, bot_key, &self.bot_label, &self.bot_account)
+            }
+            dialect => config_yaml(
+                dialect,
+                base_url,
+                bot_key,
+                &self.bot_label,
+                &self.bot_account,
+            ),
+        };
         fs::write(&config, profile)?;
         Ok(Session {
             config,
@@ -193,7 +207,7 @@ fn config_yaml(
             "\n      passphrase: file:master.passphrase",
             "\n        passphrase: file:bot.passphrase",
         ),
-        ExchangeId::Bybit => ("", ""),
+        ExchangeId::Bybit | ExchangeId::Deribit => ("", ""),
     };
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
@@ -209,6 +223,34 @@ profiles:
         label: {label}
         account: \"{account}\"
         secret: file:bot.secret{bot_passphrase}
+    responder_ip: 127.0.0.1
+    bot_ips: [127.0.0.1]
+    known_orders: known-orders.jsonl
+    state_dir: state
+    secret_store: file:replacement-key.json
+"
+    )
+}
+
+/// Renders a Deribit profile: token authentication, the bot key on its sub-account (reached
+/// through `public/exchange_token`).
+fn deribit_config_yaml(base_url: &str, leaked_key: &str, label: &str, account: &str) -> String {
+    let label = serde_json::Value::from(label);
+    format!(
+        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
+profiles:
+  sim:
+    exchange: deribit
+    base_url: {base_url}
+    auth: token
+    master:
+      key: file:master.key
+      secret: file:master.secret
+    keys:
+      - id: {leaked_key}
+        label: {label}
+        account: \"{account}\"
+        secret: file:bot.secret
     responder_ip: 127.0.0.1
     bot_ips: [127.0.0.1]
     known_orders: known-orders.jsonl

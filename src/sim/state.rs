@@ -161,6 +161,9 @@ pub(crate) struct Venue {
     pub(crate) injector: Injector,
     /// Whether the request being answered has its page cut short; `Off` between requests.
     pub(crate) short_page: ShortPage,
+    /// The Deribit dialect's own state (tokens, credits, challenges, security log); empty on
+    /// other dialects.
+    pub(crate) deribit: crate::sim::deribit::DeribitState,
 }
 
 impl Venue {
@@ -190,6 +193,30 @@ impl Venue {
             next_seq: 1,
             injector: Injector::new(seed),
             short_page: ShortPage::Off,
+            deribit: crate::sim::deribit::DeribitState::default(),
+        }
+    }
+
+    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`.
+    pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
+        match self.dialect {
+            ExchangeId::Bybit => self.ids.uuid(),
+            ExchangeId::Okx => self.ids.numeric_id(),
+            ExchangeId::Deribit => {
+                self.deribit.orders_numbered += 1;
+                let number = crate::sim::deribit::FIRST_ORDER_NO + self.deribit.orders_numbered;
+                crate::sim::deribit::order_id(inst, number)
+            }
+        }
+    }
+
+    /// A new execution id in the dialect's shape: Bybit's UUID, Deribit's
+    /// `CURRENCY-sequence`.
+    fn new_trade_id(&mut self, inst: &Instrument, seq: i64) -> String {
+        match self.dialect {
+            ExchangeId::Bybit => self.ids.uuid(),
+            ExchangeId::Okx => self.ids.numeric_id(),
+            ExchangeId::Deribit => crate::sim::deribit::trade_id(inst, seq),
         }
     }
 
@@ -344,7 +371,7 @@ impl Venue {
         self.check_funds(&new, &inst, &fills)?;
         let now = self.now_ms();
         let order = Order {
-            order_id: self.new_order_id(),
+            order_id: self.new_order_id(&inst),
             order_link_id: new.order_link_id,
             uid: new.uid,
             category: new.category,
@@ -462,9 +489,9 @@ impl Venue {
             (Category::Spot, Side::Buy) => (fill.qty * fee_rate, inst.base_coin.clone()),
             _ => (value * fee_rate, inst.settle_coin.clone()),
         };
-        let exec_id = self.new_execution_id();
         let seq = self.next_seq;
         self.next_seq += 1;
+        let exec_id = self.new_trade_id(inst, seq);
         let order = &mut self.orders[idx];
         order.cum_exec_qty += fill.qty;
         order.cum_exec_value += value;
@@ -635,22 +662,6 @@ impl Venue {
         key.set_ips(new.ips, now);
         self.keys.push(key);
         self.keys.len() - 1
-    }
-
-    /// Returns a new order id in the dialect's shape (Bybit: UUID; OKX: numeric).
-    pub(crate) fn new_order_id(&mut self) -> String {
-        match self.dialect {
-            ExchangeId::Okx => self.ids.numeric_id(),
-            _ => self.ids.uuid(),
-        }
-    }
-
-    /// Returns a new execution id in the dialect's shape (Bybit: UUID; OKX: numeric bill id).
-    pub(crate) fn new_execution_id(&mut self) -> String {
-        match self.dialect {
-            ExchangeId::Okx => self.ids.numeric_id(),
-            _ => self.ids.uuid(),
-        }
     }
 
     /// Returns a client order id the dialect accepts: OKX's `clOrdId` is at most 32 letters and

@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod canary;
+mod deribit;
 mod drill;
 mod engine;
 mod exchange;

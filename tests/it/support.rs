@@ -1,5 +1,5 @@
-//! Shared helpers: an in-process simulator with its session files, the `lockdown` binary, and a
-//! raw Bybit client for playing the attacker.
+//! Shared helpers: an in-process simulator (of any venue) with its session files, the `lockdown`
+//! binary, and a raw Bybit client for playing the attacker.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

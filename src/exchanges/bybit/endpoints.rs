@@ -167,6 +167,13 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             })
             .to_string(),
         ),
+        // Bybit has no security-log API (reference §1).
+        Op::AccessLog { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "bybit",
+                op: "access_log",
+            });
+        }
         Op::Transfers { window, cursor } => {
             let mut q = Query::default();
             q.add("cursor", cursor.as_deref());

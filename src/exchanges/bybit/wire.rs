@@ -169,6 +169,12 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: "cancel_batch",
             });
         }
+        Op::AccessLog { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "bybit",
+                op: "access_log",
+            });
+        }
         Op::PlaceOrder(_) => Reply::Placed(
             result
                 .get("orderId")

@@ -64,6 +64,13 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             json!({ "subAcct": sub_account(account.as_deref())?, "apiKey": key.as_str() })
                 .to_string(),
         ),
+        // OKX keeps no security log reachable by API (reference §1).
+        Op::AccessLog { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "okx",
+                op: "access_log",
+            });
+        }
         // No key can delete itself on OKX (reference §1).
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {

@@ -275,10 +275,10 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 passphrase: Some(SecretString::from(key.passphrase)),
             })
         }
-        Op::CancelAll { .. } => {
+        Op::CancelAll { .. } | Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
-                op: "cancel_all",
+                op: op.name(),
             });
         }
         Op::CancelBatch { .. } | Op::PlaceOrder(_) | Op::CancelOrder { .. } => items(op, data)?,

@@ -1,0 +1,580 @@
+//! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>` (reference
+//! §6.4–§6.6).
+//!
+//! Calls are GETs with their parameters in the query, in a fixed order, percent-encoded; arrays
+//! travel as JSON text. A call that carries a two-factor answer goes as a JSON-RPC POST body
+//! instead, so the one-time code never sits in a URL. Keys are addressed by the numeric `id`
+//! the venue's listing shows (the lookup the client makes first, [`Deribit::lookup`]); a plan
+//! rendered without it names the key it would look up.
+//!
+//! [`Deribit::lookup`]: super::Deribit
+
+use serde_json::{Value, json};
+
+use super::cursor::{Tier, Walk};
+use super::wire;
+use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
+use crate::exchanges::{
+    CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke,
+};
+
+/// Page sizes asked for (Deribit allows up to 1000; smaller pages keep answers quick).
+pub const ORDER_PAGE: usize = 100;
+/// Trades per page.
+pub const TRADE_PAGE: usize = 100;
+/// Withdrawals, deposits or transfers per page.
+pub const MONEY_PAGE: usize = 100;
+/// Access-log entries per page.
+pub const LOG_PAGE: usize = 100;
+
+/// The lists [`Op::Transfers`] walks: internal transfers, then deposits.
+pub const TRANSFER_SOURCES: &[&str] = &["private/get_transfers", "private/get_deposits"];
+
+/// Methods marked "TFA required" (reference §6.4): they carry the two-factor answer.
+const TFA_METHODS: &[&str] = &[
+    "private/create_api_key",
+    "private/edit_api_key",
+    "private/change_scope_in_api_key",
+    "private/disable_api_key",
+    "private/list_api_keys",
+];
+
+/// The scope a replacement key gets, before its trading right: never `wallet:read_write`.
+const REPLACEMENT_BASE_SCOPE: &str = "account:read wallet:none";
+
+/// Builds the request for an operation.
+pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
+    let (method, params): (&str, Vec<(&str, Value)>) = match op {
+        Op::ServerTime => ("public/get_time", Vec::new()),
+        // Deribit has no "this key" call; the account summary answers as the calling key and
+        // names its account (reference §6.6).
+        Op::WhoAmI => (
+            "private/get_account_summary",
+            vec![("currency", json!("BTC")), ("extended", json!(true))],
+        ),
+        // The session's subject picks the sub-account (`public/exchange_token`).
+        Op::SubKeys { .. } => ("private/list_api_keys", Vec::new()),
+        Op::RestrictKey { key, lock, .. } => {
+            let found = looked_up(call, key.as_str())?;
+            let id = found
+                .as_ref()
+                .map_or_else(|| json!(pending(key.as_str())), |k| json!(k.id));
+            // `max_scope` is required: keep the key's own, less any write right when read-only.
+            let scope = found.as_ref().map_or_else(
+                || "(kept from the listing)".to_owned(),
+                |k| match lock.access {
+                    Access::ReadOnly => read_only_scope(&k.max_scope),
+                    Access::Unchanged => k.max_scope.clone(),
+                },
+            );
+            (
+                "private/edit_api_key",
+                vec![
+                    ("id", id),
+                    ("ip_whitelist", json!(lock.ips.to_strings())),
+                    ("max_scope", json!(scope)),
+                ],
+            )
+        }
+        Op::RevokeKey(Revoke::ByMaster { key, .. }) => {
+            let id = looked_up(call, key.as_str())?
+                .map_or_else(|| json!(pending(key.as_str())), |k| json!(k.id));
+            ("private/remove_api_key", vec![("id", id)])
+        }
+        // Deribit cancels by currency (`cancel_orders` uses `CancelAll` per segment).
+        Op::CancelBatch { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: "cancel_batch",
+            });
+        }
+        // Whether a key may remove itself is not documented (reference §1): not attempted.
+        Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: "revoke_key by the key itself",
+            });
+        }
+        Op::CreateKey { label, scope, .. } => {
+            check_name(label)?;
+            (
+                "private/create_api_key",
+                vec![
+                    ("max_scope", json!(replacement_scope(scope))),
+                    ("name", json!(label)),
+                ],
+            )
+        }
+        // The per-segment form of `private/cancel_all` (reference §6.5).
+        Op::CancelAll { segment } => (
+            "private/cancel_all_by_currency",
+            segment_params(segment, vec![("detailed", json!(true))]),
+        ),
+        Op::OpenOrders { segment, .. } => (
+            "private/get_open_orders_by_currency",
+            segment_params(segment, Vec::new()),
+        ),
+        Op::Orders {
+            segment, cursor, ..
+        } => {
+            let tier = Tier::parse(cursor.as_deref());
+            (
+                "private/get_order_history_by_currency",
+                segment_params(
+                    segment,
+                    vec![
+                        ("count", json!(ORDER_PAGE)),
+                        ("offset", json!(offset(tier.position.as_deref()))),
+                        ("include_old", json!(true)),
+                        ("include_unfilled", json!(true)),
+                        ("historical", json!(tier.historical)),
+                    ],
+                ),
+            )
+        }
+        Op::Fills {
+            segment,
+            window,
+            cursor,
+        } => {
+            let mut extra = vec![
+                ("start_timestamp", json!(window.start_ms)),
+                ("end_timestamp", json!(window.end_ms)),
+                ("count", json!(TRADE_PAGE)),
+                ("sorting", json!("asc")),
+            ];
+            let tier = Tier::parse(cursor.as_deref());
+            extra.push(("historical", json!(tier.historical)));
+            // `start_id` is inclusive: the decoder drops the trade the cursor names.
+            if let Some(start) = tier.position {
+                extra.push(("start_id", json!(start)));
+            }
+            (
+                "private/get_user_trades_by_currency",
+                segment_params(segment, extra),
+            )
+        }
+        Op::Balances => (
+            "private/get_account_summaries",
+            vec![("extended", json!(true))],
+        ),
+        Op::Withdrawals { cursor, .. } => {
+            let walk = Walk::parse(cursor.as_deref());
+            ("private/get_withdrawals", money_params(&walk))
+        }
+        Op::Transfers { cursor, .. } => {
+            let walk = Walk::parse(cursor.as_deref());
+            let method = TRANSFER_SOURCES
+                .get(walk.source)
+                .copied()
+                .unwrap_or(TRANSFER_SOURCES[0]);
+            (method, money_params(&walk))
+        }
+        Op::PlaceOrder(order) => {
+            if order.unit == QtyUnit::Quote {
+                // Deribit sizes every order in the base coin or contracts (reference §6.6).
+                return Err(ExchangeError::Unsupported {
+                    venue: "deribit",
+                    op: "an order sized in the quote coin",
+                });
+            }
+            let mut params = vec![
+                ("instrument_name", json!(order.symbol)),
+                ("amount", json!(decimal(order.qty))),
+            ];
+            match order.kind {
+                OrderKind::Limit { price } => {
+                    params.push(("type", json!("limit")));
+                    params.push(("price", json!(decimal(price))));
+                }
+                OrderKind::Market => params.push(("type", json!("market"))),
+            }
+            let method = match order.side {
+                Side::Buy => "private/buy",
+                Side::Sell => "private/sell",
+            };
+            (method, params)
+        }
+        Op::CancelOrder { order_id, .. } => ("private/cancel", vec![("order_id", json!(order_id))]),
+        Op::Withdraw {
+            coin,
+            amount,
+            address,
+        } => (
+            "private/withdraw",
+            vec![
+                ("currency", json!(coin)),
+                ("address", json!(address)),
+                ("amount", json!(amount)),
+            ],
+        ),
+        Op::AccessLog { cursor } => (
+            "private/get_access_log",
+            vec![
+                ("offset", json!(offset(cursor.as_deref()))),
+                ("count", json!(LOG_PAGE)),
+            ],
+        ),
+    };
+    Ok(request(method, params, op.is_mutating(), call))
+}
+
+/// The request for a method: a GET with a query, or (answering a two-factor challenge) a POST.
+fn request(
+    method: &str,
+    mut params: Vec<(&str, Value)>,
+    mutating: bool,
+    call: &CallContext<'_>,
+) -> Request {
+    let path = format!("/api/v2/{method}");
+    if let Some(tfa) = call.tfa.filter(|_| TFA_METHODS.contains(&method)) {
+        #[allow(clippy::disallowed_methods)] // the one-time code goes to the venue, in a body
+        let code = secrecy::ExposeSecret::expose_secret(&tfa.code).to_owned();
+        params.push(("authorization_data", json!(code)));
+        params.push(("challenge", json!(tfa.challenge)));
+        let object: serde_json::Map<String, Value> = params
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        return Request {
+            method: Method::Post,
+            path,
+            query: String::new(),
+            body: Some(rpc_body(method, Value::Object(object))),
+            mutating,
+        };
+    }
+    let query = params
+        .iter()
+        .map(|(name, value)| {
+            let text = query_value(value);
+            // A plan's placeholder (`<id of … from …>`) is shown as it reads; it is never sent.
+            if text.starts_with('<') && text.ends_with('>') {
+                format!("{name}={text}")
+            } else {
+                format!("{name}={}", encode_component(&text))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    Request {
+        method: Method::Get,
+        path,
+        query,
+        body: None,
+        mutating,
+    }
+}
+
+/// A JSON-RPC 2.0 request body.
+pub fn rpc_body(method: &str, params: Value) -> String {
+    json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string()
+}
+
+/// A parameter as the query carries it: strings raw, arrays and objects as JSON text.
+fn query_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The key the lookup found, or `None` when there was no lookup (a plan being rendered).
+fn looked_up(
+    call: &CallContext<'_>,
+    client_id: &str,
+) -> Result<Option<wire::DeribitApiKey>, ExchangeError> {
+    let Some(response) = call.lookup else {
+        return Ok(None);
+    };
+    let keys = wire::key_list(response)?;
+    keys.into_iter()
+        .find(|k| k.client_id == client_id)
+        .map(Some)
+        .ok_or_else(|| ExchangeError::Api {
+            code: "not_listed".to_owned(),
+            message: format!(
+                "`private/list_api_keys` does not list key `{}` on this account; a \
+                 sub-account's key needs that sub-account as the key's `account` in the profile",
+                crate::secret::mask(client_id)
+            ),
+        })
+}
+
+/// What a plan shows where the numeric id goes.
+fn pending(client_id: &str) -> String {
+    format!(
+        "<id of {} from private/list_api_keys>",
+        crate::secret::mask(client_id)
+    )
+}
+
+/// `currency` and `kind` of a segment, then the rest.
+fn segment_params<'a>(segment: &Segment, rest: Vec<(&'a str, Value)>) -> Vec<(&'a str, Value)> {
+    let mut params = vec![
+        ("currency", json!(segment.settle.unwrap_or("BTC"))),
+        ("kind", json!(kind(segment.category))),
+    ];
+    params.extend(rest);
+    params
+}
+
+/// Deribit's instrument kind for a category: linear and inverse contracts are both `future`.
+pub fn kind(category: Category) -> &'static str {
+    match category {
+        Category::Spot => "spot",
+        Category::Linear | Category::Inverse => "future",
+        Category::Option => "option",
+    }
+}
+
+fn money_params(walk: &Walk) -> Vec<(&'static str, Value)> {
+    vec![
+        ("currency", json!(walk.currency())),
+        ("count", json!(MONEY_PAGE)),
+        ("offset", json!(walk.offset)),
+    ]
+}
+
+/// An offset cursor; none is the start.
+pub fn offset(cursor: Option<&str>) -> usize {
+    cursor.and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+/// The scope of a replacement key: read the account, trade if asked, and no wallet at all.
+pub fn replacement_scope(scope: &KeyScope) -> String {
+    let trade = if scope.trade.is_empty() {
+        "trade:read"
+    } else {
+        // Deribit scopes are not per product; every trading right is `trade:read_write`.
+        "trade:read_write"
+    };
+    format!("{REPLACEMENT_BASE_SCOPE} {trade}")
+}
+
+/// A key's scope with every write right taken away.
+fn read_only_scope(scope: &str) -> String {
+    scope
+        .split_whitespace()
+        .map(|part| part.replace(":read_write", ":read"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Refuses key names Deribit does not take: at most 16 letters, digits or `_` (§6.4).
+fn check_name(name: &str) -> Result<(), ExchangeError> {
+    let ok = !name.is_empty()
+        && name.len() <= 16
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ExchangeError::Protocol {
+            detail: format!(
+                "Deribit key names are 1 to 16 letters, digits or `_`; `{name}` is not (use a \
+                 label such as `lockdown_{{{{ run.id }}}}`)"
+            ),
+        })
+    }
+}
+
+/// A decimal with at most 8 places, without trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.8}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() {
+        "0".to_owned()
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+fn encode_component(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::{IpWhitelist, Lock, TradePermission};
+    use crate::exchanges::{Response, Tfa, VenueSettings};
+    use crate::secret::{KeyId, SecretString};
+
+    fn call<'a>(
+        settings: &'a VenueSettings,
+        lookup: Option<&'a Response>,
+        tfa: Option<&'a Tfa>,
+    ) -> CallContext<'a> {
+        CallContext {
+            now_ms: 1,
+            nonce: "n",
+            session: None,
+            tfa,
+            settings,
+            subject: None,
+            lookup,
+        }
+    }
+
+    fn listing() -> Response {
+        Response {
+            status: 200,
+            headers: Vec::new(),
+            body: br#"{"jsonrpc":"2.0","result":[
+                {"id":7,"client_id":"BOTKEY01","max_scope":"account:read trade:read_write wallet:read","enabled":true,"name":"grid_bot","ip_whitelist":[],"timestamp":1},
+                {"id":9,"client_id":"OTHER001","max_scope":"account:read","enabled":true,"name":"x","ip_whitelist":[],"timestamp":1}
+            ],"usIn":1,"usOut":2,"usDiff":1,"testnet":false}"#
+                .to_vec(),
+        }
+    }
+
+    fn lock_op(read_only: bool) -> Op {
+        Op::RestrictKey {
+            key: KeyId::new("BOTKEY01"),
+            account: Some("1000002".into()),
+            lock: Lock {
+                ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                access: if read_only {
+                    Access::ReadOnly
+                } else {
+                    Access::Unchanged
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn the_lock_edits_the_looked_up_key_and_keeps_its_scope() {
+        let settings = VenueSettings::default();
+        let listing = listing();
+        let req = encode(&lock_op(false), &call(&settings, Some(&listing), None)).unwrap();
+        assert_eq!(req.path, "/api/v2/private/edit_api_key");
+        assert_eq!(
+            req.query,
+            "id=7&ip_whitelist=%5B%22127.0.0.1%22%5D&max_scope=account%3Aread%20trade%3Aread_write%20wallet%3Aread"
+        );
+        assert!(req.mutating);
+        let req = encode(&lock_op(true), &call(&settings, Some(&listing), None)).unwrap();
+        assert!(
+            req.query
+                .ends_with("max_scope=account%3Aread%20trade%3Aread%20wallet%3Aread")
+        );
+    }
+
+    #[test]
+    fn a_plan_names_the_key_it_would_look_up_and_a_missing_key_is_refused() {
+        let settings = VenueSettings::default();
+        let req = encode(&lock_op(false), &call(&settings, None, None)).unwrap();
+        assert!(req.query.starts_with("id=<id of "), "{}", req.query);
+        let empty = Response {
+            status: 200,
+            headers: Vec::new(),
+            body: br#"{"jsonrpc":"2.0","result":[],"usIn":1,"usOut":2,"usDiff":1}"#.to_vec(),
+        };
+        let err = encode(&lock_op(false), &call(&settings, Some(&empty), None)).unwrap_err();
+        assert_eq!(err.code(), Some("not_listed"));
+        assert!(err.to_string().contains("`account`"), "{err}");
+    }
+
+    #[test]
+    fn a_two_factor_answer_travels_in_a_body() {
+        let settings = VenueSettings::default();
+        let listing = listing();
+        let tfa = Tfa {
+            challenge: "ch-1".into(),
+            code: SecretString::from("123456"),
+        };
+        let req = encode(
+            &lock_op(false),
+            &call(&settings, Some(&listing), Some(&tfa)),
+        )
+        .unwrap();
+        assert_eq!(req.method, Method::Post);
+        assert!(req.query.is_empty());
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["method"], "private/edit_api_key");
+        assert_eq!(body["params"]["authorization_data"], "123456");
+        assert_eq!(body["params"]["challenge"], "ch-1");
+        assert_eq!(body["params"]["id"], 7);
+        // Methods without a TFA mark stay GETs.
+        let req = encode(&Op::Balances, &call(&settings, None, Some(&tfa))).unwrap();
+        assert_eq!(req.method, Method::Get);
+    }
+
+    #[test]
+    fn replacement_scope_never_has_wallet_write() {
+        let settings = VenueSettings::default();
+        for trade in [
+            vec![],
+            vec![TradePermission::SpotTrade, TradePermission::ContractTrade],
+        ] {
+            let op = Op::CreateKey {
+                account: "1000002".into(),
+                label: "lockdown_abc123".into(),
+                scope: KeyScope {
+                    trade,
+                    ips: IpWhitelist::parse(&["10.0.0.1"]).unwrap(),
+                },
+            };
+            let req = encode(&op, &call(&settings, None, None)).unwrap();
+            assert_eq!(req.path, "/api/v2/private/create_api_key");
+            assert!(req.query.contains("wallet%3Anone"), "{}", req.query);
+            assert!(!req.query.contains("wallet%3Aread_write"));
+        }
+        let bad = Op::CreateKey {
+            account: "1".into(),
+            label: "lockdown-abc123".into(),
+            scope: KeyScope {
+                trade: vec![],
+                ips: IpWhitelist::parse(&["10.0.0.1"]).unwrap(),
+            },
+        };
+        assert!(encode(&bad, &call(&settings, None, None)).is_err());
+    }
+
+    #[test]
+    fn segments_and_pages_become_currency_kind_and_offset() {
+        let settings = VenueSettings::default();
+        let op = Op::Orders {
+            segment: Segment {
+                category: Category::Linear,
+                settle: Some("USDC"),
+            },
+            window: crate::exchanges::Window {
+                start_ms: 0,
+                end_ms: 1,
+            },
+            cursor: Some("h:200".into()),
+        };
+        let req = encode(&op, &call(&settings, None, None)).unwrap();
+        assert_eq!(
+            req.query,
+            "currency=USDC&kind=future&count=100&offset=200&include_old=true&include_unfilled=true\
+             &historical=true"
+        );
+        let walk = encode(
+            &Op::Transfers {
+                window: crate::exchanges::Window {
+                    start_ms: 0,
+                    end_ms: 1,
+                },
+                cursor: Some("1:3:100".into()),
+            },
+            &call(&settings, None, None),
+        )
+        .unwrap();
+        assert_eq!(walk.path, "/api/v2/private/get_deposits");
+        assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+    }
+}

@@ -1,0 +1,257 @@
+//! Deribit JSON-RPC v2 over REST (reference §6): `client_signature` tokens or per-request
+//! `deri-hmac-sha256` signatures, key management by numeric key id, sub-accounts through
+//! `public/exchange_token`, cancels and lists per currency and instrument kind.
+//!
+//! How the venue's shape meets the normalized operations:
+//! - **Key ids.** A client signs with the key's `client_id` (the id lockdown knows), but
+//!   `edit_api_key` and `remove_api_key` take the numeric `id`. Before either, the client lists
+//!   the account's keys ([`Venue::lookup`]) and the request takes the id from that answer.
+//! - **Sub-accounts.** Key management acts on the keys of the session's account; a leaked
+//!   sub-account key is reached by switching the master's session to the sub-account
+//!   ([`Venue::subject`], [`Venue::switch`]), one session per key and subject.
+//! - **New keys.** `create_api_key` takes no IP whitelist, so the client binds the new key with
+//!   `edit_api_key` at once ([`Venue::then`]); the call fails if that fails.
+//! - **Two-factor.** Methods marked "TFA required" may answer with a challenge; it becomes
+//!   [`ExchangeError::TfaRequired`] and the engine sends the step again with the code.
+//!
+//! Like Bybit, the default playbook locks the key to the responder first (one `edit_api_key`),
+//! so that the owner can still take evidence and cancel with the key itself.
+
+mod cursor;
+mod endpoints;
+mod signer;
+mod wire;
+
+use std::time::Duration;
+
+use super::model::{Access, Category, Lock, Segment};
+use super::{
+    AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
+    Request, Response, Revoke, Session, SignedRequest, Support, Venue,
+};
+use crate::secret::Credential;
+
+pub use signer::{client_signature_string, request_string, sign_string, signature_header};
+
+/// The Deribit v2 adapter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deribit;
+
+const fn segment(category: Category, currency: &'static str) -> Segment {
+    Segment {
+        category,
+        settle: Some(currency),
+    }
+}
+
+/// Every slice the per-currency lists and cancels are called for: instrument kind × currency
+/// (reference §6.5, §6.6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR). Linear
+/// contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
+const SEGMENTS: &[Segment] = &[
+    segment(Category::Spot, "BTC"),
+    segment(Category::Spot, "ETH"),
+    segment(Category::Spot, "USDC"),
+    segment(Category::Spot, "USDT"),
+    segment(Category::Spot, "EURR"),
+    segment(Category::Linear, "USDC"),
+    segment(Category::Linear, "USDT"),
+    segment(Category::Inverse, "BTC"),
+    segment(Category::Inverse, "ETH"),
+    segment(Category::Option, "BTC"),
+    segment(Category::Option, "ETH"),
+    segment(Category::Option, "USDC"),
+];
+
+/// No history list of Deribit's takes a time window it limits (§6.6): one window covers all.
+const UNLIMITED: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+impl Venue for Deribit {
+    fn id(&self) -> ExchangeId {
+        ExchangeId::Deribit
+    }
+
+    fn support(&self, capability: Capability) -> Support {
+        // Reference §1: the whole key lifecycle per (sub)account by API, and a security log.
+        match capability {
+            Capability::DeadMan => Support::Unavailable(
+                "Deribit's cancel-on-disconnect (`private/enable_cancel_on_disconnect`) is \
+                 WebSocket-only; lockdown speaks REST",
+            ),
+            _ => Support::Api,
+        }
+    }
+
+    fn segments(&self) -> &'static [Segment] {
+        SEGMENTS
+    }
+
+    fn max_window(&self, _history: History) -> Duration {
+        UNLIMITED
+    }
+
+    fn symbol(&self, category: Category, base: &str, quote: &str) -> String {
+        // Reference §6 (naming): `BTC_USDT` spot, `BTC_USDC-PERPETUAL` linear,
+        // `BTC-PERPETUAL` inverse.
+        match category {
+            Category::Spot | Category::Option => format!("{base}_{quote}"),
+            Category::Linear => format!("{base}_{quote}-PERPETUAL"),
+            Category::Inverse => format!("{base}-PERPETUAL"),
+        }
+    }
+
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
+        endpoints::encode(op, call)
+    }
+
+    fn sign(
+        &self,
+        request: Request,
+        credential: &Credential,
+        call: &CallContext<'_>,
+    ) -> SignedRequest {
+        signer::sign(request, credential, call)
+    }
+
+    fn decode(&self, op: &Op, response: &Response) -> Decoded {
+        wire::decode(op, response)
+    }
+
+    fn login(&self, credential: &Credential, call: &CallContext<'_>) -> Option<Request> {
+        // A sub-account is reached only through a token, whatever the profile's style.
+        (call.settings.auth == AuthStyle::Token || call.subject.is_some())
+            .then(|| signer::auth_request(credential, call))
+    }
+
+    fn decode_login(&self, response: &Response) -> Result<Session, ExchangeError> {
+        wire::decode_login(response)
+    }
+
+    fn subject(&self, op: &Op) -> Option<String> {
+        let account = match op {
+            Op::RestrictKey { account, .. } | Op::RevokeKey(Revoke::ByMaster { account, .. }) => {
+                account.clone()
+            }
+            Op::CreateKey { account, .. } | Op::SubKeys { account, .. } => Some(account.clone()),
+            _ => None,
+        };
+        account.filter(|a| !a.trim().is_empty())
+    }
+
+    fn switch(&self, session: &Session, subject: &str, _call: &CallContext<'_>) -> Option<Request> {
+        Some(signer::exchange_token_request(session, subject))
+    }
+
+    fn lookup(&self, op: &Op) -> Option<Op> {
+        match op {
+            Op::RestrictKey { account, .. } | Op::RevokeKey(Revoke::ByMaster { account, .. }) => {
+                Some(Op::SubKeys {
+                    account: account.clone().unwrap_or_default(),
+                    cursor: None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
+        match (op, reply) {
+            (Op::CreateKey { account, scope, .. }, Reply::Created(created)) => {
+                Some(Op::RestrictKey {
+                    key: created.info.key.clone(),
+                    account: Some(account.clone()),
+                    lock: Lock {
+                        ips: scope.ips.clone(),
+                        access: Access::Unchanged,
+                    },
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn quote_sized_market_buys(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::CreatedKey;
+    use crate::exchanges::model::{IpWhitelist, KeyInfo, KeyScope};
+    use crate::secret::{KeyId, SecretString};
+
+    #[test]
+    fn names_follow_deribit() {
+        let d = Deribit;
+        assert_eq!(d.symbol(Category::Spot, "BTC", "USDT"), "BTC_USDT");
+        assert_eq!(
+            d.symbol(Category::Linear, "BTC", "USDC"),
+            "BTC_USDC-PERPETUAL"
+        );
+        assert_eq!(d.symbol(Category::Inverse, "BTC", "USD"), "BTC-PERPETUAL");
+    }
+
+    #[test]
+    fn key_writes_look_up_and_sub_accounts_switch() {
+        let d = Deribit;
+        let lock = Op::RestrictKey {
+            key: KeyId::new("BOTKEY01"),
+            account: Some("1000002".into()),
+            lock: Lock {
+                ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                access: Access::Unchanged,
+            },
+        };
+        assert_eq!(d.subject(&lock).as_deref(), Some("1000002"));
+        assert!(matches!(d.lookup(&lock), Some(Op::SubKeys { .. })));
+        assert_eq!(d.subject(&Op::Balances), None);
+        assert!(d.lookup(&Op::Balances).is_none());
+    }
+
+    #[test]
+    fn a_new_key_is_bound_right_after_it_is_made() {
+        let d = Deribit;
+        let scope = KeyScope {
+            trade: vec![],
+            ips: IpWhitelist::parse(&["10.0.0.1"]).unwrap(),
+        };
+        let create = Op::CreateKey {
+            account: "1000002".into(),
+            label: "lockdown_abc123".into(),
+            scope,
+        };
+        let created = Reply::Created(CreatedKey {
+            info: KeyInfo {
+                key: KeyId::new("NEWKEY01"),
+                label: "lockdown_abc123".into(),
+                account: Some("1000002".into()),
+                is_master: false,
+                read_only: false,
+                permissions: vec![],
+                ips: vec![],
+                created_at: None,
+                expires_at: None,
+            },
+            secret: SecretString::from("s"),
+            passphrase: None,
+        });
+        let Some(Op::RestrictKey { key, lock, .. }) = d.then(&create, &created) else {
+            panic!("a new key must be bound");
+        };
+        assert_eq!(key.as_str(), "NEWKEY01");
+        assert_eq!(lock.ips.to_strings(), ["10.0.0.1"]);
+    }
+
+    #[test]
+    fn only_the_dead_man_switch_is_missing() {
+        for capability in Capability::ALL {
+            let support = Deribit.support(*capability);
+            assert_eq!(
+                matches!(support, Support::Api),
+                *capability != Capability::DeadMan,
+                "{capability:?}"
+            );
+        }
+    }
+}

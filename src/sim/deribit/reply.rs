@@ -1,0 +1,255 @@
+//! Deribit's answers: the JSON-RPC 2.0 envelope, its error objects and codes, and the injected
+//! faults' shapes.
+//!
+//! Success: `{"jsonrpc":"2.0","id"?,"result":…,"usIn":µs,"usOut":µs,"usDiff":µs,"testnet":true}`
+//! with HTTP 200; an error carries `"error":{"code","message","data"?}` instead (reference §6.8,
+//! codes from the long-standing list). The HTTP status of a REST error is not documented
+//! (§6.8, §10.3): the simulator chooses 400 for every JSON-RPC error, and clients must read the
+//! body, not the status. `testnet` is true: this is not the production exchange. Paths outside
+//! `/api/v2/` are HTTP 404 with no body. Faults look as a gateway in front of the exchange would
+//! answer: 429 with `Retry-After: 1` and a short text, 502/503 with an HTML page, or no answer.
+//! Nothing here ever holds a secret but a new key's `client_secret`, once.
+
+use axum::body::{Body, Bytes};
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::sim::injector::{Gateway, Injected};
+
+/// The error codes the simulator answers with (reference §6.8).
+pub(crate) mod code {
+    /// `authorization_required`: no or malformed credentials.
+    pub(crate) const AUTHORIZATION_REQUIRED: i64 = 10_000;
+    /// `order_not_found`.
+    pub(crate) const ORDER_NOT_FOUND: i64 = 10_004;
+    /// `not_enough_funds`.
+    pub(crate) const NOT_ENOUGH_FUNDS: i64 = 10_009;
+    /// `invalid_amount`.
+    pub(crate) const INVALID_AMOUNT: i64 = 10_021;
+    /// `invalid_price`.
+    pub(crate) const INVALID_PRICE: i64 = 10_023;
+    /// `too_many_requests`.
+    pub(crate) const TOO_MANY_REQUESTS: i64 = 10_028;
+    /// `not_open_order`.
+    pub(crate) const NOT_OPEN_ORDER: i64 = 11_044;
+    /// `invalid_credentials`: unknown, removed or disabled key at login.
+    pub(crate) const INVALID_CREDENTIALS: i64 = 13_004;
+    /// `security_error`: a wrong two-factor code.
+    pub(crate) const SECURITY_ERROR: i64 = 13_006;
+    /// `unauthorized`: a bad or expired token, a bad signature, a stale timestamp.
+    pub(crate) const UNAUTHORIZED: i64 = 13_009;
+    /// `not_found`: no such instrument.
+    pub(crate) const NOT_FOUND: i64 = 13_020;
+    /// `forbidden`: the scope does not allow it, or the address is not whitelisted.
+    pub(crate) const FORBIDDEN: i64 = 13_021;
+    /// `scope_exceeded`: managing a key above the caller's own scope.
+    pub(crate) const SCOPE_EXCEEDED: i64 = 13_403;
+    /// JSON-RPC invalid params.
+    pub(crate) const INVALID_PARAMS: i64 = -32_602;
+    /// JSON-RPC method not found.
+    pub(crate) const METHOD_NOT_FOUND: i64 = -32_601;
+    /// JSON-RPC parse error.
+    pub(crate) const PARSE_ERROR: i64 = -32_700;
+}
+
+/// A refused request: a JSON-RPC error object.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct RpcError {
+    pub(crate) code: i64,
+    pub(crate) message: String,
+    pub(crate) data: Option<Value>,
+}
+
+impl RpcError {
+    /// An error with Deribit's short message.
+    pub(crate) fn new(code: i64, message: &str) -> RpcError {
+        RpcError {
+            code,
+            message: message.to_owned(),
+            data: None,
+        }
+    }
+
+    /// The same error with `data.reason`.
+    pub(crate) fn because(mut self, reason: &str) -> RpcError {
+        self.data = Some(json!({ "reason": reason }));
+        self
+    }
+
+    /// -32602 naming the parameter.
+    pub(crate) fn param(name: &str, why: &str) -> RpcError {
+        RpcError {
+            code: code::INVALID_PARAMS,
+            message: "Invalid params".to_owned(),
+            data: Some(json!({ "reason": why, "param": name })),
+        }
+    }
+
+    /// -32602 for a missing parameter.
+    pub(crate) fn missing(name: &str) -> RpcError {
+        RpcError::param(name, "must be present")
+    }
+
+    /// 13021 `forbidden` with the reason.
+    pub(crate) fn forbidden(reason: &str) -> RpcError {
+        RpcError::new(code::FORBIDDEN, "forbidden").because(reason)
+    }
+}
+
+/// What an answer carries after its status line.
+#[derive(Clone, Debug)]
+enum Payload {
+    Empty,
+    Json(Value),
+    Text {
+        content_type: &'static str,
+        text: String,
+    },
+    Dropped,
+}
+
+/// A complete answer before it becomes an HTTP response.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    /// 0 for a result, the error's code, `None` without an envelope.
+    pub(crate) code: Option<i64>,
+    payload: Payload,
+    retry_after_s: Option<u32>,
+}
+
+/// The envelope's timing: when the request came in and now, on the exchange's clock.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    pub(crate) us_in: i64,
+    pub(crate) us_out: i64,
+}
+
+impl Reply {
+    /// A bodiless answer (404).
+    pub(crate) fn bare(status: StatusCode) -> Reply {
+        Reply {
+            status,
+            code: None,
+            payload: Payload::Empty,
+            retry_after_s: None,
+        }
+    }
+
+    /// A result.
+    pub(crate) fn ok(id: Option<&Value>, result: Value, timing: Timing) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            code: Some(0),
+            payload: Payload::Json(envelope(id, "result", result, timing)),
+            retry_after_s: None,
+        }
+    }
+
+    /// An error object, HTTP 400.
+    pub(crate) fn error(id: Option<&Value>, err: &RpcError, timing: Timing) -> Reply {
+        let mut object = json!({ "code": err.code, "message": err.message });
+        if let (Some(data), Value::Object(map)) = (&err.data, &mut object) {
+            map.insert("data".to_owned(), data.clone());
+        }
+        Reply {
+            status: StatusCode::BAD_REQUEST,
+            code: Some(err.code),
+            payload: Payload::Json(envelope(id, "error", object, timing)),
+            retry_after_s: None,
+        }
+    }
+
+    /// The answer an injected fault gives instead of the exchange's (module doc).
+    pub(crate) fn fault(injected: Injected) -> Reply {
+        let text = |status: StatusCode, content_type, text: String| Reply {
+            status,
+            code: None,
+            payload: Payload::Text { content_type, text },
+            retry_after_s: None,
+        };
+        match injected {
+            Injected::RateLimited => Reply {
+                retry_after_s: Some(1),
+                ..text(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "text/plain; charset=utf-8",
+                    "429 Too Many Requests\n".to_owned(),
+                )
+            },
+            Injected::ServerError { gateway, .. } => {
+                let status = match gateway {
+                    Gateway::BadGateway => StatusCode::BAD_GATEWAY,
+                    Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                };
+                let title = format!(
+                    "{} {}",
+                    status.as_u16(),
+                    status.canonical_reason().unwrap_or("Server Error")
+                );
+                let page = format!(
+                    "<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
+                );
+                text(status, "text/html", page)
+            }
+            Injected::Reset { .. } => Reply {
+                payload: Payload::Dropped,
+                ..Reply::bare(StatusCode::OK)
+            },
+        }
+    }
+
+    /// The HTTP status the client saw, for the access log: 0 when it saw none.
+    pub(crate) fn seen_status(&self) -> u16 {
+        match self.payload {
+            Payload::Dropped => 0,
+            _ => self.status.as_u16(),
+        }
+    }
+}
+
+fn envelope(id: Option<&Value>, field: &str, value: Value, timing: Timing) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("jsonrpc".to_owned(), json!("2.0"));
+    if let Some(id) = id {
+        out.insert("id".to_owned(), id.clone());
+    }
+    out.insert(field.to_owned(), value);
+    out.insert("usIn".to_owned(), json!(timing.us_in));
+    out.insert("usOut".to_owned(), json!(timing.us_out));
+    out.insert("usDiff".to_owned(), json!(timing.us_out - timing.us_in));
+    out.insert("testnet".to_owned(), json!(true));
+    Value::Object(out)
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut headers = HeaderMap::new();
+        if let Some(s) = self.retry_after_s {
+            headers.insert(RETRY_AFTER, HeaderValue::from(s));
+        }
+        match self.payload {
+            Payload::Json(body) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                (self.status, headers, body.to_string()).into_response()
+            }
+            Payload::Text { content_type, text } => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+                (self.status, headers, text).into_response()
+            }
+            Payload::Empty => (self.status, headers).into_response(),
+            Payload::Dropped => dropped_connection(),
+        }
+    }
+}
+
+/// A response whose body fails at once: the client sees the connection end with no answer.
+fn dropped_connection() -> Response {
+    let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "injected reset",
+    ))]);
+    Response::new(Body::from_stream(failing))
+}
