@@ -46,14 +46,17 @@ impl fmt::Debug for KeyId {
     }
 }
 
-/// Masks an identifier for people: `ABCD…WXYZ`, or `****` when it is too short to show any of it.
+/// Masks an identifier for people: `ABCD…WXYZ` (`AB…YZ` for ids of 8 to 11 characters, such
+/// as Deribit's client ids), or `****` when it is too short to show any of it.
 pub fn mask(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    if chars.len() < 12 {
-        return "****".to_owned();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
+    let shown = match chars.len() {
+        0..8 => return "****".to_owned(),
+        8..12 => 2,
+        _ => 4,
+    };
+    let head: String = chars[..shown].iter().collect();
+    let tail: String = chars[chars.len() - shown..].iter().collect();
     format!("{head}…{tail}")
 }
 
@@ -110,6 +113,7 @@ mod tests {
     fn masks_long_and_short_ids() {
         assert_eq!(mask("ABCDEFGHIJKLMNOPQR"), "ABCD…OPQR");
         assert_eq!(mask("short"), "****");
+        assert_eq!(mask("AbCdEfGh"), "Ab…Gh");
         assert_eq!(KeyId::new(" ABCDEFGHIJKLMNOPQR\n").to_string(), "ABCD…OPQR");
     }
 
