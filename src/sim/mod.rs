@@ -38,6 +38,7 @@ mod book;
 mod bybit;
 mod deribit;
 mod faults;
+mod front;
 mod funds;
 mod ids;
 mod injector;

@@ -29,18 +29,13 @@ mod trade;
 mod user;
 mod wire;
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::sim::Sim;
-use crate::sim::access::AccessEntry;
-use crate::sim::injector::{Draw, FaultKind, Injected, ShortPage};
+use crate::sim::front::{self, Incoming};
+use crate::sim::injector::Injected;
 use crate::sim::state::Venue;
 
 use auth::Credentials;
@@ -52,116 +47,42 @@ use route::Route;
 /// Largest request body read; Bybit's own bodies are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router: every path goes to one dispatcher, which owns the 404.
+/// Builds the router on the shared front door.
 pub(crate) fn router(sim: Sim) -> Router {
-    Router::new().fallback(dispatch).with_state(sim)
+    front::router::<BybitDialect>(sim)
 }
 
-/// One request, fully read, before the lock is taken.
-#[derive(Debug)]
-struct Incoming {
-    method: Method,
-    path: String,
-    query: String,
-    headers: HeaderMap,
-    body: Bytes,
-    peer: Option<IpAddr>,
-}
+/// What is Bybit's own at the front door.
+struct BybitDialect;
 
-async fn dispatch(State(sim): State<Sim>, req: Request) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let (parts, body) = req.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        let latency = sim.lock().injector.faults.latency;
-        tokio::time::sleep(latency).await;
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let incoming = Incoming {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        headers: parts.headers,
-        body,
-        peer,
-    };
-    // The whole answer is computed under the lock, synchronously; the latency is slept after.
-    let (reply, latency) = {
-        let mut venue = sim.lock();
-        let reply = answer_with_faults(&mut venue, &incoming);
-        (reply, venue.injector.faults.latency)
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+impl front::Dialect for BybitDialect {
+    type Reply = Reply;
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+
+    fn faultable(req: &Incoming) -> bool {
+        Route::find(&req.method, &req.path).is_some_and(|r| !r.is_public())
     }
-    reply.into_response()
-}
 
-/// Draws the request's faults (private endpoints only), runs the pipeline unless a fault stops
-/// it first, and logs what the client got and what the exchange did.
-fn answer_with_faults(v: &mut Venue, req: &Incoming) -> Reply {
-    let private = Route::find(&req.method, &req.path).is_some_and(|r| !r.is_public());
-    let draw = if private {
-        v.injector.draw()
-    } else {
-        Draw::default()
-    };
-    if draw.short_page {
-        v.short_page = ShortPage::Armed;
+    fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
+        req.headers
+            .get("x-bapi-api-key")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
     }
-    let (sent, ret_code) = match draw.injected {
-        Some(injected) => {
-            let ret_code = if injected.runs_request() {
-                answer(v, req).ret_code
-            } else {
-                None
-            };
-            (Reply::fault(injected), ret_code)
-        }
-        None => {
-            let reply = answer(v, req);
-            let ret_code = reply.ret_code;
-            (reply, ret_code)
-        }
-    };
-    let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
-    let fault = draw
-        .injected
-        .map(Injected::kind)
-        .or(shortened.then_some(FaultKind::ShortPage));
-    log(v, req, &sent, ret_code, fault);
-    sent
-}
 
-/// Records the request in the access log: `sent` is what the client got, `ret_code` the
-/// exchange's own verdict.
-fn log(
-    v: &mut Venue,
-    req: &Incoming,
-    sent: &Reply,
-    ret_code: Option<i64>,
-    fault: Option<FaultKind>,
-) {
-    let key_id = req
-        .headers
-        .get("x-bapi-api-key")
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_owned);
-    let leaked_key = key_id.as_deref().is_some_and(|k| v.is_leaked_key(k));
-    let entry = AccessEntry {
-        at_ms: v.now_ms(),
-        peer: req.peer,
-        key_id,
-        method: req.method.as_str().to_owned(),
-        path: req.path.clone(),
-        http_status: sent.seen_status(),
-        ret_code,
-        leaked_key,
-        fault,
-    };
-    v.access_log.push(entry);
+    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
+        let reply = answer(v, req);
+        let code = reply.ret_code;
+        (reply, code)
+    }
+
+    fn fault(injected: Injected) -> Reply {
+        Reply::fault(injected)
+    }
+
+    fn seen_status(reply: &Reply) -> u16 {
+        reply.seen_status()
+    }
 }
 
 /// Runs the pipeline described in the module doc.

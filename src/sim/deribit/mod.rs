@@ -41,18 +41,13 @@ mod trade;
 mod wallet;
 mod wire;
 
-use std::net::{IpAddr, SocketAddr};
-
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, Method as HttpMethod, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method as HttpMethod, StatusCode};
 use serde_json::{Value, json};
 
 use crate::sim::Sim;
-use crate::sim::access::AccessEntry;
-use crate::sim::injector::{Draw, FaultKind, Injected, ShortPage};
+use crate::sim::front::{self, Incoming};
+use crate::sim::injector::Injected;
 use crate::sim::order::Side;
 use crate::sim::state::Venue;
 
@@ -69,100 +64,39 @@ pub(crate) use tfa::SIMULATED_OTP;
 /// Largest request body read (reference §6.8: -32600 above 32 kB).
 const MAX_BODY_BYTES: usize = 32 * 1024;
 
-/// Builds the router: every path goes to one dispatcher, which owns the 404.
+/// Builds the router on the shared front door.
 pub(crate) fn router(sim: Sim) -> Router {
-    Router::new().fallback(dispatch).with_state(sim)
+    front::router::<DeribitDialect>(sim)
 }
 
-/// One request, fully read, before the lock is taken.
-#[derive(Debug)]
-struct Incoming {
-    method: HttpMethod,
-    path: String,
-    query: String,
-    headers: HeaderMap,
-    body: Bytes,
-    peer: Option<IpAddr>,
-}
+/// What is Deribit's own at the front door.
+struct DeribitDialect;
 
-async fn dispatch(State(sim): State<Sim>, req: Request) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let (parts, body) = req.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
-        let latency = sim.lock().injector.faults.latency;
-        tokio::time::sleep(latency).await;
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    let incoming = Incoming {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or("").to_owned(),
-        headers: parts.headers,
-        body,
-        peer,
-    };
-    // The whole answer is computed under the lock, synchronously; the latency is slept after.
-    let (reply, latency) = {
-        let mut venue = sim.lock();
-        let reply = answer_with_faults(&mut venue, &incoming);
-        (reply, venue.injector.faults.latency)
-    };
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+impl front::Dialect for DeribitDialect {
+    type Reply = Reply;
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+
+    fn faultable(req: &Incoming) -> bool {
+        matches!(Method::find(&req.path), Found::Method(m) if m != Method::GetTime)
     }
-    reply.into_response()
-}
 
-/// Draws the request's faults, runs the pipeline unless a fault stops it first, and logs what
-/// the client got and what the exchange did.
-fn answer_with_faults(v: &mut Venue, req: &Incoming) -> Reply {
-    let faultable = matches!(Method::find(&req.path), Found::Method(m) if m != Method::GetTime);
-    let draw = if faultable {
-        v.injector.draw()
-    } else {
-        Draw::default()
-    };
-    if draw.short_page {
-        v.short_page = ShortPage::Armed;
+    fn key_id(v: &Venue, req: &Incoming) -> Option<String> {
+        who(v, req)
     }
-    let key_id = who(v, req);
-    let (sent, code) = match draw.injected {
-        Some(injected) => {
-            let code = if injected.runs_request() {
-                answer(v, req).code
-            } else {
-                None
-            };
-            (Reply::fault(injected), code)
-        }
-        None => {
-            let reply = answer(v, req);
-            let code = reply.code;
-            (reply, code)
-        }
-    };
-    let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
-    let fault = draw
-        .injected
-        .map(Injected::kind)
-        .or(shortened.then_some(FaultKind::ShortPage));
-    let leaked_key = key_id.as_deref().is_some_and(|k| v.is_leaked_key(k));
-    let entry = AccessEntry {
-        at_ms: v.now_ms(),
-        peer: req.peer,
-        key_id,
-        method: req.method.as_str().to_owned(),
-        path: req.path.clone(),
-        http_status: sent.seen_status(),
-        ret_code: code,
-        leaked_key,
-        fault,
-    };
-    v.access_log.push(entry);
-    sent
+
+    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
+        let reply = answer(v, req);
+        let code = reply.code;
+        (reply, code)
+    }
+
+    fn fault(injected: Injected) -> Reply {
+        Reply::fault(injected)
+    }
+
+    fn seen_status(reply: &Reply) -> u16 {
+        reply.seen_status()
+    }
 }
 
 /// The key a request names: its bearer token's, its signature's, or a login's `client_id`.

@@ -1,0 +1,136 @@
+//! The front door every dialect shares: read the request whole, take the venue lock once, draw
+//! the seeded faults, run the dialect's pipeline (or not, or run it and hide the answer), log
+//! what the client got and what the exchange did, and answer after the configured latency.
+//!
+//! A dialect only says what is its own (`Dialect`): which requests faults may hit, which key a
+//! request names, its pipeline, and how its faults and statuses look. The lock is never held
+//! across an `.await`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::sim::Sim;
+use crate::sim::access::AccessEntry;
+use crate::sim::injector::{Draw, FaultKind, Injected, ShortPage};
+use crate::sim::state::Venue;
+
+/// One request, fully read, before the lock is taken.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) peer: Option<IpAddr>,
+}
+
+/// What a venue dialect brings to the front door.
+pub(crate) trait Dialect: Send + Sync + 'static {
+    /// The dialect's answer.
+    type Reply: IntoResponse + Send;
+
+    /// The largest body read; larger requests get HTTP 413.
+    const MAX_BODY_BYTES: usize;
+
+    /// Whether faults may hit this request (private endpoints; never the clock, so a client
+    /// can always resync).
+    fn faultable(req: &Incoming) -> bool;
+
+    /// The key the request names, for the access log (read before the pipeline runs).
+    fn key_id(v: &Venue, req: &Incoming) -> Option<String>;
+
+    /// The dialect's pipeline: the answer, and the exchange's own verdict code.
+    fn answer(v: &mut Venue, req: &Incoming) -> (Self::Reply, Option<i64>);
+
+    /// The answer an injected fault gives.
+    fn fault(injected: Injected) -> Self::Reply;
+
+    /// The HTTP status the client sees (0 when the connection is dropped).
+    fn seen_status(reply: &Self::Reply) -> u16;
+}
+
+/// Builds a dialect's router: every path goes to one dispatcher, which owns the 404.
+pub(crate) fn router<D: Dialect>(sim: Sim) -> Router {
+    Router::new().fallback(dispatch::<D>).with_state(sim)
+}
+
+async fn dispatch<D: Dialect>(State(sim): State<Sim>, req: Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let (parts, body) = req.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, D::MAX_BODY_BYTES).await else {
+        let latency = sim.lock().injector.faults.latency;
+        tokio::time::sleep(latency).await;
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    let incoming = Incoming {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
+        headers: parts.headers,
+        body,
+        peer,
+    };
+    // The whole answer is computed under the lock, synchronously; the latency is slept after.
+    let (reply, latency) = {
+        let mut venue = sim.lock();
+        let reply = answer_with_faults::<D>(&mut venue, &incoming);
+        (reply, venue.injector.faults.latency)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    reply.into_response()
+}
+
+/// Draws the request's faults, runs the pipeline unless a fault stops it first, and logs what
+/// the client got and what the exchange did.
+fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> D::Reply {
+    let draw = if D::faultable(req) {
+        v.injector.draw()
+    } else {
+        Draw::default()
+    };
+    if draw.short_page {
+        v.short_page = ShortPage::Armed;
+    }
+    let key_id = D::key_id(v, req);
+    let (sent, ret_code) = match draw.injected {
+        Some(injected) => {
+            let ret_code = if injected.runs_request() {
+                D::answer(v, req).1
+            } else {
+                None
+            };
+            (D::fault(injected), ret_code)
+        }
+        None => D::answer(v, req),
+    };
+    let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
+    let fault = draw
+        .injected
+        .map(Injected::kind)
+        .or(shortened.then_some(FaultKind::ShortPage));
+    let leaked_key = key_id.as_deref().is_some_and(|k| v.is_leaked_key(k));
+    let entry = AccessEntry {
+        at_ms: v.now_ms(),
+        peer: req.peer,
+        key_id,
+        method: req.method.as_str().to_owned(),
+        path: req.path.clone(),
+        http_status: D::seen_status(&sent),
+        ret_code,
+        leaked_key,
+        fault,
+    };
+    v.access_log.push(entry);
+    sent
+}
