@@ -134,3 +134,23 @@ fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> D::Reply {
     v.access_log.push(entry);
     sent
 }
+
+/// The page a gateway in front of the exchange answers an injected server error with: the
+/// status and an nginx-style HTML body, the same for every dialect.
+pub(crate) fn gateway_page(gateway: crate::sim::injector::Gateway) -> (StatusCode, String) {
+    use crate::sim::injector::Gateway;
+    let status = match gateway {
+        Gateway::BadGateway => StatusCode::BAD_GATEWAY,
+        Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    let title = format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Server Error")
+    );
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
+         <center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
+    );
+    (status, page)
+}

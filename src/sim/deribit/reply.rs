@@ -16,7 +16,7 @@ use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sim::injector::{Gateway, Injected};
+use crate::sim::injector::Injected;
 
 /// The error codes the simulator answers with (reference §6.8).
 pub(crate) mod code {
@@ -180,18 +180,7 @@ impl Reply {
                 )
             },
             Injected::ServerError { gateway, .. } => {
-                let status = match gateway {
-                    Gateway::BadGateway => StatusCode::BAD_GATEWAY,
-                    Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                };
-                let title = format!(
-                    "{} {}",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("Server Error")
-                );
-                let page = format!(
-                    "<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
-                );
+                let (status, page) = crate::sim::front::gateway_page(gateway);
                 text(status, "text/html", page)
             }
             Injected::Reset { .. } => Reply {

@@ -13,7 +13,7 @@ use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sim::injector::{Gateway, Injected};
+use crate::sim::injector::Injected;
 
 /// The codes the simulator answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -276,19 +276,7 @@ impl Reply {
                 )
             },
             Injected::ServerError { gateway, .. } => {
-                let status = match gateway {
-                    Gateway::BadGateway => StatusCode::BAD_GATEWAY,
-                    Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-                };
-                let title = format!(
-                    "{} {}",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("Server Error")
-                );
-                let page = format!(
-                    "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
-                     <center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
-                );
+                let (status, page) = crate::sim::front::gateway_page(gateway);
                 text(status, "text/html", page)
             }
             Injected::Reset { .. } => Reply {
