@@ -38,6 +38,8 @@ pub struct Request {
     pub mode: Mode,
     /// A one-time two-factor code, for venues that challenge key changes.
     pub otp: Option<crate::secret::SecretString>,
+    /// Who carries out manual steps (a drill's simulated operator); `None` for people.
+    pub operator: Option<std::sync::Arc<dyn crate::engine::Operator>>,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
@@ -104,6 +106,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         inputs,
         confirm: request.confirm,
         otp: request.otp.clone(),
+        operator: request.operator.clone(),
         ui,
     };
     let what = match request.mode {
@@ -242,6 +245,7 @@ pub async fn resume(
         inputs,
         confirm,
         otp,
+        operator: None,
         ui,
     };
     let start = Start::Resumed {

@@ -129,6 +129,7 @@ impl Action for CancelOrders {
             requests,
             instructions: None,
             outputs: Some(outputs),
+            manual: None,
         })
     }
 

@@ -8,10 +8,12 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext};
+use super::{
+    Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
+};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
-use crate::exchanges::{Auth, Op, Revoke};
+use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::journal::EventKind;
 use crate::playbook::schema::{object, string, strings, tpl};
 
@@ -160,6 +162,10 @@ impl Action for CreateKey {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        if let Support::Manual(guide) = cx.client.venue().support(Capability::CreateKey) {
+            let label = cx.render(&self.label)?;
+            return Ok(super::manual_plan(guide, ManualTask::CreateKey { label }));
+        }
         let request = cx
             .client
             .prepare(&self.op(cx)?, Auth::Key(cx.master()))
@@ -182,6 +188,7 @@ impl Action for CreateKey {
             requests: vec![request.to_string()],
             instructions: None,
             outputs: Some(outputs),
+            manual: None,
         })
     }
 

@@ -56,6 +56,13 @@ pub enum ActionError {
         /// How long it had.
         after: std::time::Duration,
     },
+    /// A step needs a person and none can be asked (no terminal, no `--yes`): the run stops
+    /// here and can be resumed.
+    #[error("waiting for a person: {what}")]
+    Pending {
+        /// The step and what it needs.
+        what: String,
+    },
     /// A person declined a confirmation.
     #[error("not confirmed: {what}")]
     Declined {
@@ -111,6 +118,10 @@ impl ActionError {
             ActionError::Template(_) => {
                 Some("check the playbook's templates with `lockdown validate`".to_owned())
             }
+            ActionError::Pending { .. } => Some(
+                "do it by hand, then `lockdown resume RUN_DIR --yes` (or resume at a terminal)"
+                    .to_owned(),
+            ),
             ActionError::TimedOut { .. } => Some(
                 "raise the step's `timeout` (or the playbook's `deadline`), or check the exchange's status"
                     .to_owned(),

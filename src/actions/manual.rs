@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, ManualStep, ManualTask, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
+use crate::exchanges::Guide;
 use crate::playbook::schema::{object, string, strings};
 
 /// Parameters of `manual`.
@@ -49,21 +50,31 @@ impl Action for Manual {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
-        let mut text = cx.render(&self.title)?;
-        if let Some(url) = &self.url {
-            text.push_str(&format!("\n  where: {}", cx.render(url)?));
-        }
-        if let Some(list) = &self.checklist {
-            for (i, item) in cx.render(list)?.iter().enumerate() {
-                text.push_str(&format!("\n  {}. {item}", i + 1));
-            }
-        }
+        let step = ManualStep {
+            guide: Guide {
+                title: cx.render(&self.title)?,
+                url: self
+                    .url
+                    .as_ref()
+                    .map(|u| cx.render(u))
+                    .transpose()?
+                    .unwrap_or_default(),
+                steps: self
+                    .checklist
+                    .as_ref()
+                    .map(|c| cx.render(c))
+                    .transpose()?
+                    .unwrap_or_default(),
+            },
+            task: ManualTask::Other,
+        };
         let mut outputs = Outputs::new();
         outputs.insert("done".into(), json!(false));
         Ok(Plan {
             requests: Vec::new(),
-            instructions: Some(text),
+            instructions: Some(step.text()),
             outputs: Some(outputs),
+            manual: Some(step),
         })
     }
 

@@ -21,6 +21,9 @@ mod store_secret;
 mod verify_revoked;
 
 use serde::de::DeserializeOwned;
+
+use crate::exchanges::Guide;
+use crate::secret::KeyId;
 use serde_json::{Map, Value};
 
 pub use cancel_orders::CancelOrders;
@@ -48,6 +51,64 @@ pub struct Plan {
     pub instructions: Option<String>,
     /// What later steps see of this one in a dry run (it does not apply there).
     pub outputs: Option<Outputs>,
+    /// Set when a person must do it (the `manual` action, or what the venue has no API for):
+    /// the engine guides, confirms, and verifies instead of applying.
+    pub manual: Option<ManualStep>,
+}
+
+/// A step only a person can carry out, and how the engine can tell it was done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualStep {
+    /// What to do, where, and the clicks.
+    pub guide: Guide,
+    /// What it is about.
+    pub task: ManualTask,
+}
+
+/// What a manual step achieves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ManualTask {
+    /// Delete this key: verified by the action's probe (the exchange must refuse the key).
+    RevokeKey {
+        /// The key.
+        key: KeyId,
+    },
+    /// Create a replacement key by hand (the tool cannot see or store its secret).
+    CreateKey {
+        /// The label to give it.
+        label: String,
+    },
+    /// Lock the key by hand.
+    LockKey {
+        /// The key.
+        key: KeyId,
+    },
+    /// Anything else (the `manual` action): confirmed, not verifiable.
+    Other,
+}
+
+impl ManualTask {
+    /// Whether the exchange can show the task was done (the action's probe checks it).
+    pub fn verifiable(&self) -> bool {
+        matches!(self, ManualTask::RevokeKey { .. })
+    }
+}
+
+impl ManualStep {
+    /// The instructions as people read them.
+    pub fn text(&self) -> String {
+        let mut text = self.guide.title.clone();
+        if let ManualTask::RevokeKey { key } | ManualTask::LockKey { key } = &self.task {
+            text.push_str(&format!(" (key {key})"));
+        }
+        if !self.guide.url.is_empty() {
+            text.push_str(&format!("\n  where: {}", self.guide.url));
+        }
+        for (i, step) in self.guide.steps.iter().enumerate() {
+            text.push_str(&format!("\n  {}. {step}", i + 1));
+        }
+        text
+    }
 }
 
 /// Whether an action changes anything outside the run folder.
@@ -222,6 +283,18 @@ impl ActionSpec {
         }
     }
 
+    /// The venue capability this action stands on, where its support can differ by venue.
+    pub fn capability(&self) -> Option<crate::exchanges::Capability> {
+        use crate::exchanges::Capability;
+        match self {
+            ActionSpec::RestrictKey(_) => Some(Capability::LockKey),
+            ActionSpec::RevokeKey(_) => Some(Capability::RevokeKey),
+            ActionSpec::CreateKey(_) => Some(Capability::CreateKey),
+            ActionSpec::CancelOrders(_) => Some(Capability::CancelOrders),
+            _ => None,
+        }
+    }
+
     /// Steps this action reads by id (not through templates), with the actions they must be.
     pub fn step_refs(&self) -> Vec<StepRef> {
         match self {
@@ -250,6 +323,17 @@ pub struct ParamError {
     pub path: String,
     /// serde's message.
     pub message: String,
+}
+
+/// The plan of an action the venue has no API for: a guided manual step.
+fn manual_plan(guide: Guide, task: ManualTask) -> Plan {
+    let step = ManualStep { guide, task };
+    Plan {
+        requests: Vec::new(),
+        instructions: Some(step.text()),
+        outputs: Some(Outputs::new()),
+        manual: Some(step),
+    }
 }
 
 fn params_of<T: DeserializeOwned>(params: serde_yaml::Value) -> Result<T, ParamError> {

@@ -7,10 +7,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
+use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
-use crate::exchanges::{Auth, Op};
+use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string, strings};
 use crate::secret::KeyId;
 
@@ -74,6 +74,10 @@ impl Action for RestrictKey {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        if let Support::Manual(guide) = cx.client.venue().support(Capability::LockKey) {
+            let key = KeyId::new(cx.render(&self.key)?);
+            return Ok(super::manual_plan(guide, ManualTask::LockKey { key }));
+        }
         let op = self.op(cx)?;
         let request = cx
             .client
@@ -100,6 +104,7 @@ impl Action for RestrictKey {
             requests: vec![request.to_string()],
             instructions: None,
             outputs: Some(outputs),
+            manual: None,
         })
     }
 

@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext};
+use super::{
+    Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
+};
 use crate::engine::template::Tpl;
-use crate::exchanges::{Auth, Op, Revoke};
+use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
 
@@ -128,6 +130,10 @@ impl Action for RevokeKey {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        if let Support::Manual(guide) = cx.client.venue().support(Capability::RevokeKey) {
+            let key = KeyId::new(cx.render(&self.key)?);
+            return Ok(super::manual_plan(guide, ManualTask::RevokeKey { key }));
+        }
         let (op, signer, _) = self.op_and_signer(cx)?;
         let request = cx
             .client
@@ -139,6 +145,7 @@ impl Action for RevokeKey {
             requests: vec![request.to_string()],
             instructions: None,
             outputs: Some(outputs),
+            manual: None,
         })
     }
 

@@ -171,6 +171,7 @@ impl Action for StoreSecret {
                 store.describe()
             )),
             outputs: Some(outputs),
+            manual: None,
         })
     }
 

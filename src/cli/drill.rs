@@ -88,6 +88,7 @@ fn show(card: &Scorecard, ui: &Ui) {
         format!("scenario          {} (seed {})", card.scenario, card.seed),
         format!("time to contain   {}", ms(card.time_to_contain_ms)),
         format!("lock acknowledged {}", ms(card.lock_acknowledged_ms)),
+        format!("by hand           {}", ms(Some(card.manual_wait_ms))),
         format!(
             "attacker          {} accepted ({} after the response started), {} refused; {}",
             card.attacker.accepted_total,

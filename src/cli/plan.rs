@@ -54,6 +54,7 @@ pub async fn run(
             Mode::DryRun
         },
         otp: None,
+        operator: None,
     };
     let outcome = respond(request, ui).await?;
     super::respond::report(&outcome, json, ui);

@@ -61,6 +61,7 @@ pub async fn run(
             Mode::Live
         },
         otp: args.otp.map(crate::secret::SecretString::from),
+        operator: None,
     };
     let outcome = respond(request, ui).await?;
     report(&outcome, json, ui);

@@ -9,11 +9,13 @@
 
 mod attacker;
 pub mod history;
+mod operator;
 mod scorecard;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -142,6 +144,12 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             otp: std::fs::read_to_string(drill_dir.join("otp"))
                 .ok()
                 .map(|code| SecretString::from(code.trim().to_owned())),
+            // Manual steps are done by a simulated operator in the simulator's web interface,
+            // after a human's delay: the time to contain includes it.
+            operator: Some(Arc::new(operator::SimOperator::new(
+                sim.clone(),
+                scenario.operator_delay,
+            ))),
         },
         ui,
     )

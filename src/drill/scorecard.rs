@@ -80,6 +80,9 @@ pub struct Scorecard {
     pub time_to_contain_ms: Option<u64>,
     /// Response start → the lock (or revoke) acknowledged.
     pub lock_acknowledged_ms: Option<u64>,
+    /// Time the response spent waiting on steps done by hand (part of the time to contain when
+    /// containment itself is manual, as on Kraken).
+    pub manual_wait_ms: u64,
     /// The attacker's tally.
     pub attacker: AttackerScore,
     /// Detection.
@@ -220,6 +223,12 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         contained,
         time_to_contain_ms: since(first_refusal.and_then(|a| a.answered())),
         lock_acknowledged_ms: e.outcome.contained_ms,
+        manual_wait_ms: e
+            .outcome
+            .steps
+            .iter()
+            .filter_map(|s| s.outputs.get("manual_wait_ms").and_then(Value::as_u64))
+            .sum(),
         attacker,
         detection,
         open_orders_left: open.len(),

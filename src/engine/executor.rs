@@ -30,6 +30,15 @@ pub enum Confirm {
     Drill,
 }
 
+/// Someone who carries out manual steps: a drill's simulated operator.
+pub trait Operator: Send + Sync + std::fmt::Debug {
+    /// Does the step (after a human-like delay) and says what was done, for the journal.
+    fn perform<'a>(
+        &'a self,
+        step: &'a crate::actions::ManualStep,
+    ) -> std::pin::Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+}
+
 /// What an earlier attempt of this run left, step by step (empty for a fresh run).
 #[derive(Debug, Clone, Default)]
 pub struct Prior {
@@ -73,6 +82,8 @@ pub struct Run<'a> {
     pub inputs: BTreeMap<String, String>,
     /// How confirmations are answered.
     pub confirm: Confirm,
+    /// Who carries out manual steps in a drill (a simulated operator); `None` elsewhere.
+    pub operator: Option<std::sync::Arc<dyn Operator>>,
     /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
     pub otp: Option<crate::secret::SecretString>,
     /// Where people's output goes.

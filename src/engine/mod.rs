@@ -16,6 +16,6 @@ mod retry;
 mod step;
 pub mod template;
 
-pub use executor::{Confirm, Prior, Run, Start};
+pub use executor::{Confirm, Operator, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};
 pub use preflight::{PreflightError, preflight};

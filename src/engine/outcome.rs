@@ -19,6 +19,8 @@ pub enum StepStatus {
     Declined,
     /// Dry run: planned, not sent.
     Planned,
+    /// Waiting for a person (no terminal, no `--yes`): the run stopped here, resumable.
+    Pending,
     /// Not reached: an earlier step stopped the run.
     NotRun,
 }
@@ -32,6 +34,7 @@ impl StepStatus {
             StepStatus::Skipped => "skipped",
             StepStatus::Declined => "declined",
             StepStatus::Planned => "planned",
+            StepStatus::Pending => "pending",
             StepStatus::NotRun => "not_run",
         }
     }

@@ -10,6 +10,7 @@ use super::Confirm;
 use super::template::Context;
 use crate::actions::{Outputs, Preflight, RunInfo};
 use crate::config::Profile;
+use crate::exchanges::Support;
 use crate::playbook::Playbook;
 
 /// Problems found before anything was sent.
@@ -67,7 +68,13 @@ pub fn preflight(
         if let Err(err) = action.preflight(&pre) {
             problems.push((format!("step `{}`: {err}", step.id), err.hint()));
         }
-        if action.needs_confirmation() && confirm == Confirm::Ask && !interactive {
+        // Steps done by hand (the `manual` action, or what the venue has no API for) do not
+        // stop a run from starting: without a terminal they wait, pending and resumable.
+        let by_hand = action.name() == "manual"
+            || action
+                .capability()
+                .is_some_and(|c| matches!(profile.exchange.venue().support(c), Support::Manual(_)));
+        if action.needs_confirmation() && !by_hand && confirm == Confirm::Ask && !interactive {
             problems.push((
                 format!(
                     "step `{}` ({}) needs a confirmation and there is no terminal to ask on",

@@ -13,8 +13,8 @@ use super::outcome::{StepRecord, StepStatus};
 use super::retry;
 use super::template::{self, Context};
 use crate::actions::{
-    ActionError, ActionSpec, Containment, Effect, Outputs, Plan, Probe, RetryClass, StepContext,
-    Vault,
+    ActionError, ActionSpec, Containment, Effect, ManualStep, Outputs, Plan, Probe, RetryClass,
+    StepContext, Vault,
 };
 use crate::clock;
 use crate::exchanges::{CallSink, Client, Mode, Tfa};
@@ -145,7 +145,10 @@ impl Run<'_> {
                 return None;
             }
         }
+        // A manual step is confirmed (and verified) when it acts; anything else that needs a
+        // person's yes asks now, before it sends.
         if self.client.mode() == Mode::Live
+            && p.plan.manual.is_none()
             && action.needs_confirmation()
             && let Err(err) = self.confirm(&p, state)
         {
@@ -206,9 +209,12 @@ impl Run<'_> {
         if mode == Mode::Offline || (mode == Mode::DryRun && effect == Effect::Write) {
             return Ok(Done::Planned(p.plan.outputs.clone().unwrap_or_default()));
         }
+        let cx = self.cx(p, vault);
+        if let Some(manual) = &p.plan.manual {
+            return self.manual(p, &cx, manual).await.map_err(|err| (err, 1));
+        }
         let mut client = p.client.clone();
         let mut tfa_answers = 0;
-        let cx = self.cx(p, vault);
         if p.probe_first {
             match p.action.probe(&cx).await {
                 Ok(Probe::Done(outputs)) => {
@@ -291,6 +297,101 @@ impl Run<'_> {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// A step only a person can do: show the guide, get it done (the operator at the terminal,
+    /// `--yes`, or a drill's simulated operator), and, where the exchange can show it, verify
+    /// with the action's probe, asking again until it holds or the person gives up. Without a
+    /// terminal and without `--yes` the step is left pending: the run stops, resumable.
+    async fn manual(
+        &self,
+        p: &Prepared<'_>,
+        cx: &StepContext<'_>,
+        manual: &ManualStep,
+    ) -> Result<Done, ActionError> {
+        const ROUNDS: u32 = 5;
+        let id = p.step.id.as_str();
+        let started = Instant::now();
+        self.ui.block("To do by hand:", &manual.text());
+        for round in 1..=ROUNDS {
+            let by = match self.confirm {
+                Confirm::Ask if !self.ui.interactive() => {
+                    return Err(ActionError::Pending {
+                        what: format!("step `{id}`: {}", manual.guide.title),
+                    });
+                }
+                Confirm::Ask => {
+                    let done = self.ui.confirm(&format!("`{id}`: done?")).map_err(|err| {
+                        ActionError::Input {
+                            message: err.to_string(),
+                            hint: "pass `--yes` once the step is done by hand".into(),
+                        }
+                    })?;
+                    if !done {
+                        self.journal
+                            .append(
+                                EventKind::Confirmation,
+                                json!({"step": id, "accepted": false, "by": "operator", "round": round}),
+                            )
+                            .map_err(ActionError::Journal)?;
+                        return Err(ActionError::Declined {
+                            what: format!("step `{id}` ({})", manual.guide.title),
+                        });
+                    }
+                    "operator".to_owned()
+                }
+                Confirm::Yes => "--yes".to_owned(),
+                Confirm::Drill => match &self.operator {
+                    Some(operator) => format!("drill operator: {}", operator.perform(manual).await),
+                    None => "drill".to_owned(),
+                },
+            };
+            self.journal
+                .append(
+                    EventKind::Confirmation,
+                    json!({"step": id, "accepted": true, "by": by, "round": round}),
+                )
+                .map_err(ActionError::Journal)?;
+            let waited = elapsed_ms(started);
+            if !manual.task.verifiable() {
+                let mut outputs = Outputs::new();
+                outputs.insert("done".into(), json!(true));
+                outputs.insert("by".into(), json!(by));
+                outputs.insert("manual_wait_ms".into(), json!(waited));
+                return Ok(Done::Applied {
+                    outputs,
+                    attempts: round,
+                    probed: false,
+                });
+            }
+            match p.action.probe(cx).await? {
+                Probe::Done(mut outputs) => {
+                    outputs.insert("by".into(), json!(by));
+                    outputs.insert("manual_wait_ms".into(), json!(waited));
+                    return Ok(Done::Applied {
+                        outputs,
+                        attempts: round,
+                        probed: true,
+                    });
+                }
+                Probe::NotDone => {
+                    self.ui.warn(&format!(
+                        "`{id}`: the exchange does not show it done yet ({})",
+                        manual.guide.title
+                    ));
+                    if self.confirm != Confirm::Ask {
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }
+        Err(ActionError::Check {
+            message: format!(
+                "`{id}`: still not done after {ROUNDS} rounds ({})",
+                manual.guide.title
+            ),
+            hint: "do it in the exchange's web interface, then `lockdown resume` the run".into(),
+        })
     }
 
     /// Gets a one-time code for a venue's two-factor challenge: `--otp`, or the operator.
@@ -387,6 +488,7 @@ impl Run<'_> {
             Err((err, attempts)) => {
                 let status = match err {
                     ActionError::Declined { .. } => StepStatus::Declined,
+                    ActionError::Pending { .. } => StepStatus::Pending,
                     _ => StepStatus::Failed,
                 };
                 let data = json!({
@@ -517,7 +619,7 @@ fn failure_exit(err: &ActionError) -> Exit {
         }
         ActionError::Template(_) | ActionError::Input { .. } => Exit::BadInput,
         ActionError::Io { .. } | ActionError::Journal(_) => Exit::Io,
-        ActionError::Declined { .. } => Exit::Incomplete,
+        ActionError::Declined { .. } | ActionError::Pending { .. } => Exit::Incomplete,
     }
 }
 

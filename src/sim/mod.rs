@@ -230,6 +230,13 @@ impl Sim {
         self.lock().deribit.tokens.expire_all();
     }
 
+    /// Deletes a live key as the venue's web interface would (what no API of some venues can
+    /// do: Kraken's keys, Binance's master-account keys); returns whether it existed. The drill's
+    /// simulated operator uses it for guided manual steps.
+    pub fn web_ui_delete_key(&self, api_key: &str) -> bool {
+        self.lock().delete_key(api_key).is_ok()
+    }
+
     /// Locks the venue; a poisoned lock is recovered, since every mutation is applied whole.
     fn lock(&self) -> MutexGuard<'_, Venue> {
         self.venue

@@ -43,6 +43,9 @@ pub struct Scenario {
     /// How long the attacker trades before the owner presses the panic button.
     #[serde(with = "humantime_serde_duration")]
     pub detection_delay: Duration,
+    /// How long the drill's simulated operator takes for a step done by hand (default 2s).
+    #[serde(default = "default_operator_delay", with = "humantime_serde_duration")]
+    pub operator_delay: Duration,
     /// What can be traded, and how deep each book is.
     pub markets: Vec<Market>,
     /// The bot sub-account's balances before its history (coin -> amount).
@@ -201,6 +204,10 @@ pub struct Attacker {
     /// How often it retries once its plan is done, until it is refused.
     #[serde(default = "default_probe", with = "humantime_serde_duration")]
     pub probe_every: Duration,
+}
+
+fn default_operator_delay() -> Duration {
+    Duration::from_secs(2)
 }
 
 fn default_rate() -> f64 {

@@ -180,3 +180,76 @@ fn readme_capability_table_is_generated() {
         "README's table is stale: paste the output of `lockdown capabilities`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_manual_step_without_a_terminal_waits_and_the_run_resumes() {
+    let lab = Lab::start(54).await;
+    let playbook = lab.dir.path().join("manual.yaml");
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: lock-then-hand
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}" }
+  - id: call_support
+    manual:
+      title: Call the exchange's support line
+      checklist: [Give them the run id]
+  - id: report
+    report: {}
+"#,
+    )
+    .unwrap();
+    // No terminal and no --yes: the run starts, locks, and stops at the manual step.
+    let output = lab
+        .respond(&["--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["contained"], true);
+    let status = |summary: &Value, id: &str| {
+        summary["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status(&summary, "call_support"), "pending");
+    assert_eq!(status(&summary, "report"), "not_run");
+    assert!(
+        stderr(&output).contains("lockdown resume"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Resumed with --yes: the lock is not sent again, the manual step is done, the run ends.
+    let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
+    let locks_before = lab
+        .sim
+        .inspect()
+        .access_log
+        .iter()
+        .filter(|e| e.path == "/v5/user/update-sub-api")
+        .count();
+    let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
+    assert_eq!(status(&summary, "call_support"), "ok");
+    assert_eq!(status(&summary, "report"), "ok");
+    let locks_after = lab
+        .sim
+        .inspect()
+        .access_log
+        .iter()
+        .filter(|e| e.path == "/v5/user/update-sub-api")
+        .count();
+    assert_eq!(locks_before, locks_after, "the lock was sent again");
+}
