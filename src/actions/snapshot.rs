@@ -298,7 +298,7 @@ async fn take(
             let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
             if let Some(account) = account {
                 let keys = cx.account_keys(&account).await.map_err(fail)?;
-                for info in keys.into_iter().filter(|info| &info.key == key) {
+                for info in keys.into_iter().filter(|info| info.names(key)) {
                     found.push(json!({"source": "master", "info": info}));
                 }
             }
