@@ -173,16 +173,27 @@ impl Action for CancelOrders {
                     }
                 }
             }
-            match cx
+            // A segment the key may not even list (Binance USD-M without the futures
+            // permission) cannot hold its orders either.
+            let listed = cx
                 .client
-                .per_segment(
+                .per_segment_permitted(
                     segments,
                     Auth::Key(cred),
                     |segment, cursor| Op::OpenOrders { segment, cursor },
                     Reply::into_orders,
                 )
                 .await
-            {
+                .map(|(open, refused)| {
+                    for segment in refused {
+                        let name = segment.to_string();
+                        if !not_permitted.contains(&name) {
+                            not_permitted.push(name);
+                        }
+                    }
+                    open
+                });
+            match listed {
                 Ok(open) if open.is_empty() => {
                     return Ok(outputs(&cancelled, &open, round, &not_permitted));
                 }

@@ -574,6 +574,37 @@ impl Client {
         Ok(items)
     }
 
+    /// Like [`Client::per_segment`], but a segment the key may not read at all (a
+    /// [`ExchangeError::Permission`] refusal, such as Binance USD-M for a key without the
+    /// futures permission) yields nothing and is named in the second list: a key that cannot
+    /// reach a segment cannot have orders or fills there. Any other failure fails the whole.
+    pub async fn per_segment_permitted<T, F>(
+        &self,
+        segments: &[Segment],
+        auth: Auth<'_>,
+        make: F,
+        page: fn(Reply) -> Result<Page<T>, ExchangeError>,
+    ) -> Result<(Vec<T>, Vec<Segment>), ExchangeError>
+    where
+        F: Fn(Segment, Option<String>) -> Op,
+    {
+        let make = &make;
+        let reads = segments.iter().map(|segment| {
+            let segment = *segment;
+            self.all_pages(move |cursor| make(segment, cursor), auth, page)
+        });
+        let mut items = Vec::new();
+        let mut refused = Vec::new();
+        for (segment, result) in segments.iter().zip(join_all(reads).await) {
+            match result {
+                Ok(found) => items.extend(found),
+                Err(ExchangeError::Permission { .. }) => refused.push(*segment),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok((items, refused))
+    }
+
     async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
         let subject = self.inner.venue.subject(op);

@@ -1214,3 +1214,47 @@ async fn binance_drill_sabotage_passes_and_its_withdrawal_was_refused() {
             .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spot_only_key_is_contained_too() {
+    let lab = Lab::start_on(ExchangeId::Binance, 70).await;
+    let (master, bot) = creds(&lab);
+    // Most bot keys trade spot only: take the futures permission away through the master.
+    let stripped = binance_call(
+        &lab.running.base_url,
+        responder_ip(),
+        (
+            master.key.as_str(),
+            &read(&lab.sim_dir().join("master.secret")),
+        ),
+        "POST",
+        "/sapi/v1/sub-account/subAccountApiPermission",
+        &[
+            ("email", account(&lab)),
+            ("subAccountApiKey", bot.key.as_str().to_owned()),
+            ("canTrade", "true".into()),
+        ],
+    )
+    .await;
+    assert_eq!(stripped, (200, 0));
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    // USD-M answered -2015 to this key: a segment it cannot reach, said so, not a failure.
+    assert!(
+        journal.contains(r#""not_permitted":["linear"]"#),
+        "{journal}"
+    );
+    let after = lab.sim.inspect();
+    assert!(after.key(&lab.leaked()).is_some_and(|k| k.deleted));
+    assert!(
+        after
+            .open_orders(uid)
+            .iter()
+            .all(|o| o.category == "linear"),
+        "every spot order cancelled"
+    );
+}

@@ -3,12 +3,13 @@
 //! Success is bare JSON (an object or an array, no envelope); a refusal is `{code, msg}` with an
 //! HTTP 4xx, mapped to a typed [`ExchangeError`]: `-1021` timestamp, `-1022` signature, `-2014`
 //! malformed key, `-2015` key refused (unknown, deleted, outside its IP list or lacking the
-//! permission: one code for all, so [`ExchangeError::KeyRefused`]), `-1002` not authorized
-//! (permission), `-1003` too many requests (HTTP 429: wait `Retry-After`; HTTP 418: an IP ban,
-//! [`ExchangeError::IpBanned`], never retried inside it), `-1015` too many orders. A 5xx leaves
-//! the outcome unknown. Reads that walk a cursor (`cursor.rs`) answer empty pages while they
-//! learn which symbols to read; a symbol the venue does not know (`-1121`) ends its walk. A
-//! USD-M cancel-all answers `{"code": 200, "msg": …}`: acknowledged, without the orders.
+//! permission: one code for all, so [`ExchangeError::KeyRefused`]; on a USD-M call it is the
+//! futures permission, see [`api_error`]), `-1002` not authorized (permission), `-1003` too many
+//! requests (HTTP 429: wait `Retry-After`; HTTP 418: an IP ban, [`ExchangeError::IpBanned`],
+//! never retried inside it), `-1015` too many orders. A 5xx leaves the outcome unknown. Reads
+//! that walk a cursor (`cursor.rs`) answer empty pages while they learn which symbols to read; a
+//! symbol the venue does not know (`-1121`) ends its walk. A USD-M cancel-all answers
+//! `{"code": 200, "msg": …}`: acknowledged, without the orders.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -97,6 +98,13 @@ fn api_error(response: &Response, code: i64, message: String, op: &Op) -> Exchan
         -1021 => ExchangeError::Timestamp { code: code_text },
         -1022 => ExchangeError::Signature { code: code_text },
         -2014 => ExchangeError::InvalidKey { code: code_text },
+        // After the lock the responder's address is in the key's list and spot calls pass, so a
+        // `-2015` on USD-M alone is the futures permission the key lacks: a segment it cannot
+        // reach, not a refused key.
+        -2015 if on_futures(op) => ExchangeError::Permission {
+            code: code_text,
+            message: format!("{message} (USD-M: the key may lack the futures permission)"),
+        },
         -2015 => ExchangeError::KeyRefused { code: code_text },
         -1002 => ExchangeError::Permission {
             code: code_text,
@@ -126,6 +134,19 @@ fn api_error(response: &Response, code: i64, message: String, op: &Op) -> Exchan
             code: code_text,
             message,
         },
+    }
+}
+
+/// Whether an operation acts on USD-M futures.
+fn on_futures(op: &Op) -> bool {
+    match op {
+        Op::OpenOrders { segment, .. }
+        | Op::Orders { segment, .. }
+        | Op::Fills { segment, .. }
+        | Op::CancelBatch { segment, .. }
+        | Op::CancelOrder { segment, .. } => endpoints::is_futures(segment),
+        Op::PlaceOrder(order) => endpoints::is_futures(&order.segment),
+        _ => false,
     }
 }
 
@@ -1248,6 +1269,20 @@ mod tests {
             .reply
             .unwrap_err();
         assert!(refused.is_unauthenticated());
+        let futures = Op::OpenOrders {
+            segment: Segment {
+                category: Category::Linear,
+                settle: None,
+            },
+            cursor: None,
+        };
+        let unreachable = decode(&futures, &response(401, r#"{"code":-2015,"msg":"x"}"#))
+            .reply
+            .unwrap_err();
+        assert!(
+            matches!(unreachable, ExchangeError::Permission { .. }),
+            "{unreachable:?}"
+        );
     }
 
     #[test]
