@@ -29,7 +29,7 @@ pub const SPOT_SPAN_MS: i64 = DAY_MS;
 pub const FUTURES_SPAN_MS: i64 = 7 * DAY_MS;
 
 /// Keys listed per page of the sub-account listing (its maximum, reference §5.4).
-const KEYS_PAGE: u32 = 100;
+pub const KEYS_PAGE: u32 = 100;
 
 /// Records per page of the wallet histories (reference §5.6).
 pub const MONEY_PAGE: usize = 1000;

@@ -376,7 +376,7 @@ fn sub_keys(
     }
     let listing: BinanceKeyListing = parse(body)?;
     let page = state.and_then(|s| s.next_page).unwrap_or(1);
-    let seen = usize::try_from(page).unwrap_or(1) * 100;
+    let seen = usize::try_from(page * endpoints::KEYS_PAGE).unwrap_or(usize::MAX);
     let pending: Vec<ListedKey> = listing
         .rows
         .into_iter()

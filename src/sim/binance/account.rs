@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::sim::binance::caller::Caller;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::ApiError;
+use crate::sim::binance::weight::Meter;
 use crate::sim::binance::wire::{self, dec};
 use crate::sim::key::{IpWhitelist, Tier};
 use crate::sim::order::Category;
@@ -42,11 +43,12 @@ pub(crate) fn exchange_info(v: &Venue, category: Category) -> Value {
             })
         })
         .collect();
-    let limit = if category == Category::Spot {
-        v.binance.limits.spot_limit
+    let meter = if category == Category::Spot {
+        Meter::Spot
     } else {
-        2_400
+        Meter::Futures
     };
+    let limit = v.binance.limits.limit(meter);
     json!({
         "timezone": "UTC",
         "serverTime": v.now_ms(),

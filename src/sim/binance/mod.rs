@@ -202,13 +202,7 @@ fn weighed(
             retry_after_s,
         } => Reply::banned(until_ms, retry_after_s),
         Verdict::TooMany { retry_after_s } => {
-            let limit = match meter {
-                weight::Meter::Spot => v.binance.limits.spot_limit,
-                weight::Meter::Futures => 2_400,
-                weight::Meter::SapiIp => 12_000,
-                weight::Meter::SapiUid => 180_000,
-            };
-            Reply::too_many(limit, retry_after_s)
+            Reply::too_many(v.binance.limits.limit(meter), retry_after_s)
         }
         Verdict::Admitted { header, used } => match run(v) {
             Ok(body) => Reply::ok(body),

@@ -123,6 +123,16 @@ fn seconds_until(until_ms: i64, now_ms: i64) -> u64 {
 }
 
 impl Limits {
+    /// The limit a meter counts against, per minute.
+    pub(crate) fn limit(&self, meter: Meter) -> u32 {
+        match meter {
+            Meter::Spot => self.spot_limit,
+            Meter::Futures => FUTURES_LIMIT,
+            Meter::SapiIp => SAPI_IP_LIMIT,
+            Meter::SapiUid => SAPI_UID_LIMIT,
+        }
+    }
+
     /// Counts a request of `weight` on `meter` from `peer` (for the master `uid` on UID-weighed
     /// SAPI endpoints) at `now_ms`, after the ban and back-off rules.
     pub(crate) fn check(
@@ -136,7 +146,7 @@ impl Limits {
         let ip = peer.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         let minute = now_ms.div_euclid(MINUTE_MS);
         let next_minute = (minute + 1) * MINUTE_MS;
-        let spot_limit = self.spot_limit;
+        let limit = self.limit(meter);
         let address = self.addresses.entry(ip).or_default();
         if address.banned_until_ms > now_ms {
             return Verdict::Banned {
@@ -159,14 +169,11 @@ impl Limits {
             };
         }
         address.violations = 0;
-        let (used, limit) = match meter {
-            Meter::Spot => (address.spot.current(minute), spot_limit),
-            Meter::Futures => (address.futures.current(minute), FUTURES_LIMIT),
-            Meter::SapiIp => (address.sapi.current(minute), SAPI_IP_LIMIT),
-            Meter::SapiUid => (
-                self.accounts.entry(uid).or_default().current(minute),
-                SAPI_UID_LIMIT,
-            ),
+        let used = match meter {
+            Meter::Spot => address.spot.current(minute),
+            Meter::Futures => address.futures.current(minute),
+            Meter::SapiIp => address.sapi.current(minute),
+            Meter::SapiUid => self.accounts.entry(uid).or_default().current(minute),
         };
         if used.saturating_add(weight) > limit {
             let address = self.addresses.entry(ip).or_default();
