@@ -6,6 +6,8 @@
 //! per call, reference §3.5), and fails if orders remain after the last round. On venues without
 //! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
 //! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
+//! On venues that cancel per symbol only ([`CancelStyle::PerSymbol`], Binance) it is: list, then
+//! one cancel per symbol that has open orders, at once.
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -92,23 +94,28 @@ impl Action for CancelOrders {
                 CancelStyle::PerSegment => {
                     requests.push(prepare(&Op::CancelAll { segment: *segment })?);
                 }
-                CancelStyle::Batches { max } => match &open {
+                CancelStyle::Batches { .. } | CancelStyle::PerSymbol => match &open {
                     Some(open) => {
                         let listed = open
                             .iter()
                             .filter(|(s, _)| s == segment)
                             .flat_map(|(_, orders)| orders);
-                        for op in batches(*segment, listed, max) {
+                        for op in cancels(style, *segment, listed) {
                             requests.push(prepare(&op)?);
                         }
                     }
                     // Offline: the listing is not known, so show it and say what follows.
                     None => requests.push(format!(
-                        "{}\nthen cancel every order listed, at most {max} a request",
+                        "{}\nthen {}",
                         prepare(&Op::OpenOrders {
                             segment: *segment,
                             cursor: None
-                        })?
+                        })?,
+                        match style {
+                            CancelStyle::Batches { max } =>
+                                format!("cancel every order listed, at most {max} a request"),
+                            _ => "cancel every symbol listed, one request per symbol".to_owned(),
+                        }
                     )),
                 },
             }
@@ -167,16 +174,27 @@ impl Action for CancelOrders {
                     }
                 }
             }
-            match cx
+            // A segment the key may not even list (Binance USD-M without the futures
+            // permission) cannot hold its orders either.
+            let listed = cx
                 .client
-                .per_segment(
+                .per_segment_permitted(
                     segments,
                     Auth::Key(cred),
                     |segment, cursor| Op::OpenOrders { segment, cursor },
                     Reply::into_orders,
                 )
                 .await
-            {
+                .map(|(open, refused)| {
+                    for segment in refused {
+                        let name = segment.to_string();
+                        if !not_permitted.contains(&name) {
+                            not_permitted.push(name);
+                        }
+                    }
+                    open
+                });
+            match listed {
                 Ok(open) if open.is_empty() => {
                     return Ok(outputs(&cancelled, &open, round, &not_permitted));
                 }
@@ -214,17 +232,15 @@ async fn cancel_segment(
     cred: &Credential,
     segment: Segment,
 ) -> Result<Vec<Cancelled>, ExchangeError> {
-    let max = match client.venue().cancel_style() {
-        CancelStyle::PerSegment => {
-            return client
-                .call(&Op::CancelAll { segment }, Auth::Key(cred))
-                .await
-                .and_then(Reply::into_cancelled);
-        }
-        CancelStyle::Batches { max } => max,
-    };
+    let style = client.venue().cancel_style();
+    if style == CancelStyle::PerSegment {
+        return client
+            .call(&Op::CancelAll { segment }, Auth::Key(cred))
+            .await
+            .and_then(Reply::into_cancelled);
+    }
     let open = list_open(client, cred, segment).await?;
-    let ops = batches(segment, open.iter(), max);
+    let ops = cancels(style, segment, open.iter());
     let calls = ops.iter().map(|op| client.call(op, Auth::Key(cred)));
     let mut cancelled = Vec::new();
     let mut failed = None;
@@ -257,19 +273,36 @@ async fn list_open(
         .await
 }
 
-/// Batch cancels for `orders`, at most `max` each.
-fn batches<'o>(segment: Segment, orders: impl Iterator<Item = &'o Order>, max: usize) -> Vec<Op> {
+/// The cancels for listed `orders`: batches of at most `max`, or one per symbol (naming that
+/// symbol's orders, in the order the symbols were first listed).
+fn cancels<'o>(
+    style: CancelStyle,
+    segment: Segment,
+    orders: impl Iterator<Item = &'o Order>,
+) -> Vec<Op> {
     let refs: Vec<OrderRef> = orders
         .map(|o| OrderRef {
             symbol: o.symbol.clone(),
             order_id: o.order_id.clone(),
         })
         .collect();
-    refs.chunks(max.max(1))
-        .map(|chunk| Op::CancelBatch {
-            segment,
-            orders: chunk.to_vec(),
-        })
+    let groups: Vec<Vec<OrderRef>> = match style {
+        CancelStyle::PerSegment => Vec::new(),
+        CancelStyle::Batches { max } => refs.chunks(max.max(1)).map(<[_]>::to_vec).collect(),
+        CancelStyle::PerSymbol => {
+            let mut groups: Vec<Vec<OrderRef>> = Vec::new();
+            for order in refs {
+                match groups.iter_mut().find(|g| g[0].symbol == order.symbol) {
+                    Some(group) => group.push(order),
+                    None => groups.push(vec![order]),
+                }
+            }
+            groups
+        }
+    };
+    groups
+        .into_iter()
+        .map(|orders| Op::CancelBatch { segment, orders })
         .collect()
 }
 
@@ -289,4 +322,65 @@ fn outputs(
     out.insert("rounds".into(), json!(rounds));
     out.insert("not_permitted".into(), json!(not_permitted));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::{Amount, Category, OrderStatus, Side};
+
+    fn order(id: &str, symbol: &str) -> Order {
+        Order {
+            order_id: id.into(),
+            client_order_id: None,
+            category: Category::Spot,
+            symbol: symbol.into(),
+            side: Side::Buy,
+            order_type: "limit".into(),
+            qty: Amount::new("1"),
+            price: Some(Amount::new("1")),
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status: OrderStatus::Open,
+            created_ms: 0,
+            updated_ms: 0,
+        }
+    }
+
+    #[test]
+    fn cancels_follow_the_style() {
+        let segment = Segment {
+            category: Category::Spot,
+            settle: None,
+        };
+        let open = [
+            order("1", "BTCUSDT"),
+            order("2", "XVGUSDT"),
+            order("3", "BTCUSDT"),
+        ];
+        let symbols = |ops: Vec<Op>| -> Vec<Vec<String>> {
+            ops.into_iter()
+                .map(|op| match op {
+                    Op::CancelBatch { orders, .. } => orders
+                        .into_iter()
+                        .map(|o| format!("{}:{}", o.symbol, o.order_id))
+                        .collect(),
+                    _ => Vec::new(),
+                })
+                .collect()
+        };
+        assert_eq!(
+            symbols(cancels(CancelStyle::PerSymbol, segment, open.iter())),
+            [vec!["BTCUSDT:1", "BTCUSDT:3"], vec!["XVGUSDT:2"]]
+        );
+        assert_eq!(
+            symbols(cancels(
+                CancelStyle::Batches { max: 2 },
+                segment,
+                open.iter()
+            )),
+            [vec!["BTCUSDT:1", "XVGUSDT:2"], vec!["BTCUSDT:3"]]
+        );
+        assert!(cancels(CancelStyle::PerSegment, segment, open.iter()).is_empty());
+    }
 }

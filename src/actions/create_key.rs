@@ -136,7 +136,7 @@ impl Action for CreateKey {
             if cx
                 .vault
                 .get(cx.step)
-                .is_some_and(|held| held.info.key == orphan.key)
+                .is_some_and(|held| orphan.names(&held.info.key))
             {
                 continue;
             }
@@ -224,7 +224,7 @@ impl Action for CreateKey {
             .account_keys(account)
             .await
             .map_err(ActionError::exchange("read the new key back"))?;
-        let Some(stored) = listed.into_iter().find(|k| k.key == info.key) else {
+        let Some(stored) = listed.into_iter().find(|k| k.names(&info.key)) else {
             return Err(ActionError::Check {
                 message: format!(
                     "the new key `{}` is not listed on account {account}",
@@ -233,7 +233,15 @@ impl Action for CreateKey {
                 hint: "check the account's keys in the web interface".into(),
             });
         };
-        info = stored;
+        if stored.is_masked() {
+            // A listing that masks ids shows no IP list either (Binance Link, reference §5.4):
+            // the IP list stays the one the exchange confirmed when it made and bound the key;
+            // the permissions are read back from the listing.
+            info.permissions = stored.permissions;
+            info.read_only = stored.read_only;
+        } else {
+            info = stored;
+        }
         let wanted = scope.ips.to_strings();
         if info.ips.is_empty() || info.ips.iter().any(|ip| !wanted.contains(ip)) {
             return Err(ActionError::Check {

@@ -114,7 +114,7 @@ impl Action for RevokeKey {
                 .account_keys(&account)
                 .await
                 .map_err(ActionError::exchange("probe the key"))?;
-            !keys.iter().any(|info| info.key == key)
+            !keys.iter().any(|info| info.names(&key))
         } else {
             false
         };

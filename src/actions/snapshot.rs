@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
 use crate::engine::template::Tpl;
+use crate::exchanges::model::Segment;
 use crate::exchanges::{Auth, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};
 use crate::secret::KeyId;
@@ -153,8 +154,13 @@ impl Action for Snapshot {
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
+        let mut not_permitted = serde_json::Map::new();
         for (kind, result) in kinds.iter().zip(join_all(takes).await) {
-            let rows = result?;
+            let (rows, refused) = result?;
+            if !refused.is_empty() {
+                let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
+                not_permitted.insert(kind.as_str().into(), json!(names));
+            }
             if *kind == SnapshotKind::AccessLog {
                 // Into the journal too, so the report's timeline can show them (newest kept).
                 let skip = rows.len().saturating_sub(ACCESS_LOG_IN_JOURNAL);
@@ -172,6 +178,10 @@ impl Action for Snapshot {
         let mut out = Outputs::new();
         out.insert("files".into(), Value::Object(files));
         out.insert("counts".into(), Value::Object(counts));
+        if !not_permitted.is_empty() {
+            // Segments the key may not read at all: it cannot have traded there either.
+            out.insert("not_permitted".into(), Value::Object(not_permitted));
+        }
         out.insert("since_ms".into(), json!(start_ms));
         out.insert("until_ms".into(), json!(end_ms));
         if let Some(events) = access_log {
@@ -181,13 +191,15 @@ impl Action for Snapshot {
     }
 }
 
+/// Takes one kind: its rows, and the segments the key may not read at all (see
+/// [`crate::exchanges::Client::per_segment_permitted`]).
 async fn take(
     cx: &StepContext<'_>,
     kind: SnapshotKind,
     key: &KeyId,
     start_ms: i64,
     end_ms: i64,
-) -> Result<Vec<Value>, ActionError> {
+) -> Result<(Vec<Value>, Vec<Segment>), ActionError> {
     let client = cx.client;
     let venue = client.venue();
     let segments = venue.segments();
@@ -200,140 +212,149 @@ async fn take(
         let max = i64::try_from(venue.max_window(history).as_millis()).unwrap_or(i64::MAX / 2);
         Window::split(start_ms, end_ms, max)
     };
-    Ok(match kind {
-        SnapshotKind::OpenOrders => rows(
-            client
-                .per_segment(
-                    segments,
+    Ok((
+        match kind {
+            SnapshotKind::OpenOrders => {
+                let (open, refused) = client
+                    .per_segment_permitted(
+                        segments,
+                        Auth::Key(cx.key_credential(key)?),
+                        |segment, cursor| Op::OpenOrders { segment, cursor },
+                        Reply::into_orders,
+                    )
+                    .await
+                    .map_err(fail)?;
+                return Ok((rows(open), refused));
+            }
+            SnapshotKind::Orders => {
+                let (orders, refused) = windowed(
+                    client,
                     Auth::Key(cx.key_credential(key)?),
-                    |segment, cursor| Op::OpenOrders { segment, cursor },
+                    windows(History::Orders),
+                    |segment, window, cursor| Op::Orders {
+                        segment,
+                        window,
+                        cursor,
+                    },
                     Reply::into_orders,
                 )
                 .await
-                .map_err(fail)?,
-        ),
-        SnapshotKind::Orders => rows(
-            windowed(
-                client,
-                Auth::Key(cx.key_credential(key)?),
-                windows(History::Orders),
-                |segment, window, cursor| Op::Orders {
-                    segment,
-                    window,
-                    cursor,
-                },
-                Reply::into_orders,
-            )
-            .await
-            .map_err(fail)?,
-        ),
-        SnapshotKind::Fills => rows(
-            windowed(
-                client,
-                Auth::Key(cx.key_credential(key)?),
-                windows(History::Fills),
-                |segment, window, cursor| Op::Fills {
-                    segment,
-                    window,
-                    cursor,
-                },
-                Reply::into_fills,
-            )
-            .await
-            .map_err(fail)?,
-        ),
-        SnapshotKind::Balances => rows(
-            client
-                .call(&Op::Balances, Auth::Key(cx.key_credential(key)?))
-                .await
-                .and_then(Reply::into_balances)
-                .map_err(fail)?,
-        ),
-        SnapshotKind::Withdrawals | SnapshotKind::Transfers => {
-            let auth = Auth::Key(cx.master());
-            let history = if kind == SnapshotKind::Withdrawals {
-                History::Withdrawals
-            } else {
-                History::Transfers
-            };
-            let mut all = Vec::new();
-            for window in windows(history) {
-                let make = |cursor| match history {
-                    History::Withdrawals => Op::Withdrawals { window, cursor },
-                    _ => Op::Transfers { window, cursor },
-                };
-                all.extend(
-                    client
-                        .all_pages(make, auth, Reply::into_transfers)
-                        .await
-                        .map_err(fail)?,
-                );
+                .map_err(fail)?;
+                return Ok((rows(orders), refused));
             }
-            rows(all)
-        }
-        SnapshotKind::AccessLog => {
-            let mut events = client
-                .all_pages(
-                    |cursor| Op::AccessLog { cursor },
+            SnapshotKind::Fills => {
+                let (fills, refused) = windowed(
+                    client,
                     Auth::Key(cx.key_credential(key)?),
-                    Reply::into_access_log,
+                    windows(History::Fills),
+                    |segment, window, cursor| Op::Fills {
+                        segment,
+                        window,
+                        cursor,
+                    },
+                    Reply::into_fills,
                 )
                 .await
                 .map_err(fail)?;
-            events.retain(|e| (start_ms..=end_ms).contains(&e.time_ms));
-            events.sort_by_key(|e| e.time_ms);
-            rows(events)
-        }
-        SnapshotKind::KeyInfo => {
-            // Ask as the key itself where the owner holds its secret, and as the master.
-            let mut found = Vec::new();
-            if let Ok(cred) = cx.key_credential(key) {
-                let me = client
-                    .call(&Op::WhoAmI, Auth::Key(cred))
+                return Ok((rows(fills), refused));
+            }
+            SnapshotKind::Balances => rows(
+                client
+                    .call(&Op::Balances, Auth::Key(cx.key_credential(key)?))
                     .await
-                    .and_then(Reply::into_key)
-                    .map_err(fail)?;
-                found.push(json!({"source": "key", "info": me}));
-            }
-            let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
-            if let Some(account) = account {
-                let keys = cx.account_keys(&account).await.map_err(fail)?;
-                for info in keys.into_iter().filter(|info| &info.key == key) {
-                    found.push(json!({"source": "master", "info": info}));
+                    .and_then(Reply::into_balances)
+                    .map_err(fail)?,
+            ),
+            SnapshotKind::Withdrawals | SnapshotKind::Transfers => {
+                let auth = Auth::Key(cx.master());
+                let history = if kind == SnapshotKind::Withdrawals {
+                    History::Withdrawals
+                } else {
+                    History::Transfers
+                };
+                let mut all = Vec::new();
+                for window in windows(history) {
+                    let make = |cursor| match history {
+                        History::Withdrawals => Op::Withdrawals { window, cursor },
+                        _ => Op::Transfers { window, cursor },
+                    };
+                    all.extend(
+                        client
+                            .all_pages(make, auth, Reply::into_transfers)
+                            .await
+                            .map_err(fail)?,
+                    );
                 }
+                rows(all)
             }
-            found
-        }
-    })
+            SnapshotKind::AccessLog => {
+                let mut events = client
+                    .all_pages(
+                        |cursor| Op::AccessLog { cursor },
+                        Auth::Key(cx.key_credential(key)?),
+                        Reply::into_access_log,
+                    )
+                    .await
+                    .map_err(fail)?;
+                events.retain(|e| (start_ms..=end_ms).contains(&e.time_ms));
+                events.sort_by_key(|e| e.time_ms);
+                rows(events)
+            }
+            SnapshotKind::KeyInfo => {
+                // Ask as the key itself where the owner holds its secret, and as the master.
+                let mut found = Vec::new();
+                if let Ok(cred) = cx.key_credential(key) {
+                    let me = client
+                        .call(&Op::WhoAmI, Auth::Key(cred))
+                        .await
+                        .and_then(Reply::into_key)
+                        .map_err(fail)?;
+                    found.push(json!({"source": "key", "info": me}));
+                }
+                let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+                if let Some(account) = account {
+                    let keys = cx.account_keys(&account).await.map_err(fail)?;
+                    for info in keys.into_iter().filter(|info| info.names(key)) {
+                        found.push(json!({"source": "master", "info": info}));
+                    }
+                }
+                found
+            }
+        },
+        Vec::new(),
+    ))
 }
 
 /// The most access-log entries a snapshot also writes into the journal (all go to the file).
 const ACCESS_LOG_IN_JOURNAL: usize = 200;
 
-/// One paginated read per segment and window; windows one after another, segments at once.
+/// One paginated read per segment and window; windows one after another, segments at once. A
+/// segment the key may not read at all is left out of later windows and named.
 async fn windowed<T>(
     client: &crate::exchanges::Client,
     auth: Auth<'_>,
     windows: Vec<Window>,
-    make: impl Fn(crate::exchanges::model::Segment, Window, Option<String>) -> Op,
+    make: impl Fn(Segment, Window, Option<String>) -> Op,
     page: fn(Reply) -> Result<crate::exchanges::Page<T>, crate::exchanges::ExchangeError>,
-) -> Result<Vec<T>, crate::exchanges::ExchangeError> {
-    let segments = client.venue().segments();
+) -> Result<(Vec<T>, Vec<Segment>), crate::exchanges::ExchangeError> {
+    let mut segments = client.venue().segments().to_vec();
+    let mut refused_all = Vec::new();
     let mut all = Vec::new();
     for window in windows {
         let make = &make;
-        all.extend(
-            client
-                .per_segment(
-                    segments,
-                    auth,
-                    move |segment, cursor| make(segment, window, cursor),
-                    page,
-                )
-                .await?,
-        );
+        let (found, refused) = client
+            .per_segment_permitted(
+                &segments,
+                auth,
+                move |segment, cursor| make(segment, window, cursor),
+                page,
+            )
+            .await?;
+        all.extend(found);
+        segments.retain(|s| !refused.contains(s));
+        refused_all.extend(refused);
     }
-    Ok(all)
+    Ok((all, refused_all))
 }
 
 fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {

@@ -92,7 +92,7 @@ impl Action for VerifyRevoked {
                 .account_keys(&account)
                 .await
                 .map_err(ActionError::exchange("list the account's keys"))?;
-            if keys.iter().any(|info| info.key == key) {
+            if keys.iter().any(|info| info.names(&key)) {
                 return Err(ActionError::Check {
                     message: format!("key `{key}` is still listed on account {account}"),
                     hint: "delete it in the exchange's web interface".into(),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::credential::{SecretRef, resolve_path};
 use super::raw::RawProfile;
-use crate::exchanges::{AuthStyle, ExchangeId, VenueSettings};
+use crate::exchanges::{AuthStyle, ExchangeId, KeyFamily, VenueSettings};
 use crate::secret::{Credential, KeyId};
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
@@ -243,6 +243,32 @@ pub fn validate(
             AuthStyle::Token
         }
     };
+    let key_family = match raw.key_family.as_deref().map(str::trim) {
+        None | Some("sub_account") => KeyFamily::SubAccount,
+        Some("broker") => KeyFamily::Broker,
+        Some(other) => {
+            problems.push(
+                source
+                    .problem_at(&at("key_family"), format!("`{other}` is not a key family"))
+                    .help("write `sub_account` (keys of a sub-account, by its email) or `broker` (Binance Link keys, by `subAccountId`)"),
+            );
+            KeyFamily::SubAccount
+        }
+    };
+    let futures_url = match raw.futures_url.as_deref().map(str::trim) {
+        Some(url) => match check_base_url(url) {
+            Ok(()) => Some(url.trim_end_matches('/').to_owned()),
+            Err(message) => {
+                problems.push(
+                    source
+                        .problem_at(&at("futures_url"), message)
+                        .help("use https (`https://fapi.binance.com`), or http only to loopback"),
+                );
+                None
+            }
+        },
+        None => exchange.and_then(|id| default_futures_url(id, &raw.base_url)),
+    };
     let secret_store = raw.secret_store.as_ref().and_then(|text| {
         SecretStore::parse(text, dir)
             .map_err(|message| problems.push(source.problem_at(&at("secret_store"), message)))
@@ -279,8 +305,33 @@ pub fn validate(
         settings: VenueSettings {
             demo: raw.demo,
             auth,
+            key_family,
+            futures_url,
         },
     })
+}
+
+/// The futures host that goes with a venue's REST host, where the venue publishes one: Binance
+/// serves USD-M futures from `fapi` hosts (reference §5.1). `None` keeps every path on
+/// `base_url` (the simulator, or a host lockdown does not know).
+fn default_futures_url(exchange: ExchangeId, base_url: &str) -> Option<String> {
+    if exchange != ExchangeId::Binance {
+        return None;
+    }
+    let url = reqwest::Url::parse(base_url.trim()).ok()?;
+    let host = url.host_str()?;
+    let futures = match host {
+        "api.binance.com"
+        | "api-gcp.binance.com"
+        | "api1.binance.com"
+        | "api2.binance.com"
+        | "api3.binance.com"
+        | "api4.binance.com" => "https://fapi.binance.com",
+        "demo-api.binance.com" => "https://demo-fapi.binance.com",
+        "testnet.binance.vision" => "https://testnet.binancefuture.com",
+        _ => return None,
+    };
+    Some(futures.to_owned())
 }
 
 fn credential(
@@ -357,6 +408,38 @@ fn check_base_url(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binance_futures_follow_the_spot_host() {
+        for (label, base, want) in [
+            (
+                "live",
+                "https://api.binance.com",
+                Some("https://fapi.binance.com"),
+            ),
+            (
+                "backup host",
+                "https://api3.binance.com/",
+                Some("https://fapi.binance.com"),
+            ),
+            (
+                "demo",
+                "https://demo-api.binance.com",
+                Some("https://demo-fapi.binance.com"),
+            ),
+            ("simulator", "http://127.0.0.1:4000", None),
+        ] {
+            assert_eq!(
+                default_futures_url(ExchangeId::Binance, base).as_deref(),
+                want,
+                "{label}"
+            );
+        }
+        assert_eq!(
+            default_futures_url(ExchangeId::Bybit, "https://api.binance.com"),
+            None
+        );
+    }
 
     #[test]
     fn base_url_rules() {

@@ -47,6 +47,13 @@ pub struct RawProfile {
     /// How to authenticate where the venue offers a choice (Deribit: `token` or `signature`).
     #[serde(default)]
     pub auth: Option<String>,
+    /// Which key-management API manages the sub-account keys, where the venue has two
+    /// (Binance: `sub_account` or `broker`).
+    #[serde(default)]
+    pub key_family: Option<String>,
+    /// The venue's futures host when it is not `base_url` (Binance USD-M).
+    #[serde(default)]
+    pub futures_url: Option<String>,
 }
 
 /// The master credential, as references.

@@ -21,6 +21,38 @@ pub struct VenueSettings {
     /// or `signature` per request).
     #[serde(default)]
     pub auth: AuthStyle,
+    /// Which key-management API manages the profile's sub-account keys, on venues with two
+    /// (Binance: the sub-account endpoints or the Binance Link broker ones, reference §5.4).
+    #[serde(default)]
+    pub key_family: KeyFamily,
+    /// Where a venue's futures endpoints live when that is another host than `base_url`
+    /// (Binance USD-M: `https://fapi.binance.com`); `None` sends them to `base_url`, as the
+    /// simulator serves every path on one host.
+    #[serde(default)]
+    pub futures_url: Option<String>,
+}
+
+/// Which key-management API a venue with two manages sub-account keys through.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyFamily {
+    /// Binance's sub-account endpoints (`/sapi/v1|v2/sub-account/subAccountApi…`): keys of a
+    /// sub-account named by its email.
+    #[default]
+    SubAccount,
+    /// Binance Link broker endpoints (`/sapi/v1|v2/broker/subAccountApi…`): keys of a broker
+    /// sub-account named by its `subAccountId`.
+    Broker,
+}
+
+impl KeyFamily {
+    /// The name used in profiles.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyFamily::SubAccount => "sub_account",
+            KeyFamily::Broker => "broker",
+        }
+    }
 }
 
 /// How requests are authenticated on venues that offer a choice.

@@ -2,7 +2,8 @@
 //! needs to choose between one call per segment and listing orders to cancel them in batches.
 //!
 //! Bybit has a cancel-all per category (reference §3.5); OKX has none and cancels at most 20
-//! named orders per request (reference §4.5). The action, not the adapter, does the listing, so
+//! named orders per request (reference §4.5); Binance cancels every open order of one symbol
+//! per request (reference §5.5). The action, not the adapter, does the listing, so
 //! adapters stay one request per operation.
 
 /// How a venue cancels every open order of an account.
@@ -16,4 +17,8 @@ pub enum CancelStyle {
         /// The most orders one batch may name.
         max: usize,
     },
+    /// A cancel-all per symbol only: list the open orders of each segment and send one
+    /// [`super::Op::CancelBatch`] per symbol, naming that symbol's orders; the venue cancels
+    /// every open order of the symbol (those placed since the listing too).
+    PerSymbol,
 }

@@ -78,6 +78,25 @@ pub enum ExchangeError {
         /// How long to wait, if the exchange said so instead (`Retry-After`).
         retry_after_ms: Option<u64>,
     },
+    /// The exchange refused the key for this request and does not say why: unknown or
+    /// deleted, used from an address outside its IP list, or without the permission (Binance
+    /// `-2015`, one code for all three, reference §5.8).
+    #[error(
+        "the exchange refused this API key for this request (code {code}): unknown or deleted, used from an address outside its IP list, or lacking the permission"
+    )]
+    KeyRefused {
+        /// The venue's code.
+        code: String,
+    },
+    /// The exchange banned this client's address for sending too many requests (Binance HTTP
+    /// 418, reference §5.7). Nothing may be sent until the ban ends: sending more lengthens it.
+    #[error("the exchange banned this IP address for too many requests (code {code}){}", retry_after_ms.map(|ms| format!("; the ban ends in {} s", ms.div_ceil(1000))).unwrap_or_default())]
+    IpBanned {
+        /// The venue's code.
+        code: String,
+        /// How long the ban lasts from now (`Retry-After`), if the exchange said.
+        retry_after_ms: Option<u64>,
+    },
     /// The request came from an address outside the key's IP whitelist.
     #[error("the key is not allowed from this IP address (code {code})")]
     IpRejected {
@@ -182,7 +201,9 @@ impl ExchangeError {
     pub fn is_unauthenticated(&self) -> bool {
         matches!(
             self,
-            ExchangeError::InvalidKey { .. } | ExchangeError::KeyExpired { .. }
+            ExchangeError::InvalidKey { .. }
+                | ExchangeError::KeyExpired { .. }
+                | ExchangeError::KeyRefused { .. }
         )
     }
 
@@ -196,6 +217,8 @@ impl ExchangeError {
             ExchangeError::Transport { reached: true, .. } => Outcome::Unknown,
             ExchangeError::Http { status, .. } if *status >= 500 => Outcome::Unknown,
             ExchangeError::Unavailable { .. } => Outcome::Unknown,
+            // Trying again inside a ban only makes it longer (reference §5.7).
+            ExchangeError::IpBanned { .. } => Outcome::Final,
             _ => Outcome::Final,
         }
     }
@@ -230,6 +253,12 @@ impl ExchangeError {
             ExchangeError::IpRejected { .. } => {
                 Some("run lockdown from an address in the key's whitelist, or fix `responder_ip`")
             }
+            ExchangeError::KeyRefused { .. } => Some(
+                "check the key id, that lockdown runs from `responder_ip` (an address in the key's IP list), and the key's permissions",
+            ),
+            ExchangeError::IpBanned { .. } => Some(
+                "wait until the ban ends, then run `lockdown resume`; lockdown sends nothing to the exchange from this address meanwhile",
+            ),
             ExchangeError::WebUiOnly { .. } => {
                 Some("do this step in the exchange's web interface, then run lockdown again")
             }
@@ -258,6 +287,8 @@ impl ExchangeError {
             | ExchangeError::Permission { code, .. }
             | ExchangeError::RateLimited { code, .. }
             | ExchangeError::IpRejected { code }
+            | ExchangeError::KeyRefused { code }
+            | ExchangeError::IpBanned { code, .. }
             | ExchangeError::KeyExpired { code }
             | ExchangeError::WebUiOnly { code, .. }
             | ExchangeError::SessionExpired { code }

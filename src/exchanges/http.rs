@@ -10,6 +10,12 @@
 //! a venue's follow-up after a change (idempotent by contract, so retried too). In
 //! [`Mode::DryRun`] it refuses to send any mutating request, whatever the caller does: a second
 //! guard behind the engine's own.
+//!
+//! Limits that bind an address rather than a call are kept here too, for every request of the
+//! connection: a hold the venue asks for after an answer ([`Venue::pace`]: a 429's
+//! `Retry-After`, usage headers near the limit) is waited out before anything else is sent
+//! (or refused without sending when longer than a call may wait), and inside an IP ban
+//! ([`ExchangeError::IpBanned`]) nothing is sent at all until it ends.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -117,6 +123,10 @@ struct Inner {
     sessions: Mutex<HashMap<String, Session>>,
     /// Held while logging in, so that concurrent calls with one key log in once.
     logging_in: tokio::sync::Mutex<()>,
+    /// Nothing is sent before this instant: the venue asked to hold back ([`Venue::pace`]).
+    held_until: Mutex<Option<Instant>>,
+    /// The exchange banned this address until this instant, with the ban's code.
+    banned_until: Mutex<Option<(Instant, String)>>,
 }
 
 impl Client {
@@ -145,6 +155,8 @@ impl Client {
                 rate_waits: RATE_WAITS,
                 sessions: Mutex::new(HashMap::new()),
                 logging_in: tokio::sync::Mutex::new(()),
+                held_until: Mutex::new(None),
+                banned_until: Mutex::new(None),
             }),
             sink: None,
             tfa: None,
@@ -562,6 +574,37 @@ impl Client {
         Ok(items)
     }
 
+    /// Like [`Client::per_segment`], but a segment the key may not read at all (a
+    /// [`ExchangeError::Permission`] refusal, such as Binance USD-M for a key without the
+    /// futures permission) yields nothing and is named in the second list: a key that cannot
+    /// reach a segment cannot have orders or fills there. Any other failure fails the whole.
+    pub async fn per_segment_permitted<T, F>(
+        &self,
+        segments: &[Segment],
+        auth: Auth<'_>,
+        make: F,
+        page: fn(Reply) -> Result<Page<T>, ExchangeError>,
+    ) -> Result<(Vec<T>, Vec<Segment>), ExchangeError>
+    where
+        F: Fn(Segment, Option<String>) -> Op,
+    {
+        let make = &make;
+        let reads = segments.iter().map(|segment| {
+            let segment = *segment;
+            self.all_pages(move |cursor| make(segment, cursor), auth, page)
+        });
+        let mut items = Vec::new();
+        let mut refused = Vec::new();
+        for (segment, result) in segments.iter().zip(join_all(reads).await) {
+            match result {
+                Ok(found) => items.extend(found),
+                Err(ExchangeError::Permission { .. }) => refused.push(*segment),
+                Err(err) => return Err(err),
+            }
+        }
+        Ok((items, refused))
+    }
+
     async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op.name(), op.is_mutating())?;
         let subject = self.inner.venue.subject(op);
@@ -629,11 +672,16 @@ impl Client {
         let (decoded, status, response) = match result {
             Ok(response) => {
                 let status = response.status;
-                (
-                    self.inner.venue.decode(op, &response),
-                    Some(status),
-                    Some(response),
-                )
+                self.hold_after(&signed.request, &response);
+                let decoded = self.inner.venue.decode(op, &response);
+                if let Err(ExchangeError::IpBanned {
+                    code,
+                    retry_after_ms,
+                }) = &decoded.reply
+                {
+                    self.ban(code, *retry_after_ms);
+                }
+                (decoded, Some(status), Some(response))
             }
             Err(err) => (
                 Decoded {
@@ -670,7 +718,13 @@ impl Client {
         let req = &signed.request;
         // The last guard: whatever a caller did, nothing mutating leaves in a dry run.
         self.allowed("request", req.mutating)?;
-        let url = format!("{}{}", self.inner.base_url, req.path_and_query());
+        self.gate().await?;
+        // A venue whose futures live on another host names it in the path (Binance USD-M).
+        let url = if req.path.starts_with("https://") || req.path.starts_with("http://") {
+            req.path_and_query()
+        } else {
+            format!("{}{}", self.inner.base_url, req.path_and_query())
+        };
         let method = match req.method {
             super::Method::Get => reqwest::Method::GET,
             super::Method::Post => reqwest::Method::POST,
@@ -711,6 +765,59 @@ impl Client {
         })
     }
 
+    /// Waits out a hold the venue asked for, or refuses without sending: inside an IP ban, or
+    /// when the hold is longer than one call may wait (the engine's retry waits it out).
+    async fn gate(&self) -> Result<(), ExchangeError> {
+        let now = Instant::now();
+        if let Ok(banned) = self.inner.banned_until.lock()
+            && let Some((until, code)) = banned.as_ref()
+            && *until > now
+        {
+            return Err(ExchangeError::IpBanned {
+                code: code.clone(),
+                retry_after_ms: Some(millis(*until - now)),
+            });
+        }
+        let held = self.inner.held_until.lock().ok().and_then(|held| *held);
+        if let Some(until) = held
+            && until > now
+        {
+            let wait = until - now;
+            if wait > MAX_RATE_WAIT {
+                return Err(ExchangeError::RateLimited {
+                    code: "held by the client".to_owned(),
+                    reset_ms: None,
+                    retry_after_ms: Some(millis(wait)),
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+
+    /// Holds every later request for as long as the venue asks after this answer.
+    fn hold_after(&self, request: &super::Request, response: &Response) {
+        let Some(wait) = self
+            .inner
+            .venue
+            .pace(request, response, self.clock().now_ms())
+        else {
+            return;
+        };
+        let until = Instant::now() + wait;
+        if let Ok(mut held) = self.inner.held_until.lock() {
+            *held = Some(held.map_or(until, |h| h.max(until)));
+        }
+    }
+
+    /// Sends nothing more until the ban ends (a minute when the exchange did not say).
+    fn ban(&self, code: &str, retry_after_ms: Option<u64>) {
+        let until = Instant::now() + Duration::from_millis(retry_after_ms.unwrap_or(60_000));
+        if let Ok(mut banned) = self.inner.banned_until.lock() {
+            *banned = Some((until, code.to_owned()));
+        }
+    }
+
     /// Refuses what the mode does not allow.
     fn allowed(&self, op: &'static str, mutating: bool) -> Result<(), ExchangeError> {
         match self.inner.mode {
@@ -727,6 +834,11 @@ impl Client {
             records.push(record);
         }
     }
+}
+
+/// A duration in whole milliseconds (at least 1, so a remaining wait never reads as none).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 fn transport(err: reqwest::Error) -> ExchangeError {

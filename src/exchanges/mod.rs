@@ -9,6 +9,7 @@
 //! What a venue cannot do by API is data ([`Support::Manual`]), so the engine can turn it into a
 //! guided manual step instead of skipping it.
 
+pub mod binance;
 pub mod bybit;
 mod call;
 mod cancel_style;
@@ -26,7 +27,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use call::{AuthStyle, CallContext, Session, Tfa, VenueSettings};
+pub use call::{AuthStyle, CallContext, KeyFamily, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
@@ -46,12 +47,18 @@ pub enum ExchangeId {
     Okx,
     /// Deribit JSON-RPC v2 (reference §6).
     Deribit,
+    /// Binance Spot, USD-M futures and SAPI (reference §5).
+    Binance,
 }
 
 impl ExchangeId {
     /// Every supported venue, in the order the docs list them.
-    pub const ALL: &'static [ExchangeId] =
-        &[ExchangeId::Bybit, ExchangeId::Okx, ExchangeId::Deribit];
+    pub const ALL: &'static [ExchangeId] = &[
+        ExchangeId::Bybit,
+        ExchangeId::Okx,
+        ExchangeId::Deribit,
+        ExchangeId::Binance,
+    ];
 
     /// The lowercase name used in configs and playbooks.
     pub fn as_str(self) -> &'static str {
@@ -59,6 +66,7 @@ impl ExchangeId {
             ExchangeId::Bybit => "bybit",
             ExchangeId::Okx => "okx",
             ExchangeId::Deribit => "deribit",
+            ExchangeId::Binance => "binance",
         }
     }
 
@@ -87,6 +95,7 @@ impl ExchangeId {
             ExchangeId::Bybit => Box::new(bybit::Bybit),
             ExchangeId::Okx => Box::new(okx::Okx),
             ExchangeId::Deribit => Box::new(deribit::Deribit),
+            ExchangeId::Binance => Box::new(binance::Binance),
         }
     }
 }
@@ -293,6 +302,16 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// after `op` succeeded with `reply`, with the same credential. The call fails if it fails.
     /// It must be idempotent: the client sends it again when its outcome is unknown.
     fn then(&self, _op: &Op, _reply: &Reply) -> Option<Op> {
+        None
+    }
+
+    /// How long the client must send nothing more after this answer to `request`, read from
+    /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
+    /// the used request weight near the published limit, reference §5.7); `now_ms` is the
+    /// exchange's clock as far as it is known. `None` (the default) holds nothing back. The
+    /// client holds every request of the connection, not just the next one: limits are per
+    /// address.
+    fn pace(&self, _request: &Request, _response: &Response, _now_ms: i64) -> Option<Duration> {
         None
     }
 

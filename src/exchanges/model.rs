@@ -307,6 +307,30 @@ pub struct KeyInfo {
 }
 
 impl KeyInfo {
+    /// Whether this entry is about `key`: the same id, or, on venues whose listings mask key
+    /// ids (Binance Link broker keys, `vmP*************`, reference §5.4), a masked id whose
+    /// visible start and end are the key's.
+    pub fn names(&self, key: &KeyId) -> bool {
+        let listed = self.key.as_str();
+        if listed == key.as_str() {
+            return true;
+        }
+        let (Some(first), Some(last)) = (listed.find('*'), listed.rfind('*')) else {
+            return false;
+        };
+        let (head, tail) = (&listed[..first], &listed[last + 1..]);
+        !(head.is_empty() && tail.is_empty())
+            && key.as_str().len() > head.len() + tail.len()
+            && key.as_str().starts_with(head)
+            && key.as_str().ends_with(tail)
+    }
+
+    /// Whether the venue showed this key's id masked, so that its listing says less than the
+    /// key's own answers (no IP list).
+    pub fn is_masked(&self) -> bool {
+        self.key.as_str().contains('*')
+    }
+
     /// Whether any permission can move money off the account.
     pub fn can_withdraw(&self) -> bool {
         self.permissions.iter().any(|perm| {
@@ -466,6 +490,34 @@ mod tests {
         ] {
             assert_eq!(Amount::new(input).as_str(), want, "{label}");
         }
+    }
+
+    #[test]
+    fn masked_listings_name_their_key() {
+        let info = |id: &str| KeyInfo {
+            key: KeyId::new(id),
+            label: String::new(),
+            account: None,
+            is_master: false,
+            read_only: false,
+            permissions: Vec::new(),
+            ips: Vec::new(),
+            created_at: None,
+            expires_at: None,
+        };
+        let key = KeyId::new("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zv");
+        for (label, listed, want) in [
+            ("same id", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zv", true),
+            ("masked head", "vmP*************", true),
+            ("masked middle", "vmPU****E2zv", true),
+            ("other head", "5VN*************", false),
+            ("all stars", "****************", false),
+            ("other id", "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zX", false),
+        ] {
+            assert_eq!(info(listed).names(&key), want, "{label}");
+        }
+        assert!(info("vmP***").is_masked());
+        assert!(!info("vmPUZE").is_masked());
     }
 
     #[test]

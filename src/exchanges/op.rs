@@ -348,7 +348,9 @@ impl Reply {
 
     /// This reply completed by the answer to the venue's follow-up request ([`super::Venue::then`]):
     /// a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
-    /// its secret; anything else stays as it was.
+    /// its secret; a key changed in two requests (Binance strips permissions, then binds the IP
+    /// list) takes the IP list from the second and stays read-only if either said so; anything
+    /// else stays as it was.
     pub fn followed_by(self, after: Reply) -> Reply {
         match (self, after) {
             (Reply::Created(mut created), Reply::Key(info)) => {
@@ -358,6 +360,16 @@ impl Reply {
                 };
                 Reply::Created(created)
             }
+            (Reply::Key(first), Reply::Key(after)) => Reply::Key(KeyInfo {
+                read_only: first.read_only || after.read_only,
+                permissions: if first.permissions.is_empty() {
+                    after.permissions
+                } else {
+                    first.permissions
+                },
+                ips: after.ips,
+                ..first
+            }),
             (reply, _) => reply,
         }
     }

@@ -3,7 +3,9 @@
 //! A [`SignedRequest`] is exactly what goes on the wire. Its `Display` is what people and the
 //! journal see of it: the key id and the signature are redacted, the body is shown as sent
 //! except for the fields named in [`SECRET_BODY_FIELDS`] (OKX sends a new key's passphrase in the
-//! create body), whose values are redacted; sensitive headers are marked as such.
+//! create body), whose values are redacted; sensitive headers are marked as such. A signature
+//! sent as a query or form parameter (Binance `signature=`, reference §5.2) is redacted like a
+//! signature header.
 
 use std::fmt;
 
@@ -103,6 +105,20 @@ fn shown_body(body: &str) -> String {
     }
 }
 
+/// The query parameters whose values are redacted wherever a request is shown.
+pub const SECRET_PARAMS: &[&str] = &["signature"];
+
+/// A query string or form body as people see it: the values of [`SECRET_PARAMS`] redacted.
+fn shown_params(text: &str) -> String {
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMS.contains(&name) => format!("{name}=<redacted>"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// One request header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
@@ -126,7 +142,17 @@ pub struct SignedRequest {
 impl fmt::Display for SignedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let req = &self.request;
-        writeln!(f, "{} {}", req.method.as_str(), req.path_and_query())?;
+        if req.query.is_empty() {
+            writeln!(f, "{} {}", req.method.as_str(), req.path)?;
+        } else {
+            writeln!(
+                f,
+                "{} {}?{}",
+                req.method.as_str(),
+                req.path,
+                shown_params(&req.query)
+            )?;
+        }
         for header in &self.headers {
             let value = if header.sensitive {
                 "<redacted>"
@@ -137,7 +163,12 @@ impl fmt::Display for SignedRequest {
         }
         if let Some(body) = &req.body {
             writeln!(f)?;
-            write!(f, "{}", shown_body(body))?;
+            let json = body.trim_start().starts_with(['{', '[']);
+            if json {
+                write!(f, "{}", shown_body(body))?;
+            } else {
+                write!(f, "{}", shown_params(body))?;
+            }
         }
         Ok(())
     }
@@ -181,6 +212,23 @@ mod tests {
         assert!(shown.contains("gridbot01"), "{shown}");
         // What is sent is untouched.
         assert_eq!(signed.request.body.as_deref(), Some(body));
+        let form = SignedRequest {
+            request: Request {
+                method: Method::Delete,
+                path: "/api/v3/openOrders".into(),
+                query: "symbol=BTCUSDT&timestamp=1&signature=abc123".into(),
+                body: None,
+                mutating: true,
+            },
+            headers: Vec::new(),
+        };
+        let shown = form.to_string();
+        assert!(shown.contains("symbol=BTCUSDT&timestamp=1&signature=<redacted>"));
+        assert!(!shown.contains("abc123"), "{shown}");
+        assert_eq!(
+            shown_params("a=1&signature=f00&b=2"),
+            "a=1&signature=<redacted>&b=2"
+        );
         for (label, plain) in [
             ("no secret", r#"{"a":1}"#),
             ("array", r#"[{"instId":"X"}]"#),

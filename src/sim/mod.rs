@@ -4,7 +4,7 @@
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
 //! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
 //! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
-//! (`bybit/`), OKX V5 (`okx/`) and Deribit JSON-RPC v2 (`deribit/`). It is seeded with the
+//! (`bybit/`), OKX V5 (`okx/`), Deribit JSON-RPC v2 (`deribit/`) and Binance (`binance/`). It is seeded with the
 //! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
@@ -34,6 +34,7 @@
 //! It must never share signing code with `exchanges/`: a shared bug would agree with itself.
 
 mod access;
+mod binance;
 mod book;
 mod bybit;
 mod deribit;
@@ -138,6 +139,7 @@ impl Sim {
             ExchangeId::Bybit => bybit::router(self.clone()),
             ExchangeId::Okx => okx::router(self.clone()),
             ExchangeId::Deribit => deribit::router(self.clone()),
+            ExchangeId::Binance => binance::router(self.clone()),
         }
     }
 
@@ -215,6 +217,19 @@ impl Sim {
         };
         key.set_ips(ips, now);
         true
+    }
+
+    /// Deletes a live key by its id, as its owner would in the venue's web interface: for what
+    /// no API can do (Binance master-account keys, reference §1). Any dialect, any key; returns
+    /// whether a live key was deleted.
+    pub fn web_ui_delete_key(&self, key_id: &str) -> bool {
+        self.lock().delete_key(key_id).is_ok()
+    }
+
+    /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
+    /// published one), so tests can reach it; other dialects ignore it.
+    pub fn set_weight_limit(&self, per_minute: u32) {
+        binance::set_spot_limit(&mut self.lock(), per_minute);
     }
 
     /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor

@@ -72,6 +72,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
         ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
         ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
+        ExchangeId::Binance => crate::sim::binance::seed_keys(v, now, bot_note),
     }
 }
 

@@ -4,7 +4,8 @@
 //! too), the leaked key id, the owner's known-orders ledger (instruments and ids as the
 //! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
 //! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
-//! sub-account by name, on Deribit the simulator's one two-factor code (`otp`). Secret files are
+//! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
+//! bot's sub-account by email. Secret files are
 //! created with mode 0600
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
@@ -93,7 +94,7 @@ impl SessionFiles {
                 client_order_id: o.order_link_id.clone(),
                 category: o.category.as_str(),
                 symbol: match v.dialect {
-                    ExchangeId::Bybit => o.symbol.clone(),
+                    ExchangeId::Bybit | ExchangeId::Binance => o.symbol.clone(),
                     ExchangeId::Okx => crate::sim::okx::inst_id(v, o.category, &o.symbol),
                     ExchangeId::Deribit => {
                         crate::sim::deribit::wire_symbol(v, o.category, &o.symbol)
@@ -120,6 +121,8 @@ impl SessionFiles {
                 (ExchangeId::Okx, Some(uid)) => {
                     v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
                 }
+                // Binance's sub-account endpoints name a sub-account by its email.
+                (ExchangeId::Binance, Some(uid)) => crate::sim::binance::email(v, uid),
             },
             known_orders,
         }
@@ -207,7 +210,7 @@ fn config_yaml(
             "\n      passphrase: file:master.passphrase",
             "\n        passphrase: file:bot.passphrase",
         ),
-        ExchangeId::Bybit | ExchangeId::Deribit => ("", ""),
+        ExchangeId::Bybit | ExchangeId::Deribit | ExchangeId::Binance => ("", ""),
     };
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.

@@ -164,6 +164,9 @@ pub(crate) struct Venue {
     /// The Deribit dialect's own state (tokens, credits, challenges, security log); empty on
     /// other dialects.
     pub(crate) deribit: crate::sim::deribit::DeribitState,
+    /// The Binance dialect's own state (weights and bans, emails, numeric ids); empty on other
+    /// dialects.
+    pub(crate) binance: crate::sim::binance::BinanceState,
 }
 
 impl Venue {
@@ -194,10 +197,12 @@ impl Venue {
             injector: Injector::new(seed),
             short_page: ShortPage::Off,
             deribit: crate::sim::deribit::DeribitState::default(),
+            binance: crate::sim::binance::BinanceState::default(),
         }
     }
 
-    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`.
+    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`,
+    /// Binance's growing integer.
     pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
         match self.dialect {
             ExchangeId::Bybit => self.ids.uuid(),
@@ -207,6 +212,7 @@ impl Venue {
                 let number = crate::sim::deribit::FIRST_ORDER_NO + self.deribit.orders_numbered;
                 crate::sim::deribit::order_id(inst, number)
             }
+            ExchangeId::Binance => self.binance.order_id(),
         }
     }
 
@@ -217,6 +223,7 @@ impl Venue {
             ExchangeId::Bybit => self.ids.uuid(),
             ExchangeId::Okx => self.ids.numeric_id(),
             ExchangeId::Deribit => crate::sim::deribit::trade_id(inst, seq),
+            ExchangeId::Binance => self.binance.trade_id(),
         }
     }
 
@@ -640,6 +647,8 @@ impl Venue {
         // OKX key ids are UUIDs and secrets 32 uppercase hex digits (the docs' examples).
         let (api_key, secret) = match self.dialect {
             ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
+            // Binance key ids and secrets are 64 letters and digits (reference §5.3).
+            ExchangeId::Binance => (self.ids.alnum(64), self.ids.alnum(64)),
             _ => (self.ids.api_key(), self.ids.secret()),
         };
         let mut key = ApiKey {

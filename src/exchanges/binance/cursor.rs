@@ -1,0 +1,265 @@
+//! The cursors Binance's paginated reads walk with (reference §5.4, §5.6).
+//!
+//! Binance answers with bare arrays and no cursor, and its order and fill histories are per
+//! symbol with a bounded window (`allOrders`/`myTrades` 24 h on spot, `allOrders`/`userTrades`
+//! under 7 days on USD-M). So a history read is a small walk that the adapter keeps in its
+//! cursor, one request per step, and the client just follows the cursor:
+//! 1. the symbols with open orders (`openOrders`, all symbols at once);
+//! 2. spot: the assets the account holds (`account`, zero balances left out), then the markets
+//!    whose base asset is one of them (`exchangeInfo`); USD-M: the symbols that paid a
+//!    commission in the window (`income`, `COMMISSION`): every symbol that had a fill;
+//! 3. each symbol in turn, in sub-windows of the endpoint's width, oldest first; a full page
+//!    (1000) goes on from its last record's time, leaving out what was already seen.
+//!
+//! A symbol no order touched and whose base asset the account no longer holds (an attacker's
+//! round trip sold back to zero) is not found: Binance has no "every symbol I traded" read.
+//! Key listings (sub-account family) walk too: the listing, then each key's IP list. Cursors
+//! are compact JSON, opaque to everyone but this adapter.
+
+use serde::{Deserialize, Serialize};
+
+use crate::exchanges::ExchangeError;
+
+/// Records one history page asks for (Binance's maximum, reference §5.6).
+pub const PAGE: usize = 1000;
+
+/// Where a history walk stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryCursor {
+    /// The next request's kind.
+    pub step: HistoryStep,
+    /// The symbols found so far (sorted, no repeats).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    /// Spot: the assets the account holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<String>,
+    /// The symbol being walked.
+    #[serde(default)]
+    pub index: usize,
+    /// The start of the sub-window being walked; `None` for the op's window start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
+    /// The last (time, id) of the sub-window seen so far, after a full page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<(i64, u64)>,
+}
+
+/// The kinds of request a history walk makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryStep {
+    /// The open orders of every symbol.
+    #[default]
+    OpenOrders,
+    /// Spot: the account's balances.
+    Balances,
+    /// Spot: the markets (`exchangeInfo`).
+    Markets,
+    /// USD-M: the commissions paid in the window.
+    Income,
+    /// One symbol's history in one sub-window.
+    Walk,
+}
+
+impl HistoryCursor {
+    /// Reads an op's cursor; none is the walk's start.
+    pub fn parse(cursor: Option<&str>) -> Result<HistoryCursor, ExchangeError> {
+        match cursor {
+            None | Some("") => Ok(HistoryCursor::default()),
+            Some(text) => serde_json::from_str(text).map_err(|_| bad_cursor(text)),
+        }
+    }
+
+    /// The cursor as the client carries it.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Adds symbols to the ones found (sorted, no repeats).
+    pub fn add_symbols(&mut self, found: impl IntoIterator<Item = String>) {
+        self.symbols.extend(found);
+        self.symbols.sort();
+        self.symbols.dedup();
+    }
+
+    /// The cursor that starts walking the symbols found, or `None` when there are none.
+    pub fn start_walk(mut self) -> Option<HistoryCursor> {
+        if self.symbols.is_empty() {
+            return None;
+        }
+        self.step = HistoryStep::Walk;
+        self.index = 0;
+        self.from_ms = None;
+        self.after = None;
+        Some(self)
+    }
+
+    /// The sub-window `[from, to]` being walked within `[start, end]`, `span` wide.
+    pub fn sub_window(&self, start: i64, end: i64, span: i64) -> (i64, i64) {
+        let from = self.from_ms.unwrap_or(start).max(start);
+        let to = (from + span - 1).min(end);
+        (from, to)
+    }
+
+    /// The cursor after a walk page of `count` records whose last was `last`: the same
+    /// sub-window again after a full page, else the next sub-window, else the next symbol;
+    /// `None` when every symbol is done.
+    pub fn after_page(
+        &self,
+        count: usize,
+        last: Option<(i64, u64)>,
+        window: (i64, i64),
+        span: i64,
+    ) -> Option<HistoryCursor> {
+        let mut next = self.clone();
+        if count >= PAGE
+            && let Some(last) = last
+        {
+            next.after = Some(last);
+            return Some(next);
+        }
+        next.after = None;
+        let (_, to) = self.sub_window(window.0, window.1, span);
+        if to < window.1 {
+            next.from_ms = Some(to + 1);
+            return Some(next);
+        }
+        next.from_ms = None;
+        next.index += 1;
+        (next.index < next.symbols.len()).then_some(next)
+    }
+
+    /// The symbol being walked.
+    pub fn symbol(&self) -> Result<&str, ExchangeError> {
+        self.symbols
+            .get(self.index)
+            .map(String::as_str)
+            .ok_or_else(|| bad_cursor(&self.to_text()))
+    }
+}
+
+/// Where a key listing stands (sub-account family): the keys listed, each to be read with
+/// its IP list, and the page of the listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysCursor {
+    /// The listing page to read next once `pending` is empty; `None` when it was the last.
+    #[serde(default)]
+    pub next_page: Option<u32>,
+    /// Listed keys whose IP list is still to be read.
+    #[serde(default)]
+    pub pending: Vec<ListedKey>,
+}
+
+/// One key as the sub-account listing shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedKey {
+    /// The key id.
+    pub key: String,
+    /// Its name.
+    pub label: String,
+    /// The permission flags it has.
+    pub permissions: Vec<String>,
+    /// When it was made, Unix ms.
+    pub created_ms: Option<i64>,
+}
+
+impl KeysCursor {
+    /// Reads an op's cursor; none is the listing's first page.
+    pub fn parse(cursor: Option<&str>) -> Result<Option<KeysCursor>, ExchangeError> {
+        match cursor {
+            None | Some("") => Ok(None),
+            Some(text) => serde_json::from_str(text)
+                .map(Some)
+                .map_err(|_| bad_cursor(text)),
+        }
+    }
+
+    /// The cursor as the client carries it; `None` when nothing is left.
+    pub fn to_text(&self) -> Option<String> {
+        (!self.pending.is_empty() || self.next_page.is_some())
+            .then(|| serde_json::to_string(self).unwrap_or_default())
+    }
+}
+
+/// Where an offset- or page-numbered read stands (withdrawals, deposits, transfers).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoneyCursor {
+    /// Transfers only: deposits are read first, then transfers between accounts.
+    #[serde(default)]
+    pub transfers: bool,
+    /// Records already read in this phase (`offset`), or the page number less one.
+    #[serde(default)]
+    pub offset: usize,
+}
+
+impl MoneyCursor {
+    /// Reads an op's cursor; none is the first page.
+    pub fn parse(cursor: Option<&str>) -> Result<MoneyCursor, ExchangeError> {
+        match cursor {
+            None | Some("") => Ok(MoneyCursor::default()),
+            Some(text) => serde_json::from_str(text).map_err(|_| bad_cursor(text)),
+        }
+    }
+
+    /// The cursor as the client carries it.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn bad_cursor(text: &str) -> ExchangeError {
+    ExchangeError::Protocol {
+        detail: format!("not a Binance cursor of this adapter: `{text}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    #[test]
+    fn a_walk_covers_every_symbol_and_sub_window_once() {
+        let cursor = HistoryCursor {
+            symbols: vec!["A".into(), "B".into()],
+            ..HistoryCursor::default()
+        };
+        let mut cursor = cursor.start_walk();
+        let window = (0, 3 * DAY - 1);
+        let mut seen = Vec::new();
+        while let Some(current) = cursor {
+            let (from, to) = current.sub_window(window.0, window.1, DAY);
+            seen.push((current.symbol().unwrap().to_owned(), from, to));
+            cursor = current.after_page(0, None, window, DAY);
+        }
+        assert_eq!(seen.len(), 6);
+        assert_eq!(seen[0], ("A".to_owned(), 0, DAY - 1));
+        assert_eq!(seen[2], ("A".to_owned(), 2 * DAY, 3 * DAY - 1));
+        assert_eq!(seen[3].0, "B");
+        assert!(seen.iter().all(|(_, from, to)| to - from < DAY));
+    }
+
+    #[test]
+    fn a_full_page_stays_in_its_sub_window() {
+        let cursor = HistoryCursor {
+            symbols: vec!["A".into()],
+            ..HistoryCursor::default()
+        }
+        .start_walk()
+        .unwrap();
+        let next = cursor
+            .after_page(PAGE, Some((5, 77)), (0, DAY * 2), DAY)
+            .unwrap();
+        assert_eq!(next.after, Some((5, 77)));
+        assert_eq!(next.from_ms, None);
+        let parsed = HistoryCursor::parse(Some(&next.to_text())).unwrap();
+        assert_eq!(parsed, next);
+        assert!(HistoryCursor::parse(Some("nonsense")).is_err());
+        assert!(
+            HistoryCursor::default().start_walk().is_none(),
+            "no symbol, no walk"
+        );
+    }
+}

@@ -1,0 +1,195 @@
+//! Binance (reference §5): hex HMAC-SHA256 over the percent-encoded query and body with
+//! `X-MBX-APIKEY`, `timestamp` and `recvWindow`; sub-account keys managed through the master in
+//! one of two families (the sub-account endpoints, by email, or Binance Link broker endpoints,
+//! by `subAccountId`: the profile's `key_family`); cancels per symbol; histories per symbol in
+//! 24-hour (spot) or under-7-day (USD-M) windows; request weights per IP and minute.
+//!
+//! Like Bybit and OKX, the master manages a sub-account's keys but cannot cancel its orders
+//! (reference §9), so the default playbook binds the leaked key's IP list to the responder first
+//! (`ipRestriction`, `status` 2) and then uses the key itself. Master-account keys have no API at
+//! all: a key cannot delete or restrict itself, and nothing deletes another master key
+//! ([`master_key_guide`] says what to do by hand). `-2015` is one answer for an unknown key, an
+//! address outside the key's list and a missing permission; `verify_revoked` therefore also
+//! checks that the master's listing no longer holds the key. An IP ban (418) is never sent into:
+//! the client refuses locally until it ends.
+
+mod cursor;
+mod endpoints;
+mod pace;
+mod signer;
+mod wire;
+
+use std::time::Duration;
+
+use super::model::{Access, Category, Lock, Segment};
+use super::{
+    CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
+    Reply, Request, Response,
+};
+use super::{SignedRequest, Support, Venue};
+use crate::secret::Credential;
+
+pub use signer::{RECV_WINDOW_MS, encode_component, encode_params, payload, sign_payload};
+
+/// The Binance adapter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Binance;
+
+/// Spot, and USD-M futures (linear contracts settled in USDT or USDC).
+const SEGMENTS: &[Segment] = &[
+    Segment {
+        category: Category::Spot,
+        settle: None,
+    },
+    Segment {
+        category: Category::Linear,
+        settle: None,
+    },
+];
+
+/// What to do by hand when the leaked key is a master-account key: Binance has no API that
+/// deletes, disables or restricts one (reference §1, "Which exchanges have NO revocation API").
+pub fn master_key_guide() -> Guide {
+    Guide {
+        title: "Delete the leaked master-account API key in Binance's web interface".to_owned(),
+        url: "https://www.binance.com/en/my/settings/api-management".to_owned(),
+        steps: vec![
+            "Log in to the master account and open Account > API Management".to_owned(),
+            "Find the key by its label and the first characters of its id".to_owned(),
+            "Click Delete, confirm with two-factor authentication".to_owned(),
+            "Change the account password and review Account > Devices and Account Activity"
+                .to_owned(),
+        ],
+    }
+}
+
+impl Venue for Binance {
+    fn id(&self) -> ExchangeId {
+        ExchangeId::Binance
+    }
+
+    fn support(&self, capability: Capability) -> Support {
+        // Sub-account keys (either family): lock, revoke, create and list by API through the
+        // master (reference §1, §5.4); master-account keys have none (see the module doc).
+        // Cancels per symbol (§5.5). USD-M's `countdownCancelAll` is the only dead-man switch;
+        // spot has none. No access log.
+        match capability {
+            Capability::AccessLog => Support::Unavailable("Binance has no access-log API"),
+            _ => Support::Api,
+        }
+    }
+
+    fn segments(&self) -> &'static [Segment] {
+        SEGMENTS
+    }
+
+    fn cancel_style(&self) -> CancelStyle {
+        CancelStyle::PerSymbol
+    }
+
+    fn max_window(&self, history: History) -> Duration {
+        // Orders and fills: one window for the whole lookback (USD-M keeps 90 days); the cursor
+        // walks it per symbol in windows each endpoint allows (24 h spot, under 7 d USD-M).
+        // Withdrawals and deposits: under 90 days a call; sub-account transfers: 30 days.
+        let ms = match history {
+            History::Orders | History::Fills => 90 * endpoints::DAY_MS,
+            History::Withdrawals => 89 * endpoints::DAY_MS,
+            History::Transfers => 30 * endpoints::DAY_MS,
+        };
+        Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+    }
+
+    fn symbol(&self, _category: Category, base: &str, quote: &str) -> String {
+        format!("{base}{quote}")
+    }
+
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
+        endpoints::encode(op, call)
+    }
+
+    fn sign(
+        &self,
+        request: Request,
+        credential: &Credential,
+        call: &CallContext<'_>,
+    ) -> SignedRequest {
+        signer::sign(request, credential, call.now_ms)
+    }
+
+    fn decode(&self, op: &Op, response: &Response) -> Decoded {
+        wire::decode(op, response)
+    }
+
+    fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
+        match (op, reply) {
+            // A read-only lock strips the trade flags first, then binds the IP list.
+            (
+                Op::RestrictKey {
+                    key,
+                    account,
+                    lock:
+                        Lock {
+                            ips,
+                            access: Access::ReadOnly,
+                        },
+                },
+                Reply::Key(_),
+            ) => Some(Op::RestrictKey {
+                key: key.clone(),
+                account: account.clone(),
+                lock: Lock {
+                    ips: ips.clone(),
+                    access: Access::Unchanged,
+                },
+            }),
+            // A broker key is created without addresses (reference §5.4): bind it at once.
+            (Op::CreateKey { account, scope, .. }, Reply::Created(created))
+                if created.info.ips.is_empty() =>
+            {
+                Some(Op::RestrictKey {
+                    key: created.info.key.clone(),
+                    account: Some(account.clone()),
+                    lock: Lock {
+                        ips: scope.ips.clone(),
+                        access: Access::Unchanged,
+                    },
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
+        pace::pace(request, response, now_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_follow_binance() {
+        let binance = Binance;
+        assert_eq!(binance.symbol(Category::Spot, "BTC", "USDT"), "BTCUSDT");
+        assert_eq!(binance.symbol(Category::Linear, "ETH", "USDC"), "ETHUSDC");
+    }
+
+    #[test]
+    fn support_is_honest() {
+        let binance = Binance;
+        for capability in Capability::ALL {
+            let support = binance.support(*capability);
+            match capability {
+                Capability::AccessLog => assert!(matches!(support, Support::Unavailable(_))),
+                _ => assert_eq!(support, Support::Api, "{capability:?}"),
+            }
+        }
+        assert_eq!(binance.cancel_style(), CancelStyle::PerSymbol);
+        assert!(
+            master_key_guide()
+                .url
+                .starts_with("https://www.binance.com/")
+        );
+    }
+}

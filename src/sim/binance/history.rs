@@ -1,0 +1,202 @@
+//! Order and fill histories, open orders and USD-M income (reference §5.6).
+//!
+//! Histories are per symbol. `allOrders` takes `orderId` (that id and later) and a
+//! `startTime`/`endTime` window on creation time, at most 24 h apart on spot and under 7 days on
+//! USD-M (`-1127` otherwise); with neither it answers the newest `limit` orders. USD-M does not
+//! return orders older than 90 days, nor cancelled or expired ones that never filled once they
+//! are 3 days old. `myTrades`/`userTrades` take `fromId` or a window, not both (`-1128`).
+//! Records come oldest first, by time then id; `limit` is 500 by default, 1000 at most. The
+//! simulator combines `orderId` with a window (Binance documents each, not the pair). `income`
+//! lists the commissions of USD-M fills (the only income the simulator models) oldest first.
+//! Pages are never cut short here: Binance's answers carry no cursor, so a short page would
+//! read as the last one.
+
+use serde_json::Value;
+
+use crate::sim::binance::caller::Caller;
+use crate::sim::binance::params::Params;
+use crate::sim::binance::reply::{ApiError, Code};
+use crate::sim::binance::trade;
+use crate::sim::binance::wire;
+use crate::sim::key::DAY_MS;
+use crate::sim::order::{Category, Execution, Order, OrderStatus};
+use crate::sim::state::Venue;
+
+/// How far apart `startTime` and `endTime` may be: 24 h on spot, under 7 days on USD-M.
+fn check_window(category: Category, start: Option<i64>, end: Option<i64>) -> Result<(), ApiError> {
+    let (Some(start), Some(end)) = (start, end) else {
+        return Ok(());
+    };
+    if end < start {
+        return Err(ApiError::invalid("endTime"));
+    }
+    match category {
+        Category::Spot if end - start > DAY_MS => Err(ApiError::new(
+            Code::IntervalTooBig,
+            "More than 24 hours between startTime and endTime.",
+        )),
+        Category::Spot => Ok(()),
+        _ if end - start >= 7 * DAY_MS => Err(ApiError::new(
+            Code::IntervalTooBig,
+            "The query time period must be less than 7 days.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The window `[from, to]` a request covers: an open end reaches one span further.
+fn bounds(category: Category, start: Option<i64>, end: Option<i64>) -> (i64, i64) {
+    let span = if category == Category::Spot {
+        DAY_MS
+    } else {
+        7 * DAY_MS - 1
+    };
+    match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, s + span),
+        (None, Some(e)) => (e - span, e),
+        (None, None) => (i64::MIN, i64::MAX),
+    }
+}
+
+fn number(id: &str) -> u64 {
+    id.parse().unwrap_or(0)
+}
+
+/// Keeps the first `limit` records, or the newest `limit` when `newest`.
+fn take<T>(mut items: Vec<T>, limit: usize, newest: bool) -> Vec<T> {
+    if newest && items.len() > limit {
+        items.split_off(items.len() - limit)
+    } else {
+        items.truncate(limit);
+        items
+    }
+}
+
+/// `GET /api/v3/openOrders` and `GET /fapi/v1/openOrders`: one symbol's, or all.
+pub(crate) fn open_orders(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    category: Category,
+) -> Result<Value, ApiError> {
+    let only = match p.string("symbol") {
+        Some(_) => Some(trade::symbol(v, category, p)?),
+        None => None,
+    };
+    let mut orders: Vec<&Order> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && o.category == category && o.status.is_open())
+        .filter(|o| only.as_ref().is_none_or(|s| *s == o.symbol))
+        .collect();
+    orders.sort_by_key(|o| (o.created_ms, number(&o.order_id)));
+    Ok(Value::Array(orders.into_iter().map(wire::order).collect()))
+}
+
+/// Whether USD-M still returns an order (reference §5.6).
+fn futures_keeps(o: &Order, now: i64) -> bool {
+    let never_filled_end = matches!(
+        o.status,
+        OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled
+    ) && o.cum_exec_qty <= 0.0;
+    o.created_ms >= now - 90 * DAY_MS && !(never_filled_end && o.updated_ms < now - 3 * DAY_MS)
+}
+
+/// `GET /api/v3/allOrders` and `GET /fapi/v1/allOrders`.
+pub(crate) fn all_orders(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    category: Category,
+) -> Result<Value, ApiError> {
+    let symbol = trade::symbol(v, category, p)?;
+    let from_id = p.int("orderId")?;
+    let (start, end) = (p.int("startTime")?, p.int("endTime")?);
+    check_window(category, start, end)?;
+    let limit = p.limit(500, 1000)?;
+    let (from, to) = bounds(category, start, end);
+    let now = v.now_ms();
+    let mut orders: Vec<&Order> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && o.category == category && o.symbol == symbol)
+        .filter(|o| (from..=to).contains(&o.created_ms))
+        .filter(|o| from_id.is_none_or(|id| number(&o.order_id) >= u64::try_from(id).unwrap_or(0)))
+        .filter(|o| category == Category::Spot || futures_keeps(o, now))
+        .collect();
+    orders.sort_by_key(|o| (o.created_ms, number(&o.order_id)));
+    let newest = start.is_none() && end.is_none() && from_id.is_none();
+    Ok(Value::Array(
+        take(orders, limit, newest)
+            .into_iter()
+            .map(wire::order)
+            .collect(),
+    ))
+}
+
+/// `GET /api/v3/myTrades` and `GET /fapi/v1/userTrades`.
+pub(crate) fn trades(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    category: Category,
+) -> Result<Value, ApiError> {
+    let symbol = trade::symbol(v, category, p)?;
+    let from_id = p.int("fromId")?;
+    let order_id = p.string("orderId");
+    let (start, end) = (p.int("startTime")?, p.int("endTime")?);
+    if from_id.is_some() && (start.is_some() || end.is_some()) {
+        return Err(ApiError::new(
+            Code::BadCombination,
+            "Combination of optional parameters invalid.",
+        ));
+    }
+    check_window(category, start, end)?;
+    let limit = p.limit(500, 1000)?;
+    let (from, to) = bounds(category, start, end);
+    let mut fills: Vec<&Execution> = v
+        .executions
+        .iter()
+        .filter(|e| e.uid == c.uid && e.category == category && e.symbol == symbol)
+        .filter(|e| (from..=to).contains(&e.exec_time_ms))
+        .filter(|e| order_id.as_ref().is_none_or(|id| *id == e.order_id))
+        .filter(|e| from_id.is_none_or(|id| number(&e.exec_id) >= u64::try_from(id).unwrap_or(0)))
+        .collect();
+    fills.sort_by_key(|e| (e.exec_time_ms, number(&e.exec_id)));
+    let newest = start.is_none() && end.is_none() && from_id.is_none();
+    let shape = if category == Category::Spot {
+        wire::spot_trade
+    } else {
+        wire::futures_trade
+    };
+    Ok(Value::Array(
+        take(fills, limit, newest).into_iter().map(shape).collect(),
+    ))
+}
+
+/// `GET /fapi/v1/income`: commissions of USD-M fills, oldest first; the last 7 days when no
+/// window is given.
+pub(crate) fn income(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let kind = p.string("incomeType");
+    let symbol = p.string("symbol");
+    let now = v.now_ms();
+    let start = p.int("startTime")?.unwrap_or(now - 7 * DAY_MS);
+    let end = p.int("endTime")?.unwrap_or(now);
+    let limit = p.limit(100, 1000)?;
+    if kind.as_deref().is_some_and(|k| k != "COMMISSION") {
+        return Ok(Value::Array(Vec::new()));
+    }
+    let mut rows: Vec<&Execution> = v
+        .executions
+        .iter()
+        .filter(|e| e.uid == c.uid && e.category != Category::Spot && e.exec_fee > 0.0)
+        .filter(|e| (start..=end).contains(&e.exec_time_ms))
+        .filter(|e| symbol.as_ref().is_none_or(|s| *s == e.symbol))
+        .collect();
+    rows.sort_by_key(|e| (e.exec_time_ms, e.seq));
+    rows.truncate(limit);
+    Ok(Value::Array(
+        rows.into_iter().map(wire::commission).collect(),
+    ))
+}

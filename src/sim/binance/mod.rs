@@ -1,0 +1,275 @@
+//! The Binance dialect: routes, authentication, request weights, bare-JSON answers and
+//! `{code, msg}` refusals (reference §5).
+//!
+//! Every request goes through one pipeline, in this order (first failure answers):
+//! 0. injected faults (`Sim::set_faults`), for the signed endpoints only: 429 (before), 5xx or a
+//!    dropped connection (before or after the request ran); short pages are not applied, as
+//!    Binance's pages carry no cursor; whatever is answered is sent after the latency;
+//! 1. unknown method + path: HTTP 404; public endpoints (`time`, `exchangeInfo`) go straight to
+//!    the weight check (step 5) and are answered without a key;
+//! 2. `X-MBX-APIKEY` missing or not 64 letters and digits `-2014`; no live key with that id
+//!    `-2015`;
+//! 3. the signature over the exact percent-encoded bytes (query then body, `signature` last)
+//!    `-1022`; `timestamp` missing `-1102`, `recvWindow` over 60000 `-1131`, outside the window
+//!    or a second ahead `-1021`;
+//! 4. the peer address (the socket's, never a header) outside the key's IP list `-2015`; a
+//!    missing trading flag `-2015`, a master-only endpoint or withdrawal without its flag
+//!    `-1002`;
+//! 5. request weight per IP and minute (per account UID on UID-weighed SAPI endpoints): over the
+//!    limit 429 with `Retry-After`; a client that keeps sending inside that `Retry-After` is
+//!    banned, 418 with `Retry-After` (the rule is in `weight.rs`). Authentication comes first,
+//!    so a refused key is refused whatever its address's weight (Binance does not document the
+//!    order);
+//! 6. the handler: parameters (`-1102`, `-1130`, `-1121`, `-1127`, `-1128`), then venue rules.
+//!
+//! Every counted answer carries its used-weight header. Handlers are thin: parse, check, call a
+//! venue operation, shape the answer. It never imports the client's Binance code
+//! (`exchanges::binance`) nor any signer.
+
+mod account;
+mod auth;
+mod broker;
+mod caller;
+mod history;
+mod keys;
+mod params;
+mod reply;
+mod route;
+mod seed;
+mod state;
+mod trade;
+mod wallet;
+mod weight;
+mod wire;
+
+use axum::Router;
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::sim::Sim;
+use crate::sim::front::{self, Incoming};
+use crate::sim::injector::Injected;
+use crate::sim::order::Category;
+use crate::sim::state::Venue;
+
+use auth::Signed;
+use caller::Caller;
+use params::Params;
+use reply::{ApiError, Code, Reply};
+use route::Route;
+use weight::Verdict;
+
+pub(crate) use seed::seed_keys;
+pub(crate) use state::BinanceState;
+
+/// Largest request body read: a form body of a few parameters.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the router on the shared front door.
+pub(crate) fn router(sim: Sim) -> Router {
+    front::router::<BinanceDialect>(sim)
+}
+
+/// What is Binance's own at the front door.
+struct BinanceDialect;
+
+impl front::Dialect for BinanceDialect {
+    type Reply = Reply;
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
+
+    fn faultable(req: &Incoming) -> bool {
+        Route::find(&req.method, &req.path).is_some_and(|r| !r.is_public())
+    }
+
+    fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
+        req.headers
+            .get("x-mbx-apikey")
+            .and_then(|h| h.to_str().ok())
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
+        let reply = answer(v, req);
+        let code = reply.code;
+        (reply, code)
+    }
+
+    fn fault(injected: Injected) -> Reply {
+        Reply::fault(injected)
+    }
+
+    fn seen_status(reply: &Reply) -> u16 {
+        reply.seen_status()
+    }
+}
+
+/// Runs the pipeline described in the module doc.
+fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+    let Some(route) = Route::find(&req.method, &req.path) else {
+        return Reply::bare(StatusCode::NOT_FOUND);
+    };
+    let now = v.now_ms();
+    let body = String::from_utf8_lossy(&req.body).into_owned();
+    if route.is_public() {
+        return weighed(v, req, route, 0, false, |v| Ok(public(route, v)));
+    }
+    let caller = match authenticate(v, req, &body, route, now) {
+        Ok(caller) => caller,
+        Err(err) => return Reply::error(&err),
+    };
+    let Some(params) = Params::parse(&req.query, &body) else {
+        return Reply::error(&ApiError::invalid("query"));
+    };
+    let has_symbol = params.string("symbol").is_some();
+    weighed(v, req, route, caller.uid, has_symbol, |v| {
+        handle(route, v, &caller, &params)
+    })
+}
+
+/// Steps 2 to 4: the key, the signature, the time, the address and the key's flags.
+fn authenticate(
+    v: &Venue,
+    req: &Incoming,
+    body: &str,
+    route: Route,
+    now: i64,
+) -> Result<Caller, ApiError> {
+    let bad_format = || ApiError::new(Code::BadApiKeyFormat, "API-key format invalid.");
+    let api_key = req
+        .headers
+        .get("x-mbx-apikey")
+        .and_then(|h| h.to_str().ok())
+        .ok_or_else(bad_format)?;
+    if !auth::is_key(api_key) {
+        return Err(bad_format());
+    }
+    let key = v.live_key(api_key).ok_or_else(ApiError::rejected_key)?;
+    let signed = Signed::split(&req.query, body)?;
+    if !signed.verifies(&key.secret) {
+        return Err(ApiError::new(
+            Code::InvalidSignature,
+            "Signature for this request is not valid.",
+        ));
+    }
+    let params = Params::parse(&req.query, body).ok_or_else(|| ApiError::invalid("query"))?;
+    let timestamp = params
+        .int("timestamp")?
+        .ok_or_else(|| ApiError::missing("timestamp"))?;
+    let recv_window = params
+        .int("recvWindow")?
+        .unwrap_or(auth::DEFAULT_RECV_WINDOW_MS);
+    if !(0..=auth::MAX_RECV_WINDOW_MS).contains(&recv_window) {
+        return Err(ApiError::new(
+            Code::BadRecvWindow,
+            "recvWindow must be less than 60000",
+        ));
+    }
+    if !auth::in_time(timestamp, recv_window, now) {
+        let msg = if timestamp >= now + auth::AHEAD_MS {
+            "Timestamp for this request was 1000ms ahead of the server's time."
+        } else {
+            "Timestamp for this request is outside of the recvWindow."
+        };
+        return Err(ApiError::new(Code::InvalidTimestamp, msg));
+    }
+    if !key.ips.allows(req.peer) {
+        return Err(ApiError::rejected_key());
+    }
+    let caller = Caller::from_key(key);
+    caller.check(route.needs())?;
+    Ok(caller)
+}
+
+/// Step 5 and 6: counts the request's weight, then answers it with the used weight.
+fn weighed(
+    v: &mut Venue,
+    req: &Incoming,
+    route: Route,
+    uid: u64,
+    has_symbol: bool,
+    run: impl FnOnce(&mut Venue) -> Result<Value, ApiError>,
+) -> Reply {
+    let now = v.now_ms();
+    let meter = route.meter();
+    let verdict = v
+        .binance
+        .limits
+        .check(req.peer, uid, meter, route.weight(has_symbol), now);
+    match verdict {
+        Verdict::Banned {
+            until_ms,
+            retry_after_s,
+        } => Reply::banned(until_ms, retry_after_s),
+        Verdict::TooMany { retry_after_s } => {
+            Reply::too_many(v.binance.limits.limit(meter), retry_after_s)
+        }
+        Verdict::Admitted { header, used } => match run(v) {
+            Ok(body) => Reply::ok(body),
+            Err(err) => Reply::error(&err),
+        }
+        .with_weight(header, used),
+    }
+}
+
+/// The public endpoints.
+fn public(route: Route, v: &Venue) -> Value {
+    match route {
+        Route::ExchangeInfo => account::exchange_info(v, Category::Spot),
+        Route::FuturesExchangeInfo => account::exchange_info(v, Category::Linear),
+        _ => account::time(v),
+    }
+}
+
+/// Calls the endpoint's handler.
+fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    use Category::{Linear, Spot};
+    match route {
+        Route::Account => account::account(v, c, p),
+        Route::AllOrders => history::all_orders(v, c, p, Spot),
+        Route::ApiRestrictions => account::api_restrictions(v, c),
+        Route::BrokerKeyCreate => broker::create(v, c, p),
+        Route::BrokerKeyDelete => broker::delete(v, c, p),
+        Route::BrokerKeyIpGet => broker::ip_get(v, c, p),
+        Route::BrokerKeyIpSet => broker::ip_set(v, c, p),
+        Route::BrokerKeyPermission => broker::permission(v, c, p),
+        Route::BrokerKeys => broker::list(v, c, p),
+        Route::BrokerTransfers => wallet::broker_transfers(v, c, p),
+        Route::CancelOrder => trade::cancel(v, c, p, Spot),
+        Route::CancelSymbol => trade::cancel_symbol(v, c, p, Spot),
+        Route::DepositHistory => wallet::deposits(v, c, p),
+        Route::ExchangeInfo | Route::FuturesExchangeInfo | Route::FuturesTime | Route::Time => {
+            Ok(public(route, v))
+        }
+        Route::FuturesAllOrders => history::all_orders(v, c, p, Linear),
+        Route::FuturesCancelOrder => trade::cancel(v, c, p, Linear),
+        Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, Linear),
+        Route::FuturesIncome => history::income(v, c, p),
+        Route::FuturesOpenOrders => history::open_orders(v, c, p, Linear),
+        Route::FuturesPlaceOrder => trade::place(v, c, p, Linear),
+        Route::FuturesUserTrades => history::trades(v, c, p, Linear),
+        Route::MyTrades => history::trades(v, c, p, Spot),
+        Route::OpenOrders => history::open_orders(v, c, p, Spot),
+        Route::PlaceOrder => trade::place(v, c, p, Spot),
+        Route::SubKeyCreate | Route::SubKeyCreateV2 => keys::create(v, c, p),
+        Route::SubKeyDelete => keys::delete(v, c, p),
+        Route::SubKeyIpDelete => keys::ip_delete(v, c, p),
+        Route::SubKeyIpGet => keys::ip_get(v, c, p),
+        Route::SubKeyIpSet => keys::ip_set(v, c, p),
+        Route::SubKeyPermission => keys::permission(v, c, p),
+        Route::SubKeys => keys::list(v, c, p),
+        Route::UniversalTransfers => wallet::universal_transfers(v, c, p),
+        Route::WithdrawApply => wallet::withdraw(v, c, p),
+        Route::WithdrawHistory => wallet::withdrawals(v, c, p),
+    }
+}
+
+/// The email of an account, as Binance names sub-accounts (the session's `account:`).
+pub(crate) fn email(v: &Venue, uid: u64) -> String {
+    v.binance.email(uid).unwrap_or_default().to_owned()
+}
+
+/// Sets the spot request-weight limit per IP and minute (`Sim::set_weight_limit`).
+pub(crate) fn set_spot_limit(v: &mut Venue, limit: u32) {
+    v.binance.limits.spot_limit = limit;
+}

@@ -1,0 +1,93 @@
+//! The Binance key model of the default incident and of drill scenarios.
+//!
+//! The master account holds an IP-bound master key that trades, withdraws and transfers; the
+//! bot's sub-account is a virtual sub-account whose email is the shape Binance gives them
+//! (`gridbot_virtual@abcdefghnoemail.com`: the bot's note in letters and digits, then eight
+//! seeded letters) and holds the leaked key: spot and futures trading, no IP restriction, no
+//! withdrawal. Every account gets an email, the master too (`ops@lockdown.test`). Key ids and
+//! secrets are 64 letters and digits, drawn from the seed like everything else.
+
+use crate::sim::binance::caller::flags;
+use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
+use crate::sim::seed::{BOT_UID, MASTER_UID};
+use crate::sim::state::{NewKey, Venue};
+
+/// The master account's email.
+pub(crate) const MASTER_EMAIL: &str = "ops@lockdown.test";
+
+/// The email Binance gives a virtual sub-account made for a bot noted `note`, with `suffix`
+/// (eight lowercase letters) as Binance's random part.
+pub(crate) fn virtual_email(note: &str, suffix: &str) -> String {
+    let mut name: String = note
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(20)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if name.is_empty() {
+        name.push_str("bot");
+    }
+    format!("{name}_virtual@{suffix}noemail.com")
+}
+
+/// Creates the master's key and the bot's leaked key, and names every account by email.
+pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
+    let suffix: String = v
+        .ids
+        .alnum(8)
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_digit() { 'x' } else { c })
+        .collect();
+    v.binance.emails.insert(MASTER_UID, MASTER_EMAIL.to_owned());
+    v.binance
+        .emails
+        .insert(BOT_UID, virtual_email(bot_note, &suffix));
+    let master = v.create_key(
+        NewKey {
+            uid: MASTER_UID,
+            tier: Tier::Master,
+            note: "master-ops".to_owned(),
+            permissions: flags(&[
+                "canTrade",
+                "canFuturesTrade",
+                "enableWithdrawals",
+                "enableInternalTransfer",
+                "canUniversalTransfer",
+            ]),
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
+        },
+        false,
+    );
+    v.keys[master].created_ms = now - 200 * DAY_MS;
+    let bot = v.create_key(
+        NewKey {
+            uid: BOT_UID,
+            tier: Tier::Sub,
+            note: bot_note.to_owned(),
+            permissions: flags(&["canTrade", "canFuturesTrade"]),
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Any,
+        },
+        true,
+    );
+    let key = &mut v.keys[bot];
+    key.created_ms = now - 60 * DAY_MS;
+    // Binance keys do not expire by themselves.
+    key.expires_ms = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_look_like_binance_virtual_sub_accounts() {
+        assert_eq!(
+            virtual_email("grid-bot", "abcdefgh"),
+            "gridbot_virtual@abcdefghnoemail.com"
+        );
+        assert_eq!(virtual_email("", "x"), "bot_virtual@xnoemail.com");
+    }
+}

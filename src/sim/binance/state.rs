@@ -1,0 +1,54 @@
+//! What the Binance dialect keeps besides the shared venue: request weights and bans, the
+//! accounts' emails, and its numeric order and trade ids.
+//!
+//! Binance names sub-accounts by email (`…_virtual@…noemail.com` for virtual sub-accounts) in
+//! the sub-account endpoints and by `subAccountId` in the broker ones (the simulator uses the
+//! account's UID for it). Order and trade ids are integers that grow in creation order, as
+//! Binance's do, which is what `orderId`/`fromId` paging relies on.
+
+use std::collections::BTreeMap;
+
+use crate::sim::binance::weight::Limits;
+
+/// The first order id handed out.
+const FIRST_ORDER_ID: u64 = 4_100_000;
+/// The first trade id handed out.
+const FIRST_TRADE_ID: u64 = 930_000;
+
+/// The Binance dialect's own state; empty on other dialects.
+#[derive(Debug, Default)]
+pub(crate) struct BinanceState {
+    /// Request weights, back-offs and bans.
+    pub(crate) limits: Limits,
+    /// Every account's email, by UID.
+    pub(crate) emails: BTreeMap<u64, String>,
+    orders_made: u64,
+    trades_made: u64,
+}
+
+impl BinanceState {
+    /// A new order id.
+    pub(crate) fn order_id(&mut self) -> String {
+        self.orders_made += 1;
+        (FIRST_ORDER_ID + self.orders_made).to_string()
+    }
+
+    /// A new trade id.
+    pub(crate) fn trade_id(&mut self) -> String {
+        self.trades_made += 1;
+        (FIRST_TRADE_ID + self.trades_made).to_string()
+    }
+
+    /// The account's email.
+    pub(crate) fn email(&self, uid: u64) -> Option<&str> {
+        self.emails.get(&uid).map(String::as_str)
+    }
+
+    /// The account an email names.
+    pub(crate) fn uid_of(&self, email: &str) -> Option<u64> {
+        self.emails
+            .iter()
+            .find(|(_, e)| e.eq_ignore_ascii_case(email))
+            .map(|(uid, _)| *uid)
+    }
+}

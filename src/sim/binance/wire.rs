@@ -1,0 +1,248 @@
+//! Venue records in Binance's JSON shapes: spot and USD-M orders and trades, income rows, keys.
+//!
+//! Field names follow the docs (`allOrders`, `myTrades`, `userTrades`, `income`,
+//! `subAccountApi…`): ids are integers, prices and quantities decimal strings with eight places,
+//! times Unix ms integers. A spot order sized in the quote coin shows it in `origQuoteOrderQty`;
+//! an order without a client id shows one Binance-style, derived from its id. Fields the
+//! simulator does not model carry Binance's neutral values. The hidden `origin` and the key's
+//! `leaked` flag never appear here, and a key's secret only in the create answers.
+
+use serde_json::{Value, json};
+
+use crate::sim::binance::caller::FLAGS;
+use crate::sim::key::{ApiKey, IpWhitelist};
+use crate::sim::num;
+use crate::sim::order::{
+    Category, EndReason, Execution, Order, OrderStatus, OrderType, QtyUnit, Side,
+};
+
+/// A decimal with Binance's eight places.
+pub(crate) fn dec(v: f64) -> String {
+    format!("{v:.8}")
+}
+
+/// Binance's `side`.
+pub(crate) fn side(s: Side) -> &'static str {
+    match s {
+        Side::Buy => "BUY",
+        Side::Sell => "SELL",
+    }
+}
+
+/// Binance's `status` of an order: a market order's unfilled rest expires rather than being
+/// cancelled.
+pub(crate) fn status(o: &Order) -> &'static str {
+    match o.status {
+        OrderStatus::New => "NEW",
+        OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
+        OrderStatus::Filled => "FILLED",
+        OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => match o.ended {
+            Some(EndReason::NoImmediateQty | EndReason::NoFullFill) => "EXPIRED",
+            _ => "CANCELED",
+        },
+    }
+}
+
+/// The client order id shown: the one given, else one derived from the order id as Binance
+/// makes one up for orders placed without.
+pub(crate) fn client_id(o: &Order) -> String {
+    if o.order_link_id.is_empty() {
+        format!("x-sim{}", o.order_id)
+    } else {
+        o.order_link_id.clone()
+    }
+}
+
+fn kind(t: OrderType) -> &'static str {
+    match t {
+        OrderType::Limit => "LIMIT",
+        OrderType::Market => "MARKET",
+    }
+}
+
+fn id_number(id: &str) -> Value {
+    id.parse::<u64>().map_or_else(|_| json!(id), |n| json!(n))
+}
+
+/// An order as spot `allOrders`, `openOrders` and `order` show it.
+pub(crate) fn spot_order(o: &Order) -> Value {
+    let quote_sized = o.qty_unit == QtyUnit::Quote;
+    let orig_qty = if quote_sized {
+        o.cum_exec_qty
+    } else {
+        num::parse_positive(&o.qty).unwrap_or(0.0)
+    };
+    json!({
+        "symbol": o.symbol,
+        "orderId": id_number(&o.order_id),
+        "orderListId": -1,
+        "clientOrderId": client_id(o),
+        "price": dec(o.price.as_deref().and_then(num::parse_positive).unwrap_or(0.0)),
+        "origQty": dec(orig_qty),
+        "executedQty": dec(o.cum_exec_qty),
+        "cummulativeQuoteQty": dec(o.cum_exec_value),
+        "status": status(o),
+        "timeInForce": if o.order_type == OrderType::Limit { "GTC" } else { "IOC" },
+        "type": kind(o.order_type),
+        "side": side(o.side),
+        "stopPrice": dec(0.0),
+        "icebergQty": dec(0.0),
+        "time": o.created_ms,
+        "updateTime": o.updated_ms,
+        "isWorking": o.status.is_open(),
+        "workingTime": o.created_ms,
+        "origQuoteOrderQty": dec(if quote_sized { num::parse_positive(&o.qty).unwrap_or(0.0) } else { 0.0 }),
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+    })
+}
+
+/// An order as USD-M `allOrders`, `openOrders` and `order` show it.
+pub(crate) fn futures_order(o: &Order) -> Value {
+    json!({
+        "avgPrice": dec(o.avg_price().unwrap_or(0.0)),
+        "clientOrderId": client_id(o),
+        "cumQuote": dec(o.cum_exec_value),
+        "executedQty": dec(o.cum_exec_qty),
+        "orderId": id_number(&o.order_id),
+        "origQty": dec(num::parse_positive(&o.qty).unwrap_or(0.0)),
+        "origType": kind(o.order_type),
+        "price": dec(o.price.as_deref().and_then(num::parse_positive).unwrap_or(0.0)),
+        "reduceOnly": false,
+        "side": side(o.side),
+        "positionSide": "BOTH",
+        "status": status(o),
+        "stopPrice": "0",
+        "closePosition": false,
+        "symbol": o.symbol,
+        "time": o.created_ms,
+        "timeInForce": if o.order_type == OrderType::Limit { "GTC" } else { "IOC" },
+        "type": kind(o.order_type),
+        "updateTime": o.updated_ms,
+        "workingType": "CONTRACT_PRICE",
+        "priceProtect": false,
+    })
+}
+
+/// An order in its market's shape.
+pub(crate) fn order(o: &Order) -> Value {
+    if o.category == Category::Spot {
+        spot_order(o)
+    } else {
+        futures_order(o)
+    }
+}
+
+/// A fill as spot `myTrades` shows it.
+pub(crate) fn spot_trade(e: &Execution) -> Value {
+    json!({
+        "symbol": e.symbol,
+        "id": id_number(&e.exec_id),
+        "orderId": id_number(&e.order_id),
+        "orderListId": -1,
+        "price": dec(e.exec_price),
+        "qty": dec(e.exec_qty),
+        "quoteQty": dec(e.exec_price * e.exec_qty),
+        "commission": dec(e.exec_fee),
+        "commissionAsset": e.fee_currency,
+        "time": e.exec_time_ms,
+        "isBuyer": e.side == Side::Buy,
+        "isMaker": e.is_maker,
+        "isBestMatch": true,
+    })
+}
+
+/// A fill as USD-M `userTrades` shows it.
+pub(crate) fn futures_trade(e: &Execution) -> Value {
+    json!({
+        "buyer": e.side == Side::Buy,
+        "commission": dec(e.exec_fee),
+        "commissionAsset": e.fee_currency,
+        "id": id_number(&e.exec_id),
+        "maker": e.is_maker,
+        "orderId": id_number(&e.order_id),
+        "price": dec(e.exec_price),
+        "qty": dec(e.exec_qty),
+        "quoteQty": dec(e.exec_price * e.exec_qty),
+        "realizedPnl": "0",
+        "side": side(e.side),
+        "positionSide": "BOTH",
+        "symbol": e.symbol,
+        "time": e.exec_time_ms,
+    })
+}
+
+/// A fill's commission as USD-M `income` lists it.
+pub(crate) fn commission(e: &Execution) -> Value {
+    json!({
+        "symbol": e.symbol,
+        "incomeType": "COMMISSION",
+        "income": dec(-e.exec_fee),
+        "asset": e.fee_currency,
+        "info": "COMMISSION",
+        "time": e.exec_time_ms,
+        "tranId": e.seq,
+        "tradeId": e.exec_id,
+    })
+}
+
+/// A key's flag, `false` when it does not have it.
+pub(crate) fn flag(k: &ApiKey, name: &str) -> bool {
+    k.permissions.has(FLAGS, name)
+}
+
+/// A key's IP list as Binance writes it: the addresses, none when unrestricted.
+pub(crate) fn ip_list(ips: &IpWhitelist) -> Vec<String> {
+    match ips {
+        IpWhitelist::Any => Vec::new(),
+        IpWhitelist::Only(list) => list.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// A broker listing's masked key id: the first three characters, then thirteen stars (the
+/// docs' example, `vmP*************`).
+pub(crate) fn masked(api_key: &str) -> String {
+    let head: String = api_key.chars().take(3).collect();
+    format!("{head}*************")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::order::Origin;
+
+    fn order(unit: QtyUnit, t: OrderType) -> Order {
+        Order {
+            order_id: "4100001".into(),
+            order_link_id: String::new(),
+            uid: 1,
+            category: Category::Spot,
+            symbol: "XVGUSDT".into(),
+            side: Side::Buy,
+            order_type: t,
+            price: None,
+            qty: "250".into(),
+            qty_unit: unit,
+            status: OrderStatus::Cancelled,
+            cum_exec_qty: 40_000.0,
+            cum_exec_value: 250.0,
+            cum_exec_fee: 0.0,
+            created_ms: 1,
+            updated_ms: 2,
+            ended: Some(EndReason::NoFullFill),
+            origin: Origin::Attacker,
+        }
+    }
+
+    #[test]
+    fn spot_orders_read_like_binance() {
+        let o = order(QtyUnit::Quote, OrderType::Market);
+        let shown = spot_order(&o);
+        assert_eq!(shown["orderId"], 4_100_001);
+        assert_eq!(shown["status"], "EXPIRED");
+        assert_eq!(shown["origQuoteOrderQty"], "250.00000000");
+        assert_eq!(shown["origQty"], "40000.00000000");
+        assert_eq!(shown["clientOrderId"], "x-sim4100001");
+        assert_eq!(shown["type"], "MARKET");
+        assert_eq!(masked("vmPUZE6mv9SD5VNHk4"), "vmP*************");
+    }
+}
