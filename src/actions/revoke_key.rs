@@ -1,8 +1,10 @@
 //! `revoke_key`: delete the leaked key.
 //!
 //! Through the master for a sub-account key (Bybit `delete-sub-api`); with the key itself where
-//! that is the only way (Bybit `delete-api` for a master-account key, reference §3.4). Deleting
-//! cannot be undone, so a person confirms it unless `--yes`.
+//! that is the only way (Bybit `delete-api` for a master-account key, reference §3.4). Where the
+//! venue has no API for it (every Kraken key, Binance master-account keys) it becomes a guided
+//! manual step, verified by probing the key. Deleting cannot be undone, so a person confirms it
+//! unless `--yes`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -130,11 +132,14 @@ impl Action for RevokeKey {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let key = KeyId::new(cx.render(&self.key)?);
         if let Support::Manual(guide) = cx.client.venue().support(Capability::RevokeKey) {
-            let key = KeyId::new(cx.render(&self.key)?);
             return Ok(super::manual_plan(guide, ManualTask::RevokeKey { key }));
         }
         let (op, signer, _) = self.op_and_signer(cx)?;
+        if let Some(guide) = cx.client.venue().by_hand(&op) {
+            return Ok(super::manual_plan(guide, ManualTask::RevokeKey { key }));
+        }
         let request = cx
             .client
             .prepare(&op, Auth::Key(signer))

@@ -226,6 +226,13 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// How the venue supports a capability.
     fn support(&self, capability: Capability) -> Support;
 
+    /// What a person must do instead of `op`, on a venue that supports the capability by API
+    /// only for some keys (Binance deletes sub-account keys by API, master-account keys only in
+    /// its web interface). `None`, the default, when `op` is sent as it is.
+    fn by_hand(&self, _op: &Op) -> Option<Guide> {
+        None
+    }
+
     /// The account slices that open orders are listed and cancelled in, one call each.
     fn segments(&self) -> &'static [Segment];
 

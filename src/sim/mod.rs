@@ -219,13 +219,6 @@ impl Sim {
         true
     }
 
-    /// Deletes a live key by its id, as its owner would in the venue's web interface: for what
-    /// no API can do (Binance master-account keys, reference §1). Any dialect, any key; returns
-    /// whether a live key was deleted.
-    pub fn web_ui_delete_key(&self, key_id: &str) -> bool {
-        self.lock().delete_key(key_id).is_ok()
-    }
-
     /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
     /// published one), so tests can reach it; other dialects ignore it.
     pub fn set_weight_limit(&self, per_minute: u32) {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
-    Reply, Request, Response,
+    Reply, Request, Response, Revoke,
 };
 use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;
@@ -77,6 +77,10 @@ impl Venue for Binance {
             Capability::AccessLog => Support::Unavailable("Binance has no access-log API"),
             _ => Support::Api,
         }
+    }
+
+    fn by_hand(&self, op: &Op) -> Option<Guide> {
+        matches!(op, Op::RevokeKey(Revoke::SelfMaster)).then(master_key_guide)
     }
 
     fn segments(&self) -> &'static [Segment] {
