@@ -19,6 +19,10 @@ pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
             "builtin:playbooks/deribit.yaml",
             include_str!("../../playbooks/deribit.yaml"),
         ),
+        ExchangeId::Kraken => (
+            "builtin:playbooks/kraken.yaml",
+            include_str!("../../playbooks/kraken.yaml"),
+        ),
     }
 }
 

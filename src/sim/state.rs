@@ -164,6 +164,9 @@ pub(crate) struct Venue {
     /// The Deribit dialect's own state (tokens, credits, challenges, security log); empty on
     /// other dialects.
     pub(crate) deribit: crate::sim::deribit::DeribitState,
+    /// The Kraken dialect's own state (nonces, call counters, dead-man switches); empty on
+    /// other dialects.
+    pub(crate) kraken: crate::sim::kraken::KrakenState,
 }
 
 impl Venue {
@@ -194,13 +197,16 @@ impl Venue {
             injector: Injector::new(seed),
             short_page: ShortPage::Off,
             deribit: crate::sim::deribit::DeribitState::default(),
+            kraken: crate::sim::kraken::KrakenState::default(),
         }
     }
 
-    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`.
+    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`,
+    /// Kraken's `OXXXXX-XXXXX-XXXXXX` txid.
     pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
         match self.dialect {
             ExchangeId::Bybit => self.ids.uuid(),
+            ExchangeId::Kraken => self.ids.txid('O'),
             ExchangeId::Okx => self.ids.numeric_id(),
             ExchangeId::Deribit => {
                 self.deribit.orders_numbered += 1;
@@ -217,6 +223,7 @@ impl Venue {
             ExchangeId::Bybit => self.ids.uuid(),
             ExchangeId::Okx => self.ids.numeric_id(),
             ExchangeId::Deribit => crate::sim::deribit::trade_id(inst, seq),
+            ExchangeId::Kraken => self.ids.txid('T'),
         }
     }
 
@@ -640,6 +647,11 @@ impl Venue {
         // OKX key ids are UUIDs and secrets 32 uppercase hex digits (the docs' examples).
         let (api_key, secret) = match self.dialect {
             ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
+            // Kraken: base64 of 42 random bytes for the key, of 64 for the secret (§7.2).
+            ExchangeId::Kraken => (
+                crate::sim::kraken::base64::encode(&self.ids.bytes(42)),
+                crate::sim::kraken::base64::encode(&self.ids.bytes(64)),
+            ),
             _ => (self.ids.api_key(), self.ids.secret()),
         };
         let mut key = ApiKey {
@@ -665,9 +677,11 @@ impl Venue {
     }
 
     /// Returns a client order id the dialect accepts: OKX's `clOrdId` is at most 32 letters and
-    /// digits (no `-` or `_`); Bybit keeps what it is given.
+    /// digits (no `-` or `_`); Kraken's `cl_ord_id` free text at most 18 characters; Bybit keeps
+    /// what it is given.
     pub(crate) fn client_order_id(&self, raw: String) -> String {
         match self.dialect {
+            ExchangeId::Kraken => raw.chars().take(18).collect(),
             ExchangeId::Okx => raw
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
