@@ -13,7 +13,7 @@ use crate::config;
 use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
-use crate::exchanges::{Client, Mode};
+use crate::exchanges::{Client, Mode, Nonces};
 use crate::journal::{self, EventKind, Journal};
 use crate::playbook;
 use crate::secret::KeyId;
@@ -271,9 +271,12 @@ async fn client(
             message: err.to_string(),
             help: err.hint().map(str::to_owned),
         })?;
+    // Every lockdown process on this profile draws a key's nonces from the same folder, so
+    // none is ever sent twice (Kraken, reference §7.2).
     Ok(
         Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
-            .with_settings(profile.settings.clone()),
+            .with_settings(profile.settings.clone())
+            .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
     )
 }
 

@@ -314,9 +314,16 @@ fn outputs(
 ) -> Outputs {
     let mut out = Outputs::new();
     out.insert("cancelled".into(), json!(cancelled.len()));
+    // A cancel-all that only counts (Kraken) names no order: those count, unnamed.
     out.insert(
         "cancelled_orders".into(),
-        json!(cancelled.iter().map(|c| &c.order_id).collect::<Vec<_>>()),
+        json!(
+            cancelled
+                .iter()
+                .map(|c| &c.order_id)
+                .filter(|id| !id.is_empty())
+                .collect::<Vec<_>>()
+        ),
     );
     out.insert("open_left".into(), json!(left.len()));
     out.insert("rounds".into(), json!(rounds));

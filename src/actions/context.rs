@@ -189,11 +189,15 @@ impl StepContext<'_> {
     }
 }
 
-/// The credential of a bot key in a profile.
+/// The credential of a key in a profile: a bot key under `keys:`, or the master's own (venues
+/// without key management, Kraken, cancel and read with the owner's key, `profile.owner_key`).
 pub fn key_credential<'p>(
     profile: &'p Profile,
     key: &KeyId,
 ) -> Result<&'p Credential, ActionError> {
+    if profile.master.key == *key && profile.key(key).is_none() {
+        return Ok(&profile.master);
+    }
     let Some(owned) = profile.key(key) else {
         return Err(ActionError::Input {
             message: format!("key `{key}` is not in profile `{}`", profile.name),

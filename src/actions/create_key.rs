@@ -163,8 +163,21 @@ impl Action for CreateKey {
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         if let Support::Manual(guide) = cx.client.venue().support(Capability::CreateKey) {
-            let label = cx.render(&self.label)?;
-            return Ok(super::manual_plan(guide, ManualTask::CreateKey { label }));
+            let Op::CreateKey { label, scope, .. } = self.op(cx)? else {
+                return Err(internal());
+            };
+            let permissions = scope
+                .trade
+                .iter()
+                .filter_map(|p| serde_json::to_value(p).ok())
+                .filter_map(|p| p.as_str().map(str::to_owned))
+                .collect();
+            let task = ManualTask::CreateKey {
+                label,
+                ips: scope.ips.to_strings(),
+                permissions,
+            };
+            return Ok(super::manual_plan(guide, task));
         }
         let request = cx
             .client

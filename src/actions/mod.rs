@@ -6,6 +6,7 @@
 //! confirmation where [`Action::needs_confirmation`] says so, and never runs `apply` in dry-run.
 //! Step-level settings (`when`, `timeout`, `on_error`) live on the step, never in an action.
 
+mod cancel_after;
 mod cancel_orders;
 mod context;
 mod create_key;
@@ -26,6 +27,7 @@ use crate::exchanges::Guide;
 use crate::secret::KeyId;
 use serde_json::{Map, Value};
 
+pub use cancel_after::CancelAfter;
 pub use cancel_orders::CancelOrders;
 pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
 pub use create_key::CreateKey;
@@ -77,6 +79,10 @@ pub enum ManualTask {
     CreateKey {
         /// The label to give it.
         label: String,
+        /// The addresses to bind it to.
+        ips: Vec<String>,
+        /// The trading rights to give it (never a withdrawal right).
+        permissions: Vec<String>,
     },
     /// Lock the key by hand.
     LockKey {
@@ -98,8 +104,20 @@ impl ManualStep {
     /// The instructions as people read them.
     pub fn text(&self) -> String {
         let mut text = self.guide.title.clone();
-        if let ManualTask::RevokeKey { key } | ManualTask::LockKey { key } = &self.task {
-            text.push_str(&format!(" (key {key})"));
+        match &self.task {
+            ManualTask::RevokeKey { key } | ManualTask::LockKey { key } => {
+                text.push_str(&format!(" (key {key})"));
+            }
+            ManualTask::CreateKey {
+                label,
+                ips,
+                permissions,
+            } => text.push_str(&format!(
+                " (label `{label}`; trading: {}; bound to: {})",
+                permissions.join(", "),
+                ips.join(", ")
+            )),
+            ManualTask::Other => {}
         }
         if !self.guide.url.is_empty() {
             text.push_str(&format!("\n  where: {}", self.guide.url));
@@ -262,6 +280,7 @@ macro_rules! registry {
 }
 
 registry! {
+    "cancel_after" => CancelAfter(CancelAfter),
     "cancel_orders" => CancelOrders(CancelOrders),
     "create_key" => CreateKey(CreateKey),
     "diff_orders" => DiffOrders(DiffOrders),
@@ -291,6 +310,7 @@ impl ActionSpec {
             ActionSpec::RevokeKey(_) => Some(Capability::RevokeKey),
             ActionSpec::CreateKey(_) => Some(Capability::CreateKey),
             ActionSpec::CancelOrders(_) => Some(Capability::CancelOrders),
+            ActionSpec::CancelAfter(_) => Some(Capability::DeadMan),
             _ => None,
         }
     }

@@ -5,7 +5,8 @@
 //! with the master (Bybit lists withdrawals for the master only, reference §3.6). Every kind is
 //! fetched at once, each paginated in the venue's widest window. The account's security log
 //! (`access_log`, Deribit `get_access_log`) also goes into the step's outputs, so the report's
-//! timeline can show who logged in from where.
+//! timeline can show who logged in from where, and so does what the exchange says about the key
+//! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -155,11 +156,15 @@ impl Action for Snapshot {
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
         let mut not_permitted = serde_json::Map::new();
+        let mut key_info = None;
         for (kind, result) in kinds.iter().zip(join_all(takes).await) {
             let (rows, refused) = result?;
             if !refused.is_empty() {
                 let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
                 not_permitted.insert(kind.as_str().into(), json!(names));
+            }
+            if *kind == SnapshotKind::KeyInfo {
+                key_info = Some(Value::Array(rows.clone()));
             }
             if *kind == SnapshotKind::AccessLog {
                 // Into the journal too, so the report's timeline can show them (newest kept).
@@ -186,6 +191,9 @@ impl Action for Snapshot {
         out.insert("until_ms".into(), json!(end_ms));
         if let Some(events) = access_log {
             out.insert("access_log".into(), events);
+        }
+        if let Some(rows) = key_info {
+            out.insert("key_info".into(), rows);
         }
         Ok(out)
     }

@@ -103,6 +103,8 @@ impl Profile {
             "name": self.name,
             "exchange": self.exchange.as_str(),
             "base_url": self.base_url,
+            // A key id, not a secret: playbooks name the owner's own key with it (Kraken).
+            "owner_key": self.master.key.as_str(),
             "responder_ip": self.responder_ip.to_string(),
             "bot_ips": self.bot_ips.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "known_orders": self.known_orders.as_ref().map(|p| p.display().to_string()),
@@ -117,6 +119,7 @@ pub const TEMPLATE_FIELDS: &[&str] = &[
     "name",
     "exchange",
     "base_url",
+    "owner_key",
     "responder_ip",
     "bot_ips",
     "known_orders",

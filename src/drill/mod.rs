@@ -149,6 +149,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             operator: Some(Arc::new(operator::SimOperator::new(
                 sim.clone(),
                 scenario.operator_delay,
+                &session.leaked_key,
             ))),
         },
         ui,

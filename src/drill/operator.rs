@@ -4,7 +4,9 @@
 //! A real incident on a venue without a revocation API (Kraken, Binance master keys) waits on a
 //! person clicking through the exchange's web pages; a drill must measure that honestly, so the
 //! operator sleeps the scenario's `operator_delay` before acting. The engine then verifies the
-//! result through the exchange's API exactly as it would for a person.
+//! result through the exchange's API exactly as it would for a person. The operator is signed in
+//! to the account of the leaked key: a replacement it creates lands there, with the rights and
+//! addresses the step names (the simulator keeps its secret, as the web page would show it once).
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -18,12 +20,19 @@ use crate::sim::Sim;
 pub struct SimOperator {
     sim: Sim,
     delay: Duration,
+    /// A key of the account the operator is signed in to (the leaked one).
+    account_of: String,
 }
 
 impl SimOperator {
-    /// An operator who takes `delay` for each manual step.
-    pub fn new(sim: Sim, delay: Duration) -> SimOperator {
-        SimOperator { sim, delay }
+    /// An operator who takes `delay` for each manual step, signed in to the account of the key
+    /// `account_of`.
+    pub fn new(sim: Sim, delay: Duration, account_of: &str) -> SimOperator {
+        SimOperator {
+            sim,
+            delay,
+            account_of: account_of.to_owned(),
+        }
     }
 }
 
@@ -50,8 +59,16 @@ impl Operator for SimOperator {
                 ManualTask::LockKey { key } => {
                     format!("could not lock key {key}: the web interface has no such setting")
                 }
-                ManualTask::CreateKey { label } => {
-                    format!("created key `{label}` in the web interface after {after}")
+                ManualTask::CreateKey { label, ips, .. } => {
+                    let ips: Vec<std::net::IpAddr> =
+                        ips.iter().filter_map(|ip| ip.parse().ok()).collect();
+                    match self.sim.web_ui_create_key(&self.account_of, label, &ips) {
+                        Some(key) => format!(
+                            "created key {} (`{label}`) in the web interface after {after}",
+                            crate::secret::mask(&key)
+                        ),
+                        None => format!("found no account to create key `{label}` in"),
+                    }
                 }
                 ManualTask::Other => format!("done after {after}"),
             }

@@ -177,7 +177,8 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         .truth
         .keys
         .iter()
-        .filter(|k| Some(k.uid) == bot_uid && !k.deleted && k.id != e.leaked)
+        // The owner's own key may share the account (Kraken): never the replacement.
+        .filter(|k| Some(k.uid) == bot_uid && !k.deleted && k.id != e.leaked && !k.is_master)
         .max_by_key(|k| k.created_ms)
         .map(|k| {
             let perms = k.permissions.to_string().to_ascii_lowercase();

@@ -458,7 +458,10 @@ impl Run<'_> {
                 }
                 let note = match status {
                     StepStatus::Planned => "planned, not sent (dry run)".to_owned(),
-                    _ if probed => format!("already done ({})", note(action, &outputs)),
+                    // A step done by hand is verified by the same probe: it was not done before.
+                    _ if probed && p.plan.manual.is_none() => {
+                        format!("already done ({})", note(action, &outputs))
+                    }
                     _ => note(action, &outputs),
                 };
                 self.ui.step_ended(id, status.as_str(), duration_ms, &note);
@@ -629,6 +632,10 @@ fn note(action: &ActionSpec, outputs: &Outputs) -> String {
     match action.name() {
         "restrict_key" => format!("locked to {}", get("ips")),
         "cancel_orders" => format!("{} cancelled, {} left", get("cancelled"), get("open_left")),
+        "cancel_after" => match get("trigger_at").as_str() {
+            Some(at) => format!("armed: every open order is cancelled at {at}"),
+            None => "disarmed".to_owned(),
+        },
         "snapshot" => format!("{}", get("counts")),
         "diff_orders" => format!(
             "{} unauthorized, {} missing, {} mismatched",
@@ -636,7 +643,14 @@ fn note(action: &ActionSpec, outputs: &Outputs) -> String {
             get("missing").as_array().map_or(0, Vec::len),
             get("mismatched").as_array().map_or(0, Vec::len)
         ),
-        "create_key" => format!("new key {}", get("key").as_str().unwrap_or_default()),
+        "create_key" => match get("key").as_str() {
+            Some(key) => format!("new key {key}"),
+            None => format!("done by hand ({})", get("by").as_str().unwrap_or_default()),
+        },
+        "revoke_key" if outputs.contains_key("manual_wait_ms") => format!(
+            "the exchange refuses the key now (done by hand: {})",
+            get("by").as_str().unwrap_or_default()
+        ),
         "store_secret" => format!("stored in {}", get("store").as_str().unwrap_or_default()),
         "report" => get("markdown").as_str().unwrap_or_default().to_owned(),
         _ => String::new(),

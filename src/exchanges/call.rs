@@ -109,7 +109,9 @@ impl fmt::Debug for Tfa {
 pub struct CallContext<'a> {
     /// Unix ms on the exchange's clock, as far as it is known.
     pub now_ms: i64,
-    /// A fresh random nonce, for venues that sign one.
+    /// A fresh nonce, for venues that sign one: random letters (Deribit), or, on venues that
+    /// sign an ever-increasing integer ([`super::Venue::counter_nonce`], Kraken), the key's next
+    /// one in decimal (a clock value when the request is only being rendered).
     pub nonce: &'a str,
     /// The key's session, on token-based venues once logged in.
     pub session: Option<&'a Session>,

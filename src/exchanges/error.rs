@@ -13,6 +13,21 @@ pub enum ExchangeError {
         /// The venue's code.
         code: String,
     },
+    /// The request's nonce was not above the key's last one (Kraken `EAPI:Invalid nonce`): another
+    /// request with the same key (another program, or whoever else holds it) got in first.
+    #[error(
+        "the exchange refused the request's nonce (code {code}); lockdown sends it again with a higher one"
+    )]
+    Nonce {
+        /// The venue's code.
+        code: String,
+    },
+    /// The key's last nonce could not be read or recorded, so no nonce could be drawn safely.
+    #[error("{detail}")]
+    NonceStore {
+        /// What failed, with the file.
+        detail: String,
+    },
     /// The key is unknown, deleted or for another environment.
     #[error(
         "the exchange does not accept this API key (code {code}): unknown, deleted, or for another environment"
@@ -211,6 +226,7 @@ impl ExchangeError {
     pub fn outcome(&self) -> Outcome {
         match self {
             ExchangeError::Timestamp { .. }
+            | ExchangeError::Nonce { .. }
             | ExchangeError::RateLimited { .. }
             | ExchangeError::SessionExpired { .. } => Outcome::Refused,
             ExchangeError::Transport { reached: false, .. } => Outcome::Refused,
@@ -231,6 +247,12 @@ impl ExchangeError {
             }
             ExchangeError::InvalidKey { .. } => Some(
                 "check the key id and `base_url` (mainnet, testnet and demo keys are separate)",
+            ),
+            ExchangeError::Nonce { .. } => Some(
+                "another program is using this key with higher nonces; stop it, or raise the key's nonce window in the exchange's web interface",
+            ),
+            ExchangeError::NonceStore { .. } => Some(
+                "the profile's `state_dir` must be writable: lockdown records each key's last nonce there so none is ever sent twice",
             ),
             ExchangeError::Signature { .. } => {
                 Some("check that the secret reference points at this key's secret")
@@ -279,6 +301,7 @@ impl ExchangeError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ExchangeError::Timestamp { code }
+            | ExchangeError::Nonce { code }
             | ExchangeError::InvalidKey { code }
             | ExchangeError::Signature { code }
             | ExchangeError::Passphrase { code, .. }

@@ -11,6 +11,12 @@
 //! [`Mode::DryRun`] it refuses to send any mutating request, whatever the caller does: a second
 //! guard behind the engine's own.
 //!
+//! On venues that sign an ever-increasing nonce per key (Kraken) it draws each key's nonces from
+//! [`Nonces`] (persisted under the profile's state dir when [`Client::with_nonces`] says so),
+//! sends one request per key at a time so they arrive in nonce order, and sends a request again
+//! with a higher nonce when the exchange saw a higher one first. On venues with a published call
+//! counter it paces each key's calls under it ([`Counters`]).
+//!
 //! Limits that bind an address rather than a call are kept here too, for every request of the
 //! connection: a hold the venue asks for after an answer ([`Venue::pace`]: a 429's
 //! `Retry-After`, usage headers near the limit) is waited out before anything else is sent
@@ -25,8 +31,8 @@ use futures_util::future::join_all;
 
 use super::model::Segment;
 use super::{
-    CallContext, Decoded, ExchangeError, Op, Page, Reply, Response, Session, SignedRequest, Tfa,
-    Venue, VenueSettings,
+    CallContext, Counters, Decoded, ExchangeError, Nonces, Op, Page, Reply, Response, Session,
+    SignedRequest, Tfa, Venue, VenueSettings,
 };
 use crate::clock::{self, Clock};
 use crate::secret::Credential;
@@ -100,6 +106,8 @@ const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
 const READ_ATTEMPTS: usize = 5;
 /// Waits for a rate limit to reset before giving up (the request was refused, so waiting is safe).
 const RATE_WAITS: usize = 5;
+/// Sends again after the exchange refused a nonce (someone else used the key in between).
+const NONCE_RETRIES: usize = 3;
 
 /// A connection to one exchange, shared by every step of a run.
 #[derive(Debug, Clone)]
@@ -127,6 +135,12 @@ struct Inner {
     held_until: Mutex<Option<Instant>>,
     /// The exchange banned this address until this instant, with the ban's code.
     banned_until: Mutex<Option<(Instant, String)>>,
+    /// Counter-nonce venues: each key's nonces.
+    nonces: Nonces,
+    /// Counter-nonce venues: held from drawing a key's nonce to its answer, per key.
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Venues with a call counter: each key's modelled counter.
+    counters: Counters,
 }
 
 impl Client {
@@ -157,6 +171,9 @@ impl Client {
                 logging_in: tokio::sync::Mutex::new(()),
                 held_until: Mutex::new(None),
                 banned_until: Mutex::new(None),
+                nonces: Nonces::in_memory(),
+                in_flight: Mutex::new(HashMap::new()),
+                counters: Counters::default(),
             }),
             sink: None,
             tfa: None,
@@ -171,8 +188,20 @@ impl Client {
         self
     }
 
+    /// The same client drawing counter nonces from `nonces` (before it is shared): a profile's
+    /// client keeps them under its state dir, so every lockdown process agrees on each key's
+    /// last nonce.
+    pub fn with_nonces(mut self, nonces: Nonces) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.nonces = nonces;
+        }
+        self
+    }
+
     /// The same client waiting for at most `waits` rate-limit resets per call (before it is
-    /// shared); `0` hands a rate limit straight back (the drill's attacker probes that way).
+    /// shared); `0` hands a rate limit straight back and does not pace calls under a venue's
+    /// call counter either (the drill's attacker probes that way, so that it meets the
+    /// exchange's first refusal when the exchange gives it).
     pub fn with_rate_limit_waits(mut self, waits: usize) -> Client {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.rate_waits = waits;
@@ -222,7 +251,13 @@ impl Client {
             Auth::Key(cred) => self.cached_session(cred, subject.as_deref()),
             Auth::Public => None,
         };
-        self.prepare_with(op, auth, session.as_ref(), subject.as_deref(), None)
+        // A rendered request spends no nonce: it shows the clock where the key's next would be.
+        let nonce = if self.inner.venue.counter_nonce() {
+            clock::local_ms().to_string()
+        } else {
+            nonce()
+        };
+        self.prepare_with(op, auth, session.as_ref(), subject.as_deref(), None, &nonce)
     }
 
     fn prepare_with(
@@ -232,11 +267,11 @@ impl Client {
         session: Option<&Session>,
         subject: Option<&str>,
         lookup: Option<&Response>,
+        nonce: &str,
     ) -> Result<SignedRequest, ExchangeError> {
-        let nonce = nonce();
         let call = CallContext {
             now_ms: self.clock().now_ms(),
-            nonce: &nonce,
+            nonce,
             session,
             tfa: self.tfa.as_ref(),
             settings: &self.inner.settings,
@@ -451,9 +486,15 @@ impl Client {
         let mut relogged = false;
         let mut rate_waits = 0;
         let mut transport_failures = 0;
+        let mut nonce_retries = 0;
         loop {
             let decoded = attempt().await;
             match decoded {
+                // Another request with the key got a higher nonce in first: nothing happened,
+                // and the next attempt draws a higher one.
+                Err(ExchangeError::Nonce { .. }) if nonce_retries < NONCE_RETRIES => {
+                    nonce_retries += 1;
+                }
                 // A token venue's session ended early: log in again, once.
                 Err(ExchangeError::SessionExpired { .. }) if !relogged => {
                     relogged = true;
@@ -661,7 +702,50 @@ impl Client {
         subject: Option<&str>,
         lookup: Option<&Response>,
     ) -> (Result<Reply, ExchangeError>, Option<Response>) {
-        let signed = match self.prepare_with(op, auth, session, subject, lookup) {
+        let venue = self.inner.venue.as_ref();
+        let signer = match auth {
+            Auth::Key(cred) if op.is_signed() => Some(cred),
+            _ => None,
+        };
+        // Counter-nonce venues: one request per key at a time, from drawing its nonce to its
+        // answer, so the exchange sees the nonces in order.
+        let in_flight = match signer {
+            Some(cred) if venue.counter_nonce() => Some(self.in_flight(cred.key.as_str())),
+            _ => None,
+        };
+        let _one_at_a_time = match &in_flight {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
+        if let (Some(budget), Some(cred), true) =
+            (venue.budget(), signer, self.inner.rate_waits > 0)
+        {
+            let wait = self
+                .inner
+                .counters
+                .reserve(budget, cred.key.as_str(), venue.call_cost(op));
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let nonce = match signer {
+            Some(cred) if venue.counter_nonce() => {
+                let floor = u64::try_from(clock::local_ms()).unwrap_or(0);
+                match self.inner.nonces.next(cred.key.as_str(), floor) {
+                    Ok(nonce) => nonce.to_string(),
+                    Err(err) => {
+                        return (
+                            Err(ExchangeError::NonceStore {
+                                detail: err.to_string(),
+                            }),
+                            None,
+                        );
+                    }
+                }
+            }
+            _ => nonce(),
+        };
+        let signed = match self.prepare_with(op, auth, session, subject, lookup, &nonce) {
             Ok(signed) => signed,
             Err(err) => return (Err(err), None),
         };
@@ -714,6 +798,16 @@ impl Client {
         (decoded.reply, response)
     }
 
+    /// The lock a counter-nonce venue's requests with `key` take turns on.
+    fn in_flight(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(turns.entry(key.to_owned()).or_default())
+    }
+
     async fn send(&self, signed: &SignedRequest) -> Result<Response, ExchangeError> {
         let req = &signed.request;
         // The last guard: whatever a caller did, nothing mutating leaves in a dry run.
@@ -735,7 +829,8 @@ impl Client {
             builder = builder.header(header.name, header.value.as_str());
         }
         if let Some(body) = &req.body {
-            // A body is JSON on every venue; a login request comes without headers of its own.
+            // A body is JSON unless the signer said otherwise (Kraken signs form bodies); a
+            // login request comes without headers of its own.
             if !signed
                 .headers
                 .iter()

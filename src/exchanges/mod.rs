@@ -10,13 +10,16 @@
 //! guided manual step instead of skipping it.
 
 pub mod binance;
+mod budget;
 pub mod bybit;
 mod call;
 mod cancel_style;
 pub mod deribit;
 mod error;
 pub mod http;
+pub mod kraken;
 pub mod model;
+mod nonce;
 pub mod okx;
 mod op;
 mod request;
@@ -27,10 +30,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use budget::CallBudget;
+pub(crate) use budget::Counters;
 pub use call::{AuthStyle, CallContext, KeyFamily, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
+pub use nonce::{NonceError, Nonces};
 pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
@@ -49,6 +55,8 @@ pub enum ExchangeId {
     Deribit,
     /// Binance Spot, USD-M futures and SAPI (reference §5).
     Binance,
+    /// Kraken Spot REST (reference §7).
+    Kraken,
 }
 
 impl ExchangeId {
@@ -58,6 +66,7 @@ impl ExchangeId {
         ExchangeId::Okx,
         ExchangeId::Deribit,
         ExchangeId::Binance,
+        ExchangeId::Kraken,
     ];
 
     /// The lowercase name used in configs and playbooks.
@@ -67,6 +76,7 @@ impl ExchangeId {
             ExchangeId::Okx => "okx",
             ExchangeId::Deribit => "deribit",
             ExchangeId::Binance => "binance",
+            ExchangeId::Kraken => "kraken",
         }
     }
 
@@ -96,6 +106,7 @@ impl ExchangeId {
             ExchangeId::Okx => Box::new(okx::Okx),
             ExchangeId::Deribit => Box::new(deribit::Deribit),
             ExchangeId::Binance => Box::new(binance::Binance),
+            ExchangeId::Kraken => Box::new(kraken::Kraken),
         }
     }
 }
@@ -326,6 +337,26 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// take base amounts only (Deribit) answer false, and callers size it in the base coin.
     fn quote_sized_market_buys(&self) -> bool {
         true
+    }
+
+    /// Venues that sign an ever-increasing integer nonce per key (Kraken, reference §7.2): the
+    /// client then draws [`CallContext::nonce`] from its per-key [`Nonces`] (persisted under the
+    /// profile's state dir) and sends one request per key at a time, so the exchange sees a
+    /// key's nonces in the order they were drawn.
+    fn counter_nonce(&self) -> bool {
+        false
+    }
+
+    /// Venues with a published per-key call counter (Kraken, reference §7.7): the client paces
+    /// each key's signed calls under it. `None` for venues that only answer a rate limit.
+    fn budget(&self) -> Option<CallBudget> {
+        None
+    }
+
+    /// What an operation costs on the venue's call counter ([`Venue::budget`]); 0 for calls
+    /// the counter does not count.
+    fn call_cost(&self, _op: &Op) -> f64 {
+        1.0
     }
 }
 

@@ -155,6 +155,13 @@ pub enum Op {
         /// The segment.
         segment: Segment,
     },
+    /// Arm the venue's dead-man switch for the signing key's account: every open order is
+    /// cancelled after `seconds` unless the switch is armed again (`0` disarms it). Only venues
+    /// that declare [`super::Capability::DeadMan`] by API send it (Kraken `CancelAllOrdersAfter`).
+    CancelAfter {
+        /// Seconds until the orders are cancelled; 0 disarms.
+        seconds: u32,
+    },
     /// Cancel these open orders of one segment of the signing key's account, on venues that
     /// have no cancel-all ([`super::CancelStyle::Batches`]); at most the venue's batch size.
     CancelBatch {
@@ -242,6 +249,7 @@ impl Op {
             Op::RevokeKey(_) => "revoke_key",
             Op::CreateKey { .. } => "create_key",
             Op::CancelAll { .. } => "cancel_all",
+            Op::CancelAfter { .. } => "cancel_after",
             Op::CancelBatch { .. } => "cancel_batch",
             Op::OpenOrders { .. } => "open_orders",
             Op::Orders { .. } => "orders",
@@ -264,6 +272,7 @@ impl Op {
                 | Op::RevokeKey(_)
                 | Op::CreateKey { .. }
                 | Op::CancelAll { .. }
+                | Op::CancelAfter { .. }
                 | Op::CancelBatch { .. }
                 | Op::PlaceOrder(_)
                 | Op::CancelOrder { .. }
@@ -311,6 +320,9 @@ pub enum Reply {
     Placed(String),
     /// A page of the account's security log.
     AccessLog(Page<AccessEvent>),
+    /// The dead-man switch is armed until this instant (Unix ms, exchange clock), or disarmed
+    /// (`None`).
+    Armed(Option<i64>),
     /// Done, nothing to report.
     Done,
 }
@@ -345,6 +357,7 @@ impl Reply {
     into!(into_created, Created, CreatedKey);
     into!(into_placed, Placed, String);
     into!(into_access_log, AccessLog, Page<AccessEvent>);
+    into!(into_armed, Armed, Option<i64>);
 
     /// This reply completed by the answer to the venue's follow-up request ([`super::Venue::then`]):
     /// a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
@@ -387,6 +400,7 @@ impl Reply {
             Reply::Created(_) => "Created",
             Reply::Placed(_) => "Placed",
             Reply::AccessLog(_) => "AccessLog",
+            Reply::Armed(_) => "Armed",
             Reply::Done => "Done",
         }
     }

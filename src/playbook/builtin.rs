@@ -23,6 +23,10 @@ pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
             "builtin:playbooks/binance.yaml",
             include_str!("../../playbooks/binance.yaml"),
         ),
+        ExchangeId::Kraken => (
+            "builtin:playbooks/kraken.yaml",
+            include_str!("../../playbooks/kraken.yaml"),
+        ),
     }
 }
 

@@ -57,16 +57,59 @@ pub fn render(t: &Timeline) -> String {
         t.mismatched.len()
     );
     if let Some(key) = &t.replacement {
-        let _ = writeln!(
-            out,
-            "- Replacement key {} · permissions {} · bound to {} · withdraw: no",
-            cell(key.get("key")),
-            cell(key.get("permissions")),
-            cell(key.get("ips")),
-        );
+        match (key.get("key"), key.get("by")) {
+            // A guided manual step (Kraken): made in the web interface, never seen by lockdown.
+            (None, Some(by)) => {
+                let _ = writeln!(
+                    out,
+                    "- Replacement key created by hand ({}); its secret never passed through lockdown",
+                    cell(Some(by))
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "- Replacement key {} · permissions {} · bound to {} · withdraw: no",
+                    cell(key.get("key")),
+                    cell(key.get("permissions")),
+                    cell(key.get("ips")),
+                );
+            }
+        }
     }
     if let Some(store) = &t.secret_store {
         let _ = writeln!(out, "- Its secret was written to `{store}` (never shown).");
+    }
+
+    if !t.key_info.is_empty() {
+        let _ = writeln!(out, "\n## The key, as the exchange described it\n");
+        let _ = writeln!(
+            out,
+            "| asked as | key | label | permissions | IP allow-list | created | expires |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+        for row in &t.key_info {
+            let info = row.get("info").cloned().unwrap_or(Value::Null);
+            let key = info
+                .get("key")
+                .and_then(Value::as_str)
+                .map(crate::secret::mask);
+            let ips = match info.get("ips").and_then(Value::as_array) {
+                Some(list) if list.is_empty() => "any address".to_owned(),
+                _ => cell(info.get("ips")),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(row.get("source")),
+                key.unwrap_or_else(|| "–".to_owned()),
+                cell(info.get("label")),
+                cell(info.get("permissions")),
+                ips,
+                cell(info.get("created_at")),
+                cell(info.get("expires_at")),
+            );
+        }
     }
 
     let _ = writeln!(out, "\n## Unauthorized orders\n");

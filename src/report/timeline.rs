@@ -24,6 +24,8 @@ pub struct Timeline {
     pub mismatched: Vec<Value>,
     /// Notional traded by the unauthorized orders, per symbol (quote currency).
     pub unauthorized_notional: Value,
+    /// What the exchange said about the leaked key (`key_info` snapshots): `{source, info}`.
+    pub key_info: Vec<Value>,
     /// The replacement key, if one was made.
     pub replacement: Option<Value>,
     /// Where its secret went.
@@ -250,7 +252,12 @@ impl Timeline {
                                 .cloned()
                                 .unwrap_or(Value::Null);
                         }
-                        "snapshot" if status == "ok" => access.extend(access_entries(&outputs)),
+                        "snapshot" if status == "ok" => {
+                            access.extend(access_entries(&outputs));
+                            if let Some(rows) = outputs.get("key_info").and_then(Value::as_array) {
+                                t.key_info.extend(rows.iter().cloned());
+                            }
+                        }
                         "create_key" if status == "ok" => {
                             let mut key = outputs.clone();
                             if let Value::Object(map) = &mut key {

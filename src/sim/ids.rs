@@ -87,6 +87,24 @@ impl IdGen {
         hex::encode(v)
     }
 
+    /// Returns `n` random bytes (Kraken's key ids and secrets are base64 of such bytes).
+    pub(crate) fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.rng.random()).collect()
+    }
+
+    /// Returns a Kraken-shaped id: `prefix` and 5 more characters, then 5, then 6, uppercase
+    /// letters and digits joined by dashes (`OQCLML-BW3P3-BUCMWZ` orders, `T…` trades).
+    pub(crate) fn txid(&mut self, prefix: char) -> String {
+        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let mut part = |n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(CHARS[self.rng.random_range(0..CHARS.len())]))
+                .collect()
+        };
+        let (a, b, c) = (part(5), part(5), part(6));
+        format!("{prefix}{a}-{b}-{c}")
+    }
+
     /// Returns a number in `0..n` (used to spread seeded times).
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.rng.random_range(0..n.max(1))

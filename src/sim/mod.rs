@@ -4,7 +4,9 @@
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
 //! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
 //! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
-//! (`bybit/`), OKX V5 (`okx/`), Deribit JSON-RPC v2 (`deribit/`) and Binance (`binance/`). It is seeded with the
+//! (`bybit/`), OKX V5 (`okx/`), Deribit JSON-RPC v2 (`deribit/`), Binance (`binance/`) and Kraken Spot (`kraken/`,
+//! whose keys only the "web interface" can delete or create: [`Sim::web_ui_delete_key`],
+//! [`Sim::web_ui_create_key`]). It is seeded with the
 //! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
@@ -46,6 +48,7 @@ mod injector;
 mod inspect;
 mod instrument;
 mod key;
+mod kraken;
 mod matching;
 mod num;
 mod okx;
@@ -140,6 +143,7 @@ impl Sim {
             ExchangeId::Okx => okx::router(self.clone()),
             ExchangeId::Deribit => deribit::router(self.clone()),
             ExchangeId::Binance => binance::router(self.clone()),
+            ExchangeId::Kraken => kraken::router(self.clone()),
         }
     }
 
@@ -243,6 +247,35 @@ impl Sim {
     /// simulated operator uses it for guided manual steps.
     pub fn web_ui_delete_key(&self, api_key: &str) -> bool {
         self.lock().delete_key(api_key).is_ok()
+    }
+
+    /// Creates a key as the venue's web interface would (what no API of some venues can do:
+    /// Kraken's keys): on the account of the key `like` (live or deleted), with its permissions
+    /// and access, noted `label` and bound to `ips` (unbound when empty). Returns the new key's
+    /// id, or `None` when no key `like` ever existed. The drill's simulated operator uses it for
+    /// a guided replacement; the secret stays in the simulator, as it would stay on the page.
+    pub fn web_ui_create_key(
+        &self,
+        like: &str,
+        label: &str,
+        ips: &[std::net::IpAddr],
+    ) -> Option<String> {
+        let mut v = self.lock();
+        let model = v.keys.iter().find(|k| k.api_key == like)?;
+        let new = state::NewKey {
+            uid: model.uid,
+            tier: model.tier,
+            note: label.to_owned(),
+            permissions: model.permissions.clone(),
+            access: model.access,
+            ips: if ips.is_empty() {
+                key::IpWhitelist::Any
+            } else {
+                key::IpWhitelist::Only(ips.to_vec())
+            },
+        };
+        let idx = v.create_key(new, false);
+        Some(v.keys[idx].api_key.clone())
     }
 
     /// Locks the venue; a poisoned lock is recovered, since every mutation is applied whole.

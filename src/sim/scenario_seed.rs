@@ -52,6 +52,9 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
             continue;
         };
         let category = category(market.category);
+        if !seed::trades(dialect, category) {
+            continue;
+        }
         let inst = Instrument::new(category, &market.base, &market.quote, price);
         if v.instrument(category, &inst.symbol).is_some() {
             continue;

@@ -50,6 +50,8 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         Instrument::new(Category::Spot, "XVG", "USDT", 0.005),
         Instrument::new(Category::Linear, "BTC", "USDT", 65_000.0),
     ];
+    // A venue that lists no such market (Kraken Spot has no perpetuals) gets none of its orders.
+    v.instruments.retain(|i| trades(dialect, i.category));
     v.open_books(seed, |_| Liquidity::Reference);
     seed_keys(&mut v, now, "grid-bot");
     // Balances before the two days below; the fills move them to where they are now.
@@ -65,6 +67,12 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
     v
 }
 
+/// Whether the dialect lists markets of `category`: Kraken Spot has spot pairs only (its
+/// futures are a separate exchange with separate keys, reference §7.1).
+pub(crate) fn trades(dialect: ExchangeId, category: Category) -> bool {
+    dialect != ExchangeId::Kraken || category == Category::Spot
+}
+
 /// Creates the master's key and the bot's leaked, unbound, read-write key (noted `bot_note`),
 /// in the venue's dialect, with the ages of the default incident.
 pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
@@ -73,6 +81,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
         ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
         ExchangeId::Binance => crate::sim::binance::seed_keys(v, now, bot_note),
+        ExchangeId::Kraken => crate::sim::kraken::seed_keys(v, now, bot_note),
     }
 }
 

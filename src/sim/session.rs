@@ -5,7 +5,9 @@
 //! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
 //! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
 //! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
-//! bot's sub-account by email. Secret files are
+//! bot's sub-account by email. On Kraken the
+//! "master" is the owner's own query-and-cancel key on the bot's account (Kraken keys have no
+//! hierarchy) and the bot key names no account. Secret files are
 //! created with mode 0600
 //! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
@@ -66,18 +68,18 @@ pub(crate) struct SessionFiles {
 impl SessionFiles {
     /// Copies the master key, the leaked key and the owner's orders out of `v`.
     pub(crate) fn from_venue(v: &Venue) -> SessionFiles {
-        let master = v
+        // The master account's master-tier key; on Kraken the owner's key, which sits on the
+        // bot's own account.
+        let owner = v
             .keys
             .iter()
-            .find(|k| k.tier == Tier::Master && k.uid == v.master_uid && k.is_live())
-            .map(|k| (k.api_key.clone(), k.secret.clone()));
+            .filter(|k| k.tier == Tier::Master && k.is_live())
+            .min_by_key(|k| k.uid != v.master_uid);
+        let master = owner.map(|k| (k.api_key.clone(), k.secret.clone()));
         let leaked = v.keys.iter().find(|k| k.leaked);
         let bot = leaked.map(|k| (k.api_key.clone(), k.secret.clone()));
         let passphrases = (
-            v.keys
-                .iter()
-                .find(|k| k.tier == Tier::Master && k.uid == v.master_uid && k.is_live())
-                .and_then(|k| k.passphrase.clone()),
+            owner.and_then(|k| k.passphrase.clone()),
             leaked.and_then(|k| k.passphrase.clone()),
         );
         let bot_uid = leaked.map(|k| k.uid);
@@ -99,6 +101,7 @@ impl SessionFiles {
                     ExchangeId::Deribit => {
                         crate::sim::deribit::wire_symbol(v, o.category, &o.symbol)
                     }
+                    ExchangeId::Kraken => crate::sim::kraken::pair_name(v, o.category, &o.symbol),
                 },
                 side: match o.side {
                     crate::sim::order::Side::Buy => "buy",
@@ -118,6 +121,8 @@ impl SessionFiles {
             bot_account: match (v.dialect, bot_uid) {
                 (_, None) => String::new(),
                 (ExchangeId::Bybit | ExchangeId::Deribit, Some(uid)) => uid.to_string(),
+                // Kraken keys belong to the account that signs with them: nothing to name.
+                (ExchangeId::Kraken, Some(_)) => String::new(),
                 (ExchangeId::Okx, Some(uid)) => {
                     v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
                 }
@@ -177,6 +182,7 @@ impl SessionFiles {
                 )?;
                 deribit_config_yaml(base_url, bot_key, &self.bot_label, &self.bot_account)
             }
+            ExchangeId::Kraken => kraken_config_yaml(base_url, bot_key, &self.bot_label),
             dialect => config_yaml(
                 dialect,
                 base_url,
@@ -210,7 +216,9 @@ fn config_yaml(
             "\n      passphrase: file:master.passphrase",
             "\n        passphrase: file:bot.passphrase",
         ),
-        ExchangeId::Bybit | ExchangeId::Deribit | ExchangeId::Binance => ("", ""),
+        ExchangeId::Bybit | ExchangeId::Deribit | ExchangeId::Binance | ExchangeId::Kraken => {
+            ("", "")
+        }
     };
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
@@ -253,6 +261,32 @@ profiles:
       - id: {leaked_key}
         label: {label}
         account: \"{account}\"
+        secret: file:bot.secret
+    responder_ip: 127.0.0.1
+    bot_ips: [127.0.0.1]
+    known_orders: known-orders.jsonl
+    state_dir: state
+    secret_store: file:replacement-key.json
+"
+    )
+}
+
+/// Renders a Kraken profile: the owner's own key as `master` (it cancels and reads the account;
+/// Kraken manages no keys by API), the bot key without an account.
+fn kraken_config_yaml(base_url: &str, leaked_key: &str, label: &str) -> String {
+    let label = serde_json::Value::from(label);
+    format!(
+        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
+profiles:
+  sim:
+    exchange: kraken
+    base_url: {base_url}
+    master:
+      key: file:master.key
+      secret: file:master.secret
+    keys:
+      - id: \"{leaked_key}\"
+        label: {label}
         secret: file:bot.secret
     responder_ip: 127.0.0.1
     bot_ips: [127.0.0.1]

@@ -167,6 +167,9 @@ pub(crate) struct Venue {
     /// The Binance dialect's own state (weights and bans, emails, numeric ids); empty on other
     /// dialects.
     pub(crate) binance: crate::sim::binance::BinanceState,
+    /// The Kraken dialect's own state (nonces, call counters, dead-man switches); empty on
+    /// other dialects.
+    pub(crate) kraken: crate::sim::kraken::KrakenState,
 }
 
 impl Venue {
@@ -198,14 +201,17 @@ impl Venue {
             short_page: ShortPage::Off,
             deribit: crate::sim::deribit::DeribitState::default(),
             binance: crate::sim::binance::BinanceState::default(),
+            kraken: crate::sim::kraken::KrakenState::default(),
         }
     }
 
     /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`,
-    /// Binance's growing integer.
+    /// Binance's growing integer,
+    /// Kraken's `OXXXXX-XXXXX-XXXXXX` txid.
     pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
         match self.dialect {
             ExchangeId::Bybit => self.ids.uuid(),
+            ExchangeId::Kraken => self.ids.txid('O'),
             ExchangeId::Okx => self.ids.numeric_id(),
             ExchangeId::Deribit => {
                 self.deribit.orders_numbered += 1;
@@ -224,6 +230,7 @@ impl Venue {
             ExchangeId::Okx => self.ids.numeric_id(),
             ExchangeId::Deribit => crate::sim::deribit::trade_id(inst, seq),
             ExchangeId::Binance => self.binance.trade_id(),
+            ExchangeId::Kraken => self.ids.txid('T'),
         }
     }
 
@@ -649,6 +656,11 @@ impl Venue {
             ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
             // Binance key ids and secrets are 64 letters and digits (reference §5.3).
             ExchangeId::Binance => (self.ids.alnum(64), self.ids.alnum(64)),
+            // Kraken: base64 of 42 random bytes for the key, of 64 for the secret (§7.2).
+            ExchangeId::Kraken => (
+                crate::sim::kraken::base64::encode(&self.ids.bytes(42)),
+                crate::sim::kraken::base64::encode(&self.ids.bytes(64)),
+            ),
             _ => (self.ids.api_key(), self.ids.secret()),
         };
         let mut key = ApiKey {
@@ -674,9 +686,11 @@ impl Venue {
     }
 
     /// Returns a client order id the dialect accepts: OKX's `clOrdId` is at most 32 letters and
-    /// digits (no `-` or `_`); Bybit keeps what it is given.
+    /// digits (no `-` or `_`); Kraken's `cl_ord_id` free text at most 18 characters; Bybit keeps
+    /// what it is given.
     pub(crate) fn client_order_id(&self, raw: String) -> String {
         match self.dialect {
+            ExchangeId::Kraken => raw.chars().take(18).collect(),
             ExchangeId::Okx => raw
                 .chars()
                 .filter(char::is_ascii_alphanumeric)

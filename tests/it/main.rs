@@ -12,6 +12,7 @@ mod deribit;
 mod drill;
 mod engine;
 mod exchange;
+mod kraken;
 mod okx;
 mod respond;
 mod resume;

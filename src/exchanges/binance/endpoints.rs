@@ -147,6 +147,14 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "cancel_all",
             });
         }
+        // `countdownCancelAll` arms one USD-M symbol at a time and spot has none (reference
+        // §5.5): no account-wide switch to arm.
+        Op::CancelAfter { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: "cancel_after (Binance's countdown is per USD-M symbol; spot has none)",
+            });
+        }
         Op::CancelBatch { segment, orders } => {
             let Some(first) = orders.first() else {
                 return Err(ExchangeError::Protocol {

@@ -75,6 +75,9 @@ impl Venue for Binance {
         // spot has none. No access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("Binance has no access-log API"),
+            Capability::DeadMan => Support::Unavailable(
+                "Binance's countdownCancelAll arms one USD-M symbol at a time; spot has none",
+            ),
             _ => Support::Api,
         }
     }
@@ -185,7 +188,9 @@ mod tests {
         for capability in Capability::ALL {
             let support = binance.support(*capability);
             match capability {
-                Capability::AccessLog => assert!(matches!(support, Support::Unavailable(_))),
+                Capability::AccessLog | Capability::DeadMan => {
+                    assert!(matches!(support, Support::Unavailable(_)))
+                }
                 _ => assert_eq!(support, Support::Api, "{capability:?}"),
             }
         }

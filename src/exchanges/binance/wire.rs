@@ -304,7 +304,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
             let placed: BinanceOrderAck = parse(body)?;
             Reply::Placed(placed.order_id.to_string())
         }
-        Op::CancelAll { .. } | Op::AccessLog { .. } => {
+        Op::CancelAll { .. } | Op::CancelAfter { .. } | Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),

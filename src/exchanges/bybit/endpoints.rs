@@ -69,11 +69,12 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             }
             Request::post("/v5/order/cancel-all", Value::Object(body).to_string())
         }
-        // Bybit cancels a whole category at once (`cancel-all`, reference §3.5).
-        Op::CancelBatch { .. } => {
+        // Bybit cancels a whole category at once (`cancel-all`, reference §3.5). Its dead-man
+        // switch (DCP) is institutional-only and WebSocket-bound.
+        Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
-                op: "cancel_batch",
+                op: op.name(),
             });
         }
         Op::OpenOrders { segment, cursor } => {

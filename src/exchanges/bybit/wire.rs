@@ -163,10 +163,10 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             })
         }
         Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
-        Op::CancelBatch { .. } => {
+        Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
-                op: "cancel_batch",
+                op: op.name(),
             });
         }
         Op::AccessLog { .. } => {

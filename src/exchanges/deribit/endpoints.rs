@@ -81,11 +81,12 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 .map_or_else(|| json!(pending(key.as_str())), |k| json!(k.id));
             ("private/remove_api_key", vec![("id", id)])
         }
-        // Deribit cancels by currency (`cancel_orders` uses `CancelAll` per segment).
-        Op::CancelBatch { .. } => {
+        // Deribit cancels by currency (`cancel_orders` uses `CancelAll` per segment); its
+        // cancel-on-disconnect is WebSocket-only.
+        Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
-                op: "cancel_batch",
+                op: op.name(),
             });
         }
         // Whether a key may remove itself is not documented (reference §1): not attempted.

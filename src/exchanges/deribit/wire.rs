@@ -268,10 +268,10 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             })
         }
         Op::CancelAll { segment } => Reply::Cancelled(cancelled(&result, segment)),
-        Op::CancelBatch { .. } => {
+        Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
-                op: "cancel_batch",
+                op: op.name(),
             });
         }
         Op::OpenOrders { .. } => {

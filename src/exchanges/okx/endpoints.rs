@@ -102,6 +102,13 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
                 op: "cancel_all",
             });
         }
+        // `cancel-all-after` (reference §4.5) is not wired yet.
+        Op::CancelAfter { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "okx",
+                op: "cancel_after",
+            });
+        }
         Op::CancelBatch { orders, .. } => {
             if orders.len() > BATCH {
                 return Err(ExchangeError::Protocol {

@@ -6,11 +6,11 @@
 //! the body is the raw JSON of a POST (nothing for a GET). HMAC-SHA256 with the secret, standard
 //! base64 (with padding). The passphrase travels in its own header and, like the key id and the
 //! signature, is redacted wherever the request is shown. Checked against the §8.2 fixtures and a
-//! case computed with `openssl` below. Base64 is written here (the crate has no base64 dependency).
+//! case computed with `openssl` below. Base64 comes from `exchanges/signing.rs`.
 
 use chrono::{DateTime, SecondsFormat};
 
-use crate::exchanges::signing::hmac_sha256;
+use crate::exchanges::signing::{base64, hmac_sha256};
 use crate::exchanges::{Header, Method, Request, SignedRequest};
 use crate::secret::{Credential, SecretString};
 
@@ -89,28 +89,6 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64, demo: bool) 
     SignedRequest { request, headers }
 }
 
-/// Standard base64 (RFC 4648 §4) with `=` padding.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 0x3f) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,22 +140,6 @@ mod tests {
         );
         // 2024-01-02T03:04:05.678Z is 1704164645678 ms.
         assert_eq!(timestamp(1_704_164_645_678), "2024-01-02T03:04:05.678Z");
-    }
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        // RFC 4648 §10.
-        for (plain, want) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), want, "{plain:?}");
-        }
     }
 
     #[test]

@@ -275,7 +275,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 passphrase: Some(SecretString::from(key.passphrase)),
             })
         }
-        Op::CancelAll { .. } | Op::AccessLog { .. } => {
+        Op::CancelAll { .. } | Op::CancelAfter { .. } | Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),

@@ -1,0 +1,20 @@
+//! What the Kraken dialect keeps besides the shared venue: each key's last nonce, each key's
+//! call counter, and each account's dead-man switch.
+//!
+//! Lives inside the venue (`Venue::kraken`), under the venue lock like everything else; other
+//! dialects leave it empty.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::sim::kraken::counter::CallCounter;
+
+/// The Kraken dialect's own state.
+#[derive(Debug, Default)]
+pub(crate) struct KrakenState {
+    /// The highest nonce each key has had accepted (reference §7.2: it must rise per key).
+    pub(crate) last_nonce: HashMap<String, u64>,
+    /// Each key's REST call counter (reference §7.7).
+    pub(crate) counter: CallCounter,
+    /// Armed dead-man switches: account UID to the moment (Unix ms) its orders are cancelled.
+    pub(crate) dead_man: BTreeMap<u64, i64>,
+}

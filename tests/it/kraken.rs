@@ -1,0 +1,765 @@
+//! Kraken Spot end to end: the adapter against the simulator's Kraken dialect over real HTTP for
+//! every operation, the exchange's refusals typed (key, signature, nonce, IP, permission, rate
+//! limit), nonces that keep rising across processes, `lockdown respond` waiting at the guided
+//! revoke without a terminal and `lockdown resume` verifying it once a person deleted the key,
+//! and every shipped drill with the simulated operator's delay in its time to contain.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lockdown::exchanges::model::{Category, Segment, Side, TransferKind};
+use lockdown::exchanges::{
+    Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Nonces, Op, OrderKind, QtyUnit, Reply,
+    Revoke, Window,
+};
+use lockdown::secret::{Credential, KeyId, SecretString};
+use serde_json::Value;
+
+use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
+
+const DAY_MS: i64 = 86_400_000;
+
+async fn lab(seed: u64) -> Lab {
+    Lab::start_on(ExchangeId::Kraken, seed).await
+}
+
+/// The owner's own key (the profile's `master`) and the leaked bot key.
+fn creds(lab: &Lab) -> (Credential, Credential) {
+    let owner = Credential::new(
+        KeyId::new(read(&lab.sim_dir().join("master.key"))),
+        SecretString::from(read(&lab.sim_dir().join("master.secret"))),
+    );
+    let bot = Credential::new(
+        KeyId::new(lab.leaked()),
+        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
+    );
+    (owner, bot)
+}
+
+fn client(lab: &Lab) -> Client {
+    Client::new(
+        ExchangeId::Kraken.venue(),
+        &lab.running.base_url,
+        Mode::Live,
+    )
+    .unwrap()
+}
+
+fn spot() -> Segment {
+    Segment {
+        category: Category::Spot,
+        settle: None,
+    }
+}
+
+/// A signed Kraken request from a chosen address with a chosen nonce, as an outside client would
+/// send it (signed with the adapter's published-vector-checked signer). Returns `error[0]`, or
+/// `ok`.
+async fn kraken_call(
+    base_url: &str,
+    from: IpAddr,
+    (key, secret): (&str, &str),
+    method: &str,
+    nonce: u64,
+    params: &str,
+) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder()
+        .local_address(from)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let path = format!("/0/private/{method}");
+    let body = if params.is_empty() {
+        format!("nonce={nonce}")
+    } else {
+        format!("nonce={nonce}&{params}")
+    };
+    let sign = lockdown::exchanges::kraken::sign_message(
+        &SecretString::from(secret.to_owned()),
+        &lockdown::exchanges::kraken::message(&path, &nonce.to_string(), &body),
+    );
+    let response = client
+        .post(format!("{base_url}{path}"))
+        .header("API-Key", key)
+        .header("API-Sign", sign)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "Kraken answers refusals with 200"
+    );
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    body["error"][0].as_str().unwrap_or("ok").to_owned()
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap()
+}
+
+/// A nonce for a raw request: above `last` and a little above the clock, so above whatever a
+/// client drew from its clock just before.
+fn fresh(last: &mut u64) -> u64 {
+    *last = (*last + 1).max(now_ms() + 20);
+    *last
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_operation_round_trips() {
+    let lab = lab(61).await;
+    let (owner, bot) = creds(&lab);
+    let client = client(&lab);
+    let now = client.resync().await.unwrap();
+    let venue = client.venue();
+    let inspect = lab.sim.inspect();
+    let uid = inspect.key(&lab.leaked()).unwrap().uid;
+    assert_eq!(
+        inspect.key(owner.key.as_str()).unwrap().uid,
+        uid,
+        "Kraken keys share the account"
+    );
+
+    // GetApiKeyInfo describes the calling key: the bot's trades and cannot withdraw.
+    let me = client
+        .call(&Op::WhoAmI, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_key()
+        .unwrap();
+    assert_eq!(me.key, bot.key);
+    assert!(!me.read_only && !me.can_withdraw());
+    assert!(me.permissions.iter().any(|p| p == "modify-trades"));
+    assert!(me.ips.is_empty());
+    let boss = client
+        .call(&Op::WhoAmI, Auth::Key(&owner))
+        .await
+        .unwrap()
+        .into_key()
+        .unwrap();
+    assert_eq!(boss.ips, ["127.0.0.1"]);
+    assert!(boss.permissions.iter().any(|p| p == "close-trades"));
+
+    // Open orders: one list, pairs by altname, the owner's key sees the account's orders.
+    let open = client
+        .all_pages(
+            |cursor| Op::OpenOrders {
+                segment: spot(),
+                cursor,
+            },
+            Auth::Key(&owner),
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    assert_eq!(open.len(), inspect.open_orders(uid).len());
+    assert!(open.iter().any(|o| o.symbol == "XVGUSDT"));
+    assert!(open.iter().any(|o| o.symbol == "XBTUSDT"));
+
+    // Place 60 limit orders far from the price and cancel them one by one (trading calls are
+    // not on the REST counter), so that closed orders take two pages of 50.
+    let xbt = venue.symbol(Category::Spot, "BTC", "USDT");
+    assert_eq!(xbt, "XBTUSDT");
+    for _ in 0..60 {
+        let id = client
+            .call(
+                &Op::PlaceOrder(NewOrder {
+                    segment: spot(),
+                    symbol: xbt.clone(),
+                    side: Side::Buy,
+                    kind: OrderKind::Limit { price: 1_000.0 },
+                    qty: 0.001,
+                    unit: QtyUnit::Base,
+                }),
+                Auth::Key(&bot),
+            )
+            .await
+            .unwrap()
+            .into_placed()
+            .unwrap();
+        assert!(id.starts_with('O') && id.len() == 19, "{id}");
+        client
+            .call(
+                &Op::CancelOrder {
+                    segment: spot(),
+                    symbol: xbt.clone(),
+                    order_id: id,
+                },
+                Auth::Key(&bot),
+            )
+            .await
+            .unwrap();
+    }
+    // Ends a minute ahead: the client's estimate of the exchange clock can trail it by a
+    // loaded machine's round trip, and the orders just cancelled must all fall inside.
+    let week = Window {
+        start_ms: now - 7 * DAY_MS,
+        end_ms: client.clock().now_ms() + 60_000,
+    };
+    let inspect = lab.sim.inspect();
+    let closed = client
+        .all_pages(
+            |cursor| Op::Orders {
+                segment: spot(),
+                window: week,
+                cursor,
+            },
+            Auth::Key(&owner),
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    let want = inspect
+        .orders
+        .iter()
+        .filter(|o| o.uid == uid && !o.is_open())
+        .count();
+    assert!(want > 50);
+    assert_eq!(closed.len(), want);
+    let ids: BTreeSet<&str> = closed.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(ids.len(), want, "no order twice across pages");
+
+    // Fills, balances (with what orders hold), withdrawals, deposits then ledger transfers.
+    let fills = client
+        .all_pages(
+            |cursor| Op::Fills {
+                segment: spot(),
+                window: week,
+                cursor,
+            },
+            Auth::Key(&owner),
+            Reply::into_fills,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fills.len(),
+        inspect.executions.iter().filter(|e| e.uid == uid).count()
+    );
+    let balances = client
+        .call(&Op::Balances, Auth::Key(&owner))
+        .await
+        .unwrap()
+        .into_balances()
+        .unwrap();
+    let usdt = balances.iter().find(|b| b.coin == "USDT").unwrap();
+    assert!(!usdt.locked.is_zero(), "open buys hold USDT");
+    assert!(balances.iter().any(|b| b.coin == "BTC"), "XXBT read as BTC");
+    let month = Window {
+        start_ms: now - 30 * DAY_MS,
+        end_ms: client.clock().now_ms(),
+    };
+    let withdrawals = client
+        .all_pages(
+            |cursor| Op::Withdrawals {
+                window: month,
+                cursor,
+            },
+            Auth::Key(&owner),
+            Reply::into_transfers,
+        )
+        .await
+        .unwrap();
+    assert!(withdrawals.is_empty(), "the bot's account withdrew nothing");
+    let transfers = client
+        .all_pages(
+            |cursor| Op::Transfers {
+                window: month,
+                cursor,
+            },
+            Auth::Key(&owner),
+            Reply::into_transfers,
+        )
+        .await
+        .unwrap();
+    assert_eq!(transfers.len(), 1);
+    assert_eq!(transfers[0].kind, TransferKind::Internal);
+    assert_eq!(transfers[0].amount.as_str(), "5000");
+
+    // A market buy counted in the quote coin (`viqc`) fills against the book.
+    let bought = client
+        .call(
+            &Op::PlaceOrder(NewOrder {
+                segment: spot(),
+                symbol: "XVGUSDT".into(),
+                side: Side::Buy,
+                kind: OrderKind::Market,
+                qty: 10.0,
+                unit: QtyUnit::Quote,
+            }),
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap()
+        .into_placed()
+        .unwrap();
+    let view = lab.sim.inspect();
+    let order = view.orders.iter().find(|o| o.order_id == bought).unwrap();
+    assert_eq!(order.qty_unit, "quote");
+    assert_eq!(order.status, "Filled");
+    // Cancelling what is gone: Kraken's `EOrder:Unknown order`.
+    let gone = client
+        .call(
+            &Op::CancelOrder {
+                segment: spot(),
+                symbol: "XVGUSDT".into(),
+                order_id: bought,
+            },
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(gone.code(), Some("EOrder:Unknown order"));
+
+    // The bot's key cannot withdraw; the owner's key cannot either.
+    let withdraw = Op::Withdraw {
+        coin: "USDT".into(),
+        amount: "10".into(),
+        address: "cold".into(),
+    };
+    for key in [&bot, &owner] {
+        let err = client.call(&withdraw, Auth::Key(key)).await.unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::Permission { ref code, .. } if code == "EGeneral:Permission denied"),
+            "{err:?}"
+        );
+    }
+
+    // The dead-man switch, armed and disarmed with the owner's key.
+    let armed = client
+        .call(&Op::CancelAfter { seconds: 60 }, Auth::Key(&owner))
+        .await
+        .unwrap()
+        .into_armed()
+        .unwrap()
+        .unwrap();
+    assert!(
+        (armed - client.clock().now_ms() - 60_000).abs() < 2_000,
+        "{armed}"
+    );
+    let off = client
+        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&owner))
+        .await
+        .unwrap()
+        .into_armed()
+        .unwrap();
+    assert_eq!(off, None);
+
+    // CancelAll with the owner's key cancels every order of the account, the bot's key's too.
+    let open_before = lab.sim.inspect().open_orders(uid).len();
+    assert!(open_before > 0);
+    let cancelled = client
+        .call(&Op::CancelAll { segment: spot() }, Auth::Key(&owner))
+        .await
+        .unwrap()
+        .into_cancelled()
+        .unwrap();
+    assert_eq!(cancelled.len(), open_before);
+    assert!(lab.sim.inspect().open_orders(uid).is_empty());
+
+    // No key management by API: refused before anything is sent.
+    let before = lab.sim.inspect().access_log.len();
+    let refused = client
+        .call(&Op::RevokeKey(Revoke::SelfSub), Auth::Key(&bot))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        ExchangeError::Unsupported {
+            venue: "kraken",
+            ..
+        }
+    ));
+    assert_eq!(lab.sim.inspect().access_log.len(), before);
+
+    // Deleted in the web interface: the old key is refused as unauthenticated.
+    assert!(lab.sim.web_ui_delete_key(bot.key.as_str()));
+    let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
+    assert!(err.is_unauthenticated(), "{err:?}");
+    assert_eq!(err.code(), Some("EAPI:Invalid key"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_are_typed() {
+    let lab = lab(62).await;
+    let (owner, bot) = creds(&lab);
+    let client = client(&lab);
+    let base = lab.running.base_url.clone();
+    let bot_secret = read(&lab.sim_dir().join("bot.secret"));
+    let owner_secret = read(&lab.sim_dir().join("master.secret"));
+
+    // A wrong secret: `EAPI:Invalid signature`; a key never issued: `EAPI:Invalid key`.
+    let forged = Credential::new(
+        bot.key.clone(),
+        SecretString::from("bm90IHRoZSBzZWNyZXQ=".to_owned()),
+    );
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&forged))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
+    assert!(err.hint().unwrap().contains("secret"));
+    let stranger = Credential::new(
+        KeyId::new("AAAA"),
+        SecretString::from("QUFBQQ==".to_owned()),
+    );
+    let err = client
+        .call(&Op::WhoAmI, Auth::Key(&stranger))
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthenticated(), "{err:?}");
+
+    // Permissions: the bot key reads no ledger, the owner's key places no order.
+    let ledger = Op::Transfers {
+        window: Window {
+            start_ms: 0,
+            end_ms: i64::try_from(now_ms()).unwrap(),
+        },
+        cursor: Some("l:0".into()),
+    };
+    let err = client.call(&ledger, Auth::Key(&bot)).await.unwrap_err();
+    assert!(matches!(err, ExchangeError::Permission { .. }), "{err:?}");
+    let order = Op::PlaceOrder(NewOrder {
+        segment: spot(),
+        symbol: "XBTUSDT".into(),
+        side: Side::Buy,
+        kind: OrderKind::Limit { price: 1_000.0 },
+        qty: 0.001,
+        unit: QtyUnit::Base,
+    });
+    let err = client.call(&order, Auth::Key(&owner)).await.unwrap_err();
+    assert_eq!(err.code(), Some("EGeneral:Permission denied"));
+
+    // The owner's key is bound to the responder: from the attacker's address it is refused,
+    // and never as an unknown key (a restricted key is not a deleted one).
+    let owner_key = (owner.key.as_str(), owner_secret.as_str());
+    let mut last = 0;
+    assert_eq!(
+        kraken_call(
+            &base,
+            attacker_ip(),
+            owner_key,
+            "Balance",
+            fresh(&mut last),
+            ""
+        )
+        .await,
+        "EGeneral:Permission denied"
+    );
+
+    // The call counter: a burst past 20 points is refused, typed as a rate limit with a wait.
+    let mut refused = 0;
+    for _ in 0..30 {
+        let nonce = fresh(&mut last);
+        let answer =
+            kraken_call(&base, responder_ip(), owner_key, "GetApiKeyInfo", nonce, "").await;
+        if answer == "EAPI:Rate limit exceeded" {
+            refused += 1;
+        }
+    }
+    assert!(refused >= 5, "{refused} refused");
+    // The client's next nonce comes from its clock: let the clock pass the raw ones.
+    while now_ms() <= last {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let impatient = Client::new(ExchangeId::Kraken.venue(), &base, Mode::Live)
+        .unwrap()
+        .with_rate_limit_waits(0);
+    let err = impatient
+        .call(&Op::WhoAmI, Auth::Key(&owner))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ExchangeError::RateLimited {
+            code: "EAPI:Rate limit exceeded".into(),
+            reset_ms: None,
+            retry_after_ms: Some(3_000),
+        }
+    );
+
+    // A nonce not above the key's last: `EAPI:Invalid nonce`. A client whose nonces come from
+    // a clock behind it is refused, draws higher ones, and gives up typed.
+    let key = (bot.key.as_str(), bot_secret.as_str());
+    let high = now_ms() + 60_000;
+    assert_eq!(
+        kraken_call(&base, responder_ip(), key, "GetApiKeyInfo", high, "").await,
+        "ok"
+    );
+    assert_eq!(
+        kraken_call(&base, responder_ip(), key, "GetApiKeyInfo", high, "").await,
+        "EAPI:Invalid nonce"
+    );
+    let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
+    assert!(
+        matches!(err, ExchangeError::Nonce { ref code } if code == "EAPI:Invalid nonce"),
+        "{err:?}"
+    );
+    assert!(err.hint().unwrap().contains("nonce window"));
+}
+
+fn status(summary: &Value, id: &str) -> String {
+    summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}: {summary:#}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
+    let lab = lab(63).await;
+    let leaked = lab.leaked();
+    let (owner, _) = creds(&lab);
+    let before = lab.sim.inspect();
+    let bot_uid = before.key(&leaked).unwrap().uid;
+    assert!(!before.open_orders(bot_uid).is_empty());
+
+    // No terminal and no `--yes`: the response starts, cancels with the owner's key, documents
+    // the leaked key, and stops at the guided revoke, pending.
+    let output = lab.respond(&["--json"]).await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["contained"], false);
+    assert_eq!(status(&summary, "revoke"), "pending");
+    assert_eq!(status(&summary, "cancel"), "ok");
+    assert_eq!(status(&summary, "key_info"), "ok");
+    assert_eq!(status(&summary, "sweep"), "not_run");
+    assert_eq!(status(&summary, "report"), "ok");
+    let text = stderr(&output);
+    for want in [
+        "waiting for a person",
+        "Delete the leaked API key in Kraken's web interface",
+        "https://pro.kraken.com/app/settings/api",
+        "lockdown resume",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    let middle = lab.sim.inspect();
+    assert!(middle.open_orders(bot_uid).is_empty(), "cancelled at once");
+    assert!(
+        middle.key(&leaked).is_some_and(|k| !k.deleted),
+        "only a person deletes it"
+    );
+    assert!(!middle.access_log.iter().any(|e| e.path.contains("Delete")));
+
+    // The owner's key's last nonce is kept under the profile's state dir.
+    let nonces = Nonces::persisted(lab.sim_dir().join("state").join("nonces"));
+    let file = nonces.file(owner.key.as_str()).unwrap();
+    let first: u64 = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    // Another lockdown process used the owner's key with nonces an hour ahead (a clock set
+    // wrong): the exchange saw it, and so did the shared file. The next process must go above.
+    let ahead = first.max(now_ms()) + 3_600_000;
+    let owner_secret = read(&lab.sim_dir().join("master.secret"));
+    let answer = kraken_call(
+        &lab.running.base_url,
+        responder_ip(),
+        (owner.key.as_str(), &owner_secret),
+        "GetApiKeyInfo",
+        ahead,
+        "",
+    )
+    .await;
+    assert_eq!(answer, "ok");
+    std::fs::write(&file, ahead.to_string()).unwrap();
+
+    // The person deletes the key in the web interface; `resume --yes` verifies it (Kraken
+    // refuses the old key) and finishes the run, contained.
+    assert!(lab.sim.web_ui_delete_key(&leaked));
+    let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
+    let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
+    assert_eq!(summary["contained"], true);
+    for step in summary["steps"].as_array().unwrap() {
+        assert_eq!(step["status"], "ok", "{step}");
+    }
+    let after_nonce: u64 = std::fs::read_to_string(&file).unwrap().parse().unwrap();
+    assert!(
+        after_nonce > ahead,
+        "the resumed process drew above the shared nonce"
+    );
+    let journal = std::fs::read_to_string(Path::new(&run_dir).join("journal.jsonl")).unwrap();
+    assert!(
+        journal.contains("EAPI:Invalid key"),
+        "the refusal is the evidence"
+    );
+    assert!(
+        !journal.contains("EAPI:Invalid nonce"),
+        "no nonce was ever refused"
+    );
+
+    // The exchange: key gone, nothing open, the dead-man switch armed by the owner's key.
+    let after = lab.sim.inspect();
+    assert!(after.key(&leaked).is_some_and(|k| k.deleted));
+    assert!(after.open_orders(bot_uid).is_empty());
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(&run_dir).join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let reported: BTreeSet<String> = report["unauthorized"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(reported, before.attacker_order_ids());
+    // The report documents the leaked key as Kraken described it, and the replacement made by
+    // hand.
+    let markdown = std::fs::read_to_string(Path::new(&run_dir).join("report.md")).unwrap();
+    assert!(
+        markdown.contains("## The key, as the exchange described it"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("modify-trades"), "{markdown}");
+    assert!(
+        markdown.contains("Replacement key created by hand (--yes)"),
+        "{markdown}"
+    );
+
+    // No secret in anything either run wrote or printed.
+    let secrets = [read(&lab.sim_dir().join("bot.secret")), owner_secret];
+    let mut texts = vec![
+        stdout(&output),
+        stderr(&output),
+        stdout(&resumed),
+        stderr(&resumed),
+    ];
+    for file in files_under(Path::new(&run_dir)) {
+        texts.push(std::fs::read_to_string(&file).unwrap_or_default());
+    }
+    for text in &texts {
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a secret leaked");
+        }
+    }
+}
+
+async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().display().to_string();
+    let output = lockdown(
+        &[
+            "drill",
+            "--venue",
+            "kraken",
+            "--scenario",
+            scenario,
+            "--json",
+            "--state-dir",
+            &dir,
+        ],
+        &[],
+    )
+    .await;
+    let card: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
+    assert_eq!(
+        code(&output),
+        0,
+        "{scenario}: {card:#}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(card["passed"], true);
+    assert_eq!(card["venue"], "kraken");
+    assert_eq!(card["key_revoked"], true);
+    assert_eq!(card["open_orders_left"], 0);
+    assert_eq!(card["replacement"]["withdraw"], false);
+    assert_eq!(card["replacement"]["ip_bound"], true);
+    assert_eq!(card["detection"]["false_positives"], 0);
+    assert_eq!(card["detection"]["missed"], 0);
+    // The simulated operator deleted the key after the scenario's delay (2 s), and created the
+    // replacement after as long: the time by hand is honest, and containment waited on it.
+    assert!(
+        card["manual_wait_ms"].as_u64().unwrap() >= 4_000,
+        "{card:#}"
+    );
+    assert!(
+        card["lock_acknowledged_ms"].as_u64().unwrap() >= 2_000,
+        "{card:#}"
+    );
+    (state, card)
+}
+
+fn attacker(card: &Value) -> Value {
+    let dir = Path::new(card["drill_dir"].as_str().unwrap());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
+}
+
+/// The attacker was shut out by the exchange once the person deleted the key.
+fn refused_by_kraken(card: &Value) {
+    let record = attacker(card);
+    let last = record["attempts"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["refused_key"], true, "{last}");
+    assert_eq!(last["code"], "EAPI:Invalid key");
+    assert_eq!(record["stopped"], "refused by the exchange");
+    let contained = card["time_to_contain_ms"].as_u64().unwrap();
+    assert!(
+        contained >= 2_000,
+        "containment cannot beat the person: {contained}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_drill_pump_illiquid_passes() {
+    let (_state, card) = drill("pump-illiquid").await;
+    refused_by_kraken(&card);
+    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_drill_alt_dump_passes() {
+    let (_state, card) = drill("alt-dump").await;
+    refused_by_kraken(&card);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_drill_quiet_passes() {
+    let (_state, card) = drill("quiet").await;
+    assert_eq!(card["detection"]["detected"], 0);
+    assert_eq!(card["respond_exit"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kraken_drill_sabotage_passes_and_its_withdrawal_was_refused() {
+    let (_state, card) = drill("sabotage").await;
+    refused_by_kraken(&card);
+    let record = attacker(&card);
+    let attempts = record["attempts"].as_array().unwrap();
+    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
+    assert_eq!(withdraw["accepted"], false);
+    assert_eq!(withdraw["code"], "EGeneral:Permission denied");
+    assert!(
+        attempts
+            .iter()
+            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
+    );
+}
