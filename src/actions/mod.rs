@@ -315,6 +315,18 @@ impl ActionSpec {
         }
     }
 
+    /// Whether a person does this step on `venue` (the `manual` action, a capability the venue
+    /// has only by hand, or a key the venue manages only by hand): such a step waits, pending,
+    /// when there is no terminal to confirm on, instead of stopping the run before it starts.
+    pub fn by_hand(&self, venue: &dyn crate::exchanges::Venue) -> bool {
+        use crate::exchanges::Support;
+        matches!(self, ActionSpec::Manual(_))
+            || self
+                .capability()
+                .is_some_and(|c| matches!(venue.support(c), Support::Manual(_)))
+            || matches!(self, ActionSpec::RevokeKey(a) if a.by_hand(venue))
+    }
+
     /// Steps this action reads by id (not through templates), with the actions they must be.
     pub fn step_refs(&self) -> Vec<StepRef> {
         match self {

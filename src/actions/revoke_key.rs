@@ -71,6 +71,17 @@ impl RevokeKey {
 }
 
 impl RevokeKey {
+    /// Whether `venue` deletes this kind of key only by hand, whatever key it is (Binance's
+    /// master-account keys).
+    pub fn by_hand(&self, venue: &dyn crate::exchanges::Venue) -> bool {
+        let op = match self.via {
+            Via::Master => return false,
+            Via::SelfSub => Op::RevokeKey(Revoke::SelfSub),
+            Via::SelfMaster => Op::RevokeKey(Revoke::SelfMaster),
+        };
+        venue.by_hand(&op).is_some()
+    }
+
     /// The JSON Schema of the parameters (see `playbook::schema`).
     pub fn schema() -> serde_json::Value {
         object(

@@ -10,7 +10,6 @@ use super::Confirm;
 use super::template::Context;
 use crate::actions::{Outputs, Preflight, RunInfo};
 use crate::config::Profile;
-use crate::exchanges::Support;
 use crate::playbook::Playbook;
 
 /// Problems found before anything was sent.
@@ -70,10 +69,7 @@ pub fn preflight(
         }
         // Steps done by hand (the `manual` action, or what the venue has no API for) do not
         // stop a run from starting: without a terminal they wait, pending and resumable.
-        let by_hand = action.name() == "manual"
-            || action
-                .capability()
-                .is_some_and(|c| matches!(profile.exchange.venue().support(c), Support::Manual(_)));
+        let by_hand = action.by_hand(profile.exchange.venue().as_ref());
         if action.needs_confirmation() && !by_hand && confirm == Confirm::Ask && !interactive {
             problems.push((
                 format!(

@@ -1070,6 +1070,113 @@ async fn a_key_without_its_sub_account_email_is_bad_input() {
     assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
 }
 
+/// A leaked master-account key: Binance has no API that deletes one, so the revoke is a guided
+/// manual step. Without a terminal and without `--yes` the run stops there, pending, having sent
+/// nothing that changes the key; once the key is deleted in the web interface, `resume`
+/// verifies that Binance refuses it and finishes contained.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_leaked_master_key_is_deleted_by_hand_and_verified() {
+    let lab = Lab::start_on(ExchangeId::Binance, 69).await;
+    let (master, _) = creds(&lab);
+    let playbook = lab.sim_dir().join("master-key.yaml");
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: binance-master-key
+exchange: binance
+inputs:
+  key: { required: true }
+steps:
+  - id: revoke
+    name: Delete the leaked master-account key
+    revoke_key:
+      key: "{{ inputs.key }}"
+      via: self_master
+  - id: verify
+    verify_revoked:
+      key: "{{ inputs.key }}"
+finally:
+  - id: report
+    report: { formats: [json] }
+"#,
+    )
+    .unwrap();
+    let config = lab.session.config.display().to_string();
+    let playbook = playbook.display().to_string();
+    let key = master.key.as_str().to_owned();
+    let args = [
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        &key,
+        "--playbook",
+        &playbook,
+        "--json",
+    ];
+    let sent_before = lab.sim.inspect().access_log.len();
+    let output = lockdown(&args, &[]).await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let status = |summary: &Value, id: &str| {
+        summary["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(summary["contained"], false);
+    assert_eq!(status(&summary, "revoke"), "pending");
+    assert_eq!(status(&summary, "verify"), "not_run");
+    let text = stderr(&output);
+    for want in [
+        "waiting for a person",
+        "Delete the leaked master-account API key in Binance's web interface",
+        "https://www.binance.com/en/my/settings/api-management",
+        "lockdown resume",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    let middle = lab.sim.inspect();
+    assert!(middle.key(&key).is_some_and(|k| !k.deleted));
+    assert!(
+        middle.access_log[sent_before..]
+            .iter()
+            .all(|e| e.method == "GET"),
+        "nothing but reads was sent"
+    );
+
+    // Resuming before the person deleted it: the probe finds the key alive, and the step is
+    // still waiting.
+    let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
+    let early = lockdown(&["resume", &run_dir, "--json"], &[]).await;
+    assert_eq!(code(&early), 1, "{}", stderr(&early));
+    let early: Value = serde_json::from_str(&stdout(&early)).unwrap();
+    assert_eq!(status(&early, "revoke"), "pending");
+
+    assert!(lab.sim.web_ui_delete_key(&key));
+    let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
+    let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
+    assert_eq!(summary["contained"], true, "{summary:#}");
+    assert_eq!(status(&summary, "revoke"), "ok");
+    assert_eq!(status(&summary, "verify"), "ok");
+    let journal = std::fs::read_to_string(Path::new(&run_dir).join("journal.jsonl")).unwrap();
+    assert!(
+        journal.contains("-2015"),
+        "Binance's refusal is the evidence"
+    );
+    let secret = read(&lab.sim_dir().join("master.secret"));
+    for file in files_under(Path::new(&run_dir)) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(!text.contains(&secret), "{}", file.display());
+    }
+}
+
 /// Every file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
