@@ -1,22 +1,7 @@
 //! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
 //! searched for every secret of a run. Only the secret store holds the new one.
 
-use std::path::Path;
-
-use crate::support::{Lab, lockdown, read, stderr, stdout};
-
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::support::{Lab, files_under, lockdown, read, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_appear_in_any_output() {

@@ -16,7 +16,9 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{Lab, attacker_ip, code, lockdown, read, stderr, stdout};
+use crate::support::{
+    Lab, attacker_ip, code, drill_passes, files_under, read, refusal_code, stderr, stdout,
+};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -643,55 +645,11 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
     }
 }
 
-/// Runs a shipped scenario on Deribit that must pass; the state folder lives as long as the
-/// result.
-async fn drill_passes(scenario: &str) -> (tempfile::TempDir, Value) {
-    let state = tempfile::tempdir().unwrap();
-    let dir = state.path().display().to_string();
-    let output = lockdown(
-        &[
-            "drill",
-            "--venue",
-            "deribit",
-            "--scenario",
-            scenario,
-            "--json",
-            "--state-dir",
-            &dir,
-        ],
-        &[],
-    )
-    .await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    assert_eq!(
-        code(&output),
-        0,
-        "{scenario}: {card:#}\n{}",
-        stderr(&output)
-    );
-    assert_eq!(card["venue"], "deribit");
-    assert_eq!(card["passed"], true);
-    assert_eq!(card["key_revoked"], true);
-    assert_eq!(card["open_orders_left"], 0);
-    assert_eq!(card["replacement"]["withdraw"], false);
-    assert_eq!(card["replacement"]["ip_bound"], true);
+/// A Deribit drill that must pass; the attacker is refused for its address or its deleted key.
+async fn drill_on_deribit(scenario: &str) -> (tempfile::TempDir, Value) {
+    let (state, card) = drill_passes("deribit", scenario).await;
     if card["detection"]["truth"] != 0 {
-        let record: Value = serde_json::from_str(
-            &std::fs::read_to_string(
-                Path::new(card["drill_dir"].as_str().unwrap()).join("attacker.json"),
-            )
-            .unwrap(),
-        )
-        .unwrap();
-        let last = record["attempts"]
-            .as_array()
-            .unwrap()
-            .last()
-            .unwrap()
-            .clone();
-        assert_eq!(last["refused_key"], true, "{last}");
-        let code = last["code"].as_str().unwrap();
+        let code = refusal_code(&card);
         assert!(code == "13021" || code == "13004", "refused with {code}");
     }
     (state, card)
@@ -699,24 +657,24 @@ async fn drill_passes(scenario: &str) -> (tempfile::TempDir, Value) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_pump_illiquid_on_deribit() {
-    let (_state, card) = drill_passes("pump-illiquid").await;
+    let (_state, card) = drill_on_deribit("pump-illiquid").await;
     assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_alt_dump_on_deribit() {
-    drill_passes("alt-dump").await;
+    drill_on_deribit("alt-dump").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_quiet_on_deribit() {
-    let (_state, card) = drill_passes("quiet").await;
+    let (_state, card) = drill_on_deribit("quiet").await;
     assert_eq!(card["detection"]["detected"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_sabotage_on_deribit() {
-    let (_state, card) = drill_passes("sabotage").await;
+    let (_state, card) = drill_on_deribit("sabotage").await;
     let record: Value = serde_json::from_str(
         &std::fs::read_to_string(
             Path::new(card["drill_dir"].as_str().unwrap()).join("attacker.json"),
@@ -904,19 +862,6 @@ async fn the_simulator_keeps_deribits_rules() {
     for want in ["success", "failure", "disabled_api_key", "enabled_api_key"] {
         assert!(events.contains(&want), "{want} missing from {events:?}");
     }
-}
-
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]

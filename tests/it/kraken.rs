@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use lockdown::exchanges::model::{Category, Segment, Side, TransferKind};
@@ -17,7 +17,10 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
+use crate::support::{
+    Lab, attacker_ip, attacker_record, code, drill_passes, files_under, lockdown, read,
+    refusal_code, responder_ip, stderr, stdout, step_status,
+};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -503,32 +506,6 @@ async fn refusals_are_typed() {
     assert!(err.hint().unwrap().contains("nonce window"));
 }
 
-fn status(summary: &Value, id: &str) -> String {
-    summary["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step {id}: {summary:#}"))["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     let lab = lab(63).await;
@@ -544,11 +521,11 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(summary["contained"], false);
-    assert_eq!(status(&summary, "revoke"), "pending");
-    assert_eq!(status(&summary, "cancel"), "ok");
-    assert_eq!(status(&summary, "key_info"), "ok");
-    assert_eq!(status(&summary, "sweep"), "not_run");
-    assert_eq!(status(&summary, "report"), "ok");
+    assert_eq!(step_status(&summary, "revoke"), "pending");
+    assert_eq!(step_status(&summary, "cancel"), "ok");
+    assert_eq!(step_status(&summary, "key_info"), "ok");
+    assert_eq!(step_status(&summary, "sweep"), "not_run");
+    assert_eq!(step_status(&summary, "report"), "ok");
     let text = stderr(&output);
     for want in [
         "waiting for a person",
@@ -658,41 +635,11 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     }
 }
 
+/// A Kraken drill that must pass. The simulated operator deleted the key after the scenario's
+/// delay (2 s) and created the replacement after as long: the time by hand is honest, and
+/// containment waited on it.
 async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
-    let state = tempfile::tempdir().unwrap();
-    let dir = state.path().display().to_string();
-    let output = lockdown(
-        &[
-            "drill",
-            "--venue",
-            "kraken",
-            "--scenario",
-            scenario,
-            "--json",
-            "--state-dir",
-            &dir,
-        ],
-        &[],
-    )
-    .await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    assert_eq!(
-        code(&output),
-        0,
-        "{scenario}: {card:#}\n{}",
-        stderr(&output)
-    );
-    assert_eq!(card["passed"], true);
-    assert_eq!(card["venue"], "kraken");
-    assert_eq!(card["key_revoked"], true);
-    assert_eq!(card["open_orders_left"], 0);
-    assert_eq!(card["replacement"]["withdraw"], false);
-    assert_eq!(card["replacement"]["ip_bound"], true);
-    assert_eq!(card["detection"]["false_positives"], 0);
-    assert_eq!(card["detection"]["missed"], 0);
-    // The simulated operator deleted the key after the scenario's delay (2 s), and created the
-    // replacement after as long: the time by hand is honest, and containment waited on it.
+    let (state, card) = drill_passes("kraken", scenario).await;
     assert!(
         card["manual_wait_ms"].as_u64().unwrap() >= 4_000,
         "{card:#}"
@@ -704,23 +651,9 @@ async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
     (state, card)
 }
 
-fn attacker(card: &Value) -> Value {
-    let dir = Path::new(card["drill_dir"].as_str().unwrap());
-    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
-}
-
 /// The attacker was shut out by the exchange once the person deleted the key.
 fn refused_by_kraken(card: &Value) {
-    let record = attacker(card);
-    let last = record["attempts"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    assert_eq!(last["refused_key"], true, "{last}");
-    assert_eq!(last["code"], "EAPI:Invalid key");
-    assert_eq!(record["stopped"], "refused by the exchange");
+    assert_eq!(refusal_code(card), "EAPI:Invalid key");
     let contained = card["time_to_contain_ms"].as_u64().unwrap();
     assert!(
         contained >= 2_000,
@@ -752,7 +685,7 @@ async fn kraken_drill_quiet_passes() {
 async fn kraken_drill_sabotage_passes_and_its_withdrawal_was_refused() {
     let (_state, card) = drill("sabotage").await;
     refused_by_kraken(&card);
-    let record = attacker(&card);
+    let record = attacker_record(&card);
     let attempts = record["attempts"].as_array().unwrap();
     let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
     assert_eq!(withdraw["accepted"], false);

@@ -206,3 +206,90 @@ pub fn attacker_ip() -> IpAddr {
 pub fn responder_ip() -> IpAddr {
     IpAddr::V4(Ipv4Addr::LOCALHOST)
 }
+
+/// Every file under `dir`, recursively (what a secret must never be found in).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The status of step `id` in a `respond --json` or `resume --json` summary.
+pub fn step_status(summary: &serde_json::Value, id: &str) -> String {
+    summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no step {id}: {summary:#}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Runs `lockdown drill --venue VENUE --scenario SCENARIO` in a fresh state folder and checks
+/// what every passing drill shows: contained, the key revoked, no open order left, an IP-bound
+/// replacement that cannot withdraw, detection without misses or false alarms. The folder lives
+/// as long as the result.
+pub async fn drill_passes(venue: &str, scenario: &str) -> (tempfile::TempDir, serde_json::Value) {
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().display().to_string();
+    let args = [
+        "drill",
+        "--venue",
+        venue,
+        "--scenario",
+        scenario,
+        "--json",
+        "--state-dir",
+        &dir,
+    ];
+    let output = lockdown(&args, &[]).await;
+    let card: serde_json::Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
+    assert_eq!(
+        code(&output),
+        0,
+        "{venue} {scenario}: {card:#}\n{}",
+        stderr(&output)
+    );
+    assert_eq!(card["venue"], venue);
+    assert_eq!(card["passed"], true);
+    assert_eq!(card["contained"], true);
+    assert_eq!(card["key_revoked"], true);
+    assert_eq!(card["open_orders_left"], 0);
+    assert_eq!(card["replacement"]["withdraw"], false);
+    assert_eq!(card["replacement"]["ip_bound"], true);
+    assert_eq!(card["detection"]["false_positives"], 0);
+    assert_eq!(card["detection"]["missed"], 0);
+    (state, card)
+}
+
+/// The drill's attacker record (`attacker.json` in the drill folder).
+pub fn attacker_record(card: &serde_json::Value) -> serde_json::Value {
+    let dir = Path::new(card["drill_dir"].as_str().unwrap());
+    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
+}
+
+/// Checks that the exchange's own checks shut the drill's attacker out (it was not told to
+/// stop) and returns the code of the last refusal.
+pub fn refusal_code(card: &serde_json::Value) -> String {
+    let record = attacker_record(card);
+    let last = record["attempts"]
+        .as_array()
+        .unwrap()
+        .last()
+        .expect("the attacker sent requests")
+        .clone();
+    assert_eq!(last["refused_key"], true, "{last}");
+    assert_eq!(record["stopped"], "refused by the exchange");
+    assert!(card["time_to_contain_ms"].as_u64().is_some());
+    last["code"].as_str().unwrap().to_owned()
+}
