@@ -157,7 +157,8 @@ pub enum Op {
     },
     /// Arm the venue's dead-man switch for the signing key's account: every open order is
     /// cancelled after `seconds` unless the switch is armed again (`0` disarms it). Only venues
-    /// that declare [`super::Capability::DeadMan`] by API send it (Kraken `CancelAllOrdersAfter`).
+    /// that declare [`super::Capability::DeadMan`] by API send it (Kraken `CancelAllOrdersAfter`,
+    /// OKX `cancel-all-after`).
     CancelAfter {
         /// Seconds until the orders are cancelled; 0 disarms.
         seconds: u32,

@@ -39,6 +39,7 @@ mod access;
 mod binance;
 mod book;
 mod bybit;
+mod dead_man;
 mod deribit;
 mod faults;
 mod front;

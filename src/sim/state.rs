@@ -14,6 +14,7 @@ use secrecy::SecretString;
 
 use crate::sim::access::AccessEntry;
 use crate::sim::book::{Book, Liquidity};
+use crate::sim::dead_man::DeadMan;
 use crate::sim::funds::{Balances, Transfer, WithdrawKind, Withdrawal};
 use crate::sim::ids::IdGen;
 use crate::sim::injector::{Injector, ShortPage};
@@ -167,9 +168,10 @@ pub(crate) struct Venue {
     /// The Binance dialect's own state (weights and bans, emails, numeric ids); empty on other
     /// dialects.
     pub(crate) binance: crate::sim::binance::BinanceState,
-    /// The Kraken dialect's own state (nonces, call counters, dead-man switches); empty on
-    /// other dialects.
+    /// The Kraken dialect's own state (nonces, call counters); empty on other dialects.
     pub(crate) kraken: crate::sim::kraken::KrakenState,
+    /// Armed dead-man switches (Kraken and OKX); empty on other dialects.
+    pub(crate) dead_man: DeadMan,
 }
 
 impl Venue {
@@ -202,6 +204,7 @@ impl Venue {
             deribit: crate::sim::deribit::DeribitState::default(),
             binance: crate::sim::binance::BinanceState::default(),
             kraken: crate::sim::kraken::KrakenState::default(),
+            dead_man: DeadMan::default(),
         }
     }
 

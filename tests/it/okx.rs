@@ -896,3 +896,134 @@ async fn skewed_clocks_and_short_pages_are_survived() {
             .any(|e| e.fault == Some(lockdown::sim::FaultKind::ShortPage))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dead_man_switch_arms_disarms_and_fires() {
+    let lab = Lab::start_on(ExchangeId::Okx, 57).await;
+    let (master, bot) = creds(&lab);
+    let dir = lab.sim_dir();
+    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    client.resync().await.unwrap();
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    let open_before: Vec<(String, String)> = lab
+        .sim
+        .inspect()
+        .open_orders(uid)
+        .iter()
+        .map(|o| (o.order_id.clone(), o.category.clone()))
+        .collect();
+    assert!(open_before.iter().any(|(_, category)| category != "spot"));
+    let open_now = || lab.sim.inspect().open_orders(uid).len();
+    let path = "/api/v5/trade/cancel-all-after";
+
+    // OKX takes 0 or 10 to 120 seconds (reference §4.5): the simulator answers `51000` to
+    // anything else, each key's account once a second.
+    let (bot_secret, bot_passphrase) = (
+        read(&dir.join("bot.secret")),
+        read(&dir.join("bot.passphrase")),
+    );
+    let (master_secret, master_passphrase) = (
+        read(&dir.join("master.secret")),
+        read(&dir.join("master.passphrase")),
+    );
+    let bot_raw = (
+        bot.key.as_str(),
+        bot_secret.as_str(),
+        bot_passphrase.as_str(),
+    );
+    let master_raw = (
+        master.key.as_str(),
+        master_secret.as_str(),
+        master_passphrase.as_str(),
+    );
+    let base = &lab.running.base_url;
+    let too_short = okx_call(
+        base,
+        responder_ip(),
+        bot_raw,
+        "POST",
+        path,
+        r#"{"timeOut":"5"}"#,
+    );
+    assert_eq!(too_short.await, (400, "51000".to_owned()));
+    let too_long = okx_call(
+        base,
+        responder_ip(),
+        master_raw,
+        "POST",
+        path,
+        r#"{"timeOut":"121"}"#,
+    );
+    assert_eq!(too_long.await, (400, "51000".to_owned()));
+    // The adapter refuses them before anything is sent.
+    let sent = lab.sim.inspect().access_log.len();
+    for seconds in [5, 121] {
+        let err = client
+            .call(&Op::CancelAfter { seconds }, Auth::Key(&bot))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::NeedsInput { venue: "okx", .. }),
+            "{seconds}: {err:?}"
+        );
+    }
+    assert_eq!(lab.sim.inspect().access_log.len(), sent, "nothing was sent");
+
+    // Armed for a minute: the trigger time is a minute ahead on the exchange's clock. The
+    // endpoint's 1 request a second is waited out by the client.
+    let armed = client
+        .call(&Op::CancelAfter { seconds: 60 }, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_armed()
+        .unwrap()
+        .unwrap();
+    assert!(
+        (armed - client.clock().now_ms() - 60_000).abs() < 2_000,
+        "{armed}"
+    );
+    // Disarmed: a minute later nothing has been cancelled. The exchange's clock jumps ahead
+    // (the client meets `50102` once and resyncs), and any request lets due switches fire.
+    let off = client
+        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_armed()
+        .unwrap();
+    assert_eq!(off, None);
+    lab.sim.set_clock_skew_ms(61_000);
+    client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
+    assert_eq!(open_now(), open_before.len());
+
+    // Armed for the shortest time, then 11 seconds pass: every open order of the account is
+    // cancelled, in every instrument type.
+    let armed = client
+        .call(&Op::CancelAfter { seconds: 10 }, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_armed()
+        .unwrap()
+        .unwrap();
+    assert!(
+        (armed - client.clock().now_ms() - 10_000).abs() < 2_000,
+        "{armed}"
+    );
+    assert_eq!(open_now(), open_before.len());
+    lab.sim.set_clock_skew_ms(72_000);
+    let open = client
+        .per_segment(
+            client.venue().segments(),
+            Auth::Key(&bot),
+            |segment, cursor| Op::OpenOrders { segment, cursor },
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+    let after = lab.sim.inspect();
+    assert!(after.open_orders(uid).is_empty());
+    for (id, category) in &open_before {
+        let order = after.order(id).unwrap();
+        assert_eq!(order.status, "Cancelled", "{category} order {id}");
+    }
+}

@@ -6,7 +6,8 @@
 //! key's sub-account is refused here, before anything is sent. Paginated reads send `after` (the
 //! last id or timestamp of the previous page, from the op's cursor); time windows go in
 //! `begin`/`end` where the endpoint has them, and choose between the recent endpoint and its
-//! archive by how far back the window starts.
+//! archive by how far back the window starts. The dead-man switch (`cancel-all-after`) takes
+//! only the timeouts OKX accepts; any other is refused here too.
 
 use serde_json::{Value, json};
 
@@ -19,6 +20,9 @@ pub const PAGE: usize = 100;
 
 /// The most orders one `cancel-batch-orders` request may name (reference §4.5).
 pub const BATCH: usize = 20;
+
+/// The timeouts `cancel-all-after` accepts besides `0` (disarm), in seconds (reference §4.5).
+pub const DEAD_MAN_SECONDS: std::ops::RangeInclusive<u32> = 10..=120;
 
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -102,12 +106,24 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
                 op: "cancel_all",
             });
         }
-        // `cancel-all-after` (reference §4.5) is not wired yet.
-        Op::CancelAfter { .. } => {
-            return Err(ExchangeError::Unsupported {
-                venue: "okx",
-                op: "cancel_after",
-            });
+        // The dead-man switch, for the signing key's account: `timeOut` is a string of
+        // seconds, `0` to disarm or 10 to 120 (reference §4.5). OKX refuses anything else, so
+        // it is refused here before it is sent.
+        Op::CancelAfter { seconds } => {
+            if *seconds != 0 && !DEAD_MAN_SECONDS.contains(seconds) {
+                return Err(ExchangeError::NeedsInput {
+                    venue: "okx",
+                    what: format!(
+                        "a dead-man timeout of 0 (to disarm) or {} to {} seconds, not {seconds}",
+                        DEAD_MAN_SECONDS.start(),
+                        DEAD_MAN_SECONDS.end()
+                    ),
+                });
+            }
+            Request::post(
+                "/api/v5/trade/cancel-all-after",
+                json!({ "timeOut": seconds.to_string() }).to_string(),
+            )
         }
         Op::CancelBatch { orders, .. } => {
             if orders.len() > BATCH {
@@ -500,6 +516,34 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn dead_man_arms_within_okx_bounds_only() {
+        for (label, seconds, body) in [
+            ("disarm", 0, r#"{"timeOut":"0"}"#),
+            ("shortest", 10, r#"{"timeOut":"10"}"#),
+            ("a minute", 60, r#"{"timeOut":"60"}"#),
+            ("longest", 120, r#"{"timeOut":"120"}"#),
+        ] {
+            let req = encode(&Op::CancelAfter { seconds }, NOW).unwrap();
+            assert_eq!(req.method, crate::exchanges::Method::Post, "{label}");
+            assert_eq!(req.path, "/api/v5/trade/cancel-all-after", "{label}");
+            assert_eq!(req.body.as_deref(), Some(body), "{label}");
+            assert!(req.mutating, "{label}");
+        }
+        for seconds in [1, 5, 9, 121, 86_400] {
+            let err = encode(&Op::CancelAfter { seconds }, NOW).unwrap_err();
+            assert!(
+                matches!(err, ExchangeError::NeedsInput { venue: "okx", .. }),
+                "{seconds}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains(&format!("10 to 120 seconds, not {seconds}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! OKX V5 (reference §4): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase, key
 //! management of sub-account keys under `/api/v5/users/subaccount/*`, no cancel-all (orders are
-//! listed and cancelled 20 at a time), `after`-cursor pagination, string result codes.
+//! listed and cancelled 20 at a time) but a dead-man switch (`cancel-all-after`, 10 to 120 s),
+//! `after`-cursor pagination, string result codes.
 //!
 //! Like Bybit, the master can manage a sub-account's keys but not cancel its orders (reference
 //! §9), so the default playbook locks the leaked key to the responder with `modify-apikey` first

@@ -10,6 +10,8 @@
 //!   typed (a rate limit is waited out, a permission error surfaces);
 //! - a single order or cancel fails with its item's `sCode`.
 //!
+//! The dead-man switch answers with `triggerTime` in Unix ms, `0` when it was disarmed.
+//!
 //! Pages carry no cursor: the next page starts `after` the last id (orders: `ordId`, fills:
 //! `billId`) or timestamp (withdrawals, transfers) of this one, and an empty page ends the walk,
 //! which also survives a page cut short. `account/config` does not echo the key id, so the key
@@ -275,7 +277,16 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 passphrase: Some(SecretString::from(key.passphrase)),
             })
         }
-        Op::CancelAll { .. } | Op::CancelAfter { .. } | Op::AccessLog { .. } => {
+        Op::CancelAfter { .. } => {
+            let armed: OkxDeadMan = first(data)?;
+            let trigger: i64 = armed
+                .trigger_time
+                .parse()
+                .map_err(|_| protocol("triggerTime"))?;
+            // `triggerTime` 0: disarmed (reference §4.5).
+            Reply::Armed((trigger > 0).then_some(trigger))
+        }
+        Op::CancelAll { .. } | Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
@@ -546,6 +557,15 @@ struct OkxCreatedKey {
     ip: String,
     #[serde(default, deserialize_with = "flex::string")]
     ts: String,
+}
+
+/// `POST /api/v5/trade/cancel-all-after`: when the orders go (Unix ms, `0` when disarmed); the
+/// answer's `tag` and `ts` (when the request was received) are not needed.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OkxDeadMan {
+    #[serde(deserialize_with = "flex::string")]
+    trigger_time: String,
 }
 
 /// `orders-pending`, `orders-history` and `orders-history-archive` items.
@@ -920,6 +940,60 @@ mod tests {
         assert!(!created.info.can_withdraw());
         let masked = body.replace("Abcdef1!xyz", "******");
         assert!(decode(&op, &response(200, &masked)).reply.is_err());
+    }
+
+    #[test]
+    fn dead_man_answers_with_the_trigger_time() {
+        let armed = decode(
+            &Op::CancelAfter { seconds: 60 },
+            &response(
+                200,
+                r#"{"code":"0","msg":"","data":[{"triggerTime":"1587971460000","tag":"","ts":"1587971400000"}]}"#,
+            ),
+        )
+        .reply
+        .unwrap()
+        .into_armed()
+        .unwrap();
+        assert_eq!(armed, Some(1_587_971_460_000));
+        let off = decode(
+            &Op::CancelAfter { seconds: 0 },
+            &response(
+                200,
+                r#"{"code":"0","msg":"","data":[{"triggerTime":"0","tag":"","ts":"1587971400000"}]}"#,
+            ),
+        )
+        .reply
+        .unwrap()
+        .into_armed()
+        .unwrap();
+        assert_eq!(off, None);
+        for (label, body) in [
+            ("no item", r#"{"code":"0","msg":"","data":[]}"#),
+            ("no trigger", r#"{"code":"0","msg":"","data":[{"ts":"1"}]}"#),
+            (
+                "not a time",
+                r#"{"code":"0","msg":"","data":[{"triggerTime":"soon"}]}"#,
+            ),
+        ] {
+            let err = decode(&Op::CancelAfter { seconds: 60 }, &response(200, body))
+                .reply
+                .unwrap_err();
+            assert!(
+                matches!(err, ExchangeError::Protocol { .. }),
+                "{label}: {err:?}"
+            );
+        }
+        let refused = decode(
+            &Op::CancelAfter { seconds: 5 },
+            &response(
+                400,
+                r#"{"code":"51000","msg":"Parameter timeOut error","data":[]}"#,
+            ),
+        )
+        .reply
+        .unwrap_err();
+        assert_eq!(refused.code(), Some("51000"));
     }
 
     #[test]

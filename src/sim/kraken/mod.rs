@@ -25,7 +25,6 @@ mod auth;
 pub(crate) mod base64;
 mod caller;
 mod counter;
-mod dead_man;
 mod funding;
 mod keys;
 mod names;
@@ -101,7 +100,7 @@ impl front::Dialect for KrakenDialect {
 /// Runs the pipeline described in the module doc.
 fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     let now = v.now_ms();
-    dead_man::fire(v, now);
+    crate::sim::dead_man::fire(v, now);
     let route = match Route::find(&req.path) {
         Found::Route(route) => route,
         Found::UnknownMethod => return Reply::error(&KrakenError::UnknownMethod),

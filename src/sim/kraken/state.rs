@@ -1,10 +1,10 @@
-//! What the Kraken dialect keeps besides the shared venue: each key's last nonce, each key's
-//! call counter, and each account's dead-man switch.
+//! What the Kraken dialect keeps besides the shared venue: each key's last nonce and each key's
+//! call counter (dead-man switches are shared with OKX: `sim/dead_man.rs`).
 //!
 //! Lives inside the venue (`Venue::kraken`), under the venue lock like everything else; other
 //! dialects leave it empty.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use crate::sim::kraken::counter::CallCounter;
 
@@ -15,6 +15,4 @@ pub(crate) struct KrakenState {
     pub(crate) last_nonce: HashMap<String, u64>,
     /// Each key's REST call counter (reference §7.7).
     pub(crate) counter: CallCounter,
-    /// Armed dead-man switches: account UID to the moment (Unix ms) its orders are cancelled.
-    pub(crate) dead_man: BTreeMap<u64, i64>,
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::sim::kraken::caller::Caller;
 use crate::sim::kraken::params::Params;
 use crate::sim::kraken::reply::KrakenError;
-use crate::sim::kraken::{dead_man, names, page, wire};
+use crate::sim::kraken::{names, page, wire};
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
@@ -129,7 +129,9 @@ pub(crate) fn cancel_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
         .filter(|t| *t <= MAX_TIMEOUT_S)
         .ok_or_else(|| KrakenError::invalid("timeout"))?;
     let now = v.now_ms();
-    let trigger = dead_man::arm(v, c.uid, u32::try_from(timeout).unwrap_or(0), now);
+    let trigger = v
+        .dead_man
+        .arm(c.uid, u32::try_from(timeout).unwrap_or(0), now);
     let rfc = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms - ms.rem_euclid(1000))
             .unwrap_or_default()

@@ -4,6 +4,8 @@
 //! 0. injected faults (`Sim::set_faults`), for the private endpoints only, drawn and shaped as in
 //!    the Bybit dialect: 429 (before), 5xx or a dropped connection (before or after the request
 //!    ran), or a short page; whatever is answered is sent only after the configured latency;
+//!    due dead-man switches (`cancel-all-after`, `sim/dead_man.rs`) fire before anything is
+//!    answered;
 //! 1. unknown method + path: HTTP 404; public `/api/v5/public/time`: answered without auth;
 //! 2. an empty auth header: its own code, `50103`/`50106`/`50107`/`50104`; a timestamp not in
 //!    the documented shape `50112`; outside 30 s of the server's clock `50102`;
@@ -92,10 +94,11 @@ impl front::Dialect for OkxDialect {
 
 /// Runs the pipeline described in the module doc.
 fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+    let now = v.now_ms();
+    crate::sim::dead_man::fire(v, now);
     let Some(route) = Route::find(&req.method, &req.path) else {
         return Reply::bare(StatusCode::NOT_FOUND);
     };
-    let now = v.now_ms();
     if route.is_public() {
         return Reply::ok(json!([{ "ts": now.to_string() }]), None);
     }
@@ -190,6 +193,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer,
         Route::SubKeyDelete => user::delete(v, c, p),
         Route::SubKeyModify => user::modify(v, c, p),
         Route::SubKeys => user::list(v, c, p),
+        Route::TradeCancelAllAfter => trade::cancel_all_after(v, c, p),
         Route::TradeCancelBatch => trade::cancel_batch(v, c, p),
         Route::TradeCancelOrder => trade::cancel(v, c, p),
         Route::TradeFills => trade::fills(v, c, p, false),

@@ -21,6 +21,7 @@ pub(crate) enum Route {
     SubKeyDelete,
     SubKeyModify,
     SubKeys,
+    TradeCancelAllAfter,
     TradeCancelBatch,
     TradeCancelOrder,
     TradeFills,
@@ -102,6 +103,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         "/api/v5/users/subaccount/apikey",
         20,
         2000,
+    ),
+    (
+        Route::TradeCancelAllAfter,
+        "POST",
+        "/api/v5/trade/cancel-all-after",
+        1,
+        1000,
     ),
     (
         Route::TradeCancelBatch,
@@ -217,5 +225,10 @@ mod tests {
         }
         assert_eq!(Route::TradeFillsHistory.limit(), (10, 2000));
         assert_eq!(Route::SubKeyModify.limit(), (1, 1000));
+        assert_eq!(
+            Route::find(&Method::POST, "/api/v5/trade/cancel-all-after"),
+            Some(Route::TradeCancelAllAfter)
+        );
+        assert_eq!(Route::TradeCancelAllAfter.limit(), (1, 1000));
     }
 }

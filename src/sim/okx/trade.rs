@@ -1,5 +1,6 @@
-//! `/api/v5/trade/*`: place, cancel one, cancel a batch, list pending orders, order history and
-//! its archive, fills and their history (reference §4.5, §4.6).
+//! `/api/v5/trade/*`: place, cancel one, cancel a batch, arm the dead-man switch
+//! (`cancel-all-after`), list pending orders, order history and its archive, fills and their
+//! history (reference §4.5, §4.6).
 //!
 //! Orders belong to the calling key's account: OKX, like Bybit, gives the master no way to
 //! cancel a sub-account's orders (reference §9). A new order takes what it can from its market's
@@ -31,6 +32,9 @@ const MAX_BATCH: usize = 20;
 
 /// How long cancelled orders that never filled stay in the order history.
 const UNFILLED_CANCELLED_KEPT_MS: i64 = 2 * 60 * 60 * 1000;
+
+/// `cancel-all-after` takes `timeOut` 0 (disarm) or 10 to 120 seconds (reference §4.5).
+const DEAD_MAN_S: std::ops::RangeInclusive<u32> = 10..=120;
 
 /// Where the history endpoints reach back to.
 const HISTORY_MS: i64 = 7 * DAY_MS;
@@ -213,6 +217,32 @@ pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answ
     Ok(Answer::Items(
         targets.iter().map(|t| cancel_one(v, c, t)).collect(),
     ))
+}
+
+/// `POST /api/v5/trade/cancel-all-after`: arms (or with `timeOut` 0 disarms) the account's
+/// dead-man switch; `triggerTime` is `0` when disarmed. Tag-level switches (`tag`) are not
+/// simulated: the simulator's orders carry no tag, so one is refused rather than ignored.
+pub(crate) fn cancel_all_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+    c.require_trade()?;
+    let time_out = p.required("timeOut")?;
+    let seconds = time_out
+        .parse::<u32>()
+        .ok()
+        .filter(|s| *s == 0 || DEAD_MAN_S.contains(s))
+        .ok_or_else(|| ApiError::invalid("timeOut", "must be 0 or 10 to 120 seconds"))?;
+    if p.string("tag")?.is_some() {
+        return Err(ApiError::invalid(
+            "tag",
+            "tag-level cancel-all-after is not simulated",
+        ));
+    }
+    let now = v.now_ms();
+    let trigger = v.dead_man.arm(c.uid, seconds, now);
+    Ok(Answer::Data(json!([{
+        "triggerTime": trigger.unwrap_or(0).to_string(),
+        "tag": "",
+        "ts": now.to_string(),
+    }])))
 }
 
 /// One order to cancel, as a request names it.
@@ -398,4 +428,51 @@ pub(crate) fn fills(
     Ok(Answer::Data(Value::Array(
         fills.into_iter().map(|e| wire::fill(v, e)).collect(),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::seed::{BOT_UID, default_incident};
+
+    fn body(json: &str) -> Params {
+        Params::from_body(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn cancel_all_after_takes_zero_or_ten_to_120_seconds() {
+        let mut v = default_incident(ExchangeId::Okx, 7);
+        let bot = v.keys.iter().find(|k| k.uid == BOT_UID).unwrap();
+        let c = Caller::from_key(bot);
+        for (label, json, code) in [
+            ("too short", r#"{"timeOut":"5"}"#, Code::ParamError),
+            ("too long", r#"{"timeOut":"121"}"#, Code::ParamError),
+            ("negative", r#"{"timeOut":"-1"}"#, Code::ParamError),
+            ("not a number", r#"{"timeOut":"soon"}"#, Code::ParamError),
+            ("missing", r#"{}"#, Code::ParamEmpty),
+            ("a tag", r#"{"timeOut":"60","tag":"bot"}"#, Code::ParamError),
+        ] {
+            let err = cancel_all_after(&mut v, &c, &body(json)).unwrap_err();
+            assert_eq!(err.code, code, "{label}");
+        }
+        let mut read_only = c.clone();
+        read_only.permissions = crate::sim::okx::caller::parse_perm(None).unwrap();
+        let err = cancel_all_after(&mut v, &read_only, &body(r#"{"timeOut":"60"}"#)).unwrap_err();
+        assert_eq!(err.code, Code::NoPermission);
+
+        for (json, armed) in [
+            (r#"{"timeOut":"10"}"#, true),
+            (r#"{"timeOut":120}"#, true),
+            (r#"{"timeOut":"0"}"#, false),
+        ] {
+            let Answer::Data(data) = cancel_all_after(&mut v, &c, &body(json)).unwrap() else {
+                panic!("{json}: not data");
+            };
+            let trigger: i64 = data[0]["triggerTime"].as_str().unwrap().parse().unwrap();
+            let ts: i64 = data[0]["ts"].as_str().unwrap().parse().unwrap();
+            assert_eq!(trigger > ts, armed, "{json}");
+            assert_eq!(trigger == 0, !armed, "{json}");
+        }
+    }
 }
