@@ -614,7 +614,9 @@ fn failure_exit(err: &ActionError) -> Exit {
     match err {
         // The request could not even be built from the profile: nothing was sent.
         ActionError::Exchange {
-            source: crate::exchanges::ExchangeError::NeedsInput { .. },
+            source:
+                crate::exchanges::ExchangeError::NeedsInput { .. }
+                | crate::exchanges::ExchangeError::OutOfRange { .. },
             ..
         } => Exit::BadInput,
         ActionError::Exchange { .. } | ActionError::Check { .. } | ActionError::TimedOut { .. } => {

@@ -75,6 +75,14 @@ pub enum ExchangeError {
         /// What is missing.
         what: String,
     },
+    /// A step's parameter is outside what the venue accepts; refused before anything is sent.
+    #[error("{venue} takes {what}")]
+    OutOfRange {
+        /// The venue.
+        venue: &'static str,
+        /// What the venue takes, and what was given.
+        what: String,
+    },
     /// The key lacks the permission, or is read-only.
     #[error("the key is not permitted to do this (code {code}): {message}")]
     Permission {
@@ -269,6 +277,9 @@ impl ExchangeError {
             ExchangeError::NeedsInput { .. } => Some(
                 "add it to the profile's entry for this key (`account:` names the key's sub-account)",
             ),
+            ExchangeError::OutOfRange { .. } => {
+                Some("change the step's parameter in the playbook to a value the venue takes")
+            }
             ExchangeError::Permission { .. } => Some(
                 "the key lacks this permission or is read-only; key management needs a read-write master key with a Wallet permission (Bybit)",
             ),

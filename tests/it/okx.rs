@@ -963,7 +963,7 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, ExchangeError::NeedsInput { venue: "okx", .. }),
+            matches!(err, ExchangeError::OutOfRange { venue: "okx", .. }),
             "{seconds}: {err:?}"
         );
     }

@@ -31,7 +31,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::CancelAll { .. } => "CancelAll",
         Op::CancelAfter { seconds } => {
             if *seconds > MAX_DEAD_MAN_SECONDS {
-                return Err(ExchangeError::NeedsInput {
+                return Err(ExchangeError::OutOfRange {
                     venue: "kraken",
                     what: format!(
                         "a dead-man timeout under a day (at most {MAX_DEAD_MAN_SECONDS} s, not {seconds})"
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(arm.body.as_deref(), Some("nonce=1&timeout=60"));
         assert!(matches!(
             encode(&Op::CancelAfter { seconds: 86_400 }, &call("1")),
-            Err(ExchangeError::NeedsInput { .. })
+            Err(ExchangeError::OutOfRange { .. })
         ));
         let one = Op::CancelOrder {
             segment: spot(),

@@ -111,7 +111,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
         // it is refused here before it is sent.
         Op::CancelAfter { seconds } => {
             if *seconds != 0 && !DEAD_MAN_SECONDS.contains(seconds) {
-                return Err(ExchangeError::NeedsInput {
+                return Err(ExchangeError::OutOfRange {
                     venue: "okx",
                     what: format!(
                         "a dead-man timeout of 0 (to disarm) or {} to {} seconds, not {seconds}",
@@ -535,7 +535,7 @@ mod tests {
         for seconds in [1, 5, 9, 121, 86_400] {
             let err = encode(&Op::CancelAfter { seconds }, NOW).unwrap_err();
             assert!(
-                matches!(err, ExchangeError::NeedsInput { venue: "okx", .. }),
+                matches!(err, ExchangeError::OutOfRange { venue: "okx", .. }),
                 "{seconds}: {err:?}"
             );
             assert!(
