@@ -215,8 +215,8 @@ impl Run<'_> {
         match &step.body {
             StepBody::Action(action) => {
                 if let Some(prepared) = self.prepare(step, action, state, vault).await {
-                    let result = self.act(&prepared, vault, deadline).await;
-                    self.finish(prepared, result, state);
+                    let acted = self.act_timed(&prepared, vault, deadline).await;
+                    self.finish(prepared, acted, state);
                 }
             }
             StepBody::Parallel { steps, max } => {
@@ -234,12 +234,12 @@ impl Run<'_> {
                     }
                 }
                 let results: Vec<_> =
-                    stream::iter(prepared.iter().map(|p| self.act(p, vault, deadline)))
+                    stream::iter(prepared.iter().map(|p| self.act_timed(p, vault, deadline)))
                         .buffered((*max).max(1))
                         .collect()
                         .await;
-                for (p, result) in prepared.into_iter().zip(results) {
-                    self.finish(p, result, state);
+                for (p, acted) in prepared.into_iter().zip(results) {
+                    self.finish(p, acted, state);
                 }
             }
         }

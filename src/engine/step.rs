@@ -36,6 +36,25 @@ pub(super) struct Prepared<'s> {
     probe_first: bool,
 }
 
+/// A step's result with its own end: a parallel group journals its members in order once all
+/// have ended, so each keeps the duration and end time it really had.
+pub(super) struct Acted {
+    result: Result<Done, (ActionError, u32)>,
+    duration_ms: u64,
+    ended_at: String,
+}
+
+impl Acted {
+    /// The result of step `p`, ending now.
+    pub(super) fn now(p: &Prepared<'_>, result: Result<Done, (ActionError, u32)>) -> Acted {
+        Acted {
+            result,
+            duration_ms: elapsed_ms(p.started),
+            ended_at: crate::clock::now_rfc3339(),
+        }
+    }
+}
+
 /// How a step's work ended.
 pub(super) enum Done {
     /// It acted (or a probe found it had); these are its outputs.
@@ -141,7 +160,8 @@ impl Run<'_> {
         match planned {
             Ok(plan) => p.plan = plan,
             Err(err) => {
-                self.finish(p, Err((err, 1)), state);
+                let acted = Acted::now(&p, Err((err, 1)));
+                self.finish(p, acted, state);
                 return None;
             }
         }
@@ -152,7 +172,8 @@ impl Run<'_> {
             && action.needs_confirmation()
             && let Err(err) = self.confirm(&p, state)
         {
-            self.finish(p, Err((err, 1)), state);
+            let acted = Acted::now(&p, Err((err, 1)));
+            self.finish(p, acted, state);
             return None;
         }
         Some(p)
@@ -198,6 +219,17 @@ impl Run<'_> {
     }
 
     /// Does the step's work.
+    /// [`Self::act`], noting when the step ended.
+    pub(super) async fn act_timed(
+        &self,
+        p: &Prepared<'_>,
+        vault: &Vault,
+        deadline: Option<Instant>,
+    ) -> Acted {
+        let result = self.act(p, vault, deadline).await;
+        Acted::now(p, result)
+    }
+
     pub(super) async fn act(
         &self,
         p: &Prepared<'_>,
@@ -419,15 +451,14 @@ impl Run<'_> {
     }
 
     /// Ends a step: journal, people's line, bookkeeping.
-    pub(super) fn finish(
-        &self,
-        p: Prepared<'_>,
-        result: Result<Done, (ActionError, u32)>,
-        state: &Mutex<State>,
-    ) {
+    pub(super) fn finish(&self, p: Prepared<'_>, acted: Acted, state: &Mutex<State>) {
         let id = p.step.id.as_str();
         let action = p.action;
-        let duration_ms = elapsed_ms(p.started);
+        let Acted {
+            result,
+            duration_ms,
+            ended_at,
+        } = acted;
         let calls = {
             let calls = p.sink.lock().map(|c| c.clone()).unwrap_or_default();
             serde_json::to_value(calls).unwrap_or(Value::Null)
@@ -448,6 +479,7 @@ impl Run<'_> {
                     "action": action.name(),
                     "status": status.as_str(),
                     "duration_ms": duration_ms,
+                    "ended_at": ended_at,
                     "attempts": attempts,
                     "probed": probed,
                     "outputs": outputs,
@@ -499,6 +531,7 @@ impl Run<'_> {
                     "action": action.name(),
                     "status": status.as_str(),
                     "duration_ms": duration_ms,
+                    "ended_at": ended_at,
                     "attempts": attempts,
                     "error": err.to_string(),
                     "hint": err.hint(),

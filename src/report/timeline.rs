@@ -234,7 +234,10 @@ impl Timeline {
                         "restrict_key" | "revoke_key"
                             if status == "ok" && t.contained_at.is_none() =>
                         {
-                            t.contained_at = Some(event.at.clone());
+                            // The step's own end: a parallel group journals it after the
+                            // slowest member.
+                            let ended = data.get("ended_at").and_then(Value::as_str);
+                            t.contained_at = Some(ended.unwrap_or(&event.at).to_owned());
                         }
                         "diff_orders" if status == "ok" => {
                             let list = |k: &str| {
@@ -271,7 +274,15 @@ impl Timeline {
                         "ok" => format!("`{step}` done"),
                         _ => format!("`{step}` failed: {}", text(data, "error")),
                     };
-                    t.entry(event, None, what);
+                    t.entries.push(Entry {
+                        at: data
+                            .get("ended_at")
+                            .and_then(Value::as_str)
+                            .unwrap_or(&event.at)
+                            .to_owned(),
+                        server_time: None,
+                        what,
+                    });
                 }
                 EventKind::StepSkipped => {
                     t.steps.push(StepSummary {
@@ -316,8 +327,10 @@ impl Timeline {
                 hash: event.hash.clone(),
             };
         }
-        // The exchange's own log happened before the response took it: each entry goes before
-        // the first line that is later, the response's lines keep their order.
+        // In time order (stable: lines of one instant keep the journal's order), so members of
+        // a parallel group interleave as they happened. The exchange's own log happened before
+        // the response took it: each entry goes before the first line that is later.
+        t.entries.sort_by(|a, b| a.at.cmp(&b.at));
         access.sort_by(|a, b| a.at.cmp(&b.at));
         for entry in access {
             let at = t
@@ -349,5 +362,59 @@ impl Timeline {
                 .unwrap_or_default();
             summary.error = data.get("error").and_then(Value::as_str).map(str::to_owned);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(seq: u64, at: &str, kind: EventKind, data: Value) -> Event {
+        Event {
+            seq,
+            at: at.to_owned(),
+            kind,
+            data,
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    /// Members of a parallel group are journaled once the slowest has ended: the report keeps
+    /// each member's own end, and containment is when the revoke ended, not the group.
+    #[test]
+    fn parallel_members_keep_their_own_end() {
+        let group_end = "2026-11-28T05:08:33.390Z";
+        let events = [
+            event(
+                1,
+                group_end,
+                EventKind::StepFinished,
+                json!({"step": "revoke", "action": "revoke_key", "ended_at": "2026-11-28T05:08:32.389Z", "outputs": {}}),
+            ),
+            event(
+                2,
+                group_end,
+                EventKind::StepFinished,
+                json!({"step": "cancel", "action": "cancel_orders", "ended_at": "2026-11-28T05:08:30.388Z", "outputs": {}}),
+            ),
+        ];
+        let t = Timeline::from_events(&events);
+        assert_eq!(t.contained_at.as_deref(), Some("2026-11-28T05:08:32.389Z"));
+        let lines: Vec<&str> = t.entries.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(lines, ["`cancel` done", "`revoke` done"]);
+        // A journal from before `ended_at` existed still reads: the event's own time.
+        let old = [event(
+            1,
+            group_end,
+            EventKind::StepFinished,
+            json!({"step": "revoke", "action": "revoke_key", "outputs": {}}),
+        )];
+        assert_eq!(
+            Timeline::from_events(&old).contained_at.as_deref(),
+            Some(group_end)
+        );
     }
 }
