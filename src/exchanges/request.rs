@@ -193,11 +193,48 @@ impl Response {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     }
+
+    /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page), for
+    /// an error message: tags dropped, white space folded, at most 120 characters.
+    pub fn gist(&self) -> String {
+        let body = String::from_utf8_lossy(&self.body);
+        let mut text = String::new();
+        let mut in_tag = false;
+        for ch in body.chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                _ if !in_tag => text.push(ch),
+                _ => {}
+            }
+        }
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        folded.chars().take(120).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gateway_page_is_summed_up_in_a_line() {
+        let page = "<html><head><title>502 Bad Gateway</title></head>\n<body><h1>502 Bad   Gateway</h1>\n<hr>nginx</body></html>";
+        let response = Response {
+            status: 502,
+            headers: Vec::new(),
+            body: page.as_bytes().to_vec(),
+        };
+        assert_eq!(response.gist(), "502 Bad Gateway 502 Bad Gateway nginx");
+        let long = Response {
+            body: "x ".repeat(200).into_bytes(),
+            ..response
+        };
+        assert_eq!(long.gist().chars().count(), 120);
+    }
 
     #[test]
     fn secret_body_fields_are_redacted_when_shown_only() {

@@ -92,7 +92,7 @@ fn api_error(code: i64, message: String, response: &Response) -> ExchangeError {
 }
 
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = summary(&String::from_utf8_lossy(&response.body));
+    let detail = response.gist();
     match response.status {
         // Reference §3.7: 403 is the per-IP limit, 429 system protection; `Retry-After` says
         // for how many seconds.
@@ -109,26 +109,6 @@ fn http_error(response: &Response) -> ExchangeError {
         },
         status => ExchangeError::Http { status, detail },
     }
-}
-
-/// The gist of a body that is not an envelope (often an HTML error page): tags dropped, white
-/// space folded, at most 120 characters.
-fn summary(body: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for ch in body.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(ch),
-            _ => {}
-        }
-    }
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    folded.chars().take(120).collect()
 }
 
 fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
