@@ -7,7 +7,8 @@
 //! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
 //! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
 //! On venues that cancel per symbol only ([`CancelStyle::PerSymbol`], Binance) it is: list, then
-//! one cancel per symbol that has open orders, at once.
+//! one cancel per symbol that has open orders, at once (on USD-M each is followed by the
+//! symbol's conditional-order cancel, [`crate::exchanges::Venue::then`]; a dry run shows both).
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -102,6 +103,12 @@ impl Action for CancelOrders {
                             .flat_map(|(_, orders)| orders);
                         for op in cancels(style, *segment, listed) {
                             requests.push(prepare(&op)?);
+                            // A cancel the venue finishes with a second request (Binance
+                            // USD-M: the symbol's conditional orders) would send that too.
+                            let done = Reply::Cancelled(Vec::new());
+                            if let Some(next) = cx.client.venue().then(&op, &done) {
+                                requests.push(prepare(&next)?);
+                            }
                         }
                     }
                     // Offline: the listing is not known, so show it and say what follows.

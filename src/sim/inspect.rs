@@ -84,7 +84,8 @@ pub struct OrderView {
     pub symbol: String,
     /// `Buy` or `Sell`.
     pub side: String,
-    /// `Limit` or `Market`.
+    /// `Limit` or `Market`; a Binance USD-M conditional (algo) order's own type, such as
+    /// `STOP_MARKET`.
     pub order_type: String,
     /// `None` for market orders.
     pub price: Option<String>,
@@ -104,6 +105,9 @@ pub struct OrderView {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub origin: Origin,
+    /// Conditional (Binance algo) orders only: the price they wait for. They rest off the book
+    /// and no order history lists them.
+    pub trigger_price: Option<String>,
 }
 
 impl OrderView {
@@ -131,6 +135,7 @@ impl OrderView {
             created_ms: o.created_ms,
             updated_ms: o.updated_ms,
             origin: o.origin,
+            trigger_price: None,
         }
     }
 
@@ -275,6 +280,7 @@ pub struct Inspect {
     pub account_notes: BTreeMap<u64, String>,
     /// Every key, deleted ones included.
     pub keys: Vec<KeyView>,
+    /// Every order, Binance's USD-M conditional (algo) orders included (after the others).
     pub orders: Vec<OrderView>,
     pub executions: Vec<ExecutionView>,
     /// Wallet balances: UID to coin to amount (decimal string).
@@ -300,7 +306,12 @@ impl Inspect {
                 .collect(),
             account_notes: v.accounts.iter().map(|a| (a.uid, a.note.clone())).collect(),
             keys: v.keys.iter().map(KeyView::from_key).collect(),
-            orders: v.orders.iter().map(OrderView::from_order).collect(),
+            orders: v
+                .orders
+                .iter()
+                .map(OrderView::from_order)
+                .chain(v.binance.algo_orders.iter().map(|o| o.view()))
+                .collect(),
             executions: v.executions.iter().map(ExecutionView::from_exec).collect(),
             balances: v
                 .balances

@@ -3,7 +3,8 @@
 //! Master UID 1000001 holds an IP-bound master key with Wallet rights; sub UID 1000002 ("grid-bot")
 //! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
-//! XVGUSDT pump buys and a linear order, within one day). Everything random comes from the seed, so
+//! XVGUSDT pump buys and a linear order, within one day; on Binance also two USD-M conditional
+//! orders, `binance/seed.rs`). Everything random comes from the seed, so
 //! the same seed gives the same ids and the same truth set; times are relative to "now".
 //! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
 //! order fills in full at the reference price as it always has here, and so does a limit order
@@ -52,6 +53,11 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
     ];
     // A venue that lists no such market (Kraken Spot has no perpetuals) gets none of its orders.
     v.instruments.retain(|i| trades(dialect, i.category));
+    // Binance's attacker also left conditional (algo) orders, one on a USD-M market of its own.
+    if dialect == ExchangeId::Binance {
+        v.instruments
+            .push(crate::sim::binance::conditional_market());
+    }
     v.open_books(seed, |_| Liquidity::Reference);
     seed_keys(&mut v, now, "grid-bot");
     // Balances before the two days below; the fills move them to where they are now.
@@ -64,6 +70,9 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         seed_order(&mut v, now, spec);
     }
     seed_funds(&mut v, now);
+    if dialect == ExchangeId::Binance {
+        crate::sim::binance::seed_conditional_orders(&mut v, now);
+    }
     v
 }
 

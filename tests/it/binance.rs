@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
 use lockdown::exchanges::model::{
-    Access, Category, IpWhitelist, KeyScope, Lock, Segment, Side, TradePermission, TransferKind,
+    Access, Category, IpWhitelist, KeyScope, Lock, OrderStatus, Segment, Side, TradePermission,
+    TransferKind,
 };
 use lockdown::exchanges::{
     Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Mode, NewOrder, Op, OrderKind,
     OrderRef, QtyUnit, Reply, Revoke, VenueSettings, Window,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
+use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
 use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
@@ -241,6 +243,33 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.category == Category::Linear));
     assert!(open.iter().any(|o| o.symbol == "XVGUSDT"));
+    // USD-M conditional (algo) orders are listed too, as untriggered orders: ETHUSDT has
+    // nothing else open.
+    let truth_open: BTreeSet<&str> = inspect
+        .open_orders(uid)
+        .iter()
+        .map(|o| o.order_id.as_str())
+        .collect();
+    let listed: BTreeSet<&str> = open.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(listed, truth_open);
+    let conditional: Vec<_> = open
+        .iter()
+        .filter(|o| o.status == OrderStatus::Untriggered)
+        .collect();
+    assert_eq!(conditional.len(), 2, "{open:?}");
+    assert!(conditional.iter().all(|o| {
+        o.order_type == "stop_market"
+            && o.category == Category::Linear
+            && inspect
+                .order(&o.order_id)
+                .is_some_and(|t| t.trigger_price.is_some())
+    }));
+    assert!(
+        open.iter()
+            .filter(|o| o.symbol == "ETHUSDT" && o.category == Category::Linear)
+            .all(|o| o.status == OrderStatus::Untriggered)
+    );
+    assert!(conditional.iter().any(|o| o.symbol == "ETHUSDT"));
 
     // Orders and fills of the week: symbols learnt, then each walked in its windows.
     let week = Window {
@@ -260,10 +289,11 @@ async fn every_operation_round_trips_with_sub_account_keys() {
         )
         .await
         .unwrap();
+    // Conditional orders have no order history here (`allOrders` does not list them).
     let all: BTreeSet<&str> = inspect
         .orders
         .iter()
-        .filter(|o| o.uid == uid)
+        .filter(|o| o.uid == uid && o.trigger_price.is_none())
         .map(|o| o.order_id.as_str())
         .collect();
     let seen: BTreeSet<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
@@ -399,7 +429,51 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     .await;
     assert_eq!(from_attacker, (401, -2015));
 
-    // No cancel-all: list, then one cancel per symbol, spot and USD-M.
+    // A conditional order placed now (through the Algo API, signed like any USD-M trade) is
+    // listed and cancelled with the rest; the attacker's address is refused placing one.
+    let bot_secret = read(&lab.sim_dir().join("bot.secret"));
+    let stop_params: Vec<(&str, String)> = vec![
+        ("algoType", "CONDITIONAL".into()),
+        ("symbol", "BTCUSDT".into()),
+        ("side", "SELL".into()),
+        ("type", "STOP_MARKET".into()),
+        ("quantity", "0.01".into()),
+        ("triggerPrice", "55000".into()),
+    ];
+    let stop = |from, params: &[(&'static str, String)]| {
+        let params = params.to_vec();
+        let (url, key, secret) = (
+            lab.running.base_url.clone(),
+            bot.key.as_str().to_owned(),
+            bot_secret.clone(),
+        );
+        async move {
+            binance_call(
+                &url,
+                from,
+                (&key, &secret),
+                "POST",
+                "/fapi/v1/algoOrder",
+                &params,
+            )
+            .await
+        }
+    };
+    assert_eq!(stop(responder_ip(), &stop_params).await, (200, 0));
+    assert_eq!(stop(attacker_ip(), &stop_params).await, (401, -2015));
+    let no_trigger = stop(responder_ip(), &stop_params[..5]).await;
+    assert_eq!(no_trigger, (400, -1102));
+    let waiting = |inspect: &Inspect| {
+        inspect
+            .open_orders(uid)
+            .iter()
+            .filter(|o| o.trigger_price.is_some())
+            .count()
+    };
+    assert_eq!(waiting(&lab.sim.inspect()), 3);
+
+    // No cancel-all: list, then one cancel per symbol, spot and USD-M (on USD-M the symbol's
+    // conditional orders follow).
     let cancel_all = client
         .call(&Op::CancelAll { segment: spot() }, Auth::Key(&bot))
         .await
@@ -443,7 +517,39 @@ async fn every_operation_round_trips_with_sub_account_keys() {
             assert_eq!(cancelled.len(), named, "{symbol}");
         }
     }
-    assert!(lab.sim.inspect().open_orders(uid).is_empty());
+    let after = lab.sim.inspect();
+    assert!(after.open_orders(uid).is_empty());
+    assert_eq!(waiting(&after), 0);
+    assert!(
+        after
+            .orders
+            .iter()
+            .filter(|o| o.uid == uid && o.trigger_price.is_some())
+            .all(|o| o.status == "Cancelled")
+    );
+    let algo_cancels: Vec<_> = after
+        .access_log
+        .iter()
+        .filter(|e| e.method == "DELETE" && e.path == "/fapi/v1/algoOpenOrders")
+        .collect();
+    assert_eq!(
+        algo_cancels.len(),
+        2,
+        "one per USD-M symbol, ETHUSDT included"
+    );
+    assert!(algo_cancels.iter().all(|e| e.accepted()));
+    let listed_again = client
+        .all_pages(
+            |cursor| Op::OpenOrders {
+                segment: venue.segments()[1],
+                cursor,
+            },
+            Auth::Key(&bot),
+            Reply::into_orders,
+        )
+        .await
+        .unwrap();
+    assert!(listed_again.is_empty(), "{listed_again:?}");
     // A symbol with nothing open: nothing to cancel, not a failure.
     let nothing = client
         .call(
@@ -892,6 +998,24 @@ async fn respond_contains_a_leaked_binance_key() {
     let before = lab.sim.inspect();
     let bot_uid = before.key(&leaked).unwrap().uid;
     assert!(!before.open_orders(bot_uid).is_empty());
+    // The attacker left USD-M conditional (algo) orders, one on a symbol (ETHUSDT) where nothing
+    // else is open: the response must learn that symbol from the conditional orders.
+    let conditional: BTreeSet<String> = before
+        .open_orders(bot_uid)
+        .iter()
+        .filter(|o| o.trigger_price.is_some())
+        .map(|o| {
+            assert_eq!(o.origin, Origin::Attacker);
+            o.order_id.clone()
+        })
+        .collect();
+    assert_eq!(conditional.len(), 2);
+    let eth: Vec<_> = before
+        .open_orders(bot_uid)
+        .into_iter()
+        .filter(|o| o.category == "linear" && o.symbol == "ETHUSDT")
+        .collect();
+    assert!(!eth.is_empty() && eth.iter().all(|o| o.trigger_price.is_some()));
     let probe = || {
         binance_call(
             &lab.running.base_url,
@@ -943,6 +1067,20 @@ async fn respond_contains_a_leaked_binance_key() {
             .any(|e| e.path == "/fapi/v1/allOpenOrders")
     );
     assert!(after.access_log.iter().all(|e| e.http_status != 429));
+    // No conditional order is left waiting: each USD-M symbol's `algoOpenOrders` went too.
+    assert!(
+        after
+            .orders
+            .iter()
+            .filter(|o| conditional.contains(&o.order_id))
+            .all(|o| o.status == "Cancelled")
+    );
+    let algo_cancels = after
+        .access_log
+        .iter()
+        .filter(|e| e.method == "DELETE" && e.path == "/fapi/v1/algoOpenOrders" && e.accepted())
+        .count();
+    assert!(algo_cancels >= 2, "BTCUSDT and ETHUSDT: {algo_cancels}");
 
     // The replacement: on the bot's sub-account, no withdraw, bound.
     let replacement: Value =
@@ -995,6 +1133,17 @@ async fn respond_contains_a_leaked_binance_key() {
         .map(|o| o["order_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(reported, before.attacker_order_ids());
+    assert!(reported.is_superset(&conditional));
+    // The journal counts the conditional orders among those the cancel step cancelled.
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let cancelled: BTreeSet<String> = journal
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|event| find_key(&event, "cancelled_orders").cloned())
+        .flat_map(|ids| ids.as_array().cloned().unwrap_or_default())
+        .filter_map(|id| id.as_str().map(str::to_owned))
+        .collect();
+    assert!(cancelled.is_superset(&conditional), "{cancelled:?}");
     // Nothing secret in what the run wrote.
     for secret in [stolen.1.as_str(), secret] {
         for file in ["journal.jsonl", "report.md", "report.json"] {
@@ -1003,6 +1152,55 @@ async fn respond_contains_a_leaked_binance_key() {
         }
         assert!(!stderr(&output).contains(secret));
     }
+}
+
+/// The first value named `name` anywhere in `value`.
+fn find_key<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    match value {
+        Value::Object(map) => map
+            .get(name)
+            .or_else(|| map.values().find_map(|v| find_key(v, name))),
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, name)),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_shows_each_cancel_conditional_orders_included() {
+    let lab = Lab::start_on(ExchangeId::Binance, 68).await;
+    let before = lab.sim.inspect();
+    let bot_uid = before.key(&lab.leaked()).unwrap().uid;
+    let output = lab.respond(&["--dry-run", "--json"]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+    let after = lab.sim.inspect();
+    assert_eq!(
+        after.open_orders(bot_uid).len(),
+        before.open_orders(bot_uid).len()
+    );
+    assert!(after.access_log.iter().all(|e| e.method == "GET"));
+    // The plan shows one cancel per symbol, and on USD-M the symbol's conditional orders' too:
+    // ETHUSDT has nothing else open.
+    let err = stderr(&output);
+    for request in [
+        "DELETE /api/v3/openOrders?symbol=XVGUSDT",
+        "DELETE /fapi/v1/allOpenOrders?symbol=BTCUSDT",
+        "DELETE /fapi/v1/algoOpenOrders?symbol=BTCUSDT",
+        "DELETE /fapi/v1/algoOpenOrders?symbol=ETHUSDT",
+    ] {
+        assert!(err.contains(request), "{request} not in:\n{err}");
+    }
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let would_cancel = journal
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find_map(|event| find_key(&event, "would_cancel").and_then(Value::as_u64));
+    assert_eq!(
+        would_cancel,
+        Some(before.open_orders(bot_uid).len() as u64),
+        "{journal}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

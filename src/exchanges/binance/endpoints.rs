@@ -9,7 +9,8 @@
 //! here, before anything is sent. Master-account keys have no endpoint at all (reference §1): a
 //! key cannot delete itself, and deleting a master-account key is done in the web interface.
 //! Histories walk a [`HistoryCursor`]: symbols first, then each symbol in sub-windows of 24 h
-//! (spot) or just under 7 days (USD-M).
+//! (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders are listed and
+//! cancelled by their own endpoints ([`CONDITIONAL`]).
 
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
 use crate::exchanges::binance::signer::encode_params;
@@ -36,6 +37,53 @@ pub const MONEY_PAGE: usize = 1000;
 
 /// Transfers per page of the transfer listings.
 pub const TRANSFERS_PAGE: usize = 500;
+
+/// USD-M conditional ("algo") orders (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET, …): Binance
+/// lists them apart (`openAlgoOrders`) and cancels them apart, per symbol (`algoOpenOrders`,
+/// reference §5.5). Not one of the venue's segments: the USD-M listing reads them as its second
+/// page ([`CONDITIONAL_PAGE`]), and a USD-M per-symbol cancel is followed by this segment's
+/// cancel of the same symbol (`Venue::then`), so that no conditional order outlives a response.
+pub const CONDITIONAL: Segment = Segment {
+    category: Category::Linear,
+    settle: Some("algo"),
+};
+
+/// The cursor of the USD-M open-order listing's second page: the conditional orders.
+pub const CONDITIONAL_PAGE: &str = "algo";
+
+/// Which listing one page of open orders reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenPage {
+    /// The regular open orders (spot `openOrders`, USD-M `openOrders`).
+    Orders,
+    /// The USD-M conditional orders (`openAlgoOrders`).
+    Conditional,
+}
+
+impl OpenPage {
+    /// The page an open-order listing's `cursor` names in `segment`.
+    pub fn of(segment: &Segment, cursor: Option<&str>) -> Result<OpenPage, ExchangeError> {
+        match cursor {
+            None if is_conditional(segment) => Ok(OpenPage::Conditional),
+            None => Ok(OpenPage::Orders),
+            Some(CONDITIONAL_PAGE) if is_futures(segment) => Ok(OpenPage::Conditional),
+            Some(other) => Err(ExchangeError::Protocol {
+                detail: format!("`{other}` is not a Binance open-order page of {segment}"),
+            }),
+        }
+    }
+
+    /// The cursor of the page after this one: USD-M's regular orders are followed by its
+    /// conditional ones.
+    pub fn next(self, segment: &Segment) -> Option<String> {
+        (self == OpenPage::Orders && is_futures(segment)).then(|| CONDITIONAL_PAGE.to_owned())
+    }
+}
+
+/// Whether a segment is USD-M's conditional orders ([`CONDITIONAL`]).
+pub fn is_conditional(segment: &Segment) -> bool {
+    *segment == CONDITIONAL
+}
 
 /// The sub-window width of a segment's order and fill histories.
 pub fn span(segment: &Segment) -> i64 {
@@ -167,15 +215,20 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                         .to_owned(),
                 });
             }
-            delete(
-                &market(segment, "/api/v3/openOrders", "/fapi/v1/allOpenOrders"),
-                &[("symbol", first.symbol.clone())],
-            )
+            let path = if is_conditional(segment) {
+                fapi("/fapi/v1/algoOpenOrders")
+            } else {
+                market(segment, "/api/v3/openOrders", "/fapi/v1/allOpenOrders")
+            };
+            delete(&path, &[("symbol", first.symbol.clone())])
         }
-        Op::OpenOrders { segment, .. } => get(
-            &market(segment, "/api/v3/openOrders", "/fapi/v1/openOrders"),
-            &[],
-        ),
+        Op::OpenOrders { segment, cursor } => match OpenPage::of(segment, cursor.as_deref())? {
+            OpenPage::Orders => get(
+                &market(segment, "/api/v3/openOrders", "/fapi/v1/openOrders"),
+                &[],
+            ),
+            OpenPage::Conditional => get(&fapi("/fapi/v1/openAlgoOrders"), &[]),
+        },
         Op::Orders {
             segment,
             window,
@@ -672,6 +725,88 @@ mod tests {
             orders: vec![order("XVGUSDT"), order("BTCUSDT")],
         };
         assert!(encode(&mixed, &call(&settings)).is_err());
+    }
+
+    #[test]
+    fn usdm_conditional_orders_are_listed_and_cancelled_apart() {
+        let settings = VenueSettings {
+            futures_url: Some("https://fapi.binance.com".into()),
+            ..VenueSettings::default()
+        };
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        let spot = Segment {
+            category: Category::Spot,
+            settle: None,
+        };
+        let list = |segment, cursor: Option<&str>| {
+            encode(
+                &Op::OpenOrders {
+                    segment,
+                    cursor: cursor.map(str::to_owned),
+                },
+                &call(&settings),
+            )
+        };
+        for (label, segment, cursor, path) in [
+            (
+                "usd-m first page",
+                usdm,
+                None,
+                "https://fapi.binance.com/fapi/v1/openOrders",
+            ),
+            (
+                "usd-m second page",
+                usdm,
+                Some(CONDITIONAL_PAGE),
+                "https://fapi.binance.com/fapi/v1/openAlgoOrders",
+            ),
+            (
+                "the conditional segment itself",
+                CONDITIONAL,
+                None,
+                "https://fapi.binance.com/fapi/v1/openAlgoOrders",
+            ),
+            ("spot", spot, None, "/api/v3/openOrders"),
+        ] {
+            let req = list(segment, cursor).unwrap();
+            assert_eq!(
+                (req.method, req.path.as_str()),
+                (Method::Get, path),
+                "{label}"
+            );
+        }
+        assert!(
+            list(spot, Some(CONDITIONAL_PAGE)).is_err(),
+            "spot has no algo page"
+        );
+        assert!(list(usdm, Some("page-9")).is_err(), "an unknown cursor");
+        assert_eq!(OpenPage::Orders.next(&usdm).as_deref(), Some("algo"));
+        assert_eq!(OpenPage::Orders.next(&spot), None);
+        assert_eq!(OpenPage::Conditional.next(&usdm), None);
+        let req = encode(
+            &Op::CancelBatch {
+                segment: CONDITIONAL,
+                orders: vec![OrderRef {
+                    symbol: "ETHUSDT".into(),
+                    order_id: "4100021".into(),
+                }],
+            },
+            &call(&settings),
+        )
+        .unwrap();
+        assert_eq!(
+            (req.method, req.path.as_str(), req.query.as_str()),
+            (
+                Method::Delete,
+                "https://fapi.binance.com/fapi/v1/algoOpenOrders",
+                "symbol=ETHUSDT"
+            )
+        );
+        assert!(req.mutating);
+        assert_eq!(CONDITIONAL.to_string(), "linear/algo");
     }
 
     #[test]

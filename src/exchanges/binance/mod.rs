@@ -1,7 +1,8 @@
 //! Binance (reference §5): hex HMAC-SHA256 over the percent-encoded query and body with
 //! `X-MBX-APIKEY`, `timestamp` and `recvWindow`; sub-account keys managed through the master in
 //! one of two families (the sub-account endpoints, by email, or Binance Link broker endpoints,
-//! by `subAccountId`: the profile's `key_family`); cancels per symbol; histories per symbol in
+//! by `subAccountId`: the profile's `key_family`); cancels per symbol (on USD-M, the symbol's
+//! conditional "algo" orders too, which Binance lists and cancels apart); histories per symbol in
 //! 24-hour (spot) or under-7-day (USD-M) windows; request weights per IP and minute.
 //!
 //! Like Bybit and OKX, the master manages a sub-account's keys but cannot cancel its orders
@@ -162,6 +163,16 @@ impl Venue for Binance {
                     },
                 })
             }
+            // A USD-M symbol's conditional (algo) orders outlive `allOpenOrders`: its
+            // `algoOpenOrders` follows (reference §5.5), whatever the first found to cancel.
+            (Op::CancelBatch { segment, orders }, Reply::Cancelled(_))
+                if endpoints::is_futures(segment) && !endpoints::is_conditional(segment) =>
+            {
+                Some(Op::CancelBatch {
+                    segment: endpoints::CONDITIONAL,
+                    orders: orders.clone(),
+                })
+            }
             _ => None,
         }
     }
@@ -180,6 +191,32 @@ mod tests {
         let binance = Binance;
         assert_eq!(binance.symbol(Category::Spot, "BTC", "USDT"), "BTCUSDT");
         assert_eq!(binance.symbol(Category::Linear, "ETH", "USDC"), "ETHUSDC");
+    }
+
+    #[test]
+    fn a_usdm_cancel_is_followed_by_its_conditional_orders() {
+        use crate::exchanges::OrderRef;
+        let binance = Binance;
+        let orders = vec![OrderRef {
+            symbol: "ETHUSDT".into(),
+            order_id: "7".into(),
+        }];
+        let cancel = |segment| Op::CancelBatch {
+            segment,
+            orders: orders.clone(),
+        };
+        let done = Reply::Cancelled(Vec::new());
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        assert_eq!(
+            binance.then(&cancel(usdm), &done),
+            Some(cancel(endpoints::CONDITIONAL))
+        );
+        assert_eq!(binance.then(&cancel(endpoints::CONDITIONAL), &done), None);
+        assert_eq!(binance.then(&cancel(SEGMENTS[0]), &done), None, "spot");
+        assert!(!SEGMENTS.contains(&endpoints::CONDITIONAL));
     }
 
     #[test]

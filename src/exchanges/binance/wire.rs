@@ -9,14 +9,15 @@
 //! never retried inside it), `-1015` too many orders. A 5xx leaves the outcome unknown. Reads
 //! that walk a cursor (`cursor.rs`) answer empty pages while they learn which symbols to read; a
 //! symbol the venue does not know (`-1121`) ends its walk. A USD-M cancel-all answers
-//! `{"code": 200, "msg": …}`: acknowledged, without the orders.
+//! `{"code": 200, "msg": …}`: acknowledged, without the orders; so does its conditional
+//! orders' cancel. USD-M conditional (algo) orders are decoded as untriggered orders.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::cursor::{HistoryCursor, HistoryStep, KeysCursor, ListedKey, MoneyCursor};
-use super::endpoints::{self, MONEY_PAGE, TRANSFERS_PAGE};
+use super::endpoints::{self, MONEY_PAGE, OpenPage, TRANSFERS_PAGE};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
@@ -244,7 +245,9 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                 Reply::Cancelled(cancelled)
             }
             // USD-M: `{"code": 200, "msg": "The operation of cancel all open order is done."}`,
-            // every open order of the symbol, those named included.
+            // every open order of the symbol, those named included; for the conditional
+            // orders (`algoOpenOrders`) the same answer. The two requests of one USD-M cancel
+            // count the named orders once (`Reply::followed_by` keeps the first answer).
             _ => Reply::Cancelled(
                 orders
                     .iter()
@@ -256,14 +259,21 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                     .collect(),
             ),
         },
-        Op::OpenOrders { segment, .. } => {
-            let orders: Vec<BinanceOrder> = parse(body)?;
-            Reply::Orders(Page {
-                items: orders
+        Op::OpenOrders { segment, cursor } => {
+            let page = OpenPage::of(segment, cursor.as_deref())?;
+            let items = match page {
+                OpenPage::Orders => parse::<Vec<BinanceOrder>>(body)?
                     .into_iter()
                     .map(|o| o.into_order(segment))
                     .collect::<Result<_, _>>()?,
-                next: None,
+                OpenPage::Conditional => parse::<Vec<BinanceAlgoOrder>>(body)?
+                    .into_iter()
+                    .map(BinanceAlgoOrder::into_order)
+                    .collect::<Result<_, _>>()?,
+            };
+            Reply::Orders(Page {
+                items,
+                next: page.next(segment),
             })
         }
         Op::Orders { .. } | Op::Fills { .. } => walk_page(op, body)?,
@@ -919,6 +929,69 @@ impl BinanceOrder {
     }
 }
 
+/// A USD-M conditional order as `openAlgoOrders` lists it (Binance's Algo service: an `algoId`
+/// of its own, `orderType` such as `STOP_MARKET`, the `triggerPrice` it waits for).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BinanceAlgoOrder {
+    algo_id: u64,
+    #[serde(default)]
+    client_algo_id: Option<String>,
+    symbol: String,
+    side: String,
+    #[serde(default)]
+    order_type: String,
+    #[serde(default)]
+    price: Option<String>,
+    #[serde(default)]
+    quantity: Option<String>,
+    #[serde(default)]
+    algo_status: String,
+    #[serde(default)]
+    create_time: i64,
+    #[serde(default)]
+    update_time: i64,
+}
+
+impl BinanceAlgoOrder {
+    /// The order in the model: USD-M, its Binance type lowercased (`stop_market`), and
+    /// [`OrderStatus::Untriggered`] while it waits for its trigger, which is what marks it as
+    /// conditional in a snapshot.
+    fn into_order(self) -> Result<Order, ExchangeError> {
+        let side = Side::parse(&self.side).ok_or_else(|| protocol("side"))?;
+        let price = self.price.map(|p| Amount::new(&p)).filter(|p| !p.is_zero());
+        Ok(Order {
+            order_id: self.algo_id.to_string(),
+            client_order_id: self.client_algo_id.and_then(non_empty),
+            category: Category::Linear,
+            symbol: self.symbol,
+            side,
+            order_type: self.order_type.to_ascii_lowercase(),
+            // `closePosition` orders name no quantity: the whole position.
+            qty: Amount::new(self.quantity.as_deref().unwrap_or("0")),
+            price,
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status: algo_status(&self.algo_status),
+            created_ms: self.create_time,
+            updated_ms: self.update_time.max(self.create_time),
+        })
+    }
+}
+
+/// Binance's `algoStatus`: `NEW` waits for its trigger; once triggered it is an order of its
+/// own (listed by `openOrders`).
+fn algo_status(text: &str) -> OrderStatus {
+    match text {
+        "NEW" => OrderStatus::Untriggered,
+        "TRIGGERING" | "TRIGGERED" => OrderStatus::Open,
+        "FINISHED" => OrderStatus::Filled,
+        "REJECTED" => OrderStatus::Rejected,
+        // CANCELED, EXPIRED
+        _ => OrderStatus::Cancelled,
+    }
+}
+
 /// Binance order statuses (reference §5.6).
 fn status(text: &str) -> OrderStatus {
     match text {
@@ -1309,6 +1382,106 @@ mod tests {
             &response(400, r#"{"code":-2011,"msg":"Unknown order sent."}"#),
         );
         assert!(none.reply.unwrap().into_cancelled().unwrap().is_empty());
+    }
+
+    #[test]
+    fn usdm_open_orders_end_with_the_conditional_orders() {
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        let first = Op::OpenOrders {
+            segment: usdm,
+            cursor: None,
+        };
+        let page = decode(&first, &response(200, "[]"))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert_eq!(page.next.as_deref(), Some(endpoints::CONDITIONAL_PAGE));
+        let second = Op::OpenOrders {
+            segment: usdm,
+            cursor: page.next,
+        };
+        let body = r#"[{"algoId":2146760,"clientAlgoId":"6B2I9XVcJpCjqPAJ4YoFX7","algoType":"CONDITIONAL","orderType":"STOP_MARKET","symbol":"ETHUSDT","side":"SELL","positionSide":"BOTH","timeInForce":"GTC","quantity":"5","algoStatus":"NEW","triggerPrice":"2900.00","price":"0","icebergQuantity":null,"reduceOnly":false,"closePosition":false,"createTime":1750485492076,"updateTime":1750485492076},
+            {"algoId":2146761,"clientAlgoId":"","orderType":"TAKE_PROFIT","symbol":"BTCUSDT","side":"BUY","quantity":"0.3","algoStatus":"NEW","triggerPrice":"60000","price":"59900","createTime":5,"updateTime":0}]"#;
+        let page = decode(&second, &response(200, body))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert_eq!(page.next, None);
+        let stop = &page.items[0];
+        assert_eq!(
+            (
+                stop.order_id.as_str(),
+                stop.symbol.as_str(),
+                stop.order_type.as_str(),
+                stop.status,
+                stop.category,
+                stop.side,
+            ),
+            (
+                "2146760",
+                "ETHUSDT",
+                "stop_market",
+                OrderStatus::Untriggered,
+                Category::Linear,
+                Side::Sell
+            )
+        );
+        assert!(stop.status.is_open());
+        assert_eq!(stop.price, None);
+        assert_eq!(stop.qty.as_str(), "5");
+        assert_eq!(
+            stop.client_order_id.as_deref(),
+            Some("6B2I9XVcJpCjqPAJ4YoFX7")
+        );
+        let take = &page.items[1];
+        assert_eq!(take.price.as_ref().map(Amount::as_str), Some("59900"));
+        assert_eq!(
+            (take.client_order_id.as_deref(), take.updated_ms),
+            (None, 5)
+        );
+        // Spot has no second page.
+        let spot = Op::OpenOrders {
+            segment: spot(),
+            cursor: None,
+        };
+        let page = decode(&spot, &response(200, "[]"))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert_eq!(page.next, None);
+    }
+
+    #[test]
+    fn a_conditional_cancel_acknowledges_the_orders_named() {
+        let op = Op::CancelBatch {
+            segment: endpoints::CONDITIONAL,
+            orders: vec![OrderRef {
+                symbol: "ETHUSDT".into(),
+                order_id: "2146760".into(),
+            }],
+        };
+        let body = r#"{"code":200,"msg":"The operation of cancel all open order is done."}"#;
+        let cancelled = decode(&op, &response(200, body))
+            .reply
+            .unwrap()
+            .into_cancelled()
+            .unwrap();
+        assert_eq!(cancelled[0].order_id, "2146760");
+        assert_eq!(cancelled[0].segment, "linear/algo");
+        // Without the futures permission: a segment the key cannot reach.
+        let refused = decode(&op, &response(401, r#"{"code":-2015,"msg":"x"}"#))
+            .reply
+            .unwrap_err();
+        assert!(
+            matches!(refused, ExchangeError::Permission { .. }),
+            "{refused:?}"
+        );
     }
 
     #[test]

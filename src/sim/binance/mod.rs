@@ -27,6 +27,7 @@
 //! (`exchanges::binance`) nor any signer.
 
 mod account;
+mod algo;
 mod auth;
 mod broker;
 mod caller;
@@ -59,7 +60,7 @@ use reply::{ApiError, Code, Reply};
 use route::Route;
 use weight::Verdict;
 
-pub(crate) use seed::seed_keys;
+pub(crate) use seed::{conditional_market, seed_conditional_orders, seed_keys};
 pub(crate) use state::BinanceState;
 
 /// Largest request body read: a form body of a few parameters.
@@ -241,7 +242,10 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::ExchangeInfo | Route::FuturesExchangeInfo | Route::FuturesTime | Route::Time => {
             Ok(public(route, v))
         }
+        Route::FuturesAlgoOpenOrders => algo::open(v, c, p),
+        Route::FuturesAlgoOrder => algo::place(v, c, p),
         Route::FuturesAllOrders => history::all_orders(v, c, p, Linear),
+        Route::FuturesCancelAlgoSymbol => algo::cancel_symbol(v, c, p),
         Route::FuturesCancelOrder => trade::cancel(v, c, p, Linear),
         Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, Linear),
         Route::FuturesIncome => history::income(v, c, p),

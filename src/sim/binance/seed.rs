@@ -5,11 +5,17 @@
 //! (`gridbot_virtual@abcdefghnoemail.com`: the bot's note in letters and digits, then eight
 //! seeded letters) and holds the leaked key: spot and futures trading, no IP restriction, no
 //! withdrawal. Every account gets an email, the master too (`ops@lockdown.test`). Key ids and
-//! secrets are 64 letters and digits, drawn from the seed like everything else.
+//! secrets are 64 letters and digits, drawn from the seed like everything else. The default
+//! incident's attacker also left USD-M conditional (algo) orders: one on `BTCUSDT`, next to
+//! regular orders, and one on `ETHUSDT`, a USD-M market where nothing else is open, so that a
+//! response must learn its symbols from the conditional orders too.
 
+use crate::sim::binance::algo::{AlgoOrder, AlgoStatus, AlgoType};
 use crate::sim::binance::caller::flags;
+use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
-use crate::sim::seed::{BOT_UID, MASTER_UID};
+use crate::sim::order::{Category, Origin, Side};
+use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID};
 use crate::sim::state::{NewKey, Venue};
 
 /// The master account's email.
@@ -76,6 +82,46 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     key.created_ms = now - 60 * DAY_MS;
     // Binance keys do not expire by themselves.
     key.expires_ms = None;
+}
+
+/// The USD-M market of the default incident where only a conditional order rests.
+pub(crate) fn conditional_market() -> Instrument {
+    Instrument::new(Category::Linear, "ETH", "USDT", 3_200.0)
+}
+
+/// The attacker's conditional orders of the default incident, waiting for their triggers: a
+/// stop that sells 5 ETH if `ETHUSDT` falls to 2900, and one that buys back the short on
+/// `BTCUSDT` above 70000.
+pub(crate) fn seed_conditional_orders(v: &mut Venue, now: i64) {
+    let seeded = [
+        ("ETHUSDT", Side::Sell, "5", "2900", 18 * HOUR_MS),
+        ("BTCUSDT", Side::Buy, "0.3", "70000", 17 * HOUR_MS),
+    ];
+    for (symbol, side, quantity, trigger, ago_ms) in seeded {
+        if v.instrument(Category::Linear, symbol).is_none() {
+            continue;
+        }
+        let created = now - ago_ms;
+        let order = AlgoOrder {
+            algo_id: v.binance.order_id(),
+            client_algo_id: format!("x-{}", v.ids.alnum(8).to_ascii_lowercase()),
+            uid: BOT_UID,
+            symbol: symbol.to_owned(),
+            side,
+            kind: AlgoType::StopMarket,
+            quantity: quantity.to_owned(),
+            price: None,
+            trigger_price: Some(trigger.to_owned()),
+            callback_rate: None,
+            reduce_only: false,
+            close_position: false,
+            status: AlgoStatus::New,
+            created_ms: created,
+            updated_ms: created,
+            origin: Origin::Attacker,
+        };
+        v.binance.algo_orders.push(order);
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! What the Binance dialect keeps besides the shared venue: request weights and bans, the
-//! accounts' emails, and its numeric order and trade ids.
+//! accounts' emails, USD-M conditional (algo) orders, and its numeric order and trade ids.
 //!
 //! Binance names sub-accounts by email (`…_virtual@…noemail.com` for virtual sub-accounts) in
 //! the sub-account endpoints and by `subAccountId` in the broker ones (the simulator uses the
@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::sim::binance::algo::AlgoOrder;
 use crate::sim::binance::weight::Limits;
 
 /// The first order id handed out.
@@ -22,6 +23,8 @@ pub(crate) struct BinanceState {
     pub(crate) limits: Limits,
     /// Every account's email, by UID.
     pub(crate) emails: BTreeMap<u64, String>,
+    /// USD-M conditional (algo) orders, oldest first (`algo.rs`).
+    pub(crate) algo_orders: Vec<AlgoOrder>,
     orders_made: u64,
     trades_made: u64,
 }

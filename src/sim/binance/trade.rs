@@ -6,7 +6,8 @@
 //! base coin (`quantity`) or spends a quote amount (`quoteOrderQty`); USD-M orders are sized in
 //! the base coin (one contract per coin, no margin modelled). Cancelling every open order is per
 //! symbol: spot `DELETE /api/v3/openOrders` answers the orders it cancelled, or `-2011` when
-//! there were none; USD-M `DELETE /fapi/v1/allOpenOrders` answers `{"code": 200, …}`. The hidden
+//! there were none; USD-M `DELETE /fapi/v1/allOpenOrders` answers `{"code": 200, …}` and leaves
+//! the symbol's conditional (algo) orders waiting (`algo.rs` cancels those). The hidden
 //! origin of an order is set here from the key (leaked key = attacker) and never shown.
 
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ pub(crate) fn symbol(v: &Venue, category: Category, p: &Params) -> Result<String
 }
 
 /// Whether a client order id has the shape Binance accepts.
-fn client_id_ok(id: &str) -> bool {
+pub(crate) fn client_id_ok(id: &str) -> bool {
     (1..=36).contains(&id.len())
         && id
             .bytes()
