@@ -21,7 +21,10 @@ use lockdown::secret::{Credential, KeyId, SecretString};
 use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
-use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
+use crate::support::{
+    Lab, attacker_ip, attacker_record, code, drill_passes, files_under, lockdown, read,
+    refusal_code, responder_ip, stderr, stdout, step_status,
+};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -1318,18 +1321,9 @@ finally:
     let output = lockdown(&args, &[]).await;
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let status = |summary: &Value, id: &str| {
-        summary["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()["status"]
-            .clone()
-    };
     assert_eq!(summary["contained"], false);
-    assert_eq!(status(&summary, "revoke"), "pending");
-    assert_eq!(status(&summary, "verify"), "not_run");
+    assert_eq!(step_status(&summary, "revoke"), "pending");
+    assert_eq!(step_status(&summary, "verify"), "not_run");
     let text = stderr(&output);
     for want in [
         "waiting for a person",
@@ -1354,15 +1348,15 @@ finally:
     let early = lockdown(&["resume", &run_dir, "--json"], &[]).await;
     assert_eq!(code(&early), 1, "{}", stderr(&early));
     let early: Value = serde_json::from_str(&stdout(&early)).unwrap();
-    assert_eq!(status(&early, "revoke"), "pending");
+    assert_eq!(step_status(&early, "revoke"), "pending");
 
     assert!(lab.sim.web_ui_delete_key(&key));
     let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
     assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
     let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
     assert_eq!(summary["contained"], true, "{summary:#}");
-    assert_eq!(status(&summary, "revoke"), "ok");
-    assert_eq!(status(&summary, "verify"), "ok");
+    assert_eq!(step_status(&summary, "revoke"), "ok");
+    assert_eq!(step_status(&summary, "verify"), "ok");
     let journal = std::fs::read_to_string(Path::new(&run_dir).join("journal.jsonl")).unwrap();
     assert!(
         journal.contains("-2015"),
@@ -1373,20 +1367,6 @@ finally:
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert!(!text.contains(&secret), "{}", file.display());
     }
-}
-
-/// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1429,86 +1409,35 @@ async fn binance_secrets_and_signatures_never_appear_in_any_output() {
     assert!(err.contains("signature=<redacted>"), "{err}");
 }
 
-async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
-    let state = tempfile::tempdir().unwrap();
-    let dir = state.path().display().to_string();
-    let output = lockdown(
-        &[
-            "drill",
-            "--venue",
-            "binance",
-            "--scenario",
-            scenario,
-            "--json",
-            "--state-dir",
-            &dir,
-        ],
-        &[],
-    )
-    .await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    assert_eq!(
-        code(&output),
-        0,
-        "{scenario}: {card:#}\n{}",
-        stderr(&output)
-    );
-    assert_eq!(card["passed"], true);
-    assert_eq!(card["venue"], "binance");
-    assert_eq!(card["key_revoked"], true);
-    assert_eq!(card["open_orders_left"], 0);
-    assert_eq!(card["replacement"]["withdraw"], false);
-    assert_eq!(card["replacement"]["ip_bound"], true);
-    assert_eq!(card["detection"]["false_positives"], 0);
-    assert_eq!(card["detection"]["missed"], 0);
-    (state, card)
-}
-
-fn attacker(card: &Value) -> Value {
-    let dir = Path::new(card["drill_dir"].as_str().unwrap());
-    serde_json::from_str(&std::fs::read_to_string(dir.join("attacker.json")).unwrap()).unwrap()
-}
-
 /// The attacker was shut out by the exchange: `-2015` (its address, then its deleted key).
 fn refused_by_binance(card: &Value) {
-    let record = attacker(card);
-    let last = record["attempts"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
-    assert_eq!(last["refused_key"], true, "{last}");
-    assert_eq!(last["code"], "-2015");
-    assert_eq!(record["stopped"], "refused by the exchange");
-    assert!(card["time_to_contain_ms"].as_u64().is_some());
+    assert_eq!(refusal_code(card), "-2015");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binance_drill_pump_illiquid_passes() {
-    let (_state, card) = drill("pump-illiquid").await;
+    let (_state, card) = drill_passes("binance", "pump-illiquid").await;
     refused_by_binance(&card);
     assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binance_drill_alt_dump_passes() {
-    let (_state, card) = drill("alt-dump").await;
+    let (_state, card) = drill_passes("binance", "alt-dump").await;
     refused_by_binance(&card);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binance_drill_quiet_passes() {
-    let (_state, card) = drill("quiet").await;
+    let (_state, card) = drill_passes("binance", "quiet").await;
     assert_eq!(card["detection"]["detected"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn binance_drill_sabotage_passes_and_its_withdrawal_was_refused() {
-    let (_state, card) = drill("sabotage").await;
+    let (_state, card) = drill_passes("binance", "sabotage").await;
     refused_by_binance(&card);
-    let record = attacker(&card);
+    let record = attacker_record(&card);
     let attempts = record["attempts"].as_array().unwrap();
     let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
     assert_eq!(withdraw["accepted"], false);

@@ -152,7 +152,7 @@ fn on_futures(op: &Op) -> bool {
 }
 
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = summary(&String::from_utf8_lossy(&response.body));
+    let detail = response.gist();
     match response.status {
         418 => ExchangeError::IpBanned {
             code: "HTTP 418".to_owned(),
@@ -168,26 +168,6 @@ fn http_error(response: &Response) -> ExchangeError {
         },
         status => ExchangeError::Http { status, detail },
     }
-}
-
-/// The gist of a body that is not JSON (often an HTML error page): tags dropped, white space
-/// folded, at most 120 characters.
-fn summary(body: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for ch in body.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            _ if !in_tag => text.push(ch),
-            _ => {}
-        }
-    }
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    folded.chars().take(120).collect()
 }
 
 fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
