@@ -22,8 +22,7 @@ use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
 use crate::support::{
-    Lab, attacker_ip, attacker_record, code, drill_passes, files_under, lockdown, read,
-    refusal_code, responder_ip, stderr, stdout, step_status,
+    Lab, attacker_ip, code, files_under, lockdown, read, responder_ip, stderr, stdout, step_status,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -1407,46 +1406,6 @@ async fn binance_secrets_and_signatures_never_appear_in_any_output() {
     let err = stderr(&output);
     assert!(err.contains("X-MBX-APIKEY: <redacted>"), "{err}");
     assert!(err.contains("signature=<redacted>"), "{err}");
-}
-
-/// The attacker was shut out by the exchange: `-2015` (its address, then its deleted key).
-fn refused_by_binance(card: &Value) {
-    assert_eq!(refusal_code(card), "-2015");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn binance_drill_pump_illiquid_passes() {
-    let (_state, card) = drill_passes("binance", "pump-illiquid").await;
-    refused_by_binance(&card);
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn binance_drill_alt_dump_passes() {
-    let (_state, card) = drill_passes("binance", "alt-dump").await;
-    refused_by_binance(&card);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn binance_drill_quiet_passes() {
-    let (_state, card) = drill_passes("binance", "quiet").await;
-    assert_eq!(card["detection"]["detected"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn binance_drill_sabotage_passes_and_its_withdrawal_was_refused() {
-    let (_state, card) = drill_passes("binance", "sabotage").await;
-    refused_by_binance(&card);
-    let record = attacker_record(&card);
-    let attempts = record["attempts"].as_array().unwrap();
-    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
-    assert_eq!(withdraw["accepted"], false);
-    assert_eq!(withdraw["code"], "-1002");
-    assert!(
-        attempts
-            .iter()
-            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -16,9 +16,7 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{
-    Lab, attacker_ip, code, drill_passes, files_under, read, refusal_code, stderr, stdout,
-};
+use crate::support::{Lab, attacker_ip, code, files_under, read, stderr, stdout};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -643,54 +641,6 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
             entry.path
         );
     }
-}
-
-/// A Deribit drill that must pass; the attacker is refused for its address or its deleted key.
-async fn drill_on_deribit(scenario: &str) -> (tempfile::TempDir, Value) {
-    let (state, card) = drill_passes("deribit", scenario).await;
-    if card["detection"]["truth"] != 0 {
-        let code = refusal_code(&card);
-        assert!(code == "13021" || code == "13004", "refused with {code}");
-    }
-    (state, card)
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn drill_pump_illiquid_on_deribit() {
-    let (_state, card) = drill_on_deribit("pump-illiquid").await;
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn drill_alt_dump_on_deribit() {
-    drill_on_deribit("alt-dump").await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn drill_quiet_on_deribit() {
-    let (_state, card) = drill_on_deribit("quiet").await;
-    assert_eq!(card["detection"]["detected"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn drill_sabotage_on_deribit() {
-    let (_state, card) = drill_on_deribit("sabotage").await;
-    let record: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            Path::new(card["drill_dir"].as_str().unwrap()).join("attacker.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let attempts = record["attempts"].as_array().unwrap();
-    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
-    assert_eq!(withdraw["accepted"], false);
-    assert_eq!(withdraw["code"], "13021", "wallet:read cannot withdraw");
-    assert!(
-        attempts
-            .iter()
-            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
-    );
 }
 
 /// One raw JSON-RPC call over GET, as an outside client would make it: the envelope back.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{attacker_record, code, drill_passes, lockdown, refusal_code, stderr, stdout};
+use crate::support::{attacker_record, code, lockdown, stderr, stdout};
 
 async fn drill(state: &Path, extra: &[&str]) -> (i32, Value, String) {
     let state = state.display().to_string();
@@ -16,65 +16,6 @@ async fn drill(state: &Path, extra: &[&str]) -> (i32, Value, String) {
     let card: Value = serde_json::from_str(&stdout(&output))
         .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
     (code(&output), card, stderr(&output))
-}
-
-/// Runs a shipped scenario that must pass (on Bybit, the default venue); the history has it.
-async fn passes(scenario: &str) -> (tempfile::TempDir, Value) {
-    let (state, card) = drill_passes("bybit", scenario).await;
-    assert!(card["lock_acknowledged_ms"].as_u64().is_some());
-    let history = std::fs::read_to_string(state.path().join("drills.jsonl")).unwrap();
-    assert_eq!(history.lines().count(), 1);
-    (state, card)
-}
-
-/// The attacker was shut out by the exchange's own checks, not told to stop.
-fn refused_by_the_exchange(card: &Value) {
-    let code = refusal_code(card);
-    assert!(code == "10010" || code == "10003", "refused with {code}");
-    assert!(card["attacker"]["accepted_total"].as_u64().unwrap() > 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn pump_illiquid_passes() {
-    let (_state, card) = passes("pump-illiquid").await;
-    refused_by_the_exchange(&card);
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
-    let loss = card["estimated_loss"]["USDT"].as_f64().unwrap();
-    assert!(loss > 0.0, "pumping a thin book costs: {loss}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn alt_dump_passes() {
-    let (_state, card) = passes("alt-dump").await;
-    refused_by_the_exchange(&card);
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 4);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sabotage_passes_and_its_withdrawal_was_refused() {
-    let (_state, card) = passes("sabotage").await;
-    refused_by_the_exchange(&card);
-    let record = attacker_record(&card);
-    let attempts = record["attempts"].as_array().unwrap();
-    let withdraw = attempts
-        .iter()
-        .find(|a| a["kind"] == "withdraw")
-        .expect("tried to withdraw");
-    assert_eq!(withdraw["accepted"], false);
-    assert_eq!(withdraw["code"], "10005");
-    assert!(
-        attempts
-            .iter()
-            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn quiet_finds_nothing() {
-    let (_state, card) = passes("quiet").await;
-    assert_eq!(card["detection"]["truth"], 0);
-    assert_eq!(card["detection"]["detected"], 0);
-    assert!(card["time_to_contain_ms"].is_null());
 }
 
 #[tokio::test(flavor = "multi_thread")]

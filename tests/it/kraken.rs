@@ -18,8 +18,7 @@ use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
 use crate::support::{
-    Lab, attacker_ip, attacker_record, code, drill_passes, files_under, lockdown, read,
-    refusal_code, responder_ip, stderr, stdout, step_status,
+    Lab, attacker_ip, code, files_under, lockdown, read, responder_ip, stderr, stdout, step_status,
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -633,66 +632,4 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
             assert!(!text.contains(secret.as_str()), "a secret leaked");
         }
     }
-}
-
-/// A Kraken drill that must pass. The simulated operator deleted the key after the scenario's
-/// delay (2 s) and created the replacement after as long: the time by hand is honest, and
-/// containment waited on it.
-async fn drill(scenario: &str) -> (tempfile::TempDir, Value) {
-    let (state, card) = drill_passes("kraken", scenario).await;
-    assert!(
-        card["manual_wait_ms"].as_u64().unwrap() >= 4_000,
-        "{card:#}"
-    );
-    assert!(
-        card["lock_acknowledged_ms"].as_u64().unwrap() >= 2_000,
-        "{card:#}"
-    );
-    (state, card)
-}
-
-/// The attacker was shut out by the exchange once the person deleted the key.
-fn refused_by_kraken(card: &Value) {
-    assert_eq!(refusal_code(card), "EAPI:Invalid key");
-    let contained = card["time_to_contain_ms"].as_u64().unwrap();
-    assert!(
-        contained >= 2_000,
-        "containment cannot beat the person: {contained}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kraken_drill_pump_illiquid_passes() {
-    let (_state, card) = drill("pump-illiquid").await;
-    refused_by_kraken(&card);
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kraken_drill_alt_dump_passes() {
-    let (_state, card) = drill("alt-dump").await;
-    refused_by_kraken(&card);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kraken_drill_quiet_passes() {
-    let (_state, card) = drill("quiet").await;
-    assert_eq!(card["detection"]["detected"], 0);
-    assert_eq!(card["respond_exit"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn kraken_drill_sabotage_passes_and_its_withdrawal_was_refused() {
-    let (_state, card) = drill("sabotage").await;
-    refused_by_kraken(&card);
-    let record = attacker_record(&card);
-    let attempts = record["attempts"].as_array().unwrap();
-    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
-    assert_eq!(withdraw["accepted"], false);
-    assert_eq!(withdraw["code"], "EGeneral:Permission denied");
-    assert!(
-        attempts
-            .iter()
-            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
-    );
 }

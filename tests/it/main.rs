@@ -18,3 +18,4 @@ mod respond;
 mod resume;
 mod sim_cli;
 mod support;
+mod venue_drills;

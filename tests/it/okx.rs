@@ -15,10 +15,7 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{
-    Lab, attacker_ip, attacker_record, code, drill_passes, files_under, read, refusal_code,
-    responder_ip, stderr, stdout,
-};
+use crate::support::{Lab, attacker_ip, code, files_under, read, responder_ip, stderr, stdout};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -682,48 +679,6 @@ async fn respond_contains_a_leaked_okx_key() {
         }
         assert!(!stderr(&output).contains(secret));
     }
-}
-
-/// The attacker was shut out by the exchange: refused for its address (the lock) or as an
-/// unknown key (the deletion).
-fn refused_by_okx(card: &Value) {
-    let code = refusal_code(card);
-    assert!(code == "50110" || code == "50119", "refused with {code}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn okx_drill_pump_illiquid_passes() {
-    let (_state, card) = drill_passes("okx", "pump-illiquid").await;
-    refused_by_okx(&card);
-    assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn okx_drill_alt_dump_passes() {
-    let (_state, card) = drill_passes("okx", "alt-dump").await;
-    refused_by_okx(&card);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn okx_drill_quiet_passes() {
-    let (_state, card) = drill_passes("okx", "quiet").await;
-    assert_eq!(card["detection"]["detected"], 0);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn okx_drill_sabotage_passes_and_its_withdrawal_was_refused() {
-    let (_state, card) = drill_passes("okx", "sabotage").await;
-    refused_by_okx(&card);
-    let record = attacker_record(&card);
-    let attempts = record["attempts"].as_array().unwrap();
-    let withdraw = attempts.iter().find(|a| a["kind"] == "withdraw").unwrap();
-    assert_eq!(withdraw["accepted"], false);
-    assert_eq!(withdraw["code"], "59504");
-    assert!(
-        attempts
-            .iter()
-            .any(|a| a["kind"] == "cancel" && a["accepted"] == true)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,183 @@
+//! Every shipped scenario passes on every venue, through `lockdown drill` and the simulator's
+//! own checks: the attacker is shut out by the exchange's refusal (the codes each venue uses for
+//! a locked or deleted key), the sabotage scenario's withdrawal is refused, and on venues where
+//! a person deletes the key (Kraken) the time to contain honestly includes the person.
+
+use serde_json::Value;
+
+use crate::support::{attacker_record, drill_passes, refusal_code};
+
+/// What a venue's drills must show.
+struct Venue {
+    name: &'static str,
+    /// The codes the exchange refuses the attacker's key with, once locked or deleted.
+    refusals: &'static [&'static str],
+    /// The code it refuses the sabotage scenario's withdrawal with (the bot key cannot withdraw).
+    withdrawal_refused: &'static str,
+    /// The simulated operator's delay for each guided manual step, when a person contains.
+    by_hand_ms: Option<u64>,
+}
+
+const BYBIT: Venue = Venue {
+    name: "bybit",
+    refusals: &["10010", "10003"],
+    withdrawal_refused: "10005",
+    by_hand_ms: None,
+};
+const OKX: Venue = Venue {
+    name: "okx",
+    refusals: &["50110", "50119"],
+    withdrawal_refused: "59504",
+    by_hand_ms: None,
+};
+const DERIBIT: Venue = Venue {
+    name: "deribit",
+    refusals: &["13021", "13004"],
+    withdrawal_refused: "13021",
+    by_hand_ms: None,
+};
+const BINANCE: Venue = Venue {
+    name: "binance",
+    refusals: &["-2015"],
+    withdrawal_refused: "-1002",
+    by_hand_ms: None,
+};
+const KRAKEN: Venue = Venue {
+    name: "kraken",
+    refusals: &["EAPI:Invalid key"],
+    withdrawal_refused: "EGeneral:Permission denied",
+    by_hand_ms: Some(2_000),
+};
+
+/// Runs `scenario` on `venue` and checks what that scenario must show there.
+async fn passes(venue: &Venue, scenario: &str) -> Value {
+    let (state, card) = drill_passes(venue.name, scenario).await;
+    let history = std::fs::read_to_string(state.path().join("drills.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 1, "the history has the drill");
+    assert!(card["lock_acknowledged_ms"].as_u64().is_some());
+    if let Some(delay) = venue.by_hand_ms {
+        // The key's deletion and the replacement, each after the operator's delay; containment
+        // waited on the first.
+        assert!(
+            card["manual_wait_ms"].as_u64().unwrap() >= 2 * delay,
+            "{card:#}"
+        );
+        assert!(
+            card["lock_acknowledged_ms"].as_u64().unwrap() >= delay,
+            "{card:#}"
+        );
+    }
+    if scenario == "quiet" {
+        assert_eq!(card["detection"]["truth"], 0);
+        assert_eq!(card["detection"]["detected"], 0);
+        assert!(card["time_to_contain_ms"].is_null());
+        // Nothing to fight over: every step, best-effort ones included, went through.
+        assert_eq!(card["respond_exit"], 0);
+        return card;
+    }
+    let code = refusal_code(&card);
+    assert!(
+        venue.refusals.contains(&code.as_str()),
+        "refused with {code}"
+    );
+    assert!(card["attacker"]["accepted_total"].as_u64().unwrap() > 0);
+    if let Some(delay) = venue.by_hand_ms {
+        let contained = card["time_to_contain_ms"].as_u64().unwrap();
+        assert!(
+            contained >= delay,
+            "containment cannot beat the person: {contained}"
+        );
+    }
+    match scenario {
+        "pump-illiquid" => {
+            assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
+            let loss = card["estimated_loss"]["USDT"].as_f64().unwrap();
+            assert!(loss > 0.0, "pumping a thin book costs: {loss}");
+        }
+        "alt-dump" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 4),
+        "sabotage" => {
+            let record = attacker_record(&card);
+            let attempts = record["attempts"].as_array().unwrap();
+            let withdraw = attempts
+                .iter()
+                .find(|a| a["kind"] == "withdraw")
+                .expect("tried to withdraw");
+            assert_eq!(withdraw["accepted"], false);
+            assert_eq!(withdraw["code"], venue.withdrawal_refused);
+            assert!(
+                attempts
+                    .iter()
+                    .any(|a| a["kind"] == "cancel" && a["accepted"] == true),
+                "the attacker cancelled the bot's orders"
+            );
+        }
+        other => panic!("no expectations for scenario {other}"),
+    }
+    card
+}
+
+/// One test per venue and scenario, so they run side by side and fail by name.
+macro_rules! drills {
+    ($($test:ident: $venue:ident, $scenario:literal;)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $test() {
+                passes(&$venue, $scenario).await;
+            }
+        )*
+    };
+}
+
+drills! {
+    bybit_pump_illiquid: BYBIT, "pump-illiquid";
+    bybit_alt_dump: BYBIT, "alt-dump";
+    bybit_quiet: BYBIT, "quiet";
+    bybit_sabotage: BYBIT, "sabotage";
+    okx_pump_illiquid: OKX, "pump-illiquid";
+    okx_alt_dump: OKX, "alt-dump";
+    okx_quiet: OKX, "quiet";
+    okx_sabotage: OKX, "sabotage";
+    deribit_pump_illiquid: DERIBIT, "pump-illiquid";
+    deribit_alt_dump: DERIBIT, "alt-dump";
+    deribit_quiet: DERIBIT, "quiet";
+    deribit_sabotage: DERIBIT, "sabotage";
+    binance_pump_illiquid: BINANCE, "pump-illiquid";
+    binance_alt_dump: BINANCE, "alt-dump";
+    binance_quiet: BINANCE, "quiet";
+    binance_sabotage: BINANCE, "sabotage";
+    kraken_pump_illiquid: KRAKEN, "pump-illiquid";
+    kraken_alt_dump: KRAKEN, "alt-dump";
+    kraken_quiet: KRAKEN, "quiet";
+    kraken_sabotage: KRAKEN, "sabotage";
+}
+
+/// The list above covers every shipped scenario and every venue.
+#[test]
+fn every_venue_and_scenario_is_drilled() {
+    let scenarios: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.ok()?.file_name().into_string().ok()?;
+                name.strip_suffix(".yaml").map(str::to_owned)
+            })
+            .collect();
+    let mut expected = Vec::new();
+    for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
+        for scenario in &scenarios {
+            expected.push(format!("{}_{}", venue.name, scenario.replace('-', "_")));
+        }
+    }
+    let venues: Vec<&str> = lockdown::exchanges::ExchangeId::ALL
+        .iter()
+        .map(|id| id.as_str())
+        .collect();
+    assert_eq!(venues, ["bybit", "okx", "deribit", "binance", "kraken"]);
+    let source = include_str!("venue_drills.rs");
+    for name in expected {
+        assert!(
+            source.contains(&format!("    {name}: ")),
+            "no drill test {name}"
+        );
+    }
+}
