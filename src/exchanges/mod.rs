@@ -14,6 +14,7 @@ mod budget;
 pub mod bybit;
 mod call;
 mod cancel_style;
+mod decode;
 pub mod deribit;
 mod error;
 pub mod http;

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::cursor::{HistoryCursor, HistoryStep, KeysCursor, ListedKey, MoneyCursor};
 use super::endpoints::{self, MONEY_PAGE, OpenPage, TRANSFERS_PAGE};
+use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
@@ -186,7 +187,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::CreateKey { account, label, .. } => {
             let created: BinanceCreatedKey = parse(body)?;
             if created.secret_key.is_empty() {
-                return Err(protocol("secretKey of the new key"));
+                return Err(protocol("secretKey"));
             }
             let permissions = created.flags.names();
             Reply::Created(CreatedKey {
@@ -337,7 +338,7 @@ fn sub_keys(
     let state = KeysCursor::parse(cursor)?;
     if body.get("ipList").is_some() || body.get("ipRestrict").is_some() {
         let Some(mut state) = state.filter(|s| !s.pending.is_empty()) else {
-            return Err(protocol("a key listing cursor"));
+            return Err(protocol("cursor (a key listing without one)"));
         };
         let listed = state.pending.remove(0);
         let ips: BinanceIpList = parse(body)?;
@@ -398,7 +399,7 @@ fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
             window,
             cursor,
         } => (segment, window, cursor, true),
-        _ => return Err(protocol("an order or fill history")),
+        _ => return Err(protocol("history (not an order or fill read)")),
     };
     let mut cursor = HistoryCursor::parse(cursor.as_deref())?;
     let empty = |next: Option<HistoryCursor>| {
@@ -564,19 +565,11 @@ fn cancelled_of(segment: &Segment, order: BinanceOrder) -> Cancelled {
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ExchangeError> {
-    serde_json::from_value(value).map_err(|err| ExchangeError::Protocol {
-        detail: format!("unexpected Binance answer: {err}"),
-    })
+    decode::parse("Binance answer", value)
 }
 
-fn protocol(what: &str) -> ExchangeError {
-    ExchangeError::Protocol {
-        detail: format!("Binance's answer lacks {what}"),
-    }
-}
-
-fn non_empty(text: String) -> Option<String> {
-    (!text.is_empty()).then_some(text)
+fn protocol(field: &str) -> ExchangeError {
+    decode::bad_field("Binance answer", field)
 }
 
 /// `free + locked`, as a decimal string.

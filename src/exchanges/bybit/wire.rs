@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment, Side,
     Transfer, TransferKind,
@@ -266,19 +267,11 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ExchangeError> {
-    serde_json::from_value(value).map_err(|err| ExchangeError::Protocol {
-        detail: format!("Bybit result: {err}"),
-    })
+    decode::parse("Bybit result", value)
 }
 
 fn protocol(field: &str) -> ExchangeError {
-    ExchangeError::Protocol {
-        detail: format!("Bybit result: bad or missing `{field}`"),
-    }
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
+    decode::bad_field("Bybit result", field)
 }
 
 /// `GET /v5/market/time`.

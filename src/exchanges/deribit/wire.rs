@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::cursor::{Tier, Walk};
 use super::endpoints::{self, LOG_PAGE, ORDER_PAGE, TRANSFER_SOURCES};
+use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
     AccessEvent, Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order,
     OrderStatus, Segment, Side, Transfer, TransferKind,
@@ -464,19 +465,11 @@ fn collect_orders(value: &Value, out: &mut Vec<(String, Option<String>)>) {
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ExchangeError> {
-    serde_json::from_value(value).map_err(|err| ExchangeError::Protocol {
-        detail: format!("Deribit result: {err}"),
-    })
+    decode::parse("Deribit result", value)
 }
 
 fn protocol(field: &str) -> ExchangeError {
-    ExchangeError::Protocol {
-        detail: format!("Deribit result: bad or missing `{field}`"),
-    }
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
+    decode::bad_field("Deribit result", field)
 }
 
 /// A number (or numeric string) as a decimal amount.

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use super::cursor::{self, TransferPhase};
 use super::names;
+use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, Fill, KeyInfo, Order, OrderStatus, Side, Transfer,
     TransferKind,
@@ -315,19 +316,11 @@ fn funding_page(
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ExchangeError> {
-    serde_json::from_value(value).map_err(|err| ExchangeError::Protocol {
-        detail: format!("Kraken result: {err}"),
-    })
+    decode::parse("Kraken result", value)
 }
 
 fn protocol(field: &str) -> ExchangeError {
-    ExchangeError::Protocol {
-        detail: format!("Kraken result: bad or missing `{field}`"),
-    }
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
+    decode::bad_field("Kraken result", field)
 }
 
 /// Unix seconds (with decimals) to milliseconds.

@@ -22,6 +22,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::passphrase;
+use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
@@ -391,19 +392,11 @@ fn first<T: DeserializeOwned>(data: Value) -> Result<T, ExchangeError> {
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ExchangeError> {
-    serde_json::from_value(value).map_err(|err| ExchangeError::Protocol {
-        detail: format!("OKX data: {err}"),
-    })
+    decode::parse("OKX data", value)
 }
 
 fn protocol(field: &str) -> ExchangeError {
-    ExchangeError::Protocol {
-        detail: format!("OKX data: bad or missing `{field}`"),
-    }
-}
-
-fn non_empty(value: String) -> Option<String> {
-    (!value.is_empty()).then_some(value)
+    decode::bad_field("OKX data", field)
 }
 
 /// Comma lists (`perm`, `ip`) as items.
