@@ -3,8 +3,8 @@
 //! what the client got and what the exchange did, and answer after the configured latency.
 //!
 //! A dialect only says what is its own (`Dialect`): which requests faults may hit, which key a
-//! request names, its pipeline, and how its faults and statuses look. The lock is never held
-//! across an `.await`.
+//! request names, its pipeline, and the words of its injected 429. Every dialect answers with
+//! the same [`Answer`]. The lock is never held across an `.await`.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::sim::Sim;
 use crate::sim::access::AccessEntry;
+use crate::sim::answer::{Answer, PLAIN_TEXT};
 use crate::sim::injector::{Draw, FaultKind, Injected, ShortPage};
 use crate::sim::state::Venue;
 
@@ -32,9 +33,6 @@ pub(crate) struct Incoming {
 
 /// What a venue dialect brings to the front door.
 pub(crate) trait Dialect: Send + Sync + 'static {
-    /// The dialect's answer.
-    type Reply: IntoResponse + Send;
-
     /// The largest body read; larger requests get HTTP 413.
     const MAX_BODY_BYTES: usize;
 
@@ -45,14 +43,19 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// The key the request names, for the access log (read before the pipeline runs).
     fn key_id(v: &Venue, req: &Incoming) -> Option<String>;
 
-    /// The dialect's pipeline: the answer, and the exchange's own verdict code.
-    fn answer(v: &mut Venue, req: &Incoming) -> (Self::Reply, Option<i64>);
+    /// The dialect's pipeline: the answer, whose `code` is the exchange's own verdict.
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer;
 
-    /// The answer an injected fault gives.
-    fn fault(injected: Injected) -> Self::Reply;
-
-    /// The HTTP status the client sees (0 when the connection is dropped).
-    fn seen_status(reply: &Self::Reply) -> u16;
+    /// The answer an injected 429 gives, before the front door adds `Retry-After: 1`: by
+    /// default a short text no exchange documents; a dialect whose 429 has its own words
+    /// overrides it. Never an answer that reveals anything of the venue.
+    fn rate_limited() -> Answer {
+        Answer::text(
+            StatusCode::TOO_MANY_REQUESTS,
+            PLAIN_TEXT,
+            "429 Too Many Requests\n".to_owned(),
+        )
+    }
 }
 
 /// Builds a dialect's router: every path goes to one dispatcher, which owns the 404.
@@ -93,7 +96,7 @@ async fn dispatch<D: Dialect>(State(sim): State<Sim>, req: Request) -> Response 
 
 /// Draws the request's faults, runs the pipeline unless a fault stops it first, and logs what
 /// the client got and what the exchange did.
-fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> D::Reply {
+fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> Answer {
     let draw = if D::faultable(req) {
         v.injector.draw()
     } else {
@@ -106,13 +109,17 @@ fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> D::Reply {
     let (sent, ret_code) = match draw.injected {
         Some(injected) => {
             let ret_code = if injected.runs_request() {
-                D::answer(v, req).1
+                D::answer(v, req).code
             } else {
                 None
             };
-            (D::fault(injected), ret_code)
+            (Answer::fault(injected, D::rate_limited), ret_code)
         }
-        None => D::answer(v, req),
+        None => {
+            let answer = D::answer(v, req);
+            let ret_code = answer.code;
+            (answer, ret_code)
+        }
     };
     let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
     let fault = draw
@@ -126,31 +133,11 @@ fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> D::Reply {
         key_id,
         method: req.method.as_str().to_owned(),
         path: req.path.clone(),
-        http_status: D::seen_status(&sent),
+        http_status: sent.seen_status(),
         ret_code,
         leaked_key,
         fault,
     };
     v.access_log.push(entry);
     sent
-}
-
-/// The page a gateway in front of the exchange answers an injected server error with: the
-/// status and an nginx-style HTML body, the same for every dialect.
-pub(crate) fn gateway_page(gateway: crate::sim::injector::Gateway) -> (StatusCode, String) {
-    use crate::sim::injector::Gateway;
-    let status = match gateway {
-        Gateway::BadGateway => StatusCode::BAD_GATEWAY,
-        Gateway::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-    };
-    let title = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("Server Error")
-    );
-    let page = format!(
-        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
-         <center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n"
-    );
-    (status, page)
 }

@@ -36,6 +36,7 @@
 //! It must never share signing code with `exchanges/`: a shared bug would agree with itself.
 
 mod access;
+mod answer;
 mod binance;
 mod book;
 mod bybit;

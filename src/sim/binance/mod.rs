@@ -48,15 +48,15 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::sim::Sim;
+use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::injector::Injected;
 use crate::sim::order::Category;
 use crate::sim::state::Venue;
 
 use auth::Signed;
 use caller::Caller;
 use params::Params;
-use reply::{ApiError, Code, Reply};
+use reply::{ApiError, Code};
 use route::Route;
 use weight::Verdict;
 
@@ -75,7 +75,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 struct BinanceDialect;
 
 impl front::Dialect for BinanceDialect {
-    type Reply = Reply;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -90,25 +89,19 @@ impl front::Dialect for BinanceDialect {
             .map(str::to_owned)
     }
 
-    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
-        let reply = answer(v, req);
-        let code = reply.code;
-        (reply, code)
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        answer(v, req)
     }
 
-    fn fault(injected: Injected) -> Reply {
-        Reply::fault(injected)
-    }
-
-    fn seen_status(reply: &Reply) -> u16 {
-        reply.seen_status()
+    fn rate_limited() -> Answer {
+        reply::rate_limited()
     }
 }
 
 /// Runs the pipeline described in the module doc.
-fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let Some(route) = Route::find(&req.method, &req.path) else {
-        return Reply::bare(StatusCode::NOT_FOUND);
+        return Answer::bare(StatusCode::NOT_FOUND);
     };
     let now = v.now_ms();
     let body = String::from_utf8_lossy(&req.body).into_owned();
@@ -117,10 +110,10 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     }
     let caller = match authenticate(v, req, &body, route, now) {
         Ok(caller) => caller,
-        Err(err) => return Reply::error(&err),
+        Err(err) => return reply::error(&err),
     };
     let Some(params) = Params::parse(&req.query, &body) else {
-        return Reply::error(&ApiError::invalid("query"));
+        return reply::error(&ApiError::invalid("query"));
     };
     let has_symbol = params.string("symbol").is_some();
     weighed(v, req, route, caller.uid, has_symbol, |v| {
@@ -190,7 +183,7 @@ fn weighed(
     uid: u64,
     has_symbol: bool,
     run: impl FnOnce(&mut Venue) -> Result<Value, ApiError>,
-) -> Reply {
+) -> Answer {
     let now = v.now_ms();
     let meter = route.meter();
     let verdict = v
@@ -201,15 +194,17 @@ fn weighed(
         Verdict::Banned {
             until_ms,
             retry_after_s,
-        } => Reply::banned(until_ms, retry_after_s),
+        } => reply::banned(until_ms, retry_after_s),
         Verdict::TooMany { retry_after_s } => {
-            Reply::too_many(v.binance.limits.limit(meter), retry_after_s)
+            reply::too_many(v.binance.limits.limit(meter), retry_after_s)
         }
-        Verdict::Admitted { header, used } => match run(v) {
-            Ok(body) => Reply::ok(body),
-            Err(err) => Reply::error(&err),
+        Verdict::Admitted { header, used } => {
+            let answer = match run(v) {
+                Ok(body) => reply::ok(body),
+                Err(err) => reply::error(&err),
+            };
+            reply::with_weight(answer, header, used)
         }
-        .with_weight(header, used),
     }
 }
 

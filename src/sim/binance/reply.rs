@@ -3,17 +3,15 @@
 //!
 //! Key and permission refusals are HTTP 401, a rate limit 429 with `Retry-After`, an IP ban 418
 //! with `Retry-After`, parameter and order refusals 400. Every answer the weight limiter counted
-//! carries its `X-MBX-USED-WEIGHT-1M` (or SAPI) header. Injected faults have their own shapes:
-//! a 429 in Binance's words with `Retry-After: 1`, a gateway's 502/503 page, or no answer at all.
-//! Nothing here ever holds a secret, except the one create answer that returns a new key's.
+//! carries its `X-MBX-USED-WEIGHT-1M` (or SAPI) header. Injected faults have the shared shapes
+//! (`sim/answer.rs`), the 429 in Binance's words (`rate_limited`). Nothing here ever holds a
+//! secret, except the one create answer that returns a new key's.
 
-use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
-use crate::sim::injector::Injected;
+use crate::sim::answer::Answer;
 
 /// The codes the simulator answers with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,168 +134,55 @@ impl ApiError {
     }
 }
 
-/// What an answer carries after its status line.
-#[derive(Clone, Debug)]
-enum Payload {
-    Empty,
-    Json(Value),
-    Text {
-        content_type: &'static str,
-        text: String,
-    },
-    Dropped,
+/// A success: bare JSON.
+pub(crate) fn ok(body: Value) -> Answer {
+    Answer::json(StatusCode::OK, 0, body)
 }
 
-/// A complete answer before it becomes an HTTP response.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    status: StatusCode,
-    /// Binance's code, for the access log (0 on success).
-    pub(crate) code: Option<i64>,
-    payload: Payload,
-    retry_after_s: Option<u64>,
-    /// The used-weight header the limiter reported, if it counted the request.
-    weight: Option<(&'static str, u32)>,
+/// A refusal.
+pub(crate) fn error(err: &ApiError) -> Answer {
+    refusal(err.code.status(), err)
 }
 
-impl Reply {
-    /// A bodiless answer (404).
-    pub(crate) fn bare(status: StatusCode) -> Reply {
-        Reply {
-            status,
-            code: None,
-            payload: Payload::Empty,
-            retry_after_s: None,
-            weight: None,
-        }
-    }
-
-    /// A success: bare JSON.
-    pub(crate) fn ok(body: Value) -> Reply {
-        Reply {
-            status: StatusCode::OK,
-            code: Some(0),
-            payload: Payload::Json(body),
-            retry_after_s: None,
-            weight: None,
-        }
-    }
-
-    /// A refusal.
-    pub(crate) fn error(err: &ApiError) -> Reply {
-        Reply {
-            status: err.code.status(),
-            code: Some(err.code.number()),
-            payload: Payload::Json(json!({ "code": err.code.number(), "msg": err.msg })),
-            retry_after_s: None,
-            weight: None,
-        }
-    }
-
-    /// Too much weight: 429 with `Retry-After`.
-    pub(crate) fn too_many(limit: u32, retry_after_s: u64) -> Reply {
-        Reply {
-            retry_after_s: Some(retry_after_s),
-            ..Reply::error(&ApiError::new(
-                Code::TooManyRequests,
-                format!(
-                    "Too much request weight used; current limit is {limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
-                ),
-            ))
-        }
-    }
-
-    /// An IP ban: 418 with `Retry-After`.
-    pub(crate) fn banned(until_ms: i64, retry_after_s: u64) -> Reply {
-        Reply {
-            status: StatusCode::IM_A_TEAPOT,
-            retry_after_s: Some(retry_after_s),
-            ..Reply::error(&ApiError::new(
-                Code::TooManyRequests,
-                format!(
-                    "Way too much request weight used; IP banned until {until_ms}. Please use WebSocket Streams for live updates to avoid bans."
-                ),
-            ))
-        }
-    }
-
-    /// The same answer reporting a meter's used weight.
-    pub(crate) fn with_weight(mut self, header: &'static str, used: u32) -> Reply {
-        self.weight = Some((header, used));
-        self
-    }
-
-    /// The answer an injected fault gives instead of the exchange's: a 429 in Binance's words
-    /// with `Retry-After: 1`, a gateway's 502 or 503 page, or no answer at all.
-    pub(crate) fn fault(injected: Injected) -> Reply {
-        match injected {
-            Injected::RateLimited => Reply {
-                retry_after_s: Some(1),
-                ..Reply::error(&ApiError::new(
-                    Code::TooManyRequests,
-                    "Too many requests; please use the websocket for live updates.",
-                ))
-            },
-            Injected::ServerError { gateway, .. } => {
-                let (status, page) = crate::sim::front::gateway_page(gateway);
-                Reply {
-                    status,
-                    code: None,
-                    payload: Payload::Text {
-                        content_type: "text/html",
-                        text: page,
-                    },
-                    retry_after_s: None,
-                    weight: None,
-                }
-            }
-            Injected::Reset { .. } => Reply {
-                payload: Payload::Dropped,
-                ..Reply::bare(StatusCode::OK)
-            },
-        }
-    }
-
-    /// The HTTP status the client saw, for the access log: 0 when it saw none.
-    pub(crate) fn seen_status(&self) -> u16 {
-        match self.payload {
-            Payload::Dropped => 0,
-            _ => self.status.as_u16(),
-        }
-    }
+/// A refusal with `status`.
+fn refusal(status: StatusCode, err: &ApiError) -> Answer {
+    let number = err.code.number();
+    Answer::json(status, number, json!({ "code": number, "msg": err.msg }))
 }
 
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let mut headers = HeaderMap::new();
-        if let Some(s) = self.retry_after_s {
-            headers.insert(RETRY_AFTER, HeaderValue::from(s));
-        }
-        if let Some((name, used)) = self.weight {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from(used));
-        }
-        match self.payload {
-            Payload::Json(body) => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                (self.status, headers, body.to_string()).into_response()
-            }
-            Payload::Text { content_type, text } => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-                (self.status, headers, text).into_response()
-            }
-            Payload::Empty => (self.status, headers).into_response(),
-            Payload::Dropped => dropped_connection(),
-        }
-    }
+/// Too much weight: 429 with `Retry-After`.
+pub(crate) fn too_many(limit: u32, retry_after_s: u64) -> Answer {
+    error(&ApiError::new(
+        Code::TooManyRequests,
+        format!(
+            "Too much request weight used; current limit is {limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
+        ),
+    ))
+    .with_retry_after(retry_after_s)
 }
 
-/// A response whose body fails at once: the client sees the connection end with no answer.
-fn dropped_connection() -> Response {
-    let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
-        std::io::ErrorKind::ConnectionReset,
-        "injected reset",
-    ))]);
-    Response::new(Body::from_stream(failing))
+/// An IP ban: 418 with `Retry-After`.
+pub(crate) fn banned(until_ms: i64, retry_after_s: u64) -> Answer {
+    let err = ApiError::new(
+        Code::TooManyRequests,
+        format!(
+            "Way too much request weight used; IP banned until {until_ms}. Please use WebSocket Streams for live updates to avoid bans."
+        ),
+    );
+    refusal(StatusCode::IM_A_TEAPOT, &err).with_retry_after(retry_after_s)
+}
+
+/// `answer` reporting a meter's used weight.
+pub(crate) fn with_weight(answer: Answer, header: &'static str, used: u32) -> Answer {
+    answer.with_header(HeaderName::from_static(header), HeaderValue::from(used))
+}
+
+/// The answer an injected 429 gives, in Binance's words, before `Retry-After: 1` is added.
+pub(crate) fn rate_limited() -> Answer {
+    error(&ApiError::new(
+        Code::TooManyRequests,
+        "Too many requests; please use the websocket for live updates.",
+    ))
 }
 
 #[cfg(test)]
@@ -317,7 +202,7 @@ mod tests {
         ] {
             assert_eq!(code.status().as_u16(), status, "{}", code.number());
         }
-        assert_eq!(Reply::banned(1, 120).seen_status(), 418);
-        assert_eq!(Reply::too_many(6000, 3).seen_status(), 429);
+        assert_eq!(banned(1, 120).seen_status(), 418);
+        assert_eq!(too_many(6000, 3).seen_status(), 429);
     }
 }

@@ -34,14 +34,14 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use crate::sim::Sim;
+use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::injector::Injected;
 use crate::sim::state::Venue;
 
 use auth::Credentials;
 use caller::Caller;
 use params::Params;
-use reply::{ApiError, Reply, RetCode};
+use reply::{ApiError, RetCode};
 use route::Route;
 
 /// Largest request body read; Bybit's own bodies are a few hundred bytes.
@@ -56,7 +56,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 struct BybitDialect;
 
 impl front::Dialect for BybitDialect {
-    type Reply = Reply;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -70,36 +69,30 @@ impl front::Dialect for BybitDialect {
             .map(str::to_owned)
     }
 
-    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
-        let reply = answer(v, req);
-        let code = reply.ret_code;
-        (reply, code)
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        answer(v, req)
     }
 
-    fn fault(injected: Injected) -> Reply {
-        Reply::fault(injected)
-    }
-
-    fn seen_status(reply: &Reply) -> u16 {
-        reply.seen_status()
+    fn rate_limited() -> Answer {
+        reply::rate_limited()
     }
 }
 
 /// Runs the pipeline described in the module doc.
-fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let Some(route) = Route::find(&req.method, &req.path) else {
-        return Reply::bare(StatusCode::NOT_FOUND);
+        return Answer::bare(StatusCode::NOT_FOUND);
     };
     let now = v.now_ms();
     if route.is_public() {
         let result = Params::from_query(&req.query).and_then(|p| handle_public(route, v, &p));
         return match result {
-            Ok(value) => Reply::ok(value, now),
-            Err(err) => Reply::error(&err, now),
+            Ok(value) => reply::ok(value, now),
+            Err(err) => reply::error(&err, now),
         };
     }
     let Ok(creds) = Credentials::from_headers(&req.headers) else {
-        return Reply::bare(StatusCode::UNAUTHORIZED);
+        return Answer::bare(StatusCode::UNAUTHORIZED);
     };
     if !creds.in_window(now) {
         let msg = format!(
@@ -107,10 +100,10 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
              req_timestamp[{}],server_timestamp[{now}],recv_window[{}]",
             creds.timestamp, creds.recv_window
         );
-        return Reply::error(&ApiError::new(RetCode::TimestampOutOfWindow, msg), now);
+        return reply::error(&ApiError::new(RetCode::TimestampOutOfWindow, msg), now);
     }
     let Some(key) = v.live_key(&creds.api_key) else {
-        return Reply::error(
+        return reply::error(
             &ApiError::new(RetCode::InvalidApiKey, "API key is invalid."),
             now,
         );
@@ -125,17 +118,17 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
             "error sign! origin_string[{}]",
             String::from_utf8_lossy(&creds.pre_hash(payload))
         );
-        return Reply::error(&ApiError::new(RetCode::BadSignature, msg), now);
+        return reply::error(&ApiError::new(RetCode::BadSignature, msg), now);
     }
     if key.is_expired(now) {
-        return Reply::error(
+        return reply::error(
             &ApiError::new(RetCode::KeyExpired, "Your api key has expired."),
             now,
         );
     }
     if !key.ips.allows(req.peer) {
         let msg = "Unmatched IP, please check your API key's bound IP addresses.";
-        return Reply::error(&ApiError::new(RetCode::UnmatchedIp, msg), now);
+        return reply::error(&ApiError::new(RetCode::UnmatchedIp, msg), now);
     }
     let caller = Caller::from_key(key);
     let params = if route.is_post() {
@@ -155,15 +148,15 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
             RetCode::TooManyVisits,
             "Too many visits. Exceeded the API Rate Limit.",
         );
-        return Reply::error(&err, now).with_limit(verdict);
+        return reply::with_limit(reply::error(&err, now), verdict);
     }
     let result = params.and_then(|p| handle(route, v, &caller, &p));
     let now = v.now_ms();
-    match result {
-        Ok(value) => Reply::ok(value, now),
-        Err(err) => Reply::error(&err, now),
-    }
-    .with_limit(verdict)
+    let answer = match result {
+        Ok(value) => reply::ok(value, now),
+        Err(err) => reply::error(&err, now),
+    };
+    reply::with_limit(answer, verdict)
 }
 
 /// Calls a public endpoint's handler.

@@ -46,15 +46,15 @@ use axum::http::{Method as HttpMethod, StatusCode};
 use serde_json::{Value, json};
 
 use crate::sim::Sim;
+use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::injector::Injected;
 use crate::sim::order::Side;
 use crate::sim::state::Venue;
 
 use caller::{Caller, Signed};
 use method::{Found, Method};
 use params::Params;
-use reply::{Reply, RpcError, Timing, code};
+use reply::{RpcError, Timing, code};
 
 pub(crate) use names::{FIRST_ORDER_NO, order_id, trade_id, wire_symbol};
 pub(crate) use seed::seed_keys;
@@ -73,7 +73,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 struct DeribitDialect;
 
 impl front::Dialect for DeribitDialect {
-    type Reply = Reply;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -84,18 +83,8 @@ impl front::Dialect for DeribitDialect {
         who(v, req)
     }
 
-    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
-        let reply = answer(v, req);
-        let code = reply.code;
-        (reply, code)
-    }
-
-    fn fault(injected: Injected) -> Reply {
-        Reply::fault(injected)
-    }
-
-    fn seen_status(reply: &Reply) -> u16 {
-        reply.seen_status()
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        answer(v, req)
     }
 }
 
@@ -124,17 +113,17 @@ fn now_us(v: &Venue) -> i64 {
 }
 
 /// Runs the pipeline described in the module doc.
-fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let us_in = now_us(v);
     let timing = |v: &Venue| Timing {
         us_in,
         us_out: now_us(v),
     };
     let method = match Method::find(&req.path) {
-        Found::NotApi => return Reply::bare(StatusCode::NOT_FOUND),
+        Found::NotApi => return Answer::bare(StatusCode::NOT_FOUND),
         Found::Unknown => {
             let err = RpcError::new(code::METHOD_NOT_FOUND, "Method not found");
-            return Reply::error(None, &err, timing(v));
+            return reply::error(None, &err, timing(v));
         }
         Found::Method(method) => method,
     };
@@ -145,12 +134,12 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     };
     let params = match params {
         Ok(params) => params,
-        Err(err) => return Reply::error(None, &err, timing(v)),
+        Err(err) => return reply::error(None, &err, timing(v)),
     };
     let result = run(v, req, method, &params);
     match result {
-        Ok(value) => Reply::ok(params.id.as_ref(), value, timing(v)),
-        Err(err) => Reply::error(params.id.as_ref(), &err, timing(v)),
+        Ok(value) => reply::ok(params.id.as_ref(), value, timing(v)),
+        Err(err) => reply::error(params.id.as_ref(), &err, timing(v)),
     }
 }
 

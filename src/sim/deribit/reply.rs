@@ -7,16 +7,13 @@
 //! (§6.8, §10.3): the simulator chooses 400 for every JSON-RPC error, and clients must read the
 //! body, not the status. `testnet` is true: this is not the production exchange. Paths outside
 //! `/api/v2/` are HTTP 404 with no body. Faults look as a gateway in front of the exchange would
-//! answer: 429 with `Retry-After: 1` and a short text, 502/503 with an HTML page, or no answer.
-//! Nothing here ever holds a secret but a new key's `client_secret`, once.
+//! answer (`sim/answer.rs`): 429 with `Retry-After: 1` and a short text, 502/503 with an HTML
+//! page, or no answer. Nothing here ever holds a secret but a new key's `client_secret`, once.
 
-use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sim::injector::Injected;
+use crate::sim::answer::Answer;
 
 /// The error codes the simulator answers with (reference §6.8).
 pub(crate) mod code {
@@ -98,28 +95,6 @@ impl RpcError {
     }
 }
 
-/// What an answer carries after its status line.
-#[derive(Clone, Debug)]
-enum Payload {
-    Empty,
-    Json(Value),
-    Text {
-        content_type: &'static str,
-        text: String,
-    },
-    Dropped,
-}
-
-/// A complete answer before it becomes an HTTP response.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    pub(crate) status: StatusCode,
-    /// 0 for a result, the error's code, `None` without an envelope.
-    pub(crate) code: Option<i64>,
-    payload: Payload,
-    retry_after_s: Option<u32>,
-}
-
 /// The envelope's timing: when the request came in and now, on the exchange's clock.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Timing {
@@ -127,76 +102,19 @@ pub(crate) struct Timing {
     pub(crate) us_out: i64,
 }
 
-impl Reply {
-    /// A bodiless answer (404).
-    pub(crate) fn bare(status: StatusCode) -> Reply {
-        Reply {
-            status,
-            code: None,
-            payload: Payload::Empty,
-            retry_after_s: None,
-        }
-    }
+/// A result, code 0 for the access log.
+pub(crate) fn ok(id: Option<&Value>, result: Value, timing: Timing) -> Answer {
+    Answer::json(StatusCode::OK, 0, envelope(id, "result", result, timing))
+}
 
-    /// A result.
-    pub(crate) fn ok(id: Option<&Value>, result: Value, timing: Timing) -> Reply {
-        Reply {
-            status: StatusCode::OK,
-            code: Some(0),
-            payload: Payload::Json(envelope(id, "result", result, timing)),
-            retry_after_s: None,
-        }
+/// An error object, HTTP 400.
+pub(crate) fn error(id: Option<&Value>, err: &RpcError, timing: Timing) -> Answer {
+    let mut object = json!({ "code": err.code, "message": err.message });
+    if let (Some(data), Value::Object(map)) = (&err.data, &mut object) {
+        map.insert("data".to_owned(), data.clone());
     }
-
-    /// An error object, HTTP 400.
-    pub(crate) fn error(id: Option<&Value>, err: &RpcError, timing: Timing) -> Reply {
-        let mut object = json!({ "code": err.code, "message": err.message });
-        if let (Some(data), Value::Object(map)) = (&err.data, &mut object) {
-            map.insert("data".to_owned(), data.clone());
-        }
-        Reply {
-            status: StatusCode::BAD_REQUEST,
-            code: Some(err.code),
-            payload: Payload::Json(envelope(id, "error", object, timing)),
-            retry_after_s: None,
-        }
-    }
-
-    /// The answer an injected fault gives instead of the exchange's (module doc).
-    pub(crate) fn fault(injected: Injected) -> Reply {
-        let text = |status: StatusCode, content_type, text: String| Reply {
-            status,
-            code: None,
-            payload: Payload::Text { content_type, text },
-            retry_after_s: None,
-        };
-        match injected {
-            Injected::RateLimited => Reply {
-                retry_after_s: Some(1),
-                ..text(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "text/plain; charset=utf-8",
-                    "429 Too Many Requests\n".to_owned(),
-                )
-            },
-            Injected::ServerError { gateway, .. } => {
-                let (status, page) = crate::sim::front::gateway_page(gateway);
-                text(status, "text/html", page)
-            }
-            Injected::Reset { .. } => Reply {
-                payload: Payload::Dropped,
-                ..Reply::bare(StatusCode::OK)
-            },
-        }
-    }
-
-    /// The HTTP status the client saw, for the access log: 0 when it saw none.
-    pub(crate) fn seen_status(&self) -> u16 {
-        match self.payload {
-            Payload::Dropped => 0,
-            _ => self.status.as_u16(),
-        }
-    }
+    let body = envelope(id, "error", object, timing);
+    Answer::json(StatusCode::BAD_REQUEST, err.code, body)
 }
 
 fn envelope(id: Option<&Value>, field: &str, value: Value, timing: Timing) -> Value {
@@ -211,34 +129,4 @@ fn envelope(id: Option<&Value>, field: &str, value: Value, timing: Timing) -> Va
     out.insert("usDiff".to_owned(), json!(timing.us_out - timing.us_in));
     out.insert("testnet".to_owned(), json!(true));
     Value::Object(out)
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let mut headers = HeaderMap::new();
-        if let Some(s) = self.retry_after_s {
-            headers.insert(RETRY_AFTER, HeaderValue::from(s));
-        }
-        match self.payload {
-            Payload::Json(body) => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                (self.status, headers, body.to_string()).into_response()
-            }
-            Payload::Text { content_type, text } => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-                (self.status, headers, text).into_response()
-            }
-            Payload::Empty => (self.status, headers).into_response(),
-            Payload::Dropped => dropped_connection(),
-        }
-    }
-}
-
-/// A response whose body fails at once: the client sees the connection end with no answer.
-fn dropped_connection() -> Response {
-    let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::new(
-        std::io::ErrorKind::ConnectionReset,
-        "injected reset",
-    ))]);
-    Response::new(Body::from_stream(failing))
 }

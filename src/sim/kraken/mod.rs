@@ -42,14 +42,14 @@ use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::sim::Sim;
+use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::injector::Injected;
 use crate::sim::state::Venue;
 
 use auth::Credentials;
 use caller::Caller;
 use params::Params;
-use reply::{KrakenError, Reply};
+use reply::KrakenError;
 use route::{Found, Route};
 
 pub(crate) use names::pair_name;
@@ -68,7 +68,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 struct KrakenDialect;
 
 impl front::Dialect for KrakenDialect {
-    type Reply = Reply;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -82,40 +81,30 @@ impl front::Dialect for KrakenDialect {
             .map(str::to_owned)
     }
 
-    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
-        let reply = answer(v, req);
-        let code = reply.code;
-        (reply, code)
-    }
-
-    fn fault(injected: Injected) -> Reply {
-        Reply::fault(injected)
-    }
-
-    fn seen_status(reply: &Reply) -> u16 {
-        reply.seen_status()
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        answer(v, req)
     }
 }
 
 /// Runs the pipeline described in the module doc.
-fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let now = v.now_ms();
     crate::sim::dead_man::fire(v, now);
     let route = match Route::find(&req.path) {
         Found::Route(route) => route,
-        Found::UnknownMethod => return Reply::error(&KrakenError::UnknownMethod),
-        Found::Elsewhere => return Reply::bare(StatusCode::NOT_FOUND),
+        Found::UnknownMethod => return reply::error(&KrakenError::UnknownMethod),
+        Found::Elsewhere => return Answer::bare(StatusCode::NOT_FOUND),
     };
     if route.is_public() {
         let rfc1123 = chrono::DateTime::from_timestamp_millis(now)
             .unwrap_or_default()
             .format("%a, %d %b %y %H:%M:%S +0000")
             .to_string();
-        return Reply::ok(json!({ "unixtime": now / 1000, "rfc1123": rfc1123 }));
+        return reply::ok(json!({ "unixtime": now / 1000, "rfc1123": rfc1123 }));
     }
     match private(route, v, req, now) {
-        Ok(result) => Reply::ok(result),
-        Err(err) => Reply::error(&err),
+        Ok(result) => reply::ok(result),
+        Err(err) => reply::error(&err),
     }
 }
 

@@ -3,17 +3,15 @@
 //!
 //! Kraken answers every API-level outcome with HTTP 200, success and refusal alike; a non-200
 //! status means the request never reached the API (a gateway, a proxy's 429), which is what the
-//! injected faults look like: 429 with `Retry-After: 1` and a text body, a gateway's 502/503
-//! page, or no answer at all. The access log needs numbers, so each error string also has one
-//! (0 for success); Kraken itself has no numeric codes. Nothing here ever holds a secret.
+//! injected faults look like (`sim/answer.rs`): 429 with `Retry-After: 1` and a text body, a
+//! gateway's 502/503 page, or no answer at all. The access log needs numbers, so each error
+//! string also has one (0 for success); Kraken itself has no numeric codes. Nothing here ever
+//! holds a secret.
 
-use axum::body::{Body, Bytes};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sim::injector::Injected;
+use crate::sim::answer::Answer;
 
 /// Why Kraken refused a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,120 +83,18 @@ impl KrakenError {
     }
 }
 
-/// What an answer carries after its status line.
-#[derive(Clone, Debug)]
-enum Payload {
-    Empty,
-    Json(Value),
-    Text {
-        content_type: &'static str,
-        text: String,
-    },
-    Dropped,
+/// Success with `result`.
+pub(crate) fn ok(result: Value) -> Answer {
+    Answer::json(StatusCode::OK, 0, json!({ "error": [], "result": result }))
 }
 
-/// A complete answer before it becomes an HTTP response.
-#[derive(Clone, Debug)]
-pub(crate) struct Reply {
-    status: StatusCode,
-    /// 0 for success, the error's number, `None` without an envelope.
-    pub(crate) code: Option<i64>,
-    payload: Payload,
-    retry_after_s: Option<u32>,
-}
-
-impl Reply {
-    /// A bodiless answer (404).
-    pub(crate) fn bare(status: StatusCode) -> Reply {
-        Reply {
-            status,
-            code: None,
-            payload: Payload::Empty,
-            retry_after_s: None,
-        }
-    }
-
-    /// Success with `result`.
-    pub(crate) fn ok(result: Value) -> Reply {
-        Reply {
-            status: StatusCode::OK,
-            code: Some(0),
-            payload: Payload::Json(json!({ "error": [], "result": result })),
-            retry_after_s: None,
-        }
-    }
-
-    /// A refusal: the error string alone, HTTP 200 (reference §7.8).
-    pub(crate) fn error(err: &KrakenError) -> Reply {
-        Reply {
-            status: StatusCode::OK,
-            code: Some(err.number()),
-            payload: Payload::Json(json!({ "error": [err.text()] })),
-            retry_after_s: None,
-        }
-    }
-
-    /// The answer an injected fault gives instead of Kraken's.
-    pub(crate) fn fault(injected: Injected) -> Reply {
-        let text = |status: StatusCode, content_type, text: String| Reply {
-            status,
-            code: None,
-            payload: Payload::Text { content_type, text },
-            retry_after_s: None,
-        };
-        match injected {
-            Injected::RateLimited => Reply {
-                retry_after_s: Some(1),
-                ..text(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "text/plain; charset=utf-8",
-                    "429 Too Many Requests\n".to_owned(),
-                )
-            },
-            Injected::ServerError { gateway, .. } => {
-                let (status, page) = crate::sim::front::gateway_page(gateway);
-                text(status, "text/html", page)
-            }
-            Injected::Reset { .. } => Reply {
-                payload: Payload::Dropped,
-                ..Reply::bare(StatusCode::OK)
-            },
-        }
-    }
-
-    /// The HTTP status the client saw, for the access log: 0 when it saw none.
-    pub(crate) fn seen_status(&self) -> u16 {
-        match self.payload {
-            Payload::Dropped => 0,
-            _ => self.status.as_u16(),
-        }
-    }
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let mut headers = HeaderMap::new();
-        if let Some(s) = self.retry_after_s {
-            headers.insert(RETRY_AFTER, HeaderValue::from(s));
-        }
-        match self.payload {
-            Payload::Json(body) => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                (self.status, headers, body.to_string()).into_response()
-            }
-            Payload::Text { content_type, text } => {
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-                (self.status, headers, text).into_response()
-            }
-            Payload::Empty => (self.status, headers).into_response(),
-            Payload::Dropped => {
-                let failing = futures_util::stream::iter([Err::<Bytes, std::io::Error>(
-                    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset"),
-                )]);
-                Response::new(Body::from_stream(failing))
-            }
-        }
-    }
+/// A refusal: the error string alone, HTTP 200 (reference §7.8).
+pub(crate) fn error(err: &KrakenError) -> Answer {
+    Answer::json(
+        StatusCode::OK,
+        err.number(),
+        json!({ "error": [err.text()] }),
+    )
 }
 
 #[cfg(test)]
@@ -211,9 +107,9 @@ mod tests {
             KrakenError::invalid("volume").text(),
             "EGeneral:Invalid arguments:volume"
         );
-        let reply = Reply::error(&KrakenError::InvalidKey);
-        assert_eq!(reply.seen_status(), 200);
-        assert_eq!(reply.code, Some(1));
-        assert_eq!(Reply::ok(json!({})).code, Some(0));
+        let answer = error(&KrakenError::InvalidKey);
+        assert_eq!(answer.seen_status(), 200);
+        assert_eq!(answer.code, Some(1));
+        assert_eq!(ok(json!({})).code, Some(0));
     }
 }

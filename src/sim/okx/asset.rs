@@ -15,11 +15,11 @@ use crate::sim::num;
 use crate::sim::okx::caller::Caller;
 use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::Params;
-use crate::sim::okx::reply::{Answer, ApiError, Code};
+use crate::sim::okx::reply::{ApiError, Code, Outcome};
 use crate::sim::state::{NewWithdrawal, Venue};
 
 /// `GET /api/v5/account/balance`.
-pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     let wanted: Option<Vec<String>> = p
         .string("ccy")?
         .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
@@ -64,7 +64,7 @@ pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, A
             "spotBal": num::fmt(wallet),
         }));
     }
-    Ok(Answer::Data(json!([{
+    Ok(Outcome::Data(json!([{
         "adjEq": num::fmt(total),
         "borrowFroze": "0",
         "imr": "0",
@@ -81,7 +81,7 @@ pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, A
 }
 
 /// `POST /api/v5/asset/withdrawal`: `dest` 4 on-chain (needs `chain`), 3 to another OKX user.
-pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_withdraw()?;
     let coin = p.required("ccy")?;
     let amount = p.required("amt")?;
@@ -117,7 +117,7 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, 
                 format!("Insufficient balance: {e}"),
             )
         })?;
-    Ok(Answer::Data(json!([{
+    Ok(Outcome::Data(json!([{
         "amt": withdrawal.amount,
         "wdId": withdrawal.withdraw_id,
         "ccy": withdrawal.coin,
@@ -136,7 +136,7 @@ fn state(status: &str) -> &'static str {
 }
 
 /// `GET /api/v5/asset/withdrawal-history`: the caller's account's withdrawals, newest first.
-pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     let coin = p.string("ccy")?;
     let wd_id = p.string("wdId")?;
     let page = PageReq::by_time(p)?;
@@ -152,7 +152,7 @@ pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answe
         |w| (w.created_ms, w.withdraw_id.clone()),
         &mut v.short_page,
     );
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         rows.into_iter()
             .map(|w| {
                 json!({
@@ -182,7 +182,7 @@ pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answe
 
 /// `GET /api/v5/asset/subaccount/bills`: transfers between the master and its sub-accounts;
 /// `type` 0 is master to sub-account, 1 the other way.
-pub(crate) fn sub_bills(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn sub_bills(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_master()?;
     let coin = p.string("ccy")?;
     let kind = p.string("type")?;
@@ -212,7 +212,7 @@ pub(crate) fn sub_bills(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer,
         |(_, _, t)| (t.at_ms, t.transfer_id.clone()),
         &mut v.short_page,
     );
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         rows.into_iter()
             .map(|(n, k, t)| {
                 json!({

@@ -38,14 +38,14 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 use crate::sim::Sim;
+use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::injector::Injected;
 use crate::sim::state::Venue;
 
 use auth::Credentials;
 use caller::Caller;
 use params::Params;
-use reply::{Answer, ApiError, Code, Reply};
+use reply::{ApiError, Code, Outcome};
 use route::Route;
 
 pub(crate) use inst::inst_id;
@@ -63,7 +63,6 @@ pub(crate) fn router(sim: Sim) -> Router {
 struct OkxDialect;
 
 impl front::Dialect for OkxDialect {
-    type Reply = Reply;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -77,37 +76,27 @@ impl front::Dialect for OkxDialect {
             .map(str::to_owned)
     }
 
-    fn answer(v: &mut Venue, req: &Incoming) -> (Reply, Option<i64>) {
-        let reply = answer(v, req);
-        let code = reply.code;
-        (reply, code)
-    }
-
-    fn fault(injected: Injected) -> Reply {
-        Reply::fault(injected)
-    }
-
-    fn seen_status(reply: &Reply) -> u16 {
-        reply.seen_status()
+    fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        answer(v, req)
     }
 }
 
 /// Runs the pipeline described in the module doc.
-fn answer(v: &mut Venue, req: &Incoming) -> Reply {
+fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let now = v.now_ms();
     crate::sim::dead_man::fire(v, now);
     let Some(route) = Route::find(&req.method, &req.path) else {
-        return Reply::bare(StatusCode::NOT_FOUND);
+        return Answer::bare(StatusCode::NOT_FOUND);
     };
     if route.is_public() {
-        return Reply::ok(json!([{ "ts": now.to_string() }]), None);
+        return reply::ok(json!([{ "ts": now.to_string() }]), None);
     }
     let creds = match Credentials::from_headers(&req.headers) {
         Ok(creds) => creds,
-        Err(err) => return Reply::error(&err),
+        Err(err) => return reply::error(&err),
     };
     if !creds.in_window(now) {
-        return Reply::error(&ApiError::new(
+        return reply::error(&ApiError::new(
             Code::TimestampExpired,
             "Timestamp request expired",
         ));
@@ -118,22 +107,22 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
         .and_then(|h| h.to_str().ok())
         == Some("1");
     if demo {
-        return Reply::error(&ApiError::new(
+        return reply::error(&ApiError::new(
             Code::WrongEnvironment,
             "APIKey does not match current environment.",
         ));
     }
     let Some(key) = v.keys.iter().find(|k| k.api_key == creds.api_key) else {
-        return Reply::error(&ApiError::new(Code::InvalidKey, "Invalid OK-ACCESS-KEY"));
+        return reply::error(&ApiError::new(Code::InvalidKey, "Invalid OK-ACCESS-KEY"));
     };
     if !key.is_live() {
-        return Reply::error(&ApiError::new(
+        return reply::error(&ApiError::new(
             Code::KeyDoesNotExist,
             "API key doesn't exist",
         ));
     }
     if !creds.passphrase_matches(key.passphrase.as_ref()) {
-        return Reply::error(&ApiError::new(
+        return reply::error(&ApiError::new(
             Code::PassphraseIncorrect,
             "Request header OK-ACCESS-PASSPHRASE incorrect.",
         ));
@@ -146,11 +135,11 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
         &req.query,
         body,
     ) {
-        return Reply::error(&ApiError::new(Code::InvalidSignature, "Invalid signature."));
+        return reply::error(&ApiError::new(Code::InvalidSignature, "Invalid signature."));
     }
     if !key.ips.allows(req.peer) {
         let ip = req.peer.map(|p| p.to_string()).unwrap_or_default();
-        return Reply::error(&ApiError::new(
+        return reply::error(&ApiError::new(
             Code::IpNotWhitelisted,
             format!("Your IP {ip} is not included in your API key's IP whitelist."),
         ));
@@ -166,7 +155,7 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
         now,
     );
     if !verdict.admitted {
-        return Reply::error(&ApiError::new(Code::RateLimited, "Too Many Requests"));
+        return reply::error(&ApiError::new(Code::RateLimited, "Too Many Requests"));
     }
     let params = if route.is_post() {
         Params::from_body(&req.body)
@@ -175,20 +164,20 @@ fn answer(v: &mut Venue, req: &Incoming) -> Reply {
     };
     let gateway_us = route.is_trade().then(|| now * 1000);
     match params.and_then(|p| handle(route, v, &caller, &p)) {
-        Ok(answer) => answer.reply(gateway_us),
-        Err(err) => Reply::error(&err),
+        Ok(outcome) => outcome.answer(gateway_us),
+        Err(err) => reply::error(&err),
     }
 }
 
 /// Calls the endpoint's handler.
-fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     match route {
         Route::AccountBalance => asset::balance(v, c, p),
         Route::AccountConfig => user::config(v, c, p),
         Route::AssetSubaccountBills => asset::sub_bills(v, c, p),
         Route::AssetWithdrawal => asset::withdraw(v, c, p),
         Route::AssetWithdrawalHistory => asset::withdrawals(v, c, p),
-        Route::PublicTime => Ok(Answer::Data(json!([{ "ts": v.now_ms().to_string() }]))),
+        Route::PublicTime => Ok(Outcome::Data(json!([{ "ts": v.now_ms().to_string() }]))),
         Route::SubKeyCreate => user::create(v, c, p),
         Route::SubKeyDelete => user::delete(v, c, p),
         Route::SubKeyModify => user::modify(v, c, p),

@@ -22,7 +22,7 @@ use crate::sim::okx::caller::Caller;
 use crate::sim::okx::inst;
 use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::{Params, string_of};
-use crate::sim::okx::reply::{Answer, ApiError, Code};
+use crate::sim::okx::reply::{ApiError, Code, Outcome};
 use crate::sim::okx::wire;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
@@ -42,14 +42,14 @@ const ARCHIVE_MS: i64 = 90 * DAY_MS;
 const FILLS_MS: i64 = 3 * DAY_MS;
 
 /// `POST /api/v5/trade/order`.
-pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_trade()?;
     let cl_ord_id = p.string("clOrdId")?.unwrap_or_default();
     let item = match place(v, c, p, &cl_ord_id) {
         Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()),
         Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()),
     };
-    Ok(Answer::Items(vec![item]))
+    Ok(Outcome::Items(vec![item]))
 }
 
 fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<String, ApiError> {
@@ -186,18 +186,18 @@ fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> V
 }
 
 /// `POST /api/v5/trade/cancel-order`.
-pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_trade()?;
     let which = Target {
         inst_id: p.string("instId")?,
         ord_id: p.string("ordId")?,
         cl_ord_id: p.string("clOrdId")?,
     };
-    Ok(Answer::Items(vec![cancel_one(v, c, &which)]))
+    Ok(Outcome::Items(vec![cancel_one(v, c, &which)]))
 }
 
 /// `POST /api/v5/trade/cancel-batch-orders`: up to 20 cancels, each answered on its own.
-pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_trade()?;
     let items = p.items()?;
     if items.is_empty() || items.len() > MAX_BATCH {
@@ -214,7 +214,7 @@ pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answ
             cl_ord_id: string_of(raw.get("clOrdId"), "clOrdId")?,
         });
     }
-    Ok(Answer::Items(
+    Ok(Outcome::Items(
         targets.iter().map(|t| cancel_one(v, c, t)).collect(),
     ))
 }
@@ -222,7 +222,7 @@ pub(crate) fn cancel_batch(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answ
 /// `POST /api/v5/trade/cancel-all-after`: arms (or with `timeOut` 0 disarms) the account's
 /// dead-man switch; `triggerTime` is `0` when disarmed. Tag-level switches (`tag`) are not
 /// simulated: the simulator's orders carry no tag, so one is refused rather than ignored.
-pub(crate) fn cancel_all_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn cancel_all_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_trade()?;
     let time_out = p.required("timeOut")?;
     let seconds = time_out
@@ -238,7 +238,7 @@ pub(crate) fn cancel_all_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<
     }
     let now = v.now_ms();
     let trigger = v.dead_man.arm(c.uid, seconds, now);
-    Ok(Answer::Data(json!([{
+    Ok(Outcome::Data(json!([{
         "triggerTime": trigger.unwrap_or(0).to_string(),
         "tag": "",
         "ts": now.to_string(),
@@ -309,7 +309,7 @@ fn order_page(v: &Venue, c: &Caller, p: &Params) -> Result<PageReq, ApiError> {
 }
 
 /// `GET /api/v5/trade/orders-pending`: open orders, newest first.
-pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     let kind = inst_type(p, false)?;
     let inst_id = p.string("instId")?;
     let page = order_page(v, c, p)?;
@@ -332,7 +332,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, A
         |o| (o.created_ms, o.order_id.clone()),
         &mut v.short_page,
     );
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         orders.into_iter().map(|o| wire::order(v, o)).collect(),
     )))
 }
@@ -343,7 +343,7 @@ pub(crate) fn history(
     c: &Caller,
     p: &Params,
     archive: bool,
-) -> Result<Answer, ApiError> {
+) -> Result<Outcome, ApiError> {
     let kind = inst_type(p, true)?.unwrap_or_default();
     let inst_id = p.string("instId")?;
     let state = p.string("state")?;
@@ -377,7 +377,7 @@ pub(crate) fn history(
         |o| (o.created_ms, o.order_id.clone()),
         &mut v.short_page,
     );
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         orders.into_iter().map(|o| wire::order(v, o)).collect(),
     )))
 }
@@ -388,7 +388,7 @@ pub(crate) fn fills(
     c: &Caller,
     p: &Params,
     archive: bool,
-) -> Result<Answer, ApiError> {
+) -> Result<Outcome, ApiError> {
     let kind = inst_type(p, archive)?;
     let inst_id = p.string("instId")?;
     let ord_id = p.string("ordId")?;
@@ -425,7 +425,7 @@ pub(crate) fn fills(
         |e| (e.exec_time_ms, e.exec_id.clone()),
         &mut v.short_page,
     );
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         fills.into_iter().map(|e| wire::fill(v, e)).collect(),
     )))
 }
@@ -466,7 +466,7 @@ mod tests {
             (r#"{"timeOut":120}"#, true),
             (r#"{"timeOut":"0"}"#, false),
         ] {
-            let Answer::Data(data) = cancel_all_after(&mut v, &c, &body(json)).unwrap() else {
+            let Outcome::Data(data) = cancel_all_after(&mut v, &c, &body(json)).unwrap() else {
                 panic!("{json}: not data");
             };
             let trigger: i64 = data[0]["triggerTime"].as_str().unwrap().parse().unwrap();

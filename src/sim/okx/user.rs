@@ -16,20 +16,20 @@ use serde_json::{Value, json};
 use crate::sim::key::{Access, IpWhitelist, Tier};
 use crate::sim::okx::caller::{Caller, parse_perm, perm_text};
 use crate::sim::okx::params::Params;
-use crate::sim::okx::reply::{Answer, ApiError, Code};
+use crate::sim::okx::reply::{ApiError, Code, Outcome};
 use crate::sim::okx::wire;
 use crate::sim::state::{NewKey, Venue};
 
 /// `GET /api/v5/account/config`: the calling key's account, label, IPs and permissions.
-pub(crate) fn config(v: &mut Venue, c: &Caller, _p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn config(v: &mut Venue, c: &Caller, _p: &Params) -> Result<Outcome, ApiError> {
     let key = v
         .live_key(&c.api_key)
         .ok_or_else(|| ApiError::new(Code::KeyDoesNotExist, "API key doesn't exist"))?;
-    Ok(Answer::Data(json!([wire::config(v, key)])))
+    Ok(Outcome::Data(json!([wire::config(v, key)])))
 }
 
 /// `GET /api/v5/users/subaccount/apikey`: the live keys of one sub-account (all at once).
-pub(crate) fn list(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn list(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_master()?;
     let (uid, _) = sub_account(v, c, p)?;
     let only = p.string("apiKey")?;
@@ -40,13 +40,13 @@ pub(crate) fn list(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiE
         .filter(|k| only.as_ref().is_none_or(|id| id == &k.api_key))
         .collect();
     keys.sort_by_key(|k| k.created_ms);
-    Ok(Answer::Data(Value::Array(
+    Ok(Outcome::Data(Value::Array(
         keys.into_iter().map(wire::sub_key).collect(),
     )))
 }
 
 /// `POST /api/v5/users/subaccount/modify-apikey`: replace `label`, `perm`, `ip` of a sub key.
-pub(crate) fn modify(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn modify(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_key_admin()?;
     let (uid, name) = sub_account(v, c, p)?;
     let idx = target_key(v, uid, &p.required("apiKey")?)?;
@@ -74,7 +74,7 @@ pub(crate) fn modify(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, Ap
         key.set_ips(ips, now);
         key.expires_ms = None;
     }
-    Ok(Answer::Data(json!([{
+    Ok(Outcome::Data(json!([{
         "subAcct": name,
         "label": key.note,
         "apiKey": key.api_key,
@@ -85,19 +85,19 @@ pub(crate) fn modify(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, Ap
 }
 
 /// `POST /api/v5/users/subaccount/delete-apikey`.
-pub(crate) fn delete(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn delete(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_key_admin()?;
     let (uid, name) = sub_account(v, c, p)?;
     let idx = target_key(v, uid, &p.required("apiKey")?)?;
     let api_key = v.keys[idx].api_key.clone();
     v.delete_key(&api_key)
         .map_err(|_| ApiError::new(Code::TargetKeyDoesNotExist, "API key doesn't exist."))?;
-    Ok(Answer::Data(json!([{ "subAcct": name }])))
+    Ok(Outcome::Data(json!([{ "subAcct": name }])))
 }
 
 /// `POST /api/v5/users/subaccount/apikey`: a new key for a sub-account, with the caller's
 /// passphrase. The only answer that ever carries a secret and a passphrase.
-pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, ApiError> {
+pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_key_admin()?;
     let (uid, name) = sub_account(v, c, p)?;
     let label = p.required("label")?;
@@ -139,7 +139,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Answer, Ap
     // Allowed: the create answer returns the secret exactly once (reference §4.4).
     #[allow(clippy::disallowed_methods)]
     let secret = key.secret.expose_secret().to_owned();
-    Ok(Answer::Data(json!([{
+    Ok(Outcome::Data(json!([{
         "subAcct": name,
         "label": key.note,
         "apiKey": key.api_key,
