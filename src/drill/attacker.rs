@@ -5,10 +5,15 @@
 //! as an outside bot would (it resyncs its clock and waits out rate limits like one); nothing
 //! tells it to stop but the exchange's answers. It first plays its scenario's plan (a fixed
 //! number of orders, so the same seed gives the same truth set), signals that the plan is done,
-//! then keeps probing with reads until the exchange refuses the key. Probes do not wait out rate
-//! limits: a refused probe is simply followed by the next one, so the first refusal of the key is
-//! seen as soon as the exchange gives it, also on venues with tight per-account limits (OKX
-//! allows 5 `account/config` calls per 2 s). Every request is recorded with its time and answer.
+//! then keeps probing until the exchange refuses the key. Probes do not wait out rate limits: a
+//! refused probe is simply followed by the next one, so the first refusal of the key is seen as
+//! soon as the exchange gives it, also on venues with tight per-account limits (OKX allows 5
+//! `account/config` calls per 2 s). Probes are reads, except where every read draws on one
+//! per-key counter (Kraken): reads every few milliseconds would keep the leaked key's counter
+//! full and starve the responder's own read with that key (`GetApiKeyInfo`), the instrument
+//! disturbing what it measures. There a probe cancels an order that does not exist, which the
+//! venue counts on its trading limiter instead. Every request is recorded with its time and
+//! answer.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -26,6 +31,9 @@ use crate::sim::scenario::{Pattern, Scenario};
 
 /// Where the attacker sits.
 pub const ATTACKER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+/// An order id shaped like a Kraken txid that no order has: the zero-cost probe cancels it.
+const NO_SUCH_ORDER: &str = "ODRILL-PROBE-000000";
 
 /// The longest an attacker lives, whatever happens: tests and drills stay bounded.
 const LIFETIME: Duration = Duration::from_secs(60);
@@ -316,28 +324,50 @@ impl Attacker {
         self.pump(self.scenario.attacker.orders).await
     }
 
-    /// Reads until the exchange refuses the key: what an attacker waiting to cash out does.
+    /// Probes until the exchange refuses the key: what an attacker waiting to cash out does.
     async fn probe(&mut self, drill_over: watch::Receiver<bool>) -> Stop {
         let every = self.scenario.attacker.probe_every;
+        let probes = self.probes();
         for turn in 0.. {
             if *drill_over.borrow() {
                 return Stop::DrillOver;
             }
-            // Different endpoints in turn keep each under its own rate limit.
-            let op = match turn % 3 {
-                0 => Op::Balances,
-                1 => Op::OpenOrders {
-                    segment: self.spot_segments()[0],
-                    cursor: None,
-                },
-                _ => Op::WhoAmI,
-            };
+            let op = probes[turn % probes.len()].clone();
             if let Err(stop) = self.attempt("probe", op).await {
                 return stop;
             }
             tokio::time::sleep(every).await;
         }
         Stop::Lifetime
+    }
+
+    /// The probes, taken in turn: different reads keep each under its own rate limit; where
+    /// reads share one per-key counter, a cancel the counter does not count (module docs).
+    fn probes(&self) -> Vec<Op> {
+        let segment = self.spot_segments()[0];
+        let venue = self.client.venue();
+        if venue.budget().is_some() {
+            let symbol = (self.scenario.attacker.target.as_deref())
+                .and_then(|target| self.market(target))
+                .map(|(symbol, ..)| symbol)
+                .unwrap_or_default();
+            let cancel = Op::CancelOrder {
+                segment,
+                symbol,
+                order_id: NO_SUCH_ORDER.to_owned(),
+            };
+            if venue.call_cost(&cancel) == 0.0 {
+                return vec![cancel];
+            }
+        }
+        vec![
+            Op::Balances,
+            Op::OpenOrders {
+                segment,
+                cursor: None,
+            },
+            Op::WhoAmI,
+        ]
     }
 
     /// The free balance of a coin.

@@ -55,6 +55,9 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
     let history = std::fs::read_to_string(state.path().join("drills.jsonl")).unwrap();
     assert_eq!(history.lines().count(), 1, "the history has the drill");
     assert!(card["lock_acknowledged_ms"].as_u64().is_some());
+    // Every step, best-effort ones included, went through: the attacker's probing must not
+    // starve the response's own calls with the leaked key (Kraken's `GetApiKeyInfo`).
+    assert_eq!(card["respond_exit"], 0, "{card:#}");
     if let Some(delay) = venue.by_hand_ms {
         // The key's deletion and the replacement, each after the operator's delay; containment
         // waited on the first.
@@ -71,8 +74,6 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
         assert_eq!(card["detection"]["truth"], 0);
         assert_eq!(card["detection"]["detected"], 0);
         assert!(card["time_to_contain_ms"].is_null());
-        // Nothing to fight over: every step, best-effort ones included, went through.
-        assert_eq!(card["respond_exit"], 0);
         return card;
     }
     let code = refusal_code(&card);
