@@ -1,6 +1,6 @@
 //! Bad input: clear errors with `file:line:col`, exit 2, and nothing sent to the exchange.
 
-use crate::support::{Lab, code, lockdown, stderr};
+use crate::support::{Lab, code, lockdown, respond_args, stderr};
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -79,20 +79,7 @@ async fn respond_with(
     let text = std::fs::read_to_string(&lab.session.config).unwrap();
     let config = write(&lab.sim_dir(), "edited.yaml", &edit(text));
     let key = lab.leaked();
-    lockdown(
-        &[
-            "respond",
-            "--config",
-            &config,
-            "--profile",
-            "sim",
-            "--key",
-            &key,
-            "--yes",
-        ],
-        env,
-    )
-    .await
+    lockdown(&respond_args(&config, &key, &["--yes"]), env).await
 }
 
 fn nothing_sent(lab: &Lab) {

@@ -10,54 +10,29 @@ use std::time::{Duration, Instant};
 
 use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
 use lockdown::exchanges::model::{
-    Access, Category, IpWhitelist, KeyScope, Lock, OrderStatus, Segment, Side, TradePermission,
-    TransferKind,
+    Access, Category, OrderStatus, Segment, TradePermission, TransferKind,
 };
 use lockdown::exchanges::{
-    Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Mode, NewOrder, Op, OrderKind,
-    OrderRef, QtyUnit, Reply, Revoke, VenueSettings, Window,
+    Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Op, OrderRef, Revoke,
+    VenueSettings,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
+use crate::adapter::{
+    balances, cancel_order, create_key, executions_of, fills, limit_buy, lock_to, open_orders,
+    orders, place, restrict_key, revoke_by_master, sub_keys, transfers, usdt_withdrawal, who_am_i,
+    withdrawals,
+};
 use crate::support::{
-    Lab, attacker_ip, code, files_under, lockdown, read, responder_ip, stderr, stdout, step_status,
+    Lab, assert_no_secret_in, attacker_ip, code, contained, files_under, journal_of, last_days,
+    lockdown, raw_client, read, report_of, responder_ip, run_dir, run_texts, stderr, stdout,
+    step_status, summary, unauthorized_ids, waiting_for_a_person,
 };
 
-const DAY_MS: i64 = 86_400_000;
-
-fn creds(lab: &Lab) -> (Credential, Credential) {
-    let dir = lab.sim_dir();
-    let master = Credential::new(
-        KeyId::new(read(&dir.join("master.key"))),
-        SecretString::from(read(&dir.join("master.secret"))),
-    );
-    let bot = Credential::new(
-        KeyId::new(lab.leaked()),
-        SecretString::from(read(&dir.join("bot.secret"))),
-    );
-    (master, bot)
-}
-
-/// The bot's sub-account email, as the session's profile names it.
-fn account(lab: &Lab) -> String {
-    let config = std::fs::read_to_string(&lab.session.config).unwrap();
-    let line = config
-        .lines()
-        .find(|l| l.trim_start().starts_with("account:"))
-        .unwrap();
-    line.split('"').nth(1).unwrap().to_owned()
-}
-
 fn client(lab: &Lab, family: KeyFamily) -> Client {
-    Client::new(
-        ExchangeId::Binance.venue(),
-        &lab.running.base_url,
-        Mode::Live,
-    )
-    .unwrap()
-    .with_settings(VenueSettings {
+    lab.client().with_settings(VenueSettings {
         key_family: family,
         ..VenueSettings::default()
     })
@@ -74,12 +49,7 @@ async fn binance_call(
     path: &str,
     params: &[(&str, String)],
 ) -> (u16, i64) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .local_address(from)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let client = raw_client(from);
     let mut params = params.to_vec();
     params.push(("recvWindow", "5000".into()));
     params.push((
@@ -110,13 +80,6 @@ fn spot() -> Segment {
     Segment {
         category: Category::Spot,
         settle: None,
-    }
-}
-
-fn lock_to(ips: &[&str], access: Access) -> Lock {
-    Lock {
-        ips: IpWhitelist::parse(ips).unwrap(),
-        access,
     }
 }
 
@@ -184,8 +147,8 @@ fn every_published_signing_vector_passes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_operation_round_trips_with_sub_account_keys() {
     let lab = Lab::start_on(ExchangeId::Binance, 61).await;
-    let (master, bot) = creds(&lab);
-    let email = account(&lab);
+    let (master, bot) = lab.creds();
+    let email = lab.account();
     assert!(
         email.ends_with("noemail.com") && email.contains("_virtual@"),
         "{email}"
@@ -198,50 +161,22 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     let uid = inspect.key(&lab.leaked()).unwrap().uid;
 
     // Who am I: the bot's own key trades spot and futures from anywhere and cannot withdraw.
-    let me = client
-        .call(&Op::WhoAmI, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let me = who_am_i(&client, &bot).await;
     assert!(!me.read_only && !me.can_withdraw());
     assert!(me.ips.is_empty());
     assert!(me.permissions.contains(&"enableFutures".to_owned()));
-    let boss = client
-        .call(&Op::WhoAmI, Auth::Key(&master))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let boss = who_am_i(&client, &master).await;
     assert!(boss.can_withdraw());
     assert_eq!(boss.ips, ["restricted"]);
 
     // The master lists the sub-account's keys, each with its IP list.
-    let keys = client
-        .all_pages(
-            |cursor| Op::SubKeys {
-                account: email.clone(),
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_keys,
-        )
-        .await
-        .unwrap();
+    let keys = sub_keys(&client, &master, &email).await;
     let listed = keys.iter().find(|k| k.key == bot.key).unwrap();
     assert!(listed.ips.is_empty());
     assert_eq!(listed.permissions, ["canTrade", "canFuturesTrade"]);
 
     // Open orders, spot and USD-M, all symbols at once.
-    let open = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, venue.segments(), &bot).await;
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.category == Category::Linear));
     assert!(open.iter().any(|o| o.symbol == "XVGUSDT"));
@@ -274,23 +209,8 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     assert!(conditional.iter().any(|o| o.symbol == "ETHUSDT"));
 
     // Orders and fills of the week: symbols learnt, then each walked in its windows.
-    let week = Window {
-        start_ms: now - 7 * DAY_MS,
-        end_ms: now,
-    };
-    let orders = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Orders {
-                segment,
-                window: week,
-                cursor,
-            },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let week = last_days(now, 7);
+    let orders = orders(&client, venue.segments(), &bot, week).await;
     // Conditional orders have no order history here (`allOrders` does not list them).
     let all: BTreeSet<&str> = inspect
         .orders
@@ -301,103 +221,40 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     let seen: BTreeSet<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
     assert_eq!(seen, all);
     assert_eq!(seen.len(), orders.len(), "no order twice");
-    let fills = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Fills {
-                segment,
-                window: week,
-                cursor,
-            },
-            Reply::into_fills,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fills.len(),
-        inspect.executions.iter().filter(|e| e.uid == uid).count()
-    );
+    let fills = fills(&client, venue.segments(), &bot, week).await;
+    assert_eq!(fills.len(), executions_of(&inspect, uid));
     // Spot windows are a day wide, USD-M ones under a week (reference §5.6).
     let log = lab.sim.inspect().access_log;
     assert!(log.iter().any(|e| e.path == "/api/v3/myTrades"));
     assert!(log.iter().any(|e| e.path == "/fapi/v1/income"));
     assert!(log.iter().all(|e| e.http_status != 429));
 
-    let balances = client
-        .call(&Op::Balances, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_balances()
-        .unwrap();
+    let balances = balances(&client, &bot).await;
     assert!(
         balances
             .iter()
             .any(|b| b.coin == "USDT" && !b.total.is_zero())
     );
-    let month = Window {
-        start_ms: now - 30 * DAY_MS,
-        end_ms: now,
-    };
-    let withdrawals = client
-        .all_pages(
-            |cursor| Op::Withdrawals {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let month = last_days(now, 30);
+    let withdrawals = withdrawals(&client, &master, month).await;
     assert_eq!(withdrawals.len(), 1);
     assert_eq!(withdrawals[0].status, "completed");
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &master, month).await;
     assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0].kind, TransferKind::Internal);
     assert_eq!(transfers[0].to.as_deref(), Some(email.as_str()));
 
     // Trade as the bot: place, cancel one, cancel again (-2011); the bot cannot withdraw (-1002).
-    let placed = client
-        .call(
-            &Op::PlaceOrder(NewOrder {
-                segment: spot(),
-                symbol: venue.symbol(Category::Spot, "BTC", "USDT"),
-                side: Side::Buy,
-                kind: OrderKind::Limit { price: 50_000.0 },
-                qty: 0.001,
-                unit: QtyUnit::Base,
-            }),
-            Auth::Key(&bot),
-        )
+    let btc = venue.symbol(Category::Spot, "BTC", "USDT");
+    let placed = place(&client, &bot, limit_buy(spot(), &btc, 50_000.0, 0.001))
         .await
-        .unwrap()
-        .into_placed()
         .unwrap();
     assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
-    let cancel = Op::CancelOrder {
-        segment: spot(),
-        symbol: "BTCUSDT".into(),
-        order_id: placed,
-    };
-    client.call(&cancel, Auth::Key(&bot)).await.unwrap();
-    let again = client.call(&cancel, Auth::Key(&bot)).await.unwrap_err();
+    let cancel = || cancel_order(&client, &bot, spot(), "BTCUSDT", &placed);
+    cancel().await.unwrap();
+    let again = cancel().await.unwrap_err();
     assert_eq!(again.code(), Some("-2011"));
-    let withdraw = Op::Withdraw {
-        coin: "USDT".into(),
-        amount: "10".into(),
-        address: "0x000000000000000000000000000000000000dEaD".into(),
-    };
+    let withdraw = usdt_withdrawal("0x000000000000000000000000000000000000dEaD");
     let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
     assert!(
         matches!(refused, ExchangeError::Permission { ref code, .. } if code == "-1002"),
@@ -406,18 +263,9 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     client.call(&withdraw, Auth::Key(&master)).await.unwrap();
 
     // Lock: the key is bound to the responder; the attacker's address is refused at once.
-    let locked = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(email.clone()),
-                key: bot.key.clone(),
-                lock: lock_to(&["127.0.0.1"], Access::Unchanged),
-            },
-            Auth::Key(&master),
-        )
+    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+    let locked = restrict_key(&client, &master, &email, &bot.key, lock)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert_eq!(locked.ips, ["127.0.0.1"]);
     let from_attacker = binance_call(
@@ -482,17 +330,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
         .unwrap_err();
     assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
     for segment in venue.segments() {
-        let open = client
-            .all_pages(
-                |cursor| Op::OpenOrders {
-                    segment: *segment,
-                    cursor,
-                },
-                Auth::Key(&bot),
-                Reply::into_orders,
-            )
-            .await
-            .unwrap();
+        let open = open_orders(&client, std::slice::from_ref(segment), &bot).await;
         let symbols: BTreeSet<String> = open.iter().map(|o| o.symbol.clone()).collect();
         for symbol in symbols {
             let orders: Vec<OrderRef> = open
@@ -540,17 +378,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
         "one per USD-M symbol, ETHUSDT included"
     );
     assert!(algo_cancels.iter().all(|e| e.accepted()));
-    let listed_again = client
-        .all_pages(
-            |cursor| Op::OpenOrders {
-                segment: venue.segments()[1],
-                cursor,
-            },
-            Auth::Key(&bot),
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let listed_again = open_orders(&client, &venue.segments()[1..2], &bot).await;
     assert!(listed_again.is_empty(), "{listed_again:?}");
     // A symbol with nothing open: nothing to cancel, not a failure.
     let nothing = client
@@ -571,73 +399,48 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     assert!(nothing.is_empty());
 
     // A replacement key: trading only, bound at creation; it works from the responder.
-    let created = client
-        .call(
-            &Op::CreateKey {
-                account: email.clone(),
-                label: "it-replacement".into(),
-                scope: KeyScope {
-                    trade: vec![TradePermission::SpotTrade, TradePermission::ContractTrade],
-                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-                },
-            },
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap()
-        .into_created()
-        .unwrap();
+    let trade = [TradePermission::SpotTrade, TradePermission::ContractTrade];
+    let created = create_key(
+        &client,
+        &master,
+        &email,
+        "it-replacement",
+        &trade,
+        &["127.0.0.1"],
+    )
+    .await;
     assert!(!created.info.can_withdraw());
     assert_eq!(created.info.ips, ["127.0.0.1"]);
     assert_eq!(created.info.label, "it-replacement");
     let fresh = Credential::new(created.info.key.clone(), created.secret.clone());
-    client.call(&Op::WhoAmI, Auth::Key(&fresh)).await.unwrap();
+    who_am_i(&client, &fresh).await;
 
     // A read-only lock strips the trade flags, then binds the list.
-    let read_only = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(email.clone()),
-                key: fresh.key.clone(),
-                lock: lock_to(&["127.0.0.1"], Access::ReadOnly),
-            },
-            Auth::Key(&master),
-        )
+    let read_only = lock_to(&["127.0.0.1"], Access::ReadOnly);
+    let read_only = restrict_key(&client, &master, &email, &fresh.key, read_only)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert!(read_only.read_only);
     assert_eq!(read_only.ips, ["127.0.0.1"]);
-    let no_trade = client
-        .call(
-            &Op::PlaceOrder(NewOrder {
-                segment: spot(),
-                symbol: "BTCUSDT".into(),
-                side: Side::Buy,
-                kind: OrderKind::Limit { price: 50_000.0 },
-                qty: 0.001,
-                unit: QtyUnit::Base,
-            }),
-            Auth::Key(&fresh),
-        )
-        .await
-        .unwrap_err();
+    let no_trade = place(
+        &client,
+        &fresh,
+        limit_buy(spot(), "BTCUSDT", 50_000.0, 0.001),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(no_trade, ExchangeError::KeyRefused { .. }),
         "{no_trade:?}"
     );
 
     // Revoke: the old key is refused (-2015) and unlisted; deleting it again names nothing.
-    let revoke = Op::RevokeKey(Revoke::ByMaster {
-        key: bot.key.clone(),
-        account: Some(email.clone()),
-    });
-    client.call(&revoke, Auth::Key(&master)).await.unwrap();
+    let revoke = || revoke_by_master(&client, &master, &email, &bot.key);
+    revoke().await.unwrap();
     let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
     assert!(err.is_unauthenticated(), "{err:?}");
     assert_eq!(err.code(), Some("-2015"));
-    let gone = client.call(&revoke, Auth::Key(&master)).await.unwrap_err();
+    let gone = revoke().await.unwrap_err();
     assert!(
         matches!(gone, ExchangeError::UnknownTarget { ref code, .. } if code == "-1130"),
         "{gone:?}"
@@ -663,7 +466,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_key_operation_round_trips_with_broker_keys() {
     let lab = Lab::start_on(ExchangeId::Binance, 62).await;
-    let (master, bot) = creds(&lab);
+    let (master, bot) = lab.creds();
     let client = client(&lab, KeyFamily::Broker);
     client.resync().await.unwrap();
     let sub = lab
@@ -673,36 +476,17 @@ async fn every_key_operation_round_trips_with_broker_keys() {
         .unwrap()
         .uid
         .to_string();
-    let list = || {
-        client.all_pages(
-            |cursor| Op::SubKeys {
-                account: sub.clone(),
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_keys,
-        )
-    };
 
     // The broker listing masks ids and shows no IP list (reference §5.4).
-    let keys = list().await.unwrap();
+    let keys = sub_keys(&client, &master, &sub).await;
     assert_eq!(keys.len(), 1);
     assert!(keys[0].is_masked() && keys[0].names(&bot.key));
     assert_eq!(keys[0].permissions, ["canTrade", "futuresTrade"]);
 
     // Lock by `subAccountId`.
-    let locked = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(sub.clone()),
-                key: bot.key.clone(),
-                lock: lock_to(&["127.0.0.1"], Access::Unchanged),
-            },
-            Auth::Key(&master),
-        )
+    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+    let locked = restrict_key(&client, &master, &sub, &bot.key, lock)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert_eq!(locked.ips, ["127.0.0.1"]);
     assert_eq!(
@@ -711,22 +495,15 @@ async fn every_key_operation_round_trips_with_broker_keys() {
     );
 
     // Create: the broker create takes no address; the follow-up binds it at once.
-    let created = client
-        .call(
-            &Op::CreateKey {
-                account: sub.clone(),
-                label: "ignored-by-broker".into(),
-                scope: KeyScope {
-                    trade: vec![TradePermission::SpotTrade],
-                    ips: IpWhitelist::parse(&["127.0.0.1", "10.0.0.7"]).unwrap(),
-                },
-            },
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap()
-        .into_created()
-        .unwrap();
+    let created = create_key(
+        &client,
+        &master,
+        &sub,
+        "ignored-by-broker",
+        &[TradePermission::SpotTrade],
+        &["127.0.0.1", "10.0.0.7"],
+    )
+    .await;
     assert_eq!(created.info.ips, ["127.0.0.1", "10.0.0.7"]);
     let stored = lab.sim.inspect();
     let new_key = stored.key(created.info.key.as_str()).unwrap();
@@ -753,65 +530,29 @@ async fn every_key_operation_round_trips_with_broker_keys() {
 
     // Read-only through the broker permission endpoint.
     let fresh = Credential::new(created.info.key.clone(), created.secret.clone());
-    let read_only = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(sub.clone()),
-                key: fresh.key.clone(),
-                lock: lock_to(&["127.0.0.1"], Access::ReadOnly),
-            },
-            Auth::Key(&master),
-        )
+    let read_only = lock_to(&["127.0.0.1"], Access::ReadOnly);
+    let read_only = restrict_key(&client, &master, &sub, &fresh.key, read_only)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert!(read_only.read_only);
 
     // Transfers of a broker: by `subAccountId`.
     let now = client.clock().now_ms();
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers {
-                window: Window {
-                    start_ms: now - 30 * DAY_MS,
-                    end_ms: now,
-                },
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &master, last_days(now, 30)).await;
     assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0].to.as_deref(), Some(sub.as_str()));
 
     // Delete: gone from the listing, refused as a key.
-    client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: bot.key.clone(),
-                account: Some(sub.clone()),
-            }),
-            Auth::Key(&master),
-        )
+    revoke_by_master(&client, &master, &sub, &bot.key)
         .await
         .unwrap();
-    let keys = list().await.unwrap();
+    let keys = sub_keys(&client, &master, &sub).await;
     assert!(!keys.iter().any(|k| k.names(&bot.key)));
     assert!(keys.iter().any(|k| k.names(&fresh.key)));
     let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
     assert!(err.is_unauthenticated(), "{err:?}");
     // A broker key needs its account as digits; an email is bad input, nothing sent.
-    let err = client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: fresh.key.clone(),
-                account: Some(account(&lab)),
-            }),
-            Auth::Key(&master),
-        )
+    let err = revoke_by_master(&client, &master, &lab.account(), &fresh.key)
         .await
         .unwrap_err();
     assert!(matches!(err, ExchangeError::NeedsInput { .. }), "{err:?}");
@@ -820,7 +561,7 @@ async fn every_key_operation_round_trips_with_broker_keys() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_credentials_and_clocks_get_clear_errors() {
     let lab = Lab::start_on(ExchangeId::Binance, 63).await;
-    let (_, bot) = creds(&lab);
+    let (_, bot) = lab.creds();
     let client = client(&lab, KeyFamily::SubAccount);
     // Wrong secret: -1022.
     let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()));
@@ -854,7 +595,7 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
     let err = client
         .call(
             &Op::SubKeys {
-                account: account(&lab),
+                account: lab.account(),
                 cursor: None,
             },
             Auth::Key(&bot),
@@ -884,12 +625,7 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
     assert_eq!(body["code"], -1022);
     // The exchange's clock a minute ahead: -1021, the client resyncs and goes on.
     lab.sim.set_clock_skew_ms(60_000);
-    let fresh = Client::new(
-        ExchangeId::Binance.venue(),
-        &lab.running.base_url,
-        Mode::Live,
-    )
-    .unwrap();
+    let fresh = lab.client();
     fresh.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
     let log = lab.sim.inspect().access_log;
     assert!(log.iter().any(|e| e.ret_code == Some(-1021)));
@@ -898,7 +634,7 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn weights_and_retry_after_are_respected() {
     let lab = Lab::start_on(ExchangeId::Binance, 64).await;
-    let (_, bot) = creds(&lab);
+    let (_, bot) = lab.creds();
     let client = client(&lab, KeyFamily::SubAccount);
     client.resync().await.unwrap();
     // Put the exchange's minute a few seconds from its end, so `Retry-After` is short.
@@ -933,7 +669,7 @@ async fn weights_and_retry_after_are_respected() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_ip_ban_is_never_hammered() {
     let lab = Lab::start_on(ExchangeId::Binance, 65).await;
-    let (_, bot) = creds(&lab);
+    let (_, bot) = lab.creds();
     let secret = read(&lab.sim_dir().join("bot.secret"));
     lab.sim.set_weight_limit(40);
     // A client that ignores 429s from the responder's own address gets it banned (418).
@@ -1031,12 +767,7 @@ async fn respond_contains_a_leaked_binance_key() {
     assert_eq!(probe().await, (200, 0));
 
     let output = lab.respond(&["--yes", "--json"]).await;
-    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], true);
-    for step in summary["steps"].as_array().unwrap() {
-        assert_eq!(step["status"], "ok", "{step}");
-    }
+    let summary = contained(&output);
 
     // The attacker is refused from 127.0.0.2 (the key is gone).
     assert_eq!(probe().await, (401, -2015));
@@ -1085,9 +816,7 @@ async fn respond_contains_a_leaked_binance_key() {
     assert!(algo_cancels >= 2, "BTCUSDT and ETHUSDT: {algo_cancels}");
 
     // The replacement: on the bot's sub-account, no withdraw, bound.
-    let replacement: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("replacement-key.json")).unwrap())
-            .unwrap();
+    let replacement = lab.replacement();
     let new_id = replacement["api_key"].as_str().unwrap();
     let new_key = after.key(new_id).unwrap();
     assert_eq!(new_key.uid, bot_uid);
@@ -1124,20 +853,12 @@ async fn respond_contains_a_leaked_binance_key() {
     );
 
     // The report lists exactly the attacker's orders, by Binance id and symbol.
-    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
-            .unwrap();
-    let reported: BTreeSet<String> = report["unauthorized"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["order_id"].as_str().unwrap().to_owned())
-        .collect();
+    let reported = unauthorized_ids(&report_of(&summary));
     assert_eq!(reported, before.attacker_order_ids());
     assert!(reported.is_superset(&conditional));
     // The journal counts the conditional orders among those the cancel step cancelled.
-    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let journal = journal_of(&summary);
+    let run_dir = run_dir(&summary);
     let cancelled: BTreeSet<String> = journal
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
@@ -1191,9 +912,7 @@ async fn a_dry_run_shows_each_cancel_conditional_orders_included() {
     ] {
         assert!(err.contains(request), "{request} not in:\n{err}");
     }
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
-    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let journal = journal_of(&summary(&output));
     let would_cancel = journal
         .lines()
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
@@ -1213,7 +932,7 @@ async fn respond_contains_a_broker_key_too() {
     // The same bot sub-account, managed through Binance Link: `account:` is its id.
     let config = std::fs::read_to_string(&lab.session.config).unwrap();
     let broker = config
-        .replace(&format!("\"{}\"", account(&lab)), &format!("\"{uid}\""))
+        .replace(&format!("\"{}\"", lab.account()), &format!("\"{uid}\""))
         .replace(
             "    exchange: binance\n",
             "    exchange: binance\n    key_family: broker\n",
@@ -1224,10 +943,7 @@ async fn respond_contains_a_broker_key_too() {
     let after = lab.sim.inspect();
     assert!(after.key(&leaked).is_none_or(|k| k.deleted));
     assert!(after.open_orders(uid).is_empty());
-    let replacement: Value = serde_json::from_str(
-        &std::fs::read_to_string(lab.sim_dir().join("replacement-key.json")).unwrap(),
-    )
-    .unwrap();
+    let replacement = lab.replacement();
     let new_key = after.key(replacement["api_key"].as_str().unwrap()).unwrap();
     assert_eq!(new_key.uid, uid);
     assert_eq!(new_key.ips, ["127.0.0.1"]);
@@ -1248,26 +964,8 @@ async fn respond_contains_a_broker_key_too() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_without_its_sub_account_email_is_bad_input() {
     let lab = Lab::start_on(ExchangeId::Binance, 68).await;
-    let config = std::fs::read_to_string(&lab.session.config).unwrap();
-    let without: String = config
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("account:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&lab.session.config, without).unwrap();
-    let sent_before = lab.sim.inspect().access_log.len();
-    let output = lab.respond(&["--yes"]).await;
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = lab.respond_without_account("subAccountApi").await;
     assert!(text.contains("sub-account email"), "{text}");
-    let after = lab.sim.inspect();
-    assert!(
-        after.access_log[sent_before..]
-            .iter()
-            .all(|e| !e.path.contains("subAccountApi")),
-        "no key management was sent"
-    );
-    assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
 }
 
 /// A leaked master-account key: Binance has no API that deletes one, so the revoke is a guided
@@ -1277,7 +975,7 @@ async fn a_key_without_its_sub_account_email_is_bad_input() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_leaked_master_key_is_deleted_by_hand_and_verified() {
     let lab = Lab::start_on(ExchangeId::Binance, 69).await;
-    let (master, _) = creds(&lab);
+    let (master, _) = lab.creds();
     let playbook = lab.sim_dir().join("master-key.yaml");
     std::fs::write(
         &playbook,
@@ -1301,43 +999,24 @@ finally:
 "#,
     )
     .unwrap();
-    let config = lab.session.config.display().to_string();
     let playbook = playbook.display().to_string();
     let key = master.key.as_str().to_owned();
-    let args = [
-        "respond",
-        "--config",
-        &config,
-        "--profile",
-        "sim",
-        "--key",
-        &key,
-        "--playbook",
-        &playbook,
-        "--json",
-    ];
-    let sent_before = lab.sim.inspect().access_log.len();
-    let output = lockdown(&args, &[]).await;
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], false);
-    assert_eq!(step_status(&summary, "revoke"), "pending");
+    let mark = lab.sent();
+    let output = lab
+        .respond_for(&key, &["--playbook", &playbook, "--json"])
+        .await;
+    let summary = waiting_for_a_person(
+        &output,
+        "revoke",
+        &[
+            "Delete the leaked master-account API key in Binance's web interface",
+            "https://www.binance.com/en/my/settings/api-management",
+        ],
+    );
     assert_eq!(step_status(&summary, "verify"), "not_run");
-    let text = stderr(&output);
-    for want in [
-        "waiting for a person",
-        "Delete the leaked master-account API key in Binance's web interface",
-        "https://www.binance.com/en/my/settings/api-management",
-        "lockdown resume",
-    ] {
-        assert!(text.contains(want), "{want}:\n{text}");
-    }
-    let middle = lab.sim.inspect();
-    assert!(middle.key(&key).is_some_and(|k| !k.deleted));
+    assert!(lab.sim.inspect().key(&key).is_some_and(|k| !k.deleted));
     assert!(
-        middle.access_log[sent_before..]
-            .iter()
-            .all(|e| e.method == "GET"),
+        lab.sent_since(mark).iter().all(|e| e.method == "GET"),
         "nothing but reads was sent"
     );
 
@@ -1374,7 +1053,7 @@ async fn binance_secrets_and_signatures_never_appear_in_any_output() {
     let dir = lab.sim_dir();
     let output = lab.respond(&["--yes", "--json", "-vv"]).await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let stored: Value = serde_json::from_str(&read(&dir.join("replacement-key.json"))).unwrap();
+    let stored = lab.replacement();
     let secrets = [
         ("master secret", read(&dir.join("master.secret"))),
         ("bot secret", read(&dir.join("bot.secret"))),
@@ -1383,26 +1062,7 @@ async fn binance_secrets_and_signatures_never_appear_in_any_output() {
             stored["api_secret"].as_str().unwrap().to_owned(),
         ),
     ];
-    let mut texts = vec![
-        ("stdout".to_owned(), stdout(&output)),
-        ("stderr".to_owned(), stderr(&output)),
-    ];
-    let runs = lab.run_dirs();
-    assert_eq!(runs.len(), 1);
-    for file in files_under(&runs[0]) {
-        texts.push((
-            file.display().to_string(),
-            std::fs::read_to_string(&file).unwrap(),
-        ));
-    }
-    for (name, text) in &texts {
-        for (which, secret) in &secrets {
-            assert!(
-                !text.contains(secret.as_str()),
-                "the {which} leaked into {name}"
-            );
-        }
-    }
+    assert_no_secret_in(&run_texts(&lab, &output), &secrets);
     let err = stderr(&output);
     assert!(err.contains("X-MBX-APIKEY: <redacted>"), "{err}");
     assert!(err.contains("signature=<redacted>"), "{err}");
@@ -1411,7 +1071,7 @@ async fn binance_secrets_and_signatures_never_appear_in_any_output() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_spot_only_key_is_contained_too() {
     let lab = Lab::start_on(ExchangeId::Binance, 70).await;
-    let (master, bot) = creds(&lab);
+    let (master, bot) = lab.creds();
     // Most bot keys trade spot only: take the futures permission away through the master.
     let stripped = binance_call(
         &lab.running.base_url,
@@ -1423,7 +1083,7 @@ async fn a_spot_only_key_is_contained_too() {
         "POST",
         "/sapi/v1/sub-account/subAccountApiPermission",
         &[
-            ("email", account(&lab)),
+            ("email", lab.account()),
             ("subAccountApiKey", bot.key.as_str().to_owned()),
             ("canTrade", "true".into()),
         ],
@@ -1433,9 +1093,7 @@ async fn a_spot_only_key_is_contained_too() {
     let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
     let output = lab.respond(&["--yes", "--json"]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
-    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let journal = journal_of(&summary(&output));
     // USD-M answered -2015 to this key: a segment it cannot reach, said so, not a failure.
     assert!(
         journal.contains(r#""not_permitted":["linear"]"#),

@@ -1,7 +1,7 @@
 //! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
 //! searched for every secret of a run. Only the secret store holds the new one.
 
-use crate::support::{Lab, files_under, lockdown, read, stderr, stdout};
+use crate::support::{Lab, assert_no_secret_in, lockdown, read, run_texts, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_appear_in_any_output() {
@@ -10,40 +10,21 @@ async fn secrets_never_appear_in_any_output() {
     let bot = read(&lab.sim_dir().join("bot.secret"));
     let output = lab.respond(&["--yes", "--json", "-vv"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let store = lab.sim_dir().join("replacement-key.json");
-    let stored: serde_json::Value = serde_json::from_str(&read(&store)).unwrap();
-    let new_secret = stored["api_secret"].as_str().unwrap().to_owned();
+    let new_secret = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
     assert!(new_secret.len() >= 16);
 
-    let mut texts = vec![
-        ("stdout".to_owned(), stdout(&output)),
-        ("stderr".to_owned(), stderr(&output)),
-    ];
-    let run_dirs = lab.run_dirs();
-    assert_eq!(run_dirs.len(), 1);
-    for file in files_under(&run_dirs[0]) {
-        texts.push((
-            file.display().to_string(),
-            std::fs::read_to_string(&file).unwrap(),
-        ));
-    }
+    let texts = run_texts(&lab, &output);
     assert!(
         texts.len() >= 6,
         "journal, reports and snapshots are searched: {}",
         texts.len()
     );
-    for (name, text) in &texts {
-        for (which, secret) in [
-            ("master", &master),
-            ("bot", &bot),
-            ("replacement", &new_secret),
-        ] {
-            assert!(
-                !text.contains(secret.as_str()),
-                "the {which} secret leaked into {name}"
-            );
-        }
-    }
+    let secrets = [
+        ("master secret", master),
+        ("bot secret", bot),
+        ("replacement secret", new_secret),
+    ];
+    assert_no_secret_in(&texts, &secrets);
     // The verbose output did show requests, with their signatures redacted.
     assert!(
         stderr(&output).contains("X-BAPI-SIGN: <redacted>"),

@@ -2,48 +2,31 @@
 //! both authentication styles, clear errors for bad credentials, a two-factor challenge answered
 //! with `--otp`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
 
-use std::collections::BTreeSet;
-use std::path::Path;
-
 use lockdown::exchanges::http::http_client_from;
-use lockdown::exchanges::model::{
-    Access, Category, IpWhitelist, KeyScope, Lock, Side, TradePermission,
-};
+use lockdown::exchanges::model::{Access, Category, Lock, Side, TradePermission};
 use lockdown::exchanges::{
     Auth, AuthStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit,
-    Reply, Revoke, VenueSettings, Window,
+    Reply, Revoke, VenueSettings,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{Lab, attacker_ip, code, files_under, read, stderr, stdout};
-
-const DAY_MS: i64 = 86_400_000;
+use crate::adapter::{
+    balances, cancel_order, create_key, executions_of, fills, limit_buy, lock_to, open_orders,
+    orders, place, restrict_key, revoke_by_master, sub_keys, transfers, usdt_withdrawal, who_am_i,
+    withdrawals,
+};
+use crate::support::{
+    Lab, assert_no_secret_in, attacker_ip, code, contained, journal_of, last_days, read, report_of,
+    run_dir, run_texts, stderr, stdout, summary, unauthorized_ids,
+};
 
 async fn lab(seed: u64) -> Lab {
     Lab::start_on(ExchangeId::Deribit, seed).await
 }
 
-fn creds(lab: &Lab) -> (Credential, Credential) {
-    let master = Credential::new(
-        KeyId::new(read(&lab.sim_dir().join("master.key"))),
-        SecretString::from(read(&lab.sim_dir().join("master.secret"))),
-    );
-    let bot = Credential::new(
-        KeyId::new(lab.leaked()),
-        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
-    );
-    (master, bot)
-}
-
 fn client(lab: &Lab, auth: AuthStyle) -> Client {
-    Client::new(
-        ExchangeId::Deribit.venue(),
-        &lab.running.base_url,
-        Mode::Live,
-    )
-    .unwrap()
-    .with_settings(VenueSettings {
+    lab.client().with_settings(VenueSettings {
         auth,
         ..VenueSettings::default()
     })
@@ -59,55 +42,28 @@ fn attacker(lab: &Lab) -> Client {
     )
 }
 
-fn lock(key: &KeyId, ip: &str) -> Op {
-    Op::RestrictKey {
-        key: key.clone(),
-        account: Some("1000002".into()),
-        lock: Lock {
-            ips: IpWhitelist::parse(&[ip]).unwrap(),
-            access: Access::Unchanged,
-        },
-    }
+/// The bot key's lock: bound to the responder.
+fn lock() -> Lock {
+    lock_to(&["127.0.0.1"], Access::Unchanged)
 }
 
 async fn round_trip(style: AuthStyle, seed: u64) {
     let lab = lab(seed).await;
-    let (master, bot) = creds(&lab);
+    let (master, bot) = lab.creds();
     let client = client(&lab, style);
     let now = client.resync().await.unwrap();
-    let week = Window {
-        start_ms: now - 7 * DAY_MS,
-        end_ms: now,
-    };
-    let month = Window {
-        start_ms: now - 30 * DAY_MS,
-        end_ms: now,
-    };
+    let week = last_days(now, 7);
+    let month = last_days(now, 30);
     let venue = client.venue();
 
     // Who the key is: the account summary names the sub-account.
-    let me = client
-        .call(&Op::WhoAmI, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let me = who_am_i(&client, &bot).await;
     assert_eq!(me.account.as_deref(), Some("1000002"));
     assert!(!me.is_master);
     let uid = 1_000_002;
 
     // The master lists the sub-account's keys through `public/exchange_token`.
-    let keys = client
-        .all_pages(
-            |cursor| Op::SubKeys {
-                account: "1000002".into(),
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_keys,
-        )
-        .await
-        .unwrap();
+    let keys = sub_keys(&client, &master, "1000002").await;
     let listed = keys
         .iter()
         .find(|k| k.key == bot.key)
@@ -118,133 +74,54 @@ async fn round_trip(style: AuthStyle, seed: u64) {
     );
 
     let inspect = lab.sim.inspect();
-    let open = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, venue.segments(), &bot).await;
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.category == Category::Linear));
     assert!(open.iter().all(|o| o.symbol.contains('_')), "{open:?}");
-    let history = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Orders {
-                segment,
-                window: week,
-                cursor,
-            },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let history = orders(&client, venue.segments(), &bot, week).await;
     assert_eq!(
         open.len() + history.len(),
         inspect.orders.iter().filter(|o| o.uid == uid).count()
     );
-    let fills = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Fills {
-                segment,
-                window: week,
-                cursor,
-            },
-            Reply::into_fills,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fills.len(),
-        inspect.executions.iter().filter(|e| e.uid == uid).count()
-    );
-    let balances = client
-        .call(&Op::Balances, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_balances()
-        .unwrap();
+    let fills = fills(&client, venue.segments(), &bot, week).await;
+    assert_eq!(fills.len(), executions_of(&inspect, uid));
+    let balances = balances(&client, &bot).await;
     assert!(
         balances
             .iter()
             .any(|b| b.coin == "USDT" && !b.total.is_zero())
     );
-    let withdrawals = client
-        .all_pages(
-            |cursor| Op::Withdrawals {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let withdrawals = withdrawals(&client, &master, month).await;
     assert_eq!(withdrawals.len(), 1);
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers {
-                window: week,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &master, week).await;
     assert_eq!(transfers.len(), 1);
 
     // Trading as the bot: a limit order rests, is cancelled; quote-sized orders and
     // withdrawals are refused.
-    let place = |kind, qty, unit| {
-        Op::PlaceOrder(NewOrder {
-            segment: venue.segments()[3],
-            symbol: venue.symbol(Category::Spot, "BTC", "USDT"),
-            side: Side::Buy,
-            kind,
-            qty,
-            unit,
-        })
-    };
-    let order_id = client
-        .call(
-            &place(OrderKind::Limit { price: 60_000.0 }, 0.001, QtyUnit::Base),
-            Auth::Key(&bot),
-        )
+    let segment = venue.segments()[3];
+    let btc = venue.symbol(Category::Spot, "BTC", "USDT");
+    let order_id = place(&client, &bot, limit_buy(segment, &btc, 60_000.0, 0.001))
         .await
-        .unwrap()
-        .into_placed()
         .unwrap();
     assert!(order_id.starts_with("USDT-"), "{order_id}");
-    let cancel = Op::CancelOrder {
-        segment: venue.segments()[3],
-        symbol: "BTC_USDT".into(),
-        order_id: order_id.clone(),
-    };
-    client.call(&cancel, Auth::Key(&bot)).await.unwrap();
-    assert!(!lab.sim.inspect().order(&order_id).unwrap().is_open());
-    let quote = client
-        .call(
-            &place(OrderKind::Market, 100.0, QtyUnit::Quote),
-            Auth::Key(&bot),
-        )
+    cancel_order(&client, &bot, segment, "BTC_USDT", &order_id)
         .await
-        .unwrap_err();
+        .unwrap();
+    assert!(!lab.sim.inspect().order(&order_id).unwrap().is_open());
+    let market = NewOrder {
+        segment,
+        symbol: btc,
+        side: Side::Buy,
+        kind: OrderKind::Market,
+        qty: 100.0,
+        unit: QtyUnit::Quote,
+    };
+    let quote = place(&client, &bot, market).await.unwrap_err();
     assert!(
         matches!(quote, ExchangeError::Unsupported { .. }),
         "{quote}"
     );
-    let withdraw = Op::Withdraw {
-        coin: "USDT".into(),
-        amount: "10".into(),
-        address: "0xdead".into(),
-    };
+    let withdraw = usdt_withdrawal("0xdead");
     let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
     assert!(
         matches!(refused, ExchangeError::Permission { .. }),
@@ -283,31 +160,23 @@ async fn round_trip(style: AuthStyle, seed: u64) {
     assert!(lab.sim.inspect().open_orders(uid).is_empty());
 
     // Key management through the master: lock, create (bound at once), revoke.
-    let locked = client
-        .call(&lock(&bot.key, "127.0.0.1"), Auth::Key(&master))
+    let locked = restrict_key(&client, &master, "1000002", &bot.key, lock())
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert_eq!(locked.ips, ["127.0.0.1"]);
     assert_eq!(
         lab.sim.inspect().key(bot.key.as_str()).unwrap().ips,
         ["127.0.0.1"]
     );
-    let create = Op::CreateKey {
-        account: "1000002".into(),
-        label: "lockdown_test01".into(),
-        scope: KeyScope {
-            trade: vec![TradePermission::SpotTrade],
-            ips: IpWhitelist::parse(&["10.0.0.7"]).unwrap(),
-        },
-    };
-    let created = client
-        .call(&create, Auth::Key(&master))
-        .await
-        .unwrap()
-        .into_created()
-        .unwrap();
+    let created = create_key(
+        &client,
+        &master,
+        "1000002",
+        "lockdown_test01",
+        &[TradePermission::SpotTrade],
+        &["10.0.0.7"],
+    )
+    .await;
     assert_eq!(
         created.info.ips,
         ["10.0.0.7"],
@@ -318,14 +187,7 @@ async fn round_trip(style: AuthStyle, seed: u64) {
     let new_key = stored.key(created.info.key.as_str()).unwrap();
     assert_eq!(new_key.uid, uid);
     assert_eq!(new_key.permissions["wallet"][0], "none");
-    client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: created.info.key.clone(),
-                account: Some("1000002".into()),
-            }),
-            Auth::Key(&master),
-        )
+    revoke_by_master(&client, &master, "1000002", &created.info.key)
         .await
         .unwrap();
     assert!(
@@ -395,7 +257,7 @@ async fn the_simulator_speaks_json_rpc() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_credentials_give_clear_errors() {
     let lab = lab(64).await;
-    let (master, bot) = creds(&lab);
+    let (master, bot) = lab.creds();
     let wrong = Credential::new(bot.key.clone(), SecretString::from("not the secret"));
     for style in [AuthStyle::Token, AuthStyle::Signature] {
         let err = client(&lab, style)
@@ -440,8 +302,7 @@ async fn bad_credentials_give_clear_errors() {
     // The attacker holds a token; the lock refuses it from its address at once.
     let outside = attacker(&lab);
     outside.call(&Op::Balances, Auth::Key(&bot)).await.unwrap();
-    token
-        .call(&lock(&bot.key, "127.0.0.1"), Auth::Key(&master))
+    restrict_key(&token, &master, "1000002", &bot.key, lock())
         .await
         .unwrap();
     let err = outside
@@ -452,14 +313,7 @@ async fn bad_credentials_give_clear_errors() {
     token.call(&Op::Balances, Auth::Key(&bot)).await.unwrap();
 
     // Revoked: the owner's session ends with the key, and logging in again is refused.
-    token
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: bot.key.clone(),
-                account: Some("1000002".into()),
-            }),
-            Auth::Key(&master),
-        )
+    revoke_by_master(&token, &master, "1000002", &bot.key)
         .await
         .unwrap();
     for style in [AuthStyle::Token, AuthStyle::Signature] {
@@ -473,15 +327,10 @@ async fn bad_credentials_give_clear_errors() {
     assert_eq!(err.code(), Some("13004"), "{err}");
 }
 
-fn journal_of(summary: &Value) -> String {
-    std::fs::read_to_string(Path::new(summary["run_dir"].as_str().unwrap()).join("journal.jsonl"))
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn respond_contains_a_leaked_deribit_key() {
     let lab = lab(65).await;
-    let (_, bot) = creds(&lab);
+    let (_, bot) = lab.creds();
     let leaked = lab.leaked();
     let before = lab.sim.inspect();
     let bot_uid = before.key(&leaked).unwrap().uid;
@@ -491,12 +340,7 @@ async fn respond_contains_a_leaked_deribit_key() {
     outside.call(&Op::Balances, Auth::Key(&bot)).await.unwrap();
 
     let output = lab.respond(&["--yes", "--json"]).await;
-    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], true);
-    for step in summary["steps"].as_array().unwrap() {
-        assert_eq!(step["status"], "ok", "{step}");
-    }
+    let summary = contained(&output);
 
     // The attacker is refused; nothing is left open; the key is gone.
     let err = outside
@@ -512,10 +356,7 @@ async fn respond_contains_a_leaked_deribit_key() {
     assert!(after.key(&leaked).unwrap().deleted);
 
     // The replacement: on the bot's account, no wallet write, bound to the bot's address.
-    let replacement: Value = serde_json::from_str(
-        &std::fs::read_to_string(lab.sim_dir().join("replacement-key.json")).unwrap(),
-    )
-    .unwrap();
+    let replacement = lab.replacement();
     let new_id = replacement["api_key"].as_str().unwrap();
     let new_key = after.key(new_id).expect("replacement exists");
     assert_eq!(new_key.uid, bot_uid);
@@ -532,16 +373,8 @@ async fn respond_contains_a_leaked_deribit_key() {
         .unwrap();
 
     // The report lists exactly the attacker's orders, and the exchange's access log.
-    let run_dir = Path::new(summary["run_dir"].as_str().unwrap());
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
-            .unwrap();
-    let reported: BTreeSet<String> = report["unauthorized"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["order_id"].as_str().unwrap().to_owned())
-        .collect();
+    let run_dir = run_dir(&summary);
+    let reported = unauthorized_ids(&report_of(&summary));
     assert_eq!(reported, before.attacker_order_ids());
     let markdown = std::fs::read_to_string(run_dir.join("report.md")).unwrap();
     assert!(
@@ -593,13 +426,13 @@ async fn a_two_factor_challenge_is_answered_with_otp_and_never_journaled() {
 
     let output = lab.respond(&["--yes", "--json", "--otp", &otp]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let summary = summary(&output);
     assert_eq!(summary["contained"], true);
     let journal = journal_of(&summary);
     assert!(journal.contains("\"tfa_answered\""), "{journal}");
     assert!(journal.contains("\"by\":\"--otp\""));
     assert!(!journal.contains(&otp), "the code is in the journal");
-    let run_dir = Path::new(summary["run_dir"].as_str().unwrap());
+    let run_dir = run_dir(&summary);
     for file in ["report.md", "report.json"] {
         assert!(
             !std::fs::read_to_string(run_dir.join(file))
@@ -673,7 +506,7 @@ async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_simulator_keeps_deribits_rules() {
     let lab = lab(68).await;
-    let (master, bot) = creds(&lab);
+    let (master, bot) = lab.creds();
     let now = chrono::Utc::now().timestamp_millis();
     let code = |v: &Value| v["error"]["code"].as_i64();
 
@@ -825,31 +658,13 @@ async fn no_secret_and_no_code_appear_in_any_output() {
         .respond(&["--yes", "--json", "-vv", "--otp", &otp])
         .await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let stored: Value =
-        serde_json::from_str(&read(&lab.sim_dir().join("replacement-key.json"))).unwrap();
-    let fresh = stored["api_secret"].as_str().unwrap().to_owned();
-    let mut texts = vec![
-        ("stdout".to_owned(), stdout(&output)),
-        ("stderr".to_owned(), stderr(&output)),
+    let fresh = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
+    let secrets = [
+        ("master secret", master),
+        ("bot secret", bot),
+        ("replacement secret", fresh),
+        ("two-factor code", otp),
     ];
-    for file in files_under(&lab.run_dirs()[0]) {
-        texts.push((
-            file.display().to_string(),
-            std::fs::read_to_string(&file).unwrap(),
-        ));
-    }
-    for (name, text) in &texts {
-        for (which, secret) in [
-            ("master", &master),
-            ("bot", &bot),
-            ("replacement", &fresh),
-            ("two-factor code", &otp),
-        ] {
-            assert!(
-                !text.contains(secret.as_str()),
-                "the {which} secret leaked into {name}"
-            );
-        }
-    }
+    assert_no_secret_in(&run_texts(&lab, &output), &secrets);
     assert!(stderr(&output).contains("Authorization: <redacted>"));
 }

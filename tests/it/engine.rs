@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Lab, code, lockdown, stderr, stdout};
+use crate::support::{Lab, code, lockdown, run_dir, stderr, stdout, step_status};
 
 fn events(run_dir: &str) -> Vec<Value> {
     std::fs::read_to_string(std::path::Path::new(run_dir).join("journal.jsonl"))
@@ -74,13 +74,7 @@ steps:
             .unwrap()
     };
     assert!(position("step_started", "money") < position("step_finished", "open_orders"));
-    let diff = summary["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["id"] == "diff")
-        .unwrap();
-    assert_eq!(diff["status"], "ok");
+    assert_eq!(step_status(&summary, "diff"), "ok");
     assert!(summary["unauthorized_orders"].as_u64().unwrap() > 0);
 }
 
@@ -109,23 +103,11 @@ finally:
     .await;
     // Contained (locked), but a step failed: finished, containment incomplete.
     assert_eq!(code, 1, "{err}");
-    let status = |id: &str| {
-        summary["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(status("verify_dead"), "failed");
-    assert_eq!(status("never"), "not_run");
-    assert_eq!(status("report"), "ok");
+    assert_eq!(step_status(&summary, "verify_dead"), "failed");
+    assert_eq!(step_status(&summary, "never"), "not_run");
+    assert_eq!(step_status(&summary, "report"), "ok");
     assert!(err.contains("still accepted"), "{err}");
-    let dir = std::path::Path::new(summary["run_dir"].as_str().unwrap());
-    assert!(dir.join("report.md").exists());
+    assert!(run_dir(&summary).join("report.md").exists());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,19 +193,8 @@ steps:
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(summary["contained"], true);
-    let status = |summary: &Value, id: &str| {
-        summary["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .unwrap()["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    assert_eq!(status(&summary, "call_support"), "pending");
-    assert_eq!(status(&summary, "report"), "not_run");
+    assert_eq!(step_status(&summary, "call_support"), "pending");
+    assert_eq!(step_status(&summary, "report"), "not_run");
     assert!(
         stderr(&output).contains("lockdown resume"),
         "{}",
@@ -232,24 +203,19 @@ steps:
 
     // Resumed with --yes: the lock is not sent again, the manual step is done, the run ends.
     let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
-    let locks_before = lab
-        .sim
-        .inspect()
-        .access_log
-        .iter()
-        .filter(|e| e.path == "/v5/user/update-sub-api")
-        .count();
+    let locks = || {
+        lab.sim
+            .inspect()
+            .access_log
+            .iter()
+            .filter(|e| e.path == "/v5/user/update-sub-api")
+            .count()
+    };
+    let locks_before = locks();
     let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
     assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
     let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
-    assert_eq!(status(&summary, "call_support"), "ok");
-    assert_eq!(status(&summary, "report"), "ok");
-    let locks_after = lab
-        .sim
-        .inspect()
-        .access_log
-        .iter()
-        .filter(|e| e.path == "/v5/user/update-sub-api")
-        .count();
-    assert_eq!(locks_before, locks_after, "the lock was sent again");
+    assert_eq!(step_status(&summary, "call_support"), "ok");
+    assert_eq!(step_status(&summary, "report"), "ok");
+    assert_eq!(locks_before, locks(), "the lock was sent again");
 }

@@ -2,154 +2,53 @@
 //! client's retries (rate limit, clock) behave as documented.
 
 use futures_util::future::join_all;
-use lockdown::exchanges::model::{Access, Category, IpWhitelist, KeyScope, Lock, TradePermission};
-use lockdown::exchanges::{Auth, Client, ExchangeId, Mode, Op, Reply, Revoke, Window};
-use lockdown::secret::{Credential, KeyId, SecretString};
+use lockdown::exchanges::model::{Access, Category, TradePermission};
+use lockdown::exchanges::{Auth, Op};
 
-use crate::support::{Lab, read};
-
-fn creds(lab: &Lab) -> (Credential, Credential) {
-    let master = Credential::new(
-        KeyId::new(read(&lab.sim_dir().join("master.key"))),
-        SecretString::from(read(&lab.sim_dir().join("master.secret"))),
-    );
-    let bot = Credential::new(
-        KeyId::new(lab.leaked()),
-        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
-    );
-    (master, bot)
-}
+use crate::adapter::{
+    balances, create_key, executions_of, fills, lock_to, open_orders, orders, restrict_key,
+    revoke_by_master, sub_keys, transfers, who_am_i, withdrawals,
+};
+use crate::support::{Lab, last_days};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_operation_round_trips() {
     let lab = Lab::start(41).await;
-    let (master, bot) = creds(&lab);
-    let client = Client::new(ExchangeId::Bybit.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let (master, bot) = lab.creds();
+    let client = lab.client();
     let now = client.resync().await.unwrap();
-    let window = Window {
-        start_ms: now - 6 * 86_400_000,
-        end_ms: now,
-    };
+    let window = last_days(now, 6);
     let venue = client.venue();
 
-    let me = client
-        .call(&Op::WhoAmI, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let me = who_am_i(&client, &bot).await;
     assert_eq!(me.key, bot.key);
     let account = me.account.clone().expect("query-api names the UID");
-    let keys = client
-        .all_pages(
-            |cursor| Op::SubKeys {
-                account: account.clone(),
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_keys,
-        )
-        .await
-        .unwrap();
+    let keys = sub_keys(&client, &master, &account).await;
     assert!(keys.iter().any(|k| k.key == bot.key));
 
-    let open = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, venue.segments(), &bot).await;
     let inspect = lab.sim.inspect();
     let uid: u64 = account.parse().unwrap();
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.category == Category::Linear));
 
-    let orders = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Orders {
-                segment,
-                window,
-                cursor,
-            },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let orders = orders(&client, venue.segments(), &bot, window).await;
     assert_eq!(
         orders.len(),
         inspect.orders.iter().filter(|o| o.uid == uid).count()
     );
-    let fills = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Fills {
-                segment,
-                window,
-                cursor,
-            },
-            Reply::into_fills,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fills.len(),
-        inspect.executions.iter().filter(|e| e.uid == uid).count()
-    );
-    let balances = client
-        .call(&Op::Balances, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_balances()
-        .unwrap();
+    let fills = fills(&client, venue.segments(), &bot, window).await;
+    assert_eq!(fills.len(), executions_of(&inspect, uid));
+    let balances = balances(&client, &bot).await;
     assert!(balances.iter().any(|b| b.coin == "USDT"));
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers { window, cursor },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &master, window).await;
     assert_eq!(transfers.len(), 1);
-    let month = Window {
-        start_ms: now - 29 * 86_400_000,
-        end_ms: now,
-    };
-    let withdrawals = client
-        .all_pages(
-            |cursor| Op::Withdrawals {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let withdrawals = withdrawals(&client, &master, last_days(now, 29)).await;
     assert_eq!(withdrawals.len(), 1);
 
-    let lock = Lock {
-        ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-        access: Access::Unchanged,
-    };
-    let locked = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(account.clone()),
-                key: bot.key.clone(),
-                lock,
-            },
-            Auth::Key(&master),
-        )
+    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+    let locked = restrict_key(&client, &master, &account, &bot.key, lock)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert_eq!(locked.ips, ["127.0.0.1"]);
 
@@ -167,31 +66,17 @@ async fn every_operation_round_trips() {
     }
     assert!(lab.sim.inspect().open_orders(uid).is_empty());
 
-    let created = client
-        .call(
-            &Op::CreateKey {
-                account: account.clone(),
-                label: "it-replacement".into(),
-                scope: KeyScope {
-                    trade: vec![TradePermission::SpotTrade],
-                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-                },
-            },
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap()
-        .into_created()
-        .unwrap();
+    let created = create_key(
+        &client,
+        &master,
+        &account,
+        "it-replacement",
+        &[TradePermission::SpotTrade],
+        &["127.0.0.1"],
+    )
+    .await;
     assert!(!created.info.can_withdraw());
-    client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: bot.key.clone(),
-                account: Some(account.clone()),
-            }),
-            Auth::Key(&master),
-        )
+    revoke_by_master(&client, &master, &account, &bot.key)
         .await
         .unwrap();
     let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
@@ -201,8 +86,8 @@ async fn every_operation_round_trips() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rate_limits_are_waited_out_not_hammered() {
     let lab = Lab::start(42).await;
-    let (master, _) = creds(&lab);
-    let client = Client::new(ExchangeId::Bybit.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let (master, _) = lab.creds();
+    let client = lab.client();
     // query-api allows 10 a second per key; 15 at once must meet 10006 and wait for the reset.
     let calls = (0..15).map(|_| client.call(&Op::WhoAmI, Auth::Key(&master)));
     for result in join_all(calls).await {

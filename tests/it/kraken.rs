@@ -11,42 +11,22 @@ use std::time::Duration;
 
 use lockdown::exchanges::model::{Category, Segment, Side, TransferKind};
 use lockdown::exchanges::{
-    Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Nonces, Op, OrderKind, QtyUnit, Reply,
-    Revoke, Window,
+    Auth, ExchangeError, ExchangeId, NewOrder, Nonces, Op, OrderKind, QtyUnit, Revoke, Window,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{
-    Lab, attacker_ip, code, files_under, lockdown, read, responder_ip, stderr, stdout, step_status,
+use crate::adapter::{
+    armed_for, balances, cancel_after, cancel_order, executions_of, fills, limit_buy, open_orders,
+    orders, place, transfers, usdt_withdrawal, who_am_i, withdrawals,
 };
-
-const DAY_MS: i64 = 86_400_000;
+use crate::support::{
+    DAY_MS, Lab, attacker_ip, contained, files_under, journal_of, lockdown, raw_client, read,
+    report_of, responder_ip, stderr, stdout, step_status, unauthorized_ids, waiting_for_a_person,
+};
 
 async fn lab(seed: u64) -> Lab {
     Lab::start_on(ExchangeId::Kraken, seed).await
-}
-
-/// The owner's own key (the profile's `master`) and the leaked bot key.
-fn creds(lab: &Lab) -> (Credential, Credential) {
-    let owner = Credential::new(
-        KeyId::new(read(&lab.sim_dir().join("master.key"))),
-        SecretString::from(read(&lab.sim_dir().join("master.secret"))),
-    );
-    let bot = Credential::new(
-        KeyId::new(lab.leaked()),
-        SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
-    );
-    (owner, bot)
-}
-
-fn client(lab: &Lab) -> Client {
-    Client::new(
-        ExchangeId::Kraken.venue(),
-        &lab.running.base_url,
-        Mode::Live,
-    )
-    .unwrap()
 }
 
 fn spot() -> Segment {
@@ -67,12 +47,7 @@ async fn kraken_call(
     nonce: u64,
     params: &str,
 ) -> String {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .local_address(from)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let client = raw_client(from);
     let path = format!("/0/private/{method}");
     let body = if params.is_empty() {
         format!("nonce={nonce}")
@@ -115,8 +90,9 @@ fn fresh(last: &mut u64) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_operation_round_trips() {
     let lab = lab(61).await;
-    let (owner, bot) = creds(&lab);
-    let client = client(&lab);
+    // The profile's `master` is the owner's own key.
+    let (owner, bot) = lab.creds();
+    let client = lab.client();
     let now = client.resync().await.unwrap();
     let venue = client.venue();
     let inspect = lab.sim.inspect();
@@ -128,37 +104,17 @@ async fn every_operation_round_trips() {
     );
 
     // GetApiKeyInfo describes the calling key: the bot's trades and cannot withdraw.
-    let me = client
-        .call(&Op::WhoAmI, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let me = who_am_i(&client, &bot).await;
     assert_eq!(me.key, bot.key);
     assert!(!me.read_only && !me.can_withdraw());
     assert!(me.permissions.iter().any(|p| p == "modify-trades"));
     assert!(me.ips.is_empty());
-    let boss = client
-        .call(&Op::WhoAmI, Auth::Key(&owner))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let boss = who_am_i(&client, &owner).await;
     assert_eq!(boss.ips, ["127.0.0.1"]);
     assert!(boss.permissions.iter().any(|p| p == "close-trades"));
 
     // Open orders: one list, pairs by altname, the owner's key sees the account's orders.
-    let open = client
-        .all_pages(
-            |cursor| Op::OpenOrders {
-                segment: spot(),
-                cursor,
-            },
-            Auth::Key(&owner),
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, &[spot()], &owner).await;
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.symbol == "XVGUSDT"));
     assert!(open.iter().any(|o| o.symbol == "XBTUSDT"));
@@ -168,32 +124,11 @@ async fn every_operation_round_trips() {
     let xbt = venue.symbol(Category::Spot, "BTC", "USDT");
     assert_eq!(xbt, "XBTUSDT");
     for _ in 0..60 {
-        let id = client
-            .call(
-                &Op::PlaceOrder(NewOrder {
-                    segment: spot(),
-                    symbol: xbt.clone(),
-                    side: Side::Buy,
-                    kind: OrderKind::Limit { price: 1_000.0 },
-                    qty: 0.001,
-                    unit: QtyUnit::Base,
-                }),
-                Auth::Key(&bot),
-            )
+        let id = place(&client, &bot, limit_buy(spot(), &xbt, 1_000.0, 0.001))
             .await
-            .unwrap()
-            .into_placed()
             .unwrap();
         assert!(id.starts_with('O') && id.len() == 19, "{id}");
-        client
-            .call(
-                &Op::CancelOrder {
-                    segment: spot(),
-                    symbol: xbt.clone(),
-                    order_id: id,
-                },
-                Auth::Key(&bot),
-            )
+        cancel_order(&client, &bot, spot(), &xbt, &id)
             .await
             .unwrap();
     }
@@ -204,18 +139,7 @@ async fn every_operation_round_trips() {
         end_ms: client.clock().now_ms() + 60_000,
     };
     let inspect = lab.sim.inspect();
-    let closed = client
-        .all_pages(
-            |cursor| Op::Orders {
-                segment: spot(),
-                window: week,
-                cursor,
-            },
-            Auth::Key(&owner),
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let closed = orders(&client, &[spot()], &owner, week).await;
     let want = inspect
         .orders
         .iter()
@@ -227,28 +151,9 @@ async fn every_operation_round_trips() {
     assert_eq!(ids.len(), want, "no order twice across pages");
 
     // Fills, balances (with what orders hold), withdrawals, deposits then ledger transfers.
-    let fills = client
-        .all_pages(
-            |cursor| Op::Fills {
-                segment: spot(),
-                window: week,
-                cursor,
-            },
-            Auth::Key(&owner),
-            Reply::into_fills,
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        fills.len(),
-        inspect.executions.iter().filter(|e| e.uid == uid).count()
-    );
-    let balances = client
-        .call(&Op::Balances, Auth::Key(&owner))
-        .await
-        .unwrap()
-        .into_balances()
-        .unwrap();
+    let fills = fills(&client, &[spot()], &owner, week).await;
+    assert_eq!(fills.len(), executions_of(&inspect, uid));
+    let balances = balances(&client, &owner).await;
     let usdt = balances.iter().find(|b| b.coin == "USDT").unwrap();
     assert!(!usdt.locked.is_zero(), "open buys hold USDT");
     assert!(balances.iter().any(|b| b.coin == "BTC"), "XXBT read as BTC");
@@ -256,74 +161,35 @@ async fn every_operation_round_trips() {
         start_ms: now - 30 * DAY_MS,
         end_ms: client.clock().now_ms(),
     };
-    let withdrawals = client
-        .all_pages(
-            |cursor| Op::Withdrawals {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&owner),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let withdrawals = withdrawals(&client, &owner, month).await;
     assert!(withdrawals.is_empty(), "the bot's account withdrew nothing");
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&owner),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &owner, month).await;
     assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0].kind, TransferKind::Internal);
     assert_eq!(transfers[0].amount.as_str(), "5000");
 
     // A market buy counted in the quote coin (`viqc`) fills against the book.
-    let bought = client
-        .call(
-            &Op::PlaceOrder(NewOrder {
-                segment: spot(),
-                symbol: "XVGUSDT".into(),
-                side: Side::Buy,
-                kind: OrderKind::Market,
-                qty: 10.0,
-                unit: QtyUnit::Quote,
-            }),
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap()
-        .into_placed()
-        .unwrap();
+    let market = NewOrder {
+        segment: spot(),
+        symbol: "XVGUSDT".into(),
+        side: Side::Buy,
+        kind: OrderKind::Market,
+        qty: 10.0,
+        unit: QtyUnit::Quote,
+    };
+    let bought = place(&client, &bot, market).await.unwrap();
     let view = lab.sim.inspect();
     let order = view.orders.iter().find(|o| o.order_id == bought).unwrap();
     assert_eq!(order.qty_unit, "quote");
     assert_eq!(order.status, "Filled");
     // Cancelling what is gone: Kraken's `EOrder:Unknown order`.
-    let gone = client
-        .call(
-            &Op::CancelOrder {
-                segment: spot(),
-                symbol: "XVGUSDT".into(),
-                order_id: bought,
-            },
-            Auth::Key(&bot),
-        )
+    let gone = cancel_order(&client, &bot, spot(), "XVGUSDT", &bought)
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Some("EOrder:Unknown order"));
 
     // The bot's key cannot withdraw; the owner's key cannot either.
-    let withdraw = Op::Withdraw {
-        coin: "USDT".into(),
-        amount: "10".into(),
-        address: "cold".into(),
-    };
+    let withdraw = usdt_withdrawal("cold");
     for key in [&bot, &owner] {
         let err = client.call(&withdraw, Auth::Key(key)).await.unwrap_err();
         assert!(
@@ -333,24 +199,8 @@ async fn every_operation_round_trips() {
     }
 
     // The dead-man switch, armed and disarmed with the owner's key.
-    let armed = client
-        .call(&Op::CancelAfter { seconds: 60 }, Auth::Key(&owner))
-        .await
-        .unwrap()
-        .into_armed()
-        .unwrap()
-        .unwrap();
-    assert!(
-        (armed - client.clock().now_ms() - 60_000).abs() < 2_000,
-        "{armed}"
-    );
-    let off = client
-        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&owner))
-        .await
-        .unwrap()
-        .into_armed()
-        .unwrap();
-    assert_eq!(off, None);
+    armed_for(&client, &owner, 60).await;
+    assert_eq!(cancel_after(&client, &owner, 0).await, None);
 
     // CancelAll with the owner's key cancels every order of the account, the bot's key's too.
     let open_before = lab.sim.inspect().open_orders(uid).len();
@@ -365,7 +215,7 @@ async fn every_operation_round_trips() {
     assert!(lab.sim.inspect().open_orders(uid).is_empty());
 
     // No key management by API: refused before anything is sent.
-    let before = lab.sim.inspect().access_log.len();
+    let before = lab.sent();
     let refused = client
         .call(&Op::RevokeKey(Revoke::SelfSub), Auth::Key(&bot))
         .await
@@ -377,7 +227,7 @@ async fn every_operation_round_trips() {
             ..
         }
     ));
-    assert_eq!(lab.sim.inspect().access_log.len(), before);
+    assert_eq!(lab.sent(), before);
 
     // Deleted in the web interface: the old key is refused as unauthenticated.
     assert!(lab.sim.web_ui_delete_key(bot.key.as_str()));
@@ -389,8 +239,8 @@ async fn every_operation_round_trips() {
 #[tokio::test(flavor = "multi_thread")]
 async fn refusals_are_typed() {
     let lab = lab(62).await;
-    let (owner, bot) = creds(&lab);
-    let client = client(&lab);
+    let (owner, bot) = lab.creds();
+    let client = lab.client();
     let base = lab.running.base_url.clone();
     let bot_secret = read(&lab.sim_dir().join("bot.secret"));
     let owner_secret = read(&lab.sim_dir().join("master.secret"));
@@ -426,15 +276,8 @@ async fn refusals_are_typed() {
     };
     let err = client.call(&ledger, Auth::Key(&bot)).await.unwrap_err();
     assert!(matches!(err, ExchangeError::Permission { .. }), "{err:?}");
-    let order = Op::PlaceOrder(NewOrder {
-        segment: spot(),
-        symbol: "XBTUSDT".into(),
-        side: Side::Buy,
-        kind: OrderKind::Limit { price: 1_000.0 },
-        qty: 0.001,
-        unit: QtyUnit::Base,
-    });
-    let err = client.call(&order, Auth::Key(&owner)).await.unwrap_err();
+    let order = limit_buy(spot(), "XBTUSDT", 1_000.0, 0.001);
+    let err = place(&client, &owner, order).await.unwrap_err();
     assert_eq!(err.code(), Some("EGeneral:Permission denied"));
 
     // The owner's key is bound to the responder: from the attacker's address it is refused,
@@ -469,9 +312,7 @@ async fn refusals_are_typed() {
     while now_ms() <= last {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let impatient = Client::new(ExchangeId::Kraken.venue(), &base, Mode::Live)
-        .unwrap()
-        .with_rate_limit_waits(0);
+    let impatient = lab.client().with_rate_limit_waits(0);
     let err = impatient
         .call(&Op::WhoAmI, Auth::Key(&owner))
         .await
@@ -509,7 +350,7 @@ async fn refusals_are_typed() {
 async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     let lab = lab(63).await;
     let leaked = lab.leaked();
-    let (owner, _) = creds(&lab);
+    let (owner, _) = lab.creds();
     let before = lab.sim.inspect();
     let bot_uid = before.key(&leaked).unwrap().uid;
     assert!(!before.open_orders(bot_uid).is_empty());
@@ -517,23 +358,18 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     // No terminal and no `--yes`: the response starts, cancels with the owner's key, documents
     // the leaked key, and stops at the guided revoke, pending.
     let output = lab.respond(&["--json"]).await;
-    assert_eq!(code(&output), 1, "{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], false);
-    assert_eq!(step_status(&summary, "revoke"), "pending");
+    let summary = waiting_for_a_person(
+        &output,
+        "revoke",
+        &[
+            "Delete the leaked API key in Kraken's web interface",
+            "https://pro.kraken.com/app/settings/api",
+        ],
+    );
     assert_eq!(step_status(&summary, "cancel"), "ok");
     assert_eq!(step_status(&summary, "key_info"), "ok");
     assert_eq!(step_status(&summary, "sweep"), "not_run");
     assert_eq!(step_status(&summary, "report"), "ok");
-    let text = stderr(&output);
-    for want in [
-        "waiting for a person",
-        "Delete the leaked API key in Kraken's web interface",
-        "https://pro.kraken.com/app/settings/api",
-        "lockdown resume",
-    ] {
-        assert!(text.contains(want), "{want}:\n{text}");
-    }
     let middle = lab.sim.inspect();
     assert!(middle.open_orders(bot_uid).is_empty(), "cancelled at once");
     assert!(
@@ -567,18 +403,13 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     assert!(lab.sim.web_ui_delete_key(&leaked));
     let run_dir = summary["run_dir"].as_str().unwrap().to_owned();
     let resumed = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
-    assert_eq!(code(&resumed), 0, "{}", stderr(&resumed));
-    let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
-    assert_eq!(summary["contained"], true);
-    for step in summary["steps"].as_array().unwrap() {
-        assert_eq!(step["status"], "ok", "{step}");
-    }
+    contained(&resumed);
     let after_nonce: u64 = std::fs::read_to_string(&file).unwrap().parse().unwrap();
     assert!(
         after_nonce > ahead,
         "the resumed process drew above the shared nonce"
     );
-    let journal = std::fs::read_to_string(Path::new(&run_dir).join("journal.jsonl")).unwrap();
+    let journal = journal_of(&summary);
     assert!(
         journal.contains("EAPI:Invalid key"),
         "the refusal is the evidence"
@@ -592,16 +423,7 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     let after = lab.sim.inspect();
     assert!(after.key(&leaked).is_some_and(|k| k.deleted));
     assert!(after.open_orders(bot_uid).is_empty());
-    let report: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(&run_dir).join("report.json")).unwrap(),
-    )
-    .unwrap();
-    let reported: BTreeSet<String> = report["unauthorized"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["order_id"].as_str().unwrap().to_owned())
-        .collect();
+    let reported = unauthorized_ids(&report_of(&summary));
     assert_eq!(reported, before.attacker_order_ids());
     // The report documents the leaked key as Kraken described it, and the replacement made by
     // hand.

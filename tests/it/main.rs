@@ -5,6 +5,7 @@
 // Helpers outside `#[test]` functions unwrap too: a failed setup should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adapter;
 mod bad_input;
 mod binance;
 mod canary;

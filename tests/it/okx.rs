@@ -3,45 +3,31 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::time::Duration;
 
-use lockdown::exchanges::model::{
-    Access, Category, IpWhitelist, KeyScope, Lock, Segment, Side, TradePermission,
-};
-use lockdown::exchanges::{
-    Auth, CancelStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, OrderRef,
-    QtyUnit, Reply, Revoke, Window,
-};
+use lockdown::exchanges::model::{Access, Category, Segment, TradePermission};
+use lockdown::exchanges::{Auth, CancelStyle, ExchangeError, ExchangeId, Op, OrderRef, Window};
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::support::{Lab, attacker_ip, code, files_under, read, responder_ip, stderr, stdout};
+use crate::adapter::{
+    armed_for, balances, cancel_after, cancel_order, create_key, executions_of, fills, limit_buy,
+    lock_to, open_orders, orders, place, restrict_key, revoke_by_master, sub_keys, transfers,
+    usdt_withdrawal, who_am_i, withdrawals,
+};
+use crate::support::{
+    Lab, assert_no_secret_in, attacker_ip, code, contained, last_days, raw_client, read, report_of,
+    responder_ip, run_dir, run_texts, stderr, unauthorized_ids,
+};
 
-const DAY_MS: i64 = 86_400_000;
-
+/// The master key and the leaked bot key, each with its passphrase.
 fn creds(lab: &Lab) -> (Credential, Credential) {
     let dir = lab.sim_dir();
-    let master = Credential::new(
-        KeyId::new(read(&dir.join("master.key"))),
-        SecretString::from(read(&dir.join("master.secret"))),
+    let passphrase = |name: &str| SecretString::from(read(&dir.join(name)));
+    let (master, bot) = lab.creds();
+    (
+        master.with_passphrase(passphrase("master.passphrase")),
+        bot.with_passphrase(passphrase("bot.passphrase")),
     )
-    .with_passphrase(SecretString::from(read(&dir.join("master.passphrase"))));
-    let bot = Credential::new(
-        KeyId::new(lab.leaked()),
-        SecretString::from(read(&dir.join("bot.secret"))),
-    )
-    .with_passphrase(SecretString::from(read(&dir.join("bot.passphrase"))));
-    (master, bot)
-}
-
-/// The bot's sub-account name, as the session's profile names it.
-fn account(lab: &Lab) -> String {
-    let config = std::fs::read_to_string(&lab.session.config).unwrap();
-    let line = config
-        .lines()
-        .find(|l| l.trim_start().starts_with("account:"))
-        .unwrap();
-    line.split('"').nth(1).unwrap().to_owned()
 }
 
 /// A signed OKX V5 request from a chosen local address, as an outside client would send it.
@@ -54,12 +40,7 @@ async fn okx_call(
     path_and_query: &str,
     body: &str,
 ) -> (u16, String) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .local_address(from)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let client = raw_client(from);
     let ts = lockdown::exchanges::okx::timestamp(chrono::Utc::now().timestamp_millis());
     let prehash = lockdown::exchanges::okx::prehash(&ts, method, path_and_query, body);
     let sign =
@@ -95,9 +76,9 @@ fn spot() -> Segment {
 async fn every_operation_round_trips() {
     let lab = Lab::start_on(ExchangeId::Okx, 51).await;
     let (master, bot) = creds(&lab);
-    let sub = account(&lab);
+    let sub = lab.account();
     assert_eq!(sub, "gridbot01");
-    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let client = lab.client();
     let now = client.resync().await.unwrap();
     let venue = client.venue();
     assert_eq!(venue.cancel_style(), CancelStyle::Batches { max: 20 });
@@ -105,70 +86,27 @@ async fn every_operation_round_trips() {
     let uid = inspect.key(&lab.leaked()).unwrap().uid;
 
     // Who am I: the bot's own key, a sub-account key that can trade from anywhere.
-    let me = client
-        .call(&Op::WhoAmI, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let me = who_am_i(&client, &bot).await;
     assert!(!me.is_master && !me.read_only);
     assert_eq!(me.permissions, ["read_only", "trade"]);
     assert!(me.ips.is_empty());
-    let boss = client
-        .call(&Op::WhoAmI, Auth::Key(&master))
-        .await
-        .unwrap()
-        .into_key()
-        .unwrap();
+    let boss = who_am_i(&client, &master).await;
     assert!(boss.is_master && boss.can_withdraw());
     assert_eq!(boss.ips, ["127.0.0.1"]);
 
     // The master lists the sub-account's keys.
-    let keys = client
-        .all_pages(
-            |cursor| Op::SubKeys {
-                account: sub.clone(),
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_keys,
-        )
-        .await
-        .unwrap();
+    let keys = sub_keys(&client, &master, &sub).await;
     assert!(keys.iter().any(|k| k.key == bot.key));
 
     // Open orders in every instrument type, with the cursor walked to an empty page.
-    let open = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, venue.segments(), &bot).await;
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     assert!(open.iter().any(|o| o.symbol == "BTC-USDT-SWAP"));
     assert!(open.iter().any(|o| o.symbol == "XVG-USDT"));
 
     // Order history: the last 7 days, and the archive for the week before (empty here).
-    let week = Window {
-        start_ms: now - 7 * DAY_MS,
-        end_ms: now,
-    };
-    let history = client
-        .per_segment(
-            venue.segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::Orders {
-                segment,
-                window: week,
-                cursor,
-            },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let week = last_days(now, 7);
+    let history = orders(&client, venue.segments(), &bot, week).await;
     // Completed orders only, without the one cancelled unfilled more than 2 hours ago.
     let completed = inspect
         .orders
@@ -177,10 +115,7 @@ async fn every_operation_round_trips() {
         .filter(|o| !(o.status == "Cancelled" && o.cum_exec_qty == "0"))
         .count();
     assert_eq!(history.len(), completed);
-    let earlier = Window {
-        start_ms: now - 14 * DAY_MS,
-        end_ms: now - 7 * DAY_MS,
-    };
+    let earlier = last_days(week.start_ms, 7);
     let archive = client
         .call(
             &Op::Orders {
@@ -197,7 +132,7 @@ async fn every_operation_round_trips() {
     assert!(archive.items.is_empty());
 
     // Fills: the last 3 days (`fills`) and before (`fills-history`).
-    let mut fills = Vec::new();
+    let mut fills_read = Vec::new();
     for window in Window::split(
         week.start_ms,
         week.end_ms,
@@ -208,114 +143,34 @@ async fn every_operation_round_trips() {
         )
         .unwrap(),
     ) {
-        fills.extend(
-            client
-                .per_segment(
-                    venue.segments(),
-                    Auth::Key(&bot),
-                    |segment, cursor| Op::Fills {
-                        segment,
-                        window,
-                        cursor,
-                    },
-                    Reply::into_fills,
-                )
-                .await
-                .unwrap(),
-        );
+        fills_read.extend(fills(&client, venue.segments(), &bot, window).await);
     }
-    assert_eq!(
-        fills.len(),
-        inspect.executions.iter().filter(|e| e.uid == uid).count()
-    );
+    assert_eq!(fills_read.len(), executions_of(&inspect, uid));
 
-    let balances = client
-        .call(&Op::Balances, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_balances()
-        .unwrap();
+    let balances = balances(&client, &bot).await;
     assert!(
         balances
             .iter()
             .any(|b| b.coin == "USDT" && !b.total.is_zero())
     );
-    let month = Window {
-        start_ms: now - 30 * DAY_MS,
-        end_ms: now,
-    };
-    let withdrawals = client
-        .all_pages(
-            |cursor| Op::Withdrawals {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let month = last_days(now, 30);
+    let withdrawals = withdrawals(&client, &master, month).await;
     assert_eq!(withdrawals.len(), 1);
-    let transfers = client
-        .all_pages(
-            |cursor| Op::Transfers {
-                window: month,
-                cursor,
-            },
-            Auth::Key(&master),
-            Reply::into_transfers,
-        )
-        .await
-        .unwrap();
+    let transfers = transfers(&client, &master, month).await;
     assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0].to.as_deref(), Some(sub.as_str()));
 
     // Trade as the bot: place, cancel one; a sub-account key cannot withdraw.
-    let placed = client
-        .call(
-            &Op::PlaceOrder(NewOrder {
-                segment: spot(),
-                symbol: venue.symbol(Category::Spot, "BTC", "USDT"),
-                side: Side::Buy,
-                kind: OrderKind::Limit { price: 50_000.0 },
-                qty: 0.001,
-                unit: QtyUnit::Base,
-            }),
-            Auth::Key(&bot),
-        )
+    let btc = venue.symbol(Category::Spot, "BTC", "USDT");
+    let placed = place(&client, &bot, limit_buy(spot(), &btc, 50_000.0, 0.001))
         .await
-        .unwrap()
-        .into_placed()
         .unwrap();
     assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
-    client
-        .call(
-            &Op::CancelOrder {
-                segment: spot(),
-                symbol: "BTC-USDT".into(),
-                order_id: placed.clone(),
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap();
-    let again = client
-        .call(
-            &Op::CancelOrder {
-                segment: spot(),
-                symbol: "BTC-USDT".into(),
-                order_id: placed,
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap_err();
+    let cancel = || cancel_order(&client, &bot, spot(), "BTC-USDT", &placed);
+    cancel().await.unwrap();
+    let again = cancel().await.unwrap_err();
     assert_eq!(again.code(), Some("51400"));
-    let withdraw = Op::Withdraw {
-        coin: "USDT".into(),
-        amount: "10".into(),
-        address: "0x000000000000000000000000000000000000dEaD".into(),
-    };
+    let withdraw = usdt_withdrawal("0x000000000000000000000000000000000000dEaD");
     let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
     assert!(
         matches!(refused, ExchangeError::Permission { ref code, .. } if code == "59504"),
@@ -324,22 +179,9 @@ async fn every_operation_round_trips() {
     client.call(&withdraw, Auth::Key(&master)).await.unwrap();
 
     // Lock: the key is bound to the responder; the attacker's address is refused at once.
-    let lock = Lock {
-        ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-        access: Access::Unchanged,
-    };
-    let locked = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(sub.clone()),
-                key: bot.key.clone(),
-                lock,
-            },
-            Auth::Key(&master),
-        )
+    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+    let locked = restrict_key(&client, &master, &sub, &bot.key, lock)
         .await
-        .unwrap()
-        .into_key()
         .unwrap();
     assert_eq!(locked.ips, ["127.0.0.1"]);
     assert_eq!(locked.permissions, ["read_only", "trade"], "perm kept");
@@ -365,17 +207,7 @@ async fn every_operation_round_trips() {
         .unwrap_err();
     assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
     for segment in venue.segments() {
-        let open = client
-            .all_pages(
-                |cursor| Op::OpenOrders {
-                    segment: *segment,
-                    cursor,
-                },
-                Auth::Key(&bot),
-                Reply::into_orders,
-            )
-            .await
-            .unwrap();
+        let open = open_orders(&client, std::slice::from_ref(segment), &bot).await;
         for chunk in open.chunks(20) {
             let orders = chunk
                 .iter()
@@ -402,22 +234,15 @@ async fn every_operation_round_trips() {
     assert!(lab.sim.inspect().open_orders(uid).is_empty());
 
     // A replacement key: read and trade, no withdraw, bound; its passphrase comes back.
-    let created = client
-        .call(
-            &Op::CreateKey {
-                account: sub.clone(),
-                label: "it-replacement".into(),
-                scope: KeyScope {
-                    trade: vec![TradePermission::SpotTrade],
-                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-                },
-            },
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap()
-        .into_created()
-        .unwrap();
+    let created = create_key(
+        &client,
+        &master,
+        &sub,
+        "it-replacement",
+        &[TradePermission::SpotTrade],
+        &["127.0.0.1"],
+    )
+    .await;
     assert!(!created.info.can_withdraw());
     assert_eq!(created.info.ips, ["127.0.0.1"]);
     let passphrase = created
@@ -426,32 +251,15 @@ async fn every_operation_round_trips() {
         .expect("OKX keys have a passphrase");
     let fresh = Credential::new(created.info.key.clone(), created.secret.clone())
         .with_passphrase(passphrase);
-    client.call(&Op::WhoAmI, Auth::Key(&fresh)).await.unwrap();
+    who_am_i(&client, &fresh).await;
 
     // Revoke: the old key is refused as unknown, and unlisted.
-    client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: bot.key.clone(),
-                account: Some(sub.clone()),
-            }),
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap();
+    let revoke = || revoke_by_master(&client, &master, &sub, &bot.key);
+    revoke().await.unwrap();
     let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
     assert!(err.is_unauthenticated(), "{err:?}");
     assert_eq!(err.code(), Some("50119"));
-    let gone = client
-        .call(
-            &Op::RevokeKey(Revoke::ByMaster {
-                key: bot.key.clone(),
-                account: Some(sub.clone()),
-            }),
-            Auth::Key(&master),
-        )
-        .await
-        .unwrap_err();
+    let gone = revoke().await.unwrap_err();
     assert!(
         matches!(gone, ExchangeError::UnknownTarget { ref code, .. } if code == "59506"),
         "{gone:?}"
@@ -462,7 +270,7 @@ async fn every_operation_round_trips() {
 async fn bad_credentials_get_clear_errors() {
     let lab = Lab::start_on(ExchangeId::Okx, 52).await;
     let (master, bot) = creds(&lab);
-    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let client = lab.client();
 
     // Wrong passphrase: 50105, said as such.
     let wrong = Credential::new(
@@ -518,7 +326,7 @@ async fn bad_credentials_get_clear_errors() {
     let err = client
         .call(
             &Op::SubKeys {
-                account: account(&lab),
+                account: lab.account(),
                 cursor: None,
             },
             Auth::Key(&bot),
@@ -529,18 +337,8 @@ async fn bad_credentials_get_clear_errors() {
 
     // The master key bound to no address: key management is refused with 50035, said clearly.
     assert!(lab.sim.set_key_ips(master.key.as_str(), &[]));
-    let err = client
-        .call(
-            &Op::RestrictKey {
-                account: Some(account(&lab)),
-                key: bot.key.clone(),
-                lock: Lock {
-                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-                    access: Access::Unchanged,
-                },
-            },
-            Auth::Key(&master),
-        )
+    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+    let err = restrict_key(&client, &master, &lab.account(), &bot.key, lock)
         .await
         .unwrap_err();
     assert!(
@@ -586,12 +384,7 @@ async fn respond_contains_a_leaked_okx_key() {
     assert_eq!(probe().await, (200, "0".to_owned()));
 
     let output = lab.respond(&["--yes", "--json"]).await;
-    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], true);
-    for step in summary["steps"].as_array().unwrap() {
-        assert_eq!(step["status"], "ok", "{step}");
-    }
+    let summary = contained(&output);
 
     // The attacker is refused from 127.0.0.2 (the key is gone), and so is the responder.
     let (_, refused) = probe().await;
@@ -610,9 +403,7 @@ async fn respond_contains_a_leaked_okx_key() {
     assert_eq!(first.ret_code, Some(0));
 
     // The replacement: on the bot's sub-account, no withdraw, bound, passphrase stored.
-    let replacement: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("replacement-key.json")).unwrap())
-            .unwrap();
+    let replacement = lab.replacement();
     let new_id = replacement["api_key"].as_str().unwrap();
     let new_key = after.key(new_id).unwrap();
     assert_eq!(new_key.uid, bot_uid);
@@ -622,48 +413,25 @@ async fn respond_contains_a_leaked_okx_key() {
     assert!(!perms.contains("withdraw"), "{perms}");
     let passphrase = replacement["api_passphrase"].as_str().unwrap();
     assert!(lockdown::exchanges::okx::passphrase_is_valid(passphrase));
-    let fresh = okx_call(
-        &lab.running.base_url,
-        responder_ip(),
-        (
-            new_id,
-            replacement["api_secret"].as_str().unwrap(),
-            passphrase,
-        ),
-        "GET",
-        "/api/v5/account/config",
-        "",
-    )
-    .await;
-    assert_eq!(fresh, (200, "0".to_owned()));
+    let new_secret = replacement["api_secret"].as_str().unwrap();
+    let new_key_from = |from| {
+        okx_call(
+            &lab.running.base_url,
+            from,
+            (new_id, new_secret, passphrase),
+            "GET",
+            "/api/v5/account/config",
+            "",
+        )
+    };
+    assert_eq!(new_key_from(responder_ip()).await, (200, "0".to_owned()));
     // From the attacker's address the new key is refused: it is IP-bound.
-    let elsewhere = okx_call(
-        &lab.running.base_url,
-        attacker_ip(),
-        (
-            new_id,
-            replacement["api_secret"].as_str().unwrap(),
-            passphrase,
-        ),
-        "GET",
-        "/api/v5/account/config",
-        "",
-    )
-    .await;
+    let elsewhere = new_key_from(attacker_ip()).await;
     assert_eq!(elsewhere.1, "50110");
 
     // The report lists exactly the attacker's orders, by OKX id and instrument.
-    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
-            .unwrap();
-    let reported: BTreeSet<String> = report["unauthorized"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["order_id"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(reported, before.attacker_order_ids());
+    let report = report_of(&summary);
+    assert_eq!(unauthorized_ids(&report), before.attacker_order_ids());
     assert!(
         report["unauthorized"]
             .as_array()
@@ -672,6 +440,7 @@ async fn respond_contains_a_leaked_okx_key() {
             .all(|o| o["symbol"].as_str().unwrap().contains('-'))
     );
     // Nothing secret in what the run wrote.
+    let run_dir = run_dir(&summary);
     for secret in [stolen.1.as_str(), stolen.2.as_str(), passphrase] {
         for file in ["journal.jsonl", "report.md", "report.json"] {
             let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
@@ -687,7 +456,7 @@ async fn okx_secrets_and_passphrases_never_appear_in_any_output() {
     let dir = lab.sim_dir();
     let output = lab.respond(&["--yes", "--json", "-vv"]).await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let stored: Value = serde_json::from_str(&read(&dir.join("replacement-key.json"))).unwrap();
+    let stored = lab.replacement();
     let mut secrets: Vec<(&str, String)> = vec![
         ("master secret", read(&dir.join("master.secret"))),
         ("master passphrase", read(&dir.join("master.passphrase"))),
@@ -700,26 +469,7 @@ async fn okx_secrets_and_passphrases_never_appear_in_any_output() {
     ] {
         secrets.push((which, stored[field].as_str().unwrap().to_owned()));
     }
-    let mut texts = vec![
-        ("stdout".to_owned(), stdout(&output)),
-        ("stderr".to_owned(), stderr(&output)),
-    ];
-    let runs = lab.run_dirs();
-    assert_eq!(runs.len(), 1);
-    for file in files_under(&runs[0]) {
-        texts.push((
-            file.display().to_string(),
-            std::fs::read_to_string(&file).unwrap(),
-        ));
-    }
-    for (name, text) in &texts {
-        for (which, secret) in &secrets {
-            assert!(
-                !text.contains(secret.as_str()),
-                "the {which} leaked into {name}"
-            );
-        }
-    }
+    assert_no_secret_in(&run_texts(&lab, &output), &secrets);
     let err = stderr(&output);
     assert!(err.contains("OK-ACCESS-PASSPHRASE: <redacted>"), "{err}");
     assert!(err.contains("OK-ACCESS-SIGN: <redacted>"), "{err}");
@@ -730,27 +480,9 @@ async fn a_key_without_its_sub_account_name_is_bad_input() {
     let lab = Lab::start_on(ExchangeId::Okx, 55).await;
     // OKX manages sub-account keys by the sub-account's name: without `account:` the lock
     // cannot be built, and nothing is sent.
-    let config = std::fs::read_to_string(&lab.session.config).unwrap();
-    let without: String = config
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("account:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&lab.session.config, without).unwrap();
-    let sent_before = lab.sim.inspect().access_log.len();
-    let output = lab.respond(&["--yes"]).await;
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = lab.respond_without_account("/users/subaccount/").await;
     assert!(text.contains("sub-account name"), "{text}");
     assert!(text.contains("`account:`"), "{text}");
-    let after = lab.sim.inspect();
-    assert!(
-        after.access_log[sent_before..]
-            .iter()
-            .all(|e| !e.path.contains("/users/subaccount/")),
-        "no key management was sent"
-    );
-    assert!(after.key(&lab.leaked()).is_some_and(|k| !k.deleted));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -761,22 +493,14 @@ async fn skewed_clocks_and_short_pages_are_survived() {
     // The exchange's clock runs a minute ahead: the first call meets 50102, the client resyncs
     // from `public/time` and the call goes through.
     lab.sim.set_clock_skew_ms(60_000);
-    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let client = lab.client();
     client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
     let log = lab.sim.inspect().access_log;
     assert!(log.iter().any(|e| e.ret_code == Some(50102)));
     // Every page cut short: walking `after` the last id to an empty page still sees every order.
     lab.sim
         .set_faults(lockdown::sim::Faults::parse("short=1,skew=60s").unwrap());
-    let open = client
-        .per_segment(
-            client.venue().segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, client.venue().segments(), &bot).await;
     let inspect = lab.sim.inspect();
     assert_eq!(open.len(), inspect.open_orders(uid).len());
     let ids: BTreeSet<&str> = open.iter().map(|o| o.order_id.as_str()).collect();
@@ -794,7 +518,7 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
     let lab = Lab::start_on(ExchangeId::Okx, 57).await;
     let (master, bot) = creds(&lab);
     let dir = lab.sim_dir();
-    let client = Client::new(ExchangeId::Okx.venue(), &lab.running.base_url, Mode::Live).unwrap();
+    let client = lab.client();
     client.resync().await.unwrap();
     let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
     let open_before: Vec<(String, String)> = lab
@@ -828,27 +552,22 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
         master_secret.as_str(),
         master_passphrase.as_str(),
     );
-    let base = &lab.running.base_url;
-    let too_short = okx_call(
-        base,
-        responder_ip(),
-        bot_raw,
-        "POST",
-        path,
-        r#"{"timeOut":"5"}"#,
-    );
+    let arm = |key, body| {
+        okx_call(
+            &lab.running.base_url,
+            responder_ip(),
+            key,
+            "POST",
+            path,
+            body,
+        )
+    };
+    let too_short = arm(bot_raw, r#"{"timeOut":"5"}"#);
     assert_eq!(too_short.await, (400, "51000".to_owned()));
-    let too_long = okx_call(
-        base,
-        responder_ip(),
-        master_raw,
-        "POST",
-        path,
-        r#"{"timeOut":"121"}"#,
-    );
+    let too_long = arm(master_raw, r#"{"timeOut":"121"}"#);
     assert_eq!(too_long.await, (400, "51000".to_owned()));
     // The adapter refuses them before anything is sent.
-    let sent = lab.sim.inspect().access_log.len();
+    let sent = lab.sent();
     for seconds in [5, 121] {
         let err = client
             .call(&Op::CancelAfter { seconds }, Auth::Key(&bot))
@@ -859,58 +578,24 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
             "{seconds}: {err:?}"
         );
     }
-    assert_eq!(lab.sim.inspect().access_log.len(), sent, "nothing was sent");
+    assert_eq!(lab.sent(), sent, "nothing was sent");
 
     // Armed for a minute: the trigger time is a minute ahead on the exchange's clock. The
     // endpoint's 1 request a second is waited out by the client.
-    let armed = client
-        .call(&Op::CancelAfter { seconds: 60 }, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_armed()
-        .unwrap()
-        .unwrap();
-    assert!(
-        (armed - client.clock().now_ms() - 60_000).abs() < 2_000,
-        "{armed}"
-    );
+    armed_for(&client, &bot, 60).await;
     // Disarmed: a minute later nothing has been cancelled. The exchange's clock jumps ahead
     // (the client meets `50102` once and resyncs), and any request lets due switches fire.
-    let off = client
-        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_armed()
-        .unwrap();
-    assert_eq!(off, None);
+    assert_eq!(cancel_after(&client, &bot, 0).await, None);
     lab.sim.set_clock_skew_ms(61_000);
     client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap();
     assert_eq!(open_now(), open_before.len());
 
     // Armed for the shortest time, then 11 seconds pass: every open order of the account is
     // cancelled, in every instrument type.
-    let armed = client
-        .call(&Op::CancelAfter { seconds: 10 }, Auth::Key(&bot))
-        .await
-        .unwrap()
-        .into_armed()
-        .unwrap()
-        .unwrap();
-    assert!(
-        (armed - client.clock().now_ms() - 10_000).abs() < 2_000,
-        "{armed}"
-    );
+    armed_for(&client, &bot, 10).await;
     assert_eq!(open_now(), open_before.len());
     lab.sim.set_clock_skew_ms(72_000);
-    let open = client
-        .per_segment(
-            client.venue().segments(),
-            Auth::Key(&bot),
-            |segment, cursor| Op::OpenOrders { segment, cursor },
-            Reply::into_orders,
-        )
-        .await
-        .unwrap();
+    let open = open_orders(&client, client.venue().segments(), &bot).await;
     assert!(open.is_empty(), "{open:?}");
     let after = lab.sim.inspect();
     assert!(after.open_orders(uid).is_empty());

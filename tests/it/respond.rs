@@ -1,10 +1,15 @@
 //! `lockdown respond` end to end against the simulator over real HTTP.
 
-use std::collections::BTreeSet;
+use crate::support::{
+    Lab, attacker_ip, bybit_call, code, contained, journal_of, read, report_of, responder_ip,
+    run_dir, stderr, step_status, summary, unauthorized_ids,
+};
 
-use serde_json::Value;
-
-use crate::support::{Lab, attacker_ip, bybit_call, code, read, responder_ip, stderr, stdout};
+/// `query-api` signed with `key` from the responder's address: the `retCode`.
+async fn query_api(lab: &Lab, key: &str, secret: &str) -> i64 {
+    let (url, from) = (&lab.running.base_url, responder_ip());
+    bybit_call(url, from, key, secret, "GET", "/v5/user/query-api", "").await
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn respond_contains_a_leaked_bybit_key() {
@@ -18,9 +23,7 @@ async fn respond_contains_a_leaked_bybit_key() {
     );
 
     let output = lab.respond(&["--yes", "--json"]).await;
-    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).expect("one JSON object on stdout");
-    assert_eq!(summary["contained"], true);
+    let summary = contained(&output);
     for field in [
         "run_id",
         "run_dir",
@@ -37,7 +40,6 @@ async fn respond_contains_a_leaked_bybit_key() {
         for field in ["id", "status", "started_at", "duration_ms"] {
             assert!(!step[field].is_null(), "step lacks `{field}`: {step}");
         }
-        assert_eq!(step["status"], "ok", "{step}");
     }
 
     let after = lab.sim.inspect();
@@ -53,23 +55,10 @@ async fn respond_contains_a_leaked_bybit_key() {
         "leaked key still live"
     );
     let bot_secret = read(&lab.sim_dir().join("bot.secret"));
-    let refused = bybit_call(
-        &lab.running.base_url,
-        responder_ip(),
-        &leaked,
-        &bot_secret,
-        "GET",
-        "/v5/user/query-api",
-        "",
-    )
-    .await;
-    assert_eq!(refused, 10003);
+    assert_eq!(query_api(&lab, &leaked, &bot_secret).await, 10003);
 
     // The replacement key: on the bot's account, no withdraw or transfer right, IP-bound.
-    let replacement: Value = serde_json::from_str(
-        &std::fs::read_to_string(lab.sim_dir().join("replacement-key.json")).unwrap(),
-    )
-    .unwrap();
+    let replacement = lab.replacement();
     let new_id = replacement["api_key"].as_str().unwrap();
     let new_key = after.key(new_id).expect("replacement key exists");
     assert_eq!(new_key.uid, bot_uid);
@@ -87,29 +76,12 @@ async fn respond_contains_a_leaked_bybit_key() {
     );
     // The new secret authenticates from the bot's address.
     let new_secret = replacement["api_secret"].as_str().unwrap();
-    let accepted = bybit_call(
-        &lab.running.base_url,
-        responder_ip(),
-        new_id,
-        new_secret,
-        "GET",
-        "/v5/user/query-api",
-        "",
-    )
-    .await;
-    assert_eq!(accepted, 0);
+    assert_eq!(query_api(&lab, new_id, new_secret).await, 0);
 
     // The report lists exactly the seeded unauthorized orders.
-    let run_dir = std::path::PathBuf::from(summary["run_dir"].as_str().unwrap());
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
-            .unwrap();
-    let reported: BTreeSet<String> = report["unauthorized"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["order_id"].as_str().unwrap().to_owned())
-        .collect();
+    let run_dir = run_dir(&summary);
+    let report = report_of(&summary);
+    let reported = unauthorized_ids(&report);
     assert_eq!(reported, before.attacker_order_ids());
     assert_eq!(summary["unauthorized_orders"], reported.len());
     for order in report["unauthorized"].as_array().unwrap() {
@@ -146,17 +118,20 @@ async fn after_the_lock_the_attacker_is_refused_and_the_owner_is_not() {
         r#"{"category":"spot","orderType":"Market","qty":"10","side":"Buy","symbol":"XVGUSDT"}"#;
     let base = lab.running.base_url.clone();
 
+    let attacker_order = || {
+        bybit_call(
+            &base,
+            attacker_ip(),
+            &leaked,
+            &bot_secret,
+            "POST",
+            "/v5/order/create",
+            order,
+        )
+    };
+
     // Before: the leaked key trades from anywhere.
-    let before = bybit_call(
-        &base,
-        attacker_ip(),
-        &leaked,
-        &bot_secret,
-        "POST",
-        "/v5/order/create",
-        order,
-    )
-    .await;
+    let before = attacker_order().await;
     assert_eq!(before, 0, "the attacker trades before the response");
 
     // A playbook that only locks.
@@ -172,28 +147,8 @@ async fn after_the_lock_the_attacker_is_refused_and_the_owner_is_not() {
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
 
     // After: refused from the attacker's address (10010), still usable from the responder's.
-    let attacker = bybit_call(
-        &base,
-        attacker_ip(),
-        &leaked,
-        &bot_secret,
-        "POST",
-        "/v5/order/create",
-        order,
-    )
-    .await;
-    assert_eq!(attacker, 10010);
-    let owner = bybit_call(
-        &base,
-        responder_ip(),
-        &leaked,
-        &bot_secret,
-        "GET",
-        "/v5/user/query-api",
-        "",
-    )
-    .await;
-    assert_eq!(owner, 0);
+    assert_eq!(attacker_order().await, 10010);
+    assert_eq!(query_api(&lab, &leaked, &bot_secret).await, 0);
     assert_eq!(lab.sim.inspect().key(&leaked).unwrap().ips, ["127.0.0.1"]);
 }
 
@@ -204,12 +159,9 @@ async fn a_skewed_exchange_clock_is_resynced() {
     lab.sim.set_clock_skew_ms(20_000);
     let output = lab.respond(&["--yes", "--json"]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let summary = summary(&output);
     assert_eq!(summary["contained"], true);
-    let journal = std::fs::read_to_string(
-        std::path::Path::new(summary["run_dir"].as_str().unwrap()).join("journal.jsonl"),
-    )
-    .unwrap();
+    let journal = journal_of(&summary);
     assert!(
         journal.contains("\"code\":\"10002\""),
         "the first call should have met the skew"
@@ -248,29 +200,18 @@ async fn dry_run_reads_and_shows_but_changes_nothing() {
     assert!(log.iter().all(|e| e.method == "GET"), "{log:?}");
 
     // Every mutating step was planned, with its exact request shown and journaled, redacted.
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let summary = summary(&output);
     assert_eq!(summary["mode"], "dry-run");
     assert_eq!(summary["contained"], false);
-    let status = |id: &str| {
-        summary["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["id"] == id)
-            .map(|s| s["status"].as_str().unwrap().to_owned())
-    };
     for id in ["lock", "cancel", "revoke", "replace", "store"] {
-        assert_eq!(status(id).as_deref(), Some("planned"), "{id}");
+        assert_eq!(step_status(&summary, id), "planned", "{id}");
     }
-    assert_eq!(status("history").as_deref(), Some("ok"));
-    assert_eq!(status("diff").as_deref(), Some("ok"));
+    assert_eq!(step_status(&summary, "history"), "ok");
+    assert_eq!(step_status(&summary, "diff"), "ok");
     let err = stderr(&output);
     assert!(err.contains("POST /v5/user/update-sub-api"), "{err}");
     assert!(err.contains("X-BAPI-SIGN: <redacted>"), "{err}");
-    let journal = std::fs::read_to_string(
-        std::path::Path::new(summary["run_dir"].as_str().unwrap()).join("journal.jsonl"),
-    )
-    .unwrap();
+    let journal = journal_of(&summary);
     assert!(journal.contains("POST /v5/user/create-sub-api"));
     assert!(journal.contains("POST /v5/order/cancel-all"));
     assert!(!lab.sim_dir().join("replacement-key.json").exists());

@@ -2,38 +2,46 @@
 //! `lockdown resume`, must always end contained, with exactly one replacement key and a journal
 //! that verifies.
 
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use lockdown::sim::Faults;
 use serde_json::Value;
 
-use crate::support::{Lab, lockdown, stderr, stdout};
+use crate::support::{Lab, lockdown, respond_args, stderr, stdout};
+
+/// Starts `respond --yes -q` against the lab, without a terminal, its stderr to `stderr`.
+fn spawn_respond(lab: &Lab, stderr: Stdio) -> Child {
+    let config = lab.session.config.display().to_string();
+    let key = lab.leaked();
+    Command::new(env!("CARGO_BIN_EXE_lockdown"))
+        .args(respond_args(&config, &key, &["--yes", "-q"]))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+/// The lab's run folder, once the run has made one.
+fn run_folder(lab: &Lab) -> Option<PathBuf> {
+    lab.run_dirs().into_iter().next()
+}
+
+/// How many lines the journal in `dir` has (none before it exists).
+fn journal_lines(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("journal.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
 
 /// Starts `respond`, SIGKILLs it once its journal has `lines` lines; returns the run folder
 /// and the number of lines at the kill (the process may have written one more meanwhile).
-fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(std::path::PathBuf, usize)> {
-    let config = lab.session.config.display().to_string();
-    let key = lab.leaked();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lockdown"))
-        .args([
-            "respond",
-            "--config",
-            &config,
-            "--profile",
-            "sim",
-            "--key",
-            &key,
-            "--yes",
-            "-q",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let runs = lab.sim_dir().join("state").join("runs");
+fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(PathBuf, usize)> {
+    let mut child = spawn_respond(lab, Stdio::null());
     let started = Instant::now();
     loop {
         if started.elapsed() > Duration::from_secs(30) || child.try_wait().unwrap().is_some() {
@@ -41,27 +49,18 @@ fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(std::path::PathBuf, usiz
             let _ = child.wait();
             return None;
         }
-        let journal = std::fs::read_dir(&runs)
-            .ok()
-            .and_then(|mut dirs| dirs.next())
-            .and_then(|dir| dir.ok())
-            .map(|dir| dir.path());
-        if let Some(dir) = journal {
-            let text = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap_or_default();
-            if text.lines().count() >= lines {
-                // A real SIGKILL: no handler runs, nothing is flushed.
-                Command::new("kill")
-                    .arg("-KILL")
-                    .arg(child.id().to_string())
-                    .status()
-                    .unwrap();
-                let _ = child.wait();
-                let at = std::fs::read_to_string(dir.join("journal.jsonl"))
-                    .unwrap()
-                    .lines()
-                    .count();
-                return Some((dir, at));
-            }
+        if let Some(dir) = run_folder(lab)
+            && journal_lines(&dir) >= lines
+        {
+            // A real SIGKILL: no handler runs, nothing is flushed.
+            Command::new("kill")
+                .arg("-KILL")
+                .arg(child.id().to_string())
+                .status()
+                .unwrap();
+            let _ = child.wait();
+            let at = journal_lines(&dir);
+            return Some((dir, at));
         }
         std::thread::sleep(Duration::from_micros(200));
     }
@@ -111,10 +110,7 @@ async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
         1,
         "kill at {killed_at}: {replacements:?}"
     );
-    let stored: Value = serde_json::from_str(
-        &std::fs::read_to_string(lab.sim_dir().join("replacement-key.json")).unwrap(),
-    )
-    .unwrap();
+    let stored = lab.replacement();
     assert_eq!(
         stored["api_key"],
         replacements[0].id.as_str(),
@@ -159,41 +155,14 @@ async fn ctrl_c_is_journaled_and_the_run_resumes() {
     let lab = Lab::start(700).await;
     lab.sim
         .set_faults(Faults::none().with_latency(Duration::from_millis(20)));
-    let config = lab.session.config.display().to_string();
-    let key = lab.leaked();
-    let child = Command::new(env!("CARGO_BIN_EXE_lockdown"))
-        .args([
-            "respond",
-            "--config",
-            &config,
-            "--profile",
-            "sim",
-            "--key",
-            &key,
-            "--yes",
-            "-q",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let runs = lab.sim_dir().join("state").join("runs");
+    let child = spawn_respond(&lab, Stdio::piped());
     let deadline = Instant::now() + Duration::from_secs(20);
     let run_dir = loop {
         assert!(Instant::now() < deadline, "the run never got going");
-        let dir = std::fs::read_dir(&runs)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|d| d.ok());
-        if let Some(dir) = dir
-            && std::fs::read_to_string(dir.path().join("journal.jsonl"))
-                .unwrap_or_default()
-                .lines()
-                .count()
-                >= 6
+        if let Some(dir) = run_folder(&lab)
+            && journal_lines(&dir) >= 6
         {
-            break dir.path();
+            break dir;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     };

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{run_blocking, wait_bounded};
+use crate::support::{respond_args, run_blocking, wait_bounded};
 
 #[test]
 fn sim_then_respond_from_the_shell() {
@@ -40,20 +40,11 @@ fn sim_then_respond_from_the_shell() {
         .unwrap()
         .trim()
         .to_owned();
-    let args: Vec<String> = [
-        "respond",
-        "--config",
-        out.join("config.yaml").to_str().unwrap(),
-        "--profile",
-        "sim",
-        "--key",
-        &key,
-        "--yes",
-        "--json",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    let config = out.join("config.yaml");
+    let args: Vec<String> = respond_args(config.to_str().unwrap(), &key, &["--yes", "--json"])
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     let output = run_blocking(&args, &[]);
     let summary: Value = serde_json::from_slice(&output.stdout).expect("JSON summary");
     assert_eq!(

@@ -1,15 +1,31 @@
 //! Shared helpers: an in-process simulator (of any venue) with its session files, the `lockdown`
-//! binary, and a raw Bybit client for playing the attacker.
+//! binary and what its runs leave, and a raw Bybit client for playing the attacker.
 
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use lockdown::sim::{Running, Session, Sim};
+use lockdown::exchanges::{Client, ExchangeId, Mode, Window};
+use lockdown::secret::{Credential, KeyId, SecretString};
+use lockdown::sim::{AccessEntry, Running, Session, Sim};
+use serde_json::Value;
+
+/// A day, in ms.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// The `days` days that end at `now` (ms on the exchange's clock).
+pub fn last_days(now: i64, days: i64) -> Window {
+    Window {
+        start_ms: now - days * DAY_MS,
+        end_ms: now,
+    }
+}
 
 /// A simulator serving on 127.0.0.1 with its session files in a temporary folder.
 pub struct Lab {
+    pub venue: ExchangeId,
     pub sim: Sim,
     pub running: Running,
     pub session: Session,
@@ -19,11 +35,11 @@ pub struct Lab {
 impl Lab {
     /// Starts a seeded Bybit simulator and writes its session files.
     pub async fn start(seed: u64) -> Lab {
-        Lab::start_on(lockdown::exchanges::ExchangeId::Bybit, seed).await
+        Lab::start_on(ExchangeId::Bybit, seed).await
     }
 
     /// Starts a seeded simulator of `venue` and writes its session files.
-    pub async fn start_on(venue: lockdown::exchanges::ExchangeId, seed: u64) -> Lab {
+    pub async fn start_on(venue: ExchangeId, seed: u64) -> Lab {
         let sim = Sim::new(venue, seed);
         let running = sim
             .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
@@ -34,6 +50,7 @@ impl Lab {
             .write_session(&dir.path().join("sim"), &running.base_url)
             .expect("session files");
         Lab {
+            venue,
             sim,
             running,
             session,
@@ -46,26 +63,95 @@ impl Lab {
         self.dir.path().join("sim")
     }
 
+    /// A live client of the lab's venue, on the simulator.
+    pub fn client(&self) -> Client {
+        Client::new(self.venue.venue(), &self.running.base_url, Mode::Live).unwrap()
+    }
+
     /// The leaked key's id.
     pub fn leaked(&self) -> String {
         self.session.leaked_key.clone()
     }
 
+    /// The master key and the leaked bot key, as the session wrote them.
+    pub fn creds(&self) -> (Credential, Credential) {
+        let dir = self.sim_dir();
+        let master = Credential::new(
+            KeyId::new(read(&dir.join("master.key"))),
+            SecretString::from(read(&dir.join("master.secret"))),
+        );
+        let bot = Credential::new(
+            KeyId::new(self.leaked()),
+            SecretString::from(read(&dir.join("bot.secret"))),
+        );
+        (master, bot)
+    }
+
+    /// The bot's sub-account, as the session's profile names it (`account:`).
+    pub fn account(&self) -> String {
+        let config = std::fs::read_to_string(&self.session.config).unwrap();
+        let line = config
+            .lines()
+            .find(|l| l.trim_start().starts_with("account:"))
+            .unwrap();
+        line.split('"').nth(1).unwrap().to_owned()
+    }
+
+    /// Rewrites the session's config without the lines that start with `prefix` (indent aside).
+    pub fn drop_config_lines(&self, prefix: &str) {
+        let config = std::fs::read_to_string(&self.session.config).unwrap();
+        let without: String = config
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(prefix))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&self.session.config, without).unwrap();
+    }
+
+    /// Runs `respond --yes` with the profile's `account:` lines dropped and checks that it is bad
+    /// input (exit 2), sent nothing to a path containing `key_management`, and left the leaked
+    /// key alive; its stderr.
+    pub async fn respond_without_account(&self, key_management: &str) -> String {
+        self.drop_config_lines("account:");
+        let mark = self.sent();
+        let output = self.respond(&["--yes"]).await;
+        assert_eq!(code(&output), 2, "{}", stderr(&output));
+        assert!(
+            self.sent_since(mark)
+                .iter()
+                .all(|e| !e.path.contains(key_management)),
+            "no key management was sent"
+        );
+        let truth = self.sim.inspect();
+        assert!(truth.key(&self.leaked()).is_some_and(|k| !k.deleted));
+        stderr(&output)
+    }
+
+    /// How many requests the simulator has logged: a mark for [`Lab::sent_since`].
+    pub fn sent(&self) -> usize {
+        self.sim.inspect().access_log.len()
+    }
+
+    /// The requests the simulator logged after `mark`.
+    pub fn sent_since(&self, mark: usize) -> Vec<AccessEntry> {
+        self.sim.inspect().access_log.split_off(mark)
+    }
+
     /// Runs `lockdown respond` against this lab with extra arguments.
     pub async fn respond(&self, extra: &[&str]) -> Output {
+        self.respond_for(&self.leaked(), extra).await
+    }
+
+    /// Runs `lockdown respond` against this lab for `key` (such as the master's), with extra
+    /// arguments.
+    pub async fn respond_for(&self, key: &str, extra: &[&str]) -> Output {
         let config = self.session.config.display().to_string();
-        let key = self.leaked();
-        let mut args = vec![
-            "respond",
-            "--config",
-            &config,
-            "--profile",
-            "sim",
-            "--key",
-            &key,
-        ];
-        args.extend_from_slice(extra);
-        lockdown(&args, &[]).await
+        lockdown(&respond_args(&config, key, extra), &[]).await
+    }
+
+    /// The replacement key a run stored (`replacement-key.json`).
+    pub fn replacement(&self) -> Value {
+        serde_json::from_str(&read(&self.sim_dir().join("replacement-key.json"))).unwrap()
     }
 
     /// Every run folder this lab's state dir holds.
@@ -77,6 +163,21 @@ impl Lab {
         dirs.sort();
         dirs
     }
+}
+
+/// `respond --config CONFIG --profile sim --key KEY`, then `extra`.
+pub fn respond_args<'a>(config: &'a str, key: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "respond",
+        "--config",
+        config,
+        "--profile",
+        "sim",
+        "--key",
+        key,
+    ];
+    args.extend_from_slice(extra);
+    args
 }
 
 /// Runs the `lockdown` binary with no terminal attached, bounded in time.
@@ -142,6 +243,96 @@ pub fn code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
+/// The summary a `--json` run printed.
+pub fn summary(output: &Output) -> Value {
+    serde_json::from_str(&stdout(output)).expect("one JSON object on stdout")
+}
+
+/// Checks that a `--json` run exited 0, contained, with every step `ok`; its summary.
+pub fn contained(output: &Output) -> Value {
+    assert_eq!(code(output), 0, "stderr:\n{}", stderr(output));
+    let summary = summary(output);
+    assert_eq!(summary["contained"], true);
+    for step in summary["steps"].as_array().unwrap() {
+        assert_eq!(step["status"], "ok", "{step}");
+    }
+    summary
+}
+
+/// Checks that a `respond --json` run stopped at `step`, pending, for a person: exit 1, not
+/// contained, and stderr saying so, with `says`, and how to go on. Its summary.
+pub fn waiting_for_a_person(output: &Output, step: &str, says: &[&str]) -> Value {
+    assert_eq!(code(output), 1, "{}", stderr(output));
+    let summary = summary(output);
+    assert_eq!(summary["contained"], false);
+    assert_eq!(step_status(&summary, step), "pending");
+    let text = stderr(output);
+    let wants = ["waiting for a person"]
+        .iter()
+        .chain(says)
+        .chain(&["lockdown resume"]);
+    for want in wants {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+    summary
+}
+
+/// The run folder a summary names.
+pub fn run_dir(summary: &Value) -> PathBuf {
+    PathBuf::from(summary["run_dir"].as_str().unwrap())
+}
+
+/// The run's journal, as text.
+pub fn journal_of(summary: &Value) -> String {
+    std::fs::read_to_string(run_dir(summary).join("journal.jsonl")).unwrap()
+}
+
+/// The run's `report.json`.
+pub fn report_of(summary: &Value) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(run_dir(summary).join("report.json")).unwrap())
+        .unwrap()
+}
+
+/// The ids of the orders a report lists as unauthorized.
+pub fn unauthorized_ids(report: &Value) -> BTreeSet<String> {
+    report["unauthorized"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["order_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// What a run showed and wrote, each with its name: stdout, stderr, and every file of the lab's
+/// one run folder.
+pub fn run_texts(lab: &Lab, output: &Output) -> Vec<(String, String)> {
+    let mut texts = vec![
+        ("stdout".to_owned(), stdout(output)),
+        ("stderr".to_owned(), stderr(output)),
+    ];
+    let runs = lab.run_dirs();
+    assert_eq!(runs.len(), 1);
+    for file in files_under(&runs[0]) {
+        texts.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap(),
+        ));
+    }
+    texts
+}
+
+/// Checks that no named text holds any of the named secrets.
+pub fn assert_no_secret_in(texts: &[(String, String)], secrets: &[(&str, String)]) {
+    for (name, text) in texts {
+        for (which, secret) in secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "the {which} leaked into {name}"
+            );
+        }
+    }
+}
+
 /// Reads a secret file the simulator wrote.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path)
@@ -161,12 +352,7 @@ pub async fn bybit_call(
     path: &str,
     payload: &str,
 ) -> i64 {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder()
-        .local_address(from)
-        .timeout(Duration::from_secs(5))
-        .build()
-        .expect("client");
+    let client = raw_client(from);
     let ts = chrono::Utc::now().timestamp_millis();
     let prehash = lockdown::exchanges::bybit::prehash(ts, key, 5000, payload);
     let sign = lockdown::exchanges::bybit::sign_prehash(
@@ -195,6 +381,16 @@ pub async fn bybit_call(
     let bytes = response.bytes().await.expect("body");
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     body["retCode"].as_i64().unwrap_or(-999)
+}
+
+/// An HTTP client sending from a chosen local address, as an outside client would.
+pub fn raw_client(from: IpAddr) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .local_address(from)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
 }
 
 /// 127.0.0.2: where the attacker sits.
