@@ -30,7 +30,7 @@ use super::{
 use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
-pub use signer::{RECV_WINDOW_MS, encode_component, encode_params, payload, sign_payload};
+pub use signer::{RECV_WINDOW_MS, encode_params, payload, sign_payload};
 
 /// The Binance adapter.
 #[derive(Debug, Clone, Copy, Default)]

@@ -13,30 +13,17 @@
 
 use crate::exchanges::signing::hmac_sha256_hex;
 use crate::exchanges::{Header, Method, Request, SignedRequest};
+use crate::percent;
 use crate::secret::{Credential, SecretString};
 
 /// The `recvWindow` sent with every signed request: Binance's default (reference §5.2).
 pub const RECV_WINDOW_MS: i64 = 5_000;
 
-/// Percent-encodes a parameter name or value: every byte but RFC 3986's unreserved
-/// characters becomes `%XX` (uppercase hex), UTF-8 first for non-ASCII text.
-pub fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// A query string or form body from parameters, in the order given, percent-encoded.
 pub fn encode_params(params: &[(&str, String)]) -> String {
     params
         .iter()
-        .map(|(name, value)| format!("{}={}", encode_component(name), encode_component(value)))
+        .map(|(name, value)| format!("{}={}", percent::encode(name), percent::encode(value)))
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -203,8 +190,8 @@ mod tests {
             sign_payload(&spot_secret(), &encoded),
             "e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3"
         );
-        assert_eq!(encode_component("1.2.3.4,5.6.7.8"), "1.2.3.4%2C5.6.7.8");
-        assert_eq!(encode_component("a b@c"), "a%20b%40c");
+        assert_eq!(percent::encode("1.2.3.4,5.6.7.8"), "1.2.3.4%2C5.6.7.8");
+        assert_eq!(percent::encode("a b@c"), "a%20b%40c");
     }
 
     #[test]

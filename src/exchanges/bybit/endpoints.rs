@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
+use crate::percent;
 
 /// Page size asked for; the largest each endpoint allows (reference §3.6).
 const ORDER_PAGE: u32 = 50;
@@ -260,23 +261,10 @@ impl Query {
         self.0.sort_by(|a, b| a.0.cmp(b.0));
         self.0
             .iter()
-            .map(|(key, value)| format!("{key}={}", encode_component(value)))
+            .map(|(key, value)| format!("{key}={}", percent::encode(value)))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

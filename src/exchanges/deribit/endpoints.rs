@@ -17,6 +17,7 @@ use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{
     CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke,
 };
+use crate::percent;
 
 /// Page sizes asked for (Deribit allows up to 1000; smaller pages keep answers quick).
 pub const ORDER_PAGE: usize = 100;
@@ -253,7 +254,7 @@ fn request(
             if text.starts_with('<') && text.ends_with('>') {
                 format!("{name}={text}")
             } else {
-                format!("{name}={}", encode_component(&text))
+                format!("{name}={}", percent::encode(&text))
             }
         })
         .collect::<Vec<_>>()
@@ -390,19 +391,6 @@ fn decimal(value: f64) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::exchanges::model::Side;
 use crate::exchanges::{
     CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Window,
 };
+use crate::percent;
 
 /// The longest dead-man timeout Kraken takes: under a day (reference §7.5).
 pub const MAX_DEAD_MAN_SECONDS: u32 = 86_399;
@@ -171,23 +172,10 @@ impl Form {
         self.0.sort_by_key(|(key, _)| *key);
         std::iter::once(("nonce", nonce.to_owned()))
             .chain(self.0)
-            .map(|(key, value)| format!("{key}={}", encode_component(&value)))
+            .map(|(key, value)| format!("{key}={}", percent::encode(&value)))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::passphrase;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
+use crate::percent;
 
 /// Page size asked for: the most every OKX list endpoint gives (reference §4.6).
 pub const PAGE: usize = 100;
@@ -335,23 +336,10 @@ impl Query {
     fn finish(self) -> String {
         self.0
             .iter()
-            .map(|(key, value)| format!("{key}={}", encode_component(value)))
+            .map(|(key, value)| format!("{key}={}", percent::encode(value)))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_component(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::percent::{self, Plus};
 use crate::sim::binance::reply::ApiError;
 
 /// The parameters of one request.
@@ -23,7 +24,10 @@ impl Params {
                 continue;
             }
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            map.insert(decode(name)?, decode(value)?);
+            map.insert(
+                percent::decode(name, Plus::Space)?,
+                percent::decode(value, Plus::Space)?,
+            );
         }
         Some(Params(map))
     }
@@ -63,31 +67,6 @@ impl Params {
             Some(_) => Err(ApiError::invalid("limit")),
         }
     }
-}
-
-/// Decodes `%XX` escapes and `+`; `None` for a broken escape or a non-UTF-8 result.
-fn decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = text.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            byte => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

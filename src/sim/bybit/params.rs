@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::percent::{self, Plus};
 use crate::sim::bybit::reply::{ApiError, RetCode};
 use crate::sim::order::Category;
 use crate::sim::state::SymbolFilter;
@@ -25,8 +26,8 @@ impl Params {
         let mut map = BTreeMap::new();
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let k = percent_decode(k).ok_or_else(|| bad_encoding(pair))?;
-            let v = percent_decode(v).ok_or_else(|| bad_encoding(pair))?;
+            let k = percent::decode(k, Plus::Literal).ok_or_else(|| bad_encoding(pair))?;
+            let v = percent::decode(v, Plus::Literal).ok_or_else(|| bad_encoding(pair))?;
             map.insert(k, Value::String(v));
         }
         Ok(Params { map })
@@ -144,24 +145,6 @@ fn bad_encoding(pair: &str) -> ApiError {
         RetCode::ParamError,
         format!("params error: bad percent-encoding in `{pair}`"),
     )
-}
-
-/// Decodes `%XX` escapes; `None` for a broken escape or non-UTF-8 result.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::percent::{self, Plus};
 use crate::sim::deribit::reply::{RpcError, code};
 
 /// The parameters of one request, and the JSON-RPC `id` to echo.
@@ -25,8 +26,8 @@ impl Params {
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let bad = || RpcError::param(k, "is not percent-encoded properly");
-            let k = percent_decode(k).ok_or_else(bad)?;
-            let v = percent_decode(v).ok_or_else(bad)?;
+            let k = percent::decode(k, Plus::Space).ok_or_else(bad)?;
+            let v = percent::decode(v, Plus::Space).ok_or_else(bad)?;
             map.insert(k, Value::String(v));
         }
         Ok(Params { map, id: None })
@@ -173,31 +174,6 @@ impl Params {
             Some(n) => usize::try_from(n).map_err(|_| RpcError::param("offset", "must be >= 0")),
         }
     }
-}
-
-/// Decodes `%XX` escapes and `+` as a space; `None` for a broken escape or non-UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::percent::{self, Plus};
 use crate::sim::kraken::reply::KrakenError;
 
 /// Parameter name to value.
@@ -35,6 +36,9 @@ impl Params {
         } else {
             for pair in text.split('&').filter(|p| !p.is_empty()) {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let decode = |text| {
+                    percent::decode(text, Plus::Space).ok_or_else(|| KrakenError::invalid("body"))
+                };
                 map.insert(decode(key)?, decode(value)?);
             }
         }
@@ -73,28 +77,6 @@ impl Params {
             })
             .transpose()
     }
-}
-
-/// Percent-decoding with `+` as a space.
-fn decode(text: &str) -> Result<String, KrakenError> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = text
-                    .get(i + 1..i + 3)
-                    .ok_or_else(|| KrakenError::invalid("body"))?;
-                out.push(u8::from_str_radix(hex, 16).map_err(|_| KrakenError::invalid("body"))?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| KrakenError::invalid("body"))
 }
 
 #[cfg(test)]

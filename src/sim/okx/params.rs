@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::percent::{self, Plus};
 use crate::sim::okx::reply::{ApiError, Code};
 
 /// The parameters of one request.
@@ -26,8 +27,8 @@ impl Params {
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let bad = || ApiError::invalid(k, "bad percent-encoding");
-            let k = percent_decode(k).ok_or_else(bad)?;
-            let v = percent_decode(v).ok_or_else(bad)?;
+            let k = percent::decode(k, Plus::Literal).ok_or_else(bad)?;
+            let v = percent::decode(v, Plus::Literal).ok_or_else(bad)?;
             map.insert(k, Value::String(v));
         }
         Ok(Params { map, items: None })
@@ -107,24 +108,6 @@ pub(crate) fn string_of(value: Option<&Value>, name: &str) -> Result<Option<Stri
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(_) => Err(ApiError::invalid(name, "must be a string")),
     }
-}
-
-/// Decodes `%XX` escapes; `None` for a broken escape or non-UTF-8 result.
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
