@@ -209,8 +209,7 @@ impl Venue {
     }
 
     /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`,
-    /// Binance's growing integer,
-    /// Kraken's `OXXXXX-XXXXX-XXXXXX` txid.
+    /// Binance's growing integer, Kraken's txid (`OQCLML-BW3P3-BUCMWZ`: 6, 5 and 6 characters).
     pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
         match self.dialect {
             ExchangeId::Bybit => self.ids.uuid(),
