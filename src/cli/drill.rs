@@ -90,11 +90,12 @@ fn show(card: &Scorecard, ui: &Ui) {
         format!("lock acknowledged {}", ms(card.lock_acknowledged_ms)),
         format!("by hand           {}", ms(Some(card.manual_wait_ms))),
         format!(
-            "attacker          {} accepted ({} after the response started), {} refused; {}",
-            card.attacker.accepted_total,
-            card.attacker.accepted_after_start,
-            card.attacker.refused,
-            card.attacker.stopped
+            "attacker          {} requests carried out, {} refused; {}",
+            card.attacker.accepted_total, card.attacker.refused, card.attacker.stopped
+        ),
+        format!(
+            "its probes        {} ({} rate-limited); the key still worked for {} request(s) after the response started",
+            card.attacker.probes, card.attacker.rate_limited, card.attacker.key_worked_after_start
         ),
         format!(
             "detection         {} of {} found, {} false positive(s), {} missed",

@@ -60,6 +60,11 @@ pub struct Attempt {
     pub accepted: bool,
     /// Whether the exchange refused the key itself.
     pub refused_key: bool,
+    /// Whether it was refused for a rate limit.
+    pub rate_limited: bool,
+    /// Whether the exchange judged the request itself, so the key still worked: carried out, or
+    /// refused on its merits (an order that does not exist, a withdrawal the key may not make).
+    pub key_worked: bool,
     /// Why it was refused, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -401,6 +406,17 @@ impl Attacker {
             &result,
             Err(err) if err.is_unauthenticated() || matches!(err, ExchangeError::IpRejected { .. })
         );
+        let rate_limited = matches!(&result, Err(ExchangeError::RateLimited { .. }));
+        let key_worked = match &result {
+            Ok(_) => true,
+            Err(err) => matches!(
+                err,
+                ExchangeError::Api { .. }
+                    | ExchangeError::UnknownTarget { .. }
+                    | ExchangeError::Permission { .. }
+                    | ExchangeError::OutOfRange { .. }
+            ),
+        };
         let (code, error) = match &result {
             Ok(_) => (None, None),
             Err(err) => (err.code().map(str::to_owned), Some(err.to_string())),
@@ -418,6 +434,8 @@ impl Attacker {
             code,
             accepted: reply.is_some(),
             refused_key,
+            rate_limited,
+            key_worked,
             error,
             order_id,
             instant: Some(sent),

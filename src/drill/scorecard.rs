@@ -17,15 +17,21 @@ use crate::engine::{Outcome, StepStatus};
 use crate::sim::scenario::Scenario;
 use crate::sim::{Inspect, Origin};
 
-/// The attacker's tally.
+/// The attacker's tally. Its plan (orders, cancels, reads, a withdrawal) is the attack; the
+/// probes after it only watch for the moment the exchange refuses the key, so they are counted
+/// apart.
 #[derive(Debug, Clone, Serialize)]
 pub struct AttackerScore {
-    /// Requests the exchange carried out.
+    /// Requests of its plan the exchange carried out.
     pub accepted_total: usize,
-    /// Of those, the ones after the response started.
-    pub accepted_after_start: usize,
-    /// Requests the exchange refused (for any reason).
+    /// Requests of its plan the exchange refused, for any reason.
     pub refused: usize,
+    /// Probes sent once the plan was done.
+    pub probes: usize,
+    /// Requests (plan or probe) refused for a rate limit.
+    pub rate_limited: usize,
+    /// Requests (plan or probe) sent after the response started that the key still worked for.
+    pub key_worked_after_start: usize,
     /// Why the attacker stopped.
     pub stopped: String,
 }
@@ -144,13 +150,16 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         .iter()
         .find(|a| a.refused_key && a.answered().is_some_and(|i| i >= e.respond_started));
     let had_attacker = !attempts.is_empty();
+    let plan = || attempts.iter().filter(|a| a.kind != "probe");
     let attacker = AttackerScore {
-        accepted_total: attempts.iter().filter(|a| a.accepted).count(),
-        accepted_after_start: attempts
+        accepted_total: plan().filter(|a| a.accepted).count(),
+        refused: plan().filter(|a| !a.accepted).count(),
+        probes: attempts.iter().filter(|a| a.kind == "probe").count(),
+        rate_limited: attempts.iter().filter(|a| a.rate_limited).count(),
+        key_worked_after_start: attempts
             .iter()
-            .filter(|a| a.accepted && a.instant().is_some_and(|i| i >= e.respond_started))
+            .filter(|a| a.key_worked && a.instant().is_some_and(|i| i >= e.respond_started))
             .count(),
-        refused: attempts.iter().filter(|a| !a.accepted).count(),
         stopped: e.attacker.stopped.clone(),
     };
 

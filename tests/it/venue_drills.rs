@@ -81,12 +81,27 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
         venue.refusals.contains(&code.as_str()),
         "refused with {code}"
     );
-    assert!(card["attacker"]["accepted_total"].as_u64().unwrap() > 0);
+    let tally = &card["attacker"];
+    assert!(tally["accepted_total"].as_u64().unwrap() > 0);
+    assert!(
+        tally["probes"].as_u64().unwrap() > 0,
+        "it probed until refused"
+    );
+    let sent = attacker_record(&card)["attempts"].as_array().unwrap().len() as u64;
+    let counted = ["accepted_total", "refused", "probes"]
+        .iter()
+        .map(|field| tally[field].as_u64().unwrap())
+        .sum::<u64>();
+    assert_eq!(counted, sent, "every request counted once: {tally}");
     if let Some(delay) = venue.by_hand_ms {
         let contained = card["time_to_contain_ms"].as_u64().unwrap();
         assert!(
             contained >= delay,
             "containment cannot beat the person: {contained}"
+        );
+        assert!(
+            tally["key_worked_after_start"].as_u64().unwrap() > 0,
+            "the key worked while the person was deleting it: {tally}"
         );
     }
     match scenario {
@@ -105,6 +120,11 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
                 .expect("tried to withdraw");
             assert_eq!(withdraw["accepted"], false);
             assert_eq!(withdraw["code"], venue.withdrawal_refused);
+            assert_eq!(
+                withdraw["key_worked"], true,
+                "refused on its merits: {withdraw}"
+            );
+            assert!(tally["refused"].as_u64().unwrap() >= 1);
             assert!(
                 attempts
                     .iter()
