@@ -352,7 +352,11 @@ impl Attacker {
         let segment = self.spot_segments()[0];
         let venue = self.client.venue();
         if venue.budget().is_some() {
-            let symbol = (self.scenario.attacker.target.as_deref())
+            let symbol = self
+                .scenario
+                .attacker
+                .target
+                .as_deref()
                 .and_then(|target| self.market(target))
                 .map(|(symbol, ..)| symbol)
                 .unwrap_or_default();
