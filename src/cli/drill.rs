@@ -153,18 +153,24 @@ fn show_history(state_dir: &std::path::Path, json: bool, ui: &Ui) -> Result<Exit
         return Ok(Exit::Ok);
     }
     ui.data(&format!(
-        "{:<24}  {:<14}  {:>10}  {:>8}  {:>6}",
-        "when (UTC)", "scenario", "seed", "contain", "result"
+        "{:<24}  {:<8}  {:<14}  {:>10}  {:>8}  {:>6}  faults",
+        "when (UTC)", "venue", "scenario", "seed", "contain", "result"
     ));
     for e in &entries {
         ui.data(&format!(
-            "{:<24}  {:<14}  {:>10}  {:>8}  {:>6}",
+            "{:<24}  {:<8}  {:<14}  {:>10}  {:>8}  {:>6}  {}",
             e.at,
+            e.venue,
             e.scenario,
             e.seed,
             e.time_to_contain_ms
                 .map_or_else(|| "–".to_owned(), |ms| format!("{ms}ms")),
-            if e.passed { "pass" } else { "FAIL" }
+            if e.passed { "pass" } else { "FAIL" },
+            if e.faults.is_empty() {
+                "none"
+            } else {
+                &e.faults
+            },
         ));
     }
     Ok(Exit::Ok)

@@ -89,13 +89,19 @@ async fn the_same_seed_gives_the_same_truth() {
     )
     .await;
     assert_eq!(code(&history), 0);
-    assert_eq!(
-        stdout(&history)
-            .lines()
-            .filter(|l| l.contains("pump-illiquid"))
-            .count(),
-        2
-    );
+    let shown = stdout(&history);
+    let lines: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.contains("pump-illiquid"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    // Which venue, and under which faults, so a trend per venue can be read.
+    for line in lines {
+        assert!(
+            line.contains("bybit") && line.contains("none (latency 0 ms)"),
+            "{line}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
