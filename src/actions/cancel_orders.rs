@@ -6,6 +6,8 @@
 //! per call, reference §3.5), and fails if orders remain after the last round. On venues without
 //! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
 //! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
+//! Orders the venue cancels through an endpoint of their own (OKX algo orders) are batched apart,
+//! at that endpoint's size ([`crate::exchanges::Venue::batch_route`]).
 //! On venues that cancel per symbol only ([`CancelStyle::PerSymbol`], Binance) it is: list, then
 //! one cancel per symbol that has open orders, at once (on USD-M each is followed by the
 //! symbol's conditional-order cancel, [`crate::exchanges::Venue::then`]; a dry run shows both).
@@ -101,7 +103,8 @@ impl Action for CancelOrders {
                             .iter()
                             .filter(|(s, _)| s == segment)
                             .flat_map(|(_, orders)| orders);
-                        for op in cancels(style, *segment, listed) {
+                        let route = |o: &Order| cx.client.venue().batch_route(o);
+                        for op in cancels(style, &route, *segment, listed) {
                             requests.push(prepare(&op)?);
                             // A cancel the venue finishes with a second request (Binance
                             // USD-M: the symbol's conditional orders) would send that too.
@@ -247,7 +250,12 @@ async fn cancel_segment(
             .and_then(Reply::into_cancelled);
     }
     let open = list_open(client, cred, segment).await?;
-    let ops = cancels(style, segment, open.iter());
+    let ops = cancels(
+        style,
+        &|o| client.venue().batch_route(o),
+        segment,
+        open.iter(),
+    );
     let calls = ops.iter().map(|op| client.call(op, Auth::Key(cred)));
     let mut cancelled = Vec::new();
     let mut failed = None;
@@ -280,37 +288,57 @@ async fn list_open(
         .await
 }
 
-/// The cancels for listed `orders`: batches of at most `max`, or one per symbol (naming that
-/// symbol's orders, in the order the symbols were first listed).
+/// The cancels for listed `orders`: batches of at most `max` (orders that `route` sends to a
+/// cancel of their own, [`crate::exchanges::Venue::batch_route`], batched apart at its size), or
+/// one per symbol (naming that symbol's orders, in the order the symbols were first listed).
 fn cancels<'o>(
     style: CancelStyle,
+    route: &dyn Fn(&Order) -> Option<(Segment, usize)>,
     segment: Segment,
     orders: impl Iterator<Item = &'o Order>,
 ) -> Vec<Op> {
-    let refs: Vec<OrderRef> = orders
-        .map(|o| OrderRef {
-            symbol: o.symbol.clone(),
-            order_id: o.order_id.clone(),
-        })
-        .collect();
-    let groups: Vec<Vec<OrderRef>> = match style {
+    let reference = |o: &Order| OrderRef {
+        symbol: o.symbol.clone(),
+        order_id: o.order_id.clone(),
+    };
+    match style {
         CancelStyle::PerSegment => Vec::new(),
-        CancelStyle::Batches { max } => refs.chunks(max.max(1)).map(<[_]>::to_vec).collect(),
+        CancelStyle::Batches { max } => {
+            // (segment, batch size, orders), in the order each route was first met.
+            let mut routes: Vec<(Segment, usize, Vec<OrderRef>)> = Vec::new();
+            for order in orders {
+                let (to, size) = route(order).unwrap_or((segment, max));
+                match routes.iter_mut().find(|(s, _, _)| *s == to) {
+                    Some((_, _, refs)) => refs.push(reference(order)),
+                    None => routes.push((to, size, vec![reference(order)])),
+                }
+            }
+            routes
+                .into_iter()
+                .flat_map(|(to, size, refs)| {
+                    refs.chunks(size.max(1))
+                        .map(|chunk| Op::CancelBatch {
+                            segment: to,
+                            orders: chunk.to_vec(),
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        }
         CancelStyle::PerSymbol => {
             let mut groups: Vec<Vec<OrderRef>> = Vec::new();
-            for order in refs {
+            for order in orders.map(reference) {
                 match groups.iter_mut().find(|g| g[0].symbol == order.symbol) {
                     Some(group) => group.push(order),
                     None => groups.push(vec![order]),
                 }
             }
             groups
+                .into_iter()
+                .map(|orders| Op::CancelBatch { segment, orders })
+                .collect()
         }
-    };
-    groups
-        .into_iter()
-        .map(|orders| Op::CancelBatch { segment, orders })
-        .collect()
+    }
 }
 
 fn outputs(
@@ -383,18 +411,62 @@ mod tests {
                 })
                 .collect()
         };
+        let own = |_: &Order| None;
         assert_eq!(
-            symbols(cancels(CancelStyle::PerSymbol, segment, open.iter())),
+            symbols(cancels(CancelStyle::PerSymbol, &own, segment, open.iter())),
             [vec!["BTCUSDT:1", "BTCUSDT:3"], vec!["XVGUSDT:2"]]
         );
         assert_eq!(
             symbols(cancels(
                 CancelStyle::Batches { max: 2 },
+                &own,
                 segment,
                 open.iter()
             )),
             [vec!["BTCUSDT:1", "XVGUSDT:2"], vec!["BTCUSDT:3"]]
         );
-        assert!(cancels(CancelStyle::PerSegment, segment, open.iter()).is_empty());
+        assert!(cancels(CancelStyle::PerSegment, &own, segment, open.iter()).is_empty());
+    }
+
+    #[test]
+    fn orders_routed_to_a_cancel_of_their_own_are_batched_apart() {
+        let segment = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let apart = Segment {
+            category: Category::Spot,
+            settle: Some("algo"),
+        };
+        let mut open: Vec<Order> = (1..=5).map(|i| order(&i.to_string(), "BTC-USDT")).collect();
+        for o in open.iter_mut().skip(1) {
+            o.order_type = "trigger".into();
+        }
+        // Trigger orders go to `apart`, two a request; the limit order stays, batches of 20.
+        let route = |o: &Order| (o.order_type == "trigger").then_some((apart, 2));
+        let ops = cancels(
+            CancelStyle::Batches { max: 20 },
+            &route,
+            segment,
+            open.iter(),
+        );
+        let shape: Vec<(Segment, Vec<String>)> = ops
+            .into_iter()
+            .map(|op| match op {
+                Op::CancelBatch { segment, orders } => {
+                    (segment, orders.into_iter().map(|o| o.order_id).collect())
+                }
+                _ => unreachable!("batches only"),
+            })
+            .collect();
+        let ids = |ids: &[&str]| ids.iter().map(|i| (*i).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            shape,
+            [
+                (segment, ids(&["1"])),
+                (apart, ids(&["2", "3"])),
+                (apart, ids(&["4", "5"])),
+            ]
+        );
     }
 }

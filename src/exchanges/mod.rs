@@ -42,7 +42,7 @@ pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, R
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
 use crate::secret::Credential;
-use model::{Category, Segment};
+use model::{Category, Order, Segment};
 
 /// The exchanges lockdown can respond on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -252,6 +252,15 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// and cancelled in batches on venues without a cancel-all.
     fn cancel_style(&self) -> CancelStyle {
         CancelStyle::PerSegment
+    }
+
+    /// Where a listed open order is cancelled on a venue that cancels in batches
+    /// ([`CancelStyle::Batches`]): `None`, the default, in the segment it was listed in, at the
+    /// style's batch size; `Some((segment, max))` for an order the venue cancels through an
+    /// endpoint of its own (OKX algo orders: `cancel-algos`, at most 10 a request). Such a
+    /// segment is only ever named by an [`Op::CancelBatch`].
+    fn batch_route(&self, _order: &Order) -> Option<(Segment, usize)> {
+        None
     }
 
     /// The widest time window one history call may ask for.

@@ -85,7 +85,7 @@ pub struct OrderView {
     /// `Buy` or `Sell`.
     pub side: String,
     /// `Limit` or `Market`; a Binance USD-M conditional (algo) order's own type, such as
-    /// `STOP_MARKET`.
+    /// `STOP_MARKET`, or an OKX algo order's, such as `trigger`.
     pub order_type: String,
     /// `None` for market orders.
     pub price: Option<String>,
@@ -105,7 +105,8 @@ pub struct OrderView {
     pub created_ms: i64,
     pub updated_ms: i64,
     pub origin: Origin,
-    /// Conditional (Binance algo) orders only: the price they wait for. They rest off the book
+    /// Conditional (Binance and OKX algo) orders only: the price they wait for. They rest off
+    /// the book
     /// and no order history lists them.
     pub trigger_price: Option<String>,
 }
@@ -280,7 +281,7 @@ pub struct Inspect {
     pub account_notes: BTreeMap<u64, String>,
     /// Every key, deleted ones included.
     pub keys: Vec<KeyView>,
-    /// Every order, Binance's USD-M conditional (algo) orders included (after the others).
+    /// Every order, Binance's USD-M conditional and OKX's algo orders included (after the others).
     pub orders: Vec<OrderView>,
     pub executions: Vec<ExecutionView>,
     /// Wallet balances: UID to coin to amount (decimal string).
@@ -311,6 +312,7 @@ impl Inspect {
                 .iter()
                 .map(OrderView::from_order)
                 .chain(v.binance.algo_orders.iter().map(|o| o.view()))
+                .chain(v.okx.algo_orders.iter().map(|o| o.view()))
                 .collect(),
             executions: v.executions.iter().map(ExecutionView::from_exec).collect(),
             balances: v

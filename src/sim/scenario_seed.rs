@@ -7,7 +7,8 @@
 //! and the bot's orders (origin Owner, link id = `client_prefix` + a seeded suffix), applied
 //! oldest first: `open` rests, `filled` fills at once (a market order at the reference price, a
 //! limit order at its own price a little later) and moves the balances, `cancelled` is cancelled
-//! a little after placement. Seeded history never touches the books.
+//! a little after placement. Seeded history never touches the books. On OKX the bot also keeps
+//! a stop-loss algo order (`okx/seed.rs`), known like its other orders.
 //! It must never panic or fail: the scenario was checked when parsed, and anything odd left (an
 //! unknown symbol, an unreadable number, a duplicate market) is skipped, never trusted.
 
@@ -89,6 +90,9 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
     orders.sort_by_key(|o| std::cmp::Reverse(o.age));
     for order in orders {
         seed_bot_order(&mut v, now, &prefix, order);
+    }
+    if dialect == ExchangeId::Okx {
+        crate::sim::okx::seed_bot_stop(&mut v, now, &prefix);
     }
     seed::seed_funds(&mut v, now);
     v

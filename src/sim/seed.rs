@@ -4,7 +4,7 @@
 //! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
 //! XVGUSDT pump buys and a linear order, within one day; on Binance also two USD-M conditional
-//! orders, `binance/seed.rs`). Everything random comes from the seed, so
+//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`). Everything random comes from the seed, so
 //! the same seed gives the same ids and the same truth set; times are relative to "now".
 //! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
 //! order fills in full at the reference price as it always has here, and so does a limit order
@@ -72,6 +72,9 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
     seed_funds(&mut v, now);
     if dialect == ExchangeId::Binance {
         crate::sim::binance::seed_conditional_orders(&mut v, now);
+    }
+    if dialect == ExchangeId::Okx {
+        crate::sim::okx::seed_algo_orders(&mut v, now);
     }
     v
 }

@@ -89,7 +89,7 @@ impl SessionFiles {
             .filter(|o| o.origin == Origin::Owner && Some(o.uid) == bot_uid)
             .collect();
         orders.sort_by(|a, b| (a.created_ms, &a.order_id).cmp(&(b.created_ms, &b.order_id)));
-        let known_orders = orders
+        let mut known_orders: Vec<KnownOrder> = orders
             .into_iter()
             .map(|o| KnownOrder {
                 order_id: o.order_id.clone(),
@@ -112,6 +112,28 @@ impl SessionFiles {
                 created_at: iso_ms(o.created_ms),
             })
             .collect();
+        // OKX algo orders the bot placed are its orders too (empty on other dialects).
+        known_orders.extend(
+            v.okx
+                .algo_orders
+                .iter()
+                .filter(|o| o.origin == Origin::Owner && Some(o.uid) == bot_uid)
+                .map(|o| KnownOrder {
+                    order_id: o.algo_id.clone(),
+                    client_order_id: o.algo_cl_ord_id.clone(),
+                    category: o.category.as_str(),
+                    symbol: crate::sim::okx::inst_id(v, o.category, &o.symbol),
+                    side: match o.side {
+                        crate::sim::order::Side::Buy => "buy",
+                        crate::sim::order::Side::Sell => "sell",
+                    },
+                    qty: o.sz.clone(),
+                    price: o.order_px.clone().filter(|p| p != "-1"),
+                    created_at: iso_ms(o.created_ms),
+                }),
+        );
+        known_orders
+            .sort_by(|a, b| (&a.created_at, &a.order_id).cmp(&(&b.created_at, &b.order_id)));
         SessionFiles {
             dialect: v.dialect,
             passphrases,
@@ -324,4 +346,40 @@ pub(crate) fn iso_ms(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::scenario_seed::scenario_venue;
+
+    #[test]
+    fn an_okx_bot_s_algo_orders_are_in_its_known_orders() {
+        let scenario = Scenario::load("quiet").unwrap();
+        let v = scenario_venue(ExchangeId::Okx, &scenario, 9);
+        let stops: Vec<_> = v
+            .okx
+            .algo_orders
+            .iter()
+            .filter(|o| o.origin == Origin::Owner && o.live)
+            .collect();
+        assert_eq!(stops.len(), 1, "the bot keeps one stop-loss");
+        let files = SessionFiles::from_venue(&v);
+        let known = files
+            .known_orders
+            .iter()
+            .find(|k| k.order_id == stops[0].algo_id)
+            .expect("in the ledger");
+        assert_eq!(known.client_order_id, stops[0].algo_cl_ord_id);
+        assert!(
+            known.symbol.contains('-'),
+            "an OKX instId: {}",
+            known.symbol
+        );
+        assert_eq!(files.known_orders.len(), v.orders.len() + 1);
+        // Other venues have no algo orders of OKX's.
+        let bybit = scenario_venue(ExchangeId::Bybit, &scenario, 9);
+        assert!(bybit.okx.algo_orders.is_empty());
+    }
 }

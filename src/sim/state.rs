@@ -170,6 +170,8 @@ pub(crate) struct Venue {
     pub(crate) binance: crate::sim::binance::BinanceState,
     /// The Kraken dialect's own state (nonces, call counters); empty on other dialects.
     pub(crate) kraken: crate::sim::kraken::KrakenState,
+    /// The OKX dialect's own state (algo orders); empty on other dialects.
+    pub(crate) okx: crate::sim::okx::OkxState,
     /// Armed dead-man switches (Kraken and OKX); empty on other dialects.
     pub(crate) dead_man: DeadMan,
 }
@@ -204,6 +206,7 @@ impl Venue {
             deribit: crate::sim::deribit::DeribitState::default(),
             binance: crate::sim::binance::BinanceState::default(),
             kraken: crate::sim::kraken::KrakenState::default(),
+            okx: crate::sim::okx::OkxState::default(),
             dead_man: DeadMan::default(),
         }
     }

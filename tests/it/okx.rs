@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use lockdown::exchanges::model::{Access, Category, Segment, TradePermission};
+use lockdown::exchanges::model::{Access, Category, OrderStatus, Segment, TradePermission};
 use lockdown::exchanges::{Auth, CancelStyle, ExchangeError, ExchangeId, Op, OrderRef, Window};
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
@@ -206,9 +206,19 @@ async fn every_operation_round_trips() {
         .await
         .unwrap_err();
     assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
+    // Algo orders (the spot listing's last pages) go to `cancel-algos`, at most 10 a request.
     for segment in venue.segments() {
         let open = open_orders(&client, std::slice::from_ref(segment), &bot).await;
-        for chunk in open.chunks(20) {
+        let (algo, ordinary): (Vec<_>, Vec<_>) =
+            open.iter().partition(|o| venue.batch_route(o).is_some());
+        let mut batches: Vec<(Segment, Vec<_>)> = ordinary
+            .chunks(20)
+            .map(|chunk| (*segment, chunk.to_vec()))
+            .collect();
+        for chunk in algo.chunks(10) {
+            batches.push((venue.batch_route(chunk[0]).unwrap().0, chunk.to_vec()));
+        }
+        for (to, chunk) in batches {
             let orders = chunk
                 .iter()
                 .map(|o| OrderRef {
@@ -219,7 +229,7 @@ async fn every_operation_round_trips() {
             let cancelled = client
                 .call(
                     &Op::CancelBatch {
-                        segment: *segment,
+                        segment: to,
                         orders,
                     },
                     Auth::Key(&bot),
@@ -521,15 +531,25 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
     let client = lab.client();
     client.resync().await.unwrap();
     let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    // Ordinary orders: algo orders (a trigger price) are not the switch's (see the end).
+    let ordinary = |o: &&lockdown::sim::OrderView| o.trigger_price.is_none();
     let open_before: Vec<(String, String)> = lab
         .sim
         .inspect()
         .open_orders(uid)
-        .iter()
+        .into_iter()
+        .filter(ordinary)
         .map(|o| (o.order_id.clone(), o.category.clone()))
         .collect();
     assert!(open_before.iter().any(|(_, category)| category != "spot"));
-    let open_now = || lab.sim.inspect().open_orders(uid).len();
+    let open_now = || {
+        lab.sim
+            .inspect()
+            .open_orders(uid)
+            .into_iter()
+            .filter(ordinary)
+            .count()
+    };
     let path = "/api/v5/trade/cancel-all-after";
 
     // OKX takes 0 or 10 to 120 seconds (reference §4.5): the simulator answers `51000` to
@@ -595,12 +615,169 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
     armed_for(&client, &bot, 10).await;
     assert_eq!(open_now(), open_before.len());
     lab.sim.set_clock_skew_ms(72_000);
+    // What is left is the algo orders: the simulator's switch leaves them, as OKX documents
+    // `cancel-all-after` for order-book orders only; `cancel_orders` cancels them.
     let open = open_orders(&client, client.venue().segments(), &bot).await;
-    assert!(open.is_empty(), "{open:?}");
+    assert!(
+        !open.is_empty() && open.iter().all(|o| o.status == OrderStatus::Untriggered),
+        "{open:?}"
+    );
     let after = lab.sim.inspect();
-    assert!(after.open_orders(uid).is_empty());
+    assert_eq!(after.open_orders(uid).len(), open.len());
+    assert_eq!(open_now(), 0);
     for (id, category) in &open_before {
         let order = after.order(id).unwrap();
         assert_eq!(order.status, "Cancelled", "{category} order {id}");
     }
+}
+
+/// Places one algo order as the bot, from the responder's address; returns OKX's `code`.
+async fn place_algo(lab: &Lab, body: &str) -> String {
+    let dir = lab.sim_dir();
+    let key = lab.leaked();
+    let (secret, passphrase) = (
+        read(&dir.join("bot.secret")),
+        read(&dir.join("bot.passphrase")),
+    );
+    let (_, code) = okx_call(
+        &lab.running.base_url,
+        responder_ip(),
+        (key.as_str(), &secret, &passphrase),
+        "POST",
+        "/api/v5/trade/order-algo",
+        body,
+    )
+    .await;
+    code
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn algo_orders_are_listed_by_type_and_cancelled_ten_at_a_time() {
+    let lab = Lab::start_on(ExchangeId::Okx, 61).await;
+    let (_, bot) = creds(&lab);
+    let client = lab.client();
+    client.resync().await.unwrap();
+    let venue = client.venue();
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    let waiting = |inspect: &lockdown::sim::Inspect| -> BTreeSet<String> {
+        inspect
+            .open_orders(uid)
+            .into_iter()
+            .filter(|o| {
+                ["trigger", "conditional", "oco", "move_order_stop"]
+                    .contains(&o.order_type.as_str())
+            })
+            .map(|o| o.order_id.clone())
+            .collect()
+    };
+    // The default incident's attacker left two (a spot trigger order, a swap stop-loss).
+    assert_eq!(waiting(&lab.sim.inspect()).len(), 2);
+
+    // Ten more, of four types, on spot and the swap: twelve in all.
+    let bodies = [
+        r#"{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"trigger","sz":"0.01","triggerPx":"50000","orderPx":"-1"}"#,
+        r#"{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"trigger","sz":"0.01","triggerPx":"70000","orderPx":"70100"}"#,
+        r#"{"instId":"ETH-USDT","tdMode":"cash","side":"sell","ordType":"trigger","sz":"0.5","triggerPx":"2500","orderPx":"-1"}"#,
+        r#"{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"conditional","sz":"1","slTriggerPx":"55000"}"#,
+        r#"{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"buy","ordType":"conditional","sz":"1","tpTriggerPx":"50000"}"#,
+        r#"{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"oco","sz":"0.01","tpTriggerPx":"80000","slTriggerPx":"50000"}"#,
+        r#"{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"oco","sz":"2","tpTriggerPx":"80000","slTriggerPx":"50000"}"#,
+        r#"{"instId":"BTC-USDT-SWAP","tdMode":"cross","side":"sell","ordType":"move_order_stop","sz":"1","callbackRatio":"0.05"}"#,
+        r#"{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"move_order_stop","sz":"0.01","callbackSpread":"500","activePx":"68000"}"#,
+        r#"{"instId":"ETH-USDT","tdMode":"cash","side":"sell","ordType":"conditional","sz":"0.5","slTriggerPx":"2000"}"#,
+    ];
+    for body in bodies {
+        assert_eq!(place_algo(&lab, body).await, "0", "{body}");
+    }
+    // Refused: a type the simulator does not place, a trigger order without its price.
+    let twap = r#"{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"twap","sz":"1"}"#;
+    assert_eq!(place_algo(&lab, twap).await, "51000");
+    let bare = r#"{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"trigger","sz":"1","orderPx":"-1"}"#;
+    assert_eq!(place_algo(&lab, bare).await, "50014");
+    let placed = waiting(&lab.sim.inspect());
+    assert_eq!(placed.len(), 12);
+
+    // The list needs `ordType`: one type, or `conditional,oco` together (OKX docs).
+    let dir = lab.sim_dir();
+    let (secret, passphrase) = (
+        read(&dir.join("bot.secret")),
+        read(&dir.join("bot.passphrase")),
+    );
+    let leaked = lab.leaked();
+    let list = |query: &'static str| {
+        let (secret, passphrase, leaked) = (secret.clone(), passphrase.clone(), leaked.clone());
+        let base = lab.running.base_url.clone();
+        async move {
+            okx_call(
+                &base,
+                responder_ip(),
+                (leaked.as_str(), &secret, &passphrase),
+                "GET",
+                &format!("/api/v5/trade/orders-algo-pending{query}"),
+                "",
+            )
+            .await
+            .1
+        }
+    };
+    assert_eq!(list("").await, "50014");
+    assert_eq!(list("?ordType=trigger,oco").await, "51000");
+    assert_eq!(list("?ordType=limit").await, "51000");
+    assert_eq!(list("?ordType=conditional,oco").await, "0");
+    // `cancel-algos` names at most 10.
+    let eleven: Vec<String> = placed
+        .iter()
+        .take(11)
+        .map(|id| format!(r#"{{"algoId":"{id}","instId":"BTC-USDT"}}"#))
+        .collect();
+    let (_, code) = okx_call(
+        &lab.running.base_url,
+        responder_ip(),
+        (leaked.as_str(), &secret, &passphrase),
+        "POST",
+        "/api/v5/trade/cancel-algos",
+        &format!("[{}]", eleven.join(",")),
+    )
+    .await;
+    assert_eq!(code, "51000");
+
+    // The adapter lists them all, each type from its own page, as untriggered orders.
+    let open = open_orders(&client, venue.segments(), &bot).await;
+    let algo: Vec<_> = open
+        .iter()
+        .filter(|o| o.status == OrderStatus::Untriggered)
+        .collect();
+    let listed: BTreeSet<String> = algo.iter().map(|o| o.order_id.clone()).collect();
+    assert_eq!(listed, placed);
+    let types: BTreeSet<&str> = algo.iter().map(|o| o.order_type.as_str()).collect();
+    assert_eq!(
+        types,
+        BTreeSet::from(["conditional", "move_order_stop", "oco", "trigger"])
+    );
+    assert!(algo.iter().all(|o| venue.batch_route(o).is_some()));
+    assert!(algo.iter().any(|o| o.category == Category::Linear));
+
+    // `lockdown respond`: every algo order cancelled, twelve in two `cancel-algos` requests.
+    let mark = lab.sent();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    contained(&output);
+    let after = lab.sim.inspect();
+    assert!(waiting(&after).is_empty());
+    assert!(after.open_orders(uid).is_empty());
+    for id in &placed {
+        assert_eq!(after.order(id).unwrap().status, "Cancelled", "{id}");
+    }
+    let cancels: Vec<_> = lab
+        .sent_since(mark)
+        .into_iter()
+        .filter(|e| e.path == "/api/v5/trade/cancel-algos")
+        .collect();
+    assert_eq!(cancels.len(), 2, "{cancels:?}");
+    assert!(cancels.iter().all(|e| e.ret_code == Some(0)), "{cancels:?}");
+    // The listing read algo orders too.
+    assert!(
+        lab.sent_since(mark)
+            .iter()
+            .any(|e| e.path == "/api/v5/trade/orders-algo-pending")
+    );
 }

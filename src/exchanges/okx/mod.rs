@@ -1,6 +1,7 @@
 //! OKX V5 (reference §4): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase, key
 //! management of sub-account keys under `/api/v5/users/subaccount/*`, no cancel-all (orders are
-//! listed and cancelled 20 at a time) but a dead-man switch (`cancel-all-after`, 10 to 120 s),
+//! listed and cancelled 20 at a time; algo orders are listed apart and cancelled 10 at a time
+//! with `cancel-algos`) but a dead-man switch (`cancel-all-after`, 10 to 120 s),
 //! `after`-cursor pagination, string result codes.
 //!
 //! Like Bybit, the master can manage a sub-account's keys but not cancel its orders (reference
@@ -15,7 +16,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::model::{Category, Segment};
+use super::model::{Category, Order, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
     Response,
@@ -81,6 +82,12 @@ impl Venue for Okx {
         }
     }
 
+    // Algo orders (listed by the spot segment's last pages) have their own cancel,
+    // `cancel-algos`, at most 10 a request (`endpoints::ALGO_BATCH`).
+    fn batch_route(&self, order: &Order) -> Option<(Segment, usize)> {
+        endpoints::is_algo_order(order).then_some((endpoints::ALGO_SEGMENT, endpoints::ALGO_BATCH))
+    }
+
     fn max_window(&self, history: History) -> Duration {
         // Reference §4.6: `orders-history` covers 7 days and `fills` 3, so windows of that width
         // keep the newest in the fast endpoints and the rest in their 3-month archives.
@@ -143,5 +150,43 @@ mod tests {
             }
         }
         assert_eq!(okx.cancel_style(), CancelStyle::Batches { max: 20 });
+    }
+
+    #[test]
+    fn algo_orders_are_routed_to_their_own_cancel() {
+        use crate::exchanges::model::{Amount, Order, OrderStatus, Side};
+        let okx = Okx;
+        let order = |order_type: &str, category| Order {
+            order_id: "1".into(),
+            client_order_id: None,
+            category,
+            symbol: "BTC-USDT".into(),
+            side: Side::Sell,
+            order_type: order_type.into(),
+            qty: Amount::new("1"),
+            price: None,
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status: OrderStatus::Untriggered,
+            created_ms: 0,
+            updated_ms: 0,
+        };
+        for (order_type, category) in [
+            ("trigger", Category::Spot),
+            ("conditional", Category::Linear),
+            ("oco", Category::Spot),
+            ("move_order_stop", Category::Linear),
+            ("twap", Category::Spot),
+        ] {
+            assert_eq!(
+                okx.batch_route(&order(order_type, category)),
+                Some((endpoints::ALGO_SEGMENT, 10)),
+                "{order_type}"
+            );
+        }
+        for ordinary in ["limit", "market", "post_only", "ioc"] {
+            assert_eq!(okx.batch_route(&order(ordinary, Category::Spot)), None);
+        }
+        assert!(!SEGMENTS.contains(&endpoints::ALGO_SEGMENT));
     }
 }

@@ -8,7 +8,8 @@
 //!   left out of the reply, so it stays open and the action's next listing finds it and cancels
 //!   it again. Only when no item succeeded does the call fail, with the first refusal's code
 //!   typed (a rate limit is waited out, a permission error surfaces);
-//! - a single order or cancel fails with its item's `sCode`.
+//! - a single order or cancel fails with its item's `sCode`;
+//! - `cancel-algos` answers the same way, each item naming its `algoId`.
 //!
 //! The dead-man switch answers with `triggerTime` in Unix ms, `0` when it was disarmed.
 //!
@@ -16,11 +17,16 @@
 //! `billId`) or timestamp (withdrawals, transfers) of this one, and an empty page ends the walk,
 //! which also survives a page cut short. `account/config` does not echo the key id, so the key
 //! it describes has an empty id here; it never names the sub-account either.
+//!
+//! The spot segment's open-order pages continue with the algo-order pages
+//! ([`endpoints::OpenPage`]); an algo order is decoded as an untriggered order of its own
+//! `ordType` (`trigger`, `conditional`, …), its `algoId` as the order id.
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::endpoints::{self, OpenPage};
 use super::passphrase;
 use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
@@ -155,6 +161,9 @@ fn has_items(data: &Value) -> bool {
 struct OkxItem {
     #[serde(default)]
     ord_id: String,
+    /// `cancel-algos` names the algo order instead.
+    #[serde(default)]
+    algo_id: String,
     #[serde(default)]
     cl_ord_id: String,
     #[serde(deserialize_with = "flex::string")]
@@ -178,7 +187,11 @@ fn items(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
             for item in items {
                 match item.s_code.as_str() {
                     "0" => cancelled.push(Cancelled {
-                        order_id: item.ord_id,
+                        order_id: if endpoints::is_algo_segment(segment) {
+                            item.algo_id
+                        } else {
+                            item.ord_id
+                        },
                         client_order_id: non_empty(item.cl_ord_id),
                         segment: segment_name(segment),
                     }),
@@ -274,7 +287,34 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
             });
         }
         Op::CancelBatch { .. } | Op::PlaceOrder(_) | Op::CancelOrder { .. } => items(op, data)?,
-        Op::OpenOrders { segment, .. } | Op::Orders { segment, .. } => {
+        Op::OpenOrders { segment, cursor } => {
+            let page = OpenPage::of(segment, cursor.as_deref())?;
+            let (items, last) = match page {
+                OpenPage::Orders { .. } => {
+                    let orders: Vec<OkxOrder> = parse(data)?;
+                    let last = orders.last().map(|o| o.ord_id.clone());
+                    let items = orders
+                        .into_iter()
+                        .map(|order| order.into_order(segment))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    (items, last)
+                }
+                OpenPage::Algo { .. } => {
+                    let orders: Vec<OkxAlgoOrder> = parse(data)?;
+                    let last = orders.last().map(|o| o.algo_id.clone());
+                    let items = orders
+                        .into_iter()
+                        .map(|order| order.into_order(segment))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    (items, last)
+                }
+            };
+            Reply::Orders(Page {
+                items,
+                next: page.next(segment, last),
+            })
+        }
+        Op::Orders { segment, .. } => {
             let orders: Vec<OkxOrder> = parse(data)?;
             let next = orders.last().map(|o| o.ord_id.clone());
             let items = orders
@@ -595,6 +635,73 @@ impl OkxOrder {
     }
 }
 
+/// An algo order as `orders-algo-pending` lists it (OKX docs, "Get algo order list"): an
+/// `algoId` of its own, its `ordType` (`trigger`, `conditional`, `oco`, `move_order_stop`, …)
+/// and the prices it waits for.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OkxAlgoOrder {
+    #[serde(default)]
+    inst_type: String,
+    inst_id: String,
+    algo_id: String,
+    #[serde(default)]
+    algo_cl_ord_id: String,
+    #[serde(default)]
+    sz: String,
+    ord_type: String,
+    side: String,
+    #[serde(default)]
+    state: String,
+    /// The trigger order's price once triggered (`-1`: market).
+    #[serde(default)]
+    ord_px: String,
+    #[serde(deserialize_with = "flex::string")]
+    c_time: String,
+    #[serde(default, deserialize_with = "flex::string")]
+    u_time: String,
+}
+
+impl OkxAlgoOrder {
+    /// The order in the model: [`OrderStatus::Untriggered`] while it waits (`live`, and a
+    /// `partially_effective` one still has a part waiting), which marks it as conditional in a
+    /// snapshot; its `ordType` as the order type, which is how the cancel tells it apart.
+    fn into_order(self, segment: &Segment) -> Result<Order, ExchangeError> {
+        let side = Side::parse(&self.side).ok_or_else(|| protocol("side"))?;
+        let created_ms: i64 = self.c_time.parse().map_err(|_| protocol("cTime"))?;
+        let price = Amount::new(&self.ord_px);
+        Ok(Order {
+            category: category(&self.inst_type, &self.inst_id, segment.category),
+            order_id: self.algo_id,
+            client_order_id: non_empty(self.algo_cl_ord_id),
+            symbol: self.inst_id,
+            side,
+            price: (!self.ord_px.is_empty() && self.ord_px != "-1" && !price.is_zero())
+                .then_some(price),
+            order_type: self.ord_type.to_ascii_lowercase(),
+            qty: Amount::new(if self.sz.is_empty() { "0" } else { &self.sz }),
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status: algo_status(&self.state),
+            created_ms,
+            updated_ms: self.u_time.parse().unwrap_or(created_ms),
+        })
+    }
+}
+
+/// OKX algo order states: `live` and `pause` wait; `partially_effective` has triggered in part
+/// and still waits for the rest; `effective` has triggered (its order is listed by
+/// `orders-pending`), `order_failed` failed to.
+fn algo_status(state: &str) -> OrderStatus {
+    match state {
+        "effective" => OrderStatus::Filled,
+        "canceled" => OrderStatus::Cancelled,
+        "order_failed" => OrderStatus::Rejected,
+        // live, pause, partially_effective, and anything new: still pending, so cancelled.
+        _ => OrderStatus::Untriggered,
+    }
+}
+
 /// OKX order states (reference §4.6; `orders-pending`/`orders-history` `state`).
 fn status(state: &str) -> OrderStatus {
     match state {
@@ -853,12 +960,138 @@ mod tests {
         assert_eq!(page.items[1].category, Category::Inverse);
         assert_eq!(page.items[1].price, None);
         assert_eq!(page.items[1].avg_price.as_ref().unwrap().as_str(), "61000");
-        let empty = decode(&op, &response(200, r#"{"code":"0","msg":"","data":[]}"#))
+        let empty = r#"{"code":"0","msg":"","data":[]}"#;
+        let end = decode(&op, &response(200, empty))
             .reply
             .unwrap()
             .into_orders()
             .unwrap();
-        assert!(empty.items.is_empty() && empty.next.is_none());
+        // The spot listing goes on with the algo orders; a swap listing ends.
+        assert!(end.items.is_empty());
+        assert_eq!(end.next.as_deref(), Some("algo:0"));
+        let swap = Op::OpenOrders {
+            segment: Segment {
+                category: Category::Linear,
+                settle: Some("SWAP"),
+            },
+            cursor: None,
+        };
+        let end = decode(&swap, &response(200, empty))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert!(end.items.is_empty() && end.next.is_none());
+    }
+
+    #[test]
+    fn algo_pages_read_algo_orders_as_untriggered() {
+        let op = |cursor: &str| Op::OpenOrders {
+            segment: spot(),
+            cursor: Some(cursor.to_owned()),
+        };
+        let body = r#"{"code":"0","msg":"","data":[
+            {"activePx":"","algoClOrdId":"","algoId":"1753184812254216192","cTime":"1724751378980","instId":"BTC-USDT","instType":"SPOT","ordPx":"-1","ordType":"trigger","side":"sell","state":"live","sz":"0.2","triggerPx":"60000","uTime":"1724751378980"},
+            {"algoClOrdId":"stop7","algoId":"1753184812254216100","cTime":"1724751300000","instId":"BTC-USDT-SWAP","instType":"SWAP","ordPx":"","ordType":"conditional","side":"buy","state":"partially_effective","sz":"3","slTriggerPx":"58000","uTime":""},
+            {"algoClOrdId":"","algoId":"1753184812254216000","cTime":"1724751200000","instId":"BTC-USDT","instType":"SPOT","ordPx":"61000","ordType":"trigger","side":"buy","state":"live","sz":"1","uTime":"1724751200001"}]}"#;
+        let page = decode(&op("algo:1"), &response(200, body))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert_eq!(page.next.as_deref(), Some("algo:1:1753184812254216000"));
+        let trigger = &page.items[0];
+        assert_eq!(
+            (
+                trigger.order_id.as_str(),
+                trigger.symbol.as_str(),
+                trigger.order_type.as_str(),
+                trigger.status,
+                trigger.category,
+                trigger.side,
+                trigger.qty.as_str(),
+            ),
+            (
+                "1753184812254216192",
+                "BTC-USDT",
+                "trigger",
+                OrderStatus::Untriggered,
+                Category::Spot,
+                Side::Sell,
+                "0.2"
+            )
+        );
+        assert!(trigger.status.is_open());
+        assert_eq!(trigger.price, None, "a market trigger order has no price");
+        let stop = &page.items[1];
+        assert_eq!(stop.category, Category::Linear);
+        assert_eq!(stop.client_order_id.as_deref(), Some("stop7"));
+        assert_eq!(stop.status, OrderStatus::Untriggered);
+        assert_eq!(stop.updated_ms, 1_724_751_300_000);
+        assert_eq!(
+            page.items[2].price.as_ref().map(Amount::as_str),
+            Some("61000")
+        );
+        // An empty algo page moves to the next type; after the last, the listing ends.
+        let empty = r#"{"code":"0","msg":"","data":[]}"#;
+        let next = |cursor: &str| {
+            decode(&op(cursor), &response(200, empty))
+                .reply
+                .unwrap()
+                .into_orders()
+                .unwrap()
+                .next
+        };
+        assert_eq!(next("algo:1:5").as_deref(), Some("algo:2"));
+        let last = endpoints::ALGO_PAGES.len() - 1;
+        assert_eq!(next(&format!("algo:{last}")), None);
+        // A bad `ordType` is OKX's parameter error, typed.
+        let refused = decode(
+            &op("algo:0"),
+            &response(
+                200,
+                r#"{"code":"51000","msg":"Parameter ordType error","data":[]}"#,
+            ),
+        )
+        .reply
+        .unwrap_err();
+        assert!(matches!(refused, ExchangeError::Api { .. }), "{refused:?}");
+    }
+
+    #[test]
+    fn algo_cancels_answer_per_algo_id() {
+        let op = Op::CancelBatch {
+            segment: endpoints::ALGO_SEGMENT,
+            orders: vec![OrderRef {
+                symbol: "BTC-USDT".into(),
+                order_id: "501".into(),
+            }],
+        };
+        let partly = r#"{"code":"2","msg":"","data":[
+            {"algoClOrdId":"","algoId":"501","clOrdId":"","sCode":"0","sMsg":"","tag":""},
+            {"algoClOrdId":"","algoId":"502","clOrdId":"","sCode":"51400","sMsg":"gone"},
+            {"algoClOrdId":"","algoId":"503","clOrdId":"","sCode":"50011","sMsg":"slow down"}]}"#;
+        let cancelled = decode(&op, &response(200, partly))
+            .reply
+            .unwrap()
+            .into_cancelled()
+            .unwrap();
+        assert_eq!(cancelled.len(), 1);
+        assert_eq!(
+            (
+                cancelled[0].order_id.as_str(),
+                cancelled[0].segment.as_str()
+            ),
+            ("501", "spot/algo")
+        );
+        let refused = r#"{"code":"1","msg":"","data":[
+            {"algoId":"503","sCode":"50120","sMsg":"no permission"}]}"#;
+        let err = decode(&op, &response(200, refused)).reply.unwrap_err();
+        assert!(matches!(err, ExchangeError::Permission { .. }), "{err:?}");
+        let all_gone = r#"{"code":"1","msg":"","data":[
+            {"algoId":"502","sCode":"51400","sMsg":"gone"}]}"#;
+        let reply = decode(&op, &response(200, all_gone)).reply.unwrap();
+        assert!(reply.into_cancelled().unwrap().is_empty());
     }
 
     #[test]

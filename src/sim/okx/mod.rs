@@ -20,6 +20,7 @@
 //! taken once per request after the body is read, and never held across an `.await`. It never
 //! imports the client's OKX code (`exchanges::okx`).
 
+pub(crate) mod algo;
 mod asset;
 mod auth;
 mod caller;
@@ -49,7 +50,14 @@ use reply::{ApiError, Code, Outcome};
 use route::Route;
 
 pub(crate) use inst::inst_id;
-pub(crate) use seed::seed_keys;
+pub(crate) use seed::{seed_algo_orders, seed_bot_stop, seed_keys};
+
+/// The OKX dialect's own state.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OkxState {
+    /// Algo orders (trigger, conditional, OCO, trailing), oldest first (`algo.rs`).
+    pub(crate) algo_orders: Vec<algo::AlgoOrder>,
+}
 
 /// Largest request body read; a batch of 20 cancels is about 1 KiB.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -182,12 +190,15 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome
         Route::SubKeyDelete => user::delete(v, c, p),
         Route::SubKeyModify => user::modify(v, c, p),
         Route::SubKeys => user::list(v, c, p),
+        Route::TradeCancelAlgos => algo::cancel(v, c, p),
         Route::TradeCancelAllAfter => trade::cancel_all_after(v, c, p),
         Route::TradeCancelBatch => trade::cancel_batch(v, c, p),
         Route::TradeCancelOrder => trade::cancel(v, c, p),
         Route::TradeFills => trade::fills(v, c, p, false),
         Route::TradeFillsHistory => trade::fills(v, c, p, true),
         Route::TradeOrder => trade::order(v, c, p),
+        Route::TradeOrderAlgo => algo::place(v, c, p),
+        Route::TradeOrdersAlgoPending => algo::pending(v, c, p),
         Route::TradeOrdersArchive => trade::history(v, c, p, true),
         Route::TradeOrdersHistory => trade::history(v, c, p, false),
         Route::TradeOrdersPending => trade::pending(v, c, p),

@@ -4,7 +4,9 @@
 //! window" per user ID (each sub-account counts apart) and endpoint, as OKX publishes them
 //! (reference §4.4–§4.7 and each endpoint's page). `cancel-batch-orders` is limited by orders
 //! (300 per 2 s); the simulator counts its requests instead, 15 per 2 s (300 orders in full
-//! batches of 20). Public endpoints are limited per IP at OKX, which is not modelled.
+//! batches of 20). `cancel-algos` is limited to 20 orders per 2 s per user and instrument (OKX
+//! docs, "Cancel algo order"); the simulator counts its requests per user instead, 20 per 2 s.
+//! `order-algo` and `orders-algo-pending` allow 20 requests per 2 s. Public endpoints are limited per IP at OKX, which is not modelled.
 
 use axum::http::Method;
 
@@ -21,12 +23,15 @@ pub(crate) enum Route {
     SubKeyDelete,
     SubKeyModify,
     SubKeys,
+    TradeCancelAlgos,
     TradeCancelAllAfter,
     TradeCancelBatch,
     TradeCancelOrder,
     TradeFills,
     TradeFillsHistory,
     TradeOrder,
+    TradeOrderAlgo,
+    TradeOrdersAlgoPending,
     TradeOrdersArchive,
     TradeOrdersHistory,
     TradeOrdersPending,
@@ -105,6 +110,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         2000,
     ),
     (
+        Route::TradeCancelAlgos,
+        "POST",
+        "/api/v5/trade/cancel-algos",
+        20,
+        2000,
+    ),
+    (
         Route::TradeCancelAllAfter,
         "POST",
         "/api/v5/trade/cancel-all-after",
@@ -134,6 +146,20 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         2000,
     ),
     (Route::TradeOrder, "POST", "/api/v5/trade/order", 60, 2000),
+    (
+        Route::TradeOrderAlgo,
+        "POST",
+        "/api/v5/trade/order-algo",
+        20,
+        2000,
+    ),
+    (
+        Route::TradeOrdersAlgoPending,
+        "GET",
+        "/api/v5/trade/orders-algo-pending",
+        20,
+        2000,
+    ),
     (
         Route::TradeOrdersArchive,
         "GET",
@@ -189,7 +215,11 @@ impl Route {
     pub(crate) fn is_trade(self) -> bool {
         matches!(
             self,
-            Route::TradeOrder | Route::TradeCancelOrder | Route::TradeCancelBatch
+            Route::TradeOrder
+                | Route::TradeCancelOrder
+                | Route::TradeCancelBatch
+                | Route::TradeOrderAlgo
+                | Route::TradeCancelAlgos
         )
     }
 

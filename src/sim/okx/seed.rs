@@ -5,10 +5,17 @@
 //! rules (6 to 20 letters and digits: the bot's note without other characters, plus `01`, such
 //! as `gridbot01`) and holds the leaked `read_only,trade` key, bound to no address. Every key has
 //! a passphrase that meets OKX's rules, drawn from the seed like its id and secret.
+//!
+//! The default incident's attacker also left two algo orders on the leaked key's account, which
+//! `orders-pending` does not list: a spot trigger order and a stop-loss on the swap. In drill
+//! scenarios the bot keeps a stop-loss of its own (origin Owner, in the known-orders ledger),
+//! so a drill cancels an algo order and its diff must not call it unauthorized.
 
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
+use crate::sim::okx::algo::{AlgoKind, AlgoOrder};
 use crate::sim::okx::caller::PERM;
-use crate::sim::seed::{BOT_UID, MASTER_UID};
+use crate::sim::order::{Category, Origin, Side};
+use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID};
 use crate::sim::state::{NewKey, Venue};
 use secrecy::SecretString;
 
@@ -28,6 +35,108 @@ pub(crate) fn sub_account_name(note: &str) -> String {
         name.insert(0, 'x');
     }
     name
+}
+
+/// The attacker's algo orders of the default incident, waiting for their triggers: a trigger
+/// order that sells 0.2 BTC at market once `BTC-USDT` falls to 60000, and a one-way stop that
+/// sells 1 `BTC-USDT-SWAP` contract below 58000.
+pub(crate) fn seed_algo_orders(v: &mut Venue, now: i64) {
+    let seeded = [
+        (
+            Category::Spot,
+            AlgoKind::Trigger,
+            "0.2",
+            "60000",
+            16 * HOUR_MS,
+        ),
+        (
+            Category::Linear,
+            AlgoKind::Conditional,
+            "1",
+            "58000",
+            15 * HOUR_MS,
+        ),
+    ];
+    for (category, kind, sz, trigger, ago_ms) in seeded {
+        if v.instrument(category, "BTCUSDT").is_none() {
+            continue;
+        }
+        let created = now - ago_ms;
+        let trigger_order = kind == AlgoKind::Trigger;
+        let order = AlgoOrder {
+            algo_id: v.ids.numeric_id(),
+            algo_cl_ord_id: String::new(),
+            uid: BOT_UID,
+            category,
+            symbol: "BTCUSDT".to_owned(),
+            td_mode: if category == Category::Spot {
+                "cash"
+            } else {
+                "cross"
+            }
+            .to_owned(),
+            side: Side::Sell,
+            kind,
+            sz: sz.to_owned(),
+            trigger_px: trigger_order.then(|| trigger.to_owned()),
+            order_px: trigger_order.then(|| "-1".to_owned()),
+            tp_trigger_px: None,
+            sl_trigger_px: (!trigger_order).then(|| trigger.to_owned()),
+            callback: None,
+            live: true,
+            created_ms: created,
+            updated_ms: created,
+            origin: Origin::Attacker,
+        };
+        v.okx.algo_orders.push(order);
+    }
+}
+
+/// The bot's own stop-loss in a drill scenario: a one-way `conditional` order that sells about
+/// 100 (quote coin) worth of the first market's base coin at 80% of its reference price, its
+/// `algoClOrdId` the scenario's client prefix (letters and digits only) and `sl`.
+pub(crate) fn seed_bot_stop(v: &mut Venue, now: i64, prefix: &str) {
+    let Some(inst) = v.instruments.first().cloned() else {
+        return;
+    };
+    if inst.ref_price <= 0.0 {
+        return;
+    }
+    let sz = match inst.category {
+        Category::Spot => crate::sim::num::fmt(100.0 / inst.ref_price),
+        _ => "1".to_owned(),
+    };
+    let mut cl_id: String = prefix.chars().filter(char::is_ascii_alphanumeric).collect();
+    cl_id.push_str("sl");
+    cl_id.push_str(&v.ids.alnum(6));
+    cl_id.truncate(32);
+    let created = now - 20 * HOUR_MS;
+    let order = AlgoOrder {
+        algo_id: v.ids.numeric_id(),
+        algo_cl_ord_id: cl_id,
+        uid: BOT_UID,
+        category: inst.category,
+        symbol: inst.symbol.clone(),
+        td_mode: if inst.category == Category::Spot {
+            "cash"
+        } else {
+            "cross"
+        }
+        .to_owned(),
+        side: Side::Sell,
+        kind: AlgoKind::Conditional,
+        sz,
+        trigger_px: None,
+        order_px: None,
+        tp_trigger_px: None,
+        sl_trigger_px: Some(crate::sim::num::fmt(inst.ref_price * 0.8)),
+        callback: None,
+        live: true,
+        created_ms: created,
+        updated_ms: created,
+        origin: Origin::Owner,
+    };
+    v.okx.algo_orders.push(order);
 }
 
 /// Creates the master's key and the bot's leaked key, and names the bot's sub-account.

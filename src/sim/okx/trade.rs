@@ -159,7 +159,7 @@ fn instrument_unknown() -> ApiError {
     )
 }
 
-fn cancel_failed() -> ApiError {
+pub(crate) fn cancel_failed() -> ApiError {
     ApiError::new(
         Code::CancelFailed,
         "Order cancellation failed as the order has been filled, canceled or does not exist.",
@@ -167,7 +167,7 @@ fn cancel_failed() -> ApiError {
 }
 
 /// The internal category and symbol an `instId` names (`51001` when none).
-fn instrument(v: &Venue, inst_id: &str) -> Result<(Category, String), ApiError> {
+pub(crate) fn instrument(v: &Venue, inst_id: &str) -> Result<(Category, String), ApiError> {
     inst::resolve(v, inst_id)
         .map(|i| (i.category, i.symbol.clone()))
         .ok_or_else(instrument_unknown)
