@@ -324,21 +324,17 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
             .find(|o| o.uid == c.uid && o.algo_id == id)
             .map(|o| (o.created_ms, o.algo_id.clone()))
     })?;
+    let filter = inst::Filter {
+        kind: kind.as_deref(),
+        inst_id: inst_id.as_deref(),
+    };
     let orders: Vec<&AlgoOrder> = v
         .okx
         .algo_orders
         .iter()
         .filter(|o| o.uid == c.uid && o.live)
         .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
-        .filter(|o| {
-            kind.as_deref()
-                .is_none_or(|k| k == inst::inst_type(o.category))
-        })
-        .filter(|o| {
-            inst_id
-                .as_deref()
-                .is_none_or(|id| id == inst::inst_id(v, o.category, &o.symbol))
-        })
+        .filter(|o| filter.admits(v, o.category, &o.symbol))
         .collect();
     let orders = page.page(
         orders,

@@ -41,6 +41,22 @@ pub(crate) fn inst_type(category: Category) -> &'static str {
     }
 }
 
+/// A request's optional `instType` and `instId` filters.
+pub(crate) struct Filter<'p> {
+    pub(crate) kind: Option<&'p str>,
+    pub(crate) inst_id: Option<&'p str>,
+}
+
+impl Filter<'_> {
+    /// Whether an order or fill of `category` on `symbol` passes both.
+    pub(crate) fn admits(&self, v: &Venue, category: Category, symbol: &str) -> bool {
+        self.kind.is_none_or(|k| k == inst_type(category))
+            && self
+                .inst_id
+                .is_none_or(|id| id == inst_id(v, category, symbol))
+    }
+}
+
 /// Checks an `instType` parameter: one of OKX's five.
 pub(crate) fn is_inst_type(text: &str) -> bool {
     matches!(text, "SPOT" | "MARGIN" | "SWAP" | "FUTURES" | "OPTION")

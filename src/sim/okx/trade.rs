@@ -313,19 +313,15 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
     let kind = inst_type(p, false)?;
     let inst_id = p.string("instId")?;
     let page = order_page(v, c, p)?;
+    let filter = inst::Filter {
+        kind: kind.as_deref(),
+        inst_id: inst_id.as_deref(),
+    };
     let orders: Vec<_> = v
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && o.status.is_open())
-        .filter(|o| {
-            kind.as_deref()
-                .is_none_or(|k| k == inst::inst_type(o.category))
-        })
-        .filter(|o| {
-            inst_id
-                .as_deref()
-                .is_none_or(|id| id == inst::inst_id(v, o.category, &o.symbol))
-        })
+        .filter(|o| filter.admits(v, o.category, &o.symbol))
         .collect();
     let orders = page.page(
         orders,
@@ -402,19 +398,15 @@ pub(crate) fn fills(
     })?;
     let now = v.now_ms();
     let reach = now - if archive { ARCHIVE_MS } else { FILLS_MS };
+    let filter = inst::Filter {
+        kind: kind.as_deref(),
+        inst_id: inst_id.as_deref(),
+    };
     let fills: Vec<_> = v
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && e.exec_time_ms >= reach)
-        .filter(|e| {
-            kind.as_deref()
-                .is_none_or(|k| k == inst::inst_type(e.category))
-        })
-        .filter(|e| {
-            inst_id
-                .as_deref()
-                .is_none_or(|id| id == inst::inst_id(v, e.category, &e.symbol))
-        })
+        .filter(|e| filter.admits(v, e.category, &e.symbol))
         .filter(|e| ord_id.as_deref().is_none_or(|id| id == e.order_id))
         .filter(|e| {
             begin.is_none_or(|b| e.exec_time_ms >= b) && end.is_none_or(|x| e.exec_time_ms <= x)
