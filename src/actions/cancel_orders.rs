@@ -122,8 +122,9 @@ impl Action for CancelOrders {
                             cursor: None
                         })?,
                         match style {
-                            CancelStyle::Batches { max } =>
-                                format!("cancel every order listed, at most {max} a request"),
+                            CancelStyle::Batches { max } => format!(
+                                "cancel every order listed (every page), in batches of at most {max}, or of the size the venue's own cancel for a kind of order takes"
+                            ),
                             _ => "cancel every symbol listed, one request per symbol".to_owned(),
                         }
                     )),
