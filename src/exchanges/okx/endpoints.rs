@@ -515,6 +515,16 @@ mod tests {
 
     const NOW: i64 = 1_800_000_000_000;
 
+    /// `n` BTC-USDT orders, ids `prefix` followed by 0, 1, …
+    fn refs(n: usize, prefix: &str) -> Vec<OrderRef> {
+        (0..n)
+            .map(|i| OrderRef {
+                symbol: "BTC-USDT".into(),
+                order_id: format!("{prefix}{i}"),
+            })
+            .collect()
+    }
+
     #[test]
     fn lock_binds_to_the_responder_and_keeps_perm() {
         let op = Op::RestrictKey {
@@ -638,14 +648,7 @@ mod tests {
             category: Category::Spot,
             settle: Some("SPOT"),
         };
-        let orders = |n: usize| -> Vec<OrderRef> {
-            (0..n)
-                .map(|i| OrderRef {
-                    symbol: "BTC-USDT".into(),
-                    order_id: format!("{i}"),
-                })
-                .collect()
-        };
+        let orders = |n| refs(n, "");
         let req = encode(
             &Op::CancelBatch {
                 segment,
@@ -763,14 +766,7 @@ mod tests {
     #[test]
     fn algo_cancels_name_algo_ids_and_stay_within_ten() {
         let segment = ALGO_SEGMENT;
-        let orders = |n: usize| -> Vec<OrderRef> {
-            (0..n)
-                .map(|i| OrderRef {
-                    symbol: "BTC-USDT".into(),
-                    order_id: format!("90{i}"),
-                })
-                .collect()
-        };
+        let orders = |n| refs(n, "90");
         let req = encode(
             &Op::CancelBatch {
                 segment,

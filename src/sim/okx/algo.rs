@@ -180,34 +180,19 @@ fn price(p: &Params, name: &str, market_ok: bool) -> Result<Option<String>, ApiE
 /// `POST /api/v5/trade/order-algo`: an algo order rests until its trigger (never, here).
 pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     c.require_trade()?;
-    let inst_id = p.required("instId")?;
-    let (category, symbol) = trade::instrument(v, &inst_id)?;
-    let td_mode = p.required("tdMode")?;
-    let mode_ok = match category {
-        Category::Spot => td_mode == "cash",
-        _ => td_mode == "cross" || td_mode == "isolated",
-    };
-    if !mode_ok {
-        return Err(ApiError::invalid(
-            "tdMode",
-            "spot trades in `cash`, swaps in `cross` or `isolated` here",
-        ));
-    }
-    let side = match p.required("side")?.as_str() {
-        "buy" => Side::Buy,
-        "sell" => Side::Sell,
-        _ => return Err(ApiError::invalid("side", "must be `buy` or `sell`")),
-    };
+    let trade::Basics {
+        category,
+        symbol,
+        td_mode,
+        side,
+    } = trade::basics(v, p)?;
     let kind = AlgoKind::parse(&p.required("ordType")?).ok_or_else(|| {
         ApiError::invalid(
             "ordType",
             "the simulator places `conditional`, `oco`, `trigger` and `move_order_stop`",
         )
     })?;
-    let sz = p.required("sz")?;
-    if num::parse_positive(&sz).is_none() {
-        return Err(ApiError::invalid("sz", "must be a positive decimal"));
-    }
+    let sz = trade::size(p)?;
     let algo_cl_ord_id = p.string("algoClOrdId")?.unwrap_or_default();
     if algo_cl_ord_id.len() > 32 || !algo_cl_ord_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
         return Err(ApiError::invalid(

@@ -52,7 +52,17 @@ pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     Ok(Outcome::Items(vec![item]))
 }
 
-fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<String, ApiError> {
+/// What every order names, an algo order too: the instrument, a trade mode that fits it, and
+/// the side.
+pub(crate) struct Basics {
+    pub(crate) category: Category,
+    pub(crate) symbol: String,
+    pub(crate) td_mode: String,
+    pub(crate) side: Side,
+}
+
+/// Reads `instId`, `tdMode` and `side`, in that order.
+pub(crate) fn basics(v: &Venue, p: &Params) -> Result<Basics, ApiError> {
     let inst_id = p.required("instId")?;
     let (category, symbol) = instrument(v, &inst_id)?;
     let td_mode = p.required("tdMode")?;
@@ -71,6 +81,30 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         "sell" => Side::Sell,
         _ => return Err(ApiError::invalid("side", "must be `buy` or `sell`")),
     };
+    Ok(Basics {
+        category,
+        symbol,
+        td_mode,
+        side,
+    })
+}
+
+/// Reads `sz`: a positive decimal.
+pub(crate) fn size(p: &Params) -> Result<String, ApiError> {
+    let sz = p.required("sz")?;
+    if num::parse_positive(&sz).is_none() {
+        return Err(ApiError::invalid("sz", "must be a positive decimal"));
+    }
+    Ok(sz)
+}
+
+fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<String, ApiError> {
+    let Basics {
+        category,
+        symbol,
+        side,
+        ..
+    } = basics(v, p)?;
     let order_type = match p.required("ordType")?.as_str() {
         "limit" => OrderType::Limit,
         "market" => OrderType::Market,
@@ -81,10 +115,7 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
             ));
         }
     };
-    let sz = p.required("sz")?;
-    if num::parse_positive(&sz).is_none() {
-        return Err(ApiError::invalid("sz", "must be a positive decimal"));
-    }
+    let sz = size(p)?;
     let price = match order_type {
         OrderType::Limit => {
             let px = p.required("px")?;
