@@ -71,7 +71,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         playbook: playbook.name.clone(),
         started,
     };
-    preflight(
+    let advice = preflight(
         &playbook,
         &profile,
         &info,
@@ -81,6 +81,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         ui.interactive() || request.mode != Mode::Live,
     )
     .map_err(preflight_error)?;
+    advise(ui, &advice);
 
     let suffix = match request.mode {
         Mode::Live => "",
@@ -215,7 +216,7 @@ pub async fn resume(
         started,
     };
     let mut inputs = inputs;
-    preflight(
+    let advice = preflight(
         &playbook,
         &profile,
         &info,
@@ -224,6 +225,7 @@ pub async fn resume(
         ui.interactive(),
     )
     .map_err(preflight_error)?;
+    advise(ui, &advice);
     let prior = crate::engine::resume::prior(&verified.events);
     ui.info(&format!(
         "lockdown: resuming run `{}` ({} step(s) done, {} to probe){}",
@@ -278,6 +280,16 @@ async fn client(
             .with_settings(profile.settings.clone())
             .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
     )
+}
+
+/// Says what was found before the run that does not stop it.
+fn advise(ui: &Ui, advice: &[crate::engine::Advice]) {
+    for (message, hint) in advice {
+        ui.warn(&format!("{message}; the response goes on"));
+        if let Some(hint) = hint {
+            ui.info(&format!("  hint: {hint}"));
+        }
+    }
 }
 
 fn preflight_error(err: crate::engine::PreflightError) -> Error {

@@ -57,6 +57,8 @@ impl CancelAfter {
 }
 
 impl Action for CancelAfter {
+    const OUTPUTS: &'static [&'static str] = &["key", "seconds", "armed", "trigger_at"];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

@@ -55,6 +55,16 @@ impl CancelOrders {
 }
 
 impl Action for CancelOrders {
+    const OUTPUTS: &'static [&'static str] = &[
+        "would_cancel",
+        "orders",
+        "cancelled",
+        "cancelled_orders",
+        "open_left",
+        "rounds",
+        "not_permitted",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

@@ -89,6 +89,18 @@ impl CreateKey {
 }
 
 impl Action for CreateKey {
+    const OUTPUTS: &'static [&'static str] = &[
+        "key_id",
+        "key",
+        "label",
+        "account",
+        "permissions",
+        "ips",
+        "read_only",
+        "can_withdraw",
+        "ip_bound",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

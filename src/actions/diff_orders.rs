@@ -44,9 +44,10 @@ impl StepIds {
 pub struct DiffOrders {
     /// The snapshot steps whose orders are compared.
     observed: StepIds,
-    /// The ledger (default: the profile's `known_orders`).
+    /// The ledger (default: the profile's `known_orders`); a template that renders to null
+    /// (a profile without one) means "no ledger".
     #[serde(default)]
-    known: Option<Tpl<String>>,
+    known: Option<Tpl<Option<String>>>,
     /// Orders whose client order id starts with this are the owner's.
     #[serde(default)]
     client_prefix: Option<Tpl<String>>,
@@ -97,15 +98,30 @@ impl DiffOrders {
 }
 
 impl Action for DiffOrders {
+    const OUTPUTS: &'static [&'static str] = &[
+        "unauthorized",
+        "unverified",
+        "missing",
+        "mismatched",
+        "matched",
+        "unauthorized_fills",
+        "unauthorized_notional",
+        "ledger",
+        "incomplete",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Read
     }
 
-    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+    fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
+        // A ledger problem never stops a response: the ledger is evidence tooling, and the lock,
+        // the cancels and the revoke do not need it. It is said before the first request, and
+        // the diff then reports every order as unverified.
         let rendered = match &self.known {
-            Some(tpl) => match pre.render(tpl) {
-                Some(path) => Some(path?),
-                None => return Ok(()),
+            Some(tpl) => match pre.render(tpl)? {
+                Ok(path) => path,
+                Err(err) => return Some(err),
             },
             None => None,
         };
@@ -115,20 +131,17 @@ impl Action for DiffOrders {
             .as_ref()
             .map(|p| p.display().to_string());
         match self.ledger_path(from_profile, rendered) {
-            None => Err(no_ledger()),
+            None => Some(no_ledger()),
             Some(path) => ledger::load(std::path::Path::new(&path))
-                .map(drop)
-                .map_err(|err| ActionError::Input {
-                    message: err.to_string(),
-                    hint: "the ledger is JSON Lines or CSV with `order_id` or `client_order_id` per order".into(),
-                }),
+                .err()
+                .map(ledger_problem),
         }
     }
 
     async fn plan(&self, _cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         // Offline, nothing is compared: later steps see an empty diff.
         let mut outputs = Outputs::new();
-        for list in ["unauthorized", "missing", "mismatched"] {
+        for list in ["unauthorized", "unverified", "missing", "mismatched"] {
             outputs.insert(list.into(), json!([]));
         }
         Ok(Plan {
@@ -138,20 +151,20 @@ impl Action for DiffOrders {
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
-        let rendered = self.known.as_ref().map(|tpl| cx.render(tpl)).transpose()?;
         let from_profile = cx
             .profile
             .known_orders
             .as_ref()
             .map(|p| p.display().to_string());
-        let path = self
-            .ledger_path(from_profile, rendered)
-            .ok_or_else(no_ledger)?;
-        let known =
-            ledger::load(std::path::Path::new(&path)).map_err(|err| ActionError::Input {
-                message: err.to_string(),
-                hint: "fix the ledger line named; nothing else was changed".into(),
-            })?;
+        // Without a usable ledger the diff still runs: every order is unverified, the step
+        // says why, and the run ends incomplete (never stopped: see `advise`).
+        let known = match self.known.as_ref().map(|tpl| cx.render(tpl)).transpose() {
+            Err(err) => Err(err),
+            Ok(rendered) => match self.ledger_path(from_profile, rendered.flatten()) {
+                None => Err(no_ledger()),
+                Some(path) => ledger::load(std::path::Path::new(&path)).map_err(ledger_problem),
+            },
+        };
         let prefix = self
             .client_prefix
             .as_ref()
@@ -211,21 +224,52 @@ impl Action for DiffOrders {
                 });
             }
         }
-        let result = diff(
-            observed.into_values().collect(),
-            &known,
-            prefix.as_deref(),
-            window,
-        );
-        Ok(result.outputs(&fills))
+        let observed: Vec<Order> = observed.into_values().collect();
+        Ok(match known {
+            Ok(known) => diff(observed, &known, prefix.as_deref(), window).outputs(&fills),
+            Err(problem) => unverified(&observed, &problem),
+        })
     }
 }
 
 fn no_ledger() -> ActionError {
     ActionError::Input {
-        message: "no known-orders ledger: set `known` or the profile's `known_orders`".into(),
-        hint: "without the owner's ledger every order would look unauthorized".into(),
+        message: "no known-orders ledger: the profile has no `known_orders` (and the step no `known`)".into(),
+        hint: "set the profile's `known_orders` to the bot's order ledger; without it every order is reported as unverified".into(),
     }
+}
+
+fn ledger_problem(err: ledger::LedgerError) -> ActionError {
+    ActionError::Input {
+        message: format!("the known-orders ledger cannot be used: {err}"),
+        hint: "fix the ledger (JSON Lines or CSV with `order_id` or `client_order_id` per order); until then every order is reported as unverified".into(),
+    }
+}
+
+/// The diff's outputs when there is no usable ledger: nothing can be called the owner's or not,
+/// so every observed order is unverified, and the step says why (`incomplete`: the run ends 1).
+fn unverified(observed: &[Order], problem: &ActionError) -> Outputs {
+    let mut out = Outputs::new();
+    for list in ["unauthorized", "missing", "mismatched"] {
+        out.insert(list.into(), json!([]));
+    }
+    out.insert(
+        "unverified".into(),
+        Value::Array(observed.iter().map(order_row).collect()),
+    );
+    out.insert("matched".into(), json!(0));
+    out.insert(
+        "ledger".into(),
+        json!({"problem": problem.to_string(), "hint": problem.hint()}),
+    );
+    out.insert(
+        "incomplete".into(),
+        json!(format!(
+            "{} order(s) could not be checked against the owner's ledger: {problem}",
+            observed.len()
+        )),
+    );
+    out
 }
 
 /// The outcome of a diff.
@@ -375,6 +419,7 @@ impl Diff {
                     .collect(),
             ),
         );
+        out.insert("unverified".into(), json!([]));
         out.insert("matched".into(), json!(self.matched));
         out.insert("unauthorized_fills".into(), json!(fill_count));
         // Rounded for people; the fills themselves are in the snapshot.

@@ -41,6 +41,8 @@ impl Manual {
 }
 
 impl Action for Manual {
+    const OUTPUTS: &'static [&'static str] = &["title", "done"];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

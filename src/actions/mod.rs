@@ -44,6 +44,9 @@ pub use verify_revoked::VerifyRevoked;
 /// What a step's action produced, readable by later steps as `steps.<id>.<name>`.
 pub type Outputs = Map<String, Value>;
 
+/// What a step done by hand outputs, whatever its action (see `engine::step`).
+pub const MANUAL_OUTPUTS: &[&str] = &["done", "by", "manual_wait_ms"];
+
 /// What an action will do, before it does it.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
@@ -149,6 +152,11 @@ pub enum Probe {
 
 /// The contract every action keeps.
 pub trait Action {
+    /// The outputs it can produce, readable by later steps as `steps.<id>.<name>`: `validate`
+    /// refuses a template that reads any other, and the drill tests check every step's journaled
+    /// outputs against it, so the list cannot drift from the code.
+    const OUTPUTS: &'static [&'static str];
+
     /// Whether running it changes anything (decides dry-run and retry behaviour).
     fn effect(&self) -> Effect;
 
@@ -169,6 +177,12 @@ pub trait Action {
         Ok(())
     }
 
+    /// A problem found before the run that must not stop it (a missing ledger), said to the
+    /// operator before the first request. Nothing that only evidence needs may stop the lock.
+    fn advise(&self, _pre: &Preflight<'_>) -> Option<ActionError> {
+        None
+    }
+
     /// Renders the mutating requests `apply` will send. Must not send anything mutating.
     fn plan(&self, cx: &StepContext<'_>) -> impl Future<Output = Result<Plan, ActionError>>;
 
@@ -176,12 +190,16 @@ pub trait Action {
     fn apply(&self, cx: &StepContext<'_>) -> impl Future<Output = Result<Outputs, ActionError>>;
 }
 
-/// Whether an action shuts the attacker out.
+/// What an action does for containment, which decides what may stop it: nothing but the
+/// exchange may stop the lock and the revoke, so a failed evidence or cancel step never keeps the
+/// containment steps after it from running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Containment {
-    /// Succeeding means the attacker is out.
+    /// Succeeding means the attacker is out (lock, revoke).
     Contains,
-    /// Anything else.
+    /// Finishes containment (prove the revoke, make and hand over the replacement key).
+    Completes,
+    /// Anything else: evidence, cancels, the diff, the report.
     No,
 }
 
@@ -237,6 +255,21 @@ macro_rules! registry {
                 }
             }
 
+            /// The outputs the action called `name` declares (see [`Action::OUTPUTS`]).
+            pub fn outputs_of(name: &str) -> Option<&'static [&'static str]> {
+                match name {
+                    $($name => Some(<$ty as Action>::OUTPUTS),)+
+                    _ => None,
+                }
+            }
+
+            /// See [`Action::OUTPUTS`]; a step done by hand also has [`MANUAL_OUTPUTS`].
+            pub fn outputs(&self) -> &'static [&'static str] {
+                match self {
+                    $(ActionSpec::$variant(_) => <$ty as Action>::OUTPUTS,)+
+                }
+            }
+
             /// See [`Action::needs_confirmation`].
             pub fn needs_confirmation(&self) -> bool {
                 match self {
@@ -248,6 +281,13 @@ macro_rules! registry {
             pub fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
                 match self {
                     $(ActionSpec::$variant(action) => action.preflight(pre),)+
+                }
+            }
+
+            /// See [`Action::advise`].
+            pub fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.advise(pre),)+
                 }
             }
 
@@ -294,12 +334,29 @@ registry! {
 }
 
 impl ActionSpec {
-    /// Whether the action shuts the attacker out when it succeeds.
+    /// What the action does for containment.
     pub fn containment(&self) -> Containment {
         match self {
             ActionSpec::RestrictKey(_) | ActionSpec::RevokeKey(_) => Containment::Contains,
+            ActionSpec::VerifyRevoked(_)
+            | ActionSpec::CreateKey(_)
+            | ActionSpec::StoreSecret(_) => Containment::Completes,
             _ => Containment::No,
         }
+    }
+
+    /// Whether the step still runs after an earlier step stopped the run (or the deadline
+    /// passed): the lock, the revoke and what completes them always run, unless one of them
+    /// failed (see [`Self::failure_stops_containment`]).
+    pub fn runs_after_a_stop(&self) -> bool {
+        self.containment() != Containment::No
+    }
+
+    /// Whether this action failing stops the containment steps after it: a failed revoke (or a
+    /// failed verification, creation, hand-over) leaves nothing the next ones could build on. A
+    /// failed lock does not: the revoke is tried all the same.
+    pub fn failure_stops_containment(&self) -> bool {
+        self.containment() != Containment::No && !matches!(self, ActionSpec::RestrictKey(_))
     }
 
     /// The venue capability this action stands on, where its support can differ by venue.

@@ -36,6 +36,8 @@ impl Report {
 }
 
 impl Action for Report {
+    const OUTPUTS: &'static [&'static str] = &["markdown", "json", "journal_seq", "journal_hash"];
+
     fn effect(&self) -> Effect {
         Effect::Read
     }

@@ -69,6 +69,16 @@ impl RestrictKey {
 }
 
 impl Action for RestrictKey {
+    const OUTPUTS: &'static [&'static str] = &[
+        "key",
+        "ips",
+        "exchange_ips",
+        "read_only",
+        "account",
+        "acknowledged_ms",
+        "contained_after_ms",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

@@ -95,6 +95,14 @@ impl RevokeKey {
 }
 
 impl Action for RevokeKey {
+    const OUTPUTS: &'static [&'static str] = &[
+        "key",
+        "revoked",
+        "probed",
+        "acknowledged_ms",
+        "contained_after_ms",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

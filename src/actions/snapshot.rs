@@ -112,6 +112,16 @@ impl Snapshot {
 }
 
 impl Action for Snapshot {
+    const OUTPUTS: &'static [&'static str] = &[
+        "files",
+        "counts",
+        "not_permitted",
+        "since_ms",
+        "until_ms",
+        "access_log",
+        "key_info",
+    ];
+
     fn effect(&self) -> Effect {
         Effect::Read
     }

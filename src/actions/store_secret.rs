@@ -97,6 +97,8 @@ impl StoreSecret {
 }
 
 impl Action for StoreSecret {
+    const OUTPUTS: &'static [&'static str] = &["store", "key"];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

@@ -39,6 +39,8 @@ impl VerifyRevoked {
 }
 
 impl Action for VerifyRevoked {
+    const OUTPUTS: &'static [&'static str] = &["key", "refused_code", "listed", "revoked"];
+
     fn effect(&self) -> Effect {
         Effect::Write
     }

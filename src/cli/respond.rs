@@ -93,10 +93,13 @@ pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
         (Mode::Live, None) => "NOT contained".to_owned(),
         (_, _) => "dry run: nothing was changed at the exchange".to_owned(),
     };
-    let unauthorized = outcome.unauthorized_orders().map_or_else(
-        || "unauthorized orders unknown".to_owned(),
-        |n| format!("{n} unauthorized order(s)"),
-    );
+    let unauthorized = match (outcome.unauthorized_orders(), outcome.unverified_orders()) {
+        (Some(n), _) => format!("{n} unauthorized order(s)"),
+        (None, Some(n)) => {
+            format!("unauthorized orders unknown: {n} unverified (no usable ledger)")
+        }
+        (None, None) => "unauthorized orders unknown".to_owned(),
+    };
     ui.info(&format!(
         "{contained}; {unauthorized}; finished in {} ms",
         outcome.duration_ms
@@ -108,11 +111,20 @@ pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
     if let Some(err) = &outcome.journal_error {
         ui.warn(&format!("the journal failed, the run stopped: {err}"));
     }
+    let left = outcome.left();
+    if !left.is_empty() {
+        ui.warn("left to do:");
+        for todo in &left {
+            ui.info(&format!(
+                "  - {}
+    how: {}",
+                todo.what, todo.how
+            ));
+        }
+    }
     match outcome.exit() {
         Exit::Ok => {}
-        Exit::Incomplete => {
-            ui.warn("containment is incomplete: see the failed or declined steps above")
-        }
+        Exit::Incomplete => ui.warn("containment is incomplete: finish what is left above"),
         other => ui.warn(&format!(
             "stopped before containment (exit {})",
             other.code()

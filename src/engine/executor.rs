@@ -95,7 +95,16 @@ pub struct Run<'a> {
 pub(super) struct State {
     pub(super) outputs: BTreeMap<String, Outputs>,
     pub(super) records: Vec<StepRecord>,
+    /// A step failed under `on_error: abort` (or the deadline passed): only the containment
+    /// steps still run, unless `containment_stopped`.
     pub(super) aborted: bool,
+    /// A containment step (the revoke or what completes it) failed: the ones after it do not
+    /// run either.
+    pub(super) containment_stopped: bool,
+    /// The deadline passed (noted once).
+    pub(super) deadline_passed: bool,
+    /// The step whose failure stopped the run.
+    pub(super) stopped_by: Option<String>,
     pub(super) contained_ms: Option<u64>,
     pub(super) journal_error: Option<String>,
     pub(super) prior: Prior,
@@ -117,14 +126,16 @@ impl Run<'_> {
 
         let deadline = self.playbook.deadline.map(|d| started + d);
         for step in &self.playbook.steps {
-            if lock(&state).aborted {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.deadline_passed(&state);
+            }
+            // After a stop only containment steps run (fail toward containment), and no longer
+            // under the passed deadline: each is bounded by its own `timeout`.
+            if lock(&state).aborted && !self.runs_after_a_stop(step, &state) {
                 self.not_run(step, &state);
                 continue;
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                self.deadline_passed(step, &state);
-                continue;
-            }
+            let deadline = deadline.filter(|_| !lock(&state).deadline_passed);
             self.run_top(step, &state, &vault, deadline).await;
         }
         // `finally` runs whatever happened above, unless the journal itself failed.
@@ -138,6 +149,14 @@ impl Run<'_> {
         }
 
         let duration_ms = elapsed_ms(started);
+        let venue = self.profile.exchange.as_str();
+        let left = if self.client.mode() == Mode::Live {
+            let state = lock(&state);
+            let ends: Vec<_> = state.records.iter().map(StepRecord::end).collect();
+            super::left::left(&ends, venue)
+        } else {
+            Vec::new()
+        };
         let summary = {
             let state = lock(&state);
             json!({
@@ -145,6 +164,7 @@ impl Run<'_> {
                 "contained_ms": state.contained_ms,
                 "duration_ms": duration_ms,
                 "aborted": state.aborted,
+                "left": left,
             })
         };
         if let Err(err) = self.journal.append(EventKind::RunFinished, summary) {
@@ -157,6 +177,7 @@ impl Run<'_> {
             run_dir: self.info.dir.display().to_string(),
             playbook: self.playbook.name.clone(),
             mode: self.client.mode(),
+            venue,
             contained: state.contained_ms.is_some(),
             contained_ms: state.contained_ms,
             duration_ms,
@@ -202,6 +223,16 @@ impl Run<'_> {
             state.journal_error = Some(err.to_string());
             state.aborted = true;
         }
+    }
+
+    /// Whether `step` (or a member of its group) still runs after the run was stopped.
+    pub(super) fn runs_after_a_stop(&self, step: &Step, state: &Mutex<State>) -> bool {
+        let state = lock(state);
+        state.journal_error.is_none()
+            && !state.containment_stopped
+            && step.flatten().iter().any(|inner| {
+                matches!(&inner.body, StepBody::Action(action) if action.runs_after_a_stop())
+            })
     }
 
     /// A top-level step: one action, or a parallel group.

@@ -9,6 +9,7 @@
 //! is checked first (`preflight`). A run's [`Outcome`] maps onto the documented exit codes.
 
 mod executor;
+pub mod left;
 mod outcome;
 mod preflight;
 pub mod resume;
@@ -18,4 +19,4 @@ pub mod template;
 
 pub use executor::{Confirm, Operator, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};
-pub use preflight::{PreflightError, preflight};
+pub use preflight::{Advice, PreflightError, preflight};

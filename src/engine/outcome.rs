@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::left::{StepEnd, Todo, left};
 use crate::exit::Exit;
 
 /// How a step ended.
@@ -59,12 +60,29 @@ pub struct StepRecord {
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Why it is done but not whole (a diff without a usable ledger): the run ends 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     /// What it produced.
     #[serde(skip)]
     pub outputs: Value,
     /// The exit class of its failure.
     #[serde(skip)]
     pub failure: Option<Exit>,
+}
+
+impl StepRecord {
+    /// How it ended, for [`left`].
+    pub fn end(&self) -> StepEnd<'_> {
+        StepEnd {
+            id: &self.id,
+            action: &self.action,
+            status: self.status.as_str(),
+            error: self.error.as_deref(),
+            hint: self.hint.as_deref(),
+            incomplete: self.incomplete.as_deref(),
+        }
+    }
 }
 
 /// The result of a run.
@@ -78,6 +96,8 @@ pub struct Outcome {
     pub playbook: String,
     /// Live, dry run or offline.
     pub mode: crate::exchanges::Mode,
+    /// The venue, for people (`bybit`).
+    pub venue: &'static str,
     /// Whether a lock or revoke step succeeded.
     pub contained: bool,
     /// Run start → containment acknowledged by the exchange.
@@ -109,10 +129,11 @@ impl Outcome {
             return failure;
         }
         let all_ok = self.steps.iter().all(|s| {
-            matches!(
-                s.status,
-                StepStatus::Ok | StepStatus::Skipped | StepStatus::Planned
-            )
+            s.incomplete.is_none()
+                && matches!(
+                    s.status,
+                    StepStatus::Ok | StepStatus::Skipped | StepStatus::Planned
+                )
         });
         // A dry run contains nothing; it succeeds when every step could be planned.
         let contained = self.contained || self.mode != crate::exchanges::Mode::Live;
@@ -123,12 +144,36 @@ impl Outcome {
         }
     }
 
-    /// Unauthorized orders found by the diff, if one ran.
+    /// What the run leaves for people to finish (nothing for a dry run).
+    pub fn left(&self) -> Vec<Todo> {
+        if self.mode != crate::exchanges::Mode::Live {
+            return Vec::new();
+        }
+        let ends: Vec<StepEnd<'_>> = self.steps.iter().map(StepRecord::end).collect();
+        left(&ends, self.venue)
+    }
+
+    /// Unauthorized orders found by the diff, if one ran with a usable ledger.
     pub fn unauthorized_orders(&self) -> Option<usize> {
-        self.steps
+        self.diff_list("unauthorized")
+    }
+
+    /// Orders the diff could not check (no usable ledger), if it ran without one.
+    pub fn unverified_orders(&self) -> Option<usize> {
+        self.diff_list("unverified")
+    }
+
+    fn diff_list(&self, list: &str) -> Option<usize> {
+        let diff = self
+            .steps
             .iter()
-            .find(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
-            .and_then(|s| s.outputs.get("unauthorized"))
+            .find(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)?;
+        // Without a ledger nothing was found unauthorized: that is "unknown", not zero.
+        if (list == "unauthorized") == diff.incomplete.is_some() {
+            return None;
+        }
+        diff.outputs
+            .get(list)
             .and_then(Value::as_array)
             .map(Vec::len)
     }
@@ -161,6 +206,8 @@ impl Outcome {
             "exit_code": self.exit().code(),
             "steps": self.steps,
             "unauthorized_orders": self.unauthorized_orders(),
+            "unverified_orders": self.unverified_orders(),
+            "left": self.left(),
             "report": self.report(),
             "journal": { "seq": self.journal_seq, "hash": self.journal_hash },
         })

@@ -20,9 +20,14 @@ pub struct PreflightError {
     pub problems: Vec<(String, Option<String>)>,
 }
 
+/// A problem that does not stop the run (a step's [`crate::actions::Action::advise`]), with its
+/// hint: said before the first request.
+pub type Advice = (String, Option<String>);
+
 /// Applies input defaults and checks everything that can be checked without the network:
 /// required inputs, the playbook's venue, profile fields and files the steps need, and whether
-/// confirmations can be asked. Nothing is sent and nothing is written.
+/// confirmations can be asked. Nothing is sent and nothing is written. What must not stop a
+/// response (a missing ledger) comes back as advice.
 pub fn preflight(
     playbook: &Playbook,
     profile: &Profile,
@@ -30,8 +35,9 @@ pub fn preflight(
     inputs: &mut BTreeMap<String, String>,
     confirm: Confirm,
     interactive: bool,
-) -> Result<(), PreflightError> {
+) -> Result<Vec<Advice>, PreflightError> {
     let mut problems = Vec::new();
+    let mut advice = Vec::new();
     for input in &playbook.inputs {
         if !inputs.contains_key(&input.name) {
             match &input.default {
@@ -67,6 +73,9 @@ pub fn preflight(
         if let Err(err) = action.preflight(&pre) {
             problems.push((format!("step `{}`: {err}", step.id), err.hint()));
         }
+        if let Some(err) = action.advise(&pre) {
+            advice.push((format!("step `{}`: {err}", step.id), err.hint()));
+        }
         // Steps done by hand (the `manual` action, or what the venue has no API for) do not
         // stop a run from starting: without a terminal they wait, pending and resumable.
         let by_hand = action.by_hand(profile.exchange.venue().as_ref());
@@ -82,7 +91,7 @@ pub fn preflight(
         }
     }
     if problems.is_empty() {
-        Ok(())
+        Ok(advice)
     } else {
         Err(PreflightError { problems })
     }

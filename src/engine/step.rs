@@ -96,7 +96,8 @@ impl Run<'_> {
         let id = step.id.as_str();
         let stopped = {
             let state = lock(state);
-            state.aborted && (!state.finally || state.journal_error.is_some())
+            let contains = action.runs_after_a_stop() && !state.containment_stopped;
+            state.journal_error.is_some() || (state.aborted && !state.finally && !contains)
         };
         if stopped {
             self.not_run(step, state);
@@ -108,6 +109,7 @@ impl Run<'_> {
                 .step_ended(id, "ok", 0, "done before the interruption");
             let mut state = lock(state);
             let mut rec = record(step, action, StepStatus::Ok, String::new(), 0);
+            rec.incomplete = incomplete(&outputs);
             rec.outputs = Value::Object(outputs.clone());
             if action.containment() == Containment::Contains && state.contained_ms.is_none() {
                 state.contained_ms = outputs.get("contained_after_ms").and_then(Value::as_u64);
@@ -507,6 +509,10 @@ impl Run<'_> {
                     }
                 }
                 rec.status = status;
+                rec.incomplete = incomplete(&outputs);
+                if let Some(why) = &rec.incomplete {
+                    self.ui.warn(&format!("    `{id}` is incomplete: {why}"));
+                }
                 rec.outputs = Value::Object(outputs.clone());
                 let mut state = lock(state);
                 if status == StepStatus::Ok
@@ -526,6 +532,7 @@ impl Run<'_> {
                     ActionError::Pending { .. } => StepStatus::Pending,
                     _ => StepStatus::Failed,
                 };
+                let hint = self.locked_out(&err, state).or_else(|| err.hint());
                 let data = json!({
                     "step": id,
                     "action": action.name(),
@@ -534,7 +541,7 @@ impl Run<'_> {
                     "ended_at": ended_at,
                     "attempts": attempts,
                     "error": err.to_string(),
-                    "hint": err.hint(),
+                    "hint": hint,
                     "code": err.code(),
                     "calls": calls,
                 });
@@ -543,55 +550,159 @@ impl Run<'_> {
                 }
                 self.ui
                     .step_ended(id, status.as_str(), duration_ms, &err.to_string());
-                if let Some(hint) = err.hint() {
+                if let Some(hint) = &hint {
                     self.ui.info(&format!("    hint: {hint}"));
                 }
                 rec.status = status;
                 rec.error = Some(err.to_string());
-                rec.hint = err.hint();
+                rec.hint = hint;
                 rec.failure = Some(failure_exit(&err));
                 let mut state = lock(state);
                 if p.step.on_error == OnError::Abort {
                     state.aborted = true;
+                    state.stopped_by.get_or_insert_with(|| id.to_owned());
+                    state.containment_stopped |= action.failure_stops_containment();
                 }
                 state.records.push(rec);
             }
         }
     }
 
-    /// Evaluates a step's `when`; journals a skip when it is false.
+    /// The hint for a step refused for its address after this run locked the key: the lock
+    /// bound the key to an address that is not this machine's, so the responder locked itself
+    /// out (a wrong `responder_ip`).
+    fn locked_out(&self, err: &ActionError, state: &Mutex<State>) -> Option<String> {
+        use crate::exchanges::ExchangeError;
+        // Binance answers one code for an unknown key, a wrong address and a missing permission
+        // (`KeyRefused`); right after this run's own lock, the address is the likely cause.
+        let surely = match err {
+            ActionError::Exchange { source, .. } => match source {
+                ExchangeError::IpRejected { .. } => true,
+                ExchangeError::KeyRefused { .. } => false,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let state = lock(state);
+        let ips = self.playbook.action_steps().into_iter().find_map(|(step, action)| {
+            let outputs = state.outputs.get(step.id.as_str())?;
+            matches!(action, ActionSpec::RestrictKey(_)).then(|| outputs.get("ips").cloned())?
+        })?;
+        Some(format!(
+            "this run locked the key to {ips} (the profile's `responder_ip`), which {} not this machine's address: the responder locked itself out; fix `responder_ip` before the next incident",
+            if surely { "is" } else { "is most likely" }
+        ))
+    }
+
+    /// Evaluates a step's `when`; journals a skip when it is false. A `when` that cannot be
+    /// evaluated is a failure of the step, never a skip: a skipped cancel must not look like a
+    /// clean run.
     pub(super) async fn when_holds(&self, step: &Step, state: &Mutex<State>) -> bool {
         let Some(when) = &step.when else { return true };
         let templates = self.template_context(&lock(state).outputs);
-        let reason = match template::truthy(when, &templates) {
+        let err = match template::truthy(when, &templates) {
             Ok(true) => return true,
-            Ok(false) => format!("`{when}` is false"),
-            Err(err) => format!("`when` could not be evaluated: {err}"),
+            Ok(false) => {
+                let reason = format!("`{when}` is false");
+                let data =
+                    json!({"step": step.id.as_str(), "action": step.kind(), "reason": reason});
+                self.append(state, EventKind::StepSkipped, data);
+                self.ui.step_ended(step.id.as_str(), "skipped", 0, &reason);
+                self.record_all(step, state, StepStatus::Skipped, None);
+                return false;
+            }
+            Err(err) => err,
         };
-        let data = json!({"step": step.id.as_str(), "action": step.kind(), "reason": reason});
-        self.append(state, EventKind::StepSkipped, data);
-        self.ui.step_ended(step.id.as_str(), "skipped", 0, &reason);
-        self.record_all(step, state, StepStatus::Skipped, None);
+        let error = format!("its `when` could not be evaluated: {err}");
+        let hint = "fix the condition (`lockdown validate` checks what steps produce); the step did not run";
+        let data = json!({
+            "step": step.id.as_str(),
+            "action": step.kind(),
+            "status": StepStatus::Failed.as_str(),
+            "duration_ms": 0,
+            "ended_at": clock::now_rfc3339(),
+            "attempts": 0,
+            "error": error,
+            "hint": hint,
+            "calls": [],
+        });
+        self.append(state, EventKind::StepFailed, data);
+        self.ui.step_ended(step.id.as_str(), "failed", 0, &error);
+        self.ui.info(&format!("    hint: {hint}"));
+        let mut state = lock(state);
+        for inner in step.flatten() {
+            if let StepBody::Action(action) = &inner.body {
+                let mut rec = record(inner, action, StepStatus::Failed, clock::now_rfc3339(), 0);
+                rec.error = Some(error.clone());
+                rec.hint = Some(hint.to_owned());
+                rec.failure = Some(Exit::BadInput);
+                state.records.push(rec);
+                if step.on_error == OnError::Abort {
+                    state.aborted = true;
+                    state
+                        .stopped_by
+                        .get_or_insert_with(|| inner.id.as_str().to_owned());
+                    state.containment_stopped |= action.failure_stops_containment();
+                }
+            }
+        }
         false
     }
 
-    /// Records a step (and a group's members) that an earlier abort kept from running.
+    /// Records a step (and a group's members) that an earlier stop kept from running, and
+    /// journals it, so the journal (and the report) names every step of the playbook.
     pub(super) fn not_run(&self, step: &Step, state: &Mutex<State>) {
-        self.record_all(step, state, StepStatus::NotRun, None);
+        let (deadline, stopped_by, journal_ok) = {
+            let state = lock(state);
+            (
+                state.deadline_passed,
+                state.stopped_by.clone(),
+                state.journal_error.is_none(),
+            )
+        };
+        let reason = match (&stopped_by, deadline) {
+            (Some(by), _) => format!("the run stopped when `{by}` failed"),
+            (None, true) => {
+                "the playbook's deadline passed; only the containment steps ran".to_owned()
+            }
+            (None, false) => "the run stopped".to_owned(),
+        };
+        if journal_ok {
+            for inner in step.flatten() {
+                if let StepBody::Action(action) = &inner.body {
+                    let data = json!({
+                        "step": inner.id.as_str(),
+                        "action": action.name(),
+                        "status": StepStatus::NotRun.as_str(),
+                        "reason": reason,
+                    });
+                    if !self.append(state, EventKind::StepSkipped, data) {
+                        break;
+                    }
+                }
+            }
+        }
+        let error = match (&stopped_by, deadline) {
+            (None, true) => "deadline passed".to_owned(),
+            _ => reason,
+        };
+        self.record_all(step, state, StepStatus::NotRun, Some(error));
     }
 
-    /// Records a step the playbook's deadline kept from running, and stops the run.
-    pub(super) fn deadline_passed(&self, step: &Step, state: &Mutex<State>) {
-        let already = lock(state).aborted;
-        if !already {
-            let message = "the playbook's deadline passed; the remaining steps did not run";
-            let data = json!({"step": step.id.as_str(), "action": step.kind(), "reason": message});
-            self.append(state, EventKind::StepSkipped, data);
-            self.ui.warn(message);
-            lock(state).aborted = true;
+    /// Notes that the playbook's deadline passed: the run stops, but the containment steps
+    /// still run, each bounded by its own `timeout`.
+    pub(super) fn deadline_passed(&self, state: &Mutex<State>) {
+        {
+            let mut state = lock(state);
+            if state.deadline_passed {
+                return;
+            }
+            state.deadline_passed = true;
+            state.aborted = true;
         }
-        let error = (!already).then(|| "deadline passed".to_owned());
-        self.record_all(step, state, StepStatus::NotRun, error);
+        self.ui.warn(
+            "the playbook's deadline passed: the remaining steps do not run, but the containment steps do",
+        );
     }
 
     fn record_all(
@@ -613,6 +724,14 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// Why a step that ended is not whole, from its `incomplete` output.
+fn incomplete(outputs: &Outputs) -> Option<String> {
+    outputs
+        .get("incomplete")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn journal_failed() -> ActionError {
@@ -637,6 +756,7 @@ fn record(
         duration_ms,
         error: None,
         hint: None,
+        incomplete: None,
         outputs: Value::Null,
         failure: None,
     }
@@ -672,12 +792,22 @@ fn note(action: &ActionSpec, outputs: &Outputs) -> String {
             None => "disarmed".to_owned(),
         },
         "snapshot" => format!("{}", get("counts")),
-        "diff_orders" => format!(
-            "{} unauthorized, {} missing, {} mismatched",
-            get("unauthorized").as_array().map_or(0, Vec::len),
-            get("missing").as_array().map_or(0, Vec::len),
-            get("mismatched").as_array().map_or(0, Vec::len)
-        ),
+        "diff_orders" => {
+            let count = |key: &str| get(key).as_array().map_or(0, Vec::len);
+            let mut note = format!(
+                "{} unauthorized, {} missing, {} mismatched",
+                count("unauthorized"),
+                count("missing"),
+                count("mismatched")
+            );
+            if outputs.contains_key("incomplete") {
+                note.push_str(&format!(
+                    ", {} unverified (no usable ledger)",
+                    count("unverified")
+                ));
+            }
+            note
+        }
         "create_key" => match get("key").as_str() {
             Some(key) => format!("new key {key}"),
             None => format!("done by hand ({})", get("by").as_str().unwrap_or_default()),

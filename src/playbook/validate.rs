@@ -565,6 +565,32 @@ fn check_semantics(source: &Source, flat: &[Flat], inputs: &[Input], problems: &
     }
 }
 
+/// A read of `steps.<id>.<output>` where step `id` never produces `output`: such a template
+/// would fail at run time (a `when` that fails is a failed step, not a skip).
+fn output_problem(
+    step: &str,
+    output: Option<&str>,
+    earlier: &HashMap<&str, &Flat>,
+) -> Option<String> {
+    let output = output?;
+    let action = earlier.get(step)?.action.as_ref()?;
+    let known = action
+        .outputs()
+        .iter()
+        .chain(crate::actions::MANUAL_OUTPUTS);
+    if known.clone().any(|o| *o == output) {
+        return None;
+    }
+    Some(format!(
+        "step `{step}` ({}) has no output `{output}`{}; it has: {}",
+        action.name(),
+        did_you_mean(output, known.clone().copied())
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default(),
+        action.outputs().join(", ")
+    ))
+}
+
 fn reference_problem(
     name: &str,
     inputs: &BTreeSet<&str>,
@@ -614,7 +640,8 @@ fn reference_problem(
                     .map(|h| format!("; {h}"))
                     .unwrap_or_default()
             )),
-            _ => None,
+            Some(field) => output_problem(field, parts.get(2).copied(), earlier),
+            None => None,
         },
         // Builtins minijinja provides, used as functions (e.g. `range`).
         "range" | "loop" | "namespace" | "true" | "false" | "none" => None,

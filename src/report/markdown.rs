@@ -14,6 +14,31 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// A table of order rows (the diff's shape).
+fn order_table(out: &mut String, orders: &[Value]) {
+    let _ = writeln!(
+        out,
+        "| order id | client order id | category | symbol | side | qty | price | filled | status | created |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
+    for o in orders {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            cell(o.get("order_id")),
+            cell(o.get("client_order_id")),
+            cell(o.get("category")),
+            cell(o.get("symbol")),
+            cell(o.get("side")),
+            cell(o.get("qty")),
+            cell(o.get("price")),
+            cell(o.get("filled_qty")),
+            cell(o.get("status")),
+            cell(o.get("created_at")),
+        );
+    }
+}
+
 /// Renders the timeline as Markdown.
 pub fn render(t: &Timeline) -> String {
     let mut out = String::new();
@@ -44,6 +69,13 @@ pub fn render(t: &Timeline) -> String {
         }
     }
     let _ = writeln!(out, "- Unauthorized orders: **{}**", t.unauthorized.len());
+    if let Some(problem) = &t.ledger_problem {
+        let _ = writeln!(
+            out,
+            "- **Not checked against the owner's ledger: {} order(s)** ({problem}); see \"Unverified orders\"",
+            t.unverified.len()
+        );
+    }
     if let Some(map) = t.unauthorized_notional.as_object()
         && !map.is_empty()
     {
@@ -112,31 +144,27 @@ pub fn render(t: &Timeline) -> String {
         }
     }
 
+    let left = t.left();
+    if !left.is_empty() {
+        let _ = writeln!(out, "\n## Left to do\n");
+        for todo in &left {
+            let _ = writeln!(out, "- {}\n  - how: {}", todo.what, todo.how);
+        }
+    }
+
     let _ = writeln!(out, "\n## Unauthorized orders\n");
     if t.unauthorized.is_empty() {
         let _ = writeln!(out, "None found.");
     } else {
+        order_table(&mut out, &t.unauthorized);
+    }
+
+    if !t.unverified.is_empty() {
         let _ = writeln!(
             out,
-            "| order id | client order id | category | symbol | side | qty | price | filled | status | created |"
+            "\n## Unverified orders\n\nThe owner's ledger could not be used, so these orders are neither cleared nor flagged: check each one.\n"
         );
-        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
-        for o in &t.unauthorized {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                cell(o.get("order_id")),
-                cell(o.get("client_order_id")),
-                cell(o.get("category")),
-                cell(o.get("symbol")),
-                cell(o.get("side")),
-                cell(o.get("qty")),
-                cell(o.get("price")),
-                cell(o.get("filled_qty")),
-                cell(o.get("status")),
-                cell(o.get("created_at")),
-            );
-        }
+        order_table(&mut out, &t.unverified);
     }
 
     let _ = writeln!(out, "\n## Steps\n");
@@ -161,8 +189,9 @@ pub fn render(t: &Timeline) -> String {
     for s in t.steps.iter().filter(|s| s.error.is_some()) {
         let _ = writeln!(
             out,
-            "\n`{}` failed: {}",
+            "\n`{}` {}: {}",
             s.id,
+            s.status.replace('_', " "),
             s.error.as_deref().unwrap_or_default()
         );
     }

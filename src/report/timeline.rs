@@ -18,6 +18,10 @@ pub struct Timeline {
     pub entries: Vec<Entry>,
     /// Orders the owner did not place.
     pub unauthorized: Vec<Value>,
+    /// Orders that could not be checked: there was no usable ledger.
+    pub unverified: Vec<Value>,
+    /// Why the ledger could not be used.
+    pub ledger_problem: Option<String>,
     /// Ledger orders the exchange does not show.
     pub missing: Vec<Value>,
     /// Orders whose fields differ from the ledger.
@@ -102,6 +106,10 @@ pub struct StepSummary {
     pub calls: Vec<Value>,
     /// Why it failed.
     pub error: Option<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// Why it ended but is not whole.
+    pub incomplete: Option<String>,
 }
 
 /// One line of the timeline.
@@ -133,6 +141,28 @@ fn text(value: &Value, key: &str) -> String {
 }
 
 impl Timeline {
+    /// What the run leaves to do, as far as its journal shows (see `engine::left`).
+    pub fn left(&self) -> Vec<crate::engine::left::Todo> {
+        if self.run.mode != "live" {
+            return Vec::new();
+        }
+        let ends: Vec<_> = self
+            .steps
+            .iter()
+            // The report and what follows it are still running while it is written.
+            .filter(|s| s.status != "running")
+            .map(|s| crate::engine::left::StepEnd {
+                id: &s.id,
+                action: &s.action,
+                status: &s.status,
+                error: s.error.as_deref(),
+                hint: s.hint.as_deref(),
+                incomplete: s.incomplete.as_deref(),
+            })
+            .collect();
+        crate::engine::left::left(&ends, &self.run.exchange)
+    }
+
     /// Builds the timeline from a verified journal.
     pub fn from_events(events: &[Event]) -> Timeline {
         let mut t = Timeline {
@@ -228,6 +258,20 @@ impl Timeline {
                             ),
                         });
                     }
+                    // A step can fail before it starts (a `when` that cannot be evaluated).
+                    if !t.steps.iter().any(|s| s.id == step) {
+                        t.steps.push(StepSummary {
+                            id: step.clone(),
+                            action: text(data, "action"),
+                            started_at: event.at.clone(),
+                            ..StepSummary::default()
+                        });
+                    }
+                    // `pending` and `declined` are failures that say more.
+                    let status = match data.get("status").and_then(Value::as_str) {
+                        Some(word @ ("pending" | "declined")) => word,
+                        _ => status,
+                    };
                     t.finish(&step, status, data);
                     let outputs = data.get("outputs").cloned().unwrap_or(Value::Null);
                     match text(data, "action").as_str() {
@@ -248,6 +292,12 @@ impl Timeline {
                                     .unwrap_or_default()
                             };
                             t.unauthorized = list("unauthorized");
+                            t.unverified = list("unverified");
+                            t.ledger_problem = outputs
+                                .get("ledger")
+                                .and_then(|l| l.get("problem"))
+                                .and_then(Value::as_str)
+                                .map(str::to_owned);
                             t.missing = list("missing");
                             t.mismatched = list("mismatched");
                             t.unauthorized_notional = outputs
@@ -285,10 +335,12 @@ impl Timeline {
                     });
                 }
                 EventKind::StepSkipped => {
+                    // `not_run`: an earlier stop kept it from running.
+                    let status = data.get("status").and_then(Value::as_str);
                     t.steps.push(StepSummary {
                         id: step.clone(),
                         action: text(data, "action"),
-                        status: "skipped".into(),
+                        status: status.unwrap_or("skipped").into(),
                         started_at: event.at.clone(),
                         ..StepSummary::default()
                     });
@@ -361,6 +413,12 @@ impl Timeline {
                 .cloned()
                 .unwrap_or_default();
             summary.error = data.get("error").and_then(Value::as_str).map(str::to_owned);
+            summary.hint = data.get("hint").and_then(Value::as_str).map(str::to_owned);
+            summary.incomplete = data
+                .get("outputs")
+                .and_then(|o| o.get("incomplete"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
         }
     }
 }

@@ -9,6 +9,7 @@ mod adapter;
 mod bad_input;
 mod binance;
 mod canary;
+mod containment;
 mod deribit;
 mod drill;
 mod engine;

@@ -465,7 +465,40 @@ pub async fn drill_passes(venue: &str, scenario: &str) -> (tempfile::TempDir, se
     assert_eq!(card["replacement"]["ip_bound"], true);
     assert_eq!(card["detection"]["false_positives"], 0);
     assert_eq!(card["detection"]["missed"], 0);
+    assert_outputs_declared(Path::new(card["drill_dir"].as_str().unwrap()));
     (state, card)
+}
+
+/// Checks that every step output journaled under `dir` is one its action declares
+/// (`Action::OUTPUTS`, what `validate` checks `steps.<id>.<output>` against), so the list
+/// cannot drift from what the actions produce. Returns how many steps were checked.
+pub fn assert_outputs_declared(dir: &Path) -> usize {
+    let mut checked = 0;
+    for journal in files_under(dir)
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "journal.jsonl"))
+    {
+        for line in read(&journal).lines() {
+            let event: Value = serde_json::from_str(line).unwrap();
+            if event["type"] != "step_finished" {
+                continue;
+            }
+            let action = event["data"]["action"].as_str().unwrap();
+            let declared = lockdown::actions::ActionSpec::outputs_of(action)
+                .unwrap_or_else(|| panic!("unknown action `{action}`"));
+            for key in event["data"]["outputs"].as_object().unwrap().keys() {
+                assert!(
+                    declared.contains(&key.as_str())
+                        || lockdown::actions::MANUAL_OUTPUTS.contains(&key.as_str()),
+                    "`{action}` journaled output `{key}` it does not declare ({})",
+                    journal.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no finished step under {}", dir.display());
+    checked
 }
 
 /// The drill's attacker record (`attacker.json` in the drill folder).

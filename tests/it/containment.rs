@@ -1,0 +1,268 @@
+//! Fail toward containment: nothing but the exchange stops the lock and the revoke. A missing or
+//! broken ledger, a `when` that cannot be evaluated, a responder that locked itself out: each
+//! run still ends with the key revoked at the exchange, exit 1, and says what is left.
+
+use std::path::Path;
+
+use lockdown::exchanges::ExchangeId;
+use serde_json::Value;
+
+use crate::support::{Lab, code, lockdown, run_dir, stderr, stdout, step_status};
+
+/// The venues whose containment is all by API (Kraken's revoke is a person's: its own tests).
+const BY_API: [ExchangeId; 4] = [
+    ExchangeId::Bybit,
+    ExchangeId::Okx,
+    ExchangeId::Deribit,
+    ExchangeId::Binance,
+];
+
+/// Runs the shipped playbook with `--yes --json`: exit code, summary, stderr.
+async fn respond(lab: &Lab) -> (i32, Value, String) {
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    (code(&output), summary, stderr(&output))
+}
+
+/// Replaces `from` with `to` in the lab's config.
+fn edit_config(lab: &Lab, from: &str, to: &str) {
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    assert!(config.contains(from), "{from} not in the config");
+    std::fs::write(&lab.session.config, config.replace(from, to)).unwrap();
+}
+
+/// The key is gone at the exchange, its replacement stored, and the run ended 1 saying why.
+fn revoked_with_reason(lab: &Lab, venue: ExchangeId, code: i32, summary: &Value, err: &str) {
+    assert_eq!(code, 1, "{venue}: {err}");
+    let truth = lab.sim.inspect();
+    assert!(
+        truth.key(&lab.leaked()).is_none_or(|k| k.deleted),
+        "{venue}: the leaked key is still alive\n{err}"
+    );
+    for step in ["revoke", "verify_dead", "replace", "store", "report"] {
+        assert_eq!(step_status(summary, step), "ok", "{venue} `{step}`: {err}");
+    }
+    assert!(
+        lab.replacement()["api_key"].as_str().is_some(),
+        "{venue}: no replacement stored"
+    );
+    assert!(
+        summary["left"].as_array().is_some_and(|l| !l.is_empty()),
+        "{venue}: the summary says nothing is left: {summary:#}"
+    );
+    assert!(err.contains("left to do:"), "{venue}: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_ledger_never_stops_the_lock_or_the_revoke() {
+    for (i, venue) in BY_API.into_iter().enumerate() {
+        let lab = Lab::start_on(venue, 300 + i as u64).await;
+        std::fs::remove_file(lab.sim_dir().join("known-orders.jsonl")).unwrap();
+        let (code, summary, err) = respond(&lab).await;
+        revoked_with_reason(&lab, venue, code, &summary, &err);
+        assert!(
+            err.contains("the known-orders ledger cannot be used") && err.contains("goes on"),
+            "{venue}: said before the first request: {err}"
+        );
+        // Every order the exchange showed is unverified, none called unauthorized.
+        assert_eq!(step_status(&summary, "diff"), "ok");
+        assert_eq!(summary["unauthorized_orders"], Value::Null, "{summary:#}");
+        assert!(summary["unverified_orders"].as_u64().unwrap() > 0);
+        let report = std::fs::read_to_string(run_dir(&summary).join("report.md")).unwrap();
+        assert!(report.contains("## Unverified orders"), "{report}");
+        assert!(report.contains("## Left to do"), "{report}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_ledger_and_a_bad_ledger_line_go_on_too() {
+    let cases: [(&str, fn(&Lab)); 2] = [
+        ("no `known_orders` in the profile", |lab| {
+            lab.drop_config_lines("known_orders:")
+        }),
+        ("a bad line", |lab| {
+            let ledger = lab.sim_dir().join("known-orders.jsonl");
+            let mut text = std::fs::read_to_string(&ledger).unwrap();
+            text.push_str("{\"order_id\": 17, \"side\": \"sideways\"\n");
+            std::fs::write(&ledger, text).unwrap();
+        }),
+    ];
+    for (i, (label, spoil)) in cases.into_iter().enumerate() {
+        let lab = Lab::start_on(ExchangeId::Bybit, 320 + i as u64).await;
+        spoil(&lab);
+        let (code, summary, err) = respond(&lab).await;
+        revoked_with_reason(&lab, ExchangeId::Bybit, code, &summary, &err);
+        assert!(
+            !err.contains("rendered to"),
+            "{label}: a template message: {err}"
+        );
+        assert!(err.contains("unverified"), "{label}: {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_responder_that_locked_itself_out_still_revokes_and_says_what_is_left() {
+    for (i, venue) in BY_API.into_iter().enumerate() {
+        let lab = Lab::start_on(venue, 340 + i as u64).await;
+        // A documentation address (RFC 5737), not this machine's.
+        edit_config(&lab, "responder_ip: 127.0.0.1", "responder_ip: 203.0.113.9");
+        let open_before = lab.sim.inspect().attacker_order_ids().len();
+        let (code, summary, err) = respond(&lab).await;
+        revoked_with_reason(&lab, venue, code, &summary, &err);
+        assert_eq!(step_status(&summary, "lock"), "ok", "{venue}: {err}");
+        assert!(
+            err.contains("203.0.113.9") && err.contains("locked itself out"),
+            "{venue}: the cause is named: {err}"
+        );
+        let left = summary["left"].to_string();
+        assert!(
+            open_before == 0 || left.contains("orders may still be open"),
+            "{venue}: {left}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_when_that_cannot_be_evaluated_is_a_failed_step_not_a_skip() {
+    let lab = Lab::start(360).await;
+    let playbook = lab.dir.path().join("when.yaml");
+    // `counts` exists; `open_orderz` in it does not: only running it can tell.
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: when-fails
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
+  - id: oo
+    snapshot: { key: "{{ inputs.key }}", of: open_orders }
+  - id: cancel
+    when: "{{ steps.oo.counts.open_orderz > 0 }}"
+    cancel_orders: { key: "{{ inputs.key }}" }
+  - id: revoke
+    revoke_key: { key: "{{ inputs.key }}" }
+"#,
+    )
+    .unwrap();
+    let output = lab
+        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let err = stderr(&output);
+    assert_eq!(
+        code(&output),
+        1,
+        "never 0 with the cancel left undone: {err}"
+    );
+    assert_eq!(step_status(&summary, "cancel"), "failed", "{summary:#}");
+    assert_eq!(step_status(&summary, "revoke"), "ok", "{summary:#}");
+    assert!(err.contains("could not be evaluated"), "{err}");
+    assert!(
+        summary["left"]
+            .to_string()
+            .contains("orders may still be open")
+    );
+    let journal = std::fs::read_to_string(run_dir(&summary).join("journal.jsonl")).unwrap();
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.contains("\"step_failed\"") && l.contains("\"cancel\"")),
+        "the failure is journaled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validate_refuses_a_step_output_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oo.yaml");
+    std::fs::write(
+        &path,
+        r#"version: 1
+name: bad-output
+exchange: bybit
+inputs:
+  key: { required: true }
+steps:
+  - id: oo
+    snapshot: { key: "{{ inputs.key }}", of: open_orders }
+  - id: cancel
+    when: "{{ steps.oo.open_orders > 0 }}"
+    cancel_orders: { key: "{{ inputs.key }}" }
+"#,
+    )
+    .unwrap();
+    let output = lockdown(&["validate", path.to_str().unwrap()], &[]).await;
+    let err = stderr(&output);
+    assert_eq!(code(&output), 2, "{err}");
+    assert!(
+        err.contains("has no output `open_orders`") && err.contains("counts"),
+        "{err}"
+    );
+    assert!(err.contains("oo.yaml:10:11"), "names the line: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn containment_steps_run_after_the_deadline() {
+    let lab = Lab::start(370).await;
+    let playbook = lab.dir.path().join("deadline.yaml");
+    // The deadline passes during the slow evidence step; the revoke still runs after it.
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: deadline
+exchange: bybit
+inputs:
+  key: { required: true }
+deadline: 1ms
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
+  - id: history
+    snapshot: { key: "{{ inputs.key }}", of: [orders, fills] }
+  - id: revoke
+    revoke_key: { key: "{{ inputs.key }}" }
+"#,
+    )
+    .unwrap();
+    let output = lab
+        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let err = stderr(&output);
+    assert_eq!(code(&output), 1, "{err}");
+    assert_eq!(step_status(&summary, "revoke"), "ok", "{summary:#}");
+    assert!(
+        lab.sim
+            .inspect()
+            .key(&lab.leaked())
+            .is_none_or(|k| k.deleted)
+    );
+    assert!(err.contains("deadline passed"), "{err}");
+}
+
+/// The journal names every step of the playbook, those that did not run too.
+#[tokio::test(flavor = "multi_thread")]
+async fn steps_a_stop_kept_from_running_are_journaled() {
+    let lab = Lab::start(380).await;
+    edit_config(&lab, "responder_ip: 127.0.0.1", "responder_ip: 203.0.113.9");
+    let (_, summary, _) = respond(&lab).await;
+    let journal =
+        std::fs::read_to_string(Path::new(&run_dir(&summary)).join("journal.jsonl")).unwrap();
+    for step in ["cancel", "history", "diff"] {
+        assert!(
+            journal.lines().any(|l| l.contains("\"step_skipped\"")
+                && l.contains(&format!("\"step\":\"{step}\""))
+                && l.contains("not_run")),
+            "`{step}` is in the journal as not run"
+        );
+    }
+    let report = std::fs::read_to_string(run_dir(&summary).join("report.md")).unwrap();
+    assert!(
+        report.contains("| cancel | cancel_orders | not_run |"),
+        "{report}"
+    );
+    assert!(report.contains("orders may still be open"), "{report}");
+}
