@@ -584,10 +584,14 @@ impl Run<'_> {
             _ => return None,
         };
         let state = lock(state);
-        let ips = self.playbook.action_steps().into_iter().find_map(|(step, action)| {
-            let outputs = state.outputs.get(step.id.as_str())?;
-            matches!(action, ActionSpec::RestrictKey(_)).then(|| outputs.get("ips").cloned())?
-        })?;
+        let ips = self
+            .playbook
+            .action_steps()
+            .into_iter()
+            .find_map(|(step, action)| {
+                let outputs = state.outputs.get(step.id.as_str())?;
+                matches!(action, ActionSpec::RestrictKey(_)).then(|| outputs.get("ips").cloned())?
+            })?;
         Some(format!(
             "this run locked the key to {ips} (the profile's `responder_ip`), which {} not this machine's address: the responder locked itself out; fix `responder_ip` before the next incident",
             if surely { "is" } else { "is most likely" }

@@ -1,12 +1,13 @@
-//! Crash and resume: a real SIGKILL of `lockdown respond` at every step boundary, then
-//! `lockdown resume`, must always end contained, with exactly one replacement key and a journal
-//! that verifies.
+//! Crash and resume: a real SIGKILL of `lockdown respond` at every step boundary and mid-step,
+//! on every venue, then `lockdown resume`, must always end contained, with no side effect
+//! repeated (exactly one replacement key, the one in the store) and a journal that verifies.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use lockdown::exchanges::ExchangeId;
 use lockdown::sim::Faults;
 use serde_json::Value;
 
@@ -66,8 +67,8 @@ fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(PathBuf, usize)> {
     }
 }
 
-async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
-    let lab = Lab::start(seed).await;
+async fn kill_then_resume(venue: ExchangeId, seed: u64, lines: usize) -> Option<(usize, u64)> {
+    let lab = Lab::start_on(venue, seed).await;
     // Slow answers widen every step boundary so the kill lands where it was aimed.
     lab.sim
         .set_faults(Faults::none().with_latency(Duration::from_millis(15)));
@@ -78,6 +79,13 @@ async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
     lab.sim.set_faults(Faults::none());
     let leaked = lab.leaked();
     let bot_uid = lab.sim.inspect().key(&leaked).unwrap().uid;
+    let keys_before = lab.sim.inspect().keys.len();
+    // Kraken has no key-management API: the person deletes the key in the web interface (the
+    // resumed run verifies it) and makes the replacement there.
+    let by_hand = venue == ExchangeId::Kraken;
+    if by_hand {
+        lab.sim.web_ui_delete_key(&leaked);
+    }
 
     let started = Instant::now();
     let output = lockdown(
@@ -86,51 +94,59 @@ async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
     )
     .await;
     let resume_ms = u64::try_from(started.elapsed().as_millis()).unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "kill at {killed_at} lines:\n{}",
-        stderr(&output)
-    );
+    let at = format!("{venue}, kill at {killed_at} lines");
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(summary["contained"], true, "kill at {killed_at}");
+    // The key deleted before the resume (not while its guide is shown) leaves the best-effort
+    // `key_info` nothing to document: the one step allowed to fail there.
+    let failed: Vec<&Value> = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["status"] != "ok" && s["status"] != "skipped")
+        .filter(|s| !(by_hand && s["id"] == "key_info"))
+        .collect();
+    assert!(failed.is_empty(), "{at}: {failed:?}\n{}", stderr(&output));
+    if !by_hand {
+        assert_eq!(output.status.code(), Some(0), "{at}:\n{}", stderr(&output));
+    }
+    assert_eq!(summary["contained"], true, "{at}");
 
     let truth = lab.sim.inspect();
     assert!(
         truth.key(&leaked).unwrap().deleted,
-        "kill at {killed_at}: leaked key alive"
+        "{at}: leaked key alive"
     );
     let replacements: Vec<_> = truth
         .keys
         .iter()
-        .filter(|k| k.uid == bot_uid && !k.deleted && k.id != leaked)
+        .filter(|k| k.uid == bot_uid && !k.deleted && k.id != leaked && !k.is_master)
         .collect();
-    assert_eq!(
-        replacements.len(),
-        1,
-        "kill at {killed_at}: {replacements:?}"
-    );
-    let stored = lab.replacement();
-    assert_eq!(
-        stored["api_key"],
-        replacements[0].id.as_str(),
-        "kill at {killed_at}"
-    );
-    assert!(truth.open_orders(bot_uid).is_empty(), "kill at {killed_at}");
+    if by_hand {
+        assert!(replacements.is_empty(), "{at}: {replacements:?}");
+        assert!(
+            truth.keys.len() <= keys_before,
+            "{at}: a key was made by API"
+        );
+    } else {
+        assert_eq!(replacements.len(), 1, "{at}: {replacements:?}");
+        let stored = lab.replacement();
+        assert_eq!(stored["api_key"], replacements[0].id.as_str(), "{at}");
+    }
+    assert!(truth.open_orders(bot_uid).is_empty(), "{at}");
     lockdown::journal::verify(&run_dir.join("journal.jsonl"))
-        .unwrap_or_else(|err| panic!("kill at {killed_at}: {err}"));
+        .unwrap_or_else(|err| panic!("{at}: {err}"));
     Some((killed_at, resume_ms))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn kill_9_at_every_step_boundary_then_resume() {
-    // A full run writes about 30 events; kill after each of the first 28.
+/// Kills at each of the first 28 journal lines of `venue`'s response (a full run writes about
+/// 30), seven at a time, and resumes each.
+async fn kill_9_everywhere_then_resume(venue: ExchangeId, seed: u64) {
     let points: Vec<usize> = (1..=28).collect();
     let mut tried = Vec::new();
     for batch in points.chunks(7) {
         let runs = batch
             .iter()
-            .map(|&lines| kill_then_resume(600 + lines as u64, lines));
+            .map(|&lines| kill_then_resume(venue, seed + lines as u64, lines));
         for result in join_all(runs).await {
             tried.extend(result);
         }
@@ -138,16 +154,41 @@ async fn kill_9_at_every_step_boundary_then_resume() {
     // Some kill points may be passed by a run that finished first; most must have been hit.
     assert!(
         tried.len() >= 20,
-        "only {} kill points hit: {tried:?}",
+        "{venue}: only {} kill points hit: {tried:?}",
         tried.len()
     );
     let mut at: Vec<usize> = tried.iter().map(|(line, _)| *line).collect();
     at.sort_unstable();
     at.dedup();
     eprintln!(
-        "kill points hit (journal lines): {at:?}; resume took {:?} ms",
+        "{venue}: kill points hit (journal lines): {at:?}; resume took {:?} ms",
         tried.iter().map(|(_, ms)| ms).collect::<Vec<_>>()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_every_step_boundary_then_resume() {
+    kill_9_everywhere_then_resume(ExchangeId::Bybit, 600).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_every_step_boundary_then_resume_on_okx() {
+    kill_9_everywhere_then_resume(ExchangeId::Okx, 640).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_every_step_boundary_then_resume_on_deribit() {
+    kill_9_everywhere_then_resume(ExchangeId::Deribit, 680).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_every_step_boundary_then_resume_on_binance() {
+    kill_9_everywhere_then_resume(ExchangeId::Binance, 720).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_at_every_step_boundary_then_resume_on_kraken() {
+    kill_9_everywhere_then_resume(ExchangeId::Kraken, 760).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
