@@ -74,9 +74,12 @@ async fn a_missing_ledger_never_stops_the_lock_or_the_revoke() {
     }
 }
 
+/// Spoils a lab's ledger.
+type Spoil = fn(&Lab);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn no_ledger_and_a_bad_ledger_line_go_on_too() {
-    let cases: [(&str, fn(&Lab)); 2] = [
+    let cases: [(&str, Spoil); 2] = [
         ("no `known_orders` in the profile", |lab| {
             lab.drop_config_lines("known_orders:")
         }),

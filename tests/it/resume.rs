@@ -139,7 +139,8 @@ async fn kill_then_resume(venue: ExchangeId, seed: u64, lines: usize) -> Option<
 }
 
 /// Kills at each of the first 28 journal lines of `venue`'s response (a full run writes about
-/// 30), seven at a time, and resumes each.
+/// 30), seven at a time, and resumes each; prints the kill points hit (with `--nocapture`).
+#[allow(clippy::print_stderr)]
 async fn kill_9_everywhere_then_resume(venue: ExchangeId, seed: u64) {
     let points: Vec<usize> = (1..=28).collect();
     let mut tried = Vec::new();
