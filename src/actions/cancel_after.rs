@@ -9,8 +9,9 @@
 //! (§1). Arming is idempotent (the timer is set again), so retries need no probe; `seconds: 0`
 //! disarms.
 
+use super::{RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
@@ -58,6 +59,23 @@ impl CancelAfter {
 
 impl Action for CancelAfter {
     const OUTPUTS: &'static [&'static str] = &["key", "seconds", "armed", "trigger_at"];
+
+    fn note(outputs: &Outputs) -> String {
+        match outputs.get("trigger_at").and_then(Value::as_str) {
+            Some(at) => format!("armed: every open order is cancelled at {at}"),
+            None => "disarmed".to_owned(),
+        }
+    }
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("the dead-man switch is not armed: {}", end.why()),
+            &format!(
+                "cancel open orders by hand in {}'s web interface",
+                run.venue
+            ),
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

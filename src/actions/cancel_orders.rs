@@ -12,9 +12,10 @@
 //! one cancel per symbol that has open orders, at once (on USD-M each is followed by the
 //! symbol's conditional-order cancel, [`crate::exchanges::Venue::then`]; a dry run shows both).
 
+use super::{RunEnd, StepEnd, Todo};
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::engine::template::Tpl;
@@ -64,6 +65,21 @@ impl Action for CancelOrders {
         "rounds",
         "not_permitted",
     ];
+
+    fn note(outputs: &Outputs) -> String {
+        let get = |key: &str| outputs.get(key).cloned().unwrap_or(Value::Null);
+        format!("{} cancelled, {} left", get("cancelled"), get("open_left"))
+    }
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("orders may still be open: {}", end.why()),
+            &format!(
+                "cancel every open order of the account, conditional and trigger orders too, in {}'s web interface, in every product it trades",
+                run.venue
+            ),
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

@@ -5,8 +5,9 @@
 //! before this step ends and before any secret is stored, so a crash never leads to a second key;
 //! the secret itself stays in memory until `store_secret` writes it.
 
+use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
@@ -100,6 +101,25 @@ impl Action for CreateKey {
         "can_withdraw",
         "ip_bound",
     ];
+
+    const CONTAINMENT: Containment = Containment::Completes;
+
+    fn note(outputs: &Outputs) -> String {
+        match outputs.get("key").and_then(Value::as_str) {
+            Some(key) => format!("new key {key}"),
+            None => format!(
+                "done by hand ({})",
+                outputs
+                    .get("by")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            ),
+        }
+    }
+
+    fn undone(end: &StepEnd<'_>, _run: &RunEnd<'_>) -> Option<Todo> {
+        Some(no_replacement(end))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write
@@ -306,4 +326,12 @@ fn internal() -> ActionError {
         message: "internal: create_key built another operation".into(),
         hint: "report this as a bug".into(),
     }
+}
+
+/// What a failed creation or hand-over of the replacement key leaves to do.
+pub(super) fn no_replacement(end: &StepEnd<'_>) -> Todo {
+    end.todo(
+        format!("the bot has no replacement key: {}", end.why()),
+        "`lockdown resume` the run, or create a key by hand (no withdraw permission, IP-bound) and give it to the bot",
+    )
 }

@@ -6,6 +6,7 @@
 //! **mismatched**; ledger orders from inside the observed window that the exchange does not show
 //! are **missing**. Matching is hash-based and linear.
 
+use super::{RunEnd, StepEnd, Todo};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,35 @@ impl Action for DiffOrders {
         "ledger",
         "incomplete",
     ];
+
+    fn note(outputs: &Outputs) -> String {
+        let count = |key: &str| {
+            outputs
+                .get(key)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        let mut note = format!(
+            "{} unauthorized, {} missing, {} mismatched",
+            count("unauthorized"),
+            count("missing"),
+            count("mismatched")
+        );
+        if outputs.contains_key("incomplete") {
+            note.push_str(&format!(
+                ", {} unverified (no usable ledger)",
+                count("unverified")
+            ));
+        }
+        note
+    }
+
+    fn undone(end: &StepEnd<'_>, _run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("the attacker's orders were not singled out: {}", end.why()),
+            "compare the snapshots in the run folder with the bot's ledger by hand",
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Read

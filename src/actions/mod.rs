@@ -23,6 +23,7 @@ mod verify_revoked;
 
 use serde::de::DeserializeOwned;
 
+pub use crate::engine::left::{RunEnd, StepEnd, Todo};
 use crate::exchanges::Guide;
 use crate::secret::KeyId;
 use serde_json::{Map, Value};
@@ -157,6 +158,20 @@ pub trait Action {
     /// outputs against it, so the list cannot drift from the code.
     const OUTPUTS: &'static [&'static str];
 
+    /// What it does for containment (decides what may stop it, and when a run is contained).
+    const CONTAINMENT: Containment = Containment::No;
+
+    /// A few words about a finished step's outputs, for people (the step's line).
+    fn note(_outputs: &Outputs) -> String {
+        String::new()
+    }
+
+    /// What a step of this action that did not end well (failed, declined, pending, not run)
+    /// leaves to do, and how to finish it; `None` when nothing is left because of it.
+    fn undone(end: &StepEnd<'_>, _run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(end.why(), "see the step's error above"))
+    }
+
     /// Whether running it changes anything (decides dry-run and retry behaviour).
     fn effect(&self) -> Effect;
 
@@ -263,6 +278,35 @@ macro_rules! registry {
                 }
             }
 
+            /// [`Action::note`] of the action called `name`.
+            pub fn note_of(name: &str, outputs: &Outputs) -> String {
+                match name {
+                    $($name => <$ty as Action>::note(outputs),)+
+                    _ => String::new(),
+                }
+            }
+
+            /// [`Action::undone`] of the step's action.
+            pub fn undone_of(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+                match end.action {
+                    $($name => <$ty as Action>::undone(end, run),)+
+                    _ => Some(end.todo(end.why(), "see the step's error above")),
+                }
+            }
+
+            /// [`Action::CONTAINMENT`] of the action called `name`.
+            pub fn containment_of(name: &str) -> Containment {
+                match name {
+                    $($name => <$ty as Action>::CONTAINMENT,)+
+                    _ => Containment::No,
+                }
+            }
+
+            /// What the action does for containment.
+            pub fn containment(&self) -> Containment {
+                Self::containment_of(self.name())
+            }
+
             /// See [`Action::OUTPUTS`]; a step done by hand also has [`MANUAL_OUTPUTS`].
             pub fn outputs(&self) -> &'static [&'static str] {
                 match self {
@@ -334,17 +378,6 @@ registry! {
 }
 
 impl ActionSpec {
-    /// What the action does for containment.
-    pub fn containment(&self) -> Containment {
-        match self {
-            ActionSpec::RestrictKey(_) | ActionSpec::RevokeKey(_) => Containment::Contains,
-            ActionSpec::VerifyRevoked(_)
-            | ActionSpec::CreateKey(_)
-            | ActionSpec::StoreSecret(_) => Containment::Completes,
-            _ => Containment::No,
-        }
-    }
-
     /// Whether the step still runs after an earlier step stopped the run (or the deadline
     /// passed): the lock, the revoke and what completes them always run, unless one of them
     /// failed (see [`Self::failure_stops_containment`]).

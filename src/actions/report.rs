@@ -4,7 +4,7 @@
 //! step only renders it into the run folder, as Markdown and JSON.
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
 use crate::playbook::schema::object;
@@ -37,6 +37,14 @@ impl Report {
 
 impl Action for Report {
     const OUTPUTS: &'static [&'static str] = &["markdown", "json", "journal_seq", "journal_hash"];
+
+    fn note(outputs: &Outputs) -> String {
+        outputs
+            .get("markdown")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
 
     fn effect(&self) -> Effect {
         Effect::Read

@@ -4,8 +4,9 @@
 //! still use it from the responder to snapshot and cancel (DESIGN §5, "Containment order"). The
 //! lock is sent before anything else in the step; learning the key's account comes after.
 
+use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
 use crate::engine::template::Tpl;
@@ -78,6 +79,22 @@ impl Action for RestrictKey {
         "acknowledged_ms",
         "contained_after_ms",
     ];
+
+    const CONTAINMENT: Containment = Containment::Contains;
+
+    fn note(outputs: &Outputs) -> String {
+        format!("locked to {}", outputs.get("ips").unwrap_or(&Value::Null))
+    }
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        // Revoked after all: a failed lock leaves nothing open.
+        (!run.revoked).then(|| {
+            end.todo(
+                format!("the key was not locked: {}", end.why()),
+                &format!("delete the key in {}'s API management page now", run.venue),
+            )
+        })
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

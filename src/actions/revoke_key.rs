@@ -6,8 +6,9 @@
 //! manual step, verified by probing the key. Deleting cannot be undone, so a person confirms it
 //! unless `--yes`.
 
+use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
@@ -102,6 +103,27 @@ impl Action for RevokeKey {
         "acknowledged_ms",
         "contained_after_ms",
     ];
+
+    const CONTAINMENT: Containment = Containment::Contains;
+
+    fn note(outputs: &Outputs) -> String {
+        match outputs.get("by").and_then(Value::as_str) {
+            Some(by) if outputs.contains_key("manual_wait_ms") => {
+                format!("the exchange refuses the key now (done by hand: {by})")
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("the leaked key is NOT revoked: {}", end.why()),
+            &format!(
+                "delete the key in {}'s API management page now, then `lockdown resume` the run to prove it",
+                run.venue
+            ),
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

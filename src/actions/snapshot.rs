@@ -8,6 +8,7 @@
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
 
+use super::{RunEnd, StepEnd, Todo};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -121,6 +122,20 @@ impl Action for Snapshot {
         "access_log",
         "key_info",
     ];
+
+    fn note(outputs: &Outputs) -> String {
+        outputs.get("counts").unwrap_or(&Value::Null).to_string()
+    }
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("evidence is missing: {}", end.why()),
+            &format!(
+                "save the order history, fills and transfers from {}'s web interface before they age out",
+                run.venue
+            ),
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Read

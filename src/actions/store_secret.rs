@@ -5,12 +5,13 @@
 //! crash leaves either the old file or the new one, never half of one. Other lines of a dotenv
 //! file are kept. Only the path and the masked key id are journaled.
 
+use super::{Containment, RunEnd, StepEnd, Todo};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext, StepRef};
 use crate::config::SecretStore;
@@ -98,6 +99,22 @@ impl StoreSecret {
 
 impl Action for StoreSecret {
     const OUTPUTS: &'static [&'static str] = &["store", "key"];
+
+    const CONTAINMENT: Containment = Containment::Completes;
+
+    fn note(outputs: &Outputs) -> String {
+        format!(
+            "stored in {}",
+            outputs
+                .get("store")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        )
+    }
+
+    fn undone(end: &StepEnd<'_>, _run: &RunEnd<'_>) -> Option<Todo> {
+        Some(super::create_key::no_replacement(end))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

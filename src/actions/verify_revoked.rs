@@ -5,6 +5,7 @@
 //! else (accepted, or refused for another reason such as the IP) fails the step: a key that is
 //! merely locked is not revoked.
 
+use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -40,6 +41,18 @@ impl VerifyRevoked {
 
 impl Action for VerifyRevoked {
     const OUTPUTS: &'static [&'static str] = &["key", "refused_code", "listed", "revoked"];
+
+    const CONTAINMENT: Containment = Containment::Completes;
+
+    fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
+        Some(end.todo(
+            format!("the revoke is not proven: {}", end.why()),
+            &format!(
+                "check in {}'s API management page that the key is gone, then `lockdown resume` the run",
+                run.venue
+            ),
+        ))
+    }
 
     fn effect(&self) -> Effect {
         Effect::Write

@@ -24,6 +24,38 @@ pub struct StepEnd<'a> {
     pub incomplete: Option<&'a str>,
 }
 
+impl StepEnd<'_> {
+    /// "`cancel` failed: …" / "`cancel` did not run".
+    pub fn why(&self) -> String {
+        let status = match self.status {
+            "not_run" => "did not run",
+            other => other,
+        };
+        match self.error {
+            Some(error) => format!("`{}` {status}: {error}", self.id),
+            None => format!("`{}` {status}", self.id),
+        }
+    }
+
+    /// A to-do whose `how` ends with the step's own hint, where it has one.
+    pub fn todo(&self, what: String, how: &str) -> Todo {
+        let how = match self.hint {
+            Some(hint) => format!("{how} ({hint})"),
+            None => how.to_owned(),
+        };
+        Todo { what, how }
+    }
+}
+
+/// What the whole run did, as the to-dos of one step depend on it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunEnd<'a> {
+    /// The venue, for people (`bybit`).
+    pub venue: &'a str,
+    /// Whether a revoke succeeded.
+    pub revoked: bool,
+}
+
 /// One thing left to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Todo {
@@ -35,104 +67,41 @@ pub struct Todo {
 
 /// What is left after a run whose steps ended as `steps`, on `venue` (a name for people).
 /// Empty when everything the playbook does was done. Dry runs leave nothing: call it for live
-/// runs only.
+/// runs only. What each action leaves is its own ([`crate::actions::Action::undone`]).
 pub fn left(steps: &[StepEnd<'_>], venue: &str) -> Vec<Todo> {
-    let ok = |action: &str| {
-        let mut of = steps.iter().filter(|s| s.action == action).peekable();
-        of.peek().is_some() && of.all(|s| s.status == "ok" || s.status == "skipped")
+    let done = |s: &StepEnd<'_>| matches!(s.status, "ok" | "skipped" | "planned");
+    let run = RunEnd {
+        venue,
+        revoked: steps
+            .iter()
+            .any(|s| s.action == "revoke_key" && s.status == "ok"),
     };
-    let ran = |action: &str| steps.iter().any(|s| s.action == action);
-    let why = |s: &StepEnd<'_>| match (s.status, s.error) {
-        (_, Some(error)) => format!("`{}` {}: {error}", s.id, status_word(s.status)),
-        (status, None) => format!("`{}` {}", s.id, status_word(status)),
-    };
-    let revoked = ok("revoke_key");
     let mut out = Vec::new();
     for s in steps {
-        if s.status == "ok" || s.status == "skipped" || s.status == "planned" {
+        if done(s) {
             if let Some(incomplete) = s.incomplete {
-                out.push(Todo {
-                    what: format!("`{}` is incomplete: {incomplete}", s.id),
-                    how: s.hint.map_or_else(
-                        || "see the report's unverified orders and check them by hand".to_owned(),
-                        str::to_owned,
-                    ),
-                });
+                out.push(s.todo(
+                    format!("`{}` is incomplete: {incomplete}", s.id),
+                    "see the report and finish it by hand",
+                ));
             }
-            continue;
+        } else if let Some(todo) = crate::actions::ActionSpec::undone_of(s, &run) {
+            out.push(todo);
         }
-        let then = s.hint.map(|h| format!(" ({h})")).unwrap_or_default();
-        let todo = match s.action {
-            "cancel_orders" => Todo {
-                what: format!("orders may still be open: {}", why(s)),
-                how: format!(
-                    "cancel every open order of the account, conditional and trigger orders too, in {venue}'s web interface, in every product it trades{then}"
-                ),
-            },
-            "cancel_after" => Todo {
-                what: format!("the dead-man switch is not armed: {}", why(s)),
-                how: format!("cancel open orders by hand in {venue}'s web interface{then}"),
-            },
-            "restrict_key" if !revoked => Todo {
-                what: format!("the key was not locked: {}", why(s)),
-                how: format!("delete the key in {venue}'s API management page now{then}"),
-            },
-            // Revoked after all: a failed lock leaves nothing open.
-            "restrict_key" => continue,
-            "revoke_key" => Todo {
-                what: format!("the leaked key is NOT revoked: {}", why(s)),
-                how: format!(
-                    "delete the key in {venue}'s API management page now, then `lockdown resume` the run to prove it{then}"
-                ),
-            },
-            "verify_revoked" => Todo {
-                what: format!("the revoke is not proven: {}", why(s)),
-                how: format!(
-                    "check in {venue}'s API management page that the key is gone, then `lockdown resume` the run{then}"
-                ),
-            },
-            "create_key" | "store_secret" => Todo {
-                what: format!("the bot has no replacement key: {}", why(s)),
-                how: format!(
-                    "`lockdown resume` the run, or create a key by hand (no withdraw permission, IP-bound) and give it to the bot{then}"
-                ),
-            },
-            "snapshot" => Todo {
-                what: format!("evidence is missing: {}", why(s)),
-                how: format!(
-                    "save the order history, fills and transfers from {venue}'s web interface before they age out{then}"
-                ),
-            },
-            "diff_orders" => Todo {
-                what: format!("the attacker's orders were not singled out: {}", why(s)),
-                how: format!(
-                    "compare the snapshots in the run folder with the bot's ledger by hand{then}"
-                ),
-            },
-            _ => Todo {
-                what: why(s),
-                how: s
-                    .hint
-                    .map_or_else(|| "see the step's error above".to_owned(), str::to_owned),
-            },
-        };
-        out.push(todo);
     }
-    // A playbook without a revoke (or one the run never reached) says so.
-    if !ran("revoke_key") && !ran("restrict_key") {
+    // A playbook that neither locks nor revokes says so.
+    let contains = |s: &&StepEnd<'_>| {
+        crate::actions::ActionSpec::containment_of(s.action)
+            == crate::actions::Containment::Contains
+    };
+    if !steps.iter().any(|s| contains(&s)) {
         out.push(Todo {
-            what: "the key was neither locked nor revoked".to_owned(),
+            what: "the key was neither locked nor revoked: the playbook has no step that does"
+                .to_owned(),
             how: format!("delete the key in {venue}'s API management page now"),
         });
     }
     out
-}
-
-fn status_word(status: &str) -> &str {
-    match status {
-        "not_run" => "did not run",
-        other => other,
-    }
 }
 
 #[cfg(test)]

@@ -494,9 +494,12 @@ impl Run<'_> {
                     StepStatus::Planned => "planned, not sent (dry run)".to_owned(),
                     // A step done by hand is verified by the same probe: it was not done before.
                     _ if probed && p.plan.manual.is_none() => {
-                        format!("already done ({})", note(action, &outputs))
+                        format!(
+                            "already done ({})",
+                            ActionSpec::note_of(action.name(), &outputs)
+                        )
                     }
-                    _ => note(action, &outputs),
+                    _ => ActionSpec::note_of(action.name(), &outputs),
                 };
                 self.ui.step_ended(id, status.as_str(), duration_ms, &note);
                 if status == StepStatus::Planned {
@@ -782,46 +785,5 @@ fn failure_exit(err: &ActionError) -> Exit {
         ActionError::Template(_) | ActionError::Input { .. } => Exit::BadInput,
         ActionError::Io { .. } | ActionError::Journal(_) => Exit::Io,
         ActionError::Declined { .. } | ActionError::Pending { .. } => Exit::Incomplete,
-    }
-}
-
-/// A few words about a step's result for people.
-fn note(action: &ActionSpec, outputs: &Outputs) -> String {
-    let get = |key: &str| outputs.get(key).cloned().unwrap_or(Value::Null);
-    match action.name() {
-        "restrict_key" => format!("locked to {}", get("ips")),
-        "cancel_orders" => format!("{} cancelled, {} left", get("cancelled"), get("open_left")),
-        "cancel_after" => match get("trigger_at").as_str() {
-            Some(at) => format!("armed: every open order is cancelled at {at}"),
-            None => "disarmed".to_owned(),
-        },
-        "snapshot" => format!("{}", get("counts")),
-        "diff_orders" => {
-            let count = |key: &str| get(key).as_array().map_or(0, Vec::len);
-            let mut note = format!(
-                "{} unauthorized, {} missing, {} mismatched",
-                count("unauthorized"),
-                count("missing"),
-                count("mismatched")
-            );
-            if outputs.contains_key("incomplete") {
-                note.push_str(&format!(
-                    ", {} unverified (no usable ledger)",
-                    count("unverified")
-                ));
-            }
-            note
-        }
-        "create_key" => match get("key").as_str() {
-            Some(key) => format!("new key {key}"),
-            None => format!("done by hand ({})", get("by").as_str().unwrap_or_default()),
-        },
-        "revoke_key" if outputs.contains_key("manual_wait_ms") => format!(
-            "the exchange refuses the key now (done by hand: {})",
-            get("by").as_str().unwrap_or_default()
-        ),
-        "store_secret" => format!("stored in {}", get("store").as_str().unwrap_or_default()),
-        "report" => get("markdown").as_str().unwrap_or_default().to_owned(),
-        _ => String::new(),
     }
 }

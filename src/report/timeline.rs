@@ -274,10 +274,11 @@ impl Timeline {
                     };
                     t.finish(&step, status, data);
                     let outputs = data.get("outputs").cloned().unwrap_or(Value::Null);
-                    match text(data, "action").as_str() {
-                        "restrict_key" | "revoke_key"
-                            if status == "ok" && t.contained_at.is_none() =>
-                        {
+                    let action = text(data, "action");
+                    let contains = crate::actions::ActionSpec::containment_of(&action)
+                        == crate::actions::Containment::Contains;
+                    match action.as_str() {
+                        _ if contains && status == "ok" && t.contained_at.is_none() => {
                             // The step's own end: a parallel group journals it after the
                             // slowest member.
                             let ended = data.get("ended_at").and_then(Value::as_str);
