@@ -8,6 +8,7 @@
 mod adapter;
 mod bad_input;
 mod binance;
+mod broken_pipe;
 mod canary;
 mod deribit;
 mod drill;
