@@ -14,6 +14,7 @@ use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode, Nonces};
+use crate::interrupt::Watch;
 use crate::journal::{self, EventKind, Journal};
 use crate::playbook;
 use crate::secret::KeyId;
@@ -128,13 +129,29 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     execute(&run, start, dir).await
 }
 
-/// Runs until done or Ctrl-C, which is journaled as `interrupted` (exit 130; `resume` goes on).
+/// Runs until done or a signal: SIGINT or SIGTERM is journaled as `interrupted` (exit 130 or
+/// 143; `resume` goes on), and a second one during the stop ends the process at once.
 async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, Error> {
+    let mut watch = match Watch::start(run.journal.clone()) {
+        Ok(watch) => Some(watch),
+        Err(err) => {
+            run.ui.warn(&format!(
+                "cannot listen for SIGINT/SIGTERM ({err}); a signal ends the run unjournaled"
+            ));
+            None
+        }
+    };
+    let signal = async {
+        match &mut watch {
+            Some(watch) => watch.first().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
-        _ = tokio::signal::ctrl_c() => {
-            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": "ctrl-c"}));
-            Err(Error::Interrupted { run_dir: dir })
+        by = signal => {
+            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": by.name()}));
+            Err(Error::Interrupted { run_dir: dir, by })
         }
     }
 }

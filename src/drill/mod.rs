@@ -157,7 +157,10 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     .await;
 
     // The attacker stops when the exchange refuses it; an attacker never refused is stopped
-    // after a grace period, and the score says so.
+    // after a grace period, and the score says so. An interrupted response ends the drill now.
+    if matches!(outcome, Err(Error::Interrupted { .. })) {
+        let _ = over_tx.send(true);
+    }
     let grace = tokio::time::sleep(GRACE);
     tokio::pin!(grace);
     let mut attack = attack;
