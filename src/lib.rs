@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod journal;
 pub mod percent;
 pub mod playbook;
+pub mod private;
 pub mod report;
 pub mod respond;
 pub mod secret;

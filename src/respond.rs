@@ -317,22 +317,11 @@ pub fn run_id() -> String {
 /// `<state_dir>/runs/<utc>-<id>`, private to the owner.
 fn create_run_dir(state_dir: &Path, id: &str) -> Result<PathBuf, Error> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    create_private_dir(&state_dir.join("runs").join(format!("{stamp}-{id}")))
-}
-
-/// Creates a folder (and its parents) readable by the owner only.
-pub fn create_private_dir(dir: &Path) -> Result<PathBuf, Error> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| Error::Io {
+    let dir = state_dir.join("runs").join(format!("{stamp}-{id}"));
+    crate::private::create_dir(&dir).map_err(|source| Error::Io {
         what: "create the folder",
-        path: dir.to_owned(),
+        path: dir.clone(),
         source,
     })?;
-    Ok(dir.to_owned())
+    Ok(dir)
 }

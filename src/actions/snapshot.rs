@@ -143,7 +143,7 @@ impl Action for Snapshot {
         let start_ms = end_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
 
         let dir = cx.run.dir.join("snapshots");
-        std::fs::create_dir_all(&dir).map_err(|source| ActionError::Io {
+        crate::private::create_dir(&dir).map_err(|source| ActionError::Io {
             what: "create",
             path: dir.clone(),
             source,
@@ -378,7 +378,7 @@ fn write_jsonl(path: &PathBuf, rows: &[Value]) -> Result<(), ActionError> {
         path: path.clone(),
         source,
     };
-    let mut file = std::fs::File::create(path).map_err(io)?;
+    let mut file = crate::private::create(path).map_err(io)?;
     for row in rows {
         writeln!(file, "{row}").map_err(io)?;
     }

@@ -279,15 +279,10 @@ fn write_private(path: &Path, contents: &str) -> Result<(), ActionError> {
             source,
         }
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
     let result = (|| {
-        let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
+        let mut file =
+            crate::private::open(crate::private::options().write(true).create_new(true), &tmp)
+                .map_err(io("create", &tmp))?;
         file.write_all(contents.as_bytes())
             .map_err(io("write", &tmp))?;
         file.sync_all().map_err(io("sync", &tmp))?;

@@ -16,6 +16,7 @@ mod engine;
 mod exchange;
 mod kraken;
 mod okx;
+mod private_files;
 mod respond;
 mod resume;
 mod sim_cli;
