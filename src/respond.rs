@@ -82,6 +82,9 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         ui.interactive() || request.mode != Mode::Live,
     )
     .map_err(preflight_error)?;
+    if request.mode == Mode::Live {
+        remove_stale_secret_copies(&profile, ui);
+    }
 
     let suffix = match request.mode {
         Mode::Live => "",
@@ -241,6 +244,7 @@ pub async fn resume(
         ui.interactive(),
     )
     .map_err(preflight_error)?;
+    remove_stale_secret_copies(&profile, ui);
     let prior = crate::engine::resume::prior(&verified.events);
     ui.info(&format!(
         "lockdown: resuming run `{}` ({} step(s) done, {} to probe){}",
@@ -295,6 +299,27 @@ async fn client(
             .with_settings(profile.settings.clone())
             .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
     )
+}
+
+/// Removes the copies of a secret a crash left beside the profile's secret store (`store_secret`
+/// writes a temporary file, then renames it); one that cannot be removed is a warning, not a
+/// reason to hold the response back.
+fn remove_stale_secret_copies(profile: &crate::config::Profile, ui: &Ui) {
+    let Some(store) = &profile.secret_store else {
+        return;
+    };
+    match crate::actions::remove_stale_temps(store.path()) {
+        Ok(removed) if !removed.is_empty() => ui.info(&format!(
+            "lockdown: removed {} temporary file(s) an interrupted run left beside `{}`",
+            removed.len(),
+            store.path().display()
+        )),
+        Ok(_) => {}
+        Err(err) => ui.warn(&format!(
+            "cannot remove temporary files beside `{}` ({err}); they may hold a copy of a secret",
+            store.path().display()
+        )),
+    }
 }
 
 fn preflight_error(err: crate::engine::PreflightError) -> Error {

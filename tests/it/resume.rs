@@ -153,7 +153,8 @@ async fn kill_9_at_every_step_boundary_then_resume() {
 
 /// Starts `respond` against a slowed lab, sends `signal` (`INT`, `TERM`) once the run is under
 /// way, and checks it ended with `code`, the journal's last event `interrupted` by `by`, a journal
-/// that verifies, and that `resume` then finishes contained.
+/// that verifies, and that `resume` then finishes contained and removes the temporary copy of a
+/// secret a crashed `store` would have left.
 async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: i32, by: &str) {
     let lab = Lab::start(seed).await;
     lab.sim
@@ -193,6 +194,8 @@ async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: 
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 
     lab.sim.set_faults(Faults::none());
+    let stale = lab.sim_dir().join(".replacement-key.json.99998.tmp");
+    std::fs::write(&stale, "{\"api_secret\": \"stale\"}").unwrap();
     let resumed = lockdown(
         &["resume", run_dir.to_str().unwrap(), "--yes", "--json"],
         &[],
@@ -202,6 +205,7 @@ async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: 
     let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
     assert_eq!(summary["contained"], true);
     assert!(lab.sim.inspect().key(&lab.leaked()).unwrap().deleted);
+    assert!(!stale.exists(), "resume removes a stale temporary copy");
     lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
 }
 
