@@ -77,7 +77,8 @@ pub fn open_append(path: &Path) -> io::Result<File> {
     open(options().create(true).append(true), path)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
@@ -98,7 +99,8 @@ mod tests {
         create_dir(&nested).unwrap();
         assert_eq!(mode(&nested), 0o700, "existing folder");
 
-        let cases: [(&str, fn(&Path)); 3] = [
+        type Make = fn(&Path);
+        let cases: [(&str, Make); 3] = [
             ("write", |p| write(p, "x").unwrap()),
             ("create", |p| drop(create(p).unwrap())),
             ("open_append", |p| drop(open_append(p).unwrap())),

@@ -9,7 +9,7 @@
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -372,10 +372,10 @@ fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {
         .collect()
 }
 
-fn write_jsonl(path: &PathBuf, rows: &[Value]) -> Result<(), ActionError> {
+fn write_jsonl(path: &Path, rows: &[Value]) -> Result<(), ActionError> {
     let io = |source| ActionError::Io {
         what: "write",
-        path: path.clone(),
+        path: path.to_owned(),
         source,
     };
     let mut file = crate::private::create(path).map_err(io)?;
