@@ -75,11 +75,14 @@ pub enum Error {
     /// A journal does not verify.
     #[error(transparent)]
     Verify(#[from] crate::journal::VerifyError),
-    /// Ctrl-C.
-    #[error("interrupted; the run folder `{}` keeps what was done", run_dir.display())]
+    /// SIGINT (Ctrl-C) or SIGTERM during a run.
+    #[error("interrupted by {}; the run folder `{}` keeps what was done", by.name(), run_dir.display())]
+    #[diagnostic(help("`lockdown resume {}` finishes it", run_dir.display()))]
     Interrupted {
         /// The run folder.
         run_dir: PathBuf,
+        /// What stopped it.
+        by: crate::interrupt::Interrupt,
     },
 }
 
@@ -94,7 +97,7 @@ impl Error {
             | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,
             Error::Exchange { .. } => Exit::Exchange,
-            Error::Interrupted { .. } => Exit::Interrupted,
+            Error::Interrupted { by, .. } => by.exit(),
         }
     }
 }

@@ -19,8 +19,10 @@ pub enum Exit {
     Exchange,
     /// The journal or another file could not be written; stopped to keep its guarantees.
     Io,
-    /// Interrupted (Ctrl-C).
+    /// Interrupted by SIGINT (Ctrl-C).
     Interrupted,
+    /// Interrupted by SIGTERM (a supervisor, `kill`).
+    Terminated,
 }
 
 impl Exit {
@@ -33,6 +35,7 @@ impl Exit {
             Exit::Exchange => 3,
             Exit::Io => 4,
             Exit::Interrupted => 130,
+            Exit::Terminated => 143,
         }
     }
 }
@@ -51,7 +54,8 @@ Exit codes:
   2    bad input (usage, config, playbook): nothing was sent
   3    the exchange refused or was unreachable before containment
   4    journal or I/O failure: stopped to keep its guarantees
-  130  interrupted";
+  130  interrupted (Ctrl-C, SIGINT), journaled; `resume` goes on
+  143  terminated (SIGTERM), journaled; `resume` goes on";
 
 #[cfg(test)]
 mod tests {
@@ -66,6 +70,7 @@ mod tests {
             Exit::Exchange,
             Exit::Io,
             Exit::Interrupted,
+            Exit::Terminated,
         ] {
             let code = exit.code().to_string();
             assert!(

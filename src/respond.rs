@@ -14,6 +14,7 @@ use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode, Nonces};
+use crate::interrupt::Watch;
 use crate::journal::{self, EventKind, Journal};
 use crate::playbook;
 use crate::secret::KeyId;
@@ -82,6 +83,9 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     )
     .map_err(preflight_error)?;
     advise(ui, &advice);
+    if request.mode == Mode::Live {
+        remove_stale_secret_copies(&profile, ui);
+    }
 
     let suffix = match request.mode {
         Mode::Live => "",
@@ -129,13 +133,29 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     execute(&run, start, dir).await
 }
 
-/// Runs until done or Ctrl-C, which is journaled as `interrupted` (exit 130; `resume` goes on).
+/// Runs until done or a signal: SIGINT or SIGTERM is journaled as `interrupted` (exit 130 or
+/// 143; `resume` goes on), and a second one during the stop ends the process at once.
 async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, Error> {
+    let mut watch = match Watch::start(run.journal.clone()) {
+        Ok(watch) => Some(watch),
+        Err(err) => {
+            run.ui.warn(&format!(
+                "cannot listen for SIGINT/SIGTERM ({err}); a signal ends the run unjournaled"
+            ));
+            None
+        }
+    };
+    let signal = async {
+        match &mut watch {
+            Some(watch) => watch.first().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
-        _ = tokio::signal::ctrl_c() => {
-            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": "ctrl-c"}));
-            Err(Error::Interrupted { run_dir: dir })
+        by = signal => {
+            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": by.name()}));
+            Err(Error::Interrupted { run_dir: dir, by })
         }
     }
 }
@@ -226,6 +246,7 @@ pub async fn resume(
     )
     .map_err(preflight_error)?;
     advise(ui, &advice);
+    remove_stale_secret_copies(&profile, ui);
     let prior = crate::engine::resume::prior(&verified.events);
     ui.info(&format!(
         "lockdown: resuming run `{}` ({} step(s) done, {} to probe){}",
@@ -292,6 +313,27 @@ fn advise(ui: &Ui, advice: &[crate::engine::Advice]) {
     }
 }
 
+/// Removes the copies of a secret a crash left beside the profile's secret store (`store_secret`
+/// writes a temporary file, then renames it); one that cannot be removed is a warning, not a
+/// reason to hold the response back.
+fn remove_stale_secret_copies(profile: &crate::config::Profile, ui: &Ui) {
+    let Some(store) = &profile.secret_store else {
+        return;
+    };
+    match crate::actions::remove_stale_temps(store.path()) {
+        Ok(removed) if !removed.is_empty() => ui.info(&format!(
+            "lockdown: removed {} temporary file(s) an interrupted run left beside `{}`",
+            removed.len(),
+            store.path().display()
+        )),
+        Ok(_) => {}
+        Err(err) => ui.warn(&format!(
+            "cannot remove temporary files beside `{}` ({err}); they may hold a copy of a secret",
+            store.path().display()
+        )),
+    }
+}
+
 fn preflight_error(err: crate::engine::PreflightError) -> Error {
     Error::Preflight {
         problems: err
@@ -312,22 +354,11 @@ pub fn run_id() -> String {
 /// `<state_dir>/runs/<utc>-<id>`, private to the owner.
 fn create_run_dir(state_dir: &Path, id: &str) -> Result<PathBuf, Error> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    create_private_dir(&state_dir.join("runs").join(format!("{stamp}-{id}")))
-}
-
-/// Creates a folder (and its parents) readable by the owner only.
-pub fn create_private_dir(dir: &Path) -> Result<PathBuf, Error> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| Error::Io {
+    let dir = state_dir.join("runs").join(format!("{stamp}-{id}"));
+    crate::private::create_dir(&dir).map_err(|source| Error::Io {
         what: "create the folder",
-        path: dir.to_owned(),
+        path: dir.clone(),
         source,
     })?;
-    Ok(dir.to_owned())
+    Ok(dir)
 }

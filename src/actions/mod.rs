@@ -39,7 +39,7 @@ pub use report::Report;
 pub use restrict_key::RestrictKey;
 pub use revoke_key::RevokeKey;
 pub use snapshot::{Snapshot, SnapshotKind};
-pub use store_secret::StoreSecret;
+pub use store_secret::{StoreSecret, remove_stale_temps};
 pub use verify_revoked::VerifyRevoked;
 
 /// What a step's action produced, readable by later steps as `steps.<id>.<name>`.

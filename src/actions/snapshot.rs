@@ -10,7 +10,7 @@
 
 use super::{RunEnd, StepEnd, Todo};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -168,7 +168,7 @@ impl Action for Snapshot {
         let start_ms = end_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
 
         let dir = cx.run.dir.join("snapshots");
-        std::fs::create_dir_all(&dir).map_err(|source| ActionError::Io {
+        crate::private::create_dir(&dir).map_err(|source| ActionError::Io {
             what: "create",
             path: dir.clone(),
             source,
@@ -397,13 +397,13 @@ fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {
         .collect()
 }
 
-fn write_jsonl(path: &PathBuf, rows: &[Value]) -> Result<(), ActionError> {
+fn write_jsonl(path: &Path, rows: &[Value]) -> Result<(), ActionError> {
     let io = |source| ActionError::Io {
         what: "write",
-        path: path.clone(),
+        path: path.to_owned(),
         source,
     };
-    let mut file = std::fs::File::create(path).map_err(io)?;
+    let mut file = crate::private::create(path).map_err(io)?;
     for row in rows {
         writeln!(file, "{row}").map_err(io)?;
     }

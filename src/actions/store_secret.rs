@@ -2,8 +2,10 @@
 //!
 //! The secret goes to a JSON file (`{"api_key", "api_secret"}`) or a dotenv file, mode 0600,
 //! written to a temporary file in the same folder, synced, then renamed over the target, so a
-//! crash leaves either the old file or the new one, never half of one. Other lines of a dotenv
-//! file are kept. Only the path and the masked key id are journaled.
+//! crash leaves either the old file or the new one, never half of one. A crash between the two
+//! leaves the temporary file, a copy of a secret: every later attempt, a resume's probe and the
+//! start of every live run remove such leftovers (`.{name}.{pid}.tmp` beside the store) first.
+//! Other lines of a dotenv file are kept. Only the path and the masked key id are journaled.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use std::io::Write;
@@ -147,6 +149,11 @@ impl Action for StoreSecret {
     async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
         let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
         let store = self.store(cx.profile, rendered)?;
+        remove_stale_temps(store.path()).map_err(|source| ActionError::Io {
+            what: "remove a stale temporary copy beside",
+            path: store.path().to_owned(),
+            source,
+        })?;
         let Some(created) = cx
             .outputs
             .get(&self.from)
@@ -282,14 +289,42 @@ fn parent(path: &Path) -> PathBuf {
     }
 }
 
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "secret".into())
+}
+
+/// Removes the temporary files earlier attempts to write the store at `path` left beside it
+/// (`.{name}.{pid}.tmp`: a crash between writing and renaming); returns what it removed. Names
+/// that only look alike (`.{name}.backup.tmp`) are not ours and stay.
+pub fn remove_stale_temps(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let prefix = format!(".{}.", file_name(path));
+    let entries = match std::fs::read_dir(parent(path)) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if ours {
+            std::fs::remove_file(entry.path())?;
+            removed.push(entry.path());
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes `contents` to `path` atomically with mode 0600.
 fn write_private(path: &Path, contents: &str) -> Result<(), ActionError> {
     let dir = parent(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "secret".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{}.{}.tmp", file_name(path), std::process::id()));
     let io = |what: &'static str, p: &Path| {
         let p = p.to_owned();
         move |source| ActionError::Io {
@@ -298,15 +333,11 @@ fn write_private(path: &Path, contents: &str) -> Result<(), ActionError> {
             source,
         }
     };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
+    remove_stale_temps(path).map_err(io("remove a stale temporary copy beside", path))?;
     let result = (|| {
-        let mut file = options.open(&tmp).map_err(io("create", &tmp))?;
+        let mut file =
+            crate::private::open(crate::private::options().write(true).create_new(true), &tmp)
+                .map_err(io("create", &tmp))?;
         file.write_all(contents.as_bytes())
             .map_err(io("write", &tmp))?;
         file.sync_all().map_err(io("sync", &tmp))?;
@@ -370,5 +401,33 @@ mod tests {
         assert_eq!(mode, 0o600);
         let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn only_its_own_stale_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("key.json");
+        let cases = [
+            (".key.json.99999.tmp", false),
+            (".key.json.1.tmp", false),
+            (".key.json.backup.tmp", true),
+            (".key.json..tmp", true),
+            (".other.json.99999.tmp", true),
+            ("key.json", true),
+        ];
+        for (name, _) in cases {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let removed = remove_stale_temps(&store).unwrap();
+        assert_eq!(removed.len(), 2);
+        for (name, kept) in cases {
+            assert_eq!(dir.path().join(name).exists(), kept, "{name}");
+        }
+        // A folder that does not exist yet holds nothing to remove.
+        assert!(
+            remove_stale_temps(&dir.path().join("none").join("key.json"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -72,11 +72,7 @@ pub fn append(state_dir: &Path, card: &Scorecard) -> Result<(), Error> {
     };
     let mut line = serde_json::to_string(&Entry::from(card)).unwrap_or_default();
     line.push('\n');
-    let mut handle = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&file)
-        .map_err(io)?;
+    let mut handle = crate::private::open_append(&file).map_err(io)?;
     handle.write_all(line.as_bytes()).map_err(io)?;
     handle.sync_data().map_err(io)
 }

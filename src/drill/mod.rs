@@ -27,7 +27,7 @@ pub use scorecard::{AttackerScore, Detection, Replacement, Scorecard};
 use crate::engine::Confirm;
 use crate::error::Error;
 use crate::exchanges::ExchangeId;
-use crate::respond::{Request, create_private_dir, respond, run_id};
+use crate::respond::{Request, respond, run_id};
 use crate::secret::{Credential, KeyId};
 use crate::sim::scenario::Scenario;
 use crate::sim::{Faults, Sim};
@@ -60,11 +60,16 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let drill_dir = create_private_dir(&options.state_dir.join("drills").join(format!(
-        "{stamp}-{}-{}",
-        scenario.name,
-        run_id()
-    )))?;
+    let drill_dir =
+        options
+            .state_dir
+            .join("drills")
+            .join(format!("{stamp}-{}-{}", scenario.name, run_id()));
+    crate::private::create_dir(&drill_dir).map_err(|source| Error::Io {
+        what: "create the folder",
+        path: drill_dir.clone(),
+        source,
+    })?;
 
     let sim = Sim::from_scenario_on(options.venue, &scenario, seed);
     if !options.faults.is_none() {
@@ -157,7 +162,10 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     .await;
 
     // The attacker stops when the exchange refuses it; an attacker never refused is stopped
-    // after a grace period, and the score says so.
+    // after a grace period, and the score says so. An interrupted response ends the drill now.
+    if matches!(outcome, Err(Error::Interrupted { .. })) {
+        let _ = over_tx.send(true);
+    }
     let grace = tokio::time::sleep(GRACE);
     tokio::pin!(grace);
     let mut attack = attack;
@@ -196,7 +204,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
 
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    std::fs::write(path, text + "\n").map_err(|source| Error::Io {
+    crate::private::write(path, text + "\n").map_err(|source| Error::Io {
         what: "write",
         path: path.to_owned(),
         source,

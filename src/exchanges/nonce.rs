@@ -13,7 +13,6 @@
 //! It never hands out a nonce it could not record: a failed write is an error, not a guess.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -85,9 +84,17 @@ fn persist_next(dir: &Path, key: &str, floor_ms: u64, here: u64) -> Result<u64, 
         let path = path.to_owned();
         move |source| NonceError { path, source }
     };
-    create_private_dir(dir).map_err(err(dir))?;
+    crate::private::create_dir(dir).map_err(err(dir))?;
     let path = dir.join(file_name(key));
-    let mut file = open_private(&path).map_err(err(&path))?;
+    let mut file = crate::private::open(
+        crate::private::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false),
+        &path,
+    )
+    .map_err(err(&path))?;
     // Blocks until no other process holds it; released when `file` is dropped.
     file.lock().map_err(err(&path))?;
     let mut text = String::new();
@@ -102,28 +109,6 @@ fn persist_next(dir: &Path, key: &str, floor_ms: u64, here: u64) -> Result<u64, 
         .map_err(err(&path))?;
     file.sync_data().map_err(err(&path))?;
     Ok(next)
-}
-
-fn open_private(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Appending to the journal: one line per event, flushed to disk before the run goes on.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::{Event, EventKind, GENESIS};
-use crate::clock;
+use crate::{clock, private};
 
 /// Why the journal could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -34,14 +34,12 @@ pub struct Journal {
 impl Journal {
     /// Creates a new journal file; refuses to overwrite an existing one.
     pub fn create(path: &Path) -> Result<Journal, JournalError> {
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| JournalError::Write {
+        let file = private::open(private::options().create_new(true).append(true), path).map_err(
+            |source| JournalError::Write {
                 path: path.to_owned(),
                 source,
-            })?;
+            },
+        )?;
         Ok(Journal {
             path: path.to_owned(),
             file,
@@ -57,13 +55,12 @@ impl Journal {
             path: path.to_owned(),
             source: std::io::Error::other(err.to_string()),
         })?;
-        let mut file = OpenOptions::new()
-            .append(true)
-            .open(path)
-            .map_err(|source| JournalError::Write {
+        let mut file = private::open(private::options().append(true), path).map_err(|source| {
+            JournalError::Write {
                 path: path.to_owned(),
                 source,
-            })?;
+            }
+        })?;
         if verified.ends_mid_line {
             file.write_all(b"\n")
                 .and_then(|()| file.sync_data())

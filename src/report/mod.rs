@@ -82,7 +82,7 @@ pub fn write(run_dir: &Path, formats: &[Format]) -> Result<Written, ReportError>
             Format::Json => json::render(&timeline),
         };
         let path = run_dir.join(format.file_name());
-        std::fs::write(&path, text).map_err(|source| ReportError::Write {
+        crate::private::write(&path, text).map_err(|source| ReportError::Write {
             path: path.clone(),
             source,
         })?;

@@ -7,13 +7,12 @@
 //! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
 //! bot's sub-account by email. On Kraken the
 //! "master" is the owner's own query-and-cancel key on the bot's account (Kraken keys have no
-//! hierarchy) and the bot key names no account. Secret files are
-//! created with mode 0600
-//! before any byte is written, and tightened to 0600 if they already existed. Secrets are copied
+//! hierarchy) and the bot key names no account. Every file is created with mode 0600 before any
+//! byte is written (the folder, when new, 0700), and tightened to 0600 if it already existed:
+//! the ledger and the profile describe the account too. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
 
 use crate::exchanges::ExchangeId;
-use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -165,7 +164,10 @@ impl SessionFiles {
                 "the simulator has no live master key or no leaked key to write a session for",
             ));
         };
-        fs::create_dir_all(dir)?;
+        // An existing `--out` folder (perhaps `.`) is the user's; a new one is private.
+        if !dir.is_dir() {
+            crate::private::create_dir(dir)?;
+        }
         write_private(&dir.join("master.key"), master_key.as_bytes())?;
         // Allowed: this is where a secret is stored (STYLE habit 8).
         #[allow(clippy::disallowed_methods)]
@@ -186,14 +188,14 @@ impl SessionFiles {
                 write_private(&dir.join(file), bytes)?;
             }
         }
-        fs::write(dir.join("leaked-key"), format!("{bot_key}\n"))?;
+        write_private(&dir.join("leaked-key"), format!("{bot_key}\n").as_bytes())?;
         let mut lines = String::new();
         for order in &self.known_orders {
             lines.push_str(&serde_json::to_string(order).map_err(io::Error::other)?);
             lines.push('\n');
         }
         let known_orders = dir.join("known-orders.jsonl");
-        fs::write(&known_orders, lines)?;
+        write_private(&known_orders, lines.as_bytes())?;
         let config = dir.join("config.yaml");
         let profile = match self.dialect {
             ExchangeId::Deribit => {
@@ -213,7 +215,7 @@ impl SessionFiles {
                 &self.bot_account,
             ),
         };
-        fs::write(&config, profile)?;
+        write_private(&config, profile.as_bytes())?;
         Ok(Session {
             config,
             leaked_key: bot_key.clone(),
@@ -321,24 +323,9 @@ profiles:
 
 /// Writes `bytes` to `path` readable by the owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let mut file = options.open(path)?;
-        // `mode` applies only when the file is created; tighten a pre-existing one.
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let mut file = options.open(path)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
+    let mut file = crate::private::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Formats Unix ms as ISO-8601 UTC with milliseconds (`2026-11-27T10:00:00.000Z`).

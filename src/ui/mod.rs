@@ -3,16 +3,19 @@
 //! Data goes to stdout (the `--json` summary, machine output); everything for people goes to
 //! stderr: step progress, messages, prompts, diagnostics. Output reads the same without colour;
 //! `--no-color` and `NO_COLOR` turn colour off, and there are no prompts or spinners without a
-//! terminal. Nothing here ever receives a secret: callers pass masked ids and plain data.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+//! terminal. Nothing here ever receives a secret: callers pass masked ids and plain data. A
+//! reader that goes away (`| head -1`) ends the output quietly, never the command (`stream`).
 
 mod progress;
 mod prompt;
+mod stream;
 
 use std::io::IsTerminal;
 
 use console::Style;
 use serde_json::Value;
+
+use stream::{err_text, out};
 
 pub use progress::Spinner;
 pub use prompt::PromptError;
@@ -67,18 +70,18 @@ impl Ui {
     /// Machine data on stdout, one JSON document.
     pub fn json(&self, value: &Value) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
-        println!("{text}");
+        out(&format!("{text}\n"));
     }
 
     /// A line of data on stdout.
     pub fn data(&self, line: &str) {
-        println!("{line}");
+        out(&format!("{line}\n"));
     }
 
     /// A message for people.
     pub fn info(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{message}");
+            err_text(&format!("{message}\n"));
         }
     }
 
@@ -86,7 +89,7 @@ impl Ui {
     pub fn detail(&self, message: &str) {
         if self.verbosity >= Verbosity::Verbose {
             let dim = self.style(Style::new().dim());
-            eprintln!("{}", dim.apply_to(message));
+            err_text(&format!("{}\n", dim.apply_to(message)));
         }
     }
 
@@ -94,7 +97,7 @@ impl Ui {
     pub fn warn(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
             let yellow = self.style(Style::new().yellow().bold());
-            eprintln!("{} {message}", yellow.apply_to("warning:"));
+            err_text(&format!("{} {message}\n", yellow.apply_to("warning:")));
         }
     }
 
@@ -103,8 +106,8 @@ impl Ui {
         if self.verbosity >= Verbosity::Normal {
             let bold = self.style(Style::new().bold());
             match name {
-                Some(name) => eprintln!("{} {} {name}", self.arrow(), bold.apply_to(id)),
-                None => eprintln!("{} {}", self.arrow(), bold.apply_to(id)),
+                Some(name) => err_text(&format!("{} {} {name}\n", self.arrow(), bold.apply_to(id))),
+                None => err_text(&format!("{} {}\n", self.arrow(), bold.apply_to(id))),
             }
         }
     }
@@ -130,16 +133,18 @@ impl Ui {
         } else {
             format!(": {note}")
         };
-        eprintln!("  {mark} {id} {status} ({duration_ms} ms){note}");
+        err_text(&format!(
+            "  {mark} {id} {status} ({duration_ms} ms){note}\n"
+        ));
     }
 
     /// Instructions a person must carry out, or requests about to be sent.
     pub fn block(&self, title: &str, body: &str) {
         if self.verbosity >= Verbosity::Normal || self.interactive {
             let bold = self.style(Style::new().bold());
-            eprintln!("  {}", bold.apply_to(title));
+            err_text(&format!("  {}\n", bold.apply_to(title)));
             for line in body.lines() {
-                eprintln!("    {line}");
+                err_text(&format!("    {line}\n"));
             }
         }
     }
@@ -159,9 +164,9 @@ impl Ui {
         if handler.render_report(&mut out, error).is_err() {
             out = error.to_string();
         }
-        eprint!("{out}");
+        err_text(&out);
         if !out.ends_with('\n') {
-            eprintln!();
+            err_text("\n");
         }
     }
 
@@ -182,10 +187,10 @@ impl Ui {
     pub fn clap_error(&self, err: &clap::Error) -> crate::exit::Exit {
         let text = err.render().to_string();
         if err.use_stderr() {
-            eprint!("{text}");
+            err_text(&text);
             crate::exit::Exit::BadInput
         } else {
-            print!("{text}");
+            out(&text);
             crate::exit::Exit::Ok
         }
     }

@@ -1,7 +1,9 @@
 //! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
 //! searched for every secret of a run. Only the secret store holds the new one.
 
-use crate::support::{Lab, assert_no_secret_in, lockdown, read, run_texts, stderr, stdout};
+use crate::support::{
+    Lab, assert_no_secret_in, files_under, lockdown, read, run_texts, stderr, stdout,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_appear_in_any_output() {
@@ -59,5 +61,30 @@ async fn a_failing_command_does_not_print_an_env_secret() {
     assert_eq!(output.status.code(), Some(2));
     for text in [stdout(&output), stderr(&output)] {
         assert!(!text.contains(canary), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_temporary_copy_of_a_secret_is_removed_by_the_next_run() {
+    let lab = Lab::start(32).await;
+    // What a `kill -9` between writing and renaming the store's temporary file leaves behind.
+    let canary = "canary-3b8d0c55-stale-replacement-secret";
+    let stale = lab.sim_dir().join(".replacement-key.json.99999.tmp");
+    std::fs::write(
+        &stale,
+        format!("{{\"api_key\": \"OLDKEY\", \"api_secret\": \"{canary}\"}}\n"),
+    )
+    .unwrap();
+    // Not ours: a name that only looks alike stays.
+    let other = lab.sim_dir().join(".replacement-key.json.backup.tmp");
+    std::fs::write(&other, "kept").unwrap();
+
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stale.exists(), "the stale copy is gone");
+    assert!(other.exists());
+    for file in files_under(lab.dir.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(canary), "{}", file.display());
     }
 }

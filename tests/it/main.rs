@@ -8,6 +8,7 @@
 mod adapter;
 mod bad_input;
 mod binance;
+mod broken_pipe;
 mod canary;
 mod containment;
 mod deribit;
@@ -16,6 +17,7 @@ mod engine;
 mod exchange;
 mod kraken;
 mod okx;
+mod private_files;
 mod respond;
 mod resume;
 mod sim_cli;

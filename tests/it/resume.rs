@@ -7,11 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use lockdown::exchanges::ExchangeId;
+use lockdown::exchanges::{ExchangeId, Nonces};
 use lockdown::sim::Faults;
 use serde_json::Value;
 
-use crate::support::{Lab, lockdown, respond_args, stderr, stdout};
+use crate::support::{Lab, lockdown, read, respond_args, stderr, stdout};
 
 /// Starts `respond --yes -q` against the lab, without a terminal, its stderr to `stderr`.
 fn spawn_respond(lab: &Lab, stderr: Stdio) -> Child {
@@ -192,9 +192,12 @@ async fn kill_9_at_every_step_boundary_then_resume_on_kraken() {
     kill_9_everywhere_then_resume(ExchangeId::Kraken, 760).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_is_journaled_and_the_run_resumes() {
-    let lab = Lab::start(700).await;
+/// Starts `respond` against a slowed lab, sends `signal` (`INT`, `TERM`) once the run is under
+/// way, and checks it ended with `code`, the journal's last event `interrupted` by `by`, a journal
+/// that verifies, and that `resume` then finishes contained and removes the temporary copy of a
+/// secret a crashed `store` would have left.
+async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: i32, by: &str) {
+    let lab = Lab::start(seed).await;
     lab.sim
         .set_faults(Faults::none().with_latency(Duration::from_millis(20)));
     let child = spawn_respond(&lab, Stdio::piped());
@@ -209,7 +212,7 @@ async fn ctrl_c_is_journaled_and_the_run_resumes() {
         tokio::time::sleep(Duration::from_millis(1)).await;
     };
     Command::new("kill")
-        .arg("-INT")
+        .arg(format!("-{signal}"))
         .arg(child.id().to_string())
         .status()
         .unwrap();
@@ -218,17 +221,22 @@ async fn ctrl_c_is_journaled_and_the_run_resumes() {
     })
     .await
     .unwrap();
-    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
-    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(&output));
     assert!(
-        journal
-            .lines()
-            .last()
-            .unwrap()
-            .contains("\"type\":\"interrupted\"")
+        stderr(&output).contains("lockdown resume"),
+        "{}",
+        stderr(&output)
     );
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "interrupted", "{last}");
+    assert_eq!(last["data"]["by"], by, "{last}");
+    let verified = lockdown(&["verify", run_dir.to_str().unwrap()], &[]).await;
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 
     lab.sim.set_faults(Faults::none());
+    let stale = lab.sim_dir().join(".replacement-key.json.99998.tmp");
+    std::fs::write(&stale, "{\"api_secret\": \"stale\"}").unwrap();
     let resumed = lockdown(
         &["resume", run_dir.to_str().unwrap(), "--yes", "--json"],
         &[],
@@ -237,5 +245,63 @@ async fn ctrl_c_is_journaled_and_the_run_resumes() {
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
     let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
     assert_eq!(summary["contained"], true);
+    assert!(lab.sim.inspect().key(&lab.leaked()).unwrap().deleted);
+    assert!(!stale.exists(), "resume removes a stale temporary copy");
+    lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_is_journaled_and_the_run_resumes() {
+    signal_is_journaled_and_the_run_resumes(700, "INT", 130, "ctrl-c").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_is_journaled_with_exit_143_and_the_run_resumes() {
+    signal_is_journaled_and_the_run_resumes(701, "TERM", 143, "sigterm").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_sigterm_ends_a_blocked_run_at_once_and_is_journaled() {
+    let lab = Lab::start_on(ExchangeId::Kraken, 702).await;
+    // Another process holds the master key's nonce file: every signed call waits for it, so the
+    // run blocks where the first signal cannot stop it between two awaits.
+    let master = read(&lab.sim_dir().join("master.key"));
+    let nonces = lab.sim_dir().join("state").join("nonces");
+    std::fs::create_dir_all(&nonces).unwrap();
+    let held = std::fs::File::create(Nonces::persisted(nonces).file(&master).unwrap()).unwrap();
+    held.lock().unwrap();
+
+    let child = spawn_respond(&lab, Stdio::piped());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let run_dir = loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        if let Some(dir) = run_folder(&lab)
+            && journal_lines(&dir) >= 2
+        {
+            break dir;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    // Blocked, the run does not see the first; the second ends it (or, had the first landed
+    // before the block, the stop it started). The process is not reaped before `wait`, so its id
+    // stays its own.
+    for _ in 0..2 {
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+    }
+    let output = tokio::task::spawn_blocking(move || {
+        crate::support::wait_bounded(child, Duration::from_secs(20))
+    })
+    .await
+    .unwrap();
+    drop(held);
+    assert_eq!(output.status.code(), Some(143), "{}", stderr(&output));
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
+    assert_eq!(last["type"], "interrupted", "{last}");
+    assert_eq!(last["data"]["by"], "sigterm", "{last}");
     lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
 }

@@ -522,3 +522,44 @@ pub fn refusal_code(card: &serde_json::Value) -> String {
     assert!(card["time_to_contain_ms"].as_u64().is_some());
     last["code"].as_str().unwrap().to_owned()
 }
+
+/// Runs the `lockdown` binary under `umask` (octal, as `sh` takes it), like [`lockdown`].
+pub async fn lockdown_with_umask(umask: &str, args: &[&str]) -> Output {
+    let script = format!("umask {umask}; exec \"$0\" \"$@\"");
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_lockdown"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .env_remove("LOCKDOWN_CONFIG");
+    tokio::task::spawn_blocking(move || {
+        wait_bounded(command.spawn().expect("sh starts"), Duration::from_secs(60))
+    })
+    .await
+    .expect("the binary ran")
+}
+
+/// Checks that every folder under `dir` is 0700 and every file 0600 (owner only); returns how
+/// many files it checked.
+#[cfg(unix)]
+pub fn assert_private_under(dir: &Path) -> usize {
+    use std::os::unix::fs::PermissionsExt;
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        if path.is_dir() {
+            assert_eq!(mode, 0o700, "folder {} is {mode:o}", path.display());
+            files += assert_private_under(&path);
+        } else {
+            assert_eq!(mode, 0o600, "file {} is {mode:o}", path.display());
+            files += 1;
+        }
+    }
+    files
+}
