@@ -9,6 +9,7 @@ use miette::Diagnostic;
 
 use crate::config::ConfigError;
 use crate::exit::Exit;
+use crate::journal::KeyError;
 use crate::playbook::PlaybookError;
 
 /// A plain message with an optional hint, for lists of problems.
@@ -74,13 +75,31 @@ pub enum Error {
     },
     /// A journal does not verify.
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Verify(#[from] crate::journal::VerifyError),
+    /// The journal key cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    JournalKey(#[from] crate::journal::KeyError),
     /// Ctrl-C.
     #[error("interrupted; the run folder `{}` keeps what was done", run_dir.display())]
     Interrupted {
         /// The run folder.
         run_dir: PathBuf,
     },
+}
+
+impl From<crate::journal::JournalError> for Error {
+    fn from(err: crate::journal::JournalError) -> Error {
+        match err {
+            crate::journal::JournalError::Write { path, source } => Error::Io {
+                what: "write the journal",
+                path,
+                source,
+            },
+            crate::journal::JournalError::Verify(err) => Error::Verify(err),
+        }
+    }
 }
 
 impl Error {
@@ -93,6 +112,10 @@ impl Error {
             | Error::Preflight { .. }
             | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,
+            Error::JournalKey(err) => match err {
+                KeyError::Exposed { .. } | KeyError::Malformed { .. } => Exit::BadInput,
+                KeyError::Read { .. } | KeyError::Create { .. } => Exit::Io,
+            },
             Error::Exchange { .. } => Exit::Exchange,
             Error::Interrupted { .. } => Exit::Interrupted,
         }

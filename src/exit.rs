@@ -19,6 +19,12 @@ pub enum Exit {
     Exchange,
     /// The journal or another file could not be written; stopped to keep its guarantees.
     Io,
+    /// `verify`: the chain holds, but the journal ends without a seal (the run was killed, or
+    /// its end was cut off).
+    Unsealed,
+    /// `verify`: the chain holds and is sealed, but could not be authenticated (no journal key
+    /// at hand, or written before journal keys).
+    Unauthenticated,
     /// Interrupted (Ctrl-C).
     Interrupted,
 }
@@ -32,6 +38,8 @@ impl Exit {
             Exit::BadInput => 2,
             Exit::Exchange => 3,
             Exit::Io => 4,
+            Exit::Unsealed => 5,
+            Exit::Unauthenticated => 6,
             Exit::Interrupted => 130,
         }
     }
@@ -50,7 +58,9 @@ Exit codes:
   1    finished, but containment incomplete (a step failed under `continue`, or a manual step is pending)
   2    bad input (usage, config, playbook): nothing was sent
   3    the exchange refused or was unreachable before containment
-  4    journal or I/O failure: stopped to keep its guarantees
+  4    journal or I/O failure: stopped to keep its guarantees (verify: the journal was changed)
+  5    verify: the journal ends without a seal (interrupted or truncated)
+  6    verify: the journal could not be authenticated (no journal key, or written before keys)
   130  interrupted";
 
 #[cfg(test)]
@@ -65,6 +75,8 @@ mod tests {
             Exit::BadInput,
             Exit::Exchange,
             Exit::Io,
+            Exit::Unsealed,
+            Exit::Unauthenticated,
             Exit::Interrupted,
         ] {
             let code = exit.code().to_string();

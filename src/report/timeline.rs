@@ -379,6 +379,7 @@ mod tests {
             data,
             prev: String::new(),
             hash: String::new(),
+            mac: None,
         }
     }
 
