@@ -106,13 +106,18 @@ pub fn run(args: VerifyArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
                 name.as_str().unwrap_or_default()
             ));
         }
-        Seal::Unsealed { line, after_step } => ui.warn(&format!(
-            "{}: ends after {} (line {line}) without a seal: interrupted or truncated; {head}",
-            path.display(),
-            after_step
-                .as_deref()
-                .map_or_else(|| "the start".to_owned(), |step| format!("step `{step}`"))
-        )),
+        Seal::Unsealed { line, after_step } => {
+            ui.warn(&format!(
+                "{}: ends after {} (line {line}) without a seal: interrupted or truncated; {head}",
+                path.display(),
+                after_step
+                    .as_deref()
+                    .map_or_else(|| "the start".to_owned(), |step| format!("step `{step}`"))
+            ));
+            ui.info(
+                "a run killed before its end (`kill -9`, a crash) leaves this too: `lockdown resume` finishes it and seals the journal",
+            );
+        }
         Seal::Empty => ui.warn(&format!(
             "{}: holds no event: interrupted or truncated",
             path.display()

@@ -13,6 +13,7 @@ mod deribit;
 mod drill;
 mod engine;
 mod exchange;
+mod journal;
 mod kraken;
 mod okx;
 mod respond;
