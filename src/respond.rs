@@ -155,11 +155,7 @@ pub async fn resume(
     let journal_path = run_dir.join(journal::FILE_NAME);
     // Read first for the profile, whose state dir holds the key; reopened under it below.
     let read = journal::verify(&journal_path)?;
-    let Some(first) = read
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::RunStarted)
-    else {
+    let Some(first) = read.events.iter().find(|e| e.kind == EventKind::RunStarted) else {
         return Err(Error::Usage {
             message: format!("`{}` has no `run_started` event", journal_path.display()),
             help: Some("resume takes the folder of a run that `lockdown respond` started".into()),

@@ -32,7 +32,9 @@ pub fn run(args: ReportArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
         ui.warn("the journal could not be authenticated: see `lockdown verify`");
     }
     if !matches!(checked.seal, crate::journal::Seal::Sealed { .. }) {
-        ui.warn("the journal ends without a seal (interrupted or truncated): see `lockdown verify`");
+        ui.warn(
+            "the journal ends without a seal (interrupted or truncated): see `lockdown verify`",
+        );
     }
     let written = report::write(&args.run_dir, &[Format::Markdown, Format::Json]).map_err(
         |err| match err {

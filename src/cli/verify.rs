@@ -74,7 +74,13 @@ pub fn run(args: VerifyArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
     };
     let exit = outcome(&verified);
     if json {
-        ui.json(&summary(&path, &verified, key_path.as_deref(), exit, anchored));
+        ui.json(&summary(
+            &path,
+            &verified,
+            key_path.as_deref(),
+            exit,
+            anchored,
+        ));
     }
     for line in &verified.torn {
         ui.warn(&format!(

@@ -145,7 +145,10 @@ mod tests {
         let line = serde_json::to_string(&event).unwrap();
         let back: Event = serde_json::from_str(&line).unwrap();
         assert_eq!(back.compute_hash(), event.hash);
-        assert!(!line.contains("mac"), "no `mac` field without a key: {line}");
+        assert!(
+            !line.contains("mac"),
+            "no `mac` field without a key: {line}"
+        );
         let keyed = Event {
             mac: Some("ab".into()),
             ..event.clone()

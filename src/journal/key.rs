@@ -75,7 +75,11 @@ pub struct JournalKey {
 
 impl fmt::Debug for JournalKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JournalKey(<redacted>, fingerprint {})", self.fingerprint)
+        write!(
+            f,
+            "JournalKey(<redacted>, fingerprint {})",
+            self.fingerprint
+        )
     }
 }
 
@@ -153,8 +157,8 @@ impl JournalKey {
     fn hmac(&self, hash: &str) -> Hmac<Sha256> {
         #[allow(clippy::disallowed_methods)] // the one place the journal key is read
         let key = self.bytes.expose_secret();
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-            .expect("HMAC takes keys of any length");
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
         mac.update(hash.as_bytes());
         mac
     }
@@ -236,7 +240,10 @@ mod tests {
         let path = dir.path().join(FILE_NAME);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let err = JournalKey::load_or_create(dir.path()).unwrap_err();
-        assert!(matches!(err, KeyError::Exposed { mode: 0o640, .. }), "{err:?}");
+        assert!(
+            matches!(err, KeyError::Exposed { mode: 0o640, .. }),
+            "{err:?}"
+        );
         let help = miette::Diagnostic::help(&err).unwrap().to_string();
         assert!(help.contains("chmod 600"), "{help}");
     }

@@ -498,8 +498,8 @@ mod tests {
     fn a_resumed_journal_is_sealed_only_by_its_last_seal() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let mut journal = Journal::create(&path, JournalKey::load_or_create(dir.path()).unwrap())
-            .unwrap();
+        let mut journal =
+            Journal::create(&path, JournalKey::load_or_create(dir.path()).unwrap()).unwrap();
         journal.append(EventKind::RunStarted, json!({})).unwrap();
         journal
             .append(EventKind::StepStarted, json!({"step": "lock"}))

@@ -64,7 +64,10 @@ impl Journal {
     /// `key`. Its chain and any `mac`s must verify under `key`; it may be unsealed (a killed
     /// run) or older than journal keys (its new events are keyed all the same). A line a crash
     /// left half-written stays where it is (see `verify`); writing resumes on the next line.
-    pub fn reopen(path: &Path, key: JournalKey) -> Result<(Journal, super::Verified), JournalError> {
+    pub fn reopen(
+        path: &Path,
+        key: JournalKey,
+    ) -> Result<(Journal, super::Verified), JournalError> {
         let verified = super::verify_with_key(path, Some(&key))?;
         let mut file = OpenOptions::new()
             .append(true)

@@ -333,6 +333,9 @@ mod tests {
         assert_ne!(again.sha256, book.sha256);
         // A built-in playbook is hashed as embedded in the binary.
         let (_, shipped) = builtin::text(ExchangeId::Bybit);
-        assert_eq!(builtin(ExchangeId::Bybit).unwrap().sha256, text_sha256(shipped));
+        assert_eq!(
+            builtin(ExchangeId::Bybit).unwrap().sha256,
+            text_sha256(shipped)
+        );
     }
 }

@@ -171,19 +171,36 @@ async fn verify_finds_a_removed_middle_line_and_two_swapped_lines() {
     let copy = tampered(&dir, "removed", &removed);
     let (status, err) = verify(&[&copy]).await;
     assert_eq!(status, 4, "{err}");
-    assert!(err.contains("line 5: sequence number 6 where 5 was due"), "{err}");
+    assert!(
+        err.contains("line 5: sequence number 6 where 5 was due"),
+        "{err}"
+    );
 
     let mut swapped = lines.clone();
     swapped.swap(5, 6);
     let copy = tampered(&dir, "swapped", &swapped);
     let (status, err) = verify(&[&copy]).await;
     assert_eq!(status, 4, "{err}");
-    assert!(err.contains("line 6: sequence number 7 where 6 was due"), "{err}");
+    assert!(
+        err.contains("line 6: sequence number 7 where 6 was due"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_finds_a_byte_that_changes_nothing_the_chain_reads() {
     let (_lab, dir, lines) = sealed_run(75).await;
+    // A trailing space parses as the same event: the line is not as written all the same.
+    let mut spaced = lines.clone();
+    spaced[3].push(' ');
+    let copy = tampered(&dir, "spaced", &spaced);
+    let (status, err) = verify(&[&copy]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(
+        err.contains("line 4: the line is not byte for byte as it was written"),
+        "{err}"
+    );
+
     // An uppercased `mac` digit decodes to the same bytes; the line is still not as written.
     let mut edited = lines.clone();
     let at = edited[2].find("\"mac\":\"").unwrap() + 7;

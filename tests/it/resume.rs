@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use lockdown::journal::{Authenticity, EventKind, JournalKey, Seal};
 use lockdown::sim::Faults;
 use serde_json::Value;
 
@@ -66,6 +67,15 @@ fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(PathBuf, usize)> {
     }
 }
 
+/// The run's journal verified under the lab's state dir key.
+fn verified_with_key(
+    lab: &Lab,
+    run_dir: &Path,
+) -> Result<lockdown::journal::Verified, lockdown::journal::VerifyError> {
+    let key = JournalKey::load(&lab.sim_dir().join("state").join("journal.key")).unwrap();
+    lockdown::journal::verify_with_key(&run_dir.join("journal.jsonl"), Some(&key))
+}
+
 async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
     let lab = Lab::start(seed).await;
     // Slow answers widen every step boundary so the kill lands where it was aimed.
@@ -117,8 +127,19 @@ async fn kill_then_resume(seed: u64, lines: usize) -> Option<(usize, u64)> {
         "kill at {killed_at}"
     );
     assert!(truth.open_orders(bot_uid).is_empty(), "kill at {killed_at}");
-    lockdown::journal::verify(&run_dir.join("journal.jsonl"))
+    // Unsealed by the kill, sealed by the resume, every event keyed with the state dir's key.
+    let verified = verified_with_key(&lab, &run_dir)
         .unwrap_or_else(|err| panic!("kill at {killed_at}: {err}"));
+    assert!(
+        matches!(verified.seal, Seal::Sealed { .. }),
+        "kill at {killed_at}: {:?}",
+        verified.seal
+    );
+    assert!(
+        matches!(verified.authenticity, Authenticity::Authenticated { .. }),
+        "kill at {killed_at}: {:?}",
+        verified.authenticity
+    );
     Some((killed_at, resume_ms))
 }
 
@@ -195,5 +216,17 @@ async fn ctrl_c_is_journaled_and_the_run_resumes() {
     assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
     let summary: Value = serde_json::from_str(&stdout(&resumed)).unwrap();
     assert_eq!(summary["contained"], true);
-    lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
+    assert!(
+        stderr(&resumed).contains("journal head: event"),
+        "{}",
+        stderr(&resumed)
+    );
+    let verified = verified_with_key(&lab, &run_dir).unwrap();
+    assert!(matches!(
+        verified.seal,
+        Seal::Sealed {
+            kind: EventKind::RunFinished,
+            ..
+        }
+    ));
 }
