@@ -113,8 +113,10 @@ impl Error {
             | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,
             Error::JournalKey(err) => match err {
-                KeyError::Exposed { .. } | KeyError::Malformed { .. } => Exit::BadInput,
-                KeyError::Read { .. } | KeyError::Create { .. } => Exit::Io,
+                KeyError::Exposed { .. } | KeyError::Malformed { .. } | KeyError::Read { .. } => {
+                    Exit::BadInput
+                }
+                KeyError::Create { .. } => Exit::Io,
             },
             Error::Exchange { .. } => Exit::Exchange,
             Error::Interrupted { .. } => Exit::Interrupted,

@@ -206,10 +206,10 @@ fn summary(
         }
         Seal::Empty => (json!(null), json!({"line": 0, "after_step": null})),
     };
-    let (authenticated, fingerprint) = match &verified.authenticity {
-        Authenticity::Authenticated { fingerprint, .. } => ("yes", Some(fingerprint.clone())),
-        Authenticity::NoKey { fingerprint } => ("no key", fingerprint.clone()),
-        Authenticity::BeforeKeys => ("written before journal keys", None),
+    let (authentication, fingerprint) = match &verified.authenticity {
+        Authenticity::Authenticated { fingerprint, .. } => ("ok", Some(fingerprint.clone())),
+        Authenticity::NoKey { fingerprint } => ("no_key", fingerprint.clone()),
+        Authenticity::BeforeKeys => ("before_keys", None),
     };
     json!({
         "journal": path.display().to_string(),
@@ -221,7 +221,8 @@ fn summary(
         "torn_lines": verified.torn,
         "seal": seal,
         "unsealed": unsealed,
-        "authenticated": authenticated,
+        "authenticated": authentication == "ok",
+        "authentication": authentication,
         "journal_key": fingerprint,
         "key_file": key_path.map(|p| p.display().to_string()),
         "expected_head_seq": anchored,

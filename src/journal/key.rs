@@ -105,6 +105,17 @@ impl JournalKey {
         match create(&path) {
             Ok(key) => Ok(key),
             Err(source) if source.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Another lockdown may be writing it this very moment (two first runs at once):
+                // a file shorter than a key is waited for, briefly.
+                for _ in 0..50 {
+                    let short = std::fs::metadata(&path).is_ok_and(|m| m.len() < 64);
+                    match JournalKey::load(&path) {
+                        Err(KeyError::Malformed { .. }) if short => {
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        done => return done,
+                    }
+                }
                 JournalKey::load(&path)
             }
             Err(source) => Err(KeyError::Create { path, source }),
@@ -218,6 +229,29 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn first_runs_at_once_share_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let fingerprints: Vec<String> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        JournalKey::load_or_create(&state)
+                            .unwrap()
+                            .fingerprint()
+                            .to_owned()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+        assert!(
+            fingerprints.iter().all(|f| *f == fingerprints[0]),
+            "{fingerprints:?}"
+        );
     }
 
     #[test]

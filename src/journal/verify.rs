@@ -101,7 +101,7 @@ pub enum VerifyError {
         path.display()
     )]
     #[diagnostic(help(
-        "pass the key the run was written with (`--journal-key`); if this is that key, the journal was rewritten"
+        "use the key the run was written with (`verify --journal-key PATH`; `resume` uses the state dir's `journal.key`); if this is that key, the journal was rewritten"
     ))]
     KeyMismatch {
         /// The file.

@@ -80,7 +80,7 @@ async fn a_sealed_journal_passes_and_its_head_is_shown_where_the_owner_sees_it()
     let json = lockdown(&["verify", &run, "--json"], &[]).await;
     let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(report["ok"], true);
-    assert_eq!(report["authenticated"], "yes");
+    assert_eq!(report["authenticated"], true);
     assert_eq!(report["head"], hash.as_str());
 
     // A head nobody wrote is refused.
