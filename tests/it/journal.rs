@@ -108,11 +108,9 @@ async fn a_sealed_journal_passes_and_its_head_is_shown_where_the_owner_sees_it()
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn verify_finds_a_rewritten_and_rechained_journal() {
-    let (_lab, dir, lines) = sealed_run(72).await;
-    // Change what a step recorded, then recompute every hash after it: the chain holds again.
-    let at = line_of(&lines, "step_finished", None);
+/// The journal with a field of line `at` changed and every hash from there recomputed, as
+/// someone without the key would: the chain holds again.
+fn rechained(lines: &[String], at: usize) -> Vec<String> {
     let mut events: Vec<Event> = lines
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -124,11 +122,18 @@ async fn verify_finds_a_rewritten_and_rechained_journal() {
         event.hash = event.compute_hash();
         prev = event.hash.clone();
     }
-    let forged: Vec<String> = events
+    events
         .iter()
         .map(|e| serde_json::to_string(e).unwrap())
-        .collect();
-    let copy = tampered(&dir, "rechained", &forged);
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_finds_a_rewritten_and_rechained_journal() {
+    let (_lab, dir, lines) = sealed_run(72).await;
+    // Change what a step recorded, then recompute every hash after it.
+    let at = line_of(&lines, "step_finished", None);
+    let copy = tampered(&dir, "rechained", &rechained(&lines, at));
     let (status, err) = verify(&[&copy]).await;
     assert_eq!(status, 4, "{err}");
     assert!(err.contains(&format!("line {at}")), "{err}");
@@ -246,4 +251,26 @@ async fn a_journal_verified_without_its_key_is_not_a_pass() {
         assert_eq!(lab.run_dirs().len(), runs);
         assert!(lab.sent_since(mark).is_empty());
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_refuses_a_rewritten_journal_before_any_request() {
+    let (lab, dir, lines) = sealed_run(77).await;
+    // Drop the seal as a kill would, and rewrite what a step did, rechained.
+    let kept = &lines[..lines.len() - 1];
+    let at = line_of(kept, "step_finished", None);
+    std::fs::write(
+        dir.join("journal.jsonl"),
+        rechained(kept, at).join("\n") + "\n",
+    )
+    .unwrap();
+    let mark = lab.sent();
+    let output = lockdown(&["resume", dir.to_str().unwrap(), "--yes"], &[]).await;
+    assert_eq!(code(&output), 4, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("line {at}: the `mac` does not match")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(lab.sent_since(mark).is_empty());
 }
