@@ -137,6 +137,11 @@ pub fn verify_with_key(path: &Path, key: Option<&JournalKey>) -> Result<Verified
         path: path.to_owned(),
         source,
     })?;
+    check(path, &text, key)
+}
+
+/// Checks the text of the journal at `path` (named in errors).
+fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
     let broken = |line: usize, reason: String| VerifyError::Broken {
         path: path.to_owned(),
         line,
@@ -282,27 +287,36 @@ pub fn read(path: &Path) -> Result<Vec<Event>, VerifyError> {
 mod tests {
     use super::*;
     use crate::journal::Journal;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     /// A sealed six-event run journal keyed with a new key: its path, the key and its lines.
     fn sealed(dir: &Path) -> (PathBuf, JournalKey, Vec<String>) {
+        keyed(
+            dir,
+            vec![
+                (EventKind::StepStarted, json!({"step": "lock"})),
+                (
+                    EventKind::StepFinished,
+                    json!({"step": "lock", "price": 1.5e-7, "note": "\u{1f}"}),
+                ),
+                (EventKind::StepStarted, json!({"step": "cancel"})),
+                (EventKind::StepFinished, json!({"step": "cancel"})),
+            ],
+        )
+    }
+
+    /// A journal of `run_started` (naming the key), `steps` and `run_finished`, keyed with the
+    /// key of state dir `dir`: its path, the key and its lines.
+    fn keyed(dir: &Path, steps: Vec<(EventKind, Value)>) -> (PathBuf, JournalKey, Vec<String>) {
         let path = dir.join("journal.jsonl");
         let mut journal = Journal::create(&path, JournalKey::load_or_create(dir).unwrap()).unwrap();
         let key = JournalKey::load_or_create(dir).unwrap();
-        for (kind, data) in [
-            (
-                EventKind::RunStarted,
-                json!({"run_id": "r", "journal_key": key.fingerprint()}),
-            ),
-            (EventKind::StepStarted, json!({"step": "lock"})),
-            (
-                EventKind::StepFinished,
-                json!({"step": "lock", "price": 1.5e-7, "note": "\u{1f}"}),
-            ),
-            (EventKind::StepStarted, json!({"step": "cancel"})),
-            (EventKind::StepFinished, json!({"step": "cancel"})),
-            (EventKind::RunFinished, json!({"contained": true})),
-        ] {
+        let start = (
+            EventKind::RunStarted,
+            json!({"run_id": "r", "journal_key": key.fingerprint()}),
+        );
+        let end = (EventKind::RunFinished, json!({"contained": true}));
+        for (kind, data) in std::iter::once(start).chain(steps).chain([end]) {
             journal.append(kind, data).unwrap();
         }
         let lines = std::fs::read_to_string(&path)
@@ -459,20 +473,31 @@ mod tests {
     #[test]
     fn any_single_changed_byte_is_found() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, key, lines) = sealed(dir.path());
-        let original = (lines.join("\n") + "\n").into_bytes();
+        // The start, a step with a float and an escaped control character, and the seal.
+        let (path, key, lines) = keyed(
+            dir.path(),
+            vec![(
+                EventKind::StepFinished,
+                json!({"step": "lock", "price": 1.5e-7, "note": "\u{1f}"}),
+            )],
+        );
+        let original = lines.join("\n") + "\n";
+        assert!(passes(&check(&path, &original, Some(&key))));
+        let original = original.into_bytes();
+        let mut bytes = original.clone();
         for at in 0..original.len() {
             let byte = original[at];
-            // A flipped bit, a case change, and whitespace JSON would skip.
-            let mut others = vec![byte ^ 1, b' ', b'\n'];
-            if byte.is_ascii_alphabetic() {
-                others.push(byte ^ 0x20);
-            }
-            for other in others.into_iter().filter(|b| *b != byte) {
-                let mut bytes = original.clone();
+            // A flipped bit, and a case change or whitespace JSON would skip.
+            let other = if byte.is_ascii_alphabetic() {
+                byte ^ 0x20
+            } else {
+                b' '
+            };
+            for other in [byte ^ 1, other].into_iter().filter(|b| *b != byte) {
                 bytes[at] = other;
-                std::fs::write(&path, &bytes).unwrap();
-                let result = verify_with_key(&path, Some(&key));
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                bytes[at] = byte;
+                let result = check(&path, &text, Some(&key));
                 assert!(
                     !passes(&result),
                     "byte {at} ({:?} -> {:?}) went unnoticed",
