@@ -9,6 +9,7 @@ use miette::Diagnostic;
 
 use crate::config::ConfigError;
 use crate::exit::Exit;
+use crate::journal::KeyError;
 use crate::playbook::PlaybookError;
 
 /// A plain message with an optional hint, for lists of problems.
@@ -74,7 +75,12 @@ pub enum Error {
     },
     /// A journal does not verify.
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Verify(#[from] crate::journal::VerifyError),
+    /// The journal key cannot be used.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    JournalKey(#[from] crate::journal::KeyError),
     /// SIGINT (Ctrl-C) or SIGTERM during a run.
     #[error("interrupted by {}; the run folder `{}` keeps what was done", by.name(), run_dir.display())]
     #[diagnostic(help("`lockdown resume {}` finishes it", run_dir.display()))]
@@ -84,6 +90,19 @@ pub enum Error {
         /// What stopped it.
         by: crate::interrupt::Interrupt,
     },
+}
+
+impl From<crate::journal::JournalError> for Error {
+    fn from(err: crate::journal::JournalError) -> Error {
+        match err {
+            crate::journal::JournalError::Write { path, source } => Error::Io {
+                what: "write the journal",
+                path,
+                source,
+            },
+            crate::journal::JournalError::Verify(err) => Error::Verify(err),
+        }
+    }
 }
 
 impl Error {
@@ -96,6 +115,12 @@ impl Error {
             | Error::Preflight { .. }
             | Error::Usage { .. } => Exit::BadInput,
             Error::Io { .. } | Error::Verify(_) => Exit::Io,
+            Error::JournalKey(err) => match err {
+                KeyError::Exposed { .. } | KeyError::Malformed { .. } | KeyError::Read { .. } => {
+                    Exit::BadInput
+                }
+                KeyError::Create { .. } => Exit::Io,
+            },
             Error::Exchange { .. } => Exit::Exchange,
             Error::Interrupted { by, .. } => by.exit(),
         }

@@ -19,6 +19,12 @@ pub enum Exit {
     Exchange,
     /// The journal or another file could not be written; stopped to keep its guarantees.
     Io,
+    /// `verify`: the chain holds, but the journal ends without a seal (the run was killed, or
+    /// its end was cut off).
+    Unsealed,
+    /// `verify`: the chain holds and is sealed, but could not be authenticated (no journal key
+    /// at hand, or written before journal keys).
+    Unauthenticated,
     /// Interrupted by SIGINT (Ctrl-C).
     Interrupted,
     /// Interrupted by SIGTERM (a supervisor, `kill`).
@@ -34,6 +40,8 @@ impl Exit {
             Exit::BadInput => 2,
             Exit::Exchange => 3,
             Exit::Io => 4,
+            Exit::Unsealed => 5,
+            Exit::Unauthenticated => 6,
             Exit::Interrupted => 130,
             Exit::Terminated => 143,
         }
@@ -53,7 +61,9 @@ Exit codes:
   1    finished, but containment incomplete (a step failed under `continue`, or a manual step is pending)
   2    bad input (usage, config, playbook): nothing was sent
   3    the exchange refused or was unreachable before containment
-  4    journal or I/O failure: stopped to keep its guarantees
+  4    journal or I/O failure: stopped to keep its guarantees (verify: the journal was changed)
+  5    verify: the journal ends without a seal (interrupted or truncated)
+  6    verify: the journal could not be authenticated (no journal key, or written before keys)
   130  interrupted (Ctrl-C, SIGINT), journaled; `resume` goes on
   143  terminated (SIGTERM), journaled; `resume` goes on";
 
@@ -69,6 +79,8 @@ mod tests {
             Exit::BadInput,
             Exit::Exchange,
             Exit::Io,
+            Exit::Unsealed,
+            Exit::Unauthenticated,
             Exit::Interrupted,
             Exit::Terminated,
         ] {

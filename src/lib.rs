@@ -31,6 +31,7 @@ pub mod secret;
 pub mod sim;
 pub mod source;
 pub mod ui;
+pub mod whoami;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -15,7 +15,7 @@ use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode, Nonces};
 use crate::interrupt::Watch;
-use crate::journal::{self, EventKind, Journal};
+use crate::journal::{self, EventKind, Journal, JournalKey};
 use crate::playbook;
 use crate::secret::KeyId;
 use crate::ui::Ui;
@@ -92,9 +92,12 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         Mode::DryRun => "-dry-run",
         Mode::Offline => "-offline",
     };
+    // The key lives beside `runs/`, not in the run folder; a key others can read stops the run
+    // here, before a folder exists.
+    let key = JournalKey::load_or_create(&profile.state_dir)?;
     let dir = create_run_dir(&profile.state_dir, &format!("{}{suffix}", info.id))?;
     let journal_path = dir.join(journal::FILE_NAME);
-    let journal = Journal::create(&journal_path).map_err(|err| Error::Io {
+    let journal = Journal::create(&journal_path, key).map_err(|err| Error::Io {
         what: "create the journal",
         path: journal_path.clone(),
         source: std::io::Error::other(err),
@@ -171,16 +174,9 @@ pub async fn resume(
     let started = Instant::now();
     let http = tokio::task::spawn_blocking(http_client);
     let journal_path = run_dir.join(journal::FILE_NAME);
-    let (journal, verified) = Journal::reopen(&journal_path).map_err(|err| Error::Io {
-        what: "reopen the journal",
-        path: journal_path.clone(),
-        source: std::io::Error::other(err),
-    })?;
-    let Some(first) = verified
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::RunStarted)
-    else {
+    // Read first for the profile, whose state dir holds the key; reopened under it below.
+    let read = journal::verify(&journal_path)?;
+    let Some(first) = read.events.iter().find(|e| e.kind == EventKind::RunStarted) else {
         return Err(Error::Usage {
             message: format!("`{}` has no `run_started` event", journal_path.display()),
             help: Some("resume takes the folder of a run that `lockdown respond` started".into()),
@@ -227,6 +223,10 @@ pub async fn resume(
             help: Some("restore the playbook the run started with".into()),
         });
     }
+    // Resuming checks the journal's `mac`s under the state dir's key (a rewritten journal is
+    // not gone on from); it may be unsealed, and one older than keys is keyed from here on.
+    let key = JournalKey::load_or_create(&profile.state_dir)?;
+    let (journal, verified) = Journal::reopen(&journal_path, key)?;
     let client = client(http, &profile, Mode::Live).await?;
     let info = RunInfo {
         id: field("run_id"),

@@ -85,6 +85,15 @@ impl JournalHandle {
         (seq, hash.to_owned())
     }
 
+    /// The fingerprint of the journal's key (never the key).
+    pub fn key_fingerprint(&self) -> String {
+        let journal = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        journal.key_fingerprint().to_owned()
+    }
+
     /// The journal file.
     pub fn path(&self) -> PathBuf {
         let journal = self

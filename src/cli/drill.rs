@@ -130,6 +130,11 @@ fn show(card: &Scorecard, ui: &Ui) {
             }
         ),
         format!("drill folder      {}", card.drill_dir),
+        format!(
+            "journal head      event {} hash {}",
+            card.journal["seq"],
+            card.journal["hash"].as_str().unwrap_or_default()
+        ),
     ];
     ui.info("");
     for line in lines {

@@ -18,8 +18,24 @@ pub struct ReportArgs {
     run_dir: PathBuf,
 }
 
-/// Runs `report`: writes `report.md` and `report.json` in the run folder.
+/// Runs `report`: writes `report.md` and `report.json` in the run folder. A journal whose
+/// `mac`s do not hold under the state dir's key is refused like a broken chain; one that cannot
+/// be checked, or has no seal, is rendered with a warning (`lockdown verify` says more).
 pub fn run(args: ReportArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+    let journal = super::verify::journal_path(&args.run_dir);
+    let (key, _) = super::verify::find_key(&journal, None)?;
+    let checked = crate::journal::verify_with_key(&journal, key.as_ref())?;
+    if !matches!(
+        checked.authenticity,
+        crate::journal::Authenticity::Authenticated { .. }
+    ) {
+        ui.warn("the journal could not be authenticated: see `lockdown verify`");
+    }
+    if !matches!(checked.seal, crate::journal::Seal::Sealed { .. }) {
+        ui.warn(
+            "the journal ends without a seal (interrupted or truncated): see `lockdown verify`",
+        );
+    }
     let written = report::write(&args.run_dir, &[Format::Markdown, Format::Json]).map_err(
         |err| match err {
             report::ReportError::Journal(err) => Error::Verify(err),

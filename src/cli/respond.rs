@@ -108,6 +108,11 @@ pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
         ui.info(&format!("report: {path}"));
     }
     ui.info(&format!("run folder: {}", outcome.run_dir));
+    // Kept elsewhere, this line exposes a later rewrite of the journal (`verify --expect-head`).
+    ui.info(&format!(
+        "journal head: event {} hash {}",
+        outcome.journal_seq, outcome.journal_hash
+    ));
     if let Some(err) = &outcome.journal_error {
         ui.warn(&format!("the journal failed, the run stopped: {err}"));
     }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::attacker::Record;
 use crate::engine::{Outcome, StepStatus};
@@ -107,6 +107,8 @@ pub struct Scorecard {
     pub report: Value,
     /// The response's run folder.
     pub run_dir: String,
+    /// The response journal's last event, `{seq, hash}`: kept elsewhere, it exposes a rewrite.
+    pub journal: Value,
     /// The drill's folder.
     pub drill_dir: String,
     /// The response's own exit code.
@@ -248,6 +250,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         estimated_loss: estimated_loss(e.scenario, e.truth),
         report: e.outcome.report(),
         run_dir: e.outcome.run_dir.clone(),
+        journal: json!({"seq": e.outcome.journal_seq, "hash": e.outcome.journal_hash}),
         drill_dir: e.drill_dir.clone(),
         respond_exit: e.outcome.exit().code(),
     }

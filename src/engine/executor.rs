@@ -190,6 +190,10 @@ impl Run<'_> {
     }
 
     fn begin_run(&self, start: &Start, state: &Mutex<State>) {
+        // Who ran which lockdown, and the fingerprint of the key every event is keyed with.
+        let journal_key = self.journal.key_fingerprint();
+        let version = env!("CARGO_PKG_VERSION");
+        let operator = crate::whoami::operator();
         let (kind, data) = match start {
             Start::Fresh { config } => (
                 EventKind::RunStarted,
@@ -197,6 +201,7 @@ impl Run<'_> {
                     "run_id": self.info.id,
                     "playbook": self.playbook.name,
                     "playbook_origin": self.playbook.origin,
+                    "playbook_sha256": self.playbook.sha256,
                     "exchange": self.profile.exchange.as_str(),
                     "config": config,
                     "profile": self.profile.name,
@@ -206,6 +211,9 @@ impl Run<'_> {
                     "inputs": self.inputs,
                     "mode": mode_name(self.client.mode()),
                     "started_at": self.info.started_at,
+                    "lockdown": version,
+                    "operator": operator,
+                    "journal_key": journal_key,
                 }),
             ),
             Start::Resumed { prior, torn_line } => (
@@ -215,6 +223,9 @@ impl Run<'_> {
                     "done": prior.done.keys().collect::<Vec<_>>(),
                     "unfinished": prior.unfinished,
                     "torn_line": torn_line,
+                    "lockdown": version,
+                    "operator": operator,
+                    "journal_key": journal_key,
                 }),
             ),
         };

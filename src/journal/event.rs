@@ -2,7 +2,8 @@
 //!
 //! The hash covers the previous event's hash and this event's canonical JSON (fields in the
 //! order `seq, at, type, data, prev`, object keys sorted), so re-serialising a parsed event
-//! reproduces the hashed bytes exactly.
+//! reproduces the hashed bytes exactly. The `mac` (see `key.rs`) is outside the hashed fields,
+//! so journals written before journal keys hash the same as they always did.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -59,6 +60,10 @@ pub struct Event {
     pub prev: String,
     /// SHA-256 over `prev` and this event's canonical JSON, lowercase hex.
     pub hash: String,
+    /// HMAC-SHA256 of `hash` under the state dir's journal key, lowercase hex; absent in
+    /// journals written before journal keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -81,6 +86,7 @@ impl Event {
             data,
             prev: prev.to_owned(),
             hash: String::new(),
+            mac: None,
         };
         event.hash = event.compute_hash();
         event
@@ -139,5 +145,14 @@ mod tests {
         let line = serde_json::to_string(&event).unwrap();
         let back: Event = serde_json::from_str(&line).unwrap();
         assert_eq!(back.compute_hash(), event.hash);
+        assert!(
+            !line.contains("mac"),
+            "no `mac` field without a key: {line}"
+        );
+        let keyed = Event {
+            mac: Some("ab".into()),
+            ..event.clone()
+        };
+        assert_eq!(keyed.compute_hash(), event.hash, "the mac is not hashed");
     }
 }

@@ -1,8 +1,16 @@
-//! Reading a journal back and checking its chain.
+//! Reading a journal back and checking it: the chain, the seal, and the key.
+//!
+//! The chain (each `prev` is the previous `hash`) finds a changed, removed or reordered line;
+//! the `mac` of each event under the state dir's key (see `key.rs`) finds a journal rewritten
+//! with its chain recomputed; the seal (a last `run_finished` or `interrupted` event, itself
+//! under the key) finds one cut short. What the chain cannot prove (no key at hand, a journal
+//! written before journal keys, no seal) is reported in [`Verified`], never passed over: the
+//! caller decides what each outcome means (`lockdown verify` gives each its own exit code;
+//! `resume` goes on from an unsealed journal, which is what `kill -9` leaves).
 
 use std::path::{Path, PathBuf};
 
-use super::{Event, EventKind, GENESIS};
+use super::{Event, EventKind, GENESIS, JournalKey};
 
 /// A journal whose chain holds.
 #[derive(Debug)]
@@ -15,10 +23,56 @@ pub struct Verified {
     pub torn: Vec<usize>,
     /// Whether the file ends without a newline (a write was cut short).
     pub ends_mid_line: bool,
+    /// How it ends.
+    pub seal: Seal,
+    /// What its `mac`s prove.
+    pub authenticity: Authenticity,
+}
+
+/// How a journal ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seal {
+    /// Its last event is `run_finished` or `interrupted`. After a resume only the last seal
+    /// counts: an `interrupted` followed by `resumed` seals nothing.
+    Sealed {
+        /// `run_finished` or `interrupted`.
+        kind: EventKind,
+        /// Its line, 1-based.
+        line: usize,
+    },
+    /// It ends on another event: the process was killed, or the end was cut off.
+    Unsealed {
+        /// The last event's line, 1-based.
+        line: usize,
+        /// The id of the last step it names, if any.
+        after_step: Option<String>,
+    },
+    /// It holds no event at all.
+    Empty,
+}
+
+/// What the journal's `mac`s prove about who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authenticity {
+    /// Every event from `from_line` on carries a good `mac` under the key given; earlier events
+    /// (if any) were written before journal keys and are covered through the chain.
+    Authenticated {
+        /// The key's fingerprint.
+        fingerprint: String,
+        /// The first keyed event's line.
+        from_line: usize,
+    },
+    /// The events carry `mac`s, but no key was given to check them.
+    NoKey {
+        /// The fingerprint the journal names, if it names one.
+        fingerprint: Option<String>,
+    },
+    /// No event carries a `mac`: written before journal keys.
+    BeforeKeys,
 }
 
 /// Where and why a journal does not verify.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum VerifyError {
     /// The file could not be read.
     #[error("cannot read the journal `{}`: {source}", path.display())]
@@ -28,8 +82,11 @@ pub enum VerifyError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A line is not an event, or breaks the chain.
+    /// A line is not an event, breaks the chain, or has a bad `mac`.
     #[error("journal `{}` line {line}: {reason}", path.display())]
+    #[diagnostic(help(
+        "the journal was changed after it was written: keep this copy as evidence and compare its head with the one printed when the run ended"
+    ))]
     Broken {
         /// The file.
         path: PathBuf,
@@ -38,14 +95,53 @@ pub enum VerifyError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The journal names another key than the one given.
+    #[error(
+        "journal `{}` line {line} names journal key {journal}, but the key given is {key}",
+        path.display()
+    )]
+    #[diagnostic(help(
+        "use the key the run was written with (`verify --journal-key PATH`; `resume` uses the state dir's `journal.key`); if this is that key, the journal was rewritten"
+    ))]
+    KeyMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The line that names the key.
+        line: usize,
+        /// The fingerprint in the journal.
+        journal: String,
+        /// The given key's fingerprint.
+        key: String,
+    },
+    /// No event has the head hash the owner kept (`verify --expect-head`).
+    #[error("journal `{}` has no event with hash {head}", path.display())]
+    #[diagnostic(help(
+        "the journal was rewritten, or cut before that event: compare it with the copy that hash came from"
+    ))]
+    HeadMissing {
+        /// The file.
+        path: PathBuf,
+        /// The expected hash.
+        head: String,
+    },
 }
 
-/// Reads and verifies a journal.
+/// Reads a journal and checks its chain and seal; `mac`s are checked for presence only.
 pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
+    verify_with_key(path, None)
+}
+
+/// Reads a journal and checks its chain and seal, and every `mac` under `key` when given.
+pub fn verify_with_key(path: &Path, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
     let text = std::fs::read_to_string(path).map_err(|source| VerifyError::Read {
         path: path.to_owned(),
         source,
     })?;
+    check(path, &text, key)
+}
+
+/// Checks the text of the journal at `path` (named in errors).
+fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
     let broken = |line: usize, reason: String| VerifyError::Broken {
         path: path.to_owned(),
         line,
@@ -54,6 +150,10 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     let mut events: Vec<Event> = Vec::new();
     let mut head = GENESIS.to_owned();
     let mut torn = Vec::new();
+    let mut last_line = 0;
+    // The line from which every event must carry a `mac`, and the fingerprint last named.
+    let mut keyed_from: Option<usize> = None;
+    let mut named: Option<String> = None;
     let lines: Vec<&str> = text.lines().collect();
     for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
@@ -93,14 +193,88 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
                 "the event was changed after it was written".into(),
             ));
         }
+        // Lines are written as `Event` serialises; one that reads the same but differs in a
+        // byte (`1E-7` for `1e-7`, an uppercase hex digit, a trailing space) was edited too.
+        if serde_json::to_string(&event).ok().as_deref() != Some(*line) {
+            return Err(broken(
+                number,
+                "the line is not byte for byte as it was written".into(),
+            ));
+        }
+        let names = matches!(event.kind, EventKind::RunStarted | EventKind::Resumed)
+            .then(|| event.data.get("journal_key").and_then(|v| v.as_str()))
+            .flatten();
+        if let Some(fingerprint) = names {
+            if let Some(key) = key
+                && key.fingerprint() != fingerprint
+            {
+                return Err(VerifyError::KeyMismatch {
+                    path: path.to_owned(),
+                    line: number,
+                    journal: fingerprint.to_owned(),
+                    key: key.fingerprint().to_owned(),
+                });
+            }
+            named = Some(fingerprint.to_owned());
+        }
+        if event.mac.is_some() || names.is_some() {
+            keyed_from.get_or_insert(number);
+        }
+        match (&event.mac, keyed_from) {
+            (None, Some(from)) => {
+                return Err(broken(
+                    number,
+                    format!(
+                        "the event has no `mac` though the journal is keyed from line {from}: it was written without the journal key"
+                    ),
+                ));
+            }
+            (Some(mac), _) if key.is_some_and(|key| !key.verifies(&event.hash, mac)) => {
+                return Err(broken(
+                    number,
+                    "the `mac` does not match the journal key: the event was rewritten and the chain recomputed"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         head = event.hash.clone();
+        last_line = number;
         events.push(event);
     }
+    let seal = match events.last() {
+        None => Seal::Empty,
+        Some(last) if matches!(last.kind, EventKind::RunFinished | EventKind::Interrupted) => {
+            Seal::Sealed {
+                kind: last.kind,
+                line: last_line,
+            }
+        }
+        Some(_) => Seal::Unsealed {
+            line: last_line,
+            after_step: events.iter().rev().find_map(|e| {
+                e.data
+                    .get("step")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            }),
+        },
+    };
+    let authenticity = match (keyed_from, key) {
+        (None, _) => Authenticity::BeforeKeys,
+        (Some(from_line), Some(key)) => Authenticity::Authenticated {
+            fingerprint: key.fingerprint().to_owned(),
+            from_line,
+        },
+        (Some(_), None) => Authenticity::NoKey { fingerprint: named },
+    };
     Ok(Verified {
         events,
         head,
         torn,
         ends_mid_line: !text.is_empty() && !text.ends_with('\n'),
+        seal,
+        authenticity,
     })
 }
 
@@ -111,11 +285,323 @@ pub fn read(path: &Path) -> Result<Vec<Event>, VerifyError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::journal::Journal;
+    use serde_json::{Value, json};
+
+    /// A sealed six-event run journal keyed with a new key: its path, the key and its lines.
+    fn sealed(dir: &Path) -> (PathBuf, JournalKey, Vec<String>) {
+        keyed(
+            dir,
+            vec![
+                (EventKind::StepStarted, json!({"step": "lock"})),
+                (
+                    EventKind::StepFinished,
+                    json!({"step": "lock", "price": 1.5e-7, "note": "\u{1f}"}),
+                ),
+                (EventKind::StepStarted, json!({"step": "cancel"})),
+                (EventKind::StepFinished, json!({"step": "cancel"})),
+            ],
+        )
+    }
+
+    /// A journal of `run_started` (naming the key), `steps` and `run_finished`, keyed with the
+    /// key of state dir `dir`: its path, the key and its lines.
+    fn keyed(dir: &Path, steps: Vec<(EventKind, Value)>) -> (PathBuf, JournalKey, Vec<String>) {
+        let path = dir.join("journal.jsonl");
+        let mut journal = Journal::create(&path, JournalKey::load_or_create(dir).unwrap()).unwrap();
+        let key = JournalKey::load_or_create(dir).unwrap();
+        let start = (
+            EventKind::RunStarted,
+            json!({"run_id": "r", "journal_key": key.fingerprint()}),
+        );
+        let end = (EventKind::RunFinished, json!({"contained": true}));
+        for (kind, data) in std::iter::once(start).chain(steps).chain([end]) {
+            journal.append(kind, data).unwrap();
+        }
+        let lines = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        (path, key, lines)
+    }
+
+    fn write_lines(path: &Path, lines: &[String]) {
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    }
+
+    fn broken_line(result: Result<Verified, VerifyError>) -> usize {
+        match result {
+            Err(VerifyError::Broken { line, .. }) => line,
+            other => panic!("expected a broken journal, got {other:?}"),
+        }
+    }
+
+    /// Sealed, and authenticated under the key: what `lockdown verify` passes.
+    fn passes(result: &Result<Verified, VerifyError>) -> bool {
+        matches!(
+            result,
+            Ok(Verified {
+                seal: Seal::Sealed { .. },
+                authenticity: Authenticity::Authenticated { .. },
+                ..
+            })
+        )
+    }
+
+    #[test]
+    fn a_good_sealed_journal_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, _) = sealed(dir.path());
+        let verified = verify_with_key(&path, Some(&key)).unwrap();
+        assert_eq!(
+            verified.seal,
+            Seal::Sealed {
+                kind: EventKind::RunFinished,
+                line: 6
+            }
+        );
+        assert_eq!(
+            verified.authenticity,
+            Authenticity::Authenticated {
+                fingerprint: key.fingerprint().to_owned(),
+                from_line: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_journal_checked_without_its_key_is_not_authenticated() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, _) = sealed(dir.path());
+        let verified = verify(&path).unwrap();
+        assert_eq!(
+            verified.authenticity,
+            Authenticity::NoKey {
+                fingerprint: Some(key.fingerprint().to_owned())
+            }
+        );
+    }
+
+    #[test]
+    fn a_rewritten_and_rechained_journal_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        // Change a field of line 3, then recompute every hash after it, keeping the `mac`s:
+        // the chain holds again; only the key can tell.
+        let mut events: Vec<Event> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        events[2].data["step"] = json!("forged");
+        let mut prev = events[1].hash.clone();
+        for event in &mut events[2..] {
+            event.prev = prev;
+            event.hash = event.compute_hash();
+            prev = event.hash.clone();
+        }
+        let forged: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        write_lines(&path, &forged);
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 3);
+        // Without the key the chain holds, and the result says it could not be authenticated.
+        assert!(matches!(
+            verify(&path).unwrap().authenticity,
+            Authenticity::NoKey { .. }
+        ));
+
+        // Stripping every `mac` (and the key's name) turns it into an old, unkeyed journal:
+        // never authenticated, whatever key is given.
+        for event in &mut events {
+            event.mac = None;
+        }
+        events[0].data = json!({"run_id": "r"});
+        let mut prev = GENESIS.to_owned();
+        for event in &mut events {
+            event.prev = prev;
+            event.hash = event.compute_hash();
+            prev = event.hash.clone();
+        }
+        let stripped: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        write_lines(&path, &stripped);
+        let verified = verify_with_key(&path, Some(&key)).unwrap();
+        assert_eq!(verified.authenticity, Authenticity::BeforeKeys);
+        // Stripping the `mac` of one line only is found at that line.
+        let mut one = lines.clone();
+        let event: Event = serde_json::from_str(&one[3]).unwrap();
+        one[3] = serde_json::to_string(&Event { mac: None, ..event }).unwrap();
+        write_lines(&path, &one);
+        assert_eq!(broken_line(verify(&path)), 4);
+    }
+
+    #[test]
+    fn a_truncated_journal_is_unsealed_and_names_its_last_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        write_lines(&path, &lines[..4]);
+        let verified = verify_with_key(&path, Some(&key)).unwrap();
+        assert_eq!(
+            verified.seal,
+            Seal::Unsealed {
+                line: 4,
+                after_step: Some("cancel".into())
+            }
+        );
+    }
+
+    #[test]
+    fn a_removed_or_swapped_line_is_found_where_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        let mut removed = lines.clone();
+        removed.remove(2);
+        write_lines(&path, &removed);
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 3);
+
+        let mut swapped = lines.clone();
+        swapped.swap(3, 4);
+        write_lines(&path, &swapped);
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 4);
+    }
+
+    #[test]
+    fn any_single_changed_byte_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        // The start, a step with a float and an escaped control character, and the seal.
+        let (path, key, lines) = keyed(
+            dir.path(),
+            vec![(
+                EventKind::StepFinished,
+                json!({"step": "lock", "price": 1.5e-7, "note": "\u{1f}"}),
+            )],
+        );
+        let original = lines.join("\n") + "\n";
+        assert!(passes(&check(&path, &original, Some(&key))));
+        let original = original.into_bytes();
+        let mut bytes = original.clone();
+        for at in 0..original.len() {
+            let byte = original[at];
+            // A flipped bit, and a case change or whitespace JSON would skip.
+            let other = if byte.is_ascii_alphabetic() {
+                byte ^ 0x20
+            } else {
+                b' '
+            };
+            for other in [byte ^ 1, other].into_iter().filter(|b| *b != byte) {
+                bytes[at] = other;
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                bytes[at] = byte;
+                let result = check(&path, &text, Some(&key));
+                assert!(
+                    !passes(&result),
+                    "byte {at} ({:?} -> {:?}) went unnoticed",
+                    byte as char,
+                    other as char
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_wrong_key_is_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _, _) = sealed(dir.path());
+        let other = JournalKey::generate();
+        assert!(matches!(
+            verify_with_key(&path, Some(&other)),
+            Err(VerifyError::KeyMismatch { line: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_resumed_journal_is_sealed_only_by_its_last_seal() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal =
+            Journal::create(&path, JournalKey::load_or_create(dir.path()).unwrap()).unwrap();
+        journal.append(EventKind::RunStarted, json!({})).unwrap();
+        journal
+            .append(EventKind::StepStarted, json!({"step": "lock"}))
+            .unwrap();
+        journal
+            .append(EventKind::Interrupted, json!({"by": "ctrl-c"}))
+            .unwrap();
+        drop(journal);
+        assert!(matches!(
+            verify(&path).unwrap().seal,
+            Seal::Sealed {
+                kind: EventKind::Interrupted,
+                line: 3
+            }
+        ));
+        let key = || JournalKey::load_or_create(dir.path()).unwrap();
+        let (mut journal, _) = Journal::reopen(&path, key()).unwrap();
+        journal.append(EventKind::Resumed, json!({})).unwrap();
+        journal
+            .append(EventKind::StepFinished, json!({"step": "lock"}))
+            .unwrap();
+        assert_eq!(
+            verify(&path).unwrap().seal,
+            Seal::Unsealed {
+                line: 5,
+                after_step: Some("lock".into())
+            }
+        );
+        journal.append(EventKind::RunFinished, json!({})).unwrap();
+        let verified = verify_with_key(&path, Some(&key())).unwrap();
+        assert!(matches!(verified.seal, Seal::Sealed { line: 6, .. }));
+    }
+
+    #[test]
+    fn a_journal_older_than_keys_verifies_unauthenticated_and_resumes_keyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        // Written as lockdown wrote journals before keys: no `mac`, no key named.
+        let first = Event::new(1, "t".into(), EventKind::RunStarted, json!({}), GENESIS);
+        let second = Event::new(
+            2,
+            "t".into(),
+            EventKind::StepStarted,
+            json!({"step": "lock"}),
+            &first.hash,
+        );
+        let old: Vec<String> = [&first, &second]
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        write_lines(&path, &old);
+        let key = || JournalKey::load_or_create(dir.path()).unwrap();
+        let verified = verify_with_key(&path, Some(&key())).unwrap();
+        assert_eq!(verified.authenticity, Authenticity::BeforeKeys);
+
+        let (mut journal, _) = Journal::reopen(&path, key()).unwrap();
+        let fingerprint = journal.key_fingerprint().to_owned();
+        journal
+            .append(EventKind::Resumed, json!({"journal_key": fingerprint}))
+            .unwrap();
+        journal.append(EventKind::RunFinished, json!({})).unwrap();
+        let verified = verify_with_key(&path, Some(&key())).unwrap();
+        assert_eq!(
+            verified.authenticity,
+            Authenticity::Authenticated {
+                fingerprint,
+                from_line: 3
+            }
+        );
+    }
+
     #[test]
     fn a_torn_last_line_is_reported_and_kept_and_resume_goes_on() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let mut journal = Journal::create(&path).unwrap();
+        let key = || JournalKey::load_or_create(dir.path()).unwrap();
+        let mut journal = Journal::create(&path, key()).unwrap();
         journal
             .append(EventKind::RunStarted, json!({"n": 1}))
             .unwrap();
@@ -136,25 +622,21 @@ mod tests {
         assert!(verified.ends_mid_line);
         assert_eq!(verified.head, head);
 
-        let (mut journal, _) = Journal::reopen(&path).unwrap();
+        let (mut journal, _) = Journal::reopen(&path, key()).unwrap();
         journal.append(EventKind::Resumed, json!({})).unwrap();
         journal.append(EventKind::RunFinished, json!({})).unwrap();
-        let verified = verify(&path).unwrap();
+        let verified = verify_with_key(&path, Some(&key())).unwrap();
         assert_eq!(verified.torn, [3], "the torn line is kept and reported");
         assert_eq!(verified.events.len(), 4);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(r#"{"seq":3,"at":"2026-11-"#));
     }
 
-    use super::*;
-    use crate::journal::{EventKind, Journal};
-    use serde_json::json;
-
     #[test]
     fn one_changed_byte_is_found() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let mut journal = Journal::create(&path).unwrap();
+        let mut journal = Journal::create(&path, JournalKey::generate()).unwrap();
         journal
             .append(EventKind::RunStarted, json!({"n": 1}))
             .unwrap();
@@ -166,9 +648,6 @@ mod tests {
             .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen("\"n\":2", "\"n\":5", 1)).unwrap();
-        match verify(&path) {
-            Err(VerifyError::Broken { line, .. }) => assert_eq!(line, 2),
-            other => panic!("expected a broken chain, got {other:?}"),
-        }
+        assert_eq!(broken_line(verify(&path)), 2);
     }
 }

@@ -1,4 +1,8 @@
 //! Appending to the journal: one line per event, flushed to disk before the run goes on.
+//!
+//! Every event is written with its `mac` under the state dir's journal key; a journal is only
+//! ever opened with a key, so a run cannot write an unauthenticated event. Reopening (resume)
+//! checks the existing events' `mac`s first: a journal that was rewritten is not gone on from.
 
 use std::fs::File;
 use std::io::Write;
@@ -6,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Event, EventKind, GENESIS};
+use super::{Event, EventKind, GENESIS, JournalKey, VerifyError};
 use crate::{clock, private};
 
 /// Why the journal could not be written.
@@ -20,6 +24,9 @@ pub enum JournalError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The journal to go on from does not verify under the key.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
 }
 
 /// An open journal.
@@ -29,11 +36,13 @@ pub struct Journal {
     file: File,
     seq: u64,
     head: String,
+    key: JournalKey,
 }
 
 impl Journal {
-    /// Creates a new journal file; refuses to overwrite an existing one.
-    pub fn create(path: &Path) -> Result<Journal, JournalError> {
+    /// Creates a new journal file whose events are keyed with `key`; refuses to overwrite an
+    /// existing one.
+    pub fn create(path: &Path, key: JournalKey) -> Result<Journal, JournalError> {
         let file = private::open(private::options().create_new(true).append(true), path).map_err(
             |source| JournalError::Write {
                 path: path.to_owned(),
@@ -45,16 +54,19 @@ impl Journal {
             file,
             seq: 0,
             head: GENESIS.to_owned(),
+            key,
         })
     }
 
-    /// Opens an existing journal to go on writing after its last whole event. A line a crash
+    /// Opens an existing journal to go on writing after its last whole event, keyed with
+    /// `key`. Its chain and any `mac`s must verify under `key`; it may be unsealed (a killed
+    /// run) or older than journal keys (its new events are keyed all the same). A line a crash
     /// left half-written stays where it is (see `verify`); writing resumes on the next line.
-    pub fn reopen(path: &Path) -> Result<(Journal, super::Verified), JournalError> {
-        let verified = super::verify(path).map_err(|err| JournalError::Write {
-            path: path.to_owned(),
-            source: std::io::Error::other(err.to_string()),
-        })?;
+    pub fn reopen(
+        path: &Path,
+        key: JournalKey,
+    ) -> Result<(Journal, super::Verified), JournalError> {
+        let verified = super::verify_with_key(path, Some(&key))?;
         let mut file = private::open(private::options().append(true), path).map_err(|source| {
             JournalError::Write {
                 path: path.to_owned(),
@@ -74,13 +86,15 @@ impl Journal {
             file,
             seq: verified.events.len() as u64,
             head: verified.head.clone(),
+            key,
         };
         Ok((journal, verified))
     }
 
     /// Appends an event and waits until it is on disk.
     pub fn append(&mut self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
-        let event = Event::new(self.seq + 1, clock::now_rfc3339(), kind, data, &self.head);
+        let mut event = Event::new(self.seq + 1, clock::now_rfc3339(), kind, data, &self.head);
+        event.mac = Some(self.key.mac(&event.hash));
         let mut line = serde_json::to_string(&event).unwrap_or_default();
         line.push('\n');
         let write = self
@@ -105,6 +119,11 @@ impl Journal {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The fingerprint of the key its events are keyed with (never the key).
+    pub fn key_fingerprint(&self) -> &str {
+        self.key.fingerprint()
+    }
 }
 
 #[cfg(test)]
@@ -117,7 +136,7 @@ mod tests {
     fn appended_events_verify() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let mut journal = Journal::create(&path).unwrap();
+        let mut journal = Journal::create(&path, JournalKey::generate()).unwrap();
         journal
             .append(EventKind::RunStarted, json!({"run": "r"}))
             .unwrap();
@@ -128,8 +147,9 @@ mod tests {
         let verified = verify(&path).unwrap();
         assert_eq!(verified.events.len(), 3);
         assert_eq!(verified.head, last.hash);
+        assert!(verified.events.iter().all(|e| e.mac.is_some()));
         assert!(
-            Journal::create(&path).is_err(),
+            Journal::create(&path, JournalKey::generate()).is_err(),
             "must not overwrite a journal"
         );
     }

@@ -40,6 +40,9 @@ pub struct Playbook {
     pub deadline: Option<Duration>,
     /// Where it came from (a path, or `builtin:<venue>`).
     pub origin: String,
+    /// SHA-256 of its text (for a built-in playbook, the text embedded in the binary), lowercase
+    /// hex: `run_started` records it, so the journal says exactly which playbook ran.
+    pub sha256: String,
 }
 
 /// A declared input.
@@ -230,6 +233,12 @@ pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
     Ok(parse(&path.display().to_string(), &text)?)
 }
 
+/// SHA-256 of a playbook's text, lowercase hex.
+pub fn text_sha256(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
 /// Parses and validates playbook text.
 pub fn parse(name: &str, text: &str) -> Result<Playbook, Problems> {
     let source = Source::new(name, text);
@@ -313,5 +322,20 @@ mod tests {
             (3, Duration::from_millis(50))
         );
         assert_eq!(book.action_steps().len(), 2);
+    }
+
+    #[test]
+    fn the_content_hash_covers_the_text_byte_for_byte() {
+        let text = format!("{HEAD}steps:\n  - id: a\n    report: {{}}\n");
+        let book = parse("t.yaml", &text).unwrap();
+        assert_eq!(book.sha256, text_sha256(&text));
+        let again = parse("t.yaml", &format!("{text}# a comment\n")).unwrap();
+        assert_ne!(again.sha256, book.sha256);
+        // A built-in playbook is hashed as embedded in the binary.
+        let (_, shipped) = builtin::text(ExchangeId::Bybit);
+        assert_eq!(
+            builtin(ExchangeId::Bybit).unwrap().sha256,
+            text_sha256(shipped)
+        );
     }
 }

@@ -127,6 +127,7 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
             finally,
             deadline,
             origin: source.name().to_owned(),
+            sha256: super::text_sha256(source.text()),
         }),
         _ => {
             problems.sort_by_key(|p| location_order(p.location()));

@@ -438,6 +438,7 @@ mod tests {
             data,
             prev: String::new(),
             hash: String::new(),
+            mac: None,
         }
     }
 

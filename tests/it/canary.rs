@@ -1,5 +1,6 @@
 //! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
-//! searched for every secret of a run. Only the secret store holds the new one.
+//! searched for every secret of a run, the journal key included. Only the secret store holds
+//! the new one.
 
 use crate::support::{
     Lab, assert_no_secret_in, files_under, lockdown, read, run_texts, stderr, stdout,
@@ -21,10 +22,13 @@ async fn secrets_never_appear_in_any_output() {
         "journal, reports and snapshots are searched: {}",
         texts.len()
     );
+    let journal_key = read(&lab.sim_dir().join("state").join("journal.key"));
+    assert_eq!(journal_key.len(), 64);
     let secrets = [
         ("master secret", master),
         ("bot secret", bot),
         ("replacement secret", new_secret),
+        ("journal key", journal_key),
     ];
     assert_no_secret_in(&texts, &secrets);
     // The verbose output did show requests, with their signatures redacted.

@@ -131,4 +131,14 @@ async fn a_drill_under_faults_still_passes() {
             || journal.contains("\"status\":503")
             || journal.contains("could not reach")
     );
+    // The scorecard shows the journal's head, and the drill's journal verifies under the key
+    // in the drill's own state dir.
+    let hash = card["journal"]["hash"].as_str().unwrap();
+    assert!(err.contains(&format!("hash {hash}")), "{err}");
+    let verify = lockdown(
+        &["verify", run_dir.to_str().unwrap(), "--expect-head", hash],
+        &[],
+    )
+    .await;
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }

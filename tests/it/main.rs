@@ -15,6 +15,7 @@ mod deribit;
 mod drill;
 mod engine;
 mod exchange;
+mod journal;
 mod kraken;
 mod okx;
 mod private_files;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use lockdown::exchanges::{ExchangeId, Nonces};
+use lockdown::journal::{Authenticity, EventKind, JournalKey, Seal};
 use lockdown::sim::Faults;
 use serde_json::Value;
 
@@ -65,6 +66,15 @@ fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(PathBuf, usize)> {
         }
         std::thread::sleep(Duration::from_micros(200));
     }
+}
+
+/// The run's journal verified under the lab's state dir key.
+fn verified_with_key(
+    lab: &Lab,
+    run_dir: &Path,
+) -> Result<lockdown::journal::Verified, lockdown::journal::VerifyError> {
+    let key = JournalKey::load(&lab.sim_dir().join("state").join("journal.key")).unwrap();
+    lockdown::journal::verify_with_key(&run_dir.join("journal.jsonl"), Some(&key))
 }
 
 async fn kill_then_resume(venue: ExchangeId, seed: u64, lines: usize) -> Option<(usize, u64)> {
@@ -133,8 +143,18 @@ async fn kill_then_resume(venue: ExchangeId, seed: u64, lines: usize) -> Option<
         assert_eq!(stored["api_key"], replacements[0].id.as_str(), "{at}");
     }
     assert!(truth.open_orders(bot_uid).is_empty(), "{at}");
-    lockdown::journal::verify(&run_dir.join("journal.jsonl"))
-        .unwrap_or_else(|err| panic!("{at}: {err}"));
+    // Unsealed by the kill, sealed by the resume, every event keyed with the state dir's key.
+    let verified = verified_with_key(&lab, &run_dir).unwrap_or_else(|err| panic!("{at}: {err}"));
+    assert!(
+        matches!(verified.seal, Seal::Sealed { .. }),
+        "{at}: {:?}",
+        verified.seal
+    );
+    assert!(
+        matches!(verified.authenticity, Authenticity::Authenticated { .. }),
+        "{at}: {:?}",
+        verified.authenticity
+    );
     Some((killed_at, resume_ms))
 }
 
@@ -247,7 +267,19 @@ async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: 
     assert_eq!(summary["contained"], true);
     assert!(lab.sim.inspect().key(&lab.leaked()).unwrap().deleted);
     assert!(!stale.exists(), "resume removes a stale temporary copy");
-    lockdown::journal::verify(&run_dir.join("journal.jsonl")).unwrap();
+    assert!(
+        stderr(&resumed).contains("journal head: event"),
+        "{}",
+        stderr(&resumed)
+    );
+    let verified = verified_with_key(&lab, &run_dir).unwrap();
+    assert!(matches!(
+        verified.seal,
+        Seal::Sealed {
+            kind: EventKind::RunFinished,
+            ..
+        }
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
