@@ -194,8 +194,10 @@ impl Response {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page), for
-    /// an error message: tags dropped, white space folded, at most 120 characters.
+    /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page, or an
+    /// answer cut short), for an error message: tags dropped, white space folded, secret-bearing
+    /// values redacted ([`super::redact`]), at most 120 characters. Every excerpt of an answer
+    /// an error keeps is this one.
     pub fn gist(&self) -> String {
         let body = String::from_utf8_lossy(&self.body);
         let mut text = String::new();
@@ -212,7 +214,7 @@ impl Response {
             }
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        folded.chars().take(120).collect()
+        super::redact::redact(&folded).chars().take(120).collect()
     }
 }
 

@@ -1,7 +1,11 @@
 //! No secret ever leaves through output: stdout, stderr, the journal, snapshots and reports are
 //! searched for every secret of a run. Only the secret store holds the new one.
 
-use crate::support::{Lab, assert_no_secret_in, lockdown, read, run_texts, stderr, stdout};
+use lockdown::exchanges::ExchangeId;
+
+use crate::support::{
+    Lab, assert_no_secret_in, code, files_under, lockdown, read, run_texts, stderr, stdout,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn secrets_never_appear_in_any_output() {
@@ -59,5 +63,94 @@ async fn a_failing_command_does_not_print_an_env_secret() {
     assert_eq!(output.status.code(), Some(2));
     for text in [stdout(&output), stderr(&output)] {
         assert!(!text.contains(canary), "{text}");
+    }
+}
+
+/// Every run of 8 characters of `secret`: what a cut answer can leave of it.
+fn pieces(secret: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars.windows(8).map(|w| w.iter().collect()).collect()
+}
+
+/// The values of the fields named `names` anywhere in `value`.
+fn fields(value: &serde_json::Value, names: &[&str], out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (name, item) in map {
+                match item.as_str() {
+                    Some(text) if names.contains(&name.as_str()) => out.push(text.to_owned()),
+                    _ => fields(item, names, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| fields(i, names, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_key_answer_cut_short_leaves_its_secret_nowhere() {
+    use secrecy::ExposeSecret;
+
+    for (venue, route, keep, names) in [
+        (
+            ExchangeId::Deribit,
+            "create_api_key",
+            100,
+            &["client_secret"][..],
+        ),
+        (
+            ExchangeId::Okx,
+            "POST /api/v5/users/subaccount/apikey",
+            150,
+            &["secretKey", "passphrase"][..],
+        ),
+        (ExchangeId::Bybit, "create-sub-api", 320, &["secret"][..]),
+    ] {
+        let lab = Lab::start_on(venue, 33).await;
+        lab.sim.cut_short(route, keep);
+        let output = lab.respond(&["--yes", "--json", "-vvv"]).await;
+        let err = stderr(&output);
+        assert_ne!(code(&output), 0, "{venue}: a cut answer is not a success");
+        assert!(!err.contains("panicked"), "{err}");
+        let whole = lab.sim.cut_answers();
+        assert_eq!(whole.len(), 1, "{venue}: one create-key answer was cut");
+        let whole = whole[0].expose_secret();
+        let mut secrets = Vec::new();
+        fields(&serde_json::from_str(whole).unwrap(), names, &mut secrets);
+        assert_eq!(secrets.len(), names.len(), "{venue}: {names:?}");
+        // The cut leaves part of a secret in what the client got: the test can see a leak.
+        let got = &whole[..keep];
+        assert!(
+            secrets
+                .iter()
+                .any(|s| pieces(s).iter().any(|p| got.contains(p.as_str()))),
+            "{venue}: cut at {keep} keeps none of the secret; move the cut"
+        );
+        let mut texts = vec![
+            ("stdout".to_owned(), stdout(&output)),
+            ("stderr".to_owned(), err.clone()),
+        ];
+        for file in files_under(lab.dir.path()) {
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                texts.push((file.display().to_string(), text));
+            }
+        }
+        assert!(
+            texts
+                .iter()
+                .any(|(name, _)| name.ends_with("journal.jsonl")),
+            "{venue}: the journal is searched"
+        );
+        for secret in &secrets {
+            for piece in pieces(secret) {
+                for (name, text) in &texts {
+                    assert!(
+                        !text.contains(&piece),
+                        "{venue}: `{piece}` of the new key's secret leaked into {name}:\n{text}"
+                    );
+                }
+            }
+        }
     }
 }
