@@ -21,6 +21,7 @@ pub mod error;
 pub mod exchanges;
 pub mod exit;
 pub mod journal;
+pub mod limits;
 pub mod percent;
 pub mod playbook;
 pub mod report;

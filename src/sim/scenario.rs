@@ -269,8 +269,16 @@ impl Scenario {
             return Scenario::parse(&format!("builtin:scenarios/{name}.yaml"), text);
         }
         let path = Path::new(name_or_path);
-        match std::fs::read_to_string(path) {
+        match crate::limits::read_file(path) {
             Ok(text) => Scenario::parse(&path.display().to_string(), &text),
+            Err(err) if path.is_file() => Err(Problems {
+                file: path.display().to_string(),
+                problems: vec![
+                    Source::new(path.display().to_string(), "")
+                        .problem(None, format!("cannot read the scenario: {err}")),
+                ],
+            }
+            .into()),
             Err(_) => Err(ScenarioError::Unknown {
                 name: name_or_path.to_owned(),
                 known: BUILTIN
@@ -284,7 +292,7 @@ impl Scenario {
 
     /// Parses and checks scenario text.
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let source = Source::new(name, text);
+        let source = Source::bounded(name, text)?;
         let scenario: Scenario = serde_yaml::from_str(text).map_err(|err| Problems {
             file: name.to_owned(),
             problems: vec![source.yaml_problem(&err)],
