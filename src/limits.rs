@@ -88,10 +88,10 @@ pub fn scan(text: &str) -> Result<(), Breach> {
         };
         let at = Some((mark.index(), mark.line(), mark.col() + 1));
         let is_key = matches!(open.last(), Some(Some(true)));
-        if let Some(Some(next_is_key)) = open.last_mut() {
-            if !matches!(event, Event::MappingEnd | Event::SequenceEnd) {
-                *next_is_key = !*next_is_key;
-            }
+        if let Some(Some(next_is_key)) = open.last_mut()
+            && !matches!(event, Event::MappingEnd | Event::SequenceEnd)
+        {
+            *next_is_key = !*next_is_key;
         }
         match event {
             Event::StreamEnd => return Ok(()),
@@ -139,12 +139,26 @@ mod tests {
             .collect();
         let long_key = format!("steps:\n  - {}: 1\n", "k".repeat(300));
         let long_value = format!("name: {}\n", "v".repeat(10_000));
-        let cases: Vec<(&str, String, Option<(&str, usize, usize)>)> = vec![
+        // Label, text, and the breach wanted: what it says, line and column.
+        type Want = Option<(&'static str, usize, usize)>;
+        let cases: Vec<(&str, String, Want)> = vec![
             ("a playbook", "version: 1\nsteps: [{id: a}]\n".into(), None),
             ("depth at the bound", deep(MAX_DEPTH - 1), None),
-            ("deep flow lists", deep(100_000), Some(("nested more than 64", 1, 259))),
-            ("deep block mappings", nested_maps, Some(("nested more than 64", 65, 132))),
-            ("a long key", long_key, Some(("a mapping key of 300 bytes", 2, 5))),
+            (
+                "deep flow lists",
+                deep(100_000),
+                Some(("nested more than 64", 1, 259)),
+            ),
+            (
+                "deep block mappings",
+                nested_maps,
+                Some(("nested more than 64", 65, 132)),
+            ),
+            (
+                "a long key",
+                long_key,
+                Some(("a mapping key of 300 bytes", 2, 5)),
+            ),
             ("a long value is no key", long_value, None),
             ("a syntax error is serde's", "a: [\n".into(), None),
             (
@@ -180,6 +194,11 @@ mod tests {
         assert_eq!(read_file(&ok).unwrap().len(), MAX_FILE_BYTES);
         let binary = dir.path().join("bin.yaml");
         std::fs::write(&binary, [0xff, 0xfe, 0x00]).unwrap();
-        assert!(read_file(&binary).unwrap_err().to_string().contains("UTF-8"));
+        assert!(
+            read_file(&binary)
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-8")
+        );
     }
 }

@@ -157,7 +157,11 @@ impl Source {
         let text = self.text.as_bytes();
         let start = span.offset.min(text.len());
         let end = (span.offset + span.len).min(text.len());
-        let before = text[..start].iter().rev().take_while(|b| **b != b'\n').count();
+        let before = text[..start]
+            .iter()
+            .rev()
+            .take_while(|b| **b != b'\n')
+            .count();
         let after = text[end..].iter().take_while(|b| **b != b'\n').count();
         before + (end - start) + after
     }

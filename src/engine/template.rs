@@ -310,8 +310,14 @@ mod tests {
                 "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
             ),
             ("a gigabyte string", "{{ 'x' * 1000000000 }}"),
-            ("a gigabyte string in a condition", "{{ ('x' * 1000000000) | length > 0 }}"),
-            ("doubling", "{% set s = 'x' * 10000000 %}{{ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s }}"),
+            (
+                "a gigabyte string in a condition",
+                "{{ ('x' * 1000000000) | length > 0 }}",
+            ),
+            (
+                "doubling",
+                "{% set s = 'x' * 10000000 %}{{ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s }}",
+            ),
             (
                 "a long rendering",
                 "{% for i in range(3000) %}{{ 'x' * 1000 }}{% endfor %}",
@@ -323,17 +329,25 @@ mod tests {
         ] {
             let err = render_str(source, &ctx()).unwrap_err();
             assert!(
-                err.to_string().starts_with(&format!("template `{source}`: ")),
+                err.to_string()
+                    .starts_with(&format!("template `{source}`: ")),
                 "{label}: {err}"
             );
         }
         let err = truthy("{{ 'x' * 1000000000 }}", &ctx()).unwrap_err();
         assert!(err.to_string().contains("does too much work"), "{err}");
-        let err = render_str("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", &ctx()).unwrap_err();
+        let err = render_str(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            &ctx(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("does too much work"), "{err}");
         // What playbooks do stays well inside.
         let fine = "{% for i in range(1000) %}{{ inputs.key }}{% endfor %}";
-        assert_eq!(render_str(fine, &ctx()).unwrap().as_str().unwrap().len(), 4000);
+        assert_eq!(
+            render_str(fine, &ctx()).unwrap().as_str().unwrap().len(),
+            4000
+        );
     }
 
     #[test]

@@ -65,8 +65,16 @@ pub fn check(source: &Source, raw: &RawPlaybook, problems: &mut Vec<Problem>) {
     if let Some(text) = &raw.deadline {
         duration(source, "deadline", text, MAX_DEADLINE, problems);
     }
-    let steps = raw.steps.iter().enumerate().map(|(i, s)| (format!("steps[{i}]"), s));
-    let finally = raw.finally.iter().enumerate().map(|(i, s)| (format!("finally[{i}]"), s));
+    let steps = raw
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("steps[{i}]"), s));
+    let finally = raw
+        .finally
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("finally[{i}]"), s));
     for (path, step) in steps.chain(finally) {
         check_step(source, raw, &path, step, problems);
     }
@@ -113,11 +121,19 @@ fn check_step(
                 problems.push(
                     source
                         .problem_at(&at("parallel"), "this `parallel` group has no steps")
-                        .help("list the steps to run together under `parallel:`, or drop the group"),
+                        .help(
+                            "list the steps to run together under `parallel:`, or drop the group",
+                        ),
                 );
             }
             for (i, member) in members.iter().enumerate() {
-                check_step(source, raw, &format!("{path}.parallel[{i}]"), member, problems);
+                check_step(
+                    source,
+                    raw,
+                    &format!("{path}.parallel[{i}]"),
+                    member,
+                    problems,
+                );
             }
         }
         return;
@@ -126,7 +142,10 @@ fn check_step(
         let Some(key) = key.as_str() else {
             continue;
         };
-        if matches!(key, "id" | "name" | "timeout" | "on_error" | "retry" | "max_parallel") {
+        if matches!(
+            key,
+            "id" | "name" | "timeout" | "on_error" | "retry" | "max_parallel"
+        ) {
             continue;
         }
         inputs_read(source, raw, &at(key), value, problems);
@@ -216,8 +235,13 @@ fn bounded(
     } else if value > max {
         problems.push(
             source
-                .problem_at(path, format!("`{name}` is `{}`; at most {shown}", text.trim()))
-                .help(format!("write a duration up to {shown}, such as `30s` or `5m`")),
+                .problem_at(
+                    path,
+                    format!("`{name}` is `{}`; at most {shown}", text.trim()),
+                )
+                .help(format!(
+                    "write a duration up to {shown}, such as `30s` or `5m`"
+                )),
         );
     }
 }
@@ -309,6 +333,9 @@ mod tests {
             .map(|i| format!("  - {{ id: s{i}, report: {{}} }}\n"))
             .collect();
         let found = problems(&format!("steps:\n{steps}"));
-        assert_eq!(found, ["t.yaml:8:1: 1001 steps; a playbook has at most 1000"]);
+        assert_eq!(
+            found,
+            ["t.yaml:8:1: 1001 steps; a playbook has at most 1000"]
+        );
     }
 }

@@ -370,7 +370,10 @@ impl Scenario {
             if order.age > MAX_AGE {
                 problems.push(
                     source
-                        .problem_at(&format!("bot.orders[{i}].age"), "an order older than a year")
+                        .problem_at(
+                            &format!("bot.orders[{i}].age"),
+                            "an order older than a year",
+                        )
                         .help("the bot's history reaches back at most `365d`"),
                 );
             }

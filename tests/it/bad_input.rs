@@ -186,7 +186,11 @@ fn refused(args: &[&str], file: &str) -> String {
 /// A profile whose credential files exist, for `plan --offline` (which sends nothing).
 fn offline_config(dir: &std::path::Path) -> String {
     use std::os::unix::fs::PermissionsExt;
-    for (name, text) in [("master.key", "K1"), ("master.secret", "s"), ("bot.secret", "s")] {
+    for (name, text) in [
+        ("master.key", "K1"),
+        ("master.secret", "s"),
+        ("bot.secret", "s"),
+    ] {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -201,7 +205,16 @@ fn offline_config(dir: &std::path::Path) -> String {
 /// `plan --offline` of `playbook` with the profile in `config`.
 fn plan_offline<'a>(playbook: &'a str, config: &'a str) -> [&'a str; 8] {
     let key = "LEAKEDKEY00000000A";
-    ["plan", playbook, "--config", config, "--key", key, "--offline", "--quiet"]
+    [
+        "plan",
+        playbook,
+        "--config",
+        config,
+        "--key",
+        key,
+        "--offline",
+        "--quiet",
+    ]
 }
 
 #[test]
@@ -221,14 +234,20 @@ fn every_file_of_the_malformed_corpus_is_refused_at_its_place() {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         // The first line says where the error is and what it says: `# expect: LINE:COL text`.
-        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: "));
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "));
         let (place, says) = expect
             .and_then(|e| e.split_once(' '))
             .unwrap_or_else(|| panic!("{file} starts with `# expect: LINE:COL text`"));
         let at = format!("{file}:{place}");
         let name = path.file_name().unwrap().to_str().unwrap();
         let runs: Vec<Vec<&str>> = if name.starts_with("playbook-") {
-            vec![vec!["validate", &file], plan_offline(&file, &config).to_vec()]
+            vec![
+                vec!["validate", &file],
+                plan_offline(&file, &config).to_vec(),
+            ]
         } else if name.starts_with("config-") {
             vec![plan_offline(shipped, &file).to_vec()]
         } else if name.starts_with("scenario-") {
@@ -248,7 +267,8 @@ fn every_file_of_the_malformed_corpus_is_refused_at_its_place() {
 fn huge_inputs_are_refused_before_they_are_parsed() {
     let dir = tempfile::tempdir().unwrap();
     let config = offline_config(dir.path());
-    let head = "version: 1\nname: huge\nexchange: bybit\ninputs:\n  key: { required: true }\nsteps:\n";
+    let head =
+        "version: 1\nname: huge\nexchange: bybit\ninputs:\n  key: { required: true }\nsteps:\n";
     let step = |i: usize| format!("  - {{ id: s{i}, report: {{}} }}\n");
     let megabyte_key = "k".repeat(1 << 20);
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
@@ -262,12 +282,39 @@ fn huge_inputs_are_refused_before_they_are_parsed() {
         most_a_file_holds.push_str(&line);
     }
     let playbooks = [
-        ("a 1 MB key", format!("{head}  - id: a\n    report: {{}}\n{megabyte_key}: 1\n"), "larger than 1024 KiB"),
-        ("a 900 kB key", format!("{head}  - id: a\n    report: {{ {}: 1 }}\n", "k".repeat(900_000)), "huge-1.yaml:8:15: a mapping key of 900000 bytes"),
-        ("100 k nested lists", format!("{head}  - id: a\n    report: {{ formats: {nested} }}\n"), "nested more than 64 levels deep"),
-        ("200 k steps", format!("{head}{many}"), "larger than 1024 KiB"),
-        ("1,001 steps", format!("{head}{just_over}"), "huge-4.yaml:6:1: 1001 steps; a playbook has at most 1000"),
-        ("a megabyte of steps", format!("{head}{most_a_file_holds}"), "steps; a playbook has at most 1000"),
+        (
+            "a 1 MB key",
+            format!("{head}  - id: a\n    report: {{}}\n{megabyte_key}: 1\n"),
+            "larger than 1024 KiB",
+        ),
+        (
+            "a 900 kB key",
+            format!(
+                "{head}  - id: a\n    report: {{ {}: 1 }}\n",
+                "k".repeat(900_000)
+            ),
+            "huge-1.yaml:8:15: a mapping key of 900000 bytes",
+        ),
+        (
+            "100 k nested lists",
+            format!("{head}  - id: a\n    report: {{ formats: {nested} }}\n"),
+            "nested more than 64 levels deep",
+        ),
+        (
+            "200 k steps",
+            format!("{head}{many}"),
+            "larger than 1024 KiB",
+        ),
+        (
+            "1,001 steps",
+            format!("{head}{just_over}"),
+            "huge-4.yaml:6:1: 1001 steps; a playbook has at most 1000",
+        ),
+        (
+            "a megabyte of steps",
+            format!("{head}{most_a_file_holds}"),
+            "steps; a playbook has at most 1000",
+        ),
     ];
     for (i, (label, text, says)) in playbooks.iter().enumerate() {
         let file = write(dir.path(), &format!("huge-{i}.yaml"), text);
@@ -275,8 +322,16 @@ fn huge_inputs_are_refused_before_they_are_parsed() {
         assert!(err.contains(says), "{label}: no `{says}` in:\n{err}");
     }
     let configs = [
-        ("a 1 MB key", format!("profiles:\n  p:\n    {megabyte_key}: 1\n"), "larger than 1024 KiB"),
-        ("100 k nested lists", format!("profiles:\n  p:\n    bot_ips: {nested}\n"), "nested more than 64 levels deep"),
+        (
+            "a 1 MB key",
+            format!("profiles:\n  p:\n    {megabyte_key}: 1\n"),
+            "larger than 1024 KiB",
+        ),
+        (
+            "100 k nested lists",
+            format!("profiles:\n  p:\n    bot_ips: {nested}\n"),
+            "nested more than 64 levels deep",
+        ),
     ];
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/playbooks/bybit.yaml");
     for (i, (label, text, says)) in configs.iter().enumerate() {
@@ -286,7 +341,10 @@ fn huge_inputs_are_refused_before_they_are_parsed() {
     }
     // The offline plan of a valid playbook with that profile works: the refusals are the files'.
     let fine = write(dir.path(), "fine.yaml", &format!("{head}{}", step(0)));
-    let args: Vec<String> = plan_offline(&fine, &config).iter().map(|a| (*a).to_owned()).collect();
+    let args: Vec<String> = plan_offline(&fine, &config)
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
     let output = run_within(&args, &[], HANG);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
@@ -306,14 +364,22 @@ fn a_template_that_does_too_much_work_stops_with_an_error_naming_it() {
         let file = write(
             dir.path(),
             &format!("work-{i}.yaml"),
-            &format!("version: 1\nname: work\nexchange: bybit\ninputs:\n  key: {{ required: true }}\nsteps:\n  - id: a\n    when: \"{when}\"\n    report: {{}}\n"),
+            &format!(
+                "version: 1\nname: work\nexchange: bybit\ninputs:\n  key: {{ required: true }}\nsteps:\n  - id: a\n    when: \"{when}\"\n    report: {{}}\n"
+            ),
         );
-        let args: Vec<String> = plan_offline(&file, &config).iter().map(|a| (*a).to_owned()).collect();
+        let args: Vec<String> = plan_offline(&file, &config)
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
         let args: Vec<String> = args.into_iter().filter(|a| a != "--quiet").collect();
         let output = run_within(&args, &[], HANG);
         let err = stderr(&output);
         assert!(!err.contains("panicked"), "{when}:\n{err}");
-        assert!(err.contains(&format!("template `{when}`")), "{when}:\n{err}");
+        assert!(
+            err.contains(&format!("template `{when}`")),
+            "{when}:\n{err}"
+        );
         assert!(
             err.contains("does too much work") || err.contains("too many elements"),
             "{when}:\n{err}"
