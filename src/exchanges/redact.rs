@@ -5,8 +5,9 @@
 //! the text is, valid JSON or not, [`redact`] replaces the value after every secret-bearing name
 //! (`"client_secret":"…"`, `secretKey=…`) with `<redacted>`: a quoted value up to its closing
 //! quote, or to the end of the text when the quote is missing (a body cut inside the secret); an
-//! unquoted one up to the next quote, comma, brace, bracket, `&` or white space. It never parses,
-//! so no shape of answer can make it fail, and it runs in one pass over the text.
+//! unquoted one up to the next quote, comma, semicolon, brace, bracket, parenthesis, `&` or white
+//! space. It never parses, so no shape of answer can make it fail, and it runs in one pass over
+//! the text. Requests are shown through it too (`request.rs`).
 
 /// The names whose values are secrets, compared without case, `_` or `-`: every field the
 /// venues' create-key and login answers use for a secret (Bybit `secret`, OKX and Binance
@@ -174,8 +175,10 @@ fn value_end(bytes: &[u8], at: usize) -> usize {
             let rest = &bytes[at..];
             rest.iter()
                 .position(|b| {
-                    matches!(b, b'"' | b',' | b'}' | b']' | b'&' | b'\\' | b'<')
-                        || b.is_ascii_whitespace()
+                    matches!(
+                        b,
+                        b'"' | b'\'' | b',' | b';' | b')' | b'}' | b']' | b'&' | b'\\' | b'<'
+                    ) || b.is_ascii_whitespace()
                 })
                 .map_or(bytes.len(), |p| at + p)
         }
@@ -321,6 +324,11 @@ mod tests {
                 r#"{"mysecretnote":"<redacted>","notoken":"<redacted>"}"#,
             ),
             ("non-ascii", "é secret: ü", "é secret: <redacted>"),
+            (
+                "a url in a transport error",
+                "error sending request for url (http://h/api?a=1&signature=f00)",
+                "error sending request for url (http://h/api?a=1&signature=<redacted>)",
+            ),
         ];
         for (label, text, want) in cases {
             assert_eq!(redact(text), want, "{label}");
