@@ -386,3 +386,18 @@ fn a_template_that_does_too_much_work_stops_with_an_error_naming_it() {
         );
     }
 }
+
+#[test]
+fn a_simulator_latency_past_a_minute_is_refused() {
+    for command in ["drill", "sim"] {
+        let args: Vec<String> = [command, "--latency", "18446744073709551615"]
+            .iter()
+            .map(|a| (*a).to_owned())
+            .collect();
+        let output = run_within(&args, &[], HANG);
+        let err = stderr(&output);
+        assert_eq!(code(&output), 2, "{command}: {err}");
+        assert!(err.contains("--latency"), "{command}: {err}");
+        assert!(err.contains("0..=60000"), "{command}: {err}");
+    }
+}
