@@ -444,6 +444,22 @@ steps:
     }
 
     #[test]
+    fn a_problem_on_a_huge_line_keeps_its_place_without_a_drawing() {
+        let text = format!("name: x\nsteps: [{}]\n", "a, ".repeat(100_000));
+        let source = Source::new("p.yaml", text);
+        let problem = source.problem_at("steps[99999]", "bad");
+        assert_eq!(problem.to_string(), "p.yaml:2:300006: bad");
+        let mut shown = String::new();
+        miette::GraphicalReportHandler::new()
+            .render_report(&mut shown, &problem)
+            .unwrap();
+        assert!(shown.contains("bad"), "{shown}");
+        // A short line is still drawn.
+        let drawn = source.problem_at("name", "short");
+        assert!(drawn.labels().is_some_and(|mut l| l.next().is_some()));
+    }
+
+    #[test]
     fn suggests_close_names() {
         let known = ["restrict_key", "revoke_key", "report"];
         assert_eq!(
