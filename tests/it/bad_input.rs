@@ -339,6 +339,9 @@ fn huge_inputs_are_refused_before_they_are_parsed() {
         let err = refused(&plan_offline(shipped, &file), &file);
         assert!(err.contains(says), "{label}: no `{says}` in:\n{err}");
     }
+    // A file that never ends is read no further than the bound.
+    let err = refused(&["validate", "/dev/zero"], "/dev/zero");
+    assert!(err.contains("larger than 1024 KiB"), "{err}");
     // The offline plan of a valid playbook with that profile works: the refusals are the files'.
     let fine = write(dir.path(), "fine.yaml", &format!("{head}{}", step(0)));
     let args: Vec<String> = plan_offline(&fine, &config)
