@@ -22,6 +22,7 @@ pub mod exchanges;
 pub mod exit;
 pub mod interrupt;
 pub mod journal;
+pub mod limits;
 pub mod percent;
 pub mod playbook;
 pub mod private;

@@ -14,6 +14,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+/// The longest line a problem draws a snippet of, in bytes.
+const MAX_DRAWN_LINE: usize = 4096;
+
 /// A place in a file: byte offset and length, 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -55,6 +58,36 @@ impl Source {
             values: index.values,
             keys: index.keys,
             text,
+        }
+    }
+
+    /// Checks `text` against the [`crate::limits`] (size, nesting depth, key length), then
+    /// indexes it; a breach is a problem at its place.
+    pub fn bounded(name: impl Into<String>, text: impl Into<Arc<str>>) -> Result<Source, Problems> {
+        let name = name.into();
+        let text: Arc<str> = text.into();
+        match crate::limits::scan(&text) {
+            Ok(()) => Ok(Source::new(name, text)),
+            Err(breach) => {
+                let source = Source {
+                    name,
+                    text,
+                    values: HashMap::new(),
+                    keys: HashMap::new(),
+                };
+                let span = breach.at.map(|(index, line, col)| {
+                    let offset = source
+                        .text
+                        .char_indices()
+                        .nth(index)
+                        .map_or(source.text.len(), |(byte, _)| byte);
+                    source.span_at(offset, line, col)
+                });
+                Err(Problems {
+                    file: source.name.clone(),
+                    problems: vec![source.problem(span, breach.message).help(breach.hint)],
+                })
+            }
         }
     }
 
@@ -103,6 +136,9 @@ impl Source {
 
     /// A problem at `span` (or the file as a whole).
     pub fn problem(&self, span: Option<Span>, message: impl Into<String>) -> Problem {
+        // A snippet of a very long line is unreadable, and the renderer cannot draw one whose
+        // columns pass 65535: such a place keeps its `file:line:col` without a drawing.
+        let drawn = span.filter(|span| self.line_around(*span) <= MAX_DRAWN_LINE);
         Problem {
             message: message.into(),
             location: match span {
@@ -110,10 +146,24 @@ impl Source {
                 None => self.name.clone(),
             },
             src: NamedSource::new(self.name.clone(), Arc::clone(&self.text)),
-            span: span.map(|span| SourceSpan::from((span.offset, span.len))),
+            span: drawn.map(|span| SourceSpan::from((span.offset, span.len))),
             label: String::from("here"),
             help: None,
         }
+    }
+
+    /// The length in bytes of the lines `span` touches.
+    fn line_around(&self, span: Span) -> usize {
+        let text = self.text.as_bytes();
+        let start = span.offset.min(text.len());
+        let end = (span.offset + span.len).min(text.len());
+        let before = text[..start]
+            .iter()
+            .rev()
+            .take_while(|b| **b != b'\n')
+            .count();
+        let after = text[end..].iter().take_while(|b| **b != b'\n').count();
+        before + (end - start) + after
     }
 
     /// A problem at the node `path`.
@@ -218,6 +268,9 @@ pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) ->
 /// Builds the path index from parser events.
 struct Indexer<'a> {
     text: &'a str,
+    /// The last character index converted and its byte offset: events come in text order,
+    /// so each conversion walks on from the last one instead of from the start.
+    cursor: (usize, usize),
     stack: Vec<Frame>,
     values: HashMap<String, Span>,
     keys: HashMap<String, Span>,
@@ -232,19 +285,29 @@ impl<'a> Indexer<'a> {
     fn new(text: &'a str) -> Indexer<'a> {
         Indexer {
             text,
+            cursor: (0, 0),
             stack: Vec::new(),
             values: HashMap::new(),
             keys: HashMap::new(),
         }
     }
 
-    fn span(&self, mark: Marker, len: usize) -> Span {
+    fn span(&mut self, mark: Marker, len: usize) -> Span {
         // yaml-rust2 counts `index` in characters; miette needs bytes.
-        let offset = self
-            .text
-            .char_indices()
-            .nth(mark.index())
-            .map_or(self.text.len(), |(byte, _)| byte);
+        let (mut chars, mut byte) = if mark.index() >= self.cursor.0 {
+            self.cursor
+        } else {
+            (0, 0)
+        };
+        let offset = match self.text[byte..].char_indices().nth(mark.index() - chars) {
+            Some((at, _)) => {
+                byte += at;
+                chars = mark.index();
+                self.cursor = (chars, byte);
+                byte
+            }
+            None => self.text.len(),
+        };
         Span {
             offset,
             len: len.max(1),
@@ -378,6 +441,22 @@ steps:
         let source = Source::new("p.yaml", TEXT);
         let problem = source.problem_at("steps[0].id", "bad id");
         assert_eq!(problem.to_string(), "p.yaml:3:9: bad id");
+    }
+
+    #[test]
+    fn a_problem_on_a_huge_line_keeps_its_place_without_a_drawing() {
+        let text = format!("name: x\nsteps: [{}]\n", "a, ".repeat(100_000));
+        let source = Source::new("p.yaml", text);
+        let problem = source.problem_at("steps[99999]", "bad");
+        assert_eq!(problem.to_string(), "p.yaml:2:300006: bad");
+        let mut shown = String::new();
+        miette::GraphicalReportHandler::new()
+            .render_report(&mut shown, &problem)
+            .unwrap();
+        assert!(shown.contains("bad"), "{shown}");
+        // A short line is still drawn.
+        let drawn = source.problem_at("name", "short");
+        assert!(drawn.labels().is_some_and(|mut l| l.next().is_some()));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
+use super::sim::MAX_LATENCY_MS;
 use crate::config;
 use crate::drill::{self, Options, Scorecard, history};
 use crate::error::Error;
@@ -35,8 +36,8 @@ pub struct DrillArgs {
     /// Show the last drills instead of running one
     #[arg(long)]
     history: bool,
-    /// Delay every answer of the simulator by this many milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Delay every answer of the simulator by this many milliseconds (at most a minute)
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     latency: u64,
     /// Seeded simulator faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s`
     #[arg(long, value_name = "SPEC", value_parser = super::sim::parse_faults)]

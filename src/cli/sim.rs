@@ -12,6 +12,9 @@ use crate::exit::Exit;
 use crate::sim::{Faults, Sim};
 use crate::ui::Ui;
 
+/// The longest `--latency`: a minute. A simulator that answers later is no simulator.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
 /// Arguments of `sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -27,8 +30,8 @@ pub struct SimArgs {
     /// Seed for keys, ids and the incident (default: random)
     #[arg(long)]
     seed: Option<u64>,
-    /// Delay every answer by this many milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Delay every answer by this many milliseconds (at most a minute)
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     latency: u64,
     /// Seeded faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s,short=0.3`
     #[arg(long, value_name = "SPEC", value_parser = parse_faults)]

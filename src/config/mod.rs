@@ -86,7 +86,7 @@ pub fn default_state_dir() -> PathBuf {
 
 /// Loads one profile from a config file, resolving and checking its credentials.
 pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::limits::read_file(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             return Err(ConfigError::NotFound {
@@ -100,7 +100,7 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
             });
         }
     };
-    let source = Source::new(path.display().to_string(), text);
+    let source = Source::bounded(path.display().to_string(), text)?;
     let raw = raw::parse(&source)?;
     let available = raw.profiles.keys().cloned().collect::<Vec<_>>().join(", ");
     let name = match name {

@@ -17,9 +17,22 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+/// The work one rendering may do, in minijinja fuel: one per instruction, one per 64 bytes of
+/// data made (about 30 MB). A playbook's templates need a few hundred; a loop over
+/// `range(100000)` twice, or a string of a gigabyte, runs out instead of stalling a response.
+const FUEL: u64 = 500_000;
+
+/// How deep templates may nest calls.
+const RECURSION_LIMIT: usize = 64;
+
+/// The longest string a template may render to, in bytes.
+pub const MAX_RENDERED: usize = 1 << 20;
+
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(RECURSION_LIMIT);
     env
 });
 
@@ -183,9 +196,16 @@ pub fn render_str(source: &str, ctx: &Context) -> Result<Value, TemplateError> {
     let fail = |err: minijinja::Error| TemplateError {
         template: source.to_owned(),
         message: match err.detail() {
+            _ if err.kind() == minijinja::ErrorKind::OutOfFuel => {
+                format!("does too much work ({})", err.kind())
+            }
             Some(detail) => format!("{} ({detail})", err.kind()),
             None => err.kind().to_string(),
         },
+    };
+    let too_long = |len: usize| TemplateError {
+        template: source.to_owned(),
+        message: format!("does too much work: it renders {len} bytes, more than {MAX_RENDERED}"),
     };
     match sole_expression(source) {
         Some(expr) => {
@@ -194,6 +214,9 @@ pub fn render_str(source: &str, ctx: &Context) -> Result<Value, TemplateError> {
                 .map_err(fail)?
                 .eval(ctx.value.clone())
                 .map_err(fail)?;
+            if value.as_str().is_some_and(|text| text.len() > MAX_RENDERED) {
+                return Err(too_long(value.as_str().map_or(0, str::len)));
+            }
             if value.is_undefined() {
                 return Err(TemplateError {
                     template: source.to_owned(),
@@ -205,10 +228,10 @@ pub fn render_str(source: &str, ctx: &Context) -> Result<Value, TemplateError> {
                 message: err.to_string(),
             })
         }
-        None => ENV
-            .render_str(source, ctx.value.clone())
-            .map(Value::String)
-            .map_err(fail),
+        None => match ENV.render_str(source, ctx.value.clone()).map_err(fail)? {
+            text if text.len() > MAX_RENDERED => Err(too_long(text.len())),
+            text => Ok(Value::String(text)),
+        },
     }
 }
 
@@ -277,6 +300,54 @@ mod tests {
     fn literals_are_type_checked_at_parse_time() {
         assert!(serde_json::from_value::<Tpl<Vec<String>>>(json!(5)).is_err());
         assert!(serde_json::from_value::<Tpl<String>>(json!("{{ unclosed")).is_err());
+    }
+
+    #[test]
+    fn templates_that_do_too_much_work_stop_with_an_error() {
+        for (label, source) in [
+            (
+                "nested loops",
+                "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            ),
+            ("a gigabyte string", "{{ 'x' * 1000000000 }}"),
+            (
+                "a gigabyte string in a condition",
+                "{{ ('x' * 1000000000) | length > 0 }}",
+            ),
+            (
+                "doubling",
+                "{% set s = 'x' * 10000000 %}{{ s ~ s ~ s ~ s ~ s ~ s ~ s ~ s }}",
+            ),
+            (
+                "a long rendering",
+                "{% for i in range(3000) %}{{ 'x' * 1000 }}{% endfor %}",
+            ),
+            (
+                "a macro (not available to playbooks)",
+                "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
+            ),
+        ] {
+            let err = render_str(source, &ctx()).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("template `{source}`: ")),
+                "{label}: {err}"
+            );
+        }
+        let err = truthy("{{ 'x' * 1000000000 }}", &ctx()).unwrap_err();
+        assert!(err.to_string().contains("does too much work"), "{err}");
+        let err = render_str(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            &ctx(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("does too much work"), "{err}");
+        // What playbooks do stays well inside.
+        let fine = "{% for i in range(1000) %}{{ inputs.key }}{% endfor %}";
+        assert_eq!(
+            render_str(fine, &ctx()).unwrap().as_str().unwrap().len(),
+            4000
+        );
     }
 
     #[test]

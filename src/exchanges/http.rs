@@ -944,7 +944,8 @@ fn transport(err: reqwest::Error) -> ExchangeError {
     } else {
         "request failed"
     };
-    // reqwest's message names the URL, which holds no secret (signatures travel in headers).
+    // reqwest's message names the URL, whose query may carry a signature (Binance
+    // `signature=`): redacted like any answer's excerpt.
     let mut detail = format!("{kind}: {err}");
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {
@@ -952,7 +953,7 @@ fn transport(err: reqwest::Error) -> ExchangeError {
         source = cause.source();
     }
     ExchangeError::Transport {
-        detail,
+        detail: super::redact::redact(&detail),
         reached: !err.is_connect(),
     }
 }

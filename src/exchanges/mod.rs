@@ -23,6 +23,7 @@ pub mod model;
 mod nonce;
 pub mod okx;
 mod op;
+pub mod redact;
 mod request;
 pub mod signing;
 

@@ -2,9 +2,10 @@
 //!
 //! A [`SignedRequest`] is exactly what goes on the wire. Its `Display` is what people and the
 //! journal see of it: the key id and the signature are redacted, the body is shown as sent
-//! except for the fields named in [`SECRET_BODY_FIELDS`] (OKX sends a new key's passphrase in the
-//! create body), whose values are redacted; sensitive headers are marked as such. A signature
-//! sent as a query or form parameter (Binance `signature=`, reference §5.2) is redacted like a
+//! except for secret-bearing fields (OKX sends a new key's passphrase in the create body, Deribit
+//! a refresh token in `exchange_token`), whose values are redacted by the same function that
+//! redacts answers ([`super::redact`]); sensitive headers are marked as such. A signature sent
+//! as a query or form parameter (Binance `signature=`, reference §5.2) is redacted like a
 //! signature header.
 
 use std::fmt;
@@ -79,44 +80,16 @@ impl Request {
     }
 }
 
-/// JSON body fields whose values are secrets, redacted wherever a request is shown.
-pub const SECRET_BODY_FIELDS: &[&str] = &["passphrase"];
-
-/// The body as people see it: top-level secret fields of a JSON object redacted; anything else
-/// as sent.
+/// The body as people see it: every secret-bearing field redacted ([`super::redact`]), at any
+/// depth (a JSON-RPC body nests its parameters); anything else as sent.
 fn shown_body(body: &str) -> String {
-    if !SECRET_BODY_FIELDS
-        .iter()
-        .any(|field| body.contains(&format!("\"{field}\"")))
-    {
-        return body.to_owned();
-    }
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            for field in SECRET_BODY_FIELDS {
-                if let Some(value) = map.get_mut(*field) {
-                    *value = serde_json::Value::from("<redacted>");
-                }
-            }
-            serde_json::Value::Object(map).to_string()
-        }
-        // Not an object but naming a secret field: show nothing of it rather than guess.
-        _ => "<redacted: the body names a secret field>".to_owned(),
-    }
+    super::redact::redact(body)
 }
 
-/// The query parameters whose values are redacted wherever a request is shown.
-pub const SECRET_PARAMS: &[&str] = &["signature"];
-
-/// A query string or form body as people see it: the values of [`SECRET_PARAMS`] redacted.
+/// A query string or form body as people see it: secret-bearing parameters (`signature=`)
+/// redacted.
 fn shown_params(text: &str) -> String {
-    text.split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if SECRET_PARAMS.contains(&name) => format!("{name}=<redacted>"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    super::redact::redact(text)
 }
 
 /// One request header.
@@ -194,8 +167,10 @@ impl Response {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page), for
-    /// an error message: tags dropped, white space folded, at most 120 characters.
+    /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page, or an
+    /// answer cut short), for an error message: tags dropped, white space folded, secret-bearing
+    /// values redacted ([`super::redact`]), at most 120 characters. Every excerpt of an answer
+    /// an error keeps is this one.
     pub fn gist(&self) -> String {
         let body = String::from_utf8_lossy(&self.body);
         let mut text = String::new();
@@ -212,7 +187,7 @@ impl Response {
             }
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        folded.chars().take(120).collect()
+        super::redact::redact(&folded).chars().take(120).collect()
     }
 }
 
@@ -272,5 +247,8 @@ mod tests {
         ] {
             assert_eq!(shown_body(plain), plain, "{label}");
         }
+        let nested = r#"{"jsonrpc":"2.0","method":"public/exchange_token","params":{"refresh_token":"R3fr3sh","subject_id":7}}"#;
+        assert!(!shown_body(nested).contains("R3fr3sh"));
+        assert!(shown_body(nested).contains(r#""subject_id":7"#));
     }
 }

@@ -6,6 +6,7 @@
 //! resolve. Every problem is collected and reported at once with `file:line:col`, a drawn snippet
 //! and a hint. The default playbook per venue is embedded in the binary (`builtin`).
 
+mod bounds;
 mod builtin;
 mod raw;
 pub mod schema;
@@ -226,7 +227,7 @@ pub enum PlaybookError {
 
 /// Loads and validates a playbook file.
 pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlaybookError::Read {
+    let text = crate::limits::read_file(path).map_err(|source| PlaybookError::Read {
         path: path.to_owned(),
         source,
     })?;
@@ -241,8 +242,9 @@ pub fn text_sha256(text: &str) -> String {
 
 /// Parses and validates playbook text.
 pub fn parse(name: &str, text: &str) -> Result<Playbook, Problems> {
-    let source = Source::new(name, text);
+    let source = Source::bounded(name, text)?;
     let raw = raw::parse(&source)?;
+    bounds::check_step_count(&source, &raw)?;
     validate::validate(&source, raw)
 }
 

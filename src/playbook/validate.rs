@@ -51,6 +51,7 @@ struct Flat {
 /// Validates a raw playbook.
 pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems> {
     let mut problems: Vec<Problem> = Vec::new();
+    super::bounds::check(source, &raw, &mut problems);
     if raw.version != 1 {
         problems.push(
             source

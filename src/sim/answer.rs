@@ -105,6 +105,27 @@ impl Answer {
         }
     }
 
+    /// The same answer with a JSON body cut to its first `keep` bytes (always short of the whole,
+    /// on a character boundary), and the whole body; any other answer as it is, and `None`.
+    pub(crate) fn cut_short(self, keep: usize) -> (Answer, Option<String>) {
+        let Payload::Json(body) = &self.payload else {
+            return (self, None);
+        };
+        let whole = body.to_string();
+        let mut keep = keep.min(whole.len().saturating_sub(1));
+        while !whole.is_char_boundary(keep) {
+            keep -= 1;
+        }
+        let cut = Answer {
+            payload: Payload::Text {
+                content_type: "application/json",
+                text: whole[..keep].to_owned(),
+            },
+            ..self
+        };
+        (cut, Some(whole))
+    }
+
     /// The HTTP status the client saw, for the access log: 0 when it saw none.
     pub(crate) fn seen_status(&self) -> u16 {
         match self.payload {

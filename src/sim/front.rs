@@ -121,11 +121,16 @@ fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> Answer {
             (answer, ret_code)
         }
     };
+    let (sent, cut) = match v.injector.cut.as_mut() {
+        Some(route) => route.apply(req.method.as_str(), &req.path, sent),
+        None => (sent, false),
+    };
     let shortened = std::mem::take(&mut v.short_page) == ShortPage::Applied;
     let fault = draw
         .injected
         .map(Injected::kind)
-        .or(shortened.then_some(FaultKind::ShortPage));
+        .or(shortened.then_some(FaultKind::ShortPage))
+        .or(cut.then_some(FaultKind::CutShort));
     let leaked_key = key_id.as_deref().is_some_and(|k| v.is_leaked_key(k));
     let entry = AccessEntry {
         at_ms: v.now_ms(),

@@ -13,6 +13,7 @@ use std::fmt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::sim::answer::Answer;
 use crate::sim::faults::Faults;
 
 /// Mixed into the venue seed so the fault stream is not the id stream.
@@ -39,11 +40,14 @@ pub enum FaultKind {
     /// A paginated answer was cut short; its cursor continues to the rest.
     #[serde(rename = "short-page")]
     ShortPage,
+    /// The answer's body was cut short (`Sim::cut_short`); the request took effect.
+    #[serde(rename = "cut-short")]
+    CutShort,
 }
 
 impl FaultKind {
     /// Returns the log's name: `429`, `5xx-before`, `5xx-after`, `reset-before`, `reset-after`
-    /// or `short-page`.
+    /// `short-page` or `cut-short`.
     pub fn as_str(self) -> &'static str {
         match self {
             FaultKind::RateLimited => "429",
@@ -52,6 +56,7 @@ impl FaultKind {
             FaultKind::ResetBefore => "reset-before",
             FaultKind::ResetAfter => "reset-after",
             FaultKind::ShortPage => "short-page",
+            FaultKind::CutShort => "cut-short",
         }
     }
 }
@@ -132,9 +137,44 @@ pub(crate) enum ShortPage {
     Applied,
 }
 
+/// The route whose answers are cut short, and the whole answers that were: not drawn, set by a
+/// test (`Sim::cut_short`) to meet a proxy that closes the connection in the middle of a body.
+pub(crate) struct CutShort {
+    /// Matched against the request line, `METHOD /path`.
+    route: String,
+    /// The bytes of each answer the client gets.
+    keep: usize,
+    /// The answers as the exchange gave them, secrets included: never shown, never served.
+    pub(crate) whole: Vec<String>,
+}
+
+impl CutShort {
+    /// Cuts answers to requests whose line contains `route` to their first `keep` bytes.
+    pub(crate) fn new(route: &str, keep: usize) -> CutShort {
+        CutShort {
+            route: route.to_owned(),
+            keep,
+            whole: Vec::new(),
+        }
+    }
+
+    /// Cuts `answer` when the request is on the route; whether it did.
+    pub(crate) fn apply(&mut self, method: &str, path: &str, answer: Answer) -> (Answer, bool) {
+        if !format!("{method} {path}").contains(&self.route) {
+            return (answer, false);
+        }
+        let (answer, whole) = answer.cut_short(self.keep);
+        let cut = whole.is_some();
+        self.whole.extend(whole);
+        (answer, cut)
+    }
+}
+
 /// The configured faults and the dice.
 pub(crate) struct Injector {
     pub(crate) faults: Faults,
+    /// The route cut short, if a test set one.
+    pub(crate) cut: Option<CutShort>,
     rng: StdRng,
 }
 
@@ -151,6 +191,7 @@ impl Injector {
     pub(crate) fn new(seed: u64) -> Injector {
         Injector {
             faults: Faults::none(),
+            cut: None,
             rng: StdRng::seed_from_u64(seed ^ STREAM),
         }
     }

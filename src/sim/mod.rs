@@ -27,6 +27,9 @@
 //! - `short`: a paginated answer keeps half its page (at least one item) and a cursor to the rest,
 //!   so a client that follows cursors still sees every item exactly once.
 //!
+//! A test can also cut one route's answers short ([`Sim::cut_short`]): JSON that ends mid-way, after
+//! the exchange acted, as a proxy that closes the connection in the middle of a body leaves it.
+//!
 //! `429`, `5xx` and `reset` are tried in that order and the first that hits wins; a short page
 //! only when none did. They apply to every request to a private endpoint, signed or not; public
 //! `/v5/market/*` endpoints get latency and skew only, so a client can always resync its clock. A fault changes what the
@@ -76,6 +79,8 @@ pub use order::Origin;
 pub use server::Running;
 pub use session::Session;
 
+use injector::CutShort;
+use secrecy::SecretString;
 use state::{IpEditPolicy, Venue};
 
 use crate::exchanges::ExchangeId;
@@ -192,6 +197,23 @@ impl Sim {
             skew_ms: v.clock_skew_ms,
             ..v.injector.faults
         }
+    }
+
+    /// Cuts the answer to every request whose line (`POST /api/v5/users/subaccount/apikey`)
+    /// contains `route` to its first `keep` bytes, as a proxy that closes the connection in the
+    /// middle of a body would: the exchange acts as usual, the client gets JSON cut short. The
+    /// access log marks each `cut-short`. Replaces the previous route.
+    pub fn cut_short(&self, route: &str, keep: usize) {
+        self.lock().injector.cut = Some(CutShort::new(route, keep));
+    }
+
+    /// The whole answers [`Sim::cut_short`] cut, secrets included, for a test to search every
+    /// output for what the client got of them; never served, never in [`Inspect`].
+    pub fn cut_answers(&self) -> Vec<SecretString> {
+        let v = self.lock();
+        v.injector.cut.as_ref().map_or_else(Vec::new, |cut| {
+            cut.whole.iter().cloned().map(SecretString::from).collect()
+        })
     }
 
     /// Makes IP-whitelist edits answer 141019 ("web UI only", reference §3.4) when `on`.

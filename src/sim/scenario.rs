@@ -269,8 +269,16 @@ impl Scenario {
             return Scenario::parse(&format!("builtin:scenarios/{name}.yaml"), text);
         }
         let path = Path::new(name_or_path);
-        match std::fs::read_to_string(path) {
+        match crate::limits::read_file(path) {
             Ok(text) => Scenario::parse(&path.display().to_string(), &text),
+            Err(err) if path.is_file() => Err(Problems {
+                file: path.display().to_string(),
+                problems: vec![
+                    Source::new(path.display().to_string(), "")
+                        .problem(None, format!("cannot read the scenario: {err}")),
+                ],
+            }
+            .into()),
             Err(_) => Err(ScenarioError::Unknown {
                 name: name_or_path.to_owned(),
                 known: BUILTIN
@@ -284,7 +292,7 @@ impl Scenario {
 
     /// Parses and checks scenario text.
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let source = Source::new(name, text);
+        let source = Source::bounded(name, text)?;
         let scenario: Scenario = serde_yaml::from_str(text).map_err(|err| Problems {
             file: name.to_owned(),
             problems: vec![source.yaml_problem(&err)],
@@ -338,6 +346,38 @@ impl Scenario {
                 ));
             }
         }
+        let waits = [
+            ("detection_delay", scenario.detection_delay),
+            ("operator_delay", scenario.operator_delay),
+            ("attacker.probe_every", attacker.probe_every),
+        ];
+        for (path, wait) in waits {
+            if wait > MAX_WAIT {
+                problems.push(
+                    source
+                        .problem_at(path, format!("`{path}` is longer than 10m"))
+                        .help("a drill re-enacts minutes of an incident; write a duration up to `10m`"),
+                );
+            }
+        }
+        if attacker.probe_every.is_zero() {
+            problems.push(source.problem_at(
+                "attacker.probe_every",
+                "`probe_every` of zero would probe without pause",
+            ));
+        }
+        for (i, order) in scenario.bot.orders.iter().enumerate() {
+            if order.age > MAX_AGE {
+                problems.push(
+                    source
+                        .problem_at(
+                            &format!("bot.orders[{i}].age"),
+                            "an order older than a year",
+                        )
+                        .help("the bot's history reaches back at most `365d`"),
+                );
+            }
+        }
         if attacker.rate <= 0.0 || !attacker.rate.is_finite() {
             problems.push(source.problem_at(
                 "attacker.rate",
@@ -360,6 +400,12 @@ impl Scenario {
         self.markets.iter().find(|m| m.symbol() == symbol)
     }
 }
+
+/// The longest wait a scenario may name: a drill that stalls is no drill.
+const MAX_WAIT: Duration = Duration::from_secs(600);
+
+/// The oldest order of the bot's history.
+const MAX_AGE: Duration = Duration::from_secs(365 * 86_400);
 
 fn positive(text: &str) -> bool {
     text.trim()

@@ -2,8 +2,10 @@
 //! searched for every secret of a run, the journal key included. Only the secret store holds
 //! the new one.
 
+use lockdown::exchanges::ExchangeId;
+
 use crate::support::{
-    Lab, assert_no_secret_in, files_under, lockdown, read, run_texts, stderr, stdout,
+    Lab, assert_no_secret_in, code, files_under, lockdown, read, run_texts, stderr, stdout,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,5 +92,106 @@ async fn a_stale_temporary_copy_of_a_secret_is_removed_by_the_next_run() {
     for file in files_under(lab.dir.path()) {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         assert!(!text.contains(canary), "{}", file.display());
+    }
+}
+
+/// Every run of 8 characters of `secret`: what a cut answer can leave of it.
+fn pieces(secret: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars.windows(8).map(|w| w.iter().collect()).collect()
+}
+
+/// The values of the fields named `names` anywhere in `value`.
+fn fields(value: &serde_json::Value, names: &[&str], out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (name, item) in map {
+                match item.as_str() {
+                    Some(text) if names.contains(&name.as_str()) => out.push(text.to_owned()),
+                    _ => fields(item, names, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| fields(i, names, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_key_answer_cut_short_leaves_its_secret_nowhere() {
+    use secrecy::ExposeSecret;
+
+    for (venue, route, keep, names) in [
+        (
+            ExchangeId::Deribit,
+            "create_api_key",
+            100,
+            &["client_secret"][..],
+        ),
+        (
+            ExchangeId::Okx,
+            "POST /api/v5/users/subaccount/apikey",
+            150,
+            &["secretKey", "passphrase"][..],
+        ),
+        (ExchangeId::Bybit, "create-sub-api", 320, &["secret"][..]),
+    ] {
+        let lab = Lab::start_on(venue, 33).await;
+        lab.sim.cut_short(route, keep);
+        // The session's own files hold the credentials; what the run leaves is searched.
+        let before = files_under(lab.dir.path());
+        let output = lab.respond(&["--yes", "--json", "-vvv"]).await;
+        let err = stderr(&output);
+        assert_ne!(code(&output), 0, "{venue}: a cut answer is not a success");
+        assert!(!err.contains("panicked"), "{err}");
+        let whole = lab.sim.cut_answers();
+        assert_eq!(whole.len(), 1, "{venue}: one create-key answer was cut");
+        let seen = lab.sim.inspect().faults_seen();
+        assert_eq!(seen.get("cut-short"), Some(&1), "{venue}: {seen:?}");
+        // Allowed: the test reads the answer the client never got whole, to search for it.
+        #[allow(clippy::disallowed_methods)]
+        let whole = whole[0].expose_secret();
+        let mut secrets = Vec::new();
+        fields(&serde_json::from_str(whole).unwrap(), names, &mut secrets);
+        assert_eq!(secrets.len(), names.len(), "{venue}: {names:?}");
+        // The cut leaves part of a secret in what the client got: the test can see a leak.
+        let got = &whole[..keep];
+        assert!(
+            secrets
+                .iter()
+                .any(|s| pieces(s).iter().any(|p| got.contains(p.as_str()))),
+            "{venue}: cut at {keep} keeps none of the secret; move the cut"
+        );
+        let mut texts = vec![
+            ("stdout".to_owned(), stdout(&output)),
+            ("stderr".to_owned(), err.clone()),
+        ];
+        for file in files_under(lab.dir.path()) {
+            if before.contains(&file) && !file.ends_with("config.yaml") {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                texts.push((file.display().to_string(), text));
+            }
+        }
+        assert!(
+            texts
+                .iter()
+                .any(|(name, _)| name.ends_with("journal.jsonl")),
+            "{venue}: the journal is searched"
+        );
+        // The run's own credentials too: -vvv shows every request, logins included.
+        secrets.push(read(&lab.sim_dir().join("master.secret")));
+        secrets.push(read(&lab.sim_dir().join("bot.secret")));
+        for secret in &secrets {
+            for piece in pieces(secret) {
+                for (name, text) in &texts {
+                    assert!(
+                        !text.contains(&piece),
+                        "{venue}: `{piece}` of the new key's secret leaked into {name}:\n{text}"
+                    );
+                }
+            }
+        }
     }
 }

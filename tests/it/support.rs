@@ -194,6 +194,12 @@ pub async fn lockdown(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// The same, from synchronous code.
 pub fn run_blocking(args: &[String], env: &[(String, String)]) -> Output {
+    run_within(args, env, Duration::from_secs(60))
+}
+
+/// Runs the `lockdown` binary with no terminal attached, killed (and the test failed) after
+/// `limit`.
+pub fn run_within(args: &[String], env: &[(String, String)], limit: Duration) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
     command
         .args(args)
@@ -206,7 +212,7 @@ pub fn run_blocking(args: &[String], env: &[(String, String)]) -> Output {
         command.env(key, value);
     }
     let child = command.spawn().expect("lockdown starts");
-    wait_bounded(child, Duration::from_secs(60))
+    wait_bounded(child, limit)
 }
 
 /// Waits for a child, killing it after `limit`.

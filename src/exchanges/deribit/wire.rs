@@ -199,14 +199,7 @@ fn api_error(error: &DeribitError) -> ExchangeError {
 }
 
 fn http_error(response: &Response) -> ExchangeError {
-    let text = String::from_utf8_lossy(&response.body);
-    let detail: String = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(120)
-        .collect();
+    let detail = response.gist();
     match response.status {
         429 => ExchangeError::RateLimited {
             code: "HTTP 429".to_owned(),

@@ -109,14 +109,7 @@ pub fn api_error(text: &str) -> ExchangeError {
 }
 
 fn http_error(response: &Response) -> ExchangeError {
-    let detail: String = String::from_utf8_lossy(&response.body)
-        .split_whitespace()
-        .filter(|w| !w.starts_with('<'))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(120)
-        .collect();
+    let detail = response.gist();
     match response.status {
         429 => ExchangeError::RateLimited {
             code: "HTTP 429".to_owned(),
