@@ -9,13 +9,12 @@
 //! never ignored. The watcher runs as a task of its own, so it acts even when the run's task is
 //! blocked.
 
-use serde_json::json;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::actions::JournalHandle;
 use crate::exit::Exit;
-use crate::journal::EventKind;
+use crate::journal::record;
 
 /// What stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +60,10 @@ impl Watch {
         let task = tokio::spawn(async move {
             let _ = tx.send(signals.next().await);
             let second = signals.next().await;
-            let _ = journal.append(
-                EventKind::Interrupted,
-                json!({"by": second.name(), "second": true}),
-            );
+            let _ = journal.record(&record::Interrupted {
+                by: second.name().to_owned(),
+                second: true,
+            });
             std::process::exit(i32::from(second.exit().code()));
         });
         Ok(Watch {

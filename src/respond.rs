@@ -15,7 +15,8 @@ use crate::error::{Error, Note};
 use crate::exchanges::http::http_client;
 use crate::exchanges::{Client, Mode, Nonces};
 use crate::interrupt::Watch;
-use crate::journal::{self, EventKind, Journal, JournalKey};
+use crate::journal::record::{self, Record};
+use crate::journal::{self, Journal, JournalKey};
 use crate::playbook;
 use crate::secret::KeyId;
 use crate::ui::Ui;
@@ -157,7 +158,10 @@ async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, E
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
         by = signal => {
-            let _ = run.journal.append(EventKind::Interrupted, serde_json::json!({"by": by.name()}));
+            let _ = run.journal.record(&record::Interrupted {
+                by: by.name().to_owned(),
+                second: false,
+            });
             Err(Error::Interrupted { run_dir: dir, by })
         }
     }
@@ -176,49 +180,37 @@ pub async fn resume(
     let journal_path = run_dir.join(journal::FILE_NAME);
     // Read first for the profile, whose state dir holds the key; reopened under it below.
     let read = journal::verify(&journal_path)?;
-    let Some(first) = read.events.iter().find(|e| e.kind == EventKind::RunStarted) else {
+    let Some(first) = read.events.iter().find_map(record::RunStarted::of) else {
         return Err(Error::Usage {
-            message: format!("`{}` has no `run_started` event", journal_path.display()),
+            message: format!(
+                "`{}` has no readable `run_started` event",
+                journal_path.display()
+            ),
             help: Some("resume takes the folder of a run that `lockdown respond` started".into()),
         });
     };
-    let field = |name: &str| {
-        first
-            .data
-            .get(name)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    if field("mode") != "live" {
+    if first.mode != "live" {
         return Err(Error::Usage {
             message: format!(
                 "run `{}` was a {}; there is nothing to resume",
-                field("run_id"),
-                field("mode")
+                first.run_id, first.mode
             ),
             help: None,
         });
     }
-    let inputs: BTreeMap<String, String> = first
-        .data
-        .get("inputs")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
-    let config = PathBuf::from(field("config"));
-    let profile = config::load_profile(&config, Some(&field("profile")))?;
-    let origin = field("playbook_origin");
+    let config = PathBuf::from(&first.config);
+    let profile = config::load_profile(&config, Some(&first.profile))?;
+    let origin = &first.playbook_origin;
     let playbook = if origin.starts_with("builtin:") {
         playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?
     } else {
-        playbook::load(Path::new(&origin))?
+        playbook::load(Path::new(origin))?
     };
-    if playbook.name != field("playbook") {
+    if playbook.name != first.playbook {
         return Err(Error::Usage {
             message: format!(
                 "the playbook at `{origin}` is now `{}`, the run was `{}`",
-                playbook.name,
-                field("playbook")
+                playbook.name, first.playbook
             ),
             help: Some("restore the playbook the run started with".into()),
         });
@@ -229,13 +221,13 @@ pub async fn resume(
     let (journal, verified) = Journal::reopen(&journal_path, key)?;
     let client = client(http, &profile, Mode::Live).await?;
     let info = RunInfo {
-        id: field("run_id"),
+        id: first.run_id.clone(),
         dir: run_dir.to_owned(),
-        started_at: field("started_at"),
+        started_at: first.started_at.clone(),
         playbook: playbook.name.clone(),
         started,
     };
-    let mut inputs = inputs;
+    let mut inputs = first.inputs.clone();
     let advice = preflight(
         &playbook,
         &profile,

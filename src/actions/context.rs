@@ -19,7 +19,8 @@ use crate::config::Profile;
 use crate::engine::template::{self, Context, Tpl};
 use crate::exchanges::model::{CreatedKey, KeyInfo};
 use crate::exchanges::{Auth, Client, ExchangeError, Op, Reply};
-use crate::journal::{Event, EventKind, Journal, JournalError};
+use crate::journal::record::Record;
+use crate::journal::{Event, Journal, JournalError};
 use crate::secret::{Credential, KeyId};
 
 /// The run an action belongs to.
@@ -66,13 +67,13 @@ impl JournalHandle {
         JournalHandle(Arc::new(Mutex::new(journal)))
     }
 
-    /// Appends an event and waits until it is on disk.
-    pub fn append(&self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
+    /// Writes an event and waits until it is on disk.
+    pub fn record<R: Record>(&self, data: &R) -> Result<Event, JournalError> {
         let mut journal = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        journal.append(kind, data)
+        journal.append(R::KIND, data.to_data())
     }
 
     /// The last event's sequence number and hash.
@@ -191,10 +192,8 @@ impl StepContext<'_> {
     }
 
     /// Appends a journal event.
-    pub fn journal(&self, kind: EventKind, data: Value) -> Result<Event, ActionError> {
-        self.journal
-            .append(kind, data)
-            .map_err(ActionError::Journal)
+    pub fn journal<R: Record>(&self, data: &R) -> Result<Event, ActionError> {
+        self.journal.record(data).map_err(ActionError::Journal)
     }
 }
 

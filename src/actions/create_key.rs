@@ -15,7 +15,7 @@ use super::{
 use crate::engine::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
-use crate::journal::EventKind;
+use crate::journal::record;
 use crate::playbook::schema::{object, string, strings, tpl};
 
 /// Parameters of `create_key`.
@@ -102,6 +102,13 @@ impl Action for CreateKey {
         "ip_bound",
     ];
 
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        // The key's whole id stays in the journal; the report masks it.
+        let mut key = outputs.clone();
+        key.remove("key_id");
+        report.replacement = Some(Value::Object(key));
+    }
+
     const CONTAINMENT: Containment = Containment::Completes;
 
     fn note(outputs: &Outputs) -> String {
@@ -185,10 +192,11 @@ impl Action for CreateKey {
                     "delete key `{}` left by an earlier attempt",
                     orphan.key
                 )))?;
-            cx.journal(
-                EventKind::KeyDeleted,
-                json!({"step": cx.step, "key_id": orphan.key.as_str(), "why": "secret lost with an earlier attempt"}),
-            )?;
+            cx.journal(&record::KeyDeleted {
+                step: cx.step.to_owned(),
+                key_id: orphan.key.as_str().to_owned(),
+                why: "secret lost with an earlier attempt".to_owned(),
+            })?;
         }
         Ok(Probe::NotDone)
     }
@@ -248,17 +256,14 @@ impl Action for CreateKey {
             .map_err(ActionError::exchange("read the new key"))?;
         let mut info = created.info.clone();
         // On disk before anything else happens with the key (DESIGN §9).
-        cx.journal(
-            EventKind::KeyCreated,
-            json!({
-                "step": cx.step,
-                "key_id": info.key.as_str(),
-                "label": info.label,
-                "account": info.account,
-                "permissions": info.permissions,
-                "ips": info.ips,
-            }),
-        )?;
+        cx.journal(&record::KeyCreated {
+            step: cx.step.to_owned(),
+            key_id: info.key.as_str().to_owned(),
+            label: info.label.clone(),
+            account: info.account.clone(),
+            permissions: info.permissions.clone(),
+            ips: info.ips.clone(),
+        })?;
         cx.vault.put(cx.step, created);
 
         // Read the key back as the exchange stores it: its scope must be what was asked for.

@@ -111,6 +111,29 @@ impl Action for DiffOrders {
         "incomplete",
     ];
 
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        let list = |k: &str| {
+            outputs
+                .get(k)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        report.unauthorized = list("unauthorized");
+        report.unverified = list("unverified");
+        report.ledger_problem = outputs
+            .get("ledger")
+            .and_then(|l| l.get("problem"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        report.missing = list("missing");
+        report.mismatched = list("mismatched");
+        report.unauthorized_notional = outputs
+            .get("unauthorized_notional")
+            .cloned()
+            .unwrap_or(Value::Null);
+    }
+
     fn note(outputs: &Outputs) -> String {
         let count = |key: &str| {
             outputs

@@ -166,6 +166,10 @@ pub trait Action {
         String::new()
     }
 
+    /// What a finished step's outputs add to the incident report (the diff's orders, the
+    /// snapshot's key description and access log, the replacement key).
+    fn report(_outputs: &Outputs, _report: &mut crate::report::Timeline) {}
+
     /// What a step of this action that did not end well (failed, declined, pending, not run)
     /// leaves to do, and how to finish it; `None` when nothing is left because of it.
     fn undone(end: &StepEnd<'_>, _run: &RunEnd<'_>) -> Option<Todo> {
@@ -283,6 +287,14 @@ macro_rules! registry {
                 match name {
                     $($name => <$ty as Action>::note(outputs),)+
                     _ => String::new(),
+                }
+            }
+
+            /// [`Action::report`] of the action called `name`.
+            pub fn report_of(name: &str, outputs: &Outputs, report: &mut crate::report::Timeline) {
+                match name {
+                    $($name => <$ty as Action>::report(outputs, report),)+
+                    _ => {}
                 }
             }
 

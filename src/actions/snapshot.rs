@@ -123,6 +123,15 @@ impl Action for Snapshot {
         "key_info",
     ];
 
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        if let Some(events) = outputs.get("access_log") {
+            report.access_log(events);
+        }
+        if let Some(rows) = outputs.get("key_info").and_then(Value::as_array) {
+            report.key_info.extend(rows.iter().cloned());
+        }
+    }
+
     fn note(outputs: &Outputs) -> String {
         outputs.get("counts").unwrap_or(&Value::Null).to_string()
     }

@@ -19,7 +19,7 @@ use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepCo
 use crate::config::SecretStore;
 use crate::engine::template::Tpl;
 use crate::exchanges::model::CreatedKey;
-use crate::journal::EventKind;
+use crate::journal::record;
 use crate::playbook::schema::{object, string};
 
 /// Parameters of `store_secret`.
@@ -216,15 +216,12 @@ impl Action for StoreSecret {
         #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
         let text = contents.expose_secret();
         write_private(store.path(), text)?;
-        cx.journal(
-            EventKind::SecretStored,
-            json!({
-                "step": cx.step,
-                "from": self.from,
-                "key": key.info.key.masked(),
-                "store": store.describe(),
-            }),
-        )?;
+        cx.journal(&record::SecretStored {
+            step: cx.step.to_owned(),
+            from: self.from.clone(),
+            key: key.info.key.masked(),
+            store: store.describe(),
+        })?;
         let mut out = Outputs::new();
         out.insert("store".into(), json!(store.describe()));
         out.insert("key".into(), json!(key.info.key.masked()));

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream;
-use serde_json::{Value, json};
 
 use super::outcome::{Outcome, StepRecord};
 use super::preflight::context;
@@ -15,7 +14,7 @@ use super::template::Context;
 use crate::actions::{JournalHandle, Outputs, RunInfo, Vault};
 use crate::config::Profile;
 use crate::exchanges::{Client, Mode};
-use crate::journal::EventKind;
+use crate::journal::record::{self, Record};
 use crate::playbook::{Playbook, Step, StepBody};
 use crate::ui::Ui;
 
@@ -159,15 +158,15 @@ impl Run<'_> {
         };
         let summary = {
             let state = lock(&state);
-            json!({
-                "contained": state.contained_ms.is_some(),
-                "contained_ms": state.contained_ms,
-                "duration_ms": duration_ms,
-                "aborted": state.aborted,
-                "left": left,
-            })
+            record::RunFinished {
+                contained: state.contained_ms.is_some(),
+                contained_ms: state.contained_ms,
+                duration_ms,
+                aborted: state.aborted,
+                left,
+            }
         };
-        if let Err(err) = self.journal.append(EventKind::RunFinished, summary) {
+        if let Err(err) = self.journal.record(&summary) {
             lock(&state).journal_error.get_or_insert(err.to_string());
         }
         let (seq, hash) = self.journal.head();
@@ -194,42 +193,36 @@ impl Run<'_> {
         let journal_key = self.journal.key_fingerprint();
         let version = env!("CARGO_PKG_VERSION");
         let operator = crate::whoami::operator();
-        let (kind, data) = match start {
-            Start::Fresh { config } => (
-                EventKind::RunStarted,
-                json!({
-                    "run_id": self.info.id,
-                    "playbook": self.playbook.name,
-                    "playbook_origin": self.playbook.origin,
-                    "playbook_sha256": self.playbook.sha256,
-                    "exchange": self.profile.exchange.as_str(),
-                    "config": config,
-                    "profile": self.profile.name,
-                    "base_url": self.profile.base_url,
-                    "key": crate::secret::mask(self.inputs.get("key").map_or("", String::as_str)),
-                    // Ids are not secrets; `resume` needs them whole.
-                    "inputs": self.inputs,
-                    "mode": mode_name(self.client.mode()),
-                    "started_at": self.info.started_at,
-                    "lockdown": version,
-                    "operator": operator,
-                    "journal_key": journal_key,
-                }),
-            ),
-            Start::Resumed { prior, torn_line } => (
-                EventKind::Resumed,
-                json!({
-                    "run_id": self.info.id,
-                    "done": prior.done.keys().collect::<Vec<_>>(),
-                    "unfinished": prior.unfinished,
-                    "torn_line": torn_line,
-                    "lockdown": version,
-                    "operator": operator,
-                    "journal_key": journal_key,
-                }),
-            ),
+        let written = match start {
+            Start::Fresh { config } => self.journal.record(&record::RunStarted {
+                run_id: self.info.id.clone(),
+                playbook: self.playbook.name.clone(),
+                playbook_origin: self.playbook.origin.clone(),
+                playbook_sha256: Some(self.playbook.sha256.clone()),
+                exchange: self.profile.exchange.as_str().to_owned(),
+                config: config.clone(),
+                profile: self.profile.name.clone(),
+                base_url: self.profile.base_url.clone(),
+                key: crate::secret::mask(self.inputs.get("key").map_or("", String::as_str)),
+                // Ids are not secrets; `resume` needs them whole.
+                inputs: self.inputs.clone(),
+                mode: mode_name(self.client.mode()).to_owned(),
+                started_at: self.info.started_at.clone(),
+                lockdown: Some(version.to_owned()),
+                operator: Some(operator),
+                journal_key: Some(journal_key),
+            }),
+            Start::Resumed { prior, torn_line } => self.journal.record(&record::Resumed {
+                run_id: self.info.id.clone(),
+                done: prior.done.keys().cloned().collect(),
+                unfinished: prior.unfinished.clone(),
+                torn_line: *torn_line,
+                lockdown: Some(version.to_owned()),
+                operator: Some(operator),
+                journal_key: Some(journal_key),
+            }),
         };
-        if let Err(err) = self.journal.append(kind, data) {
+        if let Err(err) = written {
             let mut state = lock(state);
             state.journal_error = Some(err.to_string());
             state.aborted = true;
@@ -291,9 +284,9 @@ impl Run<'_> {
         context(&self.inputs, self.profile, &self.info, outputs)
     }
 
-    /// Appends to the journal; on failure stops the run (exit 4) and says so.
-    pub(super) fn append(&self, state: &Mutex<State>, kind: EventKind, data: Value) -> bool {
-        match self.journal.append(kind, data) {
+    /// Writes an event to the journal; on failure stops the run (exit 4) and says so.
+    pub(super) fn record<R: Record>(&self, state: &Mutex<State>, data: &R) -> bool {
+        match self.journal.record(data) {
             Ok(_) => true,
             Err(err) => {
                 let mut state = lock(state);

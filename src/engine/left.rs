@@ -5,7 +5,7 @@
 //! still be open", "the key is NOT revoked". One function reads the steps' ends (from the
 //! engine's records or from the journal) so every place says the same.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one step ended, as far as what is left depends on it.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +57,7 @@ pub struct RunEnd<'a> {
 }
 
 /// One thing left to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Todo {
     /// What is still open.
     pub what: String,

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use super::Prior;
-use crate::journal::{Event, EventKind};
+use super::StepStatus;
+use crate::journal::Event;
+use crate::journal::record::{self, Record};
 
 /// What a journal's events say about each step.
 pub fn prior(events: &[Event]) -> Prior {
@@ -20,47 +20,23 @@ pub fn prior(events: &[Event]) -> Prior {
     let mut stored_from: BTreeSet<String> = BTreeSet::new();
     let mut actions: Vec<(String, String)> = Vec::new();
     for event in events {
-        let step = event
-            .data
-            .get("step")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let action = event
-            .data
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        match event.kind {
-            EventKind::StepStarted => {
-                started.push(step.to_owned());
-                actions.push((step.to_owned(), action.to_owned()));
+        if let Some(start) = record::StepStarted::of(event) {
+            started.push(start.step.clone());
+            actions.push((start.step, start.action));
+        } else if let Some(end) = record::StepFinished::of(event) {
+            started.retain(|s| *s != end.step);
+            prior.unfinished.retain(|s| *s != end.step);
+            // A dry run's `planned` is not done.
+            if end.status == StepStatus::Ok {
+                prior.done.insert(end.step, end.outputs);
             }
-            EventKind::StepFinished => {
-                started.retain(|s| s != step);
-                prior.unfinished.retain(|s| s != step);
-                let live = event.data.get("status").and_then(Value::as_str) == Some("ok");
-                if live {
-                    let outputs = event
-                        .data
-                        .get("outputs")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    prior.done.insert(step.to_owned(), outputs);
-                }
+        } else if let Some(end) = record::StepFailed::of(event) {
+            started.retain(|s| *s != end.step);
+            if !prior.unfinished.contains(&end.step) {
+                prior.unfinished.push(end.step);
             }
-            EventKind::StepFailed => {
-                started.retain(|s| s != step);
-                if !prior.unfinished.iter().any(|s| s == step) {
-                    prior.unfinished.push(step.to_owned());
-                }
-            }
-            EventKind::SecretStored => {
-                if let Some(from) = event.data.get("from").and_then(Value::as_str) {
-                    stored_from.insert(from.to_owned());
-                }
-            }
-            _ => {}
+        } else if let Some(stored) = record::SecretStored::of(event) {
+            stored_from.insert(stored.from);
         }
     }
     for step in started {
@@ -83,54 +59,80 @@ pub fn prior(events: &[Event]) -> Prior {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Map, json};
+
     use super::*;
     use crate::journal::GENESIS;
-    use serde_json::json;
 
-    fn event(seq: u64, kind: EventKind, data: Value) -> Event {
-        Event::new(seq, String::new(), kind, data, GENESIS)
+    /// Events built through the journal's own record types, numbered in order.
+    fn journal(records: &[(crate::journal::EventKind, serde_json::Value)]) -> Vec<Event> {
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, data))| {
+                Event::new(i as u64 + 1, String::new(), *kind, data.clone(), GENESIS)
+            })
+            .collect()
+    }
+
+    fn of<R: Record>(data: R) -> (crate::journal::EventKind, serde_json::Value) {
+        (R::KIND, data.to_data())
+    }
+
+    fn started(step: &str, action: &str) -> (crate::journal::EventKind, serde_json::Value) {
+        of(record::StepStarted {
+            step: step.into(),
+            action: action.into(),
+            ..Default::default()
+        })
+    }
+
+    fn finished(
+        step: &str,
+        action: &str,
+        outputs: serde_json::Value,
+    ) -> (crate::journal::EventKind, serde_json::Value) {
+        let outputs: Map<String, serde_json::Value> = serde_json::from_value(outputs).unwrap();
+        of(record::StepFinished {
+            step: step.into(),
+            action: action.into(),
+            status: StepStatus::Ok,
+            duration_ms: 1,
+            ended_at: None,
+            attempts: 1,
+            probed: false,
+            outputs,
+            calls: Vec::new(),
+        })
     }
 
     #[test]
     fn sorts_steps_into_done_and_unfinished() {
-        let events = vec![
-            event(
-                1,
-                EventKind::StepStarted,
-                json!({"step": "lock", "action": "restrict_key"}),
-            ),
-            event(
-                2,
-                EventKind::StepFinished,
-                json!({"step": "lock", "status": "ok", "outputs": {"account": "1"}}),
-            ),
-            event(
-                3,
-                EventKind::StepStarted,
-                json!({"step": "cancel", "action": "cancel_orders"}),
-            ),
-            event(4, EventKind::StepFailed, json!({"step": "cancel"})),
-            event(
-                5,
-                EventKind::StepStarted,
-                json!({"step": "replace", "action": "create_key"}),
-            ),
-            event(
-                6,
-                EventKind::KeyCreated,
-                json!({"step": "replace", "key_id": "K"}),
-            ),
-            event(
-                7,
-                EventKind::StepFinished,
-                json!({"step": "replace", "status": "ok", "outputs": {}}),
-            ),
-            event(
-                8,
-                EventKind::StepStarted,
-                json!({"step": "revoke", "action": "revoke_key"}),
-            ),
-        ];
+        let events = journal(&[
+            started("lock", "restrict_key"),
+            finished("lock", "restrict_key", json!({"account": "1"})),
+            started("cancel", "cancel_orders"),
+            of(record::StepFailed {
+                step: "cancel".into(),
+                action: "cancel_orders".into(),
+                status: StepStatus::Failed,
+                duration_ms: 1,
+                ended_at: None,
+                attempts: 1,
+                error: "refused".into(),
+                hint: None,
+                code: None,
+                calls: Vec::new(),
+            }),
+            started("replace", "create_key"),
+            of(record::KeyCreated {
+                step: "replace".into(),
+                key_id: "K".into(),
+                ..Default::default()
+            }),
+            finished("replace", "create_key", json!({})),
+            started("revoke", "revoke_key"),
+        ]);
         let prior = prior(&events);
         assert_eq!(prior.done.keys().collect::<Vec<_>>(), ["lock"]);
         assert_eq!(prior.done["lock"]["account"], "1");
@@ -140,35 +142,34 @@ mod tests {
 
     #[test]
     fn a_stored_key_is_done() {
-        let events = vec![
-            event(
-                1,
-                EventKind::StepStarted,
-                json!({"step": "replace", "action": "create_key"}),
-            ),
-            event(
-                2,
-                EventKind::StepFinished,
-                json!({"step": "replace", "status": "ok", "outputs": {}}),
-            ),
-            event(
-                3,
-                EventKind::StepStarted,
-                json!({"step": "store", "action": "store_secret"}),
-            ),
-            event(
-                4,
-                EventKind::SecretStored,
-                json!({"step": "store", "from": "replace"}),
-            ),
-            event(
-                5,
-                EventKind::StepFinished,
-                json!({"step": "store", "status": "ok", "outputs": {}}),
-            ),
-        ];
+        let events = journal(&[
+            started("replace", "create_key"),
+            finished("replace", "create_key", json!({})),
+            started("store", "store_secret"),
+            of(record::SecretStored {
+                step: "store".into(),
+                from: "replace".into(),
+                ..Default::default()
+            }),
+            finished("store", "store_secret", json!({})),
+        ]);
         let prior = prior(&events);
         assert!(prior.done.contains_key("replace") && prior.done.contains_key("store"));
         assert!(prior.unfinished.is_empty());
+    }
+
+    #[test]
+    fn an_end_that_cannot_be_read_leaves_the_step_to_be_probed() {
+        // A line whose data lost its shape never counts as done: the step is probed.
+        let events = journal(&[
+            started("revoke", "revoke_key"),
+            (
+                crate::journal::EventKind::StepFinished,
+                json!({"step": "revoke", "status": "okay"}),
+            ),
+        ]);
+        let prior = prior(&events);
+        assert!(prior.done.is_empty());
+        assert_eq!(prior.unfinished, ["revoke"]);
     }
 }

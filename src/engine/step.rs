@@ -19,7 +19,7 @@ use crate::actions::{
 use crate::clock;
 use crate::exchanges::{CallSink, Client, Mode, Tfa};
 use crate::exit::Exit;
-use crate::journal::EventKind;
+use crate::journal::record;
 use crate::playbook::{OnError, Retry, Step, StepBody};
 
 /// A step that has started: planned, journaled and confirmed; ready to act.
@@ -144,15 +144,15 @@ impl Run<'_> {
             Ok(plan) => (plan.requests.clone(), plan.instructions.clone()),
             Err(_) => (Vec::new(), None),
         };
-        let data = json!({
-            "step": id,
-            "action": action.name(),
-            "name": step.name,
-            "requests": requests,
-            "instructions": instructions,
-            "probe_first": p.probe_first,
-        });
-        if !self.append(state, EventKind::StepStarted, data) {
+        let started = record::StepStarted {
+            step: id.to_owned(),
+            action: action.name().to_owned(),
+            name: step.name.clone(),
+            requests: requests.clone(),
+            instructions,
+            probe_first: p.probe_first,
+        };
+        if !self.record(state, &started) {
             return None;
         }
         for request in &requests {
@@ -207,8 +207,13 @@ impl Run<'_> {
                 (answer, "operator")
             }
         };
-        let data = json!({"step": id, "accepted": accepted, "by": by});
-        if !self.append(state, EventKind::Confirmation, data) {
+        let answer = record::Confirmation {
+            step: id.to_owned(),
+            accepted,
+            by: by.to_owned(),
+            round: None,
+        };
+        if !self.record(state, &answer) {
             return Err(journal_failed());
         }
         if accepted {
@@ -363,10 +368,12 @@ impl Run<'_> {
                     })?;
                     if !done {
                         self.journal
-                            .append(
-                                EventKind::Confirmation,
-                                json!({"step": id, "accepted": false, "by": "operator", "round": round}),
-                            )
+                            .record(&record::Confirmation {
+                                step: id.to_owned(),
+                                accepted: false,
+                                by: "operator".to_owned(),
+                                round: Some(round),
+                            })
                             .map_err(ActionError::Journal)?;
                         return Err(ActionError::Declined {
                             what: format!("step `{id}` ({})", manual.guide.title),
@@ -381,10 +388,12 @@ impl Run<'_> {
                 },
             };
             self.journal
-                .append(
-                    EventKind::Confirmation,
-                    json!({"step": id, "accepted": true, "by": by, "round": round}),
-                )
+                .record(&record::Confirmation {
+                    step: id.to_owned(),
+                    accepted: true,
+                    by: by.clone(),
+                    round: Some(round),
+                })
                 .map_err(ActionError::Journal)?;
             let waited = elapsed_ms(started);
             if !manual.task.verifiable() {
@@ -447,7 +456,10 @@ impl Run<'_> {
             }
         };
         self.journal
-            .append(EventKind::TfaAnswered, json!({"step": id, "by": by}))
+            .record(&record::TfaAnswered {
+                step: id.to_owned(),
+                by: by.to_owned(),
+            })
             .map_err(ActionError::Journal)?;
         Ok(Tfa { challenge, code })
     }
@@ -461,9 +473,12 @@ impl Run<'_> {
             duration_ms,
             ended_at,
         } = acted;
-        let calls = {
+        let calls: Vec<Value> = {
             let calls = p.sink.lock().map(|c| c.clone()).unwrap_or_default();
-            serde_json::to_value(calls).unwrap_or(Value::Null)
+            calls
+                .iter()
+                .filter_map(|call| serde_json::to_value(call).ok())
+                .collect()
         };
         let mut rec = record(p.step, action, StepStatus::Ok, p.started_at, duration_ms);
         match result {
@@ -476,18 +491,18 @@ impl Run<'_> {
                     } => (StepStatus::Ok, outputs, attempts, probed),
                     Done::Planned(outputs) => (StepStatus::Planned, outputs, 0, false),
                 };
-                let data = json!({
-                    "step": id,
-                    "action": action.name(),
-                    "status": status.as_str(),
-                    "duration_ms": duration_ms,
-                    "ended_at": ended_at,
-                    "attempts": attempts,
-                    "probed": probed,
-                    "outputs": outputs,
-                    "calls": calls,
-                });
-                if !self.append(state, EventKind::StepFinished, data) {
+                let finished = record::StepFinished {
+                    step: id.to_owned(),
+                    action: action.name().to_owned(),
+                    status,
+                    duration_ms,
+                    ended_at: Some(ended_at),
+                    attempts,
+                    probed,
+                    outputs: outputs.clone(),
+                    calls,
+                };
+                if !self.record(state, &finished) {
                     return;
                 }
                 let note = match status {
@@ -536,19 +551,19 @@ impl Run<'_> {
                     _ => StepStatus::Failed,
                 };
                 let hint = self.locked_out(&err, state).or_else(|| err.hint());
-                let data = json!({
-                    "step": id,
-                    "action": action.name(),
-                    "status": status.as_str(),
-                    "duration_ms": duration_ms,
-                    "ended_at": ended_at,
-                    "attempts": attempts,
-                    "error": err.to_string(),
-                    "hint": hint,
-                    "code": err.code(),
-                    "calls": calls,
-                });
-                if !self.append(state, EventKind::StepFailed, data) {
+                let failed = record::StepFailed {
+                    step: id.to_owned(),
+                    action: action.name().to_owned(),
+                    status,
+                    duration_ms,
+                    ended_at: Some(ended_at),
+                    attempts,
+                    error: err.to_string(),
+                    hint: hint.clone(),
+                    code: err.code().map(str::to_owned),
+                    calls,
+                };
+                if !self.record(state, &failed) {
                     return;
                 }
                 self.ui
@@ -611,9 +626,13 @@ impl Run<'_> {
             Ok(true) => return true,
             Ok(false) => {
                 let reason = format!("`{when}` is false");
-                let data =
-                    json!({"step": step.id.as_str(), "action": step.kind(), "reason": reason});
-                self.append(state, EventKind::StepSkipped, data);
+                let skipped = record::StepSkipped {
+                    step: step.id.as_str().to_owned(),
+                    action: step.kind().to_owned(),
+                    reason: reason.clone(),
+                    status: None,
+                };
+                self.record(state, &skipped);
                 self.ui.step_ended(step.id.as_str(), "skipped", 0, &reason);
                 self.record_all(step, state, StepStatus::Skipped, None);
                 return false;
@@ -622,18 +641,19 @@ impl Run<'_> {
         };
         let error = format!("its `when` could not be evaluated: {err}");
         let hint = "fix the condition (`lockdown validate` checks what steps produce); the step did not run";
-        let data = json!({
-            "step": step.id.as_str(),
-            "action": step.kind(),
-            "status": StepStatus::Failed.as_str(),
-            "duration_ms": 0,
-            "ended_at": clock::now_rfc3339(),
-            "attempts": 0,
-            "error": error,
-            "hint": hint,
-            "calls": [],
-        });
-        self.append(state, EventKind::StepFailed, data);
+        let failed = record::StepFailed {
+            step: step.id.as_str().to_owned(),
+            action: step.kind().to_owned(),
+            status: StepStatus::Failed,
+            duration_ms: 0,
+            ended_at: Some(clock::now_rfc3339()),
+            attempts: 0,
+            error: error.clone(),
+            hint: Some(hint.to_owned()),
+            code: None,
+            calls: Vec::new(),
+        };
+        self.record(state, &failed);
         self.ui.step_ended(step.id.as_str(), "failed", 0, &error);
         self.ui.info(&format!("    hint: {hint}"));
         let mut state = lock(state);
@@ -677,13 +697,13 @@ impl Run<'_> {
         if journal_ok {
             for inner in step.flatten() {
                 if let StepBody::Action(action) = &inner.body {
-                    let data = json!({
-                        "step": inner.id.as_str(),
-                        "action": action.name(),
-                        "status": StepStatus::NotRun.as_str(),
-                        "reason": reason,
-                    });
-                    if !self.append(state, EventKind::StepSkipped, data) {
+                    let skipped = record::StepSkipped {
+                        step: inner.id.as_str().to_owned(),
+                        action: action.name().to_owned(),
+                        reason: reason.clone(),
+                        status: Some(StepStatus::NotRun),
+                    };
+                    if !self.record(state, &skipped) {
                         break;
                     }
                 }

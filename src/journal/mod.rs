@@ -10,6 +10,7 @@
 
 mod event;
 mod key;
+pub mod record;
 mod verify;
 mod writer;
 

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::engine::StepStatus;
 use crate::journal::{Event, EventKind};
 
 /// The report's content.
@@ -36,38 +37,9 @@ pub struct Timeline {
     pub secret_store: Option<String>,
     /// The journal's head when the report was made.
     pub journal: JournalHead,
-}
-
-/// The exchange's security-log entries an `access_log` snapshot recorded, as timeline lines.
-fn access_entries(outputs: &Value) -> Vec<Entry> {
-    let events = outputs
-        .get("access_log")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    events
-        .iter()
-        .filter_map(|event| {
-            let at = crate::clock::rfc3339_ms(event.get("time_ms")?.as_i64()?);
-            let what = text(event, "event");
-            let mut line = format!("exchange access log: `{what}`");
-            if let Some(ip) = event.get("ip").and_then(Value::as_str) {
-                line.push_str(&format!(" from {ip}"));
-            }
-            if let Some(place) = event.get("place").and_then(Value::as_str) {
-                line.push_str(&format!(" ({place})"));
-            }
-            // Logins and key events name a key: masked like every key id in the report.
-            if let Some(detail) = event.get("detail").and_then(Value::as_str) {
-                line.push_str(&format!(": key {}", crate::secret::mask(detail)));
-            }
-            Some(Entry {
-                server_time: Some(at.clone()),
-                at,
-                what: line,
-            })
-        })
-        .collect()
+    /// The exchange's own log lines, merged into `entries` in time order at the end.
+    #[serde(skip)]
+    access: Vec<Entry>,
 }
 
 /// Who and what the run was about.
@@ -163,218 +135,16 @@ impl Timeline {
         crate::engine::left::left(&ends, &self.run.exchange)
     }
 
-    /// Builds the timeline from a verified journal.
+    /// Builds the timeline from a verified journal, reading each event through its record type
+    /// (`journal::record`); what a finished step adds to the report is its action's
+    /// ([`crate::actions::Action::report`]).
     pub fn from_events(events: &[Event]) -> Timeline {
         let mut t = Timeline {
             unauthorized_notional: Value::Object(Default::default()),
             ..Timeline::default()
         };
-        let mut access = Vec::new();
         for event in events {
-            let data = &event.data;
-            let step = text(data, "step");
-            match event.kind {
-                EventKind::RunStarted => {
-                    t.run = RunHeader {
-                        id: text(data, "run_id"),
-                        playbook: text(data, "playbook"),
-                        exchange: text(data, "exchange"),
-                        profile: text(data, "profile"),
-                        key: text(data, "key"),
-                        started_at: event.at.clone(),
-                        mode: text(data, "mode"),
-                    };
-                    t.entry(
-                        event,
-                        None,
-                        format!("response started for key {}", t.run.key),
-                    );
-                }
-                EventKind::TfaAnswered => {
-                    t.entry(
-                        event,
-                        None,
-                        format!("`{step}`: two-factor code given ({})", text(data, "by")),
-                    );
-                }
-                EventKind::StepStarted => {
-                    t.steps.push(StepSummary {
-                        id: step.clone(),
-                        action: text(data, "action"),
-                        status: "running".into(),
-                        started_at: event.at.clone(),
-                        ..StepSummary::default()
-                    });
-                }
-                EventKind::KeyCreated => {
-                    let key = crate::secret::mask(&text(data, "key_id"));
-                    t.entry(
-                        event,
-                        None,
-                        format!("replacement key {key} created by `{step}`"),
-                    );
-                }
-                EventKind::Confirmation => {
-                    let accepted = data.get("accepted").and_then(Value::as_bool) == Some(true);
-                    let by = text(data, "by");
-                    t.entry(
-                        event,
-                        None,
-                        format!(
-                            "`{step}` {} ({by})",
-                            if accepted { "confirmed" } else { "declined" }
-                        ),
-                    );
-                    if !accepted {
-                        t.finish(&step, "declined", data);
-                    }
-                }
-                EventKind::StepFinished | EventKind::StepFailed => {
-                    let status = if event.kind == EventKind::StepFinished {
-                        "ok"
-                    } else {
-                        "failed"
-                    };
-                    for call in data
-                        .get("calls")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                    {
-                        t.entries.push(Entry {
-                            at: text(call, "sent_at"),
-                            server_time: call
-                                .get("server_time")
-                                .and_then(Value::as_str)
-                                .map(str::to_owned),
-                            what: format!(
-                                "`{step}`: {} {} → {} in {} ms",
-                                text(call, "method"),
-                                text(call, "path"),
-                                call.get("code")
-                                    .and_then(Value::as_str)
-                                    .map_or_else(|| text(call, "outcome"), |c| format!("code {c}")),
-                                call.get("duration_ms").and_then(Value::as_u64).unwrap_or(0)
-                            ),
-                        });
-                    }
-                    // A step can fail before it starts (a `when` that cannot be evaluated).
-                    if !t.steps.iter().any(|s| s.id == step) {
-                        t.steps.push(StepSummary {
-                            id: step.clone(),
-                            action: text(data, "action"),
-                            started_at: event.at.clone(),
-                            ..StepSummary::default()
-                        });
-                    }
-                    // `pending` and `declined` are failures that say more.
-                    let status = match data.get("status").and_then(Value::as_str) {
-                        Some(word @ ("pending" | "declined")) => word,
-                        _ => status,
-                    };
-                    t.finish(&step, status, data);
-                    let outputs = data.get("outputs").cloned().unwrap_or(Value::Null);
-                    let action = text(data, "action");
-                    let contains = crate::actions::ActionSpec::containment_of(&action)
-                        == crate::actions::Containment::Contains;
-                    match action.as_str() {
-                        _ if contains && status == "ok" && t.contained_at.is_none() => {
-                            // The step's own end: a parallel group journals it after the
-                            // slowest member.
-                            let ended = data.get("ended_at").and_then(Value::as_str);
-                            t.contained_at = Some(ended.unwrap_or(&event.at).to_owned());
-                        }
-                        "diff_orders" if status == "ok" => {
-                            let list = |k: &str| {
-                                outputs
-                                    .get(k)
-                                    .and_then(Value::as_array)
-                                    .cloned()
-                                    .unwrap_or_default()
-                            };
-                            t.unauthorized = list("unauthorized");
-                            t.unverified = list("unverified");
-                            t.ledger_problem = outputs
-                                .get("ledger")
-                                .and_then(|l| l.get("problem"))
-                                .and_then(Value::as_str)
-                                .map(str::to_owned);
-                            t.missing = list("missing");
-                            t.mismatched = list("mismatched");
-                            t.unauthorized_notional = outputs
-                                .get("unauthorized_notional")
-                                .cloned()
-                                .unwrap_or(Value::Null);
-                        }
-                        "snapshot" if status == "ok" => {
-                            access.extend(access_entries(&outputs));
-                            if let Some(rows) = outputs.get("key_info").and_then(Value::as_array) {
-                                t.key_info.extend(rows.iter().cloned());
-                            }
-                        }
-                        "create_key" if status == "ok" => {
-                            let mut key = outputs.clone();
-                            if let Value::Object(map) = &mut key {
-                                map.remove("key_id");
-                            }
-                            t.replacement = Some(key);
-                        }
-                        _ => {}
-                    }
-                    let what = match status {
-                        "ok" => format!("`{step}` done"),
-                        _ => format!("`{step}` failed: {}", text(data, "error")),
-                    };
-                    t.entries.push(Entry {
-                        at: data
-                            .get("ended_at")
-                            .and_then(Value::as_str)
-                            .unwrap_or(&event.at)
-                            .to_owned(),
-                        server_time: None,
-                        what,
-                    });
-                }
-                EventKind::StepSkipped => {
-                    // `not_run`: an earlier stop kept it from running.
-                    let status = data.get("status").and_then(Value::as_str);
-                    t.steps.push(StepSummary {
-                        id: step.clone(),
-                        action: text(data, "action"),
-                        status: status.unwrap_or("skipped").into(),
-                        started_at: event.at.clone(),
-                        ..StepSummary::default()
-                    });
-                    t.entry(
-                        event,
-                        None,
-                        format!("`{step}` skipped ({})", text(data, "reason")),
-                    );
-                }
-                EventKind::SecretStored => {
-                    t.secret_store = Some(text(data, "store"));
-                    t.entry(
-                        event,
-                        None,
-                        format!(
-                            "replacement key {} stored in {}",
-                            text(data, "key"),
-                            text(data, "store")
-                        ),
-                    );
-                }
-                EventKind::KeyDeleted => {
-                    let key = crate::secret::mask(&text(data, "key_id"));
-                    t.entry(
-                        event,
-                        None,
-                        format!("key {key} deleted by `{step}`: {}", text(data, "why")),
-                    );
-                }
-                EventKind::Resumed => t.entry(event, None, "response resumed".into()),
-                EventKind::RunFinished => t.entry(event, None, "response finished".into()),
-                EventKind::Interrupted => t.entry(event, None, "response interrupted".into()),
-            }
+            t.read(event);
             t.journal = JournalHead {
                 seq: event.seq,
                 hash: event.hash.clone(),
@@ -384,6 +154,7 @@ impl Timeline {
         // a parallel group interleave as they happened. The exchange's own log happened before
         // the response took it: each entry goes before the first line that is later.
         t.entries.sort_by(|a, b| a.at.cmp(&b.at));
+        let mut access = std::mem::take(&mut t.access);
         access.sort_by(|a, b| a.at.cmp(&b.at));
         for entry in access {
             let at = t
@@ -396,31 +167,207 @@ impl Timeline {
         t
     }
 
+    /// Adds one event.
+    fn read(&mut self, event: &Event) {
+        use crate::journal::record::{self, Record};
+        if let Some(run) = record::RunStarted::of(event) {
+            self.run = RunHeader {
+                id: run.run_id,
+                playbook: run.playbook,
+                exchange: run.exchange,
+                profile: run.profile,
+                key: run.key,
+                started_at: event.at.clone(),
+                mode: run.mode,
+            };
+            let what = format!("response started for key {}", self.run.key);
+            self.entry(event, None, what);
+        } else if let Some(tfa) = record::TfaAnswered::of(event) {
+            let what = format!("`{}`: two-factor code given ({})", tfa.step, tfa.by);
+            self.entry(event, None, what);
+        } else if let Some(start) = record::StepStarted::of(event) {
+            self.steps.push(StepSummary {
+                id: start.step,
+                action: start.action,
+                status: "running".into(),
+                started_at: event.at.clone(),
+                ..StepSummary::default()
+            });
+        } else if let Some(created) = record::KeyCreated::of(event) {
+            let key = crate::secret::mask(&created.key_id);
+            let what = format!("replacement key {key} created by `{}`", created.step);
+            self.entry(event, None, what);
+        } else if let Some(answer) = record::Confirmation::of(event) {
+            let word = if answer.accepted {
+                "confirmed"
+            } else {
+                "declined"
+            };
+            let what = format!("`{}` {word} ({})", answer.step, answer.by);
+            self.entry(event, None, what);
+            if !answer.accepted
+                && let Some(summary) = self.summary(&answer.step)
+            {
+                summary.status = "declined".into();
+            }
+        } else if let Some(end) = record::StepFinished::of(event) {
+            self.calls(&end.step, &end.calls);
+            let ended = end.ended_at.clone().unwrap_or_else(|| event.at.clone());
+            let summary = self.started(&end.step, &end.action, event);
+            summary.status = end.status.as_str().to_owned();
+            summary.duration_ms = Some(end.duration_ms);
+            summary.calls.clone_from(&end.calls);
+            summary.incomplete = end
+                .outputs
+                .get("incomplete")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if end.status == StepStatus::Ok {
+                let contains = crate::actions::ActionSpec::containment_of(&end.action)
+                    == crate::actions::Containment::Contains;
+                if contains && self.contained_at.is_none() {
+                    // The step's own end: a parallel group journals it after the slowest member.
+                    self.contained_at = Some(ended.clone());
+                }
+                crate::actions::ActionSpec::report_of(&end.action, &end.outputs, self);
+            }
+            self.entries.push(Entry {
+                at: ended,
+                server_time: None,
+                what: format!("`{}` done", end.step),
+            });
+        } else if let Some(end) = record::StepFailed::of(event) {
+            self.calls(&end.step, &end.calls);
+            let ended = end.ended_at.clone().unwrap_or_else(|| event.at.clone());
+            // A step can fail before it starts (a `when` that cannot be evaluated).
+            let summary = self.started(&end.step, &end.action, event);
+            summary.status = end.status.as_str().to_owned();
+            summary.duration_ms = Some(end.duration_ms);
+            summary.calls.clone_from(&end.calls);
+            summary.error = Some(end.error.clone());
+            summary.hint.clone_from(&end.hint);
+            self.entries.push(Entry {
+                at: ended,
+                server_time: None,
+                what: format!("`{}` {}: {}", end.step, end.status.as_str(), end.error),
+            });
+        } else if let Some(skipped) = record::StepSkipped::of(event) {
+            // `not_run`: an earlier stop kept it from running.
+            let status = skipped.status.unwrap_or(StepStatus::Skipped);
+            let what = format!(
+                "`{}` {} ({})",
+                skipped.step,
+                status.as_str().replace('_', " "),
+                skipped.reason
+            );
+            self.steps.push(StepSummary {
+                id: skipped.step,
+                action: skipped.action,
+                status: status.as_str().to_owned(),
+                started_at: event.at.clone(),
+                ..StepSummary::default()
+            });
+            self.entry(event, None, what);
+        } else if let Some(stored) = record::SecretStored::of(event) {
+            let what = format!("replacement key {} stored in {}", stored.key, stored.store);
+            self.secret_store = Some(stored.store);
+            self.entry(event, None, what);
+        } else if let Some(deleted) = record::KeyDeleted::of(event) {
+            let key = crate::secret::mask(&deleted.key_id);
+            let what = format!("key {key} deleted by `{}`: {}", deleted.step, deleted.why);
+            self.entry(event, None, what);
+        } else {
+            let what = match event.kind {
+                EventKind::Resumed => "response resumed",
+                EventKind::RunFinished => "response finished",
+                EventKind::Interrupted => "response interrupted",
+                // Data that does not have its kind's shape: said, not dropped.
+                _ => "an event lockdown could not read",
+            };
+            self.entry(event, None, what.to_owned());
+        }
+    }
+
+    /// The latest summary of `step`.
+    fn summary(&mut self, step: &str) -> Option<&mut StepSummary> {
+        self.steps.iter_mut().rev().find(|s| s.id == step)
+    }
+
+    /// The summary of a step that ends now, made if it never started.
+    fn started(&mut self, step: &str, action: &str, event: &Event) -> &mut StepSummary {
+        if self.summary(step).is_none() {
+            self.steps.push(StepSummary {
+                id: step.to_owned(),
+                action: action.to_owned(),
+                started_at: event.at.clone(),
+                ..StepSummary::default()
+            });
+        }
+        self.steps
+            .iter_mut()
+            .rev()
+            .find(|s| s.id == step)
+            .unwrap_or_else(|| unreachable!("pushed above"))
+    }
+
+    /// A timeline line per call a step made.
+    fn calls(&mut self, step: &str, calls: &[Value]) {
+        for call in calls {
+            self.entries.push(Entry {
+                at: text(call, "sent_at"),
+                server_time: call
+                    .get("server_time")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                what: format!(
+                    "`{step}`: {} {} → {} in {} ms",
+                    text(call, "method"),
+                    text(call, "path"),
+                    call.get("code")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| text(call, "outcome"), |c| format!("code {c}")),
+                    call.get("duration_ms").and_then(Value::as_u64).unwrap_or(0)
+                ),
+            });
+        }
+    }
+
+    /// Adds the exchange's security-log entries an `access_log` snapshot recorded (`events`:
+    /// its `access_log` output), as timeline lines merged in time order.
+    pub fn access_log(&mut self, events: &Value) {
+        let events = events.as_array().cloned().unwrap_or_default();
+        let entries = events
+            .iter()
+            .filter_map(|event| {
+                let at = crate::clock::rfc3339_ms(event.get("time_ms")?.as_i64()?);
+                let what = text(event, "event");
+                let mut line = format!("exchange access log: `{what}`");
+                if let Some(ip) = event.get("ip").and_then(Value::as_str) {
+                    line.push_str(&format!(" from {ip}"));
+                }
+                if let Some(place) = event.get("place").and_then(Value::as_str) {
+                    line.push_str(&format!(" ({place})"));
+                }
+                // Logins and key events name a key: masked like every key id in the report.
+                if let Some(detail) = event.get("detail").and_then(Value::as_str) {
+                    line.push_str(&format!(": key {}", crate::secret::mask(detail)));
+                }
+                Some(Entry {
+                    server_time: Some(at.clone()),
+                    at,
+                    what: line,
+                })
+            })
+            .collect::<Vec<_>>();
+        self.access.extend(entries);
+    }
+
     fn entry(&mut self, event: &Event, server_time: Option<String>, what: String) {
         self.entries.push(Entry {
             at: event.at.clone(),
             server_time,
             what,
         });
-    }
-
-    fn finish(&mut self, step: &str, status: &str, data: &Value) {
-        if let Some(summary) = self.steps.iter_mut().rev().find(|s| s.id == step) {
-            summary.status = status.to_owned();
-            summary.duration_ms = data.get("duration_ms").and_then(Value::as_u64);
-            summary.calls = data
-                .get("calls")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            summary.error = data.get("error").and_then(Value::as_str).map(str::to_owned);
-            summary.hint = data.get("hint").and_then(Value::as_str).map(str::to_owned);
-            summary.incomplete = data
-                .get("outputs")
-                .and_then(|o| o.get("incomplete"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-        }
     }
 }
 
@@ -442,6 +389,22 @@ mod tests {
         }
     }
 
+    fn finished(step: &str, action: &str, ended_at: Option<&str>) -> Value {
+        use crate::journal::record::{Record, StepFinished};
+        StepFinished {
+            step: step.into(),
+            action: action.into(),
+            status: StepStatus::Ok,
+            duration_ms: 1,
+            ended_at: ended_at.map(str::to_owned),
+            attempts: 1,
+            probed: false,
+            outputs: serde_json::Map::new(),
+            calls: Vec::new(),
+        }
+        .to_data()
+    }
+
     /// Members of a parallel group are journaled once the slowest has ended: the report keeps
     /// each member's own end, and containment is when the revoke ended, not the group.
     #[test]
@@ -452,20 +415,21 @@ mod tests {
                 1,
                 group_end,
                 EventKind::StepFinished,
-                json!({"step": "revoke", "action": "revoke_key", "ended_at": "2026-11-28T05:08:32.389Z", "outputs": {}}),
+                finished("revoke", "revoke_key", Some("2026-11-28T05:08:32.389Z")),
             ),
             event(
                 2,
                 group_end,
                 EventKind::StepFinished,
-                json!({"step": "cancel", "action": "cancel_orders", "ended_at": "2026-11-28T05:08:30.388Z", "outputs": {}}),
+                finished("cancel", "cancel_orders", Some("2026-11-28T05:08:30.388Z")),
             ),
         ];
         let t = Timeline::from_events(&events);
         assert_eq!(t.contained_at.as_deref(), Some("2026-11-28T05:08:32.389Z"));
         let lines: Vec<&str> = t.entries.iter().map(|e| e.what.as_str()).collect();
         assert_eq!(lines, ["`cancel` done", "`revoke` done"]);
-        // A journal from before `ended_at` existed still reads: the event's own time.
+        // A journal from before `ended_at` (and `status`) existed still reads: the event's own
+        // time.
         let old = [event(
             1,
             group_end,
@@ -476,5 +440,51 @@ mod tests {
             Timeline::from_events(&old).contained_at.as_deref(),
             Some(group_end)
         );
+    }
+
+    #[test]
+    fn a_step_a_stop_kept_from_running_and_a_when_that_failed_are_in_the_steps() {
+        use crate::journal::record::{Record, StepFailed, StepSkipped};
+        let at = "2026-12-05T00:00:00.000Z";
+        let events = [
+            event(
+                1,
+                at,
+                EventKind::StepFailed,
+                StepFailed {
+                    step: "cancel".into(),
+                    action: "cancel_orders".into(),
+                    status: StepStatus::Failed,
+                    duration_ms: 0,
+                    ended_at: None,
+                    attempts: 0,
+                    error: "its `when` could not be evaluated".into(),
+                    hint: Some("fix the condition".into()),
+                    code: None,
+                    calls: Vec::new(),
+                }
+                .to_data(),
+            ),
+            event(
+                2,
+                at,
+                EventKind::StepSkipped,
+                StepSkipped {
+                    step: "history".into(),
+                    action: "snapshot".into(),
+                    reason: "the run stopped when `cancel` failed".into(),
+                    status: Some(StepStatus::NotRun),
+                }
+                .to_data(),
+            ),
+        ];
+        let t = Timeline::from_events(&events);
+        let steps: Vec<(&str, &str)> = t
+            .steps
+            .iter()
+            .map(|s| (s.id.as_str(), s.status.as_str()))
+            .collect();
+        assert_eq!(steps, [("cancel", "failed"), ("history", "not_run")]);
+        assert_eq!(t.steps[0].hint.as_deref(), Some("fix the condition"));
     }
 }
