@@ -7,7 +7,7 @@
 //! synced before the next one starts. `lockdown sim` is the exchange simulator the tests and
 //! drills stand on.
 //!
-//! Layout (DESIGN §4): `cli` parses, `config` + `playbook` load and validate, `engine` runs
+//! Layout (docs/design.md §4): `cli` parses, `config` + `playbook` load and validate, `engine` runs
 //! `actions`, which reach the exchange only through `exchanges::http`; `journal` records,
 //! `report` renders; `ui` is the only module that prints.
 

@@ -2,7 +2,7 @@
 //! cancelled after a timeout unless someone arms it again.
 //!
 //! Only venues that declare [`Capability::DeadMan`] by API can (Kraken `CancelAllOrdersAfter`,
-//! reference §7.5; OKX `cancel-all-after`, §4.5, which takes only 0 or 10 to 120 seconds);
+//! docs/venues.md §7.5; OKX `cancel-all-after`, §4.5, which takes only 0 or 10 to 120 seconds);
 //! elsewhere the step fails before sending anything, never skips silently, and so does a timeout
 //! the venue does not accept. It is signed with the key the playbook names: on Kraken the
 //! owner's own key, since a switch armed with the leaked key can be disarmed by whoever holds it

@@ -1,9 +1,9 @@
 //! `cancel_orders`: cancel every open order of the leaked key's account, with the key itself.
 //!
-//! Masters cannot cancel a sub-account's orders on most venues (reference §9), so this signs
+//! Masters cannot cancel a sub-account's orders on most venues (docs/venues.md §9), so this signs
 //! with the leaked key, which the lock has bound to the responder. It cancels every segment at
 //! once, then lists open orders again and repeats until none is left (Bybit cancels at most 500
-//! per call, reference §3.5), and fails if orders remain after the last round. On venues without
+//! per call, docs/venues.md §3.5), and fails if orders remain after the last round. On venues without
 //! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
 //! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
 //! Orders the venue cancels through an endpoint of their own (OKX algo orders) are batched apart,

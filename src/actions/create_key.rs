@@ -255,7 +255,7 @@ impl Action for CreateKey {
             .into_created()
             .map_err(ActionError::exchange("read the new key"))?;
         let mut info = created.info.clone();
-        // On disk before anything else happens with the key (DESIGN §9).
+        // On disk before anything else happens with the key (docs/design.md §9).
         cx.journal(&record::KeyCreated {
             step: cx.step.to_owned(),
             key_id: info.key.as_str().to_owned(),
@@ -284,7 +284,7 @@ impl Action for CreateKey {
             });
         };
         if stored.is_masked() {
-            // A listing that masks ids shows no IP list either (Binance Link, reference §5.4):
+            // A listing that masks ids shows no IP list either (Binance Link, docs/venues.md §5.4):
             // the IP list stays the one the exchange confirmed when it made and bound the key;
             // the permissions are read back from the listing.
             info.permissions = stored.permissions;

@@ -315,7 +315,7 @@ pub fn validate(
 }
 
 /// The futures host that goes with a venue's REST host, where the venue publishes one: Binance
-/// serves USD-M futures from `fapi` hosts (reference §5.1). `None` keeps every path on
+/// serves USD-M futures from `fapi` hosts (docs/venues.md §5.1). `None` keeps every path on
 /// `base_url` (the simulator, or a host lockdown does not know).
 fn default_futures_url(exchange: ExchangeId, base_url: &str) -> Option<String> {
     if exchange != ExchangeId::Binance {

@@ -517,7 +517,7 @@ impl Client {
                     retry_after_ms,
                 }) if rate_waits < self.inner.rate_waits => {
                     rate_waits += 1;
-                    // Bybit's reset header is on its own clock (reference §3.7).
+                    // Bybit's reset header is on its own clock (docs/venues.md §3.7).
                     let wait = retry_after_ms
                         .or_else(|| {
                             reset_ms

@@ -49,15 +49,15 @@ use model::{Category, Order, Segment};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExchangeId {
-    /// Bybit V5 (reference §3).
+    /// Bybit V5 (docs/venues.md §3).
     Bybit,
-    /// OKX V5 (reference §4).
+    /// OKX V5 (docs/venues.md §4).
     Okx,
-    /// Deribit JSON-RPC v2 (reference §6).
+    /// Deribit JSON-RPC v2 (docs/venues.md §6).
     Deribit,
-    /// Binance Spot, USD-M futures and SAPI (reference §5).
+    /// Binance Spot, USD-M futures and SAPI (docs/venues.md §5).
     Binance,
-    /// Kraken Spot REST (reference §7).
+    /// Kraken Spot REST (docs/venues.md §7).
     Kraken,
 }
 
@@ -336,7 +336,7 @@ pub trait Venue: Send + Sync + fmt::Debug {
 
     /// How long the client must send nothing more after this answer to `request`, read from
     /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
-    /// the used request weight near the published limit, reference §5.7); `now_ms` is the
+    /// the used request weight near the published limit, docs/venues.md §5.7); `now_ms` is the
     /// exchange's clock as far as it is known. `None` (the default) holds nothing back. The
     /// client holds every request of the connection, not just the next one: limits are per
     /// address.
@@ -350,7 +350,7 @@ pub trait Venue: Send + Sync + fmt::Debug {
         true
     }
 
-    /// Venues that sign an ever-increasing integer nonce per key (Kraken, reference §7.2): the
+    /// Venues that sign an ever-increasing integer nonce per key (Kraken, docs/venues.md §7.2): the
     /// client then draws [`CallContext::nonce`] from its per-key [`Nonces`] (persisted under the
     /// profile's state dir) and sends one request per key at a time, so the exchange sees a
     /// key's nonces in the order they were drawn.
@@ -358,7 +358,7 @@ pub trait Venue: Send + Sync + fmt::Debug {
         false
     }
 
-    /// Venues with a published per-key call counter (Kraken, reference §7.7): the client paces
+    /// Venues with a published per-key call counter (Kraken, docs/venues.md §7.7): the client paces
     /// each key's signed calls under it. `None` for venues that only answer a rate limit.
     fn budget(&self) -> Option<CallBudget> {
         None

@@ -308,7 +308,7 @@ pub struct KeyInfo {
 
 impl KeyInfo {
     /// Whether this entry is about `key`: the same id, or, on venues whose listings mask key
-    /// ids (Binance Link broker keys, `vmP*************`, reference §5.4), a masked id whose
+    /// ids (Binance Link broker keys, `vmP*************`, docs/venues.md §5.4), a masked id whose
     /// visible start and end are the key's.
     pub fn names(&self, key: &KeyId) -> bool {
         let listed = self.key.as_str();

@@ -5,7 +5,7 @@
 //! except for secret-bearing fields (OKX sends a new key's passphrase in the create body, Deribit
 //! a refresh token in `exchange_token`), whose values are redacted by the same function that
 //! redacts answers ([`super::redact`]); sensitive headers are marked as such. A signature sent
-//! as a query or form parameter (Binance `signature=`, reference §5.2) is redacted like a
+//! as a query or form parameter (Binance `signature=`, docs/venues.md §5.2) is redacted like a
 //! signature header.
 
 use std::fmt;

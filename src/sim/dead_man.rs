@@ -1,4 +1,4 @@
-//! The dead-man switch, as Kraken (`CancelAllOrdersAfter`, reference §7.5) and OKX
+//! The dead-man switch, as Kraken (`CancelAllOrdersAfter`, docs/venues.md §7.5) and OKX
 //! (`cancel-all-after`, §4.5) offer it: shared, since only the wire differs.
 //!
 //! Arming it with a timeout sets the moment the account's open orders are all cancelled, unless

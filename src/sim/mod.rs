@@ -1,6 +1,6 @@
 //! An in-process exchange that the tests and drills stand on.
 //!
-//! Testnets lack the key-management endpoints a leaked-key response needs (reference §2.5), so the
+//! Testnets lack the key-management endpoints a leaked-key response needs (docs/venues.md §2.5), so the
 //! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
 //! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
 //! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
@@ -216,7 +216,7 @@ impl Sim {
         })
     }
 
-    /// Makes IP-whitelist edits answer 141019 ("web UI only", reference §3.4) when `on`.
+    /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues.md §3.4) when `on`.
     pub fn set_ip_edit_requires_web_ui(&self, on: bool) {
         self.lock().ip_edit = if on {
             IpEditPolicy::WebUiOnly
@@ -254,7 +254,7 @@ impl Sim {
     }
 
     /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor
-    /// challenge when `on`, as on an account with security keys (reference §6.4). The one code
+    /// challenge when `on`, as on an account with security keys (docs/venues.md §6.4). The one code
     /// the simulator accepts is in the session's `otp` file. Other dialects ignore it.
     pub fn set_tfa_required(&self, on: bool) {
         self.lock().deribit.tfa_required = on;

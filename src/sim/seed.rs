@@ -80,7 +80,7 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
 }
 
 /// Whether the dialect lists markets of `category`: Kraken Spot has spot pairs only (its
-/// futures are a separate exchange with separate keys, reference §7.1).
+/// futures are a separate exchange with separate keys, docs/venues.md §7.1).
 pub(crate) fn trades(dialect: ExchangeId, category: Category) -> bool {
     dialect != ExchangeId::Kraken || category == Category::Spot
 }
@@ -97,7 +97,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     }
 }
 
-/// Bybit: the master's IP-bound Wallet key and the bot's leaked key (reference §3.4).
+/// Bybit: the master's IP-bound Wallet key and the bot's leaked key (docs/venues.md §3.4).
 fn seed_bybit_keys(v: &mut Venue, now: i64, bot_note: &str) {
     let master = v.create_key(
         NewKey {
@@ -132,7 +132,7 @@ fn seed_bybit_keys(v: &mut Venue, now: i64, bot_note: &str) {
         },
         true,
     );
-    // Unbound keys live 90 days (reference §3.4); this one was made 60 days ago.
+    // Unbound keys live 90 days (docs/venues.md §3.4); this one was made 60 days ago.
     let created = now - 60 * DAY_MS;
     v.keys[bot].created_ms = created;
     v.keys[bot].expires_ms = Some(created + UNBOUND_LIFETIME_MS);

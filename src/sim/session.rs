@@ -169,7 +169,7 @@ impl SessionFiles {
             crate::private::create_dir(dir)?;
         }
         write_private(&dir.join("master.key"), master_key.as_bytes())?;
-        // Allowed: this is where a secret is stored (STYLE habit 8).
+        // Allowed: this is where a secret is stored.
         #[allow(clippy::disallowed_methods)]
         let (master_secret, bot_secret) = (
             master_secret.expose_secret().as_bytes(),
@@ -182,7 +182,7 @@ impl SessionFiles {
             ("bot.passphrase", &self.passphrases.1),
         ] {
             if let Some(passphrase) = passphrase {
-                // Allowed: this is where a secret is stored (STYLE habit 8).
+                // Allowed: this is where a secret is stored.
                 #[allow(clippy::disallowed_methods)]
                 let bytes = passphrase.expose_secret().as_bytes();
                 write_private(&dir.join(file), bytes)?;

@@ -27,7 +27,7 @@ use crate::sim::order::{
 };
 use crate::sim::ratelimit::RateLimiter;
 
-/// Whether the API may edit a key's IP whitelist (reference §3.4, code 141019).
+/// Whether the API may edit a key's IP whitelist (docs/venues.md §3.4, code 141019).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum IpEditPolicy {
     Api,
@@ -64,7 +64,7 @@ pub(crate) enum VenueError {
 }
 
 /// Which symbols an operation covers; Bybit's priority is symbol > baseCoin > settleCoin
-/// (reference §3.5).
+/// (docs/venues.md §3.5).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SymbolFilter {
     pub(crate) symbol: Option<String>,
@@ -659,7 +659,7 @@ impl Venue {
         // OKX key ids are UUIDs and secrets 32 uppercase hex digits (the docs' examples).
         let (api_key, secret) = match self.dialect {
             ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
-            // Binance key ids and secrets are 64 letters and digits (reference §5.3).
+            // Binance key ids and secrets are 64 letters and digits (docs/venues.md §5.3).
             ExchangeId::Binance => (self.ids.alnum(64), self.ids.alnum(64)),
             // Kraken: base64 of 42 random bytes for the key, of 64 for the secret (§7.2).
             ExchangeId::Kraken => (

@@ -1,4 +1,4 @@
-//! Op -> Binance request: paths and parameters (reference §5.4–§5.6).
+//! Op -> Binance request: paths and parameters (docs/venues.md §5.4–§5.6).
 //!
 //! Parameters are percent-encoded in a fixed order, in the query of a GET or DELETE and in the
 //! form body of a POST; the signer adds `recvWindow`, `timestamp` and `signature` to exactly
@@ -6,7 +6,7 @@
 //! names another host (`https://fapi.binance.com`). Key management takes the profile's family:
 //! the sub-account endpoints name the sub-account by `email`, the Binance Link (broker) ones by
 //! `subAccountId`; either comes from the key's `account:`, and a request without it is refused
-//! here, before anything is sent. Master-account keys have no endpoint at all (reference §1): a
+//! here, before anything is sent. Master-account keys have no endpoint at all (docs/venues.md §1): a
 //! key cannot delete itself, and deleting a master-account key is done in the web interface.
 //! Histories walk a [`HistoryCursor`]: symbols first, then each symbol in sub-windows of 24 h
 //! (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders are listed and
@@ -22,17 +22,17 @@ use crate::exchanges::{
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// Spot `allOrders` and `myTrades` take windows of at most 24 hours (reference §5.6).
+/// Spot `allOrders` and `myTrades` take windows of at most 24 hours (docs/venues.md §5.6).
 pub const SPOT_SPAN_MS: i64 = DAY_MS;
 
-/// USD-M `allOrders` and `userTrades` take windows under 7 days (reference §5.6): a sub-window
+/// USD-M `allOrders` and `userTrades` take windows under 7 days (docs/venues.md §5.6): a sub-window
 /// of this width ends 1 ms short of it.
 pub const FUTURES_SPAN_MS: i64 = 7 * DAY_MS;
 
-/// Keys listed per page of the sub-account listing (its maximum, reference §5.4).
+/// Keys listed per page of the sub-account listing (its maximum, docs/venues.md §5.4).
 pub const KEYS_PAGE: u32 = 100;
 
-/// Records per page of the wallet histories (reference §5.6).
+/// Records per page of the wallet histories (docs/venues.md §5.6).
 pub const MONEY_PAGE: usize = 1000;
 
 /// Transfers per page of the transfer listings.
@@ -40,7 +40,7 @@ pub const TRANSFERS_PAGE: usize = 500;
 
 /// USD-M conditional ("algo") orders (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET, …): Binance
 /// lists them apart (`openAlgoOrders`) and cancels them apart, per symbol (`algoOpenOrders`,
-/// reference §5.5). Not one of the venue's segments: the USD-M listing reads them as its second
+/// docs/venues.md §5.5). Not one of the venue's segments: the USD-M listing reads them as its second
 /// page ([`CONDITIONAL_PAGE`]), and a USD-M per-symbol cancel is followed by this segment's
 /// cancel of the same symbol (`Venue::then`), so that no conditional order outlives a response.
 pub const CONDITIONAL: Segment = Segment {
@@ -144,7 +144,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                         flag("futuresTrade", false),
                     ],
                 ),
-                // `status` 2: trusted IPs only, these (reference §5.4).
+                // `status` 2: trusted IPs only, these (docs/venues.md §5.4).
                 (Access::Unchanged, KeyFamily::SubAccount) => post(
                     "/sapi/v2/sub-account/subAccountApi/ipRestriction",
                     &[
@@ -176,7 +176,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 &[owner, ("subAccountApiKey", key.as_str().to_owned())],
             )
         }
-        // No key can delete itself, and master-account keys have no API (reference §1).
+        // No key can delete itself, and master-account keys have no API (docs/venues.md §1).
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -188,7 +188,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             label,
             scope,
         } => create(family, account, label, scope)?,
-        // No cancel-all across symbols (reference §5.5): the action cancels per symbol.
+        // No cancel-all across symbols (docs/venues.md §5.5): the action cancels per symbol.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -289,7 +289,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                     params.push(("type", "MARKET".into()));
                     match (order.unit, futures) {
                         (QtyUnit::Base, _) => params.push(("quantity", decimal(order.qty))),
-                        // Spot market orders may spend a quote amount (reference §5.6).
+                        // Spot market orders may spend a quote amount (docs/venues.md §5.6).
                         (QtyUnit::Quote, false) => {
                             params.push(("quoteOrderQty", decimal(order.qty)));
                         }
@@ -331,7 +331,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", amount.clone()),
             ],
         ),
-        // Binance keeps no security log reachable by API (reference §1).
+        // Binance keeps no security log reachable by API (docs/venues.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -375,7 +375,7 @@ fn owner(
 }
 
 /// A key listing: the sub-account family lists, then reads each key's IP list; the broker
-/// family lists once (ids masked, no IP lists: reference §5.4).
+/// family lists once (ids masked, no IP lists: docs/venues.md §5.4).
 fn sub_keys(
     family: KeyFamily,
     account: &str,
@@ -410,7 +410,7 @@ fn sub_keys(
 
 /// A replacement key: never a withdrawal or transfer flag (the scope cannot express one), and
 /// bound to its IP list: at creation on the sub-account family (`status` 2), by the follow-up
-/// `ipRestriction` on the broker family, whose create takes no address (reference §5.4).
+/// `ipRestriction` on the broker family, whose create takes no address (docs/venues.md §5.4).
 fn create(
     family: KeyFamily,
     account: &str,

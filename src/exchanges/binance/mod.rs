@@ -1,4 +1,4 @@
-//! Binance (reference §5): hex HMAC-SHA256 over the percent-encoded query and body with
+//! Binance (docs/venues.md §5): hex HMAC-SHA256 over the percent-encoded query and body with
 //! `X-MBX-APIKEY`, `timestamp` and `recvWindow`; sub-account keys managed through the master in
 //! one of two families (the sub-account endpoints, by email, or Binance Link broker endpoints,
 //! by `subAccountId`: the profile's `key_family`); cancels per symbol (on USD-M, the symbol's
@@ -6,7 +6,7 @@
 //! 24-hour (spot) or under-7-day (USD-M) windows; request weights per IP and minute.
 //!
 //! Like Bybit and OKX, the master manages a sub-account's keys but cannot cancel its orders
-//! (reference §9), so the default playbook binds the leaked key's IP list to the responder first
+//! (docs/venues.md §9), so the default playbook binds the leaked key's IP list to the responder first
 //! (`ipRestriction`, `status` 2) and then uses the key itself. Master-account keys have no API at
 //! all: a key cannot delete or restrict itself, and nothing deletes another master key
 //! ([`master_key_guide`] says what to do by hand). `-2015` is one answer for an unknown key, an
@@ -49,7 +49,7 @@ const SEGMENTS: &[Segment] = &[
 ];
 
 /// What to do by hand when the leaked key is a master-account key: Binance has no API that
-/// deletes, disables or restricts one (reference §1, "Which exchanges have NO revocation API").
+/// deletes, disables or restricts one (docs/venues.md §1, "Which exchanges have NO revocation API").
 pub fn master_key_guide() -> Guide {
     Guide {
         title: "Delete the leaked master-account API key in Binance's web interface".to_owned(),
@@ -71,7 +71,7 @@ impl Venue for Binance {
 
     fn support(&self, capability: Capability) -> Support {
         // Sub-account keys (either family): lock, revoke, create and list by API through the
-        // master (reference §1, §5.4); master-account keys have none (see the module doc).
+        // master (docs/venues.md §1, §5.4); master-account keys have none (see the module doc).
         // Cancels per symbol (§5.5). USD-M's `countdownCancelAll` is the only dead-man switch;
         // spot has none. No access log.
         match capability {
@@ -150,7 +150,7 @@ impl Venue for Binance {
                     access: Access::Unchanged,
                 },
             }),
-            // A broker key is created without addresses (reference §5.4): bind it at once.
+            // A broker key is created without addresses (docs/venues.md §5.4): bind it at once.
             (Op::CreateKey { account, scope, .. }, Reply::Created(created))
                 if created.info.ips.is_empty() =>
             {
@@ -164,7 +164,7 @@ impl Venue for Binance {
                 })
             }
             // A USD-M symbol's conditional (algo) orders outlive `allOpenOrders`: its
-            // `algoOpenOrders` follows (reference §5.5), whatever the first found to cancel.
+            // `algoOpenOrders` follows (docs/venues.md §5.5), whatever the first found to cancel.
             (Op::CancelBatch { segment, orders }, Reply::Cancelled(_))
                 if endpoints::is_futures(segment) && !endpoints::is_conditional(segment) =>
             {

@@ -1,4 +1,4 @@
-//! Binance request signing (reference §5.2, §5.3).
+//! Binance request signing (docs/venues.md §5.2, §5.3).
 //!
 //! A SIGNED request carries `recvWindow` and `timestamp` (Unix ms) among its parameters and
 //! `signature` last: the lowercase hex HMAC-SHA256, keyed with the secret, of the query string
@@ -16,7 +16,7 @@ use crate::exchanges::{Header, Method, Request, SignedRequest};
 use crate::percent;
 use crate::secret::{Credential, SecretString};
 
-/// The `recvWindow` sent with every signed request: Binance's default (reference §5.2).
+/// The `recvWindow` sent with every signed request: Binance's default (docs/venues.md §5.2).
 pub const RECV_WINDOW_MS: i64 = 5_000;
 
 /// A query string or form body from parameters, in the order given, percent-encoded.
@@ -102,12 +102,12 @@ mod tests {
     use super::*;
     use crate::secret::KeyId;
 
-    /// The spot docs' example secret (reference §5.3).
+    /// The spot docs' example secret (docs/venues.md §5.3).
     fn spot_secret() -> SecretString {
         SecretString::from("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")
     }
 
-    /// The USD-M docs' example secret (reference §5.3).
+    /// The USD-M docs' example secret (docs/venues.md §5.3).
     fn futures_secret() -> SecretString {
         SecretString::from("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
     }

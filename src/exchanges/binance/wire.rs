@@ -1,4 +1,4 @@
-//! Binance wire types and the response decoder (reference §5.4–§5.8).
+//! Binance wire types and the response decoder (docs/venues.md §5.4–§5.8).
 //!
 //! Success is bare JSON (an object or an array, no envelope); a refusal is `{code, msg}` with an
 //! HTTP 4xx, mapped to a typed [`ExchangeError`]: `-1021` timestamp, `-1022` signature, `-2014`
@@ -87,7 +87,7 @@ fn retry_after(response: &Response) -> Option<u64> {
         .map(|secs| secs * 1000)
 }
 
-/// Maps a Binance code to a typed error (reference §5.8).
+/// Maps a Binance code to a typed error (docs/venues.md §5.8).
 fn api_error(response: &Response, code: i64, message: String, op: &Op) -> ExchangeError {
     let code_text = code.to_string();
     if response.status == 418 {
@@ -965,7 +965,7 @@ fn algo_status(text: &str) -> OrderStatus {
     }
 }
 
-/// Binance order statuses (reference §5.6).
+/// Binance order statuses (docs/venues.md §5.6).
 fn status(text: &str) -> OrderStatus {
     match text {
         "NEW" | "PENDING_NEW" => OrderStatus::Open,

@@ -1,4 +1,4 @@
-//! Op -> Bybit V5 request: paths and parameters (reference §3.4–§3.6).
+//! Op -> Bybit V5 request: paths and parameters (docs/venues.md §3.4–§3.6).
 //!
 //! Query strings are built in a fixed (alphabetical) order and percent-encoded, and the signer
 //! signs exactly that string; POST bodies are compact JSON with sorted keys.
@@ -9,7 +9,7 @@ use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePe
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
 
-/// Page size asked for; the largest each endpoint allows (reference §3.6).
+/// Page size asked for; the largest each endpoint allows (docs/venues.md §3.6).
 const ORDER_PAGE: u32 = 50;
 const FILL_PAGE: u32 = 100;
 const TRANSFER_PAGE: u32 = 50;
@@ -70,7 +70,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             }
             Request::post("/v5/order/cancel-all", Value::Object(body).to_string())
         }
-        // Bybit cancels a whole category at once (`cancel-all`, reference §3.5). Its dead-man
+        // Bybit cancels a whole category at once (`cancel-all`, docs/venues.md §3.5). Its dead-man
         // switch (DCP) is institutional-only and WebSocket-bound.
         Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
@@ -169,7 +169,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             })
             .to_string(),
         ),
-        // Bybit has no security-log API (reference §1).
+        // Bybit has no security-log API (docs/venues.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
@@ -227,7 +227,7 @@ fn permissions(scope: &KeyScope) -> Value {
         }
     }
     if groups.is_empty() {
-        // A read-only key still needs one group to read (reference §3.4: at least one group).
+        // A read-only key still needs one group to read (docs/venues.md §3.4: at least one group).
         groups.insert("Spot".into(), json!(["SpotTrade"]));
         groups.insert("ContractTrade".into(), json!(["Order", "Position"]));
     }

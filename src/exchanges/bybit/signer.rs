@@ -1,4 +1,4 @@
-//! Bybit V5 request signing (reference §3.2).
+//! Bybit V5 request signing (docs/venues.md §3.2).
 //!
 //! Pre-hash: `timestamp + api_key + recv_window + payload`, where the payload is the query string
 //! exactly as sent (GET) or the raw body (POST); HMAC-SHA256 with the secret, lowercase hex.

@@ -1,4 +1,4 @@
-//! Bybit V5 wire types and the response decoder (reference §3.4, §3.6, §3.8).
+//! Bybit V5 wire types and the response decoder (docs/venues.md §3.4, §3.6, §3.8).
 //!
 //! Every answer comes in the `{retCode, retMsg, result, time}` envelope; a non-zero `retCode`
 //! becomes a typed [`ExchangeError`]. Bybit spells the same field as a number in one endpoint and
@@ -57,7 +57,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     }
 }
 
-/// Maps a Bybit `retCode` to a typed error (reference §3.8, §3.4 for 1410xx).
+/// Maps a Bybit `retCode` to a typed error (docs/venues.md §3.8, §3.4 for 1410xx).
 fn api_error(code: i64, message: String, response: &Response) -> ExchangeError {
     let code_text = code.to_string();
     match code {
@@ -429,7 +429,7 @@ impl BybitOrder {
     }
 }
 
-/// Bybit order statuses (reference §3.6; Bybit's enum page).
+/// Bybit order statuses (docs/venues.md §3.6; Bybit's enum page).
 fn status(text: &str) -> OrderStatus {
     match text {
         "New" | "Created" | "Triggered" | "Active" => OrderStatus::Open,

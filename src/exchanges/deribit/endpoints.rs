@@ -31,7 +31,7 @@ pub const LOG_PAGE: usize = 100;
 /// The lists [`Op::Transfers`] walks: internal transfers, then deposits.
 pub const TRANSFER_SOURCES: &[&str] = &["private/get_transfers", "private/get_deposits"];
 
-/// Methods marked "TFA required" (reference §6.4): they carry the two-factor answer.
+/// Methods marked "TFA required" (docs/venues.md §6.4): they carry the two-factor answer.
 const TFA_METHODS: &[&str] = &[
     "private/create_api_key",
     "private/edit_api_key",
@@ -48,7 +48,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
     let (method, params): (&str, Vec<(&str, Value)>) = match op {
         Op::ServerTime => ("public/get_time", Vec::new()),
         // Deribit has no "this key" call; the account summary answers as the calling key and
-        // names its account (reference §6.6).
+        // names its account (docs/venues.md §6.6).
         Op::WhoAmI => (
             "private/get_account_summary",
             vec![("currency", json!("BTC")), ("extended", json!(true))],
@@ -90,7 +90,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: op.name(),
             });
         }
-        // Whether a key may remove itself is not documented (reference §1): not attempted.
+        // Whether a key may remove itself is not documented (docs/venues.md §1): not attempted.
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
@@ -107,7 +107,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ],
             )
         }
-        // The per-segment form of `private/cancel_all` (reference §6.5).
+        // The per-segment form of `private/cancel_all` (docs/venues.md §6.5).
         Op::CancelAll { segment } => (
             "private/cancel_all_by_currency",
             segment_params(segment, vec![("detailed", json!(true))]),
@@ -174,7 +174,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         }
         Op::PlaceOrder(order) => {
             if order.unit == QtyUnit::Quote {
-                // Deribit sizes every order in the base coin or contracts (reference §6.6).
+                // Deribit sizes every order in the base coin or contracts (docs/venues.md §6.6).
                 return Err(ExchangeError::Unsupported {
                     venue: "deribit",
                     op: "an order sized in the quote coin",

@@ -1,4 +1,4 @@
-//! Deribit JSON-RPC v2 over REST (reference §6): `client_signature` tokens or per-request
+//! Deribit JSON-RPC v2 over REST (docs/venues.md §6): `client_signature` tokens or per-request
 //! `deri-hmac-sha256` signatures, key management by numeric key id, sub-accounts through
 //! `public/exchange_token`, cancels and lists per currency and instrument kind.
 //!
@@ -45,7 +45,7 @@ const fn segment(category: Category, currency: &'static str) -> Segment {
 }
 
 /// Every slice the per-currency lists and cancels are called for: instrument kind × currency
-/// (reference §6.5, §6.6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR). Linear
+/// (docs/venues.md §6.5, §6.6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR). Linear
 /// contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
 const SEGMENTS: &[Segment] = &[
     segment(Category::Spot, "BTC"),

@@ -1,4 +1,4 @@
-//! Deribit v2 authentication (reference §6.2), both ways.
+//! Deribit v2 authentication (docs/venues.md §6.2), both ways.
 //!
 //! - Token: `public/auth` with `grant_type=client_signature`, signed over
 //!   `timestamp + "\n" + nonce + "\n" + data` (empty `data`, so the string ends in `\n`); the
@@ -19,12 +19,12 @@ use crate::exchanges::signing::hmac_sha256_hex;
 use crate::exchanges::{CallContext, Header, Method, Request, Session, SignedRequest};
 use crate::secret::{Credential, SecretString};
 
-/// The string `client_signature` signs (reference §6.2).
+/// The string `client_signature` signs (docs/venues.md §6.2).
 pub fn client_signature_string(timestamp_ms: i64, nonce: &str, data: &str) -> String {
     format!("{timestamp_ms}\n{nonce}\n{data}")
 }
 
-/// The string the `deri-hmac-sha256` header signs for one request (reference §6.2).
+/// The string the `deri-hmac-sha256` header signs for one request (docs/venues.md §6.2).
 pub fn request_string(
     timestamp_ms: i64,
     nonce: &str,
@@ -137,7 +137,7 @@ mod tests {
     use crate::exchanges::VenueSettings;
     use crate::secret::KeyId;
 
-    /// The docs' example secret (reference §8.2).
+    /// The docs' example secret (docs/venues.md §8.2).
     fn secret() -> SecretString {
         SecretString::from("W0H6FJW4IRPZ1MOQ8FP6KMC5RZDUUKXS")
     }

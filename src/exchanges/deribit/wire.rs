@@ -1,4 +1,4 @@
-//! Deribit wire types and the response decoder (reference §6.4–§6.8).
+//! Deribit wire types and the response decoder (docs/venues.md §6.4–§6.8).
 //!
 //! Every answer is a JSON-RPC 2.0 envelope, `{jsonrpc, id, result | error, usIn, usOut, usDiff,
 //! testnet}`; an `error` object becomes a typed [`ExchangeError`] (table in [`api_error`]), and a
@@ -119,7 +119,7 @@ pub fn key_list(response: &Response) -> Result<Vec<DeribitApiKey>, ExchangeError
     parse(envelope.result.unwrap_or(Value::Null))
 }
 
-/// A two-factor challenge instead of a result (reference §6.4, "TFA / security keys").
+/// A two-factor challenge instead of a result (docs/venues.md §6.4, "TFA / security keys").
 fn challenge(result: &Value) -> Option<ExchangeError> {
     let asked = result
         .get("security_key_authorization_required")
@@ -134,7 +134,7 @@ fn challenge(result: &Value) -> Option<ExchangeError> {
     })
 }
 
-/// Maps a JSON-RPC error to a typed error (reference §6.8; the long-standing code list).
+/// Maps a JSON-RPC error to a typed error (docs/venues.md §6.8; the long-standing code list).
 ///
 /// The docs name no code for an address outside a key's whitelist nor for a stale timestamp
 /// (§10.3); the simulator answers `13021 forbidden` and `13009 unauthorized` with a
@@ -480,7 +480,7 @@ fn flex_text(value: &Value) -> String {
     }
 }
 
-/// The market family an instrument name belongs to (reference §6, naming): `BTC_USDC` spot,
+/// The market family an instrument name belongs to (docs/venues.md §6, naming): `BTC_USDC` spot,
 /// `BTC_USDC-PERPETUAL` linear, `BTC-PERPETUAL` / `BTC-27DEC24` inverse, `BTC-27DEC24-100000-C`
 /// option.
 pub fn category_of(instrument: &str) -> Category {

@@ -1,4 +1,4 @@
-//! Op -> Kraken Spot REST request: methods and parameters (reference §7.4–§7.6).
+//! Op -> Kraken Spot REST request: methods and parameters (docs/venues.md §7.4–§7.6).
 //!
 //! Every private method is a POST to `/0/private/<Method>` with a form-encoded body that starts
 //! with the key's `nonce`, the other parameters following in alphabetical order (the layout of
@@ -15,7 +15,7 @@ use crate::exchanges::{
 };
 use crate::percent;
 
-/// The longest dead-man timeout Kraken takes: under a day (reference §7.5).
+/// The longest dead-man timeout Kraken takes: under a day (docs/venues.md §7.5).
 pub const MAX_DEAD_MAN_SECONDS: u32 = 86_399;
 
 /// The path of a private method.
@@ -42,7 +42,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             form.add("timeout", seconds.to_string());
             "CancelAllOrdersAfter"
         }
-        // One list of every open order; Kraken does not page it (reference §7.6).
+        // One list of every open order; Kraken does not page it (docs/venues.md §7.6).
         Op::OpenOrders { .. } => "OpenOrders",
         Op::Orders { window, cursor, .. } => {
             form.add("ofs", cursor::offset(cursor.as_deref()).to_string());
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn add_order_is_the_documented_body() {
-        // The body of reference §7.3, byte for byte.
+        // The body of docs/venues.md §7.3, byte for byte.
         let op = Op::PlaceOrder(NewOrder {
             segment: spot(),
             symbol: "XBTUSD".into(),

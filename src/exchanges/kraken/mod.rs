@@ -1,4 +1,4 @@
-//! Kraken Spot REST (reference §7): base64 HMAC-SHA512 signatures over the path and the SHA-256
+//! Kraken Spot REST (docs/venues.md §7): base64 HMAC-SHA512 signatures over the path and the SHA-256
 //! of nonce and form body, an ever-increasing nonce per key, `{error, result}` envelopes, a
 //! per-key call counter, offset and cursor pagination.
 //!
@@ -49,7 +49,7 @@ const SEGMENTS: &[Segment] = &[Segment {
 }];
 
 /// The call counter at the lowest verification tier, Starter: at most 15, draining 0.33 a
-/// second (Kraken's rate-limit guide; reference §7.7 gives the higher tiers' 20 and 0.5 or 1).
+/// second (Kraken's rate-limit guide; docs/venues.md §7.7 gives the higher tiers' 20 and 0.5 or 1).
 /// Modelling the lowest tier keeps lockdown under the limit on every account.
 pub const BUDGET: CallBudget = CallBudget {
     max: 15.0,

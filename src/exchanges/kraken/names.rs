@@ -1,7 +1,7 @@
 //! Kraken's names for assets and pairs, and the plain names lockdown uses.
 //!
 //! Kraken calls bitcoin `XBT` (and dogecoin `XDG`), and its older assets carry an `X` (crypto)
-//! or `Z` (fiat) prefix in balances and ledgers: `XXBT`, `XETH`, `ZUSD` (reference §7; Kraken's
+//! or `Z` (fiat) prefix in balances and ledgers: `XXBT`, `XETH`, `ZUSD` (docs/venues.md §7; Kraken's
 //! `Assets` endpoint lists both spellings as `altname`). Lockdown's model speaks plain coin
 //! names (`BTC`, `ETH`, `USD`), so balances, ledgers and withdrawals are translated back through
 //! a fixed table: a prefix is never stripped by rule, since `XVG` or `ZEC` are real names. Pairs

@@ -1,4 +1,4 @@
-//! Kraken Spot REST request signing (reference §7.2, checked against the published vector §7.3).
+//! Kraken Spot REST request signing (docs/venues.md §7.2, checked against the published vector §7.3).
 //!
 //! `API-Sign = base64(HMAC-SHA512(key = base64decode(secret), msg = URI path + SHA256(nonce +
 //! POST data)))`: the path from `/0/private/`, followed by the *raw* 32 bytes of the SHA-256 of

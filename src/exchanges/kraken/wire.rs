@@ -1,4 +1,4 @@
-//! Kraken Spot wire types and the response decoder (reference §7.4–§7.8).
+//! Kraken Spot wire types and the response decoder (docs/venues.md §7.4–§7.8).
 //!
 //! Every answer is `{"error": [...], "result": {...}}` with HTTP 200; entries of `error` starting
 //! with `E` are errors (`W` ones are warnings and do not fail a call), and the first error
@@ -30,7 +30,7 @@ use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response};
 use crate::secret::KeyId;
 
 /// How long to wait after `EAPI:Rate limit exceeded`: one point of the counter at the slowest
-/// tier's decay (0.33 a second, reference §7.7).
+/// tier's decay (0.33 a second, docs/venues.md §7.7).
 pub const RATE_LIMIT_WAIT_MS: u64 = 3_000;
 
 /// The envelope around every answer.
@@ -73,7 +73,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     }
 }
 
-/// Maps a Kraken error string to a typed error (reference §7.7, §7.8).
+/// Maps a Kraken error string to a typed error (docs/venues.md §7.7, §7.8).
 pub fn api_error(text: &str) -> ExchangeError {
     let code = text.trim().to_owned();
     // `EService: Throttled: 1700000000` has spaces after its colons.
@@ -361,7 +361,7 @@ struct KrakenAdded {
     txid: Vec<String>,
 }
 
-/// `GetApiKeyInfo`: the calling key (reference §7.4).
+/// `GetApiKeyInfo`: the calling key (docs/venues.md §7.4).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct KrakenKeyInfo {
@@ -379,7 +379,7 @@ struct KrakenKeyInfo {
     valid_until: Value,
 }
 
-/// The permissions that change anything (reference §7.4's list).
+/// The permissions that change anything (docs/venues.md §7.4's list).
 const WRITES: &[&str] = &[
     "add-funds",
     "withdraw-funds",

@@ -1,4 +1,4 @@
-//! Op -> OKX V5 request: paths and parameters (reference §4.4–§4.6).
+//! Op -> OKX V5 request: paths and parameters (docs/venues.md §4.4–§4.6).
 //!
 //! Query strings are built in a fixed order and percent-encoded (OKX's own values never need
 //! it), and the signer signs exactly that string; POST bodies are compact JSON. Key management
@@ -21,10 +21,10 @@ use crate::exchanges::model::{Access, Category, KeyScope, Order, Segment, Side};
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
 
-/// Page size asked for: the most every OKX list endpoint gives (reference §4.6).
+/// Page size asked for: the most every OKX list endpoint gives (docs/venues.md §4.6).
 pub const PAGE: usize = 100;
 
-/// The most orders one `cancel-batch-orders` request may name (reference §4.5).
+/// The most orders one `cancel-batch-orders` request may name (docs/venues.md §4.5).
 pub const BATCH: usize = 20;
 
 /// The most algo orders one `cancel-algos` request may name (OKX docs, "Cancel algo order": "a
@@ -137,13 +137,13 @@ impl OpenPage {
     }
 }
 
-/// The timeouts `cancel-all-after` accepts besides `0` (disarm), in seconds (reference §4.5).
+/// The timeouts `cancel-all-after` accepts besides `0` (disarm), in seconds (docs/venues.md §4.5).
 pub const DEAD_MAN_SECONDS: std::ops::RangeInclusive<u32> = 10..=120;
 
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// `orders-history` covers the last 7 days, `fills` the last 3 (reference §4.6); older windows go
+/// `orders-history` covers the last 7 days, `fills` the last 3 (docs/venues.md §4.6); older windows go
 /// to `orders-history-archive` and `fills-history` (3 months).
 pub const ORDERS_RECENT_MS: i64 = 7 * DAY_MS;
 /// See [`ORDERS_RECENT_MS`].
@@ -158,7 +158,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Request::get("/api/v5/public/time", String::new()),
         Op::WhoAmI => Request::get("/api/v5/account/config", String::new()),
-        // The endpoint lists every key of the sub-account at once: no cursor (reference §4.4).
+        // The endpoint lists every key of the sub-account at once: no cursor (docs/venues.md §4.4).
         Op::SubKeys { account, .. } => {
             let mut q = Query::default();
             q.add("subAcct", Some(sub_account(Some(account))?));
@@ -166,7 +166,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
         }
         Op::RestrictKey { key, account, lock } => {
             // Each field passed replaces the key's current value; `perm` is left out to keep it
-            // unless the lock also takes trading away (reference §4.4).
+            // unless the lock also takes trading away (docs/venues.md §4.4).
             let mut body = serde_json::Map::new();
             body.insert("subAcct".into(), json!(sub_account(account.as_deref())?));
             body.insert("apiKey".into(), json!(key.as_str()));
@@ -184,14 +184,14 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             json!({ "subAcct": sub_account(account.as_deref())?, "apiKey": key.as_str() })
                 .to_string(),
         ),
-        // OKX keeps no security log reachable by API (reference §1).
+        // OKX keeps no security log reachable by API (docs/venues.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: "access_log",
             });
         }
-        // No key can delete itself on OKX (reference §1).
+        // No key can delete itself on OKX (docs/venues.md §1).
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
@@ -215,7 +215,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             });
             Request::post("/api/v5/users/subaccount/apikey", body.to_string())
         }
-        // OKX has no cancel-all (reference §4.5): the action lists and cancels in batches.
+        // OKX has no cancel-all (docs/venues.md §4.5): the action lists and cancels in batches.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
@@ -223,7 +223,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             });
         }
         // The dead-man switch, for the signing key's account: `timeOut` is a string of
-        // seconds, `0` to disarm or 10 to 120 (reference §4.5). OKX refuses anything else, so
+        // seconds, `0` to disarm or 10 to 120 (docs/venues.md §4.5). OKX refuses anything else, so
         // it is refused here before it is sent.
         Op::CancelAfter { seconds } => {
             if *seconds != 0 && !DEAD_MAN_SECONDS.contains(seconds) {
@@ -410,7 +410,7 @@ pub fn inst_type(segment: &Segment) -> &'static str {
     }
 }
 
-/// The sub-account a key-management request names: 6 to 20 letters and digits (reference §4.4).
+/// The sub-account a key-management request names: 6 to 20 letters and digits (docs/venues.md §4.4).
 fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> {
     let needs = |got: String| ExchangeError::NeedsInput {
         venue: "okx",
@@ -431,7 +431,7 @@ fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> {
 }
 
 /// A replacement key's `perm`: reading always, trading when any trade permission is asked;
-/// `withdraw` cannot be asked for (the scope type has no such permission, reference §4.4).
+/// `withdraw` cannot be asked for (the scope type has no such permission, docs/venues.md §4.4).
 fn perm(scope: &KeyScope) -> &'static str {
     if scope.trade.is_empty() {
         "read_only"

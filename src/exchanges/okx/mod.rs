@@ -1,4 +1,4 @@
-//! OKX V5 (reference §4): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase, key
+//! OKX V5 (docs/venues.md §4): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase, key
 //! management of sub-account keys under `/api/v5/users/subaccount/*`, no cancel-all (orders are
 //! listed and cancelled 20 at a time; algo orders are listed apart and cancelled 10 at a time
 //! with `cancel-algos`) but a dead-man switch (`cancel-all-after`, 10 to 120 s),
@@ -32,7 +32,7 @@ pub use signer::{prehash, sign_prehash, timestamp};
 pub struct Okx;
 
 /// One slice per instrument type: OKX lists and filters orders by `instType`, and the segment's
-/// `settle` carries it (reference §4.6). Swaps and futures hold linear and inverse contracts
+/// `settle` carries it (docs/venues.md §4.6). Swaps and futures hold linear and inverse contracts
 /// alike; each order's own instrument decides its category.
 const SEGMENTS: &[Segment] = &[
     Segment {
@@ -64,7 +64,7 @@ impl Venue for Okx {
 
     fn support(&self, capability: Capability) -> Support {
         // Sub-account keys: lock, revoke, create and list by API through an IP-bound master
-        // (reference §1, §4.4); `cancel-all-after` is the dead-man switch (§4.5); there is no
+        // (docs/venues.md §1, §4.4); `cancel-all-after` is the dead-man switch (§4.5); there is no
         // security or access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("OKX has no access-log API"),

@@ -37,7 +37,7 @@ pub fn generate() -> SecretString {
     SecretString::from(chars.into_iter().map(char::from).collect::<String>())
 }
 
-/// Whether a passphrase meets OKX's rules (reference §4.4).
+/// Whether a passphrase meets OKX's rules (docs/venues.md §4.4).
 pub fn is_valid(passphrase: &str) -> bool {
     let len = passphrase.chars().count();
     (8..=32).contains(&len)

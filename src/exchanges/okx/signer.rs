@@ -1,4 +1,4 @@
-//! OKX V5 request signing (reference §4.2).
+//! OKX V5 request signing (docs/venues.md §4.2).
 //!
 //! Pre-hash: `timestamp + METHOD + requestPath + body`, where the timestamp is the
 //! `OK-ACCESS-TIMESTAMP` value (ISO-8601 UTC with milliseconds, `2020-12-08T09:08:57.715Z`), the
@@ -95,7 +95,7 @@ mod tests {
     use crate::secret::KeyId;
 
     fn docs_secret() -> SecretString {
-        // The docs' example SecretKey (reference §4.3).
+        // The docs' example SecretKey (docs/venues.md §4.3).
         SecretString::from("22582BD0CFF14C41EDBF1AB98506286D")
     }
 

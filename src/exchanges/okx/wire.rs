@@ -1,4 +1,4 @@
-//! OKX V5 wire types and the response decoder (reference §4.4–§4.8).
+//! OKX V5 wire types and the response decoder (docs/venues.md §4.4–§4.8).
 //!
 //! Every answer comes in the `{code, msg, data}` envelope with `code` a string; a code other than
 //! `"0"` becomes a typed [`ExchangeError`]. Batch and trade endpoints also answer per item
@@ -37,7 +37,7 @@ use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Window
 use crate::secret::{KeyId, SecretString};
 
 /// How long to wait after `50011` when the answer does not say: OKX counts per 2 seconds and
-/// publishes no reset time (reference §4.7), so a quarter of that window, at most five times.
+/// publishes no reset time (docs/venues.md §4.7), so a quarter of that window, at most five times.
 const RATE_LIMIT_WAIT_MS: u64 = 500;
 
 /// The envelope around every answer.
@@ -74,7 +74,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
         .map(|micros| micros / 1000);
     let reply = match envelope.code.as_str() {
         "0" => result(op, envelope.data),
-        // Per-item answers (reference §4.8): the items say what happened.
+        // Per-item answers (docs/venues.md §4.8): the items say what happened.
         "1" | "2" if has_items(&envelope.data) => items(op, envelope.data),
         code => Err(api_error(code, envelope.msg, response)),
     };
@@ -89,7 +89,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     }
 }
 
-/// Maps an OKX code to a typed error (reference §4.4, §4.7, §4.8).
+/// Maps an OKX code to a typed error (docs/venues.md §4.4, §4.7, §4.8).
 fn api_error(code: &str, message: String, response: &Response) -> ExchangeError {
     let code_text = code.to_owned();
     match code {
@@ -250,7 +250,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
             if key.secret_key.is_empty() {
                 return Err(protocol("secretKey of the new key"));
             }
-            // The passphrase was generated for the request; OKX echoes it (reference §4.4).
+            // The passphrase was generated for the request; OKX echoes it (docs/venues.md §4.4).
             if !passphrase::is_valid(&key.passphrase) {
                 return Err(ExchangeError::Protocol {
                     detail: "OKX did not return the new key's passphrase; delete the key in the web interface and run lockdown again".to_owned(),
@@ -277,7 +277,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 .trigger_time
                 .parse()
                 .map_err(|_| protocol("triggerTime"))?;
-            // `triggerTime` 0: disarmed (reference §4.5).
+            // `triggerTime` 0: disarmed (docs/venues.md §4.5).
             Reply::Armed((trigger > 0).then_some(trigger))
         }
         Op::CancelAll { .. } | Op::AccessLog { .. } => {
@@ -702,7 +702,7 @@ fn algo_status(state: &str) -> OrderStatus {
     }
 }
 
-/// OKX order states (reference §4.6; `orders-pending`/`orders-history` `state`).
+/// OKX order states (docs/venues.md §4.6; `orders-pending`/`orders-history` `state`).
 fn status(state: &str) -> OrderStatus {
     match state {
         "live" => OrderStatus::Open,

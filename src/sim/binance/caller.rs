@@ -2,10 +2,10 @@
 //!
 //! Built only after the key, signature, timestamp and IP checks passed, from a copy of the key's
 //! fields, so handlers may mutate the venue freely. A Binance key's permissions are flags
-//! (reference §5.4: `canTrade`, `canFuturesTrade`, `canMarginLoanRepay`, `canUniversalTransfer`,
+//! (docs/venues.md §5.4: `canTrade`, `canFuturesTrade`, `canMarginLoanRepay`, `canUniversalTransfer`,
 //! `canVanillaOptions`, and on master keys `enableWithdrawals`, `enableInternalTransfer`); the
 //! simulator keeps them in the shared key model as the permission group [`FLAGS`]. A missing
-//! trading flag is `-2015` like every key refusal (reference §5.8); a master-only endpoint or a
+//! trading flag is `-2015` like every key refusal (docs/venues.md §5.8); a master-only endpoint or a
 //! withdrawal without its flag is `-1002` (as Binance answers a withdrawal by a key without the
 //! permission: binance/binance-connector-js issue #82). It carries no secret.
 

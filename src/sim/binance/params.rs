@@ -2,7 +2,7 @@
 //! signature was checked on the same bytes.
 //!
 //! Binance takes parameters in the query, the `application/x-www-form-urlencoded` body, or both
-//! (reference §5.2). Names and values are percent-decoded (`+` is a space in either); the last of
+//! (docs/venues.md §5.2). Names and values are percent-decoded (`+` is a space in either); the last of
 //! repeated names wins. A missing mandatory parameter is `-1102`, a bad value `-1130`, both
 //! naming the parameter. Booleans are `true`/`false`, numbers plain decimals.
 

@@ -1,6 +1,6 @@
 //! Bybit's answers: the `retCode` envelope, the codes the simulator uses, the rate-limit headers.
 //!
-//! Every enveloped answer is HTTP 200, errors included, as Bybit does (reference §3.8); only
+//! Every enveloped answer is HTTP 200, errors included, as Bybit does (docs/venues.md §3.8); only
 //! missing auth headers (401) and unknown paths (404) break that, with an empty body. Messages
 //! name the offending parameter in backticks. Injected faults have the shared shapes
 //! (`sim/answer.rs`), with Bybit's words in the 429 (see `rate_limited`). Nothing here ever
@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::sim::answer::{Answer, PLAIN_TEXT};
 use crate::sim::ratelimit::Verdict;
 
-/// The `retCode` values the simulator answers with (reference §3.4, §3.8; trade and asset codes
+/// The `retCode` values the simulator answers with (docs/venues.md §3.4, §3.8; trade and asset codes
 /// from Bybit's error page, docs `error.mdx`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RetCode {
@@ -116,7 +116,7 @@ fn envelope(code: i64, msg: &str, result: Value, now_ms: i64) -> Answer {
     Answer::json(StatusCode::OK, code, body)
 }
 
-/// `answer` with the rate-limit state as Bybit's three headers (reference §3.7).
+/// `answer` with the rate-limit state as Bybit's three headers (docs/venues.md §3.7).
 pub(crate) fn with_limit(answer: Answer, verdict: Verdict) -> Answer {
     answer
         .with_header(
@@ -134,7 +134,7 @@ pub(crate) fn with_limit(answer: Answer, verdict: Verdict) -> Answer {
 }
 
 /// The answer an injected 429 gives, before `Retry-After: 1` is added. Bybit documents HTTP 429
-/// as "system level frequency protection, retry" (docs `error.mdx`, reference §3.8) but not its
+/// as "system level frequency protection, retry" (docs `error.mdx`, docs/venues.md §3.8) but not its
 /// body, so the body is a chosen one, deliberately not an envelope.
 pub(crate) fn rate_limited() -> Answer {
     Answer::text(

@@ -10,7 +10,7 @@
 //! anything else is 110001. `realtime` lists open orders only (`openOnly` other than 0 is ignored); `history` lists
 //! every order created in the window, open ones included. Futures (linear/inverse) need a
 //! `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and `realtime`, and `cancel-all`
-//! cancels at most 500 of them per call, oldest first (reference §3.5). The hidden origin of an
+//! cancels at most 500 of them per call, oldest first (docs/venues.md §3.5). The hidden origin of an
 //! order is set here from the key (leaked key = attacker) and never shown.
 
 use serde_json::{Value, json};
@@ -25,10 +25,10 @@ use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
-/// Most futures orders one cancel-all call cancels (reference §3.5).
+/// Most futures orders one cancel-all call cancels (docs/venues.md §3.5).
 const FUTURES_CANCEL_CAP: usize = 500;
 
-/// Longest order-history and fills window (reference §3.6).
+/// Longest order-history and fills window (docs/venues.md §3.6).
 const SEVEN_DAYS: Span = Span::AtMost(7 * DAY_MS);
 
 /// `POST /v5/order/create`.
@@ -248,7 +248,7 @@ pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
     }))
 }
 
-/// Reads the symbol filter, required for linear/inverse (reference §3.5, §3.6).
+/// Reads the symbol filter, required for linear/inverse (docs/venues.md §3.5, §3.6).
 fn futures_filter(p: &Params, category: Category) -> Result<SymbolFilter, ApiError> {
     let filter = p.symbol_filter()?;
     if category.is_futures() && filter.is_empty() {

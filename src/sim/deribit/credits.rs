@@ -1,4 +1,4 @@
-//! Deribit's credit-based rate limit (reference §6.7): a leaky bucket per account.
+//! Deribit's credit-based rate limit (docs/venues.md §6.7): a leaky bucket per account.
 //!
 //! Each account has two pools: one for matching-engine methods (orders and cancels) and one for
 //! the rest. A request costs credits; pools refill continuously up to their size; a request the

@@ -1,4 +1,4 @@
-//! `public/auth` and `public/exchange_token`: where tokens come from (reference §6.2).
+//! `public/auth` and `public/exchange_token`: where tokens come from (docs/venues.md §6.2).
 //!
 //! `public/auth` takes the `client_signature` grant (signature over `timestamp\nnonce\ndata`),
 //! `client_credentials` (the secret itself) or `refresh_token`. Refusals, in order: an unknown
@@ -85,7 +85,7 @@ fn verify(
         "client_credentials" => {
             let secret = p.required("client_secret")?;
             let key = usable_key(v, client_id).ok_or_else(invalid_credentials)?;
-            // Allowed: this is where a credential is checked (STYLE habit 8).
+            // Allowed: this is where a credential is checked.
             #[allow(clippy::disallowed_methods)]
             let matches = key.secret.expose_secret() == secret;
             if !matches {

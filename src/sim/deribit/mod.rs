@@ -1,6 +1,6 @@
 //! The Deribit JSON-RPC v2 dialect over REST: methods, authentication, envelopes, error codes,
 //! tokens and sub-account switching, a credit-based rate limit, two-factor challenges, and the
-//! account's security log (reference §6).
+//! account's security log (docs/venues.md §6).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`) for every method but `public/get_time` (so a client
@@ -61,7 +61,7 @@ pub(crate) use seed::seed_keys;
 pub(crate) use state::DeribitState;
 pub(crate) use tfa::SIMULATED_OTP;
 
-/// Largest request body read (reference §6.8: -32600 above 32 kB).
+/// Largest request body read (docs/venues.md §6.8: -32600 above 32 kB).
 const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// Builds the router on the shared front door.

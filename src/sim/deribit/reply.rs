@@ -2,7 +2,7 @@
 //! faults' shapes.
 //!
 //! Success: `{"jsonrpc":"2.0","id"?,"result":…,"usIn":µs,"usOut":µs,"usDiff":µs,"testnet":true}`
-//! with HTTP 200; an error carries `"error":{"code","message","data"?}` instead (reference §6.8,
+//! with HTTP 200; an error carries `"error":{"code","message","data"?}` instead (docs/venues.md §6.8,
 //! codes from the long-standing list). The HTTP status of a REST error is not documented
 //! (§6.8, §10.3): the simulator chooses 400 for every JSON-RPC error, and clients must read the
 //! body, not the status. `testnet` is true: this is not the production exchange. Paths outside
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::sim::answer::Answer;
 
-/// The error codes the simulator answers with (reference §6.8).
+/// The error codes the simulator answers with (docs/venues.md §6.8).
 pub(crate) mod code {
     /// `authorization_required`: no or malformed credentials.
     pub(crate) const AUTHORIZATION_REQUIRED: i64 = 10_000;

@@ -1,4 +1,4 @@
-//! Kraken Spot request authentication, written from the docs (reference §7.2), on its own.
+//! Kraken Spot request authentication, written from the docs (docs/venues.md §7.2), on its own.
 //!
 //! Headers `API-Key` and `API-Sign`; the body's `nonce`. `API-Sign` must be the base64 of
 //! HMAC-SHA512, keyed with the base64-decoded secret, of the URI path followed by the raw
@@ -49,7 +49,7 @@ impl Credentials {
         let Some(tag) = base64::decode(&self.sign) else {
             return false;
         };
-        // Allowed: this is where a signature is verified (STYLE habit 8).
+        // Allowed: this is where a signature is verified.
         #[allow(clippy::disallowed_methods)]
         let Some(key) = base64::decode(secret.expose_secret()) else {
             return false;

@@ -1,4 +1,4 @@
-//! The Kraken Spot REST dialect: routes, authentication, envelopes and errors (reference §7).
+//! The Kraken Spot REST dialect: routes, authentication, envelopes and errors (docs/venues.md §7).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`), private methods only, as in the other dialects;
@@ -10,7 +10,7 @@
 //!    (`auth.rs`): `EAPI:Invalid signature`; `nonce` missing or not above the key's last
 //!    accepted one: `EAPI:Invalid nonce` (an accepted nonce is spent even if a later check fails);
 //! 3. the peer (the socket's address, never a header) not on the key's IP allow-list:
-//!    `EGeneral:Permission denied` (Kraken documents no string for it, reference §7.8);
+//!    `EGeneral:Permission denied` (Kraken documents no string for it, docs/venues.md §7.8);
 //! 4. the key's call counter (`counter.rs`): `EAPI:Rate limit exceeded`;
 //! 5. the method's permission (`route.rs`): `EGeneral:Permission denied`; then the handler:
 //!    parameters (`EGeneral:Invalid arguments:<name>`), then venue rules.

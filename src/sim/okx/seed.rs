@@ -1,7 +1,7 @@
 //! The OKX key model of the default incident and of drill scenarios.
 //!
 //! The master account holds an IP-bound master key with `read_only,trade,withdraw` (key
-//! management needs an IP-bound master, reference §4.4); the bot's sub-account is named to OKX's
+//! management needs an IP-bound master, docs/venues.md §4.4); the bot's sub-account is named to OKX's
 //! rules (6 to 20 letters and digits: the bot's note without other characters, plus `01`, such
 //! as `gridbot01`) and holds the leaked `read_only,trade` key, bound to no address. Every key has
 //! a passphrase that meets OKX's rules, drawn from the seed like its id and secret.
