@@ -141,6 +141,12 @@ fn show(card: &Scorecard, ui: &Ui) {
     for line in lines {
         ui.info(&format!("  {line}"));
     }
+    if !card.left.is_empty() {
+        ui.warn("the response left to do:");
+        for todo in &card.left {
+            ui.info(&format!("  - {}\n    how: {}", todo.what, todo.how));
+        }
+    }
     if card.passed {
         ui.info("drill PASSED");
     } else {

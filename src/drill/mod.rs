@@ -90,6 +90,11 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
             path: drill_dir.clone(),
             source,
         })?;
+    spoil_setup(&scenario.owner, &session).map_err(|source| Error::Io {
+        what: "set up the owner's files in",
+        path: drill_dir.clone(),
+        source,
+    })?;
     let secret_path = drill_dir.join("bot.secret");
     let secret = std::fs::read_to_string(&secret_path).map_err(|source| Error::Io {
         what: "read",
@@ -209,4 +214,26 @@ fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(
         path: path.to_owned(),
         source,
     })
+}
+
+/// Makes the drill's owner setup as rotten as the scenario says (`owner:`): the ledger deleted or
+/// garbled, the profile's `responder_ip` not this machine's. The response must still contain
+/// (nothing but the exchange stops the lock and the revoke) and say what is left.
+fn spoil_setup(owner: &crate::sim::Owner, session: &crate::sim::Session) -> std::io::Result<()> {
+    use crate::sim::LedgerState;
+    match owner.ledger {
+        LedgerState::Present => {}
+        LedgerState::Missing => std::fs::remove_file(&session.known_orders)?,
+        LedgerState::Garbled => {
+            let mut ledger = std::fs::read_to_string(&session.known_orders)?;
+            ledger.push_str("{\"order_id\": 17, \"side\": \"sideways\"\n");
+            crate::private::write(&session.known_orders, ledger.as_bytes())?;
+        }
+    }
+    if let Some(ip) = owner.responder_ip {
+        let config = std::fs::read_to_string(&session.config)?;
+        let config = config.replace("responder_ip: 127.0.0.1", &format!("responder_ip: {ip}"));
+        crate::private::write(&session.config, config.as_bytes())?;
+    }
+    Ok(())
 }

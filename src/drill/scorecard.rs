@@ -113,6 +113,8 @@ pub struct Scorecard {
     pub drill_dir: String,
     /// The response's own exit code.
     pub respond_exit: u8,
+    /// What the response left for people to finish (see `engine::left`).
+    pub left: Vec<crate::engine::left::Todo>,
 }
 
 /// Everything a score is computed from.
@@ -217,6 +219,17 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     if attacker_open > 0 {
         failures.push(format!("{attacker_open} attacker order(s) still open"));
     }
+    // A response that ended incomplete left something undone: the drill says what.
+    let left = e.outcome.left();
+    if e.outcome.exit() != crate::exit::Exit::Ok {
+        failures.push(format!(
+            "the response ended with exit {}{}",
+            e.outcome.exit().code(),
+            left.first()
+                .map(|todo| format!(": {}", todo.what))
+                .unwrap_or_default()
+        ));
+    }
     if detection.false_positives > 0 || detection.missed > 0 {
         failures.push(format!(
             "detection: {} false positive(s), {} missed",
@@ -253,6 +266,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         journal: json!({"seq": e.outcome.journal_seq, "hash": e.outcome.journal_hash}),
         drill_dir: e.drill_dir.clone(),
         respond_exit: e.outcome.exit().code(),
+        left,
     }
 }
 

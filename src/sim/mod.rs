@@ -76,6 +76,7 @@ pub use faults::Faults;
 pub use injector::FaultKind;
 pub use inspect::{ExecutionView, Inspect, KeyView, MarketView, OrderView, WithdrawalView};
 pub use order::Origin;
+pub use scenario::{LedgerState, Owner};
 pub use server::Running;
 pub use session::Session;
 

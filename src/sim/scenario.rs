@@ -57,6 +57,36 @@ pub struct Scenario {
     pub bot: Bot,
     /// What the attacker does with the leaked key.
     pub attacker: Attacker,
+    /// What is wrong with the owner's own setup, to drill what a rotten setup does to a
+    /// response (default: nothing).
+    #[serde(default)]
+    pub owner: Owner,
+}
+
+/// The owner's setup as the drill writes it: the ways a real one rots.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    /// The known-orders ledger.
+    #[serde(default)]
+    pub ledger: LedgerState,
+    /// The profile's `responder_ip` (default: this machine's loopback address, 127.0.0.1); any
+    /// other locks the responder out of the key it locks.
+    #[serde(default)]
+    pub responder_ip: Option<std::net::IpAddr>,
+}
+
+/// The state of the owner's known-orders ledger in a drill.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LedgerState {
+    /// Written whole.
+    #[default]
+    Present,
+    /// Deleted (the file the profile names does not exist).
+    Missing,
+    /// Written with a line that is not a ledger entry at the end.
+    Garbled,
 }
 
 /// A tradable market.

@@ -269,3 +269,71 @@ async fn steps_a_stop_kept_from_running_are_journaled() {
     );
     assert!(report.contains("orders may still be open"), "{report}");
 }
+
+/// A drill whose scenario rots the owner's setup (`owner:`): the response still revokes the key
+/// at the exchange, ends 1, and the scorecard fails the drill saying why.
+async fn drill_with_rotten_setup(venue: &str, owner: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/pump-illiquid.yaml"),
+    )
+    .unwrap();
+    let scenario = dir.path().join("rotten.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{}\nowner:\n{owner}",
+            shipped.replace("name: pump-illiquid", "name: rotten-setup")
+        ),
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let output = lockdown(
+        &[
+            "drill",
+            "--venue",
+            venue,
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--json",
+            "--state-dir",
+            state.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    let card: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}): {}", stderr(&output)));
+    assert_ne!(code(&output), 0, "a rotten setup fails the drill");
+    assert_eq!(card["passed"], false, "{card:#}");
+    assert_eq!(card["key_revoked"], true, "{venue}: {card:#}");
+    assert_eq!(card["respond_exit"], 1, "{venue}: {card:#}");
+    assert!(
+        card["left"].as_array().is_some_and(|l| !l.is_empty()),
+        "{card:#}"
+    );
+    card
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_with_a_deleted_ledger_revokes_and_fails_saying_why() {
+    for venue in ["bybit", "okx"] {
+        let card = drill_with_rotten_setup(venue, "  ledger: missing\n").await;
+        let failures = card["failures"].to_string();
+        assert!(
+            failures.contains("could not be checked against the owner's ledger"),
+            "{venue}: {failures}"
+        );
+        assert_eq!(card["open_orders_left"], 0, "{venue}: the cancels ran");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_with_a_wrong_responder_ip_revokes_and_fails_saying_why() {
+    for venue in ["bybit", "deribit"] {
+        let card = drill_with_rotten_setup(venue, "  responder_ip: 203.0.113.9\n").await;
+        let left = card["left"].to_string();
+        assert!(left.contains("locked itself out"), "{venue}: {left}");
+        assert!(left.contains("orders may still be open"), "{venue}: {left}");
+    }
+}
