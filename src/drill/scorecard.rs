@@ -216,6 +216,9 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     if had_attacker && first_refusal.is_none() {
         failures.push("the exchange never refused the attacker after the response started".into());
     }
+    if !key_revoked {
+        failures.push("the leaked key is still alive at the exchange".to_owned());
+    }
     if attacker_open > 0 {
         failures.push(format!("{attacker_open} attacker order(s) still open"));
     }

@@ -22,6 +22,9 @@ use crate::exit::Exit;
 use crate::journal::record;
 use crate::playbook::{OnError, Retry, Step, StepBody};
 
+/// How often a probe that failed for a passing reason is asked again (see `Run::probe`).
+const PROBE_TRIES: u32 = 5;
+
 /// A step that has started: planned, journaled and confirmed; ready to act.
 pub(super) struct Prepared<'s> {
     step: &'s Step,
@@ -254,8 +257,14 @@ impl Run<'_> {
         }
         let mut client = p.client.clone();
         let mut tfa_answers = 0;
+        let policy = p.step.retry.unwrap_or(Retry {
+            attempts: 1,
+            backoff: std::time::Duration::ZERO,
+            max_backoff: std::time::Duration::ZERO,
+        });
+        let mut attempt = 1;
         if p.probe_first {
-            match p.action.probe(&cx).await {
+            match self.probe(p, &cx, &policy, deadline).await {
                 Ok(Probe::Done(outputs)) => {
                     return Ok(Done::Applied {
                         outputs,
@@ -264,15 +273,9 @@ impl Run<'_> {
                     });
                 }
                 Ok(Probe::NotDone) => {}
-                Err(err) => return Err((err, 0)),
+                Err(err) => return Err((err, attempt)),
             }
         }
-        let policy = p.step.retry.unwrap_or(Retry {
-            attempts: 1,
-            backoff: std::time::Duration::ZERO,
-            max_backoff: std::time::Duration::ZERO,
-        });
-        let mut attempt = 1;
         loop {
             let limit = match (p.step.timeout, left(deadline)) {
                 (Some(a), Some(b)) => Some(a.min(b)),
@@ -308,14 +311,12 @@ impl Run<'_> {
                 client = p.client.with_tfa(tfa);
                 continue;
             }
-            if attempt >= policy.attempts || left(deadline).is_some_and(|l| l.is_zero()) {
-                return Err((err, attempt));
-            }
-            match err.retry_class(effect) {
-                RetryClass::Never => return Err((err, attempt)),
-                RetryClass::Safe => {}
-                // Never send a mutation again blindly: ask the exchange whether it happened.
-                RetryClass::UnknownOutcome => match p.action.probe(&cx).await {
+            let class = err.retry_class(effect);
+            // Never send a mutation again blindly, and never give up on one whose outcome is
+            // unknown without asking the exchange whether it happened, on the last attempt too:
+            // a revoke that went through is a revoke.
+            if class == RetryClass::UnknownOutcome {
+                match self.probe(p, &cx, &policy, deadline).await {
                     Ok(Probe::Done(outputs)) => {
                         return Ok(Done::Applied {
                             outputs,
@@ -325,7 +326,13 @@ impl Run<'_> {
                     }
                     Ok(Probe::NotDone) => {}
                     Err(_) => return Err((err, attempt)),
-                },
+                }
+            }
+            if class == RetryClass::Never
+                || attempt >= policy.attempts
+                || left(deadline).is_some_and(|l| l.is_zero())
+            {
+                return Err((err, attempt));
             }
             let wait = retry::delay(&policy, attempt, &err);
             self.ui.detail(&format!(
@@ -335,6 +342,43 @@ impl Run<'_> {
             ));
             tokio::time::sleep(wait).await;
             attempt += 1;
+        }
+    }
+
+    /// Asks the exchange whether a mutation whose outcome is unknown took effect. A probe is a
+    /// read: one that fails for a passing reason (a rate limit, a dropped connection, a 5xx) is
+    /// asked again, up to [`PROBE_TRIES`] times with the step's backoff and apart from the step's
+    /// own attempts, so bad answers to the *question* never give up on a revoke or a
+    /// replacement (fail toward containment); the mutation is not sent again until a probe has
+    /// answered "not done".
+    async fn probe(
+        &self,
+        p: &Prepared<'_>,
+        cx: &StepContext<'_>,
+        policy: &Retry,
+        deadline: Option<Instant>,
+    ) -> Result<Probe, ActionError> {
+        let mut tries = 1;
+        loop {
+            let err = match p.action.probe(cx).await {
+                Ok(found) => return Ok(found),
+                Err(err) => err,
+            };
+            let out_of_time = left(deadline).is_some_and(|l| l.is_zero());
+            if tries >= PROBE_TRIES
+                || out_of_time
+                || err.retry_class(Effect::Read) == RetryClass::Never
+            {
+                return Err(err);
+            }
+            let wait = retry::delay(policy, tries, &err);
+            self.ui.detail(&format!(
+                "    `{}`: asking whether it took effect failed ({err}); asking again in {} ms",
+                p.step.id,
+                wait.as_millis()
+            ));
+            tokio::time::sleep(wait).await;
+            tries += 1;
         }
     }
 
