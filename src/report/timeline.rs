@@ -211,12 +211,13 @@ impl Timeline {
                 summary.status = "declined".into();
             }
         } else if let Some(end) = record::StepFinished::of(event) {
-            self.calls(&end.step, &end.calls);
-            let ended = end.ended_at.clone().unwrap_or_else(|| event.at.clone());
-            let summary = self.started(&end.step, &end.action, event);
-            summary.status = end.status.as_str().to_owned();
-            summary.duration_ms = Some(end.duration_ms);
-            summary.calls.clone_from(&end.calls);
+            let (ended, summary) = self.ended(
+                event,
+                (&end.step, &end.action, end.status),
+                end.duration_ms,
+                end.ended_at.as_deref(),
+                &end.calls,
+            );
             summary.incomplete = end
                 .outputs
                 .get("incomplete")
@@ -237,13 +238,13 @@ impl Timeline {
                 what: format!("`{}` done", end.step),
             });
         } else if let Some(end) = record::StepFailed::of(event) {
-            self.calls(&end.step, &end.calls);
-            let ended = end.ended_at.clone().unwrap_or_else(|| event.at.clone());
-            // A step can fail before it starts (a `when` that cannot be evaluated).
-            let summary = self.started(&end.step, &end.action, event);
-            summary.status = end.status.as_str().to_owned();
-            summary.duration_ms = Some(end.duration_ms);
-            summary.calls.clone_from(&end.calls);
+            let (ended, summary) = self.ended(
+                event,
+                (&end.step, &end.action, end.status),
+                end.duration_ms,
+                end.ended_at.as_deref(),
+                &end.calls,
+            );
             summary.error = Some(end.error.clone());
             summary.hint.clone_from(&end.hint);
             self.entries.push(Entry {
@@ -291,6 +292,26 @@ impl Timeline {
     /// The latest summary of `step`.
     fn summary(&mut self, step: &str) -> Option<&mut StepSummary> {
         self.steps.iter_mut().rev().find(|s| s.id == step)
+    }
+
+    /// A step's end: its calls on the timeline, its summary's status, duration and calls; the
+    /// time it ended (its own, else the event's) and the summary, for what else the end says.
+    fn ended(
+        &mut self,
+        event: &Event,
+        (step, action, status): (&str, &str, StepStatus),
+        duration_ms: u64,
+        ended_at: Option<&str>,
+        calls: &[Value],
+    ) -> (String, &mut StepSummary) {
+        self.calls(step, calls);
+        let ended = ended_at.unwrap_or(&event.at).to_owned();
+        // A step can end without a start (a `when` that cannot be evaluated fails it).
+        let summary = self.started(step, action, event);
+        summary.status = status.as_str().to_owned();
+        summary.duration_ms = Some(duration_ms);
+        summary.calls = calls.to_vec();
+        (ended, summary)
     }
 
     /// The summary of a step that ends now, made if it never started.
