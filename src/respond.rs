@@ -93,12 +93,28 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         Mode::DryRun => "-dry-run",
         Mode::Offline => "-offline",
     };
-    // The key lives beside `runs/`, not in the run folder; a key others can read stops the run
-    // here, before a folder exists.
-    let key = JournalKey::load_or_create(&profile.state_dir)?;
+    // The key lives beside `runs/`, not in the run folder. One that cannot be used (readable by
+    // others, garbled, unwritable) never stops a response: the journal is written without
+    // `mac`s (chain and seal intact), and the operator is told how to fix it.
+    let key = match JournalKey::load_or_create(&profile.state_dir) {
+        Ok(key) => Some(key),
+        Err(err) => {
+            ui.warn(&format!(
+                "{err}; this run's journal is not keyed (`lockdown verify` will call it unauthenticated): the response goes on"
+            ));
+            if let Some(help) = miette::Diagnostic::help(&err) {
+                ui.info(&format!("  hint: {help}"));
+            }
+            None
+        }
+    };
     let dir = create_run_dir(&profile.state_dir, &format!("{}{suffix}", info.id))?;
     let journal_path = dir.join(journal::FILE_NAME);
-    let journal = Journal::create(&journal_path, key).map_err(|err| Error::Io {
+    let journal = match key {
+        Some(key) => Journal::create(&journal_path, key),
+        None => Journal::create_unkeyed(&journal_path),
+    };
+    let journal = journal.map_err(|err| Error::Io {
         what: "create the journal",
         path: journal_path.clone(),
         source: std::io::Error::other(err),

@@ -87,12 +87,12 @@ impl JournalHandle {
     }
 
     /// The fingerprint of the journal's key (never the key).
-    pub fn key_fingerprint(&self) -> String {
+    pub fn key_fingerprint(&self) -> Option<String> {
         let journal = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        journal.key_fingerprint().to_owned()
+        journal.key_fingerprint().map(str::to_owned)
     }
 
     /// The journal file.

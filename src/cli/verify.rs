@@ -157,7 +157,7 @@ pub fn run(args: VerifyArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
             )
         )),
         Authenticity::BeforeKeys => ui.warn(
-            "unauthenticated (written before journal keys): the chain holds, but whoever can write the run folder could have rewritten it",
+            "unauthenticated (written without a journal key: before journal keys, or by a run whose key file could not be used): the chain holds, but whoever can write the run folder could have rewritten it",
         ),
     }
     match exit {

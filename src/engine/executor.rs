@@ -210,7 +210,7 @@ impl Run<'_> {
                 started_at: self.info.started_at.clone(),
                 lockdown: Some(version.to_owned()),
                 operator: Some(operator),
-                journal_key: Some(journal_key),
+                journal_key: journal_key.clone(),
             }),
             Start::Resumed { prior, torn_line } => self.journal.record(&record::Resumed {
                 run_id: self.info.id.clone(),
@@ -219,7 +219,7 @@ impl Run<'_> {
                 torn_line: *torn_line,
                 lockdown: Some(version.to_owned()),
                 operator: Some(operator),
-                journal_key: Some(journal_key),
+                journal_key: journal_key.clone(),
             }),
         };
         if let Err(err) = written {

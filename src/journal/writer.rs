@@ -36,13 +36,25 @@ pub struct Journal {
     file: File,
     seq: u64,
     head: String,
-    key: JournalKey,
+    /// `None` only for a response whose key file could not be used: containment does not wait
+    /// on it (see `respond`), and `verify` then reports the journal as unauthenticated.
+    key: Option<JournalKey>,
 }
 
 impl Journal {
     /// Creates a new journal file whose events are keyed with `key`; refuses to overwrite an
     /// existing one.
     pub fn create(path: &Path, key: JournalKey) -> Result<Journal, JournalError> {
+        Journal::create_with(path, Some(key))
+    }
+
+    /// Creates a new journal file whose events carry no `mac`: for a response whose key file
+    /// cannot be used, which must not wait on it. The chain and the seal still hold.
+    pub fn create_unkeyed(path: &Path) -> Result<Journal, JournalError> {
+        Journal::create_with(path, None)
+    }
+
+    fn create_with(path: &Path, key: Option<JournalKey>) -> Result<Journal, JournalError> {
         let file = private::open(private::options().create_new(true).append(true), path).map_err(
             |source| JournalError::Write {
                 path: path.to_owned(),
@@ -86,7 +98,7 @@ impl Journal {
             file,
             seq: verified.events.len() as u64,
             head: verified.head.clone(),
-            key,
+            key: Some(key),
         };
         Ok((journal, verified))
     }
@@ -94,7 +106,7 @@ impl Journal {
     /// Appends an event and waits until it is on disk.
     pub fn append(&mut self, kind: EventKind, data: Value) -> Result<Event, JournalError> {
         let mut event = Event::new(self.seq + 1, clock::now_rfc3339(), kind, data, &self.head);
-        event.mac = Some(self.key.mac(&event.hash));
+        event.mac = self.key.as_ref().map(|key| key.mac(&event.hash));
         let mut line = serde_json::to_string(&event).unwrap_or_default();
         line.push('\n');
         let write = self
@@ -120,9 +132,9 @@ impl Journal {
         &self.path
     }
 
-    /// The fingerprint of the key its events are keyed with (never the key).
-    pub fn key_fingerprint(&self) -> &str {
-        self.key.fingerprint()
+    /// The fingerprint of the key its events are keyed with (never the key); `None` unkeyed.
+    pub fn key_fingerprint(&self) -> Option<&str> {
+        self.key.as_ref().map(JournalKey::fingerprint)
     }
 }
 

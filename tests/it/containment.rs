@@ -337,3 +337,29 @@ async fn a_drill_with_a_wrong_responder_ip_revokes_and_fails_saying_why() {
         assert!(left.contains("orders may still be open"), "{venue}: {left}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_key_that_cannot_be_used_never_stops_the_response() {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::start(390).await;
+    // A key file others can read (a careless copy, a backup restored with the wrong mode).
+    let state = lab.sim_dir().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let key = state.join("journal.key");
+    std::fs::write(&key, "ab".repeat(32)).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, summary, err) = respond(&lab).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        lab.sim
+            .inspect()
+            .key(&lab.leaked())
+            .is_none_or(|k| k.deleted)
+    );
+    assert!(err.contains("not keyed") && err.contains("chmod"), "{err}");
+    // Chain and seal hold; once the key is fixed, the journal says plainly it cannot be
+    // authenticated (its events carry no `mac`).
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let verify = lockdown(&["verify", run_dir(&summary).to_str().unwrap()], &[]).await;
+    assert_eq!(verify.status.code(), Some(6), "{}", stderr(&verify));
+}
