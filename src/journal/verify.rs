@@ -581,7 +581,7 @@ mod tests {
         assert_eq!(verified.authenticity, Authenticity::BeforeKeys);
 
         let (mut journal, _) = Journal::reopen(&path, key()).unwrap();
-        let fingerprint = journal.key_fingerprint().to_owned();
+        let fingerprint = journal.key_fingerprint().unwrap().to_owned();
         journal
             .append(EventKind::Resumed, json!({"journal_key": fingerprint}))
             .unwrap();
