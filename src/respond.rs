@@ -84,9 +84,6 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     )
     .map_err(preflight_error)?;
     advise(ui, &advice);
-    if request.mode == Mode::Live {
-        remove_stale_secret_copies(&profile, ui);
-    }
 
     let suffix = match request.mode {
         Mode::Live => "",
@@ -150,7 +147,13 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
             .to_string(),
     };
 
-    execute(&run, start, dir).await
+    let ended = execute(&run, start, dir).await;
+    // After the run, not before the lock: `store_secret` sweeps before it writes, and this
+    // catches what a crash left when the run never reached the store.
+    if request.mode == Mode::Live {
+        remove_stale_secret_copies(&profile, ui);
+    }
+    ended
 }
 
 /// Runs until done or a signal: SIGINT or SIGTERM is journaled as `interrupted` (exit 130 or
@@ -254,7 +257,6 @@ pub async fn resume(
     )
     .map_err(preflight_error)?;
     advise(ui, &advice);
-    remove_stale_secret_copies(&profile, ui);
     let prior = crate::engine::resume::prior(&verified.events);
     ui.info(&format!(
         "lockdown: resuming run `{}` ({} step(s) done, {} to probe){}",
@@ -283,7 +285,9 @@ pub async fn resume(
         prior,
         torn_line: verified.torn.last().copied(),
     };
-    execute(&run, start, run_dir.to_owned()).await
+    let ended = execute(&run, start, run_dir.to_owned()).await;
+    remove_stale_secret_copies(&profile, ui);
+    ended
 }
 
 /// Waits for the HTTP client built in the background and connects it to the profile's venue.

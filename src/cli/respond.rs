@@ -116,15 +116,11 @@ pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
     if let Some(err) = &outcome.journal_error {
         ui.warn(&format!("the journal failed, the run stopped: {err}"));
     }
-    let left = outcome.left();
+    let left = &outcome.left;
     if !left.is_empty() {
         ui.warn("left to do:");
-        for todo in &left {
-            ui.info(&format!(
-                "  - {}
-    how: {}",
-                todo.what, todo.how
-            ));
+        for todo in left {
+            ui.info(&format!("  - {}\n    how: {}", todo.what, todo.how));
         }
     }
     match outcome.exit() {

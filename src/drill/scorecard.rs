@@ -223,7 +223,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         failures.push(format!("{attacker_open} attacker order(s) still open"));
     }
     // A response that ended incomplete left something undone: the drill says what.
-    let left = e.outcome.left();
+    let left = e.outcome.left.clone();
     if e.outcome.exit() != crate::exit::Exit::Ok {
         failures.push(format!(
             "the response ended with exit {}{}",

@@ -163,7 +163,7 @@ impl Run<'_> {
                 contained_ms: state.contained_ms,
                 duration_ms,
                 aborted: state.aborted,
-                left,
+                left: left.clone(),
             }
         };
         if let Err(err) = self.journal.record(&summary) {
@@ -176,7 +176,7 @@ impl Run<'_> {
             run_dir: self.info.dir.display().to_string(),
             playbook: self.playbook.name.clone(),
             mode: self.client.mode(),
-            venue,
+            left,
             contained: state.contained_ms.is_some(),
             contained_ms: state.contained_ms,
             duration_ms,

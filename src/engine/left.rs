@@ -90,11 +90,11 @@ pub fn left(steps: &[StepEnd<'_>], venue: &str) -> Vec<Todo> {
         }
     }
     // A playbook that neither locks nor revokes says so.
-    let contains = |s: &&StepEnd<'_>| {
+    let contains = |s: &StepEnd<'_>| {
         crate::actions::ActionSpec::containment_of(s.action)
             == crate::actions::Containment::Contains
     };
-    if !steps.iter().any(|s| contains(&s)) {
+    if !steps.iter().any(contains) {
         out.push(Todo {
             what: "the key was neither locked nor revoked: the playbook has no step that does"
                 .to_owned(),

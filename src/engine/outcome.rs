@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::left::{StepEnd, Todo, left};
+use super::left::{StepEnd, Todo};
 use crate::exit::Exit;
 
 /// How a step ended.
@@ -72,7 +72,7 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
-    /// How it ended, for [`left`].
+    /// How it ended, for [`super::left::left`].
     pub fn end(&self) -> StepEnd<'_> {
         StepEnd {
             id: &self.id,
@@ -96,8 +96,8 @@ pub struct Outcome {
     pub playbook: String,
     /// Live, dry run or offline.
     pub mode: crate::exchanges::Mode,
-    /// The venue, for people (`bybit`).
-    pub venue: &'static str,
+    /// What the run leaves for people to finish (nothing for a dry run).
+    pub left: Vec<Todo>,
     /// Whether a lock or revoke step succeeded.
     pub contained: bool,
     /// Run start → containment acknowledged by the exchange.
@@ -142,15 +142,6 @@ impl Outcome {
         } else {
             Exit::Incomplete
         }
-    }
-
-    /// What the run leaves for people to finish (nothing for a dry run).
-    pub fn left(&self) -> Vec<Todo> {
-        if self.mode != crate::exchanges::Mode::Live {
-            return Vec::new();
-        }
-        let ends: Vec<StepEnd<'_>> = self.steps.iter().map(StepRecord::end).collect();
-        left(&ends, self.venue)
     }
 
     /// Unauthorized orders found by the diff, if one ran with a usable ledger.
@@ -207,7 +198,7 @@ impl Outcome {
             "steps": self.steps,
             "unauthorized_orders": self.unauthorized_orders(),
             "unverified_orders": self.unverified_orders(),
-            "left": self.left(),
+            "left": self.left,
             "report": self.report(),
             "journal": { "seq": self.journal_seq, "hash": self.journal_hash },
         })

@@ -334,15 +334,35 @@ impl Run<'_> {
             {
                 return Err((err, attempt));
             }
-            let wait = retry::delay(&policy, attempt, &err);
-            self.ui.detail(&format!(
-                "    `{}` attempt {attempt} failed ({err}); again in {} ms",
-                p.step.id,
-                wait.as_millis()
-            ));
-            tokio::time::sleep(wait).await;
+            self.back_off(
+                p,
+                &policy,
+                attempt,
+                &err,
+                &format!("attempt {attempt} failed"),
+            )
+            .await;
             attempt += 1;
         }
+    }
+
+    /// Waits out the `n`th failure (`what` failed with `err`) as the step's retry policy says,
+    /// and says so.
+    async fn back_off(
+        &self,
+        p: &Prepared<'_>,
+        policy: &Retry,
+        n: u32,
+        err: &ActionError,
+        what: &str,
+    ) {
+        let wait = retry::delay(policy, n, err);
+        self.ui.detail(&format!(
+            "    `{}`: {what} ({err}); again in {} ms",
+            p.step.id,
+            wait.as_millis()
+        ));
+        tokio::time::sleep(wait).await;
     }
 
     /// Asks the exchange whether a mutation whose outcome is unknown took effect. A probe is a
@@ -371,13 +391,14 @@ impl Run<'_> {
             {
                 return Err(err);
             }
-            let wait = retry::delay(policy, tries, &err);
-            self.ui.detail(&format!(
-                "    `{}`: asking whether it took effect failed ({err}); asking again in {} ms",
-                p.step.id,
-                wait.as_millis()
-            ));
-            tokio::time::sleep(wait).await;
+            self.back_off(
+                p,
+                policy,
+                tries,
+                &err,
+                "asking whether it took effect failed",
+            )
+            .await;
             tries += 1;
         }
     }

@@ -7,7 +7,9 @@ use std::path::Path;
 use lockdown::exchanges::ExchangeId;
 use serde_json::Value;
 
-use crate::support::{Lab, code, lockdown, run_dir, stderr, stdout, step_status};
+use crate::support::{
+    Lab, code, lockdown, respond_with_playbook, run_dir, stderr, stdout, step_status,
+};
 
 /// The venues whose containment is all by API (Kraken's revoke is a person's: its own tests).
 const BY_API: [ExchangeId; 4] = [
@@ -128,10 +130,9 @@ async fn a_responder_that_locked_itself_out_still_revokes_and_says_what_is_left(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_when_that_cannot_be_evaluated_is_a_failed_step_not_a_skip() {
     let lab = Lab::start(360).await;
-    let playbook = lab.dir.path().join("when.yaml");
     // `counts` exists; `open_orderz` in it does not: only running it can tell.
-    std::fs::write(
-        &playbook,
+    let (code, summary, err) = respond_with_playbook(
+        &lab,
         r#"version: 1
 name: when-fails
 exchange: bybit
@@ -149,17 +150,8 @@ steps:
     revoke_key: { key: "{{ inputs.key }}" }
 "#,
     )
-    .unwrap();
-    let output = lab
-        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
-        .await;
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let err = stderr(&output);
-    assert_eq!(
-        code(&output),
-        1,
-        "never 0 with the cancel left undone: {err}"
-    );
+    .await;
+    assert_eq!(code, 1, "never 0 with the cancel left undone: {err}");
     assert_eq!(step_status(&summary, "cancel"), "failed", "{summary:#}");
     assert_eq!(step_status(&summary, "revoke"), "ok", "{summary:#}");
     assert!(err.contains("could not be evaluated"), "{err}");
@@ -210,10 +202,9 @@ steps:
 #[tokio::test(flavor = "multi_thread")]
 async fn containment_steps_run_after_the_deadline() {
     let lab = Lab::start(370).await;
-    let playbook = lab.dir.path().join("deadline.yaml");
     // The deadline passes during the slow evidence step; the revoke still runs after it.
-    std::fs::write(
-        &playbook,
+    let (code, summary, err) = respond_with_playbook(
+        &lab,
         r#"version: 1
 name: deadline
 exchange: bybit
@@ -229,13 +220,8 @@ steps:
     revoke_key: { key: "{{ inputs.key }}" }
 "#,
     )
-    .unwrap();
-    let output = lab
-        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
-        .await;
-    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let err = stderr(&output);
-    assert_eq!(code(&output), 1, "{err}");
+    .await;
+    assert_eq!(code, 1, "{err}");
     assert_eq!(step_status(&summary, "revoke"), "ok", "{summary:#}");
     assert!(
         lab.sim

@@ -3,7 +3,9 @@
 
 use serde_json::Value;
 
-use crate::support::{Lab, code, lockdown, run_dir, stderr, stdout, step_status};
+use crate::support::{
+    Lab, code, lockdown, respond_with_playbook, run_dir, stderr, stdout, step_status,
+};
 
 fn events(run_dir: &str) -> Vec<Value> {
     std::fs::read_to_string(std::path::Path::new(run_dir).join("journal.jsonl"))
@@ -11,16 +13,6 @@ fn events(run_dir: &str) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
-}
-
-async fn respond_with_playbook(lab: &Lab, text: &str) -> (i32, Value, String) {
-    let playbook = lab.dir.path().join("custom.yaml");
-    std::fs::write(&playbook, text).unwrap();
-    let output = lab
-        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
-        .await;
-    let summary = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
-    (code(&output), summary, stderr(&output))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -40,6 +40,20 @@ fn journal_lines(dir: &Path) -> usize {
         .count()
 }
 
+/// The lab's run folder once its journal has `lines` lines (the run is under way), within 20 s.
+async fn journal_reaches(lab: &Lab, lines: usize) -> PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the run never got going");
+        if let Some(dir) = run_folder(lab)
+            && journal_lines(&dir) >= lines
+        {
+            return dir;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
 /// Starts `respond`, SIGKILLs it once its journal has `lines` lines; returns the run folder
 /// and the number of lines at the kill (the process may have written one more meanwhile).
 fn respond_and_kill(lab: &Lab, lines: usize) -> Option<(PathBuf, usize)> {
@@ -221,16 +235,7 @@ async fn signal_is_journaled_and_the_run_resumes(seed: u64, signal: &str, code: 
     lab.sim
         .set_faults(Faults::none().with_latency(Duration::from_millis(20)));
     let child = spawn_respond(&lab, Stdio::piped());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let run_dir = loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        if let Some(dir) = run_folder(&lab)
-            && journal_lines(&dir) >= 6
-        {
-            break dir;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    };
+    let run_dir = journal_reaches(&lab, 6).await;
     Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(child.id().to_string())
@@ -304,16 +309,7 @@ async fn a_second_sigterm_ends_a_blocked_run_at_once_and_is_journaled() {
     held.lock().unwrap();
 
     let child = spawn_respond(&lab, Stdio::piped());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let run_dir = loop {
-        assert!(Instant::now() < deadline, "the run never got going");
-        if let Some(dir) = run_folder(&lab)
-            && journal_lines(&dir) >= 2
-        {
-            break dir;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    };
+    let run_dir = journal_reaches(&lab, 2).await;
     // Blocked, the run does not see the first; the second ends it (or, had the first landed
     // before the block, the stop it started). The process is not reaped before `wait`, so its id
     // stays its own.

@@ -201,13 +201,8 @@ pub fn run_blocking(args: &[String], env: &[(String, String)]) -> Output {
 /// `limit`.
 pub fn run_within(args: &[String], env: &[(String, String)], limit: Duration) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
-        .env_remove("LOCKDOWN_CONFIG");
+    command.args(args);
+    detached(&mut command);
     for (key, value) in env {
         command.env(key, value);
     }
@@ -529,6 +524,17 @@ pub fn refusal_code(card: &serde_json::Value) -> String {
     last["code"].as_str().unwrap().to_owned()
 }
 
+/// No terminal, output captured, no colour, no config from the environment: how every test runs
+/// `lockdown`.
+fn detached(command: &mut Command) {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .env_remove("LOCKDOWN_CONFIG");
+}
+
 /// Runs the `lockdown` binary under `umask` (octal, as `sh` takes it), like [`lockdown`].
 pub async fn lockdown_with_umask(umask: &str, args: &[&str]) -> Output {
     let script = format!("umask {umask}; exec \"$0\" \"$@\"");
@@ -537,12 +543,8 @@ pub async fn lockdown_with_umask(umask: &str, args: &[&str]) -> Output {
         .arg("-c")
         .arg(script)
         .arg(env!("CARGO_BIN_EXE_lockdown"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
-        .env_remove("LOCKDOWN_CONFIG");
+        .args(args);
+    detached(&mut command);
     tokio::task::spawn_blocking(move || {
         wait_bounded(command.spawn().expect("sh starts"), Duration::from_secs(60))
     })
@@ -568,4 +570,16 @@ pub fn assert_private_under(dir: &Path) -> usize {
         }
     }
     files
+}
+
+/// Runs `respond --yes --json` against the lab with a playbook given as text: exit code, summary
+/// (null when there is none), stderr.
+pub async fn respond_with_playbook(lab: &Lab, text: &str) -> (i32, Value, String) {
+    let playbook = lab.dir.path().join("custom.yaml");
+    std::fs::write(&playbook, text).unwrap();
+    let output = lab
+        .respond(&["--yes", "--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let summary = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    (code(&output), summary, stderr(&output))
 }
