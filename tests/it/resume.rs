@@ -3,7 +3,7 @@
 //! repeated (exactly one replacement key, the one in the store) and a journal that verifies.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -25,6 +25,37 @@ fn spawn_respond(lab: &Lab, stderr: Stdio) -> Child {
         .stderr(stderr)
         .spawn()
         .unwrap()
+}
+
+/// Sends SIGTERM to `child` every `every` until it has ended (failing the test after `limit`).
+/// The child is reaped only here, so its process id stays its own while signals are sent.
+fn terminate_until_gone(mut child: Child, every: Duration, limit: Duration) -> Output {
+    let started = Instant::now();
+    let mut sent = 0;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = Vec::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                std::io::Read::read_to_end(&mut pipe, &mut err).unwrap();
+            }
+            return Output {
+                status,
+                stdout: Vec::new(),
+                stderr: err,
+            };
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("lockdown did not end within {limit:?} after {sent} SIGTERMs");
+        }
+        Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        sent += 1;
+        std::thread::sleep(every);
+    }
 }
 
 /// The lab's run folder, once the run has made one.
@@ -310,18 +341,12 @@ async fn a_second_sigterm_ends_a_blocked_run_at_once_and_is_journaled() {
 
     let child = spawn_respond(&lab, Stdio::piped());
     let run_dir = journal_reaches(&lab, 2).await;
-    // Blocked, the run does not see the first; the second ends it (or, had the first landed
-    // before the block, the stop it started). The process is not reaped before `wait`, so its id
-    // stays its own.
-    for _ in 0..2 {
-        Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .unwrap();
-    }
+    // Blocked, the run does not see the first; a later one ends it (or, had the first landed
+    // before the block, the stop it started). Two signals sent back to back may reach the
+    // process as one (the kernel and the runtime coalesce a pending signal), so one is sent
+    // every 200 ms until the process is gone.
     let output = tokio::task::spawn_blocking(move || {
-        crate::support::wait_bounded(child, Duration::from_secs(20))
+        terminate_until_gone(child, Duration::from_millis(200), Duration::from_secs(20))
     })
     .await
     .unwrap();
