@@ -32,6 +32,7 @@ pub mod secret;
 pub mod sim;
 pub mod source;
 pub mod ui;
+pub mod venues;
 pub mod whoami;
 
 use std::ffi::OsString;

@@ -139,14 +139,13 @@ pub fn validate(
 
     let exchange = ExchangeId::parse(&raw.exchange);
     if exchange.is_none() {
-        let known = ExchangeId::ALL.iter().map(|id| id.as_str());
+        let names = ExchangeId::names();
         let mut problem = source.problem_at(
             &at("exchange"),
             format!("`{}` is not a supported exchange", raw.exchange),
         );
-        let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
         problem = problem.help(
-            did_you_mean(&raw.exchange, known)
+            did_you_mean(&raw.exchange, names.iter().copied())
                 .unwrap_or_else(|| format!("supported: {}", names.join(", "))),
         );
         problems.push(problem);
@@ -270,7 +269,7 @@ pub fn validate(
                 None
             }
         },
-        None => exchange.and_then(|id| default_futures_url(id, &raw.base_url)),
+        None => exchange.and_then(|id| (id.spec().futures_url)(&raw.base_url)),
     };
     let secret_store = raw.secret_store.as_ref().and_then(|text| {
         SecretStore::parse(text, dir)
@@ -312,29 +311,6 @@ pub fn validate(
             futures_url,
         },
     })
-}
-
-/// The futures host that goes with a venue's REST host, where the venue publishes one: Binance
-/// serves USD-M futures from `fapi` hosts (docs/venues.md §5.1). `None` keeps every path on
-/// `base_url` (the simulator, or a host lockdown does not know).
-fn default_futures_url(exchange: ExchangeId, base_url: &str) -> Option<String> {
-    if exchange != ExchangeId::Binance {
-        return None;
-    }
-    let url = reqwest::Url::parse(base_url.trim()).ok()?;
-    let host = url.host_str()?;
-    let futures = match host {
-        "api.binance.com"
-        | "api-gcp.binance.com"
-        | "api1.binance.com"
-        | "api2.binance.com"
-        | "api3.binance.com"
-        | "api4.binance.com" => "https://fapi.binance.com",
-        "demo-api.binance.com" => "https://demo-fapi.binance.com",
-        "testnet.binance.vision" => "https://testnet.binancefuture.com",
-        _ => return None,
-    };
-    Some(futures.to_owned())
 }
 
 fn credential(
@@ -411,38 +387,6 @@ fn check_base_url(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn binance_futures_follow_the_spot_host() {
-        for (label, base, want) in [
-            (
-                "live",
-                "https://api.binance.com",
-                Some("https://fapi.binance.com"),
-            ),
-            (
-                "backup host",
-                "https://api3.binance.com/",
-                Some("https://fapi.binance.com"),
-            ),
-            (
-                "demo",
-                "https://demo-api.binance.com",
-                Some("https://demo-fapi.binance.com"),
-            ),
-            ("simulator", "http://127.0.0.1:4000", None),
-        ] {
-            assert_eq!(
-                default_futures_url(ExchangeId::Binance, base).as_deref(),
-                want,
-                "{label}"
-            );
-        }
-        assert_eq!(
-            default_futures_url(ExchangeId::Bybit, "https://api.binance.com"),
-            None
-        );
-    }
 
     #[test]
     fn base_url_rules() {

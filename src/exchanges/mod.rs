@@ -30,7 +30,7 @@ pub mod signing;
 use std::fmt;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use budget::CallBudget;
 pub(crate) use budget::Counters;
@@ -42,82 +42,10 @@ pub use nonce::{NonceError, Nonces};
 pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
 
+pub use crate::venues::ExchangeId;
+
 use crate::secret::Credential;
 use model::{Category, Order, Segment};
-
-/// The exchanges lockdown can respond on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExchangeId {
-    /// Bybit V5 (docs/venues.md §3).
-    Bybit,
-    /// OKX V5 (docs/venues.md §4).
-    Okx,
-    /// Deribit JSON-RPC v2 (docs/venues.md §6).
-    Deribit,
-    /// Binance Spot, USD-M futures and SAPI (docs/venues.md §5).
-    Binance,
-    /// Kraken Spot REST (docs/venues.md §7).
-    Kraken,
-}
-
-impl ExchangeId {
-    /// Every supported venue, in the order the docs list them.
-    pub const ALL: &'static [ExchangeId] = &[
-        ExchangeId::Bybit,
-        ExchangeId::Okx,
-        ExchangeId::Deribit,
-        ExchangeId::Binance,
-        ExchangeId::Kraken,
-    ];
-
-    /// The lowercase name used in configs and playbooks.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExchangeId::Bybit => "bybit",
-            ExchangeId::Okx => "okx",
-            ExchangeId::Deribit => "deribit",
-            ExchangeId::Binance => "binance",
-            ExchangeId::Kraken => "kraken",
-        }
-    }
-
-    /// Parses the lowercase name.
-    pub fn parse(text: &str) -> Option<ExchangeId> {
-        ExchangeId::ALL
-            .iter()
-            .copied()
-            .find(|id| id.as_str() == text.trim().to_ascii_lowercase())
-    }
-
-    /// Parses a venue name for the command line; the error lists the venues.
-    pub fn from_arg(text: &str) -> Result<ExchangeId, String> {
-        ExchangeId::parse(text).ok_or_else(|| {
-            let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
-            format!(
-                "`{text}` is not a supported venue; supported: {}",
-                names.join(", ")
-            )
-        })
-    }
-
-    /// The adapter for this venue.
-    pub fn venue(self) -> Box<dyn Venue> {
-        match self {
-            ExchangeId::Bybit => Box::new(bybit::Bybit),
-            ExchangeId::Okx => Box::new(okx::Okx),
-            ExchangeId::Deribit => Box::new(deribit::Deribit),
-            ExchangeId::Binance => Box::new(binance::Binance),
-            ExchangeId::Kraken => Box::new(kraken::Kraken),
-        }
-    }
-}
-
-impl fmt::Display for ExchangeId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A containment capability a venue may or may not offer by API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,30 +4,9 @@
 use super::Playbook;
 use crate::exchanges::ExchangeId;
 
-/// The shipped playbook text for a venue.
+/// The shipped playbook text for a venue: its name and its text, from the venue's row.
 pub fn text(exchange: ExchangeId) -> (&'static str, &'static str) {
-    match exchange {
-        ExchangeId::Bybit => (
-            "builtin:playbooks/bybit.yaml",
-            include_str!("../../playbooks/bybit.yaml"),
-        ),
-        ExchangeId::Okx => (
-            "builtin:playbooks/okx.yaml",
-            include_str!("../../playbooks/okx.yaml"),
-        ),
-        ExchangeId::Deribit => (
-            "builtin:playbooks/deribit.yaml",
-            include_str!("../../playbooks/deribit.yaml"),
-        ),
-        ExchangeId::Binance => (
-            "builtin:playbooks/binance.yaml",
-            include_str!("../../playbooks/binance.yaml"),
-        ),
-        ExchangeId::Kraken => (
-            "builtin:playbooks/kraken.yaml",
-            include_str!("../../playbooks/kraken.yaml"),
-        ),
-    }
+    exchange.spec().playbook
 }
 
 /// The shipped playbook for a venue, validated.

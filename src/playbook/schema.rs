@@ -117,7 +117,7 @@ pub fn schema() -> Value {
             "version": { "const": 1 },
             "name": { "type": "string" },
             "description": { "type": "string" },
-            "exchange": { "enum": ExchangeId::ALL.iter().map(|id| id.as_str()).collect::<Vec<_>>() },
+            "exchange": { "enum": ExchangeId::names() },
             "inputs": {
                 "type": "object",
                 "additionalProperties": object(json!({

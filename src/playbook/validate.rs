@@ -64,7 +64,7 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
     }
     let exchange = ExchangeId::parse(&raw.exchange);
     if exchange.is_none() {
-        let names: Vec<&str> = ExchangeId::ALL.iter().map(|id| id.as_str()).collect();
+        let names = ExchangeId::names();
         problems.push(
             source
                 .problem_at(

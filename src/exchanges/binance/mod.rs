@@ -16,6 +16,7 @@
 
 mod cursor;
 mod endpoints;
+mod hosts;
 mod pace;
 mod signer;
 mod wire;
@@ -30,6 +31,7 @@ use super::{
 use super::{SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
+pub use hosts::futures_url;
 pub use signer::{RECV_WINDOW_MS, encode_params, payload, sign_payload};
 
 /// The Binance adapter.

@@ -1,0 +1,222 @@
+//! The venue table: one [`VenueSpec`] row per exchange lockdown can respond on.
+//!
+//! Every place outside a venue's own folders that needs to know "which venue" asks its row here:
+//! the names a config or the command line may use, the adapter, the shipped playbook, the
+//! defaults a profile takes, and the simulator dialect. Adding a venue is its adapter folder
+//! (`src/exchanges/<venue>/`), its simulator folder (`src/sim/<venue>/`), its playbook
+//! (`playbooks/<venue>.yaml`), its docs page, and one variant plus one row in this file
+//! (docs/adding-a-venue.md walks through it).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::exchanges::{Venue, binance, bybit, deribit, kraken, okx};
+
+/// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExchangeId {
+    /// Bybit V5 (docs/venues.md §3).
+    Bybit,
+    /// OKX V5 (docs/venues.md §4).
+    Okx,
+    /// Deribit JSON-RPC v2 (docs/venues.md §6).
+    Deribit,
+    /// Binance Spot, USD-M futures and SAPI (docs/venues.md §5).
+    Binance,
+    /// Kraken Spot REST (docs/venues.md §7).
+    Kraken,
+}
+
+/// What lockdown knows about one venue outside its own folders.
+pub struct VenueSpec {
+    /// Which venue.
+    pub id: ExchangeId,
+    /// The lowercase name configs, playbooks and the command line use.
+    pub name: &'static str,
+    /// The API the adapter speaks, as the docs name it.
+    pub api: &'static str,
+    /// Where the API facts the adapter and simulator rely on are written down, with sources.
+    pub docs: &'static str,
+    /// The adapter.
+    pub adapter: fn() -> Box<dyn Venue>,
+    /// The shipped playbook: its name in reports (`builtin:playbooks/<venue>.yaml`) and text.
+    pub playbook: (&'static str, &'static str),
+    /// The futures host that goes with a profile's `base_url`, on venues that serve derivatives
+    /// from a host of their own; `None` keeps every path on `base_url`.
+    pub futures_url: fn(&str) -> Option<String>,
+}
+
+impl fmt::Debug for VenueSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VenueSpec")
+            .field("id", &self.id)
+            .field("api", &self.api)
+            .finish_non_exhaustive()
+    }
+}
+
+/// No futures host of its own.
+fn same_host(_base_url: &str) -> Option<String> {
+    None
+}
+
+/// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
+pub static VENUES: [VenueSpec; 5] = [
+    VenueSpec {
+        id: ExchangeId::Bybit,
+        name: "bybit",
+        api: "Bybit V5",
+        docs: "docs/venues.md §3",
+        adapter: || Box::new(bybit::Bybit),
+        playbook: (
+            "builtin:playbooks/bybit.yaml",
+            include_str!("../playbooks/bybit.yaml"),
+        ),
+        futures_url: same_host,
+    },
+    VenueSpec {
+        id: ExchangeId::Okx,
+        name: "okx",
+        api: "OKX V5",
+        docs: "docs/venues.md §4",
+        adapter: || Box::new(okx::Okx),
+        playbook: (
+            "builtin:playbooks/okx.yaml",
+            include_str!("../playbooks/okx.yaml"),
+        ),
+        futures_url: same_host,
+    },
+    VenueSpec {
+        id: ExchangeId::Deribit,
+        name: "deribit",
+        api: "Deribit JSON-RPC v2",
+        docs: "docs/venues.md §6",
+        adapter: || Box::new(deribit::Deribit),
+        playbook: (
+            "builtin:playbooks/deribit.yaml",
+            include_str!("../playbooks/deribit.yaml"),
+        ),
+        futures_url: same_host,
+    },
+    VenueSpec {
+        id: ExchangeId::Binance,
+        name: "binance",
+        api: "Binance Spot, USD-M futures and SAPI",
+        docs: "docs/venues.md §5",
+        adapter: || Box::new(binance::Binance),
+        playbook: (
+            "builtin:playbooks/binance.yaml",
+            include_str!("../playbooks/binance.yaml"),
+        ),
+        futures_url: binance::futures_url,
+    },
+    VenueSpec {
+        id: ExchangeId::Kraken,
+        name: "kraken",
+        api: "Kraken Spot REST",
+        docs: "docs/venues.md §7",
+        adapter: || Box::new(kraken::Kraken),
+        playbook: (
+            "builtin:playbooks/kraken.yaml",
+            include_str!("../playbooks/kraken.yaml"),
+        ),
+        futures_url: same_host,
+    },
+];
+
+impl ExchangeId {
+    /// Every supported venue, in the order the docs list them.
+    pub const ALL: &'static [ExchangeId] = &[
+        ExchangeId::Bybit,
+        ExchangeId::Okx,
+        ExchangeId::Deribit,
+        ExchangeId::Binance,
+        ExchangeId::Kraken,
+    ];
+
+    /// This venue's row.
+    pub fn spec(self) -> &'static VenueSpec {
+        // The rows are in variant order (checked by a test), so the variant is the index.
+        &VENUES[self as usize]
+    }
+
+    /// The lowercase name used in configs and playbooks.
+    pub fn as_str(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Parses the lowercase name.
+    pub fn parse(text: &str) -> Option<ExchangeId> {
+        let text = text.trim().to_ascii_lowercase();
+        VENUES.iter().find(|row| row.name == text).map(|row| row.id)
+    }
+
+    /// The supported names, for error messages.
+    pub fn names() -> Vec<&'static str> {
+        VENUES.iter().map(|row| row.name).collect()
+    }
+
+    /// Parses a venue name for the command line; the error lists the venues.
+    pub fn from_arg(text: &str) -> Result<ExchangeId, String> {
+        ExchangeId::parse(text).ok_or_else(|| {
+            format!(
+                "`{text}` is not a supported venue; supported: {}",
+                ExchangeId::names().join(", ")
+            )
+        })
+    }
+
+    /// The adapter for this venue.
+    pub fn venue(self) -> Box<dyn Venue> {
+        (self.spec().adapter)()
+    }
+}
+
+impl fmt::Display for ExchangeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_is_its_variant_and_speaks_for_it() {
+        assert_eq!(VENUES.len(), ExchangeId::ALL.len());
+        for (i, id) in ExchangeId::ALL.iter().enumerate() {
+            let row = &VENUES[i];
+            assert_eq!(row.id, *id, "row {i} is out of variant order");
+            assert_eq!(*id as usize, i, "ALL is out of variant order");
+            assert_eq!(
+                id.venue().id(),
+                *id,
+                "{id}: the adapter names another venue"
+            );
+            assert_eq!(ExchangeId::parse(row.name), Some(*id));
+            assert_eq!(
+                serde_json::to_value(id).unwrap(),
+                serde_json::Value::from(row.name),
+                "{id}: serde and the row disagree on the name"
+            );
+            assert_eq!(
+                row.playbook.0,
+                format!("builtin:playbooks/{}.yaml", row.name)
+            );
+        }
+    }
+
+    #[test]
+    fn names_parse_loosely_and_errors_list_the_venues() {
+        assert_eq!(ExchangeId::parse(" OKX "), Some(ExchangeId::Okx));
+        assert_eq!(ExchangeId::parse("bitmex"), None);
+        let err = ExchangeId::from_arg("bitmex").unwrap_err();
+        assert!(
+            err.contains("bybit, okx, deribit, binance, kraken"),
+            "{err}"
+        );
+    }
+}
