@@ -185,15 +185,15 @@ impl Attacker {
         Some((symbol, price, market.base.clone(), market.quote.clone()))
     }
 
+    /// The scenario's target market, as [`Attacker::market`] gives it.
+    fn target(&self) -> Option<(String, f64, String, String)> {
+        let name = self.scenario.attacker.target.as_deref()?;
+        self.market(name)
+    }
+
     /// Market buys of the target, every other one a limit buy far above the price.
     async fn pump(&mut self, orders: u32) -> Result<(), Stop> {
-        let Some((symbol, reference, _, _)) = self
-            .scenario
-            .attacker
-            .target
-            .clone()
-            .and_then(|t| self.market(&t))
-        else {
+        let Some((symbol, reference, _, _)) = self.target() else {
             return Ok(());
         };
         let quote: f64 = self
@@ -227,13 +227,7 @@ impl Attacker {
     /// Sells each alt in two halves into its quote coin, then buys the target with it all.
     async fn alt_dump(&mut self) -> Result<(), Stop> {
         let pairs = self.scenario.attacker.sell.clone();
-        let Some((target, target_price, _, target_quote)) = self
-            .scenario
-            .attacker
-            .target
-            .clone()
-            .and_then(|t| self.market(&t))
-        else {
+        let Some((target, target_price, _, target_quote)) = self.target() else {
             return Ok(());
         };
         let mut budget = self.scenario.attacker.orders;
