@@ -171,13 +171,14 @@ pub(super) fn nonce() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::exchanges::model::{Access, IpWhitelist, Lock};
     use crate::exchanges::{ExchangeId, Mode};
     use crate::secret::{KeyId, SecretString};
 
-    fn lock() -> Op {
+    /// A mutating operation every venue encodes (or refuses to).
+    pub(in crate::exchanges::client) fn lock() -> Op {
         Op::RestrictKey {
             account: None,
             key: KeyId::new("BOTKEY0000000000000"),
@@ -188,15 +189,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_plan_mutates_when_its_operation_does() {
-        let cred = Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"));
-        let context = Context {
+    /// A credential nobody holds.
+    pub(in crate::exchanges::client) fn cred() -> Credential {
+        Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"))
+    }
+
+    /// What a request is built with when no session, subject or lookup is involved.
+    pub(in crate::exchanges::client) fn bare() -> Context<'static> {
+        Context {
             session: None,
             subject: None,
             lookup: None,
             nonce: "n",
-        };
+        }
+    }
+
+    #[test]
+    fn a_plan_mutates_when_its_operation_does() {
+        let cred = cred();
+        let context = bare();
         for id in ExchangeId::ALL {
             let client = Client::new(id.venue(), "http://127.0.0.1:9", Mode::DryRun).unwrap();
             let time = client

@@ -84,7 +84,7 @@ impl Client {
             return Ok(Some(session));
         }
         let Some(subject) = subject else {
-            let session = self.login(cred, None).await?;
+            let session = self.login(tokens, cred, None).await?;
             if let Some(session) = &session {
                 self.keep_session(cred, None, session);
             }
@@ -99,7 +99,7 @@ impl Client {
         {
             Some(base) => base,
             None => {
-                let Some(base) = self.login(cred, Some(subject)).await? else {
+                let Some(base) = self.login(tokens, cred, Some(subject)).await? else {
                     return Ok(None);
                 };
                 self.keep_session(cred, Some(""), &base);
@@ -121,12 +121,10 @@ impl Client {
     /// Logs a key in (`subject` says the session is wanted as the base of a sub-account one).
     async fn login(
         &self,
+        tokens: &dyn TokenSessions,
         cred: &Credential,
         subject: Option<&str>,
     ) -> Result<Option<Session>, ExchangeError> {
-        let Some(tokens) = self.inner.venue.sessions() else {
-            return Ok(None);
-        };
         let nonce = plan::nonce();
         let call = self.login_context(&nonce, None, subject);
         let Some(request) = tokens.login(cred, &call) else {

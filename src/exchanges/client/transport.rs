@@ -128,25 +128,9 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ExchangeErr
 
 #[cfg(test)]
 mod tests {
+    use crate::exchanges::client::plan::tests::{bare, cred, lock};
     use crate::exchanges::client::{Auth, Client, Mode};
-    use crate::exchanges::model::{Access, IpWhitelist, Lock};
     use crate::exchanges::{ExchangeError, ExchangeId, Op};
-    use crate::secret::{Credential, KeyId, SecretString};
-
-    fn cred() -> Credential {
-        Credential::new(KeyId::new("ABCDEFGHIJKLMNOPQR"), SecretString::from("s"))
-    }
-
-    fn lock() -> Op {
-        Op::RestrictKey {
-            account: None,
-            key: KeyId::new("BOTKEY0000000000000"),
-            lock: Lock {
-                ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
-                access: Access::Unchanged,
-            },
-        }
-    }
 
     #[tokio::test]
     async fn the_sending_layer_refuses_mutations_by_itself() {
@@ -158,12 +142,7 @@ mod tests {
             Mode::DryRun,
         )
         .unwrap();
-        let context = super::super::plan::Context {
-            session: None,
-            subject: None,
-            lookup: None,
-            nonce: "n",
-        };
+        let context = bare();
         let cred = cred();
         let mut plan = client.plan(&lock(), Auth::Key(&cred), &context).unwrap();
         let err = client.send(&plan).await.unwrap_err();
