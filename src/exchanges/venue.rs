@@ -168,3 +168,57 @@ pub struct Decoded {
     /// The venue's own result code, for the record.
     pub code: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_mechanism_is_where_its_venue_needs_it() {
+        // (venue, sessions, companions, key counters, pacing, manual steps, order rules)
+        for (id, expected) in [
+            (
+                ExchangeId::Bybit,
+                [false, false, false, false, false, false],
+            ),
+            (ExchangeId::Okx, [false, false, false, false, false, true]),
+            (ExchangeId::Deribit, [true, true, false, false, false, true]),
+            (ExchangeId::Binance, [false, true, false, true, true, true]),
+            (
+                ExchangeId::Kraken,
+                [false, false, true, false, false, false],
+            ),
+        ] {
+            let venue = id.venue();
+            let found = [
+                venue.sessions().is_some(),
+                venue.companions().is_some(),
+                venue.key_counters().is_some(),
+                venue.pacing().is_some(),
+                venue.manual_steps().is_some(),
+                venue.order_rules().is_some(),
+            ];
+            assert_eq!(found, expected, "{id}");
+        }
+    }
+
+    #[test]
+    fn a_venue_without_mechanisms_answers_like_every_other() {
+        let bybit = ExchangeId::Bybit.venue();
+        assert_eq!(bybit.cancel_style(), CancelStyle::PerSegment);
+        assert!(bybit.quote_sized_market_buys());
+        assert!(!bybit.counter_nonce());
+        assert_eq!(bybit.budget(), None);
+        assert_eq!(bybit.call_cost(&Op::Balances), 1.0);
+        assert_eq!(bybit.subject(&Op::Balances), None);
+        assert!(bybit.lookup(&Op::Balances).is_none());
+        assert_eq!(bybit.by_hand(&Op::Balances), None);
+        let deribit = ExchangeId::Deribit.venue();
+        assert!(!deribit.quote_sized_market_buys());
+        assert_eq!(deribit.cancel_style(), CancelStyle::PerSegment);
+        assert_eq!(
+            ExchangeId::Kraken.venue().budget(),
+            Some(crate::exchanges::kraken::BUDGET)
+        );
+    }
+}
