@@ -8,7 +8,7 @@
 //! drills stand on.
 //!
 //! Layout (docs/design.md §4): `cli` parses, `config` + `playbook` load and validate, `engine` runs
-//! `actions`, which reach the exchange only through `exchanges::http`; `journal` records,
+//! `actions`, which reach the exchange only through `exchanges::client`; `journal` records,
 //! `report` renders; `ui` is the only module that prints.
 
 pub mod actions;

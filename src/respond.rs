@@ -12,7 +12,7 @@ use crate::actions::{JournalHandle, RunInfo};
 use crate::config;
 use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
-use crate::exchanges::http::http_client;
+use crate::exchanges::client::http_client;
 use crate::exchanges::{Client, Mode, Nonces};
 use crate::interrupt::Watch;
 use crate::journal::record::{self, Record};
@@ -208,7 +208,7 @@ pub async fn resume(
             help: Some("resume takes the folder of a run that `lockdown respond` started".into()),
         });
     };
-    if first.mode != "live" {
+    if first.mode != Mode::Live {
         return Err(Error::Usage {
             message: format!(
                 "run `{}` was a {}; there is nothing to resume",

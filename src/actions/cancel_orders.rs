@@ -7,10 +7,11 @@
 //! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
 //! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
 //! Orders the venue cancels through an endpoint of their own (OKX algo orders) are batched apart,
-//! at that endpoint's size ([`crate::exchanges::Venue::batch_route`]).
+//! at that endpoint's size ([`crate::exchanges::mechanisms::OrderRules::batch_route`]).
 //! On venues that cancel per symbol only ([`CancelStyle::PerSymbol`], Binance) it is: list, then
 //! one cancel per symbol that has open orders, at once (on USD-M each is followed by the
-//! symbol's conditional-order cancel, [`crate::exchanges::Venue::then`]; a dry run shows both).
+//! symbol's conditional-order cancel, [`crate::exchanges::mechanisms::CompanionCalls::then`]; a
+//! dry run shows both).
 
 use super::{RunEnd, StepEnd, Todo};
 use futures_util::future::join_all;
@@ -316,8 +317,9 @@ async fn list_open(
 }
 
 /// The cancels for listed `orders`: batches of at most `max` (orders that `route` sends to a
-/// cancel of their own, [`crate::exchanges::Venue::batch_route`], batched apart at its size), or
-/// one per symbol (naming that symbol's orders, in the order the symbols were first listed).
+/// cancel of their own, [`crate::exchanges::mechanisms::OrderRules::batch_route`], batched apart
+/// at its size), or one per symbol (naming that symbol's orders, in the order the symbols were
+/// first listed).
 fn cancels<'o>(
     style: CancelStyle,
     route: &dyn Fn(&Order) -> Option<(Segment, usize)>,

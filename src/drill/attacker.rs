@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::exchanges::http::http_client_from;
+use crate::exchanges::client::http_client_from;
 use crate::exchanges::model::{Category, Segment, Side};
 use crate::exchanges::{
     Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit, Reply,

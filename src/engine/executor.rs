@@ -206,7 +206,7 @@ impl Run<'_> {
                 key: crate::secret::mask(self.inputs.get("key").map_or("", String::as_str)),
                 // Ids are not secrets; `resume` needs them whole.
                 inputs: self.inputs.clone(),
-                mode: mode_name(self.client.mode()).to_owned(),
+                mode: self.client.mode(),
                 started_at: self.info.started_at.clone(),
                 lockdown: Some(version.to_owned()),
                 operator: Some(operator),
@@ -295,15 +295,6 @@ impl Run<'_> {
                 false
             }
         }
-    }
-}
-
-/// The mode's name in the journal.
-pub(super) fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Live => "live",
-        Mode::DryRun => "dry-run",
-        Mode::Offline => "offline",
     }
 }
 

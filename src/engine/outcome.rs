@@ -190,7 +190,7 @@ impl Outcome {
             "run_id": self.run_id,
             "run_dir": self.run_dir,
             "playbook": self.playbook,
-            "mode": super::executor::mode_name(self.mode),
+            "mode": self.mode.as_str(),
             "contained": self.contained,
             "contained_ms": self.contained_ms,
             "duration_ms": self.duration_ms,

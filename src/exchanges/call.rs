@@ -110,8 +110,8 @@ pub struct CallContext<'a> {
     /// Unix ms on the exchange's clock, as far as it is known.
     pub now_ms: i64,
     /// A fresh nonce, for venues that sign one: random letters (Deribit), or, on venues that
-    /// sign an ever-increasing integer ([`super::Venue::counter_nonce`], Kraken), the key's next
-    /// one in decimal (a clock value when the request is only being rendered).
+    /// sign an ever-increasing integer ([`super::mechanisms::KeyCounters`], Kraken), the key's
+    /// next one in decimal (a clock value when the request is only being rendered).
     pub nonce: &'a str,
     /// The key's session, on token-based venues once logged in.
     pub session: Option<&'a Session>,
@@ -120,10 +120,11 @@ pub struct CallContext<'a> {
     /// The profile's venue settings.
     pub settings: &'a VenueSettings,
     /// The sub-account the call acts in, on venues that keep one session per sub-account
-    /// (Deribit `public/exchange_token`, see [`super::Venue::subject`]); `None` for the
-    /// credential's own account.
+    /// (Deribit `public/exchange_token`, see [`super::mechanisms::TokenSessions::subject`]);
+    /// `None` for the credential's own account.
     pub subject: Option<&'a str>,
-    /// The raw answer to the venue's lookup for this operation ([`super::Venue::lookup`]);
-    /// `None` when it has none, or when a request is only being rendered (plans).
+    /// The raw answer to the venue's lookup for this operation
+    /// ([`super::mechanisms::CompanionCalls::lookup`]); `None` when it has none, or when a
+    /// request is only being rendered (plans).
     pub lookup: Option<&'a Response>,
 }

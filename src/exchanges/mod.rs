@@ -2,7 +2,7 @@
 //!
 //! An adapter ([`Venue`]) is pure: it turns an [`Op`] into an unsigned [`Request`], signs it with
 //! a credential at a given time, and turns the exchange's answer into a [`Reply`] or a typed
-//! [`ExchangeError`]. Only [`http`] touches the network. That split keeps each venue's quirks in
+//! [`ExchangeError`]. Only [`client`] touches the network. That split keeps each venue's quirks in
 //! its own folder, lets dry-run render the exact request a mutating step would send, and lets the
 //! signers be checked against published vectors without a server.
 //!
@@ -14,11 +14,12 @@ mod budget;
 pub mod bybit;
 mod call;
 mod cancel_style;
+pub mod client;
 mod decode;
 pub mod deribit;
 mod error;
-pub mod http;
 pub mod kraken;
+pub mod mechanisms;
 pub mod model;
 mod nonce;
 pub mod okx;
@@ -26,9 +27,8 @@ mod op;
 pub mod redact;
 mod request;
 pub mod signing;
+mod venue;
 
-use std::fmt;
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -36,16 +36,14 @@ pub use budget::CallBudget;
 pub(crate) use budget::Counters;
 pub use call::{AuthStyle, CallContext, KeyFamily, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
+pub use client::{Auth, CallRecord, CallSink, Client, Mode};
 pub use error::{ExchangeError, Outcome as CallOutcome};
-pub use http::{Auth, CallRecord, CallSink, Client, Mode};
 pub use nonce::{NonceError, Nonces};
 pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
 pub use request::{Header, Method, Request, Response, SignedRequest};
+pub use venue::{Decoded, Venue};
 
 pub use crate::venues::ExchangeId;
-
-use crate::secret::Credential;
-use model::{Category, Order, Segment};
 
 /// A containment capability a venue may or may not offer by API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,159 +151,4 @@ pub struct Guide {
     pub url: String,
     /// The clicks, in order.
     pub steps: Vec<String>,
-}
-
-/// A pure venue adapter.
-///
-/// Implementors must not do I/O: [`http::Client`] sends what `encode` and `sign` build and hands
-/// the answer to `decode`. `sign` must sign the exact bytes that will be sent and never change the
-/// request after signing.
-pub trait Venue: Send + Sync + fmt::Debug {
-    /// Which venue this is.
-    fn id(&self) -> ExchangeId;
-
-    /// How the venue supports a capability.
-    fn support(&self, capability: Capability) -> Support;
-
-    /// What a person must do instead of `op`, on a venue that supports the capability by API
-    /// only for some keys (Binance deletes sub-account keys by API, master-account keys only in
-    /// its web interface). `None`, the default, when `op` is sent as it is.
-    fn by_hand(&self, _op: &Op) -> Option<Guide> {
-        None
-    }
-
-    /// The account slices that open orders are listed and cancelled in, one call each.
-    fn segments(&self) -> &'static [Segment];
-
-    /// How every open order is cancelled: a cancel-all per segment (the default), or listed
-    /// and cancelled in batches on venues without a cancel-all.
-    fn cancel_style(&self) -> CancelStyle {
-        CancelStyle::PerSegment
-    }
-
-    /// Where a listed open order is cancelled on a venue that cancels in batches
-    /// ([`CancelStyle::Batches`]): `None`, the default, in the segment it was listed in, at the
-    /// style's batch size; `Some((segment, max))` for an order the venue cancels through an
-    /// endpoint of its own (OKX algo orders: `cancel-algos`, at most 10 a request). Such a
-    /// segment is only ever named by an [`Op::CancelBatch`].
-    fn batch_route(&self, _order: &Order) -> Option<(Segment, usize)> {
-        None
-    }
-
-    /// The widest time window one history call may ask for.
-    fn max_window(&self, history: History) -> Duration;
-
-    /// The venue's name for a market (`BTCUSDT`, `BTC-USDT`, `BTC_USDC`).
-    fn symbol(&self, category: Category, base: &str, quote: &str) -> String;
-
-    /// Builds the unsigned request for an operation.
-    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>;
-
-    /// Signs a request with a credential (and the key's session, on token venues).
-    fn sign(
-        &self,
-        request: Request,
-        credential: &Credential,
-        call: &CallContext<'_>,
-    ) -> SignedRequest;
-
-    /// Reads the exchange's answer to an operation.
-    fn decode(&self, op: &Op, response: &Response) -> Decoded;
-
-    /// Token venues: the login request for a key (credentials in it); `None` elsewhere.
-    ///
-    /// `call.subject` is set when the session is wanted as the base of a sub-account session
-    /// ([`Venue::switch`]): a venue that otherwise signs every request must still log in then.
-    fn login(&self, _credential: &Credential, _call: &CallContext<'_>) -> Option<Request> {
-        None
-    }
-
-    /// Token venues: reads the login answer (also the answer to [`Venue::switch`]).
-    fn decode_login(&self, _response: &Response) -> Result<Session, ExchangeError> {
-        Err(ExchangeError::Unsupported {
-            venue: self.id().as_str(),
-            op: "login",
-        })
-    }
-
-    /// Venues that keep one session per sub-account (Deribit `public/exchange_token`): the
-    /// sub-account an operation acts in. The client then keeps a session per key and subject,
-    /// made by [`Venue::switch`], and hands the subject to `encode` and `sign`.
-    fn subject(&self, _op: &Op) -> Option<String> {
-        None
-    }
-
-    /// Turns the key's own `session` into one for `subject`; `None` when the venue has no such
-    /// switch (the key's own session is then used).
-    fn switch(
-        &self,
-        _session: &Session,
-        _subject: &str,
-        _call: &CallContext<'_>,
-    ) -> Option<Request> {
-        None
-    }
-
-    /// Venues whose writes address a key by an id the owner does not hold (Deribit's numeric
-    /// `id`, while clients sign with the `client_id`): the read the client sends first, with
-    /// the same credential and subject. Its raw answer reaches `encode` as
-    /// [`CallContext::lookup`]; without one (a rendered plan) `encode` must still render.
-    fn lookup(&self, _op: &Op) -> Option<Op> {
-        None
-    }
-
-    /// Venues that finish an operation with a second request (Deribit binds a new key to its
-    /// addresses with `edit_api_key`, as `create_api_key` takes none): what the client sends
-    /// after `op` succeeded with `reply`, with the same credential. The call fails if it fails.
-    /// It must be idempotent: the client sends it again when its outcome is unknown.
-    fn then(&self, _op: &Op, _reply: &Reply) -> Option<Op> {
-        None
-    }
-
-    /// How long the client must send nothing more after this answer to `request`, read from
-    /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
-    /// the used request weight near the published limit, docs/venues.md §5.7); `now_ms` is the
-    /// exchange's clock as far as it is known. `None` (the default) holds nothing back. The
-    /// client holds every request of the connection, not just the next one: limits are per
-    /// address.
-    fn pace(&self, _request: &Request, _response: &Response, _now_ms: i64) -> Option<Duration> {
-        None
-    }
-
-    /// Whether a market buy may be sized in the quote coin ([`QtyUnit::Quote`]); venues that
-    /// take base amounts only (Deribit) answer false, and callers size it in the base coin.
-    fn quote_sized_market_buys(&self) -> bool {
-        true
-    }
-
-    /// Venues that sign an ever-increasing integer nonce per key (Kraken, docs/venues.md §7.2): the
-    /// client then draws [`CallContext::nonce`] from its per-key [`Nonces`] (persisted under the
-    /// profile's state dir) and sends one request per key at a time, so the exchange sees a
-    /// key's nonces in the order they were drawn.
-    fn counter_nonce(&self) -> bool {
-        false
-    }
-
-    /// Venues with a published per-key call counter (Kraken, docs/venues.md §7.7): the client paces
-    /// each key's signed calls under it. `None` for venues that only answer a rate limit.
-    fn budget(&self) -> Option<CallBudget> {
-        None
-    }
-
-    /// What an operation costs on the venue's call counter ([`Venue::budget`]); 0 for calls
-    /// the counter does not count.
-    fn call_cost(&self, _op: &Op) -> f64 {
-        1.0
-    }
-}
-
-/// What a venue made of a response.
-#[derive(Debug)]
-pub struct Decoded {
-    /// The reply, or why there is none.
-    pub reply: Result<Reply, ExchangeError>,
-    /// The exchange's clock when it answered, where the envelope says.
-    pub server_ms: Option<i64>,
-    /// The venue's own result code, for the record.
-    pub code: Option<String>,
 }

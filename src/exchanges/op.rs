@@ -360,8 +360,8 @@ impl Reply {
     into!(into_access_log, AccessLog, Page<AccessEvent>);
     into!(into_armed, Armed, Option<i64>);
 
-    /// This reply completed by the answer to the venue's follow-up request ([`super::Venue::then`]):
-    /// a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
+    /// This reply completed by the answer to the venue's follow-up request
+    /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
     /// its secret; a key changed in two requests (Binance strips permissions, then binds the IP
     /// list) takes the IP list from the second and stays read-only if either said so; anything
     /// else stays as it was.

@@ -70,7 +70,7 @@ fn failed() -> StepStatus {
 }
 
 /// A run began: what `resume` needs to take it up again, and who ran what.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunStarted {
     /// The run's id.
     pub run_id: String,
@@ -95,7 +95,7 @@ pub struct RunStarted {
     #[serde(default)]
     pub inputs: BTreeMap<String, String>,
     /// `live`, `dry-run` or `offline`.
-    pub mode: String,
+    pub mode: crate::exchanges::Mode,
     /// When the run started, RFC 3339 UTC.
     pub started_at: String,
     /// lockdown's version.

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::Timeline;
+use crate::exchanges::Mode;
 
 fn cell(value: Option<&Value>) -> String {
     match value {
@@ -50,7 +51,11 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(
         out,
         "Run `{}` · playbook `{}` · profile `{}` · {} · started {} (all times UTC)\n",
-        t.run.id, t.run.playbook, t.run.profile, t.run.mode, t.run.started_at
+        t.run.id,
+        t.run.playbook,
+        t.run.profile,
+        t.run.mode.map_or("", Mode::as_str),
+        t.run.started_at
     );
 
     let _ = writeln!(out, "## Summary\n");

@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::StepStatus;
+use crate::exchanges::Mode;
 use crate::journal::{Event, EventKind};
 
 /// The report's content.
@@ -57,8 +58,14 @@ pub struct RunHeader {
     pub key: String,
     /// Start, RFC 3339 UTC.
     pub started_at: String,
-    /// Live or dry-run.
-    pub mode: String,
+    /// Live, dry-run or offline; `None` (shown empty) until the run's start is read.
+    #[serde(serialize_with = "mode_or_empty")]
+    pub mode: Option<Mode>,
+}
+
+/// A run's mode as the report shows it: its name, or empty before the run's start is read.
+fn mode_or_empty<S: serde::Serializer>(mode: &Option<Mode>, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(mode.map_or("", Mode::as_str))
 }
 
 /// One step's outcome.
@@ -115,7 +122,7 @@ fn text(value: &Value, key: &str) -> String {
 impl Timeline {
     /// What the run leaves to do, as far as its journal shows (see `engine::left`).
     pub fn left(&self) -> Vec<crate::engine::left::Todo> {
-        if self.run.mode != "live" {
+        if self.run.mode != Some(Mode::Live) {
             return Vec::new();
         }
         let ends: Vec<_> = self
@@ -178,7 +185,7 @@ impl Timeline {
                 profile: run.profile,
                 key: run.key,
                 started_at: event.at.clone(),
-                mode: run.mode,
+                mode: Some(run.mode),
             };
             let what = format!("response started for key {}", self.run.key);
             self.entry(event, None, what);

@@ -2,7 +2,7 @@
 //! both authentication styles, clear errors for bad credentials, a two-factor challenge answered
 //! with `--otp`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
 
-use lockdown::exchanges::http::http_client_from;
+use lockdown::exchanges::client::http_client_from;
 use lockdown::exchanges::model::{Access, Category, Lock, Side, TradePermission};
 use lockdown::exchanges::{
     Auth, AuthStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit,

@@ -23,6 +23,7 @@ mod wire;
 
 use std::time::Duration;
 
+use super::mechanisms::{CompanionCalls, ManualSteps, OrderRules, Pacing};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
@@ -85,16 +86,8 @@ impl Venue for Binance {
         }
     }
 
-    fn by_hand(&self, op: &Op) -> Option<Guide> {
-        matches!(op, Op::RevokeKey(Revoke::SelfMaster)).then(master_key_guide)
-    }
-
     fn segments(&self) -> &'static [Segment] {
         SEGMENTS
-    }
-
-    fn cancel_style(&self) -> CancelStyle {
-        CancelStyle::PerSymbol
     }
 
     fn max_window(&self, history: History) -> Duration {
@@ -130,6 +123,36 @@ impl Venue for Binance {
         wire::decode(op, response)
     }
 
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+
+    fn pacing(&self) -> Option<&dyn Pacing> {
+        Some(self)
+    }
+
+    fn manual_steps(&self) -> Option<&dyn ManualSteps> {
+        Some(self)
+    }
+
+    fn order_rules(&self) -> Option<&dyn OrderRules> {
+        Some(self)
+    }
+}
+
+impl ManualSteps for Binance {
+    fn by_hand(&self, op: &Op) -> Option<Guide> {
+        matches!(op, Op::RevokeKey(Revoke::SelfMaster)).then(master_key_guide)
+    }
+}
+
+impl OrderRules for Binance {
+    fn cancel_style(&self) -> CancelStyle {
+        CancelStyle::PerSymbol
+    }
+}
+
+impl CompanionCalls for Binance {
     fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
         match (op, reply) {
             // A read-only lock strips the trade flags first, then binds the IP list.
@@ -178,7 +201,9 @@ impl Venue for Binance {
             _ => None,
         }
     }
+}
 
+impl Pacing for Binance {
     fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
         pace::pace(request, response, now_ms)
     }

@@ -5,12 +5,12 @@
 //! How the venue's shape meets the normalized operations:
 //! - **Key ids.** A client signs with the key's `client_id` (the id lockdown knows), but
 //!   `edit_api_key` and `remove_api_key` take the numeric `id`. Before either, the client lists
-//!   the account's keys ([`Venue::lookup`]) and the request takes the id from that answer.
+//!   the account's keys ([`CompanionCalls::lookup`]) and the request takes the id from that answer.
 //! - **Sub-accounts.** Key management acts on the keys of the session's account; a leaked
 //!   sub-account key is reached by switching the master's session to the sub-account
-//!   ([`Venue::subject`], [`Venue::switch`]), one session per key and subject.
+//!   ([`TokenSessions::subject`], [`TokenSessions::switch`]), one session per key and subject.
 //! - **New keys.** `create_api_key` takes no IP whitelist, so the client binds the new key with
-//!   `edit_api_key` at once ([`Venue::then`]); the call fails if that fails.
+//!   `edit_api_key` at once ([`CompanionCalls::then`]); the call fails if that fails.
 //! - **Two-factor.** Methods marked "TFA required" may answer with a challenge; it becomes
 //!   [`ExchangeError::TfaRequired`] and the engine sends the step again with the code.
 //!
@@ -24,6 +24,7 @@ mod wire;
 
 use std::time::Duration;
 
+use super::mechanisms::{CompanionCalls, OrderRules, TokenSessions};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
@@ -116,6 +117,20 @@ impl Venue for Deribit {
         wire::decode(op, response)
     }
 
+    fn sessions(&self) -> Option<&dyn TokenSessions> {
+        Some(self)
+    }
+
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+
+    fn order_rules(&self) -> Option<&dyn OrderRules> {
+        Some(self)
+    }
+}
+
+impl TokenSessions for Deribit {
     fn login(&self, credential: &Credential, call: &CallContext<'_>) -> Option<Request> {
         // A sub-account is reached only through a token, whatever the profile's style.
         (call.settings.auth == AuthStyle::Token || call.subject.is_some())
@@ -140,7 +155,9 @@ impl Venue for Deribit {
     fn switch(&self, session: &Session, subject: &str, _call: &CallContext<'_>) -> Option<Request> {
         Some(signer::exchange_token_request(session, subject))
     }
+}
 
+impl CompanionCalls for Deribit {
     fn lookup(&self, op: &Op) -> Option<Op> {
         match op {
             Op::RestrictKey { account, .. } | Op::RevokeKey(Revoke::ByMaster { account, .. }) => {
@@ -168,7 +185,9 @@ impl Venue for Deribit {
             _ => None,
         }
     }
+}
 
+impl OrderRules for Deribit {
     fn quote_sized_market_buys(&self) -> bool {
         false
     }

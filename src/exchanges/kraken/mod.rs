@@ -14,7 +14,7 @@
 //!
 //! Nonces: the client draws them from its per-key [`crate::exchanges::Nonces`] (the clock in
 //! ms, or one more than the key's last; persisted under the profile's state dir) and sends one
-//! request per key at a time ([`Venue::counter_nonce`]). Rate limit: the client models the
+//! request per key at a time ([`Venue::key_counters`]). Rate limit: the client models the
 //! counter at the lowest tier (15, −0.33/s) so it stays under it on any account; history calls
 //! cost 2, orders and cancels of single orders are on the trading limiter and cost nothing here.
 
@@ -27,6 +27,7 @@ mod wire;
 
 use std::time::Duration;
 
+use super::mechanisms::KeyCounters;
 use super::model::{Category, Segment};
 use super::{
     CallBudget, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
@@ -120,10 +121,12 @@ impl Venue for Kraken {
         wire::decode(op, response)
     }
 
-    fn counter_nonce(&self) -> bool {
-        true
+    fn key_counters(&self) -> Option<&dyn KeyCounters> {
+        Some(self)
     }
+}
 
+impl KeyCounters for Kraken {
     fn budget(&self) -> Option<CallBudget> {
         Some(BUDGET)
     }
@@ -165,7 +168,7 @@ mod tests {
                 _ => assert_eq!(support, Support::Api, "{capability:?}"),
             }
         }
-        assert!(kraken.counter_nonce());
+        assert!((&kraken as &dyn Venue).counter_nonce());
         assert_eq!(kraken.segments().len(), 1);
     }
 

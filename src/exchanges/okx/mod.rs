@@ -16,6 +16,7 @@ mod wire;
 
 use std::time::Duration;
 
+use super::mechanisms::OrderRules;
 use super::model::{Category, Order, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
@@ -76,18 +77,6 @@ impl Venue for Okx {
         SEGMENTS
     }
 
-    fn cancel_style(&self) -> CancelStyle {
-        CancelStyle::Batches {
-            max: endpoints::BATCH,
-        }
-    }
-
-    // Algo orders (listed by the spot segment's last pages) have their own cancel,
-    // `cancel-algos`, at most 10 a request (`endpoints::ALGO_BATCH`).
-    fn batch_route(&self, order: &Order) -> Option<(Segment, usize)> {
-        endpoints::is_algo_order(order).then_some((endpoints::ALGO_SEGMENT, endpoints::ALGO_BATCH))
-    }
-
     fn max_window(&self, history: History) -> Duration {
         // Reference §4.6: `orders-history` covers 7 days and `fills` 3, so windows of that width
         // keep the newest in the fast endpoints and the rest in their 3-month archives.
@@ -124,6 +113,24 @@ impl Venue for Okx {
 
     fn decode(&self, op: &Op, response: &Response) -> Decoded {
         wire::decode(op, response)
+    }
+
+    fn order_rules(&self) -> Option<&dyn OrderRules> {
+        Some(self)
+    }
+}
+
+impl OrderRules for Okx {
+    fn cancel_style(&self) -> CancelStyle {
+        CancelStyle::Batches {
+            max: endpoints::BATCH,
+        }
+    }
+
+    // Algo orders (listed by the spot segment's last pages) have their own cancel,
+    // `cancel-algos`, at most 10 a request (`endpoints::ALGO_BATCH`).
+    fn batch_route(&self, order: &Order) -> Option<(Segment, usize)> {
+        endpoints::is_algo_order(order).then_some((endpoints::ALGO_SEGMENT, endpoints::ALGO_BATCH))
     }
 }
 

@@ -1,0 +1,132 @@
+//! One attempt at an operation: the venue's lookup first when it asks for one, the key's
+//! session, the key's turn and nonce, the plan, the send, the decode and the record.
+//!
+//! An attempt is made once; [`super::retry`] decides whether another follows. What the answer
+//! says about the address (a hold the venue asks for, an IP ban) is kept for every later
+//! request ([`super::pace`]).
+
+use super::plan::Context;
+use super::record::{Answer, Sent};
+use super::retry::Again;
+use super::{Auth, CallRecord, Client};
+use crate::exchanges::{Decoded, ExchangeError, Op, Reply, Response, Session};
+
+impl Client {
+    /// Makes one attempt at `op` (its lookup retried like any read).
+    pub(super) async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+        self.allowed(op)?;
+        let subject = self.inner.venue.subject(op);
+        let subject = subject.as_deref();
+        // A venue that must look something up first (a key's numeric id) reads it now, with
+        // the same credential and subject, as reads are made; its refusal is this call's.
+        let looked_up = match self.inner.venue.lookup(op) {
+            Some(read) => {
+                let read = &read;
+                // Boxed: the retries may resync the clock, which calls back into `call_once`.
+                let response = Box::pin(
+                    self.retrying(auth, Again::Yes, move || self.look_up(read, auth, subject)),
+                )
+                .await?;
+                Some(response)
+            }
+            None => None,
+        };
+        let session = match auth {
+            Auth::Key(cred) if op.is_signed() => self.session(cred, subject).await?,
+            _ => None,
+        };
+        self.exchange(op, auth, session.as_ref(), subject, looked_up.as_ref())
+            .await
+            .0
+    }
+
+    /// Sends a venue's lookup read once; its raw answer when the venue accepted it.
+    async fn look_up(
+        &self,
+        read: &Op,
+        auth: Auth<'_>,
+        subject: Option<&str>,
+    ) -> Result<Response, ExchangeError> {
+        let session = match auth {
+            Auth::Key(cred) => self.session(cred, subject).await?,
+            Auth::Public => None,
+        };
+        let (reply, response) = self
+            .exchange(read, auth, session.as_ref(), subject, None)
+            .await;
+        reply?;
+        response.ok_or_else(|| ExchangeError::Protocol {
+            detail: format!("`{}` was answered without a body", read.name()),
+        })
+    }
+
+    /// Sends one operation once, decodes and records it; also hands back the raw answer.
+    async fn exchange(
+        &self,
+        op: &Op,
+        auth: Auth<'_>,
+        session: Option<&Session>,
+        subject: Option<&str>,
+        lookup: Option<&Response>,
+    ) -> (Result<Reply, ExchangeError>, Option<Response>) {
+        let signer = Client::signer(op, auth);
+        let (_turn, nonce) = match self.take_turn(op, signer).await {
+            Ok(turn) => turn,
+            Err(err) => return (Err(err), None),
+        };
+        let context = Context {
+            session,
+            subject,
+            lookup,
+            nonce: &nonce,
+        };
+        let plan = match self.plan(op, auth, &context) {
+            Ok(plan) => plan,
+            Err(err) => return (Err(err), None),
+        };
+        let sent = Sent::now();
+        let result = self.send(&plan).await;
+        let took = sent.answered();
+        let (decoded, status, response) = match result {
+            Ok(response) => {
+                let status = response.status;
+                self.hold_after(plan.request(), &response);
+                let decoded = self.inner.venue.decode(op, &response);
+                if let Err(ExchangeError::IpBanned {
+                    code,
+                    retry_after_ms,
+                }) = &decoded.reply
+                {
+                    self.ban(code, *retry_after_ms);
+                }
+                (decoded, Some(status), Some(response))
+            }
+            Err(err) => (
+                Decoded {
+                    reply: Err(err),
+                    server_ms: None,
+                    code: None,
+                },
+                None,
+                None,
+            ),
+        };
+        let key = match auth {
+            Auth::Public => None,
+            Auth::Key(cred) => Some(cred),
+        };
+        self.record(CallRecord::new(
+            op.name(),
+            &plan,
+            key,
+            took,
+            Answer {
+                status,
+                code: decoded.code.clone(),
+                server_ms: decoded.server_ms,
+                result: &decoded.reply,
+            },
+        ));
+        (decoded.reply, response)
+    }
+}

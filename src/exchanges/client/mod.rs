@@ -1,0 +1,162 @@
+//! The only module that talks to an exchange over the network.
+//!
+//! [`Client`] sends what a [`Venue`] built and signed, and records every call for the journal
+//! and the report. Each concern has its file: `plan` prepares a request and is the one place that
+//! decides whether it mutates (from the operation, never from the adapter's request); `transport`
+//! is the sender, which takes only a plan and refuses a mutating one in [`Mode::DryRun`] (and
+//! everything in [`Mode::Offline`]) whatever the caller does: a second guard behind the engine's
+//! own. `retry` retries only what the exchange certainly did not act on; `exchange` makes one
+//! attempt (with the venue's lookup first); `session` keeps token sessions; `pace` holds back for
+//! bans, venue-asked holds, call counters and nonce order; `paging` follows cursors; `record`
+//! keeps the call records.
+//!
+//! The client asks the adapter for the mechanisms only some venues have
+//! ([`super::mechanisms`]) instead of knowing each venue.
+
+mod exchange;
+mod mode;
+mod pace;
+mod paging;
+mod plan;
+mod record;
+mod retry;
+mod session;
+mod transport;
+
+use std::sync::Arc;
+
+use super::{ExchangeError, Nonces, Tfa, Venue, VenueSettings};
+use crate::clock::Clock;
+use crate::secret::Credential;
+
+pub use mode::Mode;
+pub use record::{CallRecord, CallSink};
+pub use transport::{http_client, http_client_from};
+
+/// Who signs a call.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    /// Nobody: a public endpoint.
+    Public,
+    /// This credential.
+    Key(&'a Credential),
+}
+
+/// A connection to one exchange, shared by every step of a run.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    sink: Option<CallSink>,
+    tfa: Option<Tfa>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    venue: Box<dyn Venue>,
+    http: reqwest::Client,
+    base_url: String,
+    clock: Clock,
+    mode: Mode,
+    settings: VenueSettings,
+    /// How many rate-limit resets a call waits for before it gives up.
+    rate_waits: usize,
+    /// Token venues: the live session of each key.
+    sessions: session::Sessions,
+    /// Holds, bans, per-key turns, nonces and call counters.
+    pace: pace::Pace,
+}
+
+impl Client {
+    /// Connects a venue adapter to a base URL.
+    pub fn new(venue: Box<dyn Venue>, base_url: &str, mode: Mode) -> Result<Client, ExchangeError> {
+        Ok(Client::with_http(venue, base_url, mode, http_client()?))
+    }
+
+    /// Connects a venue adapter to a base URL through an HTTP client built earlier (building
+    /// one loads the TLS roots, which takes milliseconds: respond builds it while the config
+    /// loads).
+    pub fn with_http(
+        venue: Box<dyn Venue>,
+        base_url: &str,
+        mode: Mode,
+        http: reqwest::Client,
+    ) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                venue,
+                http,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                clock: Clock::new(),
+                mode,
+                settings: VenueSettings::default(),
+                rate_waits: retry::RATE_WAITS,
+                sessions: session::Sessions::default(),
+                pace: pace::Pace::default(),
+            }),
+            sink: None,
+            tfa: None,
+        }
+    }
+
+    /// The same client with the profile's venue settings (before it is shared).
+    pub fn with_settings(mut self, settings: VenueSettings) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.settings = settings;
+        }
+        self
+    }
+
+    /// The same client drawing counter nonces from `nonces` (before it is shared): a profile's
+    /// client keeps them under its state dir, so every lockdown process agrees on each key's
+    /// last nonce.
+    pub fn with_nonces(mut self, nonces: Nonces) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.pace.nonces = nonces;
+        }
+        self
+    }
+
+    /// The same client waiting for at most `waits` rate-limit resets per call (before it is
+    /// shared); `0` hands a rate limit straight back and does not pace calls under a venue's
+    /// call counter either (the drill's attacker probes that way, so that it meets the
+    /// exchange's first refusal when the exchange gives it).
+    pub fn with_rate_limit_waits(mut self, waits: usize) -> Client {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.rate_waits = waits;
+        }
+        self
+    }
+
+    /// The same client, recording its calls into `sink`.
+    pub fn recording(&self, sink: CallSink) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            sink: Some(sink),
+            tfa: self.tfa.clone(),
+        }
+    }
+
+    /// The same client, answering the venue's two-factor challenge with `tfa`.
+    pub fn with_tfa(&self, tfa: Tfa) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            sink: self.sink.clone(),
+            tfa: Some(tfa),
+        }
+    }
+
+    /// The venue adapter.
+    pub fn venue(&self) -> &dyn Venue {
+        self.inner.venue.as_ref()
+    }
+
+    /// The exchange's clock as far as it is known.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Whether mutations are sent.
+    pub fn mode(&self) -> Mode {
+        self.inner.mode
+    }
+}

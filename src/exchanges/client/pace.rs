@@ -1,0 +1,156 @@
+//! Holding back: what binds the address, and what binds each key.
+//!
+//! Limits that bind an address rather than a call are kept for every request of the
+//! connection: a hold the venue asks for after an answer
+//! ([`crate::exchanges::mechanisms::Pacing`]: a 429's `Retry-After`, usage headers near the
+//! limit) is waited out before anything else is sent (or refused without sending when longer
+//! than a call may wait), and inside an IP ban ([`ExchangeError::IpBanned`]) nothing is sent at
+//! all until it ends.
+//!
+//! On venues that count per key ([`crate::exchanges::mechanisms::KeyCounters`], Kraken) each
+//! key's nonces come from [`Nonces`] (persisted under the profile's state dir when
+//! [`Client::with_nonces`] says so), one request per key is in flight at a time so they arrive
+//! in nonce order, and each key's calls are paced under the venue's call counter ([`Counters`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{Client, plan};
+use crate::clock;
+use crate::exchanges::{Counters, ExchangeError, Nonces, Op, Request, Response};
+use crate::secret::Credential;
+
+/// The longest wait for a rate-limit reset (or a hold) before giving up.
+pub(super) const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
+
+/// What the client holds back for.
+#[derive(Debug, Default)]
+pub(super) struct Pace {
+    /// Nothing is sent before this instant: the venue asked to hold back.
+    held_until: Mutex<Option<Instant>>,
+    /// The exchange banned this address until this instant, with the ban's code.
+    banned_until: Mutex<Option<(Instant, String)>>,
+    /// Counter-nonce venues: each key's nonces.
+    pub(super) nonces: Nonces,
+    /// Counter-nonce venues: held from drawing a key's nonce to its answer, per key.
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Venues with a call counter: each key's modelled counter.
+    counters: Counters,
+}
+
+/// A key's turn to send: held from drawing its nonce to its answer.
+pub(super) type Turn = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+impl Client {
+    /// Waits for the key's turn and its call counter, and draws the nonce the request signs:
+    /// the key's next counter nonce on venues that count per key, a random one elsewhere.
+    pub(super) async fn take_turn(
+        &self,
+        op: &Op,
+        signer: Option<&Credential>,
+    ) -> Result<(Turn, String), ExchangeError> {
+        let Some((counters, cred)) = self.inner.venue.key_counters().zip(signer) else {
+            return Ok((None, plan::nonce()));
+        };
+        let key = cred.key.as_str();
+        // One request per key at a time, from drawing its nonce to its answer, so the exchange
+        // sees the nonces in order.
+        let turn = self.turn(key).lock_owned().await;
+        if let (Some(budget), true) = (counters.budget(), self.inner.rate_waits > 0) {
+            let wait = self
+                .inner
+                .pace
+                .counters
+                .reserve(budget, key, counters.call_cost(op));
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        let floor = u64::try_from(clock::local_ms()).unwrap_or(0);
+        let nonce =
+            self.inner
+                .pace
+                .nonces
+                .next(key, floor)
+                .map_err(|err| ExchangeError::NonceStore {
+                    detail: err.to_string(),
+                })?;
+        Ok((Some(turn), nonce.to_string()))
+    }
+
+    /// The lock a counting venue's requests with `key` take turns on.
+    fn turn(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self
+            .inner
+            .pace
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(turns.entry(key.to_owned()).or_default())
+    }
+
+    /// Waits out a hold the venue asked for, or refuses without sending: inside an IP ban, or
+    /// when the hold is longer than one call may wait (the engine's retry waits it out).
+    pub(super) async fn gate(&self) -> Result<(), ExchangeError> {
+        let now = Instant::now();
+        if let Ok(banned) = self.inner.pace.banned_until.lock()
+            && let Some((until, code)) = banned.as_ref()
+            && *until > now
+        {
+            return Err(ExchangeError::IpBanned {
+                code: code.clone(),
+                retry_after_ms: Some(millis(*until - now)),
+            });
+        }
+        let held = self
+            .inner
+            .pace
+            .held_until
+            .lock()
+            .ok()
+            .and_then(|held| *held);
+        if let Some(until) = held
+            && until > now
+        {
+            let wait = until - now;
+            if wait > MAX_RATE_WAIT {
+                return Err(ExchangeError::RateLimited {
+                    code: "held by the client".to_owned(),
+                    reset_ms: None,
+                    retry_after_ms: Some(millis(wait)),
+                });
+            }
+            tokio::time::sleep(wait).await;
+        }
+        Ok(())
+    }
+
+    /// Holds every later request for as long as the venue asks after this answer.
+    pub(super) fn hold_after(&self, request: &Request, response: &Response) {
+        let Some(wait) = self
+            .inner
+            .venue
+            .pace(request, response, self.clock().now_ms())
+        else {
+            return;
+        };
+        let until = Instant::now() + wait;
+        if let Ok(mut held) = self.inner.pace.held_until.lock() {
+            *held = Some(held.map_or(until, |h| h.max(until)));
+        }
+    }
+
+    /// Sends nothing more until the ban ends (a minute when the exchange did not say).
+    pub(super) fn ban(&self, code: &str, retry_after_ms: Option<u64>) {
+        let until = Instant::now() + Duration::from_millis(retry_after_ms.unwrap_or(60_000));
+        if let Ok(mut banned) = self.inner.pace.banned_until.lock() {
+            *banned = Some((until, code.to_owned()));
+        }
+    }
+}
+
+/// A duration in whole milliseconds (at least 1, so a remaining wait never reads as none).
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+}

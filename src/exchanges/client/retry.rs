@@ -1,0 +1,169 @@
+//! Retries: only what the exchange certainly did not act on, or what is safe to repeat.
+//!
+//! A refused timestamp is sent again after resyncing the clock from the server-time endpoint
+//! (once), a rate limit after waiting for the reset the venue announced, a refused nonce with a
+//! higher one, an ended token session after logging in again (once). Reads, and a venue's
+//! idempotent follow-up, also survive a dropped connection or a server error; a mutation whose
+//! outcome is unknown is never sent twice blindly: the engine probes its outcome first. A
+//! connection that never opened reached nothing, so even a mutation goes again.
+
+use std::time::Duration;
+
+use super::pace::MAX_RATE_WAIT;
+use super::{Auth, Client};
+use crate::clock;
+use crate::exchanges::{CallOutcome, ExchangeError, Op, Reply};
+
+/// Attempts for a read whose connection failed.
+const READ_ATTEMPTS: usize = 5;
+/// Waits for a rate limit to reset before giving up (the request was refused, so waiting is safe).
+pub(super) const RATE_WAITS: usize = 5;
+/// Sends again after the exchange refused a nonce (someone else used the key in between).
+const NONCE_RETRIES: usize = 3;
+
+/// Whether an attempt whose outcome is unknown may be made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Again {
+    /// Reads, and changes that are the same however often they are made.
+    Yes,
+    /// Changes: the engine finds out first whether the last one took effect.
+    No,
+}
+
+impl Again {
+    /// Reads may go again; changes may not.
+    fn after(op: &Op) -> Again {
+        if op.is_mutating() {
+            Again::No
+        } else {
+            Again::Yes
+        }
+    }
+}
+
+impl Client {
+    /// Sends an operation and decodes the answer, retrying only what is safe to retry; on
+    /// venues that finish an operation with a second request
+    /// ([`crate::exchanges::mechanisms::CompanionCalls::then`]), sends that too.
+    pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+        self.allowed(op)?;
+        let reply = self
+            .retrying(auth, Again::after(op), move || self.call_once(op, auth))
+            .await?;
+        match self.inner.venue.then(op, &reply) {
+            Some(next) => {
+                self.allowed(&next)?;
+                // The venue's contract: a follow-up is idempotent, so it may go again.
+                let next = &next;
+                let after = self
+                    .retrying(auth, Again::Yes, move || self.call_once(next, auth))
+                    .await?;
+                Ok(reply.followed_by(after))
+            }
+            None => Ok(reply),
+        }
+    }
+
+    /// Refuses an operation the mode does not allow, naming it.
+    pub(super) fn allowed(&self, op: &Op) -> Result<(), ExchangeError> {
+        if self.inner.mode.permits(op.is_mutating()) {
+            Ok(())
+        } else {
+            Err(ExchangeError::DryRun { op: op.name() })
+        }
+    }
+
+    /// Makes attempts until one succeeds or fails in a way that trying again cannot help (or
+    /// must not: a change whose outcome is unknown is sent again only when `again` says so).
+    pub(super) async fn retrying<T, F, Fut>(
+        &self,
+        auth: Auth<'_>,
+        again: Again,
+        mut attempt: F,
+    ) -> Result<T, ExchangeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, ExchangeError>>,
+    {
+        let mut resynced = false;
+        let mut relogged = false;
+        let mut rate_waits = 0;
+        let mut transport_failures = 0;
+        let mut nonce_retries = 0;
+        loop {
+            match attempt().await {
+                // Another request with the key got a higher nonce in first: nothing happened,
+                // and the next attempt draws a higher one.
+                Err(ExchangeError::Nonce { .. }) if nonce_retries < NONCE_RETRIES => {
+                    nonce_retries += 1;
+                }
+                // A token venue's session ended early: log in again, once.
+                Err(ExchangeError::SessionExpired { .. }) if !relogged => {
+                    relogged = true;
+                    if let Auth::Key(cred) = auth {
+                        self.forget_session(cred);
+                    }
+                }
+                Err(ExchangeError::Timestamp { code }) if !resynced => {
+                    resynced = true;
+                    if let Err(err) = self.resync().await {
+                        return Err(match err {
+                            ExchangeError::Transport { .. } => err,
+                            _ => ExchangeError::Timestamp { code },
+                        });
+                    }
+                }
+                Err(ExchangeError::RateLimited {
+                    code,
+                    reset_ms,
+                    retry_after_ms,
+                }) if rate_waits < self.inner.rate_waits => {
+                    rate_waits += 1;
+                    let wait = self.rate_wait(reset_ms, retry_after_ms);
+                    if wait > MAX_RATE_WAIT {
+                        return Err(ExchangeError::RateLimited {
+                            code,
+                            reset_ms,
+                            retry_after_ms,
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                // A read is safe to send again after a dropped connection or a server error;
+                // a mutation is not (its outcome is unknown): the engine probes first. A
+                // connection that never opened reached nothing, so even a mutation may go again.
+                Err(err)
+                    if transport_failures + 1 < READ_ATTEMPTS
+                        && ((again == Again::Yes && err.outcome() == CallOutcome::Unknown)
+                            || matches!(err, ExchangeError::Transport { reached: false, .. })) =>
+                {
+                    transport_failures += 1;
+                    let backoff = 100 * (1u64 << transport_failures);
+                    tokio::time::sleep(Duration::from_millis(backoff)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// How long to wait for a rate limit to reset: what the venue said, or 200 ms.
+    fn rate_wait(&self, reset_ms: Option<i64>, retry_after_ms: Option<u64>) -> Duration {
+        // Bybit's reset header is on its own clock (docs/venues.md §3.7).
+        retry_after_ms
+            .or_else(|| {
+                reset_ms.and_then(|reset| u64::try_from(reset - self.clock().now_ms()).ok())
+            })
+            .map_or(Duration::from_millis(200), Duration::from_millis)
+    }
+
+    /// Reads the exchange's clock and learns the offset to it.
+    pub async fn resync(&self) -> Result<i64, ExchangeError> {
+        let sent = clock::local_ms();
+        let server = self
+            .call_once(&Op::ServerTime, Auth::Public)
+            .await?
+            .into_server_time()?;
+        self.inner.clock.sync(sent, server, clock::local_ms());
+        Ok(server)
+    }
+}

@@ -1,0 +1,182 @@
+//! The sender: reqwest set up once (rustls, keep-alive, bounded timeouts), and the one function
+//! that puts a request on the wire.
+//!
+//! It takes only a [`Plan`], and refuses a mutating one in a dry run and every one offline,
+//! before anything else: whatever a caller did, nothing mutating leaves in a dry run. A
+//! transport failure's text is redacted, as reqwest's message names the URL and a query may
+//! carry a signature.
+
+use std::time::Duration;
+
+use super::Client;
+use super::plan::Plan;
+use crate::exchanges::{ExchangeError, Method, Response};
+
+/// How long one request may take before it counts as a transport failure.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Client {
+    /// Sends a plan once and hands back the raw answer.
+    pub(super) async fn send(&self, plan: &Plan) -> Result<Response, ExchangeError> {
+        // The last guard: whatever a caller did, nothing mutating leaves in a dry run.
+        if !self.inner.mode.permits(plan.mutating()) {
+            return Err(ExchangeError::DryRun { op: "request" });
+        }
+        self.gate().await?;
+        let signed = plan.signed();
+        let req = &signed.request;
+        // A venue whose futures live on another host names it in the path (Binance USD-M).
+        let url = if req.path.starts_with("https://") || req.path.starts_with("http://") {
+            req.path_and_query()
+        } else {
+            format!("{}{}", self.inner.base_url, req.path_and_query())
+        };
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.inner.http.request(method, url);
+        for header in &signed.headers {
+            builder = builder.header(header.name, header.value.as_str());
+        }
+        if let Some(body) = &req.body {
+            // A body is JSON unless the signer said otherwise (Kraken signs form bodies); a
+            // login request comes without headers of its own.
+            if !signed
+                .headers
+                .iter()
+                .any(|h| h.name.eq_ignore_ascii_case("content-type"))
+            {
+                builder = builder.header("Content-Type", "application/json");
+            }
+            builder = builder.body(body.clone());
+        }
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let body = response.bytes().await.map_err(transport)?.to_vec();
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn transport(err: reqwest::Error) -> ExchangeError {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    // reqwest's message names the URL, whose query may carry a signature (Binance
+    // `signature=`): redacted like any answer's excerpt.
+    let mut detail = format!("{kind}: {err}");
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        detail.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    ExchangeError::Transport {
+        detail: crate::exchanges::redact::redact(&detail),
+        reached: !err.is_connect(),
+    }
+}
+
+/// The HTTP client every venue uses: rustls, keep-alive, bounded timeouts, no proxy.
+pub fn http_client() -> Result<reqwest::Client, ExchangeError> {
+    build(
+        bounded()
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION"))),
+    )
+}
+
+/// An HTTP client whose connections leave from `local` (the drill's attacker on 127.0.0.2).
+pub fn http_client_from(local: std::net::IpAddr) -> Result<reqwest::Client, ExchangeError> {
+    build(bounded().local_address(local))
+}
+
+/// A builder with the timeouts every client keeps.
+fn bounded() -> reqwest::ClientBuilder {
+    // Installing twice is harmless: the second attempt reports the first and changes nothing.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(REQUEST_TIMEOUT)
+}
+
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ExchangeError> {
+    builder.build().map_err(|err| ExchangeError::Transport {
+        detail: format!("cannot build the HTTP client: {err}"),
+        reached: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::exchanges::client::plan::tests::{bare, cred, lock};
+    use crate::exchanges::client::{Auth, Client, Mode};
+    use crate::exchanges::{ExchangeError, ExchangeId, Op};
+
+    #[tokio::test]
+    async fn the_sending_layer_refuses_mutations_by_itself() {
+        // Below `call`: even a caller that built and signed a mutating request itself cannot
+        // get it out in a dry run. Port 9 on loopback: anything sent would fail differently.
+        let client = Client::new(
+            ExchangeId::Bybit.venue(),
+            "http://127.0.0.1:9",
+            Mode::DryRun,
+        )
+        .unwrap();
+        let context = bare();
+        let cred = cred();
+        let mut plan = client.plan(&lock(), Auth::Key(&cred), &context).unwrap();
+        let err = client.send(&plan).await.unwrap_err();
+        assert_eq!(err, ExchangeError::DryRun { op: "request" });
+        // The flag comes from the operation: a request the adapter marked as a read is still
+        // a change, and stays home.
+        plan.mark_read_for_test();
+        assert_eq!(
+            client.send(&plan).await.unwrap_err(),
+            ExchangeError::DryRun { op: "request" }
+        );
+        let offline = Client::new(
+            ExchangeId::Bybit.venue(),
+            "http://127.0.0.1:9",
+            Mode::Offline,
+        )
+        .unwrap();
+        let read = offline
+            .plan(&Op::ServerTime, Auth::Public, &context)
+            .unwrap();
+        assert_eq!(
+            offline.send(&read).await.unwrap_err(),
+            ExchangeError::DryRun { op: "request" }
+        );
+    }
+
+    #[tokio::test]
+    async fn dry_run_refuses_mutations_without_sending() {
+        // Port 9 on loopback: if anything were sent it would fail with a transport error.
+        for id in ExchangeId::ALL {
+            let client = Client::new(id.venue(), "http://127.0.0.1:9", Mode::DryRun).unwrap();
+            let cred = cred();
+            let err = client.call(&lock(), Auth::Key(&cred)).await.unwrap_err();
+            assert_eq!(err, ExchangeError::DryRun { op: "restrict_key" }, "{id}");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The mechanisms only some venues need, one capability trait each, handed out by the adapter
+//! ([`super::Venue::sessions`] and its siblings).
+//!
+//! Each trait names a mechanism the HTTP client (or an action) runs for the venue: token
+//! sessions, a read before or a request after an operation, per-key nonces and call counters, an
+//! address-wide hold, steps done by hand, and order rules. A venue without the mechanism
+//! implements nothing; the client asks for it and, finding none, does what every other venue
+//! needs. Implementors stay pure like the rest of the adapter: they build requests and read
+//! answers, never send.
+
+use std::time::Duration;
+
+use super::model::{Order, Segment};
+use super::{
+    CallBudget, CallContext, CancelStyle, ExchangeError, Guide, Op, Reply, Request, Response,
+    Session,
+};
+use crate::secret::Credential;
+
+/// Token venues (Deribit `public/auth`, docs/venues.md §6): a key logs in once and signs with
+/// the session's token; on venues that keep a session per sub-account, the client keeps one per
+/// key and subject, made by [`TokenSessions::switch`].
+pub trait TokenSessions: Send + Sync {
+    /// The login request for a key (credentials in it); `None` when this key signs every
+    /// request instead (the profile's choice).
+    ///
+    /// `call.subject` is set when the session is wanted as the base of a sub-account session
+    /// ([`TokenSessions::switch`]): a venue that otherwise signs every request must still log in
+    /// then.
+    fn login(&self, credential: &Credential, call: &CallContext<'_>) -> Option<Request>;
+
+    /// Reads the login answer (also the answer to [`TokenSessions::switch`]).
+    fn decode_login(&self, response: &Response) -> Result<Session, ExchangeError>;
+
+    /// The sub-account an operation acts in (Deribit `public/exchange_token`); the client hands
+    /// it to `encode` and `sign`. `None` (the default) for the credential's own account.
+    fn subject(&self, _op: &Op) -> Option<String> {
+        None
+    }
+
+    /// Turns the key's own `session` into one for `subject`; `None` (the default) when the venue
+    /// has no such switch (the key's own session is then used).
+    fn switch(
+        &self,
+        _session: &Session,
+        _subject: &str,
+        _call: &CallContext<'_>,
+    ) -> Option<Request> {
+        None
+    }
+}
+
+/// Venues that need a second request around an operation.
+pub trait CompanionCalls: Send + Sync {
+    /// Venues whose writes address a key by an id the owner does not hold (Deribit's numeric
+    /// `id`, while clients sign with the `client_id`): the read the client sends first, with
+    /// the same credential and subject. Its raw answer reaches `encode` as
+    /// [`CallContext::lookup`]; without one (a rendered plan) `encode` must still render.
+    /// `None` (the default) for none.
+    fn lookup(&self, _op: &Op) -> Option<Op> {
+        None
+    }
+
+    /// Venues that finish an operation with a second request (Deribit binds a new key to its
+    /// addresses with `edit_api_key`, as `create_api_key` takes none): what the client sends
+    /// after `op` succeeded with `reply`, with the same credential. The call fails if it fails.
+    /// It must be idempotent: the client sends it again when its outcome is unknown. `None`
+    /// (the default) for none.
+    fn then(&self, _op: &Op, _reply: &Reply) -> Option<Op> {
+        None
+    }
+}
+
+/// Venues that sign an ever-increasing integer nonce per key (Kraken, docs/venues.md §7.2): the
+/// client draws [`CallContext::nonce`] from its per-key [`super::Nonces`] (persisted under the
+/// profile's state dir) and sends one request per key at a time, so the exchange sees a key's
+/// nonces in the order they were drawn. Such venues may also publish a per-key call counter
+/// (docs/venues.md §7.7), under which the client paces each key's signed calls.
+pub trait KeyCounters: Send + Sync {
+    /// The published per-key call counter; `None` for a venue that only answers a rate limit.
+    fn budget(&self) -> Option<CallBudget>;
+
+    /// What an operation costs on the call counter; 0 for calls the counter does not count.
+    fn call_cost(&self, op: &Op) -> f64;
+}
+
+/// Venues that say in their answers how long the whole address must hold back.
+pub trait Pacing: Send + Sync {
+    /// How long the client must send nothing more after this answer to `request`, read from
+    /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
+    /// the used request weight near the published limit, docs/venues.md §5.7); `now_ms` is the
+    /// exchange's clock as far as it is known. `None` holds nothing back. The client holds
+    /// every request of the connection, not just the next one: limits are per address.
+    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration>;
+}
+
+/// Venues that support a capability by API only for some keys (Binance deletes sub-account
+/// keys by API, master-account keys only in its web interface).
+pub trait ManualSteps: Send + Sync {
+    /// What a person must do instead of `op`; `None` when `op` is sent as it is.
+    fn by_hand(&self, op: &Op) -> Option<Guide>;
+}
+
+/// How a venue's open orders are cancelled and its market buys sized, where that differs from
+/// one cancel-all per segment and buys sized in either coin.
+pub trait OrderRules: Send + Sync {
+    /// How every open order is cancelled: a cancel-all per segment (the default), or listed
+    /// and cancelled in batches on venues without a cancel-all.
+    fn cancel_style(&self) -> CancelStyle {
+        CancelStyle::PerSegment
+    }
+
+    /// Where a listed open order is cancelled on a venue that cancels in batches
+    /// ([`CancelStyle::Batches`]): `None`, the default, in the segment it was listed in, at the
+    /// style's batch size; `Some((segment, max))` for an order the venue cancels through an
+    /// endpoint of its own (OKX algo orders: `cancel-algos`, at most 10 a request). Such a
+    /// segment is only ever named by an [`Op::CancelBatch`].
+    fn batch_route(&self, _order: &Order) -> Option<(Segment, usize)> {
+        None
+    }
+
+    /// Whether a market buy may be sized in the quote coin ([`super::QtyUnit::Quote`]); venues
+    /// that take base amounts only (Deribit) answer false, and callers size it in the base coin.
+    fn quote_sized_market_buys(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,224 @@
+//! The adapter seam: what every venue implements, and where it says which of the mechanisms
+//! only some venues need it has.
+//!
+//! The trait is kept to what each venue answers in its own way (its name, support, segments,
+//! symbols, windows, and the pure encode/sign/decode of one request). A mechanism that one or two
+//! venues have (token sessions, a companion call, per-key counters, address pacing, by-hand steps,
+//! order rules) is a capability trait in [`super::mechanisms`] the adapter hands out, so that the
+//! HTTP client asks the adapter for the mechanism instead of knowing every venue's hooks, and a
+//! venue without one writes nothing at all.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::mechanisms::{
+    CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, TokenSessions,
+};
+use super::model::{Category, Order, Segment};
+use super::{
+    CallBudget, CallContext, CancelStyle, Capability, ExchangeError, ExchangeId, Guide, History,
+    Op, Reply, Request, Response, SignedRequest, Support,
+};
+use crate::secret::Credential;
+
+/// A pure venue adapter.
+///
+/// Implementors must not do I/O: [`super::Client`] sends what `encode` and `sign` build and hands
+/// the answer to `decode`. `sign` must sign the exact bytes that will be sent and never change the
+/// request after signing.
+pub trait Venue: Send + Sync + fmt::Debug {
+    /// Which venue this is.
+    fn id(&self) -> ExchangeId;
+
+    /// How the venue supports a capability.
+    fn support(&self, capability: Capability) -> Support;
+
+    /// The account slices that open orders are listed and cancelled in, one call each.
+    fn segments(&self) -> &'static [Segment];
+
+    /// The widest time window one history call may ask for.
+    fn max_window(&self, history: History) -> Duration;
+
+    /// The venue's name for a market (`BTCUSDT`, `BTC-USDT`, `BTC_USDC`).
+    fn symbol(&self, category: Category, base: &str, quote: &str) -> String;
+
+    /// Builds the unsigned request for an operation.
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>;
+
+    /// Signs a request with a credential (and the key's session, on token venues).
+    fn sign(
+        &self,
+        request: Request,
+        credential: &Credential,
+        call: &CallContext<'_>,
+    ) -> SignedRequest;
+
+    /// Reads the exchange's answer to an operation.
+    fn decode(&self, op: &Op, response: &Response) -> Decoded;
+
+    /// Token venues: how keys log in and switch sessions. `None` (the default) for venues that
+    /// sign every request.
+    fn sessions(&self) -> Option<&dyn TokenSessions> {
+        None
+    }
+
+    /// Venues that make a read before an operation or a second request after it. `None` (the
+    /// default) when every operation is one request.
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        None
+    }
+
+    /// Venues that count per key (an ever-increasing nonce, a published call counter). `None`
+    /// (the default) for venues with random nonces and only answered rate limits.
+    fn key_counters(&self) -> Option<&dyn KeyCounters> {
+        None
+    }
+
+    /// Venues that ask, in their answers, for the whole address to hold back. `None` (the
+    /// default) holds nothing back.
+    fn pacing(&self) -> Option<&dyn Pacing> {
+        None
+    }
+
+    /// Venues whose API does some operations only for some keys. `None` (the default) when
+    /// [`Venue::support`] says all there is.
+    fn manual_steps(&self) -> Option<&dyn ManualSteps> {
+        None
+    }
+
+    /// Venues that cancel or size orders otherwise than one cancel-all per segment and market
+    /// buys sized in either coin. `None` (the default) for those that do.
+    fn order_rules(&self) -> Option<&dyn OrderRules> {
+        None
+    }
+}
+
+/// The questions callers ask any venue, answered from its mechanisms (with the answer of a
+/// venue that has none).
+impl dyn Venue + '_ {
+    /// What a person must do instead of `op` ([`ManualSteps::by_hand`]); `None` when `op` is
+    /// sent as it is.
+    pub fn by_hand(&self, op: &Op) -> Option<Guide> {
+        self.manual_steps().and_then(|m| m.by_hand(op))
+    }
+
+    /// How every open order is cancelled ([`OrderRules::cancel_style`]).
+    pub fn cancel_style(&self) -> CancelStyle {
+        self.order_rules()
+            .map_or(CancelStyle::PerSegment, |r| r.cancel_style())
+    }
+
+    /// Where a listed open order is cancelled ([`OrderRules::batch_route`]).
+    pub fn batch_route(&self, order: &Order) -> Option<(Segment, usize)> {
+        self.order_rules().and_then(|r| r.batch_route(order))
+    }
+
+    /// Whether a market buy may be sized in the quote coin
+    /// ([`OrderRules::quote_sized_market_buys`]).
+    pub fn quote_sized_market_buys(&self) -> bool {
+        self.order_rules()
+            .is_none_or(|r| r.quote_sized_market_buys())
+    }
+
+    /// The read made before `op` ([`CompanionCalls::lookup`]).
+    pub fn lookup(&self, op: &Op) -> Option<Op> {
+        self.companions().and_then(|c| c.lookup(op))
+    }
+
+    /// The request that finishes `op` after it succeeded with `reply` ([`CompanionCalls::then`]).
+    pub fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
+        self.companions().and_then(|c| c.then(op, reply))
+    }
+
+    /// The sub-account `op` acts in, on venues with a session per sub-account
+    /// ([`TokenSessions::subject`]).
+    pub fn subject(&self, op: &Op) -> Option<String> {
+        self.sessions().and_then(|s| s.subject(op))
+    }
+
+    /// Whether each key signs an ever-increasing nonce ([`KeyCounters`]).
+    pub fn counter_nonce(&self) -> bool {
+        self.key_counters().is_some()
+    }
+
+    /// The published per-key call counter ([`KeyCounters::budget`]).
+    pub fn budget(&self) -> Option<CallBudget> {
+        self.key_counters().and_then(|k| k.budget())
+    }
+
+    /// What `op` costs on the call counter ([`KeyCounters::call_cost`]); 1 on venues without.
+    pub fn call_cost(&self, op: &Op) -> f64 {
+        self.key_counters().map_or(1.0, |k| k.call_cost(op))
+    }
+
+    /// How long to send nothing more after this answer ([`Pacing::pace`]).
+    pub fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
+        self.pacing()
+            .and_then(|p| p.pace(request, response, now_ms))
+    }
+}
+
+/// What a venue made of a response.
+#[derive(Debug)]
+pub struct Decoded {
+    /// The reply, or why there is none.
+    pub reply: Result<Reply, ExchangeError>,
+    /// The exchange's clock when it answered, where the envelope says.
+    pub server_ms: Option<i64>,
+    /// The venue's own result code, for the record.
+    pub code: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_mechanism_is_where_its_venue_needs_it() {
+        // (venue, sessions, companions, key counters, pacing, manual steps, order rules)
+        for (id, expected) in [
+            (
+                ExchangeId::Bybit,
+                [false, false, false, false, false, false],
+            ),
+            (ExchangeId::Okx, [false, false, false, false, false, true]),
+            (ExchangeId::Deribit, [true, true, false, false, false, true]),
+            (ExchangeId::Binance, [false, true, false, true, true, true]),
+            (
+                ExchangeId::Kraken,
+                [false, false, true, false, false, false],
+            ),
+        ] {
+            let venue = id.venue();
+            let found = [
+                venue.sessions().is_some(),
+                venue.companions().is_some(),
+                venue.key_counters().is_some(),
+                venue.pacing().is_some(),
+                venue.manual_steps().is_some(),
+                venue.order_rules().is_some(),
+            ];
+            assert_eq!(found, expected, "{id}");
+        }
+    }
+
+    #[test]
+    fn a_venue_without_mechanisms_answers_like_every_other() {
+        let bybit = ExchangeId::Bybit.venue();
+        assert_eq!(bybit.cancel_style(), CancelStyle::PerSegment);
+        assert!(bybit.quote_sized_market_buys());
+        assert!(!bybit.counter_nonce());
+        assert_eq!(bybit.budget(), None);
+        assert_eq!(bybit.call_cost(&Op::Balances), 1.0);
+        assert_eq!(bybit.subject(&Op::Balances), None);
+        assert!(bybit.lookup(&Op::Balances).is_none());
+        assert_eq!(bybit.by_hand(&Op::Balances), None);
+        let deribit = ExchangeId::Deribit.venue();
+        assert!(!deribit.quote_sized_market_buys());
+        assert_eq!(deribit.cancel_style(), CancelStyle::PerSegment);
+        assert_eq!(
+            ExchangeId::Kraken.venue().budget(),
+            Some(crate::exchanges::kraken::BUDGET)
+        );
+    }
+}
