@@ -29,7 +29,6 @@ mod request;
 pub mod signing;
 mod venue;
 
-
 use serde::Serialize;
 
 pub use budget::CallBudget;
