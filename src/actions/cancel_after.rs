@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order, Segment};
 use crate::exchanges::{
     Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{ActionError, Outputs};
 use crate::config::Profile;
-use crate::engine::template::{self, Context, Tpl};
+use crate::template::{self, Context, Tpl};
 use crate::exchanges::model::{CreatedKey, KeyInfo};
 use crate::exchanges::{Auth, Client, ExchangeError, Op, Reply};
 use crate::journal::record::Record;

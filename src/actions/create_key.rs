@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::journal::record;

@@ -16,7 +16,7 @@ use super::ledger::{self, KnownOrder};
 use super::snapshot::read_jsonl;
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, StepRef};
 use crate::clock;
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::{Fill, Order};
 use crate::playbook::schema::{object, string};
 

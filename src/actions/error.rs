@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::Effect;
-use crate::engine::template::TemplateError;
+use crate::template::TemplateError;
 use crate::exchanges::{CallOutcome, ExchangeError};
 use crate::journal::JournalError;
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Action, ActionError, Effect, ManualStep, ManualTask, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::Guide;
 use crate::playbook::schema::{object, string, strings};
 

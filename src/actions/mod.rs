@@ -487,7 +487,7 @@ fn params_of<T: DeserializeOwned>(params: serde_yaml::Value) -> Result<T, ParamE
 
 fn collect_templates(value: &Value, path: String, out: &mut Vec<(String, String)>) {
     match value {
-        Value::String(text) if crate::engine::template::is_template(text) => {
+        Value::String(text) if crate::template::is_template(text) => {
             out.push((path, text.clone()));
         }
         Value::Array(items) => {

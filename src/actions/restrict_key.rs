@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string, strings};

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;

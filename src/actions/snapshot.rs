@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::Segment;
 use crate::exchanges::{Auth, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext, StepRef};
 use crate::config::SecretStore;
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::model::CreatedKey;
 use crate::journal::record;
 use crate::playbook::schema::{object, string};

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
+use crate::template::Tpl;
 use crate::exchanges::{Auth, Op};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;

@@ -38,7 +38,6 @@ pub struct PlanArgs {
 pub async fn run(
     args: PlanArgs,
     config: Option<PathBuf>,
-    json: bool,
     ui: &Ui,
 ) -> Result<Exit, Error> {
     let request = Request {
@@ -57,6 +56,6 @@ pub async fn run(
         operator: None,
     };
     let outcome = respond(request, ui).await?;
-    super::respond::report(&outcome, json, ui);
+    super::respond::report(&outcome, ui);
     Ok(outcome.exit())
 }

@@ -44,7 +44,6 @@ pub struct RespondArgs {
 pub async fn run(
     args: RespondArgs,
     config: Option<PathBuf>,
-    json: bool,
     ui: &Ui,
 ) -> Result<Exit, Error> {
     let inputs = parse_inputs(&args.inputs)?;
@@ -64,7 +63,7 @@ pub async fn run(
         operator: None,
     };
     let outcome = respond(request, ui).await?;
-    report(&outcome, json, ui);
+    report(&outcome, ui);
     Ok(outcome.exit())
 }
 
@@ -84,10 +83,8 @@ pub fn parse_inputs(items: &[String]) -> Result<BTreeMap<String, String>, Error>
 }
 
 /// Shows the outcome: JSON on stdout, and a summary for people on stderr.
-pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
-    if json {
-        ui.json(&outcome.summary());
-    }
+pub fn report(outcome: &Outcome, ui: &Ui) {
+    ui.summary(|| outcome.summary());
     let contained = match (outcome.mode, outcome.contained_ms) {
         (Mode::Live, Some(ms)) => format!("contained {ms} ms after start"),
         (Mode::Live, None) => "NOT contained".to_owned(),

@@ -10,7 +10,7 @@ use futures_util::stream;
 
 use super::outcome::{Outcome, StepRecord};
 use super::preflight::context;
-use super::template::Context;
+use crate::template::Context;
 use crate::actions::{JournalHandle, Outputs, RunInfo, Vault};
 use crate::config::Profile;
 use crate::exchanges::{Client, Mode};

@@ -15,7 +15,6 @@ mod preflight;
 pub mod resume;
 mod retry;
 mod step;
-pub mod template;
 
 pub use executor::{Confirm, Operator, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};

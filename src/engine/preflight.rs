@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::Confirm;
-use super::template::Context;
+use crate::template::Context;
 use crate::actions::{Outputs, Preflight, RunInfo};
 use crate::config::Profile;
 use crate::playbook::Playbook;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::executor::{Confirm, Run, State, elapsed_ms, left, lock};
 use super::outcome::{StepRecord, StepStatus};
 use super::retry;
-use super::template::{self, Context};
+use crate::template::{self, Context};
 use crate::actions::{
     ActionError, ActionSpec, Containment, Effect, ManualStep, Outputs, Plan, Probe, RetryClass,
     StepContext, Vault,
@@ -109,7 +109,7 @@ impl Run<'_> {
         let done_before = lock(state).prior.done.get(id).cloned();
         if let Some(outputs) = done_before {
             self.ui
-                .step_ended(id, "ok", 0, "done before the interruption");
+                .step_ended(id, StepStatus::Ok, 0, "done before the interruption");
             let mut state = lock(state);
             let mut rec = record(step, action, StepStatus::Ok, String::new(), 0);
             rec.incomplete = incomplete(&outputs);
@@ -581,7 +581,7 @@ impl Run<'_> {
                     }
                     _ => ActionSpec::note_of(action.name(), &outputs),
                 };
-                self.ui.step_ended(id, status.as_str(), duration_ms, &note);
+                self.ui.step_ended(id, status, duration_ms, &note);
                 if status == StepStatus::Planned {
                     // The point of a dry run: the exact requests, secrets redacted.
                     for request in &p.plan.requests {
@@ -632,7 +632,7 @@ impl Run<'_> {
                     return;
                 }
                 self.ui
-                    .step_ended(id, status.as_str(), duration_ms, &err.to_string());
+                    .step_ended(id, status, duration_ms, &err.to_string());
                 if let Some(hint) = &hint {
                     self.ui.info(&format!("    hint: {hint}"));
                 }
@@ -698,7 +698,7 @@ impl Run<'_> {
                     status: None,
                 };
                 self.record(state, &skipped);
-                self.ui.step_ended(step.id.as_str(), "skipped", 0, &reason);
+                self.ui.step_ended(step.id.as_str(), StepStatus::Skipped, 0, &reason);
                 self.record_all(step, state, StepStatus::Skipped, None);
                 return false;
             }
@@ -719,7 +719,7 @@ impl Run<'_> {
             calls: Vec::new(),
         };
         self.record(state, &failed);
-        self.ui.step_ended(step.id.as_str(), "failed", 0, &error);
+        self.ui.step_ended(step.id.as_str(), StepStatus::Failed, 0, &error);
         self.ui.info(&format!("    hint: {hint}"));
         let mut state = lock(state);
         for inner in step.flatten() {

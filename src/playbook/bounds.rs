@@ -14,7 +14,7 @@ use serde_yaml::Value;
 
 use super::raw::RawPlaybook;
 use crate::clock;
-use crate::engine::template;
+use crate::template;
 use crate::source::{Problem, Problems, Source};
 
 /// The longest `deadline`: a day.

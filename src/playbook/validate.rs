@@ -9,7 +9,7 @@ use super::{Input, OnError, Playbook, Step, StepBody, StepId};
 use crate::actions::ActionSpec;
 use crate::clock;
 use crate::config::TEMPLATE_FIELDS;
-use crate::engine::template::{self, ROOTS};
+use crate::template::{self, ROOTS};
 use crate::exchanges::ExchangeId;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
