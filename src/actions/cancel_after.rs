@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `cancel_after`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

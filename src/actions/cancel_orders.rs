@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order, Segment};
 use crate::exchanges::{
     Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,
@@ -26,6 +25,7 @@ use crate::exchanges::{
 use crate::playbook::schema::{object, string};
 use crate::secret::Credential;
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `cancel_orders`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 
 use super::{ActionError, Outputs};
 use crate::config::Profile;
-use crate::template::{self, Context, Tpl};
 use crate::exchanges::model::{CreatedKey, KeyInfo};
 use crate::exchanges::{Auth, Client, ExchangeError, Op, Reply};
 use crate::journal::record::Record;
 use crate::journal::{Event, Journal, JournalError};
 use crate::secret::{Credential, KeyId};
+use crate::template::{self, Context, Tpl};
 
 /// The run an action belongs to.
 #[derive(Debug, Clone)]

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::journal::record;
 use crate::playbook::schema::{object, string, strings, tpl};
+use crate::template::Tpl;
 
 /// Parameters of `create_key`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

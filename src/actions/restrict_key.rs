@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
-use crate::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string, strings};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `restrict_key`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

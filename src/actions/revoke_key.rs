@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Who signs the deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

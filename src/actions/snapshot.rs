@@ -18,11 +18,11 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
-use crate::template::Tpl;
 use crate::exchanges::model::Segment;
 use crate::exchanges::{Auth, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// What a snapshot can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]

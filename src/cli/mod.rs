@@ -74,7 +74,11 @@ pub enum Command {
 impl Cli {
     /// What stdout carries.
     pub fn format(&self) -> Format {
-        if self.json { Format::Json } else { Format::Human }
+        if self.json {
+            Format::Json
+        } else {
+            Format::Human
+        }
     }
 
     /// How chatty people's output is.

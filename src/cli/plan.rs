@@ -35,11 +35,7 @@ pub struct PlanArgs {
 }
 
 /// Runs `plan`.
-pub async fn run(
-    args: PlanArgs,
-    config: Option<PathBuf>,
-    ui: &Ui,
-) -> Result<Exit, Error> {
+pub async fn run(args: PlanArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let request = Request {
         config: config.unwrap_or_else(config::default_path),
         profile: args.profile,

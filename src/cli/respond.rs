@@ -41,11 +41,7 @@ pub struct RespondArgs {
 }
 
 /// Runs `respond`.
-pub async fn run(
-    args: RespondArgs,
-    config: Option<PathBuf>,
-    ui: &Ui,
-) -> Result<Exit, Error> {
+pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let inputs = parse_inputs(&args.inputs)?;
     let request = Request {
         config: config.unwrap_or_else(config::default_path),

@@ -154,9 +154,10 @@ impl Outcome {
         {
             return failure;
         }
-        let all_ok = self.steps.iter().all(|s| {
-            s.incomplete.is_none() && s.status.is_done()
-        });
+        let all_ok = self
+            .steps
+            .iter()
+            .all(|s| s.incomplete.is_none() && s.status.is_done());
         // A dry run contains nothing; it succeeds when every step could be planned.
         let contained = self.contained || self.mode != crate::exchanges::Mode::Live;
         if contained && all_ok {

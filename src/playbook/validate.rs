@@ -9,9 +9,9 @@ use super::{Input, OnError, Playbook, Step, StepBody, StepId};
 use crate::actions::ActionSpec;
 use crate::clock;
 use crate::config::TEMPLATE_FIELDS;
-use crate::template::{self, ROOTS};
 use crate::exchanges::ExchangeId;
 use crate::source::{Problem, Problems, Source, did_you_mean};
+use crate::template::{self, ROOTS};
 
 /// The keys a step may have besides its action.
 const STEP_KEYS: &[&str] = &[
