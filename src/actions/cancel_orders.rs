@@ -86,10 +86,7 @@ impl Action for CancelOrders {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if let Some(key) = pre.render(&self.key) {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
-        }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
@@ -169,12 +166,7 @@ impl Action for CancelOrders {
         } else {
             Outputs::new()
         };
-        Ok(Plan {
-            requests,
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(requests, outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

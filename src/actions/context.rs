@@ -239,4 +239,13 @@ impl Preflight<'_> {
         });
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
     }
+
+    /// Checks that the profile holds the credential of the key parameter `key` names, where
+    /// that does not depend on step outputs.
+    pub fn key_credential(&self, key: &Tpl<String>) -> Result<(), ActionError> {
+        if let Some(key) = self.render(key) {
+            key_credential(self.profile, &KeyId::new(key?))?;
+        }
+        Ok(())
+    }
 }

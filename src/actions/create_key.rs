@@ -237,12 +237,7 @@ impl Action for CreateKey {
         outputs.insert("account".into(), json!(account));
         outputs.insert("permissions".into(), json!(scope.trade));
         outputs.insert("ips".into(), json!(scope.ips.to_strings()));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

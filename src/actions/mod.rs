@@ -62,6 +62,17 @@ pub struct Plan {
     pub manual: Option<ManualStep>,
 }
 
+impl Plan {
+    /// A plan that sends `requests`, and shows later steps `outputs` in a dry run.
+    pub fn sends(requests: Vec<String>, outputs: Outputs) -> Plan {
+        Plan {
+            requests,
+            outputs: Some(outputs),
+            ..Plan::default()
+        }
+    }
+}
+
 /// A step only a person can carry out, and how the engine can tell it was done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualStep {

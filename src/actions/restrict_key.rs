@@ -127,12 +127,7 @@ impl Action for RestrictKey {
         outputs.insert("key".into(), json!(key.masked()));
         outputs.insert("ips".into(), json!(lock.ips.to_strings()));
         outputs.insert("account".into(), json!(account));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

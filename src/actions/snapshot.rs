@@ -151,10 +151,7 @@ impl Action for Snapshot {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if let Some(key) = pre.render(&self.key) {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
-        }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {

@@ -54,9 +54,8 @@ impl Acted {
     }
 }
 
-/// A step's end as it is journaled and recorded, whichever way it ended.
+/// What every step's end journals, whichever way it ended: when, and the calls it made.
 struct Ending {
-    rec: StepRecord,
     ended_at: String,
     calls: Vec<Value>,
 }
@@ -246,34 +245,31 @@ impl Run<'_> {
                 .filter_map(|call| serde_json::to_value(call).ok())
                 .collect()
         };
-        let ending = Ending {
-            rec: step_record(
-                p.step,
-                p.action,
-                StepStatus::Ok,
-                p.started_at.clone(),
-                duration_ms,
-            ),
-            ended_at,
-            calls,
-        };
+        let rec = step_record(
+            p.step,
+            p.action,
+            StepStatus::Ok,
+            p.started_at.clone(),
+            duration_ms,
+        );
+        let ending = Ending { ended_at, calls };
         match result {
-            Ok(done) => self.finished(&p, done, ending, state),
-            Err((err, attempts)) => self.failed(&p, &err, attempts, ending, state),
+            Ok(done) => self.finished(&p, done, rec, ending, state),
+            Err((err, attempts)) => self.failed(&p, (&err, attempts), rec, ending, state),
         }
     }
 
     /// Ends a step that acted (or planned): `step_finished`, its note, its outputs for the
     /// steps after it, and the moment of containment.
-    fn finished(&self, p: &Prepared<'_>, done: Done, ending: Ending, state: &Mutex<State>) {
-        let id = p.step.id.as_str();
-        let action = p.action;
-        let Ending {
-            mut rec,
-            ended_at,
-            calls,
-        } = ending;
-        let duration_ms = rec.duration_ms;
+    fn finished(
+        &self,
+        p: &Prepared<'_>,
+        done: Done,
+        mut rec: StepRecord,
+        Ending { ended_at, calls }: Ending,
+        state: &Mutex<State>,
+    ) {
+        let (id, action, duration_ms) = (p.step.id.as_str(), p.action, rec.duration_ms);
         let (status, outputs, attempts, probed) = match done {
             Done::Applied {
                 outputs,
@@ -341,19 +337,12 @@ impl Run<'_> {
     fn failed(
         &self,
         p: &Prepared<'_>,
-        err: &ActionError,
-        attempts: u32,
-        ending: Ending,
+        (err, attempts): (&ActionError, u32),
+        mut rec: StepRecord,
+        Ending { ended_at, calls }: Ending,
         state: &Mutex<State>,
     ) {
-        let id = p.step.id.as_str();
-        let action = p.action;
-        let Ending {
-            mut rec,
-            ended_at,
-            calls,
-        } = ending;
-        let duration_ms = rec.duration_ms;
+        let (id, action, duration_ms) = (p.step.id.as_str(), p.action, rec.duration_ms);
         let status = match err {
             ActionError::Declined { .. } => StepStatus::Declined,
             ActionError::Pending { .. } => StepStatus::Pending,

@@ -17,7 +17,7 @@ use crate::source::{Problem, Source, Span, did_you_mean};
 use crate::template;
 
 /// The keys a step may have besides its action.
-const STEP_KEYS: &[&str] = &[
+pub(super) const STEP_KEYS: &[&str] = &[
     "id",
     "name",
     "when",
