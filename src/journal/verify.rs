@@ -7,6 +7,9 @@
 //! written before journal keys, no seal) is reported in [`Verified`], never passed over: the
 //! caller decides what each outcome means (`lockdown verify` gives each its own exit code;
 //! `resume` goes on from an unsealed journal, which is what `kill -9` leaves).
+//!
+//! One file of over 600 lines on purpose: the checker is under 300; the rest is its tests,
+//! which tamper with real journals line by line and byte by byte against exactly this code.
 
 use std::path::{Path, PathBuf};
 
