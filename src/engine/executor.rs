@@ -1,5 +1,6 @@
 //! Running a playbook: the order of steps, parallel groups, the deadline, `finally`, and the
-//! run's bookkeeping. What happens within one step is in `step.rs`.
+//! run's bookkeeping. What happens within one step is in `step.rs` (acting in `attempt.rs`, by
+//! hand in `manual.rs`, not at all in `skip.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
