@@ -31,6 +31,7 @@ pub mod respond;
 pub mod secret;
 pub mod sim;
 pub mod source;
+pub mod template;
 pub mod ui;
 pub mod venues;
 pub mod whoami;
@@ -57,7 +58,7 @@ where
                 .into();
         }
     };
-    let ui = Ui::new(cli.verbosity(), cli.no_color);
+    let ui = Ui::new(cli.verbosity(), cli.no_color).with_format(cli.format());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

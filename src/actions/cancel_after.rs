@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `cancel_after`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -82,10 +82,7 @@ impl Action for CancelAfter {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if let Some(key) = pre.render(&self.key) {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
-        }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
@@ -102,12 +99,7 @@ impl Action for CancelAfter {
             .map_err(ActionError::exchange("build the dead-man switch request"))?;
         let mut outputs = Outputs::new();
         outputs.insert("seconds".into(), json!(self.seconds));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

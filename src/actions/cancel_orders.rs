@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
-use crate::engine::template::Tpl;
 use crate::exchanges::model::{Cancelled, Order, Segment};
 use crate::exchanges::{
     Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,
@@ -27,6 +26,7 @@ use crate::exchanges::{
 use crate::playbook::schema::{object, string};
 use crate::secret::Credential;
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `cancel_orders`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -87,10 +87,7 @@ impl Action for CancelOrders {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if let Some(key) = pre.render(&self.key) {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
-        }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
@@ -170,12 +167,7 @@ impl Action for CancelOrders {
         } else {
             Outputs::new()
         };
-        Ok(Plan {
-            requests,
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(requests, outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

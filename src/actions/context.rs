@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 
 use super::{ActionError, Outputs};
 use crate::config::Profile;
-use crate::engine::template::{self, Context, Tpl};
 use crate::exchanges::model::{CreatedKey, KeyInfo};
 use crate::exchanges::{Auth, Client, ExchangeError, Op, Reply};
 use crate::journal::record::Record;
 use crate::journal::{Event, Journal, JournalError};
 use crate::secret::{Credential, KeyId};
+use crate::template::{self, Context, Tpl};
 
 /// The run an action belongs to.
 #[derive(Debug, Clone)]
@@ -238,5 +238,14 @@ impl Preflight<'_> {
                 .any(|r| r.starts_with("steps"))
         });
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
+    }
+
+    /// Checks that the profile holds the credential of the key parameter `key` names, where
+    /// that does not depend on step outputs.
+    pub fn key_credential(&self, key: &Tpl<String>) -> Result<(), ActionError> {
+        if let Some(key) = self.render(key) {
+            key_credential(self.profile, &KeyId::new(key?))?;
+        }
+        Ok(())
     }
 }

@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::engine::template::Tpl;
 use crate::exchanges::model::{IpWhitelist, KeyScope, TradePermission};
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::journal::record;
 use crate::playbook::schema::{object, string, strings, tpl};
+use crate::template::Tpl;
 
 /// Parameters of `create_key`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -237,12 +237,7 @@ impl Action for CreateKey {
         outputs.insert("account".into(), json!(account));
         outputs.insert("permissions".into(), json!(scope.trade));
         outputs.insert("ips".into(), json!(scope.ips.to_strings()));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

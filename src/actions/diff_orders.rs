@@ -16,9 +16,9 @@ use super::ledger::{self, KnownOrder};
 use super::snapshot::read_jsonl;
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, StepRef};
 use crate::clock;
-use crate::engine::template::Tpl;
 use crate::exchanges::model::{Fill, Order};
 use crate::playbook::schema::{object, string};
+use crate::template::Tpl;
 
 /// One step id or several.
 #[derive(Debug, Clone, Deserialize, Serialize)]

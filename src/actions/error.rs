@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use super::Effect;
-use crate::engine::template::TemplateError;
 use crate::exchanges::{CallOutcome, ExchangeError};
 use crate::journal::JournalError;
+use crate::template::TemplateError;
 
 /// An action's failure.
 #[derive(Debug, thiserror::Error)]

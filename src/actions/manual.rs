@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Action, ActionError, Effect, ManualStep, ManualTask, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
 use crate::exchanges::Guide;
 use crate::playbook::schema::{object, string, strings};
+use crate::template::Tpl;
 
 /// Parameters of `manual`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -62,6 +62,17 @@ pub struct Plan {
     pub manual: Option<ManualStep>,
 }
 
+impl Plan {
+    /// A plan that sends `requests`, and shows later steps `outputs` in a dry run.
+    pub fn sends(requests: Vec<String>, outputs: Outputs) -> Plan {
+        Plan {
+            requests,
+            outputs: Some(outputs),
+            ..Plan::default()
+        }
+    }
+}
+
 /// A step only a person can carry out, and how the engine can tell it was done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManualStep {
@@ -487,7 +498,7 @@ fn params_of<T: DeserializeOwned>(params: serde_yaml::Value) -> Result<T, ParamE
 
 fn collect_templates(value: &Value, path: String, out: &mut Vec<(String, String)>) {
     match value {
-        Value::String(text) if crate::engine::template::is_template(text) => {
+        Value::String(text) if crate::template::is_template(text) => {
             out.push((path, text.clone()));
         }
         Value::Array(items) => {

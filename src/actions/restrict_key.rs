@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string, strings};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `restrict_key`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -127,12 +127,7 @@ impl Action for RestrictKey {
         outputs.insert("key".into(), json!(key.masked()));
         outputs.insert("ips".into(), json!(lock.ips.to_strings()));
         outputs.insert("account".into(), json!(account));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

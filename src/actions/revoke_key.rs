@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
-use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Capability, Op, Revoke, Support};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Who signs the deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
@@ -134,12 +134,10 @@ impl Action for RevokeKey {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if self.via != Via::Master
-            && let Some(key) = pre.render(&self.key)
-        {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
+        if self.via == Via::Master {
+            return Ok(());
         }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     /// Is the key still there? Asked as the key itself (an unknown-key refusal means gone), or
@@ -187,12 +185,7 @@ impl Action for RevokeKey {
             .map_err(ActionError::exchange("build the revoke request"))?;
         let mut outputs = Outputs::new();
         outputs.insert("revoked".into(), json!(false));
-        Ok(Plan {
-            requests: vec![request.to_string()],
-            instructions: None,
-            outputs: Some(outputs),
-            manual: None,
-        })
+        Ok(Plan::sends(vec![request.to_string()], outputs))
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {

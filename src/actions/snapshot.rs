@@ -18,11 +18,11 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
-use crate::engine::template::Tpl;
-use crate::exchanges::model::Segment;
-use crate::exchanges::{Auth, History, Op, Reply, Window};
+use crate::exchanges::model::{AccessEvent, Segment, Transfer};
+use crate::exchanges::{Auth, ExchangeError, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// What a snapshot can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
@@ -151,10 +151,7 @@ impl Action for Snapshot {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
-        if let Some(key) = pre.render(&self.key) {
-            super::context::key_credential(pre.profile, &KeyId::new(key?))?;
-        }
-        Ok(())
+        pre.key_credential(&self.key)
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
@@ -308,63 +305,90 @@ async fn take(
                     .map_err(fail)?,
             ),
             SnapshotKind::Withdrawals | SnapshotKind::Transfers => {
-                let auth = Auth::Key(cx.master());
                 let history = if kind == SnapshotKind::Withdrawals {
                     History::Withdrawals
                 } else {
                     History::Transfers
                 };
-                let mut all = Vec::new();
-                for window in windows(history) {
-                    let make = |cursor| match history {
-                        History::Withdrawals => Op::Withdrawals { window, cursor },
-                        _ => Op::Transfers { window, cursor },
-                    };
-                    all.extend(
-                        client
-                            .all_pages(make, auth, Reply::into_transfers)
-                            .await
-                            .map_err(fail)?,
-                    );
-                }
-                rows(all)
+                let auth = Auth::Key(cx.master());
+                rows(
+                    money_moves(cx, history, windows(history), auth)
+                        .await
+                        .map_err(fail)?,
+                )
             }
             SnapshotKind::AccessLog => {
-                let mut events = client
-                    .all_pages(
-                        |cursor| Op::AccessLog { cursor },
-                        Auth::Key(cx.key_credential(key)?),
-                        Reply::into_access_log,
-                    )
-                    .await
-                    .map_err(fail)?;
-                events.retain(|e| (start_ms..=end_ms).contains(&e.time_ms));
-                events.sort_by_key(|e| e.time_ms);
-                rows(events)
+                let auth = Auth::Key(cx.key_credential(key)?);
+                rows(access_log(cx, auth, start_ms, end_ms).await.map_err(fail)?)
             }
-            SnapshotKind::KeyInfo => {
-                // Ask as the key itself where the owner holds its secret, and as the master.
-                let mut found = Vec::new();
-                if let Ok(cred) = cx.key_credential(key) {
-                    let me = client
-                        .call(&Op::WhoAmI, Auth::Key(cred))
-                        .await
-                        .and_then(Reply::into_key)
-                        .map_err(fail)?;
-                    found.push(json!({"source": "key", "info": me}));
-                }
-                let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
-                if let Some(account) = account {
-                    let keys = cx.account_keys(&account).await.map_err(fail)?;
-                    for info in keys.into_iter().filter(|info| info.names(key)) {
-                        found.push(json!({"source": "master", "info": info}));
-                    }
-                }
-                found
-            }
+            SnapshotKind::KeyInfo => key_info(cx, key).await.map_err(fail)?,
         },
         Vec::new(),
     ))
+}
+
+/// The account's withdrawals or transfers (`history`) over `windows`, one after another.
+async fn money_moves(
+    cx: &StepContext<'_>,
+    history: History,
+    windows: Vec<Window>,
+    auth: Auth<'_>,
+) -> Result<Vec<Transfer>, ExchangeError> {
+    let mut all = Vec::new();
+    for window in windows {
+        let make = |cursor| match history {
+            History::Withdrawals => Op::Withdrawals { window, cursor },
+            _ => Op::Transfers { window, cursor },
+        };
+        all.extend(
+            cx.client
+                .all_pages(make, auth, Reply::into_transfers)
+                .await?,
+        );
+    }
+    Ok(all)
+}
+
+/// The key's access log from `start_ms` to `end_ms`, oldest first.
+async fn access_log(
+    cx: &StepContext<'_>,
+    auth: Auth<'_>,
+    start_ms: i64,
+    end_ms: i64,
+) -> Result<Vec<AccessEvent>, ExchangeError> {
+    let mut events = cx
+        .client
+        .all_pages(
+            |cursor| Op::AccessLog { cursor },
+            auth,
+            Reply::into_access_log,
+        )
+        .await?;
+    events.retain(|e| (start_ms..=end_ms).contains(&e.time_ms));
+    events.sort_by_key(|e| e.time_ms);
+    Ok(events)
+}
+
+/// What the exchange says of the key: asked as the key itself where the owner holds its
+/// secret, and as the master.
+async fn key_info(cx: &StepContext<'_>, key: &KeyId) -> Result<Vec<Value>, ExchangeError> {
+    let mut found = Vec::new();
+    if let Ok(cred) = cx.key_credential(key) {
+        let me = cx
+            .client
+            .call(&Op::WhoAmI, Auth::Key(cred))
+            .await
+            .and_then(Reply::into_key)?;
+        found.push(json!({"source": "key", "info": me}));
+    }
+    let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+    if let Some(account) = account {
+        let keys = cx.account_keys(&account).await?;
+        for info in keys.into_iter().filter(|info| info.names(key)) {
+            found.push(json!({"source": "master", "info": info}));
+        }
+    }
+    Ok(found)
 }
 
 /// The most access-log entries a snapshot also writes into the journal (all go to the file).

@@ -17,10 +17,10 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, Probe, StepContext, StepRef};
 use crate::config::SecretStore;
-use crate::engine::template::Tpl;
 use crate::exchanges::model::CreatedKey;
 use crate::journal::record;
 use crate::playbook::schema::{object, string};
+use crate::template::Tpl;
 
 /// Parameters of `store_secret`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{Action, ActionError, Effect, Outputs, Plan, StepContext};
-use crate::engine::template::Tpl;
 use crate::exchanges::{Auth, Op};
 use crate::playbook::schema::{object, string};
 use crate::secret::KeyId;
+use crate::template::Tpl;
 
 /// Parameters of `verify_revoked`.
 #[derive(Debug, Clone, Deserialize, Serialize)]

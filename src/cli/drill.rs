@@ -13,7 +13,7 @@ use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
 use crate::sim::Faults;
 use crate::sim::scenario::DEFAULT;
-use crate::ui::Ui;
+use crate::ui::{Format, Ui};
 
 /// Arguments of `drill`.
 #[derive(Debug, Args)]
@@ -45,10 +45,10 @@ pub struct DrillArgs {
 }
 
 /// Runs `drill`: exit 0 only when the drill passed.
-pub async fn run(args: DrillArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub async fn run(args: DrillArgs, ui: &Ui) -> Result<Exit, Error> {
     let state_dir = args.state_dir.unwrap_or_else(config::default_state_dir);
     if args.history {
-        return show_history(&state_dir, json, ui);
+        return show_history(&state_dir, ui);
     }
     let card = drill::run(
         &Options {
@@ -65,9 +65,7 @@ pub async fn run(args: DrillArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
         ui,
     )
     .await?;
-    if json {
-        ui.json(&serde_json::to_value(&card).unwrap_or_default());
-    }
+    ui.summary(|| serde_json::to_value(&card).unwrap_or_default());
     show(&card, ui);
     Ok(if card.passed {
         Exit::Ok
@@ -154,9 +152,9 @@ fn show(card: &Scorecard, ui: &Ui) {
     }
 }
 
-fn show_history(state_dir: &std::path::Path, json: bool, ui: &Ui) -> Result<Exit, Error> {
+fn show_history(state_dir: &std::path::Path, ui: &Ui) -> Result<Exit, Error> {
     let entries = history::last(state_dir, 20)?;
-    if json {
+    if ui.format() == Format::Json {
         ui.json(&json!(entries));
         return Ok(Exit::Ok);
     }

@@ -20,7 +20,7 @@ use clap::{ArgAction, Parser, Subcommand};
 
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::ui::{Ui, Verbosity};
+use crate::ui::{Format, Ui, Verbosity};
 
 /// Contain a leaked crypto-exchange API key in seconds.
 #[derive(Debug, Parser)]
@@ -72,6 +72,15 @@ pub enum Command {
 }
 
 impl Cli {
+    /// What stdout carries.
+    pub fn format(&self) -> Format {
+        if self.json {
+            Format::Json
+        } else {
+            Format::Human
+        }
+    }
+
     /// How chatty people's output is.
     pub fn verbosity(&self) -> Verbosity {
         if self.quiet {
@@ -88,15 +97,15 @@ impl Cli {
 pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
     let config = cli.config.clone();
     match cli.command {
-        Command::Respond(args) => respond::run(args, config, cli.json, ui).await,
-        Command::Drill(args) => drill::run(args, cli.json, ui).await,
-        Command::Plan(args) => plan::run(args, config, cli.json, ui).await,
-        Command::Resume(args) => resume::run(args, cli.json, ui).await,
-        Command::Verify(args) => verify::run(args, cli.json, ui),
-        Command::Report(args) => report::run(args, cli.json, ui),
+        Command::Respond(args) => respond::run(args, config, ui).await,
+        Command::Drill(args) => drill::run(args, ui).await,
+        Command::Plan(args) => plan::run(args, config, ui).await,
+        Command::Resume(args) => resume::run(args, ui).await,
+        Command::Verify(args) => verify::run(args, ui),
+        Command::Report(args) => report::run(args, ui),
         Command::Schema => schema::run(ui),
         Command::Capabilities => capabilities::run(ui),
-        Command::Validate(args) => validate::run(args, cli.json, ui),
-        Command::Sim(args) => sim::run(args, cli.json, ui).await,
+        Command::Validate(args) => validate::run(args, ui),
+        Command::Sim(args) => sim::run(args, ui).await,
     }
 }

@@ -35,12 +35,7 @@ pub struct PlanArgs {
 }
 
 /// Runs `plan`.
-pub async fn run(
-    args: PlanArgs,
-    config: Option<PathBuf>,
-    json: bool,
-    ui: &Ui,
-) -> Result<Exit, Error> {
+pub async fn run(args: PlanArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let request = Request {
         config: config.unwrap_or_else(config::default_path),
         profile: args.profile,
@@ -57,6 +52,6 @@ pub async fn run(
         operator: None,
     };
     let outcome = respond(request, ui).await?;
-    super::respond::report(&outcome, json, ui);
+    super::respond::report(&outcome, ui);
     Ok(outcome.exit())
 }

@@ -21,7 +21,7 @@ pub struct ReportArgs {
 /// Runs `report`: writes `report.md` and `report.json` in the run folder. A journal whose
 /// `mac`s do not hold under the state dir's key is refused like a broken chain; one that cannot
 /// be checked, or has no seal, is rendered with a warning (`lockdown verify` says more).
-pub fn run(args: ReportArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub fn run(args: ReportArgs, ui: &Ui) -> Result<Exit, Error> {
     let journal = super::verify::journal_path(&args.run_dir);
     let (key, _) = super::verify::find_key(&journal, None)?;
     let checked = crate::journal::verify_with_key(&journal, key.as_ref())?;
@@ -46,12 +46,12 @@ pub fn run(args: ReportArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
             },
         },
     )?;
-    if json {
-        ui.json(&json!({
+    ui.summary(|| {
+        json!({
             "files": written.files.iter().map(|(f, p)| (f.as_str(), p.display().to_string())).collect::<std::collections::BTreeMap<_, _>>(),
             "journal": { "seq": written.seq, "hash": written.hash },
-        }));
-    }
+        })
+    });
     for (_, path) in &written.files {
         ui.info(&format!("wrote {}", path.display()));
     }

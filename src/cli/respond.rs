@@ -41,12 +41,7 @@ pub struct RespondArgs {
 }
 
 /// Runs `respond`.
-pub async fn run(
-    args: RespondArgs,
-    config: Option<PathBuf>,
-    json: bool,
-    ui: &Ui,
-) -> Result<Exit, Error> {
+pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let inputs = parse_inputs(&args.inputs)?;
     let request = Request {
         config: config.unwrap_or_else(config::default_path),
@@ -64,7 +59,7 @@ pub async fn run(
         operator: None,
     };
     let outcome = respond(request, ui).await?;
-    report(&outcome, json, ui);
+    report(&outcome, ui);
     Ok(outcome.exit())
 }
 
@@ -84,10 +79,8 @@ pub fn parse_inputs(items: &[String]) -> Result<BTreeMap<String, String>, Error>
 }
 
 /// Shows the outcome: JSON on stdout, and a summary for people on stderr.
-pub fn report(outcome: &Outcome, json: bool, ui: &Ui) {
-    if json {
-        ui.json(&outcome.summary());
-    }
+pub fn report(outcome: &Outcome, ui: &Ui) {
+    ui.summary(|| outcome.summary());
     let contained = match (outcome.mode, outcome.contained_ms) {
         (Mode::Live, Some(ms)) => format!("contained {ms} ms after start"),
         (Mode::Live, None) => "NOT contained".to_owned(),

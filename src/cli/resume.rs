@@ -24,10 +24,10 @@ pub struct ResumeArgs {
 }
 
 /// Runs `resume`: the same summary and exit codes as `respond`.
-pub async fn run(args: ResumeArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub async fn run(args: ResumeArgs, ui: &Ui) -> Result<Exit, Error> {
     let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
     let otp = args.otp.map(crate::secret::SecretString::from);
     let outcome = crate::respond::resume(&args.run_dir, confirm, otp, ui).await?;
-    super::respond::report(&outcome, json, ui);
+    super::respond::report(&outcome, ui);
     Ok(outcome.exit())
 }

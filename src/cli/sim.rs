@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
 use crate::sim::{Faults, Sim};
-use crate::ui::Ui;
+use crate::ui::{Format, Ui};
 
 /// The longest `--latency`: a minute. A simulator that answers later is no simulator.
 pub const MAX_LATENCY_MS: u64 = 60_000;
@@ -44,7 +44,7 @@ pub fn parse_faults(text: &str) -> Result<Faults, String> {
 }
 
 /// Runs `sim` until SIGINT or SIGTERM.
-pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub async fn run(args: SimArgs, ui: &Ui) -> Result<Exit, Error> {
     let seed = args.seed.unwrap_or_else(|| {
         use rand::{Rng, SeedableRng};
         rand::rngs::StdRng::from_os_rng().random()
@@ -70,7 +70,7 @@ pub async fn run(args: SimArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
             path: args.out.clone(),
             source,
         })?;
-    if json {
+    if ui.format() == Format::Json {
         ui.json(&json!({
             "base_url": running.base_url,
             "config": session.config.display().to_string(),

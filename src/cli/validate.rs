@@ -19,7 +19,7 @@ pub struct ValidateArgs {
 }
 
 /// Runs `validate`: exit 0 when every file is valid, 2 otherwise.
-pub fn run(args: ValidateArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub fn run(args: ValidateArgs, ui: &Ui) -> Result<Exit, Error> {
     let mut results: Vec<Value> = Vec::new();
     let mut failed = false;
     for file in &args.files {
@@ -53,8 +53,6 @@ pub fn run(args: ValidateArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
             }
         }
     }
-    if json {
-        ui.json(&json!({ "files": results }));
-    }
+    ui.summary(|| json!({ "files": results }));
     Ok(if failed { Exit::BadInput } else { Exit::Ok })
 }

@@ -64,7 +64,7 @@ pub fn find_key(
 
 /// Runs `verify`: 0 sealed and authenticated; 4 changed (first bad line); 5 unsealed; 6 not
 /// authenticated.
-pub fn run(args: VerifyArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
+pub fn run(args: VerifyArgs, ui: &Ui) -> Result<Exit, Error> {
     let path = journal_path(&args.run);
     let (key, key_path) = find_key(&path, args.journal_key.as_deref())?;
     let verified = journal::verify_with_key(&path, key.as_ref())?;
@@ -73,15 +73,7 @@ pub fn run(args: VerifyArgs, json: bool, ui: &Ui) -> Result<Exit, Error> {
         None => None,
     };
     let exit = outcome(&verified);
-    if json {
-        ui.json(&summary(
-            &path,
-            &verified,
-            key_path.as_deref(),
-            exit,
-            anchored,
-        ));
-    }
+    ui.summary(|| summary(&path, &verified, key_path.as_deref(), exit, anchored));
     for line in &verified.torn {
         ui.warn(&format!(
             "line {line} was cut short by a crash while it was written; it is kept and not part of the chain"

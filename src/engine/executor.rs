@@ -1,5 +1,6 @@
 //! Running a playbook: the order of steps, parallel groups, the deadline, `finally`, and the
-//! run's bookkeeping. What happens within one step is in `step.rs`.
+//! run's bookkeeping. What happens within one step is in `step.rs` (acting in `attempt.rs`, by
+//! hand in `manual.rs`, not at all in `skip.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -10,12 +11,12 @@ use futures_util::stream;
 
 use super::outcome::{Outcome, StepRecord};
 use super::preflight::context;
-use super::template::Context;
-use crate::actions::{JournalHandle, Outputs, RunInfo, Vault};
+use crate::actions::{ActionSpec, JournalHandle, Outputs, RunInfo, Vault};
 use crate::config::Profile;
 use crate::exchanges::{Client, Mode};
 use crate::journal::record::{self, Record};
 use crate::playbook::{Playbook, Step, StepBody};
+use crate::template::Context;
 use crate::ui::Ui;
 
 /// How confirmations are answered.
@@ -109,6 +110,16 @@ pub(super) struct State {
     pub(super) prior: Prior,
     /// Running `finally`: an abort no longer stops steps.
     pub(super) finally: bool,
+}
+
+impl State {
+    /// Stops the run at step `id` (its failure under `on_error: abort`): only the containment
+    /// steps still run, and not even those when `action`'s failure stops containment.
+    pub(super) fn stop_at(&mut self, id: &str, action: &ActionSpec) {
+        self.aborted = true;
+        self.stopped_by.get_or_insert_with(|| id.to_owned());
+        self.containment_stopped |= action.failure_stops_containment();
+    }
 }
 
 impl Run<'_> {

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::StepStatus;
+
 /// How one step ended, as far as what is left depends on it.
 #[derive(Debug, Clone, Copy)]
 pub struct StepEnd<'a> {
@@ -14,8 +16,8 @@ pub struct StepEnd<'a> {
     pub id: &'a str,
     /// Action name.
     pub action: &'a str,
-    /// Status word (`ok`, `failed`, `not_run`, ...).
-    pub status: &'a str,
+    /// How it ended.
+    pub status: StepStatus,
     /// Why it failed.
     pub error: Option<&'a str>,
     /// What to do about it.
@@ -28,8 +30,8 @@ impl StepEnd<'_> {
     /// "`cancel` failed: …" / "`cancel` did not run".
     pub fn why(&self) -> String {
         let status = match self.status {
-            "not_run" => "did not run",
-            other => other,
+            StepStatus::NotRun => "did not run",
+            other => other.as_str(),
         };
         match self.error {
             Some(error) => format!("`{}` {status}: {error}", self.id),
@@ -69,16 +71,15 @@ pub struct Todo {
 /// Empty when everything the playbook does was done. Dry runs leave nothing: call it for live
 /// runs only. What each action leaves is its own ([`crate::actions::Action::undone`]).
 pub fn left(steps: &[StepEnd<'_>], venue: &str) -> Vec<Todo> {
-    let done = |s: &StepEnd<'_>| matches!(s.status, "ok" | "skipped" | "planned");
     let run = RunEnd {
         venue,
         revoked: steps
             .iter()
-            .any(|s| s.action == "revoke_key" && s.status == "ok"),
+            .any(|s| s.action == "revoke_key" && s.status == StepStatus::Ok),
     };
     let mut out = Vec::new();
     for s in steps {
-        if done(s) {
+        if s.status.is_done() {
             if let Some(incomplete) = s.incomplete {
                 out.push(s.todo(
                     format!("`{}` is incomplete: {incomplete}", s.id),
@@ -108,11 +109,11 @@ pub fn left(steps: &[StepEnd<'_>], venue: &str) -> Vec<Todo> {
 mod tests {
     use super::*;
 
-    fn end<'a>(id: &'a str, action: &'a str, status: &'a str) -> StepEnd<'a> {
+    fn end<'a>(id: &'a str, action: &'a str, status: &str) -> StepEnd<'a> {
         StepEnd {
             id,
             action,
-            status,
+            status: StepStatus::parse(status).expect("a status word"),
             error: None,
             hint: None,
             incomplete: None,

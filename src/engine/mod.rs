@@ -8,14 +8,16 @@
 //! mutating steps without sending them. Everything that can be checked before the first request
 //! is checked first (`preflight`). A run's [`Outcome`] maps onto the documented exit codes.
 
+mod attempt;
 mod executor;
 pub mod left;
+mod manual;
 mod outcome;
 mod preflight;
 pub mod resume;
 mod retry;
+mod skip;
 mod step;
-pub mod template;
 
 pub use executor::{Confirm, Operator, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};

@@ -27,6 +27,32 @@ pub enum StepStatus {
 }
 
 impl StepStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [StepStatus; 7] = [
+        StepStatus::Ok,
+        StepStatus::Failed,
+        StepStatus::Skipped,
+        StepStatus::Declined,
+        StepStatus::Planned,
+        StepStatus::Pending,
+        StepStatus::NotRun,
+    ];
+
+    /// The status a word names (`ok`, `not_run`, ...); `None` for any other word, such as the
+    /// journal's `running` for a step that has not ended.
+    pub fn parse(word: &str) -> Option<StepStatus> {
+        StepStatus::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
+    /// Whether the step did what the playbook asked of it (a `when` that was false and a dry
+    /// run's plan count): nothing is left to do for it.
+    pub fn is_done(self) -> bool {
+        matches!(
+            self,
+            StepStatus::Ok | StepStatus::Skipped | StepStatus::Planned
+        )
+    }
+
     /// The status word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,7 +103,7 @@ impl StepRecord {
         StepEnd {
             id: &self.id,
             action: &self.action,
-            status: self.status.as_str(),
+            status: self.status,
             error: self.error.as_deref(),
             hint: self.hint.as_deref(),
             incomplete: self.incomplete.as_deref(),
@@ -128,13 +154,10 @@ impl Outcome {
         {
             return failure;
         }
-        let all_ok = self.steps.iter().all(|s| {
-            s.incomplete.is_none()
-                && matches!(
-                    s.status,
-                    StepStatus::Ok | StepStatus::Skipped | StepStatus::Planned
-                )
-        });
+        let all_ok = self
+            .steps
+            .iter()
+            .all(|s| s.incomplete.is_none() && s.status.is_done());
         // A dry run contains nothing; it succeeds when every step could be planned.
         let contained = self.contained || self.mode != crate::exchanges::Mode::Live;
         if contained && all_ok {
@@ -202,5 +225,20 @@ impl Outcome {
             "report": self.report(),
             "journal": { "seq": self.journal_seq, "hash": self.journal_hash },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_status_word_reads_back_as_its_status() {
+        for status in StepStatus::ALL {
+            let word = serde_json::to_value(status).unwrap_or_default();
+            assert_eq!(word.as_str(), Some(status.as_str()), "{status:?}");
+            assert_eq!(StepStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(StepStatus::parse("running"), None);
     }
 }

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::Confirm;
-use super::template::Context;
 use crate::actions::{Outputs, Preflight, RunInfo};
 use crate::config::Profile;
 use crate::playbook::Playbook;
+use crate::template::Context;
 
 /// Problems found before anything was sent.
 #[derive(Debug, thiserror::Error)]

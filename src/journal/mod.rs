@@ -11,12 +11,14 @@
 mod event;
 mod key;
 pub mod record;
+mod verified;
 mod verify;
 mod writer;
 
 pub use event::{Event, EventKind, GENESIS};
 pub use key::{FILE_NAME as KEY_FILE_NAME, JournalKey, KeyError};
-pub use verify::{Authenticity, Seal, Verified, VerifyError, read, verify, verify_with_key};
+pub use verified::{Authenticity, Seal, Verified};
+pub use verify::{VerifyError, read, verify, verify_with_key};
 pub use writer::{Journal, JournalError};
 
 /// The journal's file name inside a run folder.

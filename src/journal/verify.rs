@@ -7,69 +7,13 @@
 //! written before journal keys, no seal) is reported in [`Verified`], never passed over: the
 //! caller decides what each outcome means (`lockdown verify` gives each its own exit code;
 //! `resume` goes on from an unsealed journal, which is what `kill -9` leaves).
+//!
+//! One file of over 600 lines on purpose: the checker is under 300; the rest is its tests,
+//! which tamper with real journals line by line and byte by byte against exactly this code.
 
 use std::path::{Path, PathBuf};
 
-use super::{Event, EventKind, GENESIS, JournalKey};
-
-/// A journal whose chain holds.
-#[derive(Debug)]
-pub struct Verified {
-    /// Its events, in order.
-    pub events: Vec<Event>,
-    /// The last hash.
-    pub head: String,
-    /// Lines a crash left half-written (1-based): kept in the file, not part of the chain.
-    pub torn: Vec<usize>,
-    /// Whether the file ends without a newline (a write was cut short).
-    pub ends_mid_line: bool,
-    /// How it ends.
-    pub seal: Seal,
-    /// What its `mac`s prove.
-    pub authenticity: Authenticity,
-}
-
-/// How a journal ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seal {
-    /// Its last event is `run_finished` or `interrupted`. After a resume only the last seal
-    /// counts: an `interrupted` followed by `resumed` seals nothing.
-    Sealed {
-        /// `run_finished` or `interrupted`.
-        kind: EventKind,
-        /// Its line, 1-based.
-        line: usize,
-    },
-    /// It ends on another event: the process was killed, or the end was cut off.
-    Unsealed {
-        /// The last event's line, 1-based.
-        line: usize,
-        /// The id of the last step it names, if any.
-        after_step: Option<String>,
-    },
-    /// It holds no event at all.
-    Empty,
-}
-
-/// What the journal's `mac`s prove about who wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Authenticity {
-    /// Every event from `from_line` on carries a good `mac` under the key given; earlier events
-    /// (if any) were written before journal keys and are covered through the chain.
-    Authenticated {
-        /// The key's fingerprint.
-        fingerprint: String,
-        /// The first keyed event's line.
-        from_line: usize,
-    },
-    /// The events carry `mac`s, but no key was given to check them.
-    NoKey {
-        /// The fingerprint the journal names, if it names one.
-        fingerprint: Option<String>,
-    },
-    /// No event carries a `mac`: written before journal keys.
-    BeforeKeys,
-}
+use super::{Authenticity, Event, EventKind, GENESIS, JournalKey, Seal, Verified};
 
 /// Where and why a journal does not verify.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -142,140 +86,181 @@ pub fn verify_with_key(path: &Path, key: Option<&JournalKey>) -> Result<Verified
 
 /// Checks the text of the journal at `path` (named in errors).
 fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
-    let broken = |line: usize, reason: String| VerifyError::Broken {
-        path: path.to_owned(),
-        line,
-        reason,
+    let mut chain = Chain {
+        path,
+        key,
+        events: Vec::new(),
+        head: GENESIS.to_owned(),
+        torn: Vec::new(),
+        last_line: 0,
+        keyed_from: None,
+        named: None,
     };
-    let mut events: Vec<Event> = Vec::new();
-    let mut head = GENESIS.to_owned();
-    let mut torn = Vec::new();
-    let mut last_line = 0;
-    // The line from which every event must carry a `mac`, and the fingerprint last named.
-    let mut keyed_from: Option<usize> = None;
-    let mut named: Option<String> = None;
     let lines: Vec<&str> = text.lines().collect();
     for (index, line) in lines.iter().enumerate() {
         let number = index + 1;
         let event: Event = match serde_json::from_str(line) {
             Ok(event) => event,
-            Err(err) => {
-                // A crash mid-write leaves a partial last line; `resume` keeps it and goes on
-                // with a `resumed` event chained to the last whole one. Anything else is damage.
-                let last = index + 1 == lines.len();
-                let resumed_after = lines.get(index + 1).is_some_and(|next| {
-                    serde_json::from_str::<Event>(next)
-                        .is_ok_and(|e| e.kind == EventKind::Resumed && e.prev == head)
-                });
-                if last || resumed_after {
-                    torn.push(number);
-                    continue;
-                }
-                return Err(broken(number, format!("not a journal event ({err})")));
+            Err(_) if chain.torn_at(&lines, index) => {
+                chain.torn.push(number);
+                continue;
             }
+            Err(err) => return Err(chain.broken(number, format!("not a journal event ({err})"))),
         };
-        let want_seq = events.len() as u64 + 1;
+        chain.link(number, line, &event)?;
+        chain.keyed(number, &event)?;
+        chain.head = event.hash.clone();
+        chain.last_line = number;
+        chain.events.push(event);
+    }
+    Ok(chain.finish(text))
+}
+
+/// A journal's chain as far as it has been read, line by line.
+struct Chain<'a> {
+    /// The file, named in errors.
+    path: &'a Path,
+    /// The key the `mac`s are checked under, when one is at hand.
+    key: Option<&'a JournalKey>,
+    events: Vec<Event>,
+    /// The last whole event's hash.
+    head: String,
+    torn: Vec<usize>,
+    /// The last whole event's line, 1-based.
+    last_line: usize,
+    /// The line from which every event must carry a `mac`.
+    keyed_from: Option<usize>,
+    /// The fingerprint last named.
+    named: Option<String>,
+}
+
+impl Chain<'_> {
+    fn broken(&self, line: usize, reason: String) -> VerifyError {
+        VerifyError::Broken {
+            path: self.path.to_owned(),
+            line,
+            reason,
+        }
+    }
+
+    /// Whether line `index`, which is no event, is one a crash tore: a crash mid-write leaves a
+    /// partial last line; `resume` keeps it and goes on with a `resumed` event chained to the
+    /// last whole one. Anything else is damage.
+    fn torn_at(&self, lines: &[&str], index: usize) -> bool {
+        let last = index + 1 == lines.len();
+        let resumed_after = lines.get(index + 1).is_some_and(|next| {
+            serde_json::from_str::<Event>(next)
+                .is_ok_and(|e| e.kind == EventKind::Resumed && e.prev == self.head)
+        });
+        last || resumed_after
+    }
+
+    /// Checks that `event` (line `number`, text `line`) follows the chain: its sequence
+    /// number, its `prev`, its own hash, and its bytes as they were written.
+    fn link(&self, number: usize, line: &str, event: &Event) -> Result<(), VerifyError> {
+        let want_seq = self.events.len() as u64 + 1;
         if event.seq != want_seq {
-            return Err(broken(
+            return Err(self.broken(
                 number,
                 format!("sequence number {} where {want_seq} was due", event.seq),
             ));
         }
-        if event.prev != head {
-            return Err(broken(
-                number,
-                "`prev` does not match the previous hash".into(),
-            ));
+        if event.prev != self.head {
+            return Err(self.broken(number, "`prev` does not match the previous hash".into()));
         }
         if event.compute_hash() != event.hash {
-            return Err(broken(
-                number,
-                "the event was changed after it was written".into(),
-            ));
+            return Err(self.broken(number, "the event was changed after it was written".into()));
         }
         // Lines are written as `Event` serialises; one that reads the same but differs in a
         // byte (`1E-7` for `1e-7`, an uppercase hex digit, a trailing space) was edited too.
-        if serde_json::to_string(&event).ok().as_deref() != Some(*line) {
-            return Err(broken(
+        if serde_json::to_string(event).ok().as_deref() != Some(line) {
+            return Err(self.broken(
                 number,
                 "the line is not byte for byte as it was written".into(),
             ));
         }
+        Ok(())
+    }
+
+    /// Checks `event`'s `mac` (line `number`): the key a run names must be the key given, and
+    /// from the first keyed event on, every event carries a `mac` that holds under it.
+    fn keyed(&mut self, number: usize, event: &Event) -> Result<(), VerifyError> {
         let names = matches!(event.kind, EventKind::RunStarted | EventKind::Resumed)
             .then(|| event.data.get("journal_key").and_then(|v| v.as_str()))
             .flatten();
         if let Some(fingerprint) = names {
-            if let Some(key) = key
+            if let Some(key) = self.key
                 && key.fingerprint() != fingerprint
             {
                 return Err(VerifyError::KeyMismatch {
-                    path: path.to_owned(),
+                    path: self.path.to_owned(),
                     line: number,
                     journal: fingerprint.to_owned(),
                     key: key.fingerprint().to_owned(),
                 });
             }
-            named = Some(fingerprint.to_owned());
+            self.named = Some(fingerprint.to_owned());
         }
         if event.mac.is_some() || names.is_some() {
-            keyed_from.get_or_insert(number);
+            self.keyed_from.get_or_insert(number);
         }
-        match (&event.mac, keyed_from) {
-            (None, Some(from)) => {
-                return Err(broken(
-                    number,
-                    format!(
-                        "the event has no `mac` though the journal is keyed from line {from}: it was written without the journal key"
-                    ),
-                ));
-            }
-            (Some(mac), _) if key.is_some_and(|key| !key.verifies(&event.hash, mac)) => {
-                return Err(broken(
+        match (&event.mac, self.keyed_from) {
+            (None, Some(from)) => Err(self.broken(
+                number,
+                format!(
+                    "the event has no `mac` though the journal is keyed from line {from}: it was written without the journal key"
+                ),
+            )),
+            (Some(mac), _) if self.key.is_some_and(|key| !key.verifies(&event.hash, mac)) => {
+                Err(self.broken(
                     number,
                     "the `mac` does not match the journal key: the event was rewritten and the chain recomputed"
                         .into(),
-                ));
+                ))
             }
-            _ => {}
+            _ => Ok(()),
         }
-        head = event.hash.clone();
-        last_line = number;
-        events.push(event);
     }
-    let seal = match events.last() {
-        None => Seal::Empty,
-        Some(last) if matches!(last.kind, EventKind::RunFinished | EventKind::Interrupted) => {
-            Seal::Sealed {
-                kind: last.kind,
-                line: last_line,
+
+    /// The whole chain, read: how it ends and what its `mac`s prove.
+    fn finish(self, text: &str) -> Verified {
+        let seal = match self.events.last() {
+            None => Seal::Empty,
+            Some(last) if matches!(last.kind, EventKind::RunFinished | EventKind::Interrupted) => {
+                Seal::Sealed {
+                    kind: last.kind,
+                    line: self.last_line,
+                }
             }
+            Some(_) => Seal::Unsealed {
+                line: self.last_line,
+                after_step: self.events.iter().rev().find_map(|e| {
+                    e.data
+                        .get("step")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned)
+                }),
+            },
+        };
+        let authenticity = match (self.keyed_from, self.key) {
+            (None, _) => Authenticity::BeforeKeys,
+            (Some(from_line), Some(key)) => Authenticity::Authenticated {
+                fingerprint: key.fingerprint().to_owned(),
+                from_line,
+            },
+            (Some(_), None) => Authenticity::NoKey {
+                fingerprint: self.named,
+            },
+        };
+        Verified {
+            events: self.events,
+            head: self.head,
+            torn: self.torn,
+            ends_mid_line: !text.is_empty() && !text.ends_with('\n'),
+            seal,
+            authenticity,
         }
-        Some(_) => Seal::Unsealed {
-            line: last_line,
-            after_step: events.iter().rev().find_map(|e| {
-                e.data
-                    .get("step")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned)
-            }),
-        },
-    };
-    let authenticity = match (keyed_from, key) {
-        (None, _) => Authenticity::BeforeKeys,
-        (Some(from_line), Some(key)) => Authenticity::Authenticated {
-            fingerprint: key.fingerprint().to_owned(),
-            from_line,
-        },
-        (Some(_), None) => Authenticity::NoKey { fingerprint: named },
-    };
-    Ok(Verified {
-        events,
-        head,
-        torn,
-        ends_mid_line: !text.is_empty() && !text.ends_with('\n'),
-        seal,
-        authenticity,
-    })
+    }
 }
 
 /// Reads a journal, verifying it.

@@ -14,8 +14,8 @@ use serde_yaml::Value;
 
 use super::raw::RawPlaybook;
 use crate::clock;
-use crate::engine::template;
 use crate::source::{Problem, Problems, Source};
+use crate::template;
 
 /// The longest `deadline`: a day.
 pub const MAX_DEADLINE: Duration = Duration::from_secs(24 * 3600);

@@ -8,8 +8,11 @@
 
 mod bounds;
 mod builtin;
+mod param_error;
 mod raw;
+mod references;
 pub mod schema;
+mod step;
 mod validate;
 
 use std::fmt;

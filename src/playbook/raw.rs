@@ -53,7 +53,7 @@ pub fn parse(source: &Source) -> Result<RawPlaybook, Problems> {
     serde_yaml::from_str(source.text()).map_err(|err| {
         let mut problem = source.yaml_problem(&err);
         let message = problem.message().to_owned();
-        if let Some(hint) = super::validate::serde_hint(&message) {
+        if let Some(hint) = super::param_error::serde_hint(&message) {
             problem = problem.help(hint);
         } else {
             problem = problem.help(

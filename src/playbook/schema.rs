@@ -181,16 +181,7 @@ mod tests {
     fn step_keys_are_all_there() {
         let schema = schema();
         let props = schema["$defs"]["step"]["properties"].as_object().unwrap();
-        for key in [
-            "id",
-            "name",
-            "when",
-            "timeout",
-            "on_error",
-            "retry",
-            "parallel",
-            "max_parallel",
-        ] {
+        for &key in super::super::step::STEP_KEYS {
             assert!(props.contains_key(key), "{key}");
         }
     }

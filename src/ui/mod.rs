@@ -15,6 +15,8 @@ use std::io::IsTerminal;
 use console::Style;
 use serde_json::Value;
 
+use crate::engine::StepStatus;
+
 use stream::{err_text, out};
 
 pub use progress::Spinner;
@@ -31,10 +33,21 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// What stdout carries: `--json` turns a command's summary into one JSON document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// Data lines and reports for people.
+    #[default]
+    Human,
+    /// One JSON document per command (`--json`).
+    Json,
+}
+
 /// Where output goes and how it looks.
 #[derive(Debug, Clone)]
 pub struct Ui {
     verbosity: Verbosity,
+    format: Format,
     color: bool,
     interactive: bool,
     stderr_tty: bool,
@@ -47,10 +60,21 @@ impl Ui {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Ui {
             verbosity,
+            format: Format::Human,
             color: stderr_tty && !no_color && !no_color_env,
             interactive: stderr_tty && std::io::stdin().is_terminal(),
             stderr_tty,
         }
+    }
+
+    /// The same, with stdout in `format`.
+    pub fn with_format(self, format: Format) -> Ui {
+        Ui { format, ..self }
+    }
+
+    /// What stdout carries.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// Whether a person can answer a prompt.
@@ -71,6 +95,13 @@ impl Ui {
     pub fn json(&self, value: &Value) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
         out(&format!("{text}\n"));
+    }
+
+    /// A command's summary on stdout as one JSON document, with `--json` only; built only then.
+    pub fn summary(&self, value: impl FnOnce() -> Value) {
+        if self.format == Format::Json {
+            self.json(&value());
+        }
     }
 
     /// A line of data on stdout.
@@ -117,16 +148,17 @@ impl Ui {
     }
 
     /// A step ended.
-    pub fn step_ended(&self, id: &str, status: &str, duration_ms: u64, note: &str) {
+    pub fn step_ended(&self, id: &str, status: StepStatus, duration_ms: u64, note: &str) {
         if self.verbosity < Verbosity::Normal {
             return;
         }
         let (mark, style) = match status {
-            "ok" => ("✓", Style::new().green()),
-            "skipped" => ("–", Style::new().dim()),
-            "planned" => ("○", Style::new().cyan()),
+            StepStatus::Ok => ("✓", Style::new().green()),
+            StepStatus::Skipped => ("–", Style::new().dim()),
+            StepStatus::Planned => ("○", Style::new().cyan()),
             _ => ("✗", Style::new().red().bold()),
         };
+        let status = status.as_str();
         let mark = self.style(style).apply_to(mark);
         let note = if note.is_empty() {
             String::new()

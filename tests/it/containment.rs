@@ -8,7 +8,8 @@ use lockdown::exchanges::ExchangeId;
 use serde_json::Value;
 
 use crate::support::{
-    Lab, code, lockdown, respond_with_playbook, run_dir, stderr, stdout, step_status,
+    Lab, bybit_playbook, code, lockdown, respond_with_playbook, run_dir, stderr, stdout,
+    step_status,
 };
 
 /// The venues whose containment is all by API (Kraken's revoke is a person's: its own tests).
@@ -133,12 +134,9 @@ async fn a_when_that_cannot_be_evaluated_is_a_failed_step_not_a_skip() {
     // `counts` exists; `open_orderz` in it does not: only running it can tell.
     let (code, summary, err) = respond_with_playbook(
         &lab,
-        r#"version: 1
-name: when-fails
-exchange: bybit
-inputs:
-  key: { required: true }
-steps:
+        &bybit_playbook(
+            "when-fails",
+            r#"steps:
   - id: lock
     restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
   - id: oo
@@ -149,6 +147,7 @@ steps:
   - id: revoke
     revoke_key: { key: "{{ inputs.key }}" }
 "#,
+        ),
     )
     .await;
     assert_eq!(code, 1, "never 0 with the cancel left undone: {err}");
@@ -175,18 +174,16 @@ async fn validate_refuses_a_step_output_that_does_not_exist() {
     let path = dir.path().join("oo.yaml");
     std::fs::write(
         &path,
-        r#"version: 1
-name: bad-output
-exchange: bybit
-inputs:
-  key: { required: true }
-steps:
+        bybit_playbook(
+            "bad-output",
+            r#"steps:
   - id: oo
     snapshot: { key: "{{ inputs.key }}", of: open_orders }
   - id: cancel
     when: "{{ steps.oo.open_orders > 0 }}"
     cancel_orders: { key: "{{ inputs.key }}" }
 "#,
+        ),
     )
     .unwrap();
     let output = lockdown(&["validate", path.to_str().unwrap()], &[]).await;
@@ -205,12 +202,9 @@ async fn containment_steps_run_after_the_deadline() {
     // The deadline passes during the slow evidence step; the revoke still runs after it.
     let (code, summary, err) = respond_with_playbook(
         &lab,
-        r#"version: 1
-name: deadline
-exchange: bybit
-inputs:
-  key: { required: true }
-deadline: 1ms
+        &bybit_playbook(
+            "deadline",
+            r#"deadline: 1ms
 steps:
   - id: lock
     restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
@@ -219,6 +213,7 @@ steps:
   - id: revoke
     revoke_key: { key: "{{ inputs.key }}" }
 "#,
+        ),
     )
     .await;
     assert_eq!(code, 1, "{err}");

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use crate::support::{
-    Lab, code, lockdown, respond_with_playbook, run_dir, stderr, stdout, step_status,
+    Lab, bybit_playbook, code, lockdown, respond_with_playbook, run_dir, stderr, stdout,
+    step_status,
 };
 
 fn events(run_dir: &str) -> Vec<Value> {
@@ -20,12 +21,9 @@ async fn parallel_members_act_together_and_journal_in_order() {
     let lab = Lab::start(51).await;
     let (code, summary, err) = respond_with_playbook(
         &lab,
-        r#"version: 1
-name: parallel-evidence
-exchange: bybit
-inputs:
-  key: { required: true }
-steps:
+        &bybit_playbook(
+            "parallel-evidence",
+            r#"steps:
   - id: lock
     restrict_key: { key: "{{ inputs.key }}" }
   - id: evidence
@@ -40,6 +38,7 @@ steps:
   - id: diff
     diff_orders: { observed: [open_orders, history] }
 "#,
+        ),
     )
     .await;
     assert_eq!(code, 0, "{err}");
@@ -75,12 +74,9 @@ async fn finally_runs_after_an_abort() {
     let lab = Lab::start(52).await;
     let (code, summary, err) = respond_with_playbook(
         &lab,
-        r#"version: 1
-name: abort-then-report
-exchange: bybit
-inputs:
-  key: { required: true }
-steps:
+        &bybit_playbook(
+            "abort-then-report",
+            r#"steps:
   - id: lock
     restrict_key: { key: "{{ inputs.key }}" }
   - id: verify_dead
@@ -91,6 +87,7 @@ finally:
   - id: report
     report: {}
 "#,
+        ),
     )
     .await;
     // Contained (locked), but a step failed: finished, containment incomplete.
@@ -161,12 +158,9 @@ async fn a_manual_step_without_a_terminal_waits_and_the_run_resumes() {
     let playbook = lab.dir.path().join("manual.yaml");
     std::fs::write(
         &playbook,
-        r#"version: 1
-name: lock-then-hand
-exchange: bybit
-inputs:
-  key: { required: true }
-steps:
+        bybit_playbook(
+            "lock-then-hand",
+            r#"steps:
   - id: lock
     restrict_key: { key: "{{ inputs.key }}" }
   - id: call_support
@@ -176,6 +170,7 @@ steps:
   - id: report
     report: {}
 "#,
+        ),
     )
     .unwrap();
     // No terminal and no --yes: the run starts, locks, and stops at the manual step.

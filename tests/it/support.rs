@@ -572,6 +572,14 @@ pub fn assert_private_under(dir: &Path) -> usize {
     files
 }
 
+/// A Bybit playbook named `name` whose input `key` is the leaked key; `rest` (its `steps`,
+/// `finally`, `deadline`) follows that header.
+pub fn bybit_playbook(name: &str, rest: &str) -> String {
+    format!(
+        "version: 1\nname: {name}\nexchange: bybit\ninputs:\n  key: {{ required: true }}\n{rest}"
+    )
+}
+
 /// Runs `respond --yes --json` against the lab with a playbook given as text: exit code, summary
 /// (null when there is none), stderr.
 pub async fn respond_with_playbook(lab: &Lab, text: &str) -> (i32, Value, String) {

@@ -5,6 +5,9 @@
 //! names are errors, never empty strings: a lock bound to an empty IP list must not happen.
 //! Templates see `inputs`, `profile` (non-secret fields only), `run` and `steps.<id>.<output>`;
 //! one that names a secret is refused when the playbook is validated.
+//!
+//! A leaf module: `playbook` checks templates when it validates, `actions` and `engine` render
+//! them when they run, so it imports nothing from any of them.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -1,0 +1,233 @@
+//! Acting on one step: the attempts its `retry` allows, each bounded by its `timeout` and the
+//! playbook's deadline; a two-factor challenge answered and the step sent again; and before a
+//! mutation whose outcome is unknown is sent again, a probe that asks the exchange whether it
+//! already happened (fail toward containment: a revoke that went through is a revoke).
+//! A dry run never reaches the exchange with a write: it ends with the step's plan.
+
+use std::time::Instant;
+
+use super::executor::{Run, left};
+use super::retry;
+use super::step::{Acted, Done, Prepared};
+use crate::actions::{ActionError, Effect, Outputs, Probe, RetryClass, StepContext, Vault};
+use crate::exchanges::{Mode, Tfa};
+use crate::journal::record;
+use crate::playbook::Retry;
+
+/// How often a probe that failed for a passing reason is asked again (see `Run::probe`).
+const PROBE_TRIES: u32 = 5;
+
+impl Run<'_> {
+    /// [`Self::act`], noting when the step ended.
+    pub(super) async fn act_timed(
+        &self,
+        p: &Prepared<'_>,
+        vault: &Vault,
+        deadline: Option<Instant>,
+    ) -> Acted {
+        let result = self.act(p, vault, deadline).await;
+        Acted::now(p, result)
+    }
+
+    /// Does the step's work: plans only where nothing may be sent, hands a manual step to a
+    /// person, answers two-factor challenges, and retries as the step's `retry` says, probing
+    /// before it sends a mutation again whose outcome is unknown.
+    pub(super) async fn act(
+        &self,
+        p: &Prepared<'_>,
+        vault: &Vault,
+        deadline: Option<Instant>,
+    ) -> Result<Done, (ActionError, u32)> {
+        let effect = p.action.effect();
+        let mode = self.client.mode();
+        if mode == Mode::Offline || (mode == Mode::DryRun && effect == Effect::Write) {
+            return Ok(Done::Planned(p.plan.outputs.clone().unwrap_or_default()));
+        }
+        let cx = self.cx(p, vault);
+        if let Some(manual) = &p.plan.manual {
+            return self.manual(p, &cx, manual).await.map_err(|err| (err, 1));
+        }
+        let mut client = p.client.clone();
+        let mut tfa_answers = 0;
+        let policy = p.step.retry.unwrap_or(Retry {
+            attempts: 1,
+            backoff: std::time::Duration::ZERO,
+            max_backoff: std::time::Duration::ZERO,
+        });
+        let mut attempt = 1;
+        if p.probe_first {
+            match self.probe(p, &cx, &policy, deadline).await {
+                Ok(Probe::Done(outputs)) => {
+                    return Ok(Done::Applied {
+                        outputs,
+                        attempts: 0,
+                        probed: true,
+                    });
+                }
+                Ok(Probe::NotDone) => {}
+                Err(err) => return Err((err, attempt)),
+            }
+        }
+        loop {
+            let cx = StepContext {
+                client: &client,
+                ..self.cx(p, vault)
+            };
+            let err = match apply_once(p, &cx, deadline).await {
+                Ok(outputs) => {
+                    return Ok(Done::Applied {
+                        outputs,
+                        attempts: attempt,
+                        probed: false,
+                    });
+                }
+                Err(err) => err,
+            };
+            // A two-factor challenge is not a failure: answer it and send the step again.
+            if let Some(challenge) = err.tfa_challenge()
+                && tfa_answers < 2
+            {
+                tfa_answers += 1;
+                let tfa = self.answer_tfa(p, challenge).map_err(|e| (e, attempt))?;
+                client = p.client.with_tfa(tfa);
+                continue;
+            }
+            let class = err.retry_class(effect);
+            // Never send a mutation again blindly, and never give up on one whose outcome is
+            // unknown without asking the exchange whether it happened, on the last attempt too:
+            // a revoke that went through is a revoke.
+            if class == RetryClass::UnknownOutcome {
+                match self.probe(p, &cx, &policy, deadline).await {
+                    Ok(Probe::Done(outputs)) => {
+                        return Ok(Done::Applied {
+                            outputs,
+                            attempts: attempt,
+                            probed: true,
+                        });
+                    }
+                    Ok(Probe::NotDone) => {}
+                    Err(_) => return Err((err, attempt)),
+                }
+            }
+            if class == RetryClass::Never
+                || attempt >= policy.attempts
+                || left(deadline).is_some_and(|l| l.is_zero())
+            {
+                return Err((err, attempt));
+            }
+            self.back_off(
+                p,
+                &policy,
+                attempt,
+                &err,
+                &format!("attempt {attempt} failed"),
+            )
+            .await;
+            attempt += 1;
+        }
+    }
+
+    /// Waits out the `n`th failure (`what` failed with `err`) as the step's retry policy says,
+    /// and says so.
+    async fn back_off(
+        &self,
+        p: &Prepared<'_>,
+        policy: &Retry,
+        n: u32,
+        err: &ActionError,
+        what: &str,
+    ) {
+        let wait = retry::delay(policy, n, err);
+        self.ui.detail(&format!(
+            "    `{}`: {what} ({err}); again in {} ms",
+            p.step.id,
+            wait.as_millis()
+        ));
+        tokio::time::sleep(wait).await;
+    }
+
+    /// Asks the exchange whether a mutation whose outcome is unknown took effect. A probe is a
+    /// read: one that fails for a passing reason (a rate limit, a dropped connection, a 5xx) is
+    /// asked again, up to [`PROBE_TRIES`] times with the step's backoff and apart from the step's
+    /// own attempts, so bad answers to the *question* never give up on a revoke or a
+    /// replacement (fail toward containment); the mutation is not sent again until a probe has
+    /// answered "not done".
+    async fn probe(
+        &self,
+        p: &Prepared<'_>,
+        cx: &StepContext<'_>,
+        policy: &Retry,
+        deadline: Option<Instant>,
+    ) -> Result<Probe, ActionError> {
+        let mut tries = 1;
+        loop {
+            let err = match p.action.probe(cx).await {
+                Ok(found) => return Ok(found),
+                Err(err) => err,
+            };
+            let out_of_time = left(deadline).is_some_and(|l| l.is_zero());
+            if tries >= PROBE_TRIES
+                || out_of_time
+                || err.retry_class(Effect::Read) == RetryClass::Never
+            {
+                return Err(err);
+            }
+            self.back_off(
+                p,
+                policy,
+                tries,
+                &err,
+                "asking whether it took effect failed",
+            )
+            .await;
+            tries += 1;
+        }
+    }
+
+    /// Gets a one-time code for a venue's two-factor challenge: `--otp`, or the operator.
+    fn answer_tfa(&self, p: &Prepared<'_>, challenge: String) -> Result<Tfa, ActionError> {
+        let id = p.step.id.as_str();
+        let (code, by) = match &self.otp {
+            Some(code) => (code.clone(), "--otp"),
+            None => {
+                let code = self
+                    .ui
+                    .code(&format!(
+                        "`{id}`: the exchange asks for your two-factor code"
+                    ))
+                    .map_err(|err| ActionError::Input {
+                        message: format!("the exchange asks for a two-factor code: {err}"),
+                        hint: "pass the current code with `--otp CODE`".into(),
+                    })?;
+                (code, "operator")
+            }
+        };
+        self.journal
+            .record(&record::TfaAnswered {
+                step: id.to_owned(),
+                by: by.to_owned(),
+            })
+            .map_err(ActionError::Journal)?;
+        Ok(Tfa { challenge, code })
+    }
+}
+
+/// One attempt: the action's `apply`, bounded by the step's `timeout` and by what is left of
+/// the playbook's deadline, whichever ends first.
+async fn apply_once(
+    p: &Prepared<'_>,
+    cx: &StepContext<'_>,
+    deadline: Option<Instant>,
+) -> Result<Outputs, ActionError> {
+    let limit = match (p.step.timeout, left(deadline)) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    match limit {
+        Some(limit) => match tokio::time::timeout(limit, p.action.apply(cx)).await {
+            Ok(result) => result,
+            Err(_) => Err(ActionError::TimedOut { after: limit }),
+        },
+        None => p.action.apply(cx).await,
+    }
+}
