@@ -134,159 +134,31 @@ pub fn validate(
     raw: &RawProfile,
     dir: &Path,
 ) -> Result<Profile, Problems> {
-    let at = |field: &str| format!("profiles.{name}.{field}");
-    let mut problems: Vec<Problem> = Vec::new();
-
-    let exchange = ExchangeId::parse(&raw.exchange);
-    if exchange.is_none() {
-        let names = ExchangeId::names();
-        let mut problem = source.problem_at(
-            &at("exchange"),
-            format!("`{}` is not a supported exchange", raw.exchange),
-        );
-        problem = problem.help(
-            did_you_mean(&raw.exchange, names.iter().copied())
-                .unwrap_or_else(|| format!("supported: {}", names.join(", "))),
-        );
-        problems.push(problem);
-    }
-
-    if let Err(message) = check_base_url(&raw.base_url) {
-        problems.push(
-            source
-                .problem_at(&at("base_url"), message)
-                .help("use https, or http only to a loopback address such as the simulator"),
-        );
-    }
-
-    let master = credential(
+    let mut check = Check {
         source,
-        &at("master"),
-        &raw.master.key,
-        &raw.master.secret,
+        name,
         dir,
-    )
-    .and_then(|cred| match &raw.master.passphrase {
-        None => Ok(cred),
-        Some(text) => resolve(source, &at("master.passphrase"), text, dir)
-            .map(|pass| cred.with_passphrase(pass)),
-    });
-    let master = master.map_err(|problem| problems.push(problem)).ok();
-
-    let mut keys = Vec::new();
-    for (i, key) in raw.keys.iter().enumerate() {
-        let path = at(&format!("keys[{i}]"));
-        let id = KeyId::new(key.id.clone());
-        if id.as_str().is_empty() {
-            problems.push(source.problem_at(&format!("{path}.id"), "a key needs an `id`"));
-            continue;
-        }
-        let credential = match &key.secret {
-            None => None,
-            Some(text) => match resolve(source, &format!("{path}.secret"), text, dir) {
-                Ok(secret) => Some(Credential::new(id.clone(), secret)),
-                Err(problem) => {
-                    problems.push(problem);
-                    None
-                }
-            },
-        };
-        let credential = match (credential, &key.passphrase) {
-            (Some(cred), Some(text)) => {
-                match resolve(source, &format!("{path}.passphrase"), text, dir) {
-                    Ok(pass) => Some(cred.with_passphrase(pass)),
-                    Err(problem) => {
-                        problems.push(problem);
-                        None
-                    }
-                }
-            }
-            (cred, _) => cred,
-        };
-        keys.push(OwnedKey {
-            label: key.label.clone().unwrap_or_else(|| id.masked()),
-            account: key.account.clone(),
-            id,
-            credential,
-        });
-    }
-
-    let responder_ip = raw.responder_ip.trim().parse::<IpAddr>().map_err(|_| {
-        problems.push(
-            source
-                .problem_at(
-                    &at("responder_ip"),
-                    format!("`{}` is not an IP address", raw.responder_ip),
-                )
-                .help("the public address lockdown runs from; a leaked key is locked to it"),
-        )
-    });
-
-    let mut bot_ips = Vec::new();
-    for (i, ip) in raw.bot_ips.iter().enumerate() {
-        match ip.trim().parse::<IpAddr>() {
-            Ok(ip) if !ip.is_unspecified() => bot_ips.push(ip),
-            _ => problems.push(source.problem_at(
-                &at(&format!("bot_ips[{i}]")),
-                format!("`{ip}` is not an exact IP address"),
-            )),
-        }
-    }
-
-    let auth = match raw.auth.as_deref().map(str::trim) {
-        None | Some("token") => AuthStyle::Token,
-        Some("signature") => AuthStyle::Signature,
-        Some(other) => {
-            problems.push(
-                source
-                    .problem_at(&at("auth"), format!("`{other}` is not an authentication style"))
-                    .help("write `token` (log in once, bearer token) or `signature` (sign every request)"),
-            );
-            AuthStyle::Token
-        }
+        problems: Vec::new(),
     };
-    let key_family = match raw.key_family.as_deref().map(str::trim) {
-        None | Some("sub_account") => KeyFamily::SubAccount,
-        Some("broker") => KeyFamily::Broker,
-        Some(other) => {
-            problems.push(
-                source
-                    .problem_at(&at("key_family"), format!("`{other}` is not a key family"))
-                    .help("write `sub_account` (keys of a sub-account, by its email) or `broker` (Binance Link keys, by `subAccountId`)"),
-            );
-            KeyFamily::SubAccount
-        }
-    };
-    let futures_url = match raw.futures_url.as_deref().map(str::trim) {
-        Some(url) => match check_base_url(url) {
-            Ok(()) => Some(url.trim_end_matches('/').to_owned()),
-            Err(message) => {
-                problems.push(
-                    source
-                        .problem_at(&at("futures_url"), message)
-                        .help("use https (`https://fapi.binance.com`), or http only to loopback"),
-                );
-                None
-            }
-        },
-        None => exchange.and_then(|id| (id.spec().futures_url)(&raw.base_url)),
-    };
-    let secret_store = raw.secret_store.as_ref().and_then(|text| {
-        SecretStore::parse(text, dir)
-            .map_err(|message| problems.push(source.problem_at(&at("secret_store"), message)))
-            .ok()
-    });
+    let exchange = check.exchange(raw);
+    check.base_url(raw);
+    let master = check.master(raw);
+    let keys = check.keys(raw);
+    let (responder_ip, bot_ips) = check.addresses(raw);
+    let settings = check.settings(raw, exchange);
+    let secret_store = check.secret_store(raw);
 
-    if !problems.is_empty() {
+    if !check.problems.is_empty() {
         return Err(Problems {
             file: source.name().to_owned(),
-            problems,
+            problems: check.problems,
         });
     }
-    let (Some(exchange), Some(master), Ok(responder_ip)) = (exchange, master, responder_ip) else {
+    let (Some(exchange), Some(master), Some(responder_ip)) = (exchange, master, responder_ip)
+    else {
         return Err(Problems {
             file: source.name().to_owned(),
-            problems: vec![source.problem_at(&at(""), "the profile is incomplete")],
+            problems: vec![source.problem_at(&check.at(""), "the profile is incomplete")],
         });
     };
     Ok(Profile {
@@ -304,13 +176,195 @@ pub fn validate(
             .map(|p| resolve_path(p, dir))
             .unwrap_or_else(super::default_state_dir),
         secret_store,
-        settings: VenueSettings {
+        settings,
+    })
+}
+
+/// One profile being checked: every part adds its problems and goes on, so the operator sees
+/// them all at once.
+struct Check<'a> {
+    source: &'a Source,
+    name: &'a str,
+    dir: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl Check<'_> {
+    /// The config path of a field of this profile.
+    fn at(&self, field: &str) -> String {
+        format!("profiles.{}.{field}", self.name)
+    }
+
+    /// A problem at a field.
+    fn problem(&self, field: &str, message: impl Into<String>) -> Problem {
+        self.source.problem_at(&self.at(field), message)
+    }
+
+    fn exchange(&mut self, raw: &RawProfile) -> Option<ExchangeId> {
+        let exchange = ExchangeId::parse(&raw.exchange);
+        if exchange.is_none() {
+            let names = ExchangeId::names();
+            let problem = self
+                .problem(
+                    "exchange",
+                    format!("`{}` is not a supported exchange", raw.exchange),
+                )
+                .help(
+                    did_you_mean(&raw.exchange, names.iter().copied())
+                        .unwrap_or_else(|| format!("supported: {}", names.join(", "))),
+                );
+            self.problems.push(problem);
+        }
+        exchange
+    }
+
+    fn base_url(&mut self, raw: &RawProfile) {
+        if let Err(message) = check_base_url(&raw.base_url) {
+            let problem = self
+                .problem("base_url", message)
+                .help("use https, or http only to a loopback address such as the simulator");
+            self.problems.push(problem);
+        }
+    }
+
+    fn master(&mut self, raw: &RawProfile) -> Option<Credential> {
+        let master = credential(
+            self.source,
+            &self.at("master"),
+            &raw.master.key,
+            &raw.master.secret,
+            self.dir,
+        )
+        .and_then(|cred| match &raw.master.passphrase {
+            None => Ok(cred),
+            Some(text) => resolve(self.source, &self.at("master.passphrase"), text, self.dir)
+                .map(|pass| cred.with_passphrase(pass)),
+        });
+        master.map_err(|problem| self.problems.push(problem)).ok()
+    }
+
+    fn keys(&mut self, raw: &RawProfile) -> Vec<OwnedKey> {
+        let mut keys = Vec::new();
+        for (i, key) in raw.keys.iter().enumerate() {
+            let path = self.at(&format!("keys[{i}]"));
+            let id = KeyId::new(key.id.clone());
+            if id.as_str().is_empty() {
+                let problem = self
+                    .source
+                    .problem_at(&format!("{path}.id"), "a key needs an `id`");
+                self.problems.push(problem);
+                continue;
+            }
+            let credential = key.secret.as_ref().and_then(|text| {
+                resolve(self.source, &format!("{path}.secret"), text, self.dir)
+                    .map(|secret| Credential::new(id.clone(), secret))
+                    .map_err(|problem| self.problems.push(problem))
+                    .ok()
+            });
+            let credential = match (credential, &key.passphrase) {
+                (Some(cred), Some(text)) => {
+                    resolve(self.source, &format!("{path}.passphrase"), text, self.dir)
+                        .map(|pass| cred.with_passphrase(pass))
+                        .map_err(|problem| self.problems.push(problem))
+                        .ok()
+                }
+                (cred, _) => cred,
+            };
+            keys.push(OwnedKey {
+                label: key.label.clone().unwrap_or_else(|| id.masked()),
+                account: key.account.clone(),
+                id,
+                credential,
+            });
+        }
+        keys
+    }
+
+    /// The responder's address and the bots' addresses.
+    fn addresses(&mut self, raw: &RawProfile) -> (Option<IpAddr>, Vec<IpAddr>) {
+        let responder_ip = match raw.responder_ip.trim().parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                let problem = self
+                    .problem(
+                        "responder_ip",
+                        format!("`{}` is not an IP address", raw.responder_ip),
+                    )
+                    .help("the public address lockdown runs from; a leaked key is locked to it");
+                self.problems.push(problem);
+                None
+            }
+        };
+        let mut bot_ips = Vec::new();
+        for (i, ip) in raw.bot_ips.iter().enumerate() {
+            match ip.trim().parse::<IpAddr>() {
+                Ok(ip) if !ip.is_unspecified() => bot_ips.push(ip),
+                _ => {
+                    let problem = self.problem(
+                        &format!("bot_ips[{i}]"),
+                        format!("`{ip}` is not an exact IP address"),
+                    );
+                    self.problems.push(problem);
+                }
+            }
+        }
+        (responder_ip, bot_ips)
+    }
+
+    /// The venue-specific fields: demo trading, authentication style, key family, futures host.
+    fn settings(&mut self, raw: &RawProfile, exchange: Option<ExchangeId>) -> VenueSettings {
+        let auth = match raw.auth.as_deref().map(str::trim) {
+            None | Some("token") => AuthStyle::Token,
+            Some("signature") => AuthStyle::Signature,
+            Some(other) => {
+                let problem = self
+                    .problem("auth", format!("`{other}` is not an authentication style"))
+                    .help("write `token` (log in once, bearer token) or `signature` (sign every request)");
+                self.problems.push(problem);
+                AuthStyle::Token
+            }
+        };
+        let key_family = match raw.key_family.as_deref().map(str::trim) {
+            None | Some("sub_account") => KeyFamily::SubAccount,
+            Some("broker") => KeyFamily::Broker,
+            Some(other) => {
+                let problem = self
+                    .problem("key_family", format!("`{other}` is not a key family"))
+                    .help("write `sub_account` (keys of a sub-account, by its email) or `broker` (Binance Link keys, by `subAccountId`)");
+                self.problems.push(problem);
+                KeyFamily::SubAccount
+            }
+        };
+        let futures_url = match raw.futures_url.as_deref().map(str::trim) {
+            Some(url) => match check_base_url(url) {
+                Ok(()) => Some(url.trim_end_matches('/').to_owned()),
+                Err(message) => {
+                    let problem = self
+                        .problem("futures_url", message)
+                        .help("use https (`https://fapi.binance.com`), or http only to loopback");
+                    self.problems.push(problem);
+                    None
+                }
+            },
+            None => exchange.and_then(|id| (id.spec().futures_url)(&raw.base_url)),
+        };
+        VenueSettings {
             demo: raw.demo,
             auth,
             key_family,
             futures_url,
-        },
-    })
+        }
+    }
+
+    fn secret_store(&mut self, raw: &RawProfile) -> Option<SecretStore> {
+        let text = raw.secret_store.as_ref()?;
+        SecretStore::parse(text, self.dir)
+            .map_err(|message| {
+                let problem = self.problem("secret_store", message);
+                self.problems.push(problem);
+            })
+            .ok()
+    }
 }
 
 fn credential(
