@@ -59,61 +59,13 @@ pub struct Options {
 pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-    let drill_dir =
-        options
-            .state_dir
-            .join("drills")
-            .join(format!("{stamp}-{}-{}", scenario.name, run_id()));
-    crate::private::create_dir(&drill_dir).map_err(|source| Error::Io {
-        what: "create the folder",
-        path: drill_dir.clone(),
-        source,
-    })?;
-
-    let sim = Sim::from_scenario_on(options.venue, &scenario, seed);
-    if !options.faults.is_none() {
-        sim.set_faults(options.faults);
-    }
-    let running = sim
-        .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
-        .await
-        .map_err(|source| Error::Io {
-            what: "start the simulator on",
-            path: PathBuf::from("127.0.0.1:0"),
-            source,
-        })?;
-    let session = sim
-        .write_session(&drill_dir, &running.base_url)
-        .map_err(|source| Error::Io {
-            what: "write the simulator session in",
-            path: drill_dir.clone(),
-            source,
-        })?;
-    spoil_setup(&scenario.owner, &session).map_err(|source| Error::Io {
-        what: "set up the owner's files in",
-        path: drill_dir.clone(),
-        source,
-    })?;
-    let secret_path = drill_dir.join("bot.secret");
-    let secret = std::fs::read_to_string(&secret_path).map_err(|source| Error::Io {
-        what: "read",
-        path: secret_path,
-        source,
-    })?;
-    // The attacker holds what leaked: the key, its secret and (OKX) its passphrase.
-    let mut stolen = Credential::new(
-        KeyId::new(session.leaked_key.clone()),
-        SecretString::from(secret.trim().to_owned()),
-    );
-    if let Ok(passphrase) = std::fs::read_to_string(drill_dir.join("bot.passphrase")) {
-        stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
-    }
-    let attacker = attacker::Attacker::new(options.venue, &running.base_url, stolen, &scenario)
-        .map_err(|message| Error::Exchange {
-            message,
-            help: None,
-        })?;
+    let Stage {
+        drill_dir,
+        sim,
+        running,
+        session,
+        attacker,
+    } = Stage::set_up(options, &scenario, seed).await?;
 
     ui.info(&format!(
         "drill `{}` (seed {seed}) on simulated {} at {}: {}",
@@ -141,30 +93,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     waiting.finish();
 
     let respond_started = Instant::now();
-    let outcome = respond(
-        Request {
-            config: session.config.clone(),
-            profile: Some("sim".to_owned()),
-            playbook: options.playbook.clone(),
-            key: KeyId::new(session.leaked_key.clone()),
-            inputs: BTreeMap::new(),
-            confirm: Confirm::Drill,
-            mode: crate::exchanges::Mode::Live,
-            // A simulator that asks for two-factor codes says which one it takes.
-            otp: std::fs::read_to_string(drill_dir.join("otp"))
-                .ok()
-                .map(|code| SecretString::from(code.trim().to_owned())),
-            // Manual steps are done by a simulated operator in the simulator's web interface,
-            // after a human's delay: the time to contain includes it.
-            operator: Some(Arc::new(operator::SimOperator::new(
-                sim.clone(),
-                scenario.operator_delay,
-                &session.leaked_key,
-            ))),
-        },
-        ui,
-    )
-    .await;
+    let outcome = respond(request(options, &scenario, &sim, &session, &drill_dir), ui).await;
 
     // The attacker stops when the exchange refuses it; an attacker never refused is stopped
     // after a grace period, and the score says so. An interrupted response ends the drill now.
@@ -205,6 +134,114 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     write_json(&drill_dir.join("attacker.json"), &record)?;
     history::append(&options.state_dir, &card)?;
     Ok(card)
+}
+
+/// What a drill stands on before the attacker starts: its folder, the simulator serving the
+/// scenario, the session files the owner's config points at, and the attacker with the key.
+struct Stage {
+    drill_dir: PathBuf,
+    sim: Sim,
+    running: crate::sim::Running,
+    session: crate::sim::Session,
+    attacker: attacker::Attacker,
+}
+
+impl Stage {
+    async fn set_up(options: &Options, scenario: &Scenario, seed: u64) -> Result<Stage, Error> {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let drill_dir = options.state_dir.join("drills").join(format!(
+            "{stamp}-{}-{}",
+            scenario.name,
+            run_id()
+        ));
+        crate::private::create_dir(&drill_dir).map_err(|source| Error::Io {
+            what: "create the folder",
+            path: drill_dir.clone(),
+            source,
+        })?;
+
+        let sim = Sim::from_scenario_on(options.venue, scenario, seed);
+        if !options.faults.is_none() {
+            sim.set_faults(options.faults);
+        }
+        let running = sim
+            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .await
+            .map_err(|source| Error::Io {
+                what: "start the simulator on",
+                path: PathBuf::from("127.0.0.1:0"),
+                source,
+            })?;
+        let session = sim
+            .write_session(&drill_dir, &running.base_url)
+            .map_err(|source| Error::Io {
+                what: "write the simulator session in",
+                path: drill_dir.clone(),
+                source,
+            })?;
+        spoil_setup(&scenario.owner, &session).map_err(|source| Error::Io {
+            what: "set up the owner's files in",
+            path: drill_dir.clone(),
+            source,
+        })?;
+        let secret_path = drill_dir.join("bot.secret");
+        let secret = std::fs::read_to_string(&secret_path).map_err(|source| Error::Io {
+            what: "read",
+            path: secret_path,
+            source,
+        })?;
+        // The attacker holds what leaked: the key, its secret and (OKX) its passphrase.
+        let mut stolen = Credential::new(
+            KeyId::new(session.leaked_key.clone()),
+            SecretString::from(secret.trim().to_owned()),
+        );
+        if let Ok(passphrase) = std::fs::read_to_string(drill_dir.join("bot.passphrase")) {
+            stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
+        }
+        let attacker = attacker::Attacker::new(options.venue, &running.base_url, stolen, scenario)
+            .map_err(|message| Error::Exchange {
+                message,
+                help: None,
+            })?;
+        Ok(Stage {
+            drill_dir,
+            sim,
+            running,
+            session,
+            attacker,
+        })
+    }
+}
+
+/// The response a drill runs: the owner's session config, with a simulated operator for the
+/// manual steps and the simulator's one-time code where it asks for one.
+fn request(
+    options: &Options,
+    scenario: &Scenario,
+    sim: &Sim,
+    session: &crate::sim::Session,
+    drill_dir: &std::path::Path,
+) -> Request {
+    Request {
+        config: session.config.clone(),
+        profile: Some("sim".to_owned()),
+        playbook: options.playbook.clone(),
+        key: KeyId::new(session.leaked_key.clone()),
+        inputs: BTreeMap::new(),
+        confirm: Confirm::Drill,
+        mode: crate::exchanges::Mode::Live,
+        // A simulator that asks for two-factor codes says which one it takes.
+        otp: std::fs::read_to_string(drill_dir.join("otp"))
+            .ok()
+            .map(|code| SecretString::from(code.trim().to_owned())),
+        // Manual steps are done by a simulated operator in the simulator's web interface,
+        // after a human's delay: the time to contain includes it.
+        operator: Some(Arc::new(operator::SimOperator::new(
+            sim.clone(),
+            scenario.operator_delay,
+            &session.leaked_key,
+        ))),
+    }
 }
 
 fn write_json(path: &std::path::Path, value: &impl serde::Serialize) -> Result<(), Error> {
