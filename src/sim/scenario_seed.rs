@@ -14,6 +14,7 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
+use crate::sim::dialects::dialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::matching::Fill;
 use crate::sim::num;
@@ -33,9 +34,9 @@ const MAX_LINK_ID: usize = 36;
 const LINK_SUFFIX: usize = 10;
 
 /// Builds the venue `scenario` describes, its ids and books drawn from `seed`.
-pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
-    let mut v = Venue::new(seed, MASTER_UID);
-    v.dialect = dialect;
+pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
+    let dialect = dialect(exchange);
+    let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     let note = if scenario.name.trim().is_empty() {
         "bot".to_owned()
@@ -53,7 +54,7 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
             continue;
         };
         let category = category(market.category);
-        if !seed::trades(dialect, category) {
+        if !dialect.trades(category) {
             continue;
         }
         let inst = Instrument::new(category, &market.base, &market.quote, price);
@@ -73,7 +74,7 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
             Depth::Thin => Liquidity::Thin,
         }
     });
-    seed::seed_keys(&mut v, now, &note);
+    dialect.seed_keys(&mut v, now, &note);
     for (uid, coins) in [
         (BOT_UID, &scenario.balances),
         (MASTER_UID, &scenario.master_balances),
@@ -91,9 +92,8 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
     for order in orders {
         seed_bot_order(&mut v, now, &prefix, order);
     }
-    if dialect == ExchangeId::Okx {
-        crate::sim::okx::seed_bot_stop(&mut v, now, &prefix);
-    }
+    // OKX's bot keeps a stop-loss algo order.
+    dialect.seed_scenario_extras(&mut v, now, &prefix);
     seed::seed_funds(&mut v, now);
     v
 }

@@ -4,7 +4,7 @@
 //! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
 //! XVGUSDT pump buys and a linear order, within one day; on Binance also two USD-M conditional
-//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`). Everything random comes from the seed, so
+//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`: the dialect seeds its own records). Everything random comes from the seed, so
 //! the same seed gives the same ids and the same truth set; times are relative to "now".
 //! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
 //! order fills in full at the reference price as it always has here, and so does a limit order
@@ -14,14 +14,15 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
+use crate::sim::dialects::dialect;
 use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
-use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier, UNBOUND_LIFETIME_MS};
+use crate::sim::key::DAY_MS;
 use crate::sim::matching::Fill;
 use crate::sim::order::{
     Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
 };
-use crate::sim::state::{Account, NewKey, Venue};
+use crate::sim::state::{Account, Venue};
 
 /// The master account's UID.
 pub(crate) const MASTER_UID: u64 = 1_000_001;
@@ -36,9 +37,9 @@ pub(crate) const HOUR_MS: i64 = 60 * 60 * 1000;
 pub(crate) const MIN_MS: i64 = 60 * 1000;
 
 /// Builds the default incident from `seed`.
-pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
-    let mut v = Venue::new(seed, MASTER_UID);
-    v.dialect = dialect;
+pub(crate) fn default_incident(exchange: ExchangeId, seed: u64) -> Venue {
+    let dialect = dialect(exchange);
+    let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     v.accounts.push(Account {
         uid: BOT_UID,
@@ -52,14 +53,11 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         Instrument::new(Category::Linear, "BTC", "USDT", 65_000.0),
     ];
     // A venue that lists no such market (Kraken Spot has no perpetuals) gets none of its orders.
-    v.instruments.retain(|i| trades(dialect, i.category));
+    v.instruments.retain(|i| dialect.trades(i.category));
     // Binance's attacker also left conditional (algo) orders, one on a USD-M market of its own.
-    if dialect == ExchangeId::Binance {
-        v.instruments
-            .push(crate::sim::binance::conditional_market());
-    }
+    v.instruments.extend(dialect.incident_markets());
     v.open_books(seed, |_| Liquidity::Reference);
-    seed_keys(&mut v, now, "grid-bot");
+    dialect.seed_keys(&mut v, now, "grid-bot");
     // Balances before the two days below; the fills move them to where they are now.
     v.balances.add(BOT_UID, "USDT", 30_000.0);
     v.balances.add(BOT_UID, "BTC", 0.3);
@@ -70,72 +68,9 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         seed_order(&mut v, now, spec);
     }
     seed_funds(&mut v, now);
-    if dialect == ExchangeId::Binance {
-        crate::sim::binance::seed_conditional_orders(&mut v, now);
-    }
-    if dialect == ExchangeId::Okx {
-        crate::sim::okx::seed_algo_orders(&mut v, now);
-    }
+    // Binance's conditional orders, OKX's algo orders.
+    dialect.seed_incident_extras(&mut v, now);
     v
-}
-
-/// Whether the dialect lists markets of `category`: Kraken Spot has spot pairs only (its
-/// futures are a separate exchange with separate keys, docs/venues.md §7.1).
-pub(crate) fn trades(dialect: ExchangeId, category: Category) -> bool {
-    dialect != ExchangeId::Kraken || category == Category::Spot
-}
-
-/// Creates the master's key and the bot's leaked, unbound, read-write key (noted `bot_note`),
-/// in the venue's dialect, with the ages of the default incident.
-pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
-    match v.dialect {
-        ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
-        ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
-        ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
-        ExchangeId::Binance => crate::sim::binance::seed_keys(v, now, bot_note),
-        ExchangeId::Kraken => crate::sim::kraken::seed_keys(v, now, bot_note),
-    }
-}
-
-/// Bybit: the master's IP-bound Wallet key and the bot's leaked key (docs/venues.md §3.4).
-fn seed_bybit_keys(v: &mut Venue, now: i64, bot_note: &str) {
-    let master = v.create_key(
-        NewKey {
-            uid: MASTER_UID,
-            tier: Tier::Master,
-            note: "master-ops".to_owned(),
-            permissions: Permissions::of(&[
-                (
-                    "Wallet",
-                    &["AccountTransfer", "SubMemberTransfer", "Withdraw"],
-                ),
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
-        },
-        false,
-    );
-    v.keys[master].created_ms = now - 200 * DAY_MS;
-    let bot = v.create_key(
-        NewKey {
-            uid: BOT_UID,
-            tier: Tier::Sub,
-            note: bot_note.to_owned(),
-            permissions: Permissions::of(&[
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Any,
-        },
-        true,
-    );
-    // Unbound keys live 90 days (docs/venues.md §3.4); this one was made 60 days ago.
-    let created = now - 60 * DAY_MS;
-    v.keys[bot].created_ms = created;
-    v.keys[bot].expires_ms = Some(created + UNBOUND_LIFETIME_MS);
 }
 
 /// How a seeded order's client id looks.

@@ -12,6 +12,7 @@
 
 use crate::sim::binance::algo::{AlgoOrder, AlgoStatus, AlgoType};
 use crate::sim::binance::caller::flags;
+use crate::sim::binance::state::BinanceState;
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
 use crate::sim::order::{Category, Origin, Side};
@@ -45,8 +46,12 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         .chars()
         .map(|c| if c.is_ascii_digit() { 'x' } else { c })
         .collect();
-    v.binance.emails.insert(MASTER_UID, MASTER_EMAIL.to_owned());
-    v.binance
+    v.own
+        .get_mut::<BinanceState>()
+        .emails
+        .insert(MASTER_UID, MASTER_EMAIL.to_owned());
+    v.own
+        .get_mut::<BinanceState>()
         .emails
         .insert(BOT_UID, virtual_email(bot_note, &suffix));
     let master = v.create_key(
@@ -103,7 +108,7 @@ pub(crate) fn seed_conditional_orders(v: &mut Venue, now: i64) {
         }
         let created = now - ago_ms;
         let order = AlgoOrder {
-            algo_id: v.binance.order_id(),
+            algo_id: v.own.get_mut::<BinanceState>().order_id(),
             client_algo_id: format!("x-{}", v.ids.alnum(8).to_ascii_lowercase()),
             uid: BOT_UID,
             symbol: symbol.to_owned(),
@@ -120,7 +125,7 @@ pub(crate) fn seed_conditional_orders(v: &mut Venue, now: i64) {
             updated_ms: created,
             origin: Origin::Attacker,
         };
-        v.binance.algo_orders.push(order);
+        v.own.get_mut::<BinanceState>().algo_orders.push(order);
     }
 }
 

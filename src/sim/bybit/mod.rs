@@ -20,20 +20,20 @@
 mod asset;
 mod auth;
 mod caller;
+mod dialect;
 mod market;
 mod page;
 mod params;
 mod reply;
 mod route;
+mod seed;
 mod trade;
 mod user;
 mod wire;
 
-use axum::Router;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::sim::Sim;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::state::Venue;
@@ -44,16 +44,14 @@ use params::Params;
 use reply::{ApiError, RetCode};
 use route::Route;
 
+pub(crate) use dialect::DIALECT;
+
 /// Largest request body read; Bybit's own bodies are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<BybitDialect>(sim)
-}
-
 /// What is Bybit's own at the front door.
-struct BybitDialect;
+#[derive(Debug)]
+pub(crate) struct BybitDialect;
 
 impl front::Dialect for BybitDialect {
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;

@@ -12,6 +12,7 @@
 //! so a drill cancels an algo order and its diff must not call it unauthorized.
 
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
+use crate::sim::okx::OkxState;
 use crate::sim::okx::algo::{AlgoKind, AlgoOrder};
 use crate::sim::okx::caller::PERM;
 use crate::sim::order::{Category, Origin, Side};
@@ -88,7 +89,7 @@ pub(crate) fn seed_algo_orders(v: &mut Venue, now: i64) {
             updated_ms: created,
             origin: Origin::Attacker,
         };
-        v.okx.algo_orders.push(order);
+        v.own.get_mut::<OkxState>().algo_orders.push(order);
     }
 }
 
@@ -136,7 +137,7 @@ pub(crate) fn seed_bot_stop(v: &mut Venue, now: i64, prefix: &str) {
         updated_ms: created,
         origin: Origin::Owner,
     };
-    v.okx.algo_orders.push(order);
+    v.own.get_mut::<OkxState>().algo_orders.push(order);
 }
 
 /// Creates the master's key and the bot's leaked key, and names the bot's sub-account.
