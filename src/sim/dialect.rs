@@ -9,10 +9,7 @@
 
 use std::fmt;
 
-use axum::Router;
-
-use crate::exchanges::ExchangeId;
-use crate::sim::Sim;
+use crate::sim::front::FrontDoor;
 use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
@@ -23,13 +20,10 @@ use crate::sim::state::Venue;
 ///
 /// Implementations hold no state of their own (it lives on the venue, `own.rs`), never print,
 /// never do I/O, and draw ids only from `v.ids` so that a seed gives the same venue.
-pub(crate) trait SimDialect: fmt::Debug + Send + Sync {
-    /// The exchange this dialect speaks as.
-    fn exchange(&self) -> ExchangeId;
-
-    /// Builds the HTTP router on the shared front door; pure, no I/O.
-    fn router(&self, sim: Sim) -> Router;
-
+///
+/// The exchange it speaks as and its router come from its HTTP side ([`FrontDoor`], given for
+/// every `front::Dialect`).
+pub(crate) trait SimDialect: FrontDoor + fmt::Debug + Send + Sync {
     /// A new order id in the venue's shape, for an order on `inst`.
     fn new_order_id(&self, v: &mut Venue, inst: &Instrument) -> String;
 

@@ -9,6 +9,11 @@
 //! [`Sim::web_ui_create_key`]). It is seeded with the
 //! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
+//! The core (this file, the state, seeding, session files, inspection, the front door) knows no
+//! venue by name: it asks each venue's `SimDialect` (`dialect.rs`), which each dialect folder
+//! implements once, and `dialects.rs` alone maps an `ExchangeId` to its dialect. A new
+//! simulated venue adds its folder, one `mod` line here and one line in `dialects.rs`.
+//!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
 //! is never held across an `.await`; state is deterministic under a seed; secrets never appear in
@@ -276,6 +281,10 @@ impl Sim {
 #[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
+mod reveal_tests;
+#[cfg(test)]
 mod scenario_tests;
+#[cfg(test)]
+mod test_env;
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use std::net::Ipv4Addr;
 use serde_json::{Value, json};
 
 use super::scenario::{BUILTIN, BotOrderStatus, MarketKind, OrderKind, OrderSide, Scenario};
-use super::tests::{ATTACKER_IP, Env, env_from, now_ms};
+use super::test_env::{ATTACKER_IP, Env, env_from, now_ms};
 use super::{Inspect, Origin, Sim};
 
 const BOT_UID: u64 = 1_000_002;
@@ -25,19 +25,19 @@ async fn scenario_env(name: &str) -> (Scenario, Env) {
 
 impl Env {
     /// Places an order with the leaked bot key; returns the answer.
-    async fn order(&self, body: Value) -> super::tests::Answer {
+    async fn order(&self, body: Value) -> super::test_env::Answer {
         self.post("/v5/order/create", &body.to_string(), &self.bot())
             .await
     }
 
     /// Sends an unsigned GET.
-    async fn public(&self, path: &str, query: &str) -> super::tests::Answer {
+    async fn public(&self, path: &str, query: &str) -> super::test_env::Answer {
         self.call(Ipv4Addr::LOCALHOST, "GET", path, query, None, 0)
             .await
     }
 }
 
-fn order_id(a: &super::tests::Answer) -> String {
+fn order_id(a: &super::test_env::Answer) -> String {
     assert_eq!(a.code(), 0, "{:?}", a.body);
     a.result()["orderId"].as_str().unwrap().to_owned()
 }

@@ -4,8 +4,9 @@
 //! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
 //! XVGUSDT pump buys and a linear order, within one day; on Binance also two USD-M conditional
-//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`: the dialect seeds its own records). Everything random comes from the seed, so
-//! the same seed gives the same ids and the same truth set; times are relative to "now".
+//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`: each dialect seeds its keys
+//! and records of its own). Everything random comes from the seed, so the same seed gives the
+//! same ids and the same truth set; times are relative to "now".
 //! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
 //! order fills in full at the reference price as it always has here, and so does a limit order
 //! priced through it. The keys, the money records and the constants are shared with

@@ -11,6 +11,7 @@
 //! byte is written (the folder, when new, 0700), and tightened to 0600 if it already existed:
 //! the ledger and the profile describe the account too. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
+//! What differs by venue (names, extra files, the profile's shape) comes from its dialect.
 
 use crate::exchanges::ExchangeId;
 use std::io::{self, Write};

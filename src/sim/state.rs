@@ -5,7 +5,9 @@
 //! venue semantics (place an order, cancel a set, create or delete a key) with no wire format:
 //! dialects parse, check auth and permissions, call these, and shape the answer. Every operation
 //! validates before it mutates, so a refused request leaves no trace but its access-log entry,
-//! and a poisoned lock never holds a half-done change.
+//! and a poisoned lock never holds a half-done change. Placing orders and recording fills live
+//! in `placing.rs`; what differs by venue (id and key shapes) is asked of the venue's dialect
+//! (`dialect.rs`), and a dialect's own state sits in `own`, never in a field of its name.
 
 use std::collections::BTreeMap;
 

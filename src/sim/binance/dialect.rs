@@ -3,14 +3,11 @@
 //! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`); and the
 //! `Sim` switch only Binance has (its request-weight limit).
 
-use axum::Router;
-
-use crate::exchanges::ExchangeId;
+use crate::sim::Sim;
 use crate::sim::dialect::SimDialect;
 use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::state::Venue;
-use crate::sim::{Sim, front};
 
 use super::{BinanceDialect, BinanceState, seed};
 
@@ -18,14 +15,6 @@ use super::{BinanceDialect, BinanceState, seed};
 pub(crate) static DIALECT: BinanceDialect = BinanceDialect;
 
 impl SimDialect for BinanceDialect {
-    fn exchange(&self) -> ExchangeId {
-        ExchangeId::Binance
-    }
-
-    fn router(&self, sim: Sim) -> Router {
-        front::router::<BinanceDialect>(sim)
-    }
-
     fn new_order_id(&self, v: &mut Venue, _inst: &Instrument) -> String {
         v.own.get_mut::<BinanceState>().order_id()
     }

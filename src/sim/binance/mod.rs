@@ -47,6 +47,7 @@ mod wire;
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::order::Category;
@@ -70,6 +71,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub(crate) struct BinanceDialect;
 
 impl front::Dialect for BinanceDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Binance;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {

@@ -2,13 +2,11 @@
 //! ids and otherwise the core's plain shapes, which are Bybit's; and the constructors of a
 //! Bybit simulator, the default one.
 
-use axum::Router;
-
 use crate::exchanges::ExchangeId;
 use crate::sim::dialect::SimDialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::state::Venue;
-use crate::sim::{Sim, front, scenario};
+use crate::sim::{Sim, scenario};
 
 use super::{BybitDialect, seed};
 
@@ -16,14 +14,6 @@ use super::{BybitDialect, seed};
 pub(crate) static DIALECT: BybitDialect = BybitDialect;
 
 impl SimDialect for BybitDialect {
-    fn exchange(&self) -> ExchangeId {
-        ExchangeId::Bybit
-    }
-
-    fn router(&self, sim: Sim) -> Router {
-        front::router::<BybitDialect>(sim)
-    }
-
     fn new_order_id(&self, v: &mut Venue, _inst: &Instrument) -> String {
         v.ids.uuid()
     }

@@ -34,6 +34,7 @@ mod wire;
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::state::Venue;
@@ -54,6 +55,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub(crate) struct BybitDialect;
 
 impl front::Dialect for BybitDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Bybit;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {

@@ -3,15 +3,12 @@
 //! two-factor code in the session; and the `Sim` switches only Deribit has (two-factor
 //! challenges, tokens).
 
-use axum::Router;
-
-use crate::exchanges::ExchangeId;
+use crate::sim::Sim;
 use crate::sim::dialect::SimDialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::session::ProfileShape;
 use crate::sim::state::Venue;
-use crate::sim::{Sim, front};
 
 use super::{DeribitDialect, DeribitState, names, seed, tfa};
 
@@ -19,14 +16,6 @@ use super::{DeribitDialect, DeribitState, names, seed, tfa};
 pub(crate) static DIALECT: DeribitDialect = DeribitDialect;
 
 impl SimDialect for DeribitDialect {
-    fn exchange(&self) -> ExchangeId {
-        ExchangeId::Deribit
-    }
-
-    fn router(&self, sim: Sim) -> Router {
-        front::router::<DeribitDialect>(sim)
-    }
-
     fn new_order_id(&self, v: &mut Venue, inst: &Instrument) -> String {
         let state = v.own.get_mut::<DeribitState>();
         state.orders_numbered += 1;

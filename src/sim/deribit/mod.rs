@@ -45,6 +45,7 @@ mod wire;
 use axum::http::{Method as HttpMethod, StatusCode};
 use serde_json::{Value, json};
 
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::order::Side;
@@ -66,6 +67,7 @@ const MAX_BODY_BYTES: usize = 32 * 1024;
 pub(crate) struct DeribitDialect;
 
 impl front::Dialect for DeribitDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Deribit;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {

@@ -2,15 +2,11 @@
 //! base64 keys and secrets, short free-text client ids, spot markets only, its pair names, and
 //! a profile whose bot key names no account (Kraken keys have no hierarchy).
 
-use axum::Router;
-
-use crate::exchanges::ExchangeId;
 use crate::sim::dialect::SimDialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::session::ProfileShape;
 use crate::sim::state::Venue;
-use crate::sim::{Sim, front};
 
 use super::{KrakenDialect, base64, names, seed};
 
@@ -21,14 +17,6 @@ pub(crate) static DIALECT: KrakenDialect = KrakenDialect;
 const MAX_CL_ORD_ID: usize = 18;
 
 impl SimDialect for KrakenDialect {
-    fn exchange(&self) -> ExchangeId {
-        ExchangeId::Kraken
-    }
-
-    fn router(&self, sim: Sim) -> Router {
-        front::router::<KrakenDialect>(sim)
-    }
-
     /// A txid (`OQCLML-BW3P3-BUCMWZ`: 6, 5 and 6 characters).
     fn new_order_id(&self, v: &mut Venue, _inst: &Instrument) -> String {
         v.ids.txid('O')

@@ -41,6 +41,7 @@ mod wire;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::state::Venue;
@@ -62,6 +63,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub(crate) struct KrakenDialect;
 
 impl front::Dialect for KrakenDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Kraken;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {

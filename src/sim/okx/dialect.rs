@@ -3,16 +3,12 @@
 //! sub-accounts named by name, passphrases in the profile, and its algo orders (seeded, known
 //! to the bot's ledger, shown by `Inspect`).
 
-use axum::Router;
-
-use crate::exchanges::ExchangeId;
 use crate::sim::dialect::SimDialect;
 use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::{Category, Origin, Side};
 use crate::sim::session::{KnownOrder, ProfileShape, iso_ms};
 use crate::sim::state::Venue;
-use crate::sim::{Sim, front};
 
 use super::{OkxDialect, algo_orders, inst, seed};
 
@@ -23,14 +19,6 @@ pub(crate) static DIALECT: OkxDialect = OkxDialect;
 const MAX_CL_ORD_ID: usize = 32;
 
 impl SimDialect for OkxDialect {
-    fn exchange(&self) -> ExchangeId {
-        ExchangeId::Okx
-    }
-
-    fn router(&self, sim: Sim) -> Router {
-        front::router::<OkxDialect>(sim)
-    }
-
     fn new_order_id(&self, v: &mut Venue, _inst: &Instrument) -> String {
         v.ids.numeric_id()
     }
@@ -108,6 +96,7 @@ impl SimDialect for OkxDialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::ExchangeId;
     use crate::sim::scenario::Scenario;
     use crate::sim::scenario_seed::scenario_venue;
     use crate::sim::session::SessionFiles;

@@ -38,6 +38,7 @@ mod wire;
 use axum::http::StatusCode;
 use serde_json::json;
 
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::own::OwnStates;
@@ -71,6 +72,7 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 pub(crate) struct OkxDialect;
 
 impl front::Dialect for OkxDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Okx;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
