@@ -279,6 +279,8 @@ impl Sim {
 }
 
 #[cfg(test)]
+mod book_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
 mod reveal_tests;

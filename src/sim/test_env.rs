@@ -1,7 +1,7 @@
 //! The simulator's own test bench: a simulator served on 127.0.0.1 port 0, and a client that
 //! signs Bybit V5 requests with a helper written here from the Bybit docs, not the product's
 //! client, so the simulator's tests pin it to the documented protocol on their own. Shared by
-//! `tests.rs`, `reveal_tests.rs`, `scenario_tests.rs` and `fault_tests.rs`.
+//! `tests.rs`, `reveal_tests.rs`, `scenario_tests.rs`, `book_tests.rs` and `fault_tests.rs`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -11,7 +11,8 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use sha2::Sha256;
 
-use super::{Running, Sim};
+use super::scenario::Scenario;
+use super::{Inspect, Running, Sim};
 
 const SEED: u64 = 42;
 pub(super) const BOT_UID: u64 = 1_000_002;
@@ -158,4 +159,48 @@ impl Env {
             body,
         }
     }
+}
+
+/// Serves the sim of the shipped scenario `name`, seeded with its own seed.
+pub(super) async fn scenario_env(name: &str) -> (Scenario, Env) {
+    let scenario = Scenario::load(name).unwrap();
+    let sim = Sim::from_scenario(&scenario, scenario.seed);
+    (scenario, env_from(sim).await)
+}
+
+impl Env {
+    /// Places an order with the leaked bot key; returns the answer.
+    pub(super) async fn order(&self, body: Value) -> Answer {
+        self.post("/v5/order/create", &body.to_string(), &self.bot())
+            .await
+    }
+
+    /// Sends an unsigned GET.
+    pub(super) async fn public(&self, path: &str, query: &str) -> Answer {
+        self.call(Ipv4Addr::LOCALHOST, "GET", path, query, None, 0)
+            .await
+    }
+}
+
+pub(super) fn order_id(a: &Answer) -> String {
+    assert_eq!(a.code(), 0, "{:?}", a.body);
+    a.result()["orderId"].as_str().unwrap().to_owned()
+}
+
+/// Reads a decimal string out of JSON.
+pub(super) fn f(v: &Value) -> f64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+/// Reads a decimal string.
+pub(super) fn d(s: &str) -> f64 {
+    s.parse().unwrap()
+}
+
+/// Average fill price and fill count of an order, from `Inspect`.
+pub(super) fn fills(view: &Inspect, order_id: &str) -> (f64, usize) {
+    let fills = view.fills_of(order_id);
+    let qty: f64 = fills.iter().map(|e| d(&e.exec_qty)).sum();
+    let value: f64 = fills.iter().map(|e| d(&e.exec_value)).sum();
+    (value / qty, fills.len())
 }
