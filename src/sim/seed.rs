@@ -18,12 +18,12 @@ use crate::sim::book::Liquidity;
 use crate::sim::dialects::dialect;
 use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
-use crate::sim::key::DAY_MS;
+use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
 use crate::sim::matching::Fill;
 use crate::sim::order::{
     Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
 };
-use crate::sim::state::{Account, Venue};
+use crate::sim::state::{Account, NewKey, Venue};
 
 /// The master account's UID.
 pub(crate) const MASTER_UID: u64 = 1_000_001;
@@ -72,6 +72,48 @@ pub(crate) fn default_incident(exchange: ExchangeId, seed: u64) -> Venue {
     // Binance's conditional orders, OKX's algo orders.
     dialect.seed_incident_extras(&mut v, now);
     v
+}
+
+/// Creates the master's IP-bound (127.0.0.1) read-write key noted `master-ops`, made 200 days
+/// ago, with `permissions` in the dialect's terms; returns its index in `keys`.
+pub(crate) fn seed_master_key(v: &mut Venue, now: i64, permissions: Permissions) -> usize {
+    let master = v.create_key(
+        NewKey {
+            uid: MASTER_UID,
+            tier: Tier::Master,
+            note: "master-ops".to_owned(),
+            permissions,
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
+        },
+        false,
+    );
+    v.keys[master].created_ms = now - 200 * DAY_MS;
+    master
+}
+
+/// Creates the bot's leaked, unbound, read-write key noted `bot_note`, made 60 days ago, with
+/// `permissions` in the dialect's terms; returns its index in `keys`. Its expiry is the
+/// dialect's to set.
+pub(crate) fn seed_bot_key(
+    v: &mut Venue,
+    now: i64,
+    bot_note: &str,
+    permissions: Permissions,
+) -> usize {
+    let bot = v.create_key(
+        NewKey {
+            uid: BOT_UID,
+            tier: Tier::Sub,
+            note: bot_note.to_owned(),
+            permissions,
+            access: Access::ReadWrite,
+            ips: IpWhitelist::Any,
+        },
+        true,
+    );
+    v.keys[bot].created_ms = now - 60 * DAY_MS;
+    bot
 }
 
 /// How a seeded order's client id looks.

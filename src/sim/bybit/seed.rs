@@ -4,47 +4,34 @@
 //! leaked, unbound, read-write bot key, which expires 90 days after it was made, as unbound
 //! Bybit keys do (docs/venues.md §3.4).
 
-use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier, UNBOUND_LIFETIME_MS};
-use crate::sim::seed::{BOT_UID, MASTER_UID};
-use crate::sim::state::{NewKey, Venue};
+use crate::sim::key::{Permissions, UNBOUND_LIFETIME_MS};
+use crate::sim::seed::{seed_bot_key, seed_master_key};
+use crate::sim::state::Venue;
 
 /// Bybit: the master's IP-bound Wallet key and the bot's leaked key (docs/venues.md §3.4).
 pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
-    let master = v.create_key(
-        NewKey {
-            uid: MASTER_UID,
-            tier: Tier::Master,
-            note: "master-ops".to_owned(),
-            permissions: Permissions::of(&[
-                (
-                    "Wallet",
-                    &["AccountTransfer", "SubMemberTransfer", "Withdraw"],
-                ),
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
-        },
-        false,
+    seed_master_key(
+        v,
+        now,
+        Permissions::of(&[
+            (
+                "Wallet",
+                &["AccountTransfer", "SubMemberTransfer", "Withdraw"],
+            ),
+            ("Spot", &["SpotTrade"]),
+            ("ContractTrade", &["Order", "Position"]),
+        ]),
     );
-    v.keys[master].created_ms = now - 200 * DAY_MS;
-    let bot = v.create_key(
-        NewKey {
-            uid: BOT_UID,
-            tier: Tier::Sub,
-            note: bot_note.to_owned(),
-            permissions: Permissions::of(&[
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Any,
-        },
-        true,
+    let bot = seed_bot_key(
+        v,
+        now,
+        bot_note,
+        Permissions::of(&[
+            ("Spot", &["SpotTrade"]),
+            ("ContractTrade", &["Order", "Position"]),
+        ]),
     );
     // Unbound keys live 90 days (docs/venues.md §3.4); this one was made 60 days ago.
-    let created = now - 60 * DAY_MS;
-    v.keys[bot].created_ms = created;
-    v.keys[bot].expires_ms = Some(created + UNBOUND_LIFETIME_MS);
+    let key = &mut v.keys[bot];
+    key.expires_ms = Some(key.created_ms + UNBOUND_LIFETIME_MS);
 }
