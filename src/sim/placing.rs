@@ -34,26 +34,8 @@ impl Venue {
         let fills = self.planned_fills(&new);
         self.check_funds(&new, &inst, &fills)?;
         let now = self.now_ms();
-        let order = Order {
-            order_id: self.new_order_id(&inst),
-            order_link_id: new.order_link_id,
-            uid: new.uid,
-            category: new.category,
-            symbol: new.symbol,
-            side: new.side,
-            order_type: new.order_type,
-            price: new.price,
-            qty: new.qty,
-            qty_unit: new.qty_unit,
-            status: OrderStatus::New,
-            cum_exec_qty: 0.0,
-            cum_exec_value: 0.0,
-            cum_exec_fee: 0.0,
-            created_ms: now,
-            updated_ms: now,
-            ended: None,
-            origin: new.origin,
-        };
+        let order_id = self.new_order_id(&inst);
+        let order = new.into_order(order_id, now);
         let key = (order.category, order.symbol.clone());
         let side = order.side;
         self.orders.push(order);

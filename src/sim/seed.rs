@@ -20,10 +20,8 @@ use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
 use crate::sim::matching::Fill;
-use crate::sim::order::{
-    Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
-};
-use crate::sim::state::{Account, NewKey, Venue};
+use crate::sim::order::{Category, EndReason, OrderStatus, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{Account, NewKey, NewOrder, Venue};
 
 /// The master account's UID.
 pub(crate) const MASTER_UID: u64 = 1_000_001;
@@ -336,36 +334,11 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
     };
     let order_link_id = v.client_order_id(order_link_id);
     let created = now - s.ago_ms;
-    let order_id = v.new_order_id(&inst);
-    v.orders.push(Order {
-        order_id,
-        order_link_id,
-        uid: BOT_UID,
-        category: s.category,
-        symbol: s.symbol.to_owned(),
-        side: s.side,
-        order_type: s.order_type,
-        price: s.price.map(str::to_owned),
-        qty: s.qty.to_owned(),
-        qty_unit: s.unit,
-        status: OrderStatus::New,
-        cum_exec_qty: 0.0,
-        cum_exec_value: 0.0,
-        cum_exec_fee: 0.0,
-        created_ms: created,
-        updated_ms: created,
-        ended: None,
-        origin: s.origin,
-    });
-    let idx = v.orders.len() - 1;
-    match s.end {
-        End::Open => {}
-        End::Cancelled { after_ms } => {
-            let o = &mut v.orders[idx];
-            o.status = OrderStatus::Cancelled;
-            o.ended = Some(EndReason::ByUser);
-            o.updated_ms = created + after_ms;
-        }
+    let ending = match s.end {
+        End::Open => Ending::Open,
+        End::Cancelled { after_ms } => Ending::Cancelled {
+            at_ms: created + after_ms,
+        },
         End::Filled {
             after_ms,
             price,
@@ -381,8 +354,55 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
                 qty,
                 is_maker: maker,
             };
-            v.apply_fill(idx, &inst, fill, created + after_ms);
+            Ending::Filled {
+                fill,
+                at_ms: created + after_ms,
+            }
         }
+    };
+    let new = NewOrder {
+        uid: BOT_UID,
+        category: s.category,
+        symbol: s.symbol.to_owned(),
+        side: s.side,
+        order_type: s.order_type,
+        price: s.price.map(str::to_owned),
+        qty: s.qty.to_owned(),
+        qty_unit: s.unit,
+        order_link_id,
+        origin: s.origin,
+    };
+    record_order(v, &inst, new, created, ending);
+}
+
+/// How a seeded order ended, and when.
+pub(crate) enum Ending {
+    Open,
+    Cancelled { at_ms: i64 },
+    Filled { fill: Fill, at_ms: i64 },
+}
+
+/// Records an order of the past, placed at `created_ms` on `inst` (its id drawn now), and how
+/// it ended; a fill moves the balances as a live one would, and never touches the book.
+pub(crate) fn record_order(
+    v: &mut Venue,
+    inst: &Instrument,
+    new: NewOrder,
+    created_ms: i64,
+    ending: Ending,
+) {
+    let order_id = v.new_order_id(inst);
+    v.orders.push(new.into_order(order_id, created_ms));
+    let idx = v.orders.len() - 1;
+    match ending {
+        Ending::Open => {}
+        Ending::Cancelled { at_ms } => {
+            let o = &mut v.orders[idx];
+            o.status = OrderStatus::Cancelled;
+            o.ended = Some(EndReason::ByUser);
+            o.updated_ms = at_ms;
+        }
+        Ending::Filled { fill, at_ms } => v.apply_fill(idx, inst, fill, at_ms),
     }
 }
 

@@ -109,6 +109,32 @@ pub(crate) struct NewOrder {
     pub(crate) origin: Origin,
 }
 
+impl NewOrder {
+    /// The order as recorded when placed at `at_ms` under `order_id`: new, nothing filled.
+    pub(crate) fn into_order(self, order_id: String, at_ms: i64) -> Order {
+        Order {
+            order_id,
+            order_link_id: self.order_link_id,
+            uid: self.uid,
+            category: self.category,
+            symbol: self.symbol,
+            side: self.side,
+            order_type: self.order_type,
+            price: self.price,
+            qty: self.qty,
+            qty_unit: self.qty_unit,
+            status: OrderStatus::New,
+            cum_exec_qty: 0.0,
+            cum_exec_value: 0.0,
+            cum_exec_fee: 0.0,
+            created_ms: at_ms,
+            updated_ms: at_ms,
+            ended: None,
+            origin: self.origin,
+        }
+    }
+}
+
 /// Names one order: by the exchange's id, or by the client's link id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum OrderRef {
