@@ -32,6 +32,16 @@ pub(crate) struct Incoming {
     pub(crate) peer: Option<IpAddr>,
 }
 
+impl Incoming {
+    /// The text of header `name`, when present and readable.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 /// What a venue dialect brings to the front door.
 pub(crate) trait Dialect: Send + Sync + 'static {
     /// The exchange whose HTTP API this dialect answers as.

@@ -79,11 +79,7 @@ impl front::Dialect for BinanceDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("x-mbx-apikey")
-            .and_then(|h| h.to_str().ok())
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
+        req.header("x-mbx-apikey").filter(|k| !k.is_empty())
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {

@@ -63,10 +63,7 @@ impl front::Dialect for BybitDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("x-bapi-api-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("x-bapi-api-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {

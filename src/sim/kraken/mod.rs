@@ -71,10 +71,7 @@ impl front::Dialect for KrakenDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("api-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("api-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {

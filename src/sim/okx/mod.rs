@@ -80,10 +80,7 @@ impl front::Dialect for OkxDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("ok-access-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("ok-access-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {
