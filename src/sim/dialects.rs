@@ -18,3 +18,17 @@ pub(crate) fn dialect(id: ExchangeId) -> &'static dyn SimDialect {
         ExchangeId::Okx => &okx::DIALECT,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Sim;
+
+    #[test]
+    fn every_exchange_maps_to_the_dialect_that_speaks_as_it() {
+        for &id in ExchangeId::ALL {
+            assert_eq!(dialect(id).exchange(), id, "{id}");
+            assert_eq!(Sim::new(id, 1).dialect(), id, "{id}");
+        }
+    }
+}
