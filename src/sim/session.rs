@@ -53,17 +53,49 @@ pub(crate) struct KnownOrder {
     pub(crate) created_at: String,
 }
 
-/// How a dialect's session profile differs from the plain one (every field off).
+/// How a dialect's session profile differs from the plain one (every field at its default).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct ProfileShape {
-    /// The profile authenticates with tokens (`auth: token`).
-    pub(crate) token_auth: bool,
-    /// The master and the bot key name passphrase files.
-    pub(crate) passphrases: bool,
-    /// The bot key names no account (its key belongs to the account that signs with it).
-    pub(crate) no_account: bool,
-    /// The bot key's id is written quoted (it may hold YAML's special characters).
-    pub(crate) quoted_id: bool,
+    pub(crate) auth: ProfileAuth,
+    pub(crate) passphrases: Passphrases,
+    pub(crate) key_account: KeyAccount,
+    pub(crate) key_id: KeyIdText,
+}
+
+/// How the profile authenticates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ProfileAuth {
+    /// Every request signed with the key (no `auth:` line).
+    #[default]
+    Signed,
+    /// Tokens from a login (`auth: token`).
+    Token,
+}
+
+/// Whether the master and the bot key name passphrase files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Passphrases {
+    #[default]
+    None,
+    Files,
+}
+
+/// Whether the bot key names its account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum KeyAccount {
+    #[default]
+    Named,
+    /// The key belongs to the account that signs with it: no `account:` line.
+    Omitted,
+}
+
+/// How the bot key's id is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum KeyIdText {
+    #[default]
+    Plain,
+    /// Quoted: it may hold YAML's special characters.
+    Quoted,
 }
 
 /// What the session files hold, copied out of the venue under its lock.
@@ -216,12 +248,12 @@ fn config_yaml(
     account: &str,
 ) -> String {
     let label = serde_json::Value::from(label);
-    let auth = if shape.token_auth {
+    let auth = if shape.auth == ProfileAuth::Token {
         "\n    auth: token"
     } else {
         ""
     };
-    let (master_passphrase, bot_passphrase) = if shape.passphrases {
+    let (master_passphrase, bot_passphrase) = if shape.passphrases == Passphrases::Files {
         (
             "\n      passphrase: file:master.passphrase",
             "\n        passphrase: file:bot.passphrase",
@@ -229,12 +261,12 @@ fn config_yaml(
     } else {
         ("", "")
     };
-    let id = if shape.quoted_id {
+    let id = if shape.key_id == KeyIdText::Quoted {
         format!("\"{leaked_key}\"")
     } else {
         leaked_key.to_owned()
     };
-    let account = if shape.no_account {
+    let account = if shape.key_account == KeyAccount::Omitted {
         String::new()
     } else {
         format!("\n        account: \"{account}\"")

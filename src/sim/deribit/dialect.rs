@@ -7,7 +7,7 @@ use crate::sim::Sim;
 use crate::sim::dialect::SimDialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
-use crate::sim::session::ProfileShape;
+use crate::sim::session::{ProfileAuth, ProfileShape};
 use crate::sim::state::Venue;
 
 use super::{DeribitDialect, DeribitState, names, seed, tfa};
@@ -38,7 +38,7 @@ impl SimDialect for DeribitDialect {
     /// `public/exchange_token`).
     fn profile_shape(&self) -> ProfileShape {
         ProfileShape {
-            token_auth: true,
+            auth: ProfileAuth::Token,
             ..ProfileShape::default()
         }
     }

@@ -5,7 +5,7 @@
 use crate::sim::dialect::SimDialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
-use crate::sim::session::ProfileShape;
+use crate::sim::session::{KeyAccount, KeyIdText, ProfileShape};
 use crate::sim::state::Venue;
 
 use super::{KrakenDialect, base64, names, seed};
@@ -61,8 +61,8 @@ impl SimDialect for KrakenDialect {
     /// keys by API), the bot key without an account.
     fn profile_shape(&self) -> ProfileShape {
         ProfileShape {
-            no_account: true,
-            quoted_id: true,
+            key_account: KeyAccount::Omitted,
+            key_id: KeyIdText::Quoted,
             ..ProfileShape::default()
         }
     }

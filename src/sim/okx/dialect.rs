@@ -7,7 +7,7 @@ use crate::sim::dialect::SimDialect;
 use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::{Category, Origin, Side};
-use crate::sim::session::{KnownOrder, ProfileShape, iso_ms};
+use crate::sim::session::{KnownOrder, Passphrases, ProfileShape, iso_ms};
 use crate::sim::state::Venue;
 
 use super::{OkxDialect, algo_orders, inst, seed};
@@ -83,7 +83,7 @@ impl SimDialect for OkxDialect {
 
     fn profile_shape(&self) -> ProfileShape {
         ProfileShape {
-            passphrases: true,
+            passphrases: Passphrases::Files,
             ..ProfileShape::default()
         }
     }
