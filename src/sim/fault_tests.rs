@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::tests::{Cred, Env, client_from, env_from, now_ms, sign};
+use super::test_env::{Cred, Env, client_from, env_from, now_ms, sign};
 use super::{FaultKind, Faults, Sim};
 
 const SEED: u64 = 42;

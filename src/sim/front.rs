@@ -2,8 +2,8 @@
 //! the seeded faults, run the dialect's pipeline (or not, or run it and hide the answer), log
 //! what the client got and what the exchange did, and answer after the configured latency.
 //!
-//! A dialect only says what is its own (`Dialect`): which requests faults may hit, which key a
-//! request names, its pipeline, and the words of its injected 429. Every dialect answers with
+//! A dialect only says what is its own (`Dialect`): which exchange it answers as, which requests
+//! faults may hit, which key a request names, its pipeline, and the words of its injected 429. Every dialect answers with
 //! the same [`Answer`]. The lock is never held across an `.await`.
 
 use std::net::{IpAddr, SocketAddr};
@@ -14,6 +14,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use crate::exchanges::ExchangeId;
 use crate::sim::Sim;
 use crate::sim::access::AccessEntry;
 use crate::sim::answer::{Answer, PLAIN_TEXT};
@@ -31,8 +32,21 @@ pub(crate) struct Incoming {
     pub(crate) peer: Option<IpAddr>,
 }
 
+impl Incoming {
+    /// The text of header `name`, when present and readable.
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
 /// What a venue dialect brings to the front door.
 pub(crate) trait Dialect: Send + Sync + 'static {
+    /// The exchange whose HTTP API this dialect answers as.
+    const EXCHANGE: ExchangeId;
+
     /// The largest body read; larger requests get HTTP 413.
     const MAX_BODY_BYTES: usize;
 
@@ -61,6 +75,26 @@ pub(crate) trait Dialect: Send + Sync + 'static {
 /// Builds a dialect's router: every path goes to one dispatcher, which owns the 404.
 pub(crate) fn router<D: Dialect>(sim: Sim) -> Router {
     Router::new().fallback(dispatch::<D>).with_state(sim)
+}
+
+/// The front door as an object: what the core's `SimDialect` asks of the HTTP side, given
+/// once for every [`Dialect`].
+pub(crate) trait FrontDoor {
+    /// The exchange this dialect speaks as.
+    fn exchange(&self) -> ExchangeId;
+
+    /// Builds the HTTP router on the shared front door; pure, no I/O.
+    fn router(&self, sim: Sim) -> Router;
+}
+
+impl<D: Dialect> FrontDoor for D {
+    fn exchange(&self) -> ExchangeId {
+        D::EXCHANGE
+    }
+
+    fn router(&self, sim: Sim) -> Router {
+        router::<D>(sim)
+    }
 }
 
 async fn dispatch<D: Dialect>(State(sim): State<Sim>, req: Request) -> Response {

@@ -311,8 +311,7 @@ impl Inspect {
                 .orders
                 .iter()
                 .map(OrderView::from_order)
-                .chain(v.binance.algo_orders.iter().map(|o| o.view()))
-                .chain(v.okx.algo_orders.iter().map(|o| o.view()))
+                .chain(v.dialect.extra_order_views(v))
                 .collect(),
             executions: v.executions.iter().map(ExecutionView::from_exec).collect(),
             balances: v

@@ -9,6 +9,11 @@
 //! [`Sim::web_ui_create_key`]). It is seeded with the
 //! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
+//! The core (this file, the state, seeding, session files, inspection, the front door) knows no
+//! venue by name: it asks each venue's `SimDialect` (`dialect.rs`), which each dialect folder
+//! implements once, and `dialects.rs` alone maps an `ExchangeId` to its dialect. A new
+//! simulated venue adds its folder, one `mod` line here and one line in `dialects.rs`.
+//!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
 //! is never held across an `.await`; state is deterministic under a seed; secrets never appear in
@@ -45,6 +50,8 @@ mod book;
 mod bybit;
 mod dead_man;
 mod deribit;
+mod dialect;
+mod dialects;
 mod faults;
 mod front;
 mod funds;
@@ -58,6 +65,8 @@ mod matching;
 mod num;
 mod okx;
 mod order;
+mod own;
+mod placing;
 mod ratelimit;
 pub mod scenario;
 mod scenario_seed;
@@ -102,14 +111,6 @@ impl fmt::Debug for Sim {
 }
 
 impl Sim {
-    /// Creates a Bybit V5 simulator seeded with the default incident (see `seed.rs`).
-    ///
-    /// The same `seed` gives the same key ids, secrets, order ids and truth set; times are
-    /// relative to the moment of the call.
-    pub fn bybit(seed: u64) -> Sim {
-        Sim::new(ExchangeId::Bybit, seed)
-    }
-
     /// Creates a simulator of `dialect` seeded with its default incident.
     pub fn new(dialect: ExchangeId, seed: u64) -> Sim {
         Sim {
@@ -128,17 +129,7 @@ impl Sim {
 
     /// The exchange this simulator speaks as.
     pub fn dialect(&self) -> ExchangeId {
-        self.lock().dialect
-    }
-
-    /// Creates a Bybit V5 simulator seeded from a drill scenario (see `scenario_seed.rs`).
-    ///
-    /// The account is the default incident's (master 1000001, bot sub 1000002 with the leaked
-    /// key); markets, books, balances and the bot's orders come from `scenario`. Infallible: the
-    /// scenario was checked when parsed, and whatever is still odd is skipped. The same scenario
-    /// and `seed` give the same ids, books and history.
-    pub fn from_scenario(scenario: &scenario::Scenario, seed: u64) -> Sim {
-        Sim::from_scenario_on(ExchangeId::Bybit, scenario, seed)
+        self.lock().dialect.exchange()
     }
 
     /// Builds the HTTP router; pure, no I/O.
@@ -146,13 +137,8 @@ impl Sim {
     /// Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: the IP whitelist is
     /// checked against the real peer address, and without it every IP-bound key answers 10010.
     pub fn router(&self) -> axum::Router {
-        match self.dialect() {
-            ExchangeId::Bybit => bybit::router(self.clone()),
-            ExchangeId::Okx => okx::router(self.clone()),
-            ExchangeId::Deribit => deribit::router(self.clone()),
-            ExchangeId::Binance => binance::router(self.clone()),
-            ExchangeId::Kraken => kraken::router(self.clone()),
-        }
+        let dialect = self.lock().dialect;
+        dialect.router(self.clone())
     }
 
     /// Binds `addr` (port 0 picks a free port), spawns the server and returns at once.
@@ -248,25 +234,6 @@ impl Sim {
         true
     }
 
-    /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
-    /// published one), so tests can reach it; other dialects ignore it.
-    pub fn set_weight_limit(&self, per_minute: u32) {
-        binance::set_spot_limit(&mut self.lock(), per_minute);
-    }
-
-    /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor
-    /// challenge when `on`, as on an account with security keys (docs/venues.md §6.4). The one code
-    /// the simulator accepts is in the session's `otp` file. Other dialects ignore it.
-    pub fn set_tfa_required(&self, on: bool) {
-        self.lock().deribit.tfa_required = on;
-    }
-
-    /// Ends every Deribit token at once, as if each had expired early: the next private call
-    /// with one is refused with 13009 `invalid_token`. Other dialects have no tokens.
-    pub fn expire_tokens(&self) {
-        self.lock().deribit.tokens.expire_all();
-    }
-
     /// Deletes a live key as the venue's web interface would (what no API of some venues can
     /// do: Kraken's keys, Binance's master-account keys); returns whether it existed. The drill's
     /// simulated operator uses it for guided manual steps.
@@ -312,8 +279,14 @@ impl Sim {
 }
 
 #[cfg(test)]
+mod book_tests;
+#[cfg(test)]
 mod fault_tests;
 #[cfg(test)]
+mod reveal_tests;
+#[cfg(test)]
 mod scenario_tests;
+#[cfg(test)]
+mod test_env;
 #[cfg(test)]
 mod tests;

@@ -14,17 +14,16 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
+use crate::sim::dialects::dialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::matching::Fill;
 use crate::sim::num;
-use crate::sim::order::{
-    Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
-};
+use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::scenario::{
     BotOrder, BotOrderStatus, Depth, MarketKind, OrderKind, OrderSide, Scenario,
 };
-use crate::sim::seed::{self, BOT_UID, MASTER_UID, MIN_MS};
-use crate::sim::state::{Account, Venue};
+use crate::sim::seed::{self, BOT_UID, Ending, MASTER_UID, MIN_MS};
+use crate::sim::state::{Account, NewOrder, Venue};
 
 /// Longest client order id Bybit accepts (docs `order/create-order.mdx`).
 const MAX_LINK_ID: usize = 36;
@@ -33,9 +32,9 @@ const MAX_LINK_ID: usize = 36;
 const LINK_SUFFIX: usize = 10;
 
 /// Builds the venue `scenario` describes, its ids and books drawn from `seed`.
-pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
-    let mut v = Venue::new(seed, MASTER_UID);
-    v.dialect = dialect;
+pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
+    let dialect = dialect(exchange);
+    let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     let note = if scenario.name.trim().is_empty() {
         "bot".to_owned()
@@ -53,7 +52,7 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
             continue;
         };
         let category = category(market.category);
-        if !seed::trades(dialect, category) {
+        if !dialect.trades(category) {
             continue;
         }
         let inst = Instrument::new(category, &market.base, &market.quote, price);
@@ -73,7 +72,7 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
             Depth::Thin => Liquidity::Thin,
         }
     });
-    seed::seed_keys(&mut v, now, &note);
+    dialect.seed_keys(&mut v, now, &note);
     for (uid, coins) in [
         (BOT_UID, &scenario.balances),
         (MASTER_UID, &scenario.master_balances),
@@ -91,9 +90,8 @@ pub(crate) fn scenario_venue(dialect: ExchangeId, scenario: &Scenario, seed: u64
     for order in orders {
         seed_bot_order(&mut v, now, &prefix, order);
     }
-    if dialect == ExchangeId::Okx {
-        crate::sim::okx::seed_bot_stop(&mut v, now, &prefix);
-    }
+    // OKX's bot keeps a stop-loss algo order.
+    dialect.seed_scenario_extras(&mut v, now, &prefix);
     seed::seed_funds(&mut v, now);
     v
 }
@@ -147,44 +145,15 @@ fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
     let created = now.saturating_sub(age_ms);
     let link = format!("{prefix}{}", v.ids.alnum(LINK_SUFFIX).to_ascii_lowercase());
     let link = v.client_order_id(link);
-    let order_id = v.new_order_id(&inst);
-    v.orders.push(Order {
-        order_id,
-        order_link_id: link,
-        uid: BOT_UID,
-        category,
-        symbol: inst.symbol.clone(),
-        side: match o.side {
-            OrderSide::Buy => Side::Buy,
-            OrderSide::Sell => Side::Sell,
-        },
-        order_type,
-        price: price.as_ref().map(|(_, text)| text.clone()),
-        qty: plain(&o.qty, qty),
-        // The bot counts every order in the base coin (`marketUnit=baseCoin` on market Buys).
-        qty_unit: QtyUnit::Base,
-        status: OrderStatus::New,
-        cum_exec_qty: 0.0,
-        cum_exec_value: 0.0,
-        cum_exec_fee: 0.0,
-        created_ms: created,
-        updated_ms: created,
-        ended: None,
-        origin: Origin::Owner,
-    });
-    let idx = v.orders.len() - 1;
     // "A little after": a quarter of its age, at most a quarter of an hour.
     let a_little = (age_ms / 4).min(15 * MIN_MS);
-    match o.status {
-        BotOrderStatus::Open => {}
-        BotOrderStatus::Cancelled => {
-            let order = &mut v.orders[idx];
-            order.status = OrderStatus::Cancelled;
-            order.ended = Some(EndReason::ByUser);
-            order.updated_ms = created + a_little;
-        }
+    let ending = match o.status {
+        BotOrderStatus::Open => Ending::Open,
+        BotOrderStatus::Cancelled => Ending::Cancelled {
+            at_ms: created + a_little,
+        },
         BotOrderStatus::Filled => {
-            let (fill_price, at, maker) = match price {
+            let (fill_price, at_ms, maker) = match price {
                 Some((p, _)) => (p, created + a_little, true),
                 None => (inst.ref_price, created, false),
             };
@@ -193,9 +162,26 @@ fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
                 qty,
                 is_maker: maker,
             };
-            v.apply_fill(idx, &inst, fill, at);
+            Ending::Filled { fill, at_ms }
         }
-    }
+    };
+    let new = NewOrder {
+        uid: BOT_UID,
+        category,
+        symbol: inst.symbol.clone(),
+        side: match o.side {
+            OrderSide::Buy => Side::Buy,
+            OrderSide::Sell => Side::Sell,
+        },
+        order_type,
+        price: price.map(|(_, text)| text),
+        qty: plain(&o.qty, qty),
+        // The bot counts every order in the base coin (`marketUnit=baseCoin` on market Buys).
+        qty_unit: QtyUnit::Base,
+        order_link_id: link,
+        origin: Origin::Owner,
+    };
+    seed::record_order(v, &inst, new, created, ending);
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 //! holds the leaked, unbound, read-write bot key. The bot's own orders (link ids `grid-…`, open,
 //! filled and cancelled, all within two days) mix with the attacker's (no or non-`grid-` link ids:
 //! XVGUSDT pump buys and a linear order, within one day; on Binance also two USD-M conditional
-//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`). Everything random comes from the seed, so
-//! the same seed gives the same ids and the same truth set; times are relative to "now".
+//! orders, `binance/seed.rs`, on OKX two algo orders, `okx/seed.rs`: each dialect seeds its keys
+//! and records of its own). Everything random comes from the seed, so the same seed gives the
+//! same ids and the same truth set; times are relative to "now".
 //! Its books are `Reference` ones (unlimited at the reference price, see `book.rs`), so a market
 //! order fills in full at the reference price as it always has here, and so does a limit order
 //! priced through it. The keys, the money records and the constants are shared with
@@ -14,14 +15,13 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
+use crate::sim::dialects::dialect;
 use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
-use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier, UNBOUND_LIFETIME_MS};
+use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
 use crate::sim::matching::Fill;
-use crate::sim::order::{
-    Category, EndReason, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
-};
-use crate::sim::state::{Account, NewKey, Venue};
+use crate::sim::order::{Category, EndReason, OrderStatus, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{Account, NewKey, NewOrder, Venue};
 
 /// The master account's UID.
 pub(crate) const MASTER_UID: u64 = 1_000_001;
@@ -36,9 +36,9 @@ pub(crate) const HOUR_MS: i64 = 60 * 60 * 1000;
 pub(crate) const MIN_MS: i64 = 60 * 1000;
 
 /// Builds the default incident from `seed`.
-pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
-    let mut v = Venue::new(seed, MASTER_UID);
-    v.dialect = dialect;
+pub(crate) fn default_incident(exchange: ExchangeId, seed: u64) -> Venue {
+    let dialect = dialect(exchange);
+    let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     v.accounts.push(Account {
         uid: BOT_UID,
@@ -52,14 +52,11 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         Instrument::new(Category::Linear, "BTC", "USDT", 65_000.0),
     ];
     // A venue that lists no such market (Kraken Spot has no perpetuals) gets none of its orders.
-    v.instruments.retain(|i| trades(dialect, i.category));
+    v.instruments.retain(|i| dialect.trades(i.category));
     // Binance's attacker also left conditional (algo) orders, one on a USD-M market of its own.
-    if dialect == ExchangeId::Binance {
-        v.instruments
-            .push(crate::sim::binance::conditional_market());
-    }
+    v.instruments.extend(dialect.incident_markets());
     v.open_books(seed, |_| Liquidity::Reference);
-    seed_keys(&mut v, now, "grid-bot");
+    dialect.seed_keys(&mut v, now, "grid-bot");
     // Balances before the two days below; the fills move them to where they are now.
     v.balances.add(BOT_UID, "USDT", 30_000.0);
     v.balances.add(BOT_UID, "BTC", 0.3);
@@ -70,72 +67,51 @@ pub(crate) fn default_incident(dialect: ExchangeId, seed: u64) -> Venue {
         seed_order(&mut v, now, spec);
     }
     seed_funds(&mut v, now);
-    if dialect == ExchangeId::Binance {
-        crate::sim::binance::seed_conditional_orders(&mut v, now);
-    }
-    if dialect == ExchangeId::Okx {
-        crate::sim::okx::seed_algo_orders(&mut v, now);
-    }
+    // Binance's conditional orders, OKX's algo orders.
+    dialect.seed_incident_extras(&mut v, now);
     v
 }
 
-/// Whether the dialect lists markets of `category`: Kraken Spot has spot pairs only (its
-/// futures are a separate exchange with separate keys, docs/venues.md §7.1).
-pub(crate) fn trades(dialect: ExchangeId, category: Category) -> bool {
-    dialect != ExchangeId::Kraken || category == Category::Spot
-}
-
-/// Creates the master's key and the bot's leaked, unbound, read-write key (noted `bot_note`),
-/// in the venue's dialect, with the ages of the default incident.
-pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
-    match v.dialect {
-        ExchangeId::Bybit => seed_bybit_keys(v, now, bot_note),
-        ExchangeId::Okx => crate::sim::okx::seed_keys(v, now, bot_note),
-        ExchangeId::Deribit => crate::sim::deribit::seed_keys(v, now, bot_note),
-        ExchangeId::Binance => crate::sim::binance::seed_keys(v, now, bot_note),
-        ExchangeId::Kraken => crate::sim::kraken::seed_keys(v, now, bot_note),
-    }
-}
-
-/// Bybit: the master's IP-bound Wallet key and the bot's leaked key (docs/venues.md §3.4).
-fn seed_bybit_keys(v: &mut Venue, now: i64, bot_note: &str) {
+/// Creates the master's IP-bound (127.0.0.1) read-write key noted `master-ops`, made 200 days
+/// ago, with `permissions` in the dialect's terms; returns its index in `keys`.
+pub(crate) fn seed_master_key(v: &mut Venue, now: i64, permissions: Permissions) -> usize {
     let master = v.create_key(
         NewKey {
             uid: MASTER_UID,
             tier: Tier::Master,
             note: "master-ops".to_owned(),
-            permissions: Permissions::of(&[
-                (
-                    "Wallet",
-                    &["AccountTransfer", "SubMemberTransfer", "Withdraw"],
-                ),
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
+            permissions,
             access: Access::ReadWrite,
             ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
         },
         false,
     );
     v.keys[master].created_ms = now - 200 * DAY_MS;
+    master
+}
+
+/// Creates the bot's leaked, unbound, read-write key noted `bot_note`, made 60 days ago, with
+/// `permissions` in the dialect's terms; returns its index in `keys`. Its expiry is the
+/// dialect's to set.
+pub(crate) fn seed_bot_key(
+    v: &mut Venue,
+    now: i64,
+    bot_note: &str,
+    permissions: Permissions,
+) -> usize {
     let bot = v.create_key(
         NewKey {
             uid: BOT_UID,
             tier: Tier::Sub,
             note: bot_note.to_owned(),
-            permissions: Permissions::of(&[
-                ("Spot", &["SpotTrade"]),
-                ("ContractTrade", &["Order", "Position"]),
-            ]),
+            permissions,
             access: Access::ReadWrite,
             ips: IpWhitelist::Any,
         },
         true,
     );
-    // Unbound keys live 90 days (docs/venues.md §3.4); this one was made 60 days ago.
-    let created = now - 60 * DAY_MS;
-    v.keys[bot].created_ms = created;
-    v.keys[bot].expires_ms = Some(created + UNBOUND_LIFETIME_MS);
+    v.keys[bot].created_ms = now - 60 * DAY_MS;
+    bot
 }
 
 /// How a seeded order's client id looks.
@@ -358,36 +334,11 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
     };
     let order_link_id = v.client_order_id(order_link_id);
     let created = now - s.ago_ms;
-    let order_id = v.new_order_id(&inst);
-    v.orders.push(Order {
-        order_id,
-        order_link_id,
-        uid: BOT_UID,
-        category: s.category,
-        symbol: s.symbol.to_owned(),
-        side: s.side,
-        order_type: s.order_type,
-        price: s.price.map(str::to_owned),
-        qty: s.qty.to_owned(),
-        qty_unit: s.unit,
-        status: OrderStatus::New,
-        cum_exec_qty: 0.0,
-        cum_exec_value: 0.0,
-        cum_exec_fee: 0.0,
-        created_ms: created,
-        updated_ms: created,
-        ended: None,
-        origin: s.origin,
-    });
-    let idx = v.orders.len() - 1;
-    match s.end {
-        End::Open => {}
-        End::Cancelled { after_ms } => {
-            let o = &mut v.orders[idx];
-            o.status = OrderStatus::Cancelled;
-            o.ended = Some(EndReason::ByUser);
-            o.updated_ms = created + after_ms;
-        }
+    let ending = match s.end {
+        End::Open => Ending::Open,
+        End::Cancelled { after_ms } => Ending::Cancelled {
+            at_ms: created + after_ms,
+        },
         End::Filled {
             after_ms,
             price,
@@ -403,8 +354,55 @@ fn seed_order(v: &mut Venue, now: i64, s: Spec) {
                 qty,
                 is_maker: maker,
             };
-            v.apply_fill(idx, &inst, fill, created + after_ms);
+            Ending::Filled {
+                fill,
+                at_ms: created + after_ms,
+            }
         }
+    };
+    let new = NewOrder {
+        uid: BOT_UID,
+        category: s.category,
+        symbol: s.symbol.to_owned(),
+        side: s.side,
+        order_type: s.order_type,
+        price: s.price.map(str::to_owned),
+        qty: s.qty.to_owned(),
+        qty_unit: s.unit,
+        order_link_id,
+        origin: s.origin,
+    };
+    record_order(v, &inst, new, created, ending);
+}
+
+/// How a seeded order ended, and when.
+pub(crate) enum Ending {
+    Open,
+    Cancelled { at_ms: i64 },
+    Filled { fill: Fill, at_ms: i64 },
+}
+
+/// Records an order of the past, placed at `created_ms` on `inst` (its id drawn now), and how
+/// it ended; a fill moves the balances as a live one would, and never touches the book.
+pub(crate) fn record_order(
+    v: &mut Venue,
+    inst: &Instrument,
+    new: NewOrder,
+    created_ms: i64,
+    ending: Ending,
+) {
+    let order_id = v.new_order_id(inst);
+    v.orders.push(new.into_order(order_id, created_ms));
+    let idx = v.orders.len() - 1;
+    match ending {
+        Ending::Open => {}
+        Ending::Cancelled { at_ms } => {
+            let o = &mut v.orders[idx];
+            o.status = OrderStatus::Cancelled;
+            o.ended = Some(EndReason::ByUser);
+            o.updated_ms = at_ms;
+        }
+        Ending::Filled { fill, at_ms } => v.apply_fill(idx, inst, fill, at_ms),
     }
 }
 

@@ -11,6 +11,7 @@
 //! byte is written (the folder, when new, 0700), and tightened to 0600 if it already existed:
 //! the ledger and the profile describe the account too. Secrets are copied
 //! out of the venue into this module's files only: never into `Session` or any `Debug` output.
+//! What differs by venue (names, extra files, the profile's shape) comes from its dialect.
 
 use crate::exchanges::ExchangeId;
 use std::io::{self, Write};
@@ -20,6 +21,7 @@ use chrono::{DateTime, SecondsFormat};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
+use crate::sim::dialect::SimDialect;
 use crate::sim::key::Tier;
 use crate::sim::order::Origin;
 use crate::sim::state::Venue;
@@ -37,22 +39,69 @@ pub struct Session {
 
 /// One line of `known-orders.jsonl`: an order the owner's bot placed.
 #[derive(Debug, Serialize)]
-struct KnownOrder {
-    order_id: String,
-    client_order_id: String,
-    category: &'static str,
-    symbol: String,
-    side: &'static str,
-    qty: String,
+pub(crate) struct KnownOrder {
+    pub(crate) order_id: String,
+    pub(crate) client_order_id: String,
+    pub(crate) category: &'static str,
+    /// The instrument as the dialect's wire shows it.
+    pub(crate) symbol: String,
+    pub(crate) side: &'static str,
+    pub(crate) qty: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    price: Option<String>,
-    created_at: String,
+    pub(crate) price: Option<String>,
+    /// ISO-8601 UTC with milliseconds ([`iso_ms`]).
+    pub(crate) created_at: String,
+}
+
+/// How a dialect's session profile differs from the plain one (every field at its default).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ProfileShape {
+    pub(crate) auth: ProfileAuth,
+    pub(crate) passphrases: Passphrases,
+    pub(crate) key_account: KeyAccount,
+    pub(crate) key_id: KeyIdText,
+}
+
+/// How the profile authenticates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ProfileAuth {
+    /// Every request signed with the key (no `auth:` line).
+    #[default]
+    Signed,
+    /// Tokens from a login (`auth: token`).
+    Token,
+}
+
+/// Whether the master and the bot key name passphrase files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Passphrases {
+    #[default]
+    None,
+    Files,
+}
+
+/// Whether the bot key names its account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum KeyAccount {
+    #[default]
+    Named,
+    /// The key belongs to the account that signs with it: no `account:` line.
+    Omitted,
+}
+
+/// How the bot key's id is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum KeyIdText {
+    #[default]
+    Plain,
+    /// Quoted: it may hold YAML's special characters.
+    Quoted,
 }
 
 /// What the session files hold, copied out of the venue under its lock.
 #[derive(Debug)]
 pub(crate) struct SessionFiles {
-    dialect: ExchangeId,
+    dialect: &'static dyn SimDialect,
     master: Option<(String, SecretString)>,
     bot: Option<(String, SecretString)>,
     /// Passphrases of the master and the bot key, on dialects that have them.
@@ -61,7 +110,7 @@ pub(crate) struct SessionFiles {
     /// profile's key entry.
     bot_label: String,
     bot_account: String,
-    known_orders: Vec<KnownOrder>,
+    pub(crate) known_orders: Vec<KnownOrder>,
 }
 
 impl SessionFiles {
@@ -94,14 +143,7 @@ impl SessionFiles {
                 order_id: o.order_id.clone(),
                 client_order_id: o.order_link_id.clone(),
                 category: o.category.as_str(),
-                symbol: match v.dialect {
-                    ExchangeId::Bybit | ExchangeId::Binance => o.symbol.clone(),
-                    ExchangeId::Okx => crate::sim::okx::inst_id(v, o.category, &o.symbol),
-                    ExchangeId::Deribit => {
-                        crate::sim::deribit::wire_symbol(v, o.category, &o.symbol)
-                    }
-                    ExchangeId::Kraken => crate::sim::kraken::pair_name(v, o.category, &o.symbol),
-                },
+                symbol: v.dialect.wire_symbol(v, o.category, &o.symbol),
                 side: match o.side {
                     crate::sim::order::Side::Buy => "buy",
                     crate::sim::order::Side::Sell => "sell",
@@ -111,26 +153,10 @@ impl SessionFiles {
                 created_at: iso_ms(o.created_ms),
             })
             .collect();
-        // OKX algo orders the bot placed are its orders too (empty on other dialects).
-        known_orders.extend(
-            v.okx
-                .algo_orders
-                .iter()
-                .filter(|o| o.origin == Origin::Owner && Some(o.uid) == bot_uid)
-                .map(|o| KnownOrder {
-                    order_id: o.algo_id.clone(),
-                    client_order_id: o.algo_cl_ord_id.clone(),
-                    category: o.category.as_str(),
-                    symbol: crate::sim::okx::inst_id(v, o.category, &o.symbol),
-                    side: match o.side {
-                        crate::sim::order::Side::Buy => "buy",
-                        crate::sim::order::Side::Sell => "sell",
-                    },
-                    qty: o.sz.clone(),
-                    price: o.order_px.clone().filter(|p| p != "-1"),
-                    created_at: iso_ms(o.created_ms),
-                }),
-        );
+        // Orders of the dialect's own records (OKX's algo orders) the bot placed are its too.
+        if let Some(uid) = bot_uid {
+            known_orders.extend(v.dialect.known_extra_orders(v, uid));
+        }
         known_orders
             .sort_by(|a, b| (&a.created_at, &a.order_id).cmp(&(&b.created_at, &b.order_id)));
         SessionFiles {
@@ -139,17 +165,9 @@ impl SessionFiles {
             master,
             bot,
             bot_label: leaked.map(|k| k.note.clone()).unwrap_or_default(),
-            bot_account: match (v.dialect, bot_uid) {
-                (_, None) => String::new(),
-                (ExchangeId::Bybit | ExchangeId::Deribit, Some(uid)) => uid.to_string(),
-                // Kraken keys belong to the account that signs with them: nothing to name.
-                (ExchangeId::Kraken, Some(_)) => String::new(),
-                (ExchangeId::Okx, Some(uid)) => {
-                    v.account(uid).map(|a| a.note.clone()).unwrap_or_default()
-                }
-                // Binance's sub-account endpoints name a sub-account by its email.
-                (ExchangeId::Binance, Some(uid)) => crate::sim::binance::email(v, uid),
-            },
+            bot_account: bot_uid
+                .map(|uid| v.dialect.bot_account(v, uid))
+                .unwrap_or_default(),
             known_orders,
         }
     }
@@ -197,24 +215,18 @@ impl SessionFiles {
         let known_orders = dir.join("known-orders.jsonl");
         write_private(&known_orders, lines.as_bytes())?;
         let config = dir.join("config.yaml");
-        let profile = match self.dialect {
-            ExchangeId::Deribit => {
-                // The one two-factor code the simulated Deribit accepts (`Sim::set_tfa_required`).
-                write_private(
-                    &dir.join("otp"),
-                    format!("{}\n", crate::sim::deribit::SIMULATED_OTP).as_bytes(),
-                )?;
-                deribit_config_yaml(base_url, bot_key, &self.bot_label, &self.bot_account)
-            }
-            ExchangeId::Kraken => kraken_config_yaml(base_url, bot_key, &self.bot_label),
-            dialect => config_yaml(
-                dialect,
-                base_url,
-                bot_key,
-                &self.bot_label,
-                &self.bot_account,
-            ),
-        };
+        // Files of the dialect's own (Deribit's two-factor code), then the profile.
+        for (file, contents) in self.dialect.session_extras() {
+            write_private(&dir.join(file), contents.as_bytes())?;
+        }
+        let profile = config_yaml(
+            self.dialect.exchange(),
+            self.dialect.profile_shape(),
+            base_url,
+            bot_key,
+            &self.bot_label,
+            &self.bot_account,
+        );
         write_private(&config, profile.as_bytes())?;
         Ok(Session {
             config,
@@ -224,94 +236,54 @@ impl SessionFiles {
     }
 }
 
-/// Renders the profile; paths are relative to the config's folder. The label is written as a
-/// JSON string, which YAML reads as the same string whatever a scenario named its bot. OKX keys
-/// also name their passphrase files.
+/// Renders the profile in the dialect's shape; paths are relative to the config's folder. The
+/// label is written as a JSON string, which YAML reads as the same string whatever a scenario
+/// named its bot.
 fn config_yaml(
     exchange: ExchangeId,
+    shape: ProfileShape,
     base_url: &str,
     leaked_key: &str,
     label: &str,
     account: &str,
 ) -> String {
     let label = serde_json::Value::from(label);
-    let (master_passphrase, bot_passphrase) = match exchange {
-        ExchangeId::Okx => (
+    let auth = if shape.auth == ProfileAuth::Token {
+        "\n    auth: token"
+    } else {
+        ""
+    };
+    let (master_passphrase, bot_passphrase) = if shape.passphrases == Passphrases::Files {
+        (
             "\n      passphrase: file:master.passphrase",
             "\n        passphrase: file:bot.passphrase",
-        ),
-        ExchangeId::Bybit | ExchangeId::Deribit | ExchangeId::Binance | ExchangeId::Kraken => {
-            ("", "")
-        }
+        )
+    } else {
+        ("", "")
+    };
+    let id = if shape.key_id == KeyIdText::Quoted {
+        format!("\"{leaked_key}\"")
+    } else {
+        leaked_key.to_owned()
+    };
+    let account = if shape.key_account == KeyAccount::Omitted {
+        String::new()
+    } else {
+        format!("\n        account: \"{account}\"")
     };
     format!(
         "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
 profiles:
   sim:
     exchange: {exchange}
-    base_url: {base_url}
+    base_url: {base_url}{auth}
     master:
       key: file:master.key
       secret: file:master.secret{master_passphrase}
     keys:
-      - id: {leaked_key}
-        label: {label}
-        account: \"{account}\"
+      - id: {id}
+        label: {label}{account}
         secret: file:bot.secret{bot_passphrase}
-    responder_ip: 127.0.0.1
-    bot_ips: [127.0.0.1]
-    known_orders: known-orders.jsonl
-    state_dir: state
-    secret_store: file:replacement-key.json
-"
-    )
-}
-
-/// Renders a Deribit profile: token authentication, the bot key on its sub-account (reached
-/// through `public/exchange_token`).
-fn deribit_config_yaml(base_url: &str, leaked_key: &str, label: &str, account: &str) -> String {
-    let label = serde_json::Value::from(label);
-    format!(
-        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
-profiles:
-  sim:
-    exchange: deribit
-    base_url: {base_url}
-    auth: token
-    master:
-      key: file:master.key
-      secret: file:master.secret
-    keys:
-      - id: {leaked_key}
-        label: {label}
-        account: \"{account}\"
-        secret: file:bot.secret
-    responder_ip: 127.0.0.1
-    bot_ips: [127.0.0.1]
-    known_orders: known-orders.jsonl
-    state_dir: state
-    secret_store: file:replacement-key.json
-"
-    )
-}
-
-/// Renders a Kraken profile: the owner's own key as `master` (it cancels and reads the account;
-/// Kraken manages no keys by API), the bot key without an account.
-fn kraken_config_yaml(base_url: &str, leaked_key: &str, label: &str) -> String {
-    let label = serde_json::Value::from(label);
-    format!(
-        "# Written by `lockdown sim`: a profile for the simulator session at {base_url}.
-profiles:
-  sim:
-    exchange: kraken
-    base_url: {base_url}
-    master:
-      key: file:master.key
-      secret: file:master.secret
-    keys:
-      - id: \"{leaked_key}\"
-        label: {label}
-        secret: file:bot.secret
     responder_ip: 127.0.0.1
     bot_ips: [127.0.0.1]
     known_orders: known-orders.jsonl
@@ -333,40 +305,4 @@ pub(crate) fn iso_ms(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sim::scenario::Scenario;
-    use crate::sim::scenario_seed::scenario_venue;
-
-    #[test]
-    fn an_okx_bot_s_algo_orders_are_in_its_known_orders() {
-        let scenario = Scenario::load("quiet").unwrap();
-        let v = scenario_venue(ExchangeId::Okx, &scenario, 9);
-        let stops: Vec<_> = v
-            .okx
-            .algo_orders
-            .iter()
-            .filter(|o| o.origin == Origin::Owner && o.live)
-            .collect();
-        assert_eq!(stops.len(), 1, "the bot keeps one stop-loss");
-        let files = SessionFiles::from_venue(&v);
-        let known = files
-            .known_orders
-            .iter()
-            .find(|k| k.order_id == stops[0].algo_id)
-            .expect("in the ledger");
-        assert_eq!(known.client_order_id, stops[0].algo_cl_ord_id);
-        assert!(
-            known.symbol.contains('-'),
-            "an OKX instId: {}",
-            known.symbol
-        );
-        assert_eq!(files.known_orders.len(), v.orders.len() + 1);
-        // Other venues have no algo orders of OKX's.
-        let bybit = scenario_venue(ExchangeId::Bybit, &scenario, 9);
-        assert!(bybit.okx.algo_orders.is_empty());
-    }
 }

@@ -5,9 +5,10 @@
 //! venue semantics (place an order, cancel a set, create or delete a key) with no wire format:
 //! dialects parse, check auth and permissions, call these, and shape the answer. Every operation
 //! validates before it mutates, so a refused request leaves no trace but its access-log entry,
-//! and a poisoned lock never holds a half-done change.
+//! and a poisoned lock never holds a half-done change. Placing orders and recording fills live
+//! in `placing.rs`; what differs by venue (id and key shapes) is asked of the venue's dialect
+//! (`dialect.rs`), and a dialect's own state sits in `own`, never in a field of its name.
 
-use crate::exchanges::ExchangeId;
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
@@ -15,16 +16,17 @@ use secrecy::SecretString;
 use crate::sim::access::AccessEntry;
 use crate::sim::book::{Book, Liquidity};
 use crate::sim::dead_man::DeadMan;
+use crate::sim::dialect::SimDialect;
 use crate::sim::funds::{Balances, Transfer, WithdrawKind, Withdrawal};
 use crate::sim::ids::IdGen;
 use crate::sim::injector::{Injector, ShortPage};
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, ApiKey, IpWhitelist, Permissions, Tier};
-use crate::sim::matching::{self, Fill, Reach, Taker};
 use crate::sim::num;
 use crate::sim::order::{
     Category, EndReason, Execution, Order, OrderStatus, OrderType, Origin, QtyUnit, Side,
 };
+use crate::sim::own::OwnStates;
 use crate::sim::ratelimit::RateLimiter;
 
 /// Whether the API may edit a key's IP whitelist (docs/venues.md §3.4, code 141019).
@@ -107,6 +109,32 @@ pub(crate) struct NewOrder {
     pub(crate) origin: Origin,
 }
 
+impl NewOrder {
+    /// The order as recorded when placed at `at_ms` under `order_id`: new, nothing filled.
+    pub(crate) fn into_order(self, order_id: String, at_ms: i64) -> Order {
+        Order {
+            order_id,
+            order_link_id: self.order_link_id,
+            uid: self.uid,
+            category: self.category,
+            symbol: self.symbol,
+            side: self.side,
+            order_type: self.order_type,
+            price: self.price,
+            qty: self.qty,
+            qty_unit: self.qty_unit,
+            status: OrderStatus::New,
+            cum_exec_qty: 0.0,
+            cum_exec_value: 0.0,
+            cum_exec_fee: 0.0,
+            created_ms: at_ms,
+            updated_ms: at_ms,
+            ended: None,
+            origin: self.origin,
+        }
+    }
+}
+
 /// Names one order: by the exchange's id, or by the client's link id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum OrderRef {
@@ -140,7 +168,7 @@ pub(crate) struct NewKey {
 #[derive(Debug)]
 pub(crate) struct Venue {
     /// Which exchange this venue speaks as: its routes, auth, key model and session files.
-    pub(crate) dialect: ExchangeId,
+    pub(crate) dialect: &'static dyn SimDialect,
     pub(crate) master_uid: u64,
     pub(crate) accounts: Vec<Account>,
     pub(crate) keys: Vec<ApiKey>,
@@ -162,25 +190,18 @@ pub(crate) struct Venue {
     pub(crate) injector: Injector,
     /// Whether the request being answered has its page cut short; `Off` between requests.
     pub(crate) short_page: ShortPage,
-    /// The Deribit dialect's own state (tokens, credits, challenges, security log); empty on
-    /// other dialects.
-    pub(crate) deribit: crate::sim::deribit::DeribitState,
-    /// The Binance dialect's own state (weights and bans, emails, numeric ids); empty on other
-    /// dialects.
-    pub(crate) binance: crate::sim::binance::BinanceState,
-    /// The Kraken dialect's own state (nonces, call counters); empty on other dialects.
-    pub(crate) kraken: crate::sim::kraken::KrakenState,
-    /// The OKX dialect's own state (algo orders); empty on other dialects.
-    pub(crate) okx: crate::sim::okx::OkxState,
+    /// The dialects' own state (Deribit's tokens, Binance's weights, OKX's algo orders, ...),
+    /// one slot per type, created on first use (`own.rs`).
+    pub(crate) own: OwnStates,
     /// Armed dead-man switches (Kraken and OKX); empty on other dialects.
     pub(crate) dead_man: DeadMan,
 }
 
 impl Venue {
-    /// Creates an empty venue whose ids come from `seed`.
-    pub(crate) fn new(seed: u64, master_uid: u64) -> Venue {
+    /// Creates an empty venue speaking `dialect` whose ids come from `seed`.
+    pub(crate) fn new(dialect: &'static dyn SimDialect, seed: u64, master_uid: u64) -> Venue {
         Venue {
-            dialect: ExchangeId::Bybit,
+            dialect,
             master_uid,
             accounts: vec![Account {
                 uid: master_uid,
@@ -203,40 +224,15 @@ impl Venue {
             next_seq: 1,
             injector: Injector::new(seed),
             short_page: ShortPage::Off,
-            deribit: crate::sim::deribit::DeribitState::default(),
-            binance: crate::sim::binance::BinanceState::default(),
-            kraken: crate::sim::kraken::KrakenState::default(),
-            okx: crate::sim::okx::OkxState::default(),
+            own: OwnStates::default(),
             dead_man: DeadMan::default(),
         }
     }
 
-    /// A new order id in the dialect's shape: Bybit's UUID, Deribit's `CURRENCY-number`,
-    /// Binance's growing integer, Kraken's txid (`OQCLML-BW3P3-BUCMWZ`: 6, 5 and 6 characters).
+    /// A new order id in the dialect's shape (Bybit's UUID, Deribit's `CURRENCY-number`, ...).
     pub(crate) fn new_order_id(&mut self, inst: &Instrument) -> String {
-        match self.dialect {
-            ExchangeId::Bybit => self.ids.uuid(),
-            ExchangeId::Kraken => self.ids.txid('O'),
-            ExchangeId::Okx => self.ids.numeric_id(),
-            ExchangeId::Deribit => {
-                self.deribit.orders_numbered += 1;
-                let number = crate::sim::deribit::FIRST_ORDER_NO + self.deribit.orders_numbered;
-                crate::sim::deribit::order_id(inst, number)
-            }
-            ExchangeId::Binance => self.binance.order_id(),
-        }
-    }
-
-    /// A new execution id in the dialect's shape: Bybit's UUID, Deribit's
-    /// `CURRENCY-sequence`.
-    fn new_trade_id(&mut self, inst: &Instrument, seq: i64) -> String {
-        match self.dialect {
-            ExchangeId::Bybit => self.ids.uuid(),
-            ExchangeId::Okx => self.ids.numeric_id(),
-            ExchangeId::Deribit => crate::sim::deribit::trade_id(inst, seq),
-            ExchangeId::Binance => self.binance.trade_id(),
-            ExchangeId::Kraken => self.ids.txid('T'),
-        }
+        let dialect = self.dialect;
+        dialect.new_order_id(self, inst)
     }
 
     /// Returns the exchange's clock, Unix ms: the host's plus the configured skew.
@@ -369,203 +365,6 @@ impl Venue {
         self.balances.get(uid, coin) - self.locked(uid, coin)
     }
 
-    /// Places an order: checks the symbol, the link id and the funds, records it, applies the
-    /// fills it takes from its market's book, and closes a market order's unfilled rest.
-    pub(crate) fn place_order(&mut self, new: NewOrder) -> Result<Order, VenueError> {
-        let Some(inst) = self.instrument(new.category, &new.symbol).cloned() else {
-            return Err(VenueError::UnknownSymbol {
-                category: new.category.as_str(),
-                symbol: new.symbol,
-            });
-        };
-        if !new.order_link_id.is_empty()
-            && self
-                .orders
-                .iter()
-                .any(|o| o.uid == new.uid && o.order_link_id == new.order_link_id)
-        {
-            return Err(VenueError::DuplicateOrderLinkId(new.order_link_id));
-        }
-        let fills = self.planned_fills(&new);
-        self.check_funds(&new, &inst, &fills)?;
-        let now = self.now_ms();
-        let order = Order {
-            order_id: self.new_order_id(&inst),
-            order_link_id: new.order_link_id,
-            uid: new.uid,
-            category: new.category,
-            symbol: new.symbol,
-            side: new.side,
-            order_type: new.order_type,
-            price: new.price,
-            qty: new.qty,
-            qty_unit: new.qty_unit,
-            status: OrderStatus::New,
-            cum_exec_qty: 0.0,
-            cum_exec_value: 0.0,
-            cum_exec_fee: 0.0,
-            created_ms: now,
-            updated_ms: now,
-            ended: None,
-            origin: new.origin,
-        };
-        let key = (order.category, order.symbol.clone());
-        let side = order.side;
-        self.orders.push(order);
-        let idx = self.orders.len() - 1;
-        for fill in &fills {
-            self.apply_fill(idx, &inst, *fill, now);
-        }
-        if let Some(book) = self.books.get_mut(&key) {
-            book.take(side, &fills);
-        }
-        let order = &mut self.orders[idx];
-        if order.order_type == OrderType::Market && order.status.is_open() {
-            // An IOC market order's unfilled rest is cancelled (docs `enum.mdx`).
-            let filled = order.cum_exec_qty > 0.0;
-            order.status = OrderStatus::closed_early(order.category, filled);
-            order.ended = Some(if filled {
-                EndReason::NoFullFill
-            } else {
-                EndReason::NoImmediateQty
-            });
-        }
-        Ok(order.clone())
-    }
-
-    /// Returns the fills `new` would take from its book now (none without a book, or for a
-    /// limit order without a readable price).
-    fn planned_fills(&self, new: &NewOrder) -> Vec<Fill> {
-        let Some(book) = self.book(new.category, &new.symbol) else {
-            return Vec::new();
-        };
-        let reach = match (
-            new.order_type,
-            new.price.as_deref().and_then(num::parse_positive),
-        ) {
-            (OrderType::Market, _) => Reach::AnyPrice,
-            (OrderType::Limit, Some(p)) => Reach::Limit(p),
-            (OrderType::Limit, None) => return Vec::new(),
-        };
-        let Some(qty) = num::parse_positive(&new.qty) else {
-            return Vec::new();
-        };
-        let taker = Taker {
-            side: new.side,
-            reach,
-            qty,
-            unit: new.qty_unit,
-        };
-        matching::on_arrival(&taker, book)
-    }
-
-    /// Refuses an order the account cannot pay for.
-    ///
-    /// Spot: a Buy needs the quote coin (`qty` when counted in quote, `qty × price` for a limit,
-    /// the walked cost for a base-counted market Buy), a Sell the base coin (`qty`, or what the
-    /// walk sells for a quote-counted market Sell); open orders' locks are not free. Linear: the
-    /// taker fees of the planned fills must be free in the settle coin (no margin is modelled).
-    fn check_funds(
-        &self,
-        new: &NewOrder,
-        inst: &Instrument,
-        fills: &[Fill],
-    ) -> Result<(), VenueError> {
-        let qty = num::parse_positive(&new.qty).unwrap_or(0.0);
-        let cost: f64 = fills.iter().map(|f| f.price * f.qty).sum();
-        let sold: f64 = fills.iter().map(|f| f.qty).sum();
-        if new.category != Category::Spot {
-            let fees = cost * matching::fee_rate(new.category, false);
-            if fees > 0.0 && self.free(new.uid, &inst.settle_coin) + 1e-12 < fees {
-                return Err(VenueError::InsufficientMargin {
-                    coin: inst.settle_coin.clone(),
-                });
-            }
-            return Ok(());
-        }
-        let limit = new.price.as_deref().and_then(num::parse_positive);
-        let (coin, need) = match (new.side, new.qty_unit, new.order_type, limit) {
-            (Side::Buy, QtyUnit::Quote, _, _) => (&inst.settle_coin, qty),
-            (Side::Buy, QtyUnit::Base, OrderType::Limit, Some(p)) => (&inst.settle_coin, qty * p),
-            (Side::Buy, QtyUnit::Base, _, _) => (&inst.settle_coin, cost),
-            (Side::Sell, QtyUnit::Base, _, _) => (&inst.base_coin, qty),
-            (Side::Sell, QtyUnit::Quote, _, _) => (&inst.base_coin, sold),
-        };
-        if self.free(new.uid, coin) + 1e-12 < need {
-            return Err(VenueError::InsufficientBalance { coin: coin.clone() });
-        }
-        Ok(())
-    }
-
-    /// Records one fill of `self.orders[idx]`: execution, order totals and status, balances
-    /// (spot: both coins and the fee; linear: the fee from the settle coin).
-    pub(crate) fn apply_fill(&mut self, idx: usize, inst: &Instrument, fill: Fill, at_ms: i64) {
-        let fee_rate = matching::fee_rate(inst.category, fill.is_maker);
-        let value = fill.price * fill.qty;
-        let order = &self.orders[idx];
-        // Bybit charges a spot buy's fee in the coin received, everything else in the quote.
-        let (fee, fee_coin) = match (inst.category, order.side) {
-            (Category::Spot, Side::Buy) => (fill.qty * fee_rate, inst.base_coin.clone()),
-            _ => (value * fee_rate, inst.settle_coin.clone()),
-        };
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let exec_id = self.new_trade_id(inst, seq);
-        let order = &mut self.orders[idx];
-        order.cum_exec_qty += fill.qty;
-        order.cum_exec_value += value;
-        order.cum_exec_fee += fee;
-        order.updated_ms = at_ms;
-        let sent = num::parse_positive(&order.qty).unwrap_or(0.0);
-        let done = match order.qty_unit {
-            QtyUnit::Base => order.cum_exec_qty,
-            QtyUnit::Quote => order.cum_exec_value,
-        };
-        order.status = if num::reached(done, sent) {
-            OrderStatus::Filled
-        } else {
-            OrderStatus::PartiallyFilled
-        };
-        let exec = Execution {
-            exec_id,
-            order_id: order.order_id.clone(),
-            order_link_id: order.order_link_id.clone(),
-            uid: order.uid,
-            category: order.category,
-            symbol: order.symbol.clone(),
-            side: order.side,
-            order_type: order.order_type,
-            order_price: order.price.clone().unwrap_or_else(|| "0".to_owned()),
-            order_qty: order.qty.clone(),
-            exec_price: fill.price,
-            exec_qty: fill.qty,
-            exec_fee: fee,
-            fee_rate,
-            fee_currency: fee_coin.clone(),
-            is_maker: fill.is_maker,
-            leaves_qty: order.leaves_qty(),
-            exec_time_ms: at_ms,
-            seq,
-            origin: order.origin,
-        };
-        let (uid, side) = (order.uid, order.side);
-        self.executions.push(exec);
-        if inst.category != Category::Spot {
-            self.balances.add(uid, &inst.settle_coin, -fee);
-            return;
-        }
-        match side {
-            Side::Buy => {
-                self.balances.add(uid, &inst.settle_coin, -value);
-                self.balances.add(uid, &inst.base_coin, fill.qty - fee);
-            }
-            Side::Sell => {
-                self.balances.add(uid, &inst.base_coin, -fill.qty);
-                self.balances.add(uid, &inst.settle_coin, value - fee);
-            }
-        }
-    }
-
     /// Cancels the open orders of `uid` in `category` that match `filter`, at most `max`
     /// (oldest first), and returns them as cancelled.
     pub(crate) fn cancel_open(
@@ -656,18 +455,8 @@ impl Venue {
     pub(crate) fn create_key(&mut self, new: NewKey, leaked: bool) -> usize {
         let now = self.now_ms();
         let internal_id = self.ids.internal_key_id();
-        // OKX key ids are UUIDs and secrets 32 uppercase hex digits (the docs' examples).
-        let (api_key, secret) = match self.dialect {
-            ExchangeId::Okx => (self.ids.uuid(), self.ids.hex(16).to_ascii_uppercase()),
-            // Binance key ids and secrets are 64 letters and digits (docs/venues.md §5.3).
-            ExchangeId::Binance => (self.ids.alnum(64), self.ids.alnum(64)),
-            // Kraken: base64 of 42 random bytes for the key, of 64 for the secret (§7.2).
-            ExchangeId::Kraken => (
-                crate::sim::kraken::base64::encode(&self.ids.bytes(42)),
-                crate::sim::kraken::base64::encode(&self.ids.bytes(64)),
-            ),
-            _ => (self.ids.api_key(), self.ids.secret()),
-        };
+        let dialect = self.dialect;
+        let (api_key, secret) = dialect.new_credentials(self);
         let mut key = ApiKey {
             internal_id,
             api_key,
@@ -690,19 +479,9 @@ impl Venue {
         self.keys.len() - 1
     }
 
-    /// Returns a client order id the dialect accepts: OKX's `clOrdId` is at most 32 letters and
-    /// digits (no `-` or `_`); Kraken's `cl_ord_id` free text at most 18 characters; Bybit keeps
-    /// what it is given.
+    /// Returns a client order id the dialect accepts (OKX's `clOrdId`: letters and digits).
     pub(crate) fn client_order_id(&self, raw: String) -> String {
-        match self.dialect {
-            ExchangeId::Kraken => raw.chars().take(18).collect(),
-            ExchangeId::Okx => raw
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(32)
-                .collect(),
-            _ => raw,
-        }
+        self.dialect.client_order_id(raw)
     }
 
     /// Returns the index of the live key with this id.

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use crate::sim::binance::caller::Caller;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::ApiError;
-use crate::sim::binance::weight::Meter;
+use crate::sim::binance::state::BinanceState;
+use crate::sim::binance::weight::{Limits, Meter};
 use crate::sim::binance::wire::{self, dec};
 use crate::sim::key::{IpWhitelist, Tier};
 use crate::sim::order::Category;
@@ -48,7 +49,10 @@ pub(crate) fn exchange_info(v: &Venue, category: Category) -> Value {
     } else {
         Meter::Futures
     };
-    let limit = v.binance.limits.limit(meter);
+    let limit = v
+        .own
+        .get::<BinanceState>()
+        .map_or_else(|| Limits::default().limit(meter), |s| s.limits.limit(meter));
     json!({
         "timezone": "UTC",
         "serverTime": v.now_ms(),

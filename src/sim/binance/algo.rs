@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::sim::binance::caller::Caller;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::{ApiError, Code};
+use crate::sim::binance::state::BinanceState;
 use crate::sim::binance::trade;
 use crate::sim::binance::wire;
 use crate::sim::inspect::OrderView;
@@ -233,7 +234,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiE
     };
     let now = v.now_ms();
     let order = AlgoOrder {
-        algo_id: v.binance.order_id(),
+        algo_id: v.own.get_mut::<BinanceState>().order_id(),
         client_algo_id,
         uid: c.uid,
         symbol,
@@ -255,7 +256,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiE
         },
     };
     let shown = order.to_wire();
-    v.binance.algo_orders.push(order);
+    v.own.get_mut::<BinanceState>().algo_orders.push(order);
     Ok(shown)
 }
 
@@ -267,7 +268,8 @@ pub(crate) fn open(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiEr
         None => None,
     };
     let mut open: Vec<&AlgoOrder> = v
-        .binance
+        .own
+        .get_mut::<BinanceState>()
         .algo_orders
         .iter()
         .filter(|o| o.uid == c.uid && o.is_open())
@@ -285,7 +287,8 @@ pub(crate) fn cancel_symbol(v: &mut Venue, c: &Caller, p: &Params) -> Result<Val
     let symbol = trade::symbol(v, Category::Linear, p)?;
     let now = v.now_ms();
     for order in v
-        .binance
+        .own
+        .get_mut::<BinanceState>()
         .algo_orders
         .iter_mut()
         .filter(|o| o.uid == c.uid && o.symbol == symbol && o.is_open())

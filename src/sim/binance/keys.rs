@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::sim::binance::caller::{Caller, SUB_FLAGS, flags};
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::ApiError;
+use crate::sim::binance::state::BinanceState;
 use crate::sim::binance::wire;
 use crate::sim::key::{Access, IpWhitelist, Permissions, Tier};
 use crate::sim::state::{NewKey, Venue};
@@ -23,8 +24,9 @@ use crate::sim::state::{NewKey, Venue};
 /// Reads `email` and finds it among the caller's sub-accounts.
 fn sub_account(v: &Venue, c: &Caller, p: &Params) -> Result<u64, ApiError> {
     let email = p.required("email")?;
-    v.binance
-        .uid_of(&email)
+    v.own
+        .get::<BinanceState>()
+        .and_then(|s| s.uid_of(&email))
         .filter(|uid| v.is_sub_of(*uid, c.uid))
         .ok_or_else(|| ApiError::invalid("email"))
 }
@@ -92,7 +94,7 @@ pub(crate) fn list(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiEr
     if !(1..=100).contains(&size) {
         return Err(ApiError::invalid("size"));
     }
-    let email = v.binance.email(uid).unwrap_or_default().to_owned();
+    let email = super::email(v, uid);
     let mut keys: Vec<_> = v
         .keys
         .iter()

@@ -31,6 +31,7 @@ mod algo;
 mod auth;
 mod broker;
 mod caller;
+mod dialect;
 mod history;
 mod keys;
 mod params;
@@ -43,11 +44,10 @@ mod wallet;
 mod weight;
 mod wire;
 
-use axum::Router;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::sim::Sim;
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::order::Category;
@@ -60,21 +60,18 @@ use reply::{ApiError, Code};
 use route::Route;
 use weight::Verdict;
 
-pub(crate) use seed::{conditional_market, seed_conditional_orders, seed_keys};
-pub(crate) use state::BinanceState;
+pub(crate) use dialect::DIALECT;
+use state::BinanceState;
 
 /// Largest request body read: a form body of a few parameters.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<BinanceDialect>(sim)
-}
-
 /// What is Binance's own at the front door.
-struct BinanceDialect;
+#[derive(Debug)]
+pub(crate) struct BinanceDialect;
 
 impl front::Dialect for BinanceDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Binance;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -82,11 +79,7 @@ impl front::Dialect for BinanceDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("x-mbx-apikey")
-            .and_then(|h| h.to_str().ok())
-            .filter(|k| !k.is_empty())
-            .map(str::to_owned)
+        req.header("x-mbx-apikey").filter(|k| !k.is_empty())
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {
@@ -186,18 +179,22 @@ fn weighed(
 ) -> Answer {
     let now = v.now_ms();
     let meter = route.meter();
-    let verdict = v
-        .binance
-        .limits
-        .check(req.peer, uid, meter, route.weight(has_symbol), now);
+    let verdict = v.own.get_mut::<BinanceState>().limits.check(
+        req.peer,
+        uid,
+        meter,
+        route.weight(has_symbol),
+        now,
+    );
     match verdict {
         Verdict::Banned {
             until_ms,
             retry_after_s,
         } => reply::banned(until_ms, retry_after_s),
-        Verdict::TooMany { retry_after_s } => {
-            reply::too_many(v.binance.limits.limit(meter), retry_after_s)
-        }
+        Verdict::TooMany { retry_after_s } => reply::too_many(
+            v.own.get_mut::<BinanceState>().limits.limit(meter),
+            retry_after_s,
+        ),
         Verdict::Admitted { header, used } => {
             let answer = match run(v) {
                 Ok(body) => reply::ok(body),
@@ -265,10 +262,9 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
 
 /// The email of an account, as Binance names sub-accounts (the session's `account:`).
 pub(crate) fn email(v: &Venue, uid: u64) -> String {
-    v.binance.email(uid).unwrap_or_default().to_owned()
-}
-
-/// Sets the spot request-weight limit per IP and minute (`Sim::set_weight_limit`).
-pub(crate) fn set_spot_limit(v: &mut Venue, limit: u32) {
-    v.binance.limits.spot_limit = limit;
+    v.own
+        .get::<BinanceState>()
+        .and_then(|s| s.email(uid))
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -12,11 +12,11 @@
 
 use crate::sim::binance::algo::{AlgoOrder, AlgoStatus, AlgoType};
 use crate::sim::binance::caller::flags;
+use crate::sim::binance::state::BinanceState;
 use crate::sim::instrument::Instrument;
-use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
 use crate::sim::order::{Category, Origin, Side};
-use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID};
-use crate::sim::state::{NewKey, Venue};
+use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID, seed_bot_key, seed_master_key};
+use crate::sim::state::Venue;
 
 /// The master account's email.
 pub(crate) const MASTER_EMAIL: &str = "ops@lockdown.test";
@@ -45,43 +45,28 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         .chars()
         .map(|c| if c.is_ascii_digit() { 'x' } else { c })
         .collect();
-    v.binance.emails.insert(MASTER_UID, MASTER_EMAIL.to_owned());
-    v.binance
+    v.own
+        .get_mut::<BinanceState>()
+        .emails
+        .insert(MASTER_UID, MASTER_EMAIL.to_owned());
+    v.own
+        .get_mut::<BinanceState>()
         .emails
         .insert(BOT_UID, virtual_email(bot_note, &suffix));
-    let master = v.create_key(
-        NewKey {
-            uid: MASTER_UID,
-            tier: Tier::Master,
-            note: "master-ops".to_owned(),
-            permissions: flags(&[
-                "canTrade",
-                "canFuturesTrade",
-                "enableWithdrawals",
-                "enableInternalTransfer",
-                "canUniversalTransfer",
-            ]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
-        },
-        false,
+    seed_master_key(
+        v,
+        now,
+        flags(&[
+            "canTrade",
+            "canFuturesTrade",
+            "enableWithdrawals",
+            "enableInternalTransfer",
+            "canUniversalTransfer",
+        ]),
     );
-    v.keys[master].created_ms = now - 200 * DAY_MS;
-    let bot = v.create_key(
-        NewKey {
-            uid: BOT_UID,
-            tier: Tier::Sub,
-            note: bot_note.to_owned(),
-            permissions: flags(&["canTrade", "canFuturesTrade"]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Any,
-        },
-        true,
-    );
-    let key = &mut v.keys[bot];
-    key.created_ms = now - 60 * DAY_MS;
+    let bot = seed_bot_key(v, now, bot_note, flags(&["canTrade", "canFuturesTrade"]));
     // Binance keys do not expire by themselves.
-    key.expires_ms = None;
+    v.keys[bot].expires_ms = None;
 }
 
 /// The USD-M market of the default incident where only a conditional order rests.
@@ -103,7 +88,7 @@ pub(crate) fn seed_conditional_orders(v: &mut Venue, now: i64) {
         }
         let created = now - ago_ms;
         let order = AlgoOrder {
-            algo_id: v.binance.order_id(),
+            algo_id: v.own.get_mut::<BinanceState>().order_id(),
             client_algo_id: format!("x-{}", v.ids.alnum(8).to_ascii_lowercase()),
             uid: BOT_UID,
             symbol: symbol.to_owned(),
@@ -120,7 +105,7 @@ pub(crate) fn seed_conditional_orders(v: &mut Venue, now: i64) {
             updated_ms: created,
             origin: Origin::Attacker,
         };
-        v.binance.algo_orders.push(order);
+        v.own.get_mut::<BinanceState>().algo_orders.push(order);
     }
 }
 

@@ -154,7 +154,7 @@ pub(crate) fn universal_transfers(
 ) -> Result<Value, ApiError> {
     let from_email = p.string("fromEmail");
     let to_email = p.string("toEmail");
-    let email = |uid: u64| v.binance.email(uid).unwrap_or_default().to_owned();
+    let email = |uid: u64| super::email(v, uid);
     let rows: Vec<Value> = master_transfers(v, c.uid, p)?
         .into_iter()
         .filter(|t| from_email.as_ref().is_none_or(|e| *e == email(t.from_uid)))

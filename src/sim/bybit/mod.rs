@@ -20,20 +20,21 @@
 mod asset;
 mod auth;
 mod caller;
+mod dialect;
 mod market;
 mod page;
 mod params;
 mod reply;
 mod route;
+mod seed;
 mod trade;
 mod user;
 mod wire;
 
-use axum::Router;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::sim::Sim;
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::state::Venue;
@@ -44,18 +45,17 @@ use params::Params;
 use reply::{ApiError, RetCode};
 use route::Route;
 
+pub(crate) use dialect::DIALECT;
+
 /// Largest request body read; Bybit's own bodies are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<BybitDialect>(sim)
-}
-
 /// What is Bybit's own at the front door.
-struct BybitDialect;
+#[derive(Debug)]
+pub(crate) struct BybitDialect;
 
 impl front::Dialect for BybitDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Bybit;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -63,10 +63,7 @@ impl front::Dialect for BybitDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("x-bapi-api-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("x-bapi-api-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {

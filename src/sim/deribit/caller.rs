@@ -17,6 +17,7 @@ use axum::http::HeaderMap;
 use crate::sim::deribit::auth::{self, HeaderSignature};
 use crate::sim::deribit::reply::{RpcError, code};
 use crate::sim::deribit::scope::Scope;
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::key::ApiKey;
 use crate::sim::state::Venue;
 
@@ -58,7 +59,8 @@ impl Caller {
             .ok_or_else(required)?;
         let (client_id, account) = if let Some(token) = header.strip_prefix("Bearer ") {
             let grant = v
-                .deribit
+                .own
+                .get_mut::<DeribitState>()
                 .tokens
                 .access(token.trim(), now)
                 .ok_or_else(invalid_token)?;
@@ -78,7 +80,12 @@ impl Caller {
             if !auth::signature_matches(&key.secret, &text, &sig.signature) {
                 return Err(unauthorized("invalid_signature"));
             }
-            if !v.deribit.nonces.first_use(&sig.client_id, &sig.nonce, now) {
+            if !v
+                .own
+                .get_mut::<DeribitState>()
+                .nonces
+                .first_use(&sig.client_id, &sig.nonce, now)
+            {
                 return Err(unauthorized("nonce_reused"));
             }
             (sig.client_id, None)

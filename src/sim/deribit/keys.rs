@@ -15,6 +15,7 @@ use crate::sim::deribit::params::Params;
 use crate::sim::deribit::reply::{RpcError, code};
 use crate::sim::deribit::scope::Scope;
 use crate::sim::deribit::seed::{give_identity, is_key_name};
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::deribit::{security_log, wire};
 use crate::sim::key::{Access, IpWhitelist, Tier};
 use crate::sim::state::{NewKey, Venue};
@@ -83,7 +84,7 @@ pub(crate) fn edit_api_key(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
     let out = wire::key(key, None);
     let (uid, disabled) = (key.uid, !key.enabled);
     if disabled {
-        v.deribit.tokens.revoke(&client_id);
+        v.own.get_mut::<DeribitState>().tokens.revoke(&client_id);
     }
     for log in logs {
         security_log::record(v, uid, c.peer, log, &client_id);
@@ -136,7 +137,7 @@ pub(crate) fn remove_api_key(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
     let key = &mut v.keys[idx];
     key.deleted_ms = Some(now);
     let client_id = key.api_key.clone();
-    v.deribit.tokens.revoke(&client_id);
+    v.own.get_mut::<DeribitState>().tokens.revoke(&client_id);
     security_log::record(v, c.account, c.peer, "removed_api_key", &client_id);
     Ok(json!("ok"))
 }
@@ -155,7 +156,7 @@ pub(crate) fn set_enabled(
     let client_id = key.api_key.clone();
     let out = wire::key(key, None);
     if !enabled {
-        v.deribit.tokens.revoke(&client_id);
+        v.own.get_mut::<DeribitState>().tokens.revoke(&client_id);
     }
     if changed {
         let log = if enabled {

@@ -20,6 +20,7 @@ use crate::sim::deribit::caller::{invalid_credentials, invalid_token, unauthoriz
 use crate::sim::deribit::params::Params;
 use crate::sim::deribit::reply::RpcError;
 use crate::sim::deribit::security_log;
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::key::Tier;
 use crate::sim::state::Venue;
 
@@ -30,7 +31,8 @@ pub(crate) fn auth(v: &mut Venue, p: &Params, peer: Option<IpAddr>) -> Result<Va
     if grant_type == "refresh_token" {
         let token = p.required("refresh_token")?;
         let grant = v
-            .deribit
+            .own
+            .get_mut::<DeribitState>()
             .tokens
             .refresh(&token, now)
             .cloned()
@@ -101,7 +103,11 @@ fn verify(
         }
     };
     if let Some(nonce) = nonce
-        && !v.deribit.nonces.first_use(client_id, &nonce, now)
+        && !v
+            .own
+            .get_mut::<DeribitState>()
+            .nonces
+            .first_use(client_id, &nonce, now)
     {
         return Err(unauthorized("nonce_reused"));
     }
@@ -125,7 +131,8 @@ pub(crate) fn exchange_token(
             u64::try_from(id).map_err(|_| RpcError::param("subject_id", "must be a user id"))
         })?;
     let grant = v
-        .deribit
+        .own
+        .get_mut::<DeribitState>()
         .tokens
         .refresh(&token, now)
         .cloned()
@@ -156,7 +163,11 @@ fn issue(
         return Err(RpcError::forbidden("ip_not_whitelisted"));
     }
     let now = v.now_ms();
-    let issued = v.deribit.tokens.issue(client_id, subject, now);
+    let issued = v
+        .own
+        .get_mut::<DeribitState>()
+        .tokens
+        .issue(client_id, subject, now);
     security_log::record(v, uid, peer, "success", client_id);
     scope.push_str(" connection");
     if tier == Tier::Master && subject == uid {

@@ -23,6 +23,7 @@
 mod auth;
 mod caller;
 mod credits;
+mod dialect;
 mod keys;
 mod login;
 mod method;
@@ -41,11 +42,10 @@ mod trade;
 mod wallet;
 mod wire;
 
-use axum::Router;
 use axum::http::{Method as HttpMethod, StatusCode};
 use serde_json::{Value, json};
 
-use crate::sim::Sim;
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::order::Side;
@@ -56,23 +56,18 @@ use method::{Found, Method};
 use params::Params;
 use reply::{RpcError, Timing, code};
 
-pub(crate) use names::{FIRST_ORDER_NO, order_id, trade_id, wire_symbol};
-pub(crate) use seed::seed_keys;
-pub(crate) use state::DeribitState;
-pub(crate) use tfa::SIMULATED_OTP;
+pub(crate) use dialect::DIALECT;
+use state::DeribitState;
 
 /// Largest request body read (docs/venues.md §6.8: -32600 above 32 kB).
 const MAX_BODY_BYTES: usize = 32 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<DeribitDialect>(sim)
-}
-
 /// What is Deribit's own at the front door.
-struct DeribitDialect;
+#[derive(Debug)]
+pub(crate) struct DeribitDialect;
 
 impl front::Dialect for DeribitDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Deribit;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -96,7 +91,11 @@ fn who(v: &Venue, req: &Incoming) -> Option<String> {
         .and_then(|h| h.to_str().ok())
     {
         if let Some(token) = header.strip_prefix("Bearer ") {
-            return v.deribit.tokens.holder(token.trim()).map(str::to_owned);
+            return v
+                .own
+                .get::<DeribitState>()
+                .and_then(|s| s.tokens.holder(token.trim()))
+                .map(str::to_owned);
         }
         return auth::HeaderSignature::parse(header).map(|s| s.client_id);
     }
@@ -160,11 +159,11 @@ fn run(v: &mut Venue, req: &Incoming, method: Method, p: &Params) -> Result<Valu
     };
     let caller = Caller::authenticate(v, &req.headers, signed, req.peer)?;
     let now = v.now_ms();
-    if !v
-        .deribit
-        .credits
-        .spend(caller.account, method.is_matching_engine(), now)
-    {
+    if !v.own.get_mut::<DeribitState>().credits.spend(
+        caller.account,
+        method.is_matching_engine(),
+        now,
+    ) {
         return Err(RpcError::new(code::TOO_MANY_REQUESTS, "too_many_requests"));
     }
     if let Some((group, level)) = method.scope()
@@ -176,15 +175,22 @@ fn run(v: &mut Venue, req: &Incoming, method: Method, p: &Params) -> Result<Valu
             level.as_str()
         )));
     }
-    if method.needs_tfa() && v.deribit.tfa_required {
+    if method.needs_tfa() && v.own.get_mut::<DeribitState>().tfa_required {
         match (p.string("authorization_data")?, p.string("challenge")?) {
             (Some(answer), Some(challenge)) => {
-                v.deribit
-                    .challenges
-                    .check(&caller.client_id, &challenge, &answer, now)?;
+                v.own.get_mut::<DeribitState>().challenges.check(
+                    &caller.client_id,
+                    &challenge,
+                    &answer,
+                    now,
+                )?;
             }
             _ => {
-                let challenge = v.deribit.challenges.issue(&caller.client_id, now);
+                let challenge = v
+                    .own
+                    .get_mut::<DeribitState>()
+                    .challenges
+                    .issue(&caller.client_id, now);
                 return Ok(json!({
                     "security_key_authorization_required": true,
                     "challenge": challenge,

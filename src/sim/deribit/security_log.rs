@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::sim::deribit::caller::Caller;
 use crate::sim::deribit::params::Params;
 use crate::sim::deribit::reply::RpcError;
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::state::Venue;
 
 /// One entry.
@@ -29,7 +30,7 @@ pub(crate) struct LogEntry {
 /// Adds an entry to `uid`'s log.
 pub(crate) fn record(v: &mut Venue, uid: u64, ip: Option<IpAddr>, log: &'static str, data: &str) {
     let at_ms = v.now_ms();
-    let log_state = &mut v.deribit;
+    let log_state = &mut v.own.get_mut::<DeribitState>();
     log_state.next_log_id += 1;
     let id = log_state.next_log_id;
     log_state.security_log.push(LogEntry {
@@ -48,7 +49,8 @@ pub(crate) fn get_access_log(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
     let count = p.count(10, 1000)?;
     let offset = p.offset()?;
     let mut entries: Vec<&LogEntry> = v
-        .deribit
+        .own
+        .get_mut::<DeribitState>()
         .security_log
         .iter()
         .filter(|e| e.uid == c.account)

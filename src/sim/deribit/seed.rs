@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use secrecy::SecretString;
 
 use crate::sim::deribit::scope::Scope;
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
 use crate::sim::seed::{BOT_UID, MASTER_UID};
 use crate::sim::state::{NewKey, Venue};
@@ -63,8 +64,8 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
 
 /// Gives a new key Deribit's shapes of id, secret and numeric id; Deribit keys do not expire.
 pub(crate) fn give_identity(v: &mut Venue, idx: usize) {
-    v.deribit.keys_numbered += 1;
-    let number = v.deribit.keys_numbered;
+    v.own.get_mut::<DeribitState>().keys_numbered += 1;
+    let number = v.own.get_mut::<DeribitState>().keys_numbered;
     let client_id = v.ids.alnum(8);
     let secret = v.ids.alnum(32);
     let key = &mut v.keys[idx];

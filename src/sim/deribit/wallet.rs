@@ -16,6 +16,7 @@ use crate::sim::deribit::caller::Caller;
 use crate::sim::deribit::params::Params;
 use crate::sim::deribit::reply::{RpcError, code};
 use crate::sim::deribit::short_page::shorten;
+use crate::sim::deribit::state::DeribitState;
 use crate::sim::funds::WithdrawKind;
 use crate::sim::num;
 use crate::sim::state::{NewWithdrawal, Venue};
@@ -39,7 +40,7 @@ fn account_fields(v: &Venue, uid: u64) -> serde_json::Map<String, Value> {
     out.insert("creation_timestamp".to_owned(), json!(0));
     out.insert(
         "security_keys_enabled".to_owned(),
-        json!(v.deribit.tfa_required),
+        json!(v.own.get::<DeribitState>().is_some_and(|s| s.tfa_required)),
     );
     out
 }

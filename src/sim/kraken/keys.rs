@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::sim::key::IpWhitelist;
 use crate::sim::kraken::caller::{Caller, permission_list};
 use crate::sim::kraken::reply::KrakenError;
+use crate::sim::kraken::state::KrakenState;
 use crate::sim::state::Venue;
 
 /// `GetApiKeyInfo`.
@@ -23,7 +24,7 @@ pub(crate) fn info(v: &mut Venue, c: &Caller) -> Result<Value, KrakenError> {
     Ok(json!({
         "apiKeyName": key.note,
         "apiKey": key.api_key,
-        "nonce": v.kraken.last_nonce.get(&key.api_key).copied().unwrap_or(0).to_string(),
+        "nonce": v.own.get::<KrakenState>().and_then(|s| s.last_nonce.get(&key.api_key).copied()).unwrap_or(0).to_string(),
         "nonceWindow": 0,
         "permissions": permission_list(&key.permissions),
         "iban": "",

@@ -22,9 +22,10 @@
 //! `.await`. It never imports the client's Kraken code (`exchanges::kraken`).
 
 mod auth;
-pub(crate) mod base64;
+mod base64;
 mod caller;
 mod counter;
+mod dialect;
 mod funding;
 mod keys;
 mod names;
@@ -37,11 +38,10 @@ mod state;
 mod trade;
 mod wire;
 
-use axum::Router;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::sim::Sim;
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
 use crate::sim::state::Venue;
@@ -52,22 +52,18 @@ use params::Params;
 use reply::KrakenError;
 use route::{Found, Route};
 
-pub(crate) use names::pair_name;
-pub(crate) use seed::seed_keys;
-pub(crate) use state::KrakenState;
+pub(crate) use dialect::DIALECT;
+use state::KrakenState;
 
 /// Largest request body read.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<KrakenDialect>(sim)
-}
-
 /// What is Kraken's own at the front door.
-struct KrakenDialect;
+#[derive(Debug)]
+pub(crate) struct KrakenDialect;
 
 impl front::Dialect for KrakenDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Kraken;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -75,10 +71,7 @@ impl front::Dialect for KrakenDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("api-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("api-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {
@@ -130,17 +123,29 @@ fn private(
     if !creds.signature_matches(&key.secret, &req.path, &nonce_text, &req.body) {
         return Err(KrakenError::InvalidSignature);
     }
-    let last = v.kraken.last_nonce.get(&key.api_key).copied().unwrap_or(0);
+    let last = v
+        .own
+        .get::<KrakenState>()
+        .and_then(|s| s.last_nonce.get(&key.api_key).copied())
+        .unwrap_or(0);
     if nonce <= last {
         return Err(KrakenError::InvalidNonce);
     }
     let allowed = key.ips.allows(req.peer);
     let caller = Caller::from_key(key);
-    v.kraken.last_nonce.insert(caller.api_key.clone(), nonce);
+    v.own
+        .get_mut::<KrakenState>()
+        .last_nonce
+        .insert(caller.api_key.clone(), nonce);
     if !allowed {
         return Err(KrakenError::PermissionDenied);
     }
-    if !v.kraken.counter.admit(&caller.api_key, route.cost(), now) {
+    if !v
+        .own
+        .get_mut::<KrakenState>()
+        .counter
+        .admit(&caller.api_key, route.cost(), now)
+    {
         return Err(KrakenError::RateLimit);
     }
     route.permit(&caller)?;

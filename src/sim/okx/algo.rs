@@ -23,6 +23,7 @@ use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::{Params, string_of};
 use crate::sim::okx::reply::{ApiError, Outcome};
 use crate::sim::okx::trade;
+use crate::sim::okx::{OkxState, algo_orders};
 use crate::sim::order::{Category, Origin, Side};
 use crate::sim::state::Venue;
 
@@ -268,7 +269,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
         "sCode": "0",
         "sMsg": "",
     });
-    v.okx.algo_orders.push(order);
+    v.own.get_mut::<OkxState>().algo_orders.push(order);
     Ok(Outcome::Items(vec![answer]))
 }
 
@@ -303,8 +304,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
     }
     let inst_id = p.string("instId")?;
     let page = PageReq::by_id(p, |id| {
-        v.okx
-            .algo_orders
+        algo_orders(&v.own)
             .iter()
             .find(|o| o.uid == c.uid && o.algo_id == id)
             .map(|o| (o.created_ms, o.algo_id.clone()))
@@ -313,9 +313,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         kind: kind.as_deref(),
         inst_id: inst_id.as_deref(),
     };
-    let orders: Vec<&AlgoOrder> = v
-        .okx
-        .algo_orders
+    let orders: Vec<&AlgoOrder> = algo_orders(&v.own)
         .iter()
         .filter(|o| o.uid == c.uid && o.live)
         .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
@@ -358,17 +356,22 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
             let inst_id = inst_id.ok_or_else(|| ApiError::missing("instId"))?;
             let (category, symbol) = trade::instrument(v, &inst_id)?;
             // `algoId` wins when both are given.
-            let found = v.okx.algo_orders.iter_mut().find(|o| {
-                o.uid == c.uid
-                    && o.live
-                    && o.category == category
-                    && o.symbol == symbol
-                    && match (&algo_id, &cl_id) {
-                        (Some(id), _) => o.algo_id == *id,
-                        (None, Some(cl)) => !cl.is_empty() && o.algo_cl_ord_id == *cl,
-                        (None, None) => false,
-                    }
-            });
+            let found = v
+                .own
+                .get_mut::<OkxState>()
+                .algo_orders
+                .iter_mut()
+                .find(|o| {
+                    o.uid == c.uid
+                        && o.live
+                        && o.category == category
+                        && o.symbol == symbol
+                        && match (&algo_id, &cl_id) {
+                            (Some(id), _) => o.algo_id == *id,
+                            (None, Some(cl)) => !cl.is_empty() && o.algo_cl_ord_id == *cl,
+                            (None, None) => false,
+                        }
+                });
             if algo_id.is_none() && cl_id.is_none() {
                 return Err(ApiError::invalid(
                     "algoId",

@@ -24,6 +24,7 @@ pub(crate) mod algo;
 mod asset;
 mod auth;
 mod caller;
+mod dialect;
 mod inst;
 mod page;
 mod params;
@@ -34,13 +35,13 @@ mod trade;
 mod user;
 mod wire;
 
-use axum::Router;
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::sim::Sim;
+use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
+use crate::sim::own::OwnStates;
 use crate::sim::state::Venue;
 
 use auth::Credentials;
@@ -49,8 +50,7 @@ use params::Params;
 use reply::{ApiError, Code, Outcome};
 use route::Route;
 
-pub(crate) use inst::inst_id;
-pub(crate) use seed::{seed_algo_orders, seed_bot_stop, seed_keys};
+pub(crate) use dialect::DIALECT;
 
 /// The OKX dialect's own state.
 #[derive(Clone, Debug, Default)]
@@ -59,18 +59,20 @@ pub(crate) struct OkxState {
     pub(crate) algo_orders: Vec<algo::AlgoOrder>,
 }
 
+/// The venue's OKX algo orders, oldest first; none before one is placed or seeded.
+pub(crate) fn algo_orders(own: &OwnStates) -> &[algo::AlgoOrder] {
+    own.get::<OkxState>().map_or(&[], |s| &s.algo_orders)
+}
+
 /// Largest request body read; a batch of 20 cancels is about 1 KiB.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the router on the shared front door.
-pub(crate) fn router(sim: Sim) -> Router {
-    front::router::<OkxDialect>(sim)
-}
-
 /// What is OKX's own at the front door.
-struct OkxDialect;
+#[derive(Debug)]
+pub(crate) struct OkxDialect;
 
 impl front::Dialect for OkxDialect {
+    const EXCHANGE: ExchangeId = ExchangeId::Okx;
     const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 
     fn faultable(req: &Incoming) -> bool {
@@ -78,10 +80,7 @@ impl front::Dialect for OkxDialect {
     }
 
     fn key_id(_v: &Venue, req: &Incoming) -> Option<String> {
-        req.headers
-            .get("ok-access-key")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
+        req.header("ok-access-key")
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {

@@ -11,12 +11,13 @@
 //! scenarios the bot keeps a stop-loss of its own (origin Owner, in the known-orders ledger),
 //! so a drill cancels an algo order and its diff must not call it unauthorized.
 
-use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
+use crate::sim::key::Permissions;
+use crate::sim::okx::OkxState;
 use crate::sim::okx::algo::{AlgoKind, AlgoOrder};
 use crate::sim::okx::caller::PERM;
 use crate::sim::order::{Category, Origin, Side};
-use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID};
-use crate::sim::state::{NewKey, Venue};
+use crate::sim::seed::{BOT_UID, HOUR_MS, seed_bot_key, seed_master_key};
+use crate::sim::state::Venue;
 use secrecy::SecretString;
 
 /// The sub-account name OKX would accept for a bot noted `note`.
@@ -88,7 +89,7 @@ pub(crate) fn seed_algo_orders(v: &mut Venue, now: i64) {
             updated_ms: created,
             origin: Origin::Attacker,
         };
-        v.okx.algo_orders.push(order);
+        v.own.get_mut::<OkxState>().algo_orders.push(order);
     }
 }
 
@@ -136,7 +137,7 @@ pub(crate) fn seed_bot_stop(v: &mut Venue, now: i64, prefix: &str) {
         updated_ms: created,
         origin: Origin::Owner,
     };
-    v.okx.algo_orders.push(order);
+    v.own.get_mut::<OkxState>().algo_orders.push(order);
 }
 
 /// Creates the master's key and the bot's leaked key, and names the bot's sub-account.
@@ -144,35 +145,21 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     if let Some(bot) = v.accounts.iter_mut().find(|a| a.uid == BOT_UID) {
         bot.note = sub_account_name(bot_note);
     }
-    let master = v.create_key(
-        NewKey {
-            uid: MASTER_UID,
-            tier: Tier::Master,
-            note: "master-ops".to_owned(),
-            permissions: Permissions::of(&[(PERM, &["read_only", "trade", "withdraw"])]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Only(vec![std::net::Ipv4Addr::LOCALHOST.into()]),
-        },
-        false,
+    let master = seed_master_key(
+        v,
+        now,
+        Permissions::of(&[(PERM, &["read_only", "trade", "withdraw"])]),
     );
     let phrase = seeded_passphrase(v);
-    let key = &mut v.keys[master];
-    key.created_ms = now - 200 * DAY_MS;
-    key.passphrase = Some(phrase);
-    let bot = v.create_key(
-        NewKey {
-            uid: BOT_UID,
-            tier: Tier::Sub,
-            note: bot_note.to_owned(),
-            permissions: Permissions::of(&[(PERM, &["read_only", "trade"])]),
-            access: Access::ReadWrite,
-            ips: IpWhitelist::Any,
-        },
-        true,
+    v.keys[master].passphrase = Some(phrase);
+    let bot = seed_bot_key(
+        v,
+        now,
+        bot_note,
+        Permissions::of(&[(PERM, &["read_only", "trade"])]),
     );
     let phrase = seeded_passphrase(v);
     let key = &mut v.keys[bot];
-    key.created_ms = now - 60 * DAY_MS;
     // OKX expires unbound keys after 14 idle days; this one trades daily (not modelled).
     key.expires_ms = None;
     key.passphrase = Some(phrase);

@@ -1,0 +1,62 @@
+//! What Binance brings to the simulator's core (`sim/dialect.rs`): growing integer order and
+//! trade ids, 64-character keys and secrets, sub-accounts named by email, the attacker's
+//! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`); and the
+//! `Sim` switch only Binance has (its request-weight limit).
+
+use crate::sim::Sim;
+use crate::sim::dialect::SimDialect;
+use crate::sim::inspect::OrderView;
+use crate::sim::instrument::Instrument;
+use crate::sim::state::Venue;
+
+use super::{BinanceDialect, BinanceState, seed};
+
+/// The Binance dialect.
+pub(crate) static DIALECT: BinanceDialect = BinanceDialect;
+
+impl SimDialect for BinanceDialect {
+    fn new_order_id(&self, v: &mut Venue, _inst: &Instrument) -> String {
+        v.own.get_mut::<BinanceState>().order_id()
+    }
+
+    fn new_trade_id(&self, v: &mut Venue, _inst: &Instrument, _seq: i64) -> String {
+        v.own.get_mut::<BinanceState>().trade_id()
+    }
+
+    /// Binance key ids and secrets are 64 letters and digits (docs/venues.md §5.3).
+    fn new_credentials(&self, v: &mut Venue) -> (String, String) {
+        (v.ids.alnum(64), v.ids.alnum(64))
+    }
+
+    fn incident_markets(&self) -> Vec<Instrument> {
+        vec![seed::conditional_market()]
+    }
+
+    fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
+        seed::seed_keys(v, now, bot_note);
+    }
+
+    fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
+        seed::seed_conditional_orders(v, now);
+    }
+
+    /// Binance's sub-account endpoints name a sub-account by its email.
+    fn bot_account(&self, v: &Venue, uid: u64) -> String {
+        super::email(v, uid)
+    }
+
+    fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
+        v.own
+            .get::<BinanceState>()
+            .map(|s| s.algo_orders.iter().map(|o| o.view()).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Sim {
+    /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
+    /// published one), so tests can reach it; other dialects ignore it.
+    pub fn set_weight_limit(&self, per_minute: u32) {
+        self.lock().own.get_mut::<BinanceState>().limits.spot_limit = per_minute;
+    }
+}

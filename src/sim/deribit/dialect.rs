@@ -1,0 +1,69 @@
+//! What Deribit brings to the simulator's core (`sim/dialect.rs`): `CURRENCY-number` order ids
+//! and `CURRENCY-sequence` trade ids, its instrument names, token authentication and the one
+//! two-factor code in the session; and the `Sim` switches only Deribit has (two-factor
+//! challenges, tokens).
+
+use crate::sim::Sim;
+use crate::sim::dialect::SimDialect;
+use crate::sim::instrument::Instrument;
+use crate::sim::order::Category;
+use crate::sim::session::{ProfileAuth, ProfileShape};
+use crate::sim::state::Venue;
+
+use super::{DeribitDialect, DeribitState, names, seed, tfa};
+
+/// The Deribit dialect.
+pub(crate) static DIALECT: DeribitDialect = DeribitDialect;
+
+impl SimDialect for DeribitDialect {
+    fn new_order_id(&self, v: &mut Venue, inst: &Instrument) -> String {
+        let state = v.own.get_mut::<DeribitState>();
+        state.orders_numbered += 1;
+        names::order_id(inst, names::FIRST_ORDER_NO + state.orders_numbered)
+    }
+
+    fn new_trade_id(&self, _v: &mut Venue, inst: &Instrument, seq: i64) -> String {
+        names::trade_id(inst, seq)
+    }
+
+    fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
+        seed::seed_keys(v, now, bot_note);
+    }
+
+    fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
+        names::wire_symbol(v, category, symbol)
+    }
+
+    /// Token authentication, the bot key on its sub-account (reached through
+    /// `public/exchange_token`).
+    fn profile_shape(&self) -> ProfileShape {
+        ProfileShape {
+            auth: ProfileAuth::Token,
+            ..ProfileShape::default()
+        }
+    }
+
+    /// The one two-factor code the simulated Deribit accepts (`Sim::set_tfa_required`).
+    fn session_extras(&self) -> Vec<(&'static str, String)> {
+        vec![("otp", format!("{}\n", tfa::SIMULATED_OTP))]
+    }
+}
+
+impl Sim {
+    /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor
+    /// challenge when `on`, as on an account with security keys (docs/venues.md §6.4). The one code
+    /// the simulator accepts is in the session's `otp` file. Other dialects ignore it.
+    pub fn set_tfa_required(&self, on: bool) {
+        self.lock().own.get_mut::<DeribitState>().tfa_required = on;
+    }
+
+    /// Ends every Deribit token at once, as if each had expired early: the next private call
+    /// with one is refused with 13009 `invalid_token`. Other dialects have no tokens.
+    pub fn expire_tokens(&self) {
+        self.lock()
+            .own
+            .get_mut::<DeribitState>()
+            .tokens
+            .expire_all();
+    }
+}
