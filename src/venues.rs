@@ -12,6 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::exchanges::{Venue, binance, bybit, deribit, kraken, okx};
+use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +47,8 @@ pub struct VenueSpec {
     /// The futures host that goes with a profile's `base_url`, on venues that serve derivatives
     /// from a host of their own; `None` keeps every path on `base_url`.
     pub futures_url: fn(&str) -> Option<String>,
+    /// The simulator's dialect of this venue (`src/sim/<venue>/`), written from the venue's docs.
+    pub(crate) simulator: &'static dyn SimDialect,
 }
 
 impl fmt::Debug for VenueSpec {
@@ -75,6 +78,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/bybit.yaml"),
         ),
         futures_url: same_host,
+        simulator: &crate::sim::bybit::DIALECT,
     },
     VenueSpec {
         id: ExchangeId::Okx,
@@ -87,6 +91,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/okx.yaml"),
         ),
         futures_url: same_host,
+        simulator: &crate::sim::okx::DIALECT,
     },
     VenueSpec {
         id: ExchangeId::Deribit,
@@ -99,6 +104,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/deribit.yaml"),
         ),
         futures_url: same_host,
+        simulator: &crate::sim::deribit::DIALECT,
     },
     VenueSpec {
         id: ExchangeId::Binance,
@@ -111,6 +117,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/binance.yaml"),
         ),
         futures_url: binance::futures_url,
+        simulator: &crate::sim::binance::DIALECT,
     },
     VenueSpec {
         id: ExchangeId::Kraken,
@@ -123,6 +130,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/kraken.yaml"),
         ),
         futures_url: same_host,
+        simulator: &crate::sim::kraken::DIALECT,
     },
 ];
 

@@ -14,7 +14,6 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
-use crate::sim::dialects::dialect;
 use crate::sim::instrument::Instrument;
 use crate::sim::matching::Fill;
 use crate::sim::num;
@@ -33,7 +32,7 @@ const LINK_SUFFIX: usize = 10;
 
 /// Builds the venue `scenario` describes, its ids and books drawn from `seed`.
 pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u64) -> Venue {
-    let dialect = dialect(exchange);
+    let dialect = exchange.spec().simulator;
     let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     let note = if scenario.name.trim().is_empty() {

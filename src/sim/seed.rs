@@ -15,7 +15,6 @@
 
 use crate::exchanges::ExchangeId;
 use crate::sim::book::Liquidity;
-use crate::sim::dialects::dialect;
 use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::instrument::Instrument;
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
@@ -37,7 +36,7 @@ pub(crate) const MIN_MS: i64 = 60 * 1000;
 
 /// Builds the default incident from `seed`.
 pub(crate) fn default_incident(exchange: ExchangeId, seed: u64) -> Venue {
-    let dialect = dialect(exchange);
+    let dialect = exchange.spec().simulator;
     let mut v = Venue::new(dialect, seed, MASTER_UID);
     let now = v.now_ms();
     v.accounts.push(Account {
