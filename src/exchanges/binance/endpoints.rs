@@ -12,6 +12,7 @@
 //! (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders are listed and
 //! cancelled by their own endpoints ([`CONDITIONAL`]).
 
+use crate::exchanges::decode::decimal;
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
 use crate::exchanges::binance::signer::encode_params;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
@@ -533,17 +534,6 @@ fn delete(path: &str, params: &[(&str, String)]) -> Request {
         query: encode_params(params),
         body: None,
         mutating: true,
-    }
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
     }
 }
 

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::cursor::{HistoryCursor, HistoryStep, KeysCursor, ListedKey, MoneyCursor};
 use super::endpoints::{self, MONEY_PAGE, OpenPage, TRANSFERS_PAGE};
-use crate::exchanges::decode::{self, non_empty};
+use crate::exchanges::decode::{self, non_empty, retry_after};
 use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
@@ -77,14 +77,6 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
         server_ms,
         code: None,
     }
-}
-
-/// Seconds in `Retry-After`, as milliseconds.
-fn retry_after(response: &Response) -> Option<u64> {
-    response
-        .header("retry-after")
-        .and_then(|secs| secs.trim().parse::<u64>().ok())
-        .map(|secs| secs * 1000)
 }
 
 /// Maps a Binance code to a typed error (docs/venues.md §5.8).
@@ -152,22 +144,21 @@ fn on_futures(op: &Op) -> bool {
     }
 }
 
+/// How an answer that is not Binance JSON reads: any 2xx was meant to be JSON.
+const NOT_JSON: decode::NotJson = decode::NotJson {
+    what: "Binance JSON",
+    answered: 0..300,
+    rate_limited: &[429],
+    wait_ms: Some(1000),
+};
+
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = response.gist();
     match response.status {
         418 => ExchangeError::IpBanned {
             code: "HTTP 418".to_owned(),
             retry_after_ms: retry_after(response),
         },
-        429 => ExchangeError::RateLimited {
-            code: "HTTP 429".to_owned(),
-            reset_ms: None,
-            retry_after_ms: retry_after(response).or(Some(1000)),
-        },
-        status if status < 300 => ExchangeError::Protocol {
-            detail: format!("not Binance JSON: {detail}"),
-        },
-        status => ExchangeError::Http { status, detail },
+        _ => decode::http_error(response, &NOT_JSON),
     }
 }
 

@@ -92,24 +92,17 @@ fn api_error(code: i64, message: String, response: &Response) -> ExchangeError {
     }
 }
 
+/// How an answer that is not a Bybit envelope reads. Reference §3.7: 403 is the per-IP limit,
+/// 429 system protection; `Retry-After` says for how many seconds.
+const NOT_JSON: decode::NotJson = decode::NotJson {
+    what: "a Bybit envelope",
+    answered: 200..201,
+    rate_limited: &[403, 429],
+    wait_ms: None,
+};
+
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = response.gist();
-    match response.status {
-        // Reference §3.7: 403 is the per-IP limit, 429 system protection; `Retry-After` says
-        // for how many seconds.
-        403 | 429 => ExchangeError::RateLimited {
-            code: format!("HTTP {}", response.status),
-            reset_ms: None,
-            retry_after_ms: response
-                .header("retry-after")
-                .and_then(|secs| secs.trim().parse::<u64>().ok())
-                .map(|secs| secs * 1000),
-        },
-        200 => ExchangeError::Protocol {
-            detail: format!("not a Bybit envelope: {detail}"),
-        },
-        status => ExchangeError::Http { status, detail },
-    }
+    decode::http_error(response, &NOT_JSON)
 }
 
 fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {

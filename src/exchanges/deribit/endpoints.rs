@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::cursor::{Tier, Walk};
 use super::wire;
+use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{
     CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke,
@@ -379,17 +380,6 @@ fn check_name(name: &str) -> Result<(), ExchangeError> {
                  label such as `lockdown_{{{{ run.id }}}}`)"
             ),
         })
-    }
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
     }
 }
 

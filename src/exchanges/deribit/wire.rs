@@ -198,22 +198,16 @@ fn api_error(error: &DeribitError) -> ExchangeError {
     }
 }
 
+/// How an answer that is not a JSON-RPC envelope reads.
+const NOT_JSON: decode::NotJson = decode::NotJson {
+    what: "a JSON-RPC envelope",
+    answered: 200..201,
+    rate_limited: &[429],
+    wait_ms: None,
+};
+
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = response.gist();
-    match response.status {
-        429 => ExchangeError::RateLimited {
-            code: "HTTP 429".to_owned(),
-            reset_ms: None,
-            retry_after_ms: response
-                .header("retry-after")
-                .and_then(|secs| secs.trim().parse::<u64>().ok())
-                .map(|secs| secs * 1000),
-        },
-        200 => ExchangeError::Protocol {
-            detail: format!("not a JSON-RPC envelope: {detail}"),
-        },
-        status => ExchangeError::Http { status, detail },
-    }
+    decode::http_error(response, &NOT_JSON)
 }
 
 fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {

@@ -108,23 +108,16 @@ pub fn api_error(text: &str) -> ExchangeError {
     }
 }
 
+/// How an answer that is not a Kraken envelope reads.
+const NOT_JSON: decode::NotJson = decode::NotJson {
+    what: "a Kraken envelope",
+    answered: 200..201,
+    rate_limited: &[429],
+    wait_ms: Some(RATE_LIMIT_WAIT_MS),
+};
+
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = response.gist();
-    match response.status {
-        429 => ExchangeError::RateLimited {
-            code: "HTTP 429".to_owned(),
-            reset_ms: None,
-            retry_after_ms: response
-                .header("retry-after")
-                .and_then(|secs| secs.trim().parse::<u64>().ok())
-                .map(|secs| secs * 1000)
-                .or(Some(RATE_LIMIT_WAIT_MS)),
-        },
-        200 => ExchangeError::Protocol {
-            detail: format!("not a Kraken envelope: {detail}"),
-        },
-        status => ExchangeError::Http { status, detail },
-    }
+    decode::http_error(response, &NOT_JSON)
 }
 
 fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {

@@ -17,6 +17,7 @@
 use serde_json::{Value, json};
 
 use super::passphrase;
+use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Order, Segment, Side};
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
@@ -464,17 +465,6 @@ fn ts_page(window: &Window, cursor: Option<&str>) -> String {
     q.add("after", Some(cursor.unwrap_or(&first)));
     q.add("limit", Some(&PAGE.to_string()));
     q.finish()
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
 }
 
 /// A query string in the order the parameters were added.

@@ -96,11 +96,7 @@ fn api_error(code: &str, message: String, response: &Response) -> ExchangeError 
         "50011" | "50013" | "50061" => ExchangeError::RateLimited {
             code: code_text,
             reset_ms: None,
-            retry_after_ms: response
-                .header("retry-after")
-                .and_then(|secs| secs.trim().parse::<u64>().ok())
-                .map(|secs| secs * 1000)
-                .or(Some(RATE_LIMIT_WAIT_MS)),
+            retry_after_ms: decode::retry_after(response).or(Some(RATE_LIMIT_WAIT_MS)),
         },
         "50102" | "50107" | "50112" => ExchangeError::Timestamp { code: code_text },
         "50101" | "50103" | "50111" | "50119" => ExchangeError::InvalidKey { code: code_text },
@@ -130,23 +126,16 @@ fn api_error(code: &str, message: String, response: &Response) -> ExchangeError 
     }
 }
 
+/// How an answer that is not an OKX envelope reads.
+const NOT_JSON: decode::NotJson = decode::NotJson {
+    what: "an OKX envelope",
+    answered: 200..201,
+    rate_limited: &[429],
+    wait_ms: Some(RATE_LIMIT_WAIT_MS),
+};
+
 fn http_error(response: &Response) -> ExchangeError {
-    let detail = response.gist();
-    match response.status {
-        429 => ExchangeError::RateLimited {
-            code: "HTTP 429".to_owned(),
-            reset_ms: None,
-            retry_after_ms: response
-                .header("retry-after")
-                .and_then(|secs| secs.trim().parse::<u64>().ok())
-                .map(|secs| secs * 1000)
-                .or(Some(RATE_LIMIT_WAIT_MS)),
-        },
-        200 => ExchangeError::Protocol {
-            detail: format!("not an OKX envelope: {detail}"),
-        },
-        status => ExchangeError::Http { status, detail },
-    }
+    decode::http_error(response, &NOT_JSON)
 }
 
 /// Whether `data` holds per-item results.
