@@ -40,7 +40,7 @@ pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use http::{Auth, CallRecord, CallSink, Client, Mode};
 pub use nonce::{NonceError, Nonces};
 pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
-pub use request::{Header, Method, Request, Response, SignedRequest};
+pub use request::{Header, HeaderValue, Method, Request, Response, Sensitive, SignedRequest};
 
 use crate::secret::Credential;
 use model::{Category, Order, Segment};

@@ -12,9 +12,9 @@
 //! (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders are listed and
 //! cancelled by their own endpoints ([`CONDITIONAL`]).
 
-use crate::exchanges::decode::decimal;
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
 use crate::exchanges::binance::signer::encode_params;
+use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
 use crate::exchanges::{
     CallContext, ExchangeError, KeyFamily, Method, Op, OrderKind, QtyUnit, Request, Revoke, Window,

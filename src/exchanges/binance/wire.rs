@@ -23,7 +23,7 @@ use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
 };
-use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Window};
+use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive, Window};
 use crate::secret::{KeyId, SecretString};
 
 /// A refusal's body.
@@ -197,7 +197,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                     created_at: None,
                     expires_at: None,
                 },
-                secret: SecretString::from(created.secret_key),
+                secret: SecretString::from(created.secret_key.into_string()),
                 passphrase: None,
             })
         }
@@ -812,7 +812,7 @@ impl BinanceKeyChange {
 struct BinanceCreatedKey {
     api_key: String,
     #[serde(default)]
-    secret_key: String,
+    secret_key: Sensitive,
     #[serde(default)]
     api_name: String,
     #[serde(flatten)]

@@ -16,7 +16,7 @@ use crate::exchanges::model::{
     Amount, Balance, Cancelled, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment, Side,
     Transfer, TransferKind,
 };
-use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response};
+use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive};
 use crate::secret::{KeyId, SecretString};
 
 /// The envelope around every answer.
@@ -166,7 +166,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             info.account = Some(account.clone());
             Reply::Created(CreatedKey {
                 info,
-                secret: SecretString::from(secret),
+                secret: SecretString::from(secret.into_string()),
                 passphrase: None,
             })
         }
@@ -286,7 +286,7 @@ struct BybitApiKey {
     #[serde(default, deserialize_with = "flex::bool")]
     read_only: bool,
     #[serde(default)]
-    secret: Option<String>,
+    secret: Option<Sensitive>,
     #[serde(default)]
     permissions: BTreeMap<String, Vec<String>>,
     #[serde(default)]

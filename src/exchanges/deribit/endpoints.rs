@@ -386,9 +386,11 @@ fn check_name(name: &str) -> Result<(), ExchangeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::deribit::signer;
     use crate::exchanges::model::{IpWhitelist, Lock, TradePermission};
-    use crate::exchanges::{Response, Tfa, VenueSettings};
-    use crate::secret::{KeyId, SecretString};
+    use crate::exchanges::request::check;
+    use crate::exchanges::{Response, Session, Tfa, VenueSettings};
+    use crate::secret::{Credential, KeyId, SecretString};
 
     fn call<'a>(
         settings: &'a VenueSettings,
@@ -555,5 +557,58 @@ mod tests {
         .unwrap();
         assert_eq!(walk.path, "/api/v2/private/get_deposits");
         assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let settings = VenueSettings::default();
+        let listing = listing();
+        let tfa = Tfa {
+            challenge: "ch-1".into(),
+            code: SecretString::from("123456"),
+        };
+        let session = Session {
+            token: SecretString::from("b3arer-t0ken"),
+            expires_ms: 0,
+            refresh: Some(SecretString::from("r3fresh-t0ken")),
+        };
+        let cred = Credential::new(KeyId::new("AMANDA"), SecretString::from("s3cret"));
+        let mut call = call(&settings, Some(&listing), Some(&tfa));
+        call.session = Some(&session);
+        let signed = signer::sign(encode(&lock_op(false), &call).unwrap(), &cred, &call);
+        assert_eq!(
+            check::wire_lines(&signed),
+            [
+                "POST /api/v2/private/edit_api_key",
+                "Authorization: Bearer b3arer-t0ken",
+                r#"{"id":1,"jsonrpc":"2.0","method":"private/edit_api_key","params":{"authorization_data":"123456","challenge":"ch-1","id":7,"ip_whitelist":["127.0.0.1"],"max_scope":"account:read trade:read_write wallet:read"}}"#,
+            ]
+        );
+        check::debug_hides(&signed, &["123456", "b3arer-t0ken"]);
+        let exchange = signer::sign(signer::exchange_token_request(&session, "7"), &cred, &call);
+        assert_eq!(
+            check::wire_lines(&exchange),
+            [
+                "POST /api/v2/public/exchange_token",
+                "Authorization: Bearer b3arer-t0ken",
+                r#"{"id":1,"jsonrpc":"2.0","method":"public/exchange_token","params":{"refresh_token":"r3fresh-t0ken","subject_id":7}}"#,
+            ]
+        );
+        check::debug_hides(&exchange, &["r3fresh-t0ken", "b3arer-t0ken"]);
+        call.session = None;
+        let login = signer::auth_request(&cred, &call);
+        let signed = signer::sign(login, &cred, &call);
+        let lines = check::wire_lines(&signed);
+        assert_eq!(
+            lines,
+            [
+                "POST /api/v2/public/auth",
+                "Authorization: deri-hmac-sha256 id=AMANDA,ts=1,sig=0758412912a615528dab603c33016df052fb71bf0907ff09c115ca7e203230dd,nonce=n",
+                r#"{"id":1,"jsonrpc":"2.0","method":"public/auth","params":{"client_id":"AMANDA","data":"","grant_type":"client_signature","nonce":"n","signature":"1074698247aa9f24432d844f14f41bc73af23eecf6acedc3414a42cb60e96eaf","timestamp":1}}"#,
+            ]
+        );
+        let body: Value = serde_json::from_str(signed.request.body.as_deref().unwrap()).unwrap();
+        let signature = body["params"]["signature"].as_str().unwrap().to_owned();
+        check::debug_hides(&signed, &[&signature, "s3cret"]);
     }
 }

@@ -19,7 +19,9 @@ use crate::exchanges::model::{
     AccessEvent, Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order,
     OrderStatus, Segment, Side, Transfer, TransferKind,
 };
-use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Session, Window};
+use crate::exchanges::{
+    Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive, Session, Window,
+};
 use crate::secret::{KeyId, SecretString};
 
 /// How long to wait after `10028 too_many_requests` when the answer names no wait.
@@ -103,9 +105,11 @@ pub fn decode_login(response: &Response) -> Result<Session, ExchangeError> {
         .us_out
         .map_or_else(|| chrono::Utc::now().timestamp_millis(), |us| us / 1000);
     Ok(Session {
-        token: SecretString::from(token.access_token),
+        token: SecretString::from(token.access_token.into_string()),
         expires_ms: now_ms.saturating_add(token.expires_in.saturating_mul(1000)),
-        refresh: token.refresh_token.map(SecretString::from),
+        refresh: token
+            .refresh_token
+            .map(|t| SecretString::from(t.into_string())),
     })
 }
 
@@ -251,7 +255,7 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             }
             Reply::Created(CreatedKey {
                 info: key.into_info(Some(account.clone())),
-                secret: SecretString::from(secret),
+                secret: SecretString::from(secret.into_string()),
                 passphrase: None,
             })
         }
@@ -490,10 +494,10 @@ pub fn category_of(instrument: &str) -> Category {
 /// `public/auth` and `public/exchange_token` results.
 #[derive(Debug, Deserialize)]
 struct DeribitToken {
-    access_token: String,
+    access_token: Sensitive,
     expires_in: i64,
     #[serde(default)]
-    refresh_token: Option<String>,
+    refresh_token: Option<Sensitive>,
 }
 
 /// `private/get_account_summary` with `extended=true`: the account fields used.
@@ -515,7 +519,7 @@ pub struct DeribitApiKey {
     pub client_id: String,
     /// The secret: only in `create_api_key`'s answer.
     #[serde(default)]
-    client_secret: Option<String>,
+    client_secret: Option<Sensitive>,
     /// Space-separated scopes (`account:read trade:read_write`).
     #[serde(default)]
     pub max_scope: String,

@@ -33,7 +33,7 @@ use crate::exchanges::model::{
     Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order, OrderStatus, Segment,
     Side, Transfer, TransferKind,
 };
-use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Window};
+use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive, Window};
 use crate::secret::{KeyId, SecretString};
 
 /// How long to wait after `50011` when the answer does not say: OKX counts per 2 seconds and
@@ -240,7 +240,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 return Err(protocol("secretKey of the new key"));
             }
             // The passphrase was generated for the request; OKX echoes it (docs/venues.md §4.4).
-            if !passphrase::is_valid(&key.passphrase) {
+            if !passphrase::is_valid(key.passphrase.as_str()) {
                 return Err(ExchangeError::Protocol {
                     detail: "OKX did not return the new key's passphrase; delete the key in the web interface and run lockdown again".to_owned(),
                 });
@@ -256,8 +256,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
             .into_info(Some(account));
             Reply::Created(CreatedKey {
                 info,
-                secret: SecretString::from(key.secret_key),
-                passphrase: Some(SecretString::from(key.passphrase)),
+                secret: SecretString::from(key.secret_key.into_string()),
+                passphrase: Some(SecretString::from(key.passphrase.into_string())),
             })
         }
         Op::CancelAfter { .. } => {
@@ -550,9 +550,9 @@ struct OkxCreatedKey {
     label: String,
     api_key: String,
     #[serde(default)]
-    secret_key: String,
+    secret_key: Sensitive,
     #[serde(default)]
-    passphrase: String,
+    passphrase: Sensitive,
     #[serde(default)]
     perm: String,
     #[serde(default)]
