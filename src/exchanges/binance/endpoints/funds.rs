@@ -6,7 +6,7 @@ use super::*;
 
 /// One page of withdrawals in the window.
 pub(super) fn withdrawals(window: &Window, cursor: Option<&str>) -> Result<Request, ExchangeError> {
-    let page = MoneyCursor::parse(cursor.as_deref())?;
+    let page = MoneyCursor::parse(cursor)?;
     Ok(get(
         "/sapi/v1/capital/withdraw/history",
         &[

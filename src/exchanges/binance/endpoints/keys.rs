@@ -12,7 +12,7 @@ pub(super) fn restrict(
     account: Option<&str>,
     lock: &Lock,
 ) -> Result<Request, ExchangeError> {
-    let owner = owner(family, account.as_deref())?;
+    let owner = owner(family, account)?;
     let key = ("subAccountApiKey", key.as_str().to_owned());
     Ok(match (lock.access.clone(), family) {
         // Read-only: the trade flags go first, the IP list follows (`Venue::then`).
@@ -66,7 +66,7 @@ pub(super) fn revoke(
     key: &KeyId,
     account: Option<&str>,
 ) -> Result<Request, ExchangeError> {
-    let owner = owner(family, account.as_deref())?;
+    let owner = owner(family, account)?;
     let path = match family {
         KeyFamily::SubAccount => "/sapi/v1/sub-account/subAccountApi",
         KeyFamily::Broker => "/sapi/v1/broker/subAccountApi",

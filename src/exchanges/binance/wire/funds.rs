@@ -28,7 +28,7 @@ pub(super) fn withdrawals(
     body: Value,
 ) -> Result<Reply, ExchangeError> {
     let rows: Vec<BinanceWithdrawal> = parse(body)?;
-    let page = MoneyCursor::parse(cursor.as_deref())?;
+    let page = MoneyCursor::parse(cursor)?;
     let next = (rows.len() >= MONEY_PAGE).then(|| {
         MoneyCursor {
             offset: page.offset + rows.len(),

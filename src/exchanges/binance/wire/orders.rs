@@ -48,7 +48,7 @@ pub(super) fn open_orders(
     cursor: Option<&str>,
     body: Value,
 ) -> Result<Reply, ExchangeError> {
-    let page = OpenPage::of(segment, cursor.as_deref())?;
+    let page = OpenPage::of(segment, cursor)?;
     let items = match page {
         OpenPage::Orders => parse::<Vec<BinanceOrder>>(body)?
             .into_iter()

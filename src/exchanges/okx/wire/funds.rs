@@ -27,7 +27,7 @@ pub(super) fn balances(data: Value) -> Result<Reply, ExchangeError> {
 /// One page of withdrawals.
 pub(super) fn withdrawals(window: &Window, data: Value) -> Result<Reply, ExchangeError> {
     let rows: Vec<OkxWithdrawal> = parse(data)?;
-    Ok(ts_page(rows, window, |row| {
+    ts_page(rows, window, |row| {
         Ok(Transfer {
             time_ms: row.ts.parse().map_err(|_| protocol("ts"))?,
             id: row.wd_id,
@@ -38,13 +38,13 @@ pub(super) fn withdrawals(window: &Window, data: Value) -> Result<Reply, Exchang
             to: non_empty(row.to),
             status: withdrawal_state(&row.state).to_owned(),
         })
-    })?)
+    })
 }
 
 /// One page of transfers between the master and its sub-accounts.
 pub(super) fn transfers(window: &Window, data: Value) -> Result<Reply, ExchangeError> {
     let rows: Vec<OkxSubBill> = parse(data)?;
-    Ok(ts_page(rows, window, |row| {
+    ts_page(rows, window, |row| {
         // `type` 0: master to sub-account; 1: sub-account to master.
         let (from, to) = if row.kind == "1" {
             (Some(row.sub_acct), Some("master".to_owned()))
@@ -61,7 +61,7 @@ pub(super) fn transfers(window: &Window, data: Value) -> Result<Reply, ExchangeE
             to,
             status: "done".to_owned(),
         })
-    })?)
+    })
 }
 
 /// A newest-first page of timestamped rows: the ones inside the window, and a cursor (the last
