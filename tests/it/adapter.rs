@@ -415,4 +415,32 @@ pub mod steps {
             "{again:?}"
         );
     }
+
+    /// What the venue says to `WhoAmI` with a key it refuses.
+    pub async fn refused_who_am_i(client: &Client, key: &Credential) -> ExchangeError {
+        client.call(&Op::WhoAmI, Auth::Key(key)).await.unwrap_err()
+    }
+
+    /// A sub-account key cannot list keys: refused for permission with `code`.
+    pub async fn bot_cannot_manage_keys(
+        client: &Client,
+        bot: &Credential,
+        account: String,
+        code: &str,
+    ) {
+        let err = client
+            .call(
+                &Op::SubKeys {
+                    account,
+                    cursor: None,
+                },
+                Auth::Key(bot),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::Permission { code: ref got, .. } if got == code),
+            "{err:?}"
+        );
+    }
 }

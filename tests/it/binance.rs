@@ -21,8 +21,8 @@ use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
 use crate::adapter::steps::{
-    Refusals, cancel_batch, lock_to_the_responder, money_of_the_month, no_cancel_all, refs,
-    revoke_twice, trade_as_the_bot,
+    Refusals, bot_cannot_manage_keys, cancel_batch, lock_to_the_responder, money_of_the_month,
+    no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
 };
 use crate::adapter::{
     create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place, restrict_key,
@@ -392,10 +392,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     // What only the web interface does, the simulator does by hand.
     assert!(lab.sim.web_ui_delete_key(master.key.as_str()));
     assert!(!lab.sim.web_ui_delete_key(master.key.as_str()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&master))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &master).await;
     assert!(err.is_unauthenticated(), "{err:?}");
 }
 
@@ -501,10 +498,7 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
     let client = client(&lab, KeyFamily::SubAccount);
     // Wrong secret: -1022.
     let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     assert_eq!(err.code(), Some("-1022"));
     // A key never issued: -2015, refused as a key.
@@ -512,36 +506,17 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
         KeyId::new("A".repeat(64)),
         SecretString::from("s".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(
         err.is_unauthenticated() && err.code() == Some("-2015"),
         "{err:?}"
     );
     // Not a key at all: -2014.
     let junk = Credential::new(KeyId::new("short"), SecretString::from("s".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&junk))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &junk).await;
     assert!(matches!(err, ExchangeError::InvalidKey { ref code } if code == "-2014"));
     // A sub-account key cannot manage keys: -1002.
-    let err = client
-        .call(
-            &Op::SubKeys {
-                account: lab.account(),
-                cursor: None,
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ExchangeError::Permission { ref code, .. } if code == "-1002"),
-        "{err:?}"
-    );
+    bot_cannot_manage_keys(&client, &bot, lab.account(), "-1002").await;
     // A payload sent with raw non-ASCII bytes is refused, however it was signed (-1022).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let raw = "symbol=１２３&recvWindow=5000&timestamp=1";

@@ -16,6 +16,7 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
+use crate::adapter::steps::refused_who_am_i;
 use crate::adapter::{
     armed_for, balances, cancel_after, cancel_order, executions_of, fills, limit_buy, open_orders,
     orders, place, transfers, usdt_withdrawal, who_am_i, withdrawals,
@@ -250,20 +251,14 @@ async fn refusals_are_typed() {
         bot.key.clone(),
         SecretString::from("bm90IHRoZSBzZWNyZXQ=".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     assert!(err.hint().unwrap().contains("secret"));
     let stranger = Credential::new(
         KeyId::new("AAAA"),
         SecretString::from("QUFBQQ==".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(err.is_unauthenticated(), "{err:?}");
 
     // Permissions: the bot key reads no ledger, the owner's key places no order.

@@ -10,8 +10,8 @@ use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
 use crate::adapter::steps::{
-    Refusals, cancel_batch, lock_to_the_responder, money_of_the_month, no_cancel_all, refs,
-    revoke_twice, trade_as_the_bot,
+    Refusals, bot_cannot_manage_keys, cancel_batch, lock_to_the_responder, money_of_the_month,
+    no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
 };
 use crate::adapter::{
     armed_for, cancel_after, create_key, executions_of, fills, lock_to, open_orders, orders,
@@ -234,10 +234,7 @@ async fn bad_credentials_get_clear_errors() {
         SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
     )
     .with_passphrase(SecretString::from("Not-the-one1".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&wrong))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &wrong).await;
     assert!(
         matches!(err, ExchangeError::Passphrase { ref code, .. } if code == "50105"),
         "{err:?}"
@@ -249,20 +246,14 @@ async fn bad_credentials_get_clear_errors() {
         bot.key.clone(),
         SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&none))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &none).await;
     assert_eq!(err.code(), Some("50104"));
     // Wrong secret: 50113.
     let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()))
         .with_passphrase(SecretString::from(read(
             &lab.sim_dir().join("bot.passphrase"),
         )));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     // A key never issued: 50111.
     let stranger = Credential::new(
@@ -270,26 +261,13 @@ async fn bad_credentials_get_clear_errors() {
         SecretString::from("s".to_owned()),
     )
     .with_passphrase(SecretString::from("Pass1!word".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(
         err.is_unauthenticated() && err.code() == Some("50111"),
         "{err:?}"
     );
     // A sub-account key cannot manage keys: 59500.
-    let err = client
-        .call(
-            &Op::SubKeys {
-                account: lab.account(),
-                cursor: None,
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ExchangeError::Permission { ref code, .. } if code == "59500"));
+    bot_cannot_manage_keys(&client, &bot, lab.account(), "59500").await;
 
     // The master key bound to no address: key management is refused with 50035, said clearly.
     assert!(lab.sim.set_key_ips(master.key.as_str(), &[]));
