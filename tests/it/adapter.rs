@@ -11,6 +11,14 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId};
 use lockdown::sim::Inspect;
 
+/// The spot segment as venues without a settle coin name it.
+pub fn spot() -> Segment {
+    Segment {
+        category: lockdown::exchanges::model::Category::Spot,
+        settle: None,
+    }
+}
+
 /// The key as it describes itself (`WhoAmI`).
 pub async fn who_am_i(client: &Client, key: &Credential) -> KeyInfo {
     client
@@ -324,10 +332,7 @@ pub mod steps {
         symbol: &str,
         refusals: &Refusals,
     ) {
-        let spot = Segment {
-            category: Category::Spot,
-            settle: None,
-        };
+        let spot = spot();
         let btc = client.venue().symbol(Category::Spot, "BTC", "USDT");
         let placed = place(client, bot, limit_buy(spot, &btc, 50_000.0, 0.001))
             .await

@@ -9,9 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
-use lockdown::exchanges::model::{
-    Access, Category, OrderStatus, Segment, TradePermission, TransferKind,
-};
+use lockdown::exchanges::model::{Access, Category, OrderStatus, TradePermission, TransferKind};
 use lockdown::exchanges::{
     Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Op, OrderRef, Revoke,
     VenueSettings,
@@ -26,7 +24,7 @@ use crate::adapter::steps::{
 };
 use crate::adapter::{
     create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place, restrict_key,
-    revoke_by_master, sub_keys, transfers, who_am_i,
+    revoke_by_master, spot, sub_keys, transfers, who_am_i,
 };
 use crate::support::{
     Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, files_under,
@@ -77,13 +75,6 @@ async fn binance_call(
         status,
         body["code"].as_i64().filter(|_| status >= 400).unwrap_or(0),
     )
-}
-
-fn spot() -> Segment {
-    Segment {
-        category: Category::Spot,
-        settle: None,
-    }
 }
 
 #[test]

@@ -15,7 +15,7 @@ use crate::adapter::steps::{
 };
 use crate::adapter::{
     armed_for, cancel_after, create_key, executions_of, fills, lock_to, open_orders, orders,
-    restrict_key, sub_keys, who_am_i,
+    restrict_key, spot, sub_keys, who_am_i,
 };
 use crate::support::{
     Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, last_days,
@@ -66,13 +66,6 @@ async fn okx_call(
     let status = response.status().as_u16();
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or_default();
     (status, body["code"].as_str().unwrap_or("none").to_owned())
-}
-
-fn spot() -> Segment {
-    Segment {
-        category: Category::Spot,
-        settle: None,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
