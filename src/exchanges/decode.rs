@@ -8,9 +8,10 @@
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{ExchangeError, Response};
+use super::{Decoded, ExchangeError, Response};
 
 /// Parses `value` into a wire type; `what` names the answer (`Bybit result`).
 pub(crate) fn parse<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, ExchangeError> {
@@ -24,6 +25,23 @@ pub(crate) fn bad_field(what: &str, field: &str) -> ExchangeError {
     ExchangeError::Protocol {
         detail: format!("{what}: bad or missing `{field}`"),
     }
+}
+
+/// A string, number or bool as text; anything else (null, arrays, objects) empty. Venues send
+/// ids and amounts as either.
+pub(crate) fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number.to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Deserializes a string, number, bool or null as text ([`text_of`]), for
+/// `#[serde(deserialize_with = "…")]`.
+pub(crate) fn flex_string<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
+    Ok(text_of(&Value::deserialize(de)?))
 }
 
 /// An empty string as absent.
@@ -53,30 +71,72 @@ pub(crate) fn retry_after(response: &Response) -> Option<u64> {
 /// How one venue reads an answer whose body is not its JSON.
 pub(crate) struct NotJson {
     /// What the body should have been, after "not " (`a Kraken envelope`).
-    pub what: &'static str,
+    what: &'static str,
     /// The statuses whose body was meant to be JSON, so that a body that is not is a protocol
     /// fault rather than an HTTP error.
-    pub answered: Range<u16>,
+    answered: Range<u16>,
     /// The statuses that mean "too many requests".
-    pub rate_limited: &'static [u16],
+    rate_limited: &'static [u16],
     /// How long to wait when a rate limit names no `Retry-After`.
-    pub wait_ms: Option<u64>,
+    wait_ms: Option<u64>,
+    /// The status that means the caller's address is banned for a while (Binance's 418).
+    banned: Option<u16>,
 }
 
-/// The error for an answer that is not the venue's JSON: a rate limit, a protocol fault or an
-/// HTTP error with the body's [`Response::gist`].
-pub(crate) fn http_error(response: &Response, venue: &NotJson) -> ExchangeError {
-    let detail = response.gist();
-    match response.status {
-        status if venue.rate_limited.contains(&status) => ExchangeError::RateLimited {
-            code: format!("HTTP {status}"),
-            reset_ms: None,
-            retry_after_ms: retry_after(response).or(venue.wait_ms),
-        },
-        status if venue.answered.contains(&status) => ExchangeError::Protocol {
-            detail: format!("not {}: {detail}", venue.what),
-        },
-        status => ExchangeError::Http { status, detail },
+impl NotJson {
+    /// A venue's reading: what its body should have been, the statuses meant to carry it, those
+    /// that mean "too many requests" and how long to wait after one that names no wait.
+    pub(crate) const fn new(
+        what: &'static str,
+        answered: Range<u16>,
+        rate_limited: &'static [u16],
+        wait_ms: Option<u64>,
+    ) -> NotJson {
+        NotJson {
+            what,
+            answered,
+            rate_limited,
+            wait_ms,
+            banned: None,
+        }
+    }
+
+    /// The same, with a status that means an IP ban.
+    pub(crate) const fn banned_on(self, status: u16) -> NotJson {
+        NotJson {
+            banned: Some(status),
+            ..self
+        }
+    }
+
+    /// The error for an answer that is not the venue's JSON: an IP ban, a rate limit, a
+    /// protocol fault or an HTTP error with the body's [`Response::gist`].
+    pub(crate) fn error(&self, response: &Response) -> ExchangeError {
+        let detail = response.gist();
+        match response.status {
+            status if self.banned == Some(status) => ExchangeError::IpBanned {
+                code: format!("HTTP {status}"),
+                retry_after_ms: retry_after(response),
+            },
+            status if self.rate_limited.contains(&status) => ExchangeError::RateLimited {
+                code: format!("HTTP {status}"),
+                reset_ms: None,
+                retry_after_ms: retry_after(response).or(self.wait_ms),
+            },
+            status if self.answered.contains(&status) => ExchangeError::Protocol {
+                detail: format!("not {}: {detail}", self.what),
+            },
+            status => ExchangeError::Http { status, detail },
+        }
+    }
+
+    /// What the venue made of such an answer: the error, no clock, no code.
+    pub(crate) fn decoded(&self, response: &Response) -> Decoded {
+        Decoded {
+            reply: Err(self.error(response)),
+            server_ms: None,
+            code: None,
+        }
     }
 }
 
@@ -99,6 +159,14 @@ mod tests {
         );
         assert_eq!(non_empty(String::new()), None);
         assert_eq!(non_empty("a".into()).as_deref(), Some("a"));
+        for (label, value, text) in [
+            ("string", Value::from("7"), "7"),
+            ("number", Value::from(7), "7"),
+            ("bool", Value::from(true), "true"),
+            ("null", Value::Null, ""),
+        ] {
+            assert_eq!(text_of(&value), text, "{label}");
+        }
     }
 
     #[test]
@@ -115,39 +183,38 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_that_is_not_json_is_a_rate_limit_a_protocol_fault_or_an_http_error() {
-        let venue = NotJson {
-            what: "a Test envelope",
-            answered: 200..201,
-            rate_limited: &[429],
-            wait_ms: Some(500),
-        };
+    fn an_answer_that_is_not_json_is_a_ban_a_rate_limit_a_protocol_fault_or_an_http_error() {
+        let venue = NotJson::new("a Test envelope", 200..201, &[429], Some(500)).banned_on(418);
         let response = |status: u16, headers: Vec<(String, String)>| Response {
             status,
             headers,
             body: b"<html><h1>oops</h1></html>".to_vec(),
         };
-        let err = http_error(&response(429, Vec::new()), &venue);
+        let err = venue.error(&response(429, Vec::new()));
         assert!(
             matches!(&err, ExchangeError::RateLimited { code, retry_after_ms: Some(500), .. } if code == "HTTP 429"),
             "{err:?}"
         );
         let waited = response(429, vec![("retry-after".into(), " 3 ".into())]);
         assert!(matches!(
-            http_error(&waited, &venue),
+            venue.error(&waited),
             ExchangeError::RateLimited {
                 retry_after_ms: Some(3000),
                 ..
             }
         ));
-        let err = http_error(&response(200, Vec::new()), &venue);
+        let err = venue.error(&response(200, Vec::new()));
         assert!(
             err.to_string().contains("not a Test envelope: oops"),
             "{err}"
         );
         assert!(matches!(
-            http_error(&response(502, Vec::new()), &venue),
+            venue.error(&response(502, Vec::new())),
             ExchangeError::Http { status: 502, detail } if detail == "oops"
+        ));
+        assert!(matches!(
+            venue.decoded(&response(418, Vec::new())).reply,
+            Err(ExchangeError::IpBanned { ref code, .. }) if code == "HTTP 418"
         ));
     }
 }

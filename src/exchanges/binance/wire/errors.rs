@@ -78,23 +78,9 @@ fn on_futures(op: &Op) -> bool {
     }
 }
 
-/// How an answer that is not Binance JSON reads: any 2xx was meant to be JSON.
-const NOT_JSON: decode::NotJson = decode::NotJson {
-    what: "Binance JSON",
-    answered: 0..300,
-    rate_limited: &[429],
-    wait_ms: Some(1000),
-};
-
-pub(super) fn http_error(response: &Response) -> ExchangeError {
-    match response.status {
-        418 => ExchangeError::IpBanned {
-            code: "HTTP 418".to_owned(),
-            retry_after_ms: retry_after(response),
-        },
-        _ => decode::http_error(response, &NOT_JSON),
-    }
-}
+/// How an answer that is not Binance JSON reads: any 2xx was meant to be JSON; 418 is an IP ban.
+pub(super) const NOT_JSON: decode::NotJson =
+    decode::NotJson::new("Binance JSON", 0..300, &[429], Some(1000)).banned_on(418);
 
 #[cfg(test)]
 mod tests {

@@ -37,7 +37,7 @@ use crate::exchanges::{
     Decoded, ExchangeError, Op, OrderRef, Page, Reply, Response, Sensitive, Window,
 };
 use crate::secret::{KeyId, SecretString};
-use errors::{BinanceError, api_error, http_error};
+use errors::{BinanceError, NOT_JSON, api_error};
 use keys::{BinanceKeyChange, BinanceRestrictions, sub_keys};
 use orders::walk_page;
 
@@ -45,11 +45,7 @@ use orders::walk_page;
 pub fn decode(op: &Op, response: &Response) -> Decoded {
     if response.status >= 400 {
         let Ok(err) = serde_json::from_slice::<BinanceError>(&response.body) else {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         };
         let reply = match (err.code, op) {
             // A symbol Binance does not list has no history: its walk moves on.
@@ -67,11 +63,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     let body: Value = match serde_json::from_slice(&response.body) {
         Ok(body) => body,
         Err(_) => {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         }
     };
     let reply = result(op, body);

@@ -42,16 +42,8 @@ pub(super) fn api_error(code: i64, message: String, response: &Response) -> Exch
 
 /// How an answer that is not a Bybit envelope reads. Reference §3.7: 403 is the per-IP limit,
 /// 429 system protection; `Retry-After` says for how many seconds.
-const NOT_JSON: decode::NotJson = decode::NotJson {
-    what: "a Bybit envelope",
-    answered: 200..201,
-    rate_limited: &[403, 429],
-    wait_ms: None,
-};
-
-pub(super) fn http_error(response: &Response) -> ExchangeError {
-    decode::http_error(response, &NOT_JSON)
-}
+pub(super) const NOT_JSON: decode::NotJson =
+    decode::NotJson::new("a Bybit envelope", 200..201, &[403, 429], None);
 
 #[cfg(test)]
 mod tests {

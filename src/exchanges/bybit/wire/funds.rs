@@ -86,7 +86,7 @@ struct BybitCoin {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct BybitWithdrawal {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     withdraw_id: String,
     coin: String,
     amount: String,
@@ -94,7 +94,7 @@ struct BybitWithdrawal {
     status: String,
     #[serde(default)]
     to_address: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     create_time: String,
 }
 
@@ -105,12 +105,12 @@ struct BybitUniversalTransfer {
     transfer_id: String,
     coin: String,
     amount: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     from_member_id: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     to_member_id: String,
     #[serde(default)]
     status: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     timestamp: String,
 }

@@ -52,7 +52,7 @@ pub(super) struct BybitApiKey {
     permissions: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     ips: Vec<String>,
-    #[serde(default, rename = "userID", deserialize_with = "flex::string")]
+    #[serde(default, rename = "userID", deserialize_with = "decode::flex_string")]
     user_id: String,
     #[serde(default)]
     is_master: bool,

@@ -28,7 +28,7 @@ use crate::exchanges::model::{
 };
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive};
 use crate::secret::{KeyId, SecretString};
-use errors::{api_error, http_error};
+use errors::{NOT_JSON, api_error};
 use keys::BybitApiKey;
 
 /// The envelope around every answer.
@@ -49,11 +49,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     let envelope: BybitEnvelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(_) => {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         }
     };
     let code = envelope.ret_code.to_string();
@@ -165,16 +161,6 @@ struct BybitRows<T> {
 mod flex {
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
-
-    /// A string, number or null, as a string.
-    pub fn string<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
-        Ok(match Value::deserialize(de)? {
-            Value::String(text) => text,
-            Value::Number(number) => number.to_string(),
-            Value::Bool(flag) => flag.to_string(),
-            _ => String::new(),
-        })
-    }
 
     /// A bool, 0/1 or "0"/"1", as a bool.
     pub fn bool<'de, D: Deserializer<'de>>(de: D) -> Result<bool, D::Error> {

@@ -71,9 +71,9 @@ struct BybitOrder {
     #[serde(default)]
     avg_price: String,
     order_status: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     created_time: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     updated_time: String,
 }
 
@@ -133,7 +133,7 @@ struct BybitExecution {
     exec_price: String,
     #[serde(default)]
     exec_fee: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     exec_time: String,
 }
 

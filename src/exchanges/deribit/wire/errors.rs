@@ -113,16 +113,8 @@ pub(super) fn api_error(error: &DeribitError) -> ExchangeError {
 }
 
 /// How an answer that is not a JSON-RPC envelope reads.
-const NOT_JSON: decode::NotJson = decode::NotJson {
-    what: "a JSON-RPC envelope",
-    answered: 200..201,
-    rate_limited: &[429],
-    wait_ms: None,
-};
-
-pub(super) fn http_error(response: &Response) -> ExchangeError {
-    decode::http_error(response, &NOT_JSON)
-}
+pub(super) const NOT_JSON: decode::NotJson =
+    decode::NotJson::new("a JSON-RPC envelope", 200..201, &[429], None);
 
 #[cfg(test)]
 mod tests {

@@ -35,7 +35,7 @@ pub(super) fn withdrawals(
         .data
         .into_iter()
         .map(|w| Transfer {
-            id: flex_text(&w.id),
+            id: text_of(&w.id),
             kind: TransferKind::Withdrawal,
             coin: w.currency,
             amount: amount(&w.amount),
@@ -135,7 +135,7 @@ impl DeribitTransfer {
         let other = non_empty(self.other_side);
         let incoming = self.direction == "income";
         Transfer {
-            id: flex_text(&self.id),
+            id: text_of(&self.id),
             kind: TransferKind::Internal,
             coin: self.currency,
             amount: amount(&self.amount),

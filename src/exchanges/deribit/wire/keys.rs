@@ -69,7 +69,7 @@ pub(super) fn access_log(cursor: Option<&str>, result: Value) -> Result<Reply, E
 /// The keys a `private/list_api_keys` answer lists (the lookup before a key is edited).
 pub fn key_list(response: &Response) -> Result<Vec<DeribitApiKey>, ExchangeError> {
     let envelope: DeribitEnvelope =
-        serde_json::from_slice(&response.body).map_err(|_| http_error(response))?;
+        serde_json::from_slice(&response.body).map_err(|_| NOT_JSON.error(response))?;
     if let Some(error) = envelope.error {
         return Err(api_error(&error));
     }
@@ -176,7 +176,7 @@ impl DeribitAccessEntry {
             .collect::<Vec<_>>()
             .join(", ");
         AccessEvent {
-            id: flex_text(&self.id),
+            id: text_of(&self.id),
             time_ms: self.timestamp,
             event: self.log,
             ip: non_empty(self.ip),

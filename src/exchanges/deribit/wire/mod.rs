@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::cursor::{Tier, Walk};
 use super::endpoints::{self, LOG_PAGE, ORDER_PAGE, TRANSFER_SOURCES};
-use crate::exchanges::decode::{self, non_empty};
+use crate::exchanges::decode::{self, non_empty, text_of};
 use crate::exchanges::model::{
     AccessEvent, Amount, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, Order,
     OrderStatus, Segment, Side, Transfer, TransferKind,
@@ -33,7 +33,7 @@ use crate::exchanges::{
     Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive, Session, Window,
 };
 use crate::secret::{KeyId, SecretString};
-use errors::{DeribitError, api_error, challenge, http_error};
+use errors::{DeribitError, NOT_JSON, api_error, challenge};
 use keys::DeribitToken;
 pub use keys::{DeribitApiKey, key_list};
 use orders::cancelled;
@@ -56,11 +56,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     let envelope: DeribitEnvelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(_) => {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         }
     };
     let server_ms = envelope.us_out.map(|us| us / 1000);
@@ -82,7 +78,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
 /// Reads the answer to `public/auth` or `public/exchange_token`.
 pub fn decode_login(response: &Response) -> Result<Session, ExchangeError> {
     let envelope: DeribitEnvelope =
-        serde_json::from_slice(&response.body).map_err(|_| http_error(response))?;
+        serde_json::from_slice(&response.body).map_err(|_| NOT_JSON.error(response))?;
     if let Some(error) = envelope.error {
         return Err(api_error(&error));
     }
@@ -150,17 +146,7 @@ fn protocol(field: &str) -> ExchangeError {
 
 /// A number (or numeric string) as a decimal amount.
 fn amount(value: &Value) -> Amount {
-    Amount::new(&flex_text(value))
-}
-
-/// A string, number or bool as text; anything else empty.
-fn flex_text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Number(number) => number.to_string(),
-        Value::Bool(flag) => flag.to_string(),
-        _ => String::new(),
-    }
+    Amount::new(&text_of(value))
 }
 
 #[cfg(test)]

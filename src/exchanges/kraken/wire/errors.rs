@@ -45,16 +45,12 @@ pub fn api_error(text: &str) -> ExchangeError {
 }
 
 /// How an answer that is not a Kraken envelope reads.
-const NOT_JSON: decode::NotJson = decode::NotJson {
-    what: "a Kraken envelope",
-    answered: 200..201,
-    rate_limited: &[429],
-    wait_ms: Some(RATE_LIMIT_WAIT_MS),
-};
-
-pub(super) fn http_error(response: &Response) -> ExchangeError {
-    decode::http_error(response, &NOT_JSON)
-}
+pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::new(
+    "a Kraken envelope",
+    200..201,
+    &[429],
+    Some(RATE_LIMIT_WAIT_MS),
+);
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ use crate::exchanges::model::{
 };
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response};
 use crate::secret::KeyId;
-use errors::{api_error, http_error};
+use errors::{NOT_JSON, api_error};
 use funds::balances;
 use keys::KrakenKeyInfo;
 
@@ -56,11 +56,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     let envelope: KrakenEnvelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(_) => {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         }
     };
     if let Some(first) = envelope.error.iter().find(|e| e.starts_with('E')) {

@@ -47,16 +47,12 @@ pub(super) fn api_error(code: &str, message: String, response: &Response) -> Exc
 }
 
 /// How an answer that is not an OKX envelope reads.
-const NOT_JSON: decode::NotJson = decode::NotJson {
-    what: "an OKX envelope",
-    answered: 200..201,
-    rate_limited: &[429],
-    wait_ms: Some(RATE_LIMIT_WAIT_MS),
-};
-
-pub(super) fn http_error(response: &Response) -> ExchangeError {
-    decode::http_error(response, &NOT_JSON)
-}
+pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::new(
+    "an OKX envelope",
+    200..201,
+    &[429],
+    Some(RATE_LIMIT_WAIT_MS),
+);
 
 #[cfg(test)]
 mod tests {

@@ -122,15 +122,15 @@ struct OkxCoin {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OkxWithdrawal {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     wd_id: String,
     ccy: String,
     amt: String,
     #[serde(default)]
     to: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     state: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     ts: String,
 }
 
@@ -138,15 +138,15 @@ struct OkxWithdrawal {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OkxSubBill {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     bill_id: String,
     ccy: String,
     amt: String,
-    #[serde(rename = "type", default, deserialize_with = "flex::string")]
+    #[serde(rename = "type", default, deserialize_with = "decode::flex_string")]
     kind: String,
     #[serde(default)]
     sub_acct: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     ts: String,
 }
 

@@ -63,9 +63,9 @@ fn rfc3339(ms: &str) -> Option<String> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct OkxConfig {
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     uid: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     main_uid: String,
     #[serde(default)]
     label: String,
@@ -107,7 +107,7 @@ pub(super) struct OkxSubKey {
     perm: String,
     #[serde(default)]
     ip: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     ts: String,
 }
 
@@ -145,7 +145,7 @@ struct OkxCreatedKey {
     perm: String,
     #[serde(default)]
     ip: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     ts: String,
 }
 

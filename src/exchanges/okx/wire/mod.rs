@@ -45,7 +45,7 @@ use crate::exchanges::model::{
 };
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive, Window};
 use crate::secret::{KeyId, SecretString};
-use errors::{api_error, http_error};
+use errors::{NOT_JSON, api_error};
 use keys::{OkxConfig, OkxSubKey};
 use orders::{has_items, items};
 
@@ -53,14 +53,14 @@ use orders::{has_items, items};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OkxEnvelope {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     code: String,
     #[serde(default)]
     msg: String,
     #[serde(default)]
     data: Value,
     /// When the gateway answered, Unix µs (trade endpoints only).
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     out_time: String,
 }
 
@@ -69,11 +69,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     let envelope: OkxEnvelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(_) => {
-            return Decoded {
-                reply: Err(http_error(response)),
-                server_ms: None,
-                code: None,
-            };
+            return NOT_JSON.decoded(response);
         }
     };
     let server_ms = envelope
@@ -173,24 +169,8 @@ pub fn category(inst_type: &str, inst_id: &str, fallback: Category) -> Category 
 /// `GET /api/v5/public/time`.
 #[derive(Debug, Deserialize)]
 struct OkxTime {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     ts: String,
-}
-
-/// Deserializers for fields OKX documents as strings but a proxy may turn into numbers.
-mod flex {
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    /// A string, number or null, as a string.
-    pub fn string<'de, D: Deserializer<'de>>(de: D) -> Result<String, D::Error> {
-        Ok(match Value::deserialize(de)? {
-            Value::String(text) => text,
-            Value::Number(number) => number.to_string(),
-            Value::Bool(flag) => flag.to_string(),
-            _ => String::new(),
-        })
-    }
 }
 
 #[cfg(test)]

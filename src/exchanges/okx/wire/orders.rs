@@ -87,7 +87,7 @@ struct OkxItem {
     algo_id: String,
     #[serde(default)]
     cl_ord_id: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     s_code: String,
     #[serde(default)]
     s_msg: String,
@@ -149,7 +149,7 @@ pub(super) fn items(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OkxDeadMan {
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     trigger_time: String,
 }
 
@@ -174,9 +174,9 @@ struct OkxOrder {
     acc_fill_sz: String,
     #[serde(default)]
     avg_px: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     c_time: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     u_time: String,
 }
 
@@ -228,9 +228,9 @@ struct OkxAlgoOrder {
     /// The trigger order's price once triggered (`-1`: market).
     #[serde(default)]
     ord_px: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     c_time: String,
-    #[serde(default, deserialize_with = "flex::string")]
+    #[serde(default, deserialize_with = "decode::flex_string")]
     u_time: String,
 }
 
@@ -303,7 +303,7 @@ struct OkxFill {
     side: String,
     #[serde(default)]
     fee: String,
-    #[serde(deserialize_with = "flex::string")]
+    #[serde(deserialize_with = "decode::flex_string")]
     ts: String,
 }
 
