@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{Decoded, ExchangeError, Response};
+use super::{Decoded, ExchangeError, Reply, Response};
 
 /// Parses `value` into a wire type; `what` names the answer (`Bybit result`).
 pub(crate) fn parse<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, ExchangeError> {
@@ -47,6 +47,24 @@ pub(crate) fn flex_string<'de, D: Deserializer<'de>>(de: D) -> Result<String, D:
 /// An empty string as absent.
 pub(crate) fn non_empty(value: String) -> Option<String> {
     (!value.is_empty()).then_some(value)
+}
+
+/// What a venue made of an answer it could read: the reply, the exchange's clock (a server-time
+/// reply's own time, else what the envelope said) and the venue's code.
+pub(crate) fn decoded(
+    reply: Result<Reply, ExchangeError>,
+    server_ms: Option<i64>,
+    code: Option<String>,
+) -> Decoded {
+    let server_ms = match &reply {
+        Ok(Reply::ServerTime(ms)) => Some(*ms),
+        _ => server_ms,
+    };
+    Decoded {
+        reply,
+        server_ms,
+        code,
+    }
 }
 
 /// A decimal with at most 8 places, without trailing zeros, as order sizes and prices are sent.
@@ -137,6 +155,16 @@ impl NotJson {
             server_ms: None,
             code: None,
         }
+    }
+}
+
+/// An answer as a venue sends it, without headers, for the decoders' tests.
+#[cfg(test)]
+pub(crate) fn answer(status: u16, body: &str) -> Response {
+    Response {
+        status,
+        headers: Vec::new(),
+        body: body.as_bytes().to_vec(),
     }
 }
 

@@ -66,16 +66,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
             return NOT_JSON.decoded(response);
         }
     };
-    let reply = result(op, body);
-    let server_ms = match &reply {
-        Ok(Reply::ServerTime(ms)) => Some(*ms),
-        _ => None,
-    };
-    Decoded {
-        reply,
-        server_ms,
-        code: None,
-    }
+    decode::decoded(result(op, body), None, None)
 }
 
 fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {

@@ -66,16 +66,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
             code: Some(first.clone()),
         };
     }
-    let reply = result(op, envelope.result);
-    let server_ms = match &reply {
-        Ok(Reply::ServerTime(ms)) => Some(*ms),
-        _ => None,
-    };
-    Decoded {
-        reply,
-        server_ms,
-        code: None,
-    }
+    decode::decoded(result(op, envelope.result), None, None)
 }
 
 fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
@@ -166,13 +157,7 @@ mod tests {
     use crate::exchanges::Window;
     use crate::exchanges::model::Segment;
 
-    pub(super) fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    pub(super) use crate::exchanges::decode::answer as response;
 
     pub(super) fn spot() -> Segment {
         Segment {

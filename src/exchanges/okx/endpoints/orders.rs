@@ -25,42 +25,45 @@ pub(super) fn cancel_after(seconds: u32) -> Result<Request, ExchangeError> {
 
 /// Cancels algo orders by their `algoId`.
 pub(super) fn cancel_algos(orders: &[OrderRef]) -> Result<Request, ExchangeError> {
-    if orders.len() > ALGO_BATCH {
-        return Err(ExchangeError::Protocol {
-            detail: format!(
-                "OKX cancels at most {ALGO_BATCH} algo orders a request; {} were asked",
-                orders.len()
-            ),
-        });
-    }
-    let items: Vec<Value> = orders
-        .iter()
-        .map(|o| json!({ "algoId": o.order_id, "instId": o.symbol }))
-        .collect();
-    Ok(Request::post(
+    cancel_many(
+        orders,
+        ALGO_BATCH,
+        "algo orders",
         "/api/v5/trade/cancel-algos",
-        Value::Array(items).to_string(),
-    ))
+        |o| json!({ "algoId": o.order_id, "instId": o.symbol }),
+    )
 }
 
 /// Cancels plain orders by their `ordId`.
 pub(super) fn cancel_batch(orders: &[OrderRef]) -> Result<Request, ExchangeError> {
-    if orders.len() > BATCH {
+    cancel_many(
+        orders,
+        BATCH,
+        "orders",
+        "/api/v5/trade/cancel-batch-orders",
+        |o| json!({ "instId": o.symbol, "ordId": o.order_id }),
+    )
+}
+
+/// A cancel of at most `max` orders (`what`) in one request to `path`, each as `item` names it;
+/// more is refused here, before anything is sent.
+fn cancel_many(
+    orders: &[OrderRef],
+    max: usize,
+    what: &str,
+    path: &str,
+    item: impl Fn(&OrderRef) -> Value,
+) -> Result<Request, ExchangeError> {
+    if orders.len() > max {
         return Err(ExchangeError::Protocol {
             detail: format!(
-                "OKX cancels at most {BATCH} orders a request; {} were asked",
+                "OKX cancels at most {max} {what} a request; {} were asked",
                 orders.len()
             ),
         });
     }
-    let items: Vec<Value> = orders
-        .iter()
-        .map(|o| json!({ "instId": o.symbol, "ordId": o.order_id }))
-        .collect();
-    Ok(Request::post(
-        "/api/v5/trade/cancel-batch-orders",
-        Value::Array(items).to_string(),
-    ))
+    let items: Vec<Value> = orders.iter().map(item).collect();
+    Ok(Request::post(path, Value::Array(items).to_string()))
 }
 
 /// One page of open orders: plain orders of the segment, then algo orders by type.

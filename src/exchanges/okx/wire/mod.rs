@@ -83,15 +83,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
         "1" | "2" if has_items(&envelope.data) => items(op, envelope.data),
         code => Err(api_error(code, envelope.msg, response)),
     };
-    let server_ms = match &reply {
-        Ok(Reply::ServerTime(ms)) => Some(*ms),
-        _ => server_ms,
-    };
-    Decoded {
-        reply,
-        server_ms,
-        code: Some(envelope.code),
-    }
+    decode::decoded(reply, server_ms, Some(envelope.code))
 }
 
 fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
@@ -177,13 +169,7 @@ struct OkxTime {
 mod tests {
     use super::*;
 
-    pub(super) fn response(status: u16, body: &str) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
+    pub(super) use crate::exchanges::decode::answer as response;
 
     pub(super) fn spot() -> Segment {
         Segment {
