@@ -119,6 +119,11 @@ impl NotJson {
         }
     }
 
+    /// A venue that answers in an envelope with HTTP 200 and says "too many requests" with 429.
+    pub(crate) const fn envelope(what: &'static str, wait_ms: Option<u64>) -> NotJson {
+        NotJson::new(what, 200..201, &[429], wait_ms)
+    }
+
     /// The same, with a status that means an IP ban.
     pub(crate) const fn banned_on(self, status: u16) -> NotJson {
         NotJson {

@@ -124,7 +124,6 @@ pub(super) fn history(
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::VenueSettings;
     use crate::exchanges::binance::endpoints::tests::call;
 

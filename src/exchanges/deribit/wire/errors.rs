@@ -113,13 +113,11 @@ pub(super) fn api_error(error: &DeribitError) -> ExchangeError {
 }
 
 /// How an answer that is not a JSON-RPC envelope reads.
-pub(super) const NOT_JSON: decode::NotJson =
-    decode::NotJson::new("a JSON-RPC envelope", 200..201, &[429], None);
+pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::envelope("a JSON-RPC envelope", None);
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::deribit::wire::tests::{error, response};
 
     #[test]

@@ -45,17 +45,12 @@ pub fn api_error(text: &str) -> ExchangeError {
 }
 
 /// How an answer that is not a Kraken envelope reads.
-pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::new(
-    "a Kraken envelope",
-    200..201,
-    &[429],
-    Some(RATE_LIMIT_WAIT_MS),
-);
+pub(super) const NOT_JSON: decode::NotJson =
+    decode::NotJson::envelope("a Kraken envelope", Some(RATE_LIMIT_WAIT_MS));
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::kraken::wire::tests::response;
 
     #[test]

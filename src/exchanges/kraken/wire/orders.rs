@@ -229,7 +229,6 @@ impl KrakenTrade {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::kraken::wire::tests::{response, spot, window};
 
     #[test]

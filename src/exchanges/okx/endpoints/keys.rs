@@ -61,7 +61,6 @@ mod tests {
     use super::*;
     use crate::exchanges::model::{IpWhitelist, Lock, TradePermission};
     use crate::exchanges::okx::endpoints::tests::NOW;
-
     use crate::secret::KeyId;
 
     #[test]

@@ -155,7 +155,6 @@ pub(super) fn windowed(segment: &Segment, window: &Window, after: Option<&str>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::Method;
     use crate::exchanges::okx::endpoints::tests::{NOW, refs};
 

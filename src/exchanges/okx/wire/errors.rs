@@ -47,17 +47,12 @@ pub(super) fn api_error(code: &str, message: String, response: &Response) -> Exc
 }
 
 /// How an answer that is not an OKX envelope reads.
-pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::new(
-    "an OKX envelope",
-    200..201,
-    &[429],
-    Some(RATE_LIMIT_WAIT_MS),
-);
+pub(super) const NOT_JSON: decode::NotJson =
+    decode::NotJson::envelope("an OKX envelope", Some(RATE_LIMIT_WAIT_MS));
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::okx::wire::tests::response;
 
     #[test]

@@ -153,7 +153,6 @@ struct OkxSubBill {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::okx::wire::tests::response;
 
     #[test]

@@ -152,7 +152,6 @@ struct OkxCreatedKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::exchanges::okx::wire::tests::response;
 
     #[test]
