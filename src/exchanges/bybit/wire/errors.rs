@@ -40,8 +40,8 @@ pub(super) fn api_error(code: i64, message: String, response: &Response) -> Exch
     }
 }
 
-/// How an answer that is not a Bybit envelope reads. Reference §3.7: 403 is the per-IP limit,
-/// 429 system protection; `Retry-After` says for how many seconds.
+/// How an answer that is not a Bybit envelope reads (docs/venues.md §3.7): 403 is the per-IP
+/// limit, 429 system protection; `Retry-After` says for how many seconds.
 pub(super) const NOT_JSON: decode::NotJson =
     decode::NotJson::new("a Bybit envelope", 200..201, &[403, 429], None);
 

@@ -1,5 +1,5 @@
-//! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>` (reference
-//! §6.4–§6.6).
+//! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>`
+//! (docs/venues.md §6.4–§6.6).
 //!
 //! Calls are GETs with their parameters in the query, in a fixed order, percent-encoded; arrays
 //! travel as JSON text. A call that carries a two-factor answer goes as a JSON-RPC POST body
