@@ -238,23 +238,14 @@ struct BinanceUniversalTransfer {
 
 impl BinanceUniversalTransfer {
     fn into_transfer(self) -> Transfer {
-        let who = |email: String| {
-            if email.is_empty() {
-                "master".to_owned()
-            } else {
-                email
-            }
-        };
-        Transfer {
-            id: value_text(&self.tran_id),
-            kind: TransferKind::Internal,
-            coin: self.asset,
-            amount: Amount::new(&self.amount),
-            from: Some(who(self.from_email)),
-            to: Some(who(self.to_email)),
-            status: self.status.to_ascii_lowercase(),
-            time_ms: self.create_time_stamp,
-        }
+        internal_transfer(
+            &self.tran_id,
+            self.asset,
+            &self.amount,
+            (self.from_email, self.to_email),
+            &self.status,
+            self.create_time_stamp,
+        )
     }
 }
 
@@ -276,23 +267,42 @@ struct BinanceBrokerTransfer {
 
 impl BinanceBrokerTransfer {
     fn into_transfer(self) -> Transfer {
-        let who = |id: String| {
-            if id.is_empty() {
-                "master".to_owned()
-            } else {
-                id
-            }
-        };
-        Transfer {
-            id: value_text(&self.txn_id),
-            kind: TransferKind::Internal,
-            coin: self.asset,
-            amount: Amount::new(&self.qty),
-            from: Some(who(self.from_id)),
-            to: Some(who(self.to_id)),
-            status: self.status.to_ascii_lowercase(),
-            time_ms: self.time,
+        internal_transfer(
+            &self.txn_id,
+            self.asset,
+            &self.qty,
+            (self.from_id, self.to_id),
+            &self.status,
+            self.time,
+        )
+    }
+}
+
+/// A transfer between the master and a sub-account; an empty party is the master.
+fn internal_transfer(
+    id: &Value,
+    coin: String,
+    amount: &str,
+    (from, to): (String, String),
+    status: &str,
+    time_ms: i64,
+) -> Transfer {
+    let who = |party: String| {
+        if party.is_empty() {
+            "master".to_owned()
+        } else {
+            party
         }
+    };
+    Transfer {
+        id: value_text(id),
+        kind: TransferKind::Internal,
+        coin,
+        amount: Amount::new(amount),
+        from: Some(who(from)),
+        to: Some(who(to)),
+        status: status.to_ascii_lowercase(),
+        time_ms,
     }
 }
 
