@@ -418,6 +418,16 @@ mod tests {
     use super::*;
     use crate::exchanges::binance::wire::tests::{response, spot};
 
+    /// What a USD-M cancel's `{"code": 200, …}` acknowledges for `op`.
+    fn acknowledged(op: &Op) -> Vec<Cancelled> {
+        let body = r#"{"code":200,"msg":"The operation of cancel all open order is done."}"#;
+        decode(op, &response(200, body))
+            .reply
+            .unwrap()
+            .into_cancelled()
+            .unwrap()
+    }
+
     #[test]
     fn a_futures_cancel_all_acknowledges_the_orders_named() {
         let op = Op::CancelBatch {
@@ -430,12 +440,7 @@ mod tests {
                 order_id: "42".into(),
             }],
         };
-        let body = r#"{"code":200,"msg":"The operation of cancel all open order is done."}"#;
-        let cancelled = decode(&op, &response(200, body))
-            .reply
-            .unwrap()
-            .into_cancelled()
-            .unwrap();
+        let cancelled = acknowledged(&op);
         assert_eq!(cancelled[0].order_id, "42");
         let none = decode(
             &op,
@@ -526,12 +531,7 @@ mod tests {
                 order_id: "2146760".into(),
             }],
         };
-        let body = r#"{"code":200,"msg":"The operation of cancel all open order is done."}"#;
-        let cancelled = decode(&op, &response(200, body))
-            .reply
-            .unwrap()
-            .into_cancelled()
-            .unwrap();
+        let cancelled = acknowledged(&op);
         assert_eq!(cancelled[0].order_id, "2146760");
         assert_eq!(cancelled[0].segment, "linear/algo");
         // Without the futures permission: a segment the key cannot reach.
