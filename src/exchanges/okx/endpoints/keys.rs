@@ -5,6 +5,28 @@
 
 use super::*;
 
+/// Creates the replacement key with a fresh passphrase, trading at most, bound to its IP list.
+pub(super) fn create(
+    account: &str,
+    label: &str,
+    scope: &KeyScope,
+) -> Result<Request, ExchangeError> {
+    let passphrase = passphrase::generate();
+    #[allow(clippy::disallowed_methods)] // the create body carries the new passphrase
+    let passphrase = secrecy::ExposeSecret::expose_secret(&passphrase).to_owned();
+    let body = json!({
+        "subAcct": sub_account(Some(account))?,
+        "label": label,
+        "passphrase": passphrase,
+        "perm": perm(scope),
+        "ip": scope.ips.to_strings().join(","),
+    });
+    Ok(Request::post(
+        "/api/v5/users/subaccount/apikey",
+        body.to_string(),
+    ))
+}
+
 /// Restricts a sub-account's key to the lock's IP list (and read-only when it says so).
 pub(super) fn restrict(
     key: &KeyId,

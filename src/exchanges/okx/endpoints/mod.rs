@@ -30,7 +30,7 @@ use crate::exchanges::{
 };
 use crate::percent;
 use crate::secret::KeyId;
-use keys::{perm, sub_account};
+use keys::sub_account;
 use orders::{recent, windowed};
 
 /// Page size asked for: the most every OKX list endpoint gives (docs/venues.md §4.6).
@@ -201,19 +201,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             account,
             label,
             scope,
-        } => {
-            let passphrase = passphrase::generate();
-            #[allow(clippy::disallowed_methods)] // the create body carries the new passphrase
-            let passphrase = secrecy::ExposeSecret::expose_secret(&passphrase).to_owned();
-            let body = json!({
-                "subAcct": sub_account(Some(account))?,
-                "label": label,
-                "passphrase": passphrase,
-                "perm": perm(scope),
-                "ip": scope.ips.to_strings().join(","),
-            });
-            Request::post("/api/v5/users/subaccount/apikey", body.to_string())
-        }
+        } => keys::create(account, label, scope)?,
         // OKX has no cancel-all (docs/venues.md §4.5): the action lists and cancels in batches.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {
