@@ -330,13 +330,16 @@ pub(crate) mod check {
         lines
     }
 
-    /// Fails when a debug line of the request shows any of `secrets`.
+    /// Fails when a debug line of the request, or the request as shown, holds any of
+    /// `secrets`.
     pub(crate) fn debug_hides(signed: &SignedRequest, secrets: &[&str]) {
         let debug = format!("{signed:?}");
         let pretty = format!("{signed:#?}");
+        let shown = signed.to_string();
         for secret in secrets {
             assert!(!debug.contains(secret), "{secret} in {debug}");
             assert!(!pretty.contains(secret), "{secret} in {pretty}");
+            assert!(!shown.contains(secret), "{secret} in {shown}");
         }
     }
 }
