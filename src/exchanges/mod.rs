@@ -39,7 +39,7 @@ pub use client::{Auth, CallRecord, CallSink, Client, Mode};
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use nonce::{NonceError, Nonces};
 pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
-pub use request::{Header, Method, Request, Response, SignedRequest};
+pub use request::{Header, HeaderValue, Method, Request, Response, Sensitive, SignedRequest};
 pub use venue::{Decoded, Venue};
 
 pub use crate::venues::ExchangeId;

@@ -12,7 +12,8 @@
 /// The names whose values are secrets, compared without case, `_` or `-`: every field the
 /// venues' create-key and login answers use for a secret (Bybit `secret`, OKX and Binance
 /// `secretKey`, OKX `passphrase`, Deribit `client_secret`, `access_token`, `refresh_token`,
-/// Kraken `token`) and the usual other spellings.
+/// Kraken `token`), the one-time code Deribit's requests carry (`authorization_data`) and the
+/// usual other spellings.
 pub const SECRET_NAMES: &[&str] = &[
     "secret",
     "api_secret",
@@ -28,6 +29,7 @@ pub const SECRET_NAMES: &[&str] = &[
     "token",
     "signature",
     "sign",
+    "authorization_data",
 ];
 
 /// What a redacted value is replaced with.

@@ -3,12 +3,19 @@
 //! A [`SignedRequest`] is exactly what goes on the wire. Its `Display` is what people and the
 //! journal see of it: the key id and the signature are redacted, the body is shown as sent
 //! except for secret-bearing fields (OKX sends a new key's passphrase in the create body, Deribit
-//! a refresh token in `exchange_token`), whose values are redacted by the same function that
-//! redacts answers ([`super::redact`]); sensitive headers are marked as such. A signature sent
+//! a refresh token in `exchange_token` and a one-time code in `authorization_data`), whose values
+//! are redacted by the same function that redacts answers ([`super::redact`]). A signature sent
 //! as a query or form parameter (Binance `signature=`, docs/venues.md §5.2) is redacted like a
 //! signature header.
+//!
+//! Secrets are types here, so that a debug line cannot leak one either: a credential header's
+//! value is a [`Sensitive`] (the OKX passphrase, key ids, signatures, bearer tokens), and the
+//! `Debug` of a [`Request`] shows its query and body through the same redaction as `Display`.
+//! The bytes sent are never touched by any of it.
 
 use std::fmt;
+
+use serde::Deserialize;
 
 /// HTTP methods the venues use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +39,8 @@ impl Method {
     }
 }
 
-/// An unsigned request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An unsigned request. Its `Debug` redacts secret-bearing query and body fields.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// The method.
     pub method: Method,
@@ -92,15 +99,137 @@ fn shown_params(text: &str) -> String {
     super::redact::redact(text)
 }
 
+/// A request body as people see it: JSON through [`shown_body`], a form through
+/// [`shown_params`].
+fn shown(body: &str) -> String {
+    if body.trim_start().starts_with(['{', '[']) {
+        shown_body(body)
+    } else {
+        shown_params(body)
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &shown_params(&self.query))
+            .field("body", &self.body.as_deref().map(shown))
+            .field("mutating", &self.mutating)
+            .finish()
+    }
+}
+
+/// Text sent (or read) exactly as it is but never shown: its `Debug` and `Display` are
+/// `<redacted>`. For credentials that travel as plain text (headers, wire fields), where a
+/// `SecretString` would have to be exposed at every use.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Sensitive(String);
+
+impl Sensitive {
+    /// Wraps a credential.
+    pub fn new(text: impl Into<String>) -> Sensitive {
+        Sensitive(text.into())
+    }
+
+    /// The text as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text, for moving into a `SecretString`.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(super::redact::REDACTED)
+    }
+}
+
+impl fmt::Display for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(super::redact::REDACTED)
+    }
+}
+
+/// A header's value: shown as it is, or a credential shown redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    /// Anything people may see (a timestamp, a content type).
+    Shown(String),
+    /// A key id, a signature, a passphrase or a token.
+    Sensitive(Sensitive),
+}
+
+impl HeaderValue {
+    /// A credential header's value.
+    pub fn sensitive(text: impl Into<String>) -> HeaderValue {
+        HeaderValue::Sensitive(Sensitive::new(text))
+    }
+
+    /// Any other header's value.
+    pub fn shown(text: impl Into<String>) -> HeaderValue {
+        HeaderValue::Shown(text.into())
+    }
+
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        match self {
+            HeaderValue::Shown(text) => text,
+            HeaderValue::Sensitive(secret) => secret.as_str(),
+        }
+    }
+}
+
+impl fmt::Display for HeaderValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderValue::Shown(text) => f.write_str(text),
+            HeaderValue::Sensitive(secret) => fmt::Display::fmt(secret, f),
+        }
+    }
+}
+
 /// One request header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     /// The header name.
     pub name: &'static str,
-    /// The value as sent.
-    pub value: String,
-    /// Redacted wherever the request is shown.
-    pub sensitive: bool,
+    /// The value: sent as it is, redacted wherever the request is shown.
+    pub value: HeaderValue,
+}
+
+impl Header {
+    /// A credential header.
+    pub fn sensitive(name: &'static str, value: impl Into<String>) -> Header {
+        Header {
+            name,
+            value: HeaderValue::sensitive(value),
+        }
+    }
+
+    /// Any other header.
+    pub fn shown(name: &'static str, value: impl Into<String>) -> Header {
+        Header {
+            name,
+            value: HeaderValue::shown(value),
+        }
+    }
+
+    /// Whether the value is redacted wherever the request is shown.
+    pub fn is_sensitive(&self) -> bool {
+        matches!(self.value, HeaderValue::Sensitive(_))
+    }
 }
 
 /// A request ready to send.
@@ -127,21 +256,11 @@ impl fmt::Display for SignedRequest {
             )?;
         }
         for header in &self.headers {
-            let value = if header.sensitive {
-                "<redacted>"
-            } else {
-                header.value.as_str()
-            };
-            writeln!(f, "{}: {value}", header.name)?;
+            writeln!(f, "{}: {}", header.name, header.value)?;
         }
         if let Some(body) = &req.body {
             writeln!(f)?;
-            let json = body.trim_start().starts_with(['{', '[']);
-            if json {
-                write!(f, "{}", shown_body(body))?;
-            } else {
-                write!(f, "{}", shown_params(body))?;
-            }
+            write!(f, "{}", shown(body))?;
         }
         Ok(())
     }
@@ -188,6 +307,40 @@ impl Response {
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
         super::redact::redact(&folded).chars().take(120).collect()
+    }
+}
+
+/// What the venues' secrets-as-types tests check on a signed request.
+#[cfg(test)]
+pub(crate) mod check {
+    use super::SignedRequest;
+
+    /// The request as it goes on the wire, a line per part (request line, each header, body),
+    /// for comparing with a fixed vector.
+    pub(crate) fn wire_lines(signed: &SignedRequest) -> Vec<String> {
+        let req = &signed.request;
+        let mut lines = vec![format!("{} {}", req.method.as_str(), req.path_and_query())];
+        lines.extend(
+            signed
+                .headers
+                .iter()
+                .map(|h| format!("{}: {}", h.name, h.value.as_str())),
+        );
+        lines.extend(req.body.clone());
+        lines
+    }
+
+    /// Fails when a debug line of the request, or the request as shown, holds any of
+    /// `secrets`.
+    pub(crate) fn debug_hides(signed: &SignedRequest, secrets: &[&str]) {
+        let debug = format!("{signed:?}");
+        let pretty = format!("{signed:#?}");
+        let shown = signed.to_string();
+        for secret in secrets {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+            assert!(!pretty.contains(secret), "{secret} in {pretty}");
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 }
 

@@ -11,6 +11,14 @@ use lockdown::exchanges::{
 use lockdown::secret::{Credential, KeyId};
 use lockdown::sim::Inspect;
 
+/// The spot segment as venues without a settle coin name it.
+pub fn spot() -> Segment {
+    Segment {
+        category: lockdown::exchanges::model::Category::Spot,
+        settle: None,
+    }
+}
+
 /// The key as it describes itself (`WhoAmI`).
 pub async fn who_am_i(client: &Client, key: &Credential) -> KeyInfo {
     client
@@ -271,4 +279,173 @@ pub async fn armed_for(client: &Client, key: &Credential, seconds: u32) -> i64 {
         "{armed}"
     );
     armed
+}
+
+/// The steps venues with a master and a sub-account key share in their round trips, each with
+/// the venue's own codes: one copy, so that a venue × case reads as a table.
+pub mod steps {
+    use super::*;
+    use lockdown::exchanges::OrderRef;
+    use lockdown::exchanges::model::{Cancelled, Category};
+
+    use crate::support::last_days;
+
+    /// The bot's balances hold some USDT; the master reads the month's one withdrawal and one
+    /// transfer, to `sub`. Returns both for the venue's own checks.
+    pub async fn money_of_the_month(
+        client: &Client,
+        bot: &Credential,
+        master: &Credential,
+        now: i64,
+        sub: &str,
+    ) -> (Vec<Transfer>, Vec<Transfer>) {
+        let balances = balances(client, bot).await;
+        assert!(
+            balances
+                .iter()
+                .any(|b| b.coin == "USDT" && !b.total.is_zero())
+        );
+        let month = last_days(now, 30);
+        let withdrawals = withdrawals(client, master, month).await;
+        assert_eq!(withdrawals.len(), 1);
+        let transfers = transfers(client, master, month).await;
+        assert_eq!(transfers.len(), 1);
+        assert_eq!(transfers[0].to.as_deref(), Some(sub));
+        (withdrawals, transfers)
+    }
+
+    /// The venue's codes for what the bot may not do.
+    pub struct Refusals {
+        /// A second cancel of the same order.
+        pub cancelled_again: &'static str,
+        /// A withdrawal with the bot's key.
+        pub withdrawal: &'static str,
+    }
+
+    /// Trades as the bot on spot BTC/USDT (`symbol` as the venue spells it): a limit buy is
+    /// placed (a numeric id) and cancelled, a second cancel is refused; the bot cannot withdraw,
+    /// the master can.
+    pub async fn trade_as_the_bot(
+        client: &Client,
+        bot: &Credential,
+        master: &Credential,
+        symbol: &str,
+        refusals: &Refusals,
+    ) {
+        let spot = spot();
+        let btc = client.venue().symbol(Category::Spot, "BTC", "USDT");
+        let placed = place(client, bot, limit_buy(spot, &btc, 50_000.0, 0.001))
+            .await
+            .unwrap();
+        assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
+        let cancel = || cancel_order(client, bot, spot, symbol, &placed);
+        cancel().await.unwrap();
+        let again = cancel().await.unwrap_err();
+        assert_eq!(again.code(), Some(refusals.cancelled_again));
+        let withdraw = usdt_withdrawal("0x000000000000000000000000000000000000dEaD");
+        let refused = client.call(&withdraw, Auth::Key(bot)).await.unwrap_err();
+        assert!(
+            matches!(refused, ExchangeError::Permission { ref code, .. } if code == refusals.withdrawal),
+            "{refused:?}"
+        );
+        client.call(&withdraw, Auth::Key(master)).await.unwrap();
+    }
+
+    /// The master binds the bot's key to the responder (access unchanged).
+    pub async fn lock_to_the_responder(
+        client: &Client,
+        master: &Credential,
+        sub: &str,
+        key: &KeyId,
+    ) -> KeyInfo {
+        let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
+        let locked = restrict_key(client, master, sub, key, lock).await.unwrap();
+        assert_eq!(locked.ips, ["127.0.0.1"]);
+        locked
+    }
+
+    /// A venue without a cancel-all says so for `segment`.
+    pub async fn no_cancel_all(client: &Client, key: &Credential, segment: Segment) {
+        let cancel_all = client
+            .call(&Op::CancelAll { segment }, Auth::Key(key))
+            .await
+            .unwrap_err();
+        assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
+    }
+
+    /// Cancels `orders` in one request; what the venue says it cancelled.
+    pub async fn cancel_batch(
+        client: &Client,
+        key: &Credential,
+        segment: Segment,
+        orders: Vec<OrderRef>,
+    ) -> Vec<Cancelled> {
+        client
+            .call(&Op::CancelBatch { segment, orders }, Auth::Key(key))
+            .await
+            .unwrap()
+            .into_cancelled()
+            .unwrap()
+    }
+
+    /// The orders as a cancel names them.
+    pub fn refs<'o>(orders: impl IntoIterator<Item = &'o Order>) -> Vec<OrderRef> {
+        orders
+            .into_iter()
+            .map(|o| OrderRef {
+                symbol: o.symbol.clone(),
+                order_id: o.order_id.clone(),
+            })
+            .collect()
+    }
+
+    /// The master deletes the bot's key: the key is refused from then on with `refused`, and
+    /// deleting it again names nothing (`gone`).
+    pub async fn revoke_twice(
+        client: &Client,
+        master: &Credential,
+        sub: &str,
+        bot: &Credential,
+        refused: &str,
+        gone: &str,
+    ) {
+        let revoke = || revoke_by_master(client, master, sub, &bot.key);
+        revoke().await.unwrap();
+        let err = client.call(&Op::WhoAmI, Auth::Key(bot)).await.unwrap_err();
+        assert!(err.is_unauthenticated(), "{err:?}");
+        assert_eq!(err.code(), Some(refused));
+        let again = revoke().await.unwrap_err();
+        assert!(
+            matches!(again, ExchangeError::UnknownTarget { ref code, .. } if code == gone),
+            "{again:?}"
+        );
+    }
+
+    /// What the venue says to `WhoAmI` with a key it refuses.
+    pub async fn refused_who_am_i(client: &Client, key: &Credential) -> ExchangeError {
+        client.call(&Op::WhoAmI, Auth::Key(key)).await.unwrap_err()
+    }
+
+    /// A sub-account key cannot list keys: refused for permission with `code`.
+    pub async fn bot_cannot_manage_keys(
+        client: &Client,
+        bot: &Credential,
+        account: String,
+        code: &str,
+    ) {
+        let err = client
+            .call(
+                &Op::SubKeys {
+                    account,
+                    cursor: None,
+                },
+                Auth::Key(bot),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::Permission { code: ref got, .. } if got == code),
+            "{err:?}"
+        );
+    }
 }

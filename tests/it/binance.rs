@@ -9,9 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
-use lockdown::exchanges::model::{
-    Access, Category, OrderStatus, Segment, TradePermission, TransferKind,
-};
+use lockdown::exchanges::model::{Access, Category, OrderStatus, TradePermission, TransferKind};
 use lockdown::exchanges::{
     Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Op, OrderRef, Revoke,
     VenueSettings,
@@ -20,15 +18,18 @@ use lockdown::secret::{Credential, KeyId, SecretString};
 use lockdown::sim::{Inspect, Origin};
 use serde_json::Value;
 
+use crate::adapter::steps::{
+    Refusals, bot_cannot_manage_keys, cancel_batch, lock_to_the_responder, money_of_the_month,
+    no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
+};
 use crate::adapter::{
-    balances, cancel_order, create_key, executions_of, fills, limit_buy, lock_to, open_orders,
-    orders, place, restrict_key, revoke_by_master, sub_keys, transfers, usdt_withdrawal, who_am_i,
-    withdrawals,
+    create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place, restrict_key,
+    revoke_by_master, spot, sub_keys, transfers, who_am_i,
 };
 use crate::support::{
-    Lab, assert_no_secret_in, attacker_ip, code, contained, files_under, journal_of, last_days,
-    lockdown, raw_client, read, report_of, responder_ip, run_dir, run_texts, stderr, stdout,
-    step_status, summary, unauthorized_ids, waiting_for_a_person,
+    Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, files_under,
+    journal_of, last_days, lockdown, raw_client, read, report_of, responder_ip, run_dir, stderr,
+    stdout, step_status, summary, unauthorized_ids, waiting_for_a_person,
 };
 
 fn client(lab: &Lab, family: KeyFamily) -> Client {
@@ -74,13 +75,6 @@ async fn binance_call(
         status,
         body["code"].as_i64().filter(|_| status >= 400).unwrap_or(0),
     )
-}
-
-fn spot() -> Segment {
-    Segment {
-        category: Category::Spot,
-        settle: None,
-    }
 }
 
 #[test]
@@ -229,45 +223,19 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     assert!(log.iter().any(|e| e.path == "/fapi/v1/income"));
     assert!(log.iter().all(|e| e.http_status != 429));
 
-    let balances = balances(&client, &bot).await;
-    assert!(
-        balances
-            .iter()
-            .any(|b| b.coin == "USDT" && !b.total.is_zero())
-    );
-    let month = last_days(now, 30);
-    let withdrawals = withdrawals(&client, &master, month).await;
-    assert_eq!(withdrawals.len(), 1);
+    let (withdrawals, transfers) = money_of_the_month(&client, &bot, &master, now, &email).await;
     assert_eq!(withdrawals[0].status, "completed");
-    let transfers = transfers(&client, &master, month).await;
-    assert_eq!(transfers.len(), 1);
     assert_eq!(transfers[0].kind, TransferKind::Internal);
-    assert_eq!(transfers[0].to.as_deref(), Some(email.as_str()));
 
     // Trade as the bot: place, cancel one, cancel again (-2011); the bot cannot withdraw (-1002).
-    let btc = venue.symbol(Category::Spot, "BTC", "USDT");
-    let placed = place(&client, &bot, limit_buy(spot(), &btc, 50_000.0, 0.001))
-        .await
-        .unwrap();
-    assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
-    let cancel = || cancel_order(&client, &bot, spot(), "BTCUSDT", &placed);
-    cancel().await.unwrap();
-    let again = cancel().await.unwrap_err();
-    assert_eq!(again.code(), Some("-2011"));
-    let withdraw = usdt_withdrawal("0x000000000000000000000000000000000000dEaD");
-    let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
-    assert!(
-        matches!(refused, ExchangeError::Permission { ref code, .. } if code == "-1002"),
-        "{refused:?}"
-    );
-    client.call(&withdraw, Auth::Key(&master)).await.unwrap();
+    let refusals = Refusals {
+        cancelled_again: "-2011",
+        withdrawal: "-1002",
+    };
+    trade_as_the_bot(&client, &bot, &master, "BTCUSDT", &refusals).await;
 
     // Lock: the key is bound to the responder; the attacker's address is refused at once.
-    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
-    let locked = restrict_key(&client, &master, &email, &bot.key, lock)
-        .await
-        .unwrap();
-    assert_eq!(locked.ips, ["127.0.0.1"]);
+    lock_to_the_responder(&client, &master, &email, &bot.key).await;
     let from_attacker = binance_call(
         &lab.running.base_url,
         attacker_ip(),
@@ -324,36 +292,14 @@ async fn every_operation_round_trips_with_sub_account_keys() {
 
     // No cancel-all: list, then one cancel per symbol, spot and USD-M (on USD-M the symbol's
     // conditional orders follow).
-    let cancel_all = client
-        .call(&Op::CancelAll { segment: spot() }, Auth::Key(&bot))
-        .await
-        .unwrap_err();
-    assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
+    no_cancel_all(&client, &bot, spot()).await;
     for segment in venue.segments() {
         let open = open_orders(&client, std::slice::from_ref(segment), &bot).await;
         let symbols: BTreeSet<String> = open.iter().map(|o| o.symbol.clone()).collect();
         for symbol in symbols {
-            let orders: Vec<OrderRef> = open
-                .iter()
-                .filter(|o| o.symbol == symbol)
-                .map(|o| OrderRef {
-                    symbol: o.symbol.clone(),
-                    order_id: o.order_id.clone(),
-                })
-                .collect();
+            let orders = refs(open.iter().filter(|o| o.symbol == symbol));
             let named = orders.len();
-            let cancelled = client
-                .call(
-                    &Op::CancelBatch {
-                        segment: *segment,
-                        orders,
-                    },
-                    Auth::Key(&bot),
-                )
-                .await
-                .unwrap()
-                .into_cancelled()
-                .unwrap();
+            let cancelled = cancel_batch(&client, &bot, *segment, orders).await;
             assert_eq!(cancelled.len(), named, "{symbol}");
         }
     }
@@ -381,21 +327,11 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     let listed_again = open_orders(&client, &venue.segments()[1..2], &bot).await;
     assert!(listed_again.is_empty(), "{listed_again:?}");
     // A symbol with nothing open: nothing to cancel, not a failure.
-    let nothing = client
-        .call(
-            &Op::CancelBatch {
-                segment: spot(),
-                orders: vec![OrderRef {
-                    symbol: "ETHUSDT".into(),
-                    order_id: "1".into(),
-                }],
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap()
-        .into_cancelled()
-        .unwrap();
+    let none_open = vec![OrderRef {
+        symbol: "ETHUSDT".into(),
+        order_id: "1".into(),
+    }];
+    let nothing = cancel_batch(&client, &bot, spot(), none_open).await;
     assert!(nothing.is_empty());
 
     // A replacement key: trading only, bound at creation; it works from the responder.
@@ -435,16 +371,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     );
 
     // Revoke: the old key is refused (-2015) and unlisted; deleting it again names nothing.
-    let revoke = || revoke_by_master(&client, &master, &email, &bot.key);
-    revoke().await.unwrap();
-    let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
-    assert!(err.is_unauthenticated(), "{err:?}");
-    assert_eq!(err.code(), Some("-2015"));
-    let gone = revoke().await.unwrap_err();
-    assert!(
-        matches!(gone, ExchangeError::UnknownTarget { ref code, .. } if code == "-1130"),
-        "{gone:?}"
-    );
+    revoke_twice(&client, &master, &email, &bot, "-2015", "-1130").await;
     // No key deletes itself on Binance, and master-account keys have no API at all.
     for how in [Revoke::SelfSub, Revoke::SelfMaster] {
         let err = client
@@ -456,10 +383,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     // What only the web interface does, the simulator does by hand.
     assert!(lab.sim.web_ui_delete_key(master.key.as_str()));
     assert!(!lab.sim.web_ui_delete_key(master.key.as_str()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&master))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &master).await;
     assert!(err.is_unauthenticated(), "{err:?}");
 }
 
@@ -565,10 +489,7 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
     let client = client(&lab, KeyFamily::SubAccount);
     // Wrong secret: -1022.
     let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     assert_eq!(err.code(), Some("-1022"));
     // A key never issued: -2015, refused as a key.
@@ -576,36 +497,17 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
         KeyId::new("A".repeat(64)),
         SecretString::from("s".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(
         err.is_unauthenticated() && err.code() == Some("-2015"),
         "{err:?}"
     );
     // Not a key at all: -2014.
     let junk = Credential::new(KeyId::new("short"), SecretString::from("s".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&junk))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &junk).await;
     assert!(matches!(err, ExchangeError::InvalidKey { ref code } if code == "-2014"));
     // A sub-account key cannot manage keys: -1002.
-    let err = client
-        .call(
-            &Op::SubKeys {
-                account: lab.account(),
-                cursor: None,
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, ExchangeError::Permission { ref code, .. } if code == "-1002"),
-        "{err:?}"
-    );
+    bot_cannot_manage_keys(&client, &bot, lab.account(), "-1002").await;
     // A payload sent with raw non-ASCII bytes is refused, however it was signed (-1022).
     let _ = rustls::crypto::ring::default_provider().install_default();
     let raw = "symbol=１２３&recvWindow=5000&timestamp=1";
@@ -775,17 +677,11 @@ async fn respond_contains_a_leaked_binance_key() {
     assert!(after.open_orders(bot_uid).is_empty());
     assert!(after.key(&leaked).is_none_or(|k| k.deleted));
     // The lock was the response's first signed request.
-    let first = after
-        .access_log
-        .iter()
-        .skip(before.access_log.len() + 1)
-        .find(|e| e.key_id.is_some())
-        .unwrap();
-    assert_eq!(
-        first.path,
-        "/sapi/v2/sub-account/subAccountApi/ipRestriction"
+    assert_first_signed(
+        &before,
+        &after,
+        "/sapi/v2/sub-account/subAccountApi/ipRestriction",
     );
-    assert_eq!(first.ret_code, Some(0));
     // Cancels went symbol by symbol, spot and USD-M; no request was ever refused for weight.
     assert!(
         after
@@ -868,13 +764,7 @@ async fn respond_contains_a_leaked_binance_key() {
         .collect();
     assert!(cancelled.is_superset(&conditional), "{cancelled:?}");
     // Nothing secret in what the run wrote.
-    for secret in [stolen.1.as_str(), secret] {
-        for file in ["journal.jsonl", "report.md", "report.json"] {
-            let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
-            assert!(!text.contains(secret), "{file} holds a secret");
-        }
-        assert!(!stderr(&output).contains(secret));
-    }
+    assert_run_wrote_none_of(&run_dir, &output, &[stolen.1.as_str(), secret]);
 }
 
 /// The first value named `name` anywhere in `value`.
@@ -961,13 +851,6 @@ async fn respond_contains_a_broker_key_too() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_key_without_its_sub_account_email_is_bad_input() {
-    let lab = Lab::start_on(ExchangeId::Binance, 68).await;
-    let text = lab.respond_without_account("subAccountApi").await;
-    assert!(text.contains("sub-account email"), "{text}");
-}
-
 /// A leaked master-account key: Binance has no API that deletes one, so the revoke is a guided
 /// manual step. Without a terminal and without `--yes` the run stops there, pending, having sent
 /// nothing that changes the key; once the key is deleted in the web interface, `resume`
@@ -1045,27 +928,6 @@ finally:
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         assert!(!text.contains(&secret), "{}", file.display());
     }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn binance_secrets_and_signatures_never_appear_in_any_output() {
-    let lab = Lab::start_on(ExchangeId::Binance, 69).await;
-    let dir = lab.sim_dir();
-    let output = lab.respond(&["--yes", "--json", "-vv"]).await;
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let stored = lab.replacement();
-    let secrets = [
-        ("master secret", read(&dir.join("master.secret"))),
-        ("bot secret", read(&dir.join("bot.secret"))),
-        (
-            "new secret",
-            stored["api_secret"].as_str().unwrap().to_owned(),
-        ),
-    ];
-    assert_no_secret_in(&run_texts(&lab, &output), &secrets);
-    let err = stderr(&output);
-    assert!(err.contains("X-MBX-APIKEY: <redacted>"), "{err}");
-    assert!(err.contains("signature=<redacted>"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,16 +9,17 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use lockdown::exchanges::model::{Category, Segment, Side, TransferKind};
+use lockdown::exchanges::model::{Category, Side, TransferKind};
 use lockdown::exchanges::{
     Auth, ExchangeError, ExchangeId, NewOrder, Nonces, Op, OrderKind, QtyUnit, Revoke, Window,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
+use crate::adapter::steps::refused_who_am_i;
 use crate::adapter::{
     armed_for, balances, cancel_after, cancel_order, executions_of, fills, limit_buy, open_orders,
-    orders, place, transfers, usdt_withdrawal, who_am_i, withdrawals,
+    orders, place, spot, transfers, usdt_withdrawal, who_am_i, withdrawals,
 };
 use crate::support::{
     DAY_MS, Lab, attacker_ip, contained, files_under, journal_of, lockdown, raw_client, read,
@@ -27,13 +28,6 @@ use crate::support::{
 
 async fn lab(seed: u64) -> Lab {
     Lab::start_on(ExchangeId::Kraken, seed).await
-}
-
-fn spot() -> Segment {
-    Segment {
-        category: Category::Spot,
-        settle: None,
-    }
 }
 
 /// A signed Kraken request from a chosen address with a chosen nonce, as an outside client would
@@ -250,20 +244,14 @@ async fn refusals_are_typed() {
         bot.key.clone(),
         SecretString::from("bm90IHRoZSBzZWNyZXQ=".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     assert!(err.hint().unwrap().contains("secret"));
     let stranger = Credential::new(
         KeyId::new("AAAA"),
         SecretString::from("QUFBQQ==".to_owned()),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(err.is_unauthenticated(), "{err:?}");
 
     // Permissions: the bot key reads no ledger, the owner's key places no order.

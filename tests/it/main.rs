@@ -23,4 +23,5 @@ mod respond;
 mod resume;
 mod sim_cli;
 mod support;
+mod venue_cases;
 mod venue_drills;

@@ -5,18 +5,21 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use lockdown::exchanges::model::{Access, Category, OrderStatus, Segment, TradePermission};
-use lockdown::exchanges::{Auth, CancelStyle, ExchangeError, ExchangeId, Op, OrderRef, Window};
+use lockdown::exchanges::{Auth, CancelStyle, ExchangeError, ExchangeId, Op, Window};
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
+use crate::adapter::steps::{
+    Refusals, bot_cannot_manage_keys, cancel_batch, lock_to_the_responder, money_of_the_month,
+    no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
+};
 use crate::adapter::{
-    armed_for, balances, cancel_after, cancel_order, create_key, executions_of, fills, limit_buy,
-    lock_to, open_orders, orders, place, restrict_key, revoke_by_master, sub_keys, transfers,
-    usdt_withdrawal, who_am_i, withdrawals,
+    armed_for, cancel_after, create_key, executions_of, fills, lock_to, open_orders, orders,
+    restrict_key, spot, sub_keys, who_am_i,
 };
 use crate::support::{
-    Lab, assert_no_secret_in, attacker_ip, code, contained, last_days, raw_client, read, report_of,
-    responder_ip, run_dir, run_texts, stderr, unauthorized_ids,
+    Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, last_days,
+    raw_client, read, report_of, responder_ip, run_dir, stderr, unauthorized_ids,
 };
 
 /// The master key and the leaked bot key, each with its passphrase.
@@ -63,13 +66,6 @@ async fn okx_call(
     let status = response.status().as_u16();
     let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or_default();
     (status, body["code"].as_str().unwrap_or("none").to_owned())
-}
-
-fn spot() -> Segment {
-    Segment {
-        category: Category::Spot,
-        settle: None,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,43 +143,17 @@ async fn every_operation_round_trips() {
     }
     assert_eq!(fills_read.len(), executions_of(&inspect, uid));
 
-    let balances = balances(&client, &bot).await;
-    assert!(
-        balances
-            .iter()
-            .any(|b| b.coin == "USDT" && !b.total.is_zero())
-    );
-    let month = last_days(now, 30);
-    let withdrawals = withdrawals(&client, &master, month).await;
-    assert_eq!(withdrawals.len(), 1);
-    let transfers = transfers(&client, &master, month).await;
-    assert_eq!(transfers.len(), 1);
-    assert_eq!(transfers[0].to.as_deref(), Some(sub.as_str()));
+    money_of_the_month(&client, &bot, &master, now, &sub).await;
 
     // Trade as the bot: place, cancel one; a sub-account key cannot withdraw.
-    let btc = venue.symbol(Category::Spot, "BTC", "USDT");
-    let placed = place(&client, &bot, limit_buy(spot(), &btc, 50_000.0, 0.001))
-        .await
-        .unwrap();
-    assert!(placed.bytes().all(|b| b.is_ascii_digit()), "{placed}");
-    let cancel = || cancel_order(&client, &bot, spot(), "BTC-USDT", &placed);
-    cancel().await.unwrap();
-    let again = cancel().await.unwrap_err();
-    assert_eq!(again.code(), Some("51400"));
-    let withdraw = usdt_withdrawal("0x000000000000000000000000000000000000dEaD");
-    let refused = client.call(&withdraw, Auth::Key(&bot)).await.unwrap_err();
-    assert!(
-        matches!(refused, ExchangeError::Permission { ref code, .. } if code == "59504"),
-        "{refused:?}"
-    );
-    client.call(&withdraw, Auth::Key(&master)).await.unwrap();
+    let refusals = Refusals {
+        cancelled_again: "51400",
+        withdrawal: "59504",
+    };
+    trade_as_the_bot(&client, &bot, &master, "BTC-USDT", &refusals).await;
 
     // Lock: the key is bound to the responder; the attacker's address is refused at once.
-    let lock = lock_to(&["127.0.0.1"], Access::Unchanged);
-    let locked = restrict_key(&client, &master, &sub, &bot.key, lock)
-        .await
-        .unwrap();
-    assert_eq!(locked.ips, ["127.0.0.1"]);
+    let locked = lock_to_the_responder(&client, &master, &sub, &bot.key).await;
     assert_eq!(locked.permissions, ["read_only", "trade"], "perm kept");
     let from_attacker = okx_call(
         &lab.running.base_url,
@@ -201,11 +171,7 @@ async fn every_operation_round_trips() {
     assert_eq!(from_attacker, (401, "50110".to_owned()));
 
     // No cancel-all on OKX: list, then cancel in batches of at most 20, per segment.
-    let cancel_all = client
-        .call(&Op::CancelAll { segment: spot() }, Auth::Key(&bot))
-        .await
-        .unwrap_err();
-    assert!(matches!(cancel_all, ExchangeError::Unsupported { .. }));
+    no_cancel_all(&client, &bot, spot()).await;
     // Algo orders (the spot listing's last pages) go to `cancel-algos`, at most 10 a request.
     for segment in venue.segments() {
         let open = open_orders(&client, std::slice::from_ref(segment), &bot).await;
@@ -219,25 +185,7 @@ async fn every_operation_round_trips() {
             batches.push((venue.batch_route(chunk[0]).unwrap().0, chunk.to_vec()));
         }
         for (to, chunk) in batches {
-            let orders = chunk
-                .iter()
-                .map(|o| OrderRef {
-                    symbol: o.symbol.clone(),
-                    order_id: o.order_id.clone(),
-                })
-                .collect();
-            let cancelled = client
-                .call(
-                    &Op::CancelBatch {
-                        segment: to,
-                        orders,
-                    },
-                    Auth::Key(&bot),
-                )
-                .await
-                .unwrap()
-                .into_cancelled()
-                .unwrap();
+            let cancelled = cancel_batch(&client, &bot, to, refs(chunk.iter().copied())).await;
             assert_eq!(cancelled.len(), chunk.len());
         }
     }
@@ -264,16 +212,7 @@ async fn every_operation_round_trips() {
     who_am_i(&client, &fresh).await;
 
     // Revoke: the old key is refused as unknown, and unlisted.
-    let revoke = || revoke_by_master(&client, &master, &sub, &bot.key);
-    revoke().await.unwrap();
-    let err = client.call(&Op::WhoAmI, Auth::Key(&bot)).await.unwrap_err();
-    assert!(err.is_unauthenticated(), "{err:?}");
-    assert_eq!(err.code(), Some("50119"));
-    let gone = revoke().await.unwrap_err();
-    assert!(
-        matches!(gone, ExchangeError::UnknownTarget { ref code, .. } if code == "59506"),
-        "{gone:?}"
-    );
+    revoke_twice(&client, &master, &sub, &bot, "50119", "59506").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,10 +227,7 @@ async fn bad_credentials_get_clear_errors() {
         SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
     )
     .with_passphrase(SecretString::from("Not-the-one1".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&wrong))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &wrong).await;
     assert!(
         matches!(err, ExchangeError::Passphrase { ref code, .. } if code == "50105"),
         "{err:?}"
@@ -303,20 +239,14 @@ async fn bad_credentials_get_clear_errors() {
         bot.key.clone(),
         SecretString::from(read(&lab.sim_dir().join("bot.secret"))),
     );
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&none))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &none).await;
     assert_eq!(err.code(), Some("50104"));
     // Wrong secret: 50113.
     let forged = Credential::new(bot.key.clone(), SecretString::from("nope".to_owned()))
         .with_passphrase(SecretString::from(read(
             &lab.sim_dir().join("bot.passphrase"),
         )));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&forged))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     // A key never issued: 50111.
     let stranger = Credential::new(
@@ -324,26 +254,13 @@ async fn bad_credentials_get_clear_errors() {
         SecretString::from("s".to_owned()),
     )
     .with_passphrase(SecretString::from("Pass1!word".to_owned()));
-    let err = client
-        .call(&Op::WhoAmI, Auth::Key(&stranger))
-        .await
-        .unwrap_err();
+    let err = refused_who_am_i(&client, &stranger).await;
     assert!(
         err.is_unauthenticated() && err.code() == Some("50111"),
         "{err:?}"
     );
     // A sub-account key cannot manage keys: 59500.
-    let err = client
-        .call(
-            &Op::SubKeys {
-                account: lab.account(),
-                cursor: None,
-            },
-            Auth::Key(&bot),
-        )
-        .await
-        .unwrap_err();
-    assert!(matches!(err, ExchangeError::Permission { ref code, .. } if code == "59500"));
+    bot_cannot_manage_keys(&client, &bot, lab.account(), "59500").await;
 
     // The master key bound to no address: key management is refused with 50035, said clearly.
     assert!(lab.sim.set_key_ips(master.key.as_str(), &[]));
@@ -403,14 +320,7 @@ async fn respond_contains_a_leaked_okx_key() {
     assert!(after.open_orders(bot_uid).is_empty());
     assert!(after.key(&leaked).is_none_or(|k| k.deleted));
     // The lock was the response's first signed request.
-    let first = after
-        .access_log
-        .iter()
-        .skip(before.access_log.len() + 1)
-        .find(|e| e.key_id.is_some())
-        .unwrap();
-    assert_eq!(first.path, "/api/v5/users/subaccount/modify-apikey");
-    assert_eq!(first.ret_code, Some(0));
+    assert_first_signed(&before, &after, "/api/v5/users/subaccount/modify-apikey");
 
     // The replacement: on the bot's sub-account, no withdraw, bound, passphrase stored.
     let replacement = lab.replacement();
@@ -451,48 +361,11 @@ async fn respond_contains_a_leaked_okx_key() {
     );
     // Nothing secret in what the run wrote.
     let run_dir = run_dir(&summary);
-    for secret in [stolen.1.as_str(), stolen.2.as_str(), passphrase] {
-        for file in ["journal.jsonl", "report.md", "report.json"] {
-            let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
-            assert!(!text.contains(secret), "{file} holds a secret");
-        }
-        assert!(!stderr(&output).contains(secret));
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn okx_secrets_and_passphrases_never_appear_in_any_output() {
-    let lab = Lab::start_on(ExchangeId::Okx, 54).await;
-    let dir = lab.sim_dir();
-    let output = lab.respond(&["--yes", "--json", "-vv"]).await;
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
-    let stored = lab.replacement();
-    let mut secrets: Vec<(&str, String)> = vec![
-        ("master secret", read(&dir.join("master.secret"))),
-        ("master passphrase", read(&dir.join("master.passphrase"))),
-        ("bot secret", read(&dir.join("bot.secret"))),
-        ("bot passphrase", read(&dir.join("bot.passphrase"))),
-    ];
-    for (which, field) in [
-        ("new secret", "api_secret"),
-        ("new passphrase", "api_passphrase"),
-    ] {
-        secrets.push((which, stored[field].as_str().unwrap().to_owned()));
-    }
-    assert_no_secret_in(&run_texts(&lab, &output), &secrets);
-    let err = stderr(&output);
-    assert!(err.contains("OK-ACCESS-PASSPHRASE: <redacted>"), "{err}");
-    assert!(err.contains("OK-ACCESS-SIGN: <redacted>"), "{err}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_key_without_its_sub_account_name_is_bad_input() {
-    let lab = Lab::start_on(ExchangeId::Okx, 55).await;
-    // OKX manages sub-account keys by the sub-account's name: without `account:` the lock
-    // cannot be built, and nothing is sent.
-    let text = lab.respond_without_account("/users/subaccount/").await;
-    assert!(text.contains("sub-account name"), "{text}");
-    assert!(text.contains("`account:`"), "{text}");
+    assert_run_wrote_none_of(
+        &run_dir,
+        &output,
+        &[stolen.1.as_str(), stolen.2.as_str(), passphrase],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

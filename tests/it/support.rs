@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lockdown::exchanges::{Client, ExchangeId, Mode, Window};
 use lockdown::secret::{Credential, KeyId, SecretString};
-use lockdown::sim::{AccessEntry, Running, Session, Sim};
+use lockdown::sim::{AccessEntry, Inspect, Running, Session, Sim};
 use serde_json::Value;
 
 /// A day, in ms.
@@ -590,4 +590,28 @@ pub async fn respond_with_playbook(lab: &Lab, text: &str) -> (i32, Value, String
         .await;
     let summary = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
     (code(&output), summary, stderr(&output))
+}
+
+/// The response's first signed request after `before` was taken went to `path` and was
+/// accepted: in a containing run, the lock.
+pub fn assert_first_signed(before: &Inspect, after: &Inspect, path: &str) {
+    let first = after
+        .access_log
+        .iter()
+        .skip(before.access_log.len() + 1)
+        .find(|e| e.key_id.is_some())
+        .unwrap();
+    assert_eq!(first.path, path);
+    assert_eq!(first.ret_code, Some(0));
+}
+
+/// Nothing secret in what a run wrote: its journal, its reports and its stderr.
+pub fn assert_run_wrote_none_of(run_dir: &Path, output: &Output, secrets: &[&str]) {
+    for secret in secrets {
+        for file in ["journal.jsonl", "report.md", "report.json"] {
+            let text = std::fs::read_to_string(run_dir.join(file)).unwrap();
+            assert!(!text.contains(secret), "{file} holds a secret");
+        }
+        assert!(!stderr(output).contains(secret));
+    }
 }

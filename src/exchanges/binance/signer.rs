@@ -53,17 +53,12 @@ pub fn is_public(path: &str) -> bool {
 /// Adds `recvWindow`, `timestamp` and `signature` to a request's parameters and the
 /// `X-MBX-APIKEY` header; public endpoints get the header only.
 pub fn sign(mut request: Request, credential: &Credential, now_ms: i64) -> SignedRequest {
-    let mut headers = vec![Header {
-        name: "X-MBX-APIKEY",
-        value: credential.key.as_str().to_owned(),
-        sensitive: true,
-    }];
+    let mut headers = vec![Header::sensitive("X-MBX-APIKEY", credential.key.as_str())];
     if request.method == Method::Post {
-        headers.push(Header {
-            name: "Content-Type",
-            value: "application/x-www-form-urlencoded".to_owned(),
-            sensitive: false,
-        });
+        headers.push(Header::shown(
+            "Content-Type",
+            "application/x-www-form-urlencoded",
+        ));
     }
     if is_public(&request.path) {
         return SignedRequest { request, headers };
@@ -100,6 +95,7 @@ pub fn sign(mut request: Request, credential: &Credential, now_ms: i64) -> Signe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
     /// The spot docs' example secret (docs/venues.md §5.3).
@@ -226,7 +222,7 @@ mod tests {
             "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
         );
         assert_eq!(get.headers[0].name, "X-MBX-APIKEY");
-        assert!(get.headers[0].sensitive);
+        assert!(get.headers[0].is_sensitive());
         let post = sign(
             Request::post(
                 "/api/v3/order",
@@ -242,7 +238,7 @@ mod tests {
         assert!(
             post.headers
                 .iter()
-                .any(|h| h.value == "application/x-www-form-urlencoded")
+                .any(|h| h.value.as_str() == "application/x-www-form-urlencoded")
         );
         let shown = post.to_string();
         for secret in ["binance-fixture-key-0001", "c8db56825ae7"] {
@@ -254,5 +250,31 @@ mod tests {
             now,
         );
         assert!(public.request.query.is_empty());
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let cred = Credential::new(KeyId::new("binance-fixture-key-0001"), spot_secret());
+        let signed = sign(
+            Request {
+                method: Method::Delete,
+                path: "/api/v3/openOrders".into(),
+                query: "symbol=BTCUSDT".into(),
+                body: None,
+                mutating: true,
+            },
+            &cred,
+            1_499_827_319_559,
+        );
+        let lines = check::wire_lines(&signed);
+        assert_eq!(
+            lines,
+            [
+                "DELETE /api/v3/openOrders?symbol=BTCUSDT&recvWindow=5000&timestamp=1499827319559&signature=4dd01c83b23c3f059afcb6af54fbc730669d56153a400551ed1ed7f7913837ec",
+                "X-MBX-APIKEY: binance-fixture-key-0001",
+            ]
+        );
+        let signature = lines[0].rsplit('=').next().unwrap_or_default().to_owned();
+        check::debug_hides(&signed, &["binance-fixture-key-0001", &signature]);
     }
 }

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
@@ -187,17 +188,6 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             )
         }
     })
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
 }
 
 /// Bybit's name for a category.

@@ -30,33 +30,13 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64) -> SignedReq
     let prehash = prehash(now_ms, credential.key.as_str(), RECV_WINDOW_MS, &payload);
     let signature = sign_prehash(credential.secret(), &prehash);
     let mut headers = vec![
-        Header {
-            name: "X-BAPI-API-KEY",
-            value: credential.key.as_str().to_owned(),
-            sensitive: true,
-        },
-        Header {
-            name: "X-BAPI-TIMESTAMP",
-            value: now_ms.to_string(),
-            sensitive: false,
-        },
-        Header {
-            name: "X-BAPI-RECV-WINDOW",
-            value: RECV_WINDOW_MS.to_string(),
-            sensitive: false,
-        },
-        Header {
-            name: "X-BAPI-SIGN",
-            value: signature,
-            sensitive: true,
-        },
+        Header::sensitive("X-BAPI-API-KEY", credential.key.as_str()),
+        Header::shown("X-BAPI-TIMESTAMP", now_ms.to_string()),
+        Header::shown("X-BAPI-RECV-WINDOW", RECV_WINDOW_MS.to_string()),
+        Header::sensitive("X-BAPI-SIGN", signature),
     ];
     if request.method == Method::Post {
-        headers.push(Header {
-            name: "Content-Type",
-            value: "application/json".to_owned(),
-            sensitive: false,
-        });
+        headers.push(Header::shown("Content-Type", "application/json"));
     }
     SignedRequest { request, headers }
 }
@@ -64,6 +44,7 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64) -> SignedReq
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
     /// The reference's placeholder key id: ten `X`s (§8.2).
@@ -127,7 +108,7 @@ mod tests {
             .find(|h| h.name == "X-BAPI-SIGN")
             .unwrap();
         assert_eq!(
-            sig.value,
+            sig.value.as_str(),
             "603cf75a23e0bd0a5226adb8f4f42accf1a7b89145fc1c05d3ec5f6855b26c67"
         );
         let post = sign(
@@ -141,11 +122,36 @@ mod tests {
             .find(|h| h.name == "X-BAPI-SIGN")
             .unwrap();
         assert_eq!(
-            sig.value,
+            sig.value.as_str(),
             "0b6c1a0303aa265223e936cc8820dba57780ea6063a9e08473dcb575c5ca3a7c"
         );
         let shown = post.to_string();
         assert!(!shown.contains(&fixture_key()), "{shown}");
-        assert!(!shown.contains(&sig.value), "{shown}");
+        assert!(!shown.contains(sig.value.as_str()), "{shown}");
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let cred = Credential::new(KeyId::new(fixture_key()), secret());
+        let signed = sign(
+            Request::post("/v5/order/cancel-all", r#"{"category":"spot"}"#.into()),
+            &cred,
+            1_658_385_579_423,
+        );
+        let lines = check::wire_lines(&signed);
+        assert_eq!(
+            lines,
+            [
+                "POST /v5/order/cancel-all",
+                "X-BAPI-API-KEY: XXXXXXXXXX",
+                "X-BAPI-TIMESTAMP: 1658385579423",
+                "X-BAPI-RECV-WINDOW: 5000",
+                "X-BAPI-SIGN: 9a610809e1f30645e31c9fa5f70f2ac6013bad3c2435bf7ce42b3771ea66cdb9",
+                "Content-Type: application/json",
+                r#"{"category":"spot"}"#,
+            ]
+        );
+        let signature = lines[4].trim_start_matches("X-BAPI-SIGN: ").to_owned();
+        check::debug_hides(&signed, &[&fixture_key(), &signature]);
     }
 }

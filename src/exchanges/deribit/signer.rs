@@ -123,11 +123,7 @@ pub fn sign(request: Request, credential: &Credential, call: &CallContext<'_>) -
     };
     SignedRequest {
         request,
-        headers: vec![Header {
-            name: "Authorization",
-            value,
-            sensitive: true,
-        }],
+        headers: vec![Header::sensitive("Authorization", value)],
     }
 }
 
@@ -214,11 +210,11 @@ mod tests {
             &call(&settings, None),
         );
         assert_eq!(
-            signed.headers[0].value,
+            signed.headers[0].value.as_str(),
             "deri-hmac-sha256 id=AMANDA,ts=1576074319000,\
              sig=bda608a810fcfa84059a1e33a072a1b1f2706647f0a50940dc65f0462ee5c4cf,nonce=1iqt2wls"
         );
-        assert!(signed.headers[0].sensitive);
+        assert!(signed.headers[0].is_sensitive());
         assert!(!signed.to_string().contains("bda608"));
     }
 
@@ -236,7 +232,7 @@ mod tests {
             &cred,
             &call(&settings, Some(&session)),
         );
-        assert_eq!(signed.headers[0].value, "Bearer tok");
+        assert_eq!(signed.headers[0].value.as_str(), "Bearer tok");
         assert!(!signed.to_string().contains("tok"));
     }
 

@@ -8,6 +8,7 @@
 //! treats both as exclusive. Kraken has no API to lock, delete, create or list keys (§7.4): those
 //! ops are refused here, before anything is sent; the adapter declares them manual.
 
+use crate::exchanges::decode::decimal;
 use crate::exchanges::kraken::cursor::{self, TransferPhase};
 use crate::exchanges::model::Side;
 use crate::exchanges::{
@@ -146,17 +147,6 @@ fn add_window(form: &mut Form, window: &Window) {
         "start",
         (window.start_ms.div_euclid(1000) - 1).max(0).to_string(),
     );
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
 }
 
 /// A form body: `nonce` first, then the parameters in alphabetical order.

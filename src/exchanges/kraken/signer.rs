@@ -32,21 +32,9 @@ pub fn sign(request: Request, credential: &Credential, nonce: &str) -> SignedReq
     let body = request.body.clone().unwrap_or_default();
     let signature = sign_message(credential.secret(), &message(&request.path, nonce, &body));
     let headers = vec![
-        Header {
-            name: "API-Key",
-            value: credential.key.as_str().to_owned(),
-            sensitive: true,
-        },
-        Header {
-            name: "API-Sign",
-            value: signature,
-            sensitive: true,
-        },
-        Header {
-            name: "Content-Type",
-            value: "application/x-www-form-urlencoded".to_owned(),
-            sensitive: false,
-        },
+        Header::sensitive("API-Key", credential.key.as_str()),
+        Header::sensitive("API-Sign", signature),
+        Header::shown("Content-Type", "application/x-www-form-urlencoded"),
     ];
     SignedRequest { request, headers }
 }
@@ -55,6 +43,7 @@ pub fn sign(request: Request, credential: &Credential, nonce: &str) -> SignedReq
 mod tests {
     use super::*;
     use crate::exchanges::Method;
+    use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
     /// Reference §7.3 (Kraken's published example, verified there with Python).
@@ -114,7 +103,7 @@ mod tests {
                 .headers
                 .iter()
                 .find(|h| h.name == name)
-                .map(|h| h.value.clone())
+                .map(|h| h.value.as_str().to_owned())
         };
         assert_eq!(
             header("API-Sign").as_deref(),
@@ -138,6 +127,32 @@ mod tests {
             &bad,
             "1",
         );
-        assert_eq!(signed.headers[1].value, "");
+        assert_eq!(signed.headers[1].value.as_str(), "");
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let cred = Credential::new(
+            KeyId::new("kraken-fixture-key"),
+            SecretString::from(DOCS_SECRET),
+        );
+        let signed = sign(
+            Request::post("/0/private/CancelAll", "nonce=1616492376594".into()),
+            &cred,
+            "1616492376594",
+        );
+        let lines = check::wire_lines(&signed);
+        assert_eq!(
+            lines,
+            [
+                "POST /0/private/CancelAll",
+                "API-Key: kraken-fixture-key",
+                "API-Sign: OfXInJKG/CGUVlF8/2IGsoLjxoXdjGyjKbm/G/iWqfYNVVdF97YvCNsSn7F2MNZScPQycb4EsrhJFm5OtQCTYQ==",
+                "Content-Type: application/x-www-form-urlencoded",
+                "nonce=1616492376594",
+            ]
+        );
+        let signature = lines[2].trim_start_matches("API-Sign: ").to_owned();
+        check::debug_hides(&signed, &["kraken-fixture-key", &signature]);
     }
 }

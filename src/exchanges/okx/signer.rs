@@ -52,39 +52,15 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64, demo: bool) 
         .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
         .unwrap_or_default();
     let mut headers = vec![
-        Header {
-            name: "OK-ACCESS-KEY",
-            value: credential.key.as_str().to_owned(),
-            sensitive: true,
-        },
-        Header {
-            name: "OK-ACCESS-SIGN",
-            value: signature,
-            sensitive: true,
-        },
-        Header {
-            name: "OK-ACCESS-TIMESTAMP",
-            value: ts,
-            sensitive: false,
-        },
-        Header {
-            name: "OK-ACCESS-PASSPHRASE",
-            value: passphrase,
-            sensitive: true,
-        },
-        Header {
-            name: "Content-Type",
-            value: "application/json".to_owned(),
-            sensitive: false,
-        },
+        Header::sensitive("OK-ACCESS-KEY", credential.key.as_str()),
+        Header::sensitive("OK-ACCESS-SIGN", signature),
+        Header::shown("OK-ACCESS-TIMESTAMP", ts),
+        Header::sensitive("OK-ACCESS-PASSPHRASE", passphrase),
+        Header::shown("Content-Type", "application/json"),
     ];
     if demo {
         // Reference §4.1: demo trading is the same host with this header.
-        headers.push(Header {
-            name: "x-simulated-trading",
-            value: "1".to_owned(),
-            sensitive: false,
-        });
+        headers.push(Header::shown("x-simulated-trading", "1"));
     }
     SignedRequest { request, headers }
 }
@@ -92,6 +68,7 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64, demo: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
     fn docs_secret() -> SecretString {
@@ -159,7 +136,7 @@ mod tests {
                 .headers
                 .iter()
                 .find(|h| h.name == name)
-                .map(|h| h.value.clone())
+                .map(|h| h.value.as_str().to_owned())
         };
         assert_eq!(
             header(&get, "OK-ACCESS-SIGN").as_deref(),
@@ -188,5 +165,39 @@ mod tests {
         for secret in ["Pass-phrase1", "okx-fixture-key-0001", "eCnnCgWLjlQ9"] {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let cred = Credential::new(KeyId::new("okx-fixture-key-0001"), docs_secret())
+            .with_passphrase(SecretString::from("Pass-phrase1"));
+        let body = r#"{"label":"bot","passphrase":"New-pass9!","subAcct":"gridbot01"}"#;
+        let signed = sign(
+            Request::post("/api/v5/users/subaccount/apikey", body.into()),
+            &cred,
+            1_607_418_537_715,
+            false,
+        );
+        assert_eq!(
+            check::wire_lines(&signed),
+            [
+                "POST /api/v5/users/subaccount/apikey",
+                "OK-ACCESS-KEY: okx-fixture-key-0001",
+                "OK-ACCESS-SIGN: b8wc6k4CgH/tvEiEkcYkv/WYDtggWJyXPJCdaLmeqHU=",
+                "OK-ACCESS-TIMESTAMP: 2020-12-08T09:08:57.715Z",
+                "OK-ACCESS-PASSPHRASE: Pass-phrase1",
+                "Content-Type: application/json",
+                r#"{"label":"bot","passphrase":"New-pass9!","subAcct":"gridbot01"}"#,
+            ]
+        );
+        check::debug_hides(
+            &signed,
+            &[
+                "Pass-phrase1",
+                "New-pass9!",
+                "okx-fixture-key-0001",
+                "22582BD0CFF14C41EDBF1AB98506286D",
+            ],
+        );
     }
 }

@@ -1,5 +1,5 @@
-//! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>` (reference
-//! §6.4–§6.6).
+//! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>`
+//! (docs/venues.md §6.4–§6.6).
 //!
 //! Calls are GETs with their parameters in the query, in a fixed order, percent-encoded; arrays
 //! travel as JSON text. A call that carries a two-factor answer goes as a JSON-RPC POST body
@@ -8,23 +8,34 @@
 //! rendered without it names the key it would look up.
 //!
 //! [`Deribit::lookup`]: super::Deribit
+//!
+//! Split by subject: `keys.rs` builds what key management needs (the looked-up key, the
+//! replacement's scope); this file holds the dispatch on the operation, the paging constants and
+//! the JSON-RPC request builders.
+
+mod keys;
 
 use serde_json::{Value, json};
 
 use super::cursor::{Tier, Walk};
 use super::wire;
+use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{
     CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke,
 };
 use crate::percent;
+use keys::{check_name, looked_up, pending, read_only_scope, replacement_scope};
 
 /// Page sizes asked for (Deribit allows up to 1000; smaller pages keep answers quick).
 pub const ORDER_PAGE: usize = 100;
+
 /// Trades per page.
 pub const TRADE_PAGE: usize = 100;
+
 /// Withdrawals, deposits or transfers per page.
 pub const MONEY_PAGE: usize = 100;
+
 /// Access-log entries per page.
 pub const LOG_PAGE: usize = 100;
 
@@ -39,9 +50,6 @@ const TFA_METHODS: &[&str] = &[
     "private/disable_api_key",
     "private/list_api_keys",
 ];
-
-/// The scope a replacement key gets, before its trading right: never `wallet:read_write`.
-const REPLACEMENT_BASE_SCOPE: &str = "account:read wallet:none";
 
 /// Builds the request for an operation.
 pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
@@ -283,36 +291,6 @@ fn query_value(value: &Value) -> String {
     }
 }
 
-/// The key the lookup found, or `None` when there was no lookup (a plan being rendered).
-fn looked_up(
-    call: &CallContext<'_>,
-    client_id: &str,
-) -> Result<Option<wire::DeribitApiKey>, ExchangeError> {
-    let Some(response) = call.lookup else {
-        return Ok(None);
-    };
-    let keys = wire::key_list(response)?;
-    keys.into_iter()
-        .find(|k| k.client_id == client_id)
-        .map(Some)
-        .ok_or_else(|| ExchangeError::Api {
-            code: "not_listed".to_owned(),
-            message: format!(
-                "`private/list_api_keys` does not list key `{}` on this account; a \
-                 sub-account's key needs that sub-account as the key's `account` in the profile",
-                crate::secret::mask(client_id)
-            ),
-        })
-}
-
-/// What a plan shows where the numeric id goes.
-fn pending(client_id: &str) -> String {
-    format!(
-        "<id of {} from private/list_api_keys>",
-        crate::secret::mask(client_id)
-    )
-}
-
 /// `currency` and `kind` of a segment, then the rest.
 fn segment_params<'a>(segment: &Segment, rest: Vec<(&'a str, Value)>) -> Vec<(&'a str, Value)> {
     let mut params = vec![
@@ -345,62 +323,16 @@ pub fn offset(cursor: Option<&str>) -> usize {
     cursor.and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-/// The scope of a replacement key: read the account, trade if asked, and no wallet at all.
-pub fn replacement_scope(scope: &KeyScope) -> String {
-    let trade = if scope.trade.is_empty() {
-        "trade:read"
-    } else {
-        // Deribit scopes are not per product; every trading right is `trade:read_write`.
-        "trade:read_write"
-    };
-    format!("{REPLACEMENT_BASE_SCOPE} {trade}")
-}
-
-/// A key's scope with every write right taken away.
-fn read_only_scope(scope: &str) -> String {
-    scope
-        .split_whitespace()
-        .map(|part| part.replace(":read_write", ":read"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Refuses key names Deribit does not take: at most 16 letters, digits or `_` (§6.4).
-fn check_name(name: &str) -> Result<(), ExchangeError> {
-    let ok = !name.is_empty()
-        && name.len() <= 16
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ExchangeError::Protocol {
-            detail: format!(
-                "Deribit key names are 1 to 16 letters, digits or `_`; `{name}` is not (use a \
-                 label such as `lockdown_{{{{ run.id }}}}`)"
-            ),
-        })
-    }
-}
-
-/// A decimal with at most 8 places, without trailing zeros.
-fn decimal(value: f64) -> String {
-    let text = format!("{value:.8}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchanges::model::{IpWhitelist, Lock, TradePermission};
-    use crate::exchanges::{Response, Tfa, VenueSettings};
-    use crate::secret::{KeyId, SecretString};
+    use crate::exchanges::deribit::signer;
+    use crate::exchanges::model::{IpWhitelist, Lock};
+    use crate::exchanges::request::check;
+    use crate::exchanges::{Response, Session, Tfa, VenueSettings};
+    use crate::secret::{Credential, KeyId, SecretString};
 
-    fn call<'a>(
+    pub(super) fn call<'a>(
         settings: &'a VenueSettings,
         lookup: Option<&'a Response>,
         tfa: Option<&'a Tfa>,
@@ -416,7 +348,7 @@ mod tests {
         }
     }
 
-    fn listing() -> Response {
+    pub(super) fn listing() -> Response {
         Response {
             status: 200,
             headers: Vec::new(),
@@ -428,7 +360,7 @@ mod tests {
         }
     }
 
-    fn lock_op(read_only: bool) -> Op {
+    pub(super) fn lock_op(read_only: bool) -> Op {
         Op::RestrictKey {
             key: KeyId::new("BOTKEY01"),
             account: Some("1000002".into()),
@@ -441,39 +373,6 @@ mod tests {
                 },
             },
         }
-    }
-
-    #[test]
-    fn the_lock_edits_the_looked_up_key_and_keeps_its_scope() {
-        let settings = VenueSettings::default();
-        let listing = listing();
-        let req = encode(&lock_op(false), &call(&settings, Some(&listing), None)).unwrap();
-        assert_eq!(req.path, "/api/v2/private/edit_api_key");
-        assert_eq!(
-            req.query,
-            "id=7&ip_whitelist=%5B%22127.0.0.1%22%5D&max_scope=account%3Aread%20trade%3Aread_write%20wallet%3Aread"
-        );
-        assert!(req.mutating);
-        let req = encode(&lock_op(true), &call(&settings, Some(&listing), None)).unwrap();
-        assert!(
-            req.query
-                .ends_with("max_scope=account%3Aread%20trade%3Aread%20wallet%3Aread")
-        );
-    }
-
-    #[test]
-    fn a_plan_names_the_key_it_would_look_up_and_a_missing_key_is_refused() {
-        let settings = VenueSettings::default();
-        let req = encode(&lock_op(false), &call(&settings, None, None)).unwrap();
-        assert!(req.query.starts_with("id=<id of "), "{}", req.query);
-        let empty = Response {
-            status: 200,
-            headers: Vec::new(),
-            body: br#"{"jsonrpc":"2.0","result":[],"usIn":1,"usOut":2,"usDiff":1}"#.to_vec(),
-        };
-        let err = encode(&lock_op(false), &call(&settings, Some(&empty), None)).unwrap_err();
-        assert_eq!(err.code(), Some("not_listed"));
-        assert!(err.to_string().contains("`account`"), "{err}");
     }
 
     #[test]
@@ -499,37 +398,6 @@ mod tests {
         // Methods without a TFA mark stay GETs.
         let req = encode(&Op::Balances, &call(&settings, None, Some(&tfa))).unwrap();
         assert_eq!(req.method, Method::Get);
-    }
-
-    #[test]
-    fn replacement_scope_never_has_wallet_write() {
-        let settings = VenueSettings::default();
-        for trade in [
-            vec![],
-            vec![TradePermission::SpotTrade, TradePermission::ContractTrade],
-        ] {
-            let op = Op::CreateKey {
-                account: "1000002".into(),
-                label: "lockdown_abc123".into(),
-                scope: KeyScope {
-                    trade,
-                    ips: IpWhitelist::parse(&["10.0.0.1"]).unwrap(),
-                },
-            };
-            let req = encode(&op, &call(&settings, None, None)).unwrap();
-            assert_eq!(req.path, "/api/v2/private/create_api_key");
-            assert!(req.query.contains("wallet%3Anone"), "{}", req.query);
-            assert!(!req.query.contains("wallet%3Aread_write"));
-        }
-        let bad = Op::CreateKey {
-            account: "1".into(),
-            label: "lockdown-abc123".into(),
-            scope: KeyScope {
-                trade: vec![],
-                ips: IpWhitelist::parse(&["10.0.0.1"]).unwrap(),
-            },
-        };
-        assert!(encode(&bad, &call(&settings, None, None)).is_err());
     }
 
     #[test]
@@ -565,5 +433,58 @@ mod tests {
         .unwrap();
         assert_eq!(walk.path, "/api/v2/private/get_deposits");
         assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+    }
+
+    #[test]
+    fn debug_lines_show_no_secret_and_the_bytes_sent_stay_the_same() {
+        let settings = VenueSettings::default();
+        let listing = listing();
+        let tfa = Tfa {
+            challenge: "ch-1".into(),
+            code: SecretString::from("123456"),
+        };
+        let session = Session {
+            token: SecretString::from("b3arer-t0ken"),
+            expires_ms: 0,
+            refresh: Some(SecretString::from("r3fresh-t0ken")),
+        };
+        let cred = Credential::new(KeyId::new("AMANDA"), SecretString::from("s3cret"));
+        let mut call = call(&settings, Some(&listing), Some(&tfa));
+        call.session = Some(&session);
+        let signed = signer::sign(encode(&lock_op(false), &call).unwrap(), &cred, &call);
+        assert_eq!(
+            check::wire_lines(&signed),
+            [
+                "POST /api/v2/private/edit_api_key",
+                "Authorization: Bearer b3arer-t0ken",
+                r#"{"id":1,"jsonrpc":"2.0","method":"private/edit_api_key","params":{"authorization_data":"123456","challenge":"ch-1","id":7,"ip_whitelist":["127.0.0.1"],"max_scope":"account:read trade:read_write wallet:read"}}"#,
+            ]
+        );
+        check::debug_hides(&signed, &["123456", "b3arer-t0ken"]);
+        let exchange = signer::sign(signer::exchange_token_request(&session, "7"), &cred, &call);
+        assert_eq!(
+            check::wire_lines(&exchange),
+            [
+                "POST /api/v2/public/exchange_token",
+                "Authorization: Bearer b3arer-t0ken",
+                r#"{"id":1,"jsonrpc":"2.0","method":"public/exchange_token","params":{"refresh_token":"r3fresh-t0ken","subject_id":7}}"#,
+            ]
+        );
+        check::debug_hides(&exchange, &["r3fresh-t0ken", "b3arer-t0ken"]);
+        call.session = None;
+        let login = signer::auth_request(&cred, &call);
+        let signed = signer::sign(login, &cred, &call);
+        let lines = check::wire_lines(&signed);
+        assert_eq!(
+            lines,
+            [
+                "POST /api/v2/public/auth",
+                "Authorization: deri-hmac-sha256 id=AMANDA,ts=1,sig=0758412912a615528dab603c33016df052fb71bf0907ff09c115ca7e203230dd,nonce=n",
+                r#"{"id":1,"jsonrpc":"2.0","method":"public/auth","params":{"client_id":"AMANDA","data":"","grant_type":"client_signature","nonce":"n","signature":"1074698247aa9f24432d844f14f41bc73af23eecf6acedc3414a42cb60e96eaf","timestamp":1}}"#,
+            ]
+        );
+        let body: Value = serde_json::from_str(signed.request.body.as_deref().unwrap()).unwrap();
+        let signature = body["params"]["signature"].as_str().unwrap().to_owned();
+        check::debug_hides(&signed, &[&signature, "s3cret"]);
     }
 }

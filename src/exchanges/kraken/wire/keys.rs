@@ -1,0 +1,53 @@
+//! Kraken's answer about the calling key (docs/venues.md §7.4): its permissions and IP list,
+//! read into the model's [`KeyInfo`]. Kraken has no key management by API, so this is all.
+
+use super::*;
+
+/// `GetApiKeyInfo`: the calling key (docs/venues.md §7.4).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct KrakenKeyInfo {
+    #[serde(default)]
+    api_key_name: String,
+    #[serde(default)]
+    api_key: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+    #[serde(default)]
+    ip_allowlist: Vec<String>,
+    #[serde(default)]
+    created_time: Value,
+    #[serde(default)]
+    valid_until: Value,
+}
+
+/// The permissions that change anything (docs/venues.md §7.4's list).
+const WRITES: &[&str] = &[
+    "add-funds",
+    "withdraw-funds",
+    "earn-funds",
+    "modify-trades",
+    "close-trades",
+    "add-withdraw-address",
+    "update-withdraw-address",
+];
+
+impl From<KrakenKeyInfo> for KeyInfo {
+    fn from(info: KrakenKeyInfo) -> KeyInfo {
+        KeyInfo {
+            key: KeyId::new(info.api_key),
+            label: info.api_key_name,
+            // Kraken keys belong to the account that signs; there is no sub-account to name.
+            account: None,
+            is_master: false,
+            read_only: !info
+                .permissions
+                .iter()
+                .any(|p| WRITES.contains(&p.as_str())),
+            permissions: info.permissions,
+            ips: info.ip_allowlist,
+            created_at: time_text(&info.created_time),
+            expires_at: time_text(&info.valid_until),
+        }
+    }
+}

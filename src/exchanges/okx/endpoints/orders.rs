@@ -1,0 +1,446 @@
+//! OKX order requests (docs/venues.md §4.5, §4.6): batch cancels (plain orders and algo orders
+//! apart, each within its batch size), open-order pages (plain, then algo by type), the order
+//! and fill histories (the recent endpoint or the archive, by the window's reach), placed orders
+//! and the dead-man switch, refused here when OKX would refuse it.
+
+use super::*;
+
+/// Arms (or, with 0, disarms) the dead-man switch.
+pub(super) fn cancel_after(seconds: u32) -> Result<Request, ExchangeError> {
+    if seconds != 0 && !DEAD_MAN_SECONDS.contains(&seconds) {
+        return Err(ExchangeError::OutOfRange {
+            venue: "okx",
+            what: format!(
+                "a dead-man timeout of 0 (to disarm) or {} to {} seconds, not {seconds}",
+                DEAD_MAN_SECONDS.start(),
+                DEAD_MAN_SECONDS.end()
+            ),
+        });
+    }
+    Ok(Request::post(
+        "/api/v5/trade/cancel-all-after",
+        json!({ "timeOut": seconds.to_string() }).to_string(),
+    ))
+}
+
+/// Cancels algo orders by their `algoId`.
+pub(super) fn cancel_algos(orders: &[OrderRef]) -> Result<Request, ExchangeError> {
+    cancel_many(
+        orders,
+        ALGO_BATCH,
+        "algo orders",
+        "/api/v5/trade/cancel-algos",
+        |o| json!({ "algoId": o.order_id, "instId": o.symbol }),
+    )
+}
+
+/// Cancels plain orders by their `ordId`.
+pub(super) fn cancel_batch(orders: &[OrderRef]) -> Result<Request, ExchangeError> {
+    cancel_many(
+        orders,
+        BATCH,
+        "orders",
+        "/api/v5/trade/cancel-batch-orders",
+        |o| json!({ "instId": o.symbol, "ordId": o.order_id }),
+    )
+}
+
+/// A cancel of at most `max` orders (`what`) in one request to `path`, each as `item` names it;
+/// more is refused here, before anything is sent.
+fn cancel_many(
+    orders: &[OrderRef],
+    max: usize,
+    what: &str,
+    path: &str,
+    item: impl Fn(&OrderRef) -> Value,
+) -> Result<Request, ExchangeError> {
+    if orders.len() > max {
+        return Err(ExchangeError::Protocol {
+            detail: format!(
+                "OKX cancels at most {max} {what} a request; {} were asked",
+                orders.len()
+            ),
+        });
+    }
+    let items: Vec<Value> = orders.iter().map(item).collect();
+    Ok(Request::post(path, Value::Array(items).to_string()))
+}
+
+/// One page of open orders: plain orders of the segment, then algo orders by type.
+pub(super) fn open_orders(
+    segment: &Segment,
+    cursor: Option<&str>,
+) -> Result<Request, ExchangeError> {
+    Ok(match OpenPage::of(segment, cursor)? {
+        OpenPage::Orders { after } => {
+            let mut q = Query::default();
+            q.add("instType", Some(inst_type(segment)));
+            q.add("after", after.as_deref());
+            q.add("limit", Some(&PAGE.to_string()));
+            Request::get("/api/v5/trade/orders-pending", q.finish())
+        }
+        // Every instrument type at once; `ordType` is sent as OKX's clients send it, the
+        // comma of `conditional,oco` unescaped.
+        OpenPage::Algo { page, after } => {
+            let mut q = Query::default();
+            q.add("after", after.as_deref());
+            q.add("limit", Some(&PAGE.to_string()));
+            let rest = q.finish();
+            let mut query = format!("ordType={}", ALGO_PAGES[page]);
+            if !rest.is_empty() {
+                query.push('&');
+                query.push_str(&rest);
+            }
+            Request::get("/api/v5/trade/orders-algo-pending", query)
+        }
+    })
+}
+
+/// Places an order (spot from cash, contracts in cross margin).
+pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
+    let mut body = serde_json::Map::new();
+    body.insert("instId".into(), json!(order.symbol));
+    // Spot trades from the cash balance; contracts in cross margin.
+    let spot = order.segment.category == Category::Spot;
+    body.insert("tdMode".into(), json!(if spot { "cash" } else { "cross" }));
+    body.insert(
+        "side".into(),
+        json!(match order.side {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        }),
+    );
+    match order.kind {
+        OrderKind::Limit { price } => {
+            body.insert("ordType".into(), json!("limit"));
+            body.insert("px".into(), json!(decimal(price)));
+        }
+        OrderKind::Market => {
+            body.insert("ordType".into(), json!("market"));
+            // A spot market order counts `sz` in `tgtCcy` (quote by default for buys).
+            if spot {
+                body.insert(
+                    "tgtCcy".into(),
+                    json!(match order.unit {
+                        QtyUnit::Base => "base_ccy",
+                        QtyUnit::Quote => "quote_ccy",
+                    }),
+                );
+            }
+        }
+    }
+    body.insert("sz".into(), json!(decimal(order.qty)));
+    Ok(Request::post(
+        "/api/v5/trade/order",
+        Value::Object(body).to_string(),
+    ))
+}
+
+/// Whether a window starts within `reach` of now (with a little slack).
+pub(super) fn recent(window: &Window, now_ms: i64, reach: i64) -> bool {
+    window.start_ms >= now_ms - reach - SLACK_MS
+}
+
+/// `instType`, the `begin`/`end` window (on creation or fill time) and the `after` cursor.
+pub(super) fn windowed(segment: &Segment, window: &Window, after: Option<&str>) -> String {
+    let mut q = Query::default();
+    q.add("instType", Some(inst_type(segment)));
+    q.add("begin", Some(&window.start_ms.to_string()));
+    q.add("end", Some(&window.end_ms.to_string()));
+    q.add("after", after);
+    q.add("limit", Some(&PAGE.to_string()));
+    q.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::Method;
+    use crate::exchanges::okx::endpoints::tests::{NOW, refs};
+
+    #[test]
+    fn windows_choose_the_recent_endpoint_or_the_archive() {
+        let spot = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let window = |days: i64| Window {
+            start_ms: NOW - days * DAY_MS,
+            end_ms: NOW - (days - 1).max(0) * DAY_MS,
+        };
+        let path = |op: Op| encode(&op, NOW).unwrap().path;
+        let orders = |days| Op::Orders {
+            segment: spot,
+            window: window(days),
+            cursor: None,
+        };
+        let fills = |days| Op::Fills {
+            segment: spot,
+            window: window(days),
+            cursor: None,
+        };
+        assert_eq!(path(orders(7)), "/api/v5/trade/orders-history");
+        assert_eq!(path(orders(8)), "/api/v5/trade/orders-history-archive");
+        assert_eq!(path(fills(3)), "/api/v5/trade/fills");
+        assert_eq!(path(fills(4)), "/api/v5/trade/fills-history");
+        let q = encode(
+            &Op::Orders {
+                segment: spot,
+                window: window(1),
+                cursor: Some("123".into()),
+            },
+            NOW,
+        )
+        .unwrap()
+        .query;
+        assert_eq!(
+            q,
+            format!(
+                "instType=SPOT&begin={}&end={NOW}&after=123&limit=100",
+                NOW - DAY_MS
+            )
+        );
+    }
+
+    #[test]
+    fn segments_and_categories_map_to_inst_types() {
+        for (category, settle, want) in [
+            (Category::Spot, None, "SPOT"),
+            (Category::Spot, Some("MARGIN"), "MARGIN"),
+            (Category::Linear, None, "SWAP"),
+            (Category::Linear, Some("FUTURES"), "FUTURES"),
+            (Category::Option, None, "OPTION"),
+        ] {
+            assert_eq!(inst_type(&Segment { category, settle }), want);
+        }
+    }
+
+    #[test]
+    fn cancel_batches_name_each_order_and_stay_within_twenty() {
+        let segment = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let orders = |n| refs(n, "");
+        let req = encode(
+            &Op::CancelBatch {
+                segment,
+                orders: orders(2),
+            },
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            req.body.as_deref(),
+            Some(r#"[{"instId":"BTC-USDT","ordId":"0"},{"instId":"BTC-USDT","ordId":"1"}]"#)
+        );
+        assert!(
+            encode(
+                &Op::CancelBatch {
+                    segment,
+                    orders: orders(21)
+                },
+                NOW
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn algo_orders_are_listed_page_by_type_after_the_spot_orders() {
+        let spot = Segment {
+            category: Category::Spot,
+            settle: Some("SPOT"),
+        };
+        let swap = Segment {
+            category: Category::Linear,
+            settle: Some("SWAP"),
+        };
+        let list = |segment, cursor: Option<&str>| {
+            encode(
+                &Op::OpenOrders {
+                    segment,
+                    cursor: cursor.map(str::to_owned),
+                },
+                NOW,
+            )
+        };
+        for (label, segment, cursor, path, query) in [
+            (
+                "spot orders",
+                spot,
+                None,
+                "/api/v5/trade/orders-pending",
+                "instType=SPOT&limit=100",
+            ),
+            (
+                "spot orders, next page",
+                spot,
+                Some("123"),
+                "/api/v5/trade/orders-pending",
+                "instType=SPOT&after=123&limit=100",
+            ),
+            (
+                "first algo page: the two types OKX lists together",
+                spot,
+                Some("algo:0"),
+                "/api/v5/trade/orders-algo-pending",
+                "ordType=conditional,oco&limit=100",
+            ),
+            (
+                "an algo page after an algoId",
+                spot,
+                Some("algo:1:777"),
+                "/api/v5/trade/orders-algo-pending",
+                "ordType=trigger&after=777&limit=100",
+            ),
+            (
+                "the algo segment itself",
+                ALGO_SEGMENT,
+                None,
+                "/api/v5/trade/orders-algo-pending",
+                "ordType=conditional,oco&limit=100",
+            ),
+        ] {
+            let req = list(segment, cursor).unwrap();
+            assert_eq!(
+                (req.method, req.path.as_str(), req.query.as_str()),
+                (Method::Get, path, query),
+                "{label}"
+            );
+            assert!(!req.mutating, "{label}");
+        }
+        assert!(
+            list(swap, Some("algo:0")).is_err(),
+            "swap has no algo pages"
+        );
+        assert!(list(spot, Some("algo:7")).is_err(), "past the last type");
+        assert!(list(spot, Some("algo:x")).is_err(), "not a page");
+        // Pages: orders until an empty page, then each algo type in turn until its empty page.
+        let orders = OpenPage::Orders { after: None };
+        assert_eq!(orders.next(&spot, Some("9".into())).as_deref(), Some("9"));
+        assert_eq!(orders.next(&spot, None).as_deref(), Some("algo:0"));
+        assert_eq!(orders.next(&swap, None), None);
+        let algo = |page| OpenPage::Algo { page, after: None };
+        assert_eq!(
+            algo(0).next(&spot, Some("5".into())).as_deref(),
+            Some("algo:0:5")
+        );
+        assert_eq!(algo(0).next(&spot, None).as_deref(), Some("algo:1"));
+        assert_eq!(algo(ALGO_PAGES.len() - 1).next(&spot, None), None);
+        // Every type OKX documents is read, each once.
+        let mut read: Vec<&str> = ALGO_PAGES.iter().flat_map(|p| p.split(',')).collect();
+        read.sort_unstable();
+        let mut documented = [
+            "conditional",
+            "oco",
+            "trigger",
+            "move_order_stop",
+            "iceberg",
+            "twap",
+            "chase",
+            "smart_iceberg",
+        ];
+        documented.sort_unstable();
+        assert_eq!(read, documented);
+    }
+
+    #[test]
+    fn algo_cancels_name_algo_ids_and_stay_within_ten() {
+        let segment = ALGO_SEGMENT;
+        let orders = |n| refs(n, "90");
+        let req = encode(
+            &Op::CancelBatch {
+                segment,
+                orders: orders(2),
+            },
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            (req.method, req.path.as_str()),
+            (Method::Post, "/api/v5/trade/cancel-algos")
+        );
+        assert_eq!(
+            req.body.as_deref(),
+            Some(r#"[{"algoId":"900","instId":"BTC-USDT"},{"algoId":"901","instId":"BTC-USDT"}]"#)
+        );
+        assert!(req.mutating);
+        assert!(
+            encode(
+                &Op::CancelBatch {
+                    segment,
+                    orders: orders(10)
+                },
+                NOW
+            )
+            .is_ok()
+        );
+        assert!(
+            encode(
+                &Op::CancelBatch {
+                    segment,
+                    orders: orders(11)
+                },
+                NOW
+            )
+            .is_err()
+        );
+        assert_eq!(segment.to_string(), "spot/algo");
+        assert!(
+            is_algo_segment(&segment)
+                && !is_algo_segment(&Segment {
+                    category: Category::Spot,
+                    settle: Some("SPOT"),
+                })
+        );
+    }
+
+    #[test]
+    fn dead_man_arms_within_okx_bounds_only() {
+        for (label, seconds, body) in [
+            ("disarm", 0, r#"{"timeOut":"0"}"#),
+            ("shortest", 10, r#"{"timeOut":"10"}"#),
+            ("a minute", 60, r#"{"timeOut":"60"}"#),
+            ("longest", 120, r#"{"timeOut":"120"}"#),
+        ] {
+            let req = encode(&Op::CancelAfter { seconds }, NOW).unwrap();
+            assert_eq!(req.method, crate::exchanges::Method::Post, "{label}");
+            assert_eq!(req.path, "/api/v5/trade/cancel-all-after", "{label}");
+            assert_eq!(req.body.as_deref(), Some(body), "{label}");
+            assert!(req.mutating, "{label}");
+        }
+        for seconds in [1, 5, 9, 121, 86_400] {
+            let err = encode(&Op::CancelAfter { seconds }, NOW).unwrap_err();
+            assert!(
+                matches!(err, ExchangeError::OutOfRange { venue: "okx", .. }),
+                "{seconds}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains(&format!("10 to 120 seconds, not {seconds}")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn market_buys_in_quote_units_say_so() {
+        let order = crate::exchanges::NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle: None,
+            },
+            symbol: "XVG-USDT".into(),
+            side: Side::Buy,
+            kind: OrderKind::Market,
+            qty: 250.0,
+            unit: QtyUnit::Quote,
+        };
+        let body = encode(&Op::PlaceOrder(order), NOW).unwrap().body.unwrap();
+        assert_eq!(
+            body,
+            r#"{"instId":"XVG-USDT","ordType":"market","side":"buy","sz":"250","tdMode":"cash","tgtCcy":"quote_ccy"}"#
+        );
+    }
+}
