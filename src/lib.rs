@@ -7,9 +7,9 @@
 //! synced before the next one starts. `lockdown sim` is the exchange simulator the tests and
 //! drills stand on.
 //!
-//! Layout (docs/design.md §4): `cli` parses, `config` + `playbook` load and validate, `engine` runs
-//! `actions`, which reach the exchange only through `exchanges::client`; `journal` records,
-//! `report` renders; `ui` is the only module that prints.
+//! Layout (docs/architecture.md §4): `cli` parses, `config` + `playbook` load and validate,
+//! `engine` runs `actions`, which reach the exchange only through `exchanges::client`; `journal`
+//! records, `report` renders; `ui` is the only module that prints.
 
 pub mod actions;
 pub mod cli;

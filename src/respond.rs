@@ -307,7 +307,7 @@ async fn client(
             help: err.hint().map(str::to_owned),
         })?;
     // Every lockdown process on this profile draws a key's nonces from the same folder, so
-    // none is ever sent twice (Kraken, docs/venues.md §7.2).
+    // none is ever sent twice (Kraken, docs/venues/kraken.md §2).
     Ok(
         Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
             .with_settings(profile.settings.clone())

@@ -18,15 +18,15 @@ use crate::sim::dialect::SimDialect;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExchangeId {
-    /// Bybit V5 (docs/venues.md §3).
+    /// Bybit V5 (docs/venues/bybit.md).
     Bybit,
-    /// OKX V5 (docs/venues.md §4).
+    /// OKX V5 (docs/venues/okx.md).
     Okx,
-    /// Deribit JSON-RPC v2 (docs/venues.md §6).
+    /// Deribit JSON-RPC v2 (docs/venues/deribit.md).
     Deribit,
-    /// Binance Spot, USD-M futures and SAPI (docs/venues.md §5).
+    /// Binance Spot, USD-M futures and SAPI (docs/venues/binance.md).
     Binance,
-    /// Kraken Spot REST (docs/venues.md §7).
+    /// Kraken Spot REST (docs/venues/kraken.md).
     Kraken,
 }
 
@@ -71,7 +71,7 @@ pub static VENUES: [VenueSpec; 5] = [
         id: ExchangeId::Bybit,
         name: "bybit",
         api: "Bybit V5",
-        docs: "docs/venues.md §3",
+        docs: "docs/venues/bybit.md",
         adapter: || Box::new(bybit::Bybit),
         playbook: (
             "builtin:playbooks/bybit.yaml",
@@ -84,7 +84,7 @@ pub static VENUES: [VenueSpec; 5] = [
         id: ExchangeId::Okx,
         name: "okx",
         api: "OKX V5",
-        docs: "docs/venues.md §4",
+        docs: "docs/venues/okx.md",
         adapter: || Box::new(okx::Okx),
         playbook: (
             "builtin:playbooks/okx.yaml",
@@ -97,7 +97,7 @@ pub static VENUES: [VenueSpec; 5] = [
         id: ExchangeId::Deribit,
         name: "deribit",
         api: "Deribit JSON-RPC v2",
-        docs: "docs/venues.md §6",
+        docs: "docs/venues/deribit.md",
         adapter: || Box::new(deribit::Deribit),
         playbook: (
             "builtin:playbooks/deribit.yaml",
@@ -110,7 +110,7 @@ pub static VENUES: [VenueSpec; 5] = [
         id: ExchangeId::Binance,
         name: "binance",
         api: "Binance Spot, USD-M futures and SAPI",
-        docs: "docs/venues.md §5",
+        docs: "docs/venues/binance.md",
         adapter: || Box::new(binance::Binance),
         playbook: (
             "builtin:playbooks/binance.yaml",
@@ -123,7 +123,7 @@ pub static VENUES: [VenueSpec; 5] = [
         id: ExchangeId::Kraken,
         name: "kraken",
         api: "Kraken Spot REST",
-        docs: "docs/venues.md §7",
+        docs: "docs/venues/kraken.md",
         adapter: || Box::new(kraken::Kraken),
         playbook: (
             "builtin:playbooks/kraken.yaml",

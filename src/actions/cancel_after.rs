@@ -2,12 +2,12 @@
 //! cancelled after a timeout unless someone arms it again.
 //!
 //! Only venues that declare [`Capability::DeadMan`] by API can (Kraken `CancelAllOrdersAfter`,
-//! docs/venues.md §7.5; OKX `cancel-all-after`, §4.5, which takes only 0 or 10 to 120 seconds);
-//! elsewhere the step fails before sending anything, never skips silently, and so does a timeout
-//! the venue does not accept. It is signed with the key the playbook names: on Kraken the
-//! owner's own key, since a switch armed with the leaked key can be disarmed by whoever holds it
-//! (§1). Arming is idempotent (the timer is set again), so retries need no probe; `seconds: 0`
-//! disarms.
+//! docs/venues/kraken.md §5; OKX `cancel-all-after`, docs/venues/okx.md §5, which takes only 0 or
+//! 10 to 120 seconds); elsewhere the step fails before sending anything, never skips silently, and
+//! so does a timeout the venue does not accept. It is signed with the key the playbook names: on
+//! Kraken the owner's own key, since a switch armed with the leaked key can be disarmed by whoever
+//! holds it (docs/venues/README.md §1). Arming is idempotent (the timer is set again), so retries
+//! need no probe; `seconds: 0` disarms.
 
 use super::{RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};

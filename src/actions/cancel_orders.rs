@@ -1,13 +1,13 @@
 //! `cancel_orders`: cancel every open order of the leaked key's account, with the key itself.
 //!
-//! Masters cannot cancel a sub-account's orders on most venues (docs/venues.md §9), so this signs
-//! with the leaked key, which the lock has bound to the responder. It cancels every segment at
-//! once, then lists open orders again and repeats until none is left (Bybit cancels at most 500
-//! per call, docs/venues.md §3.5), and fails if orders remain after the last round. On venues without
-//! a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders and
-//! cancel them in batches at once; an order a batch did not cancel is found by the next listing.
-//! Orders the venue cancels through an endpoint of their own (OKX algo orders) are batched apart,
-//! at that endpoint's size ([`crate::exchanges::mechanisms::OrderRules::batch_route`]).
+//! Masters cannot cancel a sub-account's orders on most venues (docs/venues/README.md §4), so this
+//! signs with the leaked key, which the lock has bound to the responder. It cancels every segment
+//! at once, then lists open orders again and repeats until none is left (Bybit cancels at most 500
+//! per call, docs/venues/bybit.md §5), and fails if orders remain after the last round. On venues
+//! without a cancel-all ([`CancelStyle::Batches`], OKX) "cancel a segment" is: list its open orders
+//! and cancel them in batches at once; an order a batch did not cancel is found by the next
+//! listing. Orders the venue cancels through an endpoint of their own (OKX algo orders) are batched
+//! apart, at that endpoint's size ([`crate::exchanges::mechanisms::OrderRules::batch_route`]).
 //! On venues that cancel per symbol only ([`CancelStyle::PerSymbol`], Binance) it is: list, then
 //! one cancel per symbol that has open orders, at once (on USD-M each is followed by the
 //! symbol's conditional-order cancel, [`crate::exchanges::mechanisms::CompanionCalls::then`]; a

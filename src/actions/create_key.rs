@@ -250,7 +250,7 @@ impl Action for CreateKey {
             .into_created()
             .map_err(ActionError::exchange("read the new key"))?;
         let mut info = created.info.clone();
-        // On disk before anything else happens with the key (docs/design.md §9).
+        // On disk before anything else happens with the key (docs/architecture.md §9).
         cx.journal(&record::KeyCreated {
             step: cx.step.to_owned(),
             key_id: info.key.as_str().to_owned(),
@@ -279,9 +279,9 @@ impl Action for CreateKey {
             });
         };
         if stored.is_masked() {
-            // A listing that masks ids shows no IP list either (Binance Link, docs/venues.md §5.4):
-            // the IP list stays the one the exchange confirmed when it made and bound the key;
-            // the permissions are read back from the listing.
+            // A listing that masks ids shows no IP list either (Binance Link,
+            // docs/venues/binance.md §4): the IP list stays the one the exchange confirmed when it
+            // made and bound the key; the permissions are read back from the listing.
             info.permissions = stored.permissions;
             info.read_only = stored.read_only;
         } else {

@@ -1,8 +1,9 @@
 //! `restrict_key`: lock a leaked key to the responder's address through the master credential.
 //!
 //! One request and the attacker is refused, while the owner, who holds the key's secret, can
-//! still use it from the responder to snapshot and cancel (docs/design.md §5, "Containment order"). The
-//! lock is sent before anything else in the step; learning the key's account comes after.
+//! still use it from the responder to snapshot and cancel (docs/architecture.md §5, "Containment
+//! order"). The lock is sent before anything else in the step; learning the key's account comes
+//! after.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! `revoke_key`: delete the leaked key.
 //!
 //! Through the master for a sub-account key (Bybit `delete-sub-api`); with the key itself where
-//! that is the only way (Bybit `delete-api` for a master-account key, docs/venues.md §3.4). Where the
-//! venue has no API for it (every Kraken key, Binance master-account keys) it becomes a guided
-//! manual step, verified by probing the key. Deleting cannot be undone, so a person confirms it
-//! unless `--yes`.
+//! that is the only way (Bybit `delete-api` for a master-account key, docs/venues/bybit.md §4).
+//! Where the venue has no API for it (every Kraken key, Binance master-account keys) it becomes a
+//! guided manual step, verified by probing the key. Deleting cannot be undone, so a person confirms
+//! it unless `--yes`.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,8 @@
 //! under the run folder's `snapshots/`.
 //!
 //! Account data is read with the leaked key (locked to the responder by then), money movements
-//! with the master (Bybit lists withdrawals for the master only, docs/venues.md §3.6). Every kind is
-//! fetched at once, each paginated in the venue's widest window. The account's security log
+//! with the master (Bybit lists withdrawals for the master only, docs/venues/bybit.md §6). Every
+//! kind is fetched at once, each paginated in the venue's widest window. The account's security log
 //! (`access_log`, Deribit `get_access_log`) also goes into the step's outputs, so the report's
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.

@@ -143,7 +143,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The exit code the run ends with (README, docs/design.md §2).
+    /// The exit code the run ends with (README, docs/architecture.md §2).
     pub fn exit(&self) -> Exit {
         if self.journal_error.is_some() {
             return Exit::Io;

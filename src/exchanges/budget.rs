@@ -1,6 +1,6 @@
 //! A venue's per-key call counter, modelled on the client so that lockdown paces itself under
-//! the limit instead of learning it from refusals (Kraken, docs/venues.md §7.7: every call adds to a
-//! key's counter, which decays at a fixed rate; past the maximum the key is refused for a
+//! the limit instead of learning it from refusals (Kraken, docs/venues/kraken.md §7: every call
+//! adds to a key's counter, which decays at a fixed rate; past the maximum the key is refused for a
 //! while, and longer if it keeps calling).
 //!
 //! The model is a leaky bucket per key: a call reserves its cost at once, and waits until the

@@ -22,7 +22,8 @@ pub struct VenueSettings {
     #[serde(default)]
     pub auth: AuthStyle,
     /// Which key-management API manages the profile's sub-account keys, on venues with two
-    /// (Binance: the sub-account endpoints or the Binance Link broker ones, docs/venues.md §5.4).
+    /// (Binance: the sub-account endpoints or the Binance Link broker ones, docs/venues/binance.md
+    /// §4).
     #[serde(default)]
     pub key_family: KeyFamily,
     /// Where a venue's futures endpoints live when that is another host than `base_url`

@@ -1,10 +1,10 @@
 //! How a venue cancels every open order of an account: the fact the `cancel_orders` action
 //! needs to choose between one call per segment and listing orders to cancel them in batches.
 //!
-//! Bybit has a cancel-all per category (docs/venues.md §3.5); OKX has none and cancels at most 20
-//! named orders per request (docs/venues.md §4.5); Binance cancels every open order of one symbol
-//! per request (docs/venues.md §5.5). The action, not the adapter, does the listing, so
-//! adapters stay one request per operation.
+//! Bybit has a cancel-all per category (docs/venues/bybit.md §5); OKX has none and cancels at most
+//! 20 named orders per request (docs/venues/okx.md §5); Binance cancels every open order of one
+//! symbol per request (docs/venues/binance.md §5). The action, not the adapter, does the listing,
+//! so adapters stay one request per operation.
 
 /// How a venue cancels every open order of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -103,7 +103,7 @@ pub enum ExchangeError {
     },
     /// The exchange refused the key for this request and does not say why: unknown or
     /// deleted, used from an address outside its IP list, or without the permission (Binance
-    /// `-2015`, one code for all three, docs/venues.md §5.8).
+    /// `-2015`, one code for all three, docs/venues/binance.md §8).
     #[error(
         "the exchange refused this API key for this request (code {code}): unknown or deleted, used from an address outside its IP list, or lacking the permission"
     )]
@@ -112,7 +112,8 @@ pub enum ExchangeError {
         code: String,
     },
     /// The exchange banned this client's address for sending too many requests (Binance HTTP
-    /// 418, docs/venues.md §5.7). Nothing may be sent until the ban ends: sending more lengthens it.
+    /// 418, docs/venues/binance.md §7). Nothing may be sent until the ban ends: sending more
+    /// lengthens it.
     #[error("the exchange banned this IP address for too many requests (code {code}){}", retry_after_ms.map(|ms| format!("; the ban ends in {} s", ms.div_ceil(1000))).unwrap_or_default())]
     IpBanned {
         /// The venue's code.
@@ -161,7 +162,7 @@ pub enum ExchangeError {
         message: String,
     },
     /// The exchange answered that it could not process the request in time; it may or may not
-    /// have acted (Deribit 13028 `temporarily_unavailable`, docs/venues.md §6.8).
+    /// have acted (Deribit 13028 `temporarily_unavailable`, docs/venues/deribit.md §8).
     #[error("the exchange is temporarily unavailable (code {code}): {message}")]
     Unavailable {
         /// The venue's code.
@@ -241,7 +242,7 @@ impl ExchangeError {
             ExchangeError::Transport { reached: true, .. } => Outcome::Unknown,
             ExchangeError::Http { status, .. } if *status >= 500 => Outcome::Unknown,
             ExchangeError::Unavailable { .. } => Outcome::Unknown,
-            // Trying again inside a ban only makes it longer (docs/venues.md §5.7).
+            // Trying again inside a ban only makes it longer (docs/venues/binance.md §7).
             ExchangeError::IpBanned { .. } => Outcome::Final,
             _ => Outcome::Final,
         }

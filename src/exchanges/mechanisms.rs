@@ -17,7 +17,7 @@ use super::{
 };
 use crate::secret::Credential;
 
-/// Token venues (Deribit `public/auth`, docs/venues.md §6): a key logs in once and signs with
+/// Token venues (Deribit `public/auth`, docs/venues/deribit.md): a key logs in once and signs with
 /// the session's token; on venues that keep a session per sub-account, the client keeps one per
 /// key and subject, made by [`TokenSessions::switch`].
 pub trait TokenSessions: Send + Sync {
@@ -71,11 +71,11 @@ pub trait CompanionCalls: Send + Sync {
     }
 }
 
-/// Venues that sign an ever-increasing integer nonce per key (Kraken, docs/venues.md §7.2): the
-/// client draws [`CallContext::nonce`] from its per-key [`super::Nonces`] (persisted under the
+/// Venues that sign an ever-increasing integer nonce per key (Kraken, docs/venues/kraken.md §2):
+/// the client draws [`CallContext::nonce`] from its per-key [`super::Nonces`] (persisted under the
 /// profile's state dir) and sends one request per key at a time, so the exchange sees a key's
 /// nonces in the order they were drawn. Such venues may also publish a per-key call counter
-/// (docs/venues.md §7.7), under which the client paces each key's signed calls.
+/// (docs/venues/kraken.md §7), under which the client paces each key's signed calls.
 pub trait KeyCounters: Send + Sync {
     /// The published per-key call counter; `None` for a venue that only answers a rate limit.
     fn budget(&self) -> Option<CallBudget>;
@@ -88,8 +88,8 @@ pub trait KeyCounters: Send + Sync {
 pub trait Pacing: Send + Sync {
     /// How long the client must send nothing more after this answer to `request`, read from
     /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
-    /// the used request weight near the published limit, docs/venues.md §5.7); `now_ms` is the
-    /// exchange's clock as far as it is known. `None` holds nothing back. The client holds
+    /// the used request weight near the published limit, docs/venues/binance.md §7); `now_ms` is
+    /// the exchange's clock as far as it is known. `None` holds nothing back. The client holds
     /// every request of the connection, not just the next one: limits are per address.
     fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration>;
 }

@@ -116,7 +116,8 @@ pub enum Support {
     Unavailable(&'static str),
 }
 
-/// The README's capability table, generated from the adapters' declared support.
+/// The README's capability table, generated from the adapters' declared support, and each
+/// venue's API and the page its facts and sources are on (from the venue table).
 pub fn capability_table() -> String {
     let mut out = String::from("| venue |");
     for capability in Capability::ALL {
@@ -137,6 +138,14 @@ pub fn capability_table() -> String {
             out.push_str(&format!(" {cell} |"));
         }
         out.push('\n');
+    }
+    out.push('\n');
+    for id in ExchangeId::ALL {
+        let spec = id.spec();
+        out.push_str(&format!(
+            "- `{id}`: {}; facts and sources: {}\n",
+            spec.api, spec.docs
+        ));
     }
     out
 }

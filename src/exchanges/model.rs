@@ -308,8 +308,8 @@ pub struct KeyInfo {
 
 impl KeyInfo {
     /// Whether this entry is about `key`: the same id, or, on venues whose listings mask key
-    /// ids (Binance Link broker keys, `vmP*************`, docs/venues.md §5.4), a masked id whose
-    /// visible start and end are the key's.
+    /// ids (Binance Link broker keys, `vmP*************`, docs/venues/binance.md §4), a masked id
+    /// whose visible start and end are the key's.
     pub fn names(&self, key: &KeyId) -> bool {
         let listed = self.key.as_str();
         if listed == key.as_str() {
@@ -335,7 +335,8 @@ impl KeyInfo {
     pub fn can_withdraw(&self) -> bool {
         self.permissions.iter().any(|perm| {
             let perm = perm.to_ascii_lowercase();
-            // Deribit names no withdraw right: its `wallet:read_write` scope withdraws (§6.4).
+            // Deribit names no withdraw right: its `wallet:read_write` scope withdraws
+            // (docs/venues/deribit.md §4).
             perm.contains("withdraw") || perm == "wallet:read_write"
         })
     }

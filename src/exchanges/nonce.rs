@@ -1,6 +1,6 @@
 //! Ever-increasing nonces per API key, for venues that refuse a nonce not above the key's last
-//! one (Kraken, docs/venues.md §7.2: an unsigned 64-bit integer that must increase per key, across
-//! every program that uses the key; repeated `EAPI:Invalid nonce` can get a key locked out).
+//! one (Kraken, docs/venues/kraken.md §2: an unsigned 64-bit integer that must increase per key,
+//! across every program that uses the key; repeated `EAPI:Invalid nonce` can get a key locked out).
 //!
 //! A nonce is the wall clock in milliseconds (what most Kraken clients send, so lockdown stays
 //! compatible with the owner's other tools on the same key), or one more than the key's last

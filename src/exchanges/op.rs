@@ -361,10 +361,10 @@ impl Reply {
     into!(into_armed, Armed, Option<i64>);
 
     /// This reply completed by the answer to the venue's follow-up request
-    /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of it afterwards (its IP whitelist), and keeps
-    /// its secret; a key changed in two requests (Binance strips permissions, then binds the IP
-    /// list) takes the IP list from the second and stays read-only if either said so; anything
-    /// else stays as it was.
+    /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of
+    /// it afterwards (its IP whitelist), and keeps its secret; a key changed in two requests
+    /// (Binance strips permissions, then binds the IP list) takes the IP list from the second and
+    /// stays read-only if either said so; anything else stays as it was.
     pub fn followed_by(self, after: Reply) -> Reply {
         match (self, after) {
             (Reply::Created(mut created), Reply::Key(info)) => {

@@ -5,8 +5,8 @@
 //! except for secret-bearing fields (OKX sends a new key's passphrase in the create body, Deribit
 //! a refresh token in `exchange_token` and a one-time code in `authorization_data`), whose values
 //! are redacted by the same function that redacts answers ([`super::redact`]). A signature sent
-//! as a query or form parameter (Binance `signature=`, docs/venues.md §5.2) is redacted like a
-//! signature header.
+//! as a query or form parameter (Binance `signature=`, docs/venues/binance.md §2) is redacted like
+//! a signature header.
 //!
 //! Secrets are types here, so that a debug line cannot leak one either: a credential header's
 //! value is a [`Sensitive`] (the OKX passphrase, key ids, signatures, bearer tokens), and the

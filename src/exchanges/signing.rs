@@ -3,7 +3,8 @@
 //! Each venue decides *what* it signs (its pre-hash string) in its own `signer.rs`; this file only
 //! computes digests and MACs and encodes them. The secret is exposed here and nowhere else on the
 //! client side. Base64 is written here because the crate has no base64 dependency: OKX sends its
-//! signatures in base64, Kraken its signatures too and its secrets are base64 (docs/venues.md §2.2).
+//! signatures in base64, Kraken its signatures too and its secrets are base64
+//! (docs/venues/README.md §2.2).
 
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
@@ -29,8 +30,8 @@ pub fn hmac_sha256(secret: &SecretString, message: &[u8]) -> Vec<u8> {
 }
 
 /// HMAC-SHA512 of `message` under the bytes that `secret` holds in base64 (Kraken's secrets are
-/// base64, and the MAC key is what they decode to, docs/venues.md §7.2); `None` when the secret is
-/// not base64.
+/// base64, and the MAC key is what they decode to, docs/venues/kraken.md §2); `None` when the
+/// secret is not base64.
 pub fn hmac_sha512_base64_key(secret: &SecretString, message: &[u8]) -> Option<Vec<u8>> {
     #[allow(clippy::disallowed_methods)] // signing: the one place the MAC key is read
     let key = base64_decode(secret.expose_secret().trim())?;

@@ -1,13 +1,14 @@
-//! The dead-man switch, as Kraken (`CancelAllOrdersAfter`, docs/venues.md §7.5) and OKX
-//! (`cancel-all-after`, §4.5) offer it: shared, since only the wire differs.
+//! The dead-man switch, as Kraken (`CancelAllOrdersAfter`, docs/venues/kraken.md §5) and OKX
+//! (`cancel-all-after`, docs/venues/okx.md §5) offer it: shared, since only the wire differs.
 //!
 //! Arming it with a timeout sets the moment the account's open orders are all cancelled, unless
 //! it is armed again (which moves the moment) or disarmed with `0`. The simulator keeps one
-//! switch per account (UID): OKX counts per user ID (§4.7) and Kraken leaves it open (§10.5), and
-//! per account is the reading under which a leaked key with trading rights can disarm the
-//! owner's switch. Due switches fire when the venue next answers anything: nothing runs on its
-//! own in the simulator, so a test moves the clock (`Sim::set_clock_skew_ms`) and sends any
-//! request. The dialects validate timeouts; this never refuses one.
+//! switch per account (UID): OKX counts per user ID (docs/venues/okx.md §7) and Kraken leaves it
+//! open (docs/venues/kraken.md §10), and per account is the reading under which a leaked key with
+//! trading rights can disarm the owner's switch. Due switches fire when the venue next answers
+//! anything: nothing runs on its own in the simulator, so a test moves the clock
+//! (`Sim::set_clock_skew_ms`) and sends any request. The dialects validate timeouts; this never
+//! refuses one.
 
 use std::collections::BTreeMap;
 

@@ -3,8 +3,8 @@
 //! what the client got and what the exchange did, and answer after the configured latency.
 //!
 //! A dialect only says what is its own (`Dialect`): which exchange it answers as, which requests
-//! faults may hit, which key a request names, its pipeline, and the words of its injected 429. Every dialect answers with
-//! the same [`Answer`]. The lock is never held across an `.await`.
+//! faults may hit, which key a request names, its pipeline, and the words of its injected 429.
+//! Every dialect answers with the same [`Answer`]. The lock is never held across an `.await`.
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -46,7 +46,7 @@ impl Balances {
 }
 
 /// How a withdrawal travels: Bybit's `withdrawType` 0 (on-chain) or 1 (off-chain, to another
-/// Bybit UID; docs/venues.md §3.6).
+/// Bybit UID; docs/venues/bybit.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum WithdrawKind {
     OnChain,
@@ -63,7 +63,7 @@ impl WithdrawKind {
     }
 }
 
-/// One withdrawal from an account (Bybit lists them for master keys only, docs/venues.md §3.6).
+/// One withdrawal from an account (Bybit lists them for master keys only, docs/venues/bybit.md §6).
 #[derive(Clone, Debug)]
 pub(crate) struct Withdrawal {
     pub(crate) withdraw_id: String,

@@ -1,10 +1,10 @@
 //! Seeded identifiers: API key ids, secrets, order and execution ids.
 //!
 //! Every id and secret the simulator hands out comes from one seeded RNG, so the same seed gives
-//! the same ids in the same order of creation. Shapes follow Bybit (docs/venues.md §3.4): key ids are
-//! 18 alphanumeric characters, secrets 36, order ids UUID-shaped; OKX's are numeric order and
-//! bill ids, UUID key ids and 32-hex-digit secrets (the docs' examples, docs/venues.md §4.3, §4.5).
-//! Never used for anything that must be unpredictable outside a test: this is a simulator.
+//! the same ids in the same order of creation. Shapes follow Bybit (docs/venues/bybit.md §4): key
+//! ids are 18 alphanumeric characters, secrets 36, order ids UUID-shaped; OKX's are numeric order
+//! and bill ids, UUID key ids and 32-hex-digit secrets (the docs' examples, docs/venues/okx.md §3,
+//! §5). Never used for anything that must be unpredictable outside a test: this is a simulator.
 
 use std::fmt;
 

@@ -430,7 +430,8 @@ impl Inspect {
             .collect()
     }
 
-    /// Returns how many requests met each injected fault, by its log name (`429`, `5xx-after`, ...).
+    /// Returns how many requests met each injected fault, by its log name (`429`, `5xx-after`,
+    /// ...).
     pub fn faults_seen(&self) -> BTreeMap<String, usize> {
         let mut seen = BTreeMap::new();
         for kind in self.access_log.iter().filter_map(|e| e.fault) {

@@ -1,7 +1,7 @@
 //! API keys as the venue stores them: owner, permissions, read-only flag, IP whitelist, lifetime.
 //!
-//! Permissions are Bybit's object of arrays (docs/venues.md §3.4), validated against the documented
-//! groups and values so a typo is a 10001, not a silently useless key. The secret is a
+//! Permissions are Bybit's object of arrays (docs/venues/bybit.md §4), validated against the
+//! documented groups and values so a typo is a 10001, not a silently useless key. The secret is a
 //! `SecretString`: `Debug` prints it redacted, and it is exposed only where a signature is
 //! verified or a session file is written. The `leaked` flag is hidden truth: no endpoint shows it.
 
@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
-/// Days an unbound key lives after creation (docs/venues.md §3.4 "Key-lifetime rules").
+/// Days an unbound key lives after creation (docs/venues/bybit.md §4 "Key-lifetime rules").
 pub(crate) const UNBOUND_LIFETIME_MS: i64 = 90 * DAY_MS;
 
 /// One day in milliseconds.
@@ -79,7 +79,7 @@ impl ApiKey {
     }
 
     /// Sets the whitelist and the lifetime that goes with it: bound keys are permanent,
-    /// unbound keys live 90 days from now (docs/venues.md §3.4).
+    /// unbound keys live 90 days from now (docs/venues/bybit.md §4).
     pub(crate) fn set_ips(&mut self, ips: IpWhitelist, now_ms: i64) {
         self.expires_ms = match ips {
             IpWhitelist::Any => Some(self.expires_ms.unwrap_or(now_ms + UNBOUND_LIFETIME_MS)),
@@ -116,7 +116,7 @@ impl IpWhitelist {
     }
 
     /// Parses Bybit's `ips`: a comma string, or an array of strings that may themselves hold
-    /// commas (the docs show both, docs/venues.md §3.4); `*` anywhere means unbound.
+    /// commas (the docs show both, docs/venues/bybit.md §4); `*` anywhere means unbound.
     pub(crate) fn parse(value: &Value) -> Result<IpWhitelist, String> {
         let mut parts: Vec<String> = Vec::new();
         match value {
@@ -156,7 +156,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Permission groups and the values each accepts (docs/venues.md §3.4), in Bybit's display order.
+/// Permission groups and the values each accepts (docs/venues/bybit.md §4), in Bybit's display
+/// order.
 const GROUPS: &[(&str, &[&str])] = &[
     ("ContractTrade", &["Order", "Position"]),
     ("Spot", &["SpotTrade"]),
@@ -184,7 +185,7 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("ByXPost", &["ByXPost"]),
 ];
 
-/// Wallet permissions only a master-account key can hold (docs/venues.md §3.4).
+/// Wallet permissions only a master-account key can hold (docs/venues/bybit.md §4).
 const MASTER_ONLY: &[(&str, &str)] = &[("Wallet", "SubMemberTransfer"), ("Wallet", "Withdraw")];
 
 /// Bybit's permission object: group name to the permissions granted in it.

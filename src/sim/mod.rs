@@ -1,12 +1,12 @@
 //! An in-process exchange that the tests and drills stand on.
 //!
-//! Testnets lack the key-management endpoints a leaked-key response needs (docs/venues.md §2.5), so the
-//! simulator models them: one venue state (accounts, keys, orders, fills, balances, withdrawals,
-//! transfers, one deterministic order book per market) behind a `std::sync::Mutex`, and one
-//! dialect per venue that owns its paths, its signature check and its error envelopes: Bybit V5
-//! (`bybit/`), OKX V5 (`okx/`), Deribit JSON-RPC v2 (`deribit/`), Binance (`binance/`) and Kraken Spot (`kraken/`,
-//! whose keys only the "web interface" can delete or create: [`Sim::web_ui_delete_key`],
-//! [`Sim::web_ui_create_key`]). It is seeded with the
+//! Testnets lack the key-management endpoints a leaked-key response needs (docs/venues/README.md
+//! §2.5), so the simulator models them: one venue state (accounts, keys, orders, fills, balances,
+//! withdrawals, transfers, one deterministic order book per market) behind a `std::sync::Mutex`,
+//! and one dialect per venue that owns its paths, its signature check and its error envelopes:
+//! Bybit V5 (`bybit/`), OKX V5 (`okx/`), Deribit JSON-RPC v2 (`deribit/`), Binance (`binance/`) and
+//! Kraken Spot (`kraken/`, whose keys only the "web interface" can delete or create:
+//! [`Sim::web_ui_delete_key`], [`Sim::web_ui_create_key`]). It is seeded with the
 //! default incident ([`Sim::new`]) or from a drill scenario ([`Sim::from_scenario_on`]).
 //!
 //! The core (this file, the state, seeding, session files, inspection, the front door) knows no
@@ -32,14 +32,15 @@
 //! - `short`: a paginated answer keeps half its page (at least one item) and a cursor to the rest,
 //!   so a client that follows cursors still sees every item exactly once.
 //!
-//! A test can also cut one route's answers short ([`Sim::cut_short`]): JSON that ends mid-way, after
-//! the exchange acted, as a proxy that closes the connection in the middle of a body leaves it.
+//! A test can also cut one route's answers short ([`Sim::cut_short`]): JSON that ends mid-way,
+//! after the exchange acted, as a proxy that closes the connection in the middle of a body leaves
+//! it.
 //!
 //! `429`, `5xx` and `reset` are tried in that order and the first that hits wins; a short page
 //! only when none did. They apply to every request to a private endpoint, signed or not; public
-//! `/v5/market/*` endpoints get latency and skew only, so a client can always resync its clock. A fault changes what the
-//! client sees, never what the exchange reveals: no truth and no secret in any fault answer. The
-//! access log records each one ([`AccessEntry::fault`]).
+//! `/v5/market/*` endpoints get latency and skew only, so a client can always resync its clock. A
+//! fault changes what the client sees, never what the exchange reveals: no truth and no secret in
+//! any fault answer. The access log records each one ([`AccessEntry::fault`]).
 //!
 //! It must never share signing code with `exchanges/`: a shared bug would agree with itself.
 
@@ -202,7 +203,7 @@ impl Sim {
         })
     }
 
-    /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues.md §3.4) when `on`.
+    /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues/bybit.md §4) when `on`.
     pub fn set_ip_edit_requires_web_ui(&self, on: bool) {
         self.lock().ip_edit = if on {
             IpEditPolicy::WebUiOnly

@@ -4,7 +4,7 @@
 //! wire. `Origin` is the hidden truth a drill scores against: whether the owner's bot or the
 //! attacker placed the order. No endpoint ever reveals it; only `Inspect` does.
 
-/// Bybit's product line (`category`, docs/venues.md §3.5).
+/// Bybit's product line (`category`, docs/venues/bybit.md §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Category {
     Inverse,
@@ -36,7 +36,7 @@ impl Category {
     }
 
     /// Returns true for linear and inverse, where Bybit requires a symbol/baseCoin/settleCoin
-    /// filter on cancel-all and open-order queries (docs/venues.md §3.5, §3.6).
+    /// filter on cancel-all and open-order queries (docs/venues/bybit.md §5, §6).
     pub(crate) fn is_futures(self) -> bool {
         matches!(self, Category::Linear | Category::Inverse)
     }

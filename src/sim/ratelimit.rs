@@ -1,11 +1,11 @@
 //! A rolling one-second request counter per key and endpoint.
 //!
 //! Bybit limits each UID per endpoint over a rolling second and reports the state in
-//! `X-Bapi-Limit`, `X-Bapi-Limit-Status` and `X-Bapi-Limit-Reset-Timestamp` (docs/venues.md §3.7);
-//! OKX counts "N requests per 2 seconds" per user ID and endpoint (docs/venues.md §4.7), so a dialect
-//! may choose the window ([`RateLimiter::check_window`]). This limiter counts per key (or user)
-//! and bucket (the dialect names the key, the bucket and the limit). It only counts requests it
-//! admits, so a refused burst does not extend itself.
+//! `X-Bapi-Limit`, `X-Bapi-Limit-Status` and `X-Bapi-Limit-Reset-Timestamp` (docs/venues/bybit.md
+//! §7); OKX counts "N requests per 2 seconds" per user ID and endpoint (docs/venues/okx.md §7), so
+//! a dialect may choose the window ([`RateLimiter::check_window`]). This limiter counts per key (or
+//! user) and bucket (the dialect names the key, the bucket and the limit). It only counts requests
+//! it admits, so a refused burst does not extend itself.
 
 use std::collections::{HashMap, VecDeque};
 

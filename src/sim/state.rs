@@ -29,7 +29,7 @@ use crate::sim::order::{
 use crate::sim::own::OwnStates;
 use crate::sim::ratelimit::RateLimiter;
 
-/// Whether the API may edit a key's IP whitelist (docs/venues.md §3.4, code 141019).
+/// Whether the API may edit a key's IP whitelist (docs/venues/bybit.md §4, code 141019).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum IpEditPolicy {
     Api,
@@ -66,7 +66,7 @@ pub(crate) enum VenueError {
 }
 
 /// Which symbols an operation covers; Bybit's priority is symbol > baseCoin > settleCoin
-/// (docs/venues.md §3.5).
+/// (docs/venues/bybit.md §5).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SymbolFilter {
     pub(crate) symbol: Option<String>,
@@ -298,7 +298,8 @@ impl Venue {
     }
 
     /// Returns the USD price of `coin` from last prices: 1 for stablecoins, its `COINUSDT` spot
-    /// price, else a spot market of it quoted in a coin that has one (`VIABTC` × `BTCUSDT`), else 0.
+    /// price, else a spot market of it quoted in a coin that has one (`VIABTC` × `BTCUSDT`), else
+    /// 0.
     pub(crate) fn usd_price(&self, coin: &str) -> f64 {
         if is_usd(coin) {
             return 1.0;

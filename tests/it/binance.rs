@@ -79,7 +79,7 @@ async fn binance_call(
 
 #[test]
 fn every_published_signing_vector_passes() {
-    // Reference §5.3 / §8.1, through the crate's public signer.
+    // docs/venues/binance.md §3, through the crate's public signer.
     let spot = SecretString::from(
         "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j".to_owned(),
     );
@@ -217,7 +217,7 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     assert_eq!(seen.len(), orders.len(), "no order twice");
     let fills = fills(&client, venue.segments(), &bot, week).await;
     assert_eq!(fills.len(), executions_of(&inspect, uid));
-    // Spot windows are a day wide, USD-M ones under a week (docs/venues.md §5.6).
+    // Spot windows are a day wide, USD-M ones under a week (docs/venues/binance.md §6).
     let log = lab.sim.inspect().access_log;
     assert!(log.iter().any(|e| e.path == "/api/v3/myTrades"));
     assert!(log.iter().any(|e| e.path == "/fapi/v1/income"));
@@ -401,7 +401,7 @@ async fn every_key_operation_round_trips_with_broker_keys() {
         .uid
         .to_string();
 
-    // The broker listing masks ids and shows no IP list (docs/venues.md §5.4).
+    // The broker listing masks ids and shows no IP list (docs/venues/binance.md §4).
     let keys = sub_keys(&client, &master, &sub).await;
     assert_eq!(keys.len(), 1);
     assert!(keys[0].is_masked() && keys[0].names(&bot.key));

@@ -425,7 +425,7 @@ async fn the_dead_man_switch_arms_disarms_and_fires() {
     };
     let path = "/api/v5/trade/cancel-all-after";
 
-    // OKX takes 0 or 10 to 120 seconds (docs/venues.md §4.5): the simulator answers `51000` to
+    // OKX takes 0 or 10 to 120 seconds (docs/venues/okx.md §5): the simulator answers `51000` to
     // anything else, each key's account once a second.
     let (bot_secret, bot_passphrase) = (
         read(&dir.join("bot.secret")),

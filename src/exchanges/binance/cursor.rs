@@ -1,4 +1,4 @@
-//! The cursors Binance's paginated reads walk with (docs/venues.md §5.4, §5.6).
+//! The cursors Binance's paginated reads walk with (docs/venues/binance.md §4, §6).
 //!
 //! Binance answers with bare arrays and no cursor, and its order and fill histories are per
 //! symbol with a bounded window (`allOrders`/`myTrades` 24 h on spot, `allOrders`/`userTrades`
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::exchanges::ExchangeError;
 
-/// Records one history page asks for (Binance's maximum, docs/venues.md §5.6).
+/// Records one history page asks for (Binance's maximum, docs/venues/binance.md §6).
 pub const PAGE: usize = 1000;
 
 /// Where a history walk stands.

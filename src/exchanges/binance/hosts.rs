@@ -1,5 +1,5 @@
-//! Binance's hosts: USD-M futures live on `fapi` hosts of their own (docs/venues.md §5.1), so a
-//! profile that names only the spot host (`base_url`) gets the futures host that goes with it.
+//! Binance's hosts: USD-M futures live on `fapi` hosts of their own (docs/venues/binance.md §1), so
+//! a profile that names only the spot host (`base_url`) gets the futures host that goes with it.
 
 /// The futures host that goes with a spot REST host; `None` for a host lockdown does not know
 /// (the simulator, a proxy), which then serves every path from `base_url`.

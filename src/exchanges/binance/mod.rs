@@ -1,4 +1,4 @@
-//! Binance (docs/venues.md §5): hex HMAC-SHA256 over the percent-encoded query and body with
+//! Binance (docs/venues/binance.md): hex HMAC-SHA256 over the percent-encoded query and body with
 //! `X-MBX-APIKEY`, `timestamp` and `recvWindow`; sub-account keys managed through the master in
 //! one of two families (the sub-account endpoints, by email, or Binance Link broker endpoints,
 //! by `subAccountId`: the profile's `key_family`); cancels per symbol (on USD-M, the symbol's
@@ -6,10 +6,10 @@
 //! 24-hour (spot) or under-7-day (USD-M) windows; request weights per IP and minute.
 //!
 //! Like Bybit and OKX, the master manages a sub-account's keys but cannot cancel its orders
-//! (docs/venues.md §9), so the default playbook binds the leaked key's IP list to the responder first
-//! (`ipRestriction`, `status` 2) and then uses the key itself. Master-account keys have no API at
-//! all: a key cannot delete or restrict itself, and nothing deletes another master key
-//! ([`master_key_guide`] says what to do by hand). `-2015` is one answer for an unknown key, an
+//! (docs/venues/binance.md §9), so the default playbook binds the leaked key's IP list to the
+//! responder first (`ipRestriction`, `status` 2) and then uses the key itself. Master-account keys
+//! have no API at all: a key cannot delete or restrict itself, and nothing deletes another master
+//! key ([`master_key_guide`] says what to do by hand). `-2015` is one answer for an unknown key, an
 //! address outside the key's list and a missing permission; `verify_revoked` therefore also
 //! checks that the master's listing no longer holds the key. An IP ban (418) is never sent into:
 //! the client refuses locally until it ends.
@@ -52,7 +52,8 @@ const SEGMENTS: &[Segment] = &[
 ];
 
 /// What to do by hand when the leaked key is a master-account key: Binance has no API that
-/// deletes, disables or restricts one (docs/venues.md §1, "Which exchanges have NO revocation API").
+/// deletes, disables or restricts one (docs/venues/README.md §1, "Which exchanges have NO
+/// revocation API").
 pub fn master_key_guide() -> Guide {
     Guide {
         title: "Delete the leaked master-account API key in Binance's web interface".to_owned(),
@@ -74,9 +75,9 @@ impl Venue for Binance {
 
     fn support(&self, capability: Capability) -> Support {
         // Sub-account keys (either family): lock, revoke, create and list by API through the
-        // master (docs/venues.md §1, §5.4); master-account keys have none (see the module doc).
-        // Cancels per symbol (§5.5). USD-M's `countdownCancelAll` is the only dead-man switch;
-        // spot has none. No access log.
+        // master (docs/venues/README.md §1, docs/venues/binance.md §4); master-account keys have
+        // none (see the module doc). Cancels per symbol (docs/venues/binance.md §5). USD-M's
+        // `countdownCancelAll` is the only dead-man switch; spot has none. No access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("Binance has no access-log API"),
             Capability::DeadMan => Support::Unavailable(
@@ -175,7 +176,8 @@ impl CompanionCalls for Binance {
                     access: Access::Unchanged,
                 },
             }),
-            // A broker key is created without addresses (docs/venues.md §5.4): bind it at once.
+            // A broker key is created without addresses (docs/venues/binance.md §4): bind it at
+            // once.
             (Op::CreateKey { account, scope, .. }, Reply::Created(created))
                 if created.info.ips.is_empty() =>
             {
@@ -189,7 +191,8 @@ impl CompanionCalls for Binance {
                 })
             }
             // A USD-M symbol's conditional (algo) orders outlive `allOpenOrders`: its
-            // `algoOpenOrders` follows (docs/venues.md §5.5), whatever the first found to cancel.
+            // `algoOpenOrders` follows (docs/venues/binance.md §5), whatever the first found to
+            // cancel.
             (Op::CancelBatch { segment, orders }, Reply::Cancelled(_))
                 if endpoints::is_futures(segment) && !endpoints::is_conditional(segment) =>
             {

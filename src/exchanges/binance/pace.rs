@@ -1,4 +1,4 @@
-//! How long the client must hold back after a Binance answer (docs/venues.md §5.7).
+//! How long the client must hold back after a Binance answer (docs/venues/binance.md §7).
 //!
 //! Binance limits request weight per IP address per minute and reports what was used on every
 //! answer: `X-MBX-USED-WEIGHT-1M` (spot `/api`, limit 6000; USD-M `/fapi`, limit 2400),

@@ -1,4 +1,4 @@
-//! Binance request signing (docs/venues.md §5.2, §5.3).
+//! Binance request signing (docs/venues/binance.md §2, §3).
 //!
 //! A SIGNED request carries `recvWindow` and `timestamp` (Unix ms) among its parameters and
 //! `signature` last: the lowercase hex HMAC-SHA256, keyed with the secret, of the query string
@@ -8,15 +8,15 @@
 //! POST's in an `application/x-www-form-urlencoded` body, so one of the two is always empty;
 //! [`payload`] still concatenates both, as the docs' mixed examples do. Public endpoints (the
 //! clock, `exchangeInfo`) get the key header only. Checked against every published vector of
-//! §5.3, spot and USD-M, and a case computed with `openssl` below. The signature is a query or
-//! body parameter, redacted wherever the request is shown (`request.rs`).
+//! docs/venues/binance.md §3, spot and USD-M, and a case computed with `openssl` below. The
+//! signature is a query or body parameter, redacted wherever the request is shown (`request.rs`).
 
 use crate::exchanges::signing::hmac_sha256_hex;
 use crate::exchanges::{Header, Method, Request, SignedRequest};
 use crate::percent;
 use crate::secret::{Credential, SecretString};
 
-/// The `recvWindow` sent with every signed request: Binance's default (docs/venues.md §5.2).
+/// The `recvWindow` sent with every signed request: Binance's default (docs/venues/binance.md §2).
 pub const RECV_WINDOW_MS: i64 = 5_000;
 
 /// A query string or form body from parameters, in the order given, percent-encoded.
@@ -98,19 +98,19 @@ mod tests {
     use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
-    /// The spot docs' example secret (docs/venues.md §5.3).
+    /// The spot docs' example secret (docs/venues/binance.md §3).
     fn spot_secret() -> SecretString {
         SecretString::from("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")
     }
 
-    /// The USD-M docs' example secret (docs/venues.md §5.3).
+    /// The USD-M docs' example secret (docs/venues/binance.md §3).
     fn futures_secret() -> SecretString {
         SecretString::from("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9")
     }
 
     #[test]
     fn every_published_vector() {
-        // Reference §5.3 / §8.1: three spot vectors and the USD-M ones, byte for byte.
+        // docs/venues/binance.md §3: three spot vectors and the USD-M ones, byte for byte.
         let cases = [
             (
                 "spot, all in the query",
@@ -166,7 +166,8 @@ mod tests {
 
     #[test]
     fn non_ascii_parameters_are_percent_encoded_as_the_docs_show() {
-        // Reference §5.3: the symbol `１２３４５６` (full-width digits) goes out as UTF-8 `%XX`.
+        // docs/venues/binance.md §3: the symbol `１２３４５６` (full-width digits) goes out as UTF-8
+        // `%XX`.
         let params = [
             ("symbol", "１２３４５６".to_owned()),
             ("side", "BUY".to_owned()),
@@ -193,8 +194,8 @@ mod tests {
     #[test]
     fn hand_computed_case() {
         // Computed outside this code, with the body as lockdown sends a lock:
-        // printf '%s' 'email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678' \
-        //   | openssl dgst -sha256 -hmac 'binance-hand-secret'
+        // printf '%s'
+        // 'email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678' \   | openssl dgst -sha256 -hmac 'binance-hand-secret'
         let body = "email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678";
         assert_eq!(
             sign_payload(

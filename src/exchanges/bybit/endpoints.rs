@@ -1,4 +1,4 @@
-//! Op -> Bybit V5 request: paths and parameters (docs/venues.md §3.4–§3.6).
+//! Op -> Bybit V5 request: paths and parameters (docs/venues/bybit.md §4–§6).
 //!
 //! Query strings are built in a fixed (alphabetical) order and percent-encoded, and the signer
 //! signs exactly that string; POST bodies are compact JSON with sorted keys.
@@ -10,7 +10,7 @@ use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePe
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
 
-/// Page size asked for; the largest each endpoint allows (docs/venues.md §3.6).
+/// Page size asked for; the largest each endpoint allows (docs/venues/bybit.md §6).
 const ORDER_PAGE: u32 = 50;
 const FILL_PAGE: u32 = 100;
 const TRANSFER_PAGE: u32 = 50;
@@ -71,8 +71,8 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             }
             Request::post("/v5/order/cancel-all", Value::Object(body).to_string())
         }
-        // Bybit cancels a whole category at once (`cancel-all`, docs/venues.md §3.5). Its dead-man
-        // switch (DCP) is institutional-only and WebSocket-bound.
+        // Bybit cancels a whole category at once (`cancel-all`, docs/venues/bybit.md §5). Its
+        // dead-man switch (DCP) is institutional-only and WebSocket-bound.
         Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
@@ -137,7 +137,8 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
                 }
             }
             body.insert("qty".into(), json!(decimal(order.qty)));
-            // A spot market buy counts `qty` in the quote coin unless told otherwise (§3.6).
+            // A spot market buy counts `qty` in the quote coin unless told otherwise
+            // (docs/venues/bybit.md §6).
             if order.segment.category == Category::Spot && order.kind == OrderKind::Market {
                 body.insert(
                     "marketUnit".into(),
@@ -170,7 +171,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             })
             .to_string(),
         ),
-        // Bybit has no security-log API (docs/venues.md §1).
+        // Bybit has no security-log API (docs/venues/README.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
@@ -217,7 +218,8 @@ fn permissions(scope: &KeyScope) -> Value {
         }
     }
     if groups.is_empty() {
-        // A read-only key still needs one group to read (docs/venues.md §3.4: at least one group).
+        // A read-only key still needs one group to read (docs/venues/bybit.md §4: at least one
+        // group).
         groups.insert("Spot".into(), json!(["SpotTrade"]));
         groups.insert("ContractTrade".into(), json!(["Order", "Position"]));
     }

@@ -1,4 +1,4 @@
-//! Bybit V5 (docs/venues.md §3): HMAC signing with `X-BAPI-*` headers, key management under
+//! Bybit V5 (docs/venues/bybit.md): HMAC signing with `X-BAPI-*` headers, key management under
 //! `/v5/user/*`, `cancel-all` per category, cursor-paginated history in 7-day windows.
 //!
 //! Bybit lets the master manage a sub-account's keys but not cancel its orders, so the default
@@ -24,7 +24,7 @@ pub use signer::{RECV_WINDOW_MS, prehash, sign_prehash};
 pub struct Bybit;
 
 /// Every slice `cancel-all` and `order/realtime` must be called for: linear and inverse need a
-/// settle coin, spot and option do not (docs/venues.md §3.5).
+/// settle coin, spot and option do not (docs/venues/bybit.md §5).
 const SEGMENTS: &[Segment] = &[
     Segment {
         category: Category::Spot,
@@ -54,8 +54,9 @@ impl Venue for Bybit {
     }
 
     fn support(&self, capability: Capability) -> Support {
-        // Sub-account keys: all by API through the master (docs/venues.md §1, §3.4); no security
-        // log; the dead-man switch (DCP) is institutional-only and needs a WebSocket (§3.5).
+        // Sub-account keys: all by API through the master (docs/venues/README.md §1,
+        // docs/venues/bybit.md §4); no security log; the dead-man switch (DCP) is
+        // institutional-only and needs a WebSocket (docs/venues/bybit.md §5).
         match capability {
             Capability::AccessLog => Support::Unavailable("Bybit has no access-log API"),
             Capability::DeadMan => {
@@ -70,8 +71,8 @@ impl Venue for Bybit {
     }
 
     fn max_window(&self, history: History) -> Duration {
-        // Reference §3.6: orders, executions and transfers at most 7 days a call; withdrawals
-        // under 30 days.
+        // docs/venues/bybit.md §6: orders, executions and transfers at most 7 days a call;
+        // withdrawals under 30 days.
         let days = match history {
             History::Orders | History::Fills | History::Transfers => 7,
             History::Withdrawals => 29,

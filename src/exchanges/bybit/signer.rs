@@ -1,8 +1,8 @@
-//! Bybit V5 request signing (docs/venues.md §3.2).
+//! Bybit V5 request signing (docs/venues/bybit.md §2).
 //!
 //! Pre-hash: `timestamp + api_key + recv_window + payload`, where the payload is the query string
 //! exactly as sent (GET) or the raw body (POST); HMAC-SHA256 with the secret, lowercase hex.
-//! Checked against the §8.2 fixtures and a hand-computed case below.
+//! Checked against the docs/venues/bybit.md §3 fixtures and a hand-computed case below.
 
 use crate::exchanges::signing::hmac_sha256_hex;
 use crate::exchanges::{Header, Method, Request, SignedRequest};
@@ -47,7 +47,7 @@ mod tests {
     use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
-    /// The reference's placeholder key id: ten `X`s (§8.2).
+    /// The reference's placeholder key id: ten `X`s (docs/venues/bybit.md §3).
     fn fixture_key() -> String {
         "X".repeat(10)
     }
@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn reference_fixtures() {
-        // Reference §8.2 (self-computed with Python's hmac).
+        // docs/venues/bybit.md §3 (self-computed with Python's hmac).
         let cases = [
             (
                 "GET",

@@ -148,7 +148,7 @@ impl Client {
 
     /// How long to wait for a rate limit to reset: what the venue said, or 200 ms.
     fn rate_wait(&self, reset_ms: Option<i64>, retry_after_ms: Option<u64>) -> Duration {
-        // Bybit's reset header is on its own clock (docs/venues.md §3.7).
+        // Bybit's reset header is on its own clock (docs/venues/bybit.md §7).
         retry_after_ms
             .or_else(|| {
                 reset_ms.and_then(|reset| u64::try_from(reset - self.clock().now_ms()).ok())

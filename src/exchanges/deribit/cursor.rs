@@ -1,16 +1,16 @@
 //! The cursors of Deribit's lists that need more than one kind of call.
 //!
 //! - [`Walk`]: withdrawals, deposits and transfers are listed one currency at a time with
-//!   `offset`/`count` (docs/venues.md §6.6), but lockdown asks for "every withdrawal": the cursor
-//!   walks every source, every currency, every page, in a fixed order (`source:CUR:offset`).
+//!   `offset`/`count` (docs/venues/deribit.md §6), but lockdown asks for "every withdrawal": the
+//! cursor   walks every source, every currency, every page, in a fixed order (`source:CUR:offset`).
 //! - [`Tier`]: order history and user trades answer recent records (orders of the last 30
 //!   minutes, trades of the last day) without `historical`, and older ones only with
-//!   `historical=true`, neither list holding the other's (§6.6): the cursor reads the recent
-//!   pages, then the historical ones (`r:position`, `h:position`).
+//!   `historical=true`, neither list holding the other's (docs/venues/deribit.md §6): the cursor
+//! reads the recent   pages, then the historical ones (`r:position`, `h:position`).
 //!
 //! Both are opaque to callers; only this adapter reads them back.
 
-/// The currencies Deribit lists money movements and order history by (docs/venues.md §6.6).
+/// The currencies Deribit lists money movements and order history by (docs/venues/deribit.md §6).
 pub const CURRENCIES: &[&str] = &["BTC", "ETH", "USDC", "USDT", "EURR"];
 
 /// One position in a walk: which list, which currency, how far.

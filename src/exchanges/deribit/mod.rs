@@ -1,4 +1,4 @@
-//! Deribit JSON-RPC v2 over REST (docs/venues.md §6): `client_signature` tokens or per-request
+//! Deribit JSON-RPC v2 over REST (docs/venues/deribit.md): `client_signature` tokens or per-request
 //! `deri-hmac-sha256` signatures, key management by numeric key id, sub-accounts through
 //! `public/exchange_token`, cancels and lists per currency and instrument kind.
 //!
@@ -46,8 +46,8 @@ const fn segment(category: Category, currency: &'static str) -> Segment {
 }
 
 /// Every slice the per-currency lists and cancels are called for: instrument kind × currency
-/// (docs/venues.md §6.5, §6.6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR). Linear
-/// contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
+/// (docs/venues/deribit.md §5, §6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR).
+/// Linear contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
 const SEGMENTS: &[Segment] = &[
     segment(Category::Spot, "BTC"),
     segment(Category::Spot, "ETH"),
@@ -63,7 +63,8 @@ const SEGMENTS: &[Segment] = &[
     segment(Category::Option, "USDC"),
 ];
 
-/// No history list of Deribit's takes a time window it limits (§6.6): one window covers all.
+/// No history list of Deribit's takes a time window it limits (docs/venues/deribit.md §6): one
+/// window covers all.
 const UNLIMITED: Duration = Duration::from_secs(10 * 365 * 86_400);
 
 impl Venue for Deribit {
@@ -72,7 +73,8 @@ impl Venue for Deribit {
     }
 
     fn support(&self, capability: Capability) -> Support {
-        // Reference §1: the whole key lifecycle per (sub)account by API, and a security log.
+        // docs/venues/README.md §1: the whole key lifecycle per (sub)account by API, and a security
+        // log.
         match capability {
             Capability::DeadMan => Support::Unavailable(
                 "Deribit's cancel-on-disconnect (`private/enable_cancel_on_disconnect`) is \
@@ -91,7 +93,7 @@ impl Venue for Deribit {
     }
 
     fn symbol(&self, category: Category, base: &str, quote: &str) -> String {
-        // Reference §6 (naming): `BTC_USDT` spot, `BTC_USDC-PERPETUAL` linear,
+        // docs/venues/deribit.md (naming): `BTC_USDT` spot, `BTC_USDC-PERPETUAL` linear,
         // `BTC-PERPETUAL` inverse.
         match category {
             Category::Spot | Category::Option => format!("{base}_{quote}"),

@@ -1,4 +1,4 @@
-//! Deribit v2 authentication (docs/venues.md §6.2), both ways.
+//! Deribit v2 authentication (docs/venues/deribit.md §2), both ways.
 //!
 //! - Token: `public/auth` with `grant_type=client_signature`, signed over
 //!   `timestamp + "\n" + nonce + "\n" + data` (empty `data`, so the string ends in `\n`); the
@@ -10,7 +10,7 @@
 //!
 //! Both MACs are hex HMAC-SHA256 under the client secret. Login requests travel as JSON-RPC
 //! POST bodies so that no signature or refresh token ever sits in a URL (URLs end up in error
-//! messages). Checked against the §8.2 fixtures and hand-computed cases below.
+//! messages). Checked against the docs/venues/deribit.md §3 fixtures and hand-computed cases below.
 
 use serde_json::{Value, json};
 
@@ -19,12 +19,12 @@ use crate::exchanges::signing::hmac_sha256_hex;
 use crate::exchanges::{CallContext, Header, Method, Request, Session, SignedRequest};
 use crate::secret::{Credential, SecretString};
 
-/// The string `client_signature` signs (docs/venues.md §6.2).
+/// The string `client_signature` signs (docs/venues/deribit.md §2).
 pub fn client_signature_string(timestamp_ms: i64, nonce: &str, data: &str) -> String {
     format!("{timestamp_ms}\n{nonce}\n{data}")
 }
 
-/// The string the `deri-hmac-sha256` header signs for one request (docs/venues.md §6.2).
+/// The string the `deri-hmac-sha256` header signs for one request (docs/venues/deribit.md §2).
 pub fn request_string(
     timestamp_ms: i64,
     nonce: &str,
@@ -133,14 +133,14 @@ mod tests {
     use crate::exchanges::VenueSettings;
     use crate::secret::KeyId;
 
-    /// The docs' example secret (docs/venues.md §8.2).
+    /// The docs' example secret (docs/venues/deribit.md §3).
     fn secret() -> SecretString {
         SecretString::from("W0H6FJW4IRPZ1MOQ8FP6KMC5RZDUUKXS")
     }
 
     #[test]
     fn reference_fixtures() {
-        // Reference §8.2 (self-computed with Python's hmac, not official).
+        // docs/venues/deribit.md §3 (self-computed with Python's hmac, not official).
         let login = client_signature_string(1_576_074_319_000, "1iqt2wls", "");
         assert_eq!(login, "1576074319000\n1iqt2wls\n");
         assert_eq!(

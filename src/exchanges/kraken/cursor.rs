@@ -1,14 +1,14 @@
 //! Where the next page of a Kraken list starts, as the op's cursor string carries it.
 //!
-//! Kraken pages in two ways (docs/venues.md §7.6): `ClosedOrders`, `TradesHistory` and `Ledgers`
-//! take an offset (`ofs`, 50 records a page, newest first, with the total `count`), while
+//! Kraken pages in two ways (docs/venues/kraken.md §6): `ClosedOrders`, `TradesHistory` and
+//! `Ledgers` take an offset (`ofs`, 50 records a page, newest first, with the total `count`), while
 //! `WithdrawStatus` and `DepositStatus` hand back a `next_cursor`. Lockdown's transfers are two
 //! lists in a row, deposits (`DepositStatus`) and then internal transfers (`Ledgers` of type
 //! `transfer`), so that cursor also says which list it is in: `d:<kraken cursor>` or
 //! `l:<offset>`. Offsets survive a page cut short (the next offset counts what came), and the
 //! window's `end` keeps records that arrive meanwhile from shifting them.
 
-/// Records per offset page: the most Kraken returns (docs/venues.md §7.6).
+/// Records per offset page: the most Kraken returns (docs/venues/kraken.md §6).
 pub const PAGE: u64 = 50;
 
 /// The offset a cursor names (none: the first page).

@@ -1,12 +1,13 @@
-//! Op -> Kraken Spot REST request: methods and parameters (docs/venues.md §7.4–§7.6).
+//! Op -> Kraken Spot REST request: methods and parameters (docs/venues/kraken.md §4–§6).
 //!
 //! Every private method is a POST to `/0/private/<Method>` with a form-encoded body that starts
 //! with the key's `nonce`, the other parameters following in alphabetical order (the layout of
-//! Kraken's own example, §7.3); the signer signs exactly these bytes. Reads are POSTs too, so a
-//! request's `mutating` flag comes from the op, never from the method: a dry run still reads.
-//! Time windows go in `start`/`end` as Unix seconds, widened by a second each way because Kraken
-//! treats both as exclusive. Kraken has no API to lock, delete, create or list keys (§7.4): those
-//! ops are refused here, before anything is sent; the adapter declares them manual.
+//! Kraken's own example, docs/venues/kraken.md §3); the signer signs exactly these bytes. Reads are
+//! POSTs too, so a request's `mutating` flag comes from the op, never from the method: a dry run
+//! still reads. Time windows go in `start`/`end` as Unix seconds, widened by a second each way
+//! because Kraken treats both as exclusive. Kraken has no API to lock, delete, create or list keys
+//! (docs/venues/kraken.md §4): those ops are refused here, before anything is sent; the adapter
+//! declares them manual.
 
 use crate::exchanges::decode::decimal;
 use crate::exchanges::kraken::cursor::{self, TransferPhase};
@@ -16,7 +17,7 @@ use crate::exchanges::{
 };
 use crate::percent;
 
-/// The longest dead-man timeout Kraken takes: under a day (docs/venues.md §7.5).
+/// The longest dead-man timeout Kraken takes: under a day (docs/venues/kraken.md §5).
 pub const MAX_DEAD_MAN_SECONDS: u32 = 86_399;
 
 /// The path of a private method.
@@ -43,7 +44,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             form.add("timeout", seconds.to_string());
             "CancelAllOrdersAfter"
         }
-        // One list of every open order; Kraken does not page it (docs/venues.md §7.6).
+        // One list of every open order; Kraken does not page it (docs/venues/kraken.md §6).
         Op::OpenOrders { .. } => "OpenOrders",
         Op::Orders { window, cursor, .. } => {
             form.add("ofs", cursor::offset(cursor.as_deref()).to_string());
@@ -197,7 +198,7 @@ mod tests {
 
     #[test]
     fn add_order_is_the_documented_body() {
-        // The body of docs/venues.md §7.3, byte for byte.
+        // The body of docs/venues/kraken.md §3, byte for byte.
         let op = Op::PlaceOrder(NewOrder {
             segment: spot(),
             symbol: "XBTUSD".into(),

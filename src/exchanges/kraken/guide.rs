@@ -1,11 +1,12 @@
 //! What a person does in Kraken's web interface for the steps Kraken has no API for.
 //!
-//! Kraken Spot has no endpoint to edit, delete or create an API key (docs/venues.md §1, §7.4): they
-//! are done by hand under Settings → API, and lockdown turns them into guided manual steps. The
-//! engine shows the guide with the step's specifics (which key, which label and addresses) and,
-//! for a deletion, verifies it: the old key must be refused with `EAPI:Invalid key`. The clicks
-//! follow Kraken Pro's settings pages (`pro.kraken.com/app/settings/api`; the classic site has the
-//! same page under Security → API). Keep them exact: a person follows them under stress.
+//! Kraken Spot has no endpoint to edit, delete or create an API key (docs/venues/README.md §1,
+//! docs/venues/kraken.md §4): they are done by hand under Settings → API, and lockdown turns them
+//! into guided manual steps. The engine shows the guide with the step's specifics (which key, which
+//! label and addresses) and, for a deletion, verifies it: the old key must be refused with
+//! `EAPI:Invalid key`. The clicks follow Kraken Pro's settings pages
+//! (`pro.kraken.com/app/settings/api`; the classic site has the same page under Security → API).
+//! Keep them exact: a person follows them under stress.
 
 use crate::exchanges::Guide;
 

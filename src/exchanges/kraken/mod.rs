@@ -1,16 +1,17 @@
-//! Kraken Spot REST (docs/venues.md §7): base64 HMAC-SHA512 signatures over the path and the SHA-256
-//! of nonce and form body, an ever-increasing nonce per key, `{error, result}` envelopes, a
+//! Kraken Spot REST (docs/venues/kraken.md): base64 HMAC-SHA512 signatures over the path and the
+//! SHA-256 of nonce and form body, an ever-increasing nonce per key, `{error, result}` envelopes, a
 //! per-key call counter, offset and cursor pagination.
 //!
-//! Kraken has no key-management API at all (§7.4): a leaked key cannot be locked, deleted or
-//! replaced by a request, only in the web interface. So revoking, locking and creating keys are
-//! declared [`Support::Manual`] with exact guides (`guide.rs`), and the engine turns them into
-//! guided steps whose result it verifies: after the deletion the old key must be refused with
-//! `EAPI:Invalid key`. What Kraken does by API is done by API: `CancelAll`, the dead-man switch
-//! `CancelAllOrdersAfter`, `GetApiKeyInfo` for the key's own description, and every snapshot.
-//! Orders belong to the account, not the key, so the owner's own key (the profile's `master`,
-//! a query-and-cancel key) cancels and reads everything: the leaked key's call counter and nonce
-//! sequence are shared with whoever else holds it, and an attacker polling with it starves them.
+//! Kraken has no key-management API at all (docs/venues/kraken.md §4): a leaked key cannot be
+//! locked, deleted or replaced by a request, only in the web interface. So revoking, locking and
+//! creating keys are declared [`Support::Manual`] with exact guides (`guide.rs`), and the engine
+//! turns them into guided steps whose result it verifies: after the deletion the old key must be
+//! refused with `EAPI:Invalid key`. What Kraken does by API is done by API: `CancelAll`, the
+//! dead-man switch `CancelAllOrdersAfter`, `GetApiKeyInfo` for the key's own description, and every
+//! snapshot. Orders belong to the account, not the key, so the owner's own key (the profile's
+//! `master`, a query-and-cancel key) cancels and reads everything: the leaked key's call counter
+//! and nonce sequence are shared with whoever else holds it, and an attacker polling with it
+//! starves them.
 //!
 //! Nonces: the client draws them from its per-key [`crate::exchanges::Nonces`] (the clock in
 //! ms, or one more than the key's last; persisted under the profile's state dir) and sends one
@@ -50,14 +51,14 @@ const SEGMENTS: &[Segment] = &[Segment {
 }];
 
 /// The call counter at the lowest verification tier, Starter: at most 15, draining 0.33 a
-/// second (Kraken's rate-limit guide; docs/venues.md §7.7 gives the higher tiers' 20 and 0.5 or 1).
-/// Modelling the lowest tier keeps lockdown under the limit on every account.
+/// second (Kraken's rate-limit guide; docs/venues/kraken.md §7 gives the higher tiers' 20 and 0.5
+/// or 1). Modelling the lowest tier keeps lockdown under the limit on every account.
 pub const BUDGET: CallBudget = CallBudget {
     max: 15.0,
     decay_per_s: 0.33,
 };
 
-/// Offset pagination covers any window; Kraken keeps the whole history (§7.6).
+/// Offset pagination covers any window; Kraken keeps the whole history (docs/venues/kraken.md §6).
 const UNLIMITED: Duration = Duration::from_secs(10 * 365 * 86_400);
 
 impl Venue for Kraken {
@@ -66,8 +67,9 @@ impl Venue for Kraken {
     }
 
     fn support(&self, capability: Capability) -> Support {
-        // Reference §1 and §7.4: no key-management endpoints at all; cancel-all and the
-        // dead-man switch by API (§7.5); every history by API (§7.6); no access log.
+        // docs/venues/README.md §1 and docs/venues/kraken.md §4: no key-management endpoints at
+        // all; cancel-all and the dead-man switch by API (docs/venues/kraken.md §5); every history
+        // by API (docs/venues/kraken.md §6); no access log.
         match capability {
             Capability::LockKey => Support::Manual(guide::lock()),
             Capability::RevokeKey => Support::Manual(guide::revoke()),
@@ -132,8 +134,8 @@ impl KeyCounters for Kraken {
     }
 
     fn call_cost(&self, op: &Op) -> f64 {
-        // Reference §7.7 and Kraken's guide: ledger and trade-history calls count 2, single
-        // orders and their cancels go to the trading engine's limiter instead.
+        // docs/venues/kraken.md §7 and Kraken's guide: ledger and trade-history calls count 2,
+        // single orders and their cancels go to the trading engine's limiter instead.
         match op {
             Op::Orders { .. } | Op::Fills { .. } => 2.0,
             Op::Transfers { cursor, .. }

@@ -1,11 +1,11 @@
 //! Kraken's names for assets and pairs, and the plain names lockdown uses.
 //!
 //! Kraken calls bitcoin `XBT` (and dogecoin `XDG`), and its older assets carry an `X` (crypto)
-//! or `Z` (fiat) prefix in balances and ledgers: `XXBT`, `XETH`, `ZUSD` (docs/venues.md §7; Kraken's
-//! `Assets` endpoint lists both spellings as `altname`). Lockdown's model speaks plain coin
-//! names (`BTC`, `ETH`, `USD`), so balances, ledgers and withdrawals are translated back through
-//! a fixed table: a prefix is never stripped by rule, since `XVG` or `ZEC` are real names. Pairs
-//! are written as Kraken's `altname` (`XBTUSDT`, `ETHUSDT`, `ADAXBT`), which `AddOrder` takes
+//! or `Z` (fiat) prefix in balances and ledgers: `XXBT`, `XETH`, `ZUSD` (docs/venues/kraken.md;
+//! Kraken's `Assets` endpoint lists both spellings as `altname`). Lockdown's model speaks plain
+//! coin names (`BTC`, `ETH`, `USD`), so balances, ledgers and withdrawals are translated back
+//! through a fixed table: a prefix is never stripped by rule, since `XVG` or `ZEC` are real names.
+//! Pairs are written as Kraken's `altname` (`XBTUSDT`, `ETHUSDT`, `ADAXBT`), which `AddOrder` takes
 //! and order descriptions show.
 
 /// Kraken's legacy asset names and the plain coin each one is.

@@ -1,4 +1,5 @@
-//! Kraken Spot REST request signing (docs/venues.md §7.2, checked against the published vector §7.3).
+//! Kraken Spot REST request signing (docs/venues/kraken.md §2, checked against the published vector
+//! docs/venues/kraken.md §3).
 //!
 //! `API-Sign = base64(HMAC-SHA512(key = base64decode(secret), msg = URI path + SHA256(nonce +
 //! POST data)))`: the path from `/0/private/`, followed by the *raw* 32 bytes of the SHA-256 of
@@ -46,7 +47,7 @@ mod tests {
     use crate::exchanges::request::check;
     use crate::secret::KeyId;
 
-    /// Reference §7.3 (Kraken's published example, verified there with Python).
+    /// docs/venues/kraken.md §3 (Kraken's published example, verified there with Python).
     const DOCS_SECRET: &str =
         "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
 
@@ -66,10 +67,10 @@ mod tests {
         // Computed outside this code, with openssl only (the secret is base64 of the ASCII text
         // `lockdown-kraken-hand-secret-0001`, whose hex is the HMAC key):
         // { printf '/0/private/CancelAllOrdersAfter';
-        //   printf '%s' '1700000000123nonce=1700000000123&timeout=60' | openssl dgst -sha256 -binary; } \
-        //   | openssl dgst -sha512 -mac HMAC \
-        //       -macopt hexkey:6c6f636b646f776e2d6b72616b656e2d68616e642d7365637265742d30303031 -binary \
-        //   | base64 -w0
+        //   printf '%s' '1700000000123nonce=1700000000123&timeout=60' | openssl dgst -sha256
+        // -binary; } \   | openssl dgst -sha512 -mac HMAC \
+        //       -macopt hexkey:6c6f636b646f776e2d6b72616b656e2d68616e642d7365637265742d30303031
+        // -binary \   | base64 -w0
         let secret = SecretString::from("bG9ja2Rvd24ta3Jha2VuLWhhbmQtc2VjcmV0LTAwMDE=");
         let msg = message(
             "/0/private/CancelAllOrdersAfter",

@@ -1,13 +1,14 @@
-//! OKX V5 (docs/venues.md §4): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase, key
-//! management of sub-account keys under `/api/v5/users/subaccount/*`, no cancel-all (orders are
+//! OKX V5 (docs/venues/okx.md): base64 HMAC signing with `OK-ACCESS-*` headers and a passphrase,
+//! key management of sub-account keys under `/api/v5/users/subaccount/*`, no cancel-all (orders are
 //! listed and cancelled 20 at a time; algo orders are listed apart and cancelled 10 at a time
 //! with `cancel-algos`) but a dead-man switch (`cancel-all-after`, 10 to 120 s),
 //! `after`-cursor pagination, string result codes.
 //!
-//! Like Bybit, the master can manage a sub-account's keys but not cancel its orders (reference
-//! §9), so the default playbook locks the leaked key to the responder with `modify-apikey` first
-//! and then uses the key itself. Key management names the sub-account (`subAcct`) and needs a
-//! master key bound to IP addresses (`50035` otherwise). Master-account keys have no API at all.
+//! Like Bybit, the master can manage a sub-account's keys but not cancel its orders
+//! (docs/venues/okx.md §9), so the default playbook locks the leaked key to the responder with
+//! `modify-apikey` first and then uses the key itself. Key management names the sub-account
+//! (`subAcct`) and needs a master key bound to IP addresses (`50035` otherwise). Master-account
+//! keys have no API at all.
 
 mod endpoints;
 mod passphrase;
@@ -33,7 +34,7 @@ pub use signer::{prehash, sign_prehash, timestamp};
 pub struct Okx;
 
 /// One slice per instrument type: OKX lists and filters orders by `instType`, and the segment's
-/// `settle` carries it (docs/venues.md §4.6). Swaps and futures hold linear and inverse contracts
+/// `settle` carries it (docs/venues/okx.md §6). Swaps and futures hold linear and inverse contracts
 /// alike; each order's own instrument decides its category.
 const SEGMENTS: &[Segment] = &[
     Segment {
@@ -65,8 +66,8 @@ impl Venue for Okx {
 
     fn support(&self, capability: Capability) -> Support {
         // Sub-account keys: lock, revoke, create and list by API through an IP-bound master
-        // (docs/venues.md §1, §4.4); `cancel-all-after` is the dead-man switch (§4.5); there is no
-        // security or access log.
+        // (docs/venues/README.md §1, docs/venues/okx.md §4); `cancel-all-after` is the dead-man
+        // switch (docs/venues/okx.md §5); there is no security or access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("OKX has no access-log API"),
             _ => Support::Api,
@@ -78,8 +79,8 @@ impl Venue for Okx {
     }
 
     fn max_window(&self, history: History) -> Duration {
-        // Reference §4.6: `orders-history` covers 7 days and `fills` 3, so windows of that width
-        // keep the newest in the fast endpoints and the rest in their 3-month archives.
+        // docs/venues/okx.md §6: `orders-history` covers 7 days and `fills` 3, so windows of that
+        // width keep the newest in the fast endpoints and the rest in their 3-month archives.
         // Withdrawals and sub-account transfers page by timestamp with no window limit.
         let ms = match history {
             History::Orders => endpoints::ORDERS_RECENT_MS,

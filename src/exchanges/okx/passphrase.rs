@@ -1,11 +1,11 @@
 //! Passphrases for the replacement keys the adapter asks OKX to create.
 //!
 //! OKX wants a passphrase chosen by the caller at key creation: 8 to 32 characters with at least
-//! one digit, one uppercase letter, one lowercase letter and one special character (reference
-//! §4.4, `59505` otherwise). The passphrase signs every later request like a second secret, so
-//! it comes from the operating system's RNG and is held as a `SecretString` from the start. The
-//! special characters are ones that need no quoting in a dotenv file or a shell (`store_secret`
-//! writes `env-file:` stores unquoted).
+//! one digit, one uppercase letter, one lowercase letter and one special character
+//! (docs/venues/okx.md §4, `59505` otherwise). The passphrase signs every later request like a
+//! second secret, so it comes from the operating system's RNG and is held as a `SecretString` from
+//! the start. The special characters are ones that need no quoting in a dotenv file or a shell
+//! (`store_secret` writes `env-file:` stores unquoted).
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -37,7 +37,7 @@ pub fn generate() -> SecretString {
     SecretString::from(chars.into_iter().map(char::from).collect::<String>())
 }
 
-/// Whether a passphrase meets OKX's rules (docs/venues.md §4.4).
+/// Whether a passphrase meets OKX's rules (docs/venues/okx.md §4).
 pub fn is_valid(passphrase: &str) -> bool {
     let len = passphrase.chars().count();
     (8..=32).contains(&len)

@@ -1,12 +1,12 @@
-//! OKX V5 request signing (docs/venues.md §4.2).
+//! OKX V5 request signing (docs/venues/okx.md §2).
 //!
 //! Pre-hash: `timestamp + METHOD + requestPath + body`, where the timestamp is the
 //! `OK-ACCESS-TIMESTAMP` value (ISO-8601 UTC with milliseconds, `2020-12-08T09:08:57.715Z`), the
 //! request path carries the query string exactly as sent (`/api/v5/account/balance?ccy=BTC`) and
 //! the body is the raw JSON of a POST (nothing for a GET). HMAC-SHA256 with the secret, standard
 //! base64 (with padding). The passphrase travels in its own header and, like the key id and the
-//! signature, is redacted wherever the request is shown. Checked against the §8.2 fixtures and a
-//! case computed with `openssl` below. Base64 comes from `exchanges/signing.rs`.
+//! signature, is redacted wherever the request is shown. Checked against the docs/venues/okx.md §3
+//! fixtures and a case computed with `openssl` below. Base64 comes from `exchanges/signing.rs`.
 
 use chrono::{DateTime, SecondsFormat};
 
@@ -59,7 +59,7 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64, demo: bool) 
         Header::shown("Content-Type", "application/json"),
     ];
     if demo {
-        // Reference §4.1: demo trading is the same host with this header.
+        // docs/venues/okx.md §1: demo trading is the same host with this header.
         headers.push(Header::shown("x-simulated-trading", "1"));
     }
     SignedRequest { request, headers }
@@ -72,13 +72,13 @@ mod tests {
     use crate::secret::KeyId;
 
     fn docs_secret() -> SecretString {
-        // The docs' example SecretKey (docs/venues.md §4.3).
+        // The docs' example SecretKey (docs/venues/okx.md §3).
         SecretString::from("22582BD0CFF14C41EDBF1AB98506286D")
     }
 
     #[test]
     fn reference_fixtures() {
-        // Reference §8.2 (self-computed with Python's hmac, not official).
+        // docs/venues/okx.md §3 (self-computed with Python's hmac, not official).
         let cases = [
             (
                 "GET",
@@ -102,8 +102,8 @@ mod tests {
     #[test]
     fn hand_computed_case() {
         // Computed outside this code:
-        // printf '2024-01-02T03:04:05.678ZPOST/api/v5/users/subaccount/modify-apikey{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}' \
-        //   | openssl dgst -sha256 -hmac 'okx-hand-secret' -binary | base64
+        // printf
+        // '2024-01-02T03:04:05.678ZPOST/api/v5/users/subaccount/modify-apikey{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}' \   | openssl dgst -sha256 -hmac 'okx-hand-secret' -binary | base64
         let body = r#"{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}"#;
         let text = prehash(
             "2024-01-02T03:04:05.678Z",

@@ -1,5 +1,5 @@
 //! The clock, the markets, the spot account and what the calling key may do
-//! (docs/venues.md §5.4, §5.6, §5.7).
+//! (docs/venues/binance.md §4, §6, §7).
 //!
 //! `exchangeInfo` lists the venue's instruments of one market family with their base and quote
 //! assets and the request-weight limit in force. `account` shows the caller's spot wallet:

@@ -1,5 +1,5 @@
 //! USD-M conditional ("algo") orders: `POST /fapi/v1/algoOrder`, `GET /fapi/v1/openAlgoOrders`
-//! and `DELETE /fapi/v1/algoOpenOrders` (docs/venues.md §5.5).
+//! and `DELETE /fapi/v1/algoOpenOrders` (docs/venues/binance.md §5).
 //!
 //! Binance keeps USD-M conditional orders (`STOP_MARKET`, `TAKE_PROFIT_MARKET`, `STOP`,
 //! `TAKE_PROFIT`, `TRAILING_STOP_MARKET`) in its Algo service: they have an `algoId` of their

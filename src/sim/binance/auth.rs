@@ -1,4 +1,4 @@
-//! Binance request authentication, written from the docs (docs/venues.md §5.2), on its own.
+//! Binance request authentication, written from the docs (docs/venues/binance.md §2), on its own.
 //!
 //! A SIGNED request names its key in `X-MBX-APIKEY` and carries `timestamp`, an optional
 //! `recvWindow` (default 5000, at most 60000) and `signature` among its parameters, in the query
@@ -113,7 +113,7 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// The spot docs' example secret and vectors (docs/venues.md §5.3).
+    /// The spot docs' example secret and vectors (docs/venues/binance.md §3).
     fn docs_secret() -> SecretString {
         SecretString::from("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")
     }

@@ -1,5 +1,5 @@
 //! `/sapi/v1|v2/broker/subAccountApi…`: Binance Link, the broker's management of its
-//! sub-accounts' keys, sub-accounts named by `subAccountId` (docs/venues.md §5.4).
+//! sub-accounts' keys, sub-accounts named by `subAccountId` (docs/venues/binance.md §4).
 //!
 //! Every endpoint needs a master key that can trade (`-1002`); `subAccountId` must name one of
 //! the caller's sub-accounts (the simulator's id is the account's UID) and `subAccountApiKey`
@@ -76,7 +76,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     );
     let key = &mut v.keys[idx];
     key.expires_ms = None;
-    // Allowed: the create answer returns the secret exactly once (docs/venues.md §5.4).
+    // Allowed: the create answer returns the secret exactly once (docs/venues/binance.md §4).
     #[allow(clippy::disallowed_methods)]
     let secret = key.secret.expose_secret().to_owned();
     let (trade, margin, futures) = broker_flags(key);

@@ -2,12 +2,13 @@
 //!
 //! Built only after the key, signature, timestamp and IP checks passed, from a copy of the key's
 //! fields, so handlers may mutate the venue freely. A Binance key's permissions are flags
-//! (docs/venues.md §5.4: `canTrade`, `canFuturesTrade`, `canMarginLoanRepay`, `canUniversalTransfer`,
-//! `canVanillaOptions`, and on master keys `enableWithdrawals`, `enableInternalTransfer`); the
-//! simulator keeps them in the shared key model as the permission group [`FLAGS`]. A missing
-//! trading flag is `-2015` like every key refusal (docs/venues.md §5.8); a master-only endpoint or a
-//! withdrawal without its flag is `-1002` (as Binance answers a withdrawal by a key without the
-//! permission: binance/binance-connector-js issue #82). It carries no secret.
+//! (docs/venues/binance.md §4: `canTrade`, `canFuturesTrade`, `canMarginLoanRepay`,
+//! `canUniversalTransfer`, `canVanillaOptions`, and on master keys `enableWithdrawals`,
+//! `enableInternalTransfer`); the simulator keeps them in the shared key model as the permission
+//! group [`FLAGS`]. A missing trading flag is `-2015` like every key refusal
+//! (docs/venues/binance.md §8); a master-only endpoint or a withdrawal without its flag is `-1002`
+//! (as Binance answers a withdrawal by a key without the permission: binance/binance-connector-js
+//! issue #82). It carries no secret.
 
 use crate::sim::binance::reply::ApiError;
 use crate::sim::binance::route::Needs;

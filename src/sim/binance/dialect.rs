@@ -23,7 +23,7 @@ impl SimDialect for BinanceDialect {
         v.own.get_mut::<BinanceState>().trade_id()
     }
 
-    /// Binance key ids and secrets are 64 letters and digits (docs/venues.md §5.3).
+    /// Binance key ids and secrets are 64 letters and digits (docs/venues/binance.md §3).
     fn new_credentials(&self, v: &mut Venue) -> (String, String) {
         (v.ids.alnum(64), v.ids.alnum(64))
     }

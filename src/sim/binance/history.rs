@@ -1,4 +1,4 @@
-//! Order and fill histories, open orders and USD-M income (docs/venues.md §5.6).
+//! Order and fill histories, open orders and USD-M income (docs/venues/binance.md §6).
 //!
 //! Histories are per symbol. `allOrders` takes `orderId` (that id and later) and a
 //! `startTime`/`endTime` window on creation time, at most 24 h apart on spot and under 7 days on
@@ -94,7 +94,7 @@ pub(crate) fn open_orders(
     Ok(Value::Array(orders.into_iter().map(wire::order).collect()))
 }
 
-/// Whether USD-M still returns an order (docs/venues.md §5.6).
+/// Whether USD-M still returns an order (docs/venues/binance.md §6).
 fn futures_keeps(o: &Order, now: i64) -> bool {
     let never_filled_end = matches!(
         o.status,

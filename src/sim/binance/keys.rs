@@ -1,5 +1,5 @@
 //! `/sapi/v1|v2/sub-account/subAccountApi…`: the master's management of its sub-accounts'
-//! keys, sub-accounts named by email (docs/venues.md §5.4).
+//! keys, sub-accounts named by email (docs/venues/binance.md §4).
 //!
 //! Every endpoint needs a master key (`-1002`); the email must name one of the caller's
 //! sub-accounts and `subAccountApiKey` one of its live keys (`-1130` otherwise). A new key gets
@@ -148,7 +148,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     );
     let key = &mut v.keys[idx];
     key.expires_ms = None;
-    // Allowed: the create answer returns the secret exactly once (docs/venues.md §5.4).
+    // Allowed: the create answer returns the secret exactly once (docs/venues/binance.md §4).
     #[allow(clippy::disallowed_methods)]
     let secret = key.secret.expose_secret().to_owned();
     let mut shown = flag_fields(key);

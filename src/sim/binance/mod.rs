@@ -1,5 +1,5 @@
 //! The Binance dialect: routes, authentication, request weights, bare-JSON answers and
-//! `{code, msg}` refusals (docs/venues.md §5).
+//! `{code, msg}` refusals (docs/venues/binance.md).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`), for the signed endpoints only: 429 (before), 5xx or a

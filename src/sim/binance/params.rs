@@ -2,9 +2,9 @@
 //! signature was checked on the same bytes.
 //!
 //! Binance takes parameters in the query, the `application/x-www-form-urlencoded` body, or both
-//! (docs/venues.md §5.2). Names and values are percent-decoded (`+` is a space in either); the last of
-//! repeated names wins. A missing mandatory parameter is `-1102`, a bad value `-1130`, both
-//! naming the parameter. Booleans are `true`/`false`, numbers plain decimals.
+//! (docs/venues/binance.md §2). Names and values are percent-decoded (`+` is a space in either);
+//! the last of repeated names wins. A missing mandatory parameter is `-1102`, a bad value `-1130`,
+//! both naming the parameter. Booleans are `true`/`false`, numbers plain decimals.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Binance's answers: bare JSON on success, `{code, msg}` with an HTTP 4xx on refusal, and the
-//! codes the simulator uses (docs/venues.md §5.8; Binance's `errors.md`).
+//! codes the simulator uses (docs/venues/binance.md §8; Binance's `errors.md`).
 //!
 //! Key and permission refusals are HTTP 401, a rate limit 429 with `Retry-After`, an IP ban 418
 //! with `Retry-After`, parameter and order refusals 400. Every answer the weight limiter counted
@@ -112,7 +112,7 @@ impl ApiError {
         )
     }
 
-    /// `-2015`, one message for every reason (docs/venues.md §5.8).
+    /// `-2015`, one message for every reason (docs/venues/binance.md §8).
     pub(crate) fn rejected_key() -> ApiError {
         ApiError::new(
             Code::RejectedKey,

@@ -1,11 +1,11 @@
 //! The Binance endpoints the simulator serves: each one's weight, the meter it counts against,
-//! and what the calling key needs (docs/venues.md §5.4–§5.7).
+//! and what the calling key needs (docs/venues/binance.md §4–§7).
 //!
 //! One variant per (method, path); anything else is HTTP 404. Weights are the published ones
 //! (`openOrders` weighs more without a symbol); sub-account and broker key management count
-//! 3000 against the master's UID (docs/venues.md §5.4: "weight(UID) 3000"; the broker endpoints
-//! publish no weight, so the simulator uses the same). `/fapi` paths are served on the same
-//! host as `/api` and `/sapi`, where Binance has `fapi.binance.com`.
+//! 3000 against the master's UID (docs/venues/binance.md §4: "weight(UID) 3000"; the broker
+//! endpoints publish no weight, so the simulator uses the same). `/fapi` paths are served on the
+//! same host as `/api` and `/sapi`, where Binance has `fapi.binance.com`.
 
 use axum::http::Method;
 
@@ -70,7 +70,8 @@ pub(crate) enum Needs {
     Futures,
     /// A master-account key; `-1002` otherwise.
     Master,
-    /// A master-account key that can trade (Binance Link, docs/venues.md §5.4); `-1002` otherwise.
+    /// A master-account key that can trade (Binance Link, docs/venues/binance.md §4); `-1002`
+    /// otherwise.
     BrokerMaster,
     /// The withdrawal permission; `-1002` without it.
     Withdrawals,
@@ -242,7 +243,7 @@ const TABLE: &[Row] = &[
         Meter::Futures,
         Needs::Futures,
     ),
-    // Conditional (algo) orders: weight 1 each (docs/venues.md §5.5).
+    // Conditional (algo) orders: weight 1 each (docs/venues/binance.md §5).
     (
         Route::FuturesAlgoOrder,
         "POST",

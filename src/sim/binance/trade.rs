@@ -1,7 +1,8 @@
-//! Placing and cancelling orders, spot (`/api/v3`) and USD-M (`/fapi/v1`) (docs/venues.md §5.5).
+//! Placing and cancelling orders, spot (`/api/v3`) and USD-M (`/fapi/v1`) (docs/venues/binance.md
+//! §5).
 //!
 //! Orders belong to the calling key's account: the master cannot cancel a sub-account's orders
-//! (docs/venues.md §9). A new order takes what it can from its market's book at once
+//! (docs/venues/binance.md §9). A new order takes what it can from its market's book at once
 //! (`matching.rs`); a market order's unfilled rest expires. A spot market order is sized in the
 //! base coin (`quantity`) or spends a quote amount (`quoteOrderQty`); USD-M orders are sized in
 //! the base coin (one contract per coin, no margin modelled). Cancelling every open order is per

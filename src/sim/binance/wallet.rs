@@ -1,5 +1,5 @@
 //! Withdrawals, deposits and transfers between the master and its sub-accounts
-//! (docs/venues.md §5.6).
+//! (docs/venues/binance.md §6).
 //!
 //! `withdraw/apply` needs a key with the withdrawal flag (`-1002` otherwise, as Binance answers
 //! it); an accepted request leaves the one modelled wallet at once and is `-2010` when the coin

@@ -1,5 +1,5 @@
 //! Binance's request-weight limits, and the IP ban for clients that do not back off
-//! (docs/venues.md §5.7).
+//! (docs/venues/binance.md §7).
 //!
 //! Weight is counted per IP address (the real peer) per calendar minute of the exchange's clock,
 //! in three meters: spot `/api` (limit 6000, `X-MBX-USED-WEIGHT-1M`), USD-M `/fapi` (2400, the

@@ -1,4 +1,4 @@
-//! Balances, withdrawals and universal transfers (docs/venues.md §3.6).
+//! Balances, withdrawals and universal transfers (docs/venues/bybit.md §6).
 //!
 //! `wallet-balance` shows the caller's own account only (`accountType=UNIFIED`); `locked` is what
 //! open spot orders hold, and `usdValue` uses the markets' last prices. Withdrawal records need a

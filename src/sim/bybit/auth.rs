@@ -1,4 +1,4 @@
-//! Bybit V5 request authentication, written from the docs (docs/venues.md §3.2), on its own.
+//! Bybit V5 request authentication, written from the docs (docs/venues/bybit.md §2), on its own.
 //!
 //! Headers `X-BAPI-API-KEY`, `X-BAPI-TIMESTAMP` (ms), `X-BAPI-SIGN`, `X-BAPI-RECV-WINDOW`
 //! (window 5000 ms when absent). Pre-hash: `timestamp + api_key + recv_window + payload`, where
@@ -17,7 +17,7 @@ use sha2::Sha256;
 /// Bybit's default receive window, used when `X-BAPI-RECV-WINDOW` is absent.
 const DEFAULT_RECV_WINDOW_MS: i64 = 5000;
 
-/// How far ahead of the server a timestamp may be (docs/venues.md §3.2).
+/// How far ahead of the server a timestamp may be (docs/venues/bybit.md §2).
 const FUTURE_TOLERANCE_MS: i64 = 1000;
 
 /// The auth headers of one request, as received.
@@ -32,7 +32,7 @@ pub(crate) struct Credentials {
     sign: String,
 }
 
-/// Why the headers are unusable: Bybit answers HTTP 401 (docs/venues.md §3.8).
+/// Why the headers are unusable: Bybit answers HTTP 401 (docs/venues/bybit.md §8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct MissingAuth;
 
@@ -128,10 +128,11 @@ mod tests {
         Credentials::from_headers(&h).unwrap()
     }
 
-    /// The reference's placeholder key id is ten `X`s (§8.2); spelt out it trips leftover checks.
+    /// The reference's placeholder key id is ten `X`s (docs/venues/bybit.md §3); spelt out it trips
+    /// leftover checks.
     const FIXTURE_KEY: &str = "X";
 
-    /// Fixtures from docs/venues.md §8.2 (self-computed with Python `hmac`, not official).
+    /// Fixtures from docs/venues/bybit.md §3 (self-computed with Python `hmac`, not official).
     #[test]
     fn reference_fixtures_verify() {
         let secret = SecretString::from("bybit-test-secret");
@@ -150,7 +151,7 @@ mod tests {
             "0b6c1a0303aa265223e936cc8820dba57780ea6063a9e08473dcb575c5ca3a7c",
         );
         assert!(post.signature_matches(&secret, br#"{"category": "option"}"#));
-        // Re-serialized JSON is different bytes: refused (docs/venues.md §2.1).
+        // Re-serialized JSON is different bytes: refused (docs/venues/README.md §2.1).
         assert!(!post.signature_matches(&secret, br#"{"category":"option"}"#));
     }
 

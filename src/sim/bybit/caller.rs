@@ -1,14 +1,14 @@
 //! The authenticated caller a handler sees, and the permission checks on it.
 //!
 //! Built only after the signature, expiry and IP checks passed, from a copy of the key's fields,
-//! so handlers may mutate the venue freely. Permission failures are 10005 (docs/venues.md §3.8) with
-//! the reason in the message. It carries no secret.
+//! so handlers may mutate the venue freely. Permission failures are 10005 (docs/venues/bybit.md §8)
+//! with the reason in the message. It carries no secret.
 
 use crate::sim::bybit::reply::ApiError;
 use crate::sim::key::{Access, ApiKey, Permissions, Tier};
 use crate::sim::order::Category;
 
-/// Wallet permissions that allow key management (docs/venues.md §3.4: AccountTransfer,
+/// Wallet permissions that allow key management (docs/venues/bybit.md §4: AccountTransfer,
 /// SubMemberTransfer or Withdraw; sub keys hold SubMemberTransferList instead).
 const KEY_ADMIN: &[&str] = &[
     "AccountTransfer",

@@ -1,4 +1,4 @@
-//! Public market data: server time, tickers and the order book (docs/venues.md §3.7; docs
+//! Public market data: server time, tickers and the order book (docs/venues/bybit.md §7; docs
 //! `market/time.mdx`, `market/tickers.mdx`, `market/orderbook.mdx`).
 //!
 //! Answered without auth or rate limit, from the venue's books: `lastPrice` is the last fill (the
@@ -21,7 +21,7 @@ use crate::sim::state::Venue;
 /// Bybit funds perpetuals every eight hours.
 const FUNDING_INTERVAL_MS: i64 = 8 * 60 * 60 * 1000;
 
-/// `GET /v5/market/time`: seconds and nanoseconds as strings (docs/venues.md §3.7).
+/// `GET /v5/market/time`: seconds and nanoseconds as strings (docs/venues/bybit.md §7).
 pub(crate) fn time(now_ms: i64) -> Value {
     json!({
         "timeSecond": (now_ms.div_euclid(1000)).to_string(),

@@ -3,10 +3,10 @@
 //! A cursor is opaque to clients: lowercase hex of `"<time_ms>:<id>"`, naming the last item of
 //! the previous page. Lists are sorted newest first (time, then id, descending) and a page holds
 //! the items strictly after the cursor, so items added during a walk never repeat or shift one.
-//! An empty `nextPageCursor` means the last page. Windows follow docs/venues.md §3.6: a span longer
-//! than allowed is 10001; with one bound missing the other is derived; with none, the newest span.
-//! A `short` fault keeps half of a page (at least one item) and names the last kept item in the
-//! cursor, so a client that follows cursors still sees every item exactly once.
+//! An empty `nextPageCursor` means the last page. Windows follow docs/venues/bybit.md §6: a span
+//! longer than allowed is 10001; with one bound missing the other is derived; with none, the newest
+//! span. A `short` fault keeps half of a page (at least one item) and names the last kept item in
+//! the cursor, so a client that follows cursors still sees every item exactly once.
 
 use crate::sim::bybit::params::Params;
 use crate::sim::bybit::reply::ApiError;

@@ -1,7 +1,7 @@
 //! Bybit's answers: the `retCode` envelope, the codes the simulator uses, the rate-limit headers.
 //!
-//! Every enveloped answer is HTTP 200, errors included, as Bybit does (docs/venues.md §3.8); only
-//! missing auth headers (401) and unknown paths (404) break that, with an empty body. Messages
+//! Every enveloped answer is HTTP 200, errors included, as Bybit does (docs/venues/bybit.md §8);
+//! only missing auth headers (401) and unknown paths (404) break that, with an empty body. Messages
 //! name the offending parameter in backticks. Injected faults have the shared shapes
 //! (`sim/answer.rs`), with Bybit's words in the 429 (see `rate_limited`). Nothing here ever
 //! holds a secret.
@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::sim::answer::{Answer, PLAIN_TEXT};
 use crate::sim::ratelimit::Verdict;
 
-/// The `retCode` values the simulator answers with (docs/venues.md §3.4, §3.8; trade and asset codes
-/// from Bybit's error page, docs `error.mdx`).
+/// The `retCode` values the simulator answers with (docs/venues/bybit.md §4, §8; trade and asset
+/// codes from Bybit's error page, docs `error.mdx`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RetCode {
     Ok,
@@ -116,7 +116,7 @@ fn envelope(code: i64, msg: &str, result: Value, now_ms: i64) -> Answer {
     Answer::json(StatusCode::OK, code, body)
 }
 
-/// `answer` with the rate-limit state as Bybit's three headers (docs/venues.md §3.7).
+/// `answer` with the rate-limit state as Bybit's three headers (docs/venues/bybit.md §7).
 pub(crate) fn with_limit(answer: Answer, verdict: Verdict) -> Answer {
     answer
         .with_header(
@@ -134,8 +134,8 @@ pub(crate) fn with_limit(answer: Answer, verdict: Verdict) -> Answer {
 }
 
 /// The answer an injected 429 gives, before `Retry-After: 1` is added. Bybit documents HTTP 429
-/// as "system level frequency protection, retry" (docs `error.mdx`, docs/venues.md §3.8) but not its
-/// body, so the body is a chosen one, deliberately not an envelope.
+/// as "system level frequency protection, retry" (docs `error.mdx`, docs/venues/bybit.md §8) but
+/// not its body, so the body is a chosen one, deliberately not an envelope.
 pub(crate) fn rate_limited() -> Answer {
     Answer::text(
         StatusCode::TOO_MANY_REQUESTS,

@@ -1,11 +1,11 @@
 //! The Bybit V5 endpoints the simulator serves, and each one's rate limit.
 //!
 //! One enum variant per (method, path); anything else is HTTP 404. Limits are per key and
-//! endpoint over a rolling second. Documented ones come from docs/venues.md §3.4, §3.5 and §3.7 and
+//! endpoint over a rolling second. Documented ones come from docs/venues/bybit.md §4, §5 and §7 and
 //! Bybit's rate-limit table (docs `rate-limit/rate-limit.mdx`); the rest are choices marked
 //! "chosen" below. `create`, `cancel` and `cancel-all` count each category separately, because
 //! their limits differ by category. Public market endpoints are not counted: Bybit limits them
-//! per IP (600 per 5 s, docs/venues.md §3.7), which the simulator does not model.
+//! per IP (600 per 5 s, docs/venues/bybit.md §7), which the simulator does not model.
 
 use axum::http::Method;
 
@@ -124,7 +124,7 @@ impl Route {
             },
             // 5/s (docs `rate-limit/rate-limit.mdx`).
             Route::AssetWithdrawCreate => 5,
-            // Chosen: 300/min (docs/venues.md §3.7) spread evenly.
+            // Chosen: 300/min (docs/venues/bybit.md §7) spread evenly.
             Route::AssetWithdrawRecord => 5,
             // Chosen: not in the reference.
             Route::AssetTransferList => 5,

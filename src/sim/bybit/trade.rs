@@ -2,16 +2,17 @@
 //! and fills.
 //!
 //! Orders belong to the calling key's account (Bybit has no cross-UID order access, reference
-//! §9). A new order takes what it can from its market's book at once (`matching.rs`): a market
-//! order's unfilled rest is closed (`PartiallyFilledCanceled` on spot after a fill, else
-//! `Cancelled`), a limit order's rests. Spot orders the account cannot pay for are 170131; linear
-//! orders whose taker fees the settle coin cannot pay are 110007. `cancel` acts on one open
-//! order named by `orderId` (which wins over `orderLinkId`, docs `order/cancel-order.mdx`);
-//! anything else is 110001. `realtime` lists open orders only (`openOnly` other than 0 is ignored); `history` lists
-//! every order created in the window, open ones included. Futures (linear/inverse) need a
-//! `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and `realtime`, and `cancel-all`
-//! cancels at most 500 of them per call, oldest first (docs/venues.md §3.5). The hidden origin of an
-//! order is set here from the key (leaked key = attacker) and never shown.
+//! docs/venues/bybit.md §9). A new order takes what it can from its market's book at once
+//! (`matching.rs`): a market order's unfilled rest is closed (`PartiallyFilledCanceled` on spot
+//! after a fill, else `Cancelled`), a limit order's rests. Spot orders the account cannot pay for
+//! are 170131; linear orders whose taker fees the settle coin cannot pay are 110007. `cancel` acts
+//! on one open order named by `orderId` (which wins over `orderLinkId`, docs
+//! `order/cancel-order.mdx`); anything else is 110001. `realtime` lists open orders only
+//! (`openOnly` other than 0 is ignored); `history` lists every order created in the window, open
+//! ones included. Futures (linear/inverse) need a `symbol`/`baseCoin`/`settleCoin` filter on
+//! `cancel-all` and `realtime`, and `cancel-all` cancels at most 500 of them per call, oldest first
+//! (docs/venues/bybit.md §5). The hidden origin of an order is set here from the key (leaked key =
+//! attacker) and never shown.
 
 use serde_json::{Value, json};
 
@@ -25,10 +26,10 @@ use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
-/// Most futures orders one cancel-all call cancels (docs/venues.md §3.5).
+/// Most futures orders one cancel-all call cancels (docs/venues/bybit.md §5).
 const FUTURES_CANCEL_CAP: usize = 500;
 
-/// Longest order-history and fills window (docs/venues.md §3.6).
+/// Longest order-history and fills window (docs/venues/bybit.md §6).
 const SEVEN_DAYS: Span = Span::AtMost(7 * DAY_MS);
 
 /// `POST /v5/order/create`.
@@ -248,7 +249,7 @@ pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
     }))
 }
 
-/// Reads the symbol filter, required for linear/inverse (docs/venues.md §3.5, §3.6).
+/// Reads the symbol filter, required for linear/inverse (docs/venues/bybit.md §5, §6).
 fn futures_filter(p: &Params, category: Category) -> Result<SymbolFilter, ApiError> {
     let filter = p.symbol_filter()?;
     if category.is_futures() && filter.is_empty() {

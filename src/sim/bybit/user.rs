@@ -1,4 +1,4 @@
-//! `/v5/user/*`: query, list, restrict, delete and create API keys (docs/venues.md §3.4).
+//! `/v5/user/*`: query, list, restrict, delete and create API keys (docs/venues/bybit.md §4).
 //!
 //! Who may act on which key follows the docs: a master key manages keys of its own sub-accounts
 //! (passing `apikey`); a sub key manages only itself (and must not pass `apikey`); a master key
@@ -68,7 +68,7 @@ pub(crate) fn update_sub_api(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
         .map(parse_sub_permissions)
         .transpose()?;
     if ips.is_some() && v.ip_edit == IpEditPolicy::WebUiOnly {
-        // Reference §3.4: 141019, the IP whitelist can only be edited in the web UI.
+        // docs/venues/bybit.md §4: 141019, the IP whitelist can only be edited in the web UI.
         return Err(ApiError::new(
             RetCode::IpEditWebUiOnly,
             "The IP whitelist of this API key can only be modified on the website.",
@@ -145,7 +145,7 @@ pub(crate) fn create_sub_api(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
     );
     let key = &v.keys[idx];
     let mut out = wire::key_core(key);
-    // Allowed: create-sub-api returns the secret exactly once (docs/venues.md §3.4).
+    // Allowed: create-sub-api returns the secret exactly once (docs/venues/bybit.md §4).
     #[allow(clippy::disallowed_methods)]
     let secret = secrecy::ExposeSecret::expose_secret(&key.secret).to_owned();
     if let Value::Object(m) = &mut out {
@@ -169,7 +169,7 @@ fn sub_uid(v: &Venue, c: &Caller, p: &Params, name: &str) -> Result<u64, ApiErro
     Ok(uid)
 }
 
-/// Resolves the key a sub-key operation acts on (docs/venues.md §3.4): a master names it with
+/// Resolves the key a sub-key operation acts on (docs/venues/bybit.md §4): a master names it with
 /// `apikey` and it must belong to one of its sub-accounts; a sub key acts on itself and must not
 /// pass `apikey`.
 fn target_sub_key(v: &Venue, c: &Caller, p: &Params) -> Result<usize, ApiError> {

@@ -1,4 +1,4 @@
-//! Deribit authentication, written from the docs (docs/venues.md §6.2; docs.deribit.com
+//! Deribit authentication, written from the docs (docs/venues/deribit.md §2; docs.deribit.com
 //! "Authentication"), on its own: this file must never import the client's signing code
 //! (`exchanges/`), or a shared bug would agree with itself.
 //!
@@ -109,7 +109,7 @@ mod tests {
         SecretString::from("W0H6FJW4IRPZ1MOQ8FP6KMC5RZDUUKXS")
     }
 
-    /// Fixtures from docs/venues.md §8.2 (self-computed with Python `hmac`, not official).
+    /// Fixtures from docs/venues/deribit.md §3 (self-computed with Python `hmac`, not official).
     #[test]
     fn reference_fixtures_verify() {
         let login = client_signature_string("1576074319000", "1iqt2wls", "");

@@ -6,9 +6,10 @@
 //! token 13009 `invalid_token`; a stale signed timestamp, bad signature or reused nonce 13009
 //! `unauthorized` (with `data.reason`); an unknown, removed or disabled key 13004 (signature) or
 //! 13009 (token); a peer address outside the key's whitelist 13021 `forbidden` with reason
-//! `ip_not_whitelisted` (the docs name no code for it, docs/venues.md §10.3). The whitelist is checked
-//! on every request against the socket's address, so a token issued before a lock stops working
-//! from elsewhere at once. The scope is the key's `max_scope` as it is now. No secret is kept.
+//! `ip_not_whitelisted` (the docs name no code for it, docs/venues/deribit.md §10). The whitelist
+//! is checked on every request against the socket's address, so a token issued before a lock stops
+//! working from elsewhere at once. The scope is the key's `max_scope` as it is now. No secret is
+//! kept.
 
 use std::net::IpAddr;
 

@@ -1,12 +1,12 @@
-//! Deribit's credit-based rate limit (docs/venues.md §6.7): a leaky bucket per account.
+//! Deribit's credit-based rate limit (docs/venues/deribit.md §7): a leaky bucket per account.
 //!
 //! Each account has two pools: one for matching-engine methods (orders and cancels) and one for
 //! the rest. A request costs credits; pools refill continuously up to their size; a request the
 //! pool cannot pay is refused with 10028 `too_many_requests` and costs nothing. The numbers are
-//! the commonly cited defaults (third-party, "verify", §6.7): the rest 500 credits a request,
-//! 50 000 a pool, 10 000 back a second (about 20 requests a second, bursts of 100); the
-//! matching engine 5 requests a second, bursts of 20. On WebSocket, exhaustion also ends the
-//! session; over REST the simulator ends nothing (not documented for REST).
+//! the commonly cited defaults (third-party, "verify", docs/venues/deribit.md §7): the rest 500
+//! credits a request, 50 000 a pool, 10 000 back a second (about 20 requests a second, bursts of
+//! 100); the matching engine 5 requests a second, bursts of 20. On WebSocket, exhaustion also ends
+//! the session; over REST the simulator ends nothing (not documented for REST).
 
 use std::collections::HashMap;
 

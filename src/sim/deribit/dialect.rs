@@ -51,8 +51,8 @@ impl SimDialect for DeribitDialect {
 
 impl Sim {
     /// Makes Deribit's "TFA required" methods (key management) answer with a two-factor
-    /// challenge when `on`, as on an account with security keys (docs/venues.md §6.4). The one code
-    /// the simulator accepts is in the session's `otp` file. Other dialects ignore it.
+    /// challenge when `on`, as on an account with security keys (docs/venues/deribit.md §4). The
+    /// one code the simulator accepts is in the session's `otp` file. Other dialects ignore it.
     pub fn set_tfa_required(&self, on: bool) {
         self.lock().own.get_mut::<DeribitState>().tfa_required = on;
     }

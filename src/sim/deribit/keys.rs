@@ -1,4 +1,5 @@
-//! API-key management: list, edit (the lock), create, remove, disable, enable (docs/venues.md §6.4).
+//! API-key management: list, edit (the lock), create, remove, disable, enable
+//! (docs/venues/deribit.md §4).
 //!
 //! Every method acts on the keys of the caller's acting account: its own, or the sub-account its
 //! token was switched to with `public/exchange_token`. Keys are addressed by their numeric `id`;
@@ -121,7 +122,7 @@ pub(crate) fn create_api_key(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
     );
     give_identity(v, idx);
     let key = &v.keys[idx];
-    // Allowed: create_api_key returns the secret exactly once (docs/venues.md §6.4).
+    // Allowed: create_api_key returns the secret exactly once (docs/venues/deribit.md §4).
     #[allow(clippy::disallowed_methods)]
     let secret = secrecy::ExposeSecret::expose_secret(&key.secret).to_owned();
     let out = wire::key(key, Some(&secret));

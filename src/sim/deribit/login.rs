@@ -1,4 +1,4 @@
-//! `public/auth` and `public/exchange_token`: where tokens come from (docs/venues.md §6.2).
+//! `public/auth` and `public/exchange_token`: where tokens come from (docs/venues/deribit.md §2).
 //!
 //! `public/auth` takes the `client_signature` grant (signature over `timestamp\nnonce\ndata`),
 //! `client_credentials` (the secret itself) or `refresh_token`. Refusals, in order: an unknown

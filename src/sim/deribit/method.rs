@@ -2,7 +2,7 @@
 //!
 //! One enum variant per method; a path under `/api/v2/` naming another method is JSON-RPC
 //! `-32601`, anything else HTTP 404. Each method's scope, "TFA required" mark and whether it is
-//! a matching-engine method come from the method pages (docs/venues.md §6.4–§6.6; the
+//! a matching-engine method come from the method pages (docs/venues/deribit.md §4–§6; the
 //! `rosssaunders/coincise` copy of docs.deribit.com: `Scope:` lines, "This is a matching engine
 //! method", "TFA required").
 
@@ -37,7 +37,7 @@ pub(crate) enum Method {
     Withdraw,
 }
 
-/// Which credit pool a method draws on (docs/venues.md §6.7).
+/// Which credit pool a method draws on (docs/venues/deribit.md §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Engine {
     /// "This is a matching engine method": orders and cancels.
@@ -46,7 +46,7 @@ pub(crate) enum Engine {
     Other,
 }
 
-/// Whether a method is marked "TFA required" (docs/venues.md §6.4).
+/// Whether a method is marked "TFA required" (docs/venues/deribit.md §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tfa {
     Required,
@@ -287,12 +287,12 @@ impl Method {
         self.spec().needs
     }
 
-    /// Returns true for matching-engine methods (their own credit pool, docs/venues.md §6.7).
+    /// Returns true for matching-engine methods (their own credit pool, docs/venues/deribit.md §7).
     pub(crate) fn is_matching_engine(self) -> bool {
         self.spec().engine == Engine::Matching
     }
 
-    /// Returns true for methods marked "TFA required" (docs/venues.md §6.4).
+    /// Returns true for methods marked "TFA required" (docs/venues/deribit.md §4).
     pub(crate) fn needs_tfa(self) -> bool {
         self.spec().tfa == Tfa::Required
     }

@@ -1,6 +1,6 @@
 //! The Deribit JSON-RPC v2 dialect over REST: methods, authentication, envelopes, error codes,
 //! tokens and sub-account switching, a credit-based rate limit, two-factor challenges, and the
-//! account's security log (docs/venues.md §6).
+//! account's security log (docs/venues/deribit.md).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`) for every method but `public/get_time` (so a client
@@ -59,7 +59,7 @@ use reply::{RpcError, Timing, code};
 pub(crate) use dialect::DIALECT;
 use state::DeribitState;
 
-/// Largest request body read (docs/venues.md §6.8: -32600 above 32 kB).
+/// Largest request body read (docs/venues/deribit.md §8: -32600 above 32 kB).
 const MAX_BODY_BYTES: usize = 32 * 1024;
 
 /// What is Deribit's own at the front door.

@@ -1,9 +1,10 @@
 //! Request parameters: a GET's query string or a POST's JSON-RPC `params`, as one lookup.
 //!
 //! Deribit's REST calls are GETs with the parameters in the query, and POSTs with a JSON-RPC
-//! body (`{"jsonrpc","id","method","params"}`, docs/venues.md §6.1). In a query, `true`/`false` are
-//! booleans, numbers are numbers, and an array is its JSON text (`ip_whitelist=["1.2.3.4"]`) or
-//! a comma-separated list. Every refusal is a -32602 naming the parameter.
+//! body (`{"jsonrpc","id","method","params"}`, docs/venues/deribit.md §1). In a query,
+//! `true`/`false` are booleans, numbers are numbers, and an array is its JSON text
+//! (`ip_whitelist=["1.2.3.4"]`) or a comma-separated list. Every refusal is a -32602 naming the
+//! parameter.
 
 use std::collections::BTreeMap;
 

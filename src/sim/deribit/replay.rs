@@ -1,4 +1,4 @@
-//! Nonce replay: a signed `nonce` is "single usage" (docs/venues.md §6.2).
+//! Nonce replay: a signed `nonce` is "single usage" (docs/venues/deribit.md §2).
 //!
 //! A nonce is remembered per key for twice the timestamp window, after which its timestamp
 //! could not pass the window check anyway, so memory stays bounded.

@@ -2,20 +2,21 @@
 //! faults' shapes.
 //!
 //! Success: `{"jsonrpc":"2.0","id"?,"result":…,"usIn":µs,"usOut":µs,"usDiff":µs,"testnet":true}`
-//! with HTTP 200; an error carries `"error":{"code","message","data"?}` instead (docs/venues.md §6.8,
-//! codes from the long-standing list). The HTTP status of a REST error is not documented
-//! (§6.8, §10.3): the simulator chooses 400 for every JSON-RPC error, and clients must read the
-//! body, not the status. `testnet` is true: this is not the production exchange. Paths outside
-//! `/api/v2/` are HTTP 404 with no body. Faults look as a gateway in front of the exchange would
-//! answer (`sim/answer.rs`): 429 with `Retry-After: 1` and a short text, 502/503 with an HTML
-//! page, or no answer. Nothing here ever holds a secret but a new key's `client_secret`, once.
+//! with HTTP 200; an error carries `"error":{"code","message","data"?}` instead
+//! (docs/venues/deribit.md §8, codes from the long-standing list). The HTTP status of a REST error
+//! is not documented (docs/venues/deribit.md §8, §10): the simulator chooses 400 for every JSON-RPC
+//! error, and clients must read the body, not the status. `testnet` is true: this is not the
+//! production exchange. Paths outside `/api/v2/` are HTTP 404 with no body. Faults look as a
+//! gateway in front of the exchange would answer (`sim/answer.rs`): 429 with `Retry-After: 1` and a
+//! short text, 502/503 with an HTML page, or no answer. Nothing here ever holds a secret but a new
+//! key's `client_secret`, once.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::sim::answer::Answer;
 
-/// The error codes the simulator answers with (docs/venues.md §6.8).
+/// The error codes the simulator answers with (docs/venues/deribit.md §8).
 pub(crate) mod code {
     /// `authorization_required`: no or malformed credentials.
     pub(crate) const AUTHORIZATION_REQUIRED: i64 = 10_000;

@@ -1,4 +1,5 @@
-//! Deribit access scopes: a key's `max_scope` and what a token may do (docs/venues.md §6.2, §6.4).
+//! Deribit access scopes: a key's `max_scope` and what a token may do (docs/venues/deribit.md §2,
+//! §4).
 //!
 //! A scope is a level (`none`, `read`, `read_write`) per group (`account`, `trade`, `wallet`,
 //! `block_trade`, `block_rfq`), written `account:read trade:read_write`; a group left out is
@@ -108,7 +109,7 @@ impl Scope {
         self.level(group) >= level
     }
 
-    /// The first group where `self` grants more than `limit` (docs/venues.md §6.4, 13403).
+    /// The first group where `self` grants more than `limit` (docs/venues/deribit.md §4, 13403).
     pub(crate) fn exceeding(&self, limit: &Scope) -> Option<Group> {
         Group::ALL
             .into_iter()

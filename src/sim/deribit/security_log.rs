@@ -1,4 +1,4 @@
-//! The account's security log, as `private/get_access_log` shows it (docs/venues.md §6.4).
+//! The account's security log, as `private/get_access_log` shows it (docs/venues/deribit.md §4).
 //!
 //! The simulator writes an entry for every API login (`success` or `failure`, with the key's
 //! client id and the address) and every key change made through the API (`new_api_key`,

@@ -5,7 +5,7 @@
 //! sub-accounts; the bot's sub-account (1000002) holds the leaked, unbound key with
 //! `account:read trade:read_write wallet:read`: it trades, it cannot withdraw. Keys get
 //! Deribit's identities: an 8-character `client_id`, a 32-character secret, a small numeric
-//! `id`. Key names keep letters, digits and `_` only, at most 16 (docs/venues.md §6.4).
+//! `id`. Key names keep letters, digits and `_` only, at most 16 (docs/venues/deribit.md §4).
 
 use std::net::Ipv4Addr;
 

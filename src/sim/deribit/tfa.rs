@@ -1,4 +1,5 @@
-//! Two-factor challenges for "TFA required" methods (docs/venues.md §6.4, "TFA / security keys").
+//! Two-factor challenges for "TFA required" methods (docs/venues/deribit.md §4, "TFA / security
+//! keys").
 //!
 //! With the knob on (`Sim::set_tfa_required`), a TFA-marked method called without an answer
 //! gets a result with `security_key_authorization_required: true` and a `challenge` instead of

@@ -4,8 +4,8 @@
 //! Access tokens live 15 minutes, refresh tokens a week (chosen: the docs give `expires_in`
 //! without a default). Token strings come from the OS RNG, never from the venue's seeded id
 //! RNG, so logging in never shifts a seeded id. When a key is removed or disabled its tokens die
-//! with it (the docs do not say, docs/venues.md §10.3; anything else would let a revoked key trade on).
-//! `Debug` shows no token.
+//! with it (the docs do not say, docs/venues/deribit.md §10; anything else would let a revoked key
+//! trade on). `Debug` shows no token.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -1,5 +1,6 @@
 //! Orders and trades: `buy`, `sell`, `cancel`, `cancel_all`, `cancel_all_by_currency`, and the
-//! per-currency lists of open orders, order history and user trades (docs/venues.md §6.5, §6.6).
+//! per-currency lists of open orders, order history and user trades (docs/venues/deribit.md §5,
+//! §6).
 //!
 //! Orders belong to the acting account. A new order takes what it can from its market's book at
 //! once (`matching.rs`); Deribit sizes every order in the base coin (`amount`). An unknown
@@ -28,13 +29,14 @@ use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
-/// Longest order label (docs/venues.md §6.6).
+/// Longest order label (docs/venues/deribit.md §6).
 const MAX_LABEL: usize = 64;
 
-/// Order history without `historical` holds the orders of the last 30 minutes (§6.6).
+/// Order history without `historical` holds the orders of the last 30 minutes
+/// (docs/venues/deribit.md §6).
 const RECENT_ORDERS_MS: i64 = 30 * 60 * 1000;
 
-/// User trades without `historical` hold the trades of the last day (§6.6).
+/// User trades without `historical` hold the trades of the last day (docs/venues/deribit.md §6).
 const RECENT_TRADES_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// The currencies the per-currency methods take.

@@ -1,5 +1,5 @@
 //! Balances and money movements: account summaries, withdrawals, deposits, transfers, and the
-//! one change here, `private/withdraw` (docs/venues.md §6.6).
+//! one change here, `private/withdraw` (docs/venues/deribit.md §6).
 //!
 //! Summaries show the acting account's coins: `balance` is the wallet, `spot_reserve` what open
 //! spot orders hold, `available_funds` the rest. With `extended=true` they also name the account

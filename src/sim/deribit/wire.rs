@@ -1,4 +1,5 @@
-//! Venue records in Deribit's JSON shapes: orders, trades, API keys (docs/venues.md §6.4, §6.6).
+//! Venue records in Deribit's JSON shapes: orders, trades, API keys (docs/venues/deribit.md §4,
+//! §6).
 //!
 //! Amounts and prices are JSON numbers; times are Unix ms; directions, types and states are
 //! lowercase (`buy`, `limit`, `open`). A market order's `price` is `"market_price"`. An order sized

@@ -1,4 +1,5 @@
-//! Kraken Spot request authentication, written from the docs (docs/venues.md §7.2), on its own.
+//! Kraken Spot request authentication, written from the docs (docs/venues/kraken.md §2), on its
+//! own.
 //!
 //! Headers `API-Key` and `API-Sign`; the body's `nonce`. `API-Sign` must be the base64 of
 //! HMAC-SHA512, keyed with the base64-decoded secret, of the URI path followed by the raw
@@ -86,7 +87,7 @@ mod tests {
         Credentials::from_headers(&h).unwrap()
     }
 
-    /// Reference §7.3, Kraken's published example.
+    /// docs/venues/kraken.md §3, Kraken's published example.
     #[test]
     fn published_vector_verifies() {
         let secret = SecretString::from(

@@ -2,7 +2,7 @@
 //! signatures.
 //!
 //! Written here, apart from the client's (`exchanges/signing.rs`): the simulator verifies
-//! signatures on its own, and a shared bug would agree with itself (docs/design.md §8).
+//! signatures on its own, and a shared bug would agree with itself (docs/architecture.md §8).
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

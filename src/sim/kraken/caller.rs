@@ -2,8 +2,8 @@
 //!
 //! Built only after the signature, nonce and IP checks passed, from a copy of the key's fields,
 //! so handlers may mutate the venue freely. A Kraken key's rights are the permission strings of
-//! docs/venues.md §7.4 (`query-funds`, `modify-trades`, `withdraw-funds`, …), kept in the shared key
-//! model as the permission group `kraken`. It carries no secret.
+//! docs/venues/kraken.md §4 (`query-funds`, `modify-trades`, `withdraw-funds`, …), kept in the
+//! shared key model as the permission group `kraken`. It carries no secret.
 
 use crate::sim::key::{ApiKey, Permissions};
 
@@ -37,7 +37,7 @@ impl Caller {
     }
 }
 
-/// A key's permission strings, in the order docs/venues.md §7.4 lists them.
+/// A key's permission strings, in the order docs/venues/kraken.md §4 lists them.
 pub(crate) fn permission_list(permissions: &Permissions) -> Vec<&'static str> {
     [
         "query-funds",

@@ -1,4 +1,4 @@
-//! Kraken's REST call counter, per key (docs/venues.md §7.7 and Kraken's rate-limit guide).
+//! Kraken's REST call counter, per key (docs/venues/kraken.md §7 and Kraken's rate-limit guide).
 //!
 //! Every key's counter starts at 0; a call adds its cost (ledger and trade-history calls 2,
 //! others 1, `AddOrder`/`CancelOrder` nothing: they go to the trading engine's own limiter, not

@@ -26,7 +26,7 @@ impl SimDialect for KrakenDialect {
         v.ids.txid('T')
     }
 
-    /// Base64 of 42 random bytes for the key, of 64 for the secret (docs/venues.md §7.2).
+    /// Base64 of 42 random bytes for the key, of 64 for the secret (docs/venues/kraken.md §2).
     fn new_credentials(&self, v: &mut Venue) -> (String, String) {
         (
             base64::encode(&v.ids.bytes(42)),
@@ -39,7 +39,7 @@ impl SimDialect for KrakenDialect {
     }
 
     /// Kraken Spot has spot pairs only (its futures are a separate exchange with separate keys,
-    /// docs/venues.md §7.1).
+    /// docs/venues/kraken.md §1).
     fn trades(&self, category: Category) -> bool {
         category == Category::Spot
     }

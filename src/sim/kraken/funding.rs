@@ -1,5 +1,5 @@
 //! Money: `Balance`, `BalanceEx`, `WithdrawStatus`, `DepositStatus`, `Withdraw`, `Ledgers`
-//! (docs/venues.md §7.6).
+//! (docs/venues/kraken.md §6).
 //!
 //! Balances are the account's wallet, with what open orders hold of it (`hold_trade`) in
 //! `BalanceEx`. `WithdrawStatus` lists the account's withdrawals newest first: a plain array, or,

@@ -1,4 +1,4 @@
-//! `GetApiKeyInfo`: what Kraken says about the calling key (docs/venues.md §7.4).
+//! `GetApiKeyInfo`: what Kraken says about the calling key (docs/venues/kraken.md §4).
 //!
 //! The only key endpoint Kraken has: no permission needed, and it describes the signing key
 //! alone. Kraken has no endpoint to list, edit, delete or create keys: in the simulator that is

@@ -1,4 +1,5 @@
-//! The Kraken Spot REST dialect: routes, authentication, envelopes and errors (docs/venues.md §7).
+//! The Kraken Spot REST dialect: routes, authentication, envelopes and errors
+//! (docs/venues/kraken.md).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`), private methods only, as in the other dialects;
@@ -10,16 +11,16 @@
 //!    (`auth.rs`): `EAPI:Invalid signature`; `nonce` missing or not above the key's last
 //!    accepted one: `EAPI:Invalid nonce` (an accepted nonce is spent even if a later check fails);
 //! 3. the peer (the socket's address, never a header) not on the key's IP allow-list:
-//!    `EGeneral:Permission denied` (Kraken documents no string for it, docs/venues.md §7.8);
+//!    `EGeneral:Permission denied` (Kraken documents no string for it, docs/venues/kraken.md §8);
 //! 4. the key's call counter (`counter.rs`): `EAPI:Rate limit exceeded`;
 //! 5. the method's permission (`route.rs`): `EGeneral:Permission denied`; then the handler:
 //!    parameters (`EGeneral:Invalid arguments:<name>`), then venue rules.
 //!
-//! Kraken has no key-management methods at all (§7.4): the simulator deletes and creates Kraken
-//! keys only through `Sim::web_ui_delete_key` / `Sim::web_ui_create_key`, as a person would in
-//! the web interface. Handlers are thin: parse, check, call a venue operation, shape the answer.
-//! The venue lock is taken once per request after the body is read, and never held across an
-//! `.await`. It never imports the client's Kraken code (`exchanges::kraken`).
+//! Kraken has no key-management methods at all (docs/venues/kraken.md §4): the simulator deletes
+//! and creates Kraken keys only through `Sim::web_ui_delete_key` / `Sim::web_ui_create_key`, as a
+//! person would in the web interface. Handlers are thin: parse, check, call a venue operation,
+//! shape the answer. The venue lock is taken once per request after the body is read, and never
+//! held across an `.await`. It never imports the client's Kraken code (`exchanges::kraken`).
 
 mod auth;
 mod base64;

@@ -5,7 +5,7 @@
 //! bitcoin as `XBT` and dogecoin as `XDG` (`XBTUSDT`, `ADAXBT`). Balances and ledgers name the
 //! older assets with Kraken's `X`/`Z` prefixes (`XXBT`, `XETH`, `ZUSD`); newer ones as they are
 //! (`USDT`, `ADA`). Requests may name an asset either way (`XBT`, `XXBT`). Kraken Spot lists spot
-//! pairs only (docs/venues.md §7.1).
+//! pairs only (docs/venues/kraken.md §1).
 
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;

@@ -1,5 +1,5 @@
-//! Kraken's offset pages (docs/venues.md §7.6): newest first, 50 records from `ofs`, with the total
-//! `count` beside them; and the cursor pages of the funding lists, whose opaque `next_cursor`
+//! Kraken's offset pages (docs/venues/kraken.md §6): newest first, 50 records from `ofs`, with the
+//! total `count` beside them; and the cursor pages of the funding lists, whose opaque `next_cursor`
 //! the simulator writes as `c<offset>`. An armed short page keeps half a page of more than one
 //! record: a client that continues from what it got still sees every record once.
 

@@ -1,5 +1,6 @@
 //! A private request's parameters: its form body (`application/x-www-form-urlencoded`, what the
-//! docs' examples send) or its JSON body (`application/json`, docs/venues.md §7.2), as strings.
+//! docs' examples send) or its JSON body (`application/json`, docs/venues/kraken.md §2), as
+//! strings.
 //!
 //! The raw body is kept apart for the signature check (the exact bytes are signed); this is what
 //! the handlers read. A missing or malformed parameter is `EGeneral:Invalid arguments:<name>`.

@@ -1,5 +1,5 @@
 //! Kraken's answers: the `{"error": [...], "result": {...}}` envelope, the error strings the
-//! simulator uses (docs/venues.md §7.8), and the shapes of injected faults.
+//! simulator uses (docs/venues/kraken.md §8), and the shapes of injected faults.
 //!
 //! Kraken answers every API-level outcome with HTTP 200, success and refusal alike; a non-200
 //! status means the request never reached the API (a gateway, a proxy's 429), which is what the
@@ -23,8 +23,8 @@ pub(crate) enum KrakenError {
     /// `EAPI:Invalid nonce`: missing, or not above the key's last.
     InvalidNonce,
     /// `EGeneral:Permission denied`: the key lacks the right, or the peer is not on its IP
-    /// allow-list (Kraken documents no string for that, docs/venues.md §7.8; this one is chosen so a
-    /// restricted key is never mistaken for a deleted one).
+    /// allow-list (Kraken documents no string for that, docs/venues/kraken.md §8; this one is
+    /// chosen so a restricted key is never mistaken for a deleted one).
     PermissionDenied,
     /// `EAPI:Rate limit exceeded`.
     RateLimit,
@@ -88,7 +88,7 @@ pub(crate) fn ok(result: Value) -> Answer {
     Answer::json(StatusCode::OK, 0, json!({ "error": [], "result": result }))
 }
 
-/// A refusal: the error string alone, HTTP 200 (docs/venues.md §7.8).
+/// A refusal: the error string alone, HTTP 200 (docs/venues/kraken.md §8).
 pub(crate) fn error(err: &KrakenError) -> Answer {
     Answer::json(
         StatusCode::OK,

@@ -1,5 +1,6 @@
 //! The Kraken Spot methods the simulator serves, the permission each needs and what each costs
-//! on the key's call counter (docs/venues.md §7.4–§7.7; each method's page names its permission).
+//! on the key's call counter (docs/venues/kraken.md §4–§7; each method's page names its
+//! permission).
 //!
 //! Private methods are `POST /0/private/<Method>`; an unknown method under `/0/` is
 //! `EGeneral:Unknown method`, anything else HTTP 404. The time is public (`GET` or `POST`).
@@ -57,7 +58,7 @@ const TABLE: &[(Route, &str, &[&str], f64)] = &[
         2.0,
     ),
     (Route::DepositStatus, "DepositStatus", &["query-funds"], 1.0),
-    // No permission needed (docs/venues.md §7.4).
+    // No permission needed (docs/venues/kraken.md §4).
     (Route::GetApiKeyInfo, "GetApiKeyInfo", &[], 1.0),
     (Route::Ledgers, "Ledgers", &["query-ledger"], 2.0),
     (Route::OpenOrders, "OpenOrders", &["query-open-trades"], 1.0),
@@ -69,7 +70,7 @@ const TABLE: &[(Route, &str, &[&str], f64)] = &[
         2.0,
     ),
     (Route::Withdraw, "Withdraw", &["withdraw-funds"], 1.0),
-    // `Funds - Withdraw` or `Data - Query ledger entries` (docs/venues.md §7.6).
+    // `Funds - Withdraw` or `Data - Query ledger entries` (docs/venues/kraken.md §6).
     (
         Route::WithdrawStatus,
         "WithdrawStatus",

@@ -5,7 +5,8 @@
 //! withdraw; it is bound to no address. The owner's own key (the profile's `master`) queries
 //! funds, orders and the ledger and can cancel orders, nothing else, and is bound to the
 //! responder's address (127.0.0.1): what a Kraken owner should keep ready for an incident. The
-//! permission strings are those of docs/venues.md §7.4. Kraken keys never expire unless set to.
+//! permission strings are those of docs/venues/kraken.md §4. Kraken keys never expire unless set
+//! to.
 
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Permissions, Tier};
 use crate::sim::kraken::caller::PERMS;

@@ -11,8 +11,9 @@ use crate::sim::kraken::counter::CallCounter;
 /// The Kraken dialect's own state.
 #[derive(Debug, Default)]
 pub(crate) struct KrakenState {
-    /// The highest nonce each key has had accepted (docs/venues.md §7.2: it must rise per key).
+    /// The highest nonce each key has had accepted (docs/venues/kraken.md §2: it must rise per
+    /// key).
     pub(crate) last_nonce: HashMap<String, u64>,
-    /// Each key's REST call counter (docs/venues.md §7.7).
+    /// Each key's REST call counter (docs/venues/kraken.md §7).
     pub(crate) counter: CallCounter,
 }

@@ -1,5 +1,5 @@
 //! Orders: `AddOrder`, `CancelOrder`, `CancelAll`, `CancelAllOrdersAfter`, `OpenOrders`,
-//! `ClosedOrders`, `TradesHistory` (docs/venues.md §7.5, §7.6).
+//! `ClosedOrders`, `TradesHistory` (docs/venues/kraken.md §5, §6).
 //!
 //! Orders belong to the account, not the key: any key of the account with the right permission
 //! lists and cancels all of them, which is what lets the owner's own key cancel what a leaked
@@ -19,7 +19,7 @@ use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
-/// The longest dead-man timeout: under a day (docs/venues.md §7.5).
+/// The longest dead-man timeout: under a day (docs/venues/kraken.md §5).
 const MAX_TIMEOUT_S: u64 = 86_399;
 
 /// `AddOrder`.

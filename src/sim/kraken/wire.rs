@@ -1,4 +1,4 @@
-//! The Kraken shapes of the venue's orders, fills and ledger entries (docs/venues.md §7.6).
+//! The Kraken shapes of the venue's orders, fills and ledger entries (docs/venues/kraken.md §6).
 //!
 //! Orders are keyed by their txid and carry a `descr` with the pair's `altname`, side, type and
 //! limit price; `vol` is the volume as sent (in the quote coin for a `viqc` market order),

@@ -1,4 +1,4 @@
-//! Balances, withdrawals and sub-account transfers (docs/venues.md §4.6).
+//! Balances, withdrawals and sub-account transfers (docs/venues/okx.md §6).
 //!
 //! `account/balance` shows the caller's own trading account: `cashBal` the wallet, `frozenBal`
 //! what open spot orders hold, `eqUsd` at the markets' last prices. `asset/withdrawal` is the

@@ -1,4 +1,4 @@
-//! OKX V5 request authentication, written from the docs (docs/venues.md §4.2), on its own.
+//! OKX V5 request authentication, written from the docs (docs/venues/okx.md §2), on its own.
 //!
 //! Headers `OK-ACCESS-KEY`, `OK-ACCESS-SIGN`, `OK-ACCESS-TIMESTAMP` (ISO-8601 UTC with
 //! milliseconds, `2020-12-08T09:08:57.715Z`), `OK-ACCESS-PASSPHRASE`. Pre-hash: the timestamp
@@ -17,7 +17,7 @@ use sha2::Sha256;
 
 use crate::sim::okx::reply::{ApiError, Code};
 
-/// How far the request's timestamp may be from the server's clock (docs/venues.md §4.2: 30 s).
+/// How far the request's timestamp may be from the server's clock (docs/venues/okx.md §2: 30 s).
 pub(crate) const WINDOW_MS: i64 = 30_000;
 
 /// The auth headers of one request, as received.
@@ -193,7 +193,7 @@ mod tests {
         Credentials::from_headers(&h).unwrap()
     }
 
-    /// Fixtures from docs/venues.md §8.2 (self-computed with Python `hmac`, not official).
+    /// Fixtures from docs/venues/okx.md §3 (self-computed with Python `hmac`, not official).
     #[test]
     fn reference_fixtures_verify() {
         let secret = SecretString::from("22582BD0CFF14C41EDBF1AB98506286D");
@@ -210,7 +210,7 @@ mod tests {
         );
         let body = br#"{"instId":"BTC-USDT","lever":"5","mgnMode":"isolated"}"#;
         assert!(post.signature_matches(&secret, "POST", "/api/v5/account/set-leverage", "", body));
-        // Re-serialized JSON is different bytes: refused (docs/venues.md §2.1).
+        // Re-serialized JSON is different bytes: refused (docs/venues/README.md §2.1).
         let spaced = br#"{"instId": "BTC-USDT","lever":"5","mgnMode":"isolated"}"#;
         assert!(!post.signature_matches(
             &secret,

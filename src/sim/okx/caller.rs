@@ -2,9 +2,9 @@
 //!
 //! Built only after the passphrase, signature and IP checks passed, from a copy of the key's
 //! fields, so handlers may mutate the venue freely. An OKX key's `perm` is a comma list of
-//! `read_only`, `trade` and (master-account keys only) `withdraw` (docs/venues.md §4.4); the simulator
-//! keeps it in the shared key model as the permission group `perm`. Failures are OKX's codes:
-//! `50120` for a missing permission, `59500` for a master-only endpoint, `50035` for key
+//! `read_only`, `trade` and (master-account keys only) `withdraw` (docs/venues/okx.md §4); the
+//! simulator keeps it in the shared key model as the permission group `perm`. Failures are OKX's
+//! codes: `50120` for a missing permission, `59500` for a master-only endpoint, `50035` for key
 //! management with a master key bound to no IP address, `59504` for a sub-account withdrawal.
 //! It carries no secret.
 
@@ -65,7 +65,7 @@ impl Caller {
     }
 
     /// Requires a master key bound to IP addresses, with `trade`: what sub-account key
-    /// management asks for (docs/venues.md §4.4).
+    /// management asks for (docs/venues/okx.md §4).
     pub(crate) fn require_key_admin(&self) -> Result<(), ApiError> {
         self.require_master()?;
         if !self.ip_bound {

@@ -2,7 +2,7 @@
 //! internal `BASE+QUOTE` symbol every dialect shares.
 //!
 //! Spot pairs are `BASE-QUOTE`, linear perpetual swaps `BASE-QUOTE-SWAP`, inverse ones
-//! `BASE-USD-SWAP` (docs/venues.md §4.6). The simulator lists spot orders as `SPOT` and swaps as
+//! `BASE-USD-SWAP` (docs/venues/okx.md §6). The simulator lists spot orders as `SPOT` and swaps as
 //! `SWAP`; it models no margin, futures or options instruments, so those instrument types list
 //! nothing. A swap's `sz` counts the base coin (one contract per coin), where OKX sizes
 //! contracts by a per-instrument face value.

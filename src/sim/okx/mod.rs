@@ -1,4 +1,4 @@
-//! The OKX V5 dialect: routes, authentication, envelopes and error codes (docs/venues.md §4).
+//! The OKX V5 dialect: routes, authentication, envelopes and error codes (docs/venues/okx.md).
 //!
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`), for the private endpoints only, drawn and shaped as in

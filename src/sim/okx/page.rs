@@ -1,4 +1,4 @@
-//! OKX pagination: `after`/`before` and `limit` over newest-first lists (docs/venues.md §4.6).
+//! OKX pagination: `after`/`before` and `limit` over newest-first lists (docs/venues/okx.md §6).
 //!
 //! Lists are ordered newest first by (time, id). `after` returns records older than the one it
 //! names, `before` records newer than it (the ones just above it, still newest first). On order

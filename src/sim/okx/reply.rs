@@ -1,5 +1,5 @@
 //! OKX's answers: the `{code, msg, data}` envelope, the codes the simulator uses and their HTTP
-//! statuses (docs/venues.md §4.8; OKX's error-code page, "REST API").
+//! statuses (docs/venues/okx.md §8; OKX's error-code page, "REST API").
 //!
 //! `code` is a string. Authentication failures are HTTP 401, `50035` is 403, a rate limit 429,
 //! parameter errors 400, everything else (business refusals, `50119`, `50120`) 200 as OKX

@@ -2,11 +2,12 @@
 //!
 //! One enum variant per (method, path); anything else is HTTP 404. Limits are "N requests per
 //! window" per user ID (each sub-account counts apart) and endpoint, as OKX publishes them
-//! (docs/venues.md §4.4–§4.7 and each endpoint's page). `cancel-batch-orders` is limited by orders
+//! (docs/venues/okx.md §4–§7 and each endpoint's page). `cancel-batch-orders` is limited by orders
 //! (300 per 2 s); the simulator counts its requests instead, 15 per 2 s (300 orders in full
 //! batches of 20). `cancel-algos` is limited to 20 orders per 2 s per user and instrument (OKX
 //! docs, "Cancel algo order"); the simulator counts its requests per user instead, 20 per 2 s.
-//! `order-algo` and `orders-algo-pending` allow 20 requests per 2 s. Public endpoints are limited per IP at OKX, which is not modelled.
+//! `order-algo` and `orders-algo-pending` allow 20 requests per 2 s. Public endpoints are limited
+//! per IP at OKX, which is not modelled.
 
 use axum::http::Method;
 

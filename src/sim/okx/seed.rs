@@ -1,10 +1,10 @@
 //! The OKX key model of the default incident and of drill scenarios.
 //!
 //! The master account holds an IP-bound master key with `read_only,trade,withdraw` (key
-//! management needs an IP-bound master, docs/venues.md §4.4); the bot's sub-account is named to OKX's
-//! rules (6 to 20 letters and digits: the bot's note without other characters, plus `01`, such
-//! as `gridbot01`) and holds the leaked `read_only,trade` key, bound to no address. Every key has
-//! a passphrase that meets OKX's rules, drawn from the seed like its id and secret.
+//! management needs an IP-bound master, docs/venues/okx.md §4); the bot's sub-account is named to
+//! OKX's rules (6 to 20 letters and digits: the bot's note without other characters, plus `01`,
+//! such as `gridbot01`) and holds the leaked `read_only,trade` key, bound to no address. Every key
+//! has a passphrase that meets OKX's rules, drawn from the seed like its id and secret.
 //!
 //! The default incident's attacker also left two algo orders on the leaked key's account, which
 //! `orders-pending` does not list: a spot trigger order and a stop-loss on the swap. In drill

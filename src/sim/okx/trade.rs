@@ -1,12 +1,12 @@
 //! `/api/v5/trade/*`: place, cancel one, cancel a batch, arm the dead-man switch
 //! (`cancel-all-after`), list pending orders, order history and its archive, fills and their
-//! history (docs/venues.md §4.5, §4.6).
+//! history (docs/venues/okx.md §5, §6).
 //!
 //! Orders belong to the calling key's account: OKX, like Bybit, gives the master no way to
-//! cancel a sub-account's orders (docs/venues.md §9). A new order takes what it can from its market's
-//! book at once (`matching.rs`); a market order's unfilled rest is closed. Spot trades in `cash`
-//! mode, swaps in `cross` or `isolated`; a spot market order counts `sz` in `tgtCcy` (quote by
-//! default for buys, base for sells). Order outcomes are per item: a refused order or cancel is
+//! cancel a sub-account's orders (docs/venues/okx.md §9). A new order takes what it can from its
+//! market's book at once (`matching.rs`); a market order's unfilled rest is closed. Spot trades in
+//! `cash` mode, swaps in `cross` or `isolated`; a spot market order counts `sz` in `tgtCcy` (quote
+//! by default for buys, base for sells). Order outcomes are per item: a refused order or cancel is
 //! envelope code `1` with the item's `sCode` (`51001` unknown instrument, `51008` funds, `51016`
 //! duplicate `clOrdId`, `51400` nothing to cancel); a batch of up to 20 cancels answers `0`,
 //! `1` or `2` as all, none or some went. Order history lists completed orders only: the last 7
@@ -27,13 +27,13 @@ use crate::sim::okx::wire;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
-/// Most orders one batch cancel names (docs/venues.md §4.5).
+/// Most orders one batch cancel names (docs/venues/okx.md §5).
 const MAX_BATCH: usize = 20;
 
 /// How long cancelled orders that never filled stay in the order history.
 const UNFILLED_CANCELLED_KEPT_MS: i64 = 2 * 60 * 60 * 1000;
 
-/// `cancel-all-after` takes `timeOut` 0 (disarm) or 10 to 120 seconds (docs/venues.md §4.5).
+/// `cancel-all-after` takes `timeOut` 0 (disarm) or 10 to 120 seconds (docs/venues/okx.md §5).
 const DEAD_MAN_S: std::ops::RangeInclusive<u32> = 10..=120;
 
 /// Where the history endpoints reach back to.
@@ -293,7 +293,7 @@ fn cancel_one(v: &mut Venue, c: &Caller, t: &Target) -> Value {
             .clone()
             .ok_or_else(|| ApiError::missing("instId"))?;
         let (category, symbol) = instrument(v, &inst_id)?;
-        // `ordId` wins when both are given (docs/venues.md §4.5).
+        // `ordId` wins when both are given (docs/venues/okx.md §5).
         let which = match (&t.ord_id, &t.cl_ord_id) {
             (Some(id), _) => OrderRef::Id(id.clone()),
             (None, Some(cl)) => OrderRef::LinkId(cl.clone()),

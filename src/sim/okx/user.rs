@@ -1,5 +1,5 @@
 //! `account/config` and `/api/v5/users/subaccount/*`: the calling key, and the master's
-//! management of its sub-accounts' keys (docs/venues.md §4.4).
+//! management of its sub-accounts' keys (docs/venues/okx.md §4).
 //!
 //! Sub-accounts are named (`subAcct`, 6 to 20 letters and digits; the simulator keeps the name in
 //! the account's note). Listing needs a master key (`59500`); modifying, deleting and creating
@@ -136,7 +136,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
     let key = &mut v.keys[idx];
     key.passphrase = Some(SecretString::from(passphrase.clone()));
     key.expires_ms = None;
-    // Allowed: the create answer returns the secret exactly once (docs/venues.md §4.4).
+    // Allowed: the create answer returns the secret exactly once (docs/venues/okx.md §4).
     #[allow(clippy::disallowed_methods)]
     let secret = key.secret.expose_secret().to_owned();
     Ok(Outcome::Data(json!([{

@@ -1,5 +1,5 @@
-//! Binance wallet history requests (docs/venues.md §5.6): withdrawals by offset, then deposits
-//! and the transfers between the master and its sub-accounts, each page named by a
+//! Binance wallet history requests (docs/venues/binance.md §6): withdrawals by offset, then
+//! deposits and the transfers between the master and its sub-accounts, each page named by a
 //! [`MoneyCursor`].
 
 use super::*;

@@ -1,11 +1,11 @@
-//! Binance key management requests (docs/venues.md §5.4): read a sub-account's keys, restrict
+//! Binance key management requests (docs/venues/binance.md §4): read a sub-account's keys, restrict
 //! one (trade flags off, or its IP list), delete one and create the replacement. The family
 //! (sub-account or broker) decides the paths and how the owner is named; a request that does
 //! not name its owner is refused here, before anything is sent.
 
 use super::*;
 
-/// Restricts a key: its trade flags off (read-only), or its IP list (docs/venues.md §5.4).
+/// Restricts a key: its trade flags off (read-only), or its IP list (docs/venues/binance.md §4).
 pub(super) fn restrict(
     family: KeyFamily,
     key: &KeyId,
@@ -38,7 +38,7 @@ pub(super) fn restrict(
                 flag("futuresTrade", false),
             ],
         ),
-        // `status` 2: trusted IPs only, these (docs/venues.md §5.4).
+        // `status` 2: trusted IPs only, these (docs/venues/binance.md §4).
         (Access::Unchanged, KeyFamily::SubAccount) => post(
             "/sapi/v2/sub-account/subAccountApi/ipRestriction",
             &[
@@ -111,7 +111,7 @@ fn owner(
 }
 
 /// A key listing: the sub-account family lists, then reads each key's IP list; the broker
-/// family lists once (ids masked, no IP lists: docs/venues.md §5.4).
+/// family lists once (ids masked, no IP lists: docs/venues/binance.md §4).
 pub(super) fn sub_keys(
     family: KeyFamily,
     account: &str,
@@ -146,7 +146,7 @@ pub(super) fn sub_keys(
 
 /// A replacement key: never a withdrawal or transfer flag (the scope cannot express one), and
 /// bound to its IP list: at creation on the sub-account family (`status` 2), by the follow-up
-/// `ipRestriction` on the broker family, whose create takes no address (docs/venues.md §5.4).
+/// `ipRestriction` on the broker family, whose create takes no address (docs/venues/binance.md §4).
 pub(super) fn create(
     family: KeyFamily,
     account: &str,

@@ -1,4 +1,4 @@
-//! Op -> Binance request: paths and parameters (docs/venues.md §5.4–§5.6).
+//! Op -> Binance request: paths and parameters (docs/venues/binance.md §4–§6).
 //!
 //! Parameters are percent-encoded in a fixed order, in the query of a GET or DELETE and in the
 //! form body of a POST; the signer adds `recvWindow`, `timestamp` and `signature` to exactly
@@ -6,11 +6,11 @@
 //! names another host (`https://fapi.binance.com`). Key management takes the profile's family:
 //! the sub-account endpoints name the sub-account by `email`, the Binance Link (broker) ones by
 //! `subAccountId`; either comes from the key's `account:`, and a request without it is refused
-//! here, before anything is sent. Master-account keys have no endpoint at all (docs/venues.md §1): a
-//! key cannot delete itself, and deleting a master-account key is done in the web interface.
-//! Histories walk a [`HistoryCursor`]: symbols first, then each symbol in sub-windows of 24 h
-//! (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders are listed and
-//! cancelled by their own endpoints ([`CONDITIONAL`]).
+//! here, before anything is sent. Master-account keys have no endpoint at all
+//! (docs/venues/README.md §1): a key cannot delete itself, and deleting a master-account key is
+//! done in the web interface. Histories walk a [`HistoryCursor`]: symbols first, then each symbol
+//! in sub-windows of 24 h (spot) or just under 7 days (USD-M). USD-M conditional ("algo") orders
+//! are listed and cancelled by their own endpoints ([`CONDITIONAL`]).
 //!
 //! Split by subject: `keys.rs`, `orders.rs` and `funds.rs` build the requests of each kind; this
 //! file holds the dispatch on the operation, the paging constants the decoder shares and the
@@ -36,17 +36,17 @@ use orders::history;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// Spot `allOrders` and `myTrades` take windows of at most 24 hours (docs/venues.md §5.6).
+/// Spot `allOrders` and `myTrades` take windows of at most 24 hours (docs/venues/binance.md §6).
 pub const SPOT_SPAN_MS: i64 = DAY_MS;
 
-/// USD-M `allOrders` and `userTrades` take windows under 7 days (docs/venues.md §5.6): a sub-window
-/// of this width ends 1 ms short of it.
+/// USD-M `allOrders` and `userTrades` take windows under 7 days (docs/venues/binance.md §6): a
+/// sub-window of this width ends 1 ms short of it.
 pub const FUTURES_SPAN_MS: i64 = 7 * DAY_MS;
 
-/// Keys listed per page of the sub-account listing (its maximum, docs/venues.md §5.4).
+/// Keys listed per page of the sub-account listing (its maximum, docs/venues/binance.md §4).
 pub const KEYS_PAGE: u32 = 100;
 
-/// Records per page of the wallet histories (docs/venues.md §5.6).
+/// Records per page of the wallet histories (docs/venues/binance.md §6).
 pub const MONEY_PAGE: usize = 1000;
 
 /// Transfers per page of the transfer listings.
@@ -54,8 +54,8 @@ pub const TRANSFERS_PAGE: usize = 500;
 
 /// USD-M conditional ("algo") orders (STOP_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET, …): Binance
 /// lists them apart (`openAlgoOrders`) and cancels them apart, per symbol (`algoOpenOrders`,
-/// docs/venues.md §5.5). Not one of the venue's segments: the USD-M listing reads them as its second
-/// page ([`CONDITIONAL_PAGE`]), and a USD-M per-symbol cancel is followed by this segment's
+/// docs/venues/binance.md §5). Not one of the venue's segments: the USD-M listing reads them as its
+/// second page ([`CONDITIONAL_PAGE`]), and a USD-M per-symbol cancel is followed by this segment's
 /// cancel of the same symbol (`Venue::then`), so that no conditional order outlives a response.
 pub const CONDITIONAL: Segment = Segment {
     category: Category::Linear,
@@ -146,7 +146,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::RevokeKey(Revoke::ByMaster { key, account }) => {
             keys::revoke(family, key, account.as_deref())?
         }
-        // No key can delete itself, and master-account keys have no API (docs/venues.md §1).
+        // No key can delete itself, and master-account keys have no API (docs/venues/README.md §1).
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -158,15 +158,15 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             label,
             scope,
         } => create(family, account, label, scope)?,
-        // No cancel-all across symbols (docs/venues.md §5.5): the action cancels per symbol.
+        // No cancel-all across symbols (docs/venues/binance.md §5): the action cancels per symbol.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: "cancel_all",
             });
         }
-        // `countdownCancelAll` arms one USD-M symbol at a time and spot has none (reference
-        // §5.5): no account-wide switch to arm.
+        // `countdownCancelAll` arms one USD-M symbol at a time and spot has none
+        // (docs/venues/binance.md §5): no account-wide switch to arm.
         Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -227,7 +227,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", amount.clone()),
             ],
         ),
-        // Binance keeps no security log reachable by API (docs/venues.md §1).
+        // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

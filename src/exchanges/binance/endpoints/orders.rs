@@ -1,4 +1,4 @@
-//! Binance order requests (docs/venues.md §5.5, §5.6): per-symbol cancels (USD-M's conditional
+//! Binance order requests (docs/venues/binance.md §5, §6): per-symbol cancels (USD-M's conditional
 //! orders on their own endpoint), placed orders and the order and fill history walk, whose
 //! discovery steps read open orders, balances, markets or income to learn the symbols.
 
@@ -58,7 +58,7 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
             params.push(("type", "MARKET".into()));
             match (order.unit, futures) {
                 (QtyUnit::Base, _) => params.push(("quantity", decimal(order.qty))),
-                // Spot market orders may spend a quote amount (docs/venues.md §5.6).
+                // Spot market orders may spend a quote amount (docs/venues/binance.md §6).
                 (QtyUnit::Quote, false) => {
                     params.push(("quoteOrderQty", decimal(order.qty)));
                 }

@@ -1,4 +1,4 @@
-//! How Binance says no (docs/venues.md §5.8): a refusal's `{code, msg}` mapped to a typed
+//! How Binance says no (docs/venues/binance.md §8): a refusal's `{code, msg}` mapped to a typed
 //! [`ExchangeError`], and an answer that is not Binance JSON at all. Kept apart from the decoders
 //! of what Binance says yes with, because which error a code becomes decides what the response
 //! does next (wait, stop, or ask the operator).
@@ -13,7 +13,7 @@ pub(super) struct BinanceError {
     pub(super) msg: String,
 }
 
-/// Maps a Binance code to a typed error (docs/venues.md §5.8).
+/// Maps a Binance code to a typed error (docs/venues/binance.md §8).
 pub(super) fn api_error(response: &Response, code: i64, message: String, op: &Op) -> ExchangeError {
     let code_text = code.to_string();
     if response.status == 418 {

@@ -1,5 +1,5 @@
-//! Binance's answers about money (docs/venues.md §5.6): balances, withdrawals, deposits and the
-//! transfers between the master and its sub-accounts (universal or broker), each read into the
+//! Binance's answers about money (docs/venues/binance.md §6): balances, withdrawals, deposits and
+//! the transfers between the master and its sub-accounts (universal or broker), each read into the
 //! model's [`Transfer`] with Binance's times (UTC text or Unix ms) as Unix ms.
 
 use super::*;

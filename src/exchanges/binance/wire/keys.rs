@@ -1,5 +1,5 @@
-//! Binance's answers about API keys (docs/venues.md §5.4): the calling key's restrictions, the
-//! sub-account and broker key listings (walked key by key, `cursor.rs`), a changed key and a
+//! Binance's answers about API keys (docs/venues/binance.md §4): the calling key's restrictions,
+//! the sub-account and broker key listings (walked key by key, `cursor.rs`), a changed key and a
 //! created one. A created key's secret is read into a redacting type and only ever handed on
 //! as a `SecretString`.
 

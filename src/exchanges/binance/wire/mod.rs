@@ -1,4 +1,4 @@
-//! Binance wire types and the response decoder (docs/venues.md §5.4–§5.8).
+//! Binance wire types and the response decoder (docs/venues/binance.md §4–§8).
 //!
 //! Success is bare JSON (an object or an array, no envelope); a refusal is `{code, msg}` with an
 //! HTTP 4xx, mapped to a typed [`ExchangeError`]: `-1021` timestamp, `-1022` signature, `-2014`

@@ -1,6 +1,6 @@
-//! Binance's answers about orders and fills (docs/venues.md §5.5, §5.6): open orders (USD-M followed
-//! by its conditional orders), the history walk that first learns which symbols to read, cancels
-//! and placed orders. Order statuses map to the model's here and nowhere else.
+//! Binance's answers about orders and fills (docs/venues/binance.md §5, §6): open orders (USD-M
+//! followed by its conditional orders), the history walk that first learns which symbols to read,
+//! cancels and placed orders. Order statuses map to the model's here and nowhere else.
 
 use super::*;
 
@@ -326,7 +326,7 @@ fn algo_status(text: &str) -> OrderStatus {
     }
 }
 
-/// Binance order statuses (docs/venues.md §5.6).
+/// Binance order statuses (docs/venues/binance.md §6).
 fn status(text: &str) -> OrderStatus {
     match text {
         "NEW" | "PENDING_NEW" => OrderStatus::Open,

@@ -1,11 +1,11 @@
-//! How Bybit says no (docs/venues.md §3.7, §3.8): a `retCode` other than 0 mapped to a typed
+//! How Bybit says no (docs/venues/bybit.md §7, §8): a `retCode` other than 0 mapped to a typed
 //! [`ExchangeError`], and an answer that is not a Bybit envelope at all. Kept apart from the
 //! decoders of what Bybit says yes with, because which error a code becomes decides what the
 //! response does next (wait, stop, or ask the operator).
 
 use super::*;
 
-/// Maps a Bybit `retCode` to a typed error (docs/venues.md §3.8, §3.4 for 1410xx).
+/// Maps a Bybit `retCode` to a typed error (docs/venues/bybit.md §8, §4 for 1410xx).
 pub(super) fn api_error(code: i64, message: String, response: &Response) -> ExchangeError {
     let code_text = code.to_string();
     match code {
@@ -40,7 +40,7 @@ pub(super) fn api_error(code: i64, message: String, response: &Response) -> Exch
     }
 }
 
-/// How an answer that is not a Bybit envelope reads (docs/venues.md §3.7): 403 is the per-IP
+/// How an answer that is not a Bybit envelope reads (docs/venues/bybit.md §7): 403 is the per-IP
 /// limit, 429 system protection; `Retry-After` says for how many seconds.
 pub(super) const NOT_JSON: decode::NotJson =
     decode::NotJson::new("a Bybit envelope", 200..201, &[403, 429], None);

@@ -1,4 +1,4 @@
-//! Bybit's answers about money (docs/venues.md §3.6): wallet balances, withdrawals and the
+//! Bybit's answers about money (docs/venues/bybit.md §6): wallet balances, withdrawals and the
 //! universal transfers between the master and its sub-accounts.
 
 use super::*;

@@ -1,4 +1,4 @@
-//! Bybit's answers about API keys (docs/venues.md §3.4): a key as `query-api` and the
+//! Bybit's answers about API keys (docs/venues/bybit.md §4): a key as `query-api` and the
 //! sub-account listing describe it (read-only spelled either way), and a created key, whose
 //! secret is read into a redacting type and handed on only as a `SecretString`.
 

@@ -1,4 +1,4 @@
-//! Bybit V5 wire types and the response decoder (docs/venues.md §3.4, §3.6, §3.8).
+//! Bybit V5 wire types and the response decoder (docs/venues/bybit.md §4, §6, §8).
 //!
 //! Every answer comes in the `{retCode, retMsg, result, time}` envelope; a non-zero `retCode`
 //! becomes a typed [`ExchangeError`]. Bybit spells the same field as a number in one endpoint and

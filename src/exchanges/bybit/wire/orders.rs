@@ -1,4 +1,4 @@
-//! Bybit's answers about orders and fills (docs/venues.md §3.5, §3.6): the orders a cancel-all
+//! Bybit's answers about orders and fills (docs/venues/bybit.md §5, §6): the orders a cancel-all
 //! took off the book, open and historical orders, and executions. Order statuses map to the
 //! model's here and nowhere else.
 
@@ -106,7 +106,7 @@ impl BybitOrder {
     }
 }
 
-/// Bybit order statuses (docs/venues.md §3.6; Bybit's enum page).
+/// Bybit order statuses (docs/venues/bybit.md §6; Bybit's enum page).
 fn status(text: &str) -> OrderStatus {
     match text {
         "New" | "Created" | "Triggered" | "Active" => OrderStatus::Open,

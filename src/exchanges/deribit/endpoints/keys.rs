@@ -1,4 +1,4 @@
-//! Deribit key management requests (docs/venues.md §6.4): the key a lock or revoke names is
+//! Deribit key management requests (docs/venues/deribit.md §4): the key a lock or revoke names is
 //! looked up in the account's listing first (Deribit addresses keys by numeric id), a plan
 //! names the key it would look up, and the replacement's scope is built here so that it never
 //! holds `wallet:read_write`. Key names are checked before anything is sent.
@@ -58,7 +58,8 @@ pub(super) fn read_only_scope(scope: &str) -> String {
         .join(" ")
 }
 
-/// Refuses key names Deribit does not take: at most 16 letters, digits or `_` (§6.4).
+/// Refuses key names Deribit does not take: at most 16 letters, digits or `_`
+/// (docs/venues/deribit.md §4).
 pub(super) fn check_name(name: &str) -> Result<(), ExchangeError> {
     let ok = !name.is_empty()
         && name.len() <= 16

@@ -1,5 +1,5 @@
 //! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>`
-//! (docs/venues.md §6.4–§6.6).
+//! (docs/venues/deribit.md §4–§6).
 //!
 //! Calls are GETs with their parameters in the query, in a fixed order, percent-encoded; arrays
 //! travel as JSON text. A call that carries a two-factor answer goes as a JSON-RPC POST body
@@ -42,7 +42,7 @@ pub const LOG_PAGE: usize = 100;
 /// The lists [`Op::Transfers`] walks: internal transfers, then deposits.
 pub const TRANSFER_SOURCES: &[&str] = &["private/get_transfers", "private/get_deposits"];
 
-/// Methods marked "TFA required" (docs/venues.md §6.4): they carry the two-factor answer.
+/// Methods marked "TFA required" (docs/venues/deribit.md §4): they carry the two-factor answer.
 const TFA_METHODS: &[&str] = &[
     "private/create_api_key",
     "private/edit_api_key",
@@ -56,7 +56,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
     let (method, params): (&str, Vec<(&str, Value)>) = match op {
         Op::ServerTime => ("public/get_time", Vec::new()),
         // Deribit has no "this key" call; the account summary answers as the calling key and
-        // names its account (docs/venues.md §6.6).
+        // names its account (docs/venues/deribit.md §6).
         Op::WhoAmI => (
             "private/get_account_summary",
             vec![("currency", json!("BTC")), ("extended", json!(true))],
@@ -98,7 +98,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: op.name(),
             });
         }
-        // Whether a key may remove itself is not documented (docs/venues.md §1): not attempted.
+        // Whether a key may remove itself is not documented (docs/venues/README.md §1): not
+        // attempted.
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
@@ -115,7 +116,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ],
             )
         }
-        // The per-segment form of `private/cancel_all` (docs/venues.md §6.5).
+        // The per-segment form of `private/cancel_all` (docs/venues/deribit.md §5).
         Op::CancelAll { segment } => (
             "private/cancel_all_by_currency",
             segment_params(segment, vec![("detailed", json!(true))]),
@@ -182,7 +183,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         }
         Op::PlaceOrder(order) => {
             if order.unit == QtyUnit::Quote {
-                // Deribit sizes every order in the base coin or contracts (docs/venues.md §6.6).
+                // Deribit sizes every order in the base coin or contracts (docs/venues/deribit.md
+                // §6).
                 return Err(ExchangeError::Unsupported {
                     venue: "deribit",
                     op: "an order sized in the quote coin",

@@ -1,4 +1,4 @@
-//! How Deribit says no (docs/venues.md §6.7, §6.8): a JSON-RPC `error` mapped to a typed
+//! How Deribit says no (docs/venues/deribit.md §7, §8): a JSON-RPC `error` mapped to a typed
 //! [`ExchangeError`], a two-factor challenge in a result, and an answer that is not a JSON-RPC
 //! envelope at all. Kept apart from the decoders of what Deribit says yes with, because which
 //! error a code becomes decides what the response does next (wait, stop, or ask the operator).
@@ -33,7 +33,7 @@ impl DeribitError {
     }
 }
 
-/// A two-factor challenge instead of a result (docs/venues.md §6.4, "TFA / security keys").
+/// A two-factor challenge instead of a result (docs/venues/deribit.md §4, "TFA / security keys").
 pub(super) fn challenge(result: &Value) -> Option<ExchangeError> {
     let asked = result
         .get("security_key_authorization_required")
@@ -48,11 +48,11 @@ pub(super) fn challenge(result: &Value) -> Option<ExchangeError> {
     })
 }
 
-/// Maps a JSON-RPC error to a typed error (docs/venues.md §6.8; the long-standing code list).
+/// Maps a JSON-RPC error to a typed error (docs/venues/deribit.md §8; the long-standing code list).
 ///
 /// The docs name no code for an address outside a key's whitelist nor for a stale timestamp
-/// (§10.3); the simulator answers `13021 forbidden` and `13009 unauthorized` with a
-/// `data.reason` naming the cause, which is read here, and any other reason keeps the code's
+/// (docs/venues/deribit.md §10); the simulator answers `13021 forbidden` and `13009 unauthorized`
+/// with a `data.reason` naming the cause, which is read here, and any other reason keeps the code's
 /// plain meaning.
 pub(super) fn api_error(error: &DeribitError) -> ExchangeError {
     let code = error.code.to_string();
@@ -94,8 +94,9 @@ pub(super) fn api_error(error: &DeribitError) -> ExchangeError {
                 .to_owned(),
         },
         // `too_many_requests`: the account's credits are spent. Deribit names no wait; credits
-        // come back continuously (about 20 requests a second, §6.7), so a second lets a burst
-        // through. `too_many_concurrent_requests` and `retry` (not processed): the default wait.
+        // come back continuously (about 20 requests a second, docs/venues/deribit.md §7), so a
+        // second lets a burst through. `too_many_concurrent_requests` and `retry` (not processed):
+        // the default wait.
         10028 | 10066 | 10040 => ExchangeError::RateLimited {
             retry_after_ms: error
                 .data

@@ -1,5 +1,5 @@
-//! Deribit's answers about money (docs/venues.md §6.6): balances per currency, withdrawals, and
-//! transfers then deposits, walked source by source.
+//! Deribit's answers about money (docs/venues/deribit.md §6): balances per currency, withdrawals,
+//! and transfers then deposits, walked source by source.
 
 use super::*;
 

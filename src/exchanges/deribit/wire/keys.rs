@@ -1,4 +1,4 @@
-//! Deribit's answers about keys and access (docs/venues.md §6.4): the account summary a key
+//! Deribit's answers about keys and access (docs/venues/deribit.md §4): the account summary a key
 //! reads, the key listing, a changed key, a created one (its client secret read into a redacting
 //! type and handed on only as a `SecretString`), the session a login returns and the security
 //! log.
@@ -95,7 +95,8 @@ struct DeribitAccount {
     kind: String,
 }
 
-/// An API key as `list_api_keys`, `edit_api_key` and `create_api_key` describe it (§6.4).
+/// An API key as `list_api_keys`, `edit_api_key` and `create_api_key` describe it
+/// (docs/venues/deribit.md §4).
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeribitApiKey {
     /// The numeric id key management addresses it by.

@@ -1,12 +1,12 @@
-//! Deribit wire types and the response decoder (docs/venues.md §6.4–§6.8).
+//! Deribit wire types and the response decoder (docs/venues/deribit.md §4–§8).
 //!
 //! Every answer is a JSON-RPC 2.0 envelope, `{jsonrpc, id, result | error, usIn, usOut, usDiff,
 //! testnet}`; an `error` object becomes a typed [`ExchangeError`] (table in [`api_error`]), and a
 //! "TFA required" method that answers `security_key_authorization_required` with a `challenge`
 //! becomes [`ExchangeError::TfaRequired`]. Amounts are JSON numbers on the wire; they become
-//! decimal strings here. The HTTP status of an error is not documented (§6.8), so the decoder
-//! reads the body whatever the status and falls back on the status only when there is no
-//! envelope.
+//! decimal strings here. The HTTP status of an error is not documented (docs/venues/deribit.md §8),
+//! so the decoder reads the body whatever the status and falls back on the status only when there
+//! is no envelope.
 //!
 //! Split by subject, as an exchange adapter reads best: `errors.rs` (refusals), `keys.rs`,
 //! `orders.rs` and `funds.rs` (the answers of each kind and their wire types); this file holds

@@ -1,4 +1,4 @@
-//! Deribit's answers about orders and fills (docs/venues.md §6.5, §6.6): open orders, the order
+//! Deribit's answers about orders and fills (docs/venues/deribit.md §5, §6): open orders, the order
 //! history (paged by offset, so the window is applied here), trades by id, and cancels, whose
 //! answer is a count or, detailed, the orders themselves at any depth.
 
@@ -106,9 +106,9 @@ fn collect_orders(value: &Value, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-/// The market family an instrument name belongs to (docs/venues.md §6, naming): `BTC_USDC` spot,
-/// `BTC_USDC-PERPETUAL` linear, `BTC-PERPETUAL` / `BTC-27DEC24` inverse, `BTC-27DEC24-100000-C`
-/// option.
+/// The market family an instrument name belongs to (docs/venues/deribit.md, naming): `BTC_USDC`
+/// spot, `BTC_USDC-PERPETUAL` linear, `BTC-PERPETUAL` / `BTC-27DEC24` inverse,
+/// `BTC-27DEC24-100000-C` option.
 pub fn category_of(instrument: &str) -> Category {
     let dashes = instrument.matches('-').count();
     match (instrument.contains('_'), dashes) {
@@ -119,7 +119,7 @@ pub fn category_of(instrument: &str) -> Category {
     }
 }
 
-/// An order as the order lists show it (§6.6).
+/// An order as the order lists show it (docs/venues/deribit.md §6).
 #[derive(Debug, Deserialize)]
 struct DeribitOrder {
     order_id: String,

@@ -1,15 +1,15 @@
-//! How Kraken says no (docs/venues.md §7.7, §7.8): the `error` list's first `E…:…` text mapped to
-//! a typed [`ExchangeError`], and an answer that is not a Kraken envelope at all. Kept apart
+//! How Kraken says no (docs/venues/kraken.md §7, §8): the `error` list's first `E…:…` text mapped
+//! to a typed [`ExchangeError`], and an answer that is not a Kraken envelope at all. Kept apart
 //! from the decoders of what Kraken says yes with, because which error a text becomes decides
 //! what the response does next (wait, stop, or ask the operator).
 
 use super::*;
 
 /// How long to wait after `EAPI:Rate limit exceeded`: one point of the counter at the slowest
-/// tier's decay (0.33 a second, docs/venues.md §7.7).
+/// tier's decay (0.33 a second, docs/venues/kraken.md §7).
 pub const RATE_LIMIT_WAIT_MS: u64 = 3_000;
 
-/// Maps a Kraken error string to a typed error (docs/venues.md §7.7, §7.8).
+/// Maps a Kraken error string to a typed error (docs/venues/kraken.md §7, §8).
 pub fn api_error(text: &str) -> ExchangeError {
     let code = text.trim().to_owned();
     // `EService: Throttled: 1700000000` has spaces after its colons.

@@ -1,4 +1,4 @@
-//! Kraken's answers about money (docs/venues.md §7.6): balances (with what open orders hold),
+//! Kraken's answers about money (docs/venues/kraken.md §6): balances (with what open orders hold),
 //! withdrawals, and deposits followed by the ledger's internal transfers.
 
 use super::*;

@@ -1,9 +1,9 @@
-//! Kraken's answer about the calling key (docs/venues.md §7.4): its permissions and IP list,
+//! Kraken's answer about the calling key (docs/venues/kraken.md §4): its permissions and IP list,
 //! read into the model's [`KeyInfo`]. Kraken has no key management by API, so this is all.
 
 use super::*;
 
-/// `GetApiKeyInfo`: the calling key (docs/venues.md §7.4).
+/// `GetApiKeyInfo`: the calling key (docs/venues/kraken.md §4).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct KrakenKeyInfo {
@@ -21,7 +21,7 @@ pub(super) struct KrakenKeyInfo {
     valid_until: Value,
 }
 
-/// The permissions that change anything (docs/venues.md §7.4's list).
+/// The permissions that change anything (docs/venues/kraken.md §4's list).
 const WRITES: &[&str] = &[
     "add-funds",
     "withdraw-funds",

@@ -1,4 +1,4 @@
-//! Kraken Spot wire types and the response decoder (docs/venues.md §7.4–§7.8).
+//! Kraken Spot wire types and the response decoder (docs/venues/kraken.md §4–§8).
 //!
 //! Every answer is `{"error": [...], "result": {...}}` with HTTP 200; entries of `error` starting
 //! with `E` are errors (`W` ones are warnings and do not fail a call), and the first error

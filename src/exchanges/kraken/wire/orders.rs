@@ -1,4 +1,4 @@
-//! Kraken's answers about orders and fills (docs/venues.md §7.5, §7.6): open and closed orders
+//! Kraken's answers about orders and fills (docs/venues/kraken.md §5, §6): open and closed orders
 //! keyed by transaction id (newest first, offset cursors), trades, placed orders, the cancel-all
 //! count (it names no order) and the dead-man switch's trigger time.
 

@@ -1,4 +1,4 @@
-//! OKX key management requests (docs/venues.md §4.4): restrict a sub-account's key (its IP list,
+//! OKX key management requests (docs/venues/okx.md §4): restrict a sub-account's key (its IP list,
 //! and `perm` only when the lock takes trading away, since each field sent replaces the key's
 //! value) and create the replacement with a fresh passphrase. Every request names the
 //! sub-account; one without it is refused here, before anything is sent.
@@ -34,7 +34,7 @@ pub(super) fn restrict(
     lock: &Lock,
 ) -> Result<Request, ExchangeError> {
     // Each field passed replaces the key's current value; `perm` is left out to keep it
-    // unless the lock also takes trading away (docs/venues.md §4.4).
+    // unless the lock also takes trading away (docs/venues/okx.md §4).
     let mut body = serde_json::Map::new();
     body.insert("subAcct".into(), json!(sub_account(account)?));
     body.insert("apiKey".into(), json!(key.as_str()));
@@ -48,7 +48,8 @@ pub(super) fn restrict(
     ))
 }
 
-/// The sub-account a key-management request names: 6 to 20 letters and digits (docs/venues.md §4.4).
+/// The sub-account a key-management request names: 6 to 20 letters and digits (docs/venues/okx.md
+/// §4).
 pub(super) fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> {
     let needs = |got: String| ExchangeError::NeedsInput {
         venue: "okx",
@@ -69,7 +70,7 @@ pub(super) fn sub_account(account: Option<&str>) -> Result<&str, ExchangeError> 
 }
 
 /// A replacement key's `perm`: reading always, trading when any trade permission is asked;
-/// `withdraw` cannot be asked for (the scope type has no such permission, docs/venues.md §4.4).
+/// `withdraw` cannot be asked for (the scope type has no such permission, docs/venues/okx.md §4).
 pub(super) fn perm(scope: &KeyScope) -> &'static str {
     if scope.trade.is_empty() {
         "read_only"

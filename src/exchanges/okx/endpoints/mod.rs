@@ -1,4 +1,4 @@
-//! Op -> OKX V5 request: paths and parameters (docs/venues.md §4.4–§4.6).
+//! Op -> OKX V5 request: paths and parameters (docs/venues/okx.md §4–§6).
 //!
 //! Query strings are built in a fixed order and percent-encoded (OKX's own values never need
 //! it), and the signer signs exactly that string; POST bodies are compact JSON. Key management
@@ -33,10 +33,10 @@ use crate::secret::KeyId;
 use keys::sub_account;
 use orders::{recent, windowed};
 
-/// Page size asked for: the most every OKX list endpoint gives (docs/venues.md §4.6).
+/// Page size asked for: the most every OKX list endpoint gives (docs/venues/okx.md §6).
 pub const PAGE: usize = 100;
 
-/// The most orders one `cancel-batch-orders` request may name (docs/venues.md §4.5).
+/// The most orders one `cancel-batch-orders` request may name (docs/venues/okx.md §5).
 pub const BATCH: usize = 20;
 
 /// The most algo orders one `cancel-algos` request may name (OKX docs, "Cancel algo order": "a
@@ -149,14 +149,15 @@ impl OpenPage {
     }
 }
 
-/// The timeouts `cancel-all-after` accepts besides `0` (disarm), in seconds (docs/venues.md §4.5).
+/// The timeouts `cancel-all-after` accepts besides `0` (disarm), in seconds (docs/venues/okx.md
+/// §5).
 pub const DEAD_MAN_SECONDS: std::ops::RangeInclusive<u32> = 10..=120;
 
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// `orders-history` covers the last 7 days, `fills` the last 3 (docs/venues.md §4.6); older windows go
-/// to `orders-history-archive` and `fills-history` (3 months).
+/// `orders-history` covers the last 7 days, `fills` the last 3 (docs/venues/okx.md §6); older
+/// windows go to `orders-history-archive` and `fills-history` (3 months).
 pub const ORDERS_RECENT_MS: i64 = 7 * DAY_MS;
 
 /// See [`ORDERS_RECENT_MS`].
@@ -171,7 +172,8 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Request::get("/api/v5/public/time", String::new()),
         Op::WhoAmI => Request::get("/api/v5/account/config", String::new()),
-        // The endpoint lists every key of the sub-account at once: no cursor (docs/venues.md §4.4).
+        // The endpoint lists every key of the sub-account at once: no cursor (docs/venues/okx.md
+        // §4).
         Op::SubKeys { account, .. } => {
             let mut q = Query::default();
             q.add("subAcct", Some(sub_account(Some(account))?));
@@ -183,14 +185,14 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             json!({ "subAcct": sub_account(account.as_deref())?, "apiKey": key.as_str() })
                 .to_string(),
         ),
-        // OKX keeps no security log reachable by API (docs/venues.md §1).
+        // OKX keeps no security log reachable by API (docs/venues/README.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: "access_log",
             });
         }
-        // No key can delete itself on OKX (docs/venues.md §1).
+        // No key can delete itself on OKX (docs/venues/README.md §1).
         Op::RevokeKey(Revoke::SelfSub | Revoke::SelfMaster) => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
@@ -202,7 +204,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             label,
             scope,
         } => keys::create(account, label, scope)?,
-        // OKX has no cancel-all (docs/venues.md §4.5): the action lists and cancels in batches.
+        // OKX has no cancel-all (docs/venues/okx.md §5): the action lists and cancels in batches.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
@@ -210,8 +212,8 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             });
         }
         // The dead-man switch, for the signing key's account: `timeOut` is a string of
-        // seconds, `0` to disarm or 10 to 120 (docs/venues.md §4.5). OKX refuses anything else, so
-        // it is refused here before it is sent.
+        // seconds, `0` to disarm or 10 to 120 (docs/venues/okx.md §5). OKX refuses anything else,
+        // so it is refused here before it is sent.
         Op::CancelAfter { seconds } => orders::cancel_after(*seconds)?,
         // Algo orders: `cancel-algos`, a JSON array of `{algoId, instId}`, at most 10 (OKX
         // docs, "Cancel algo order"). Not confirmed: whether it takes iceberg, TWAP and trailing

@@ -1,4 +1,4 @@
-//! OKX order requests (docs/venues.md §4.5, §4.6): batch cancels (plain orders and algo orders
+//! OKX order requests (docs/venues/okx.md §5, §6): batch cancels (plain orders and algo orders
 //! apart, each within its batch size), open-order pages (plain, then algo by type), the order
 //! and fill histories (the recent endpoint or the archive, by the window's reach), placed orders
 //! and the dead-man switch, refused here when OKX would refuse it.

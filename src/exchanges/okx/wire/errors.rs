@@ -1,4 +1,4 @@
-//! How OKX says no (docs/venues.md §4.7, §4.8): an envelope or item code other than `"0"`
+//! How OKX says no (docs/venues/okx.md §7, §8): an envelope or item code other than `"0"`
 //! mapped to a typed [`ExchangeError`], and an answer that is not an OKX envelope at all. Kept
 //! apart from the decoders of what OKX says yes with, because which error a code becomes decides
 //! what the response does next (wait, stop, or ask the operator).
@@ -6,10 +6,11 @@
 use super::*;
 
 /// How long to wait after `50011` when the answer does not say: OKX counts per 2 seconds and
-/// publishes no reset time (docs/venues.md §4.7), so a quarter of that window, at most five times.
+/// publishes no reset time (docs/venues/okx.md §7), so a quarter of that window, at most five
+/// times.
 const RATE_LIMIT_WAIT_MS: u64 = 500;
 
-/// Maps an OKX code to a typed error (docs/venues.md §4.4, §4.7, §4.8).
+/// Maps an OKX code to a typed error (docs/venues/okx.md §4, §7, §8).
 pub(super) fn api_error(code: &str, message: String, response: &Response) -> ExchangeError {
     let code_text = code.to_owned();
     match code {

@@ -1,4 +1,4 @@
-//! OKX's answers about money (docs/venues.md §4.6): balances, withdrawals and the transfers
+//! OKX's answers about money (docs/venues/okx.md §6): balances, withdrawals and the transfers
 //! between the master and its sub-accounts, paged newest first by timestamp.
 
 use super::*;

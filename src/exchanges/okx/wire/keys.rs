@@ -1,4 +1,4 @@
-//! OKX's answers about API keys (docs/venues.md §4.4): the calling key's config, a sub-account's
+//! OKX's answers about API keys (docs/venues/okx.md §4): the calling key's config, a sub-account's
 //! keys, a changed key and a created one. A created key's secret and passphrase are read into a
 //! redacting type and only ever handed on as `SecretString`s; a created key whose passphrase did
 //! not come back is refused, since it could never be used.
@@ -23,7 +23,7 @@ pub(super) fn created(account: &str, data: Value) -> Result<Reply, ExchangeError
     if key.secret_key.is_empty() {
         return Err(protocol("secretKey of the new key"));
     }
-    // The passphrase was generated for the request; OKX echoes it (docs/venues.md §4.4).
+    // The passphrase was generated for the request; OKX echoes it (docs/venues/okx.md §4).
     if !passphrase::is_valid(key.passphrase.as_str()) {
         return Err(ExchangeError::Protocol {
             detail: "OKX did not return the new key's passphrase; delete the key in the web interface and run lockdown again".to_owned(),

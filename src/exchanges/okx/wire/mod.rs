@@ -1,4 +1,4 @@
-//! OKX V5 wire types and the response decoder (docs/venues.md §4.4–§4.8).
+//! OKX V5 wire types and the response decoder (docs/venues/okx.md §4–§8).
 //!
 //! Every answer comes in the `{code, msg, data}` envelope with `code` a string; a code other than
 //! `"0"` becomes a typed [`ExchangeError`]. Batch and trade endpoints also answer per item
@@ -79,7 +79,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
         .map(|micros| micros / 1000);
     let reply = match envelope.code.as_str() {
         "0" => result(op, envelope.data),
-        // Per-item answers (docs/venues.md §4.8): the items say what happened.
+        // Per-item answers (docs/venues/okx.md §8): the items say what happened.
         "1" | "2" if has_items(&envelope.data) => items(op, envelope.data),
         code => Err(api_error(code, envelope.msg, response)),
     };

@@ -1,4 +1,4 @@
-//! OKX's answers about orders and fills (docs/venues.md §4.5, §4.6): per-item results of batch
+//! OKX's answers about orders and fills (docs/venues/okx.md §5, §6): per-item results of batch
 //! and trade endpoints, open orders (the algo pages after the plain ones), the order and fill
 //! histories and the dead-man switch. Order statuses map to the model's here and nowhere else.
 
@@ -11,7 +11,7 @@ pub(super) fn armed(data: Value) -> Result<Reply, ExchangeError> {
         .trigger_time
         .parse()
         .map_err(|_| protocol("triggerTime"))?;
-    // `triggerTime` 0: disarmed (docs/venues.md §4.5).
+    // `triggerTime` 0: disarmed (docs/venues/okx.md §5).
     Ok(Reply::Armed((trigger > 0).then_some(trigger)))
 }
 
@@ -274,7 +274,7 @@ fn algo_status(state: &str) -> OrderStatus {
     }
 }
 
-/// OKX order states (docs/venues.md §4.6; `orders-pending`/`orders-history` `state`).
+/// OKX order states (docs/venues/okx.md §6; `orders-pending`/`orders-history` `state`).
 fn status(state: &str) -> OrderStatus {
     match state {
         "live" => OrderStatus::Open,
