@@ -194,8 +194,8 @@ mod tests {
     #[test]
     fn hand_computed_case() {
         // Computed outside this code, with the body as lockdown sends a lock:
-        // printf '%s'
-        // 'email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678' \   | openssl dgst -sha256 -hmac 'binance-hand-secret'
+        // printf '%s' 'email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678' \
+        //   | openssl dgst -sha256 -hmac 'binance-hand-secret'
         let body = "email=gridbot_virtual%40abcdefghnoemail.com&subAccountApiKey=k&status=2&ipAddress=127.0.0.1&recvWindow=5000&timestamp=1704164645678";
         assert_eq!(
             sign_payload(

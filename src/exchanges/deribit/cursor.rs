@@ -2,11 +2,12 @@
 //!
 //! - [`Walk`]: withdrawals, deposits and transfers are listed one currency at a time with
 //!   `offset`/`count` (docs/venues/deribit.md §6), but lockdown asks for "every withdrawal": the
-//! cursor   walks every source, every currency, every page, in a fixed order (`source:CUR:offset`).
+//!   cursor walks every source, every currency, every page, in a fixed order
+//!   (`source:CUR:offset`).
 //! - [`Tier`]: order history and user trades answer recent records (orders of the last 30
 //!   minutes, trades of the last day) without `historical`, and older ones only with
 //!   `historical=true`, neither list holding the other's (docs/venues/deribit.md §6): the cursor
-//! reads the recent   pages, then the historical ones (`r:position`, `h:position`).
+//!   reads the recent pages, then the historical ones (`r:position`, `h:position`).
 //!
 //! Both are opaque to callers; only this adapter reads them back.
 

@@ -67,10 +67,10 @@ mod tests {
         // Computed outside this code, with openssl only (the secret is base64 of the ASCII text
         // `lockdown-kraken-hand-secret-0001`, whose hex is the HMAC key):
         // { printf '/0/private/CancelAllOrdersAfter';
-        //   printf '%s' '1700000000123nonce=1700000000123&timeout=60' | openssl dgst -sha256
-        // -binary; } \   | openssl dgst -sha512 -mac HMAC \
-        //       -macopt hexkey:6c6f636b646f776e2d6b72616b656e2d68616e642d7365637265742d30303031
-        // -binary \   | base64 -w0
+        //   printf '%s' '1700000000123nonce=1700000000123&timeout=60' | openssl dgst -sha256 -binary; } \
+        //   | openssl dgst -sha512 -mac HMAC \
+        //       -macopt hexkey:6c6f636b646f776e2d6b72616b656e2d68616e642d7365637265742d30303031 -binary \
+        //   | base64 -w0
         let secret = SecretString::from("bG9ja2Rvd24ta3Jha2VuLWhhbmQtc2VjcmV0LTAwMDE=");
         let msg = message(
             "/0/private/CancelAllOrdersAfter",

@@ -102,8 +102,8 @@ mod tests {
     #[test]
     fn hand_computed_case() {
         // Computed outside this code:
-        // printf
-        // '2024-01-02T03:04:05.678ZPOST/api/v5/users/subaccount/modify-apikey{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}' \   | openssl dgst -sha256 -hmac 'okx-hand-secret' -binary | base64
+        // printf '2024-01-02T03:04:05.678ZPOST/api/v5/users/subaccount/modify-apikey{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}' \
+        //   | openssl dgst -sha256 -hmac 'okx-hand-secret' -binary | base64
         let body = r#"{"apiKey":"k","ip":"127.0.0.1","subAcct":"gridbot01"}"#;
         let text = prehash(
             "2024-01-02T03:04:05.678Z",
