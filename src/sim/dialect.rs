@@ -4,7 +4,7 @@
 //! differs by venue through [`SimDialect`]: its router, the shapes of its ids and keys, the
 //! markets and keys it seeds, the names a session shows, and its own records. It never names a
 //! dialect: a new simulated venue implements this trait once in its own folder, next to its
-//! HTTP side (`front::Dialect`), and is mapped from its `ExchangeId` in `dialects.rs`.
+//! HTTP side (`front::Dialect`), and its row in the venue table (`src/venues.rs`) points at it.
 //! Defaults are Bybit's plain shapes; a dialect overrides what is its own.
 
 use std::fmt;

@@ -11,8 +11,9 @@
 //!
 //! The core (this file, the state, seeding, session files, inspection, the front door) knows no
 //! venue by name: it asks each venue's `SimDialect` (`dialect.rs`), which each dialect folder
-//! implements once, and `dialects.rs` alone maps an `ExchangeId` to its dialect. A new
-//! simulated venue adds its folder, one `mod` line here and one line in `dialects.rs`.
+//! implements once; the venue's row in the venue table (`src/venues.rs`, `simulator`) points at
+//! it. A new simulated venue adds its folder and one `mod` line here
+//! (docs/adding-a-venue.md).
 //!
 //! Guarantees: requests are verified as the venue documents (exact bytes signed, timestamp window,
 //! key live, IP whitelist from the real peer address, per-key rate limits, permissions); the lock
