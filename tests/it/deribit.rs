@@ -655,7 +655,7 @@ async fn no_secret_and_no_code_appear_in_any_output() {
     let bot = read(&lab.sim_dir().join("bot.secret"));
     let otp = read(&lab.sim_dir().join("otp"));
     let output = lab
-        .respond(&["--yes", "--json", "-vv", "--otp", &otp])
+        .respond(&["--yes", "--json", "-vvv", "--otp", &otp])
         .await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let fresh = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
