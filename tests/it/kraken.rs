@@ -314,9 +314,21 @@ async fn refusals_are_typed() {
         }
     );
 
-    // A nonce not above the key's last: `EAPI:Invalid nonce`. A client whose nonces come from
-    // a clock behind it is refused, draws higher ones, and gives up typed.
+    // Another program with the key (the attacker holding it) got a nonce seconds ahead of the
+    // clock in first: the client is refused, moves the key's nonces ahead of the clock (1 s,
+    // then 2 s, then 4 s) and gets through, where drawing from the clock again would be refused
+    // every time.
     let key = (bot.key.as_str(), bot_secret.as_str());
+    let burst = now_ms() + 2_500;
+    assert_eq!(
+        kraken_call(&base, attacker_ip(), key, "GetApiKeyInfo", burst, "").await,
+        "ok"
+    );
+    let me = client.call(&Op::WhoAmI, Auth::Key(&bot)).await;
+    assert!(me.is_ok(), "{me:?}");
+
+    // A nonce not above the key's last: `EAPI:Invalid nonce`. A client whose nonces come from
+    // a clock far behind it is refused, draws higher ones, and gives up typed.
     let high = now_ms() + 60_000;
     assert_eq!(
         kraken_call(&base, responder_ip(), key, "GetApiKeyInfo", high, "").await,

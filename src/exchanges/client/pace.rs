@@ -23,6 +23,9 @@ use crate::secret::Credential;
 
 /// The longest wait for a rate-limit reset (or a hold) before giving up.
 pub(super) const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
+/// How far ahead of the clock a key's nonces move after the exchange's first refusal; doubled
+/// after each further one.
+const NONCE_JUMP_MS: u64 = 1_000;
 
 /// What the client holds back for.
 #[derive(Debug, Default)]
@@ -77,6 +80,28 @@ impl Client {
                     detail: err.to_string(),
                 })?;
         Ok((Some(turn), nonce.to_string()))
+    }
+
+    /// After the exchange refused a nonce of `key` (another program with the key, such as the
+    /// attacker holding a leaked one, got a higher nonce in first), moves the key's nonces ahead
+    /// of the clock: 1 s after the first refusal, then 2 s, then 4 s. Another program that
+    /// draws its nonces from the clock, as most Kraken clients do, can no longer overtake the
+    /// next attempt; it is itself refused until the clock catches up, which for a leaked key is
+    /// only welcome (docs/venues/kraken.md §2).
+    pub(super) fn jump_nonces(&self, key: &str, refusals: usize) -> Result<(), ExchangeError> {
+        if !self.venue().counter_nonce() {
+            return Ok(());
+        }
+        let ahead_ms = NONCE_JUMP_MS << refusals.saturating_sub(1).min(4);
+        let floor = u64::try_from(clock::local_ms()).unwrap_or(0) + ahead_ms;
+        self.inner
+            .pace
+            .nonces
+            .next(key, floor)
+            .map(drop)
+            .map_err(|err| ExchangeError::NonceStore {
+                detail: err.to_string(),
+            })
     }
 
     /// The lock a counting venue's requests with `key` take turns on.

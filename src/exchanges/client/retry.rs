@@ -1,8 +1,8 @@
 //! Retries: only what the exchange certainly did not act on, or what is safe to repeat.
 //!
 //! A refused timestamp is sent again after resyncing the clock from the server-time endpoint
-//! (once), a rate limit after waiting for the reset the venue announced, a refused nonce with a
-//! higher one, an ended token session after logging in again (once). Reads, and a venue's
+//! (once), a rate limit after waiting for the reset the venue announced, a refused nonce with one
+//! clearly ahead of the clock (`Client::jump_nonces`), an ended token session after logging in again (once). Reads, and a venue's
 //! idempotent follow-up, also survive a dropped connection or a server error; a mutation whose
 //! outcome is unknown is never sent twice blindly: the engine probes its outcome first. A
 //! connection that never opened reached nothing, so even a mutation goes again.
@@ -96,6 +96,9 @@ impl Client {
                 // and the next attempt draws a higher one.
                 Err(ExchangeError::Nonce { .. }) if nonce_retries < NONCE_RETRIES => {
                     nonce_retries += 1;
+                    if let Auth::Key(cred) = auth {
+                        self.jump_nonces(cred.key.as_str(), nonce_retries)?;
+                    }
                 }
                 // A token venue's session ended early: log in again, once.
                 Err(ExchangeError::SessionExpired { .. }) if !relogged => {
