@@ -93,7 +93,7 @@ impl Venue for Deribit {
     }
 
     fn symbol(&self, category: Category, base: &str, quote: &str) -> String {
-        // docs/venues/deribit.md (naming): `BTC_USDT` spot, `BTC_USDC-PERPETUAL` linear,
+        // docs/venues/deribit.md §1 (instrument names): `BTC_USDT` spot, `BTC_USDC-PERPETUAL` linear,
         // `BTC-PERPETUAL` inverse.
         match category {
             Category::Spot | Category::Option => format!("{base}_{quote}"),

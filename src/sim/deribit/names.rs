@@ -2,7 +2,7 @@
 //!
 //! The shared venue keeps instruments under their internal `BASE+QUOTE` symbol; Deribit calls
 //! them `BTC_USDT` (spot) and `BTC_USDC-PERPETUAL` (linear perpetual), and an inverse one
-//! `BTC-PERPETUAL` (docs/venues/deribit.md, naming). An instrument belongs to the currency it is
+//! `BTC-PERPETUAL` (docs/venues/deribit.md §1). An instrument belongs to the currency it is
 //! quoted or settled in (`USDT` for `BTC_USDT`), which is what the per-currency lists filter on
 //! (chosen: the docs do not say under which currency a spot pair is listed). Order ids are
 //! `CURRENCY-number` and trade ids `CURRENCY-sequence`, as Deribit's examples show

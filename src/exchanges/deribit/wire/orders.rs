@@ -106,7 +106,7 @@ fn collect_orders(value: &Value, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-/// The market family an instrument name belongs to (docs/venues/deribit.md, naming): `BTC_USDC`
+/// The market family an instrument name belongs to (docs/venues/deribit.md §1): `BTC_USDC`
 /// spot, `BTC_USDC-PERPETUAL` linear, `BTC-PERPETUAL` / `BTC-27DEC24` inverse,
 /// `BTC-27DEC24-100000-C` option.
 pub fn category_of(instrument: &str) -> Category {
