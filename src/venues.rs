@@ -47,6 +47,9 @@ pub struct VenueSpec {
     /// The futures host that goes with a profile's `base_url`, on venues that serve derivatives
     /// from a host of their own; `None` keeps every path on `base_url`.
     pub futures_url: fn(&str) -> Option<String>,
+    /// The profile fields only some venues read that this one does (of [`VENUE_FIELDS`]); a
+    /// profile that sets another is told it changes nothing here.
+    pub profile_fields: &'static [&'static str],
     /// The simulator's dialect of this venue (`src/sim/<venue>/`), written from the venue's docs.
     pub(crate) simulator: &'static dyn SimDialect,
 }
@@ -57,6 +60,21 @@ impl fmt::Debug for VenueSpec {
             .field("id", &self.id)
             .field("api", &self.api)
             .finish_non_exhaustive()
+    }
+}
+
+/// The profile fields that only some venues read (`master.passphrase` and a key's
+/// `passphrase` count as `passphrase`); each row lists those its venue reads.
+pub const VENUE_FIELDS: &[&str] = &["demo", "auth", "key_family", "futures_url", "passphrase"];
+
+impl VenueSpec {
+    /// The venues that read a profile field of [`VENUE_FIELDS`].
+    pub fn readers_of(field: &str) -> Vec<&'static str> {
+        VENUES
+            .iter()
+            .filter(|row| row.profile_fields.contains(&field))
+            .map(|row| row.name)
+            .collect()
     }
 }
 
@@ -78,6 +96,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/bybit.yaml"),
         ),
         futures_url: same_host,
+        profile_fields: &[],
         simulator: &crate::sim::bybit::DIALECT,
     },
     VenueSpec {
@@ -91,6 +110,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/okx.yaml"),
         ),
         futures_url: same_host,
+        profile_fields: &["demo", "passphrase"],
         simulator: &crate::sim::okx::DIALECT,
     },
     VenueSpec {
@@ -104,6 +124,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/deribit.yaml"),
         ),
         futures_url: same_host,
+        profile_fields: &["auth"],
         simulator: &crate::sim::deribit::DIALECT,
     },
     VenueSpec {
@@ -117,6 +138,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/binance.yaml"),
         ),
         futures_url: binance::futures_url,
+        profile_fields: &["key_family", "futures_url"],
         simulator: &crate::sim::binance::DIALECT,
     },
     VenueSpec {
@@ -130,6 +152,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/kraken.yaml"),
         ),
         futures_url: same_host,
+        profile_fields: &[],
         simulator: &crate::sim::kraken::DIALECT,
     },
 ];
@@ -215,6 +238,18 @@ mod tests {
                 format!("builtin:playbooks/{}.yaml", row.name)
             );
         }
+    }
+
+    #[test]
+    fn every_venue_field_is_read_somewhere() {
+        for field in VENUE_FIELDS {
+            assert!(
+                !VenueSpec::readers_of(field).is_empty(),
+                "`{field}` is read nowhere"
+            );
+        }
+        assert_eq!(VenueSpec::readers_of("auth"), ["deribit"]);
+        assert_eq!(VenueSpec::readers_of("passphrase"), ["okx"]);
     }
 
     #[test]

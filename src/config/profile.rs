@@ -10,6 +10,7 @@ use super::raw::RawProfile;
 use crate::exchanges::{AuthStyle, ExchangeId, KeyFamily, VenueSettings};
 use crate::secret::{Credential, KeyId};
 use crate::source::{Problem, Problems, Source, did_you_mean};
+use crate::venues::VENUE_FIELDS;
 
 /// One exchange account, ready to respond on.
 #[derive(Debug, Clone)]
@@ -36,6 +37,9 @@ pub struct Profile {
     pub secret_store: Option<SecretStore>,
     /// Venue settings (demo trading, authentication style).
     pub settings: VenueSettings,
+    /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
+    /// a run, never a reason to stop one.
+    pub ignored_fields: Vec<&'static str>,
 }
 
 /// A bot key the owner holds.
@@ -177,7 +181,26 @@ pub fn validate(
             .unwrap_or_else(super::default_state_dir),
         secret_store,
         settings,
+        ignored_fields: ignored_fields(raw, exchange),
     })
+}
+
+/// The venue-specific fields `raw` sets that `exchange` does not read.
+fn ignored_fields(raw: &RawProfile, exchange: ExchangeId) -> Vec<&'static str> {
+    let passphrase =
+        raw.master.passphrase.is_some() || raw.keys.iter().any(|k| k.passphrase.is_some());
+    let set = [
+        ("demo", raw.demo),
+        ("auth", raw.auth.is_some()),
+        ("key_family", raw.key_family.is_some()),
+        ("futures_url", raw.futures_url.is_some()),
+        ("passphrase", passphrase),
+    ];
+    debug_assert_eq!(set.len(), VENUE_FIELDS.len());
+    set.into_iter()
+        .filter(|(field, given)| *given && !exchange.spec().profile_fields.contains(field))
+        .map(|(field, _)| field)
+        .collect()
 }
 
 /// One profile being checked: every part adds its problems and goes on, so the operator sees

@@ -64,6 +64,18 @@ pub fn preflight(
             Some("choose the playbook for this exchange, or leave `--playbook` out".into()),
         ));
     }
+    for field in &profile.ignored_fields {
+        let readers = crate::venues::VenueSpec::readers_of(field).join(", ");
+        advice.push((
+            format!(
+                "profile `{}`: `{field}` is not read on {}; it changes nothing here",
+                profile.name, profile.exchange
+            ),
+            Some(format!(
+                "it applies to {readers} only; remove it from the profile"
+            )),
+        ));
+    }
     let templates = context(inputs, profile, info, &BTreeMap::new());
     let pre = Preflight {
         profile,

@@ -57,6 +57,27 @@ fn revoked_with_reason(lab: &Lab, venue: ExchangeId, code: i32, summary: &Value,
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_field_the_venue_does_not_read_is_said_and_the_response_goes_on() {
+    let lab = Lab::start(330).await;
+    // Deribit's authentication style and OKX's demo switch, on a Bybit profile.
+    edit_config(
+        &lab,
+        "responder_ip: 127.0.0.1",
+        "responder_ip: 127.0.0.1\n    auth: signature\n    demo: true",
+    );
+    let (code, summary, err) = respond(&lab).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(step_status(&summary, "revoke"), "ok");
+    for (field, readers) in [("auth", "deribit"), ("demo", "okx")] {
+        assert!(
+            err.contains(&format!("`{field}` is not read on bybit"))
+                && err.contains(&format!("it applies to {readers} only")),
+            "`{field}` not said: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_ledger_never_stops_the_lock_or_the_revoke() {
     for (i, venue) in BY_API.into_iter().enumerate() {
         let lab = Lab::start_on(venue, 300 + i as u64).await;
