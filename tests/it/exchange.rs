@@ -105,3 +105,36 @@ async fn rate_limits_are_waited_out_not_hammered() {
         log.len()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cursors_go_back_as_bybit_sent_them() {
+    let lab = Lab::start(42).await;
+    let (_, bot) = lab.creds();
+    let client = lab.client();
+    let now = client.resync().await.unwrap();
+    let venue = client.venue();
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    // Every page cut short, so every list is walked by `nextPageCursor`, which Bybit sends
+    // percent-encoded (`page_args%3D…%26`): sent back encoded again, it would be refused.
+    lab.sim
+        .set_faults(lockdown::sim::Faults::parse("short=1").unwrap());
+    let open = open_orders(&client, venue.segments(), &bot).await;
+    let orders = orders(&client, venue.segments(), &bot, last_days(now, 6)).await;
+    let inspect = lab.sim.inspect();
+    assert_eq!(open.len(), inspect.open_orders(uid).len());
+    assert_eq!(
+        orders.len(),
+        inspect.orders.iter().filter(|o| o.uid == uid).count()
+    );
+    assert!(
+        inspect
+            .access_log
+            .iter()
+            .any(|e| e.fault == Some(lockdown::sim::FaultKind::ShortPage)),
+        "no list needed a second page"
+    );
+    assert!(
+        inspect.access_log.iter().all(|e| e.ret_code != Some(10001)),
+        "a cursor was refused"
+    );
+}

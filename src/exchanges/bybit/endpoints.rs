@@ -23,7 +23,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
         Op::WhoAmI => Request::get("/v5/user/query-api", String::new()),
         Op::SubKeys { account, cursor } => {
             let mut q = Query::default();
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             q.add("limit", Some(&KEY_PAGE.to_string()));
             q.add("subMemberId", Some(account));
             Request::get("/v5/user/sub-apikeys", q.finish())
@@ -81,7 +81,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
         }
         Op::OpenOrders { segment, cursor } => {
             let mut q = segment_query(segment);
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             q.add("limit", Some(&ORDER_PAGE.to_string()));
             Request::get("/v5/order/realtime", q.finish())
         }
@@ -91,7 +91,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             cursor,
         } => {
             let mut q = segment_query(segment);
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             add_window(&mut q, window);
             q.add("limit", Some(&ORDER_PAGE.to_string()));
             Request::get("/v5/order/history", q.finish())
@@ -102,7 +102,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             cursor,
         } => {
             let mut q = segment_query(segment);
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             add_window(&mut q, window);
             q.add("limit", Some(&FILL_PAGE.to_string()));
             Request::get("/v5/execution/list", q.finish())
@@ -110,7 +110,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
         Op::Balances => Request::get("/v5/account/wallet-balance", "accountType=UNIFIED".into()),
         Op::Withdrawals { window, cursor } => {
             let mut q = Query::default();
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             add_window(&mut q, window);
             q.add("limit", Some(&TRANSFER_PAGE.to_string()));
             q.add("withdrawType", Some("2"));
@@ -180,7 +180,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
         }
         Op::Transfers { window, cursor } => {
             let mut q = Query::default();
-            q.add("cursor", cursor.as_deref());
+            q.cursor(cursor.as_deref());
             add_window(&mut q, window);
             q.add("limit", Some(&TRANSFER_PAGE.to_string()));
             Request::get(
@@ -243,9 +243,20 @@ fn add_window(q: &mut Query, window: &Window) {
 struct Query(Vec<(&'static str, String)>);
 
 impl Query {
+    /// Adds a parameter, percent-encoded.
     fn add(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
-            self.0.push((key, value.to_owned()));
+            self.0.push((key, percent::encode(value)));
+        }
+    }
+
+    /// Adds the `cursor` a previous page named. Bybit's `nextPageCursor` is already
+    /// percent-encoded (`page_args%3D…%26`, docs/venues/bybit.md §6) and goes back as it came,
+    /// as Bybit's SDKs send it; only characters that could not stand in a query are encoded.
+    fn cursor(&mut self, value: Option<&str>) {
+        if let Some(value) = value {
+            self.0
+                .push(("cursor", percent::encode(value).replace("%25", "%")));
         }
     }
 
@@ -253,7 +264,7 @@ impl Query {
         self.0.sort_by(|a, b| a.0.cmp(b.0));
         self.0
             .iter()
-            .map(|(key, value)| format!("{key}={}", percent::encode(value)))
+            .map(|(key, value)| format!("{key}={value}"))
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -310,11 +321,12 @@ mod tests {
                 category: Category::Linear,
                 settle: Some("USDT"),
             },
-            cursor: Some("page=2&x".into()),
+            cursor: Some("page_args%3Dfd4300ae-7847-404e-b947-b46980a4d140%26symbol%3D6%26".into()),
         };
+        // The docs' example cursor (order/open-order) goes back exactly as Bybit sent it.
         assert_eq!(
             encode(&op).unwrap().query,
-            "category=linear&cursor=page%3D2%26x&limit=50&settleCoin=USDT"
+            "category=linear&cursor=page_args%3Dfd4300ae-7847-404e-b947-b46980a4d140%26symbol%3D6%26&limit=50&settleCoin=USDT"
         );
     }
 }

@@ -1,7 +1,10 @@
 //! Cursor pagination and time windows, the way Bybit's list endpoints use them.
 //!
-//! A cursor is opaque to clients: lowercase hex of `"<time_ms>:<id>"`, naming the last item of
-//! the previous page. Lists are sorted newest first (time, then id, descending) and a page holds
+//! A cursor is opaque to clients and looks like Bybit's: the text `page_args=<token>&` already
+//! percent-encoded, `page_args%3D<token>%26` (docs/venues/bybit.md §6: the docs' example
+//! answers), where the token is lowercase hex of `"<time_ms>:<id>"`, naming the last item of the
+//! previous page. A client sends it back as it came: the query's one decoding then reads
+//! `page_args=<token>&`. One that encodes it again (`page_args%253D…`) is refused with 10001. Lists are sorted newest first (time, then id, descending) and a page holds
 //! the items strictly after the cursor, so items added during a walk never repeat or shift one.
 //! An empty `nextPageCursor` means the last page. Windows follow docs/venues/bybit.md §6: a span
 //! longer than allowed is 10001; with one bound missing the other is derived; with none, the newest
@@ -20,15 +23,21 @@ pub(crate) struct Cursor {
 }
 
 impl Cursor {
-    /// Returns the wire form.
+    /// Returns the form `nextPageCursor` carries: percent-encoded, as Bybit's.
     pub(crate) fn encode(&self) -> String {
-        hex::encode(format!("{}:{}", self.time_ms, self.id))
+        let token = hex::encode(format!("{}:{}", self.time_ms, self.id));
+        format!("page_args%3D{token}%26")
     }
 
-    /// Reads a cursor a client sent back; 10001 when it is not one of ours.
+    /// Reads a cursor a client sent back, as the query decoded it (`page_args=<token>&`); 10001
+    /// when it is not one of ours.
     pub(crate) fn decode(s: &str) -> Result<Cursor, ApiError> {
         let bad = || ApiError::invalid("cursor", "is not a cursor this endpoint returned");
-        let raw = String::from_utf8(hex::decode(s).map_err(|_| bad())?).map_err(|_| bad())?;
+        let token = s
+            .strip_prefix("page_args=")
+            .and_then(|rest| rest.strip_suffix('&'))
+            .ok_or_else(bad)?;
+        let raw = String::from_utf8(hex::decode(token).map_err(|_| bad())?).map_err(|_| bad())?;
         let (t, id) = raw.split_once(':').ok_or_else(bad)?;
         Ok(Cursor {
             time_ms: t.parse().map_err(|_| bad())?,
@@ -156,9 +165,24 @@ mod tests {
             time_ms: 42,
             id: "a-b".to_owned(),
         };
-        assert_eq!(Cursor::decode(&c.encode()).unwrap(), c);
+        // What the client sends back is decoded once by the query, as Bybit decodes it.
+        let sent = c.encode();
+        assert!(
+            sent.starts_with("page_args%3D") && sent.ends_with("%26"),
+            "{sent}"
+        );
+        let received = crate::percent::decode(&sent, crate::percent::Plus::Literal).unwrap();
+        assert_eq!(Cursor::decode(&received).unwrap(), c);
+        // Encoded once more by a client, it is not a cursor.
+        let twice = crate::percent::decode(
+            &crate::percent::encode(&sent),
+            crate::percent::Plus::Literal,
+        )
+        .unwrap();
+        assert!(Cursor::decode(&twice).is_err());
         assert!(Cursor::decode("zz").is_err());
-        assert!(Cursor::decode(&hex::encode("no-colon")).is_err());
+        assert!(Cursor::decode("page_args=zz&").is_err());
+        assert!(Cursor::decode(&format!("page_args={}&", hex::encode("no-colon"))).is_err());
     }
 
     /// Walks `items` three at a time with `short` armed before each page; returns what was
