@@ -371,7 +371,8 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     );
 
     // Revoke: the old key is refused (-2015) and unlisted; deleting it again names nothing.
-    revoke_twice(&client, &master, &email, &bot, "-2015", "-1130").await;
+    // A deleted key asking SAPI who it is: `-2008` "Invalid Api-Key ID.".
+    revoke_twice(&client, &master, &email, &bot, "-2008", "-1130").await;
     // No key deletes itself on Binance, and master-account keys have no API at all.
     for how in [Revoke::SelfSub, Revoke::SelfMaster] {
         let err = client
@@ -492,14 +493,14 @@ async fn bad_credentials_and_clocks_get_clear_errors() {
     let err = refused_who_am_i(&client, &forged).await;
     assert!(matches!(err, ExchangeError::Signature { .. }), "{err:?}");
     assert_eq!(err.code(), Some("-1022"));
-    // A key never issued: -2015, refused as a key.
+    // A key never issued: SAPI's -2008, refused as a key.
     let stranger = Credential::new(
         KeyId::new("A".repeat(64)),
         SecretString::from("s".to_owned()),
     );
     let err = refused_who_am_i(&client, &stranger).await;
     assert!(
-        err.is_unauthenticated() && err.code() == Some("-2015"),
+        err.is_unauthenticated() && err.code() == Some("-2008"),
         "{err:?}"
     );
     // Not a key at all: -2014.
@@ -920,7 +921,7 @@ finally:
     assert_eq!(step_status(&summary, "verify"), "ok");
     let journal = std::fs::read_to_string(Path::new(&run_dir).join("journal.jsonl")).unwrap();
     assert!(
-        journal.contains("-2015"),
+        journal.contains("-2008"),
         "Binance's refusal is the evidence"
     );
     let secret = read(&lab.sim_dir().join("master.secret"));

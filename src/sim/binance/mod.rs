@@ -8,7 +8,7 @@
 //! 1. unknown method + path: HTTP 404; public endpoints (`time`, `exchangeInfo`) go straight to
 //!    the weight check (step 5) and are answered without a key;
 //! 2. `X-MBX-APIKEY` missing or not 64 letters and digits `-2014`; no live key with that id
-//!    `-2015`;
+//!    `-2008` on SAPI paths, `-2015` elsewhere;
 //! 3. the signature over the exact percent-encoded bytes (query then body, `signature` last)
 //!    `-1022`; `timestamp` missing `-1102`, `recvWindow` over 60000 `-1131`, outside the window
 //!    or a second ahead `-1021`;
@@ -131,7 +131,15 @@ fn authenticate(
     if !auth::is_key(api_key) {
         return Err(bad_format());
     }
-    let key = v.live_key(api_key).ok_or_else(ApiError::rejected_key)?;
+    let key = v.live_key(api_key).ok_or_else(|| {
+        // SAPI names an unknown or deleted key by its own code; the trading hosts fold it into
+        // `-2015` with every other refusal (docs/venues/binance.md §8).
+        if req.path.starts_with("/sapi/") {
+            ApiError::new(Code::InvalidKeyId, "Invalid Api-Key ID.")
+        } else {
+            ApiError::rejected_key()
+        }
+    })?;
     let signed = Signed::split(&req.query, body)?;
     if !signed.verifies(&key.secret) {
         return Err(ApiError::new(

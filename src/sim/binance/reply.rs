@@ -45,6 +45,9 @@ pub(crate) enum Code {
     BadApiKeyFormat,
     /// `-2015`: unknown or deleted key, address outside its IP list, or missing permission.
     RejectedKey,
+    /// `-2008`: SAPI's answer for a key id it does not know (unknown or deleted), with HTTP 400
+    /// as reported answers show.
+    InvalidKeyId,
 }
 
 impl Code {
@@ -65,6 +68,7 @@ impl Code {
             Code::CancelRejected => -2011,
             Code::BadApiKeyFormat => -2014,
             Code::RejectedKey => -2015,
+            Code::InvalidKeyId => -2008,
         }
     }
 

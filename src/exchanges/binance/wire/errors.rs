@@ -25,7 +25,8 @@ pub(super) fn api_error(response: &Response, code: i64, message: String, op: &Op
     match code {
         -1021 => ExchangeError::Timestamp { code: code_text },
         -1022 => ExchangeError::Signature { code: code_text },
-        -2014 => ExchangeError::InvalidKey { code: code_text },
+        // `-2008` is SAPI's "Invalid Api-Key ID.": the key is unknown or deleted.
+        -2014 | -2008 => ExchangeError::InvalidKey { code: code_text },
         // After the lock the responder's address is in the key's list and spot calls pass, so a
         // `-2015` on USD-M alone is the futures permission the key lacks: a segment it cannot
         // reach, not a refused key.
@@ -93,6 +94,7 @@ mod tests {
             (-1021, 400, "Timestamp"),
             (-1022, 400, "Signature"),
             (-2014, 401, "InvalidKey"),
+            (-2008, 400, "InvalidKey"),
             (-2015, 401, "KeyRefused"),
             (-1002, 401, "Permission"),
             (-1003, 429, "RateLimited"),
