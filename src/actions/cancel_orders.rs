@@ -96,8 +96,9 @@ impl Action for CancelOrders {
         let mut requests = Vec::new();
         let style = cx.client.venue().cancel_style();
         // A dry run lists what would be cancelled (reads only).
+        let segments = cx.client.segments().await;
         let open = if cx.dry_run_reads() {
-            let segments = cx.client.venue().segments();
+            let segments = &segments.list;
             let lists = segments
                 .iter()
                 .map(|segment| list_open(cx.client, cred, *segment));
@@ -116,7 +117,7 @@ impl Action for CancelOrders {
                 .map(|request| request.to_string())
                 .map_err(ActionError::exchange("build a cancel request"))
         };
-        for segment in cx.client.venue().segments() {
+        for segment in &segments.list {
             match style {
                 CancelStyle::PerSegment => {
                     requests.push(prepare(&Op::CancelAll { segment: *segment })?);
@@ -155,6 +156,9 @@ impl Action for CancelOrders {
                 },
             }
         }
+        for unread in &segments.unread {
+            requests.push(format!("not covered: {unread}"));
+        }
         let outputs = if let Some(open) = open {
             let open: Vec<Order> = open.into_iter().flat_map(|(_, orders)| orders).collect();
             let mut out = Outputs::new();
@@ -173,7 +177,8 @@ impl Action for CancelOrders {
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let key = KeyId::new(cx.render(&self.key)?);
         let cred = cx.key_credential(&key)?;
-        let segments = cx.client.venue().segments();
+        let discovered = cx.client.segments().await;
+        let segments = &discovered.list[..];
         let mut cancelled: Vec<Cancelled> = Vec::new();
         let mut left: Vec<Order> = Vec::new();
         // A key without trading rights in a segment cannot have placed orders there; the
@@ -225,8 +230,22 @@ impl Action for CancelOrders {
                     open
                 });
             match listed {
-                Ok(open) if open.is_empty() => {
+                Ok(open) if open.is_empty() && discovered.unread.is_empty() => {
                     return Ok(outputs(&cancelled, &open, round, &not_permitted));
+                }
+                // Every segment listed is empty, but some could not be listed at all: orders
+                // there may be open, and the step says so rather than pass.
+                Ok(open) if open.is_empty() => {
+                    return Err(ActionError::Check {
+                        message: format!(
+                            "{} order(s) cancelled and every segment listed is empty, but {}",
+                            cancelled.len(),
+                            discovered.unread.join("; ")
+                        ),
+                        hint: "cancel the orders of those segments in the exchange's web \
+                               interface, or run lockdown again"
+                            .into(),
+                    });
                 }
                 Ok(open) => left = open,
                 Err(err) if err.outcome() != CallOutcome::Final => last_error = Some(err),

@@ -121,6 +121,7 @@ impl Action for Snapshot {
         "until_ms",
         "access_log",
         "key_info",
+        "not_covered",
     ];
 
     fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
@@ -133,7 +134,13 @@ impl Action for Snapshot {
     }
 
     fn note(outputs: &Outputs) -> String {
-        outputs.get("counts").unwrap_or(&Value::Null).to_string()
+        let counts = outputs.get("counts").unwrap_or(&Value::Null).to_string();
+        match outputs.get("not_covered").and_then(Value::as_array) {
+            Some(unread) if !unread.is_empty() => {
+                format!("{counts}; not covered: {}", Value::Array(unread.clone()))
+            }
+            _ => counts,
+        }
     }
 
     fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
@@ -180,9 +187,10 @@ impl Action for Snapshot {
             source,
         })?;
 
+        let segments = cx.client.segments().await;
         let takes = kinds
             .iter()
-            .map(|kind| take(cx, *kind, &key, start_ms, end_ms));
+            .map(|kind| take(cx, *kind, &segments.list, &key, start_ms, end_ms));
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
@@ -218,6 +226,10 @@ impl Action for Snapshot {
             // Segments the key may not read at all: it cannot have traded there either.
             out.insert("not_permitted".into(), Value::Object(not_permitted));
         }
+        if !segments.unread.is_empty() {
+            // Segments the venue could not list: their orders and fills are missing.
+            out.insert("not_covered".into(), json!(segments.unread));
+        }
         out.insert("since_ms".into(), json!(start_ms));
         out.insert("until_ms".into(), json!(end_ms));
         if let Some(events) = access_log {
@@ -235,13 +247,13 @@ impl Action for Snapshot {
 async fn take(
     cx: &StepContext<'_>,
     kind: SnapshotKind,
+    segments: &[Segment],
     key: &KeyId,
     start_ms: i64,
     end_ms: i64,
 ) -> Result<(Vec<Value>, Vec<Segment>), ActionError> {
     let client = cx.client;
     let venue = client.venue();
-    let segments = venue.segments();
     let what = format!("snapshot {}", kind.as_str());
     let fail = |err| ActionError::Exchange {
         what: what.clone(),
@@ -268,6 +280,7 @@ async fn take(
             SnapshotKind::Orders => {
                 let (orders, refused) = windowed(
                     client,
+                    segments,
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Orders),
                     |segment, window, cursor| Op::Orders {
@@ -284,6 +297,7 @@ async fn take(
             SnapshotKind::Fills => {
                 let (fills, refused) = windowed(
                     client,
+                    segments,
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Fills),
                     |segment, window, cursor| Op::Fills {
@@ -398,12 +412,13 @@ const ACCESS_LOG_IN_JOURNAL: usize = 200;
 /// segment the key may not read at all is left out of later windows and named.
 async fn windowed<T>(
     client: &crate::exchanges::Client,
+    segments: &[Segment],
     auth: Auth<'_>,
     windows: Vec<Window>,
     make: impl Fn(Segment, Window, Option<String>) -> Op,
     page: fn(Reply) -> Result<crate::exchanges::Page<T>, crate::exchanges::ExchangeError>,
 ) -> Result<(Vec<T>, Vec<Segment>), crate::exchanges::ExchangeError> {
-    let mut segments = client.venue().segments().to_vec();
+    let mut segments = segments.to_vec();
     let mut refused_all = Vec::new();
     let mut all = Vec::new();
     for window in windows {

@@ -454,5 +454,6 @@ fn new_order(symbol: &str, side: Side, kind: OrderKind, qty: f64, unit: QtyUnit)
         kind,
         qty,
         unit,
+        trigger: None,
     }
 }

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use super::model::{Order, Segment};
+use super::model::{Category, Order, Segment};
 use super::{
     CallBudget, CallContext, CancelStyle, ExchangeError, Guide, Op, Reply, Request, Response,
     Session,
@@ -124,4 +124,14 @@ pub trait OrderRules: Send + Sync {
     fn quote_sized_market_buys(&self) -> bool {
         true
     }
+}
+
+/// Venues whose account slices are not a fixed list: the coins Bybit's inverse contracts settle
+/// in, the currencies Deribit lists. The client reads them once per run with [`Op::Segments`]
+/// (every page, a public read) and adds them to [`super::Venue::segments`]; a listing that fails
+/// leaves the fixed list and is named ([`crate::exchanges::client::Segments::unread`]), never
+/// silently dropped.
+pub trait SegmentDiscovery: Send + Sync {
+    /// The categories listed at run time, one [`Op::Segments`] each.
+    fn categories(&self) -> &'static [Category];
 }

@@ -15,6 +15,7 @@ pub mod bybit;
 mod call;
 mod cancel_style;
 pub mod client;
+pub mod coverage;
 mod decode;
 pub mod deribit;
 mod error;

@@ -134,6 +134,51 @@ pub struct Segment {
     pub settle: Option<&'static str>,
 }
 
+impl Segment {
+    /// A segment whose slice name was read from the venue at run time ([`intern`]); `None`
+    /// when the name is not one a venue would give.
+    pub fn discovered(category: Category, name: &str) -> Option<Segment> {
+        Some(Segment {
+            category,
+            settle: Some(intern(name)?),
+        })
+    }
+}
+
+/// The most distinct names [`intern`] keeps: venues list a few dozen coins; more means an
+/// answer that is not a list of coins.
+const MAX_INTERNED: usize = 1024;
+
+/// A `'static` copy of a coin or slice name a venue listed at run time (a settle coin, a
+/// currency), so that discovered segments are `Copy` like the built-in ones. Each distinct name
+/// is kept once for the life of the process, at most [`MAX_INTERNED`] of them. `None` for a name
+/// that is not 1 to 24 ASCII letters, digits, `_` or `-`.
+pub fn intern(name: &str) -> Option<&'static str> {
+    use std::collections::BTreeSet;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<BTreeSet<&'static str>>> = OnceLock::new();
+    let valid = (1..=24).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !valid {
+        return None;
+    }
+    let mut names = NAMES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.get(name) {
+        return Some(known);
+    }
+    if names.len() >= MAX_INTERNED {
+        return None;
+    }
+    let kept: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(kept);
+    Some(kept)
+}
+
 impl fmt::Display for Segment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.settle {

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::ExchangeError;
 use super::model::{
-    AccessEvent, Balance, Cancelled, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order, Segment,
-    Side, Transfer,
+    AccessEvent, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order,
+    Segment, Side, Transfer,
 };
 use crate::secret::KeyId;
 
@@ -114,6 +114,22 @@ pub struct NewOrder {
     pub qty: f64,
     /// What `qty` counts.
     pub unit: QtyUnit,
+    /// A conditional (stop, trigger) order: it rests untriggered until the market reaches this
+    /// price, and only then becomes `kind`. `None`: a plain order.
+    pub trigger: Option<f64>,
+}
+
+impl NewOrder {
+    /// Refuses a conditional order on a venue whose adapter places only plain ones.
+    pub fn plain(&self, venue: &'static str) -> Result<(), ExchangeError> {
+        match self.trigger {
+            Some(_) => Err(ExchangeError::Unsupported {
+                venue,
+                op: "place_order (conditional)",
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A normalized operation.
@@ -237,6 +253,15 @@ pub enum Op {
         /// Page cursor.
         cursor: Option<String>,
     },
+    /// The segments of one category the venue lists at run time (public: Bybit's inverse
+    /// settle coins, Deribit's currencies); only venues with
+    /// [`super::mechanisms::SegmentDiscovery`] send it.
+    Segments {
+        /// The category.
+        category: Category,
+        /// Page cursor.
+        cursor: Option<String>,
+    },
 }
 
 impl Op {
@@ -262,6 +287,7 @@ impl Op {
             Op::CancelOrder { .. } => "cancel_order",
             Op::Withdraw { .. } => "withdraw",
             Op::AccessLog { .. } => "access_log",
+            Op::Segments { .. } => "segments",
         }
     }
 
@@ -283,7 +309,7 @@ impl Op {
 
     /// Whether the operation is signed.
     pub fn is_signed(&self) -> bool {
-        !matches!(self, Op::ServerTime)
+        !matches!(self, Op::ServerTime | Op::Segments { .. })
     }
 }
 
@@ -324,6 +350,8 @@ pub enum Reply {
     /// The dead-man switch is armed until this instant (Unix ms, exchange clock), or disarmed
     /// (`None`).
     Armed(Option<i64>),
+    /// A page of segments the venue lists ([`Op::Segments`]).
+    Segments(Page<Segment>),
     /// Done, nothing to report.
     Done,
 }
@@ -359,6 +387,7 @@ impl Reply {
     into!(into_placed, Placed, String);
     into!(into_access_log, AccessLog, Page<AccessEvent>);
     into!(into_armed, Armed, Option<i64>);
+    into!(into_segments, Segments, Page<Segment>);
 
     /// This reply completed by the answer to the venue's follow-up request
     /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of
@@ -402,6 +431,7 @@ impl Reply {
             Reply::Placed(_) => "Placed",
             Reply::AccessLog(_) => "AccessLog",
             Reply::Armed(_) => "Armed",
+            Reply::Segments(_) => "Segments",
             Reply::Done => "Done",
         }
     }

@@ -11,8 +11,9 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::coverage::Product;
 use super::mechanisms::{
-    CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, TokenSessions,
+    CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, SegmentDiscovery, TokenSessions,
 };
 use super::model::{Category, Order, Segment};
 use super::{
@@ -33,8 +34,16 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// How the venue supports a capability.
     fn support(&self, capability: Capability) -> Support;
 
-    /// The account slices that open orders are listed and cancelled in, one call each.
+    /// The account slices that open orders are listed and cancelled in, one call each: the
+    /// fixed ones; [`Venue::discovery`] adds those read at run time.
     fn segments(&self) -> &'static [Segment];
+
+    /// The products an account on this venue can hold, and what the response does in each
+    /// (`lockdown capabilities`): nothing a real account holds is left out silently. Empty (the
+    /// default) for a venue that has not declared them.
+    fn products(&self) -> &'static [Product] {
+        &[]
+    }
 
     /// The widest time window one history call may ask for.
     fn max_window(&self, history: History) -> Duration;
@@ -83,6 +92,12 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// Venues whose API does some operations only for some keys. `None` (the default) when
     /// [`Venue::support`] says all there is.
     fn manual_steps(&self) -> Option<&dyn ManualSteps> {
+        None
+    }
+
+    /// Venues whose segments are partly read at run time. `None` (the default) when
+    /// [`Venue::segments`] is the whole list.
+    fn discovery(&self) -> Option<&dyn SegmentDiscovery> {
         None
     }
 

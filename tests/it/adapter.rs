@@ -218,6 +218,7 @@ pub fn limit_buy(segment: Segment, symbol: &str, price: f64, qty: f64) -> NewOrd
         kind: OrderKind::Limit { price },
         qty,
         unit: QtyUnit::Base,
+        trigger: None,
     }
 }
 

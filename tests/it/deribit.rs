@@ -115,6 +115,7 @@ async fn round_trip(style: AuthStyle, seed: u64) {
         kind: OrderKind::Market,
         qty: 100.0,
         unit: QtyUnit::Quote,
+        trigger: None,
     };
     let quote = place(&client, &bot, market).await.unwrap_err();
     assert!(

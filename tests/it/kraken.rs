@@ -170,6 +170,7 @@ async fn every_operation_round_trips() {
         kind: OrderKind::Market,
         qty: 10.0,
         unit: QtyUnit::Quote,
+        trigger: None,
     };
     let bought = place(&client, &bot, market).await.unwrap();
     let view = lab.sim.inspect();

@@ -21,6 +21,7 @@ mod okx;
 mod private_files;
 mod respond;
 mod resume;
+mod shapes;
 mod sim_cli;
 mod support;
 mod venue_cases;

@@ -117,6 +117,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             Request::get("/v5/asset/withdraw/query-record", q.finish())
         }
         Op::PlaceOrder(order) => {
+            order.plain("bybit")?;
             let mut body = serde_json::Map::new();
             body.insert("category".into(), json!(category(order.segment.category)));
             body.insert("symbol".into(), json!(order.symbol));
@@ -172,10 +173,10 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             .to_string(),
         ),
         // Bybit has no security-log API (docs/venues/README.md §1).
-        Op::AccessLog { .. } => {
+        Op::AccessLog { .. } | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
-                op: "access_log",
+                op: op.name(),
             });
         }
         Op::Transfers { window, cursor } => {

@@ -41,7 +41,7 @@ impl Client {
     }
 
     /// Sends a venue's lookup read once; its raw answer when the venue accepted it.
-    async fn look_up(
+    pub(super) async fn look_up(
         &self,
         read: &Op,
         auth: Auth<'_>,

@@ -20,6 +20,7 @@ mod paging;
 mod plan;
 mod record;
 mod retry;
+mod segments;
 mod session;
 mod transport;
 
@@ -31,6 +32,7 @@ use crate::secret::Credential;
 
 pub use mode::Mode;
 pub use record::{CallRecord, CallSink};
+pub use segments::Segments;
 pub use transport::{http_client, http_client_from};
 
 /// Who signs a call.
@@ -64,6 +66,8 @@ struct Inner {
     sessions: session::Sessions,
     /// Holds, bans, per-key turns, nonces and call counters.
     pace: pace::Pace,
+    /// Segments the venue listed at run time.
+    discovered: segments::Discovered,
 }
 
 impl Client {
@@ -92,6 +96,7 @@ impl Client {
                 rate_waits: retry::RATE_WAITS,
                 sessions: session::Sessions::default(),
                 pace: pace::Pace::default(),
+                discovered: segments::Discovered::default(),
             }),
             sink: None,
             tfa: None,

@@ -81,6 +81,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             }
         },
         Op::PlaceOrder(order) => {
+            order.plain("kraken")?;
             form.add("pair", order.symbol.clone());
             form.add(
                 "type",
@@ -125,7 +126,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::RevokeKey(_)
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
-        | Op::AccessLog { .. } => {
+        | Op::AccessLog { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),
@@ -206,6 +208,7 @@ mod tests {
             kind: OrderKind::Limit { price: 37_500.0 },
             qty: 1.25,
             unit: QtyUnit::Base,
+            trigger: None,
         });
         let req = encode(&op, &call("1616492376594")).unwrap();
         assert_eq!(req.path, "/0/private/AddOrder");
@@ -227,6 +230,7 @@ mod tests {
             kind: OrderKind::Market,
             qty: 250.0,
             unit: QtyUnit::Quote,
+            trigger: None,
         });
         let body = encode(&op, &call("5")).unwrap().body.unwrap();
         assert_eq!(

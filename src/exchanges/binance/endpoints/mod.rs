@@ -206,7 +206,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::Balances => get("/api/v3/account", &[("omitZeroBalances", "true".into())]),
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref())?,
         Op::Transfers { window, cursor } => transfers(family, window, cursor.as_deref())?,
-        Op::PlaceOrder(order) => orders::place(call, order)?,
+        Op::PlaceOrder(order) => {
+            order.plain("binance")?;
+            orders::place(call, order)?
+        }
         Op::CancelOrder {
             segment,
             symbol,
@@ -228,6 +231,13 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             ],
         ),
         // Binance keeps no security log reachable by API (docs/venues/README.md §1).
+        // Its segments are a fixed list (docs/venues/binance.md).
+        Op::Segments { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: "segments",
+            });
+        }
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

@@ -313,6 +313,7 @@ mod tests {
             kind: OrderKind::Market,
             qty: 250.0,
             unit: QtyUnit::Quote,
+            trigger: None,
         };
         let settings = VenueSettings::default();
         let req = encode(&Op::PlaceOrder(order), &call(&settings)).unwrap();

@@ -92,7 +92,10 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref(), body)?,
         Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), body)?,
         Op::PlaceOrder(_) => orders::placed(body)?,
-        Op::CancelAll { .. } | Op::CancelAfter { .. } | Op::AccessLog { .. } => {
+        Op::CancelAll { .. }
+        | Op::CancelAfter { .. }
+        | Op::AccessLog { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),

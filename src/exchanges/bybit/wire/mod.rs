@@ -89,10 +89,10 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::AccessLog { .. } => {
+        Op::AccessLog { .. } | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
-                op: "access_log",
+                op: op.name(),
             });
         }
         Op::PlaceOrder(_) => Reply::Placed(

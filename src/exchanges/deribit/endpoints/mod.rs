@@ -182,6 +182,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             (method, money_params(&walk))
         }
         Op::PlaceOrder(order) => {
+            order.plain("deribit")?;
             if order.unit == QtyUnit::Quote {
                 // Deribit sizes every order in the base coin or contracts (docs/venues/deribit.md
                 // §6).
@@ -220,6 +221,12 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", json!(amount)),
             ],
         ),
+        Op::Segments { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: "segments",
+            });
+        }
         Op::AccessLog { cursor } => (
             "private/get_access_log",
             vec![

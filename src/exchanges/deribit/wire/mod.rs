@@ -128,6 +128,12 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 .ok_or_else(|| protocol("order.order_id"))?
                 .to_owned(),
         ),
+        Op::Segments { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: "segments",
+            });
+        }
         Op::AccessLog { cursor } => keys::access_log(cursor.as_deref(), result)?,
     })
 }

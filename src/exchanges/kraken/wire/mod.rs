@@ -91,7 +91,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::RevokeKey(_)
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
-        | Op::AccessLog { .. } => {
+        | Op::AccessLog { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

@@ -186,10 +186,10 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
                 .to_string(),
         ),
         // OKX keeps no security log reachable by API (docs/venues/README.md §1).
-        Op::AccessLog { .. } => {
+        Op::AccessLog { .. } | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
-                op: "access_log",
+                op: op.name(),
             });
         }
         // No key can delete itself on OKX (docs/venues/README.md §1).
@@ -261,7 +261,10 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             "/api/v5/asset/subaccount/bills",
             ts_page(window, cursor.as_deref()),
         ),
-        Op::PlaceOrder(order) => orders::place(order)?,
+        Op::PlaceOrder(order) => {
+            order.plain("okx")?;
+            orders::place(order)?
+        }
         Op::CancelOrder {
             symbol, order_id, ..
         } => Request::post(

@@ -436,6 +436,7 @@ mod tests {
             kind: OrderKind::Market,
             qty: 250.0,
             unit: QtyUnit::Quote,
+            trigger: None,
         };
         let body = encode(&Op::PlaceOrder(order), NOW).unwrap().body.unwrap();
         assert_eq!(
