@@ -23,6 +23,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("alt-dump", include_str!("../../scenarios/alt-dump.yaml")),
     ("quiet", include_str!("../../scenarios/quiet.yaml")),
     ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
+    (
+        "products-bybit",
+        include_str!("../../scenarios/products-bybit.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

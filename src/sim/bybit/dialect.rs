@@ -34,10 +34,6 @@ impl SimDialect for BybitDialect {
         seed::incident_markets()
     }
 
-    fn seed_scenario_extras(&self, v: &mut Venue, _now: i64, _link_prefix: &str) {
-        seed::settle_inverse_in_base(v);
-    }
-
     /// The conditional orders the bot placed are its orders too.
     fn known_extra_orders(&self, v: &Venue, bot_uid: u64) -> Vec<KnownOrder> {
         conditional::all(v)

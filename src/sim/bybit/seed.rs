@@ -43,7 +43,10 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
 /// options on BTC, ETH and SOL (the docs' example `BTC-27MAR26-70000-P-USDT`), so that every
 /// segment the adapter discovers or walks has a market.
 pub(crate) fn incident_markets() -> Vec<Instrument> {
-    let mut out = vec![inverse("BTC", 65_000.0), inverse("ETH", 3_200.0)];
+    let mut out = vec![
+        Instrument::inverse("BTC", "USD", 65_000.0),
+        Instrument::inverse("ETH", "USD", 3_200.0),
+    ];
     for (base, strike, premium) in [
         ("BTC", "70000", 1_500.0),
         ("ETH", "3500", 90.0),
@@ -58,28 +61,4 @@ pub(crate) fn incident_markets() -> Vec<Instrument> {
         });
     }
     out
-}
-
-/// An inverse perpetual on `base`, quoted in USD and settled in `base`.
-fn inverse(base: &str, price: f64) -> Instrument {
-    Instrument {
-        category: Category::Inverse,
-        symbol: format!("{base}USD"),
-        base_coin: base.to_owned(),
-        settle_coin: base.to_owned(),
-        ref_price: price,
-    }
-}
-
-/// Inverse contracts settle in their base coin (docs `market/instrument`: `settleCoin`); a
-/// scenario names an inverse market by its quote (`ETHUSD`: base ETH, quote USD), so its
-/// instruments are set to settle in the base here.
-pub(crate) fn settle_inverse_in_base(v: &mut Venue) {
-    for inst in v
-        .instruments
-        .iter_mut()
-        .filter(|i| i.category == Category::Inverse)
-    {
-        inst.settle_coin.clone_from(&inst.base_coin);
-    }
 }
