@@ -450,4 +450,163 @@ mod tests {
             "category=linear&cursor=page_args%3Dfd4300ae-7847-404e-b947-b46980a4d140%26symbol%3D6%26&limit=50&settleCoin=USDT"
         );
     }
+
+    fn order(segment: Segment, kind: OrderKind, side: Side, trigger: f64) -> Op {
+        Op::PlaceOrder(crate::exchanges::NewOrder {
+            segment,
+            symbol: "BTCUSDT".into(),
+            side,
+            kind,
+            qty: 0.01,
+            unit: QtyUnit::Base,
+            trigger: Some(trigger),
+        })
+    }
+
+    #[test]
+    fn conditional_orders_are_encoded_per_category() {
+        let spot = Segment {
+            category: Category::Spot,
+            settle: None,
+        };
+        let body = encode(&order(
+            spot,
+            OrderKind::Limit { price: 30_000.0 },
+            Side::Buy,
+            32_000.0,
+        ))
+        .unwrap()
+        .body
+        .unwrap();
+        assert_eq!(
+            body,
+            r#"{"category":"spot","orderFilter":"StopOrder","orderType":"Limit","price":"30000","qty":"0.01","side":"Buy","symbol":"BTCUSDT","triggerPrice":"32000"}"#
+        );
+        let inverse = Segment {
+            category: Category::Inverse,
+            settle: Some("ETH"),
+        };
+        let cases = [
+            (
+                "limit under the trigger: a fall",
+                OrderKind::Limit { price: 1.0 },
+                Side::Buy,
+                2,
+            ),
+            (
+                "limit over the trigger: a rise",
+                OrderKind::Limit { price: 3.0 },
+                Side::Buy,
+                1,
+            ),
+            ("market buy: a rise", OrderKind::Market, Side::Buy, 1),
+            ("market sell: a fall", OrderKind::Market, Side::Sell, 2),
+        ];
+        for (label, kind, side, direction) in cases {
+            let body = encode(&order(inverse, kind, side, 2.0))
+                .unwrap()
+                .body
+                .unwrap();
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(body["triggerDirection"], direction, "{label}");
+            assert_eq!(body["triggerPrice"], "2", "{label}");
+        }
+        let option = Segment {
+            category: Category::Option,
+            settle: None,
+        };
+        assert!(encode(&order(option, OrderKind::Market, Side::Buy, 2.0)).is_err());
+    }
+
+    #[test]
+    fn spot_segments_name_their_order_filter() {
+        let cases = [(None, "Order"), (Some("StopOrder"), "StopOrder")];
+        for (settle, filter) in cases {
+            let segment = Segment {
+                category: Category::Spot,
+                settle,
+            };
+            let body = encode(&Op::CancelAll { segment }).unwrap().body.unwrap();
+            assert_eq!(
+                body,
+                format!(r#"{{"category":"spot","orderFilter":"{filter}"}}"#)
+            );
+            let open = encode(&Op::OpenOrders {
+                segment,
+                cursor: None,
+            })
+            .unwrap();
+            assert_eq!(
+                open.query,
+                format!("category=spot&limit=50&orderFilter={filter}")
+            );
+        }
+        let option = Segment {
+            category: Category::Option,
+            settle: None,
+        };
+        let body = encode(&Op::CancelAll { segment: option })
+            .unwrap()
+            .body
+            .unwrap();
+        assert_eq!(body, r#"{"category":"option"}"#);
+    }
+
+    #[test]
+    fn option_fills_walk_every_base_coin() {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        // Each coin answers one page with a next cursor, then one without.
+        let mut pages = 0;
+        loop {
+            let (base, within) = option_fill_page(cursor.as_deref());
+            seen.push((base.to_owned(), within.map(str::to_owned)));
+            let next_of_bybit = within.is_none().then(|| "page_args%3Dx%26".to_owned());
+            cursor = option_fill_next(base, next_of_bybit);
+            pages += 1;
+            if cursor.is_none() || pages > 10 {
+                break;
+            }
+        }
+        let bases: Vec<&str> = seen.iter().map(|(b, _)| b.as_str()).collect();
+        assert_eq!(bases, ["BTC", "BTC", "ETH", "ETH", "SOL", "SOL"]);
+        assert_eq!(seen[1].1.as_deref(), Some("page_args%3Dx%26"));
+        let window = Window {
+            start_ms: 0,
+            end_ms: 1,
+        };
+        let segment = Segment {
+            category: Category::Option,
+            settle: None,
+        };
+        let q = |cursor: Option<&str>| {
+            encode(&Op::Fills {
+                segment,
+                window,
+                cursor: cursor.map(str::to_owned),
+            })
+            .unwrap()
+            .query
+        };
+        assert_eq!(
+            q(None),
+            "baseCoin=BTC&category=option&endTime=1&limit=100&startTime=0"
+        );
+        assert_eq!(
+            q(Some("ETH:page_args%3Dx%26")),
+            "baseCoin=ETH&category=option&cursor=page_args%3Dx%26&endTime=1&limit=100&startTime=0"
+        );
+    }
+
+    #[test]
+    fn inverse_settle_coins_come_from_the_instruments() {
+        let op = Op::Segments {
+            category: Category::Inverse,
+            cursor: None,
+        };
+        let req = encode(&op).unwrap();
+        assert_eq!(req.path, "/v5/market/instruments-info");
+        assert_eq!(req.query, "category=inverse&limit=1000");
+        assert!(!op.is_signed());
+    }
 }

@@ -456,6 +456,76 @@ pub(crate) fn fired_as(v: &Venue, order_id: &str) -> Option<(&'static str, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::scenario_seed::scenario_venue;
+
+    /// A venue with deep books (a scenario's) and the leaked key's caller.
+    fn venue() -> (Venue, Caller) {
+        let scenario = Scenario::load("quiet").unwrap();
+        let v = scenario_venue(ExchangeId::Bybit, &scenario, 5);
+        let key = v.keys.iter().find(|k| k.leaked).unwrap();
+        let caller = Caller::from_key(key);
+        (v, caller)
+    }
+
+    fn order(c: &Caller, side: Side, order_type: OrderType, qty: &str) -> NewOrder {
+        NewOrder {
+            uid: c.uid,
+            category: Category::Spot,
+            symbol: "BTCUSDT".to_owned(),
+            side,
+            order_type,
+            price: (order_type == OrderType::Limit).then(|| "66000".to_owned()),
+            qty: qty.to_owned(),
+            qty_unit: QtyUnit::Base,
+            order_link_id: String::new(),
+            origin: Origin::Attacker,
+        }
+    }
+
+    #[test]
+    fn a_stop_order_fires_when_the_last_price_reaches_its_trigger() {
+        let (mut v, c) = venue();
+        let p = Params::from_query("orderFilter=StopOrder").unwrap();
+        // Just above the last price (65000), under the best ask: it waits for a rise.
+        let stop = order(&c, Side::Buy, OrderType::Limit, "0.001");
+        let answer = create(&mut v, &c, &p, stop, "65010".to_owned()).unwrap();
+        let id = answer["orderId"].as_str().unwrap().to_owned();
+        fire_due(&mut v);
+        assert_eq!(all(&v)[0].status, Status::Untriggered);
+        assert!(v.orders.iter().all(|o| o.order_id != id));
+        // A market buy takes the best ask, over the trigger.
+        v.place_order(order(&c, Side::Buy, OrderType::Market, "0.01"))
+            .unwrap();
+        fire_due(&mut v);
+        assert_eq!(all(&v)[0].status, Status::Triggered);
+        assert_eq!(fired_as(&v, &id), Some(("Stop", "65010".to_owned())));
+        // The ordinary order it became keeps its id; a limit buy over the ask fills at once.
+        let fired = v.orders.iter().find(|o| o.order_id == id).unwrap();
+        assert_eq!(fired.status.as_str(), "Filled");
+        assert!(v.executions.iter().any(|e| e.order_id == id));
+        assert!(
+            all(&v)[0].view().is_none(),
+            "Inspect shows the ordinary order"
+        );
+    }
+
+    #[test]
+    fn cancelling_deactivates_only_what_the_filter_names() {
+        let (mut v, c) = venue();
+        let p = Params::from_query("orderFilter=StopOrder").unwrap();
+        let stop = order(&c, Side::Buy, OrderType::Limit, "0.001");
+        create(&mut v, &c, &p, stop, "70000".to_owned()).unwrap();
+        let any = SymbolFilter::default();
+        let spot = Category::Spot;
+        assert!(cancel(&mut v, c.uid, spot, &any, Some(OrderFilter::Order)).is_empty());
+        assert!(cancel(&mut v, c.uid, spot, &any, Some(OrderFilter::TpslOrder)).is_empty());
+        let done = cancel(&mut v, c.uid, spot, &any, Some(OrderFilter::StopOrder));
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].status, Status::Deactivated);
+        assert_eq!(done[0].view().unwrap().status, "Cancelled");
+    }
 
     #[test]
     fn filters_take_what_each_category_documents() {
