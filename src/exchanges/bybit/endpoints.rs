@@ -59,8 +59,15 @@ pub fn is_spot_filter(segment: &Segment) -> bool {
 /// Page size of an instruments listing: the largest allowed (docs `market/instrument`).
 const INSTRUMENT_PAGE: u32 = 1000;
 
-/// Builds the request for an operation.
+/// Builds the request for an operation (for tests: without a nonce).
+#[cfg(test)]
 pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
+    encode_with(op, "n0nce")
+}
+
+/// Builds the request for an operation; `nonce` (fresh per request) names an option order,
+/// which Bybit requires an `orderLinkId` for.
+pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Request::get("/v5/market/time", String::new()),
         Op::WhoAmI => Request::get("/v5/user/query-api", String::new()),
@@ -202,6 +209,11 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
                 }
             }
             body.insert("qty".into(), json!(decimal(order.qty)));
+            // Options need a client order id ("Options orderLinkId rules: required", docs
+            // `order/create-order`).
+            if order.segment.category == Category::Option {
+                body.insert("orderLinkId".into(), json!(format!("lockdown-{nonce}")));
+            }
             // A spot market buy counts `qty` in the quote coin unless told otherwise
             // (docs/venues/bybit.md §6).
             if order.segment.category == Category::Spot && order.kind == OrderKind::Market {
@@ -516,6 +528,12 @@ mod tests {
             settle: None,
         };
         assert!(encode(&order(option, OrderKind::Market, Side::Buy, 2.0)).is_err());
+        let mut plain = order(option, OrderKind::Limit { price: 5.0 }, Side::Buy, 0.0);
+        if let Op::PlaceOrder(o) = &mut plain {
+            o.trigger = None;
+        }
+        let body = encode(&plain).unwrap().body.unwrap();
+        assert!(body.contains(r#""orderLinkId":"lockdown-n0nce""#), "{body}");
     }
 
     #[test]

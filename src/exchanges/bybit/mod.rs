@@ -161,8 +161,8 @@ impl Venue for Bybit {
         format!("{base}{quote}")
     }
 
-    fn encode(&self, op: &Op, _call: &CallContext<'_>) -> Result<Request, ExchangeError> {
-        endpoints::encode(op)
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
+        endpoints::encode_with(op, call.nonce)
     }
 
     fn sign(

@@ -70,6 +70,10 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
             "must be at most 36 letters, digits, `-` or `_`",
         ));
     }
+    // "Options orderLinkId rules: required" (docs `order/create-order`).
+    if category == Category::Option && order_link_id.is_empty() {
+        return Err(ApiError::missing("orderLinkId"));
+    }
     // A spot market Buy counts `qty` in the quote coin unless `marketUnit=baseCoin`
     // (docs `order/create-order.mdx`); everything else counts the base coin.
     let qty_unit = match (category, order_type, p.string("marketUnit")?.as_deref()) {
