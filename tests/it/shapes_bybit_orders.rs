@@ -15,8 +15,7 @@ use serde_json::Value;
 
 use crate::shapes::{assert_same_shape, decode, fixture, fixture_names, sim_answer};
 use crate::support::{
-    Lab, bybit_call, contained, last_days, raw_client, read, report_of, responder_ip,
-    unauthorized_ids,
+    Lab, contained, last_days, raw_client, read, report_of, responder_ip, unauthorized_ids,
 };
 
 const BYBIT: ExchangeId = ExchangeId::Bybit;
@@ -136,28 +135,6 @@ async fn an_attacker_order_on_an_eth_settled_inverse_contract_does_not_survive_r
         Side::Buy,
         1_600.0,
         100.0,
-    );
-    let id = attacker_places(&lab, order).await;
-    respond_cancels_and_reports(&lab, &id).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn an_attacker_option_order_on_sol_does_not_survive_respond() {
-    let lab = Lab::start(30).await;
-    // Bybit requires a client order id on options: without one the order is refused.
-    let body = r#"{"category":"option","symbol":"SOL-26DEC26-150-C-USDT","side":"Buy","orderType":"Limit","qty":"1","price":"4"}"#;
-    let secret = read(&lab.sim_dir().join("bot.secret"));
-    let (url, from) = (&lab.running.base_url, responder_ip());
-    let leaked = lab.leaked();
-    let create = "/v5/order/create";
-    let code = bybit_call(url, from, &leaked, &secret, "POST", create, body).await;
-    assert_eq!(code, 10001);
-    let order = limit(
-        segment(Category::Option, None),
-        "SOL-26DEC26-150-C-USDT",
-        Side::Buy,
-        4.0,
-        1.0,
     );
     let id = attacker_places(&lab, order).await;
     respond_cancels_and_reports(&lab, &id).await;

@@ -24,8 +24,6 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
             ("ContractTrade", &["Order", "Position"]),
         ]),
     );
-    // The bot trades every product a UTA holds, options included, so its leaked key reaches
-    // every segment the response must cover.
     let bot = seed_bot_key(
         v,
         now,
@@ -33,7 +31,6 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         Permissions::of(&[
             ("Spot", &["SpotTrade"]),
             ("ContractTrade", &["Order", "Position"]),
-            ("Options", &["OptionsTrade"]),
         ]),
     );
     // Unbound keys live 90 days (docs/venues/bybit.md §4); this one was made 60 days ago.
