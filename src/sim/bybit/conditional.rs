@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::sim::bybit::BybitState;
 use crate::sim::bybit::caller::Caller;
 use crate::sim::bybit::params::Params;
-use crate::sim::bybit::reply::ApiError;
+use crate::sim::bybit::reply::{ApiError, RetCode};
 use crate::sim::inspect::OrderView;
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
@@ -294,7 +294,7 @@ pub(crate) fn create(
                 .any(|o| o.uid == c.uid && o.order_link_id == new.order_link_id))
     {
         return Err(ApiError::new(
-            crate::sim::bybit::reply::RetCode::DuplicateOrderLinkId,
+            RetCode::DuplicateOrderLinkId,
             "OrderLinkedID is duplicate",
         ));
     }

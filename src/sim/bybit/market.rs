@@ -1,6 +1,6 @@
-//! Public market data: server time, tickers, the order book and the instruments (docs/venues/bybit.md
-//! §7; docs `market/time.mdx`, `market/tickers.mdx`, `market/orderbook.mdx`,
-//! `market/instrument.mdx`).
+//! Public market data: server time, tickers, the order book and the instruments
+//! (docs/venues/bybit.md §7; docs `market/time.mdx`, `market/tickers.mdx`,
+//! `market/orderbook.mdx`, `market/instrument.mdx`).
 //!
 //! Answered without auth or rate limit, from the venue's books: `lastPrice` is the last fill (the
 //! reference price before any), `bid1`/`ask1` the best synthetic levels left (an emptied side
@@ -244,10 +244,14 @@ fn spot_instrument(i: &Instrument) -> Value {
 }
 
 fn futures_instrument(i: &Instrument) -> Value {
+    let contract = match i.category {
+        Category::Inverse => "InversePerpetual",
+        _ => "LinearPerpetual",
+    };
     let head = json!({
         "symbol": i.symbol,
         "symbolId": 5,
-        "contractType": if i.category == Category::Inverse { "InversePerpetual" } else { "LinearPerpetual" },
+        "contractType": contract,
         "status": "Trading",
         "baseCoin": i.base_coin,
         "quoteCoin": quote_coin(i),

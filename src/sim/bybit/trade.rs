@@ -11,8 +11,9 @@
 //! (`openOnly` other than 0 is ignored); `history` lists every order created in the window, open
 //! ones included. Conditional orders (a `triggerPrice`) live in `conditional.rs`; the listings
 //! and `cancel-all` take them per `orderFilter` as documented there. Options read BTC's fills
-//! unless a `baseCoin` is given (docs `order/execution`). Futures (linear/inverse) need a `symbol`/`baseCoin`/`settleCoin` filter on
-//! `cancel-all` and `realtime`, and `cancel-all` cancels at most 500 of them per call, oldest first
+//! unless a `baseCoin` is given (docs `order/execution`) and need an `orderLinkId` on create.
+//! Futures (linear/inverse) need a `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and
+//! `realtime`, and `cancel-all` cancels at most 500 of them per call, oldest first
 //! (docs/venues/bybit.md §5). The hidden origin of an order is set here from the key (leaked key =
 //! attacker) and never shown.
 
