@@ -10,14 +10,17 @@ use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePe
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
 
+use super::wire::TransferList;
+
 /// Page size asked for; the largest each endpoint allows (docs/venues/bybit.md §6).
 const ORDER_PAGE: u32 = 50;
 const FILL_PAGE: u32 = 100;
 const TRANSFER_PAGE: u32 = 50;
 const KEY_PAGE: u32 = 20;
 
-/// Builds the request for an operation.
-pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
+/// Builds the request for an operation; `now_ms` is the exchange's clock, for the parameters
+/// that carry a time of their own (a withdrawal's `timestamp`).
+pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Request::get("/v5/market/time", String::new()),
         Op::WhoAmI => Request::get("/v5/user/query-api", String::new()),
@@ -32,9 +35,16 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             let mut body = serde_json::Map::new();
             body.insert("apikey".into(), json!(key.as_str()));
             body.insert("ips".into(), json!(lock.ips.to_strings().join(",")));
-            if lock.access == Access::ReadOnly {
-                body.insert("readOnly".into(), json!(1));
-            }
+            // Always sent: Bybit documents an omitted `readOnly` as "0 (default): Read and
+            // Write", so leaving it out means the same as 0 on the literal reading and something
+            // else on another. A lock that keeps permissions sends 0: the key is a trading key
+            // that must still cancel its orders after the lock, now only from the responder
+            // (docs/venues/bybit.md §4, "The lock's `readOnly`").
+            let read_only = match lock.access {
+                Access::ReadOnly => 1,
+                Access::Unchanged => 0,
+            };
+            body.insert("readOnly".into(), json!(read_only));
             Request::post("/v5/user/update-sub-api", Value::Object(body).to_string())
         }
         Op::RevokeKey(Revoke::ByMaster { key, .. }) => Request::post(
@@ -108,6 +118,12 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             Request::get("/v5/execution/list", q.finish())
         }
         Op::Balances => Request::get("/v5/account/wallet-balance", "accountType=UNIFIED".into()),
+        // The funding wallet, read after the unified one (docs/venues/bybit.md §6): without
+        // `coin` it lists every coin, which `accountType=UNIFIED` would refuse.
+        Op::FundingBalances => Request::get(
+            "/v5/asset/transfer/query-account-coins-balance",
+            "accountType=FUND".into(),
+        ),
         Op::Withdrawals { window, cursor } => {
             let mut q = Query::default();
             q.cursor(cursor.as_deref());
@@ -166,9 +182,12 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             address,
         } => Request::post(
             "/v5/asset/withdraw/create",
+            // `timestamp` is required (against replays) and `accountType` takes `FUND`, `UTA`
+            // or `EARN`: `UTA` withdraws from the unified wallet through the funding one
+            // (docs/venues/bybit.md §6).
             json!({
                 "coin": coin, "chain": "ETH", "address": address, "amount": amount,
-                "forceChain": 0, "accountType": "UNIFIED",
+                "forceChain": 0, "accountType": "UTA", "timestamp": now_ms,
             })
             .to_string(),
         ),
@@ -179,15 +198,14 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
                 op: op.name(),
             });
         }
+        // The universal list, then the internal one: the cursor says which (`TransferList`).
         Op::Transfers { window, cursor } => {
+            let (list, cursor) = TransferList::of(cursor.as_deref());
             let mut q = Query::default();
-            q.cursor(cursor.as_deref());
+            q.cursor(cursor);
             add_window(&mut q, window);
             q.add("limit", Some(&TRANSFER_PAGE.to_string()));
-            Request::get(
-                "/v5/asset/transfer/query-universal-transfer-list",
-                q.finish(),
-            )
+            Request::get(list.path(), q.finish())
         }
     })
 }
@@ -287,13 +305,72 @@ mod tests {
                 access: Access::Unchanged,
             },
         };
-        let req = encode(&op).unwrap();
+        let req = encode(&op, 0).unwrap();
         assert_eq!(req.path, "/v5/user/update-sub-api");
         assert_eq!(
             req.body.as_deref(),
-            Some(r#"{"apikey":"BOTKEY","ips":"127.0.0.1"}"#)
+            Some(r#"{"apikey":"BOTKEY","ips":"127.0.0.1","readOnly":0}"#)
         );
         assert!(req.mutating);
+    }
+
+    #[test]
+    fn a_lock_always_says_whether_the_key_may_trade() {
+        for (label, access, want) in [
+            ("keeps trading", Access::Unchanged, r#""readOnly":0"#),
+            ("read-only", Access::ReadOnly, r#""readOnly":1"#),
+        ] {
+            let op = Op::RestrictKey {
+                account: Some("1000002".into()),
+                key: KeyId::new("BOTKEY"),
+                lock: Lock {
+                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                    access,
+                },
+            };
+            let body = encode(&op, 0).unwrap().body.unwrap();
+            assert!(body.contains(want), "{label}: {body}");
+        }
+    }
+
+    #[test]
+    fn funding_balances_and_both_transfer_lists_have_their_endpoints() {
+        let funding = encode(&Op::FundingBalances, 0).unwrap();
+        assert_eq!(
+            (funding.path.as_str(), funding.query.as_str()),
+            (
+                "/v5/asset/transfer/query-account-coins-balance",
+                "accountType=FUND"
+            )
+        );
+        let window = Window {
+            start_ms: 1,
+            end_ms: 2,
+        };
+        let path = |cursor: Option<&str>| {
+            encode(
+                &Op::Transfers {
+                    window,
+                    cursor: cursor.map(str::to_owned),
+                },
+                0,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            path(None).path,
+            "/v5/asset/transfer/query-universal-transfer-list"
+        );
+        let internal = path(Some("internal|eyJtaW5JRCI6MX0"));
+        assert_eq!(
+            internal.path,
+            "/v5/asset/transfer/query-inter-transfer-list"
+        );
+        assert_eq!(
+            internal.query,
+            "cursor=eyJtaW5JRCI6MX0&endTime=2&limit=50&startTime=1"
+        );
+        assert!(!path(Some("internal|")).query.contains("cursor"));
     }
 
     #[test]
@@ -307,12 +384,24 @@ mod tests {
             label: "bot-run".into(),
             scope,
         };
-        let body = encode(&op).unwrap().body.unwrap();
+        let body = encode(&op, 0).unwrap().body.unwrap();
         assert_eq!(
             body,
             r#"{"ips":"10.0.0.1","note":"bot-run","permissions":{"Spot":["SpotTrade"]},"readOnly":0,"subuid":1000002}"#
         );
         assert!(!body.contains("Wallet"));
+    }
+
+    #[test]
+    fn a_withdrawal_carries_its_timestamp_and_a_documented_account_type() {
+        let op = Op::Withdraw {
+            coin: "USDT".into(),
+            amount: "10".into(),
+            address: "0xabc".into(),
+        };
+        let body = encode(&op, 1_700_000_000_123).unwrap().body.unwrap();
+        assert!(body.contains(r#""timestamp":1700000000123"#), "{body}");
+        assert!(body.contains(r#""accountType":"UTA""#), "{body}");
     }
 
     #[test]
@@ -326,7 +415,7 @@ mod tests {
         };
         // The docs' example cursor (order/open-order) goes back exactly as Bybit sent it.
         assert_eq!(
-            encode(&op).unwrap().query,
+            encode(&op, 0).unwrap().query,
             "category=linear&cursor=page_args%3Dfd4300ae-7847-404e-b947-b46980a4d140%26symbol%3D6%26&limit=50&settleCoin=USDT"
         );
     }
