@@ -1,8 +1,8 @@
 //! Bybit's keys, wallets, transfers and withdrawals as its documentation shows them: each
 //! documented example answer decoded by the adapter, and the simulator's answer to the same
 //! request compared with it field by field (`tests/fixtures/bybit/`, `shapes.rs`). Also the
-//! documented defaults of `update-sub-api`, and an attacker's move into the funding wallet as a
-//! response's snapshot records it.
+//! documented defaults of `update-sub-api`, the funding wallet read beside the unified one, and
+//! an attacker's move into the funding wallet as a response's snapshot records it.
 
 use lockdown::exchanges::model::{Access, TradePermission};
 use lockdown::exchanges::{
@@ -241,7 +241,7 @@ async fn bybit_key_changes_are_answered_as_documented() {
 #[tokio::test]
 async fn bybit_wallets_are_answered_as_documented() {
     let lab = Lab::start_on(BYBIT, 63).await;
-    let (_, bot) = lab.creds();
+    let (master, bot) = lab.creds();
     let client = lab.client();
 
     let doc = fixture(BYBIT, "wallet-balance");
@@ -262,8 +262,32 @@ async fn bybit_wallets_are_answered_as_documented() {
     assert_eq!(fund[0].coin, "USDC");
     assert_eq!(fund[0].account.as_deref(), Some("FUND"));
     assert!(fund[0].locked.is_zero());
-    let sim = sim_answer(&client, &Op::FundingBalances, Auth::Key(&bot)).await;
+    // Read with a key holding a Wallet permission: the bot's trading key may not.
+    let sim = sim_answer(&client, &Op::FundingBalances, Auth::Key(&master)).await;
     assert_same_shape(&doc, &sim, &[]);
+}
+
+#[tokio::test]
+async fn a_key_without_a_wallet_permission_still_reads_its_unified_balances() {
+    let lab = Lab::start_on(BYBIT, 68).await;
+    let (master, bot) = lab.creds();
+    let client = lab.client();
+    // The bot's key trades only: Bybit's asset endpoints refuse it (10005), and the unified
+    // wallet's balances are kept all the same.
+    let held = balances(&client, &bot).await;
+    assert!(held.iter().any(|b| b.coin == "USDT"), "{held:?}");
+    assert!(
+        held.iter().all(|b| b.account.as_deref() == Some("UNIFIED")),
+        "{held:?}"
+    );
+    // The master's key holds Wallet rights: both wallets.
+    let held = balances(&client, &master).await;
+    for account in ["UNIFIED", "FUND"] {
+        assert!(
+            held.iter().any(|b| b.account.as_deref() == Some(account)),
+            "{account}: {held:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -445,7 +469,7 @@ async fn a_bybit_lock_keeps_the_leaked_key_trading_from_the_responder_only() {
 #[tokio::test(flavor = "multi_thread")]
 async fn funds_moved_into_the_funding_wallet_show_in_the_snapshot() {
     let lab = Lab::start_on(BYBIT, 67).await;
-    let (master, bot) = lab.creds();
+    let (master, _) = lab.creds();
     let client = lab.client();
     // Whoever holds the master key parks 25 USDT in its funding wallet.
     master_moves(
@@ -462,12 +486,12 @@ async fn funds_moved_into_the_funding_wallet_show_in_the_snapshot() {
             .any(|t| t.from.as_deref() == Some("UNIFIED") && t.to.as_deref() == Some("FUND")),
         "{moved:?}"
     );
-    let held = balances(&client, &bot).await;
-    assert!(
-        held.iter()
-            .any(|b| b.account.as_deref() == Some("FUND") && b.coin == "USDT"),
-        "the bot's funding wallet is read: {held:?}"
-    );
+    let held = balances(&client, &master).await;
+    let fund = held
+        .iter()
+        .find(|b| b.account.as_deref() == Some("FUND") && b.coin == "USDT")
+        .unwrap_or_else(|| panic!("the funding wallet is read: {held:?}"));
+    assert_eq!(fund.total.as_str(), "1525");
 
     let (code, summary, err) = respond_with_playbook(
         &lab,
@@ -497,11 +521,10 @@ async fn funds_moved_into_the_funding_wallet_show_in_the_snapshot() {
             .any(|t| t["from"] == "UNIFIED" && t["to"] == "FUND" && t["amount"] == "25"),
         "{transfers:?}"
     );
+    // The leaked key's balances, each naming its wallet.
     let balances = rows("balances");
     assert!(
-        balances
-            .iter()
-            .any(|b| b["account"] == "FUND" && b["coin"] == "USDT"),
+        !balances.is_empty() && balances.iter().all(|b| b["account"] == "UNIFIED"),
         "{balances:?}"
     );
 }

@@ -4,9 +4,9 @@
 //!
 //! The unified wallet is the venue's shared balances (`v.balances`); the funding wallet is this
 //! dialect's own state, seeded for the master and the bot's sub-account so that a snapshot that
-//! skips it has something to miss. `query-account-coins-balance` answers any key of the account
-//! (a master may name one of its sub-accounts with `memberId`, as documented; a sub key may not
-//! name anyone else). Internal transfers move coins between the two wallets of the caller's own
+//! skips it has something to miss. `query-account-coins-balance` answers a key of the account
+//! holding a Wallet permission (chosen, see [`WALLET`]); a master may name one of its
+//! sub-accounts with `memberId`, as documented, and a sub key may not name anyone else. Internal transfers move coins between the two wallets of the caller's own
 //! UID; creating one needs a read-write key with Wallet `AccountTransfer` (the permission's
 //! name; the create page itself names none), and `query-inter-transfer-list` lists the caller's
 //! own, newest first, in windows of at most 7 days. Coins in the funding wallet are never locked
@@ -23,6 +23,17 @@ use crate::sim::key::{DAY_MS, Tier};
 use crate::sim::num;
 use crate::sim::seed::{BOT_UID, MASTER_UID};
 use crate::sim::state::Venue;
+
+/// The Wallet permissions any one of which lets a key read balances through the asset
+/// endpoints. Chosen: the docs name none; users report 10005 for keys without the Wallet group's
+/// transfer box (JKorf/Bybit.Net issue 173), and a trading-only key is refused here so that
+/// clients meet that refusal.
+const WALLET: &[&str] = &[
+    "AccountTransfer",
+    "SubMemberTransfer",
+    "SubMemberTransferList",
+    "Withdraw",
+];
 
 /// The funding wallets and the internal transfers of every account.
 #[derive(Debug, Default)]
@@ -91,6 +102,7 @@ pub(crate) fn balance(v: &Venue, uid: u64, coin: &str) -> f64 {
 
 /// `GET /v5/asset/transfer/query-account-coins-balance`.
 pub(crate) fn coins_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    c.require("Wallet", WALLET)?;
     let uid = match p.int("memberId")? {
         None => c.uid,
         Some(member) => {
