@@ -473,4 +473,22 @@ mod tests {
         );
         assert!(Window::split(10, 10, 5).is_empty());
     }
+
+    #[test]
+    fn trading_balances_are_followed_by_the_funding_wallets() {
+        use super::super::model::Amount;
+        let row = |coin: &str, account: &str| Balance {
+            coin: coin.to_owned(),
+            total: Amount::new("1"),
+            locked: Amount::new("0"),
+            usd_value: None,
+            account: Some(account.to_owned()),
+        };
+        let joined = Reply::Balances(vec![row("BTC", "UNIFIED")])
+            .followed_by(Reply::Balances(vec![row("USDT", "FUND")]));
+        assert_eq!(
+            joined.into_balances().unwrap(),
+            [row("BTC", "UNIFIED"), row("USDT", "FUND")]
+        );
+    }
 }
