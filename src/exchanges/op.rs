@@ -214,6 +214,10 @@ pub enum Op {
     },
     /// Balances of the signing key's account.
     Balances,
+    /// Balances of the signing key's funding wallet, on venues that keep it apart from the
+    /// trading balances (Bybit `FUND`); read after [`Op::Balances`] as its follow-up
+    /// ([`super::mechanisms::CompanionCalls::then`]), the two answers joined.
+    FundingBalances,
     /// Withdrawals in a window.
     Withdrawals {
         /// The window.
@@ -281,6 +285,7 @@ impl Op {
             Op::Orders { .. } => "orders",
             Op::Fills { .. } => "fills",
             Op::Balances => "balances",
+            Op::FundingBalances => "funding_balances",
             Op::Withdrawals { .. } => "withdrawals",
             Op::Transfers { .. } => "transfers",
             Op::PlaceOrder(_) => "place_order",
@@ -393,7 +398,8 @@ impl Reply {
     /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of
     /// it afterwards (its IP whitelist), and keeps its secret; a key changed in two requests
     /// (Binance strips permissions, then binds the IP list) takes the IP list from the second and
-    /// stays read-only if either said so; anything else stays as it was.
+    /// stays read-only if either said so; trading balances are followed by the funding wallet's
+    /// ([`Op::FundingBalances`]); anything else stays as it was.
     pub fn followed_by(self, after: Reply) -> Reply {
         match (self, after) {
             (Reply::Created(mut created), Reply::Key(info)) => {
@@ -413,6 +419,10 @@ impl Reply {
                 ips: after.ips,
                 ..first
             }),
+            (Reply::Balances(mut trading), Reply::Balances(funding)) => {
+                trading.extend(funding);
+                Reply::Balances(trading)
+            }
             (reply, _) => reply,
         }
     }
@@ -462,5 +472,23 @@ mod tests {
             ]
         );
         assert!(Window::split(10, 10, 5).is_empty());
+    }
+
+    #[test]
+    fn trading_balances_are_followed_by_the_funding_wallets() {
+        use super::super::model::Amount;
+        let row = |coin: &str, account: &str| Balance {
+            coin: coin.to_owned(),
+            total: Amount::new("1"),
+            locked: Amount::new("0"),
+            usd_value: None,
+            account: Some(account.to_owned()),
+        };
+        let joined = Reply::Balances(vec![row("BTC", "UNIFIED")])
+            .followed_by(Reply::Balances(vec![row("USDT", "FUND")]));
+        assert_eq!(
+            joined.into_balances().unwrap(),
+            [row("BTC", "UNIFIED"), row("USDT", "FUND")]
+        );
     }
 }

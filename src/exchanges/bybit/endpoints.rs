@@ -19,6 +19,8 @@ use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePe
 use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
 use crate::percent;
 
+use super::wire::TransferList;
+
 /// Page size asked for; the largest each endpoint allows (docs/venues/bybit.md §6).
 const ORDER_PAGE: u32 = 50;
 const FILL_PAGE: u32 = 100;
@@ -59,15 +61,22 @@ pub fn is_spot_filter(segment: &Segment) -> bool {
 /// Page size of an instruments listing: the largest allowed (docs `market/instrument`).
 const INSTRUMENT_PAGE: u32 = 1000;
 
-/// Builds the request for an operation (for tests: without a nonce).
+/// Builds the request for an operation (for tests: without a nonce, at the clock's start).
 #[cfg(test)]
 pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
-    encode_with(op, "n0nce")
+    encode_with(op, "n0nce", 0)
+}
+
+/// Builds the request for an operation at `now_ms` (for tests: without a nonce).
+#[cfg(test)]
+pub fn encode_at(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
+    encode_with(op, "n0nce", now_ms)
 }
 
 /// Builds the request for an operation; `nonce` (fresh per request) names an option order,
-/// which Bybit requires an `orderLinkId` for.
-pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
+/// which Bybit requires an `orderLinkId` for; `now_ms` is the exchange's clock, for the
+/// parameters that carry a time of their own (a withdrawal's `timestamp`).
+pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Request::get("/v5/market/time", String::new()),
         Op::WhoAmI => Request::get("/v5/user/query-api", String::new()),
@@ -82,9 +91,16 @@ pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
             let mut body = serde_json::Map::new();
             body.insert("apikey".into(), json!(key.as_str()));
             body.insert("ips".into(), json!(lock.ips.to_strings().join(",")));
-            if lock.access == Access::ReadOnly {
-                body.insert("readOnly".into(), json!(1));
-            }
+            // Always sent: Bybit documents an omitted `readOnly` as "0 (default): Read and
+            // Write", so leaving it out means the same as 0 on the literal reading and something
+            // else on another. A lock that keeps permissions sends 0: the key is a trading key
+            // that must still cancel its orders after the lock, now only from the responder
+            // (docs/venues/bybit.md §4, "The lock's `readOnly`").
+            let read_only = match lock.access {
+                Access::ReadOnly => 1,
+                Access::Unchanged => 0,
+            };
+            body.insert("readOnly".into(), json!(read_only));
             Request::post("/v5/user/update-sub-api", Value::Object(body).to_string())
         }
         Op::RevokeKey(Revoke::ByMaster { key, .. }) => Request::post(
@@ -177,6 +193,12 @@ pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
             Request::get("/v5/execution/list", q.finish())
         }
         Op::Balances => Request::get("/v5/account/wallet-balance", "accountType=UNIFIED".into()),
+        // The funding wallet, read after the unified one (docs/venues/bybit.md §6): without
+        // `coin` it lists every coin, which `accountType=UNIFIED` would refuse.
+        Op::FundingBalances => Request::get(
+            "/v5/asset/transfer/query-account-coins-balance",
+            "accountType=FUND".into(),
+        ),
         Op::Withdrawals { window, cursor } => {
             let mut q = Query::default();
             q.cursor(cursor.as_deref());
@@ -242,9 +264,12 @@ pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
             address,
         } => Request::post(
             "/v5/asset/withdraw/create",
+            // `timestamp` is required (against replays) and `accountType` takes `FUND`, `UTA`
+            // or `EARN`: `UTA` withdraws from the unified wallet through the funding one
+            // (docs/venues/bybit.md §6).
             json!({
                 "coin": coin, "chain": "ETH", "address": address, "amount": amount,
-                "forceChain": 0, "accountType": "UNIFIED",
+                "forceChain": 0, "accountType": "UTA", "timestamp": now_ms,
             })
             .to_string(),
         ),
@@ -267,15 +292,14 @@ pub fn encode_with(op: &Op, nonce: &str) -> Result<Request, ExchangeError> {
                 op: op.name(),
             });
         }
+        // The universal list, then the internal one: the cursor says which (`TransferList`).
         Op::Transfers { window, cursor } => {
+            let (list, cursor) = TransferList::of(cursor.as_deref());
             let mut q = Query::default();
-            q.cursor(cursor.as_deref());
+            q.cursor(cursor);
             add_window(&mut q, window);
             q.add("limit", Some(&TRANSFER_PAGE.to_string()));
-            Request::get(
-                "/v5/asset/transfer/query-universal-transfer-list",
-                q.finish(),
-            )
+            Request::get(list.path(), q.finish())
         }
     })
 }
@@ -423,9 +447,68 @@ mod tests {
         assert_eq!(req.path, "/v5/user/update-sub-api");
         assert_eq!(
             req.body.as_deref(),
-            Some(r#"{"apikey":"BOTKEY","ips":"127.0.0.1"}"#)
+            Some(r#"{"apikey":"BOTKEY","ips":"127.0.0.1","readOnly":0}"#)
         );
         assert!(req.mutating);
+    }
+
+    #[test]
+    fn a_lock_always_says_whether_the_key_may_trade() {
+        for (label, access, want) in [
+            ("keeps trading", Access::Unchanged, r#""readOnly":0"#),
+            ("read-only", Access::ReadOnly, r#""readOnly":1"#),
+        ] {
+            let op = Op::RestrictKey {
+                account: Some("1000002".into()),
+                key: KeyId::new("BOTKEY"),
+                lock: Lock {
+                    ips: IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                    access,
+                },
+            };
+            let body = encode(&op).unwrap().body.unwrap();
+            assert!(body.contains(want), "{label}: {body}");
+        }
+    }
+
+    #[test]
+    fn funding_balances_and_both_transfer_lists_have_their_endpoints() {
+        let funding = encode(&Op::FundingBalances).unwrap();
+        assert_eq!(
+            (funding.path.as_str(), funding.query.as_str()),
+            (
+                "/v5/asset/transfer/query-account-coins-balance",
+                "accountType=FUND"
+            )
+        );
+        let window = Window {
+            start_ms: 1,
+            end_ms: 2,
+        };
+        let path = |cursor: Option<&str>| {
+            encode_at(
+                &Op::Transfers {
+                    window,
+                    cursor: cursor.map(str::to_owned),
+                },
+                0,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            path(None).path,
+            "/v5/asset/transfer/query-universal-transfer-list"
+        );
+        let internal = path(Some("internal|eyJtaW5JRCI6MX0"));
+        assert_eq!(
+            internal.path,
+            "/v5/asset/transfer/query-inter-transfer-list"
+        );
+        assert_eq!(
+            internal.query,
+            "cursor=eyJtaW5JRCI6MX0&endTime=2&limit=50&startTime=1"
+        );
+        assert!(!path(Some("internal|")).query.contains("cursor"));
     }
 
     #[test]
@@ -445,6 +528,18 @@ mod tests {
             r#"{"ips":"10.0.0.1","note":"bot-run","permissions":{"Spot":["SpotTrade"]},"readOnly":0,"subuid":1000002}"#
         );
         assert!(!body.contains("Wallet"));
+    }
+
+    #[test]
+    fn a_withdrawal_carries_its_timestamp_and_a_documented_account_type() {
+        let op = Op::Withdraw {
+            coin: "USDT".into(),
+            amount: "10".into(),
+            address: "0xabc".into(),
+        };
+        let body = encode_at(&op, 1_700_000_000_123).unwrap().body.unwrap();
+        assert!(body.contains(r#""timestamp":1700000000123"#), "{body}");
+        assert!(body.contains(r#""accountType":"UTA""#), "{body}");
     }
 
     #[test]

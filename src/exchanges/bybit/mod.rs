@@ -12,12 +12,12 @@ mod wire;
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::SegmentDiscovery;
+use super::mechanisms::{CompanionCalls, SegmentDiscovery};
 use super::model::{Category, Segment};
 use super::{
     CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response,
 };
-use super::{SignedRequest, Support, Venue};
+use super::{Reply, SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
 pub use signer::{RECV_WINDOW_MS, prehash, sign_prehash};
@@ -162,7 +162,7 @@ impl Venue for Bybit {
     }
 
     fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
-        endpoints::encode_with(op, call.nonce)
+        endpoints::encode_with(op, call.nonce, call.now_ms)
     }
 
     fn sign(
@@ -176,6 +176,18 @@ impl Venue for Bybit {
 
     fn decode(&self, op: &Op, response: &Response) -> Decoded {
         wire::decode(op, response)
+    }
+
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+}
+
+/// The funding wallet (`FUND`) is a second account beside the unified one, read by an endpoint
+/// of its own (docs/venues/bybit.md §6): balances are the unified wallet's followed by it.
+impl CompanionCalls for Bybit {
+    fn then(&self, op: &Op, _reply: &Reply) -> Option<Op> {
+        (*op == Op::Balances).then_some(Op::FundingBalances)
     }
 }
 

@@ -127,7 +127,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } => {
+        | Op::Segments { .. }
+        | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

@@ -24,6 +24,7 @@ mod auth;
 mod caller;
 mod conditional;
 mod dialect;
+mod fund;
 mod market;
 mod page;
 mod params;
@@ -183,6 +184,9 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
     match route {
         Route::AccountWalletBalance => asset::wallet_balance(v, c, p),
         Route::AssetTransferList => asset::universal_transfers(v, c, p),
+        Route::AssetCoinsBalance => fund::coins_balance(v, c, p),
+        Route::AssetInterTransfer => fund::create_internal(v, c, p),
+        Route::AssetInterTransferList => fund::internal_transfers(v, c, p),
         Route::AssetWithdrawCreate => asset::withdraw_create(v, c, p),
         Route::AssetWithdrawRecord => asset::withdraw_records(v, c, p),
         Route::ExecutionList => trade::executions(v, c, p),

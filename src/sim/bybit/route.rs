@@ -15,6 +15,9 @@ use crate::sim::order::Category;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     AccountWalletBalance,
+    AssetCoinsBalance,
+    AssetInterTransfer,
+    AssetInterTransferList,
     AssetTransferList,
     AssetWithdrawCreate,
     AssetWithdrawRecord,
@@ -41,6 +44,21 @@ const TABLE: &[(Route, &str, &str)] = &[
         Route::AccountWalletBalance,
         "GET",
         "/v5/account/wallet-balance",
+    ),
+    (
+        Route::AssetCoinsBalance,
+        "GET",
+        "/v5/asset/transfer/query-account-coins-balance",
+    ),
+    (
+        Route::AssetInterTransfer,
+        "POST",
+        "/v5/asset/transfer/inter-transfer",
+    ),
+    (
+        Route::AssetInterTransferList,
+        "GET",
+        "/v5/asset/transfer/query-inter-transfer-list",
     ),
     (
         Route::AssetTransferList,
@@ -135,8 +153,10 @@ impl Route {
             Route::AssetWithdrawCreate => 5,
             // Chosen: 300/min (docs/venues/bybit.md §7) spread evenly.
             Route::AssetWithdrawRecord => 5,
-            // Chosen: not in the reference.
-            Route::AssetTransferList => 5,
+            // 5/s; the internal list and transfer 60/min, spread evenly (docs
+            // `rate-limit/rate-limit.mdx`).
+            Route::AssetTransferList | Route::AssetCoinsBalance => 5,
+            Route::AssetInterTransferList | Route::AssetInterTransfer => 1,
             // Public, never counted.
             Route::MarketTime
             | Route::MarketTickers

@@ -36,6 +36,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     // Unbound keys live 90 days (docs/venues/bybit.md §4); this one was made 60 days ago.
     let key = &mut v.keys[bot];
     key.expires_ms = Some(key.created_ms + UNBOUND_LIFETIME_MS);
+    super::fund::seed(v);
 }
 
 /// Bybit's own markets in the default incident: inverse perpetuals settled in their base coin

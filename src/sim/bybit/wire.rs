@@ -271,8 +271,25 @@ pub(crate) fn key_info(k: &ApiKey, parent_uid: Option<u64>, now_ms: i64) -> Valu
             ("parentUid", json!(parent_uid.unwrap_or(0).to_string())),
             ("kycLevel", json!("LEVEL_DEFAULT")),
             ("kycRegion", json!("")),
+            ("userIDInt64", json!("0")),
+            ("inviterIDInt64", json!("0")),
+            ("affiliateIDInt64", json!("0")),
         ] {
             m.insert(name.to_owned(), value);
+        }
+        // query-api shows the fiat and card groups too, empty when not granted (docs
+        // `user/apikey-info.mdx`); the sub-key listing does not.
+        if let Some(Value::Object(groups)) = m.get_mut("permissions") {
+            for group in [
+                "FiatP2P",
+                "FiatConvertBroker",
+                "FiatGlobalPay",
+                "FiatBitPay",
+                "BitCard",
+                "ByXPost",
+            ] {
+                groups.entry(group).or_insert_with(|| json!([]));
+            }
         }
     }
     v

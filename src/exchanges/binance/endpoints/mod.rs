@@ -232,7 +232,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         ),
         // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         // Its segments are a fixed list (docs/venues/binance.md).
-        Op::Segments { .. } => {
+        Op::Segments { .. } | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: "segments",

@@ -29,6 +29,7 @@ use crate::exchanges::model::{
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive};
 use crate::secret::{KeyId, SecretString};
 use errors::{NOT_JSON, api_error};
+pub use funds::TransferList;
 use keys::BybitApiKey;
 
 /// The envelope around every answer.
@@ -112,8 +113,9 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             segment, cursor, ..
         } => orders::fills(segment, cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
+        Op::FundingBalances => funds::funding_balances(result)?,
         Op::Withdrawals { .. } => funds::withdrawals(result)?,
-        Op::Transfers { .. } => funds::transfers(result)?,
+        Op::Transfers { cursor, .. } => funds::transfers(cursor.as_deref(), result)?,
     })
 }
 

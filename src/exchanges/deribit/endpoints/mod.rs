@@ -221,7 +221,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", json!(amount)),
             ],
         ),
-        Op::Segments { .. } => {
+        Op::Segments { .. } | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: "segments",

@@ -128,7 +128,7 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 .ok_or_else(|| protocol("order.order_id"))?
                 .to_owned(),
         ),
-        Op::Segments { .. } => {
+        Op::Segments { .. } | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: "segments",

@@ -92,7 +92,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } => {
+        | Op::Segments { .. }
+        | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

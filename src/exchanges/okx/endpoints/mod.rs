@@ -186,7 +186,7 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
                 .to_string(),
         ),
         // OKX keeps no security log reachable by API (docs/venues/README.md §1).
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::AccessLog { .. } | Op::Segments { .. } | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),

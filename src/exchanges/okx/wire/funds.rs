@@ -19,6 +19,7 @@ pub(super) fn balances(data: Value) -> Result<Reply, ExchangeError> {
                 }),
                 locked: Amount::new(&coin.frozen_bal),
                 usd_value: non_empty(coin.eq_usd).map(|v| Amount::new(&v)),
+                account: None,
             })
             .collect(),
     ))

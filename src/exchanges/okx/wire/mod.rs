@@ -101,7 +101,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::RevokeKey(_) => Reply::Done,
         Op::CreateKey { account, .. } => keys::created(account, data)?,
         Op::CancelAfter { .. } => orders::armed(data)?,
-        Op::CancelAll { .. } | Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::CancelAll { .. } | Op::AccessLog { .. } | Op::Segments { .. } | Op::FundingBalances => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
