@@ -24,7 +24,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::mechanisms::{CompanionCalls, OrderRules, TokenSessions};
+use super::coverage::{Cover, Product};
+use super::mechanisms::{CompanionCalls, OrderRules, SegmentDiscovery, TokenSessions};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
@@ -45,22 +46,41 @@ const fn segment(category: Category, currency: &'static str) -> Segment {
     }
 }
 
-/// Every slice the per-currency lists and cancels are called for: instrument kind × currency
-/// (docs/venues/deribit.md §5, §6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR).
-/// Linear contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
-const SEGMENTS: &[Segment] = &[
-    segment(Category::Spot, "BTC"),
-    segment(Category::Spot, "ETH"),
-    segment(Category::Spot, "USDC"),
-    segment(Category::Spot, "USDT"),
-    segment(Category::Spot, "EURR"),
-    segment(Category::Linear, "USDC"),
-    segment(Category::Linear, "USDT"),
+/// The currencies every account is listed and cancelled in, whatever `public/get_currencies`
+/// answers (docs/venues/deribit.md §5, §6: the method pages' `currency` enum). Each segment is a
+/// whole currency: its calls ask for every instrument kind (`kind=any`, or no `kind` where the
+/// method takes no `any`), so futures, options, spot pairs and `future_combo`/`option_combo`
+/// books of the currency are all covered. The category is the currency's settlement family
+/// (coin-settled inverse for BTC and ETH, linear for the stablecoins), a label only.
+pub(crate) const SEGMENTS: &[Segment] = &[
     segment(Category::Inverse, "BTC"),
     segment(Category::Inverse, "ETH"),
-    segment(Category::Option, "BTC"),
-    segment(Category::Option, "ETH"),
-    segment(Category::Option, "USDC"),
+    segment(Category::Linear, "USDC"),
+    segment(Category::Linear, "USDT"),
+    segment(Category::Linear, "EURR"),
+];
+
+/// What a Deribit account can hold and what the response does there (docs/venues/deribit.md §1,
+/// §5, §6): every product is reached through its currency's segment, every kind at once.
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot (every `BASE_QUOTE` pair, any quote currency Deribit lists)"),
+    Product::covered("linear futures and perpetuals (USDC-, USDT-settled)"),
+    Product::covered("inverse futures and perpetuals (BTC-, ETH-settled)"),
+    Product::covered("options (inverse BTC/ETH and linear USDC)"),
+    Product::covered("trigger orders (stop_limit, stop_market, take_limit, take_market)"),
+    Product {
+        name: "combos (future_combo, option_combo)",
+        list_open: Cover::Covered,
+        cancel: Cover::Covered,
+        history: Cover::Covered,
+        fills: Cover::Covered,
+        balances: Cover::NotOffered,
+    },
+    Product::not_covered(
+        "block trades and block RFQ",
+        "their own methods (`private/get_block_trades`, `private/get_block_rfqs`) are not read; \
+         a block trade's fills still appear in the user trades of its currency",
+    ),
 ];
 
 /// No history list of Deribit's takes a time window it limits (docs/venues/deribit.md §6): one
@@ -86,6 +106,14 @@ impl Venue for Deribit {
 
     fn segments(&self) -> &'static [Segment] {
         SEGMENTS
+    }
+
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
+    }
+
+    fn discovery(&self) -> Option<&dyn SegmentDiscovery> {
+        Some(self)
     }
 
     fn max_window(&self, _history: History) -> Duration {
@@ -186,6 +214,14 @@ impl CompanionCalls for Deribit {
             }
             _ => None,
         }
+    }
+}
+
+impl SegmentDiscovery for Deribit {
+    /// One listing: `public/get_currencies` names every currency, whatever its products; each
+    /// one not in [`SEGMENTS`] becomes a linear segment (docs/venues/deribit.md §6).
+    fn categories(&self) -> &'static [Category] {
+        &[Category::Linear]
     }
 }
 

@@ -1,10 +1,13 @@
 //! What Deribit brings to the simulator's core (`sim/dialect.rs`): `CURRENCY-number` order ids
 //! and `CURRENCY-sequence` trade ids, its instrument names, token authentication and the one
-//! two-factor code in the session; and the `Sim` switches only Deribit has (two-factor
+//! two-factor code in the session, a spot pair in a currency outside the method pages' enum, the
+//! trigger orders `Inspect` shows; and the `Sim` switches only Deribit has (two-factor
 //! challenges, tokens).
 
 use crate::sim::Sim;
+use crate::sim::deribit::trigger::TriggerOrder;
 use crate::sim::dialect::SimDialect;
+use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::session::{ProfileAuth, ProfileShape};
@@ -32,6 +35,19 @@ impl SimDialect for DeribitDialect {
 
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
         names::wire_symbol(v, category, symbol)
+    }
+
+    /// A spot pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
+    /// under `USDE`), which only `public/get_currencies` names.
+    fn incident_markets(&self) -> Vec<Instrument> {
+        vec![Instrument::new(Category::Spot, "BTC", "USDE", 65_000.0)]
+    }
+
+    fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
+        v.own
+            .get::<DeribitState>()
+            .map(|s| s.trigger_orders.iter().map(TriggerOrder::view).collect())
+            .unwrap_or_default()
     }
 
     /// Token authentication, the bot key on its sub-account (reached through

@@ -3,7 +3,8 @@
 //! The shared venue keeps instruments under their internal `BASE+QUOTE` symbol; Deribit calls
 //! them `BTC_USDT` (spot) and `BTC_USDC-PERPETUAL` (linear perpetual), and an inverse one
 //! `BTC-PERPETUAL` (docs/venues/deribit.md §1). An instrument belongs to the currency it is
-//! quoted or settled in (`USDT` for `BTC_USDT`), which is what the per-currency lists filter on
+//! quoted or settled in (`USDT` for `BTC_USDT`, `BTC` for `BTC-PERPETUAL`), which is what the
+//! per-currency lists filter on
 //! (chosen: the docs do not say under which currency a spot pair is listed). Order ids are
 //! `CURRENCY-number` and trade ids `CURRENCY-sequence`, as Deribit's examples show
 //! (`ETH-100234`).
@@ -36,9 +37,13 @@ pub(crate) fn find<'v>(v: &'v Venue, name: &str) -> Option<&'v Instrument> {
     v.instruments.iter().find(|i| instrument_name(i) == name)
 }
 
-/// The currency an instrument is listed under.
+/// The currency an instrument is listed under: an inverse contract's coin (`BTC-PERPETUAL` is
+/// BTC's), otherwise the quote or settlement currency.
 pub(crate) fn currency(i: &Instrument) -> &str {
-    &i.settle_coin
+    match i.category {
+        Category::Inverse => &i.base_coin,
+        _ => &i.settle_coin,
+    }
 }
 
 /// Deribit's instrument kind.
@@ -50,7 +55,8 @@ pub(crate) fn kind(category: Category) -> &'static str {
     }
 }
 
-/// Whether an instrument is in `currency` and of `kind` (`any` or absent: every kind).
+/// Whether an instrument is in `currency` and of `kind` (`any` or absent: every kind; `combo`
+/// and the combo kinds: none, the simulator has no combo books).
 pub(crate) fn listed(i: &Instrument, currency_wanted: &str, kind_wanted: Option<&str>) -> bool {
     currency(i) == currency_wanted
         && kind_wanted.is_none_or(|k| k == "any" || k == kind(i.category))
