@@ -3,7 +3,7 @@
 //! with `--otp`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
 
 use lockdown::exchanges::client::http_client_from;
-use lockdown::exchanges::model::{Access, Category, Lock, Side, TradePermission};
+use lockdown::exchanges::model::{Access, Category, Lock, Segment, Side, TradePermission};
 use lockdown::exchanges::{
     Auth, AuthStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit,
     Reply, Revoke, VenueSettings,
@@ -456,10 +456,9 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
         keys_before
     );
     let err = stderr(&output);
-    assert!(
-        err.contains("GET /api/v2/private/edit_api_key?id=<id of"),
-        "{err}"
-    );
+    // Key management is a JSON-RPC POST; the plan names the key it would look up.
+    assert!(err.contains("POST /api/v2/private/edit_api_key"), "{err}");
+    assert!(err.contains(r#""id":"<id of"#), "{err}");
     assert!(err.contains("Authorization: <redacted>"), "{err}");
     let mutating = [
         "edit_api_key",
@@ -668,4 +667,98 @@ async fn no_secret_and_no_code_appear_in_any_output() {
     ];
     assert_no_secret_in(&run_texts(&lab, &output), &secrets);
     assert!(stderr(&output).contains("Authorization: <redacted>"));
+}
+
+/// Issue 13 #6: a pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
+/// under `USDE`, which only `public/get_currencies` names): the response lists, cancels and
+/// reports the attacker's order there.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_in_a_currency_only_get_currencies_names_is_cancelled_and_reported() {
+    let lab = lab(71).await;
+    let (_, bot) = lab.creds();
+    let usde = Segment {
+        category: Category::Linear,
+        settle: Some("USDE"),
+    };
+    let mut sell = limit_buy(usde, "BTC_USDE", 90_000.0, 0.01);
+    sell.side = Side::Sell;
+    let id = place(&attacker(&lab), &bot, sell).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// Issue 13: an attacker's untriggered stop order rests off the book; `type=all` lists it and
+/// the per-currency cancel reaches it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untriggered_stop_order_is_cancelled_and_reported() {
+    let lab = lab(73).await;
+    let (_, bot) = lab.creds();
+    let usdt = Segment {
+        category: Category::Linear,
+        settle: Some("USDT"),
+    };
+    let mut stop = limit_buy(usdt, "BTC_USDT", 50_000.0, 0.01);
+    stop.side = Side::Sell;
+    stop.trigger = Some(55_000.0);
+    let id = place(&attacker(&lab), &bot, stop).await.unwrap();
+    let placed = lab.sim.inspect();
+    let order = placed.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert_eq!(order.order_type, "stop_limit");
+    assert_eq!(order.trigger_price.as_deref(), Some("55000"));
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// Runs the response and checks that order `id`, open before, is cancelled and reported.
+async fn assert_cancelled_and_reported(lab: &Lab, id: &str) {
+    let before = lab.sim.inspect();
+    let order = before.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert!(order.is_open(), "{order:?}");
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let after = lab.sim.inspect();
+    let order = after.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert!(!order.is_open(), "left open: {order:?}");
+    let reported = unauthorized_ids(&report_of(&summary));
+    assert!(reported.contains(id), "{id} not in {reported:?}");
+}
+
+/// Issue 13 #7: `ip_whitelist` is declared an array; a query can carry only its text, a string,
+/// which the simulator refuses as Deribit does. The adapter sends key management as a JSON-RPC
+/// POST, and the lock binds the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whitelist_travels_as_a_json_array() {
+    let lab = lab(72).await;
+    let (master, bot) = lab.creds();
+    let now = chrono::Utc::now().timestamp_millis();
+    let main = login(&lab, &master, now, "w1").await;
+    let switched = rpc(
+        &lab,
+        "public/exchange_token",
+        &format!(
+            "refresh_token={}&subject_id={}",
+            main["result"]["refresh_token"].as_str().unwrap(),
+            lab.account()
+        ),
+        None,
+    )
+    .await;
+    let token = switched["result"]["access_token"].as_str().unwrap();
+    let keys = rpc(&lab, "private/list_api_keys", "", Some(token)).await;
+    let id = keys["result"][0]["id"].as_i64().unwrap();
+    let as_text = rpc(
+        &lab,
+        "private/edit_api_key",
+        &format!("id={id}&max_scope=account%3Aread&ip_whitelist=%5B%22127.0.0.1%22%5D"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(as_text["error"]["code"], -32602, "{as_text}");
+
+    let locked = restrict_key(&lab.client(), &master, &lab.account(), &bot.key, lock())
+        .await
+        .unwrap();
+    assert_eq!(locked.ips, ["127.0.0.1"]);
+    assert_eq!(
+        lab.sim.inspect().key(&lab.leaked()).unwrap().ips,
+        ["127.0.0.1"]
+    );
 }
