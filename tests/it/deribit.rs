@@ -477,7 +477,7 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
 }
 
 /// One raw JSON-RPC call over GET, as an outside client would make it: the envelope back.
-async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Value {
+pub(crate) async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Value {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = if query.is_empty() {
         format!("{}/api/v2/{method}", lab.running.base_url)
@@ -493,7 +493,7 @@ async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Valu
 }
 
 /// `public/auth` with `client_signature`, at `ts` with `nonce`.
-async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
+pub(crate) async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
     use lockdown::exchanges::deribit::{client_signature_string, sign_string};
     let sig = sign_string(cred.secret(), &client_signature_string(ts, nonce, ""));
     let query = format!(
@@ -636,7 +636,7 @@ async fn the_simulator_keeps_deribits_rules() {
 
     // The security log has the logins (with addresses) and the key changes.
     let log = rpc(&lab, "private/get_access_log", "count=50", Some(&sub_token)).await;
-    let events: Vec<&str> = log["result"]
+    let events: Vec<&str> = log["result"]["data"]
         .as_array()
         .unwrap()
         .iter()

@@ -87,7 +87,8 @@ pub(crate) struct TriggerOrder {
 }
 
 impl TriggerOrder {
-    /// The order as the lists and `buy`/`sell`/`cancel` show it.
+    /// The order as the lists and `buy`/`sell`/`cancel` show it: as `private/cancel`'s example
+    /// shows an untriggered stop order, with its trigger and without fill fields.
     pub(crate) fn to_wire(&self, v: &Venue) -> Value {
         json!({
             "order_id": self.order_id,
@@ -97,8 +98,6 @@ impl TriggerOrder {
             "order_type": self.kind.as_str(),
             "amount": self.amount,
             "price": self.price.map_or_else(|| json!("market_price"), |p| json!(p)),
-            "filled_amount": 0.0,
-            "average_price": 0.0,
             "order_state": if self.live { "untriggered" } else { "cancelled" },
             "creation_timestamp": self.created_ms,
             "last_update_timestamp": self.updated_ms,
@@ -106,7 +105,9 @@ impl TriggerOrder {
             "post_only": false,
             "reduce_only": false,
             "api": true,
-            "replaced": false,
+            "max_show": self.amount,
+            "is_liquidation": false,
+            "is_rebalance": false,
             "trigger": self.trigger,
             "trigger_price": self.trigger_price,
             "triggered": false,
