@@ -686,6 +686,21 @@ async fn an_order_in_a_currency_only_get_currencies_names_is_cancelled_and_repor
     assert_cancelled_and_reported(&lab, &id).await;
 }
 
+/// An attacker's order on an inverse BTC option (kind `option`, currency BTC): `kind=any` lists
+/// and cancels it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_option_order_is_cancelled_and_reported() {
+    let lab = lab(74).await;
+    let (_, bot) = lab.creds();
+    let btc = Segment {
+        category: Category::Option,
+        settle: Some("BTC"),
+    };
+    let order = limit_buy(btc, "BTC-27DEC26-100000-C", 0.01, 1.0);
+    let id = place(&attacker(&lab), &bot, order).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
 /// Issue 13: an attacker's untriggered stop order rests off the book; `type=all` lists it and
 /// the per-currency cancel reaches it.
 #[tokio::test(flavor = "multi_thread")]

@@ -67,14 +67,7 @@ const PRODUCTS: &[Product] = &[
     Product::covered("linear futures and perpetuals (USDC-, USDT-settled)"),
     Product::covered("inverse futures and perpetuals (BTC-, ETH-settled)"),
     Product::covered("trigger orders (stop_limit, stop_market, take_limit, take_market)"),
-    Product {
-        name: "options (inverse BTC/ETH, linear USDC)",
-        list_open: Cover::NotCovered(UNVERIFIED_OPTIONS),
-        cancel: Cover::NotCovered(UNVERIFIED_OPTIONS),
-        history: Cover::NotCovered(UNVERIFIED_OPTIONS),
-        fills: Cover::NotCovered(UNVERIFIED_OPTIONS),
-        balances: Cover::Covered,
-    },
+    Product::covered("options (inverse BTC/ETH, linear USDC)"),
     Product {
         name: "combos (future_combo, option_combo)",
         list_open: Cover::NotCovered(UNVERIFIED_COMBOS),
@@ -89,10 +82,6 @@ const PRODUCTS: &[Product] = &[
          check them in the web interface",
     ),
 ];
-
-/// Why options are declared not covered though every call asks for every kind.
-const UNVERIFIED_OPTIONS: &str = "asked for (`kind=any` in each currency), but the simulator \
-     has no option books, so it is not verified: check open option orders in the web interface";
 
 /// Why combos are declared not covered though every call asks for every kind.
 const UNVERIFIED_COMBOS: &str = "asked for (`kind=any` in each currency), but the simulator \

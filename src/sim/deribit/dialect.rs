@@ -38,9 +38,19 @@ impl SimDialect for DeribitDialect {
     }
 
     /// A spot pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
-    /// under `USDE`), which only `public/get_currencies` names.
+    /// under `USDE`), which only `public/get_currencies` names; and an inverse BTC option (priced
+    /// and settled in BTC, listed under BTC).
     fn incident_markets(&self) -> Vec<Instrument> {
-        vec![Instrument::new(Category::Spot, "BTC", "USDE", 65_000.0)]
+        vec![
+            Instrument::new(Category::Spot, "BTC", "USDE", 65_000.0),
+            Instrument {
+                category: Category::Option,
+                symbol: "BTC-27DEC26-100000-C".to_owned(),
+                base_coin: "BTC".to_owned(),
+                settle_coin: "BTC".to_owned(),
+                ref_price: 0.05,
+            },
+        ]
     }
 
     fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {

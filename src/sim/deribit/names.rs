@@ -1,8 +1,9 @@
 //! Deribit's names for the venue's things: instruments, currencies, kinds, order and trade ids.
 //!
 //! The shared venue keeps instruments under their internal `BASE+QUOTE` symbol; Deribit calls
-//! them `BTC_USDT` (spot) and `BTC_USDC-PERPETUAL` (linear perpetual), and an inverse one
-//! `BTC-PERPETUAL` (docs/venues/deribit.md §1). An instrument belongs to the currency it is
+//! them `BTC_USDT` (spot) and `BTC_USDC-PERPETUAL` (linear perpetual), an inverse one
+//! `BTC-PERPETUAL`, and an option keeps its Deribit name as its symbol (`BTC-27DEC26-100000-C`,
+//! docs/venues/deribit.md §1). An instrument belongs to the currency it is
 //! quoted or settled in (`USDT` for `BTC_USDT`, `BTC` for `BTC-PERPETUAL`), which is what the
 //! per-currency lists filter on
 //! (chosen: the docs do not say under which currency a spot pair is listed). Order ids are
@@ -19,6 +20,8 @@ pub(crate) const FIRST_ORDER_NO: u64 = 10_000_000;
 /// Deribit's name for an instrument.
 pub(crate) fn instrument_name(i: &Instrument) -> String {
     match i.category {
+        // An option keeps its full name as its symbol (`BTC-27DEC26-100000-C`).
+        Category::Option if i.symbol.contains('-') => i.symbol.clone(),
         Category::Spot | Category::Option => format!("{}_{}", i.base_coin, i.settle_coin),
         Category::Linear => format!("{}_{}-PERPETUAL", i.base_coin, i.settle_coin),
         Category::Inverse => format!("{}-PERPETUAL", i.base_coin),
