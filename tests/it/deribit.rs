@@ -701,6 +701,21 @@ async fn an_option_order_is_cancelled_and_reported() {
     assert_cancelled_and_reported(&lab, &id).await;
 }
 
+/// Issue 13 #6: an attacker's order on a future spread (`future_combo`, currency BTC): a list
+/// or cancel of kind `future` leaves it; `kind=any` (or no kind) reaches it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_combo_order_is_cancelled_and_reported() {
+    let lab = lab(75).await;
+    let (_, bot) = lab.creds();
+    let btc = Segment {
+        category: Category::Inverse,
+        settle: Some("BTC"),
+    };
+    let order = limit_buy(btc, "BTC-FS-27DEC26_PERP", 10.0, 10.0);
+    let id = place(&attacker(&lab), &bot, order).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
 /// Issue 13: an attacker's untriggered stop order rests off the book; `type=all` lists it and
 /// the per-currency cancel reaches it.
 #[tokio::test(flavor = "multi_thread")]

@@ -70,10 +70,10 @@ const PRODUCTS: &[Product] = &[
     Product::covered("options (inverse BTC/ETH, linear USDC)"),
     Product {
         name: "combos (future_combo, option_combo)",
-        list_open: Cover::NotCovered(UNVERIFIED_COMBOS),
-        cancel: Cover::NotCovered(UNVERIFIED_COMBOS),
-        history: Cover::NotCovered(UNVERIFIED_COMBOS),
-        fills: Cover::NotCovered(UNVERIFIED_COMBOS),
+        list_open: Cover::Covered,
+        cancel: Cover::Covered,
+        history: Cover::Covered,
+        fills: Cover::Covered,
         balances: Cover::NotOffered,
     },
     Product::not_covered(
@@ -82,10 +82,6 @@ const PRODUCTS: &[Product] = &[
          check them in the web interface",
     ),
 ];
-
-/// Why combos are declared not covered though every call asks for every kind.
-const UNVERIFIED_COMBOS: &str = "asked for (`kind=any` in each currency), but the simulator \
-     has no combo books, so it is not verified: check open combo orders in the web interface";
 
 /// No history list of Deribit's takes a time window it limits (docs/venues/deribit.md §6): one
 /// window covers all.

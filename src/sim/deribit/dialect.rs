@@ -38,8 +38,8 @@ impl SimDialect for DeribitDialect {
     }
 
     /// A spot pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
-    /// under `USDE`), which only `public/get_currencies` names; and an inverse BTC option (priced
-    /// and settled in BTC, listed under BTC).
+    /// under `USDE`), which only `public/get_currencies` names; an inverse BTC option (priced and
+    /// settled in BTC, listed under BTC); and a BTC future spread, a combo.
     fn incident_markets(&self) -> Vec<Instrument> {
         vec![
             Instrument::new(Category::Spot, "BTC", "USDE", 65_000.0),
@@ -49,6 +49,14 @@ impl SimDialect for DeribitDialect {
                 base_coin: "BTC".to_owned(),
                 settle_coin: "BTC".to_owned(),
                 ref_price: 0.05,
+            },
+            // A future spread (`future_combo`): the docs' combo names (`BTC-FS-29APR22_PERP`).
+            Instrument {
+                category: Category::Inverse,
+                symbol: "BTC-FS-27DEC26_PERP".to_owned(),
+                base_coin: "BTC".to_owned(),
+                settle_coin: "BTC".to_owned(),
+                ref_price: 50.0,
             },
         ]
     }

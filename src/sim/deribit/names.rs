@@ -20,8 +20,9 @@ pub(crate) const FIRST_ORDER_NO: u64 = 10_000_000;
 /// Deribit's name for an instrument.
 pub(crate) fn instrument_name(i: &Instrument) -> String {
     match i.category {
-        // An option keeps its full name as its symbol (`BTC-27DEC26-100000-C`).
-        Category::Option if i.symbol.contains('-') => i.symbol.clone(),
+        // An option or a combo keeps its full name as its symbol (`BTC-27DEC26-100000-C`,
+        // `BTC-FS-27DEC26_PERP`).
+        _ if i.symbol.contains('-') => i.symbol.clone(),
         Category::Spot | Category::Option => format!("{}_{}", i.base_coin, i.settle_coin),
         Category::Linear => format!("{}_{}-PERPETUAL", i.base_coin, i.settle_coin),
         Category::Inverse => format!("{}-PERPETUAL", i.base_coin),
@@ -49,20 +50,30 @@ pub(crate) fn currency(i: &Instrument) -> &str {
     }
 }
 
-/// Deribit's instrument kind.
-pub(crate) fn kind(category: Category) -> &'static str {
-    match category {
-        Category::Spot => "spot",
-        Category::Linear | Category::Inverse => "future",
-        Category::Option => "option",
+/// Deribit's instrument kind: a combo's by its name's two-letter tag (`BTC-FS-27DEC26_PERP`, a
+/// future spread, is `future_combo`; `BTC-CS-…`, an option spread, `option_combo`), otherwise the
+/// category's.
+pub(crate) fn kind(i: &Instrument) -> &'static str {
+    match i.symbol.split('-').nth(1) {
+        Some("FS") => "future_combo",
+        Some(tag) if tag.len() == 2 && tag.bytes().all(|b| b.is_ascii_uppercase()) => {
+            "option_combo"
+        }
+        _ => match i.category {
+            Category::Spot => "spot",
+            Category::Linear | Category::Inverse => "future",
+            Category::Option => "option",
+        },
     }
 }
 
-/// Whether an instrument is in `currency` and of `kind` (`any` or absent: every kind; `combo`
-/// and the combo kinds: none, the simulator has no combo books).
+/// Whether an instrument is in `currency` and of `kind` (`any` or absent: every kind; `combo`:
+/// either combo kind).
 pub(crate) fn listed(i: &Instrument, currency_wanted: &str, kind_wanted: Option<&str>) -> bool {
+    let own = kind(i);
     currency(i) == currency_wanted
-        && kind_wanted.is_none_or(|k| k == "any" || k == kind(i.category))
+        && kind_wanted
+            .is_none_or(|k| k == "any" || k == own || (k == "combo" && own.ends_with("_combo")))
 }
 
 /// A new order id for an instrument.
@@ -93,6 +104,15 @@ mod tests {
         assert!(listed(&spot, "USDT", Some("spot")) && listed(&spot, "USDT", None));
         assert!(!listed(&spot, "USDT", Some("future")) && !listed(&spot, "BTC", None));
         assert!(listed(&perp, "USDC", Some("future")) && listed(&perp, "USDC", Some("any")));
+        let combo = Instrument {
+            symbol: "BTC-FS-27DEC26_PERP".into(),
+            ..Instrument::new(Category::Inverse, "BTC", "BTC", 1.0)
+        };
+        assert_eq!(instrument_name(&combo), "BTC-FS-27DEC26_PERP");
+        assert!(
+            listed(&combo, "BTC", Some("future_combo")) && listed(&combo, "BTC", Some("combo"))
+        );
+        assert!(!listed(&combo, "BTC", Some("future")) && listed(&combo, "BTC", Some("any")));
         assert_eq!(order_id(&spot, 7), "USDT-7");
         assert_eq!(trade_seq(&trade_id(&perp, 42)), Some(42));
     }

@@ -254,7 +254,7 @@ fn cancel_where(
         groups.push(json!({
             "instrument_name": names::instrument_name(inst),
             "currency": names::currency(inst),
-            "kind": names::kind(category),
+            "kind": names::kind(inst),
             "type": order_type,
             "result": result,
         }));
@@ -280,7 +280,7 @@ pub(crate) fn all_open_orders(v: &mut Venue, c: &Caller, p: &Params) -> Result<V
         return Err(RpcError::param("kind", "is not an instrument kind"));
     }
     list_open(v, c, p, |i| {
-        kind.as_deref().is_none_or(|k| k == names::kind(i.category))
+        kind.as_deref().is_none_or(|k| k == names::kind(i))
     })
 }
 

@@ -198,6 +198,21 @@ mod tests {
     }
 
     #[test]
+    fn names_file_orders_by_family_combos_included() {
+        for (name, category) in [
+            ("BTC_USDC", Category::Spot),
+            ("BTC_USDC-PERPETUAL", Category::Linear),
+            ("BTC-PERPETUAL", Category::Inverse),
+            ("BTC-27DEC24", Category::Inverse),
+            ("BTC-27DEC24-100000-C", Category::Option),
+            ("BTC-FS-29APR22_PERP", Category::Inverse),
+            ("BTC-CS-8NOV24-70000_72000", Category::Option),
+        ] {
+            assert_eq!(orders::category_of(name), category, "{name}");
+        }
+    }
+
+    #[test]
     fn every_listed_currency_not_fixed_becomes_a_segment() {
         let body = r#"{"jsonrpc":"2.0","result":[{"currency":"BTC","coin_type":"BITCOIN"},{"currency":"USDE"},{"currency":"sol"},{"currency":"USDE"}],"usOut":1}"#;
         let op = Op::Segments {
