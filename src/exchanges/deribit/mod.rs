@@ -1,8 +1,12 @@
 //! Deribit JSON-RPC v2 over REST (docs/venues/deribit.md): `client_signature` tokens or per-request
 //! `deri-hmac-sha256` signatures, key management by numeric key id, sub-accounts through
-//! `public/exchange_token`, cancels and lists per currency and instrument kind.
+//! `public/exchange_token`, cancels and lists per currency, every instrument kind at once.
 //!
 //! How the venue's shape meets the normalized operations:
+//! - **Segments are currencies.** The per-currency lists and cancels are called for the five
+//!   currencies the method pages enumerate and for every other one `public/get_currencies`
+//!   names at run time ([`SegmentDiscovery`]), each with every kind (`kind=any`, combos
+//!   included) and order type (`type=all`, untriggered stop and take orders included).
 //! - **Key ids.** A client signs with the key's `client_id` (the id lockdown knows), but
 //!   `edit_api_key` and `remove_api_key` take the numeric `id`. Before either, the client lists
 //!   the account's keys ([`CompanionCalls::lookup`]) and the request takes the id from that answer.
