@@ -24,6 +24,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("quiet", include_str!("../../scenarios/quiet.yaml")),
     ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
     (
+        "products-bybit",
+        include_str!("../../scenarios/products-bybit.yaml"),
+    ),
+    (
         "products-deribit",
         include_str!("../../scenarios/products-deribit.yaml"),
     ),

@@ -22,6 +22,7 @@ mod private_files;
 mod respond;
 mod resume;
 mod shapes;
+mod shapes_bybit_orders;
 mod shapes_deribit;
 mod sim_cli;
 mod support;
