@@ -792,3 +792,36 @@ async fn a_whitelist_travels_as_a_json_array() {
         ["127.0.0.1"]
     );
 }
+
+/// The per-currency methods take every currency `public/get_currencies` lists and no other, and
+/// each method the kinds of its own enum (the open-order lists take no `any`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulator_takes_listed_currencies_and_each_methods_kinds() {
+    let lab = lab(76).await;
+    let (_, bot) = lab.creds();
+    let now = chrono::Utc::now().timestamp_millis();
+    let answer = login(&lab, &bot, now, "c1").await;
+    let token = answer["result"]["access_token"].as_str();
+    let listed = rpc(&lab, "public/get_currencies", "", None).await;
+    let names: Vec<&str> = listed["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["currency"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"USDE"), "{names:?}");
+    let code = |v: &Value| v["error"]["code"].as_i64();
+    let call = |query: &'static str| rpc(&lab, "private/get_open_orders_by_currency", query, token);
+    assert!(call("currency=USDE").await["result"].is_array());
+    assert_eq!(code(&call("currency=SOL").await), Some(-32602));
+    assert_eq!(code(&call("currency=BTC&kind=any").await), Some(-32602));
+    assert_eq!(code(&call("currency=BTC&type=stop").await), Some(-32602));
+    let history = rpc(
+        &lab,
+        "private/get_order_history_by_currency",
+        "currency=BTC&kind=any",
+        token,
+    )
+    .await;
+    assert!(history["result"].is_array(), "{history}");
+}
