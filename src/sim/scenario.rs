@@ -27,6 +27,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "products-bybit",
         include_str!("../../scenarios/products-bybit.yaml"),
     ),
+    (
+        "products-deribit",
+        include_str!("../../scenarios/products-deribit.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

@@ -24,6 +24,7 @@ mod resume;
 mod shapes;
 mod shapes_bybit_accounts;
 mod shapes_bybit_orders;
+mod shapes_deribit;
 mod sim_cli;
 mod support;
 mod venue_cases;

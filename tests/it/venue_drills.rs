@@ -169,6 +169,7 @@ drills! {
     deribit_alt_dump: DERIBIT, "alt-dump";
     deribit_quiet: DERIBIT, "quiet";
     deribit_sabotage: DERIBIT, "sabotage";
+    deribit_products_deribit: DERIBIT, "products-deribit";
     binance_pump_illiquid: BINANCE, "pump-illiquid";
     binance_alt_dump: BINANCE, "alt-dump";
     binance_quiet: BINANCE, "quiet";
