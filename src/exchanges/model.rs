@@ -288,6 +288,10 @@ pub struct Balance {
     /// The venue's USD valuation, where it gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usd_value: Option<Amount>,
+    /// Which of the account's wallets holds it (OKX `trading` or `funding`), on venues that
+    /// keep more than one; `None` where the venue has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// What kind of money movement a [`Transfer`] is.

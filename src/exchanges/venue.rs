@@ -196,7 +196,7 @@ mod tests {
                 ExchangeId::Bybit,
                 [false, false, false, false, false, false],
             ),
-            (ExchangeId::Okx, [false, false, false, false, false, true]),
+            (ExchangeId::Okx, [false, true, false, false, false, true]),
             (ExchangeId::Deribit, [true, true, false, false, false, true]),
             (ExchangeId::Binance, [false, true, false, true, true, true]),
             (

@@ -173,7 +173,7 @@ pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
             .to_string(),
         ),
         // Bybit has no security-log API (docs/venues/README.md §1).
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::AccessLog { .. } | Op::WalletBalances { .. } | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),

@@ -127,6 +127,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
+        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",

@@ -17,7 +17,7 @@ mod wire;
 
 use std::time::Duration;
 
-use super::mechanisms::OrderRules;
+use super::mechanisms::{CompanionCalls, OrderRules};
 use super::model::{Category, Order, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
@@ -118,6 +118,21 @@ impl Venue for Okx {
 
     fn order_rules(&self) -> Option<&dyn OrderRules> {
         Some(self)
+    }
+
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+}
+
+/// The funding account is a wallet of its own: `account/balance` shows the trading account
+/// only, so the balances are followed by `asset/balances` (OKX docs, "Funding account: Get
+/// balance"), where an attacker may have moved coins out of the trading account's sight.
+impl CompanionCalls for Okx {
+    fn then(&self, op: &Op, _reply: &super::Reply) -> Option<Op> {
+        matches!(op, Op::Balances).then_some(Op::WalletBalances {
+            account: endpoints::FUNDING,
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! Balances, withdrawals and sub-account transfers (docs/venues/okx.md §6).
 //!
-//! `account/balance` shows the caller's own trading account: `cashBal` the wallet, `frozenBal`
+//! `account/balance` shows the caller's own trading account; `asset/balances` its funding
+//! account, kept in the dialect's state (coins moved there leave the trading account's sight).
+//! `account/balance`: `cashBal` the wallet, `frozenBal`
 //! what open spot orders hold, `eqUsd` at the markets' last prices. `asset/withdrawal` is the
 //! only change here: a sub-account key is refused (`59504`: sub-accounts cannot withdraw), a
 //! master key needs `withdraw` (`50120`); an accepted request leaves the one modelled wallet at
@@ -12,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::sim::funds::WithdrawKind;
 use crate::sim::num;
+use crate::sim::okx::OkxState;
 use crate::sim::okx::caller::Caller;
 use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::Params;
@@ -78,6 +81,36 @@ pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         "upl": "0",
         "details": details,
     }])))
+}
+
+/// `GET /api/v5/asset/balances`: the caller's funding account, coins with a balance only
+/// (OKX docs, "Funding account: Get balance"); nothing there is frozen by orders.
+pub(crate) fn funding(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
+    let wanted: Option<Vec<String>> = p
+        .string("ccy")?
+        .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
+    let coins = v
+        .own
+        .get::<OkxState>()
+        .and_then(|s| s.funding.get(&c.uid))
+        .cloned()
+        .unwrap_or_default();
+    Ok(Outcome::Data(Value::Array(
+        coins
+            .into_iter()
+            .filter(|(coin, amount)| {
+                *amount > 0.0 && wanted.as_ref().is_none_or(|w| w.contains(coin))
+            })
+            .map(|(coin, amount)| {
+                json!({
+                    "availBal": num::fmt(amount),
+                    "bal": num::fmt(amount),
+                    "ccy": coin,
+                    "frozenBal": "0",
+                })
+            })
+            .collect(),
+    )))
 }
 
 /// `POST /api/v5/asset/withdrawal`: `dest` 4 on-chain (needs `chain`), 3 to another OKX user.

@@ -238,6 +238,13 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "segments",
             });
         }
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: op.name(),
+            });
+        }
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

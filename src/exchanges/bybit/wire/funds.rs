@@ -15,6 +15,7 @@ pub(super) fn balances(result: Value) -> Result<Reply, ExchangeError> {
                 total: Amount::new(&coin.wallet_balance),
                 locked: Amount::new(&coin.locked),
                 usd_value: non_empty(coin.usd_value).map(|v| Amount::new(&v)),
+                account: None,
             })
             .collect(),
     ))

@@ -89,7 +89,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::AccessLog { .. } | Op::WalletBalances { .. } | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),

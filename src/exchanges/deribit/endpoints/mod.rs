@@ -227,6 +227,13 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "segments",
             });
         }
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: op.name(),
+            });
+        }
         Op::AccessLog { cursor } => (
             "private/get_access_log",
             vec![

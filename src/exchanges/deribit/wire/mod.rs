@@ -134,6 +134,13 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: "segments",
             });
         }
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "deribit",
+                op: op.name(),
+            });
+        }
         Op::AccessLog { cursor } => keys::access_log(cursor.as_deref(), result)?,
     })
 }

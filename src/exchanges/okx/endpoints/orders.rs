@@ -71,29 +71,37 @@ pub(super) fn open_orders(
     segment: &Segment,
     cursor: Option<&str>,
 ) -> Result<Request, ExchangeError> {
-    Ok(match OpenPage::of(segment, cursor)? {
-        OpenPage::Orders { after } => {
+    Ok(match ListPage::of(Listing::Open, segment, cursor)? {
+        ListPage::Orders { after } => {
             let mut q = Query::default();
             q.add("instType", Some(inst_type(segment)));
             q.add("after", after.as_deref());
             q.add("limit", Some(&PAGE.to_string()));
             Request::get("/api/v5/trade/orders-pending", q.finish())
         }
-        // Every instrument type at once; `ordType` is sent as OKX's clients send it, the
-        // comma of `conditional,oco` unescaped.
-        OpenPage::Algo { page, after } => {
-            let mut q = Query::default();
-            q.add("after", after.as_deref());
-            q.add("limit", Some(&PAGE.to_string()));
-            let rest = q.finish();
-            let mut query = format!("ordType={}", ALGO_PAGES[page]);
-            if !rest.is_empty() {
-                query.push('&');
-                query.push_str(&rest);
-            }
-            Request::get("/api/v5/trade/orders-algo-pending", query)
-        }
+        ListPage::Algo { page, after } => algo_page(Listing::Open, page, after.as_deref()),
     })
+}
+
+/// One algo page of a listing: every instrument type at once; `ordType` is sent as OKX's
+/// clients send it, the comma of `conditional,oco` unescaped.
+pub(super) fn algo_page(listing: Listing, page: usize, after: Option<&str>) -> Request {
+    let (types, state) = listing.algo_query(page);
+    let mut q = Query::default();
+    q.add("state", state);
+    q.add("after", after);
+    q.add("limit", Some(&PAGE.to_string()));
+    let rest = q.finish();
+    let mut query = format!("ordType={types}");
+    if !rest.is_empty() {
+        query.push('&');
+        query.push_str(&rest);
+    }
+    let path = match listing {
+        Listing::Open => "/api/v5/trade/orders-algo-pending",
+        Listing::History => "/api/v5/trade/orders-algo-history",
+    };
+    Request::get(path, query)
 }
 
 /// Places an order (spot from cash, contracts in cross margin).
@@ -317,17 +325,21 @@ mod tests {
         assert!(list(spot, Some("algo:7")).is_err(), "past the last type");
         assert!(list(spot, Some("algo:x")).is_err(), "not a page");
         // Pages: orders until an empty page, then each algo type in turn until its empty page.
-        let orders = OpenPage::Orders { after: None };
-        assert_eq!(orders.next(&spot, Some("9".into())).as_deref(), Some("9"));
-        assert_eq!(orders.next(&spot, None).as_deref(), Some("algo:0"));
-        assert_eq!(orders.next(&swap, None), None);
-        let algo = |page| OpenPage::Algo { page, after: None };
+        let open = Listing::Open;
+        let orders = ListPage::Orders { after: None };
         assert_eq!(
-            algo(0).next(&spot, Some("5".into())).as_deref(),
+            orders.next(open, &spot, Some("9".into())).as_deref(),
+            Some("9")
+        );
+        assert_eq!(orders.next(open, &spot, None).as_deref(), Some("algo:0"));
+        assert_eq!(orders.next(open, &swap, None), None);
+        let algo = |page| ListPage::Algo { page, after: None };
+        assert_eq!(
+            algo(0).next(open, &spot, Some("5".into())).as_deref(),
             Some("algo:0:5")
         );
-        assert_eq!(algo(0).next(&spot, None).as_deref(), Some("algo:1"));
-        assert_eq!(algo(ALGO_PAGES.len() - 1).next(&spot, None), None);
+        assert_eq!(algo(0).next(open, &spot, None).as_deref(), Some("algo:1"));
+        assert_eq!(algo(ALGO_PAGES.len() - 1).next(open, &spot, None), None);
         // Every type OKX documents is read, each once.
         let mut read: Vec<&str> = ALGO_PAGES.iter().flat_map(|p| p.split(',')).collect();
         read.sort_unstable();
