@@ -23,6 +23,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("alt-dump", include_str!("../../scenarios/alt-dump.yaml")),
     ("quiet", include_str!("../../scenarios/quiet.yaml")),
     ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
+    (
+        "products-okx",
+        include_str!("../../scenarios/products-okx.yaml"),
+    ),
+    (
+        "products-kraken",
+        include_str!("../../scenarios/products-kraken.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

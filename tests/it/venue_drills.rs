@@ -132,6 +132,19 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
                 "the attacker cancelled the bot's orders"
             );
         }
+        // A venue's products scenario: every order the attacker left was accepted, and found
+        // (perfect detection and no attacker order left open are checked above for all).
+        products if products.starts_with("products-") => {
+            let record = attacker_record(&card);
+            let placed = record["attempts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["kind"] == "order" && a["accepted"] == true)
+                .count() as u64;
+            assert!(placed >= 2, "the attacker left its orders: {record}");
+            assert_eq!(card["detection"]["truth"].as_u64().unwrap(), placed);
+        }
         other => panic!("no expectations for scenario {other}"),
     }
     card
@@ -170,6 +183,8 @@ drills! {
     kraken_alt_dump: KRAKEN, "alt-dump";
     kraken_quiet: KRAKEN, "quiet";
     kraken_sabotage: KRAKEN, "sabotage";
+    okx_products_okx: OKX, "products-okx";
+    kraken_products_kraken: KRAKEN, "products-kraken";
 }
 
 /// The list above covers every shipped scenario and every venue.
@@ -186,6 +201,13 @@ fn every_venue_and_scenario_is_drilled() {
     let mut expected = Vec::new();
     for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
         for scenario in &scenarios {
+            // A products scenario uses one venue's products: drilled on that venue only.
+            if scenario
+                .strip_prefix("products-")
+                .is_some_and(|v| v != venue.name)
+            {
+                continue;
+            }
             expected.push(format!("{}_{}", venue.name, scenario.replace('-', "_")));
         }
     }

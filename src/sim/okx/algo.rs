@@ -183,7 +183,7 @@ impl AlgoOrder {
             "closeFraction": "",
             "failCode": "",
             "instId": inst::inst_id(v, self.category, &self.symbol),
-            "instType": inst::inst_type(self.category),
+            "instType": inst::order_inst_type(v, self.category, &self.algo_id),
             "isTradeBorrowMode": "",
             "last": last,
             "lever": if spot { "" } else { "1" },
@@ -323,6 +323,12 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     order.algo_id = v.ids.numeric_id();
     order.created_ms = now;
     order.updated_ms = now;
+    if category == Category::Spot && order.td_mode != "cash" {
+        v.own
+            .get_mut::<OkxState>()
+            .margin
+            .insert(order.algo_id.clone());
+    }
     let answer = json!({
         "algoId": order.algo_id,
         "algoClOrdId": order.algo_cl_ord_id,
@@ -371,7 +377,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         .iter()
         .filter(|o| o.uid == c.uid && o.live)
         .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
-        .filter(|o| filter.admits(v, o.category, &o.symbol))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.algo_id))
         .collect();
     let orders = page.page(
         orders,
@@ -424,7 +430,7 @@ pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
         .filter(|o| state.as_deref().is_none_or(|s| s == o.state()))
         .filter(|o| algo_id.as_deref().is_none_or(|id| id == o.algo_id))
-        .filter(|o| filter.admits(v, o.category, &o.symbol))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.algo_id))
         .collect();
     let orders = page.page(
         orders,

@@ -60,6 +60,9 @@ pub(crate) struct OkxState {
     /// Each account's funding account (UID to coin to amount), apart from the trading account
     /// the shared venue models: `asset/balances` shows it, `account/balance` does not.
     pub(crate) funding: std::collections::BTreeMap<u64, std::collections::BTreeMap<String, f64>>,
+    /// The orders and algo orders placed on margin (a spot pair traded in `cross` or
+    /// `isolated`), by id: OKX lists them under `instType` `MARGIN`, not `SPOT`.
+    pub(crate) margin: std::collections::BTreeSet<String>,
 }
 
 /// The venue's OKX algo orders, oldest first; none before one is placed or seeded.

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
+use crate::sim::okx::OkxState;
 use crate::sim::okx::caller::Caller;
 use crate::sim::okx::inst;
 use crate::sim::okx::page::PageReq;
@@ -66,14 +67,16 @@ pub(crate) fn basics(v: &Venue, p: &Params) -> Result<Basics, ApiError> {
     let inst_id = p.required("instId")?;
     let (category, symbol) = instrument(v, &inst_id)?;
     let td_mode = p.required("tdMode")?;
+    // A spot pair trades from the cash balance, or on margin (`cross`, `isolated`); contracts
+    // only on margin.
     let mode_ok = match category {
-        Category::Spot => td_mode == "cash",
+        Category::Spot => matches!(td_mode.as_str(), "cash" | "cross" | "isolated"),
         _ => td_mode == "cross" || td_mode == "isolated",
     };
     if !mode_ok {
         return Err(ApiError::invalid(
             "tdMode",
-            "spot trades in `cash`, swaps in `cross` or `isolated` here",
+            "spot trades in `cash`, `cross` or `isolated`, swaps in `cross` or `isolated`",
         ));
     }
     let side = match p.required("side")?.as_str() {
@@ -103,7 +106,7 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         category,
         symbol,
         side,
-        ..
+        td_mode,
     } = basics(v, p)?;
     let order_type = match p.required("ordType")?.as_str() {
         "limit" => OrderType::Limit,
@@ -163,6 +166,12 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
             },
         })
         .map_err(order_error)?;
+    if category == Category::Spot && td_mode != "cash" {
+        v.own
+            .get_mut::<OkxState>()
+            .margin
+            .insert(order.order_id.clone());
+    }
     Ok(order.order_id)
 }
 
@@ -352,7 +361,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && o.status.is_open())
-        .filter(|o| filter.admits(v, o.category, &o.symbol))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.order_id))
         .collect();
     let orders = page.page(
         orders,
@@ -390,7 +399,7 @@ pub(crate) fn history(
                 && o.cum_exec_qty <= 0.0
                 && o.updated_ms < now - UNFILLED_CANCELLED_KEPT_MS)
         })
-        .filter(|o| kind == inst::inst_type(o.category))
+        .filter(|o| kind == inst::order_inst_type(v, o.category, &o.order_id))
         .filter(|o| {
             inst_id
                 .as_deref()
@@ -437,7 +446,7 @@ pub(crate) fn fills(
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && e.exec_time_ms >= reach)
-        .filter(|e| filter.admits(v, e.category, &e.symbol))
+        .filter(|e| filter.admits(v, e.category, &e.symbol, &e.order_id))
         .filter(|e| ord_id.as_deref().is_none_or(|id| id == e.order_id))
         .filter(|e| {
             begin.is_none_or(|b| e.exec_time_ms >= b) && end.is_none_or(|x| e.exec_time_ms <= x)

@@ -62,7 +62,7 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "0".to_owned()
     };
     let head = json!({
-        "instType": inst::inst_type(o.category),
+        "instType": inst::order_inst_type(v, o.category, &o.order_id),
         "instId": inst::inst_id(v, o.category, &o.symbol),
         "tgtCcy": tgt_ccy,
         "ccy": "",
@@ -78,7 +78,7 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "ordType": match o.order_type { OrderType::Limit => "limit", OrderType::Market => "market" },
         "side": side(o.side),
         "posSide": if spot { "" } else { "net" },
-        "tdMode": if spot { "cash" } else { "cross" },
+        "tdMode": if spot && !inst::on_margin(v, &o.order_id) { "cash" } else { "cross" },
         "accFillSz": num::fmt(o.cum_exec_qty),
         "fillPx": last_fill.map(|e| num::fmt(e.exec_price)).unwrap_or_default(),
         "tradeId": last_fill.map(trade_id).unwrap_or_default(),
@@ -134,7 +134,7 @@ pub(crate) fn fill(v: &Venue, e: &Execution) -> Value {
         "0".to_owned()
     };
     json!({
-        "instType": inst::inst_type(e.category),
+        "instType": inst::order_inst_type(v, e.category, &e.order_id),
         "instId": inst::inst_id(v, e.category, &e.symbol),
         "tradeId": trade_id(e),
         "ordId": e.order_id,

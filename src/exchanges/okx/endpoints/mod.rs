@@ -328,10 +328,10 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             "/api/v5/asset/subaccount/bills",
             ts_page(window, cursor.as_deref()),
         ),
-        Op::PlaceOrder(order) => {
-            order.plain("okx")?;
-            orders::place(order)?
-        }
+        Op::PlaceOrder(order) => match order.trigger {
+            None => orders::place(order)?,
+            Some(trigger) => orders::place_trigger(order, trigger)?,
+        },
         Op::CancelOrder {
             symbol, order_id, ..
         } => Request::post(

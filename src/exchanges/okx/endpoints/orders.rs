@@ -104,13 +104,13 @@ pub(super) fn algo_page(listing: Listing, page: usize, after: Option<&str>) -> R
     Request::get(path, query)
 }
 
-/// Places an order (spot from cash, contracts in cross margin).
-pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
+/// What every order names: the instrument, the trade mode (spot from the cash balance, a spot
+/// pair in the `MARGIN` segment and contracts in cross margin) and the side.
+fn basics(order: &NewOrder) -> serde_json::Map<String, Value> {
     let mut body = serde_json::Map::new();
     body.insert("instId".into(), json!(order.symbol));
-    // Spot trades from the cash balance; contracts in cross margin.
-    let spot = order.segment.category == Category::Spot;
-    body.insert("tdMode".into(), json!(if spot { "cash" } else { "cross" }));
+    let cash = order.segment.category == Category::Spot && order.segment.settle != Some("MARGIN");
+    body.insert("tdMode".into(), json!(if cash { "cash" } else { "cross" }));
     body.insert(
         "side".into(),
         json!(match order.side {
@@ -118,6 +118,34 @@ pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
             Side::Sell => "sell",
         }),
     );
+    body
+}
+
+/// Places a trigger order (`order-algo`, `ordType` `trigger`): it rests until the last price
+/// reaches `triggerPx`, then places the order at `orderPx` (`-1`: market) (OKX docs, "POST /
+/// Place algo order"). The answer names its `algoId`.
+pub(super) fn place_trigger(order: &NewOrder, trigger: f64) -> Result<Request, ExchangeError> {
+    let mut body = basics(order);
+    body.insert("ordType".into(), json!("trigger"));
+    body.insert("triggerPx".into(), json!(decimal(trigger)));
+    body.insert(
+        "orderPx".into(),
+        json!(match order.kind {
+            OrderKind::Limit { price } => decimal(price),
+            OrderKind::Market => "-1".to_owned(),
+        }),
+    );
+    body.insert("sz".into(), json!(decimal(order.qty)));
+    Ok(Request::post(
+        "/api/v5/trade/order-algo",
+        Value::Object(body).to_string(),
+    ))
+}
+
+/// Places an order.
+pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
+    let mut body = basics(order);
+    let spot = order.segment.category == Category::Spot;
     match order.kind {
         OrderKind::Limit { price } => {
             body.insert("ordType".into(), json!("limit"));
@@ -433,6 +461,40 @@ mod tests {
                     .contains(&format!("10 to 120 seconds, not {seconds}")),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn conditional_orders_are_trigger_algo_orders() {
+        let order = |kind, settle| crate::exchanges::NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle,
+            },
+            symbol: "ETH-BTC".into(),
+            side: Side::Buy,
+            kind,
+            qty: 2.0,
+            unit: QtyUnit::Base,
+            trigger: Some(0.03),
+        };
+        for (label, kind, settle, body) in [
+            (
+                "a limit once triggered",
+                OrderKind::Limit { price: 0.025 },
+                None,
+                r#"{"instId":"ETH-BTC","ordType":"trigger","orderPx":"0.025","side":"buy","sz":"2","tdMode":"cash","triggerPx":"0.03"}"#,
+            ),
+            (
+                "a market order once triggered, on margin",
+                OrderKind::Market,
+                Some("MARGIN"),
+                r#"{"instId":"ETH-BTC","ordType":"trigger","orderPx":"-1","side":"buy","sz":"2","tdMode":"cross","triggerPx":"0.03"}"#,
+            ),
+        ] {
+            let req = encode(&Op::PlaceOrder(order(kind, settle)), NOW).unwrap();
+            assert_eq!(req.path, "/api/v5/trade/order-algo", "{label}");
+            assert_eq!(req.body.as_deref(), Some(body), "{label}");
         }
     }
 
