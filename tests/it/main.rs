@@ -22,6 +22,8 @@ mod private_files;
 mod respond;
 mod resume;
 mod shapes;
+mod shapes_kraken;
+mod shapes_okx;
 mod sim_cli;
 mod support;
 mod venue_cases;

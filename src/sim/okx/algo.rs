@@ -478,6 +478,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
     let now = v.now_ms();
     let mut answers = Vec::with_capacity(targets.len());
     for (inst_id, algo_id, cl_id) in targets {
+        let cl_id = &cl_id;
         let shown = algo_id.clone().unwrap_or_default();
         let result = (|| {
             let inst_id = inst_id.ok_or_else(|| ApiError::missing("instId"))?;
@@ -508,14 +509,20 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
             let order = found.ok_or_else(trade::cancel_failed)?;
             order.live = false;
             order.updated_ms = now;
-            Ok(order.algo_id.clone())
+            Ok((order.algo_id.clone(), order.algo_cl_ord_id.clone()))
         })();
+        // Each item as OKX's example shows it ("POST / Cancel algo order").
         answers.push(match result {
-            Ok(id) => json!({ "algoId": id, "sCode": "0", "sMsg": "" }),
+            Ok((id, cl)) => json!({
+                "algoClOrdId": cl, "algoId": id, "clOrdId": "", "sCode": "0", "sMsg": "", "tag": "",
+            }),
             Err(err) => json!({
+                "algoClOrdId": cl_id.clone().unwrap_or_default(),
                 "algoId": shown,
+                "clOrdId": "",
                 "sCode": err.code.as_str(),
                 "sMsg": err.msg,
+                "tag": "",
             }),
         });
     }

@@ -230,15 +230,12 @@ impl Route {
         self.row().is_some_and(|(_, m, ..)| *m == "POST")
     }
 
-    /// Whether the answer carries the gateway's `inTime`/`outTime` (trade endpoints).
+    /// Whether the answer carries the gateway's `inTime`/`outTime`: the order-book trade
+    /// endpoints, whose documented examples show them; the algo endpoints' examples do not.
     pub(crate) fn is_trade(self) -> bool {
         matches!(
             self,
-            Route::TradeOrder
-                | Route::TradeCancelOrder
-                | Route::TradeCancelBatch
-                | Route::TradeOrderAlgo
-                | Route::TradeCancelAlgos
+            Route::TradeOrder | Route::TradeCancelOrder | Route::TradeCancelBatch
         )
     }
 

@@ -47,8 +47,8 @@ pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     c.require_trade()?;
     let cl_ord_id = p.string("clOrdId")?.unwrap_or_default();
     let item = match place(v, c, p, &cl_ord_id) {
-        Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()),
-        Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()),
+        Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()).tagged(),
+        Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()).tagged(),
     };
     Ok(Outcome::Items(vec![item]))
 }
@@ -213,16 +213,29 @@ pub(crate) fn instrument(v: &Venue, inst_id: &str) -> Result<(Category, String),
         .ok_or_else(instrument_unknown)
 }
 
-/// One per-item result: `sCode` `0` or the refusal's.
-fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> Value {
-    json!({
+/// One per-item result: `sCode` `0` or the refusal's, as the cancels answer it.
+fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> Item {
+    Item(json!({
         "clOrdId": cl_ord_id,
         "ordId": ord_id,
-        "tag": "",
         "ts": now_ms.to_string(),
         "sCode": err.map_or("0", |e| e.code.as_str()),
         "sMsg": err.map_or_else(String::new, |e| e.msg.clone()),
-    })
+    }))
+}
+
+/// A per-item result.
+struct Item(Value);
+
+impl Item {
+    /// With the order's `tag`, which a placed order's item names (OKX docs, "POST / Place
+    /// order") and a cancel's does not ("POST / Cancel order").
+    fn tagged(mut self) -> Value {
+        if let Value::Object(map) = &mut self.0 {
+            map.insert("tag".into(), json!(""));
+        }
+        self.0
+    }
 }
 
 /// `POST /api/v5/trade/cancel-order`.
@@ -317,8 +330,8 @@ fn cancel_one(v: &mut Venue, c: &Caller, t: &Target) -> Value {
             .map_err(order_error)
     })();
     match result {
-        Ok(order) => item(&order.order_id, &order.order_link_id, None, now),
-        Err(err) => item(&shown_ord, &shown_cl, Some(&err), now),
+        Ok(order) => item(&order.order_id, &order.order_link_id, None, now).0,
+        Err(err) => item(&shown_ord, &shown_cl, Some(&err), now).0,
     }
 }
 

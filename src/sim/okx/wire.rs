@@ -116,7 +116,6 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "algoId": "",
         "uTime": o.updated_ms.to_string(),
         "cTime": o.created_ms.to_string(),
-        "tradeQuoteCcy": "",
     });
     merge(head, rest)
 }
@@ -159,7 +158,6 @@ pub(crate) fn fill(v: &Venue, e: &Execution) -> Value {
         "feeRate": format!("-{}", num::fmt(e.fee_rate)),
         "ts": e.exec_time_ms.to_string(),
         "fillTime": e.exec_time_ms.to_string(),
-        "tradeQuoteCcy": "",
     })
 }
 
@@ -213,8 +211,7 @@ pub(crate) fn config(v: &Venue, k: &ApiKey) -> Value {
         "enableSpotBorrow": false,
         "spotBorrowAutoRepay": false,
         "type": if k.tier == Tier::Master { "0" } else { "1" },
-        "settleCcy": "USDT",
-        "settleCcyList": ["USD", "USDC", "USDT"],
+        "spotOffsetType": "",
     })
 }
 
