@@ -31,6 +31,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "products-kraken",
         include_str!("../../scenarios/products-kraken.yaml"),
     ),
+    (
+        "products-bybit",
+        include_str!("../../scenarios/products-bybit.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

@@ -22,6 +22,7 @@ mod private_files;
 mod respond;
 mod resume;
 mod shapes;
+mod shapes_bybit_orders;
 mod shapes_kraken;
 mod shapes_okx;
 mod sim_cli;

@@ -132,18 +132,11 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
                 "the attacker cancelled the bot's orders"
             );
         }
-        // A venue's products scenario: every order the attacker left was accepted, and found
-        // (perfect detection and no attacker order left open are checked above for all).
+        // Every resting order in the venue's products was placed and found.
         products if products.starts_with("products-") => {
-            let record = attacker_record(&card);
-            let placed = record["attempts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|a| a["kind"] == "order" && a["accepted"] == true)
-                .count() as u64;
-            assert!(placed >= 2, "the attacker left its orders: {record}");
-            assert_eq!(card["detection"]["truth"].as_u64().unwrap(), placed);
+            let detection = &card["detection"];
+            assert!(detection["truth"].as_u64().unwrap() >= 3, "{detection}");
+            assert_eq!(detection["detected"], detection["truth"], "{detection}");
         }
         other => panic!("no expectations for scenario {other}"),
     }
@@ -167,6 +160,7 @@ drills! {
     bybit_alt_dump: BYBIT, "alt-dump";
     bybit_quiet: BYBIT, "quiet";
     bybit_sabotage: BYBIT, "sabotage";
+    bybit_products_bybit: BYBIT, "products-bybit";
     okx_pump_illiquid: OKX, "pump-illiquid";
     okx_alt_dump: OKX, "alt-dump";
     okx_quiet: OKX, "quiet";
@@ -200,14 +194,11 @@ fn every_venue_and_scenario_is_drilled() {
             .collect();
     let mut expected = Vec::new();
     for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
-        for scenario in &scenarios {
-            // A products scenario uses one venue's products: drilled on that venue only.
-            if scenario
-                .strip_prefix("products-")
-                .is_some_and(|v| v != venue.name)
-            {
-                continue;
-            }
+        // A venue's products scenario is drilled on that venue only.
+        for scenario in scenarios
+            .iter()
+            .filter(|s| s.strip_prefix("products-").is_none_or(|v| v == venue.name))
+        {
             expected.push(format!("{}_{}", venue.name, scenario.replace('-', "_")));
         }
     }

@@ -19,6 +19,7 @@ pub(crate) enum Route {
     AssetWithdrawCreate,
     AssetWithdrawRecord,
     ExecutionList,
+    MarketInstrumentsInfo,
     MarketOrderbook,
     MarketTickers,
     MarketTime,
@@ -57,6 +58,11 @@ const TABLE: &[(Route, &str, &str)] = &[
         "/v5/asset/withdraw/query-record",
     ),
     (Route::ExecutionList, "GET", "/v5/execution/list"),
+    (
+        Route::MarketInstrumentsInfo,
+        "GET",
+        "/v5/market/instruments-info",
+    ),
     (Route::MarketOrderbook, "GET", "/v5/market/orderbook"),
     (Route::MarketTickers, "GET", "/v5/market/tickers"),
     (Route::MarketTime, "GET", "/v5/market/time"),
@@ -94,7 +100,10 @@ impl Route {
     pub(crate) fn is_public(self) -> bool {
         matches!(
             self,
-            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook
+            Route::MarketTime
+                | Route::MarketTickers
+                | Route::MarketOrderbook
+                | Route::MarketInstrumentsInfo
         )
     }
 
@@ -129,7 +138,10 @@ impl Route {
             // Chosen: not in the reference.
             Route::AssetTransferList => 5,
             // Public, never counted.
-            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook => u32::MAX,
+            Route::MarketTime
+            | Route::MarketTickers
+            | Route::MarketOrderbook
+            | Route::MarketInstrumentsInfo => u32::MAX,
         }
     }
 

@@ -89,7 +89,8 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::AccessLog { .. } | Op::WalletBalances { .. } | Op::Segments { .. } => {
+        Op::Segments { category, .. } => orders::segments(*category, result)?,
+        Op::AccessLog { .. } | Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),
@@ -107,7 +108,9 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
         Op::OpenOrders { segment, .. } | Op::Orders { segment, .. } => {
             orders::orders(segment, result)?
         }
-        Op::Fills { segment, .. } => orders::fills(segment, result)?,
+        Op::Fills {
+            segment, cursor, ..
+        } => orders::fills(segment, cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
         Op::Withdrawals { .. } => funds::withdrawals(result)?,
         Op::Transfers { .. } => funds::transfers(result)?,
