@@ -214,10 +214,13 @@ pub enum Op {
     },
     /// Balances of the signing key's account.
     Balances,
-    /// Balances of the signing key's funding wallet, on venues that keep it apart from the
-    /// trading balances (Bybit `FUND`); read after [`Op::Balances`] as its follow-up
-    /// ([`super::mechanisms::CompanionCalls::then`]), the two answers joined.
-    FundingBalances,
+    /// Balances of another wallet of the signing key's account that [`Op::Balances`] does not
+    /// show (OKX's funding account), read after it by the venues that keep one
+    /// ([`super::mechanisms::CompanionCalls::then`]); each balance names the wallet.
+    WalletBalances {
+        /// The wallet, as the venue's adapter names it (`funding`).
+        account: &'static str,
+    },
     /// Withdrawals in a window.
     Withdrawals {
         /// The window.
@@ -285,7 +288,7 @@ impl Op {
             Op::Orders { .. } => "orders",
             Op::Fills { .. } => "fills",
             Op::Balances => "balances",
-            Op::FundingBalances => "funding_balances",
+            Op::WalletBalances { .. } => "wallet_balances",
             Op::Withdrawals { .. } => "withdrawals",
             Op::Transfers { .. } => "transfers",
             Op::PlaceOrder(_) => "place_order",
@@ -395,13 +398,17 @@ impl Reply {
     into!(into_segments, Segments, Page<Segment>);
 
     /// This reply completed by the answer to the venue's follow-up request
-    /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of
-    /// it afterwards (its IP whitelist), and keeps its secret; a key changed in two requests
-    /// (Binance strips permissions, then binds the IP list) takes the IP list from the second and
-    /// stays read-only if either said so; trading balances are followed by the funding wallet's
-    /// ([`Op::FundingBalances`]); anything else stays as it was.
+    /// ([`super::mechanisms::CompanionCalls::then`]): balances are joined by another wallet's
+    /// ([`Op::WalletBalances`]); a created key takes what the exchange says of it afterwards (its
+    /// IP whitelist), and keeps its secret; a key changed in two requests (Binance strips
+    /// permissions, then binds the IP list) takes the IP list from the second and stays
+    /// read-only if either said so; anything else stays as it was.
     pub fn followed_by(self, after: Reply) -> Reply {
         match (self, after) {
+            (Reply::Balances(mut balances), Reply::Balances(more)) => {
+                balances.extend(more);
+                Reply::Balances(balances)
+            }
             (Reply::Created(mut created), Reply::Key(info)) => {
                 created.info = KeyInfo {
                     account: info.account.or(created.info.account),
@@ -419,10 +426,6 @@ impl Reply {
                 ips: after.ips,
                 ..first
             }),
-            (Reply::Balances(mut trading), Reply::Balances(funding)) => {
-                trading.extend(funding);
-                Reply::Balances(trading)
-            }
             (reply, _) => reply,
         }
     }

@@ -193,7 +193,7 @@ mod tests {
         // (venue, sessions, companions, key counters, pacing, manual steps, order rules)
         for (id, expected) in [
             (ExchangeId::Bybit, [false, true, false, false, false, false]),
-            (ExchangeId::Okx, [false, false, false, false, false, true]),
+            (ExchangeId::Okx, [false, true, false, false, false, true]),
             (ExchangeId::Deribit, [true, true, false, false, false, true]),
             (ExchangeId::Binance, [false, true, false, true, true, true]),
             (

@@ -25,6 +25,8 @@ mod shapes;
 mod shapes_bybit_accounts;
 mod shapes_bybit_orders;
 mod shapes_deribit;
+mod shapes_kraken;
+mod shapes_okx;
 mod sim_cli;
 mod support;
 mod venue_cases;

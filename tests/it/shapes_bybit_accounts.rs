@@ -255,7 +255,8 @@ async fn bybit_wallets_are_answered_as_documented() {
     assert_same_shape(&doc, &sim, &[]);
 
     let doc = fixture(BYBIT, "fund-balance");
-    let Reply::Balances(fund) = decode(BYBIT, &Op::FundingBalances, &doc.answer) else {
+    let Reply::Balances(fund) = decode(BYBIT, &Op::WalletBalances { account: "FUND" }, &doc.answer)
+    else {
         panic!("not balances");
     };
     assert_eq!(fund.len(), 1);
@@ -263,7 +264,12 @@ async fn bybit_wallets_are_answered_as_documented() {
     assert_eq!(fund[0].account.as_deref(), Some("FUND"));
     assert!(fund[0].locked.is_zero());
     // Read with a key holding a Wallet permission: the bot's trading key may not.
-    let sim = sim_answer(&client, &Op::FundingBalances, Auth::Key(&master)).await;
+    let sim = sim_answer(
+        &client,
+        &Op::WalletBalances { account: "FUND" },
+        Auth::Key(&master),
+    )
+    .await;
     assert_same_shape(&doc, &sim, &[]);
 }
 
@@ -388,7 +394,7 @@ fn every_bybit_account_endpoint_has_its_documented_answer() {
             scope,
         },
         Op::Balances,
-        Op::FundingBalances,
+        Op::WalletBalances { account: "FUND" },
         Op::Transfers {
             window,
             cursor: None,

@@ -178,6 +178,8 @@ drills! {
     kraken_alt_dump: KRAKEN, "alt-dump";
     kraken_quiet: KRAKEN, "quiet";
     kraken_sabotage: KRAKEN, "sabotage";
+    okx_products_okx: OKX, "products-okx";
+    kraken_products_kraken: KRAKEN, "products-kraken";
 }
 
 /// The list above covers every shipped scenario and every venue.

@@ -61,6 +61,9 @@ pub fn is_spot_filter(segment: &Segment) -> bool {
 /// Page size of an instruments listing: the largest allowed (docs `market/instrument`).
 const INSTRUMENT_PAGE: u32 = 1000;
 
+/// The funding wallet, Bybit's one wallet beside the unified account (docs/venues/bybit.md §6).
+pub const FUND: &str = "FUND";
+
 /// Builds the request for an operation (for tests: without a nonce, at the clock's start).
 #[cfg(test)]
 pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
@@ -195,7 +198,7 @@ pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, Exchang
         Op::Balances => Request::get("/v5/account/wallet-balance", "accountType=UNIFIED".into()),
         // The funding wallet, read after the unified one (docs/venues/bybit.md §6): without
         // `coin` it lists every coin, which `accountType=UNIFIED` would refuse.
-        Op::FundingBalances => Request::get(
+        Op::WalletBalances { .. } => Request::get(
             "/v5/asset/transfer/query-account-coins-balance",
             "accountType=FUND".into(),
         ),
@@ -473,7 +476,7 @@ mod tests {
 
     #[test]
     fn funding_balances_and_both_transfer_lists_have_their_endpoints() {
-        let funding = encode(&Op::FundingBalances).unwrap();
+        let funding = encode(&Op::WalletBalances { account: FUND }).unwrap();
         assert_eq!(
             (funding.path.as_str(), funding.query.as_str()),
             (

@@ -187,7 +187,9 @@ impl Venue for Bybit {
 /// of its own (docs/venues/bybit.md §6): balances are the unified wallet's followed by it.
 impl CompanionCalls for Bybit {
     fn then(&self, op: &Op, _reply: &Reply) -> Option<Op> {
-        (*op == Op::Balances).then_some(Op::FundingBalances)
+        (*op == Op::Balances).then_some(Op::WalletBalances {
+            account: endpoints::FUND,
+        })
     }
 }
 

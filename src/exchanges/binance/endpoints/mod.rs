@@ -230,14 +230,21 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", amount.clone()),
             ],
         ),
-        // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         // Its segments are a fixed list (docs/venues/binance.md).
-        Op::Segments { .. } | Op::FundingBalances => {
+        Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: "segments",
             });
         }
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: op.name(),
+            });
+        }
+        // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

@@ -95,8 +95,8 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. }
-        | Op::FundingBalances => {
+        | Op::WalletBalances { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),

@@ -113,7 +113,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             segment, cursor, ..
         } => orders::fills(segment, cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
-        Op::FundingBalances => funds::funding_balances(result)?,
+        Op::WalletBalances { .. } => funds::funding_balances(result)?,
         Op::Withdrawals { .. } => funds::withdrawals(result)?,
         Op::Transfers { cursor, .. } => funds::transfers(cursor.as_deref(), result)?,
     })

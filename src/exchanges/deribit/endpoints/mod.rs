@@ -263,7 +263,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", json!(amount)),
             ],
         ),
-        Op::FundingBalances => {
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: op.name(),

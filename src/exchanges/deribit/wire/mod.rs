@@ -128,7 +128,8 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 .ok_or_else(|| protocol("order.order_id"))?
                 .to_owned(),
         ),
-        Op::FundingBalances => {
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: op.name(),

@@ -92,8 +92,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. }
-        | Op::FundingBalances => {
+        | Op::WalletBalances { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),
