@@ -972,3 +972,77 @@ async fn a_spot_only_key_is_contained_too() {
         "every spot order cancelled"
     );
 }
+
+/// The attacker's resting orders in Binance's other products (cross margin, COIN-M futures,
+/// options), each on its own endpoints: the response lists and cancels every one of them and
+/// reports them with the others.
+#[tokio::test(flavor = "multi_thread")]
+async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
+    let lab = Lab::start_on(ExchangeId::Binance, 69).await;
+    let leaked = lab.leaked();
+    let stolen = (leaked.clone(), read(&lab.sim_dir().join("bot.secret")));
+    let bot_uid = lab.sim.inspect().key(&leaked).unwrap().uid;
+    let limit = |symbol: &str, qty: &str, price: &str| {
+        vec![
+            ("symbol", symbol.to_owned()),
+            ("side", "BUY".to_owned()),
+            ("type", "LIMIT".to_owned()),
+            ("timeInForce", "GTC".to_owned()),
+            ("quantity", qty.to_owned()),
+            ("price", price.to_owned()),
+        ]
+    };
+    for (path, params) in [
+        ("/sapi/v1/margin/order", limit("BTCUSDT", "0.01", "30000")),
+        ("/dapi/v1/order", limit("BTCUSD_PERP", "1", "30000")),
+        ("/eapi/v1/order", limit("BTC-261225-100000-C", "0.1", "100")),
+    ] {
+        let placed = binance_call(
+            &lab.running.base_url,
+            attacker_ip(),
+            (&stolen.0, &stolen.1),
+            "POST",
+            path,
+            &params,
+        )
+        .await;
+        assert_eq!(placed, (200, 0), "{path}");
+    }
+    let before = lab.sim.inspect();
+    let planted: BTreeSet<String> = before
+        .open_orders(bot_uid)
+        .iter()
+        .filter(|o| {
+            ["BTCUSD_PERP", "BTC-261225-100000-C"].contains(&o.symbol.as_str())
+                || (o.symbol == "BTCUSDT" && o.price.as_deref() == Some("30000"))
+        })
+        .map(|o| o.order_id.clone())
+        .collect();
+    assert_eq!(planted.len(), 3, "{:?}", before.open_orders(bot_uid));
+
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let after = lab.sim.inspect();
+    let left: Vec<_> = after
+        .open_orders(bot_uid)
+        .into_iter()
+        .map(|o| (o.symbol.clone(), o.order_id.clone()))
+        .collect();
+    assert!(left.is_empty(), "still open: {left:?}");
+    for path in [
+        "/sapi/v1/margin/openOrders",
+        "/dapi/v1/allOpenOrders",
+        "/eapi/v1/allOpenOrders",
+    ] {
+        assert!(
+            after
+                .access_log
+                .iter()
+                .any(|e| e.method == "DELETE" && e.path == path && e.accepted()),
+            "no accepted DELETE {path}"
+        );
+    }
+    let reported = unauthorized_ids(&report_of(&summary));
+    assert!(reported.is_superset(&planted), "{reported:?}");
+    assert_eq!(reported, after.attacker_order_ids());
+}

@@ -17,12 +17,14 @@
 mod cursor;
 mod endpoints;
 mod hosts;
+mod market;
 mod pace;
 mod signer;
 mod wire;
 
 use std::time::Duration;
 
+use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, ManualSteps, OrderRules, Pacing};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
@@ -39,7 +41,8 @@ pub use signer::{RECV_WINDOW_MS, encode_params, payload, sign_payload};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Binance;
 
-/// Spot, and USD-M futures (linear contracts settled in USDT or USDC).
+/// Spot, USD-M futures (linear contracts settled in USDT or USDC), cross margin, COIN-M futures
+/// and options (`market.rs`).
 const SEGMENTS: &[Segment] = &[
     Segment {
         category: Category::Spot,
@@ -49,6 +52,63 @@ const SEGMENTS: &[Segment] = &[
         category: Category::Linear,
         settle: None,
     },
+    market::MARGIN,
+    market::COIN_M,
+    market::OPTIONS,
+];
+
+/// Balances are read from the spot account only (`GET /api/v3/account`): one request per
+/// [`Op::Balances`].
+const SPOT_WALLET_ONLY: Cover =
+    Cover::NotCovered("only the spot wallet is read; check this wallet in the web interface");
+
+/// Every product a Binance account can hold (docs/venues/binance.md §1), and what the response
+/// does in each.
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot"),
+    Product {
+        name: "cross margin",
+        history: Cover::NotCovered(
+            "only symbols with open margin orders are walked: the margin account's assets are not read",
+        ),
+        fills: Cover::NotCovered(
+            "only symbols with open margin orders are walked: the margin account's assets are not read",
+        ),
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("cross margin")
+    },
+    Product::not_covered(
+        "isolated margin",
+        "its orders are listed and cancelled per isolated pair (`isIsolated=TRUE&symbol=`), which \
+         lockdown does not discover; cancel them in the web interface",
+    ),
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("USDⓈ-M futures")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("COIN-M futures")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("options")
+    },
+    Product {
+        name: "funding wallet",
+        list_open: Cover::NotOffered,
+        cancel: Cover::NotOffered,
+        history: Cover::NotOffered,
+        fills: Cover::NotOffered,
+        balances: Cover::NotCovered(
+            "`POST /sapi/v1/asset/get-funding-asset` is not read: a balance read is one request; \
+             check the funding wallet in the web interface",
+        ),
+    },
+    Product::not_covered(
+        "portfolio margin",
+        "portfolio-margin accounts trade through `/papi`, which lockdown does not call",
+    ),
 ];
 
 /// What to do by hand when the leaked key is a master-account key: Binance has no API that
@@ -89,6 +149,10 @@ impl Venue for Binance {
 
     fn segments(&self) -> &'static [Segment] {
         SEGMENTS
+    }
+
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
     }
 
     fn max_window(&self, history: History) -> Duration {
@@ -247,6 +311,46 @@ mod tests {
         assert_eq!(binance.then(&cancel(endpoints::CONDITIONAL), &done), None);
         assert_eq!(binance.then(&cancel(SEGMENTS[0]), &done), None, "spot");
         assert!(!SEGMENTS.contains(&endpoints::CONDITIONAL));
+    }
+
+    #[test]
+    fn every_product_declared_covered_has_a_segment() {
+        let segment_of = |name: &str| -> Option<Segment> {
+            let spot = Segment {
+                category: Category::Spot,
+                settle: None,
+            };
+            let usdm = Segment {
+                category: Category::Linear,
+                settle: None,
+            };
+            match name {
+                "spot" => Some(spot),
+                "cross margin" => Some(market::MARGIN),
+                "USDⓈ-M futures" => Some(usdm),
+                "COIN-M futures" => Some(market::COIN_M),
+                "options" => Some(market::OPTIONS),
+                _ => None,
+            }
+        };
+        let binance = Binance;
+        for product in binance.products() {
+            let lists = [product.list_open, product.cancel, product.history]
+                .iter()
+                .any(|c| *c == Cover::Covered);
+            if lists {
+                let segment = segment_of(product.name)
+                    .unwrap_or_else(|| panic!("{}: covered but no segment", product.name));
+                assert!(binance.segments().contains(&segment), "{}", product.name);
+            }
+        }
+        for name in ["isolated margin", "portfolio margin", "funding wallet"] {
+            let product = binance.products().iter().find(|p| p.name == name).unwrap();
+            assert!(
+                product.parts().iter().all(|(_, c)| *c != Cover::Covered),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -24,12 +24,13 @@ pub(crate) fn time(v: &Venue) -> Value {
     json!({ "serverTime": v.now_ms() })
 }
 
-/// `GET /api/v3/exchangeInfo` (spot) and `GET /fapi/v1/exchangeInfo` (USD-M).
+/// `GET /api/v3/exchangeInfo` (spot) and `GET /fapi/v1/exchangeInfo` (USD-M): the markets of
+/// that category only.
 pub(crate) fn exchange_info(v: &Venue, category: Category) -> Value {
     let symbols: Vec<Value> = v
         .instruments
         .iter()
-        .filter(|i| (i.category == Category::Spot) == (category == Category::Spot))
+        .filter(|i| i.category == category)
         .map(|i| {
             json!({
                 "symbol": i.symbol,

@@ -29,7 +29,7 @@ impl SimDialect for BinanceDialect {
     }
 
     fn incident_markets(&self) -> Vec<Instrument> {
-        vec![seed::conditional_market()]
+        seed::incident_markets()
     }
 
     fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
@@ -38,6 +38,7 @@ impl SimDialect for BinanceDialect {
 
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_conditional_orders(v, now);
+        seed::seed_funding(v);
     }
 
     /// Binance's sub-account endpoints name a sub-account by its email.

@@ -34,6 +34,7 @@ mod caller;
 mod dialect;
 mod history;
 mod keys;
+mod market;
 mod params;
 mod reply;
 mod route;
@@ -55,6 +56,7 @@ use crate::sim::state::Venue;
 
 use auth::Signed;
 use caller::Caller;
+use market::Market;
 use params::Params;
 use reply::{ApiError, Code};
 use route::Route;
@@ -224,10 +226,30 @@ fn public(route: Route, v: &Venue) -> Value {
 
 /// Calls the endpoint's handler.
 fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
-    use Category::{Linear, Spot};
+    use Market::{CoinM, Margin, Options, Spot, UsdM};
     match route {
         Route::Account => account::account(v, c, p),
         Route::AllOrders => history::all_orders(v, c, p, Spot),
+        Route::CoinMAllOrders => history::all_orders(v, c, p, CoinM),
+        Route::CoinMCancelOrder => trade::cancel(v, c, p, CoinM),
+        Route::CoinMCancelSymbol => trade::cancel_symbol(v, c, p, CoinM),
+        Route::CoinMIncome => history::income(v, c, p, CoinM),
+        Route::CoinMOpenOrders => history::open_orders(v, c, p, CoinM),
+        Route::CoinMPlaceOrder => trade::place(v, c, p, CoinM),
+        Route::CoinMUserTrades => history::trades(v, c, p, CoinM),
+        Route::FundingAsset => wallet::funding(v, c, p),
+        Route::MarginAllOrders => history::all_orders(v, c, p, Margin),
+        Route::MarginCancelOrder => trade::cancel(v, c, p, Margin),
+        Route::MarginCancelSymbol => trade::cancel_symbol(v, c, p, Margin),
+        Route::MarginMyTrades => history::trades(v, c, p, Margin),
+        Route::MarginOpenOrders => history::open_orders(v, c, p, Margin),
+        Route::MarginPlaceOrder => trade::place(v, c, p, Margin),
+        Route::OptionsCancelOrder => trade::cancel(v, c, p, Options),
+        Route::OptionsCancelSymbol => trade::cancel_symbol(v, c, p, Options),
+        Route::OptionsHistory => history::all_orders(v, c, p, Options),
+        Route::OptionsOpenOrders => history::open_orders(v, c, p, Options),
+        Route::OptionsPlaceOrder => trade::place(v, c, p, Options),
+        Route::OptionsUserTrades => history::trades(v, c, p, Options),
         Route::ApiRestrictions => account::api_restrictions(v, c),
         Route::BrokerKeyCreate => broker::create(v, c, p),
         Route::BrokerKeyDelete => broker::delete(v, c, p),
@@ -244,14 +266,14 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         }
         Route::FuturesAlgoOpenOrders => algo::open(v, c, p),
         Route::FuturesAlgoOrder => algo::place(v, c, p),
-        Route::FuturesAllOrders => history::all_orders(v, c, p, Linear),
+        Route::FuturesAllOrders => history::all_orders(v, c, p, UsdM),
         Route::FuturesCancelAlgoSymbol => algo::cancel_symbol(v, c, p),
-        Route::FuturesCancelOrder => trade::cancel(v, c, p, Linear),
-        Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, Linear),
-        Route::FuturesIncome => history::income(v, c, p),
-        Route::FuturesOpenOrders => history::open_orders(v, c, p, Linear),
-        Route::FuturesPlaceOrder => trade::place(v, c, p, Linear),
-        Route::FuturesUserTrades => history::trades(v, c, p, Linear),
+        Route::FuturesCancelOrder => trade::cancel(v, c, p, UsdM),
+        Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, UsdM),
+        Route::FuturesIncome => history::income(v, c, p, UsdM),
+        Route::FuturesOpenOrders => history::open_orders(v, c, p, UsdM),
+        Route::FuturesPlaceOrder => trade::place(v, c, p, UsdM),
+        Route::FuturesUserTrades => history::trades(v, c, p, UsdM),
         Route::MyTrades => history::trades(v, c, p, Spot),
         Route::OpenOrders => history::open_orders(v, c, p, Spot),
         Route::PlaceOrder => trade::place(v, c, p, Spot),

@@ -2,8 +2,9 @@
 //!
 //! Parameters are percent-encoded in a fixed order, in the query of a GET or DELETE and in the
 //! form body of a POST; the signer adds `recvWindow`, `timestamp` and `signature` to exactly
-//! that. Spot and SAPI paths go to `base_url`; USD-M paths to the profile's `futures_url` when it
-//! names another host (`https://fapi.binance.com`). Key management takes the profile's family:
+//! that. Spot, margin and SAPI paths go to `base_url`; USD-M paths to the profile's `futures_url`
+//! when it names another host (`https://fapi.binance.com`), COIN-M and options paths to the
+//! `dapi` and `eapi` hosts next to it (`hosts.rs`); each product's paths are in `market.rs`. Key management takes the profile's family:
 //! the sub-account endpoints name the sub-account by `email`, the Binance Link (broker) ones by
 //! `subAccountId`; either comes from the key's `account:`, and a request without it is refused
 //! here, before anything is sent. Master-account keys have no endpoint at all
@@ -21,6 +22,8 @@ mod keys;
 mod orders;
 
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
+use crate::exchanges::binance::hosts::sibling_url;
+use crate::exchanges::binance::market::{Discovery, Host, Market};
 use crate::exchanges::binance::signer::encode_params;
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Lock, Segment, Side, TradePermission};
@@ -99,43 +102,49 @@ pub fn is_conditional(segment: &Segment) -> bool {
     *segment == CONDITIONAL
 }
 
-/// The sub-window width of a segment's order and fill histories.
+/// The sub-window width of a segment's order and fill histories: 24 h on spot and margin, under
+/// 7 days on the futures and options products.
 pub fn span(segment: &Segment) -> i64 {
-    if is_futures(segment) {
+    if Market::of(segment).is_derivative() {
         FUTURES_SPAN_MS
     } else {
         SPOT_SPAN_MS
     }
 }
 
-/// Whether a segment is USD-M futures (everything but spot).
+/// Whether a segment is USD-M futures (its regular orders or its conditional ones).
 pub fn is_futures(segment: &Segment) -> bool {
-    segment.category != Category::Spot
+    matches!(Market::of(segment), Market::UsdM | Market::UsdmAlgo)
 }
 
-/// A USD-M path on the profile's `futures_url` when it names another host.
-fn futures_path(call: &CallContext<'_>, path: &str) -> String {
-    match call.settings.futures_url.as_deref() {
-        Some(host) => format!("{host}{path}"),
+/// A path on its product's host: USD-M on the profile's `futures_url` when it names another
+/// host, COIN-M and options on the hosts next to that one.
+fn on_host(call: &CallContext<'_>, host: Host, path: &str) -> String {
+    let futures = call.settings.futures_url.as_deref();
+    let url = match host {
+        Host::Base => None,
+        Host::Fapi => futures.map(str::to_owned),
+        Host::Dapi => futures.and_then(|f| sibling_url(f, "dapi")),
+        Host::Eapi => futures.and_then(|f| sibling_url(f, "eapi")),
+    };
+    match url {
+        Some(url) => format!("{url}{path}"),
         None => path.to_owned(),
     }
 }
 
-/// The spot path or the USD-M one, by segment.
-fn market_path(call: &CallContext<'_>, segment: &Segment, spot: &str, futures: &str) -> String {
-    if is_futures(segment) {
-        futures_path(call, futures)
-    } else {
-        spot.to_owned()
-    }
+/// A product's path on its host.
+fn market_path(call: &CallContext<'_>, market: Market, path: &str) -> String {
+    on_host(call, market.host(), path)
 }
 
 /// Builds the request for an operation.
 pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
     let family = call.settings.key_family;
-    let fapi = |path: &str| futures_path(call, path);
-    let market =
-        |segment: &Segment, spot: &str, futures: &str| market_path(call, segment, spot, futures);
+    let path = |segment: &Segment, pick: fn(Market) -> &'static str| {
+        let market = Market::of(segment);
+        market_path(call, market, pick(market))
+    };
     Ok(match op {
         Op::ServerTime => get("/api/v3/time", &[]),
         Op::WhoAmI => get("/sapi/v1/account/apiRestrictions", &[]),
@@ -175,47 +184,29 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         }
         Op::CancelBatch { segment, orders } => orders::cancel_batch(call, segment, orders)?,
         Op::OpenOrders { segment, cursor } => match OpenPage::of(segment, cursor.as_deref())? {
-            OpenPage::Orders => get(
-                &market(segment, "/api/v3/openOrders", "/fapi/v1/openOrders"),
-                &[],
-            ),
-            OpenPage::Conditional => get(&fapi("/fapi/v1/openAlgoOrders"), &[]),
+            OpenPage::Orders => get(&path(segment, Market::open_orders), &[]),
+            OpenPage::Conditional => get(&path(&CONDITIONAL, Market::open_orders), &[]),
         },
         Op::Orders {
             segment,
             window,
             cursor,
-        } => history(
-            segment,
-            window,
-            cursor.as_deref(),
-            &market(segment, "/api/v3/allOrders", "/fapi/v1/allOrders"),
-            &fapi,
-        )?,
+        } => history(call, segment, window, cursor.as_deref(), Market::orders)?,
         Op::Fills {
             segment,
             window,
             cursor,
-        } => history(
-            segment,
-            window,
-            cursor.as_deref(),
-            &market(segment, "/api/v3/myTrades", "/fapi/v1/userTrades"),
-            &fapi,
-        )?,
+        } => history(call, segment, window, cursor.as_deref(), Market::fills)?,
         Op::Balances => get("/api/v3/account", &[("omitZeroBalances", "true".into())]),
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref())?,
         Op::Transfers { window, cursor } => transfers(family, window, cursor.as_deref())?,
-        Op::PlaceOrder(order) => {
-            order.plain("binance")?;
-            orders::place(call, order)?
-        }
+        Op::PlaceOrder(order) => orders::place(call, order)?,
         Op::CancelOrder {
             segment,
             symbol,
             order_id,
         } => delete(
-            &market(segment, "/api/v3/order", "/fapi/v1/order"),
+            &path(segment, Market::order),
             &[("symbol", symbol.clone()), ("orderId", order_id.clone())],
         ),
         Op::Withdraw {
