@@ -167,7 +167,10 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     let keys = sub_keys(&client, &master, &email).await;
     let listed = keys.iter().find(|k| k.key == bot.key).unwrap();
     assert!(listed.ips.is_empty());
-    assert_eq!(listed.permissions, ["canTrade", "canFuturesTrade"]);
+    assert_eq!(
+        listed.permissions,
+        ["canTrade", "canFuturesTrade", "canVanillaOptions"]
+    );
 
     // Open orders, spot and USD-M, all symbols at once.
     let open = open_orders(&client, venue.segments(), &bot).await;
@@ -957,9 +960,10 @@ async fn a_spot_only_key_is_contained_too() {
     let output = lab.respond(&["--yes", "--json"]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
     let journal = journal_of(&summary(&output));
-    // USD-M answered -2015 to this key: a segment it cannot reach, said so, not a failure.
+    // USD-M, COIN-M and options answered -2015 to this key: segments it cannot reach, said so,
+    // not a failure.
     assert!(
-        journal.contains(r#""not_permitted":["linear"]"#),
+        journal.contains(r#""not_permitted":["linear","inverse","option"]"#),
         "{journal}"
     );
     let after = lab.sim.inspect();
