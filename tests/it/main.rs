@@ -22,6 +22,7 @@ mod private_files;
 mod respond;
 mod resume;
 mod shapes;
+mod shapes_binance;
 mod sim_cli;
 mod support;
 mod venue_cases;

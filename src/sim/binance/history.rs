@@ -212,6 +212,8 @@ pub(crate) fn income(
     rows.sort_by_key(|e| (e.exec_time_ms, e.seq));
     rows.truncate(limit);
     Ok(Value::Array(
-        rows.into_iter().map(wire::commission).collect(),
+        rows.into_iter()
+            .map(|e| wire::commission(market, e))
+            .collect(),
     ))
 }

@@ -138,7 +138,7 @@ pub(crate) fn place(
     match market {
         Market::Spot | Market::Margin => Ok(spot_placed(v, &order, answer, market, now)),
         Market::Options => Ok(wire::options_order(&order)),
-        Market::UsdM | Market::CoinM => Ok(wire::order(market, &order)),
+        Market::UsdM | Market::CoinM => Ok(wire::futures_answer(market, &order)),
     }
 }
 
@@ -265,12 +265,15 @@ pub(crate) fn cancel(
     let now = v.now_ms();
     Ok(match market {
         Market::Spot | Market::Margin => spot_cancelled(&order, market, now),
-        _ => wire::order(market, &order),
+        Market::UsdM | Market::CoinM => wire::futures_answer(market, &order),
+        Market::Options => wire::order(market, &order),
     })
 }
 
-/// A cancelled spot or margin order as the cancels answer it (binance-spot-api-docs
-/// `rest-api.md`, "Cancel order"): the order's own client id becomes `origClientOrderId`.
+/// A cancelled spot or margin order as the cancels answer it: the order's own client id becomes
+/// `origClientOrderId`. Spot adds `transactTime` and `origQuoteOrderQty` (binance-spot-api-docs
+/// `rest-api.md`, "Cancel order"); margin has `isIsolated` and neither of those (the margin
+/// "Cancel all Open Orders on a Symbol" page).
 fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
     let full = wire::spot_order(o);
     let mut shown = json!({
@@ -279,17 +282,21 @@ fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
         "orderId": full["orderId"],
         "orderListId": -1,
         "clientOrderId": format!("x-simcancel{}", o.order_id),
-        "transactTime": now,
     });
     if let Value::Object(map) = &mut shown {
         if market == Market::Margin {
             map.insert("isIsolated".into(), json!(false));
+        } else {
+            map.insert("transactTime".into(), json!(now));
+            map.insert(
+                "origQuoteOrderQty".into(),
+                full["origQuoteOrderQty"].clone(),
+            );
         }
         for field in [
             "price",
             "origQty",
             "executedQty",
-            "origQuoteOrderQty",
             "cummulativeQuoteQty",
             "status",
             "timeInForce",
@@ -333,7 +340,8 @@ pub(crate) fn cancel_symbol(
             "code": 200,
             "msg": "The operation of cancel all open order is done.",
         })),
-        Market::Options => Ok(json!({ "code": 0, "msg": "success" })),
+        // The page's example writes the code as a string.
+        Market::Options => Ok(json!({ "code": "0", "msg": "success" })),
         Market::Spot | Market::Margin if cancelled.is_empty() => Err(unknown_order()),
         Market::Spot | Market::Margin => Ok(Value::Array(
             cancelled

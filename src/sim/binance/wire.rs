@@ -120,6 +120,9 @@ pub(crate) fn futures_order(o: &Order) -> Value {
         "updateTime": o.updated_ms,
         "workingType": "CONTRACT_PRICE",
         "priceProtect": false,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "goodTillDate": 0,
     })
 }
 
@@ -138,8 +141,8 @@ pub(crate) fn coinm_order(o: &Order) -> Value {
         };
         map.insert("cumBase".into(), json!(dec(base)));
         map.insert("pair".into(), json!(pair));
-        map.insert("priceMatch".into(), json!("NONE"));
         map.insert("selfTradePreventionMode".into(), json!("NONE"));
+        map.remove("goodTillDate");
     }
     shown
 }
@@ -153,17 +156,19 @@ pub(crate) fn margin_order(o: &Order) -> Value {
     shown
 }
 
-/// Binance's options `status`: `ACCEPTED` while it rests unfilled, `CANCELLED` (two Ls).
+/// Binance's options `status`: `NEW` while it rests unfilled (the current "Query Current Open
+/// Option Orders" page; an older one said `ACCEPTED`), `CANCELLED` with two Ls.
 fn options_status(o: &Order) -> &'static str {
     match o.status {
-        OrderStatus::New => "ACCEPTED",
+        OrderStatus::New => "NEW",
         OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
         OrderStatus::Filled => "FILLED",
         OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => "CANCELLED",
     }
 }
 
-/// An order as options `openOrders`, `historyOrders` and `order` show it.
+/// An order as options `openOrders`, `historyOrders` and `order` show it (the "Query Current
+/// Open Option Orders" page's fields).
 pub(crate) fn options_order(o: &Order) -> Value {
     json!({
         "orderId": id_number(&o.order_id),
@@ -171,24 +176,33 @@ pub(crate) fn options_order(o: &Order) -> Value {
         "price": dec(o.price.as_deref().and_then(num::parse_positive).unwrap_or(0.0)),
         "quantity": dec(num::parse_positive(&o.qty).unwrap_or(0.0)),
         "executedQty": dec(o.cum_exec_qty),
-        "fee": dec(o.cum_exec_fee),
         "side": side(o.side),
         "type": kind(o.order_type),
         "timeInForce": if o.order_type == OrderType::Limit { "GTC" } else { "IOC" },
         "reduceOnly": false,
-        "postOnly": false,
         "createTime": o.created_ms,
         "updateTime": o.updated_ms,
         "status": options_status(o),
         "avgPrice": dec(o.avg_price().unwrap_or(0.0)),
-        "source": "API",
         "clientOrderId": o.order_link_id,
         "priceScale": 2,
         "quantityScale": 2,
         "optionSide": if o.symbol.ends_with("-P") { "PUT" } else { "CALL" },
         "quoteAsset": "USDT",
         "mmp": false,
+        "selfTradePreventionMode": "EXPIRE_MAKER",
     })
+}
+
+/// A USD-M or COIN-M order as placing or cancelling it answers: the listing's fields with
+/// `cumQty` and without `time` (the "New Order" and "Cancel Order" pages).
+pub(crate) fn futures_answer(market: Market, o: &Order) -> Value {
+    let mut shown = order(market, o);
+    if let Value::Object(map) = &mut shown {
+        map.remove("time");
+        map.insert("cumQty".into(), json!(dec(o.cum_exec_qty)));
+    }
+    shown
 }
 
 /// An order in its product's shape.
@@ -236,7 +250,6 @@ pub(crate) fn trade(market: Market, e: &Execution) -> Value {
             "realizedProfit": "0",
             "side": side(e.side),
             "type": "LIMIT",
-            "volatility": "0",
             "liquidity": if e.is_maker { "MAKER" } else { "TAKER" },
             "quoteAsset": "USDT",
             "time": e.exec_time_ms,
@@ -286,8 +299,14 @@ pub(crate) fn futures_trade(e: &Execution) -> Value {
     })
 }
 
-/// A fill's commission as USD-M `income` lists it.
-pub(crate) fn commission(e: &Execution) -> Value {
+/// A fill's commission as USD-M and COIN-M `income` list it (COIN-M writes `tranId` as a
+/// string, USD-M as a number: each page's example).
+pub(crate) fn commission(market: Market, e: &Execution) -> Value {
+    let tran_id = if market == Market::CoinM {
+        json!(e.seq.to_string())
+    } else {
+        json!(e.seq)
+    };
     json!({
         "symbol": e.symbol,
         "incomeType": "COMMISSION",
@@ -295,7 +314,7 @@ pub(crate) fn commission(e: &Execution) -> Value {
         "asset": e.fee_currency,
         "info": "COMMISSION",
         "time": e.exec_time_ms,
-        "tranId": e.seq,
+        "tranId": tran_id,
         "tradeId": e.exec_id,
     })
 }
