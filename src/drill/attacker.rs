@@ -22,12 +22,13 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::exchanges::client::http_client_from;
+use crate::exchanges::model::intern;
 use crate::exchanges::model::{Category, Segment, Side};
 use crate::exchanges::{
     Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit, Reply,
 };
 use crate::secret::Credential;
-use crate::sim::scenario::{Pattern, Scenario};
+use crate::sim::scenario::{MarketKind, OrderSide, Pattern, Scenario};
 
 /// Where the attacker sits.
 pub const ATTACKER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
@@ -156,6 +157,7 @@ impl Attacker {
             Pattern::Pump => self.pump(self.scenario.attacker.orders).await,
             Pattern::AltDump => self.alt_dump().await,
             Pattern::Sabotage => self.sabotage().await,
+            Pattern::Spread => self.spread().await,
         };
         let _ = plan_done.send(true);
         self.record.stopped = match planned {
@@ -258,6 +260,45 @@ impl Attacker {
                 let order = self.market_buy(&target, spend, target_price);
                 self.attempt("order", Op::PlaceOrder(order)).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Leaves one resting order per `place` entry: a limit far from the price, conditional
+    /// where the entry names a trigger, in the entry's product and account slice.
+    async fn spread(&mut self) -> Result<(), Stop> {
+        for entry in self.scenario.attacker.place.clone() {
+            let Some(market) = self.scenario.market_of(entry.category, &entry.market) else {
+                continue;
+            };
+            let category = match entry.category {
+                MarketKind::Spot => Category::Spot,
+                MarketKind::Linear => Category::Linear,
+                MarketKind::Inverse => Category::Inverse,
+            };
+            let reference: f64 = market.price.parse().unwrap_or(0.0);
+            let order = NewOrder {
+                segment: Segment {
+                    category,
+                    settle: entry.account.as_deref().and_then(intern),
+                },
+                symbol: self
+                    .client
+                    .venue()
+                    .symbol(category, &market.base, &market.quote),
+                side: match entry.side {
+                    OrderSide::Buy => Side::Buy,
+                    OrderSide::Sell => Side::Sell,
+                },
+                kind: OrderKind::Limit {
+                    price: reference * entry.price,
+                },
+                qty: entry.qty.parse().unwrap_or(0.0),
+                unit: QtyUnit::Base,
+                trigger: entry.trigger.map(|t| reference * t),
+            };
+            self.attempt("order", Op::PlaceOrder(order)).await?;
+            tokio::time::sleep(self.gap()).await;
         }
         Ok(())
     }

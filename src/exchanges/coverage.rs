@@ -10,6 +10,8 @@
 
 use serde::Serialize;
 
+use crate::venues::ExchangeId;
+
 /// How one part of the response covers a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "state", content = "why")]
@@ -91,5 +93,81 @@ impl Product {
     pub fn leaves_orders(&self) -> bool {
         matches!(self.cancel, Cover::NotCovered(_))
             || matches!(self.list_open, Cover::NotCovered(_))
+    }
+}
+
+/// The products table of every venue, Markdown (part of `lockdown capabilities` and README):
+/// one row per product, and under it why each part that is not covered is not.
+pub fn table() -> String {
+    let mut out = String::from(
+        "\nWhat the response covers, product by product (yes: listed, cancelled or read by API; \
+         n/a: the venue has none; NO: not covered, a person must do it, reason below):\n\n\
+         | venue | product | list open | cancel | history | fills | balances |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    let mut reasons = Vec::new();
+    for id in ExchangeId::ALL {
+        let products = id.venue().products();
+        if products.is_empty() {
+            out.push_str(&format!(
+                "| {id} | (not declared yet) | NO | NO | NO | NO | NO |\n"
+            ));
+            reasons.push(format!(
+                "- {id}: its products are not declared; treat anything beyond its segments as not covered"
+            ));
+        }
+        for product in products {
+            out.push_str(&format!("| {id} | {} |", product.name));
+            let mut why: Vec<&str> = Vec::new();
+            for (_, cover) in product.parts() {
+                out.push_str(&format!(" {} |", cover.word()));
+                if let Cover::NotCovered(reason) = cover
+                    && !why.contains(&reason)
+                {
+                    why.push(reason);
+                }
+            }
+            out.push('\n');
+            for reason in why {
+                reasons.push(format!("- {id}, {}: {reason}", product.name));
+            }
+        }
+    }
+    if !reasons.is_empty() {
+        out.push('\n');
+        out.push_str(&reasons.join("\n"));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_not_covered_says_why_in_the_table() {
+        let product = Product {
+            cancel: Cover::NotCovered("the simulator does not model it"),
+            ..Product::covered("spot")
+        };
+        assert!(product.leaves_orders());
+        assert!(!Product::covered("spot").leaves_orders());
+        assert_eq!(
+            product.parts().map(|(_, c)| c.word()),
+            ["yes", "NO", "yes", "yes", "yes"]
+        );
+        let value = serde_json::to_value(product).unwrap();
+        assert_eq!(value["cancel"]["state"], "not_covered");
+        assert_eq!(value["cancel"]["why"], "the simulator does not model it");
+        assert_eq!(value["list_open"]["state"], "covered");
+    }
+
+    #[test]
+    fn every_venue_is_in_the_table() {
+        let table = table();
+        for id in ExchangeId::ALL {
+            assert!(table.contains(&format!("| {id} |")), "{id}");
+        }
     }
 }

@@ -148,6 +148,7 @@ pub fn capability_table() -> String {
             spec.api, spec.docs
         ));
     }
+    out.push_str(&coverage::table());
     out
 }
 

@@ -27,4 +27,15 @@ impl Instrument {
             ref_price,
         }
     }
+
+    /// An inverse contract: quoted in `quote` (USD), settled in its base coin (`ETHUSD` in ETH).
+    pub(crate) fn inverse(base: &str, quote: &str, ref_price: f64) -> Instrument {
+        Instrument {
+            category: Category::Inverse,
+            symbol: format!("{base}{quote}"),
+            base_coin: base.to_owned(),
+            settle_coin: base.to_owned(),
+            ref_price,
+        }
+    }
 }

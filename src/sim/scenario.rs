@@ -93,7 +93,7 @@ pub enum LedgerState {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Market {
-    /// `spot` or `linear`.
+    /// `spot`, `linear` or `inverse`.
     #[serde(default)]
     pub category: MarketKind,
     /// Base coin (`XVG`).
@@ -121,8 +121,10 @@ pub enum MarketKind {
     /// Spot.
     #[default]
     Spot,
-    /// Linear perpetual.
+    /// Linear perpetual (settled in the quote coin).
     Linear,
+    /// Inverse perpetual (quoted in USD, settled in the base coin: `ETHUSD` settles in ETH).
+    Inverse,
 }
 
 /// How deep a synthetic order book is.
@@ -231,6 +233,9 @@ pub struct Attacker {
     /// `sabotage`: the withdrawal it tries.
     #[serde(default)]
     pub withdraw: Option<Withdraw>,
+    /// `spread`: the resting orders it leaves, one per entry, in the products the venue has.
+    #[serde(default)]
+    pub place: Vec<Placement>,
     /// How often it retries once its plan is done, until it is refused.
     #[serde(default = "default_probe", with = "humantime_serde_duration")]
     pub probe_every: Duration,
@@ -260,6 +265,31 @@ pub struct Withdraw {
     pub address: String,
 }
 
+/// One resting order of the `spread` pattern: an order in a product the response must find and
+/// cancel (a conditional order, an inverse contract, a margin order, a pair in another quote).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    /// The market: a scenario market's symbol (`ETHUSD`).
+    pub market: String,
+    /// The market's family (default spot).
+    #[serde(default)]
+    pub category: MarketKind,
+    /// Buy or sell.
+    pub side: OrderSide,
+    /// Quantity, in the venue's unit for the product (base coin; contracts on inverse).
+    pub qty: String,
+    /// The limit price, as a multiple of the market's reference price (`0.5`: half of it, so a
+    /// buy rests).
+    pub price: f64,
+    /// A conditional order: the trigger price as a multiple of the reference price.
+    #[serde(default)]
+    pub trigger: Option<f64>,
+    /// The account slice, where the venue keeps the product apart (Binance's `MARGIN`).
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
 /// The attacker's pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -270,6 +300,9 @@ pub enum Pattern {
     AltDump,
     /// Cancels the bot's orders, tries a withdrawal, then pumps.
     Sabotage,
+    /// Leaves resting orders across the venue's products (`place`), the kinds a response that
+    /// covers only plain spot orders would miss.
+    Spread,
     /// No attacker: the drill must find nothing.
     None,
 }
@@ -376,6 +409,7 @@ impl Scenario {
                 ));
             }
         }
+        check_placements(&scenario, &source, &mut problems);
         let waits = [
             ("detection_delay", scenario.detection_delay),
             ("operator_delay", scenario.operator_delay),
@@ -429,6 +463,61 @@ impl Scenario {
     pub fn market(&self, symbol: &str) -> Option<&Market> {
         self.markets.iter().find(|m| m.symbol() == symbol)
     }
+
+    /// The market of a family by its symbol (`ETHUSD`, inverse).
+    pub fn market_of(&self, category: MarketKind, symbol: &str) -> Option<&Market> {
+        self.markets
+            .iter()
+            .find(|m| m.category == category && m.symbol() == symbol)
+    }
+}
+
+/// The `spread` pattern's entries: each names a market of its family, a positive quantity and
+/// multiples, and an account name a venue could give.
+fn check_placements(
+    scenario: &Scenario,
+    source: &Source,
+    problems: &mut Vec<crate::source::Problem>,
+) {
+    let attacker = &scenario.attacker;
+    if attacker.pattern == Pattern::Spread && attacker.place.is_empty() {
+        problems.push(source.problem_at(
+            "attacker",
+            "the `spread` pattern needs orders to leave under `place`",
+        ));
+    }
+    for (i, order) in attacker.place.iter().enumerate() {
+        let at = format!("attacker.place[{i}]");
+        if scenario.market_of(order.category, &order.market).is_none() {
+            problems.push(source.problem_at(
+                &format!("{at}.market"),
+                format!(
+                    "`{}` is not among the scenario's {:?} markets",
+                    order.market, order.category
+                ),
+            ));
+        }
+        if !positive(&order.qty) {
+            problems.push(source.problem_at(&format!("{at}.qty"), "qty must be positive"));
+        }
+        let multiples = [("price", Some(order.price)), ("trigger", order.trigger)];
+        for (name, value) in multiples {
+            if value.is_some_and(|m| !(m.is_finite() && m > 0.0)) {
+                problems.push(source.problem_at(
+                    &format!("{at}.{name}"),
+                    format!("`{name}` must be a positive multiple of the reference price"),
+                ));
+            }
+        }
+        if let Some(account) = &order.account
+            && crate::exchanges::model::intern(account).is_none()
+        {
+            problems.push(source.problem_at(
+                &format!("{at}.account"),
+                "an account name is 1 to 24 letters, digits, `_` or `-`",
+            ));
+        }
+    }
 }
 
 /// The longest wait a scenario may name: a drill that stalls is no drill.
@@ -472,5 +561,33 @@ mod tests {
         let text = "name: x\ndetection_delay: 1s\nmarkets: []\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\nattacker: { pattern: pump, target: NOPE }\n";
         let err = Scenario::parse("s.yaml", text).unwrap_err();
         assert!(format!("{err:?}").contains("s.yaml:6:"), "{err:?}");
+    }
+
+    #[test]
+    fn spread_entries_are_checked_where_they_are_written() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets:\n  - { base: ETH, quote: USD, price: \"3000\", category: inverse }\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\n";
+        let good = format!(
+            "{head}attacker:\n  pattern: spread\n  place:\n    - {{ market: ETHUSD, category: inverse, side: buy, qty: \"100\", price: 0.5, trigger: 0.6 }}\n"
+        );
+        let scenario = Scenario::parse("s.yaml", &good).unwrap();
+        assert_eq!(scenario.attacker.place[0].trigger, Some(0.6));
+        assert_eq!(scenario.attacker.place[0].category, MarketKind::Inverse);
+        // The market exists only as inverse; as spot it is not among the markets.
+        let bad = format!(
+            "{head}attacker:\n  pattern: spread\n  place:\n    - {{ market: ETHUSD, side: buy, qty: \"0\", price: -1, account: \"no way\" }}\n"
+        );
+        let err = format!("{:?}", Scenario::parse("s.yaml", &bad).unwrap_err());
+        for said in [
+            "not among the scenario's Spot markets",
+            "qty must be positive",
+            "`price` must be a positive multiple",
+            "an account name is",
+            "s.yaml:10:",
+        ] {
+            assert!(err.contains(said), "{said}: {err}");
+        }
+        let empty = format!("{head}attacker: {{ pattern: spread }}\n");
+        let err = format!("{:?}", Scenario::parse("s.yaml", &empty).unwrap_err());
+        assert!(err.contains("needs orders to leave under `place`"), "{err}");
     }
 }

@@ -54,7 +54,10 @@ pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u6
         if !dialect.trades(category) {
             continue;
         }
-        let inst = Instrument::new(category, &market.base, &market.quote, price);
+        let inst = match category {
+            Category::Inverse => Instrument::inverse(&market.base, &market.quote, price),
+            _ => Instrument::new(category, &market.base, &market.quote, price),
+        };
         if v.instrument(category, &inst.symbol).is_some() {
             continue;
         }
@@ -99,6 +102,7 @@ fn category(kind: MarketKind) -> Category {
     match kind {
         MarketKind::Spot => Category::Spot,
         MarketKind::Linear => Category::Linear,
+        MarketKind::Inverse => Category::Inverse,
     }
 }
 

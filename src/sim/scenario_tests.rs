@@ -29,6 +29,7 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
             let kind = match m.category {
                 MarketKind::Spot => "spot",
                 MarketKind::Linear => "linear",
+                MarketKind::Inverse => "inverse",
             };
             let market = view.market(kind, &m.symbol()).unwrap();
             assert_eq!(market.last_price, d(&m.price), "{name} {}", m.symbol());
@@ -70,6 +71,7 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
                 let cat = match o.category {
                     MarketKind::Spot => "spot",
                     MarketKind::Linear => "linear",
+                    MarketKind::Inverse => "inverse",
                 };
                 let side = match o.side {
                     OrderSide::Buy => "buy",
