@@ -23,6 +23,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("alt-dump", include_str!("../../scenarios/alt-dump.yaml")),
     ("quiet", include_str!("../../scenarios/quiet.yaml")),
     ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
+    (
+        "products-binance",
+        include_str!("../../scenarios/products-binance.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

@@ -111,6 +111,8 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(loss > 0.0, "pumping a thin book costs: {loss}");
         }
         "alt-dump" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 4),
+        // Margin, COIN-M and USD-M conditional orders, each found and cancelled.
+        "products-binance" => assert_eq!(card["detection"]["truth"].as_u64(), Some(3)),
         "sabotage" => {
             let record = attacker_record(&card);
             let attempts = record["attempts"].as_array().unwrap();
@@ -166,6 +168,7 @@ drills! {
     binance_alt_dump: BINANCE, "alt-dump";
     binance_quiet: BINANCE, "quiet";
     binance_sabotage: BINANCE, "sabotage";
+    binance_products_binance: BINANCE, "products-binance";
     kraken_pump_illiquid: KRAKEN, "pump-illiquid";
     kraken_alt_dump: KRAKEN, "alt-dump";
     kraken_quiet: KRAKEN, "quiet";
@@ -185,7 +188,11 @@ fn every_venue_and_scenario_is_drilled() {
             .collect();
     let mut expected = Vec::new();
     for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
-        for scenario in &scenarios {
+        // A `products-<venue>` scenario uses that venue's products: it runs there only.
+        for scenario in scenarios
+            .iter()
+            .filter(|s| s.strip_prefix("products-").is_none_or(|v| v == venue.name))
+        {
             expected.push(format!("{}_{}", venue.name, scenario.replace('-', "_")));
         }
     }

@@ -167,8 +167,13 @@ impl Venue for Binance {
         Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     }
 
-    fn symbol(&self, _category: Category, base: &str, quote: &str) -> String {
-        format!("{base}{quote}")
+    fn symbol(&self, category: Category, base: &str, quote: &str) -> String {
+        // COIN-M perpetuals are `<base><quote>_PERP` (`BTCUSD_PERP`); delivery contracts carry
+        // their date instead, which a base and quote cannot name.
+        match category {
+            Category::Inverse => format!("{base}{quote}_PERP"),
+            _ => format!("{base}{quote}"),
+        }
     }
 
     fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
@@ -285,6 +290,10 @@ mod tests {
         let binance = Binance;
         assert_eq!(binance.symbol(Category::Spot, "BTC", "USDT"), "BTCUSDT");
         assert_eq!(binance.symbol(Category::Linear, "ETH", "USDC"), "ETHUSDC");
+        assert_eq!(
+            binance.symbol(Category::Inverse, "BTC", "USD"),
+            "BTCUSD_PERP"
+        );
     }
 
     #[test]

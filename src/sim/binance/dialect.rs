@@ -1,6 +1,7 @@
 //! What Binance brings to the simulator's core (`sim/dialect.rs`): growing integer order and
 //! trade ids, 64-character keys and secrets, sub-accounts named by email, the attacker's
-//! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`); and the
+//! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`), COIN-M
+//! perpetuals named `<pair>_PERP` in scenarios too; and the
 //! `Sim` switch only Binance has (its request-weight limit).
 
 use crate::sim::Sim;
@@ -39,6 +40,11 @@ impl SimDialect for BinanceDialect {
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_conditional_orders(v, now);
         seed::seed_funding(v);
+    }
+
+    /// A scenario's inverse markets are COIN-M perpetuals, named as Binance names them.
+    fn seed_scenario_extras(&self, v: &mut Venue, _now: i64, _link_prefix: &str) {
+        seed::name_perpetuals(v);
     }
 
     /// Binance's sub-account endpoints name a sub-account by its email.

@@ -115,6 +115,36 @@ pub(crate) fn incident_markets() -> Vec<Instrument> {
     ]
 }
 
+/// Names a scenario's inverse markets as Binance names COIN-M perpetuals (`BTCUSD` becomes
+/// `BTCUSD_PERP`), with their books and any order on them.
+pub(crate) fn name_perpetuals(v: &mut Venue) {
+    let renames: Vec<(String, String)> = v
+        .instruments
+        .iter()
+        .filter(|i| i.category == Category::Inverse && !i.symbol.contains('_'))
+        .map(|i| (i.symbol.clone(), format!("{}_PERP", i.symbol)))
+        .collect();
+    for (old, new) in renames {
+        for inst in v
+            .instruments
+            .iter_mut()
+            .filter(|i| i.category == Category::Inverse && i.symbol == old)
+        {
+            inst.symbol.clone_from(&new);
+        }
+        if let Some(book) = v.books.remove(&(Category::Inverse, old.clone())) {
+            v.books.insert((Category::Inverse, new.clone()), book);
+        }
+        for order in v
+            .orders
+            .iter_mut()
+            .filter(|o| o.category == Category::Inverse && o.symbol == old)
+        {
+            order.symbol.clone_from(&new);
+        }
+    }
+}
+
 /// The bot's funding wallet in the default incident.
 pub(crate) fn seed_funding(v: &mut Venue) {
     v.own
