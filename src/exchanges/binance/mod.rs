@@ -344,9 +344,8 @@ mod tests {
         };
         let binance = Binance;
         for product in binance.products() {
-            let lists = [product.list_open, product.cancel, product.history]
-                .iter()
-                .any(|c| *c == Cover::Covered);
+            let lists =
+                [product.list_open, product.cancel, product.history].contains(&Cover::Covered);
             if lists {
                 let segment = segment_of(product.name)
                     .unwrap_or_else(|| panic!("{}: covered but no segment", product.name));
