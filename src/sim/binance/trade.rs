@@ -163,7 +163,11 @@ fn spot_placed(v: &Venue, o: &Order, answer: RespType, market: Market, now: i64)
     let Value::Object(map) = &mut shown else {
         return shown;
     };
-    if market == Market::Margin {
+    // The margin page's answers have `isIsolated` and no `orderListId`, `origQuoteOrderQty` or
+    // `workingTime` ("Margin Account New Order").
+    let margin = market == Market::Margin;
+    if margin {
+        map.remove("orderListId");
         map.insert("isIsolated".into(), json!(false));
     }
     if answer == RespType::Ack {
@@ -183,7 +187,9 @@ fn spot_placed(v: &Venue, o: &Order, answer: RespType, market: Market, now: i64)
         "workingTime",
         "selfTradePreventionMode",
     ] {
-        map.insert(field.into(), full[field].clone());
+        if !(margin && matches!(field, "origQuoteOrderQty" | "workingTime")) {
+            map.insert(field.into(), full[field].clone());
+        }
     }
     if answer == RespType::Full {
         let fills: Vec<Value> = v
@@ -264,7 +270,8 @@ pub(crate) fn cancel(
         .map_err(order_error)?;
     let now = v.now_ms();
     Ok(match market {
-        Market::Spot | Market::Margin => spot_cancelled(&order, market, now),
+        Market::Margin => margin_cancelled(&order),
+        Market::Spot => spot_cancelled(&order, market, now),
         Market::UsdM | Market::CoinM => wire::futures_answer(market, &order),
         Market::Options => wire::order(market, &order),
     })
@@ -303,6 +310,34 @@ fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
             "type",
             "side",
             "selfTradePreventionMode",
+        ] {
+            map.insert(field.into(), full[field].clone());
+        }
+    }
+    shown
+}
+
+/// A margin order cancelled by its id, as the "Margin Account Cancel Order" page shows it: its
+/// `orderId` as a string there, no `orderListId` nor `selfTradePreventionMode`.
+fn margin_cancelled(o: &Order) -> Value {
+    let full = wire::spot_order(o);
+    let mut shown = json!({
+        "symbol": o.symbol,
+        "isIsolated": false,
+        "orderId": o.order_id,
+        "origClientOrderId": wire::client_id(o),
+        "clientOrderId": format!("x-simcancel{}", o.order_id),
+    });
+    if let Value::Object(map) = &mut shown {
+        for field in [
+            "price",
+            "origQty",
+            "executedQty",
+            "cummulativeQuoteQty",
+            "status",
+            "timeInForce",
+            "type",
+            "side",
         ] {
             map.insert(field.into(), full[field].clone());
         }
