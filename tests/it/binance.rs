@@ -977,9 +977,9 @@ async fn a_spot_only_key_is_contained_too() {
     );
 }
 
-/// The attacker's resting orders in Binance's other products (cross margin, COIN-M futures,
-/// options), each on its own endpoints: the response lists and cancels every one of them and
-/// reports them with the others.
+/// The attacker's resting orders in Binance's other products (cross and isolated margin, COIN-M
+/// futures, options), each on its own endpoints: the response lists and cancels every one of
+/// them and reports them with the others.
 #[tokio::test(flavor = "multi_thread")]
 async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
     let lab = Lab::start_on(ExchangeId::Binance, 69).await;
@@ -996,8 +996,11 @@ async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
             ("price", price.to_owned()),
         ]
     };
+    let mut isolated = limit("ETHUSDT", "0.1", "1500");
+    isolated.push(("isIsolated", "TRUE".to_owned()));
     for (path, params) in [
         ("/sapi/v1/margin/order", limit("BTCUSDT", "0.01", "30000")),
+        ("/sapi/v1/margin/order", isolated),
         ("/dapi/v1/order", limit("BTCUSD_PERP", "1", "30000")),
         ("/eapi/v1/order", limit("BTC-261225-100000-C", "0.1", "100")),
     ] {
@@ -1019,10 +1022,11 @@ async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
         .filter(|o| {
             ["BTCUSD_PERP", "BTC-261225-100000-C"].contains(&o.symbol.as_str())
                 || (o.symbol == "BTCUSDT" && o.price.as_deref() == Some("30000"))
+                || (o.symbol == "ETHUSDT" && o.price.as_deref() == Some("1500"))
         })
         .map(|o| o.order_id.clone())
         .collect();
-    assert_eq!(planted.len(), 3, "{:?}", before.open_orders(bot_uid));
+    assert_eq!(planted.len(), 4, "{:?}", before.open_orders(bot_uid));
 
     let output = lab.respond(&["--yes", "--json"]).await;
     let summary = contained(&output);
@@ -1046,6 +1050,13 @@ async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
             "no accepted DELETE {path}"
         );
     }
+    // Isolated margin: its pairs were read first.
+    assert!(
+        after
+            .access_log
+            .iter()
+            .any(|e| e.path == "/sapi/v1/margin/isolated/account" && e.accepted())
+    );
     let reported = unauthorized_ids(&report_of(&summary));
     assert!(reported.is_superset(&planted), "{reported:?}");
     assert_eq!(reported, after.attacker_order_ids());

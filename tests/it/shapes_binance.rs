@@ -45,6 +45,10 @@ fn margin() -> Segment {
     segment(Category::Spot, Some("MARGIN"))
 }
 
+fn isolated() -> Segment {
+    segment(Category::Spot, Some("ISOLATED"))
+}
+
 fn coinm() -> Segment {
     segment(Category::Inverse, None)
 }
@@ -109,7 +113,10 @@ async fn lab_with_every_product() -> (Lab, (String, String)) {
     let lab = Lab::start_on(VENUE, 72).await;
     let bot = (lab.leaked(), read(&lab.sim_dir().join("bot.secret")));
     let key = (bot.0.as_str(), bot.1.as_str());
+    let mut isolated = limit("ETHUSDT", "BUY", "0.1", "1500");
+    isolated.push(("isIsolated", "TRUE".to_owned()));
     for (path, params) in [
+        ("/sapi/v1/margin/order", isolated),
         (
             "/sapi/v1/margin/order",
             limit("BTCUSDT", "BUY", "0.01", "30000"),
@@ -220,6 +227,17 @@ async fn binance_reads_are_answered_as_documented() {
             vec!["$[].activatePrice", "$[].priceRate"],
         ),
         ("options-open-orders", open(options(), None), vec![]),
+        ("margin-isolated-account", open(isolated(), None), vec![]),
+        (
+            "margin-open-orders",
+            open(isolated(), Some("isolated:ETHUSDT")),
+            // As cross margin's listing, above.
+            vec![
+                "$[].orderListId",
+                "$[].workingTime",
+                "$[].origQuoteOrderQty",
+            ],
+        ),
         (
             "spot-all-orders",
             history(spot(), recent, "BTCUSDT"),
@@ -303,6 +321,18 @@ async fn binance_reads_are_answered_as_documented() {
 
     // What the adapter makes of the examples.
     let doc = |name: &str| fixture(VENUE, name).answer;
+    let Reply::Orders(pairs) = decode(
+        VENUE,
+        &open(isolated(), None),
+        &doc("margin-isolated-account"),
+    ) else {
+        panic!("not orders");
+    };
+    assert_eq!(
+        (pairs.items.len(), pairs.next.as_deref()),
+        (0, Some("isolated:BTCUSDT")),
+        "the pairs come first, then each pair's orders"
+    );
     let margin_open = orders(decode(
         VENUE,
         &open(margin(), None),
@@ -736,7 +766,7 @@ fn every_op() -> Vec<(KeyFamily, Op)> {
     let email = Some("gridbot_virtual@abcdefghnoemail.com".to_owned());
     let pending = r#"{"next_page":null,"pending":[{"key":"k","label":"l","permissions":[],"created_ms":null}]}"#;
     let algo = segment(Category::Linear, Some("algo"));
-    let markets = [spot(), margin(), usdm(), coinm(), options()];
+    let markets = [spot(), margin(), isolated(), usdm(), coinm(), options()];
     let mut ops = Vec::new();
     for family in [KeyFamily::SubAccount, KeyFamily::Broker] {
         // Broker sub-accounts are named by their `subAccountId`.

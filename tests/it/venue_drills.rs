@@ -111,8 +111,9 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(loss > 0.0, "pumping a thin book costs: {loss}");
         }
         "alt-dump" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 4),
-        // Margin, COIN-M and USD-M conditional orders, each found and cancelled.
-        "products-binance" => assert_eq!(card["detection"]["truth"].as_u64(), Some(3)),
+        // Cross and isolated margin, COIN-M and USD-M conditional orders, each found and
+        // cancelled.
+        "products-binance" => assert_eq!(card["detection"]["truth"].as_u64(), Some(4)),
         "sabotage" => {
             let record = attacker_record(&card);
             let attempts = record["attempts"].as_array().unwrap();

@@ -5,8 +5,9 @@
 //! `/sapi/v1/margin`; USD-M futures live on `fapi.binance.com` (their conditional orders on an
 //! endpoint of their own, [`Market::UsdmAlgo`]), COIN-M futures on `dapi.binance.com`, options on
 //! `eapi.binance.com`. Every listing, cancel and history walk asks this file for its path, so a
-//! product is added here once. Isolated margin is not one of them: its listing and cancel need
-//! each isolated pair named, which lockdown does not discover (the product table says so).
+//! product is added here once. Isolated margin shares cross margin's paths with `isIsolated=TRUE`
+//! and needs each pair named: its listing and history first read the account's isolated pairs
+//! (`GET /sapi/v1/margin/isolated/account`, [`ISOLATED_PAIRS`]).
 
 use crate::exchanges::model::{Category, Segment};
 
@@ -15,6 +16,15 @@ pub const MARGIN: Segment = Segment {
     category: Category::Spot,
     settle: Some("MARGIN"),
 };
+
+/// Isolated margin: spot symbols, one isolated account per pair.
+pub const ISOLATED: Segment = Segment {
+    category: Category::Spot,
+    settle: Some("ISOLATED"),
+};
+
+/// The account's isolated-margin pairs: what an isolated listing or history reads first.
+pub const ISOLATED_PAIRS: &str = "/sapi/v1/margin/isolated/account";
 
 /// COIN-M futures (inverse contracts settled in their base coin).
 pub const COIN_M: Segment = Segment {
@@ -35,6 +45,8 @@ pub enum Market {
     Spot,
     /// Cross margin (`/sapi/v1/margin`).
     Margin,
+    /// Isolated margin (`/sapi/v1/margin`, `isIsolated=TRUE`, per pair).
+    Isolated,
     /// USD-M futures (`/fapi/v1`).
     UsdM,
     /// USD-M conditional orders (`/fapi/v1/…Algo…`).
@@ -76,6 +88,7 @@ impl Market {
     pub fn of(segment: &Segment) -> Market {
         match (segment.category, segment.settle) {
             (Category::Spot, Some("MARGIN")) => Market::Margin,
+            (Category::Spot, Some("ISOLATED")) => Market::Isolated,
             (Category::Spot, _) => Market::Spot,
             (Category::Linear, Some("algo")) => Market::UsdmAlgo,
             (Category::Linear, _) => Market::UsdM,
@@ -87,7 +100,7 @@ impl Market {
     /// Its host.
     pub fn host(self) -> Host {
         match self {
-            Market::Spot | Market::Margin => Host::Base,
+            Market::Spot | Market::Margin | Market::Isolated => Host::Base,
             Market::UsdM | Market::UsdmAlgo => Host::Fapi,
             Market::CoinM => Host::Dapi,
             Market::Options => Host::Eapi,
@@ -98,7 +111,7 @@ impl Market {
     pub fn open_orders(self) -> &'static str {
         match self {
             Market::Spot => "/api/v3/openOrders",
-            Market::Margin => "/sapi/v1/margin/openOrders",
+            Market::Margin | Market::Isolated => "/sapi/v1/margin/openOrders",
             Market::UsdM => "/fapi/v1/openOrders",
             Market::UsdmAlgo => "/fapi/v1/openAlgoOrders",
             Market::CoinM => "/dapi/v1/openOrders",
@@ -110,7 +123,7 @@ impl Market {
     pub fn cancel_symbol(self) -> &'static str {
         match self {
             Market::Spot => "/api/v3/openOrders",
-            Market::Margin => "/sapi/v1/margin/openOrders",
+            Market::Margin | Market::Isolated => "/sapi/v1/margin/openOrders",
             Market::UsdM => "/fapi/v1/allOpenOrders",
             Market::UsdmAlgo => "/fapi/v1/algoOpenOrders",
             Market::CoinM => "/dapi/v1/allOpenOrders",
@@ -122,7 +135,7 @@ impl Market {
     pub fn order(self) -> &'static str {
         match self {
             Market::Spot => "/api/v3/order",
-            Market::Margin => "/sapi/v1/margin/order",
+            Market::Margin | Market::Isolated => "/sapi/v1/margin/order",
             Market::UsdM => "/fapi/v1/order",
             Market::UsdmAlgo => "/fapi/v1/algoOrder",
             Market::CoinM => "/dapi/v1/order",
@@ -134,7 +147,7 @@ impl Market {
     pub fn orders(self) -> &'static str {
         match self {
             Market::Spot => "/api/v3/allOrders",
-            Market::Margin => "/sapi/v1/margin/allOrders",
+            Market::Margin | Market::Isolated => "/sapi/v1/margin/allOrders",
             Market::UsdM | Market::UsdmAlgo => "/fapi/v1/allOrders",
             Market::CoinM => "/dapi/v1/allOrders",
             Market::Options => "/eapi/v1/historyOrders",
@@ -145,7 +158,7 @@ impl Market {
     pub fn fills(self) -> &'static str {
         match self {
             Market::Spot => "/api/v3/myTrades",
-            Market::Margin => "/sapi/v1/margin/myTrades",
+            Market::Margin | Market::Isolated => "/sapi/v1/margin/myTrades",
             Market::UsdM | Market::UsdmAlgo => "/fapi/v1/userTrades",
             Market::CoinM => "/dapi/v1/userTrades",
             Market::Options => "/eapi/v1/userTrades",
@@ -160,6 +173,17 @@ impl Market {
             Market::CoinM => Discovery::Rows("/dapi/v1/income"),
             Market::Options => Discovery::Rows("/eapi/v1/userTrades"),
             Market::Margin => Discovery::OpenOrdersOnly,
+            // The isolated pairs are read in place of the open orders.
+            Market::Isolated => Discovery::OpenOrdersOnly,
+        }
+    }
+
+    /// The parameters every request of the product carries (`isIsolated=TRUE`).
+    pub fn params(self) -> Vec<(&'static str, String)> {
+        if self == Market::Isolated {
+            vec![("isIsolated", "TRUE".to_owned())]
+        } else {
+            Vec::new()
         }
     }
 
@@ -176,6 +200,7 @@ impl Market {
         match self {
             Market::Spot => "spot",
             Market::Margin => "cross margin",
+            Market::Isolated => "isolated margin",
             Market::UsdM | Market::UsdmAlgo => "USD-M",
             Market::CoinM => "COIN-M",
             Market::Options => "options",
@@ -185,7 +210,7 @@ impl Market {
     /// The key permission a refusal (`-2015`) on it most likely means is missing.
     pub fn permission(self) -> &'static str {
         match self {
-            Market::Spot | Market::Margin => "spot and margin trading",
+            Market::Spot | Market::Margin | Market::Isolated => "spot and margin trading",
             Market::UsdM | Market::UsdmAlgo | Market::CoinM => "futures",
             Market::Options => "options",
         }
@@ -209,6 +234,7 @@ mod tests {
                 Host::Base,
             ),
             ("margin", MARGIN, Market::Margin, Host::Base),
+            ("isolated", ISOLATED, Market::Isolated, Host::Base),
             (
                 "usd-m",
                 Segment {

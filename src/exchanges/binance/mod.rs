@@ -41,8 +41,8 @@ pub use signer::{RECV_WINDOW_MS, encode_params, payload, sign_payload};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Binance;
 
-/// Spot, USD-M futures (linear contracts settled in USDT or USDC), cross margin, COIN-M futures
-/// and options (`market.rs`).
+/// Spot, USD-M futures (linear contracts settled in USDT or USDC), cross and isolated margin,
+/// COIN-M futures and options (`market.rs`).
 const SEGMENTS: &[Segment] = &[
     Segment {
         category: Category::Spot,
@@ -53,6 +53,7 @@ const SEGMENTS: &[Segment] = &[
         settle: None,
     },
     market::MARGIN,
+    market::ISOLATED,
     market::COIN_M,
     market::OPTIONS,
 ];
@@ -77,11 +78,10 @@ const PRODUCTS: &[Product] = &[
         balances: SPOT_WALLET_ONLY,
         ..Product::covered("cross margin")
     },
-    Product::not_covered(
-        "isolated margin",
-        "its orders are listed and cancelled per isolated pair (`isIsolated=TRUE&symbol=`), which \
-         lockdown does not discover; cancel them in the web interface",
-    ),
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("isolated margin")
+    },
     Product {
         balances: SPOT_WALLET_ONLY,
         ..Product::covered("USDⓈ-M futures")
@@ -336,6 +336,7 @@ mod tests {
             match name {
                 "spot" => Some(spot),
                 "cross margin" => Some(market::MARGIN),
+                "isolated margin" => Some(market::ISOLATED),
                 "USDⓈ-M futures" => Some(usdm),
                 "COIN-M futures" => Some(market::COIN_M),
                 "options" => Some(market::OPTIONS),
@@ -352,7 +353,7 @@ mod tests {
                 assert!(binance.segments().contains(&segment), "{}", product.name);
             }
         }
-        for name in ["isolated margin", "portfolio margin", "funding wallet"] {
+        for name in ["portfolio margin", "funding wallet"] {
             let product = binance.products().iter().find(|p| p.name == name).unwrap();
             assert!(
                 product.parts().iter().all(|(_, c)| *c != Cover::Covered),

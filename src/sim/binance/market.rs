@@ -5,7 +5,10 @@
 //! A product is the venue's order category plus, for spot and margin, which account placed the
 //! order: cross-margin orders trade the spot books, so they are spot orders that the dialect's
 //! state marks (`state.rs`); the spot endpoints never show them and the margin ones show only
-//! them. Isolated margin, portfolio margin and Binance's other accounts are not modelled.
+//! them. Isolated margin is the same with `isIsolated=TRUE`: its orders are marked apart, and an
+//! account's first isolated order on a symbol creates that pair's isolated account (Binance
+//! asks for it to be enabled first; its wallet is not modelled). Portfolio margin and Binance's
+//! other accounts are not modelled.
 
 use crate::sim::binance::state::BinanceState;
 use crate::sim::order::{Category, Execution, Order};
@@ -15,6 +18,7 @@ use crate::sim::state::Venue;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Market {
     CoinM,
+    Isolated,
     Margin,
     Options,
     Spot,
@@ -25,7 +29,7 @@ impl Market {
     /// The venue category its orders and instruments are in.
     pub(crate) fn category(self) -> Category {
         match self {
-            Market::Spot | Market::Margin => Category::Spot,
+            Market::Spot | Market::Margin | Market::Isolated => Category::Spot,
             Market::UsdM => Category::Linear,
             Market::CoinM => Category::Inverse,
             Market::Options => Category::Option,
@@ -43,14 +47,19 @@ impl Market {
     }
 
     fn holds_id(self, v: &Venue, order_id: &str) -> bool {
-        let margin = v
-            .own
-            .get::<BinanceState>()
-            .is_some_and(|s| s.is_margin(order_id));
+        let state = v.own.get::<BinanceState>();
+        let margin = state.is_some_and(|s| s.is_margin(order_id));
+        let isolated = state.is_some_and(|s| s.is_isolated(order_id));
         match self {
-            Market::Spot => !margin,
+            Market::Spot => !margin && !isolated,
             Market::Margin => margin,
+            Market::Isolated => isolated,
             _ => true,
         }
+    }
+
+    /// Whether it is one of the margin accounts (cross or isolated).
+    pub(crate) fn is_margin(self) -> bool {
+        matches!(self, Market::Margin | Market::Isolated)
     }
 }

@@ -226,7 +226,7 @@ fn public(route: Route, v: &Venue) -> Value {
 
 /// Calls the endpoint's handler.
 fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
-    use Market::{CoinM, Margin, Options, Spot, UsdM};
+    use Market::{CoinM, Options, Spot, UsdM};
     match route {
         Route::Account => account::account(v, c, p),
         Route::AllOrders => history::all_orders(v, c, p, Spot),
@@ -238,12 +238,13 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::CoinMPlaceOrder => trade::place(v, c, p, CoinM),
         Route::CoinMUserTrades => history::trades(v, c, p, CoinM),
         Route::FundingAsset => wallet::funding(v, c, p),
-        Route::MarginAllOrders => history::all_orders(v, c, p, Margin),
-        Route::MarginCancelOrder => trade::cancel(v, c, p, Margin),
-        Route::MarginCancelSymbol => trade::cancel_symbol(v, c, p, Margin),
-        Route::MarginMyTrades => history::trades(v, c, p, Margin),
-        Route::MarginOpenOrders => history::open_orders(v, c, p, Margin),
-        Route::MarginPlaceOrder => trade::place(v, c, p, Margin),
+        Route::MarginAllOrders => history::all_orders(v, c, p, margin(p, true)?),
+        Route::MarginCancelOrder => trade::cancel(v, c, p, margin(p, true)?),
+        Route::MarginCancelSymbol => trade::cancel_symbol(v, c, p, margin(p, true)?),
+        Route::MarginIsolatedAccount => account::isolated_account(v, c, p),
+        Route::MarginMyTrades => history::trades(v, c, p, margin(p, true)?),
+        Route::MarginOpenOrders => history::open_orders(v, c, p, margin(p, false)?),
+        Route::MarginPlaceOrder => trade::place(v, c, p, margin(p, true)?),
         Route::OptionsCancelOrder => trade::cancel(v, c, p, Options),
         Route::OptionsCancelSymbol => trade::cancel_symbol(v, c, p, Options),
         Route::OptionsHistory => history::all_orders(v, c, p, Options),
@@ -287,6 +288,18 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::UniversalTransfers => wallet::universal_transfers(v, c, p),
         Route::WithdrawApply => wallet::withdraw(v, c, p),
         Route::WithdrawHistory => wallet::withdrawals(v, c, p),
+    }
+}
+
+/// The margin account a margin request names: cross by default, isolated with
+/// `isIsolated=TRUE`, which needs a `symbol` (`-1102` without one; the other margin endpoints
+/// require it anyway, `symbol_always`).
+fn margin(p: &Params, symbol_always: bool) -> Result<Market, ApiError> {
+    match p.string("isIsolated").as_deref() {
+        None | Some("FALSE") => Ok(Market::Margin),
+        Some("TRUE") if symbol_always || p.string("symbol").is_some() => Ok(Market::Isolated),
+        Some("TRUE") => Err(ApiError::missing("symbol")),
+        Some(_) => Err(ApiError::invalid("isIsolated")),
     }
 }
 

@@ -54,6 +54,7 @@ pub(crate) enum Route {
     MarginAllOrders,
     MarginCancelOrder,
     MarginCancelSymbol,
+    MarginIsolatedAccount,
     MarginMyTrades,
     MarginOpenOrders,
     MarginPlaceOrder,
@@ -417,7 +418,16 @@ const TABLE: &[Row] = &[
         Meter::Futures,
         Needs::Options,
     ),
-    // Cross margin: trading takes the spot-and-margin flag (`canTrade`).
+    // Cross and isolated margin: trading takes the spot-and-margin flag (`canTrade`).
+    (
+        Route::MarginIsolatedAccount,
+        "GET",
+        "/sapi/v1/margin/isolated/account",
+        10,
+        10,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
     (
         Route::MarginOpenOrders,
         "GET",

@@ -1,5 +1,6 @@
 //! What the Binance dialect keeps besides the shared venue: request weights and bans, the
-//! accounts' emails, USD-M conditional (algo) orders, which orders are cross-margin ones, and its
+//! accounts' emails, USD-M conditional (algo) orders, which orders are cross- or isolated-margin
+//! ones (and each account's isolated pairs), its funding wallets, and its
 //! numeric order and trade ids.
 //!
 //! Cross-margin orders trade on the spot books (Binance's margin account trades the spot
@@ -32,6 +33,10 @@ pub(crate) struct BinanceState {
     pub(crate) algo_orders: Vec<AlgoOrder>,
     /// The ids of the spot orders placed in a cross-margin account (`margin.rs`).
     pub(crate) margin_orders: BTreeSet<String>,
+    /// The ids of the spot orders placed in an isolated-margin account (`margin.rs`).
+    pub(crate) isolated_orders: BTreeSet<String>,
+    /// Every account's isolated-margin pairs (created by its first isolated order), by UID.
+    pub(crate) isolated_pairs: BTreeMap<u64, BTreeSet<String>>,
     /// Every account's funding wallet, by UID then coin (`wallet.rs`).
     pub(crate) funding: BTreeMap<u64, BTreeMap<String, f64>>,
     orders_made: u64,
@@ -54,6 +59,11 @@ impl BinanceState {
     /// Whether a spot order was placed in a cross-margin account.
     pub(crate) fn is_margin(&self, order_id: &str) -> bool {
         self.margin_orders.contains(order_id)
+    }
+
+    /// Whether a spot order was placed in an isolated-margin account.
+    pub(crate) fn is_isolated(&self, order_id: &str) -> bool {
+        self.isolated_orders.contains(order_id)
     }
 
     /// The account's email.

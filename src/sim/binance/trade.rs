@@ -128,15 +128,26 @@ pub(crate) fn place(
             },
         })
         .map_err(order_error)?;
-    if market == Market::Margin {
-        v.own
-            .get_mut::<BinanceState>()
-            .margin_orders
-            .insert(order.order_id.clone());
+    let state = v.own.get_mut::<BinanceState>();
+    match market {
+        Market::Margin => {
+            state.margin_orders.insert(order.order_id.clone());
+        }
+        Market::Isolated => {
+            state.isolated_orders.insert(order.order_id.clone());
+            state
+                .isolated_pairs
+                .entry(c.uid)
+                .or_default()
+                .insert(order.symbol.clone());
+        }
+        _ => {}
     }
     let now = v.now_ms();
     match market {
-        Market::Spot | Market::Margin => Ok(spot_placed(v, &order, answer, market, now)),
+        Market::Spot | Market::Margin | Market::Isolated => {
+            Ok(spot_placed(v, &order, answer, market, now))
+        }
         Market::Options => Ok(wire::options_order(&order)),
         Market::UsdM | Market::CoinM => Ok(wire::futures_answer(market, &order)),
     }
@@ -165,10 +176,10 @@ fn spot_placed(v: &Venue, o: &Order, answer: RespType, market: Market, now: i64)
     };
     // The margin page's answers have `isIsolated` and no `orderListId`, `origQuoteOrderQty` or
     // `workingTime` ("Margin Account New Order").
-    let margin = market == Market::Margin;
+    let margin = market.is_margin();
     if margin {
         map.remove("orderListId");
-        map.insert("isIsolated".into(), json!(false));
+        map.insert("isIsolated".into(), json!(market == Market::Isolated));
     }
     if answer == RespType::Ack {
         return shown;
@@ -270,7 +281,7 @@ pub(crate) fn cancel(
         .map_err(order_error)?;
     let now = v.now_ms();
     Ok(match market {
-        Market::Margin => margin_cancelled(&order),
+        Market::Margin | Market::Isolated => margin_cancelled(&order, market),
         Market::Spot => spot_cancelled(&order, market, now),
         Market::UsdM | Market::CoinM => wire::futures_answer(market, &order),
         Market::Options => wire::order(market, &order),
@@ -291,8 +302,8 @@ fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
         "clientOrderId": format!("x-simcancel{}", o.order_id),
     });
     if let Value::Object(map) = &mut shown {
-        if market == Market::Margin {
-            map.insert("isIsolated".into(), json!(false));
+        if market.is_margin() {
+            map.insert("isIsolated".into(), json!(market == Market::Isolated));
         } else {
             map.insert("transactTime".into(), json!(now));
             map.insert(
@@ -319,11 +330,11 @@ fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
 
 /// A margin order cancelled by its id, as the "Margin Account Cancel Order" page shows it: its
 /// `orderId` as a string there, no `orderListId` nor `selfTradePreventionMode`.
-fn margin_cancelled(o: &Order) -> Value {
+fn margin_cancelled(o: &Order, market: Market) -> Value {
     let full = wire::spot_order(o);
     let mut shown = json!({
         "symbol": o.symbol,
-        "isIsolated": false,
+        "isIsolated": market == Market::Isolated,
         "orderId": o.order_id,
         "origClientOrderId": wire::client_id(o),
         "clientOrderId": format!("x-simcancel{}", o.order_id),
@@ -377,8 +388,10 @@ pub(crate) fn cancel_symbol(
         })),
         // The page's example writes the code as a string.
         Market::Options => Ok(json!({ "code": "0", "msg": "success" })),
-        Market::Spot | Market::Margin if cancelled.is_empty() => Err(unknown_order()),
-        Market::Spot | Market::Margin => Ok(Value::Array(
+        Market::Spot | Market::Margin | Market::Isolated if cancelled.is_empty() => {
+            Err(unknown_order())
+        }
+        Market::Spot | Market::Margin | Market::Isolated => Ok(Value::Array(
             cancelled
                 .iter()
                 .map(|o| spot_cancelled(o, market, now))

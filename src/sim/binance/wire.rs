@@ -147,11 +147,11 @@ pub(crate) fn coinm_order(o: &Order) -> Value {
     shown
 }
 
-/// An order as the cross-margin endpoints show it: the spot shape, and `isIsolated`.
-pub(crate) fn margin_order(o: &Order) -> Value {
+/// An order as the margin endpoints show it: the spot shape, and `isIsolated`.
+pub(crate) fn margin_order(o: &Order, isolated: bool) -> Value {
     let mut shown = spot_order(o);
     if let Value::Object(map) = &mut shown {
-        map.insert("isIsolated".into(), json!(false));
+        map.insert("isIsolated".into(), json!(isolated));
     }
     shown
 }
@@ -209,7 +209,8 @@ pub(crate) fn futures_answer(market: Market, o: &Order) -> Value {
 pub(crate) fn order(market: Market, o: &Order) -> Value {
     match market {
         Market::Spot => spot_order(o),
-        Market::Margin => margin_order(o),
+        Market::Margin => margin_order(o, false),
+        Market::Isolated => margin_order(o, true),
         Market::UsdM => futures_order(o),
         Market::CoinM => coinm_order(o),
         Market::Options => options_order(o),
@@ -220,10 +221,10 @@ pub(crate) fn order(market: Market, o: &Order) -> Value {
 pub(crate) fn trade(market: Market, e: &Execution) -> Value {
     match market {
         Market::Spot => spot_trade(e),
-        Market::Margin => {
+        Market::Margin | Market::Isolated => {
             let mut shown = spot_trade(e);
             if let Value::Object(map) = &mut shown {
-                map.insert("isIsolated".into(), json!(false));
+                map.insert("isIsolated".into(), json!(market == Market::Isolated));
             }
             shown
         }

@@ -23,7 +23,7 @@ mod orders;
 
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
 use crate::exchanges::binance::hosts::sibling_url;
-use crate::exchanges::binance::market::{Discovery, Host, Market};
+use crate::exchanges::binance::market::{Discovery, Host, ISOLATED_PAIRS, Market};
 use crate::exchanges::binance::signer::encode_params;
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Lock, Segment, Side, TradePermission};
@@ -67,6 +67,28 @@ pub const CONDITIONAL: Segment = Segment {
 
 /// The cursor of the USD-M open-order listing's second page: the conditional orders.
 pub const CONDITIONAL_PAGE: &str = "algo";
+
+/// The cursor of an isolated-margin listing's pages after the first: the pairs still to read,
+/// `isolated:BTCUSDT,ETHUSDT` (the first page reads the pairs, [`ISOLATED_PAIRS`]).
+pub const ISOLATED_PAGE: &str = "isolated:";
+
+/// The pairs an isolated-margin listing's cursor names (none: the first page).
+pub fn isolated_pairs(cursor: Option<&str>) -> Result<Vec<String>, ExchangeError> {
+    match cursor {
+        None | Some("") => Ok(Vec::new()),
+        Some(text) => match text.strip_prefix(ISOLATED_PAGE) {
+            Some(rest) if !rest.is_empty() => Ok(rest.split(',').map(str::to_owned).collect()),
+            _ => Err(ExchangeError::Protocol {
+                detail: format!("`{text}` is not a Binance isolated-margin page"),
+            }),
+        },
+    }
+}
+
+/// The cursor that reads `pairs` next; `None` when none is left.
+pub fn isolated_page(pairs: &[String]) -> Option<String> {
+    (!pairs.is_empty()).then(|| format!("{ISOLATED_PAGE}{}", pairs.join(",")))
+}
 
 /// Which listing one page of open orders reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +205,18 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             });
         }
         Op::CancelBatch { segment, orders } => orders::cancel_batch(call, segment, orders)?,
+        Op::OpenOrders { segment, cursor } if Market::of(segment) == Market::Isolated => {
+            match isolated_pairs(cursor.as_deref())?.first() {
+                None => get(ISOLATED_PAIRS, &[]),
+                Some(symbol) => get(
+                    Market::Isolated.open_orders(),
+                    &[
+                        ("symbol", symbol.clone()),
+                        ("isIsolated", "TRUE".to_owned()),
+                    ],
+                ),
+            }
+        }
         Op::OpenOrders { segment, cursor } => match OpenPage::of(segment, cursor.as_deref())? {
             OpenPage::Orders => get(&path(segment, Market::open_orders), &[]),
             OpenPage::Conditional => get(&path(&CONDITIONAL, Market::open_orders), &[]),
@@ -205,10 +239,11 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             segment,
             symbol,
             order_id,
-        } => delete(
-            &path(segment, Market::order),
-            &[("symbol", symbol.clone()), ("orderId", order_id.clone())],
-        ),
+        } => {
+            let mut params = vec![("symbol", symbol.clone()), ("orderId", order_id.clone())];
+            params.extend(Market::of(segment).params());
+            delete(&path(segment, Market::order), &params)
+        }
         Op::Withdraw {
             coin,
             amount,

@@ -23,7 +23,9 @@ pub(super) fn cancel_batch(
     }
     let market = Market::of(segment);
     let path = market_path(call, market, market.cancel_symbol());
-    Ok(delete(&path, &[("symbol", first.symbol.clone())]))
+    let mut params = vec![("symbol", first.symbol.clone())];
+    params.extend(market.params());
+    Ok(delete(&path, &params))
 }
 
 /// Places an order (spot and margin answer `ACK`). A trigger makes a USD-M order a conditional
@@ -96,6 +98,7 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
     if !futures {
         params.push(("newOrderRespType", "ACK".into()));
     }
+    params.extend(market.params());
     Ok(post(&market_path(call, market, market.order()), &params))
 }
 
@@ -112,6 +115,8 @@ pub(super) fn history(
     let market = Market::of(segment);
     let walk_path = market_path(call, market, walk(market));
     Ok(match cursor.step {
+        // Isolated margin learns its symbols from the account's isolated pairs.
+        HistoryStep::OpenOrders if market == Market::Isolated => get(ISOLATED_PAIRS, &[]),
         HistoryStep::OpenOrders => get(&market_path(call, market, market.open_orders()), &[]),
         HistoryStep::Balances => get("/api/v3/account", &[("omitZeroBalances", "true".into())]),
         HistoryStep::Markets => get("/api/v3/exchangeInfo", &[]),
@@ -136,15 +141,14 @@ pub(super) fn history(
             let (from, to) = cursor.sub_window(window.start_ms, window.end_ms, span(segment));
             // After a full page: on from the last record's time (what was seen is left out).
             let from = cursor.after.map_or(from, |(time, _)| time.max(from));
-            get(
-                &walk_path,
-                &[
-                    ("symbol", cursor.symbol()?.to_owned()),
-                    ("startTime", from.to_string()),
-                    ("endTime", to.to_string()),
-                    ("limit", crate::exchanges::binance::cursor::PAGE.to_string()),
-                ],
-            )
+            let mut params = vec![
+                ("symbol", cursor.symbol()?.to_owned()),
+                ("startTime", from.to_string()),
+                ("endTime", to.to_string()),
+                ("limit", crate::exchanges::binance::cursor::PAGE.to_string()),
+            ];
+            params.extend(market.params());
+            get(&walk_path, &params)
         }
     })
 }

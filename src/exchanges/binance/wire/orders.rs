@@ -43,12 +43,16 @@ pub(super) fn cancelled(
     })
 }
 
-/// One page of open orders: plain orders, then (USD-M) the conditional ones.
+/// One page of open orders: plain orders, then (USD-M) the conditional ones; isolated margin
+/// reads its pairs first, then each pair's orders.
 pub(super) fn open_orders(
     segment: &Segment,
     cursor: Option<&str>,
     body: Value,
 ) -> Result<Reply, ExchangeError> {
+    if Market::of(segment) == Market::Isolated {
+        return isolated_open_orders(segment, cursor, body);
+    }
     let page = OpenPage::of(segment, cursor)?;
     let items = match page {
         OpenPage::Orders => parse::<Vec<BinanceOrder>>(body)?
@@ -64,6 +68,44 @@ pub(super) fn open_orders(
         items,
         next: page.next(segment),
     }))
+}
+
+/// One page of an isolated-margin listing: the pairs (first page), or one pair's orders.
+fn isolated_open_orders(
+    segment: &Segment,
+    cursor: Option<&str>,
+    body: Value,
+) -> Result<Reply, ExchangeError> {
+    let pairs = endpoints::isolated_pairs(cursor)?;
+    let Some((_, rest)) = pairs.split_first() else {
+        let account: BinanceIsolatedAccount = parse(body)?;
+        let symbols: Vec<String> = account.assets.into_iter().map(|a| a.symbol).collect();
+        return Ok(Reply::Orders(Page {
+            items: Vec::new(),
+            next: endpoints::isolated_page(&symbols),
+        }));
+    };
+    let items = parse::<Vec<BinanceOrder>>(body)?
+        .into_iter()
+        .map(|o| o.into_order(segment))
+        .collect::<Result<_, _>>()?;
+    Ok(Reply::Orders(Page {
+        items,
+        next: endpoints::isolated_page(rest),
+    }))
+}
+
+/// `GET /sapi/v1/margin/isolated/account`: the pairs with an isolated account.
+#[derive(Debug, Deserialize)]
+struct BinanceIsolatedAccount {
+    #[serde(default)]
+    assets: Vec<BinanceIsolatedPair>,
+}
+
+/// One isolated pair (its assets are not read).
+#[derive(Debug, Deserialize)]
+struct BinanceIsolatedPair {
+    symbol: String,
 }
 
 /// The id of a placed order.
@@ -104,6 +146,12 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         }
     };
     Ok(match cursor.step {
+        // Isolated margin: the pairs with an isolated account are the symbols to walk.
+        HistoryStep::OpenOrders if Market::of(segment) == Market::Isolated => {
+            let account: BinanceIsolatedAccount = parse(body)?;
+            cursor.add_symbols(account.assets.into_iter().map(|a| a.symbol));
+            empty(cursor.start_walk())
+        }
         HistoryStep::OpenOrders => {
             let open: Vec<BinanceOrder> = parse(body)?;
             cursor.add_symbols(open.into_iter().map(|o| o.symbol));
