@@ -1061,3 +1061,30 @@ async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
     assert!(reported.is_superset(&planted), "{reported:?}");
     assert_eq!(reported, after.attacker_order_ids());
 }
+
+/// Sub-account universal transfers are read at most 7 days a call (the "Query Universal
+/// Transfer History" page): a 20-day lookback reads them in several windows, none refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn universal_transfers_are_read_seven_days_at_a_time() {
+    let lab = Lab::start_on(ExchangeId::Binance, 74).await;
+    let mark = lab.sent();
+    let output = lab
+        .respond(&["--yes", "--json", "--input", "since=20d"])
+        .await;
+    contained(&output);
+    let reads: Vec<_> = lab
+        .sent_since(mark)
+        .into_iter()
+        .filter(|e| e.path == "/sapi/v1/sub-account/universalTransfer")
+        .collect();
+    assert!(
+        reads.len() >= 3,
+        "20 days in 7-day windows: {}",
+        reads.len()
+    );
+    assert!(
+        reads.iter().all(|e| e.accepted()),
+        "{:?}",
+        reads.iter().map(|e| e.http_status).collect::<Vec<_>>()
+    );
+}

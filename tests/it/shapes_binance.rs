@@ -736,6 +736,38 @@ async fn binance_key_management_is_answered_as_documented() {
     };
     assert_eq!(created.info.ips, ["192.168.1.1", "10.0.0.1"]);
 
+    // The transfers between the master and its sub-accounts, the last 7 days.
+    let client = lab.client();
+    let (master_credential, _) = lab.creds();
+    let now = chrono::Utc::now().timestamp_millis();
+    let transfers = Op::Transfers {
+        window: Window {
+            start_ms: now - 7 * 24 * HOUR_MS + 1,
+            end_ms: now,
+        },
+        cursor: Some(r#"{"transfers":true,"offset":0}"#.to_owned()),
+    };
+    let sim = sim_answer(&client, &transfers, Auth::Key(&master_credential)).await;
+    let doc = fixture(VENUE, "sub-universal-transfers");
+    assert_same_shape(&doc, &sim, &[]);
+    let Reply::Transfers(page) = decode(
+        VENUE,
+        &Op::Transfers {
+            window: Window {
+                start_ms: 0,
+                end_ms: i64::MAX,
+            },
+            cursor: Some(r#"{"transfers":true,"offset":0}"#.to_owned()),
+        },
+        &doc.answer,
+    ) else {
+        panic!("not transfers");
+    };
+    assert_eq!(
+        (page.items[0].id.as_str(), page.items[0].coin.as_str()),
+        ("92275823339", "BNB")
+    );
+
     // Binance Link: the sub-account's keys, masked.
     let sim = signed(
         &lab,
@@ -906,7 +938,6 @@ const NOT_YET: &[&str] = &[
     "GET /sapi/v1/margin/allOrders",
     "GET /sapi/v1/margin/myTrades",
     "GET /sapi/v1/sub-account/subAccountApi",
-    "GET /sapi/v1/sub-account/universalTransfer",
     "POST /dapi/v1/order",
     "POST /eapi/v1/order",
     "POST /fapi/v1/order",

@@ -183,17 +183,33 @@ fn master_transfers<'v>(
         .collect())
 }
 
-/// `GET /sapi/v1/sub-account/universalTransfer`: by email.
+/// `GET /sapi/v1/sub-account/universalTransfer`: by email, in a window of at most 7 days (the
+/// last 7 days when none is given; the "Query Universal Transfer History" page).
 pub(crate) fn universal_transfers(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
 ) -> Result<Value, ApiError> {
+    let now = v.now_ms();
+    let (start, end) = (p.int("startTime")?, p.int("endTime")?);
+    let (start, end) = match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, s + 7 * DAY_MS),
+        (None, Some(e)) => (e - 7 * DAY_MS, e),
+        (None, None) => (now - 7 * DAY_MS, now),
+    };
+    if end - start > 7 * DAY_MS {
+        return Err(ApiError::new(
+            Code::IntervalTooBig,
+            "The time range between startTime and endTime cannot exceed 7 days.",
+        ));
+    }
     let from_email = p.string("fromEmail");
     let to_email = p.string("toEmail");
     let email = |uid: u64| super::email(v, uid);
     let rows: Vec<Value> = master_transfers(v, c.uid, p)?
         .into_iter()
+        .filter(|t| (start..=end).contains(&t.at_ms))
         .filter(|t| from_email.as_ref().is_none_or(|e| *e == email(t.from_uid)))
         .filter(|t| to_email.as_ref().is_none_or(|e| *e == email(t.to_uid)))
         .map(|t| {
