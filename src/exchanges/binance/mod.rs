@@ -158,13 +158,13 @@ impl Venue for Binance {
     fn max_window(&self, history: History) -> Duration {
         // Orders and fills: one window for the whole lookback (USD-M keeps 90 days); the cursor
         // walks it per symbol in windows each endpoint allows (24 h spot, under 7 d USD-M).
-        // Withdrawals and deposits: under 90 days a call; sub-account universal transfers: at
-        // most 7 days (the "Query Universal Transfer History" page), which the deposits read
-        // in the same windows.
+        // Withdrawals and deposits: under 90 days a call; sub-account transfers: 30 days, which
+        // the cursor reads in sub-windows of at most 7 days (the universal-transfer page's
+        // limit).
         let ms = match history {
             History::Orders | History::Fills => 90 * endpoints::DAY_MS,
             History::Withdrawals => 89 * endpoints::DAY_MS,
-            History::Transfers => 7 * endpoints::DAY_MS - 1,
+            History::Transfers => 30 * endpoints::DAY_MS,
         };
         Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     }

@@ -62,6 +62,7 @@ pub(super) fn transfers(
             MoneyCursor {
                 transfers: true,
                 offset: 0,
+                from_ms: None,
             }
         };
         let items = rows
@@ -87,13 +88,23 @@ pub(super) fn transfers(
             .map(BinanceUniversalTransfer::into_transfer)
             .collect()
     };
-    let next = (rows.len() >= TRANSFERS_PAGE).then(|| {
-        MoneyCursor {
+    // A full page: the next page of the same sub-window; else the next sub-window, if any.
+    let (_, to) = page.sub_window(window.start_ms, window.end_ms);
+    let next = if rows.len() >= TRANSFERS_PAGE {
+        Some(MoneyCursor {
             offset: page.offset + 1,
             ..page
-        }
-        .to_text()
-    });
+        })
+    } else if to < window.end_ms {
+        Some(MoneyCursor {
+            offset: 0,
+            from_ms: Some(to + 1),
+            ..page
+        })
+    } else {
+        None
+    }
+    .map(|c| c.to_text());
     Ok(Reply::Transfers(Page {
         items: rows
             .into_iter()
