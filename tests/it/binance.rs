@@ -1088,3 +1088,23 @@ async fn universal_transfers_are_read_seven_days_at_a_time() {
         reads.iter().map(|e| e.http_status).collect::<Vec<_>>()
     );
 }
+
+/// Most accounts never open a margin account: Binance answers their margin requests `-3003`
+/// ("Margin account does not exist."). That is no margin order to find, not a failed response.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_without_margin_is_contained_too() {
+    let lab = Lab::start_on(ExchangeId::Binance, 75).await;
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    lab.sim.binance_without_margin(uid);
+    let output = lab.respond(&["--yes", "--json"]).await;
+    contained(&output);
+    let after = lab.sim.inspect();
+    assert!(after.open_orders(uid).is_empty());
+    assert!(
+        after
+            .access_log
+            .iter()
+            .any(|e| e.path == "/sapi/v1/margin/openOrders" && !e.accepted()),
+        "the margin listing was asked and refused"
+    );
+}

@@ -61,6 +61,16 @@ impl SimDialect for BinanceDialect {
 }
 
 impl Sim {
+    /// Makes `uid` an account that never opened a margin account: its margin requests are
+    /// answered `-3003` (Binance only).
+    pub fn binance_without_margin(&self, uid: u64) {
+        self.lock()
+            .own
+            .get_mut::<BinanceState>()
+            .without_margin
+            .insert(uid);
+    }
+
     /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
     /// published one), so tests can reach it; other dialects ignore it.
     pub fn set_weight_limit(&self, per_minute: u32) {

@@ -224,8 +224,19 @@ fn public(route: Route, v: &Venue) -> Value {
     }
 }
 
-/// Calls the endpoint's handler.
+/// Calls the endpoint's handler; an account without a margin account answers every margin
+/// request `-3003` ("Margin account does not exist.", the margin error codes).
 fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let no_margin = v
+        .own
+        .get::<BinanceState>()
+        .is_some_and(|s| s.without_margin.contains(&c.uid));
+    if no_margin && route.is_margin() {
+        return Err(ApiError::new(
+            Code::NoMarginAccount,
+            "Margin account does not exist.",
+        ));
+    }
     use Market::{CoinM, Options, Spot, UsdM};
     match route {
         Route::Account => account::account(v, c, p),

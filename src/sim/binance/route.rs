@@ -692,6 +692,12 @@ impl Route {
         self.row().map_or(Needs::Master, |row| row.6)
     }
 
+    /// Whether the endpoint is one of the margin account's (cross or isolated).
+    pub(crate) fn is_margin(self) -> bool {
+        self.row()
+            .is_some_and(|row| row.2.starts_with("/sapi/v1/margin/"))
+    }
+
     /// Whether the endpoint takes no signature.
     pub(crate) fn is_public(self) -> bool {
         self.needs() == Needs::Nothing

@@ -37,6 +37,8 @@ pub(crate) struct BinanceState {
     pub(crate) isolated_orders: BTreeSet<String>,
     /// Every account's isolated-margin pairs (created by its first isolated order), by UID.
     pub(crate) isolated_pairs: BTreeMap<u64, BTreeSet<String>>,
+    /// The accounts that never opened a margin account: their margin requests are `-3003`.
+    pub(crate) without_margin: BTreeSet<u64>,
     /// Every account's funding wallet, by UID then coin (`wallet.rs`).
     pub(crate) funding: BTreeMap<u64, BTreeMap<String, f64>>,
     orders_made: u64,
