@@ -323,6 +323,40 @@ mod tests {
     use crate::exchanges::binance::wire::tests::response;
 
     #[test]
+    fn transfers_walk_windows_of_at_most_seven_days() {
+        let day = endpoints::DAY_MS;
+        let window = Window {
+            start_ms: 0,
+            end_ms: 20 * day,
+        };
+        let mut cursor = Some(r#"{"transfers":true,"offset":0}"#.to_owned());
+        let mut windows = Vec::new();
+        while let Some(text) = cursor {
+            let page = MoneyCursor::parse(Some(&text)).unwrap();
+            windows.push(page.sub_window(window.start_ms, window.end_ms));
+            let op = Op::Transfers {
+                window,
+                cursor: Some(text),
+            };
+            let body = r#"{"result":[],"totalCount":0}"#;
+            cursor = decode(&op, &response(200, body))
+                .reply
+                .unwrap()
+                .into_transfers()
+                .unwrap()
+                .next;
+        }
+        assert_eq!(
+            windows,
+            [
+                (0, 7 * day - 1),
+                (7 * day, 14 * day - 1),
+                (14 * day, 20 * day)
+            ]
+        );
+    }
+
+    #[test]
     fn withdrawals_read_binance_times() {
         let op = Op::Withdrawals {
             window: Window {
