@@ -288,6 +288,10 @@ pub struct Balance {
     /// The venue's USD valuation, where it gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usd_value: Option<Amount>,
+    /// The account or wallet it is held in, in the venue's words (Bybit `UNIFIED`, `FUND`; OKX
+    /// `trading`, `funding`), on venues that keep more than one; `None` where there is only one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
 }
 
 /// What kind of money movement a [`Transfer`] is.

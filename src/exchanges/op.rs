@@ -214,6 +214,13 @@ pub enum Op {
     },
     /// Balances of the signing key's account.
     Balances,
+    /// Balances of another wallet of the signing key's account that [`Op::Balances`] does not
+    /// show (OKX's funding account), read after it by the venues that keep one
+    /// ([`super::mechanisms::CompanionCalls::then`]); each balance names the wallet.
+    WalletBalances {
+        /// The wallet, as the venue's adapter names it (`funding`).
+        account: &'static str,
+    },
     /// Withdrawals in a window.
     Withdrawals {
         /// The window.
@@ -281,6 +288,7 @@ impl Op {
             Op::Orders { .. } => "orders",
             Op::Fills { .. } => "fills",
             Op::Balances => "balances",
+            Op::WalletBalances { .. } => "wallet_balances",
             Op::Withdrawals { .. } => "withdrawals",
             Op::Transfers { .. } => "transfers",
             Op::PlaceOrder(_) => "place_order",
@@ -390,12 +398,17 @@ impl Reply {
     into!(into_segments, Segments, Page<Segment>);
 
     /// This reply completed by the answer to the venue's follow-up request
-    /// ([`super::mechanisms::CompanionCalls::then`]): a created key takes what the exchange says of
-    /// it afterwards (its IP whitelist), and keeps its secret; a key changed in two requests
-    /// (Binance strips permissions, then binds the IP list) takes the IP list from the second and
-    /// stays read-only if either said so; anything else stays as it was.
+    /// ([`super::mechanisms::CompanionCalls::then`]): balances are joined by another wallet's
+    /// ([`Op::WalletBalances`]); a created key takes what the exchange says of it afterwards (its
+    /// IP whitelist), and keeps its secret; a key changed in two requests (Binance strips
+    /// permissions, then binds the IP list) takes the IP list from the second and stays
+    /// read-only if either said so; anything else stays as it was.
     pub fn followed_by(self, after: Reply) -> Reply {
         match (self, after) {
+            (Reply::Balances(mut balances), Reply::Balances(more)) => {
+                balances.extend(more);
+                Reply::Balances(balances)
+            }
             (Reply::Created(mut created), Reply::Key(info)) => {
                 created.info = KeyInfo {
                     account: info.account.or(created.info.account),
@@ -462,5 +475,23 @@ mod tests {
             ]
         );
         assert!(Window::split(10, 10, 5).is_empty());
+    }
+
+    #[test]
+    fn trading_balances_are_followed_by_the_funding_wallets() {
+        use super::super::model::Amount;
+        let row = |coin: &str, account: &str| Balance {
+            coin: coin.to_owned(),
+            total: Amount::new("1"),
+            locked: Amount::new("0"),
+            usd_value: None,
+            account: Some(account.to_owned()),
+        };
+        let joined = Reply::Balances(vec![row("BTC", "UNIFIED")])
+            .followed_by(Reply::Balances(vec![row("USDT", "FUND")]));
+        assert_eq!(
+            joined.into_balances().unwrap(),
+            [row("BTC", "UNIFIED"), row("USDT", "FUND")]
+        );
     }
 }

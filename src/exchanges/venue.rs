@@ -192,11 +192,8 @@ mod tests {
     fn each_mechanism_is_where_its_venue_needs_it() {
         // (venue, sessions, companions, key counters, pacing, manual steps, order rules)
         for (id, expected) in [
-            (
-                ExchangeId::Bybit,
-                [false, false, false, false, false, false],
-            ),
-            (ExchangeId::Okx, [false, false, false, false, false, true]),
+            (ExchangeId::Bybit, [false, true, false, false, false, false]),
+            (ExchangeId::Okx, [false, true, false, false, false, true]),
             (ExchangeId::Deribit, [true, true, false, false, false, true]),
             (ExchangeId::Binance, [false, true, false, true, true, true]),
             (

@@ -24,6 +24,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("quiet", include_str!("../../scenarios/quiet.yaml")),
     ("sabotage", include_str!("../../scenarios/sabotage.yaml")),
     (
+        "products-okx",
+        include_str!("../../scenarios/products-okx.yaml"),
+    ),
+    (
+        "products-kraken",
+        include_str!("../../scenarios/products-kraken.yaml"),
+    ),
+    (
+        "products-bybit",
+        include_str!("../../scenarios/products-bybit.yaml"),
+    ),
+    (
+        "products-deribit",
+        include_str!("../../scenarios/products-deribit.yaml"),
+    ),
+    (
         "products-binance",
         include_str!("../../scenarios/products-binance.yaml"),
     ),

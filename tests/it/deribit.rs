@@ -3,7 +3,7 @@
 //! with `--otp`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
 
 use lockdown::exchanges::client::http_client_from;
-use lockdown::exchanges::model::{Access, Category, Lock, Side, TradePermission};
+use lockdown::exchanges::model::{Access, Category, Lock, Segment, Side, TradePermission};
 use lockdown::exchanges::{
     Auth, AuthStyle, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit,
     Reply, Revoke, VenueSettings,
@@ -456,10 +456,9 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
         keys_before
     );
     let err = stderr(&output);
-    assert!(
-        err.contains("GET /api/v2/private/edit_api_key?id=<id of"),
-        "{err}"
-    );
+    // Key management is a JSON-RPC POST; the plan names the key it would look up.
+    assert!(err.contains("POST /api/v2/private/edit_api_key"), "{err}");
+    assert!(err.contains(r#""id":"<id of"#), "{err}");
     assert!(err.contains("Authorization: <redacted>"), "{err}");
     let mutating = [
         "edit_api_key",
@@ -478,7 +477,7 @@ async fn a_dry_run_looks_keys_up_and_changes_nothing() {
 }
 
 /// One raw JSON-RPC call over GET, as an outside client would make it: the envelope back.
-async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Value {
+pub(crate) async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Value {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = if query.is_empty() {
         format!("{}/api/v2/{method}", lab.running.base_url)
@@ -494,7 +493,7 @@ async fn rpc(lab: &Lab, method: &str, query: &str, bearer: Option<&str>) -> Valu
 }
 
 /// `public/auth` with `client_signature`, at `ts` with `nonce`.
-async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
+pub(crate) async fn login(lab: &Lab, cred: &Credential, ts: i64, nonce: &str) -> Value {
     use lockdown::exchanges::deribit::{client_signature_string, sign_string};
     let sig = sign_string(cred.secret(), &client_signature_string(ts, nonce, ""));
     let query = format!(
@@ -637,7 +636,7 @@ async fn the_simulator_keeps_deribits_rules() {
 
     // The security log has the logins (with addresses) and the key changes.
     let log = rpc(&lab, "private/get_access_log", "count=50", Some(&sub_token)).await;
-    let events: Vec<&str> = log["result"]
+    let events: Vec<&str> = log["result"]["data"]
         .as_array()
         .unwrap()
         .iter()
@@ -668,4 +667,161 @@ async fn no_secret_and_no_code_appear_in_any_output() {
     ];
     assert_no_secret_in(&run_texts(&lab, &output), &secrets);
     assert!(stderr(&output).contains("Authorization: <redacted>"));
+}
+
+/// Issue 13 #6: a pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
+/// under `USDE`, which only `public/get_currencies` names): the response lists, cancels and
+/// reports the attacker's order there.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_in_a_currency_only_get_currencies_names_is_cancelled_and_reported() {
+    let lab = lab(71).await;
+    let (_, bot) = lab.creds();
+    let usde = Segment {
+        category: Category::Linear,
+        settle: Some("USDE"),
+    };
+    let mut sell = limit_buy(usde, "BTC_USDE", 90_000.0, 0.01);
+    sell.side = Side::Sell;
+    let id = place(&attacker(&lab), &bot, sell).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// An attacker's order on an inverse BTC option (kind `option`, currency BTC): `kind=any` lists
+/// and cancels it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_option_order_is_cancelled_and_reported() {
+    let lab = lab(74).await;
+    let (_, bot) = lab.creds();
+    let btc = Segment {
+        category: Category::Option,
+        settle: Some("BTC"),
+    };
+    let order = limit_buy(btc, "BTC-27DEC26-100000-C", 0.01, 1.0);
+    let id = place(&attacker(&lab), &bot, order).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// Issue 13 #6: an attacker's order on a future spread (`future_combo`, currency BTC): a list
+/// or cancel of kind `future` leaves it; `kind=any` (or no kind) reaches it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_combo_order_is_cancelled_and_reported() {
+    let lab = lab(75).await;
+    let (_, bot) = lab.creds();
+    let btc = Segment {
+        category: Category::Inverse,
+        settle: Some("BTC"),
+    };
+    let order = limit_buy(btc, "BTC-FS-27DEC26_PERP", 10.0, 10.0);
+    let id = place(&attacker(&lab), &bot, order).await.unwrap();
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// Issue 13: an attacker's untriggered stop order rests off the book; `type=all` lists it and
+/// the per-currency cancel reaches it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untriggered_stop_order_is_cancelled_and_reported() {
+    let lab = lab(73).await;
+    let (_, bot) = lab.creds();
+    let usdt = Segment {
+        category: Category::Linear,
+        settle: Some("USDT"),
+    };
+    let mut stop = limit_buy(usdt, "BTC_USDT", 50_000.0, 0.01);
+    stop.side = Side::Sell;
+    stop.trigger = Some(55_000.0);
+    let id = place(&attacker(&lab), &bot, stop).await.unwrap();
+    let placed = lab.sim.inspect();
+    let order = placed.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert_eq!(order.order_type, "stop_limit");
+    assert_eq!(order.trigger_price.as_deref(), Some("55000"));
+    assert_cancelled_and_reported(&lab, &id).await;
+}
+
+/// Runs the response and checks that order `id`, open before, is cancelled and reported.
+async fn assert_cancelled_and_reported(lab: &Lab, id: &str) {
+    let before = lab.sim.inspect();
+    let order = before.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert!(order.is_open(), "{order:?}");
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let after = lab.sim.inspect();
+    let order = after.orders.iter().find(|o| o.order_id == id).unwrap();
+    assert!(!order.is_open(), "left open: {order:?}");
+    let reported = unauthorized_ids(&report_of(&summary));
+    assert!(reported.contains(id), "{id} not in {reported:?}");
+}
+
+/// Issue 13 #7: `ip_whitelist` is declared an array; a query can carry only its text, a string,
+/// which the simulator refuses as Deribit does. The adapter sends key management as a JSON-RPC
+/// POST, and the lock binds the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_whitelist_travels_as_a_json_array() {
+    let lab = lab(72).await;
+    let (master, bot) = lab.creds();
+    let now = chrono::Utc::now().timestamp_millis();
+    let main = login(&lab, &master, now, "w1").await;
+    let switched = rpc(
+        &lab,
+        "public/exchange_token",
+        &format!(
+            "refresh_token={}&subject_id={}",
+            main["result"]["refresh_token"].as_str().unwrap(),
+            lab.account()
+        ),
+        None,
+    )
+    .await;
+    let token = switched["result"]["access_token"].as_str().unwrap();
+    let keys = rpc(&lab, "private/list_api_keys", "", Some(token)).await;
+    let id = keys["result"][0]["id"].as_i64().unwrap();
+    let as_text = rpc(
+        &lab,
+        "private/edit_api_key",
+        &format!("id={id}&max_scope=account%3Aread&ip_whitelist=%5B%22127.0.0.1%22%5D"),
+        Some(token),
+    )
+    .await;
+    assert_eq!(as_text["error"]["code"], -32602, "{as_text}");
+
+    let locked = restrict_key(&lab.client(), &master, &lab.account(), &bot.key, lock())
+        .await
+        .unwrap();
+    assert_eq!(locked.ips, ["127.0.0.1"]);
+    assert_eq!(
+        lab.sim.inspect().key(&lab.leaked()).unwrap().ips,
+        ["127.0.0.1"]
+    );
+}
+
+/// The per-currency methods take every currency `public/get_currencies` lists and no other, and
+/// each method the kinds of its own enum (the open-order lists take no `any`).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_simulator_takes_listed_currencies_and_each_methods_kinds() {
+    let lab = lab(76).await;
+    let (_, bot) = lab.creds();
+    let now = chrono::Utc::now().timestamp_millis();
+    let answer = login(&lab, &bot, now, "c1").await;
+    let token = answer["result"]["access_token"].as_str();
+    let listed = rpc(&lab, "public/get_currencies", "", None).await;
+    let names: Vec<&str> = listed["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["currency"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"USDE"), "{names:?}");
+    let code = |v: &Value| v["error"]["code"].as_i64();
+    let call = |query: &'static str| rpc(&lab, "private/get_open_orders_by_currency", query, token);
+    assert!(call("currency=USDE").await["result"].is_array());
+    assert_eq!(code(&call("currency=SOL").await), Some(-32602));
+    assert_eq!(code(&call("currency=BTC&kind=any").await), Some(-32602));
+    assert_eq!(code(&call("currency=BTC&type=stop").await), Some(-32602));
+    let history = rpc(
+        &lab,
+        "private/get_order_history_by_currency",
+        "currency=BTC&kind=any",
+        token,
+    )
+    .await;
+    assert!(history["result"].is_array(), "{history}");
 }

@@ -36,11 +36,24 @@ async fn lab(seed: u64) -> Lab {
 async fn kraken_call(
     base_url: &str,
     from: IpAddr,
-    (key, secret): (&str, &str),
+    key: (&str, &str),
     method: &str,
     nonce: u64,
     params: &str,
 ) -> String {
+    let body = kraken_answer(base_url, from, key, method, nonce, params).await;
+    body["error"][0].as_str().unwrap_or("ok").to_owned()
+}
+
+/// [`kraken_call`]'s whole answer.
+async fn kraken_answer(
+    base_url: &str,
+    from: IpAddr,
+    (key, secret): (&str, &str),
+    method: &str,
+    nonce: u64,
+    params: &str,
+) -> Value {
     let client = raw_client(from);
     let path = format!("/0/private/{method}");
     let body = if params.is_empty() {
@@ -66,8 +79,7 @@ async fn kraken_call(
         200,
         "Kraken answers refusals with 200"
     );
-    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-    body["error"][0].as_str().unwrap_or("ok").to_owned()
+    serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
 }
 
 fn now_ms() -> u64 {
@@ -453,6 +465,145 @@ async fn respond_waits_for_the_person_and_resume_verifies_the_deleted_key() {
     for text in &texts {
         for secret in &secrets {
             assert!(!text.contains(secret.as_str()), "a secret leaked");
+        }
+    }
+}
+
+/// `validate=true` checks an order and places nothing (Kraken docs, "Add Order"); a stop-loss
+/// rests as an open order until `CancelAll`, which the owner's key sends, cancels it with the
+/// rest (issue 13 #8: the simulator placed validated orders and knew no conditional ones).
+#[tokio::test(flavor = "multi_thread")]
+async fn validated_orders_are_not_placed_and_stop_losses_are_cancelled() {
+    let lab = lab(64).await;
+    let (owner, bot) = lab.creds();
+    let client = lab.client();
+    let base = lab.running.base_url.clone();
+    let bot_secret = read(&lab.sim_dir().join("bot.secret"));
+    let bot_key = (bot.key.as_str(), bot_secret.as_str());
+    let orders_of = |lab: &Lab| lab.sim.inspect().orders.len();
+    let before = orders_of(&lab);
+    let mut last = 0;
+    for (label, params, says) in [
+        (
+            "a limit order",
+            "ordertype=limit&pair=XBTUSDT&price=1000&type=buy&validate=true&volume=0.001",
+            "buy 0.001 XBTUSDT @ limit 1000",
+        ),
+        (
+            "a stop-loss-limit order",
+            "ordertype=stop-loss-limit&pair=XBTUSDT&price=50000&price2=49000&type=sell&validate=true&volume=0.001",
+            "sell 0.001 XBTUSDT @ stop loss 50000 -> limit 49000",
+        ),
+    ] {
+        let nonce = fresh(&mut last);
+        let answer = kraken_answer(&base, responder_ip(), bot_key, "AddOrder", nonce, params).await;
+        assert_eq!(answer["error"], serde_json::json!([]), "{label}: {answer}");
+        assert_eq!(answer["result"]["descr"]["order"], says, "{label}");
+        assert!(answer["result"].get("txid").is_none(), "{label}: {answer}");
+        assert_eq!(orders_of(&lab), before, "{label}: nothing placed");
+    }
+    let nonce = fresh(&mut last);
+    assert_eq!(
+        kraken_call(
+            &base,
+            responder_ip(),
+            bot_key,
+            "AddOrder",
+            nonce,
+            "ordertype=limit&pair=XBTUSDT&price=1000&type=buy&validate=maybe&volume=0.001"
+        )
+        .await,
+        "EGeneral:Invalid arguments:validate"
+    );
+    // The client's next nonce comes from its clock: let the clock pass the raw ones.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // The attacker's stop-loss, through the adapter: an untriggered open order.
+    let stop = NewOrder {
+        segment: spot(),
+        symbol: "XBTUSDT".into(),
+        side: Side::Sell,
+        kind: OrderKind::Market,
+        qty: 0.001,
+        unit: QtyUnit::Base,
+        trigger: Some(20_000.0),
+    };
+    let txid = place(&client, &bot, stop).await.unwrap();
+    let open = open_orders(&client, &[spot()], &owner).await;
+    let listed = open
+        .iter()
+        .find(|o| o.order_id == txid)
+        .expect("the stop-loss is listed");
+    assert_eq!(listed.order_type, "stop-loss");
+    assert_eq!(
+        listed.status,
+        lockdown::exchanges::model::OrderStatus::Untriggered
+    );
+    assert_eq!(listed.price, None, "a stop-loss has no limit price");
+    let views = lab.sim.inspect().orders;
+    let view = views.iter().find(|o| o.order_id == txid).unwrap();
+    assert_eq!(
+        (view.status.as_str(), view.trigger_price.as_deref()),
+        ("New", Some("20000"))
+    );
+
+    // The owner's cancel-all takes it with the rest; it is then in the closed orders.
+    client
+        .call(&Op::CancelAll { segment: spot() }, Auth::Key(&owner))
+        .await
+        .unwrap();
+    assert!(open_orders(&client, &[spot()], &owner).await.is_empty());
+    let views = lab.sim.inspect().orders;
+    let view = views.iter().find(|o| o.order_id == txid).unwrap();
+    assert_eq!(view.status, "Cancelled");
+    let now = i64::try_from(now_ms()).unwrap();
+    let closed = orders(
+        &client,
+        &[spot()],
+        &owner,
+        Window {
+            start_ms: now - DAY_MS,
+            end_ms: now + 60_000,
+        },
+    )
+    .await;
+    assert!(
+        closed
+            .iter()
+            .any(|o| o.order_id == txid && o.order_type == "stop-loss")
+    );
+}
+
+/// The funding lists take Kraken's boolean `cursor` (`true`: pages with `next_cursor`; `false`
+/// or absent: the whole list), in a form body (a JSON body's booleans read the same, the
+/// simulator's `params.rs`) (Kraken docs, "Get Status of Recent Withdrawals": `cursor`, boolean
+/// or string).
+#[tokio::test(flavor = "multi_thread")]
+async fn boolean_cursors_choose_pages_or_the_whole_list() {
+    let lab = lab(65).await;
+    let (owner, _) = lab.creds();
+    let base = lab.running.base_url.clone();
+    let secret = read(&lab.sim_dir().join("master.secret"));
+    let key = (owner.key.as_str(), secret.as_str());
+    let mut last = 0;
+    for (method, field) in [
+        ("WithdrawStatus", "withdrawals"),
+        ("DepositStatus", "deposit"),
+    ] {
+        for (cursor, paged) in [("cursor=true", true), ("cursor=false", false), ("", false)] {
+            let nonce = fresh(&mut last);
+            let answer = kraken_answer(&base, responder_ip(), key, method, nonce, cursor).await;
+            assert_eq!(
+                answer["error"],
+                serde_json::json!([]),
+                "{method} {cursor}: {answer}"
+            );
+            let result = &answer["result"];
+            assert_eq!(result.is_object(), paged, "{method} {cursor}: {answer}");
+            assert_eq!(result.is_array(), !paged, "{method} {cursor}: {answer}");
+            if paged {
+                assert!(result[field].is_array(), "{method}: {answer}");
+            }
         }
     }
 }

@@ -654,3 +654,68 @@ async fn algo_orders_are_listed_by_type_and_cancelled_ten_at_a_time() {
             .any(|e| e.path == "/api/v5/trade/orders-algo-pending")
     );
 }
+
+/// The funding account is read with the trading account, each balance naming its account, and
+/// the algo orders that no longer wait (here: the attacker's, cancelled) are read with the order
+/// history (issue 13 #9: `asset/balances` and `orders-algo-history` were never read).
+#[tokio::test(flavor = "multi_thread")]
+async fn funding_balances_and_algo_history_are_read() {
+    let lab = Lab::start_on(ExchangeId::Okx, 53).await;
+    let (_, bot) = creds(&lab);
+    let client = lab.client();
+    let now = client.resync().await.unwrap();
+    let venue = client.venue();
+
+    let balances = client
+        .call(&Op::Balances, Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_balances()
+        .unwrap();
+    let funding: Vec<_> = balances
+        .iter()
+        .filter(|b| b.account.as_deref() == Some("funding"))
+        .map(|b| (b.coin.as_str(), b.total.as_str()))
+        .collect();
+    assert_eq!(funding, [("USDT", "250")], "{balances:?}");
+    assert!(
+        balances
+            .iter()
+            .filter(|b| b.account.as_deref() != Some("funding"))
+            .all(|b| b.account.as_deref() == Some("trading")),
+        "{balances:?}"
+    );
+
+    let open = open_orders(&client, venue.segments(), &bot).await;
+    let algo: Vec<_> = open
+        .iter()
+        .filter(|o| venue.batch_route(o).is_some())
+        .collect();
+    assert_eq!(algo.len(), 2, "the default incident's trigger and stop");
+    let to = venue.batch_route(algo[0]).unwrap().0;
+    assert_eq!(
+        cancel_batch(&client, &bot, to, refs(algo.iter().copied()))
+            .await
+            .len(),
+        2
+    );
+    let history = orders(&client, venue.segments(), &bot, last_days(now, 7)).await;
+    for cancelled in &algo {
+        let found = history
+            .iter()
+            .find(|o| o.order_id == cancelled.order_id)
+            .unwrap_or_else(|| panic!("{} not in the history", cancelled.order_id));
+        assert_eq!(found.status, OrderStatus::Cancelled);
+        assert_eq!(found.order_type, cancelled.order_type);
+    }
+    let read = lab
+        .sim
+        .inspect()
+        .access_log
+        .iter()
+        .filter(|e| e.path == "/api/v5/trade/orders-algo-history" && e.accepted())
+        .count();
+    // Each of the 7 algo pages in each of the 3 states, and a second page after the two that
+    // listed an order (the limit of 20 a 2 s may refuse some on the way: waited out).
+    assert_eq!(read, 7 * 3 + 2);
+}

@@ -135,6 +135,12 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
                 "the attacker cancelled the bot's orders"
             );
         }
+        // Every resting order in the venue's products was placed and found.
+        products if products.starts_with("products-") => {
+            let detection = &card["detection"];
+            assert!(detection["truth"].as_u64().unwrap() >= 3, "{detection}");
+            assert_eq!(detection["detected"], detection["truth"], "{detection}");
+        }
         other => panic!("no expectations for scenario {other}"),
     }
     card
@@ -157,6 +163,7 @@ drills! {
     bybit_alt_dump: BYBIT, "alt-dump";
     bybit_quiet: BYBIT, "quiet";
     bybit_sabotage: BYBIT, "sabotage";
+    bybit_products_bybit: BYBIT, "products-bybit";
     okx_pump_illiquid: OKX, "pump-illiquid";
     okx_alt_dump: OKX, "alt-dump";
     okx_quiet: OKX, "quiet";
@@ -165,6 +172,7 @@ drills! {
     deribit_alt_dump: DERIBIT, "alt-dump";
     deribit_quiet: DERIBIT, "quiet";
     deribit_sabotage: DERIBIT, "sabotage";
+    deribit_products_deribit: DERIBIT, "products-deribit";
     binance_pump_illiquid: BINANCE, "pump-illiquid";
     binance_alt_dump: BINANCE, "alt-dump";
     binance_quiet: BINANCE, "quiet";
@@ -174,6 +182,8 @@ drills! {
     kraken_alt_dump: KRAKEN, "alt-dump";
     kraken_quiet: KRAKEN, "quiet";
     kraken_sabotage: KRAKEN, "sabotage";
+    okx_products_okx: OKX, "products-okx";
+    kraken_products_kraken: KRAKEN, "products-kraken";
 }
 
 /// The list above covers every shipped scenario and every venue.
@@ -189,7 +199,7 @@ fn every_venue_and_scenario_is_drilled() {
             .collect();
     let mut expected = Vec::new();
     for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
-        // A `products-<venue>` scenario uses that venue's products: it runs there only.
+        // A venue's products scenario is drilled on that venue only.
         for scenario in scenarios
             .iter()
             .filter(|s| s.strip_prefix("products-").is_none_or(|v| v == venue.name))

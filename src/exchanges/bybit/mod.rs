@@ -1,5 +1,6 @@
 //! Bybit V5 (docs/venues/bybit.md): HMAC signing with `X-BAPI-*` headers, key management under
-//! `/v5/user/*`, `cancel-all` per category, cursor-paginated history in 7-day windows.
+//! `/v5/user/*`, `cancel-all` per category (spot per `orderFilter`, inverse per settle coin listed
+//! at run time), cursor-paginated history in 7-day windows.
 //!
 //! Bybit lets the master manage a sub-account's keys but not cancel its orders, so the default
 //! playbook locks the leaked key to the responder's IP first and then uses the key itself.
@@ -10,11 +11,13 @@ mod wire;
 
 use std::time::Duration;
 
+use super::coverage::{Cover, Product};
+use super::mechanisms::{CompanionCalls, SegmentDiscovery};
 use super::model::{Category, Segment};
 use super::{
     CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response,
 };
-use super::{SignedRequest, Support, Venue};
+use super::{Reply, SignedRequest, Support, Venue};
 use crate::secret::Credential;
 
 pub use signer::{RECV_WINDOW_MS, prehash, sign_prehash};
@@ -23,12 +26,31 @@ pub use signer::{RECV_WINDOW_MS, prehash, sign_prehash};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bybit;
 
-/// Every slice `cancel-all` and `order/realtime` must be called for: linear and inverse need a
-/// settle coin, spot and option do not (docs/venues/bybit.md §5).
+/// Every slice `cancel-all` and `order/realtime` must be called for (docs/venues/bybit.md §5):
+/// spot once per `orderFilter`, as a spot `cancel-all` takes only ordinary orders unless told
+/// otherwise; linear per settle coin; inverse per settle coin (BTC here, the others listed at
+/// run time, [`SegmentDiscovery`]); option once, as its listings and `cancel-all` take every
+/// option order.
 const SEGMENTS: &[Segment] = &[
     Segment {
         category: Category::Spot,
         settle: None,
+    },
+    Segment {
+        category: Category::Spot,
+        settle: Some("StopOrder"),
+    },
+    Segment {
+        category: Category::Spot,
+        settle: Some("tpslOrder"),
+    },
+    Segment {
+        category: Category::Spot,
+        settle: Some("OcoOrder"),
+    },
+    Segment {
+        category: Category::Spot,
+        settle: Some("BidirectionalTpslOrder"),
     },
     Segment {
         category: Category::Linear,
@@ -47,6 +69,53 @@ const SEGMENTS: &[Segment] = &[
         settle: None,
     },
 ];
+
+/// Why the simulator-untested spot kinds are not covered.
+const UNMODELLED_SPOT: &str = "listed and cancelled with their `orderFilter`, but the simulator \
+    does not model them, so no test shows it; cancel them in the web interface";
+
+/// What a Bybit unified trading account (UTA) can hold and what the response does in each
+/// (docs/venues/bybit.md §5).
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot"),
+    Product::covered("spot conditional orders (StopOrder)"),
+    Product::covered("spot TP/SL orders (tpslOrder)"),
+    Product::not_covered("spot OCO orders (OcoOrder)", UNMODELLED_SPOT),
+    Product::not_covered(
+        "spot bidirectional TP/SL orders (BidirectionalTpslOrder)",
+        UNMODELLED_SPOT,
+    ),
+    Product::not_covered(
+        "spot margin (isLeverage=1)",
+        "its orders are spot orders, listed and cancelled with them, but the simulator models \
+         no borrowing, so loans are neither read nor tested; repay them in the web interface",
+    ),
+    Product::covered("USDT perpetuals and futures (linear)"),
+    Product::covered("USDC perpetuals and futures (linear)"),
+    Product::covered("futures conditional and TP/SL orders"),
+    Product::covered("inverse perpetuals and futures"),
+    Product::covered("options on BTC, ETH and SOL"),
+    Product {
+        name: "options on other base coins",
+        list_open: Cover::Covered,
+        cancel: Cover::Covered,
+        history: Cover::Covered,
+        fills: Cover::NotCovered(
+            "option fills are read per base coin and Bybit lists no option base coins; only \
+             BTC, ETH and SOL are read",
+        ),
+        balances: Cover::Covered,
+    },
+];
+
+/// Inverse contracts settle in their own base coin (ETHUSD in ETH); the listed instruments name
+/// every settle coin (docs `market/instrument`). Option base coins cannot be listed this way
+/// (`instruments-info` answers BTC's unless told a coin), see `endpoints::OPTION_BASES`.
+impl SegmentDiscovery for Bybit {
+    fn categories(&self) -> &'static [Category] {
+        &[Category::Inverse]
+    }
+}
 
 impl Venue for Bybit {
     fn id(&self) -> ExchangeId {
@@ -70,6 +139,14 @@ impl Venue for Bybit {
         SEGMENTS
     }
 
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
+    }
+
+    fn discovery(&self) -> Option<&dyn SegmentDiscovery> {
+        Some(self)
+    }
+
     fn max_window(&self, history: History) -> Duration {
         // docs/venues/bybit.md §6: orders, executions and transfers at most 7 days a call;
         // withdrawals under 30 days.
@@ -84,8 +161,8 @@ impl Venue for Bybit {
         format!("{base}{quote}")
     }
 
-    fn encode(&self, op: &Op, _call: &CallContext<'_>) -> Result<Request, ExchangeError> {
-        endpoints::encode(op)
+    fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
+        endpoints::encode_with(op, call.nonce, call.now_ms)
     }
 
     fn sign(
@@ -99,5 +176,71 @@ impl Venue for Bybit {
 
     fn decode(&self, op: &Op, response: &Response) -> Decoded {
         wire::decode(op, response)
+    }
+
+    fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+}
+
+/// The funding wallet (`FUND`) is a second account beside the unified one, read by an endpoint
+/// of its own (docs/venues/bybit.md §6): balances are the unified wallet's followed by it.
+impl CompanionCalls for Bybit {
+    fn then(&self, op: &Op, _reply: &Reply) -> Option<Op> {
+        (*op == Op::Balances).then_some(Op::WalletBalances {
+            account: endpoints::FUND,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where each product's orders are listed and cancelled: a table cannot claim a product
+    /// the segments do not reach.
+    fn home(name: &str) -> Option<Segment> {
+        let seg = |category, settle| Some(Segment { category, settle });
+        match name {
+            "spot" | "spot margin (isLeverage=1)" => seg(Category::Spot, None),
+            "spot conditional orders (StopOrder)" => seg(Category::Spot, Some("StopOrder")),
+            "spot TP/SL orders (tpslOrder)" => seg(Category::Spot, Some("tpslOrder")),
+            "spot OCO orders (OcoOrder)" => seg(Category::Spot, Some("OcoOrder")),
+            "spot bidirectional TP/SL orders (BidirectionalTpslOrder)" => {
+                seg(Category::Spot, Some("BidirectionalTpslOrder"))
+            }
+            "USDT perpetuals and futures (linear)" | "futures conditional and TP/SL orders" => {
+                seg(Category::Linear, Some("USDT"))
+            }
+            "USDC perpetuals and futures (linear)" => seg(Category::Linear, Some("USDC")),
+            "inverse perpetuals and futures" => seg(Category::Inverse, Some("BTC")),
+            "options on BTC, ETH and SOL" | "options on other base coins" => {
+                seg(Category::Option, None)
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_covered_product_has_a_segment() {
+        let bybit = Bybit;
+        let discovered = bybit.discovery().map_or(&[][..], |d| d.categories());
+        for product in bybit.products() {
+            let covered = product
+                .parts()
+                .iter()
+                .any(|(_, cover)| *cover == Cover::Covered);
+            if !covered {
+                continue;
+            }
+            let home = home(product.name)
+                .unwrap_or_else(|| panic!("no segment named for `{}`", product.name));
+            assert!(
+                bybit.segments().contains(&home) || discovered.contains(&home.category),
+                "`{}` is declared covered but no segment reaches it",
+                product.name
+            );
+        }
+        assert!(discovered.contains(&Category::Inverse));
     }
 }

@@ -57,8 +57,15 @@ impl Client {
                 let next = &next;
                 let after = self
                     .retrying(auth, Again::Yes, move || self.call_once(next, auth))
-                    .await?;
-                Ok(reply.followed_by(after))
+                    .await;
+                match after {
+                    Ok(after) => Ok(reply.followed_by(after)),
+                    // A follow-up that only reads more (Bybit's funding wallet after the unified
+                    // one) and that the key may not make leaves what the first answer said; the
+                    // refusal stays in the call record.
+                    Err(ExchangeError::Permission { .. }) if !next.is_mutating() => Ok(reply),
+                    Err(err) => Err(err),
+                }
             }
             None => Ok(reply),
         }

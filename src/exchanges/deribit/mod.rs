@@ -1,8 +1,12 @@
 //! Deribit JSON-RPC v2 over REST (docs/venues/deribit.md): `client_signature` tokens or per-request
 //! `deri-hmac-sha256` signatures, key management by numeric key id, sub-accounts through
-//! `public/exchange_token`, cancels and lists per currency and instrument kind.
+//! `public/exchange_token`, cancels and lists per currency, every instrument kind at once.
 //!
 //! How the venue's shape meets the normalized operations:
+//! - **Segments are currencies.** The per-currency lists and cancels are called for the five
+//!   currencies the method pages enumerate and for every other one `public/get_currencies`
+//!   names at run time ([`SegmentDiscovery`]), each with every kind (`kind=any`, combos
+//!   included) and order type (`type=all`, untriggered stop and take orders included).
 //! - **Key ids.** A client signs with the key's `client_id` (the id lockdown knows), but
 //!   `edit_api_key` and `remove_api_key` take the numeric `id`. Before either, the client lists
 //!   the account's keys ([`CompanionCalls::lookup`]) and the request takes the id from that answer.
@@ -24,7 +28,8 @@ mod wire;
 
 use std::time::Duration;
 
-use super::mechanisms::{CompanionCalls, OrderRules, TokenSessions};
+use super::coverage::{Cover, Product};
+use super::mechanisms::{CompanionCalls, OrderRules, SegmentDiscovery, TokenSessions};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
@@ -45,22 +50,41 @@ const fn segment(category: Category, currency: &'static str) -> Segment {
     }
 }
 
-/// Every slice the per-currency lists and cancels are called for: instrument kind × currency
-/// (docs/venues/deribit.md §5, §6; `currency` is required and one of BTC, ETH, USDC, USDT, EURR).
-/// Linear contracts settle in USDC or USDT, inverse ones in BTC or ETH; both are kind `future`.
-const SEGMENTS: &[Segment] = &[
-    segment(Category::Spot, "BTC"),
-    segment(Category::Spot, "ETH"),
-    segment(Category::Spot, "USDC"),
-    segment(Category::Spot, "USDT"),
-    segment(Category::Spot, "EURR"),
-    segment(Category::Linear, "USDC"),
-    segment(Category::Linear, "USDT"),
+/// The currencies every account is listed and cancelled in, whatever `public/get_currencies`
+/// answers (docs/venues/deribit.md §5, §6: the method pages' `currency` enum). Each segment is a
+/// whole currency: its calls ask for every instrument kind (`kind=any`, or no `kind` where the
+/// method takes no `any`), so futures, options, spot pairs and `future_combo`/`option_combo`
+/// books of the currency are all covered. The category is the currency's settlement family
+/// (coin-settled inverse for BTC and ETH, linear for the stablecoins), a label only.
+pub(crate) const SEGMENTS: &[Segment] = &[
     segment(Category::Inverse, "BTC"),
     segment(Category::Inverse, "ETH"),
-    segment(Category::Option, "BTC"),
-    segment(Category::Option, "ETH"),
-    segment(Category::Option, "USDC"),
+    segment(Category::Linear, "USDC"),
+    segment(Category::Linear, "USDT"),
+    segment(Category::Linear, "EURR"),
+];
+
+/// What a Deribit account can hold and what the response does there (docs/venues/deribit.md §1,
+/// §5, §6): every product is reached through its currency's segment, every kind at once.
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot (every `BASE_QUOTE` pair, in any currency Deribit lists)"),
+    Product::covered("linear futures and perpetuals (USDC-, USDT-settled)"),
+    Product::covered("inverse futures and perpetuals (BTC-, ETH-settled)"),
+    Product::covered("trigger orders (stop_limit, stop_market, take_limit, take_market)"),
+    Product::covered("options (inverse BTC/ETH, linear USDC)"),
+    Product {
+        name: "combos (future_combo, option_combo)",
+        list_open: Cover::Covered,
+        cancel: Cover::Covered,
+        history: Cover::Covered,
+        fills: Cover::Covered,
+        balances: Cover::NotOffered,
+    },
+    Product::not_covered(
+        "block trades and block RFQ",
+        "their own lists (`private/get_block_trades`, `private/get_block_rfqs`) are not read; \
+         check them in the web interface",
+    ),
 ];
 
 /// No history list of Deribit's takes a time window it limits (docs/venues/deribit.md §6): one
@@ -86,6 +110,14 @@ impl Venue for Deribit {
 
     fn segments(&self) -> &'static [Segment] {
         SEGMENTS
+    }
+
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
+    }
+
+    fn discovery(&self) -> Option<&dyn SegmentDiscovery> {
+        Some(self)
     }
 
     fn max_window(&self, _history: History) -> Duration {
@@ -189,6 +221,14 @@ impl CompanionCalls for Deribit {
     }
 }
 
+impl SegmentDiscovery for Deribit {
+    /// One listing: `public/get_currencies` names every currency, whatever its products; each
+    /// one not in [`SEGMENTS`] becomes a linear segment (docs/venues/deribit.md §6).
+    fn categories(&self) -> &'static [Category] {
+        &[Category::Linear]
+    }
+}
+
 impl OrderRules for Deribit {
     fn quote_sized_market_buys(&self) -> bool {
         false
@@ -262,6 +302,75 @@ mod tests {
         };
         assert_eq!(key.as_str(), "NEWKEY01");
         assert_eq!(lock.ips.to_strings(), ["10.0.0.1"]);
+    }
+
+    #[test]
+    fn every_product_declared_covered_is_in_every_currency_segment() {
+        let d = Deribit;
+        let settings = crate::exchanges::VenueSettings::default();
+        let call = CallContext {
+            now_ms: 1,
+            nonce: "n",
+            session: None,
+            tfa: None,
+            settings: &settings,
+            subject: None,
+            lookup: None,
+        };
+        let window = crate::exchanges::Window {
+            start_ms: 0,
+            end_ms: 1,
+        };
+        // A segment is a currency: each of its calls asks for every kind and order type, so a
+        // product covered in one currency is covered in every segment of that currency.
+        for segment in d.segments() {
+            let segment = *segment;
+            let query = |op: Op| d.encode(&op, &call).unwrap().query;
+            let cancel = query(Op::CancelAll { segment });
+            assert!(cancel.contains("kind=any&type=all"), "{cancel}");
+            let open = query(Op::OpenOrders {
+                segment,
+                cursor: None,
+            });
+            assert!(
+                !open.contains("kind=") && open.contains("type=all"),
+                "{open}"
+            );
+            for read in [
+                query(Op::Orders {
+                    segment,
+                    window,
+                    cursor: None,
+                }),
+                query(Op::Fills {
+                    segment,
+                    window,
+                    cursor: None,
+                }),
+            ] {
+                assert!(read.contains("kind=any"), "{read}");
+            }
+        }
+        // The currencies each covered family lives in are fixed segments; any other currency
+        // is listed at run time.
+        let fixed: Vec<&str> = d.segments().iter().filter_map(|s| s.settle).collect();
+        for product in d.products() {
+            let needs: &[&str] = match product.name {
+                n if n.starts_with("linear") => &["USDC", "USDT"],
+                n if n.starts_with("inverse") => &["BTC", "ETH"],
+                _ => &[],
+            };
+            if product.list_open == Cover::Covered {
+                assert!(
+                    needs.iter().all(|c| fixed.contains(c)),
+                    "{}: {needs:?} not in {fixed:?}",
+                    product.name
+                );
+            }
+        }
+        let discovery = d.discovery().expect("currencies are listed at run time");
+        assert!(!discovery.categories().is_empty());
+        assert!(d.products().iter().any(|p| p.name.starts_with("spot")));
     }
 
     #[test]

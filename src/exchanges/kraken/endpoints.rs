@@ -81,7 +81,6 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             }
         },
         Op::PlaceOrder(order) => {
-            order.plain("kraken")?;
             form.add("pair", order.symbol.clone());
             form.add(
                 "type",
@@ -92,12 +91,25 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 .to_owned(),
             );
             form.add("volume", decimal(order.qty));
-            match order.kind {
-                OrderKind::Limit { price } => {
+            // A conditional order is Kraken's `stop-loss` (a market order once triggered) or
+            // `stop-loss-limit`: `price` is the trigger, `price2` the limit (Kraken docs, "Add
+            // Order"). Which side of the market the trigger lies on is the sender's business:
+            // this is the drill's attacker, the response never places orders.
+            match (order.kind, order.trigger) {
+                (OrderKind::Limit { price }, None) => {
                     form.add("ordertype", "limit".to_owned());
                     form.add("price", decimal(price));
                 }
-                OrderKind::Market => form.add("ordertype", "market".to_owned()),
+                (OrderKind::Market, None) => form.add("ordertype", "market".to_owned()),
+                (OrderKind::Limit { price }, Some(trigger)) => {
+                    form.add("ordertype", "stop-loss-limit".to_owned());
+                    form.add("price", decimal(trigger));
+                    form.add("price2", decimal(price));
+                }
+                (OrderKind::Market, Some(trigger)) => {
+                    form.add("ordertype", "stop-loss".to_owned());
+                    form.add("price", decimal(trigger));
+                }
             }
             // `viqc`: the volume is in the quote currency (a market buy spending that much).
             if order.unit == QtyUnit::Quote {
@@ -127,6 +139,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
+        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
@@ -219,6 +232,36 @@ mod tests {
             )
         );
         assert!(req.mutating);
+    }
+
+    #[test]
+    fn conditional_orders_are_stop_losses() {
+        let order = |kind, trigger| {
+            Op::PlaceOrder(NewOrder {
+                segment: spot(),
+                symbol: "XBTEUR".into(),
+                side: Side::Sell,
+                kind,
+                qty: 0.5,
+                unit: QtyUnit::Base,
+                trigger,
+            })
+        };
+        for (label, op, body) in [
+            (
+                "stop-loss-limit",
+                order(OrderKind::Limit { price: 59_000.0 }, Some(60_000.0)),
+                "nonce=1&ordertype=stop-loss-limit&pair=XBTEUR&price=60000&price2=59000&type=sell&volume=0.5",
+            ),
+            (
+                "stop-loss",
+                order(OrderKind::Market, Some(60_000.0)),
+                "nonce=1&ordertype=stop-loss&pair=XBTEUR&price=60000&type=sell&volume=0.5",
+            ),
+        ] {
+            let req = encode(&op, &call("1")).unwrap();
+            assert_eq!(req.body.as_deref(), Some(body), "{label}");
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod wire;
 
 use std::time::Duration;
 
+use super::coverage::{Cover, Product};
 use super::mechanisms::KeyCounters;
 use super::model::{Category, Segment};
 use super::{
@@ -61,6 +62,35 @@ pub const BUDGET: CallBudget = CallBudget {
 /// Offset pagination covers any window; Kraken keeps the whole history (docs/venues/kraken.md §6).
 const UNLIMITED: Duration = Duration::from_secs(10 * 365 * 86_400);
 
+/// Everything a Kraken account can hold (Kraken docs, "Add Order": `ordertype`, `leverage`) and
+/// what the response does in each. Kraken Spot lists and cancels every order of the account at
+/// once (`OpenOrders`, `CancelAll`), whatever its kind or pair.
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot, any quote currency"),
+    Product::covered("conditional orders: stop-loss, take-profit and their -limit kinds"),
+    Product::not_covered(
+        "trailing stops and iceberg orders",
+        "listed by `OpenOrders` and cancelled by `CancelAll` like every Kraken order, but the \
+         simulator does not place them, so no test proves it",
+    ),
+    Product {
+        name: "margin (spot with leverage)",
+        list_open: Cover::Covered,
+        cancel: Cover::Covered,
+        history: Cover::Covered,
+        fills: Cover::Covered,
+        balances: Cover::NotCovered(
+            "open margin positions (`OpenPositions`) are not read, and the simulator models no \
+             leverage: close positions in the web interface",
+        ),
+    },
+    Product::not_covered(
+        "Kraken Futures",
+        "a separate exchange (futures.kraken.com) with its own keys and API, which lockdown \
+         does not call: contain a Futures key in its own web interface",
+    ),
+];
+
 impl Venue for Kraken {
     fn id(&self) -> ExchangeId {
         ExchangeId::Kraken
@@ -89,6 +119,10 @@ impl Venue for Kraken {
 
     fn segments(&self) -> &'static [Segment] {
         SEGMENTS
+    }
+
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
     }
 
     fn max_window(&self, _history: History) -> Duration {
@@ -172,6 +206,22 @@ mod tests {
         }
         assert!((&kraken as &dyn Venue).counter_nonce());
         assert_eq!(kraken.segments().len(), 1);
+    }
+
+    #[test]
+    fn every_covered_product_is_in_the_one_segment() {
+        // Kraken lists and cancels the whole account in its one segment: every product whose
+        // orders are declared listed is listed there; Kraken Futures is another API.
+        assert_eq!(SEGMENTS.len(), 1);
+        for product in PRODUCTS {
+            let covered = matches!(product.list_open, Cover::Covered);
+            assert_eq!(covered, !product.leaves_orders(), "{}", product.name);
+        }
+        let futures = PRODUCTS
+            .iter()
+            .find(|p| p.name == "Kraken Futures")
+            .unwrap();
+        assert!(futures.leaves_orders());
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! (a master also sees its sub-accounts'). `withdraw/create` is the only change here: it needs a
 //! read-write master key with Wallet `Withdraw` (docs `asset/withdraw/withdraw.mdx`: master UID's
 //! key only, so a sub key is 10005 before its parameters are read); an accepted request leaves
-//! the one modelled wallet at once, waits in `SecurityCheck`, and is 131212 when the coin is not
-//! free. The `timestamp` parameter is required but replays are not detected.
+//! the unified wallet at once, whichever documented `accountType` it names (the funding wallet,
+//! `fund.rs`, is not drawn on), waits in `SecurityCheck`, and is 131212 when the coin is not
+//! free. The `timestamp` and `accountType` parameters are required; replays are not detected.
 
 use serde_json::{Value, json};
 
@@ -62,6 +63,7 @@ pub(crate) fn wallet_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
             "collateralSwitch": true,
             "marginCollateral": true,
             "spotHedgingQty": "0",
+            "spotBorrow": "0",
         }));
     }
     Ok(json!({
@@ -75,7 +77,11 @@ pub(crate) fn wallet_balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
             "totalInitialMargin": "0",
             "totalMaintenanceMargin": "0",
             "accountIMRate": "0",
+            "accountIMRateByMp": "0",
             "accountMMRate": "0",
+            "accountMMRateByMp": "0",
+            "totalInitialMarginByMp": "0",
+            "totalMaintenanceMarginByMp": "0",
             "accountLTV": "0",
             "coin": coins,
         }]
@@ -120,6 +126,12 @@ pub(crate) fn withdraw_records(v: &mut Venue, c: &Caller, p: &Params) -> Result<
                 "tag": "",
                 "createTime": w.created_ms.to_string(),
                 "updateTime": w.updated_ms.to_string(),
+                // Travel-rule tax fields, empty where no tax applies (docs
+                // `asset/withdraw/withdraw-record.mdx`).
+                "fee": "",
+                "tax": "",
+                "taxRate": "",
+                "taxType": "",
             })
         })
         .collect();
@@ -155,14 +167,17 @@ pub(crate) fn withdraw_create(v: &mut Venue, c: &Caller, p: &Params) -> Result<V
     if p.int("timestamp")?.is_none() {
         return Err(ApiError::missing("timestamp"));
     }
-    match p.string("accountType")?.as_deref() {
-        None | Some("FUND" | "UTA" | "UNIFIED") => {}
-        Some(_) => {
-            return Err(ApiError::invalid(
-                "accountType",
-                "must be `FUND` (the simulator keeps one wallet per account)",
-            ));
-        }
+    // Required; `FUND`, `UTA`, `EARN` or a comma list of them (docs `asset/withdraw/
+    // withdraw.mdx`). `UNIFIED` is not among them.
+    let account_type = p.required("accountType")?;
+    if !account_type
+        .split(',')
+        .all(|part| matches!(part, "FUND" | "UTA" | "EARN"))
+    {
+        return Err(ApiError::invalid(
+            "accountType",
+            "must be `FUND`, `UTA`, `EARN` or a comma list of them",
+        ));
     }
     if !matches!(p.int("feeType")?, None | Some(0 | 1)) {
         return Err(ApiError::invalid("feeType", "must be 0 or 1"));

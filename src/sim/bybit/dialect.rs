@@ -1,14 +1,18 @@
 //! What Bybit V5 brings to the simulator's core (`sim/dialect.rs`): UUID order and execution
-//! ids and otherwise the core's plain shapes, which are Bybit's; and the constructors of a
-//! Bybit simulator, the default one.
+//! ids and otherwise the core's plain shapes, which are Bybit's; inverse and option markets of
+//! its own (`seed.rs`); its conditional orders (known to the bot's ledger, shown by `Inspect`);
+//! and the constructors of a Bybit simulator, the default one.
 
 use crate::exchanges::ExchangeId;
 use crate::sim::dialect::SimDialect;
+use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
+use crate::sim::order::Origin;
+use crate::sim::session::{KnownOrder, iso_ms};
 use crate::sim::state::Venue;
 use crate::sim::{Sim, scenario};
 
-use super::{BybitDialect, seed};
+use super::{BybitDialect, conditional, seed};
 
 /// The Bybit V5 dialect.
 pub(crate) static DIALECT: BybitDialect = BybitDialect;
@@ -24,6 +28,35 @@ impl SimDialect for BybitDialect {
 
     fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
         seed::seed_keys(v, now, bot_note);
+    }
+
+    fn incident_markets(&self) -> Vec<Instrument> {
+        seed::incident_markets()
+    }
+
+    /// The conditional orders the bot placed are its orders too.
+    fn known_extra_orders(&self, v: &Venue, bot_uid: u64) -> Vec<KnownOrder> {
+        conditional::all(v)
+            .iter()
+            .filter(|o| o.origin == Origin::Owner && o.uid == bot_uid)
+            .map(|o| KnownOrder {
+                order_id: o.order_id.clone(),
+                client_order_id: o.order_link_id.clone(),
+                category: o.category.as_str(),
+                symbol: o.symbol.clone(),
+                side: o.side.as_str(),
+                qty: o.qty.clone(),
+                price: o.price.clone(),
+                created_at: iso_ms(o.created_ms),
+            })
+            .collect()
+    }
+
+    fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
+        conditional::all(v)
+            .iter()
+            .filter_map(conditional::Conditional::view)
+            .collect()
     }
 }
 

@@ -1,5 +1,6 @@
-//! Public market data: server time, tickers and the order book (docs/venues/bybit.md §7; docs
-//! `market/time.mdx`, `market/tickers.mdx`, `market/orderbook.mdx`).
+//! Public market data: server time, tickers, the order book and the instruments
+//! (docs/venues/bybit.md §7; docs `market/time.mdx`, `market/tickers.mdx`,
+//! `market/orderbook.mdx`, `market/instrument.mdx`).
 //!
 //! Answered without auth or rate limit, from the venue's books: `lastPrice` is the last fill (the
 //! reference price before any), `bid1`/`ask1` the best synthetic levels left (an emptied side
@@ -11,8 +12,10 @@
 use serde_json::{Value, json};
 
 use crate::sim::book::{Book, Level};
+use crate::sim::bybit::page::PageReq;
 use crate::sim::bybit::params::Params;
 use crate::sim::bybit::reply::{ApiError, RetCode};
+use crate::sim::injector::ShortPage;
 use crate::sim::instrument::Instrument;
 use crate::sim::num;
 use crate::sim::order::{Category, Side};
@@ -160,4 +163,149 @@ fn linear_ticker(i: &Instrument, b: &Book, now_ms: i64) -> Value {
         }
         (a, _) => a,
     }
+}
+
+/// `GET /v5/market/instruments-info`: the listed instruments of `category` (docs
+/// `market/instrument`), in the documented shape of each category. `symbol` picks one;
+/// `baseCoin` filters linear, inverse and option, where options read BTC's unless told
+/// otherwise; spot is one page (`limit` and `cursor` ignored), the others pages of `limit`
+/// (1–1000, 500 by default). Price and size filters are fixed values from the docs' examples;
+/// only the names, coins and category come from the venue.
+pub(crate) fn instruments(v: &Venue, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    let symbol = p.string("symbol")?;
+    let base = match (category, p.string("baseCoin")?) {
+        (Category::Spot, _) => None,
+        (Category::Option, None) if symbol.is_none() => Some("BTC".to_owned()),
+        (_, base) => base,
+    };
+    let listed: Vec<&Instrument> = v
+        .instruments
+        .iter()
+        .filter(|i| i.category == category)
+        .filter(|i| symbol.as_ref().is_none_or(|s| s == &i.symbol))
+        .filter(|i| base.as_ref().is_none_or(|b| b == &i.base_coin))
+        .collect();
+    if category == Category::Spot {
+        let list: Vec<Value> = listed.into_iter().map(spot_instrument).collect();
+        return Ok(json!({ "category": "spot", "list": list }));
+    }
+    let page = PageReq::from_params(p, 500, 1000)?;
+    let mut short = ShortPage::Off;
+    let (listed, next) = page.page(listed, |i| (0, i.symbol.clone()), &mut short);
+    let list: Vec<Value> = listed
+        .into_iter()
+        .map(|i| match category {
+            Category::Option => option_instrument(i),
+            _ => futures_instrument(i),
+        })
+        .collect();
+    Ok(json!({ "category": category.as_str(), "list": list, "nextPageCursor": next }))
+}
+
+/// The quote coin of an instrument: a futures contract's symbol after its base coin (`USD` for
+/// `ETHUSD`), else the settle coin.
+fn quote_coin(i: &Instrument) -> String {
+    match i.category {
+        Category::Inverse => i
+            .symbol
+            .strip_prefix(&i.base_coin)
+            .unwrap_or("USD")
+            .to_owned(),
+        _ => i.settle_coin.clone(),
+    }
+}
+
+fn spot_instrument(i: &Instrument) -> Value {
+    json!({
+        "symbolId": 9,
+        "symbol": i.symbol,
+        "baseCoin": i.base_coin,
+        "quoteCoin": i.settle_coin,
+        "innovation": "0",
+        "status": "Trading",
+        "marginTrading": "utaOnly",
+        "stTag": "0",
+        "lotSizeFilter": {
+            "basePrecision": "0.000001",
+            "quotePrecision": "0.0000001",
+            "minOrderQty": "0.000011",
+            "maxOrderQty": "83",
+            "minOrderAmt": "5",
+            "maxOrderAmt": "8000000",
+            "maxLimitOrderQty": "83",
+            "maxMarketOrderQty": "41.5",
+            "postOnlyMaxLimitOrderSize": "60000",
+        },
+        "priceFilter": { "tickSize": "0.1" },
+        "riskParameters": { "priceLimitRatioX": "0.005", "priceLimitRatioY": "0.01" },
+        "symbolType": "",
+    })
+}
+
+fn futures_instrument(i: &Instrument) -> Value {
+    let contract = match i.category {
+        Category::Inverse => "InversePerpetual",
+        _ => "LinearPerpetual",
+    };
+    let head = json!({
+        "symbol": i.symbol,
+        "symbolId": 5,
+        "contractType": contract,
+        "status": "Trading",
+        "baseCoin": i.base_coin,
+        "quoteCoin": quote_coin(i),
+        "launchTime": "1585526400000",
+        "deliveryTime": "0",
+        "deliveryFeeRate": "",
+        "priceScale": "2",
+        "leverageFilter": { "minLeverage": "1", "maxLeverage": "100.00", "leverageStep": "0.01" },
+        "priceFilter": { "minPrice": "0.10", "maxPrice": "1999999.80", "tickSize": "0.10" },
+    });
+    // Two literals: one would exceed `json!`'s macro recursion limit.
+    let rest = json!({
+        "lotSizeFilter": {
+            "maxOrderQty": "1190.000",
+            "minOrderQty": "0.001",
+            "qtyStep": "0.001",
+            "postOnlyMaxOrderQty": "1190.000",
+            "maxMktOrderQty": "500.000",
+            "minNotionalValue": "5",
+        },
+        "unifiedMarginTrade": true,
+        "fundingInterval": 480,
+        "settleCoin": i.settle_coin,
+        "copyTrading": "both",
+        "upperFundingRate": "0.00375",
+        "lowerFundingRate": "-0.00375",
+        "isPreListing": false,
+        "preListingInfo": null,
+        "riskParameters": { "priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02" },
+        "symbolType": "",
+    });
+    match (head, rest) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            a.extend(b);
+            Value::Object(a)
+        }
+        (a, _) => a,
+    }
+}
+
+fn option_instrument(i: &Instrument) -> Value {
+    let put = i.symbol.contains("-P");
+    json!({
+        "symbol": i.symbol,
+        "status": "Trading",
+        "baseCoin": i.base_coin,
+        "quoteCoin": i.settle_coin,
+        "settleCoin": i.settle_coin,
+        "optionsType": if put { "Put" } else { "Call" },
+        "launchTime": "1743669649256",
+        "deliveryTime": "1774598400000",
+        "deliveryFeeRate": "0.00015",
+        "priceFilter": { "minPrice": "5", "maxPrice": "1110000", "tickSize": "5" },
+        "lotSizeFilter": { "maxOrderQty": "500", "minOrderQty": "0.01", "qtyStep": "0.01" },
+        "displayName": i.symbol.trim_end_matches(&format!("-{}", i.settle_coin)),
+    })
 }

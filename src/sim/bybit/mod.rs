@@ -4,8 +4,10 @@
 //! 0. injected faults (`Sim::set_faults`), for the private endpoints only: the seeded draw picks
 //!    429, 5xx or reset, each before or after the steps below (429 always before), or arms a
 //!    short page; whatever is answered, it is sent only after the configured latency;
-//! 1. unknown method + path: HTTP 404; public `/v5/market/time`, `/v5/market/tickers` and
-//!    `/v5/market/orderbook`: answered without auth and without a rate limit (`market.rs`);
+//! 1. unknown method + path: HTTP 404; then conditional orders the market has reached fire
+//!    (`conditional.rs`); public `/v5/market/time`, `/v5/market/tickers`,
+//!    `/v5/market/orderbook` and `/v5/market/instruments-info`: answered without auth and
+//!    without a rate limit (`market.rs`);
 //! 2. auth headers missing or malformed: HTTP 401, empty body;
 //! 3. timestamp outside the window 10002; key unknown or deleted 10003; signature 10004;
 //!    key expired 33004; peer IP (the socket's, never a header) not whitelisted 10010;
@@ -20,7 +22,9 @@
 mod asset;
 mod auth;
 mod caller;
+mod conditional;
 mod dialect;
+mod fund;
 mod market;
 mod page;
 mod params;
@@ -46,6 +50,13 @@ use reply::{ApiError, RetCode};
 use route::Route;
 
 pub(crate) use dialect::DIALECT;
+
+/// Bybit's own state on a venue (`own.rs`).
+#[derive(Debug, Default)]
+pub(crate) struct BybitState {
+    /// Conditional orders, oldest first (`conditional.rs`).
+    pub(crate) conditionals: Vec<conditional::Conditional>,
+}
 
 /// Largest request body read; Bybit's own bodies are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -80,6 +91,8 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let Some(route) = Route::find(&req.method, &req.path) else {
         return Answer::bare(StatusCode::NOT_FOUND);
     };
+    // Conditional orders whose trigger the market reached fire before anything is answered.
+    conditional::fire_due(v);
     let now = v.now_ms();
     if route.is_public() {
         let result = Params::from_query(&req.query).and_then(|p| handle_public(route, v, &p));
@@ -159,6 +172,7 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
 /// Calls a public endpoint's handler.
 fn handle_public(route: Route, v: &Venue, p: &Params) -> Result<Value, ApiError> {
     match route {
+        Route::MarketInstrumentsInfo => market::instruments(v, p),
         Route::MarketOrderbook => market::orderbook(v, p),
         Route::MarketTickers => market::tickers(v, p),
         _ => Ok(market::time(v.now_ms())),
@@ -170,12 +184,16 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
     match route {
         Route::AccountWalletBalance => asset::wallet_balance(v, c, p),
         Route::AssetTransferList => asset::universal_transfers(v, c, p),
+        Route::AssetCoinsBalance => fund::coins_balance(v, c, p),
+        Route::AssetInterTransfer => fund::create_internal(v, c, p),
+        Route::AssetInterTransferList => fund::internal_transfers(v, c, p),
         Route::AssetWithdrawCreate => asset::withdraw_create(v, c, p),
         Route::AssetWithdrawRecord => asset::withdraw_records(v, c, p),
         Route::ExecutionList => trade::executions(v, c, p),
-        Route::MarketOrderbook | Route::MarketTickers | Route::MarketTime => {
-            handle_public(route, v, p)
-        }
+        Route::MarketInstrumentsInfo
+        | Route::MarketOrderbook
+        | Route::MarketTickers
+        | Route::MarketTime => handle_public(route, v, p),
         Route::OrderCancel => trade::cancel(v, c, p),
         Route::OrderCancelAll => trade::cancel_all(v, c, p),
         Route::OrderCreate => trade::create(v, c, p),

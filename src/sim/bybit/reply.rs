@@ -32,6 +32,7 @@ pub(crate) enum RetCode {
     OrderNotExists,
     InsufficientAvailableBalance,
     WithdrawInsufficientBalance,
+    TransferIdExists,
 }
 
 impl RetCode {
@@ -53,6 +54,7 @@ impl RetCode {
             RetCode::OrderNotExists => 110001,
             RetCode::InsufficientAvailableBalance => 110007,
             RetCode::WithdrawInsufficientBalance => 131212,
+            RetCode::TransferIdExists => 131214,
         }
     }
 }

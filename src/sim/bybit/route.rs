@@ -15,10 +15,14 @@ use crate::sim::order::Category;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     AccountWalletBalance,
+    AssetCoinsBalance,
+    AssetInterTransfer,
+    AssetInterTransferList,
     AssetTransferList,
     AssetWithdrawCreate,
     AssetWithdrawRecord,
     ExecutionList,
+    MarketInstrumentsInfo,
     MarketOrderbook,
     MarketTickers,
     MarketTime,
@@ -42,6 +46,21 @@ const TABLE: &[(Route, &str, &str)] = &[
         "/v5/account/wallet-balance",
     ),
     (
+        Route::AssetCoinsBalance,
+        "GET",
+        "/v5/asset/transfer/query-account-coins-balance",
+    ),
+    (
+        Route::AssetInterTransfer,
+        "POST",
+        "/v5/asset/transfer/inter-transfer",
+    ),
+    (
+        Route::AssetInterTransferList,
+        "GET",
+        "/v5/asset/transfer/query-inter-transfer-list",
+    ),
+    (
         Route::AssetTransferList,
         "GET",
         "/v5/asset/transfer/query-universal-transfer-list",
@@ -57,6 +76,11 @@ const TABLE: &[(Route, &str, &str)] = &[
         "/v5/asset/withdraw/query-record",
     ),
     (Route::ExecutionList, "GET", "/v5/execution/list"),
+    (
+        Route::MarketInstrumentsInfo,
+        "GET",
+        "/v5/market/instruments-info",
+    ),
     (Route::MarketOrderbook, "GET", "/v5/market/orderbook"),
     (Route::MarketTickers, "GET", "/v5/market/tickers"),
     (Route::MarketTime, "GET", "/v5/market/time"),
@@ -94,7 +118,10 @@ impl Route {
     pub(crate) fn is_public(self) -> bool {
         matches!(
             self,
-            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook
+            Route::MarketTime
+                | Route::MarketTickers
+                | Route::MarketOrderbook
+                | Route::MarketInstrumentsInfo
         )
     }
 
@@ -126,10 +153,15 @@ impl Route {
             Route::AssetWithdrawCreate => 5,
             // Chosen: 300/min (docs/venues/bybit.md §7) spread evenly.
             Route::AssetWithdrawRecord => 5,
-            // Chosen: not in the reference.
-            Route::AssetTransferList => 5,
+            // 5/s; the internal list and transfer 60/min, spread evenly (docs
+            // `rate-limit/rate-limit.mdx`).
+            Route::AssetTransferList | Route::AssetCoinsBalance => 5,
+            Route::AssetInterTransferList | Route::AssetInterTransfer => 1,
             // Public, never counted.
-            Route::MarketTime | Route::MarketTickers | Route::MarketOrderbook => u32::MAX,
+            Route::MarketTime
+            | Route::MarketTickers
+            | Route::MarketOrderbook
+            | Route::MarketInstrumentsInfo => u32::MAX,
         }
     }
 

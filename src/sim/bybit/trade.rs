@@ -9,21 +9,26 @@
 //! on one open order named by `orderId` (which wins over `orderLinkId`, docs
 //! `order/cancel-order.mdx`); anything else is 110001. `realtime` lists open orders only
 //! (`openOnly` other than 0 is ignored); `history` lists every order created in the window, open
-//! ones included. Futures (linear/inverse) need a `symbol`/`baseCoin`/`settleCoin` filter on
-//! `cancel-all` and `realtime`, and `cancel-all` cancels at most 500 of them per call, oldest first
+//! ones included. Conditional orders (a `triggerPrice`) live in `conditional.rs`; the listings
+//! and `cancel-all` take them per `orderFilter` as documented there. Options read BTC's fills
+//! unless a `baseCoin` is given (docs `order/execution`) and need an `orderLinkId` on create.
+//! Futures (linear/inverse) need a `symbol`/`baseCoin`/`settleCoin` filter on `cancel-all` and
+//! `realtime`, and `cancel-all` cancels at most 500 of them per call, oldest first
 //! (docs/venues/bybit.md §5). The hidden origin of an order is set here from the key (leaked key =
 //! attacker) and never shown.
 
 use serde_json::{Value, json};
 
 use crate::sim::bybit::caller::Caller;
+use crate::sim::bybit::conditional::{self, Conditional, OrderFilter, Status};
 use crate::sim::bybit::page::{PageReq, Span, window};
 use crate::sim::bybit::params::Params;
 use crate::sim::bybit::reply::{ApiError, RetCode};
-use crate::sim::bybit::wire;
+use crate::sim::bybit::wire::{self, Listing};
+use crate::sim::injector::ShortPage;
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
-use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Most futures orders one cancel-all call cancels (docs/venues/bybit.md §5).
@@ -66,6 +71,10 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
             "must be at most 36 letters, digits, `-` or `_`",
         ));
     }
+    // "Options orderLinkId rules: required" (docs `order/create-order`).
+    if category == Category::Option && order_link_id.is_empty() {
+        return Err(ApiError::missing("orderLinkId"));
+    }
     // A spot market Buy counts `qty` in the quote coin unless `marketUnit=baseCoin`
     // (docs `order/create-order.mdx`); everything else counts the base coin.
     let qty_unit = match (category, order_type, p.string("marketUnit")?.as_deref()) {
@@ -96,6 +105,14 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
             Origin::Owner
         },
     };
+    if let Some(trigger) = p.string("triggerPrice")? {
+        return conditional::create(v, c, p, new, trigger);
+    }
+    if category == Category::Spot
+        && !OrderFilter::takes_ordinary(OrderFilter::from_params(p, category, false)?)
+    {
+        return Err(ApiError::missing("triggerPrice"));
+    }
     let order = v.place_order(new).map_err(order_error)?;
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
@@ -139,6 +156,13 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
             ));
         }
     };
+    let (id, link) = match &which {
+        OrderRef::Id(id) => (Some(id.as_str()), None),
+        OrderRef::LinkId(link) => (None, Some(link.as_str())),
+    };
+    if let Some(order) = conditional::cancel_one(v, c.uid, category, &symbol, id, link) {
+        return Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }));
+    }
     let order = v
         .cancel_one(c.uid, category, &symbol, &which)
         .map_err(order_error)?;
@@ -150,12 +174,35 @@ pub(crate) fn cancel_all(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
     let category = p.category()?;
     c.require_trade(category)?;
     let filter = futures_filter(p, category)?;
+    // Spot cancels ordinary orders only unless told otherwise; futures and options every kind
+    // (docs `order/cancel-all`, `orderFilter`).
+    let kinds = match OrderFilter::from_params(p, category, true)? {
+        None if category == Category::Spot => Some(OrderFilter::Order),
+        kinds => kinds,
+    };
+    if let Some(stop) = p.string("stopOrderType")? {
+        let applies = category.is_futures() && kinds == Some(OrderFilter::StopOrder);
+        if stop != "Stop" || !applies {
+            return Err(ApiError::invalid(
+                "stopOrderType",
+                "takes `Stop`, with `orderFilter=StopOrder` on linear or inverse only",
+            ));
+        }
+    }
     let cap = category.is_futures().then_some(FUTURES_CANCEL_CAP);
-    let cancelled = v.cancel_open(c.uid, category, &filter, cap);
-    let list: Vec<Value> = cancelled
-        .iter()
-        .map(|o| json!({ "orderId": o.order_id, "orderLinkId": o.order_link_id }))
-        .collect();
+    let mut list: Vec<Value> = Vec::new();
+    if OrderFilter::takes_ordinary(kinds) {
+        list.extend(
+            v.cancel_open(c.uid, category, &filter, cap)
+                .iter()
+                .map(|o| json!({ "orderId": o.order_id, "orderLinkId": o.order_link_id })),
+        );
+    }
+    list.extend(
+        conditional::cancel(v, c.uid, category, &filter, kinds)
+            .iter()
+            .map(|o| json!({ "orderId": o.order_id, "orderLinkId": o.order_link_id })),
+    );
     Ok(json!({ "list": list, "success": "1" }))
 }
 
@@ -164,25 +211,94 @@ pub(crate) fn realtime(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, A
     let category = p.category()?;
     let filter = futures_filter(p, category)?;
     let ids = IdFilter::from_params(p)?;
+    let kinds = OrderFilter::from_params(p, category, false)?;
     let page = PageReq::from_params(p, 20, 50)?;
-    let orders: Vec<_> = v
-        .orders
-        .iter()
-        .filter(|o| o.uid == c.uid && o.status.is_open())
-        .filter(|o| {
-            v.order_matches(o, category, &filter) && ids.matches(&o.order_id, &o.order_link_id)
+    let mut items: Vec<Listed<'_>> = Vec::new();
+    if OrderFilter::takes_ordinary(kinds) {
+        items.extend(
+            v.orders
+                .iter()
+                .filter(|o| o.uid == c.uid && o.status.is_open())
+                .filter(|o| {
+                    v.order_matches(o, category, &filter)
+                        && ids.matches(&o.order_id, &o.order_link_id)
+                })
+                .map(Listed::Plain),
+        );
+    }
+    items.extend(
+        conditional::all(v)
+            .iter()
+            .filter(|o| o.uid == c.uid && o.category == category)
+            .filter(|o| o.status == Status::Untriggered && o.passes(kinds))
+            .filter(|o| {
+                conditional::symbol_matches(v, category, &o.symbol, &filter)
+                    && ids.matches(&o.order_id, &o.order_link_id)
+            })
+            .map(Listed::Conditional),
+    );
+    let (answer, short) = listed_page(v, category, Listing::Open, &page, items);
+    v.short_page = short;
+    Ok(answer)
+}
+
+/// An order a listing shows: ordinary, or conditional (`conditional.rs`).
+enum Listed<'a> {
+    Plain(&'a Order),
+    Conditional(&'a Conditional),
+}
+
+impl Listed<'_> {
+    fn key(&self) -> (i64, String) {
+        match self {
+            Listed::Plain(o) => (o.created_ms, o.order_id.clone()),
+            Listed::Conditional(o) => (o.created_ms, o.order_id.clone()),
+        }
+    }
+}
+
+/// One page of listed orders, newest first, in Bybit's shapes, and the short-page state after
+/// it (the caller stores it: the items borrow the venue).
+fn listed_page(
+    v: &Venue,
+    category: Category,
+    listing: Listing,
+    page: &PageReq,
+    items: Vec<Listed<'_>>,
+) -> (Value, ShortPage) {
+    let mut short = v.short_page;
+    let (items, next) = page.page(items, Listed::key, &mut short);
+    let fee_coin = |symbol: &str, side: Side| {
+        v.instrument(category, symbol)
+            .map(|i| match (category, side) {
+                // Bybit takes a spot buy's fee in the coin bought (`matching.rs`).
+                (Category::Spot, Side::Buy) => i.base_coin.clone(),
+                _ => i.settle_coin.clone(),
+            })
+            .unwrap_or_default()
+    };
+    let list: Vec<Value> = items
+        .into_iter()
+        .map(|item| match item {
+            Listed::Plain(o) => {
+                let shown = match conditional::fired_as(v, &o.order_id) {
+                    Some((kind, trigger)) => wire::fired(wire::order(o), kind, &trigger),
+                    None => wire::order(o),
+                };
+                wire::listed(shown, listing, &fee_coin(&o.symbol, o.side), o.cum_exec_fee)
+            }
+            Listed::Conditional(o) => {
+                let last = v.last_price(o.category, &o.symbol).unwrap_or(0.0);
+                wire::listed(wire::conditional(o, last), listing, "", 0.0)
+            }
         })
         .collect();
-    let (orders, next) = page.page(
-        orders,
-        |o| (o.created_ms, o.order_id.clone()),
-        &mut v.short_page,
-    );
-    Ok(json!({
+    let answer = json!({
         "category": category.as_str(),
-        "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
+        "list": list,
         "nextPageCursor": next,
-    }))
+    });
+    (answer, short)
 }
 
 /// `GET /v5/order/history`: every order created in the window (open ones included), newest
@@ -193,32 +309,49 @@ pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ap
     let ids = IdFilter::from_params(p)?;
     let status = p.string("orderStatus")?;
     let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
+    let kinds = OrderFilter::from_params(p, category, false)?;
     let page = PageReq::from_params(p, 20, 50)?;
-    let orders: Vec<_> = v
-        .orders
-        .iter()
-        .filter(|o| o.uid == c.uid && (start..=end).contains(&o.created_ms))
-        .filter(|o| {
-            v.order_matches(o, category, &filter) && ids.matches(&o.order_id, &o.order_link_id)
-        })
-        .filter(|o| status.as_deref().is_none_or(|s| s == o.status.as_str()))
-        .collect();
-    let (orders, next) = page.page(
-        orders,
-        |o| (o.created_ms, o.order_id.clone()),
-        &mut v.short_page,
+    let mut items: Vec<Listed<'_>> = Vec::new();
+    if OrderFilter::takes_ordinary(kinds) {
+        items.extend(
+            v.orders
+                .iter()
+                .filter(|o| o.uid == c.uid && (start..=end).contains(&o.created_ms))
+                .filter(|o| {
+                    v.order_matches(o, category, &filter)
+                        && ids.matches(&o.order_id, &o.order_link_id)
+                })
+                .filter(|o| status.as_deref().is_none_or(|s| s == o.status.as_str()))
+                .map(Listed::Plain),
+        );
+    }
+    // A fired conditional order is listed as the ordinary order it became.
+    items.extend(
+        conditional::all(v)
+            .iter()
+            .filter(|o| o.uid == c.uid && o.category == category)
+            .filter(|o| (start..=end).contains(&o.created_ms))
+            .filter(|o| o.status != Status::Triggered && o.passes(kinds))
+            .filter(|o| {
+                conditional::symbol_matches(v, category, &o.symbol, &filter)
+                    && ids.matches(&o.order_id, &o.order_link_id)
+            })
+            .filter(|o| status.as_deref().is_none_or(|s| s == o.status.as_str()))
+            .map(Listed::Conditional),
     );
-    Ok(json!({
-        "category": category.as_str(),
-        "list": orders.into_iter().map(wire::order).collect::<Vec<_>>(),
-        "nextPageCursor": next,
-    }))
+    let (answer, short) = listed_page(v, category, Listing::History, &page, items);
+    v.short_page = short;
+    Ok(answer)
 }
 
 /// `GET /v5/execution/list`: fills in the window, newest first.
 pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
     let category = p.category()?;
-    let filter = p.symbol_filter()?;
+    let mut filter = p.symbol_filter()?;
+    // Options read BTC's fills unless told otherwise (docs `order/execution`, `baseCoin`).
+    if category == Category::Option && filter.symbol.is_none() && filter.base_coin.is_none() {
+        filter.base_coin = Some("BTC".to_owned());
+    }
     let ids = IdFilter::from_params(p)?;
     let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
     let page = PageReq::from_params(p, 50, 100)?;
@@ -228,14 +361,7 @@ pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
         .filter(|e| e.uid == c.uid && e.category == category)
         .filter(|e| (start..=end).contains(&e.exec_time_ms))
         .filter(|e| ids.matches(&e.order_id, &e.order_link_id))
-        .filter(|e| {
-            let inst = v.instrument(category, &e.symbol);
-            filter.symbol.as_ref().is_none_or(|s| s == &e.symbol)
-                && filter
-                    .base_coin
-                    .as_ref()
-                    .is_none_or(|b| inst.is_some_and(|i| &i.base_coin == b))
-        })
+        .filter(|e| conditional::symbol_matches(v, category, &e.symbol, &filter))
         .collect();
     let (fills, next) = page.page(
         fills,

@@ -3,9 +3,11 @@
 //! Who may act on which key follows the docs: a master key manages keys of its own sub-accounts
 //! (passing `apikey`); a sub key manages only itself (and must not pass `apikey`); a master key
 //! deletes only itself with `delete-api`. Every change needs a read-write key with a Wallet
-//! permission. `update-sub-api` keeps what is omitted (`readOnly`, `ips`, `permissions`): the
-//! docs' "default 0" / "don't pass = no bind" wording is copied from create and ambiguous for an
-//! update, so clients should send every field they mean. Deleted keys are refused at once.
+//! permission. `update-sub-api` applies the documented defaults for what is omitted, read
+//! literally (docs `user/modify-sub-apikey.mdx`): no `readOnly` is "0 (default): Read and Write",
+//! no `ips` "means no bind"; only `permissions` is kept when omitted ("Don't send this param if
+//! you don't want to change the permission"). A client that means to keep a value must send it.
+//! Deleted keys are refused at once.
 
 use serde_json::{Value, json};
 
@@ -51,23 +53,20 @@ pub(crate) fn sub_apikeys(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
 pub(crate) fn update_sub_api(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
     c.require_key_admin()?;
     let idx = target_sub_key(v, c, p)?;
-    let access = p.flag("readOnly")?.map(|ro| {
-        if ro {
-            Access::ReadOnly
-        } else {
-            Access::ReadWrite
-        }
-    });
-    let ips = p
-        .value("ips")
-        .map(IpWhitelist::parse)
-        .transpose()
-        .map_err(|why| ApiError::new(RetCode::ParamError, format!("params error: {why}")))?;
+    let access = match p.flag("readOnly")? {
+        Some(true) => Access::ReadOnly,
+        Some(false) | None => Access::ReadWrite,
+    };
+    let ips = match p.value("ips") {
+        None => IpWhitelist::Any,
+        Some(raw) => IpWhitelist::parse(raw)
+            .map_err(|why| ApiError::new(RetCode::ParamError, format!("params error: {why}")))?,
+    };
     let permissions = p
         .value("permissions")
         .map(parse_sub_permissions)
         .transpose()?;
-    if ips.is_some() && v.ip_edit == IpEditPolicy::WebUiOnly {
+    if p.value("ips").is_some() && v.ip_edit == IpEditPolicy::WebUiOnly {
         // docs/venues/bybit.md §4: 141019, the IP whitelist can only be edited in the web UI.
         return Err(ApiError::new(
             RetCode::IpEditWebUiOnly,
@@ -76,12 +75,8 @@ pub(crate) fn update_sub_api(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
     }
     let now = v.now_ms();
     let key = &mut v.keys[idx];
-    if let Some(access) = access {
-        key.access = access;
-    }
-    if let Some(ips) = ips {
-        key.set_ips(ips, now);
-    }
+    key.access = access;
+    key.set_ips(ips, now);
     if let Some(permissions) = permissions {
         key.permissions = permissions;
     }

@@ -9,9 +9,10 @@
 use chrono::{DateTime, SecondsFormat};
 use serde_json::{Value, json};
 
+use crate::sim::bybit::conditional::{Conditional, Status};
 use crate::sim::key::{ApiKey, DAY_MS, IpWhitelist, Tier};
 use crate::sim::num;
-use crate::sim::order::{Category, EndReason, Execution, Order, OrderType, QtyUnit};
+use crate::sim::order::{Category, EndReason, Execution, Order, OrderStatus, OrderType, QtyUnit};
 
 /// Formats Unix ms as Bybit's key dates (`2023-02-15T03:13:24Z`).
 pub(crate) fn iso_seconds(ms: i64) -> String {
@@ -85,6 +86,104 @@ pub(crate) fn order(o: &Order) -> Value {
     merge(head, rest)
 }
 
+/// Returns a conditional order as `realtime` and `history` list it: the ordinary shape with
+/// `orderStatus` (`Untriggered`, `Triggered`, `Deactivated`), `stopOrderType`, `triggerPrice`
+/// and `triggerDirection` set (docs `order/open-order`); `last_price` is the last price now,
+/// shown as `lastPriceOnCreated` on futures (spot does not have it).
+pub(crate) fn conditional(c: &Conditional, last_price: f64) -> Value {
+    let plain = Order {
+        order_id: c.order_id.clone(),
+        order_link_id: c.order_link_id.clone(),
+        uid: c.uid,
+        category: c.category,
+        symbol: c.symbol.clone(),
+        side: c.side,
+        order_type: c.order_type,
+        price: c.price.clone(),
+        qty: c.qty.clone(),
+        qty_unit: c.qty_unit,
+        status: OrderStatus::New,
+        cum_exec_qty: 0.0,
+        cum_exec_value: 0.0,
+        cum_exec_fee: 0.0,
+        created_ms: c.created_ms,
+        updated_ms: c.updated_ms,
+        ended: (c.status == Status::Deactivated).then_some(EndReason::ByUser),
+        origin: c.origin,
+    };
+    let mut out = order(&plain);
+    if let Value::Object(m) = &mut out {
+        let waiting = c.status == Status::Untriggered;
+        for (name, value) in [
+            ("orderStatus", json!(c.status.as_str())),
+            ("stopOrderType", json!(c.kind.stop_order_type())),
+            ("triggerPrice", json!(c.trigger_price)),
+            ("triggerDirection", json!(if c.rises { 1 } else { 2 })),
+            ("triggerBy", json!("LastPrice")),
+            (
+                "lastPriceOnCreated",
+                json!(if c.category == Category::Spot {
+                    String::new()
+                } else {
+                    num::fmt(last_price)
+                }),
+            ),
+        ] {
+            m.insert(name.to_owned(), value);
+        }
+        if !waiting {
+            m.insert("leavesQty".to_owned(), json!("0"));
+            m.insert("leavesValue".to_owned(), json!("0"));
+        }
+    }
+    out
+}
+
+/// Sets the conditional fields of an ordinary order a conditional order became (its
+/// `stopOrderType` and `triggerPrice` stay, as Bybit shows them after the trigger).
+pub(crate) fn fired(mut listed: Value, stop_order_type: &str, trigger_price: &str) -> Value {
+    if let Value::Object(m) = &mut listed {
+        m.insert("stopOrderType".to_owned(), json!(stop_order_type));
+        m.insert("triggerPrice".to_owned(), json!(trigger_price));
+    }
+    listed
+}
+
+/// Which listing shows an order: `history` documents a few fields more than `realtime`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// `GET /v5/order/realtime`.
+    Open,
+    /// `GET /v5/order/history`.
+    History,
+}
+
+/// Completes a listed order with what depends on the listing and the market: `cumFeeDetail`
+/// (the fee per coin, `{}` before any fee; docs: it replaces `cumExecFee` on linear and spot),
+/// and on `history` the slippage, extra-fee and RPI fields (neutral values: none is modelled).
+pub(crate) fn listed(mut order: Value, listing: Listing, fee_coin: &str, fee: f64) -> Value {
+    if let Value::Object(m) = &mut order {
+        let detail = if fee > 0.0 {
+            json!({ fee_coin: num::fmt(fee) })
+        } else {
+            json!({})
+        };
+        m.insert("cumFeeDetail".to_owned(), detail);
+        if listing == Listing::History {
+            for (name, value) in [
+                ("slippageToleranceType", json!("UNKNOWN")),
+                ("slippageTolerance", json!("")),
+                ("extraFees", json!("")),
+                ("rpiTakerAccess", json!(false)),
+                ("rpiMatchedQty", json!("0")),
+            ] {
+                m.insert(name.to_owned(), value);
+            }
+        }
+    }
+    order
+}
+
 /// Returns `a` with the fields of `b` added (both objects).
 fn merge(mut a: Value, b: Value) -> Value {
     if let (Value::Object(a), Value::Object(b)) = (&mut a, b) {
@@ -124,6 +223,7 @@ pub(crate) fn execution(e: &Execution) -> Value {
         "blockTradeId": "",
         "closedSize": "",
         "seq": e.seq,
+        "extraFees": "",
     })
 }
 
@@ -171,8 +271,25 @@ pub(crate) fn key_info(k: &ApiKey, parent_uid: Option<u64>, now_ms: i64) -> Valu
             ("parentUid", json!(parent_uid.unwrap_or(0).to_string())),
             ("kycLevel", json!("LEVEL_DEFAULT")),
             ("kycRegion", json!("")),
+            ("userIDInt64", json!("0")),
+            ("inviterIDInt64", json!("0")),
+            ("affiliateIDInt64", json!("0")),
         ] {
             m.insert(name.to_owned(), value);
+        }
+        // query-api shows the fiat and card groups too, empty when not granted (docs
+        // `user/apikey-info.mdx`); the sub-key listing does not.
+        if let Some(Value::Object(groups)) = m.get_mut("permissions") {
+            for group in [
+                "FiatP2P",
+                "FiatConvertBroker",
+                "FiatGlobalPay",
+                "FiatBitPay",
+                "BitCard",
+                "ByXPost",
+            ] {
+                groups.entry(group).or_insert_with(|| json!([]));
+            }
         }
     }
     v

@@ -1,10 +1,13 @@
 //! What Deribit brings to the simulator's core (`sim/dialect.rs`): `CURRENCY-number` order ids
 //! and `CURRENCY-sequence` trade ids, its instrument names, token authentication and the one
-//! two-factor code in the session; and the `Sim` switches only Deribit has (two-factor
+//! two-factor code in the session, a spot pair in a currency outside the method pages' enum, the
+//! trigger orders `Inspect` shows; and the `Sim` switches only Deribit has (two-factor
 //! challenges, tokens).
 
 use crate::sim::Sim;
+use crate::sim::deribit::trigger::TriggerOrder;
 use crate::sim::dialect::SimDialect;
+use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::session::{ProfileAuth, ProfileShape};
@@ -32,6 +35,37 @@ impl SimDialect for DeribitDialect {
 
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
         names::wire_symbol(v, category, symbol)
+    }
+
+    /// A spot pair quoted in a currency outside the method pages' enum (`BTC_USDE`, listed
+    /// under `USDE`), which only `public/get_currencies` names; an inverse BTC option (priced and
+    /// settled in BTC, listed under BTC); and a BTC future spread, a combo.
+    fn incident_markets(&self) -> Vec<Instrument> {
+        vec![
+            Instrument::new(Category::Spot, "BTC", "USDE", 65_000.0),
+            Instrument {
+                category: Category::Option,
+                symbol: "BTC-27DEC26-100000-C".to_owned(),
+                base_coin: "BTC".to_owned(),
+                settle_coin: "BTC".to_owned(),
+                ref_price: 0.05,
+            },
+            // A future spread (`future_combo`): the docs' combo names (`BTC-FS-29APR22_PERP`).
+            Instrument {
+                category: Category::Inverse,
+                symbol: "BTC-FS-27DEC26_PERP".to_owned(),
+                base_coin: "BTC".to_owned(),
+                settle_coin: "BTC".to_owned(),
+                ref_price: 50.0,
+            },
+        ]
+    }
+
+    fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
+        v.own
+            .get::<DeribitState>()
+            .map(|s| s.trigger_orders.iter().map(TriggerOrder::view).collect())
+            .unwrap_or_default()
     }
 
     /// Token authentication, the bot key on its sub-account (reached through

@@ -32,13 +32,13 @@ pub(crate) fn list_api_keys(v: &mut Venue, c: &Caller, _p: &Params) -> Result<Va
     ))
 }
 
-/// `private/edit_api_key`: `max_scope` (required), and optionally `ip_whitelist` (an empty list
-/// unbinds), `enabled`, `name`.
+/// `private/edit_api_key`: `max_scope` (required), and optionally `ip_whitelist` (a JSON array;
+/// an empty one unbinds), `enabled`, `name`.
 pub(crate) fn edit_api_key(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
     let idx = target(v, c, p)?;
     let scope = parse_scope(&p.required("max_scope")?)?;
     within(&scope, c)?;
-    let ips = match p.strings("ip_whitelist")? {
+    let ips = match p.array("ip_whitelist")? {
         None => None,
         Some(list) => Some(
             IpWhitelist::parse(&json!(list))

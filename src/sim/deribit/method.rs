@@ -13,6 +13,7 @@ use crate::sim::deribit::scope::{Group, Level};
 pub(crate) enum Method {
     Auth,
     ExchangeToken,
+    GetCurrencies,
     GetTime,
     Buy,
     Cancel,
@@ -26,6 +27,7 @@ pub(crate) enum Method {
     GetAccountSummaries,
     GetAccountSummary,
     GetDeposits,
+    GetOpenOrders,
     GetOpenOrdersByCurrency,
     GetOrderHistoryByCurrency,
     GetTransfers,
@@ -92,6 +94,7 @@ const fn private(
 const TABLE: &[Spec] = &[
     public(Method::Auth, "public/auth"),
     public(Method::ExchangeToken, "public/exchange_token"),
+    public(Method::GetCurrencies, "public/get_currencies"),
     public(Method::GetTime, "public/get_time"),
     private(
         Method::Buy,
@@ -174,6 +177,13 @@ const TABLE: &[Spec] = &[
         Method::GetDeposits,
         "private/get_deposits",
         (Group::Wallet, Level::Read),
+        Engine::Other,
+        Tfa::NotRequired,
+    ),
+    private(
+        Method::GetOpenOrders,
+        "private/get_open_orders",
+        (Group::Trade, Level::Read),
         Engine::Other,
         Tfa::NotRequired,
     ),

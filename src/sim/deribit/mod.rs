@@ -8,7 +8,8 @@
 //!    short page; whatever is answered, it is sent only after the configured latency;
 //! 1. a path outside `/api/v2/`: HTTP 404; an unknown method: -32601; a body that is not
 //!    JSON-RPC: -32700; then the parameters (query of a GET, `params` of a POST);
-//! 2. `public/get_time`, `public/auth`, `public/exchange_token` answer here (`login.rs`);
+//! 2. `public/get_time`, `public/get_currencies` (`currencies.rs`), `public/auth`,
+//!    `public/exchange_token` answer here (`login.rs`);
 //! 3. credentials and the peer address (`caller.rs`): 10000, 13009, 13004, 13021;
 //! 4. the account's credits (`credits.rs`): 10028;
 //! 5. the method's scope: 13021 with reason `insufficient_scope`;
@@ -23,6 +24,7 @@
 mod auth;
 mod caller;
 mod credits;
+mod currencies;
 mod dialect;
 mod keys;
 mod login;
@@ -39,6 +41,7 @@ mod state;
 mod tfa;
 mod tokens;
 mod trade;
+mod trigger;
 mod wallet;
 mod wire;
 
@@ -148,6 +151,7 @@ fn run(v: &mut Venue, req: &Incoming, method: Method, p: &Params) -> Result<Valu
         return match method {
             Method::Auth => login::auth(v, p, req.peer),
             Method::ExchangeToken => login::exchange_token(v, p, req.peer),
+            Method::GetCurrencies => Ok(currencies::get_currencies(v)),
             _ => Ok(json!(v.now_ms())),
         };
     }
@@ -218,6 +222,7 @@ fn handle(method: Method, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         Method::GetAccountSummaries => wallet::account_summaries(v, c, p),
         Method::GetAccountSummary => wallet::account_summary(v, c, p),
         Method::GetDeposits => wallet::deposits(v, c, p),
+        Method::GetOpenOrders => trade::all_open_orders(v, c, p),
         Method::GetOpenOrdersByCurrency => trade::open_orders(v, c, p),
         Method::GetOrderHistoryByCurrency => trade::order_history(v, c, p),
         Method::GetTransfers => wallet::transfers(v, c, p),
@@ -226,7 +231,7 @@ fn handle(method: Method, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         Method::ListApiKeys => keys::list_api_keys(v, c, p),
         Method::RemoveApiKey => keys::remove_api_key(v, c, p),
         Method::Withdraw => wallet::withdraw(v, c, p),
-        Method::Auth | Method::ExchangeToken | Method::GetTime => {
+        Method::Auth | Method::ExchangeToken | Method::GetCurrencies | Method::GetTime => {
             Err(RpcError::new(code::METHOD_NOT_FOUND, "Method not found"))
         }
     }

@@ -2,9 +2,9 @@
 //!
 //! Deribit's REST calls are GETs with the parameters in the query, and POSTs with a JSON-RPC
 //! body (`{"jsonrpc","id","method","params"}`, docs/venues/deribit.md §1). In a query,
-//! `true`/`false` are booleans, numbers are numbers, and an array is its JSON text
-//! (`ip_whitelist=["1.2.3.4"]`) or a comma-separated list. Every refusal is a -32602 naming the
-//! parameter.
+//! `true`/`false` are booleans and numbers are numbers; a parameter the spec declares an array
+//! (`ip_whitelist`) must be a JSON array, which only a POST body carries ([`Params::array`]).
+//! Every refusal is a -32602 naming the parameter.
 
 use std::collections::BTreeMap;
 
@@ -127,34 +127,20 @@ impl Params {
         }
     }
 
-    /// Reads a list of strings: a JSON array, its JSON text, or a comma-separated string.
-    pub(crate) fn strings(&self, name: &str) -> Result<Option<Vec<String>>, RpcError> {
+    /// Reads a parameter the method page declares an array of strings: only a JSON array, as a
+    /// JSON-RPC body carries it. A query's text (`["1.2.3.4"]` is a string there) is refused,
+    /// as Deribit refuses a string where its spec declares an array (-32602).
+    pub(crate) fn array(&self, name: &str) -> Result<Option<Vec<String>>, RpcError> {
         let bad = || RpcError::param(name, "must be an array of strings");
-        let items = match self.value(name) {
-            None => return Ok(None),
-            Some(Value::Array(items)) => items.clone(),
-            Some(Value::String(s)) if s.trim_start().starts_with('[') => {
-                match serde_json::from_str::<Value>(s) {
-                    Ok(Value::Array(items)) => items,
-                    _ => return Err(bad()),
-                }
-            }
-            Some(Value::String(s)) => s
-                .split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(|p| Value::String(p.to_owned()))
-                .collect(),
-            Some(_) => return Err(bad()),
-        };
-        items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(s) => Ok(s),
-                _ => Err(bad()),
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        match self.value(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned).ok_or_else(bad))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err(bad()),
+        }
     }
 
     /// Reads `count` within `1..=max`, `default` when absent.
@@ -187,7 +173,6 @@ mod tests {
             "ip_whitelist=%5B%22127.0.0.1%22%5D&max_scope=account%3Aread+trade%3Aread&x=true&n=5",
         )
         .unwrap();
-        assert_eq!(q.strings("ip_whitelist").unwrap().unwrap(), ["127.0.0.1"]);
         assert_eq!(q.required("max_scope").unwrap(), "account:read trade:read");
         assert!(q.flag("x", false).unwrap());
         assert_eq!(q.count(10, 1000).unwrap(), 10);
@@ -200,7 +185,10 @@ mod tests {
         assert_eq!(b.id, Some(Value::from(7)));
         assert_eq!(b.int("id").unwrap(), Some(5));
         assert!(!b.flag("enabled", true).unwrap());
-        assert_eq!(b.strings("ip_whitelist").unwrap().unwrap(), ["10.0.0.1"]);
+        assert_eq!(b.array("ip_whitelist").unwrap().unwrap(), ["10.0.0.1"]);
+        // A query carries an array only as text: a string where an array is declared.
+        let err = q.array("ip_whitelist").unwrap_err();
+        assert_eq!(err.code, code::INVALID_PARAMS);
         let err = Params::from_body(br#"{"method":"public/auth"}"#, "private/buy").unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);
         assert_eq!(

@@ -44,7 +44,9 @@ pub(crate) fn record(v: &mut Venue, uid: u64, ip: Option<IpAddr>, log: &'static 
 }
 
 /// `private/get_access_log`: the acting account's entries, newest first, `offset`/`count`
-/// (default 10, at most 1000).
+/// (default 10, at most 1000), as `{records_total, data}` (the method page's example; its schema
+/// says a bare array). Each entry names its event `log`, as the schema and its list of values
+/// do (the example calls it `result`).
 pub(crate) fn get_access_log(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
     let count = p.count(10, 1000)?;
     let offset = p.offset()?;
@@ -56,22 +58,22 @@ pub(crate) fn get_access_log(v: &mut Venue, c: &Caller, p: &Params) -> Result<Va
         .filter(|e| e.uid == c.account)
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse((e.at_ms, e.id)));
-    Ok(Value::Array(
-        entries
-            .into_iter()
-            .skip(offset)
-            .take(count)
-            .map(|e| {
-                json!({
-                    "id": e.id,
-                    "timestamp": e.at_ms,
-                    "ip": e.ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                    "log": e.log,
-                    "data": e.data,
-                    "country": "",
-                    "city": "",
-                })
+    let total = entries.len();
+    let page: Vec<Value> = entries
+        .into_iter()
+        .skip(offset)
+        .take(count)
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "timestamp": e.at_ms,
+                "ip": e.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                "log": e.log,
+                "data": e.data,
+                "country": "",
+                "city": "",
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    Ok(json!({ "records_total": total, "data": page }))
 }

@@ -1,5 +1,5 @@
 //! What the Deribit dialect keeps besides the shared venue: tokens, nonces, credits, two-factor
-//! challenges, the security log, and its own id counters.
+//! challenges, the security log, trigger orders, and its own id counters.
 //!
 //! It lives inside the venue (`Venue::deribit`), behind the same lock, so every request sees one
 //! consistent state; other dialects leave it empty.
@@ -9,6 +9,7 @@ use crate::sim::deribit::replay::Nonces;
 use crate::sim::deribit::security_log::LogEntry;
 use crate::sim::deribit::tfa::Challenges;
 use crate::sim::deribit::tokens::Tokens;
+use crate::sim::deribit::trigger::TriggerOrder;
 
 /// The Deribit dialect's state.
 #[derive(Debug, Default)]
@@ -23,6 +24,8 @@ pub(crate) struct DeribitState {
     pub(crate) next_log_id: u64,
     /// Orders numbered so far (ids are `CURRENCY-number`).
     pub(crate) orders_numbered: u64,
+    /// Trigger (stop, take) orders, oldest first (`trigger.rs`).
+    pub(crate) trigger_orders: Vec<TriggerOrder>,
     /// Key ids handed out so far (the numeric `id` of key management).
     pub(crate) keys_numbered: u64,
 }

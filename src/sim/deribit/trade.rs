@@ -1,6 +1,9 @@
-//! Orders and trades: `buy`, `sell`, `cancel`, `cancel_all`, `cancel_all_by_currency`, and the
-//! per-currency lists of open orders, order history and user trades (docs/venues/deribit.md §5,
-//! §6).
+//! Orders and trades: `buy`, `sell`, `cancel`, `cancel_all`, `cancel_all_by_currency`, the open
+//! orders of the account (`get_open_orders`) and the per-currency lists of open orders, order
+//! history and user trades (docs/venues/deribit.md §5, §6). Trigger orders are `trigger.rs`'s;
+//! the lists and cancels here reach them by `type` as Deribit's do. A currency is one
+//! `public/get_currencies` lists (`currencies.rs`); each method takes the `kind`s of its own enum
+//! (the open-order lists no `any`).
 //!
 //! Orders belong to the acting account. A new order takes what it can from its market's book at
 //! once (`matching.rs`); Deribit sizes every order in the base coin (`amount`). An unknown
@@ -20,10 +23,12 @@
 use serde_json::{Value, json};
 
 use crate::sim::deribit::caller::Caller;
+use crate::sim::deribit::currencies;
 use crate::sim::deribit::names;
 use crate::sim::deribit::params::Params;
 use crate::sim::deribit::reply::{RpcError, code};
 use crate::sim::deribit::short_page::shorten;
+use crate::sim::deribit::trigger::{self, TriggerType};
 use crate::sim::deribit::wire;
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
@@ -39,10 +44,10 @@ const RECENT_ORDERS_MS: i64 = 30 * 60 * 1000;
 /// User trades without `historical` hold the trades of the last day (docs/venues/deribit.md §6).
 const RECENT_TRADES_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The currencies the per-currency methods take.
-const CURRENCIES: &[&str] = &["BTC", "ETH", "USDC", "USDT", "EURR"];
+/// The kinds the open-order lists take (no `combo`, no `any`: without `kind`, every kind).
+const LIST_KINDS: &[&str] = &["future", "option", "spot", "future_combo", "option_combo"];
 
-/// The kinds the per-currency methods take.
+/// The kinds the cancels, the order history and the user trades take.
 const KINDS: &[&str] = &[
     "future",
     "option",
@@ -51,6 +56,31 @@ const KINDS: &[&str] = &[
     "option_combo",
     "combo",
     "any",
+];
+
+/// The order types the open-order lists take (default `all`).
+const LIST_TYPES: &[&str] = &[
+    "all",
+    "limit",
+    "trigger_all",
+    "stop_all",
+    "stop_limit",
+    "stop_market",
+    "take_all",
+    "take_limit",
+    "take_market",
+    "trailing_all",
+    "trailing_stop",
+];
+
+/// The order types the cancels take (default `all`).
+const CANCEL_TYPES: &[&str] = &[
+    "all",
+    "limit",
+    "trigger_all",
+    "stop",
+    "take",
+    "trailing_stop",
 ];
 
 /// `private/buy` and `private/sell`.
@@ -65,10 +95,32 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
     if amount.is_nan() || amount <= 0.0 {
         return Err(RpcError::new(code::INVALID_AMOUNT, "invalid_amount"));
     }
+    let label = p.string("label")?.unwrap_or_default();
+    if label.chars().count() > MAX_LABEL {
+        return Err(RpcError::param("label", "must be at most 64 characters"));
+    }
+    let origin = if c.leaked {
+        Origin::Attacker
+    } else {
+        Origin::Owner
+    };
     let order_type = match p.string("type")?.as_deref() {
         None | Some("limit") => OrderType::Limit,
         Some("market") => OrderType::Market,
-        Some(_) => return Err(RpcError::param("type", "must be `limit` or `market`")),
+        Some(other) => {
+            let kind = TriggerType::parse(other).ok_or_else(|| {
+                RpcError::param(
+                    "type",
+                    "must be limit, market, stop_limit, stop_market, take_limit or take_market",
+                )
+            })?;
+            let asked = trigger::Asked {
+                kind,
+                amount,
+                label,
+            };
+            return trigger::place(v, c.account, origin, &inst, p, side, asked);
+        }
     };
     let price = match order_type {
         OrderType::Limit => {
@@ -79,10 +131,6 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
         }
         OrderType::Market => None,
     };
-    let label = p.string("label")?.unwrap_or_default();
-    if label.chars().count() > MAX_LABEL {
-        return Err(RpcError::param("label", "must be at most 64 characters"));
-    }
     let new = NewOrder {
         uid: c.account,
         category: inst.category,
@@ -93,11 +141,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
         qty: num::fmt(amount),
         qty_unit: QtyUnit::Base,
         order_link_id: label,
-        origin: if c.leaked {
-            Origin::Attacker
-        } else {
-            Origin::Owner
-        },
+        origin,
     };
     let order = v.place_order(new).map_err(order_error)?;
     let state = wire::state(order.status);
@@ -128,6 +172,9 @@ fn order_error(e: VenueError) -> RpcError {
 /// `private/cancel`: one open order of the acting account, by `order_id`.
 pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
     let order_id = p.required("order_id")?;
+    if let Some(order) = trigger::cancel_where(v, c.account, |o| o.order_id == order_id).pop() {
+        return Ok(order.to_wire(v));
+    }
     let Some(order) = v
         .orders
         .iter()
@@ -148,7 +195,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Rpc
 /// `private/cancel_all`: every open order, every currency and kind.
 pub(crate) fn cancel_all(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
     let detailed = p.flag("detailed", false)?;
-    cancel_where(v, c, detailed, |_| true)
+    cancel_where(v, c, detailed, "all", |_| true)
 }
 
 /// `private/cancel_all_by_currency`: `currency` (required) and `kind`.
@@ -157,18 +204,21 @@ pub(crate) fn cancel_all_by_currency(
     c: &Caller,
     p: &Params,
 ) -> Result<Value, RpcError> {
-    let (currency, kind) = currency_kind(p)?;
+    let (currency, kind) = currency_kind(v, p, KINDS)?;
+    let order_type = one_of(p, "type", CANCEL_TYPES)?;
     let detailed = p.flag("detailed", false)?;
-    cancel_where(v, c, detailed, |i| {
+    cancel_where(v, c, detailed, &order_type, |i| {
         names::listed(i, &currency, kind.as_deref())
     })
 }
 
-/// Cancels the acting account's open orders in the instruments `pick` chooses.
+/// Cancels the acting account's open orders of `order_type` (the cancels' enum) in the
+/// instruments `pick` chooses, trigger orders included.
 fn cancel_where(
     v: &mut Venue,
     c: &Caller,
     detailed: bool,
+    order_type: &str,
     pick: impl Fn(&crate::sim::instrument::Instrument) -> bool,
 ) -> Result<Value, RpcError> {
     let chosen: Vec<(Category, String)> = v
@@ -177,6 +227,7 @@ fn cancel_where(
         .filter(|i| pick(i))
         .map(|i| (i.category, i.symbol.clone()))
         .collect();
+    let plain = matches!(order_type, "all" | "limit");
     let mut total = 0;
     let mut groups = Vec::new();
     for (category, symbol) in chosen {
@@ -184,20 +235,28 @@ fn cancel_where(
             symbol: Some(symbol.clone()),
             ..SymbolFilter::default()
         };
-        let cancelled = v.cancel_open(c.account, category, &filter, None);
-        if cancelled.is_empty() {
+        let mut result: Vec<Value> = Vec::new();
+        if plain {
+            let cancelled = v.cancel_open(c.account, category, &filter, None);
+            result.extend(cancelled.iter().map(|o| wire::order(v, o)));
+        }
+        let triggers = trigger::cancel_where(v, c.account, |o| {
+            o.category == category && o.symbol == symbol && o.cancelled_by(order_type)
+        });
+        result.extend(triggers.iter().map(|o| o.to_wire(v)));
+        if result.is_empty() {
             continue;
         }
-        total += cancelled.len();
+        total += result.len();
         let Some(inst) = v.instrument(category, &symbol) else {
             continue;
         };
         groups.push(json!({
             "instrument_name": names::instrument_name(inst),
             "currency": names::currency(inst),
-            "kind": names::kind(category),
-            "type": "all",
-            "result": cancelled.iter().map(|o| wire::order(v, o)).collect::<Vec<_>>(),
+            "kind": names::kind(inst),
+            "type": order_type,
+            "result": result,
         }));
     }
     Ok(if detailed {
@@ -207,28 +266,71 @@ fn cancel_where(
     })
 }
 
-/// `private/get_open_orders_by_currency`: open orders, newest first.
+/// `private/get_open_orders_by_currency`: open orders, newest first, then the untriggered
+/// trigger orders.
 pub(crate) fn open_orders(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
-    let (currency, kind) = currency_kind(p)?;
+    let (currency, kind) = currency_kind(v, p, LIST_KINDS)?;
+    list_open(v, c, p, |i| names::listed(i, &currency, kind.as_deref()))
+}
+
+/// `private/get_open_orders`: the open orders of every currency, `kind` and `type` optional.
+pub(crate) fn all_open_orders(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
+    let kind = p.string("kind")?;
+    if kind.as_deref().is_some_and(|k| !LIST_KINDS.contains(&k)) {
+        return Err(RpcError::param("kind", "is not an instrument kind"));
+    }
+    list_open(v, c, p, |i| {
+        kind.as_deref().is_none_or(|k| k == names::kind(i))
+    })
+}
+
+/// The acting account's open orders in the instruments `pick` chooses, of the `type` asked.
+fn list_open(
+    v: &Venue,
+    c: &Caller,
+    p: &Params,
+    pick: impl Fn(&crate::sim::instrument::Instrument) -> bool,
+) -> Result<Value, RpcError> {
+    let order_type = one_of(p, "type", LIST_TYPES)?;
+    let picked =
+        |category: Category, symbol: &str| v.instrument(category, symbol).is_some_and(&pick);
+    let plain = matches!(order_type.as_str(), "all" | "limit");
     let mut orders: Vec<_> = v
         .orders
         .iter()
-        .filter(|o| o.uid == c.account && o.status.is_open())
-        .filter(|o| {
-            v.instrument(o.category, &o.symbol)
-                .is_some_and(|i| names::listed(i, &currency, kind.as_deref()))
-        })
+        .filter(|o| plain && o.uid == c.account && o.status.is_open())
+        .filter(|o| picked(o.category, &o.symbol))
         .collect();
     orders.sort_by_key(|o| std::cmp::Reverse((o.created_ms, o.order_id.clone())));
+    let triggers = trigger::open_where(v, c.account, |o| {
+        o.listed_as(&order_type) && picked(o.category, &o.symbol)
+    });
     Ok(Value::Array(
-        orders.into_iter().map(|o| wire::order(v, o)).collect(),
+        orders
+            .into_iter()
+            .map(|o| wire::order(v, o))
+            .chain(triggers.iter().map(|o| o.to_wire(v)))
+            .collect(),
     ))
+}
+
+/// An enumerated parameter, `all` when absent.
+fn one_of(p: &Params, name: &str, allowed: &[&str]) -> Result<String, RpcError> {
+    let value = p.string(name)?.unwrap_or_else(|| "all".to_owned());
+    if allowed.contains(&value.as_str()) {
+        Ok(value)
+    } else {
+        Err(RpcError::param(
+            name,
+            &format!("must be one of {}", allowed.join(", ")),
+        ))
+    }
 }
 
 /// `private/get_order_history_by_currency`: closed orders, newest first, `offset`/`count`
 /// (default 20, at most 1000).
 pub(crate) fn order_history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
-    let (currency, kind) = currency_kind(p)?;
+    let (currency, kind) = currency_kind(v, p, KINDS)?;
     let count = p.count(20, 1000)?;
     let offset = p.offset()?;
     let unfilled = p.flag("include_unfilled", false)?;
@@ -260,7 +362,7 @@ pub(crate) fn order_history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Val
 /// `start_timestamp`/`end_timestamp` and `start_id`/`end_id` bounds (inclusive), `count`
 /// (default 10, at most 1000), `sorting` (`asc`, `desc`, `default` = ascending here).
 pub(crate) fn user_trades(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
-    let (currency, kind) = currency_kind(p)?;
+    let (currency, kind) = currency_kind(v, p, KINDS)?;
     let count = p.count(10, 1000)?;
     let start_ts = p.int("start_timestamp")?.unwrap_or(i64::MIN);
     let end_ts = p.int("end_timestamp")?.unwrap_or(i64::MAX);
@@ -311,18 +413,26 @@ pub(crate) fn user_trades(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
     Ok(json!({ "trades": list, "has_more": has_more }))
 }
 
-/// Reads the required `currency` and the optional `kind`.
-pub(crate) fn currency_kind(p: &Params) -> Result<(String, Option<String>), RpcError> {
+/// Reads the required `currency` (one `public/get_currencies` lists) and the optional `kind` (one
+/// of `kinds`, the method's enum).
+pub(crate) fn currency_kind(
+    v: &Venue,
+    p: &Params,
+    kinds: &[&str],
+) -> Result<(String, Option<String>), RpcError> {
     let currency = p.required("currency")?;
-    if !CURRENCIES.contains(&currency.as_str()) {
+    if !currencies::is_listed(v, &currency) {
         return Err(RpcError::param(
             "currency",
-            "must be BTC, ETH, USDC, USDT or EURR",
+            "must be a currency `public/get_currencies` lists",
         ));
     }
     let kind = p.string("kind")?;
-    if kind.as_deref().is_some_and(|k| !KINDS.contains(&k)) {
-        return Err(RpcError::param("kind", "is not an instrument kind"));
+    if kind.as_deref().is_some_and(|k| !kinds.contains(&k)) {
+        return Err(RpcError::param(
+            "kind",
+            "is not an instrument kind this method takes",
+        ));
     }
     Ok((currency, kind))
 }

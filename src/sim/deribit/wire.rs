@@ -71,7 +71,9 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "post_only": false,
         "reduce_only": false,
         "api": true,
-        "replaced": false,
+        "max_show": amount,
+        "is_liquidation": false,
+        "is_rebalance": false,
     });
     if !o.status.is_open()
         && o.status != OrderStatus::Filled
@@ -103,6 +105,9 @@ pub(crate) fn trade(v: &Venue, e: &Execution, order_state: &str) -> Value {
         "mark_price": e.exec_price,
         "tick_direction": 0,
         "api": true,
+        "matching_id": null,
+        "post_only": false,
+        "reduce_only": false,
     })
 }
 

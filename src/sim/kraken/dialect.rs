@@ -1,14 +1,16 @@
 //! What Kraken Spot brings to the simulator's core (`sim/dialect.rs`): txid order and trade ids,
 //! base64 keys and secrets, short free-text client ids, spot markets only, its pair names, and
-//! a profile whose bot key names no account (Kraken keys have no hierarchy).
+//! a profile whose bot key names no account (Kraken keys have no hierarchy), and its conditional
+//! orders shown by `Inspect`.
 
 use crate::sim::dialect::SimDialect;
+use crate::sim::inspect::OrderView;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::session::{KeyAccount, KeyIdText, ProfileShape};
 use crate::sim::state::Venue;
 
-use super::{KrakenDialect, base64, names, seed};
+use super::{KrakenDialect, base64, names, seed, stops};
 
 /// The Kraken Spot dialect.
 pub(crate) static DIALECT: KrakenDialect = KrakenDialect;
@@ -65,5 +67,13 @@ impl SimDialect for KrakenDialect {
             key_id: KeyIdText::Quoted,
             ..ProfileShape::default()
         }
+    }
+
+    /// The conditional orders (`stop-loss`, `take-profit`, …) are orders too.
+    fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
+        stops::stop_orders(&v.own)
+            .iter()
+            .map(stops::StopOrder::view)
+            .collect()
     }
 }

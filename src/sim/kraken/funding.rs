@@ -32,7 +32,8 @@ pub(crate) fn balance(v: &mut Venue, c: &Caller) -> Result<Value, KrakenError> {
     Ok(Value::Object(out))
 }
 
-/// `BalanceEx`: `{asset: {balance, hold_trade, credit, credit_used}}`.
+/// `BalanceEx`: `{asset: {balance, hold_trade}}`; `credit` and `credit_used` only for an account with
+/// a credit line (Kraken docs, "Get Extended Balance"), which the simulator does not model.
 pub(crate) fn balance_ex(v: &mut Venue, c: &Caller) -> Result<Value, KrakenError> {
     let out: Map<String, Value> = v
         .balances
@@ -45,8 +46,6 @@ pub(crate) fn balance_ex(v: &mut Venue, c: &Caller) -> Result<Value, KrakenError
                 json!({
                     "balance": num::fmt(amount),
                     "hold_trade": num::fmt(held),
-                    "credit": "0",
-                    "credit_used": "0",
                 }),
             )
         })
@@ -141,6 +140,7 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, K
 }
 
 /// One ledger entry before it is shaped.
+#[derive(Clone)]
 struct Entry {
     id: String,
     refid: String,
@@ -219,18 +219,36 @@ pub(crate) fn ledgers(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Kr
         .map(|a| a.split(',').map(|x| names::coin(x.trim())).collect());
     let (start, end) = (p.seconds("start")?, p.seconds("end")?);
     let ofs = usize::try_from(p.uint("ofs")?.unwrap_or(0)).unwrap_or(usize::MAX);
-    let mut rows: Vec<Entry> = entries(v, c.uid)
-        .into_iter()
-        .filter(|e| kind == "all" || kind == e.kind)
-        .filter(|e| assets.as_ref().is_none_or(|a| a.contains(&e.coin)))
-        .filter(|e| start.is_none_or(|s| e.time_ms > s) && end.is_none_or(|x| e.time_ms < x))
+    let all = entries(v, c.uid);
+    // The running `balance` after each entry: the wallet now, less what every later entry of
+    // the same coin moved (amount less fee).
+    let wallet: std::collections::BTreeMap<String, f64> =
+        v.balances.coins(c.uid).into_iter().collect();
+    let balance_after = |entry: &Entry| {
+        let later: f64 = all
+            .iter()
+            .filter(|e| e.coin == entry.coin && (e.time_ms, &e.id) > (entry.time_ms, &entry.id))
+            .map(|e| e.amount - e.fee)
+            .sum();
+        wallet.get(&entry.coin).copied().unwrap_or(0.0) - later
+    };
+    let mut rows: Vec<(Entry, f64)> = all
+        .iter()
+        .cloned()
+        .map(|e| {
+            let balance = balance_after(&e);
+            (e, balance)
+        })
+        .filter(|(e, _)| kind == "all" || kind == e.kind)
+        .filter(|(e, _)| assets.as_ref().is_none_or(|a| a.contains(&e.coin)))
+        .filter(|(e, _)| start.is_none_or(|s| e.time_ms > s) && end.is_none_or(|x| e.time_ms < x))
         .collect();
-    rows.sort_by(|a, b| (b.time_ms, &b.id).cmp(&(a.time_ms, &a.id)));
+    rows.sort_by(|(a, _), (b, _)| (b.time_ms, &b.id).cmp(&(a.time_ms, &a.id)));
     let count = rows.len();
     let shown = page::slice(rows, ofs, page::SIZE, &mut v.short_page);
     let ledger: Map<String, Value> = shown
         .into_iter()
-        .map(|e| {
+        .map(|(e, balance)| {
             (
                 e.id,
                 json!({
@@ -242,6 +260,7 @@ pub(crate) fn ledgers(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Kr
                     "asset": names::asset(&e.coin),
                     "amount": num::fmt(e.amount),
                     "fee": num::fmt(e.fee),
+                    "balance": num::fmt(balance),
                 }),
             )
         })

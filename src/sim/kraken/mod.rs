@@ -36,6 +36,7 @@ mod reply;
 mod route;
 mod seed;
 mod state;
+mod stops;
 mod trade;
 mod wire;
 

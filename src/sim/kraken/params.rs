@@ -94,6 +94,16 @@ mod tests {
         let j =
             Params::parse(Some("application/json"), br#"{"nonce":7,"pair":"XBTUSDT"}"#).unwrap();
         assert_eq!(j.get("nonce"), Some("7"));
+        // Kraken's boolean parameters (`cursor`, `validate`) as JSON booleans read as their text.
+        let b = Params::parse(
+            Some("application/json"),
+            br#"{"nonce":8,"cursor":true,"validate":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (b.get("cursor"), b.get("validate")),
+            (Some("true"), Some("false"))
+        );
         let t = Params::parse(None, b"start=1700000000.5").unwrap();
         assert_eq!(t.seconds("start").unwrap(), Some(1_700_000_000_500));
         assert!(Params::parse(None, b"a=%zz").is_err());

@@ -1,5 +1,5 @@
-//! What the Kraken dialect keeps besides the shared venue: each key's last nonce and each key's
-//! call counter (dead-man switches are shared with OKX: `sim/dead_man.rs`).
+//! What the Kraken dialect keeps besides the shared venue: each key's last nonce, each key's
+//! call counter and the conditional orders (dead-man switches are shared with OKX: `sim/dead_man.rs`).
 //!
 //! Lives inside the venue (`Venue::kraken`), under the venue lock like everything else; other
 //! dialects leave it empty.
@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::sim::kraken::counter::CallCounter;
+use crate::sim::kraken::stops::StopOrder;
 
 /// The Kraken dialect's own state.
 #[derive(Debug, Default)]
@@ -16,4 +17,6 @@ pub(crate) struct KrakenState {
     pub(crate) last_nonce: HashMap<String, u64>,
     /// Each key's REST call counter (docs/venues/kraken.md §7).
     pub(crate) counter: CallCounter,
+    /// Conditional orders (stop-loss, take-profit), oldest first (`stops.rs`).
+    pub(crate) stops: Vec<StopOrder>,
 }

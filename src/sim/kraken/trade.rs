@@ -5,7 +5,9 @@
 //! lists and cancels all of them, which is what lets the owner's own key cancel what a leaked
 //! key placed. A new order takes what it can from its pair's book at once (`matching.rs`); a
 //! market order's rest is closed; `oflags=viqc` counts a market order's volume in the quote
-//! coin. `CancelAll` answers with a count only. `ClosedOrders` and `TradesHistory` page by
+//! coin; conditional orders (`stop-loss`, `take-profit` and their `-limit` kinds) rest in
+//! `stops.rs`, listed, cancelled and closed with the others; `validate=true` checks and describes
+//! an order without placing it. `CancelAll` answers with a count only. `ClosedOrders` and `TradesHistory` page by
 //! offset, newest first, within `start`/`end` (Unix seconds, exclusive). The hidden origin of
 //! an order is set here from the key (leaked key = attacker) and never shown.
 
@@ -14,6 +16,8 @@ use serde_json::{Map, Value, json};
 use crate::sim::kraken::caller::Caller;
 use crate::sim::kraken::params::Params;
 use crate::sim::kraken::reply::KrakenError;
+use crate::sim::kraken::state::KrakenState;
+use crate::sim::kraken::stops::{self, StopKind, StopOrder, stop_orders};
 use crate::sim::kraken::{names, page, wire};
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
@@ -22,7 +26,28 @@ use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 /// The longest dead-man timeout: under a day (docs/venues/kraken.md §5).
 const MAX_TIMEOUT_S: u64 = 86_399;
 
-/// `AddOrder`.
+/// Whether a boolean parameter is set: Kraken's form bodies write `true`, JSON bodies `true`
+/// (read as the text `true`).
+fn flag(p: &Params, name: &str) -> Result<bool, KrakenError> {
+    match p.get(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(KrakenError::invalid(name)),
+    }
+}
+
+/// A required positive decimal parameter.
+fn positive(p: &Params, name: &str) -> Result<String, KrakenError> {
+    let text = p.required(name)?.to_owned();
+    if num::parse_positive(&text).is_none() {
+        return Err(KrakenError::invalid(name));
+    }
+    Ok(text)
+}
+
+/// `AddOrder`: a limit or market order, or a conditional one (`stops.rs`); with `validate=true`
+/// the order is checked and described but not placed, and the answer has no `txid` (Kraken
+/// docs, "Add Order": "Validate inputs only. Do not submit order").
 pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, KrakenError> {
     let pair = p.required("pair")?;
     let inst = names::resolve(v, pair)
@@ -33,23 +58,18 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         "sell" => Side::Sell,
         _ => return Err(KrakenError::invalid("type")),
     };
-    let order_type = match p.required("ordertype")? {
+    let ordertype = p.required("ordertype")?;
+    let stop = StopKind::parse(ordertype);
+    let order_type = match ordertype {
         "limit" => OrderType::Limit,
         "market" => OrderType::Market,
+        _ if stop.is_some() => OrderType::Limit,
+        // `trailing-stop`, `trailing-stop-limit`, `iceberg`, `settle-position`: not simulated.
         _ => return Err(KrakenError::invalid("ordertype")),
     };
-    let volume = p.required("volume")?.to_owned();
-    if num::parse_positive(&volume).is_none() {
-        return Err(KrakenError::invalid("volume"));
-    }
+    let volume = positive(p, "volume")?;
     let price = match order_type {
-        OrderType::Limit => {
-            let price = p.required("price")?.to_owned();
-            if num::parse_positive(&price).is_none() {
-                return Err(KrakenError::invalid("price"));
-            }
-            Some(price)
-        }
+        OrderType::Limit => Some(positive(p, "price")?),
         OrderType::Market => None,
     };
     let viqc = p
@@ -60,6 +80,52 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
     if cl_ord_id.len() > 36 {
         return Err(KrakenError::invalid("cl_ord_id"));
     }
+    let validate = flag(p, "validate")?;
+    let origin = if c.leaked {
+        Origin::Attacker
+    } else {
+        Origin::Owner
+    };
+    if let Some(kind) = stop {
+        let limit = match kind.is_limit() {
+            true => Some(positive(p, "price2")?),
+            false => None,
+        };
+        let now = v.now_ms();
+        let order = StopOrder {
+            txid: String::new(),
+            cl_ord_id,
+            uid: c.uid,
+            symbol: inst.symbol.clone(),
+            side,
+            kind,
+            volume,
+            trigger: price.unwrap_or_default(),
+            limit,
+            live: true,
+            created_ms: now,
+            updated_ms: now,
+            origin,
+        };
+        let descr = json!({ "order": order.description(pair) });
+        if validate {
+            return Ok(json!({ "descr": descr }));
+        }
+        let order = StopOrder {
+            txid: v.ids.txid('O'),
+            ..order
+        };
+        let txid = order.txid.clone();
+        v.own.get_mut::<KrakenState>().stops.push(order);
+        return Ok(json!({ "descr": descr, "txid": [txid] }));
+    }
+    let description = match &price {
+        Some(price) => format!("{} {volume} {pair} @ limit {price}", wire::side(side)),
+        None => format!("{} {volume} {pair} @ market", wire::side(side)),
+    };
+    if validate {
+        return Ok(json!({ "descr": { "order": description } }));
+    }
     let order = v
         .place_order(NewOrder {
             uid: c.uid,
@@ -67,21 +133,13 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
             symbol: inst.symbol.clone(),
             side,
             order_type,
-            price: price.clone(),
-            qty: volume.clone(),
+            price,
+            qty: volume,
             qty_unit: if viqc { QtyUnit::Quote } else { QtyUnit::Base },
             order_link_id: cl_ord_id,
-            origin: if c.leaked {
-                Origin::Attacker
-            } else {
-                Origin::Owner
-            },
+            origin,
         })
         .map_err(order_error)?;
-    let description = match price {
-        Some(price) => format!("{} {volume} {pair} @ limit {price}", wire::side(side)),
-        None => format!("{} {volume} {pair} @ market", wire::side(side)),
-    };
     Ok(json!({ "descr": { "order": description }, "txid": [order.order_id] }))
 }
 
@@ -101,6 +159,11 @@ fn order_error(e: VenueError) -> KrakenError {
 /// `CancelOrder`: `txid` names an open order of the account by its txid or its `cl_ord_id`.
 pub(crate) fn cancel_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, KrakenError> {
     let txid = p.required("txid")?;
+    let now = v.now_ms();
+    let stop = |o: &StopOrder| o.txid == txid || (!o.cl_ord_id.is_empty() && o.cl_ord_id == txid);
+    if stops::cancel(v, c.uid, now, stop) > 0 {
+        return Ok(json!({ "count": 1, "pending": false }));
+    }
     let (category, symbol, id) = v
         .orders
         .iter()
@@ -116,10 +179,12 @@ pub(crate) fn cancel_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
     Ok(json!({ "count": 1, "pending": false }))
 }
 
-/// `CancelAll`: every open order of the account; the count only.
+/// `CancelAll`: every open order of the account, conditional ones too; the count only.
 pub(crate) fn cancel_all(v: &mut Venue, c: &Caller) -> Result<Value, KrakenError> {
     let cancelled = v.cancel_open(c.uid, Category::Spot, &SymbolFilter::default(), None);
-    Ok(json!({ "count": cancelled.len(), "pending": false }))
+    let now = v.now_ms();
+    let stopped = stops::cancel(v, c.uid, now, |_| true);
+    Ok(json!({ "count": cancelled.len() + stopped, "pending": false }))
 }
 
 /// `CancelAllOrdersAfter`: arms (or with `timeout=0` disarms) the account's dead-man switch.
@@ -146,13 +211,20 @@ pub(crate) fn cancel_after(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
 /// `OpenOrders`: every open order of the account, keyed by txid.
 pub(crate) fn open_orders(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, KrakenError> {
     let cl_ord_id = p.get("cl_ord_id");
-    let open: Map<String, Value> = v
+    let mut open: Map<String, Value> = v
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && o.status.is_open())
         .filter(|o| cl_ord_id.is_none_or(|id| id == o.order_link_id))
         .map(|o| (o.order_id.clone(), wire::order(v, o)))
         .collect();
+    open.extend(
+        stop_orders(&v.own)
+            .iter()
+            .filter(|o| o.uid == c.uid && o.live)
+            .filter(|o| cl_ord_id.is_none_or(|id| id == o.cl_ord_id))
+            .map(|o| (o.txid.clone(), o.to_wire(v))),
+    );
     Ok(json!({ "open": open }))
 }
 
@@ -173,23 +245,30 @@ pub(crate) fn closed_orders(v: &mut Venue, c: &Caller, p: &Params) -> Result<Val
     if !matches!(closetime, "open" | "close" | "both") {
         return Err(KrakenError::invalid("closetime"));
     }
-    let mut closed: Vec<_> = v
+    let wanted = |created: i64, updated: i64| match closetime {
+        "open" => within(range, created),
+        "close" => within(range, updated),
+        _ => within(range, created) || within(range, updated),
+    };
+    // (close time, txid, answer): ordinary orders and conditional ones alike.
+    let mut closed: Vec<(i64, String, Value)> = v
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && !o.status.is_open())
-        .filter(|o| match closetime {
-            "open" => within(range, o.created_ms),
-            "close" => within(range, o.updated_ms),
-            _ => within(range, o.created_ms) || within(range, o.updated_ms),
-        })
+        .filter(|o| wanted(o.created_ms, o.updated_ms))
+        .map(|o| (o.updated_ms, o.order_id.clone(), wire::order(v, o)))
         .collect();
-    closed.sort_by(|a, b| (b.updated_ms, &b.order_id).cmp(&(a.updated_ms, &a.order_id)));
+    closed.extend(
+        stop_orders(&v.own)
+            .iter()
+            .filter(|o| o.uid == c.uid && !o.live)
+            .filter(|o| wanted(o.created_ms, o.updated_ms))
+            .map(|o| (o.updated_ms, o.txid.clone(), o.to_wire(v))),
+    );
+    closed.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
     let count = closed.len();
     let shown = page::slice(closed, ofs, page::SIZE, &mut v.short_page);
-    let closed: Map<String, Value> = shown
-        .into_iter()
-        .map(|o| (o.order_id.clone(), wire::order(v, o)))
-        .collect();
+    let closed: Map<String, Value> = shown.into_iter().map(|(_, id, o)| (id, o)).collect();
     Ok(json!({ "closed": closed, "count": count }))
 }
 

@@ -5,7 +5,7 @@
 //! `vol_exec` what filled in the base coin, `price` the average fill price. Statuses are
 //! `open` (also when partly filled), `closed` (filled) and `canceled`. Times are Unix seconds
 //! with decimals. Ledger entry ids are derived from what they record, so they are the same on
-//! every read; the running `balance` of each entry is not modelled (lockdown does not read it).
+//! every read; the running `balance` of each entry is counted back from the wallet (`funding.rs`).
 
 use serde_json::{Value, json};
 
@@ -111,6 +111,7 @@ pub(crate) fn trade(v: &Venue, e: &Execution) -> Value {
         "vol": num::fmt(e.exec_qty),
         "margin": "0",
         "misc": "",
+        "trade_id": e.seq,
         "maker": e.is_maker,
     })
 }

@@ -7,7 +7,9 @@
 //! them and `cancel-batch-orders` does not cancel them. That is the threat this models: an
 //! attacker's trigger order that fires after the response. The simulator keeps them in the
 //! dialect's state and never triggers them. The list needs `ordType`, one type a request except
-//! `conditional,oco` together (`50014` missing, `51000` anything else); a cancel names at most
+//! `conditional,oco` together (`50014` missing, `51000` anything else); the history also needs a
+//! `state` (`effective`, `canceled`, `order_failed`) or an `algoId`, and lists a cancelled order
+//! as `canceled` for 3 months; a cancel names at most
 //! 10 orders, each answered on its own (`sCode`). The dead-man switch (`cancel-all-after`) leaves
 //! them: OKX documents it for order-book orders, and whether it reaches algo orders is not
 //! confirmed, so the simulator assumes the worse. Their hidden origin is set from the key and
@@ -138,33 +140,93 @@ impl AlgoOrder {
         }
     }
 
-    /// The order as `orders-algo-pending` lists it.
+    /// OKX's `state`: `live` while it waits, `canceled` once cancelled (the simulator never
+    /// triggers one, so never `effective`).
+    fn state(&self) -> &'static str {
+        if self.live { "live" } else { "canceled" }
+    }
+
+    /// The order as `orders-algo-pending` and `orders-algo-history` list it: the documented
+    /// example's fields (OKX docs, "GET / Algo order list" and "GET / Algo order history"),
+    /// empty where they concern another kind of algo order.
     fn to_wire(&self, v: &Venue) -> Value {
         let text = |o: &Option<String>| o.clone().unwrap_or_default();
-        json!({
-            "algoId": self.algo_id,
+        let has = |o: &Option<String>, yes: &str| if o.is_some() { yes } else { "" }.to_owned();
+        let spot = self.category == Category::Spot;
+        let quote = v
+            .instrument(self.category, &self.symbol)
+            .map(|i| i.settle_coin.clone())
+            .unwrap_or_default();
+        let last = v
+            .instrument(self.category, &self.symbol)
+            .map(|i| num::fmt(i.ref_price))
+            .unwrap_or_default();
+        let trigger = self.kind == AlgoKind::Trigger;
+        let trailing = self.kind == AlgoKind::MoveOrderStop;
+        // Two halves: one `json!` of 57 fields passes the macro's recursion limit.
+        let mut wire = json!({
+            "activePx": if trailing { text(&self.trigger_px) } else { String::new() },
+            "actualPx": "",
+            "actualSide": "",
+            "actualSz": "0",
             "algoClOrdId": self.algo_cl_ord_id,
-            "instType": inst::inst_type(self.category),
-            "instId": inst::inst_id(v, self.category, &self.symbol),
-            "ordType": self.kind.as_str(),
-            "side": match self.side { Side::Buy => "buy", Side::Sell => "sell" },
-            "posSide": "net",
-            "tdMode": self.td_mode,
-            "sz": self.sz,
-            "state": if self.live { "live" } else { "canceled" },
-            "triggerPx": if self.kind == AlgoKind::Trigger { text(&self.trigger_px) } else { String::new() },
-            "ordPx": text(&self.order_px),
-            "activePx": if self.kind == AlgoKind::MoveOrderStop { text(&self.trigger_px) } else { String::new() },
-            "callbackRatio": text(&self.callback),
-            "tpTriggerPx": text(&self.tp_trigger_px),
-            "tpOrdPx": if self.tp_trigger_px.is_some() { "-1" } else { "" },
-            "slTriggerPx": text(&self.sl_trigger_px),
-            "slOrdPx": if self.sl_trigger_px.is_some() { "-1" } else { "" },
-            "reduceOnly": "false",
-            "failCode": "",
+            "algoId": self.algo_id,
+            "amendPxOnTriggerType": "0",
+            "attachAlgoOrds": [],
             "cTime": self.created_ms.to_string(),
+            "callbackRatio": text(&self.callback),
+            "callbackSpread": "",
+            "ccy": "",
+            "chaseType": "",
+            "chaseVal": "",
+            "clOrdId": "",
+            "closeFraction": "",
+            "failCode": "",
+            "instId": inst::inst_id(v, self.category, &self.symbol),
+            "instType": inst::order_inst_type(v, self.category, &self.algo_id),
+            "isTradeBorrowMode": "",
+            "last": last,
+            "lever": if spot { "" } else { "1" },
+            "linkedOrd": { "ordId": "" },
+        });
+        let rest = json!({
+            "maxChaseType": "",
+            "maxChaseVal": "",
+            "moveTriggerPx": "",
+            "ordId": "",
+            "ordIdList": [],
+            "ordPx": text(&self.order_px),
+            "ordType": self.kind.as_str(),
+            "posSide": "net",
+            "pxLimit": "",
+            "pxSpread": "",
+            "pxVar": "",
+            "quickMgnType": "",
+            "reduceOnly": "false",
+            "side": match self.side { Side::Buy => "buy", Side::Sell => "sell" },
+            "slOrdPx": has(&self.sl_trigger_px, "-1"),
+            "slTriggerPx": text(&self.sl_trigger_px),
+            "slTriggerPxType": has(&self.sl_trigger_px, "last"),
+            "state": self.state(),
+            "sz": self.sz,
+            "szLimit": "",
+            "tag": "",
+            "tdMode": self.td_mode,
+            "tgtCcy": if spot { "base_ccy" } else { "" },
+            "timeInterval": "",
+            "tpOrdPx": has(&self.tp_trigger_px, "-1"),
+            "tpTriggerPx": text(&self.tp_trigger_px),
+            "tpTriggerPxType": has(&self.tp_trigger_px, "last"),
+            "triggerPx": if trigger { text(&self.trigger_px) } else { String::new() },
+            "triggerPxType": if trigger { "last" } else { "" },
+            "triggerTime": "",
+            "tradeQuoteCcy": quote,
             "uTime": self.updated_ms.to_string(),
-        })
+        });
+        if let (Some(wire), Value::Object(rest)) = (wire.as_object_mut(), rest) {
+            wire.extend(rest);
+        }
+        wire
     }
 }
 
@@ -261,6 +323,12 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     order.algo_id = v.ids.numeric_id();
     order.created_ms = now;
     order.updated_ms = now;
+    if category == Category::Spot && order.td_mode != "cash" {
+        v.own
+            .get_mut::<OkxState>()
+            .margin
+            .insert(order.algo_id.clone());
+    }
     let answer = json!({
         "algoId": order.algo_id,
         "algoClOrdId": order.algo_cl_ord_id,
@@ -293,15 +361,7 @@ fn listed_types(p: &Params) -> Result<Vec<String>, ApiError> {
 /// types asked for, newest first.
 pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
     let types = listed_types(p)?;
-    let kind = p.string("instType")?;
-    if let Some(k) = &kind
-        && !matches!(k.as_str(), "SPOT" | "MARGIN" | "SWAP" | "FUTURES")
-    {
-        return Err(ApiError::invalid(
-            "instType",
-            "must be SPOT, MARGIN, SWAP or FUTURES",
-        ));
-    }
+    let kind = inst_type_of(p)?;
     let inst_id = p.string("instId")?;
     let page = PageReq::by_id(p, |id| {
         algo_orders(&v.own)
@@ -317,7 +377,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         .iter()
         .filter(|o| o.uid == c.uid && o.live)
         .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
-        .filter(|o| filter.admits(v, o.category, &o.symbol))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.algo_id))
         .collect();
     let orders = page.page(
         orders,
@@ -327,6 +387,73 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
     Ok(Outcome::Data(Value::Array(
         orders.into_iter().map(|o| o.to_wire(v)).collect(),
     )))
+}
+
+/// The states `orders-algo-history` takes (OKX docs, "GET / Algo order history").
+const HISTORY_STATES: &[&str] = &["effective", "canceled", "order_failed"];
+
+/// How far back `orders-algo-history` reaches: 3 months.
+const HISTORY_MS: i64 = 90 * crate::sim::key::DAY_MS;
+
+/// `GET /api/v5/trade/orders-algo-history`: the caller's algo orders that no longer wait, of
+/// the types asked for, in one `state` (or the one `algoId`), newest first, 3 months back.
+pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
+    let types = listed_types(p)?;
+    let state = p.string("state")?;
+    let algo_id = p.string("algoId")?;
+    match (&state, &algo_id) {
+        (None, None) => return Err(ApiError::missing("state")),
+        (Some(s), _) if !HISTORY_STATES.contains(&s.as_str()) => {
+            return Err(ApiError::invalid(
+                "state",
+                "must be effective, canceled or order_failed",
+            ));
+        }
+        _ => {}
+    }
+    let kind = inst_type_of(p)?;
+    let inst_id = p.string("instId")?;
+    let page = PageReq::by_id(p, |id| {
+        algo_orders(&v.own)
+            .iter()
+            .find(|o| o.uid == c.uid && o.algo_id == id)
+            .map(|o| (o.created_ms, o.algo_id.clone()))
+    })?;
+    let filter = inst::Filter {
+        kind: kind.as_deref(),
+        inst_id: inst_id.as_deref(),
+    };
+    let reach = v.now_ms() - HISTORY_MS;
+    let orders: Vec<&AlgoOrder> = algo_orders(&v.own)
+        .iter()
+        .filter(|o| o.uid == c.uid && !o.live && o.created_ms >= reach)
+        .filter(|o| types.iter().any(|t| t == o.kind.as_str()))
+        .filter(|o| state.as_deref().is_none_or(|s| s == o.state()))
+        .filter(|o| algo_id.as_deref().is_none_or(|id| id == o.algo_id))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.algo_id))
+        .collect();
+    let orders = page.page(
+        orders,
+        |o| (o.created_ms, o.algo_id.clone()),
+        &mut v.short_page,
+    );
+    Ok(Outcome::Data(Value::Array(
+        orders.into_iter().map(|o| o.to_wire(v)).collect(),
+    )))
+}
+
+/// An algo list's optional `instType`: `SPOT`, `MARGIN`, `SWAP` or `FUTURES` (no options).
+fn inst_type_of(p: &Params) -> Result<Option<String>, ApiError> {
+    let kind = p.string("instType")?;
+    if let Some(k) = &kind
+        && !matches!(k.as_str(), "SPOT" | "MARGIN" | "SWAP" | "FUTURES")
+    {
+        return Err(ApiError::invalid(
+            "instType",
+            "must be SPOT, MARGIN, SWAP or FUTURES",
+        ));
+    }
+    Ok(kind)
 }
 
 /// `POST /api/v5/trade/cancel-algos`: up to 10 algo orders (`instId` and `algoId` or
@@ -351,6 +478,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
     let now = v.now_ms();
     let mut answers = Vec::with_capacity(targets.len());
     for (inst_id, algo_id, cl_id) in targets {
+        let cl_id = &cl_id;
         let shown = algo_id.clone().unwrap_or_default();
         let result = (|| {
             let inst_id = inst_id.ok_or_else(|| ApiError::missing("instId"))?;
@@ -381,14 +509,20 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
             let order = found.ok_or_else(trade::cancel_failed)?;
             order.live = false;
             order.updated_ms = now;
-            Ok(order.algo_id.clone())
+            Ok((order.algo_id.clone(), order.algo_cl_ord_id.clone()))
         })();
+        // Each item as OKX's example shows it ("POST / Cancel algo order").
         answers.push(match result {
-            Ok(id) => json!({ "algoId": id, "sCode": "0", "sMsg": "" }),
+            Ok((id, cl)) => json!({
+                "algoClOrdId": cl, "algoId": id, "clOrdId": "", "sCode": "0", "sMsg": "", "tag": "",
+            }),
             Err(err) => json!({
+                "algoClOrdId": cl_id.clone().unwrap_or_default(),
                 "algoId": shown,
+                "clOrdId": "",
                 "sCode": err.code.as_str(),
                 "sMsg": err.msg,
+                "tag": "",
             }),
         });
     }

@@ -1,6 +1,8 @@
 //! Balances, withdrawals and sub-account transfers (docs/venues/okx.md §6).
 //!
-//! `account/balance` shows the caller's own trading account: `cashBal` the wallet, `frozenBal`
+//! `account/balance` shows the caller's own trading account; `asset/balances` its funding
+//! account, kept in the dialect's state (coins moved there leave the trading account's sight).
+//! `account/balance`: `cashBal` the wallet, `frozenBal`
 //! what open spot orders hold, `eqUsd` at the markets' last prices. `asset/withdrawal` is the
 //! only change here: a sub-account key is refused (`59504`: sub-accounts cannot withdraw), a
 //! master key needs `withdraw` (`50120`); an accepted request leaves the one modelled wallet at
@@ -12,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::sim::funds::WithdrawKind;
 use crate::sim::num;
+use crate::sim::okx::OkxState;
 use crate::sim::okx::caller::Caller;
 use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::Params;
@@ -34,50 +37,108 @@ pub(crate) fn balance(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         let usd = v.usd_price(&coin);
         total += wallet * usd;
         let free = num::fmt((wallet - locked).max(0.0));
-        details.push(json!({
-            "ccy": coin,
-            "eq": num::fmt(wallet),
-            "cashBal": num::fmt(wallet),
-            "uTime": now,
-            "isoEq": "0",
-            "availEq": free,
-            "disEq": num::fmt(wallet * usd),
-            "fixedBal": "0",
+        // The fields of OKX's example ("GET / Balance"), in two halves (one `json!` of them all
+        // passes the macro's recursion limit); what the simulator does not model (loans,
+        // positions, copy trading, spot cost basis) is zero or empty as for a cash account.
+        let mut coin_row = json!({
             "availBal": free,
+            "availEq": free,
+            "borrowFroz": "0",
+            "cashBal": num::fmt(wallet),
+            "ccy": coin,
+            "crossLiab": "0",
+            "collateralEnabled": false,
+            "disEq": num::fmt(wallet * usd),
+            "eq": num::fmt(wallet),
+            "eqUsd": num::fmt(wallet * usd),
+            "smtSyncEq": "0",
+            "spotCopyTradingEq": "0",
+            "fixedBal": "0",
             "frozenBal": num::fmt(locked),
-            "ordFrozen": num::fmt(locked),
+            "imr": "",
+            "interest": "0",
+            "isoEq": "0",
+            "isoLiab": "0",
+            "isoUpl": "0",
             "liab": "0",
+        });
+        let rest = json!({
+            "maxLoan": "0",
+            "mgnRatio": "",
+            "mmr": "",
+            "notionalLever": "",
+            "ordFrozen": num::fmt(locked),
+            "rewardBal": "0",
+            "spotInUseAmt": "",
+            "clSpotInUseAmt": "",
+            "maxSpotInUse": "",
+            "spotIsoBal": "0",
+            "stgyEq": "0",
+            "twap": "0",
+            "uTime": now,
             "upl": "0",
             "uplLiab": "0",
-            "crossLiab": "0",
-            "isoLiab": "0",
-            "mgnRatio": "",
-            "interest": "0",
-            "twap": "0",
-            "maxLoan": "",
-            "eqUsd": num::fmt(wallet * usd),
-            "borrowFroze": "0",
-            "notionalLever": "",
-            "stgyEq": "0",
-            "isoUpl": "0",
-            "spotInUseAmt": "",
             "spotBal": num::fmt(wallet),
-        }));
+            "openAvgPx": "",
+            "accAvgPx": "",
+            "spotUpl": "",
+            "spotUplRatio": "",
+            "totalPnl": "",
+            "totalPnlRatio": "",
+        });
+        if let (Some(row), Value::Object(rest)) = (coin_row.as_object_mut(), rest) {
+            row.extend(rest);
+        }
+        details.push(coin_row);
     }
     Ok(Outcome::Data(json!([{
         "adjEq": num::fmt(total),
-        "borrowFroze": "0",
+        "borrowFroz": "0",
         "imr": "0",
         "isoEq": "0",
         "mgnRatio": "",
         "mmr": "0",
         "notionalUsd": "0",
-        "ordFroz": "0",
+        "notionalUsdForBorrow": "0",
+        "notionalUsdForFutures": "0",
+        "notionalUsdForOption": "0",
+        "notionalUsdForSwap": "0",
+        "ordFroz": "",
         "totalEq": num::fmt(total),
         "uTime": now,
         "upl": "0",
         "details": details,
     }])))
+}
+
+/// `GET /api/v5/asset/balances`: the caller's funding account, coins with a balance only
+/// (OKX docs, "Funding account: Get balance"); nothing there is frozen by orders.
+pub(crate) fn funding(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
+    let wanted: Option<Vec<String>> = p
+        .string("ccy")?
+        .map(|s| s.split(',').map(|c| c.trim().to_owned()).collect());
+    let coins = v
+        .own
+        .get::<OkxState>()
+        .and_then(|s| s.funding.get(&c.uid))
+        .cloned()
+        .unwrap_or_default();
+    Ok(Outcome::Data(Value::Array(
+        coins
+            .into_iter()
+            .filter(|(coin, amount)| {
+                *amount > 0.0 && wanted.as_ref().is_none_or(|w| w.contains(coin))
+            })
+            .map(|(coin, amount)| {
+                json!({
+                    "availBal": num::fmt(amount),
+                    "bal": num::fmt(amount),
+                    "ccy": coin,
+                    "frozenBal": "0",
+                })
+            })
+            .collect(),
+    )))
 }
 
 /// `POST /api/v5/asset/withdrawal`: `dest` 4 on-chain (needs `chain`), 3 to another OKX user.
@@ -168,9 +229,7 @@ pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outco
                     "to": w.to_address,
                     "areaCodeTo": "",
                     "state": state(&w.status),
-                    "tag": "",
-                    "pmtId": "",
-                    "memo": "",
+                    "note": "",
                     "ts": w.created_ms.to_string(),
                     "nonTradableAsset": false,
                     "wdId": w.withdraw_id,

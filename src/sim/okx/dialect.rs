@@ -45,10 +45,12 @@ impl SimDialect for OkxDialect {
 
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_algo_orders(v, now);
+        seed::seed_funding(v);
     }
 
     fn seed_scenario_extras(&self, v: &mut Venue, now: i64, link_prefix: &str) {
         seed::seed_bot_stop(v, now, link_prefix);
+        seed::seed_funding(v);
     }
 
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {

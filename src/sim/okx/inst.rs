@@ -2,12 +2,13 @@
 //! internal `BASE+QUOTE` symbol every dialect shares.
 //!
 //! Spot pairs are `BASE-QUOTE`, linear perpetual swaps `BASE-QUOTE-SWAP`, inverse ones
-//! `BASE-USD-SWAP` (docs/venues/okx.md §6). The simulator lists spot orders as `SPOT` and swaps as
-//! `SWAP`; it models no margin, futures or options instruments, so those instrument types list
-//! nothing. A swap's `sz` counts the base coin (one contract per coin), where OKX sizes
+//! `BASE-USD-SWAP` (docs/venues/okx.md §6). The simulator lists spot orders as `SPOT`, those placed
+//! on margin (`tdMode` `cross` or `isolated` on a spot pair) as `MARGIN`, and swaps as `SWAP`; it
+//! models no futures or options instruments, so those instrument types list nothing. A swap's `sz` counts the base coin (one contract per coin), where OKX sizes
 //! contracts by a per-instrument face value.
 
 use crate::sim::instrument::Instrument;
+use crate::sim::okx::OkxState;
 use crate::sim::order::Category;
 use crate::sim::state::Venue;
 
@@ -41,6 +42,24 @@ pub(crate) fn inst_type(category: Category) -> &'static str {
     }
 }
 
+/// Whether order (or algo order) `id` was placed on margin: a spot pair traded in `cross` or
+/// `isolated` mode.
+pub(crate) fn on_margin(v: &Venue, id: &str) -> bool {
+    v.own
+        .get::<OkxState>()
+        .is_some_and(|s| s.margin.contains(id))
+}
+
+/// The instrument type order `id` of `category` is listed under: `MARGIN` for a spot order
+/// placed on margin, else its instrument's.
+pub(crate) fn order_inst_type(v: &Venue, category: Category, id: &str) -> &'static str {
+    if category == Category::Spot && on_margin(v, id) {
+        "MARGIN"
+    } else {
+        inst_type(category)
+    }
+}
+
 /// A request's optional `instType` and `instId` filters.
 pub(crate) struct Filter<'p> {
     pub(crate) kind: Option<&'p str>,
@@ -48,9 +67,10 @@ pub(crate) struct Filter<'p> {
 }
 
 impl Filter<'_> {
-    /// Whether an order or fill of `category` on `symbol` passes both.
-    pub(crate) fn admits(&self, v: &Venue, category: Category, symbol: &str) -> bool {
-        self.kind.is_none_or(|k| k == inst_type(category))
+    /// Whether an order or fill of order `id`, of `category` on `symbol`, passes both.
+    pub(crate) fn admits(&self, v: &Venue, category: Category, symbol: &str, id: &str) -> bool {
+        self.kind
+            .is_none_or(|k| k == order_inst_type(v, category, id))
             && self
                 .inst_id
                 .is_none_or(|id| id == inst_id(v, category, symbol))

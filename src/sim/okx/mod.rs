@@ -57,6 +57,12 @@ pub(crate) use dialect::DIALECT;
 pub(crate) struct OkxState {
     /// Algo orders (trigger, conditional, OCO, trailing), oldest first (`algo.rs`).
     pub(crate) algo_orders: Vec<algo::AlgoOrder>,
+    /// Each account's funding account (UID to coin to amount), apart from the trading account
+    /// the shared venue models: `asset/balances` shows it, `account/balance` does not.
+    pub(crate) funding: std::collections::BTreeMap<u64, std::collections::BTreeMap<String, f64>>,
+    /// The orders and algo orders placed on margin (a spot pair traded in `cross` or
+    /// `isolated`), by id: OKX lists them under `instType` `MARGIN`, not `SPOT`.
+    pub(crate) margin: std::collections::BTreeSet<String>,
 }
 
 /// The venue's OKX algo orders, oldest first; none before one is placed or seeded.
@@ -181,6 +187,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome
     match route {
         Route::AccountBalance => asset::balance(v, c, p),
         Route::AccountConfig => user::config(v, c, p),
+        Route::AssetBalances => asset::funding(v, c, p),
         Route::AssetSubaccountBills => asset::sub_bills(v, c, p),
         Route::AssetWithdrawal => asset::withdraw(v, c, p),
         Route::AssetWithdrawalHistory => asset::withdrawals(v, c, p),
@@ -197,6 +204,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome
         Route::TradeFillsHistory => trade::fills(v, c, p, true),
         Route::TradeOrder => trade::order(v, c, p),
         Route::TradeOrderAlgo => algo::place(v, c, p),
+        Route::TradeOrdersAlgoHistory => algo::history(v, c, p),
         Route::TradeOrdersAlgoPending => algo::pending(v, c, p),
         Route::TradeOrdersArchive => trade::history(v, c, p, true),
         Route::TradeOrdersHistory => trade::history(v, c, p, false),

@@ -16,6 +16,7 @@ use axum::http::Method;
 pub(crate) enum Route {
     AccountBalance,
     AccountConfig,
+    AssetBalances,
     AssetSubaccountBills,
     AssetWithdrawal,
     AssetWithdrawalHistory,
@@ -32,6 +33,7 @@ pub(crate) enum Route {
     TradeFillsHistory,
     TradeOrder,
     TradeOrderAlgo,
+    TradeOrdersAlgoHistory,
     TradeOrdersAlgoPending,
     TradeOrdersArchive,
     TradeOrdersHistory,
@@ -53,6 +55,14 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         "/api/v5/account/config",
         5,
         2000,
+    ),
+    // OKX docs, "Funding account: Get balance": 6 requests per second.
+    (
+        Route::AssetBalances,
+        "GET",
+        "/api/v5/asset/balances",
+        6,
+        1000,
     ),
     (
         Route::AssetSubaccountBills,
@@ -154,6 +164,14 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         20,
         2000,
     ),
+    // OKX docs, "GET / Algo order history": 20 requests per 2 seconds.
+    (
+        Route::TradeOrdersAlgoHistory,
+        "GET",
+        "/api/v5/trade/orders-algo-history",
+        20,
+        2000,
+    ),
     (
         Route::TradeOrdersAlgoPending,
         "GET",
@@ -212,15 +230,12 @@ impl Route {
         self.row().is_some_and(|(_, m, ..)| *m == "POST")
     }
 
-    /// Whether the answer carries the gateway's `inTime`/`outTime` (trade endpoints).
+    /// Whether the answer carries the gateway's `inTime`/`outTime`: the order-book trade
+    /// endpoints, whose documented examples show them; the algo endpoints' examples do not.
     pub(crate) fn is_trade(self) -> bool {
         matches!(
             self,
-            Route::TradeOrder
-                | Route::TradeCancelOrder
-                | Route::TradeCancelBatch
-                | Route::TradeOrderAlgo
-                | Route::TradeCancelAlgos
+            Route::TradeOrder | Route::TradeCancelOrder | Route::TradeCancelBatch
         )
     }
 

@@ -93,6 +93,17 @@ pub(crate) fn seed_algo_orders(v: &mut Venue, now: i64) {
     }
 }
 
+/// The bot's funding account: 250 USDT kept apart from trading (the default incident and drill
+/// scenarios alike), so a read of the balances that skips the funding account misses them.
+pub(crate) fn seed_funding(v: &mut Venue) {
+    v.own
+        .get_mut::<OkxState>()
+        .funding
+        .entry(BOT_UID)
+        .or_default()
+        .insert("USDT".to_owned(), 250.0);
+}
+
 /// The bot's own stop-loss in a drill scenario: a one-way `conditional` order that sells about
 /// 100 (quote coin) worth of the first market's base coin at 80% of its reference price, its
 /// `algoClOrdId` the scenario's client prefix (letters and digits only) and `sl`.

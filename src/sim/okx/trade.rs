@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
+use crate::sim::okx::OkxState;
 use crate::sim::okx::caller::Caller;
 use crate::sim::okx::inst;
 use crate::sim::okx::page::PageReq;
@@ -46,8 +47,8 @@ pub(crate) fn order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     c.require_trade()?;
     let cl_ord_id = p.string("clOrdId")?.unwrap_or_default();
     let item = match place(v, c, p, &cl_ord_id) {
-        Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()),
-        Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()),
+        Ok(ord_id) => item(&ord_id, &cl_ord_id, None, v.now_ms()).tagged(),
+        Err(err) => item("", &cl_ord_id, Some(&err), v.now_ms()).tagged(),
     };
     Ok(Outcome::Items(vec![item]))
 }
@@ -66,14 +67,16 @@ pub(crate) fn basics(v: &Venue, p: &Params) -> Result<Basics, ApiError> {
     let inst_id = p.required("instId")?;
     let (category, symbol) = instrument(v, &inst_id)?;
     let td_mode = p.required("tdMode")?;
+    // A spot pair trades from the cash balance, or on margin (`cross`, `isolated`); contracts
+    // only on margin.
     let mode_ok = match category {
-        Category::Spot => td_mode == "cash",
+        Category::Spot => matches!(td_mode.as_str(), "cash" | "cross" | "isolated"),
         _ => td_mode == "cross" || td_mode == "isolated",
     };
     if !mode_ok {
         return Err(ApiError::invalid(
             "tdMode",
-            "spot trades in `cash`, swaps in `cross` or `isolated` here",
+            "spot trades in `cash`, `cross` or `isolated`, swaps in `cross` or `isolated`",
         ));
     }
     let side = match p.required("side")?.as_str() {
@@ -103,7 +106,7 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         category,
         symbol,
         side,
-        ..
+        td_mode,
     } = basics(v, p)?;
     let order_type = match p.required("ordType")?.as_str() {
         "limit" => OrderType::Limit,
@@ -163,6 +166,12 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
             },
         })
         .map_err(order_error)?;
+    if category == Category::Spot && td_mode != "cash" {
+        v.own
+            .get_mut::<OkxState>()
+            .margin
+            .insert(order.order_id.clone());
+    }
     Ok(order.order_id)
 }
 
@@ -204,16 +213,29 @@ pub(crate) fn instrument(v: &Venue, inst_id: &str) -> Result<(Category, String),
         .ok_or_else(instrument_unknown)
 }
 
-/// One per-item result: `sCode` `0` or the refusal's.
-fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> Value {
-    json!({
+/// One per-item result: `sCode` `0` or the refusal's, as the cancels answer it.
+fn item(ord_id: &str, cl_ord_id: &str, err: Option<&ApiError>, now_ms: i64) -> Item {
+    Item(json!({
         "clOrdId": cl_ord_id,
         "ordId": ord_id,
-        "tag": "",
         "ts": now_ms.to_string(),
         "sCode": err.map_or("0", |e| e.code.as_str()),
         "sMsg": err.map_or_else(String::new, |e| e.msg.clone()),
-    })
+    }))
+}
+
+/// A per-item result.
+struct Item(Value);
+
+impl Item {
+    /// With the order's `tag`, which a placed order's item names (OKX docs, "POST / Place
+    /// order") and a cancel's does not ("POST / Cancel order").
+    fn tagged(mut self) -> Value {
+        if let Value::Object(map) = &mut self.0 {
+            map.insert("tag".into(), json!(""));
+        }
+        self.0
+    }
 }
 
 /// `POST /api/v5/trade/cancel-order`.
@@ -308,8 +330,8 @@ fn cancel_one(v: &mut Venue, c: &Caller, t: &Target) -> Value {
             .map_err(order_error)
     })();
     match result {
-        Ok(order) => item(&order.order_id, &order.order_link_id, None, now),
-        Err(err) => item(&shown_ord, &shown_cl, Some(&err), now),
+        Ok(order) => item(&order.order_id, &order.order_link_id, None, now).0,
+        Err(err) => item(&shown_ord, &shown_cl, Some(&err), now).0,
     }
 }
 
@@ -352,7 +374,7 @@ pub(crate) fn pending(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, 
         .orders
         .iter()
         .filter(|o| o.uid == c.uid && o.status.is_open())
-        .filter(|o| filter.admits(v, o.category, &o.symbol))
+        .filter(|o| filter.admits(v, o.category, &o.symbol, &o.order_id))
         .collect();
     let orders = page.page(
         orders,
@@ -390,7 +412,7 @@ pub(crate) fn history(
                 && o.cum_exec_qty <= 0.0
                 && o.updated_ms < now - UNFILLED_CANCELLED_KEPT_MS)
         })
-        .filter(|o| kind == inst::inst_type(o.category))
+        .filter(|o| kind == inst::order_inst_type(v, o.category, &o.order_id))
         .filter(|o| {
             inst_id
                 .as_deref()
@@ -437,7 +459,7 @@ pub(crate) fn fills(
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && e.exec_time_ms >= reach)
-        .filter(|e| filter.admits(v, e.category, &e.symbol))
+        .filter(|e| filter.admits(v, e.category, &e.symbol, &e.order_id))
         .filter(|e| ord_id.as_deref().is_none_or(|id| id == e.order_id))
         .filter(|e| {
             begin.is_none_or(|b| e.exec_time_ms >= b) && end.is_none_or(|x| e.exec_time_ms <= x)

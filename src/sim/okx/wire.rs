@@ -62,7 +62,7 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "0".to_owned()
     };
     let head = json!({
-        "instType": inst::inst_type(o.category),
+        "instType": inst::order_inst_type(v, o.category, &o.order_id),
         "instId": inst::inst_id(v, o.category, &o.symbol),
         "tgtCcy": tgt_ccy,
         "ccy": "",
@@ -78,7 +78,7 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "ordType": match o.order_type { OrderType::Limit => "limit", OrderType::Market => "market" },
         "side": side(o.side),
         "posSide": if spot { "" } else { "net" },
-        "tdMode": if spot { "cash" } else { "cross" },
+        "tdMode": if spot && !inst::on_margin(v, &o.order_id) { "cash" } else { "cross" },
         "accFillSz": num::fmt(o.cum_exec_qty),
         "fillPx": last_fill.map(|e| num::fmt(e.exec_price)).unwrap_or_default(),
         "tradeId": last_fill.map(trade_id).unwrap_or_default(),
@@ -116,7 +116,6 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
         "algoId": "",
         "uTime": o.updated_ms.to_string(),
         "cTime": o.created_ms.to_string(),
-        "tradeQuoteCcy": "",
     });
     merge(head, rest)
 }
@@ -134,7 +133,7 @@ pub(crate) fn fill(v: &Venue, e: &Execution) -> Value {
         "0".to_owned()
     };
     json!({
-        "instType": inst::inst_type(e.category),
+        "instType": inst::order_inst_type(v, e.category, &e.order_id),
         "instId": inst::inst_id(v, e.category, &e.symbol),
         "tradeId": trade_id(e),
         "ordId": e.order_id,
@@ -159,7 +158,6 @@ pub(crate) fn fill(v: &Venue, e: &Execution) -> Value {
         "feeRate": format!("-{}", num::fmt(e.fee_rate)),
         "ts": e.exec_time_ms.to_string(),
         "fillTime": e.exec_time_ms.to_string(),
-        "tradeQuoteCcy": "",
     })
 }
 
@@ -213,8 +211,7 @@ pub(crate) fn config(v: &Venue, k: &ApiKey) -> Value {
         "enableSpotBorrow": false,
         "spotBorrowAutoRepay": false,
         "type": if k.tier == Tier::Master { "0" } else { "1" },
-        "settleCcy": "USDT",
-        "settleCcyList": ["USD", "USDC", "USDT"],
+        "spotOffsetType": "",
     })
 }
 

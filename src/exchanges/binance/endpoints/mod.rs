@@ -256,7 +256,6 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", amount.clone()),
             ],
         ),
-        // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         // Its segments are a fixed list (docs/venues/binance.md).
         Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
@@ -264,6 +263,14 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "segments",
             });
         }
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: op.name(),
+            });
+        }
+        // Binance keeps no security log reachable by API (docs/venues/README.md §1).
         Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

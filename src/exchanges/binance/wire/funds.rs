@@ -16,6 +16,7 @@ pub(super) fn balances(body: Value) -> Result<Reply, ExchangeError> {
                 locked: Amount::new(&b.locked),
                 coin: b.asset,
                 usd_value: None,
+                account: None,
             })
             .collect(),
     ))

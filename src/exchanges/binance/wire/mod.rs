@@ -98,6 +98,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::AccessLog { .. }
+        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

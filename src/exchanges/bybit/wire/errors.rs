@@ -24,7 +24,9 @@ pub(super) fn api_error(code: i64, message: String, response: &Response) -> Exch
             retry_after_ms: None,
         },
         10010 => ExchangeError::IpRejected { code: code_text },
-        33004 => ExchangeError::KeyExpired { code: code_text },
+        // Bybit's error table has two codes for an expired key: 33004 for derivatives and -2015
+        // for spot (docs/venues/bybit.md §8).
+        33004 | -2015 => ExchangeError::KeyExpired { code: code_text },
         141019 => ExchangeError::WebUiOnly {
             code: code_text,
             what: "editing this key's IP whitelist".to_owned(),
@@ -59,6 +61,8 @@ mod tests {
             (10005, "Permission"),
             (10006, "RateLimited"),
             (10010, "IpRejected"),
+            (33004, "KeyExpired"),
+            (-2015, "KeyExpired"),
             (141019, "WebUiOnly"),
             (141020, "WebUiOnly"),
             (170213, "Api"),

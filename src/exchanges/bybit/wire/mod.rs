@@ -29,6 +29,7 @@ use crate::exchanges::model::{
 use crate::exchanges::{Decoded, ExchangeError, Op, Page, Reply, Response, Sensitive};
 use crate::secret::{KeyId, SecretString};
 use errors::{NOT_JSON, api_error};
+pub use funds::TransferList;
 use keys::BybitApiKey;
 
 /// The envelope around every answer.
@@ -89,7 +90,8 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::Segments { category, .. } => orders::segments(*category, result)?,
+        Op::AccessLog { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),
@@ -107,10 +109,13 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
         Op::OpenOrders { segment, .. } | Op::Orders { segment, .. } => {
             orders::orders(segment, result)?
         }
-        Op::Fills { segment, .. } => orders::fills(segment, result)?,
+        Op::Fills {
+            segment, cursor, ..
+        } => orders::fills(segment, cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
+        Op::WalletBalances { .. } => funds::funding_balances(result)?,
         Op::Withdrawals { .. } => funds::withdrawals(result)?,
-        Op::Transfers { .. } => funds::transfers(result)?,
+        Op::Transfers { cursor, .. } => funds::transfers(cursor.as_deref(), result)?,
     })
 }
 

@@ -3,6 +3,8 @@
 //! model's here and nowhere else.
 
 use super::*;
+use crate::exchanges::bybit::endpoints;
+use crate::exchanges::model::Category;
 
 /// The orders a cancel-all took off the book.
 pub(super) fn cancel_all(segment: &Segment, result: Value) -> Result<Reply, ExchangeError> {
@@ -31,16 +33,57 @@ pub(super) fn orders(segment: &Segment, result: Value) -> Result<Reply, Exchange
     Ok(Reply::Orders(Page { items, next }))
 }
 
-/// One page of executions.
-pub(super) fn fills(segment: &Segment, result: Value) -> Result<Reply, ExchangeError> {
+/// One page of executions. `execution/list` has no `orderFilter`: the plain spot segment reads
+/// every spot fill, so a spot filter segment's page is empty and ends its reading. An option
+/// page moves on to the next base coin when its own ends (`endpoints::option_fill_next`).
+pub(super) fn fills(
+    segment: &Segment,
+    cursor: Option<&str>,
+    result: Value,
+) -> Result<Reply, ExchangeError> {
     let list: BybitList<BybitExecution> = parse(result)?;
-    let next = list.next();
+    if endpoints::is_spot_filter(segment) {
+        return Ok(Reply::Fills(Page {
+            items: Vec::new(),
+            next: None,
+        }));
+    }
+    let next = match segment.category {
+        Category::Option => {
+            let (base, _) = endpoints::option_fill_page(cursor);
+            endpoints::option_fill_next(base, list.next())
+        }
+        _ => list.next(),
+    };
     let items = list
         .list
         .into_iter()
         .map(|fill| fill.into_fill(segment))
         .collect::<Result<_, _>>()?;
     Ok(Reply::Fills(Page { items, next }))
+}
+
+/// One page of listed instruments as the segments they settle in: each settle coin once
+/// (`GET /v5/market/instruments-info`, docs `market/instrument`).
+pub(super) fn segments(category: Category, result: Value) -> Result<Reply, ExchangeError> {
+    let list: BybitList<BybitInstrument> = parse(result)?;
+    let next = list.next();
+    let mut items: Vec<Segment> = Vec::new();
+    for inst in list.list {
+        let segment = Segment::discovered(category, &inst.settle_coin)
+            .ok_or_else(|| protocol("settleCoin"))?;
+        if !items.contains(&segment) {
+            items.push(segment);
+        }
+    }
+    Ok(Reply::Segments(Page { items, next }))
+}
+
+/// `GET /v5/market/instruments-info` items (linear and inverse), the fields read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BybitInstrument {
+    settle_coin: String,
 }
 
 /// An order id pair, as `cancel-all` lists them.

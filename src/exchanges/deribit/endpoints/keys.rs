@@ -81,7 +81,7 @@ mod tests {
     use super::*;
     use crate::exchanges::deribit::endpoints::tests::{call, listing, lock_op};
     use crate::exchanges::model::{IpWhitelist, TradePermission};
-    use crate::exchanges::{Response, VenueSettings};
+    use crate::exchanges::{Method, Response, VenueSettings};
 
     #[test]
     fn the_lock_edits_the_looked_up_key_and_keeps_its_scope() {
@@ -89,23 +89,36 @@ mod tests {
         let listing = listing();
         let req = encode(&lock_op(false), &call(&settings, Some(&listing), None)).unwrap();
         assert_eq!(req.path, "/api/v2/private/edit_api_key");
+        // A JSON-RPC POST: `ip_whitelist` is the array the method page declares, not its text.
+        assert_eq!(req.method, Method::Post);
+        assert!(req.query.is_empty());
+        let body = params_of(&req);
+        assert_eq!(body["id"], 7);
+        assert_eq!(body["ip_whitelist"], serde_json::json!(["127.0.0.1"]));
         assert_eq!(
-            req.query,
-            "id=7&ip_whitelist=%5B%22127.0.0.1%22%5D&max_scope=account%3Aread%20trade%3Aread_write%20wallet%3Aread"
+            body["max_scope"],
+            "account:read trade:read_write wallet:read"
         );
         assert!(req.mutating);
         let req = encode(&lock_op(true), &call(&settings, Some(&listing), None)).unwrap();
-        assert!(
-            req.query
-                .ends_with("max_scope=account%3Aread%20trade%3Aread%20wallet%3Aread")
+        assert_eq!(
+            params_of(&req)["max_scope"],
+            "account:read trade:read wallet:read"
         );
+    }
+
+    fn params_of(req: &crate::exchanges::Request) -> Value {
+        let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+        assert_eq!(body["jsonrpc"], "2.0");
+        body["params"].clone()
     }
 
     #[test]
     fn a_plan_names_the_key_it_would_look_up_and_a_missing_key_is_refused() {
         let settings = VenueSettings::default();
         let req = encode(&lock_op(false), &call(&settings, None, None)).unwrap();
-        assert!(req.query.starts_with("id=<id of "), "{}", req.query);
+        let id = params_of(&req)["id"].as_str().unwrap().to_owned();
+        assert!(id.starts_with("<id of "), "{id}");
         let empty = Response {
             status: 200,
             headers: Vec::new(),
@@ -133,8 +146,9 @@ mod tests {
             };
             let req = encode(&op, &call(&settings, None, None)).unwrap();
             assert_eq!(req.path, "/api/v2/private/create_api_key");
-            assert!(req.query.contains("wallet%3Anone"), "{}", req.query);
-            assert!(!req.query.contains("wallet%3Aread_write"));
+            let scope = params_of(&req)["max_scope"].as_str().unwrap().to_owned();
+            assert!(scope.contains("wallet:none"), "{scope}");
+            assert!(!scope.contains("wallet:read_write"));
         }
         let bad = Op::CreateKey {
             account: "1".into(),

@@ -1,11 +1,13 @@
 //! Op -> Deribit JSON-RPC request over REST: `/api/v2/{public|private}/<method>`
 //! (docs/venues/deribit.md §4–§6).
 //!
-//! Calls are GETs with their parameters in the query, in a fixed order, percent-encoded; arrays
-//! travel as JSON text. A call that carries a two-factor answer goes as a JSON-RPC POST body
-//! instead, so the one-time code never sits in a URL. Keys are addressed by the numeric `id`
-//! the venue's listing shows (the lookup the client makes first, [`Deribit::lookup`]); a plan
-//! rendered without it names the key it would look up.
+//! Reads are GETs with their parameters in the query, in a fixed order, percent-encoded. Key
+//! management goes as a JSON-RPC POST body (`{"jsonrpc","id","method","params"}`), so that
+//! `ip_whitelist` is the JSON array the method page declares, never its text; so does any call
+//! that carries a two-factor answer, so the one-time code never sits in a URL. Order lists and
+//! cancels name a currency and every instrument kind (`kind=any`): a segment is a currency. Keys
+//! are addressed by the numeric `id` the venue's listing shows (the lookup the client makes
+//! first, [`Deribit::lookup`]); a plan rendered without it names the key it would look up.
 //!
 //! [`Deribit::lookup`]: super::Deribit
 //!
@@ -41,6 +43,15 @@ pub const LOG_PAGE: usize = 100;
 
 /// The lists [`Op::Transfers`] walks: internal transfers, then deposits.
 pub const TRANSFER_SOURCES: &[&str] = &["private/get_transfers", "private/get_deposits"];
+
+/// Key management methods: sent as a JSON-RPC POST, so that `ip_whitelist` travels as the JSON
+/// array the method pages declare (a query can only carry its JSON text, which is a string;
+/// docs/venues/deribit.md §1, §4).
+const BODY_METHODS: &[&str] = &[
+    "private/create_api_key",
+    "private/edit_api_key",
+    "private/remove_api_key",
+];
 
 /// Methods marked "TFA required" (docs/venues/deribit.md §4): they carry the two-factor answer.
 const TFA_METHODS: &[&str] = &[
@@ -116,15 +127,37 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ],
             )
         }
-        // The per-segment form of `private/cancel_all` (docs/venues/deribit.md §5).
-        Op::CancelAll { segment } => (
-            "private/cancel_all_by_currency",
-            segment_params(segment, vec![("detailed", json!(true))]),
-        ),
-        Op::OpenOrders { segment, .. } => (
-            "private/get_open_orders_by_currency",
-            segment_params(segment, Vec::new()),
-        ),
+        // The per-currency form of `private/cancel_all`, every kind and every order type (trigger
+        // orders included) of the currency (docs/venues/deribit.md §5); a segment without a
+        // currency is the whole account.
+        Op::CancelAll { segment } => match segment.settle {
+            Some(currency) => (
+                "private/cancel_all_by_currency",
+                vec![
+                    ("currency", json!(currency)),
+                    ("kind", json!("any")),
+                    ("type", json!("all")),
+                    ("detailed", json!(true)),
+                ],
+            ),
+            None => ("private/cancel_all", vec![("detailed", json!(true))]),
+        },
+        // `kind` left out: this method's `kind` takes no `any`, and without it every kind is
+        // listed; `type` `all` holds the untriggered trigger orders too (docs/venues/deribit.md
+        // §6). A segment without a currency reads the whole account, one kind.
+        Op::OpenOrders { segment, .. } => match segment.settle {
+            Some(currency) => (
+                "private/get_open_orders_by_currency",
+                vec![("currency", json!(currency)), ("type", json!("all"))],
+            ),
+            None => (
+                "private/get_open_orders",
+                vec![
+                    ("kind", json!(kind(segment.category))),
+                    ("type", json!("all")),
+                ],
+            ),
+        },
         Op::Orders {
             segment, cursor, ..
         } => {
@@ -140,7 +173,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                         ("include_unfilled", json!(true)),
                         ("historical", json!(tier.historical)),
                     ],
-                ),
+                )?,
             )
         }
         Op::Fills {
@@ -162,7 +195,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             }
             (
                 "private/get_user_trades_by_currency",
-                segment_params(segment, extra),
+                segment_params(segment, extra)?,
             )
         }
         Op::Balances => (
@@ -182,7 +215,6 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             (method, money_params(&walk))
         }
         Op::PlaceOrder(order) => {
-            order.plain("deribit")?;
             if order.unit == QtyUnit::Quote {
                 // Deribit sizes every order in the base coin or contracts (docs/venues/deribit.md
                 // §6).
@@ -195,12 +227,22 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("instrument_name", json!(order.symbol)),
                 ("amount", json!(decimal(order.qty))),
             ];
+            // A trigger order is a stop order waiting for the last price (docs/venues/deribit.md
+            // §6: `type` `stop_limit`/`stop_market`, `trigger_price`, `trigger`).
+            let (limit, market) = match order.trigger {
+                Some(_) => ("stop_limit", "stop_market"),
+                None => ("limit", "market"),
+            };
             match order.kind {
                 OrderKind::Limit { price } => {
-                    params.push(("type", json!("limit")));
+                    params.push(("type", json!(limit)));
                     params.push(("price", json!(decimal(price))));
                 }
-                OrderKind::Market => params.push(("type", json!("market"))),
+                OrderKind::Market => params.push(("type", json!(market))),
+            }
+            if let Some(trigger) = order.trigger {
+                params.push(("trigger_price", json!(decimal(trigger))));
+                params.push(("trigger", json!("last_price")));
             }
             let method = match order.side {
                 Side::Buy => "private/buy",
@@ -221,12 +263,15 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ("amount", json!(amount)),
             ],
         ),
-        Op::Segments { .. } => {
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
-                op: "segments",
+                op: op.name(),
             });
         }
+        // Every currency Deribit lists, whatever the category asked (docs/venues/deribit.md §6).
+        Op::Segments { .. } => ("public/get_currencies", Vec::new()),
         Op::AccessLog { cursor } => (
             "private/get_access_log",
             vec![
@@ -238,7 +283,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
     Ok(request(method, params, op.is_mutating(), call))
 }
 
-/// The request for a method: a GET with a query, or (answering a two-factor challenge) a POST.
+/// The request for a method: a GET with a query, or a JSON-RPC POST for key management and for
+/// any call answering a two-factor challenge.
 fn request(
     method: &str,
     mut params: Vec<(&str, Value)>,
@@ -246,11 +292,14 @@ fn request(
     call: &CallContext<'_>,
 ) -> Request {
     let path = format!("/api/v2/{method}");
-    if let Some(tfa) = call.tfa.filter(|_| TFA_METHODS.contains(&method)) {
+    let tfa = call.tfa.filter(|_| TFA_METHODS.contains(&method));
+    if let Some(tfa) = tfa {
         #[allow(clippy::disallowed_methods)] // the one-time code goes to the venue, in a body
         let code = secrecy::ExposeSecret::expose_secret(&tfa.code).to_owned();
         params.push(("authorization_data", json!(code)));
         params.push(("challenge", json!(tfa.challenge)));
+    }
+    if tfa.is_some() || BODY_METHODS.contains(&method) {
         let object: serde_json::Map<String, Value> = params
             .into_iter()
             .map(|(name, value)| (name.to_owned(), value))
@@ -300,14 +349,18 @@ fn query_value(value: &Value) -> String {
     }
 }
 
-/// `currency` and `kind` of a segment, then the rest.
-fn segment_params<'a>(segment: &Segment, rest: Vec<(&'a str, Value)>) -> Vec<(&'a str, Value)> {
-    let mut params = vec![
-        ("currency", json!(segment.settle.unwrap_or("BTC"))),
-        ("kind", json!(kind(segment.category))),
-    ];
+/// `currency` of a segment and `kind` `any` (every kind of the currency, combos included), then
+/// the rest; a segment without a currency is refused (these lists take no `any` currency).
+fn segment_params<'a>(
+    segment: &Segment,
+    rest: Vec<(&'a str, Value)>,
+) -> Result<Vec<(&'a str, Value)>, ExchangeError> {
+    let currency = segment.settle.ok_or_else(|| ExchangeError::Protocol {
+        detail: format!("Deribit lists history by currency; segment `{segment}` names none"),
+    })?;
+    let mut params = vec![("currency", json!(currency)), ("kind", json!("any"))];
     params.extend(rest);
-    params
+    Ok(params)
 }
 
 /// Deribit's instrument kind for a category: linear and inverse contracts are both `future`.
@@ -426,7 +479,7 @@ mod tests {
         let req = encode(&op, &call(&settings, None, None)).unwrap();
         assert_eq!(
             req.query,
-            "currency=USDC&kind=future&count=100&offset=200&include_old=true&include_unfilled=true\
+            "currency=USDC&kind=any&count=100&offset=200&include_old=true&include_unfilled=true\
              &historical=true"
         );
         let walk = encode(
@@ -442,6 +495,80 @@ mod tests {
         .unwrap();
         assert_eq!(walk.path, "/api/v2/private/get_deposits");
         assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+    }
+
+    #[test]
+    fn a_currency_segment_asks_for_every_kind_and_every_order_type() {
+        let settings = VenueSettings::default();
+        let call = call(&settings, None, None);
+        let usde = Segment {
+            category: Category::Linear,
+            settle: Some("USDE"),
+        };
+        let cancel = encode(&Op::CancelAll { segment: usde }, &call).unwrap();
+        assert_eq!(cancel.path, "/api/v2/private/cancel_all_by_currency");
+        assert_eq!(
+            cancel.query,
+            "currency=USDE&kind=any&type=all&detailed=true"
+        );
+        let open = encode(
+            &Op::OpenOrders {
+                segment: usde,
+                cursor: None,
+            },
+            &call,
+        )
+        .unwrap();
+        // This list's `kind` takes no `any`: left out, every kind is listed.
+        assert_eq!(open.query, "currency=USDE&type=all");
+        let whole = Segment {
+            category: Category::Spot,
+            settle: None,
+        };
+        let open = encode(
+            &Op::OpenOrders {
+                segment: whole,
+                cursor: None,
+            },
+            &call,
+        )
+        .unwrap();
+        assert_eq!(open.path, "/api/v2/private/get_open_orders");
+        assert_eq!(open.query, "kind=spot&type=all");
+        let listing = encode(
+            &Op::Segments {
+                category: Category::Linear,
+                cursor: None,
+            },
+            &call,
+        )
+        .unwrap();
+        assert_eq!(listing.path, "/api/v2/public/get_currencies");
+        assert!(!listing.mutating);
+    }
+
+    #[test]
+    fn a_trigger_order_is_a_stop_order_on_the_last_price() {
+        let settings = VenueSettings::default();
+        let order = crate::exchanges::NewOrder {
+            segment: Segment {
+                category: Category::Inverse,
+                settle: Some("ETH"),
+            },
+            symbol: "ETH-PERPETUAL".into(),
+            side: Side::Sell,
+            kind: OrderKind::Limit { price: 1500.0 },
+            qty: 10.0,
+            unit: QtyUnit::Base,
+            trigger: Some(1600.0),
+        };
+        let req = encode(&Op::PlaceOrder(order), &call(&settings, None, None)).unwrap();
+        assert_eq!(req.path, "/api/v2/private/sell");
+        assert_eq!(
+            req.query,
+            "instrument_name=ETH-PERPETUAL&amount=10&type=stop_limit&price=1500\
+             &trigger_price=1600&trigger=last_price"
+        );
     }
 
     #[test]

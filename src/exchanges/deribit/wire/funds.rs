@@ -17,6 +17,7 @@ pub(super) fn balances(result: Value) -> Result<Reply, ExchangeError> {
                 total: amount(&s.balance),
                 locked: amount(&s.spot_reserve),
                 usd_value: None,
+                account: None,
             })
             .collect(),
     ))

@@ -159,7 +159,8 @@ struct DeribitAccessEntry {
     #[serde(default)]
     ip: String,
     timestamp: i64,
-    #[serde(default)]
+    /// The event: `log` in the method page's schema, `result` in its example.
+    #[serde(default, alias = "result")]
     log: String,
     #[serde(default)]
     data: Value,

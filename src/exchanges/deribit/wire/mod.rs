@@ -128,14 +128,43 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 .ok_or_else(|| protocol("order.order_id"))?
                 .to_owned(),
         ),
-        Op::Segments { .. } => {
+        // A single wallet: nothing else to read.
+        Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
-                op: "segments",
+                op: op.name(),
             });
         }
+        Op::Segments { category, .. } => currencies(*category, result)?,
         Op::AccessLog { cursor } => keys::access_log(cursor.as_deref(), result)?,
     })
+}
+
+/// One currency of `public/get_currencies` (docs/venues/deribit.md §6); the other fields (fees,
+/// confirmations, precision) are not needed.
+#[derive(Debug, Deserialize)]
+struct DeribitCurrency {
+    currency: String,
+}
+
+/// Every currency listed, as segments of `category` (one page); a currency a fixed segment
+/// already covers is left out, whatever its category, so no currency is listed twice.
+fn currencies(category: Category, result: Value) -> Result<Reply, ExchangeError> {
+    let listed: Vec<DeribitCurrency> = parse(result)?;
+    let fixed = super::SEGMENTS;
+    let mut items: Vec<Segment> = Vec::new();
+    for entry in listed {
+        let name = entry.currency.trim().to_ascii_uppercase();
+        if fixed.iter().any(|s| s.settle == Some(name.as_str())) {
+            continue;
+        }
+        let segment =
+            Segment::discovered(category, &name).ok_or_else(|| protocol("result[].currency"))?;
+        if !items.contains(&segment) {
+            items.push(segment);
+        }
+    }
+    Ok(Reply::Segments(Page { items, next: None }))
 }
 
 fn within(window: &Window, at_ms: i64) -> bool {
@@ -173,6 +202,40 @@ mod tests {
             r#"{{"jsonrpc":"2.0","error":{{"code":{code},"message":"{message}","data":{data}}},"usIn":1,"usOut":2,"usDiff":1,"testnet":false}}"#
         );
         decode(&Op::Balances, &response(&body)).reply.unwrap_err()
+    }
+
+    #[test]
+    fn names_file_orders_by_family_combos_included() {
+        for (name, category) in [
+            ("BTC_USDC", Category::Spot),
+            ("BTC_USDC-PERPETUAL", Category::Linear),
+            ("BTC-PERPETUAL", Category::Inverse),
+            ("BTC-27DEC24", Category::Inverse),
+            ("BTC-27DEC24-100000-C", Category::Option),
+            ("BTC-FS-29APR22_PERP", Category::Inverse),
+            ("BTC-CS-8NOV24-70000_72000", Category::Option),
+        ] {
+            assert_eq!(orders::category_of(name), category, "{name}");
+        }
+    }
+
+    #[test]
+    fn every_listed_currency_not_fixed_becomes_a_segment() {
+        let body = r#"{"jsonrpc":"2.0","result":[{"currency":"BTC","coin_type":"BITCOIN"},{"currency":"USDE"},{"currency":"sol"},{"currency":"USDE"}],"usOut":1}"#;
+        let op = Op::Segments {
+            category: Category::Linear,
+            cursor: None,
+        };
+        let page = decode(&op, &response(body))
+            .reply
+            .unwrap()
+            .into_segments()
+            .unwrap();
+        let names: Vec<String> = page.items.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["linear/USDE", "linear/SOL"]);
+        assert!(page.next.is_none());
+        let bad = r#"{"jsonrpc":"2.0","result":[{"currency":"not a coin"}]}"#;
+        assert!(decode(&op, &response(bad)).reply.is_err());
     }
 
     #[test]

@@ -110,6 +110,20 @@ fn collect_orders(value: &Value, out: &mut Vec<(String, Option<String>)>) {
 /// spot, `BTC_USDC-PERPETUAL` linear, `BTC-PERPETUAL` / `BTC-27DEC24` inverse,
 /// `BTC-27DEC24-100000-C` option.
 pub fn category_of(instrument: &str) -> Category {
+    // A combo names its kind with a two-letter tag (`BTC-FS-29APR22_PERP` a future spread,
+    // `BTC-CS-8NOV24-70000_72000` a call spread; the combo pages' examples): a future spread is
+    // in its legs' family, any other combo an option one.
+    let mut parts = instrument.split('-');
+    if let (Some(head), Some(tag)) = (parts.next(), parts.next())
+        && tag.len() == 2
+        && tag.bytes().all(|b| b.is_ascii_uppercase())
+    {
+        return match (tag, head.contains('_')) {
+            ("FS", true) => Category::Linear,
+            ("FS", false) => Category::Inverse,
+            _ => Category::Option,
+        };
+    }
     let dashes = instrument.matches('-').count();
     match (instrument.contains('_'), dashes) {
         (true, 0) => Category::Spot,

@@ -68,6 +68,7 @@ pub(super) fn balances(data: Value) -> Result<Vec<Balance>, ExchangeError> {
                 total: Amount::new(&total),
                 locked: Amount::new(&locked),
                 usd_value: None,
+                account: None,
             }
         })
         .collect();

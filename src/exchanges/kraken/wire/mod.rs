@@ -92,6 +92,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
+        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",

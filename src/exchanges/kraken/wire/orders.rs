@@ -143,18 +143,41 @@ struct KrakenDescr {
     #[serde(rename = "type")]
     side: String,
     ordertype: String,
-    /// The limit price.
+    /// The limit price; a conditional order's trigger price.
     #[serde(default, deserialize_with = "flex::string")]
     price: String,
+    /// The secondary price: a `-limit` conditional order's limit price.
+    #[serde(default, deserialize_with = "flex::string")]
+    price2: String,
 }
+
+/// Kraken's conditional order types (Kraken docs, "Add Order": `ordertype`): they rest
+/// untriggered, and `descr.price` is their trigger, not a limit.
+const CONDITIONAL: &[&str] = &[
+    "stop-loss",
+    "take-profit",
+    "stop-loss-limit",
+    "take-profit-limit",
+    "trailing-stop",
+    "trailing-stop-limit",
+];
 
 impl KrakenOrder {
     fn into_order(self, txid: String) -> Result<Order, ExchangeError> {
         let side = Side::parse(&self.descr.side).ok_or_else(|| protocol("descr.type"))?;
         let order_type = self.descr.ordertype.to_ascii_lowercase();
-        let limit = Amount::new(&self.descr.price);
+        let conditional = CONDITIONAL.contains(&order_type.as_str());
+        let limit = match (conditional, order_type.ends_with("-limit")) {
+            (false, _) => Amount::new(&self.descr.price),
+            (true, true) => Amount::new(&self.descr.price2),
+            (true, false) => Amount::new("0"),
+        };
         let filled = Amount::new(&self.vol_exec);
         let created_ms = seconds_to_ms(self.opentm);
+        let status = match status(&self.status, filled.is_zero()) {
+            OrderStatus::Open if conditional => OrderStatus::Untriggered,
+            other => other,
+        };
         Ok(Order {
             order_id: txid,
             client_order_id: self.cl_ord_id.and_then(non_empty),
@@ -165,7 +188,7 @@ impl KrakenOrder {
             order_type,
             qty: Amount::new(&self.vol),
             avg_price: Some(Amount::new(&self.price)).filter(|p| !p.is_zero()),
-            status: status(&self.status, filled.is_zero()),
+            status,
             filled_qty: filled,
             created_ms,
             updated_ms: self.closetm.map_or(created_ms, seconds_to_ms),

@@ -11,7 +11,8 @@
 //!
 //! Algo orders (trigger, one-way stop, OCO, trailing, iceberg, TWAP, chase) are neither listed
 //! by `orders-pending` nor cancelled by `cancel-batch-orders`: the spot segment's open-order
-//! listing ends with their pages ([`OpenPage`]), and they are cancelled by `cancel-algos`,
+//! listing ends with their pages ([`ListPage`]), as the spot segment's order history ends
+//! with their history (`orders-algo-history`), and they are cancelled by `cancel-algos`,
 //! addressed by an adapter-internal segment ([`ALGO_SEGMENT`]).
 //!
 //! Split by subject: `keys.rs` and `orders.rs` build the requests of each kind; this file holds
@@ -32,6 +33,14 @@ use crate::percent;
 use crate::secret::KeyId;
 use keys::sub_account;
 use orders::{recent, windowed};
+
+/// The funding account, kept apart from the trading account (`asset/balances`, OKX docs,
+/// "Funding account: Get balance"): what [`Op::WalletBalances`] reads, and how its balances are
+/// named.
+pub const FUNDING: &str = "funding";
+
+/// How the trading account's balances (`account/balance`) are named.
+pub const TRADING: &str = "trading";
 
 /// Page size asked for: the most every OKX list endpoint gives (docs/venues/okx.md §6).
 pub const PAGE: usize = 100;
@@ -84,37 +93,79 @@ pub fn is_algo_order(order: &Order) -> bool {
         .any(|kind| kind == order.order_type)
 }
 
-/// Whether a segment's open-order listing ends with the algo pages: the spot segment's, which
-/// is listed first, reads every instrument type's algo orders (the list takes no `instType`
-/// when none is given), so each algo page is read once per listing, not once per segment.
+/// Whether a segment's listing (open orders, order history) ends with the algo pages: the spot
+/// segment's, which is listed first, reads every instrument type's algo orders (the lists take
+/// no `instType` when none is given), so each algo page is read once per listing, not once per
+/// segment.
 fn hosts_algo(segment: &Segment) -> bool {
     segment.settle == Some("SPOT") || is_algo_segment(segment)
 }
 
-/// Which listing one page of open orders reads.
+/// The `state`s of the algo-order history, one request each: `orders-algo-history` requires a
+/// `state` (or an `algoId`) besides `ordType`, and takes one state a request (OKX docs, "GET /
+/// Algo order history": `effective`, `canceled`, `order_failed`).
+pub const ALGO_STATES: &[&str] = &["effective", "canceled", "order_failed"];
+
+/// Which list a page of orders belongs to: open orders (`orders-pending`, then each
+/// [`ALGO_PAGES`] type of `orders-algo-pending`) or the order history (`orders-history` or its
+/// archive, then each type and [`ALGO_STATES`] state of `orders-algo-history`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Open orders.
+    Open,
+    /// Orders no longer open.
+    History,
+}
+
+impl Listing {
+    /// How many algo pages follow the plain orders.
+    fn algo_pages(self) -> usize {
+        match self {
+            Listing::Open => ALGO_PAGES.len(),
+            Listing::History => ALGO_PAGES.len() * ALGO_STATES.len(),
+        }
+    }
+
+    /// The `ordType` (and, for the history, the `state`) algo page `page` asks for.
+    pub fn algo_query(self, page: usize) -> (&'static str, Option<&'static str>) {
+        match self {
+            Listing::Open => (ALGO_PAGES[page], None),
+            Listing::History => (
+                ALGO_PAGES[page / ALGO_STATES.len()],
+                Some(ALGO_STATES[page % ALGO_STATES.len()]),
+            ),
+        }
+    }
+}
+
+/// Which request one page of a listing reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OpenPage {
-    /// `orders-pending`, after this `ordId`.
+pub enum ListPage {
+    /// `orders-pending` or the order history, after this `ordId`.
     Orders { after: Option<String> },
-    /// `orders-algo-pending` for [`ALGO_PAGES`]`[page]`, after this `algoId`.
+    /// Algo page `page` of the listing ([`Listing::algo_query`]), after this `algoId`.
     Algo { page: usize, after: Option<String> },
 }
 
-impl OpenPage {
-    /// The page an open-order listing's `cursor` names in `segment`.
-    pub fn of(segment: &Segment, cursor: Option<&str>) -> Result<OpenPage, ExchangeError> {
+impl ListPage {
+    /// The page a listing's `cursor` names in `segment`.
+    pub fn of(
+        listing: Listing,
+        segment: &Segment,
+        cursor: Option<&str>,
+    ) -> Result<ListPage, ExchangeError> {
         let Some(cursor) = cursor else {
             return Ok(if is_algo_segment(segment) {
-                OpenPage::Algo {
+                ListPage::Algo {
                     page: 0,
                     after: None,
                 }
             } else {
-                OpenPage::Orders { after: None }
+                ListPage::Orders { after: None }
             });
         };
         let Some(rest) = cursor.strip_prefix(ALGO_CURSOR) else {
-            return Ok(OpenPage::Orders {
+            return Ok(ListPage::Orders {
                 after: Some(cursor.to_owned()),
             });
         };
@@ -123,27 +174,32 @@ impl OpenPage {
             None => (rest, None),
         };
         match page.parse::<usize>() {
-            Ok(page) if page < ALGO_PAGES.len() && hosts_algo(segment) => {
-                Ok(OpenPage::Algo { page, after })
+            Ok(page) if page < listing.algo_pages() && hosts_algo(segment) => {
+                Ok(ListPage::Algo { page, after })
             }
             _ => Err(ExchangeError::Protocol {
-                detail: format!("`{cursor}` is not an OKX open-order page of {segment}"),
+                detail: format!("`{cursor}` is not an OKX order page of {segment}"),
             }),
         }
     }
 
     /// The cursor of the page after this one, given the last id it listed (`None`: it was
-    /// empty, which ends a listing). The spot segment's orders are followed by the algo pages,
-    /// each algo page by the next.
-    pub fn next(&self, segment: &Segment, last: Option<String>) -> Option<String> {
+    /// empty, or went past what is wanted, which ends that list). The spot segment's orders are
+    /// followed by the algo pages, each algo page by the next.
+    pub fn next(
+        &self,
+        listing: Listing,
+        segment: &Segment,
+        last: Option<String>,
+    ) -> Option<String> {
         match (self, last) {
-            (OpenPage::Orders { .. }, Some(id)) => Some(id),
-            (OpenPage::Orders { .. }, None) => {
+            (ListPage::Orders { .. }, Some(id)) => Some(id),
+            (ListPage::Orders { .. }, None) => {
                 hosts_algo(segment).then(|| format!("{ALGO_CURSOR}0"))
             }
-            (OpenPage::Algo { page, .. }, Some(id)) => Some(format!("{ALGO_CURSOR}{page}:{id}")),
-            (OpenPage::Algo { page, .. }, None) => {
-                (page + 1 < ALGO_PAGES.len()).then(|| format!("{ALGO_CURSOR}{}", page + 1))
+            (ListPage::Algo { page, .. }, Some(id)) => Some(format!("{ALGO_CURSOR}{page}:{id}")),
+            (ListPage::Algo { page, .. }, None) => {
+                (page + 1 < listing.algo_pages()).then(|| format!("{ALGO_CURSOR}{}", page + 1))
             }
         }
     }
@@ -185,8 +241,12 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             json!({ "subAcct": sub_account(account.as_deref())?, "apiKey": key.as_str() })
                 .to_string(),
         ),
-        // OKX keeps no security log reachable by API (docs/venues/README.md §1).
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::WalletBalances { account: FUNDING } => {
+            Request::get("/api/v5/asset/balances", String::new())
+        }
+        // OKX keeps no security log reachable by API (docs/venues/README.md §1); the funding
+        // account is its only other wallet.
+        Op::AccessLog { .. } | Op::Segments { .. } | Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
@@ -226,18 +286,25 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
         }
         Op::CancelBatch { orders, .. } => orders::cancel_batch(orders)?,
         Op::OpenOrders { segment, cursor } => orders::open_orders(segment, cursor.as_deref())?,
+        // The spot segment's history ends with the algo orders' (`orders-algo-history`, by
+        // `ordType` and `state`, 3 months back, no time filter: the decoder keeps the window's).
         Op::Orders {
             segment,
             window,
             cursor,
-        } => {
-            let path = if recent(window, now_ms, ORDERS_RECENT_MS) {
-                "/api/v5/trade/orders-history"
-            } else {
-                "/api/v5/trade/orders-history-archive"
-            };
-            Request::get(path, windowed(segment, window, cursor.as_deref()))
-        }
+        } => match ListPage::of(Listing::History, segment, cursor.as_deref())? {
+            ListPage::Orders { after } => {
+                let path = if recent(window, now_ms, ORDERS_RECENT_MS) {
+                    "/api/v5/trade/orders-history"
+                } else {
+                    "/api/v5/trade/orders-history-archive"
+                };
+                Request::get(path, windowed(segment, window, after.as_deref()))
+            }
+            ListPage::Algo { page, after } => {
+                orders::algo_page(Listing::History, page, after.as_deref())
+            }
+        },
         Op::Fills {
             segment,
             window,
@@ -261,10 +328,10 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             "/api/v5/asset/subaccount/bills",
             ts_page(window, cursor.as_deref()),
         ),
-        Op::PlaceOrder(order) => {
-            order.plain("okx")?;
-            orders::place(order)?
-        }
+        Op::PlaceOrder(order) => match order.trigger {
+            None => orders::place(order)?,
+            Some(trigger) => orders::place_trigger(order, trigger)?,
+        },
         Op::CancelOrder {
             symbol, order_id, ..
         } => Request::post(

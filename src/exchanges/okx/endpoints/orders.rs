@@ -71,38 +71,46 @@ pub(super) fn open_orders(
     segment: &Segment,
     cursor: Option<&str>,
 ) -> Result<Request, ExchangeError> {
-    Ok(match OpenPage::of(segment, cursor)? {
-        OpenPage::Orders { after } => {
+    Ok(match ListPage::of(Listing::Open, segment, cursor)? {
+        ListPage::Orders { after } => {
             let mut q = Query::default();
             q.add("instType", Some(inst_type(segment)));
             q.add("after", after.as_deref());
             q.add("limit", Some(&PAGE.to_string()));
             Request::get("/api/v5/trade/orders-pending", q.finish())
         }
-        // Every instrument type at once; `ordType` is sent as OKX's clients send it, the
-        // comma of `conditional,oco` unescaped.
-        OpenPage::Algo { page, after } => {
-            let mut q = Query::default();
-            q.add("after", after.as_deref());
-            q.add("limit", Some(&PAGE.to_string()));
-            let rest = q.finish();
-            let mut query = format!("ordType={}", ALGO_PAGES[page]);
-            if !rest.is_empty() {
-                query.push('&');
-                query.push_str(&rest);
-            }
-            Request::get("/api/v5/trade/orders-algo-pending", query)
-        }
+        ListPage::Algo { page, after } => algo_page(Listing::Open, page, after.as_deref()),
     })
 }
 
-/// Places an order (spot from cash, contracts in cross margin).
-pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
+/// One algo page of a listing: every instrument type at once; `ordType` is sent as OKX's
+/// clients send it, the comma of `conditional,oco` unescaped.
+pub(super) fn algo_page(listing: Listing, page: usize, after: Option<&str>) -> Request {
+    let (types, state) = listing.algo_query(page);
+    let mut q = Query::default();
+    q.add("state", state);
+    q.add("after", after);
+    q.add("limit", Some(&PAGE.to_string()));
+    let rest = q.finish();
+    let mut query = format!("ordType={types}");
+    if !rest.is_empty() {
+        query.push('&');
+        query.push_str(&rest);
+    }
+    let path = match listing {
+        Listing::Open => "/api/v5/trade/orders-algo-pending",
+        Listing::History => "/api/v5/trade/orders-algo-history",
+    };
+    Request::get(path, query)
+}
+
+/// What every order names: the instrument, the trade mode (spot from the cash balance, a spot
+/// pair in the `MARGIN` segment and contracts in cross margin) and the side.
+fn basics(order: &NewOrder) -> serde_json::Map<String, Value> {
     let mut body = serde_json::Map::new();
     body.insert("instId".into(), json!(order.symbol));
-    // Spot trades from the cash balance; contracts in cross margin.
-    let spot = order.segment.category == Category::Spot;
-    body.insert("tdMode".into(), json!(if spot { "cash" } else { "cross" }));
+    let cash = order.segment.category == Category::Spot && order.segment.settle != Some("MARGIN");
+    body.insert("tdMode".into(), json!(if cash { "cash" } else { "cross" }));
     body.insert(
         "side".into(),
         json!(match order.side {
@@ -110,6 +118,34 @@ pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
             Side::Sell => "sell",
         }),
     );
+    body
+}
+
+/// Places a trigger order (`order-algo`, `ordType` `trigger`): it rests until the last price
+/// reaches `triggerPx`, then places the order at `orderPx` (`-1`: market) (OKX docs, "POST /
+/// Place algo order"). The answer names its `algoId`.
+pub(super) fn place_trigger(order: &NewOrder, trigger: f64) -> Result<Request, ExchangeError> {
+    let mut body = basics(order);
+    body.insert("ordType".into(), json!("trigger"));
+    body.insert("triggerPx".into(), json!(decimal(trigger)));
+    body.insert(
+        "orderPx".into(),
+        json!(match order.kind {
+            OrderKind::Limit { price } => decimal(price),
+            OrderKind::Market => "-1".to_owned(),
+        }),
+    );
+    body.insert("sz".into(), json!(decimal(order.qty)));
+    Ok(Request::post(
+        "/api/v5/trade/order-algo",
+        Value::Object(body).to_string(),
+    ))
+}
+
+/// Places an order.
+pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
+    let mut body = basics(order);
+    let spot = order.segment.category == Category::Spot;
     match order.kind {
         OrderKind::Limit { price } => {
             body.insert("ordType".into(), json!("limit"));
@@ -317,17 +353,21 @@ mod tests {
         assert!(list(spot, Some("algo:7")).is_err(), "past the last type");
         assert!(list(spot, Some("algo:x")).is_err(), "not a page");
         // Pages: orders until an empty page, then each algo type in turn until its empty page.
-        let orders = OpenPage::Orders { after: None };
-        assert_eq!(orders.next(&spot, Some("9".into())).as_deref(), Some("9"));
-        assert_eq!(orders.next(&spot, None).as_deref(), Some("algo:0"));
-        assert_eq!(orders.next(&swap, None), None);
-        let algo = |page| OpenPage::Algo { page, after: None };
+        let open = Listing::Open;
+        let orders = ListPage::Orders { after: None };
         assert_eq!(
-            algo(0).next(&spot, Some("5".into())).as_deref(),
+            orders.next(open, &spot, Some("9".into())).as_deref(),
+            Some("9")
+        );
+        assert_eq!(orders.next(open, &spot, None).as_deref(), Some("algo:0"));
+        assert_eq!(orders.next(open, &swap, None), None);
+        let algo = |page| ListPage::Algo { page, after: None };
+        assert_eq!(
+            algo(0).next(open, &spot, Some("5".into())).as_deref(),
             Some("algo:0:5")
         );
-        assert_eq!(algo(0).next(&spot, None).as_deref(), Some("algo:1"));
-        assert_eq!(algo(ALGO_PAGES.len() - 1).next(&spot, None), None);
+        assert_eq!(algo(0).next(open, &spot, None).as_deref(), Some("algo:1"));
+        assert_eq!(algo(ALGO_PAGES.len() - 1).next(open, &spot, None), None);
         // Every type OKX documents is read, each once.
         let mut read: Vec<&str> = ALGO_PAGES.iter().flat_map(|p| p.split(',')).collect();
         read.sort_unstable();
@@ -421,6 +461,40 @@ mod tests {
                     .contains(&format!("10 to 120 seconds, not {seconds}")),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn conditional_orders_are_trigger_algo_orders() {
+        let order = |kind, settle| crate::exchanges::NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle,
+            },
+            symbol: "ETH-BTC".into(),
+            side: Side::Buy,
+            kind,
+            qty: 2.0,
+            unit: QtyUnit::Base,
+            trigger: Some(0.03),
+        };
+        for (label, kind, settle, body) in [
+            (
+                "a limit once triggered",
+                OrderKind::Limit { price: 0.025 },
+                None,
+                r#"{"instId":"ETH-BTC","ordType":"trigger","orderPx":"0.025","side":"buy","sz":"2","tdMode":"cash","triggerPx":"0.03"}"#,
+            ),
+            (
+                "a market order once triggered, on margin",
+                OrderKind::Market,
+                Some("MARGIN"),
+                r#"{"instId":"ETH-BTC","ordType":"trigger","orderPx":"-1","side":"buy","sz":"2","tdMode":"cross","triggerPx":"0.03"}"#,
+            ),
+        ] {
+            let req = encode(&Op::PlaceOrder(order(kind, settle)), NOW).unwrap();
+            assert_eq!(req.path, "/api/v5/trade/order-algo", "{label}");
+            assert_eq!(req.body.as_deref(), Some(body), "{label}");
         }
     }
 

@@ -1,4 +1,5 @@
-//! OKX's answers about money (docs/venues/okx.md §6): balances, withdrawals and the transfers
+//! OKX's answers about money (docs/venues/okx.md §6): balances (the trading account's and the
+//! funding account's, each named), withdrawals and the transfers
 //! between the master and its sub-accounts, paged newest first by timestamp.
 
 use super::*;
@@ -19,6 +20,28 @@ pub(super) fn balances(data: Value) -> Result<Reply, ExchangeError> {
                 }),
                 locked: Amount::new(&coin.frozen_bal),
                 usd_value: non_empty(coin.eq_usd).map(|v| Amount::new(&v)),
+                account: Some(endpoints::TRADING.to_owned()),
+            })
+            .collect(),
+    ))
+}
+
+/// Another wallet's balances (`asset/balances`: the funding account), each named after it.
+pub(super) fn wallet(account: &str, data: Value) -> Result<Reply, ExchangeError> {
+    let coins: Vec<OkxFundingCoin> = parse(data)?;
+    Ok(Reply::Balances(
+        coins
+            .into_iter()
+            .map(|coin| Balance {
+                coin: coin.ccy,
+                total: Amount::new(&coin.bal),
+                locked: Amount::new(if coin.frozen_bal.is_empty() {
+                    "0"
+                } else {
+                    &coin.frozen_bal
+                }),
+                usd_value: None,
+                account: Some(account.to_owned()),
             })
             .collect(),
     ))
@@ -116,6 +139,16 @@ struct OkxCoin {
     frozen_bal: String,
     #[serde(default)]
     eq_usd: String,
+}
+
+/// `GET /api/v5/asset/balances` items: the funding account's coins.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OkxFundingCoin {
+    ccy: String,
+    bal: String,
+    #[serde(default)]
+    frozen_bal: String,
 }
 
 /// `GET /api/v5/asset/withdrawal-history` rows.

@@ -19,7 +19,8 @@
 //! it describes has an empty id here; it never names the sub-account either.
 //!
 //! The spot segment's open-order pages continue with the algo-order pages
-//! ([`endpoints::OpenPage`]); an algo order is decoded as an untriggered order of its own
+//! ([`endpoints::ListPage`]), and its order history with the algo-order history; a waiting algo
+//! order is decoded as an untriggered order of its own
 //! `ordType` (`trigger`, `conditional`, …), its `algoId` as the order id.
 //!
 //! Split by subject, as an exchange adapter reads best: `errors.rs` (refusals), `keys.rs`,
@@ -36,7 +37,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::endpoints::{self, OpenPage};
+use super::endpoints::{self, ListPage, Listing};
 use super::passphrase;
 use crate::exchanges::decode::{self, non_empty};
 use crate::exchanges::model::{
@@ -111,9 +112,14 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::OpenOrders { segment, cursor } => {
             orders::open_orders(segment, cursor.as_deref(), data)?
         }
-        Op::Orders { segment, .. } => orders::orders(segment, data)?,
+        Op::Orders {
+            segment,
+            window,
+            cursor,
+        } => orders::orders(segment, window, cursor.as_deref(), data)?,
         Op::Fills { segment, .. } => orders::fills(segment, data)?,
         Op::Balances => funds::balances(data)?,
+        Op::WalletBalances { account } => funds::wallet(account, data)?,
         Op::Withdrawals { window, .. } => funds::withdrawals(window, data)?,
         Op::Transfers { window, .. } => funds::transfers(window, data)?,
         Op::Withdraw { .. } => Reply::Done,

@@ -21,9 +21,9 @@ pub(super) fn open_orders(
     cursor: Option<&str>,
     data: Value,
 ) -> Result<Reply, ExchangeError> {
-    let page = OpenPage::of(segment, cursor)?;
+    let page = ListPage::of(Listing::Open, segment, cursor)?;
     let (items, last) = match page {
-        OpenPage::Orders { .. } => {
+        ListPage::Orders { .. } => {
             let orders: Vec<OkxOrder> = parse(data)?;
             let last = orders.last().map(|o| o.ord_id.clone());
             let items = orders
@@ -32,7 +32,7 @@ pub(super) fn open_orders(
                 .collect::<Result<Vec<_>, _>>()?;
             (items, last)
         }
-        OpenPage::Algo { .. } => {
+        ListPage::Algo { .. } => {
             let orders: Vec<OkxAlgoOrder> = parse(data)?;
             let last = orders.last().map(|o| o.algo_id.clone());
             let items = orders
@@ -44,19 +44,49 @@ pub(super) fn open_orders(
     };
     Ok(Reply::Orders(Page {
         items,
-        next: page.next(segment, last),
+        next: page.next(Listing::Open, segment, last),
     }))
 }
 
-/// One page of the order history, the last id the cursor.
-pub(super) fn orders(segment: &Segment, data: Value) -> Result<Reply, ExchangeError> {
-    let orders: Vec<OkxOrder> = parse(data)?;
-    let next = orders.last().map(|o| o.ord_id.clone());
-    let items = orders
-        .into_iter()
-        .map(|order| order.into_order(segment))
-        .collect::<Result<_, _>>()?;
-    Ok(Reply::Orders(Page { items, next }))
+/// One page of the order history, the last id the cursor; the spot segment's goes on with the
+/// algo-order history, which OKX pages newest first with no time filter: the orders created in
+/// the window are kept, and a page that reaches back before the window ends its list.
+pub(super) fn orders(
+    segment: &Segment,
+    window: &Window,
+    cursor: Option<&str>,
+    data: Value,
+) -> Result<Reply, ExchangeError> {
+    let page = ListPage::of(Listing::History, segment, cursor)?;
+    let (items, last) = match page {
+        ListPage::Orders { .. } => {
+            let orders: Vec<OkxOrder> = parse(data)?;
+            let last = orders.last().map(|o| o.ord_id.clone());
+            let items = orders
+                .into_iter()
+                .map(|order| order.into_order(segment))
+                .collect::<Result<Vec<_>, _>>()?;
+            (items, last)
+        }
+        ListPage::Algo { .. } => {
+            let orders: Vec<OkxAlgoOrder> = parse(data)?;
+            let last = orders.last().map(|o| o.algo_id.clone());
+            let items = orders
+                .into_iter()
+                .map(|order| order.into_order(segment))
+                .collect::<Result<Vec<_>, _>>()?;
+            let older = items.last().is_some_and(|o| o.created_ms < window.start_ms);
+            let items = items
+                .into_iter()
+                .filter(|o| (window.start_ms..=window.end_ms).contains(&o.created_ms))
+                .collect();
+            (items, last.filter(|_| !older))
+        }
+    };
+    Ok(Reply::Orders(Page {
+        items,
+        next: page.next(Listing::History, segment, last),
+    }))
 }
 
 /// One page of fills, the last bill id the cursor.
@@ -137,6 +167,8 @@ pub(super) fn items(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 return Err(api_error(&first.s_code, first.s_msg, &empty));
             }
             Ok(match op {
+                // A trigger order (`order-algo`) is named by its `algoId`.
+                Op::PlaceOrder(_) if first.ord_id.is_empty() => Reply::Placed(first.algo_id),
                 Op::PlaceOrder(_) => Reply::Placed(first.ord_id),
                 _ => Reply::Done,
             })
@@ -263,12 +295,13 @@ impl OkxAlgoOrder {
 
 /// OKX algo order states: `live` and `pause` wait; `partially_effective` has triggered in part
 /// and still waits for the rest; `effective` has triggered (its order is listed by
-/// `orders-pending`), `order_failed` failed to.
+/// `orders-pending`), `order_failed` failed to and `partially_failed` failed in part (the
+/// history's states, OKX docs, "GET / Algo order history").
 fn algo_status(state: &str) -> OrderStatus {
     match state {
         "effective" => OrderStatus::Filled,
         "canceled" => OrderStatus::Cancelled,
-        "order_failed" => OrderStatus::Rejected,
+        "order_failed" | "partially_failed" => OrderStatus::Rejected,
         // live, pause, partially_effective, and anything new: still pending, so cancelled.
         _ => OrderStatus::Untriggered,
     }
