@@ -23,8 +23,8 @@ use crate::adapter::steps::{
     no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
 };
 use crate::adapter::{
-    create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place, restrict_key,
-    revoke_by_master, spot, sub_keys, transfers, who_am_i,
+    balances, create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place,
+    restrict_key, revoke_by_master, spot, sub_keys, transfers, who_am_i,
 };
 use crate::support::{
     Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, files_under,
@@ -1106,5 +1106,30 @@ async fn an_account_without_margin_is_contained_too() {
             .iter()
             .any(|e| e.path == "/sapi/v1/margin/openOrders" && !e.accepted()),
         "the margin listing was asked and refused"
+    );
+}
+
+/// Balances are the spot wallet's, then the funding wallet's (Binance Pay, gift cards, P2P), each
+/// naming its wallet: 150 USDT sit in the bot's funding wallet, which the spot account does not
+/// show.
+#[tokio::test(flavor = "multi_thread")]
+async fn balances_name_the_spot_and_the_funding_wallet() {
+    let lab = Lab::start_on(ExchangeId::Binance, 76).await;
+    let (_, bot) = lab.creds();
+    let held = balances(&lab.client(), &bot).await;
+    assert!(
+        held.iter()
+            .any(|b| b.account.as_deref() == Some("SPOT") && b.coin == "USDT"),
+        "{held:?}"
+    );
+    let funding: Vec<_> = held
+        .iter()
+        .filter(|b| b.account.as_deref() == Some("FUNDING"))
+        .map(|b| (b.coin.as_str(), b.total.as_str()))
+        .collect();
+    assert_eq!(funding, [("USDT", "150")]);
+    assert!(
+        held.iter().all(|b| b.account.is_some()),
+        "every balance names its wallet: {held:?}"
     );
 }

@@ -635,8 +635,24 @@ async fn the_funding_wallet_is_answered_as_documented() {
         &[("needBtcValuation", "true".to_owned())],
     )
     .await;
-    assert_same_shape(&fixture(VENUE, "funding-asset"), &sim, &[]);
+    let doc = fixture(VENUE, "funding-asset");
+    assert_same_shape(&doc, &sim, &[]);
     assert_eq!(sim[0]["asset"], "USDT");
+    let Reply::Balances(funding) = decode(
+        VENUE,
+        &Op::WalletBalances { account: "FUNDING" },
+        &doc.answer,
+    ) else {
+        panic!("not balances");
+    };
+    assert_eq!(
+        (
+            funding[0].coin.as_str(),
+            funding[0].total.as_str(),
+            funding[0].account.as_deref()
+        ),
+        ("USDT", "1", Some("FUNDING"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -837,6 +853,7 @@ fn every_op() -> Vec<(KeyFamily, Op)> {
             scope: scope.clone(),
         });
         add(Op::Balances);
+        add(Op::WalletBalances { account: "FUNDING" });
         add(Op::Withdrawals {
             window,
             cursor: None,
@@ -948,11 +965,7 @@ const NOT_YET: &[&str] = &[
 ];
 
 /// Fixtures of endpoints the simulator serves from the docs that the adapter does not call.
-const SIMULATOR_ONLY: &[&str] = &[
-    // The funding wallet: the product table declares its balances not covered (a balance read
-    // is one request); the simulator serves it for the day the adapter reads it.
-    "POST /sapi/v1/asset/get-funding-asset",
-];
+const SIMULATOR_ONLY: &[&str] = &[];
 
 #[test]
 fn every_endpoint_the_binance_adapter_calls_has_a_fixture() {

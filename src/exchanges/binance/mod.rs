@@ -100,10 +100,7 @@ const PRODUCTS: &[Product] = &[
         cancel: Cover::NotOffered,
         history: Cover::NotOffered,
         fills: Cover::NotOffered,
-        balances: Cover::NotCovered(
-            "`POST /sapi/v1/asset/get-funding-asset` is not read: a balance read is one request; \
-             check the funding wallet in the web interface",
-        ),
+        balances: Cover::Covered,
     },
     Product::not_covered(
         "portfolio margin",
@@ -227,6 +224,10 @@ impl OrderRules for Binance {
 impl CompanionCalls for Binance {
     fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
         match (op, reply) {
+            // The spot wallet's balances are followed by the funding wallet's.
+            (Op::Balances, Reply::Balances(_)) => Some(Op::WalletBalances {
+                account: endpoints::FUNDING,
+            }),
             // A read-only lock strips the trade flags first, then binds the IP list.
             (
                 Op::RestrictKey {
@@ -355,7 +356,7 @@ mod tests {
                 assert!(binance.segments().contains(&segment), "{}", product.name);
             }
         }
-        for name in ["portfolio margin", "funding wallet"] {
+        for name in ["portfolio margin"] {
             let product = binance.products().iter().find(|p| p.name == name).unwrap();
             assert!(
                 product.parts().iter().all(|(_, c)| *c != Cover::Covered),

@@ -36,6 +36,12 @@ use funds::transfers;
 use keys::{create, sub_keys};
 use orders::history;
 
+/// The spot wallet, as balances name it.
+pub const SPOT_WALLET: &str = "SPOT";
+
+/// The funding wallet, as [`Op::WalletBalances`] and balances name it.
+pub const FUNDING: &str = "FUNDING";
+
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -263,7 +269,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "segments",
             });
         }
-        // A single wallet: nothing else to read.
+        // The funding wallet (Binance Pay, Card, gift cards, P2P proceeds): a POST that reads.
+        Op::WalletBalances { account: FUNDING } => post("/sapi/v1/asset/get-funding-asset", &[]),
         Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

@@ -1,4 +1,5 @@
-//! Binance's answers about money (docs/venues/binance.md §6): balances, withdrawals, deposits and
+//! Binance's answers about money (docs/venues/binance.md §6): balances (the spot wallet's, then
+//! the funding wallet's, each naming its wallet), withdrawals, deposits and
 //! the transfers between the master and its sub-accounts (universal or broker), each read into the
 //! model's [`Transfer`] with Binance's times (UTC text or Unix ms) as Unix ms.
 
@@ -16,10 +17,48 @@ pub(super) fn balances(body: Value) -> Result<Reply, ExchangeError> {
                 locked: Amount::new(&b.locked),
                 coin: b.asset,
                 usd_value: None,
-                account: None,
+                account: Some(endpoints::SPOT_WALLET.to_owned()),
             })
             .collect(),
     ))
+}
+
+/// The funding wallet's balances (`POST /sapi/v1/asset/get-funding-asset`): `free`, `locked`,
+/// `freeze` and `withdrawing` make the total; all but `free` are unavailable.
+pub(super) fn funding(body: Value) -> Result<Reply, ExchangeError> {
+    let rows: Vec<BinanceFundingAsset> = parse(body)?;
+    Ok(Reply::Balances(
+        rows.into_iter()
+            .map(|row| {
+                let held: f64 = [&row.locked, &row.freeze, &row.withdrawing]
+                    .iter()
+                    .map(|a| Amount::new(a).to_f64())
+                    .sum();
+                let total = Amount::new(&row.free).to_f64() + held;
+                Balance {
+                    coin: row.asset,
+                    total: Amount::new(&format!("{total:.8}")),
+                    locked: Amount::new(&format!("{held:.8}")),
+                    usd_value: None,
+                    account: Some(endpoints::FUNDING.to_owned()),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// One asset of the funding wallet.
+#[derive(Debug, Deserialize)]
+struct BinanceFundingAsset {
+    asset: String,
+    #[serde(default)]
+    free: String,
+    #[serde(default)]
+    locked: String,
+    #[serde(default)]
+    freeze: String,
+    #[serde(default)]
+    withdrawing: String,
 }
 
 /// One page of withdrawals, offset by offset.

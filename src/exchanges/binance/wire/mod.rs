@@ -92,13 +92,13 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         }
         Op::Orders { .. } | Op::Fills { .. } => walk_page(op, body)?,
         Op::Balances => funds::balances(body)?,
+        Op::WalletBalances { .. } => funds::funding(body)?,
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref(), body)?,
         Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), body)?,
         Op::PlaceOrder(_) => orders::placed(body)?,
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::AccessLog { .. }
-        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
