@@ -356,13 +356,19 @@ mod tests {
                 assert!(binance.segments().contains(&segment), "{}", product.name);
             }
         }
-        for name in ["portfolio margin"] {
-            let product = binance.products().iter().find(|p| p.name == name).unwrap();
-            assert!(
-                product.parts().iter().all(|(_, c)| *c != Cover::Covered),
-                "{name}"
-            );
-        }
+        let portfolio = binance
+            .products()
+            .iter()
+            .find(|p| p.name == "portfolio margin")
+            .unwrap();
+        assert!(portfolio.parts().iter().all(|(_, c)| *c != Cover::Covered));
+        // The funding wallet holds balances only, and they are read.
+        let funding = binance
+            .products()
+            .iter()
+            .find(|p| p.name == "funding wallet")
+            .unwrap();
+        assert_eq!(funding.balances, Cover::Covered);
     }
 
     #[test]
