@@ -794,7 +794,9 @@ async fn a_dry_run_shows_each_cancel_conditional_orders_included() {
         after.open_orders(bot_uid).len(),
         before.open_orders(bot_uid).len()
     );
-    assert!(after.access_log.iter().all(|e| e.method == "GET"));
+    // Reads only: GETs, and the funding wallet's read, which Binance makes a POST.
+    assert!(after.access_log.iter().all(|e| e.method == "GET"
+        || (e.method == "POST" && e.path == "/sapi/v1/asset/get-funding-asset")));
     // The plan shows one cancel per symbol, and on USD-M the symbol's conditional orders' too:
     // ETHUSDT has nothing else open.
     let err = stderr(&output);

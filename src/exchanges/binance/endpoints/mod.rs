@@ -270,7 +270,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             });
         }
         // The funding wallet (Binance Pay, Card, gift cards, P2P proceeds): a POST that reads.
-        Op::WalletBalances { account: FUNDING } => post("/sapi/v1/asset/get-funding-asset", &[]),
+        Op::WalletBalances { account: FUNDING } => Request {
+            mutating: false,
+            ..post("/sapi/v1/asset/get-funding-asset", &[])
+        },
         Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
