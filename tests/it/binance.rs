@@ -543,9 +543,10 @@ async fn weights_and_retry_after_are_respected() {
     let (_, bot) = lab.creds();
     let client = client(&lab, KeyFamily::SubAccount);
     client.resync().await.unwrap();
-    // Put the exchange's minute a few seconds from its end, so `Retry-After` is short.
+    // Put the exchange's minute a few seconds from its end (six: each balance read is two
+    // requests, the funding wallet's too), so `Retry-After` is short.
     let now = client.clock().now_ms();
-    lab.sim.set_clock_skew_ms(56_000 - now.rem_euclid(60_000));
+    lab.sim.set_clock_skew_ms(54_000 - now.rem_euclid(60_000));
     client.resync().await.unwrap();
     // `account` weighs 20: with a limit of 50 the third call in the minute goes over.
     lab.sim.set_weight_limit(50);
