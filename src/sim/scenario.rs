@@ -39,6 +39,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "products-deribit",
         include_str!("../../scenarios/products-deribit.yaml"),
     ),
+    (
+        "products-binance",
+        include_str!("../../scenarios/products-binance.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

@@ -23,8 +23,8 @@ use crate::adapter::steps::{
     no_cancel_all, refs, refused_who_am_i, revoke_twice, trade_as_the_bot,
 };
 use crate::adapter::{
-    create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place, restrict_key,
-    revoke_by_master, spot, sub_keys, transfers, who_am_i,
+    balances, create_key, executions_of, fills, limit_buy, lock_to, open_orders, orders, place,
+    restrict_key, revoke_by_master, spot, sub_keys, transfers, who_am_i,
 };
 use crate::support::{
     Lab, assert_first_signed, assert_run_wrote_none_of, attacker_ip, code, contained, files_under,
@@ -167,7 +167,10 @@ async fn every_operation_round_trips_with_sub_account_keys() {
     let keys = sub_keys(&client, &master, &email).await;
     let listed = keys.iter().find(|k| k.key == bot.key).unwrap();
     assert!(listed.ips.is_empty());
-    assert_eq!(listed.permissions, ["canTrade", "canFuturesTrade"]);
+    assert_eq!(
+        listed.permissions,
+        ["canTrade", "canFuturesTrade", "canVanillaOptions"]
+    );
 
     // Open orders, spot and USD-M, all symbols at once.
     let open = open_orders(&client, venue.segments(), &bot).await;
@@ -540,9 +543,10 @@ async fn weights_and_retry_after_are_respected() {
     let (_, bot) = lab.creds();
     let client = client(&lab, KeyFamily::SubAccount);
     client.resync().await.unwrap();
-    // Put the exchange's minute a few seconds from its end, so `Retry-After` is short.
+    // Put the exchange's minute a few seconds from its end (six: each balance read is two
+    // requests, the funding wallet's too), so `Retry-After` is short.
     let now = client.clock().now_ms();
-    lab.sim.set_clock_skew_ms(56_000 - now.rem_euclid(60_000));
+    lab.sim.set_clock_skew_ms(54_000 - now.rem_euclid(60_000));
     client.resync().await.unwrap();
     // `account` weighs 20: with a limit of 50 the third call in the minute goes over.
     lab.sim.set_weight_limit(50);
@@ -791,7 +795,9 @@ async fn a_dry_run_shows_each_cancel_conditional_orders_included() {
         after.open_orders(bot_uid).len(),
         before.open_orders(bot_uid).len()
     );
-    assert!(after.access_log.iter().all(|e| e.method == "GET"));
+    // Reads only: GETs, and the funding wallet's read, which Binance makes a POST.
+    assert!(after.access_log.iter().all(|e| e.method == "GET"
+        || (e.method == "POST" && e.path == "/sapi/v1/asset/get-funding-asset")));
     // The plan shows one cancel per symbol, and on USD-M the symbol's conditional orders' too:
     // ETHUSDT has nothing else open.
     let err = stderr(&output);
@@ -957,9 +963,10 @@ async fn a_spot_only_key_is_contained_too() {
     let output = lab.respond(&["--yes", "--json"]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
     let journal = journal_of(&summary(&output));
-    // USD-M answered -2015 to this key: a segment it cannot reach, said so, not a failure.
+    // USD-M, COIN-M and options answered -2015 to this key: segments it cannot reach, said so,
+    // not a failure.
     assert!(
-        journal.contains(r#""not_permitted":["linear"]"#),
+        journal.contains(r#""not_permitted":["linear","inverse","option"]"#),
         "{journal}"
     );
     let after = lab.sim.inspect();
@@ -970,5 +977,162 @@ async fn a_spot_only_key_is_contained_too() {
             .iter()
             .all(|o| o.category == "linear"),
         "every spot order cancelled"
+    );
+}
+
+/// The attacker's resting orders in Binance's other products (cross and isolated margin, COIN-M
+/// futures, options), each on its own endpoints: the response lists and cancels every one of
+/// them and reports them with the others.
+#[tokio::test(flavor = "multi_thread")]
+async fn attacker_orders_in_margin_coin_m_and_options_are_cancelled() {
+    let lab = Lab::start_on(ExchangeId::Binance, 69).await;
+    let leaked = lab.leaked();
+    let stolen = (leaked.clone(), read(&lab.sim_dir().join("bot.secret")));
+    let bot_uid = lab.sim.inspect().key(&leaked).unwrap().uid;
+    let limit = |symbol: &str, qty: &str, price: &str| {
+        vec![
+            ("symbol", symbol.to_owned()),
+            ("side", "BUY".to_owned()),
+            ("type", "LIMIT".to_owned()),
+            ("timeInForce", "GTC".to_owned()),
+            ("quantity", qty.to_owned()),
+            ("price", price.to_owned()),
+        ]
+    };
+    let mut isolated = limit("ETHUSDT", "0.1", "1500");
+    isolated.push(("isIsolated", "TRUE".to_owned()));
+    for (path, params) in [
+        ("/sapi/v1/margin/order", limit("BTCUSDT", "0.01", "30000")),
+        ("/sapi/v1/margin/order", isolated),
+        ("/dapi/v1/order", limit("BTCUSD_PERP", "1", "30000")),
+        ("/eapi/v1/order", limit("BTC-261225-100000-C", "0.1", "100")),
+    ] {
+        let placed = binance_call(
+            &lab.running.base_url,
+            attacker_ip(),
+            (&stolen.0, &stolen.1),
+            "POST",
+            path,
+            &params,
+        )
+        .await;
+        assert_eq!(placed, (200, 0), "{path}");
+    }
+    let before = lab.sim.inspect();
+    let planted: BTreeSet<String> = before
+        .open_orders(bot_uid)
+        .iter()
+        .filter(|o| {
+            ["BTCUSD_PERP", "BTC-261225-100000-C"].contains(&o.symbol.as_str())
+                || (o.symbol == "BTCUSDT" && o.price.as_deref() == Some("30000"))
+                || (o.symbol == "ETHUSDT" && o.price.as_deref() == Some("1500"))
+        })
+        .map(|o| o.order_id.clone())
+        .collect();
+    assert_eq!(planted.len(), 4, "{:?}", before.open_orders(bot_uid));
+
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let after = lab.sim.inspect();
+    let left: Vec<_> = after
+        .open_orders(bot_uid)
+        .into_iter()
+        .map(|o| (o.symbol.clone(), o.order_id.clone()))
+        .collect();
+    assert!(left.is_empty(), "still open: {left:?}");
+    for path in [
+        "/sapi/v1/margin/openOrders",
+        "/dapi/v1/allOpenOrders",
+        "/eapi/v1/allOpenOrders",
+    ] {
+        assert!(
+            after
+                .access_log
+                .iter()
+                .any(|e| e.method == "DELETE" && e.path == path && e.accepted()),
+            "no accepted DELETE {path}"
+        );
+    }
+    // Isolated margin: its pairs were read first.
+    assert!(
+        after
+            .access_log
+            .iter()
+            .any(|e| e.path == "/sapi/v1/margin/isolated/account" && e.accepted())
+    );
+    let reported = unauthorized_ids(&report_of(&summary));
+    assert!(reported.is_superset(&planted), "{reported:?}");
+    assert_eq!(reported, after.attacker_order_ids());
+}
+
+/// Sub-account universal transfers are read at most 7 days a call (the "Query Universal
+/// Transfer History" page): a 20-day lookback reads them in several windows, none refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn universal_transfers_are_read_seven_days_at_a_time() {
+    let lab = Lab::start_on(ExchangeId::Binance, 74).await;
+    let mark = lab.sent();
+    let output = lab
+        .respond(&["--yes", "--json", "--input", "since=20d"])
+        .await;
+    contained(&output);
+    let reads: Vec<_> = lab
+        .sent_since(mark)
+        .into_iter()
+        .filter(|e| e.path == "/sapi/v1/sub-account/universalTransfer")
+        .collect();
+    assert!(
+        reads.len() >= 3,
+        "20 days in 7-day windows: {}",
+        reads.len()
+    );
+    assert!(
+        reads.iter().all(|e| e.accepted()),
+        "{:?}",
+        reads.iter().map(|e| e.http_status).collect::<Vec<_>>()
+    );
+}
+
+/// Most accounts never open a margin account: Binance answers their margin requests `-3003`
+/// ("Margin account does not exist."). That is no margin order to find, not a failed response.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_without_margin_is_contained_too() {
+    let lab = Lab::start_on(ExchangeId::Binance, 75).await;
+    let uid = lab.sim.inspect().key(&lab.leaked()).unwrap().uid;
+    lab.sim.binance_without_margin(uid);
+    let output = lab.respond(&["--yes", "--json"]).await;
+    contained(&output);
+    let after = lab.sim.inspect();
+    assert!(after.open_orders(uid).is_empty());
+    assert!(
+        after
+            .access_log
+            .iter()
+            .any(|e| e.path == "/sapi/v1/margin/openOrders" && !e.accepted()),
+        "the margin listing was asked and refused"
+    );
+}
+
+/// Balances are the spot wallet's, then the funding wallet's (Binance Pay, gift cards, P2P), each
+/// naming its wallet: 150 USDT sit in the bot's funding wallet, which the spot account does not
+/// show.
+#[tokio::test(flavor = "multi_thread")]
+async fn balances_name_the_spot_and_the_funding_wallet() {
+    let lab = Lab::start_on(ExchangeId::Binance, 76).await;
+    let (_, bot) = lab.creds();
+    let held = balances(&lab.client(), &bot).await;
+    assert!(
+        held.iter()
+            .any(|b| b.account.as_deref() == Some("SPOT") && b.coin == "USDT"),
+        "{held:?}"
+    );
+    let funding: Vec<_> = held
+        .iter()
+        .filter(|b| b.account.as_deref() == Some("FUNDING"))
+        .map(|b| (b.coin.as_str(), b.total.as_str()))
+        .collect();
+    assert_eq!(funding, [("USDT", "150")]);
+    assert!(
+        held.iter().all(|b| b.account.is_some()),
+        "every balance names its wallet: {held:?}"
     );
 }

@@ -22,6 +22,7 @@ mod private_files;
 mod respond;
 mod resume;
 mod shapes;
+mod shapes_binance;
 mod shapes_bybit_accounts;
 mod shapes_bybit_orders;
 mod shapes_deribit;

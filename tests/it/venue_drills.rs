@@ -111,6 +111,9 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(loss > 0.0, "pumping a thin book costs: {loss}");
         }
         "alt-dump" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 4),
+        // Cross and isolated margin, COIN-M and USD-M conditional orders, each found and
+        // cancelled.
+        "products-binance" => assert_eq!(card["detection"]["truth"].as_u64(), Some(4)),
         "sabotage" => {
             let record = attacker_record(&card);
             let attempts = record["attempts"].as_array().unwrap();
@@ -174,6 +177,7 @@ drills! {
     binance_alt_dump: BINANCE, "alt-dump";
     binance_quiet: BINANCE, "quiet";
     binance_sabotage: BINANCE, "sabotage";
+    binance_products_binance: BINANCE, "products-binance";
     kraken_pump_illiquid: KRAKEN, "pump-illiquid";
     kraken_alt_dump: KRAKEN, "alt-dump";
     kraken_quiet: KRAKEN, "quiet";

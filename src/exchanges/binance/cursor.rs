@@ -191,7 +191,15 @@ pub struct MoneyCursor {
     /// Records already read in this phase (`offset`), or the page number less one.
     #[serde(default)]
     pub offset: usize,
+    /// Transfers only: the start of the sub-window being read (at most [`TRANSFERS_SPAN_MS`]
+    /// wide); `None` for the op's window start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
 }
+
+/// The widest window of one sub-account transfer read: 7 days (the "Query Universal Transfer
+/// History" page), a sub-window ending 1 ms short of it.
+pub const TRANSFERS_SPAN_MS: i64 = 7 * 86_400_000;
 
 impl MoneyCursor {
     /// Reads an op's cursor; none is the first page.
@@ -205,6 +213,12 @@ impl MoneyCursor {
     /// The cursor as the client carries it.
     pub fn to_text(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The transfers sub-window `[from, to]` being read within `[start, end]`.
+    pub fn sub_window(&self, start: i64, end: i64) -> (i64, i64) {
+        let from = self.from_ms.unwrap_or(start).max(start);
+        (from, (from + TRANSFERS_SPAN_MS - 1).min(end))
     }
 }
 

@@ -17,12 +17,14 @@
 mod cursor;
 mod endpoints;
 mod hosts;
+mod market;
 mod pace;
 mod signer;
 mod wire;
 
 use std::time::Duration;
 
+use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, ManualSteps, OrderRules, Pacing};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
@@ -39,7 +41,8 @@ pub use signer::{RECV_WINDOW_MS, encode_params, payload, sign_payload};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Binance;
 
-/// Spot, and USD-M futures (linear contracts settled in USDT or USDC).
+/// Spot, USD-M futures (linear contracts settled in USDT or USDC), cross and isolated margin,
+/// COIN-M futures and options (`market.rs`).
 const SEGMENTS: &[Segment] = &[
     Segment {
         category: Category::Spot,
@@ -49,6 +52,60 @@ const SEGMENTS: &[Segment] = &[
         category: Category::Linear,
         settle: None,
     },
+    market::MARGIN,
+    market::ISOLATED,
+    market::COIN_M,
+    market::OPTIONS,
+];
+
+/// Balances are read from the spot account only (`GET /api/v3/account`): one request per
+/// [`Op::Balances`].
+const SPOT_WALLET_ONLY: Cover =
+    Cover::NotCovered("only the spot wallet is read; check this wallet in the web interface");
+
+/// Every product a Binance account can hold (docs/venues/binance.md §1), and what the response
+/// does in each.
+const PRODUCTS: &[Product] = &[
+    Product::covered("spot"),
+    Product {
+        name: "cross margin",
+        history: Cover::NotCovered(
+            "only symbols with open margin orders are walked: the margin account's assets are not read",
+        ),
+        fills: Cover::NotCovered(
+            "only symbols with open margin orders are walked: the margin account's assets are not read",
+        ),
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("cross margin")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("isolated margin")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("USDⓈ-M futures")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("COIN-M futures")
+    },
+    Product {
+        balances: SPOT_WALLET_ONLY,
+        ..Product::covered("options")
+    },
+    Product {
+        name: "funding wallet",
+        list_open: Cover::NotOffered,
+        cancel: Cover::NotOffered,
+        history: Cover::NotOffered,
+        fills: Cover::NotOffered,
+        balances: Cover::Covered,
+    },
+    Product::not_covered(
+        "portfolio margin",
+        "portfolio-margin accounts trade through `/papi`, which lockdown does not call",
+    ),
 ];
 
 /// What to do by hand when the leaked key is a master-account key: Binance has no API that
@@ -91,10 +148,16 @@ impl Venue for Binance {
         SEGMENTS
     }
 
+    fn products(&self) -> &'static [Product] {
+        PRODUCTS
+    }
+
     fn max_window(&self, history: History) -> Duration {
         // Orders and fills: one window for the whole lookback (USD-M keeps 90 days); the cursor
         // walks it per symbol in windows each endpoint allows (24 h spot, under 7 d USD-M).
-        // Withdrawals and deposits: under 90 days a call; sub-account transfers: 30 days.
+        // Withdrawals and deposits: under 90 days a call; sub-account transfers: 30 days, which
+        // the cursor reads in sub-windows of at most 7 days (the universal-transfer page's
+        // limit).
         let ms = match history {
             History::Orders | History::Fills => 90 * endpoints::DAY_MS,
             History::Withdrawals => 89 * endpoints::DAY_MS,
@@ -103,8 +166,13 @@ impl Venue for Binance {
         Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
     }
 
-    fn symbol(&self, _category: Category, base: &str, quote: &str) -> String {
-        format!("{base}{quote}")
+    fn symbol(&self, category: Category, base: &str, quote: &str) -> String {
+        // COIN-M perpetuals are `<base><quote>_PERP` (`BTCUSD_PERP`); delivery contracts carry
+        // their date instead, which a base and quote cannot name.
+        match category {
+            Category::Inverse => format!("{base}{quote}_PERP"),
+            _ => format!("{base}{quote}"),
+        }
     }
 
     fn encode(&self, op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
@@ -156,6 +224,10 @@ impl OrderRules for Binance {
 impl CompanionCalls for Binance {
     fn then(&self, op: &Op, reply: &Reply) -> Option<Op> {
         match (op, reply) {
+            // The spot wallet's balances are followed by the funding wallet's.
+            (Op::Balances, Reply::Balances(_)) => Some(Op::WalletBalances {
+                account: endpoints::FUNDING,
+            }),
             // A read-only lock strips the trade flags first, then binds the IP list.
             (
                 Op::RestrictKey {
@@ -221,6 +293,10 @@ mod tests {
         let binance = Binance;
         assert_eq!(binance.symbol(Category::Spot, "BTC", "USDT"), "BTCUSDT");
         assert_eq!(binance.symbol(Category::Linear, "ETH", "USDC"), "ETHUSDC");
+        assert_eq!(
+            binance.symbol(Category::Inverse, "BTC", "USD"),
+            "BTCUSD_PERP"
+        );
     }
 
     #[test]
@@ -247,6 +323,52 @@ mod tests {
         assert_eq!(binance.then(&cancel(endpoints::CONDITIONAL), &done), None);
         assert_eq!(binance.then(&cancel(SEGMENTS[0]), &done), None, "spot");
         assert!(!SEGMENTS.contains(&endpoints::CONDITIONAL));
+    }
+
+    #[test]
+    fn every_product_declared_covered_has_a_segment() {
+        let segment_of = |name: &str| -> Option<Segment> {
+            let spot = Segment {
+                category: Category::Spot,
+                settle: None,
+            };
+            let usdm = Segment {
+                category: Category::Linear,
+                settle: None,
+            };
+            match name {
+                "spot" => Some(spot),
+                "cross margin" => Some(market::MARGIN),
+                "isolated margin" => Some(market::ISOLATED),
+                "USDⓈ-M futures" => Some(usdm),
+                "COIN-M futures" => Some(market::COIN_M),
+                "options" => Some(market::OPTIONS),
+                _ => None,
+            }
+        };
+        let binance = Binance;
+        for product in binance.products() {
+            let lists =
+                [product.list_open, product.cancel, product.history].contains(&Cover::Covered);
+            if lists {
+                let segment = segment_of(product.name)
+                    .unwrap_or_else(|| panic!("{}: covered but no segment", product.name));
+                assert!(binance.segments().contains(&segment), "{}", product.name);
+            }
+        }
+        let portfolio = binance
+            .products()
+            .iter()
+            .find(|p| p.name == "portfolio margin")
+            .unwrap();
+        assert!(portfolio.parts().iter().all(|(_, c)| *c != Cover::Covered));
+        // The funding wallet holds balances only, and they are read.
+        let funding = binance
+            .products()
+            .iter()
+            .find(|p| p.name == "funding wallet")
+            .unwrap();
+        assert_eq!(funding.balances, Cover::Covered);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! How long the client must hold back after a Binance answer (docs/venues/binance.md §7).
 //!
 //! Binance limits request weight per IP address per minute and reports what was used on every
-//! answer: `X-MBX-USED-WEIGHT-1M` (spot `/api`, limit 6000; USD-M `/fapi`, limit 2400),
+//! answer: `X-MBX-USED-WEIGHT-1M` (spot `/api`, limit 6000; USD-M `/fapi`, limit 2400; COIN-M
+//! `/dapi` and options `/eapi` carry the same header, and are held at USD-M's 2400: COIN-M's
+//! `exchangeInfo` example says 6000 and the options pages give no figure, so the lower one),
 //! `X-SAPI-USED-IP-WEIGHT-1M` (limit 12000) and `X-SAPI-USED-UID-WEIGHT-1M` (limit 180000) on
 //! `/sapi`. The limits are the published ones; an account with other limits reads them from
 //! `exchangeInfo`, which lockdown does not. Going over is a 429 with `Retry-After`; going on
@@ -24,7 +26,10 @@ struct Meter {
 
 /// The meters an answer to `path` carries.
 fn meters(path: &str) -> &'static [Meter] {
-    if path.contains("/fapi/") {
+    if ["/fapi/", "/dapi/", "/eapi/"]
+        .iter()
+        .any(|p| path.contains(p))
+    {
         &[Meter {
             header: "x-mbx-used-weight-1m",
             limit: 2_400,

@@ -6,6 +6,8 @@
 //! `free` is what open orders do not hold, `locked` what they do; `omitZeroBalances=true` leaves
 //! out empty assets. `apiRestrictions` describes the calling key only: whether it is bound to
 //! addresses (not which), and its flags; it names neither the key nor its account.
+//! `margin/isolated/account` lists the caller's isolated-margin pairs (no isolated wallet is
+//! modelled: its amounts are zero).
 
 use serde_json::{Value, json};
 
@@ -24,12 +26,13 @@ pub(crate) fn time(v: &Venue) -> Value {
     json!({ "serverTime": v.now_ms() })
 }
 
-/// `GET /api/v3/exchangeInfo` (spot) and `GET /fapi/v1/exchangeInfo` (USD-M).
+/// `GET /api/v3/exchangeInfo` (spot) and `GET /fapi/v1/exchangeInfo` (USD-M): the markets of
+/// that category only.
 pub(crate) fn exchange_info(v: &Venue, category: Category) -> Value {
     let symbols: Vec<Value> = v
         .instruments
         .iter()
-        .filter(|i| (i.category == Category::Spot) == (category == Category::Spot))
+        .filter(|i| i.category == category)
         .map(|i| {
             json!({
                 "symbol": i.symbol,
@@ -97,6 +100,66 @@ pub(crate) fn account(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ap
         "balances": balances,
         "permissions": ["SPOT"],
         "uid": c.uid,
+    }))
+}
+
+/// `GET /sapi/v1/margin/isolated/account`: the caller's isolated-margin pairs (those of
+/// `symbols` when sent, at most 5), each with its two assets. The simulator keeps no isolated
+/// wallet: every amount is zero.
+pub(crate) fn isolated_account(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let only: Option<Vec<String>> = p
+        .string("symbols")
+        .map(|s| s.split(',').map(str::to_owned).collect());
+    if only.as_ref().is_some_and(|s| s.len() > 5) {
+        return Err(ApiError::invalid("symbols"));
+    }
+    let pairs: Vec<String> = v
+        .own
+        .get::<BinanceState>()
+        .and_then(|s| s.isolated_pairs.get(&c.uid))
+        .map(|pairs| pairs.iter().cloned().collect())
+        .unwrap_or_default();
+    let zero = dec(0.0);
+    let asset = |name: &str| {
+        json!({
+            "asset": name,
+            "borrowEnabled": true,
+            "borrowed": zero,
+            "free": zero,
+            "interest": zero,
+            "locked": zero,
+            "netAsset": zero,
+            "netAssetOfBtc": zero,
+            "repayEnabled": true,
+            "totalAsset": zero,
+        })
+    };
+    let assets: Vec<Value> = pairs
+        .iter()
+        .filter(|symbol| only.as_ref().is_none_or(|o| o.contains(symbol)))
+        .filter_map(|symbol| v.instrument(Category::Spot, symbol))
+        .map(|inst| {
+            json!({
+                "baseAsset": asset(&inst.base_coin),
+                "quoteAsset": asset(&inst.settle_coin),
+                "symbol": inst.symbol,
+                "isolatedCreated": true,
+                "enabled": true,
+                "marginLevel": zero,
+                "marginLevelStatus": "EXCESSIVE",
+                "marginRatio": zero,
+                "indexPrice": dec(inst.ref_price),
+                "liquidatePrice": zero,
+                "liquidateRate": zero,
+                "tradeEnabled": true,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "assets": assets,
+        "totalAssetOfBtc": zero,
+        "totalLiabilityOfBtc": zero,
+        "totalNetAssetOfBtc": zero,
     }))
 }
 

@@ -141,7 +141,28 @@ impl AlgoOrder {
         }
     }
 
-    /// The order as `algoOrder` answers it and `openAlgoOrders` lists it.
+    /// The order as `openAlgoOrders` lists it: the `algoOrder` answer's fields, with the
+    /// triggered order's (`actualOrderId`, `actualPrice`, none yet) and the attached
+    /// take-profit and stop-loss (none) of the "Current All Algo Open Orders" page; a trailing
+    /// stop keeps its `activatePrice` and `callbackRate`.
+    pub(crate) fn to_listed(&self) -> Value {
+        let mut shown = self.to_wire();
+        if let Value::Object(map) = &mut shown {
+            if self.kind != AlgoType::TrailingStopMarket {
+                map.remove("activatePrice");
+                map.remove("callbackRate");
+            }
+            map.insert("actualOrderId".into(), json!(""));
+            map.insert("actualPrice".into(), json!("0.00000"));
+            for field in ["tpTriggerPrice", "tpPrice", "slTriggerPrice", "slPrice"] {
+                map.insert(field.into(), json!("0.000"));
+            }
+            map.insert("tpOrderType".into(), json!(""));
+        }
+        shown
+    }
+
+    /// The order as `algoOrder` answers it.
     pub(crate) fn to_wire(&self) -> Value {
         let decimal = |text: &Option<String>| {
             text.as_deref()
@@ -277,7 +298,7 @@ pub(crate) fn open(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiEr
         .collect();
     open.sort_by_key(|o| (o.created_ms, o.algo_id.parse::<u64>().unwrap_or(0)));
     Ok(Value::Array(
-        open.into_iter().map(AlgoOrder::to_wire).collect(),
+        open.into_iter().map(AlgoOrder::to_listed).collect(),
     ))
 }
 

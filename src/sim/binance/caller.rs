@@ -60,13 +60,16 @@ impl Caller {
             Needs::Nothing | Needs::Reading => true,
             Needs::SpotTrading => self.has("canTrade"),
             Needs::Futures => self.has("canFuturesTrade"),
+            Needs::Options => self.has("canVanillaOptions"),
             Needs::Master => self.tier == Tier::Master,
             Needs::BrokerMaster => self.tier == Tier::Master && self.has("canTrade"),
             Needs::Withdrawals => self.has("enableWithdrawals"),
         };
         match (ok, needs) {
             (true, _) => Ok(()),
-            (false, Needs::SpotTrading | Needs::Futures) => Err(ApiError::rejected_key()),
+            (false, Needs::SpotTrading | Needs::Futures | Needs::Options) => {
+                Err(ApiError::rejected_key())
+            }
             (false, _) => Err(ApiError::unauthorized()),
         }
     }

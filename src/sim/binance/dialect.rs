@@ -1,6 +1,7 @@
 //! What Binance brings to the simulator's core (`sim/dialect.rs`): growing integer order and
 //! trade ids, 64-character keys and secrets, sub-accounts named by email, the attacker's
-//! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`); and the
+//! conditional orders on a USD-M market of their own (seeded, shown by `Inspect`), COIN-M
+//! perpetuals named `<pair>_PERP` in scenarios too; and the
 //! `Sim` switch only Binance has (its request-weight limit).
 
 use crate::sim::Sim;
@@ -29,7 +30,7 @@ impl SimDialect for BinanceDialect {
     }
 
     fn incident_markets(&self) -> Vec<Instrument> {
-        vec![seed::conditional_market()]
+        seed::incident_markets()
     }
 
     fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
@@ -38,6 +39,12 @@ impl SimDialect for BinanceDialect {
 
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_conditional_orders(v, now);
+        seed::seed_funding(v);
+    }
+
+    /// A scenario's inverse markets are COIN-M perpetuals, named as Binance names them.
+    fn seed_scenario_extras(&self, v: &mut Venue, _now: i64, _link_prefix: &str) {
+        seed::name_perpetuals(v);
     }
 
     /// Binance's sub-account endpoints name a sub-account by its email.
@@ -54,6 +61,16 @@ impl SimDialect for BinanceDialect {
 }
 
 impl Sim {
+    /// Makes `uid` an account that never opened a margin account: its margin requests are
+    /// answered `-3003` (Binance only).
+    pub fn binance_without_margin(&self, uid: u64) {
+        self.lock()
+            .own
+            .get_mut::<BinanceState>()
+            .without_margin
+            .insert(uid);
+    }
+
     /// Sets Binance's spot request-weight limit per IP address and minute (default 6000, the
     /// published one), so tests can reach it; other dialects ignore it.
     pub fn set_weight_limit(&self, per_minute: u32) {

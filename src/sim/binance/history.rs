@@ -14,6 +14,7 @@
 use serde_json::Value;
 
 use crate::sim::binance::caller::Caller;
+use crate::sim::binance::market::Market;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::{ApiError, Code};
 use crate::sim::binance::trade;
@@ -73,25 +74,28 @@ fn take<T>(mut items: Vec<T>, limit: usize, newest: bool) -> Vec<T> {
     }
 }
 
-/// `GET /api/v3/openOrders` and `GET /fapi/v1/openOrders`: one symbol's, or all.
+/// `GET /api/v3/openOrders`, `/sapi/v1/margin/openOrders`, `/fapi/v1/openOrders`,
+/// `/dapi/v1/openOrders` and `/eapi/v1/openOrders`: one symbol's, or all.
 pub(crate) fn open_orders(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
     let only = match p.string("symbol") {
-        Some(_) => Some(trade::symbol(v, category, p)?),
+        Some(_) => Some(trade::symbol(v, market.category(), p)?),
         None => None,
     };
     let mut orders: Vec<&Order> = v
         .orders
         .iter()
-        .filter(|o| o.uid == c.uid && o.category == category && o.status.is_open())
+        .filter(|o| o.uid == c.uid && market.holds(v, o) && o.status.is_open())
         .filter(|o| only.as_ref().is_none_or(|s| *s == o.symbol))
         .collect();
     orders.sort_by_key(|o| (o.created_ms, number(&o.order_id)));
-    Ok(Value::Array(orders.into_iter().map(wire::order).collect()))
+    Ok(Value::Array(
+        orders.into_iter().map(|o| wire::order(market, o)).collect(),
+    ))
 }
 
 /// Whether USD-M still returns an order (docs/venues/binance.md §6).
@@ -103,13 +107,15 @@ fn futures_keeps(o: &Order, now: i64) -> bool {
     o.created_ms >= now - 90 * DAY_MS && !(never_filled_end && o.updated_ms < now - 3 * DAY_MS)
 }
 
-/// `GET /api/v3/allOrders` and `GET /fapi/v1/allOrders`.
+/// `GET /api/v3/allOrders`, `/sapi/v1/margin/allOrders`, `/fapi/v1/allOrders`,
+/// `/dapi/v1/allOrders` and `/eapi/v1/historyOrders`.
 pub(crate) fn all_orders(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
+    let category = market.category();
     let symbol = trade::symbol(v, category, p)?;
     let from_id = p.int("orderId")?;
     let (start, end) = (p.int("startTime")?, p.int("endTime")?);
@@ -120,7 +126,7 @@ pub(crate) fn all_orders(
     let mut orders: Vec<&Order> = v
         .orders
         .iter()
-        .filter(|o| o.uid == c.uid && o.category == category && o.symbol == symbol)
+        .filter(|o| o.uid == c.uid && market.holds(v, o) && o.symbol == symbol)
         .filter(|o| (from..=to).contains(&o.created_ms))
         .filter(|o| from_id.is_none_or(|id| number(&o.order_id) >= u64::try_from(id).unwrap_or(0)))
         .filter(|o| category == Category::Spot || futures_keeps(o, now))
@@ -130,19 +136,24 @@ pub(crate) fn all_orders(
     Ok(Value::Array(
         take(orders, limit, newest)
             .into_iter()
-            .map(wire::order)
+            .map(|o| wire::order(market, o))
             .collect(),
     ))
 }
 
-/// `GET /api/v3/myTrades` and `GET /fapi/v1/userTrades`.
+/// `GET /api/v3/myTrades`, `/sapi/v1/margin/myTrades`, `/fapi/v1/userTrades`,
+/// `/dapi/v1/userTrades` and `/eapi/v1/userTrades` (whose `symbol` is optional).
 pub(crate) fn trades(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
-    let symbol = trade::symbol(v, category, p)?;
+    let category = market.category();
+    let symbol = match (market, p.string("symbol")) {
+        (Market::Options, None) => None,
+        _ => Some(trade::symbol(v, category, p)?),
+    };
     let from_id = p.int("fromId")?;
     let order_id = p.string("orderId");
     let (start, end) = (p.int("startTime")?, p.int("endTime")?);
@@ -158,26 +169,30 @@ pub(crate) fn trades(
     let mut fills: Vec<&Execution> = v
         .executions
         .iter()
-        .filter(|e| e.uid == c.uid && e.category == category && e.symbol == symbol)
+        .filter(|e| e.uid == c.uid && market.holds_fill(v, e))
+        .filter(|e| symbol.as_ref().is_none_or(|s| *s == e.symbol))
         .filter(|e| (from..=to).contains(&e.exec_time_ms))
         .filter(|e| order_id.as_ref().is_none_or(|id| *id == e.order_id))
         .filter(|e| from_id.is_none_or(|id| number(&e.exec_id) >= u64::try_from(id).unwrap_or(0)))
         .collect();
     fills.sort_by_key(|e| (e.exec_time_ms, number(&e.exec_id)));
     let newest = start.is_none() && end.is_none() && from_id.is_none();
-    let shape = if category == Category::Spot {
-        wire::spot_trade
-    } else {
-        wire::futures_trade
-    };
     Ok(Value::Array(
-        take(fills, limit, newest).into_iter().map(shape).collect(),
+        take(fills, limit, newest)
+            .into_iter()
+            .map(|e| wire::trade(market, e))
+            .collect(),
     ))
 }
 
-/// `GET /fapi/v1/income`: commissions of USD-M fills, oldest first; the last 7 days when no
-/// window is given.
-pub(crate) fn income(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+/// `GET /fapi/v1/income` and `GET /dapi/v1/income`: commissions of the product's fills, oldest
+/// first; the last 7 days when no window is given.
+pub(crate) fn income(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+    market: Market,
+) -> Result<Value, ApiError> {
     let kind = p.string("incomeType");
     let symbol = p.string("symbol");
     let now = v.now_ms();
@@ -190,13 +205,15 @@ pub(crate) fn income(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     let mut rows: Vec<&Execution> = v
         .executions
         .iter()
-        .filter(|e| e.uid == c.uid && e.category != Category::Spot && e.exec_fee > 0.0)
+        .filter(|e| e.uid == c.uid && e.category == market.category() && e.exec_fee > 0.0)
         .filter(|e| (start..=end).contains(&e.exec_time_ms))
         .filter(|e| symbol.as_ref().is_none_or(|s| *s == e.symbol))
         .collect();
     rows.sort_by_key(|e| (e.exec_time_ms, e.seq));
     rows.truncate(limit);
     Ok(Value::Array(
-        rows.into_iter().map(wire::commission).collect(),
+        rows.into_iter()
+            .map(|e| wire::commission(market, e))
+            .collect(),
     ))
 }

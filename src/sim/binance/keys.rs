@@ -155,12 +155,13 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     shown.insert("apiName".into(), json!(key.note));
     shown.insert("apiKey".into(), json!(key.api_key));
     shown.insert("secretKey".into(), json!(secret));
+    // A number here (the create page's example); the IP restriction answers write it as text.
     shown.insert(
         "status".into(),
         json!(if matches!(key.ips, IpWhitelist::Any) {
-            "1"
+            1
         } else {
-            "2"
+            2
         }),
     );
     shown.insert("ipList".into(), json!(wire::ip_list(&key.ips)));

@@ -34,6 +34,7 @@ mod caller;
 mod dialect;
 mod history;
 mod keys;
+mod market;
 mod params;
 mod reply;
 mod route;
@@ -55,6 +56,7 @@ use crate::sim::state::Venue;
 
 use auth::Signed;
 use caller::Caller;
+use market::Market;
 use params::Params;
 use reply::{ApiError, Code};
 use route::Route;
@@ -222,12 +224,44 @@ fn public(route: Route, v: &Venue) -> Value {
     }
 }
 
-/// Calls the endpoint's handler.
+/// Calls the endpoint's handler; an account without a margin account answers every margin
+/// request `-3003` ("Margin account does not exist.", the margin error codes).
 fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
-    use Category::{Linear, Spot};
+    let no_margin = v
+        .own
+        .get::<BinanceState>()
+        .is_some_and(|s| s.without_margin.contains(&c.uid));
+    if no_margin && route.is_margin() {
+        return Err(ApiError::new(
+            Code::NoMarginAccount,
+            "Margin account does not exist.",
+        ));
+    }
+    use Market::{CoinM, Options, Spot, UsdM};
     match route {
         Route::Account => account::account(v, c, p),
         Route::AllOrders => history::all_orders(v, c, p, Spot),
+        Route::CoinMAllOrders => history::all_orders(v, c, p, CoinM),
+        Route::CoinMCancelOrder => trade::cancel(v, c, p, CoinM),
+        Route::CoinMCancelSymbol => trade::cancel_symbol(v, c, p, CoinM),
+        Route::CoinMIncome => history::income(v, c, p, CoinM),
+        Route::CoinMOpenOrders => history::open_orders(v, c, p, CoinM),
+        Route::CoinMPlaceOrder => trade::place(v, c, p, CoinM),
+        Route::CoinMUserTrades => history::trades(v, c, p, CoinM),
+        Route::FundingAsset => wallet::funding(v, c, p),
+        Route::MarginAllOrders => history::all_orders(v, c, p, margin(p, true)?),
+        Route::MarginCancelOrder => trade::cancel(v, c, p, margin(p, true)?),
+        Route::MarginCancelSymbol => trade::cancel_symbol(v, c, p, margin(p, true)?),
+        Route::MarginIsolatedAccount => account::isolated_account(v, c, p),
+        Route::MarginMyTrades => history::trades(v, c, p, margin(p, true)?),
+        Route::MarginOpenOrders => history::open_orders(v, c, p, margin(p, false)?),
+        Route::MarginPlaceOrder => trade::place(v, c, p, margin(p, true)?),
+        Route::OptionsCancelOrder => trade::cancel(v, c, p, Options),
+        Route::OptionsCancelSymbol => trade::cancel_symbol(v, c, p, Options),
+        Route::OptionsHistory => history::all_orders(v, c, p, Options),
+        Route::OptionsOpenOrders => history::open_orders(v, c, p, Options),
+        Route::OptionsPlaceOrder => trade::place(v, c, p, Options),
+        Route::OptionsUserTrades => history::trades(v, c, p, Options),
         Route::ApiRestrictions => account::api_restrictions(v, c),
         Route::BrokerKeyCreate => broker::create(v, c, p),
         Route::BrokerKeyDelete => broker::delete(v, c, p),
@@ -244,14 +278,14 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         }
         Route::FuturesAlgoOpenOrders => algo::open(v, c, p),
         Route::FuturesAlgoOrder => algo::place(v, c, p),
-        Route::FuturesAllOrders => history::all_orders(v, c, p, Linear),
+        Route::FuturesAllOrders => history::all_orders(v, c, p, UsdM),
         Route::FuturesCancelAlgoSymbol => algo::cancel_symbol(v, c, p),
-        Route::FuturesCancelOrder => trade::cancel(v, c, p, Linear),
-        Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, Linear),
-        Route::FuturesIncome => history::income(v, c, p),
-        Route::FuturesOpenOrders => history::open_orders(v, c, p, Linear),
-        Route::FuturesPlaceOrder => trade::place(v, c, p, Linear),
-        Route::FuturesUserTrades => history::trades(v, c, p, Linear),
+        Route::FuturesCancelOrder => trade::cancel(v, c, p, UsdM),
+        Route::FuturesCancelSymbol => trade::cancel_symbol(v, c, p, UsdM),
+        Route::FuturesIncome => history::income(v, c, p, UsdM),
+        Route::FuturesOpenOrders => history::open_orders(v, c, p, UsdM),
+        Route::FuturesPlaceOrder => trade::place(v, c, p, UsdM),
+        Route::FuturesUserTrades => history::trades(v, c, p, UsdM),
         Route::MyTrades => history::trades(v, c, p, Spot),
         Route::OpenOrders => history::open_orders(v, c, p, Spot),
         Route::PlaceOrder => trade::place(v, c, p, Spot),
@@ -265,6 +299,18 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::UniversalTransfers => wallet::universal_transfers(v, c, p),
         Route::WithdrawApply => wallet::withdraw(v, c, p),
         Route::WithdrawHistory => wallet::withdrawals(v, c, p),
+    }
+}
+
+/// The margin account a margin request names: cross by default, isolated with
+/// `isIsolated=TRUE`, which needs a `symbol` (`-1102` without one; the other margin endpoints
+/// require it anyway, `symbol_always`).
+fn margin(p: &Params, symbol_always: bool) -> Result<Market, ApiError> {
+    match p.string("isIsolated").as_deref() {
+        None | Some("FALSE") => Ok(Market::Margin),
+        Some("TRUE") if symbol_always || p.string("symbol").is_some() => Ok(Market::Isolated),
+        Some("TRUE") => Err(ApiError::missing("symbol")),
+        Some(_) => Err(ApiError::invalid("isIsolated")),
     }
 }
 

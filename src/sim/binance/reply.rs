@@ -48,6 +48,8 @@ pub(crate) enum Code {
     /// `-2008`: SAPI's answer for a key id it does not know (unknown or deleted), with HTTP 400
     /// as reported answers show.
     InvalidKeyId,
+    /// `-3003`: the account has not opened a cross-margin account (the margin error codes).
+    NoMarginAccount,
 }
 
 impl Code {
@@ -69,6 +71,7 @@ impl Code {
             Code::BadApiKeyFormat => -2014,
             Code::RejectedKey => -2015,
             Code::InvalidKeyId => -2008,
+            Code::NoMarginAccount => -3003,
         }
     }
 

@@ -4,8 +4,11 @@
 //! One variant per (method, path); anything else is HTTP 404. Weights are the published ones
 //! (`openOrders` weighs more without a symbol); sub-account and broker key management count
 //! 3000 against the master's UID (docs/venues/binance.md §4: "weight(UID) 3000"; the broker
-//! endpoints publish no weight, so the simulator uses the same). `/fapi` paths are served on the
-//! same host as `/api` and `/sapi`, where Binance has `fapi.binance.com`.
+//! endpoints publish no weight, so the simulator uses the same). `/fapi`, `/dapi` and `/eapi`
+//! paths are served on the same host as `/api` and `/sapi`, where Binance has `fapi.binance.com`,
+//! `dapi.binance.com` and `eapi.binance.com`; COIN-M and options weigh against the USD-M meter
+//! (Binance counts each apart: a simplification). Cross-margin weights are the margin docs' (IP,
+//! and UID for a new order, counted against the IP here).
 
 use axum::http::Method;
 
@@ -26,6 +29,13 @@ pub(crate) enum Route {
     BrokerTransfers,
     CancelOrder,
     CancelSymbol,
+    CoinMAllOrders,
+    CoinMCancelOrder,
+    CoinMCancelSymbol,
+    CoinMIncome,
+    CoinMOpenOrders,
+    CoinMPlaceOrder,
+    CoinMUserTrades,
     DepositHistory,
     ExchangeInfo,
     FuturesAlgoOpenOrders,
@@ -39,9 +49,23 @@ pub(crate) enum Route {
     FuturesOpenOrders,
     FuturesPlaceOrder,
     FuturesTime,
+    FundingAsset,
     FuturesUserTrades,
+    MarginAllOrders,
+    MarginCancelOrder,
+    MarginCancelSymbol,
+    MarginIsolatedAccount,
+    MarginMyTrades,
+    MarginOpenOrders,
+    MarginPlaceOrder,
     MyTrades,
     OpenOrders,
+    OptionsCancelOrder,
+    OptionsCancelSymbol,
+    OptionsHistory,
+    OptionsOpenOrders,
+    OptionsPlaceOrder,
+    OptionsUserTrades,
     PlaceOrder,
     SubKeyCreate,
     SubKeyCreateV2,
@@ -66,8 +90,12 @@ pub(crate) enum Needs {
     Reading,
     /// Spot trading (`canTrade`); `-2015` without it.
     SpotTrading,
-    /// Futures (`canFuturesTrade`), for reads and trades on `/fapi`; `-2015` without it.
+    /// Futures (`canFuturesTrade`, `enableFutures`), for reads and trades on `/fapi` and `/dapi`;
+    /// `-2015` without it.
     Futures,
+    /// Options (`canVanillaOptions`, `enableVanillaOptions`), for reads and trades on `/eapi`;
+    /// `-2015` without it.
+    Options,
     /// A master-account key; `-1002` otherwise.
     Master,
     /// A master-account key that can trade (Binance Link, docs/venues/binance.md §4); `-1002`
@@ -271,6 +299,199 @@ const TABLE: &[Row] = &[
         Meter::Futures,
         Needs::Futures,
     ),
+    // COIN-M futures (`dapi.binance.com`): the USD-M rules, weights from the COIN-M docs.
+    (
+        Route::CoinMOpenOrders,
+        "GET",
+        "/dapi/v1/openOrders",
+        1,
+        40,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMCancelSymbol,
+        "DELETE",
+        "/dapi/v1/allOpenOrders",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMAllOrders,
+        "GET",
+        "/dapi/v1/allOrders",
+        20,
+        20,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMUserTrades,
+        "GET",
+        "/dapi/v1/userTrades",
+        20,
+        20,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMIncome,
+        "GET",
+        "/dapi/v1/income",
+        20,
+        20,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMPlaceOrder,
+        "POST",
+        "/dapi/v1/order",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    (
+        Route::CoinMCancelOrder,
+        "DELETE",
+        "/dapi/v1/order",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Futures,
+    ),
+    // Options (`eapi.binance.com`).
+    (
+        Route::OptionsOpenOrders,
+        "GET",
+        "/eapi/v1/openOrders",
+        1,
+        40,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    (
+        Route::OptionsCancelSymbol,
+        "DELETE",
+        "/eapi/v1/allOpenOrders",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    (
+        Route::OptionsHistory,
+        "GET",
+        "/eapi/v1/historyOrders",
+        3,
+        3,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    (
+        Route::OptionsUserTrades,
+        "GET",
+        "/eapi/v1/userTrades",
+        5,
+        5,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    (
+        Route::OptionsPlaceOrder,
+        "POST",
+        "/eapi/v1/order",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    (
+        Route::OptionsCancelOrder,
+        "DELETE",
+        "/eapi/v1/order",
+        1,
+        1,
+        Meter::Futures,
+        Needs::Options,
+    ),
+    // Cross and isolated margin: trading takes the spot-and-margin flag (`canTrade`).
+    (
+        Route::MarginIsolatedAccount,
+        "GET",
+        "/sapi/v1/margin/isolated/account",
+        10,
+        10,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
+    (
+        Route::MarginOpenOrders,
+        "GET",
+        "/sapi/v1/margin/openOrders",
+        10,
+        10,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
+    (
+        Route::MarginCancelSymbol,
+        "DELETE",
+        "/sapi/v1/margin/openOrders",
+        1,
+        1,
+        Meter::SapiIp,
+        Needs::SpotTrading,
+    ),
+    (
+        Route::MarginAllOrders,
+        "GET",
+        "/sapi/v1/margin/allOrders",
+        200,
+        200,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
+    (
+        Route::MarginMyTrades,
+        "GET",
+        "/sapi/v1/margin/myTrades",
+        10,
+        10,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
+    (
+        Route::MarginPlaceOrder,
+        "POST",
+        "/sapi/v1/margin/order",
+        6,
+        6,
+        Meter::SapiIp,
+        Needs::SpotTrading,
+    ),
+    (
+        Route::MarginCancelOrder,
+        "DELETE",
+        "/sapi/v1/margin/order",
+        10,
+        10,
+        Meter::SapiIp,
+        Needs::SpotTrading,
+    ),
+    // The funding wallet (`get-funding-asset` is a POST that reads).
+    (
+        Route::FundingAsset,
+        "POST",
+        "/sapi/v1/asset/get-funding-asset",
+        1,
+        1,
+        Meter::SapiIp,
+        Needs::Reading,
+    ),
     (
         Route::ApiRestrictions,
         "GET",
@@ -469,6 +690,12 @@ impl Route {
     /// What the calling key must be or hold.
     pub(crate) fn needs(self) -> Needs {
         self.row().map_or(Needs::Master, |row| row.6)
+    }
+
+    /// Whether the endpoint is one of the margin account's (cross or isolated).
+    pub(crate) fn is_margin(self) -> bool {
+        self.row()
+            .is_some_and(|row| row.2.starts_with("/sapi/v1/margin/"))
     }
 
     /// Whether the endpoint takes no signature.

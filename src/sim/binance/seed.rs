@@ -8,7 +8,10 @@
 //! secrets are 64 letters and digits, drawn from the seed like everything else. The default
 //! incident's attacker also left USD-M conditional (algo) orders: one on `BTCUSDT`, next to
 //! regular orders, and one on `ETHUSDT`, a USD-M market where nothing else is open, so that a
-//! response must learn its symbols from the conditional orders too.
+//! response must learn its symbols from the conditional orders too. Binance's other products
+//! each get a market: COIN-M's `BTCUSD_PERP` (settled in BTC) and an options contract on BTC
+//! (`BTC-261225-100000-C`, quoted in USDT); the leaked key may trade options too. The bot's
+//! account also holds USDT in its funding wallet, which the spot account does not show.
 
 use crate::sim::binance::algo::{AlgoOrder, AlgoStatus, AlgoType};
 use crate::sim::binance::caller::flags;
@@ -64,7 +67,12 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
             "canUniversalTransfer",
         ]),
     );
-    let bot = seed_bot_key(v, now, bot_note, flags(&["canTrade", "canFuturesTrade"]));
+    let bot = seed_bot_key(
+        v,
+        now,
+        bot_note,
+        flags(&["canTrade", "canFuturesTrade", "canVanillaOptions"]),
+    );
     // Binance keys do not expire by themselves.
     v.keys[bot].expires_ms = None;
 }
@@ -72,6 +80,79 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
 /// The USD-M market of the default incident where only a conditional order rests.
 pub(crate) fn conditional_market() -> Instrument {
     Instrument::new(Category::Linear, "ETH", "USDT", 3_200.0)
+}
+
+/// A COIN-M perpetual: Binance names it `<pair>_PERP` and settles it in its base coin.
+pub(crate) fn coin_margined(base: &str, ref_price: f64) -> Instrument {
+    Instrument {
+        category: Category::Inverse,
+        symbol: format!("{base}USD_PERP"),
+        base_coin: base.to_owned(),
+        settle_coin: base.to_owned(),
+        ref_price,
+    }
+}
+
+/// An options contract on `base`, quoted in USDT, named as Binance names them
+/// (`BTC-200730-9000-C`: underlying, expiry `YYMMDD`, strike, `C` or `P`).
+pub(crate) fn option(base: &str, expiry: &str, strike: u64, premium: f64) -> Instrument {
+    Instrument {
+        category: Category::Option,
+        symbol: format!("{base}-{expiry}-{strike}-C"),
+        base_coin: base.to_owned(),
+        settle_coin: "USDT".to_owned(),
+        ref_price: premium,
+    }
+}
+
+/// The default incident's markets of Binance's own: the USD-M market of the conditional orders,
+/// a COIN-M perpetual and an options contract.
+pub(crate) fn incident_markets() -> Vec<Instrument> {
+    vec![
+        conditional_market(),
+        coin_margined("BTC", 65_000.0),
+        option("BTC", "261225", 100_000, 1_500.0),
+    ]
+}
+
+/// Names a scenario's inverse markets as Binance names COIN-M perpetuals (`BTCUSD` becomes
+/// `BTCUSD_PERP`), with their books and any order on them.
+pub(crate) fn name_perpetuals(v: &mut Venue) {
+    let renames: Vec<(String, String)> = v
+        .instruments
+        .iter()
+        .filter(|i| i.category == Category::Inverse && !i.symbol.contains('_'))
+        .map(|i| (i.symbol.clone(), format!("{}_PERP", i.symbol)))
+        .collect();
+    for (old, new) in renames {
+        for inst in v
+            .instruments
+            .iter_mut()
+            .filter(|i| i.category == Category::Inverse && i.symbol == old)
+        {
+            inst.symbol.clone_from(&new);
+        }
+        if let Some(book) = v.books.remove(&(Category::Inverse, old.clone())) {
+            v.books.insert((Category::Inverse, new.clone()), book);
+        }
+        for order in v
+            .orders
+            .iter_mut()
+            .filter(|o| o.category == Category::Inverse && o.symbol == old)
+        {
+            order.symbol.clone_from(&new);
+        }
+    }
+}
+
+/// The bot's funding wallet in the default incident.
+pub(crate) fn seed_funding(v: &mut Venue) {
+    v.own
+        .get_mut::<BinanceState>()
+        .funding
+        .entry(BOT_UID)
+        .or_default()
+        .insert("USDT".to_owned(), 150.0);
 }
 
 /// The attacker's conditional orders of the default incident, waiting for their triggers: a

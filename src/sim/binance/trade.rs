@@ -1,25 +1,31 @@
-//! Placing and cancelling orders, spot (`/api/v3`) and USD-M (`/fapi/v1`) (docs/venues/binance.md
-//! §5).
+//! Placing and cancelling orders: spot (`/api/v3`), cross margin (`/sapi/v1/margin`), USD-M
+//! (`/fapi/v1`), COIN-M (`/dapi/v1`) and options (`/eapi/v1`) (docs/venues/binance.md §5).
 //!
 //! Orders belong to the calling key's account: the master cannot cancel a sub-account's orders
 //! (docs/venues/binance.md §9). A new order takes what it can from its market's book at once
 //! (`matching.rs`); a market order's unfilled rest expires. A spot market order is sized in the
 //! base coin (`quantity`) or spends a quote amount (`quoteOrderQty`); USD-M orders are sized in
 //! the base coin (one contract per coin, no margin modelled). Cancelling every open order is per
-//! symbol: spot `DELETE /api/v3/openOrders` answers the orders it cancelled, or `-2011` when
-//! there were none; USD-M `DELETE /fapi/v1/allOpenOrders` answers `{"code": 200, …}` and leaves
-//! the symbol's conditional (algo) orders waiting (`algo.rs` cancels those). The hidden
-//! origin of an order is set here from the key (leaked key = attacker) and never shown.
+//! symbol: spot and margin `DELETE …/openOrders` answer the orders they cancelled, or `-2011`
+//! when there were none; USD-M and COIN-M `DELETE …/allOpenOrders` answer `{"code": 200, …}`
+//! (USD-M leaves the symbol's conditional (algo) orders waiting, `algo.rs` cancels those);
+//! options `DELETE /eapi/v1/allOpenOrders` answers `{"code": 0, "msg": "success"}`. A spot or
+//! margin order is answered as `newOrderRespType` asks, `FULL` by default for `LIMIT` and
+//! `MARKET` (binance-spot-api-docs `rest-api.md`: `ACK`, `RESULT` or `FULL`, with its `fills`).
+//! The hidden origin of an order is set here from the key (leaked key = attacker) and never
+//! shown.
 
 use serde_json::{Value, json};
 
 use crate::sim::binance::caller::Caller;
+use crate::sim::binance::market::Market;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::{ApiError, Code};
+use crate::sim::binance::state::BinanceState;
 use crate::sim::binance::wire;
 use crate::sim::num;
-use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
-use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
+use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
 /// Checks that `symbol` is traded in `category` (`-1121` otherwise).
 pub(crate) fn symbol(v: &Venue, category: Category, p: &Params) -> Result<String, ApiError> {
@@ -46,13 +52,15 @@ fn positive(p: &Params, name: &str) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// `POST /api/v3/order` and `POST /fapi/v1/order`.
+/// `POST /api/v3/order`, `/sapi/v1/margin/order`, `/fapi/v1/order`, `/dapi/v1/order` and
+/// `/eapi/v1/order`.
 pub(crate) fn place(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
+    let category = market.category();
     let symbol = symbol(v, category, p)?;
     let side = match p.required("side")?.as_str() {
         "BUY" => Side::Buy,
@@ -85,10 +93,23 @@ pub(crate) fn place(
             }
         },
     };
-    let link = p.string("newClientOrderId").unwrap_or_default();
+    // Options name the client id `clientOrderId`; the others `newClientOrderId`.
+    let link_name = if market == Market::Options {
+        "clientOrderId"
+    } else {
+        "newClientOrderId"
+    };
+    let link = p.string(link_name).unwrap_or_default();
     if !link.is_empty() && !client_id_ok(&link) {
-        return Err(ApiError::invalid("newClientOrderId"));
+        return Err(ApiError::invalid(link_name));
     }
+    let answer = match p.string("newOrderRespType").as_deref() {
+        None => RespType::Full,
+        Some("ACK") => RespType::Ack,
+        Some("RESULT") => RespType::Result,
+        Some("FULL") => RespType::Full,
+        Some(_) => return Err(ApiError::invalid("newOrderRespType")),
+    };
     let order = v
         .place_order(NewOrder {
             uid: c.uid,
@@ -107,21 +128,98 @@ pub(crate) fn place(
             },
         })
         .map_err(order_error)?;
+    let state = v.own.get_mut::<BinanceState>();
+    match market {
+        Market::Margin => {
+            state.margin_orders.insert(order.order_id.clone());
+        }
+        Market::Isolated => {
+            state.isolated_orders.insert(order.order_id.clone());
+            state
+                .isolated_pairs
+                .entry(c.uid)
+                .or_default()
+                .insert(order.symbol.clone());
+        }
+        _ => {}
+    }
     let now = v.now_ms();
-    if category == Category::Spot && p.string("newOrderRespType").as_deref() == Some("ACK") {
-        return Ok(json!({
-            "symbol": order.symbol,
-            "orderId": order.order_id.parse::<u64>().unwrap_or(0),
-            "orderListId": -1,
-            "clientOrderId": wire::client_id(&order),
-            "transactTime": now,
-        }));
+    match market {
+        Market::Spot | Market::Margin | Market::Isolated => {
+            Ok(spot_placed(v, &order, answer, market, now))
+        }
+        Market::Options => Ok(wire::options_order(&order)),
+        Market::UsdM | Market::CoinM => Ok(wire::futures_answer(market, &order)),
     }
-    let mut shown = wire::order(&order);
-    if let Value::Object(map) = &mut shown {
-        map.insert("transactTime".into(), json!(now));
+}
+
+/// How much a spot or margin order placement answers (`newOrderRespType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RespType {
+    Ack,
+    Result,
+    Full,
+}
+
+/// A spot or margin order's placement answer: `ACK` names it, `RESULT` adds where it stands,
+/// `FULL` adds its fills (binance-spot-api-docs `rest-api.md`, "New order").
+fn spot_placed(v: &Venue, o: &Order, answer: RespType, market: Market, now: i64) -> Value {
+    let mut shown = json!({
+        "symbol": o.symbol,
+        "orderId": o.order_id.parse::<u64>().unwrap_or(0),
+        "orderListId": -1,
+        "clientOrderId": wire::client_id(o),
+        "transactTime": now,
+    });
+    let Value::Object(map) = &mut shown else {
+        return shown;
+    };
+    // The margin page's answers have `isIsolated` and no `orderListId`, `origQuoteOrderQty` or
+    // `workingTime` ("Margin Account New Order").
+    let margin = market.is_margin();
+    if margin {
+        map.remove("orderListId");
+        map.insert("isIsolated".into(), json!(market == Market::Isolated));
     }
-    Ok(shown)
+    if answer == RespType::Ack {
+        return shown;
+    }
+    let full = wire::spot_order(o);
+    for field in [
+        "price",
+        "origQty",
+        "executedQty",
+        "origQuoteOrderQty",
+        "cummulativeQuoteQty",
+        "status",
+        "timeInForce",
+        "type",
+        "side",
+        "workingTime",
+        "selfTradePreventionMode",
+    ] {
+        if !(margin && matches!(field, "origQuoteOrderQty" | "workingTime")) {
+            map.insert(field.into(), full[field].clone());
+        }
+    }
+    if answer == RespType::Full {
+        let fills: Vec<Value> = v
+            .executions
+            .iter()
+            .filter(|e| e.order_id == o.order_id && e.category == o.category)
+            .map(|e| {
+                json!({
+                    "price": wire::dec(e.exec_price),
+                    "qty": wire::dec(e.exec_qty),
+                    "commission": wire::dec(e.exec_fee),
+                    "commissionAsset": e.fee_currency,
+                    "tradeId": e.exec_id.parse::<u64>().unwrap_or(0),
+                })
+            })
+            .collect();
+        map.insert("fills".into(), Value::Array(fills));
+    }
+    shown
 }
 
 /// Maps a refused order operation to Binance's code.
@@ -145,49 +243,159 @@ fn unknown_order() -> ApiError {
     ApiError::new(Code::CancelRejected, "Unknown order sent.")
 }
 
-/// `DELETE /api/v3/order` and `DELETE /fapi/v1/order`: by `orderId`, or `origClientOrderId`.
+/// `DELETE /api/v3/order`, `/sapi/v1/margin/order`, `/fapi/v1/order`, `/dapi/v1/order` and
+/// `/eapi/v1/order`: by `orderId`, or the client id.
 pub(crate) fn cancel(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
+    let category = market.category();
     let symbol = symbol(v, category, p)?;
-    let which = match (p.string("orderId"), p.string("origClientOrderId")) {
+    let link_name = if market == Market::Options {
+        "clientOrderId"
+    } else {
+        "origClientOrderId"
+    };
+    let which = match (p.string("orderId"), p.string(link_name)) {
         (Some(id), _) => OrderRef::Id(id),
         (None, Some(link)) => OrderRef::LinkId(link),
         (None, None) => return Err(ApiError::missing("orderId")),
     };
+    let found = v.orders.iter().find(|o| {
+        o.uid == c.uid
+            && o.symbol == symbol
+            && o.status.is_open()
+            && market.holds(v, o)
+            && match &which {
+                OrderRef::Id(id) => &o.order_id == id,
+                OrderRef::LinkId(link) => &o.order_link_id == link,
+            }
+    });
+    let Some(id) = found.map(|o| o.order_id.clone()) else {
+        return Err(unknown_order());
+    };
     let order = v
-        .cancel_one(c.uid, category, &symbol, &which)
+        .cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
         .map_err(order_error)?;
-    Ok(wire::order(&order))
+    let now = v.now_ms();
+    Ok(match market {
+        Market::Margin | Market::Isolated => margin_cancelled(&order, market),
+        Market::Spot => spot_cancelled(&order, market, now),
+        Market::UsdM | Market::CoinM => wire::futures_answer(market, &order),
+        Market::Options => wire::order(market, &order),
+    })
 }
 
-/// `DELETE /api/v3/openOrders` and `DELETE /fapi/v1/allOpenOrders`: every open order of one
-/// symbol.
+/// A cancelled spot or margin order as the cancels answer it: the order's own client id becomes
+/// `origClientOrderId`. Spot adds `transactTime` and `origQuoteOrderQty` (binance-spot-api-docs
+/// `rest-api.md`, "Cancel order"); margin has `isIsolated` and neither of those (the margin
+/// "Cancel all Open Orders on a Symbol" page).
+fn spot_cancelled(o: &Order, market: Market, now: i64) -> Value {
+    let full = wire::spot_order(o);
+    let mut shown = json!({
+        "symbol": o.symbol,
+        "origClientOrderId": wire::client_id(o),
+        "orderId": full["orderId"],
+        "orderListId": -1,
+        "clientOrderId": format!("x-simcancel{}", o.order_id),
+    });
+    if let Value::Object(map) = &mut shown {
+        if market.is_margin() {
+            map.insert("isIsolated".into(), json!(market == Market::Isolated));
+        } else {
+            map.insert("transactTime".into(), json!(now));
+            map.insert(
+                "origQuoteOrderQty".into(),
+                full["origQuoteOrderQty"].clone(),
+            );
+        }
+        for field in [
+            "price",
+            "origQty",
+            "executedQty",
+            "cummulativeQuoteQty",
+            "status",
+            "timeInForce",
+            "type",
+            "side",
+            "selfTradePreventionMode",
+        ] {
+            map.insert(field.into(), full[field].clone());
+        }
+    }
+    shown
+}
+
+/// A margin order cancelled by its id, as the "Margin Account Cancel Order" page shows it: its
+/// `orderId` as a string there, no `orderListId` nor `selfTradePreventionMode`.
+fn margin_cancelled(o: &Order, market: Market) -> Value {
+    let full = wire::spot_order(o);
+    let mut shown = json!({
+        "symbol": o.symbol,
+        "isIsolated": market == Market::Isolated,
+        "orderId": o.order_id,
+        "origClientOrderId": wire::client_id(o),
+        "clientOrderId": format!("x-simcancel{}", o.order_id),
+    });
+    if let Value::Object(map) = &mut shown {
+        for field in [
+            "price",
+            "origQty",
+            "executedQty",
+            "cummulativeQuoteQty",
+            "status",
+            "timeInForce",
+            "type",
+            "side",
+        ] {
+            map.insert(field.into(), full[field].clone());
+        }
+    }
+    shown
+}
+
+/// `DELETE /api/v3/openOrders`, `/sapi/v1/margin/openOrders`, `/fapi/v1/allOpenOrders`,
+/// `/dapi/v1/allOpenOrders` and `/eapi/v1/allOpenOrders`: every open order of one symbol.
 pub(crate) fn cancel_symbol(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
-    category: Category,
+    market: Market,
 ) -> Result<Value, ApiError> {
+    let category = market.category();
     let symbol = symbol(v, category, p)?;
-    let filter = SymbolFilter {
-        symbol: Some(symbol),
-        ..SymbolFilter::default()
-    };
-    let cancelled = v.cancel_open(c.uid, category, &filter, None);
-    if category != Category::Spot {
-        return Ok(json!({
+    let mut ids: Vec<(i64, String)> = v
+        .orders
+        .iter()
+        .filter(|o| o.uid == c.uid && o.symbol == symbol && o.status.is_open())
+        .filter(|o| market.holds(v, o))
+        .map(|o| (o.created_ms, o.order_id.clone()))
+        .collect();
+    ids.sort();
+    let mut cancelled = Vec::new();
+    for (_, id) in ids {
+        if let Ok(order) = v.cancel_one(c.uid, category, &symbol, &OrderRef::Id(id)) {
+            cancelled.push(order);
+        }
+    }
+    let now = v.now_ms();
+    match market {
+        Market::UsdM | Market::CoinM => Ok(json!({
             "code": 200,
             "msg": "The operation of cancel all open order is done.",
-        }));
+        })),
+        // The page's example writes the code as a string.
+        Market::Options => Ok(json!({ "code": "0", "msg": "success" })),
+        Market::Spot | Market::Margin | Market::Isolated if cancelled.is_empty() => {
+            Err(unknown_order())
+        }
+        Market::Spot | Market::Margin | Market::Isolated => Ok(Value::Array(
+            cancelled
+                .iter()
+                .map(|o| spot_cancelled(o, market, now))
+                .collect(),
+        )),
     }
-    if cancelled.is_empty() {
-        return Err(unknown_order());
-    }
-    Ok(Value::Array(
-        cancelled.iter().map(wire::spot_order).collect(),
-    ))
 }

@@ -7,7 +7,9 @@
 //! newest first, in windows under 90 days (`-1127`), by `offset` and `limit`; the simulator
 //! seeds no deposit. Transfers between the master and its sub-accounts are listed for a master
 //! key: by email (`sub-account/universalTransfer`) or by `subAccountId`, an empty id being the
-//! master (`broker/transfer`), page by page.
+//! master (`broker/transfer`), page by page. The funding wallet (`asset/get-funding-asset`, a
+//! POST that reads) is the caller's account's, kept apart from the spot wallet by the dialect
+//! (`state.rs`), empty assets left out; the simulator never moves money into or out of it.
 
 use chrono::DateTime;
 use serde_json::{Value, json};
@@ -15,6 +17,8 @@ use serde_json::{Value, json};
 use crate::sim::binance::caller::Caller;
 use crate::sim::binance::params::Params;
 use crate::sim::binance::reply::{ApiError, Code};
+use crate::sim::binance::state::BinanceState;
+use crate::sim::binance::wire::dec;
 use crate::sim::funds::{Transfer, WithdrawKind};
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
@@ -37,6 +41,39 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, A
         })
         .map_err(|_| ApiError::new(Code::NewOrderRejected, "Insufficient balance."))?;
     Ok(json!({ "id": withdrawal.withdraw_id }))
+}
+
+/// `POST /sapi/v1/asset/get-funding-asset`: the caller's funding wallet, one asset's or all.
+pub(crate) fn funding(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let only = p.string("asset");
+    let btc = p.flag("needBtcValuation")?.unwrap_or(false);
+    let btc_price = v.usd_price("BTC");
+    let held: Vec<(String, f64)> = v
+        .own
+        .get::<BinanceState>()
+        .and_then(|s| s.funding.get(&c.uid))
+        .map(|coins| coins.iter().map(|(k, a)| (k.clone(), *a)).collect())
+        .unwrap_or_default();
+    let rows: Vec<Value> = held
+        .into_iter()
+        .filter(|(coin, amount)| *amount > 0.0 && only.as_ref().is_none_or(|o| o == coin))
+        .map(|(coin, amount)| {
+            let valuation = if btc && btc_price > 0.0 {
+                amount * v.usd_price(&coin) / btc_price
+            } else {
+                0.0
+            };
+            json!({
+                "asset": coin,
+                "free": dec(amount),
+                "locked": dec(0.0),
+                "freeze": dec(0.0),
+                "withdrawing": dec(0.0),
+                "btcValuation": dec(valuation),
+            })
+        })
+        .collect();
+    Ok(Value::Array(rows))
 }
 
 /// A window under 90 days (the last 90 days when none is given).
@@ -146,17 +183,33 @@ fn master_transfers<'v>(
         .collect())
 }
 
-/// `GET /sapi/v1/sub-account/universalTransfer`: by email.
+/// `GET /sapi/v1/sub-account/universalTransfer`: by email, in a window of at most 7 days (the
+/// last 7 days when none is given; the "Query Universal Transfer History" page).
 pub(crate) fn universal_transfers(
     v: &mut Venue,
     c: &Caller,
     p: &Params,
 ) -> Result<Value, ApiError> {
+    let now = v.now_ms();
+    let (start, end) = (p.int("startTime")?, p.int("endTime")?);
+    let (start, end) = match (start, end) {
+        (Some(s), Some(e)) => (s, e),
+        (Some(s), None) => (s, s + 7 * DAY_MS),
+        (None, Some(e)) => (e - 7 * DAY_MS, e),
+        (None, None) => (now - 7 * DAY_MS, now),
+    };
+    if end - start > 7 * DAY_MS {
+        return Err(ApiError::new(
+            Code::IntervalTooBig,
+            "The time range between startTime and endTime cannot exceed 7 days.",
+        ));
+    }
     let from_email = p.string("fromEmail");
     let to_email = p.string("toEmail");
     let email = |uid: u64| super::email(v, uid);
     let rows: Vec<Value> = master_transfers(v, c.uid, p)?
         .into_iter()
+        .filter(|t| (start..=end).contains(&t.at_ms))
         .filter(|t| from_email.as_ref().is_none_or(|e| *e == email(t.from_uid)))
         .filter(|t| to_email.as_ref().is_none_or(|e| *e == email(t.to_uid)))
         .map(|t| {

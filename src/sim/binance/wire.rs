@@ -1,7 +1,8 @@
-//! Venue records in Binance's JSON shapes: spot and USD-M orders and trades, income rows, keys.
+//! Venue records in Binance's JSON shapes: spot, cross-margin, USD-M, COIN-M and options orders
+//! and trades, income rows, keys.
 //!
-//! Field names follow the docs (`allOrders`, `myTrades`, `userTrades`, `income`,
-//! `subAccountApi…`): ids are integers, prices and quantities decimal strings with eight places,
+//! Field names follow the docs (`allOrders`, `myTrades`, `userTrades`, `income`, the margin,
+//! COIN-M and options `openOrders`, `subAccountApi…`): ids are integers, prices and quantities decimal strings with eight places,
 //! times Unix ms integers. A spot order sized in the quote coin shows it in `origQuoteOrderQty`;
 //! an order without a client id shows one Binance-style, derived from its id. Fields the
 //! simulator does not model carry Binance's neutral values. The hidden `origin` and the key's
@@ -10,11 +11,10 @@
 use serde_json::{Value, json};
 
 use crate::sim::binance::caller::FLAGS;
+use crate::sim::binance::market::Market;
 use crate::sim::key::{ApiKey, IpWhitelist};
 use crate::sim::num;
-use crate::sim::order::{
-    Category, EndReason, Execution, Order, OrderStatus, OrderType, QtyUnit, Side,
-};
+use crate::sim::order::{EndReason, Execution, Order, OrderStatus, OrderType, QtyUnit, Side};
 
 /// A decimal with Binance's eight places.
 pub(crate) fn dec(v: f64) -> String {
@@ -120,15 +120,144 @@ pub(crate) fn futures_order(o: &Order) -> Value {
         "updateTime": o.updated_ms,
         "workingType": "CONTRACT_PRICE",
         "priceProtect": false,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "goodTillDate": 0,
     })
 }
 
-/// An order in its market's shape.
-pub(crate) fn order(o: &Order) -> Value {
-    if o.category == Category::Spot {
-        spot_order(o)
-    } else {
-        futures_order(o)
+/// An order as COIN-M `openOrders`, `allOrders` and `order` show it: sized in contracts, its
+/// fills counted in the base coin (`cumBase`), with its `pair`.
+pub(crate) fn coinm_order(o: &Order) -> Value {
+    let mut shown = futures_order(o);
+    if let Value::Object(map) = &mut shown {
+        map.remove("cumQuote");
+        let pair = o.symbol.split('_').next().unwrap_or(&o.symbol).to_owned();
+        let avg = o.avg_price().unwrap_or(0.0);
+        let base = if avg > 0.0 {
+            o.cum_exec_value / avg
+        } else {
+            0.0
+        };
+        map.insert("cumBase".into(), json!(dec(base)));
+        map.insert("pair".into(), json!(pair));
+        map.insert("selfTradePreventionMode".into(), json!("NONE"));
+        map.remove("goodTillDate");
+    }
+    shown
+}
+
+/// An order as the margin endpoints show it: the spot shape, and `isIsolated`.
+pub(crate) fn margin_order(o: &Order, isolated: bool) -> Value {
+    let mut shown = spot_order(o);
+    if let Value::Object(map) = &mut shown {
+        map.insert("isIsolated".into(), json!(isolated));
+    }
+    shown
+}
+
+/// Binance's options `status`: `NEW` while it rests unfilled (the current "Query Current Open
+/// Option Orders" page; an older one said `ACCEPTED`), `CANCELLED` with two Ls.
+fn options_status(o: &Order) -> &'static str {
+    match o.status {
+        OrderStatus::New => "NEW",
+        OrderStatus::PartiallyFilled => "PARTIALLY_FILLED",
+        OrderStatus::Filled => "FILLED",
+        OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => "CANCELLED",
+    }
+}
+
+/// An order as options `openOrders`, `historyOrders` and `order` show it (the "Query Current
+/// Open Option Orders" page's fields).
+pub(crate) fn options_order(o: &Order) -> Value {
+    json!({
+        "orderId": id_number(&o.order_id),
+        "symbol": o.symbol,
+        "price": dec(o.price.as_deref().and_then(num::parse_positive).unwrap_or(0.0)),
+        "quantity": dec(num::parse_positive(&o.qty).unwrap_or(0.0)),
+        "executedQty": dec(o.cum_exec_qty),
+        "side": side(o.side),
+        "type": kind(o.order_type),
+        "timeInForce": if o.order_type == OrderType::Limit { "GTC" } else { "IOC" },
+        "reduceOnly": false,
+        "createTime": o.created_ms,
+        "updateTime": o.updated_ms,
+        "status": options_status(o),
+        "avgPrice": dec(o.avg_price().unwrap_or(0.0)),
+        "clientOrderId": o.order_link_id,
+        "priceScale": 2,
+        "quantityScale": 2,
+        "optionSide": if o.symbol.ends_with("-P") { "PUT" } else { "CALL" },
+        "quoteAsset": "USDT",
+        "mmp": false,
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+    })
+}
+
+/// A USD-M or COIN-M order as placing or cancelling it answers: the listing's fields with
+/// `cumQty` and without `time` (the "New Order" and "Cancel Order" pages).
+pub(crate) fn futures_answer(market: Market, o: &Order) -> Value {
+    let mut shown = order(market, o);
+    if let Value::Object(map) = &mut shown {
+        map.remove("time");
+        map.insert("cumQty".into(), json!(dec(o.cum_exec_qty)));
+    }
+    shown
+}
+
+/// An order in its product's shape.
+pub(crate) fn order(market: Market, o: &Order) -> Value {
+    match market {
+        Market::Spot => spot_order(o),
+        Market::Margin => margin_order(o, false),
+        Market::Isolated => margin_order(o, true),
+        Market::UsdM => futures_order(o),
+        Market::CoinM => coinm_order(o),
+        Market::Options => options_order(o),
+    }
+}
+
+/// A fill in its product's shape.
+pub(crate) fn trade(market: Market, e: &Execution) -> Value {
+    match market {
+        Market::Spot => spot_trade(e),
+        Market::Margin | Market::Isolated => {
+            let mut shown = spot_trade(e);
+            if let Value::Object(map) = &mut shown {
+                map.insert("isIsolated".into(), json!(market == Market::Isolated));
+            }
+            shown
+        }
+        Market::UsdM => futures_trade(e),
+        Market::CoinM => {
+            let mut shown = futures_trade(e);
+            if let Value::Object(map) = &mut shown {
+                map.remove("quoteQty");
+                let pair = e.symbol.split('_').next().unwrap_or(&e.symbol).to_owned();
+                map.insert("pair".into(), json!(pair));
+                map.insert("marginAsset".into(), json!(e.fee_currency));
+                map.insert("baseQty".into(), json!(dec(e.exec_qty)));
+            }
+            shown
+        }
+        Market::Options => json!({
+            "id": id_number(&e.exec_id),
+            "tradeId": id_number(&e.exec_id),
+            "orderId": id_number(&e.order_id),
+            "symbol": e.symbol,
+            "price": dec(e.exec_price),
+            "quantity": dec(e.exec_qty),
+            "fee": dec(e.exec_fee),
+            "realizedProfit": "0",
+            "side": side(e.side),
+            "type": "LIMIT",
+            "liquidity": if e.is_maker { "MAKER" } else { "TAKER" },
+            "quoteAsset": "USDT",
+            "time": e.exec_time_ms,
+            "priceScale": 2,
+            "quantityScale": 2,
+            "optionSide": if e.symbol.ends_with("-P") { "PUT" } else { "CALL" },
+        }),
     }
 }
 
@@ -171,8 +300,14 @@ pub(crate) fn futures_trade(e: &Execution) -> Value {
     })
 }
 
-/// A fill's commission as USD-M `income` lists it.
-pub(crate) fn commission(e: &Execution) -> Value {
+/// A fill's commission as USD-M and COIN-M `income` list it (COIN-M writes `tranId` as a
+/// string, USD-M as a number: each page's example).
+pub(crate) fn commission(market: Market, e: &Execution) -> Value {
+    let tran_id = if market == Market::CoinM {
+        json!(e.seq.to_string())
+    } else {
+        json!(e.seq)
+    };
     json!({
         "symbol": e.symbol,
         "incomeType": "COMMISSION",
@@ -180,7 +315,7 @@ pub(crate) fn commission(e: &Execution) -> Value {
         "asset": e.fee_currency,
         "info": "COMMISSION",
         "time": e.exec_time_ms,
-        "tranId": e.seq,
+        "tranId": tran_id,
         "tradeId": e.exec_id,
     })
 }
@@ -208,7 +343,7 @@ pub(crate) fn masked(api_key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::order::Origin;
+    use crate::sim::order::{Category, Origin};
 
     fn order(unit: QtyUnit, t: OrderType) -> Order {
         Order {

@@ -1,6 +1,6 @@
 //! Binance wallet history requests (docs/venues/binance.md §6): withdrawals by offset, then
-//! deposits and the transfers between the master and its sub-accounts, each page named by a
-//! [`MoneyCursor`].
+//! deposits and the transfers between the master and its sub-accounts (those in sub-windows of at
+//! most 7 days, as the universal-transfer page allows), each page named by a [`MoneyCursor`].
 
 use super::*;
 
@@ -39,7 +39,9 @@ pub(super) fn transfers(
         KeyFamily::SubAccount => "/sapi/v1/sub-account/universalTransfer",
         KeyFamily::Broker => "/sapi/v1/broker/transfer",
     };
-    let mut params = times.to_vec();
+    // Transfers: in sub-windows of at most 7 days (`MoneyCursor::sub_window`).
+    let (from, to) = page.sub_window(window.start_ms, window.end_ms);
+    let mut params = vec![("startTime", from.to_string()), ("endTime", to.to_string())];
     params.push(("page", (page.offset + 1).to_string()));
     params.push(("limit", TRANSFERS_PAGE.to_string()));
     Ok(get(path, &params))

@@ -2,8 +2,9 @@
 //!
 //! Parameters are percent-encoded in a fixed order, in the query of a GET or DELETE and in the
 //! form body of a POST; the signer adds `recvWindow`, `timestamp` and `signature` to exactly
-//! that. Spot and SAPI paths go to `base_url`; USD-M paths to the profile's `futures_url` when it
-//! names another host (`https://fapi.binance.com`). Key management takes the profile's family:
+//! that. Spot, margin and SAPI paths go to `base_url`; USD-M paths to the profile's `futures_url`
+//! when it names another host (`https://fapi.binance.com`), COIN-M and options paths to the
+//! `dapi` and `eapi` hosts next to it (`hosts.rs`); each product's paths are in `market.rs`. Key management takes the profile's family:
 //! the sub-account endpoints name the sub-account by `email`, the Binance Link (broker) ones by
 //! `subAccountId`; either comes from the key's `account:`, and a request without it is refused
 //! here, before anything is sent. Master-account keys have no endpoint at all
@@ -21,6 +22,8 @@ mod keys;
 mod orders;
 
 use crate::exchanges::binance::cursor::{HistoryCursor, HistoryStep, KeysCursor, MoneyCursor};
+use crate::exchanges::binance::hosts::sibling_url;
+use crate::exchanges::binance::market::{Discovery, Host, ISOLATED_PAIRS, Market};
 use crate::exchanges::binance::signer::encode_params;
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Lock, Segment, Side, TradePermission};
@@ -32,6 +35,12 @@ use crate::secret::KeyId;
 use funds::transfers;
 use keys::{create, sub_keys};
 use orders::history;
+
+/// The spot wallet, as balances name it.
+pub const SPOT_WALLET: &str = "SPOT";
+
+/// The funding wallet, as [`Op::WalletBalances`] and balances name it.
+pub const FUNDING: &str = "FUNDING";
 
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -64,6 +73,28 @@ pub const CONDITIONAL: Segment = Segment {
 
 /// The cursor of the USD-M open-order listing's second page: the conditional orders.
 pub const CONDITIONAL_PAGE: &str = "algo";
+
+/// The cursor of an isolated-margin listing's pages after the first: the pairs still to read,
+/// `isolated:BTCUSDT,ETHUSDT` (the first page reads the pairs, [`ISOLATED_PAIRS`]).
+pub const ISOLATED_PAGE: &str = "isolated:";
+
+/// The pairs an isolated-margin listing's cursor names (none: the first page).
+pub fn isolated_pairs(cursor: Option<&str>) -> Result<Vec<String>, ExchangeError> {
+    match cursor {
+        None | Some("") => Ok(Vec::new()),
+        Some(text) => match text.strip_prefix(ISOLATED_PAGE) {
+            Some(rest) if !rest.is_empty() => Ok(rest.split(',').map(str::to_owned).collect()),
+            _ => Err(ExchangeError::Protocol {
+                detail: format!("`{text}` is not a Binance isolated-margin page"),
+            }),
+        },
+    }
+}
+
+/// The cursor that reads `pairs` next; `None` when none is left.
+pub fn isolated_page(pairs: &[String]) -> Option<String> {
+    (!pairs.is_empty()).then(|| format!("{ISOLATED_PAGE}{}", pairs.join(",")))
+}
 
 /// Which listing one page of open orders reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,43 +130,49 @@ pub fn is_conditional(segment: &Segment) -> bool {
     *segment == CONDITIONAL
 }
 
-/// The sub-window width of a segment's order and fill histories.
+/// The sub-window width of a segment's order and fill histories: 24 h on spot and margin, under
+/// 7 days on the futures and options products.
 pub fn span(segment: &Segment) -> i64 {
-    if is_futures(segment) {
+    if Market::of(segment).is_derivative() {
         FUTURES_SPAN_MS
     } else {
         SPOT_SPAN_MS
     }
 }
 
-/// Whether a segment is USD-M futures (everything but spot).
+/// Whether a segment is USD-M futures (its regular orders or its conditional ones).
 pub fn is_futures(segment: &Segment) -> bool {
-    segment.category != Category::Spot
+    matches!(Market::of(segment), Market::UsdM | Market::UsdmAlgo)
 }
 
-/// A USD-M path on the profile's `futures_url` when it names another host.
-fn futures_path(call: &CallContext<'_>, path: &str) -> String {
-    match call.settings.futures_url.as_deref() {
-        Some(host) => format!("{host}{path}"),
+/// A path on its product's host: USD-M on the profile's `futures_url` when it names another
+/// host, COIN-M and options on the hosts next to that one.
+fn on_host(call: &CallContext<'_>, host: Host, path: &str) -> String {
+    let futures = call.settings.futures_url.as_deref();
+    let url = match host {
+        Host::Base => None,
+        Host::Fapi => futures.map(str::to_owned),
+        Host::Dapi => futures.and_then(|f| sibling_url(f, "dapi")),
+        Host::Eapi => futures.and_then(|f| sibling_url(f, "eapi")),
+    };
+    match url {
+        Some(url) => format!("{url}{path}"),
         None => path.to_owned(),
     }
 }
 
-/// The spot path or the USD-M one, by segment.
-fn market_path(call: &CallContext<'_>, segment: &Segment, spot: &str, futures: &str) -> String {
-    if is_futures(segment) {
-        futures_path(call, futures)
-    } else {
-        spot.to_owned()
-    }
+/// A product's path on its host.
+fn market_path(call: &CallContext<'_>, market: Market, path: &str) -> String {
+    on_host(call, market.host(), path)
 }
 
 /// Builds the request for an operation.
 pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError> {
     let family = call.settings.key_family;
-    let fapi = |path: &str| futures_path(call, path);
-    let market =
-        |segment: &Segment, spot: &str, futures: &str| market_path(call, segment, spot, futures);
+    let path = |segment: &Segment, pick: fn(Market) -> &'static str| {
+        let market = Market::of(segment);
+        market_path(call, market, pick(market))
+    };
     Ok(match op {
         Op::ServerTime => get("/api/v3/time", &[]),
         Op::WhoAmI => get("/sapi/v1/account/apiRestrictions", &[]),
@@ -174,50 +211,45 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             });
         }
         Op::CancelBatch { segment, orders } => orders::cancel_batch(call, segment, orders)?,
+        Op::OpenOrders { segment, cursor } if Market::of(segment) == Market::Isolated => {
+            match isolated_pairs(cursor.as_deref())?.first() {
+                None => get(ISOLATED_PAIRS, &[]),
+                Some(symbol) => get(
+                    Market::Isolated.open_orders(),
+                    &[
+                        ("symbol", symbol.clone()),
+                        ("isIsolated", "TRUE".to_owned()),
+                    ],
+                ),
+            }
+        }
         Op::OpenOrders { segment, cursor } => match OpenPage::of(segment, cursor.as_deref())? {
-            OpenPage::Orders => get(
-                &market(segment, "/api/v3/openOrders", "/fapi/v1/openOrders"),
-                &[],
-            ),
-            OpenPage::Conditional => get(&fapi("/fapi/v1/openAlgoOrders"), &[]),
+            OpenPage::Orders => get(&path(segment, Market::open_orders), &[]),
+            OpenPage::Conditional => get(&path(&CONDITIONAL, Market::open_orders), &[]),
         },
         Op::Orders {
             segment,
             window,
             cursor,
-        } => history(
-            segment,
-            window,
-            cursor.as_deref(),
-            &market(segment, "/api/v3/allOrders", "/fapi/v1/allOrders"),
-            &fapi,
-        )?,
+        } => history(call, segment, window, cursor.as_deref(), Market::orders)?,
         Op::Fills {
             segment,
             window,
             cursor,
-        } => history(
-            segment,
-            window,
-            cursor.as_deref(),
-            &market(segment, "/api/v3/myTrades", "/fapi/v1/userTrades"),
-            &fapi,
-        )?,
+        } => history(call, segment, window, cursor.as_deref(), Market::fills)?,
         Op::Balances => get("/api/v3/account", &[("omitZeroBalances", "true".into())]),
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref())?,
         Op::Transfers { window, cursor } => transfers(family, window, cursor.as_deref())?,
-        Op::PlaceOrder(order) => {
-            order.plain("binance")?;
-            orders::place(call, order)?
-        }
+        Op::PlaceOrder(order) => orders::place(call, order)?,
         Op::CancelOrder {
             segment,
             symbol,
             order_id,
-        } => delete(
-            &market(segment, "/api/v3/order", "/fapi/v1/order"),
-            &[("symbol", symbol.clone()), ("orderId", order_id.clone())],
-        ),
+        } => {
+            let mut params = vec![("symbol", symbol.clone()), ("orderId", order_id.clone())];
+            params.extend(Market::of(segment).params());
+            delete(&path(segment, Market::order), &params)
+        }
         Op::Withdraw {
             coin,
             amount,
@@ -237,7 +269,11 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "segments",
             });
         }
-        // A single wallet: nothing else to read.
+        // The funding wallet (Binance Pay, Card, gift cards, P2P proceeds): a POST that reads.
+        Op::WalletBalances { account: FUNDING } => Request {
+            mutating: false,
+            ..post("/sapi/v1/asset/get-funding-asset", &[])
+        },
         Op::WalletBalances { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",

@@ -1,6 +1,7 @@
-//! Binance order requests (docs/venues/binance.md §5, §6): per-symbol cancels (USD-M's conditional
-//! orders on their own endpoint), placed orders and the order and fill history walk, whose
-//! discovery steps read open orders, balances, markets or income to learn the symbols.
+//! Binance order requests (docs/venues/binance.md §5, §6): per-symbol cancels in every product
+//! (USD-M's conditional orders on their own endpoint), placed orders (a USD-M order with a trigger
+//! is a conditional one, placed through `algoOrder`) and the order and fill history walk, whose
+//! discovery steps read open orders, balances, markets, income or fills to learn the symbols.
 
 use super::*;
 
@@ -20,22 +21,25 @@ pub(super) fn cancel_batch(
             detail: "Binance cancels one symbol a request; the batch names several".to_owned(),
         });
     }
-    let path = if is_conditional(segment) {
-        futures_path(call, "/fapi/v1/algoOpenOrders")
-    } else {
-        market_path(
-            call,
-            segment,
-            "/api/v3/openOrders",
-            "/fapi/v1/allOpenOrders",
-        )
-    };
-    Ok(delete(&path, &[("symbol", first.symbol.clone())]))
+    let market = Market::of(segment);
+    let path = market_path(call, market, market.cancel_symbol());
+    let mut params = vec![("symbol", first.symbol.clone())];
+    params.extend(market.params());
+    Ok(delete(&path, &params))
 }
 
-/// Places an order (spot answers `ACK`).
+/// Places an order (spot and margin answer `ACK`). A trigger makes a USD-M order a conditional
+/// one (`POST /fapi/v1/algoOrder`, `algoType=CONDITIONAL`: `STOP` at a limit price, `STOP_MARKET`
+/// otherwise, waiting for `triggerPrice`); the other products' conditional orders are refused.
 pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request, ExchangeError> {
-    let futures = is_futures(&order.segment);
+    let mut market = Market::of(&order.segment);
+    if order.trigger.is_some() {
+        if market != Market::UsdM {
+            order.plain("binance")?;
+        }
+        market = Market::UsdmAlgo;
+    }
+    let futures = market != Market::Spot && market != Market::Margin;
     let mut params = vec![
         ("symbol", order.symbol.clone()),
         (
@@ -47,6 +51,23 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
             .to_owned(),
         ),
     ];
+    if let Some(trigger) = order.trigger {
+        params.push(("algoType", "CONDITIONAL".into()));
+        match order.kind {
+            OrderKind::Limit { price } => {
+                params.push(("type", "STOP".into()));
+                params.push(("timeInForce", "GTC".into()));
+                params.push(("quantity", decimal(order.qty)));
+                params.push(("price", decimal(price)));
+            }
+            OrderKind::Market => {
+                params.push(("type", "STOP_MARKET".into()));
+                params.push(("quantity", decimal(order.qty)));
+            }
+        }
+        params.push(("triggerPrice", decimal(trigger)));
+        return Ok(post(&market_path(call, market, market.order()), &params));
+    }
     match order.kind {
         OrderKind::Limit { price } => {
             params.push(("type", "LIMIT".into()));
@@ -65,7 +86,10 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
                 (QtyUnit::Quote, true) => {
                     return Err(ExchangeError::NeedsInput {
                         venue: "binance",
-                        what: "a USD-M order sized in contracts of the base coin".to_owned(),
+                        what: format!(
+                            "a {} order sized in contracts of the base coin",
+                            market.name()
+                        ),
                     });
                 }
             }
@@ -74,49 +98,57 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
     if !futures {
         params.push(("newOrderRespType", "ACK".into()));
     }
-    Ok(post(
-        &market_path(call, &order.segment, "/api/v3/order", "/fapi/v1/order"),
-        &params,
-    ))
+    params.extend(market.params());
+    Ok(post(&market_path(call, market, market.order()), &params))
 }
 
-/// One step of an order or fill history walk (see `cursor.rs`).
+/// One step of an order or fill history walk (see `cursor.rs`); `walk` picks the product's
+/// orders or fills path.
 pub(super) fn history(
+    call: &CallContext<'_>,
     segment: &Segment,
     window: &Window,
     cursor: Option<&str>,
-    walk_path: &str,
-    fapi: &dyn Fn(&str) -> String,
+    walk: fn(Market) -> &'static str,
 ) -> Result<Request, ExchangeError> {
     let cursor = HistoryCursor::parse(cursor)?;
-    let futures = is_futures(segment);
+    let market = Market::of(segment);
+    let walk_path = market_path(call, market, walk(market));
     Ok(match cursor.step {
-        HistoryStep::OpenOrders if futures => get(&fapi("/fapi/v1/openOrders"), &[]),
-        HistoryStep::OpenOrders => get("/api/v3/openOrders", &[]),
+        // Isolated margin learns its symbols from the account's isolated pairs.
+        HistoryStep::OpenOrders if market == Market::Isolated => get(ISOLATED_PAIRS, &[]),
+        HistoryStep::OpenOrders => get(&market_path(call, market, market.open_orders()), &[]),
         HistoryStep::Balances => get("/api/v3/account", &[("omitZeroBalances", "true".into())]),
         HistoryStep::Markets => get("/api/v3/exchangeInfo", &[]),
-        HistoryStep::Income => get(
-            &fapi("/fapi/v1/income"),
-            &[
-                ("incomeType", "COMMISSION".into()),
-                ("startTime", window.start_ms.to_string()),
-                ("endTime", window.end_ms.to_string()),
-                ("limit", "1000".into()),
-            ],
-        ),
+        HistoryStep::Income => {
+            let Discovery::Rows(rows) = market.discovery() else {
+                return Err(ExchangeError::Protocol {
+                    detail: format!("{} has no income step in its history walk", market.name()),
+                });
+            };
+            // Income takes the whole window; options `userTrades` answers its newest 1000 fills
+            // without one (its widest window is not documented).
+            let mut params = Vec::new();
+            if rows.ends_with("/income") {
+                params.push(("incomeType", "COMMISSION".to_owned()));
+                params.push(("startTime", window.start_ms.to_string()));
+                params.push(("endTime", window.end_ms.to_string()));
+            }
+            params.push(("limit", "1000".into()));
+            get(&market_path(call, market, rows), &params)
+        }
         HistoryStep::Walk => {
             let (from, to) = cursor.sub_window(window.start_ms, window.end_ms, span(segment));
             // After a full page: on from the last record's time (what was seen is left out).
             let from = cursor.after.map_or(from, |(time, _)| time.max(from));
-            get(
-                walk_path,
-                &[
-                    ("symbol", cursor.symbol()?.to_owned()),
-                    ("startTime", from.to_string()),
-                    ("endTime", to.to_string()),
-                    ("limit", crate::exchanges::binance::cursor::PAGE.to_string()),
-                ],
-            )
+            let mut params = vec![
+                ("symbol", cursor.symbol()?.to_owned()),
+                ("startTime", from.to_string()),
+                ("endTime", to.to_string()),
+                ("limit", crate::exchanges::binance::cursor::PAGE.to_string()),
+            ];
+            params.extend(market.params());
+            get(&walk_path, &params)
         }
     })
 }

@@ -4,6 +4,7 @@
 //! does next (wait, stop, or ask the operator).
 
 use super::*;
+use crate::exchanges::binance::market::Market;
 
 /// A refusal's body.
 #[derive(Debug, Deserialize)]
@@ -28,11 +29,15 @@ pub(super) fn api_error(response: &Response, code: i64, message: String, op: &Op
         // `-2008` is SAPI's "Invalid Api-Key ID.": the key is unknown or deleted.
         -2014 | -2008 => ExchangeError::InvalidKey { code: code_text },
         // After the lock the responder's address is in the key's list and spot calls pass, so a
-        // `-2015` on USD-M alone is the futures permission the key lacks: a segment it cannot
-        // reach, not a refused key.
-        -2015 if on_futures(op) => ExchangeError::Permission {
+        // `-2015` on another product alone (USD-M, COIN-M, options, margin) is the permission
+        // the key lacks there: a segment it cannot reach, not a refused key.
+        -2015 if let Some(market) = off_spot(op) => ExchangeError::Permission {
             code: code_text,
-            message: format!("{message} (USD-M: the key may lack the futures permission)"),
+            message: format!(
+                "{message} ({}: the key may lack the {} permission)",
+                market.name(),
+                market.permission()
+            ),
         },
         -2015 => ExchangeError::KeyRefused { code: code_text },
         -1002 => ExchangeError::Permission {
@@ -66,17 +71,18 @@ pub(super) fn api_error(response: &Response, code: i64, message: String, op: &Op
     }
 }
 
-/// Whether an operation acts on USD-M futures.
-fn on_futures(op: &Op) -> bool {
-    match op {
+/// The product other than spot an operation acts on, if any.
+fn off_spot(op: &Op) -> Option<Market> {
+    let segment = match op {
         Op::OpenOrders { segment, .. }
         | Op::Orders { segment, .. }
         | Op::Fills { segment, .. }
         | Op::CancelBatch { segment, .. }
-        | Op::CancelOrder { segment, .. } => endpoints::is_futures(segment),
-        Op::PlaceOrder(order) => endpoints::is_futures(&order.segment),
-        _ => false,
-    }
+        | Op::CancelOrder { segment, .. } => segment,
+        Op::PlaceOrder(order) => &order.segment,
+        _ => return None,
+    };
+    Some(Market::of(segment)).filter(|m| *m != Market::Spot)
 }
 
 /// How an answer that is not Binance JSON reads: any 2xx was meant to be JSON; 418 is an IP ban.

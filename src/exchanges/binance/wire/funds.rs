@@ -1,4 +1,5 @@
-//! Binance's answers about money (docs/venues/binance.md §6): balances, withdrawals, deposits and
+//! Binance's answers about money (docs/venues/binance.md §6): balances (the spot wallet's, then
+//! the funding wallet's, each naming its wallet), withdrawals, deposits and
 //! the transfers between the master and its sub-accounts (universal or broker), each read into the
 //! model's [`Transfer`] with Binance's times (UTC text or Unix ms) as Unix ms.
 
@@ -16,10 +17,48 @@ pub(super) fn balances(body: Value) -> Result<Reply, ExchangeError> {
                 locked: Amount::new(&b.locked),
                 coin: b.asset,
                 usd_value: None,
-                account: None,
+                account: Some(endpoints::SPOT_WALLET.to_owned()),
             })
             .collect(),
     ))
+}
+
+/// The funding wallet's balances (`POST /sapi/v1/asset/get-funding-asset`): `free`, `locked`,
+/// `freeze` and `withdrawing` make the total; all but `free` are unavailable.
+pub(super) fn funding(body: Value) -> Result<Reply, ExchangeError> {
+    let rows: Vec<BinanceFundingAsset> = parse(body)?;
+    Ok(Reply::Balances(
+        rows.into_iter()
+            .map(|row| {
+                let held: f64 = [&row.locked, &row.freeze, &row.withdrawing]
+                    .iter()
+                    .map(|a| Amount::new(a).to_f64())
+                    .sum();
+                let total = Amount::new(&row.free).to_f64() + held;
+                Balance {
+                    coin: row.asset,
+                    total: Amount::new(&format!("{total:.8}")),
+                    locked: Amount::new(&format!("{held:.8}")),
+                    usd_value: None,
+                    account: Some(endpoints::FUNDING.to_owned()),
+                }
+            })
+            .collect(),
+    ))
+}
+
+/// One asset of the funding wallet.
+#[derive(Debug, Deserialize)]
+struct BinanceFundingAsset {
+    asset: String,
+    #[serde(default)]
+    free: String,
+    #[serde(default)]
+    locked: String,
+    #[serde(default)]
+    freeze: String,
+    #[serde(default)]
+    withdrawing: String,
 }
 
 /// One page of withdrawals, offset by offset.
@@ -63,6 +102,7 @@ pub(super) fn transfers(
             MoneyCursor {
                 transfers: true,
                 offset: 0,
+                from_ms: None,
             }
         };
         let items = rows
@@ -88,13 +128,23 @@ pub(super) fn transfers(
             .map(BinanceUniversalTransfer::into_transfer)
             .collect()
     };
-    let next = (rows.len() >= TRANSFERS_PAGE).then(|| {
-        MoneyCursor {
+    // A full page: the next page of the same sub-window; else the next sub-window, if any.
+    let (_, to) = page.sub_window(window.start_ms, window.end_ms);
+    let next = if rows.len() >= TRANSFERS_PAGE {
+        Some(MoneyCursor {
             offset: page.offset + 1,
             ..page
-        }
-        .to_text()
-    });
+        })
+    } else if to < window.end_ms {
+        Some(MoneyCursor {
+            offset: 0,
+            from_ms: Some(to + 1),
+            ..page
+        })
+    } else {
+        None
+    }
+    .map(|c| c.to_text());
     Ok(Reply::Transfers(Page {
         items: rows
             .into_iter()
@@ -311,6 +361,40 @@ fn internal_transfer(
 mod tests {
     use super::*;
     use crate::exchanges::binance::wire::tests::response;
+
+    #[test]
+    fn transfers_walk_windows_of_at_most_seven_days() {
+        let day = endpoints::DAY_MS;
+        let window = Window {
+            start_ms: 0,
+            end_ms: 20 * day,
+        };
+        let mut cursor = Some(r#"{"transfers":true,"offset":0}"#.to_owned());
+        let mut windows = Vec::new();
+        while let Some(text) = cursor {
+            let page = MoneyCursor::parse(Some(&text)).unwrap();
+            windows.push(page.sub_window(window.start_ms, window.end_ms));
+            let op = Op::Transfers {
+                window,
+                cursor: Some(text),
+            };
+            let body = r#"{"result":[],"totalCount":0}"#;
+            cursor = decode(&op, &response(200, body))
+                .reply
+                .unwrap()
+                .into_transfers()
+                .unwrap()
+                .next;
+        }
+        assert_eq!(
+            windows,
+            [
+                (0, 7 * day - 1),
+                (7 * day, 14 * day - 1),
+                (14 * day, 20 * day)
+            ]
+        );
+    }
 
     #[test]
     fn withdrawals_read_binance_times() {

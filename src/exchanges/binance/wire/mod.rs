@@ -8,7 +8,8 @@
 //! requests (HTTP 429: wait `Retry-After`; HTTP 418: an IP ban, [`ExchangeError::IpBanned`],
 //! never retried inside it), `-1015` too many orders. A 5xx leaves the outcome unknown. Reads
 //! that walk a cursor (`cursor.rs`) answer empty pages while they learn which symbols to read; a
-//! symbol the venue does not know (`-1121`) ends its walk. A USD-M cancel-all answers
+//! symbol the venue does not know (`-1121`) ends its walk; an account without a margin account
+//! (`-3003`, isolated `-11001`) has no margin order to list, cancel or read. A USD-M cancel-all answers
 //! `{"code": 200, "msg": …}`: acknowledged, without the orders; so does its conditional
 //! orders' cancel. USD-M conditional (algo) orders are decoded as untriggered orders.
 //!
@@ -52,6 +53,8 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
             (-1121, Op::Orders { .. } | Op::Fills { .. }) => walk_page(op, Value::Array(vec![])),
             // No open order on the symbol: nothing was left to cancel.
             (-2011, Op::CancelBatch { .. }) => Ok(Reply::Cancelled(Vec::new())),
+            // No (isolated) margin account: no margin order to list, cancel or read.
+            (-3003 | -11001, _) if on_margin(op) => Ok(nothing(op)),
             (code, _) => Err(api_error(response, code, err.msg, op)),
         };
         return Decoded {
@@ -89,13 +92,13 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         }
         Op::Orders { .. } | Op::Fills { .. } => walk_page(op, body)?,
         Op::Balances => funds::balances(body)?,
+        Op::WalletBalances { .. } => funds::funding(body)?,
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref(), body)?,
         Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), body)?,
         Op::PlaceOrder(_) => orders::placed(body)?,
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::AccessLog { .. }
-        | Op::WalletBalances { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
@@ -103,6 +106,36 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
             });
         }
     })
+}
+
+/// Whether an operation reads or cancels margin orders (cross or isolated).
+fn on_margin(op: &Op) -> bool {
+    let segment = match op {
+        Op::OpenOrders { segment, .. }
+        | Op::Orders { segment, .. }
+        | Op::Fills { segment, .. }
+        | Op::CancelBatch { segment, .. } => segment,
+        _ => return false,
+    };
+    matches!(
+        super::market::Market::of(segment),
+        super::market::Market::Margin | super::market::Market::Isolated
+    )
+}
+
+/// The empty answer to a read or cancel that found nothing to act on.
+fn nothing(op: &Op) -> Reply {
+    match op {
+        Op::Fills { .. } => Reply::Fills(Page {
+            items: Vec::new(),
+            next: None,
+        }),
+        Op::CancelBatch { .. } => Reply::Cancelled(Vec::new()),
+        _ => Reply::Orders(Page {
+            items: Vec::new(),
+            next: None,
+        }),
+    }
 }
 
 fn in_window(window: &Window, time_ms: i64) -> bool {

@@ -3,6 +3,7 @@
 //! cancels and placed orders. Order statuses map to the model's here and nowhere else.
 
 use super::*;
+use crate::exchanges::binance::market::{Discovery, Market};
 
 /// The orders a cancel took off the book.
 pub(super) fn cancelled(
@@ -42,12 +43,16 @@ pub(super) fn cancelled(
     })
 }
 
-/// One page of open orders: plain orders, then (USD-M) the conditional ones.
+/// One page of open orders: plain orders, then (USD-M) the conditional ones; isolated margin
+/// reads its pairs first, then each pair's orders.
 pub(super) fn open_orders(
     segment: &Segment,
     cursor: Option<&str>,
     body: Value,
 ) -> Result<Reply, ExchangeError> {
+    if Market::of(segment) == Market::Isolated {
+        return isolated_open_orders(segment, cursor, body);
+    }
     let page = OpenPage::of(segment, cursor)?;
     let items = match page {
         OpenPage::Orders => parse::<Vec<BinanceOrder>>(body)?
@@ -63,6 +68,44 @@ pub(super) fn open_orders(
         items,
         next: page.next(segment),
     }))
+}
+
+/// One page of an isolated-margin listing: the pairs (first page), or one pair's orders.
+fn isolated_open_orders(
+    segment: &Segment,
+    cursor: Option<&str>,
+    body: Value,
+) -> Result<Reply, ExchangeError> {
+    let pairs = endpoints::isolated_pairs(cursor)?;
+    let Some((_, rest)) = pairs.split_first() else {
+        let account: BinanceIsolatedAccount = parse(body)?;
+        let symbols: Vec<String> = account.assets.into_iter().map(|a| a.symbol).collect();
+        return Ok(Reply::Orders(Page {
+            items: Vec::new(),
+            next: endpoints::isolated_page(&symbols),
+        }));
+    };
+    let items = parse::<Vec<BinanceOrder>>(body)?
+        .into_iter()
+        .map(|o| o.into_order(segment))
+        .collect::<Result<_, _>>()?;
+    Ok(Reply::Orders(Page {
+        items,
+        next: endpoints::isolated_page(rest),
+    }))
+}
+
+/// `GET /sapi/v1/margin/isolated/account`: the pairs with an isolated account.
+#[derive(Debug, Deserialize)]
+struct BinanceIsolatedAccount {
+    #[serde(default)]
+    assets: Vec<BinanceIsolatedPair>,
+}
+
+/// One isolated pair (its assets are not read).
+#[derive(Debug, Deserialize)]
+struct BinanceIsolatedPair {
+    symbol: String,
 }
 
 /// The id of a placed order.
@@ -102,16 +145,21 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
             })
         }
     };
-    let futures = endpoints::is_futures(segment);
     Ok(match cursor.step {
+        // Isolated margin: the pairs with an isolated account are the symbols to walk.
+        HistoryStep::OpenOrders if Market::of(segment) == Market::Isolated => {
+            let account: BinanceIsolatedAccount = parse(body)?;
+            cursor.add_symbols(account.assets.into_iter().map(|a| a.symbol));
+            empty(cursor.start_walk())
+        }
         HistoryStep::OpenOrders => {
             let open: Vec<BinanceOrder> = parse(body)?;
             cursor.add_symbols(open.into_iter().map(|o| o.symbol));
-            cursor.step = if futures {
-                HistoryStep::Income
-            } else {
-                HistoryStep::Balances
-            };
+            match Market::of(segment).discovery() {
+                Discovery::Balances => cursor.step = HistoryStep::Balances,
+                Discovery::Rows(_) => cursor.step = HistoryStep::Income,
+                Discovery::OpenOrdersOnly => return Ok(empty(cursor.start_walk())),
+            }
             empty(Some(cursor))
         }
         HistoryStep::Balances => {
@@ -201,7 +249,8 @@ struct BinanceOrder {
     client_order_id: String,
     #[serde(default)]
     price: String,
-    #[serde(default)]
+    /// Options call it `quantity`.
+    #[serde(default, alias = "quantity")]
     orig_qty: String,
     #[serde(default)]
     executed_qty: String,
@@ -217,7 +266,8 @@ struct BinanceOrder {
     kind: String,
     #[serde(default)]
     side: String,
-    #[serde(default)]
+    /// Options call it `createTime`.
+    #[serde(default, alias = "createTime")]
     time: i64,
     #[serde(default)]
     update_time: i64,
@@ -240,11 +290,7 @@ impl BinanceOrder {
         Ok(Order {
             order_id: self.order_id.to_string(),
             client_order_id: non_empty(self.client_order_id),
-            category: if endpoints::is_futures(segment) {
-                Category::Linear
-            } else {
-                Category::Spot
-            },
+            category: segment.category,
             symbol: self.symbol,
             side,
             price: (order_type != "market" && !price.is_zero()).then_some(price),
@@ -326,10 +372,11 @@ fn algo_status(text: &str) -> OrderStatus {
     }
 }
 
-/// Binance order statuses (docs/venues/binance.md §6).
+/// Binance order statuses (docs/venues/binance.md §6); options say `ACCEPTED` for a resting
+/// order and spell `CANCELLED` with two Ls.
 fn status(text: &str) -> OrderStatus {
     match text {
-        "NEW" | "PENDING_NEW" => OrderStatus::Open,
+        "NEW" | "PENDING_NEW" | "ACCEPTED" => OrderStatus::Open,
         "PARTIALLY_FILLED" => OrderStatus::PartiallyFilled,
         "FILLED" => OrderStatus::Filled,
         "REJECTED" => OrderStatus::Rejected,
@@ -338,10 +385,12 @@ fn status(text: &str) -> OrderStatus {
     }
 }
 
-/// `POST /api/v3/order` (`ACK`) and `POST /fapi/v1/order`.
+/// `POST /api/v3/order` (`ACK`), the margin, USD-M, COIN-M and options `order`, and USD-M's
+/// `algoOrder` (whose id is `algoId`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct BinanceOrderAck {
+    #[serde(alias = "algoId")]
     order_id: u64,
 }
 
@@ -353,8 +402,11 @@ struct BinanceTrade {
     id: u64,
     order_id: u64,
     price: String,
+    /// Options call it `quantity`.
+    #[serde(alias = "quantity")]
     qty: String,
-    #[serde(default)]
+    /// Options call it `fee`.
+    #[serde(default, alias = "fee")]
     commission: String,
     #[serde(default)]
     is_buyer: Option<bool>,
@@ -375,11 +427,7 @@ impl BinanceTrade {
             fill_id: self.id.to_string(),
             order_id: self.order_id.to_string(),
             client_order_id: None,
-            category: if endpoints::is_futures(segment) {
-                Category::Linear
-            } else {
-                Category::Spot
-            },
+            category: segment.category,
             symbol: self.symbol,
             side,
             qty: Amount::new(&self.qty),
