@@ -24,7 +24,7 @@ pub enum ExchangeId {
     Okx,
     /// Deribit JSON-RPC v2 (docs/venues/deribit.md).
     Deribit,
-    /// Binance Spot, USD-M futures and SAPI (docs/venues/binance.md).
+    /// Binance Spot, margin, USD-M and COIN-M futures, options and SAPI (docs/venues/binance.md).
     Binance,
     /// Kraken Spot REST (docs/venues/kraken.md).
     Kraken,
@@ -130,7 +130,7 @@ pub static VENUES: [VenueSpec; 5] = [
     VenueSpec {
         id: ExchangeId::Binance,
         name: "binance",
-        api: "Binance Spot, USD-M futures and SAPI",
+        api: "Binance Spot, margin, USD-M and COIN-M futures, options and SAPI",
         docs: "docs/venues/binance.md",
         adapter: || Box::new(binance::Binance),
         playbook: (
