@@ -164,10 +164,17 @@ mod tests {
     }
 
     #[test]
-    fn every_venue_is_in_the_table() {
+    fn every_venue_declares_its_products_once_each() {
         let table = table();
         for id in ExchangeId::ALL {
             assert!(table.contains(&format!("| {id} |")), "{id}");
+            let products = id.venue().products();
+            assert!(!products.is_empty(), "{id} declares no product");
+            let mut names: Vec<&str> = products.iter().map(|p| p.name).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), products.len(), "{id} names a product twice");
         }
+        assert!(!table.contains("not declared"), "{table}");
     }
 }
