@@ -1,6 +1,7 @@
 //! Binance's documented example answers (`tests/fixtures/binance/`) against the adapter and the
 //! simulator, product by product: spot, cross margin, USD-M (its conditional orders too), COIN-M
-//! and options, the funding wallet and the key's restrictions.
+//! and options, the funding wallet, withdrawals and deposits, the key's restrictions and both
+//! key-management families (sub-account, and Binance Link's broker sub-accounts).
 //!
 //! For each endpoint: the adapter decodes the documentation's example (something meaningful is
 //! checked from it), and the simulator's answer to the same request has the example's fields
