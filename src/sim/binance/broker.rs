@@ -7,7 +7,8 @@
 //! `marginTrade` and `futuresTrade`, no name and no address: it is unrestricted until
 //! `ipRestriction` binds it. The listing masks key ids (`vmP*************`, the docs' example)
 //! and shows no IP list. The permission change takes all three flags (required). The create
-//! answer is the only one that carries a secret.
+//! answer is the only one that carries a secret. Setting the IP restriction answers the
+//! sub-account family's shape (`status, ipList, updateTime, apiKey`), as its page shows.
 
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -162,12 +163,13 @@ pub(crate) fn ip_set(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     let key = &mut v.keys[idx];
     key.set_ips(ips, now);
     key.expires_ms = None;
+    // The page's answer: no `subaccountId`, and the key as `apiKey` (the other broker answers
+    // say `apikey`).
     Ok(json!({
-        "subaccountId": uid.to_string(),
-        "apikey": key.api_key,
         "status": if matches!(key.ips, IpWhitelist::Any) { "1" } else { "2" },
         "ipList": wire::ip_list(&key.ips),
         "updateTime": now,
+        "apiKey": key.api_key,
     }))
 }
 

@@ -39,7 +39,7 @@ impl SimDialect for BinanceDialect {
 
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_conditional_orders(v, now);
-        seed::seed_funding(v);
+        seed::seed_funding(v, now);
     }
 
     /// A scenario's inverse markets are COIN-M perpetuals, named as Binance names them.

@@ -11,11 +11,13 @@
 //! response must learn its symbols from the conditional orders too. Binance's other products
 //! each get a market: COIN-M's `BTCUSD_PERP` (settled in BTC) and an options contract on BTC
 //! (`BTC-261225-100000-C`, quoted in USDT); the leaked key may trade options too. The bot's
-//! account also holds USDT in its funding wallet, which the spot account does not show.
+//! account also holds USDT in its funding wallet, which the spot account does not show, put
+//! there by a deposit three days before the incident.
 
 use crate::sim::binance::algo::{AlgoOrder, AlgoStatus, AlgoType};
 use crate::sim::binance::caller::flags;
 use crate::sim::binance::state::BinanceState;
+use crate::sim::binance::wallet::Deposit;
 use crate::sim::instrument::Instrument;
 use crate::sim::order::{Category, Origin, Side};
 use crate::sim::seed::{BOT_UID, HOUR_MS, MASTER_UID, seed_bot_key, seed_master_key};
@@ -145,14 +147,28 @@ pub(crate) fn name_perpetuals(v: &mut Venue) {
     }
 }
 
-/// The bot's funding wallet in the default incident.
-pub(crate) fn seed_funding(v: &mut Venue) {
-    v.own
-        .get_mut::<BinanceState>()
+/// The bot's funding wallet in the default incident, and the deposit that filled it three days
+/// before (on Tron, to the funding wallet). Its id and transaction id come from its time, not
+/// from the seeded ids, so that seeding it changes nothing else.
+pub(crate) fn seed_funding(v: &mut Venue, now: i64) {
+    let at_ms = now - 3 * 24 * HOUR_MS;
+    let state = v.own.get_mut::<BinanceState>();
+    state
         .funding
         .entry(BOT_UID)
         .or_default()
         .insert("USDT".to_owned(), 150.0);
+    state.deposits.push(Deposit {
+        uid: BOT_UID,
+        id: (u64::try_from(at_ms).unwrap_or(0) * 1000 + 376).to_string(),
+        coin: "USDT".to_owned(),
+        amount: 150.0,
+        network: "TRX".to_owned(),
+        address: "TJDENsfBJs4RFETt1X1W8wMDc8M5XnJhCe".to_owned(),
+        tx_id: format!("{at_ms:064x}"),
+        at_ms,
+        wallet_type: 1,
+    });
 }
 
 /// The attacker's conditional orders of the default incident, waiting for their triggers: a

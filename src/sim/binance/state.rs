@@ -1,7 +1,7 @@
 //! What the Binance dialect keeps besides the shared venue: request weights and bans, the
 //! accounts' emails, USD-M conditional (algo) orders, which orders are cross- or isolated-margin
-//! ones (and each account's isolated pairs), its funding wallets, and its
-//! numeric order and trade ids.
+//! ones (and each account's isolated pairs), its funding wallets and the deposits that filled
+//! them, and its numeric order and trade ids.
 //!
 //! Cross-margin orders trade on the spot books (Binance's margin account trades the spot
 //! symbols), so they are the venue's spot orders; the ids kept here set them apart, so that the
@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::binance::algo::AlgoOrder;
+use crate::sim::binance::wallet::Deposit;
 use crate::sim::binance::weight::Limits;
 
 /// The first order id handed out.
@@ -41,6 +42,8 @@ pub(crate) struct BinanceState {
     pub(crate) without_margin: BTreeSet<u64>,
     /// Every account's funding wallet, by UID then coin (`wallet.rs`).
     pub(crate) funding: BTreeMap<u64, BTreeMap<String, f64>>,
+    /// The deposits credited to the accounts (seeded only), oldest first (`wallet.rs`).
+    pub(crate) deposits: Vec<Deposit>,
     orders_made: u64,
     trades_made: u64,
 }

@@ -148,7 +148,14 @@ pub(crate) fn place(
         Market::Spot | Market::Margin | Market::Isolated => {
             Ok(spot_placed(v, &order, answer, market, now))
         }
-        Market::Options => Ok(wire::options_order(&order)),
+        // The options "New Order" page's answer also names where the order came from.
+        Market::Options => {
+            let mut shown = wire::options_order(&order);
+            if let Value::Object(map) = &mut shown {
+                map.insert("source".into(), json!("API"));
+            }
+            Ok(shown)
+        }
         Market::UsdM | Market::CoinM => Ok(wire::futures_answer(market, &order)),
     }
 }

@@ -4,8 +4,9 @@
 //! `withdraw/apply` needs a key with the withdrawal flag (`-1002` otherwise, as Binance answers
 //! it); an accepted request leaves the one modelled wallet at once and is `-2010` when the coin
 //! is not free. `withdraw/history` and `deposit/hisrec` list the caller's account's records,
-//! newest first, in windows under 90 days (`-1127`), by `offset` and `limit`; the simulator
-//! seeds no deposit. Transfers between the master and its sub-accounts are listed for a master
+//! newest first, in windows under 90 days (`-1127`), by `offset` and `limit`; the only
+//! deposits are the ones seeded (the default incident's bot funded its funding wallet by one,
+//! `seed.rs`), shown with the "Deposit History" page's fields. Transfers between the master and its sub-accounts are listed for a master
 //! key: by email (`sub-account/universalTransfer`) or by `subAccountId`, an empty id being the
 //! master (`broker/transfer`), page by page. The funding wallet (`asset/get-funding-asset`, a
 //! POST that reads) is the caller's account's, kept apart from the spot wallet by the dialect
@@ -147,12 +148,64 @@ pub(crate) fn withdrawals(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
     ))
 }
 
-/// `GET /sapi/v1/capital/deposit/hisrec`: the simulator seeds no deposit, so the list is empty
-/// once the parameters pass.
-pub(crate) fn deposits(v: &mut Venue, _c: &Caller, p: &Params) -> Result<Value, ApiError> {
-    window(v, p)?;
-    p.limit(1000, 1000)?;
-    Ok(Value::Array(Vec::new()))
+/// A credited deposit into an account (the simulator's deposits are seeded, never made).
+#[derive(Clone, Debug)]
+pub(crate) struct Deposit {
+    /// The account it credited.
+    pub(crate) uid: u64,
+    /// Binance's deposit id (digits).
+    pub(crate) id: String,
+    pub(crate) coin: String,
+    pub(crate) amount: f64,
+    pub(crate) network: String,
+    /// The account's deposit address it came to.
+    pub(crate) address: String,
+    pub(crate) tx_id: String,
+    /// When it was seen (`insertTime`); credited at once (`completeTime`).
+    pub(crate) at_ms: i64,
+    /// `walletType`: 0 spot, 1 funding.
+    pub(crate) wallet_type: u8,
+}
+
+/// `GET /sapi/v1/capital/deposit/hisrec`: the caller's account's deposits, newest first.
+pub(crate) fn deposits(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let (start, end) = window(v, p)?;
+    let coin = p.string("coin");
+    let offset = usize::try_from(p.int("offset")?.unwrap_or(0)).unwrap_or(0);
+    let limit = p.limit(1000, 1000)?;
+    let state = v.own.get_mut::<BinanceState>();
+    let mut rows: Vec<&Deposit> = state
+        .deposits
+        .iter()
+        .filter(|d| d.uid == c.uid && (start..=end).contains(&d.at_ms))
+        .filter(|d| coin.as_ref().is_none_or(|x| *x == d.coin))
+        .collect();
+    rows.sort_by_key(|d| std::cmp::Reverse((d.at_ms, d.id.clone())));
+    Ok(Value::Array(
+        rows.into_iter()
+            .skip(offset)
+            .take(limit)
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "amount": dec(d.amount),
+                    "coin": d.coin,
+                    "network": d.network,
+                    "status": 1,
+                    "address": d.address,
+                    "addressTag": "",
+                    "txId": d.tx_id,
+                    "insertTime": d.at_ms,
+                    "completeTime": d.at_ms,
+                    "transferType": 0,
+                    "confirmTimes": "12/12",
+                    "unlockConfirm": 0,
+                    "walletType": d.wallet_type,
+                    "travelRuleStatus": 0,
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// The transfers between `master` and its sub-accounts in the request's window, oldest first,

@@ -147,10 +147,15 @@ pub(crate) fn coinm_order(o: &Order) -> Value {
     shown
 }
 
-/// An order as the margin endpoints show it: the spot shape, and `isIsolated`.
+/// An order as the margin endpoints show it: the spot shape with `isIsolated`, and without
+/// `orderListId`, `workingTime` and `origQuoteOrderQty`, which neither the margin open-orders
+/// page nor the all-orders page shows ("Query Margin Account's Open Orders", "… All Orders").
 pub(crate) fn margin_order(o: &Order, isolated: bool) -> Value {
     let mut shown = spot_order(o);
     if let Value::Object(map) = &mut shown {
+        for field in ["orderListId", "workingTime", "origQuoteOrderQty"] {
+            map.remove(field);
+        }
         map.insert("isIsolated".into(), json!(isolated));
     }
     shown
@@ -221,9 +226,13 @@ pub(crate) fn order(market: Market, o: &Order) -> Value {
 pub(crate) fn trade(market: Market, e: &Execution) -> Value {
     match market {
         Market::Spot => spot_trade(e),
+        // The margin trade list's page shows `isIsolated`, and neither `orderListId` nor
+        // `quoteQty` ("Query Margin Account's Trade List").
         Market::Margin | Market::Isolated => {
             let mut shown = spot_trade(e);
             if let Value::Object(map) = &mut shown {
+                map.remove("orderListId");
+                map.remove("quoteQty");
                 map.insert("isIsolated".into(), json!(market == Market::Isolated));
             }
             shown
