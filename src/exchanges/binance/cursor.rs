@@ -102,18 +102,18 @@ impl HistoryCursor {
         (from, to)
     }
 
-    /// The cursor after a walk page of `count` records whose last was `last`: the same
-    /// sub-window again after a full page, else the next sub-window, else the next symbol;
-    /// `None` when every symbol is done.
+    /// The cursor after a walk page of `count` records (of at most `page` asked for) whose last
+    /// was `last`: the same sub-window again after a full page, else the next sub-window, else
+    /// the next symbol; `None` when every symbol is done.
     pub fn after_page(
         &self,
-        count: usize,
+        (count, page): (usize, usize),
         last: Option<(i64, u64)>,
         window: (i64, i64),
         span: i64,
     ) -> Option<HistoryCursor> {
         let mut next = self.clone();
-        if count >= PAGE
+        if count >= page
             && let Some(last) = last
         {
             next.after = Some(last);
@@ -246,7 +246,7 @@ mod tests {
         while let Some(current) = cursor {
             let (from, to) = current.sub_window(window.0, window.1, DAY);
             seen.push((current.symbol().unwrap().to_owned(), from, to));
-            cursor = current.after_page(0, None, window, DAY);
+            cursor = current.after_page((0, PAGE), None, window, DAY);
         }
         assert_eq!(seen.len(), 6);
         assert_eq!(seen[0], ("A".to_owned(), 0, DAY - 1));
@@ -264,7 +264,7 @@ mod tests {
         .start_walk()
         .unwrap();
         let next = cursor
-            .after_page(PAGE, Some((5, 77)), (0, DAY * 2), DAY)
+            .after_page((PAGE, PAGE), Some((5, 77)), (0, DAY * 2), DAY)
             .unwrap();
         assert_eq!(next.after, Some((5, 77)));
         assert_eq!(next.from_ms, None);
@@ -275,5 +275,25 @@ mod tests {
             HistoryCursor::default().start_walk().is_none(),
             "no symbol, no walk"
         );
+    }
+
+    #[test]
+    fn a_margin_page_of_500_is_full() {
+        use crate::exchanges::binance::market::Market;
+        // Margin `allOrders` answers at most 500: a page of 500 has more behind it.
+        assert_eq!(Market::Margin.history_page(), 500);
+        assert_eq!(Market::Isolated.history_page(), 500);
+        assert_eq!(Market::Spot.history_page(), PAGE);
+        let cursor = HistoryCursor {
+            symbols: vec!["A".into()],
+            ..HistoryCursor::default()
+        }
+        .start_walk()
+        .unwrap();
+        let window = (0, DAY - 1);
+        let on = cursor.after_page((500, 500), Some((5, 77)), window, DAY);
+        assert_eq!(on.unwrap().after, Some((5, 77)));
+        let done = cursor.after_page((500, PAGE), Some((5, 77)), window, DAY);
+        assert!(done.is_none(), "500 of 1000 is the last page");
     }
 }

@@ -154,6 +154,16 @@ impl Market {
         }
     }
 
+    /// The most records one history page of this market is asked for: margin `allOrders` takes
+    /// at most 500 ("Default 500; max 500", docs/venues/binance.md §6, §10), every other walk
+    /// 1000. A page that size is full: the walk reads on from its last record.
+    pub fn history_page(self) -> usize {
+        match self {
+            Market::Margin | Market::Isolated => 500,
+            _ => crate::exchanges::binance::cursor::PAGE,
+        }
+    }
+
     /// One symbol's fills in a window.
     pub fn fills(self) -> &'static str {
         match self {

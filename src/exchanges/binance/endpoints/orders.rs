@@ -145,7 +145,7 @@ pub(super) fn history(
                 ("symbol", cursor.symbol()?.to_owned()),
                 ("startTime", from.to_string()),
                 ("endTime", to.to_string()),
-                ("limit", crate::exchanges::binance::cursor::PAGE.to_string()),
+                ("limit", market.history_page().to_string()),
             ];
             params.extend(market.params());
             get(&walk_path, &params)

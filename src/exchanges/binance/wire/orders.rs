@@ -192,13 +192,14 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         HistoryStep::Walk => {
             let rows: Vec<Value> = parse(body)?;
             let count = rows.len();
+            let page = Market::of(segment).history_page();
             let span = endpoints::span(segment);
             let bounds = (window.start_ms, window.end_ms);
             if fills {
                 let fills: Vec<BinanceTrade> =
                     rows.into_iter().map(parse).collect::<Result<_, _>>()?;
                 let last = fills.last().map(|f| (f.time, f.id));
-                let next = cursor.after_page(count, last, bounds, span);
+                let next = cursor.after_page((count, page), last, bounds, span);
                 let items = fills
                     .into_iter()
                     .filter(|f| cursor.after.is_none_or(|after| (f.time, f.id) > after))
@@ -212,7 +213,7 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                 let orders: Vec<BinanceOrder> =
                     rows.into_iter().map(parse).collect::<Result<_, _>>()?;
                 let last = orders.last().map(|o| (o.time, o.order_id));
-                let next = cursor.after_page(count, last, bounds, span);
+                let next = cursor.after_page((count, page), last, bounds, span);
                 let items = orders
                     .into_iter()
                     .filter(|o| {
