@@ -9,6 +9,10 @@
 //! `dapi.binance.com` and `eapi.binance.com`; COIN-M and options weigh against the USD-M meter
 //! (Binance counts each apart: a simplification). Cross-margin weights are the margin docs' (IP,
 //! and UID for a new order, counted against the IP here).
+//!
+//! Longer than the crate's other files on purpose: it is one table (a variant and a row in each
+//! match per endpoint, over five products), kept whole so that an endpoint's path, weight, meter
+//! and permission are read side by side and a new endpoint cannot miss one of them.
 
 use axum::http::Method;
 
