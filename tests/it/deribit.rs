@@ -825,3 +825,44 @@ async fn the_simulator_takes_listed_currencies_and_each_methods_kinds() {
     .await;
     assert!(history["result"].is_array(), "{history}");
 }
+
+/// Issue 13 #6: the master withdrew USDE and sent the bot USDE, a currency only
+/// `public/get_currencies` names. The snapshot's withdrawals and transfers, read per currency,
+/// walk the listed currencies too, not only the method pages' five.
+#[tokio::test(flavor = "multi_thread")]
+async fn money_moved_in_a_currency_only_get_currencies_names_is_in_the_snapshot() {
+    let lab = lab(76).await;
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let dir = run_dir(&summary).join("snapshots");
+    let rows = |kind: &str| -> Vec<Value> {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.to_string_lossy().ends_with(&format!("-{kind}.jsonl")))
+            .unwrap_or_else(|| panic!("no {kind} snapshot in {}", dir.display()));
+        read(&file)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    // The week's only withdrawal (the USDT one is ten days old).
+    let withdrawals = rows("withdrawals");
+    assert!(
+        withdrawals
+            .iter()
+            .any(|w| w["coin"] == "USDE" && w["amount"] == "1500"),
+        "no USDE withdrawal in {withdrawals:?}"
+    );
+    let transfers = rows("transfers");
+    assert!(
+        transfers
+            .iter()
+            .any(|t| t["coin"] == "USDE" && t["amount"] == "2500"),
+        "no USDE transfer in {transfers:?}"
+    );
+    assert!(
+        transfers.iter().any(|t| t["coin"] == "USDT"),
+        "{transfers:?}"
+    );
+}

@@ -121,7 +121,7 @@ fn every_op() -> Vec<Op> {
         },
         Op::Transfers {
             window: window(),
-            cursor: Some("1:0:0".into()),
+            cursor: Some("1:BTC:0".into()),
         },
         Op::PlaceOrder(order.clone()),
         Op::PlaceOrder(NewOrder {
@@ -401,17 +401,20 @@ async fn deribit_account_reads_answer_as_documented() {
         .unwrap();
     assert_eq!(events.items[0].event, "success");
 
-    // The default incident's master withdrew USDT and sent USDT to the bot: the walks'
-    // `source:currency:offset` cursors point at USDT (the fourth currency).
+    // The default incident's master withdrew USDT and USDE and sent both to the bot: the walks'
+    // `source:currency:offset` cursors point at USDT (in the method pages' enum) and at USDE
+    // (named only by `public/get_currencies`), each answered as documented.
     let wide = Window {
         start_ms: 0,
         end_ms: i64::MAX,
     };
     for (name, cursor, ignore) in [
-        ("private-get_withdrawals", "0:3:0", &[][..]),
-        ("private-get_transfers", "0:3:0", &[][..]),
+        ("private-get_withdrawals", "0:USDT:0", &[][..]),
+        ("private-get_transfers", "0:USDT:0", &[][..]),
+        ("private-get_withdrawals", "0:USDE:0", &[][..]),
+        ("private-get_transfers", "0:USDE:0", &[][..]),
         // The simulator models no deposits (docs/venues/deribit.md §6): its list is empty.
-        ("private-get_deposits", "1:3:0", &["$.result.data"][..]),
+        ("private-get_deposits", "1:USDT:0", &["$.result.data"][..]),
     ] {
         let doc = fixture(DERIBIT, name);
         let (read, all) = if name == "private-get_withdrawals" {

@@ -407,6 +407,7 @@ mod tests {
             settings,
             subject: None,
             lookup,
+            known: &[],
         }
     }
 
@@ -488,13 +489,27 @@ mod tests {
                     start_ms: 0,
                     end_ms: 1,
                 },
-                cursor: Some("1:3:100".into()),
+                cursor: Some("1:USDT:100".into()),
             },
             &call(&settings, None, None),
         )
         .unwrap();
         assert_eq!(walk.path, "/api/v2/private/get_deposits");
         assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+        // A listed-only currency is asked for by its name.
+        let usde = encode(
+            &Op::Withdrawals {
+                window: crate::exchanges::Window {
+                    start_ms: 0,
+                    end_ms: 1,
+                },
+                cursor: Some("0:USDE:0".into()),
+            },
+            &call(&settings, None, None),
+        )
+        .unwrap();
+        assert_eq!(usde.path, "/api/v2/private/get_withdrawals");
+        assert_eq!(usde.query, "currency=USDE&count=100&offset=0");
     }
 
     #[test]
