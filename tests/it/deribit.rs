@@ -866,3 +866,38 @@ async fn money_moved_in_a_currency_only_get_currencies_names_is_in_the_snapshot(
         "{transfers:?}"
     );
 }
+
+/// Issue 13 #6: an attacker's stop order, cancelled before it fired, is in no order history
+/// Deribit keeps but the trigger-order log; the response's order snapshot reads that log too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_stop_order_is_kept_in_the_order_snapshot() {
+    let lab = lab(77).await;
+    let (_, bot) = lab.creds();
+    let usdt = Segment {
+        category: Category::Linear,
+        settle: Some("USDT"),
+    };
+    let mut stop = limit_buy(usdt, "BTC_USDT", 50_000.0, 0.01);
+    stop.side = Side::Sell;
+    stop.trigger = Some(55_000.0);
+    let attacker = attacker(&lab);
+    let id = place(&attacker, &bot, stop).await.unwrap();
+    cancel_order(&attacker, &bot, usdt, "BTC_USDT", &id)
+        .await
+        .unwrap();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let dir = run_dir(&summary).join("snapshots");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with("-orders.jsonl"))
+        .unwrap();
+    let orders: Vec<Value> = read(&file)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let kept = orders.iter().find(|o| o["order_id"] == id.as_str());
+    assert!(kept.is_some(), "{id} not in {orders:?}");
+    assert_eq!(kept.unwrap()["status"], "cancelled", "{kept:?}");
+}

@@ -10,7 +10,9 @@
 //! - [`Tier`]: order history and user trades answer recent records (orders of the last 30
 //!   minutes, trades of the last day) without `historical`, and older ones only with
 //!   `historical=true`, neither list holding the other's (docs/venues/deribit.md §6): the cursor
-//!   reads the recent pages, then the historical ones (`r:position`, `h:position`).
+//!   reads the recent pages, then the historical ones (`r:position`, `h:position`). The order
+//!   history then reads the trigger-order log (`t:continuation`), where a stop or take order
+//!   cancelled before it fired is kept: the order history shows none.
 //!
 //! Both are opaque to callers; only this adapter reads them back.
 
@@ -107,25 +109,31 @@ impl Walk {
     }
 }
 
-/// A position in a history read: recent or historical records, and where in that list.
+/// A position in a history read: recent or historical records, or the trigger-order log, and
+/// where in that list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tier {
     /// Whether this step reads the historical records.
     pub historical: bool,
-    /// Where the next page starts (an offset, or a trade id); `None` at the list's start.
+    /// Whether this step reads the trigger-order log (order history only).
+    pub trigger: bool,
+    /// Where the next page starts (an offset, a trade id, a continuation); `None` at the list's
+    /// start.
     pub position: Option<String>,
 }
 
 impl Tier {
     /// Reads a cursor; none starts with the recent records.
     pub fn parse(cursor: Option<&str>) -> Tier {
-        let (historical, position) = match cursor.and_then(|c| c.split_once(':')) {
-            Some(("h", position)) => (true, position),
-            Some((_, position)) => (false, position),
-            None => (false, ""),
+        let (historical, trigger, position) = match cursor.and_then(|c| c.split_once(':')) {
+            Some(("h", position)) => (true, false, position),
+            Some(("t", position)) => (false, true, position),
+            Some((_, position)) => (false, false, position),
+            None => (false, false, ""),
         };
         Tier {
             historical,
+            trigger,
             position: (!position.is_empty()).then(|| position.to_owned()),
         }
     }
@@ -133,12 +141,24 @@ impl Tier {
     /// The cursor after a page: `more` names where this list goes on, if it does; at the end of
     /// the recent records the historical ones follow.
     pub fn next(&self, more: Option<String>) -> Option<String> {
-        match (more, self.historical) {
-            (Some(position), historical) => {
-                Some(format!("{}:{position}", if historical { "h" } else { "r" }))
-            }
-            (None, false) => Some("h:".to_owned()),
-            (None, true) => None,
+        let tier = match (self.trigger, self.historical) {
+            (true, _) => "t",
+            (false, true) => "h",
+            (false, false) => "r",
+        };
+        match more {
+            Some(position) => Some(format!("{tier}:{position}")),
+            None if tier == "r" => Some("h:".to_owned()),
+            None => None,
+        }
+    }
+
+    /// The cursor after a page of the order history: as [`Tier::next`], and after the
+    /// historical records the trigger-order log.
+    pub fn next_order_page(&self, more: Option<String>) -> Option<String> {
+        match self.next(more) {
+            None if self.historical => Some("t:".to_owned()),
+            next => next,
         }
     }
 }
@@ -163,6 +183,14 @@ mod tests {
                 .as_deref(),
             Some("USDT-7")
         );
+        // The order history goes on to the trigger-order log, then ends.
+        let log = h.next_order_page(None).unwrap();
+        let t = Tier::parse(Some(&log));
+        assert!(t.trigger && !t.historical && t.position.is_none());
+        let more = t.next_order_page(Some("1555918941451.SLIS-103".into()));
+        assert_eq!(more.as_deref(), Some("t:1555918941451.SLIS-103"));
+        assert_eq!(t.next_order_page(None), None);
+        assert_eq!(start.next_order_page(None).as_deref(), Some("h:"));
     }
 
     #[test]

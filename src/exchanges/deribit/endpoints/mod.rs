@@ -158,6 +158,20 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ],
             ),
         },
+        // After the order history, the trigger-order log (docs/venues/deribit.md §6): no
+        // `kind`, a `continuation`.
+        Op::Orders {
+            segment, cursor, ..
+        } if Tier::parse(cursor.as_deref()).trigger => {
+            let tier = Tier::parse(cursor.as_deref());
+            let mut params = vec![("count", json!(ORDER_PAGE))];
+            if let Some(continuation) = tier.position {
+                params.push(("continuation", json!(continuation)));
+            }
+            let mut params = segment_params(segment, params)?;
+            params.retain(|(name, _)| *name != "kind");
+            ("private/get_trigger_order_history", params)
+        }
         Op::Orders {
             segment, cursor, ..
         } => {

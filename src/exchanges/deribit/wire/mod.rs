@@ -119,6 +119,9 @@ fn result_of(op: &Op, result: Value, known: &[Segment]) -> Result<Reply, Exchang
             });
         }
         Op::OpenOrders { .. } => orders::open_orders(result)?,
+        Op::Orders { window, cursor, .. } if Tier::parse(cursor.as_deref()).trigger => {
+            orders::trigger_history(window, cursor.as_deref(), result)?
+        }
         Op::Orders { window, cursor, .. } => orders::orders(window, cursor.as_deref(), result)?,
         Op::Fills { cursor, .. } => orders::fills(cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
