@@ -5,7 +5,9 @@
 //! management goes as a JSON-RPC POST body (`{"jsonrpc","id","method","params"}`), so that
 //! `ip_whitelist` is the JSON array the method page declares, never its text; so does any call
 //! that carries a two-factor answer, so the one-time code never sits in a URL. Order lists and
-//! cancels name a currency and every instrument kind (`kind=any`): a segment is a currency. Keys
+//! cancels name a currency and every instrument kind (`kind=any`): a segment is a currency; the
+//! order history ends with the currency's trigger-order log. Money movements take no segment:
+//! their cursor names the currency ([`Walk`]). Keys
 //! are addressed by the numeric `id` the venue's listing shows (the lookup the client makes
 //! first, [`Deribit::lookup`]); a plan rendered without it names the key it would look up.
 //!
