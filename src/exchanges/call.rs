@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::Response;
+use super::model::Segment;
 use crate::secret::SecretString;
 
 /// Per-profile venue settings.
@@ -128,4 +129,9 @@ pub struct CallContext<'a> {
     /// ([`super::mechanisms::CompanionCalls::lookup`]); `None` when it has none, or when a
     /// request is only being rendered (plans).
     pub lookup: Option<&'a Response>,
+    /// The segments listed for this run so far ([`super::Client::segments`]), fixed ones first;
+    /// empty when none were listed yet, and when a request is only being rendered (plans). For
+    /// venues whose account-wide lists walk the account's segments one by one (Deribit's money
+    /// movements, per currency).
+    pub known: &'a [Segment],
 }

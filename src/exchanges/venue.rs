@@ -65,6 +65,13 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// Reads the exchange's answer to an operation.
     fn decode(&self, op: &Op, response: &Response) -> Decoded;
 
+    /// Reads the answer to a request built with `known` ([`CallContext::known`]): a list that
+    /// walks the account's segments needs them to tell its next page from its end. By default
+    /// [`Venue::decode`].
+    fn decode_known(&self, op: &Op, response: &Response, _known: &[Segment]) -> Decoded {
+        self.decode(op, response)
+    }
+
     /// Token venues: how keys log in and switch sessions. `None` (the default) for venues that
     /// sign every request.
     fn sessions(&self) -> Option<&dyn TokenSessions> {

@@ -825,3 +825,79 @@ async fn the_simulator_takes_listed_currencies_and_each_methods_kinds() {
     .await;
     assert!(history["result"].is_array(), "{history}");
 }
+
+/// Issue 13 #6: the master withdrew USDE and sent the bot USDE, a currency only
+/// `public/get_currencies` names. The snapshot's withdrawals and transfers, read per currency,
+/// walk the listed currencies too, not only the method pages' five.
+#[tokio::test(flavor = "multi_thread")]
+async fn money_moved_in_a_currency_only_get_currencies_names_is_in_the_snapshot() {
+    let lab = lab(76).await;
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let dir = run_dir(&summary).join("snapshots");
+    let rows = |kind: &str| -> Vec<Value> {
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .find(|path| path.to_string_lossy().ends_with(&format!("-{kind}.jsonl")))
+            .unwrap_or_else(|| panic!("no {kind} snapshot in {}", dir.display()));
+        read(&file)
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    // The week's only withdrawal (the USDT one is ten days old).
+    let withdrawals = rows("withdrawals");
+    assert!(
+        withdrawals
+            .iter()
+            .any(|w| w["coin"] == "USDE" && w["amount"] == "1500"),
+        "no USDE withdrawal in {withdrawals:?}"
+    );
+    let transfers = rows("transfers");
+    assert!(
+        transfers
+            .iter()
+            .any(|t| t["coin"] == "USDE" && t["amount"] == "2500"),
+        "no USDE transfer in {transfers:?}"
+    );
+    assert!(
+        transfers.iter().any(|t| t["coin"] == "USDT"),
+        "{transfers:?}"
+    );
+}
+
+/// Issue 13 #6: an attacker's stop order, cancelled before it fired, is in no order history
+/// Deribit keeps but the trigger-order log; the response's order snapshot reads that log too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_stop_order_is_kept_in_the_order_snapshot() {
+    let lab = lab(77).await;
+    let (_, bot) = lab.creds();
+    let usdt = Segment {
+        category: Category::Linear,
+        settle: Some("USDT"),
+    };
+    let mut stop = limit_buy(usdt, "BTC_USDT", 50_000.0, 0.01);
+    stop.side = Side::Sell;
+    stop.trigger = Some(55_000.0);
+    let attacker = attacker(&lab);
+    let id = place(&attacker, &bot, stop).await.unwrap();
+    cancel_order(&attacker, &bot, usdt, "BTC_USDT", &id)
+        .await
+        .unwrap();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = contained(&output);
+    let dir = run_dir(&summary).join("snapshots");
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with("-orders.jsonl"))
+        .unwrap();
+    let orders: Vec<Value> = read(&file)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let kept = orders.iter().find(|o| o["order_id"] == id.as_str());
+    assert!(kept.is_some(), "{id} not in {orders:?}");
+    assert_eq!(kept.unwrap()["status"], "cancelled", "{kept:?}");
+}

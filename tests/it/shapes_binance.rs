@@ -1442,6 +1442,7 @@ fn every_endpoint_the_binance_adapter_calls_has_a_fixture() {
             settings: &settings,
             subject: None,
             lookup: None,
+            known: &[],
         };
         let request = venue
             .encode(&op, &call)

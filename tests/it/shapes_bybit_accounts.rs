@@ -51,6 +51,7 @@ fn context(settings: &VenueSettings) -> CallContext<'_> {
         settings,
         subject: None,
         lookup: None,
+        known: &[],
     }
 }
 

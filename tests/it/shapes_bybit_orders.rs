@@ -47,6 +47,7 @@ fn render<T>(then: impl FnOnce(&CallContext<'_>) -> T) -> T {
         settings: &settings,
         subject: None,
         lookup: None,
+        known: &[],
     };
     then(&call)
 }

@@ -13,6 +13,7 @@ use lockdown::exchanges::{
 use lockdown::secret::KeyId;
 use serde_json::{Value, json};
 
+use crate::adapter::{cancel_order, limit_buy, place};
 use crate::deribit::{login, rpc};
 use crate::shapes::{Fixture, assert_same_shape, decode, fixture, fixture_names, sim_answer};
 use crate::support::{Lab, last_days};
@@ -105,6 +106,12 @@ fn every_op() -> Vec<Op> {
             window: window(),
             cursor: None,
         },
+        // The order history's last tier: the trigger-order log.
+        Op::Orders {
+            segment: usdt(),
+            window: window(),
+            cursor: Some("t:".into()),
+        },
         Op::Fills {
             segment: usdt(),
             window: window(),
@@ -121,7 +128,7 @@ fn every_op() -> Vec<Op> {
         },
         Op::Transfers {
             window: window(),
-            cursor: Some("1:0:0".into()),
+            cursor: Some("1:BTC:0".into()),
         },
         Op::PlaceOrder(order.clone()),
         Op::PlaceOrder(NewOrder {
@@ -401,17 +408,20 @@ async fn deribit_account_reads_answer_as_documented() {
         .unwrap();
     assert_eq!(events.items[0].event, "success");
 
-    // The default incident's master withdrew USDT and sent USDT to the bot: the walks'
-    // `source:currency:offset` cursors point at USDT (the fourth currency).
+    // The default incident's master withdrew USDT and USDE and sent both to the bot: the walks'
+    // `source:currency:offset` cursors point at USDT (in the method pages' enum) and at USDE
+    // (named only by `public/get_currencies`), each answered as documented.
     let wide = Window {
         start_ms: 0,
         end_ms: i64::MAX,
     };
     for (name, cursor, ignore) in [
-        ("private-get_withdrawals", "0:3:0", &[][..]),
-        ("private-get_transfers", "0:3:0", &[][..]),
+        ("private-get_withdrawals", "0:USDT:0", &[][..]),
+        ("private-get_transfers", "0:USDT:0", &[][..]),
+        ("private-get_withdrawals", "0:USDE:0", &[][..]),
+        ("private-get_transfers", "0:USDE:0", &[][..]),
         // The simulator models no deposits (docs/venues/deribit.md §6): its list is empty.
-        ("private-get_deposits", "1:3:0", &["$.result.data"][..]),
+        ("private-get_deposits", "1:USDT:0", &["$.result.data"][..]),
     ] {
         let doc = fixture(DERIBIT, name);
         let (read, all) = if name == "private-get_withdrawals" {
@@ -617,4 +627,87 @@ async fn post(lab: &Lab, method: &str, body: &Value, bearer: Option<&str>) -> Va
     }
     let bytes = request.send().await.unwrap().bytes().await.unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The trigger-order log the order history ends with: the documented example (one `new` entry,
+/// a page with more after it) is read as no finished order and a cursor to the next page; the
+/// simulator answers an attacker's cancelled stop order in the same shape, and the adapter reads
+/// it as a cancelled order.
+#[tokio::test(flavor = "multi_thread")]
+async fn deribit_trigger_order_log_answers_as_documented() {
+    let lab = Lab::start_on(DERIBIT, 85).await;
+    let (_, bot) = lab.creds();
+    let client = lab.client();
+    let mut stop = limit_buy(usdt(), "BTC_USDT", 50_000.0, 0.01);
+    stop.side = Side::Sell;
+    stop.trigger = Some(55_000.0);
+    let id = place(&client, &bot, stop).await.unwrap();
+    cancel_order(&client, &bot, usdt(), "BTC_USDT", &id)
+        .await
+        .unwrap();
+
+    let log = |cursor: &str| Op::Orders {
+        segment: usdt(),
+        window: Window {
+            start_ms: 0,
+            end_ms: i64::MAX,
+        },
+        cursor: Some(cursor.to_owned()),
+    };
+    let doc = fixture(DERIBIT, "private-get_trigger_order_history");
+    let page = decode(DERIBIT, &log("t:"), &doc.answer)
+        .into_orders()
+        .unwrap();
+    assert!(page.items.is_empty(), "a `new` entry is no finished order");
+    assert_eq!(page.next.as_deref(), Some("t:1555918941451.SLIS-103"));
+
+    let sim = sim_answer(&client, &log("t:"), Auth::Key(&bot)).await;
+    same(
+        &doc,
+        &sim,
+        &[
+            // A trailing stop's offset: the simulator models no trailing stops.
+            "$.result.entries[].offset",
+            // `null` on the last page; the example is a page with more after it.
+            "$.result.continuation",
+        ],
+    );
+    let page = client
+        .call(&log("t:"), Auth::Key(&bot))
+        .await
+        .unwrap()
+        .into_orders()
+        .unwrap();
+    let cancelled = page.items.iter().find(|o| o.order_id == id).unwrap();
+    assert_eq!(
+        cancelled.status,
+        lockdown::exchanges::model::OrderStatus::Cancelled
+    );
+    assert_eq!(page.next, None);
+
+    // The log pages by `continuation`, newest first: the cancellation, then the placement.
+    let bearer = token(&lab, &bot, "t1").await;
+    let call = |query: String| {
+        let lab = &lab;
+        let bearer = bearer.clone();
+        async move {
+            rpc(
+                lab,
+                "private/get_trigger_order_history",
+                &query,
+                Some(&bearer),
+            )
+            .await
+        }
+    };
+    let first = call("currency=USDT&count=1".into()).await;
+    assert_eq!(first["result"]["entries"][0]["order_state"], "cancelled");
+    let continuation = first["result"]["continuation"].as_str().unwrap().to_owned();
+    let second = call(format!("currency=USDT&count=1&continuation={continuation}")).await;
+    assert_eq!(second["result"]["entries"][0]["order_state"], "new");
+    assert_eq!(
+        second["result"]["entries"][0]["trigger_order_id"],
+        id.as_str()
+    );
+    assert!(second["result"]["continuation"].is_null(), "{second}");
 }

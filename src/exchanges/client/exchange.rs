@@ -74,11 +74,13 @@ impl Client {
             Ok(turn) => turn,
             Err(err) => return (Err(err), None),
         };
+        let known = self.inner.discovered.known();
         let context = Context {
             session,
             subject,
             lookup,
             nonce: &nonce,
+            known: &known,
         };
         let plan = match self.plan(op, auth, &context) {
             Ok(plan) => plan,
@@ -91,7 +93,7 @@ impl Client {
             Ok(response) => {
                 let status = response.status;
                 self.hold_after(plan.request(), &response);
-                let decoded = self.inner.venue.decode(op, &response);
+                let decoded = self.inner.venue.decode_known(op, &response, &known);
                 if let Err(ExchangeError::IpBanned {
                     code,
                     retry_after_ms,

@@ -7,6 +7,7 @@
 
 use super::{Auth, Client};
 use crate::clock;
+use crate::exchanges::model::Segment;
 use crate::exchanges::{CallContext, ExchangeError, Op, Request, Response, Session, SignedRequest};
 use crate::secret::Credential;
 
@@ -64,6 +65,8 @@ pub(super) struct Context<'c> {
     pub(super) subject: Option<&'c str>,
     pub(super) lookup: Option<&'c Response>,
     pub(super) nonce: &'c str,
+    /// The segments listed for this run so far ([`CallContext::known`]).
+    pub(super) known: &'c [Segment],
 }
 
 impl Client {
@@ -88,6 +91,7 @@ impl Client {
             subject: subject.as_deref(),
             lookup: None,
             nonce: &nonce,
+            known: &[],
         };
         self.plan(op, auth, &context).map(|plan| plan.signed)
     }
@@ -107,6 +111,7 @@ impl Client {
             settings: &self.inner.settings,
             subject: context.subject,
             lookup: context.lookup,
+            known: context.known,
         };
         let request = self.inner.venue.encode(op, &call)?;
         let signed = match auth {
@@ -146,6 +151,7 @@ impl Client {
             settings: &self.inner.settings,
             subject,
             lookup: None,
+            known: &[],
         }
     }
 
@@ -201,6 +207,7 @@ pub(super) mod tests {
             subject: None,
             lookup: None,
             nonce: "n",
+            known: &[],
         }
     }
 

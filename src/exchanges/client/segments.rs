@@ -25,9 +25,21 @@ pub struct Segments {
     pub unread: Vec<String>,
 }
 
-/// What discovery keeps between steps of one run.
+/// What discovery keeps between steps of one run: each category's listing, and the whole list
+/// as last read, which a request is built with ([`crate::exchanges::CallContext::known`]) without
+/// awaiting the listing's lock.
 #[derive(Debug, Default)]
-pub(super) struct Discovered(tokio::sync::Mutex<BTreeMap<Category, Vec<Segment>>>);
+pub(super) struct Discovered {
+    listed: tokio::sync::Mutex<BTreeMap<Category, Vec<Segment>>>,
+    known: std::sync::RwLock<Vec<Segment>>,
+}
+
+impl Discovered {
+    /// The segments listed for this run so far, fixed ones first; empty before any listing.
+    pub(super) fn known(&self) -> Vec<Segment> {
+        self.known.read().map(|k| k.clone()).unwrap_or_default()
+    }
+}
 
 impl Client {
     /// The segments to list and cancel in: [`crate::exchanges::Venue::segments`], and the ones
@@ -41,7 +53,7 @@ impl Client {
         let Some(discovery) = venue.discovery() else {
             return out;
         };
-        let mut known = self.inner.discovered.0.lock().await;
+        let mut known = self.inner.discovered.listed.lock().await;
         for &category in discovery.categories() {
             if let Entry::Vacant(slot) = known.entry(category) {
                 match self.list_segments(category).await {
@@ -61,6 +73,11 @@ impl Client {
                     out.list.push(*segment);
                 }
             }
+        }
+        if !known.is_empty()
+            && let Ok(mut snapshot) = self.inner.discovered.known.write()
+        {
+            snapshot.clone_from(&out.list);
         }
         out
     }

@@ -151,6 +151,10 @@ impl Venue for Deribit {
         wire::decode(op, response)
     }
 
+    fn decode_known(&self, op: &Op, response: &Response, known: &[Segment]) -> Decoded {
+        wire::decode_known(op, response, known)
+    }
+
     fn sessions(&self) -> Option<&dyn TokenSessions> {
         Some(self)
     }
@@ -316,6 +320,7 @@ mod tests {
             settings: &settings,
             subject: None,
             lookup: None,
+            known: &[],
         };
         let window = crate::exchanges::Window {
             start_ms: 0,

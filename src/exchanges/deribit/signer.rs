@@ -197,6 +197,7 @@ mod tests {
             settings,
             subject: None,
             lookup: None,
+            known: &[],
         }
     }
 

@@ -201,6 +201,7 @@ mod tests {
             settings: &SETTINGS,
             subject: None,
             lookup: None,
+            known: &[],
         }
     }
 

@@ -1,7 +1,7 @@
 //! What Deribit brings to the simulator's core (`sim/dialect.rs`): `CURRENCY-number` order ids
 //! and `CURRENCY-sequence` trade ids, its instrument names, token authentication and the one
-//! two-factor code in the session, a spot pair in a currency outside the method pages' enum, the
-//! trigger orders `Inspect` shows; and the `Sim` switches only Deribit has (two-factor
+//! two-factor code in the session, a spot pair in a currency outside the method pages' enum and
+//! money moved in it, the trigger orders `Inspect` shows; and the `Sim` switches only Deribit has (two-factor
 //! challenges, tokens).
 
 use crate::sim::Sim;
@@ -31,6 +31,11 @@ impl SimDialect for DeribitDialect {
 
     fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str) {
         seed::seed_keys(v, now, bot_note);
+    }
+
+    /// Money moved in USDE, a currency only `public/get_currencies` names (`seed.rs`).
+    fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
+        seed::seed_listed_only_money(v, now);
     }
 
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {

@@ -226,6 +226,7 @@ fn handle(method: Method, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         Method::GetOpenOrdersByCurrency => trade::open_orders(v, c, p),
         Method::GetOrderHistoryByCurrency => trade::order_history(v, c, p),
         Method::GetTransfers => wallet::transfers(v, c, p),
+        Method::GetTriggerOrderHistory => trigger::history(v, c, p),
         Method::GetUserTradesByCurrency => trade::user_trades(v, c, p),
         Method::GetWithdrawals => wallet::withdrawals(v, c, p),
         Method::ListApiKeys => keys::list_api_keys(v, c, p),

@@ -6,6 +6,11 @@
 //! `account:read trade:read_write wallet:read`: it trades, it cannot withdraw. Keys get
 //! Deribit's identities: an 8-character `client_id`, a 32-character secret, a small numeric
 //! `id`. Key names keep letters, digits and `_` only, at most 16 (docs/venues/deribit.md §4).
+//!
+//! The default incident also moves money in USDE, a currency only `public/get_currencies` names
+//! (the `BTC_USDE` pair's quote, not in the method pages' `currency` enum): the master withdrew
+//! USDE four days ago and sent the bot USDE two days ago. A response that reads money movements
+//! over the enum's five currencies alone misses both.
 
 use std::net::Ipv4Addr;
 
@@ -13,8 +18,9 @@ use secrecy::SecretString;
 
 use crate::sim::deribit::scope::Scope;
 use crate::sim::deribit::state::DeribitState;
+use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
-use crate::sim::seed::{BOT_UID, MASTER_UID};
+use crate::sim::seed::{BOT_UID, MASTER_UID, MIN_MS};
 use crate::sim::state::{NewKey, Venue};
 
 /// The master key's scope.
@@ -60,6 +66,43 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         give_identity(v, idx);
         v.keys[idx].created_ms = now - age_days * DAY_MS;
     }
+}
+
+/// The default incident's USDE withdrawal (the master's, four days ago, completed) and transfer
+/// (master to bot, two days ago).
+pub(crate) fn seed_listed_only_money(v: &mut Venue, now: i64) {
+    let created = now - 4 * DAY_MS;
+    let withdrawal = Withdrawal {
+        withdraw_id: v
+            .ids
+            .below(90_000_000)
+            .saturating_add(10_000_000)
+            .to_string(),
+        uid: MASTER_UID,
+        kind: WithdrawKind::OnChain,
+        tx_id: format!("0x{}", v.ids.hex(32)),
+        coin: "USDE".to_owned(),
+        chain: "ETH".to_owned(),
+        amount: "1500".to_owned(),
+        fee: "1".to_owned(),
+        to_address: format!("0x{}", v.ids.hex(20)),
+        status: "success".to_owned(),
+        created_ms: created,
+        updated_ms: created + 15 * MIN_MS,
+    };
+    v.withdrawals.push(withdrawal);
+    let transfer = Transfer {
+        transfer_id: v.ids.uuid(),
+        coin: "USDE".to_owned(),
+        amount: "2500".to_owned(),
+        from_uid: MASTER_UID,
+        to_uid: BOT_UID,
+        from_account_type: "UNIFIED".to_owned(),
+        to_account_type: "UNIFIED".to_owned(),
+        status: "SUCCESS".to_owned(),
+        at_ms: now - 2 * DAY_MS,
+    };
+    v.transfers.push(transfer);
 }
 
 /// Gives a new key Deribit's shapes of id, secret and numeric id; Deribit keys do not expire.

@@ -9,6 +9,15 @@
 //! `trigger` (`index_price`, `mark_price` or `last_price`); a limit one its `price`. The
 //! simulator keeps them in the dialect's state and never triggers them. Their hidden origin is set
 //! from the key and shown only by `Inspect`.
+//!
+//! `private/get_trigger_order_history` (`currency` required, `instrument_name`, `count` 20 by
+//! default and at most 1000, `continuation`) is their log, newest first: a `new` entry
+//! (`request` `trigger:order`) when one is placed and a `cancelled` entry (`request` `cancel`)
+//! when it is cancelled, in the shape of the method page's example; the next page's
+//! `continuation` is `timestamp.trigger_order_id` of the page's last entry (`.cancelled` added
+//! for a cancellation, so a placement and its cancellation in one millisecond differ), `null`
+//! after the last page (the page does not say what ends the log; the `cancel` spelling is not
+//! documented).
 
 use serde_json::{Value, json};
 
@@ -260,6 +269,74 @@ pub(crate) fn open_where(
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `private/get_trigger_order_history`: the acting account's trigger-order log in `currency`
+/// (and `instrument_name`), newest first, `count` per page after `continuation`.
+pub(crate) fn history(
+    v: &mut Venue,
+    c: &crate::sim::deribit::caller::Caller,
+    p: &Params,
+) -> Result<Value, RpcError> {
+    let (currency, _) = crate::sim::deribit::trade::currency_kind(v, p, &[])?;
+    let instrument = p.string("instrument_name")?;
+    let count = p.count(20, 1000)?;
+    let after = p.string("continuation")?;
+    let orders = v
+        .own
+        .get::<DeribitState>()
+        .map(|s| s.trigger_orders.clone())
+        .unwrap_or_default();
+    let mut entries: Vec<(i64, String, Value)> = Vec::new();
+    for order in orders.iter().filter(|o| o.uid == c.account) {
+        let Some(inst) = v.instrument(order.category, &order.symbol) else {
+            continue;
+        };
+        let name = names::wire_symbol(v, order.category, &order.symbol);
+        if !names::listed(inst, &currency, None) || instrument.as_ref().is_some_and(|i| *i != name)
+        {
+            continue;
+        }
+        let mut events = vec![(order.created_ms, "new", "trigger:order", String::new())];
+        if !order.live {
+            events.push((order.updated_ms, "cancelled", "cancel", ".cancelled".into()));
+        }
+        for (at, state, request, token_tail) in events {
+            entries.push((
+                at,
+                format!("{at}.{}{token_tail}", order.order_id),
+                json!({
+                    "trigger": order.trigger,
+                    "timestamp": at,
+                    "trigger_price": order.trigger_price,
+                    "trigger_order_id": order.order_id,
+                    "order_state": state,
+                    "request": request,
+                    "price": order.price.map_or_else(|| json!("market_price"), |p| json!(p)),
+                    "order_id": order.order_id,
+                    "instrument_name": name,
+                    "amount": order.amount,
+                    "direction": match order.side { Side::Buy => "buy", Side::Sell => "sell" },
+                }),
+            ));
+        }
+    }
+    // Newest first; a cancellation before its placement of the same millisecond (its token is
+    // the longer).
+    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    let start = after
+        .and_then(|token| entries.iter().position(|e| e.1 == token).map(|i| i + 1))
+        .unwrap_or(0);
+    let page: Vec<_> = entries.iter().skip(start).take(count).collect();
+    let more = start + page.len() < entries.len();
+    let continuation = match page.last() {
+        Some(last) if more => json!(last.1),
+        _ => Value::Null,
+    };
+    Ok(json!({
+        "entries": page.iter().map(|e| e.2.clone()).collect::<Vec<_>>(),
+        "continuation": continuation,
+    }))
 }
 
 #[cfg(test)]

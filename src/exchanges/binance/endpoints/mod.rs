@@ -330,6 +330,7 @@ mod tests {
             settings,
             subject: None,
             lookup: None,
+            known: &[],
         }
     }
 

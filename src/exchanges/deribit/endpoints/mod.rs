@@ -5,7 +5,9 @@
 //! management goes as a JSON-RPC POST body (`{"jsonrpc","id","method","params"}`), so that
 //! `ip_whitelist` is the JSON array the method page declares, never its text; so does any call
 //! that carries a two-factor answer, so the one-time code never sits in a URL. Order lists and
-//! cancels name a currency and every instrument kind (`kind=any`): a segment is a currency. Keys
+//! cancels name a currency and every instrument kind (`kind=any`): a segment is a currency; the
+//! order history ends with the currency's trigger-order log. Money movements take no segment:
+//! their cursor names the currency ([`Walk`]). Keys
 //! are addressed by the numeric `id` the venue's listing shows (the lookup the client makes
 //! first, [`Deribit::lookup`]); a plan rendered without it names the key it would look up.
 //!
@@ -158,6 +160,20 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ],
             ),
         },
+        // After the order history, the trigger-order log (docs/venues/deribit.md §6): no
+        // `kind`, a `continuation`.
+        Op::Orders {
+            segment, cursor, ..
+        } if Tier::parse(cursor.as_deref()).trigger => {
+            let tier = Tier::parse(cursor.as_deref());
+            let mut params = vec![("count", json!(ORDER_PAGE))];
+            if let Some(continuation) = tier.position {
+                params.push(("continuation", json!(continuation)));
+            }
+            let mut params = segment_params(segment, params)?;
+            params.retain(|(name, _)| *name != "kind");
+            ("private/get_trigger_order_history", params)
+        }
         Op::Orders {
             segment, cursor, ..
         } => {
@@ -407,6 +423,7 @@ mod tests {
             settings,
             subject: None,
             lookup,
+            known: &[],
         }
     }
 
@@ -488,13 +505,27 @@ mod tests {
                     start_ms: 0,
                     end_ms: 1,
                 },
-                cursor: Some("1:3:100".into()),
+                cursor: Some("1:USDT:100".into()),
             },
             &call(&settings, None, None),
         )
         .unwrap();
         assert_eq!(walk.path, "/api/v2/private/get_deposits");
         assert_eq!(walk.query, "currency=USDT&count=100&offset=100");
+        // A listed-only currency is asked for by its name.
+        let usde = encode(
+            &Op::Withdrawals {
+                window: crate::exchanges::Window {
+                    start_ms: 0,
+                    end_ms: 1,
+                },
+                cursor: Some("0:USDE:0".into()),
+            },
+            &call(&settings, None, None),
+        )
+        .unwrap();
+        assert_eq!(usde.path, "/api/v2/private/get_withdrawals");
+        assert_eq!(usde.query, "currency=USDE&count=100&offset=0");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Deribit's answers about money (docs/venues/deribit.md §6): balances per currency, withdrawals,
-//! and transfers then deposits, walked source by source.
+//! and transfers then deposits, walked source by source over every currency of the run
+//! ([`super::super::cursor::currencies`]).
 
 use super::*;
 
@@ -27,11 +28,12 @@ pub(super) fn balances(result: Value) -> Result<Reply, ExchangeError> {
 pub(super) fn withdrawals(
     window: &Window,
     cursor: Option<&str>,
+    known: &[Segment],
     result: Value,
 ) -> Result<Reply, ExchangeError> {
     let walk = Walk::parse(cursor);
     let list: DeribitList<DeribitWithdrawal> = parse(result)?;
-    let next = walk.next(list.data.len(), list.count, 1);
+    let next = walk.next(list.data.len(), list.count, 1, known);
     let items = list
         .data
         .into_iter()
@@ -54,6 +56,7 @@ pub(super) fn withdrawals(
 pub(super) fn transfers(
     window: &Window,
     cursor: Option<&str>,
+    known: &[Segment],
     result: Value,
 ) -> Result<Reply, ExchangeError> {
     let walk = Walk::parse(cursor);
@@ -77,7 +80,7 @@ pub(super) fn transfers(
         (got, list.count, items)
     };
     Ok(Reply::Transfers(Page {
-        next: walk.next(got, total, TRANSFER_SOURCES.len()),
+        next: walk.next(got, total, TRANSFER_SOURCES.len(), known),
         items: items
             .into_iter()
             .filter(|t| within(window, t.time_ms))

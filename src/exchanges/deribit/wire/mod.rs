@@ -51,8 +51,14 @@ struct DeribitEnvelope {
     us_out: Option<i64>,
 }
 
-/// Decodes an answer to `op`.
+/// Decodes an answer to `op`, with no segments listed for the run.
 pub fn decode(op: &Op, response: &Response) -> Decoded {
+    decode_known(op, response, &[])
+}
+
+/// Decodes an answer to `op` made with the run's listed segments `known` (the money walks go on
+/// through their currencies, [`Walk`]).
+pub fn decode_known(op: &Op, response: &Response, known: &[Segment]) -> Decoded {
     let envelope: DeribitEnvelope = match serde_json::from_slice(&response.body) {
         Ok(envelope) => envelope,
         Err(_) => {
@@ -69,7 +75,7 @@ pub fn decode(op: &Op, response: &Response) -> Decoded {
     }
     let result = envelope.result.unwrap_or(Value::Null);
     Decoded {
-        reply: challenge(&result).map_or_else(|| result_of(op, result), Err),
+        reply: challenge(&result).map_or_else(|| result_of(op, result, known), Err),
         server_ms,
         code: None,
     }
@@ -95,7 +101,7 @@ pub fn decode_login(response: &Response) -> Result<Session, ExchangeError> {
     })
 }
 
-fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
+fn result_of(op: &Op, result: Value, known: &[Segment]) -> Result<Reply, ExchangeError> {
     Ok(match op {
         Op::ServerTime => Reply::ServerTime(result.as_i64().ok_or_else(|| protocol("time"))?),
         Op::WhoAmI => keys::who_am_i(result)?,
@@ -113,13 +119,18 @@ fn result_of(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             });
         }
         Op::OpenOrders { .. } => orders::open_orders(result)?,
+        Op::Orders { window, cursor, .. } if Tier::parse(cursor.as_deref()).trigger => {
+            orders::trigger_history(window, cursor.as_deref(), result)?
+        }
         Op::Orders { window, cursor, .. } => orders::orders(window, cursor.as_deref(), result)?,
         Op::Fills { cursor, .. } => orders::fills(cursor.as_deref(), result)?,
         Op::Balances => funds::balances(result)?,
         Op::Withdrawals { window, cursor } => {
-            funds::withdrawals(window, cursor.as_deref(), result)?
+            funds::withdrawals(window, cursor.as_deref(), known, result)?
         }
-        Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), result)?,
+        Op::Transfers { window, cursor } => {
+            funds::transfers(window, cursor.as_deref(), known, result)?
+        }
         Op::PlaceOrder(_) => Reply::Placed(
             result
                 .get("order")

@@ -23,7 +23,7 @@ pub(super) fn orders(
     let tier = Tier::parse(cursor);
     let offset = endpoints::offset(tier.position.as_deref());
     let more = (orders.len() >= ORDER_PAGE).then(|| (offset + orders.len()).to_string());
-    let next = tier.next(more);
+    let next = tier.next_order_page(more);
     // Order history is paged by offset, not by time: the window is applied here.
     let items = orders
         .into_iter()
@@ -31,6 +31,34 @@ pub(super) fn orders(
         .filter(|o| within(window, o.created_ms))
         .collect();
     Ok(Reply::Orders(Page { items, next }))
+}
+
+/// One page of the trigger-order log: each trigger order cancelled or rejected before it fired,
+/// which the order history does not show. A `new` entry is left out (the order is still open, or
+/// a later entry ends it) and so is a `triggered` one (the order it became is in the order
+/// history). The entry's time is both the order's creation and update: the log's entry for its
+/// placement may be on another page.
+pub(super) fn trigger_history(
+    window: &Window,
+    cursor: Option<&str>,
+    result: Value,
+) -> Result<Reply, ExchangeError> {
+    let log: DeribitTriggerLog = parse(result)?;
+    let tier = Tier::parse(cursor);
+    let more = log
+        .continuation
+        .filter(|c| !log.entries.is_empty() && !c.is_empty() && c != "none");
+    let items = log
+        .entries
+        .into_iter()
+        .filter(|e| matches!(e.order_state.as_str(), "cancelled" | "rejected"))
+        .map(DeribitTriggerEntry::into_order)
+        .filter(|o| within(window, o.created_ms))
+        .collect();
+    Ok(Reply::Orders(Page {
+        items,
+        next: tier.next_order_page(more),
+    }))
 }
 
 /// One page of trades, the last trade id the cursor.
@@ -191,6 +219,64 @@ impl DeribitOrder {
             updated_ms: self
                 .last_update_timestamp
                 .unwrap_or(self.creation_timestamp),
+        }
+    }
+}
+
+/// `private/get_trigger_order_history`: `{entries, continuation}`.
+#[derive(Debug, Deserialize)]
+struct DeribitTriggerLog {
+    #[serde(default)]
+    entries: Vec<DeribitTriggerEntry>,
+    #[serde(default)]
+    continuation: Option<String>,
+}
+
+/// One entry of the trigger-order log.
+#[derive(Debug, Deserialize)]
+struct DeribitTriggerEntry {
+    trigger_order_id: String,
+    instrument_name: String,
+    direction: String,
+    order_state: String,
+    #[serde(default)]
+    amount: Value,
+    #[serde(default)]
+    price: Value,
+    timestamp: i64,
+}
+
+impl DeribitTriggerEntry {
+    fn into_order(self) -> Order {
+        let price = amount(&self.price);
+        Order {
+            category: category_of(&self.instrument_name),
+            side: if self.direction == "sell" {
+                Side::Sell
+            } else {
+                Side::Buy
+            },
+            // `market_price` (a stop-market order) is no number.
+            price: (self.price.is_number() && !price.is_zero()).then_some(price),
+            avg_price: None,
+            order_id: self.trigger_order_id,
+            client_order_id: None,
+            symbol: self.instrument_name,
+            order_type: if self.price.is_number() {
+                "stop_limit"
+            } else {
+                "stop_market"
+            }
+            .to_owned(),
+            qty: amount(&self.amount),
+            filled_qty: Amount::new("0"),
+            status: if self.order_state == "rejected" {
+                OrderStatus::Rejected
+            } else {
+                OrderStatus::Cancelled
+            },
+            created_ms: self.timestamp,
+            updated_ms: self.timestamp,
         }
     }
 }
