@@ -115,6 +115,45 @@ pub async fn sim_answer(client: &Client, op: &Op, auth: Auth<'_>) -> Value {
     serde_json::from_slice(&response.body).expect("the simulator answers JSON")
 }
 
+/// Fails naming each endpoint (`METHOD /path`) that `ops`, prepared as the client would sign
+/// them, call without a fixture, and each fixture no op calls; returns how many endpoints.
+pub fn assert_every_endpoint_documented(
+    venue: ExchangeId,
+    client: &Client,
+    cred: &lockdown::secret::Credential,
+    ops: &[Op],
+) -> usize {
+    let documented: std::collections::BTreeSet<String> = fixture_names(venue)
+        .iter()
+        .map(|name| fixture(venue, name).endpoint)
+        .collect();
+    let mut called = std::collections::BTreeSet::new();
+    for op in ops {
+        let auth = if op.is_signed() {
+            Auth::Key(cred)
+        } else {
+            Auth::Public
+        };
+        let request = client.prepare(op, auth).unwrap().request;
+        let method = match request.method {
+            lockdown::exchanges::Method::Get => "GET",
+            _ => "POST",
+        };
+        called.insert(format!("{method} {}", request.path));
+    }
+    let missing: Vec<_> = called.difference(&documented).collect();
+    assert!(
+        missing.is_empty(),
+        "{venue}: no documented answer for {missing:?}"
+    );
+    let unused: Vec<_> = documented.difference(&called).collect();
+    assert!(
+        unused.is_empty(),
+        "{venue}: fixtures of endpoints never called: {unused:?}"
+    );
+    called.len()
+}
+
 /// The JSON type of a value, `null` matching anything (documentation shows optional fields as
 /// null).
 fn kind(value: &Value) -> &'static str {

@@ -10,12 +10,14 @@ use std::collections::BTreeSet;
 
 use lockdown::exchanges::model::{Category, Segment, Side};
 use lockdown::exchanges::{
-    Auth, Client, ExchangeId, Method, NewOrder, Op, OrderKind, QtyUnit, Reply, Window,
+    Auth, Client, ExchangeId, NewOrder, Op, OrderKind, QtyUnit, Reply, Window,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
-use crate::shapes::{Fixture, assert_same_shape, decode, fixture, fixture_names, sim_answer};
+use crate::shapes::{
+    Fixture, assert_every_endpoint_documented, assert_same_shape, decode, fixture, sim_answer,
+};
 use crate::shapes_okx::sim_write;
 use crate::support::{DAY_MS, Lab};
 
@@ -379,30 +381,8 @@ fn every_kraken_endpoint_has_a_documented_answer() {
             address: "cold".into(),
         },
     ];
-    let documented: BTreeSet<String> = fixture_names(KRAKEN)
-        .iter()
-        .map(|name| fixture(KRAKEN, name).endpoint)
-        .collect();
-    let mut called = BTreeSet::new();
-    for op in &ops {
-        let auth = if op.is_signed() {
-            Auth::Key(&cred)
-        } else {
-            Auth::Public
-        };
-        let request = client.prepare(op, auth).unwrap().request;
-        let method = match request.method {
-            Method::Get => "GET",
-            _ => "POST",
-        };
-        called.insert(format!("{method} {}", request.path));
-    }
-    let missing: Vec<_> = called.difference(&documented).collect();
-    assert!(missing.is_empty(), "no documented answer for {missing:?}");
-    let unused: Vec<_> = documented.difference(&called).collect();
-    assert!(
-        unused.is_empty(),
-        "fixtures of methods never called: {unused:?}"
+    assert_eq!(
+        assert_every_endpoint_documented(KRAKEN, &client, &cred, &ops),
+        14
     );
-    assert_eq!(called.len(), 14);
 }

@@ -6,8 +6,6 @@
 //! through `call`, are prepared by the client and sent as they are (`sim_write`), so the
 //! simulator's raw answer can be compared.
 
-use std::collections::BTreeSet;
-
 use lockdown::exchanges::model::{Access, Category, OrderStatus, Segment, Side};
 use lockdown::exchanges::{
     Auth, Client, ExchangeId, Method, NewOrder, Op, OrderKind, OrderRef, QtyUnit, Reply, Revoke,
@@ -17,7 +15,9 @@ use lockdown::secret::{Credential, KeyId, SecretString};
 use serde_json::Value;
 
 use crate::adapter::{lock_to, open_orders};
-use crate::shapes::{assert_same_shape, decode, fixture, fixture_names, sim_answer};
+use crate::shapes::{
+    assert_every_endpoint_documented, assert_same_shape, decode, fixture, sim_answer,
+};
 use crate::support::{DAY_MS, Lab, raw_client, read, responder_ip};
 
 const OKX: ExchangeId = ExchangeId::Okx;
@@ -553,30 +553,8 @@ fn every_okx_endpoint_has_a_documented_answer() {
             address: "0xabc".into(),
         },
     ];
-    let documented: BTreeSet<String> = fixture_names(OKX)
-        .iter()
-        .map(|name| fixture(OKX, name).endpoint)
-        .collect();
-    let mut called = BTreeSet::new();
-    for op in &ops {
-        let auth = if op.is_signed() {
-            Auth::Key(&cred)
-        } else {
-            Auth::Public
-        };
-        let request = client.prepare(op, auth).unwrap().request;
-        let method = match request.method {
-            Method::Get => "GET",
-            _ => "POST",
-        };
-        called.insert(format!("{method} {}", request.path));
-    }
-    let missing: Vec<_> = called.difference(&documented).collect();
-    assert!(missing.is_empty(), "no documented answer for {missing:?}");
-    let unused: Vec<_> = documented.difference(&called).collect();
-    assert!(
-        unused.is_empty(),
-        "fixtures of endpoints never called: {unused:?}"
+    assert_eq!(
+        assert_every_endpoint_documented(OKX, &client, &cred, &ops),
+        24
     );
-    assert_eq!(called.len(), 24);
 }

@@ -22,7 +22,21 @@ pub(super) fn open_orders(
     data: Value,
 ) -> Result<Reply, ExchangeError> {
     let page = ListPage::of(Listing::Open, segment, cursor)?;
-    let (items, last) = match page {
+    let (items, last) = page_orders(&page, segment, data)?;
+    Ok(Reply::Orders(Page {
+        items,
+        next: page.next(Listing::Open, segment, last),
+    }))
+}
+
+/// The orders of one page, plain or algo as the page says, and the last one's id (the next
+/// page's cursor).
+fn page_orders(
+    page: &ListPage,
+    segment: &Segment,
+    data: Value,
+) -> Result<(Vec<Order>, Option<String>), ExchangeError> {
+    match page {
         ListPage::Orders { .. } => {
             let orders: Vec<OkxOrder> = parse(data)?;
             let last = orders.last().map(|o| o.ord_id.clone());
@@ -30,7 +44,7 @@ pub(super) fn open_orders(
                 .into_iter()
                 .map(|order| order.into_order(segment))
                 .collect::<Result<Vec<_>, _>>()?;
-            (items, last)
+            Ok((items, last))
         }
         ListPage::Algo { .. } => {
             let orders: Vec<OkxAlgoOrder> = parse(data)?;
@@ -39,13 +53,9 @@ pub(super) fn open_orders(
                 .into_iter()
                 .map(|order| order.into_order(segment))
                 .collect::<Result<Vec<_>, _>>()?;
-            (items, last)
+            Ok((items, last))
         }
-    };
-    Ok(Reply::Orders(Page {
-        items,
-        next: page.next(Listing::Open, segment, last),
-    }))
+    }
 }
 
 /// One page of the order history, the last id the cursor; the spot segment's goes on with the
@@ -59,22 +69,9 @@ pub(super) fn orders(
 ) -> Result<Reply, ExchangeError> {
     let page = ListPage::of(Listing::History, segment, cursor)?;
     let (items, last) = match page {
-        ListPage::Orders { .. } => {
-            let orders: Vec<OkxOrder> = parse(data)?;
-            let last = orders.last().map(|o| o.ord_id.clone());
-            let items = orders
-                .into_iter()
-                .map(|order| order.into_order(segment))
-                .collect::<Result<Vec<_>, _>>()?;
-            (items, last)
-        }
+        ListPage::Orders { .. } => page_orders(&page, segment, data)?,
         ListPage::Algo { .. } => {
-            let orders: Vec<OkxAlgoOrder> = parse(data)?;
-            let last = orders.last().map(|o| o.algo_id.clone());
-            let items = orders
-                .into_iter()
-                .map(|order| order.into_order(segment))
-                .collect::<Result<Vec<_>, _>>()?;
+            let (items, last) = page_orders(&page, segment, data)?;
             let older = items.last().is_some_and(|o| o.created_ms < window.start_ms);
             let items = items
                 .into_iter()
