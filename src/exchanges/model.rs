@@ -129,8 +129,9 @@ impl Category {
 pub struct Segment {
     /// The market family.
     pub category: Category,
-    /// What else addresses the slice, where the venue needs it: Bybit's settlement coin, OKX's
-    /// instrument type (`SPOT`, `MARGIN`, `SWAP`, `FUTURES`, `OPTION`).
+    /// What else addresses the slice, where the venue needs it: Bybit's settle coin (or, on
+    /// spot, its `orderFilter`), OKX's instrument type (`SPOT`, `MARGIN`, `SWAP`, …), Deribit's
+    /// currency, Binance's margin account (`MARGIN`, `ISOLATED`).
     pub settle: Option<&'static str>,
 }
 
