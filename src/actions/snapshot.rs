@@ -263,6 +263,14 @@ async fn take(
         let max = i64::try_from(venue.max_window(history).as_millis()).unwrap_or(i64::MAX / 2);
         Window::split(start_ms, end_ms, max)
     };
+    // Only the segments the venue reads this history in (`Venue::reads_history`).
+    let reading = |segments: &[Segment], history: History| -> Vec<Segment> {
+        segments
+            .iter()
+            .filter(|s| venue.reads_history(s, history))
+            .copied()
+            .collect()
+    };
     Ok((
         match kind {
             SnapshotKind::OpenOrders => {
@@ -280,7 +288,7 @@ async fn take(
             SnapshotKind::Orders => {
                 let (orders, refused) = windowed(
                     client,
-                    segments,
+                    &reading(segments, History::Orders),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Orders),
                     |segment, window, cursor| Op::Orders {
@@ -297,7 +305,7 @@ async fn take(
             SnapshotKind::Fills => {
                 let (fills, refused) = windowed(
                     client,
-                    segments,
+                    &reading(segments, History::Fills),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Fills),
                     |segment, window, cursor| Op::Fills {

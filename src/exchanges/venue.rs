@@ -48,6 +48,15 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// The widest time window one history call may ask for.
     fn max_window(&self, history: History) -> Duration;
 
+    /// Whether `history` is read in `segment`. A venue whose segments split one list that
+    /// another history read takes whole says no for the rest (Bybit's spot `orderFilter`
+    /// segments: `execution/list` takes no filter, so the plain spot segment reads every spot
+    /// fill), and the snapshot does not send reads that can only answer nothing. Every segment
+    /// by default.
+    fn reads_history(&self, _segment: &Segment, _history: History) -> bool {
+        true
+    }
+
     /// The venue's name for a market (`BTCUSDT`, `BTC-USDT`, `BTC_USDC`).
     fn symbol(&self, category: Category, base: &str, quote: &str) -> String;
 

@@ -157,6 +157,11 @@ impl Venue for Bybit {
         Duration::from_secs(days * 86_400)
     }
 
+    fn reads_history(&self, segment: &Segment, history: History) -> bool {
+        // docs/venues/bybit.md §6: `execution/list` has no `orderFilter`.
+        !(history == History::Fills && endpoints::is_spot_filter(segment))
+    }
+
     fn symbol(&self, _category: Category, base: &str, quote: &str) -> String {
         format!("{base}{quote}")
     }
@@ -219,6 +224,28 @@ mod tests {
             }
             _ => None,
         }
+    }
+
+    #[test]
+    fn spot_filter_segments_read_no_fills_of_their_own() {
+        let bybit = Bybit;
+        let spot = Segment {
+            category: Category::Spot,
+            settle: None,
+        };
+        let stop = Segment {
+            category: Category::Spot,
+            settle: Some("StopOrder"),
+        };
+        assert!(bybit.reads_history(&spot, History::Fills));
+        assert!(!bybit.reads_history(&stop, History::Fills));
+        assert!(bybit.reads_history(&stop, History::Orders));
+        let fill_reads = bybit
+            .segments()
+            .iter()
+            .filter(|s| bybit.reads_history(s, History::Fills))
+            .count();
+        assert_eq!(fill_reads, bybit.segments().len() - 4);
     }
 
     #[test]
