@@ -407,7 +407,19 @@ pub(crate) fn record_order(
 
 /// Records the master's withdrawal ten days ago and its transfer to the bot three days ago.
 pub(crate) fn seed_funds(v: &mut Venue, now: i64) {
-    let created = now - 10 * DAY_MS;
+    seed_money_moves(v, now, "USDT", ("2000", 10), ("5000", 3));
+}
+
+/// Records a completed on-chain withdrawal of `coin` by the master (`amount`, `days` ago) and a
+/// transfer of it from the master to the bot (`amount`, `days` ago), ids drawn from the seed.
+pub(crate) fn seed_money_moves(
+    v: &mut Venue,
+    now: i64,
+    coin: &str,
+    (withdrawn, withdrawn_days): (&str, i64),
+    (moved, moved_days): (&str, i64),
+) {
+    let created = now - withdrawn_days * DAY_MS;
     let withdrawal = Withdrawal {
         withdraw_id: v
             .ids
@@ -417,9 +429,9 @@ pub(crate) fn seed_funds(v: &mut Venue, now: i64) {
         uid: MASTER_UID,
         kind: WithdrawKind::OnChain,
         tx_id: format!("0x{}", v.ids.hex(32)),
-        coin: "USDT".to_owned(),
+        coin: coin.to_owned(),
         chain: "ETH".to_owned(),
-        amount: "2000".to_owned(),
+        amount: withdrawn.to_owned(),
         fee: "1".to_owned(),
         to_address: format!("0x{}", v.ids.hex(20)),
         status: "success".to_owned(),
@@ -429,14 +441,14 @@ pub(crate) fn seed_funds(v: &mut Venue, now: i64) {
     v.withdrawals.push(withdrawal);
     let transfer = Transfer {
         transfer_id: v.ids.uuid(),
-        coin: "USDT".to_owned(),
-        amount: "5000".to_owned(),
+        coin: coin.to_owned(),
+        amount: moved.to_owned(),
         from_uid: MASTER_UID,
         to_uid: BOT_UID,
         from_account_type: "UNIFIED".to_owned(),
         to_account_type: "UNIFIED".to_owned(),
         status: "SUCCESS".to_owned(),
-        at_ms: now - 3 * DAY_MS,
+        at_ms: now - moved_days * DAY_MS,
     };
     v.transfers.push(transfer);
 }

@@ -18,9 +18,8 @@ use secrecy::SecretString;
 
 use crate::sim::deribit::scope::Scope;
 use crate::sim::deribit::state::DeribitState;
-use crate::sim::funds::{Transfer, WithdrawKind, Withdrawal};
 use crate::sim::key::{Access, DAY_MS, IpWhitelist, Tier};
-use crate::sim::seed::{BOT_UID, MASTER_UID, MIN_MS};
+use crate::sim::seed::{BOT_UID, MASTER_UID};
 use crate::sim::state::{NewKey, Venue};
 
 /// The master key's scope.
@@ -71,38 +70,7 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
 /// The default incident's USDE withdrawal (the master's, four days ago, completed) and transfer
 /// (master to bot, two days ago).
 pub(crate) fn seed_listed_only_money(v: &mut Venue, now: i64) {
-    let created = now - 4 * DAY_MS;
-    let withdrawal = Withdrawal {
-        withdraw_id: v
-            .ids
-            .below(90_000_000)
-            .saturating_add(10_000_000)
-            .to_string(),
-        uid: MASTER_UID,
-        kind: WithdrawKind::OnChain,
-        tx_id: format!("0x{}", v.ids.hex(32)),
-        coin: "USDE".to_owned(),
-        chain: "ETH".to_owned(),
-        amount: "1500".to_owned(),
-        fee: "1".to_owned(),
-        to_address: format!("0x{}", v.ids.hex(20)),
-        status: "success".to_owned(),
-        created_ms: created,
-        updated_ms: created + 15 * MIN_MS,
-    };
-    v.withdrawals.push(withdrawal);
-    let transfer = Transfer {
-        transfer_id: v.ids.uuid(),
-        coin: "USDE".to_owned(),
-        amount: "2500".to_owned(),
-        from_uid: MASTER_UID,
-        to_uid: BOT_UID,
-        from_account_type: "UNIFIED".to_owned(),
-        to_account_type: "UNIFIED".to_owned(),
-        status: "SUCCESS".to_owned(),
-        at_ms: now - 2 * DAY_MS,
-    };
-    v.transfers.push(transfer);
+    crate::sim::seed::seed_money_moves(v, now, "USDE", ("1500", 4), ("2500", 2));
 }
 
 /// Gives a new key Deribit's shapes of id, secret and numeric id; Deribit keys do not expire.
