@@ -2,7 +2,8 @@
 //!
 //! `lockdown respond` and `lockdown drill` both come through [`respond`], so a drill exercises
 //! exactly the code an incident runs: no drill-only shortcuts. Everything that can be wrong with
-//! the input is found before the run folder exists and before any request is sent.
+//! the input is found before the run folder exists and before any request is sent; nothing that
+//! only later steps need (the ledger's lines, the HTTP client's certificates) holds the lock back.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use crate::actions::{JournalHandle, RunInfo};
 use crate::config;
 use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
-use crate::exchanges::client::http_client;
+use crate::exchanges::client::http_client_for;
 use crate::exchanges::{Client, Mode, Nonces};
 use crate::interrupt::Watch;
 use crate::journal::record::{self, Record};
@@ -47,9 +48,8 @@ pub struct Request {
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
 pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let started = Instant::now();
-    // Loading TLS roots takes a few milliseconds: do it while the config and playbook load.
-    let http = tokio::task::spawn_blocking(http_client);
     let profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    let http = build_http(&profile);
     let playbook = match &request.playbook {
         Some(path) => playbook::load(path)?,
         None => playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?,
@@ -63,9 +63,8 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let mut inputs = request.inputs.clone();
     inputs.insert("key".to_owned(), request.key.as_str().to_owned());
 
-    let client = client(http, &profile, request.mode).await?;
-
-    // Checked before the run folder exists: bad input leaves nothing behind.
+    // Checked before the run folder exists: bad input leaves nothing behind. Only what the
+    // lock needs is checked here; what only later steps need (the ledger's lines) is theirs.
     let info = RunInfo {
         id: run_id(),
         dir: PathBuf::new(),
@@ -116,6 +115,8 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         path: journal_path.clone(),
         source: std::io::Error::other(err),
     })?;
+    // Built meanwhile on another thread; awaited only now, when the first request is next.
+    let client = client(http, &profile, request.mode).await?;
     let run = Run {
         playbook: &playbook,
         profile: &profile,
@@ -195,7 +196,6 @@ pub async fn resume(
     ui: &Ui,
 ) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let http = tokio::task::spawn_blocking(http_client);
     let journal_path = run_dir.join(journal::FILE_NAME);
     // Read first for the profile, whose state dir holds the key; reopened under it below.
     let read = journal::verify(&journal_path)?;
@@ -219,6 +219,7 @@ pub async fn resume(
     }
     let config = PathBuf::from(&first.config);
     let profile = config::load_profile(&config, Some(&first.profile))?;
+    let http = build_http(&profile);
     let origin = &first.playbook_origin;
     let playbook = if origin.starts_with("builtin:") {
         playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?
@@ -288,6 +289,17 @@ pub async fn resume(
     let ended = execute(&run, start, run_dir.to_owned()).await;
     remove_stale_secret_copies(&profile, ui);
     ended
+}
+
+/// Starts building the profile's HTTP client on another thread, while the playbook loads and
+/// the checks run: reading the certificate store takes milliseconds (skipped for a loopback
+/// `http://` venue, the simulator).
+fn build_http(
+    profile: &crate::config::Profile,
+) -> tokio::task::JoinHandle<Result<reqwest::Client, crate::exchanges::ExchangeError>> {
+    let mut urls = vec![profile.base_url.clone()];
+    urls.extend(profile.settings.futures_url.clone());
+    tokio::task::spawn_blocking(move || http_client_for(urls.iter().map(String::as_str)))
 }
 
 /// Waits for the HTTP client built in the background and connects it to the profile's venue.

@@ -169,8 +169,10 @@ impl Action for DiffOrders {
 
     fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
         // A ledger problem never stops a response: the ledger is evidence tooling, and the lock,
-        // the cancels and the revoke do not need it. It is said before the first request, and
-        // the diff then reports every order as unverified.
+        // the cancels and the revoke do not need it. What is said before the first request is
+        // only what an open tells (missing, a folder, unreadable): reading a ledger of a million
+        // lines here would hold the lock back by a second. A bad line is the diff step's to
+        // report, when it reads the ledger; every order is then reported as unverified.
         let rendered = match &self.known {
             Some(tpl) => match pre.render(tpl)? {
                 Ok(path) => path,
@@ -185,9 +187,24 @@ impl Action for DiffOrders {
             .map(|p| p.display().to_string());
         match self.ledger_path(from_profile, rendered) {
             None => Some(no_ledger()),
-            Some(path) => ledger::load(std::path::Path::new(&path))
-                .err()
-                .map(ledger_problem),
+            Some(path) => {
+                let unusable = |message: String| {
+                    ledger_problem(ledger::LedgerError {
+                        file: path.clone(),
+                        line: 0,
+                        message,
+                    })
+                };
+                match std::fs::File::open(&path).and_then(|file| file.metadata()) {
+                    Err(err) => Some(unusable(format!(
+                        "cannot read the known-orders ledger: {err}"
+                    ))),
+                    Ok(meta) if !meta.is_file() => Some(unusable(
+                        "the known-orders ledger is not a regular file".into(),
+                    )),
+                    Ok(_) => None,
+                }
+            }
         }
     }
 

@@ -17,6 +17,7 @@ mod engine;
 mod exchange;
 mod journal;
 mod kraken;
+mod lock_first;
 mod okx;
 mod private_files;
 mod respond;

@@ -33,7 +33,7 @@ use crate::secret::Credential;
 pub use mode::Mode;
 pub use record::{CallRecord, CallSink};
 pub use segments::Segments;
-pub use transport::{http_client, http_client_from};
+pub use transport::{http_client, http_client_for, http_client_from};
 
 /// Who signs a call.
 #[derive(Debug, Clone, Copy)]

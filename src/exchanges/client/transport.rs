@@ -97,12 +97,44 @@ fn transport(err: reqwest::Error) -> ExchangeError {
 
 /// The HTTP client every venue uses: rustls, keep-alive, bounded timeouts, no proxy.
 pub fn http_client() -> Result<reqwest::Client, ExchangeError> {
-    build(
-        bounded()
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION"))),
-    )
+    build(keep_alive())
+}
+
+/// The HTTP client for a profile whose requests go to `urls` (its base URL, and a futures host
+/// where it has one): [`http_client`], without reading the system's certificate store when
+/// every URL is plain `http://` on a loopback address (the simulator), where no certificate is
+/// ever checked. Reading the store takes milliseconds a response spends before its lock.
+pub fn http_client_for<'u>(
+    urls: impl IntoIterator<Item = &'u str>,
+) -> Result<reqwest::Client, ExchangeError> {
+    if urls.into_iter().all(plain_loopback) {
+        // No root at all: an `https://` address would fail its handshake, never go unchecked.
+        build(keep_alive().tls_certs_only(Vec::<reqwest::Certificate>::new()))
+    } else {
+        http_client()
+    }
+}
+
+/// Whether `url` is `http://` to this machine (127.0.0.0/8, `::1` or `localhost`).
+fn plain_loopback(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            None => false,
+        }
+}
+
+/// [`bounded`], with the pooled connections and the user agent of a response's client.
+fn keep_alive() -> reqwest::ClientBuilder {
+    bounded()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
+        .user_agent(concat!("lockdown/", env!("CARGO_PKG_VERSION")))
 }
 
 /// An HTTP client whose connections leave from `local` (the drill's attacker on 127.0.0.2).
@@ -128,6 +160,25 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ExchangeErr
 
 #[cfg(test)]
 mod tests {
+    use super::plain_loopback;
+
+    #[test]
+    fn only_plain_http_to_this_machine_skips_the_certificate_store() {
+        for (url, loopback) in [
+            ("http://127.0.0.1:8080", true),
+            ("http://127.0.0.2", true),
+            ("http://[::1]:9/api", true),
+            ("http://localhost:3000", true),
+            ("https://127.0.0.1:8443", false),
+            ("http://10.0.0.1", false),
+            ("http://api.bybit.com", false),
+            ("https://www.deribit.com", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(plain_loopback(url), loopback, "{url}");
+        }
+    }
+
     use crate::exchanges::client::plan::tests::{bare, cred, lock};
     use crate::exchanges::client::{Auth, Client, Mode};
     use crate::exchanges::{ExchangeError, ExchangeId, Op};
