@@ -65,7 +65,14 @@ impl fmt::Debug for VenueSpec {
 
 /// The profile fields that only some venues read (`master.passphrase` and a key's
 /// `passphrase` count as `passphrase`); each row lists those its venue reads.
-pub const VENUE_FIELDS: &[&str] = &["demo", "auth", "key_family", "futures_url", "passphrase"];
+pub const VENUE_FIELDS: &[&str] = &[
+    "demo",
+    "auth",
+    "key_family",
+    "futures_url",
+    "passphrase",
+    "listed",
+];
 
 impl VenueSpec {
     /// The venues that read a profile field of [`VENUE_FIELDS`].
@@ -124,7 +131,7 @@ pub static VENUES: [VenueSpec; 5] = [
             include_str!("../playbooks/deribit.yaml"),
         ),
         futures_url: same_host,
-        profile_fields: &["auth"],
+        profile_fields: &["auth", "listed"],
         simulator: &crate::sim::deribit::DIALECT,
     },
     VenueSpec {

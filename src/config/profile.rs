@@ -195,6 +195,7 @@ fn ignored_fields(raw: &RawProfile, exchange: ExchangeId) -> Vec<&'static str> {
         ("key_family", raw.key_family.is_some()),
         ("futures_url", raw.futures_url.is_some()),
         ("passphrase", passphrase),
+        ("listed", raw.keys.iter().any(|k| k.listed.is_some())),
     ];
     debug_assert_eq!(set.len(), VENUE_FIELDS.len());
     set.into_iter()
@@ -371,11 +372,18 @@ impl Check<'_> {
             },
             None => exchange.and_then(|id| (id.spec().futures_url)(&raw.base_url)),
         };
+        // What a key's `listed:` says, by key id: the lock goes without reading the listing.
+        let listed = raw
+            .keys
+            .iter()
+            .filter_map(|key| Some((key.id.trim().to_owned(), key.listed.clone()?)))
+            .collect();
         VenueSettings {
             demo: raw.demo,
             auth,
             key_family,
             futures_url,
+            listed,
         }
     }
 

@@ -87,6 +87,10 @@ pub struct RawKey {
     /// Passphrase reference, for venues that have one.
     #[serde(default)]
     pub passphrase: Option<String>,
+    /// The key as the venue's key listing shows it (Deribit: `id`, `max_scope`), so that the
+    /// lock need not read the listing first.
+    #[serde(default)]
+    pub listed: Option<crate::exchanges::ListedKey>,
 }
 
 /// Parses the file, reporting a structural error with its location.

@@ -32,6 +32,23 @@ pub struct VenueSettings {
     /// simulator serves every path on one host.
     #[serde(default)]
     pub futures_url: Option<String>,
+    /// What the profile already says about its keys that a venue would otherwise read before
+    /// changing one, by key id (Deribit: the numeric `id` and `max_scope`
+    /// `private/list_api_keys` shows, docs/venues/deribit.md §4): the lock goes out without that
+    /// read, one round trip sooner.
+    #[serde(default)]
+    pub listed: std::collections::BTreeMap<String, ListedKey>,
+}
+
+/// A key as the venue's key listing shows it, written in the profile ahead of time (a key's
+/// `listed:`); only the lock reads it, and its answer is checked to name the same key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListedKey {
+    /// The venue's own number for the key (Deribit's `id`).
+    pub id: u64,
+    /// The key's scope as listed (Deribit's `max_scope`), which the lock keeps.
+    pub max_scope: String,
 }
 
 /// Which key-management API a venue with two manages sub-account keys through.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use super::model::{Category, Order, Segment};
 use super::{
     CallBudget, CallContext, CancelStyle, ExchangeError, Guide, Op, Reply, Request, Response,
-    Session,
+    Session, VenueSettings,
 };
 use crate::secret::Credential;
 
@@ -56,8 +56,9 @@ pub trait CompanionCalls: Send + Sync {
     /// `id`, while clients sign with the `client_id`): the read the client sends first, with
     /// the same credential and subject. Its raw answer reaches `encode` as
     /// [`CallContext::lookup`]; without one (a rendered plan) `encode` must still render.
-    /// `None` (the default) for none.
-    fn lookup(&self, _op: &Op) -> Option<Op> {
+    /// `None` (the default) for none, and for an operation whose key the profile's `settings`
+    /// already describe ([`VenueSettings::listed`]).
+    fn lookup(&self, _op: &Op, _settings: &VenueSettings) -> Option<Op> {
         None
     }
 

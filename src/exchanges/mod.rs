@@ -34,7 +34,7 @@ use serde::Serialize;
 
 pub use budget::CallBudget;
 pub(crate) use budget::Counters;
-pub use call::{AuthStyle, CallContext, KeyFamily, Session, Tfa, VenueSettings};
+pub use call::{AuthStyle, CallContext, KeyFamily, ListedKey, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
 pub use client::{Auth, CallRecord, CallSink, Client, Mode};
 pub use error::{ExchangeError, Outcome as CallOutcome};

@@ -18,7 +18,7 @@ use super::mechanisms::{
 use super::model::{Category, Order, Segment};
 use super::{
     CallBudget, CallContext, CancelStyle, Capability, ExchangeError, ExchangeId, Guide, History,
-    Op, Reply, Request, Response, SignedRequest, Support,
+    Op, Reply, Request, Response, SignedRequest, Support, VenueSettings,
 };
 use crate::secret::Credential;
 
@@ -152,8 +152,8 @@ impl dyn Venue + '_ {
     }
 
     /// The read made before `op` ([`CompanionCalls::lookup`]).
-    pub fn lookup(&self, op: &Op) -> Option<Op> {
-        self.companions().and_then(|c| c.lookup(op))
+    pub fn lookup(&self, op: &Op, settings: &VenueSettings) -> Option<Op> {
+        self.companions().and_then(|c| c.lookup(op, settings))
     }
 
     /// The request that finishes `op` after it succeeded with `reply` ([`CompanionCalls::then`]).
@@ -239,7 +239,11 @@ mod tests {
         assert_eq!(bybit.budget(), None);
         assert_eq!(bybit.call_cost(&Op::Balances), 1.0);
         assert_eq!(bybit.subject(&Op::Balances), None);
-        assert!(bybit.lookup(&Op::Balances).is_none());
+        assert!(
+            bybit
+                .lookup(&Op::Balances, &VenueSettings::default())
+                .is_none()
+        );
         assert_eq!(bybit.by_hand(&Op::Balances), None);
         let deribit = ExchangeId::Deribit.venue();
         assert!(!deribit.quote_sized_market_buys());

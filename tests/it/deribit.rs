@@ -901,3 +901,80 @@ async fn a_cancelled_stop_order_is_kept_in_the_order_snapshot() {
     assert!(kept.is_some(), "{id} not in {orders:?}");
     assert_eq!(kept.unwrap()["status"], "cancelled", "{kept:?}");
 }
+
+/// The requests the simulator saw after `mark` up to and including the first `edit_api_key`.
+fn paths_to_the_lock(lab: &Lab, mark: usize) -> Vec<String> {
+    let sent = lab.sent_since(mark);
+    let lock = sent
+        .iter()
+        .position(|e| e.path == "/api/v2/private/edit_api_key")
+        .expect("the lock was sent");
+    assert_eq!(sent[lock].ret_code, Some(0), "the lock was accepted");
+    sent[..=lock].iter().map(|e| e.path.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_listed_in_the_profile_is_locked_without_reading_the_listing() {
+    let lab = lab(71).await;
+    let leaked = lab.leaked();
+    let (master, _) = lab.creds();
+    // What `private/list_api_keys` shows of the key, written in the profile ahead of time.
+    let number = lab.sim.inspect().key(&leaked).unwrap().internal_id.clone();
+    let listing = sub_keys(&client(&lab, AuthStyle::Token), &master, &lab.account()).await;
+    let scope = listing
+        .iter()
+        .find(|k| k.key.as_str() == leaked)
+        .unwrap()
+        .permissions
+        .join(" ");
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    let listed = format!(
+        "secret: file:bot.secret\n        listed: {{ id: {number}, max_scope: \"{scope}\" }}"
+    );
+    std::fs::write(
+        &lab.session.config,
+        config.replacen("secret: file:bot.secret", &listed, 1),
+    )
+    .unwrap();
+
+    let mark = lab.sent();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    contained(&output);
+    // A sub-account's key: the master logs in and switches to the sub-account (Deribit has no
+    // other way to act there, docs/venues/deribit.md §4), then the lock; no listing before it.
+    assert_eq!(
+        paths_to_the_lock(&lab, mark),
+        [
+            "/api/v2/public/auth",
+            "/api/v2/public/exchange_token",
+            "/api/v2/private/edit_api_key",
+        ]
+    );
+    // The key kept its scope and was bound to the responder, then revoked.
+    let after = lab.sim.inspect();
+    assert!(after.key(&leaked).unwrap().deleted);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_listed_number_is_caught_and_the_revoke_still_removes_the_key() {
+    let lab = lab(72).await;
+    let leaked = lab.leaked();
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    // No key of the sub-account has this number: the simulator refuses it as Deribit does.
+    std::fs::write(
+        &lab.session.config,
+        config.replacen(
+            "secret: file:bot.secret",
+            "secret: file:bot.secret\n        listed: { id: 999999, max_scope: \"account:read\" }",
+            1,
+        ),
+    )
+    .unwrap();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary = summary(&output);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(crate::support::step_status(&summary, "lock"), "failed");
+    // Containment goes on: the revoke lists the keys itself and removes the right one.
+    assert_eq!(crate::support::step_status(&summary, "revoke"), "ok");
+    assert!(lab.sim.inspect().key(&leaked).unwrap().deleted);
+}

@@ -19,7 +19,7 @@ impl Client {
         let subject = subject.as_deref();
         // A venue that must look something up first (a key's numeric id) reads it now, with
         // the same credential and subject, as reads are made; its refusal is this call's.
-        let looked_up = match self.inner.venue.lookup(op) {
+        let looked_up = match self.inner.venue.lookup(op, &self.inner.settings) {
             Some(read) => {
                 let read = &read;
                 // Boxed: the retries may resync the clock, which calls back into `call_once`.

@@ -9,7 +9,9 @@
 //!   included) and order type (`type=all`, untriggered stop and take orders included).
 //! - **Key ids.** A client signs with the key's `client_id` (the id lockdown knows), but
 //!   `edit_api_key` and `remove_api_key` take the numeric `id`. Before either, the client lists
-//!   the account's keys ([`CompanionCalls::lookup`]) and the request takes the id from that answer.
+//!   the account's keys ([`CompanionCalls::lookup`]) and the request takes the id from that
+//!   answer; the lock skips the listing when the profile's key says its number and scope
+//!   (`listed:`, [`VenueSettings::listed`]), and its answer must then name the same key.
 //! - **Sub-accounts.** Key management acts on the keys of the session's account; a leaked
 //!   sub-account key is reached by switching the master's session to the sub-account
 //!   ([`TokenSessions::subject`], [`TokenSessions::switch`]), one session per key and subject.
@@ -33,7 +35,7 @@ use super::mechanisms::{CompanionCalls, OrderRules, SegmentDiscovery, TokenSessi
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
-    Request, Response, Revoke, Session, SignedRequest, Support, Venue,
+    Request, Response, Revoke, Session, SignedRequest, Support, Venue, VenueSettings,
 };
 use crate::secret::Credential;
 
@@ -196,8 +198,12 @@ impl TokenSessions for Deribit {
 }
 
 impl CompanionCalls for Deribit {
-    fn lookup(&self, op: &Op) -> Option<Op> {
+    fn lookup(&self, op: &Op, settings: &VenueSettings) -> Option<Op> {
         match op {
+            // The profile already says the key's number and scope: the lock goes without the
+            // listing (its answer is checked to name the key, `wire::decode`). A revoke still
+            // lists first: `remove_api_key` answers `ok`, which could not tell a wrong number.
+            Op::RestrictKey { key, .. } if settings.listed.contains_key(key.as_str()) => None,
             Op::RestrictKey { account, .. } | Op::RevokeKey(Revoke::ByMaster { account, .. }) => {
                 Some(Op::SubKeys {
                     account: account.clone().unwrap_or_default(),
@@ -269,9 +275,25 @@ mod tests {
             },
         };
         assert_eq!(d.subject(&lock).as_deref(), Some("1000002"));
-        assert!(matches!(d.lookup(&lock), Some(Op::SubKeys { .. })));
+        let none = VenueSettings::default();
+        assert!(matches!(d.lookup(&lock, &none), Some(Op::SubKeys { .. })));
         assert_eq!(d.subject(&Op::Balances), None);
-        assert!(d.lookup(&Op::Balances).is_none());
+        assert!(d.lookup(&Op::Balances, &none).is_none());
+        // A key the profile describes is locked without the listing; a revoke still lists.
+        let mut listed = VenueSettings::default();
+        listed.listed.insert(
+            "BOTKEY01".into(),
+            crate::exchanges::ListedKey {
+                id: 7,
+                max_scope: "account:read trade:read_write wallet:read".into(),
+            },
+        );
+        assert!(d.lookup(&lock, &listed).is_none());
+        let revoke = Op::RevokeKey(Revoke::ByMaster {
+            key: KeyId::new("BOTKEY01"),
+            account: Some("1000002".into()),
+        });
+        assert!(d.lookup(&revoke, &listed).is_some());
     }
 
     #[test]

@@ -77,16 +77,21 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         // The session's subject picks the sub-account (`public/exchange_token`).
         Op::SubKeys { .. } => ("private/list_api_keys", Vec::new()),
         Op::RestrictKey { key, lock, .. } => {
-            let found = looked_up(call, key.as_str())?;
+            // The listing's answer, or what the profile says the listing shows (`listed:`).
+            let found = looked_up(call, key.as_str())?.map(|k| (json!(k.id), k.max_scope));
+            let found = found.or_else(|| {
+                let listed = call.settings.listed.get(key.as_str())?;
+                Some((json!(listed.id), listed.max_scope.clone()))
+            });
             let id = found
                 .as_ref()
-                .map_or_else(|| json!(pending(key.as_str())), |k| json!(k.id));
+                .map_or_else(|| json!(pending(key.as_str())), |(id, _)| id.clone());
             // `max_scope` is required: keep the key's own, less any write right when read-only.
             let scope = found.as_ref().map_or_else(
                 || "(kept from the listing)".to_owned(),
-                |k| match lock.access {
-                    Access::ReadOnly => read_only_scope(&k.max_scope),
-                    Access::Unchanged => k.max_scope.clone(),
+                |(_, scope)| match lock.access {
+                    Access::ReadOnly => read_only_scope(scope),
+                    Access::Unchanged => scope.clone(),
                 },
             );
             (

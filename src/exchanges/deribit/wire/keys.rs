@@ -66,6 +66,22 @@ pub(super) fn access_log(cursor: Option<&str>, result: Value) -> Result<Reply, E
     }))
 }
 
+/// The lock's answer named another key than the one locked: the number the profile gave for it
+/// (`listed:`) is another key's, which the lock has just bound to the responder.
+pub(super) fn edited_another_key(key: &KeyId, edited: &DeribitApiKey) -> ExchangeError {
+    ExchangeError::Api {
+        code: "listed_mismatch".to_owned(),
+        message: format!(
+            "`private/edit_api_key` with id {} edited key `{}`, not `{}`: the profile's `listed:` \
+             number for the key is wrong (that other key is now bound to the responder's \
+             address; set its whitelist back), remove or correct `listed:` and lock again",
+            edited.id,
+            crate::secret::mask(&edited.client_id),
+            crate::secret::mask(key.as_str()),
+        ),
+    }
+}
+
 /// The keys a `private/list_api_keys` answer lists (the lookup before a key is edited).
 pub fn key_list(response: &Response) -> Result<Vec<DeribitApiKey>, ExchangeError> {
     let envelope: DeribitEnvelope =

@@ -106,8 +106,13 @@ fn result_of(op: &Op, result: Value, known: &[Segment]) -> Result<Reply, Exchang
         Op::ServerTime => Reply::ServerTime(result.as_i64().ok_or_else(|| protocol("time"))?),
         Op::WhoAmI => keys::who_am_i(result)?,
         Op::SubKeys { account, .. } => keys::sub_keys(account, result)?,
-        Op::RestrictKey { account, .. } => {
-            Reply::Key(parse::<DeribitApiKey>(result)?.into_info(account.clone()))
+        Op::RestrictKey { key, account, .. } => {
+            let edited = parse::<DeribitApiKey>(result)?;
+            // A number the profile gave (`listed:`) may be wrong: the answer must be this key.
+            if edited.client_id != key.as_str() {
+                return Err(keys::edited_another_key(key, &edited));
+            }
+            Reply::Key(edited.into_info(account.clone()))
         }
         Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
         Op::CreateKey { account, .. } => keys::created(account, result)?,
@@ -213,6 +218,34 @@ mod tests {
             r#"{{"jsonrpc":"2.0","error":{{"code":{code},"message":"{message}","data":{data}}},"usIn":1,"usOut":2,"usDiff":1,"testnet":false}}"#
         );
         decode(&Op::Balances, &response(&body)).reply.unwrap_err()
+    }
+
+    #[test]
+    fn a_lock_answered_for_another_key_is_an_error_naming_the_wrong_number() {
+        let lock = |key: &str| Op::RestrictKey {
+            key: KeyId::new(key),
+            account: Some("1000002".into()),
+            lock: crate::exchanges::model::Lock {
+                ips: crate::exchanges::model::IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
+                access: crate::exchanges::model::Access::Unchanged,
+            },
+        };
+        let mut answer = response(
+            r#"{"jsonrpc":"2.0","id":1,"result":{"id":8,"client_id":"OTHERKEY","timestamp":1,"client_secret":"x","max_scope":"account:read","default":false,"enabled":true,"ip_whitelist":["127.0.0.1"]},"usIn":1,"usOut":2,"usDiff":1,"testnet":false}"#,
+        );
+        answer.status = 200;
+        let err = decode(&lock("BOTKEY01"), &answer).reply.unwrap_err();
+        assert_eq!(err.code(), Some("listed_mismatch"));
+        let text = err.to_string();
+        assert!(
+            text.contains("id 8") && text.contains("`listed:`"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("OTHERKEY") && !text.contains("BOTKEY01"),
+            "{text}"
+        );
+        assert!(decode(&lock("OTHERKEY"), &answer).reply.is_ok());
     }
 
     #[test]
