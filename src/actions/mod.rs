@@ -12,6 +12,7 @@ mod context;
 mod create_key;
 mod diff_orders;
 mod error;
+mod freeze_account;
 pub mod ledger;
 mod manual;
 mod report;
@@ -34,6 +35,7 @@ pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
 pub use create_key::CreateKey;
 pub use diff_orders::DiffOrders;
 pub use error::{ActionError, RetryClass};
+pub use freeze_account::FreezeAccount;
 pub use manual::Manual;
 pub use report::Report;
 pub use restrict_key::RestrictKey;
@@ -391,6 +393,7 @@ registry! {
     "cancel_orders" => CancelOrders(CancelOrders),
     "create_key" => CreateKey(CreateKey),
     "diff_orders" => DiffOrders(DiffOrders),
+    "freeze_account" => FreezeAccount(FreezeAccount),
     "manual" => Manual(Manual),
     "report" => Report(Report),
     "restrict_key" => RestrictKey(RestrictKey),
@@ -424,6 +427,7 @@ impl ActionSpec {
             ActionSpec::CreateKey(_) => Some(Capability::CreateKey),
             ActionSpec::CancelOrders(_) => Some(Capability::CancelOrders),
             ActionSpec::CancelAfter(_) => Some(Capability::DeadMan),
+            ActionSpec::FreezeAccount(_) => Some(Capability::FreezeAccount),
             _ => None,
         }
     }

@@ -70,6 +70,8 @@ pub enum Capability {
     AccessLog,
     /// A dead-man switch that cancels orders unless renewed.
     DeadMan,
+    /// Freeze a whole sub-account, every key of it at once (a mass leak's broader switch).
+    FreezeAccount,
 }
 
 impl Capability {
@@ -86,6 +88,7 @@ impl Capability {
         Capability::KeyInfo,
         Capability::AccessLog,
         Capability::DeadMan,
+        Capability::FreezeAccount,
     ];
 
     /// The column name.
@@ -102,6 +105,7 @@ impl Capability {
             Capability::KeyInfo => "key info",
             Capability::AccessLog => "access log",
             Capability::DeadMan => "dead-man switch",
+            Capability::FreezeAccount => "freeze account",
         }
     }
 }

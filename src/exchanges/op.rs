@@ -157,6 +157,12 @@ pub enum Op {
     },
     /// Delete a key.
     RevokeKey(Revoke),
+    /// Freeze a whole sub-account (master credential): every key of it is refused at once,
+    /// the owner's bots' too (Bybit `frozen-sub-member`, docs/venues/bybit.md §4).
+    FreezeAccount {
+        /// The sub-account.
+        account: String,
+    },
     /// Create a restricted key for a sub-account (master credential).
     CreateKey {
         /// The sub-account.
@@ -280,6 +286,7 @@ impl Op {
             Op::SubKeys { .. } => "sub_keys",
             Op::RestrictKey { .. } => "restrict_key",
             Op::RevokeKey(_) => "revoke_key",
+            Op::FreezeAccount { .. } => "freeze_account",
             Op::CreateKey { .. } => "create_key",
             Op::CancelAll { .. } => "cancel_all",
             Op::CancelAfter { .. } => "cancel_after",
@@ -305,6 +312,7 @@ impl Op {
             self,
             Op::RestrictKey { .. }
                 | Op::RevokeKey(_)
+                | Op::FreezeAccount { .. }
                 | Op::CreateKey { .. }
                 | Op::CancelAll { .. }
                 | Op::CancelAfter { .. }

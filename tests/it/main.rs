@@ -15,6 +15,7 @@ mod deribit;
 mod drill;
 mod engine;
 mod exchange;
+mod freeze_account;
 mod journal;
 mod kraken;
 mod lock_first;

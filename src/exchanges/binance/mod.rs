@@ -137,6 +137,9 @@ impl Venue for Binance {
         // `countdownCancelAll` is the only dead-man switch; spot has none. No access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("Binance has no access-log API"),
+            Capability::FreezeAccount => Support::Unavailable(
+                "Binance has no call that freezes a sub-account (its list shows `isFreeze`, read-only)",
+            ),
             Capability::DeadMan => Support::Unavailable(
                 "Binance's countdownCancelAll arms one USD-M symbol at a time; spot has none",
             ),

@@ -65,6 +65,13 @@ const INSTRUMENT_PAGE: u32 = 1000;
 pub const FUND: &str = "FUND";
 
 /// Builds the request for an operation (for tests: without a nonce, at the clock's start).
+/// A sub-account's UID, which Bybit takes as a number.
+fn subuid(account: &str) -> Result<u64, ExchangeError> {
+    account.trim().parse().map_err(|_| ExchangeError::Protocol {
+        detail: format!("Bybit sub-account ids are numbers (UIDs); got `{account}`"),
+    })
+}
+
 #[cfg(test)]
 pub fn encode(op: &Op) -> Result<Request, ExchangeError> {
     encode_with(op, "n0nce", 0)
@@ -112,17 +119,17 @@ pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, Exchang
         ),
         Op::RevokeKey(Revoke::SelfSub) => Request::post("/v5/user/delete-sub-api", "{}".to_owned()),
         Op::RevokeKey(Revoke::SelfMaster) => Request::post("/v5/user/delete-api", "{}".to_owned()),
+        // docs/venues/bybit.md §4: `subuid` an integer, `frozen` 1 freezes (0 would unfreeze).
+        Op::FreezeAccount { account } => Request::post(
+            "/v5/user/frozen-sub-member",
+            json!({ "subuid": subuid(account)?, "frozen": 1 }).to_string(),
+        ),
         Op::CreateKey {
             account,
             label,
             scope,
         } => {
-            let subuid: u64 = account
-                .trim()
-                .parse()
-                .map_err(|_| ExchangeError::Protocol {
-                    detail: format!("Bybit sub-account ids are numbers (UIDs); got `{account}`"),
-                })?;
+            let subuid = subuid(account)?;
             let body = json!({
                 "subuid": subuid,
                 "note": label,

@@ -131,6 +131,8 @@ impl Venue for Bybit {
             Capability::DeadMan => {
                 Support::Unavailable("DCP is institutional-only and WebSocket-bound")
             }
+            // `frozen-sub-member` freezes a sub UID, every key of it (docs/venues/bybit.md §4).
+            Capability::FreezeAccount => Support::Api,
             _ => Support::Api,
         }
     }

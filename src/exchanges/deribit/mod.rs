@@ -106,6 +106,12 @@ impl Venue for Deribit {
                 "Deribit's cancel-on-disconnect (`private/enable_cancel_on_disconnect`) is \
                  WebSocket-only; lockdown speaks REST",
             ),
+            // docs/venues/deribit.md §4: `set_disabled_trading_products` stops a sub-account's
+            // trading, not its keys (they still read and withdraw as their scope allows).
+            Capability::FreezeAccount => Support::Unavailable(
+                "Deribit has no call that stops every key of a sub-account; \
+                 `private/set_disabled_trading_products` stops its trading only",
+            ),
             _ => Support::Api,
         }
     }

@@ -136,6 +136,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::SubKeys { .. }
         | Op::RestrictKey { .. }
         | Op::RevokeKey(_)
+        | Op::FreezeAccount { .. }
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }

@@ -107,6 +107,9 @@ impl Venue for Kraken {
             Capability::AccessLog => Support::Unavailable(
                 "Kraken keeps no access log by API; GetApiKeyInfo's `lastUsed` is the only trace",
             ),
+            Capability::FreezeAccount => {
+                Support::Unavailable("Kraken has no call that freezes an account's keys by API")
+            }
             Capability::CancelOrders
             | Capability::Orders
             | Capability::Fills

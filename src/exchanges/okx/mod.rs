@@ -107,6 +107,9 @@ impl Venue for Okx {
         // switch (docs/venues/okx.md §5); there is no security or access log.
         match capability {
             Capability::AccessLog => Support::Unavailable("OKX has no access-log API"),
+            Capability::FreezeAccount => Support::Unavailable(
+                "OKX has no call that freezes a sub-account (its list shows `frozenFunc`, read-only)",
+            ),
             _ => Support::Api,
         }
     }

@@ -140,6 +140,9 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
         let msg = "Unmatched IP, please check your API key's bound IP addresses.";
         return reply::error(&ApiError::new(RetCode::UnmatchedIp, msg), now);
     }
+    if user::is_frozen(v, key.uid) {
+        return reply::error(&user::frozen_refusal(), now);
+    }
     let caller = Caller::from_key(key);
     let params = if route.is_post() {
         Params::from_body(payload)
@@ -205,5 +208,6 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::UserQueryApi => user::query_api(v, c, p),
         Route::UserSubApiKeys => user::sub_apikeys(v, c, p),
         Route::UserUpdateSubApi => user::update_sub_api(v, c, p),
+        Route::UserFrozenSubMember => user::frozen_sub_member(v, c, p),
     }
 }

@@ -33,6 +33,7 @@ pub(crate) enum RetCode {
     InsufficientAvailableBalance,
     WithdrawInsufficientBalance,
     TransferIdExists,
+    UserBanned,
 }
 
 impl RetCode {
@@ -55,6 +56,7 @@ impl RetCode {
             RetCode::InsufficientAvailableBalance => 110007,
             RetCode::WithdrawInsufficientBalance => 131212,
             RetCode::TransferIdExists => 131214,
+            RetCode::UserBanned => 10008,
         }
     }
 }

@@ -37,6 +37,7 @@ pub(crate) enum Route {
     UserQueryApi,
     UserSubApiKeys,
     UserUpdateSubApi,
+    UserFrozenSubMember,
 }
 
 const TABLE: &[(Route, &str, &str)] = &[
@@ -95,6 +96,11 @@ const TABLE: &[(Route, &str, &str)] = &[
     (Route::UserQueryApi, "GET", "/v5/user/query-api"),
     (Route::UserSubApiKeys, "GET", "/v5/user/sub-apikeys"),
     (Route::UserUpdateSubApi, "POST", "/v5/user/update-sub-api"),
+    (
+        Route::UserFrozenSubMember,
+        "POST",
+        "/v5/user/frozen-sub-member",
+    ),
 ];
 
 impl Route {
@@ -134,7 +140,10 @@ impl Route {
     pub(crate) fn limit(self, category: Option<Category>) -> u32 {
         match self {
             Route::UserCreateSubApi => 1,
-            Route::UserUpdateSubApi | Route::UserDeleteSubApi | Route::UserDeleteApi => 5,
+            Route::UserUpdateSubApi
+            | Route::UserDeleteSubApi
+            | Route::UserDeleteApi
+            | Route::UserFrozenSubMember => 5,
             Route::UserQueryApi | Route::UserSubApiKeys => 10,
             Route::OrderRealtime | Route::OrderHistory | Route::ExecutionList => 50,
             Route::AccountWalletBalance => 50,

@@ -210,6 +210,12 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 op: "cancel_after (Binance's countdown is per USD-M symbol; spot has none)",
             });
         }
+        Op::FreezeAccount { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: op.name(),
+            });
+        }
         Op::CancelBatch { segment, orders } => orders::cancel_batch(call, segment, orders)?,
         Op::OpenOrders { segment, cursor } if Market::of(segment) == Market::Isolated => {
             match isolated_pairs(cursor.as_deref())?.first() {

@@ -98,6 +98,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::PlaceOrder(_) => orders::placed(body)?,
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
+        | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
         | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {

@@ -83,7 +83,10 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
         }
         Op::WhoAmI | Op::RestrictKey { .. } => Reply::Key(parse::<BybitApiKey>(result)?.into()),
         Op::SubKeys { account, .. } => keys::sub_keys(account, result)?,
-        Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
+        Op::RevokeKey(_)
+        | Op::FreezeAccount { .. }
+        | Op::CancelOrder { .. }
+        | Op::Withdraw { .. } => Reply::Done,
         Op::CancelBatch { .. } | Op::CancelAfter { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",

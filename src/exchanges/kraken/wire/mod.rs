@@ -89,6 +89,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::SubKeys { .. }
         | Op::RestrictKey { .. }
         | Op::RevokeKey(_)
+        | Op::FreezeAccount { .. }
         | Op::CreateKey { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }

@@ -264,6 +264,12 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             label,
             scope,
         } => keys::create(account, label, scope)?,
+        Op::FreezeAccount { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "okx",
+                op: op.name(),
+            });
+        }
         // OKX has no cancel-all (docs/venues/okx.md §5): the action lists and cancels in batches.
         Op::CancelAll { .. } => {
             return Err(ExchangeError::Unsupported {

@@ -102,7 +102,10 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::RevokeKey(_) => Reply::Done,
         Op::CreateKey { account, .. } => keys::created(account, data)?,
         Op::CancelAfter { .. } => orders::armed(data)?,
-        Op::CancelAll { .. } | Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::CancelAll { .. }
+        | Op::FreezeAccount { .. }
+        | Op::AccessLog { .. }
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
