@@ -380,7 +380,7 @@ mod tests {
         for capability in Capability::ALL {
             let support = binance.support(*capability);
             match capability {
-                Capability::AccessLog | Capability::DeadMan => {
+                Capability::AccessLog | Capability::DeadMan | Capability::FreezeAccount => {
                     assert!(matches!(support, Support::Unavailable(_)))
                 }
                 _ => assert_eq!(support, Support::Api, "{capability:?}"),

@@ -541,6 +541,24 @@ mod tests {
     }
 
     #[test]
+    fn a_sub_account_is_frozen_by_its_numeric_uid() {
+        let op = Op::FreezeAccount {
+            account: " 1000002 ".into(),
+        };
+        let req = encode(&op).unwrap();
+        assert_eq!(req.path, "/v5/user/frozen-sub-member");
+        assert!(req.mutating);
+        assert_eq!(req.body.unwrap(), r#"{"frozen":1,"subuid":1000002}"#);
+        let named = Op::FreezeAccount {
+            account: "gridbot".into(),
+        };
+        assert!(matches!(
+            encode(&named),
+            Err(ExchangeError::Protocol { .. })
+        ));
+    }
+
+    #[test]
     fn a_withdrawal_carries_its_timestamp_and_a_documented_account_type() {
         let op = Op::Withdraw {
             coin: "USDT".into(),

@@ -407,12 +407,12 @@ mod tests {
     }
 
     #[test]
-    fn only_the_dead_man_switch_is_missing() {
+    fn only_the_dead_man_switch_and_a_sub_account_freeze_are_missing() {
         for capability in Capability::ALL {
             let support = Deribit.support(*capability);
             assert_eq!(
                 matches!(support, Support::Api),
-                *capability != Capability::DeadMan,
+                !matches!(capability, Capability::DeadMan | Capability::FreezeAccount),
                 "{capability:?}"
             );
         }

@@ -203,7 +203,9 @@ mod tests {
                     assert_eq!(guide.url, API_SETTINGS);
                     assert!(!guide.steps.is_empty());
                 }
-                Capability::AccessLog => assert!(matches!(support, Support::Unavailable(_))),
+                Capability::AccessLog | Capability::FreezeAccount => {
+                    assert!(matches!(support, Support::Unavailable(_)))
+                }
                 _ => assert_eq!(support, Support::Api, "{capability:?}"),
             }
         }

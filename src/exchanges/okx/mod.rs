@@ -212,7 +212,9 @@ mod tests {
         for capability in Capability::ALL {
             let support = okx.support(*capability);
             match capability {
-                Capability::AccessLog => assert!(matches!(support, Support::Unavailable(_))),
+                Capability::AccessLog | Capability::FreezeAccount => {
+                    assert!(matches!(support, Support::Unavailable(_)))
+                }
                 _ => assert_eq!(support, Support::Api, "{capability:?}"),
             }
         }
