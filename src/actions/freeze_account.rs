@@ -65,8 +65,9 @@ impl FreezeAccount {
         })
     }
 
-    /// The sub-account: as given, or the key's (the profile's, else asked with the key itself).
-    async fn account(&self, cx: &StepContext<'_>) -> Result<String, ActionError> {
+    /// The sub-account: as given, or the key's (the profile's, else asked with the key itself;
+    /// when `ask` is false, a placeholder instead: an offline plan sends nothing).
+    async fn account(&self, cx: &StepContext<'_>, ask: bool) -> Result<String, ActionError> {
         if let Some(account) = &self.account {
             let account = cx.render(account)?;
             if !account.trim().is_empty() {
@@ -83,6 +84,9 @@ impl FreezeAccount {
         let key = KeyId::new(cx.render(key)?);
         if let Some(account) = cx.profile.key(&key).and_then(|k| k.account.clone()) {
             return Ok(account);
+        }
+        if !ask {
+            return Ok(format!("<the sub-account of {}>", key.masked()));
         }
         let cred = cx.key_credential(&key)?;
         cx.client
@@ -101,7 +105,8 @@ impl FreezeAccount {
 }
 
 impl Action for FreezeAccount {
-    const OUTPUTS: &'static [&'static str] = &["account", "cost", "contained_after_ms"];
+    const OUTPUTS: &'static [&'static str] =
+        &["account", "cost", "frozen_at", "contained_after_ms"];
 
     const CONTAINMENT: Containment = Containment::Contains;
 
@@ -110,6 +115,18 @@ impl Action for FreezeAccount {
             "frozen: {}",
             outputs.get("cost").and_then(Value::as_str).unwrap_or("")
         )
+    }
+
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        // The cost goes into the timeline, at the moment it started to apply.
+        let text = |name: &str| outputs.get(name).and_then(Value::as_str);
+        if let (Some(at), Some(cost)) = (text("frozen_at"), text("cost")) {
+            report.entries.push(crate::report::Entry {
+                at: at.to_owned(),
+                server_time: None,
+                what: format!("sub-account frozen: {cost}"),
+            });
+        }
     }
 
     fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
@@ -130,14 +147,20 @@ impl Action for FreezeAccount {
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         Self::check_support(cx)?;
-        let account = self.account(cx).await?;
-        let op = Op::FreezeAccount {
-            account: account.clone(),
+        // A dry run may ask which sub-account the key is in; a live plan (before the step is
+        // journaled) and an offline one do not: the request is then named, not rendered.
+        let account = self.account(cx, cx.dry_run_reads()).await?;
+        let request = if account.starts_with('<') {
+            format!("freeze {account} (learnt when the step runs)")
+        } else {
+            let op = Op::FreezeAccount {
+                account: account.clone(),
+            };
+            cx.client
+                .prepare(&op, Auth::Key(cx.master()))
+                .map_err(ActionError::exchange("build the freeze request"))?
+                .to_string()
         };
-        let request = cx
-            .client
-            .prepare(&op, Auth::Key(cx.master()))
-            .map_err(ActionError::exchange("build the freeze request"))?;
         let cost = cost(&account, cx.profile.exchange.as_str());
         let mut outputs = Outputs::new();
         outputs.insert("account".into(), json!(account));
@@ -150,7 +173,7 @@ impl Action for FreezeAccount {
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         Self::check_support(cx)?;
-        let account = self.account(cx).await?;
+        let account = self.account(cx, true).await?;
         cx.client
             .call(
                 &Op::FreezeAccount {
@@ -163,7 +186,9 @@ impl Action for FreezeAccount {
                 "freeze sub-account {account}"
             )))?;
         let contained_after_ms = cx.run.elapsed_ms();
+        let frozen_at = crate::clock::now_rfc3339();
         let mut out = Outputs::new();
+        out.insert("frozen_at".into(), json!(frozen_at));
         out.insert(
             "cost".into(),
             json!(cost(&account, cx.profile.exchange.as_str())),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use timeline::Timeline;
+pub use timeline::{Entry, Timeline};
 
 use crate::journal;
 

@@ -37,6 +37,9 @@ async fn a_frozen_sub_account_refuses_every_key_of_it() {
             r#"steps:
   - id: freeze
     freeze_account: { key: "{{ inputs.key }}" }
+finally:
+  - id: report
+    report: { formats: [markdown] }
 "#,
         ),
     )
@@ -48,6 +51,12 @@ async fn a_frozen_sub_account_refuses_every_key_of_it() {
     assert!(
         err.contains("the bots' on it too") && err.contains("frozen=0"),
         "{err}"
+    );
+    let report = std::fs::read_to_string(crate::support::run_dir(&summary).join("report.md"))
+        .unwrap_or_default();
+    assert!(
+        report.contains("sub-account frozen: every key of sub-account"),
+        "the report says the cost: {report}"
     );
 
     // Every key of the sub-account is refused; the master still works.
@@ -89,4 +98,30 @@ async fn a_venue_without_a_sub_account_freeze_refuses_the_step_before_sending() 
         lab.sent_since(mark).iter().all(|e| e.key_id.is_none()),
         "nothing signed was sent"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_an_account_in_the_profile_the_key_names_its_sub_account() {
+    let lab = Lab::start(392).await;
+    let (_, bot) = lab.creds();
+    lab.drop_config_lines("account:");
+    let (code, summary, err) = respond_with_playbook(
+        &lab,
+        &bybit_playbook(
+            "mass-freeze",
+            r#"steps:
+  - id: freeze
+    freeze_account: { key: "{{ inputs.key }}" }
+"#,
+        ),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(step_status(&summary, "freeze"), "ok", "{summary:#}");
+    let refused = lab
+        .client()
+        .call(&Op::Balances, Auth::Key(&bot))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("10008"), "{refused}");
 }
