@@ -7,10 +7,18 @@
 //! (`access_log`, Deribit `get_access_log`) also goes into the step's outputs, so the report's
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
+//!
+//! A step keeps its place: its window is fixed at its first attempt, and every page read is kept
+//! for its later attempts ([`Kept`]), so a retry after a page failed (a rate limit, a dropped
+//! connection) reads on from that page instead of from page one, and two kinds that send the
+//! same request (Binance's orders and fills both start from the open orders) send it once. What
+//! is kept lives in this process until the step succeeds; `resume` after a crash starts the
+//! step's reads again.
 
 use super::{RunEnd, StepEnd, Todo};
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -18,6 +26,7 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
+use crate::exchanges::client::Kept;
 use crate::exchanges::model::{AccessEvent, Segment, Transfer};
 use crate::exchanges::{Auth, ExchangeError, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};
@@ -83,6 +92,45 @@ pub struct Snapshot {
     /// How far back history goes (default 7d).
     #[serde(default)]
     since: Option<Tpl<String>>,
+    /// What earlier attempts of this step read (see the module doc).
+    #[serde(skip)]
+    progress: Arc<Progress>,
+}
+
+/// Where a snapshot step stands between its attempts: the window it reads (fixed at its first
+/// attempt, so that a retry sends the same requests) and the pages already read.
+#[derive(Debug, Default)]
+struct Progress {
+    /// `since` as written, and the window it gave.
+    window: Mutex<Option<(std::time::Duration, i64, i64)>>,
+    pages: Kept,
+}
+
+impl Progress {
+    /// Drops what was kept: the step is done.
+    fn forget(&self) {
+        *self
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        self.pages.clear();
+    }
+
+    /// The window of `since`: the first attempt's, or one ending now.
+    fn window(&self, since: std::time::Duration, now_ms: i64) -> (i64, i64) {
+        let mut window = self
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match *window {
+            Some((kept, start, end)) if kept == since => (start, end),
+            _ => {
+                let start = now_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+                *window = Some((since, start, now_ms));
+                (start, now_ms)
+            }
+        }
+    }
 }
 
 impl Snapshot {
@@ -177,8 +225,8 @@ impl Action for Snapshot {
             message,
             hint: "write `since` like `7d` or `24h`".into(),
         })?;
-        let end_ms = cx.client.clock().now_ms();
-        let start_ms = end_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+        let (start_ms, end_ms) = self.progress.window(since, cx.client.clock().now_ms());
+        let kept = &self.progress.pages;
 
         let dir = cx.run.dir.join("snapshots");
         crate::private::create_dir(&dir).map_err(|source| ActionError::Io {
@@ -190,7 +238,7 @@ impl Action for Snapshot {
         let segments = cx.client.segments().await;
         let takes = kinds
             .iter()
-            .map(|kind| take(cx, *kind, &segments.list, &key, start_ms, end_ms));
+            .map(|kind| take(cx, kept, *kind, &segments.list, &key, start_ms, end_ms));
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
@@ -238,6 +286,8 @@ impl Action for Snapshot {
         if let Some(rows) = key_info {
             out.insert("key_info".into(), rows);
         }
+        // Done: the next run of this step (a later `resume`) reads afresh.
+        self.progress.forget();
         Ok(out)
     }
 }
@@ -246,6 +296,7 @@ impl Action for Snapshot {
 /// [`crate::exchanges::Client::per_segment_permitted`]).
 async fn take(
     cx: &StepContext<'_>,
+    kept: &Kept,
     kind: SnapshotKind,
     segments: &[Segment],
     key: &KeyId,
@@ -275,7 +326,8 @@ async fn take(
         match kind {
             SnapshotKind::OpenOrders => {
                 let (open, refused) = client
-                    .per_segment_permitted(
+                    .per_segment_permitted_kept(
+                        Some(kept),
                         segments,
                         Auth::Key(cx.key_credential(key)?),
                         |segment, cursor| Op::OpenOrders { segment, cursor },
@@ -288,6 +340,7 @@ async fn take(
             SnapshotKind::Orders => {
                 let (orders, refused) = windowed(
                     client,
+                    kept,
                     &reading(segments, History::Orders),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Orders),
@@ -305,6 +358,7 @@ async fn take(
             SnapshotKind::Fills => {
                 let (fills, refused) = windowed(
                     client,
+                    kept,
                     &reading(segments, History::Fills),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Fills),
@@ -334,14 +388,18 @@ async fn take(
                 };
                 let auth = Auth::Key(cx.master());
                 rows(
-                    money_moves(cx, history, windows(history), auth)
+                    money_moves(cx, kept, history, windows(history), auth)
                         .await
                         .map_err(fail)?,
                 )
             }
             SnapshotKind::AccessLog => {
                 let auth = Auth::Key(cx.key_credential(key)?);
-                rows(access_log(cx, auth, start_ms, end_ms).await.map_err(fail)?)
+                rows(
+                    access_log(cx, kept, auth, start_ms, end_ms)
+                        .await
+                        .map_err(fail)?,
+                )
             }
             SnapshotKind::KeyInfo => key_info(cx, key).await.map_err(fail)?,
         },
@@ -352,6 +410,7 @@ async fn take(
 /// The account's withdrawals or transfers (`history`) over `windows`, one after another.
 async fn money_moves(
     cx: &StepContext<'_>,
+    kept: &Kept,
     history: History,
     windows: Vec<Window>,
     auth: Auth<'_>,
@@ -364,7 +423,7 @@ async fn money_moves(
         };
         all.extend(
             cx.client
-                .all_pages(make, auth, Reply::into_transfers)
+                .all_pages_kept(Some(kept), make, auth, Reply::into_transfers)
                 .await?,
         );
     }
@@ -374,13 +433,15 @@ async fn money_moves(
 /// The key's access log from `start_ms` to `end_ms`, oldest first.
 async fn access_log(
     cx: &StepContext<'_>,
+    kept: &Kept,
     auth: Auth<'_>,
     start_ms: i64,
     end_ms: i64,
 ) -> Result<Vec<AccessEvent>, ExchangeError> {
     let mut events = cx
         .client
-        .all_pages(
+        .all_pages_kept(
+            Some(kept),
             |cursor| Op::AccessLog { cursor },
             auth,
             Reply::into_access_log,
@@ -420,6 +481,7 @@ const ACCESS_LOG_IN_JOURNAL: usize = 200;
 /// segment the key may not read at all is left out of later windows and named.
 async fn windowed<T>(
     client: &crate::exchanges::Client,
+    kept: &Kept,
     segments: &[Segment],
     auth: Auth<'_>,
     windows: Vec<Window>,
@@ -432,7 +494,8 @@ async fn windowed<T>(
     for window in windows {
         let make = &make;
         let (found, refused) = client
-            .per_segment_permitted(
+            .per_segment_permitted_kept(
+                Some(kept),
                 &segments,
                 auth,
                 move |segment, cursor| make(segment, window, cursor),

@@ -137,6 +137,15 @@ pub(super) fn history(
             params.push(("limit", "1000".into()));
             get(&market_path(call, market, rows), &params)
         }
+        // The symbol's newest orders, of any age (orders and fills walks alike).
+        HistoryStep::Recent => {
+            let mut params = vec![
+                ("symbol", cursor.symbol()?.to_owned()),
+                ("limit", market.history_page().to_string()),
+            ];
+            params.extend(market.params());
+            get(&market_path(call, market, market.orders()), &params)
+        }
         HistoryStep::Walk => {
             let (from, to) = cursor.sub_window(window.start_ms, window.end_ms, span(segment));
             // After a full page: on from the last record's time (what was seen is left out).
