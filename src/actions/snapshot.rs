@@ -16,6 +16,7 @@
 //! step's reads again.
 
 use super::{RunEnd, StepEnd, Todo};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -104,7 +105,12 @@ struct Progress {
     /// `since` as written, and the window it gave.
     window: Mutex<Option<(std::time::Duration, i64, i64)>>,
     pages: Kept,
+    /// The kinds taken whole: their rows, and the segments the key may not read.
+    kinds: Mutex<BTreeMap<SnapshotKind, Taken>>,
 }
+
+/// One kind's rows, and the segments the key may not read at all.
+type Taken = (Vec<Value>, Vec<Segment>);
 
 impl Progress {
     /// Drops what was kept: the step is done.
@@ -114,6 +120,33 @@ impl Progress {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
         self.pages.clear();
+        self.kinds().clear();
+    }
+
+    fn kinds(&self) -> std::sync::MutexGuard<'_, BTreeMap<SnapshotKind, Taken>> {
+        self.kinds
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The kinds of `kinds` not taken yet.
+    fn missing(&self, kinds: &[SnapshotKind]) -> Vec<SnapshotKind> {
+        let taken = self.kinds();
+        kinds
+            .iter()
+            .filter(|k| !taken.contains_key(k))
+            .copied()
+            .collect()
+    }
+
+    /// Keeps a kind taken whole.
+    fn taken(&self, kind: SnapshotKind, taken: Taken) {
+        self.kinds().insert(kind, taken);
+    }
+
+    /// Hands a taken kind over (nothing when it was not taken).
+    fn take_out(&self, kind: SnapshotKind) -> Taken {
+        self.kinds().remove(&kind).unwrap_or_default()
     }
 
     /// The window of `since`: the first attempt's, or one ending now.
@@ -236,16 +269,28 @@ impl Action for Snapshot {
         })?;
 
         let segments = cx.client.segments().await;
-        let takes = kinds
+        // Kinds an earlier attempt took whole are not read again.
+        let missing = self.progress.missing(&kinds);
+        let takes = missing
             .iter()
             .map(|kind| take(cx, kept, *kind, &segments.list, &key, start_ms, end_ms));
+        let mut failed = None;
+        for (kind, result) in missing.iter().zip(join_all(takes).await) {
+            match result {
+                Ok(taken) => self.progress.taken(*kind, taken),
+                Err(err) => failed = failed.or(Some(err)),
+            }
+        }
+        if let Some(err) = failed {
+            return Err(err);
+        }
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
         let mut not_permitted = serde_json::Map::new();
         let mut key_info = None;
-        for (kind, result) in kinds.iter().zip(join_all(takes).await) {
-            let (rows, refused) = result?;
+        for kind in &kinds {
+            let (rows, refused) = self.progress.take_out(*kind);
             if !refused.is_empty() {
                 let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
                 not_permitted.insert(kind.as_str().into(), json!(names));

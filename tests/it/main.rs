@@ -15,6 +15,7 @@ mod deribit;
 mod drill;
 mod engine;
 mod exchange;
+mod history;
 mod journal;
 mod kraken;
 mod okx;

@@ -106,8 +106,9 @@ impl Client {
     }
 
     /// One page: from `kept` when the same request was answered before, else from the
-    /// exchange (kept when the venue accepted it). Without `kept`, or for an operation that
-    /// cannot be kept (a change, one with a lookup or a follow-up request), [`Client::call`].
+    /// exchange (kept when the venue accepted it), with the venue's follow-up if it has one.
+    /// Without `kept`, or for an operation that cannot be kept (a change, one with a lookup),
+    /// [`Client::call`].
     async fn call_kept(
         &self,
         kept: Option<&Kept>,
@@ -124,11 +125,15 @@ impl Client {
             .await?;
         let known = self.inner.discovered.known();
         let reply = self.inner.venue.decode_known(op, response, &known).reply?;
-        if self.inner.venue.then(op, &reply).is_some() {
-            // A follow-up belongs to the call: made whole, as any call is.
-            return self.call(op, auth).await;
+        match self.inner.venue.then(op, &reply) {
+            // A venue's follow-up is sent as `call` sends it (it is not kept).
+            Some(next) => match self.call(&next, auth).await {
+                Ok(after) => Ok(reply.followed_by(after)),
+                Err(ExchangeError::Permission { .. }) if !next.is_mutating() => Ok(reply),
+                Err(err) => Err(err),
+            },
+            None => Ok(reply),
         }
-        Ok(reply)
     }
 
     /// What identifies the request an operation sends, for [`Kept`]: the signing key's id and
