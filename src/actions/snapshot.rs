@@ -8,12 +8,12 @@
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
 //!
-//! A step keeps its place: its window is fixed at its first attempt, and every page read is kept
-//! for its later attempts ([`Kept`]), so a retry after a page failed (a rate limit, a dropped
-//! connection) reads on from that page instead of from page one, and two kinds that send the
-//! same request (Binance's orders and fills both start from the open orders) send it once. What
-//! is kept lives in this process until the step succeeds; `resume` after a crash starts the
-//! step's reads again.
+//! A step keeps its place: its window is fixed at its first attempt, the kinds an attempt took
+//! whole are not read again, and every page read is kept for its later attempts ([`Kept`]), so a
+//! retry after a page failed (a rate limit, a dropped connection) reads on from that page instead
+//! of from page one, and two kinds that send the same request (Binance's orders and fills both
+//! start from the open orders) send it once. What is kept lives in this process until the step
+//! succeeds; `resume` after a crash starts the step's reads again.
 
 use super::{RunEnd, StepEnd, Todo};
 use std::collections::BTreeMap;
@@ -591,4 +591,39 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Value>, ActionError> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_keeps_the_first_attempts_window_and_kinds() {
+        let progress = Progress::default();
+        let week = std::time::Duration::from_secs(7 * 86_400);
+        let first = progress.window(week, 1_000_000_000);
+        assert_eq!(first, (1_000_000_000 - 604_800_000, 1_000_000_000));
+        assert_eq!(
+            progress.window(week, 1_000_005_000),
+            first,
+            "the retry's window"
+        );
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(progress.window(day, 1_000_005_000).1, 1_000_005_000);
+        let kinds = [SnapshotKind::Orders, SnapshotKind::Fills];
+        progress.taken(
+            SnapshotKind::Orders,
+            (vec![json!({"order_id": "1"})], Vec::new()),
+        );
+        assert_eq!(progress.missing(&kinds), [SnapshotKind::Fills]);
+        assert_eq!(progress.take_out(SnapshotKind::Orders).0.len(), 1);
+        progress.taken(SnapshotKind::Fills, (Vec::new(), Vec::new()));
+        progress.forget();
+        assert_eq!(
+            progress.missing(&kinds),
+            kinds,
+            "a finished step reads afresh"
+        );
+        assert!(progress.pages.is_empty());
+    }
 }
