@@ -7,7 +7,8 @@
 //! 1. the symbols with open orders (`openOrders`, all symbols at once);
 //! 2. spot: the assets the account holds (`account`, zero balances left out), then the markets
 //!    whose base asset is one of them (`exchangeInfo`); USD-M: the symbols that paid a
-//!    commission in the window (`income`, `COMMISSION`): every symbol that had a fill;
+//!    commission in the window (`income`, `COMMISSION`, a full page read on from its last row's
+//!    time): every symbol that had a fill;
 //! 3. spot: each symbol's newest orders first (`allOrders` without a window, which Binance
 //!    answers with the newest `limit` orders of any age, docs/venues/binance.md §6): when that
 //!    page is not full, or reaches back before the window, it holds every order the window has,

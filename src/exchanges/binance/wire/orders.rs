@@ -222,7 +222,25 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         }
         HistoryStep::Income => {
             let rows: Vec<BinanceIncome> = parse(body)?;
+            let full = rows.len() >= crate::exchanges::binance::cursor::PAGE;
+            let last = rows.last().map(|r| r.time);
             cursor.add_symbols(rows.into_iter().map(|r| r.symbol).filter(|s| !s.is_empty()));
+            let income = matches!(
+                Market::of(segment).discovery(),
+                Discovery::Rows(path) if path.ends_with("/income")
+            );
+            // A full page of commissions has more behind it: on from its last row's time (a
+            // symbol seen twice counts once), else a symbol that only filled later is missed.
+            if full
+                && income
+                && let Some(last) = last
+            {
+                let from = cursor.from_ms.unwrap_or(window.start_ms);
+                cursor.from_ms = Some(if last > from { last } else { from + 1 });
+                if cursor.from_ms.is_some_and(|from| from <= window.end_ms) {
+                    return Ok(empty(Some(cursor)));
+                }
+            }
             empty(cursor.start_walk())
         }
         HistoryStep::Walk => {
@@ -506,6 +524,8 @@ struct BinanceMarket {
 struct BinanceIncome {
     #[serde(default)]
     symbol: String,
+    #[serde(default)]
+    time: i64,
 }
 
 #[cfg(test)]
@@ -693,6 +713,57 @@ mod tests {
             &response(400, r#"{"code":-1121,"msg":"Invalid symbol."}"#),
         );
         assert!(unknown.reply.is_ok());
+    }
+
+    #[test]
+    fn a_full_page_of_commissions_reads_on() {
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        let window = Window {
+            start_ms: 0,
+            end_ms: 7 * endpoints::DAY_MS - 1,
+        };
+        let income = HistoryCursor {
+            step: HistoryStep::Income,
+            ..HistoryCursor::default()
+        };
+        let fills = |cursor: &HistoryCursor| Op::Fills {
+            segment: usdm,
+            window,
+            cursor: Some(cursor.to_text()),
+        };
+        // A busy bot's 1000 commissions on one symbol, the last at 5000 ms.
+        let bot: Vec<String> = (0..1000)
+            .map(|i| {
+                format!(
+                    r#"{{"symbol":"BTCUSDT","incomeType":"COMMISSION","time":{}}}"#,
+                    4001 + i
+                )
+            })
+            .collect();
+        let page = decode(
+            &fills(&income),
+            &response(200, &format!("[{}]", bot.join(","))),
+        )
+        .reply
+        .unwrap()
+        .into_fills()
+        .unwrap();
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!((next.step, next.from_ms), (HistoryStep::Income, Some(5000)));
+        // The attacker's symbol paid its commission after them: found on the next page.
+        let later = r#"[{"symbol":"BTCUSDT","time":5000},{"symbol":"XVGUSDT","time":9000}]"#;
+        let page = decode(&fills(&next), &response(200, later))
+            .reply
+            .unwrap()
+            .into_fills()
+            .unwrap();
+        let walk = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!(walk.step, HistoryStep::Walk);
+        assert_eq!(walk.symbols, ["BTCUSDT", "XVGUSDT"]);
+        assert_eq!(walk.from_ms, None, "the walk starts at the window's start");
     }
 
     #[test]
