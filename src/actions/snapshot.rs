@@ -7,10 +7,19 @@
 //! (`access_log`, Deribit `get_access_log`) also goes into the step's outputs, so the report's
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
+//!
+//! A step keeps its place: its window is fixed at its first attempt, the kinds an attempt took
+//! whole are not read again, and every page read is kept for its later attempts ([`Kept`]), so a
+//! retry after a page failed (a rate limit, a dropped connection) reads on from that page instead
+//! of from page one, and two kinds that send the same request (Binance's orders and fills both
+//! start from the open orders) send it once. What is kept lives in this process until the step
+//! succeeds; `resume` after a crash starts the step's reads again.
 
 use super::{RunEnd, StepEnd, Todo};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -18,6 +27,7 @@ use serde_json::{Value, json};
 
 use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
+use crate::exchanges::client::Kept;
 use crate::exchanges::model::{AccessEvent, Segment, Transfer};
 use crate::exchanges::{Auth, ExchangeError, History, Op, Reply, Window};
 use crate::playbook::schema::{object, string, tpl};
@@ -83,6 +93,77 @@ pub struct Snapshot {
     /// How far back history goes (default 7d).
     #[serde(default)]
     since: Option<Tpl<String>>,
+    /// What earlier attempts of this step read (see the module doc).
+    #[serde(skip)]
+    progress: Arc<Progress>,
+}
+
+/// Where a snapshot step stands between its attempts: the window it reads (fixed at its first
+/// attempt, so that a retry sends the same requests) and the pages already read.
+#[derive(Debug, Default)]
+struct Progress {
+    /// `since` as written, and the window it gave.
+    window: Mutex<Option<(std::time::Duration, i64, i64)>>,
+    pages: Kept,
+    /// The kinds taken whole: their rows, and the segments the key may not read.
+    kinds: Mutex<BTreeMap<SnapshotKind, Taken>>,
+}
+
+/// One kind's rows, and the segments the key may not read at all.
+type Taken = (Vec<Value>, Vec<Segment>);
+
+impl Progress {
+    /// Drops what was kept: the step is done.
+    fn forget(&self) {
+        *self
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+        self.pages.clear();
+        self.kinds().clear();
+    }
+
+    fn kinds(&self) -> std::sync::MutexGuard<'_, BTreeMap<SnapshotKind, Taken>> {
+        self.kinds
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The kinds of `kinds` not taken yet.
+    fn missing(&self, kinds: &[SnapshotKind]) -> Vec<SnapshotKind> {
+        let taken = self.kinds();
+        kinds
+            .iter()
+            .filter(|k| !taken.contains_key(k))
+            .copied()
+            .collect()
+    }
+
+    /// Keeps a kind taken whole.
+    fn taken(&self, kind: SnapshotKind, taken: Taken) {
+        self.kinds().insert(kind, taken);
+    }
+
+    /// Hands a taken kind over (nothing when it was not taken).
+    fn take_out(&self, kind: SnapshotKind) -> Taken {
+        self.kinds().remove(&kind).unwrap_or_default()
+    }
+
+    /// The window of `since`: the first attempt's, or one ending now.
+    fn window(&self, since: std::time::Duration, now_ms: i64) -> (i64, i64) {
+        let mut window = self
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match *window {
+            Some((kept, start, end)) if kept == since => (start, end),
+            _ => {
+                let start = now_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+                *window = Some((since, start, now_ms));
+                (start, now_ms)
+            }
+        }
+    }
 }
 
 impl Snapshot {
@@ -177,8 +258,8 @@ impl Action for Snapshot {
             message,
             hint: "write `since` like `7d` or `24h`".into(),
         })?;
-        let end_ms = cx.client.clock().now_ms();
-        let start_ms = end_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
+        let (start_ms, end_ms) = self.progress.window(since, cx.client.clock().now_ms());
+        let kept = &self.progress.pages;
 
         let dir = cx.run.dir.join("snapshots");
         crate::private::create_dir(&dir).map_err(|source| ActionError::Io {
@@ -188,16 +269,28 @@ impl Action for Snapshot {
         })?;
 
         let segments = cx.client.segments().await;
-        let takes = kinds
+        // Kinds an earlier attempt took whole are not read again.
+        let missing = self.progress.missing(&kinds);
+        let takes = missing
             .iter()
-            .map(|kind| take(cx, *kind, &segments.list, &key, start_ms, end_ms));
+            .map(|kind| take(cx, kept, *kind, &segments.list, &key, start_ms, end_ms));
+        let mut failed = None;
+        for (kind, result) in missing.iter().zip(join_all(takes).await) {
+            match result {
+                Ok(taken) => self.progress.taken(*kind, taken),
+                Err(err) => failed = failed.or(Some(err)),
+            }
+        }
+        if let Some(err) = failed {
+            return Err(err);
+        }
         let mut files = serde_json::Map::new();
         let mut counts = serde_json::Map::new();
         let mut access_log = None;
         let mut not_permitted = serde_json::Map::new();
         let mut key_info = None;
-        for (kind, result) in kinds.iter().zip(join_all(takes).await) {
-            let (rows, refused) = result?;
+        for kind in &kinds {
+            let (rows, refused) = self.progress.take_out(*kind);
             if !refused.is_empty() {
                 let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
                 not_permitted.insert(kind.as_str().into(), json!(names));
@@ -238,6 +331,8 @@ impl Action for Snapshot {
         if let Some(rows) = key_info {
             out.insert("key_info".into(), rows);
         }
+        // Done: the next run of this step (a later `resume`) reads afresh.
+        self.progress.forget();
         Ok(out)
     }
 }
@@ -246,6 +341,7 @@ impl Action for Snapshot {
 /// [`crate::exchanges::Client::per_segment_permitted`]).
 async fn take(
     cx: &StepContext<'_>,
+    kept: &Kept,
     kind: SnapshotKind,
     segments: &[Segment],
     key: &KeyId,
@@ -275,7 +371,8 @@ async fn take(
         match kind {
             SnapshotKind::OpenOrders => {
                 let (open, refused) = client
-                    .per_segment_permitted(
+                    .per_segment_permitted_kept(
+                        Some(kept),
                         segments,
                         Auth::Key(cx.key_credential(key)?),
                         |segment, cursor| Op::OpenOrders { segment, cursor },
@@ -288,6 +385,7 @@ async fn take(
             SnapshotKind::Orders => {
                 let (orders, refused) = windowed(
                     client,
+                    kept,
                     &reading(segments, History::Orders),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Orders),
@@ -305,6 +403,7 @@ async fn take(
             SnapshotKind::Fills => {
                 let (fills, refused) = windowed(
                     client,
+                    kept,
                     &reading(segments, History::Fills),
                     Auth::Key(cx.key_credential(key)?),
                     windows(History::Fills),
@@ -334,14 +433,18 @@ async fn take(
                 };
                 let auth = Auth::Key(cx.master());
                 rows(
-                    money_moves(cx, history, windows(history), auth)
+                    money_moves(cx, kept, history, windows(history), auth)
                         .await
                         .map_err(fail)?,
                 )
             }
             SnapshotKind::AccessLog => {
                 let auth = Auth::Key(cx.key_credential(key)?);
-                rows(access_log(cx, auth, start_ms, end_ms).await.map_err(fail)?)
+                rows(
+                    access_log(cx, kept, auth, start_ms, end_ms)
+                        .await
+                        .map_err(fail)?,
+                )
             }
             SnapshotKind::KeyInfo => key_info(cx, key).await.map_err(fail)?,
         },
@@ -352,6 +455,7 @@ async fn take(
 /// The account's withdrawals or transfers (`history`) over `windows`, one after another.
 async fn money_moves(
     cx: &StepContext<'_>,
+    kept: &Kept,
     history: History,
     windows: Vec<Window>,
     auth: Auth<'_>,
@@ -364,7 +468,7 @@ async fn money_moves(
         };
         all.extend(
             cx.client
-                .all_pages(make, auth, Reply::into_transfers)
+                .all_pages_kept(Some(kept), make, auth, Reply::into_transfers)
                 .await?,
         );
     }
@@ -374,13 +478,15 @@ async fn money_moves(
 /// The key's access log from `start_ms` to `end_ms`, oldest first.
 async fn access_log(
     cx: &StepContext<'_>,
+    kept: &Kept,
     auth: Auth<'_>,
     start_ms: i64,
     end_ms: i64,
 ) -> Result<Vec<AccessEvent>, ExchangeError> {
     let mut events = cx
         .client
-        .all_pages(
+        .all_pages_kept(
+            Some(kept),
             |cursor| Op::AccessLog { cursor },
             auth,
             Reply::into_access_log,
@@ -420,6 +526,7 @@ const ACCESS_LOG_IN_JOURNAL: usize = 200;
 /// segment the key may not read at all is left out of later windows and named.
 async fn windowed<T>(
     client: &crate::exchanges::Client,
+    kept: &Kept,
     segments: &[Segment],
     auth: Auth<'_>,
     windows: Vec<Window>,
@@ -432,7 +539,8 @@ async fn windowed<T>(
     for window in windows {
         let make = &make;
         let (found, refused) = client
-            .per_segment_permitted(
+            .per_segment_permitted_kept(
+                Some(kept),
                 &segments,
                 auth,
                 move |segment, cursor| make(segment, window, cursor),
@@ -483,4 +591,39 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<Value>, ActionError> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_keeps_the_first_attempts_window_and_kinds() {
+        let progress = Progress::default();
+        let week = std::time::Duration::from_secs(7 * 86_400);
+        let first = progress.window(week, 1_000_000_000);
+        assert_eq!(first, (1_000_000_000 - 604_800_000, 1_000_000_000));
+        assert_eq!(
+            progress.window(week, 1_000_005_000),
+            first,
+            "the retry's window"
+        );
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(progress.window(day, 1_000_005_000).1, 1_000_005_000);
+        let kinds = [SnapshotKind::Orders, SnapshotKind::Fills];
+        progress.taken(
+            SnapshotKind::Orders,
+            (vec![json!({"order_id": "1"})], Vec::new()),
+        );
+        assert_eq!(progress.missing(&kinds), [SnapshotKind::Fills]);
+        assert_eq!(progress.take_out(SnapshotKind::Orders).0.len(), 1);
+        progress.taken(SnapshotKind::Fills, (Vec::new(), Vec::new()));
+        progress.forget();
+        assert_eq!(
+            progress.missing(&kinds),
+            kinds,
+            "a finished step reads afresh"
+        );
+        assert!(progress.pages.is_empty());
+    }
 }

@@ -43,6 +43,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "products-binance",
         include_str!("../../scenarios/products-binance.yaml"),
     ),
+    (
+        "wide-binance",
+        include_str!("../../scenarios/wide-binance.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.

@@ -16,6 +16,7 @@ mod drill;
 mod engine;
 mod exchange;
 mod freeze_account;
+mod history;
 mod journal;
 mod kraken;
 mod lock_first;

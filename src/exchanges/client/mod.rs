@@ -31,6 +31,7 @@ use crate::clock::Clock;
 use crate::secret::Credential;
 
 pub use mode::Mode;
+pub use paging::Kept;
 pub use record::{CallRecord, CallSink};
 pub use segments::Segments;
 pub use transport::{http_client, http_client_for, http_client_from};

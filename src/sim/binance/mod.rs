@@ -4,7 +4,8 @@
 //! Every request goes through one pipeline, in this order (first failure answers):
 //! 0. injected faults (`Sim::set_faults`), for the signed endpoints only: 429 (before), 5xx or a
 //!    dropped connection (before or after the request ran); short pages are not applied, as
-//!    Binance's pages carry no cursor; whatever is answered is sent after the latency;
+//!    Binance's pages carry no cursor; whatever is answered is sent after the latency; a
+//!    planned outage of one path (`Sim::binance_outage`, `outage.rs`) answers 503 first;
 //! 1. unknown method + path: HTTP 404; public endpoints (`time`, `exchangeInfo`) go straight to
 //!    the weight check (step 5) and are answered without a key;
 //! 2. `X-MBX-APIKEY` missing or not 64 letters and digits `-2014`; no live key with that id
@@ -35,6 +36,7 @@ mod dialect;
 mod history;
 mod keys;
 mod market;
+mod outage;
 mod params;
 mod reply;
 mod route;
@@ -98,6 +100,10 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     let Some(route) = Route::find(&req.method, &req.path) else {
         return Answer::bare(StatusCode::NOT_FOUND);
     };
+    let state = v.own.get_mut::<BinanceState>();
+    if let Some(down) = state.outage.as_mut().and_then(|o| o.meet(&req.path)) {
+        return down;
+    }
     let now = v.now_ms();
     let body = String::from_utf8_lossy(&req.body).into_owned();
     if route.is_public() {

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::binance::algo::AlgoOrder;
+use crate::sim::binance::outage::Outage;
 use crate::sim::binance::wallet::Deposit;
 use crate::sim::binance::weight::Limits;
 
@@ -44,6 +45,8 @@ pub(crate) struct BinanceState {
     pub(crate) funding: BTreeMap<u64, BTreeMap<String, f64>>,
     /// The deposits credited to the accounts (seeded only), oldest first (`wallet.rs`).
     pub(crate) deposits: Vec<Deposit>,
+    /// A planned outage of one path (`Sim::binance_outage`), for tests.
+    pub(crate) outage: Option<Outage>,
     orders_made: u64,
     trades_made: u64,
 }

@@ -131,11 +131,25 @@ pub(super) fn history(
             let mut params = Vec::new();
             if rows.ends_with("/income") {
                 params.push(("incomeType", "COMMISSION".to_owned()));
-                params.push(("startTime", window.start_ms.to_string()));
+                // After a full page: on from its last row's time (`wire/orders.rs`).
+                let from = cursor
+                    .from_ms
+                    .unwrap_or(window.start_ms)
+                    .max(window.start_ms);
+                params.push(("startTime", from.to_string()));
                 params.push(("endTime", window.end_ms.to_string()));
             }
             params.push(("limit", "1000".into()));
             get(&market_path(call, market, rows), &params)
+        }
+        // The symbol's newest orders, of any age (orders and fills walks alike).
+        HistoryStep::Recent => {
+            let mut params = vec![
+                ("symbol", cursor.symbol()?.to_owned()),
+                ("limit", market.history_page().to_string()),
+            ];
+            params.extend(market.params());
+            get(&market_path(call, market, market.orders()), &params)
         }
         HistoryStep::Walk => {
             let (from, to) = cursor.sub_window(window.start_ms, window.end_ms, span(segment));
@@ -331,6 +345,36 @@ mod tests {
                 DAY_MS - 1
             )
         );
+    }
+
+    #[test]
+    fn commissions_read_on_from_where_a_full_page_ended() {
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        let window = Window {
+            start_ms: 1000,
+            end_ms: 3 * DAY_MS,
+        };
+        let at = |from_ms| HistoryCursor {
+            step: HistoryStep::Income,
+            from_ms,
+            ..HistoryCursor::default()
+        };
+        for (from_ms, start) in [(None, "startTime=1000"), (Some(5000), "startTime=5000")] {
+            let req = encode(
+                &Op::Fills {
+                    segment: usdm,
+                    window,
+                    cursor: Some(at(from_ms).to_text()),
+                },
+                &call(&VenueSettings::default()),
+            )
+            .unwrap();
+            assert!(req.path.ends_with("/fapi/v1/income"), "{}", req.path);
+            assert!(req.query.contains(start), "{}", req.query);
+        }
     }
 
     #[test]

@@ -182,24 +182,88 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                     .filter(|s| assets.contains(&s.base_asset))
                     .map(|s| s.symbol),
             );
-            empty(cursor.start_walk())
+            empty(cursor.start_recent())
+        }
+        HistoryStep::Recent => {
+            let orders: Vec<BinanceOrder> = parse(body)?;
+            let page = Market::of(segment).history_page();
+            // The newest orders hold the whole window when Binance had no more, or when the
+            // oldest of them was placed before the window began.
+            let whole = orders.len() < page
+                || orders
+                    .iter()
+                    .map(|o| o.time)
+                    .min()
+                    .is_some_and(|oldest| oldest <= window.start_ms);
+            if !whole {
+                return Ok(empty(Some(cursor.walk_this())));
+            }
+            let next = cursor.next_symbol(HistoryStep::Recent).map(|c| c.to_text());
+            if fills {
+                // A fill changes its order: an order placed or changed in the window is the
+                // only way the symbol had a fill there.
+                let touched = orders
+                    .iter()
+                    .any(|o| o.time.max(o.update_time) >= window.start_ms);
+                if touched {
+                    return Ok(empty(Some(cursor.walk_this())));
+                }
+                return Ok(Reply::Fills(Page {
+                    items: Vec::new(),
+                    next,
+                }));
+            }
+            let items = orders
+                .into_iter()
+                .filter(|o| (window.start_ms..=window.end_ms).contains(&o.time))
+                .map(|o| o.into_order(segment))
+                .collect::<Result<_, _>>()?;
+            Reply::Orders(Page { items, next })
         }
         HistoryStep::Income => {
             let rows: Vec<BinanceIncome> = parse(body)?;
+            let full = rows.len() >= crate::exchanges::binance::cursor::PAGE;
+            let last = rows.last().map(|r| r.time);
             cursor.add_symbols(rows.into_iter().map(|r| r.symbol).filter(|s| !s.is_empty()));
+            let income = matches!(
+                Market::of(segment).discovery(),
+                Discovery::Rows(path) if path.ends_with("/income")
+            );
+            // A full page of commissions has more behind it: on from its last row's time (a
+            // symbol seen twice counts once), else a symbol that only filled later is missed.
+            if full
+                && income
+                && let Some(last) = last
+            {
+                let from = cursor.from_ms.unwrap_or(window.start_ms);
+                cursor.from_ms = Some(if last > from { last } else { from + 1 });
+                if cursor.from_ms.is_some_and(|from| from <= window.end_ms) {
+                    return Ok(empty(Some(cursor)));
+                }
+            }
             empty(cursor.start_walk())
         }
         HistoryStep::Walk => {
             let rows: Vec<Value> = parse(body)?;
             let count = rows.len();
-            let page = Market::of(segment).history_page();
+            let market = Market::of(segment);
+            let page = market.history_page();
             let span = endpoints::span(segment);
             let bounds = (window.start_ms, window.end_ms);
+            // Spot looks at the next symbol's newest orders first.
+            let next_symbol = |next: Option<HistoryCursor>| {
+                next.map(|mut c| {
+                    if c.index != cursor.index && market.discovery() == Discovery::Balances {
+                        c.step = HistoryStep::Recent;
+                    }
+                    c
+                })
+            };
             if fills {
                 let fills: Vec<BinanceTrade> =
                     rows.into_iter().map(parse).collect::<Result<_, _>>()?;
                 let last = fills.last().map(|f| (f.time, f.id));
-                let next = cursor.after_page((count, page), last, bounds, span);
+                let next = next_symbol(cursor.after_page((count, page), last, bounds, span));
                 let items = fills
                     .into_iter()
                     .filter(|f| cursor.after.is_none_or(|after| (f.time, f.id) > after))
@@ -213,7 +277,7 @@ pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
                 let orders: Vec<BinanceOrder> =
                     rows.into_iter().map(parse).collect::<Result<_, _>>()?;
                 let last = orders.last().map(|o| (o.time, o.order_id));
-                let next = cursor.after_page((count, page), last, bounds, span);
+                let next = next_symbol(cursor.after_page((count, page), last, bounds, span));
                 let items = orders
                     .into_iter()
                     .filter(|o| {
@@ -460,6 +524,8 @@ struct BinanceMarket {
 struct BinanceIncome {
     #[serde(default)]
     symbol: String,
+    #[serde(default)]
+    time: i64,
 }
 
 #[cfg(test)]
@@ -625,7 +691,11 @@ mod tests {
             .unwrap();
         let cursor = HistoryCursor::parse(page.next.as_deref()).unwrap();
         assert_eq!(cursor.symbols, ["BTCUSDT", "XVGUSDT"]);
-        assert_eq!(cursor.step, HistoryStep::Walk);
+        assert_eq!(
+            cursor.step,
+            HistoryStep::Recent,
+            "spot looks at the newest orders first"
+        );
         let orders = r#"[{"symbol":"BTCUSDT","orderId":3,"clientOrderId":"grid-1","price":"0","origQty":"0.01","executedQty":"0.01","cummulativeQuoteQty":"650","status":"FILLED","type":"MARKET","side":"BUY","time":10,"updateTime":10}]"#;
         let page = decode(&op(page.next), &response(200, orders))
             .reply
@@ -643,5 +713,139 @@ mod tests {
             &response(400, r#"{"code":-1121,"msg":"Invalid symbol."}"#),
         );
         assert!(unknown.reply.is_ok());
+    }
+
+    #[test]
+    fn a_full_page_of_commissions_reads_on() {
+        let usdm = Segment {
+            category: Category::Linear,
+            settle: None,
+        };
+        let window = Window {
+            start_ms: 0,
+            end_ms: 7 * endpoints::DAY_MS - 1,
+        };
+        let income = HistoryCursor {
+            step: HistoryStep::Income,
+            ..HistoryCursor::default()
+        };
+        let fills = |cursor: &HistoryCursor| Op::Fills {
+            segment: usdm,
+            window,
+            cursor: Some(cursor.to_text()),
+        };
+        // A busy bot's 1000 commissions on one symbol, the last at 5000 ms.
+        let bot: Vec<String> = (0..1000)
+            .map(|i| {
+                format!(
+                    r#"{{"symbol":"BTCUSDT","incomeType":"COMMISSION","time":{}}}"#,
+                    4001 + i
+                )
+            })
+            .collect();
+        let page = decode(
+            &fills(&income),
+            &response(200, &format!("[{}]", bot.join(","))),
+        )
+        .reply
+        .unwrap()
+        .into_fills()
+        .unwrap();
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!((next.step, next.from_ms), (HistoryStep::Income, Some(5000)));
+        // The attacker's symbol paid its commission after them: found on the next page.
+        let later = r#"[{"symbol":"BTCUSDT","time":5000},{"symbol":"XVGUSDT","time":9000}]"#;
+        let page = decode(&fills(&next), &response(200, later))
+            .reply
+            .unwrap()
+            .into_fills()
+            .unwrap();
+        let walk = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!(walk.step, HistoryStep::Walk);
+        assert_eq!(walk.symbols, ["BTCUSDT", "XVGUSDT"]);
+        assert_eq!(walk.from_ms, None, "the walk starts at the window's start");
+    }
+
+    #[test]
+    fn spot_reads_the_fills_only_of_symbols_whose_orders_the_window_touched() {
+        let day = endpoints::DAY_MS;
+        let window = Window {
+            start_ms: 10 * day,
+            end_ms: 17 * day,
+        };
+        let recent = HistoryCursor {
+            symbols: vec!["AUSDT".into(), "BUSDT".into()],
+            ..HistoryCursor::default()
+        }
+        .start_recent()
+        .unwrap();
+        let fills = |cursor: &HistoryCursor| Op::Fills {
+            segment: spot(),
+            window,
+            cursor: Some(cursor.to_text()),
+        };
+        let order = |time: i64, updated: i64| {
+            format!(
+                r#"{{"symbol":"AUSDT","orderId":{time},"price":"1","origQty":"1","executedQty":"1","status":"FILLED","type":"LIMIT","side":"BUY","time":{time},"updateTime":{updated}}}"#
+            )
+        };
+        // Placed and filled before the window: no fill in it, the next symbol.
+        let quiet = format!("[{}]", order(day, 2 * day));
+        let page = decode(&fills(&recent), &response(200, &quiet))
+            .reply
+            .unwrap()
+            .into_fills()
+            .unwrap();
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!((next.step, next.index), (HistoryStep::Recent, 1));
+        // Placed before, filled inside the window: its fills are walked, from the window's start.
+        let touched = format!("[{}]", order(day, 11 * day));
+        let page = decode(&fills(&recent), &response(200, &touched))
+            .reply
+            .unwrap()
+            .into_fills()
+            .unwrap();
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!(
+            (next.step, next.index, next.from_ms),
+            (HistoryStep::Walk, 0, None)
+        );
+        // A full page inside the window does not reach its start: the orders are walked too.
+        let full: Vec<String> = (0..1000)
+            .map(|i| order(12 * day + i, 12 * day + i))
+            .collect();
+        let full = format!("[{}]", full.join(","));
+        let orders = Op::Orders {
+            segment: spot(),
+            window,
+            cursor: Some(recent.to_text()),
+        };
+        let page = decode(&orders, &response(200, &full))
+            .reply
+            .unwrap()
+            .into_orders()
+            .unwrap();
+        assert!(page.items.is_empty());
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!((next.step, next.index), (HistoryStep::Walk, 0));
+        // After the walk of a symbol, the next one is looked at through its newest orders.
+        let last_window = HistoryCursor {
+            from_ms: Some(17 * day - 1),
+            ..next
+        };
+        let page = decode(
+            &Op::Orders {
+                segment: spot(),
+                window,
+                cursor: Some(last_window.to_text()),
+            },
+            &response(200, "[]"),
+        )
+        .reply
+        .unwrap()
+        .into_orders()
+        .unwrap();
+        let next = HistoryCursor::parse(page.next.as_deref()).unwrap();
+        assert_eq!((next.step, next.index), (HistoryStep::Recent, 1));
     }
 }
