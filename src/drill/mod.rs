@@ -241,6 +241,7 @@ fn request(
             scenario.operator_delay,
             &session.leaked_key,
         ))),
+        incident: None,
     }
 }
 

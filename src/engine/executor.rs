@@ -86,6 +86,9 @@ pub struct Run<'a> {
     pub operator: Option<std::sync::Arc<dyn Operator>>,
     /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
     pub otp: Option<crate::secret::SecretString>,
+    /// Several keys at once: the steps after the first (the lock, in every shipped playbook)
+    /// wait for a permit, so every key's lock goes out first and the rest runs bounded.
+    pub gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
     /// Where people's output goes.
     pub ui: &'a Ui,
 }
@@ -135,7 +138,14 @@ impl Run<'_> {
         }
 
         let deadline = self.playbook.deadline.map(|d| started + d);
-        for step in &self.playbook.steps {
+        let mut permit = None;
+        for (index, step) in self.playbook.steps.iter().enumerate() {
+            if index > 0
+                && permit.is_none()
+                && let Some(gate) = &self.gate
+            {
+                permit = gate.clone().acquire_owned().await.ok();
+            }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.deadline_passed(&state);
             }
@@ -148,6 +158,7 @@ impl Run<'_> {
             let deadline = deadline.filter(|_| !lock(&state).deadline_passed);
             self.run_top(step, &state, &vault, deadline).await;
         }
+        drop(permit);
         // `finally` runs whatever happened above, unless the journal itself failed.
         lock(&state).finally = true;
         for step in &self.playbook.finally {
