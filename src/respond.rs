@@ -56,7 +56,10 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         .incident
         .is_none()
         .then(|| tokio::task::spawn_blocking(http_client));
-    let profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    let mut profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    if let Some(store) = request.incident.as_ref().and_then(|s| s.secret_store.clone()) {
+        profile.secret_store = Some(store);
+    }
     let playbook = match &request.playbook {
         Some(path) => playbook::load(path)?,
         None => playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?,
@@ -153,7 +156,10 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         confirm: request.confirm,
         otp: request.otp.clone(),
         operator: request.operator.clone(),
-        gate: request.incident.as_ref().map(|share| share.gate.clone()),
+        gate: request
+            .incident
+            .as_ref()
+            .map(|share| share.gate.clone() as std::sync::Arc<dyn crate::engine::Gate>),
         ui,
     };
     let what = match request.mode {

@@ -26,9 +26,6 @@ use crate::sim::Inspect;
 use crate::sim::scenario::Scenario;
 use crate::ui::Ui;
 
-/// How many keys' steps after the lock a drill runs at once.
-const PARALLEL: usize = 16;
-
 /// One key of a many-key drill.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyScore {
@@ -155,7 +152,7 @@ pub(super) async fn run(
             scenario.operator_delay,
             &session.leaked_key,
         ))),
-        parallel: PARALLEL,
+        parallel: usize::from(crate::incident::DEFAULT_PARALLEL),
     };
     let incident = respond_many(request, ui).await;
 

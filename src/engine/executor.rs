@@ -39,6 +39,14 @@ pub trait Operator: Send + Sync + std::fmt::Debug {
     ) -> std::pin::Pin<Box<dyn Future<Output = String> + Send + 'a>>;
 }
 
+/// Where a run of one incident's many keys waits after its first step (its lock).
+pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// Returns once the run may go on past its first step: every key's lock has gone out and a
+    /// slot is free. The returned guard holds the slot until the run's steps are over. Called
+    /// at most once per run.
+    fn pass(&self) -> std::pin::Pin<Box<dyn Future<Output = Box<dyn Send>> + Send + '_>>;
+}
+
 /// What an earlier attempt of this run left, step by step (empty for a fresh run).
 #[derive(Debug, Clone, Default)]
 pub struct Prior {
@@ -87,8 +95,8 @@ pub struct Run<'a> {
     /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
     pub otp: Option<crate::secret::SecretString>,
     /// Several keys at once: the steps after the first (the lock, in every shipped playbook)
-    /// wait for a permit, so every key's lock goes out first and the rest runs bounded.
-    pub gate: Option<std::sync::Arc<tokio::sync::Semaphore>>,
+    /// wait at the incident's gate, so every key's lock goes out first and the rest runs bounded.
+    pub gate: Option<std::sync::Arc<dyn Gate>>,
     /// Where people's output goes.
     pub ui: &'a Ui,
 }
@@ -144,7 +152,7 @@ impl Run<'_> {
                 && permit.is_none()
                 && let Some(gate) = &self.gate
             {
-                permit = gate.clone().acquire_owned().await.ok();
+                permit = Some(gate.pass().await);
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.deadline_passed(&state);

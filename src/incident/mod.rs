@@ -7,23 +7,28 @@
 //! key's run starts at once, so every lock (each playbook's first step) goes out first; the
 //! steps after each lock wait at a shared gate (`--parallel`), so the rest runs bounded. One
 //! incident folder `<state_dir>/incidents/<utc>-<id>/` gets `summary.md` and `summary.json`.
-//! Fail toward containment: nothing here stops a key's lock or revoke. A key another process
-//! is already responding to is refused (its lock file, [`KeyLock`]); the others go on.
+//! Each key's replacement is stored in a file of its own ([`key_store`]). Fail toward
+//! containment: nothing here stops a key's lock or revoke. A key another process is already
+//! responding to is refused (its lock file, [`KeyLock`]); the others go on.
 
 pub mod keys_file;
 mod lock;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::Semaphore;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Semaphore, watch};
 
 pub use lock::{KeyLock, LockRefusal, lock_path};
 
-use crate::config::{self, Profile};
-use crate::engine::{Confirm, Outcome, StepStatus};
+use crate::config::{self, Profile, SecretStore};
+use crate::engine::{Confirm, Gate, Outcome, StepStatus};
 use crate::error::Error;
 use crate::exchanges::{Auth, Client, Mode, Op, Reply};
 use crate::exit::Exit;
@@ -32,16 +37,112 @@ use crate::respond::{Request, respond, run_id};
 use crate::secret::KeyId;
 use crate::ui::{Ui, Verbosity};
 
-/// How many keys' steps after the lock run at once by default.
-pub const DEFAULT_PARALLEL: u16 = 16;
+/// How many keys' steps after the lock run at once by default: the evidence of each key reads
+/// through the master too (transfers: Bybit allows 1 to 5 a second), so a few keys at a time
+/// keep every read within what the client's rate-limit waits can carry.
+pub const DEFAULT_PARALLEL: u16 = 4;
 
 /// What the keys of one incident share: the profile's client and the gate after the lock.
 #[derive(Debug, Clone)]
 pub struct Share {
     /// The profile's one client (clones share its pacing).
     pub client: Client,
-    /// Permits for the steps after each key's lock.
-    pub gate: Arc<Semaphore>,
+    /// This key's place at the gate after its lock.
+    pub gate: Arc<Ticket>,
+    /// Where this key's replacement is stored, when several keys of one profile would all
+    /// write to the profile's one `secret_store` ([`key_store`]).
+    pub secret_store: Option<SecretStore>,
+}
+
+/// The incident's gate: no key's run goes past its first step (its lock) before every key's
+/// lock has gone out (answered, or the run ended without one), then at most `parallel` keys'
+/// runs go on at a time.
+#[derive(Debug)]
+struct Barrier {
+    /// Keys whose lock has not gone out yet.
+    pending: watch::Sender<usize>,
+    /// Slots for the steps after the lock.
+    slots: Arc<Semaphore>,
+}
+
+/// One key's place at the gate. A run that ends before it reaches the gate (refused, bad
+/// input, a playbook of one step) drops its ticket, which counts its lock as gone out: nobody
+/// waits for a lock that will never be sent.
+#[derive(Debug)]
+pub struct Ticket {
+    barrier: Arc<Barrier>,
+    arrived: AtomicBool,
+}
+
+impl Ticket {
+    /// Tickets for `keys` keys, `parallel` of which go on at a time after every lock.
+    pub fn issue(keys: usize, parallel: usize) -> Vec<Arc<Ticket>> {
+        let barrier = Arc::new(Barrier {
+            pending: watch::Sender::new(keys),
+            slots: Arc::new(Semaphore::new(parallel.max(1))),
+        });
+        (0..keys)
+            .map(|_| {
+                Arc::new(Ticket {
+                    barrier: barrier.clone(),
+                    arrived: AtomicBool::new(false),
+                })
+            })
+            .collect()
+    }
+
+    fn arrive(&self) {
+        if !self.arrived.swap(true, Ordering::SeqCst) {
+            self.barrier.pending.send_modify(|n| *n = n.saturating_sub(1));
+        }
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.arrive();
+    }
+}
+
+impl Gate for Ticket {
+    fn pass(&self) -> Pin<Box<dyn Future<Output = Box<dyn Send>> + Send + '_>> {
+        Box::pin(async move {
+            self.arrive();
+            let mut pending = self.barrier.pending.subscribe();
+            let _ = pending.wait_for(|n| *n == 0).await;
+            let slot = self.barrier.slots.clone().acquire_owned().await;
+            Box::new(slot) as Box<dyn Send>
+        })
+    }
+}
+
+/// The store of one key's replacement when several keys of a profile are answered at once:
+/// the profile's `secret_store` with `.<label>-<hash>` before its extension
+/// (`replacement-key.json` → `replacement-key.grid-bot-3f9a1c04.json`, `.env` →
+/// `.env.grid-bot-3f9a1c04`), the label the key's `keys:` entry gives (letters, digits, `-` and
+/// `_` kept), the hash the first 8 hex digits of the key id's SHA-256. Each bot's new secret then
+/// lands in a file of its own instead of the last one overwriting the others.
+pub fn key_store(store: &SecretStore, profile: &Profile, key: &KeyId) -> SecretStore {
+    use sha2::{Digest, Sha256};
+    let hash = hex::encode(&Sha256::digest(key.as_str().as_bytes())[..4]);
+    let label: String = profile
+        .key(key)
+        .map(|k| k.label.as_str())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .collect();
+    let tag = if label.is_empty() {
+        hash
+    } else {
+        format!("{label}-{hash}")
+    };
+    let path = tagged(store.path(), &tag);
+    match store {
+        SecretStore::File(_) => SecretStore::File(path),
+        SecretStore::EnvFile(_) => SecretStore::EnvFile(path),
+    }
 }
 
 /// Which keys an incident answers.
@@ -228,6 +329,20 @@ async fn listed_keys(profile: &Profile, client: &Client, ui: &Ui) -> Vec<KeyId> 
     keys
 }
 
+/// `path` with `.<tag>` before its extension (after the whole name when it has none, or is a
+/// dotfile such as `.env`).
+fn tagged(path: &Path, tag: &str) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let renamed = match name.rfind('.') {
+        Some(dot) if dot > 0 => format!("{}.{tag}{}", &name[..dot], &name[dot..]),
+        _ => format!("{name}.{tag}"),
+    };
+    path.with_file_name(renamed)
+}
+
 fn names(profiles: &[Profile]) -> String {
     profiles
         .iter()
@@ -272,7 +387,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
             ),
         });
     }
-    let gate = Arc::new(Semaphore::new(request.parallel.max(1)));
+    let tickets = Ticket::issue(targets.len(), request.parallel);
     let id = run_id();
     let state_dir = profiles
         .first()
@@ -294,10 +409,20 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
 
     // The keys' own runs print only errors: a hundred runs' step lines would drown the summary.
     let quiet = Ui::new(Verbosity::Quiet, true);
-    let runs = targets.iter().map(|target| {
+    let runs = targets.iter().zip(tickets).map(|(target, ticket)| {
+        let profile = profiles.iter().find(|p| p.name == target.profile);
+        let shared_store = targets
+            .iter()
+            .filter(|t| t.profile == target.profile)
+            .count()
+            > 1;
         let share = Share {
             client: clients[&target.profile].clone(),
-            gate: gate.clone(),
+            gate: ticket,
+            secret_store: profile
+                .and_then(|p| p.secret_store.as_ref().map(|s| (p, s)))
+                .filter(|_| shared_store)
+                .map(|(p, s)| key_store(s, p, &target.key)),
         };
         let key_request = Request {
             config: request.config.clone(),
@@ -448,5 +573,43 @@ fn line(target: &Target, outcome: &Result<Outcome, Error>) -> String {
             target.profile,
             err.exit().code()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::FutureExt;
+
+    #[tokio::test]
+    async fn no_key_goes_past_its_lock_before_every_lock_went_out() {
+        let mut tickets = Ticket::issue(3, 1).into_iter();
+        let (a, b, c) = (
+            tickets.next().unwrap(),
+            tickets.next().unwrap(),
+            tickets.next().unwrap(),
+        );
+        let mut a_passes = a.pass();
+        assert!((&mut a_passes).now_or_never().is_none(), "b and c have not locked");
+        // c's run ended before its lock (refused, say): its dropped ticket does not hold anyone.
+        drop(c);
+        assert!((&mut a_passes).now_or_never().is_none(), "b has not locked");
+        // b's lock is the last: it goes on at once and takes the one slot (`--parallel 1`).
+        let slot = b.pass().now_or_never().expect("every lock went out");
+        assert!((&mut a_passes).now_or_never().is_none(), "the one slot is b's");
+        drop(slot);
+        assert!(a_passes.now_or_never().is_some(), "b's run is over");
+    }
+
+    #[test]
+    fn a_key_tag_goes_before_the_extension() {
+        let cases = [
+            ("json file", "/b/replacement-key.json", "/b/replacement-key.TAG.json"),
+            ("dotfile", "/b/.env", "/b/.env.TAG"),
+            ("no extension", "/b/secret", "/b/secret.TAG"),
+        ];
+        for (label, store, want) in cases {
+            assert_eq!(tagged(Path::new(store), "TAG"), Path::new(want), "{label}");
+        }
     }
 }

@@ -85,7 +85,7 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
                 (cat.into(), o.symbol.clone(), side.into(), o.qty.clone())
             })
             .collect();
-        want = want.repeat(copies);
+        want = std::iter::repeat_n(want, copies).flatten().collect();
         let mut got: Vec<(String, String, String, String)> = lines
             .iter()
             .map(|l| {

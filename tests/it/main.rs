@@ -17,6 +17,7 @@ mod engine;
 mod exchange;
 mod journal;
 mod kraken;
+mod many_keys;
 mod okx;
 mod private_files;
 mod respond;
