@@ -544,12 +544,30 @@ fn key_result(target: &Target, outcome: &Result<Outcome, Error>) -> KeyResult {
             unauthorized_orders: None,
             exit_code: err.exit().code(),
             left: Vec::new(),
-            error: Some(err.to_string()),
+            error: Some(describe(err)),
             run_dir: match err {
                 Error::Interrupted { run_dir, .. } => Some(run_dir.display().to_string()),
                 _ => None,
             },
         },
+    }
+}
+
+/// An error that kept a key's run from starting, with the problems of a refused preflight
+/// (a key listed by the master but absent from `keys:` has no secret to read its orders with).
+fn describe(err: &Error) -> String {
+    match err {
+        Error::Preflight { problems } => {
+            let each: Vec<String> = problems
+                .iter()
+                .map(|p| match &p.help {
+                    Some(help) => format!("{} ({help})", p.message),
+                    None => p.message.clone(),
+                })
+                .collect();
+            format!("{err}: {}", each.join("; "))
+        }
+        other => other.to_string(),
     }
 }
 
@@ -568,9 +586,10 @@ fn line(target: &Target, outcome: &Result<Outcome, Error>) -> String {
             o.run_dir
         ),
         Err(err) => format!(
-            "key {} (profile `{}`): did not run: {err} (exit {})",
+            "key {} (profile `{}`): did not run: {} (exit {})",
             target.key,
             target.profile,
+            describe(err),
             err.exit().code()
         ),
     }

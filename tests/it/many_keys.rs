@@ -223,3 +223,46 @@ async fn the_vendor_leak_drill_passes_on_bybit_key_by_key() {
     assert_eq!(card["summary"]["replaced"], 20);
     let _ = drill_passes;
 }
+
+#[tokio::test]
+async fn all_keys_answers_every_key_of_the_profile_and_names_the_listed_ones_it_cannot() {
+    let lab = Lab::start_scenario(ExchangeId::Bybit, THREE_BOTS, 5).await;
+    let keys = lab.session.leaked_keys.clone();
+    // A key made in the web interface on the first bot's sub-account: in no profile, but the
+    // master lists it. One lockdown made earlier (`lockdown-<run>`) is not a leaked key.
+    let extra = lab
+        .sim
+        .web_ui_create_key(&keys[0], "made-by-hand", &[])
+        .unwrap();
+    let earlier = lab
+        .sim
+        .web_ui_create_key(&keys[0], "lockdown-0ld0ne", &["127.0.0.1".parse().unwrap()])
+        .unwrap();
+    let config = config(&lab);
+    let args = [
+        "respond", "--config", &config, "--profile", "sim", "--all-keys", "--yes", "--json",
+    ];
+    let output = lockdown(&args, &[]).await;
+    let summary: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("{err}; stderr:\n{}", stderr(&output)));
+    let err = stderr(&output);
+    assert_eq!(summary["keys_total"], 4, "{summary:#}");
+    // Every key of the profile is contained.
+    assert_eq!(summary["locked"], 3, "{summary:#}\n{err}");
+    assert_eq!(summary["revoked"], 3, "{summary:#}\n{err}");
+    let truth = lab.sim.inspect();
+    for key in &keys {
+        assert!(truth.key(key).unwrap().deleted, "{key}");
+    }
+    assert!(!truth.key(&earlier).unwrap().deleted, "lockdown's own key is left");
+    // The listed key has no secret in the profile, which the shipped playbook reads its orders
+    // with: its run is refused before anything is sent for it, and the summary says why.
+    let listed = &summary["keys"][3];
+    assert_eq!(listed["key"], KeyId::new(extra.clone()).masked());
+    assert_eq!(listed["locked"], false);
+    assert!(
+        listed["error"].as_str().unwrap().contains("is not in profile"),
+        "{listed:#}"
+    );
+    assert_eq!(code(&output), 2, "the worst of the keys' codes:\n{err}");
+}
