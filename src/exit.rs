@@ -131,11 +131,27 @@ mod tests {
         let cases = [
             ("none", vec![], Exit::Ok),
             ("all contained", vec![Exit::Ok, Exit::Ok], Exit::Ok),
-            ("one incomplete", vec![Exit::Ok, Exit::Incomplete], Exit::Incomplete),
-            ("busy over incomplete", vec![Exit::Incomplete, Exit::Busy], Exit::Busy),
-            ("exchange over busy", vec![Exit::Busy, Exit::Exchange], Exit::Exchange),
+            (
+                "one incomplete",
+                vec![Exit::Ok, Exit::Incomplete],
+                Exit::Incomplete,
+            ),
+            (
+                "busy over incomplete",
+                vec![Exit::Incomplete, Exit::Busy],
+                Exit::Busy,
+            ),
+            (
+                "exchange over busy",
+                vec![Exit::Busy, Exit::Exchange],
+                Exit::Exchange,
+            ),
             ("io over exchange", vec![Exit::Exchange, Exit::Io], Exit::Io),
-            ("interrupted over all", vec![Exit::Io, Exit::Interrupted], Exit::Interrupted),
+            (
+                "interrupted over all",
+                vec![Exit::Io, Exit::Interrupted],
+                Exit::Interrupted,
+            ),
         ];
         for (label, exits, worst) in cases {
             assert_eq!(Exit::worst(exits), worst, "{label}");

@@ -57,7 +57,11 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         .is_none()
         .then(|| tokio::task::spawn_blocking(http_client));
     let mut profile = config::load_profile(&request.config, request.profile.as_deref())?;
-    if let Some(store) = request.incident.as_ref().and_then(|s| s.secret_store.clone()) {
+    if let Some(store) = request
+        .incident
+        .as_ref()
+        .and_then(|s| s.secret_store.clone())
+    {
         profile.secret_store = Some(store);
     }
     let playbook = match &request.playbook {

@@ -102,11 +102,12 @@ pub(super) async fn run(
             KeyId::new(key.clone()),
             SecretString::from(secret.trim().to_owned()),
         );
-        let attacker = Attacker::new(options.venue, &running.base_url, stolen, scenario)
-            .map_err(|message| Error::Exchange {
+        let attacker = Attacker::new(options.venue, &running.base_url, stolen, scenario).map_err(
+            |message| Error::Exchange {
                 message,
                 help: None,
-            })?;
+            },
+        )?;
         attackers.push((key.clone(), attacker));
     }
     let (over_tx, over_rx) = watch::channel(false);
@@ -137,7 +138,12 @@ pub(super) async fn run(
         config: session.config.clone(),
         profiles: vec!["sim".to_owned()],
         selection: Selection {
-            keys: session.leaked_keys.iter().cloned().map(KeyId::new).collect(),
+            keys: session
+                .leaked_keys
+                .iter()
+                .cloned()
+                .map(KeyId::new)
+                .collect(),
             all_keys: false,
         },
         playbook: options.playbook.clone(),
@@ -228,9 +234,7 @@ pub(super) async fn run(
             let why = match (&k.card, &k.error) {
                 (_, Some(err)) => err.clone(),
                 (Some(card), None) if !card.failures.is_empty() => card.failures.join("; "),
-                (Some(card), None) if card.replacement.is_none() => {
-                    "no replacement key".to_owned()
-                }
+                (Some(card), None) if card.replacement.is_none() => "no replacement key".to_owned(),
                 _ => "not locked".to_owned(),
             };
             format!("key {}: {why}", k.key)

@@ -74,8 +74,11 @@ mod tests {
 
     #[test]
     fn reads_ids_and_skips_comments_and_blank_lines() {
-        let keys = parse("k.txt", "# the vendor's keys\n\nAAA111\n  BBB222  # grid bot\nCCC333\n")
-            .unwrap();
+        let keys = parse(
+            "k.txt",
+            "# the vendor's keys\n\nAAA111\n  BBB222  # grid bot\nCCC333\n",
+        )
+        .unwrap();
         let ids: Vec<&str> = keys.iter().map(KeyId::as_str).collect();
         assert_eq!(ids, ["AAA111", "BBB222", "CCC333"]);
     }

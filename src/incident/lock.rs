@@ -47,7 +47,11 @@ pub enum LockRefusal {
 
 impl KeyLock {
     /// Takes the lock of `key` on `venue` under `state_dir`, noting this process in it.
-    pub fn acquire(state_dir: &Path, venue: ExchangeId, key: &KeyId) -> Result<KeyLock, LockRefusal> {
+    pub fn acquire(
+        state_dir: &Path,
+        venue: ExchangeId,
+        key: &KeyId,
+    ) -> Result<KeyLock, LockRefusal> {
         let path = lock_path(state_dir, venue, key);
         let unusable = |source| LockRefusal::Unusable {
             path: lock_path(state_dir, venue, key),
@@ -137,7 +141,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let key = KeyId::new("AbCdEf123".to_owned());
         let mut first = KeyLock::acquire(dir.path(), ExchangeId::Bybit, &key).unwrap();
-        first.note_run(Path::new("/state/runs/20261205T000000Z-abc123")).unwrap();
+        first
+            .note_run(Path::new("/state/runs/20261205T000000Z-abc123"))
+            .unwrap();
         match KeyLock::acquire(dir.path(), ExchangeId::Bybit, &key) {
             Err(LockRefusal::Held { holder, path }) => {
                 assert!(holder.contains("20261205T000000Z-abc123"), "{holder}");
@@ -161,7 +167,10 @@ mod tests {
         let key = KeyId::new("../../etc/passwd".to_owned());
         let path = lock_path(Path::new("/s"), ExchangeId::Bybit, &key);
         let name = path.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("bybit-") && name.ends_with(".lock"), "{name}");
+        assert!(
+            name.starts_with("bybit-") && name.ends_with(".lock"),
+            "{name}"
+        );
         assert_eq!(path.parent().unwrap(), Path::new("/s/locks"));
     }
 }

@@ -93,7 +93,9 @@ impl Ticket {
 
     fn arrive(&self) {
         if !self.arrived.swap(true, Ordering::SeqCst) {
-            self.barrier.pending.send_modify(|n| *n = n.saturating_sub(1));
+            self.barrier
+                .pending
+                .send_modify(|n| *n = n.saturating_sub(1));
         }
     }
 }
@@ -609,13 +611,19 @@ mod tests {
             tickets.next().unwrap(),
         );
         let mut a_passes = a.pass();
-        assert!((&mut a_passes).now_or_never().is_none(), "b and c have not locked");
+        assert!(
+            (&mut a_passes).now_or_never().is_none(),
+            "b and c have not locked"
+        );
         // c's run ended before its lock (refused, say): its dropped ticket does not hold anyone.
         drop(c);
         assert!((&mut a_passes).now_or_never().is_none(), "b has not locked");
         // b's lock is the last: it goes on at once and takes the one slot (`--parallel 1`).
         let slot = b.pass().now_or_never().expect("every lock went out");
-        assert!((&mut a_passes).now_or_never().is_none(), "the one slot is b's");
+        assert!(
+            (&mut a_passes).now_or_never().is_none(),
+            "the one slot is b's"
+        );
         drop(slot);
         assert!(a_passes.now_or_never().is_some(), "b's run is over");
     }
@@ -623,7 +631,11 @@ mod tests {
     #[test]
     fn a_key_tag_goes_before_the_extension() {
         let cases = [
-            ("json file", "/b/replacement-key.json", "/b/replacement-key.TAG.json"),
+            (
+                "json file",
+                "/b/replacement-key.json",
+                "/b/replacement-key.TAG.json",
+            ),
             ("dotfile", "/b/.env", "/b/.env.TAG"),
             ("no extension", "/b/secret", "/b/secret.TAG"),
         ];

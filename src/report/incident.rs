@@ -102,7 +102,9 @@ impl Summary {
                 k.unauthorized_orders
                     .map_or_else(|| "unknown".to_owned(), |n| n.to_string()),
                 k.exit_code,
-                k.run_dir.as_deref().map_or_else(|| "none".to_owned(), |d| format!("`{d}`")),
+                k.run_dir
+                    .as_deref()
+                    .map_or_else(|| "none".to_owned(), |d| format!("`{d}`")),
             ));
         }
         let open: Vec<&KeyResult> = self
@@ -176,9 +178,21 @@ mod tests {
             keys: vec![key("AAAA…1111", true), key("BBBB…2222", false)],
         };
         let md = summary.markdown();
-        assert!(md.contains("| `AAAA…1111` | p | yes | yes | yes | 12 ms | 2 | 0 |"), "{md}");
-        assert!(md.contains("| `BBBB…2222` | p | yes | **NO** | **NO** | not contained |"), "{md}");
-        assert!(md.contains("## Left to do") && md.contains("delete it by hand"), "{md}");
-        assert!(!md.contains("`AAAA…1111` (p):"), "a contained key has nothing left: {md}");
+        assert!(
+            md.contains("| `AAAA…1111` | p | yes | yes | yes | 12 ms | 2 | 0 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `BBBB…2222` | p | yes | **NO** | **NO** | not contained |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("## Left to do") && md.contains("delete it by hand"),
+            "{md}"
+        );
+        assert!(
+            !md.contains("`AAAA…1111` (p):"),
+            "a contained key has nothing left: {md}"
+        );
     }
 }

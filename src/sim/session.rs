@@ -160,8 +160,7 @@ impl SessionFiles {
             .orders
             .iter()
             .filter(|o| {
-                o.origin == Origin::Owner
-                    && (Some(o.uid) == bot_uid || bot_uids.contains(&o.uid))
+                o.origin == Origin::Owner && (Some(o.uid) == bot_uid || bot_uids.contains(&o.uid))
             })
             .collect();
         orders.sort_by(|a, b| (a.created_ms, &a.order_id).cmp(&(b.created_ms, &b.order_id)));

@@ -38,7 +38,16 @@ async fn two_keys_in_one_respond_are_both_contained_with_one_incident_summary() 
     let (a, b, untouched) = (&keys[0], &keys[1], &keys[2]);
     let config = config(&lab);
     let args = [
-        "respond", "--config", &config, "--profile", "sim", "--key", a, "--key", b, "--yes",
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        a,
+        "--key",
+        b,
+        "--yes",
         "--json",
     ];
     let output = lockdown(&args, &[]).await;
@@ -135,7 +144,14 @@ async fn a_keys_file_with_a_bad_line_is_refused_with_file_and_line_before_anythi
     let config = config(&lab);
     let file_arg = file.display().to_string();
     let args = [
-        "respond", "--config", &config, "--profile", "sim", "--keys-file", &file_arg, "--yes",
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--keys-file",
+        &file_arg,
+        "--yes",
     ];
     let output = lockdown(&args, &[]).await;
     assert_eq!(code(&output), 2, "stderr:\n{}", stderr(&output));
@@ -162,7 +178,10 @@ async fn a_second_responder_on_a_locked_key_is_refused_and_a_stale_lock_file_doe
     let output = lab.respond(&["--yes"]).await;
     assert_eq!(code(&output), 7, "stderr:\n{}", stderr(&output));
     let err = stderr(&output);
-    assert!(err.contains("another lockdown process is responding"), "{err}");
+    assert!(
+        err.contains("another lockdown process is responding"),
+        "{err}"
+    );
     assert!(err.contains(&other_run.display().to_string()), "{err}");
     assert!(lab.sent_since(mark).is_empty(), "nothing was sent");
     assert!(!lab.sim.inspect().key(&key).unwrap().deleted);
@@ -172,8 +191,17 @@ async fn a_second_responder_on_a_locked_key_is_refused_and_a_stale_lock_file_doe
     let keys = lab.session.leaked_keys.clone();
     let config = config(&lab);
     let args = [
-        "respond", "--config", &config, "--profile", "sim", "--key", &keys[0], "--key", &keys[1],
-        "--yes", "--json",
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        &keys[0],
+        "--key",
+        &keys[1],
+        "--yes",
+        "--json",
     ];
     let output = lockdown(&args, &[]).await;
     assert_eq!(code(&output), 7, "stderr:\n{}", stderr(&output));
@@ -197,7 +225,14 @@ async fn the_vendor_leak_drill_passes_on_bybit_key_by_key() {
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().display().to_string();
     let args = [
-        "drill", "--venue", "bybit", "--scenario", "vendor-leak", "--json", "--state-dir", &dir,
+        "drill",
+        "--venue",
+        "bybit",
+        "--scenario",
+        "vendor-leak",
+        "--json",
+        "--state-dir",
+        &dir,
     ];
     let output = lockdown(&args, &[]).await;
     let card: Value = serde_json::from_str(&stdout(&output))
@@ -240,7 +275,14 @@ async fn all_keys_answers_every_key_of_the_profile_and_names_the_listed_ones_it_
         .unwrap();
     let config = config(&lab);
     let args = [
-        "respond", "--config", &config, "--profile", "sim", "--all-keys", "--yes", "--json",
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--all-keys",
+        "--yes",
+        "--json",
     ];
     let output = lockdown(&args, &[]).await;
     let summary: Value = serde_json::from_str(&stdout(&output))
@@ -254,14 +296,20 @@ async fn all_keys_answers_every_key_of_the_profile_and_names_the_listed_ones_it_
     for key in &keys {
         assert!(truth.key(key).unwrap().deleted, "{key}");
     }
-    assert!(!truth.key(&earlier).unwrap().deleted, "lockdown's own key is left");
+    assert!(
+        !truth.key(&earlier).unwrap().deleted,
+        "lockdown's own key is left"
+    );
     // The listed key has no secret in the profile, which the shipped playbook reads its orders
     // with: its run is refused before anything is sent for it, and the summary says why.
     let listed = &summary["keys"][3];
     assert_eq!(listed["key"], KeyId::new(extra.clone()).masked());
     assert_eq!(listed["locked"], false);
     assert!(
-        listed["error"].as_str().unwrap().contains("is not in profile"),
+        listed["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not in profile"),
         "{listed:#}"
     );
     assert_eq!(code(&output), 2, "the worst of the keys' codes:\n{err}");
