@@ -207,6 +207,26 @@ mod tests {
     }
 
     #[test]
+    fn vendor_leak_seeds_a_sub_account_and_a_leaked_key_per_bot() {
+        let scenario = Scenario::load("vendor-leak").unwrap();
+        let v = scenario_venue(ExchangeId::Bybit, &scenario, 3);
+        let leaked: Vec<_> = v.keys.iter().filter(|k| k.leaked).collect();
+        assert_eq!(leaked.len(), 20);
+        let uids: std::collections::BTreeSet<u64> = leaked.iter().map(|k| k.uid).collect();
+        assert_eq!(uids.len(), 20, "one sub-account per key");
+        for uid in uids {
+            let account = v.account(uid).unwrap();
+            assert_eq!(account.parent, Some(MASTER_UID), "{uid}");
+            let orders = v.orders.iter().filter(|o| o.uid == uid).count();
+            assert_eq!(orders, scenario.bot.orders.len(), "{uid}");
+            assert!(v.balances.get(uid, "USDT") > 0.0, "{uid}");
+        }
+        let keys: std::collections::BTreeSet<&str> =
+            leaked.iter().map(|k| k.api_key.as_str()).collect();
+        assert_eq!(keys.len(), 20, "every key its own id");
+    }
+
+    #[test]
     fn pump_illiquid_seeds_its_markets_balances_and_orders() {
         let scenario = Scenario::load("pump-illiquid").unwrap();
         let v = scenario_venue(ExchangeId::Bybit, &scenario, 9);
