@@ -4,8 +4,8 @@
 //! Each key gets the very same response as a single `respond` (its own run folder, journal and
 //! report, through `crate::respond`), and the keys of one profile share ONE [`Client`], so every
 //! request of the incident goes through one client's pacing (clones share its state). Every
-//! key's run starts at once, so every lock (each playbook's first step) goes out first; the
-//! steps after each lock wait at a shared gate (`--parallel`), so the rest runs bounded. One
+//! key's run starts at once, and no key's run goes past its first step (the lock) before every
+//! key's lock has gone out ([`Ticket`]); then at most `--parallel` keys' runs go on at a time. One
 //! incident folder `<state_dir>/incidents/<utc>-<id>/` gets `summary.md` and `summary.json`.
 //! Each key's replacement is stored in a file of its own ([`key_store`]). Fail toward
 //! containment: nothing here stops a key's lock or revoke. A key another process is already

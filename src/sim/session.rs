@@ -1,7 +1,8 @@
 //! Session files: what a `lockdown` profile needs to respond to the simulated incident.
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
-//! too), the leaked key id, the owner's known-orders ledger (instruments and ids as the
+//! too), the leaked key id (and `leaked-keys`, every leaked key's id; a many-key scenario's
+//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger (instruments and ids as the
 //! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
 //! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
 //! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
