@@ -97,6 +97,23 @@ fn main() {
             };
             match tokio::time::timeout(limit, respond_many(request, &quiet)).await {
                 Ok(Ok(incident)) => {
+                    // Why the first key that was not locked was not: for the report.
+                    let why = incident.outcomes.iter().find_map(|o| match o {
+                        Err(err) => Some(format!("did not run: {err}")),
+                        Ok(o) => {
+                            let lock = o.steps.iter().find(|s| s.action == "restrict_key")?;
+                            (lock.status != lockdown::engine::StepStatus::Ok).then(|| {
+                                format!(
+                                    "{}: {}",
+                                    lock.status.as_str(),
+                                    lock.error.clone().unwrap_or_default()
+                                )
+                            })
+                        }
+                    });
+                    if let Some(why) = why {
+                        println!("# the first lock that failed: {why}");
+                    }
                     let s = &incident.summary;
                     let both = s.keys.iter().filter(|k| k.revoked && k.replaced).count();
                     (s.locked, both, s.locks_done_ms)
