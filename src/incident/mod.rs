@@ -378,7 +378,8 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
         );
     }
     let targets = targets(&request, &clients, &profiles, ui).await?;
-    if targets.len() > 1 && request.confirm == Confirm::Ask {
+    // A dry run asks nothing; a live one would ask every key's questions at once.
+    if targets.len() > 1 && request.confirm == Confirm::Ask && request.mode == Mode::Live {
         return Err(Error::Usage {
             message: format!(
                 "{} keys cannot each ask for confirmations on one terminal",
@@ -397,11 +398,13 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
         .unwrap_or_default();
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let dir = state_dir.join("incidents").join(format!("{stamp}-{id}"));
-    crate::private::create_dir(&dir).map_err(|source| Error::Io {
-        what: "create the folder",
-        path: dir.clone(),
-        source,
-    })?;
+    // Fail toward containment: a summary that cannot be written never holds back a lock.
+    if let Err(err) = crate::private::create_dir(&dir) {
+        ui.warn(&format!(
+            "cannot create the incident folder `{}` ({err}); the response goes on, its summary only on the terminal",
+            dir.display()
+        ));
+    }
     ui.info(&format!(
         "lockdown: incident {id}: responding to {} key(s) ({} at a time after the locks); summary in {}",
         targets.len(),
@@ -492,11 +495,12 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
         },
         outcomes: ended.into_iter().map(|(o, _)| o).collect(),
     };
-    incident.summary.write(&dir).map_err(|source| Error::Io {
-        what: "write the incident summary in",
-        path: dir.clone(),
-        source,
-    })?;
+    if let Err(err) = incident.summary.write(&dir) {
+        ui.warn(&format!(
+            "cannot write the incident summary in `{}` ({err}); each key's run folder keeps its own report",
+            dir.display()
+        ));
+    }
     Ok(incident)
 }
 
