@@ -81,6 +81,20 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     JournalKey(#[from] crate::journal::KeyError),
+    /// Another lockdown process holds the key's lock file: it is responding to the key now.
+    #[error("another lockdown process is responding to key {key}: {holder}")]
+    #[diagnostic(help(
+        "let that response finish (its run folder is named above); the lock file `{}` is released when that process ends",
+        lock_file.display()
+    ))]
+    Busy {
+        /// The key, masked.
+        key: String,
+        /// What the lock file says about its holder (process, run folder).
+        holder: String,
+        /// The lock file.
+        lock_file: PathBuf,
+    },
     /// SIGINT (Ctrl-C) or SIGTERM during a run.
     #[error("interrupted by {}; the run folder `{}` keeps what was done", by.name(), run_dir.display())]
     #[diagnostic(help("`lockdown resume {}` finishes it", run_dir.display()))]
@@ -122,6 +136,7 @@ impl Error {
                 KeyError::Create { .. } => Exit::Io,
             },
             Error::Exchange { .. } => Exit::Exchange,
+            Error::Busy { .. } => Exit::Busy,
             Error::Interrupted { by, .. } => by.exit(),
         }
     }

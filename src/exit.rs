@@ -25,6 +25,9 @@ pub enum Exit {
     /// `verify`: the chain holds and is sealed, but could not be authenticated (no journal key
     /// at hand, or written before journal keys).
     Unauthenticated,
+    /// `respond`: another lockdown process is responding to the key (its lock file is held);
+    /// nothing was sent for it.
+    Busy,
     /// Interrupted by SIGINT (Ctrl-C).
     Interrupted,
     /// Interrupted by SIGTERM (a supervisor, `kill`).
@@ -42,9 +45,36 @@ impl Exit {
             Exit::Io => 4,
             Exit::Unsealed => 5,
             Exit::Unauthenticated => 6,
+            Exit::Busy => 7,
             Exit::Interrupted => 130,
             Exit::Terminated => 143,
         }
+    }
+}
+
+impl Exit {
+    /// How far from contained a key was left, for the worst of several keys' codes (`respond`
+    /// with several keys ends with the code of the key that got least far): interrupted or
+    /// terminated, then I/O, exchange, bad input, busy (another process has the key), incomplete,
+    /// contained. `verify`'s own codes never come out of a response and rank with incomplete.
+    pub fn severity(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Incomplete | Exit::Unsealed | Exit::Unauthenticated => 1,
+            Exit::Busy => 2,
+            Exit::BadInput => 3,
+            Exit::Exchange => 4,
+            Exit::Io => 5,
+            Exit::Interrupted | Exit::Terminated => 6,
+        }
+    }
+
+    /// The worst of `exits` by [`Exit::severity`] (`Ok` for none).
+    pub fn worst(exits: impl IntoIterator<Item = Exit>) -> Exit {
+        exits
+            .into_iter()
+            .max_by_key(|exit| exit.severity())
+            .unwrap_or(Exit::Ok)
     }
 }
 
@@ -64,6 +94,7 @@ Exit codes:
   4    journal or I/O failure: stopped to keep its guarantees (verify: the journal was changed)
   5    verify: the journal ends without a seal (interrupted or truncated)
   6    verify: the journal could not be authenticated (no journal key, or written before keys)
+  7    respond: another lockdown process is responding to the key (its lock file names its run)
   130  interrupted (Ctrl-C, SIGINT), journaled; `resume` goes on
   143  terminated (SIGTERM), journaled; `resume` goes on";
 
@@ -81,6 +112,7 @@ mod tests {
             Exit::Io,
             Exit::Unsealed,
             Exit::Unauthenticated,
+            Exit::Busy,
             Exit::Interrupted,
             Exit::Terminated,
         ] {
@@ -91,6 +123,38 @@ mod tests {
                     .any(|line| line.trim_start().starts_with(&code)),
                 "exit code {code} missing from the table"
             );
+        }
+    }
+
+    #[test]
+    fn the_worst_of_several_keys_is_the_one_least_far() {
+        let cases = [
+            ("none", vec![], Exit::Ok),
+            ("all contained", vec![Exit::Ok, Exit::Ok], Exit::Ok),
+            (
+                "one incomplete",
+                vec![Exit::Ok, Exit::Incomplete],
+                Exit::Incomplete,
+            ),
+            (
+                "busy over incomplete",
+                vec![Exit::Incomplete, Exit::Busy],
+                Exit::Busy,
+            ),
+            (
+                "exchange over busy",
+                vec![Exit::Busy, Exit::Exchange],
+                Exit::Exchange,
+            ),
+            ("io over exchange", vec![Exit::Exchange, Exit::Io], Exit::Io),
+            (
+                "interrupted over all",
+                vec![Exit::Io, Exit::Interrupted],
+                Exit::Interrupted,
+            ),
+        ];
+        for (label, exits, worst) in cases {
+            assert_eq!(Exit::worst(exits), worst, "{label}");
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod engine;
 pub mod error;
 pub mod exchanges;
 pub mod exit;
+pub mod incident;
 pub mod interrupt;
 pub mod journal;
 pub mod limits;

@@ -43,13 +43,25 @@ pub struct Request {
     pub otp: Option<crate::secret::SecretString>,
     /// Who carries out manual steps (a drill's simulated operator); `None` for people.
     pub operator: Option<std::sync::Arc<dyn crate::engine::Operator>>,
+    /// What the keys of one incident share (`respond` with several keys): the profile's one
+    /// client, and the gate the steps after each key's lock wait at; `None` for one key.
+    pub incident: Option<crate::incident::Share>,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
 pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let profile = config::load_profile(&request.config, request.profile.as_deref())?;
-    let http = build_http(&profile);
+    let mut profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    if let Some(store) = request
+        .incident
+        .as_ref()
+        .and_then(|s| s.secret_store.clone())
+    {
+        profile.secret_store = Some(store);
+    }
+    // The keys of one incident share a client built once; a single response builds its own on
+    // another thread meanwhile.
+    let http = request.incident.is_none().then(|| build_http(&profile));
     let playbook = match &request.playbook {
         Some(path) => playbook::load(path)?,
         None => playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?,
@@ -104,7 +116,20 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
             None
         }
     };
+    // One responder per key: a second one is refused before anything is sent for the key.
+    let mut key_lock = match request.mode {
+        Mode::Live => crate::incident::lock_key(&profile, &request.key, ui)?,
+        Mode::DryRun | Mode::Offline => None,
+    };
     let dir = create_run_dir(&profile.state_dir, &format!("{}{suffix}", info.id))?;
+    if let Some(lock) = &mut key_lock
+        && let Err(err) = lock.note_run(&dir)
+    {
+        ui.warn(&format!(
+            "cannot name the run folder in `{}` ({err}); the response goes on",
+            lock.path().display()
+        ));
+    }
     let journal_path = dir.join(journal::FILE_NAME);
     let journal = match key {
         Some(key) => Journal::create(&journal_path, key),
@@ -116,7 +141,11 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         source: std::io::Error::other(err),
     })?;
     // Built meanwhile on another thread; awaited only now, when the first request is next.
-    let client = client(http, &profile, request.mode).await?;
+    let client = match (&request.incident, http) {
+        (Some(share), _) => share.client.clone(),
+        (None, Some(http)) => client(http, &profile, request.mode).await?,
+        (None, None) => connect(&profile, request.mode)?,
+    };
     let run = Run {
         playbook: &playbook,
         profile: &profile,
@@ -130,6 +159,10 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
         confirm: request.confirm,
         otp: request.otp.clone(),
         operator: request.operator.clone(),
+        gate: request
+            .incident
+            .as_ref()
+            .map(|share| share.gate.clone() as std::sync::Arc<dyn crate::engine::Gate>),
         ui,
     };
     let what = match request.mode {
@@ -154,6 +187,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     if request.mode == Mode::Live {
         remove_stale_secret_copies(&profile, ui);
     }
+    drop(key_lock);
     ended
 }
 
@@ -280,6 +314,7 @@ pub async fn resume(
         confirm,
         otp,
         operator: None,
+        gate: None,
         ui,
     };
     let start = Start::Resumed {
@@ -320,6 +355,22 @@ async fn client(
         })?;
     // Every lockdown process on this profile draws a key's nonces from the same folder, so
     // none is ever sent twice (Kraken, docs/venues/kraken.md §2).
+    Ok(
+        Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
+            .with_settings(profile.settings.clone())
+            .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
+    )
+}
+
+/// A client for the profile's venue, its HTTP client built here (off no critical path: the keys
+/// of one incident share the one this builds).
+pub(crate) fn connect(profile: &crate::config::Profile, mode: Mode) -> Result<Client, Error> {
+    let mut urls = vec![profile.base_url.clone()];
+    urls.extend(profile.settings.futures_url.clone());
+    let http = http_client_for(urls.iter().map(String::as_str)).map_err(|err| Error::Exchange {
+        message: err.to_string(),
+        help: err.hint().map(str::to_owned),
+    })?;
     Ok(
         Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
             .with_settings(profile.settings.clone())

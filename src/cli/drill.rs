@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::sim::MAX_LATENCY_MS;
 use crate::config;
-use crate::drill::{self, Options, Scorecard, history};
+use crate::drill::{self, Drilled, IncidentCard, Options, Scorecard, history};
 use crate::error::Error;
 use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
@@ -21,7 +21,7 @@ pub struct DrillArgs {
     /// Which exchange to drill on
     #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
     venue: ExchangeId,
-    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, products-<venue>) or a scenario file
+    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, products-<venue>, vendor-leak) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
     scenario: String,
     /// Playbook file (default: the one shipped for the venue)
@@ -50,7 +50,7 @@ pub async fn run(args: DrillArgs, ui: &Ui) -> Result<Exit, Error> {
     if args.history {
         return show_history(&state_dir, ui);
     }
-    let card = drill::run(
+    let drilled = drill::run(
         &Options {
             venue: args.venue,
             scenario: args.scenario,
@@ -65,13 +65,76 @@ pub async fn run(args: DrillArgs, ui: &Ui) -> Result<Exit, Error> {
         ui,
     )
     .await?;
-    ui.summary(|| serde_json::to_value(&card).unwrap_or_default());
-    show(&card, ui);
-    Ok(if card.passed {
-        Exit::Ok
+    let passed = match &drilled {
+        Drilled::One(card) => {
+            ui.summary(|| serde_json::to_value(card).unwrap_or_default());
+            show(card, ui);
+            card.passed
+        }
+        Drilled::Many(card) => {
+            ui.summary(|| serde_json::to_value(card).unwrap_or_default());
+            show_many(card, ui);
+            card.passed
+        }
+    };
+    Ok(if passed { Exit::Ok } else { Exit::Incomplete })
+}
+
+/// A many-key drill's scorecard for people: a row per key, then the verdict.
+fn show_many(card: &IncidentCard, ui: &Ui) {
+    let yes = |b: bool| if b { "yes" } else { "NO" };
+    let s = &card.summary;
+    ui.info("");
+    ui.info(&format!(
+        "  scenario          {} (seed {}), {} keys",
+        card.scenario, card.seed, s.keys_total
+    ));
+    ui.info(&format!(
+        "  all locks done    {}",
+        s.locks_done_ms
+            .map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"))
+    ));
+    ui.info(&format!(
+        "  locked            {} of {}; revoked {}; replaced {}",
+        s.locked, s.keys_total, s.revoked, s.replaced
+    ));
+    ui.info(&format!("  drill folder      {}", card.drill_dir));
+    ui.info(&format!(
+        "  incident summary  {}/summary.md",
+        s.incident_dir
+    ));
+    ui.info("");
+    ui.info(&format!(
+        "  {:<12} {:>6} {:>8} {:>9} {:>14} {:>10} {:>6}",
+        "key", "locked", "revoked", "replaced", "attacker found", "contained", "result"
+    ));
+    for k in &card.keys {
+        let (revoked, replaced, found, contained) = match &k.card {
+            Some(c) => (
+                yes(c.key_revoked),
+                yes(c.replacement.is_some()),
+                format!("{} of {}", c.detection.true_positives, c.detection.truth),
+                c.time_to_contain_ms
+                    .map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms")),
+            ),
+            None => ("NO", "NO", "–".to_owned(), "–".to_owned()),
+        };
+        ui.info(&format!(
+            "  {:<12} {:>6} {:>8} {:>9} {:>14} {:>10} {:>6}",
+            k.key,
+            yes(k.locked),
+            revoked,
+            replaced,
+            found,
+            contained,
+            if k.passed { "pass" } else { "FAIL" }
+        ));
+    }
+    if card.passed {
+        ui.info("drill PASSED");
     } else {
-        Exit::Incomplete
-    })
+        ui.warn(&format!("drill FAILED: {}", card.failures.join("; ")));
+    }
 }
 
 /// The scorecard for people.

@@ -50,6 +50,7 @@ pub async fn run(args: PlanArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exi
         },
         otp: None,
         operator: None,
+        incident: None,
     };
     let outcome = respond(request, ui).await?;
     super::respond::report(&outcome, ui);

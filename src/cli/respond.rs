@@ -10,6 +10,8 @@ use crate::engine::{Confirm, Outcome};
 use crate::error::Error;
 use crate::exchanges::Mode;
 use crate::exit::Exit;
+use crate::incident::{IncidentRequest, Selection, respond_many};
+use crate::report::incident::Summary;
 use crate::respond::{Request, respond};
 use crate::secret::KeyId;
 use crate::ui::Ui;
@@ -17,12 +19,21 @@ use crate::ui::Ui;
 /// Arguments of `respond`.
 #[derive(Debug, Args)]
 pub struct RespondArgs {
-    /// Id of the leaked API key (the id only; its secret comes from the profile)
+    /// Id of the leaked API key (the id only; its secret comes from the profile); repeatable
     #[arg(long, value_name = "KEY_ID")]
-    key: String,
-    /// Profile in the config file (default: the only one, or `default`)
+    key: Vec<String>,
+    /// A file of leaked key ids, one a line (`#` comments, blank lines skipped)
+    #[arg(long, value_name = "FILE")]
+    keys_file: Option<PathBuf>,
+    /// Every key of the profile's `keys:`, and every key the master lists on their sub-accounts
+    #[arg(long)]
+    all_keys: bool,
+    /// Profile in the config file (default: the only one, or `default`); repeatable
     #[arg(long, value_name = "NAME")]
-    profile: Option<String>,
+    profile: Vec<String>,
+    /// With several keys: how many keys' steps after the lock run at once (every lock goes first)
+    #[arg(long, value_name = "N", default_value_t = crate::incident::DEFAULT_PARALLEL, value_parser = clap::value_parser!(u16).range(1..))]
+    parallel: u16,
     /// Playbook file (default: the one shipped for the profile's exchange)
     #[arg(long, value_name = "FILE")]
     playbook: Option<PathBuf>,
@@ -40,27 +51,111 @@ pub struct RespondArgs {
     inputs: Vec<String>,
 }
 
-/// Runs `respond`.
+/// Runs `respond`: one key as always, several through the incident orchestrator.
 pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let inputs = parse_inputs(&args.inputs)?;
-    let request = Request {
-        config: config.unwrap_or_else(config::default_path),
-        profile: args.profile,
-        playbook: args.playbook,
-        key: KeyId::new(args.key),
-        inputs,
-        confirm: if args.yes { Confirm::Yes } else { Confirm::Ask },
-        mode: if args.dry_run {
-            Mode::DryRun
-        } else {
-            Mode::Live
-        },
-        otp: args.otp.map(crate::secret::SecretString::from),
-        operator: None,
+    let config = config.unwrap_or_else(config::default_path);
+    let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Live
     };
-    let outcome = respond(request, ui).await?;
-    report(&outcome, ui);
-    Ok(outcome.exit())
+    let otp = args.otp.map(crate::secret::SecretString::from);
+    let one_key = args.key.len() == 1
+        && args.keys_file.is_none()
+        && !args.all_keys
+        && args.profile.len() <= 1;
+    if one_key {
+        let request = Request {
+            config,
+            profile: args.profile.into_iter().next(),
+            playbook: args.playbook,
+            key: KeyId::new(args.key.into_iter().next().unwrap_or_default()),
+            inputs,
+            confirm,
+            mode,
+            otp,
+            operator: None,
+            incident: None,
+        };
+        let outcome = respond(request, ui).await?;
+        report(&outcome, ui);
+        return Ok(outcome.exit());
+    }
+    if args.key.is_empty() && args.keys_file.is_none() && !args.all_keys {
+        return Err(Error::Usage {
+            message: "no key to respond to".into(),
+            help: Some(
+                "name the leaked key with `--key` (repeatable), list keys in `--keys-file`, or take every key of the profile with `--all-keys`"
+                    .into(),
+            ),
+        });
+    }
+    let mut keys: Vec<KeyId> = Vec::new();
+    for key in args.key {
+        if key.trim().is_empty() {
+            return Err(Error::Usage {
+                message: "`--key` is empty".into(),
+                help: Some("pass the leaked key's id (not its secret)".into()),
+            });
+        }
+        keys.push(KeyId::new(key));
+    }
+    if let Some(file) = &args.keys_file {
+        keys.extend(crate::incident::keys_file::read(file)?);
+    }
+    let request = IncidentRequest {
+        config,
+        profiles: args.profile,
+        selection: Selection {
+            keys,
+            all_keys: args.all_keys,
+        },
+        playbook: args.playbook,
+        inputs,
+        confirm,
+        mode,
+        otp,
+        operator: None,
+        parallel: usize::from(args.parallel),
+    };
+    let incident = respond_many(request, ui).await?;
+    report_incident(&incident.summary, ui);
+    Ok(incident.exit())
+}
+
+/// Shows an incident's summary: JSON on stdout, totals and what is left on stderr.
+pub fn report_incident(summary: &Summary, ui: &Ui) {
+    ui.summary(|| serde_json::to_value(summary).unwrap_or_default());
+    ui.info(&format!(
+        "incident {}: {} key(s), {} locked, {} revoked, {} replaced; all locks done {}; finished in {} ms",
+        summary.incident_id,
+        summary.keys_total,
+        summary.locked,
+        summary.revoked,
+        summary.replaced,
+        summary
+            .locks_done_ms
+            .map_or_else(|| "never".to_owned(), |ms| format!("{ms} ms after start")),
+        summary.duration_ms
+    ));
+    ui.info(&format!(
+        "summary: {}/summary.md (and summary.json)",
+        summary.incident_dir
+    ));
+    for key in summary.keys.iter().filter(|k| !k.left.is_empty()) {
+        ui.warn(&format!("key {} left to do:", key.key));
+        for todo in &key.left {
+            ui.info(&format!("  - {}\n    how: {}", todo.what, todo.how));
+        }
+    }
+    match summary.exit_code {
+        0 => {}
+        code => ui.warn(&format!(
+            "not every key is contained: exit {code}, the worst of the keys' codes"
+        )),
+    }
 }
 
 /// Reads `--input NAME=VALUE` flags.

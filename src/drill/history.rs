@@ -64,13 +64,18 @@ fn path(state_dir: &Path) -> PathBuf {
 
 /// Appends one drill, synced to disk.
 pub fn append(state_dir: &Path, card: &Scorecard) -> Result<(), Error> {
+    append_entry(state_dir, &Entry::from(card))
+}
+
+/// Appends one history line, synced to disk.
+pub fn append_entry(state_dir: &Path, entry: &Entry) -> Result<(), Error> {
     let file = path(state_dir);
     let io = |source| Error::Io {
         what: "append to",
         path: file.clone(),
         source,
     };
-    let mut line = serde_json::to_string(&Entry::from(card)).unwrap_or_default();
+    let mut line = serde_json::to_string(entry).unwrap_or_default();
     line.push('\n');
     let mut handle = crate::private::open_append(&file).map_err(io)?;
     handle.write_all(line.as_bytes()).map_err(io)?;

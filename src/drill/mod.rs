@@ -9,6 +9,7 @@
 
 mod attacker;
 pub mod history;
+mod many;
 mod operator;
 mod scorecard;
 
@@ -22,6 +23,7 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 
 pub use attacker::{ATTACKER_IP, Attempt, Record};
+pub use many::{IncidentCard, KeyScore};
 pub use scorecard::{AttackerScore, Detection, Replacement, Scorecard};
 
 use crate::engine::Confirm;
@@ -55,17 +57,43 @@ pub struct Options {
     pub faults: Faults,
 }
 
-/// Runs one drill and returns its scorecard (also written to the drill folder and history).
-pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
+/// How a drill ended: one leaked key's scorecard, or every key's of a many-key scenario.
+#[derive(Debug, Clone)]
+pub enum Drilled {
+    /// One leaked key.
+    One(Box<Scorecard>),
+    /// Several leaked keys at once (the vendor leak), scored key by key.
+    Many(Box<IncidentCard>),
+}
+
+/// Runs one drill and returns its score (also written to the drill folder and history).
+pub async fn run(options: &Options, ui: &Ui) -> Result<Drilled, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
+    if scenario.keys > 1 {
+        return many::run(options, &scenario, seed, ui)
+            .await
+            .map(|card| Drilled::Many(Box::new(card)));
+    }
+    run_one(options, &scenario, seed, ui)
+        .await
+        .map(|card| Drilled::One(Box::new(card)))
+}
+
+/// A drill of one leaked key.
+async fn run_one(
+    options: &Options,
+    scenario: &Scenario,
+    seed: u64,
+    ui: &Ui,
+) -> Result<Scorecard, Error> {
     let Stage {
         drill_dir,
         sim,
         running,
         session,
         attacker,
-    } = Stage::set_up(options, &scenario, seed).await?;
+    } = Stage::set_up(options, scenario, seed).await?;
 
     ui.info(&format!(
         "drill `{}` (seed {seed}) on simulated {} at {}: {}",
@@ -93,7 +121,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     waiting.finish();
 
     let respond_started = Instant::now();
-    let outcome = respond(request(options, &scenario, &sim, &session, &drill_dir), ui).await;
+    let outcome = respond(request(options, scenario, &sim, &session, &drill_dir), ui).await;
 
     // The attacker stops when the exchange refuses it; an attacker never refused is stopped
     // after a grace period, and the score says so. An interrupted response ends the drill now.
@@ -115,7 +143,7 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Scorecard, Error> {
     let outcome = outcome?;
 
     let card = scorecard::score(&scorecard::Evidence {
-        scenario: &scenario,
+        scenario,
         seed,
         truth: &truth,
         leaked: &session.leaked_key,
@@ -241,6 +269,7 @@ fn request(
             scenario.operator_delay,
             &session.leaked_key,
         ))),
+        incident: None,
     }
 }
 

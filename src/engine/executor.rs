@@ -39,6 +39,14 @@ pub trait Operator: Send + Sync + std::fmt::Debug {
     ) -> std::pin::Pin<Box<dyn Future<Output = String> + Send + 'a>>;
 }
 
+/// Where a run of one incident's many keys waits after its first step (its lock).
+pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// Returns once the run may go on past its first step: every key's lock has gone out and a
+    /// slot is free. The returned guard holds the slot until the run's steps are over. Called
+    /// at most once per run.
+    fn pass(&self) -> std::pin::Pin<Box<dyn Future<Output = Box<dyn Send>> + Send + '_>>;
+}
+
 /// What an earlier attempt of this run left, step by step (empty for a fresh run).
 #[derive(Debug, Clone, Default)]
 pub struct Prior {
@@ -86,6 +94,9 @@ pub struct Run<'a> {
     pub operator: Option<std::sync::Arc<dyn Operator>>,
     /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
     pub otp: Option<crate::secret::SecretString>,
+    /// Several keys at once: the steps after the first (the lock, in every shipped playbook)
+    /// wait at the incident's gate, so every key's lock goes out first and the rest runs bounded.
+    pub gate: Option<std::sync::Arc<dyn Gate>>,
     /// Where people's output goes.
     pub ui: &'a Ui,
 }
@@ -135,7 +146,14 @@ impl Run<'_> {
         }
 
         let deadline = self.playbook.deadline.map(|d| started + d);
-        for step in &self.playbook.steps {
+        let mut permit = None;
+        for (index, step) in self.playbook.steps.iter().enumerate() {
+            if index > 0
+                && permit.is_none()
+                && let Some(gate) = &self.gate
+            {
+                permit = Some(gate.pass().await);
+            }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.deadline_passed(&state);
             }
@@ -148,6 +166,7 @@ impl Run<'_> {
             let deadline = deadline.filter(|_| !lock(&state).deadline_passed);
             self.run_top(step, &state, &vault, deadline).await;
         }
+        drop(permit);
         // `finally` runs whatever happened above, unless the journal itself failed.
         lock(&state).finally = true;
         for step in &self.playbook.finally {

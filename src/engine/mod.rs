@@ -19,6 +19,6 @@ mod retry;
 mod skip;
 mod step;
 
-pub use executor::{Confirm, Operator, Prior, Run, Start};
+pub use executor::{Confirm, Gate, Operator, Prior, Run, Start};
 pub use outcome::{Outcome, StepRecord, StepStatus};
 pub use preflight::{Advice, PreflightError, preflight};

@@ -47,6 +47,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "wide-binance",
         include_str!("../../scenarios/wide-binance.yaml"),
     ),
+    (
+        "vendor-leak",
+        include_str!("../../scenarios/vendor-leak.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.
@@ -77,6 +81,11 @@ pub struct Scenario {
     /// The master account's balances.
     #[serde(default)]
     pub master_balances: BTreeMap<String, String>,
+    /// How many bot keys the account holds, all leaked (the vendor leak): each bot on a
+    /// sub-account of its own with the same balances and orders, an attacker on each key
+    /// (default 1; at most [`MAX_KEYS`]).
+    #[serde(default = "one_key")]
+    pub keys: u32,
     /// The bot's own orders: the known-orders ledger.
     pub bot: Bot,
     /// What the attacker does with the leaked key.
@@ -263,6 +272,13 @@ pub struct Attacker {
     /// How often it retries once its plan is done, until it is refused.
     #[serde(default = "default_probe", with = "humantime_serde_duration")]
     pub probe_every: Duration,
+}
+
+/// The most bot keys a scenario may seed.
+pub const MAX_KEYS: u32 = 200;
+
+fn one_key() -> u32 {
+    1
 }
 
 fn default_operator_delay() -> Duration {
@@ -465,6 +481,12 @@ impl Scenario {
                         .help("the bot's history reaches back at most `365d`"),
                 );
             }
+        }
+        if scenario.keys == 0 || scenario.keys > MAX_KEYS {
+            problems.push(source.problem_at(
+                "keys",
+                format!("`keys` is between 1 and {MAX_KEYS} (bot keys on the account)"),
+            ));
         }
         if attacker.rate <= 0.0 || !attacker.rate.is_finite() {
             problems.push(source.problem_at(

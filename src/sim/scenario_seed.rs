@@ -75,10 +75,13 @@ pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u6
         }
     });
     dialect.seed_keys(&mut v, now, &note);
-    for (uid, coins) in [
-        (BOT_UID, &scenario.balances),
-        (MASTER_UID, &scenario.master_balances),
-    ] {
+    // The vendor leak: further bots, each on its own sub-account with its own leaked key.
+    let more = seed::seed_more_bots(&mut v, scenario.keys, &note);
+    let bots: Vec<u64> = std::iter::once(BOT_UID).chain(more).collect();
+    let mut holdings: Vec<(u64, &std::collections::BTreeMap<String, String>)> =
+        bots.iter().map(|uid| (*uid, &scenario.balances)).collect();
+    holdings.push((MASTER_UID, &scenario.master_balances));
+    for (uid, coins) in holdings {
         for (coin, amount) in coins {
             if let Some(amount) = num::parse_lenient(amount) {
                 v.balances.add(uid, coin, amount);
@@ -89,8 +92,10 @@ pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u6
     let mut orders: Vec<&BotOrder> = scenario.bot.orders.iter().collect();
     // Oldest first, so fills move the balances in the order they happened.
     orders.sort_by_key(|o| std::cmp::Reverse(o.age));
-    for order in orders {
-        seed_bot_order(&mut v, now, &prefix, order);
+    for uid in &bots {
+        for order in &orders {
+            seed_bot_order(&mut v, now, *uid, &prefix, order);
+        }
     }
     // OKX's bot keeps a stop-loss algo order.
     dialect.seed_scenario_extras(&mut v, now, &prefix);
@@ -123,7 +128,7 @@ fn plain(text: &str, value: f64) -> String {
     }
 }
 
-fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
+fn seed_bot_order(v: &mut Venue, now: i64, uid: u64, prefix: &str, o: &BotOrder) {
     let category = category(o.category);
     let Some(inst) = v.instrument(category, &o.symbol).cloned() else {
         return;
@@ -169,7 +174,7 @@ fn seed_bot_order(v: &mut Venue, now: i64, prefix: &str, o: &BotOrder) {
         }
     };
     let new = NewOrder {
-        uid: BOT_UID,
+        uid,
         category,
         symbol: inst.symbol.clone(),
         side: match o.side {
@@ -199,6 +204,26 @@ mod tests {
             link_prefix(&"x".repeat(50)).len(),
             MAX_LINK_ID - LINK_SUFFIX
         );
+    }
+
+    #[test]
+    fn vendor_leak_seeds_a_sub_account_and_a_leaked_key_per_bot() {
+        let scenario = Scenario::load("vendor-leak").unwrap();
+        let v = scenario_venue(ExchangeId::Bybit, &scenario, 3);
+        let leaked: Vec<_> = v.keys.iter().filter(|k| k.leaked).collect();
+        assert_eq!(leaked.len(), 20);
+        let uids: std::collections::BTreeSet<u64> = leaked.iter().map(|k| k.uid).collect();
+        assert_eq!(uids.len(), 20, "one sub-account per key");
+        for uid in uids {
+            let account = v.account(uid).unwrap();
+            assert_eq!(account.parent, Some(MASTER_UID), "{uid}");
+            let orders = v.orders.iter().filter(|o| o.uid == uid).count();
+            assert_eq!(orders, scenario.bot.orders.len(), "{uid}");
+            assert!(v.balances.get(uid, "USDT") > 0.0, "{uid}");
+        }
+        let keys: std::collections::BTreeSet<&str> =
+            leaked.iter().map(|k| k.api_key.as_str()).collect();
+        assert_eq!(keys.len(), 20, "every key its own id");
     }
 
     #[test]

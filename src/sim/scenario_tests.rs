@@ -24,7 +24,12 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
         assert_eq!(view.markets.len(), scenario.markets.len(), "{name}");
         assert_eq!(view.account_notes[&BOT_UID], scenario.name);
         assert!(view.attacker_order_ids().is_empty(), "{name}");
-        assert_eq!(view.owner_order_ids().len(), scenario.bot.orders.len());
+        // A many-key scenario (the vendor leak) seeds every bot with the same orders.
+        let copies = scenario.keys as usize;
+        assert_eq!(
+            view.owner_order_ids().len(),
+            scenario.bot.orders.len() * copies
+        );
         for m in &scenario.markets {
             let kind = match m.category {
                 MarketKind::Spot => "spot",
@@ -80,6 +85,7 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
                 (cat.into(), o.symbol.clone(), side.into(), o.qty.clone())
             })
             .collect();
+        want = std::iter::repeat_n(want, copies).flatten().collect();
         let mut got: Vec<(String, String, String, String)> = lines
             .iter()
             .map(|l| {
@@ -104,7 +110,7 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
             .iter()
             .filter(|o| o.status == BotOrderStatus::Filled)
             .count();
-        assert_eq!(view.executions.len(), filled, "{name}");
+        assert_eq!(view.executions.len(), filled * copies, "{name}");
         let market_fills_at_reference = scenario
             .bot
             .orders

@@ -28,6 +28,10 @@ pub(crate) const MASTER_UID: u64 = 1_000_001;
 /// The bot's sub-account UID.
 pub(crate) const BOT_UID: u64 = 1_000_002;
 
+/// The first UID of the further bot sub-accounts a many-key scenario seeds (`keys:` above 1):
+/// the second bot is `MORE_BOTS_UID + 1`, and so on.
+pub(crate) const MORE_BOTS_UID: u64 = 1_000_100;
+
 /// One hour in milliseconds.
 pub(crate) const HOUR_MS: i64 = 60 * 60 * 1000;
 
@@ -451,4 +455,48 @@ pub(crate) fn seed_money_moves(
         at_ms: now - moved_days * DAY_MS,
     };
     v.transfers.push(transfer);
+}
+
+/// Seeds `count - 1` further bot sub-accounts of the master beside the first bot (the vendor
+/// leak: every bot's key was with one vendor), each noted `<note>-<n>` and holding one leaked
+/// key made like the first bot's (same permissions, access and lifetime); returns their UIDs.
+/// Does nothing (and returns none) when the first bot has no leaked key.
+pub(crate) fn seed_more_bots(v: &mut Venue, count: u32, note: &str) -> Vec<u64> {
+    let Some(first) = v.keys.iter().position(|k| k.leaked && k.uid == BOT_UID) else {
+        return Vec::new();
+    };
+    let mut uids = Vec::new();
+    for n in 2..=u64::from(count) {
+        let uid = MORE_BOTS_UID + n;
+        v.accounts.push(Account {
+            uid,
+            parent: Some(MASTER_UID),
+            note: format!("{note}-{n}"),
+        });
+        let (permissions, access, ips) = {
+            let k = &v.keys[first];
+            (k.permissions.clone(), k.access, k.ips.clone())
+        };
+        let key = v.create_key(
+            NewKey {
+                uid,
+                tier: Tier::Sub,
+                note: format!("{note}-{n}"),
+                permissions,
+                access,
+                ips,
+            },
+            true,
+        );
+        let (created_ms, expires_ms, passphrase) = {
+            let k = &v.keys[first];
+            (k.created_ms, k.expires_ms, k.passphrase.clone())
+        };
+        let k = &mut v.keys[key];
+        k.created_ms = created_ms;
+        k.expires_ms = expires_ms;
+        k.passphrase = passphrase;
+        uids.push(uid);
+    }
+    uids
 }

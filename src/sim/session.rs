@@ -1,7 +1,8 @@
 //! Session files: what a `lockdown` profile needs to respond to the simulated incident.
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
-//! too), the leaked key id, the owner's known-orders ledger (instruments and ids as the
+//! too), the leaked key id (and `leaked-keys`, every leaked key's id; a many-key scenario's
+//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger (instruments and ids as the
 //! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
 //! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
 //! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
@@ -35,6 +36,9 @@ pub struct Session {
     pub leaked_key: String,
     /// `dir/known-orders.jsonl`, the owner's own orders.
     pub known_orders: PathBuf,
+    /// Every leaked key's id, the first one first (one for the default incident; a many-key
+    /// scenario's all, also in `dir/leaked-keys`, a ready `--keys-file`).
+    pub leaked_keys: Vec<String>,
 }
 
 /// One line of `known-orders.jsonl`: an order the owner's bot placed.
@@ -110,6 +114,9 @@ pub(crate) struct SessionFiles {
     /// profile's key entry.
     bot_label: String,
     bot_account: String,
+    /// The further leaked keys of a many-key scenario: id, secret, note and account, each
+    /// written as `bot-<n>.secret` and a `keys:` entry of its own.
+    more_bots: Vec<(String, SecretString, String, String)>,
     pub(crate) known_orders: Vec<KnownOrder>,
 }
 
@@ -131,10 +138,31 @@ impl SessionFiles {
             leaked.and_then(|k| k.passphrase.clone()),
         );
         let bot_uid = leaked.map(|k| k.uid);
+        let more_bots: Vec<(String, SecretString, String, String)> = v
+            .keys
+            .iter()
+            .filter(|k| k.leaked && k.is_live() && Some(k.uid) != bot_uid)
+            .map(|k| {
+                (
+                    k.api_key.clone(),
+                    k.secret.clone(),
+                    k.note.clone(),
+                    v.dialect.bot_account(v, k.uid),
+                )
+            })
+            .collect();
+        let bot_uids: Vec<u64> = v
+            .keys
+            .iter()
+            .filter(|k| k.leaked && k.is_live())
+            .map(|k| k.uid)
+            .collect();
         let mut orders: Vec<_> = v
             .orders
             .iter()
-            .filter(|o| o.origin == Origin::Owner && Some(o.uid) == bot_uid)
+            .filter(|o| {
+                o.origin == Origin::Owner && (Some(o.uid) == bot_uid || bot_uids.contains(&o.uid))
+            })
             .collect();
         orders.sort_by(|a, b| (a.created_ms, &a.order_id).cmp(&(b.created_ms, &b.order_id)));
         let mut known_orders: Vec<KnownOrder> = orders
@@ -168,6 +196,7 @@ impl SessionFiles {
             bot_account: bot_uid
                 .map(|uid| v.dialect.bot_account(v, uid))
                 .unwrap_or_default(),
+            more_bots,
             known_orders,
         }
     }
@@ -207,6 +236,20 @@ impl SessionFiles {
             }
         }
         write_private(&dir.join("leaked-key"), format!("{bot_key}\n").as_bytes())?;
+        let mut leaked_keys = vec![bot_key.clone()];
+        for (n, (key, secret, _, _)) in self.more_bots.iter().enumerate() {
+            // Allowed: this is where a secret is stored.
+            #[allow(clippy::disallowed_methods)]
+            let bytes = secret.expose_secret().as_bytes();
+            write_private(&dir.join(format!("bot-{}.secret", n + 2)), bytes)?;
+            leaked_keys.push(key.clone());
+        }
+        let mut list = String::from("# every leaked key of the session, one a line\n");
+        for key in &leaked_keys {
+            list.push_str(key);
+            list.push('\n');
+        }
+        write_private(&dir.join("leaked-keys"), list.as_bytes())?;
         let mut lines = String::new();
         for order in &self.known_orders {
             lines.push_str(&serde_json::to_string(order).map_err(io::Error::other)?);
@@ -219,7 +262,7 @@ impl SessionFiles {
         for (file, contents) in self.dialect.session_extras() {
             write_private(&dir.join(file), contents.as_bytes())?;
         }
-        let profile = config_yaml(
+        let mut profile = config_yaml(
             self.dialect.exchange(),
             self.dialect.profile_shape(),
             base_url,
@@ -227,11 +270,15 @@ impl SessionFiles {
             &self.bot_label,
             &self.bot_account,
         );
+        if !self.more_bots.is_empty() {
+            profile = more_keys_yaml(&profile, &self.more_bots);
+        }
         write_private(&config, profile.as_bytes())?;
         Ok(Session {
             config,
             leaked_key: bot_key.clone(),
             known_orders,
+            leaked_keys,
         })
     }
 }
@@ -291,6 +338,24 @@ profiles:
     secret_store: file:replacement-key.json
 "
     )
+}
+
+/// Adds a `keys:` entry per further leaked key (`bot-<n>.secret`) after the first bot's, on
+/// Bybit's plain profile shape (the only one a many-key scenario is drilled on).
+fn more_keys_yaml(profile: &str, more: &[(String, SecretString, String, String)]) -> String {
+    let mut entries = String::new();
+    for (n, (key, _, label, account)) in more.iter().enumerate() {
+        let label = serde_json::Value::from(label.as_str());
+        entries.push_str(&format!(
+            "      - id: {key}\n        label: {label}\n        account: \"{account}\"\n        secret: file:bot-{}.secret\n",
+            n + 2
+        ));
+    }
+    // The first bot's entry ends with its `secret:` line; the others follow it.
+    match profile.find("    responder_ip:") {
+        Some(at) => format!("{}{entries}{}", &profile[..at], &profile[at..]),
+        None => profile.to_owned(),
+    }
 }
 
 /// Writes `bytes` to `path` readable by the owner only.

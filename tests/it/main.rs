@@ -20,6 +20,7 @@ mod history;
 mod journal;
 mod kraken;
 mod lock_first;
+mod many_keys;
 mod okx;
 mod private_files;
 mod respond;

@@ -615,3 +615,30 @@ pub fn assert_run_wrote_none_of(run_dir: &Path, output: &Output, secrets: &[&str
         assert!(!stderr(output).contains(secret));
     }
 }
+
+impl Lab {
+    /// Starts a simulator of `venue` seeded from a scenario's YAML (written to the lab's folder)
+    /// and writes its session files: many-key scenarios (`keys:`) write every leaked key.
+    pub async fn start_scenario(venue: ExchangeId, yaml: &str, seed: u64) -> Lab {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("scenario.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        let scenario =
+            lockdown::sim::scenario::Scenario::load(&file.display().to_string()).expect("scenario");
+        let sim = Sim::from_scenario_on(venue, &scenario, seed);
+        let running = sim
+            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .await
+            .expect("simulator starts");
+        let session = sim
+            .write_session(&dir.path().join("sim"), &running.base_url)
+            .expect("session files");
+        Lab {
+            venue,
+            sim,
+            running,
+            session,
+            dir,
+        }
+    }
+}

@@ -141,7 +141,7 @@ impl Client {
     /// gives the same text on every attempt); `None` for what must not be kept.
     fn request_of(&self, op: &Op, auth: Auth<'_>) -> Option<String> {
         let venue = self.venue();
-        if op.is_mutating() || venue.lookup(op).is_some() {
+        if op.is_mutating() || venue.lookup(op, &self.inner.settings).is_some() {
             return None;
         }
         let subject = venue.subject(op);
