@@ -14,6 +14,7 @@ mod diff_orders;
 mod error;
 pub mod ledger;
 mod manual;
+mod observed;
 mod report;
 mod restrict_key;
 mod revoke_key;
