@@ -5,7 +5,7 @@
 //! resident memory (`VmHWM`) is its own; the data is written beforehand by the parent. The diff
 //! goes through the real `diff_orders` action: a run resumed with a snapshot step marked done
 //! whose files are on disk, and a ledger file. Everything talks to 127.0.0.1 only.
-#![allow(clippy::print_stdout, clippy::unwrap_used)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -129,7 +129,8 @@ fn run_case(tmp: &Path) {
     drop(runtime);
 }
 
-/// Runs `case` in a child process: its seconds and peak MB, or `None` (said on stderr).
+/// Runs `case` in a child process: its seconds and peak MB, or `None` (said on stderr); its
+/// CPU seconds are printed as a note.
 fn measure(case: &str, dir: &Path) -> Option<(f64, f64)> {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .env(CASE, case)
@@ -158,7 +159,14 @@ fn measure(case: &str, dir: &Path) -> Option<(f64, f64)> {
             .and_then(|v| v.trim().parse::<f64>().ok())
     };
     match (field("seconds="), field("peak_kb=")) {
-        (Some(s), Some(kb)) => Some((s, kb / 1024.0)),
+        (Some(s), Some(kb)) => {
+            if let Some(cpu) = field("cpu=") {
+                println!(
+                    "note: case `{case}` used {cpu:.2} s of CPU in all (its process, setup included)"
+                );
+            }
+            Some((s, kb / 1024.0))
+        }
         _ => {
             eprintln!("case `{case}` failed: {text}");
             None
@@ -179,8 +187,19 @@ fn child(case: &str, dir: &Path) {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .map(|v| v.trim().trim_end_matches("kB").trim().to_owned())
         .unwrap();
+    // CPU time (user + system) of the whole child, in clock ticks (100 a second on Linux): on
+    // a loaded machine the wall time says more about the neighbours than about the code.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
     println!("seconds={seconds}");
     println!("peak_kb={peak_kb}");
+    println!("cpu={}", ticks / 100.0);
 }
 
 fn order(i: usize, cid: Option<String>, qty: &str) -> Order {
@@ -188,8 +207,17 @@ fn order(i: usize, cid: Option<String>, qty: &str) -> Order {
         order_id: format!("{i:012}"),
         client_order_id: cid,
         category: Category::Spot,
-        symbol: if i % 3 == 0 { "ETHUSDT" } else { "BTCUSDT" }.into(),
-        side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+        symbol: if i.is_multiple_of(3) {
+            "ETHUSDT"
+        } else {
+            "BTCUSDT"
+        }
+        .into(),
+        side: if i.is_multiple_of(2) {
+            Side::Buy
+        } else {
+            Side::Sell
+        },
         order_type: "limit".into(),
         qty: Amount::new(qty),
         price: Some(Amount::new("60000.5")),
@@ -207,16 +235,26 @@ fn order(i: usize, cid: Option<String>, qty: &str) -> Order {
 fn write_diff_case(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir.join("run").join("snapshots")).unwrap();
     let snaps = dir.join("run").join("snapshots");
-    let mut orders = BufWriter::new(std::fs::File::create(snaps.join("history-orders.jsonl")).unwrap());
-    let mut fills = BufWriter::new(std::fs::File::create(snaps.join("history-fills.jsonl")).unwrap());
+    let mut orders =
+        BufWriter::new(std::fs::File::create(snaps.join("history-orders.jsonl")).unwrap());
+    let mut fills =
+        BufWriter::new(std::fs::File::create(snaps.join("history-fills.jsonl")).unwrap());
     let mut ledger = BufWriter::new(std::fs::File::create(dir.join("ledger.jsonl")).unwrap());
     for i in 0..n {
         let cid = Some(format!("grid-{i}"));
         let unauthorized = i % 200 == 7;
         let mismatched = i % 1000 == 3;
-        let o = order(i, if unauthorized { Some(format!("x-{i}")) } else { cid }, "0.01");
+        let o = order(
+            i,
+            if unauthorized {
+                Some(format!("x-{i}"))
+            } else {
+                cid
+            },
+            "0.01",
+        );
         writeln!(orders, "{}", serde_json::to_string(&o).unwrap()).unwrap();
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             let fill = Fill {
                 fill_id: format!("F{i}"),
                 order_id: o.order_id.clone(),
@@ -361,7 +399,7 @@ fn write_scenario(dir: &Path, n: usize) {
         "name: bench-100k\nseed: 1\ndetection_delay: 200ms\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\", book: deep }\n  - { base: ETH, quote: USDT, price: \"3200\", book: deep }\nbalances:\n  USDT: \"20000000\"\n  BTC: \"2000\"\n  ETH: \"20000\"\nbot:\n  client_prefix: grid-\n  orders:\n",
     );
     for i in 0..n {
-        let (symbol, price) = if i % 2 == 0 {
+        let (symbol, price) = if i.is_multiple_of(2) {
             ("BTCUSDT", 60_000 + i % 1000)
         } else {
             ("ETHUSDT", 3_000 + i % 100)

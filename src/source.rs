@@ -64,9 +64,18 @@ impl Source {
     /// Checks `text` against the [`crate::limits`] (size, nesting depth, key length), then
     /// indexes it; a breach is a problem at its place.
     pub fn bounded(name: impl Into<String>, text: impl Into<Arc<str>>) -> Result<Source, Problems> {
+        Source::bounded_up_to(name, text, crate::limits::MAX_FILE_BYTES)
+    }
+
+    /// [`Source::bounded`] with another size bound (`max` bytes): drill scenarios are data.
+    pub fn bounded_up_to(
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        max: usize,
+    ) -> Result<Source, Problems> {
         let name = name.into();
         let text: Arc<str> = text.into();
-        match crate::limits::scan(&text) {
+        match crate::limits::scan_up_to(&text, max) {
             Ok(()) => Ok(Source::new(name, text)),
             Err(breach) => {
                 let source = Source {

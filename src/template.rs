@@ -414,17 +414,33 @@ mod tests {
             &steps,
         );
         for (label, source, expected) in [
-            ("a list's length", "{{ steps.diff.unauthorized | length > 1 }}", true),
-            ("a step that did not run", "{{ steps.cancel is not defined }}", true),
+            (
+                "a list's length",
+                "{{ steps.diff.unauthorized | length > 1 }}",
+                true,
+            ),
+            (
+                "a step that did not run",
+                "{{ steps.cancel is not defined }}",
+                true,
+            ),
             (
                 "the playbooks' support condition",
                 "{{ steps.diff is not defined or steps.diff.unauthorized | length > 0 or steps.diff.unverified | default([]) | length > 0 }}",
                 true,
             ),
-            ("inputs beside steps", "{{ inputs.key == 'K123' and 'diff' in steps }}", true),
+            (
+                "inputs beside steps",
+                "{{ inputs.key == 'K123' and 'diff' in steps }}",
+                true,
+            ),
         ] {
             assert_eq!(truthy(source, &shared).unwrap(), expected, "{label}");
-            assert_eq!(truthy(source, &ctx()).unwrap(), expected, "{label} (copied)");
+            assert_eq!(
+                truthy(source, &ctx()).unwrap(),
+                expected,
+                "{label} (copied)"
+            );
         }
         assert!(render_str("{{ steps.cancel.done }}", &shared).is_err());
     }

@@ -559,8 +559,7 @@ impl Lists<'_> {
     /// Closes the lists into outputs: each list's first rows, `counts`, `files`, `sha256`.
     fn close(&self, lists: Vec<List>) -> Result<Outputs, ActionError> {
         let mut out = Outputs::new();
-        let (mut counts, mut files, mut digests) =
-            (Map::new(), Map::new(), Map::new());
+        let (mut counts, mut files, mut digests) = (Map::new(), Map::new(), Map::new());
         for list in lists {
             let written = list.out.finish().map_err(|source| ActionError::Io {
                 what: "write",
@@ -656,7 +655,11 @@ impl Lists<'_> {
     /// The diff's outputs when there is no usable ledger: nothing can be called the owner's or
     /// not, so every observed order is unverified, and the step says why (`incomplete`: the run
     /// ends 1).
-    fn unverified(&self, observed: &Observed, problem: &ActionError) -> Result<Outputs, ActionError> {
+    fn unverified(
+        &self,
+        observed: &Observed,
+        problem: &ActionError,
+    ) -> Result<Outputs, ActionError> {
         let mut lists = self.open()?;
         let mut reader = observed.reader();
         let mut all: Vec<usize> = (0..observed.len()).collect();
@@ -722,9 +725,7 @@ pub fn diff(
         out.missing = known
             .iter()
             .zip(&seen)
-            .filter(|(k, seen)| {
-                !**seen && k.created_ms.is_some_and(|t| t >= since && t <= until)
-            })
+            .filter(|(k, seen)| !**seen && k.created_ms.is_some_and(|t| t >= since && t <= until))
             .map(|(k, _)| ledger::KnownOrder {
                 order_id: k.order_id.map(str::to_owned),
                 client_order_id: k.client_order_id.map(str::to_owned),
@@ -841,5 +842,132 @@ mod tests {
             None,
         );
         assert_eq!(d.unauthorized.len(), 1);
+    }
+
+    #[test]
+    fn the_streamed_diff_answers_like_the_one_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, orders: &[Order]| {
+            let path = dir.path().join(name);
+            let text: String = orders
+                .iter()
+                .map(|o| serde_json::to_string(o).unwrap() + "\n")
+                .collect();
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let mut cancelled = order("4", Some("x"), "1", 40);
+        cancelled.status = OrderStatus::Cancelled;
+        cancelled.updated_ms = 45;
+        let open = write(
+            "s-open_orders.jsonl",
+            &[order("4", Some("x"), "1", 40), order("1", None, "1", 10)],
+        );
+        let history = write(
+            "s-orders.jsonl",
+            &[
+                order("2", Some("grid-2"), "1", 20),
+                order("3", Some("grid-9"), "1", 30),
+                cancelled.clone(),
+                order("5", None, "2", 50),
+                order("8", Some("y"), "1", 5),
+            ],
+        );
+        let ledger = vec![
+            known(Some("1"), None, "1", Some(10)),
+            known(None, Some("grid-2"), "1", Some(20)),
+            known(Some("5"), None, "1", Some(50)),
+            known(Some("6"), None, "1", Some(60)),
+            known(Some("7"), None, "1", Some(900)),
+        ];
+        let ledger = Ledger::from_entries(&ledger);
+        let mut observed = Observed::default();
+        observed.add_file(&open).unwrap();
+        observed.add_file(&history).unwrap();
+        assert_eq!(observed.len(), 6, "order 4 is counted once");
+        let verdicts = classify(&observed, &ledger, Some("grid-"));
+        let lists = Lists::new(dir.path().join("snapshots"), "diff", dir.path());
+        let out = lists
+            .diff(
+                &observed,
+                &ledger,
+                &verdicts,
+                Some((0, 100)),
+                &Fills::default(),
+            )
+            .unwrap();
+
+        let mut all = vec![
+            order("1", None, "1", 10),
+            order("2", Some("grid-2"), "1", 20),
+            order("3", Some("grid-9"), "1", 30),
+            cancelled,
+            order("5", None, "2", 50),
+            order("8", Some("y"), "1", 5),
+        ];
+        all.sort_by(|a, b| a.order_id.cmp(&b.order_id));
+        let memory = diff(all, &ledger, Some("grid-"), Some((0, 100)));
+        let ids = |list: &str, key: &str| -> Vec<String> {
+            out[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row[key].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let memory_ids = |orders: &[Order]| -> Vec<String> {
+            orders.iter().map(|o| o.order_id.clone()).collect()
+        };
+        assert_eq!(
+            ids("unauthorized", "order_id"),
+            memory_ids(&memory.unauthorized)
+        );
+        assert_eq!(ids("unauthorized", "order_id"), ["8", "4"]);
+        // The latest state of order 4 (cancelled) is the one reported.
+        assert_eq!(out["unauthorized"][1]["status"], "cancelled");
+        assert_eq!(ids("mismatched", "order_id"), ["5"]);
+        assert_eq!(out["mismatched"][0]["fields"], json!(["qty"]));
+        assert_eq!(ids("missing", "order_id"), ["6"]);
+        assert_eq!(out["matched"], json!(memory.matched));
+        assert_eq!(out["counts"]["unauthorized"], json!(2));
+        // Each list is whole in its file, under the digest the outputs name.
+        let file = dir
+            .path()
+            .join(out["files"]["unauthorized"].as_str().unwrap());
+        let bytes = std::fs::read(file).unwrap();
+        assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 2);
+        assert_eq!(
+            out["sha256"]["unauthorized"],
+            json!(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)))
+        );
+    }
+
+    #[test]
+    fn a_list_longer_than_the_inline_rows_is_counted_and_filed_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s-orders.jsonl");
+        let text: String = (0..INLINE_ROWS * 3)
+            .map(|i| {
+                serde_json::to_string(&order(&format!("{i:04}"), None, "1", 1)).unwrap() + "\n"
+            })
+            .collect();
+        std::fs::write(&path, text).unwrap();
+        let mut observed = Observed::default();
+        observed.add_file(&path).unwrap();
+        let ledger = Ledger::default();
+        let verdicts = classify(&observed, &ledger, None);
+        let out = Lists::new(dir.path().join("snapshots"), "diff", dir.path())
+            .diff(&observed, &ledger, &verdicts, None, &Fills::default())
+            .unwrap();
+        assert_eq!(out["unauthorized"].as_array().unwrap().len(), INLINE_ROWS);
+        assert_eq!(out["counts"]["unauthorized"], json!(INLINE_ROWS * 3));
+        assert_eq!(list_count(&out, "unauthorized"), INLINE_ROWS * 3);
+        let file = dir
+            .path()
+            .join(out["files"]["unauthorized"].as_str().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(file).unwrap().lines().count(),
+            INLINE_ROWS * 3
+        );
     }
 }

@@ -113,7 +113,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawAmount<'a> {
                 Ok(RawAmount(None))
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<de::IgnoredAny, de::IgnoredAny>()?.is_some() {}
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
                 Ok(RawAmount(None))
             }
         }
@@ -270,8 +273,8 @@ impl Ledger {
                 client_order_id: k.client_order_id.as_deref().map(Cow::Borrowed),
                 symbol: k.symbol.as_deref().map(Cow::Borrowed),
                 side: k.side,
-                qty: k.qty.clone(),
-                price: k.price.clone(),
+                qty: k.qty.as_ref().map(|a| Cow::Borrowed(a.as_str())),
+                price: k.price.as_ref().map(|a| Cow::Borrowed(a.as_str())),
                 created_ms: k.created_ms,
             };
             // Only ids over 64 KiB are refused, which owned entries in tests never have.
@@ -304,10 +307,7 @@ impl Ledger {
             client_order_id: take(e.cid_len),
             qty: take(e.qty_len),
             price: take(e.price_len),
-            symbol: e
-                .symbol
-                .checked_sub(1)
-                .map(|s| &*self.symbols[s as usize]),
+            symbol: e.symbol.checked_sub(1).map(|s| &*self.symbols[s as usize]),
             side: match e.side {
                 1 => Some(Side::Buy),
                 2 => Some(Side::Sell),
@@ -363,8 +363,8 @@ impl Ledger {
             at,
             id_len: len("order_id", k.order_id.as_deref())?,
             cid_len: len("client_order_id", k.client_order_id.as_deref())?,
-            qty_len: len("qty", k.qty.as_ref().map(Amount::as_str))?,
-            price_len: len("price", k.price.as_ref().map(Amount::as_str))?,
+            qty_len: len("qty", k.qty.as_deref())?,
+            price_len: len("price", k.price.as_deref())?,
             symbol: match k.symbol.as_deref() {
                 None => 0,
                 Some(symbol) => self.intern(symbol) + 1,
@@ -380,8 +380,8 @@ impl Ledger {
         for text in [
             k.order_id.as_deref(),
             k.client_order_id.as_deref(),
-            k.qty.as_ref().map(Amount::as_str),
-            k.price.as_ref().map(Amount::as_str),
+            k.qty.as_deref(),
+            k.price.as_deref(),
         ]
         .into_iter()
         .flatten()
@@ -426,28 +426,26 @@ impl Ledger {
     }
 }
 
-/// Reads a ledger: JSON Lines, or CSV with a header row (by content, not extension).
-pub fn load(path: &Path) -> Result<Vec<KnownOrder>, LedgerError> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|err| LedgerError {
-        file: file.clone(),
-        line: 0,
-        message: format!("cannot read the known-orders ledger: {err}"),
-    })?;
-    parse(&file, &text)
+/// Reads a ledger file into its compact index (see [`Ledger::load`]).
+pub fn load(path: &Path) -> Result<Ledger, LedgerError> {
+    Ledger::load(path)
 }
 
 /// Parses ledger text into owned entries.
 pub fn parse(file: &str, text: &str) -> Result<Vec<KnownOrder>, LedgerError> {
+    owned(file, text.as_bytes())
+}
+
+fn owned(file: &str, reader: impl BufRead) -> Result<Vec<KnownOrder>, LedgerError> {
     let mut entries = Vec::new();
-    read(file, text.as_bytes(), |k, line| {
+    read(file, reader, |k, line| {
         entries.push(KnownOrder {
             order_id: k.order_id.map(Cow::into_owned),
             client_order_id: k.client_order_id.map(Cow::into_owned),
             symbol: k.symbol.map(Cow::into_owned),
             side: k.side,
-            qty: k.qty,
-            price: k.price,
+            qty: k.qty.map(|q| Amount::new(&q)),
+            price: k.price.map(|p| Amount::new(&p)),
             created_ms: k.created_ms,
             line,
         });
@@ -462,9 +460,34 @@ struct Checked<'a> {
     client_order_id: Option<Cow<'a, str>>,
     symbol: Option<Cow<'a, str>>,
     side: Option<Side>,
-    qty: Option<Amount>,
-    price: Option<Amount>,
+    /// Normalised as [`Amount::new`] does, without a copy where the line needs no unescaping.
+    qty: Option<Cow<'a, str>>,
+    price: Option<Cow<'a, str>>,
     created_ms: Option<i64>,
+}
+
+/// A quantity or price normalised as [`Amount::new`] does; blank is absent.
+fn amount(value: Option<RawAmount<'_>>) -> Option<Cow<'_, str>> {
+    match value.and_then(|v| v.0) {
+        Some(Cow::Borrowed(text)) if !text.trim().is_empty() => {
+            Some(Cow::Borrowed(normalized(text)))
+        }
+        Some(Cow::Owned(text)) if !text.trim().is_empty() => {
+            Some(Cow::Owned(normalized(&text).to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// What [`Amount::new`] makes of `text`, as a slice of it.
+fn normalized(text: &str) -> &str {
+    let text = text.trim();
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        text
+    };
+    if text.is_empty() { "0" } else { text }
 }
 
 /// Reads ledger lines from `reader` one at a time, handing each checked entry and its line
@@ -566,10 +589,6 @@ fn entry(raw: RawEntry<'_>) -> Result<Checked<'_>, String> {
     let side = match non_empty(raw.side) {
         None => None,
         Some(text) => Some(Side::parse(&text).ok_or(format!("`{text}` is not buy or sell"))?),
-    };
-    let amount = |value: Option<RawAmount<'_>>| match value.and_then(|v| v.0) {
-        Some(text) if !text.trim().is_empty() => Some(Amount::new(&text)),
-        _ => None,
     };
     let created_ms = match non_empty(raw.created_at) {
         None => None,

@@ -132,7 +132,9 @@ impl Observed {
 
     fn add(&mut self, o: &OrderView<'_>, file: u16, offset: u64, len: usize) -> Result<(), String> {
         let index = u32::try_from(self.orders.len()).map_err(|_| "too many orders".to_owned())?;
-        let existing = self.by_id.find(&o.order_id, |i| id_of(&self.text, &self.orders, i));
+        let existing = self
+            .by_id
+            .find(&o.order_id, |i| id_of(&self.text, &self.orders, i));
         // The latest state of an order wins (history after cancel).
         if let Some(i) = existing
             && self.orders[i as usize].updated_ms > o.updated_ms

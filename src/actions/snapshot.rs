@@ -451,7 +451,6 @@ async fn windowed<T>(
     Ok((all, refused_all))
 }
 
-
 /// One kind's rows, typed until they are written: each is serialized straight into the file,
 /// never gathered as JSON values first.
 pub(crate) struct Rows(Box<dyn RowList>);
