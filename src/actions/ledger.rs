@@ -48,19 +48,50 @@ pub struct KnownOrder {
 #[derive(Debug, Default, Deserialize)]
 struct RawEntry<'a> {
     #[serde(default, borrow)]
-    order_id: Option<Cow<'a, str>>,
+    order_id: Option<Text<'a>>,
     #[serde(default, borrow)]
-    client_order_id: Option<Cow<'a, str>>,
+    client_order_id: Option<Text<'a>>,
     #[serde(default, borrow)]
-    symbol: Option<Cow<'a, str>>,
+    symbol: Option<Text<'a>>,
     #[serde(default, borrow)]
-    side: Option<Cow<'a, str>>,
+    side: Option<Text<'a>>,
     #[serde(default, borrow)]
     qty: Option<RawAmount<'a>>,
     #[serde(default, borrow)]
     price: Option<RawAmount<'a>>,
     #[serde(default, borrow)]
-    created_at: Option<Cow<'a, str>>,
+    created_at: Option<Text<'a>>,
+}
+
+/// A JSON string borrowed from its line unless it has escapes (serde copies an
+/// `Option<Cow<str>>` always: a copy and a free per field and line).
+#[derive(Debug)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        de.deserialize_str(V)
+    }
+}
+
+fn text(value: Option<Text<'_>>) -> Option<Cow<'_, str>> {
+    value.map(|t| t.0)
 }
 
 /// A quantity or price as written: a string or a JSON number (anything else counts as absent,
@@ -203,6 +234,14 @@ pub(crate) struct IdTable {
 }
 
 impl IdTable {
+    /// A table with room for `entries` without growing.
+    pub(crate) fn with_capacity(entries: usize) -> IdTable {
+        IdTable {
+            table: HashTable::with_capacity(entries),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
     fn hash(&self, key: &str) -> u64 {
         use std::hash::BuildHasher;
         self.hasher.hash_one(key)
@@ -251,10 +290,23 @@ impl Ledger {
             message: format!("cannot read the known-orders ledger: {err}"),
         };
         let reader = std::fs::File::open(path).map_err(cannot)?;
+        // Sized for the file up front (a line is rarely under 64 bytes): growing a table of a
+        // million entries rehashes it every time it doubles.
+        let bytes = reader.metadata().map_or(0, |m| m.len());
+        let mut ledger = Ledger::with_capacity(usize::try_from(bytes / 64).unwrap_or(0));
         let reader = std::io::BufReader::with_capacity(1 << 16, reader);
-        let mut ledger = Ledger::default();
         read(&file, reader, |raw, line| ledger.push(raw, line))?;
         Ok(ledger)
+    }
+
+    fn with_capacity(entries: usize) -> Ledger {
+        Ledger {
+            entries: Vec::with_capacity(entries),
+            text: String::with_capacity(entries.saturating_mul(24)),
+            by_id: IdTable::with_capacity(entries),
+            by_client: IdTable::with_capacity(entries),
+            ..Ledger::default()
+        }
     }
 
     /// Builds a ledger from ledger text.
@@ -554,13 +606,13 @@ fn read(
                     }
                     let cell = Cow::Owned(cell.to_owned());
                     match column.as_str() {
-                        "order_id" => raw.order_id = Some(cell),
-                        "client_order_id" => raw.client_order_id = Some(cell),
-                        "symbol" => raw.symbol = Some(cell),
-                        "side" => raw.side = Some(cell),
+                        "order_id" => raw.order_id = Some(Text(cell)),
+                        "client_order_id" => raw.client_order_id = Some(Text(cell)),
+                        "symbol" => raw.symbol = Some(Text(cell)),
+                        "side" => raw.side = Some(Text(cell)),
                         "qty" => raw.qty = Some(RawAmount(Some(cell))),
                         "price" => raw.price = Some(RawAmount(Some(cell))),
-                        "created_at" => raw.created_at = Some(cell),
+                        "created_at" => raw.created_at = Some(Text(cell)),
                         _ => {}
                     }
                 }
@@ -581,16 +633,16 @@ fn non_empty(v: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
 }
 
 fn entry(raw: RawEntry<'_>) -> Result<Checked<'_>, String> {
-    let order_id = non_empty(raw.order_id);
-    let client_order_id = non_empty(raw.client_order_id);
+    let order_id = non_empty(text(raw.order_id));
+    let client_order_id = non_empty(text(raw.client_order_id));
     if order_id.is_none() && client_order_id.is_none() {
         return Err("an entry needs `order_id` or `client_order_id`".to_owned());
     }
-    let side = match non_empty(raw.side) {
+    let side = match non_empty(text(raw.side)) {
         None => None,
         Some(text) => Some(Side::parse(&text).ok_or(format!("`{text}` is not buy or sell"))?),
     };
-    let created_ms = match non_empty(raw.created_at) {
+    let created_ms = match non_empty(text(raw.created_at)) {
         None => None,
         Some(text) => Some(
             clock::parse_rfc3339_ms(&text)
@@ -603,7 +655,7 @@ fn entry(raw: RawEntry<'_>) -> Result<Checked<'_>, String> {
     Ok(Checked {
         order_id,
         client_order_id,
-        symbol: non_empty(raw.symbol),
+        symbol: non_empty(text(raw.symbol)),
         side,
         qty: amount(raw.qty),
         price: amount(raw.price),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ActionError;
-use super::ledger::IdTable;
+use super::ledger::{IdTable, Text};
 use super::snapshot::read_jsonl;
 use crate::exchanges::model::{Category, Order, OrderStatus, Side};
 
@@ -27,7 +27,7 @@ pub(crate) struct OrderView<'a> {
     pub order_id: Cow<'a, str>,
     /// The client order id.
     #[serde(default, borrow)]
-    pub client_order_id: Option<Cow<'a, str>>,
+    pub client_order_id: Option<Text<'a>>,
     /// The market family.
     pub category: Category,
     /// The instrument.
@@ -43,13 +43,13 @@ pub(crate) struct OrderView<'a> {
     pub qty: Cow<'a, str>,
     /// Limit price.
     #[serde(default, borrow)]
-    pub price: Option<Cow<'a, str>>,
+    pub price: Option<Text<'a>>,
     /// Quantity filled.
     #[serde(borrow)]
     pub filled_qty: Cow<'a, str>,
     /// Average fill price.
     #[serde(default, borrow)]
-    pub avg_price: Option<Cow<'a, str>>,
+    pub avg_price: Option<Text<'a>>,
     /// Where it stands.
     pub status: OrderStatus,
     /// Creation time, Unix ms.
@@ -122,6 +122,14 @@ impl Observed {
             hint: "compare fewer snapshot steps at once".into(),
         })?;
         self.files.push(path.to_owned());
+        // Sized for the file up front (an order's line is rarely under 192 bytes).
+        let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+        let more = usize::try_from(bytes / 192).unwrap_or(0);
+        if self.orders.is_empty() {
+            self.orders.reserve(more);
+            self.text.reserve(more.saturating_mul(32));
+            self.by_id = IdTable::with_capacity(more);
+        }
         read_jsonl(path, |line, offset, number| {
             let order: OrderView<'_> = serde_json::from_str(line)
                 .map_err(|err| std::io::Error::other(format!("line {number}: {err}")))?;
@@ -150,10 +158,10 @@ impl Observed {
         let seen = Seen {
             at,
             id_len: len16("order_id", Some(&o.order_id))?,
-            cid_len: len16("client_order_id", o.client_order_id.as_deref())?,
+            cid_len: len16("client_order_id", o.client_order_id.as_ref().map(|t| &*t.0))?,
             symbol_len: len16("symbol", Some(&o.symbol))?,
             qty_len: len16("qty", Some(&o.qty))?,
-            price_len: len16("price", o.price.as_deref())?,
+            price_len: len16("price", o.price.as_ref().map(|t| &*t.0))?,
             file,
             side: o.side,
             line_len: u32::try_from(len).map_err(|_| "a line longer than 4 GiB".to_owned())?,
@@ -163,10 +171,10 @@ impl Observed {
         };
         for text in [
             Some(&*o.order_id),
-            o.client_order_id.as_deref(),
+            o.client_order_id.as_ref().map(|t| &*t.0),
             Some(&*o.symbol),
             Some(&*o.qty),
-            o.price.as_deref(),
+            o.price.as_ref().map(|t| &*t.0),
         ]
         .into_iter()
         .flatten()
