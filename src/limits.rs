@@ -17,6 +17,10 @@ use yaml_rust2::parser::{Event, Parser};
 /// The largest file read: 1 MiB, hundreds of times a real playbook or config.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
 
+/// The largest drill scenario read: 64 MiB, room for 100 000s of bot orders (a scenario is data
+/// a drill seeds the simulator with; its spans are found in linear time).
+pub const MAX_SCENARIO_BYTES: usize = 64 << 20;
+
 /// The longest mapping key, in bytes.
 pub const MAX_KEY_BYTES: usize = 256;
 
@@ -26,12 +30,16 @@ pub const MAX_DEPTH: usize = 64;
 /// Reads a whole file as text, refusing one larger than [`MAX_FILE_BYTES`] without reading
 /// past it (the error's kind is [`std::io::ErrorKind::FileTooLarge`]).
 pub fn read_file(path: &Path) -> std::io::Result<String> {
+    read_file_up_to(path, MAX_FILE_BYTES)
+}
+
+/// [`read_file`] with another bound (`max` bytes).
+pub fn read_file_up_to(path: &Path, max: usize) -> std::io::Result<String> {
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large());
+    file.take(max as u64 + 1).read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Err(too_large(max));
     }
     String::from_utf8(bytes).map_err(|_| {
         std::io::Error::new(
@@ -41,12 +49,12 @@ pub fn read_file(path: &Path) -> std::io::Result<String> {
     })
 }
 
-fn too_large() -> std::io::Error {
+fn too_large(max: usize) -> std::io::Error {
     std::io::Error::new(
         std::io::ErrorKind::FileTooLarge,
         format!(
             "it is larger than {} KiB, the most lockdown reads (is it the right file?)",
-            MAX_FILE_BYTES / 1024
+            max / 1024
         ),
     )
 }
@@ -64,9 +72,14 @@ pub struct Breach {
 
 /// Checks a YAML text against the bounds, in one pass that stops at the first breach.
 pub fn scan(text: &str) -> Result<(), Breach> {
-    if text.len() > MAX_FILE_BYTES {
+    scan_up_to(text, MAX_FILE_BYTES)
+}
+
+/// [`scan`] with another size bound (`max` bytes).
+pub fn scan_up_to(text: &str, max: usize) -> Result<(), Breach> {
+    if text.len() > max {
         return Err(Breach {
-            message: too_large().to_string(),
+            message: too_large(max).to_string(),
             hint: "split the file, or check that it is the file you meant",
             at: None,
         });

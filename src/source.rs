@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -35,6 +35,14 @@ pub struct Span {
 pub struct Source {
     name: String,
     text: Arc<str>,
+    /// The spans of values and keys, by path: indexed on the first look-up, so a file that
+    /// parses without a problem (a scenario of 100 000 orders) is never indexed at all.
+    index: OnceLock<Index>,
+}
+
+/// Where each value and each key of a file sits, by path.
+#[derive(Debug, Clone, Default)]
+struct Index {
     values: HashMap<String, Span>,
     keys: HashMap<String, Span>,
 }
@@ -48,32 +56,47 @@ impl fmt::Debug for Source {
 impl Source {
     /// Indexes a YAML text. Syntax errors are left to serde, which reports them with a location.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
-        let text: Arc<str> = text.into();
-        let mut index = Indexer::new(&text);
-        let mut parser = Parser::new_from_str(&text);
-        // A syntax error ends indexing early; whatever was indexed still locates nodes.
-        let _ = parser.load(&mut index, false);
         Source {
             name: name.into(),
-            values: index.values,
-            keys: index.keys,
-            text,
+            text: text.into(),
+            index: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let mut index = Indexer::new(&self.text);
+            let mut parser = Parser::new_from_str(&self.text);
+            // A syntax error ends indexing early; whatever was indexed still locates nodes.
+            let _ = parser.load(&mut index, false);
+            Index {
+                values: index.values,
+                keys: index.keys,
+            }
+        })
     }
 
     /// Checks `text` against the [`crate::limits`] (size, nesting depth, key length), then
     /// indexes it; a breach is a problem at its place.
     pub fn bounded(name: impl Into<String>, text: impl Into<Arc<str>>) -> Result<Source, Problems> {
+        Source::bounded_up_to(name, text, crate::limits::MAX_FILE_BYTES)
+    }
+
+    /// [`Source::bounded`] with another size bound (`max` bytes): drill scenarios are data.
+    pub fn bounded_up_to(
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        max: usize,
+    ) -> Result<Source, Problems> {
         let name = name.into();
         let text: Arc<str> = text.into();
-        match crate::limits::scan(&text) {
+        match crate::limits::scan_up_to(&text, max) {
             Ok(()) => Ok(Source::new(name, text)),
             Err(breach) => {
                 let source = Source {
                     name,
                     text,
-                    values: HashMap::new(),
-                    keys: HashMap::new(),
+                    index: OnceLock::from(Index::default()),
                 };
                 let span = breach.at.map(|(index, line, col)| {
                     let offset = source
@@ -103,12 +126,12 @@ impl Source {
 
     /// Where the value at `path` sits.
     pub fn value(&self, path: &str) -> Option<Span> {
-        self.values.get(path).copied()
+        self.index().values.get(path).copied()
     }
 
     /// Where the key of the mapping entry at `path` sits.
     pub fn key(&self, path: &str) -> Option<Span> {
-        self.keys.get(path).copied()
+        self.index().keys.get(path).copied()
     }
 
     /// The best place to point at for `path`: its value, its key, or its nearest ancestor.

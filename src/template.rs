@@ -9,12 +9,12 @@
 //! A leaf module: `playbook` checks templates when it validates, `actions` and `engine` render
 //! them when they run, so it imports nothing from any of them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
-use minijinja::value::Serde;
+use minijinja::value::{Enumerator, Object, Serde};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -64,6 +64,56 @@ impl Context {
         Context {
             value: minijinja::Value::from(Serde(data)),
         }
+    }
+
+    /// Builds a context from `{inputs, profile, run}` data and earlier steps' outputs, shared
+    /// rather than copied: a step's outputs become template values only when a template reads
+    /// them, once per context.
+    pub fn with_steps(data: &Value, steps: &BTreeMap<String, Arc<StepOutputs>>) -> Context {
+        let mut root: BTreeMap<String, minijinja::Value> = match data {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), minijinja::Value::from(Serde(v))))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let steps = Steps(
+            steps
+                .iter()
+                .map(|(id, outputs)| (id.clone(), (Arc::clone(outputs), OnceLock::new())))
+                .collect(),
+        );
+        root.insert("steps".to_owned(), minijinja::Value::from_object(steps));
+        Context {
+            value: minijinja::Value::from(root),
+        }
+    }
+}
+
+/// One step's outputs, as templates read them (`steps.<id>.<output>`).
+pub type StepOutputs = serde_json::Map<String, Value>;
+
+/// Earlier steps' outputs behind `steps`: each converted to a template value on first read.
+#[derive(Debug)]
+struct Steps(BTreeMap<String, (Arc<StepOutputs>, OnceLock<minijinja::Value>)>);
+
+impl Object for Steps {
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        let (outputs, value) = self.0.get(key.as_str()?)?;
+        Some(
+            value
+                .get_or_init(|| minijinja::Value::from(Serde(&**outputs)))
+                .clone(),
+        )
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            self.0
+                .keys()
+                .map(|id| minijinja::Value::from(id.as_str()))
+                .collect(),
+        )
     }
 }
 
@@ -351,6 +401,48 @@ mod tests {
             render_str(fine, &ctx()).unwrap().as_str().unwrap().len(),
             4000
         );
+    }
+
+    #[test]
+    fn shared_step_outputs_read_like_copied_ones() {
+        let mut diff = StepOutputs::new();
+        diff.insert("unauthorized".into(), json!([1, 2]));
+        let mut steps = BTreeMap::new();
+        steps.insert("diff".to_owned(), Arc::new(diff));
+        let shared = Context::with_steps(
+            &json!({"inputs": {"key": "K123"}, "profile": {}, "run": {"id": "r1"}}),
+            &steps,
+        );
+        for (label, source, expected) in [
+            (
+                "a list's length",
+                "{{ steps.diff.unauthorized | length > 1 }}",
+                true,
+            ),
+            (
+                "a step that did not run",
+                "{{ steps.cancel is not defined }}",
+                true,
+            ),
+            (
+                "the playbooks' support condition",
+                "{{ steps.diff is not defined or steps.diff.unauthorized | length > 0 or steps.diff.unverified | default([]) | length > 0 }}",
+                true,
+            ),
+            (
+                "inputs beside steps",
+                "{{ inputs.key == 'K123' and 'diff' in steps }}",
+                true,
+            ),
+        ] {
+            assert_eq!(truthy(source, &shared).unwrap(), expected, "{label}");
+            assert_eq!(
+                truthy(source, &ctx()).unwrap(),
+                expected,
+                "{label} (copied)"
+            );
+        }
+        assert!(render_str("{{ steps.cancel.done }}", &shared).is_err());
     }
 
     #[test]

@@ -148,8 +148,8 @@ pub struct StepContext<'a> {
     pub run: &'a RunInfo,
     /// What templates render against.
     pub templates: &'a Context,
-    /// Outputs of the steps that ran before.
-    pub outputs: &'a BTreeMap<String, Outputs>,
+    /// Outputs of the steps that ran before, shared.
+    pub outputs: &'a BTreeMap<String, Arc<Outputs>>,
     /// Created keys' secrets.
     pub vault: &'a Vault,
     /// The journal.

@@ -15,6 +15,7 @@ mod error;
 mod freeze_account;
 pub mod ledger;
 mod manual;
+mod observed;
 mod report;
 mod restrict_key;
 mod revoke_key;

@@ -110,7 +110,7 @@ struct Progress {
 }
 
 /// One kind's rows, and the segments the key may not read at all.
-type Taken = (Vec<Value>, Vec<Segment>);
+type Taken = (Rows, Vec<Segment>);
 
 impl Progress {
     /// Drops what was kept: the step is done.
@@ -146,7 +146,9 @@ impl Progress {
 
     /// Hands a taken kind over (nothing when it was not taken).
     fn take_out(&self, kind: SnapshotKind) -> Taken {
-        self.kinds().remove(&kind).unwrap_or_default()
+        self.kinds()
+            .remove(&kind)
+            .unwrap_or_else(|| (rows(Vec::<Value>::new()), Vec::new()))
     }
 
     /// The window of `since`: the first attempt's, or one ending now.
@@ -197,6 +199,7 @@ impl Action for Snapshot {
     const OUTPUTS: &'static [&'static str] = &[
         "files",
         "counts",
+        "sha256",
         "not_permitted",
         "since_ms",
         "until_ms",
@@ -289,6 +292,7 @@ impl Action for Snapshot {
         let mut access_log = None;
         let mut not_permitted = serde_json::Map::new();
         let mut key_info = None;
+        let mut sha256 = serde_json::Map::new();
         for kind in &kinds {
             let (rows, refused) = self.progress.take_out(*kind);
             if !refused.is_empty() {
@@ -296,25 +300,28 @@ impl Action for Snapshot {
                 not_permitted.insert(kind.as_str().into(), json!(names));
             }
             if *kind == SnapshotKind::KeyInfo {
-                key_info = Some(Value::Array(rows.clone()));
+                key_info = Some(Value::Array(rows.values(0)));
             }
             if *kind == SnapshotKind::AccessLog {
                 // Into the journal too, so the report's timeline can show them (newest kept).
                 let skip = rows.len().saturating_sub(ACCESS_LOG_IN_JOURNAL);
-                access_log = Some(Value::Array(rows[skip..].to_vec()));
+                access_log = Some(Value::Array(rows.values(skip)));
             }
             let path = dir.join(format!("{}-{}.jsonl", cx.step, kind.as_str()));
-            write_jsonl(&path, &rows)?;
+            let written = write_jsonl(&path, &rows)?;
             let relative = path
                 .strip_prefix(&cx.run.dir)
                 .map(Path::to_path_buf)
                 .unwrap_or(path);
             files.insert(kind.as_str().into(), json!(relative.display().to_string()));
-            counts.insert(kind.as_str().into(), json!(rows.len()));
+            counts.insert(kind.as_str().into(), json!(written.rows));
+            sha256.insert(kind.as_str().into(), json!(written.sha256));
         }
         let mut out = Outputs::new();
         out.insert("files".into(), Value::Object(files));
         out.insert("counts".into(), Value::Object(counts));
+        // The journal names each file and its digest; the rows themselves stay in the file.
+        out.insert("sha256".into(), Value::Object(sha256));
         if !not_permitted.is_empty() {
             // Segments the key may not read at all: it cannot have traded there either.
             out.insert("not_permitted".into(), Value::Object(not_permitted));
@@ -347,7 +354,7 @@ async fn take(
     key: &KeyId,
     start_ms: i64,
     end_ms: i64,
-) -> Result<(Vec<Value>, Vec<Segment>), ActionError> {
+) -> Result<(Rows, Vec<Segment>), ActionError> {
     let client = cx.client;
     let venue = client.venue();
     let what = format!("snapshot {}", kind.as_str());
@@ -446,7 +453,7 @@ async fn take(
                         .map_err(fail)?,
                 )
             }
-            SnapshotKind::KeyInfo => key_info(cx, key).await.map_err(fail)?,
+            SnapshotKind::KeyInfo => rows(key_info(cx, key).await.map_err(fail)?),
         },
         Vec::new(),
     ))
@@ -554,43 +561,150 @@ async fn windowed<T>(
     Ok((all, refused_all))
 }
 
-fn rows<T: Serialize>(items: Vec<T>) -> Vec<Value> {
-    items
-        .into_iter()
-        .filter_map(|item| serde_json::to_value(item).ok())
-        .collect()
+/// One kind's rows, typed until they are written: each is serialized straight into the file,
+/// never gathered as JSON values first.
+pub(crate) struct Rows(Box<dyn RowList>);
+
+trait RowList: Send {
+    fn len(&self) -> usize;
+    fn write(&self, out: &mut JsonlWriter) -> std::io::Result<()>;
+    fn values(&self, skip: usize) -> Vec<Value>;
 }
 
-fn write_jsonl(path: &Path, rows: &[Value]) -> Result<(), ActionError> {
+impl<T: Serialize + Send> RowList for Vec<T> {
+    fn len(&self) -> usize {
+        <[T]>::len(self)
+    }
+
+    fn write(&self, out: &mut JsonlWriter) -> std::io::Result<()> {
+        self.iter().try_for_each(|row| out.row(row))
+    }
+
+    fn values(&self, skip: usize) -> Vec<Value> {
+        self.iter()
+            .skip(skip)
+            .filter_map(|item| serde_json::to_value(item).ok())
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({})", self.len())
+    }
+}
+
+impl Rows {
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The rows from `skip` on, as JSON values (for the few kept in outputs).
+    pub(crate) fn values(&self, skip: usize) -> Vec<Value> {
+        self.0.values(skip)
+    }
+}
+
+fn rows<T: Serialize + Send + 'static>(items: Vec<T>) -> Rows {
+    Rows(Box::new(items))
+}
+
+/// What a JSON Lines file got: its rows and the SHA-256 of its bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Written {
+    /// Rows written.
+    pub(crate) rows: usize,
+    /// Hex SHA-256 of the file.
+    pub(crate) sha256: String,
+}
+
+/// Writes JSON Lines through a buffer, row by row, hashing what it writes; `finish` flushes
+/// and syncs the file to disk.
+pub(crate) struct JsonlWriter {
+    out: std::io::BufWriter<std::fs::File>,
+    hash: sha2::Sha256,
+    rows: usize,
+    line: Vec<u8>,
+}
+
+impl JsonlWriter {
+    /// Creates the file (private: owner-only).
+    pub(crate) fn create(path: &Path) -> std::io::Result<JsonlWriter> {
+        let file = crate::private::create(path)?;
+        Ok(JsonlWriter {
+            out: std::io::BufWriter::with_capacity(1 << 16, file),
+            hash: sha2::Digest::new(),
+            rows: 0,
+            line: Vec::new(),
+        })
+    }
+
+    /// Appends one row.
+    pub(crate) fn row<T: Serialize + ?Sized>(&mut self, row: &T) -> std::io::Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, row).map_err(std::io::Error::other)?;
+        self.line.push(b'\n');
+        sha2::Digest::update(&mut self.hash, &self.line);
+        self.rows += 1;
+        self.out.write_all(&self.line)
+    }
+
+    /// Flushes, syncs, and says what was written.
+    pub(crate) fn finish(self) -> std::io::Result<Written> {
+        let file = self.out.into_inner().map_err(|err| err.into_error())?;
+        file.sync_data()?;
+        Ok(Written {
+            rows: self.rows,
+            sha256: hex::encode(sha2::Digest::finalize(self.hash)),
+        })
+    }
+}
+
+fn write_jsonl(path: &Path, rows: &Rows) -> Result<Written, ActionError> {
     let io = |source| ActionError::Io {
         what: "write",
         path: path.to_owned(),
         source,
     };
-    let mut file = crate::private::create(path).map_err(io)?;
-    for row in rows {
-        writeln!(file, "{row}").map_err(io)?;
-    }
-    file.sync_data().map_err(io)
+    let mut out = JsonlWriter::create(path).map_err(io)?;
+    rows.0.write(&mut out).map_err(io)?;
+    out.finish().map_err(io)
 }
 
-/// Reads a snapshot file back.
-pub fn read_jsonl(path: &Path) -> Result<Vec<Value>, ActionError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ActionError::Io {
-        what: "read",
+/// Reads a snapshot file back, streamed: its lines one at a time (blank ones skipped), each
+/// with its byte offset and line number, for the caller to read into its typed row; an error
+/// `each` returns is the file's parse error.
+pub(crate) fn read_jsonl(
+    path: &Path,
+    mut each: impl FnMut(&str, u64, usize) -> std::io::Result<()>,
+) -> Result<(), ActionError> {
+    use std::io::BufRead;
+    let fail = |what, source| ActionError::Io {
+        what,
         path: path.to_owned(),
         source,
-    })?;
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str(line).map_err(|err| ActionError::Io {
-                what: "parse",
-                path: path.to_owned(),
-                source: std::io::Error::other(err),
-            })
-        })
-        .collect()
+    };
+    let file = std::fs::File::open(path).map_err(|source| fail("read", source))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut buf = String::new();
+    let mut offset = 0u64;
+    let mut number = 0;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_line(&mut buf)
+            .map_err(|source| fail("read", source))?;
+        if read == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let line = buf.trim_end_matches(['\n', '\r']);
+        if !line.trim().is_empty() {
+            each(line, offset, number).map_err(|source| fail("parse", source))?;
+        }
+        offset += read as u64;
+    }
 }
 
 #[cfg(test)]
@@ -613,11 +727,11 @@ mod tests {
         let kinds = [SnapshotKind::Orders, SnapshotKind::Fills];
         progress.taken(
             SnapshotKind::Orders,
-            (vec![json!({"order_id": "1"})], Vec::new()),
+            (rows(vec![json!({"order_id": "1"})]), Vec::new()),
         );
         assert_eq!(progress.missing(&kinds), [SnapshotKind::Fills]);
         assert_eq!(progress.take_out(SnapshotKind::Orders).0.len(), 1);
-        progress.taken(SnapshotKind::Fills, (Vec::new(), Vec::new()));
+        progress.taken(SnapshotKind::Fills, (rows(Vec::<Value>::new()), Vec::new()));
         progress.forget();
         assert_eq!(
             progress.missing(&kinds),

@@ -3,7 +3,7 @@
 //! hand in `manual.rs`, not at all in `skip.rs`).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -104,7 +104,8 @@ pub struct Run<'a> {
 /// The run's shared bookkeeping.
 #[derive(Debug, Default)]
 pub(super) struct State {
-    pub(super) outputs: BTreeMap<String, Outputs>,
+    /// Each finished step's outputs, shared with the steps after it (never copied per step).
+    pub(super) outputs: BTreeMap<String, Arc<Outputs>>,
     pub(super) records: Vec<StepRecord>,
     /// A step failed under `on_error: abort` (or the deadline passed): only the containment
     /// steps still run, unless `containment_stopped`.
@@ -310,7 +311,7 @@ impl Run<'_> {
         }
     }
 
-    pub(super) fn template_context(&self, outputs: &BTreeMap<String, Outputs>) -> Context {
+    pub(super) fn template_context(&self, outputs: &BTreeMap<String, Arc<Outputs>>) -> Context {
         context(&self.inputs, self.profile, &self.info, outputs)
     }
 

@@ -186,10 +186,16 @@ impl Outcome {
         if (list == "unauthorized") == diff.incomplete.is_some() {
             return None;
         }
-        diff.outputs
-            .get(list)
-            .and_then(Value::as_array)
-            .map(Vec::len)
+        // The outputs hold the first rows of a list; `counts` holds how many there are.
+        let counted = diff.outputs.get("counts").and_then(|c| c.get(list));
+        match counted.and_then(Value::as_u64) {
+            Some(n) => usize::try_from(n).ok(),
+            None => diff
+                .outputs
+                .get(list)
+                .and_then(Value::as_array)
+                .map(Vec::len),
+        }
     }
 
     /// Report files written, by format.

@@ -3,6 +3,7 @@
 //! leaves nothing behind (exit 2, no run folder, no request).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::json;
 
@@ -109,17 +110,18 @@ pub fn preflight(
     }
 }
 
-/// What templates render against.
+/// What templates render against: earlier steps' outputs are shared with the context, and
+/// become template values only when a template reads them.
 pub(super) fn context(
     inputs: &BTreeMap<String, String>,
     profile: &Profile,
     info: &RunInfo,
-    outputs: &BTreeMap<String, Outputs>,
+    outputs: &BTreeMap<String, Arc<Outputs>>,
 ) -> Context {
-    Context::new(&json!({
+    let data = json!({
         "inputs": inputs,
         "profile": profile.template_view(),
         "run": info.template_view(),
-        "steps": outputs,
-    }))
+    });
+    Context::with_steps(&data, outputs)
 }

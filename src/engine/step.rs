@@ -29,7 +29,8 @@ pub(super) struct Prepared<'s> {
     pub(super) started_at: String,
     pub(super) sink: CallSink,
     pub(super) client: Client,
-    pub(super) outputs: BTreeMap<String, Outputs>,
+    /// Earlier steps' outputs, shared (a clone of this map copies pointers, not outputs).
+    pub(super) outputs: BTreeMap<String, Arc<Outputs>>,
     pub(super) templates: Context,
     pub(super) plan: Plan,
     pub(super) probe_first: bool,
@@ -120,7 +121,7 @@ impl Run<'_> {
             if action.containment() == Containment::Contains && state.contained_ms.is_none() {
                 state.contained_ms = outputs.get("contained_after_ms").and_then(Value::as_u64);
             }
-            state.outputs.insert(id.to_owned(), outputs);
+            state.outputs.insert(id.to_owned(), Arc::new(outputs));
             state.records.push(rec);
             return None;
         }
@@ -328,7 +329,7 @@ impl Run<'_> {
             let at = outputs.get("contained_after_ms").and_then(Value::as_u64);
             state.contained_ms = Some(at.unwrap_or_else(|| self.info.elapsed_ms()));
         }
-        state.outputs.insert(id.to_owned(), outputs);
+        state.outputs.insert(id.to_owned(), Arc::new(outputs));
         state.records.push(rec);
     }
 

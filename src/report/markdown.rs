@@ -73,12 +73,16 @@ pub fn render(t: &Timeline) -> String {
             );
         }
     }
-    let _ = writeln!(out, "- Unauthorized orders: **{}**", t.unauthorized.len());
+    let _ = writeln!(
+        out,
+        "- Unauthorized orders: **{}**",
+        t.total("unauthorized", &t.unauthorized)
+    );
     if let Some(problem) = &t.ledger_problem {
         let _ = writeln!(
             out,
             "- **Not checked against the owner's ledger: {} order(s)** ({problem}); see \"Unverified orders\"",
-            t.unverified.len()
+            t.total("unverified", &t.unverified)
         );
     }
     if let Some(map) = t.unauthorized_notional.as_object()
@@ -90,8 +94,8 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(
         out,
         "- Known orders missing at the exchange: {}; mismatched: {}",
-        t.missing.len(),
-        t.mismatched.len()
+        t.total("missing", &t.missing),
+        t.total("mismatched", &t.mismatched)
     );
     if let Some(key) = &t.replacement {
         match (key.get("key"), key.get("by")) {
@@ -162,6 +166,7 @@ pub fn render(t: &Timeline) -> String {
         let _ = writeln!(out, "None found.");
     } else {
         order_table(&mut out, &t.unauthorized);
+        more_in_file(&mut out, t, "unauthorized", &t.unauthorized);
     }
 
     if !t.unverified.is_empty() {
@@ -170,6 +175,7 @@ pub fn render(t: &Timeline) -> String {
             "\n## Unverified orders\n\nThe owner's ledger could not be used, so these orders are neither cleared nor flagged: check each one.\n"
         );
         order_table(&mut out, &t.unverified);
+        more_in_file(&mut out, t, "unverified", &t.unverified);
     }
 
     let _ = writeln!(out, "\n## Steps\n");
@@ -221,4 +227,18 @@ pub fn render(t: &Timeline) -> String {
         t.journal.seq, t.journal.hash
     );
     out
+}
+
+/// Under a list the journal holds only the first rows of: where the rest are.
+fn more_in_file(out: &mut String, t: &Timeline, name: &str, shown: &[Value]) {
+    let total = t.total(name, shown);
+    if total > shown.len()
+        && let Some((file, sha256)) = t.diff_files.get(name)
+    {
+        let _ = writeln!(
+            out,
+            "\nThe first {} of {total} are shown; all are in `{file}` in the run folder (SHA-256 `{sha256}`).",
+            shown.len()
+        );
+    }
 }

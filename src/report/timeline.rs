@@ -1,5 +1,7 @@
 //! The run as a timeline, read from journal events only.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -30,6 +32,10 @@ pub struct Timeline {
     pub mismatched: Vec<Value>,
     /// Notional traded by the unauthorized orders, per symbol (quote currency).
     pub unauthorized_notional: Value,
+    /// How many rows each of the diff's lists has in all (the lists above hold the first few).
+    pub diff_counts: BTreeMap<String, usize>,
+    /// Where each of the diff's lists is whole, under the run folder, and its SHA-256.
+    pub diff_files: BTreeMap<String, (String, String)>,
     /// What the exchange said about the leaked key (`key_info` snapshots): `{source, info}`.
     pub key_info: Vec<Value>,
     /// The replacement key, if one was made.
@@ -120,6 +126,15 @@ fn text(value: &Value, key: &str) -> String {
 }
 
 impl Timeline {
+    /// How many rows the diff's list `name` has in all (`shown` holds the first few).
+    pub fn total(&self, name: &str, shown: &[Value]) -> usize {
+        self.diff_counts
+            .get(name)
+            .copied()
+            .unwrap_or(shown.len())
+            .max(shown.len())
+    }
+
     /// What the run leaves to do, as far as its journal shows (see `engine::left`).
     pub fn left(&self) -> Vec<crate::engine::left::Todo> {
         if self.run.mode != Some(Mode::Live) {

@@ -372,7 +372,7 @@ impl Scenario {
             return Scenario::parse(&format!("builtin:scenarios/{name}.yaml"), text);
         }
         let path = Path::new(name_or_path);
-        match crate::limits::read_file(path) {
+        match crate::limits::read_file_up_to(path, crate::limits::MAX_SCENARIO_BYTES) {
             Ok(text) => Scenario::parse(&path.display().to_string(), &text),
             Err(err) if path.is_file() => Err(Problems {
                 file: path.display().to_string(),
@@ -395,7 +395,7 @@ impl Scenario {
 
     /// Parses and checks scenario text.
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let source = Source::bounded(name, text)?;
+        let source = Source::bounded_up_to(name, text, crate::limits::MAX_SCENARIO_BYTES)?;
         let scenario: Scenario = serde_yaml::from_str(text).map_err(|err| Problems {
             file: name.to_owned(),
             problems: vec![source.yaml_problem(&err)],
@@ -600,6 +600,33 @@ mod tests {
             let scenario = Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(&scenario.name, name);
         }
+    }
+
+    #[test]
+    fn a_scenario_with_many_bot_orders_loads_and_a_bad_one_is_still_placed() {
+        // 20 000 orders: 2 MB of YAML, more than the 1 MiB playbooks and configs may have.
+        let mut text = String::from(
+            "name: many\ndetection_delay: 1s\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\" }\nbalances: {}\nbot:\n  client_prefix: grid-\n  orders:\n",
+        );
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "    - {{ symbol: BTCUSDT, side: buy, type: limit, qty: \"0.001\", price: \"{}\", status: open, age: {}m }}\n",
+                60_000 + i % 100,
+                1 + i % 600
+            ));
+        }
+        text.push_str("attacker: { pattern: none }\n");
+        assert!(text.len() > crate::limits::MAX_FILE_BYTES);
+        let scenario = Scenario::parse("many.yaml", &text).unwrap();
+        assert_eq!(scenario.bot.orders.len(), 20_000);
+        // A problem near the end still names its line.
+        let bad = text.replacen(
+            "qty: \"0.001\", price: \"60099\"",
+            "qty: \"0\", price: \"60099\"",
+            1,
+        );
+        let err = format!("{:?}", Scenario::parse("many.yaml", &bad).unwrap_err());
+        assert!(err.contains("many.yaml:108:"), "{err}");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod binance;
 mod broken_pipe;
 mod canary;
 mod containment;
+mod datapath;
 mod deribit;
 mod drill;
 mod engine;
