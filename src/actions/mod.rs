@@ -34,7 +34,7 @@ pub use cancel_after::CancelAfter;
 pub use cancel_orders::CancelOrders;
 pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
 pub use create_key::CreateKey;
-pub use diff_orders::DiffOrders;
+pub use diff_orders::{DiffOrders, INLINE_ROWS};
 pub use error::{ActionError, RetryClass};
 pub use freeze_account::FreezeAccount;
 pub use manual::Manual;

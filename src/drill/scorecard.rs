@@ -273,25 +273,42 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     }
 }
 
-/// The order ids the response reported as unauthorized.
+/// The order ids the response reported as unauthorized: the whole list from its file (the
+/// outputs keep only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the
+/// file cannot be read.
 fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
-    outcome
+    let run_dir = std::path::Path::new(&outcome.run_dir);
+    let mut ids = BTreeSet::new();
+    for step in outcome
         .steps
         .iter()
         .filter(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
-        .flat_map(|s| {
-            s.outputs
+    {
+        let from_file = step
+            .outputs
+            .get("files")
+            .and_then(|f| f.get("unauthorized"))
+            .and_then(Value::as_str)
+            .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
+        let rows: Vec<Value> = match from_file {
+            Some(text) => text
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect(),
+            None => step
+                .outputs
                 .get("unauthorized")
                 .and_then(Value::as_array)
                 .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|row| {
+                .unwrap_or_default(),
+        };
+        ids.extend(rows.iter().filter_map(|row| {
             row.get("order_id")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-        })
-        .collect()
+        }));
+    }
+    ids
 }
 
 /// What the attacker's fills paid above (buys) or got below (sells) the reference price.

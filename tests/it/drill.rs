@@ -142,3 +142,31 @@ async fn a_drill_under_faults_still_passes() {
     .await;
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_attacker_orders_than_the_outputs_keep_inline_are_all_detected() {
+    // The diff keeps its first rows in the step's outputs and the whole list in a file: a
+    // scorecard that read the outputs alone would count at most those rows.
+    let state = tempfile::tempdir().unwrap();
+    let scenario = state.path().join("many-orders.yaml");
+    let text = lockdown::sim::scenario::BUILTIN
+        .iter()
+        .find(|(name, _)| *name == "pump-illiquid")
+        .unwrap()
+        .1
+        .replace("detection_delay: 1500ms", "detection_delay: 5s")
+        .replace("rate: 20\n", "rate: 30\n")
+        .replace("orders: 8\n", "orders: 70\n")
+        .replace("quote_per_order: \"250\"", "quote_per_order: \"20\"");
+    std::fs::write(&scenario, text).unwrap();
+    let (code, card, err) = drill(state.path(), &["--scenario", scenario.to_str().unwrap()]).await;
+    let detection = &card["detection"];
+    let truth = detection["truth"].as_u64().unwrap();
+    assert!(
+        truth > lockdown::actions::INLINE_ROWS as u64,
+        "{detection}: the attacker placed too few orders to test this"
+    );
+    assert_eq!(detection["detected"], truth, "{card:#}\n{err}");
+    assert_eq!(detection["missed"], 0);
+    assert_eq!(code, 0, "{card:#}\n{err}");
+}
