@@ -368,6 +368,7 @@ fn diff_child(dir: &Path) -> f64 {
             confirm: Confirm::Yes,
             operator: None,
             otp: None,
+            gate: None,
             ui: &ui,
         };
         let outcome = run
@@ -454,6 +455,7 @@ fn run_child(dir: &Path) -> f64 {
                 mode: Mode::Live,
                 otp: None,
                 operator: None,
+                incident: None,
             },
             &ui,
         ))

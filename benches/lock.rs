@@ -163,6 +163,7 @@ async fn lock_ms(venue: ExchangeId, seed: u64, extra: usize, profile: Profile) -
             mode: Mode::Live,
             otp: None,
             operator: None,
+            incident: None,
         };
         let outcome = respond(request, &ui).await.unwrap();
         let ms = outcome

@@ -30,9 +30,13 @@ fn main() {
     };
     let ui = Ui::new(Verbosity::Quiet, true);
     let started = Instant::now();
-    let card = runtime
+    let card = match runtime
         .block_on(run(&options, &ui))
-        .expect("the drill runs");
+        .expect("the drill runs")
+    {
+        lockdown::drill::Drilled::One(card) => card,
+        lockdown::drill::Drilled::Many(_) => panic!("wide-binance leaks one key"),
+    };
     let drill_s = started.elapsed().as_secs_f64();
     let journal = std::fs::read_to_string(Path::new(&card.run_dir).join("journal.jsonl"))
         .expect("the run's journal");
