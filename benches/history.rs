@@ -149,9 +149,7 @@ async fn history(latency_ms: u64) {
     println!(
         "figure: history_bybit_pct_of_limit_latency{latency_ms} = {share:.0} % (target >= 90 %)"
     );
-    println!(
-        "figure: history_bybit_refusals_latency{latency_ms} = {refusals} refusals (target 0)"
-    );
+    println!("figure: history_bybit_refusals_latency{latency_ms} = {refusals} refusals (target 0)");
 }
 
 async fn restrict_100() {
@@ -191,16 +189,9 @@ async fn restrict_100() {
     let inspect = sim.inspect();
     let locked = keys
         .iter()
-        .filter(|k| {
-            inspect
-                .key(k)
-                .is_some_and(|v| v.ips == ["127.0.0.1"])
-        })
+        .filter(|k| inspect.key(k).is_some_and(|v| v.ips == ["127.0.0.1"]))
         .count();
-    let ok = results
-        .iter()
-        .filter(|r| matches!(r, Ok(true)))
-        .count();
+    let ok = results.iter().filter(|r| matches!(r, Ok(true))).count();
     let refusals = inspect.access_log[mark..]
         .iter()
         .filter(|e| e.ret_code == Some(10006))

@@ -143,10 +143,7 @@ mod tests {
                 },
                 "/v5/asset/transfer/query-inter-transfer-list",
             ),
-            (
-                Op::CancelAll { segment: spot },
-                "/v5/order/cancel-all spot",
-            ),
+            (Op::CancelAll { segment: spot }, "/v5/order/cancel-all spot"),
         ] {
             let charges = venue.charges(&op);
             assert_eq!(charges[0].limit.name, first, "{op:?}");

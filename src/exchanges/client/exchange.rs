@@ -89,9 +89,10 @@ impl Client {
     ) -> (Result<Reply, ExchangeError>, Option<Response>) {
         let signer = Client::signer(op, auth);
         // Waited for before the request is signed, so that its timestamp is fresh.
-        if let Err(err) = self.await_turn(op, signer, priority).await {
-            return (Err(err), None);
-        }
+        let receipt = match self.await_turn(op, signer, priority).await {
+            Ok(receipt) => receipt,
+            Err(err) => return (Err(err), None),
+        };
         let (_turn, nonce) = match self.take_turn(op, signer).await {
             Ok(turn) => turn,
             Err(err) => return (Err(err), None),
@@ -110,6 +111,7 @@ impl Client {
         };
         let sent = Sent::now();
         let result = self.send(&plan).await;
+        receipt.settle();
         let took = sent.answered();
         let (decoded, status, response) = match result {
             Ok(response) => {

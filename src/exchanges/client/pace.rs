@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::schedule::{self, Priority};
+use super::schedule::{self, Priority, Receipt};
 use super::{Client, plan};
 use crate::clock;
 use crate::exchanges::{Counters, ExchangeError, Nonces, Op, Request, Response};
@@ -132,10 +132,10 @@ impl Client {
         op: &Op,
         signer: Option<&Credential>,
         priority: Priority,
-    ) -> Result<(), ExchangeError> {
+    ) -> Result<Receipt, ExchangeError> {
         self.banned()?;
         if !self.inner.patient {
-            return Ok(());
+            return Ok(Receipt::default());
         }
         let deadline = self.deadline();
         let now = Instant::now();
@@ -164,9 +164,6 @@ impl Client {
             tokio::time::sleep_until(slot).await;
         }
         let charges = self.inner.venue.charges(op);
-        if charges.is_empty() {
-            return Ok(());
-        }
         let key = signer.map(|c| c.key.as_str());
         self.inner
             .schedule

@@ -8,7 +8,10 @@
 //! as data): a rolling-window limit lets through at most its count in any window stretched to
 //! 1 / [`SHARE`] of its length, a credit pool holds and refills [`SHARE`] of what the venue's
 //! does, so the client stays at ~95 % of the limit and the rest absorbs jitter on the way to the
-//! exchange (calls that arrive later than the ones granted after them).
+//! exchange (calls that arrive later than the ones granted after them). A call counts on a window
+//! from when it was let go until its answer, then from the answer ([`Receipt::settle`]): the
+//! exchange counted it on arrival, in between, so a burst that took long to reach it is not
+//! followed by the next one too early.
 //!
 //! Calls that must wait queue per limit, ordered by [`Priority`] (from the operation: locks and
 //! revocations first, then cancels, then evidence reads, then everything else) and, within a
@@ -88,7 +91,7 @@ pub(super) struct Scheduler {
 
 /// One limit's state for one key (or the address).
 #[derive(Debug)]
-struct Bucket {
+pub(super) struct Bucket {
     limit: Limit,
     state: Mutex<State>,
     /// Rung when the head of the queue changes.
@@ -112,22 +115,25 @@ struct State {
 
 impl Scheduler {
     /// Waits until every limit in `charges` has room for the call, taking its place on each, in
-    /// priority order; fails without waiting when the wait would end after `deadline`.
+    /// priority order; fails without waiting when the wait would end after `deadline`. The
+    /// receipt is settled when the answer came ([`Receipt::settle`]).
     pub(super) async fn admit(
         &self,
         charges: &[Charge],
         key: Option<&str>,
         priority: Priority,
         deadline: Instant,
-    ) -> Result<(), ExchangeError> {
+    ) -> Result<Receipt, ExchangeError> {
+        let mut places = Vec::with_capacity(charges.len());
         for charge in charges {
             let bucket = self.bucket(charge.limit, key);
             let ticket = (priority, self.arrivals.fetch_add(1, Ordering::Relaxed));
-            if let Err(wait) = bucket.acquire(ticket, charge.cost, deadline).await {
-                return Err(too_long(charge.limit, wait));
+            match bucket.acquire(ticket, charge.cost, deadline).await {
+                Ok(at) => places.push((bucket, at)),
+                Err(wait) => return Err(too_long(charge.limit, wait)),
             }
         }
-        Ok(())
+        Ok(Receipt(places))
     }
 
     /// The exchange refused a call with `charges` until `until`: nothing more goes on those
@@ -154,6 +160,30 @@ impl Scheduler {
     }
 }
 
+/// The places a call took on its limits, when it was let go.
+#[derive(Debug, Default)]
+pub(super) struct Receipt(Vec<(Arc<Bucket>, Instant)>);
+
+impl Receipt {
+    /// The call was answered: on rolling windows its place moves from when it was let go to
+    /// now. The exchange counted it when it arrived, somewhere in between; counting it from the
+    /// answer keeps the client's window from emptying before the exchange's does, however long
+    /// a burst took to reach it.
+    pub(super) fn settle(self) {
+        let now = Instant::now();
+        for (bucket, at) in self.0 {
+            if let Rate::Window { .. } = bucket.limit.rate {
+                let mut state = bucket.lock();
+                if let Some(i) = state.sent.iter().rposition(|(t, _)| *t == at)
+                    && let Some((_, cost)) = state.sent.remove(i)
+                {
+                    state.sent.push_back((now.max(at), cost));
+                }
+            }
+        }
+    }
+}
+
 /// The error for a wait longer than the call's deadline allows, naming the limit.
 fn too_long(limit: &Limit, wait: Duration) -> ExchangeError {
     ExchangeError::RateLimited {
@@ -173,7 +203,12 @@ impl Bucket {
 
     /// Queues `ticket` and returns once it is at the head and the limit has room; `Err` with
     /// the wait left when that would be after `deadline`.
-    async fn acquire(&self, ticket: Ticket, cost: u32, deadline: Instant) -> Result<(), Duration> {
+    async fn acquire(
+        &self,
+        ticket: Ticket,
+        cost: u32,
+        deadline: Instant,
+    ) -> Result<Instant, Duration> {
         let _queued = Queued::new(self, ticket);
         loop {
             let turn = self.turn.notified();
@@ -184,7 +219,7 @@ impl Bucket {
                 let mut state = self.lock();
                 if state.queue.first() == Some(&ticket) {
                     match state.take(&self.limit, cost, now) {
-                        None => return Ok(()),
+                        None => return Ok(now),
                         Some(at) => Some(at),
                     }
                 } else {
@@ -271,7 +306,8 @@ impl State {
                 let size = f64::from(size) * SHARE;
                 let cost = f64::from(cost).min(size);
                 let (left, at) = self.credits.unwrap_or((size, now));
-                let left = (left + now.saturating_duration_since(at).as_secs_f64() * rate).min(size);
+                let left =
+                    (left + now.saturating_duration_since(at).as_secs_f64() * rate).min(size);
                 if left + 1e-9 >= cost {
                     self.credits = Some((left - cost, now));
                     None
@@ -389,7 +425,10 @@ mod tests {
         let mut state = bucket.lock();
         let blocked = state.blocked_until.expect("blocked");
         assert!(blocked >= until);
-        assert_eq!(state.take(&FIVE, 1, until - Duration::from_millis(1)), Some(blocked));
+        assert_eq!(
+            state.take(&FIVE, 1, until - Duration::from_millis(1)),
+            Some(blocked)
+        );
         // At the reset (after the jitter), one place; the next a spacing later.
         let first = blocked + spacing(&FIVE);
         assert_eq!(state.take(&FIVE, 1, first), None);

@@ -30,9 +30,7 @@ mod wire;
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{
-    CompanionCalls, OrderRules, RateLimits, SegmentDiscovery, TokenSessions,
-};
+use super::mechanisms::{CompanionCalls, OrderRules, RateLimits, SegmentDiscovery, TokenSessions};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
