@@ -10,6 +10,9 @@
 //!
 //! Run with `cargo bench --bench history`. Only 127.0.0.1 is used.
 
+// A benchmark's output is its figures, one line each.
+#![allow(clippy::print_stdout)]
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::time::{Duration, Instant};
