@@ -5,13 +5,14 @@
 //! wake at the same reset and are refused again (a herd), and a call gave up after a fixed number
 //! of waits; 100 parallel locks on one venue locked 30. Now each call first takes its place on
 //! every limit it counts against ([`crate::exchanges::mechanisms::RateLimits`], declared per venue
-//! as data): a rolling-window limit lets through at most its count in any window stretched to
-//! 1 / [`SHARE`] of its length, a credit pool holds and refills [`SHARE`] of what the venue's
-//! does, so the client stays at ~95 % of the limit and the rest absorbs jitter on the way to the
-//! exchange (calls that arrive later than the ones granted after them). A call counts on a window
-//! from when it was let go until its answer, then from the answer ([`Receipt::settle`]): the
-//! exchange counted it on arrival, in between, so a burst that took long to reach it is not
-//! followed by the next one too early.
+//! as data): a credit pool holds and refills [`SHARE`] of what the venue's does, so the client
+//! stays at ~95 % of it and the rest absorbs jitter on the way to the exchange (calls that arrive
+//! later than the ones granted after them). A rolling-window limit lets through at most its count
+//! in any window stretched to 1 / [`WINDOW_SHARE`] of its length, and a call counts on it from
+//! when it was let go until its answer, then from the answer ([`Receipt::settle`]): the exchange
+//! counted it on arrival, in between, so a burst that took long to reach it is not followed by
+//! the next one too early. That already leaves the exchange's window a round trip of slack per
+//! window, so the stretch is smaller: ~95 % of the limit in all at a 50 ms round trip.
 //!
 //! Calls that must wait queue per limit, ordered by [`Priority`] (from the operation: locks and
 //! revocations first, then cancels, then evidence reads, then everything else) and, within a
@@ -35,8 +36,11 @@ use tokio::time::Instant;
 use crate::exchanges::mechanisms::{Charge, Limit, Per, Rate};
 use crate::exchanges::{ExchangeError, Op};
 
-/// The share of each published limit the client uses.
+/// The share of a credit pool the client uses.
 pub(super) const SHARE: f64 = 0.95;
+/// The share of a rolling window's count the client uses in the window alone (the round trip
+/// counted from the answer comes on top).
+pub(super) const WINDOW_SHARE: f64 = 0.98;
 /// How long a call waits for the limits when its caller set no deadline.
 pub(super) const DEFAULT_PATIENCE: Duration = Duration::from_secs(60);
 
@@ -325,11 +329,11 @@ pub(super) fn jitter(max: Duration) -> Duration {
     max.mul_f64(rand::rngs::StdRng::from_os_rng().random_range(0.0..1.0))
 }
 
-/// A rolling window as the client counts it: stretched so that the count in it is [`SHARE`] of
-/// the published rate.
+/// A rolling window as the client counts it: stretched so that the count in it is
+/// [`WINDOW_SHARE`] of the published rate.
 fn span(limit: &Limit) -> Duration {
     match limit.rate {
-        Rate::Window { window_ms, .. } => Duration::from_millis(window_ms).div_f64(SHARE),
+        Rate::Window { window_ms, .. } => Duration::from_millis(window_ms).div_f64(WINDOW_SHARE),
         Rate::Credits { .. } => Duration::ZERO,
     }
 }
@@ -398,7 +402,7 @@ mod tests {
         }
         let next = state.take(&FIVE, 1, t0).expect("full");
         assert_eq!(next, t0 + span(&FIVE));
-        assert!(span(&FIVE) > Duration::from_millis(1_050));
+        assert!(span(&FIVE) > Duration::from_millis(1_020));
         assert_eq!(state.take(&FIVE, 1, next), None);
     }
 
