@@ -136,3 +136,92 @@ pub trait SegmentDiscovery: Send + Sync {
     /// The categories listed at run time, one [`Op::Segments`] each.
     fn categories(&self) -> &'static [Category];
 }
+
+/// Venues that publish the rate limits their calls count against: the client's scheduler
+/// ([`crate::exchanges::Client`]) paces every call under them instead of learning them from
+/// refusals. Declared as data ([`Limit`]), each with its source in docs/venues/<venue>.md §7.
+pub trait RateLimits: Send + Sync {
+    /// The limits `op` counts against, and what it costs on each; empty for a call no
+    /// published limit counts (the client then only waits out what the venue refuses).
+    fn charges(&self, op: &Op) -> Vec<Charge>;
+}
+
+/// One published rate limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// What the venue calls the endpoint or group, for messages (`/v5/order/history`).
+    pub name: &'static str,
+    /// Whom it counts.
+    pub per: Per,
+    /// How it counts.
+    pub rate: Rate,
+}
+
+/// Whom a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Per {
+    /// Every request from the address (Bybit's 600 per 5 s per IP).
+    Address,
+    /// Each key apart. Venues that count per account or UID (Bybit, OKX, Deribit) are counted
+    /// per signing key: the client does not know which keys share an account, and one account's
+    /// calls in a response are signed by one key each (the master's, or the leaked key's).
+    Key,
+}
+
+/// How a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rate {
+    /// At most `count` (summed costs) in any rolling window of `window_ms`.
+    Window {
+        /// Requests (or weight) per window.
+        count: u32,
+        /// The window.
+        window_ms: u64,
+    },
+    /// A pool of `size` credits refilled at `refill_per_s`, each call paying its cost
+    /// (Deribit's credits).
+    Credits {
+        /// The pool's size.
+        size: u32,
+        /// Credits back per second.
+        refill_per_s: u32,
+    },
+}
+
+/// What one call costs on one limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Charge {
+    /// The limit.
+    pub limit: &'static Limit,
+    /// The cost: 1 for a request, the weight or credits where the venue weighs them.
+    pub cost: u32,
+}
+
+impl Limit {
+    /// A charge of one request on this limit.
+    pub const fn once(&'static self) -> Charge {
+        Charge {
+            limit: self,
+            cost: 1,
+        }
+    }
+
+    /// The limit as people read it (`5 requests per 1 s per key`).
+    pub fn describe(&self) -> String {
+        let per = match self.per {
+            Per::Address => "address",
+            Per::Key => "key",
+        };
+        match self.rate {
+            Rate::Window { count, window_ms } => format!(
+                "{}: {count} per {} s per {per}",
+                self.name,
+                window_ms as f64 / 1000.0
+            ),
+            Rate::Credits { size, refill_per_s } => format!(
+                "{}: {size} credits refilled at {refill_per_s} a second per {per}",
+                self.name
+            ),
+        }
+    }
+}

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use super::coverage::Product;
 use super::mechanisms::{
-    CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, SegmentDiscovery, TokenSessions,
+    Charge, CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, RateLimits,
+    SegmentDiscovery, TokenSessions,
 };
 use super::model::{Category, Order, Segment};
 use super::{
@@ -105,6 +106,12 @@ pub trait Venue: Send + Sync + fmt::Debug {
         None
     }
 
+    /// Venues whose published rate limits the client paces under ([`RateLimits`]). `None` (the
+    /// default) for a venue that declares none: its refusals are still waited out.
+    fn rate_limits(&self) -> Option<&dyn RateLimits> {
+        None
+    }
+
     /// Venues whose API does some operations only for some keys. `None` (the default) when
     /// [`Venue::support`] says all there is.
     fn manual_steps(&self) -> Option<&dyn ManualSteps> {
@@ -182,6 +189,12 @@ impl dyn Venue + '_ {
         self.key_counters().map_or(1.0, |k| k.call_cost(op))
     }
 
+    /// The published limits `op` counts against ([`RateLimits::charges`]); none on venues
+    /// without.
+    pub fn charges(&self, op: &Op) -> Vec<Charge> {
+        self.rate_limits().map_or_else(Vec::new, |r| r.charges(op))
+    }
+
     /// How long to send nothing more after this answer ([`Pacing::pace`]).
     pub fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
         self.pacing()
@@ -227,6 +240,22 @@ mod tests {
                 venue.order_rules().is_some(),
             ];
             assert_eq!(found, expected, "{id}");
+        }
+    }
+
+    #[test]
+    fn venues_with_published_limits_declare_them() {
+        for (id, declared) in [
+            (ExchangeId::Bybit, true),
+            (ExchangeId::Okx, true),
+            (ExchangeId::Deribit, true),
+            // Binance holds back by its usage headers (`Pacing`), Kraken by its call counter.
+            (ExchangeId::Binance, false),
+            (ExchangeId::Kraken, false),
+        ] {
+            let venue = id.venue();
+            assert_eq!(venue.rate_limits().is_some(), declared, "{id}");
+            assert_eq!(!venue.charges(&Op::WhoAmI).is_empty(), declared, "{id}");
         }
     }
 

@@ -49,6 +49,7 @@ mod access;
 mod answer;
 pub(crate) mod binance;
 mod book;
+mod bulk;
 pub(crate) mod bybit;
 mod dead_man;
 pub(crate) mod deribit;

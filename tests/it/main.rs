@@ -26,6 +26,7 @@ mod okx;
 mod private_files;
 mod respond;
 mod resume;
+mod scheduler;
 mod shapes;
 mod shapes_binance;
 mod shapes_bybit_accounts;

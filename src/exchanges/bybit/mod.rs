@@ -6,13 +6,14 @@
 //! playbook locks the leaked key to the responder's IP first and then uses the key itself.
 
 mod endpoints;
+mod limits;
 mod signer;
 mod wire;
 
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{CompanionCalls, SegmentDiscovery};
+use super::mechanisms::{CompanionCalls, RateLimits, SegmentDiscovery};
 use super::model::{Category, Segment};
 use super::{
     CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response,
@@ -186,6 +187,10 @@ impl Venue for Bybit {
     }
 
     fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+
+    fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
     }
 }

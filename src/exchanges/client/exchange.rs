@@ -8,12 +8,19 @@
 use super::plan::Context;
 use super::record::{Answer, Sent};
 use super::retry::Again;
+use super::schedule::Priority;
 use super::{Auth, CallRecord, Client};
 use crate::exchanges::{Decoded, ExchangeError, Op, Reply, Response, Session};
 
 impl Client {
-    /// Makes one attempt at `op` (its lookup retried like any read).
-    pub(super) async fn call_once(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
+    /// Makes one attempt at `op` (its lookup retried like any read), queued under the venue's
+    /// limits at `priority` (the lookup too: a lock's lookup is part of the lock).
+    pub(super) async fn call_once(
+        &self,
+        op: &Op,
+        auth: Auth<'_>,
+        priority: Priority,
+    ) -> Result<Reply, ExchangeError> {
         self.allowed(op)?;
         let subject = self.inner.venue.subject(op);
         let subject = subject.as_deref();
@@ -22,10 +29,11 @@ impl Client {
         let looked_up = match self.inner.venue.lookup(op, &self.inner.settings) {
             Some(read) => {
                 let read = &read;
+                let charges = self.inner.venue.charges(read);
                 // Boxed: the retries may resync the clock, which calls back into `call_once`.
-                let response = Box::pin(
-                    self.retrying(auth, Again::Yes, move || self.look_up(read, auth, subject)),
-                )
+                let response = Box::pin(self.retrying(auth, Again::Yes, &charges, move || {
+                    self.look_up(read, auth, subject, priority)
+                }))
                 .await?;
                 Some(response)
             }
@@ -35,9 +43,16 @@ impl Client {
             Auth::Key(cred) if op.is_signed() => self.session(cred, subject).await?,
             _ => None,
         };
-        self.exchange(op, auth, session.as_ref(), subject, looked_up.as_ref())
-            .await
-            .0
+        self.exchange(
+            op,
+            auth,
+            session.as_ref(),
+            subject,
+            looked_up.as_ref(),
+            priority,
+        )
+        .await
+        .0
     }
 
     /// Sends a venue's lookup read once; its raw answer when the venue accepted it.
@@ -46,13 +61,14 @@ impl Client {
         read: &Op,
         auth: Auth<'_>,
         subject: Option<&str>,
+        priority: Priority,
     ) -> Result<Response, ExchangeError> {
         let session = match auth {
             Auth::Key(cred) => self.session(cred, subject).await?,
             Auth::Public => None,
         };
         let (reply, response) = self
-            .exchange(read, auth, session.as_ref(), subject, None)
+            .exchange(read, auth, session.as_ref(), subject, None, priority)
             .await;
         reply?;
         response.ok_or_else(|| ExchangeError::Protocol {
@@ -60,7 +76,8 @@ impl Client {
         })
     }
 
-    /// Sends one operation once, decodes and records it; also hands back the raw answer.
+    /// Sends one operation once, when the venue's limits and holds let it go, decodes and
+    /// records it; also hands back the raw answer.
     async fn exchange(
         &self,
         op: &Op,
@@ -68,8 +85,14 @@ impl Client {
         session: Option<&Session>,
         subject: Option<&str>,
         lookup: Option<&Response>,
+        priority: Priority,
     ) -> (Result<Reply, ExchangeError>, Option<Response>) {
         let signer = Client::signer(op, auth);
+        // Waited for before the request is signed, so that its timestamp is fresh.
+        let receipt = match self.await_turn(op, signer, priority).await {
+            Ok(receipt) => receipt,
+            Err(err) => return (Err(err), None),
+        };
         let (_turn, nonce) = match self.take_turn(op, signer).await {
             Ok(turn) => turn,
             Err(err) => return (Err(err), None),
@@ -88,6 +111,7 @@ impl Client {
         };
         let sent = Sent::now();
         let result = self.send(&plan).await;
+        receipt.settle();
         let took = sent.answered();
         let (decoded, status, response) = match result {
             Ok(response) => {

@@ -6,7 +6,8 @@
 //! is the sender, which takes only a plan and refuses a mutating one in [`Mode::DryRun`] (and
 //! everything in [`Mode::Offline`]) whatever the caller does: a second guard behind the engine's
 //! own. `retry` retries only what the exchange certainly did not act on; `exchange` makes one
-//! attempt (with the venue's lookup first); `session` keeps token sessions; `pace` holds back for
+//! attempt (with the venue's lookup first); `schedule` paces every call under the venue's
+//! published limits, in priority order; `session` keeps token sessions; `pace` holds back for
 //! bans, venue-asked holds, call counters and nonce order; `paging` follows cursors; `record`
 //! keeps the call records.
 //!
@@ -20,11 +21,14 @@ mod paging;
 mod plan;
 mod record;
 mod retry;
+mod schedule;
 mod segments;
 mod session;
 mod transport;
 
 use std::sync::Arc;
+
+use tokio::time::Instant;
 
 use super::{ExchangeError, Nonces, Tfa, Venue, VenueSettings};
 use crate::clock::Clock;
@@ -33,6 +37,7 @@ use crate::secret::Credential;
 pub use mode::Mode;
 pub use paging::Kept;
 pub use record::{CallRecord, CallSink};
+pub use schedule::Priority;
 pub use segments::Segments;
 pub use transport::{http_client, http_client_for, http_client_from};
 
@@ -45,12 +50,15 @@ pub enum Auth<'a> {
     Key(&'a Credential),
 }
 
-/// A connection to one exchange, shared by every step of a run.
+/// A connection to one exchange, shared by every step of a run (and by every key a process
+/// responds for: its clones share one request scheduler).
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: Arc<Inner>,
     sink: Option<CallSink>,
     tfa: Option<Tfa>,
+    /// How long a call may wait for the venue's limits; `None`: a minute from when it starts.
+    deadline: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -61,8 +69,11 @@ struct Inner {
     clock: Clock,
     mode: Mode,
     settings: VenueSettings,
-    /// How many rate-limit resets a call waits for before it gives up.
-    rate_waits: usize,
+    /// Whether calls wait for the venue's limits (and its refusals) at all: the drill's
+    /// attacker does not.
+    patient: bool,
+    /// The venue's published limits, shared by every call.
+    schedule: schedule::Scheduler,
     /// Token venues: the live session of each key.
     sessions: session::Sessions,
     /// Holds, bans, per-key turns, nonces and call counters.
@@ -94,13 +105,15 @@ impl Client {
                 clock: Clock::new(),
                 mode,
                 settings: VenueSettings::default(),
-                rate_waits: retry::RATE_WAITS,
+                patient: true,
+                schedule: schedule::Scheduler::default(),
                 sessions: session::Sessions::default(),
                 pace: pace::Pace::default(),
                 discovered: segments::Discovered::default(),
             }),
             sink: None,
             tfa: None,
+            deadline: None,
         }
     }
 
@@ -122,32 +135,41 @@ impl Client {
         self
     }
 
-    /// The same client waiting for at most `waits` rate-limit resets per call (before it is
-    /// shared); `0` hands a rate limit straight back and does not pace calls under a venue's
-    /// call counter either (the drill's attacker probes that way, so that it meets the
-    /// exchange's first refusal when the exchange gives it).
+    /// The same client, impatient or not (before it is shared): `0` hands a rate limit straight
+    /// back and paces nothing, neither under the venue's published limits nor under its call
+    /// counter (the drill's attacker probes that way, so that it meets the exchange's first
+    /// refusal when the exchange gives it); any other number waits for the limits as long as
+    /// each call's deadline allows ([`Client::with_deadline`]), however many resets that takes.
     pub fn with_rate_limit_waits(mut self, waits: usize) -> Client {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.rate_waits = waits;
+            inner.patient = waits > 0;
         }
         self
+    }
+
+    /// The same client, its calls waiting for the venue's limits until `deadline` at most (a
+    /// step's timeout, the playbook's deadline); without one, each call waits up to a minute.
+    /// A wait that would end later fails at once, naming the limit.
+    pub fn with_deadline(&self, deadline: std::time::Instant) -> Client {
+        Client {
+            deadline: Some(deadline.into()),
+            ..self.clone()
+        }
     }
 
     /// The same client, recording its calls into `sink`.
     pub fn recording(&self, sink: CallSink) -> Client {
         Client {
-            inner: Arc::clone(&self.inner),
             sink: Some(sink),
-            tfa: self.tfa.clone(),
+            ..self.clone()
         }
     }
 
     /// The same client, answering the venue's two-factor challenge with `tfa`.
     pub fn with_tfa(&self, tfa: Tfa) -> Client {
         Client {
-            inner: Arc::clone(&self.inner),
-            sink: self.sink.clone(),
             tfa: Some(tfa),
+            ..self.clone()
         }
     }
 

@@ -1,11 +1,13 @@
 //! Holding back: what binds the address, and what binds each key.
 //!
-//! Limits that bind an address rather than a call are kept for every request of the
-//! connection: a hold the venue asks for after an answer
+//! Before a request is signed it waits for its turn: under the venue's published limits (the
+//! scheduler, `schedule`), and out of a hold the venue asked for after an answer
 //! ([`crate::exchanges::mechanisms::Pacing`]: a 429's `Retry-After`, usage headers near the
-//! limit) is waited out before anything else is sent (or refused without sending when longer
-//! than a call may wait), and inside an IP ban ([`ExchangeError::IpBanned`]) nothing is sent at
-//! all until it ends.
+//! limit), which binds every request of the connection. Calls held together are released one
+//! at a time, [`HOLD_SPACING`] apart with jitter, not all at the hold's end; a hold longer than
+//! the call's deadline is refused without sending. Inside an IP ban ([`ExchangeError::IpBanned`])
+//! nothing is sent at all until it ends; a hold that came after a request's turn refuses it
+//! unsent, and the retry queues it again.
 //!
 //! On venues that count per key ([`crate::exchanges::mechanisms::KeyCounters`], Kraken) each
 //! key's nonces come from [`Nonces`] (persisted under the profile's state dir when
@@ -14,15 +16,19 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use tokio::time::Instant;
+
+use super::schedule::{self, Priority, Receipt};
 use super::{Client, plan};
 use crate::clock;
 use crate::exchanges::{Counters, ExchangeError, Nonces, Op, Request, Response};
 use crate::secret::Credential;
 
-/// The longest wait for a rate-limit reset (or a hold) before giving up.
-pub(super) const MAX_RATE_WAIT: Duration = Duration::from_secs(10);
+/// How far apart calls held together go once the hold ends (plus up to as much again in
+/// jitter).
+const HOLD_SPACING: Duration = Duration::from_millis(25);
 /// How far ahead of the clock a key's nonces move after the exchange's first refusal; doubled
 /// after each further one.
 const NONCE_JUMP_MS: u64 = 1_000;
@@ -32,6 +38,8 @@ const NONCE_JUMP_MS: u64 = 1_000;
 pub(super) struct Pace {
     /// Nothing is sent before this instant: the venue asked to hold back.
     held_until: Mutex<Option<Instant>>,
+    /// When the last call held back was let go: the next goes a spacing later.
+    released: Mutex<Option<Instant>>,
     /// The exchange banned this address until this instant, with the ban's code.
     banned_until: Mutex<Option<(Instant, String)>>,
     /// Counter-nonce venues: each key's nonces.
@@ -60,7 +68,7 @@ impl Client {
         // One request per key at a time, from drawing its nonce to its answer, so the exchange
         // sees the nonces in order.
         let turn = self.turn(key).lock_owned().await;
-        if let (Some(budget), true) = (counters.budget(), self.inner.rate_waits > 0) {
+        if let (Some(budget), true) = (counters.budget(), self.inner.patient) {
             let wait = self
                 .inner
                 .pace
@@ -115,9 +123,74 @@ impl Client {
         Arc::clone(turns.entry(key.to_owned()).or_default())
     }
 
-    /// Waits out a hold the venue asked for, or refuses without sending: inside an IP ban, or
-    /// when the hold is longer than one call may wait (the engine's retry waits it out).
-    pub(super) async fn gate(&self) -> Result<(), ExchangeError> {
+    /// Waits for `op`'s turn before it is signed: out of a hold the venue asked for (one call
+    /// at a time once it ends), then under the venue's limits in `priority` order. Refuses
+    /// without waiting inside an IP ban or when the wait would end after the call's deadline.
+    /// An impatient client (the drill's attacker) waits for nothing.
+    pub(super) async fn await_turn(
+        &self,
+        op: &Op,
+        signer: Option<&Credential>,
+        priority: Priority,
+    ) -> Result<Receipt, ExchangeError> {
+        self.banned()?;
+        if !self.inner.patient {
+            return Ok(Receipt::default());
+        }
+        let deadline = self.deadline();
+        let now = Instant::now();
+        let held = self.held();
+        if let Some(until) = held
+            && until > now
+        {
+            let slot = {
+                let mut released = self
+                    .inner
+                    .pace
+                    .released
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let jitter = schedule::jitter(HOLD_SPACING);
+                let slot = released
+                    .map_or(until, |last| last.max(until) + HOLD_SPACING)
+                    .max(until)
+                    + jitter;
+                *released = Some(slot);
+                slot
+            };
+            if slot > deadline {
+                return Err(held_too_long(slot - now));
+            }
+            tokio::time::sleep_until(slot).await;
+        }
+        let charges = self.inner.venue.charges(op);
+        let key = signer.map(|c| c.key.as_str());
+        self.inner
+            .schedule
+            .admit(&charges, key, priority, deadline)
+            .await
+    }
+
+    /// Refuses without sending: inside an IP ban, or inside a hold that came after the
+    /// request's turn (its retry queues it again, before signing).
+    pub(super) fn gate(&self) -> Result<(), ExchangeError> {
+        self.banned()?;
+        let now = Instant::now();
+        if self.inner.patient
+            && let Some(until) = self.held()
+            && until > now
+        {
+            return Err(ExchangeError::RateLimited {
+                code: "held by the client".to_owned(),
+                reset_ms: None,
+                retry_after_ms: Some(millis(until - now)),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses inside an IP ban.
+    fn banned(&self) -> Result<(), ExchangeError> {
         let now = Instant::now();
         if let Ok(banned) = self.inner.pace.banned_until.lock()
             && let Some((until, code)) = banned.as_ref()
@@ -128,27 +201,17 @@ impl Client {
                 retry_after_ms: Some(millis(*until - now)),
             });
         }
-        let held = self
-            .inner
+        Ok(())
+    }
+
+    /// The hold the venue asked for, if any.
+    fn held(&self) -> Option<Instant> {
+        self.inner
             .pace
             .held_until
             .lock()
             .ok()
-            .and_then(|held| *held);
-        if let Some(until) = held
-            && until > now
-        {
-            let wait = until - now;
-            if wait > MAX_RATE_WAIT {
-                return Err(ExchangeError::RateLimited {
-                    code: "held by the client".to_owned(),
-                    reset_ms: None,
-                    retry_after_ms: Some(millis(wait)),
-                });
-            }
-            tokio::time::sleep(wait).await;
-        }
-        Ok(())
+            .and_then(|held| *held)
     }
 
     /// Holds every later request for as long as the venue asks after this answer.
@@ -172,6 +235,15 @@ impl Client {
         if let Ok(mut banned) = self.inner.pace.banned_until.lock() {
             *banned = Some((until, code.to_owned()));
         }
+    }
+}
+
+/// The error for a hold longer than the call's deadline.
+fn held_too_long(wait: Duration) -> ExchangeError {
+    ExchangeError::RateLimited {
+        code: "held by the client: the exchange asked the address to hold back for longer than the call's deadline".to_owned(),
+        reset_ms: None,
+        retry_after_ms: Some(millis(wait)),
     }
 }
 

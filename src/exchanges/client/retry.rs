@@ -1,7 +1,9 @@
 //! Retries: only what the exchange certainly did not act on, or what is safe to repeat.
 //!
 //! A refused timestamp is sent again after resyncing the clock from the server-time endpoint
-//! (once), a rate limit after waiting for the reset the venue announced, a refused nonce with one
+//! (once), a rate limit after the reset the venue announced (the scheduler holds the limit until
+//! then, and the call waits for its turn again; however many resets that takes, as long as the
+//! call's deadline allows), a refused nonce with one
 //! clearly ahead of the clock (`Client::jump_nonces`), an ended token session after logging in again (once). Reads, and a venue's
 //! idempotent follow-up, also survive a dropped connection or a server error; a mutation whose
 //! outcome is unknown is never sent twice blindly: the engine probes its outcome first. A
@@ -9,15 +11,16 @@
 
 use std::time::Duration;
 
-use super::pace::MAX_RATE_WAIT;
+use tokio::time::Instant;
+
+use super::schedule::{self, DEFAULT_PATIENCE, Priority};
 use super::{Auth, Client};
 use crate::clock;
+use crate::exchanges::mechanisms::Charge;
 use crate::exchanges::{CallOutcome, ExchangeError, Op, Reply};
 
 /// Attempts for a read whose connection failed.
 const READ_ATTEMPTS: usize = 5;
-/// Waits for a rate limit to reset before giving up (the request was refused, so waiting is safe).
-pub(super) const RATE_WAITS: usize = 5;
 /// Sends again after the exchange refused a nonce (someone else used the key in between).
 const NONCE_RETRIES: usize = 3;
 
@@ -45,18 +48,29 @@ impl Client {
     /// Sends an operation and decodes the answer, retrying only what is safe to retry; on
     /// venues that finish an operation with a second request
     /// ([`crate::exchanges::mechanisms::CompanionCalls::then`]), sends that too.
+    ///
+    /// The call waits for its turn under the venue's limits, in the order of its
+    /// [`Priority`], until the client's deadline ([`Client::with_deadline`]) or a minute.
     pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op)?;
-        let reply = self
-            .retrying(auth, Again::after(op), move || self.call_once(op, auth))
+        let this = &self.pinned();
+        let priority = Priority::of(op);
+        let charges = this.inner.venue.charges(op);
+        let reply = this
+            .retrying(auth, Again::after(op), &charges, move || {
+                this.call_once(op, auth, priority)
+            })
             .await?;
-        match self.inner.venue.then(op, &reply) {
+        match this.inner.venue.then(op, &reply) {
             Some(next) => {
-                self.allowed(&next)?;
+                this.allowed(&next)?;
                 // The venue's contract: a follow-up is idempotent, so it may go again.
                 let next = &next;
-                let after = self
-                    .retrying(auth, Again::Yes, move || self.call_once(next, auth))
+                let charges = this.inner.venue.charges(next);
+                let after = this
+                    .retrying(auth, Again::Yes, &charges, move || {
+                        this.call_once(next, auth, priority)
+                    })
                     .await;
                 match after {
                     Ok(after) => Ok(reply.followed_by(after)),
@@ -80,12 +94,29 @@ impl Client {
         }
     }
 
+    /// This client with its deadline fixed: the one it was given, else a minute from now.
+    fn pinned(&self) -> Client {
+        Client {
+            deadline: Some(self.deadline()),
+            ..self.clone()
+        }
+    }
+
+    /// Until when a call may wait.
+    pub(super) fn deadline(&self) -> Instant {
+        self.deadline
+            .unwrap_or_else(|| Instant::now() + DEFAULT_PATIENCE)
+    }
+
     /// Makes attempts until one succeeds or fails in a way that trying again cannot help (or
     /// must not: a change whose outcome is unknown is sent again only when `again` says so).
+    /// `charges` are the limits the attempts count against: a rate-limit refusal holds the
+    /// first (the endpoint's) until the reset.
     pub(super) async fn retrying<T, F, Fut>(
         &self,
         auth: Auth<'_>,
         again: Again,
+        charges: &[Charge],
         mut attempt: F,
     ) -> Result<T, ExchangeError>
     where
@@ -94,7 +125,6 @@ impl Client {
     {
         let mut resynced = false;
         let mut relogged = false;
-        let mut rate_waits = 0;
         let mut transport_failures = 0;
         let mut nonce_retries = 0;
         loop {
@@ -123,21 +153,41 @@ impl Client {
                         });
                     }
                 }
+                // Refused for now: wait for the reset if the deadline allows, without a herd.
                 Err(ExchangeError::RateLimited {
                     code,
                     reset_ms,
                     retry_after_ms,
-                }) if rate_waits < self.inner.rate_waits => {
-                    rate_waits += 1;
+                }) if self.inner.patient => {
                     let wait = self.rate_wait(reset_ms, retry_after_ms);
-                    if wait > MAX_RATE_WAIT {
+                    let until = Instant::now() + wait;
+                    if until > self.deadline() {
                         return Err(ExchangeError::RateLimited {
                             code,
                             reset_ms,
                             retry_after_ms,
                         });
                     }
-                    tokio::time::sleep(wait).await;
+                    let key = match auth {
+                        Auth::Key(cred) => Some(cred.key.as_str()),
+                        Auth::Public => None,
+                    };
+                    match charges.first() {
+                        // The next attempt queues for the limit, released one at a time after
+                        // the reset.
+                        Some(charge) => {
+                            self.inner
+                                .schedule
+                                .refused(std::slice::from_ref(charge), key, until);
+                        }
+                        // No declared limit: wait for the reset, plus jitter so that callers
+                        // refused together do not come back together.
+                        None => {
+                            let spread = (wait / 4).min(Duration::from_millis(250));
+                            let jitter = schedule::jitter(spread);
+                            tokio::time::sleep(wait + jitter).await;
+                        }
+                    }
                 }
                 // A read is safe to send again after a dropped connection or a server error;
                 // a mutation is not (its outcome is unknown): the engine probes first. A
@@ -170,7 +220,7 @@ impl Client {
     pub async fn resync(&self) -> Result<i64, ExchangeError> {
         let sent = clock::local_ms();
         let server = self
-            .call_once(&Op::ServerTime, Auth::Public)
+            .call_once(&Op::ServerTime, Auth::Public, Priority::Other)
             .await?
             .into_server_time()?;
         self.inner.clock.sync(sent, server, clock::local_ms());

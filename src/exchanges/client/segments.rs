@@ -99,8 +99,10 @@ impl Client {
         }
         let subject = self.inner.venue.subject(op);
         let subject = subject.as_deref();
-        self.retrying(auth, super::retry::Again::Yes, move || {
-            self.look_up(op, auth, subject)
+        let charges = self.inner.venue.charges(op);
+        let priority = super::Priority::of(op);
+        self.retrying(auth, super::retry::Again::Yes, &charges, move || {
+            self.look_up(op, auth, subject, priority)
         })
         .await
     }

@@ -22,7 +22,7 @@ impl Client {
         if !self.inner.mode.permits(plan.mutating()) {
             return Err(ExchangeError::DryRun { op: "request" });
         }
-        self.gate().await?;
+        self.gate()?;
         let signed = plan.signed();
         let req = &signed.request;
         // A venue whose futures live on another host names it in the path (Binance USD-M).

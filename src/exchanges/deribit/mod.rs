@@ -25,13 +25,14 @@
 
 mod cursor;
 mod endpoints;
+mod limits;
 mod signer;
 mod wire;
 
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{CompanionCalls, OrderRules, SegmentDiscovery, TokenSessions};
+use super::mechanisms::{CompanionCalls, OrderRules, RateLimits, SegmentDiscovery, TokenSessions};
 use super::model::{Access, Category, Lock, Segment};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
@@ -172,6 +173,10 @@ impl Venue for Deribit {
     }
 
     fn order_rules(&self) -> Option<&dyn OrderRules> {
+        Some(self)
+    }
+
+    fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
     }
 }

@@ -11,6 +11,7 @@
 //! keys have no API at all.
 
 mod endpoints;
+mod limits;
 mod passphrase;
 mod signer;
 mod wire;
@@ -18,7 +19,7 @@ mod wire;
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{CompanionCalls, OrderRules};
+use super::mechanisms::{CompanionCalls, OrderRules, RateLimits};
 use super::model::{Category, Order, Segment};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
@@ -165,6 +166,10 @@ impl Venue for Okx {
     }
 
     fn companions(&self) -> Option<&dyn CompanionCalls> {
+        Some(self)
+    }
+
+    fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
     }
 }
