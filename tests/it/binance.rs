@@ -546,7 +546,10 @@ async fn weights_and_retry_after_are_respected() {
     // Put the exchange's minute a few seconds from its end (six: each balance read is two
     // requests, the funding wallet's too), so `Retry-After` is short.
     let now = client.clock().now_ms();
-    lab.sim.set_clock_skew_ms(54_000 - now.rem_euclid(60_000));
+    // Forward only: a skew back in time would date the later requests before the ones already
+    // logged (the first resync's), and they would read as sent during the hold.
+    lab.sim
+        .set_clock_skew_ms((54_000 - now.rem_euclid(60_000)).rem_euclid(60_000));
     client.resync().await.unwrap();
     // `account` weighs 20: with a limit of 50 the third call in the minute goes over.
     lab.sim.set_weight_limit(50);
@@ -568,7 +571,7 @@ async fn weights_and_retry_after_are_respected() {
         after
             .iter()
             .all(|e| e.at_ms >= refused[0].at_ms.div_euclid(60_000) * 60_000 + 60_000),
-        "nothing sent before the minute rolled over: {after:?}"
+        "nothing sent before the minute rolled over: {after:?}\nwhole log: {log:?}"
     );
     assert!(log.iter().all(|e| e.http_status != 418));
 }
