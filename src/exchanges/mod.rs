@@ -24,6 +24,7 @@ pub mod mechanisms;
 pub mod model;
 mod nonce;
 pub mod okx;
+pub mod retention;
 mod op;
 pub mod redact;
 mod request;
