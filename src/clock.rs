@@ -1,20 +1,59 @@
 //! Time: the local clock, the exchange's clock, and the durations playbooks speak in.
 //!
-//! Venues refuse requests whose timestamp strays from their own clock, so every signed request
-//! takes its time from a [`Clock`] that carries the offset to the exchange's server time. The
-//! offset is learnt from the venue's server-time endpoint whenever the venue says our timestamp
-//! is off; it never drifts silently.
+//! Venues refuse requests whose timestamp strays from their own clock, and their histories are
+//! dated on that clock too, so every signed request and every history window takes its time
+//! from a [`Clock`] that carries the offset to the exchange's server time. A run measures the
+//! offset once at its start, alongside its first request (the lock), never in front of it
+//! ([`Clock::begin_measuring`]); it is learnt again whenever the venue says our timestamp is
+//! off. It never drifts silently.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use serde::Serialize;
+use tokio::sync::watch;
 
 /// The local clock corrected by a learnt offset to one exchange's clock.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     offset_ms: Arc<AtomicI64>,
+    /// The run's measurement of the offset: not started, under way, or how it ended.
+    measure: Arc<watch::Sender<Measure>>,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock {
+            offset_ms: Arc::default(),
+            measure: Arc::new(watch::Sender::new(Measure::NotStarted)),
+        }
+    }
+}
+
+/// Where the run's measurement of the exchange's clock stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measure {
+    /// Nobody asked for one (offline, or a client outside a run).
+    NotStarted,
+    /// The server-time read is under way.
+    Running,
+    /// Measured.
+    Done(Measured),
+    /// The read failed (why, redacted); the local clock stands, with a wider margin.
+    Failed(String),
+}
+
+/// One measurement of the exchange's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Measured {
+    /// The exchange's clock minus this machine's, ms (positive: the exchange is ahead).
+    pub offset_ms: i64,
+    /// When it was measured, on the exchange's clock (RFC 3339 UTC).
+    pub measured_at: String,
+    /// The read's round trip, ms: the offset is known to within half of it.
+    pub round_trip_ms: i64,
 }
 
 impl Clock {
@@ -39,7 +78,76 @@ impl Clock {
         self.offset_ms
             .store(server_ms - midpoint, Ordering::Relaxed);
     }
+
+    /// Claims the run's measurement: true for the first caller only (the keys of one incident
+    /// share a client, and so one measurement).
+    pub fn begin_measuring(&self) -> bool {
+        self.measure.send_if_modified(|state| {
+            if *state == Measure::NotStarted {
+                *state = Measure::Running;
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    /// Learns the offset from the run's server-time read (see [`Clock::sync`]) and keeps it as
+    /// the run's measurement.
+    pub fn measured(&self, sent_local_ms: i64, server_ms: i64, received_local_ms: i64) {
+        self.sync(sent_local_ms, server_ms, received_local_ms);
+        self.measure.send_replace(Measure::Done(Measured {
+            offset_ms: self.offset_ms(),
+            measured_at: rfc3339_ms(server_ms),
+            round_trip_ms: (received_local_ms - sent_local_ms).max(0),
+        }));
+    }
+
+    /// The run's server-time read failed (`why`, already redacted): the offset stays as it was.
+    pub fn measure_failed(&self, why: String) {
+        self.measure.send_replace(Measure::Failed(why));
+    }
+
+    /// The run's measurement as it stands now.
+    pub fn measurement(&self) -> Measure {
+        self.measure.borrow().clone()
+    }
+
+    /// The run's measurement, waiting up to `patience` for one under way to end (a read that
+    /// takes longer is not waited for: the caller goes on with the wider margin).
+    pub async fn settled(&self, patience: Duration) -> Measure {
+        let mut seen = self.measure.subscribe();
+        let waited = tokio::time::timeout(
+            patience,
+            seen.wait_for(|state| *state != Measure::Running),
+        )
+        .await;
+        match waited {
+            Ok(Ok(state)) => state.clone(),
+            _ => self.measurement(),
+        }
+    }
 }
+
+/// How far past the exchange's "now" a history window reaches.
+///
+/// The offset is known to within half the server-time read's round trip, and a venue stamps an
+/// order when its matching engine takes it, which may be a little later than its gateway's clock
+/// said: a window that ends exactly at "now" can miss the newest orders, which are the
+/// attacker's. One second plus the round trip covers both on any working connection. Without a
+/// measurement the local clock is only known to be within the venue's timestamp tolerance of the
+/// exchange's (else its signed requests would be refused), and the widest one lockdown's venues
+/// allow is Deribit's 60 s: the window reaches that far. Every venue takes an end time a little
+/// in the future as a plain bound (docs/venues/*.md §6).
+pub fn window_margin_ms(measure: &Measure) -> i64 {
+    match measure {
+        Measure::Done(measured) => 1_000 + measured.round_trip_ms.min(9_000),
+        Measure::NotStarted | Measure::Running | Measure::Failed(_) => UNMEASURED_MARGIN_MS,
+    }
+}
+
+/// The margin of a window whose offset was not measured (see [`window_margin_ms`]).
+pub const UNMEASURED_MARGIN_MS: i64 = 60_000;
 
 /// Milliseconds since the Unix epoch on this machine's clock.
 pub fn local_ms() -> i64 {

@@ -209,6 +209,13 @@ async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, E
             None => std::future::pending().await,
         }
     };
+    // The exchange's clock is read once the run's first request (the lock) has gone, on a
+    // connection of its own; it stops nothing, and the history windows wait for it only briefly.
+    let clock = (run.client.mode() != Mode::Offline).then(|| {
+        let client = run.client.clone();
+        AbortOnDrop(tokio::spawn(async move { client.measure_clock().await }))
+    });
+    let _clock = clock;
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
         by = signal => {
@@ -218,6 +225,15 @@ async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, E
             });
             Err(Error::Interrupted { run_dir: dir, by })
         }
+    }
+}
+
+/// A background task that ends with its owner (the run's clock read, when the run ended first).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

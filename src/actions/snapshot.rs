@@ -72,6 +72,43 @@ impl SnapshotKind {
     }
 }
 
+impl SnapshotKind {
+    /// Whether the kind is read over a time window (the rest are read as they are now).
+    fn windowed(self) -> bool {
+        !matches!(
+            self,
+            SnapshotKind::OpenOrders | SnapshotKind::Balances | SnapshotKind::KeyInfo
+        )
+    }
+}
+
+/// How long a snapshot waits for the run's clock read still under way before it takes the
+/// wider margin: the read goes out with the lock, so by the history steps it has long ended
+/// on any working connection; this step comes before the revoke, which must not wait on it.
+const CLOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The `clock` output: the offset the window was computed with, and when it was measured.
+fn clock_output(measure: &clock::Measure, margin_ms: i64) -> Value {
+    match measure {
+        clock::Measure::Done(measured) => json!({
+            "offset_ms": measured.offset_ms,
+            "measured_at": measured.measured_at,
+            "round_trip_ms": measured.round_trip_ms,
+            "window_margin_ms": margin_ms,
+        }),
+        clock::Measure::Failed(why) => json!({
+            "offset_ms": null,
+            "not_measured": why,
+            "window_margin_ms": margin_ms,
+        }),
+        clock::Measure::NotStarted | clock::Measure::Running => json!({
+            "offset_ms": null,
+            "not_measured": "the server time was not read before this step",
+            "window_margin_ms": margin_ms,
+        }),
+    }
+}
+
 /// One kind or a list.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
@@ -151,8 +188,9 @@ impl Progress {
             .unwrap_or_else(|| (rows(Vec::<Value>::new()), Vec::new()))
     }
 
-    /// The window of `since`: the first attempt's, or one ending now.
-    fn window(&self, since: std::time::Duration, now_ms: i64) -> (i64, i64) {
+    /// The window of `since`: the first attempt's, or one from `since` before the exchange's
+    /// `now_ms` to `margin_ms` after it.
+    fn window(&self, since: std::time::Duration, now_ms: i64, margin_ms: i64) -> (i64, i64) {
         let mut window = self
             .window
             .lock()
@@ -161,8 +199,9 @@ impl Progress {
             Some((kept, start, end)) if kept == since => (start, end),
             _ => {
                 let start = now_ms - i64::try_from(since.as_millis()).unwrap_or(i64::MAX / 2);
-                *window = Some((since, start, now_ms));
-                (start, now_ms)
+                let end = now_ms + margin_ms.max(0);
+                *window = Some((since, start, end));
+                (start, end)
             }
         }
     }
@@ -206,6 +245,7 @@ impl Action for Snapshot {
         "access_log",
         "key_info",
         "not_covered",
+        "clock",
     ];
 
     fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
@@ -214,6 +254,9 @@ impl Action for Snapshot {
         }
         if let Some(rows) = outputs.get("key_info").and_then(Value::as_array) {
             report.key_info.extend(rows.iter().cloned());
+        }
+        if let Some(clock) = outputs.get("clock") {
+            report.exchange_clock(clock);
         }
     }
 
@@ -261,7 +304,19 @@ impl Action for Snapshot {
             message,
             hint: "write `since` like `7d` or `24h`".into(),
         })?;
-        let (start_ms, end_ms) = self.progress.window(since, cx.client.clock().now_ms());
+        // History is dated on the exchange's clock: the window ends at its "now", past it by a
+        // margin (`clock::window_margin_ms`), once the run's clock read is in (waited for only
+        // briefly, and only when a window is read at all).
+        let windowed = kinds.iter().any(|kind| kind.windowed());
+        let measure = if windowed {
+            cx.client.clock().settled(CLOCK_PATIENCE).await
+        } else {
+            cx.client.clock().measurement()
+        };
+        let margin_ms = clock::window_margin_ms(&measure);
+        let (start_ms, end_ms) =
+            self.progress
+                .window(since, cx.client.clock().now_ms(), margin_ms);
         let kept = &self.progress.pages;
 
         let dir = cx.run.dir.join("snapshots");
@@ -332,6 +387,7 @@ impl Action for Snapshot {
         }
         out.insert("since_ms".into(), json!(start_ms));
         out.insert("until_ms".into(), json!(end_ms));
+        out.insert("clock".into(), clock_output(&measure, margin_ms));
         if let Some(events) = access_log {
             out.insert("access_log".into(), events);
         }
@@ -715,15 +771,15 @@ mod tests {
     fn a_retry_keeps_the_first_attempts_window_and_kinds() {
         let progress = Progress::default();
         let week = std::time::Duration::from_secs(7 * 86_400);
-        let first = progress.window(week, 1_000_000_000);
-        assert_eq!(first, (1_000_000_000 - 604_800_000, 1_000_000_000));
+        let first = progress.window(week, 1_000_000_000, 1_500);
+        assert_eq!(first, (1_000_000_000 - 604_800_000, 1_000_001_500));
         assert_eq!(
-            progress.window(week, 1_000_005_000),
+            progress.window(week, 1_000_005_000, 1_500),
             first,
             "the retry's window"
         );
         let day = std::time::Duration::from_secs(86_400);
-        assert_eq!(progress.window(day, 1_000_005_000).1, 1_000_005_000);
+        assert_eq!(progress.window(day, 1_000_005_000, 0).1, 1_000_005_000);
         let kinds = [SnapshotKind::Orders, SnapshotKind::Fills];
         progress.taken(
             SnapshotKind::Orders,

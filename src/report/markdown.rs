@@ -40,6 +40,24 @@ fn order_table(out: &mut String, orders: &[Value]) {
     }
 }
 
+/// The exchange's clock as the history windows used it.
+fn clock_line(clock: &Value) -> String {
+    let margin = clock.get("window_margin_ms").and_then(Value::as_i64).unwrap_or(0);
+    match clock.get("offset_ms").and_then(Value::as_i64) {
+        Some(offset) => format!(
+            "Exchange clock: {} ms {} this machine's (offset {offset} ms, measured at {}, round trip {} ms); history windows end {margin} ms past the exchange's time",
+            offset.abs(),
+            if offset >= 0 { "ahead of" } else { "behind" },
+            cell(clock.get("measured_at")),
+            cell(clock.get("round_trip_ms")),
+        ),
+        None => format!(
+            "Exchange clock not measured ({}); history windows end {margin} ms past this machine's time",
+            cell(clock.get("not_measured")),
+        ),
+    }
+}
+
 /// Renders the timeline as Markdown.
 pub fn render(t: &Timeline) -> String {
     let mut out = String::new();
@@ -97,6 +115,9 @@ pub fn render(t: &Timeline) -> String {
         t.total("missing", &t.missing),
         t.total("mismatched", &t.mismatched)
     );
+    if let Some(clock) = &t.exchange_clock {
+        let _ = writeln!(out, "- {}", clock_line(clock));
+    }
     if let Some(key) = &t.replacement {
         match (key.get("key"), key.get("by")) {
             // A guided manual step (Kraken): made in the web interface, never seen by lockdown.

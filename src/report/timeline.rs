@@ -38,6 +38,9 @@ pub struct Timeline {
     pub diff_files: BTreeMap<String, (String, String)>,
     /// What the exchange said about the leaked key (`key_info` snapshots): `{source, info}`.
     pub key_info: Vec<Value>,
+    /// The exchange's clock as the history snapshots used it (their `clock` output): the
+    /// offset, when it was measured, and the windows' margin.
+    pub exchange_clock: Option<Value>,
     /// The replacement key, if one was made.
     pub replacement: Option<Value>,
     /// Where its secret went.
@@ -374,6 +377,17 @@ impl Timeline {
                     call.get("duration_ms").and_then(Value::as_u64).unwrap_or(0)
                 ),
             });
+        }
+    }
+
+    /// Keeps the exchange's clock a snapshot computed its window with (`clock`: its `clock`
+    /// output): a measured offset wins over a missing one; otherwise the first stays.
+    pub fn exchange_clock(&mut self, clock: &Value) {
+        let measured = |c: &Value| c.get("offset_ms").is_some_and(Value::is_i64);
+        if self.exchange_clock.is_none()
+            || (measured(clock) && !self.exchange_clock.as_ref().is_some_and(measured))
+        {
+            self.exchange_clock = Some(clock.clone());
         }
     }
 

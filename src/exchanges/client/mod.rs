@@ -80,6 +80,8 @@ struct Inner {
     pace: pace::Pace,
     /// Segments the venue listed at run time.
     discovered: segments::Discovered,
+    /// Whether a request has reached the exchange yet (the run's clock read waits for it).
+    sent: tokio::sync::watch::Sender<bool>,
 }
 
 impl Client {
@@ -110,6 +112,7 @@ impl Client {
                 sessions: session::Sessions::default(),
                 pace: pace::Pace::default(),
                 discovered: segments::Discovered::default(),
+                sent: tokio::sync::watch::Sender::new(false),
             }),
             sink: None,
             tfa: None,
@@ -181,6 +184,12 @@ impl Client {
     /// The exchange's clock as far as it is known.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
+    }
+
+    /// Returns once a request of this client has reached the exchange (or failed to).
+    pub(super) async fn first_sent(&self) {
+        let mut sent = self.inner.sent.subscribe();
+        let _ = sent.wait_for(|sent| *sent).await;
     }
 
     /// Whether mutations are sent.

@@ -216,6 +216,37 @@ impl Client {
             .map_or(Duration::from_millis(200), Duration::from_millis)
     }
 
+    /// Measures the exchange's clock for the run, once per client (the keys of one incident
+    /// share it): waits until the run's first request is on the wire (the lock: nothing goes
+    /// in front of it), then reads the server time on a connection of its own. A failed read
+    /// is kept as such and stops nothing (see [`crate::clock::Clock::settled`]).
+    pub async fn measure_clock(&self) {
+        if !self.inner.clock.begin_measuring() {
+            return;
+        }
+        // An abandoned read (the run ended first) must not leave the measurement "under way".
+        struct Unfinished<'a>(Option<&'a clock::Clock>);
+        impl Drop for Unfinished<'_> {
+            fn drop(&mut self) {
+                if let Some(clock) = self.0 {
+                    clock.measure_failed("the run ended before the server time was read".into());
+                }
+            }
+        }
+        let mut unfinished = Unfinished(Some(&self.inner.clock));
+        self.first_sent().await;
+        let sent = clock::local_ms();
+        let read = self
+            .call_once(&Op::ServerTime, Auth::Public, Priority::Other)
+            .await
+            .and_then(Reply::into_server_time);
+        unfinished.0 = None;
+        match read {
+            Ok(server) => self.inner.clock.measured(sent, server, clock::local_ms()),
+            Err(err) => self.inner.clock.measure_failed(err.to_string()),
+        }
+    }
+
     /// Reads the exchange's clock and learns the offset to it.
     pub async fn resync(&self) -> Result<i64, ExchangeError> {
         let sent = clock::local_ms();
