@@ -117,11 +117,8 @@ impl Clock {
     /// takes longer is not waited for: the caller goes on with the wider margin).
     pub async fn settled(&self, patience: Duration) -> Measure {
         let mut seen = self.measure.subscribe();
-        let waited = tokio::time::timeout(
-            patience,
-            seen.wait_for(|state| *state != Measure::Running),
-        )
-        .await;
+        let waited =
+            tokio::time::timeout(patience, seen.wait_for(|state| *state != Measure::Running)).await;
         match waited {
             Ok(Ok(state)) => state.clone(),
             _ => self.measurement(),
@@ -172,6 +169,20 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|at| at.timestamp_millis())
+}
+
+/// Parses a signed duration (`4s`, `-3s`, `+500ms`) into whole milliseconds.
+pub fn parse_signed_ms(text: &str) -> Result<i64, String> {
+    let bad = || format!("`{text}` is not a signed duration; write it like `4s`, `-3s` or `500ms`");
+    let text = text.trim();
+    let (sign, magnitude) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let d = humantime::parse_duration(magnitude.trim()).map_err(|_| bad())?;
+    i64::try_from(d.as_millis())
+        .map(|ms| sign * ms)
+        .map_err(|_| bad())
 }
 
 /// Parses a duration as playbooks write it: `7d`, `24h`, `90s`, `1h 30m`.

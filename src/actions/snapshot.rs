@@ -314,9 +314,9 @@ impl Action for Snapshot {
             cx.client.clock().measurement()
         };
         let margin_ms = clock::window_margin_ms(&measure);
-        let (start_ms, end_ms) =
-            self.progress
-                .window(since, cx.client.clock().now_ms(), margin_ms);
+        let (start_ms, end_ms) = self
+            .progress
+            .window(since, cx.client.clock().now_ms(), margin_ms);
         let kept = &self.progress.pages;
 
         let dir = cx.run.dir.join("snapshots");

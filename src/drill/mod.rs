@@ -192,6 +192,11 @@ impl Stage {
         if !options.faults.is_none() {
             sim.set_faults(options.faults);
         }
+        // The exchange's clock runs ahead of (or behind) the responder's from the start, before
+        // the attacker trades; a `skew` fault, when given, is the one that holds.
+        if scenario.clock_skew_ms != 0 && options.faults.skew_ms == 0 {
+            sim.set_clock_skew_ms(scenario.clock_skew_ms);
+        }
         let running = sim
             .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
             .await

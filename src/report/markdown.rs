@@ -42,7 +42,10 @@ fn order_table(out: &mut String, orders: &[Value]) {
 
 /// The exchange's clock as the history windows used it.
 fn clock_line(clock: &Value) -> String {
-    let margin = clock.get("window_margin_ms").and_then(Value::as_i64).unwrap_or(0);
+    let margin = clock
+        .get("window_margin_ms")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     match clock.get("offset_ms").and_then(Value::as_i64) {
         Some(offset) => format!(
             "Exchange clock: {} ms {} this machine's (offset {offset} ms, measured at {}, round trip {} ms); history windows end {margin} ms past the exchange's time",

@@ -51,6 +51,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "vendor-leak",
         include_str!("../../scenarios/vendor-leak.yaml"),
     ),
+    (
+        "skewed-clock",
+        include_str!("../../scenarios/skewed-clock.yaml"),
+    ),
+    ("aged-out", include_str!("../../scenarios/aged-out.yaml")),
+    (
+        "busy-history",
+        include_str!("../../scenarios/busy-history.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.
@@ -94,6 +103,10 @@ pub struct Scenario {
     /// response (default: nothing).
     #[serde(default)]
     pub owner: Owner,
+    /// How far the exchange's clock is ahead of the responder's (`4s`, `-3s`; default 0): the
+    /// drill sets the simulator's skew before the attacker starts.
+    #[serde(default, rename = "clock_skew", with = "signed_ms")]
+    pub clock_skew_ms: i64,
 }
 
 /// The owner's setup as the drill writes it: the ways a real one rots.
@@ -272,6 +285,10 @@ pub struct Attacker {
     /// How often it retries once its plan is done, until it is refused.
     #[serde(default = "default_probe", with = "humantime_serde_duration")]
     pub probe_every: Duration,
+    /// A backdated attacker (default 0): its plan is also seeded as done this long ago, its
+    /// orders and fills dated then, in addition to its live trading (`sim::scenario_seed`).
+    #[serde(default, with = "humantime_serde_duration")]
+    pub start_ago: Duration,
 }
 
 /// The most bot keys a scenario may seed.
@@ -464,6 +481,25 @@ impl Scenario {
                 );
             }
         }
+        if scenario.clock_skew_ms.unsigned_abs() > MAX_SKEW_MS {
+            problems.push(
+                source
+                    .problem_at("clock_skew", "`clock_skew` is more than a minute")
+                    .help(
+                        "every venue refuses timestamps a minute off; write up to `60s` either way",
+                    ),
+            );
+        }
+        if attacker.start_ago > MAX_AGE {
+            problems.push(
+                source
+                    .problem_at(
+                        "attacker.start_ago",
+                        "an attacker that started over a year ago",
+                    )
+                    .help("write `start_ago` up to `365d`"),
+            );
+        }
         if attacker.probe_every.is_zero() {
             problems.push(source.problem_at(
                 "attacker.probe_every",
@@ -569,6 +605,9 @@ fn check_placements(
 /// The longest wait a scenario may name: a drill that stalls is no drill.
 const MAX_WAIT: Duration = Duration::from_secs(600);
 
+/// The largest clock skew a scenario may name: a minute, Deribit's tolerance, the widest.
+const MAX_SKEW_MS: u64 = 60_000;
+
 /// The oldest order of the bot's history.
 const MAX_AGE: Duration = Duration::from_secs(365 * 86_400);
 
@@ -587,6 +626,16 @@ mod humantime_serde_duration {
     pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(de)?;
         crate::clock::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `4s`, `-3s`, `+500ms`: a signed duration, in milliseconds.
+mod signed_ms {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(de: D) -> Result<i64, D::Error> {
+        let text = String::deserialize(de)?;
+        crate::clock::parse_signed_ms(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -627,6 +676,36 @@ mod tests {
         );
         let err = format!("{:?}", Scenario::parse("many.yaml", &bad).unwrap_err());
         assert!(err.contains("many.yaml:108:"), "{err}");
+    }
+
+    #[test]
+    fn clock_skew_and_start_ago_are_read_and_bounded() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets: []\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\n";
+        let s = Scenario::parse(
+            "s.yaml",
+            &format!("{head}clock_skew: -3s\nattacker: {{ pattern: none, start_ago: 2d }}\n"),
+        )
+        .unwrap();
+        assert_eq!(s.clock_skew_ms, -3_000);
+        assert_eq!(s.attacker.start_ago, Duration::from_secs(2 * 86_400));
+        let s =
+            Scenario::parse("s.yaml", &format!("{head}attacker: {{ pattern: none }}\n")).unwrap();
+        assert_eq!((s.clock_skew_ms, s.attacker.start_ago), (0, Duration::ZERO));
+        let bad = format!("{head}clock_skew: 2m\nattacker: {{ pattern: none, start_ago: 400d }}\n");
+        let err = format!("{:?}", Scenario::parse("s.yaml", &bad).unwrap_err());
+        assert!(
+            err.contains("more than a minute") && err.contains("over a year"),
+            "{err}"
+        );
+        let err = format!(
+            "{:?}",
+            Scenario::parse(
+                "s.yaml",
+                &format!("{head}clock_skew: soon\nattacker: {{ pattern: none }}\n")
+            )
+            .unwrap_err()
+        );
+        assert!(err.contains("signed duration"), "{err}");
     }
 
     #[test]

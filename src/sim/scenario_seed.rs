@@ -97,6 +97,10 @@ pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u6
             seed_bot_order(&mut v, now, *uid, &prefix, order);
         }
     }
+    // A backdated attacker's plan, done `start_ago` before the drill, on every leaked key.
+    for uid in &bots {
+        seed_backdated_attacker(&mut v, now, *uid, scenario);
+    }
     // OKX's bot keeps a stop-loss algo order.
     dialect.seed_scenario_extras(&mut v, now, &prefix);
     seed::seed_funds(&mut v, now);
@@ -192,6 +196,65 @@ fn seed_bot_order(v: &mut Venue, now: i64, uid: u64, prefix: &str, o: &BotOrder)
     seed::record_order(v, &inst, new, created, ending);
 }
 
+/// The attacker's plan done long ago (`attacker.start_ago`), besides its live trading: its
+/// `orders` buys of `quote_per_order` (100 by default) on its target, market orders filled at the
+/// reference price, dated from `start_ago` on at its `rate`, origin Attacker and without a
+/// client id. Only filled orders are seeded: an old order that never filled left nothing a
+/// response could find, on any venue. Nothing when `start_ago` is zero or there is no target.
+fn seed_backdated_attacker(v: &mut Venue, now: i64, uid: u64, scenario: &Scenario) {
+    let attacker = &scenario.attacker;
+    let ago_ms = i64::try_from(attacker.start_ago.as_millis()).unwrap_or(i64::MAX / 4);
+    let Some(target) = attacker.target.as_deref() else {
+        return;
+    };
+    if ago_ms == 0 {
+        return;
+    }
+    let Some(market) = scenario.market(target) else {
+        return;
+    };
+    let Some(inst) = v.instrument(category(market.category), target).cloned() else {
+        return;
+    };
+    let quote = attacker
+        .quote_per_order
+        .as_deref()
+        .and_then(num::parse_lenient)
+        .unwrap_or(100.0);
+    let qty = quote / inst.ref_price;
+    let spacing_ms = (1000.0 / attacker.rate).clamp(1.0, 60_000.0) as i64;
+    for i in 0..i64::from(attacker.orders) {
+        let created = now - ago_ms + i * spacing_ms;
+        let new = NewOrder {
+            uid,
+            category: inst.category,
+            symbol: inst.symbol.clone(),
+            side: Side::Buy,
+            order_type: OrderType::Market,
+            price: None,
+            qty: num::fmt(qty),
+            qty_unit: QtyUnit::Base,
+            order_link_id: v.client_order_id(String::new()),
+            origin: Origin::Attacker,
+        };
+        let fill = Fill {
+            price: inst.ref_price,
+            qty,
+            is_maker: false,
+        };
+        seed::record_order(
+            v,
+            &inst,
+            new,
+            created,
+            Ending::Filled {
+                fill,
+                at_ms: created,
+            },
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +287,35 @@ mod tests {
         let keys: std::collections::BTreeSet<&str> =
             leaked.iter().map(|k| k.api_key.as_str()).collect();
         assert_eq!(keys.len(), 20, "every key its own id");
+    }
+
+    #[test]
+    fn a_backdated_attacker_is_seeded_filled_and_dated_start_ago() {
+        let scenario = Scenario::load("aged-out").unwrap();
+        let v = scenario_venue(ExchangeId::Bybit, &scenario, 5);
+        let now = v.now_ms();
+        let old: Vec<_> = v
+            .orders
+            .iter()
+            .filter(|o| o.origin == Origin::Attacker)
+            .collect();
+        assert_eq!(old.len(), scenario.attacker.orders as usize);
+        let ago = i64::try_from(scenario.attacker.start_ago.as_millis()).unwrap();
+        for o in &old {
+            assert_eq!(o.symbol, "XVGUSDT");
+            assert!(o.status == crate::sim::order::OrderStatus::Filled, "{o:?}");
+            let age = now - o.created_ms;
+            assert!(age <= ago && age > ago - 60_000, "{age}");
+            let fills = v.executions.iter().filter(|e| e.order_id == o.order_id);
+            assert_eq!(fills.count(), 1, "each old order left its fill");
+        }
+        // Without `start_ago` nothing of the attacker is seeded.
+        let v = scenario_venue(
+            ExchangeId::Bybit,
+            &Scenario::load("pump-illiquid").unwrap(),
+            5,
+        );
+        assert!(v.orders.iter().all(|o| o.origin == Origin::Owner));
     }
 
     #[test]

@@ -147,9 +147,42 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(detection["truth"].as_u64().unwrap() >= 3, "{detection}");
             assert_eq!(detection["detected"], detection["truth"], "{detection}");
         }
+        // The exchange's clock 4 s ahead: the pump is found whole (the card's `missed` is 0),
+        // and the history windows were read in exchange time, the offset measured.
+        "skewed-clock" => {
+            assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
+            let clock = &step_outputs(&card, "history")["clock"];
+            let offset = clock["offset_ms"].as_i64().expect("measured");
+            assert!((3_000..=5_000).contains(&offset), "{clock}");
+        }
+        // The old pump's orders (or, where the venue dropped them, their fills) and the new.
+        "aged-out" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 8),
+        // The old cancelled orders the venue no longer keeps are not reported missing.
+        "busy-history" => {
+            assert!(card["detection"]["truth"].as_u64().unwrap() >= 6);
+            let counts = &step_outputs(&card, "diff")["counts"];
+            assert_eq!(counts["missing"], 0, "{counts}");
+        }
         other => panic!("no expectations for scenario {other}"),
     }
     card
+}
+
+/// The outputs the drill's response journaled for step `id`.
+fn step_outputs(card: &Value, id: &str) -> Value {
+    let dir = std::path::Path::new(card["drill_dir"].as_str().unwrap());
+    for journal in crate::support::files_under(dir)
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "journal.jsonl"))
+    {
+        for line in crate::support::read(&journal).lines() {
+            let event: Value = serde_json::from_str(line).unwrap();
+            if event["type"] == "step_finished" && event["data"]["step"] == id {
+                return event["data"]["outputs"].clone();
+            }
+        }
+    }
+    panic!("no finished step `{id}` under {}", dir.display());
 }
 
 /// One test per venue and scenario, so they run side by side and fail by name.
@@ -191,6 +224,21 @@ drills! {
     kraken_sabotage: KRAKEN, "sabotage";
     okx_products_okx: OKX, "products-okx";
     kraken_products_kraken: KRAKEN, "products-kraken";
+    bybit_skewed_clock: BYBIT, "skewed-clock";
+    okx_skewed_clock: OKX, "skewed-clock";
+    deribit_skewed_clock: DERIBIT, "skewed-clock";
+    binance_skewed_clock: BINANCE, "skewed-clock";
+    kraken_skewed_clock: KRAKEN, "skewed-clock";
+    bybit_aged_out: BYBIT, "aged-out";
+    okx_aged_out: OKX, "aged-out";
+    deribit_aged_out: DERIBIT, "aged-out";
+    binance_aged_out: BINANCE, "aged-out";
+    kraken_aged_out: KRAKEN, "aged-out";
+    bybit_busy_history: BYBIT, "busy-history";
+    okx_busy_history: OKX, "busy-history";
+    deribit_busy_history: DERIBIT, "busy-history";
+    binance_busy_history: BINANCE, "busy-history";
+    kraken_busy_history: KRAKEN, "busy-history";
 }
 
 /// The list above covers every shipped scenario and every venue.

@@ -98,6 +98,24 @@ pub(crate) fn open_orders(
     ))
 }
 
+/// Whether `market`'s order history still returns an order (docs/venues/binance.md §6): spot
+/// and margin name no limit, options keep 5 days, USD-M and COIN-M the rules below.
+fn history_keeps(market: Market, o: &Order, now: i64) -> bool {
+    match market {
+        Market::Spot | Market::Margin | Market::Isolated => true,
+        Market::Options => o.created_ms >= now - OPTIONS_HISTORY_MS,
+        Market::UsdM | Market::CoinM => futures_keeps(o, now),
+    }
+}
+
+/// Options' order history: the last 5 days (developers.binance.com, options trading, "Query
+/// Option Order History").
+const OPTIONS_HISTORY_MS: i64 = 5 * DAY_MS;
+
+/// USD-M and COIN-M fills: the past 6 months ("Only support querying trade in the past 6
+/// months", developers.binance.com, USD-M "Account Trade List"), counted as 180 days.
+const FUTURES_FILLS_MS: i64 = 180 * DAY_MS;
+
 /// Whether USD-M still returns an order (docs/venues/binance.md §6).
 fn futures_keeps(o: &Order, now: i64) -> bool {
     let never_filled_end = matches!(
@@ -129,7 +147,7 @@ pub(crate) fn all_orders(
         .filter(|o| o.uid == c.uid && market.holds(v, o) && o.symbol == symbol)
         .filter(|o| (from..=to).contains(&o.created_ms))
         .filter(|o| from_id.is_none_or(|id| number(&o.order_id) >= u64::try_from(id).unwrap_or(0)))
-        .filter(|o| category == Category::Spot || futures_keeps(o, now))
+        .filter(|o| history_keeps(market, o, now))
         .collect();
     orders.sort_by_key(|o| (o.created_ms, number(&o.order_id)));
     let newest = start.is_none() && end.is_none() && from_id.is_none();
@@ -166,10 +184,13 @@ pub(crate) fn trades(
     check_window(category, start, end)?;
     let limit = p.limit(500, 1000)?;
     let (from, to) = bounds(category, start, end);
+    let now = v.now_ms();
+    let futures = matches!(market, Market::UsdM | Market::CoinM);
     let mut fills: Vec<&Execution> = v
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && market.holds_fill(v, e))
+        .filter(|e| !futures || e.exec_time_ms >= now - FUTURES_FILLS_MS)
         .filter(|e| symbol.as_ref().is_none_or(|s| *s == e.symbol))
         .filter(|e| (from..=to).contains(&e.exec_time_ms))
         .filter(|e| order_id.as_ref().is_none_or(|id| *id == e.order_id))

@@ -301,6 +301,20 @@ fn listed_page(
     (answer, short)
 }
 
+/// How long the order history and the fills go back: 2 years (730 days, docs
+/// `order/order-list.mdx` "Get Order History (2 years)", `order/execution.mdx`).
+const KEPT_MS: i64 = 730 * DAY_MS;
+
+/// How long an order that ended without a fill stays in the order history (docs/venues/bybit.md
+/// §6: cancelled or rejected without a fill, 24 hours).
+const UNFILLED_KEPT_MS: i64 = DAY_MS;
+
+/// Whether the order history still lists `o` at `now`.
+fn history_keeps(o: &Order, now: i64) -> bool {
+    let unfilled_end = !o.status.is_open() && o.cum_exec_qty <= 0.0;
+    o.created_ms >= now - KEPT_MS && !(unfilled_end && o.updated_ms < now - UNFILLED_KEPT_MS)
+}
+
 /// `GET /v5/order/history`: every order created in the window (open ones included), newest
 /// first.
 pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
@@ -308,7 +322,8 @@ pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ap
     let filter = p.symbol_filter()?;
     let ids = IdFilter::from_params(p)?;
     let status = p.string("orderStatus")?;
-    let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
+    let now = v.now_ms();
+    let (start, end) = window(p, now, SEVEN_DAYS)?;
     let kinds = OrderFilter::from_params(p, category, false)?;
     let page = PageReq::from_params(p, 20, 50)?;
     let mut items: Vec<Listed<'_>> = Vec::new();
@@ -317,6 +332,7 @@ pub(crate) fn history(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ap
             v.orders
                 .iter()
                 .filter(|o| o.uid == c.uid && (start..=end).contains(&o.created_ms))
+                .filter(|o| history_keeps(o, now))
                 .filter(|o| {
                     v.order_matches(o, category, &filter)
                         && ids.matches(&o.order_id, &o.order_link_id)
@@ -353,13 +369,15 @@ pub(crate) fn executions(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value,
         filter.base_coin = Some("BTC".to_owned());
     }
     let ids = IdFilter::from_params(p)?;
-    let (start, end) = window(p, v.now_ms(), SEVEN_DAYS)?;
+    let now = v.now_ms();
+    let (start, end) = window(p, now, SEVEN_DAYS)?;
     let page = PageReq::from_params(p, 50, 100)?;
     let fills: Vec<_> = v
         .executions
         .iter()
         .filter(|e| e.uid == c.uid && e.category == category)
         .filter(|e| (start..=end).contains(&e.exec_time_ms))
+        .filter(|e| e.exec_time_ms >= now - KEPT_MS)
         .filter(|e| ids.matches(&e.order_id, &e.order_link_id))
         .filter(|e| conditional::symbol_matches(v, category, &e.symbol, &filter))
         .collect();
