@@ -45,7 +45,7 @@ pub enum Measure {
     Failed(String),
 }
 
-/// One measurement of the exchange's clock.
+/// One measurement of the exchange's clock (its offset, when, and how precise).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Measured {
     /// The exchange's clock minus this machine's, ms (positive: the exchange is ahead).
@@ -130,15 +130,16 @@ impl Clock {
 ///
 /// The offset is known to within half the server-time read's round trip, and a venue stamps an
 /// order when its matching engine takes it, which may be a little later than its gateway's clock
-/// said: a window that ends exactly at "now" can miss the newest orders, which are the
-/// attacker's. One second plus the round trip covers both on any working connection. Without a
+/// said, and a venue whose server time has whole seconds only (Kraken's `unixtime`) reads up to
+/// a second early: a window that ends exactly at "now" can miss the newest orders, which are the
+/// attacker's. Two seconds plus the round trip cover all three on any working connection. Without a
 /// measurement the local clock is only known to be within the venue's timestamp tolerance of the
 /// exchange's (else its signed requests would be refused), and the widest one lockdown's venues
 /// allow is Deribit's 60 s: the window reaches that far. Every venue takes an end time a little
 /// in the future as a plain bound (docs/venues/*.md §6).
 pub fn window_margin_ms(measure: &Measure) -> i64 {
     match measure {
-        Measure::Done(measured) => 1_000 + measured.round_trip_ms.min(9_000),
+        Measure::Done(measured) => 2_000 + measured.round_trip_ms.min(8_000),
         Measure::NotStarted | Measure::Running | Measure::Failed(_) => UNMEASURED_MARGIN_MS,
     }
 }

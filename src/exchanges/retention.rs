@@ -47,10 +47,51 @@ impl Kept {
     }
 }
 
-/// What `venue` keeps of `category`.
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// What `venue` keeps of `category`, as its documentation says (each fact's page is in
+/// `docs/venues/<venue>.md` §6, "Retention"). A limit the documentation does not state is
+/// `None`: the look-back is then the only bound, and an order the venue does not show counts.
 pub fn kept(venue: ExchangeId, category: Category) -> Kept {
-    let _ = (venue, category);
-    Kept::default()
+    match venue {
+        // Order history "(2 years)"; the orders of the last 24 h in every status, beyond that
+        // only those with a fill; fills 730 days.
+        ExchangeId::Bybit => Kept {
+            unfilled: Some(DAY),
+            filled: Some(730 * DAY),
+            fills: Some(730 * DAY),
+        },
+        // Order history 7 days and its archive 3 months, cancelled orders without a fill 2 h in
+        // both; fills 3 days and their archive 3 months.
+        ExchangeId::Okx => Kept {
+            unfilled: Some(2 * HOUR),
+            filled: Some(90 * DAY),
+            fills: Some(90 * DAY),
+        },
+        ExchangeId::Binance => match category {
+            // Spot and margin name no limit.
+            Category::Spot => Kept::default(),
+            // USD-M and COIN-M: cancelled or expired without a fill 3 days, any order 90 days;
+            // fills 6 months.
+            Category::Linear | Category::Inverse => Kept {
+                unfilled: Some(3 * DAY),
+                filled: Some(90 * DAY),
+                fills: Some(180 * DAY),
+            },
+            // Options: the order history holds 5 days; fills: not documented.
+            Category::Option => Kept {
+                unfilled: Some(5 * DAY),
+                filled: Some(5 * DAY),
+                fills: None,
+            },
+        },
+        // With `historical=true` (which lockdown reads after the recent lists) records "persist
+        // indefinitely".
+        ExchangeId::Deribit => Kept::default(),
+        // `ClosedOrders` and `TradesHistory` state no limit.
+        ExchangeId::Kraken => Kept::default(),
+    }
 }
 
 #[cfg(test)]
@@ -72,5 +113,25 @@ mod tests {
         assert!(!kept.shows_order(None, false, 3 * hour));
         assert!(kept.shows_order(None, false, hour));
         assert!(kept.shows_fill(1000 * hour));
+    }
+
+    #[test]
+    fn venues_keep_what_their_documentation_says() {
+        let hour = Duration::from_secs(3600);
+        let okx = kept(ExchangeId::Okx, Category::Spot);
+        assert!(!okx.shows_order(Some(OrderStatus::Cancelled), false, 3 * hour));
+        assert!(okx.shows_order(Some(OrderStatus::Filled), true, 30 * 24 * hour));
+        let bybit = kept(ExchangeId::Bybit, Category::Linear);
+        assert!(!bybit.shows_order(Some(OrderStatus::Cancelled), false, 25 * hour));
+        assert!(bybit.shows_order(Some(OrderStatus::Cancelled), false, 23 * hour));
+        let usdm = kept(ExchangeId::Binance, Category::Linear);
+        assert!(!usdm.shows_order(Some(OrderStatus::Cancelled), false, 73 * hour));
+        assert!(usdm.shows_order(Some(OrderStatus::Cancelled), true, 73 * hour));
+        assert!(usdm.shows_fill(100 * 24 * hour));
+        let spot = kept(ExchangeId::Binance, Category::Spot);
+        assert!(spot.shows_order(Some(OrderStatus::Cancelled), false, 300 * 24 * hour));
+        for venue in [ExchangeId::Deribit, ExchangeId::Kraken] {
+            assert_eq!(kept(venue, Category::Spot), Kept::default(), "{venue:?}");
+        }
     }
 }
