@@ -204,6 +204,52 @@ mod tests {
         assert_eq!(clock.offset_ms(), 3_900);
     }
 
+    #[tokio::test]
+    async fn one_measurement_a_run_and_a_bounded_wait_for_it() {
+        let clock = Clock::new();
+        // Nobody measures: nothing to wait for, and the wide margin.
+        assert_eq!(
+            clock.settled(Duration::from_secs(60)).await,
+            Measure::NotStarted
+        );
+        assert_eq!(window_margin_ms(&clock.measurement()), UNMEASURED_MARGIN_MS);
+        assert!(clock.begin_measuring());
+        assert!(
+            !clock.clone().begin_measuring(),
+            "a shared clock is measured once"
+        );
+        // Under way: the wait ends at its patience, not the read's.
+        let waited = clock.settled(Duration::from_millis(20)).await;
+        assert_eq!(waited, Measure::Running);
+        let later = clock.clone();
+        let waiting = tokio::spawn(async move { later.settled(Duration::from_secs(60)).await });
+        clock.measured(1_000, 5_000, 1_200);
+        let Measure::Done(measured) = waiting.await.unwrap() else {
+            panic!("not measured");
+        };
+        assert_eq!(clock.offset_ms(), 3_900);
+        assert_eq!(measured.offset_ms, 3_900);
+        assert_eq!(measured.round_trip_ms, 200);
+        assert_eq!(measured.measured_at, "1970-01-01T00:00:05.000Z");
+        assert_eq!(window_margin_ms(&Measure::Done(measured)), 2_200);
+        let failed = Clock::new();
+        failed.begin_measuring();
+        failed.measure_failed("connection refused".into());
+        assert_eq!(failed.offset_ms(), 0, "a failed read changes nothing");
+        assert_eq!(
+            window_margin_ms(&failed.measurement()),
+            UNMEASURED_MARGIN_MS
+        );
+    }
+
+    #[test]
+    fn signed_durations() {
+        assert_eq!(parse_signed_ms("4s"), Ok(4_000));
+        assert_eq!(parse_signed_ms("-3s"), Ok(-3_000));
+        assert_eq!(parse_signed_ms("+500ms"), Ok(500));
+        assert!(parse_signed_ms("ahead").is_err());
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));

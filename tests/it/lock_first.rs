@@ -83,3 +83,59 @@ async fn a_missing_or_unreadable_ledger_is_still_said_before_the_run() {
         "said before the first step: {err}"
     );
 }
+
+/// The exchange's clock is read once, after the lock reached the exchange, never before it; the
+/// history windows are dated on the exchange's clock and the report states the offset.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_exchange_clock_is_read_after_the_lock_and_reported() {
+    let lab = Lab::start(381).await;
+    // 3 s ahead: inside Bybit's 5 s receive window, so nothing is refused and nothing resyncs.
+    lab.sim.set_clock_skew_ms(3_000);
+    let before = lab.sim.inspect().access_log.len();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+
+    let log = lab.sim.inspect().access_log;
+    let log = &log[before..];
+    assert_eq!(
+        log[0].path, "/v5/user/update-sub-api",
+        "the lock went first"
+    );
+    let reads: Vec<usize> = (0..log.len())
+        .filter(|i| log[*i].path == "/v5/market/time")
+        .collect();
+    assert_eq!(reads.len(), 1, "one clock read: {reads:?}");
+    assert!(reads[0] > 0);
+
+    let journal = crate::support::journal_of(&summary);
+    let history = journal
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["type"] == "step_finished" && e["data"]["step"] == "history")
+        .unwrap();
+    let clock = &history["data"]["outputs"]["clock"];
+    let offset = clock["offset_ms"].as_i64().unwrap();
+    assert!((2_000..=4_000).contains(&offset), "{clock}");
+    assert!(
+        clock["measured_at"].as_str().unwrap().ends_with('Z'),
+        "{clock}"
+    );
+    // The window ends past the exchange's "now", not the responder's.
+    let outputs = &history["data"]["outputs"];
+    let until = outputs["until_ms"].as_i64().unwrap();
+    let finished = lockdown::clock::parse_rfc3339_ms(history["at"].as_str().unwrap()).unwrap();
+    assert!(
+        until > finished + 2_000,
+        "until {until}, step ended {finished}"
+    );
+
+    let report = crate::support::report_of(&summary);
+    assert_eq!(report["exchange_clock"]["offset_ms"], offset);
+    let markdown =
+        std::fs::read_to_string(crate::support::run_dir(&summary).join("report.md")).unwrap();
+    assert!(
+        markdown.contains(&format!("offset {offset} ms")),
+        "{markdown}"
+    );
+}

@@ -238,3 +238,47 @@ pub(crate) fn income(
             .collect(),
     ))
 }
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+    use crate::sim::state::NewOrder;
+
+    fn order(created_ms: i64, status: OrderStatus, filled: f64) -> Order {
+        let mut o = NewOrder {
+            uid: 1,
+            category: Category::Linear,
+            symbol: "BTCUSDT".into(),
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            price: Some("1".into()),
+            qty: "1".into(),
+            qty_unit: QtyUnit::Base,
+            order_link_id: String::new(),
+            origin: Origin::Owner,
+        }
+        .into_order("1".into(), created_ms);
+        o.status = status;
+        o.cum_exec_qty = filled;
+        o.updated_ms = created_ms + 1;
+        o
+    }
+
+    #[test]
+    fn each_market_keeps_its_documented_history() {
+        let now = 1_000 * DAY_MS;
+        let old_unfilled = order(now - 4 * DAY_MS, OrderStatus::Cancelled, 0.0);
+        assert!(history_keeps(Market::Spot, &old_unfilled, now));
+        assert!(!history_keeps(Market::UsdM, &old_unfilled, now));
+        assert!(!history_keeps(Market::CoinM, &old_unfilled, now));
+        let old_filled = order(now - 6 * DAY_MS, OrderStatus::Filled, 1.0);
+        assert!(history_keeps(Market::UsdM, &old_filled, now));
+        assert!(!history_keeps(Market::Options, &old_filled, now));
+        assert!(history_keeps(
+            Market::Options,
+            &order(now - 4 * DAY_MS, OrderStatus::Filled, 1.0),
+            now
+        ));
+    }
+}

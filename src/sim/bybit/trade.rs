@@ -428,3 +428,43 @@ impl IdFilter {
                 .is_none_or(|x| x == order_link_id)
     }
 }
+
+#[cfg(test)]
+mod retention_tests {
+    use super::*;
+    use crate::sim::order::OrderStatus;
+
+    fn order(created_ms: i64) -> Order {
+        NewOrder {
+            uid: 1,
+            category: Category::Spot,
+            symbol: "BTCUSDT".into(),
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            price: Some("1".into()),
+            qty: "1".into(),
+            qty_unit: QtyUnit::Base,
+            order_link_id: String::new(),
+            origin: Origin::Owner,
+        }
+        .into_order("1".into(), created_ms)
+    }
+
+    #[test]
+    fn the_history_keeps_unfilled_ends_a_day_and_the_rest_two_years() {
+        let now = 1_000 * DAY_MS;
+        let mut cancelled = order(now - 2 * DAY_MS);
+        cancelled.status = OrderStatus::Cancelled;
+        cancelled.updated_ms = now - 25 * 3_600_000;
+        assert!(!history_keeps(&cancelled, now));
+        cancelled.updated_ms = now - 23 * 3_600_000;
+        assert!(history_keeps(&cancelled, now));
+        // Cancelled after a partial fill: kept like a filled order.
+        cancelled.updated_ms = now - 25 * 3_600_000;
+        cancelled.cum_exec_qty = 0.5;
+        assert!(history_keeps(&cancelled, now));
+        let open = order(now - 30 * DAY_MS);
+        assert!(history_keeps(&open, now));
+        assert!(!history_keeps(&order(now - 731 * DAY_MS), now));
+    }
+}
