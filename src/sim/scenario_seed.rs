@@ -8,7 +8,9 @@
 //! oldest first: `open` rests, `filled` fills at once (a market order at the reference price, a
 //! limit order at its own price a little later) and moves the balances, `cancelled` is cancelled
 //! a little after placement. Seeded history never touches the books. On OKX the bot also keeps
-//! a stop-loss algo order (`okx/seed.rs`), known like its other orders.
+//! a stop-loss algo order (`okx/seed.rs`), known like its other orders. A backdated attacker
+//! (`attacker.start_ago`) has its plan's buys seeded as filled that long ago, origin Attacker,
+//! besides what it does live, so that a drill can show what the venue still keeps of them.
 //! It must never panic or fail: the scenario was checked when parsed, and anything odd left (an
 //! unknown symbol, an unreadable number, a duplicate market) is skipped, never trusted.
 

@@ -137,6 +137,14 @@ impl Client {
                 None,
             ),
         };
+        // The run's first change (its lock; in a dry run, which sends none, its first read) has
+        // been answered or failed, and what the answer said of the address (a hold, a ban) is
+        // kept: the clock's read may go now, never in front of it (`Client::measure_clock`).
+        if op.is_mutating() || self.inner.mode != super::Mode::Live {
+            self.inner
+                .sent
+                .send_if_modified(|sent| !std::mem::replace(sent, true));
+        }
         let key = match auth {
             Auth::Public => None,
             Auth::Key(cred) => Some(cred),

@@ -80,7 +80,8 @@ struct Inner {
     pace: pace::Pace,
     /// Segments the venue listed at run time.
     discovered: segments::Discovered,
-    /// Whether a request has reached the exchange yet (the run's clock read waits for it).
+    /// Whether the first change (the lock; in a dry run, the first read) has been answered yet:
+    /// the run's clock read waits for it.
     sent: tokio::sync::watch::Sender<bool>,
 }
 
@@ -186,7 +187,8 @@ impl Client {
         &self.inner.clock
     }
 
-    /// Returns once a request of this client has reached the exchange (or failed to).
+    /// Returns once this client's first change (in a dry run, its first read) was answered or
+    /// failed.
     pub(super) async fn first_sent(&self) {
         let mut sent = self.inner.sent.subscribe();
         let _ = sent.wait_for(|sent| *sent).await;

@@ -217,8 +217,9 @@ impl Client {
     }
 
     /// Measures the exchange's clock for the run, once per client (the keys of one incident
-    /// share it): waits until the run's first request is on the wire (the lock: nothing goes
-    /// in front of it), then reads the server time on a connection of its own. A failed read
+    /// share it): waits until the run's first change, its lock, has been answered (nothing goes
+    /// in front of it, not even on a venue whose lock takes a login first; in a dry run, the
+    /// first read), then reads the server time. A failed read
     /// is kept as such and stops nothing (see [`crate::clock::Clock::settled`]).
     pub async fn measure_clock(&self) {
         if !self.inner.clock.begin_measuring() {

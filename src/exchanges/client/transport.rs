@@ -52,13 +52,7 @@ impl Client {
             }
             builder = builder.body(body.clone());
         }
-        let response = builder.send().await;
-        // The run's first request has reached the exchange (or failed to): the clock's
-        // measurement may go now, never in front of it (`Client::measure_clock`).
-        self.inner
-            .sent
-            .send_if_modified(|sent| !std::mem::replace(sent, true));
-        let response = response.map_err(transport)?;
+        let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
