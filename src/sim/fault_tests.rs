@@ -242,9 +242,12 @@ async fn short_pages_still_yield_every_order_exactly_once() {
         .orders
         .iter()
         .filter(|o| o.uid == BOT_UID && o.category == "spot")
+        // Bybit lists an order cancelled without a fill for 24 hours only (docs/venues/bybit.md
+        // §6, "Retention"): the default incident's is older.
+        .filter(|o| !(o.status == "Cancelled" && o.cum_exec_qty == "0"))
         .map(|o| o.order_id.clone())
         .collect();
-    assert_eq!(want.len(), 15);
+    assert_eq!(want.len(), 14);
     assert_eq!(ids.len(), want.len(), "no repeats");
     assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), want);
     assert!(pages > 4, "{pages} pages: shorter than without faults");
