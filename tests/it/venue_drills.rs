@@ -153,7 +153,8 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
             let clock = &step_outputs(&card, "history")["clock"];
             let offset = clock["offset_ms"].as_i64().expect("measured");
-            assert!((3_000..=5_000).contains(&offset), "{clock}");
+            // Kraken's server time has whole seconds: up to a second low.
+            assert!((2_500..=5_000).contains(&offset), "{clock}");
         }
         // The old pump's orders (or, where the venue dropped them, their fills) and the new.
         "aged-out" => assert!(card["detection"]["truth"].as_u64().unwrap() >= 8),
