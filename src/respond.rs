@@ -209,13 +209,12 @@ async fn execute(run: &Run<'_>, start: Start, dir: PathBuf) -> Result<Outcome, E
             None => std::future::pending().await,
         }
     };
-    // The exchange's clock is read once the run's first request (the lock) has gone, on a
-    // connection of its own; it stops nothing, and the history windows wait for it only briefly.
-    let clock = (run.client.mode() != Mode::Offline).then(|| {
+    // The exchange's clock is read once the run's first change (the lock) has been answered,
+    // beside the run; it stops nothing, and the history windows wait for it only briefly.
+    let _clock = (run.client.mode() != Mode::Offline).then(|| {
         let client = run.client.clone();
         AbortOnDrop(tokio::spawn(async move { client.measure_clock().await }))
     });
-    let _clock = clock;
     tokio::select! {
         outcome = run.execute(start) => Ok(outcome),
         by = signal => {

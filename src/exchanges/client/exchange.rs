@@ -142,7 +142,7 @@ impl Client {
         // kept: the clock's read may go now, never in front of it (`Client::measure_clock`).
         if op.is_mutating() || self.inner.mode != super::Mode::Live {
             self.inner
-                .sent
+                .first_change
                 .send_if_modified(|sent| !std::mem::replace(sent, true));
         }
         let key = match auth {

@@ -82,7 +82,7 @@ struct Inner {
     discovered: segments::Discovered,
     /// Whether the first change (the lock; in a dry run, the first read) has been answered yet:
     /// the run's clock read waits for it.
-    sent: tokio::sync::watch::Sender<bool>,
+    first_change: tokio::sync::watch::Sender<bool>,
 }
 
 impl Client {
@@ -113,7 +113,7 @@ impl Client {
                 sessions: session::Sessions::default(),
                 pace: pace::Pace::default(),
                 discovered: segments::Discovered::default(),
-                sent: tokio::sync::watch::Sender::new(false),
+                first_change: tokio::sync::watch::Sender::new(false),
             }),
             sink: None,
             tfa: None,
@@ -189,9 +189,9 @@ impl Client {
 
     /// Returns once this client's first change (in a dry run, its first read) was answered or
     /// failed.
-    pub(super) async fn first_sent(&self) {
-        let mut sent = self.inner.sent.subscribe();
-        let _ = sent.wait_for(|sent| *sent).await;
+    pub(super) async fn first_change_answered(&self) {
+        let mut answered = self.inner.first_change.subscribe();
+        let _ = answered.wait_for(|answered| *answered).await;
     }
 
     /// Whether mutations are sent.

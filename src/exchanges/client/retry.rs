@@ -219,8 +219,8 @@ impl Client {
     /// Measures the exchange's clock for the run, once per client (the keys of one incident
     /// share it): waits until the run's first change, its lock, has been answered (nothing goes
     /// in front of it, not even on a venue whose lock takes a login first; in a dry run, the
-    /// first read), then reads the server time. A failed read
-    /// is kept as such and stops nothing (see [`crate::clock::Clock::settled`]).
+    /// first read), then reads the server time. A failed read is kept as such and stops
+    /// nothing (see [`crate::clock::Clock::settled`]).
     pub async fn measure_clock(&self) {
         if !self.inner.clock.begin_measuring() {
             return;
@@ -235,7 +235,7 @@ impl Client {
             }
         }
         let mut unfinished = Unfinished(Some(&self.inner.clock));
-        self.first_sent().await;
+        self.first_change_answered().await;
         let sent = clock::local_ms();
         let read = self
             .call_once(&Op::ServerTime, Auth::Public, Priority::Other)
