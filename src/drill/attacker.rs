@@ -26,6 +26,7 @@ use crate::exchanges::model::intern;
 use crate::exchanges::model::{Category, Segment, Side};
 use crate::exchanges::{
     Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit, Reply,
+    TimeInForce,
 };
 use crate::secret::Credential;
 use crate::sim::scenario::{MarketKind, OrderSide, Pattern, Scenario};
@@ -296,6 +297,9 @@ impl Attacker {
                 qty: entry.qty.parse().unwrap_or(0.0),
                 unit: QtyUnit::Base,
                 trigger: entry.trigger.map(|t| reference * t),
+                client_order_id: None,
+                time_in_force: TimeInForce::Gtc,
+                reduce_only: false,
             };
             self.attempt("order", Op::PlaceOrder(order)).await?;
             tokio::time::sleep(self.gap()).await;
@@ -496,5 +500,8 @@ fn new_order(symbol: &str, side: Side, kind: OrderKind, qty: f64, unit: QtyUnit)
         qty,
         unit,
         trigger: None,
+        client_order_id: None,
+        time_in_force: TimeInForce::Gtc,
+        reduce_only: false,
     }
 }

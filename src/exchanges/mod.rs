@@ -24,10 +24,10 @@ pub mod mechanisms;
 pub mod model;
 mod nonce;
 pub mod okx;
-pub mod retention;
 mod op;
 pub mod redact;
 mod request;
+pub mod retention;
 pub mod signing;
 mod venue;
 
@@ -40,7 +40,9 @@ pub use cancel_style::CancelStyle;
 pub use client::{Auth, CallRecord, CallSink, Client, Mode};
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use nonce::{NonceError, Nonces};
-pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
+pub use op::{
+    History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, TimeInForce, Window,
+};
 pub use request::{Header, HeaderValue, Method, Request, Response, Sensitive, SignedRequest};
 pub use venue::{Decoded, Venue};
 
