@@ -67,11 +67,12 @@ impl Venue {
                 symbol: new.symbol,
             });
         };
+        // A client id must be unique among the account's open orders; a closed order's may be
+        // used again (Binance "unique among open orders"; docs/venues/README.md).
         if !new.order_link_id.is_empty()
-            && self
-                .orders
-                .iter()
-                .any(|o| o.uid == new.uid && o.order_link_id == new.order_link_id)
+            && self.orders.iter().any(|o| {
+                o.uid == new.uid && o.status.is_open() && o.order_link_id == new.order_link_id
+            })
         {
             return Err(VenueError::DuplicateOrderLinkId(new.order_link_id));
         }
