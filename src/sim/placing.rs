@@ -68,7 +68,7 @@ impl Venue {
             });
         };
         // A client id must be unique among the account's open orders; a closed order's may be
-        // used again (Binance "unique among open orders"; docs/venues/README.md).
+        // used again (Binance: unique among open orders, docs/venues/binance.md).
         if !new.order_link_id.is_empty()
             && self.orders.iter().any(|o| {
                 o.uid == new.uid && o.status.is_open() && o.order_link_id == new.order_link_id
