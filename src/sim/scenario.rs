@@ -760,4 +760,55 @@ mod tests {
         let err = format!("{:?}", Scenario::parse("s.yaml", &empty).unwrap_err());
         assert!(err.contains("needs orders to leave under `place`"), "{err}");
     }
+
+    #[test]
+    fn the_attackers_new_fields_are_read_and_checked() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\" }\n  - { base: ETH, quote: USDT, price: \"3200\" }\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\n";
+        let good = format!(
+            "{head}attacker: {{ pattern: pump, target: BTCUSDT, targets: [ETHUSDT], client_ids: bot_prefix, order_kinds: [ioc, post_only, conditional], round_trip: true }}\n"
+        );
+        let scenario = Scenario::parse("s.yaml", &good).unwrap();
+        let attacker = &scenario.attacker;
+        assert_eq!(attacker.all_targets(), ["BTCUSDT", "ETHUSDT"]);
+        assert_eq!(attacker.client_ids, ClientIds::BotPrefix);
+        assert_eq!(
+            attacker.order_kinds,
+            [
+                AttackKind::Ioc,
+                AttackKind::PostOnly,
+                AttackKind::Conditional
+            ]
+        );
+        assert!(attacker.round_trip);
+        // Sabotage with `cancel`/`amend` needs no target; without them it still does.
+        let quiet = format!("{head}attacker: {{ pattern: sabotage, cancel: 2, amend: 1 }}\n");
+        let scenario = Scenario::parse("s.yaml", &quiet).unwrap();
+        assert_eq!((scenario.attacker.cancel, scenario.attacker.amend), (2, 1));
+        for (bad, said) in [
+            (
+                "{ pattern: sabotage }",
+                "this pattern needs a `target` market",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, cancel: 1 }",
+                "belong to the `sabotage` pattern",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, targets: [NOPE] }",
+                "`NOPE` is not among",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, client_ids: stolen }",
+                "unknown variant",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, order_kinds: [iceberg] }",
+                "unknown variant",
+            ),
+        ] {
+            let text = format!("{head}attacker: {bad}\n");
+            let err = format!("{:?}", Scenario::parse("s.yaml", &text).unwrap_err());
+            assert!(err.contains(said), "{bad}: {err}");
+        }
+    }
 }
