@@ -45,7 +45,25 @@ pub(crate) struct Terms {
     pub(crate) post_only_cross: PostOnlyCross,
 }
 
+/// A venue about to place one order on `terms` ([`Venue::with_terms`]).
+pub(crate) struct Placing<'a> {
+    venue: &'a mut Venue,
+    terms: Terms,
+}
+
+impl Placing<'_> {
+    /// Places the order: [`Venue::place_order_with`].
+    pub(crate) fn place_order(self, new: NewOrder) -> Result<Order, VenueError> {
+        self.venue.place_order_with(new, self.terms)
+    }
+}
+
 impl Venue {
+    /// The next order placed through the answer goes on `terms`.
+    pub(crate) fn with_terms(&mut self, terms: Terms) -> Placing<'_> {
+        Placing { venue: self, terms }
+    }
+
     /// Places a plain (good-till-cancelled) order: [`Venue::place_order_with`].
     pub(crate) fn place_order(&mut self, new: NewOrder) -> Result<Order, VenueError> {
         self.place_order_with(new, Terms::default())

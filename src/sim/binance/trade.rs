@@ -147,25 +147,23 @@ pub(crate) fn place(
         Some(_) => return Err(ApiError::invalid("newOrderRespType")),
     };
     let order = v
-        .place_order_with(
-            NewOrder {
-                uid: c.uid,
-                category,
-                symbol,
-                side,
-                order_type,
-                price,
-                qty,
-                qty_unit: unit,
-                order_link_id: link,
-                origin: if c.leaked {
-                    Origin::Attacker
-                } else {
-                    Origin::Owner
-                },
+        .with_terms(terms)
+        .place_order(NewOrder {
+            uid: c.uid,
+            category,
+            symbol,
+            side,
+            order_type,
+            price,
+            qty,
+            qty_unit: unit,
+            order_link_id: link,
+            origin: if c.leaked {
+                Origin::Attacker
+            } else {
+                Origin::Owner
             },
-            terms,
-        )
+        })
         .map_err(|e| match e {
             VenueError::PostOnlyWouldTake if futures => ApiError::new(
                 Code::GtxRejected,

@@ -149,21 +149,19 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         return Ok(json!({ "descr": { "order": description } }));
     }
     let order = v
-        .place_order_with(
-            NewOrder {
-                uid: c.uid,
-                category: Category::Spot,
-                symbol: inst.symbol.clone(),
-                side,
-                order_type,
-                price,
-                qty: volume,
-                qty_unit: if viqc { QtyUnit::Quote } else { QtyUnit::Base },
-                order_link_id: cl_ord_id,
-                origin,
-            },
-            terms,
-        )
+        .with_terms(terms)
+        .place_order(NewOrder {
+            uid: c.uid,
+            category: Category::Spot,
+            symbol: inst.symbol.clone(),
+            side,
+            order_type,
+            price,
+            qty: volume,
+            qty_unit: if viqc { QtyUnit::Quote } else { QtyUnit::Base },
+            order_link_id: cl_ord_id,
+            origin,
+        })
         .map_err(order_error)?;
     Ok(json!({ "descr": { "order": description }, "txid": [order.order_id] }))
 }

@@ -166,25 +166,23 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         _ => QtyUnit::Base,
     };
     let order = v
-        .place_order_with(
-            NewOrder {
-                uid: c.uid,
-                category,
-                symbol,
-                side,
-                order_type,
-                price,
-                qty: sz,
-                qty_unit,
-                order_link_id: cl_ord_id.to_owned(),
-                origin: if c.leaked {
-                    Origin::Attacker
-                } else {
-                    Origin::Owner
-                },
+        .with_terms(terms)
+        .place_order(NewOrder {
+            uid: c.uid,
+            category,
+            symbol,
+            side,
+            order_type,
+            price,
+            qty: sz,
+            qty_unit,
+            order_link_id: cl_ord_id.to_owned(),
+            origin: if c.leaked {
+                Origin::Attacker
+            } else {
+                Origin::Owner
             },
-            terms,
-        )
+        })
         .map_err(order_error)?;
     if category == Category::Spot && td_mode != "cash" {
         v.own
