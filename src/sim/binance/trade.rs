@@ -337,7 +337,7 @@ pub(crate) fn cancel(
     let order = v
         .cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     let now = v.now_ms();
     Ok(match market {
         Market::Margin | Market::Isolated => margin_cancelled(&order, market),
@@ -393,7 +393,7 @@ pub(crate) fn amend_keep_priority(
             None,
         )
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     let seq = v.next_seq;
     v.next_seq += 1;
     let mut amended = wire::spot_order(&order);

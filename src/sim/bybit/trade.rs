@@ -182,7 +182,7 @@ pub(crate) fn amend(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiE
     let order = v
         .amend_one(c.uid, category, &symbol, &which, qty, price)
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 
@@ -241,7 +241,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     let order = v
         .cancel_one(c.uid, category, &symbol, &which)
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 

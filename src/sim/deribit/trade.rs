@@ -230,7 +230,7 @@ pub(crate) fn edit(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcEr
             price,
         )
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &edited.order_id);
+    v.note_touch(&c.client_id, &edited.order_id);
     Ok(json!({ "order": wire::order(v, &edited), "trades": [] }))
 }
 
@@ -272,7 +272,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Rpc
     let cancelled = v
         .cancel_one(c.account, category, &symbol, &OrderRef::Id(order_id))
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &cancelled.order_id);
+    v.note_touch(&c.client_id, &cancelled.order_id);
     Ok(wire::order(v, &cancelled))
 }
 

@@ -215,7 +215,7 @@ pub(crate) fn amend_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
     let order = v
         .amend_one(c.uid, category, &symbol, &OrderRef::Id(id), qty, price)
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "amend_id": v.ids.txid('T') }))
 }
 
@@ -240,7 +240,7 @@ pub(crate) fn cancel_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
     let order = v
         .cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
         .map_err(order_error)?;
-    v.note_touch(c.leaked, &order.order_id);
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "count": 1, "pending": false }))
 }
 

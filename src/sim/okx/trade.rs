@@ -276,7 +276,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
         && let Some(id) = answer.get("ordId").and_then(Value::as_str)
     {
         let id = id.to_owned();
-        v.note_touch(c.leaked, &id);
+        v.note_touch(&c.api_key, &id);
     }
     Ok(Outcome::Items(vec![answer]))
 }
@@ -313,7 +313,7 @@ pub(crate) fn amend(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
     let now = v.now_ms();
     let item = match v.amend_one(c.uid, category, &symbol, &which, new_sz, new_px) {
         Ok(order) => {
-            v.note_touch(c.leaked, &order.order_id);
+            v.note_touch(&c.api_key, &order.order_id);
             json!({
                 "clOrdId": order.order_link_id, "ordId": order.order_id, "reqId": "",
                 "ts": now.to_string(), "sCode": "0", "sMsg": "",
