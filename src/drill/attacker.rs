@@ -14,6 +14,12 @@
 //! disturbing what it measures. There a probe cancels an order that does not exist, which the
 //! venue counts on its trading limiter instead. Every request is recorded with its time and
 //! answer.
+//!
+//! Real attackers hide: they send client ids with the bot's prefix or copy the bot's own (from
+//! the account's order history), mix order kinds (IOC, fill-or-kill, post-only, reduce-only,
+//! conditional) across several pairs, sell back what they bought, or trade nothing and only
+//! cancel and amend the bot's orders. A kind of order the venue does not have is refused by its
+//! adapter before anything is sent, and is not recorded.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
@@ -23,18 +29,25 @@ use tokio::sync::watch;
 
 use crate::exchanges::client::http_client_from;
 use crate::exchanges::model::intern;
-use crate::exchanges::model::{Category, Segment, Side};
+use crate::exchanges::model::{Category, Order, OrderStatus, Segment, Side};
 use crate::exchanges::{
     Auth, Client, ExchangeError, ExchangeId, Mode, NewOrder, Op, OrderKind, QtyUnit, Reply,
+    TimeInForce, Window,
 };
 use crate::secret::Credential;
-use crate::sim::scenario::{MarketKind, OrderSide, Pattern, Scenario};
+use crate::sim::scenario::{AttackKind, ClientIds, MarketKind, OrderSide, Pattern, Scenario};
 
 /// Where the attacker sits.
 pub const ATTACKER_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 /// An order id shaped like a Kraken txid that no order has: the zero-cost probe cancels it.
 const NO_SUCH_ORDER: &str = "ODRILL-PROBE-000000";
+
+/// How far back the `copy` strategy reads the bot's order history for client ids.
+const COPY_LOOKBACK_MS: i64 = 2 * 24 * 60 * 60 * 1000;
+
+/// The most history pages the `copy` strategy reads (Binance's walk takes a few steps).
+const COPY_PAGES: usize = 40;
 
 /// The longest an attacker lives, whatever happens: tests and drills stay bounded.
 const LIFETIME: Duration = Duration::from_secs(60);
@@ -51,7 +64,7 @@ pub struct Attempt {
     pub at_ms: u64,
     /// Wall time, RFC 3339 UTC.
     pub at: String,
-    /// What it tried: `order`, `cancel`, `withdraw`, `read`, `probe`.
+    /// What it tried: `order`, `cancel`, `amend`, `withdraw`, `read`, `probe`.
     pub kind: &'static str,
     /// The operation.
     pub op: &'static str,
@@ -104,6 +117,7 @@ pub struct Record {
 /// The attacker, ready to run.
 #[derive(Debug)]
 pub struct Attacker {
+    venue: ExchangeId,
     client: Client,
     /// The same connection, handing rate limits straight back: for probes.
     prober: Client,
@@ -111,6 +125,10 @@ pub struct Attacker {
     scenario: Scenario,
     started: Instant,
     record: Record,
+    /// Client ids of the bot's closed orders, for the `copy` strategy.
+    copied: Vec<String>,
+    /// How many client ids it made up so far.
+    made_ids: u32,
 }
 
 /// Why the attacker stops early.
@@ -133,6 +151,9 @@ impl Attacker {
     ) -> Result<Attacker, String> {
         let http = http_client_from(ATTACKER_IP).map_err(|err| err.to_string())?;
         Ok(Attacker {
+            venue,
+            copied: Vec::new(),
+            made_ids: 0,
             client: Client::with_http(venue.venue(), base_url, Mode::Live, http.clone()),
             prober: Client::with_http(venue.venue(), base_url, Mode::Live, http)
                 .with_rate_limit_waits(0),
@@ -193,11 +214,23 @@ impl Attacker {
         self.market(name)
     }
 
-    /// Market buys of the target, every other one a limit buy far above the price.
+    /// Buys its targets in turn: market buys, every other one a limit buy far above the price,
+    /// or the scenario's `order_kinds` in turn; each with a client id of its strategy. With
+    /// `round_trip` it then sells back what it bought of each.
     async fn pump(&mut self, orders: u32) -> Result<(), Stop> {
-        let Some((symbol, reference, _, _)) = self.target() else {
+        let targets: Vec<(String, f64, String, String)> = self
+            .scenario
+            .attacker
+            .all_targets()
+            .iter()
+            .filter_map(|name| self.market(name))
+            .collect();
+        if targets.is_empty() {
             return Ok(());
-        };
+        }
+        if self.scenario.attacker.client_ids == ClientIds::Copy {
+            self.copy_ids().await?;
+        }
         let quote: f64 = self
             .scenario
             .attacker
@@ -205,23 +238,206 @@ impl Attacker {
             .as_deref()
             .and_then(|q| q.parse().ok())
             .unwrap_or(100.0);
+        let kinds = self.scenario.attacker.order_kinds.clone();
         let markup = self.scenario.attacker.limit_markup;
+        let mut bought = vec![0.0; targets.len()];
         for i in 0..orders {
-            let order = match markup {
-                Some(markup) if i % 2 == 1 && reference > 0.0 => {
-                    let price = reference * markup;
-                    new_order(
-                        &symbol,
-                        Side::Buy,
-                        OrderKind::Limit { price },
-                        quote / price,
-                        QtyUnit::Base,
-                    )
-                }
-                _ => self.market_buy(&symbol, quote, reference),
+            let turn = i as usize % targets.len();
+            let (symbol, reference, ..) = &targets[turn];
+            let (mut order, base) = match kinds.get(i as usize % kinds.len().max(1)) {
+                Some(kind) => self.kind_order(*kind, symbol, *reference, quote),
+                None => match markup {
+                    Some(markup) if i % 2 == 1 && *reference > 0.0 => {
+                        let price = reference * markup;
+                        let order = new_order(
+                            symbol,
+                            Side::Buy,
+                            OrderKind::Limit { price },
+                            quote / price,
+                            QtyUnit::Base,
+                        );
+                        (order, 0.0)
+                    }
+                    _ => (self.market_buy(symbol, quote, *reference), 0.0),
+                },
             };
-            self.attempt("order", Op::PlaceOrder(order)).await?;
+            let base = if base == 0.0 && order.kind == OrderKind::Market {
+                bought_base(&order, *reference)
+            } else {
+                base
+            };
+            order.client_order_id = self.client_id();
+            if self.place(order).await? {
+                bought[turn] += base;
+            }
             tokio::time::sleep(self.gap()).await;
+        }
+        if self.scenario.attacker.round_trip {
+            for ((symbol, _, coin, _), bought) in targets.iter().zip(bought) {
+                let qty = self.free(coin).await?.min(bought) * 0.98;
+                if qty <= 0.0 {
+                    continue;
+                }
+                let mut order =
+                    new_order(symbol, Side::Sell, OrderKind::Market, qty, QtyUnit::Base);
+                order.client_order_id = self.client_id();
+                self.place(order).await?;
+                tokio::time::sleep(self.gap()).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// One order of `kind` on `symbol` worth about `quote`, and the base coin it buys at once
+    /// (0 for one that rests or sells).
+    fn kind_order(
+        &self,
+        kind: AttackKind,
+        symbol: &str,
+        reference: f64,
+        quote: f64,
+    ) -> (NewOrder, f64) {
+        let limit = |price: f64, side: Side| {
+            new_order(
+                symbol,
+                side,
+                OrderKind::Limit { price },
+                quote / price,
+                QtyUnit::Base,
+            )
+        };
+        let above = reference * self.scenario.attacker.limit_markup.unwrap_or(1.02);
+        match kind {
+            AttackKind::Market => {
+                let order = self.market_buy(symbol, quote, reference);
+                let base = bought_base(&order, reference);
+                (order, base)
+            }
+            AttackKind::Limit => (limit(above, Side::Buy), quote / above),
+            AttackKind::Ioc | AttackKind::Fok => {
+                let mut order = limit(above, Side::Buy);
+                order.time_in_force = if kind == AttackKind::Ioc {
+                    TimeInForce::Ioc
+                } else {
+                    TimeInForce::Fok
+                };
+                (order, quote / above)
+            }
+            AttackKind::PostOnly => {
+                let mut order = limit(reference * 0.9, Side::Buy);
+                order.time_in_force = TimeInForce::PostOnly;
+                (order, 0.0)
+            }
+            AttackKind::ReduceOnly => {
+                let mut order = limit(reference * 1.1, Side::Sell);
+                order.reduce_only = true;
+                (order, 0.0)
+            }
+            AttackKind::Conditional => {
+                let mut order = limit(reference * 1.12, Side::Buy);
+                order.trigger = Some(reference * 1.1);
+                (order, 0.0)
+            }
+        }
+    }
+
+    /// Places an order; whether the exchange took it.
+    async fn place(&mut self, order: NewOrder) -> Result<bool, Stop> {
+        Ok(self
+            .attempt("order", Op::PlaceOrder(order))
+            .await?
+            .is_some())
+    }
+
+    /// The next client id of its strategy, shaped as the venue takes it (OKX: letters and
+    /// digits only).
+    fn client_id(&mut self) -> Option<String> {
+        let strategy = self.scenario.attacker.client_ids;
+        let raw = match strategy {
+            ClientIds::None => return None,
+            ClientIds::Copy if !self.copied.is_empty() => self.copied.remove(0),
+            ClientIds::Own => {
+                self.made_ids += 1;
+                format!("atk{}x{}", self.scenario.seed % 10_000, self.made_ids)
+            }
+            ClientIds::BotPrefix | ClientIds::Copy => {
+                self.made_ids += 1;
+                // Shaped like the bot's: its prefix and ten lowercase letters and digits.
+                let mixed = (self.scenario.seed ^ 0x5eed)
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                    .wrapping_add(u64::from(self.made_ids).wrapping_mul(0xbf58_476d_1ce4_e5b9));
+                let suffix = format!("{mixed:016x}");
+                format!("{}{}", self.scenario.bot.client_prefix, &suffix[..10])
+            }
+        };
+        Some(match self.venue {
+            ExchangeId::Okx => raw
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(32)
+                .collect(),
+            _ => raw.chars().take(36).collect(),
+        })
+    }
+
+    /// Reads the account's recent closed orders and keeps the client ids of the filled and
+    /// cancelled ones, oldest first, for the `copy` strategy.
+    async fn copy_ids(&mut self) -> Result<(), Stop> {
+        let end_ms = chrono::Utc::now().timestamp_millis();
+        let window = Window {
+            start_ms: end_ms - COPY_LOOKBACK_MS,
+            end_ms,
+        };
+        let mut segments = self.spot_segments();
+        // Deribit lists history per currency: the targets' quote currencies.
+        if self.venue == ExchangeId::Deribit {
+            segments = self
+                .scenario
+                .attacker
+                .all_targets()
+                .iter()
+                .filter_map(|name| self.market(name))
+                .filter_map(|(.., quote)| intern(&quote))
+                .map(|settle| Segment {
+                    category: Category::Spot,
+                    settle: Some(settle),
+                })
+                .collect();
+            segments.dedup();
+        }
+        let mut found = Vec::new();
+        for segment in segments {
+            let mut cursor = None;
+            for _ in 0..COPY_PAGES {
+                let read = Op::Orders {
+                    segment,
+                    window,
+                    cursor: cursor.take(),
+                };
+                let Some(reply) = self.attempt("read", read).await? else {
+                    break;
+                };
+                let Ok(page) = reply.into_orders() else {
+                    break;
+                };
+                found.extend(
+                    page.items.into_iter().filter(|o| {
+                        matches!(o.status, OrderStatus::Filled | OrderStatus::Cancelled)
+                    }),
+                );
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+        found.sort_by_key(|o| o.created_ms);
+        for order in found {
+            if let Some(id) = order.client_order_id.filter(|id| !id.is_empty())
+                && !self.copied.contains(&id)
+            {
+                self.copied.push(id);
+            }
         }
         Ok(())
     }
@@ -296,6 +512,9 @@ impl Attacker {
                 qty: entry.qty.parse().unwrap_or(0.0),
                 unit: QtyUnit::Base,
                 trigger: entry.trigger.map(|t| reference * t),
+                client_order_id: None,
+                time_in_force: TimeInForce::Gtc,
+                reduce_only: false,
             };
             self.attempt("order", Op::PlaceOrder(order)).await?;
             tokio::time::sleep(self.gap()).await;
@@ -327,7 +546,9 @@ impl Attacker {
         if spot.is_empty() { vec![SPOT] } else { spot }
     }
 
-    /// Cancels the bot's open orders, tries to withdraw, then pumps.
+    /// Cancels the bot's open orders, tries to withdraw, then pumps; or, with `cancel` or
+    /// `amend` and no target, cancels that many of the bot's open orders, amends that many
+    /// others, and does nothing else.
     async fn sabotage(&mut self) -> Result<(), Stop> {
         let mut open = Vec::new();
         for segment in self.spot_segments() {
@@ -342,6 +563,10 @@ impl Attacker {
                     .unwrap_or_default();
                 open.extend(orders.into_iter().map(|order| (segment, order)));
             }
+        }
+        let (cancel, amend) = (self.scenario.attacker.cancel, self.scenario.attacker.amend);
+        if cancel > 0 || amend > 0 {
+            return self.tamper(open, cancel as usize, amend as usize).await;
         }
         for (segment, order) in open {
             let op = Op::CancelOrder {
@@ -362,6 +587,47 @@ impl Attacker {
             tokio::time::sleep(self.gap()).await;
         }
         self.pump(self.scenario.attacker.orders).await
+    }
+
+    /// Cancels the first `cancel` of the bot's open orders and amends the next `amend`: half the
+    /// quantity and a price a twentieth further from the market (Binance's spot amend only
+    /// lowers the quantity).
+    async fn tamper(
+        &mut self,
+        open: Vec<(Segment, Order)>,
+        cancel: usize,
+        amend: usize,
+    ) -> Result<(), Stop> {
+        for (i, (segment, order)) in open.into_iter().enumerate().take(cancel + amend) {
+            let op = if i < cancel {
+                Op::CancelOrder {
+                    segment,
+                    symbol: order.symbol,
+                    order_id: order.order_id,
+                }
+            } else {
+                let away = match order.side {
+                    Side::Buy => 0.95,
+                    Side::Sell => 1.05,
+                };
+                let price = order
+                    .price
+                    .as_ref()
+                    .map(|p| p.to_f64() * away)
+                    .filter(|_| self.venue != ExchangeId::Binance);
+                Op::AmendOrder {
+                    segment,
+                    symbol: order.symbol,
+                    order_id: order.order_id,
+                    qty: Some(order.qty.to_f64() / 2.0),
+                    price,
+                }
+            };
+            let kind = if i < cancel { "cancel" } else { "amend" };
+            self.attempt(kind, op).await?;
+            tokio::time::sleep(self.gap()).await;
+        }
+        Ok(())
     }
 
     /// Probes until the exchange refuses the key: what an attacker waiting to cash out does.
@@ -441,6 +707,10 @@ impl Attacker {
             &self.client
         };
         let result = client.call(&op, Auth::Key(&self.key)).await;
+        // A kind of order the venue does not have: refused before anything was sent.
+        if matches!(result, Err(ExchangeError::Unsupported { .. })) {
+            return Ok(None);
+        }
         let refused_key = matches!(
             &result,
             Err(err) if err.is_unauthenticated() || matches!(err, ExchangeError::IpRejected { .. })
@@ -496,5 +766,18 @@ fn new_order(symbol: &str, side: Side, kind: OrderKind, qty: f64, unit: QtyUnit)
         qty,
         unit,
         trigger: None,
+        client_order_id: None,
+        time_in_force: TimeInForce::Gtc,
+        reduce_only: false,
+    }
+}
+
+/// The base coin a market order buys at about `reference` (0 for a sell).
+fn bought_base(order: &NewOrder, reference: f64) -> f64 {
+    match (order.side, order.unit) {
+        (Side::Sell, _) => 0.0,
+        (Side::Buy, QtyUnit::Base) => order.qty,
+        (Side::Buy, QtyUnit::Quote) if reference > 0.0 => order.qty / reference,
+        (Side::Buy, QtyUnit::Quote) => 0.0,
     }
 }

@@ -8,6 +8,8 @@
 //! session, the response's run, the attacker's record, the scorecard) and one history line.
 
 mod attacker;
+#[cfg(test)]
+mod attacker_tests;
 pub mod history;
 mod many;
 mod operator;

@@ -49,6 +49,16 @@ pub struct Detection {
     pub false_positives: usize,
     /// The attacker's, not reported.
     pub missed: usize,
+    /// The owner's orders the attacker cancelled or amended (the simulator knows).
+    pub tampered_truth: usize,
+    /// Orders the response reported as tampered with.
+    pub tampered_detected: usize,
+    /// Reported as tampered and truly cancelled or amended by the attacker.
+    pub tampered_true_positives: usize,
+    /// Reported as tampered but untouched by the attacker.
+    pub tampered_false_positives: usize,
+    /// Cancelled or amended by the attacker, not reported.
+    pub tampered_missed: usize,
 }
 
 /// The replacement key as the exchange holds it.
@@ -169,12 +179,19 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
 
     let truth: BTreeSet<String> = e.truth.attacker_order_ids();
     let detected: BTreeSet<String> = detected_orders(e.outcome);
+    let tampered_truth: BTreeSet<String> = e.truth.tampered_order_ids();
+    let tampered: BTreeSet<String> = detected_tampered(e.outcome);
     let detection = Detection {
         truth: truth.len(),
         detected: detected.len(),
         true_positives: truth.intersection(&detected).count(),
         false_positives: detected.difference(&truth).count(),
         missed: truth.difference(&detected).count(),
+        tampered_truth: tampered_truth.len(),
+        tampered_detected: tampered.len(),
+        tampered_true_positives: tampered_truth.intersection(&tampered).count(),
+        tampered_false_positives: tampered.difference(&tampered_truth).count(),
+        tampered_missed: tampered_truth.difference(&tampered).count(),
     };
 
     let bot_uid = e.truth.key(e.leaked).map(|k| k.uid);
@@ -239,6 +256,13 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
             detection.false_positives, detection.missed
         ));
     }
+    if detection.tampered_false_positives > 0 || detection.tampered_missed > 0 {
+        failures.push(format!(
+            "tampering: {} order(s) wrongly reported tampered, {} cancelled or amended by the \
+             attacker missed",
+            detection.tampered_false_positives, detection.tampered_missed
+        ));
+    }
 
     Scorecard {
         scenario: e.scenario.name.clone(),
@@ -298,6 +322,43 @@ fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
             None => step
                 .outputs
                 .get("unauthorized")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        ids.extend(rows.iter().filter_map(|row| {
+            row.get("order_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        }));
+    }
+    ids
+}
+
+/// The order ids the response reported as tampered with (the diff's `tampered` list, whole
+/// from its file, else its inline rows). A stand-in for the diff's own reader of the list.
+fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
+    let run_dir = std::path::Path::new(&outcome.run_dir);
+    let mut ids = BTreeSet::new();
+    for step in outcome
+        .steps
+        .iter()
+        .filter(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
+    {
+        let from_file = step
+            .outputs
+            .get("files")
+            .and_then(|f| f.get("tampered"))
+            .and_then(Value::as_str)
+            .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
+        let rows: Vec<Value> = match from_file {
+            Some(text) => text
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect(),
+            None => step
+                .outputs
+                .get("tampered")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),

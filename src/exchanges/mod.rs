@@ -40,7 +40,9 @@ pub use cancel_style::CancelStyle;
 pub use client::{Auth, CallRecord, CallSink, Client, Mode};
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use nonce::{NonceError, Nonces};
-pub use op::{History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, Window};
+pub use op::{
+    History, NewOrder, Op, OrderKind, OrderRef, Page, QtyUnit, Reply, Revoke, TimeInForce, Window,
+};
 pub use request::{Header, HeaderValue, Method, Request, Response, Sensitive, SignedRequest};
 pub use venue::{Decoded, Venue};
 

@@ -117,6 +117,39 @@ pub struct NewOrder {
     /// A conditional (stop, trigger) order: it rests untriggered until the market reaches this
     /// price, and only then becomes `kind`. `None`: a plain order.
     pub trigger: Option<f64>,
+    /// The client order id the venue stores with the order (Bybit `orderLinkId`, OKX `clOrdId`,
+    /// Binance `newClientOrderId`, Deribit `label`, Kraken `cl_ord_id`); `None`: none sent.
+    pub client_order_id: Option<String>,
+    /// How long a limit order may rest (default: good till cancelled).
+    pub time_in_force: TimeInForce,
+    /// Only reduces a position (derivatives); the venue refuses or trims one that would not.
+    pub reduce_only: bool,
+}
+
+/// How long a limit order may rest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeInForce {
+    /// Rests until filled or cancelled.
+    #[default]
+    Gtc,
+    /// Immediate or cancel: what does not fill at once is cancelled.
+    Ioc,
+    /// Fill or kill: fills in full at once, or not at all.
+    Fok,
+    /// Post only (maker only): an order that would take liquidity is refused or cancelled.
+    PostOnly,
+}
+
+impl TimeInForce {
+    /// A short name for records and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeInForce::Gtc => "gtc",
+            TimeInForce::Ioc => "ioc",
+            TimeInForce::Fok => "fok",
+            TimeInForce::PostOnly => "post_only",
+        }
+    }
 }
 
 impl NewOrder {
@@ -252,6 +285,21 @@ pub enum Op {
         /// The exchange's order id.
         order_id: String,
     },
+    /// Change an open order's quantity or price; the reply is the order's id afterwards (a
+    /// venue that replaces the order gives a new one).
+    /// Only the drill's attacker sends it; lockdown never amends.
+    AmendOrder {
+        /// Where it lives.
+        segment: Segment,
+        /// Its symbol.
+        symbol: String,
+        /// The exchange's order id.
+        order_id: String,
+        /// The new quantity, when it changes.
+        qty: Option<f64>,
+        /// The new limit price, when it changes.
+        price: Option<f64>,
+    },
     /// Ask for a withdrawal.
     Withdraw {
         /// The coin.
@@ -300,6 +348,7 @@ impl Op {
             Op::Transfers { .. } => "transfers",
             Op::PlaceOrder(_) => "place_order",
             Op::CancelOrder { .. } => "cancel_order",
+            Op::AmendOrder { .. } => "amend_order",
             Op::Withdraw { .. } => "withdraw",
             Op::AccessLog { .. } => "access_log",
             Op::Segments { .. } => "segments",
@@ -319,6 +368,7 @@ impl Op {
                 | Op::CancelBatch { .. }
                 | Op::PlaceOrder(_)
                 | Op::CancelOrder { .. }
+                | Op::AmendOrder { .. }
                 | Op::Withdraw { .. }
         )
     }

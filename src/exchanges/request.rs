@@ -26,6 +26,8 @@ pub enum Method {
     Post,
     /// DELETE.
     Delete,
+    /// PUT (Binance's order amends; parameters in the query, as DELETE's).
+    Put,
 }
 
 impl Method {
@@ -35,6 +37,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Delete => "DELETE",
+            Method::Put => "PUT",
         }
     }
 }

@@ -131,6 +131,7 @@ async fn dispatch<D: Dialect>(State(sim): State<Sim>, req: Request) -> Response 
 /// Draws the request's faults, runs the pipeline unless a fault stops it first, and logs what
 /// the client got and what the exchange did.
 fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> Answer {
+    v.peer = req.peer;
     let draw = if D::faultable(req) {
         v.injector.draw()
     } else {

@@ -292,6 +292,8 @@ pub struct Inspect {
     pub withdrawals: Vec<WithdrawalView>,
     /// Every answered request, oldest first.
     pub access_log: Vec<AccessEntry>,
+    /// Owner orders the attacker cancelled or amended, in that order.
+    pub tampered: Vec<String>,
 }
 
 impl Inspect {
@@ -339,6 +341,7 @@ impl Inspect {
                 .map(WithdrawalView::from_withdrawal)
                 .collect(),
             access_log: v.access_log.clone(),
+            tampered: v.tampered.clone(),
         }
     }
 
@@ -415,6 +418,12 @@ impl Inspect {
     /// Returns the ids of every order the attacker placed: the truth set a diff is scored on.
     pub fn attacker_order_ids(&self) -> BTreeSet<String> {
         self.ids_of(Origin::Attacker)
+    }
+
+    /// Returns the ids of the owner's orders the attacker cancelled or amended (with a leaked key,
+    /// from an address other than the bot's): the truth set of the diff's `tampered` list.
+    pub fn tampered_order_ids(&self) -> BTreeSet<String> {
+        self.tampered.iter().cloned().collect()
     }
 
     /// Returns the ids of every order the owner placed.

@@ -76,6 +76,7 @@ mod seed;
 mod server;
 mod session;
 mod state;
+mod tamper;
 
 use std::fmt;
 use std::net::SocketAddr;

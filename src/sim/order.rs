@@ -151,6 +151,9 @@ pub(crate) enum EndReason {
     NoImmediateQty,
     /// A market order emptied the book before it filled (`rejectReason` `EC_CancelForNoFullFill`).
     NoFullFill,
+    /// A post-only order would have taken liquidity (`rejectReason`
+    /// `EC_PostOnlyWillTakeLiquidity`).
+    PostOnlyCross,
 }
 
 impl EndReason {
@@ -167,6 +170,7 @@ impl EndReason {
         match reason {
             Some(EndReason::NoImmediateQty) => "EC_NoImmediateQtyToFill",
             Some(EndReason::NoFullFill) => "EC_CancelForNoFullFill",
+            Some(EndReason::PostOnlyCross) => "EC_PostOnlyWillTakeLiquidity",
             _ => "EC_NoError",
         }
     }

@@ -13,29 +13,110 @@ use crate::sim::order::{
 };
 use crate::sim::state::{NewOrder, Venue, VenueError};
 
+/// How long a limit order may rest, as the dialect read it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Tif {
+    /// Good till cancelled.
+    #[default]
+    Gtc,
+    /// Immediate or cancel: the unfilled rest is cancelled.
+    Ioc,
+    /// Fill or kill: fills in full at once or is cancelled unfilled.
+    Fok,
+    /// Post only: an order that would take liquidity is refused or cancelled.
+    PostOnly,
+}
+
+/// What a venue does with a post-only order that would take liquidity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum PostOnlyCross {
+    /// Refuses the request (Binance `LIMIT_MAKER`, Deribit `reject_post_only`, Kraken).
+    #[default]
+    Reject,
+    /// Accepts it and cancels it at once, unfilled (Bybit, OKX, Binance futures `GTX`).
+    Cancel,
+}
+
+/// An order's terms beyond what it buys: time in force and reduce-only.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Terms {
+    pub(crate) tif: Tif,
+    pub(crate) reduce_only: bool,
+    pub(crate) post_only_cross: PostOnlyCross,
+}
+
+/// A venue about to place one order on `terms` ([`Venue::with_terms`]).
+pub(crate) struct Placing<'a> {
+    venue: &'a mut Venue,
+    terms: Terms,
+}
+
+impl Placing<'_> {
+    /// Places the order: [`Venue::place_order_with`].
+    pub(crate) fn place_order(self, new: NewOrder) -> Result<Order, VenueError> {
+        self.venue.place_order_with(new, self.terms)
+    }
+}
+
 impl Venue {
-    /// Places an order: checks the symbol, the link id and the funds, records it, applies the
-    /// fills it takes from its market's book, and closes a market order's unfilled rest.
+    /// The next order placed through the answer goes on `terms`.
+    pub(crate) fn with_terms(&mut self, terms: Terms) -> Placing<'_> {
+        Placing { venue: self, terms }
+    }
+
+    /// Places a plain (good-till-cancelled) order: [`Venue::place_order_with`].
     pub(crate) fn place_order(&mut self, new: NewOrder) -> Result<Order, VenueError> {
+        self.place_order_with(new, Terms::default())
+    }
+
+    /// Places an order: checks the symbol, the link id and the funds, records it, applies the
+    /// fills it takes from its market's book, and closes a market or IOC order's unfilled rest.
+    /// A post-only order that would take is refused or cancelled unfilled as `terms` say; a
+    /// fill-or-kill order the book cannot fill in full is cancelled unfilled. The simulator
+    /// keeps no positions, so a reduce-only order has nothing to reduce and is refused.
+    pub(crate) fn place_order_with(
+        &mut self,
+        new: NewOrder,
+        terms: Terms,
+    ) -> Result<Order, VenueError> {
         let Some(inst) = self.instrument(new.category, &new.symbol).cloned() else {
             return Err(VenueError::UnknownSymbol {
                 category: new.category.as_str(),
                 symbol: new.symbol,
             });
         };
+        // A client id must be unique among the account's open orders; a closed order's may be
+        // used again (Binance: unique among open orders, docs/venues/binance.md).
         if !new.order_link_id.is_empty()
-            && self
-                .orders
-                .iter()
-                .any(|o| o.uid == new.uid && o.order_link_id == new.order_link_id)
+            && self.orders.iter().any(|o| {
+                o.uid == new.uid && o.status.is_open() && o.order_link_id == new.order_link_id
+            })
         {
             return Err(VenueError::DuplicateOrderLinkId(new.order_link_id));
         }
-        let fills = self.planned_fills(&new);
+        if terms.reduce_only {
+            return Err(VenueError::ReduceOnlyNoPosition);
+        }
+        let mut fills = self.planned_fills(&new);
+        let killed = match terms.tif {
+            Tif::PostOnly if !fills.is_empty() => match terms.post_only_cross {
+                PostOnlyCross::Reject => return Err(VenueError::PostOnlyWouldTake),
+                PostOnlyCross::Cancel => Some(EndReason::PostOnlyCross),
+            },
+            Tif::Fok if !fills_in_full(&new, &fills) => Some(EndReason::NoFullFill),
+            _ => None,
+        };
+        if killed.is_some() {
+            fills.clear();
+        }
         self.check_funds(&new, &inst, &fills)?;
         let now = self.now_ms();
         let order_id = self.new_order_id(&inst);
-        let order = new.into_order(order_id, now);
+        let mut order = new.into_order(order_id, now);
+        if let Some(reason) = killed {
+            order.status = OrderStatus::Cancelled;
+            order.ended = Some(reason);
+        }
         let key = (order.category, order.symbol.clone());
         let side = order.side;
         self.orders.push(order);
@@ -47,7 +128,8 @@ impl Venue {
             book.take(side, &fills);
         }
         let order = &mut self.orders[idx];
-        if order.order_type == OrderType::Market && order.status.is_open() {
+        let immediate = order.order_type == OrderType::Market || terms.tif == Tif::Ioc;
+        if immediate && order.status.is_open() {
             // An IOC market order's unfilled rest is cancelled (docs `enum.mdx`).
             let filled = order.cum_exec_qty > 0.0;
             order.status = OrderStatus::closed_early(order.category, filled);
@@ -193,4 +275,14 @@ impl Venue {
             }
         }
     }
+}
+
+/// Whether `fills` fill `new` in full.
+fn fills_in_full(new: &NewOrder, fills: &[Fill]) -> bool {
+    let sent = num::parse_positive(&new.qty).unwrap_or(0.0);
+    let done: f64 = match new.qty_unit {
+        QtyUnit::Base => fills.iter().map(|f| f.qty).sum(),
+        QtyUnit::Quote => fills.iter().map(|f| f.qty * f.price).sum(),
+    };
+    num::reached(done, sent)
 }

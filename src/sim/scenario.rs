@@ -60,6 +60,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "busy-history",
         include_str!("../../scenarios/busy-history.yaml"),
     ),
+    (
+        "prefix-copycat",
+        include_str!("../../scenarios/prefix-copycat.yaml"),
+    ),
+    (
+        "order-kinds",
+        include_str!("../../scenarios/order-kinds.yaml"),
+    ),
+    (
+        "quiet-sabotage",
+        include_str!("../../scenarios/quiet-sabotage.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.
@@ -282,6 +294,26 @@ pub struct Attacker {
     /// `spread`: the resting orders it leaves, one per entry, in the products the venue has.
     #[serde(default)]
     pub place: Vec<Placement>,
+    /// `pump`: more pairs it buys, in turn with `target` (default: `target` alone).
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// The client order ids it sends (default: none).
+    #[serde(default)]
+    pub client_ids: ClientIds,
+    /// `pump`: the kinds of order it places, each in turn (default: market buys, and limit buys
+    /// when `limit_markup` is set). A kind the venue does not have is refused by its adapter.
+    #[serde(default)]
+    pub order_kinds: Vec<AttackKind>,
+    /// `pump`: sells back what it bought, once its buys are done.
+    #[serde(default)]
+    pub round_trip: bool,
+    /// `sabotage` without a `target`: how many of the bot's open orders it cancels.
+    #[serde(default)]
+    pub cancel: u32,
+    /// `sabotage` without a `target`: how many of the bot's open orders it amends (a smaller
+    /// quantity, and a price further from the market where the venue lets it).
+    #[serde(default)]
+    pub amend: u32,
     /// How often it retries once its plan is done, until it is refused.
     #[serde(default = "default_probe", with = "humantime_serde_duration")]
     pub probe_every: Duration,
@@ -289,6 +321,53 @@ pub struct Attacker {
     /// orders and fills dated then, in addition to its live trading (`sim::scenario_seed`).
     #[serde(default, with = "humantime_serde_duration")]
     pub start_ago: Duration,
+}
+
+impl Attacker {
+    /// The pairs it buys: `target`, then `targets`.
+    pub fn all_targets(&self) -> Vec<String> {
+        self.target
+            .iter()
+            .chain(self.targets.iter())
+            .cloned()
+            .collect()
+    }
+}
+
+/// The client order ids an attacker sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientIds {
+    /// None.
+    #[default]
+    None,
+    /// Ids of its own (`atk` and a number).
+    Own,
+    /// Ids that start with the bot's `client_prefix`, as the bot's do.
+    BotPrefix,
+    /// The client ids of the bot's filled and cancelled orders, read from the account's order
+    /// history, then ids with the bot's prefix once those run out.
+    Copy,
+}
+
+/// A kind of order the attacker places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackKind {
+    /// A limit buy at `limit_markup` times the price (default 1.02: it takes).
+    Limit,
+    /// A market buy.
+    Market,
+    /// An immediate-or-cancel limit buy above the price.
+    Ioc,
+    /// A fill-or-kill limit buy above the price.
+    Fok,
+    /// A post-only limit buy under the price (it rests).
+    PostOnly,
+    /// A reduce-only limit sell (refused where there is no position to reduce).
+    ReduceOnly,
+    /// A conditional limit buy that waits for the price to rise a tenth.
+    Conditional,
 }
 
 /// The most bot keys a scenario may seed.
@@ -355,7 +434,8 @@ pub enum Pattern {
     Pump,
     /// Sells many alts into one coin, then buys the target with it (the 2018 VIA attack).
     AltDump,
-    /// Cancels the bot's orders, tries a withdrawal, then pumps.
+    /// Cancels the bot's orders, tries a withdrawal, then pumps; with `cancel` or `amend` and no
+    /// `target`, cancels and amends that many of the bot's open orders and does nothing else.
     Sabotage,
     /// Leaves resting orders across the venue's products (`place`), the kinds a response that
     /// covers only plain spot orders would miss.
@@ -444,10 +524,13 @@ impl Scenario {
             }
         }
         let attacker = &scenario.attacker;
-        let needs_target = matches!(
-            attacker.pattern,
-            Pattern::Pump | Pattern::AltDump | Pattern::Sabotage
-        );
+        // Sabotage without a target cancels and amends the bot's orders and trades nothing.
+        let quiet_sabotage = attacker.cancel > 0 || attacker.amend > 0;
+        let needs_target = match attacker.pattern {
+            Pattern::Pump | Pattern::AltDump => true,
+            Pattern::Sabotage => !quiet_sabotage,
+            Pattern::Spread | Pattern::None => false,
+        };
         match &attacker.target {
             Some(target) if !symbols.contains(target) => problems.push(source.problem_at(
                 "attacker.target",
@@ -457,6 +540,20 @@ impl Scenario {
                 problems.push(source.problem_at("attacker", "this pattern needs a `target` market"))
             }
             _ => {}
+        }
+        if quiet_sabotage && attacker.pattern != Pattern::Sabotage {
+            problems.push(source.problem_at(
+                "attacker",
+                "`cancel` and `amend` belong to the `sabotage` pattern",
+            ));
+        }
+        for (i, pair) in attacker.targets.iter().enumerate() {
+            if !symbols.contains(pair) {
+                problems.push(source.problem_at(
+                    &format!("attacker.targets[{i}]"),
+                    format!("`{pair}` is not among the scenario's markets"),
+                ));
+            }
         }
         for (i, pair) in attacker.sell.iter().enumerate() {
             if !symbols.contains(pair) {
@@ -741,5 +838,56 @@ mod tests {
         let empty = format!("{head}attacker: {{ pattern: spread }}\n");
         let err = format!("{:?}", Scenario::parse("s.yaml", &empty).unwrap_err());
         assert!(err.contains("needs orders to leave under `place`"), "{err}");
+    }
+
+    #[test]
+    fn the_attackers_new_fields_are_read_and_checked() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\" }\n  - { base: ETH, quote: USDT, price: \"3200\" }\nbalances: {}\nbot: { client_prefix: g-, orders: [] }\n";
+        let good = format!(
+            "{head}attacker: {{ pattern: pump, target: BTCUSDT, targets: [ETHUSDT], client_ids: bot_prefix, order_kinds: [ioc, post_only, conditional], round_trip: true }}\n"
+        );
+        let scenario = Scenario::parse("s.yaml", &good).unwrap();
+        let attacker = &scenario.attacker;
+        assert_eq!(attacker.all_targets(), ["BTCUSDT", "ETHUSDT"]);
+        assert_eq!(attacker.client_ids, ClientIds::BotPrefix);
+        assert_eq!(
+            attacker.order_kinds,
+            [
+                AttackKind::Ioc,
+                AttackKind::PostOnly,
+                AttackKind::Conditional
+            ]
+        );
+        assert!(attacker.round_trip);
+        // Sabotage with `cancel`/`amend` needs no target; without them it still does.
+        let quiet = format!("{head}attacker: {{ pattern: sabotage, cancel: 2, amend: 1 }}\n");
+        let scenario = Scenario::parse("s.yaml", &quiet).unwrap();
+        assert_eq!((scenario.attacker.cancel, scenario.attacker.amend), (2, 1));
+        for (bad, said) in [
+            (
+                "{ pattern: sabotage }",
+                "this pattern needs a `target` market",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, cancel: 1 }",
+                "belong to the `sabotage` pattern",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, targets: [NOPE] }",
+                "`NOPE` is not among",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, client_ids: stolen }",
+                "unknown variant",
+            ),
+            (
+                "{ pattern: pump, target: BTCUSDT, order_kinds: [iceberg] }",
+                "unknown variant",
+            ),
+        ] {
+            let text = format!("{head}attacker: {bad}\n");
+            let err = format!("{:?}", Scenario::parse("s.yaml", &text).unwrap_err());
+            assert!(err.contains(said), "{bad}: {err}");
+        }
     }
 }

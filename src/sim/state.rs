@@ -10,6 +10,7 @@
 //! (`dialect.rs`), and a dialect's own state sits in `own`, never in a field of its name.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use secrecy::SecretString;
 
@@ -63,6 +64,10 @@ pub(crate) enum VenueError {
     DuplicateOrderLinkId(String),
     #[error("no live key `{0}`")]
     NoSuchKey(String),
+    #[error("a post-only order would take liquidity")]
+    PostOnlyWouldTake,
+    #[error("a reduce-only order has no position to reduce")]
+    ReduceOnlyNoPosition,
 }
 
 /// Which symbols an operation covers; Bybit's priority is symbol > baseCoin > settleCoin
@@ -195,6 +200,11 @@ pub(crate) struct Venue {
     pub(crate) own: OwnStates,
     /// Armed dead-man switches (Kraken and OKX); empty on other dialects.
     pub(crate) dead_man: DeadMan,
+    /// The address of the request being answered (`tamper.rs`).
+    pub(crate) peer: Option<IpAddr>,
+    /// Hidden truth: owner orders the attacker cancelled or amended, in that order
+    /// (`tamper.rs`).
+    pub(crate) tampered: Vec<String>,
 }
 
 impl Venue {
@@ -226,6 +236,8 @@ impl Venue {
             short_page: ShortPage::Off,
             own: OwnStates::default(),
             dead_man: DeadMan::default(),
+            peer: None,
+            tampered: Vec::new(),
         }
     }
 
@@ -409,6 +421,53 @@ impl Venue {
             })
             .ok_or(VenueError::NoSuchOrder)?;
         Ok(self.cancel_at(idx))
+    }
+
+    /// Changes one open order of `uid` in place (its ids stay): a new quantity, a new limit
+    /// price or both. A quantity at or under what already filled closes the order with what
+    /// filled (Kraken's and Binance's documented rule; the others refuse it, which their
+    /// dialects check first).
+    pub(crate) fn amend_one(
+        &mut self,
+        uid: u64,
+        category: Category,
+        symbol: &str,
+        which: &OrderRef,
+        qty: Option<String>,
+        price: Option<String>,
+    ) -> Result<Order, VenueError> {
+        let idx = self
+            .orders
+            .iter()
+            .position(|o| {
+                o.uid == uid
+                    && o.category == category
+                    && o.symbol == symbol
+                    && o.status.is_open()
+                    && match which {
+                        OrderRef::Id(id) => &o.order_id == id,
+                        OrderRef::LinkId(link) => &o.order_link_id == link,
+                    }
+            })
+            .ok_or(VenueError::NoSuchOrder)?;
+        let now = self.now_ms();
+        let o = &mut self.orders[idx];
+        if let Some(price) = price {
+            o.price = Some(price);
+        }
+        if let Some(qty) = qty {
+            let filled_all = num::parse_positive(&qty).is_none_or(|q| q <= o.cum_exec_qty + 1e-12);
+            o.qty = qty;
+            if filled_all {
+                o.status = if o.cum_exec_qty > 0.0 {
+                    OrderStatus::Filled
+                } else {
+                    OrderStatus::Cancelled
+                };
+            }
+        }
+        o.updated_ms = now;
+        Ok(o.clone())
     }
 
     /// Cancels `self.orders[idx]` at the owner's request and returns it.

@@ -219,6 +219,9 @@ pub fn limit_buy(segment: Segment, symbol: &str, price: f64, qty: f64) -> NewOrd
         qty,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     }
 }
 

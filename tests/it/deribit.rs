@@ -116,6 +116,9 @@ async fn round_trip(style: AuthStyle, seed: u64) {
         qty: 100.0,
         unit: QtyUnit::Quote,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let quote = place(&client, &bot, market).await.unwrap_err();
     assert!(

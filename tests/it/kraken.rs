@@ -183,6 +183,9 @@ async fn every_operation_round_trips() {
         qty: 10.0,
         unit: QtyUnit::Quote,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let bought = place(&client, &bot, market).await.unwrap();
     let view = lab.sim.inspect();
@@ -527,6 +530,9 @@ async fn validated_orders_are_not_placed_and_stop_losses_are_cancelled() {
         qty: 0.001,
         unit: QtyUnit::Base,
         trigger: Some(20_000.0),
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let txid = place(&client, &bot, stop).await.unwrap();
     let open = open_orders(&client, &[spot()], &owner).await;

@@ -28,6 +28,7 @@ mod respond;
 mod resume;
 mod scheduler;
 mod shapes;
+mod shapes_attacker;
 mod shapes_binance;
 mod shapes_bybit_accounts;
 mod shapes_bybit_orders;

@@ -430,6 +430,9 @@ async fn binance_orders_and_cancels_are_answered_as_documented() {
             qty: 1.0,
             unit: QtyUnit::Base,
             trigger: None,
+            client_order_id: None,
+            time_in_force: Default::default(),
+            reduce_only: false,
         };
         let Reply::Placed(id) = decode(VENUE, &Op::PlaceOrder(placed), &doc.answer) else {
             panic!("not placed");
@@ -474,6 +477,9 @@ async fn binance_orders_and_cancels_are_answered_as_documented() {
         qty: 0.5,
         unit: QtyUnit::Base,
         trigger: Some(2900.0),
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let Reply::Placed(id) = decode(VENUE, &Op::PlaceOrder(stop), &doc.answer) else {
         panic!("not placed");
@@ -874,6 +880,9 @@ async fn binance_futures_and_options_placements_are_answered_as_documented() {
         qty,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     for (name, path, placed, id, ignore) in [
         (
@@ -1383,6 +1392,9 @@ fn every_op() -> Vec<(KeyFamily, Op)> {
             qty: 1.0,
             unit: QtyUnit::Base,
             trigger: None,
+            client_order_id: None,
+            time_in_force: Default::default(),
+            reduce_only: false,
         };
         add(Op::PlaceOrder(order.clone()));
         if market == usdm() {

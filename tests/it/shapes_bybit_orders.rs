@@ -33,6 +33,9 @@ fn limit(segment: Segment, symbol: &str, side: Side, price: f64, qty: f64) -> Ne
         qty,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     }
 }
 

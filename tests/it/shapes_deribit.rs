@@ -62,6 +62,9 @@ fn every_op() -> Vec<Op> {
         qty: 1.0,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let whole = Segment {
         category: Category::Spot,
@@ -461,6 +464,9 @@ async fn deribit_writes_answer_as_documented() {
         qty: 0.01,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     });
     let Reply::Placed(id) = decode(DERIBIT, &op, &doc.answer) else {
         panic!("not placed");

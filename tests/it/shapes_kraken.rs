@@ -102,6 +102,9 @@ async fn kraken_reads_are_answered_as_documented() {
         qty: 0.001,
         unit: QtyUnit::Base,
         trigger: Some(21_000.0),
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     client
         .call(&Op::PlaceOrder(stop), Auth::Key(&bot))
@@ -254,6 +257,9 @@ async fn kraken_writes_are_answered_as_documented() {
         qty: 0.001,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     });
     let Reply::Placed(txid) = decode(KRAKEN, &place, &doc.answer) else {
         panic!("not placed");
@@ -332,6 +338,9 @@ fn every_kraken_endpoint_has_a_documented_answer() {
         qty: 1.0,
         unit: QtyUnit::Base,
         trigger: None,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let ops = [
         Op::ServerTime,

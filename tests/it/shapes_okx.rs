@@ -287,6 +287,9 @@ async fn okx_writes_are_answered_as_documented() {
         qty: 0.001,
         unit: QtyUnit::Base,
         trigger,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let doc = fixture(OKX, "place-order");
     let place = Op::PlaceOrder(buy(None));
@@ -454,6 +457,9 @@ fn every_okx_endpoint_has_a_documented_answer() {
         qty: 1.0,
         unit: QtyUnit::Base,
         trigger,
+        client_order_id: None,
+        time_in_force: Default::default(),
+        reduce_only: false,
     };
     let one = || {
         vec![OrderRef {

@@ -141,6 +141,19 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
             assert!(card["detection"]["truth"].as_u64().unwrap() >= 8);
             assert_eq!(card["detection"]["missed"], 0);
         }
+        // Orders under the bot's copied client ids and prefix, on two pairs, all found.
+        "prefix-copycat" | "order-kinds" => {
+            let detection = &card["detection"];
+            assert!(detection["truth"].as_u64().unwrap() >= 4, "{detection}");
+            assert_eq!(detection["missed"], 0, "{detection}");
+        }
+        // Bot orders cancelled and amended, nothing placed: each reported as tampered.
+        "quiet-sabotage" => {
+            let detection = &card["detection"];
+            assert_eq!(detection["truth"], 0, "{detection}");
+            assert_eq!(detection["tampered_truth"], 4, "{detection}");
+            assert_eq!(detection["tampered_missed"], 0, "{detection}");
+        }
         // Every resting order in the venue's products was placed and found.
         products if products.starts_with("products-") => {
             let detection = &card["detection"];
@@ -240,6 +253,21 @@ drills! {
     deribit_busy_history: DERIBIT, "busy-history";
     binance_busy_history: BINANCE, "busy-history";
     kraken_busy_history: KRAKEN, "busy-history";
+    bybit_prefix_copycat: BYBIT, "prefix-copycat";
+    okx_prefix_copycat: OKX, "prefix-copycat";
+    deribit_prefix_copycat: DERIBIT, "prefix-copycat";
+    binance_prefix_copycat: BINANCE, "prefix-copycat";
+    kraken_prefix_copycat: KRAKEN, "prefix-copycat";
+    bybit_order_kinds: BYBIT, "order-kinds";
+    okx_order_kinds: OKX, "order-kinds";
+    deribit_order_kinds: DERIBIT, "order-kinds";
+    binance_order_kinds: BINANCE, "order-kinds";
+    kraken_order_kinds: KRAKEN, "order-kinds";
+    bybit_quiet_sabotage: BYBIT, "quiet-sabotage";
+    okx_quiet_sabotage: OKX, "quiet-sabotage";
+    deribit_quiet_sabotage: DERIBIT, "quiet-sabotage";
+    binance_quiet_sabotage: BINANCE, "quiet-sabotage";
+    kraken_quiet_sabotage: KRAKEN, "quiet-sabotage";
 }
 
 /// The list above covers every shipped scenario and every venue.

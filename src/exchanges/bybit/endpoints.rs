@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side, TradePermission};
-use crate::exchanges::{ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, Window};
+use crate::exchanges::{
+    ExchangeError, Op, OrderKind, QtyUnit, Request, Revoke, TimeInForce, Window,
+};
 use crate::percent;
 
 use super::wire::TransferList;
@@ -243,8 +245,28 @@ pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, Exchang
             body.insert("qty".into(), json!(decimal(order.qty)));
             // Options need a client order id ("Options orderLinkId rules: required", docs
             // `order/create-order`).
-            if order.segment.category == Category::Option {
-                body.insert("orderLinkId".into(), json!(format!("lockdown-{nonce}")));
+            match &order.client_order_id {
+                Some(id) => {
+                    body.insert("orderLinkId".into(), json!(id));
+                }
+                None if order.segment.category == Category::Option => {
+                    body.insert("orderLinkId".into(), json!(format!("lockdown-{nonce}")));
+                }
+                None => {}
+            }
+            // `timeInForce` GTC (default), IOC, FOK, PostOnly; `reduceOnly` (docs
+            // `order/create-order`, docs/venues/bybit.md §6 "Placing and amending").
+            let tif = match order.time_in_force {
+                TimeInForce::Gtc => None,
+                TimeInForce::Ioc => Some("IOC"),
+                TimeInForce::Fok => Some("FOK"),
+                TimeInForce::PostOnly => Some("PostOnly"),
+            };
+            if let Some(tif) = tif {
+                body.insert("timeInForce".into(), json!(tif));
+            }
+            if order.reduce_only {
+                body.insert("reduceOnly".into(), json!(true));
             }
             // A spot market buy counts `qty` in the quote coin unless told otherwise
             // (docs/venues/bybit.md §6).
@@ -268,6 +290,26 @@ pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, Exchang
             json!({ "category": category(segment.category), "symbol": symbol, "orderId": order_id })
                 .to_string(),
         ),
+        Op::AmendOrder {
+            segment,
+            symbol,
+            order_id,
+            qty,
+            price,
+        } => {
+            // `POST /v5/order/amend`: the order keeps its id (docs `order/amend-order`).
+            let mut body = serde_json::Map::new();
+            body.insert("category".into(), json!(category(segment.category)));
+            body.insert("symbol".into(), json!(symbol));
+            body.insert("orderId".into(), json!(order_id));
+            if let Some(qty) = qty {
+                body.insert("qty".into(), json!(decimal(*qty)));
+            }
+            if let Some(price) = price {
+                body.insert("price".into(), json!(decimal(*price)));
+            }
+            Request::post("/v5/order/amend", Value::Object(body).to_string())
+        }
         Op::Withdraw {
             coin,
             amount,
@@ -595,6 +637,9 @@ mod tests {
             qty: 0.01,
             unit: QtyUnit::Base,
             trigger: Some(trigger),
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         })
     }
 

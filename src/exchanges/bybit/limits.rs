@@ -56,6 +56,8 @@ static CANCEL_ALL_DERIVATIVES: Limit = per_second("/v5/order/cancel-all linear/i
 static CANCEL_ALL_OPTION: Limit = per_second("/v5/order/cancel-all option", 1);
 static CREATE_SPOT: Limit = per_second("/v5/order/create spot", 20);
 static CREATE_OTHER: Limit = per_second("/v5/order/create linear/inverse/option", 10);
+static AMEND_SPOT: Limit = per_second("/v5/order/amend spot", 20);
+static AMEND_OTHER: Limit = per_second("/v5/order/amend linear/inverse/option", 10);
 static CANCEL_SPOT: Limit = per_second("/v5/order/cancel spot", 20);
 static CANCEL_OTHER: Limit = per_second("/v5/order/cancel linear/inverse/option", 10);
 
@@ -90,6 +92,8 @@ impl RateLimits for Bybit {
             Op::PlaceOrder(_) => Some(&CREATE_OTHER),
             Op::CancelOrder { segment, .. } if spot(segment.category) => Some(&CANCEL_SPOT),
             Op::CancelOrder { .. } => Some(&CANCEL_OTHER),
+            Op::AmendOrder { segment, .. } if spot(segment.category) => Some(&AMEND_SPOT),
+            Op::AmendOrder { .. } => Some(&AMEND_OTHER),
             Op::ServerTime
             | Op::Segments { .. }
             | Op::CancelAfter { .. }

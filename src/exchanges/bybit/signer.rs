@@ -24,7 +24,7 @@ pub fn sign_prehash(secret: &SecretString, prehash: &str) -> String {
 /// Adds the `X-BAPI-*` headers to a request.
 pub fn sign(request: Request, credential: &Credential, now_ms: i64) -> SignedRequest {
     let payload = match request.method {
-        Method::Get | Method::Delete => request.query.clone(),
+        Method::Get | Method::Delete | Method::Put => request.query.clone(),
         Method::Post => request.body.clone().unwrap_or_default(),
     };
     let prehash = prehash(now_ms, credential.key.as_str(), RECV_WINDOW_MS, &payload);

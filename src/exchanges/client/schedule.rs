@@ -79,6 +79,7 @@ impl Priority {
             Op::ServerTime
             | Op::CreateKey { .. }
             | Op::PlaceOrder(_)
+            | Op::AmendOrder { .. }
             | Op::Withdraw { .. }
             | Op::Segments { .. } => Priority::Other,
         }

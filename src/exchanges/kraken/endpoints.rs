@@ -13,7 +13,7 @@ use crate::exchanges::decode::decimal;
 use crate::exchanges::kraken::cursor::{self, TransferPhase};
 use crate::exchanges::model::Side;
 use crate::exchanges::{
-    CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Window,
+    CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, TimeInForce, Window,
 };
 use crate::percent;
 
@@ -111,11 +111,51 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                     form.add("price", decimal(trigger));
                 }
             }
-            // `viqc`: the volume is in the quote currency (a market buy spending that much).
+            // `viqc`: the volume is in the quote currency (a market buy spending that much);
+            // `post`: post only. `timeinforce` takes GTC, IOC or GTD: there is no fill-or-kill
+            // (docs/venues/kraken.md "Placing and amending").
+            let mut flags = Vec::new();
             if order.unit == QtyUnit::Quote {
-                form.add("oflags", "viqc".to_owned());
+                flags.push("viqc");
+            }
+            match order.time_in_force {
+                TimeInForce::Gtc => {}
+                TimeInForce::Ioc => form.add("timeinforce", "IOC".to_owned()),
+                TimeInForce::PostOnly => flags.push("post"),
+                TimeInForce::Fok => {
+                    return Err(ExchangeError::Unsupported {
+                        venue: "kraken",
+                        op: "place_order (fill or kill)",
+                    });
+                }
+            }
+            if !flags.is_empty() {
+                form.add("oflags", flags.join(","));
+            }
+            if let Some(id) = &order.client_order_id {
+                form.add("cl_ord_id", id.clone());
+            }
+            if order.reduce_only {
+                form.add("reduce_only", "true".to_owned());
             }
             "AddOrder"
+        }
+        // `AmendOrder` changes the order in place: its txid and client id stay (the legacy
+        // `EditOrder` cancels and replaces it under a new txid) (docs/venues/kraken.md).
+        Op::AmendOrder {
+            order_id,
+            qty,
+            price,
+            ..
+        } => {
+            form.add("txid", order_id.clone());
+            if let Some(qty) = qty {
+                form.add("order_qty", decimal(*qty));
+            }
+            if let Some(price) = price {
+                form.add("limit_price", decimal(*price));
+            }
+            "AmendOrder"
         }
         Op::CancelOrder { order_id, .. } => {
             form.add("txid", order_id.clone());
@@ -224,6 +264,9 @@ mod tests {
             qty: 1.25,
             unit: QtyUnit::Base,
             trigger: None,
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         });
         let req = encode(&op, &call("1616492376594")).unwrap();
         assert_eq!(req.path, "/0/private/AddOrder");
@@ -247,6 +290,9 @@ mod tests {
                 qty: 0.5,
                 unit: QtyUnit::Base,
                 trigger,
+                client_order_id: None,
+                time_in_force: crate::exchanges::TimeInForce::Gtc,
+                reduce_only: false,
             })
         };
         for (label, op, body) in [
@@ -276,6 +322,9 @@ mod tests {
             qty: 250.0,
             unit: QtyUnit::Quote,
             trigger: None,
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         });
         let body = encode(&op, &call("5")).unwrap().body.unwrap();
         assert_eq!(

@@ -180,7 +180,9 @@ impl KeyCounters for Kraken {
             {
                 2.0
             }
-            Op::PlaceOrder(_) | Op::CancelOrder { .. } | Op::ServerTime => 0.0,
+            Op::PlaceOrder(_) | Op::CancelOrder { .. } | Op::AmendOrder { .. } | Op::ServerTime => {
+                0.0
+            }
             _ => 1.0,
         }
     }

@@ -36,7 +36,7 @@ pub fn sign(request: Request, credential: &Credential, now_ms: i64, demo: bool) 
     let ts = timestamp(now_ms);
     let body = match request.method {
         Method::Post => request.body.clone().unwrap_or_default(),
-        Method::Get | Method::Delete => String::new(),
+        Method::Get | Method::Delete | Method::Put => String::new(),
     };
     let prehash = prehash(
         &ts,

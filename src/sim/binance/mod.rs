@@ -277,6 +277,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         Route::BrokerKeys => broker::list(v, c, p),
         Route::BrokerTransfers => wallet::broker_transfers(v, c, p),
         Route::CancelOrder => trade::cancel(v, c, p, Spot),
+        Route::AmendKeepPriority => trade::amend_keep_priority(v, c, p),
         Route::CancelSymbol => trade::cancel_symbol(v, c, p, Spot),
         Route::DepositHistory => wallet::deposits(v, c, p),
         Route::ExchangeInfo | Route::FuturesExchangeInfo | Route::FuturesTime | Route::Time => {

@@ -50,6 +50,12 @@ pub(crate) enum Code {
     InvalidKeyId,
     /// `-3003`: the account has not opened a cross-margin account (the margin error codes).
     NoMarginAccount,
+    /// `-1106`: a parameter was sent that the request does not take (`reduceOnly` on spot).
+    NotRequired,
+    /// `-2022`: a reduce-only order with nothing to reduce (futures).
+    ReduceOnlyRejected,
+    /// `-5022`: a futures post-only (`GTX`) order that would take.
+    GtxRejected,
 }
 
 impl Code {
@@ -72,6 +78,9 @@ impl Code {
             Code::RejectedKey => -2015,
             Code::InvalidKeyId => -2008,
             Code::NoMarginAccount => -3003,
+            Code::NotRequired => -1106,
+            Code::ReduceOnlyRejected => -2022,
+            Code::GtxRejected => -5022,
         }
     }
 

@@ -25,6 +25,7 @@ use crate::sim::binance::state::BinanceState;
 use crate::sim::binance::wire;
 use crate::sim::num;
 use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
 /// Checks that `symbol` is traded in `category` (`-1121` otherwise).
@@ -67,16 +68,51 @@ pub(crate) fn place(
         "SELL" => Side::Sell,
         _ => return Err(ApiError::invalid("side")),
     };
-    let order_type = match p.required("type")?.as_str() {
-        "LIMIT" => OrderType::Limit,
-        "MARKET" => OrderType::Market,
+    let futures = matches!(market, Market::UsdM | Market::CoinM);
+    // Post-only is `LIMIT_MAKER` on spot and margin (refused with `-2010` when it would take),
+    // `timeInForce=GTX` on futures (refused with `-5022`), `postOnly` on options
+    // (docs/venues/binance.md "Placing and amending").
+    let (order_type, maker) = match p.required("type")?.as_str() {
+        "LIMIT" => (OrderType::Limit, false),
+        "LIMIT_MAKER" if !futures && market != Market::Options => (OrderType::Limit, true),
+        "MARKET" => (OrderType::Market, false),
         _ => return Err(ApiError::invalid("type")),
+    };
+    let tif = match (order_type, maker, p.string("timeInForce").as_deref()) {
+        (OrderType::Market, ..) => Tif::Ioc,
+        (_, true, None) => Tif::PostOnly,
+        (_, true, Some(_)) => return Err(ApiError::invalid("timeInForce")),
+        (_, false, Some("GTC")) => Tif::Gtc,
+        (_, false, Some("IOC")) => Tif::Ioc,
+        (_, false, Some("FOK")) => Tif::Fok,
+        (_, false, Some("GTX")) if futures => Tif::PostOnly,
+        (_, false, None) => return Err(ApiError::missing("timeInForce")),
+        (_, false, Some(_)) => return Err(ApiError::invalid("timeInForce")),
+    };
+    let tif = match p.string("postOnly").as_deref() {
+        Some("true") if market == Market::Options => Tif::PostOnly,
+        _ => tif,
+    };
+    let reduce_only = match p.string("reduceOnly").as_deref() {
+        None | Some("false") => false,
+        Some("true") if futures || market == Market::Options => true,
+        Some("true") => {
+            return Err(ApiError::new(
+                Code::NotRequired,
+                "Parameter 'reduceOnly' sent when not required.",
+            ));
+        }
+        Some(_) => return Err(ApiError::invalid("reduceOnly")),
+    };
+    let terms = Terms {
+        tif,
+        reduce_only,
+        post_only_cross: PostOnlyCross::Reject,
     };
     let quantity = positive(p, "quantity")?;
     let quote = positive(p, "quoteOrderQty")?;
     let (price, qty, unit) = match order_type {
         OrderType::Limit => {
-            p.required("timeInForce")?;
             let price = positive(p, "price")?.ok_or_else(|| ApiError::missing("price"))?;
             let qty = quantity.ok_or_else(|| ApiError::missing("quantity"))?;
             (Some(price), qty, QtyUnit::Base)
@@ -111,6 +147,7 @@ pub(crate) fn place(
         Some(_) => return Err(ApiError::invalid("newOrderRespType")),
     };
     let order = v
+        .with_terms(terms)
         .place_order(NewOrder {
             uid: c.uid,
             category,
@@ -127,7 +164,14 @@ pub(crate) fn place(
                 Origin::Owner
             },
         })
-        .map_err(order_error)?;
+        .map_err(|e| match e {
+            VenueError::PostOnlyWouldTake if futures => ApiError::new(
+                Code::GtxRejected,
+                "Due to the order could not be executed as maker, the Post Only order will be \
+                 rejected.",
+            ),
+            e => order_error(e),
+        })?;
     let state = v.own.get_mut::<BinanceState>();
     match market {
         Market::Margin => {
@@ -243,6 +287,13 @@ fn order_error(e: VenueError) -> ApiError {
             ApiError::new(Code::NewOrderRejected, "Duplicate order sent.")
         }
         VenueError::NoSuchOrder | VenueError::NoSuchKey(_) => unknown_order(),
+        VenueError::PostOnlyWouldTake => ApiError::new(
+            Code::NewOrderRejected,
+            "Order would immediately match and take.",
+        ),
+        VenueError::ReduceOnlyNoPosition => {
+            ApiError::new(Code::ReduceOnlyRejected, "ReduceOnly Order is rejected.")
+        }
     }
 }
 
@@ -286,6 +337,7 @@ pub(crate) fn cancel(
     let order = v
         .cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
         .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
     let now = v.now_ms();
     Ok(match market {
         Market::Margin | Market::Isolated => margin_cancelled(&order, market),
@@ -293,6 +345,66 @@ pub(crate) fn cancel(
         Market::UsdM | Market::CoinM => wire::futures_answer(market, &order),
         Market::Options => wire::order(market, &order),
     })
+}
+
+/// `PUT /api/v3/order/amend/keepPriority`: lowers one open spot order's quantity to `newQty`
+/// (it must go down: `-2010` otherwise, the wording is the simulator's); the order
+/// keeps its id and place in the queue (binance-spot-api-docs "Order Amend Keep Priority").
+pub(crate) fn amend_keep_priority(
+    v: &mut Venue,
+    c: &Caller,
+    p: &Params,
+) -> Result<Value, ApiError> {
+    let symbol = symbol(v, Category::Spot, p)?;
+    let new_qty = positive(p, "newQty")?.ok_or_else(|| ApiError::missing("newQty"))?;
+    let which = match (p.string("orderId"), p.string("origClientOrderId")) {
+        (Some(id), _) => OrderRef::Id(id),
+        (None, Some(link)) => OrderRef::LinkId(link),
+        (None, None) => return Err(ApiError::missing("orderId")),
+    };
+    let found = v.orders.iter().find(|o| {
+        o.uid == c.uid
+            && o.symbol == symbol
+            && o.status.is_open()
+            && Market::Spot.holds(v, o)
+            && match &which {
+                OrderRef::Id(id) => &o.order_id == id,
+                OrderRef::LinkId(link) => &o.order_link_id == link,
+            }
+    });
+    let Some(current) = found.cloned() else {
+        return Err(unknown_order());
+    };
+    let wanted = num::parse_positive(&new_qty).unwrap_or(0.0);
+    let had = num::parse_positive(&current.qty).unwrap_or(0.0);
+    if wanted >= had || current.qty_unit != QtyUnit::Base {
+        return Err(ApiError::new(
+            Code::NewOrderRejected,
+            "Order amend (quantity increase) is not supported.",
+        ));
+    }
+    let order = v
+        .amend_one(
+            c.uid,
+            Category::Spot,
+            &symbol,
+            &OrderRef::Id(current.order_id.clone()),
+            Some(new_qty),
+            None,
+        )
+        .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
+    let seq = v.next_seq;
+    v.next_seq += 1;
+    let mut amended = wire::spot_order(&order);
+    if let Value::Object(map) = &mut amended {
+        map.insert("origClientOrderId".into(), json!(wire::client_id(&order)));
+    }
+    Ok(json!({
+        "transactTime": v.now_ms(),
+        "executionId": seq,
+        "amendedOrder": amended,
+    }))
 }
 
 /// A cancelled spot or margin order as the cancels answer it: the order's own client id becomes

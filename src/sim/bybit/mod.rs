@@ -198,6 +198,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         | Route::MarketTickers
         | Route::MarketTime => handle_public(route, v, p),
         Route::OrderCancel => trade::cancel(v, c, p),
+        Route::OrderAmend => trade::amend(v, c, p),
         Route::OrderCancelAll => trade::cancel_all(v, c, p),
         Route::OrderCreate => trade::create(v, c, p),
         Route::OrderHistory => trade::history(v, c, p),

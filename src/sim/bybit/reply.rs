@@ -34,6 +34,7 @@ pub(crate) enum RetCode {
     WithdrawInsufficientBalance,
     TransferIdExists,
     UserBanned,
+    ReduceOnlyRule,
 }
 
 impl RetCode {
@@ -57,6 +58,7 @@ impl RetCode {
             RetCode::WithdrawInsufficientBalance => 131212,
             RetCode::TransferIdExists => 131214,
             RetCode::UserBanned => 10008,
+            RetCode::ReduceOnlyRule => 110017,
         }
     }
 }

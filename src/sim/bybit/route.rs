@@ -26,6 +26,7 @@ pub(crate) enum Route {
     MarketOrderbook,
     MarketTickers,
     MarketTime,
+    OrderAmend,
     OrderCancel,
     OrderCancelAll,
     OrderCreate,
@@ -85,6 +86,7 @@ const TABLE: &[(Route, &str, &str)] = &[
     (Route::MarketOrderbook, "GET", "/v5/market/orderbook"),
     (Route::MarketTickers, "GET", "/v5/market/tickers"),
     (Route::MarketTime, "GET", "/v5/market/time"),
+    (Route::OrderAmend, "POST", "/v5/order/amend"),
     (Route::OrderCancel, "POST", "/v5/order/cancel"),
     (Route::OrderCancelAll, "POST", "/v5/order/cancel-all"),
     (Route::OrderCreate, "POST", "/v5/order/create"),
@@ -154,7 +156,7 @@ impl Route {
                 _ => 10,
             },
             // Spot 20/s, the others 10/s (docs `rate-limit/rate-limit.mdx`).
-            Route::OrderCreate | Route::OrderCancel => match category {
+            Route::OrderCreate | Route::OrderCancel | Route::OrderAmend => match category {
                 Some(Category::Spot) => 20,
                 _ => 10,
             },
@@ -177,7 +179,10 @@ impl Route {
     /// Returns the limiter bucket: the path, plus the category for order create and cancels.
     pub(crate) fn bucket(self, category: Option<Category>) -> String {
         match (self, category) {
-            (Route::OrderCancelAll | Route::OrderCancel | Route::OrderCreate, Some(c)) => {
+            (
+                Route::OrderCancelAll | Route::OrderCancel | Route::OrderCreate | Route::OrderAmend,
+                Some(c),
+            ) => {
                 format!("{}#{}", self.path(), c.as_str())
             }
             _ => self.path().to_owned(),

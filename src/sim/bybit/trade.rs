@@ -29,6 +29,7 @@ use crate::sim::injector::ShortPage;
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
 use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Most futures orders one cancel-all call cancels (docs/venues/bybit.md §5).
@@ -113,7 +114,75 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     {
         return Err(ApiError::missing("triggerPrice"));
     }
-    let order = v.place_order(new).map_err(order_error)?;
+    let order = v
+        .place_order_with(new, terms(p, category, order_type)?)
+        .map_err(order_error)?;
+    Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
+}
+
+/// `timeInForce` (GTC, IOC, FOK, PostOnly; a market order is IOC whatever it says) and
+/// `reduceOnly`, which spot does not take (docs `order/create-order`). A post-only order that
+/// would take is accepted and cancelled (`EC_PostOnlyWillTakeLiquidity`).
+fn terms(p: &Params, category: Category, order_type: OrderType) -> Result<Terms, ApiError> {
+    let tif = match p.string("timeInForce")?.as_deref() {
+        None | Some("GTC") => Tif::Gtc,
+        Some("IOC") => Tif::Ioc,
+        Some("FOK") => Tif::Fok,
+        Some("PostOnly") => Tif::PostOnly,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "timeInForce",
+                "must be `GTC`, `IOC`, `FOK` or `PostOnly`",
+            ));
+        }
+    };
+    let reduce_only = match p.value("reduceOnly") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::invalid("reduceOnly", "must be `true` or `false`")),
+    };
+    if reduce_only && category == Category::Spot {
+        return Err(ApiError::invalid("reduceOnly", "is not supported for spot"));
+    }
+    Ok(Terms {
+        tif: if order_type == OrderType::Market {
+            Tif::Ioc
+        } else {
+            tif
+        },
+        reduce_only,
+        post_only_cross: PostOnlyCross::Cancel,
+    })
+}
+
+/// `POST /v5/order/amend`: a new `qty`, `price` or both for one open order, named by `orderId`
+/// or `orderLinkId`; its ids are kept (docs `order/amend-order`).
+pub(crate) fn amend(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
+    let category = p.category()?;
+    c.require_trade(category)?;
+    let symbol = p.required("symbol")?;
+    let which = match (p.string("orderId")?, p.string("orderLinkId")?) {
+        (Some(id), _) => OrderRef::Id(id),
+        (None, Some(link)) => OrderRef::LinkId(link),
+        (None, None) => {
+            return Err(ApiError::new(
+                RetCode::ParamError,
+                "params error: either `orderId` or `orderLinkId` is required",
+            ));
+        }
+    };
+    let positive = |name: &str, value: Option<String>| match value {
+        Some(s) if num::parse_positive(&s).is_none() => {
+            Err(ApiError::invalid(name, "must be a positive decimal"))
+        }
+        other => Ok(other),
+    };
+    let qty = positive("qty", p.string("qty")?)?;
+    let price = positive("price", p.string("price")?)?;
+    let order = v
+        .amend_one(c.uid, category, &symbol, &which, qty, price)
+        .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 
@@ -138,6 +207,12 @@ fn order_error(e: VenueError) -> ApiError {
             "order not exists or too late to cancel",
         ),
         VenueError::NoSuchKey(_) => ApiError::new(RetCode::InvalidApiKey, "API key is invalid."),
+        VenueError::ReduceOnlyNoPosition => ApiError::new(
+            RetCode::ReduceOnlyRule,
+            "current position is zero, cannot fix reduce-only order qty",
+        ),
+        // Bybit cancels a crossing post-only order rather than refusing it (`terms`).
+        VenueError::PostOnlyWouldTake => ApiError::new(RetCode::ParamError, e.to_string()),
     }
 }
 
@@ -166,6 +241,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     let order = v
         .cancel_one(c.uid, category, &symbol, &which)
         .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "orderId": order.order_id, "orderLinkId": order.order_link_id }))
 }
 

@@ -17,6 +17,7 @@ pub(crate) enum Method {
     GetTime,
     Buy,
     Cancel,
+    Edit,
     CancelAll,
     CancelAllByCurrency,
     CreateApiKey,
@@ -107,6 +108,13 @@ const TABLE: &[Spec] = &[
     private(
         Method::Cancel,
         "private/cancel",
+        (Group::Trade, Level::ReadWrite),
+        Engine::Matching,
+        Tfa::NotRequired,
+    ),
+    private(
+        Method::Edit,
+        "private/edit",
         (Group::Trade, Level::ReadWrite),
         Engine::Matching,
         Tfa::NotRequired,

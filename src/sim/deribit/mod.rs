@@ -212,6 +212,7 @@ fn handle(method: Method, v: &mut Venue, c: &Caller, p: &Params) -> Result<Value
         Method::Buy => trade::place(v, c, p, Side::Buy),
         Method::Sell => trade::place(v, c, p, Side::Sell),
         Method::Cancel => trade::cancel(v, c, p),
+        Method::Edit => trade::edit(v, c, p),
         Method::CancelAll => trade::cancel_all(v, c, p),
         Method::CancelAllByCurrency => trade::cancel_all_by_currency(v, c, p),
         Method::CreateApiKey => keys::create_api_key(v, c, p),

@@ -32,6 +32,8 @@ pub(crate) mod code {
     pub(crate) const TOO_MANY_REQUESTS: i64 = 10_028;
     /// `not_open_order`.
     pub(crate) const NOT_OPEN_ORDER: i64 = 11_044;
+    /// `post_only_reject`: a post-only order with `reject_post_only` would have taken.
+    pub(crate) const POST_ONLY_REJECT: i64 = 11_054;
     /// `invalid_credentials`: unknown, removed or disabled key at login.
     pub(crate) const INVALID_CREDENTIALS: i64 = 13_004;
     /// `security_error`: a wrong two-factor code.

@@ -32,6 +32,7 @@ use crate::sim::deribit::trigger::{self, TriggerType};
 use crate::sim::deribit::wire;
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Longest order label (docs/venues/deribit.md §6).
@@ -143,7 +144,9 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
         order_link_id: label,
         origin,
     };
-    let order = v.place_order(new).map_err(order_error)?;
+    let order = v
+        .place_order_with(new, terms(p, order_type)?)
+        .map_err(order_error)?;
     let state = wire::state(order.status);
     let trades: Vec<Value> = v
         .executions
@@ -152,6 +155,83 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
         .map(|e| wire::trade(v, e, state))
         .collect();
     Ok(json!({ "order": wire::order(v, &order), "trades": trades }))
+}
+
+/// `time_in_force` (`good_til_cancelled`, `fill_or_kill`, `immediate_or_cancel`; `good_til_day`
+/// is not simulated), `post_only` with `reject_post_only` (a crossing order is refused with
+/// `post_only_reject`; without it Deribit reprices the order, which is not simulated) and
+/// `reduce_only` (docs/venues/deribit.md "Placing and amending").
+fn terms(p: &Params, order_type: OrderType) -> Result<Terms, RpcError> {
+    let tif = match p.string("time_in_force")?.as_deref() {
+        None | Some("good_til_cancelled") => Tif::Gtc,
+        Some("fill_or_kill") => Tif::Fok,
+        Some("immediate_or_cancel") => Tif::Ioc,
+        Some(_) => {
+            return Err(RpcError::param(
+                "time_in_force",
+                "the simulator takes good_til_cancelled, fill_or_kill or immediate_or_cancel",
+            ));
+        }
+    };
+    let post_only = p.flag("post_only", false)?;
+    if post_only && !p.flag("reject_post_only", false)? {
+        return Err(RpcError::param(
+            "reject_post_only",
+            "a repriced post-only order is not simulated: send reject_post_only=true",
+        ));
+    }
+    let tif = match (order_type, post_only) {
+        (OrderType::Market, _) => Tif::Ioc,
+        (OrderType::Limit, true) => Tif::PostOnly,
+        (OrderType::Limit, false) => tif,
+    };
+    Ok(Terms {
+        tif,
+        reduce_only: p.flag("reduce_only", false)?,
+        post_only_cross: PostOnlyCross::Reject,
+    })
+}
+
+/// `private/edit`: a new `amount` (required) and `price` for one open order of the acting
+/// account, by `order_id`; the order keeps its id (docs/venues/deribit.md "Placing and
+/// amending").
+pub(crate) fn edit(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
+    let order_id = p.required("order_id")?;
+    let amount = p
+        .number("amount")?
+        .ok_or_else(|| RpcError::missing("amount"))?;
+    if amount.is_nan() || amount <= 0.0 {
+        return Err(RpcError::new(code::INVALID_AMOUNT, "invalid_amount"));
+    }
+    let price = match p.number("price")? {
+        Some(price) if price.is_nan() || price <= 0.0 => {
+            return Err(RpcError::new(code::INVALID_PRICE, "invalid_price"));
+        }
+        price => price.map(num::fmt),
+    };
+    let Some(order) = v
+        .orders
+        .iter()
+        .find(|o| o.uid == c.account && o.order_id == order_id)
+    else {
+        return Err(RpcError::new(code::ORDER_NOT_FOUND, "order_not_found"));
+    };
+    if !order.status.is_open() {
+        return Err(RpcError::new(code::NOT_OPEN_ORDER, "not_open_order"));
+    }
+    let (category, symbol) = (order.category, order.symbol.clone());
+    let edited = v
+        .amend_one(
+            c.account,
+            category,
+            &symbol,
+            &OrderRef::Id(order_id),
+            Some(num::fmt(amount)),
+            price,
+        )
+        .map_err(order_error)?;
+    v.note_touch(&c.client_id, &edited.order_id);
+    Ok(json!({ "order": wire::order(v, &edited), "trades": [] }))
 }
 
 /// Maps a refused order operation to Deribit's code.
@@ -166,6 +246,9 @@ fn order_error(e: VenueError) -> RpcError {
         VenueError::DuplicateOrderLinkId(_) => RpcError::param("label", &e.to_string()),
         VenueError::NoSuchOrder => RpcError::new(code::ORDER_NOT_FOUND, "order_not_found"),
         VenueError::NoSuchKey(_) => RpcError::new(code::INVALID_CREDENTIALS, "invalid_credentials"),
+        VenueError::PostOnlyWouldTake => RpcError::new(code::POST_ONLY_REJECT, "post_only_reject"),
+        // Deribit's code for it is not confirmed (docs/venues/deribit.md).
+        VenueError::ReduceOnlyNoPosition => RpcError::param("reduce_only", &e.to_string()),
     }
 }
 
@@ -189,6 +272,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Rpc
     let cancelled = v
         .cancel_one(c.account, category, &symbol, &OrderRef::Id(order_id))
         .map_err(order_error)?;
+    v.note_touch(&c.client_id, &cancelled.order_id);
     Ok(wire::order(v, &cancelled))
 }
 

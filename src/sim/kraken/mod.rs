@@ -168,6 +168,7 @@ fn handle(
         Route::CancelAll => trade::cancel_all(v, c),
         Route::CancelAllOrdersAfter => trade::cancel_after(v, c, p),
         Route::CancelOrder => trade::cancel_order(v, c, p),
+        Route::AmendOrder => trade::amend_order(v, c, p),
         Route::ClosedOrders => trade::closed_orders(v, c, p),
         Route::DepositStatus => funding::deposit_status(v, c, p),
         Route::GetApiKeyInfo => keys::info(v, c),

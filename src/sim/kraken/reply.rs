@@ -40,6 +40,8 @@ pub(crate) enum KrakenError {
     UnknownOrder,
     /// `EFunding:Insufficient funds`.
     FundingInsufficient,
+    /// `EOrder:Post only order`: a post-only order that would take.
+    PostOnly,
 }
 
 impl KrakenError {
@@ -62,6 +64,7 @@ impl KrakenError {
             KrakenError::InsufficientFunds => "EOrder:Insufficient funds".to_owned(),
             KrakenError::UnknownOrder => "EOrder:Unknown order".to_owned(),
             KrakenError::FundingInsufficient => "EFunding:Insufficient funds".to_owned(),
+            KrakenError::PostOnly => "EOrder:Post only order".to_owned(),
         }
     }
 
@@ -79,6 +82,7 @@ impl KrakenError {
             KrakenError::InsufficientFunds => 9,
             KrakenError::UnknownOrder => 10,
             KrakenError::FundingInsufficient => 11,
+            KrakenError::PostOnly => 12,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::sim::kraken::reply::KrakenError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Route {
     AddOrder,
+    AmendOrder,
     Balance,
     BalanceEx,
     CancelAll,
@@ -48,6 +49,14 @@ const TABLE: &[(Route, &str, &[&str], f64)] = &[
     (
         Route::CancelOrder,
         "CancelOrder",
+        &["modify-trades", "close-trades"],
+        0.0,
+    ),
+    // "Orders and trades - Create & modify orders" or "Cancel & close orders" (Kraken docs,
+    // "Amend Order"); counted by the trading engine, like the cancels.
+    (
+        Route::AmendOrder,
+        "AmendOrder",
         &["modify-trades", "close-trades"],
         0.0,
     ),

@@ -21,6 +21,7 @@ use crate::sim::kraken::stops::{self, StopKind, StopOrder, stop_orders};
 use crate::sim::kraken::{names, page, wire};
 use crate::sim::num;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// The longest dead-man timeout: under a day (docs/venues/kraken.md §5).
@@ -72,9 +73,30 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         OrderType::Limit => Some(positive(p, "price")?),
         OrderType::Market => None,
     };
-    let viqc = p
+    let flags: Vec<&str> = p
         .get("oflags")
-        .is_some_and(|flags| flags.split(',').any(|f| f.trim() == "viqc"));
+        .map(|flags| flags.split(',').map(str::trim).collect())
+        .unwrap_or_default();
+    let viqc = flags.contains(&"viqc");
+    // `timeinforce` GTC (default), IOC, GTD (not simulated); `oflags=post` post only, refused
+    // with `EOrder:Post only order` when it would take; `reduce_only` needs a margin position,
+    // which the simulator does not keep (docs/venues/kraken.md "Placing and amending").
+    let tif = match (order_type, p.get("timeinforce")) {
+        (OrderType::Market, _) => Tif::Ioc,
+        (_, None | Some("GTC")) => Tif::Gtc,
+        (_, Some("IOC")) => Tif::Ioc,
+        (_, Some(_)) => return Err(KrakenError::invalid("timeinforce")),
+    };
+    let tif = if flags.contains(&"post") && order_type == OrderType::Limit {
+        Tif::PostOnly
+    } else {
+        tif
+    };
+    let terms = Terms {
+        tif,
+        reduce_only: flag(p, "reduce_only")?,
+        post_only_cross: PostOnlyCross::Reject,
+    };
     // A long UUID is 36 characters; free text at most 18 (Kraken's `cl_ord_id`).
     let cl_ord_id = p.get("cl_ord_id").unwrap_or("").to_owned();
     if cl_ord_id.len() > 36 {
@@ -127,6 +149,7 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         return Ok(json!({ "descr": { "order": description } }));
     }
     let order = v
+        .with_terms(terms)
         .place_order(NewOrder {
             uid: c.uid,
             category: Category::Spot,
@@ -153,7 +176,47 @@ fn order_error(e: VenueError) -> KrakenError {
         VenueError::DuplicateOrderLinkId(_) => KrakenError::invalid("cl_ord_id"),
         VenueError::NoSuchOrder => KrakenError::UnknownOrder,
         VenueError::NoSuchKey(_) => KrakenError::InvalidKey,
+        VenueError::PostOnlyWouldTake => KrakenError::PostOnly,
+        VenueError::ReduceOnlyNoPosition => KrakenError::invalid("reduce_only"),
     }
+}
+
+/// `AmendOrder`: a new `order_qty`, `limit_price` or both for one open order named by `txid` or
+/// `cl_ord_id`, in place: its txid, client id and fills stay; a quantity at or under what filled
+/// closes it (Kraken docs, "Amend Order"). The answer is the amend's own id.
+pub(crate) fn amend_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, KrakenError> {
+    let named = match (p.get("txid"), p.get("cl_ord_id")) {
+        (Some(txid), _) => txid.to_owned(),
+        (None, Some(cl)) => cl.to_owned(),
+        (None, None) => return Err(KrakenError::invalid("txid")),
+    };
+    let qty = match p.get("order_qty") {
+        Some(_) => Some(positive(p, "order_qty")?),
+        None => None,
+    };
+    let price = match p.get("limit_price") {
+        Some(_) => Some(positive(p, "limit_price")?),
+        None => None,
+    };
+    if qty.is_none() && price.is_none() {
+        return Err(KrakenError::invalid("order_qty"));
+    }
+    let (category, symbol, id) = v
+        .orders
+        .iter()
+        .find(|o| {
+            o.uid == c.uid
+                && o.status.is_open()
+                && (o.order_id == named
+                    || (!o.order_link_id.is_empty() && o.order_link_id == named))
+        })
+        .map(|o| (o.category, o.symbol.clone(), o.order_id.clone()))
+        .ok_or(KrakenError::UnknownOrder)?;
+    let order = v
+        .amend_one(c.uid, category, &symbol, &OrderRef::Id(id), qty, price)
+        .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
+    Ok(json!({ "amend_id": v.ids.txid('T') }))
 }
 
 /// `CancelOrder`: `txid` names an open order of the account by its txid or its `cl_ord_id`.
@@ -174,8 +237,10 @@ pub(crate) fn cancel_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Valu
         })
         .map(|o| (o.category, o.symbol.clone(), o.order_id.clone()))
         .ok_or(KrakenError::UnknownOrder)?;
-    v.cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
+    let order = v
+        .cancel_one(c.uid, category, &symbol, &OrderRef::Id(id))
         .map_err(order_error)?;
+    v.note_touch(&c.api_key, &order.order_id);
     Ok(json!({ "count": 1, "pending": false }))
 }
 

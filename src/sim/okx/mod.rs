@@ -200,6 +200,7 @@ fn handle(route: Route, v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome
         Route::TradeCancelAllAfter => trade::cancel_all_after(v, c, p),
         Route::TradeCancelBatch => trade::cancel_batch(v, c, p),
         Route::TradeCancelOrder => trade::cancel(v, c, p),
+        Route::TradeAmendOrder => trade::amend(v, c, p),
         Route::TradeFills => trade::fills(v, c, p, false),
         Route::TradeFillsHistory => trade::fills(v, c, p, true),
         Route::TradeOrder => trade::order(v, c, p),

@@ -73,6 +73,11 @@ impl Params {
         string_of(self.map.get(name), name)
     }
 
+    /// The raw value of a parameter (JSON bodies keep booleans as booleans).
+    pub(crate) fn value(&self, name: &str) -> Option<&Value> {
+        self.map.get(name)
+    }
+
     /// Reads a required string.
     pub(crate) fn required(&self, name: &str) -> Result<String, ApiError> {
         self.string(name)?.ok_or_else(|| ApiError::missing(name))

@@ -29,6 +29,7 @@ pub(crate) enum Route {
     TradeCancelAllAfter,
     TradeCancelBatch,
     TradeCancelOrder,
+    TradeAmendOrder,
     TradeFills,
     TradeFillsHistory,
     TradeOrder,
@@ -148,6 +149,13 @@ const TABLE: &[(Route, &str, &str, u32, i64)] = &[
         60,
         2000,
     ),
+    (
+        Route::TradeAmendOrder,
+        "POST",
+        "/api/v5/trade/amend-order",
+        60,
+        2000,
+    ),
     (Route::TradeFills, "GET", "/api/v5/trade/fills", 60, 2000),
     (
         Route::TradeFillsHistory,
@@ -235,7 +243,10 @@ impl Route {
     pub(crate) fn is_trade(self) -> bool {
         matches!(
             self,
-            Route::TradeOrder | Route::TradeCancelOrder | Route::TradeCancelBatch
+            Route::TradeOrder
+                | Route::TradeCancelOrder
+                | Route::TradeCancelBatch
+                | Route::TradeAmendOrder
         )
     }
 

@@ -26,6 +26,7 @@ use crate::sim::okx::params::{Params, string_of};
 use crate::sim::okx::reply::{ApiError, Code, Outcome};
 use crate::sim::okx::wire;
 use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
 /// Most orders one batch cancel names (docs/venues/okx.md §5).
@@ -108,15 +109,31 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         side,
         td_mode,
     } = basics(v, p)?;
-    let order_type = match p.required("ordType")?.as_str() {
-        "limit" => OrderType::Limit,
-        "market" => OrderType::Market,
+    // The time in force is the order type: `ioc`, `fok` and `post_only` are limit orders
+    // (OKX docs, "POST / Place order"); a crossing post-only order is accepted and cancelled.
+    let (order_type, tif) = match p.required("ordType")?.as_str() {
+        "limit" => (OrderType::Limit, Tif::Gtc),
+        "market" => (OrderType::Market, Tif::Ioc),
+        "ioc" => (OrderType::Limit, Tif::Ioc),
+        "fok" => (OrderType::Limit, Tif::Fok),
+        "post_only" => (OrderType::Limit, Tif::PostOnly),
         _ => {
             return Err(ApiError::invalid(
                 "ordType",
-                "the simulator takes `limit` and `market` orders",
+                "the simulator takes `limit`, `market`, `ioc`, `fok` and `post_only` orders",
             ));
         }
+    };
+    let reduce_only = match p.value("reduceOnly") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
+        Some(_) => return Err(ApiError::invalid("reduceOnly", "must be true or false")),
+    };
+    let terms = Terms {
+        tif,
+        reduce_only,
+        post_only_cross: PostOnlyCross::Cancel,
     };
     let sz = size(p)?;
     let price = match order_type {
@@ -149,6 +166,7 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
         _ => QtyUnit::Base,
     };
     let order = v
+        .with_terms(terms)
         .place_order(NewOrder {
             uid: c.uid,
             category,
@@ -189,6 +207,13 @@ fn order_error(e: VenueError) -> ApiError {
         }
         VenueError::NoSuchOrder => cancel_failed(),
         VenueError::NoSuchKey(_) => ApiError::new(Code::InvalidKey, "Invalid OK-ACCESS-KEY"),
+        VenueError::ReduceOnlyNoPosition => ApiError::new(
+            Code::ReduceOnlyNoPosition,
+            "Order failed because you don't have any positions in this direction for this \
+             contract to reduce or close.",
+        ),
+        // OKX cancels a crossing post-only order rather than refusing it (`place`).
+        VenueError::PostOnlyWouldTake => ApiError::invalid("ordType", &e.to_string()),
     }
 }
 
@@ -246,7 +271,67 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, A
         ord_id: p.string("ordId")?,
         cl_ord_id: p.string("clOrdId")?,
     };
-    Ok(Outcome::Items(vec![cancel_one(v, c, &which)]))
+    let answer = cancel_one(v, c, &which);
+    if answer.get("sCode").and_then(Value::as_str) == Some("0")
+        && let Some(id) = answer.get("ordId").and_then(Value::as_str)
+    {
+        let id = id.to_owned();
+        v.note_touch(&c.api_key, &id);
+    }
+    Ok(Outcome::Items(vec![answer]))
+}
+
+/// `POST /api/v5/trade/amend-order`: a new `newSz`, `newPx` or both for one open order named by
+/// `ordId` or `clOrdId`, answered per item (`51503` when it is not open); its ids are kept.
+pub(crate) fn amend(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, ApiError> {
+    c.require_trade()?;
+    let inst_id = p.required("instId")?;
+    let (category, symbol) = instrument(v, &inst_id)?;
+    let ord_id = p.string("ordId")?;
+    let cl_ord_id = p.string("clOrdId")?;
+    let which = match (&ord_id, &cl_ord_id) {
+        (Some(id), _) => OrderRef::Id(id.clone()),
+        (None, Some(cl)) => OrderRef::LinkId(cl.clone()),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "ordId",
+                "either `ordId` or `clOrdId` is required",
+            ));
+        }
+    };
+    let positive = |name: &str, value: Option<String>| match value {
+        Some(s) if num::parse_positive(&s).is_none() => {
+            Err(ApiError::invalid(name, "must be a positive decimal"))
+        }
+        other => Ok(other),
+    };
+    let new_sz = positive("newSz", p.string("newSz")?)?;
+    let new_px = positive("newPx", p.string("newPx")?)?;
+    if new_sz.is_none() && new_px.is_none() {
+        return Err(ApiError::invalid("newSz", "`newSz` or `newPx` is required"));
+    }
+    let now = v.now_ms();
+    let item = match v.amend_one(c.uid, category, &symbol, &which, new_sz, new_px) {
+        Ok(order) => {
+            v.note_touch(&c.api_key, &order.order_id);
+            json!({
+                "clOrdId": order.order_link_id, "ordId": order.order_id, "reqId": "",
+                "ts": now.to_string(), "sCode": "0", "sMsg": "",
+            })
+        }
+        Err(_) => {
+            let err = ApiError::new(
+                Code::AmendFailed,
+                "Order modification failed as the order has been filled, canceled or does not \
+                 exist.",
+            );
+            json!({
+                "clOrdId": cl_ord_id.unwrap_or_default(), "ordId": ord_id.unwrap_or_default(),
+                "reqId": "", "ts": now.to_string(), "sCode": err.code.as_str(), "sMsg": err.msg,
+            })
+        }
+    };
+    Ok(Outcome::Items(vec![item]))
 }
 
 /// `POST /api/v5/trade/cancel-batch-orders`: up to 20 cancels, each answered on its own.

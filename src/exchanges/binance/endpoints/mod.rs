@@ -29,7 +29,7 @@ use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Lock, Segment, Side, TradePermission};
 use crate::exchanges::{
     CallContext, ExchangeError, KeyFamily, Method, NewOrder, Op, OrderKind, OrderRef, QtyUnit,
-    Request, Revoke, Window,
+    Request, Revoke, TimeInForce, Window,
 };
 use crate::secret::KeyId;
 use funds::transfers;
@@ -247,6 +247,13 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref())?,
         Op::Transfers { window, cursor } => transfers(family, window, cursor.as_deref())?,
         Op::PlaceOrder(order) => orders::place(call, order)?,
+        Op::AmendOrder {
+            segment,
+            symbol,
+            order_id,
+            qty,
+            price,
+        } => orders::amend(call, segment, symbol, order_id, *qty, *price)?,
         Op::CancelOrder {
             segment,
             symbol,
@@ -306,6 +313,13 @@ fn get(path: &str, params: &[(&str, String)]) -> Request {
 
 fn post(path: &str, params: &[(&str, String)]) -> Request {
     Request::post(path, encode_params(params))
+}
+
+fn put(path: &str, params: &[(&str, String)]) -> Request {
+    Request {
+        method: Method::Put,
+        ..delete(path, params)
+    }
 }
 
 fn delete(path: &str, params: &[(&str, String)]) -> Request {

@@ -68,10 +68,46 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
         params.push(("triggerPrice", decimal(trigger)));
         return Ok(post(&market_path(call, market, market.order()), &params));
     }
+    if let Some(id) = &order.client_order_id {
+        // Options name it `clientOrderId`, the others `newClientOrderId`.
+        let name = if market == Market::Options {
+            "clientOrderId"
+        } else {
+            "newClientOrderId"
+        };
+        params.push((name, id.clone()));
+    }
+    if order.reduce_only {
+        if !futures {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: "place_order (reduce-only spot or margin order)",
+            });
+        }
+        params.push(("reduceOnly", "true".into()));
+    }
     match order.kind {
+        // Post-only is its own type on spot and margin (`LIMIT_MAKER`, no time in force), a
+        // time in force on futures (`GTX`) and a flag on options (`postOnly`)
+        // (docs/venues/binance.md "Placing and amending").
+        OrderKind::Limit { price } if order.time_in_force == TimeInForce::PostOnly && !futures => {
+            params.push(("type", "LIMIT_MAKER".into()));
+            params.push(("quantity", decimal(order.qty)));
+            params.push(("price", decimal(price)));
+        }
         OrderKind::Limit { price } => {
             params.push(("type", "LIMIT".into()));
-            params.push(("timeInForce", "GTC".into()));
+            let tif = match (order.time_in_force, market) {
+                (TimeInForce::Gtc, _) => "GTC",
+                (TimeInForce::Ioc, _) => "IOC",
+                (TimeInForce::Fok, _) => "FOK",
+                (TimeInForce::PostOnly, Market::Options) => {
+                    params.push(("postOnly", "true".into()));
+                    "GTC"
+                }
+                (TimeInForce::PostOnly, _) => "GTX",
+            };
+            params.push(("timeInForce", tif.into()));
             params.push(("quantity", decimal(order.qty)));
             params.push(("price", decimal(price)));
         }
@@ -100,6 +136,44 @@ pub(super) fn place(call: &CallContext<'_>, order: &NewOrder) -> Result<Request,
     }
     params.extend(market.params());
     Ok(post(&market_path(call, market, market.order()), &params))
+}
+
+/// Amends an open order. Spot: `PUT /api/v3/order/amend/keepPriority`, which only lowers the
+/// quantity (`newQty`) and keeps the order id; a new price cannot be sent. USD-M and COIN-M:
+/// `PUT /fapi/v1/order` / `/dapi/v1/order`, which require the order's `side` (and, on USD-M, both
+/// `quantity` and `price`): the op does not carry the side, so they are refused as needing it.
+/// Margin and options have no amend (docs/venues/binance.md "Placing and amending").
+pub(super) fn amend(
+    call: &CallContext<'_>,
+    segment: &Segment,
+    symbol: &str,
+    order_id: &str,
+    qty: Option<f64>,
+    price: Option<f64>,
+) -> Result<Request, ExchangeError> {
+    let market = Market::of(segment);
+    match (market, qty, price) {
+        (Market::Spot, Some(qty), None) => Ok(put(
+            &market_path(call, market, "/api/v3/order/amend/keepPriority"),
+            &[
+                ("symbol", symbol.to_owned()),
+                ("orderId", order_id.to_owned()),
+                ("newQty", decimal(qty)),
+            ],
+        )),
+        (Market::Spot, _, _) => Err(ExchangeError::Unsupported {
+            venue: "binance",
+            op: "amend_order (spot amends only lower the quantity)",
+        }),
+        (Market::UsdM | Market::CoinM, _, _) => Err(ExchangeError::NeedsInput {
+            venue: "binance",
+            what: format!("the side of order {order_id} (Binance's futures amend requires it)"),
+        }),
+        _ => Err(ExchangeError::Unsupported {
+            venue: "binance",
+            op: "amend_order (margin and options orders)",
+        }),
+    }
 }
 
 /// One step of an order or fill history walk (see `cursor.rs`); `walk` picks the product's
@@ -390,6 +464,9 @@ mod tests {
             qty: 250.0,
             unit: QtyUnit::Quote,
             trigger: None,
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         };
         let settings = VenueSettings::default();
         let req = encode(&Op::PlaceOrder(order), &call(&settings)).unwrap();

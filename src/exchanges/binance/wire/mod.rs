@@ -96,6 +96,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::Withdrawals { window, cursor } => funds::withdrawals(window, cursor.as_deref(), body)?,
         Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), body)?,
         Op::PlaceOrder(_) => orders::placed(body)?,
+        Op::AmendOrder { .. } => orders::amended(body)?,
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::FreezeAccount { .. }

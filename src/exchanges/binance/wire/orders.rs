@@ -114,6 +114,17 @@ pub(super) fn placed(body: Value) -> Result<Reply, ExchangeError> {
     Ok(Reply::Placed(placed.order_id.to_string()))
 }
 
+/// A spot amend's answer names the order it changed (`amendedOrder.orderId`, kept).
+pub(super) fn amended(body: Value) -> Result<Reply, ExchangeError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Amended {
+        amended_order: BinanceOrderAck,
+    }
+    let amended: Amended = parse(body)?;
+    Ok(Reply::Placed(amended.amended_order.order_id.to_string()))
+}
+
 /// One page of an order or fill history walk: discovery steps answer no item and the next
 /// step; a walk step answers the records after the last seen one.
 pub(super) fn walk_page(op: &Op, body: Value) -> Result<Reply, ExchangeError> {

@@ -100,7 +100,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::PlaceOrder(_) => Reply::Placed(
+        Op::PlaceOrder(_) | Op::AmendOrder { .. } => Reply::Placed(
             result
                 .get("orderId")
                 .and_then(Value::as_str)

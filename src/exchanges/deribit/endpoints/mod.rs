@@ -26,7 +26,7 @@ use super::wire;
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Segment, Side};
 use crate::exchanges::{
-    CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke,
+    CallContext, ExchangeError, Method, Op, OrderKind, QtyUnit, Request, Revoke, TimeInForce,
 };
 use crate::percent;
 use keys::{check_name, looked_up, pending, read_only_scope, replacement_scope};
@@ -265,6 +265,24 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 params.push(("trigger_price", json!(decimal(trigger))));
                 params.push(("trigger", json!("last_price")));
             }
+            // The client id is the `label`; the time in force `time_in_force`; post-only a flag,
+            // with `reject_post_only` so a crossing order is refused rather than repriced
+            // (docs/venues/deribit.md "Placing and amending").
+            if let Some(label) = &order.client_order_id {
+                params.push(("label", json!(label)));
+            }
+            match order.time_in_force {
+                TimeInForce::Gtc => {}
+                TimeInForce::Ioc => params.push(("time_in_force", json!("immediate_or_cancel"))),
+                TimeInForce::Fok => params.push(("time_in_force", json!("fill_or_kill"))),
+                TimeInForce::PostOnly => {
+                    params.push(("post_only", json!(true)));
+                    params.push(("reject_post_only", json!(true)));
+                }
+            }
+            if order.reduce_only {
+                params.push(("reduce_only", json!(true)));
+            }
             let method = match order.side {
                 Side::Buy => "private/buy",
                 Side::Sell => "private/sell",
@@ -272,6 +290,29 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             (method, params)
         }
         Op::CancelOrder { order_id, .. } => ("private/cancel", vec![("order_id", json!(order_id))]),
+        // `private/edit` changes the order in place (its id is kept); `amount` is required
+        // (docs/venues/deribit.md "Placing and amending").
+        Op::AmendOrder {
+            order_id,
+            qty,
+            price,
+            ..
+        } => {
+            let Some(qty) = qty else {
+                return Err(ExchangeError::NeedsInput {
+                    venue: "deribit",
+                    what: format!("the amount of order {order_id} (`private/edit` requires it)"),
+                });
+            };
+            let mut params = vec![
+                ("order_id", json!(order_id)),
+                ("amount", json!(decimal(*qty))),
+            ];
+            if let Some(price) = price {
+                params.push(("price", json!(decimal(*price))));
+            }
+            ("private/edit", params)
+        }
         Op::Withdraw {
             coin,
             amount,
@@ -597,6 +638,9 @@ mod tests {
             qty: 10.0,
             unit: QtyUnit::Base,
             trigger: Some(1600.0),
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         };
         let req = encode(&Op::PlaceOrder(order), &call(&settings, None, None)).unwrap();
         assert_eq!(req.path, "/api/v2/private/sell");

@@ -136,7 +136,7 @@ fn result_of(op: &Op, result: Value, known: &[Segment]) -> Result<Reply, Exchang
         Op::Transfers { window, cursor } => {
             funds::transfers(window, cursor.as_deref(), known, result)?
         }
-        Op::PlaceOrder(_) => Reply::Placed(
+        Op::PlaceOrder(_) | Op::AmendOrder { .. } => Reply::Placed(
             result
                 .get("order")
                 .and_then(|o| o.get("order_id"))

@@ -85,6 +85,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::Withdrawals { .. } => funds::withdrawals(data)?,
         Op::Transfers { cursor, .. } => funds::transfers(cursor.as_deref(), data)?,
         Op::PlaceOrder(_) => orders::placed(data)?,
+        // The answer is an `amend_id`; the order keeps its txid.
+        Op::AmendOrder { order_id, .. } => Reply::Placed(order_id.clone()),
         Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
         Op::SubKeys { .. }
         | Op::RestrictKey { .. }

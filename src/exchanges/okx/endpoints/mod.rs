@@ -27,7 +27,7 @@ use super::passphrase;
 use crate::exchanges::decode::decimal;
 use crate::exchanges::model::{Access, Category, KeyScope, Lock, Order, Segment, Side};
 use crate::exchanges::{
-    ExchangeError, NewOrder, Op, OrderKind, OrderRef, QtyUnit, Request, Revoke, Window,
+    ExchangeError, NewOrder, Op, OrderKind, OrderRef, QtyUnit, Request, Revoke, TimeInForce, Window,
 };
 use crate::percent;
 use crate::secret::KeyId;
@@ -338,6 +338,13 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
             None => orders::place(order)?,
             Some(trigger) => orders::place_trigger(order, trigger)?,
         },
+        Op::AmendOrder {
+            symbol,
+            order_id,
+            qty,
+            price,
+            ..
+        } => orders::amend(symbol, order_id, *qty, *price),
         Op::CancelOrder {
             symbol, order_id, ..
         } => Request::post(

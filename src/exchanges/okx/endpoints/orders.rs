@@ -136,6 +136,12 @@ pub(super) fn place_trigger(order: &NewOrder, trigger: f64) -> Result<Request, E
         }),
     );
     body.insert("sz".into(), json!(decimal(order.qty)));
+    if let Some(id) = &order.client_order_id {
+        body.insert("algoClOrdId".into(), json!(id));
+    }
+    if order.reduce_only {
+        body.insert("reduceOnly".into(), json!(true));
+    }
     Ok(Request::post(
         "/api/v5/trade/order-algo",
         Value::Object(body).to_string(),
@@ -148,7 +154,15 @@ pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
     let spot = order.segment.category == Category::Spot;
     match order.kind {
         OrderKind::Limit { price } => {
-            body.insert("ordType".into(), json!("limit"));
+            // The time in force is the order type (`ordType` limit, post_only, fok, ioc;
+            // docs/venues/okx.md "Placing and amending").
+            let kind = match order.time_in_force {
+                TimeInForce::Gtc => "limit",
+                TimeInForce::Ioc => "ioc",
+                TimeInForce::Fok => "fok",
+                TimeInForce::PostOnly => "post_only",
+            };
+            body.insert("ordType".into(), json!(kind));
             body.insert("px".into(), json!(decimal(price)));
         }
         OrderKind::Market => {
@@ -166,10 +180,36 @@ pub(super) fn place(order: &NewOrder) -> Result<Request, ExchangeError> {
         }
     }
     body.insert("sz".into(), json!(decimal(order.qty)));
+    extras(&mut body, order);
     Ok(Request::post(
         "/api/v5/trade/order",
         Value::Object(body).to_string(),
     ))
+}
+
+/// The client order id (`clOrdId`) and `reduceOnly` of a plain order.
+fn extras(body: &mut serde_json::Map<String, Value>, order: &NewOrder) {
+    if let Some(id) = &order.client_order_id {
+        body.insert("clOrdId".into(), json!(id));
+    }
+    if order.reduce_only {
+        body.insert("reduceOnly".into(), json!(true));
+    }
+}
+
+/// Amends an open order (`POST /api/v5/trade/amend-order`: `newSz`, `newPx`; the order keeps
+/// its `ordId`, docs/venues/okx.md "Placing and amending").
+pub(super) fn amend(symbol: &str, order_id: &str, qty: Option<f64>, price: Option<f64>) -> Request {
+    let mut body = serde_json::Map::new();
+    body.insert("instId".into(), json!(symbol));
+    body.insert("ordId".into(), json!(order_id));
+    if let Some(qty) = qty {
+        body.insert("newSz".into(), json!(decimal(qty)));
+    }
+    if let Some(price) = price {
+        body.insert("newPx".into(), json!(decimal(price)));
+    }
+    Request::post("/api/v5/trade/amend-order", Value::Object(body).to_string())
 }
 
 /// Whether a window starts within `reach` of now (with a little slack).
@@ -477,6 +517,9 @@ mod tests {
             qty: 2.0,
             unit: QtyUnit::Base,
             trigger: Some(0.03),
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         };
         for (label, kind, settle, body) in [
             (
@@ -511,6 +554,9 @@ mod tests {
             qty: 250.0,
             unit: QtyUnit::Quote,
             trigger: None,
+            client_order_id: None,
+            time_in_force: crate::exchanges::TimeInForce::Gtc,
+            reduce_only: false,
         };
         let body = encode(&Op::PlaceOrder(order), NOW).unwrap().body.unwrap();
         assert_eq!(

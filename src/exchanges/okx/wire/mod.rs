@@ -111,7 +111,10 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
                 op: op.name(),
             });
         }
-        Op::CancelBatch { .. } | Op::PlaceOrder(_) | Op::CancelOrder { .. } => items(op, data)?,
+        Op::CancelBatch { .. }
+        | Op::PlaceOrder(_)
+        | Op::CancelOrder { .. }
+        | Op::AmendOrder { .. } => items(op, data)?,
         Op::OpenOrders { segment, cursor } => {
             orders::open_orders(segment, cursor.as_deref(), data)?
         }

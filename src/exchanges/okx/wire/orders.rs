@@ -166,7 +166,7 @@ pub(super) fn items(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
             Ok(match op {
                 // A trigger order (`order-algo`) is named by its `algoId`.
                 Op::PlaceOrder(_) if first.ord_id.is_empty() => Reply::Placed(first.algo_id),
-                Op::PlaceOrder(_) => Reply::Placed(first.ord_id),
+                Op::PlaceOrder(_) | Op::AmendOrder { .. } => Reply::Placed(first.ord_id),
                 _ => Reply::Done,
             })
         }
