@@ -225,3 +225,75 @@ mod tests {
         assert!(elements("[]").is_empty());
     }
 }
+
+#[cfg(test)]
+mod import_tests {
+    use crate::ledger_import::draft::Rules;
+    use crate::ledger_import::error::At;
+    use crate::ledger_import::number::Comma;
+    use crate::ledger_import::symbol::Style;
+    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+    use crate::venues::ExchangeId;
+
+    /// CCXT `fetchOrders` output from Bybit, in the shape of CCXT's Manual (Order structure).
+    const BYBIT: &str = include_str!("../../tests/fixtures/ledger_import/ccxt-bybit-orders.json");
+
+    fn run(
+        text: &str,
+        venue: Option<ExchangeId>,
+    ) -> Result<crate::ledger_import::Imported, crate::ledger_import::ImportError> {
+        let rules = Rules {
+            venue,
+            category: None,
+            comma: Comma::Refused,
+            style: Style::Raw,
+        };
+        import(
+            Format::Ccxt,
+            Src::Text(text),
+            "orders.json",
+            &rules,
+            &TextOptions::default(),
+            OnBad::Stop,
+        )
+    }
+
+    #[test]
+    fn ccxt_orders_become_ledger_lines_array_or_json_lines() {
+        let want = [
+            r#"{"order_id":"1321003749386327552","client_order_id":"grid-ao30rmkztn","category":"spot","symbol":"BTCUSDT","side":"buy","qty":"0.01","price":"63000","filled_qty":"0","status":"open","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:00:00.123Z"}"#,
+            r#"{"order_id":"1321003749386327553","client_order_id":"grid-keolrvg6cg","category":"linear","symbol":"ETHUSDT","side":"sell","qty":"0.0075","price":"3000.5","filled_qty":"0.0075","status":"filled","created_at":"2025-11-27T11:00:00.000Z","updated_at":"2025-11-27T11:01:00.000Z"}"#,
+            r#"{"order_id":"1321003749386327554","category":"spot","symbol":"BTCUSDT","side":"buy","qty":"0.02","filled_qty":"0","status":"cancelled","created_at":"2025-11-27T12:00:00.000Z"}"#,
+            r#"{"order_id":"1321003749386327555","client_order_id":"grid-x","category":"inverse","symbol":"BTCUSD","side":"sell","qty":"100","price":"65000","filled_qty":"40","status":"cancelled","created_at":"2025-11-27T13:00:00.000Z"}"#,
+        ];
+        let imported = run(BYBIT, Some(ExchangeId::Bybit)).unwrap();
+        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        assert_eq!(got, want);
+        // The same orders as JSON Lines.
+        let value: Vec<serde_json::Value> = serde_json::from_str(BYBIT).unwrap();
+        let jsonl: String = value.iter().map(|v| format!("{v}\n")).collect();
+        let imported = run(&jsonl, Some(ExchangeId::Bybit)).unwrap();
+        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        assert_eq!(got, want);
+        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+    }
+
+    #[test]
+    fn bad_orders_name_their_line_and_field() {
+        // The third order (its object starts on line 59) without a venue: its unified symbol cannot be
+        // named; the first two carry Bybit's own symbol in `info`.
+        let err = run(BYBIT, None).unwrap_err();
+        assert_eq!(err.at, At::Line(59));
+        assert_eq!(err.column.as_deref(), Some("`symbol`"));
+        assert!(err.hint.contains("--venue"), "{err:?}");
+        let spoiled = BYBIT.replace("\"amount\": \"7.5e-3\"", "\"amount\": \"lots\"");
+        let err = run(&spoiled, Some(ExchangeId::Bybit)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "orders.json:38: column `amount`: `lots` is not a decimal number"
+        );
+        let err = run("{\"id\":\"1\"}\n{\"id\": 2,\n", Some(ExchangeId::Bybit)).unwrap_err();
+        assert_eq!(err.at, At::Line(2));
+        assert!(err.message.starts_with("not JSON"), "{err:?}");
+    }
+}

@@ -213,3 +213,111 @@ mod tests {
         assert!(parse_delimiter(";;").is_err());
     }
 }
+
+#[cfg(test)]
+mod import_tests {
+    use crate::ledger_import::draft::Rules;
+    use crate::ledger_import::error::At;
+    use crate::ledger_import::field::parse_map;
+    use crate::ledger_import::number::Comma;
+    use crate::ledger_import::symbol::Style;
+    use crate::ledger_import::{
+        Format, ImportError, Imported, LedgerLine, OnBad, Src, TextOptions, import,
+    };
+    use crate::venues::ExchangeId;
+
+    fn run(text: &str, comma: Comma, map: &[&str], on_bad: OnBad) -> Result<Imported, ImportError> {
+        let rules = Rules {
+            venue: Some(ExchangeId::Okx),
+            category: None,
+            comma,
+            style: Style::Raw,
+        };
+        let map: Vec<String> = map.iter().map(|m| (*m).to_owned()).collect();
+        import(
+            Format::Csv,
+            Src::Text(text),
+            "orders.csv",
+            &rules,
+            &TextOptions {
+                delimiter: None,
+                map: parse_map(&map).unwrap(),
+            },
+            on_bad,
+        )
+    }
+
+    fn lines(imported: &Imported) -> Vec<String> {
+        imported.lines.iter().map(LedgerLine::to_json).collect()
+    }
+
+    #[test]
+    fn semicolons_with_decimal_commas_and_tabs_with_venue_headers() {
+        // A spreadsheet export: `;`, decimal commas, a quoted cell, CCXT-style names.
+        let semicolon = "\u{feff}id;clientOrderId;symbol;side;amount;price;status;datetime\n\
+                         1001;\"grid;1\";BTC/USDT;buy;0,01;63000,5;open;2025-11-27 10:00:00\n\
+                         \n\
+                         1002;grid-2;BTC/USDT:USDT;SELL;1;64000;canceled;2025-11-27T11:00:00Z\n";
+        let want = [
+            r#"{"order_id":"1001","client_order_id":"grid;1","category":"spot","symbol":"BTC-USDT","side":"buy","qty":"0.01","price":"63000.5","status":"open","created_at":"2025-11-27T10:00:00.000Z"}"#,
+            r#"{"order_id":"1002","client_order_id":"grid-2","category":"linear","symbol":"BTC-USDT-SWAP","side":"sell","qty":"1","price":"64000","status":"cancelled","created_at":"2025-11-27T11:00:00.000Z"}"#,
+        ];
+        assert_eq!(
+            lines(&run(semicolon, Comma::Decimal, &[], OnBad::Stop).unwrap()),
+            want
+        );
+        let err = run(semicolon, Comma::Refused, &[], OnBad::Stop).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "orders.csv:2: column `amount` (column 5): `0,01` has a comma"
+        );
+        assert!(err.hint.contains("--decimal-comma"), "{err:?}");
+
+        // A venue's own export, tab-separated, with its own names and the venue's symbols.
+        let tab = "Order ID\tClient Order ID\tInstrument ID\tSide\tSize\tPrice\tFilled\tState\tCreated Time\n\
+                   6001\tgridvsuz8mgshq\tBTC-USDT\tbuy\t0.01\t63000\t0.004\tpartially_filled\t1764237600123\n";
+        let want = [
+            r#"{"order_id":"6001","client_order_id":"gridvsuz8mgshq","symbol":"BTC-USDT","side":"buy","qty":"0.01","price":"63000","filled_qty":"0.004","status":"partially_filled","created_at":"2025-11-27T10:00:00.123Z"}"#,
+        ];
+        let imported = run(tab, Comma::Refused, &[], OnBad::Stop).unwrap();
+        assert_eq!(lines(&imported), want);
+        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+    }
+
+    #[test]
+    fn columns_by_map_and_every_bad_row_named_or_skipped() {
+        let text = "Ref|Paar|Richtung|Menge\n\
+                    1|BTC-USDT|buy|0.01\n\
+                    2|BTC-USDT|long|0.01\n\
+                    3|BTC-USDT|sell|zwei\n\
+                    4|BTC-USDT|sell|0.02\n";
+        let map = ["order_id=Ref,symbol=Paar", "side=Richtung,qty=Menge"];
+        let err = run(text, Comma::Refused, &map, OnBad::Stop).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "orders.csv:3: column `Richtung` (column 3): `long` is not buy or sell"
+        );
+        let imported = run(text, Comma::Refused, &map, OnBad::Skip).unwrap();
+        assert_eq!((imported.read, imported.lines.len()), (4, 2));
+        let skipped: Vec<(At, Option<String>)> = imported
+            .skipped
+            .iter()
+            .map(|e| (e.at.clone(), e.column.clone()))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (At::Line(3), Some("`Richtung` (column 3)".to_owned())),
+                (At::Line(4), Some("`Menge` (column 4)".to_owned())),
+            ]
+        );
+        // Without the map nothing names the order: the header line says what to do.
+        let err = run(text, Comma::Refused, &[], OnBad::Stop).unwrap_err();
+        assert_eq!(err.at, At::Line(1));
+        assert!(err.hint.contains("--map order_id=COLUMN"), "{err:?}");
+        assert!(err.hint.contains("`Ref`"), "{err:?}");
+        // A mapped column the header lacks.
+        let err = run(text, Comma::Refused, &["order_id=Referenz"], OnBad::Stop).unwrap_err();
+        assert_eq!(err.column.as_deref(), Some("`Referenz`"));
+    }
+}

@@ -111,6 +111,7 @@ impl Field {
             Field::Symbol => &[
                 "symbol",
                 "instid",
+                "instrumentid",
                 "instrumentname",
                 "instrument",
                 "pair",

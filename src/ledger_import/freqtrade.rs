@@ -51,9 +51,10 @@ const TRADE_COLUMNS: &[&str] = &["exchange", "trading_mode"];
 /// Reads every order, in the order freqtrade stored them, handing each draft to `each`.
 pub fn read(
     path: &Path,
+    name: &str,
     each: &mut dyn FnMut(Result<Draft, ImportError>) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
-    let db = Db::open(path, WHAT)?;
+    let db = Db::open(path, name, WHAT)?;
     let orders = db.columns("orders", WHAT)?;
     if !orders.contains("order_id") {
         return Err(ImportError::file(
@@ -178,4 +179,147 @@ fn draft(file: &str, values: &[Value]) -> Result<Draft, ImportError> {
         };
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger_import::draft::Rules;
+    use crate::ledger_import::number::Comma;
+    use crate::ledger_import::symbol::Style;
+    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+
+    /// A freqtrade database with the real schema and the given orders (`ft_trade_id`, then the
+    /// columns `INSERT` names).
+    fn database(dir: &Path, orders: &[&str]) -> std::path::PathBuf {
+        let path = dir.join("tradesv3.sqlite");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!(
+            "../../tests/fixtures/ledger_import/freqtrade.sql"
+        ))
+        .unwrap();
+        for (id, exchange, pair, mode) in [
+            (1, "bybit", "BTC/USDT", "SPOT"),
+            (2, "bybit", "ETH/USDT:USDT", "FUTURES"),
+            (3, "binanceus", "BTC/USDT", "SPOT"),
+        ] {
+            conn.execute(
+                "INSERT INTO trades (id, exchange, pair, is_open, fee_open, fee_close, open_rate, \
+                 stake_amount, amount, open_date, is_stop_loss_trailing, is_short, interest_rate, \
+                 trading_mode) VALUES (?1, ?2, ?3, 1, 0.001, 0.001, 63000, 100, 0.01, \
+                 '2025-11-27 10:00:00.000000', 0, 0, 0, ?4)",
+                rusqlite::params![id, exchange, pair, mode],
+            )
+            .unwrap();
+        }
+        for values in orders {
+            conn.execute_batch(&format!(
+                "INSERT INTO orders (ft_trade_id, ft_order_side, ft_pair, ft_is_open, ft_amount, \
+                 ft_price, order_id, status, symbol, order_type, side, price, amount, filled, \
+                 stop_price, order_date, order_update_date) VALUES ({values});"
+            ))
+            .unwrap();
+        }
+        path
+    }
+
+    fn run(path: &Path, on_bad: OnBad) -> Result<crate::ledger_import::Imported, ImportError> {
+        let rules = Rules {
+            venue: Some(ExchangeId::Bybit),
+            category: None,
+            comma: Comma::Refused,
+            style: Style::Raw,
+        };
+        import(
+            Format::Freqtrade,
+            Src::File(path),
+            &path.display().to_string(),
+            &rules,
+            &TextOptions::default(),
+            on_bad,
+        )
+    }
+
+    #[test]
+    fn freqtrades_orders_become_ledger_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = database(
+            dir.path(),
+            &[
+                // A resting spot buy, and the sell that closed the trade.
+                "1, 'buy', 'BTC/USDT', 1, 0.01, 63000, '1001', 'open', 'BTC/USDT', 'limit', \
+                 'buy', 63000.0, 0.01, 0.0, NULL, '2025-11-27 10:00:00.123000', NULL",
+                "1, 'sell', 'BTC/USDT', 0, 0.01, 64000, '1002', 'closed', 'BTC/USDT', 'limit', \
+                 'sell', 64000.0, 0.01, 0.01, NULL, '2025-11-27 11:00:00.000000', \
+                 '2025-11-27 11:05:00.000000'",
+                // Futures: a market entry (its price is the fill's), a stop waiting, a cancel.
+                "2, 'buy', 'ETH/USDT:USDT', 0, 0.2, 3000, '2001', 'closed', 'ETH/USDT:USDT', \
+                 'market', 'buy', 3001.5, 0.2, 0.2, NULL, '2025-11-27 12:00:00.000000', NULL",
+                "2, 'stoploss', 'ETH/USDT:USDT', 1, 0.2, 2800, '2002', 'open', \
+                 'ETH/USDT:USDT', 'stop_market', 'sell', NULL, 0.2, 0.0, 2800.0, \
+                 '2025-11-27 12:00:01.000000', NULL",
+                "2, 'sell', 'ETH/USDT:USDT', 0, 7.5e-6, 3100, '2003', 'canceled', NULL, \
+                 'limit', NULL, NULL, NULL, 0.0, NULL, '2025-11-27 12:30:00.000000', NULL",
+                // Never sent (dry run), and another venue's.
+                "1, 'buy', 'BTC/USDT', 1, 0.01, 63000, 'dry_run_buy_BTC/USDT_1764237600.0', \
+                 'open', 'BTC/USDT', 'limit', 'buy', 63000.0, 0.01, 0.0, NULL, \
+                 '2025-11-27 10:00:00.000000', NULL",
+                "3, 'buy', 'BTC/USDT', 1, 0.01, 63000, '3001', 'open', 'BTC/USDT', 'limit', \
+                 'buy', 63000.0, 0.01, 0.0, NULL, '2025-11-27 10:00:00.000000', NULL",
+            ],
+        );
+        let imported = run(&path, OnBad::Stop).unwrap();
+        let want = [
+            r#"{"order_id":"1001","category":"spot","symbol":"BTCUSDT","side":"buy","qty":"0.01","price":"63000","filled_qty":"0","status":"open","created_at":"2025-11-27T10:00:00.123Z"}"#,
+            r#"{"order_id":"1002","category":"spot","symbol":"BTCUSDT","side":"sell","qty":"0.01","price":"64000","filled_qty":"0.01","status":"filled","created_at":"2025-11-27T11:00:00.000Z","updated_at":"2025-11-27T11:05:00.000Z"}"#,
+            r#"{"order_id":"2001","category":"linear","symbol":"ETHUSDT","side":"buy","qty":"0.2","filled_qty":"0.2","status":"filled","created_at":"2025-11-27T12:00:00.000Z"}"#,
+            r#"{"order_id":"2002","category":"linear","symbol":"ETHUSDT","side":"sell","qty":"0.2","price":"2800","filled_qty":"0","status":"untriggered","created_at":"2025-11-27T12:00:01.000Z"}"#,
+            r#"{"order_id":"2003","category":"linear","symbol":"ETHUSDT","side":"sell","qty":"0.0000075","price":"3100","filled_qty":"0","status":"cancelled","created_at":"2025-11-27T12:30:00.000Z"}"#,
+        ];
+        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        assert_eq!(got, want);
+        assert_eq!(imported.read, 7);
+        assert_eq!(imported.left_out.get("binanceus"), Some(&1));
+        assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
+        // What the diff reads.
+        let ledger = crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+        assert_eq!(ledger.len(), 5);
+    }
+
+    #[test]
+    fn a_bad_row_names_table_row_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = database(
+            dir.path(),
+            &[
+                "1, 'buy', 'BTC/USDT', 1, 0.01, 63000, '1001', 'open', 'BTC/USDT', 'limit', \
+                 'buy', 63000.0, 0.01, 0.0, NULL, '2025-11-27 10:00:00.000000', NULL",
+                "1, 'buy', 'BTC/USDT', 1, 0.01, 63000, '1002', 'open', 'BTC/USDT', 'limit', \
+                 'long', 63000.0, 0.01, 0.0, NULL, '2025-11-27 10:00:00.000000', NULL",
+                "1, 'buy', 'BTC/USDT', 1, 0.01, 63000, '1003', 'open', 'BTC/USDT', 'limit', \
+                 'buy', 63000.0, 0.01, 0.0, NULL, 'yesterday', NULL",
+            ],
+        );
+        let err = run(&path, OnBad::Stop).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: table `orders`, row id 2: column `side`: `long` is not buy or sell",
+                path.display()
+            )
+        );
+        let imported = run(&path, OnBad::Skip).unwrap();
+        assert_eq!((imported.read, imported.lines.len()), (3, 1));
+        assert_eq!(imported.skipped.len(), 2);
+        assert_eq!(imported.skipped[1].column.as_deref(), Some("`order_date`"));
+
+        let other = dir.path().join("other.sqlite");
+        rusqlite::Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x INTEGER);")
+            .unwrap();
+        let err = run(&other, OnBad::Stop).unwrap_err();
+        assert!(err.message.contains("no `orders` table"), "{err}");
+        assert!(err.hint.contains("tradesv3.sqlite"), "{err}");
+    }
 }

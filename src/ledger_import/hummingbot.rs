@@ -56,9 +56,10 @@ struct Events {
 /// Reads every order, oldest first, handing each draft to `each`.
 pub fn read(
     path: &Path,
+    name: &str,
     each: &mut dyn FnMut(Result<Draft, ImportError>) -> Result<(), ImportError>,
 ) -> Result<(), ImportError> {
-    let db = Db::open(path, WHAT)?;
+    let db = Db::open(path, name, WHAT)?;
     let columns = db.columns("Order", WHAT)?;
     let mut events: HashMap<String, Events> = HashMap::new();
     if db.columns("OrderStatus", WHAT).is_ok() {
@@ -248,5 +249,201 @@ mod tests {
         for (market, want) in cases {
             assert_eq!(origin(market), want, "{market}");
         }
+    }
+}
+
+#[cfg(test)]
+mod import_tests {
+    use super::*;
+    use crate::ledger_import::draft::Rules;
+    use crate::ledger_import::number::Comma;
+    use crate::ledger_import::symbol::Style;
+    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+
+    /// A Hummingbot database with the real schema, filled the way `markets_recorder.py` does.
+    fn database(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("conf_pure_mm_1.sqlite");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!(
+            "../../tests/fixtures/ledger_import/hummingbot.sql"
+        ))
+        .unwrap();
+        let order = |id: &str,
+                     market: &str,
+                     pair: &str,
+                     kind: &str,
+                     amount: i64,
+                     price: i64,
+                     last: &str,
+                     exchange_id: Option<&str>| {
+            let (base, quote) = pair.split_once('-').unwrap();
+            conn.execute(
+                "INSERT INTO \"Order\" VALUES (?1, 'conf_pure_mm_1.yml', 'pure_market_making', ?2, \
+                 ?3, ?4, ?5, 1764237600123, ?6, ?7, 1, ?8, ?9, 1764237660000, ?10, 'NIL')",
+                rusqlite::params![
+                    id,
+                    market,
+                    pair,
+                    base,
+                    quote,
+                    kind,
+                    amount,
+                    price,
+                    last,
+                    exchange_id
+                ],
+            )
+            .unwrap();
+        };
+        let status = |id: &str, event: &str| {
+            conn.execute(
+                "INSERT INTO OrderStatus (order_id, timestamp, status) VALUES (?1, 1764237600123, ?2)",
+                rusqlite::params![id, event],
+            )
+            .unwrap();
+        };
+        let fill = |id: &str, side: &str, amount: i64, trade: &str| {
+            conn.execute(
+                "INSERT INTO TradeFill VALUES ('conf_pure_mm_1.yml', 'pure_market_making', \
+                 'okx', 'BTC-USDT', 'BTC', 'USDT', 1764237630000, ?1, ?2, 'LIMIT', 63000000000, \
+                 ?3, 1, '{}', 0, ?4, 'NIL')",
+                rusqlite::params![id, side, amount, trade],
+            )
+            .unwrap();
+        };
+        // Resting, partly filled by two fills.
+        order(
+            "buy-BTC-USDT-1",
+            "okx",
+            "BTC-USDT",
+            "LIMIT",
+            10_000,
+            63_000_000_000,
+            "OrderFilled",
+            Some("6001"),
+        );
+        status("buy-BTC-USDT-1", "BuyOrderCreated");
+        status("buy-BTC-USDT-1", "OrderFilled");
+        fill("buy-BTC-USDT-1", "BUY", 2_500, "t1");
+        fill("buy-BTC-USDT-1", "BUY", 1_500, "t2");
+        // Cancelled sell on the perpetual; a market order completed; one never answered.
+        order(
+            "sell-BTC-USDT-2",
+            "okx_perpetual",
+            "BTC-USDT",
+            "LIMIT",
+            1_000_000,
+            64_000_500_000,
+            "OrderCancelled",
+            Some("6002"),
+        );
+        status("sell-BTC-USDT-2", "SellOrderCreated");
+        order(
+            "buy-ETH-USDT-3",
+            "okx",
+            "ETH-USDT",
+            "MARKET",
+            200_000,
+            0,
+            "BuyOrderCompleted",
+            Some("6003"),
+        );
+        order(
+            "buy-ETH-USDT-4",
+            "okx",
+            "ETH-USDT",
+            "LIMIT",
+            200_000,
+            3_000_000_000,
+            "BuyOrderCreated",
+            None,
+        );
+        // Paper trading never reaches the venue; another venue's orders are left out.
+        order(
+            "buy-BTC-USDT-5",
+            "okx_paper_trade",
+            "BTC-USDT",
+            "LIMIT",
+            10_000,
+            63_000_000_000,
+            "BuyOrderCreated",
+            None,
+        );
+        order(
+            "buy-BTC-USDT-6",
+            "binance",
+            "BTC-USDT",
+            "LIMIT",
+            10_000,
+            63_000_000_000,
+            "BuyOrderCreated",
+            Some("7"),
+        );
+        path
+    }
+
+    #[test]
+    fn hummingbots_orders_become_ledger_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = database(dir.path());
+        let rules = Rules {
+            venue: Some(ExchangeId::Okx),
+            category: None,
+            comma: Comma::Refused,
+            style: Style::HyphenPair,
+        };
+        let imported = import(
+            Format::Hummingbot,
+            Src::File(&path),
+            "hb.sqlite",
+            &rules,
+            &TextOptions::default(),
+            OnBad::Stop,
+        )
+        .unwrap();
+        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        // Oldest first; these were placed in one millisecond, so by id.
+        let want = [
+            r#"{"order_id":"6001","client_order_id":"buy-BTC-USDT-1","category":"spot","symbol":"BTC-USDT","side":"buy","qty":"0.01","price":"63000","filled_qty":"0.004","status":"partially_filled","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
+            r#"{"order_id":"6003","client_order_id":"buy-ETH-USDT-3","category":"spot","symbol":"ETH-USDT","qty":"0.2","status":"filled","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
+            r#"{"client_order_id":"buy-ETH-USDT-4","category":"spot","symbol":"ETH-USDT","qty":"0.2","price":"3000","status":"open","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
+            r#"{"order_id":"6002","client_order_id":"sell-BTC-USDT-2","category":"linear","symbol":"BTC-USDT-SWAP","side":"sell","qty":"1","price":"64000.5","status":"cancelled","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
+        ];
+        assert_eq!(got, want);
+        assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
+        assert_eq!(imported.left_out.get("binance"), Some(&1));
+        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+    }
+
+    #[test]
+    fn an_unknown_event_names_its_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = database(dir.path());
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "UPDATE \"Order\" SET last_status = 'OrderHalfway' WHERE id = 'buy-ETH-USDT-4';",
+            )
+            .unwrap();
+        let rules = Rules {
+            venue: Some(ExchangeId::Okx),
+            category: None,
+            comma: Comma::Refused,
+            style: Style::HyphenPair,
+        };
+        let err = import(
+            Format::Hummingbot,
+            Src::File(&path),
+            "hb.sqlite",
+            &rules,
+            &TextOptions::default(),
+            OnBad::Stop,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "hb.sqlite: table `Order`, row id `buy-ETH-USDT-4`: column `last_status`: \
+             `OrderHalfway` is not an order event lockdown knows"
+        );
     }
 }

@@ -140,8 +140,8 @@ pub fn import(
         })
     };
     match (format, src) {
-        (Format::Freqtrade, Src::File(path)) => freqtrade::read(path, &mut each)?,
-        (Format::Hummingbot, Src::File(path)) => hummingbot::read(path, &mut each)?,
+        (Format::Freqtrade, Src::File(path)) => freqtrade::read(path, name, &mut each)?,
+        (Format::Hummingbot, Src::File(path)) => hummingbot::read(path, name, &mut each)?,
         (Format::Freqtrade | Format::Hummingbot, Src::Text(_)) => {
             return Err(ImportError::file(
                 name,

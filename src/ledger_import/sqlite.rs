@@ -24,9 +24,10 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens `path` read-only; says which bot's database is expected when it is none.
-    pub fn open(path: &Path, what: &str) -> Result<Db, ImportError> {
-        let file = path.display().to_string();
+    /// Opens `path` (reported as `file`) read-only; says which bot's database is expected
+    /// when it is none.
+    pub fn open(path: &Path, file: &str, what: &str) -> Result<Db, ImportError> {
+        let file = file.to_owned();
         if !path.is_file() {
             return Err(ImportError::file(
                 &file,
