@@ -115,6 +115,13 @@ fn usage(message: impl Into<String>, help: impl Into<String>) -> Error {
     }
 }
 
+fn exists(path: &std::path::Path) -> Error {
+    usage(
+        format!("`{}` exists", path.display()),
+        "`--append` adds the imported orders at its end, `--force` replaces it",
+    )
+}
+
 fn bad(err: ImportError) -> Error {
     Error::Usage {
         message: err.to_string(),
@@ -143,6 +150,14 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
             "`--json` with the ledger on stdout would mix the two",
             "name the ledger file with `--out FILE`; the summary then goes to stdout",
         ));
+    }
+    if let Some(path) = args.out.as_ref().filter(|_| !to_stdout)
+        && !args.append
+        && !args.force
+        && path.exists()
+    {
+        // Said before the source is read: the file may be the ledger a response relies on.
+        return Err(exists(path));
     }
     let map = field::parse_map(&args.map).map_err(|m| {
         usage(
@@ -221,10 +236,7 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
                 Existing::Refuse
             };
             output::write(path, &text, existing).map_err(|e| match e {
-                WriteError::Exists(path) => usage(
-                    format!("`{}` exists", path.display()),
-                    "`--append` adds the imported orders at its end, `--force` replaces it",
-                ),
+                WriteError::Exists(path) => exists(&path),
                 WriteError::Io { path, source } => Error::Io {
                     what: "write the ledger",
                     path,
@@ -232,7 +244,7 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
                 },
             })?;
             ui.info(&format!(
-                "wrote {} orders to {}",
+                "wrote {} ledger lines to {}",
                 imported.lines.len(),
                 path.display()
             ));

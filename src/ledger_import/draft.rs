@@ -321,7 +321,8 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_its_column() {
-        let cases: [(&str, fn(&mut Draft)); 6] = [
+        type Spoil = fn(&mut Draft);
+        let cases: [(&str, Spoil); 6] = [
             ("`side` (column 3)", |d| {
                 d.side = Cell::some("long", "`side` (column 3)")
             }),

@@ -23,8 +23,8 @@ use crate::exchanges::model::Category;
 use crate::venues::ExchangeId;
 
 /// What the user is asked to give when the file is not freqtrade's database.
-const WHAT: &str = "freqtrade's database (`tradesv3.sqlite` in its `user_data` folder, or the \
-                    file its `db_url` names)";
+const WHAT: &str = "freqtrade's database (`tradesv3.sqlite` in the folder freqtrade runs in, or \
+                    the file its `--db-url` names)";
 
 /// The `orders` columns read, in SELECT order, and `trades`'s after them.
 const ORDER_COLUMNS: &[&str] = &[

@@ -17,10 +17,11 @@ pub fn parse(text: &str) -> Result<i64, Bad> {
     if let Some(ms) = clock::parse_rfc3339_ms(text) {
         return Ok(ms);
     }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        if let Ok(n) = text.parse::<f64>() {
-            return from_number(n);
-        }
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && let Ok(n) = text.parse::<f64>()
+    {
+        return from_number(n);
     }
     for format in [
         "%Y-%m-%d %H:%M:%S%.f",
