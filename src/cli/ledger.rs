@@ -217,9 +217,9 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
     };
     let imported =
         ledger_import::import(args.from, src, &name, &rules, &text_options, on_bad).map_err(bad)?;
-    let text = imported.text();
+    let text = &imported.text;
     // What the response will read: the diff's own reader must take every line.
-    Ledger::parse(&name, &text).map_err(|e| {
+    Ledger::parse(&name, text).map_err(|e| {
         usage(
             format!("the ledger written from `{name}` does not read back: {e}"),
             "this is a lockdown bug; please report it with the line named",
@@ -235,7 +235,7 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
             } else {
                 Existing::Refuse
             };
-            output::write(path, &text, existing).map_err(|e| match e {
+            output::write(path, text, existing).map_err(|e| match e {
                 WriteError::Exists(path) => exists(&path),
                 WriteError::Io { path, source } => Error::Io {
                     what: "write the ledger",
@@ -245,14 +245,14 @@ fn import(args: ImportArgs, ui: &Ui) -> Result<Exit, Error> {
             })?;
             ui.info(&format!(
                 "wrote {} ledger lines to {}",
-                imported.lines.len(),
+                imported.written,
                 path.display()
             ));
             ui.summary(|| {
                 json!({
                     "out": path.display().to_string(),
                     "read": imported.read,
-                    "written": imported.lines.len(),
+                    "written": imported.written,
                     "skipped": imported.skipped.len(),
                     "left_out": imported.left_out,
                 })
@@ -291,14 +291,14 @@ fn tell(imported: &Imported, venue: Option<ExchangeId>, ui: &Ui) {
     let mut counts = format!(
         "read {}, written {}, skipped {}",
         imported.read,
-        imported.lines.len(),
+        imported.written,
         imported.skipped.len()
     );
     if left_out > 0 {
         counts.push_str(&format!(", left out {left_out}"));
     }
     ui.info(&counts);
-    if imported.lines.is_empty() {
+    if imported.written == 0 {
         ui.warn("no order was written: the ledger is empty");
     }
 }

@@ -232,7 +232,7 @@ mod import_tests {
     use crate::ledger_import::error::At;
     use crate::ledger_import::number::Comma;
     use crate::ledger_import::symbol::Style;
-    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+    use crate::ledger_import::{Format, OnBad, Src, TextOptions, import};
     use crate::venues::ExchangeId;
 
     /// CCXT `fetchOrders` output from Bybit, in the shape of CCXT's Manual (Order structure).
@@ -267,15 +267,15 @@ mod import_tests {
             r#"{"order_id":"1321003749386327555","client_order_id":"grid-x","category":"inverse","symbol":"BTCUSD","side":"sell","qty":"100","price":"65000","filled_qty":"40","status":"cancelled","created_at":"2025-11-27T13:00:00.000Z"}"#,
         ];
         let imported = run(BYBIT, Some(ExchangeId::Bybit)).unwrap();
-        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        let got: Vec<String> = imported.lines().map(str::to_owned).collect();
         assert_eq!(got, want);
         // The same orders as JSON Lines.
         let value: Vec<serde_json::Value> = serde_json::from_str(BYBIT).unwrap();
         let jsonl: String = value.iter().map(|v| format!("{v}\n")).collect();
         let imported = run(&jsonl, Some(ExchangeId::Bybit)).unwrap();
-        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        let got: Vec<String> = imported.lines().map(str::to_owned).collect();
         assert_eq!(got, want);
-        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+        crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
     }
 
     #[test]

@@ -221,9 +221,7 @@ mod import_tests {
     use crate::ledger_import::field::parse_map;
     use crate::ledger_import::number::Comma;
     use crate::ledger_import::symbol::Style;
-    use crate::ledger_import::{
-        Format, ImportError, Imported, LedgerLine, OnBad, Src, TextOptions, import,
-    };
+    use crate::ledger_import::{Format, ImportError, Imported, OnBad, Src, TextOptions, import};
     use crate::venues::ExchangeId;
 
     fn run(text: &str, comma: Comma, map: &[&str], on_bad: OnBad) -> Result<Imported, ImportError> {
@@ -248,7 +246,7 @@ mod import_tests {
     }
 
     fn lines(imported: &Imported) -> Vec<String> {
-        imported.lines.iter().map(LedgerLine::to_json).collect()
+        imported.lines().map(str::to_owned).collect()
     }
 
     #[test]
@@ -281,7 +279,7 @@ mod import_tests {
         ];
         let imported = run(tab, Comma::Refused, &[], OnBad::Stop).unwrap();
         assert_eq!(lines(&imported), want);
-        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+        crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
     }
 
     #[test]
@@ -298,7 +296,7 @@ mod import_tests {
             "orders.csv:3: column `Richtung` (column 3): `long` is not buy or sell"
         );
         let imported = run(text, Comma::Refused, &map, OnBad::Skip).unwrap();
-        assert_eq!((imported.read, imported.lines.len()), (4, 2));
+        assert_eq!((imported.read, imported.written), (4, 2));
         let skipped: Vec<(At, Option<String>)> = imported
             .skipped
             .iter()

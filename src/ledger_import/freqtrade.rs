@@ -187,7 +187,7 @@ mod tests {
     use crate::ledger_import::draft::Rules;
     use crate::ledger_import::number::Comma;
     use crate::ledger_import::symbol::Style;
-    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+    use crate::ledger_import::{Format, OnBad, Src, TextOptions, import};
 
     /// A freqtrade database with the real schema and the given orders (`ft_trade_id`, then the
     /// columns `INSERT` names).
@@ -276,13 +276,13 @@ mod tests {
             r#"{"order_id":"2002","category":"linear","symbol":"ETHUSDT","side":"sell","qty":"0.2","price":"2800","filled_qty":"0","status":"untriggered","created_at":"2025-11-27T12:00:01.000Z"}"#,
             r#"{"order_id":"2003","category":"linear","symbol":"ETHUSDT","side":"sell","qty":"0.0000075","price":"3100","filled_qty":"0","status":"cancelled","created_at":"2025-11-27T12:30:00.000Z"}"#,
         ];
-        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        let got: Vec<String> = imported.lines().map(str::to_owned).collect();
         assert_eq!(got, want);
         assert_eq!(imported.read, 7);
         assert_eq!(imported.left_out.get("binanceus"), Some(&1));
         assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
         // What the diff reads.
-        let ledger = crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+        let ledger = crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
         assert_eq!(ledger.len(), 5);
     }
 
@@ -309,7 +309,7 @@ mod tests {
             )
         );
         let imported = run(&path, OnBad::Skip).unwrap();
-        assert_eq!((imported.read, imported.lines.len()), (3, 1));
+        assert_eq!((imported.read, imported.written), (3, 1));
         assert_eq!(imported.skipped.len(), 2);
         assert_eq!(imported.skipped[1].column.as_deref(), Some("`order_date`"));
 

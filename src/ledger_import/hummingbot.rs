@@ -258,7 +258,7 @@ mod import_tests {
     use crate::ledger_import::draft::Rules;
     use crate::ledger_import::number::Comma;
     use crate::ledger_import::symbol::Style;
-    use crate::ledger_import::{Format, LedgerLine, OnBad, Src, TextOptions, import};
+    use crate::ledger_import::{Format, OnBad, Src, TextOptions, import};
 
     /// A Hummingbot database with the real schema, filled the way `markets_recorder.py` does.
     fn database(dir: &Path) -> std::path::PathBuf {
@@ -401,7 +401,7 @@ mod import_tests {
             OnBad::Stop,
         )
         .unwrap();
-        let got: Vec<String> = imported.lines.iter().map(LedgerLine::to_json).collect();
+        let got: Vec<String> = imported.lines().map(str::to_owned).collect();
         // Oldest first; these were placed in one millisecond, so by id.
         let want = [
             r#"{"order_id":"6001","client_order_id":"buy-BTC-USDT-1","category":"spot","symbol":"BTC-USDT","side":"buy","qty":"0.01","price":"63000","filled_qty":"0.004","status":"partially_filled","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
@@ -412,7 +412,7 @@ mod import_tests {
         assert_eq!(got, want);
         assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
         assert_eq!(imported.left_out.get("binance"), Some(&1));
-        crate::actions::ledger::Ledger::parse("x", &imported.text()).unwrap();
+        crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
     }
 
     #[test]

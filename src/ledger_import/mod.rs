@@ -88,8 +88,11 @@ pub enum OnBad {
 /// What an import produced.
 #[derive(Debug, Default)]
 pub struct Imported {
-    /// The ledger lines, in source order.
-    pub lines: Vec<LedgerLine>,
+    /// The ledger text: one JSON line per order, in source order, each ending in a newline
+    /// (built as rows are read: a million orders are never held twice).
+    pub text: String,
+    /// Lines written.
+    pub written: usize,
     /// Rows read.
     pub read: usize,
     /// Rows skipped as bad (with `--skip-bad`), each with its error.
@@ -99,14 +102,9 @@ pub struct Imported {
 }
 
 impl Imported {
-    /// The ledger text: one JSON line per order, each ending in a newline.
-    pub fn text(&self) -> String {
-        let mut text = String::with_capacity(self.lines.len() * 160);
-        for line in &self.lines {
-            text.push_str(&line.to_json());
-            text.push('\n');
-        }
-        text
+    /// The ledger's lines, without their newlines.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.text.lines()
     }
 }
 
@@ -123,7 +121,11 @@ pub fn import(
     let mut each = |draft: Result<Draft, ImportError>| -> Result<(), ImportError> {
         imported.read += 1;
         match draft.and_then(|d| d.build(rules)) {
-            Ok(Built::Line(line)) => imported.lines.push(line),
+            Ok(Built::Line(line)) => {
+                imported.text.push_str(&line.to_json());
+                imported.text.push('\n');
+                imported.written += 1;
+            }
             Ok(Built::LeftOut(why)) => *imported.left_out.entry(why).or_default() += 1,
             Err(err) if on_bad == OnBad::Skip => imported.skipped.push(err),
             Err(err) => return Err(err),
