@@ -492,6 +492,33 @@ async fn bad_rows_are_named_skipped_on_request_and_a_ledger_is_never_overwritten
         stderr(&output)
     );
 
+    // Flags that do not fit are refused before anything is read.
+    for (args, says) in [
+        (
+            vec!["--from", "ccxt", &csv, "--map", "side=Type"],
+            "are for `--from csv`",
+        ),
+        (vec!["--from", "csv", &csv, "--append"], "need `--out FILE`"),
+        (
+            vec!["--from", "csv", &csv, "--map", "sides=Type"],
+            "is not a ledger field",
+        ),
+        (
+            vec!["--from", "hummingbot", "-"],
+            "cannot be read from stdin",
+        ),
+    ] {
+        let mut argv = vec!["ledger", "import"];
+        argv.extend(args);
+        let output = lockdown(&argv, &[]).await;
+        assert_eq!(code(&output), 2, "{argv:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(says),
+            "{argv:?}: {}",
+            stderr(&output)
+        );
+    }
+
     // To stdout by default, without `--out`.
     let output = lockdown(
         &["ledger", "import", "--from", "csv", &csv, "--skip-bad"],
