@@ -122,13 +122,23 @@ mod tests {
     #[test]
     fn errors_name_file_place_and_column() {
         let cases = [
-            (At::File, None, "db.sqlite: no table"),
             (
+                "whole file",
+                "db.sqlite",
+                At::File,
+                None,
+                "db.sqlite: no table",
+            ),
+            (
+                "csv line",
+                "x.csv",
                 At::Line(7),
                 Some("`qty` (column 5)"),
                 "x.csv:7: column `qty` (column 5): no table",
             ),
             (
+                "database row",
+                "db.sqlite",
                 At::Row {
                     table: "orders",
                     key: "id 3".into(),
@@ -137,19 +147,14 @@ mod tests {
                 "db.sqlite: table `orders`, row id 3: column `side`: no table",
             ),
         ];
-        for (at, column, want) in cases {
-            let file = if want.starts_with("x.csv") {
-                "x.csv"
-            } else {
-                "db.sqlite"
-            };
+        for (label, file, at, column, want) in cases {
             let place = Place {
                 file: file.into(),
                 at,
             };
             let err = place.error(column, Bad::new("no table", "make one"));
-            assert_eq!(err.to_string(), want);
-            assert_eq!(err.hint, "make one");
+            assert_eq!(err.to_string(), want, "{label}");
+            assert_eq!(err.hint, "make one", "{label}");
         }
     }
 }
