@@ -280,8 +280,8 @@ mod import_tests {
 
     #[test]
     fn bad_orders_name_their_line_and_field() {
-        // The third order (its object starts on line 59) without a venue: its unified symbol cannot be
-        // named; the first two carry Bybit's own symbol in `info`.
+        // Without a venue the third order (its object starts on line 59) cannot be named: the
+        // first two carry Bybit's own symbol in `info`, it has only its unified one.
         let err = run(BYBIT, None).unwrap_err();
         assert_eq!(err.at, At::Line(59));
         assert_eq!(err.column.as_deref(), Some("`symbol`"));

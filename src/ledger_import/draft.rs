@@ -47,7 +47,8 @@ pub enum Origin {
     Unknown,
     /// One lockdown speaks.
     Venue(ExchangeId),
-    /// Another one (freqtrade's `binanceus`, Hummingbot's `gate_io`), by the source's name.
+    /// Another one (freqtrade's `binanceus`, Hummingbot's `gate_io`), by the source's name:
+    /// its orders are left out.
     Other(String),
     /// A paper-trading or dry-run order, never sent to a venue.
     Paper,
@@ -144,12 +145,8 @@ impl Draft {
     pub fn build(self, rules: &Rules) -> Result<Built, ImportError> {
         let venue = match &self.origin {
             Origin::Paper => return Ok(Built::LeftOut("paper trading or dry run".into())),
-            Origin::Other(name) => {
-                if rules.venue.is_some() {
-                    return Ok(Built::LeftOut(name.clone()));
-                }
-                None
-            }
+            // A venue lockdown does not respond on: never this ledger's.
+            Origin::Other(name) => return Ok(Built::LeftOut(name.clone())),
             Origin::Venue(v) => match rules.venue {
                 Some(want) if want != *v => return Ok(Built::LeftOut(v.to_string())),
                 _ => Some(*v),

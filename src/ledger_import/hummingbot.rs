@@ -12,8 +12,9 @@
 //! `OrderCancelled`, `BuyOrderCompleted`, `OrderFailure`, `OrderExpired`, ...). `Order` has no
 //! side: the `...OrderCreated` event in `OrderStatus` or a fill's `trade_type` (`BUY`, `SELL`)
 //! tells it. The filled quantity is the sum of the order's `TradeFill.amount`. A connector
-//! ending in `_perpetual` trades contracts; `_paper_trade` connectors never reach a venue and
-//! their orders are left out, as are testnet connectors' (`_testnet`).
+//! ending in `_perpetual` trades contracts. Only `<venue>` and `<venue>_perpetual` are the
+//! venue itself: orders of `_paper_trade` connectors never reached a venue, and other
+//! connectors (`binance_us`, `..._testnet`) are another venue or environment; both are left out.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -193,10 +194,9 @@ fn origin(market: &str) -> Origin {
     if market.contains("paper_trade") {
         return Origin::Paper;
     }
-    if market.contains("testnet") {
-        return Origin::Other(market.to_owned());
-    }
-    let venue = market.split('_').next().unwrap_or(market);
+    // Only `<venue>` and `<venue>_perpetual` are the venue itself: `binance_us` is another
+    // exchange, `..._testnet` another environment.
+    let venue = market.strip_suffix("_perpetual").unwrap_or(market);
     match ExchangeId::parse(venue) {
         Some(id) => Origin::Venue(id),
         None => Origin::Other(market.to_owned()),
@@ -245,6 +245,7 @@ mod tests {
                 Origin::Other("binance_perpetual_testnet".into()),
             ),
             ("gate_io", Origin::Other("gate_io".into())),
+            ("binance_us", Origin::Other("binance_us".into())),
         ];
         for (market, want) in cases {
             assert_eq!(origin(market), want, "{market}");
