@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::exchanges::model::Category;
 use crate::exit::Exit;
 use crate::ledger_import::check::{self, Summary};
-use crate::ledger_import::draft::Rules;
+use crate::ledger_import::draft::{PAPER, Rules};
 use crate::ledger_import::number::Comma;
 use crate::ledger_import::output::{self, Existing, WriteError};
 use crate::ledger_import::symbol::Style;
@@ -279,11 +279,15 @@ fn tell(imported: &Imported, venue: Option<ExchangeId>, ui: &Ui) {
         ));
     }
     for (why, count) in &imported.left_out {
-        let because = match venue {
-            Some(v) if why != "paper trading or dry run" => {
-                format!("placed on `{why}`, not on {v}")
+        let because = if why == PAPER {
+            format!("{why}, never sent to a venue")
+        } else {
+            match venue {
+                Some(v) if ExchangeId::parse(why).is_some() => {
+                    format!("placed on {why}, not on {v}")
+                }
+                _ => format!("placed on `{why}`, a venue lockdown does not respond on"),
             }
-            _ => why.clone(),
         };
         ui.info(&format!("left out {count} orders: {because}"));
     }

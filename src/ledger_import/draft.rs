@@ -118,6 +118,9 @@ impl Draft {
     }
 }
 
+/// Why paper-trading and dry-run orders are left out, as [`Built::LeftOut`] says it.
+pub const PAPER: &str = "paper trading or dry run";
+
 /// What holds for every order of an import.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules {
@@ -144,7 +147,7 @@ impl Draft {
     /// Checks every value and builds the ledger line.
     pub fn build(self, rules: &Rules) -> Result<Built, ImportError> {
         let venue = match &self.origin {
-            Origin::Paper => return Ok(Built::LeftOut("paper trading or dry run".into())),
+            Origin::Paper => return Ok(Built::LeftOut(PAPER.into())),
             // A venue lockdown does not respond on: never this ledger's.
             Origin::Other(name) => return Ok(Built::LeftOut(name.clone())),
             Origin::Venue(v) => match rules.venue {

@@ -280,7 +280,10 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(imported.read, 7);
         assert_eq!(imported.left_out.get("binanceus"), Some(&1));
-        assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
+        assert_eq!(
+            imported.left_out.get(crate::ledger_import::draft::PAPER),
+            Some(&1)
+        );
         // What the diff reads.
         let ledger = crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
         assert_eq!(ledger.len(), 5);

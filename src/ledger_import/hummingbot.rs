@@ -411,7 +411,10 @@ mod import_tests {
             r#"{"order_id":"6002","client_order_id":"sell-BTC-USDT-2","category":"linear","symbol":"BTC-USDT-SWAP","side":"sell","qty":"1","price":"64000.5","status":"cancelled","created_at":"2025-11-27T10:00:00.123Z","updated_at":"2025-11-27T10:01:00.000Z"}"#,
         ];
         assert_eq!(got, want);
-        assert_eq!(imported.left_out.get("paper trading or dry run"), Some(&1));
+        assert_eq!(
+            imported.left_out.get(crate::ledger_import::draft::PAPER),
+            Some(&1)
+        );
         assert_eq!(imported.left_out.get("binance"), Some(&1));
         crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
     }
