@@ -23,6 +23,7 @@ pub mod exit;
 pub mod incident;
 pub mod interrupt;
 pub mod journal;
+pub mod ledger_import;
 pub mod limits;
 pub mod percent;
 pub mod playbook;

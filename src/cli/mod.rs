@@ -5,6 +5,7 @@
 
 mod capabilities;
 mod drill;
+mod ledger;
 mod plan;
 mod report;
 mod respond;
@@ -69,6 +70,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run the exchange simulator in the foreground, with a leaked-key incident seeded.
     Sim(sim::SimArgs),
+    /// Get the known-orders ledger out of a bot (`import`), or see what a ledger holds (`check`).
+    Ledger(ledger::LedgerArgs),
 }
 
 impl Cli {
@@ -107,5 +110,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Capabilities => capabilities::run(ui),
         Command::Validate(args) => validate::run(args, ui),
         Command::Sim(args) => sim::run(args, ui).await,
+        Command::Ledger(args) => ledger::run(args, ui),
     }
 }

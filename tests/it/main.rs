@@ -20,6 +20,7 @@ mod freeze_account;
 mod history;
 mod journal;
 mod kraken;
+mod ledger_import;
 mod lock_first;
 mod many_keys;
 mod okx;

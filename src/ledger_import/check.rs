@@ -1,0 +1,259 @@
+//! `lockdown ledger check`: read a ledger the way a response will, and say what it holds.
+//!
+//! The file is read with the diff's own reader (`actions::ledger::Ledger::load`), so a ledger
+//! that passes here is one the response can use; then the contract's newer fields that reader
+//! may not look at (`category`, `status`, `filled_qty`, `updated_at`) are checked line by line.
+//! The first problem is reported with its file, line and field; the counts tell whether the
+//! ledger holds what the owner expects (how many orders, which states, which markets, the
+//! newest order's time: a ledger that stopped being written shows here).
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::error::{At, Bad, ImportError, Place};
+use super::number::{self, Comma};
+use super::when;
+use crate::actions::ledger::Ledger;
+use crate::exchanges::model::Category;
+
+/// What a ledger holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines with an entry.
+    pub lines: usize,
+    /// Distinct orders (by order id, else client order id): several lines may be one order.
+    pub orders: usize,
+    /// Lines that name an order id.
+    pub with_order_id: usize,
+    /// Lines that name only a client order id.
+    pub client_id_only: usize,
+    /// Lines by status (`none`: no status).
+    pub statuses: BTreeMap<String, usize>,
+    /// Lines by category (`none`: no category).
+    pub categories: BTreeMap<String, usize>,
+    /// Lines by symbol.
+    pub symbols: BTreeMap<String, usize>,
+    /// The oldest and newest creation times, Unix ms.
+    pub created: Option<(i64, i64)>,
+}
+
+/// The statuses a ledger line may carry (as `OrderStatus` serializes).
+const STATUSES: &[&str] = &[
+    "open",
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",
+    "untriggered",
+];
+
+/// Reads and checks the ledger at `path`.
+pub fn check(path: &Path) -> Result<Summary, ImportError> {
+    let file = path.display().to_string();
+    let ledger = Ledger::load(path).map_err(|e| ImportError {
+        file: e.file.clone(),
+        at: if e.line == 0 {
+            At::File
+        } else {
+            At::Line(e.line)
+        },
+        column: None,
+        message: e.message.clone(),
+        hint: "fix that line (or import the bot's orders again with `lockdown ledger import`)"
+            .to_owned(),
+    })?;
+    let mut summary = Summary {
+        lines: ledger.len(),
+        ..Summary::default()
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    for k in ledger.iter() {
+        match (k.order_id, k.client_order_id) {
+            (Some(id), _) => {
+                summary.with_order_id += 1;
+                seen.insert(id);
+            }
+            (None, Some(cid)) => {
+                summary.client_id_only += 1;
+                seen.insert(cid);
+            }
+            (None, None) => {}
+        }
+        if let Some(symbol) = k.symbol {
+            *summary.symbols.entry(symbol.to_owned()).or_default() += 1;
+        }
+        if let Some(ms) = k.created_ms {
+            summary.created = Some(match summary.created {
+                None => (ms, ms),
+                Some((lo, hi)) => (lo.min(ms), hi.max(ms)),
+            });
+        }
+    }
+    summary.orders = seen.len();
+    let reader = std::fs::File::open(path)
+        .map_err(|e| ImportError::file(&file, format!("cannot read: {e}"), "check the path"))?;
+    newer_fields(&file, std::io::BufReader::new(reader), &mut summary)?;
+    Ok(summary)
+}
+
+/// Checks `category`, `status`, `filled_qty` and `updated_at` on every line, counting the
+/// first two.
+fn newer_fields(
+    file: &str,
+    reader: impl BufRead,
+    summary: &mut Summary,
+) -> Result<(), ImportError> {
+    let mut header: Option<Vec<String>> = None;
+    let mut json: Option<bool> = None;
+    for (i, line) in reader.lines().enumerate() {
+        let number = i + 1;
+        let line = line
+            .map_err(|e| ImportError::file(file, format!("cannot read: {e}"), "check the file"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let is_json = *json.get_or_insert_with(|| line.trim_start().starts_with('{'));
+        let fields: Vec<(String, Value)> = if is_json {
+            match serde_json::from_str::<Value>(&line) {
+                Ok(Value::Object(map)) => map.into_iter().collect(),
+                _ => continue,
+            }
+        } else {
+            let cells = csv_cells(&line);
+            match &header {
+                None => {
+                    header = Some(
+                        cells
+                            .iter()
+                            .map(|c| c.trim().to_ascii_lowercase())
+                            .collect(),
+                    );
+                    continue;
+                }
+                Some(h) => h
+                    .iter()
+                    .cloned()
+                    .zip(cells.into_iter().map(Value::String))
+                    .collect(),
+            }
+        };
+        let place = Place {
+            file: file.to_owned(),
+            at: At::Line(number),
+        };
+        let mut status = "none".to_owned();
+        let mut category = "none".to_owned();
+        for (name, value) in fields {
+            let text = match &value {
+                Value::String(s) if s.trim().is_empty() => continue,
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) => n.to_string(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            let bad = |b: Bad| place.error(Some(&format!("`{name}`")), b);
+            match name.as_str() {
+                "category" => {
+                    Category::parse(&text).ok_or_else(|| {
+                        bad(Bad::new(
+                            format!("`{text}` is not a category"),
+                            "write spot, linear, inverse or option",
+                        ))
+                    })?;
+                    category = text.to_ascii_lowercase();
+                }
+                "status" => {
+                    if !STATUSES.contains(&text.as_str()) {
+                        return Err(bad(Bad::new(
+                            format!("`{text}` is not a ledger status"),
+                            format!("write one of {}", STATUSES.join(", ")),
+                        )));
+                    }
+                    status = text;
+                }
+                "filled_qty" => {
+                    number::decimal(&text, Comma::Refused).map_err(bad)?;
+                }
+                "updated_at" => {
+                    when::parse(&text).map_err(bad)?;
+                }
+                _ => {}
+            }
+        }
+        *summary.statuses.entry(status).or_default() += 1;
+        *summary.categories.entry(category).or_default() += 1;
+    }
+    Ok(())
+}
+
+/// One CSV line's cells, quoted as the diff's reader reads them.
+fn csv_cells(line: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_is_counted_and_its_first_problem_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"order_id":"1","symbol":"BTCUSDT","category":"spot","status":"open","created_at":"2026-11-27T10:00:00Z"}"#,
+                "\n",
+                r#"{"order_id":"1","symbol":"BTCUSDT","category":"spot","status":"filled","filled_qty":"0.01","updated_at":"2026-11-27T10:01:00Z"}"#,
+                "\n",
+                r#"{"client_order_id":"grid-2","created_at":"2026-11-27T11:00:00Z"}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let s = check(&path).unwrap();
+        assert_eq!(
+            (s.lines, s.orders, s.with_order_id, s.client_id_only),
+            (3, 2, 2, 1)
+        );
+        assert_eq!(s.statuses.get("filled"), Some(&1));
+        assert_eq!(s.statuses.get("none"), Some(&1));
+        assert_eq!(s.categories.get("spot"), Some(&2));
+        assert_eq!(s.created, Some((1_795_773_600_000, 1_795_777_200_000)));
+
+        std::fs::write(
+            &path,
+            "{\"order_id\":\"1\"}\n{\"order_id\":\"2\",\"status\":\"done\"}\n",
+        )
+        .unwrap();
+        let err = check(&path).unwrap_err();
+        assert_eq!(err.at, At::Line(2));
+        assert_eq!(err.column.as_deref(), Some("`status`"));
+        assert!(err.hint.contains("partially_filled"), "{err:?}");
+
+        // The diff's own reader speaks first: a line without an id.
+        std::fs::write(&path, "{\"order_id\":\"1\"}\n{\"symbol\":\"X\"}\n").unwrap();
+        let err = check(&path).unwrap_err();
+        assert_eq!(err.at, At::Line(2));
+
+        let csv = dir.path().join("known.csv");
+        std::fs::write(&csv, "order_id,status\n1,open\n2,sideways\n").unwrap();
+        let err = check(&csv).unwrap_err();
+        assert_eq!(
+            (err.at, err.column.as_deref()),
+            (At::Line(3), Some("`status`"))
+        );
+    }
+}
