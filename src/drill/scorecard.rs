@@ -273,10 +273,25 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     }
 }
 
-/// The order ids the response reported as unauthorized: the whole list from its file (the
-/// outputs keep only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the
-/// file cannot be read.
+/// The order ids the response reported as the attacker's: those in the diff's `unauthorized`
+/// and `fills_only` lists (`unconfirmed` is never counted as an attack).
 fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
+    let mut ids = diff_ids(outcome, "unauthorized");
+    ids.extend(diff_ids(outcome, "fills_only"));
+    ids
+}
+
+/// The bot order ids the response reported as cancelled or amended by someone else (compared
+/// with the simulator's truth of tampered orders).
+#[allow(dead_code)]
+pub(crate) fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
+    diff_ids(outcome, "tampered")
+}
+
+/// The order ids of one of the diff's lists: the whole list from its file (the outputs keep
+/// only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the file cannot
+/// be read.
+fn diff_ids(outcome: &Outcome, list: &str) -> BTreeSet<String> {
     let run_dir = std::path::Path::new(&outcome.run_dir);
     let mut ids = BTreeSet::new();
     for step in outcome
@@ -287,7 +302,7 @@ fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
         let from_file = step
             .outputs
             .get("files")
-            .and_then(|f| f.get("unauthorized"))
+            .and_then(|f| f.get(list))
             .and_then(Value::as_str)
             .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
         let rows: Vec<Value> = match from_file {
@@ -297,7 +312,7 @@ fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
                 .collect(),
             None => step
                 .outputs
-                .get("unauthorized")
+                .get(list)
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),
