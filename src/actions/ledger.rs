@@ -308,6 +308,17 @@ pub fn same_symbol(a: &str, b: &str) -> bool {
     a == b || a.eq_ignore_ascii_case(b) || letters(a) == letters(b)
 }
 
+/// How the bots name their orders, as a ledger shows it (see [`Ledger::client_id_habit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Habit {
+    /// The prefix all client ids share.
+    pub prefix: Option<String>,
+    /// Some entry has a client id.
+    pub with: bool,
+    /// Some entry has none.
+    pub without: bool,
+}
+
 /// A read ledger: compact entries (one per order) and their lookups by order id and by client
 /// order id.
 #[derive(Default)]
@@ -534,6 +545,36 @@ impl Ledger {
         self.entries
             .iter()
             .any(|e| e.symbol == id + 1 && (e.category == 0 || e.category == code))
+    }
+
+    /// The bots' habit with client ids, as the ledger shows it: the prefix every client id
+    /// shares (two characters at least), whether any entry has a client id, and whether any
+    /// has none.
+    pub fn client_id_habit(&self) -> Habit {
+        let mut habit = Habit::default();
+        let mut common: Option<&str> = None;
+        for i in 0..self.entries.len() {
+            let cid = self.client_order_id(i as u32);
+            if cid.is_empty() {
+                habit.without = true;
+                continue;
+            }
+            habit.with = true;
+            common = Some(match common {
+                None => cid,
+                Some(c) => {
+                    let n = c
+                        .char_indices()
+                        .zip(cid.chars())
+                        .take_while(|((_, a), b)| a == b)
+                        .last()
+                        .map_or(0, |((at, a), _)| at + a.len_utf8());
+                    &c[..n]
+                }
+            });
+        }
+        habit.prefix = common.filter(|c| c.chars().count() >= 2).map(str::to_owned);
+        habit
     }
 
     /// Every entry, in the order of their first lines.

@@ -106,7 +106,10 @@ async fn an_order_with_the_bots_prefix_the_ledger_does_not_know_is_unauthorized(
         r#"{"category":"spot","orderType":"Market","qty":"10","side":"Buy","symbol":"XVGUSDT","orderLinkId":"grid-x1"}"#,
     )
     .await;
-    assert_eq!(placed, 0, "the attacker places an order with the bot's prefix");
+    assert_eq!(
+        placed, 0,
+        "the attacker places an order with the bot's prefix"
+    );
     let attacker: Vec<String> = lab
         .sim
         .inspect()
@@ -175,9 +178,17 @@ async fn numbers_written_another_way_match_the_venues() {
     let output = lab.respond(&["--yes", "--json"]).await;
     let summary = summary(&output);
     let report = report_of(&summary);
-    assert!(listed(&report, "tampered").is_empty(), "{:#}", report["tampered"]);
+    assert!(
+        listed(&report, "tampered").is_empty(),
+        "{:#}",
+        report["tampered"]
+    );
     // (Before, amounts were compared as text: these were all "mismatched".)
-    assert!(listed(&report, "mismatched").is_empty(), "{:#}", report["mismatched"]);
+    assert!(
+        listed(&report, "mismatched").is_empty(),
+        "{:#}",
+        report["mismatched"]
+    );
     let truth = lab.sim.inspect();
     let owners: BTreeSet<String> = truth
         .orders

@@ -210,7 +210,7 @@ impl Lists<'_> {
             let kind = if rules.has_prefix(&o) {
                 "it has the bot's client prefix"
             } else {
-                "it trades a market the ledger trades"
+                "it trades a market the ledger trades, with a client id like the ledger's"
             };
             let reasons = vec![
                 format!(

@@ -676,6 +676,32 @@ mod tests {
     }
 
     #[test]
+    fn without_a_prefix_the_bots_kind_is_learned_from_the_ledger() {
+        let ledger = Ledger::from_entries(&[
+            known(Some("1"), Some("grid-a1"), "1", Some(10)),
+            known(Some("2"), Some("grid-b2"), "1", Some(20)),
+        ]);
+        let mut other_market = order("5", Some("grid-z"), "1", 95_500);
+        other_market.symbol = "ETHUSDT".into();
+        let d = diff(
+            &[],
+            &[
+                order("3", Some("grid-c3"), "1", 95_000), // like the bot's: unconfirmed
+                order("4", None, "1", 96_000),            // the bot always names its orders
+                order("6", Some("x-1"), "1", 97_000),     // another naming
+                other_market,                             // a market the bot does not trade
+                order("7", Some("grid-d4"), "1", 50_000), // like the bot's, outside the lag
+            ],
+            &ledger,
+            &rules(None),
+            None,
+            no_limit,
+        );
+        assert_eq!(d.unconfirmed, ["3"]);
+        assert_eq!(d.unauthorized, ["7", "5", "4", "6"]);
+    }
+
+    #[test]
     fn the_responses_own_cancel_is_not_tampering() {
         let mut entry = known(Some("6"), None, "1", Some(60));
         entry.status = Some(OrderStatus::Open);

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::super::ledger::{Known, Ledger};
+use super::super::ledger::{Habit, Known, Ledger};
 use super::super::observed::SeenOrder;
 use crate::exchanges::model::{Category, OrderStatus};
 
@@ -95,6 +95,7 @@ pub(super) fn classify<'o>(
     rules: &Rules<'_>,
 ) -> Vec<Verdict> {
     const FREE: u32 = u32::MAX;
+    let habit = std::cell::OnceCell::new();
     let mut claimed = vec![FREE; known.len()];
     let mut verdicts: Vec<Option<Verdict>> = vec![None; n];
     let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
@@ -143,7 +144,11 @@ pub(super) fn classify<'o>(
         });
         verdicts[i] = Some(match by_client {
             Some(verdict) => verdict,
-            None if rules.in_lag(o.created_ms) && of_the_bots_kind(&o, known, rules) => {
+            None if rules.in_lag(o.created_ms)
+                && of_the_bots_kind(&o, known, rules, || {
+                    habit.get_or_init(|| known.client_id_habit())
+                }) =>
+            {
                 Verdict::Unconfirmed
             }
             None => Verdict::Unauthorized(Why::Unknown),
@@ -156,11 +161,24 @@ pub(super) fn classify<'o>(
 }
 
 /// Whether an order not in the ledger looks like the bots': its prefix when one is set, else a
-/// market the ledger trades.
-fn of_the_bots_kind(o: &SeenOrder<'_>, known: &Ledger, rules: &Rules<'_>) -> bool {
-    match rules.prefix.filter(|p| !p.is_empty()) {
-        Some(_) => rules.has_prefix(o),
-        None => known.trades(o.category, o.symbol),
+/// market the ledger trades, with a client id as the ledger's are (the prefix they all share;
+/// none, where the ledger has orders without one).
+fn of_the_bots_kind<'h>(
+    o: &SeenOrder<'_>,
+    known: &Ledger,
+    rules: &Rules<'_>,
+    habit: impl FnOnce() -> &'h Habit,
+) -> bool {
+    if rules.prefix.is_some_and(|p| !p.is_empty()) {
+        return rules.has_prefix(o);
+    }
+    if !known.trades(o.category, o.symbol) {
+        return false;
+    }
+    let habit = habit();
+    match o.client_order_id {
+        None => habit.without,
+        Some(cid) => habit.with && habit.prefix.as_deref().is_none_or(|p| cid.starts_with(p)),
     }
 }
 
