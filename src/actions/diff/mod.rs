@@ -720,7 +720,9 @@ mod tests {
 
     #[test]
     fn matching_rules() {
-        let cases: Vec<(&str, Vec<Order>, Vec<KnownOrder>, Vec<&str>)> = vec![
+        // (label, the venue's orders, the ledger, the unauthorized ids)
+        type Case = (&'static str, Vec<Order>, Vec<KnownOrder>, Vec<&'static str>);
+        let cases: Vec<Case> = vec![
             (
                 "one ledger entry matches one order: a second with its client id is not the owner's",
                 vec![
