@@ -364,7 +364,7 @@ impl Action for DiffOrders {
         {
             // A late ledger, not an attacker: wait out the lag after the snapshots' end (never
             // longer than the lag) and read the ledger once more.
-            waited_ms = (until + rules.lag_ms - clock::local_ms()).clamp(0, rules.lag_ms);
+            waited_ms = wait_ms(until, rules.lag_ms, clock::local_ms());
             tokio::time::sleep(Duration::from_millis(waited_ms.unsigned_abs())).await;
             if let Ok(again) = Ledger::load(std::path::Path::new(path)) {
                 known = again;
@@ -408,6 +408,15 @@ fn own_cancels<'o>(
         unnamed |= count > named.len() as u64;
     }
     (ids, unnamed)
+}
+
+/// How long to wait before reading the ledger again: until the lag has passed since the
+/// snapshots' end, never longer than the lag (the two clocks may differ), never negative.
+fn wait_ms(until_ms: i64, lag_ms: i64, now_ms: i64) -> i64 {
+    until_ms
+        .saturating_add(lag_ms)
+        .saturating_sub(now_ms)
+        .clamp(0, lag_ms.max(0))
 }
 
 /// Whether any verdict may change once a late ledger catches up: an unconfirmed order, or a
@@ -702,6 +711,19 @@ mod tests {
     }
 
     #[test]
+    fn the_second_look_waits_out_the_lag_and_never_longer() {
+        let cases = [
+            ("just after the snapshots", 1_000, 10_000, 1_500, 9_500),
+            ("the lag already passed", 1_000, 10_000, 20_000, 0),
+            ("a clock behind the venue's", 1_000, 10_000, -50_000, 10_000),
+            ("no lag", 1_000, 0, 1_000, 0),
+        ];
+        for (label, until, lag, now, wait) in cases {
+            assert_eq!(wait_ms(until, lag, now), wait, "{label}");
+        }
+    }
+
+    #[test]
     fn the_responses_own_cancel_is_not_tampering() {
         let mut entry = known(Some("6"), None, "1", Some(60));
         entry.status = Some(OrderStatus::Open);
@@ -716,6 +738,33 @@ mod tests {
         );
         assert!(d.tampered.is_empty(), "{d:?}");
         assert_eq!(d.matched, 1);
+
+        // Without a snapshot of open orders: a cancel step that names it, or a cancel-all that
+        // names none (Kraken) from before its cancel.
+        let named = json!({"cancelled": 1, "cancelled_orders": ["6"]});
+        let unnamed = json!({"cancelled": 3, "cancelled_orders": []});
+        for (label, cancel, tampered) in [
+            ("named", &named, false),
+            ("a cancel-all that names none", &unnamed, false),
+            ("no cancel step", &json!({}), true),
+        ] {
+            let outputs: Outputs = serde_json::from_value(cancel.clone()).unwrap();
+            let (ids, unnamed) = own_cancels(std::iter::once(&outputs));
+            let rules = Rules {
+                own_cancels: Some(&ids),
+                unnamed_cancels_from_ms: unnamed.then_some(90_000),
+                ..rules(None)
+            };
+            let d = diff(
+                &[],
+                &[cancelled(order("6", None, "1", 60), 99_000)],
+                &ledger,
+                &rules,
+                None,
+                no_limit,
+            );
+            assert_eq!(!d.tampered.is_empty(), tampered, "{label}");
+        }
     }
 
     #[test]
