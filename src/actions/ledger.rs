@@ -308,6 +308,29 @@ pub fn same_symbol(a: &str, b: &str) -> bool {
     a == b || a.eq_ignore_ascii_case(b) || letters(a) == letters(b)
 }
 
+/// The (category, symbol) pairs a ledger's entries name, as stored codes.
+#[derive(Debug, Clone, Default)]
+pub struct Markets {
+    pairs: std::collections::HashSet<(u8, u32)>,
+}
+
+impl Markets {
+    /// Whether any entry of `ledger` may trade market (`category`, `symbol`) (an entry without
+    /// a category trades any category of its symbol).
+    pub fn trades(&self, ledger: &Ledger, category: Category, symbol: &str) -> bool {
+        let category = code(&CATEGORIES, Some(category));
+        ledger
+            .symbols
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| same_symbol(s, symbol))
+            .any(|(id, _)| {
+                let id = u32::try_from(id + 1).unwrap_or(0);
+                self.pairs.contains(&(category, id)) || self.pairs.contains(&(0, id))
+            })
+    }
+}
+
 /// How the bots name their orders, as a ledger shows it (see [`Ledger::client_id_habit`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Habit {
@@ -531,20 +554,14 @@ impl Ledger {
             .map(|i| i as usize)
     }
 
-    /// Whether any entry trades market (`category`, `symbol`).
-    pub fn trades(&self, category: Category, symbol: &str) -> bool {
-        let Some(&id) = self
-            .symbol_ids
-            .iter()
-            .find(|(s, _)| same_symbol(s, symbol))
-            .map(|(_, id)| id)
-        else {
-            return false;
-        };
-        let code = code(&CATEGORIES, Some(category));
-        self.entries
-            .iter()
-            .any(|e| e.symbol == id + 1 && (e.category == 0 || e.category == code))
+    /// The markets the entries trade, for [`Markets::trades`] (read once per diff, when some
+    /// order may be a late bot order).
+    pub fn markets(&self) -> Markets {
+        let mut pairs = std::collections::HashSet::new();
+        for e in &self.entries {
+            pairs.insert((e.category, e.symbol));
+        }
+        Markets { pairs }
     }
 
     /// The bots' habit with client ids, as the ledger shows it: the prefix every client id
@@ -1140,8 +1157,11 @@ mod tests {
         );
         let g2 = ledger.get(ledger.by_client_order_id("grid-2").unwrap());
         assert_eq!(g2.status, Some(OrderStatus::Cancelled));
-        assert!(ledger.trades(Category::Spot, "BTC/USDT"));
-        assert!(!ledger.trades(Category::Spot, "ETHUSDT"));
+        let markets = ledger.markets();
+        assert!(markets.trades(&ledger, Category::Spot, "BTC/USDT"));
+        assert!(markets.trades(&ledger, Category::Linear, "BTCUSDT"));
+        assert!(!markets.trades(&ledger, Category::Inverse, "BTCUSDT"));
+        assert!(!markets.trades(&ledger, Category::Spot, "ETHUSDT"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::super::ledger::{Habit, Known, Ledger};
+use super::super::ledger::{Habit, Known, Ledger, Markets};
 use super::super::observed::SeenOrder;
 use crate::exchanges::model::{Category, OrderStatus};
 
@@ -96,6 +96,7 @@ pub(super) fn classify<'o>(
 ) -> Vec<Verdict> {
     const FREE: u32 = u32::MAX;
     let habit = std::cell::OnceCell::new();
+    let markets = std::cell::OnceCell::new();
     let mut claimed = vec![FREE; known.len()];
     let mut verdicts: Vec<Option<Verdict>> = vec![None; n];
     let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
@@ -146,7 +147,10 @@ pub(super) fn classify<'o>(
             Some(verdict) => verdict,
             None if rules.in_lag(o.created_ms)
                 && of_the_bots_kind(&o, known, rules, || {
-                    habit.get_or_init(|| known.client_id_habit())
+                    (
+                        habit.get_or_init(|| known.client_id_habit()),
+                        markets.get_or_init(|| known.markets()),
+                    )
                 }) =>
             {
                 Verdict::Unconfirmed
@@ -167,15 +171,15 @@ fn of_the_bots_kind<'h>(
     o: &SeenOrder<'_>,
     known: &Ledger,
     rules: &Rules<'_>,
-    habit: impl FnOnce() -> &'h Habit,
+    learnt: impl FnOnce() -> (&'h Habit, &'h Markets),
 ) -> bool {
     if rules.prefix.is_some_and(|p| !p.is_empty()) {
         return rules.has_prefix(o);
     }
-    if !known.trades(o.category, o.symbol) {
+    let (habit, markets) = learnt();
+    if !markets.trades(known, o.category, o.symbol) {
         return false;
     }
-    let habit = habit();
     match o.client_order_id {
         None => habit.without,
         Some(cid) => habit.with && habit.prefix.as_deref().is_none_or(|p| cid.starts_with(p)),
@@ -289,8 +293,8 @@ pub(super) fn tampered_reasons(k: &Known<'_>, o: &SeenOrder<'_>, fields: u8) -> 
     reasons
 }
 
-/// Whether `category` is one the ledger entry may be (for retention: an entry without a
-/// category is held to every category's limit).
+/// The categories a ledger entry may be of (for retention: an entry without a category is held
+/// to every category's limit).
 pub(super) fn categories(k: &Known<'_>) -> Vec<Category> {
     match k.category {
         Some(c) => vec![c],
