@@ -180,6 +180,11 @@ impl Lists<'_> {
                     "client id already matched order {}",
                     observed.get(by as usize).order_id
                 )),
+                Why::IdTaken { by } => reasons.push(format!(
+                    "its ledger line names no market and already matched order {} of {}",
+                    observed.get(by as usize).order_id,
+                    observed.get(by as usize).symbol
+                )),
                 Why::OtherOrder { entry } => reasons.push(format!(
                     "the ledger gives its client id to order {} (line {})",
                     known.get(entry as usize).order_id.unwrap_or("–"),

@@ -37,6 +37,9 @@ pub(super) enum Why {
     Unknown,
     /// Its client id is an entry's that another order (observed index) already matched.
     Taken { by: u32 },
+    /// Its order id is an entry's (one without a market) that an order of another market
+    /// already matched.
+    IdTaken { by: u32 },
     /// Its client id is an entry's that names another order id.
     OtherOrder { entry: u32 },
 }
@@ -108,7 +111,7 @@ pub(super) fn classify<'o>(
                 claimed[entry] = index(i);
                 *verdict = Some(compare(known.get(entry), &o, index(entry), rules));
             } else {
-                *verdict = Some(Verdict::Unauthorized(Why::Taken { by: claimed[entry] }));
+                *verdict = Some(Verdict::Unauthorized(Why::IdTaken { by: claimed[entry] }));
             }
         }
     }
