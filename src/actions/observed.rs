@@ -4,7 +4,10 @@
 //! read as an [`OrderView`] (the same fields, borrowed from the line), the fields the diff
 //! compares go into one shared buffer, and the line's place in its file is kept, so the few
 //! orders a diff reports are read whole again. The same order in several files (open now, and
-//! in the history) counts once: its latest state wins.
+//! in the history) counts once: its latest state wins. An order is keyed by its market
+//! (category, symbol) and its id: Binance numbers orders per symbol and per market, so one id
+//! may name two orders. Whether an order was open in a snapshot of open orders is kept: the
+//! response's own cancel step ends those, so their cancellation is not someone else's doing.
 
 use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom};
@@ -58,6 +61,15 @@ pub(crate) struct OrderView<'a> {
     pub updated_ms: i64,
 }
 
+/// Which snapshot a file of orders is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// The open orders, taken before the response cancels them.
+    Open,
+    /// The order history.
+    History,
+}
+
 /// One observed order: its compared fields in [`Observed::text`] from `at` (id, client id,
 /// symbol, qty, price, back to back; a length of 0 is absent), and its line's place.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +82,10 @@ struct Seen {
     price_len: u16,
     file: u16,
     side: Side,
+    category: Category,
+    status: OrderStatus,
+    /// Open in a snapshot of open orders.
+    was_open: bool,
     line_len: u32,
     offset: u64,
     created_ms: i64,
@@ -83,6 +99,8 @@ pub(crate) struct SeenOrder<'o> {
     pub order_id: &'o str,
     /// Client order id.
     pub client_order_id: Option<&'o str>,
+    /// Market family.
+    pub category: Category,
     /// Instrument.
     pub symbol: &'o str,
     /// Side.
@@ -91,11 +109,17 @@ pub(crate) struct SeenOrder<'o> {
     pub qty: &'o str,
     /// Limit price as the exchange wrote it.
     pub price: Option<&'o str>,
+    /// Latest status.
+    pub status: OrderStatus,
+    /// Open in a snapshot of open orders (so a later cancel may be the response's own).
+    pub was_open: bool,
     /// Creation time, Unix ms.
     pub created_ms: i64,
+    /// Last update, Unix ms.
+    pub updated_ms: i64,
 }
 
-/// Observed orders, one per order id.
+/// Observed orders, one per market and order id.
 #[derive(Default)]
 pub(crate) struct Observed {
     text: String,
@@ -116,7 +140,7 @@ impl std::fmt::Debug for Observed {
 impl Observed {
     /// Reads a snapshot file of orders, streamed; a line that is not an order is an error that
     /// names the file and line.
-    pub(crate) fn add_file(&mut self, path: &Path) -> Result<(), ActionError> {
+    pub(crate) fn add_file(&mut self, path: &Path, kind: Kind) -> Result<(), ActionError> {
         let file = u16::try_from(self.files.len()).map_err(|_| ActionError::Input {
             message: "more than 65535 snapshot files to compare".into(),
             hint: "compare fewer snapshot steps at once".into(),
@@ -133,20 +157,30 @@ impl Observed {
         read_jsonl(path, |line, offset, number| {
             let order: OrderView<'_> = serde_json::from_str(line)
                 .map_err(|err| std::io::Error::other(format!("line {number}: {err}")))?;
-            self.add(&order, file, offset, line.len())
+            self.add(&order, kind, file, offset, line.len())
                 .map_err(|err| std::io::Error::other(format!("line {number}: {err}")))
         })
     }
 
-    fn add(&mut self, o: &OrderView<'_>, file: u16, offset: u64, len: usize) -> Result<(), String> {
+    fn add(
+        &mut self,
+        o: &OrderView<'_>,
+        kind: Kind,
+        file: u16,
+        offset: u64,
+        len: usize,
+    ) -> Result<(), String> {
         let index = u32::try_from(self.orders.len()).map_err(|_| "too many orders".to_owned())?;
         let existing = self
-            .by_id
-            .find(&o.order_id, |i| id_of(&self.text, &self.orders, i));
+            .find(o.category, &o.symbol, &o.order_id)
+            .map(|i| i as u32);
+        let was_open = (kind == Kind::Open && o.status.is_open())
+            || existing.is_some_and(|i| self.orders[i as usize].was_open);
         // The latest state of an order wins (history after cancel).
         if let Some(i) = existing
             && self.orders[i as usize].updated_ms > o.updated_ms
         {
+            self.orders[i as usize].was_open = was_open;
             return Ok(());
         }
         let len16 = |what: &str, text: Option<&str>| {
@@ -164,6 +198,9 @@ impl Observed {
             price_len: len16("price", o.price.as_ref().map(|t| &*t.0))?,
             file,
             side: o.side,
+            category: o.category,
+            status: o.status,
+            was_open,
             line_len: u32::try_from(len).map_err(|_| "a line longer than 4 GiB".to_owned())?,
             offset,
             created_ms: o.created_ms,
@@ -192,7 +229,7 @@ impl Observed {
                     by_id,
                     ..
                 } = self;
-                by_id.insert(&o.order_id, index, |i| id_of(text, orders, i));
+                by_id.insert_new(&o.order_id, index, |i| id_of(text, orders, i));
             }
         }
         Ok(())
@@ -220,19 +257,35 @@ impl Observed {
         SeenOrder {
             order_id,
             client_order_id,
+            category: s.category,
             symbol,
             side: s.side,
             qty,
             price,
+            status: s.status,
+            was_open: s.was_open,
             created_ms: s.created_ms,
+            updated_ms: s.updated_ms,
         }
     }
 
-    /// The order with exchange order id `id`.
-    pub(crate) fn find(&self, id: &str) -> Option<usize> {
+    /// The order `id` of market (`category`, `symbol`).
+    pub(crate) fn find(&self, category: Category, symbol: &str, id: &str) -> Option<usize> {
         self.by_id
-            .find(id, |i| id_of(&self.text, &self.orders, i))
+            .find_where(
+                id,
+                |i| id_of(&self.text, &self.orders, i),
+                |i| {
+                    let s = &self.orders[i as usize];
+                    s.category == category && self.symbol_of(s) == symbol
+                },
+            )
             .map(|i| i as usize)
+    }
+
+    fn symbol_of(&self, s: &Seen) -> &str {
+        let at = s.at as usize + usize::from(s.id_len) + usize::from(s.cid_len);
+        &self.text[at..at + usize::from(s.symbol_len)]
     }
 
     /// A reader of whole orders, for the few a diff reports.

@@ -2,6 +2,7 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -31,6 +32,8 @@ pub struct Profile {
     pub bot_ips: Vec<IpAddr>,
     /// The bots' order ledger.
     pub known_orders: Option<PathBuf>,
+    /// How far the ledger may lag behind the bots' orders (the diff's `owner_unconfirmed`).
+    pub ledger_lag: Duration,
     /// Where runs are kept.
     pub state_dir: PathBuf,
     /// Where a replacement key's secret goes.
@@ -118,6 +121,9 @@ impl Profile {
     }
 }
 
+/// How far a bot's ledger may lag behind its orders unless the profile says.
+pub const DEFAULT_LEDGER_LAG: Duration = Duration::from_secs(10);
+
 /// The profile fields templates may name.
 pub const TEMPLATE_FIELDS: &[&str] = &[
     "name",
@@ -151,6 +157,7 @@ pub fn validate(
     let (responder_ip, bot_ips) = check.addresses(raw);
     let settings = check.settings(raw, exchange);
     let secret_store = check.secret_store(raw);
+    let ledger_lag = check.ledger_lag(raw);
 
     if !check.problems.is_empty() {
         return Err(Problems {
@@ -174,6 +181,7 @@ pub fn validate(
         responder_ip,
         bot_ips,
         known_orders: raw.known_orders.as_deref().map(|p| resolve_path(p, dir)),
+        ledger_lag,
         state_dir: raw
             .state_dir
             .as_deref()
@@ -385,6 +393,19 @@ impl Check<'_> {
             futures_url,
             listed,
         }
+    }
+
+    fn ledger_lag(&mut self, raw: &RawProfile) -> Duration {
+        let Some(text) = raw.ledger_lag.as_deref() else {
+            return DEFAULT_LEDGER_LAG;
+        };
+        crate::clock::parse_duration(text).unwrap_or_else(|message| {
+            let problem = self.problem("ledger_lag", message).help(
+                "how far the bot's ledger may lag behind its orders, e.g. `10s` (`0s`: never)",
+            );
+            self.problems.push(problem);
+            DEFAULT_LEDGER_LAG
+        })
     }
 
     fn secret_store(&mut self, raw: &RawProfile) -> Option<SecretStore> {

@@ -35,6 +35,9 @@ pub struct RawProfile {
     /// The bots' order ledger.
     #[serde(default)]
     pub known_orders: Option<String>,
+    /// How far the ledger may lag behind the bots' orders (`10s`).
+    #[serde(default)]
+    pub ledger_lag: Option<String>,
     /// Where runs are kept.
     #[serde(default)]
     pub state_dir: Option<String>,

@@ -297,47 +297,24 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     }
 }
 
-/// The order ids the response reported as unauthorized: the whole list from its file (the
-/// outputs keep only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the
-/// file cannot be read.
+/// The order ids the response reported as the attacker's: those in the diff's `unauthorized`
+/// and `fills_only` lists (`unconfirmed` is never counted as an attack).
 fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
-    let run_dir = std::path::Path::new(&outcome.run_dir);
-    let mut ids = BTreeSet::new();
-    for step in outcome
-        .steps
-        .iter()
-        .filter(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
-    {
-        let from_file = step
-            .outputs
-            .get("files")
-            .and_then(|f| f.get("unauthorized"))
-            .and_then(Value::as_str)
-            .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
-        let rows: Vec<Value> = match from_file {
-            Some(text) => text
-                .lines()
-                .filter_map(|line| serde_json::from_str(line).ok())
-                .collect(),
-            None => step
-                .outputs
-                .get("unauthorized")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        };
-        ids.extend(rows.iter().filter_map(|row| {
-            row.get("order_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        }));
-    }
+    let mut ids = diff_ids(outcome, "unauthorized");
+    ids.extend(diff_ids(outcome, "fills_only"));
     ids
 }
 
-/// The order ids the response reported as tampered with (the diff's `tampered` list, whole
-/// from its file, else its inline rows). A stand-in for the diff's own reader of the list.
+/// The bot order ids the response reported as cancelled or amended by someone else (compared
+/// with the simulator's truth of tampered orders).
 fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
+    diff_ids(outcome, "tampered")
+}
+
+/// The order ids of one of the diff's lists: the whole list from its file (the outputs keep
+/// only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the file cannot
+/// be read.
+fn diff_ids(outcome: &Outcome, list: &str) -> BTreeSet<String> {
     let run_dir = std::path::Path::new(&outcome.run_dir);
     let mut ids = BTreeSet::new();
     for step in outcome
@@ -348,7 +325,7 @@ fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
         let from_file = step
             .outputs
             .get("files")
-            .and_then(|f| f.get("tampered"))
+            .and_then(|f| f.get(list))
             .and_then(Value::as_str)
             .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
         let rows: Vec<Value> = match from_file {
@@ -358,7 +335,7 @@ fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
                 .collect(),
             None => step
                 .outputs
-                .get("tampered")
+                .get(list)
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),

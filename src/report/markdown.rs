@@ -15,14 +15,37 @@ fn cell(value: Option<&Value>) -> String {
     }
 }
 
-/// A table of order rows (the diff's shape).
-fn order_table(out: &mut String, orders: &[Value]) {
+/// A table of the diff's rows with their reasons, the first of them inline and the file named
+/// for the rest.
+fn verdict_section(out: &mut String, t: &Timeline, name: &str, title: &str, about: &str) {
+    let rows = match name {
+        "unauthorized" => &t.unauthorized,
+        "tampered" => &t.tampered,
+        "fills_only" => &t.fills_only,
+        "unconfirmed" => &t.unconfirmed,
+        "missing" => &t.missing,
+        _ => &t.unverified,
+    };
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## {title}\n\n{about}\n");
     let _ = writeln!(
         out,
-        "| order id | client order id | category | symbol | side | qty | price | filled | status | created |"
+        "| order id | client order id | category | symbol | side | qty | price | status | created | reasons |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
-    for o in orders {
+    for o in rows {
+        let reasons = o
+            .get("reasons")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -33,11 +56,12 @@ fn order_table(out: &mut String, orders: &[Value]) {
             cell(o.get("side")),
             cell(o.get("qty")),
             cell(o.get("price")),
-            cell(o.get("filled_qty")),
             cell(o.get("status")),
             cell(o.get("created_at")),
+            reasons.replace('|', "\\|"),
         );
     }
+    more_in_file(out, t, name, rows);
 }
 
 /// The exchange's clock as the history windows used it.
@@ -114,9 +138,23 @@ pub fn render(t: &Timeline) -> String {
     }
     let _ = writeln!(
         out,
-        "- Known orders missing at the exchange: {}; mismatched: {}",
-        t.total("missing", &t.missing),
-        t.total("mismatched", &t.mismatched)
+        "- Bot orders tampered with (cancelled or amended by someone else): **{}**",
+        t.total("tampered", &t.tampered)
+    );
+    let _ = writeln!(
+        out,
+        "- Orders seen only through their fills: **{}**",
+        t.total("fills_only", &t.fills_only)
+    );
+    let _ = writeln!(
+        out,
+        "- Orders not yet in the ledger (unconfirmed, not counted as an attack): {}",
+        t.total("unconfirmed", &t.unconfirmed)
+    );
+    let _ = writeln!(
+        out,
+        "- Known orders missing at the exchange: {}",
+        t.total("missing", &t.missing)
     );
     if let Some(clock) = &t.exchange_clock {
         let _ = writeln!(out, "- {}", clock_line(clock));
@@ -185,22 +223,52 @@ pub fn render(t: &Timeline) -> String {
         }
     }
 
-    let _ = writeln!(out, "\n## Unauthorized orders\n");
     if t.unauthorized.is_empty() {
-        let _ = writeln!(out, "None found.");
+        let _ = writeln!(out, "\n## Unauthorized orders\n\nNone found.");
     } else {
-        order_table(&mut out, &t.unauthorized);
-        more_in_file(&mut out, t, "unauthorized", &t.unauthorized);
-    }
-
-    if !t.unverified.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n## Unverified orders\n\nThe owner's ledger could not be used, so these orders are neither cleared nor flagged: check each one.\n"
+        verdict_section(
+            &mut out,
+            t,
+            "unauthorized",
+            "Unauthorized orders",
+            "Orders the owner's ledger does not know.",
         );
-        order_table(&mut out, &t.unverified);
-        more_in_file(&mut out, t, "unverified", &t.unverified);
     }
+    verdict_section(
+        &mut out,
+        t,
+        "tampered",
+        "Tampered bot orders",
+        "Bot orders whose status, quantity or price is not what the ledger last said: cancelled or amended by someone else.",
+    );
+    verdict_section(
+        &mut out,
+        t,
+        "fills_only",
+        "Orders seen only through their fills",
+        "Fills of orders that no order snapshot shows and the ledger does not know (one row per order: its fill count, quantity and notional are in the run folder's file).",
+    );
+    verdict_section(
+        &mut out,
+        t,
+        "unconfirmed",
+        "Unconfirmed orders",
+        "Not in the ledger yet, but placed inside the ledger's lag and of the bots' kind: not counted as an attack; check each one with the bot.",
+    );
+    verdict_section(
+        &mut out,
+        t,
+        "missing",
+        "Known orders missing at the exchange",
+        "In the ledger, inside the snapshots' window and within what the venue keeps, but not shown by the venue.",
+    );
+    verdict_section(
+        &mut out,
+        t,
+        "unverified",
+        "Unverified orders",
+        "The owner's ledger could not be used, so these orders are neither cleared nor flagged: check each one.",
+    );
 
     let _ = writeln!(out, "\n## Steps\n");
     let _ = writeln!(

@@ -22,14 +22,19 @@ pub struct Timeline {
     pub entries: Vec<Entry>,
     /// Orders the owner did not place.
     pub unauthorized: Vec<Value>,
+    /// Bot orders someone else cancelled or amended (status, qty or price not the ledger's).
+    pub tampered: Vec<Value>,
+    /// Orders seen only through their fills, one row per order.
+    pub fills_only: Vec<Value>,
+    /// Orders not yet in the ledger but inside its lag and of the bots' kind: reported, never
+    /// counted as an attack.
+    pub unconfirmed: Vec<Value>,
     /// Orders that could not be checked: there was no usable ledger.
     pub unverified: Vec<Value>,
     /// Why the ledger could not be used.
     pub ledger_problem: Option<String>,
     /// Ledger orders the exchange does not show.
     pub missing: Vec<Value>,
-    /// Orders whose fields differ from the ledger.
-    pub mismatched: Vec<Value>,
     /// Notional traded by the unauthorized orders, per symbol (quote currency).
     pub unauthorized_notional: Value,
     /// How many rows each of the diff's lists has in all (the lists above hold the first few).

@@ -75,7 +75,7 @@ async fn a_big_diff_journals_counts_and_a_file_not_its_rows() {
     // The report counts them all and says where they are.
     let report = std::fs::read_to_string(run_dir(&summary).join("report.md")).unwrap();
     assert!(
-        report.contains(&format!("Known orders missing at the exchange: {count};")),
+        report.contains(&format!("Known orders missing at the exchange: {count}\n")),
         "{report}"
     );
 }

@@ -40,3 +40,4 @@ mod sim_cli;
 mod support;
 mod venue_cases;
 mod venue_drills;
+mod verdicts;
