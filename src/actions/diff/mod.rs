@@ -347,7 +347,7 @@ impl Action for DiffOrders {
             Err(problem) => return out.unverified(&observed, &problem),
         };
         let (own_cancels, unnamed_cancels) = own_cancels(cx.outputs.values().map(|o| &**o));
-        let rules = Rules {
+        let mut rules = Rules {
             prefix: prefix.as_deref(),
             until_ms: window.map(|(_, until)| until),
             lag_ms: i64::try_from(lag.as_millis()).unwrap_or(i64::MAX),
@@ -355,6 +355,7 @@ impl Action for DiffOrders {
             unnamed_cancels_from_ms: unnamed_cancels
                 .then(|| clock::parse_rfc3339_ms(&cx.run.started_at))
                 .flatten(),
+            reread_ms: None,
         };
         let get = |i| observed.get(i);
         let mut verdicts = classify(observed.len(), get, &known, &rules);
@@ -364,10 +365,14 @@ impl Action for DiffOrders {
         {
             // A late ledger, not an attacker: wait out the lag after the snapshots' end (never
             // longer than the lag) and read the ledger once more.
-            waited_ms = wait_ms(until, rules.lag_ms, clock::local_ms());
+            waited_ms = wait_ms(until, rules.lag_ms, cx.client.clock().now_ms());
             tokio::time::sleep(Duration::from_millis(waited_ms.unsigned_abs())).await;
+            let read_at = cx.client.clock().now_ms();
             if let Ok(again) = Ledger::load(std::path::Path::new(path)) {
                 known = again;
+                // The ledger has had its lag for every order the snapshots saw: one it still
+                // does not know is not late but unknown (an attacker copying the bots' ids).
+                rules.reread_ms = Some(read_at.max(until));
                 verdicts = classify(observed.len(), get, &known, &rules);
             }
         }
@@ -682,6 +687,23 @@ mod tests {
         assert_eq!(d.unconfirmed, ["9"]);
         assert_eq!(d.missing, ["7"]);
         assert_eq!(d.matched, 4);
+
+        // Read again once the lag has passed, a ledger that still does not know order 9 had all
+        // the time it takes: the order is not late but unknown.
+        let settled = Rules {
+            reread_ms: Some(110_000),
+            ..rules(Some("grid-"))
+        };
+        let d = diff(
+            &[],
+            &history,
+            &ledger,
+            &settled,
+            Some((0, 100_000)),
+            no_limit,
+        );
+        assert_eq!(d.unauthorized, ["3", "4", "9", "10"]);
+        assert!(d.unconfirmed.is_empty());
     }
 
     #[test]

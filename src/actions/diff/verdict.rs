@@ -61,6 +61,10 @@ pub(super) struct Rules<'a> {
     /// When a cancel-all that names no order (Kraken) began: a cancel from then on may be the
     /// response's own.
     pub unnamed_cancels_from_ms: Option<i64>,
+    /// When the ledger was read again after the lag had passed (exchange time): an order
+    /// created more than the lag before that read had all the time the ledger takes, so it is
+    /// no longer "not in the ledger yet".
+    pub reread_ms: Option<i64>,
 }
 
 impl Rules<'_> {
@@ -83,9 +87,11 @@ impl Rules<'_> {
                 .is_some_and(|from| o.updated_ms >= from)
     }
 
-    /// Whether `o` was created inside the ledger's lag before the window's end.
+    /// Whether `o` was created inside the ledger's lag before the window's end (or before the
+    /// ledger's second read, once there was one).
     pub(super) fn in_lag(&self, created_ms: i64) -> bool {
-        self.until_ms
+        self.reread_ms
+            .or(self.until_ms)
             .is_some_and(|until| self.lag_ms > 0 && created_ms >= until - self.lag_ms)
     }
 }
