@@ -5,6 +5,12 @@
 //! exchange first refused it), the simulator's ground truth (which orders were the attacker's,
 //! what is still open, which keys are live), and the response's outcome (what it reported). It
 //! never trusts the response's word for the exchange's state.
+//!
+//! The owner's side: an owner order the response reports `owner_unconfirmed` (the bot's ledger
+//! lagging behind it) is no false alarm, only counted as `unconfirmed`; an owner order the
+//! ledger never got (`in_ledger: false`) is the owner's though nothing the response can read
+//! says so: reported `unauthorized` it is counted apart (`owner_not_in_ledger`), reported as
+//! anything the attack is counted from it is a false alarm like any other owner order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -13,6 +19,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::attacker::Record;
+use super::bot::BotRecord;
 use crate::engine::{Outcome, StepStatus};
 use crate::sim::scenario::Scenario;
 use crate::sim::{Inspect, Origin};
@@ -49,6 +56,30 @@ pub struct Detection {
     pub false_positives: usize,
     /// The attacker's, not reported.
     pub missed: usize,
+    /// The owner's, reported `owner_unconfirmed` (in the ledger's lag window): no false alarm.
+    pub unconfirmed: usize,
+    /// The owner's, never in the ledger (`in_ledger: false`), reported unauthorized: what
+    /// lockdown cannot know, counted apart from the false positives.
+    pub owner_not_in_ledger: usize,
+}
+
+/// The owner's live bot's tally, when the scenario's bot trades during the drill.
+#[derive(Debug, Clone, Serialize)]
+pub struct BotScore {
+    /// Orders the exchange accepted from it.
+    pub placed: usize,
+    /// Of those, placed after the response started.
+    pub placed_after_start: usize,
+    /// Its own orders it cancelled.
+    pub cancelled: usize,
+    /// Its requests refused because the exchange refused the key (after the lock).
+    pub refused_after_lock: usize,
+    /// Its requests refused for anything else (rate limits, balances).
+    pub failed: usize,
+    /// Lines it appended to the owner's ledger.
+    pub ledger_lines: usize,
+    /// Why it stopped.
+    pub stopped: String,
 }
 
 /// The replacement key as the exchange holds it.
@@ -91,6 +122,9 @@ pub struct Scorecard {
     pub manual_wait_ms: u64,
     /// The attacker's tally.
     pub attacker: AttackerScore,
+    /// The owner's live bot's tally, when it traded during the drill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotScore>,
     /// Detection.
     pub detection: Detection,
     /// Orders still open on the bot's account.
@@ -130,6 +164,10 @@ pub struct Evidence<'a> {
     pub leaked: &'a str,
     /// The attacker's record.
     pub attacker: &'a Record,
+    /// The owner's live bot's record, when it traded.
+    pub bot: Option<&'a BotRecord>,
+    /// The owner's orders the ledger never got (`sim::Session::left_out`).
+    pub left_out: &'a BTreeSet<String>,
     /// When the response started.
     pub respond_started: Instant,
     /// How the response ended.
@@ -169,13 +207,8 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
 
     let truth: BTreeSet<String> = e.truth.attacker_order_ids();
     let detected: BTreeSet<String> = detected_orders(e.outcome);
-    let detection = Detection {
-        truth: truth.len(),
-        detected: detected.len(),
-        true_positives: truth.intersection(&detected).count(),
-        false_positives: detected.difference(&truth).count(),
-        missed: truth.difference(&detected).count(),
-    };
+    let detection = detection(e, &truth, &detected);
+    let bot = e.bot.map(|record| bot_score(record, e.respond_started));
 
     let bot_uid = e.truth.key(e.leaked).map(|k| k.uid);
     let open: Vec<_> = e
@@ -222,6 +255,9 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     if attacker_open > 0 {
         failures.push(format!("{attacker_open} attacker order(s) still open"));
     }
+    if bot.as_ref().is_some_and(|b| b.refused_after_lock == 0) {
+        failures.push("the exchange never refused the owner's bot after the lock".to_owned());
+    }
     // A response that ended incomplete left something undone: the drill says what.
     let left = e.outcome.left.clone();
     if e.outcome.exit() != crate::exit::Exit::Ok {
@@ -258,6 +294,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
             .filter_map(|s| s.outputs.get("manual_wait_ms").and_then(Value::as_u64))
             .sum(),
         attacker,
+        bot,
         detection,
         open_orders_left: open.len(),
         attacker_open_orders_left: attacker_open,
@@ -271,6 +308,88 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         respond_exit: e.outcome.exit().code(),
         left,
     }
+}
+
+/// Detection against the truth: the attacker's orders found, and the owner's orders reported,
+/// those in the ledger's lag window and those the ledger never got counted apart (module docs).
+fn detection(e: &Evidence<'_>, truth: &BTreeSet<String>, detected: &BTreeSet<String>) -> Detection {
+    let owner = e.truth.owner_order_ids();
+    let unauthorized = reported(e.outcome, "unauthorized");
+    let not_in_ledger: BTreeSet<&String> = e
+        .left_out
+        .iter()
+        .filter(|id| owner.contains(*id) && unauthorized.contains(*id))
+        .collect();
+    let false_positives = detected
+        .difference(truth)
+        .filter(|id| !not_in_ledger.contains(id))
+        .count();
+    Detection {
+        truth: truth.len(),
+        detected: detected.len(),
+        true_positives: truth.intersection(detected).count(),
+        false_positives,
+        missed: truth.difference(detected).count(),
+        unconfirmed: reported(e.outcome, "unconfirmed")
+            .intersection(&owner)
+            .count(),
+        owner_not_in_ledger: not_in_ledger.len(),
+    }
+}
+
+/// The live bot's tally from its record.
+fn bot_score(record: &BotRecord, respond_started: Instant) -> BotScore {
+    BotScore {
+        placed: record.placed,
+        placed_after_start: record
+            .events
+            .iter()
+            .filter(|ev| ev.op == "place" && ev.accepted)
+            .filter(|ev| ev.instant.is_some_and(|i| i >= respond_started))
+            .count(),
+        cancelled: record.cancelled,
+        refused_after_lock: record.refused,
+        failed: record.failed,
+        ledger_lines: record.ledger_lines,
+        stopped: record.stopped.clone(),
+    }
+}
+
+/// The order ids of one of the diff's lists (`unauthorized`, `unconfirmed`, ...; the shared diff
+/// outputs): the whole list from its file, or its inline rows when the file cannot be read.
+fn reported(outcome: &Outcome, list: &str) -> BTreeSet<String> {
+    let run_dir = std::path::Path::new(&outcome.run_dir);
+    let mut ids = BTreeSet::new();
+    for step in outcome
+        .steps
+        .iter()
+        .filter(|s| s.action == "diff_orders" && s.status == StepStatus::Ok)
+    {
+        let from_file = step
+            .outputs
+            .get("files")
+            .and_then(|f| f.get(list))
+            .and_then(Value::as_str)
+            .and_then(|file| std::fs::read_to_string(run_dir.join(file)).ok());
+        let rows: Vec<Value> = match from_file {
+            Some(text) => text
+                .lines()
+                .filter_map(|line| serde_json::from_str(line).ok())
+                .collect(),
+            None => step
+                .outputs
+                .get(list)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        };
+        ids.extend(
+            rows.iter()
+                .filter_map(|row| row.get("order_id").and_then(Value::as_str))
+                .map(str::to_owned),
+        );
+    }
+    ids
 }
 
 /// The order ids the response reported as unauthorized: the whole list from its file (the

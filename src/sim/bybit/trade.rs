@@ -28,7 +28,7 @@ use crate::sim::bybit::wire::{self, Listing};
 use crate::sim::injector::ShortPage;
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
-use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, Order, OrderType, QtyUnit, Side};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
 /// Most futures orders one cancel-all call cancels (docs/venues/bybit.md §5).
@@ -99,11 +99,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
         qty,
         qty_unit,
         order_link_id,
-        origin: if c.leaked {
-            Origin::Attacker
-        } else {
-            Origin::Owner
-        },
+        origin: c.origin(),
     };
     if let Some(trigger) = p.string("triggerPrice")? {
         return conditional::create(v, c, p, new, trigger);
