@@ -255,7 +255,9 @@ impl LiveBot {
             (TradeKind::Limit, Side::Buy) => Some(decimal(reference * (1.0 - away))),
             (TradeKind::Limit, Side::Sell) => Some(decimal(reference * (1.0 + away))),
         };
-        let at = price.as_deref().map_or(reference, |p| p.parse().unwrap_or(0.0));
+        let at = price
+            .as_deref()
+            .map_or(reference, |p| p.parse().unwrap_or(0.0));
         if at <= 0.0 {
             return Ok(None);
         }
@@ -431,7 +433,190 @@ fn decimal(value: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use secrecy::SecretString;
+    use serde_json::Value;
+
     use super::*;
+    use crate::secret::KeyId;
+    use crate::sim::{Origin, Sim};
+
+    /// Reads a JSON Lines file.
+    fn lines(path: &std::path::Path) -> Vec<Value> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_live_bot_trades_as_the_owner_until_the_key_is_refused_and_its_ledger_says_so() {
+        let text = crate::sim::scenario::BUILTIN
+            .iter()
+            .find(|(name, _)| *name == "busy-bot")
+            .unwrap()
+            .1
+            .replace("ledger_lag: 1500ms", "ledger_lag: 200ms");
+        let scenario = Scenario::parse("busy-bot.yaml", &text).unwrap();
+        for &venue in ExchangeId::ALL {
+            let sim = Sim::from_scenario_on(venue, &scenario, 7);
+            let running = sim
+                .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+                .await
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let session = sim.write_session(dir.path(), &running.base_url).unwrap();
+            let read = |file: &str| std::fs::read_to_string(dir.path().join(file)).ok();
+            let mut key = Credential::new(
+                KeyId::new(session.leaked_key.clone()),
+                SecretString::from(read("bot.secret").unwrap().trim().to_owned()),
+            );
+            if let Some(passphrase) = read("bot.passphrase") {
+                key = key.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
+            }
+            let seeded = lines(&session.known_orders);
+            let bot = LiveBot::new(
+                venue,
+                &running.base_url,
+                key,
+                &scenario,
+                7,
+                Some(session.known_orders.clone()),
+            )
+            .unwrap()
+            .unwrap();
+            let (over_tx, over_rx) = watch::channel(false);
+            let trading = tokio::spawn(bot.run(over_rx));
+            // It trades until it has left a few orders, then the key is deleted under it.
+            for _ in 0..200 {
+                if sim.inspect().owner_order_ids().len() >= seeded.len() + 8 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            assert!(sim.web_ui_delete_key(&session.leaked_key), "{venue}");
+            let record = tokio::time::timeout(Duration::from_secs(20), trading)
+                .await
+                .unwrap_or_else(|_| {
+                    let _ = over_tx.send(true);
+                    panic!("{venue}: the bot never noticed the key was gone")
+                })
+                .unwrap();
+            let truth = sim.inspect();
+            running.shutdown().await;
+
+            assert_eq!(
+                record.stopped, "refused by the exchange",
+                "{venue}: {record:?}"
+            );
+            assert_eq!(record.refused, 1, "{venue}");
+            assert!(
+                record.placed >= 8 && record.cancelled >= 1,
+                "{venue}: {record:?}"
+            );
+            assert_eq!(record.failed, 0, "{venue}: {record:?}");
+            // Same key as the attacker, but from the bot's address: every order the owner's.
+            assert!(truth.attacker_order_ids().is_empty(), "{venue}");
+            let placed: BTreeSet<String> = record
+                .events
+                .iter()
+                .filter(|e| e.op == "place" && e.accepted)
+                .filter_map(|e| e.order_id.clone())
+                .collect();
+            assert_eq!(placed.len(), record.placed, "{venue}");
+            for id in &placed {
+                let order = truth.order(id).unwrap();
+                assert_eq!(order.origin, Origin::Owner, "{venue} {id}");
+            }
+            // The ledger: the seeded lines, then one line per order event, in the shared format.
+            let all = lines(&session.known_orders);
+            assert_eq!(all[..seeded.len()], seeded[..], "{venue}");
+            let written = &all[seeded.len()..];
+            assert_eq!(written.len(), record.ledger_lines, "{venue}");
+            assert_eq!(
+                record.ledger_lines,
+                record.placed + record.cancelled,
+                "{venue}"
+            );
+            let symbols: BTreeSet<&str> =
+                seeded.iter().filter_map(|l| l["symbol"].as_str()).collect();
+            let mut last: BTreeMap<String, &Value> = BTreeMap::new();
+            for line in written {
+                let id = line["order_id"].as_str().unwrap();
+                let order = truth.order(id).unwrap_or_else(|| panic!("{venue}: {line}"));
+                assert!(placed.contains(id), "{venue}: {line}");
+                let symbol = line["symbol"].as_str().unwrap();
+                assert!(
+                    symbols.contains(symbol),
+                    "{venue}: the wire's symbol {line}"
+                );
+                assert_eq!(line["category"], "spot");
+                assert_eq!(line["side"], order.side.to_ascii_lowercase(), "{venue}");
+                assert_eq!(line["qty"], order.qty.as_str(), "{venue}");
+                assert_eq!(line["price"].as_str(), order.price.as_deref(), "{venue}");
+                assert!(line["client_order_id"].as_str().unwrap().starts_with("mm-"));
+                last.insert(id.to_owned(), line);
+            }
+            assert_eq!(
+                last.len(),
+                placed.len(),
+                "{venue}: every order has its line"
+            );
+            let cancelled = last.values().filter(|l| l["status"] == "cancelled").count();
+            assert_eq!(cancelled, record.cancelled, "{venue}");
+            for (id, line) in &last {
+                if line["status"] == "cancelled" {
+                    assert_eq!(truth.order(id).unwrap().status, "Cancelled", "{venue} {id}");
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_line_waits_for_its_lag_unless_the_drill_is_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.jsonl");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (over_tx, over_rx) = watch::channel(false);
+        let writer = tokio::spawn(write_ledger(Some(path.clone()), rx, over_rx));
+        let line = |id: &str| LedgerLine {
+            order_id: id.into(),
+            client_order_id: format!("mm-{id}"),
+            category: "spot",
+            symbol: "BTCUSDT".into(),
+            side: "buy",
+            qty: "0.001".into(),
+            price: Some("60000".into()),
+            status: Some("open"),
+            created_at: "2026-12-05T10:00:00.000Z".into(),
+            updated_at: "2026-12-05T10:00:00.000Z".into(),
+        };
+        let now = Instant::now();
+        tx.send((now, line("1"))).unwrap();
+        tx.send((now + Duration::from_secs(3600), line("2")))
+            .unwrap();
+        for _ in 0..200 {
+            if !lines(&path).is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let ids = |path: &std::path::Path| -> Vec<String> {
+            lines(path)
+                .iter()
+                .map(|l| l["order_id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(ids(&path), ["1"], "the second is due in an hour");
+        // The drill is over: nobody reads the ledger any more, what is left is written now.
+        over_tx.send(true).unwrap();
+        drop(tx);
+        assert_eq!(writer.await.unwrap(), 2);
+        assert_eq!(ids(&path), ["1", "2"]);
+    }
 
     #[test]
     fn decimals_are_written_as_the_adapters_send_them() {

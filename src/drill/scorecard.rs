@@ -461,3 +461,97 @@ fn estimated_loss(scenario: &Scenario, truth: &Inspect) -> BTreeMap<String, f64>
         .map(|(coin, value)| (coin, (value * 1e8).round() / 1e8))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::StepRecord;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::Sim;
+
+    /// A response whose diff reported `lists` inline (no run folder to read files from).
+    fn outcome(lists: &[(&str, Vec<String>)]) -> Outcome {
+        let mut outputs = serde_json::Map::new();
+        for (list, ids) in lists {
+            let rows: Vec<Value> = ids.iter().map(|id| json!({"order_id": id})).collect();
+            outputs.insert((*list).to_owned(), Value::Array(rows));
+        }
+        Outcome {
+            run_id: "r".into(),
+            run_dir: "/nonexistent".into(),
+            playbook: "p".into(),
+            mode: crate::exchanges::Mode::Live,
+            left: Vec::new(),
+            contained: true,
+            contained_ms: Some(1),
+            duration_ms: 1,
+            steps: vec![StepRecord {
+                id: "diff".into(),
+                action: "diff_orders".into(),
+                status: StepStatus::Ok,
+                started_at: String::new(),
+                duration_ms: 1,
+                error: None,
+                hint: None,
+                incomplete: None,
+                outputs: Value::Object(outputs),
+                failure: None,
+            }],
+            aborted: false,
+            journal_error: None,
+            journal_seq: 1,
+            journal_hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_owners_orders_in_the_lag_window_or_never_in_the_ledger_are_no_false_alarms() {
+        let scenario = Scenario::load("ledger-gap").unwrap();
+        let sim = Sim::from_scenario_on(ExchangeId::Bybit, &scenario, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let session = sim.write_session(dir.path(), "http://127.0.0.1:9").unwrap();
+        let truth = sim.inspect();
+        let left_out: Vec<String> = session.left_out.iter().cloned().collect();
+        assert_eq!(left_out.len(), 3);
+        let in_ledger: Vec<String> = truth
+            .owner_order_ids()
+            .difference(&session.left_out)
+            .cloned()
+            .collect();
+        let attacker = Record::default();
+        let score = |lists: &[(&str, Vec<String>)]| {
+            let outcome = outcome(lists);
+            let evidence = Evidence {
+                scenario: &scenario,
+                seed: 1,
+                truth: &truth,
+                leaked: &session.leaked_key,
+                attacker: &attacker,
+                bot: None,
+                left_out: &session.left_out,
+                respond_started: Instant::now(),
+                outcome: &outcome,
+                drill_dir: String::new(),
+                venue: ExchangeId::Bybit,
+                faults: String::new(),
+            };
+            score(&evidence).detection
+        };
+        // Kept out of the ledger and reported unauthorized: what lockdown cannot know.
+        let d = score(&[("unauthorized", left_out.clone())]);
+        assert_eq!((d.false_positives, d.owner_not_in_ledger), (0, 3), "{d:?}");
+        // An owner order the ledger has, reported unauthorized: a false alarm.
+        let d = score(&[("unauthorized", vec![in_ledger[0].clone()])]);
+        assert_eq!((d.false_positives, d.owner_not_in_ledger), (1, 0), "{d:?}");
+        // Owner orders in the lag window, reported unconfirmed: shown, never a false alarm.
+        let d = score(&[
+            ("unconfirmed", in_ledger[..2].to_vec()),
+            ("unauthorized", left_out[..1].to_vec()),
+        ]);
+        assert_eq!(
+            (d.false_positives, d.unconfirmed, d.owner_not_in_ledger),
+            (0, 2, 1),
+            "{d:?}"
+        );
+    }
+}

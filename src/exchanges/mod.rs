@@ -24,10 +24,10 @@ pub mod mechanisms;
 pub mod model;
 mod nonce;
 pub mod okx;
-pub mod retention;
 mod op;
 pub mod redact;
 mod request;
+pub mod retention;
 pub mod signing;
 mod venue;
 

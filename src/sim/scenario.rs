@@ -52,7 +52,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/vendor-leak.yaml"),
     ),
     ("busy-bot", include_str!("../../scenarios/busy-bot.yaml")),
-    ("ledger-gap", include_str!("../../scenarios/ledger-gap.yaml")),
+    (
+        "ledger-gap",
+        include_str!("../../scenarios/ledger-gap.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.
@@ -614,7 +617,10 @@ fn check_trading(scenario: &Scenario, source: &Source, problems: &mut Vec<crate:
     if !(trading.rate.is_finite() && trading.rate > 0.0 && trading.rate <= MAX_BOT_RATE) {
         problems.push(
             source
-                .problem_at("bot.trading.rate", "rate must be a positive number of orders a second")
+                .problem_at(
+                    "bot.trading.rate",
+                    "rate must be a positive number of orders a second",
+                )
                 .help(format!("write a rate up to {MAX_BOT_RATE}")),
         );
     }
@@ -748,6 +754,43 @@ mod tests {
         );
         let err = format!("{:?}", Scenario::parse("many.yaml", &bad).unwrap_err());
         assert!(err.contains("many.yaml:108:"), "{err}");
+    }
+
+    #[test]
+    fn the_live_bot_and_the_ledger_gap_are_read_and_checked_where_written() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\" }\n  - { category: linear, base: ETH, quote: USDT, price: \"3000\" }\nbalances: {}\n";
+        let tail = "attacker: { pattern: none }\n";
+        let good = format!(
+            "{head}bot:\n  client_prefix: g-\n  ledger_lag: 1500ms\n  trading: {{ symbols: [BTCUSDT], kinds: [limit, market] }}\n  orders:\n    - {{ symbol: BTCUSDT, side: buy, type: market, qty: \"1\", status: filled, age: 1h, in_ledger: false }}\n    - {{ symbol: BTCUSDT, side: buy, type: market, qty: \"1\", status: filled, age: 1h }}\n{tail}"
+        );
+        let scenario = Scenario::parse("s.yaml", &good).unwrap();
+        assert_eq!(scenario.bot.ledger_lag, Duration::from_millis(1500));
+        let trading = scenario.bot.trading.as_ref().unwrap();
+        assert_eq!(trading.kinds, [TradeKind::Limit, TradeKind::Market]);
+        assert_eq!((trading.rate, trading.resting), (2.0, 3), "defaults");
+        let kept: Vec<bool> = scenario.bot.orders.iter().map(|o| o.in_ledger).collect();
+        assert_eq!(kept, [false, true], "in the ledger unless said otherwise");
+        // Without `trading`, the bot stopped before the drill and its ledger has no lag.
+        let quiet = Scenario::load("quiet").unwrap();
+        assert!(quiet.bot.trading.is_none() && quiet.bot.ledger_lag.is_zero());
+
+        let bad = format!(
+            "{head}keys: 2\nbot:\n  client_prefix: g-\n  ledger_lag: 11m\n  trading: {{ rate: 0, symbols: [ETHUSDT, NOPE], kinds: [], notional: \"-1\", resting: 0 }}\n  orders: []\n{tail}"
+        );
+        let err = format!("{:?}", Scenario::parse("s.yaml", &bad).unwrap_err());
+        for said in [
+            "`ETHUSDT` is not among the scenario's spot markets",
+            "`NOPE` is not among the scenario's spot markets",
+            "at least one kind of order",
+            "rate must be a positive number of orders a second",
+            "notional must be positive",
+            "`resting` of zero",
+            "a live bot trades with one leaked key",
+            "`bot.ledger_lag` is longer than 10m",
+            "s.yaml:11:",
+        ] {
+            assert!(err.contains(said), "{said}: {err}");
+        }
     }
 
     #[test]
