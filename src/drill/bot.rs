@@ -243,7 +243,7 @@ impl LiveBot {
         // Limit orders alternate a buy below and a sell above the price, 3 to 7 % away: they
         // rest. Market orders sell the base coin: every venue counts those in the base coin.
         let side = match kind {
-            TradeKind::Limit if self.limits % 2 == 0 => Side::Buy,
+            TradeKind::Limit if self.limits.is_multiple_of(2) => Side::Buy,
             _ => Side::Sell,
         };
         if kind == TradeKind::Limit {
