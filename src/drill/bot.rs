@@ -113,6 +113,7 @@ struct Resting {
 /// The live bot, ready to run.
 #[derive(Debug)]
 pub struct LiveBot {
+    venue: ExchangeId,
     client: Client,
     key: Credential,
     trading: Trading,
@@ -159,6 +160,7 @@ impl LiveBot {
             .take(MAX_CLIENT_ID - CLIENT_SUFFIX)
             .collect();
         Ok(Some(LiveBot {
+            venue,
             client: Client::with_http(venue.venue(), base_url, Mode::Live, http)
                 .with_rate_limit_waits(0),
             key,
@@ -334,13 +336,18 @@ impl LiveBot {
         Ok(())
     }
 
-    /// A client order id: the bot's prefix and a suffix drawn from the seed.
+    /// A client order id: the bot's prefix and a suffix drawn from the seed, in the characters
+    /// the venue takes (OKX's `clOrdId` is letters and digits only, docs/venues/okx.md).
     fn client_order_id(&mut self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let suffix: String = (0..CLIENT_SUFFIX)
             .map(|_| char::from(ALPHABET[self.rng.random_range(0..ALPHABET.len())]))
             .collect();
-        format!("{}{suffix}", self.prefix)
+        let id = format!("{}{suffix}", self.prefix);
+        match self.venue {
+            ExchangeId::Okx => id.chars().filter(char::is_ascii_alphanumeric).collect(),
+            _ => id,
+        }
     }
 
     /// Sends one request and records it; `Err` when the exchange refused the key.
@@ -557,7 +564,13 @@ mod tests {
                 assert_eq!(line["side"], order.side.to_ascii_lowercase(), "{venue}");
                 assert_eq!(line["qty"], order.qty.as_str(), "{venue}");
                 assert_eq!(line["price"].as_str(), order.price.as_deref(), "{venue}");
-                assert!(line["client_order_id"].as_str().unwrap().starts_with("mm-"));
+                let prefix = if venue == ExchangeId::Okx {
+                    "mm"
+                } else {
+                    "mm-"
+                };
+                let client_id = line["client_order_id"].as_str().unwrap();
+                assert!(client_id.starts_with(prefix), "{venue}: {client_id}");
                 last.insert(id.to_owned(), line);
             }
             assert_eq!(
