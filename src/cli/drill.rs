@@ -21,7 +21,8 @@ pub struct DrillArgs {
     /// Which exchange to drill on
     #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
     venue: ExchangeId,
-    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, products-<venue>, vendor-leak) or a scenario file
+    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, busy-bot, ledger-gap,
+    /// products-<venue>, vendor-leak) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
     scenario: String,
     /// Playbook file (default: the one shipped for the venue)

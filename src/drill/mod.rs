@@ -145,13 +145,25 @@ async fn run_one(
             attack.await.unwrap_or_default()
         }
     };
-    // The bot was refused by the same lock; once the response is over, it writes what is still
-    // due of its ledger and stops (a bot never refused is stopped here, the score says so).
-    let _ = over_tx.send(true);
+    // The bot is refused by the same lock; it gets the grace period to try once more and see
+    // it, then the drill is over: it writes what is still due of its ledger at once and stops
+    // (a bot never refused is stopped here, and the score says so).
     let bot_record = match trading {
-        Some(trading) => Some(trading.await.unwrap_or_default()),
+        Some(mut trading) => {
+            let grace = tokio::time::sleep(GRACE);
+            tokio::pin!(grace);
+            let joined = tokio::select! {
+                joined = &mut trading => joined,
+                () = &mut grace => {
+                    let _ = over_tx.send(true);
+                    trading.await
+                }
+            };
+            Some(joined.unwrap_or_default())
+        }
         None => None,
     };
+    let _ = over_tx.send(true);
     let truth = sim.inspect();
     running.shutdown().await;
     let outcome = outcome?;
