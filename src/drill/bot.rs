@@ -337,7 +337,8 @@ impl LiveBot {
     }
 
     /// A client order id: the bot's prefix and a suffix drawn from the seed, in the characters
-    /// the venue takes (OKX's `clOrdId` is letters and digits only, docs/venues/okx.md).
+    /// the venue takes (OKX's `clOrdId` is 1 to 32 letters and digits:
+    /// <https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order>).
     fn client_order_id(&mut self) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let suffix: String = (0..CLIENT_SUFFIX)
