@@ -462,13 +462,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn the_live_bot_trades_as_the_owner_until_the_key_is_refused_and_its_ledger_says_so() {
-        let text = crate::sim::scenario::BUILTIN
-            .iter()
-            .find(|(name, _)| *name == "busy-bot")
-            .unwrap()
-            .1
-            .replace("ledger_lag: 1500ms", "ledger_lag: 200ms");
-        let scenario = Scenario::parse("busy-bot.yaml", &text).unwrap();
+        let mut scenario = Scenario::load("busy-bot").unwrap();
+        scenario.bot.ledger_lag = Duration::from_millis(200);
         for &venue in ExchangeId::ALL {
             let sim = Sim::from_scenario_on(venue, &scenario, 7);
             let running = sim
@@ -499,7 +494,7 @@ mod tests {
             let (over_tx, over_rx) = watch::channel(false);
             let trading = tokio::spawn(bot.run(over_rx));
             // It trades until it has left a few orders, then the key is deleted under it.
-            for _ in 0..200 {
+            for _ in 0..400 {
                 if sim.inspect().owner_order_ids().len() >= seeded.len() + 8 {
                     break;
                 }
@@ -612,7 +607,7 @@ mod tests {
         tx.send((now, line("1"))).unwrap();
         tx.send((now + Duration::from_secs(3600), line("2")))
             .unwrap();
-        for _ in 0..200 {
+        for _ in 0..500 {
             if !lines(&path).is_empty() {
                 break;
             }
