@@ -21,7 +21,8 @@ pub struct DrillArgs {
     /// Which exchange to drill on
     #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
     venue: ExchangeId,
-    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, products-<venue>, vendor-leak) or a scenario file
+    /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, busy-bot, ledger-gap,
+    /// products-<venue>, vendor-leak) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
     scenario: String,
     /// Playbook file (default: the one shipped for the venue)
@@ -160,8 +161,13 @@ fn show(card: &Scorecard, ui: &Ui) {
             card.attacker.probes, card.attacker.rate_limited, card.attacker.key_worked_after_start
         ),
         format!(
-            "detection         {} of {} found, {} false positive(s), {} missed",
-            d.true_positives, d.truth, d.false_positives, d.missed
+            "detection         {} of {} found, {} false positive(s), {} missed; of the owner's, {} unconfirmed (ledger lag), {} never in the ledger",
+            d.true_positives,
+            d.truth,
+            d.false_positives,
+            d.missed,
+            d.unconfirmed,
+            d.owner_not_in_ledger
         ),
         format!(
             "open orders left  {} ({} the attacker's)",
@@ -201,6 +207,12 @@ fn show(card: &Scorecard, ui: &Ui) {
     ui.info("");
     for line in lines {
         ui.info(&format!("  {line}"));
+    }
+    if let Some(bot) = &card.bot {
+        ui.info(&format!(
+            "  owner's bot       {} orders placed ({} after the response started), {} cancelled, {} ledger lines; {}",
+            bot.placed, bot.placed_after_start, bot.cancelled, bot.ledger_lines, bot.stopped
+        ));
     }
     if !card.left.is_empty() {
         ui.warn("the response left to do:");

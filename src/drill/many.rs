@@ -80,6 +80,7 @@ pub(super) async fn run(
         running,
         session,
         attacker,
+        ..
     } = Stage::set_up(options, scenario, seed).await?;
     ui.info(&format!(
         "drill `{}` (seed {seed}) on simulated {} at {}: {}; {} leaked keys",
@@ -202,6 +203,8 @@ pub(super) async fn run(
                     truth: &own,
                     leaked: key,
                     attacker: record,
+                    bot: None,
+                    left_out: &session.left_out,
                     respond_started,
                     outcome,
                     drill_dir: drill_dir.display().to_string(),

@@ -2,7 +2,9 @@
 //!
 //! A drill is how an owner learns, before the real night, whether the panic button works and how
 //! fast. It starts the simulator in-process on 127.0.0.1, seeds the scenario's account, lets the
-//! attacker trade with the leaked key from 127.0.0.2, waits for the scenario's detection delay,
+//! attacker trade with the leaked key from 127.0.0.2 (and, when the scenario says so, the owner's
+//! own bot keep trading with it from `sim::BOT_IP`, its ledger lagging), waits for the scenario's
+//! detection delay,
 //! runs the very same response as `lockdown respond` (`crate::respond`, no drill-only shortcuts),
 //! and scores it against the simulator's ground truth. Each drill leaves its folder (simulator
 //! session, the response's run, the attacker's record, the scorecard) and one history line.
@@ -10,6 +12,7 @@
 mod attacker;
 #[cfg(test)]
 mod attacker_tests;
+mod bot;
 pub mod history;
 mod many;
 mod operator;
@@ -25,8 +28,9 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 
 pub use attacker::{ATTACKER_IP, Attempt, Record};
+pub use bot::{BotEvent, BotRecord};
 pub use many::{IncidentCard, KeyScore};
-pub use scorecard::{AttackerScore, Detection, Replacement, Scorecard};
+pub use scorecard::{AttackerScore, BotScore, Detection, Replacement, Scorecard};
 
 use crate::engine::Confirm;
 use crate::error::Error;
@@ -95,6 +99,7 @@ async fn run_one(
         running,
         session,
         attacker,
+        bot,
     } = Stage::set_up(options, scenario, seed).await?;
 
     ui.info(&format!(
@@ -110,7 +115,9 @@ async fn run_one(
     }
     let (plan_tx, mut plan_rx) = watch::channel(false);
     let (over_tx, over_rx) = watch::channel(false);
-    let attack = tokio::spawn(attacker.run(plan_tx, over_rx));
+    let attack = tokio::spawn(attacker.run(plan_tx, over_rx.clone()));
+    // The owner's bot trades through the whole drill, until the exchange refuses its key.
+    let trading = bot.map(|bot| tokio::spawn(bot.run(over_rx)));
 
     // The owner notices after the scenario's delay, and not before the attacker's plan is done
     // (so the truth set is the same for a seed).
@@ -140,6 +147,25 @@ async fn run_one(
             attack.await.unwrap_or_default()
         }
     };
+    // The bot is refused by the same lock; it gets the grace period to try once more and see
+    // it, then the drill is over: it writes what is still due of its ledger at once and stops
+    // (a bot never refused is stopped here, and the score says so).
+    let bot_record = match trading {
+        Some(mut trading) => {
+            let grace = tokio::time::sleep(GRACE);
+            tokio::pin!(grace);
+            let joined = tokio::select! {
+                joined = &mut trading => joined,
+                () = &mut grace => {
+                    let _ = over_tx.send(true);
+                    trading.await
+                }
+            };
+            Some(joined.unwrap_or_default())
+        }
+        None => None,
+    };
+    let _ = over_tx.send(true);
     let truth = sim.inspect();
     running.shutdown().await;
     let outcome = outcome?;
@@ -150,6 +176,8 @@ async fn run_one(
         truth: &truth,
         leaked: &session.leaked_key,
         attacker: &record,
+        bot: bot_record.as_ref(),
+        left_out: &session.left_out,
         respond_started,
         outcome: &outcome,
         drill_dir: drill_dir.display().to_string(),
@@ -162,18 +190,23 @@ async fn run_one(
     });
     write_json(&drill_dir.join("scorecard.json"), &card)?;
     write_json(&drill_dir.join("attacker.json"), &record)?;
+    if let Some(bot) = &bot_record {
+        write_json(&drill_dir.join("bot.json"), bot)?;
+    }
     history::append(&options.state_dir, &card)?;
     Ok(card)
 }
 
 /// What a drill stands on before the attacker starts: its folder, the simulator serving the
-/// scenario, the session files the owner's config points at, and the attacker with the key.
+/// scenario, the session files the owner's config points at, the attacker with the key, and the
+/// owner's live bot with the same key when the scenario's bot trades.
 struct Stage {
     drill_dir: PathBuf,
     sim: Sim,
     running: crate::sim::Running,
     session: crate::sim::Session,
     attacker: attacker::Attacker,
+    bot: Option<bot::LiveBot>,
 }
 
 impl Stage {
@@ -233,6 +266,22 @@ impl Stage {
         if let Ok(passphrase) = std::fs::read_to_string(drill_dir.join("bot.passphrase")) {
             stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
         }
+        // The owner's bot holds the same key; it appends to the ledger the profile names, unless
+        // the scenario's owner keeps none.
+        let ledger = (scenario.owner.ledger != crate::sim::LedgerState::Missing)
+            .then(|| session.known_orders.clone());
+        let bot = bot::LiveBot::new(
+            options.venue,
+            &running.base_url,
+            stolen.clone(),
+            scenario,
+            seed,
+            ledger,
+        )
+        .map_err(|message| Error::Exchange {
+            message,
+            help: None,
+        })?;
         let attacker = attacker::Attacker::new(options.venue, &running.base_url, stolen, scenario)
             .map_err(|message| Error::Exchange {
                 message,
@@ -244,6 +293,7 @@ impl Stage {
             running,
             session,
             attacker,
+            bot,
         })
     }
 }

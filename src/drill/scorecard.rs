@@ -5,6 +5,12 @@
 //! exchange first refused it), the simulator's ground truth (which orders were the attacker's,
 //! what is still open, which keys are live), and the response's outcome (what it reported). It
 //! never trusts the response's word for the exchange's state.
+//!
+//! The owner's side: an owner order the response reports `owner_unconfirmed` (the bot's ledger
+//! lagging behind it) is no false alarm, only counted as `unconfirmed`; an owner order the
+//! ledger never got (`in_ledger: false`) is the owner's though nothing the response can read
+//! says so: reported `unauthorized` it is counted apart (`owner_not_in_ledger`), reported as
+//! anything the attack is counted from it is a false alarm like any other owner order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -13,6 +19,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::attacker::Record;
+use super::bot::BotRecord;
 use crate::engine::{Outcome, StepStatus};
 use crate::sim::scenario::Scenario;
 use crate::sim::{Inspect, Origin};
@@ -59,6 +66,30 @@ pub struct Detection {
     pub tampered_false_positives: usize,
     /// Cancelled or amended by the attacker, not reported.
     pub tampered_missed: usize,
+    /// The owner's, reported `owner_unconfirmed` (in the ledger's lag window): no false alarm.
+    pub unconfirmed: usize,
+    /// The owner's, never in the ledger (`in_ledger: false`), reported unauthorized: what
+    /// lockdown cannot know, counted apart from the false positives.
+    pub owner_not_in_ledger: usize,
+}
+
+/// The owner's live bot's tally, when the scenario's bot trades during the drill.
+#[derive(Debug, Clone, Serialize)]
+pub struct BotScore {
+    /// Orders the exchange accepted from it.
+    pub placed: usize,
+    /// Of those, placed after the response started.
+    pub placed_after_start: usize,
+    /// Its own orders it cancelled.
+    pub cancelled: usize,
+    /// Its requests refused because the exchange refused the key (after the lock).
+    pub refused_after_lock: usize,
+    /// Its requests refused for anything else (rate limits, balances).
+    pub failed: usize,
+    /// Lines it appended to the owner's ledger.
+    pub ledger_lines: usize,
+    /// Why it stopped.
+    pub stopped: String,
 }
 
 /// The replacement key as the exchange holds it.
@@ -101,6 +132,9 @@ pub struct Scorecard {
     pub manual_wait_ms: u64,
     /// The attacker's tally.
     pub attacker: AttackerScore,
+    /// The owner's live bot's tally, when it traded during the drill.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot: Option<BotScore>,
     /// Detection.
     pub detection: Detection,
     /// Orders still open on the bot's account.
@@ -140,6 +174,10 @@ pub struct Evidence<'a> {
     pub leaked: &'a str,
     /// The attacker's record.
     pub attacker: &'a Record,
+    /// The owner's live bot's record, when it traded.
+    pub bot: Option<&'a BotRecord>,
+    /// The owner's orders the ledger never got (`sim::Session::left_out`).
+    pub left_out: &'a BTreeSet<String>,
     /// When the response started.
     pub respond_started: Instant,
     /// How the response ended.
@@ -179,20 +217,8 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
 
     let truth: BTreeSet<String> = e.truth.attacker_order_ids();
     let detected: BTreeSet<String> = detected_orders(e.outcome);
-    let tampered_truth: BTreeSet<String> = e.truth.tampered_order_ids();
-    let tampered: BTreeSet<String> = detected_tampered(e.outcome);
-    let detection = Detection {
-        truth: truth.len(),
-        detected: detected.len(),
-        true_positives: truth.intersection(&detected).count(),
-        false_positives: detected.difference(&truth).count(),
-        missed: truth.difference(&detected).count(),
-        tampered_truth: tampered_truth.len(),
-        tampered_detected: tampered.len(),
-        tampered_true_positives: tampered_truth.intersection(&tampered).count(),
-        tampered_false_positives: tampered.difference(&tampered_truth).count(),
-        tampered_missed: tampered_truth.difference(&tampered).count(),
-    };
+    let detection = detection(e, &truth, &detected);
+    let bot = e.bot.map(|record| bot_score(record, e.respond_started));
 
     let bot_uid = e.truth.key(e.leaked).map(|k| k.uid);
     let open: Vec<_> = e
@@ -239,6 +265,9 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     if attacker_open > 0 {
         failures.push(format!("{attacker_open} attacker order(s) still open"));
     }
+    if bot.as_ref().is_some_and(|b| b.refused_after_lock == 0) {
+        failures.push("the exchange never refused the owner's bot after the lock".to_owned());
+    }
     // A response that ended incomplete left something undone: the drill says what.
     let left = e.outcome.left.clone();
     if e.outcome.exit() != crate::exit::Exit::Ok {
@@ -282,6 +311,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
             .filter_map(|s| s.outputs.get("manual_wait_ms").and_then(Value::as_u64))
             .sum(),
         attacker,
+        bot,
         detection,
         open_orders_left: open.len(),
         attacker_open_orders_left: attacker_open,
@@ -297,24 +327,61 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
     }
 }
 
-/// The order ids the response reported as the attacker's: those in the diff's `unauthorized`
-/// and `fills_only` lists (`unconfirmed` is never counted as an attack).
-fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
-    let mut ids = diff_ids(outcome, "unauthorized");
-    ids.extend(diff_ids(outcome, "fills_only"));
-    ids
+/// Detection against the truth: the attacker's orders found, and the owner's orders reported,
+/// those in the ledger's lag window and those the ledger never got counted apart (module docs).
+fn detection(e: &Evidence<'_>, truth: &BTreeSet<String>, detected: &BTreeSet<String>) -> Detection {
+    let owner = e.truth.owner_order_ids();
+    let unauthorized = reported(e.outcome, "unauthorized");
+    let not_in_ledger: BTreeSet<&String> = e
+        .left_out
+        .iter()
+        .filter(|id| owner.contains(*id) && unauthorized.contains(*id))
+        .collect();
+    let tampered_truth: BTreeSet<String> = e.truth.tampered_order_ids();
+    let tampered: BTreeSet<String> = reported(e.outcome, "tampered");
+    let false_positives = detected
+        .difference(truth)
+        .filter(|id| !not_in_ledger.contains(id))
+        .count();
+    Detection {
+        truth: truth.len(),
+        detected: detected.len(),
+        true_positives: truth.intersection(detected).count(),
+        false_positives,
+        missed: truth.difference(detected).count(),
+        unconfirmed: reported(e.outcome, "unconfirmed")
+            .intersection(&owner)
+            .count(),
+        owner_not_in_ledger: not_in_ledger.len(),
+        tampered_truth: tampered_truth.len(),
+        tampered_detected: tampered.len(),
+        tampered_true_positives: tampered_truth.intersection(&tampered).count(),
+        tampered_false_positives: tampered.difference(&tampered_truth).count(),
+        tampered_missed: tampered_truth.difference(&tampered).count(),
+    }
 }
 
-/// The bot order ids the response reported as cancelled or amended by someone else (compared
-/// with the simulator's truth of tampered orders).
-fn detected_tampered(outcome: &Outcome) -> BTreeSet<String> {
-    diff_ids(outcome, "tampered")
+/// The live bot's tally from its record.
+fn bot_score(record: &BotRecord, respond_started: Instant) -> BotScore {
+    BotScore {
+        placed: record.placed,
+        placed_after_start: record
+            .events
+            .iter()
+            .filter(|ev| ev.op == "place" && ev.accepted)
+            .filter(|ev| ev.instant.is_some_and(|i| i >= respond_started))
+            .count(),
+        cancelled: record.cancelled,
+        refused_after_lock: record.refused,
+        failed: record.failed,
+        ledger_lines: record.ledger_lines,
+        stopped: record.stopped.clone(),
+    }
 }
 
-/// The order ids of one of the diff's lists: the whole list from its file (the outputs keep
-/// only its first rows, `diff_orders::INLINE_ROWS`), or the inline rows when the file cannot
-/// be read.
-fn diff_ids(outcome: &Outcome, list: &str) -> BTreeSet<String> {
+/// The order ids of one of the diff's lists (`unauthorized`, `unconfirmed`, ...; the shared diff
+/// outputs): the whole list from its file, or its inline rows when the file cannot be read.
+fn reported(outcome: &Outcome, list: &str) -> BTreeSet<String> {
     let run_dir = std::path::Path::new(&outcome.run_dir);
     let mut ids = BTreeSet::new();
     for step in outcome
@@ -340,12 +407,20 @@ fn diff_ids(outcome: &Outcome, list: &str) -> BTreeSet<String> {
                 .cloned()
                 .unwrap_or_default(),
         };
-        ids.extend(rows.iter().filter_map(|row| {
-            row.get("order_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        }));
+        ids.extend(
+            rows.iter()
+                .filter_map(|row| row.get("order_id").and_then(Value::as_str))
+                .map(str::to_owned),
+        );
     }
+    ids
+}
+
+/// The order ids the response reported as the attacker's: those in the diff's `unauthorized`
+/// and `fills_only` lists (`unconfirmed` is never counted as an attack).
+fn detected_orders(outcome: &Outcome) -> BTreeSet<String> {
+    let mut ids = reported(outcome, "unauthorized");
+    ids.extend(reported(outcome, "fills_only"));
     ids
 }
 
@@ -379,4 +454,98 @@ fn estimated_loss(scenario: &Scenario, truth: &Inspect) -> BTreeMap<String, f64>
     loss.into_iter()
         .map(|(coin, value)| (coin, (value * 1e8).round() / 1e8))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::StepRecord;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::Sim;
+
+    /// A response whose diff reported `lists` inline (no run folder to read files from).
+    fn outcome(lists: &[(&str, Vec<String>)]) -> Outcome {
+        let mut outputs = serde_json::Map::new();
+        for (list, ids) in lists {
+            let rows: Vec<Value> = ids.iter().map(|id| json!({"order_id": id})).collect();
+            outputs.insert((*list).to_owned(), Value::Array(rows));
+        }
+        Outcome {
+            run_id: "r".into(),
+            run_dir: "/nonexistent".into(),
+            playbook: "p".into(),
+            mode: crate::exchanges::Mode::Live,
+            left: Vec::new(),
+            contained: true,
+            contained_ms: Some(1),
+            duration_ms: 1,
+            steps: vec![StepRecord {
+                id: "diff".into(),
+                action: "diff_orders".into(),
+                status: StepStatus::Ok,
+                started_at: String::new(),
+                duration_ms: 1,
+                error: None,
+                hint: None,
+                incomplete: None,
+                outputs: Value::Object(outputs),
+                failure: None,
+            }],
+            aborted: false,
+            journal_error: None,
+            journal_seq: 1,
+            journal_hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_owners_orders_in_the_lag_window_or_never_in_the_ledger_are_no_false_alarms() {
+        let scenario = Scenario::load("ledger-gap").unwrap();
+        let sim = Sim::from_scenario_on(ExchangeId::Bybit, &scenario, 1);
+        let dir = tempfile::tempdir().unwrap();
+        let session = sim.write_session(dir.path(), "http://127.0.0.1:9").unwrap();
+        let truth = sim.inspect();
+        let left_out: Vec<String> = session.left_out.iter().cloned().collect();
+        assert_eq!(left_out.len(), 3);
+        let in_ledger: Vec<String> = truth
+            .owner_order_ids()
+            .difference(&session.left_out)
+            .cloned()
+            .collect();
+        let attacker = Record::default();
+        let score = |lists: &[(&str, Vec<String>)]| {
+            let outcome = outcome(lists);
+            let evidence = Evidence {
+                scenario: &scenario,
+                seed: 1,
+                truth: &truth,
+                leaked: &session.leaked_key,
+                attacker: &attacker,
+                bot: None,
+                left_out: &session.left_out,
+                respond_started: Instant::now(),
+                outcome: &outcome,
+                drill_dir: String::new(),
+                venue: ExchangeId::Bybit,
+                faults: String::new(),
+            };
+            score(&evidence).detection
+        };
+        // Kept out of the ledger and reported unauthorized: what lockdown cannot know.
+        let d = score(&[("unauthorized", left_out.clone())]);
+        assert_eq!((d.false_positives, d.owner_not_in_ledger), (0, 3), "{d:?}");
+        // An owner order the ledger has, reported unauthorized: a false alarm.
+        let d = score(&[("unauthorized", vec![in_ledger[0].clone()])]);
+        assert_eq!((d.false_positives, d.owner_not_in_ledger), (1, 0), "{d:?}");
+        // Owner orders in the lag window, reported unconfirmed: shown, never a false alarm.
+        let d = score(&[
+            ("unconfirmed", in_ledger[..2].to_vec()),
+            ("unauthorized", left_out[..1].to_vec()),
+        ]);
+        assert_eq!(
+            (d.false_positives, d.unconfirmed, d.owner_not_in_ledger),
+            (0, 2, 1),
+            "{d:?}"
+        );
+    }
 }

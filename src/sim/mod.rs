@@ -79,7 +79,7 @@ mod state;
 mod tamper;
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -97,6 +97,22 @@ use secrecy::SecretString;
 use state::{IpEditPolicy, Venue};
 
 use crate::exchanges::ExchangeId;
+
+/// Where the owner's own bot trades from in a drill. The bot and the attacker hold the same
+/// leaked key, so the simulator tells them apart by the address a request comes from (the
+/// socket's, never a header): an order placed with a leaked key from here is the owner's.
+pub const BOT_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+
+/// Who placed an order sent with a key that is `leaked` (or not) from `peer`: the attacker when
+/// the key leaked and the caller is anywhere but [`BOT_IP`], the owner otherwise. Every venue's
+/// place-order handlers ask this through their caller's `origin()`, so the rule is written once.
+pub(crate) fn origin_of(leaked: bool, peer: Option<IpAddr>) -> Origin {
+    if leaked && peer != Some(BOT_IP) {
+        Origin::Attacker
+    } else {
+        Origin::Owner
+    }
+}
 
 /// A handle on one simulated exchange; cheap to clone, every clone sees the same state.
 #[derive(Clone)]

@@ -72,6 +72,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "quiet-sabotage",
         include_str!("../../scenarios/quiet-sabotage.yaml"),
     ),
+    ("busy-bot", include_str!("../../scenarios/busy-bot.yaml")),
+    (
+        "ledger-gap",
+        include_str!("../../scenarios/ledger-gap.yaml"),
+    ),
 ];
 
 /// The scenario a drill runs when none is named.
@@ -204,6 +209,44 @@ pub struct Bot {
     pub client_prefix: String,
     /// Its orders, oldest first or in any order.
     pub orders: Vec<BotOrder>,
+    /// How the bot keeps trading during the drill, from `sim::BOT_IP` with the leaked key (it
+    /// holds it too) until the exchange refuses the key; `None`: it stopped before the drill.
+    #[serde(default)]
+    pub trading: Option<Trading>,
+    /// How long after each of its order events the live bot writes the ledger line (default 0):
+    /// a real bot's ledger is seconds behind its orders.
+    #[serde(default, with = "humantime_serde_duration")]
+    pub ledger_lag: Duration,
+}
+
+/// The live bot's trading during the drill.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trading {
+    /// Orders a second.
+    #[serde(default = "default_bot_rate")]
+    pub rate: f64,
+    /// The spot markets it trades, scenario symbols (`BTCUSDT`), taken in turn.
+    pub symbols: Vec<String>,
+    /// The kinds of orders it places, taken in turn (default `[limit]`).
+    #[serde(default = "default_bot_kinds")]
+    pub kinds: Vec<TradeKind>,
+    /// What each order is worth in the quote coin (default `"50"`).
+    #[serde(default = "default_bot_notional")]
+    pub notional: String,
+    /// How many of its limit orders rest at once: past this, it cancels its oldest (default 3).
+    #[serde(default = "default_bot_resting")]
+    pub resting: u32,
+}
+
+/// An order the live bot places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TradeKind {
+    /// A limit order a few percent away from the price, buy below or sell above: it rests.
+    Limit,
+    /// A market sell of the base coin: it fills at once.
+    Market,
 }
 
 /// One order the bot placed before the incident.
@@ -230,6 +273,11 @@ pub struct BotOrder {
     /// How long ago it was placed.
     #[serde(with = "humantime_serde_duration")]
     pub age: Duration,
+    /// Whether the owner's ledger has it (default true): `false` for an order the ledger never
+    /// got (placed by hand, say). The owner's, but lockdown cannot know: the drill counts it
+    /// apart when it is reported unauthorized.
+    #[serde(default = "yes")]
+    pub in_ledger: bool,
 }
 
 /// Buy or sell.
@@ -385,6 +433,26 @@ fn default_rate() -> f64 {
     10.0
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn default_bot_rate() -> f64 {
+    2.0
+}
+
+fn default_bot_kinds() -> Vec<TradeKind> {
+    vec![TradeKind::Limit]
+}
+
+fn default_bot_notional() -> String {
+    "50".to_owned()
+}
+
+fn default_bot_resting() -> u32 {
+    3
+}
+
 fn default_probe() -> Duration {
     Duration::from_millis(10)
 }
@@ -523,6 +591,7 @@ impl Scenario {
                 problems.push(source.problem_at(&at, "a limit order needs a positive `price`"));
             }
         }
+        check_trading(&scenario, &source, &mut problems);
         let attacker = &scenario.attacker;
         // Sabotage without a target cancels and amends the bot's orders and trades nothing.
         let quiet_sabotage = attacker.cancel > 0 || attacker.amend > 0;
@@ -568,6 +637,7 @@ impl Scenario {
             ("detection_delay", scenario.detection_delay),
             ("operator_delay", scenario.operator_delay),
             ("attacker.probe_every", attacker.probe_every),
+            ("bot.ledger_lag", scenario.bot.ledger_lag),
         ];
         for (path, wait) in waits {
             if wait > MAX_WAIT {
@@ -650,6 +720,63 @@ impl Scenario {
             .find(|m| m.category == category && m.symbol() == symbol)
     }
 }
+
+/// The live bot's trading: spot markets of the scenario, a rate, kinds, a positive notional,
+/// one bot key (a many-key scenario has no one bot to trade).
+fn check_trading(scenario: &Scenario, source: &Source, problems: &mut Vec<crate::source::Problem>) {
+    let Some(trading) = &scenario.bot.trading else {
+        return;
+    };
+    if trading.symbols.is_empty() {
+        problems.push(source.problem_at(
+            "bot.trading",
+            "the live bot needs markets to trade under `symbols`",
+        ));
+    }
+    for (i, symbol) in trading.symbols.iter().enumerate() {
+        if scenario.market_of(MarketKind::Spot, symbol).is_none() {
+            problems.push(source.problem_at(
+                &format!("bot.trading.symbols[{i}]"),
+                format!("`{symbol}` is not among the scenario's spot markets"),
+            ));
+        }
+    }
+    if trading.kinds.is_empty() {
+        problems.push(source.problem_at(
+            "bot.trading.kinds",
+            "the live bot needs at least one kind of order",
+        ));
+    }
+    if !(trading.rate.is_finite() && trading.rate > 0.0 && trading.rate <= MAX_BOT_RATE) {
+        problems.push(
+            source
+                .problem_at(
+                    "bot.trading.rate",
+                    "rate must be a positive number of orders a second",
+                )
+                .help(format!("write a rate up to {MAX_BOT_RATE}")),
+        );
+    }
+    if !positive(&trading.notional) {
+        problems.push(source.problem_at("bot.trading.notional", "notional must be positive"));
+    }
+    if trading.resting == 0 {
+        problems.push(source.problem_at(
+            "bot.trading.resting",
+            "`resting` of zero would cancel every order as soon as it is placed",
+        ));
+    }
+    if scenario.keys > 1 {
+        problems.push(source.problem_at(
+            "bot.trading",
+            "a live bot trades with one leaked key: write `keys: 1` or drop `trading`",
+        ));
+    }
+}
+
+/// The fastest the live bot may trade: the leaked key's rate limits are shared with the attacker
+/// and the response.
+const MAX_BOT_RATE: f64 = 20.0;
 
 /// The `spread` pattern's entries: each names a market of its family, a positive quantity and
 /// multiples, and an account name a venue could give.
@@ -803,6 +930,43 @@ mod tests {
             .unwrap_err()
         );
         assert!(err.contains("signed duration"), "{err}");
+    }
+
+    #[test]
+    fn the_live_bot_and_the_ledger_gap_are_read_and_checked_where_written() {
+        let head = "name: x\ndetection_delay: 1s\nmarkets:\n  - { base: BTC, quote: USDT, price: \"65000\" }\n  - { category: linear, base: ETH, quote: USDT, price: \"3000\" }\nbalances: {}\n";
+        let tail = "attacker: { pattern: none }\n";
+        let good = format!(
+            "{head}bot:\n  client_prefix: g-\n  ledger_lag: 1500ms\n  trading: {{ symbols: [BTCUSDT], kinds: [limit, market] }}\n  orders:\n    - {{ symbol: BTCUSDT, side: buy, type: market, qty: \"1\", status: filled, age: 1h, in_ledger: false }}\n    - {{ symbol: BTCUSDT, side: buy, type: market, qty: \"1\", status: filled, age: 1h }}\n{tail}"
+        );
+        let scenario = Scenario::parse("s.yaml", &good).unwrap();
+        assert_eq!(scenario.bot.ledger_lag, Duration::from_millis(1500));
+        let trading = scenario.bot.trading.as_ref().unwrap();
+        assert_eq!(trading.kinds, [TradeKind::Limit, TradeKind::Market]);
+        assert_eq!((trading.rate, trading.resting), (2.0, 3), "defaults");
+        let kept: Vec<bool> = scenario.bot.orders.iter().map(|o| o.in_ledger).collect();
+        assert_eq!(kept, [false, true], "in the ledger unless said otherwise");
+        // Without `trading`, the bot stopped before the drill and its ledger has no lag.
+        let quiet = Scenario::load("quiet").unwrap();
+        assert!(quiet.bot.trading.is_none() && quiet.bot.ledger_lag.is_zero());
+
+        let bad = format!(
+            "{head}keys: 2\nbot:\n  client_prefix: g-\n  ledger_lag: 11m\n  trading: {{ rate: 0, symbols: [ETHUSDT, NOPE], kinds: [], notional: \"-1\", resting: 0 }}\n  orders: []\n{tail}"
+        );
+        let err = format!("{:?}", Scenario::parse("s.yaml", &bad).unwrap_err());
+        for said in [
+            "`ETHUSDT` is not among the scenario's spot markets",
+            "`NOPE` is not among the scenario's spot markets",
+            "at least one kind of order",
+            "rate must be a positive number of orders a second",
+            "notional must be positive",
+            "`resting` of zero",
+            "a live bot trades with one leaked key",
+            "`bot.ledger_lag` is longer than 10m",
+            "s.yaml:11:",
+        ] {
+            assert!(err.contains(said), "{said}: {err}");
+        }
     }
 
     #[test]

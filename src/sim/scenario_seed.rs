@@ -7,10 +7,12 @@
 //! and the bot's orders (origin Owner, link id = `client_prefix` + a seeded suffix), applied
 //! oldest first: `open` rests, `filled` fills at once (a market order at the reference price, a
 //! limit order at its own price a little later) and moves the balances, `cancelled` is cancelled
-//! a little after placement. Seeded history never touches the books. On OKX the bot also keeps
-//! a stop-loss algo order (`okx/seed.rs`), known like its other orders. A backdated attacker
-//! (`attacker.start_ago`) has its plan's buys seeded as filled that long ago, origin Attacker,
-//! besides what it does live, so that a drill can show what the venue still keeps of them.
+//! a little after placement; one with `in_ledger: false` is noted in [`LedgerGap`], so the
+//! session leaves it out of the owner's ledger. Seeded history never touches the books. On OKX
+//! the bot also keeps a stop-loss algo order (`okx/seed.rs`), known like its other orders. A
+//! backdated attacker (`attacker.start_ago`) has its plan's buys seeded as filled that long ago,
+//! origin Attacker, besides what it does live, so that a drill can show what the venue still
+//! keeps of them.
 //! It must never panic or fail: the scenario was checked when parsed, and anything odd left (an
 //! unknown symbol, an unreadable number, a duplicate market) is skipped, never trusted.
 
@@ -24,6 +26,7 @@ use crate::sim::scenario::{
     BotOrder, BotOrderStatus, Depth, MarketKind, OrderKind, OrderSide, Scenario,
 };
 use crate::sim::seed::{self, BOT_UID, Ending, MASTER_UID, MIN_MS};
+use crate::sim::session::LedgerGap;
 use crate::sim::state::{Account, NewOrder, Venue};
 
 /// Longest client order id Bybit accepts (docs `order/create-order.mdx`).
@@ -196,6 +199,12 @@ fn seed_bot_order(v: &mut Venue, now: i64, uid: u64, prefix: &str, o: &BotOrder)
         origin: Origin::Owner,
     };
     seed::record_order(v, &inst, new, created, ending);
+    if !o.in_ledger
+        && let Some(order) = v.orders.last()
+    {
+        let id = order.order_id.clone();
+        v.own.get_mut::<LedgerGap>().order_ids.insert(id);
+    }
 }
 
 /// The attacker's plan done long ago (`attacker.start_ago`), besides its live trading: its

@@ -72,12 +72,19 @@ async fn every_shipped_scenario_seeds_a_sim_with_its_session() {
             .iter()
             .map(|l| l["order_id"].as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(known, view.owner_order_ids(), "{name}");
+        // Every owner order is in the ledger but those the scenario kept out of it, which the
+        // session names as left out.
+        assert!(known.is_disjoint(&s.left_out), "{name}");
+        let all: std::collections::BTreeSet<String> = known.union(&s.left_out).cloned().collect();
+        assert_eq!(all, view.owner_order_ids(), "{name}");
+        let kept_out = scenario.bot.orders.iter().filter(|o| !o.in_ledger).count();
+        assert_eq!(s.left_out.len(), kept_out * copies, "{name}");
         // The ledger's orders are the scenario's, as a multiset of (category, symbol, side, qty).
         let mut want: Vec<(String, String, String, String)> = scenario
             .bot
             .orders
             .iter()
+            .filter(|o| o.in_ledger)
             .map(|o| {
                 let cat = match o.category {
                     MarketKind::Spot => "spot",

@@ -2,19 +2,21 @@
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
 //! too), the leaked key id (and `leaked-keys`, every leaked key's id; a many-key scenario's
-//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger (instruments and ids as the
-//! dialect's wire shows them), a `config.yaml` whose relative paths the reader resolves against
-//! the config's folder; on OKX also the master's and the bot key's passphrases and the bot's
-//! sub-account by name, on Deribit the simulator's one two-factor code (`otp`), on Binance the
-//! bot's sub-account by email. On Kraken the
-//! "master" is the owner's own query-and-cancel key on the bot's account (Kraken keys have no
-//! hierarchy) and the bot key names no account. Every file is created with mode 0600 before any
-//! byte is written (the folder, when new, 0700), and tightened to 0600 if it already existed:
-//! the ledger and the profile describe the account too. Secrets are copied
-//! out of the venue into this module's files only: never into `Session` or any `Debug` output.
-//! What differs by venue (names, extra files, the profile's shape) comes from its dialect.
+//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger
+//! (instruments and ids as the dialect's wire shows them; without the orders a scenario kept out
+//! of it, `in_ledger: false`, which only [`Session::left_out`] names), a `config.yaml` whose
+//! relative paths the reader resolves against the config's folder; on OKX also the master's and
+//! the bot key's passphrases and the bot's sub-account by name, on Deribit the simulator's one
+//! two-factor code (`otp`), on Binance the bot's sub-account by email. On Kraken the "master" is
+//! the owner's own query-and-cancel key on the bot's account (Kraken keys have no hierarchy) and
+//! the bot key names no account. Every file is created with mode 0600 before any byte is written
+//! (the folder, when new, 0700), and tightened to 0600 if it already existed: the ledger and the
+//! profile describe the account too. Secrets are copied out of the venue into this module's files
+//! only: never into `Session` or any `Debug` output. What differs by venue (names, extra files,
+//! the profile's shape) comes from its dialect.
 
 use crate::exchanges::ExchangeId;
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +41,16 @@ pub struct Session {
     /// Every leaked key's id, the first one first (one for the default incident; a many-key
     /// scenario's all, also in `dir/leaked-keys`, a ready `--keys-file`).
     pub leaked_keys: Vec<String>,
+    /// Hidden truth: the owner's orders left out of the ledger (a scenario's `in_ledger: false`),
+    /// by order id. The owner's, though nothing the response can read says so.
+    pub left_out: BTreeSet<String>,
+}
+
+/// The owner's seeded orders the ledger never got, by order id: kept on the venue
+/// (`Venue::own`) from seeding until the session is written.
+#[derive(Debug, Default)]
+pub(crate) struct LedgerGap {
+    pub(crate) order_ids: BTreeSet<String>,
 }
 
 /// One line of `known-orders.jsonl`: an order the owner's bot placed.
@@ -118,6 +130,8 @@ pub(crate) struct SessionFiles {
     /// written as `bot-<n>.secret` and a `keys:` entry of its own.
     more_bots: Vec<(String, SecretString, String, String)>,
     pub(crate) known_orders: Vec<KnownOrder>,
+    /// The owner's orders left out of `known_orders` ([`LedgerGap`]).
+    left_out: BTreeSet<String>,
 }
 
 impl SessionFiles {
@@ -157,11 +171,18 @@ impl SessionFiles {
             .filter(|k| k.leaked && k.is_live())
             .map(|k| k.uid)
             .collect();
+        let left_out = v
+            .own
+            .get::<LedgerGap>()
+            .map(|gap| gap.order_ids.clone())
+            .unwrap_or_default();
         let mut orders: Vec<_> = v
             .orders
             .iter()
             .filter(|o| {
-                o.origin == Origin::Owner && (Some(o.uid) == bot_uid || bot_uids.contains(&o.uid))
+                o.origin == Origin::Owner
+                    && (Some(o.uid) == bot_uid || bot_uids.contains(&o.uid))
+                    && !left_out.contains(&o.order_id)
             })
             .collect();
         orders.sort_by(|a, b| (a.created_ms, &a.order_id).cmp(&(b.created_ms, &b.order_id)));
@@ -198,6 +219,7 @@ impl SessionFiles {
                 .unwrap_or_default(),
             more_bots,
             known_orders,
+            left_out,
         }
     }
 
@@ -279,6 +301,7 @@ impl SessionFiles {
             leaked_key: bot_key.clone(),
             known_orders,
             leaked_keys,
+            left_out: self.left_out.clone(),
         })
     }
 }

@@ -170,3 +170,55 @@ async fn more_attacker_orders_than_the_outputs_keep_inline_are_all_detected() {
     assert_eq!(detection["missed"], 0);
     assert_eq!(code, 0, "{card:#}\n{err}");
 }
+
+/// The owner's bot trades with the leaked key through the whole drill, from its own address,
+/// until the lock shuts it out as well; every order it placed reaches the ledger, late. Whatever
+/// the diff makes of the orders in the ledger's lag window, every attacker order is found and
+/// the only owner orders that can be misread are the live bot's.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_owners_bot_trades_until_the_lock_and_its_ledger_catches_up() {
+    let state = tempfile::tempdir().unwrap();
+    let (_, card, _) = drill(
+        state.path(),
+        &["--venue", "bybit", "--scenario", "busy-bot"],
+    )
+    .await;
+    let bot = &card["bot"];
+    assert_eq!(bot["refused_after_lock"], 1, "{bot}");
+    assert_eq!(bot["stopped"], "refused by the exchange", "{bot}");
+    assert_eq!(card["detection"]["missed"], 0, "{card:#}");
+    let dir = Path::new(card["drill_dir"].as_str().unwrap());
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("bot.json")).unwrap()).unwrap();
+    let placed: BTreeSet<String> = record["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["op"] == "place" && e["accepted"] == true)
+        .map(|e| e["order_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(Some(placed.len() as u64), bot["placed"].as_u64());
+    let ledger: BTreeSet<String> = std::fs::read_to_string(dir.join("known-orders.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["order_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        placed.is_subset(&ledger),
+        "every order the bot placed is in its ledger"
+    );
+    let report = crate::support::report_of(&card);
+    let misread = crate::support::unauthorized_ids(&report)
+        .intersection(&placed)
+        .count();
+    assert_eq!(
+        card["detection"]["false_positives"].as_u64(),
+        Some(misread as u64),
+        "{card:#}"
+    );
+}

@@ -270,11 +270,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiE
         status: AlgoStatus::New,
         created_ms: now,
         updated_ms: now,
-        origin: if c.leaked {
-            Origin::Attacker
-        } else {
-            Origin::Owner
-        },
+        origin: c.origin(),
     };
     let shown = order.to_wire();
     v.own.get_mut::<BinanceState>().algo_orders.push(order);

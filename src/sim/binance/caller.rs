@@ -33,8 +33,11 @@ pub(crate) struct Caller {
     pub(crate) uid: u64,
     pub(crate) tier: Tier,
     pub(crate) permissions: Permissions,
-    /// Hidden truth: orders placed by this key are the attacker's.
+    /// Hidden truth: orders placed by this key are the attacker's, unless placed from
+    /// [`crate::sim::BOT_IP`].
     pub(crate) leaked: bool,
+    /// The socket's peer address, when the router was served with connect info.
+    pub(crate) peer: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -46,7 +49,18 @@ impl Caller {
             tier: key.tier,
             permissions: key.permissions.clone(),
             leaked: key.leaked,
+            peer: None,
         }
+    }
+
+    /// The same caller, seen calling from `peer`.
+    pub(crate) fn at(self, peer: Option<std::net::IpAddr>) -> Caller {
+        Caller { peer, ..self }
+    }
+
+    /// Who an order this caller places belongs to (`crate::sim::origin_of`).
+    pub(crate) fn origin(&self) -> crate::sim::Origin {
+        crate::sim::origin_of(self.leaked, self.peer)
     }
 
     /// Whether the key has a flag.
@@ -91,6 +105,7 @@ mod tests {
             tier,
             permissions: flags(names),
             leaked: false,
+            peer: None,
         }
     }
 

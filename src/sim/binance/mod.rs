@@ -179,7 +179,7 @@ fn authenticate(
     if !key.ips.allows(req.peer) {
         return Err(ApiError::rejected_key());
     }
-    let caller = Caller::from_key(key);
+    let caller = Caller::from_key(key).at(req.peer);
     caller.check(route.needs())?;
     Ok(caller)
 }

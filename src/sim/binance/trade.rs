@@ -24,7 +24,7 @@ use crate::sim::binance::reply::{ApiError, Code};
 use crate::sim::binance::state::BinanceState;
 use crate::sim::binance::wire;
 use crate::sim::num;
-use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, Order, OrderType, QtyUnit, Side};
 use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
@@ -158,11 +158,7 @@ pub(crate) fn place(
             qty,
             qty_unit: unit,
             order_link_id: link,
-            origin: if c.leaked {
-                Origin::Attacker
-            } else {
-                Origin::Owner
-            },
+            origin: c.origin(),
         })
         .map_err(|e| match e {
             VenueError::PostOnlyWouldTake if futures => ApiError::new(

@@ -143,7 +143,7 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     if user::is_frozen(v, key.uid) {
         return reply::error(&user::frozen_refusal(), now);
     }
-    let caller = Caller::from_key(key);
+    let caller = Caller::from_key(key).at(req.peer);
     let params = if route.is_post() {
         Params::from_body(payload)
     } else {

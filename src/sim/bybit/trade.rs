@@ -28,7 +28,7 @@ use crate::sim::bybit::wire::{self, Listing};
 use crate::sim::injector::ShortPage;
 use crate::sim::key::DAY_MS;
 use crate::sim::num;
-use crate::sim::order::{Category, Order, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, Order, OrderType, QtyUnit, Side};
 use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
@@ -100,11 +100,7 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
         qty,
         qty_unit,
         order_link_id,
-        origin: if c.leaked {
-            Origin::Attacker
-        } else {
-            Origin::Owner
-        },
+        origin: c.origin(),
     };
     if let Some(trigger) = p.string("triggerPrice")? {
         return conditional::create(v, c, p, new, trigger);
@@ -508,7 +504,7 @@ impl IdFilter {
 #[cfg(test)]
 mod retention_tests {
     use super::*;
-    use crate::sim::order::OrderStatus;
+    use crate::sim::order::{OrderStatus, Origin};
 
     fn order(created_ms: i64) -> Order {
         NewOrder {

@@ -35,6 +35,13 @@ pub(crate) struct Caller {
     pub(crate) peer: Option<IpAddr>,
 }
 
+impl Caller {
+    /// Who an order this caller places belongs to (`crate::sim::origin_of`).
+    pub(crate) fn origin(&self) -> crate::sim::Origin {
+        crate::sim::origin_of(self.leaked, self.peer)
+    }
+}
+
 /// The raw request parts a signature covers.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Signed<'a> {

@@ -31,7 +31,7 @@ use crate::sim::deribit::short_page::shorten;
 use crate::sim::deribit::trigger::{self, TriggerType};
 use crate::sim::deribit::wire;
 use crate::sim::num;
-use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, OrderType, QtyUnit, Side};
 use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
@@ -100,11 +100,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params, side: Side) -> Result
     if label.chars().count() > MAX_LABEL {
         return Err(RpcError::param("label", "must be at most 64 characters"));
     }
-    let origin = if c.leaked {
-        Origin::Attacker
-    } else {
-        Origin::Owner
-    };
+    let origin = c.origin();
     let order_type = match p.string("type")?.as_deref() {
         None | Some("limit") => OrderType::Limit,
         Some("market") => OrderType::Market,

@@ -134,7 +134,7 @@ fn private(
         return Err(KrakenError::InvalidNonce);
     }
     let allowed = key.ips.allows(req.peer);
-    let caller = Caller::from_key(key);
+    let caller = Caller::from_key(key).at(req.peer);
     v.own
         .get_mut::<KrakenState>()
         .last_nonce

@@ -20,7 +20,7 @@ use crate::sim::kraken::state::KrakenState;
 use crate::sim::kraken::stops::{self, StopKind, StopOrder, stop_orders};
 use crate::sim::kraken::{names, page, wire};
 use crate::sim::num;
-use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, OrderType, QtyUnit, Side};
 use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, SymbolFilter, Venue, VenueError};
 
@@ -103,11 +103,7 @@ pub(crate) fn add_order(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, 
         return Err(KrakenError::invalid("cl_ord_id"));
     }
     let validate = flag(p, "validate")?;
-    let origin = if c.leaked {
-        Origin::Attacker
-    } else {
-        Origin::Owner
-    };
+    let origin = c.origin();
     if let Some(kind) = stop {
         let limit = match kind.is_limit() {
             true => Some(positive(p, "price2")?),

@@ -281,11 +281,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, p: &Params) -> Result<Outcome, Ap
         live: true,
         created_ms: 0,
         updated_ms: 0,
-        origin: if c.leaked {
-            Origin::Attacker
-        } else {
-            Origin::Owner
-        },
+        origin: c.origin(),
     };
     match kind {
         AlgoKind::Trigger => {

@@ -22,8 +22,11 @@ pub(crate) struct Caller {
     pub(crate) tier: Tier,
     pub(crate) permissions: Permissions,
     pub(crate) ip_bound: bool,
-    /// Hidden truth: orders placed by this key are the attacker's.
+    /// Hidden truth: orders placed by this key are the attacker's, unless placed from
+    /// [`crate::sim::BOT_IP`].
     pub(crate) leaked: bool,
+    /// The socket's peer address, when the router was served with connect info.
+    pub(crate) peer: Option<std::net::IpAddr>,
 }
 
 impl Caller {
@@ -36,7 +39,18 @@ impl Caller {
             permissions: key.permissions.clone(),
             ip_bound: matches!(key.ips, IpWhitelist::Only(_)),
             leaked: key.leaked,
+            peer: None,
         }
+    }
+
+    /// The same caller, seen calling from `peer`.
+    pub(crate) fn at(self, peer: Option<std::net::IpAddr>) -> Caller {
+        Caller { peer, ..self }
+    }
+
+    /// Who an order this caller places belongs to (`crate::sim::origin_of`).
+    pub(crate) fn origin(&self) -> crate::sim::Origin {
+        crate::sim::origin_of(self.leaked, self.peer)
     }
 
     /// Whether the key holds `perm` (`read_only`, `trade`, `withdraw`).

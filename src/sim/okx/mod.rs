@@ -157,7 +157,7 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
             format!("Your IP {ip} is not included in your API key's IP whitelist."),
         ));
     }
-    let caller = Caller::from_key(key);
+    let caller = Caller::from_key(key).at(req.peer);
     let (limit, window_ms) = route.limit();
     // GET and POST `users/subaccount/apikey` are two endpoints with their own limits.
     let verdict = v.limiter.check_window(

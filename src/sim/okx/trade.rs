@@ -25,7 +25,7 @@ use crate::sim::okx::page::PageReq;
 use crate::sim::okx::params::{Params, string_of};
 use crate::sim::okx::reply::{ApiError, Code, Outcome};
 use crate::sim::okx::wire;
-use crate::sim::order::{Category, OrderType, Origin, QtyUnit, Side};
+use crate::sim::order::{Category, OrderType, QtyUnit, Side};
 use crate::sim::placing::{PostOnlyCross, Terms, Tif};
 use crate::sim::state::{NewOrder, OrderRef, Venue, VenueError};
 
@@ -177,11 +177,7 @@ fn place(v: &mut Venue, c: &Caller, p: &Params, cl_ord_id: &str) -> Result<Strin
             qty: sz,
             qty_unit,
             order_link_id: cl_ord_id.to_owned(),
-            origin: if c.leaked {
-                Origin::Attacker
-            } else {
-                Origin::Owner
-            },
+            origin: c.origin(),
         })
         .map_err(order_error)?;
     if category == Category::Spot && td_mode != "cash" {
