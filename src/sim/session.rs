@@ -67,6 +67,10 @@ pub(crate) struct KnownOrder {
     pub(crate) price: Option<String>,
     /// ISO-8601 UTC with milliseconds ([`iso_ms`]).
     pub(crate) created_at: String,
+    /// Where the order stood when the bot last wrote it (the ledger-line contract's spelling:
+    /// `open`, `partially_filled`, `filled`, `cancelled`); absent when the record has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) status: Option<&'static str>,
 }
 
 /// How a dialect's session profile differs from the plain one (every field at its default).
@@ -200,6 +204,7 @@ impl SessionFiles {
                 qty: o.qty.clone(),
                 price: o.price.clone(),
                 created_at: iso_ms(o.created_ms),
+                status: Some(ledger_status(o.status)),
             })
             .collect();
         // Orders of the dialect's own records (OKX's algo orders) the bot placed are its too.
@@ -393,4 +398,15 @@ pub(crate) fn iso_ms(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A simulated order's status as the owner's ledger writes it (the ledger-line contract).
+fn ledger_status(status: crate::sim::order::OrderStatus) -> &'static str {
+    use crate::sim::order::OrderStatus;
+    match status {
+        OrderStatus::New => "open",
+        OrderStatus::PartiallyFilled => "partially_filled",
+        OrderStatus::Filled => "filled",
+        OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => "cancelled",
+    }
 }

@@ -314,10 +314,19 @@ fn missing_row(k: &Known<'_>) -> Value {
             "ledger_line": k.line,
         }),
         "missing",
-        vec![format!(
-            "in the ledger (line {}) but not at the venue, inside the snapshots' window and within what the venue keeps",
-            k.line
-        )],
+        {
+            let mut reasons = vec![format!(
+                "in the ledger (line {}) but not at the venue, inside the snapshots' window and within what the venue keeps",
+                k.line
+            )];
+            if k.status.is_some_and(|s| s.is_open()) {
+                reasons.push(
+                    "the ledger last saw it open: if the owner did not cancel it, someone else may have (a venue that reads its history per market may also not have walked this one)"
+                        .to_owned(),
+                );
+            }
+            reasons
+        },
     )
 }
 

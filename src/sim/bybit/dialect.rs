@@ -48,6 +48,7 @@ impl SimDialect for BybitDialect {
                 qty: o.qty.clone(),
                 price: o.price.clone(),
                 created_at: iso_ms(o.created_ms),
+                status: None,
             })
             .collect()
     }

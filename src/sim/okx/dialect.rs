@@ -74,6 +74,7 @@ impl SimDialect for OkxDialect {
                 qty: o.sz.clone(),
                 price: o.order_px.clone().filter(|p| p != "-1"),
                 created_at: iso_ms(o.created_ms),
+                status: None,
             })
             .collect()
     }
