@@ -231,7 +231,7 @@ fn order(i: usize, cid: Option<String>, qty: &str) -> Order {
 
 /// `n` observed orders (history) and `n` ledger lines: most match by order id, some by client
 /// id, 0.5 % are unauthorized (not in the ledger), 0.5 % of the ledger is missing, 0.1 %
-/// mismatched; `n / 10` fills.
+/// tampered (another qty than the ledger's); `n / 10` fills.
 fn write_diff_case(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir.join("run").join("snapshots")).unwrap();
     let snaps = dir.join("run").join("snapshots");
@@ -243,7 +243,7 @@ fn write_diff_case(dir: &Path, n: usize) {
     for i in 0..n {
         let cid = Some(format!("grid-{i}"));
         let unauthorized = i % 200 == 7;
-        let mismatched = i % 1000 == 3;
+        let tampered = i % 1000 == 3;
         let o = order(
             i,
             if unauthorized {
@@ -280,7 +280,7 @@ fn write_diff_case(dir: &Path, n: usize) {
             continue;
         }
         let at = lockdown::clock::rfc3339_ms(o.created_ms);
-        let qty = if mismatched { "0.02" } else { "0.010" };
+        let qty = if tampered { "0.02" } else { "0.010" };
         let side = o.side;
         let id = if i % 50 == 1 {
             String::new()
