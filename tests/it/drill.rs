@@ -222,3 +222,53 @@ async fn the_owners_bot_trades_until_the_lock_and_its_ledger_catches_up() {
         "{card:#}"
     );
 }
+
+/// Orders seen only through their fills: with an order history read over a shorter window than
+/// the fills (a playbook that keeps its order reads cheap), the backdated attacker's orders of
+/// `aged-out` are outside the order snapshot while their fills are inside the fill snapshot.
+/// They are the attacker's all the same: reported `fills_only`, counted as detected.
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_seen_only_through_their_fills_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/playbooks/bybit.yaml"))
+            .unwrap();
+    let split = shipped.replace(
+        "      of: [orders, fills, balances, withdrawals, transfers, key_info]\n      since: \"{{ inputs.since }}\"",
+        "      of: [orders, balances, withdrawals, transfers, key_info]\n      since: 1d\n    retry: { attempts: 4, backoff: 200ms }\n    on_error: continue\n\n  - id: fills\n    name: Keep the fills of the whole look-back\n    snapshot:\n      key: \"{{ inputs.key }}\"\n      of: [fills]\n      since: \"{{ inputs.since }}\"",
+    )
+    .replace(
+        "observed: [open_orders, history]",
+        "observed: [open_orders, history, fills]",
+    );
+    assert_ne!(
+        split, shipped,
+        "the shipped playbook still has its history step"
+    );
+    assert!(split.contains("observed: [open_orders, history, fills]"));
+    let playbook = dir.path().join("split.yaml");
+    std::fs::write(&playbook, split).unwrap();
+    let playbook = playbook.display().to_string();
+    let (exit, card, err) = drill(
+        &dir.path().join("state"),
+        &[
+            "--venue",
+            "bybit",
+            "--scenario",
+            "aged-out",
+            "--playbook",
+            &playbook,
+        ],
+    )
+    .await;
+    assert_eq!(exit, 0, "{err}\n{card:#}");
+    assert_eq!(card["detection"]["missed"], 0, "{card:#}");
+    assert_eq!(card["detection"]["false_positives"], 0, "{card:#}");
+    let run = std::path::Path::new(card["run_dir"].as_str().unwrap());
+    let fills_only =
+        std::fs::read_to_string(run.join("snapshots").join("diff-fills_only.jsonl")).unwrap();
+    assert!(
+        fills_only.lines().count() >= 4,
+        "the old pump's orders, seen through their fills: {fills_only}"
+    );
+}

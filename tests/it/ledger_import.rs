@@ -486,7 +486,7 @@ async fn bad_rows_are_named_skipped_on_request_and_a_ledger_is_never_overwritten
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
         stderr(&output).contains(&format!(
-            "{out}:2: column `status`: `done` is not a ledger status"
+            "{out}:2: `done` is not a status (open, partially_filled"
         )),
         "{}",
         stderr(&output)
