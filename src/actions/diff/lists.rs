@@ -219,7 +219,7 @@ impl Lists<'_> {
             };
             let reasons = vec![
                 format!(
-                    "not in the owner's ledger yet: created {:.1} s before the snapshot's end, inside the ledger lag of {:.1} s",
+                    "not in the owner's ledger yet: created {:.1} s before the snapshot was taken, inside the ledger lag of {:.1} s",
                     ago as f64 / 1000.0,
                     rules.lag_ms as f64 / 1000.0
                 ),

@@ -291,6 +291,10 @@ impl Action for DiffOrders {
         let mut order_files = Vec::new();
         let mut fill_files = Vec::new();
         let mut window: Option<(i64, i64)> = None;
+        // When the newest snapshot was taken, on the exchange's clock: its window's end less
+        // the margin the window was widened by (a clock read that came late widens it by a
+        // minute; the ledger's lag counts from the reading, never from that margin).
+        let mut taken_ms: Option<i64> = None;
         for id in self.observed.ids() {
             let outputs = cx.outputs.get(id).ok_or_else(|| ActionError::Input {
                 message: format!("step `{id}` has no snapshot to compare (did it run?)"),
@@ -318,6 +322,8 @@ impl Action for DiffOrders {
                     None => (since, until),
                     Some((a, b)) => (a.min(since), b.max(until)),
                 });
+                let taken = taken_at(until, outputs);
+                taken_ms = Some(taken_ms.map_or(taken, |t| t.max(taken)));
             }
         }
         // The ledger and the snapshots are read at once, each streamed into its compact index.
@@ -349,7 +355,7 @@ impl Action for DiffOrders {
         let (own_cancels, unnamed_cancels) = own_cancels(cx.outputs.values().map(|o| &**o));
         let mut rules = Rules {
             prefix: prefix.as_deref(),
-            until_ms: window.map(|(_, until)| until),
+            until_ms: taken_ms,
             lag_ms: i64::try_from(lag.as_millis()).unwrap_or(i64::MAX),
             own_cancels: Some(&own_cancels),
             unnamed_cancels_from_ms: unnamed_cancels
@@ -413,6 +419,18 @@ fn own_cancels<'o>(
         unnamed |= count > named.len() as u64;
     }
     (ids, unnamed)
+}
+
+/// When a snapshot whose window ends at `until_ms` was taken: the end less the margin the
+/// window was widened by (its `clock.window_margin_ms`, none in older journals).
+fn taken_at(until_ms: i64, outputs: &Outputs) -> i64 {
+    let margin = outputs
+        .get("clock")
+        .and_then(|c| c.get("window_margin_ms"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+        .max(0);
+    until_ms - margin
 }
 
 /// How long to wait before reading the ledger again: until the lag has passed since the
@@ -730,6 +748,28 @@ mod tests {
         );
         assert_eq!(d.unconfirmed, ["3"]);
         assert_eq!(d.unauthorized, ["7", "5", "4", "6"]);
+    }
+
+    #[test]
+    fn the_lag_counts_from_when_the_snapshot_was_taken_not_from_its_widened_end() {
+        // A clock read that came late widens the window by a minute past the reading.
+        let outputs: Outputs = serde_json::from_value(json!({
+            "until_ms": 160_000,
+            "clock": {"offset_ms": null, "window_margin_ms": 60_000},
+        }))
+        .unwrap();
+        let taken = taken_at(160_000, &outputs);
+        assert_eq!(taken, 100_000);
+        let rules = Rules {
+            until_ms: Some(taken),
+            ..rules(Some("grid-"))
+        };
+        assert!(
+            rules.in_lag(95_000),
+            "5 s before the reading, inside a 10 s lag"
+        );
+        assert!(!rules.in_lag(85_000));
+        assert_eq!(taken_at(100_000, &Outputs::new()), 100_000);
     }
 
     #[test]

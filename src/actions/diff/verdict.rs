@@ -52,7 +52,7 @@ pub(super) const FIELDS: [&str; 4] = ["side", "qty", "price", "status"];
 pub(super) struct Rules<'a> {
     /// The bots' client-order-id prefix, if the playbook names one.
     pub prefix: Option<&'a str>,
-    /// The snapshot window's end (exchange time, ms), if known.
+    /// When the newest snapshot was taken (its window's end less the margin; exchange time, ms).
     pub until_ms: Option<i64>,
     /// How far the ledger may lag behind the orders, ms.
     pub lag_ms: i64,
