@@ -237,8 +237,10 @@ impl Client {
         let mut unfinished = Unfinished(Some(&self.inner.clock));
         self.first_change_answered().await;
         let sent = clock::local_ms();
+        // Queued as evidence: every history window waits on this read, so it must not wait
+        // behind them (the lock and the cancels still go first).
         let read = self
-            .call_once(&Op::ServerTime, Auth::Public, Priority::Other)
+            .call_once(&Op::ServerTime, Auth::Public, Priority::Evidence)
             .await
             .and_then(Reply::into_server_time);
         unfinished.0 = None;

@@ -51,9 +51,10 @@ pub enum Priority {
     Lock,
     /// Cancelling orders.
     Cancel,
-    /// Reading evidence: orders, fills, balances, transfers, keys, the access log.
+    /// Reading evidence: orders, fills, balances, transfers, keys, the access log, and the
+    /// run's one clock read the history windows wait on.
     Evidence,
-    /// Everything else (creating the replacement key, placing orders, the clock).
+    /// Everything else (creating the replacement key, placing orders, a clock resync).
     Other,
 }
 
