@@ -398,16 +398,15 @@ impl Venue {
         hits.into_iter().map(|i| self.cancel_at(i)).collect()
     }
 
-    /// Cancels one open order of `uid` in `category` and `symbol`, named by id or link id.
-    pub(crate) fn cancel_one(
-        &mut self,
+    /// Where one open order of `uid` in `category` and `symbol`, named by id or link id, is.
+    fn open_order(
+        &self,
         uid: u64,
         category: Category,
         symbol: &str,
         which: &OrderRef,
-    ) -> Result<Order, VenueError> {
-        let idx = self
-            .orders
+    ) -> Result<usize, VenueError> {
+        self.orders
             .iter()
             .position(|o| {
                 o.uid == uid
@@ -419,7 +418,18 @@ impl Venue {
                         OrderRef::LinkId(link) => &o.order_link_id == link,
                     }
             })
-            .ok_or(VenueError::NoSuchOrder)?;
+            .ok_or(VenueError::NoSuchOrder)
+    }
+
+    /// Cancels one open order of `uid` in `category` and `symbol`, named by id or link id.
+    pub(crate) fn cancel_one(
+        &mut self,
+        uid: u64,
+        category: Category,
+        symbol: &str,
+        which: &OrderRef,
+    ) -> Result<Order, VenueError> {
+        let idx = self.open_order(uid, category, symbol, which)?;
         Ok(self.cancel_at(idx))
     }
 
@@ -436,20 +446,7 @@ impl Venue {
         qty: Option<String>,
         price: Option<String>,
     ) -> Result<Order, VenueError> {
-        let idx = self
-            .orders
-            .iter()
-            .position(|o| {
-                o.uid == uid
-                    && o.category == category
-                    && o.symbol == symbol
-                    && o.status.is_open()
-                    && match which {
-                        OrderRef::Id(id) => &o.order_id == id,
-                        OrderRef::LinkId(link) => &o.order_link_id == link,
-                    }
-            })
-            .ok_or(VenueError::NoSuchOrder)?;
+        let idx = self.open_order(uid, category, symbol, which)?;
         let now = self.now_ms();
         let o = &mut self.orders[idx];
         if let Some(price) = price {

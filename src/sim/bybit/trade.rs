@@ -151,22 +151,25 @@ fn terms(p: &Params, category: Category, order_type: OrderType) -> Result<Terms,
     })
 }
 
+/// The order a request names: `orderId`, else `orderLinkId` (one is required).
+fn order_ref(p: &Params) -> Result<OrderRef, ApiError> {
+    match (p.string("orderId")?, p.string("orderLinkId")?) {
+        (Some(id), _) => Ok(OrderRef::Id(id)),
+        (None, Some(link)) => Ok(OrderRef::LinkId(link)),
+        (None, None) => Err(ApiError::new(
+            RetCode::ParamError,
+            "params error: either `orderId` or `orderLinkId` is required",
+        )),
+    }
+}
+
 /// `POST /v5/order/amend`: a new `qty`, `price` or both for one open order, named by `orderId`
 /// or `orderLinkId`; its ids are kept (docs `order/amend-order`).
 pub(crate) fn amend(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, ApiError> {
     let category = p.category()?;
     c.require_trade(category)?;
     let symbol = p.required("symbol")?;
-    let which = match (p.string("orderId")?, p.string("orderLinkId")?) {
-        (Some(id), _) => OrderRef::Id(id),
-        (None, Some(link)) => OrderRef::LinkId(link),
-        (None, None) => {
-            return Err(ApiError::new(
-                RetCode::ParamError,
-                "params error: either `orderId` or `orderLinkId` is required",
-            ));
-        }
-    };
+    let which = order_ref(p)?;
     let positive = |name: &str, value: Option<String>| match value {
         Some(s) if num::parse_positive(&s).is_none() => {
             Err(ApiError::invalid(name, "must be a positive decimal"))
@@ -217,16 +220,7 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Api
     let category = p.category()?;
     c.require_trade(category)?;
     let symbol = p.required("symbol")?;
-    let which = match (p.string("orderId")?, p.string("orderLinkId")?) {
-        (Some(id), _) => OrderRef::Id(id),
-        (None, Some(link)) => OrderRef::LinkId(link),
-        (None, None) => {
-            return Err(ApiError::new(
-                RetCode::ParamError,
-                "params error: either `orderId` or `orderLinkId` is required",
-            ));
-        }
-    };
+    let which = order_ref(p)?;
     let (id, link) = match &which {
         OrderRef::Id(id) => (Some(id.as_str()), None),
         OrderRef::LinkId(link) => (None, Some(link.as_str())),

@@ -205,17 +205,7 @@ pub(crate) fn edit(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcEr
         }
         price => price.map(num::fmt),
     };
-    let Some(order) = v
-        .orders
-        .iter()
-        .find(|o| o.uid == c.account && o.order_id == order_id)
-    else {
-        return Err(RpcError::new(code::ORDER_NOT_FOUND, "order_not_found"));
-    };
-    if !order.status.is_open() {
-        return Err(RpcError::new(code::NOT_OPEN_ORDER, "not_open_order"));
-    }
-    let (category, symbol) = (order.category, order.symbol.clone());
+    let (category, symbol) = open_order(v, c, &order_id)?;
     let edited = v
         .amend_one(
             c.account,
@@ -248,12 +238,9 @@ fn order_error(e: VenueError) -> RpcError {
     }
 }
 
-/// `private/cancel`: one open order of the acting account, by `order_id`.
-pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
-    let order_id = p.required("order_id")?;
-    if let Some(order) = trigger::cancel_where(v, c.account, |o| o.order_id == order_id).pop() {
-        return Ok(order.to_wire(v));
-    }
+/// The market of the acting account's open order `order_id`: `order_not_found` when it has none
+/// by that id, `not_open_order` when it is closed.
+fn open_order(v: &Venue, c: &Caller, order_id: &str) -> Result<(Category, String), RpcError> {
     let Some(order) = v
         .orders
         .iter()
@@ -264,7 +251,16 @@ pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Rpc
     if !order.status.is_open() {
         return Err(RpcError::new(code::NOT_OPEN_ORDER, "not_open_order"));
     }
-    let (category, symbol) = (order.category, order.symbol.clone());
+    Ok((order.category, order.symbol.clone()))
+}
+
+/// `private/cancel`: one open order of the acting account, by `order_id`.
+pub(crate) fn cancel(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, RpcError> {
+    let order_id = p.required("order_id")?;
+    if let Some(order) = trigger::cancel_where(v, c.account, |o| o.order_id == order_id).pop() {
+        return Ok(order.to_wire(v));
+    }
+    let (category, symbol) = open_order(v, c, &order_id)?;
     let cancelled = v
         .cancel_one(c.account, category, &symbol, &OrderRef::Id(order_id))
         .map_err(order_error)?;
