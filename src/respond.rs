@@ -62,10 +62,7 @@ pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     // The keys of one incident share a client built once; a single response builds its own on
     // another thread meanwhile.
     let http = request.incident.is_none().then(|| build_http(&profile));
-    let playbook = match &request.playbook {
-        Some(path) => playbook::load(path)?,
-        None => playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?,
-    };
+    let playbook = playbook::for_profile(request.playbook.as_deref(), &profile)?;
     if request.key.as_str().is_empty() {
         return Err(Error::Usage {
             message: "`--key` is empty".into(),

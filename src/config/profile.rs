@@ -38,6 +38,8 @@ pub struct Profile {
     pub state_dir: PathBuf,
     /// Where a replacement key's secret goes.
     pub secret_store: Option<SecretStore>,
+    /// The playbook the profile responds with; `None`: the one shipped for the venue.
+    pub playbook: Option<PathBuf>,
     /// Venue settings (demo trading, authentication style).
     pub settings: VenueSettings,
     /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
@@ -188,6 +190,7 @@ pub fn validate(
             .map(|p| resolve_path(p, dir))
             .unwrap_or_else(super::default_state_dir),
         secret_store,
+        playbook: raw.playbook.as_deref().map(|p| resolve_path(p, dir)),
         settings,
         ignored_fields: ignored_fields(raw, exchange),
     })

@@ -44,6 +44,10 @@ pub struct RawProfile {
     /// Where a replacement key's secret goes.
     #[serde(default)]
     pub secret_store: Option<String>,
+    /// The playbook this profile responds with (default: the one shipped for its venue); read
+    /// by `respond`, `check`, `drill --profile` and schedules.
+    #[serde(default)]
+    pub playbook: Option<String>,
     /// Demo trading (OKX: `x-simulated-trading: 1`).
     #[serde(default)]
     pub demo: bool,

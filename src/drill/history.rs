@@ -58,6 +58,31 @@ impl From<&Scorecard> for Entry {
     }
 }
 
+/// One `lockdown check` of one profile, in the same history file (`"kind": "check"`; drill
+/// lines have no `kind`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckEntry {
+    /// Always `check`.
+    pub kind: String,
+    /// When, RFC 3339 UTC.
+    pub at: String,
+    /// The profile.
+    pub profile: String,
+    /// Its venue.
+    pub venue: String,
+    /// `ready`, `warnings` or `not_ready`.
+    pub readiness: String,
+    /// Findings of severity warning.
+    pub warnings: usize,
+    /// Findings of severity critical.
+    pub critical: usize,
+}
+
+/// Appends one check, synced to disk.
+pub fn append_check(state_dir: &Path, entry: &CheckEntry) -> Result<(), Error> {
+    append_line(state_dir, entry)
+}
+
 fn path(state_dir: &Path) -> PathBuf {
     state_dir.join(FILE_NAME)
 }
@@ -69,6 +94,10 @@ pub fn append(state_dir: &Path, card: &Scorecard) -> Result<(), Error> {
 
 /// Appends one history line, synced to disk.
 pub fn append_entry(state_dir: &Path, entry: &Entry) -> Result<(), Error> {
+    append_line(state_dir, entry)
+}
+
+fn append_line(state_dir: &Path, entry: &impl Serialize) -> Result<(), Error> {
     let file = path(state_dir);
     let io = |source| Error::Io {
         what: "append to",

@@ -237,6 +237,18 @@ pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
     Ok(parse(&path.display().to_string(), &text)?)
 }
 
+/// The playbook a run of `profile` uses: `explicit` (`--playbook`), else the profile's
+/// `playbook:`, else the one shipped for its venue.
+pub fn for_profile(
+    explicit: Option<&Path>,
+    profile: &crate::config::Profile,
+) -> Result<Playbook, PlaybookError> {
+    match explicit.or(profile.playbook.as_deref()) {
+        Some(path) => load(path),
+        None => Ok(builtin(profile.exchange)?),
+    }
+}
+
 /// SHA-256 of a playbook's text, lowercase hex.
 pub fn text_sha256(text: &str) -> String {
     use sha2::Digest;
