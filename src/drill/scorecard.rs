@@ -114,6 +114,10 @@ pub struct Scorecard {
     pub venue: String,
     /// The simulator's faults (`none`, or the `--faults` spec), and its latency.
     pub faults: String,
+    /// The user's profile the drill ran as a twin of (`drill --profile`); `None` for the
+    /// simulator's own setup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// When the drill ran, RFC 3339 UTC.
     pub at: String,
     /// Contained, no open attacker order, detection perfect.
@@ -298,6 +302,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         seed: e.seed,
         venue: e.venue.as_str().to_owned(),
         faults: e.faults.clone(),
+        profile: None,
         at: crate::clock::now_rfc3339(),
         passed: failures.is_empty(),
         failures,
