@@ -20,6 +20,13 @@ impl Amount {
     /// Normalises a decimal string: `"0.0100"` and `"0.01"` are the same amount.
     pub fn new(text: &str) -> Amount {
         let text = text.trim();
+        // Exponent notation (`1.50e10`, `7.5E-6`: Deribit and Binance write some amounts so):
+        // trimming zeros off the end would cut the exponent, so it is written out in full.
+        if text.contains(['e', 'E'])
+            && let Ok(value) = rust_decimal::Decimal::from_scientific(text)
+        {
+            return Amount::new(&value.normalize().to_string());
+        }
         let text = if text.contains('.') {
             text.trim_end_matches('0').trim_end_matches('.')
         } else {
@@ -538,6 +545,9 @@ mod tests {
             ("integer with point", "25.000", "25"),
             ("plain integer", "100", "100"),
             ("zero", "0.000", "0"),
+            ("exponent with zeros", "1.50e10", "15000000000"),
+            ("exponent that ends in zero", "2e10", "20000000000"),
+            ("negative exponent", "7.5E-6", "0.0000075"),
         ] {
             assert_eq!(Amount::new(input).as_str(), want, "{label}");
         }
