@@ -65,10 +65,7 @@ pub(super) async fn check(config: &Path, profile: &Profile, ui: &Ui) -> Finding 
         Ok(outcome) if outcome.exit() == Exit::Ok => Finding::ok(
             &profile.name,
             CHECK,
-            format!(
-                "`plan --offline` plans every step for key {}",
-                key.masked()
-            ),
+            format!("`plan --offline` plans every step for key {}", key.masked()),
         ),
         Ok(outcome) => failed_step(profile, &outcome, rerun),
         Err(err) => refused(profile, &err, rerun),

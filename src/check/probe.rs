@@ -17,8 +17,10 @@ pub(super) fn unique_name(prefix: &str) -> String {
 pub(super) fn write_and_remove(dir: &Path) -> std::io::Result<()> {
     let path: PathBuf = dir.join(unique_name(".lockdown-check-probe"));
     let written = (|| {
-        let mut file =
-            crate::private::open(crate::private::options().write(true).create_new(true), &path)?;
+        let mut file = crate::private::open(
+            crate::private::options().write(true).create_new(true),
+            &path,
+        )?;
         file.write_all(b"lockdown check: a probe, removed at once\n")?;
         file.sync_all()
     })();

@@ -56,9 +56,8 @@ pub fn verdict(readiness: &Readiness) -> String {
     };
     let (warnings, critical) = (count(Severity::Warning), count(Severity::Critical));
     let profiles = readiness.profiles.len();
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let checked = plural(profiles, "profile", "profiles");
     let named = |severity| {
         readiness
@@ -119,7 +118,12 @@ mod tests {
         Readiness {
             findings: vec![
                 Finding::ok("main", "config.profile", "loads"),
-                Finding::warning("main", "ledger.stale", "newest entry is 3d old", "check the bot"),
+                Finding::warning(
+                    "main",
+                    "ledger.stale",
+                    "newest entry is 3d old",
+                    "check the bot",
+                ),
                 Finding::critical("spare", "config.profile", "does not load", "export X"),
             ],
             profiles: vec![

@@ -77,7 +77,13 @@ fn creatable(name: &str, dir: &Path) -> Finding {
     let ancestor = dir
         .ancestors()
         .skip(1)
-        .map(|a| if a.as_os_str().is_empty() { Path::new(".") } else { a })
+        .map(|a| {
+            if a.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                a
+            }
+        })
         .find(|a| a.exists());
     let Some(ancestor) = ancestor else {
         return Finding::critical(
@@ -185,8 +191,10 @@ fn journal_key(name: &str, dir: &Path) -> Finding {
             name,
             "state_dir.journal_key",
             format!("{err}: responses journal without authentication until it is fixed"),
-            miette::Diagnostic::help(&err)
-                .map_or_else(|| "restore the key from a backup".to_owned(), |h| h.to_string()),
+            miette::Diagnostic::help(&err).map_or_else(
+                || "restore the key from a backup".to_owned(),
+                |h| h.to_string(),
+            ),
         ),
     }
 }

@@ -17,7 +17,10 @@ pub(super) fn check(profile: &Profile, playbook: Option<&Playbook>) -> Vec<Findi
     let name = profile.name.as_str();
     let replaces = playbook.is_none_or(|book| {
         book.action_steps().iter().any(|(_, action)| {
-            matches!(action, ActionSpec::CreateKey(_) | ActionSpec::StoreSecret(_))
+            matches!(
+                action,
+                ActionSpec::CreateKey(_) | ActionSpec::StoreSecret(_)
+            )
         })
     });
     let Some(store) = &profile.secret_store else {
@@ -80,7 +83,9 @@ fn file(name: &str, path: &Path) -> Finding {
             return Finding::ok(
                 name,
                 "store.file",
-                format!("`{shown}` is not written yet; the first replacement key creates it (0600)"),
+                format!(
+                    "`{shown}` is not written yet; the first replacement key creates it (0600)"
+                ),
             );
         }
         Err(err) => {
@@ -113,7 +118,9 @@ fn file(name: &str, path: &Path) -> Finding {
         return Finding::critical(
             name,
             "store.file",
-            format!("the secret store `{shown}` is {kind}: the new secret cannot be written over it"),
+            format!(
+                "the secret store `{shown}` is {kind}: the new secret cannot be written over it"
+            ),
             "point `secret_store` at the plain file the bot reads its key from",
         );
     }

@@ -184,10 +184,16 @@ steps:
     // The offline plan stops at the same step.
     let plan = finding(&doc, "playbook.plan");
     assert_eq!(plan["severity"], "critical");
-    assert!(plan["message"].as_str().unwrap().contains("dead_man"), "{plan}");
+    assert!(
+        plan["message"].as_str().unwrap().contains("dead_man"),
+        "{plan}"
+    );
     only(
         &doc,
-        &[("playbook.steps", "critical"), ("playbook.plan", "critical")],
+        &[
+            ("playbook.steps", "critical"),
+            ("playbook.plan", "critical"),
+        ],
     );
 }
 
@@ -220,10 +226,7 @@ async fn an_offline_plan_that_fails_is_not_ready() {
     let message = plan["message"].as_str().unwrap();
     assert!(message.contains("step `replace`"), "{message}");
     assert!(message.contains("IP whitelist"), "{message}");
-    assert!(
-        plan["fix"].as_str().unwrap().contains("bot_ips"),
-        "{plan}"
-    );
+    assert!(plan["fix"].as_str().unwrap().contains("bot_ips"), "{plan}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -246,7 +249,11 @@ async fn no_ledger_is_a_warning() {
     assert!(people.contains("  warning    ledger.exists"), "{people}");
     assert!(people.contains("fix: set `known_orders:`"), "{people}");
     assert!(
-        people.lines().last().unwrap().starts_with("ready, with 1 warning"),
+        people
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("ready, with 1 warning"),
         "{people}"
     );
 }
@@ -421,9 +428,15 @@ async fn a_profile_that_does_not_load_does_not_hide_the_others() {
         message.contains(&format!("{}:{spare_line}:", lab.session.config.display())),
         "{message}"
     );
-    assert!(message.contains("LOCKDOWN_CHECK_TEST_UNSET_SECRET"), "{message}");
     assert!(
-        f["fix"].as_str().unwrap().contains("export LOCKDOWN_CHECK_TEST_UNSET_SECRET"),
+        message.contains("LOCKDOWN_CHECK_TEST_UNSET_SECRET"),
+        "{message}"
+    );
+    assert!(
+        f["fix"]
+            .as_str()
+            .unwrap()
+            .contains("export LOCKDOWN_CHECK_TEST_UNSET_SECRET"),
         "{f}"
     );
     let people = stderr(&output);
@@ -437,7 +450,11 @@ async fn a_profile_that_does_not_load_does_not_hide_the_others() {
     assert_eq!(doc["profiles"].as_array().unwrap().len(), 1);
     let output = check(&lab, &["--profile", "nope"]).await;
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("no profile `nope`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no profile `nope`"),
+        "{}",
+        stderr(&output)
+    );
     assert!(stdout(&output).is_empty());
 }
 
