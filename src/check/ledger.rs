@@ -124,22 +124,23 @@ fn located(err: &LedgerError) -> String {
     format!("{}:{}: {}", err.file, err.line, err.message)
 }
 
-/// An age for people, to the two largest units (`3d 4h`, `5h 12m`, `42s`).
+/// An age for people, in its largest unit and the next one (`3d 4h`, `5h`, `42s`).
 fn age(ms: i64) -> String {
     let secs = u64::try_from(ms / 1000).unwrap_or(0);
     let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-    let mut parts = Vec::new();
-    let mut left = secs;
-    for (size, unit) in units {
-        if left >= size || (parts.is_empty() && size == 1) {
-            parts.push(format!("{}{unit}", left / size));
-            left %= size;
-        }
-        if parts.len() == 2 {
-            break;
+    let first = units
+        .iter()
+        .position(|(size, _)| secs >= *size)
+        .unwrap_or(units.len() - 1);
+    let (size, unit) = units[first];
+    let mut text = format!("{}{unit}", secs / size);
+    if let Some((next, next_unit)) = units.get(first + 1) {
+        let rest = secs % size / next;
+        if rest > 0 {
+            text.push_str(&format!(" {rest}{next_unit}"));
         }
     }
-    parts.join(" ")
+    text
 }
 
 #[cfg(test)]
@@ -155,6 +156,7 @@ mod tests {
             ("hours", 5 * 3_600_000 + 12 * 60_000 + 5_000, "5h 12m"),
             ("days", 3 * 86_400_000 + 4 * 3_600_000 + 1_000, "3d 4h"),
             ("exact day", 86_400_000, "1d"),
+            ("no minutes", 5 * 3_600_000 + 51_000, "5h"),
         ] {
             assert_eq!(age(ms), want, "{label}");
         }

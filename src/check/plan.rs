@@ -56,10 +56,14 @@ pub(super) async fn check(config: &Path, profile: &Profile, ui: &Ui) -> Finding 
     };
     let planned = respond_for(twin, request, &ui.silent()).await;
     drop(scratch);
+    let playbook = profile
+        .playbook
+        .as_ref()
+        .map_or_else(|| "PLAYBOOK".to_owned(), |p| p.display().to_string());
     let rerun = format!(
-        "`lockdown plan --offline --profile {} --key {} PLAYBOOK` shows the whole plan",
+        "`lockdown plan --offline --config {} --profile {} --key KEY {playbook}` shows the whole plan",
+        config.display(),
         profile.name,
-        key.as_str()
     );
     match planned {
         Ok(outcome) if outcome.exit() == Exit::Ok => Finding::ok(
