@@ -15,16 +15,7 @@ const CHECK: &str = "config.profile";
 pub(super) fn load(config: &Path, name: &str, findings: &mut Vec<Finding>) -> Option<Profile> {
     match config::load_profile(config, Some(name)) {
         Ok(profile) => {
-            findings.push(Finding::ok(
-                name,
-                CHECK,
-                format!(
-                    "loads from `{}` ({} at {})",
-                    config.display(),
-                    profile.exchange,
-                    profile.base_url
-                ),
-            ));
+            findings.push(loaded(config, &profile));
             Some(profile)
         }
         Err(ConfigError::Invalid(problems)) => {
@@ -57,4 +48,42 @@ pub(super) fn load(config: &Path, name: &str, findings: &mut Vec<Finding>) -> Op
             None
         }
     }
+}
+
+/// A profile that loads: ok, unless it sets fields its venue does not read (a response says so
+/// and goes on; the owner meant something that does not happen).
+fn loaded(config: &Path, profile: &Profile) -> Finding {
+    let loads = format!(
+        "loads from `{}` ({} at {})",
+        config.display(),
+        profile.exchange,
+        profile.base_url
+    );
+    if profile.ignored_fields.is_empty() {
+        return Finding::ok(&profile.name, CHECK, loads);
+    }
+    let fields = profile
+        .ignored_fields
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let readers = profile
+        .ignored_fields
+        .iter()
+        .flat_map(|f| crate::venues::VenueSpec::readers_of(f))
+        .map(str::to_owned)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Finding::warning(
+        &profile.name,
+        CHECK,
+        format!(
+            "{loads}, but sets {fields}, which {} does not read: it changes nothing",
+            profile.exchange
+        ),
+        format!("remove it from the profile (read on {readers} only)"),
+    )
 }

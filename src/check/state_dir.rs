@@ -171,6 +171,16 @@ fn journal_key(name: &str, dir: &Path) -> Finding {
             format!("`{shown}` does not exist yet; the first run creates it (0600)"),
         );
     }
+    if !path.is_file() {
+        return Finding::warning(
+            name,
+            "state_dir.journal_key",
+            format!(
+                "the journal key `{shown}` is not a file: responses journal without authentication"
+            ),
+            "remove it; the next run creates the key (0600)",
+        );
+    }
     match JournalKey::load(&path) {
         Ok(_) => Finding::ok(
             name,

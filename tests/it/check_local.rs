@@ -11,7 +11,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{Lab, code, lockdown, stderr, stdout, summary};
+use crate::support::{Lab, assert_no_secret_in, code, lockdown, read, stderr, stdout, summary};
 
 /// Runs `check --json` on the lab's config, then `extra`.
 async fn check(lab: &Lab, extra: &[&str]) -> Output {
@@ -133,6 +133,16 @@ async fn a_simulator_profile_is_ready() {
             .last()
             .is_some_and(|l| l.starts_with("ready: 1 profile checked")),
         "{people}"
+    );
+    // No secret in anything it showed.
+    let master = read(&lab.sim_dir().join("master.secret"));
+    let bot = read(&lab.sim_dir().join("bot.secret"));
+    assert_no_secret_in(
+        &[
+            ("stdout".to_owned(), stdout(&output)),
+            ("stderr".to_owned(), people.clone()),
+        ],
+        &[("master secret", master), ("bot secret", bot)],
     );
     // The check is in the history of the profile's state dir.
     let history = std::fs::read_to_string(state_dir(&lab).join("drills.jsonl")).unwrap();
@@ -389,6 +399,52 @@ async fn a_state_dir_others_can_read_is_a_warning_and_stays_as_it_is() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_state_dir_that_cannot_be_used_is_not_ready_and_gets_nothing() {
+    let lab = Lab::start(1615).await;
+    // A file where the state dir should be.
+    let file = lab.sim_dir().join("not-a-folder");
+    std::fs::write(&file, "mine\n").unwrap();
+    set_field(&lab, "state_dir", "not-a-folder");
+    let doc = report(&check(&lab, &[]).await, 2);
+    only(&doc, &[("state_dir.usable", "critical")]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine\n");
+
+    // A state dir that cannot be created (not even by root: /proc takes no new files).
+    set_field(&lab, "state_dir", "/proc/self/lockdown-state");
+    let doc = report(&check(&lab, &[]).await, 2);
+    only(&doc, &[("state_dir.usable", "critical")]);
+    let usable = finding(&doc, "state_dir.usable");
+    assert!(
+        usable["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist and cannot be created in `/proc/self`"),
+        "{usable}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_field_the_venue_does_not_read_is_a_warning() {
+    let lab = Lab::start(1616).await;
+    // `demo` is OKX's (x-simulated-trading); on Bybit it changes nothing.
+    set_field(&lab, "demo", "true");
+    let doc = report(&check(&lab, &[]).await, 1);
+    only(&doc, &[("config.profile", "warning")]);
+    let profile = finding(&doc, "config.profile");
+    assert!(
+        profile["message"]
+            .as_str()
+            .unwrap()
+            .contains("sets `demo`, which bybit does not read"),
+        "{profile}"
+    );
+    assert_eq!(
+        profile["fix"],
+        "remove it from the profile (read on okx only)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_profile_that_does_not_load_does_not_hide_the_others() {
     let lab = Lab::start(1612).await;
     let config = std::fs::read_to_string(&lab.session.config).unwrap();
@@ -462,11 +518,7 @@ async fn a_profile_that_does_not_load_does_not_hide_the_others() {
 async fn a_config_that_does_not_parse_is_exit_2_with_its_place() {
     let lab = Lab::start(1613).await;
     let config = std::fs::read_to_string(&lab.session.config).unwrap();
-    std::fs::write(
-        &lab.session.config,
-        config.replace("    demo_typo_absent", "") + "    colour: blue\n",
-    )
-    .unwrap();
+    std::fs::write(&lab.session.config, format!("{config}    colour: blue\n")).unwrap();
     let line = config.lines().count() + 1;
     let output = check(&lab, &[]).await;
     assert_eq!(code(&output), 2);
