@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use lockdown::exchanges::ExchangeId;
 use serde_json::Value;
 
 use crate::support::{Lab, assert_no_secret_in, code, lockdown, read, stderr, stdout, summary};
@@ -151,6 +152,27 @@ async fn a_simulator_profile_is_ready() {
     assert_eq!(line["profile"], "sim");
     assert_eq!(line["venue"], "bybit");
     assert_eq!(line["readiness"], "ready");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_simulator_venue_is_ready() {
+    for venue in ExchangeId::ALL {
+        let lab = Lab::start_on(*venue, 1617).await;
+        let doc = report(&check(&lab, &[]).await, 0);
+        assert_eq!(doc["profiles"][0]["exchange"], venue.as_str());
+        only(&doc, &[]);
+        // Kraken manages keys only by hand: its steps are guided, not missing.
+        let steps = finding(&doc, "playbook.steps");
+        if *venue == ExchangeId::Kraken {
+            assert!(
+                steps["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("done by hand, guided"),
+                "{steps}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
