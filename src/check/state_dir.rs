@@ -65,6 +65,11 @@ pub(super) fn check(profile: &Profile, findings: &mut Vec<Finding>) -> Usable {
         ));
         return Usable::No;
     }
+    findings.push(Finding::ok(
+        name,
+        "state_dir.usable",
+        format!("`{shown}` takes new files (a probe was written and removed)"),
+    ));
     findings.push(owner(name, dir, &meta));
     findings.push(private(name, dir, &meta));
     findings.push(journal_key(name, dir));
