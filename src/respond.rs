@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::actions::{JournalHandle, RunInfo};
-use crate::config;
+use crate::config::{self, Profile};
 use crate::engine::{Confirm, Outcome, Run, Start, preflight};
 use crate::error::{Error, Note};
 use crate::exchanges::client::http_client_for;
@@ -51,7 +51,22 @@ pub struct Request {
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
 pub async fn respond(request: Request, ui: &Ui) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let mut profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    let profile = config::load_profile(&request.config, request.profile.as_deref())?;
+    run_for(started, profile, request, ui).await
+}
+
+/// Runs a response for a profile already loaded from `request.config`: `check` plans offline
+/// this way, the profile's state dir swapped for a temporary one.
+pub async fn respond_for(profile: Profile, request: Request, ui: &Ui) -> Result<Outcome, Error> {
+    run_for(Instant::now(), profile, request, ui).await
+}
+
+async fn run_for(
+    started: Instant,
+    mut profile: Profile,
+    request: Request,
+    ui: &Ui,
+) -> Result<Outcome, Error> {
     if let Some(store) = request
         .incident
         .as_ref()

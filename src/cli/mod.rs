@@ -4,6 +4,7 @@
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
 mod capabilities;
+mod check;
 mod drill;
 mod ledger;
 mod plan;
@@ -72,6 +73,10 @@ pub enum Command {
     Sim(sim::SimArgs),
     /// Get the known-orders ledger out of a bot (`import`), or see what a ledger holds (`check`).
     Ledger(ledger::LedgerArgs),
+    /// Is each profile ready for an incident? Config, playbook, ledger, store, state dir, and
+    /// the exchange's view of the credentials; read-only.
+    #[command(after_help = check::EXITS)]
+    Check(check::CheckArgs),
 }
 
 impl Cli {
@@ -111,5 +116,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Validate(args) => validate::run(args, ui),
         Command::Sim(args) => sim::run(args, ui).await,
         Command::Ledger(args) => ledger::run(args, ui),
+        Command::Check(args) => check::run(args, config, ui).await,
     }
 }

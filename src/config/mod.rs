@@ -84,8 +84,8 @@ pub fn default_state_dir() -> PathBuf {
         .join("lockdown")
 }
 
-/// Loads one profile from a config file, resolving and checking its credentials.
-pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+/// Reads and parses a config file, checking its structure but no profile's meaning.
+fn read(path: &Path) -> Result<(Source, raw::RawConfig), ConfigError> {
     let text = match crate::limits::read_file(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -102,6 +102,19 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
     };
     let source = Source::bounded(path.display().to_string(), text)?;
     let raw = raw::parse(&source)?;
+    Ok((source, raw))
+}
+
+/// The names of a config file's profiles, none of them loaded: `check` loads each on its own,
+/// so one that does not load (a secret not set) does not hide the others' readiness.
+pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
+    let (_, raw) = read(path)?;
+    Ok(raw.profiles.into_keys().collect())
+}
+
+/// Loads one profile from a config file, resolving and checking its credentials.
+pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+    let (source, raw) = read(path)?;
     let available = raw.profiles.keys().cloned().collect::<Vec<_>>().join(", ");
     let name = match name {
         Some(name) => name.to_owned(),

@@ -34,6 +34,8 @@ pub struct Profile {
     pub known_orders: Option<PathBuf>,
     /// How far the ledger may lag behind the bots' orders (the diff's `owner_unconfirmed`).
     pub ledger_lag: Duration,
+    /// How old the ledger's newest entry may be before `lockdown check` calls it stale.
+    pub ledger_max_age: Duration,
     /// Where runs are kept.
     pub state_dir: PathBuf,
     /// Where a replacement key's secret goes.
@@ -126,6 +128,10 @@ impl Profile {
 /// How far a bot's ledger may lag behind its orders unless the profile says.
 pub const DEFAULT_LEDGER_LAG: Duration = Duration::from_secs(10);
 
+/// How old a ledger's newest entry may be unless the profile says: a bot that trades daily has
+/// written one within a day.
+pub const DEFAULT_LEDGER_MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The profile fields templates may name.
 pub const TEMPLATE_FIELDS: &[&str] = &[
     "name",
@@ -160,6 +166,7 @@ pub fn validate(
     let settings = check.settings(raw, exchange);
     let secret_store = check.secret_store(raw);
     let ledger_lag = check.ledger_lag(raw);
+    let ledger_max_age = check.ledger_max_age(raw);
 
     if !check.problems.is_empty() {
         return Err(Problems {
@@ -184,6 +191,7 @@ pub fn validate(
         bot_ips,
         known_orders: raw.known_orders.as_deref().map(|p| resolve_path(p, dir)),
         ledger_lag,
+        ledger_max_age,
         state_dir: raw
             .state_dir
             .as_deref()
@@ -408,6 +416,19 @@ impl Check<'_> {
             );
             self.problems.push(problem);
             DEFAULT_LEDGER_LAG
+        })
+    }
+
+    fn ledger_max_age(&mut self, raw: &RawProfile) -> Duration {
+        let Some(text) = raw.ledger_max_age.as_deref() else {
+            return DEFAULT_LEDGER_MAX_AGE;
+        };
+        crate::clock::parse_duration(text).unwrap_or_else(|message| {
+            let problem = self.problem("ledger_max_age", message).help(
+                "how old the ledger's newest entry may be before `lockdown check` warns, e.g. `24h` or `7d`",
+            );
+            self.problems.push(problem);
+            DEFAULT_LEDGER_MAX_AGE
         })
     }
 

@@ -38,6 +38,9 @@ pub struct RawProfile {
     /// How far the ledger may lag behind the bots' orders (`10s`).
     #[serde(default)]
     pub ledger_lag: Option<String>,
+    /// How old the ledger's newest entry may be before `check` calls it stale (`24h`).
+    #[serde(default)]
+    pub ledger_max_age: Option<String>,
     /// Where runs are kept.
     #[serde(default)]
     pub state_dir: Option<String>,

@@ -72,6 +72,18 @@ impl Ui {
         Ui { format, ..self }
     }
 
+    /// The same, silent and asking nothing: only errors, no prompts, no blocks, no summary (a
+    /// run inside another command, such as `check`'s offline plan, whose own output tells the
+    /// result).
+    pub fn silent(&self) -> Ui {
+        Ui {
+            verbosity: Verbosity::Quiet,
+            format: Format::Human,
+            interactive: false,
+            ..self.clone()
+        }
+    }
+
     /// What stdout carries.
     pub fn format(&self) -> Format {
         self.format
