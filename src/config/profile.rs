@@ -40,6 +40,9 @@ pub struct Profile {
     pub secret_store: Option<SecretStore>,
     /// The playbook the profile responds with; `None`: the one shipped for the venue.
     pub playbook: Option<PathBuf>,
+    /// A URL that answers this machine's egress address (`lockdown check` only): plain text, or
+    /// JSON with `ip`.
+    pub ip_echo: Option<String>,
     /// Venue settings (demo trading, authentication style).
     pub settings: VenueSettings,
     /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
@@ -160,6 +163,7 @@ pub fn validate(
     let settings = check.settings(raw, exchange);
     let secret_store = check.secret_store(raw);
     let ledger_lag = check.ledger_lag(raw);
+    let ip_echo = check.ip_echo(raw);
 
     if !check.problems.is_empty() {
         return Err(Problems {
@@ -191,6 +195,7 @@ pub fn validate(
             .unwrap_or_else(super::default_state_dir),
         secret_store,
         playbook: raw.playbook.as_deref().map(|p| resolve_path(p, dir)),
+        ip_echo,
         settings,
         ignored_fields: ignored_fields(raw, exchange),
     })
@@ -409,6 +414,21 @@ impl Check<'_> {
             self.problems.push(problem);
             DEFAULT_LEDGER_LAG
         })
+    }
+
+    /// The echo URL `lockdown check` asks for this machine's address: https, or http to loopback.
+    fn ip_echo(&mut self, raw: &RawProfile) -> Option<String> {
+        let url = raw.ip_echo.as_deref()?.trim();
+        match check_base_url(url) {
+            Ok(()) => Some(url.to_owned()),
+            Err(message) => {
+                let problem = self.problem("ip_echo", message).help(
+                    "an https URL that answers the caller's address (text, or JSON with `ip`)",
+                );
+                self.problems.push(problem);
+                None
+            }
+        }
     }
 
     fn secret_store(&mut self, raw: &RawProfile) -> Option<SecretStore> {

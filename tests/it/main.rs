@@ -10,6 +10,7 @@ mod bad_input;
 mod binance;
 mod broken_pipe;
 mod canary;
+mod check_exchange;
 mod containment;
 mod datapath;
 mod deribit;
