@@ -340,3 +340,20 @@ async fn a_bot_key_the_venue_no_longer_has_is_a_stale_entry() {
         assert!(all.iter().all(|f| f.check != "key.withdraw"), "{venue}");
     }
 }
+
+#[tokio::test]
+async fn binance_a_sub_account_key_as_master_cannot_manage_keys() {
+    // Binance names no permission for sub-account key management, only "For Master Account"
+    // (docs/venues/binance.md §4): a sub-account's key configured as `master:` authenticates,
+    // and is refused the listing only a master key may read.
+    let lab = Lab::start_on(ExchangeId::Binance, 1613).await;
+    let master = master_key(&lab);
+    edit_config(&lab, "key: file:master.key", &format!("key: {}", lab.leaked()));
+    edit_config(&lab, "secret: file:master.secret", "secret: file:bot.secret");
+    let all = findings(&lab).await;
+    assert_eq!(the(&all, "master.auth").severity, Severity::Ok, "{all:#?}");
+    let found = the(&all, "master.permission");
+    assert_eq!(found.severity, Severity::Critical, "{found:#?}");
+    assert!(found.message.contains("not a master-account key"), "{}", found.message);
+    assert!(!master.is_empty());
+}

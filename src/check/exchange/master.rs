@@ -23,6 +23,10 @@ pub(crate) struct Master {
     pub(crate) info: Result<KeyInfo, ExchangeError>,
     /// The exchange's clock when it was read (ms), for the expiry.
     pub(crate) now_ms: i64,
+    /// Where the permission cannot be read back ([`KeyAdmin::MasterOnly`]): how a read-only
+    /// call that only a master key may make went (a bot key's account listing); `None` when no
+    /// bot key names its account.
+    pub(crate) admin_probe: Option<Result<(), ExchangeError>>,
 }
 
 impl Master {
@@ -66,9 +70,19 @@ pub(super) async fn read(profile: &Profile, client: &Client) -> Master {
             Err(err) => Err(err),
         };
     }
+    let admin_probe = match facts::key_admin(profile.exchange, profile.settings.key_family) {
+        KeyAdmin::MasterOnly(_) if info.is_ok() => {
+            match profile.keys.iter().find_map(|k| k.account.as_deref()) {
+                Some(account) => Some(list_keys(client, master, account).await.map(|_| ())),
+                None => None,
+            }
+        }
+        _ => None,
+    };
     Master {
         info,
         now_ms: client.clock().now_ms(),
+        admin_probe,
     }
 }
 
@@ -108,7 +122,7 @@ pub(super) fn findings(profile: &Profile, playbook: &Playbook, master: &Master) 
             format!("the master key {key} authenticates"),
             None,
         ),
-        permission(profile, playbook, info),
+        permission(profile, playbook, info, master.admin_probe.as_ref()),
         ip_bound(profile, info),
         expiry(profile, info, master.now_ms),
     ]
@@ -126,7 +140,12 @@ fn renew_fix(profile: &Profile) -> String {
 }
 
 /// `master.permission`: the key-management permission the playbook's key steps need.
-fn permission(profile: &Profile, playbook: &Playbook, info: &KeyInfo) -> Finding {
+fn permission(
+    profile: &Profile,
+    playbook: &Playbook,
+    info: &KeyInfo,
+    probe: Option<&Result<(), ExchangeError>>,
+) -> Finding {
     let steps: Vec<&str> = playbook
         .action_steps()
         .into_iter()
@@ -159,13 +178,38 @@ fn permission(profile: &Profile, playbook: &Playbook, info: &KeyInfo) -> Finding
             ),
             None,
         ),
-        KeyAdmin::MasterOnly(why) => finding(
-            profile,
-            check,
-            Severity::Ok,
-            format!("key steps {named}: {why}; the key's authentication is what can be checked"),
-            None,
-        ),
+        KeyAdmin::MasterOnly(why) => match probe {
+            Some(Ok(())) => finding(
+                profile,
+                check,
+                Severity::Ok,
+                format!(
+                    "the master key listed a sub-account's keys, which {} serves only to a master-account key (the playbook's {named})",
+                    profile.exchange
+                ),
+                None,
+            ),
+            Some(Err(err)) => finding(
+                profile,
+                check,
+                Severity::Critical,
+                format!(
+                    "the master key {} may not list a sub-account's keys ({err}): it is not a master-account key, and the playbook's {named} would be refused",
+                    profile.master.key
+                ),
+                Some(format!(
+                    "point `master:` at an API key of the master account ({} serves sub-account key management to it only)",
+                    profile.exchange
+                )),
+            ),
+            None => finding(
+                profile,
+                check,
+                Severity::Ok,
+                format!("key steps {named}: {why}; no bot key names its `account:` to try a listing with"),
+                None,
+            ),
+        },
         KeyAdmin::AnyOf(needed, what) => {
             let has = info.permissions.iter().any(|p| needed.contains(&p.as_str()));
             if has && !info.read_only {
