@@ -140,10 +140,10 @@ async fn a_master_key_the_exchange_refuses_is_critical_with_the_venues_reason() 
 
 #[tokio::test]
 async fn a_master_key_without_key_management_permission_is_critical() {
-    // The venue's key-management permission, taken away (Binance's sub-account family names
-    // none and cannot be read back; Kraken manages no keys by API).
+    // The venue's key-management permission, taken away (Kraken manages no keys by API).
     for (venue, group, left) in [
         (ExchangeId::Bybit, "Wallet", &[][..]),
+        (ExchangeId::Binance, "binance", &["canFuturesTrade", "enableWithdrawals"][..]),
         (ExchangeId::Okx, "perm", &["read_only"][..]),
         (ExchangeId::Deribit, "account", &["read"][..]),
     ] {

@@ -5,7 +5,7 @@
 //! Facts only, each with its page in `docs/venues/<venue>.md`; nothing here calls anything. A
 //! fact a venue does not document is `None` or says so, never a guess presented as the venue's.
 
-use crate::exchanges::{ExchangeId, KeyFamily, bybit};
+use crate::exchanges::{ExchangeId, bybit};
 
 /// How far a signed request's timestamp may be from the exchange's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,47 +51,52 @@ pub(super) fn clock_tolerance(venue: ExchangeId) -> Option<Tolerance> {
 /// What the master credential needs before the playbook's key steps can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum KeyAdmin {
-    /// Read-write, and any of these permissions as the adapter names them (`Group:Value`).
-    AnyOf(&'static [&'static str], &'static str),
-    /// A master-account key; no permission is named, and none can be read back.
-    MasterOnly(&'static str),
+    /// A read-write key holding any of `needed` (as the adapter names them); `what` says how
+    /// to give it. `master_only`: the venue serves key management to a master-account key
+    /// only and its key answer cannot tell one, so a listing only a master may read is tried.
+    AnyOf {
+        needed: &'static [&'static str],
+        what: &'static str,
+        master_only: bool,
+    },
     /// No key management by API: the key steps are guided manual steps.
     Guided,
 }
 
-/// The master's key-management permission on `venue` (with its key family on Binance).
-pub(super) fn key_admin(venue: ExchangeId, family: KeyFamily) -> KeyAdmin {
+/// The master's key-management permission on `venue`.
+pub(super) fn key_admin(venue: ExchangeId) -> KeyAdmin {
     match venue {
         // create-sub-api, frozen-sub-member, delete-api: "holding AccountTransfer,
         // SubMemberTransfer or Withdrawal" on a read-write master key (docs/venues/bybit.md §4).
-        ExchangeId::Bybit => KeyAdmin::AnyOf(
-            &[
+        ExchangeId::Bybit => KeyAdmin::AnyOf {
+            needed: &[
                 "Wallet:AccountTransfer",
                 "Wallet:SubMemberTransfer",
                 "Wallet:Withdraw",
             ],
-            "a read-write master key with Wallet `AccountTransfer`, `SubMemberTransfer` or `Withdraw` (Bybit: API management, edit the key)",
-        ),
+            what: "a read-write master key with Wallet `AccountTransfer`, `SubMemberTransfer` or `Withdraw` (Bybit: API management, edit the key)",
+            master_only: false,
+        },
         // The sub-account key endpoints' "permission Trade" (docs/venues/okx.md §4).
-        ExchangeId::Okx => KeyAdmin::AnyOf(
-            &["trade"],
-            "a master-account key with the `Trade` permission (OKX: API management, edit the key)",
-        ),
-        // Binance Link: "the calling key must have trade enabled" (docs/venues/binance.md §4).
-        ExchangeId::Binance if family == KeyFamily::Broker => KeyAdmin::AnyOf(
-            &["enableSpotAndMarginTrading"],
-            "a broker master key with spot trading enabled (Binance: API management, edit the key)",
-        ),
-        // The sub-account key endpoints are "For Master Account" and name no permission
-        // (docs/venues/binance.md §4); `apiRestrictions` cannot say whether a key is the master's.
-        ExchangeId::Binance => KeyAdmin::MasterOnly(
-            "Binance's sub-account key endpoints need a master-account key and name no permission; `apiRestrictions` cannot tell a master's key from a sub-account's",
-        ),
+        ExchangeId::Okx => KeyAdmin::AnyOf {
+            needed: &["trade"],
+            what: "a master-account key with the `Trade` permission (OKX: API management, edit the key)",
+            master_only: false,
+        },
+        // Sub-account keys: "For Master Account" endpoints, and the IP restriction (the lock)
+        // needs "Enable Spot & Margin Trading" on the calling key; Binance Link: "the calling
+        // key must have trade enabled" (docs/venues/binance.md §4).
+        ExchangeId::Binance => KeyAdmin::AnyOf {
+            needed: &["enableSpotAndMarginTrading"],
+            what: "a master-account key with \"Enable Spot & Margin Trading\" (Binance: API management, edit the key)",
+            master_only: true,
+        },
         // Key management takes `account:read_write` (docs/venues/deribit.md §4).
-        ExchangeId::Deribit => KeyAdmin::AnyOf(
-            &["account:read_write"],
-            "a main-account key with the `account:read_write` scope (Deribit: Account, API, edit the key)",
-        ),
+        ExchangeId::Deribit => KeyAdmin::AnyOf {
+            needed: &["account:read_write"],
+            what: "a main-account key with the `account:read_write` scope (Deribit: Account, API, edit the key)",
+            master_only: false,
+        },
         // No endpoint creates, changes or deletes a key (docs/venues/kraken.md §4).
         ExchangeId::Kraken => KeyAdmin::Guided,
     }

@@ -70,8 +70,10 @@ pub(super) async fn read(profile: &Profile, client: &Client) -> Master {
             Err(err) => Err(err),
         };
     }
-    let admin_probe = match facts::key_admin(profile.exchange, profile.settings.key_family) {
-        KeyAdmin::MasterOnly(_) if info.is_ok() => {
+    let admin_probe = match facts::key_admin(profile.exchange) {
+        KeyAdmin::AnyOf {
+            master_only: true, ..
+        } if info.is_ok() => {
             match profile.keys.iter().find_map(|k| k.account.as_deref()) {
                 Some(account) => Some(list_keys(client, master, account).await.map(|_| ())),
                 None => None,
@@ -167,7 +169,7 @@ fn permission(
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match facts::key_admin(profile.exchange, profile.settings.key_family) {
+    match facts::key_admin(profile.exchange) {
         KeyAdmin::Guided => finding(
             profile,
             check,
@@ -178,55 +180,15 @@ fn permission(
             ),
             None,
         ),
-        KeyAdmin::MasterOnly(why) => match probe {
-            Some(Ok(())) => finding(
-                profile,
-                check,
-                Severity::Ok,
-                format!(
-                    "the master key listed a sub-account's keys, which {} serves only to a master-account key (the playbook's {named})",
-                    profile.exchange
-                ),
-                None,
-            ),
-            Some(Err(err)) => finding(
-                profile,
-                check,
-                Severity::Critical,
-                format!(
-                    "the master key {} may not list a sub-account's keys ({err}): it is not a master-account key, and the playbook's {named} would be refused",
-                    profile.master.key
-                ),
-                Some(format!(
-                    "point `master:` at an API key of the master account ({} serves sub-account key management to it only)",
-                    profile.exchange
-                )),
-            ),
-            None => finding(
-                profile,
-                check,
-                Severity::Ok,
-                format!("key steps {named}: {why}; no bot key names its `account:` to try a listing with"),
-                None,
-            ),
-        },
-        KeyAdmin::AnyOf(needed, what) => {
+        KeyAdmin::AnyOf { needed, what, .. } => {
             let has = info.permissions.iter().any(|p| needed.contains(&p.as_str()));
-            if has && !info.read_only {
-                finding(
-                    profile,
-                    check,
-                    Severity::Ok,
-                    format!("the master key may manage keys (the playbook's {named})"),
-                    None,
-                )
-            } else {
+            if !has || info.read_only {
                 let held = if info.permissions.is_empty() {
                     "none".to_owned()
                 } else {
                     info.permissions.join(", ")
                 };
-                finding(
+                return finding(
                     profile,
                     check,
                     Severity::Critical,
@@ -236,7 +198,50 @@ fn permission(
                         if info.read_only { " (read-only)" } else { "" },
                     ),
                     Some(format!("give the master key {what}")),
-                )
+                );
+            }
+            match probe {
+                Some(Err(
+                    err @ (ExchangeError::Permission { .. } | ExchangeError::KeyRefused { .. }),
+                )) => finding(
+                    profile,
+                    check,
+                    Severity::Critical,
+                    format!(
+                        "the master key {} may not list a sub-account's keys ({err}): it is not a master-account key, and the playbook's {named} would be refused",
+                        profile.master.key
+                    ),
+                    Some(format!(
+                        "point `master:` at an API key of the master account ({} serves sub-account key management to it only)",
+                        profile.exchange
+                    )),
+                ),
+                Some(Err(err)) => finding(
+                    profile,
+                    check,
+                    Severity::Warning,
+                    format!(
+                        "the master key holds the permission, but whether it is a master-account key could not be tried: listing a sub-account's keys failed ({err})"
+                    ),
+                    Some("check the `account:` of the profile's `keys:` entries".into()),
+                ),
+                Some(Ok(())) => finding(
+                    profile,
+                    check,
+                    Severity::Ok,
+                    format!(
+                        "the master key may manage keys (the playbook's {named}), and listed a sub-account's keys, which {} serves to a master-account key only",
+                        profile.exchange
+                    ),
+                    None,
+                ),
+                None => finding(
+                    profile,
+                    check,
+                    Severity::Ok,
+                    format!("the master key may manage keys (the playbook's {named})"),
+                    None,
+                ),
             }
         }
     }

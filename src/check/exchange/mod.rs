@@ -129,7 +129,7 @@ pub(super) mod tests {
             responder_ip: "127.0.0.1".parse().unwrap(),
             bot_ips: Vec::new(),
             known_orders: None,
-            ledger_lag: crate::config::DEFAULT_LEDGER_LAG,
+            ledger_lag: std::time::Duration::from_secs(10),
             state_dir: std::env::temp_dir(),
             secret_store: None,
             playbook: None,
