@@ -83,7 +83,13 @@ mod tests {
     use crate::sim::Sim;
 
     fn key_where(sim: &Sim, pick: impl Fn(&crate::sim::KeyView) -> bool) -> String {
-        sim.inspect().keys.iter().find(|k| pick(k)).unwrap().id.clone()
+        sim.inspect()
+            .keys
+            .iter()
+            .find(|k| pick(k))
+            .unwrap()
+            .id
+            .clone()
     }
 
     #[test]

@@ -49,13 +49,15 @@ async fn echo_server(json: bool) -> String {
     use axum::extract::ConnectInfo;
     let app = axum::Router::new().route(
         "/",
-        axum::routing::get(move |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
-            if json {
-                format!("{{\"ip\":\"{}\"}}", peer.ip())
-            } else {
-                format!("{}\n", peer.ip())
-            }
-        }),
+        axum::routing::get(
+            move |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                if json {
+                    format!("{{\"ip\":\"{}\"}}", peer.ip())
+                } else {
+                    format!("{}\n", peer.ip())
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -72,10 +74,18 @@ async fn echo_server(json: bool) -> String {
 fn no_secret_in(lab: &Lab, all: &[Finding]) {
     let dir = lab.sim_dir();
     let text = serde_json::to_string(all).unwrap();
-    for file in ["master.secret", "bot.secret", "master.passphrase", "bot.passphrase"] {
+    for file in [
+        "master.secret",
+        "bot.secret",
+        "master.passphrase",
+        "bot.passphrase",
+    ] {
         if let Ok(secret) = std::fs::read_to_string(dir.join(file)) {
             let secret = secret.trim();
-            assert!(!secret.is_empty() && !text.contains(secret), "{file} in {text}");
+            assert!(
+                !secret.is_empty() && !text.contains(secret),
+                "{file} in {text}"
+            );
         }
     }
 }
@@ -127,7 +137,11 @@ async fn a_master_key_the_exchange_refuses_is_critical_with_the_venues_reason() 
         let all = findings(&lab).await;
         let auth = the(&all, "master.auth");
         assert_eq!(auth.severity, Severity::Critical, "{venue}: {auth:#?}");
-        assert!(auth.message.contains("refused"), "{venue}: {}", auth.message);
+        assert!(
+            auth.message.contains("refused"),
+            "{venue}: {}",
+            auth.message
+        );
         assert!(auth.fix.is_some(), "{venue}");
         // What it could not read is not judged.
         assert!(
@@ -143,7 +157,11 @@ async fn a_master_key_without_key_management_permission_is_critical() {
     // The venue's key-management permission, taken away (Kraken manages no keys by API).
     for (venue, group, left) in [
         (ExchangeId::Bybit, "Wallet", &[][..]),
-        (ExchangeId::Binance, "binance", &["canFuturesTrade", "enableWithdrawals"][..]),
+        (
+            ExchangeId::Binance,
+            "binance",
+            &["canFuturesTrade", "enableWithdrawals"][..],
+        ),
         (ExchangeId::Okx, "perm", &["read_only"][..]),
         (ExchangeId::Deribit, "account", &["read"][..]),
     ] {
@@ -153,7 +171,13 @@ async fn a_master_key_without_key_management_permission_is_critical() {
         let found = the(&all, "master.permission");
         assert_eq!(found.severity, Severity::Critical, "{venue}: {found:#?}");
         assert!(found.message.contains("cannot manage keys"), "{venue}");
-        assert!(found.fix.as_deref().unwrap().contains("give the master key"));
+        assert!(
+            found
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("give the master key")
+        );
         assert_eq!(the(&all, "master.auth").severity, Severity::Ok, "{venue}");
     }
     let lab = Lab::start_on(ExchangeId::Kraken, 1603).await;
@@ -178,7 +202,11 @@ async fn an_unbound_master_is_critical_on_okx_and_a_warning_elsewhere() {
         assert_eq!(found.severity, want, "{venue}: {found:#?}");
         assert!(found.fix.as_deref().unwrap().contains("responder_ip"));
         // Nothing is left to confirm `responder_ip` by.
-        assert_eq!(the(&all, "responder_ip").severity, Severity::Warning, "{venue}");
+        assert_eq!(
+            the(&all, "responder_ip").severity,
+            Severity::Warning,
+            "{venue}"
+        );
     }
 }
 
@@ -301,7 +329,11 @@ async fn a_bot_key_without_an_ip_list_warns() {
     for venue in ExchangeId::ALL {
         let lab = Lab::start_on(*venue, 1610).await;
         let all = findings(&lab).await;
-        assert_eq!(the(&all, "key.exists").severity, Severity::Ok, "{venue}: {all:#?}");
+        assert_eq!(
+            the(&all, "key.exists").severity,
+            Severity::Ok,
+            "{venue}: {all:#?}"
+        );
         let found = the(&all, "key.ip_list");
         assert_eq!(found.severity, Severity::Warning, "{venue}: {found:#?}");
         assert!(found.fix.as_deref().unwrap().contains("bot_ips"));
@@ -313,9 +345,17 @@ async fn a_bot_key_that_can_withdraw_or_transfer_warns() {
     // OKX sub-account keys cannot withdraw (docs/venues/okx.md §4): no such key there.
     for (venue, group, grant) in [
         (ExchangeId::Bybit, "Wallet", &["SubMemberTransferList"][..]),
-        (ExchangeId::Binance, "binance", &["canTrade", "canUniversalTransfer"][..]),
+        (
+            ExchangeId::Binance,
+            "binance",
+            &["canTrade", "canUniversalTransfer"][..],
+        ),
         (ExchangeId::Deribit, "wallet", &["read_write"][..]),
-        (ExchangeId::Kraken, "kraken", &["query-funds", "withdraw-funds"][..]),
+        (
+            ExchangeId::Kraken,
+            "kraken",
+            &["query-funds", "withdraw-funds"][..],
+        ),
     ] {
         let lab = Lab::start_on(venue, 1611).await;
         bind_bot_key(&lab);
@@ -335,8 +375,18 @@ async fn a_bot_key_the_venue_no_longer_has_is_a_stale_entry() {
         let all = findings(&lab).await;
         let found = the(&all, "key.exists");
         assert_eq!(found.severity, Severity::Warning, "{venue}: {found:#?}");
-        assert!(found.message.contains("no longer exists"), "{venue}: {}", found.message);
-        assert!(found.fix.as_deref().unwrap().contains("remove the stale entry"));
+        assert!(
+            found.message.contains("no longer exists"),
+            "{venue}: {}",
+            found.message
+        );
+        assert!(
+            found
+                .fix
+                .as_deref()
+                .unwrap()
+                .contains("remove the stale entry")
+        );
         assert!(all.iter().all(|f| f.check != "key.withdraw"), "{venue}");
     }
 }
@@ -348,12 +398,24 @@ async fn binance_a_sub_account_key_as_master_cannot_manage_keys() {
     // and is refused the listing only a master key may read.
     let lab = Lab::start_on(ExchangeId::Binance, 1613).await;
     let master = master_key(&lab);
-    edit_config(&lab, "key: file:master.key", &format!("key: {}", lab.leaked()));
-    edit_config(&lab, "secret: file:master.secret", "secret: file:bot.secret");
+    edit_config(
+        &lab,
+        "key: file:master.key",
+        &format!("key: {}", lab.leaked()),
+    );
+    edit_config(
+        &lab,
+        "secret: file:master.secret",
+        "secret: file:bot.secret",
+    );
     let all = findings(&lab).await;
     assert_eq!(the(&all, "master.auth").severity, Severity::Ok, "{all:#?}");
     let found = the(&all, "master.permission");
     assert_eq!(found.severity, Severity::Critical, "{found:#?}");
-    assert!(found.message.contains("not a master-account key"), "{}", found.message);
+    assert!(
+        found.message.contains("not a master-account key"),
+        "{}",
+        found.message
+    );
     assert!(!master.is_empty());
 }

@@ -4,7 +4,7 @@
 //! critical above it.
 
 use super::facts::{self, Tolerance};
-use super::{finding, explain};
+use super::{explain, finding};
 use crate::check::{Finding, Severity};
 use crate::config::Profile;
 use crate::exchanges::Client;

@@ -34,9 +34,10 @@ enum Looked {
 
 async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
     let venue = profile.exchange;
-    let account = key.account.clone().or_else(|| {
-        (!facts::listing_needs_account(venue)).then(String::new)
-    });
+    let account = key
+        .account
+        .clone()
+        .or_else(|| (!facts::listing_needs_account(venue)).then(String::new));
     let mut why = Vec::new();
     if facts::lists_sub_keys(venue)
         && let Some(account) = &account
@@ -47,7 +48,11 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
                     Some(info) => Looked::Found(info),
                     None => Looked::Gone(format!(
                         "the master's listing of {} does not show it",
-                        if account.is_empty() { "the account" } else { account }
+                        if account.is_empty() {
+                            "the account"
+                        } else {
+                            account
+                        }
                     )),
                 };
             }
@@ -83,9 +88,10 @@ async fn one(profile: &Profile, client: &Client, key: &OwnedKey) -> Vec<Finding>
                 "key.exists",
                 Severity::Warning,
                 format!("{name} no longer exists on {}: {why}", profile.exchange),
-                Some(format!(
+                Some(
                     "remove the stale entry from the profile's `keys:` (or fix its `id:`/`account:`)"
-                )),
+                        .into(),
+                ),
             )];
         }
         Looked::Unknown(why) => {
@@ -139,7 +145,10 @@ async fn one(profile: &Profile, client: &Client, key: &OwnedKey) -> Vec<Finding>
             profile,
             "key.ip_list",
             Severity::Ok,
-            format!("{name}: {} shows no IP list in a masked listing", profile.exchange),
+            format!(
+                "{name}: {} shows no IP list in a masked listing",
+                profile.exchange
+            ),
             None,
         )
     } else if info.ips.is_empty() {

@@ -73,12 +73,10 @@ pub(super) async fn read(profile: &Profile, client: &Client) -> Master {
     let admin_probe = match facts::key_admin(profile.exchange) {
         KeyAdmin::AnyOf {
             master_only: true, ..
-        } if info.is_ok() => {
-            match profile.keys.iter().find_map(|k| k.account.as_deref()) {
-                Some(account) => Some(list_keys(client, master, account).await.map(|_| ())),
-                None => None,
-            }
-        }
+        } if info.is_ok() => match profile.keys.iter().find_map(|k| k.account.as_deref()) {
+            Some(account) => Some(list_keys(client, master, account).await.map(|_| ())),
+            None => None,
+        },
         _ => None,
     };
     Master {
@@ -181,7 +179,10 @@ fn permission(
             None,
         ),
         KeyAdmin::AnyOf { needed, what, .. } => {
-            let has = info.permissions.iter().any(|p| needed.contains(&p.as_str()));
+            let has = info
+                .permissions
+                .iter()
+                .any(|p| needed.contains(&p.as_str()));
             if !has || info.read_only {
                 let held = if info.permissions.is_empty() {
                     "none".to_owned()
@@ -253,7 +254,11 @@ fn ip_bound(profile: &Profile, info: &KeyInfo) -> Finding {
     if !info.ips.is_empty() {
         // Binance shows only that a list exists; the others show the addresses (not secret:
         // they are the owner's own servers).
-        let shown = if info.ips.iter().all(|ip| ip.parse::<std::net::IpAddr>().is_ok()) {
+        let shown = if info
+            .ips
+            .iter()
+            .all(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        {
             format!(": {}", info.ips.join(", "))
         } else {
             String::new()
@@ -310,12 +315,18 @@ fn expiry(profile: &Profile, info: &KeyInfo, now_ms: i64) -> Finding {
             check,
             Severity::Warning,
             format!("the master key's expiry `{at}` could not be read"),
-            Some(format!("look the key up in {}'s web interface", profile.exchange)),
+            Some(format!(
+                "look the key up in {}'s web interface",
+                profile.exchange
+            )),
         );
     };
     let days = (at_ms - now_ms).div_euclid(24 * 60 * 60 * 1000);
     let (severity, message) = if at_ms <= now_ms {
-        (Severity::Critical, format!("the master key expired at {at}"))
+        (
+            Severity::Critical,
+            format!("the master key expired at {at}"),
+        )
     } else if days < facts::EXPIRY_WARNING_DAYS {
         (
             Severity::Warning,

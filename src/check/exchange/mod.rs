@@ -70,14 +70,22 @@ fn finding(
 }
 
 /// Sends `op` signed by `credential` (or unsigned), bounded by [`CALL_LIMIT`].
-async fn call(client: &Client, op: &Op, credential: Option<&Credential>) -> Result<Reply, ExchangeError> {
+async fn call(
+    client: &Client,
+    op: &Op,
+    credential: Option<&Credential>,
+) -> Result<Reply, ExchangeError> {
     let auth = credential.map_or(Auth::Public, Auth::Key);
     let client = client.with_deadline(std::time::Instant::now() + CALL_LIMIT);
     tokio::time::timeout(CALL_LIMIT, client.call(op, auth))
         .await
         .unwrap_or_else(|_| {
             Err(ExchangeError::Transport {
-                detail: format!("no answer to `{}` within {} s", op.name(), CALL_LIMIT.as_secs()),
+                detail: format!(
+                    "no answer to `{}` within {} s",
+                    op.name(),
+                    CALL_LIMIT.as_secs()
+                ),
                 reached: true,
             })
         })
