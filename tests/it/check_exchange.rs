@@ -324,6 +324,28 @@ async fn an_echo_that_answers_no_address_is_a_warning() {
 }
 
 #[tokio::test]
+async fn an_ip_echo_over_plain_http_is_a_finding_and_never_stops_a_response() {
+    let lab = Lab::start_on(ExchangeId::Bybit, 1614).await;
+    edit_config(
+        &lab,
+        "    responder_ip:",
+        "    ip_echo: http://203.0.113.9/ip\n    responder_ip:",
+    );
+    // `respond` reads no `ip_echo`: a bad one must not keep the profile from loading.
+    let all = findings(&lab).await;
+    let found = the(&all, "responder_ip");
+    assert_eq!(found.severity, Severity::Warning, "{found:#?}");
+    assert!(found.message.contains("plain http"), "{}", found.message);
+    let output = lab.respond(&["--dry-run"]).await;
+    assert_ne!(
+        crate::support::code(&output),
+        2,
+        "{}",
+        crate::support::stderr(&output)
+    );
+}
+
+#[tokio::test]
 async fn a_bot_key_without_an_ip_list_warns() {
     // The simulator's leaked bot key is unbound, as the incident it stages.
     for venue in ExchangeId::ALL {

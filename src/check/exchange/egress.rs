@@ -26,6 +26,15 @@ pub(super) async fn check(profile: &Profile, master: &Master) -> Finding {
     let check = "responder_ip";
     let responder = profile.responder_ip;
     let set_it = |ip: IpAddr| Some(format!("set `responder_ip: {ip}` in the profile"));
+    if let Some(problem) = profile.ip_echo_problem() {
+        return finding(
+            profile,
+            check,
+            Severity::Warning,
+            format!("`ip_echo` is not asked: {problem}"),
+            Some("use an https URL for `ip_echo:` (plain http only to loopback)".into()),
+        );
+    }
     if let Some(url) = &profile.ip_echo {
         return match echo(url).await {
             Ok(seen) if seen == responder => finding(
