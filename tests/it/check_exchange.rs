@@ -201,12 +201,13 @@ async fn an_unbound_master_is_critical_on_okx_and_a_warning_elsewhere() {
         };
         assert_eq!(found.severity, want, "{venue}: {found:#?}");
         assert!(found.fix.as_deref().unwrap().contains("responder_ip"));
-        // Nothing is left to confirm `responder_ip` by.
-        assert_eq!(
-            the(&all, "responder_ip").severity,
-            Severity::Warning,
-            "{venue}"
-        );
+        // Nothing is left to confirm `responder_ip` by, but Deribit's access log.
+        let want = if *venue == ExchangeId::Deribit {
+            Severity::Ok
+        } else {
+            Severity::Warning
+        };
+        assert_eq!(the(&all, "responder_ip").severity, want, "{venue}");
     }
 }
 
@@ -305,6 +306,29 @@ async fn ip_echo_tells_this_machines_address_where_the_exchange_does_not() {
         let all = findings(&lab).await;
         assert_eq!(the(&all, "responder_ip").severity, Severity::Ok, "{venue}");
     }
+}
+
+#[tokio::test]
+async fn deribits_access_log_tells_the_address_of_the_masters_login() {
+    let lab = Lab::start_on(ExchangeId::Deribit, 1615).await;
+    // An unbound master shows no list: the access log is the witness (the profile logs in,
+    // `auth: token`, and Deribit records the login with its address).
+    assert!(lab.sim.set_key_ips(&master_key(&lab), &[]));
+    edit_config(&lab, "responder_ip: 127.0.0.1", "responder_ip: 203.0.113.5");
+    let all = findings(&lab).await;
+    let wrong = the(&all, "responder_ip");
+    assert_eq!(wrong.severity, Severity::Critical, "{wrong:#?}");
+    assert!(wrong.message.contains("access log"), "{}", wrong.message);
+    assert_eq!(
+        wrong.fix.as_deref(),
+        Some("set `responder_ip: 127.0.0.1` in the profile")
+    );
+
+    edit_config(&lab, "responder_ip: 203.0.113.5", "responder_ip: 127.0.0.1");
+    let all = findings(&lab).await;
+    let right = the(&all, "responder_ip");
+    assert_eq!(right.severity, Severity::Ok, "{right:#?}");
+    assert!(right.message.contains("access log"), "{}", right.message);
 }
 
 #[tokio::test]

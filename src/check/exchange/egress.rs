@@ -2,18 +2,20 @@
 //! leaked key to `responder_ip`; when that is not where this machine's requests come from, the
 //! lock succeeds and the responder has locked itself out of its next read.
 //!
-//! Two witnesses, the stronger first: the profile's `ip_echo:` URL (GET; the body is the caller's
-//! address as text, or JSON with `ip`), and the master key's IP list (it authenticated from
-//! here, so this machine's address is in the list; a list of one address *is* it). Without
-//! either, a warning says how to get one.
+//! Three witnesses, the strongest first: the profile's `ip_echo:` URL (GET; the body is the
+//! caller's address as text, or JSON with `ip`); the venue's own access log where it records the
+//! master's login just made, with its address (Deribit `private/get_access_log`); and the master
+//! key's IP list (it authenticated from here, so this machine's address is in the list; a list
+//! of one address *is* it). Without any, a warning says how to get one.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::finding;
 use super::master::Master;
+use super::{call, finding};
 use crate::check::{Finding, Severity};
 use crate::config::Profile;
+use crate::exchanges::{Capability, Client, Op, Support};
 
 /// How long the echo URL may take.
 const ECHO_LIMIT: Duration = Duration::from_secs(5);
@@ -21,8 +23,11 @@ const ECHO_LIMIT: Duration = Duration::from_secs(5);
 /// The most of an echo answer read (an address is a few dozen bytes).
 const ECHO_MAX_BYTES: usize = 4096;
 
+/// How recent the master's login in the access log must be to be this check's own.
+const LOGIN_RECENT_MS: i64 = 10 * 60 * 1000;
+
 /// The `responder_ip` finding.
-pub(super) async fn check(profile: &Profile, master: &Master) -> Finding {
+pub(super) async fn check(profile: &Profile, client: &Client, master: &Master) -> Finding {
     let check = "responder_ip";
     let responder = profile.responder_ip;
     let set_it = |ip: IpAddr| Some(format!("set `responder_ip: {ip}` in the profile"));
@@ -60,6 +65,31 @@ pub(super) async fn check(profile: &Profile, master: &Master) -> Finding {
                 format!("cannot confirm `responder_ip` {responder}: `ip_echo` {url} {why}"),
                 Some("point `ip_echo:` at a URL that answers the caller's address (text, or JSON with `ip`)".into()),
             ),
+        };
+    }
+    if let Some(seen) = logged_login(profile, client, master).await {
+        return if seen == responder {
+            finding(
+                profile,
+                check,
+                Severity::Ok,
+                format!(
+                    "`responder_ip` {responder} is this machine's address: {}'s access log records the master's login from it",
+                    profile.exchange
+                ),
+                None,
+            )
+        } else {
+            finding(
+                profile,
+                check,
+                Severity::Critical,
+                format!(
+                    "{}'s access log records the master's login from this machine as {seen}, not `responder_ip` {responder}: the lock would bind the leaked key to an address this machine does not use",
+                    profile.exchange
+                ),
+                set_it(seen),
+            )
         };
     }
     match master.addresses() {
@@ -109,6 +139,34 @@ pub(super) async fn check(profile: &Profile, master: &Master) -> Finding {
             Some(echo_fix()),
         ),
     }
+}
+
+/// The address of the master's own login a moment ago, as the venue's access log recorded it
+/// (venues with an access-log API; an entry `success` naming the master key, recent on the
+/// exchange's clock). `None` when the venue has no such log or it shows no such login (a
+/// signature profile logs in nowhere).
+async fn logged_login(profile: &Profile, client: &Client, master: &Master) -> Option<IpAddr> {
+    if master.info.is_err()
+        || !matches!(
+            profile.exchange.venue().support(Capability::AccessLog),
+            Support::Api
+        )
+    {
+        return None;
+    }
+    let op = Op::AccessLog { cursor: None };
+    let page = call(client, &op, Some(&profile.master))
+        .await
+        .ok()?
+        .into_access_log()
+        .ok()?;
+    let key = profile.master.key.as_str();
+    page.items
+        .iter()
+        .filter(|e| e.event == "success" && e.detail.as_deref() == Some(key))
+        .filter(|e| master.now_ms - e.time_ms <= LOGIN_RECENT_MS)
+        .max_by_key(|e| e.time_ms)
+        .and_then(|e| e.ip.as_deref()?.trim().parse().ok())
 }
 
 fn echo_fix() -> String {

@@ -47,7 +47,7 @@ pub(crate) async fn findings(profile: &Profile, playbook: &Playbook) -> Vec<Find
     let mut out = vec![clock::check(profile, &client).await];
     let master = master::read(profile, &client).await;
     out.extend(master::findings(profile, playbook, &master));
-    out.push(egress::check(profile, &master).await);
+    out.push(egress::check(profile, &client, &master).await);
     out.extend(keys::findings(profile, &client).await);
     out
 }
