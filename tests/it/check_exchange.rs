@@ -465,3 +465,17 @@ async fn binance_a_sub_account_key_as_master_cannot_manage_keys() {
     );
     assert!(!master.is_empty());
 }
+
+#[tokio::test]
+async fn deribit_a_sub_account_key_without_its_account_is_not_called_stale() {
+    // Without `account:` only the main account's keys are listed; the bot key lives in a
+    // sub-account, answers with its own secret, and is not a stale entry.
+    let lab = Lab::start_on(ExchangeId::Deribit, 1616).await;
+    lab.drop_config_lines("account:");
+    let all = findings(&lab).await;
+    let exists = the(&all, "key.exists");
+    assert_eq!(exists.severity, Severity::Ok, "{exists:#?}");
+    let scope = the(&all, "key.withdraw");
+    assert_eq!(scope.severity, Severity::Warning, "{scope:#?}");
+    assert!(scope.fix.as_deref().unwrap().contains("`account:`"));
+}

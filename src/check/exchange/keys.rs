@@ -26,6 +26,9 @@ pub(super) async fn findings(profile: &Profile, client: &Client) -> Vec<Finding>
 enum Looked {
     /// The venue described it.
     Found(KeyInfo),
+    /// It answered, but what it may do and from where could not be read (Deribit's account
+    /// summary, when the entry names no `account:` to list).
+    Answered,
     /// The venue no longer has it.
     Gone(String),
     /// Nothing could tell.
@@ -43,19 +46,19 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
         && let Some(account) = &account
     {
         match list_keys(client, &profile.master, account).await {
-            Ok(keys) => {
-                return match keys.into_iter().find(|k| k.names(&key.id)) {
-                    Some(info) => Looked::Found(info),
-                    None => Looked::Gone(format!(
-                        "the master's listing of {} does not show it",
-                        if account.is_empty() {
-                            "the account"
-                        } else {
-                            account
-                        }
-                    )),
-                };
-            }
+            Ok(keys) => match keys.into_iter().find(|k| k.names(&key.id)) {
+                Some(info) => return Looked::Found(info),
+                // The main account's own listing (no `account:`): the key may be a
+                // sub-account's, so its absence there says nothing yet.
+                None if key.account.is_none() => {
+                    why.push("the master account's listing does not show it".to_owned());
+                }
+                None => {
+                    return Looked::Gone(format!(
+                        "the master's listing of `{account}` does not show it"
+                    ));
+                }
+            },
             Err(err) => why.push(format!("listing its account failed: {}", explain(&err).0)),
         }
     }
@@ -64,6 +67,8 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
             .await
             .and_then(|reply| reply.into_key())
         {
+            // Deribit's answer is the account's summary: the key is alive, its scope unread.
+            Ok(_) if facts::master_from_listing(venue) => return Looked::Answered,
             Ok(info) => return Looked::Found(info),
             Err(err @ ExchangeError::InvalidKey { .. }) => {
                 return Looked::Gone(format!("the exchange refuses it: {err}"));
@@ -93,6 +98,35 @@ async fn one(profile: &Profile, client: &Client, key: &OwnedKey) -> Vec<Finding>
                         .into(),
                 ),
             )];
+        }
+        Looked::Answered => {
+            let fix = Some(
+                "give the entry its `account:` (the sub-account's id) so that the listing shows the key's scope and IP list"
+                    .to_owned(),
+            );
+            return vec![
+                finding(
+                    profile,
+                    "key.exists",
+                    Severity::Ok,
+                    format!("{name} exists (it answers with its own secret)"),
+                    None,
+                ),
+                finding(
+                    profile,
+                    "key.withdraw",
+                    Severity::Warning,
+                    format!("cannot read what {name} may do: its account's listing was not read"),
+                    fix.clone(),
+                ),
+                finding(
+                    profile,
+                    "key.ip_list",
+                    Severity::Warning,
+                    format!("cannot read {name}'s IP list: its account's listing was not read"),
+                    fix,
+                ),
+            ];
         }
         Looked::Unknown(why) => {
             return vec![finding(
