@@ -348,3 +348,110 @@ fn expiry(profile: &Profile, info: &KeyInfo, now_ms: i64) -> Finding {
     });
     finding(profile, check, severity, message, fix)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::exchange::tests::profile;
+    use crate::exchanges::ExchangeId;
+    use crate::secret::KeyId;
+
+    const DAY: i64 = 24 * 60 * 60 * 1000;
+
+    fn key(permissions: &[&str], ips: &[&str], read_only: bool) -> KeyInfo {
+        KeyInfo {
+            key: KeyId::new(""),
+            label: String::new(),
+            account: None,
+            is_master: true,
+            read_only,
+            permissions: permissions.iter().map(|p| (*p).to_owned()).collect(),
+            ips: ips.iter().map(|p| (*p).to_owned()).collect(),
+            created_at: None,
+            expires_at: None,
+        }
+    }
+
+    #[test]
+    fn the_permission_is_the_venues_and_read_only_never_manages() {
+        for (label, venue, info, want) in [
+            (
+                "bybit wallet",
+                ExchangeId::Bybit,
+                key(&["Wallet:AccountTransfer"], &[], false),
+                Severity::Ok,
+            ),
+            (
+                "bybit no wallet",
+                ExchangeId::Bybit,
+                key(&["Spot:SpotTrade"], &[], false),
+                Severity::Critical,
+            ),
+            (
+                "bybit read-only",
+                ExchangeId::Bybit,
+                key(&["Wallet:Withdraw"], &[], true),
+                Severity::Critical,
+            ),
+            (
+                "okx trade",
+                ExchangeId::Okx,
+                key(&["read_only", "trade"], &[], false),
+                Severity::Ok,
+            ),
+            (
+                "okx read",
+                ExchangeId::Okx,
+                key(&["read_only"], &[], true),
+                Severity::Critical,
+            ),
+            (
+                "deribit",
+                ExchangeId::Deribit,
+                key(&["account:read"], &[], false),
+                Severity::Critical,
+            ),
+            (
+                "kraken guided",
+                ExchangeId::Kraken,
+                key(&[], &[], false),
+                Severity::Ok,
+            ),
+        ] {
+            let profile = profile(venue);
+            let playbook = crate::playbook::builtin(venue).unwrap();
+            let found = permission(&profile, &playbook, &info, None);
+            assert_eq!(found.severity, want, "{label}: {}", found.message);
+        }
+    }
+
+    #[test]
+    fn an_unbound_master_is_critical_only_where_key_management_needs_a_bound_one() {
+        for (venue, want) in [
+            (ExchangeId::Okx, Severity::Critical),
+            (ExchangeId::Bybit, Severity::Warning),
+            (ExchangeId::Kraken, Severity::Warning),
+        ] {
+            let found = ip_bound(&profile(venue), &key(&[], &[], false));
+            assert_eq!(found.severity, want, "{venue}");
+        }
+        let bound = ip_bound(&profile(ExchangeId::Okx), &key(&[], &["127.0.0.1"], false));
+        assert_eq!(bound.severity, Severity::Ok);
+    }
+
+    #[test]
+    fn expiry_warns_under_two_weeks_and_is_critical_once_past() {
+        let now = 1_800_000_000_000;
+        for (label, at, want) in [
+            ("none", None, Severity::Ok),
+            ("far", Some(now + 60 * DAY), Severity::Ok),
+            ("soon", Some(now + 5 * DAY), Severity::Warning),
+            ("past", Some(now - DAY), Severity::Critical),
+        ] {
+            let mut info = key(&[], &[], false);
+            info.expires_at = at.map(crate::clock::rfc3339_ms);
+            let found = expiry(&profile(ExchangeId::Bybit), &info, now);
+            assert_eq!(found.severity, want, "{label}");
+        }
+    }
+}
