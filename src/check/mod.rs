@@ -182,7 +182,7 @@ fn worst(findings: &[Finding]) -> Severity {
 }
 
 /// The checks that ask the profile's exchange (read-only): see [`exchange`].
-pub(crate) async fn exchange_findings(profile: &Profile, playbook: &Playbook) -> Vec<Finding> {
+pub async fn exchange_findings(profile: &Profile, playbook: &Playbook) -> Vec<Finding> {
     exchange::findings(profile, playbook).await
 }
 

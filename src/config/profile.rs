@@ -42,6 +42,9 @@ pub struct Profile {
     pub secret_store: Option<SecretStore>,
     /// The playbook the profile responds with; `None`: the one shipped for the venue.
     pub playbook: Option<PathBuf>,
+    /// A URL that answers this machine's egress address (`lockdown check` only): plain text, or
+    /// JSON with `ip`.
+    pub ip_echo: Option<String>,
     /// Venue settings (demo trading, authentication style).
     pub settings: VenueSettings,
     /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
@@ -103,6 +106,12 @@ impl SecretStore {
 }
 
 impl Profile {
+    /// Why `ip_echo` may not be asked (not https, nor http to loopback); `None` when it may, or
+    /// when there is none.
+    pub fn ip_echo_problem(&self) -> Option<String> {
+        check_base_url(self.ip_echo.as_deref()?).err()
+    }
+
     /// The bot key with this id.
     pub fn key(&self, id: &KeyId) -> Option<&OwnedKey> {
         self.keys.iter().find(|key| &key.id == id)
@@ -167,6 +176,7 @@ pub fn validate(
     let secret_store = check.secret_store(raw);
     let ledger_lag = check.ledger_lag(raw);
     let ledger_max_age = check.ledger_max_age(raw);
+    let ip_echo = check.ip_echo(raw);
 
     if !check.problems.is_empty() {
         return Err(Problems {
@@ -199,6 +209,7 @@ pub fn validate(
             .unwrap_or_else(super::default_state_dir),
         secret_store,
         playbook: raw.playbook.as_deref().map(|p| resolve_path(p, dir)),
+        ip_echo,
         settings,
         ignored_fields: ignored_fields(raw, exchange),
     })
@@ -430,6 +441,13 @@ impl Check<'_> {
             self.problems.push(problem);
             DEFAULT_LEDGER_MAX_AGE
         })
+    }
+
+    /// The echo URL `lockdown check` asks for this machine's address. Checked by `check` only
+    /// (a bad one is a finding there): a field no response reads never stops a response.
+    fn ip_echo(&mut self, raw: &RawProfile) -> Option<String> {
+        let url = raw.ip_echo.as_deref()?.trim();
+        (!url.is_empty()).then(|| url.to_owned())
     }
 
     fn secret_store(&mut self, raw: &RawProfile) -> Option<SecretStore> {

@@ -51,6 +51,10 @@ pub struct RawProfile {
     /// by `respond`, `check`, `drill --profile` and schedules.
     #[serde(default)]
     pub playbook: Option<String>,
+    /// A URL that answers this machine's address as the internet sees it (`lockdown check`
+    /// compares it with `responder_ip`); https, or http only to loopback.
+    #[serde(default)]
+    pub ip_echo: Option<String>,
     /// Demo trading (OKX: `x-simulated-trading: 1`).
     #[serde(default)]
     pub demo: bool,

@@ -62,6 +62,7 @@ mod injector;
 mod inspect;
 mod instrument;
 mod key;
+mod knobs;
 pub(crate) mod kraken;
 mod matching;
 mod num;

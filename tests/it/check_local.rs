@@ -12,7 +12,9 @@ use std::process::Output;
 use lockdown::exchanges::ExchangeId;
 use serde_json::Value;
 
-use crate::support::{Lab, assert_no_secret_in, code, lockdown, read, stderr, stdout, summary};
+use crate::support::{
+    Lab, assert_no_secret_in, code, lockdown, read, ready_lab, stderr, stdout, summary,
+};
 
 /// Runs `check --json` on the lab's config, then `extra`.
 async fn check(lab: &Lab, extra: &[&str]) -> Output {
@@ -95,7 +97,7 @@ fn state_dir(lab: &Lab) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_simulator_profile_is_ready() {
-    let lab = Lab::start(1601).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1601).await;
     let output = check(&lab, &[]).await;
     let doc = report(&output, 0);
     assert_eq!(doc["readiness"], "ready");
@@ -157,7 +159,7 @@ async fn a_simulator_profile_is_ready() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_simulator_venue_is_ready() {
     for venue in ExchangeId::ALL {
-        let lab = Lab::start_on(*venue, 1617).await;
+        let lab = ready_lab(*venue, 1617).await;
         let doc = report(&check(&lab, &[]).await, 0);
         assert_eq!(doc["profiles"][0]["exchange"], venue.as_str());
         only(&doc, &[]);
@@ -177,7 +179,7 @@ async fn every_simulator_venue_is_ready() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_the_venue_cannot_do_is_not_ready() {
-    let lab = Lab::start(1602).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1602).await;
     // Bybit's dead-man switch (DCP) is WebSocket-only: `cancel_after` cannot run there.
     let playbook = lab.sim_dir().join("dead-man.yaml");
     std::fs::write(
@@ -231,7 +233,7 @@ steps:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_playbook_for_another_venue_is_not_ready() {
-    let lab = Lab::start(1603).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1603).await;
     let okx = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks/okx.yaml");
     set_field(&lab, "playbook", &okx.display().to_string());
     let doc = report(&check(&lab, &[]).await, 2);
@@ -248,7 +250,7 @@ async fn a_playbook_for_another_venue_is_not_ready() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_offline_plan_that_fails_is_not_ready() {
-    let lab = Lab::start(1604).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1604).await;
     // Without `bot_ips` the replacement key has no address to be bound to: the shipped
     // playbook's `replace` step cannot be planned.
     lab.drop_config_lines("bot_ips:");
@@ -263,7 +265,7 @@ async fn an_offline_plan_that_fails_is_not_ready() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn no_ledger_is_a_warning() {
-    let lab = Lab::start(1605).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1605).await;
     lab.drop_config_lines("known_orders:");
     let output = check(&lab, &[]).await;
     let doc = report(&output, 1);
@@ -292,7 +294,7 @@ async fn no_ledger_is_a_warning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ledger_that_is_not_there_is_not_ready() {
-    let lab = Lab::start(1606).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1606).await;
     std::fs::remove_file(lab.sim_dir().join("known-orders.jsonl")).unwrap();
     let doc = report(&check(&lab, &[]).await, 2);
     only(&doc, &[("ledger.exists", "critical")]);
@@ -300,7 +302,7 @@ async fn a_ledger_that_is_not_there_is_not_ready() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_garbled_ledger_names_its_line_and_column() {
-    let lab = Lab::start(1607).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1607).await;
     let path = lab.sim_dir().join("known-orders.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<&str> = text.lines().collect();
@@ -320,7 +322,7 @@ async fn a_garbled_ledger_names_its_line_and_column() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_stale_ledger_is_a_warning() {
-    let lab = Lab::start(1608).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1608).await;
     let path = lab.sim_dir().join("known-orders.jsonl");
     let three_days_ago = chrono::Utc::now() - chrono::Duration::days(3);
     std::fs::write(
@@ -346,7 +348,7 @@ async fn a_stale_ledger_is_a_warning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_store_folder_that_cannot_be_written_is_not_ready() {
-    let lab = Lab::start(1609).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1609).await;
     // A folder no one can create files in, root included (tests may run as root, for whom a
     // mode of 0500 changes nothing).
     set_field(&lab, "secret_store", "file:/proc/self/replacement-key.json");
@@ -364,7 +366,7 @@ async fn a_store_folder_that_cannot_be_written_is_not_ready() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_store_others_can_read_is_a_warning_and_stays_as_it_is() {
-    let lab = Lab::start(1610).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1610).await;
     let store = lab.sim_dir().join("replacement-key.json");
     std::fs::write(&store, "{}").unwrap();
     set_mode(&store, 0o644);
@@ -393,7 +395,7 @@ async fn a_store_others_can_read_is_a_warning_and_stays_as_it_is() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_state_dir_others_can_read_is_a_warning_and_stays_as_it_is() {
-    let lab = Lab::start(1611).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1611).await;
     let state = state_dir(&lab);
     std::fs::create_dir(&state).unwrap();
     set_mode(&state, 0o755);
@@ -422,7 +424,7 @@ async fn a_state_dir_others_can_read_is_a_warning_and_stays_as_it_is() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_state_dir_that_cannot_be_used_is_not_ready_and_gets_nothing() {
-    let lab = Lab::start(1615).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1615).await;
     // A file where the state dir should be.
     let file = lab.sim_dir().join("not-a-folder");
     std::fs::write(&file, "mine\n").unwrap();
@@ -447,7 +449,7 @@ async fn a_state_dir_that_cannot_be_used_is_not_ready_and_gets_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_field_the_venue_does_not_read_is_a_warning() {
-    let lab = Lab::start(1616).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1616).await;
     // `demo` is OKX's (x-simulated-trading); on Bybit it changes nothing.
     set_field(&lab, "demo", "true");
     let doc = report(&check(&lab, &[]).await, 1);
@@ -468,7 +470,7 @@ async fn a_field_the_venue_does_not_read_is_a_warning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_profile_that_does_not_load_does_not_hide_the_others() {
-    let lab = Lab::start(1612).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1612).await;
     let config = std::fs::read_to_string(&lab.session.config).unwrap();
     let broken = "  spare:
     exchange: bybit
@@ -538,7 +540,7 @@ async fn a_profile_that_does_not_load_does_not_hide_the_others() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_config_that_does_not_parse_is_exit_2_with_its_place() {
-    let lab = Lab::start(1613).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1613).await;
     let config = std::fs::read_to_string(&lab.session.config).unwrap();
     std::fs::write(&lab.session.config, format!("{config}    colour: blue\n")).unwrap();
     let line = config.lines().count() + 1;
@@ -565,7 +567,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn check_leaves_nothing_behind_but_its_history_line() {
-    let lab = Lab::start(1614).await;
+    let lab = ready_lab(ExchangeId::Bybit, 1614).await;
     // A state dir that has seen a run: its key and history exist.
     let first = check(&lab, &[]).await;
     report(&first, 0);

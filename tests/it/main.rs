@@ -11,6 +11,7 @@ mod binance;
 mod broken_pipe;
 mod canary;
 mod check_local;
+mod check_exchange;
 mod containment;
 mod datapath;
 mod deribit;

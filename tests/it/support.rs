@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use lockdown::exchanges::{Client, ExchangeId, Mode, Window};
 use lockdown::secret::{Credential, KeyId, SecretString};
-use lockdown::sim::{AccessEntry, Inspect, Running, Session, Sim};
+use lockdown::sim::{AccessEntry, BOT_IP, Inspect, Running, Session, Sim};
 use serde_json::Value;
 
 /// A day, in ms.
@@ -641,4 +641,63 @@ impl Lab {
             dir,
         }
     }
+}
+
+// What `lockdown check` calls a correct profile, on the simulator.
+
+/// Rewrites the lab's config, replacing `from` with `to` (which must be there).
+pub fn edit_config(lab: &Lab, from: &str, to: &str) {
+    let text = std::fs::read_to_string(&lab.session.config).unwrap();
+    assert!(text.contains(from), "{from} in {text}");
+    std::fs::write(&lab.session.config, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Binds the bot key where a careful owner would: the bots' address and the responder's.
+pub fn bind_bot_key(lab: &Lab) {
+    let localhost: IpAddr = "127.0.0.1".parse().unwrap();
+    assert!(lab.sim.set_key_ips(&lab.leaked(), &[localhost, BOT_IP]));
+}
+
+/// A loopback HTTP server that answers each caller's address, as text or as JSON with `ip`.
+pub async fn echo_server(json: bool) -> String {
+    use axum::extract::ConnectInfo;
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(
+            move |ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
+                if json {
+                    format!("{{\"ip\":\"{}\"}}", peer.ip())
+                } else {
+                    format!("{}\n", peer.ip())
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    format!("http://{addr}/")
+}
+
+/// A lab whose profile `lockdown check` calls ready: the bot key bound to the bots' and the
+/// responder's addresses, and on Binance (whose key listing shows only *that* the master has an
+/// IP list) an `ip_echo:` that tells this machine's address.
+pub async fn ready_lab(venue: ExchangeId, seed: u64) -> Lab {
+    let lab = Lab::start_on(venue, seed).await;
+    bind_bot_key(&lab);
+    if venue == ExchangeId::Binance {
+        let url = echo_server(false).await;
+        edit_config(
+            &lab,
+            "    responder_ip:",
+            &format!("    ip_echo: {url}\n    responder_ip:"),
+        );
+    }
+    lab
 }
