@@ -102,9 +102,7 @@ impl Drop for Watch {
 pub fn forward() -> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<Interrupt>> {
     let mut signals = Signals::listen()?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while tx.send(signals.next().await).is_ok() {}
-    });
+    tokio::spawn(async move { while tx.send(signals.next().await).is_ok() {} });
     Ok(rx)
 }
 

@@ -98,12 +98,7 @@ pub async fn run(args: ScheduleArgs, config: Option<PathBuf>, ui: &Ui) -> Result
     }
 }
 
-async fn run_scheduler(
-    args: RunArgs,
-    jobs: Vec<Job>,
-    path: &Path,
-    ui: &Ui,
-) -> Result<Exit, Error> {
+async fn run_scheduler(args: RunArgs, jobs: Vec<Job>, path: &Path, ui: &Ui) -> Result<Exit, Error> {
     let state_dir = args
         .state_dir
         .map(|dir| std::path::absolute(&dir).unwrap_or(dir))
@@ -182,12 +177,14 @@ fn install(args: &InstallArgs, jobs: &[Job], ui: &Ui) -> Result<Exit, Error> {
         path: PathBuf::from("the lockdown binary"),
         source,
     })?;
-    let refused = |reasons: Vec<String>| Error::Usage {
+    let refused = |reasons: Vec<String>| {
+        Error::Usage {
         message: reasons.join("; "),
         help: Some(
             "write the cron with plain values, lists, ranges and steps (and, for cron, seconds `0`), or run `lockdown schedule run` instead"
                 .to_owned(),
         ),
+    }
     };
     if args.cron {
         let text = schedule::crontab(jobs, &binary).map_err(refused)?;

@@ -12,8 +12,8 @@ mod raw;
 use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
-pub(crate) use raw::RawSchedule;
 pub use profile::{OwnedKey, Profile, SecretStore, TEMPLATE_FIELDS};
+pub(crate) use raw::RawSchedule;
 
 use crate::source::{Problems, Source};
 

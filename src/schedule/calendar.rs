@@ -48,12 +48,7 @@ impl Fields {
                 ));
             }
         }
-        let mut weekdays: Vec<u16> = p
-            .days_of_week
-            .values()
-            .into_iter()
-            .map(|d| d % 7)
-            .collect();
+        let mut weekdays: Vec<u16> = p.days_of_week.values().into_iter().map(|d| d % 7).collect();
         weekdays.sort_unstable();
         weekdays.dedup();
         Ok(Fields {

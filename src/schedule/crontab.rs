@@ -66,7 +66,10 @@ pub fn crontab(jobs: &[Job], binary: &Path) -> Result<String, Vec<String>> {
 fn fields(job: &Job) -> Result<String, String> {
     let f = Fields::of(job)?;
     if f.seconds.as_deref() != Some(&[0]) {
-        return Err("cron starts jobs at most once a minute, on the minute: its seconds must be `0`".to_owned());
+        return Err(
+            "cron starts jobs at most once a minute, on the minute: its seconds must be `0`"
+                .to_owned(),
+        );
     }
     if f.both_days {
         return Err("cron cannot require both the day of month and the weekday (`+`)".to_owned());
@@ -96,5 +99,51 @@ fn quote(word: &str) -> String {
         word.to_owned()
     } else {
         format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::job::tests::job;
+
+    #[test]
+    fn cron_expressions_become_crontab_fields() {
+        let cases = [
+            ("five fields", "15 9 * * Mon-Fri", "15 9 * * 1-5"),
+            ("seconds zero", "0 */20 * * * *", "0,20,40 * * * *"),
+            ("day of month or weekday", "0 0 1 * Mon", "0 0 1 * 1"),
+            ("Sunday as 7", "0 0 * * 7", "0 0 * * 0"),
+        ];
+        for (label, cron, expected) in cases {
+            assert_eq!(
+                fields(&job(cron, "UTC")).as_deref(),
+                Ok(expected),
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_cron_cannot_express_is_refused_with_the_reason() {
+        let cases = [
+            ("seconds", "*/10 * * * * *", "seconds must be `0`"),
+            (
+                "both days",
+                "0 0 1 * +Mon",
+                "both the day of month and the weekday",
+            ),
+            ("last day", "0 0 L * *", "`L`, `W` or `#`"),
+        ];
+        for (label, cron, says) in cases {
+            let err = fields(&job(cron, "UTC")).unwrap_err();
+            assert!(err.contains(says), "{label}: {err}");
+        }
+    }
+
+    #[test]
+    fn words_are_quoted_for_the_shell() {
+        assert_eq!(quote("/usr/bin/lockdown"), "/usr/bin/lockdown");
+        assert_eq!(quote("it's here"), "'it'\\''s here'");
     }
 }

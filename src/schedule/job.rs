@@ -92,3 +92,47 @@ impl Job {
         line
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A job of `cron` in `zone` that drills on the simulator.
+    pub(crate) fn job(cron: &str, zone: &str) -> Job {
+        Job {
+            name: "test".to_owned(),
+            cron_text: cron.to_owned(),
+            cron: super::super::validate::parse_cron(cron).unwrap(),
+            zone: zone.parse().unwrap(),
+            run: vec!["drill".to_owned()],
+            config: PathBuf::from("/etc/lockdown/config.yaml"),
+            jitter: Duration::ZERO,
+            timeout: Duration::from_secs(60),
+            history_dir: PathBuf::from("/var/lib/lockdown"),
+        }
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn due_times_follow_the_zone_across_daylight_saving() {
+        // 03:30 in Berlin is 02:30 UTC in winter and 01:30 UTC in summer (DST from 29 March 2026).
+        let job = job("0 30 3 * * *", "Europe/Berlin");
+        assert_eq!(
+            job.next_times(at("2026-03-27T12:00:00Z"), 3),
+            vec![
+                at("2026-03-28T02:30:00Z"),
+                at("2026-03-29T01:30:00Z"),
+                at("2026-03-30T01:30:00Z"),
+            ]
+        );
+        assert_eq!(
+            job.last_due(at("2026-03-28T02:30:00Z")),
+            Some(at("2026-03-28T02:30:00Z"))
+        );
+    }
+}

@@ -177,7 +177,9 @@ impl<C: Clock> Runner<C> {
             .iter()
             .zip(&book.slots)
             .map(|(job, slot)| {
-                let at = slot.next.map_or_else(|| "never".to_owned(), |(due, _)| stamp(due));
+                let at = slot
+                    .next
+                    .map_or_else(|| "never".to_owned(), |(due, _)| stamp(due));
                 format!("`{}` at {at}", job.name)
             })
             .collect();
@@ -284,7 +286,10 @@ impl<'a, C: Clock> Book<'a, C> {
             let ms = u64::try_from(job.jitter.as_millis()).unwrap_or(u64::MAX);
             Duration::from_millis(rand::rngs::StdRng::from_os_rng().random_range(0..=ms))
         };
-        Some((due, due + chrono::Duration::from_std(jitter).unwrap_or_default()))
+        Some((
+            due,
+            due + chrono::Duration::from_std(jitter).unwrap_or_default(),
+        ))
     }
 
     /// A due time came: the run starts, or is skipped when the last one is still going.
@@ -292,7 +297,10 @@ impl<'a, C: Clock> Book<'a, C> {
         let job = &self.jobs[i];
         let now = self.clock.now();
         // After a suspend, the latest due time passed stands for all the ones missed.
-        let due = job.last_due(now).filter(|d| *d >= planned).unwrap_or(planned);
+        let due = job
+            .last_due(now)
+            .filter(|d| *d >= planned)
+            .unwrap_or(planned);
         self.slots[i].next = self.plan(job, now);
         if let Some(going) = self.slots[i].going {
             self.ui.warn(&format!(
@@ -348,7 +356,8 @@ impl<'a, C: Clock> Book<'a, C> {
             due,
             catch_up,
         });
-        let deadline = started + chrono::Duration::from_std(job.timeout).unwrap_or(chrono::Duration::MAX);
+        let deadline =
+            started + chrono::Duration::from_std(job.timeout).unwrap_or(chrono::Duration::MAX);
         Box::pin(async move {
             let cli = match job.command() {
                 Ok(cli) => cli,

@@ -39,7 +39,11 @@ impl State {
         let path = dir.join(STATE_FILE);
         let temp = dir.join(format!("{STATE_FILE}.tmp"));
         let mut file = crate::private::create(&temp)?;
-        file.write_all(serde_json::to_string_pretty(self).unwrap_or_default().as_bytes())?;
+        file.write_all(
+            serde_json::to_string_pretty(self)
+                .unwrap_or_default()
+                .as_bytes(),
+        )?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&temp, &path)?;

@@ -173,3 +173,81 @@ fn quote(word: &str) -> String {
         format!("\"{}\"", escaped.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::job::tests::job;
+
+    #[test]
+    fn cron_expressions_become_systemd_calendar_events() {
+        // Each expected value was checked with `systemd-analyze calendar` (systemd 252).
+        let cases = [
+            ("every second", "* * * * * *", "UTC", "*-*-* *:*:* UTC"),
+            ("five fields", "15 9 * * *", "UTC", "*-*-* 09:15:00 UTC"),
+            ("steps", "*/15 * * * *", "UTC", "*-*-* *:00,15,30,45:00 UTC"),
+            (
+                "weekdays in a zone",
+                "0 30 9 * * Mon-Fri",
+                "Europe/Berlin",
+                "Mon..Fri *-*-* 09:30:00 Europe/Berlin",
+            ),
+            (
+                "weekend wraps past Sunday",
+                "0 0 * * 5-7",
+                "UTC",
+                "Fri..Sun *-*-* 00:00:00 UTC",
+            ),
+            (
+                "days and months",
+                "0 0 1,15 1-6 *",
+                "UTC",
+                "*-01..06-01,15 00:00:00 UTC",
+            ),
+            (
+                "nickname",
+                "@daily",
+                "America/New_York",
+                "*-*-* 00:00:00 America/New_York",
+            ),
+            (
+                "both days required",
+                "0 0 1 * +Mon",
+                "UTC",
+                "Mon *-*-01 00:00:00 UTC",
+            ),
+        ];
+        for (label, cron, zone, expected) in cases {
+            assert_eq!(
+                on_calendar(&job(cron, zone)).as_deref(),
+                Ok(expected),
+                "{label}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_systemd_cannot_express_is_refused_with_the_reason() {
+        let cases = [
+            (
+                "day of month or weekday",
+                "0 0 1 * Mon",
+                "both the day of month and the weekday",
+            ),
+            ("last day", "0 0 L * *", "`L`, `W` or `#`"),
+            ("nth weekday", "0 0 * * 1#2", "`L`, `W` or `#`"),
+        ];
+        for (label, cron, says) in cases {
+            let err = on_calendar(&job(cron, "UTC")).unwrap_err();
+            assert!(err.contains(says), "{label}: {err}");
+        }
+    }
+
+    #[test]
+    fn command_words_are_quoted_for_systemd() {
+        assert_eq!(quote("/usr/bin/lockdown"), "/usr/bin/lockdown");
+        assert_eq!(quote("my dir/config.yaml"), "\"my dir/config.yaml\"");
+        assert_eq!(quote("50%"), "50%%");
+        assert_eq!(quote("a\"b"), "\"a\\\"b\"");
+    }
+}

@@ -51,10 +51,15 @@ pub fn validate(
                     .help("letters, digits, `-` and `_` only: the name is part of the systemd units' names"),
             );
         } else if let Some(first) = names.insert(name, i) {
-            let line = source.locate(&format!("schedules[{first}].name")).map_or(0, |s| s.line);
+            let line = source
+                .locate(&format!("schedules[{first}].name"))
+                .map_or(0, |s| s.line);
             problems.push(
                 source
-                    .problem_at(&at("name"), format!("a schedule named `{name}` is already defined (line {line})"))
+                    .problem_at(
+                        &at("name"),
+                        format!("a schedule named `{name}` is already defined (line {line})"),
+                    )
                     .help("give each schedule its own name"),
             );
         }
@@ -70,7 +75,9 @@ pub fn validate(
                 let hint = did_you_mean(text, known).map_or_else(String::new, |m| format!("{m} "));
                 source
                     .problem_at(&at("timezone"), format!("unknown time zone `{text}`"))
-                    .help(format!("{hint}an IANA name such as `Europe/Berlin`, `America/New_York` or `UTC`"))
+                    .help(format!(
+                        "{hint}an IANA name such as `Europe/Berlin`, `America/New_York` or `UTC`"
+                    ))
             }),
         };
         let cron = match (cron, zone) {
@@ -79,7 +86,10 @@ pub fn validate(
                 if cron.find_next_occurrence(&probe, false).is_err() {
                     problems.push(
                         source
-                            .problem_at(&at("cron"), format!("`{}` never comes due", entry.cron.trim()))
+                            .problem_at(
+                                &at("cron"),
+                                format!("`{}` never comes due", entry.cron.trim()),
+                            )
                             .help("check the day and month fields (no 30 February)"),
                     );
                     None
@@ -93,8 +103,20 @@ pub fn validate(
                 None
             }
         };
-        let jitter = duration(source, &at("jitter"), entry.jitter.as_deref(), Duration::ZERO, &mut problems);
-        let timeout = duration(source, &at("timeout"), entry.timeout.as_deref(), DEFAULT_TIMEOUT, &mut problems);
+        let jitter = duration(
+            source,
+            &at("jitter"),
+            entry.jitter.as_deref(),
+            Duration::ZERO,
+            &mut problems,
+        );
+        let timeout = duration(
+            source,
+            &at("timeout"),
+            entry.timeout.as_deref(),
+            DEFAULT_TIMEOUT,
+            &mut problems,
+        );
         if timeout.is_some_and(|t| t.is_zero()) {
             problems.push(
                 source
@@ -102,7 +124,15 @@ pub fn validate(
                     .help("give the run time to finish, e.g. `30m`"),
             );
         }
-        let history_dir = command(source, i, &entry.run, config, dir, state_dirs, &mut problems);
+        let history_dir = command(
+            source,
+            i,
+            &entry.run,
+            config,
+            dir,
+            state_dirs,
+            &mut problems,
+        );
         if problems.len() > before {
             continue;
         }
@@ -192,17 +222,21 @@ fn command(
         .collect::<Vec<_>>()
         .join(" or ");
     if run.is_empty() {
-        problems.push(
-            source
-                .problem_at(&at, "`run` is empty")
-                .help(format!("a lockdown command line as a list, e.g. `[drill, --venue, okx]`; {allowed}")),
-        );
+        problems.push(source.problem_at(&at, "`run` is empty").help(format!(
+            "a lockdown command line as a list, e.g. `[drill, --venue, okx]`; {allowed}"
+        )));
         return None;
     }
-    if let Some(k) = run.iter().position(|a| a == "--config" || a.starts_with("--config=")) {
+    if let Some(k) = run
+        .iter()
+        .position(|a| a == "--config" || a.starts_with("--config="))
+    {
         problems.push(
             source
-                .problem_at(&format!("{at}[{k}]"), "a job runs with the config it is written in")
+                .problem_at(
+                    &format!("{at}[{k}]"),
+                    "a job runs with the config it is written in",
+                )
                 .help("drop `--config` from `run`"),
         );
         return None;
@@ -223,7 +257,10 @@ fn command(
             };
             problems.push(
                 source
-                    .problem_at(&format!("{at}[{k}]"), format!("`{name}` cannot be scheduled: {why}"))
+                    .problem_at(
+                        &format!("{at}[{k}]"),
+                        format!("`{name}` cannot be scheduled: {why}"),
+                    )
                     .help(format!("a schedule runs {allowed}")),
             );
             return None;
