@@ -34,15 +34,13 @@ impl Clock for SystemClock {
         Utc::now()
     }
 
-    fn sleep_until(&self, at: DateTime<Utc>) -> impl Future<Output = ()> + Send + '_ {
-        async move {
-            loop {
-                let left = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-                if left.is_zero() {
-                    return;
-                }
-                tokio::time::sleep(left.min(RECHECK)).await;
+    async fn sleep_until(&self, at: DateTime<Utc>) {
+        loop {
+            let left = (at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            if left.is_zero() {
+                return;
             }
+            tokio::time::sleep(left.min(RECHECK)).await;
         }
     }
 }

@@ -209,10 +209,10 @@ impl<C: Clock> Runner<C> {
                 Some(by) = stop.recv() => break by,
                 Some((i, end)) = running.next(), if !running.is_empty() => book.finish(i, Some(end)),
                 () = wake => {
-                    if let Some((_, due, i)) = next {
-                        if let Some(run) = book.fire(i, due) {
-                            running.push(run);
-                        }
+                    if let Some((_, due, i)) = next
+                        && let Some(run) = book.fire(i, due)
+                    {
+                        running.push(run);
                     }
                 }
             }
