@@ -142,6 +142,12 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
     Ok(profile::validate(&source, &name, profile, &dir)?)
 }
 
+/// Parses a config's text into its raw form (for the schedule checks' tests).
+#[cfg(test)]
+pub(crate) fn parse_raw(source: &Source) -> Result<Vec<RawSchedule>, Problems> {
+    raw::parse(source).map(|raw| raw.schedules)
+}
+
 /// Loads the `schedules:` of a config file, every job checked (all problems at once); needs no
 /// profile and resolves no credential, so a schedule of simulator drills needs no account.
 pub fn load_schedules(path: &Path) -> Result<Vec<crate::schedule::Job>, ConfigError> {

@@ -336,3 +336,82 @@ fn clap_message(err: &clap::Error) -> String {
     let first = text.lines().next().unwrap_or_default();
     first.strip_prefix("error: ").unwrap_or(first).to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(schedule: &str) -> Vec<String> {
+        let text = format!("profiles: {{}}\nschedules:\n{schedule}");
+        let source = Source::new("c.yaml", text.clone());
+        let raw = crate::config::parse_raw(&source).unwrap();
+        match validate(
+            &source,
+            &raw,
+            Path::new("/etc/lockdown/c.yaml"),
+            &BTreeMap::new(),
+        ) {
+            Ok(_) => Vec::new(),
+            Err(found) => found.problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn each_bad_field_is_named_at_its_place() {
+        let cases = [
+            (
+                "good",
+                "  - { name: a, cron: '0 3 * * *', run: [drill] }\n",
+                "",
+            ),
+            (
+                "empty run",
+                "  - { name: a, cron: '0 3 * * *', run: [] }\n",
+                "`run` is empty",
+            ),
+            (
+                "own config",
+                "  - { name: a, cron: '0 3 * * *', run: [drill, --config, x.yaml] }\n",
+                "c.yaml:3:48: a job runs with the config it is written in",
+            ),
+            (
+                "scheduler itself",
+                "  - { name: a, cron: '0 3 * * *', run: [schedule, run] }\n",
+                "`schedule` cannot be scheduled: it is not a drill or a check",
+            ),
+            (
+                "bad jitter",
+                "  - { name: a, cron: '0 3 * * *', run: [drill], jitter: soon }\n",
+                "`soon` is not a duration",
+            ),
+            (
+                "zero timeout",
+                "  - { name: a, cron: '0 3 * * *', run: [drill], timeout: 0s }\n",
+                "a timeout of zero cancels every run",
+            ),
+            (
+                "name with a space",
+                "  - { name: 'my job', cron: '0 3 * * *', run: [drill] }\n",
+                "`my job` is not a schedule name",
+            ),
+            (
+                "never due",
+                "  - { name: a, cron: '0 0 30 2 *', run: [drill] }\n",
+                "never comes due",
+            ),
+            (
+                "unknown drill option",
+                "  - { name: a, cron: '0 3 * * *', run: [drill, --venue, mtgox] }\n",
+                "`run` is not a lockdown command line",
+            ),
+        ];
+        for (label, schedule, says) in cases {
+            let found = problems(schedule);
+            if says.is_empty() {
+                assert!(found.is_empty(), "{label}: {found:?}");
+            } else {
+                assert!(found.iter().any(|p| p.contains(says)), "{label}: {found:?}");
+            }
+        }
+    }
+}
