@@ -300,12 +300,12 @@ fn command(
         return None;
     }
     // The profiles it names exist in this file.
-    let profiles: Vec<String> = sub
-        .try_get_many::<String>("profile")
-        .ok()
-        .flatten()
-        .map(|values| values.cloned().collect())
-        .unwrap_or_default();
+    // `drill --profile P` and `check --profile P…` (whose argument is named `profiles`).
+    let profiles: Vec<String> = ["profile", "profiles"]
+        .into_iter()
+        .filter_map(|id| sub.try_get_many::<String>(id).ok().flatten())
+        .flat_map(|values| values.cloned())
+        .collect();
     for profile in &profiles {
         if !state_dirs.contains_key(profile) {
             let hint = did_you_mean(profile, state_dirs.keys().map(String::as_str));
@@ -363,6 +363,16 @@ mod tests {
                 "good",
                 "  - { name: a, cron: '0 3 * * *', run: [drill] }\n",
                 "",
+            ),
+            (
+                "a check",
+                "  - { name: a, cron: '0 3 * * *', run: [check, --json] }\n",
+                "",
+            ),
+            (
+                "a check of a profile not in the file",
+                "  - { name: a, cron: '0 3 * * *', run: [check, --profile, main] }\n",
+                "no profile `main` in this config",
             ),
             (
                 "empty run",

@@ -15,7 +15,7 @@ use lockdown::schedule::{Event, ManualClock, Outcome, RECORD_FILE, RunRecord, Ru
 use lockdown::ui::{Ui, Verbosity};
 use tokio::sync::mpsc;
 
-use crate::support::{code, lockdown, stderr, stdout, wait_bounded};
+use crate::support::{Lab, code, lockdown, stderr, stdout, wait_bounded};
 
 /// 2026-01-01T00:00:00Z plus `secs` seconds.
 fn t(secs: i64) -> DateTime<Utc> {
@@ -558,4 +558,45 @@ async fn every_schedule_problem_is_reported_at_once_with_its_place() {
     }
     assert!(err.contains("did you mean `Europe/Berlin`?"), "{err}");
     assert!(err.contains("5 problems"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_check_runs_as_typed_and_lands_in_the_profile_history() {
+    let lab = Lab::start(1661).await;
+    let sched = lab.dir.path().join("sched");
+    // The simulator session's config, with a schedule beside its profile.
+    let mut text = std::fs::read_to_string(&lab.session.config).unwrap();
+    text.push_str("schedules:\n  - name: ready\n    cron: \"0 0 6 * * *\"\n    run: [--quiet, check, --profile, sim]\n");
+    std::fs::write(&lab.session.config, text).unwrap();
+    let clock = ManualClock::new(t(0));
+    let driver = clock.clone();
+    with_scheduler(
+        &lab.session.config,
+        &sched,
+        clock,
+        |mut events, stop| async move {
+            driver.set(t(6 * 3600));
+            assert_eq!(
+                next(&mut events).await,
+                started("ready", t(6 * 3600), false)
+            );
+            let run = ended(&mut events).await;
+            // `check`'s own exit: 0, ready.
+            assert_eq!(
+                (run.outcome, run.exit, run.folder.as_deref()),
+                (Outcome::Ok, Some(0), None),
+                "{run:?}"
+            );
+            stop.send(Interrupt::Sigterm).unwrap();
+            assert_eq!(next(&mut events).await, Event::Stopping(Interrupt::Sigterm));
+        },
+    )
+    .await;
+    let history =
+        std::fs::read_to_string(lab.sim_dir().join("state").join("drills.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (line["kind"].as_str(), line["readiness"].as_str()),
+        (Some("check"), Some("ready"))
+    );
 }
