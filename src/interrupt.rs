@@ -96,6 +96,16 @@ impl Drop for Watch {
     }
 }
 
+/// Takes over SIGINT and SIGTERM (for the life of the process) and sends each one to the
+/// channel returned, for a long-running command that decides itself what a first and a second
+/// signal mean (`schedule run`: stop starting runs, then cancel them).
+pub fn forward() -> std::io::Result<tokio::sync::mpsc::UnboundedReceiver<Interrupt>> {
+    let mut signals = Signals::listen()?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move { while tx.send(signals.next().await).is_ok() {} });
+    Ok(rx)
+}
+
 /// The two signal streams.
 struct Signals {
     #[cfg(unix)]

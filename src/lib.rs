@@ -31,6 +31,7 @@ pub mod playbook;
 pub mod private;
 pub mod report;
 pub mod respond;
+pub mod schedule;
 pub mod secret;
 pub mod sim;
 pub mod source;

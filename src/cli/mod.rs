@@ -11,6 +11,7 @@ mod plan;
 mod report;
 mod respond;
 mod resume;
+mod schedule;
 mod schema;
 mod sim;
 mod validate;
@@ -77,6 +78,8 @@ pub enum Command {
     /// the exchange's view of the credentials; read-only.
     #[command(after_help = check::EXITS)]
     Check(check::CheckArgs),
+    /// Scheduled drills and checks from the config: run them, list them, or install them.
+    Schedule(schedule::ScheduleArgs),
 }
 
 impl Cli {
@@ -117,5 +120,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Sim(args) => sim::run(args, ui).await,
         Command::Ledger(args) => ledger::run(args, ui),
         Command::Check(args) => check::run(args, config, ui).await,
+        Command::Schedule(args) => schedule::run(args, config, ui).await,
     }
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
 pub use profile::{OwnedKey, Profile, SecretStore, TEMPLATE_FIELDS};
+pub(crate) use raw::RawSchedule;
 
 use crate::source::{Problems, Source};
 
@@ -139,4 +140,55 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     Ok(profile::validate(&source, &name, profile, &dir)?)
+}
+
+/// Parses a config's text into its raw form (for the schedule checks' tests).
+#[cfg(test)]
+pub(crate) fn parse_raw(source: &Source) -> Result<Vec<RawSchedule>, Problems> {
+    raw::parse(source).map(|raw| raw.schedules)
+}
+
+/// Loads the `schedules:` of a config file, every job checked (all problems at once); needs no
+/// profile and resolves no credential, so a schedule of simulator drills needs no account.
+pub fn load_schedules(path: &Path) -> Result<Vec<crate::schedule::Job>, ConfigError> {
+    let text = match crate::limits::read_file(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let source = Source::bounded(path.display().to_string(), text)?;
+    let raw = raw::parse(&source)?;
+    let config = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let dir = config
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    // Where each profile keeps its history: a job's `--profile` writes there.
+    let state_dirs = raw
+        .profiles
+        .iter()
+        .map(|(name, profile)| {
+            let state_dir = profile
+                .state_dir
+                .as_deref()
+                .map(|p| credential::resolve_path(p, &dir))
+                .unwrap_or_else(default_state_dir);
+            (name.clone(), state_dir)
+        })
+        .collect();
+    Ok(crate::schedule::validate(
+        &source,
+        &raw.schedules,
+        &config,
+        &state_dirs,
+    )?)
 }

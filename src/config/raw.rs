@@ -12,6 +12,30 @@ use crate::source::{Problems, Source};
 pub struct RawConfig {
     /// Profiles by name.
     pub profiles: BTreeMap<String, RawProfile>,
+    /// Scheduled drills and checks (`lockdown schedule`).
+    #[serde(default)]
+    pub schedules: Vec<RawSchedule>,
+}
+
+/// One scheduled job, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    /// Unique name (it names the systemd units).
+    pub name: String,
+    /// Cron expression: five fields, or six with seconds first.
+    pub cron: String,
+    /// IANA time zone the cron is read in (default UTC).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// The lockdown command line to run, without `lockdown` (`[drill, --venue, okx]`).
+    pub run: Vec<String>,
+    /// Up to how long to delay each run at random (`5m`).
+    #[serde(default)]
+    pub jitter: Option<String>,
+    /// How long a run may take before it is cancelled (`30m`).
+    #[serde(default)]
+    pub timeout: Option<String>,
 }
 
 /// One profile.

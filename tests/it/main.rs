@@ -29,6 +29,7 @@ mod okx;
 mod private_files;
 mod respond;
 mod resume;
+mod schedule;
 mod scheduler;
 mod shapes;
 mod shapes_attacker;
