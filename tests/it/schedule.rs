@@ -562,7 +562,7 @@ async fn every_schedule_problem_is_reported_at_once_with_its_place() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_scheduled_check_runs_as_typed_and_lands_in_the_profile_history() {
-    let lab = Lab::start(1661).await;
+    let lab = crate::support::ready_lab(lockdown::exchanges::ExchangeId::Bybit, 1661).await;
     let sched = lab.dir.path().join("sched");
     // The simulator session's config, with a schedule beside its profile.
     let mut text = std::fs::read_to_string(&lab.session.config).unwrap();
