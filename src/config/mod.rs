@@ -12,7 +12,7 @@ mod raw;
 use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
-pub use profile::{OwnedKey, Profile, SecretStore, TEMPLATE_FIELDS};
+pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
 
 use crate::source::{Problems, Source};
 
@@ -86,6 +86,21 @@ pub fn default_state_dir() -> PathBuf {
 
 /// Loads one profile from a config file, resolving and checking its credentials.
 pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+    load_profile_with(path, name, Secrets::Read)
+}
+
+/// Loads one profile's shape: everything [`load_profile`] checks, but no secret is read (each
+/// stands as a placeholder), so a profile whose secret files are missing loads. For a drill of
+/// the profile's setup against a simulator twin, which never needs the owner's secrets.
+pub fn load_profile_shape(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+    load_profile_with(path, name, Secrets::Unread)
+}
+
+fn load_profile_with(
+    path: &Path,
+    name: Option<&str>,
+    secrets: Secrets,
+) -> Result<Profile, ConfigError> {
     let text = match crate::limits::read_file(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
@@ -125,5 +140,5 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(profile::validate(&source, &name, profile, &dir)?)
+    Ok(profile::validate(&source, &name, profile, &dir, secrets)?)
 }
