@@ -193,6 +193,14 @@ impl Exercised {
         }
     }
 
+    /// With a note saying how the drill used it.
+    pub fn noting(self, note: impl Into<String>) -> Exercised {
+        Exercised {
+            note: Some(note.into()),
+            ..self
+        }
+    }
+
     /// A setting the drill used in part.
     pub fn partly(setting: &str, value: impl Into<String>, note: impl Into<String>) -> Exercised {
         Exercised {

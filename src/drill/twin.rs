@@ -238,26 +238,36 @@ impl Twin {
                 .collect();
             list.push(Exercised::yes("inputs", inputs.join(", ")));
         }
-        list.push(Exercised::yes(
+        let ledger = Exercised::yes(
             "ledger format",
             match &self.ledger {
                 None => "none (the profile names no ledger; the twin keeps none either)",
                 Some(LedgerFormat::Jsonl) => "jsonl",
                 Some(LedgerFormat::Csv(_)) => "csv",
             },
-        ));
+        );
+        list.push(match &self.ledger {
+            None => ledger,
+            Some(_) => ledger.noting(
+                "the twin's bot writes it in the drill folder; yours is only read for its header",
+            ),
+        });
         list.push(Exercised::yes(
             "ledger_lag",
             humantime::format_duration(p.ledger_lag).to_string(),
         ));
-        list.push(Exercised::yes(
+        let store = Exercised::yes(
             "store",
             match &p.secret_store {
                 None => "none (the profile names no store)",
                 Some(SecretStore::File(_)) => "file",
                 Some(SecretStore::EnvFile(_)) => "env-file",
             },
-        ));
+        );
+        list.push(match &p.secret_store {
+            None => store,
+            Some(_) => store.noting("written in the drill folder, never to yours"),
+        });
         list.push(match p.keys.len() {
             0 => Exercised::no(
                 "keys",

@@ -106,8 +106,10 @@ fn step_ids(card: &Value) -> Vec<String> {
 }
 
 /// A drill of `owner` on quiet passes with their playbook, and says so.
-async fn passes_with_own_playbook(owner: &Owner, step: &str) -> Value {
-    let (code, card, err) = owner.drill(&["--scenario", "quiet"]).await;
+async fn passes_with_own_playbook(owner: &Owner, step: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["--scenario", "quiet"];
+    args.extend_from_slice(extra);
+    let (code, card, err) = owner.drill(&args).await;
     assert_eq!(code, 0, "{err}\n{card:#}");
     assert_eq!(card["passed"], true, "{card:#}");
     assert_eq!(card["profile"], "main");
@@ -153,9 +155,10 @@ async fn bybit_twin_runs_my_playbook_with_my_csv_ledger_and_env_file_store() {
         "order_id,symbol,side,qty,price,created_at\n",
     )
     .unwrap();
-    let card = passes_with_own_playbook(&owner, "cancel_mine").await;
+    let card = passes_with_own_playbook(&owner, "cancel_mine", &["--input", "since=2d"]).await;
     assert_eq!(exercised(&card, "ledger format")["value"], "csv");
     assert_eq!(exercised(&card, "store")["value"], "env-file");
+    assert_eq!(exercised(&card, "inputs")["value"], "since=2d");
     let drill_dir = owner.path(card["drill_dir"].as_str().unwrap());
     let ledger = std::fs::read_to_string(drill_dir.join("known-orders.csv")).unwrap();
     assert!(
@@ -182,7 +185,7 @@ async fn binance_twin_uses_broker_keys_and_a_jsonl_ledger() {
         "ledger.jsonl",
         "env-file:bot.env",
     );
-    let card = passes_with_own_playbook(&owner, "cancel_mine").await;
+    let card = passes_with_own_playbook(&owner, "cancel_mine", &[]).await;
     assert_eq!(exercised(&card, "key_family")["value"], "broker");
     assert_eq!(exercised(&card, "ledger format")["value"], "jsonl");
     assert_eq!(exercised(&card, "store")["value"], "env-file");
@@ -203,7 +206,7 @@ async fn deribit_twin_signs_every_request_and_writes_csv() {
         "ledger.csv",
         "file:bot.json",
     );
-    let card = passes_with_own_playbook(&owner, "cancel_mine").await;
+    let card = passes_with_own_playbook(&owner, "cancel_mine", &[]).await;
     assert_eq!(exercised(&card, "auth")["value"], "signature");
     let drill_dir = owner.path(card["drill_dir"].as_str().unwrap());
     let twin = std::fs::read_to_string(drill_dir.join("config.yaml")).unwrap();
@@ -223,7 +226,7 @@ async fn okx_twin_says_demo_is_not_exercised() {
             "      secret: file:secrets/master.secret\n      passphrase: file:secrets/master.passphrase\n",
         );
     std::fs::write(owner.path("config.yaml"), config).unwrap();
-    let card = passes_with_own_playbook(&owner, "cancel_mine").await;
+    let card = passes_with_own_playbook(&owner, "cancel_mine", &[]).await;
     assert_eq!(exercised(&card, "demo")["exercised"], "no");
     assert_eq!(exercised(&card, "ledger format")["value"], "csv");
     assert_eq!(exercised(&card, "store")["value"], "env-file");
@@ -232,7 +235,7 @@ async fn okx_twin_says_demo_is_not_exercised() {
 #[tokio::test(flavor = "multi_thread")]
 async fn kraken_twin_runs_my_playbook_with_a_csv_ledger() {
     let owner = Owner::new("kraken", "", "orders.csv", "env-file:bot.env");
-    let card = passes_with_own_playbook(&owner, "sweep_mine").await;
+    let card = passes_with_own_playbook(&owner, "sweep_mine", &[]).await;
     assert_eq!(exercised(&card, "ledger format")["value"], "csv");
     assert_eq!(exercised(&card, "store")["value"], "env-file");
 }
