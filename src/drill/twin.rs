@@ -446,6 +446,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_twin_csv_ledger_reads_back_as_the_response_reads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (jsonl, csv) = (dir.path().join("k.jsonl"), dir.path().join("k.csv"));
+        std::fs::write(
+            &jsonl,
+            "{\"order_id\":\"a,1\",\"client_order_id\":\"grid-\\\"x\\\"\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"qty\":\"0.01\",\"status\":\"open\"}\n",
+        )
+        .unwrap();
+        let columns: Vec<String> = CSV_HEADER.map(str::to_owned).to_vec();
+        to_csv(&jsonl, &csv, &columns).unwrap();
+        let text = std::fs::read_to_string(&csv).unwrap();
+        let ledger = crate::actions::ledger::Ledger::parse("k.csv", &text).unwrap();
+        assert_eq!(ledger.len(), 1, "{text}");
+        assert!(ledger.by_order_id("a,1").is_some(), "{text}");
+        assert!(ledger.by_client_order_id("grid-\"x\"").is_some(), "{text}");
+    }
+
+    #[test]
     fn the_ledger_format_is_read_from_the_header_or_the_extension() {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("mine.txt");
