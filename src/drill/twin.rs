@@ -153,7 +153,45 @@ impl Twin {
         };
         let config = self.twin_config(&text, ledger.as_deref(), bot_uid);
         crate::private::write(&session.config, config.as_bytes())?;
+        self.check_twin(&session.config)?;
         Ok(Shaped { ledger, format })
+    }
+
+    /// Reads the twin's profile back as `respond` will and checks that it has the owner's
+    /// settings: a twin that silently lost one would exercise less than the scorecard says.
+    fn check_twin(&self, config: &Path) -> io::Result<()> {
+        let twin = crate::config::load_profile_shape(config, Some(&self.profile.name))
+            .map_err(|err| io::Error::other(format!("the twin's profile does not load: {err}")))?;
+        let p = &self.profile;
+        let kind = |store: &Option<SecretStore>| store.as_ref().map(std::mem::discriminant);
+        let differs = [
+            ("exchange", twin.exchange != p.exchange),
+            (
+                "key_family",
+                p.exchange == ExchangeId::Binance
+                    && twin.settings.key_family != p.settings.key_family,
+            ),
+            (
+                "auth",
+                p.exchange == ExchangeId::Deribit && twin.settings.auth != p.settings.auth,
+            ),
+            ("ledger_lag", twin.ledger_lag != p.ledger_lag),
+            ("bot_ips", twin.bot_ips != p.bot_ips),
+            (
+                "secret_store",
+                kind(&twin.secret_store) != kind(&p.secret_store),
+            ),
+            (
+                "known_orders",
+                twin.known_orders.is_some() != p.known_orders.is_some(),
+            ),
+        ];
+        match differs.iter().find(|(_, differs)| *differs) {
+            Some((field, _)) => Err(io::Error::other(format!(
+                "the twin's profile does not have the owner's `{field}`"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// The session's profile text, reshaped after the owner's.
@@ -312,6 +350,13 @@ impl Twin {
             )),
             _ => {}
         }
+        if !p.settings.listed.is_empty() {
+            list.push(Exercised::no(
+                "listed",
+                "set",
+                "the twin's key is read from the simulator's listing",
+            ));
+        }
         if p.settings.demo && p.exchange == ExchangeId::Okx {
             list.push(Exercised::no(
                 "demo",
@@ -444,6 +489,75 @@ fn to_csv(from: &Path, to: &Path, columns: &[String]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Binance owner profile with a broker key, a CSV ledger and an env-file store, whose
+    /// secret files do not exist; and a session profile as the simulator writes it.
+    fn owner_and_session(dir: &Path) -> (Twin, PathBuf) {
+        let config = dir.join("config.yaml");
+        std::fs::write(
+            &config,
+            "profiles:
+  desk:
+    exchange: binance
+    key_family: broker
+    base_url: https://api.binance.com
+    master: { key: file:none.key, secret: file:none.secret }
+    keys: [{ id: K1, label: grid, account: \"1\" }]
+    responder_ip: 203.0.113.9
+    bot_ips: [198.51.100.7]
+    known_orders: ledger.csv
+    ledger_lag: 12s
+    secret_store: env-file:bot.env
+",
+        )
+        .unwrap();
+        let twin = Twin::load(&config, "desk", None, BTreeMap::new()).unwrap();
+        let session = dir.join("session.yaml");
+        std::fs::write(
+            &session,
+            "profiles:
+  sim:
+    exchange: binance
+    base_url: http://127.0.0.1:1
+    master:
+      key: file:master.key
+      secret: file:master.secret
+    keys:
+      - id: SIMKEY
+        label: \"sim-bot\"
+        account: \"bot@sub.example\"
+        secret: file:bot.secret
+    responder_ip: 127.0.0.1
+    bot_ips: [127.0.0.1]
+    known_orders: known-orders.jsonl
+    state_dir: state
+    secret_store: file:replacement-key.json
+",
+        )
+        .unwrap();
+        (twin, session)
+    }
+
+    #[test]
+    fn the_twin_profile_has_the_owners_settings_or_the_drill_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let (twin, session) = owner_and_session(dir.path());
+        let text = std::fs::read_to_string(&session).unwrap();
+        let shaped = twin.twin_config(&text, Some(Path::new("known-orders.csv")), Some(42));
+        assert!(shaped.contains("  \"desk\":\n"), "{shaped}");
+        assert!(shaped.contains("    key_family: broker\n"), "{shaped}");
+        assert!(shaped.contains("        account: \"42\"\n"), "{shaped}");
+        assert!(shaped.contains("        label: \"grid\"\n"), "{shaped}");
+        assert!(shaped.contains("    secret_store: env-file:replacement-key.env\n"));
+        std::fs::write(&session, &shaped).unwrap();
+        twin.check_twin(&session).unwrap();
+        // A twin profile that lost one of the owner's settings (were the simulator's session
+        // ever written in another shape) is refused, not drilled as if it had it.
+        let lost = shaped.replace("    ledger_lag: 12000ms\n", "");
+        std::fs::write(&session, lost).unwrap();
+        let err = twin.check_twin(&session).unwrap_err();
+        assert!(err.to_string().contains("`ledger_lag`"), "{err}");
+    }
 
     #[test]
     fn a_twin_csv_ledger_reads_back_as_the_response_reads_it() {
