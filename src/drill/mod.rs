@@ -116,6 +116,7 @@ async fn run_one(
         session,
         attacker,
         bot,
+        siblings,
     } = Stage::set_up(options, scenario, seed).await?;
 
     ui.info(&format!(
@@ -206,8 +207,17 @@ async fn run_one(
     });
     if let Some(twin) = &options.twin {
         card.profile = Some(twin.name().to_owned());
-        card.exercised = twin.exercised();
+        card.exercised = twin.exercised(siblings.len());
         card.failures.extend(twin::step_failures(&outcome));
+        card.failures.extend(twin::siblings_lost(&siblings, &truth));
+        // The owner's other keys share the leaked key's account: never the replacement.
+        if card.replacement.as_ref().is_some_and(|r| {
+            siblings
+                .iter()
+                .any(|(id, _)| crate::secret::mask(id) == r.key)
+        }) {
+            card.replacement = None;
+        }
         card.passed = card.failures.is_empty();
     }
     write_json(&drill_dir.join("scorecard.json"), &card)?;
@@ -229,6 +239,9 @@ struct Stage {
     session: crate::sim::Session,
     attacker: attacker::Attacker,
     bot: Option<bot::LiveBot>,
+    /// A twin's further keys of the owner (`drill --profile`), by id and label: seeded beside
+    /// the leaked key, they must outlive the response.
+    siblings: Vec<(String, String)>,
 }
 
 impl Stage {
@@ -275,14 +288,25 @@ impl Stage {
             source,
         })?;
         // A twin of the owner's profile: its settings, its ledger format, its store's kind.
+        let mut siblings = Vec::new();
         let shaped = match &options.twin {
             Some(twin) => {
                 let bot_uid = sim.inspect().key(&session.leaked_key).map(|k| k.uid);
-                Some(twin.shape(&session, bot_uid).map_err(|source| Error::Io {
-                    what: "shape the profile's twin in",
-                    path: drill_dir.clone(),
-                    source,
-                })?)
+                for label in twin.other_labels() {
+                    if let Some(id) =
+                        sim.web_ui_create_key(&session.leaked_key, label, twin.bot_ips())
+                    {
+                        siblings.push((id, label.to_owned()));
+                    }
+                }
+                Some(
+                    twin.shape(&session, bot_uid, &siblings)
+                        .map_err(|source| Error::Io {
+                            what: "shape the profile's twin in",
+                            path: drill_dir.clone(),
+                            source,
+                        })?,
+                )
             }
             None => None,
         };
@@ -335,6 +359,7 @@ impl Stage {
             session,
             attacker,
             bot,
+            siblings,
         })
     }
 }

@@ -4,9 +4,10 @@
 //! that *their* panic button is loaded: their playbook, their inputs, their ledger's format, their
 //! secret store's kind, their venue settings. The twin keeps the simulated incident (the
 //! scenario's account, attacker and bot) and reshapes the session's profile after the owner's:
-//! the venue, `key_family` (Binance), `auth` (Deribit), the leaked key's label, `ledger_lag`,
-//! `bot_ips`, the ledger in the owner's format (the drill's bot writes it so too) and the store
-//! of the owner's kind, in the drill folder. The owner's profile is read for its shape only
+//! the venue, `key_family` (Binance), `auth` (Deribit), the keys (the first leaks, the others
+//! are seeded beside it by label and must outlive the response), `ledger_lag`, `bot_ips`, the
+//! ledger in the owner's format (the drill's bot writes it so too) and the store of the owner's
+//! kind, in the drill folder. The reshaped profile is read back and must carry those settings. The owner's profile is read for its shape only
 //! ([`crate::config::load_profile_shape`]): no secret of theirs is read, and nothing is sent
 //! anywhere but the simulator on loopback. What a loopback twin cannot exercise
 //! (`responder_ip`, `base_url`, the master credential) the scorecard says, with where to check
@@ -111,6 +112,16 @@ impl Twin {
         &self.profile.state_dir
     }
 
+    /// The labels of the profile's keys after the first (the twin leaks the first).
+    pub(super) fn other_labels(&self) -> impl Iterator<Item = &str> {
+        self.profile.keys.iter().skip(1).map(|k| k.label.as_str())
+    }
+
+    /// The addresses the profile's bots run from.
+    pub(super) fn bot_ips(&self) -> &[std::net::IpAddr] {
+        &self.profile.bot_ips
+    }
+
     /// The playbook file the response runs (`None`: the shipped one).
     pub(super) fn playbook_path(&self) -> Option<PathBuf> {
         self.playbook_path.clone()
@@ -124,11 +135,12 @@ impl Twin {
     /// Reshapes the simulator's session in `drill_dir` after the owner's profile: its
     /// `config.yaml` (the profile's name and settings, the store's kind) and its ledger (the
     /// owner's format). `bot_uid` is the leaked key's account, which Binance's broker keys
-    /// name by id.
+    /// name by id; `siblings` the owner's further keys seeded beside it (id, label).
     pub(super) fn shape(
         &self,
         session: &crate::sim::Session,
         bot_uid: Option<u64>,
+        siblings: &[(String, String)],
     ) -> io::Result<Shaped> {
         let dir = session.config.parent().unwrap_or(Path::new("."));
         let text = std::fs::read_to_string(&session.config)?;
@@ -151,21 +163,22 @@ impl Twin {
                 (Some(csv), LedgerFormat::Csv(columns.clone()))
             }
         };
-        let config = self.twin_config(&text, ledger.as_deref(), bot_uid);
+        let config = self.twin_config(&text, ledger.as_deref(), bot_uid, siblings);
         crate::private::write(&session.config, config.as_bytes())?;
-        self.check_twin(&session.config)?;
+        self.check_twin(&session.config, 1 + siblings.len())?;
         Ok(Shaped { ledger, format })
     }
 
     /// Reads the twin's profile back as `respond` will and checks that it has the owner's
     /// settings: a twin that silently lost one would exercise less than the scorecard says.
-    fn check_twin(&self, config: &Path) -> io::Result<()> {
+    fn check_twin(&self, config: &Path, keys: usize) -> io::Result<()> {
         let twin = crate::config::load_profile_shape(config, Some(&self.profile.name))
             .map_err(|err| io::Error::other(format!("the twin's profile does not load: {err}")))?;
         let p = &self.profile;
         let kind = |store: &Option<SecretStore>| store.as_ref().map(std::mem::discriminant);
         let differs = [
             ("exchange", twin.exchange != p.exchange),
+            ("keys", twin.keys.len() != keys),
             (
                 "key_family",
                 p.exchange == ExchangeId::Binance
@@ -195,11 +208,19 @@ impl Twin {
     }
 
     /// The session's profile text, reshaped after the owner's.
-    fn twin_config(&self, text: &str, ledger: Option<&Path>, bot_uid: Option<u64>) -> String {
+    fn twin_config(
+        &self,
+        text: &str,
+        ledger: Option<&Path>,
+        bot_uid: Option<u64>,
+        siblings: &[(String, String)],
+    ) -> String {
         let p = &self.profile;
         let name = serde_json::Value::from(p.name.as_str());
         let mut lines: Vec<String> = Vec::new();
         let mut labelled = false;
+        // The leaked key's `account:` line, for the keys seeded beside it.
+        let mut account: Option<String> = None;
         for line in text.lines() {
             let trimmed = line.trim_start();
             let line = if line == "  sim:" {
@@ -227,7 +248,12 @@ impl Twin {
                 && p.settings.key_family == KeyFamily::Broker
             {
                 // Binance Link names a sub-account by its id, not its email.
-                format!("        account: \"{}\"", bot_uid.unwrap_or_default())
+                let line = format!("        account: \"{}\"", bot_uid.unwrap_or_default());
+                account.get_or_insert_with(|| line.clone());
+                line
+            } else if trimmed.starts_with("account:") {
+                account.get_or_insert_with(|| line.to_owned());
+                line.to_owned()
             } else if trimmed.starts_with("bot_ips:") {
                 let ips: Vec<String> = p.bot_ips.iter().map(ToString::to_string).collect();
                 format!("    bot_ips: [{}]", ips.join(", "))
@@ -248,6 +274,20 @@ impl Twin {
             } else {
                 line.to_owned()
             };
+            if trimmed.starts_with("responder_ip:") {
+                // The owner's further keys, beside the leaked one (no secret: only listed).
+                for (id, label) in siblings {
+                    lines.push(format!(
+                        "      - id: {}",
+                        serde_json::Value::from(id.as_str())
+                    ));
+                    lines.push(format!(
+                        "        label: {}",
+                        serde_json::Value::from(label.as_str())
+                    ));
+                    lines.extend(account.clone());
+                }
+            }
             lines.push(line);
             if trimmed.starts_with("responder_ip:") {
                 lines.push(format!("    ledger_lag: {}ms", p.ledger_lag.as_millis()));
@@ -259,7 +299,8 @@ impl Twin {
     }
 
     /// Each of the owner's settings and whether the drill used it.
-    pub(super) fn exercised(&self) -> Vec<Exercised> {
+    /// `seeded`: how many of the profile's further keys the twin seeded beside the leaked one.
+    pub(super) fn exercised(&self, seeded: usize) -> Vec<Exercised> {
         let p = &self.profile;
         let mut list = vec![Exercised::yes("venue", p.exchange.as_str())];
         let sha = &self.playbook.sha256[..self.playbook.sha256.len().min(12)];
@@ -306,23 +347,25 @@ impl Twin {
             None => store,
             Some(_) => store.noting("written in the drill folder, never to yours"),
         });
-        list.push(match p.keys.len() {
+        let labels: Vec<&str> = p.keys.iter().map(|k| k.label.as_str()).collect();
+        list.push(match labels.len() {
             0 => Exercised::no(
                 "keys",
                 "none listed",
                 "the twin lists the simulator's leaked key",
             ),
-            1 => Exercised::yes("keys", format!("1, {}", p.keys[0].label)),
+            n if seeded + 1 >= n => Exercised::yes("keys", format!("{n}, {}", labels.join(", ")))
+                .noting(if n > 1 {
+                    "the first leaks; the others are seeded beside it and must outlive the response"
+                } else {
+                    "the one that leaks"
+                }),
             n => Exercised::partly(
                 "keys",
-                format!("1 of {n}, {}", p.keys[0].label),
+                format!("{} of {n}, {}", seeded + 1, labels[..=seeded].join(", ")),
                 format!(
-                    "the twin leaks your first key; not seeded: {}",
-                    p.keys[1..]
-                        .iter()
-                        .map(|k| k.label.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "the simulator did not take: {}",
+                    labels[seeded + 1..].join(", ")
                 ),
             ),
         });
@@ -420,6 +463,21 @@ pub(super) fn step_failures(outcome: &Outcome) -> Vec<String> {
                 "step `{}` ({}) could not run in the twin: {why}",
                 s.id, s.action
             )
+        })
+        .collect()
+}
+
+/// Why a twin drill fails for the owner's further keys: each one the response revoked (only
+/// the leaked key may be), by label.
+pub(super) fn siblings_lost(
+    siblings: &[(String, String)],
+    truth: &crate::sim::Inspect,
+) -> Vec<String> {
+    siblings
+        .iter()
+        .filter(|(id, _)| truth.key(id).is_none_or(|k| k.deleted))
+        .map(|(_, label)| {
+            format!("your other key `{label}` did not outlive the response (only the leaked key may be revoked)")
         })
         .collect()
 }
@@ -543,20 +601,44 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (twin, session) = owner_and_session(dir.path());
         let text = std::fs::read_to_string(&session).unwrap();
-        let shaped = twin.twin_config(&text, Some(Path::new("known-orders.csv")), Some(42));
+        let shaped = twin.twin_config(&text, Some(Path::new("known-orders.csv")), Some(42), &[]);
         assert!(shaped.contains("  \"desk\":\n"), "{shaped}");
         assert!(shaped.contains("    key_family: broker\n"), "{shaped}");
         assert!(shaped.contains("        account: \"42\"\n"), "{shaped}");
         assert!(shaped.contains("        label: \"grid\"\n"), "{shaped}");
         assert!(shaped.contains("    secret_store: env-file:replacement-key.env\n"));
         std::fs::write(&session, &shaped).unwrap();
-        twin.check_twin(&session).unwrap();
+        twin.check_twin(&session, 1).unwrap();
         // A twin profile that lost one of the owner's settings (were the simulator's session
         // ever written in another shape) is refused, not drilled as if it had it.
         let lost = shaped.replace("    ledger_lag: 12000ms\n", "");
         std::fs::write(&session, lost).unwrap();
-        let err = twin.check_twin(&session).unwrap_err();
+        let err = twin.check_twin(&session, 1).unwrap_err();
         assert!(err.to_string().contains("`ledger_lag`"), "{err}");
+    }
+
+    #[test]
+    fn a_further_key_the_response_revoked_fails_the_drill_by_its_label() {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = crate::sim::Sim::new(ExchangeId::Bybit, 7);
+        let session = sim.write_session(dir.path(), "http://127.0.0.1:1").unwrap();
+        let siblings: Vec<(String, String)> = ["dca-bot", "hedge-bot"]
+            .into_iter()
+            .map(|label| {
+                let id = sim
+                    .web_ui_create_key(&session.leaked_key, label, &[])
+                    .unwrap();
+                (id, label.to_owned())
+            })
+            .collect();
+        assert!(siblings_lost(&siblings, &sim.inspect()).is_empty());
+        assert!(sim.web_ui_delete_key(&siblings[1].0));
+        assert_eq!(
+            siblings_lost(&siblings, &sim.inspect()),
+            [
+                "your other key `hedge-bot` did not outlive the response (only the leaked key may be revoked)"
+            ]
+        );
     }
 
     #[test]

@@ -132,7 +132,10 @@ async fn passes_with_own_playbook(owner: &Owner, step: &str, extra: &[&str]) -> 
         );
     }
     assert_eq!(exercised(&card, "ledger_lag")["value"], "12s");
-    assert_eq!(exercised(&card, "keys")["exercised"], "partly");
+    // The owner's second key is seeded beside the leaked one and outlives the response.
+    let keys = exercised(&card, "keys");
+    assert_eq!(keys["exercised"], "yes", "{keys}");
+    assert_eq!(keys["value"], "2, grid-bot, dca-bot");
     // The drill's folder and history line are in the profile's state_dir.
     let state = owner.path("state");
     let drill_dir = PathBuf::from(card["drill_dir"].as_str().unwrap());
