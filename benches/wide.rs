@@ -27,6 +27,7 @@ fn main() {
         playbook: None,
         state_dir: state.path().to_owned(),
         faults: Faults::none(),
+        twin: None,
     };
     let ui = Ui::new(Verbosity::Quiet, true);
     let started = Instant::now();

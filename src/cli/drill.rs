@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::sim::MAX_LATENCY_MS;
 use crate::config;
-use crate::drill::{self, Drilled, IncidentCard, Options, Scorecard, history};
+use crate::drill::{self, Drilled, IncidentCard, Options, Scorecard, Twin, history};
 use crate::error::Error;
 use crate::exchanges::ExchangeId;
 use crate::exit::Exit;
@@ -19,8 +19,16 @@ use crate::ui::{Format, Ui};
 #[derive(Debug, Args)]
 pub struct DrillArgs {
     /// Which exchange to drill on
-    #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg)]
+    #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg, conflicts_with = "profile")]
     venue: ExchangeId,
+    /// Drill your own setup: a simulator twin of this profile of the config (its venue,
+    /// playbook, ledger format, store kind; its secrets are never read, nothing is sent to the
+    /// exchange). History goes to the profile's `state_dir`
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+    /// A playbook input, `NAME=VALUE` (repeatable; with `--profile`)
+    #[arg(long = "input", value_name = "NAME=VALUE", requires = "profile")]
+    inputs: Vec<String>,
     /// A shipped scenario (pump-illiquid, alt-dump, quiet, sabotage, busy-bot, ledger-gap,
     /// products-<venue>, vendor-leak) or a scenario file
     #[arg(long, value_name = "NAME|FILE", default_value = DEFAULT)]
@@ -31,8 +39,9 @@ pub struct DrillArgs {
     /// Seed for the simulator and the attacker (default: the scenario's)
     #[arg(long)]
     seed: Option<u64>,
-    /// Where drills and their history are kept (default: $XDG_STATE_HOME/lockdown)
-    #[arg(long, value_name = "DIR")]
+    /// Where drills and their history are kept (default: $XDG_STATE_HOME/lockdown; with
+    /// `--profile`, the profile's `state_dir`)
+    #[arg(long, value_name = "DIR", conflicts_with = "profile")]
     state_dir: Option<PathBuf>,
     /// Show the last drills instead of running one
     #[arg(long)]
@@ -45,15 +54,32 @@ pub struct DrillArgs {
     faults: Option<Faults>,
 }
 
-/// Runs `drill`: exit 0 only when the drill passed.
-pub async fn run(args: DrillArgs, ui: &Ui) -> Result<Exit, Error> {
-    let state_dir = args.state_dir.unwrap_or_else(config::default_state_dir);
+/// Runs `drill`: exit 0 only when the drill passed. `config` is the global `--config` (read
+/// only with `--profile`).
+pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
+    let twin = match &args.profile {
+        Some(name) => {
+            let config = config.unwrap_or_else(config::default_path);
+            let inputs = super::respond::parse_inputs(&args.inputs)?;
+            Some(Box::new(Twin::load(
+                &config,
+                name,
+                args.playbook.as_deref(),
+                inputs,
+            )?))
+        }
+        None => None,
+    };
+    let state_dir = match &twin {
+        Some(twin) => twin.state_dir().to_path_buf(),
+        None => args.state_dir.unwrap_or_else(config::default_state_dir),
+    };
     if args.history {
         return show_history(&state_dir, ui);
     }
     let drilled = drill::run(
         &Options {
-            venue: args.venue,
+            venue: twin.as_ref().map_or(args.venue, |twin| twin.venue()),
             scenario: args.scenario,
             seed: args.seed,
             playbook: args.playbook,
@@ -62,6 +88,7 @@ pub async fn run(args: DrillArgs, ui: &Ui) -> Result<Exit, Error> {
                 .faults
                 .unwrap_or_else(Faults::none)
                 .with_latency(std::time::Duration::from_millis(args.latency)),
+            twin,
         },
         ui,
     )
@@ -207,6 +234,14 @@ fn show(card: &Scorecard, ui: &Ui) {
     ui.info("");
     for line in lines {
         ui.info(&format!("  {line}"));
+    }
+    if let Some(profile) = &card.profile {
+        ui.info(&format!(
+            "  your profile      {profile}, as a simulator twin:"
+        ));
+        for setting in &card.exercised {
+            ui.info(&format!("    - {}", setting.line()));
+        }
     }
     if let Some(bot) = &card.bot {
         ui.info(&format!(

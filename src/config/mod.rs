@@ -12,7 +12,7 @@ mod raw;
 use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
-pub use profile::{OwnedKey, Profile, SecretStore, TEMPLATE_FIELDS};
+pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
 pub(crate) use raw::RawSchedule;
 
 use crate::source::{Problems, Source};
@@ -115,6 +115,21 @@ pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
 
 /// Loads one profile from a config file, resolving and checking its credentials.
 pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+    load_profile_with(path, name, Secrets::Read)
+}
+
+/// Loads one profile's shape: everything [`load_profile`] checks, but no secret is read (each
+/// stands as a placeholder), so a profile whose secret files are missing loads. For a drill of
+/// the profile's setup against a simulator twin, which never needs the owner's secrets.
+pub fn load_profile_shape(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
+    load_profile_with(path, name, Secrets::Unread)
+}
+
+fn load_profile_with(
+    path: &Path,
+    name: Option<&str>,
+    secrets: Secrets,
+) -> Result<Profile, ConfigError> {
     let (source, raw) = read(path)?;
     let available = raw.profiles.keys().cloned().collect::<Vec<_>>().join(", ");
     let name = match name {
@@ -139,7 +154,7 @@ pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigEr
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(profile::validate(&source, &name, profile, &dir)?)
+    Ok(profile::validate(&source, &name, profile, &dir, secrets)?)
 }
 
 /// Parses a config's text into its raw form (for the schedule checks' tests).
@@ -151,22 +166,7 @@ pub(crate) fn parse_raw(source: &Source) -> Result<Vec<RawSchedule>, Problems> {
 /// Loads the `schedules:` of a config file, every job checked (all problems at once); needs no
 /// profile and resolves no credential, so a schedule of simulator drills needs no account.
 pub fn load_schedules(path: &Path) -> Result<Vec<crate::schedule::Job>, ConfigError> {
-    let text = match crate::limits::read_file(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound {
-                path: path.to_owned(),
-            });
-        }
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let source = Source::bounded(path.display().to_string(), text)?;
-    let raw = raw::parse(&source)?;
+    let (source, raw) = read(path)?;
     let config = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
     let dir = config
         .parent()

@@ -154,17 +154,30 @@ pub const TEMPLATE_FIELDS: &[&str] = &[
     "secret_store",
 ];
 
-/// Checks a raw profile, resolving its credentials; collects every problem.
+/// Whether a validation reads the secrets its references name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    /// Read every reference (a profile to respond with).
+    Read,
+    /// Check the references' syntax only and stand a placeholder in for each secret: the
+    /// profile's shape, for a drill of it that never needs (nor reads) the owner's secrets.
+    Unread,
+}
+
+/// Checks a raw profile, resolving its credentials (unless `secrets` says not to read them);
+/// collects every problem.
 pub fn validate(
     source: &Source,
     name: &str,
     raw: &RawProfile,
     dir: &Path,
+    secrets: Secrets,
 ) -> Result<Profile, Problems> {
     let mut check = Check {
         source,
         name,
         dir,
+        secrets,
         problems: Vec::new(),
     };
     let exchange = check.exchange(raw);
@@ -240,6 +253,7 @@ struct Check<'a> {
     source: &'a Source,
     name: &'a str,
     dir: &'a Path,
+    secrets: Secrets,
     problems: Vec<Problem>,
 }
 
@@ -288,11 +302,18 @@ impl Check<'_> {
             &raw.master.key,
             &raw.master.secret,
             self.dir,
+            self.secrets,
         )
         .and_then(|cred| match &raw.master.passphrase {
             None => Ok(cred),
-            Some(text) => resolve(self.source, &self.at("master.passphrase"), text, self.dir)
-                .map(|pass| cred.with_passphrase(pass)),
+            Some(text) => resolve(
+                self.source,
+                &self.at("master.passphrase"),
+                text,
+                self.dir,
+                self.secrets,
+            )
+            .map(|pass| cred.with_passphrase(pass)),
         });
         master.map_err(|problem| self.problems.push(problem)).ok()
     }
@@ -310,18 +331,28 @@ impl Check<'_> {
                 continue;
             }
             let credential = key.secret.as_ref().and_then(|text| {
-                resolve(self.source, &format!("{path}.secret"), text, self.dir)
-                    .map(|secret| Credential::new(id.clone(), secret))
-                    .map_err(|problem| self.problems.push(problem))
-                    .ok()
+                resolve(
+                    self.source,
+                    &format!("{path}.secret"),
+                    text,
+                    self.dir,
+                    self.secrets,
+                )
+                .map(|secret| Credential::new(id.clone(), secret))
+                .map_err(|problem| self.problems.push(problem))
+                .ok()
             });
             let credential = match (credential, &key.passphrase) {
-                (Some(cred), Some(text)) => {
-                    resolve(self.source, &format!("{path}.passphrase"), text, self.dir)
-                        .map(|pass| cred.with_passphrase(pass))
-                        .map_err(|problem| self.problems.push(problem))
-                        .ok()
-                }
+                (Some(cred), Some(text)) => resolve(
+                    self.source,
+                    &format!("{path}.passphrase"),
+                    text,
+                    self.dir,
+                    self.secrets,
+                )
+                .map(|pass| cred.with_passphrase(pass))
+                .map_err(|problem| self.problems.push(problem))
+                .ok(),
                 (cred, _) => cred,
             };
             keys.push(OwnedKey {
@@ -467,15 +498,16 @@ fn credential(
     key: &str,
     secret: &str,
     dir: &Path,
+    secrets: Secrets,
 ) -> Result<Credential, Problem> {
     let key_id = if SecretRef::is_reference(key) {
         // Key ids are not secret, but owners often keep them beside the secret.
-        resolve(source, &format!("{path}.key"), key, dir)
+        resolve(source, &format!("{path}.key"), key, dir, secrets)
             .map(|value| KeyId::new(exposed(&value)))?
     } else {
         KeyId::new(key)
     };
-    let secret = resolve(source, &format!("{path}.secret"), secret, dir)?;
+    let secret = resolve(source, &format!("{path}.secret"), secret, dir, secrets)?;
     Ok(Credential::new(key_id, secret))
 }
 
@@ -492,12 +524,16 @@ fn resolve(
     path: &str,
     text: &str,
     dir: &Path,
+    secrets: Secrets,
 ) -> Result<crate::secret::SecretString, Problem> {
     let reference = SecretRef::parse(text, dir).map_err(|message| {
         source
             .problem_at(path, message)
             .help("keep secrets out of the config: `secret: env:BYBIT_MASTER_SECRET` or `secret: file:~/.lockdown/master.secret`")
     })?;
+    if secrets == Secrets::Unread {
+        return Ok(crate::secret::SecretString::from("unread".to_owned()));
+    }
     reference.resolve().map_err(|message| {
         let hint = match &reference {
             SecretRef::Env(name) => format!("export {name} in the shell that runs lockdown"),

@@ -9,7 +9,9 @@
 //! address alone) and talks to the simulator over real HTTP through lockdown's own adapter, as
 //! the attacker does. Its choices (market, side, price, client id) come from the seed; the ids
 //! come from the venue. It never waits out a rate limit and never retries: a refused request is
-//! counted and the next one follows at its rate.
+//! counted and the next one follows at its rate. The ledger is JSON Lines unless the drill
+//! twins an owner whose ledger is CSV ([`LedgerFormat`]): then each line is a CSV row under the
+//! owner's own header, as the owner's bot would write it.
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -104,6 +106,50 @@ struct LedgerLine {
     updated_at: String,
 }
 
+/// How the bot writes its ledger lines: the format the owner's ledger is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LedgerFormat {
+    /// One JSON object a line.
+    #[default]
+    Jsonl,
+    /// CSV rows under this header (its columns, lowercase); the file already starts with it.
+    Csv(Vec<String>),
+}
+
+impl LedgerFormat {
+    /// One ledger line in this format, without its newline.
+    fn line(&self, line: &LedgerLine) -> Option<String> {
+        match self {
+            LedgerFormat::Jsonl => serde_json::to_string(line).ok(),
+            LedgerFormat::Csv(columns) => {
+                let value = serde_json::to_value(line).ok()?;
+                Some(csv_row(columns, &value))
+            }
+        }
+    }
+}
+
+/// A CSV row of `value`'s fields named by `columns` (empty where it has none); a cell with a
+/// comma or a quote is quoted.
+pub(super) fn csv_row(columns: &[String], value: &serde_json::Value) -> String {
+    columns
+        .iter()
+        .map(|column| {
+            let cell = match &value[column.as_str()] {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            if cell.contains([',', '"', '\n']) {
+                format!("\"{}\"", cell.replace('"', "\"\""))
+            } else {
+                cell
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// An order the bot placed and may cancel later.
 #[derive(Debug, Clone)]
 struct Resting {
@@ -121,6 +167,7 @@ pub struct LiveBot {
     prefix: String,
     lag: Duration,
     ledger: Option<PathBuf>,
+    format: LedgerFormat,
     rng: StdRng,
     /// Limit orders it has tried: they alternate buy and sell.
     limits: usize,
@@ -169,17 +216,29 @@ impl LiveBot {
             prefix,
             lag: scenario.bot.ledger_lag,
             ledger,
+            format: LedgerFormat::Jsonl,
             // Its own stream, apart from the simulator's ids and the attacker's plan.
             rng: StdRng::seed_from_u64(seed ^ 0x6c69_7665_2d62_6f74),
             limits: 0,
         }))
     }
 
+    /// The bot writing its ledger in `format` (the owner's).
+    pub fn writing(mut self, format: LedgerFormat) -> LiveBot {
+        self.format = format;
+        self
+    }
+
     /// Trades until the exchange refuses the key (or `drill_over`), then writes the ledger lines
     /// still due, each at its time, and returns what it did.
     pub async fn run(mut self, drill_over: watch::Receiver<bool>) -> BotRecord {
         let (lines, queue) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_ledger(self.ledger.clone(), queue, drill_over.clone()));
+        let writer = tokio::spawn(write_ledger(
+            self.ledger.clone(),
+            self.format.clone(),
+            queue,
+            drill_over.clone(),
+        ));
         let mut record = BotRecord::default();
         let stop = match self.trade(&mut record, &lines, drill_over).await {
             Err(stop) => stop,
@@ -401,6 +460,7 @@ impl LiveBot {
 /// done, nobody reading the ledger any more) the lines still due are written at once.
 async fn write_ledger(
     path: Option<PathBuf>,
+    format: LedgerFormat,
     mut queue: mpsc::UnboundedReceiver<(Instant, LedgerLine)>,
     mut drill_over: watch::Receiver<bool>,
 ) -> usize {
@@ -413,7 +473,7 @@ async fn write_ledger(
         let Some(path) = path.clone() else {
             continue;
         };
-        let Ok(mut text) = serde_json::to_string(&line) else {
+        let Some(mut text) = format.line(&line) else {
             continue;
         };
         text.push('\n');
@@ -593,7 +653,12 @@ mod tests {
         let path = dir.path().join("ledger.jsonl");
         let (tx, rx) = mpsc::unbounded_channel();
         let (over_tx, over_rx) = watch::channel(false);
-        let writer = tokio::spawn(write_ledger(Some(path.clone()), rx, over_rx));
+        let writer = tokio::spawn(write_ledger(
+            Some(path.clone()),
+            LedgerFormat::Jsonl,
+            rx,
+            over_rx,
+        ));
         let line = |id: &str| LedgerLine {
             order_id: id.into(),
             client_order_id: format!("mm-{id}"),

@@ -8,6 +8,8 @@
 //! runs the very same response as `lockdown respond` (`crate::respond`, no drill-only shortcuts),
 //! and scores it against the simulator's ground truth. Each drill leaves its folder (simulator
 //! session, the response's run, the attacker's record, the scorecard) and one history line.
+//! `drill --profile` drills the owner's own setup the same way, on a twin of their profile
+//! ([`twin`]).
 
 mod attacker;
 #[cfg(test)]
@@ -17,8 +19,8 @@ pub mod history;
 mod many;
 mod operator;
 mod scorecard;
+mod twin;
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,7 +32,8 @@ use tokio::sync::watch;
 pub use attacker::{ATTACKER_IP, Attempt, Record};
 pub use bot::{BotEvent, BotRecord};
 pub use many::{IncidentCard, KeyScore};
-pub use scorecard::{AttackerScore, BotScore, Detection, Replacement, Scorecard};
+pub use scorecard::{AttackerScore, BotScore, Detection, Exercised, Replacement, Scorecard};
+pub use twin::Twin;
 
 use crate::engine::Confirm;
 use crate::error::Error;
@@ -61,6 +64,10 @@ pub struct Options {
     pub state_dir: PathBuf,
     /// Simulator faults (latency, 429, 5xx, dropped connections, skew, short pages).
     pub faults: Faults,
+    /// The owner's profile to drill a twin of (`drill --profile`): its venue, playbook, inputs,
+    /// ledger format and store kind replace the simulator's own (`venue`, `playbook` and
+    /// `state_dir` are then the twin's).
+    pub twin: Option<Box<Twin>>,
 }
 
 /// How a drill ended: one leaked key's scorecard, or every key's of a many-key scenario.
@@ -77,6 +84,15 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Drilled, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     if scenario.keys > 1 {
+        if options.twin.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "`drill --profile` twins one leaked key; scenario `{}` leaks {}",
+                    scenario.name, scenario.keys
+                ),
+                help: Some("choose a one-key scenario, e.g. `--scenario quiet`".to_owned()),
+            });
+        }
         return many::run(options, &scenario, seed, ui)
             .await
             .map(|card| Drilled::Many(Box::new(card)));
@@ -100,6 +116,7 @@ async fn run_one(
         session,
         attacker,
         bot,
+        siblings,
     } = Stage::set_up(options, scenario, seed).await?;
 
     ui.info(&format!(
@@ -170,7 +187,7 @@ async fn run_one(
     running.shutdown().await;
     let outcome = outcome?;
 
-    let card = scorecard::score(&scorecard::Evidence {
+    let mut card = scorecard::score(&scorecard::Evidence {
         scenario,
         seed,
         truth: &truth,
@@ -188,6 +205,21 @@ async fn run_one(
             options.faults.latency.as_millis()
         ),
     });
+    if let Some(twin) = &options.twin {
+        card.profile = Some(twin.name().to_owned());
+        card.exercised = twin.exercised(siblings.len());
+        card.failures.extend(twin::step_failures(&outcome));
+        card.failures.extend(twin::siblings_lost(&siblings, &truth));
+        // The owner's other keys share the leaked key's account: never the replacement.
+        if card.replacement.as_ref().is_some_and(|r| {
+            siblings
+                .iter()
+                .any(|(id, _)| crate::secret::mask(id) == r.key)
+        }) {
+            card.replacement = None;
+        }
+        card.passed = card.failures.is_empty();
+    }
     write_json(&drill_dir.join("scorecard.json"), &card)?;
     write_json(&drill_dir.join("attacker.json"), &record)?;
     if let Some(bot) = &bot_record {
@@ -207,6 +239,9 @@ struct Stage {
     session: crate::sim::Session,
     attacker: attacker::Attacker,
     bot: Option<bot::LiveBot>,
+    /// A twin's further keys of the owner (`drill --profile`), by id and label: seeded beside
+    /// the leaked key, they must outlive the response.
+    siblings: Vec<(String, String)>,
 }
 
 impl Stage {
@@ -252,6 +287,29 @@ impl Stage {
             path: drill_dir.clone(),
             source,
         })?;
+        // A twin of the owner's profile: its settings, its ledger format, its store's kind.
+        let mut siblings = Vec::new();
+        let shaped = match &options.twin {
+            Some(twin) => {
+                let bot_uid = sim.inspect().key(&session.leaked_key).map(|k| k.uid);
+                for label in twin.other_labels() {
+                    if let Some(id) =
+                        sim.web_ui_create_key(&session.leaked_key, label, twin.bot_ips())
+                    {
+                        siblings.push((id, label.to_owned()));
+                    }
+                }
+                Some(
+                    twin.shape(&session, bot_uid, &siblings)
+                        .map_err(|source| Error::Io {
+                            what: "shape the profile's twin in",
+                            path: drill_dir.clone(),
+                            source,
+                        })?,
+                )
+            }
+            None => None,
+        };
         let secret_path = drill_dir.join("bot.secret");
         let secret = std::fs::read_to_string(&secret_path).map_err(|source| Error::Io {
             what: "read",
@@ -268,8 +326,11 @@ impl Stage {
         }
         // The owner's bot holds the same key; it appends to the ledger the profile names, unless
         // the scenario's owner keeps none.
-        let ledger = (scenario.owner.ledger != crate::sim::LedgerState::Missing)
-            .then(|| session.known_orders.clone());
+        let ledger = match &shaped {
+            Some(shaped) => shaped.ledger.clone(),
+            None => Some(session.known_orders.clone()),
+        }
+        .filter(|_| scenario.owner.ledger != crate::sim::LedgerState::Missing);
         let bot = bot::LiveBot::new(
             options.venue,
             &running.base_url,
@@ -281,7 +342,11 @@ impl Stage {
         .map_err(|message| Error::Exchange {
             message,
             help: None,
-        })?;
+        })?
+        .map(|bot| match &shaped {
+            Some(shaped) => bot.writing(shaped.format.clone()),
+            None => bot,
+        });
         let attacker = attacker::Attacker::new(options.venue, &running.base_url, stolen, scenario)
             .map_err(|message| Error::Exchange {
                 message,
@@ -294,6 +359,7 @@ impl Stage {
             session,
             attacker,
             bot,
+            siblings,
         })
     }
 }
@@ -307,12 +373,16 @@ fn request(
     session: &crate::sim::Session,
     drill_dir: &std::path::Path,
 ) -> Request {
+    let twin = options.twin.as_deref();
     Request {
         config: session.config.clone(),
-        profile: Some("sim".to_owned()),
-        playbook: options.playbook.clone(),
+        profile: Some(twin.map_or_else(|| "sim".to_owned(), |t| t.name().to_owned())),
+        playbook: match twin {
+            Some(twin) => twin.playbook_path(),
+            None => options.playbook.clone(),
+        },
         key: KeyId::new(session.leaked_key.clone()),
-        inputs: BTreeMap::new(),
+        inputs: twin.map(Twin::inputs).unwrap_or_default(),
         confirm: Confirm::Drill,
         mode: crate::exchanges::Mode::Live,
         // A simulator that asks for two-factor codes says which one it takes.

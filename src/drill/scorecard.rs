@@ -118,6 +118,9 @@ pub struct Scorecard {
     /// simulator's own setup.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
+    /// Each of that profile's settings and whether the drill used it (`drill --profile` only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exercised: Vec<Exercised>,
     /// When the drill ran, RFC 3339 UTC.
     pub at: String,
     /// Contained, no open attacker order, detection perfect.
@@ -163,6 +166,72 @@ pub struct Scorecard {
     pub respond_exit: u8,
     /// What the response left for people to finish (see `engine::left`).
     pub left: Vec<crate::engine::left::Todo>,
+}
+
+/// One of the owner's settings in a drill of their profile: did the twin use it?
+#[derive(Debug, Clone, Serialize)]
+pub struct Exercised {
+    /// The setting (`playbook`, `ledger format`, `store`, `responder_ip`, …).
+    pub setting: String,
+    /// Its value as the drill saw it (`csv`, `env-file`, `yours, PATH sha256 …`).
+    pub value: String,
+    /// Whether the drill used it as the owner's response would: `yes`, `partly`, `no`.
+    pub exercised: &'static str,
+    /// Why not, or how far, and where to check it instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Exercised {
+    /// A setting the drill used.
+    pub fn yes(setting: &str, value: impl Into<String>) -> Exercised {
+        Exercised {
+            setting: setting.to_owned(),
+            value: value.into(),
+            exercised: "yes",
+            note: None,
+        }
+    }
+
+    /// With a note saying how the drill used it.
+    pub fn noting(self, note: impl Into<String>) -> Exercised {
+        Exercised {
+            note: Some(note.into()),
+            ..self
+        }
+    }
+
+    /// A setting the drill used in part.
+    pub fn partly(setting: &str, value: impl Into<String>, note: impl Into<String>) -> Exercised {
+        Exercised {
+            exercised: "partly",
+            note: Some(note.into()),
+            ..Exercised::yes(setting, value)
+        }
+    }
+
+    /// A setting the drill could not use.
+    pub fn no(setting: &str, value: impl Into<String>, note: impl Into<String>) -> Exercised {
+        Exercised {
+            exercised: "no",
+            note: Some(note.into()),
+            ..Exercised::yes(setting, value)
+        }
+    }
+
+    /// One line for people: `store: env-file`, `responder_ip: not exercised, 203.0.113.9
+    /// (loopback twin; see lockdown check)`.
+    pub fn line(&self) -> String {
+        let note = self
+            .note
+            .as_deref()
+            .map(|note| format!(" ({note})"))
+            .unwrap_or_default();
+        match self.exercised {
+            "no" => format!("{}: not exercised, {}{note}", self.setting, self.value),
+            _ => format!("{}: {}{note}", self.setting, self.value),
+        }
+    }
 }
 
 /// Everything a score is computed from.
@@ -303,6 +372,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         venue: e.venue.as_str().to_owned(),
         faults: e.faults.clone(),
         profile: None,
+        exercised: Vec::new(),
         at: crate::clock::now_rfc3339(),
         passed: failures.is_empty(),
         failures,

@@ -15,7 +15,7 @@ use lockdown::schedule::{Event, ManualClock, Outcome, RECORD_FILE, RunRecord, Ru
 use lockdown::ui::{Ui, Verbosity};
 use tokio::sync::mpsc;
 
-use crate::support::{Lab, code, lockdown, stderr, stdout, wait_bounded};
+use crate::support::{code, lockdown, stderr, stdout, wait_bounded};
 
 /// 2026-01-01T00:00:00Z plus `secs` seconds.
 fn t(secs: i64) -> DateTime<Utc> {
