@@ -101,7 +101,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
     let config = cli.config.clone();
     match cli.command {
         Command::Respond(args) => respond::run(args, config, ui).await,
-        Command::Drill(args) => drill::run(args, ui).await,
+        Command::Drill(args) => drill::run(args, config, ui).await,
         Command::Plan(args) => plan::run(args, config, ui).await,
         Command::Resume(args) => resume::run(args, ui).await,
         Command::Verify(args) => verify::run(args, ui),
