@@ -14,6 +14,7 @@ mod containment;
 mod datapath;
 mod deribit;
 mod drill;
+mod drill_history;
 mod engine;
 mod exchange;
 mod freeze_account;
