@@ -281,7 +281,10 @@ async fn history_shows_the_trend_for_people() {
         "{shown}"
     );
     // Then the latest runs, one line each.
-    let runs: Vec<&str> = shown.lines().filter(|l| l.trim_start().starts_with("2026-11-")).collect();
+    let runs: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.trim_start().starts_with("2026-11-"))
+        .collect();
     assert_eq!(runs.len(), 10, "{shown}");
     assert!(runs[6].contains("REGRESSED"), "{}", runs[6]);
     assert!(

@@ -197,6 +197,82 @@ mod tests {
     }
 
     #[test]
+    fn drills_judged_from_the_file() {
+        let passed = |dir: &str, ttc: u64| drill(dir, ttc);
+        let failed = |dir: &str| Entry {
+            passed: false,
+            time_to_contain_ms: None,
+            ..drill(dir, 0)
+        };
+        let fast: Vec<Entry> = (0..10).map(|i| passed(&format!("/fast{i}"), 10)).collect();
+        let slow: Vec<Entry> = (0..10)
+            .map(|i| passed(&format!("/slow{i}"), 3000))
+            .collect();
+        let cases: Vec<(&str, Vec<Entry>, Entry, Option<&str>)> = vec![
+            ("the first run", vec![], passed("/run", 60_000), None),
+            (
+                "a failure after passes",
+                fast.clone(),
+                failed("/run"),
+                Some("failed after a passed drill (2026-12-01T00:00:00.000Z)"),
+            ),
+            (
+                "slow after the median of the window",
+                [slow.clone(), fast.clone()].concat(),
+                passed("/run", 1500),
+                Some(
+                    "time to contain 1500 ms is over 1.5× the median 10 ms of the last 10 comparable drills",
+                ),
+            ),
+            (
+                "the window forgets what came before it",
+                [fast, slow].concat(),
+                passed("/run", 4000),
+                None,
+            ),
+        ];
+        for (label, earlier, run, expected) in cases {
+            let state = tempfile::tempdir().unwrap();
+            for entry in earlier.iter().chain([&run]) {
+                append_entry(state.path(), entry).unwrap();
+            }
+            let verdict = judge_drill(state.path(), "/run", &Rule::default()).unwrap();
+            assert_eq!(verdict.as_deref(), expected, "{label}");
+            let marked = read(state.path()).unwrap().pop();
+            let Some(Line::Drill(marked)) = marked else {
+                panic!("{label}: {marked:?}");
+            };
+            assert_eq!(marked.regressed.as_deref(), expected, "{label}: the line");
+        }
+    }
+
+    #[test]
+    fn lines_appended_while_a_line_is_rewritten_are_never_lost() {
+        let state = tempfile::tempdir().unwrap();
+        append_entry(state.path(), &drill("/marked", 1)).unwrap();
+        std::thread::scope(|scope| {
+            for writer in 0..4 {
+                let dir = state.path();
+                scope.spawn(move || {
+                    for i in 0..50 {
+                        append_entry(dir, &drill(&format!("/w{writer}-{i}"), 1)).unwrap();
+                    }
+                });
+            }
+            let dir = state.path();
+            scope.spawn(move || {
+                for i in 0..50 {
+                    file::with_locked(dir, |_, path| file::mark(path, "/marked", &format!("{i}")))
+                        .unwrap();
+                }
+            });
+        });
+        let drills = last(state.path(), usize::MAX).unwrap();
+        assert_eq!(drills.len(), 1 + 4 * 50);
+        assert_eq!(drills[0].regressed.as_deref(), Some("49"));
+    }
+
+    #[test]
     fn a_check_is_appended_with_its_verdict() {
         let state = tempfile::tempdir().unwrap();
         let check = |readiness: &str| CheckEntry {
