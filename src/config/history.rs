@@ -78,8 +78,9 @@ fn rule(source: &Source, raw: &RawRegression, problems: &mut Vec<Problem>) -> Ru
     }
     let ttc_factor = match raw.ttc_factor {
         None => defaults.ttc_factor,
-        Some(factor) if factor == 0.0 => None,
         Some(factor) if factor.is_finite() && factor >= 1.0 => Some(factor),
+        // `0` turns the time rule off.
+        Some(factor) if factor.abs() < f64::EPSILON => None,
         Some(factor) => {
             problem(
                 "ttc_factor",

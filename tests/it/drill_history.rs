@@ -155,7 +155,7 @@ fn seeded(state: &Path) {
     regressed_drill["regressed"] = json!(
         "time to contain 4000 ms is over 1.5× the median 40 ms of the last 2 comparable drills"
     );
-    let mut profiled = |at: &str, ms: u64| {
+    let profiled = |at: &str, ms: u64| {
         let mut line = old_drill(at, "okx", "pump-illiquid", true, ms);
         line["profile"] = json!("main");
         line

@@ -236,7 +236,8 @@ mod tests {
 
     #[test]
     fn sparklines() {
-        let cases: [(&str, Vec<(bool, Option<u64>)>, &str); 5] = [
+        type Runs = Vec<(bool, Option<u64>)>;
+        let cases: [(&str, Runs, &str); 5] = [
             ("none", vec![], ""),
             (
                 "rising",
