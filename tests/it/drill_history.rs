@@ -366,3 +366,39 @@ async fn history_gives_the_same_data_as_json_filtered() {
     assert_eq!(main["checks"].as_array().unwrap().len(), 1);
     assert_eq!(main["runs"].as_array().unwrap().len(), 6);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_regression_rule_stops_the_drill_before_it_starts() {
+    let state = tempfile::tempdir().unwrap();
+    let config = state.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        "profiles: {}\nhistory:\n  regression:\n    window: 0\n",
+    )
+    .unwrap();
+    let output = lockdown(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "drill",
+            "--scenario",
+            "quiet",
+            "--state-dir",
+            state.path().to_str().unwrap(),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("config.yaml:4:13") && err.contains("`window` must be at least 1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("how many of the latest comparable drills"),
+        "{err}"
+    );
+    assert!(!state.path().join("drills.jsonl").exists());
+    assert!(!state.path().join("drills").exists(), "no drill ran");
+}
