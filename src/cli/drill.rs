@@ -42,6 +42,7 @@ pub struct DrillArgs {
     #[arg(long, value_name = "NAME", requires = "history")]
     profile: Option<String>,
     /// With `--history`: how many of the latest runs each row covers and the list shows
+    /// (default 20)
     #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u64).range(1..=10_000))]
     last: Option<u64>,
     /// Delay every answer of the simulator by this many milliseconds (at most a minute)

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::FILE_NAME;
-use super::entry::Line;
+use super::line::Line;
 use crate::error::Error;
 
 /// The history file of a state folder.

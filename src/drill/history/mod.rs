@@ -15,14 +15,18 @@
 //! config `history: regression:`) is judged after the run: a drill's line, already written, is
 //! then marked in place (see `file`).
 
+mod check;
 mod entry;
 mod file;
+mod line;
 mod rule;
 mod trend;
 
 use std::path::Path;
 
-pub use entry::{CheckEntry, CheckLine, Entry, Line};
+pub use check::{CheckEntry, CheckLine};
+pub use entry::Entry;
+pub use line::Line;
 pub use rule::{Rule, judge, judge_check, median};
 pub use trend::{CheckTrend, DrillTrend, Filter, Trend, sparkline, trend};
 

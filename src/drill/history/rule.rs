@@ -10,7 +10,8 @@
 
 use std::time::Duration;
 
-use super::entry::{CheckEntry, Entry};
+use super::check::CheckEntry;
+use super::entry::Entry;
 
 /// When a run counts as regressed (config `history: regression:`).
 #[derive(Debug, Clone, PartialEq)]

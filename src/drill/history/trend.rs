@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::entry::{CheckLine, Entry, Line};
+use super::check::CheckLine;
+use super::entry::Entry;
+use super::line::Line;
 use super::rule::median;
 
 /// Which lines to show.
