@@ -1,6 +1,6 @@
 //! `lockdown drill`: a fire drill with a live attacker, scored.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
@@ -18,12 +18,13 @@ use crate::ui::{Format, Ui};
 /// Arguments of `drill`.
 #[derive(Debug, Args)]
 pub struct DrillArgs {
-    /// Which exchange to drill on
-    #[arg(long, default_value = "bybit", value_parser = ExchangeId::from_arg, conflicts_with = "profile")]
-    venue: ExchangeId,
+    /// Which exchange to drill on (default: bybit); with `--history`, only its runs
+    #[arg(long, value_parser = ExchangeId::from_arg, conflicts_with = "profile")]
+    venue: Option<ExchangeId>,
     /// Drill your own setup: a simulator twin of this profile of the config (its venue,
     /// playbook, ledger format, store kind; its secrets are never read, nothing is sent to the
-    /// exchange). History goes to the profile's `state_dir`
+    /// exchange). History goes to the profile's `state_dir`. With `--history`: only this
+    /// profile's runs, from its state folder
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
     /// A playbook input, `NAME=VALUE` (repeatable; with `--profile`)
@@ -43,9 +44,14 @@ pub struct DrillArgs {
     /// `--profile`, the profile's `state_dir`)
     #[arg(long, value_name = "DIR", conflicts_with = "profile")]
     state_dir: Option<PathBuf>,
-    /// Show the last drills instead of running one
+    /// Show the trend of the drills and checks (per venue, profile and scenario) and the latest
+    /// runs instead of running one
     #[arg(long)]
     history: bool,
+    /// With `--history`: how many of the latest runs each row covers and the list shows
+    /// (default 20)
+    #[arg(long, value_name = "N", requires = "history", value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    last: Option<u64>,
     /// Delay every answer of the simulator by this many milliseconds (at most a minute)
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     latency: u64,
@@ -54,12 +60,16 @@ pub struct DrillArgs {
     faults: Option<Faults>,
 }
 
-/// Runs `drill`: exit 0 only when the drill passed. `config` is the global `--config` (read
-/// only with `--profile`).
+/// Runs `drill`: exit 0 only when the drill passed and did not regress. `config` is the global
+/// `--config` (read for `--profile` and the `history:` section).
 pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
+    if args.history {
+        return show_history(&args, config.as_deref(), ui);
+    }
+    let rule = config::load_history(config.as_deref())?.rule;
     let twin = match &args.profile {
         Some(name) => {
-            let config = config.unwrap_or_else(config::default_path);
+            let config = config.clone().unwrap_or_else(config::default_path);
             let inputs = super::respond::parse_inputs(&args.inputs)?;
             Some(Box::new(Twin::load(
                 &config,
@@ -74,16 +84,15 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
         Some(twin) => twin.state_dir().to_path_buf(),
         None => args.state_dir.unwrap_or_else(config::default_state_dir),
     };
-    if args.history {
-        return show_history(&state_dir, ui);
-    }
     let drilled = drill::run(
         &Options {
-            venue: twin.as_ref().map_or(args.venue, |twin| twin.venue()),
+            venue: twin.as_ref().map_or(args.venue.unwrap_or(ExchangeId::Bybit), |twin| {
+                twin.venue()
+            }),
             scenario: args.scenario,
             seed: args.seed,
             playbook: args.playbook,
-            state_dir,
+            state_dir: state_dir.clone(),
             faults: args
                 .faults
                 .unwrap_or_else(Faults::none)
@@ -93,19 +102,41 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
         ui,
     )
     .await?;
+    // Judged against the earlier comparable drills; a regression is marked in its history line.
+    let drill_dir = match &drilled {
+        Drilled::One(card) => &card.drill_dir,
+        Drilled::Many(card) => &card.drill_dir,
+    };
+    let regressed = history::judge_drill(&state_dir, drill_dir, &rule)?;
     let passed = match &drilled {
         Drilled::One(card) => {
-            ui.summary(|| serde_json::to_value(card).unwrap_or_default());
+            ui.summary(|| with_regression(&**card, regressed.as_deref()));
             show(card, ui);
             card.passed
         }
         Drilled::Many(card) => {
-            ui.summary(|| serde_json::to_value(card).unwrap_or_default());
+            ui.summary(|| with_regression(&**card, regressed.as_deref()));
             show_many(card, ui);
             card.passed
         }
     };
-    Ok(if passed { Exit::Ok } else { Exit::Incomplete })
+    if let Some(reason) = &regressed {
+        ui.warn(&format!("drill REGRESSED (exit 1): {reason}"));
+    }
+    Ok(if passed && regressed.is_none() {
+        Exit::Ok
+    } else {
+        Exit::Incomplete
+    })
+}
+
+/// A scorecard as JSON with the regression verdict: `regressed` is null or why.
+fn with_regression(card: &impl serde::Serialize, regressed: Option<&str>) -> serde_json::Value {
+    let mut value = serde_json::to_value(card).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("regressed".into(), json!(regressed));
+    }
+    value
 }
 
 /// A many-key drill's scorecard for people: a row per key, then the verdict.
@@ -262,36 +293,138 @@ fn show(card: &Scorecard, ui: &Ui) {
     }
 }
 
-fn show_history(state_dir: &std::path::Path, ui: &Ui) -> Result<Exit, Error> {
-    let entries = history::last(state_dir, 20)?;
+/// `--history`: the trend rows (drilled setups, checked profiles) and the latest runs.
+fn show_history(args: &DrillArgs, config: Option<&Path>, ui: &Ui) -> Result<Exit, Error> {
+    let state_dir = match (&args.state_dir, &args.profile) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(profile)) => config::load_history(config)?
+            .state_dirs
+            .remove(profile)
+            .unwrap_or_else(config::default_state_dir),
+        (None, None) => config::default_state_dir(),
+    };
+    let filter = history::Filter {
+        venue: args.venue.map(|v| v.as_str().to_owned()),
+        profile: args.profile.clone(),
+        last: args
+            .last
+            .map_or(20, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+    };
+    let trend = history::trend(&history::read(&state_dir)?, &filter);
     if ui.format() == Format::Json {
-        ui.json(&json!(entries));
+        ui.json(&json!(trend));
         return Ok(Exit::Ok);
     }
-    if entries.is_empty() {
-        ui.info(&format!("no drills yet in {}", state_dir.display()));
-        return Ok(Exit::Ok);
-    }
-    ui.data(&format!(
-        "{:<24}  {:<8}  {:<14}  {:>10}  {:>8}  {:>6}  faults",
-        "when (UTC)", "venue", "scenario", "seed", "contain", "result"
-    ));
-    for e in &entries {
-        ui.data(&format!(
-            "{:<24}  {:<8}  {:<14}  {:>10}  {:>8}  {:>6}  {}",
-            e.at,
-            e.venue,
-            e.scenario,
-            e.seed,
-            e.time_to_contain_ms
-                .map_or_else(|| "–".to_owned(), |ms| format!("{ms}ms")),
-            if e.passed { "pass" } else { "FAIL" },
-            if e.faults.is_empty() {
-                "none"
-            } else {
-                &e.faults
-            },
+    if trend.runs.is_empty() {
+        ui.info(&format!(
+            "no drills or checks yet in {}",
+            state_dir.join(history::FILE_NAME).display()
         ));
+        return Ok(Exit::Ok);
     }
+    show_trend(&trend, filter.last, ui);
     Ok(Exit::Ok)
+}
+
+/// The trend for people, on stdout: drills, checks, then the latest runs.
+fn show_trend(trend: &history::Trend, last: usize, ui: &Ui) {
+    let ms = |v: Option<u64>| v.map_or_else(|| "–".to_owned(), |ms| format!("{ms} ms"));
+    let dash = |v: Option<&str>| v.unwrap_or("–").to_owned();
+    if !trend.drills.is_empty() {
+        ui.data(&format!("drills (the latest {last} of each)"));
+        ui.data(&format!(
+            "  {:<8}  {:<10}  {:<14}  {:>4}  {:>6}  {:>9}  {:>9}  {:>6}  {:>6}  {:<6}  {:<20}  faults",
+            "venue", "profile", "scenario", "runs", "passed", "median", "last", "missed", "false+", "result", "time to contain"
+        ));
+        for row in &trend.drills {
+            ui.data(&format!(
+                "  {:<8}  {:<10}  {:<14}  {:>4}  {:>5}%  {:>9}  {:>9}  {:>6}  {:>6}  {:<6}  {:<20}  {}",
+                row.venue,
+                dash(row.profile.as_deref()),
+                row.scenario,
+                row.runs,
+                row.pass_rate_pct,
+                ms(row.median_ms),
+                ms(row.last_ms),
+                row.missed,
+                row.false_positives,
+                if row.last == "pass" { "pass" } else { "FAIL" },
+                row.sparkline,
+                row.faults,
+            ));
+            if let Some(reason) = &row.regressed {
+                ui.data(&format!("    REGRESSED: {reason}"));
+            }
+        }
+    }
+    if !trend.checks.is_empty() {
+        ui.data(&format!("checks (the latest {last} of each)"));
+        ui.data(&format!(
+            "  {:<10}  {:<8}  {:>6}  {:>5}  {:<9}  {:>8}  {:>8}  readiness (✓ ready, ! warnings, ✗ not ready)",
+            "profile", "venue", "checks", "ready", "last", "warnings", "critical"
+        ));
+        for row in &trend.checks {
+            ui.data(&format!(
+                "  {:<10}  {:<8}  {:>6}  {:>5}  {:<9}  {:>8}  {:>8}  {}",
+                row.profile,
+                row.venue,
+                row.runs,
+                format!("{}/{}", row.ready, row.runs),
+                row.last,
+                row.warnings,
+                row.critical,
+                row.trend
+            ));
+            if let Some(reason) = &row.regressed {
+                ui.data(&format!("    REGRESSED: {reason}"));
+            }
+        }
+    }
+    ui.data(&format!("latest runs ({})", trend.runs.len()));
+    ui.data(&format!(
+        "  {:<24}  {:<8}  {:<10}  {:<14}  {:>10}  {:>8}  {:<9}  faults",
+        "when (UTC)", "venue", "profile", "scenario", "seed", "contain", "result"
+    ));
+    for line in &trend.runs {
+        match line {
+            history::Line::Drill(e) => ui.data(&format!(
+                "  {:<24}  {:<8}  {:<10}  {:<14}  {:>10}  {:>8}  {:<9}  {}{}",
+                e.at,
+                e.venue,
+                dash(e.profile.as_deref()),
+                e.scenario,
+                e.seed,
+                e.time_to_contain_ms
+                    .map_or_else(|| "–".to_owned(), |ms| format!("{ms}ms")),
+                match (e.passed, &e.regressed) {
+                    (_, Some(_)) => "REGRESSED",
+                    (true, None) => "pass",
+                    (false, None) => "FAIL",
+                },
+                if e.faults.is_empty() {
+                    "none"
+                } else {
+                    &e.faults
+                },
+                e.regressed
+                    .as_ref()
+                    .map(|why| format!("; {why}"))
+                    .unwrap_or_default(),
+            )),
+            history::Line::Check(c) => ui.data(&format!(
+                "  {:<24}  {:<8}  {:<10}  {:<14}  {:>10}  {:>8}  {:<9}  –{}",
+                c.check.at,
+                c.check.venue,
+                c.check.profile,
+                "check",
+                "–",
+                "–",
+                c.check.readiness,
+                c.regressed
+                    .as_ref()
+                    .map(|why| format!("; REGRESSED: {why}"))
+                    .unwrap_or_default(),
+            )),
+        }
+    }
 }

@@ -6,12 +6,14 @@
 //! is reported at once with `file:line:col`.
 
 mod credential;
+mod history;
 mod profile;
 mod raw;
 
 use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
+pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
 pub(crate) use raw::RawSchedule;
 
@@ -191,4 +193,31 @@ pub fn load_schedules(path: &Path) -> Result<Vec<crate::schedule::Job>, ConfigEr
         &config,
         &state_dirs,
     )?)
+}
+
+/// Loads the `history:` section (the regression rule) and the profiles' state folders from a
+/// config file, without validating its profiles. `None` reads the default path, and a missing
+/// default file gives the defaults: `lockdown drill` needs no config.
+pub fn load_history(path: Option<&Path>) -> Result<HistorySettings, ConfigError> {
+    let (path, explicit) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (default_path(), false),
+    };
+    let text = match crate::limits::read_file(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(HistorySettings::default());
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::NotFound { path });
+        }
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
+    let source = Source::bounded(path.display().to_string(), text)?;
+    let raw = raw::parse_history(&source)?;
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(history::validate(&source, &raw, &dir)?)
 }

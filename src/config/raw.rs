@@ -15,6 +15,11 @@ pub struct RawConfig {
     /// Scheduled drills and checks (`lockdown schedule`).
     #[serde(default)]
     pub schedules: Vec<RawSchedule>,
+    /// How the history judges runs; validated by `load_history` (through [`RawHistoryView`]),
+    /// here so that the whole file parses with it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub history: Option<RawHistory>,
 }
 
 /// One scheduled job, as written.
@@ -36,6 +41,59 @@ pub struct RawSchedule {
     /// How long a run may take before it is cancelled (`30m`).
     #[serde(default)]
     pub timeout: Option<String>,
+}
+
+/// The `history:` section.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHistory {
+    /// When a run counts as regressed.
+    #[serde(default)]
+    pub regression: Option<RawRegression>,
+}
+
+/// `history: regression:`; a missing field takes its default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegression {
+    /// How many of the latest comparable drills a drill is compared with.
+    #[serde(default)]
+    pub window: Option<usize>,
+    /// A time above the median times this is a regression (0: off).
+    #[serde(default)]
+    pub ttc_factor: Option<f64>,
+    /// ...and at least this much above it (`1s`).
+    #[serde(default)]
+    pub ttc_slack: Option<String>,
+    /// The fewest earlier times a median is taken of.
+    #[serde(default)]
+    pub min_runs: Option<usize>,
+    /// A failed drill after a passed one is a regression.
+    #[serde(default)]
+    pub failure_after_pass: Option<bool>,
+    /// A check not ready after one that was is a regression.
+    #[serde(default)]
+    pub check_not_ready: Option<bool>,
+}
+
+/// What `drill` reads of a config without needing its profiles to be valid: the `history:`
+/// section and each profile's state folder (other keys are not looked at).
+#[derive(Debug, Default, Deserialize)]
+pub struct RawHistoryView {
+    /// How the history judges runs.
+    #[serde(default)]
+    pub history: Option<RawHistory>,
+    /// Profiles by name, their state folder only.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawStateDir>,
+}
+
+/// A profile's state folder, the rest of it unread.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawStateDir {
+    /// Where runs are kept.
+    #[serde(default)]
+    pub state_dir: Option<String>,
 }
 
 /// One profile.
@@ -129,6 +187,17 @@ pub struct RawKey {
     /// lock need not read the listing first.
     #[serde(default)]
     pub listed: Option<crate::exchanges::ListedKey>,
+}
+
+/// Parses the `history:` section and the profiles' state folders, reporting a structural error
+/// with its location.
+pub fn parse_history(source: &Source) -> Result<RawHistoryView, Problems> {
+    serde_yaml::from_str(source.text()).map_err(|err| Problems {
+        file: source.name().to_owned(),
+        problems: vec![source.yaml_problem(&err).help(
+            "see \"History and regressions\" in README.md (`history: regression:` with `window`, `ttc_factor`, `ttc_slack`, `min_runs`, `failure_after_pass`, `check_not_ready`)",
+        )],
+    })
 }
 
 /// Parses the file, reporting a structural error with its location.

@@ -283,11 +283,13 @@ fn entry(card: &IncidentCard) -> super::history::Entry {
         seed: card.seed,
         venue: card.venue.clone(),
         faults: card.faults.clone(),
+        profile: None,
         passed: card.passed,
         time_to_contain_ms: cards().filter_map(|c| c.time_to_contain_ms).max(),
         lock_acknowledged_ms: card.summary.locks_done_ms,
         false_positives: cards().map(|c| c.detection.false_positives).sum(),
         missed: cards().map(|c| c.detection.missed).sum(),
         drill_dir: card.drill_dir.clone(),
+        regressed: None,
     }
 }

@@ -90,9 +90,11 @@ async fn the_same_seed_gives_the_same_truth() {
     .await;
     assert_eq!(code(&history), 0);
     let shown = stdout(&history);
+    // The latest runs, each on a line that starts with its time (the trend row above them
+    // names the scenario too).
     let lines: Vec<&str> = shown
         .lines()
-        .filter(|l| l.contains("pump-illiquid"))
+        .filter(|l| l.contains("pump-illiquid") && l.trim_start().starts_with("20"))
         .collect();
     assert_eq!(lines.len(), 2, "{shown}");
     // Which venue, and under which faults, so a trend per venue can be read.

@@ -16,6 +16,7 @@ mod containment;
 mod datapath;
 mod deribit;
 mod drill;
+mod drill_history;
 mod drill_profile;
 mod engine;
 mod exchange;
