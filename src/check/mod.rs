@@ -140,6 +140,10 @@ pub struct Checked {
     pub name: String,
     /// Its venue; `None` when the profile did not load.
     pub exchange: Option<String>,
+    /// Why this check regressed against the profile's earlier ones (the config's `history:
+    /// regression:` rule: not ready after ready); `None` when it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regressed: Option<String>,
 }
 
 /// Every finding of one `check`.
@@ -206,9 +210,12 @@ pub async fn run(options: &CheckOptions, ui: &Ui) -> Result<Readiness, Error> {
         }
         options.profiles.clone()
     };
+    // The regression rule is read before anything is checked: a bad `history:` section is the
+    // config's error (exit 2, with its place), as for `drill`.
+    let rule = config::load_history(Some(&options.config))?.rule;
     let mut readiness = Readiness::default();
     for name in chosen {
-        let (checked, findings) = check_profile(options, &name, ui).await;
+        let (checked, findings) = check_profile(options, &name, &rule, ui).await;
         readiness.profiles.push(checked);
         readiness.findings.extend(findings);
     }
@@ -216,13 +223,19 @@ pub async fn run(options: &CheckOptions, ui: &Ui) -> Result<Readiness, Error> {
 }
 
 /// Every finding about one profile; its history line appended where its state dir allows.
-async fn check_profile(options: &CheckOptions, name: &str, ui: &Ui) -> (Checked, Vec<Finding>) {
+async fn check_profile(
+    options: &CheckOptions,
+    name: &str,
+    rule: &history::Rule,
+    ui: &Ui,
+) -> (Checked, Vec<Finding>) {
     let mut findings = Vec::new();
     let loaded = profile::load(&options.config, name, &mut findings);
     let Some(profile) = loaded else {
         let checked = Checked {
             name: name.to_owned(),
             exchange: None,
+            regressed: None,
         };
         return (checked, findings);
     };
@@ -238,26 +251,34 @@ async fn check_profile(options: &CheckOptions, name: &str, ui: &Ui) -> (Checked,
     findings.extend(ledger::check(&profile, crate::clock::local_ms()));
     findings.extend(store::check(&profile, playbook.as_ref()));
     let state = state_dir::check(&profile, &mut findings);
-    if state == state_dir::Usable::Yes
-        && let Err(err) = record(&profile, &findings)
-    {
-        findings.push(Finding::warning(
-            &profile.name,
-            "state_dir.history",
-            format!("this check could not be added to the history: {err}"),
-            "make the state dir writable by the user lockdown runs as",
-        ));
+    let mut regressed = None;
+    if state == state_dir::Usable::Yes {
+        match record(&profile, &findings, rule) {
+            Ok(judged) => regressed = judged,
+            Err(err) => findings.push(Finding::warning(
+                &profile.name,
+                "state_dir.history",
+                format!("this check could not be added to the history: {err}"),
+                "make the state dir writable by the user lockdown runs as",
+            )),
+        }
     }
     let checked = Checked {
         name: profile.name.clone(),
         exchange: Some(profile.exchange.as_str().to_owned()),
+        regressed,
     };
     (checked, findings)
 }
 
 /// Appends the profile's check to the history in its state dir (created, owner-only, where it
-/// does not exist yet: the first response would create it the same way).
-fn record(profile: &Profile, findings: &[Finding]) -> Result<(), Error> {
+/// does not exist yet: the first response would create it the same way), judged against the
+/// profile's earlier checks; returns why it regressed, if it did.
+fn record(
+    profile: &Profile,
+    findings: &[Finding],
+    rule: &history::Rule,
+) -> Result<Option<String>, Error> {
     let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
     let entry = CheckEntry {
         kind: "check".to_owned(),
@@ -275,5 +296,5 @@ fn record(profile: &Profile, findings: &[Finding]) -> Result<(), Error> {
             source,
         })?;
     }
-    history::append_check(&profile.state_dir, &entry)
+    history::append_check_judged(&profile.state_dir, &entry, rule)
 }

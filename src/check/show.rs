@@ -40,6 +40,12 @@ pub fn human(readiness: &Readiness) -> Vec<String> {
                 lines.push(format!("  {:<9}  {:<width$}  fix: {fix}", "", ""));
             }
         }
+        if let Some(reason) = &profile.regressed {
+            lines.push(format!(
+                "  {:<9}  {:<width$}  {reason}",
+                "REGRESSED", "history"
+            ));
+        }
     }
     lines.push(verdict(readiness));
     lines
@@ -99,6 +105,7 @@ pub fn json(readiness: &Readiness) -> Value {
                 "name": p.name,
                 "exchange": p.exchange,
                 "readiness": worst(&findings).readiness(),
+                "regressed": p.regressed,
                 "findings": findings,
             })
         })
@@ -130,10 +137,12 @@ mod tests {
                 Checked {
                     name: "main".into(),
                     exchange: Some("bybit".into()),
+                    regressed: None,
                 },
                 Checked {
                     name: "spare".into(),
                     exchange: None,
+                    regressed: Some("not ready after ready".into()),
                 },
             ],
         }
@@ -151,6 +160,7 @@ mod tests {
              profile `spare`\n\
              \x20 NOT READY  config.profile  does not load\n\
              \x20                            fix: export X\n\
+             \x20 REGRESSED  history         not ready after ready\n\
              NOT READY: 1 critical finding and 1 warning in 2 profiles; a response would fail or not contain (`spare`)"
         );
     }
@@ -163,5 +173,7 @@ mod tests {
         assert_eq!(doc["profiles"][0]["findings"][1]["check"], "ledger.stale");
         assert_eq!(doc["profiles"][1]["exchange"], Value::Null);
         assert_eq!(doc["profiles"][1]["readiness"], "not_ready");
+        assert_eq!(doc["profiles"][0]["regressed"], Value::Null);
+        assert_eq!(doc["profiles"][1]["regressed"], "not ready after ready");
     }
 }

@@ -86,9 +86,9 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
     };
     let drilled = drill::run(
         &Options {
-            venue: twin.as_ref().map_or(args.venue.unwrap_or(ExchangeId::Bybit), |twin| {
-                twin.venue()
-            }),
+            venue: twin
+                .as_ref()
+                .map_or(args.venue.unwrap_or(ExchangeId::Bybit), |twin| twin.venue()),
             scenario: args.scenario,
             seed: args.seed,
             playbook: args.playbook,

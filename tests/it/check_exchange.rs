@@ -3,7 +3,6 @@
 //! incident (the simulator's knobs act as the venue's web interface would) and looks for the
 //! finding; one per venue shows a correct profile draws no warning.
 
-
 use lockdown::check::{Finding, Severity};
 use lockdown::exchanges::ExchangeId;
 

@@ -301,6 +301,26 @@ async fn a_ledger_that_is_not_there_is_not_ready() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_check_not_ready_after_a_ready_one_is_marked_regressed() {
+    let lab = ready_lab(ExchangeId::Bybit, 1618).await;
+    let doc = report(&check(&lab, &[]).await, 0);
+    assert_eq!(doc["profiles"][0]["regressed"], Value::Null, "{doc:#}");
+    std::fs::remove_file(lab.sim_dir().join("known-orders.jsonl")).unwrap();
+    let doc = report(&check(&lab, &[]).await, 2);
+    let reason = doc["profiles"][0]["regressed"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("not ready after a check that was ready"),
+        "{doc:#}"
+    );
+    // The history line says so too; a second not-ready check is no new regression.
+    let history = read(&state_dir(&lab).join("drills.jsonl"));
+    let last: Value = serde_json::from_str(history.lines().last().unwrap()).unwrap();
+    assert_eq!(last["regressed"], reason, "{history}");
+    let doc = report(&check(&lab, &[]).await, 2);
+    assert_eq!(doc["profiles"][0]["regressed"], Value::Null, "{doc:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_garbled_ledger_names_its_line_and_column() {
     let lab = ready_lab(ExchangeId::Bybit, 1607).await;
     let path = lab.sim_dir().join("known-orders.jsonl");
