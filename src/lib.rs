@@ -26,6 +26,7 @@ pub mod interrupt;
 pub mod journal;
 pub mod ledger_import;
 pub mod limits;
+pub mod notify;
 pub mod percent;
 pub mod playbook;
 pub mod private;

@@ -65,6 +65,11 @@ pub enum ConfigError {
     },
 }
 
+/// Checks a URL lockdown sends to: https anywhere, plain http only to loopback.
+pub fn check_url(url: &str) -> Result<(), String> {
+    profile::check_base_url(url)
+}
+
 /// The config file where none is given: `$XDG_CONFIG_HOME/lockdown/config.yaml`.
 pub fn default_path() -> PathBuf {
     let base = std::env::var_os("XDG_CONFIG_HOME")

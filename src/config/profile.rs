@@ -544,7 +544,7 @@ fn resolve(
 }
 
 /// https anywhere; plain http only to loopback.
-fn check_base_url(text: &str) -> Result<(), String> {
+pub(crate) fn check_base_url(text: &str) -> Result<(), String> {
     let url =
         reqwest::Url::parse(text.trim()).map_err(|err| format!("`{text}` is not a URL ({err})"))?;
     match url.scheme() {
