@@ -16,6 +16,8 @@ pub mod slack;
 pub mod telegram;
 pub mod webhook;
 
+mod chat;
+
 use std::fmt::Debug;
 use std::future::Future;
 use std::path::Path;
