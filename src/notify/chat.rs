@@ -180,7 +180,10 @@ mod tests {
             ("tiny", "abcdef", 3),
         ] {
             let out = fit(text, limit, escape);
-            assert!(out.chars().count() <= limit.max(CUT_MARKER.chars().count()), "{label}");
+            assert!(
+                out.chars().count() <= limit.max(CUT_MARKER.chars().count()),
+                "{label}"
+            );
             let body = out.strip_suffix(CUT_MARKER).unwrap_or(&out);
             // Every backslash is followed by the character it escapes.
             let mut chars = body.chars();
@@ -213,6 +216,9 @@ mod tests {
 
     #[test]
     fn answers_are_shown_without_secrets() {
-        assert_eq!(shown("bad token 123:abc\n", &["123:abc"]), "bad token <redacted>");
+        assert_eq!(
+            shown("bad token 123:abc\n", &["123:abc"]),
+            "bad token <redacted>"
+        );
     }
 }

@@ -128,21 +128,37 @@ impl Channel for Discord {
 
     fn send<'a>(&'a self, message: &'a Message, http: &'a reqwest::Client) -> Sending<'a> {
         Box::pin(async move {
-            let body = payload(message, self.username.as_deref(), self.mention_role.as_deref());
+            let body = payload(
+                message,
+                self.username.as_deref(),
+                self.mention_role.as_deref(),
+            );
             // The one place the webhook URL is read: it is where the message goes.
             #[allow(clippy::disallowed_methods)]
             let url = secrecy::ExposeSecret::expose_secret(&self.url);
             let answered = chat::post_json("discord", http, url, &body).await?;
-            judge(answered.status, &answered.body, answered.retry_after, &secret_parts(url))
+            judge(
+                answered.status,
+                &answered.body,
+                answered.retry_after,
+                &secret_parts(url),
+            )
         })
     }
 }
 
 /// The parts of a webhook URL's path that may not be shown (its id and token).
 fn secret_parts(url: &str) -> Vec<&str> {
-    let path = url.split("://").nth(1).and_then(|rest| rest.split_once('/'));
-    path.map(|(_, path)| path.split(['/', '?']).filter(|part| part.len() >= 8).collect())
-        .unwrap_or_default()
+    let path = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split_once('/'));
+    path.map(|(_, path)| {
+        path.split(['/', '?'])
+            .filter(|part| part.len() >= 8)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Discord's error body.
@@ -228,7 +244,11 @@ fn escape(c: char, out: &mut String) {
 }
 
 /// The webhook body for `message`.
-pub fn payload(message: &Message, username: Option<&str>, mention_role: Option<&str>) -> serde_json::Value {
+pub fn payload(
+    message: &Message,
+    username: Option<&str>,
+    mention_role: Option<&str>,
+) -> serde_json::Value {
     let (emoji, label) = chat::badge(message.severity, message.phase);
     let ping = mention_role
         .filter(|_| message.severity == Severity::Critical && message.phase == Phase::Trigger);
@@ -241,7 +261,11 @@ pub fn payload(message: &Message, username: Option<&str>, mention_role: Option<&
     content.push_str(&chat::fit(&message.title, room, escape));
 
     let title = chat::fit(&message.title, TITLE_LIMIT, escape);
-    let mut footer = format!("lockdown · {} · {}", message.event.as_str(), message.dedup_key);
+    let mut footer = format!(
+        "lockdown · {} · {}",
+        message.event.as_str(),
+        message.dedup_key
+    );
     if let Some(profile) = &message.profile {
         footer = format!("{footer} · {profile}");
     }
@@ -299,7 +323,9 @@ mod tests {
             phase,
             title: "@everyone *bold* key locked".into(),
             text: "x".repeat(9000),
-            fields: (0..30).map(|i| (format!("f{i}"), "v".repeat(900))).collect(),
+            fields: (0..30)
+                .map(|i| (format!("f{i}"), "v".repeat(900)))
+                .collect(),
             dedup_key: "run-1".into(),
             profile: None,
             at: "2026-12-05T17:00:00Z".into(),
@@ -308,7 +334,11 @@ mod tests {
 
     #[test]
     fn keeps_every_limit_and_pings_nobody() {
-        let body = payload(&message(Severity::Warning, Phase::Trigger), None, Some("42"));
+        let body = payload(
+            &message(Severity::Warning, Phase::Trigger),
+            None,
+            Some("42"),
+        );
         assert_eq!(body["allowed_mentions"], json!({ "parse": [] }));
         let content = body["content"].as_str().unwrap();
         assert!(content.contains("\\@everyone \\*bold\\*"), "{content}");
@@ -334,11 +364,32 @@ mod tests {
 
     #[test]
     fn a_critical_trigger_pings_the_role_only() {
-        let body = payload(&message(Severity::Critical, Phase::Trigger), Some("lockdown"), Some("42"));
-        assert_eq!(body["allowed_mentions"], json!({ "parse": [], "roles": ["42"] }));
-        assert!(body["content"].as_str().unwrap().starts_with("<@&42> 🚨 **CRITICAL**"));
-        let resolved = payload(&message(Severity::Critical, Phase::Resolve), None, Some("42"));
-        assert!(resolved["content"].as_str().unwrap().starts_with("✅ **RESOLVED**"));
+        let body = payload(
+            &message(Severity::Critical, Phase::Trigger),
+            Some("lockdown"),
+            Some("42"),
+        );
+        assert_eq!(
+            body["allowed_mentions"],
+            json!({ "parse": [], "roles": ["42"] })
+        );
+        assert!(
+            body["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("<@&42> 🚨 **CRITICAL**")
+        );
+        let resolved = payload(
+            &message(Severity::Critical, Phase::Resolve),
+            None,
+            Some("42"),
+        );
+        assert!(
+            resolved["content"]
+                .as_str()
+                .unwrap()
+                .starts_with("✅ **RESOLVED**")
+        );
         assert_eq!(resolved["embeds"][0]["color"], json!(0x57F287));
     }
 }

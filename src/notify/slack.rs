@@ -94,9 +94,16 @@ impl Channel for Slack {
 
 /// The parts of a webhook URL's path that may not be shown (`T…/B…/token`).
 fn secret_parts(url: &str) -> Vec<&str> {
-    let path = url.split("://").nth(1).and_then(|rest| rest.split_once('/'));
-    path.map(|(_, path)| path.split(['/', '?']).filter(|part| part.len() >= 8).collect())
-        .unwrap_or_default()
+    let path = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split_once('/'));
+    path.map(|(_, path)| {
+        path.split(['/', '?'])
+            .filter(|part| part.len() >= 8)
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Maps an answer (status and its plain-text body, already made safe to show) to Ok, Retry or
@@ -187,7 +194,11 @@ pub fn payload(message: &Message) -> serde_json::Value {
             .collect();
         blocks.push(json!({ "type": "section", "fields": fields }));
     }
-    let mut context = format!("lockdown · {} · {}", message.event.as_str(), message.dedup_key);
+    let mut context = format!(
+        "lockdown · {} · {}",
+        message.event.as_str(),
+        message.dedup_key
+    );
     if let Some(profile) = &message.profile {
         context = format!("{context} · {profile}");
     }
@@ -222,7 +233,12 @@ mod tests {
             at: "2026-12-05T17:00:00Z".into(),
         };
         let body = payload(&m);
-        assert!(body["text"].as_str().unwrap().starts_with("⚠️ WARNING: &lt;!channel&gt; a &amp; b"));
+        assert!(
+            body["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("⚠️ WARNING: &lt;!channel&gt; a &amp; b")
+        );
         let blocks = body["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["type"], "header");
         assert!(blocks[0]["text"]["text"].as_str().unwrap().chars().count() <= HEADER_LIMIT);

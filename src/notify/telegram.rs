@@ -455,20 +455,35 @@ mod tests {
         let md = render(&m, ParseMode::MarkdownV2);
         assert!(md.starts_with("*🚨 CRITICAL: bybit\\-main"), "{md}");
         assert!(md.contains("cancel next\\."), "{md}");
-        assert!(md.ends_with("_bybit\\-main · key\\_locked · 2026\\-12\\-05T17:00:00Z_"), "{md}");
+        assert!(
+            md.ends_with("_bybit\\-main · key\\_locked · 2026\\-12\\-05T17:00:00Z_"),
+            "{md}"
+        );
     }
 
     #[test]
     fn long_text_is_cut_to_the_limit_without_splitting_an_escape() {
         let m = message("t", &".".repeat(10_000));
         let md = render(&m, ParseMode::MarkdownV2);
-        assert!(md.contains("\\. … \\(cut\\)\n"), "{}", &md[md.len() - 120..]);
+        assert!(
+            md.contains("\\. … \\(cut\\)\n"),
+            "{}",
+            &md[md.len() - 120..]
+        );
         assert!(md.ends_with("T17:00:00Z_"), "the footer stays");
         // What the reader sees: the text without the escapes and the entity marks.
         let seen = md.replace('\\', "").replace(['*', '_'], "");
-        assert_eq!(units(&seen), TEXT_LIMIT - 1, "the footer's `key_locked` lost its `_`");
+        assert_eq!(
+            units(&seen),
+            TEXT_LIMIT - 1,
+            "the footer's `key_locked` lost its `_`"
+        );
         let html = render(&m, ParseMode::Html);
-        let seen = html.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", "");
+        let seen = html
+            .replace("<b>", "")
+            .replace("</b>", "")
+            .replace("<i>", "")
+            .replace("</i>", "");
         assert_eq!(units(&seen), TEXT_LIMIT);
     }
 }
