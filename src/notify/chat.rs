@@ -29,7 +29,7 @@ pub(crate) const CUT_MARKER: &str = "… (cut)";
 /// Escapes `text` with `escape` (one character in, its escaped form out) and cuts it so the
 /// result holds at most `limit` characters, [`CUT_MARKER`] included; a character and its
 /// escape are kept or dropped together, so no escape sequence is ever split.
-pub(crate) fn fit(text: &str, limit: usize, escape: impl Fn(char, &mut String)) -> String {
+pub(crate) fn fit(text: &str, limit: usize, mut escape: impl FnMut(char, &mut String)) -> String {
     let budget = limit.saturating_sub(CUT_MARKER.chars().count());
     let mut out = String::with_capacity(text.len());
     let mut piece = String::new();
@@ -126,7 +126,7 @@ pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option
 
 /// A wait of `secs` seconds, when it is a sane number.
 pub(crate) fn seconds(secs: f64) -> Option<Duration> {
-    (secs.is_finite() && secs >= 0.0 && secs < 86_400.0).then(|| Duration::from_secs_f64(secs))
+    (secs.is_finite() && (0.0..86_400.0).contains(&secs)).then(|| Duration::from_secs_f64(secs))
 }
 
 /// A service's answer text made safe to show: `secret` (a token, a webhook URL's path) blanked

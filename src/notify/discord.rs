@@ -235,12 +235,19 @@ fn colour(message: &Message) -> u32 {
     }
 }
 
-/// Escapes Discord markdown: `\` before each character its markdown gives a meaning to.
-fn escape(c: char, out: &mut String) {
-    if "\\*_~`|>#-[]()<:@".contains(c) {
-        out.push('\\');
-    }
-    out.push(c);
+/// Escapes Discord markdown in `text` and cuts it to `limit` characters: `\` before each
+/// character that means something anywhere (`\ * _ ~ ` | [ <`), and before `>`, `#` and `-`
+/// where they start a line (a quote, a heading, a list). `:` and `.` stay, so links still work.
+fn fit(text: &str, limit: usize) -> String {
+    let mut line_start = true;
+    chat::fit(text, limit, |c, out| {
+        let special = "\\*_~`|[<".contains(c) || (line_start && ">#-".contains(c));
+        if special {
+            out.push('\\');
+        }
+        out.push(c);
+        line_start = c == '\n' || (line_start && c == ' ');
+    })
 }
 
 /// The webhook body for `message`.
@@ -258,9 +265,9 @@ pub fn payload(
     }
     content.push_str(&format!("{emoji} **{label}** "));
     let room = CONTENT_LIMIT - content.chars().count();
-    content.push_str(&chat::fit(&message.title, room, escape));
+    content.push_str(&fit(&message.title, room));
 
-    let title = chat::fit(&message.title, TITLE_LIMIT, escape);
+    let title = fit(&message.title, TITLE_LIMIT);
     let mut footer = format!(
         "lockdown · {} · {}",
         message.event.as_str(),
@@ -273,8 +280,8 @@ pub fn payload(
     let mut used = title.chars().count() + footer.chars().count();
     let mut fields = Vec::new();
     for (name, value) in message.fields.iter().take(FIELDS_LIMIT) {
-        let name = chat::fit(name, FIELD_NAME_LIMIT, escape);
-        let value = chat::fit(value, FIELD_VALUE_LIMIT, escape);
+        let name = fit(name, FIELD_NAME_LIMIT);
+        let value = fit(value, FIELD_VALUE_LIMIT);
         let size = name.chars().count() + value.chars().count();
         // Fields take what the description leaves, keeping room for a useful one.
         if used + size > EMBED_TOTAL_LIMIT - 1000 {
@@ -284,7 +291,7 @@ pub fn payload(
         fields.push(json!({ "name": name, "value": value, "inline": value.chars().count() <= 40 }));
     }
     let room = DESCRIPTION_LIMIT.min(EMBED_TOTAL_LIMIT - used);
-    let description = chat::fit(message.text.trim_end(), room, escape);
+    let description = fit(message.text.trim_end(), room);
     let mut embed = json!({
         "title": title,
         "color": colour(message),
@@ -341,7 +348,7 @@ mod tests {
         );
         assert_eq!(body["allowed_mentions"], json!({ "parse": [] }));
         let content = body["content"].as_str().unwrap();
-        assert!(content.contains("\\@everyone \\*bold\\*"), "{content}");
+        assert!(content.contains("@everyone \\*bold\\*"), "{content}");
         let embed = &body["embeds"][0];
         let total: usize = ["title", "description"]
             .iter()
@@ -391,5 +398,29 @@ mod tests {
                 .starts_with("✅ **RESOLVED**")
         );
         assert_eq!(resolved["embeds"][0]["color"], json!(0x57F287));
+    }
+
+    #[test]
+    fn markdown_is_escaped_where_it_means_something_and_links_stay() {
+        for (label, text, escaped) in [
+            (
+                "link",
+                "see https://x.example/a.b:8",
+                "see https://x.example/a.b:8",
+            ),
+            (
+                "emphasis",
+                "*a* _b_ ~c~ `d` ||e||",
+                "\\*a\\* \\_b\\_ \\~c\\~ \\`d\\` \\|\\|e\\|\\|",
+            ),
+            (
+                "line starts",
+                "> q\n# h\n - l\na-b > c",
+                "\\> q\n\\# h\n \\- l\na-b > c",
+            ),
+            ("mention", "<@123> [x](y)", "\\<@123> \\[x](y)"),
+        ] {
+            assert_eq!(fit(text, 100), escaped, "{label}");
+        }
     }
 }
