@@ -39,14 +39,7 @@ struct Raw {
     #[serde(default)]
     username: Option<String>,
     #[serde(default)]
-    mention_role: Option<RawSnowflake>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawSnowflake {
-    Number(u64),
-    Text(String),
+    mention_role: Option<serde_json::Value>,
 }
 
 /// A Discord webhook.
@@ -97,16 +90,17 @@ pub fn build(
     };
     let mention_role = match raw.mention_role {
         None => None,
-        Some(RawSnowflake::Number(id)) => Some(id.to_string()),
-        Some(RawSnowflake::Text(text)) => {
-            let text = text.trim();
-            if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
-                return Err(
-                    "`mention_role` must be a role's id (digits; Discord: Server Settings → Roles → Copy Role ID)"
-                        .to_owned(),
-                );
+        Some(value) => {
+            let id = match &value {
+                serde_json::Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+                serde_json::Value::String(text) => Some(text.trim().to_owned()),
+                _ => None,
             }
-            Some(text.to_owned())
+            .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()));
+            Some(id.ok_or_else(|| {
+                "`mention_role` must be a role's id (digits; Discord: Server Settings → Roles → Copy Role ID)"
+                    .to_owned()
+            })?)
         }
     };
     Ok(Box::new(Discord {

@@ -30,20 +30,13 @@ pub const TEXT_LIMIT: usize = 4096;
 #[serde(deny_unknown_fields)]
 struct Raw {
     token: String,
-    chat_id: RawChatId,
+    chat_id: serde_json::Value,
     #[serde(default)]
     message_thread_id: Option<i64>,
     #[serde(default)]
     parse_mode: Option<String>,
     #[serde(default)]
     base_url: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawChatId {
-    Number(i64),
-    Text(String),
 }
 
 /// Where messages go: a numeric chat id or a public channel's `@username`.
@@ -106,27 +99,10 @@ pub fn build(
     let token = SecretRef::parse(&raw.token, dir)
         .and_then(|reference| reference.resolve())
         .map_err(|err| format!("`token`: {err}"))?;
-    let chat_id = match raw.chat_id {
-        RawChatId::Number(id) => ChatId::Number(id),
-        RawChatId::Text(text) => {
-            let text = text.trim();
-            if let Ok(id) = text.parse::<i64>() {
-                ChatId::Number(id)
-            } else if text.len() > 1
-                && text.starts_with('@')
-                && text[1..]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                ChatId::Username(text.to_owned())
-            } else {
-                return Err(
-                    "`chat_id` must be a chat's number (`-1001234567890`) or a public channel's `@username`"
-                        .to_owned(),
-                );
-            }
-        }
-    };
+    let chat_id = chat_id(&raw.chat_id).ok_or_else(|| {
+        "`chat_id` must be a chat's number (`-1001234567890`) or a public channel's `@username`"
+            .to_owned()
+    })?;
     let parse_mode = match raw.parse_mode.as_deref().map(str::trim) {
         None => ParseMode::Html,
         Some(mode) if mode.eq_ignore_ascii_case("html") => ParseMode::Html,
@@ -153,6 +129,20 @@ pub fn build(
         parse_mode,
         base_url,
     }))
+}
+
+/// Reads `chat_id`: a number (also written as a string), or `@username`.
+fn chat_id(value: &serde_json::Value) -> Option<ChatId> {
+    if let Some(id) = value.as_i64() {
+        return Some(ChatId::Number(id));
+    }
+    let text = value.as_str()?.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        return Some(ChatId::Number(id));
+    }
+    let name = text.strip_prefix('@')?;
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| ChatId::Username(text.to_owned()))
 }
 
 impl Channel for Telegram {

@@ -976,6 +976,12 @@ fn chat_channels_refuse_bad_settings_without_showing_secrets() {
             "`chat_id` must be",
         ),
         (
+            "chat id of the wrong type",
+            "telegram",
+            json!({ "token": token, "chat_id": [1] }),
+            "`chat_id` must be",
+        ),
+        (
             "bad parse mode",
             "telegram",
             json!({ "token": token, "chat_id": 1, "parse_mode": "Markdown" }),
