@@ -476,4 +476,38 @@ mod tests {
             .replace("</i>", "");
         assert_eq!(units(&seen), TEXT_LIMIT);
     }
+
+    #[test]
+    fn answers_map_to_retry_or_fatal_with_the_fix() {
+        let token = "1:SECRET";
+        let fatal = |status, body: serde_json::Value| match judge(
+            status,
+            body.to_string().as_bytes(),
+            None,
+            token,
+        ) {
+            Err(SendError::Fatal { reason }) => reason,
+            other => panic!("{other:?}"),
+        };
+        let migrated = json!({ "ok": false, "error_code": 400,
+            "description": "Bad Request: group chat was upgraded to a supergroup chat",
+            "parameters": { "migrate_to_chat_id": -1009876543210i64 } });
+        assert!(fatal(400, migrated).contains("set `chat_id` to -1009876543210"));
+        let echoed =
+            json!({ "ok": false, "error_code": 401, "description": "Unauthorized 1:SECRET" });
+        let reason = fatal(401, echoed);
+        assert!(
+            !reason.contains("SECRET") && reason.contains("`token`"),
+            "{reason}"
+        );
+        // A proxy's page instead of the Bot API's JSON: worth another try.
+        assert!(matches!(
+            judge(200, b"<html>", None, token),
+            Err(SendError::Retry { .. })
+        ));
+        assert_eq!(
+            judge(200, br#"{"ok":true,"result":{}}"#, None, token),
+            Ok(())
+        );
+    }
 }
