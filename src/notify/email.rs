@@ -318,7 +318,7 @@ impl Email {
             SendError::Fatal {
                 reason: format!("the mail relay `{relay}` refused the mail: {text}; {hint}"),
             }
-        } else if err.is_tls() {
+        } else if err.is_tls() || tls_failure(err) {
             SendError::Fatal {
                 reason: format!(
                     "TLS with the mail relay `{relay}` failed: {text}; check `host`, `tls` and \
@@ -353,6 +353,27 @@ impl Email {
             None => text.to_owned(),
         }
     }
+}
+
+/// Whether the TLS handshake failed (an untrusted or mismatched certificate, a protocol
+/// alert): lettre reports those as connection errors, yet trying again will not help.
+fn tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if current.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps: look inside.
+        if let Some(io) = current.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// An error and its causes, on one line.

@@ -387,3 +387,348 @@ fn pagerduty_config_refuses_literal_short_keys_and_plain_http_elsewhere() {
     let channel = build(json!({"routing_key": key})).unwrap();
     assert!(!format!("{channel:?}").contains(ROUTING_KEY));
 }
+
+// ---------------------------------------------------------------------------------------------
+// E-mail
+
+/// The test relay's login.
+const SMTP_USER: &str = "alerts";
+const SMTP_PASSWORD: &str = "correct-horse-battery-staple";
+
+/// A real SMTP server process (aiosmtpd, `tests/support/smtp_server.py`) on 127.0.0.1, and the
+/// folder where it writes what it accepted; killed when dropped.
+struct Relay {
+    child: std::process::Child,
+    port: u16,
+    out: tempfile::TempDir,
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Certificates for the relay: a CA the channel is told to trust (`ca_file`) and the relay's
+/// own certificate for 127.0.0.1, signed by it.
+struct Certs {
+    dir: tempfile::TempDir,
+}
+
+impl Certs {
+    fn new() -> Certs {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "lockdown test relay CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let mut leaf =
+            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+        leaf.distinguished_name.push(DnType::CommonName, "relay.test");
+        let leaf = leaf.signed_by(&key, &ca).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+        std::fs::write(dir.path().join("cert.pem"), leaf.pem()).unwrap();
+        std::fs::write(dir.path().join("key.pem"), key.serialize_pem()).unwrap();
+        Certs { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+/// Starts the relay with `args` (`--tls starttls`, `--refuse ADDRESS`, …).
+fn relay(certs: &Certs, args: &[&str]) -> Relay {
+    use std::io::BufRead;
+    let check = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .expect("python3 runs the e-mail tests' SMTP server");
+    assert!(
+        check.status.success(),
+        "the e-mail tests need aiosmtpd: pip install -r tests/requirements.txt\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let out = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--out", &out.path().display().to_string()])
+        .args(["--cert", &certs.path("cert.pem"), "--key", &certs.path("key.pem")])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(out.path().join("server.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().parse().unwrap_or_else(|_| {
+        let log = std::fs::read_to_string(out.path().join("server.log")).unwrap_or_default();
+        panic!("the SMTP server did not start: {line:?}\n{log}")
+    });
+    Relay { child, port, out }
+}
+
+impl Relay {
+    /// The messages the relay accepted, in order.
+    fn received(&self) -> Vec<Value> {
+        let mut files: Vec<_> = std::fs::read_dir(self.out.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|path| serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+            .collect()
+    }
+}
+
+/// An `email` channel to `relay`, with `extra` fields over the defaults (STARTTLS, AUTH, the
+/// test CA).
+fn email_channel(relay: &Relay, certs: &Certs, dir: &Path, extra: Value) -> Box<dyn Channel> {
+    let mut fields = json!({
+        "host": "127.0.0.1",
+        "port": relay.port,
+        "tls": "starttls",
+        "username": SMTP_USER,
+        "password": secret_file(dir, "smtp-password", SMTP_PASSWORD),
+        "from": "lockdown <lockdown@desk.test>",
+        "to": ["oncall@desk.test", "Trading Desk <traders@desk.test>"],
+        "ca_file": certs.path("ca.pem"),
+        "timeout": "5s",
+    });
+    for (key, value) in extra.as_object().unwrap() {
+        if value.is_null() {
+            fields.as_object_mut().unwrap().remove(key);
+        } else {
+            fields[key] = value.clone();
+        }
+    }
+    build_channel("email", "desk-mail", &fields, dir).unwrap()
+}
+
+fn key_locked() -> Message {
+    message(
+        Event::KeyLocked,
+        Phase::Acknowledge,
+        Severity::Critical,
+        "bybit-main: key AbCd…wxyz locked in 212 ms",
+    )
+}
+
+#[tokio::test]
+async fn email_over_starttls_with_login_arrives_as_written() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({}));
+    channel.send(&key_locked(), &http()).await.unwrap();
+    let received = relay.received();
+    assert_eq!(received.len(), 1, "{received:?}");
+    let mail = &received[0];
+    assert_eq!(mail["encrypted"], true);
+    assert_eq!(mail["login"], SMTP_USER);
+    assert_eq!(mail["mail_from"], "lockdown@desk.test");
+    assert_eq!(
+        mail["rcpt_tos"],
+        json!(["oncall@desk.test", "traders@desk.test"])
+    );
+    assert_eq!(mail["from"], "lockdown <lockdown@desk.test>");
+    assert_eq!(
+        mail["to"],
+        "oncall@desk.test, Trading Desk <traders@desk.test>"
+    );
+    assert_eq!(
+        mail["subject"],
+        "[CRITICAL] bybit-main: key AbCd…wxyz locked in 212 ms"
+    );
+    assert_eq!(mail["content_type"], "text/plain");
+    assert!(mail["date"].as_str().unwrap().contains("05 Dec 2026 17:44:00"), "{mail}");
+    let body = mail["body"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(
+        body.starts_with("lock, cancel, revoke: a line with \"quotes\" & <angles>\n\n"),
+        "{body}"
+    );
+    assert!(body.contains("venue                bybit\n"), "{body}");
+    assert!(body.contains("unauthorized_orders  3\n"), "{body}");
+    assert!(body.contains("run `run-20261205T174400Z-bybit-main`"), "{body}");
+    assert!(!body.contains(SMTP_PASSWORD));
+}
+
+#[tokio::test]
+async fn email_over_implicit_tls_arrives() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &["--tls", "implicit", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({"tls": "implicit"}));
+    channel.send(&key_locked(), &http()).await.unwrap();
+    let received = relay.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["encrypted"], true);
+    assert_eq!(received[0]["login"], SMTP_USER);
+}
+
+#[tokio::test]
+async fn email_without_tls_reaches_a_relay_on_this_machine() {
+    let certs = Certs::new();
+    let relay = relay(&certs, &["--tls", "none"]);
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(
+        &relay,
+        &certs,
+        dir.path(),
+        json!({"tls": "none", "username": null, "password": null, "ca_file": null}),
+    );
+    channel.send(&key_locked(), &http()).await.unwrap();
+    let received = relay.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["encrypted"], false);
+}
+
+#[tokio::test]
+async fn email_with_a_wrong_password_is_fatal_and_does_not_show_it() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &["--tls", "starttls", "--user", SMTP_USER, "--password", "another-password"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({}));
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    let SendError::Fatal { reason } = &err else {
+        panic!("a refused login is fatal: {err:?}");
+    };
+    assert!(reason.contains("535"), "{reason}");
+    assert!(reason.contains("`password`"), "{reason}");
+    assert!(!reason.contains(SMTP_PASSWORD), "{reason}");
+    assert!(!format!("{channel:?}").contains(SMTP_PASSWORD));
+    assert!(relay.received().is_empty());
+}
+
+#[tokio::test]
+async fn email_to_a_refused_recipient_is_fatal() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &[
+            "--tls",
+            "starttls",
+            "--user",
+            SMTP_USER,
+            "--password",
+            SMTP_PASSWORD,
+            "--refuse",
+            "traders@desk.test",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({}));
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    let SendError::Fatal { reason } = &err else {
+        panic!("a refused recipient is fatal: {err:?}");
+    };
+    assert!(reason.contains("550"), "{reason}");
+    assert!(reason.contains("`to`"), "{reason}");
+}
+
+#[tokio::test]
+async fn email_to_a_busy_relay_is_retried() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD, "--busy"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({}));
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    assert!(
+        matches!(&err, SendError::Retry { reason, .. } if reason.contains("451")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn email_to_a_relay_that_is_down_is_retried() {
+    let certs = Certs::new();
+    let relay = relay(&certs, &["--tls", "starttls"]);
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({}));
+    drop(relay);
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    assert!(matches!(err, SendError::Retry { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn email_to_a_relay_with_an_untrusted_certificate_is_fatal() {
+    let certs = Certs::new();
+    let relay = relay(
+        &certs,
+        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let channel = email_channel(&relay, &certs, dir.path(), json!({"ca_file": null}));
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    let SendError::Fatal { reason } = &err else {
+        panic!("an untrusted certificate is fatal: {err:?}");
+    };
+    assert!(reason.contains("ca_file"), "{reason}");
+    assert!(relay.received().is_empty());
+}
+
+#[test]
+fn email_config_is_checked_field_by_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = secret_file(dir.path(), "pw", SMTP_PASSWORD);
+    let base = json!({
+        "host": "smtp.example.com",
+        "username": SMTP_USER,
+        "password": password,
+        "from": "lockdown@example.com",
+        "to": ["oncall@example.com"],
+    });
+    let build = |extra: Value| {
+        let mut fields = base.clone();
+        for (key, value) in extra.as_object().unwrap() {
+            fields[key] = value.clone();
+        }
+        build_channel("email", "mail", &fields, dir.path())
+    };
+    build(json!({})).unwrap();
+    for (label, extra, names) in [
+        ("plain to a remote relay", json!({"tls": "none"}), "`tls`"),
+        ("literal password", json!({"password": SMTP_PASSWORD}), "`password`"),
+        ("no recipient", json!({"to": []}), "`to`"),
+        ("bad sender", json!({"from": "not an address"}), "`from`"),
+        ("bad recipient", json!({"to": ["x@"]}), "`to`"),
+        ("missing CA", json!({"ca_file": "nowhere.pem"}), "`ca_file`"),
+        ("bad timeout", json!({"timeout": "soon"}), "`timeout`"),
+        ("unknown field", json!({"cc": ["x@example.com"]}), "cc"),
+        ("scheme in host", json!({"host": "smtp://smtp.example.com"}), "`host`"),
+    ] {
+        let err = build(extra).unwrap_err();
+        assert!(err.contains(names), "{label}: {err}");
+        assert!(!err.contains(SMTP_PASSWORD), "{label}: {err}");
+    }
+}
