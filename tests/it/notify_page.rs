@@ -435,7 +435,8 @@ impl Certs {
         let key = KeyPair::generate().unwrap();
         let mut leaf =
             CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-        leaf.distinguished_name.push(DnType::CommonName, "relay.test");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "relay.test");
         let leaf = leaf.signed_by(&key, &ca).unwrap();
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
@@ -466,7 +467,12 @@ fn relay(certs: &Certs, args: &[&str]) -> Relay {
     let mut child = std::process::Command::new("python3")
         .arg(script)
         .args(["--out", &out.path().display().to_string()])
-        .args(["--cert", &certs.path("cert.pem"), "--key", &certs.path("key.pem")])
+        .args([
+            "--cert",
+            &certs.path("cert.pem"),
+            "--key",
+            &certs.path("key.pem"),
+        ])
         .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::fs::File::create(out.path().join("server.log")).unwrap())
@@ -537,7 +543,14 @@ async fn email_over_starttls_with_login_arrives_as_written() {
     let certs = Certs::new();
     let relay = relay(
         &certs,
-        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+        &[
+            "--tls",
+            "starttls",
+            "--user",
+            SMTP_USER,
+            "--password",
+            SMTP_PASSWORD,
+        ],
     );
     let dir = tempfile::tempdir().unwrap();
     let channel = email_channel(&relay, &certs, dir.path(), json!({}));
@@ -562,7 +575,13 @@ async fn email_over_starttls_with_login_arrives_as_written() {
         "[CRITICAL] bybit-main: key AbCd…wxyz locked in 212 ms"
     );
     assert_eq!(mail["content_type"], "text/plain");
-    assert!(mail["date"].as_str().unwrap().contains("05 Dec 2026 17:44:00"), "{mail}");
+    assert!(
+        mail["date"]
+            .as_str()
+            .unwrap()
+            .contains("05 Dec 2026 17:44:00"),
+        "{mail}"
+    );
     let body = mail["body"].as_str().unwrap().replace("\r\n", "\n");
     assert!(
         body.starts_with("lock, cancel, revoke: a line with \"quotes\" & <angles>\n\n"),
@@ -570,7 +589,10 @@ async fn email_over_starttls_with_login_arrives_as_written() {
     );
     assert!(body.contains("venue                bybit\n"), "{body}");
     assert!(body.contains("unauthorized_orders  3\n"), "{body}");
-    assert!(body.contains("run `run-20261205T174400Z-bybit-main`"), "{body}");
+    assert!(
+        body.contains("run `run-20261205T174400Z-bybit-main`"),
+        "{body}"
+    );
     assert!(!body.contains(SMTP_PASSWORD));
 }
 
@@ -579,7 +601,14 @@ async fn email_over_implicit_tls_arrives() {
     let certs = Certs::new();
     let relay = relay(
         &certs,
-        &["--tls", "implicit", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+        &[
+            "--tls",
+            "implicit",
+            "--user",
+            SMTP_USER,
+            "--password",
+            SMTP_PASSWORD,
+        ],
     );
     let dir = tempfile::tempdir().unwrap();
     let channel = email_channel(&relay, &certs, dir.path(), json!({"tls": "implicit"}));
@@ -612,7 +641,14 @@ async fn email_with_a_wrong_password_is_fatal_and_does_not_show_it() {
     let certs = Certs::new();
     let relay = relay(
         &certs,
-        &["--tls", "starttls", "--user", SMTP_USER, "--password", "another-password"],
+        &[
+            "--tls",
+            "starttls",
+            "--user",
+            SMTP_USER,
+            "--password",
+            "another-password",
+        ],
     );
     let dir = tempfile::tempdir().unwrap();
     let channel = email_channel(&relay, &certs, dir.path(), json!({}));
@@ -658,7 +694,15 @@ async fn email_to_a_busy_relay_is_retried() {
     let certs = Certs::new();
     let relay = relay(
         &certs,
-        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD, "--busy"],
+        &[
+            "--tls",
+            "starttls",
+            "--user",
+            SMTP_USER,
+            "--password",
+            SMTP_PASSWORD,
+            "--busy",
+        ],
     );
     let dir = tempfile::tempdir().unwrap();
     let channel = email_channel(&relay, &certs, dir.path(), json!({}));
@@ -685,7 +729,14 @@ async fn email_to_a_relay_with_an_untrusted_certificate_is_fatal() {
     let certs = Certs::new();
     let relay = relay(
         &certs,
-        &["--tls", "starttls", "--user", SMTP_USER, "--password", SMTP_PASSWORD],
+        &[
+            "--tls",
+            "starttls",
+            "--user",
+            SMTP_USER,
+            "--password",
+            SMTP_PASSWORD,
+        ],
     );
     let dir = tempfile::tempdir().unwrap();
     let channel = email_channel(&relay, &certs, dir.path(), json!({"ca_file": null}));
@@ -718,14 +769,22 @@ fn email_config_is_checked_field_by_field() {
     build(json!({})).unwrap();
     for (label, extra, names) in [
         ("plain to a remote relay", json!({"tls": "none"}), "`tls`"),
-        ("literal password", json!({"password": SMTP_PASSWORD}), "`password`"),
+        (
+            "literal password",
+            json!({"password": SMTP_PASSWORD}),
+            "`password`",
+        ),
         ("no recipient", json!({"to": []}), "`to`"),
         ("bad sender", json!({"from": "not an address"}), "`from`"),
         ("bad recipient", json!({"to": ["x@"]}), "`to`"),
         ("missing CA", json!({"ca_file": "nowhere.pem"}), "`ca_file`"),
         ("bad timeout", json!({"timeout": "soon"}), "`timeout`"),
         ("unknown field", json!({"cc": ["x@example.com"]}), "cc"),
-        ("scheme in host", json!({"host": "smtp://smtp.example.com"}), "`host`"),
+        (
+            "scheme in host",
+            json!({"host": "smtp://smtp.example.com"}),
+            "`host`",
+        ),
     ] {
         let err = build(extra).unwrap_err();
         assert!(err.contains(names), "{label}: {err}");
