@@ -256,6 +256,7 @@ impl Email {
             .from(self.from.clone())
             .mailbox(lettre::message::header::To::from(self.to.clone()))
             .subject(subject(message))
+            .message_id(Some(self.message_id(message)))
             .header(ContentType::TEXT_PLAIN);
         if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&message.at) {
             builder = builder.date(SystemTime::from(at));
@@ -263,6 +264,27 @@ impl Email {
         builder.body(body(message)).map_err(|err| SendError::Fatal {
             reason: format!("cannot build the mail for channel `{}`: {err}", self.name),
         })
+    }
+
+    /// A unique `Message-ID` in the sender's domain (RFC 5322 §3.6.4), naming the run: not the
+    /// host name lettre would use.
+    fn message_id(&self, message: &Message) -> String {
+        let run: String = message
+            .dedup_key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        use rand::{Rng, SeedableRng};
+        let unique = rand::rngs::StdRng::from_os_rng().random::<u64>();
+        let domain = self.from.email.domain();
+        format!("<lockdown.{run}.{unique:016x}@{domain}>")
     }
 
     /// The SMTP client for one send.
@@ -398,12 +420,14 @@ pub fn subject(message: &Message) -> String {
         Severity::Warning => "WARNING",
         Severity::Critical => "CRITICAL",
     };
+    // Line breaks and other control characters become single spaces: a title stays one line.
     let title: String = message
         .title
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    format!("[{severity}] {}", title.trim())
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("[{severity}] {title}")
 }
 
 /// The text, the fields as `label: value` lines, and where the message comes from.
@@ -464,7 +488,7 @@ mod tests {
     fn the_subject_is_one_line_with_the_severity() {
         assert_eq!(
             subject(&message()),
-            "[CRITICAL] bybit-main: key AbCd…wxyz locked  Bcc: evil@example.com"
+            "[CRITICAL] bybit-main: key AbCd…wxyz locked Bcc: evil@example.com"
         );
     }
 
@@ -483,6 +507,38 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_title_cannot_add_a_header() {
+        let channel = Email {
+            name: "mail".into(),
+            host: "127.0.0.1".into(),
+            port: 25,
+            security: Security::None,
+            login: None,
+            from: "lockdown <alerts@example.com>".parse().unwrap(),
+            to: "oncall@example.com".parse().unwrap(),
+            ca_file: None,
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let mail = channel.render(&message()).unwrap().formatted();
+        let text = String::from_utf8(mail).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !headers.lines().any(|line| line.starts_with("Bcc:")),
+            "{text}"
+        );
+        assert!(
+            headers.contains("Content-Type: text/plain; charset=utf-8"),
+            "{text}"
+        );
+        assert!(
+            headers.contains("Date: Sat, 05 Dec 2026 17:44:00 +0000"),
+            "{text}"
+        );
+        assert!(headers.contains("Message-ID: <lockdown.run-1."), "{text}");
+        assert!(headers.contains("@example.com>"), "{text}");
     }
 
     #[test]

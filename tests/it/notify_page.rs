@@ -575,6 +575,11 @@ async fn email_over_starttls_with_login_arrives_as_written() {
         "[CRITICAL] bybit-main: key AbCd…wxyz locked in 212 ms"
     );
     assert_eq!(mail["content_type"], "text/plain");
+    let id = mail["message_id"].as_str().unwrap();
+    assert!(
+        id.starts_with("<lockdown.run-20261205T174400Z-bybit-main.") && id.ends_with("@desk.test>"),
+        "{id}"
+    );
     assert!(
         mail["date"]
             .as_str()

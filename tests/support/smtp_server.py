@@ -52,6 +52,7 @@ class Recorder:
             "to": str(parsed["To"]),
             "subject": str(parsed["Subject"]),
             "date": str(parsed["Date"]),
+            "message_id": str(parsed["Message-ID"]),
             "content_type": parsed.get_content_type(),
             "body": parsed.get_content(),
             "encrypted": session.ssl is not None or server.transport.get_extra_info("sslcontext") is not None,
