@@ -796,3 +796,23 @@ fn email_config_is_checked_field_by_field() {
         assert!(!err.contains(SMTP_PASSWORD), "{label}: {err}");
     }
 }
+
+#[tokio::test]
+async fn email_to_a_relay_that_never_answers_gives_up_and_is_retried() {
+    // A listener that accepts connections into its backlog and never greets them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let fields = json!({
+        "host": "127.0.0.1",
+        "port": port,
+        "tls": "none",
+        "from": "lockdown@desk.test",
+        "to": ["oncall@desk.test"],
+        "timeout": "1s",
+    });
+    let channel = build_channel("email", "desk-mail", &fields, dir.path()).unwrap();
+    let err = channel.send(&key_locked(), &http()).await.unwrap_err();
+    assert!(matches!(err, SendError::Retry { .. }), "{err:?}");
+    drop(silent);
+}
