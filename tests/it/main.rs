@@ -28,6 +28,7 @@ mod ledger_import;
 mod lock_first;
 mod many_keys;
 mod notify_chat;
+mod notify_page;
 mod okx;
 mod private_files;
 mod respond;
