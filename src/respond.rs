@@ -193,7 +193,35 @@ async fn run_for(
             .to_string(),
     };
 
-    let ended = execute(&run, start, dir).await;
+    // Notifications: the settings are read, and the channels' client built, on another
+    // thread; queuing never waits, so nothing here stands between the run and its lock.
+    let notify = (request.mode == Mode::Live).then(|| {
+        let config = request.config.clone();
+        let notifier = crate::notify::Notifier::start_with(move || {
+            config::load_notify(Some(&config)).map_err(|err| notify_error(&err))
+        });
+        notifier.log_to(&dir);
+        crate::notify::events::Current {
+            notifier,
+            profile: profile.name.clone(),
+            venue: profile.exchange.to_string(),
+            run_id: run.info.id.clone(),
+            key: request.key.masked(),
+        }
+    });
+    let ended = match &notify {
+        Some(current) => {
+            crate::notify::events::run_started(current);
+            crate::notify::events::scope(current.clone(), execute(&run, start, dir)).await
+        }
+        None => execute(&run, start, dir).await,
+    };
+    if let Some(current) = &notify {
+        if let Ok(outcome) = &ended {
+            crate::notify::events::run_finished(current, outcome);
+        }
+        report_notifications(&current.notifier.flush(None).await, ui);
+    }
     // After the run, not before the lock: `store_secret` sweeps before it writes, and this
     // catches what a crash left when the run never reached the store.
     if request.mode == Mode::Live {
@@ -201,6 +229,33 @@ async fn run_for(
     }
     drop(key_lock);
     ended
+}
+
+/// A config error as one line (its first problem with its place), for a notifier that cannot
+/// start: the response goes on without notifications.
+fn notify_error(err: &config::ConfigError) -> String {
+    match err {
+        config::ConfigError::Invalid(problems) => problems
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.location(), p.message()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// Says what the end-of-command flush found: problems only (delivered messages are quiet).
+pub(crate) fn report_notifications(summary: &crate::notify::queue::Summary, ui: &Ui) {
+    for problem in &summary.problems {
+        ui.warn(&format!("notification: {problem}"));
+    }
+    if summary.undelivered > 0 {
+        ui.warn(&format!(
+            "notification: {} message(s) not delivered in time (see notifications.jsonl in the run folder)",
+            summary.undelivered
+        ));
+    }
 }
 
 /// Runs until done or a signal: SIGINT or SIGTERM is journaled as `interrupted` (exit 130 or

@@ -9,12 +9,17 @@
 //! answers with a [`SendError`] that says whether a retry may help and when (Telegram's
 //! `retry_after`, HTTP 429's `Retry-After`); the queue decides when to try again.
 
+pub mod config;
 pub mod discord;
 pub mod email;
+pub mod events;
 pub mod pagerduty;
+pub mod queue;
 pub mod slack;
 pub mod telegram;
 pub mod webhook;
+
+pub use queue::Notifier;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -205,4 +210,16 @@ pub fn check_url(url: &str) -> Result<(), String> {
 pub fn backoff(attempt: u32) -> Duration {
     let ms = 500u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(6));
     Duration::from_millis(ms.min(30_000))
+}
+
+/// The delay an HTTP answer asks for in `Retry-After` (seconds; an HTTP date is not read).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }

@@ -1,0 +1,166 @@
+//! The messages lockdown sends, and how a run's engine reaches its notifier without carrying it.
+//!
+//! A response sets the run's [`Current`] for the task that runs it ([`scope`]); the engine calls
+//! [`key_locked`] and [`manual_pending`] where those happen, which do nothing outside a scope
+//! (plans, `check`'s offline plan, tests). Every text here is built from what the terminal
+//! shows: the leaked key masked as the terminal masks it, no secret, no ledger content.
+
+use std::future::Future;
+
+use super::queue::Notifier;
+use super::{Event, Message, Phase, Severity};
+
+/// The run a notification belongs to.
+#[derive(Debug, Clone)]
+pub struct Current {
+    /// Where messages go.
+    pub notifier: Notifier,
+    /// The profile.
+    pub profile: String,
+    /// The venue.
+    pub venue: String,
+    /// The run id (the messages' `dedup_key`).
+    pub run_id: String,
+    /// The leaked key, masked.
+    pub key: String,
+}
+
+tokio::task_local! {
+    static CURRENT: Current;
+}
+
+/// Runs `future` with `current` as the run its engine events belong to.
+pub async fn scope<F: Future>(current: Current, future: F) -> F::Output {
+    CURRENT.scope(current, future).await
+}
+
+/// A message with the common fields filled in.
+pub fn message(
+    event: Event,
+    severity: Severity,
+    phase: Phase,
+    title: String,
+    text: String,
+    fields: Vec<(String, String)>,
+    dedup_key: String,
+    profile: Option<String>,
+) -> Message {
+    Message {
+        event,
+        severity,
+        phase,
+        title,
+        text,
+        fields,
+        dedup_key,
+        profile,
+        at: crate::clock::now_rfc3339(),
+    }
+}
+
+fn for_run(current: &Current, event: Event, severity: Severity, phase: Phase, title: String, text: String, mut fields: Vec<(String, String)>) -> Message {
+    let mut all = vec![
+        ("profile".to_owned(), current.profile.clone()),
+        ("venue".to_owned(), current.venue.clone()),
+        ("key".to_owned(), current.key.clone()),
+        ("run".to_owned(), current.run_id.clone()),
+    ];
+    all.append(&mut fields);
+    message(
+        event,
+        severity,
+        phase,
+        title,
+        text,
+        all,
+        current.run_id.clone(),
+        Some(current.profile.clone()),
+    )
+}
+
+/// A response started (live).
+pub fn run_started(current: &Current) {
+    current.notifier.notify(for_run(
+        current,
+        Event::RunStarted,
+        Severity::Critical,
+        Phase::Trigger,
+        format!("{}: responding to leaked key {} on {}", current.profile, current.key, current.venue),
+        "lockdown is locking the key, then cancels, revokes and replaces it.".to_owned(),
+        vec![],
+    ));
+}
+
+/// The lock (or the revoke, where there is no lock) was acknowledged by the exchange.
+pub fn key_locked(step: &str, contained_ms: Option<u64>) {
+    let _ = CURRENT.try_with(|current| {
+        let ms = contained_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "unknown".to_owned());
+        current.notifier.notify(for_run(
+            current,
+            Event::KeyLocked,
+            Severity::Warning,
+            Phase::Acknowledge,
+            format!("{}: key {} locked in {ms}", current.profile, current.key),
+            format!("step `{step}` succeeded: the leaked key can no longer trade; the response goes on."),
+            vec![("time to contain".to_owned(), ms)],
+        ));
+    });
+}
+
+/// A manual step waits for a person: `text` is the guide the terminal shows.
+pub fn manual_pending(step: &str, title: &str, text: &str) {
+    let _ = CURRENT.try_with(|current| {
+        current.notifier.notify(for_run(
+            current,
+            Event::ManualPending,
+            Severity::Critical,
+            Phase::Note,
+            format!("{}: step `{step}` must be done by hand: {title}", current.profile),
+            text.to_owned(),
+            vec![("step".to_owned(), step.to_owned())],
+        ));
+    });
+}
+
+/// A response ended.
+pub fn run_finished(current: &Current, outcome: &crate::engine::Outcome) {
+    let unauthorized = match (outcome.unauthorized_orders(), outcome.unverified_orders()) {
+        (Some(n), _) => n.to_string(),
+        (None, Some(n)) => format!("unknown ({n} unverified: no usable ledger)"),
+        (None, None) => "unknown".to_owned(),
+    };
+    let report = outcome
+        .report()
+        .get("markdown")
+        .and_then(|v| v.as_str())
+        .unwrap_or("none")
+        .to_owned();
+    let (severity, phase, verdict) = if outcome.contained {
+        (Severity::Info, Phase::Resolve, "contained")
+    } else {
+        (Severity::Critical, Phase::Trigger, "NOT contained")
+    };
+    let ttc = outcome
+        .contained_ms
+        .map(|ms| format!("{ms} ms"))
+        .unwrap_or_else(|| "-".to_owned());
+    let left = outcome.left.len();
+    current.notifier.notify(for_run(
+        current,
+        Event::RunFinished,
+        severity,
+        phase,
+        format!("{}: key {} {verdict}", current.profile, current.key),
+        format!(
+            "response finished: {verdict}; time to contain {ttc}; {unauthorized} unauthorized order(s); {left} thing(s) left to do by hand."
+        ),
+        vec![
+            ("contained".to_owned(), outcome.contained.to_string()),
+            ("time to contain".to_owned(), ttc),
+            ("unauthorized orders".to_owned(), unauthorized),
+            ("report".to_owned(), report),
+            ("journal head".to_owned(), outcome.journal_hash.clone()),
+            ("exit code".to_owned(), outcome.exit().code().to_string()),
+        ],
+    ));
+}
