@@ -164,3 +164,111 @@ pub fn run_finished(current: &Current, outcome: &crate::engine::Outcome) {
         ],
     ));
 }
+
+/// Sends `message` from a command that is not a response (`drill`, `check`): the config's
+/// `notify:` settings are read (`None`: the default config, none at all when it is missing),
+/// and the command waits at most the flush time; what failed is a warning, never an error.
+/// With `log_dir`, attempts are written to its `notifications.jsonl` too.
+pub async fn send_and_wait(
+    config: Option<&std::path::Path>,
+    message: Message,
+    log_dir: Option<&std::path::Path>,
+    ui: &crate::ui::Ui,
+) {
+    let settings = match crate::config::load_notify(config) {
+        Ok(settings) if settings.is_empty() => return,
+        Ok(settings) => settings,
+        Err(err) => {
+            ui.warn(&format!("notifications are off: {err}"));
+            return;
+        }
+    };
+    let notifier = Notifier::start(settings);
+    if let Some(dir) = log_dir {
+        notifier.log_to(dir);
+    }
+    notifier.notify(message);
+    crate::respond::report_notifications(&notifier.flush(None).await, ui);
+}
+
+/// Sends `message` without waiting (a scheduler's failed job: the scheduler goes on); needs a
+/// Tokio runtime.
+pub fn send_in_background(config: std::path::PathBuf, message: Message) {
+    let notifier = Notifier::start_with(move || {
+        crate::config::load_notify(Some(&config)).map_err(|err| err.to_string())
+    });
+    notifier.notify(message);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            let _ = notifier.flush(None).await;
+        });
+    }
+}
+
+/// `drill_failed` or `drill_regressed` (`regressed`: why), for a drill of `venue`/`scenario`.
+pub fn drill(
+    venue: &str,
+    scenario: &str,
+    failed: bool,
+    regressed: Option<&str>,
+    folder: &std::path::Path,
+) -> Message {
+    let (event, severity, why) = if failed {
+        (Event::DrillFailed, Severity::Critical, "failed".to_owned())
+    } else {
+        (
+            Event::DrillRegressed,
+            Severity::Warning,
+            format!("regressed: {}", regressed.unwrap_or("worse than before")),
+        )
+    };
+    message(
+        event,
+        severity,
+        Phase::Trigger,
+        format!("drill {venue}/{scenario} {why}"),
+        format!(
+            "A fire drill of the response on {venue} ({scenario}) {why}; the scorecard is in {}.",
+            folder.display()
+        ),
+        vec![
+            ("venue".to_owned(), venue.to_owned()),
+            ("scenario".to_owned(), scenario.to_owned()),
+            ("scorecard".to_owned(), folder.display().to_string()),
+        ],
+        format!("drill-{venue}-{scenario}"),
+        None,
+    )
+}
+
+/// `check_not_ready` for `profile`, with its critical findings (`check: message` each).
+pub fn check_not_ready(profile: &str, findings: &[String]) -> Message {
+    message(
+        Event::CheckNotReady,
+        Severity::Warning,
+        Phase::Trigger,
+        format!("{profile}: not ready for an incident"),
+        format!(
+            "`lockdown check` found {} critical problem(s):\n{}",
+            findings.len(),
+            findings.join("\n")
+        ),
+        vec![("profile".to_owned(), profile.to_owned())],
+        format!("check-{profile}"),
+        Some(profile.to_owned()),
+    )
+}
+
+/// `schedule_failed` for job `name`: `what` says how (exit code, timeout) and where.
+pub fn schedule_failed(name: &str, what: &str) -> Message {
+    message(
+        Event::ScheduleFailed,
+        Severity::Warning,
+        Phase::Trigger,
+        format!("scheduled job `{name}` failed"),
+        what.to_owned(),
+        vec![("job".to_owned(), name.to_owned())],
+        format!("schedule-{name}"),
+        None,
+    )
+}

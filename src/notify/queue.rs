@@ -112,6 +112,10 @@ impl Notifier {
     pub fn start_with(
         load: impl FnOnce() -> Result<Settings, String> + Send + 'static,
     ) -> Notifier {
+        // Outside a runtime nothing can send: no notifications rather than a panic.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Notifier::default();
+        };
         let (inbox, rx) = mpsc::channel(INBOX);
         let inner = Arc::new(Inner {
             inbox,
@@ -124,7 +128,7 @@ impl Notifier {
             flush_ms: AtomicU64::new(super::config::DEFAULT_FLUSH.as_millis() as u64),
             done: Mutex::new(BTreeSet::new()),
         });
-        tokio::spawn(dispatch(Arc::clone(&inner), rx, load));
+        runtime.spawn(dispatch(Arc::clone(&inner), rx, load));
         Notifier { inner: Some(inner) }
     }
 
