@@ -197,7 +197,8 @@ async fn run_for(
     // thread; queuing never waits, so nothing here stands between the run and its lock.
     let notify = (request.mode == Mode::Live).then(|| {
         let config = request.config.clone();
-        let notifier = crate::notify::Notifier::start_with(move || {
+        // Held until the lock is in (`key_locked` releases it; the end of the run at the latest).
+        let notifier = crate::notify::Notifier::held(move || {
             config::load_notify(Some(&config)).map_err(|err| notify_error(&err))
         });
         notifier.log_to(&dir);

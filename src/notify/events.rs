@@ -94,6 +94,8 @@ pub fn run_started(current: &Current) {
 /// The lock (or the revoke, where there is no lock) was acknowledged by the exchange.
 pub fn key_locked(step: &str, contained_ms: Option<u64>) {
     let _ = CURRENT.try_with(|current| {
+        // The lock is in: the notifier may now read its settings and send.
+        current.notifier.release();
         let ms = contained_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "unknown".to_owned());
         current.notifier.notify(for_run(
             current,
@@ -110,6 +112,8 @@ pub fn key_locked(step: &str, contained_ms: Option<u64>) {
 /// A manual step waits for a person: `text` is the guide the terminal shows.
 pub fn manual_pending(step: &str, title: &str, text: &str) {
     let _ = CURRENT.try_with(|current| {
+        // A person is needed: nothing automatic is racing, and they must hear of it now.
+        current.notifier.release();
         current.notifier.notify(for_run(
             current,
             Event::ManualPending,

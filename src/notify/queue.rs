@@ -91,6 +91,8 @@ struct Inner {
     flush_ms: AtomicU64,
     /// (channel, `dedup_key/event`) pairs delivered before (a resumed run's): not sent again.
     done: Mutex<BTreeSet<(String, String)>>,
+    /// Opened by [`Notifier::release`]: until then a held notifier only queues.
+    gate: tokio::sync::watch::Sender<bool>,
 }
 
 /// How many messages wait to be routed.
@@ -112,6 +114,18 @@ impl Notifier {
     pub fn start_with(
         load: impl FnOnce() -> Result<Settings, String> + Send + 'static,
     ) -> Notifier {
+        let notifier = Notifier::held(load);
+        notifier.release();
+        notifier
+    }
+
+    /// [`Notifier::start_with`], but nothing is read, built or sent before
+    /// [`Notifier::release`] (or [`Notifier::flush`]): a response releases it once its lock is
+    /// in, so that reading the config and loading the system's certificates (milliseconds of
+    /// CPU) never compete with the lock.
+    pub fn held(
+        load: impl FnOnce() -> Result<Settings, String> + Send + 'static,
+    ) -> Notifier {
         // Outside a runtime nothing can send: no notifications rather than a panic.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Notifier::default();
@@ -127,6 +141,7 @@ impl Notifier {
             log: Mutex::new(None),
             flush_ms: AtomicU64::new(super::config::DEFAULT_FLUSH.as_millis() as u64),
             done: Mutex::new(BTreeSet::new()),
+            gate: tokio::sync::watch::Sender::new(false),
         });
         runtime.spawn(dispatch(Arc::clone(&inner), rx, load));
         Notifier { inner: Some(inner) }
@@ -150,6 +165,13 @@ impl Notifier {
         *lock(&inner.log) = Some(path);
     }
 
+    /// Lets a [`Notifier::held`] notifier start sending.
+    pub fn release(&self) {
+        if let Some(inner) = &self.inner {
+            inner.gate.send_replace(true);
+        }
+    }
+
     /// Queues `message` for the channels its routes name; never waits, never fails.
     pub fn notify(&self, message: Message) {
         let Some(inner) = &self.inner else { return };
@@ -167,6 +189,7 @@ impl Notifier {
         let Some(inner) = &self.inner else {
             return Summary::default();
         };
+        self.release();
         let within = within.unwrap_or_else(|| {
             Duration::from_millis(inner.flush_ms.load(Ordering::SeqCst))
         });
@@ -198,6 +221,8 @@ async fn dispatch(
     mut rx: mpsc::Receiver<Message>,
     load: impl FnOnce() -> Result<Settings, String> + Send + 'static,
 ) {
+    let mut gate = inner.gate.subscribe();
+    let _ = gate.wait_for(|open| *open).await;
     let loaded = tokio::task::spawn_blocking(move || load().map(|s| (s, client())))
         .await
         .unwrap_or_else(|_| Err("the notification settings could not be read".to_owned()));

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::support::{Lab, code, lockdown, read, stderr, stdout, summary};
 
 /// The signing secret the tests configure (`whsec_` and 32 bytes in base64).
-const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD2CsmsMUGuAM=";
+pub const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD2CsmsMUGuAM=";
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
