@@ -86,8 +86,9 @@ pub fn build(name: &str, fields: &serde_json::Value, dir: &Path) -> Result<Box<d
 fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
     let encoded = text.trim().strip_prefix("whsec_").unwrap_or(text.trim());
     match STANDARD.decode(encoded) {
-        Ok(bytes) if bytes.len() >= 16 => Ok(bytes),
-        Ok(_) => Err("`secret` is shorter than 16 bytes once decoded; use at least 24 random bytes, e.g. `whsec_$(openssl rand -base64 32)`".to_owned()),
+        // The spec: random, at least 24 bytes and at most 64.
+        Ok(bytes) if (24..=64).contains(&bytes.len()) => Ok(bytes),
+        Ok(bytes) => Err(format!("`secret` decodes to {} bytes; the spec asks for 24 to 64 random bytes, e.g. `whsec_$(openssl rand -base64 32)`", bytes.len())),
         Err(_) => Err("`secret` is not `whsec_` followed by base64; e.g. `whsec_$(openssl rand -base64 32)`".to_owned()),
     }
 }

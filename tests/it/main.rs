@@ -27,6 +27,7 @@ mod kraken;
 mod ledger_import;
 mod lock_first;
 mod many_keys;
+mod notify_core;
 mod notify_webhook;
 mod okx;
 mod private_files;

@@ -179,7 +179,6 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     assert_eq!(locked["data"]["phase"], "acknowledge");
     let manual = got[2].json();
     assert_eq!(manual["data"]["severity"], "critical");
-    println!("{}", serde_json::to_string_pretty(&manual).unwrap());
     let finished = got[3].json();
     assert_eq!(finished["data"]["phase"], "resolve");
     let fields: Vec<(String, String)> =
