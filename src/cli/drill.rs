@@ -129,13 +129,8 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
             Drilled::Many(card) => (card.venue.clone(), card.scenario.clone()),
         };
         let folder = std::path::Path::new(drill_dir);
-        let message = crate::notify::events::drill(
-            &venue,
-            &scenario,
-            !passed,
-            regressed.as_deref(),
-            folder,
-        );
+        let message =
+            crate::notify::events::drill(&venue, &scenario, !passed, regressed.as_deref(), folder);
         crate::notify::events::send_and_wait(config.as_deref(), message, Some(folder), ui).await;
     }
     Ok(if passed && regressed.is_none() {

@@ -46,7 +46,12 @@ pub async fn run(
         .map(|(_, configured)| configured.clone())
         .collect();
     if chosen.is_empty() {
-        let known = settings.channels.keys().cloned().collect::<Vec<_>>().join(", ");
+        let known = settings
+            .channels
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         return Err(Error::Usage {
             message: match &channel {
                 Some(name) => format!("no channel `{name}` in `{}`", path.display()),
@@ -61,25 +66,23 @@ pub async fn run(
     }
     let http = crate::notify::queue::client();
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "this machine".to_owned());
-    let message = crate::notify::events::message(
-        Event::Test,
-        Severity::Info,
-        Phase::Note,
-        "lockdown: test message".to_owned(),
-        format!("If you read this, lockdown on {host} can reach this channel."),
-        vec![],
-        format!("test-{}", chrono::Utc::now().timestamp()),
-        None,
-    );
+    let message = crate::notify::Message {
+        dedup_key: format!("test-{}", chrono::Utc::now().timestamp()),
+        ..crate::notify::events::message(
+            Event::Test,
+            Severity::Info,
+            Phase::Note,
+            "lockdown: test message".to_owned(),
+            format!("If you read this, lockdown on {host} can reach this channel."),
+        )
+    };
     // One attempt each, at once, bounded by each channel's timeout: a test says what works now.
     let sends = chosen.iter().map(|configured| {
         let (http, message) = (&http, &message);
         async move {
-            let sent = tokio::time::timeout(
-                configured.timeout,
-                configured.channel.send(message, http),
-            )
-            .await;
+            let sent =
+                tokio::time::timeout(configured.timeout, configured.channel.send(message, http))
+                    .await;
             let result = match sent {
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(err)) => Err(err.to_string()),

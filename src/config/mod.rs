@@ -261,11 +261,12 @@ pub(crate) fn parse_notify(source: &Source) -> Result<RawNotify, Problems> {
         #[serde(default)]
         notify: Option<RawNotify>,
     }
-    let view: View = serde_yaml::from_str(source.text()).map_err(|err| Problems {
-        file: source.name().to_owned(),
-        problems: vec![source.yaml_problem(&err).help(
-            "see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`)",
-        )],
-    })?;
+    let view: View =
+        serde_yaml::from_str(source.text()).map_err(|err| Problems {
+            file: source.name().to_owned(),
+            problems: vec![source.yaml_problem(&err).help(
+                "see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`)",
+            )],
+        })?;
     Ok(view.notify.unwrap_or_default())
 }

@@ -162,7 +162,10 @@ fn channel(
     let fields = match serde_json::to_value(entry) {
         Ok(serde_json::Value::Object(fields)) => fields,
         _ => {
-            push(at, format!("channel `{name}` must be a mapping with a `type`"));
+            push(
+                at,
+                format!("channel `{name}` must be a mapping with a `type`"),
+            );
             return None;
         }
     };
@@ -176,7 +179,10 @@ fn channel(
         Some(serde_json::Value::String(text)) => match crate::clock::parse_duration(&text) {
             Ok(timeout) if !timeout.is_zero() => timeout,
             Ok(_) => {
-                push(&format!("{at}.timeout"), "`timeout` must be above zero, e.g. `10s`".into());
+                push(
+                    &format!("{at}.timeout"),
+                    "`timeout` must be above zero, e.g. `10s`".into(),
+                );
                 DEFAULT_TIMEOUT
             }
             Err(message) => {
@@ -185,7 +191,10 @@ fn channel(
             }
         },
         Some(_) => {
-            push(&format!("{at}.timeout"), "`timeout` is a duration such as `10s`".into());
+            push(
+                &format!("{at}.timeout"),
+                "`timeout` is a duration such as `10s`".into(),
+            );
             DEFAULT_TIMEOUT
         }
     };
@@ -195,7 +204,10 @@ fn channel(
             n.as_u64().unwrap_or(0) as u32
         }
         Some(_) => {
-            push(&format!("{at}.retries"), "`retries` is a whole number from 0 to 10".into());
+            push(
+                &format!("{at}.retries"),
+                "`retries` is a whole number from 0 to 10".into(),
+            );
             DEFAULT_RETRIES
         }
     };
@@ -229,10 +241,17 @@ fn route(
         match Event::ALL.iter().find(|e| e.as_str() == name) {
             Some(event) => events.get_or_insert_with(Vec::new).push(*event),
             None => {
-                let known = Event::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ");
+                let known = Event::ALL
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 problems.push(
                     source
-                        .problem_at(&format!("{at}.events[{i}]"), format!("`{name}` is not an event"))
+                        .problem_at(
+                            &format!("{at}.events[{i}]"),
+                            format!("`{name}` is not an event"),
+                        )
                         .help(format!("events: all, {known}")),
                 );
             }
@@ -247,10 +266,18 @@ fn route(
     }
     for (i, name) in raw.channels.iter().enumerate() {
         if !section.channels.contains_key(name) {
-            let known = section.channels.keys().cloned().collect::<Vec<_>>().join(", ");
+            let known = section
+                .channels
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
             problems.push(
                 source
-                    .problem_at(&format!("{at}.channels[{i}]"), format!("no channel `{name}` in `notify.channels`"))
+                    .problem_at(
+                        &format!("{at}.channels[{i}]"),
+                        format!("no channel `{name}` in `notify.channels`"),
+                    )
                     .help(if known.is_empty() {
                         "define it under `notify: channels:`".to_owned()
                     } else {

@@ -34,16 +34,13 @@ pub async fn scope<F: Future>(current: Current, future: F) -> F::Output {
     CURRENT.scope(current, future).await
 }
 
-/// A message with the common fields filled in.
+/// A message stamped now, without fields, group or profile (set them with `..`).
 pub fn message(
     event: Event,
     severity: Severity,
     phase: Phase,
     title: String,
     text: String,
-    fields: Vec<(String, String)>,
-    dedup_key: String,
-    profile: Option<String>,
 ) -> Message {
     Message {
         event,
@@ -51,14 +48,22 @@ pub fn message(
         phase,
         title,
         text,
-        fields,
-        dedup_key,
-        profile,
+        fields: Vec::new(),
+        dedup_key: String::new(),
+        profile: None,
         at: crate::clock::now_rfc3339(),
     }
 }
 
-fn for_run(current: &Current, event: Event, severity: Severity, phase: Phase, title: String, text: String, mut fields: Vec<(String, String)>) -> Message {
+fn for_run(
+    current: &Current,
+    event: Event,
+    severity: Severity,
+    phase: Phase,
+    title: String,
+    text: String,
+    mut fields: Vec<(String, String)>,
+) -> Message {
     let mut all = vec![
         ("profile".to_owned(), current.profile.clone()),
         ("venue".to_owned(), current.venue.clone()),
@@ -66,16 +71,12 @@ fn for_run(current: &Current, event: Event, severity: Severity, phase: Phase, ti
         ("run".to_owned(), current.run_id.clone()),
     ];
     all.append(&mut fields);
-    message(
-        event,
-        severity,
-        phase,
-        title,
-        text,
-        all,
-        current.run_id.clone(),
-        Some(current.profile.clone()),
-    )
+    Message {
+        fields: all,
+        dedup_key: current.run_id.clone(),
+        profile: Some(current.profile.clone()),
+        ..message(event, severity, phase, title, text)
+    }
 }
 
 /// A response started (live).
@@ -85,7 +86,10 @@ pub fn run_started(current: &Current) {
         Event::RunStarted,
         Severity::Critical,
         Phase::Trigger,
-        format!("{}: responding to leaked key {} on {}", current.profile, current.key, current.venue),
+        format!(
+            "{}: responding to leaked key {} on {}",
+            current.profile, current.key, current.venue
+        ),
         "lockdown is locking the key, then cancels, revokes and replaces it.".to_owned(),
         vec![],
     ));
@@ -96,14 +100,18 @@ pub fn key_locked(step: &str, contained_ms: Option<u64>) {
     let _ = CURRENT.try_with(|current| {
         // The lock is in: the notifier may now read its settings and send.
         current.notifier.release();
-        let ms = contained_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "unknown".to_owned());
+        let ms = contained_ms
+            .map(|ms| format!("{ms} ms"))
+            .unwrap_or_else(|| "unknown".to_owned());
         current.notifier.notify(for_run(
             current,
             Event::KeyLocked,
             Severity::Warning,
             Phase::Acknowledge,
             format!("{}: key {} locked in {ms}", current.profile, current.key),
-            format!("step `{step}` succeeded: the leaked key can no longer trade; the response goes on."),
+            format!(
+                "step `{step}` succeeded: the leaked key can no longer trade; the response goes on."
+            ),
             vec![("time to contain".to_owned(), ms)],
         ));
     });
@@ -119,7 +127,10 @@ pub fn manual_pending(step: &str, title: &str, text: &str) {
             Event::ManualPending,
             Severity::Critical,
             Phase::Note,
-            format!("{}: step `{step}` must be done by hand: {title}", current.profile),
+            format!(
+                "{}: step `{step}` must be done by hand: {title}",
+                current.profile
+            ),
             text.to_owned(),
             vec![("step".to_owned(), step.to_owned())],
         ));
@@ -226,53 +237,57 @@ pub fn drill(
             format!("regressed: {}", regressed.unwrap_or("worse than before")),
         )
     };
-    message(
-        event,
-        severity,
-        Phase::Trigger,
-        format!("drill {venue}/{scenario} {why}"),
-        format!(
-            "A fire drill of the response on {venue} ({scenario}) {why}; the scorecard is in {}.",
-            folder.display()
-        ),
-        vec![
+    Message {
+        fields: vec![
             ("venue".to_owned(), venue.to_owned()),
             ("scenario".to_owned(), scenario.to_owned()),
             ("scorecard".to_owned(), folder.display().to_string()),
         ],
-        format!("drill-{venue}-{scenario}"),
-        None,
-    )
+        dedup_key: format!("drill-{venue}-{scenario}"),
+        ..message(
+            event,
+            severity,
+            Phase::Trigger,
+            format!("drill {venue}/{scenario} {why}"),
+            format!(
+                "A fire drill of the response on {venue} ({scenario}) {why}; the scorecard is in {}.",
+                folder.display()
+            ),
+        )
+    }
 }
 
 /// `check_not_ready` for `profile`, with its critical findings (`check: message` each).
 pub fn check_not_ready(profile: &str, findings: &[String]) -> Message {
-    message(
-        Event::CheckNotReady,
-        Severity::Warning,
-        Phase::Trigger,
-        format!("{profile}: not ready for an incident"),
-        format!(
-            "`lockdown check` found {} critical problem(s):\n{}",
-            findings.len(),
-            findings.join("\n")
-        ),
-        vec![("profile".to_owned(), profile.to_owned())],
-        format!("check-{profile}"),
-        Some(profile.to_owned()),
-    )
+    Message {
+        fields: vec![("profile".to_owned(), profile.to_owned())],
+        dedup_key: format!("check-{profile}"),
+        profile: Some(profile.to_owned()),
+        ..message(
+            Event::CheckNotReady,
+            Severity::Warning,
+            Phase::Trigger,
+            format!("{profile}: not ready for an incident"),
+            format!(
+                "`lockdown check` found {} critical problem(s):\n{}",
+                findings.len(),
+                findings.join("\n")
+            ),
+        )
+    }
 }
 
 /// `schedule_failed` for job `name`: `what` says how (exit code, timeout) and where.
 pub fn schedule_failed(name: &str, what: &str) -> Message {
-    message(
-        Event::ScheduleFailed,
-        Severity::Warning,
-        Phase::Trigger,
-        format!("scheduled job `{name}` failed"),
-        what.to_owned(),
-        vec![("job".to_owned(), name.to_owned())],
-        format!("schedule-{name}"),
-        None,
-    )
+    Message {
+        fields: vec![("job".to_owned(), name.to_owned())],
+        dedup_key: format!("schedule-{name}"),
+        ..message(
+            Event::ScheduleFailed,
+            Severity::Warning,
+            Phase::Trigger,
+            format!("scheduled job `{name}` failed"),
+            what.to_owned(),
+        )
+    }
 }

@@ -123,9 +123,7 @@ impl Notifier {
     /// [`Notifier::release`] (or [`Notifier::flush`]): a response releases it once its lock is
     /// in, so that reading the config and loading the system's certificates (milliseconds of
     /// CPU) never compete with the lock.
-    pub fn held(
-        load: impl FnOnce() -> Result<Settings, String> + Send + 'static,
-    ) -> Notifier {
+    pub fn held(load: impl FnOnce() -> Result<Settings, String> + Send + 'static) -> Notifier {
         // Outside a runtime nothing can send: no notifications rather than a panic.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Notifier::default();
@@ -159,7 +157,10 @@ impl Notifier {
                 .filter_map(|l| serde_json::from_str::<Attempt>(l).ok())
                 .filter(|a| a.kind == "notification_sent")
             {
-                done.insert((attempt.channel, format!("{}/{}", attempt.dedup_key, attempt.event)));
+                done.insert((
+                    attempt.channel,
+                    format!("{}/{}", attempt.dedup_key, attempt.event),
+                ));
             }
         }
         *lock(&inner.log) = Some(path);
@@ -190,9 +191,8 @@ impl Notifier {
             return Summary::default();
         };
         self.release();
-        let within = within.unwrap_or_else(|| {
-            Duration::from_millis(inner.flush_ms.load(Ordering::SeqCst))
-        });
+        let within =
+            within.unwrap_or_else(|| Duration::from_millis(inner.flush_ms.load(Ordering::SeqCst)));
         let deadline = Instant::now() + within;
         while inner.pending.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -257,7 +257,9 @@ async fn dispatch(
                 if lock(&inner.done).contains(&(name.to_owned(), key.clone())) {
                     continue;
                 }
-                let Some(lane) = lanes.get(name) else { continue };
+                let Some(lane) = lanes.get(name) else {
+                    continue;
+                };
                 inner.pending.fetch_add(1, Ordering::SeqCst);
                 if lane.try_send(message.clone()).is_err() {
                     inner.pending.fetch_sub(1, Ordering::SeqCst);
@@ -282,7 +284,9 @@ pub fn client() -> reqwest::Client {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Sends one channel's messages in order.
@@ -325,7 +329,9 @@ async fn deliver(
         let last = attempt == attempts;
         match error {
             super::SendError::Retry { reason, after } if !last => {
-                let wait = after.unwrap_or_else(|| super::backoff(attempt)).min(MAX_WAIT);
+                let wait = after
+                    .unwrap_or_else(|| super::backoff(attempt))
+                    .min(MAX_WAIT);
                 write(
                     inner,
                     name,
@@ -342,17 +348,38 @@ async fn deliver(
                     "{name}: `{}` not delivered after {attempt} attempt(s): {reason}",
                     message.event.as_str()
                 ));
-                write(inner, name, message, attempt, format!("{reason}; given up"), false);
+                write(
+                    inner,
+                    name,
+                    message,
+                    attempt,
+                    format!("{reason}; given up"),
+                    false,
+                );
                 return;
             }
         }
     }
 }
 
-fn write(inner: &Inner, channel: &str, message: &Message, attempt: u32, outcome: String, sent: bool) {
-    let Some(path) = lock(&inner.log).clone() else { return };
+fn write(
+    inner: &Inner,
+    channel: &str,
+    message: &Message,
+    attempt: u32,
+    outcome: String,
+    sent: bool,
+) {
+    let Some(path) = lock(&inner.log).clone() else {
+        return;
+    };
     let record = Attempt {
-        kind: if sent { "notification_sent" } else { "notification_failed" }.to_owned(),
+        kind: if sent {
+            "notification_sent"
+        } else {
+            "notification_failed"
+        }
+        .to_owned(),
         at: crate::clock::now_rfc3339(),
         channel: channel.to_owned(),
         event: message.event.as_str().to_owned(),
@@ -360,9 +387,15 @@ fn write(inner: &Inner, channel: &str, message: &Message, attempt: u32, outcome:
         attempt,
         outcome,
     };
-    let Ok(line) = serde_json::to_string(&record) else { return };
+    let Ok(line) = serde_json::to_string(&record) else {
+        return;
+    };
     // Best effort: a full disk must not stop the sending (nor anything else).
-    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
         let _ = writeln!(file, "{line}");
     }
 }

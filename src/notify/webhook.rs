@@ -50,7 +50,11 @@ impl std::fmt::Debug for Webhook {
 }
 
 /// Builds the channel from its config entry.
-pub fn build(name: &str, fields: &serde_json::Value, dir: &Path) -> Result<Box<dyn Channel>, String> {
+pub fn build(
+    name: &str,
+    fields: &serde_json::Value,
+    dir: &Path,
+) -> Result<Box<dyn Channel>, String> {
     let fields: Fields = serde_json::from_value(fields.clone()).map_err(|err| {
         format!("{err}; a webhook takes `url` and `secret` (`env:NAME` or `file:PATH` holding `whsec_<base64>`), and optionally `timeout`, `retries`")
     })?;
@@ -71,7 +75,11 @@ pub fn build(name: &str, fields: &serde_json::Value, dir: &Path) -> Result<Box<d
         .unwrap_or_default();
     let secret = SecretRef::parse(&fields.secret, dir)
         .and_then(|r| r.resolve())
-        .map_err(|err| format!("`secret`: {err}; give it as `env:NAME` or `file:PATH` holding `whsec_<base64>`"))?;
+        .map_err(|err| {
+            format!(
+                "`secret`: {err}; give it as `env:NAME` or `file:PATH` holding `whsec_<base64>`"
+            )
+        })?;
     #[allow(clippy::disallowed_methods)] // decoding the signing key
     let key = decode_secret(secret.expose_secret())?;
     Ok(Box::new(Webhook {
@@ -88,8 +96,14 @@ fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
     match STANDARD.decode(encoded) {
         // The spec: random, at least 24 bytes and at most 64.
         Ok(bytes) if (24..=64).contains(&bytes.len()) => Ok(bytes),
-        Ok(bytes) => Err(format!("`secret` decodes to {} bytes; the spec asks for 24 to 64 random bytes, e.g. `whsec_$(openssl rand -base64 32)`", bytes.len())),
-        Err(_) => Err("`secret` is not `whsec_` followed by base64; e.g. `whsec_$(openssl rand -base64 32)`".to_owned()),
+        Ok(bytes) => Err(format!(
+            "`secret` decodes to {} bytes; the spec asks for 24 to 64 random bytes, e.g. `whsec_$(openssl rand -base64 32)`",
+            bytes.len()
+        )),
+        Err(_) => Err(
+            "`secret` is not `whsec_` followed by base64; e.g. `whsec_$(openssl rand -base64 32)`"
+                .to_owned(),
+        ),
     }
 }
 
@@ -120,7 +134,8 @@ pub fn body(message: &Message) -> String {
 
 /// `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`.
 pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
     mac.update(format!("{id}.{timestamp}.").as_bytes());
     mac.update(body.as_bytes());
     format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
@@ -239,7 +254,10 @@ mod tests {
         )
         .unwrap();
         let shown = format!("{channel:?}");
-        assert!(!shown.contains("SECRETPATH") && !shown.contains("MfKQ"), "{shown}");
+        assert!(
+            !shown.contains("SECRETPATH") && !shown.contains("MfKQ"),
+            "{shown}"
+        );
         let literal = build(
             "hook",
             &serde_json::json!({"url": "http://127.0.0.1:9/", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),

@@ -16,7 +16,10 @@ async fn routes_select_by_event_and_profile() {
     let lab = Lab::start(181).await;
     let (finished_url, finished) = receiver(Answer::Ok).await;
     let (other_url, other) = receiver(Answer::Ok).await;
-    add_webhooks(&lab, &[("finish", &finished_url, ""), ("other", &other_url, "")]);
+    add_webhooks(
+        &lab,
+        &[("finish", &finished_url, ""), ("other", &other_url, "")],
+    );
     route(
         &lab,
         "    - events: [all]\n      channels: [finish, other]\n",
@@ -38,7 +41,10 @@ async fn a_profile_not_ready_is_notified() {
     // A playbook that is not there: `check` calls the profile not ready.
     let lab = Lab::start(182).await;
     let text = std::fs::read_to_string(&lab.session.config).unwrap();
-    let text = text.replace("    exchange: ", "    playbook: no-such-playbook.yaml\n    exchange: ");
+    let text = text.replace(
+        "    exchange: ",
+        "    playbook: no-such-playbook.yaml\n    exchange: ",
+    );
     std::fs::write(&lab.session.config, text).unwrap();
     let (url, got) = receiver(Answer::Ok).await;
     add_webhooks(&lab, &[("ops", &url, "")]);
@@ -51,5 +57,10 @@ async fn a_profile_not_ready_is_notified() {
     assert_eq!(body["type"], "lockdown.check_not_ready");
     assert_eq!(body["data"]["dedup_key"], "check-sim");
     assert_eq!(body["data"]["profile"], "sim");
-    assert!(body["data"]["text"].as_str().unwrap().contains("critical problem"));
+    assert!(
+        body["data"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("critical problem")
+    );
 }

@@ -150,7 +150,12 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     let got = got.lock().unwrap().clone();
     assert_eq!(
         events(&got),
-        ["run_started", "key_locked", "manual_pending", "run_finished"],
+        [
+            "run_started",
+            "key_locked",
+            "manual_pending",
+            "run_finished"
+        ],
         "in order"
     );
     let verifier = standardwebhooks::Webhook::new(SECRET).unwrap();
@@ -163,7 +168,10 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
             .unwrap_or_else(|err| panic!("signature of {}: {err:?}", g.json()["type"]));
         assert!(ids.insert(g.headers["webhook-id"].to_str().unwrap().to_owned()));
         let body = g.json();
-        assert_eq!(body["type"], format!("lockdown.{}", body["data"]["event"].as_str().unwrap()));
+        assert_eq!(
+            body["type"],
+            format!("lockdown.{}", body["data"]["event"].as_str().unwrap())
+        );
         assert_eq!(body["data"]["dedup_key"], summary["run_id"]);
         assert_eq!(body["data"]["profile"], "sim");
     }
@@ -190,7 +198,10 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
             .map(|(_, v)| v.clone())
             .unwrap_or_else(|| panic!("no {name} in {fields:?}"))
     };
-    assert_eq!(field("journal head"), summary["journal"]["hash"].as_str().unwrap());
+    assert_eq!(
+        field("journal head"),
+        summary["journal"]["hash"].as_str().unwrap()
+    );
     assert_eq!(field("contained"), "true");
     assert_eq!(
         field("time to contain"),
@@ -203,7 +214,13 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     let replacement = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
     for g in &got {
         let body = String::from_utf8(g.body.to_vec()).unwrap();
-        for secret in [&master, &bot, &replacement, &lab.leaked(), &SECRET.to_owned()] {
+        for secret in [
+            &master,
+            &bot,
+            &replacement,
+            &lab.leaked(),
+            &SECRET.to_owned(),
+        ] {
             assert!(!body.contains(secret.as_str()), "a secret in {body}");
         }
         assert!(!body.contains("tok3n-s3cret-path"));
@@ -211,7 +228,11 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     // Each delivery is recorded in the run folder, without the URL.
     let attempts = attempts(&summary);
     assert_eq!(attempts.len(), 4, "{attempts:?}");
-    assert!(attempts.iter().all(|a| a["type"] == "notification_sent" && a["channel"] == "ops"));
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["type"] == "notification_sent" && a["channel"] == "ops")
+    );
     let recorded = serde_json::to_string(&attempts).unwrap();
     assert!(!recorded.contains("tok3n"));
 }
@@ -232,8 +253,17 @@ async fn dead_webhooks_do_not_change_the_response() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let summary = summary(&output);
     assert_eq!(summary["contained"], true);
-    assert!(summary["steps"].as_array().unwrap().iter().all(|s| s["status"] == "ok"));
-    assert!(!got.lock().unwrap().is_empty(), "the silent receiver was reached");
+    assert!(
+        summary["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "ok")
+    );
+    assert!(
+        !got.lock().unwrap().is_empty(),
+        "the silent receiver was reached"
+    );
     let attempts = attempts(&summary);
     let failed = |channel: &str| {
         attempts
@@ -244,7 +274,8 @@ async fn dead_webhooks_do_not_change_the_response() {
     };
     let refused = failed("refused");
     assert!(
-        refused.iter().any(|a| a["event"] == "run_started" && a["attempt"] == 2
+        refused.iter().any(|a| a["event"] == "run_started"
+            && a["attempt"] == 2
             && a["outcome"].as_str().unwrap().contains("connection failed")),
         "{attempts:?}"
     );
@@ -255,10 +286,17 @@ async fn dead_webhooks_do_not_change_the_response() {
         "{attempts:?}"
     );
     assert!(attempts.iter().all(|a| a["type"] != "notification_sent"));
-    assert!(stderr(&output).contains("notification: "), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("notification: "),
+        "{}",
+        stderr(&output)
+    );
     // The journal is sealed as ever: notifications do not go into it.
     let verify = lockdown(
-        &["verify", crate::support::run_dir(&summary).to_str().unwrap()],
+        &[
+            "verify",
+            crate::support::run_dir(&summary).to_str().unwrap(),
+        ],
         &[],
     )
     .await;
@@ -314,17 +352,38 @@ async fn notify_test_says_which_channel_works() {
     let row = |name: &str| rows.iter().find(|r| r["channel"] == name).unwrap().clone();
     assert_eq!(row("good")["ok"], true);
     assert_eq!(row("dead")["ok"], false);
-    assert!(row("dead")["error"].as_str().unwrap().contains("connection failed"));
+    assert!(
+        row("dead")["error"]
+            .as_str()
+            .unwrap()
+            .contains("connection failed")
+    );
     assert!(!stdout(&output).contains(&refusing));
     assert_eq!(events(&got.lock().unwrap()), ["test"]);
 
-    let output = lockdown(&["notify", "test", "--config", &config, "--channel", "good"], &[]).await;
+    let output = lockdown(
+        &["notify", "test", "--config", &config, "--channel", "good"],
+        &[],
+    )
+    .await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
-    assert!(stderr(&output).contains("good (webhook): ok"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("good (webhook): ok"),
+        "{}",
+        stderr(&output)
+    );
 
-    let output = lockdown(&["notify", "test", "--config", &config, "--channel", "nope"], &[]).await;
+    let output = lockdown(
+        &["notify", "test", "--config", &config, "--channel", "nope"],
+        &[],
+    )
+    .await;
     assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert!(stderr(&output).contains("no channel `nope`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no channel `nope`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -343,7 +402,10 @@ async fn a_bad_notify_section_is_reported_with_its_place() {
     assert!(err.contains("no channel `pager`"), "{err}");
     let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     assert!(
-        err.contains(&format!("config.yaml:{}:", line_of("channels: [ops, pager]"))),
+        err.contains(&format!(
+            "config.yaml:{}:",
+            line_of("channels: [ops, pager]")
+        )),
         "{err}"
     );
 }
