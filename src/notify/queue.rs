@@ -48,6 +48,9 @@ pub struct Attempt {
     pub event: String,
     /// The message's group (run id, `check-<profile>`).
     pub dedup_key: String,
+    /// The message's title (which manual step, contained or not).
+    #[serde(default)]
+    pub title: String,
     /// 1 for the first attempt.
     pub attempt: u32,
     /// `delivered`, or why not (no secret), and whether it will be retried.
@@ -89,7 +92,7 @@ struct Inner {
     log: Mutex<Option<PathBuf>>,
     /// How long a flush waits by default, in ms (the config's `notify.flush`).
     flush_ms: AtomicU64,
-    /// (channel, `dedup_key/event`) pairs delivered before (a resumed run's): not sent again.
+    /// (channel, `dedup_key/event/title`) pairs delivered before (a resumed run's): not sent again.
     done: Mutex<BTreeSet<(String, String)>>,
     /// Opened by [`Notifier::release`]: until then a held notifier only queues.
     gate: tokio::sync::watch::Sender<bool>,
@@ -157,10 +160,8 @@ impl Notifier {
                 .filter_map(|l| serde_json::from_str::<Attempt>(l).ok())
                 .filter(|a| a.kind == "notification_sent")
             {
-                done.insert((
-                    attempt.channel,
-                    format!("{}/{}", attempt.dedup_key, attempt.event),
-                ));
+                let key = format!("{}/{}/{}", attempt.dedup_key, attempt.event, attempt.title);
+                done.insert((attempt.channel, key));
             }
         }
         *lock(&inner.log) = Some(path);
@@ -251,7 +252,14 @@ async fn dispatch(
     };
     while let Some(message) = rx.recv().await {
         if let Some((settings, lanes)) = &settings {
-            let key = format!("{}/{}", message.dedup_key, message.event.as_str());
+            // The same message: the same group, event and title (a resumed run's `run_finished`
+            // says "contained" where the first said "NOT contained", and is sent).
+            let key = format!(
+                "{}/{}/{}",
+                message.dedup_key,
+                message.event.as_str(),
+                message.title
+            );
             for target in settings.targets(message.event, message.profile.as_deref()) {
                 let name = target.channel.name();
                 if lock(&inner.done).contains(&(name.to_owned(), key.clone())) {
@@ -384,6 +392,7 @@ fn write(
         channel: channel.to_owned(),
         event: message.event.as_str().to_owned(),
         dedup_key: message.dedup_key.clone(),
+        title: message.title.clone(),
         attempt,
         outcome,
     };

@@ -64,3 +64,59 @@ async fn a_profile_not_ready_is_notified() {
             .contains("critical problem")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_does_not_send_again_what_was_delivered() {
+    // Kraken keys are deleted by a person: the run stops there, pending, and `resume` ends it.
+    let lab = Lab::start_on(lockdown::exchanges::ExchangeId::Kraken, 183).await;
+    let (url, got) = receiver(Answer::Ok).await;
+    add_webhooks(&lab, &[("ops", &url, "")]);
+    let output = lab.respond(&["--json"]).await;
+    let waiting = crate::support::waiting_for_a_person(&output, "revoke", &[]);
+    let first: Vec<(String, String)> = seen(&got);
+    assert_eq!(
+        first.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        [
+            "run_started",
+            "manual_pending",
+            "manual_pending",
+            "run_finished"
+        ],
+        "{first:?}"
+    );
+    assert!(first[1].1.contains("`revoke`"), "{first:?}");
+    assert!(first[3].1.contains("NOT contained"), "{first:?}");
+
+    assert!(lab.sim.web_ui_delete_key(&lab.leaked()));
+    got.lock().unwrap().clear();
+    let run_dir = crate::support::run_dir(&waiting).display().to_string();
+    let output = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    crate::support::contained(&output);
+    // The revoke's guide was delivered already and is not sent again; what is new is.
+    let resumed = seen(&got);
+    assert_eq!(
+        resumed.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["key_locked", "manual_pending", "run_finished"],
+        "{resumed:?}"
+    );
+    assert!(resumed[1].1.contains("`replace`"), "{resumed:?}");
+    assert!(resumed[2].1.ends_with(" contained"), "{resumed:?}");
+    assert!(!resumed[2].1.contains("NOT"), "{resumed:?}");
+}
+
+/// The events and titles a receiver got, in order.
+fn seen(
+    got: &std::sync::Arc<std::sync::Mutex<Vec<crate::notify_webhook::Got>>>,
+) -> Vec<(String, String)> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let body = g.json();
+            (
+                body["data"]["event"].as_str().unwrap().to_owned(),
+                body["data"]["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
