@@ -433,13 +433,7 @@ pub async fn resume(
         prior,
         torn_line: verified.torn.last().copied(),
     };
-    let notify = notifier_for(
-        &config,
-        run_dir,
-        &profile,
-        &run.info.id,
-        first.key.clone(),
-    );
+    let notify = notifier_for(&config, run_dir, &profile, &run.info.id, first.key.clone());
     let ended = execute_notified(Some(&notify), &run, start, run_dir.to_owned(), ui).await;
     remove_stale_secret_copies(&profile, ui);
     ended

@@ -120,3 +120,46 @@ fn seen(
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_drill_is_notified_and_recorded_in_its_scorecard_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, got) = receiver(Answer::Ok).await;
+    let config = dir.path().join("config.yaml");
+    let section = crate::notify_webhook::notify_section(dir.path(), &[("ops", &url, "")]);
+    std::fs::write(&config, format!("profiles: {{}}\n{section}")).unwrap();
+    // A playbook that never locks nor revokes: the drill fails.
+    let playbook = dir.path().join("no-lock.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1\nname: no-lock\nexchange: bybit\ninputs:\n  key: { required: true }\nsteps:\n  - id: evidence\n    snapshot: { key: \"{{ inputs.key }}\", of: [open_orders] }\n",
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let output = lockdown(
+        &[
+            "drill",
+            "--config",
+            config.to_str().unwrap(),
+            "--state-dir",
+            state.to_str().unwrap(),
+            "--scenario",
+            "pump-illiquid",
+            "--playbook",
+            playbook.to_str().unwrap(),
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let card: serde_json::Value = serde_json::from_str(&crate::support::stdout(&output)).unwrap();
+    let got = seen(&got);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "drill_failed");
+    assert!(got[0].1.contains("bybit/pump-illiquid failed"), "{got:?}");
+    let folder = std::path::PathBuf::from(card["drill_dir"].as_str().unwrap());
+    let attempts = std::fs::read_to_string(folder.join("notifications.jsonl")).unwrap();
+    assert!(attempts.contains("\"notification_sent\""), "{attempts}");
+    assert!(attempts.contains("\"drill_failed\""), "{attempts}");
+}

@@ -97,15 +97,22 @@ pub async fn refusing_url() -> String {
 /// Adds a `notify:` section to the lab's config: one webhook channel per `(name, url, extra)`
 /// (extra: more fields, e.g. `retries: 0`), every event routed to every channel.
 pub fn add_webhooks(lab: &Lab, hooks: &[(&str, &str, &str)]) {
-    let secret = lab.sim_dir().join("webhook.secret");
+    let mut text = std::fs::read_to_string(&lab.session.config).unwrap();
+    text.push_str(&notify_section(&lab.sim_dir(), hooks));
+    std::fs::write(&lab.session.config, text).unwrap();
+}
+
+/// A `notify:` section with one webhook channel per `(name, url, extra)`, every event routed to
+/// every channel; the signing secret is written (0600) in `dir`.
+pub fn notify_section(dir: &std::path::Path, hooks: &[(&str, &str, &str)]) -> String {
+    let secret = dir.join("webhook.secret");
     std::fs::write(&secret, SECRET).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let mut text = std::fs::read_to_string(&lab.session.config).unwrap();
-    text.push_str("notify:\n  flush: 8s\n  channels:\n");
+    let mut text = String::from("notify:\n  flush: 8s\n  channels:\n");
     for (name, url, extra) in hooks {
         text.push_str(&format!(
             "    {name}:\n      type: webhook\n      url: {url}\n      secret: file:{}\n",
@@ -120,7 +127,7 @@ pub fn add_webhooks(lab: &Lab, hooks: &[(&str, &str, &str)]) {
         "  routes:\n    - events: [all]\n      channels: [{}]\n",
         names.join(", ")
     ));
-    std::fs::write(&lab.session.config, text).unwrap();
+    text
 }
 
 /// The attempts a run wrote to `notifications.jsonl`.
