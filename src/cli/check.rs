@@ -29,7 +29,7 @@ pub struct CheckArgs {
 /// the worst finding is a warning, 2 when one is critical.
 pub async fn run(args: CheckArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exit, Error> {
     let options = CheckOptions {
-        config: config.clone().unwrap_or_else(config::default_path),
+        config: config.unwrap_or_else(config::default_path),
         profiles: args.profiles,
     };
     let readiness = check::run(&options, ui).await?;

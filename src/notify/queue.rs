@@ -77,12 +77,13 @@ pub struct Summary {
 #[derive(Debug, Clone, Default)]
 pub struct Notifier {
     inner: Option<Arc<Inner>>,
+    /// Messages not yet routed. Held by the notifiers only: when the last one is dropped the
+    /// router, then each lane once drained, ends.
+    inbox: Option<mpsc::Sender<Message>>,
 }
 
 #[derive(Debug)]
 struct Inner {
-    /// Messages not yet routed.
-    inbox: mpsc::Sender<Message>,
     /// Messages queued or in flight, per channel (and not yet routed).
     pending: AtomicUsize,
     delivered: AtomicU64,
@@ -133,7 +134,6 @@ impl Notifier {
         };
         let (inbox, rx) = mpsc::channel(INBOX);
         let inner = Arc::new(Inner {
-            inbox,
             pending: AtomicUsize::new(0),
             delivered: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -145,7 +145,10 @@ impl Notifier {
             gate: tokio::sync::watch::Sender::new(false),
         });
         runtime.spawn(dispatch(Arc::clone(&inner), rx, load));
-        Notifier { inner: Some(inner) }
+        Notifier {
+            inner: Some(inner),
+            inbox: Some(inbox),
+        }
     }
 
     /// From now on, attempts are also written to `dir/notifications.jsonl`; messages it shows
@@ -176,10 +179,12 @@ impl Notifier {
 
     /// Queues `message` for the channels its routes name; never waits, never fails.
     pub fn notify(&self, message: Message) {
-        let Some(inner) = &self.inner else { return };
+        let (Some(inner), Some(inbox)) = (&self.inner, &self.inbox) else {
+            return;
+        };
         inner.pending.fetch_add(1, Ordering::SeqCst);
         let event = message.event;
-        if inner.inbox.try_send(message).is_err() {
+        if inbox.try_send(message).is_err() {
             inner.pending.fetch_sub(1, Ordering::SeqCst);
             refuse(inner, "all channels", event);
         }
@@ -406,5 +411,46 @@ fn write(
         .open(&path)
     {
         let _ = writeln!(file, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::{Event, Phase, Severity};
+
+    fn message(i: usize) -> Message {
+        crate::notify::events::message(
+            Event::Custom,
+            Severity::Info,
+            Phase::Note,
+            format!("m{i}"),
+            String::new(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_the_new_message_and_counts_it() {
+        // Held: nothing is routed yet, so the inbox fills.
+        let notifier = Notifier::held(|| Ok(Settings::default()));
+        for i in 0..INBOX + 5 {
+            notifier.notify(message(i));
+        }
+        let summary = notifier.flush(Some(Duration::from_secs(5))).await;
+        assert_eq!(summary.refused, 5);
+        assert_eq!(
+            summary.undelivered, 0,
+            "the queued ones were routed (to no channel)"
+        );
+        assert!(summary.problems[0].contains("refused, the queue is full"));
+    }
+
+    #[tokio::test]
+    async fn settings_that_do_not_load_are_reported_not_raised() {
+        let notifier = Notifier::start_with(|| Err("`c.yaml:3:5`: no such channel".to_owned()));
+        notifier.notify(message(0));
+        let summary = notifier.flush(Some(Duration::from_secs(5))).await;
+        assert_eq!(summary.delivered + summary.failed, 0);
+        assert!(summary.problems[0].starts_with("notifications are off"));
     }
 }
