@@ -291,3 +291,23 @@ pub fn schedule_failed(name: &str, what: &str) -> Message {
         )
     }
 }
+
+/// A playbook's `notify` step: `text`'s first line is the title. Whether it was queued (not
+/// in a response with notifications: no).
+pub fn custom(text: &str, severity: Severity) -> bool {
+    CURRENT
+        .try_with(|current| {
+            let first = text.lines().next().unwrap_or_default().trim();
+            current.notifier.notify(for_run(
+                current,
+                Event::Custom,
+                severity,
+                Phase::Note,
+                format!("{}: {first}", current.profile),
+                text.to_owned(),
+                vec![],
+            ));
+            true
+        })
+        .unwrap_or(false)
+}

@@ -163,3 +163,34 @@ async fn a_failed_drill_is_notified_and_recorded_in_its_scorecard_folder() {
     assert!(attempts.contains("\"notification_sent\""), "{attempts}");
     assert!(attempts.contains("\"drill_failed\""), "{attempts}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notify_step_sends_its_message_and_never_fails_the_playbook() {
+    let lab = Lab::start(184).await;
+    let (url, got) = receiver(Answer::Ok).await;
+    let dead = crate::notify_webhook::refusing_url().await;
+    add_webhooks(&lab, &[("ops", &url, ""), ("dead", &dead, "retries: 0")]);
+    let playbook = crate::support::bybit_playbook(
+        "with-notify",
+        "steps:\n  - id: lock\n    restrict_key: { key: \"{{ inputs.key }}\" }\n  - id: tell\n    notify: { message: \"Bots paused on {{ profile.exchange }}\\nreplacement key next\", severity: critical }\n",
+    );
+    let (code, summary, err) = crate::support::respond_with_playbook(&lab, &playbook).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(crate::support::step_status(&summary, "tell"), "ok");
+    let custom: Vec<serde_json::Value> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| g.json())
+        .filter(|b| b["data"]["event"] == "custom")
+        .collect();
+    assert_eq!(custom.len(), 1, "{custom:?}");
+    assert_eq!(custom[0]["data"]["title"], "sim: Bots paused on bybit");
+    assert_eq!(custom[0]["data"]["severity"], "critical");
+    assert!(
+        custom[0]["data"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("replacement key next")
+    );
+}
