@@ -193,7 +193,19 @@ async fn run_for(
             .to_string(),
     };
 
-    let ended = execute(&run, start, dir).await;
+    let notify = (request.mode == Mode::Live).then(|| {
+        notifier_for(
+            &request.config,
+            &dir,
+            &profile,
+            &run.info.id,
+            request.key.masked(),
+        )
+    });
+    if let Some(current) = &notify {
+        crate::notify::events::run_started(current);
+    }
+    let ended = execute_notified(notify.as_ref(), &run, start, dir, ui).await;
     // After the run, not before the lock: `store_secret` sweeps before it writes, and this
     // catches what a crash left when the run never reached the store.
     if request.mode == Mode::Live {
@@ -201,6 +213,79 @@ async fn run_for(
     }
     drop(key_lock);
     ended
+}
+
+/// A response's notifications: the settings are read, and the channels' client built, on
+/// another thread once the lock is in (`key_locked` releases the notifier; the end of the run
+/// at the latest); queuing never waits, so nothing here stands between the run and its lock.
+/// Attempts go to the run folder's `notifications.jsonl`, and what it shows delivered (a
+/// resumed run's) is not sent again.
+fn notifier_for(
+    config: &Path,
+    dir: &Path,
+    profile: &Profile,
+    run_id: &str,
+    key: String,
+) -> crate::notify::events::Current {
+    let config = config.to_owned();
+    let notifier = crate::notify::Notifier::held(move || {
+        config::load_notify(Some(&config)).map_err(|err| notify_error(&err))
+    });
+    notifier.log_to(dir);
+    crate::notify::events::Current {
+        notifier,
+        profile: profile.name.clone(),
+        venue: profile.exchange.to_string(),
+        run_id: run_id.to_owned(),
+        key,
+    }
+}
+
+/// [`execute`] with the run's engine events going to `notify`, then `run_finished` and the
+/// bounded wait for what is queued.
+async fn execute_notified(
+    notify: Option<&crate::notify::events::Current>,
+    run: &Run<'_>,
+    start: Start,
+    dir: PathBuf,
+    ui: &Ui,
+) -> Result<Outcome, Error> {
+    let Some(current) = notify else {
+        return execute(run, start, dir).await;
+    };
+    let ended = crate::notify::events::scope(current.clone(), execute(run, start, dir)).await;
+    if let Ok(outcome) = &ended {
+        crate::notify::events::run_finished(current, outcome);
+    }
+    report_notifications(&current.notifier.flush(None).await, ui);
+    ended
+}
+
+/// A config error as one line (its first problem with its place), for a notifier that cannot
+/// start: the response goes on without notifications.
+fn notify_error(err: &config::ConfigError) -> String {
+    match err {
+        config::ConfigError::Invalid(problems) => problems
+            .problems
+            .iter()
+            .map(|p| format!("{}: {}", p.location(), p.message()))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// Says what the end-of-command flush found: problems only (delivered messages are quiet).
+pub(crate) fn report_notifications(summary: &crate::notify::queue::Summary, ui: &Ui) {
+    for problem in &summary.problems {
+        ui.warn(&format!("notification: {problem}"));
+    }
+    if summary.undelivered > 0 {
+        ui.warn(&format!(
+            "notification: {} message(s) not delivered in time (see notifications.jsonl in the run folder)",
+            summary.undelivered
+        ));
+    }
 }
 
 /// Runs until done or a signal: SIGINT or SIGTERM is journaled as `interrupted` (exit 130 or
@@ -348,7 +433,8 @@ pub async fn resume(
         prior,
         torn_line: verified.torn.last().copied(),
     };
-    let ended = execute(&run, start, run_dir.to_owned()).await;
+    let notify = notifier_for(&config, run_dir, &profile, &run.info.id, first.key.clone());
+    let ended = execute_notified(Some(&notify), &run, start, run_dir.to_owned(), ui).await;
     remove_stale_secret_copies(&profile, ui);
     ended
 }

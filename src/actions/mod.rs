@@ -15,6 +15,7 @@ mod error;
 mod freeze_account;
 pub mod ledger;
 mod manual;
+mod notify;
 mod observed;
 mod report;
 mod restrict_key;
@@ -38,6 +39,7 @@ pub use diff::{DiffOrders, INLINE_ROWS};
 pub use error::{ActionError, RetryClass};
 pub use freeze_account::FreezeAccount;
 pub use manual::Manual;
+pub use notify::Notify;
 pub use report::Report;
 pub use restrict_key::RestrictKey;
 pub use revoke_key::RevokeKey;
@@ -396,6 +398,7 @@ registry! {
     "diff_orders" => DiffOrders(DiffOrders),
     "freeze_account" => FreezeAccount(FreezeAccount),
     "manual" => Manual(Manual),
+    "notify" => Notify(Notify),
     "report" => Report(Report),
     "restrict_key" => RestrictKey(RestrictKey),
     "revoke_key" => RevokeKey(RevokeKey),

@@ -37,5 +37,16 @@ pub async fn run(args: CheckArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
         ui.info(&line);
     }
     ui.summary(|| show::json(&readiness));
+    for profile in &readiness.profiles {
+        let critical: Vec<String> = readiness
+            .of(&profile.name)
+            .filter(|f| f.severity == check::Severity::Critical)
+            .map(|f| format!("{}: {}", f.check, f.message))
+            .collect();
+        if !critical.is_empty() {
+            let message = crate::notify::events::check_not_ready(&profile.name, &critical);
+            crate::notify::events::send_and_wait(Some(&options.config), message, None, ui).await;
+        }
+    }
     Ok(readiness.exit())
 }

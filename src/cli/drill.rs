@@ -123,6 +123,16 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
     if let Some(reason) = &regressed {
         ui.warn(&format!("drill REGRESSED (exit 1): {reason}"));
     }
+    if !passed || regressed.is_some() {
+        let (venue, scenario) = match &drilled {
+            Drilled::One(card) => (card.venue.clone(), card.scenario.clone()),
+            Drilled::Many(card) => (card.venue.clone(), card.scenario.clone()),
+        };
+        let folder = std::path::Path::new(drill_dir);
+        let message =
+            crate::notify::events::drill(&venue, &scenario, !passed, regressed.as_deref(), folder);
+        crate::notify::events::send_and_wait(config.as_deref(), message, Some(folder), ui).await;
+    }
     Ok(if passed && regressed.is_none() {
         Exit::Ok
     } else {

@@ -7,6 +7,7 @@ mod capabilities;
 mod check;
 mod drill;
 mod ledger;
+mod notify;
 mod plan;
 mod report;
 mod respond;
@@ -80,6 +81,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Scheduled drills and checks from the config: run them, list them, or install them.
     Schedule(schedule::ScheduleArgs),
+    /// Notifications: `notify test` sends a test message to each configured channel.
+    Notify(notify::NotifyArgs),
 }
 
 impl Cli {
@@ -121,5 +124,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Ledger(args) => ledger::run(args, ui),
         Command::Check(args) => check::run(args, config, ui).await,
         Command::Schedule(args) => schedule::run(args, config, ui).await,
+        Command::Notify(args) => notify::run(args, config, ui).await,
     }
 }

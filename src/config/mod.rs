@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use credential::SecretRef;
 pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
-pub(crate) use raw::RawSchedule;
+pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};
 
 use crate::source::{Problems, Source};
 
@@ -225,4 +225,48 @@ pub fn load_history(path: Option<&Path>) -> Result<HistorySettings, ConfigError>
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     Ok(history::validate(&source, &raw, &dir)?)
+}
+
+/// Loads the `notify:` section (channels, built with their secrets resolved, and routes) of a
+/// config file, every problem at once; the profiles are not validated. `None` reads the default
+/// path, and a missing default file (or no `notify:`) gives no channels: nothing is sent.
+pub fn load_notify(path: Option<&Path>) -> Result<crate::notify::config::Settings, ConfigError> {
+    let (path, explicit) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (default_path(), false),
+    };
+    let text = match crate::limits::read_file(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(crate::notify::config::Settings::default());
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::NotFound { path });
+        }
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
+    let source = Source::bounded(path.display().to_string(), text)?;
+    let raw = parse_notify(&source)?;
+    let dir = std::path::absolute(&path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    Ok(crate::notify::config::validate(&source, &raw, &dir)?)
+}
+
+/// The `notify:` section of a config's text, structure only (an empty one where there is none).
+pub(crate) fn parse_notify(source: &Source) -> Result<RawNotify, Problems> {
+    #[derive(serde::Deserialize)]
+    struct View {
+        #[serde(default)]
+        notify: Option<RawNotify>,
+    }
+    let view: View =
+        serde_yaml::from_str(source.text()).map_err(|err| Problems {
+            file: source.name().to_owned(),
+            problems: vec![source.yaml_problem(&err).help(
+                "see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`)",
+            )],
+        })?;
+    Ok(view.notify.unwrap_or_default())
 }

@@ -20,6 +20,39 @@ pub struct RawConfig {
     #[serde(default)]
     #[allow(dead_code)]
     pub history: Option<RawHistory>,
+    /// Notification channels and routes; validated by `load_notify`, here so that the whole
+    /// file parses with it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub notify: Option<RawNotify>,
+}
+
+/// The `notify:` section, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotify {
+    /// Channels by name: `type` and the channel's own fields.
+    #[serde(default)]
+    pub channels: BTreeMap<String, serde_yaml::Value>,
+    /// Which events go to which channels.
+    #[serde(default)]
+    pub routes: Vec<RawRoute>,
+    /// How long a command waits at its end for queued messages (`5s`).
+    #[serde(default)]
+    pub flush: Option<String>,
+}
+
+/// One route, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    /// Event names, or `all`.
+    pub events: Vec<String>,
+    /// Only for these profiles (default: any).
+    #[serde(default)]
+    pub profiles: Option<Vec<String>>,
+    /// Channel names.
+    pub channels: Vec<String>,
 }
 
 /// One scheduled job, as written.

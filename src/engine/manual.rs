@@ -26,6 +26,7 @@ impl Run<'_> {
         let id = p.step.id.as_str();
         let started = Instant::now();
         self.ui.block("To do by hand:", &manual.text());
+        crate::notify::events::manual_pending(id, &manual.guide.title, &manual.text());
         for round in 1..=ROUNDS {
             let by = match self.confirm {
                 Confirm::Ask if !self.ui.interactive() => {

@@ -328,6 +328,7 @@ impl Run<'_> {
             // The moment the exchange acknowledged, not the end of the step.
             let at = outputs.get("contained_after_ms").and_then(Value::as_u64);
             state.contained_ms = Some(at.unwrap_or_else(|| self.info.elapsed_ms()));
+            crate::notify::events::key_locked(id, state.contained_ms);
         }
         state.outputs.insert(id.to_owned(), Arc::new(outputs));
         state.records.push(rec);

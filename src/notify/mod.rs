@@ -9,14 +9,18 @@
 //! answers with a [`SendError`] that says whether a retry may help and when (Telegram's
 //! `retry_after`, HTTP 429's `Retry-After`); the queue decides when to try again.
 
+pub mod config;
 pub mod discord;
 pub mod email;
+pub mod events;
 pub mod pagerduty;
+pub mod queue;
 pub mod slack;
 pub mod telegram;
 pub mod webhook;
 
 mod chat;
+pub use queue::Notifier;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -24,7 +28,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened: the events a route can name (`routes: [{events: [...]}]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -85,7 +89,7 @@ impl Event {
 }
 
 /// How urgent a message is (PagerDuty's severities map onto it; chat channels mark it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// For the record.
@@ -207,4 +211,16 @@ pub fn check_url(url: &str) -> Result<(), String> {
 pub fn backoff(attempt: u32) -> Duration {
     let ms = 500u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(6));
     Duration::from_millis(ms.min(30_000))
+}
+
+/// The delay an HTTP answer asks for in `Retry-After` (seconds; an HTTP date is not read).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }

@@ -419,6 +419,16 @@ impl<'a, C: Clock> Book<'a, C> {
                 job.name
             )),
         }
+        if matches!(outcome, Outcome::Failed | Outcome::Timeout) {
+            let what = match exit {
+                Some(code) => format!("exit {code} after {took}{where_}"),
+                None => format!("cancelled at its timeout after {took}{where_}"),
+            };
+            crate::notify::events::send_in_background(
+                job.config.clone(),
+                crate::notify::events::schedule_failed(&job.name, &what),
+            );
+        }
         self.log(RunRecord {
             job: job.name.clone(),
             due: stamp(going.due),

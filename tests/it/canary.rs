@@ -13,6 +13,9 @@ async fn secrets_never_appear_in_any_output() {
     let lab = Lab::start(31).await;
     let master = read(&lab.sim_dir().join("master.secret"));
     let bot = read(&lab.sim_dir().join("bot.secret"));
+    // Notifications on: what a receiver gets is searched too.
+    let (hook, got) = crate::notify_webhook::receiver(crate::notify_webhook::Answer::Ok).await;
+    crate::notify_webhook::add_webhooks(&lab, &[("ops", &hook, "")]);
     let output = lab.respond(&["--yes", "--json", "-vv"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let new_secret = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
@@ -32,7 +35,21 @@ async fn secrets_never_appear_in_any_output() {
         ("replacement secret", new_secret),
         ("journal key", journal_key),
     ];
+    let mut texts = texts;
+    let got = got.lock().unwrap().clone();
+    assert!(got.len() >= 3, "the receiver got the run's messages");
+    for (i, delivery) in got.iter().enumerate() {
+        texts.push((
+            format!("notification {i}"),
+            String::from_utf8(delivery.body.to_vec()).unwrap(),
+        ));
+    }
     assert_no_secret_in(&texts, &secrets);
+    let webhook = [
+        ("webhook secret", crate::notify_webhook::SECRET.to_owned()),
+        ("webhook url path", "tok3n-s3cret-path".to_owned()),
+    ];
+    assert_no_secret_in(&texts, &webhook);
     // The verbose output did show requests, with their signatures redacted.
     assert!(
         stderr(&output).contains("X-BAPI-SIGN: <redacted>"),
