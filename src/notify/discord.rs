@@ -17,7 +17,6 @@ use serde_json::json;
 
 use super::chat;
 use super::{Channel, Message, Phase, SendError, Sending, Severity};
-use crate::config::SecretRef;
 use crate::secret::SecretString;
 
 /// Discord's limits on a message and its embed (characters).
@@ -71,9 +70,7 @@ pub fn build(
 ) -> Result<Box<dyn Channel>, String> {
     let raw: Raw = serde_json::from_value(fields.clone())
         .map_err(|err| format!("discord channel `{name}`: {err}"))?;
-    let url = SecretRef::parse(&raw.url, dir)
-        .and_then(|reference| reference.resolve())
-        .map_err(|err| format!("`url`: {err}"))?;
+    let url = super::secret("`url`", &raw.url, dir)?;
     #[allow(clippy::disallowed_methods)]
     let mut parsed = chat::check_secret_url("url", secrecy::ExposeSecret::expose_secret(&url))?;
     // Discord answers after storing the message, so a refusal is not lost.

@@ -22,7 +22,6 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{Channel, Message, SendError, Sending, Severity};
-use crate::config::SecretRef;
 use crate::secret::SecretString;
 
 /// How long the whole exchange with the relay may take, unless `timeout` says otherwise.
@@ -124,9 +123,7 @@ pub fn build(
     }
     let login = match (raw.username, raw.password) {
         (Some(user), Some(password)) => {
-            let password = SecretRef::parse(&password, dir)
-                .and_then(|reference| reference.resolve())
-                .map_err(|err| format!("{}: {err}", at("password")))?;
+            let password = super::secret(&at("password"), &password, dir)?;
             Some((user, password))
         }
         (None, None) => None,

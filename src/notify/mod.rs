@@ -201,6 +201,14 @@ pub fn build_channel(
     }
 }
 
+/// Resolves a channel's secret reference (`env:`/`file:`; a literal is refused); the error is
+/// `{label}: {why}`, never the secret.
+pub fn secret(label: &str, text: &str, dir: &Path) -> Result<crate::secret::SecretString, String> {
+    crate::config::SecretRef::parse(text, dir)
+        .and_then(|reference| reference.resolve())
+        .map_err(|err| format!("{label}: {err}"))
+}
+
 /// Checks a channel's URL: https anywhere, plain http only to loopback (as for exchanges).
 pub fn check_url(url: &str) -> Result<(), String> {
     crate::config::check_url(url)

@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{Channel, Event, Message, Phase, SendError, Sending, Severity};
-use crate::config::SecretRef;
 use crate::secret::SecretString;
 
 /// Where PagerDuty's Events API lives.
@@ -77,9 +76,11 @@ impl std::fmt::Debug for PagerDuty {
 pub fn build(name: &str, fields: &Value, dir: &Path) -> Result<Box<dyn Channel>, String> {
     let raw: Raw = serde_json::from_value(fields.clone())
         .map_err(|err| format!("channel `{name}` (pagerduty): {err}"))?;
-    let routing_key = SecretRef::parse(&raw.routing_key, dir)
-        .and_then(|reference| reference.resolve())
-        .map_err(|err| format!("channel `{name}` (pagerduty) `routing_key`: {err}"))?;
+    let routing_key = super::secret(
+        &format!("channel `{name}` (pagerduty) `routing_key`"),
+        &raw.routing_key,
+        dir,
+    )?;
     #[allow(clippy::disallowed_methods)] // its shape is checked, nothing of it is shown
     let (length, alphanumeric) = {
         let key = routing_key.expose_secret();

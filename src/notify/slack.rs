@@ -17,7 +17,6 @@ use serde_json::json;
 
 use super::chat;
 use super::{Channel, Message, SendError, Sending};
-use crate::config::SecretRef;
 use crate::secret::SecretString;
 
 /// Block Kit's limits (characters, items).
@@ -59,9 +58,7 @@ pub fn build(
 ) -> Result<Box<dyn Channel>, String> {
     let raw: Raw = serde_json::from_value(fields.clone())
         .map_err(|err| format!("slack channel `{name}`: {err}"))?;
-    let url = SecretRef::parse(&raw.url, dir)
-        .and_then(|reference| reference.resolve())
-        .map_err(|err| format!("`url`: {err}"))?;
+    let url = super::secret("`url`", &raw.url, dir)?;
     #[allow(clippy::disallowed_methods)]
     chat::check_secret_url("url", secrecy::ExposeSecret::expose_secret(&url))?;
     Ok(Box::new(Slack {

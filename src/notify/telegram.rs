@@ -16,7 +16,6 @@ use serde_json::json;
 
 use super::chat::{self, CUT_MARKER};
 use super::{Channel, Message, SendError, Sending};
-use crate::config::SecretRef;
 use crate::secret::SecretString;
 
 /// Where the Bot API lives unless `base_url` says otherwise.
@@ -96,9 +95,7 @@ pub fn build(
 ) -> Result<Box<dyn Channel>, String> {
     let raw: Raw = serde_json::from_value(fields.clone())
         .map_err(|err| format!("telegram channel `{name}`: {err}"))?;
-    let token = SecretRef::parse(&raw.token, dir)
-        .and_then(|reference| reference.resolve())
-        .map_err(|err| format!("`token`: {err}"))?;
+    let token = super::secret("`token`", &raw.token, dir)?;
     let chat_id = chat_id(&raw.chat_id).ok_or_else(|| {
         "`chat_id` must be a chat's number (`-1001234567890`) or a public channel's `@username`"
             .to_owned()

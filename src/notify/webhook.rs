@@ -59,9 +59,7 @@ pub fn build(
         format!("{err}; a webhook takes `url` and `secret` (`env:NAME` or `file:PATH` holding `whsec_<base64>`), and optionally `timeout`, `retries`")
     })?;
     let url = if SecretRef::is_reference(&fields.url) {
-        let value = SecretRef::parse(&fields.url, dir)
-            .and_then(|r| r.resolve())
-            .map_err(|err| format!("`url`: {err}"))?;
+        let value = super::secret("`url`", &fields.url, dir)?;
         #[allow(clippy::disallowed_methods)] // the URL is checked, never shown
         let text = value.expose_secret().to_owned();
         text
