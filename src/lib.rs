@@ -34,6 +34,7 @@ pub mod report;
 pub mod respond;
 pub mod schedule;
 pub mod secret;
+pub mod secrets;
 pub mod sim;
 pub mod source;
 pub mod template;

@@ -505,19 +505,19 @@ fn advise(ui: &Ui, advice: &[crate::engine::Advice]) {
 /// writes a temporary file, then renames it); one that cannot be removed is a warning, not a
 /// reason to hold the response back.
 fn remove_stale_secret_copies(profile: &crate::config::Profile, ui: &Ui) {
-    let Some(store) = &profile.secret_store else {
+    let Some(store) = profile.secret_store.as_ref().and_then(|s| s.path()) else {
         return;
     };
-    match crate::actions::remove_stale_temps(store.path()) {
+    match crate::actions::remove_stale_temps(store) {
         Ok(removed) if !removed.is_empty() => ui.info(&format!(
             "lockdown: removed {} temporary file(s) an interrupted run left beside `{}`",
             removed.len(),
-            store.path().display()
+            store.display()
         )),
         Ok(_) => {}
         Err(err) => ui.warn(&format!(
             "cannot remove temporary files beside `{}` ({err}); they may hold a copy of a secret",
-            store.path().display()
+            store.display()
         )),
     }
 }

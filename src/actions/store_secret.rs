@@ -6,6 +6,10 @@
 //! leaves the temporary file, a copy of a secret: every later attempt, a resume's probe and the
 //! start of every live run remove such leftovers (`.{name}.{pid}.tmp` beside the store) first.
 //! Other lines of a dotenv file are kept. Only the path and the masked key id are journaled.
+//!
+//! Other destinations (`vault:`, `aws-sm:`, `age:`) are written through the profile's secret
+//! stores (`crate::secrets`) as a new version of `{"api_key", "api_secret"[,
+//! "api_passphrase"]}`; the destination and the store's version id are journaled, nothing else.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use std::io::Write;
@@ -28,7 +32,8 @@ use crate::template::Tpl;
 pub struct StoreSecret {
     /// The `create_key` step whose key is stored.
     from: String,
-    /// `file:PATH` or `env-file:PATH` (default: the profile's `secret_store`).
+    /// `file:PATH`, `env-file:PATH`, `vault:…`, `aws-sm:…` or `age:PATH` (default: the
+    /// profile's `secret_store`).
     #[serde(default)]
     to: Option<Tpl<String>>,
     /// Variable names in a dotenv file.
@@ -73,7 +78,7 @@ impl StoreSecret {
                 let base = profile.state_dir.clone();
                 SecretStore::parse(&text, &base).map_err(|message| ActionError::Input {
                     message,
-                    hint: "write `to: file:PATH` or `to: env-file:PATH`".into(),
+                    hint: "write `to: file:PATH`, `env-file:PATH`, `vault:MOUNT/data/PATH`, `aws-sm:SECRET_ID` or `age:PATH`".into(),
                 })
             }
             None => profile.secret_store.clone().ok_or_else(|| ActionError::Input {
@@ -91,7 +96,7 @@ impl StoreSecret {
         object(
             json!({
                 "from": { "type": "string", "description": "the `create_key` step" },
-                "to": string("`file:PATH` or `env-file:PATH` (default: the profile's `secret_store`)"),
+                "to": string("`file:PATH`, `env-file:PATH`, `vault:…`, `aws-sm:…` or `age:PATH` (default: the profile's `secret_store`)"),
                 "env_names": object(json!({ "key": { "type": "string" }, "secret": { "type": "string" } }), &["key", "secret"]),
             }),
             &["from"],
@@ -100,7 +105,7 @@ impl StoreSecret {
 }
 
 impl Action for StoreSecret {
-    const OUTPUTS: &'static [&'static str] = &["store", "key"];
+    const OUTPUTS: &'static [&'static str] = &["store", "key", "version"];
 
     const CONTAINMENT: Containment = Containment::Completes;
 
@@ -131,17 +136,15 @@ impl Action for StoreSecret {
             },
         };
         let store = self.store(pre.profile, rendered)?;
-        let dir = parent(store.path());
-        if !dir.is_dir() {
-            return Err(ActionError::Input {
-                message: format!(
-                    "the secret store's folder `{}` does not exist",
-                    dir.display()
-                ),
-                hint: "create it (mode 0700) before the incident, not during it".into(),
-            });
-        }
-        Ok(())
+        // Local checks only: a remote store is probed after the lock, before the key is made
+        // (preflight runs before the lock and must not wait on a network).
+        let Some(path) = store.path() else {
+            return Ok(());
+        };
+        crate::secrets::probe_local(&store, path).map_err(|err| ActionError::Input {
+            message: format!("the secret store {err}"),
+            hint: err.hint,
+        })
     }
 
     /// Did an earlier attempt already write this run's new key to the store? (The store then
@@ -149,11 +152,13 @@ impl Action for StoreSecret {
     async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
         let rendered = self.to.as_ref().map(|t| cx.render(t)).transpose()?;
         let store = self.store(cx.profile, rendered)?;
-        remove_stale_temps(store.path()).map_err(|source| ActionError::Io {
-            what: "remove a stale temporary copy beside",
-            path: store.path().to_owned(),
-            source,
-        })?;
+        if let SecretStore::File(path) | SecretStore::EnvFile(path) = &store {
+            remove_stale_temps(path).map_err(|source| ActionError::Io {
+                what: "remove a stale temporary copy beside",
+                path: path.to_owned(),
+                source,
+            })?;
+        }
         let Some(created) = cx
             .outputs
             .get(&self.from)
@@ -163,18 +168,31 @@ impl Action for StoreSecret {
             return Ok(Probe::NotDone);
         };
         let names = self.names();
-        let stored = std::fs::read_to_string(store.path())
-            .ok()
-            .and_then(|text| match &store {
-                SecretStore::File(_) => serde_json::from_str::<serde_json::Value>(&text)
+        let stored = match &store {
+            SecretStore::File(path) => std::fs::read_to_string(path).ok().and_then(|text| {
+                serde_json::from_str::<serde_json::Value>(&text)
                     .ok()
-                    .and_then(|v| v.get("api_key").and_then(|k| k.as_str()).map(str::to_owned)),
-                SecretStore::EnvFile(_) => text.lines().find_map(|line| {
+                    .and_then(|v| v.get("api_key").and_then(|k| k.as_str()).map(str::to_owned))
+            }),
+            SecretStore::EnvFile(path) => std::fs::read_to_string(path).ok().and_then(|text| {
+                text.lines().find_map(|line| {
                     let line = line.strip_prefix("export ").unwrap_or(line);
                     let (name, value) = line.split_once('=')?;
                     (name.trim() == names.key).then(|| value.trim().to_owned())
-                }),
-            });
+                })
+            }),
+            // A store that cannot tell (unreachable, or an age file without the identity) is
+            // written again: the same key, a new version.
+            remote => {
+                let stores = std::sync::Arc::clone(&cx.profile.stores);
+                let to = remote.clone();
+                tokio::task::spawn_blocking(move || stores.stored_key_id(&to))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten()
+            }
+        };
         if stored.as_deref() != Some(created) {
             return Ok(Probe::NotDone);
         }
@@ -209,22 +227,56 @@ impl Action for StoreSecret {
             hint: "`from` must name a `create_key` step that succeeded".into(),
         })?;
         let names = self.names();
-        let contents = match &store {
-            SecretStore::File(_) => json_contents(&key),
-            SecretStore::EnvFile(path) => env_contents(path, &names, &key)?,
+        let version = match &store {
+            SecretStore::File(path) | SecretStore::EnvFile(path) => {
+                let contents = match &store {
+                    SecretStore::EnvFile(_) => env_contents(path, &names, &key)?,
+                    _ => json_contents(&key),
+                };
+                #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
+                let text = contents.expose_secret();
+                write_private(path, text)?;
+                None
+            }
+            remote => {
+                let stores = std::sync::Arc::clone(&cx.profile.stores);
+                let to = remote.clone();
+                let json = json_contents(&key);
+                let id = key.info.key.clone();
+                let written = tokio::task::spawn_blocking(move || {
+                    stores.write(
+                        &to,
+                        &crate::secrets::NewSecret {
+                            key: &id,
+                            json: &json,
+                        },
+                    )
+                })
+                .await
+                .map_err(|err| ActionError::Input {
+                    message: format!("writing to {store} stopped: {err}"),
+                    hint: "run `lockdown resume`: the key exists and is stored again".into(),
+                })?
+                .map_err(|err| ActionError::Input {
+                    message: format!("cannot store the new key in {err}"),
+                    hint: err.hint,
+                })?;
+                written.version
+            }
         };
-        #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
-        let text = contents.expose_secret();
-        write_private(store.path(), text)?;
         cx.journal(&record::SecretStored {
             step: cx.step.to_owned(),
             from: self.from.clone(),
             key: key.info.key.masked(),
             store: store.describe(),
+            version: version.clone(),
         })?;
         let mut out = Outputs::new();
         out.insert("store".into(), json!(store.describe()));
         out.insert("key".into(), json!(key.info.key.masked()));
+        if let Some(version) = version {
+            out.insert("version".into(), json!(version));
+        }
         Ok(out)
     }
 }

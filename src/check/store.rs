@@ -39,12 +39,40 @@ pub(super) fn check(profile: &Profile, playbook: Option<&Playbook>) -> Vec<Findi
             )
         }];
     };
-    vec![folder(name, store), file(name, store.path())]
+    match store.path() {
+        Some(path) => {
+            let mut found = vec![folder(name, store, path), file(name, path)];
+            if matches!(store, SecretStore::Age(_)) {
+                found.push(remote(profile, store));
+            }
+            found
+        }
+        None => vec![remote(profile, store)],
+    }
+}
+
+/// A remote store (Vault, AWS Secrets Manager) answers and would take a new version; an age
+/// store has recipients. Nothing is written.
+fn remote(profile: &Profile, store: &SecretStore) -> Finding {
+    let name = profile.name.as_str();
+    match profile.stores.probe_write(store) {
+        Ok(()) => Finding::ok(
+            name,
+            "store.remote",
+            format!("{store} would take a new version (probed, nothing written)"),
+        ),
+        Err(err) => Finding::critical(
+            name,
+            "store.remote",
+            format!("the secret store {err}"),
+            err.hint,
+        ),
+    }
 }
 
 /// The store's folder exists and takes a new file.
-fn folder(name: &str, store: &SecretStore) -> Finding {
-    let dir = parent(store.path());
+fn folder(name: &str, store: &SecretStore, path: &Path) -> Finding {
+    let dir = parent(path);
     let shown = dir.display();
     if !dir.is_dir() {
         return Finding::critical(

@@ -13,6 +13,7 @@ mod raw;
 use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
+pub(crate) use credential::read_private_file;
 pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
 pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};
@@ -161,7 +162,34 @@ fn load_profile_with(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(profile::validate(&source, &name, profile, &dir, secrets)?)
+    let stores = stores(&source, raw.secrets.as_ref(), &dir)?;
+    Ok(profile::validate(
+        &source, &name, profile, &dir, secrets, stores,
+    )?)
+}
+
+/// The backends of the config's `secrets:` section (the defaults where there is none), every
+/// problem with file:line:col.
+fn stores(
+    source: &Source,
+    raw: Option<&crate::secrets::RawSettings>,
+    dir: &Path,
+) -> Result<std::sync::Arc<crate::secrets::Stores>, Problems> {
+    let settings = match raw {
+        None => crate::secrets::Settings::default(),
+        Some(raw) => crate::secrets::Settings::from_raw(raw, dir).map_err(|problems| Problems {
+            file: source.name().to_owned(),
+            problems: problems
+                .into_iter()
+                .map(|(path, message)| {
+                    source
+                        .problem_at(&path, message)
+                        .help("see README, \"Where secrets live\"")
+                })
+                .collect(),
+        })?,
+    };
+    Ok(std::sync::Arc::new(crate::secrets::Stores::new(settings)))
 }
 
 /// Parses a config's text into its raw form (for the schedule checks' tests).
@@ -251,7 +279,29 @@ pub fn load_notify(path: Option<&Path>) -> Result<crate::notify::config::Setting
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
-    Ok(crate::notify::config::validate(&source, &raw, &dir)?)
+    // Channel secrets may live in any store the config's `secrets:` section sets up.
+    let stores = stores(&source, parse_secrets(&source)?.as_ref(), &dir)?;
+    Ok(crate::secrets::with_stores(&stores, || {
+        crate::notify::config::validate(&source, &raw, &dir)
+    })?)
+}
+
+/// The `secrets:` section of a config's text, structure only.
+fn parse_secrets(source: &Source) -> Result<Option<crate::secrets::RawSettings>, Problems> {
+    #[derive(serde::Deserialize)]
+    struct View {
+        #[serde(default)]
+        secrets: Option<crate::secrets::RawSettings>,
+    }
+    let view: View = serde_yaml::from_str(source.text()).map_err(|err| Problems {
+        file: source.name().to_owned(),
+        problems: vec![
+            source
+                .yaml_problem(&err)
+                .help("see \"Where secrets live\" in README.md"),
+        ],
+    })?;
+    Ok(view.secrets)
 }
 
 /// The `notify:` section of a config's text, structure only (an empty one where there is none).

@@ -50,6 +50,9 @@ pub struct Profile {
     /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
     /// a run, never a reason to stop one.
     pub ignored_fields: Vec<&'static str>,
+    /// The config's secret stores (its `secrets:` settings and the run's read cache): the
+    /// replacement key is written through them.
+    pub stores: std::sync::Arc<crate::secrets::Stores>,
 }
 
 /// A bot key the owner holds.
@@ -65,45 +68,8 @@ pub struct OwnedKey {
     pub credential: Option<Credential>,
 }
 
-/// Where a replacement key's secret is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretStore {
-    /// A JSON file `{"api_key": …, "api_secret": …}`, mode 0600.
-    File(PathBuf),
-    /// A dotenv file: `LOCKDOWN_API_KEY=…` and `LOCKDOWN_API_SECRET=…` lines, mode 0600.
-    EnvFile(PathBuf),
-}
-
-impl SecretStore {
-    /// Parses `file:PATH` or `env-file:PATH`.
-    pub fn parse(text: &str, base: &Path) -> Result<SecretStore, String> {
-        let text = text.trim();
-        if let Some(path) = text.strip_prefix("env-file:") {
-            return Ok(SecretStore::EnvFile(resolve_path(path, base)));
-        }
-        if let Some(path) = text.strip_prefix("file:") {
-            return Ok(SecretStore::File(resolve_path(path, base)));
-        }
-        Err(format!(
-            "`{text}` is not a secret store; write `file:PATH` (JSON) or `env-file:PATH` (dotenv)"
-        ))
-    }
-
-    /// The file written.
-    pub fn path(&self) -> &Path {
-        match self {
-            SecretStore::File(path) | SecretStore::EnvFile(path) => path,
-        }
-    }
-
-    /// As written in configs.
-    pub fn describe(&self) -> String {
-        match self {
-            SecretStore::File(path) => format!("file:{}", path.display()),
-            SecretStore::EnvFile(path) => format!("env-file:{}", path.display()),
-        }
-    }
-}
+/// Where a replacement key's secret is written (see [`crate::secrets::Destination`]).
+pub type SecretStore = crate::secrets::Destination;
 
 impl Profile {
     /// Why `ip_echo` may not be asked (not https, nor http to loopback); `None` when it may, or
@@ -172,6 +138,21 @@ pub fn validate(
     raw: &RawProfile,
     dir: &Path,
     secrets: Secrets,
+    stores: std::sync::Arc<crate::secrets::Stores>,
+) -> Result<Profile, Problems> {
+    // References resolve through the config's stores (`SecretRef::resolve` reads them).
+    crate::secrets::with_stores(&stores.clone(), || {
+        validate_with(source, name, raw, dir, secrets, stores)
+    })
+}
+
+fn validate_with(
+    source: &Source,
+    name: &str,
+    raw: &RawProfile,
+    dir: &Path,
+    secrets: Secrets,
+    stores: std::sync::Arc<crate::secrets::Stores>,
 ) -> Result<Profile, Problems> {
     let mut check = Check {
         source,
@@ -225,6 +206,7 @@ pub fn validate(
         ip_echo,
         settings,
         ignored_fields: ignored_fields(raw, exchange),
+        stores,
     })
 }
 
@@ -534,13 +516,9 @@ fn resolve(
     if secrets == Secrets::Unread {
         return Ok(crate::secret::SecretString::from("unread".to_owned()));
     }
-    reference.resolve().map_err(|message| {
-        let hint = match &reference {
-            SecretRef::Env(name) => format!("export {name} in the shell that runs lockdown"),
-            SecretRef::File(_) => "create the file with only the secret in it, mode 0600".into(),
-        };
-        source.problem_at(path, message).help(hint)
-    })
+    reference
+        .resolve()
+        .map_err(|message| source.problem_at(path, message).help(reference.hint()))
 }
 
 /// https anywhere; plain http only to loopback.

@@ -25,6 +25,9 @@ pub struct RawConfig {
     #[serde(default)]
     #[allow(dead_code)]
     pub notify: Option<RawNotify>,
+    /// Where secrets live: each backend's settings (`vault`, `aws`, `age`, `cmd`).
+    #[serde(default)]
+    pub secrets: Option<crate::secrets::RawSettings>,
 }
 
 /// The `notify:` section, as written.

@@ -175,7 +175,14 @@ impl Twin {
         let twin = crate::config::load_profile_shape(config, Some(&self.profile.name))
             .map_err(|err| io::Error::other(format!("the twin's profile does not load: {err}")))?;
         let p = &self.profile;
-        let kind = |store: &Option<SecretStore>| store.as_ref().map(std::mem::discriminant);
+        // A drill writes a file store in its own folder whatever the owner's store is (never to
+        // the owner's Vault, AWS or age file), so only a store's presence carries over.
+        let kind = |store: &Option<SecretStore>| {
+            store.as_ref().map(|s| match s {
+                SecretStore::EnvFile(_) => "env-file",
+                _ => "file",
+            })
+        };
         let differs = [
             ("exchange", twin.exchange != p.exchange),
             ("keys", twin.keys.len() != keys),
@@ -264,10 +271,10 @@ impl Twin {
                 }
             } else if trimmed.starts_with("secret_store:") {
                 match &p.secret_store {
-                    Some(SecretStore::File(_)) => "    secret_store: file:replacement-key.json",
                     Some(SecretStore::EnvFile(_)) => {
                         "    secret_store: env-file:replacement-key.env"
                     }
+                    Some(_) => "    secret_store: file:replacement-key.json",
                     None => continue,
                 }
                 .to_owned()
@@ -339,13 +346,17 @@ impl Twin {
             "store",
             match &p.secret_store {
                 None => "none (the profile names no store)",
-                Some(SecretStore::File(_)) => "file",
-                Some(SecretStore::EnvFile(_)) => "env-file",
+                Some(store) => store.scheme(),
             },
         );
         list.push(match &p.secret_store {
             None => store,
-            Some(_) => store.noting("written in the drill folder, never to yours"),
+            Some(SecretStore::File(_) | SecretStore::EnvFile(_)) => {
+                store.noting("written in the drill folder, never to yours")
+            }
+            Some(_) => store.noting(
+                "a file in the drill folder stands in: a drill never writes to your store (`lockdown check` probes it)",
+            ),
         });
         let labels: Vec<&str> = p.keys.iter().map(|k| k.label.as_str()).collect();
         list.push(match labels.len() {

@@ -140,10 +140,17 @@ pub fn key_store(store: &SecretStore, profile: &Profile, key: &KeyId) -> SecretS
     } else {
         format!("{label}-{hash}")
     };
-    let path = tagged(store.path(), &tag);
     match store {
-        SecretStore::File(_) => SecretStore::File(path),
-        SecretStore::EnvFile(_) => SecretStore::EnvFile(path),
+        SecretStore::File(path) => SecretStore::File(tagged(path, &tag)),
+        SecretStore::EnvFile(path) => SecretStore::EnvFile(tagged(path, &tag)),
+        SecretStore::Age(r) => SecretStore::parse(
+            &format!("age:{}", tagged(r.path(), &tag).display()),
+            Path::new("/"),
+        )
+        .unwrap_or_else(|_| store.clone()),
+        // A remote store's secret gets `-<label>-<hash>` after its name.
+        remote => SecretStore::parse(&format!("{remote}-{tag}"), Path::new("/"))
+            .unwrap_or_else(|_| remote.clone()),
     }
 }
 

@@ -300,6 +300,9 @@ pub struct SecretStored {
     /// The store, described.
     #[serde(default)]
     pub store: String,
+    /// The store's version id of what was written (Vault's KV version, AWS's `VersionId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// The run ended: the seal of a whole run.
