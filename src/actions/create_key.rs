@@ -171,33 +171,14 @@ impl Action for CreateKey {
                 hint: "put `{{ run.id }}` in the `create_key` label, and check the account's keys by hand".into(),
             });
         }
-        for orphan in keys.iter().filter(|k| k.label == label) {
-            if cx
-                .vault
-                .get(cx.step)
-                .is_some_and(|held| orphan.names(&held.info.key))
-            {
-                continue;
-            }
-            cx.client
-                .call(
-                    &Op::RevokeKey(Revoke::ByMaster {
-                        key: orphan.key.clone(),
-                        account: Some(account.clone()),
-                    }),
-                    Auth::Key(cx.master()),
-                )
-                .await
-                .map_err(ActionError::exchange(format!(
-                    "delete key `{}` left by an earlier attempt",
-                    orphan.key
-                )))?;
-            cx.journal(&record::KeyDeleted {
-                step: cx.step.to_owned(),
-                key_id: orphan.key.as_str().to_owned(),
-                why: "secret lost with an earlier attempt".to_owned(),
-            })?;
-        }
+        sweep(
+            cx,
+            &account,
+            &keys,
+            &label,
+            "secret lost with an earlier attempt",
+        )
+        .await?;
         Ok(Probe::NotDone)
     }
 
@@ -242,13 +223,36 @@ impl Action for CreateKey {
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let op = self.op(cx)?;
-        let created = cx
-            .client
-            .call(&op, Auth::Key(cx.master()))
-            .await
-            .map_err(ActionError::exchange("create the replacement key"))?
-            .into_created()
-            .map_err(ActionError::exchange("read the new key"))?;
+        store_takes_it(cx).await?;
+        let answer = match cx.client.call(&op, Auth::Key(cx.master())).await {
+            Ok(answer) => answer
+                .into_created()
+                .map_err(ActionError::exchange("read the new key")),
+            Err(err) => Err(ActionError::exchange("create the replacement key")(err)),
+        };
+        let created = match answer {
+            Ok(created) => created,
+            Err(err) => {
+                // A lost or garbled answer may hide a key the exchange made: one nobody holds
+                // the secret of. Delete it now, not at a resume that may never come.
+                if let Op::CreateKey { account, label, .. } = &op
+                    && label.contains(cx.run.id.as_str())
+                    && let Ok(keys) = cx.account_keys(account).await
+                    && let Err(sweep_err) =
+                        sweep(cx, account, &keys, label, "its creation's answer was lost").await
+                {
+                    return Err(ActionError::Check {
+                        message: format!(
+                            "{err}; a key the exchange may have made could not be deleted: {sweep_err}"
+                        ),
+                        hint: format!(
+                            "delete keys labelled `{label}` on account {account} in the web interface"
+                        ),
+                    });
+                }
+                return Err(err);
+            }
+        };
         let mut info = created.info.clone();
         // On disk before anything else happens with the key (docs/architecture.md §9).
         cx.journal(&record::KeyCreated {
@@ -319,6 +323,67 @@ impl Action for CreateKey {
         out.insert("ip_bound".into(), json!(true));
         Ok(out)
     }
+}
+
+/// Deletes the keys labelled `label` (this run's) on `account` that this step does not hold.
+async fn sweep(
+    cx: &StepContext<'_>,
+    account: &str,
+    keys: &[crate::exchanges::model::KeyInfo],
+    label: &str,
+    why: &str,
+) -> Result<(), ActionError> {
+    for orphan in keys.iter().filter(|k| k.label == label) {
+        if cx
+            .vault
+            .get(cx.step)
+            .is_some_and(|held| orphan.names(&held.info.key))
+        {
+            continue;
+        }
+        cx.client
+            .call(
+                &Op::RevokeKey(Revoke::ByMaster {
+                    key: orphan.key.clone(),
+                    account: Some(account.to_owned()),
+                }),
+                Auth::Key(cx.master()),
+            )
+            .await
+            .map_err(ActionError::exchange(format!(
+                "delete key `{}` whose secret nobody holds",
+                orphan.key
+            )))?;
+        cx.journal(&record::KeyDeleted {
+            step: cx.step.to_owned(),
+            key_id: orphan.key.as_str().to_owned(),
+            why: why.to_owned(),
+        })?;
+    }
+    Ok(())
+}
+
+/// The profile's secret store must be able to take the new key before the key is made: a key
+/// whose secret has nowhere to go is a new leak nobody holds.
+async fn store_takes_it(cx: &StepContext<'_>) -> Result<(), ActionError> {
+    let Some(store) = cx.profile.secret_store.clone() else {
+        return Ok(());
+    };
+    let stores = std::sync::Arc::clone(&cx.profile.stores);
+    let to = store.clone();
+    let probed = tokio::task::spawn_blocking(move || stores.probe_write(&to))
+        .await
+        .map_err(|err| ActionError::Check {
+            message: format!("probing the secret store {store} stopped: {err}"),
+            hint: "run `lockdown resume` to try again".into(),
+        })?;
+    probed.map_err(|err| ActionError::Check {
+        message: format!("no replacement key was made: the secret store {err}"),
+        hint: format!(
+            "{}; then `lockdown resume` makes and stores the key",
+            err.hint
+        ),
+    })
 }
 
 fn internal() -> ActionError {

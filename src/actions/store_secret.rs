@@ -127,24 +127,32 @@ impl Action for StoreSecret {
         Effect::Write
     }
 
-    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+    /// A store problem never stops a run: the lock and the revoke do not need the store. It is
+    /// said before the first request, and `create_key` probes the store again before it makes
+    /// a key (a key nobody can hold is never made).
+    fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
         let rendered = match &self.to {
             None => None,
             Some(tpl) => match pre.render(tpl) {
-                None => return Ok(()),
-                Some(text) => Some(text?),
+                None => return None,
+                Some(Ok(text)) => Some(text),
+                Some(Err(err)) => return Some(err),
             },
         };
-        let store = self.store(pre.profile, rendered)?;
-        // Local checks only: a remote store is probed after the lock, before the key is made
-        // (preflight runs before the lock and must not wait on a network).
-        let Some(path) = store.path() else {
-            return Ok(());
+        let store = match self.store(pre.profile, rendered) {
+            Ok(store) => store,
+            Err(err) => return Some(err),
         };
-        crate::secrets::probe_local(&store, path).map_err(|err| ActionError::Input {
-            message: format!("the secret store {err}"),
-            hint: err.hint,
-        })
+        // Local checks only: preflight must not wait on a network before the lock.
+        let path = store.path()?;
+        crate::secrets::probe_local(&store, path)
+            .err()
+            .map(|err| ActionError::Input {
+                message: format!(
+                    "the secret store {err}: the key will be locked and revoked, but no replacement made"
+                ),
+                hint: err.hint,
+            })
     }
 
     /// Did an earlier attempt already write this run's new key to the store? (The store then

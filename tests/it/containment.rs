@@ -366,3 +366,90 @@ async fn a_journal_key_that_cannot_be_used_never_stops_the_response() {
     let verify = lockdown(&["verify", run_dir(&summary).to_str().unwrap()], &[]).await;
     assert_eq!(verify.status.code(), Some(6), "{}", stderr(&verify));
 }
+
+/// Keys made during this test's run that are still alive (neither the master nor the leaked
+/// key nor one the session seeded).
+fn live_new_keys(lab: &Lab, before: &[String]) -> Vec<String> {
+    lab.sim
+        .inspect()
+        .keys
+        .iter()
+        .filter(|k| !k.deleted && !before.contains(&k.id))
+        .map(|k| k.id.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_store_that_cannot_take_a_key_never_stops_the_lock_and_no_key_is_made() {
+    for (name, store) in [
+        ("a folder", "file:."),
+        ("a missing folder", "file:nowhere/key.json"),
+    ] {
+        let lab = Lab::start(361).await;
+        let before: Vec<String> = lab
+            .sim
+            .inspect()
+            .keys
+            .iter()
+            .map(|k| k.id.clone())
+            .collect();
+        edit_config(
+            &lab,
+            "secret_store: file:replacement-key.json",
+            &format!("secret_store: {store}"),
+        );
+        let (code, summary, err) = respond(&lab).await;
+        assert_eq!(code, 1, "{name}: {err}");
+        for step in ["lock", "revoke", "verify_dead"] {
+            assert_eq!(step_status(&summary, step), "ok", "{name} `{step}`: {err}");
+        }
+        assert!(
+            lab.sim
+                .inspect()
+                .key(&lab.leaked())
+                .is_none_or(|k| k.deleted),
+            "{name}: the leaked key is still alive"
+        );
+        assert_eq!(
+            step_status(&summary, "replace"),
+            "failed",
+            "{name}: {summary:#}"
+        );
+        assert!(err.contains("no replacement key was made"), "{name}: {err}");
+        assert!(
+            err.contains("no replacement made"),
+            "{name}: the store problem is said before the first request: {err}"
+        );
+        assert_eq!(
+            live_new_keys(&lab, &before),
+            Vec::<String>::new(),
+            "{name}: a key nobody can hold was made"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_key_answer_lost_in_transit_is_deleted_at_once() {
+    let lab = Lab::start(362).await;
+    let before: Vec<String> = lab
+        .sim
+        .inspect()
+        .keys
+        .iter()
+        .map(|k| k.id.clone())
+        .collect();
+    lab.sim.cut_short("create-sub-api", 320);
+    let (code, summary, err) = respond(&lab).await;
+    assert_ne!(code, 0, "{err}");
+    assert_eq!(step_status(&summary, "revoke"), "ok", "{err}");
+    assert_eq!(
+        live_new_keys(&lab, &before),
+        Vec::<String>::new(),
+        "the key whose answer was lost is still alive, and nobody holds its secret"
+    );
+    let journal = std::fs::read_to_string(run_dir(&summary).join("journal.jsonl")).unwrap();
+    assert!(
+        journal.lines().any(|l| l.contains("\"key_deleted\"")),
+        "the deletion is journaled"
+    );
+}
