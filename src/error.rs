@@ -77,6 +77,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Verify(#[from] crate::journal::VerifyError),
+    /// An evidence bundle could not be written or does not check.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Bundle(#[from] crate::bundle::BundleError),
     /// The journal key cannot be used.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -128,7 +132,7 @@ impl Error {
             | Error::Scenario(_)
             | Error::Preflight { .. }
             | Error::Usage { .. } => Exit::BadInput,
-            Error::Io { .. } | Error::Verify(_) => Exit::Io,
+            Error::Io { .. } | Error::Verify(_) | Error::Bundle(_) => Exit::Io,
             Error::JournalKey(err) => match err {
                 KeyError::Exposed { .. } | KeyError::Malformed { .. } | KeyError::Read { .. } => {
                     Exit::BadInput

@@ -3,6 +3,7 @@
 //! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
+mod bundle;
 mod capabilities;
 mod check;
 mod drill;
@@ -61,8 +62,10 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Finish an interrupted run from its journal; done steps are not repeated.
     Resume(resume::ResumeArgs),
-    /// Check a run's journal chain; names the first bad line.
+    /// Check a run's journal chain (or an evidence bundle); names the first bad line or file.
     Verify(verify::VerifyArgs),
+    /// Write a run folder as one evidence file (`.tar.gz` with a SHA-256 manifest) for support.
+    Bundle(bundle::BundleArgs),
     /// Write a run's report again from its journal.
     Report(report::ReportArgs),
     /// Print the JSON Schema of the playbook format (for yaml-language-server).
@@ -116,6 +119,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Plan(args) => plan::run(args, config, ui).await,
         Command::Resume(args) => resume::run(args, ui).await,
         Command::Verify(args) => verify::run(args, ui),
+        Command::Bundle(args) => bundle::run(args, ui),
         Command::Report(args) => report::run(args, ui),
         Command::Schema => schema::run(ui),
         Command::Capabilities => capabilities::run(ui),

@@ -19,7 +19,7 @@ use crate::ui::Ui;
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A run folder, or a `journal.jsonl`
+    /// A run folder, a `journal.jsonl`, or an evidence bundle (`lockdown bundle`)
     #[arg(value_name = "RUN_DIR")]
     run: PathBuf,
     /// The journal key (default: `journal.key` in the state dir above the run folder)
@@ -65,6 +65,21 @@ pub fn find_key(
 /// Runs `verify`: 0 sealed and authenticated; 4 changed (first bad line); 5 unsealed; 6 not
 /// authenticated.
 pub fn run(args: VerifyArgs, ui: &Ui) -> Result<Exit, Error> {
+    if crate::bundle::is_bundle(&args.run) {
+        // Every file against the manifest first, then the journal inside as a run's.
+        let unpacked = crate::bundle::open(&args.run)?;
+        ui.info(&format!(
+            "{}: {} files match {}",
+            args.run.display(),
+            unpacked.manifest.files.len(),
+            crate::bundle::MANIFEST
+        ));
+        let inner = VerifyArgs {
+            run: unpacked.run_dir.clone(),
+            ..args
+        };
+        return run(inner, ui);
+    }
     let path = journal_path(&args.run);
     let (key, key_path) = find_key(&path, args.journal_key.as_deref())?;
     let verified = journal::verify_with_key(&path, key.as_ref())?;

@@ -9,6 +9,7 @@ mod adapter;
 mod bad_input;
 mod binance;
 mod broken_pipe;
+mod bundle;
 mod canary;
 mod check_exchange;
 mod check_local;
