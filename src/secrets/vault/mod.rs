@@ -86,42 +86,42 @@ pub fn write(
     refuse_field(r, &shown)?;
     let vault = Vault::new(settings, shown.clone())?;
     let path = r.path();
-    for attempt in 0..2 {
-        let version = run(&vault, current_version(&vault, r))?;
-        #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
-        let json = secret.json.expose_secret().trim();
-        let body = SecretString::from(format!(
-            "{{\"options\":{{\"cas\":{version}}},\"data\":{json}}}"
-        ));
-        let answer = run(&vault, vault.post(&path, &body))?;
-        if answer.status == 200 {
-            let written = answer.body["data"]["version"].as_u64().ok_or_else(|| {
-                vault.error(
-                    format!("the write to `{path}` was answered without a version"),
-                    "check that the mount is a KV version 2 engine",
-                )
-            })?;
-            return Ok(Stored {
-                destination: shown,
-                version: Some(written.to_string()),
-            });
+    // One runtime for the whole exchange: the version read and the write share a connection.
+    let written = run(&vault, async {
+        for _ in 0..2 {
+            let version = current_version(&vault, r).await?;
+            #[allow(clippy::disallowed_methods)] // storing: the secret is written to the store
+            let json = secret.json.expose_secret().trim();
+            let body = SecretString::from(format!(
+                "{{\"options\":{{\"cas\":{version}}},\"data\":{json}}}"
+            ));
+            let answer = vault.post(&path, &body).await?;
+            if answer.status == 200 {
+                return answer.body["data"]["version"].as_u64().ok_or_else(|| {
+                    vault.error(
+                        format!("the write to `{path}` was answered without a version"),
+                        "check that the mount is a KV version 2 engine",
+                    )
+                });
+            }
+            let conflict = answer.status == 400 && answer.errors().contains("check-and-set");
+            if !conflict {
+                let capability = if version == 0 { "create" } else { "update" };
+                return Err(vault.refused(&answer, &path, capability));
+            }
         }
-        let conflict = answer.status == 400 && answer.errors().contains("check-and-set");
-        if !conflict {
-            let capability = if version == 0 { "create" } else { "update" };
-            return Err(vault.refused(&answer, &path, capability));
-        }
-        if attempt == 1 {
-            break;
-        }
-    }
-    Err(vault.error(
-        format!(
-            "another writer changed `{path}` between lockdown's read and its write, twice \
-             (check-and-set conflict): nothing was overwritten"
-        ),
-        "find who else writes this secret (the bot, a deploy job), then run `lockdown resume` to store the key again",
-    ))
+        Err(vault.error(
+            format!(
+                "another writer changed `{path}` between lockdown's read and its write, twice \
+                 (check-and-set conflict): nothing was overwritten"
+            ),
+            "find who else writes this secret (the bot, a deploy job), then run `lockdown resume` to store the key again",
+        ))
+    })?;
+    Ok(Stored {
+        destination: shown,
+        version: Some(written.to_string()),
+    })
 }
 
 /// Could the token write a new version there? Asks the server for the token's capabilities
@@ -135,40 +135,42 @@ pub fn probe_write(settings: &Settings, r: &VaultRef) -> Result<(), SecretError>
     let body = SecretString::from(
         serde_json::json!({ "paths": [path.clone(), metadata.clone()] }).to_string(),
     );
-    let answer = run(&vault, vault.post("sys/capabilities-self", &body))?;
-    if answer.status == 403 {
-        return Err(vault.error(
-            "the Vault token was refused (expired, revoked or not a token)",
-            "log in again, or check `secrets.vault.auth`",
-        ));
-    }
-    if answer.status != 200 {
-        return Err(vault.refused(&answer, "sys/capabilities-self", "update"));
-    }
-    let granted = |p: &str| -> Vec<String> {
-        answer.body["data"][p]
-            .as_array()
-            .or_else(|| answer.body[p].as_array())
-            .map(|list| {
-                list.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (on_data, on_metadata) = (granted(&path), granted(&metadata));
-    let has =
-        |list: &[String], capability: &str| list.iter().any(|c| c == capability || c == "root");
-    if !has(&on_data, "read") && !has(&on_metadata, "read") {
-        return Err(missing(&vault, &path, &on_data, "read"));
-    }
-    let version = run(&vault, current_version(&vault, r))?;
-    let needed = if version == 0 { "create" } else { "update" };
-    if !has(&on_data, needed) {
-        return Err(missing(&vault, &path, &on_data, needed));
-    }
-    Ok(())
+    run(&vault, async {
+        let answer = vault.post("sys/capabilities-self", &body).await?;
+        if answer.status == 403 {
+            return Err(vault.error(
+                "the Vault token was refused (expired, revoked or not a token)",
+                "log in again, or check `secrets.vault.auth`",
+            ));
+        }
+        if answer.status != 200 {
+            return Err(vault.refused(&answer, "sys/capabilities-self", "update"));
+        }
+        let granted = |p: &str| -> Vec<String> {
+            answer.body["data"][p]
+                .as_array()
+                .or_else(|| answer.body[p].as_array())
+                .map(|list| {
+                    list.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (on_data, on_metadata) = (granted(&path), granted(&metadata));
+        let has =
+            |list: &[String], capability: &str| list.iter().any(|c| c == capability || c == "root");
+        if !has(&on_data, "read") && !has(&on_metadata, "read") {
+            return Err(missing(&vault, &path, &on_data, "read"));
+        }
+        let version = current_version(&vault, r).await?;
+        let needed = if version == 0 { "create" } else { "update" };
+        if !has(&on_data, needed) {
+            return Err(missing(&vault, &path, &on_data, needed));
+        }
+        Ok(())
+    })
 }
 
 /// The `api_key` field of the current version (`None`: no secret there yet, or no such
