@@ -721,3 +721,105 @@ async fn respond_reads_the_master_from_vault_and_stores_the_new_key_there() {
         ],
     );
 }
+
+/// The lab's profile with its master credential in OpenBao (`secret/data/master`) and its store
+/// at `vault:secret/data/bot`, with no `secrets:` section: the server and token come from the
+/// environment, as the CLI takes them.
+async fn master_in_vault(bao: &Bao, lab: &Lab) {
+    let dir = lab.sim_dir();
+    bao.put(
+        "master",
+        json!({
+            "api_key": read(&dir.join("master.key")),
+            "api_secret": read(&dir.join("master.secret")),
+        }),
+    )
+    .await;
+    edit_config(
+        lab,
+        "key: file:master.key",
+        "key: vault:secret/data/master#api_key",
+    );
+    edit_config(
+        lab,
+        "secret: file:master.secret",
+        "secret: vault:secret/data/master#api_secret",
+    );
+    edit_config(
+        lab,
+        "secret_store: file:replacement-key.json",
+        "secret_store: vault:secret/data/bot",
+    );
+}
+
+/// `lockdown check --json` on the lab with `VAULT_ADDR` and `VAULT_TOKEN` set: the finding
+/// `id` about the profile.
+async fn check_finding(lab: &Lab, addr: &str, token: &str, id: &str) -> (Value, String) {
+    let config = lab.session.config.display().to_string();
+    let home = lab.dir.path().display().to_string();
+    let args = ["check", "--config", config.as_str(), "--json"];
+    let env = [
+        ("VAULT_ADDR", addr),
+        ("VAULT_TOKEN", token),
+        ("HOME", home.as_str()),
+    ];
+    let output = crate::support::lockdown(&args, &env).await;
+    let (stdout, stderr) = (
+        crate::support::stdout(&output),
+        crate::support::stderr(&output),
+    );
+    assert!(
+        !stdout.contains(token) && !stderr.contains(token),
+        "the token was shown"
+    );
+    let doc: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|err| panic!("no JSON ({err}); stderr:\n{stderr}"));
+    let finding = doc["profiles"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == id)
+        .unwrap_or_else(|| panic!("no `{id}` in {doc:#}"))
+        .clone();
+    (finding, stdout)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_probes_a_vault_store_with_the_cli_environment() {
+    let bao = Bao::start().await;
+    let lab = Lab::start(43).await;
+    master_in_vault(&bao, &lab).await;
+
+    let (profile, _) = check_finding(&lab, &bao.addr, &bao.token, "config.profile").await;
+    assert_eq!(profile["severity"], "ok", "{profile}");
+    let (store, _) = check_finding(&lab, &bao.addr, &bao.token, "store.remote").await;
+    assert_eq!(store["severity"], "ok", "{store}");
+    let (status, _) = bao.api("GET", "secret/metadata/bot", None).await;
+    assert_eq!(status, 404, "the probe wrote nothing");
+
+    // A token that may only read the master: `check` says the store would refuse the key, and
+    // which capability the policy lacks.
+    let policy = r#"path "secret/data/master" { capabilities = ["read"] }
+path "secret/data/bot" { capabilities = ["read"] }"#;
+    let (status, body) = bao
+        .api(
+            "PUT",
+            "sys/policies/acl/reader",
+            Some(json!({ "policy": policy })),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (_, body) = bao
+        .api(
+            "POST",
+            "auth/token/create",
+            Some(json!({ "policies": ["reader"], "ttl": "5m" })),
+        )
+        .await;
+    let reader = body["auth"]["client_token"].as_str().unwrap().to_owned();
+    let (store, _) = check_finding(&lab, &bao.addr, &reader, "store.remote").await;
+    assert_eq!(store["severity"], "critical", "{store}");
+    let said = store.to_string();
+    assert!(said.contains("not `create`"), "{said}");
+    assert!(said.contains(r#"path \"secret/data/bot\""#), "{said}");
+}
