@@ -752,8 +752,8 @@ async fn master_in_vault(bao: &Bao, lab: &Lab) {
     );
 }
 
-/// `lockdown check --json` on the lab with `VAULT_ADDR` and `VAULT_TOKEN` set: the finding
-/// `id` about the profile.
+/// `lockdown check --json` on the lab with `VAULT_ADDR` and `VAULT_TOKEN` set (empty: unset)
+/// and `HOME` the lab's folder: the finding `id` about the profile, and stdout.
 async fn check_finding(lab: &Lab, addr: &str, token: &str, id: &str) -> (Value, String) {
     let config = lab.session.config.display().to_string();
     let home = lab.dir.path().display().to_string();
@@ -768,10 +768,12 @@ async fn check_finding(lab: &Lab, addr: &str, token: &str, id: &str) -> (Value, 
         crate::support::stdout(&output),
         crate::support::stderr(&output),
     );
-    assert!(
-        !stdout.contains(token) && !stderr.contains(token),
-        "the token was shown"
-    );
+    if !token.is_empty() {
+        assert!(
+            !stdout.contains(token) && !stderr.contains(token),
+            "the token was shown"
+        );
+    }
     let doc: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|err| panic!("no JSON ({err}); stderr:\n{stderr}"));
     let finding = doc["profiles"][0]["findings"]
@@ -796,6 +798,12 @@ async fn check_probes_a_vault_store_with_the_cli_environment() {
     assert_eq!(store["severity"], "ok", "{store}");
     let (status, _) = bao.api("GET", "secret/metadata/bot", None).await;
     assert_eq!(status, 404, "the probe wrote nothing");
+
+    // No VAULT_TOKEN: the token helper's `~/.vault-token`, as the CLI reads it.
+    write_private(&lab.dir.path().join(".vault-token"), &bao.token);
+    let (profile, stdout) = check_finding(&lab, &bao.addr, "", "config.profile").await;
+    assert_eq!(profile["severity"], "ok", "{profile}");
+    assert!(!stdout.contains(&bao.token), "{stdout}");
 
     // A token that may only read the master: `check` says the store would refuse the key, and
     // which capability the policy lacks.
