@@ -831,3 +831,30 @@ path "secret/data/bot" { capabilities = ["read"] }"#;
     assert!(said.contains("not `create`"), "{said}");
     assert!(said.contains(r#"path \"secret/data/bot\""#), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vault_address_in_plain_http_to_another_host_is_bad_input() {
+    let lab = Lab::start(44).await;
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    std::fs::write(
+        &lab.session.config,
+        format!("{config}secrets:\n  vault:\n    addr: http://vault.example:8200\n"),
+    )
+    .unwrap();
+    let mark = lab.sent();
+    let output = lab.respond(&["--yes", "--json"]).await;
+    let stderr = crate::support::stderr(&output);
+    assert_eq!(crate::support::code(&output), 2, "{stderr}");
+    assert!(
+        stderr.contains("config.yaml:21:"),
+        "the line is named: {stderr}"
+    );
+    assert!(
+        stderr.contains("`addr`: `http://vault.example:8200` is plain http"),
+        "{stderr}"
+    );
+    assert!(
+        lab.sent_since(mark).is_empty(),
+        "nothing was sent to the exchange"
+    );
+}
