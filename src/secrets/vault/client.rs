@@ -15,8 +15,8 @@ use super::settings::{Auth, RoleId, Settings};
 use crate::secret::SecretString;
 use crate::secrets::{SecretError, SecretRef};
 
-/// The most of an answer that is read (KV secrets are small; Vault's default request limit is
-/// 32 MiB, far above anything a key needs).
+/// The most of an answer that is read: a key's secret is a few hundred bytes, and a server that
+/// answers megabytes is not the Vault meant.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
 /// A server's answer: its status and its JSON (`Null` when it had none).
