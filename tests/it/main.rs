@@ -38,6 +38,7 @@ mod respond;
 mod resume;
 mod schedule;
 mod scheduler;
+mod secrets_vault;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
