@@ -320,3 +320,20 @@ pub(crate) fn parse_notify(source: &Source) -> Result<RawNotify, Problems> {
         })?;
     Ok(view.notify.unwrap_or_default())
 }
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_configs_load() {
+        for name in ["config.yaml", "config-vault.yaml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples")
+                .join(name);
+            if let Err(err) = load_profile_shape(&path, None) {
+                panic!("{name}: {err:?}");
+            }
+        }
+    }
+}
