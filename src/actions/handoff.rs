@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{
-    Action, ActionError, Containment, Effect, ManualTask, Outputs, Plan, Preflight, Probe,
-    RunEnd, StepContext, StepEnd, StepRef, Todo,
+    Action, ActionError, Containment, Effect, ManualTask, Outputs, Plan, Preflight, Probe, RunEnd,
+    StepContext, StepEnd, StepRef, Todo,
 };
 use crate::config::{BotHandoff, HandoffVerify};
 use crate::engine::StepStatus;
@@ -259,7 +259,11 @@ impl Action for Handoff {
         let verified = match (handoff.verify, &handoff.health_url) {
             (HandoffVerify::Health, Some(url)) => {
                 let status = healthy(url, deadline).await.map_err(|why| {
-                    pending(cx, &target, &format!("the command ran ({counts}), but {why}"))
+                    pending(
+                        cx,
+                        &target,
+                        &format!("the command ran ({counts}), but {why}"),
+                    )
                 })?;
                 format!("health: HTTP {status}")
             }
@@ -351,7 +355,9 @@ fn started_before(cx: &StepContext<'_>) -> bool {
     text.lines()
         .filter_map(|line| serde_json::from_str::<crate::journal::Event>(line).ok())
         .filter_map(|event| record::StepStarted::of(&event))
-        .any(|start| start.step == cx.step && start.action == "handoff" && !start.requests.is_empty())
+        .any(|start| {
+            start.step == cx.step && start.action == "handoff" && !start.requests.is_empty()
+        })
 }
 
 /// What the command did: its exit code (`None`: a signal) and how much it wrote.
@@ -377,8 +383,15 @@ async fn run(
     command
         .args(args)
         .env_clear()
-        .envs(PASSED.iter().filter_map(|name| std::env::var_os(name).map(|v| (name, v))))
-        .env("LOCKDOWN_NEW_KEY_ID", target.key.as_deref().unwrap_or_default())
+        .envs(
+            PASSED
+                .iter()
+                .filter_map(|name| std::env::var_os(name).map(|v| (name, v))),
+        )
+        .env(
+            "LOCKDOWN_NEW_KEY_ID",
+            target.key.as_deref().unwrap_or_default(),
+        )
         .env(
             "LOCKDOWN_SECRET_STORE",
             target.store.as_deref().unwrap_or_default(),
@@ -402,7 +415,11 @@ async fn run(
         tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), child.wait()).await;
     let status = match waited {
         Ok(Ok(status)) => status,
-        Ok(Err(err)) => return Err(format!("the hand-off command could not be waited for: {err}")),
+        Ok(Err(err)) => {
+            return Err(format!(
+                "the hand-off command could not be waited for: {err}"
+            ));
+        }
         Err(_) => {
             // Bounded: it is killed (what it started itself may live on).
             let _ = child.kill().await;
@@ -460,7 +477,12 @@ async fn healthy(url: &str, deadline: Instant) -> Result<u16, String> {
             ));
         }
         asked += 1;
-        match client.get(url).timeout(left.min(REQUEST_LIMIT)).send().await {
+        match client
+            .get(url)
+            .timeout(left.min(REQUEST_LIMIT))
+            .send()
+            .await
+        {
             Ok(response) if response.status().is_success() => {
                 return Ok(response.status().as_u16());
             }
@@ -478,9 +500,8 @@ fn findable(program: &str) -> bool {
     if program.contains('/') {
         return std::path::Path::new(program).is_file();
     }
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 #[cfg(test)]
@@ -490,7 +511,11 @@ mod tests {
 
     fn handoff(verify: HandoffVerify, url: Option<&str>) -> BotHandoff {
         BotHandoff {
-            command: vec!["/usr/local/bin/restart-bot".into(), "--unit".into(), "grid".into()],
+            command: vec![
+                "/usr/local/bin/restart-bot".into(),
+                "--unit".into(),
+                "grid".into(),
+            ],
             health_url: url.map(str::to_owned),
             timeout: Duration::from_secs(30),
             verify,
@@ -499,7 +524,10 @@ mod tests {
 
     #[test]
     fn the_plan_names_the_argv_and_the_variables_never_a_value() {
-        let text = describe(&handoff(HandoffVerify::Health, Some("http://127.0.0.1:9/health")));
+        let text = describe(&handoff(
+            HandoffVerify::Health,
+            Some("http://127.0.0.1:9/health"),
+        ));
         for says in [
             r#"["/usr/local/bin/restart-bot", "--unit", "grid"]"#,
             "LOCKDOWN_NEW_KEY_ID, LOCKDOWN_SECRET_STORE, LOCKDOWN_PROFILE, LOCKDOWN_RUN_DIR set",
@@ -523,7 +551,10 @@ mod tests {
             "Restart the bot so it reads the new key from file:/srv/bot/key.json; then confirm"
         );
         assert!(guide.steps[0].ends_with("the profile has no `handoff:` command"));
-        assert!(!guide.steps.concat().contains("NEWKEY0000000000001"), "the id is masked");
+        assert!(
+            !guide.steps.concat().contains("NEWKEY0000000000001"),
+            "the id is masked"
+        );
     }
 
     #[test]

@@ -223,26 +223,46 @@ mod tests {
     #[test]
     fn refuses_what_cannot_be_carried_out() {
         let cases = [
-            ("an empty command", "command: []", "handoff.command", "empty"),
+            (
+                "an empty command",
+                "command: []",
+                "handoff.command",
+                "empty",
+            ),
             (
                 "plain http to another host",
                 "command: [x]\nhealth_url: http://bot.example/health",
                 "handoff.health_url",
                 "plain http",
             ),
-            ("health without a URL", "command: [x]\nverify: health", "handoff.verify", "needs a `health_url`"),
+            (
+                "health without a URL",
+                "command: [x]\nverify: health",
+                "handoff.verify",
+                "needs a `health_url`",
+            ),
             (
                 "key_used, which no venue can tell",
                 "command: [x]\nhealth_url: http://127.0.0.1:1/\nverify: key_used",
                 "handoff.verify",
                 "okx does not show when a key was last used",
             ),
-            ("a zero timeout", "command: [x]\ntimeout: 0s", "handoff.timeout", "more than zero"),
-            ("a word it does not know", "command: [x]\nverify: maybe", "handoff.verify", "`maybe`"),
+            (
+                "a zero timeout",
+                "command: [x]\ntimeout: 0s",
+                "handoff.timeout",
+                "more than zero",
+            ),
+            (
+                "a word it does not know",
+                "command: [x]\nverify: maybe",
+                "handoff.verify",
+                "`maybe`",
+            ),
         ];
         for (label, yaml, field, says) in cases {
-            let problems = validate(&raw(yaml), Path::new("."), Some(ExchangeId::Okx))
-                .expect_err(label);
+            let problems =
+                validate(&raw(yaml), Path::new("."), Some(ExchangeId::Okx)).expect_err(label);
             assert_eq!(problems.len(), 1, "{label}: {problems:?}");
             assert_eq!(problems[0].0, field, "{label}");
             assert!(problems[0].1.contains(says), "{label}: {}", problems[0].1);

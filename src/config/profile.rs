@@ -52,7 +52,8 @@ pub struct Profile {
     pub ignored_fields: Vec<&'static str>,
     /// The config's secret stores (its `secrets:` settings and the run's read cache): the
     /// replacement key is written through them.
-    pub stores: std::sync::Arc<crate::secrets::Stores>,    /// How the bot picks up its replacement key (the `handoff` step); `None`: by hand.
+    pub stores: std::sync::Arc<crate::secrets::Stores>,
+    /// How the bot picks up its replacement key (the `handoff` step); `None`: by hand.
     pub handoff: Option<super::BotHandoff>,
 }
 

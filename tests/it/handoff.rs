@@ -113,7 +113,10 @@ async fn run(lab: &Lab, args: &[&str]) -> Output {
     let master = read(&lab.sim_dir().join("master.secret"));
     lockdown(
         args,
-        &[("HANDOFF_MASTER_SECRET", &master), ("LOCKDOWN_CANARY", CANARY)],
+        &[
+            ("HANDOFF_MASTER_SECRET", &master),
+            ("LOCKDOWN_CANARY", CANARY),
+        ],
     )
     .await
 }
@@ -153,7 +156,10 @@ async fn the_command_restarts_the_bot_with_the_new_key_id_and_no_secret() {
     let summary = contained(&output);
     assert_eq!(step_status(&summary, "handoff"), "ok");
     assert_eq!(bot.runs(), 1);
-    assert!(asked.load(Ordering::SeqCst) >= 1, "the health URL was asked");
+    assert!(
+        asked.load(Ordering::SeqCst) >= 1,
+        "the health URL was asked"
+    );
 
     // What the script was given: the new key's id, where it is, the profile, the run folder.
     let replacement = lab.replacement();
@@ -175,13 +181,19 @@ async fn the_command_restarts_the_bot_with_the_new_key_id_and_no_secret() {
     // ... and no secret: not the new one, not the master's (in lockdown's own environment),
     // not the leaked key's, nor anything else lockdown's environment held.
     let secrets = [
-        ("replacement secret", replacement["api_secret"].as_str().unwrap().to_owned()),
+        (
+            "replacement secret",
+            replacement["api_secret"].as_str().unwrap().to_owned(),
+        ),
         ("master secret", read(&lab.sim_dir().join("master.secret"))),
         ("bot secret", read(&lab.sim_dir().join("bot.secret"))),
         ("canary", CANARY.to_owned()),
     ];
     for (what, secret) in &secrets {
-        assert!(!text.contains(secret.as_str()), "{what} in the command's environment");
+        assert!(
+            !text.contains(secret.as_str()),
+            "{what} in the command's environment"
+        );
     }
     assert!(!vars.contains_key("HANDOFF_MASTER_SECRET"));
 
@@ -209,7 +221,10 @@ async fn a_failing_command_leaves_a_guided_step_and_resume_does_not_run_it_again
     let output = respond(&lab, &["--yes", "--json"]).await;
     assert_eq!(code(&output), 1, "{}", stderr(&output));
     let first = summary(&output);
-    assert_eq!(first["contained"], true, "the failed hand-off does not undo containment");
+    assert_eq!(
+        first["contained"], true,
+        "the failed hand-off does not undo containment"
+    );
     assert!(revoked(&lab));
     for step in ["revoke", "verify_dead", "replace", "store"] {
         assert_eq!(step_status(&first, step), "ok", "{step}");
@@ -284,7 +299,10 @@ async fn without_a_handoff_a_person_is_guided() {
     }
     let outputs = finished_outputs(&summary, "handoff");
     assert_eq!(outputs["by"], "--yes");
-    assert!(outputs.get("exit_code").is_none(), "no command ran: {outputs}");
+    assert!(
+        outputs.get("exit_code").is_none(),
+        "no command ran: {outputs}"
+    );
     assert!(
         journal_of(&summary).contains("Restart the bot so it reads the new key from file:"),
         "the guide is journaled with the step's start"
