@@ -13,6 +13,7 @@ mod create_key;
 mod diff;
 mod error;
 mod freeze_account;
+mod handoff;
 pub mod ledger;
 mod manual;
 mod notify;
@@ -38,6 +39,7 @@ pub use create_key::CreateKey;
 pub use diff::{DiffOrders, INLINE_ROWS};
 pub use error::{ActionError, RetryClass};
 pub use freeze_account::FreezeAccount;
+pub use handoff::Handoff;
 pub use manual::Manual;
 pub use notify::Notify;
 pub use report::Report;
@@ -397,6 +399,7 @@ registry! {
     "create_key" => CreateKey(CreateKey),
     "diff_orders" => DiffOrders(DiffOrders),
     "freeze_account" => FreezeAccount(FreezeAccount),
+    "handoff" => Handoff(Handoff),
     "manual" => Manual(Manual),
     "notify" => Notify(Notify),
     "report" => Report(Report),
@@ -452,6 +455,7 @@ impl ActionSpec {
     pub fn step_refs(&self) -> Vec<StepRef> {
         match self {
             ActionSpec::DiffOrders(a) => a.step_refs(),
+            ActionSpec::Handoff(a) => a.step_refs(),
             ActionSpec::StoreSecret(a) => a.step_refs(),
             _ => Vec::new(),
         }

@@ -6,6 +6,7 @@
 //! is reported at once with `file:line:col`.
 
 mod credential;
+mod handoff;
 mod history;
 mod profile;
 mod raw;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use credential::SecretRef;
 pub(crate) use credential::read_private_file;
+pub use handoff::{BotHandoff, Verify as HandoffVerify};
 pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
 pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};

@@ -53,6 +53,8 @@ pub struct Profile {
     /// The config's secret stores (its `secrets:` settings and the run's read cache): the
     /// replacement key is written through them.
     pub stores: std::sync::Arc<crate::secrets::Stores>,
+    /// How the bot picks up its replacement key (the `handoff` step); `None`: by hand.
+    pub handoff: Option<super::BotHandoff>,
 }
 
 /// A bot key the owner holds.
@@ -171,6 +173,7 @@ fn validate_with(
     let ledger_lag = check.ledger_lag(raw);
     let ledger_max_age = check.ledger_max_age(raw);
     let ip_echo = check.ip_echo(raw);
+    let handoff = check.handoff(raw, exchange);
 
     if !check.problems.is_empty() {
         return Err(Problems {
@@ -207,6 +210,7 @@ fn validate_with(
         settings,
         ignored_fields: ignored_fields(raw, exchange),
         stores,
+        handoff,
     })
 }
 
@@ -461,6 +465,21 @@ impl Check<'_> {
     fn ip_echo(&mut self, raw: &RawProfile) -> Option<String> {
         let url = raw.ip_echo.as_deref()?.trim();
         (!url.is_empty()).then(|| url.to_owned())
+    }
+
+    fn handoff(
+        &mut self,
+        raw: &RawProfile,
+        exchange: Option<ExchangeId>,
+    ) -> Option<super::BotHandoff> {
+        super::handoff::validate(raw.handoff.as_ref()?, self.dir, exchange)
+            .map_err(|problems| {
+                for (field, message, help) in problems {
+                    let problem = self.problem(&field, message).help(help);
+                    self.problems.push(problem);
+                }
+            })
+            .ok()
     }
 
     fn secret_store(&mut self, raw: &RawProfile) -> Option<SecretStore> {

@@ -186,6 +186,9 @@ pub struct RawProfile {
     /// The venue's futures host when it is not `base_url` (Binance USD-M).
     #[serde(default)]
     pub futures_url: Option<String>,
+    /// How the bot picks up its replacement key (the `handoff` step).
+    #[serde(default)]
+    pub handoff: Option<super::handoff::RawHandoff>,
 }
 
 /// The master credential, as references.

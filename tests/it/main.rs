@@ -22,6 +22,7 @@ mod drill_profile;
 mod engine;
 mod exchange;
 mod freeze_account;
+mod handoff;
 mod history;
 mod journal;
 mod kraken;

@@ -92,16 +92,23 @@ async fn resume_does_not_send_again_what_was_delivered() {
     let run_dir = crate::support::run_dir(&waiting).display().to_string();
     let output = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
     crate::support::contained(&output);
-    // The revoke's guide was delivered already and is not sent again; what is new is.
+    // The revoke's guide was delivered already and is not sent again; what is new is (the
+    // replacement by hand, then the hand-off to the bot).
     let resumed = seen(&got);
     assert_eq!(
         resumed.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
-        ["key_locked", "manual_pending", "run_finished"],
+        [
+            "key_locked",
+            "manual_pending",
+            "manual_pending",
+            "run_finished"
+        ],
         "{resumed:?}"
     );
     assert!(resumed[1].1.contains("`replace`"), "{resumed:?}");
-    assert!(resumed[2].1.ends_with(" contained"), "{resumed:?}");
-    assert!(!resumed[2].1.contains("NOT"), "{resumed:?}");
+    assert!(resumed[2].1.contains("`handoff`"), "{resumed:?}");
+    assert!(resumed[3].1.ends_with(" contained"), "{resumed:?}");
+    assert!(!resumed[3].1.contains("NOT"), "{resumed:?}");
 }
 
 /// The events and titles a receiver got, in order.

@@ -146,6 +146,7 @@ pub(super) mod tests {
             settings: VenueSettings::default(),
             ignored_fields: Vec::new(),
             stores: Default::default(),
+            handoff: None,
         }
     }
 }
