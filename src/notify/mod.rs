@@ -221,14 +221,60 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms.min(30_000))
 }
 
-/// The delay an HTTP answer asks for in `Retry-After` (seconds; an HTTP date is not read).
+/// The delay an HTTP answer asks for in `Retry-After` (RFC 9110 §10.2.3): a number of seconds,
+/// or an HTTP date, which is read against this machine's clock (a date already past: retry now).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    retry_after_value(value, std::time::SystemTime::now())
+}
+
+/// [`retry_after`]'s reading of one header value at `now`.
+fn retry_after_value(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        // 1994-11-06T08:49:37Z, RFC 9110's example date.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let read = |v: &str| retry_after_value(v, now);
+        assert_eq!(read("120"), Some(Duration::from_secs(120)));
+        assert_eq!(read(" 7 "), Some(Duration::from_secs(7)));
+        // The three forms a recipient must accept (RFC 9110 §5.6.7), 90 s after `now`.
+        assert_eq!(
+            read("Sun, 06 Nov 1994 08:51:07 GMT"),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            read("Sunday, 06-Nov-94 08:51:07 GMT"),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            read("Sun Nov  6 08:51:07 1994"),
+            Some(Duration::from_secs(90))
+        );
+        // A date already past: retry at once.
+        assert_eq!(read("Sun, 06 Nov 1994 08:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(read("soon"), None);
+        assert_eq!(read("-5"), None);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600))
+                .parse()
+                .unwrap(),
+        );
+        let wait = retry_after(&headers).unwrap();
+        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
+    }
 }

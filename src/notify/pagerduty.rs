@@ -131,7 +131,7 @@ impl Channel for PagerDuty {
                 .await
                 .map_err(transport)?;
             let status = answer.status().as_u16();
-            let retry_after = retry_after(answer.headers());
+            let retry_after = super::retry_after(answer.headers());
             let text = answer.text().await.unwrap_or_default();
             let text = self.scrub(&text);
             judge(status, retry_after, &text)
@@ -254,18 +254,6 @@ fn explain(text: &str) -> String {
         _ if text.trim().is_empty() => "no answer body".to_owned(),
         _ => truncate(text.trim(), EXCERPT),
     }
-}
-
-/// A `Retry-After` given in seconds.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
 }
 
 /// A transport failure: always worth another try; the URL is left out.
