@@ -327,6 +327,8 @@ mod tests {
             dedup_key: "run-1".into(),
             profile: None,
             at: "2026-12-05T17:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
         }
     }
 

@@ -137,6 +137,15 @@ pub struct Message {
     pub profile: Option<String>,
     /// When, RFC 3339 UTC.
     pub at: String,
+    /// Which message this is, the same for every attempt and every resume of its run:
+    /// `<run id>/<event>/<step id>` for a response's messages (`run_finished`: the journal head
+    /// instead of a step), else `<dedup_key>/<event>/<at>`. `resume` sends no message whose id
+    /// the run folder shows delivered; the webhook's `webhook-id` is derived from it.
+    pub id: String,
+    /// Sent by a drill's rehearsed response (`drill --notify`): nothing happened for real. The
+    /// title then starts with `[drill]`, and PagerDuty pages no one unless its channel says
+    /// `drills: page`.
+    pub drill: bool,
 }
 
 /// Why a send failed, and whether trying again may help.
@@ -177,6 +186,11 @@ pub trait Channel: Debug + Send + Sync {
     fn kind(&self) -> &'static str;
     /// Sends `message` once, bounded by the client's timeout.
     fn send<'a>(&'a self, message: &'a Message, http: &'a reqwest::Client) -> Sending<'a>;
+    /// Whether `message` is for this channel at all (PagerDuty: a note pages no one, so it is
+    /// not sent); one it does not take is neither sent nor recorded as an attempt.
+    fn takes(&self, _message: &Message) -> bool {
+        true
+    }
 }
 
 /// Builds a channel of type `kind` named `name` from its config entry (`fields`: the entry's

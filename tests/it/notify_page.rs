@@ -30,6 +30,8 @@ fn message(event: Event, phase: Phase, severity: Severity, title: &str) -> Messa
         dedup_key: "run-20261205T174400Z-bybit-main".to_owned(),
         profile: Some("bybit-main".to_owned()),
         at: "2026-12-05T17:44:00Z".to_owned(),
+        id: "run-1/test".into(),
+        drill: false,
     }
 }
 
