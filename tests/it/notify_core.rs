@@ -194,3 +194,48 @@ async fn a_notify_step_sends_its_message_and_never_fails_the_playbook() {
             .ends_with("replacement key next")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_sends_a_message_whose_title_was_delivered_for_another_step() {
+    // Two `notify` steps with one text, a manual revoke between them: the run stops at the
+    // revoke, and the resumed run's second message (same title, another step) is new.
+    let lab = Lab::start_on(lockdown::exchanges::ExchangeId::Kraken, 185).await;
+    let (url, got) = receiver(Answer::Ok).await;
+    add_webhooks(&lab, &[("ops", &url, "")]);
+    let playbook = lab.dir.path().join("twice.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1\nname: twice\nexchange: kraken\ninputs:\n  key: { required: true }\nsteps:\n  - id: tell_before\n    notify: { message: \"Check the desk\" }\n  - id: revoke\n    revoke_key: { key: \"{{ inputs.key }}\" }\n  - id: tell_after\n    notify: { message: \"Check the desk\" }\n",
+    )
+    .unwrap();
+    let output = lab
+        .respond(&["--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let waiting = crate::support::waiting_for_a_person(&output, "revoke", &[]);
+    let first = seen(&got);
+    assert_eq!(
+        first.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["run_started", "custom", "manual_pending", "run_finished"],
+        "{first:?}"
+    );
+
+    assert!(lab.sim.web_ui_delete_key(&lab.leaked()));
+    got.lock().unwrap().clear();
+    let run_dir = crate::support::run_dir(&waiting).display().to_string();
+    let output = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let resumed = seen(&got);
+    assert_eq!(
+        resumed.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["key_locked", "custom", "run_finished"],
+        "{resumed:?}"
+    );
+    assert_eq!(resumed[1].1, first[1].1, "one title, two steps");
+    let ids: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| g.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids[1].ends_with("/custom/tell_after"), "{ids:?}");
+}
