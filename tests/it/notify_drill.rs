@@ -128,3 +128,134 @@ async fn drill_notify_stops_at_a_broken_notify_section() {
     );
     assert!(!state.join("drills").exists(), "no drill ran");
 }
+
+/// Waits (bounded) until the receiver holds `n` requests; what it holds.
+async fn received(got: &std::sync::Arc<std::sync::Mutex<Vec<Got>>>, n: usize) -> Vec<Value> {
+    for _ in 0..400 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    data(&got.lock().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_regressed_drill_is_notified_after_its_response_in_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    // Three earlier `quiet` drills locked in 1 ms, and no slack: this one is slower.
+    let earlier: String = (1..=3)
+        .map(|i| {
+            format!(
+                "{}\n",
+                serde_json::json!({
+                    "at": format!("2026-11-0{i}T00:00:00.000Z"), "scenario": "quiet", "seed": 1,
+                    "venue": "bybit", "faults": "none (latency 0 ms)", "passed": true,
+                    "time_to_contain_ms": 1, "lock_acknowledged_ms": 1, "false_positives": 0,
+                    "missed": 0, "drill_dir": format!("/drills/{i}"),
+                })
+            )
+        })
+        .collect();
+    std::fs::write(state.join("drills.jsonl"), earlier).unwrap();
+    let (url, got) = receiver(Answer::Ok).await;
+    let config = config_with_webhook(dir.path(), &url);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("history:\n  regression:\n    ttc_factor: 1.5\n    ttc_slack: 0s\n");
+    std::fs::write(&config, text).unwrap();
+    let output = lockdown(
+        &[
+            "drill",
+            "--config",
+            config.to_str().unwrap(),
+            "--state-dir",
+            state.to_str().unwrap(),
+            "--scenario",
+            "quiet",
+            "--notify",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let card: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(card["passed"], true, "the exit 1 is the regression's");
+    let reason = card["regressed"].as_str().unwrap();
+    let sent = data(&got.lock().unwrap());
+    let events: Vec<&str> = sent.iter().map(|m| m["event"].as_str().unwrap()).collect();
+    assert_eq!(events.first(), Some(&"run_started"), "{events:?}");
+    assert_eq!(events.last(), Some(&"drill_regressed"), "{events:?}");
+    assert_eq!(events[events.len() - 2], "run_finished", "{events:?}");
+    let regressed = sent.last().unwrap();
+    assert_eq!(regressed["severity"], "warning");
+    assert_eq!(regressed["phase"], "trigger");
+    assert_eq!(regressed["dedup_key"], "drill-bybit-quiet");
+    assert_eq!(
+        regressed["title"],
+        format!("drill bybit/quiet regressed: {reason}")
+    );
+    // The verdict is real, not a rehearsed message.
+    assert_eq!(regressed["drill"], false);
+    let folder = PathBuf::from(card["drill_dir"].as_str().unwrap());
+    let listed: Vec<String> = recorded(&folder)
+        .iter()
+        .map(|a| a["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, events, "the drill folder lists them in order");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_scheduled_job_is_notified() {
+    use lockdown::schedule::{Event, ManualClock, Outcome, Runner};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, got) = receiver(Answer::Ok).await;
+    let config = config_with_webhook(dir.path(), &url);
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "schedules:\n  - name: nightly\n    cron: \"0 * * * * *\"\n    run: [--quiet, drill, --scenario, no-such-scenario]\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let jobs = lockdown::config::load_schedules(&config).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let clock = ManualClock::new(start);
+    let driver = clock.clone();
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop) = tokio::sync::mpsc::unbounded_channel();
+    let ui = lockdown::ui::Ui::new(lockdown::ui::Verbosity::Quiet, true);
+    let runner = Runner::new(jobs, clock, dir.path().join("sched")).events(events_tx);
+    let drive = async move {
+        driver.set(start + chrono::Duration::seconds(60));
+        let record = loop {
+            match events.recv().await.expect("the scheduler is running") {
+                Event::Ended(record) => break record,
+                Event::Started { .. } => {}
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(record.outcome, Outcome::Failed, "{record:?}");
+        let sent = received(&got, 1).await;
+        stop_tx
+            .send(lockdown::interrupt::Interrupt::Sigterm)
+            .unwrap();
+        (record, sent)
+    };
+    let (_, (record, sent)) = tokio::join!(runner.run(&ui, stop), drive);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let message = &sent[0];
+    assert_eq!(message["event"], "schedule_failed");
+    assert_eq!(message["dedup_key"], "schedule-nightly");
+    assert_eq!(message["title"], "scheduled job `nightly` failed");
+    let exit = record.exit.unwrap();
+    assert!(
+        message["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("exit {exit} after ")),
+        "{message}"
+    );
+}
