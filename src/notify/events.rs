@@ -306,24 +306,57 @@ pub fn drill(
     })
 }
 
-/// `check_not_ready` for `profile`, with its critical findings (`check: message` each).
-pub fn check_not_ready(profile: &str, findings: &[String]) -> Message {
-    identified(Message {
-        fields: vec![("profile".to_owned(), profile.to_owned())],
+/// What `check` tells about `profile`: `check_not_ready` with its critical findings (`check:
+/// message` each; `regressed`: why it is worse than the last check, which makes it critical),
+/// else `check_warnings` with its warnings, else nothing.
+pub fn check(
+    profile: &str,
+    critical: &[String],
+    warnings: &[String],
+    regressed: Option<&str>,
+) -> Option<Message> {
+    let (event, severity, mut title, text) = if !critical.is_empty() {
+        let mut text = format!(
+            "`lockdown check` found {} critical problem(s):\n{}",
+            critical.len(),
+            critical.join("\n")
+        );
+        if !warnings.is_empty() {
+            text.push_str(&format!(
+                "\nand {} warning(s):\n{}",
+                warnings.len(),
+                warnings.join("\n")
+            ));
+        }
+        let severity = if regressed.is_some() {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        let title = format!("{profile}: not ready for an incident");
+        (Event::CheckNotReady, severity, title, text)
+    } else if !warnings.is_empty() {
+        let text = format!(
+            "`lockdown check` found the profile ready, with {} warning(s):\n{}",
+            warnings.len(),
+            warnings.join("\n")
+        );
+        let title = format!("{profile}: ready, with {} warning(s)", warnings.len());
+        (Event::CheckWarnings, Severity::Warning, title, text)
+    } else {
+        return None;
+    };
+    let mut fields = vec![("profile".to_owned(), profile.to_owned())];
+    if let Some(reason) = regressed {
+        title.push_str(" (REGRESSED)");
+        fields.push(("regressed".to_owned(), reason.to_owned()));
+    }
+    Some(identified(Message {
+        fields,
         dedup_key: format!("check-{profile}"),
         profile: Some(profile.to_owned()),
-        ..message(
-            Event::CheckNotReady,
-            Severity::Warning,
-            Phase::Trigger,
-            format!("{profile}: not ready for an incident"),
-            format!(
-                "`lockdown check` found {} critical problem(s):\n{}",
-                findings.len(),
-                findings.join("\n")
-            ),
-        )
-    })
+        ..message(event, severity, Phase::Trigger, title, text)
+    }))
 }
 
 /// `schedule_failed` for job `name`: `what` says how (exit code, timeout) and where.

@@ -48,6 +48,8 @@ pub enum Event {
     DrillRegressed,
     /// A `check` found a profile not ready.
     CheckNotReady,
+    /// A `check` found a profile ready, with warnings (a master key expiring soon, no ledger).
+    CheckWarnings,
     /// A scheduled job failed.
     ScheduleFailed,
     /// A playbook's `notify` step.
@@ -66,6 +68,7 @@ impl Event {
         Event::DrillFailed,
         Event::DrillRegressed,
         Event::CheckNotReady,
+        Event::CheckWarnings,
         Event::ScheduleFailed,
         Event::Custom,
         Event::Test,
@@ -81,6 +84,7 @@ impl Event {
             Event::DrillFailed => "drill_failed",
             Event::DrillRegressed => "drill_regressed",
             Event::CheckNotReady => "check_not_ready",
+            Event::CheckWarnings => "check_warnings",
             Event::ScheduleFailed => "schedule_failed",
             Event::Custom => "custom",
             Event::Test => "test",
