@@ -405,7 +405,10 @@ fn write(
     outcome: String,
     sent: bool,
 ) {
-    let Some(path) = lock(&inner.log).clone() else {
+    // Held while writing: every channel's lane appends to the one file, and a line must never
+    // be split by another's (`writeln!` may write the text and its newline apart).
+    let log = lock(&inner.log);
+    let Some(path) = log.as_ref() else {
         return;
     };
     let record = Attempt {
@@ -425,16 +428,18 @@ fn write(
         attempt,
         outcome,
     };
-    let Ok(line) = serde_json::to_string(&record) else {
+    let Ok(mut line) = serde_json::to_string(&record) else {
         return;
     };
-    // Best effort: a full disk must not stop the sending (nor anything else).
+    line.push('\n');
+    // Best effort: a full disk must not stop the sending (nor anything else). One write of the
+    // whole line, so that even another process appending (a resumed run) cannot split it.
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)
+        .open(path)
     {
-        let _ = writeln!(file, "{line}");
+        let _ = file.write_all(line.as_bytes());
     }
 }
 
@@ -467,6 +472,35 @@ mod tests {
             "the queued ones were routed (to no channel)"
         );
         assert!(summary.problems[0].contains("refused, the queue is full"));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn lanes_writing_at_once_never_mix_their_lines() {
+        // Every channel's lane records its attempts in the one file, at the same time.
+        let dir = tempfile::tempdir().unwrap();
+        let notifier = Notifier::held(|| Ok(Settings::default()));
+        notifier.log_to(dir.path());
+        let inner = Arc::clone(notifier.inner.as_ref().unwrap());
+        let lanes: Vec<_> = (0..8)
+            .map(|lane| {
+                let inner = Arc::clone(&inner);
+                std::thread::spawn(move || {
+                    for i in 0..200 {
+                        let outcome = format!("lane {lane} attempt {i}");
+                        write(&inner, &format!("c{lane}"), &message(i), 1, outcome, true);
+                    }
+                })
+            })
+            .collect();
+        for lane in lanes {
+            lane.join().unwrap();
+        }
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8 * 200);
+        for line in lines {
+            serde_json::from_str::<Attempt>(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        }
     }
 
     #[tokio::test]

@@ -259,3 +259,90 @@ async fn a_failed_scheduled_job_is_notified() {
         "{message}"
     );
 }
+
+/// Runs `drill --notify --scenario quiet` with `config`; the scorecard.
+async fn drill_with(config: &Path, state: &Path) -> Value {
+    let output = lockdown(
+        &[
+            "drill",
+            "--config",
+            config.to_str().unwrap(),
+            "--state-dir",
+            state.to_str().unwrap(),
+            "--scenario",
+            "quiet",
+            "--notify",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drill_pages_no_one_unless_the_pagerduty_channel_pages_drills() {
+    use crate::notify_page::{ROUTING_KEY, pagerduty};
+    let dir = tempfile::tempdir().unwrap();
+    let (hook_url, hook) = receiver(Answer::Ok).await;
+    let (pd_url, desk) = pagerduty().await;
+    let key = dir.path().join("pd.key");
+    std::fs::write(&key, ROUTING_KEY).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let config = config_with_webhook(dir.path(), &hook_url);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "  routes:\n    - events: [all]\n      channels: [ops]\n",
+        &format!(
+            "    oncall:\n      type: pagerduty\n      routing_key: file:{}\n      base_url: {pd_url}\n  routes:\n    - events: [all]\n      channels: [ops, oncall]\n",
+            key.display()
+        ),
+    );
+    assert!(text.contains("oncall"), "{text}");
+    std::fs::write(&config, &text).unwrap();
+
+    // By default: the webhook hears the rehearsal, PagerDuty nothing, and only what was sent is
+    // recorded.
+    let card = drill_with(&config, &dir.path().join("state")).await;
+    assert!(!hook.lock().unwrap().is_empty());
+    assert!(desk.lock().unwrap().events.is_empty(), "nobody paged");
+    let folder = PathBuf::from(card["drill_dir"].as_str().unwrap());
+    assert!(recorded(&folder).iter().all(|a| a["channel"] == "ops"));
+
+    // `drills: page`: the rehearsal pages, acknowledges and resolves one alert, marked.
+    std::fs::write(
+        &config,
+        text.replace(
+            "      type: pagerduty\n",
+            "      type: pagerduty\n      drills: page\n",
+        ),
+    )
+    .unwrap();
+    let card = drill_with(&config, &dir.path().join("state")).await;
+    let events = desk.lock().unwrap().events.clone();
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["event_action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["trigger", "acknowledge", "resolve"], "{events:?}");
+    let dedup = &events[0]["dedup_key"];
+    assert!(events.iter().all(|e| &e["dedup_key"] == dedup));
+    assert!(
+        events[0]["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("[drill] sim: "),
+        "{events:?}"
+    );
+    let folder = PathBuf::from(card["drill_dir"].as_str().unwrap());
+    let paged: Vec<String> = recorded(&folder)
+        .iter()
+        .filter(|a| a["channel"] == "oncall")
+        .map(|a| a["event"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(paged, ["run_started", "key_locked", "run_finished"]);
+}
