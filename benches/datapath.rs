@@ -456,6 +456,7 @@ fn run_child(dir: &Path) -> f64 {
                 otp: None,
                 operator: None,
                 incident: None,
+                rehearsal: None,
             },
             &ui,
         ))

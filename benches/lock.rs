@@ -164,6 +164,7 @@ async fn lock_ms(venue: ExchangeId, seed: u64, extra: usize, profile: Profile) -
             otp: None,
             operator: None,
             incident: None,
+            rehearsal: None,
         };
         let outcome = respond(request, &ui).await.unwrap();
         let ms = outcome

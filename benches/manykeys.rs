@@ -178,6 +178,7 @@ async fn separate_responses(
                 otp: None,
                 operator: None,
                 incident: None,
+                rehearsal: None,
             };
             let ui = quiet.clone();
             let runtime = tokio::runtime::Handle::current();

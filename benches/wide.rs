@@ -28,6 +28,7 @@ fn main() {
         state_dir: state.path().to_owned(),
         faults: Faults::none(),
         twin: None,
+        notify: None,
     };
     let ui = Ui::new(Verbosity::Quiet, true);
     let started = Instant::now();

@@ -46,6 +46,9 @@ pub struct Request {
     /// What the keys of one incident share (`respond` with several keys): the profile's one
     /// client, and the gate the steps after each key's lock wait at; `None` for one key.
     pub incident: Option<crate::incident::Share>,
+    /// A drill's response with notifications on (`drill --notify`): sent through the owner's
+    /// config, marked as a drill, recorded in the drill's folder; `None`: the config's own.
+    pub rehearsal: Option<crate::notify::events::Rehearsal>,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
@@ -194,13 +197,14 @@ async fn run_for(
     };
 
     let notify = (request.mode == Mode::Live).then(|| {
-        notifier_for(
-            &request.config,
-            &dir,
-            &profile,
-            &run.info.id,
-            request.key.masked(),
-        )
+        let (config, folder) = match &request.rehearsal {
+            Some(drill) => (drill.config.as_path(), drill.folder.as_path()),
+            None => (request.config.as_path(), dir.as_path()),
+        };
+        let mut current =
+            notifier_for(config, folder, &profile, &run.info.id, request.key.masked());
+        current.drill = request.rehearsal.is_some();
+        current
     });
     if let Some(current) = &notify {
         crate::notify::events::run_started(current);
@@ -238,6 +242,7 @@ fn notifier_for(
         venue: profile.exchange.to_string(),
         run_id: run_id.to_owned(),
         key,
+        drill: false,
     }
 }
 

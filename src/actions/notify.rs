@@ -65,7 +65,7 @@ impl Action for Notify {
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
         let queued = match cx.render(&self.message) {
-            Ok(text) => crate::notify::events::custom(&text, self.severity),
+            Ok(text) => crate::notify::events::custom(cx.step, &text, self.severity),
             Err(_) => false,
         };
         let mut out = Outputs::new();

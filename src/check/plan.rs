@@ -53,6 +53,7 @@ pub(super) async fn check(config: &Path, profile: &Profile, ui: &Ui) -> Finding 
         otp: None,
         operator: None,
         incident: None,
+        rehearsal: None,
     };
     let planned = respond_for(twin, request, &ui.silent()).await;
     drop(scratch);

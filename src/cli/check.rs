@@ -37,14 +37,24 @@ pub async fn run(args: CheckArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
         ui.info(&line);
     }
     ui.summary(|| show::json(&readiness));
+    // Critical findings go out as `check_not_ready` (marked when the profile regressed),
+    // warnings alone as `check_warnings`, to the routes that name them.
     for profile in &readiness.profiles {
-        let critical: Vec<String> = readiness
-            .of(&profile.name)
-            .filter(|f| f.severity == check::Severity::Critical)
-            .map(|f| format!("{}: {}", f.check, f.message))
-            .collect();
-        if !critical.is_empty() {
-            let message = crate::notify::events::check_not_ready(&profile.name, &critical);
+        let of = |severity: check::Severity| -> Vec<String> {
+            readiness
+                .of(&profile.name)
+                .filter(|f| f.severity == severity)
+                .map(|f| format!("{}: {}", f.check, f.message))
+                .collect()
+        };
+        let (critical, warnings) = (of(check::Severity::Critical), of(check::Severity::Warning));
+        let told = crate::notify::events::check(
+            &profile.name,
+            &critical,
+            &warnings,
+            profile.regressed.as_deref(),
+        );
+        if let Some(message) = told {
             crate::notify::events::send_and_wait(Some(&options.config), message, None, ui).await;
         }
     }

@@ -58,6 +58,12 @@ pub struct DrillArgs {
     /// Seeded simulator faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s`
     #[arg(long, value_name = "SPEC", value_parser = super::sim::parse_faults)]
     faults: Option<Faults>,
+    /// Rehearse the notifications too: the drill's response sends through the `notify:`
+    /// section of the config (`--config`, or the default), every message marked `[drill]`
+    /// (PagerDuty pages no one unless its channel says `drills: page`); the attempts are
+    /// recorded in the drill's folder
+    #[arg(long)]
+    notify: bool,
 }
 
 /// Runs `drill`: exit 0 only when the drill passed and did not regress. `config` is the global
@@ -80,6 +86,11 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
         }
         None => None,
     };
+    let notify = if args.notify {
+        Some(rehearsal_config(config.as_deref(), ui)?)
+    } else {
+        None
+    };
     let state_dir = match &twin {
         Some(twin) => twin.state_dir().to_path_buf(),
         None => args.state_dir.unwrap_or_else(config::default_state_dir),
@@ -98,6 +109,7 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
                 .unwrap_or_else(Faults::none)
                 .with_latency(std::time::Duration::from_millis(args.latency)),
             twin,
+            notify,
         },
         ui,
     )
@@ -138,6 +150,21 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
     } else {
         Exit::Incomplete
     })
+}
+
+/// The config `drill --notify` sends through: its `notify:` section must load (a drill is where
+/// a broken channel is found, so it stops the drill before it starts, exit 2); no channel is
+/// only a warning.
+fn rehearsal_config(config: Option<&Path>, ui: &Ui) -> Result<PathBuf, Error> {
+    let path = config.map_or_else(config::default_path, Path::to_path_buf);
+    let settings = config::load_notify(Some(&path))?;
+    if settings.is_empty() {
+        ui.warn(&format!(
+            "drill --notify: `{}` configures no notification channel; the drill's response notifies no one",
+            path.display()
+        ));
+    }
+    Ok(std::path::absolute(&path).unwrap_or(path))
 }
 
 /// A scorecard as JSON with the regression verdict: `regressed` is null or why.

@@ -51,6 +51,7 @@ pub async fn run(args: PlanArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exi
         otp: None,
         operator: None,
         incident: None,
+        rehearsal: None,
     };
     let outcome = respond(request, ui).await?;
     super::respond::report(&outcome, ui);

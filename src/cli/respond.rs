@@ -78,6 +78,7 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<
             otp,
             operator: None,
             incident: None,
+            rehearsal: None,
         };
         let outcome = respond(request, ui).await?;
         report(&outcome, ui);

@@ -68,6 +68,9 @@ pub struct Options {
     /// ledger format and store kind replace the simulator's own (`venue`, `playbook` and
     /// `state_dir` are then the twin's).
     pub twin: Option<Box<Twin>>,
+    /// `drill --notify`: the config whose `notify:` section the drill's response sends through
+    /// (marked as a drill, recorded in the drill's folder); `None`: the response notifies no one.
+    pub notify: Option<PathBuf>,
 }
 
 /// How a drill ended: one leaked key's scorecard, or every key's of a many-key scenario.
@@ -84,10 +87,15 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Drilled, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     if scenario.keys > 1 {
-        if options.twin.is_some() {
+        if options.twin.is_some() || options.notify.is_some() {
+            let flag = if options.twin.is_some() {
+                "--profile` twins"
+            } else {
+                "--notify` rehearses"
+            };
             return Err(Error::Usage {
                 message: format!(
-                    "`drill --profile` twins one leaked key; scenario `{}` leaks {}",
+                    "`drill {flag} one leaked key; scenario `{}` leaks {}",
                     scenario.name, scenario.keys
                 ),
                 help: Some("choose a one-key scenario, e.g. `--scenario quiet`".to_owned()),
@@ -397,6 +405,13 @@ fn request(
             &session.leaked_key,
         ))),
         incident: None,
+        rehearsal: options
+            .notify
+            .clone()
+            .map(|config| crate::notify::events::Rehearsal {
+                config,
+                folder: drill_dir.to_owned(),
+            }),
     }
 }
 

@@ -447,6 +447,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
             otp: request.otp.clone(),
             operator: request.operator.clone(),
             incident: Some(share),
+            rehearsal: None,
         };
         let quiet = quiet.clone();
         let target = target.clone();

@@ -117,11 +117,14 @@ pub(crate) async fn post_json(
     })
 }
 
-/// The `Retry-After` header in seconds (RFC 9110 also allows a date; the chat services send
-/// seconds, and a date is read as no hint).
+/// The `Retry-After` header: seconds (a fraction allowed, as Discord sends them) or an HTTP date
+/// ([`super::retry_after`]).
 pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let text = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    seconds(text.trim().parse::<f64>().ok()?)
+    match text.trim().parse::<f64>() {
+        Ok(secs) => seconds(secs),
+        Err(_) => super::retry_after(headers),
+    }
 }
 
 /// A wait of `secs` seconds, when it is a sane number.

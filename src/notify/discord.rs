@@ -197,16 +197,17 @@ fn judge(
             after: header_wait,
         });
     }
-    let code = answer
-        .as_ref()
-        .and_then(|a| a.code)
+    let number = answer.as_ref().and_then(|a| a.code);
+    let code = number
         .map(|code| format!(", code {code}"))
         .unwrap_or_default();
-    let hint = match status {
-        401 | 404 => {
+    // Discord's JSON codes say it whatever the status: 10015 unknown webhook, 50027 invalid
+    // webhook token.
+    let hint = match (status, number) {
+        (_, Some(10015 | 50027)) | (401 | 404, _) => {
             "the webhook URL is wrong or the webhook was deleted: make a new one and put its URL in `url`'s secret"
         }
-        403 => "the webhook may not post in its channel: check the channel's permissions",
+        (403, _) => "the webhook may not post in its channel: check the channel's permissions",
         _ => "Discord refused what lockdown sent; report it",
     };
     Err(SendError::Fatal {
@@ -327,6 +328,20 @@ mod tests {
             dedup_key: "run-1".into(),
             profile: None,
             at: "2026-12-05T17:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
+        }
+    }
+
+    #[test]
+    fn a_webhook_token_refused_by_code_says_to_make_a_new_webhook() {
+        let body = br#"{"message": "Invalid Webhook Token", "code": 50027}"#;
+        for status in [400, 401] {
+            let Err(SendError::Fatal { reason }) = judge(status, body, None, &[]) else {
+                panic!("fatal");
+            };
+            assert!(reason.contains("code 50027"), "{reason}");
+            assert!(reason.contains("make a new one"), "{reason}");
         }
     }
 

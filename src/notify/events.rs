@@ -23,6 +23,19 @@ pub struct Current {
     pub run_id: String,
     /// The leaked key, masked.
     pub key: String,
+    /// A drill's rehearsed response: every message is marked (`drill: true`, `[drill]` title).
+    pub drill: bool,
+}
+
+/// A drill's response with notifications on (`drill --notify`): the channels and routes come
+/// from the owner's config (not the simulator session's), every message is marked as a drill,
+/// and the attempts are written to the drill's own folder, beside its scorecard.
+#[derive(Debug, Clone)]
+pub struct Rehearsal {
+    /// The config whose `notify:` section is used (its references resolve against its folder).
+    pub config: std::path::PathBuf,
+    /// The drill's folder: its `notifications.jsonl`.
+    pub folder: std::path::PathBuf,
 }
 
 tokio::task_local! {
@@ -34,7 +47,8 @@ pub async fn scope<F: Future>(current: Current, future: F) -> F::Output {
     CURRENT.scope(current, future).await
 }
 
-/// A message stamped now, without fields, group or profile (set them with `..`).
+/// A message stamped now, without fields, group or profile (set them with `..`); its id is
+/// `<event>/<at>` (see [`identified`]).
 pub fn message(
     event: Event,
     severity: Severity,
@@ -42,6 +56,7 @@ pub fn message(
     title: String,
     text: String,
 ) -> Message {
+    let at = crate::clock::now_rfc3339();
     Message {
         event,
         severity,
@@ -51,13 +66,32 @@ pub fn message(
         fields: Vec::new(),
         dedup_key: String::new(),
         profile: None,
-        at: crate::clock::now_rfc3339(),
+        id: format!("{}/{at}", event.as_str()),
+        at,
+        drill: false,
     }
 }
 
+/// `message` with its id `<dedup_key>/<event>/<at>`, once its group is set.
+fn identified(message: Message) -> Message {
+    Message {
+        id: format!(
+            "{}/{}/{}",
+            message.dedup_key,
+            message.event.as_str(),
+            message.at
+        ),
+        ..message
+    }
+}
+
+/// A message of the current run; `which` names it within the run (the step, the journal head),
+/// so that its id is the same when a resumed run sends it again.
+#[allow(clippy::too_many_arguments)]
 fn for_run(
     current: &Current,
     event: Event,
+    which: &str,
     severity: Severity,
     phase: Phase,
     title: String,
@@ -71,10 +105,21 @@ fn for_run(
         ("run".to_owned(), current.run_id.clone()),
     ];
     all.append(&mut fields);
+    let mut id = format!("{}/{}", current.run_id, event.as_str());
+    if !which.is_empty() {
+        id = format!("{id}/{which}");
+    }
+    let title = if current.drill {
+        format!("[drill] {title}")
+    } else {
+        title
+    };
     Message {
         fields: all,
         dedup_key: current.run_id.clone(),
         profile: Some(current.profile.clone()),
+        id,
+        drill: current.drill,
         ..message(event, severity, phase, title, text)
     }
 }
@@ -84,6 +129,7 @@ pub fn run_started(current: &Current) {
     current.notifier.notify(for_run(
         current,
         Event::RunStarted,
+        "",
         Severity::Critical,
         Phase::Trigger,
         format!(
@@ -106,6 +152,7 @@ pub fn key_locked(step: &str, contained_ms: Option<u64>) {
         current.notifier.notify(for_run(
             current,
             Event::KeyLocked,
+            step,
             Severity::Warning,
             Phase::Acknowledge,
             format!("{}: key {} locked in {ms}", current.profile, current.key),
@@ -125,6 +172,7 @@ pub fn manual_pending(step: &str, title: &str, text: &str) {
         current.notifier.notify(for_run(
             current,
             Event::ManualPending,
+            step,
             Severity::Critical,
             Phase::Note,
             format!(
@@ -163,6 +211,7 @@ pub fn run_finished(current: &Current, outcome: &crate::engine::Outcome) {
     current.notifier.notify(for_run(
         current,
         Event::RunFinished,
+        &outcome.journal_hash,
         severity,
         phase,
         format!("{}: key {} {verdict}", current.profile, current.key),
@@ -237,7 +286,7 @@ pub fn drill(
             format!("regressed: {}", regressed.unwrap_or("worse than before")),
         )
     };
-    Message {
+    identified(Message {
         fields: vec![
             ("venue".to_owned(), venue.to_owned()),
             ("scenario".to_owned(), scenario.to_owned()),
@@ -254,32 +303,65 @@ pub fn drill(
                 folder.display()
             ),
         )
-    }
+    })
 }
 
-/// `check_not_ready` for `profile`, with its critical findings (`check: message` each).
-pub fn check_not_ready(profile: &str, findings: &[String]) -> Message {
-    Message {
-        fields: vec![("profile".to_owned(), profile.to_owned())],
+/// What `check` tells about `profile`: `check_not_ready` with its critical findings (`check:
+/// message` each; `regressed`: why it is worse than the last check, which makes it critical),
+/// else `check_warnings` with its warnings, else nothing.
+pub fn check(
+    profile: &str,
+    critical: &[String],
+    warnings: &[String],
+    regressed: Option<&str>,
+) -> Option<Message> {
+    let (event, severity, mut title, text) = if !critical.is_empty() {
+        let mut text = format!(
+            "`lockdown check` found {} critical problem(s):\n{}",
+            critical.len(),
+            critical.join("\n")
+        );
+        if !warnings.is_empty() {
+            text.push_str(&format!(
+                "\nand {} warning(s):\n{}",
+                warnings.len(),
+                warnings.join("\n")
+            ));
+        }
+        let severity = if regressed.is_some() {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        let title = format!("{profile}: not ready for an incident");
+        (Event::CheckNotReady, severity, title, text)
+    } else if !warnings.is_empty() {
+        let text = format!(
+            "`lockdown check` found the profile ready, with {} warning(s):\n{}",
+            warnings.len(),
+            warnings.join("\n")
+        );
+        let title = format!("{profile}: ready, with {} warning(s)", warnings.len());
+        (Event::CheckWarnings, Severity::Warning, title, text)
+    } else {
+        return None;
+    };
+    let mut fields = vec![("profile".to_owned(), profile.to_owned())];
+    if let Some(reason) = regressed {
+        title.push_str(" (REGRESSED)");
+        fields.push(("regressed".to_owned(), reason.to_owned()));
+    }
+    Some(identified(Message {
+        fields,
         dedup_key: format!("check-{profile}"),
         profile: Some(profile.to_owned()),
-        ..message(
-            Event::CheckNotReady,
-            Severity::Warning,
-            Phase::Trigger,
-            format!("{profile}: not ready for an incident"),
-            format!(
-                "`lockdown check` found {} critical problem(s):\n{}",
-                findings.len(),
-                findings.join("\n")
-            ),
-        )
-    }
+        ..message(event, severity, Phase::Trigger, title, text)
+    }))
 }
 
 /// `schedule_failed` for job `name`: `what` says how (exit code, timeout) and where.
 pub fn schedule_failed(name: &str, what: &str) -> Message {
-    Message {
+    identified(Message {
         fields: vec![("job".to_owned(), name.to_owned())],
         dedup_key: format!("schedule-{name}"),
         ..message(
@@ -289,18 +371,19 @@ pub fn schedule_failed(name: &str, what: &str) -> Message {
             format!("scheduled job `{name}` failed"),
             what.to_owned(),
         )
-    }
+    })
 }
 
-/// A playbook's `notify` step: `text`'s first line is the title. Whether it was queued (not
-/// in a response with notifications: no).
-pub fn custom(text: &str, severity: Severity) -> bool {
+/// A playbook's `notify` step `step`: `text`'s first line is the title. Whether it was queued
+/// (not in a response with notifications: no).
+pub fn custom(step: &str, text: &str, severity: Severity) -> bool {
     CURRENT
         .try_with(|current| {
             let first = text.lines().next().unwrap_or_default().trim();
             current.notifier.notify(for_run(
                 current,
                 Event::Custom,
+                step,
                 severity,
                 Phase::Note,
                 format!("{}: {first}", current.profile),

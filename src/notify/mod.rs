@@ -48,6 +48,8 @@ pub enum Event {
     DrillRegressed,
     /// A `check` found a profile not ready.
     CheckNotReady,
+    /// A `check` found a profile ready, with warnings (a master key expiring soon, no ledger).
+    CheckWarnings,
     /// A scheduled job failed.
     ScheduleFailed,
     /// A playbook's `notify` step.
@@ -66,6 +68,7 @@ impl Event {
         Event::DrillFailed,
         Event::DrillRegressed,
         Event::CheckNotReady,
+        Event::CheckWarnings,
         Event::ScheduleFailed,
         Event::Custom,
         Event::Test,
@@ -81,6 +84,7 @@ impl Event {
             Event::DrillFailed => "drill_failed",
             Event::DrillRegressed => "drill_regressed",
             Event::CheckNotReady => "check_not_ready",
+            Event::CheckWarnings => "check_warnings",
             Event::ScheduleFailed => "schedule_failed",
             Event::Custom => "custom",
             Event::Test => "test",
@@ -137,6 +141,15 @@ pub struct Message {
     pub profile: Option<String>,
     /// When, RFC 3339 UTC.
     pub at: String,
+    /// Which message this is, the same for every attempt and every resume of its run:
+    /// `<run id>/<event>/<step id>` for a response's messages (`run_finished`: the journal head
+    /// instead of a step), else `<dedup_key>/<event>/<at>`. `resume` sends no message whose id
+    /// the run folder shows delivered; the webhook's `webhook-id` is derived from it.
+    pub id: String,
+    /// Sent by a drill's rehearsed response (`drill --notify`): nothing happened for real. The
+    /// title then starts with `[drill]`, and PagerDuty pages no one unless its channel says
+    /// `drills: page`.
+    pub drill: bool,
 }
 
 /// Why a send failed, and whether trying again may help.
@@ -177,6 +190,11 @@ pub trait Channel: Debug + Send + Sync {
     fn kind(&self) -> &'static str;
     /// Sends `message` once, bounded by the client's timeout.
     fn send<'a>(&'a self, message: &'a Message, http: &'a reqwest::Client) -> Sending<'a>;
+    /// Whether `message` is for this channel at all (PagerDuty: a note pages no one, so it is
+    /// not sent); one it does not take is neither sent nor recorded as an attempt.
+    fn takes(&self, _message: &Message) -> bool {
+        true
+    }
 }
 
 /// Builds a channel of type `kind` named `name` from its config entry (`fields`: the entry's
@@ -221,14 +239,62 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms.min(30_000))
 }
 
-/// The delay an HTTP answer asks for in `Retry-After` (seconds; an HTTP date is not read).
+/// The delay an HTTP answer asks for in `Retry-After` (RFC 9110 §10.2.3): a number of seconds,
+/// or an HTTP date, which is read against this machine's clock (a date already past: retry now).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    retry_after_value(value, std::time::SystemTime::now())
+}
+
+/// [`retry_after`]'s reading of one header value at `now`.
+fn retry_after_value(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    // delay-seconds is `1*DIGIT`: no sign (Rust's `parse` would take a `+`).
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse::<u64>().ok().map(Duration::from_secs);
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        // 1994-11-06T08:49:37Z, RFC 9110's example date.
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let read = |v: &str| retry_after_value(v, now);
+        assert_eq!(read("120"), Some(Duration::from_secs(120)));
+        assert_eq!(read(" 7 "), Some(Duration::from_secs(7)));
+        // The three forms a recipient must accept (RFC 9110 §5.6.7), 90 s after `now`.
+        assert_eq!(
+            read("Sun, 06 Nov 1994 08:51:07 GMT"),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            read("Sunday, 06-Nov-94 08:51:07 GMT"),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            read("Sun Nov  6 08:51:07 1994"),
+            Some(Duration::from_secs(90))
+        );
+        // A date already past: retry at once.
+        assert_eq!(read("Sun, 06 Nov 1994 08:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(read("soon"), None);
+        assert_eq!(read("-5"), None);
+        assert_eq!(read("+5"), None);
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::RETRY_AFTER,
+            httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600))
+                .parse()
+                .unwrap(),
+        );
+        let wait = retry_after(&headers).unwrap();
+        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
+    }
 }

@@ -5,7 +5,9 @@
 //! A message's [`Phase`] is the event's `event_action`; its `dedup_key` (the run or schedule id)
 //! ties the trigger, the acknowledge and the resolve of one run to one alert. A `Note` pages no
 //! one, so it is not sent at all, except `lockdown notify test`, which triggers an `info` alert
-//! so people see the integration work. The routing key is a secret: it lives in a
+//! so people see the integration work. A drill's rehearsed response (`drill --notify`) is not
+//! sent either, so nobody is paged by a rehearsal, unless the channel says `drills: page` (to
+//! rehearse the page itself). The routing key is a secret: it lives in a
 //! [`SecretString`], is exposed only to build the request body, and is scrubbed from anything
 //! PagerDuty answers before that answer becomes an error's text.
 
@@ -50,6 +52,9 @@ struct Raw {
     /// `payload.group`.
     #[serde(default)]
     group: Option<String>,
+    /// A drill's messages: `skip` (default, nobody is paged by a rehearsal) or `page`.
+    #[serde(default)]
+    drills: Option<String>,
 }
 
 /// A configured PagerDuty integration.
@@ -60,6 +65,8 @@ pub struct PagerDuty {
     source: Option<String>,
     component: String,
     group: Option<String>,
+    /// Whether a drill's messages are sent (`drills: page`).
+    page_drills: bool,
 }
 
 impl std::fmt::Debug for PagerDuty {
@@ -96,6 +103,16 @@ pub fn build(name: &str, fields: &Value, dir: &Path) -> Result<Box<dyn Channel>,
              Events API v2 integration"
         ));
     }
+    let page_drills = match raw.drills.as_deref() {
+        None | Some("skip") => false,
+        Some("page") => true,
+        Some(other) => {
+            return Err(format!(
+                "channel `{name}` (pagerduty) `drills` is `skip` (a drill pages no one, the \
+                 default) or `page`, not `{other}`"
+            ));
+        }
+    };
     let base_url = raw.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
     super::check_url(&base_url)
         .map_err(|err| format!("channel `{name}` (pagerduty) `base_url`: {err}"))?;
@@ -106,6 +123,7 @@ pub fn build(name: &str, fields: &Value, dir: &Path) -> Result<Box<dyn Channel>,
         source: raw.source,
         component: raw.component.unwrap_or_else(|| "lockdown".to_owned()),
         group: raw.group,
+        page_drills,
     }))
 }
 
@@ -116,6 +134,10 @@ impl Channel for PagerDuty {
 
     fn kind(&self) -> &'static str {
         "pagerduty"
+    }
+
+    fn takes(&self, message: &Message) -> bool {
+        self.event(message).is_some()
     }
 
     fn send<'a>(&'a self, message: &'a Message, http: &'a reqwest::Client) -> Sending<'a> {
@@ -131,7 +153,7 @@ impl Channel for PagerDuty {
                 .await
                 .map_err(transport)?;
             let status = answer.status().as_u16();
-            let retry_after = retry_after(answer.headers());
+            let retry_after = super::retry_after(answer.headers());
             let text = answer.text().await.unwrap_or_default();
             let text = self.scrub(&text);
             judge(status, retry_after, &text)
@@ -140,8 +162,12 @@ impl Channel for PagerDuty {
 }
 
 impl PagerDuty {
-    /// The event PagerDuty gets for `message`, or `None` for a note, which pages no one.
+    /// The event PagerDuty gets for `message`, or `None` for a note, which pages no one, and
+    /// for a drill's message unless the channel pages drills.
     pub fn event(&self, message: &Message) -> Option<Value> {
+        if message.drill && !self.page_drills {
+            return None;
+        }
         let action = match (message.phase, message.event) {
             (_, Event::Test) | (Phase::Trigger, _) => "trigger",
             (Phase::Acknowledge, _) => "acknowledge",
@@ -256,18 +282,6 @@ fn explain(text: &str) -> String {
     }
 }
 
-/// A `Retry-After` given in seconds.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-}
-
 /// A transport failure: always worth another try; the URL is left out.
 fn transport(err: reqwest::Error) -> SendError {
     let kind = if err.is_timeout() {
@@ -305,7 +319,37 @@ mod tests {
             source: None,
             component: "lockdown".into(),
             group: None,
+            page_drills: false,
         }
+    }
+
+    #[test]
+    fn a_drill_pages_no_one_unless_the_channel_pages_drills() {
+        let drill = Message {
+            drill: true,
+            title: "[drill] sim: responding".into(),
+            ..message(Phase::Trigger, Severity::Critical)
+        };
+        let mut pd = channel();
+        assert_eq!(pd.event(&drill), None);
+        assert!(!pd.takes(&drill));
+        pd.page_drills = true;
+        let event = pd.event(&drill).unwrap();
+        assert_eq!(event["event_action"], "trigger");
+        assert_eq!(event["payload"]["summary"], "[drill] sim: responding");
+        let dir = tempfile::tempdir().unwrap();
+        crate::private::write(&dir.path().join("k"), "abcdefghijklmnopqrstuvwxyz012345").unwrap();
+        let build = |drills: &str| {
+            let fields = serde_json::json!({"routing_key": "file:k", "drills": drills});
+            build("oncall", &fields, dir.path()).map(|_| ())
+        };
+        build("page").unwrap();
+        build("skip").unwrap();
+        assert!(
+            build("sometimes")
+                .unwrap_err()
+                .contains("`drills` is `skip`")
+        );
     }
 
     fn message(phase: Phase, severity: Severity) -> Message {
@@ -319,6 +363,8 @@ mod tests {
             dedup_key: "run-20261205-1".into(),
             profile: Some("bybit-main".into()),
             at: "2026-12-05T17:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
         }
     }
 

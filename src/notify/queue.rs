@@ -51,6 +51,13 @@ pub struct Attempt {
     /// The message's title (which manual step, contained or not).
     #[serde(default)]
     pub title: String,
+    /// The message's id ([`Message::id`]: the same for every attempt and resume); empty in
+    /// files written before ids.
+    #[serde(default)]
+    pub id: String,
+    /// Sent by a drill's rehearsed response.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drill: bool,
     /// 1 for the first attempt.
     pub attempt: u32,
     /// `delivered`, or why not (no secret), and whether it will be retried.
@@ -93,7 +100,7 @@ struct Inner {
     log: Mutex<Option<PathBuf>>,
     /// How long a flush waits by default, in ms (the config's `notify.flush`).
     flush_ms: AtomicU64,
-    /// (channel, `dedup_key/event/title`) pairs delivered before (a resumed run's): not sent again.
+    /// (channel, [`done_key`]) pairs delivered before (a resumed run's): not sent again.
     done: Mutex<BTreeSet<(String, String)>>,
     /// Opened by [`Notifier::release`]: until then a held notifier only queues.
     gate: tokio::sync::watch::Sender<bool>,
@@ -163,7 +170,11 @@ impl Notifier {
                 .filter_map(|l| serde_json::from_str::<Attempt>(l).ok())
                 .filter(|a| a.kind == "notification_sent")
             {
-                let key = format!("{}/{}/{}", attempt.dedup_key, attempt.event, attempt.title);
+                let key = if attempt.id.is_empty() {
+                    legacy_key(&attempt.dedup_key, &attempt.event, &attempt.title)
+                } else {
+                    format!("id:{}", attempt.id)
+                };
                 done.insert((attempt.channel, key));
             }
         }
@@ -257,19 +268,25 @@ async fn dispatch(
     };
     while let Some(message) = rx.recv().await {
         if let Some((settings, lanes)) = &settings {
-            // The same message: the same group, event and title (a resumed run's `run_finished`
-            // says "contained" where the first said "NOT contained", and is sent).
-            let key = format!(
-                "{}/{}/{}",
-                message.dedup_key,
-                message.event.as_str(),
-                message.title
-            );
+            // The same message: the same id (a resumed run's `run_finished` ends at another
+            // journal head, and is sent); a file written before ids matched group, event and title.
+            let keys = [
+                format!("id:{}", message.id),
+                legacy_key(&message.dedup_key, message.event.as_str(), &message.title),
+            ];
             for target in settings.targets(message.event, message.profile.as_deref()) {
                 let name = target.channel.name();
-                if lock(&inner.done).contains(&(name.to_owned(), key.clone())) {
+                if !target.channel.takes(&message) {
                     continue;
                 }
+                let done = lock(&inner.done);
+                if keys
+                    .iter()
+                    .any(|key| done.contains(&(name.to_owned(), key.clone())))
+                {
+                    continue;
+                }
+                drop(done);
                 let Some(lane) = lanes.get(name) else {
                     continue;
                 };
@@ -282,6 +299,11 @@ async fn dispatch(
         }
         inner.pending.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// What identified a delivered message in `notifications.jsonl` before messages had ids.
+fn legacy_key(dedup_key: &str, event: &str, title: &str) -> String {
+    format!("legacy:{dedup_key}/{event}/{title}")
 }
 
 /// The channels' HTTP client: rustls, bounded, and no redirects (a webhook URL that redirects
@@ -383,7 +405,10 @@ fn write(
     outcome: String,
     sent: bool,
 ) {
-    let Some(path) = lock(&inner.log).clone() else {
+    // Held while writing: every channel's lane appends to the one file, and a line must never
+    // be split by another's (`writeln!` may write the text and its newline apart).
+    let log = lock(&inner.log);
+    let Some(path) = log.as_ref() else {
         return;
     };
     let record = Attempt {
@@ -398,19 +423,23 @@ fn write(
         event: message.event.as_str().to_owned(),
         dedup_key: message.dedup_key.clone(),
         title: message.title.clone(),
+        id: message.id.clone(),
+        drill: message.drill,
         attempt,
         outcome,
     };
-    let Ok(line) = serde_json::to_string(&record) else {
+    let Ok(mut line) = serde_json::to_string(&record) else {
         return;
     };
-    // Best effort: a full disk must not stop the sending (nor anything else).
+    line.push('\n');
+    // Best effort: a full disk must not stop the sending (nor anything else). One write of the
+    // whole line, so that even another process appending (a resumed run) cannot split it.
     if let Ok(mut file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&path)
+        .open(path)
     {
-        let _ = writeln!(file, "{line}");
+        let _ = file.write_all(line.as_bytes());
     }
 }
 
@@ -443,6 +472,35 @@ mod tests {
             "the queued ones were routed (to no channel)"
         );
         assert!(summary.problems[0].contains("refused, the queue is full"));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn lanes_writing_at_once_never_mix_their_lines() {
+        // Every channel's lane records its attempts in the one file, at the same time.
+        let dir = tempfile::tempdir().unwrap();
+        let notifier = Notifier::held(|| Ok(Settings::default()));
+        notifier.log_to(dir.path());
+        let inner = Arc::clone(notifier.inner.as_ref().unwrap());
+        let lanes: Vec<_> = (0..8)
+            .map(|lane| {
+                let inner = Arc::clone(&inner);
+                std::thread::spawn(move || {
+                    for i in 0..200 {
+                        let outcome = format!("lane {lane} attempt {i}");
+                        write(&inner, &format!("c{lane}"), &message(i), 1, outcome, true);
+                    }
+                })
+            })
+            .collect();
+        for lane in lanes {
+            lane.join().unwrap();
+        }
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 8 * 200);
+        for line in lines {
+            serde_json::from_str::<Attempt>(line).unwrap_or_else(|err| panic!("{err}: {line}"));
+        }
     }
 
     #[tokio::test]

@@ -228,6 +228,8 @@ mod tests {
             dedup_key: "drill-1".into(),
             profile: Some("p".into()),
             at: "2026-12-05T17:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
         };
         let body = payload(&m);
         assert!(

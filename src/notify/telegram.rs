@@ -417,6 +417,8 @@ mod tests {
             dedup_key: "run-1".into(),
             profile: Some("bybit-main".into()),
             at: "2026-12-05T17:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
         }
     }
 

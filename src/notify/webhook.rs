@@ -105,14 +105,14 @@ fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The id of `message`'s delivery: the same for every attempt and every resume.
+/// The id of `message`'s delivery: the same for every attempt and every resume (derived from
+/// the message's own id).
 pub fn message_id(message: &Message) -> String {
     let mut hash = Sha256::new();
     for part in [
         message.dedup_key.as_str(),
         message.event.as_str(),
-        message.at.as_str(),
-        message.title.as_str(),
+        message.id.as_str(),
     ] {
         hash.update(part.as_bytes());
         hash.update([0]);
@@ -235,6 +235,8 @@ mod tests {
             dedup_key: "run-1".into(),
             profile: None,
             at: "2026-01-01T00:00:00Z".into(),
+            id: "run-1/test".into(),
+            drill: false,
         };
         assert_eq!(message_id(&message), message_id(&message.clone()));
         let dir = tempfile::tempdir().unwrap();

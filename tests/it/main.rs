@@ -31,6 +31,7 @@ mod lock_first;
 mod many_keys;
 mod notify_chat;
 mod notify_core;
+mod notify_drill;
 mod notify_page;
 mod notify_webhook;
 mod okx;

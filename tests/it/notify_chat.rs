@@ -190,6 +190,8 @@ fn message(title: &str, text: &str) -> Message {
         dedup_key: "run-20261205-170000".to_owned(),
         profile: Some("bybit-main".to_owned()),
         at: "2026-12-05T17:00:00Z".to_owned(),
+        id: "run-1/test".into(),
+        drill: false,
     }
 }
 

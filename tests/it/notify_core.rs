@@ -201,3 +201,122 @@ async fn a_notify_step_sends_its_message_and_never_fails_the_playbook() {
             .ends_with("replacement key next")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_sends_a_message_whose_title_was_delivered_for_another_step() {
+    // Two `notify` steps with one text, a manual revoke between them: the run stops at the
+    // revoke, and the resumed run's second message (same title, another step) is new.
+    let lab = Lab::start_on(lockdown::exchanges::ExchangeId::Kraken, 185).await;
+    let (url, got) = receiver(Answer::Ok).await;
+    add_webhooks(&lab, &[("ops", &url, "")]);
+    let playbook = lab.dir.path().join("twice.yaml");
+    std::fs::write(
+        &playbook,
+        "version: 1\nname: twice\nexchange: kraken\ninputs:\n  key: { required: true }\nsteps:\n  - id: tell_before\n    notify: { message: \"Check the desk\" }\n  - id: revoke\n    revoke_key: { key: \"{{ inputs.key }}\" }\n  - id: tell_after\n    notify: { message: \"Check the desk\" }\n",
+    )
+    .unwrap();
+    let output = lab
+        .respond(&["--json", "--playbook", playbook.to_str().unwrap()])
+        .await;
+    let waiting = crate::support::waiting_for_a_person(&output, "revoke", &[]);
+    let first = seen(&got);
+    assert_eq!(
+        first.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["run_started", "custom", "manual_pending", "run_finished"],
+        "{first:?}"
+    );
+
+    assert!(lab.sim.web_ui_delete_key(&lab.leaked()));
+    got.lock().unwrap().clear();
+    let run_dir = crate::support::run_dir(&waiting).display().to_string();
+    let output = lockdown(&["resume", &run_dir, "--yes", "--json"], &[]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let resumed = seen(&got);
+    assert_eq!(
+        resumed.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
+        ["key_locked", "custom", "run_finished"],
+        "{resumed:?}"
+    );
+    assert_eq!(resumed[1].1, first[1].1, "one title, two steps");
+    let ids: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| g.json()["data"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids[1].ends_with("/custom/tell_after"), "{ids:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_warnings_and_a_regression_go_to_the_routes_that_ask() {
+    let lab = crate::support::ready_lab(lockdown::exchanges::ExchangeId::Bybit, 186).await;
+    let (warn_url, warned) = receiver(Answer::Ok).await;
+    let (crit_url, critical) = receiver(Answer::Ok).await;
+    add_webhooks(&lab, &[("warn", &warn_url, ""), ("crit", &crit_url, "")]);
+    route(
+        &lab,
+        "    - events: [all]\n      channels: [warn, crit]\n",
+        "    - events: [check_warnings]\n      channels: [warn]\n    - events: [check_not_ready]\n      channels: [crit]\n",
+    );
+    let config = lab.session.config.display().to_string();
+    let args = ["check", "--config", config.as_str()];
+    let check = || lockdown(&args, &[]);
+    // Ready: nothing to tell.
+    let output = check().await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    // The ledger file gone: not ready after ready, a regression.
+    std::fs::remove_file(lab.sim_dir().join("known-orders.jsonl")).unwrap();
+    let output = check().await;
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    // No ledger configured at all: ready, with a warning.
+    lab.drop_config_lines("known_orders:");
+    let output = check().await;
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+
+    let critical: Vec<serde_json::Value> = critical
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| g.json()["data"].clone())
+        .collect();
+    assert_eq!(critical.len(), 1, "{critical:?}");
+    let regressed = &critical[0];
+    assert_eq!(regressed["event"], "check_not_ready");
+    assert_eq!(regressed["severity"], "critical");
+    assert_eq!(
+        regressed["title"],
+        "sim: not ready for an incident (REGRESSED)"
+    );
+    let fields = regressed["fields"].to_string();
+    assert!(
+        fields.contains("not ready after a check that was ready"),
+        "{fields}"
+    );
+    assert!(
+        regressed["text"]
+            .as_str()
+            .unwrap()
+            .contains("ledger.exists: "),
+        "{regressed}"
+    );
+
+    let warned: Vec<serde_json::Value> = warned
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|g| g.json()["data"].clone())
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    let warning = &warned[0];
+    assert_eq!(warning["event"], "check_warnings");
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["title"], "sim: ready, with 1 warning(s)");
+    assert_eq!(warning["dedup_key"], "check-sim");
+    assert!(
+        warning["text"]
+            .as_str()
+            .unwrap()
+            .contains("ledger.exists: "),
+        "{warning}"
+    );
+}

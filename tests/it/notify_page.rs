@@ -14,7 +14,7 @@ use lockdown::notify::{Channel, Event, Message, Phase, SendError, Severity, buil
 use serde_json::{Value, json};
 
 /// The integration key the receiver knows.
-const ROUTING_KEY: &str = "R0123456789abcdefABCDEF987654321";
+pub const ROUTING_KEY: &str = "R0123456789abcdefABCDEF987654321";
 
 fn message(event: Event, phase: Phase, severity: Severity, title: &str) -> Message {
     Message {
@@ -30,6 +30,8 @@ fn message(event: Event, phase: Phase, severity: Severity, title: &str) -> Messa
         dedup_key: "run-20261205T174400Z-bybit-main".to_owned(),
         profile: Some("bybit-main".to_owned()),
         at: "2026-12-05T17:44:00Z".to_owned(),
+        id: "run-1/test".into(),
+        drill: false,
     }
 }
 
@@ -56,18 +58,18 @@ fn http() -> reqwest::Client {
 
 /// What the PagerDuty receiver saw and how it should answer.
 #[derive(Default)]
-struct Desk {
+pub struct Desk {
     /// Accepted events, in order.
-    events: Vec<Value>,
+    pub events: Vec<Value>,
     /// Statuses to answer before looking at the next requests (429, 500).
     forced: Vec<u16>,
 }
 
-type Shared = Arc<Mutex<Desk>>;
+pub type Shared = Arc<Mutex<Desk>>;
 
 /// A PagerDuty Events API v2 endpoint on 127.0.0.1: `POST /v2/enqueue`, the event checked as
 /// <https://developer.pagerduty.com/docs/events-api-v2/trigger-events/> describes it.
-async fn pagerduty() -> (String, Shared) {
+pub async fn pagerduty() -> (String, Shared) {
     let desk: Shared = Arc::default();
     let app = axum::Router::new()
         .route("/v2/enqueue", axum::routing::post(enqueue))
