@@ -300,6 +300,12 @@ fn decrypt(identity: &Path, path: &Path) -> Result<Zeroizing<Vec<u8>>, (String, 
         ),
     };
     let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file)).map_err(not_age)?;
+    if decryptor.is_scrypt() {
+        return Err((
+            format!("`{shown}` is encrypted with a passphrase, which lockdown never asks for"),
+            "encrypt it to the identity's public key instead: `age -r age1… -o FILE`".to_owned(),
+        ));
+    }
     let mut reader = decryptor
         .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
         .map_err(not_age)?;
@@ -500,6 +506,29 @@ mod tests {
         let err = read(&settings, &missing).unwrap_err();
         assert!(err.what.contains("has no `passphrase`"), "{err}");
         assert!(!err.what.contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn a_passphrase_file_is_refused_without_a_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let identity = age::x25519::Identity::generate();
+        let key_file = dir.path().join("key.txt");
+        #[allow(clippy::disallowed_methods)] // test: writes the identity file
+        let text = format!("{}\n", identity.to_string().expose_secret());
+        crate::private::write(&key_file, text).unwrap();
+        let encryptor =
+            age::Encryptor::with_user_passphrase(age::secrecy::SecretString::from("pw".to_owned()));
+        let mut file = Vec::new();
+        let mut writer = encryptor.wrap_output(&mut file).unwrap();
+        writer.write_all(b"passphrase-protected").unwrap();
+        writer.finish().unwrap();
+        std::fs::write(dir.path().join("p.age"), file).unwrap();
+        let settings = Settings {
+            identity: Some(key_file),
+            ..Settings::default()
+        };
+        let err = read(&settings, &AgeRef::parse("p.age", dir.path()).unwrap()).unwrap_err();
+        assert!(err.what.contains("encrypted with a passphrase"), "{err}");
     }
 
     #[test]
