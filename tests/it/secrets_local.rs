@@ -509,7 +509,8 @@ async fn a_locked_password_manager_stops_respond_with_its_reason_and_no_secret()
     assert_eq!(code(&output), 2, "bad input: {}", stderr(&output));
     let text = stderr(&output);
     assert!(text.contains("`op` exited with code 1"), "{text}");
-    assert!(text.contains("unlock it first"), "{text}");
+    // The store's own hint for this failure, not only the scheme's.
+    assert!(text.contains("lockdown closes its input"), "{text}");
     for shown in [stdout(&output), text] {
         assert!(!shown.contains(OP_LEAK), "the token leaked: {shown}");
     }
