@@ -189,7 +189,7 @@ pub fn read(settings: &Settings, r: &CmdRef) -> Result<SecretString, SecretError
             ),
             Failure::Exited { code, stderr } => fail(
                 format!("`{name}` {}{}", exit_text(code), stderr_text(&stderr)),
-                UNLOCK,
+                &format!("run the command yourself to see all it says; {UNLOCK}"),
             ),
             Failure::Io(err) => fail(
                 format!("cannot read what `{name}` printed: {err}"),
