@@ -536,8 +536,8 @@ fn resolve(
         return Ok(crate::secret::SecretString::from("unread".to_owned()));
     }
     reference
-        .resolve()
-        .map_err(|message| source.problem_at(path, message).help(reference.hint()))
+        .read()
+        .map_err(|err| source.problem_at(path, err.to_string()).help(err.hint))
 }
 
 /// https anywhere; plain http only to loopback.

@@ -94,7 +94,7 @@ impl Destination {
             return aws::AwsRef::parse(rest).map(Destination::AwsSm);
         }
         if let Some(rest) = text.strip_prefix("age:") {
-            return age::AgeRef::parse(rest, base).map(Destination::Age);
+            return age::AgeRef::parse_destination(rest, base).map(Destination::Age);
         }
         Err(format!(
             "`{text}` is not a secret store; write `file:PATH` (JSON), `env-file:PATH` (dotenv), \

@@ -105,7 +105,13 @@ impl SecretRef {
     /// Reads the secret through the stores of the config being loaded (see
     /// [`super::with_stores`]; the defaults where none is).
     pub fn resolve(&self) -> Result<crate::secret::SecretString, String> {
-        super::current(|stores| stores.read(self)).map_err(|err| err.to_string())
+        self.read().map_err(|err| err.to_string())
+    }
+
+    /// [`SecretRef::resolve`] with the store's own error (its `hint` says what to do about
+    /// this failure, where [`SecretRef::hint`] can only say it for the scheme).
+    pub fn read(&self) -> Result<crate::secret::SecretString, super::SecretError> {
+        super::current(|stores| stores.read(self))
     }
 
     /// What to do when reading fails, for people.
@@ -114,7 +120,7 @@ impl SecretRef {
             SecretRef::Env(name) => format!("export {name} in the shell that runs lockdown"),
             SecretRef::File(_) => "create the file with only the secret in it, mode 0600".into(),
             SecretRef::Cmd(_) => {
-                "run the command yourself: it must print only the secret and exit 0".into()
+                "run the command yourself: it must print only the secret and exit 0; if it asks for input, unlock it first (`op signin`, `gpg-agent`)".into()
             }
             SecretRef::Vault(_) => {
                 "check VAULT_ADDR, the token (VAULT_TOKEN or the config's `secrets.vault.auth`) and that the path and field exist".into()

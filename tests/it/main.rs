@@ -41,6 +41,7 @@ mod resume;
 mod schedule;
 mod scheduler;
 mod secrets_vault;
+mod secrets_local;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
