@@ -178,6 +178,15 @@ pub enum ExchangeError {
         /// The start of the body.
         detail: String,
     },
+    /// The base URL answered with a redirect, which is never followed: it would carry the signed
+    /// request (and OKX's passphrase) to another address.
+    #[error("the exchange answered HTTP {status}, a redirect {}; lockdown follows no redirect, as it would carry the signed request there", match to { Some(to) => format!("to `{to}`"), None => "without a usable `Location`".to_owned() })]
+    Redirected {
+        /// The status.
+        status: u16,
+        /// Where it points: `scheme://host[:port]` only, never a path or query.
+        to: Option<String>,
+    },
     /// The exchange could not be reached, or the connection broke.
     #[error("could not reach the exchange: {detail}")]
     Transport {
@@ -298,6 +307,9 @@ impl ExchangeError {
             }
             ExchangeError::Transport { .. } => {
                 Some("check the network and `base_url`; nothing after this call was sent")
+            }
+            ExchangeError::Redirected { .. } => {
+                Some("the base URL redirects: set `base_url` to the final https address")
             }
             ExchangeError::Unavailable { .. } => Some(
                 "the exchange may or may not have acted; lockdown checks before it sends a change again",

@@ -21,6 +21,7 @@ mod drill_profile;
 mod engine;
 mod exchange;
 mod freeze_account;
+mod hardening;
 mod history;
 mod journal;
 mod kraken;
