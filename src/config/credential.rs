@@ -75,26 +75,12 @@ pub fn resolve_path(path: &str, base: &Path) -> PathBuf {
 }
 
 fn read_private_file(path: &Path) -> Result<SecretString, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "credential file `{shown}` is readable by group or others (mode {mode:03o}); \
-                 run `chmod 600 {shown}`"
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = meta;
-    let text =
-        std::fs::read_to_string(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
+    // A regular file nobody else can read, or swap: `crate::private` refuses anything else.
+    let text = crate::private::read_secret(path)
+        .map_err(|err| format!("credential file {err}; {}", err.hint()))?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(format!("credential file `{shown}` is empty"));
+        return Err(format!("credential file `{}` is empty", path.display()));
     }
     Ok(SecretString::from(text.to_owned()))
 }

@@ -77,3 +77,123 @@ async fn a_base_url_that_redirects_is_refused_and_the_target_never_called() {
         );
     }
 }
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// Makes a FIFO at `path`: a read that opens it blocks until someone writes.
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+    set_mode(path, 0o600);
+}
+
+/// Runs `respond --yes` on the lab and checks it is bad input that sent nothing and left the
+/// leaked key alive; its stderr.
+async fn refused_before_anything_is_sent(lab: &Lab, args: &[&str]) -> String {
+    let mark = lab.sent();
+    let mut all = vec!["--yes"];
+    all.extend_from_slice(args);
+    let output = lab.respond(&all).await;
+    let err = stderr(&output);
+    assert_eq!(code(&output), 2, "{err}");
+    assert!(lab.sent_since(mark).is_empty(), "nothing was sent: {err}");
+    let truth = lab.sim.inspect();
+    assert!(truth.key(&lab.leaked()).is_some_and(|k| !k.deleted));
+    err
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_others_can_write_is_refused_with_the_chmod_that_fixes_it() {
+    let lab = Lab::start(2402).await;
+    let config = lab.session.config.clone();
+    for mode in [0o666, 0o620] {
+        set_mode(&config, mode);
+        let err = refused_before_anything_is_sent(&lab, &[]).await;
+        assert!(
+            err.contains(&format!("is writable by group or others (mode {mode:03o})")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("chmod go-w {}", config.display())),
+            "{err}"
+        );
+    }
+    set_mode(&config, 0o644);
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(
+        code(&output),
+        0,
+        "a config others may read is fine: {}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_credential_in_a_folder_others_can_write_is_refused() {
+    let lab = Lab::start(2403).await;
+    let creds = lab.sim_dir().join("creds");
+    std::fs::create_dir(&creds).unwrap();
+    std::fs::rename(
+        lab.sim_dir().join("master.secret"),
+        creds.join("master.secret"),
+    )
+    .unwrap();
+    edit_config(&lab, "file:master.secret", "file:creds/master.secret");
+    // 0777: another user could put their own file in its place.
+    set_mode(&creds, 0o777);
+    let err = refused_before_anything_is_sent(&lab, &[]).await;
+    assert!(
+        err.contains("a folder group or others can write (mode 777)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("chmod go-w {}", creds.display())),
+        "{err}"
+    );
+    // Sticky, as `/tmp`: nobody else can rename or delete the file there.
+    set_mode(&creds, 0o1777);
+    let output = lab.respond(&["--yes", "--json"]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fifo_as_a_secret_file_or_a_config_is_refused_at_once() {
+    let lab = Lab::start(2404).await;
+    let secret = lab.sim_dir().join("master.secret");
+    std::fs::remove_file(&secret).unwrap();
+    mkfifo(&secret);
+    // Nothing ever writes to the FIFO: a read that opened it would wait until the test's
+    // bound kills the run.
+    let err = refused_before_anything_is_sent(&lab, &[]).await;
+    assert!(
+        err.contains("is not a regular file but a FIFO (named pipe)"),
+        "{err}"
+    );
+
+    let fifo = lab.dir.path().join("config.fifo");
+    mkfifo(&fifo);
+    let output = crate::support::lockdown(
+        &[
+            "respond",
+            "--config",
+            fifo.to_str().unwrap(),
+            "--key",
+            "K",
+            "--yes",
+        ],
+        &[],
+    )
+    .await;
+    let err = stderr(&output);
+    assert_eq!(code(&output), 2, "{err}");
+    assert!(
+        err.contains("is not a regular file but a FIFO (named pipe)"),
+        "{err}"
+    );
+}

@@ -212,7 +212,11 @@ mod tests {
                 Some("http://evil.example:8080/steal?signature=abc"),
                 Some("http://evil.example:8080"),
             ),
-            ("relative", Some("/elsewhere?sign=abc"), Some("https://api.example.com")),
+            (
+                "relative",
+                Some("/elsewhere?sign=abc"),
+                Some("https://api.example.com"),
+            ),
             ("missing", None, None),
             ("not a url", Some("http://"), None),
         ] {
