@@ -314,9 +314,9 @@ impl ExchangeError {
             ExchangeError::Unavailable { .. } => Some(
                 "the exchange may or may not have acted; lockdown checks before it sends a change again",
             ),
-            ExchangeError::TfaRequired { .. } => {
-                Some("pass the current two-factor code with `--otp CODE`, or answer the prompt")
-            }
+            ExchangeError::TfaRequired { .. } => Some(
+                "give the current two-factor code with `--otp-from REF` (`env:NAME`, `file:PATH`, `-` for stdin), or answer the prompt",
+            ),
             _ => None,
         }
     }

@@ -197,3 +197,58 @@ async fn a_fifo_as_a_secret_file_or_a_config_is_refused_at_once() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_two_factor_code_on_argv_is_refused_and_read_from_a_reference_or_stdin() {
+    let lab = Lab::start_on(lockdown::exchanges::ExchangeId::Deribit, 2405).await;
+    lab.sim.set_tfa_required(true);
+    let otp = crate::support::read(&lab.sim_dir().join("otp"));
+
+    // On argv, every user of the machine could read it: refused before anything is sent.
+    let err = refused_before_anything_is_sent(&lab, &["--otp", &otp]).await;
+    assert!(
+        err.contains("`--otp` would put the two-factor code on the command line"),
+        "{err}"
+    );
+    assert!(err.contains("--otp-from env:NAME"), "{err}");
+    assert!(!err.contains(&otp), "{err}");
+    let err = refused_before_anything_is_sent(&lab, &["--otp-from", "hunter2"]).await;
+    assert!(
+        err.contains("is not `env:NAME`, `file:PATH` or `-`"),
+        "{err}"
+    );
+    let err =
+        refused_before_anything_is_sent(&lab, &["--otp-from", "env:LOCKDOWN_NO_SUCH_OTP"]).await;
+    assert!(err.contains("`LOCKDOWN_NO_SUCH_OTP` is not set"), "{err}");
+
+    // One line on stdin.
+    let config = lab.session.config.display().to_string();
+    let leaked = lab.leaked();
+    let args =
+        crate::support::respond_args(&config, &leaked, &["--yes", "--json", "--otp-from", "-"]);
+    let output = crate::support::lockdown_with_stdin(&args, &format!("{otp}\n")).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary = crate::support::summary(&output);
+    let journal = crate::support::journal_of(&summary);
+    assert!(journal.contains("\"by\":\"--otp-from\""), "{journal}");
+    crate::support::assert_run_wrote_none_of(&crate::support::run_dir(&summary), &output, &[&otp]);
+    assert!(!crate::support::stdout(&output).contains(&otp));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_two_factor_code_is_read_from_an_environment_variable() {
+    let lab = Lab::start_on(lockdown::exchanges::ExchangeId::Deribit, 2406).await;
+    lab.sim.set_tfa_required(true);
+    let otp = crate::support::read(&lab.sim_dir().join("otp"));
+    let config = lab.session.config.display().to_string();
+    let leaked = lab.leaked();
+    let args = crate::support::respond_args(
+        &config,
+        &leaked,
+        &["--yes", "--json", "--otp-from", "env:LOCKDOWN_TEST_OTP"],
+    );
+    let output = crate::support::lockdown(&args, &[("LOCKDOWN_TEST_OTP", &otp)]).await;
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(!stderr(&output).contains(&otp));
+    assert!(lab.sim.inspect().key(&lab.leaked()).unwrap().deleted);
+}
