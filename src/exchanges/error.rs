@@ -230,6 +230,47 @@ pub enum Outcome {
 }
 
 impl ExchangeError {
+    /// The error with `f` applied to every text it holds that came from an answer or a
+    /// request (messages, details, codes), never to a challenge that is sent back.
+    pub(crate) fn map_text(mut self, f: impl Fn(&str) -> String) -> ExchangeError {
+        let texts: Vec<&mut String> = match &mut self {
+            ExchangeError::Timestamp { code }
+            | ExchangeError::Nonce { code }
+            | ExchangeError::InvalidKey { code }
+            | ExchangeError::Signature { code }
+            | ExchangeError::KeyNotIpBound { code }
+            | ExchangeError::RateLimited { code, .. }
+            | ExchangeError::KeyRefused { code }
+            | ExchangeError::IpBanned { code, .. }
+            | ExchangeError::IpRejected { code }
+            | ExchangeError::KeyExpired { code }
+            | ExchangeError::SessionExpired { code } => vec![code],
+            ExchangeError::Passphrase { code, message }
+            | ExchangeError::Permission { code, message }
+            | ExchangeError::Api { code, message }
+            | ExchangeError::Unavailable { code, message } => vec![code, message],
+            ExchangeError::UnknownTarget { code, what }
+            | ExchangeError::WebUiOnly { code, what } => {
+                vec![code, what]
+            }
+            ExchangeError::NeedsInput { what, .. } | ExchangeError::OutOfRange { what, .. } => {
+                vec![what]
+            }
+            ExchangeError::NonceStore { detail }
+            | ExchangeError::Http { detail, .. }
+            | ExchangeError::Transport { detail, .. }
+            | ExchangeError::Protocol { detail } => vec![detail],
+            ExchangeError::Redirected { to, .. } => to.iter_mut().collect(),
+            ExchangeError::TfaRequired { .. }
+            | ExchangeError::DryRun { .. }
+            | ExchangeError::Unsupported { .. } => Vec::new(),
+        };
+        for text in texts {
+            *text = f(text);
+        }
+        self
+    }
+
     /// Whether the exchange refused the key itself: what a revoked key must get.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(

@@ -252,3 +252,107 @@ async fn a_two_factor_code_is_read_from_an_environment_variable() {
     assert!(!stderr(&output).contains(&otp));
     assert!(lab.sim.inspect().key(&lab.leaked()).unwrap().deleted);
 }
+
+/// A front on 127.0.0.1 that passes every request to `upstream`, except those whose path
+/// contains `echoed`: those get a 502 page that shows the request back (its URL and every
+/// header, in table cells, as a debugging proxy's error page does). The credential values it
+/// echoed are kept, for the test to search for.
+async fn echoing_front(
+    upstream: String,
+    echoed: &'static str,
+) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::body::Body;
+    use axum::extract::Request;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    let http = crate::support::raw_client(std::net::IpAddr::from([127, 0, 0, 1]));
+    let app = axum::Router::new().fallback(move |request: Request| {
+        let (upstream, kept, http) = (upstream.clone(), kept.clone(), http.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let uri = parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            if uri.contains(echoed) {
+                let mut cells = format!("<tr><td>{}</td><td>{uri}</td></tr>", parts.method);
+                for (name, value) in &parts.headers {
+                    let value = value.to_str().unwrap_or_default();
+                    let name = name.as_str();
+                    if ["key", "sign", "passphrase", "auth"]
+                        .iter()
+                        .any(|w| name.contains(w))
+                    {
+                        kept.lock().unwrap().push(value.to_owned());
+                    }
+                    cells.push_str(&format!("<tr><td>{name}</td><td>{value}</td></tr>"));
+                }
+                for pair in parts.uri.query().unwrap_or_default().split('&') {
+                    if let Some(signature) = pair.strip_prefix("signature=") {
+                        kept.lock().unwrap().push(signature.to_owned());
+                    }
+                }
+                let page = format!("<html><body><table>{cells}</table></body></html>");
+                return axum::response::Response::builder()
+                    .status(502)
+                    .header("content-type", "text/html")
+                    .body(Body::from(page))
+                    .unwrap();
+            }
+            let mut forward = http.request(parts.method.clone(), format!("{upstream}{uri}"));
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forward = forward.header(name, value);
+                }
+            }
+            let answer = forward.body(body).send().await.unwrap();
+            let mut back = axum::response::Response::builder().status(answer.status());
+            for (name, value) in answer.headers() {
+                back = back.header(name, value);
+            }
+            back.body(Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    (serve(app).await, seen)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_venue_that_echoes_the_request_in_an_error_page_leaks_nothing() {
+    use lockdown::exchanges::ExchangeId;
+    for (venue, lock_path) in [
+        (ExchangeId::Okx, "modify-apikey"),
+        (ExchangeId::Binance, "ipRestriction"),
+    ] {
+        let lab = Lab::start_on(venue, 2407).await;
+        let (front, seen) = echoing_front(lab.running.base_url.clone(), lock_path).await;
+        edit_config(
+            &lab,
+            &format!("base_url: {}", lab.running.base_url),
+            &format!("base_url: {front}"),
+        );
+        let output = lab.respond(&["--yes", "--json", "-vv"]).await;
+        let texts = crate::support::run_texts(&lab, &output);
+        let seen = seen.lock().unwrap().clone();
+        // The key id, the signature and (OKX) the passphrase of every echoed request.
+        assert!(seen.len() >= 2, "{venue}: the lock was echoed: {seen:?}");
+        let secrets: Vec<(&str, String)> = seen
+            .iter()
+            .map(|s| ("echoed credential", s.clone()))
+            .collect();
+        crate::support::assert_no_secret_in(&texts, &secrets);
+        // What the error keeps: the status, the content type, the length, the redacted text.
+        let journal = texts
+            .iter()
+            .find(|(name, _)| name.ends_with("journal.jsonl"))
+            .map(|(_, text)| text.clone())
+            .unwrap();
+        assert!(
+            journal.contains("HTTP 502: text/html, "),
+            "{venue}: {journal}"
+        );
+        assert!(journal.contains("<redacted>"), "{venue}: {journal}");
+    }
+}
