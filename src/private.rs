@@ -161,10 +161,20 @@ enum Guard {
 /// their owners can write (or sticky ones).
 pub fn read_secret(path: &Path) -> Result<String, Refused> {
     let file = open_guarded(path, Guard::Secret)?;
+    let max = crate::limits::MAX_FILE_BYTES;
     let mut text = String::new();
-    file.take(crate::limits::MAX_FILE_BYTES as u64)
+    file.take(max as u64 + 1)
         .read_to_string(&mut text)
         .map_err(|source| io_refused(path, source))?;
+    if text.len() > max {
+        return Err(io_refused(
+            path,
+            io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("it is larger than {} KiB, which no secret is", max / 1024),
+            ),
+        ));
+    }
     Ok(text)
 }
 

@@ -356,3 +356,28 @@ async fn a_venue_that_echoes_the_request_in_an_error_page_leaks_nothing() {
         assert!(journal.contains("<redacted>"), "{venue}: {journal}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ip_echo_that_redirects_is_not_followed_and_says_where_to() {
+    let lab = Lab::start(2408).await;
+    let (target, hits) = counting_server().await;
+    let redirector = redirecting_server(302, target).await;
+    edit_config(
+        &lab,
+        "    responder_ip:",
+        &format!("    ip_echo: {redirector}/ip\n    responder_ip:"),
+    );
+    let profile = lockdown::config::load_profile(&lab.session.config, Some("sim")).unwrap();
+    let playbook = lockdown::playbook::for_profile(None, &profile).unwrap();
+    let all = lockdown::check::exchange_findings(&profile, &playbook).await;
+    let found: Vec<_> = all.iter().filter(|f| f.check == "responder_ip").collect();
+    assert_eq!(found.len(), 1, "{all:#?}");
+    assert!(
+        found[0]
+            .message
+            .contains("answered HTTP 302, a redirect to `http://127.0.0.1`"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+}
