@@ -6,8 +6,9 @@
 //! transport failure's text is redacted, as reqwest's message names the URL and a query may
 //! carry a signature.
 //!
-//! No redirect is ever followed: a 3xx would carry the signed headers (and OKX's passphrase)
-//! to wherever `Location` points, plain `http://` included. A 3xx answer is an error naming its
+//! No redirect is ever followed (reqwest follows up to 10 by default,
+//! <https://docs.rs/reqwest/latest/reqwest/redirect/index.html>): a 3xx would carry the signed
+//! headers (and OKX's passphrase) to wherever `Location` points, plain `http://` included. A 3xx answer is an error naming its
 //! status and the target's `scheme://host` only (a target's query may hold a signature).
 
 use std::time::Duration;
