@@ -9,6 +9,7 @@ mod check;
 mod drill;
 mod ledger;
 mod notify;
+mod otp;
 mod plan;
 mod report;
 mod respond;

@@ -43,9 +43,8 @@ pub struct RespondArgs {
     /// Run the real reads and show (and journal) every mutating request instead of sending it
     #[arg(long)]
     dry_run: bool,
-    /// The current two-factor code, for venues that challenge key changes (Deribit)
-    #[arg(long, value_name = "CODE")]
-    otp: Option<String>,
+    #[command(flatten)]
+    otp: super::otp::OtpArgs,
     /// A playbook input, `NAME=VALUE` (repeatable)
     #[arg(long = "input", value_name = "NAME=VALUE")]
     inputs: Vec<String>,
@@ -61,7 +60,7 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<
     } else {
         Mode::Live
     };
-    let otp = args.otp.map(crate::secret::SecretString::from);
+    let otp = args.otp.read(ui)?;
     let one_key = args.key.len() == 1
         && args.keys_file.is_none()
         && !args.all_keys

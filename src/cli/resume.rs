@@ -18,15 +18,14 @@ pub struct ResumeArgs {
     /// Accept every confirmation without asking (each is journaled as `--yes`)
     #[arg(long)]
     yes: bool,
-    /// The current two-factor code, for venues that challenge key changes (Deribit)
-    #[arg(long, value_name = "CODE")]
-    otp: Option<String>,
+    #[command(flatten)]
+    otp: super::otp::OtpArgs,
 }
 
 /// Runs `resume`: the same summary and exit codes as `respond`.
 pub async fn run(args: ResumeArgs, ui: &Ui) -> Result<Exit, Error> {
     let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
-    let otp = args.otp.map(crate::secret::SecretString::from);
+    let otp = args.otp.read(ui)?;
     let outcome = crate::respond::resume(&args.run_dir, confirm, otp, ui).await?;
     super::respond::report(&outcome, ui);
     Ok(outcome.exit())

@@ -1,7 +1,8 @@
 //! Private credential files: the `file:` scheme's reader.
 //!
-//! A credential file must be readable by its owner only: one that group or others can read is
-//! refused with the `chmod` that fixes it. The reference types live in `crate::secrets`.
+//! A credential file must be a regular file only its owner can read, in folders nobody else
+//! can write: anything else is refused with the `chmod` that fixes it (`crate::private`). The
+//! reference types live in `crate::secrets`.
 
 use std::path::Path;
 
@@ -9,28 +10,15 @@ use crate::secret::SecretString;
 
 pub use crate::secrets::{SecretRef, resolve_path};
 
-/// Reads a `file:` secret: owner-only mode, trimmed, not empty.
+/// Reads a `file:` secret: owner-only, a regular file (a FIFO would block forever), trimmed,
+/// not empty.
 pub(crate) fn read_private_file(path: &Path) -> Result<SecretString, String> {
-    let shown = path.display();
-    let meta = std::fs::metadata(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "credential file `{shown}` is readable by group or others (mode {mode:03o}); \
-                 run `chmod 600 {shown}`"
-            ));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = meta;
-    let text =
-        std::fs::read_to_string(path).map_err(|err| format!("cannot read `{shown}`: {err}"))?;
+    // A regular file nobody else can read, or swap: `crate::private` refuses anything else.
+    let text = crate::private::read_secret(path)
+        .map_err(|err| format!("credential file {err}; {}", err.hint()))?;
     let text = text.trim();
     if text.is_empty() {
-        return Err(format!("credential file `{shown}` is empty"));
+        return Err(format!("credential file `{}` is empty", path.display()));
     }
     Ok(SecretString::from(text.to_owned()))
 }

@@ -42,6 +42,16 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Another user could change the file (its mode, or its folder's), or it is not a regular
+    /// file (a FIFO would block the read forever).
+    #[error("config {refused}")]
+    #[diagnostic(help("{hint}"))]
+    Unsafe {
+        /// What is wrong with it.
+        refused: crate::private::Refused,
+        /// The fix.
+        hint: String,
+    },
     /// The file has problems.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -66,6 +76,25 @@ pub enum ConfigError {
         /// The profiles it has.
         available: String,
     },
+}
+
+impl ConfigError {
+    /// Why a config file was not read: missing, unreadable, or one another user could change.
+    fn reading(path: &Path, err: crate::private::Refused) -> ConfigError {
+        match err {
+            err if err.is_not_found() => ConfigError::NotFound {
+                path: path.to_owned(),
+            },
+            crate::private::Refused::Io { source, .. } => ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            },
+            refused => ConfigError::Unsafe {
+                hint: refused.hint(),
+                refused,
+            },
+        }
+    }
 }
 
 /// Checks a URL lockdown sends to: https anywhere, plain http only to loopback.
@@ -97,20 +126,7 @@ pub fn default_state_dir() -> PathBuf {
 
 /// Reads and parses a config file, checking its structure but no profile's meaning.
 fn read(path: &Path) -> Result<(Source, raw::RawConfig), ConfigError> {
-    let text = match crate::limits::read_file(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound {
-                path: path.to_owned(),
-            });
-        }
-        Err(source) => {
-            return Err(ConfigError::Read {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
+    let text = crate::private::read_config(path).map_err(|err| ConfigError::reading(path, err))?;
     let source = Source::bounded(path.display().to_string(), text)?;
     let raw = raw::parse(&source)?;
     Ok((source, raw))
@@ -238,15 +254,10 @@ pub fn load_history(path: Option<&Path>) -> Result<HistorySettings, ConfigError>
         Some(path) => (path.to_owned(), true),
         None => (default_path(), false),
     };
-    let text = match crate::limits::read_file(&path) {
+    let text = match crate::private::read_config(&path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
-            return Ok(HistorySettings::default());
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound { path });
-        }
-        Err(source) => return Err(ConfigError::Read { path, source }),
+        Err(err) if err.is_not_found() && !explicit => return Ok(HistorySettings::default()),
+        Err(err) => return Err(ConfigError::reading(&path, err)),
     };
     let source = Source::bounded(path.display().to_string(), text)?;
     let raw = raw::parse_history(&source)?;
@@ -265,15 +276,12 @@ pub fn load_notify(path: Option<&Path>) -> Result<crate::notify::config::Setting
         Some(path) => (path.to_owned(), true),
         None => (default_path(), false),
     };
-    let text = match crate::limits::read_file(&path) {
+    let text = match crate::private::read_config(&path) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => {
+        Err(err) if err.is_not_found() && !explicit => {
             return Ok(crate::notify::config::Settings::default());
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound { path });
-        }
-        Err(source) => return Err(ConfigError::Read { path, source }),
+        Err(err) => return Err(ConfigError::reading(&path, err)),
     };
     let source = Source::bounded(path.display().to_string(), text)?;
     let raw = parse_notify(&source)?;

@@ -184,11 +184,11 @@ impl Run<'_> {
         }
     }
 
-    /// Gets a one-time code for a venue's two-factor challenge: `--otp`, or the operator.
+    /// Gets a one-time code for a venue's two-factor challenge: `--otp-from`, or the operator.
     fn answer_tfa(&self, p: &Prepared<'_>, challenge: String) -> Result<Tfa, ActionError> {
         let id = p.step.id.as_str();
         let (code, by) = match &self.otp {
-            Some(code) => (code.clone(), "--otp"),
+            Some(code) => (code.clone(), "--otp-from"),
             None => {
                 let code = self
                     .ui
@@ -197,7 +197,7 @@ impl Run<'_> {
                     ))
                     .map_err(|err| ActionError::Input {
                         message: format!("the exchange asks for a two-factor code: {err}"),
-                        hint: "pass the current code with `--otp CODE`".into(),
+                        hint: "give the current code with `--otp-from env:NAME`, `file:PATH` or `-` (stdin)".into(),
                     })?;
                 (code, "operator")
             }

@@ -92,7 +92,7 @@ pub struct Run<'a> {
     pub confirm: Confirm,
     /// Who carries out manual steps in a drill (a simulated operator); `None` elsewhere.
     pub operator: Option<std::sync::Arc<dyn Operator>>,
-    /// A one-time code for a venue's two-factor challenge (`--otp`); asked for when absent.
+    /// A one-time code for a venue's two-factor challenge (`--otp-from`); asked for when absent.
     pub otp: Option<crate::secret::SecretString>,
     /// Several keys at once: the steps after the first (the lock, in every shipped playbook)
     /// wait at the incident's gate, so every key's lock goes out first and the rest runs bounded.

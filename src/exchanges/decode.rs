@@ -238,12 +238,13 @@ mod tests {
         ));
         let err = venue.error(&response(200, Vec::new()));
         assert!(
-            err.to_string().contains("not a Test envelope: oops"),
+            err.to_string()
+                .contains("not a Test envelope: no content type, 26 bytes: oops"),
             "{err}"
         );
         assert!(matches!(
             venue.error(&response(502, Vec::new())),
-            ExchangeError::Http { status: 502, detail } if detail == "oops"
+            ExchangeError::Http { status: 502, detail } if detail == "no content type, 26 bytes: oops"
         ));
         assert!(matches!(
             venue.decoded(&response(418, Vec::new())).reply,

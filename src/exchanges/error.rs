@@ -178,6 +178,15 @@ pub enum ExchangeError {
         /// The start of the body.
         detail: String,
     },
+    /// The base URL answered with a redirect, which is never followed: it would carry the signed
+    /// request (and OKX's passphrase) to another address.
+    #[error("the exchange answered HTTP {status}, a redirect {}; lockdown follows no redirect, as it would carry the signed request there", match to { Some(to) => format!("to `{to}`"), None => "without a usable `Location`".to_owned() })]
+    Redirected {
+        /// The status.
+        status: u16,
+        /// Where it points: `scheme://host[:port]` only, never a path or query.
+        to: Option<String>,
+    },
     /// The exchange could not be reached, or the connection broke.
     #[error("could not reach the exchange: {detail}")]
     Transport {
@@ -221,6 +230,47 @@ pub enum Outcome {
 }
 
 impl ExchangeError {
+    /// The error with `f` applied to every text it holds that came from an answer or a
+    /// request (messages, details, codes), never to a challenge that is sent back.
+    pub(crate) fn map_text(mut self, f: impl Fn(&str) -> String) -> ExchangeError {
+        let texts: Vec<&mut String> = match &mut self {
+            ExchangeError::Timestamp { code }
+            | ExchangeError::Nonce { code }
+            | ExchangeError::InvalidKey { code }
+            | ExchangeError::Signature { code }
+            | ExchangeError::KeyNotIpBound { code }
+            | ExchangeError::RateLimited { code, .. }
+            | ExchangeError::KeyRefused { code }
+            | ExchangeError::IpBanned { code, .. }
+            | ExchangeError::IpRejected { code }
+            | ExchangeError::KeyExpired { code }
+            | ExchangeError::SessionExpired { code } => vec![code],
+            ExchangeError::Passphrase { code, message }
+            | ExchangeError::Permission { code, message }
+            | ExchangeError::Api { code, message }
+            | ExchangeError::Unavailable { code, message } => vec![code, message],
+            ExchangeError::UnknownTarget { code, what }
+            | ExchangeError::WebUiOnly { code, what } => {
+                vec![code, what]
+            }
+            ExchangeError::NeedsInput { what, .. } | ExchangeError::OutOfRange { what, .. } => {
+                vec![what]
+            }
+            ExchangeError::NonceStore { detail }
+            | ExchangeError::Http { detail, .. }
+            | ExchangeError::Transport { detail, .. }
+            | ExchangeError::Protocol { detail } => vec![detail],
+            ExchangeError::Redirected { to, .. } => to.iter_mut().collect(),
+            ExchangeError::TfaRequired { .. }
+            | ExchangeError::DryRun { .. }
+            | ExchangeError::Unsupported { .. } => Vec::new(),
+        };
+        for text in texts {
+            *text = f(text);
+        }
+        self
+    }
+
     /// Whether the exchange refused the key itself: what a revoked key must get.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(
@@ -299,12 +349,15 @@ impl ExchangeError {
             ExchangeError::Transport { .. } => {
                 Some("check the network and `base_url`; nothing after this call was sent")
             }
+            ExchangeError::Redirected { .. } => {
+                Some("the base URL redirects: set `base_url` to the final https address")
+            }
             ExchangeError::Unavailable { .. } => Some(
                 "the exchange may or may not have acted; lockdown checks before it sends a change again",
             ),
-            ExchangeError::TfaRequired { .. } => {
-                Some("pass the current two-factor code with `--otp CODE`, or answer the prompt")
-            }
+            ExchangeError::TfaRequired { .. } => Some(
+                "give the current two-factor code with `--otp-from REF` (`env:NAME`, `file:PATH`, `-` for stdin), or answer the prompt",
+            ),
             _ => None,
         }
     }

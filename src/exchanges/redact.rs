@@ -97,6 +97,91 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// The values after every secret-bearing name in `text` (what [`redact`] replaces), without
+/// their quotes: the secrets a request's query or body carries (`signature=`, a login's
+/// `client_secret`).
+pub fn secret_values(text: &str) -> Vec<String> {
+    let bytes = text.as_bytes();
+    let mut values = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_name_byte(bytes[i]) || (i > 0 && is_name_byte(bytes[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_name_byte(bytes[i]) {
+            i += 1;
+        }
+        let Some(value_at) = value_start(bytes, i) else {
+            continue;
+        };
+        if !is_secret_name(&text[start..i]) {
+            continue;
+        }
+        let end = value_end(bytes, value_at);
+        let value = text[value_at..end].trim_matches(|c| c == '"' || c == '\\');
+        if !value.is_empty() {
+            values.push(value.to_owned());
+        }
+        i = end.max(i);
+    }
+    values
+}
+
+/// The shortest value [`scrub`] replaces: a shorter one would match ordinary text, so text
+/// that must lose one is not kept at all ([`can_scrub`]).
+pub const MIN_SCRUBBED: usize = 6;
+
+/// Whether every value of `carried` is long enough to be found and replaced in text.
+pub fn can_scrub(carried: &[String]) -> bool {
+    carried
+        .iter()
+        .all(|value| value.chars().count() >= MIN_SCRUBBED)
+}
+
+/// `text` with every occurrence of every value of `carried` replaced by [`REDACTED`]: as sent,
+/// and as an echo may have written it (JSON- or HTML-escaped, percent-encoded).
+pub fn scrub(text: &str, carried: &[String]) -> String {
+    scrub_with(text, carried, REDACTED)
+}
+
+/// [`scrub`], with `mark` in place of each value (a mark without `<` survives dropping tags).
+pub fn scrub_with(text: &str, carried: &[String], mark: &str) -> String {
+    let mut forms: Vec<String> = Vec::new();
+    for value in carried.iter().filter(|v| !v.is_empty()) {
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let html = value
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;");
+        let percent: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        for form in [
+            value.clone(),
+            json.trim_matches('"').to_owned(),
+            html,
+            percent,
+            folded,
+        ] {
+            if !form.is_empty() && !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    // Longest first, so that a value containing another goes whole.
+    forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    let mut out = text.to_owned();
+    for form in &forms {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), mark);
+        }
+    }
+    out
+}
+
 fn is_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
 }
@@ -254,6 +339,39 @@ mod tests {
                 format!(r#"{{"secret":{{"value":"{s}","x":[1,"]"]}},"ok":1}}"#),
             ),
         ]
+    }
+
+    #[test]
+    fn the_secrets_a_request_carries_are_found_and_scrubbed_in_any_echo() {
+        assert_eq!(
+            secret_values("symbol=BTCUSDT&timestamp=1&signature=f00dbeef12"),
+            vec!["f00dbeef12"]
+        );
+        assert_eq!(
+            secret_values(r#"{"client_id":"wQ3dSx1a","client_secret":"Sec ret&1","x":1}"#),
+            vec!["Sec ret&1"]
+        );
+        assert!(secret_values(r#"{"a":1,"label":"bot"}"#).is_empty());
+        let carried = vec!["Pass<phr&se\"1".to_owned(), "ABCDEFGHIJ".to_owned()];
+        for (label, echo) in [
+            ("raw", "key ABCDEFGHIJ pass Pass<phr&se\"1 end"),
+            ("json", r#"{"h":"Pass<phr&se\"1","k":"ABCDEFGHIJ"} end"#),
+            (
+                "html",
+                "<td>Pass&lt;phr&amp;se&quot;1</td><td>ABCDEFGHIJ</td> end",
+            ),
+            ("percent", "q=Pass%3Cphr%26se%221&k=ABCDEFGHIJ end"),
+        ] {
+            let out = scrub(echo, &carried);
+            assert!(!out.contains("ABCDEFGHIJ"), "{label}: {out}");
+            assert!(!out.contains("phr"), "{label}: {out}");
+            assert!(
+                out.contains(REDACTED) && out.ends_with(" end"),
+                "{label}: {out}"
+            );
+        }
+        assert!(can_scrub(&carried));
+        assert!(!can_scrub(&["abc".to_owned()]));
     }
 
     #[test]

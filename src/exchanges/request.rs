@@ -290,11 +290,28 @@ impl Response {
     }
 
     /// The gist of a body that is not the venue's JSON (often a gateway's HTML error page, or an
-    /// answer cut short), for an error message: tags dropped, white space folded, secret-bearing
-    /// values redacted ([`super::redact`]), at most 120 characters. Every excerpt of an answer
-    /// an error keeps is this one.
+    /// answer cut short), for an error message: its content type and length, then its text with
+    /// tags dropped, white space folded, secret-bearing values redacted ([`super::redact`]), at
+    /// most 120 characters. Every excerpt of an answer an error keeps is this one; the client
+    /// keeps [`Response::gist_without`] the request's own secrets instead.
     pub fn gist(&self) -> String {
-        let body = String::from_utf8_lossy(&self.body);
+        self.gist_without(&[])
+    }
+
+    /// [`Response::gist`] with every value in `carried` (what the request sent that an echo of
+    /// it would show: the key id, the signature, the passphrase, a token) replaced before the
+    /// text is cut, so that no part of one is kept; without any text at all when a value is
+    /// too short to be found safely ([`super::redact::can_scrub`]). A venue or a proxy in front
+    /// of it may echo the request in an error page.
+    pub fn gist_without(&self, carried: &[String]) -> String {
+        let kind = self.content_type();
+        let len = self.body.len();
+        if !super::redact::can_scrub(carried) {
+            return format!("{kind}, {len} bytes");
+        }
+        // Replaced before tags are dropped (a value may sit in a cell), by a mark tags leave.
+        const MARK: &str = "\u{1}redacted\u{1}";
+        let body = super::redact::scrub_with(&String::from_utf8_lossy(&self.body), carried, MARK);
         let mut text = String::new();
         let mut in_tag = false;
         for ch in body.chars() {
@@ -309,7 +326,33 @@ impl Response {
             }
         }
         let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        super::redact::redact(&folded).chars().take(120).collect()
+        let redacted = super::redact::redact(&super::redact::scrub(&folded, carried))
+            .replace(MARK, super::redact::REDACTED);
+        let text: String = redacted.chars().take(120).collect();
+        if text.is_empty() {
+            format!("{kind}, {len} bytes")
+        } else {
+            format!("{kind}, {len} bytes: {text}")
+        }
+    }
+
+    /// The media type of `Content-Type` (`text/html`), when it is one; a sender controls the
+    /// header, so anything else is not shown.
+    fn content_type(&self) -> String {
+        let Some(value) = self.header("content-type") else {
+            return "no content type".to_owned();
+        };
+        let media = value.split(';').next().unwrap_or_default().trim();
+        let plain = media.len() <= 64
+            && media.contains('/')
+            && media
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '+' | '-' | '_'));
+        if plain {
+            media.to_ascii_lowercase()
+        } else {
+            "an unusual content type".to_owned()
+        }
     }
 }
 
@@ -359,12 +402,63 @@ mod tests {
             headers: Vec::new(),
             body: page.as_bytes().to_vec(),
         };
-        assert_eq!(response.gist(), "502 Bad Gateway 502 Bad Gateway nginx");
+        assert_eq!(
+            response.gist(),
+            "no content type, 106 bytes: 502 Bad Gateway 502 Bad Gateway nginx"
+        );
         let long = Response {
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
             body: "x ".repeat(200).into_bytes(),
+            ..response.clone()
+        };
+        let gist = long.gist();
+        let text = gist.strip_prefix("text/plain, 400 bytes: ").unwrap();
+        assert_eq!(text.chars().count(), 120);
+        let odd = Response {
+            headers: vec![("content-type".into(), "text/html sig=abc123".into())],
+            body: Vec::new(),
             ..response
         };
-        assert_eq!(long.gist().chars().count(), 120);
+        assert_eq!(odd.gist(), "an unusual content type, 0 bytes");
+    }
+
+    #[test]
+    fn an_echo_of_the_request_keeps_none_of_its_secrets_even_cut() {
+        let sign = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let carried = vec![sign.to_owned(), "KEYID-0123456789".to_owned()];
+        // A debugging proxy's page: names and values in cells, no `name: value` to redact by.
+        let page = format!(
+            "<html><table><tr><td>OK-ACCESS-KEY</td><td>KEYID-0123456789</td></tr>\
+             <tr><td>OK-ACCESS-SIGN</td><td>{sign}</td></tr></table></html>"
+        );
+        let response = Response {
+            status: 502,
+            headers: vec![("content-type".into(), "text/html".into())],
+            body: page.clone().into_bytes(),
+        };
+        let unsafe_gist = response.gist();
+        assert!(unsafe_gist.contains("KEYID-0123456789"), "{unsafe_gist}");
+        let gist = response.gist_without(&carried);
+        assert_eq!(
+            gist,
+            format!(
+                "text/html, {} bytes: OK-ACCESS-KEY <redacted> OK-ACCESS-SIGN <redacted>",
+                page.len()
+            )
+        );
+        // Cut inside the signature: none of it is kept either, as values go before the cut.
+        for pad in 0..80 {
+            let body = format!("{} {sign}", "p".repeat(pad));
+            let cut = Response {
+                body: body.into_bytes(),
+                ..response.clone()
+            };
+            let gist = cut.gist_without(&carried);
+            assert!(!gist.contains(&sign[..8]), "{pad}: {gist}");
+        }
+        // A value too short to find safely: no text at all.
+        let short = response.gist_without(&["ab1".to_owned()]);
+        assert_eq!(short, format!("text/html, {} bytes", page.len()));
     }
 
     #[test]

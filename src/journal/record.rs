@@ -174,7 +174,7 @@ pub struct Confirmation {
 pub struct TfaAnswered {
     /// Step id.
     pub step: String,
-    /// `--otp` or `operator`.
+    /// `--otp-from` or `operator`.
     pub by: String,
 }
 

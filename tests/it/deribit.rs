@@ -1,6 +1,6 @@
 //! Deribit end to end: the adapter against its simulator over real HTTP for every operation in
 //! both authentication styles, clear errors for bad credentials, a two-factor challenge answered
-//! with `--otp`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
+//! with `--otp-from`, `lockdown respond` containing a leaked key, and every shipped drill scenario.
 
 use lockdown::exchanges::client::http_client_from;
 use lockdown::exchanges::model::{Access, Category, Lock, Segment, Side, TradePermission};
@@ -428,13 +428,14 @@ async fn a_two_factor_challenge_is_answered_with_otp_and_never_journaled() {
     assert_ne!(code(&refused), 0);
     assert!(stderr(&refused).contains("--otp"), "{}", stderr(&refused));
 
-    let output = lab.respond(&["--yes", "--json", "--otp", &otp]).await;
+    let from = format!("file:{}", lab.sim_dir().join("otp").display());
+    let output = lab.respond(&["--yes", "--json", "--otp-from", &from]).await;
     assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
     let summary = summary(&output);
     assert_eq!(summary["contained"], true);
     let journal = journal_of(&summary);
     assert!(journal.contains("\"tfa_answered\""), "{journal}");
-    assert!(journal.contains("\"by\":\"--otp\""));
+    assert!(journal.contains("\"by\":\"--otp-from\""));
     assert!(!journal.contains(&otp), "the code is in the journal");
     let run_dir = run_dir(&summary);
     for file in ["report.md", "report.json"] {
@@ -657,8 +658,9 @@ async fn no_secret_and_no_code_appear_in_any_output() {
     let master = read(&lab.sim_dir().join("master.secret"));
     let bot = read(&lab.sim_dir().join("bot.secret"));
     let otp = read(&lab.sim_dir().join("otp"));
+    let from = format!("file:{}", lab.sim_dir().join("otp").display());
     let output = lab
-        .respond(&["--yes", "--json", "-vvv", "--otp", &otp])
+        .respond(&["--yes", "--json", "-vvv", "--otp-from", &from])
         .await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let fresh = lab.replacement()["api_secret"].as_str().unwrap().to_owned();

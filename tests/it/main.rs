@@ -23,6 +23,7 @@ mod engine;
 mod exchange;
 mod freeze_account;
 mod handoff;
+mod hardening;
 mod history;
 mod journal;
 mod kraken;

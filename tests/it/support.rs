@@ -210,6 +210,22 @@ pub fn run_within(args: &[String], env: &[(String, String)], limit: Duration) ->
     wait_bounded(child, limit)
 }
 
+/// Runs the `lockdown` binary like [`lockdown`], with `input` on its stdin.
+pub async fn lockdown_with_stdin(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockdown"));
+    command.args(args);
+    detached(&mut command);
+    command.stdin(Stdio::piped());
+    let mut child = command.spawn().expect("lockdown starts");
+    let mut stdin = child.stdin.take().expect("a stdin pipe");
+    stdin.write_all(input.as_bytes()).expect("stdin written");
+    drop(stdin);
+    tokio::task::spawn_blocking(move || wait_bounded(child, Duration::from_secs(60)))
+        .await
+        .expect("the binary ran")
+}
+
 /// Waits for a child, killing it after `limit`.
 pub fn wait_bounded(child: std::process::Child, limit: Duration) -> Output {
     let id = child.id();

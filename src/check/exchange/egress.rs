@@ -193,6 +193,20 @@ async fn echo(url: &str) -> Result<IpAddr, String> {
         .send()
         .await
         .map_err(|err| format!("did not answer ({})", err.without_url()))?;
+    if response.status().is_redirection() {
+        // Followed, it could answer with another machine's address; shown as scheme and host
+        // only.
+        let to = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| response.url().join(l.to_str().ok()?).ok())
+            .and_then(|to| Some(format!("{}://{}", to.scheme(), to.host_str()?)))
+            .map_or_else(|| "elsewhere".to_owned(), |to| format!("to `{to}`"));
+        return Err(format!(
+            "answered HTTP {}, a redirect {to} (followed by no lockdown client): set `ip_echo:` to the final https address",
+            response.status().as_u16()
+        ));
+    }
     if !response.status().is_success() {
         return Err(format!("answered HTTP {}", response.status().as_u16()));
     }

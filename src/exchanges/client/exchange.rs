@@ -5,12 +5,13 @@
 //! says about the address (a hold the venue asks for, an IP ban) is kept for every later
 //! request ([`super::pace`]).
 
-use super::plan::Context;
+use super::plan::{Context, Plan};
 use super::record::{Answer, Sent};
 use super::retry::Again;
 use super::schedule::Priority;
 use super::{Auth, CallRecord, Client};
-use crate::exchanges::{Decoded, ExchangeError, Op, Reply, Response, Session};
+use crate::exchanges::{Decoded, ExchangeError, Op, Reply, Response, Session, redact};
+use crate::secret::Credential;
 
 impl Client {
     /// Makes one attempt at `op` (its lookup retried like any read), queued under the venue's
@@ -113,11 +114,18 @@ impl Client {
         let result = self.send(&plan).await;
         receipt.settle();
         let took = sent.answered();
+        let key = match auth {
+            Auth::Public => None,
+            Auth::Key(cred) => Some(cred),
+        };
         let (decoded, status, response) = match result {
             Ok(response) => {
                 let status = response.status;
                 self.hold_after(plan.request(), &response);
-                let decoded = self.inner.venue.decode_known(op, &response, &known);
+                let mut decoded = self.inner.venue.decode_known(op, &response, &known);
+                decoded.reply = decoded
+                    .reply
+                    .map_err(|err| without_carried(err, &plan, key, Some(&response)));
                 if let Err(ExchangeError::IpBanned {
                     code,
                     retry_after_ms,
@@ -129,7 +137,7 @@ impl Client {
             }
             Err(err) => (
                 Decoded {
-                    reply: Err(err),
+                    reply: Err(without_carried(err, &plan, key, None)),
                     server_ms: None,
                     code: None,
                 },
@@ -145,10 +153,6 @@ impl Client {
                 .first_change
                 .send_if_modified(|sent| !std::mem::replace(sent, true));
         }
-        let key = match auth {
-            Auth::Public => None,
-            Auth::Key(cred) => Some(cred),
-        };
         self.record(CallRecord::new(
             op.name(),
             &plan,
@@ -163,4 +167,26 @@ impl Client {
         ));
         (decoded.reply, response)
     }
+}
+
+/// An error with nothing in it of what the request carried ([`Plan::carried`]): an answer's
+/// gist taken again without those values (before it is cut, so no part of one stays), and every
+/// other text with them replaced. A venue, or a proxy in front of it, may echo the request, its
+/// signature, the key id and the OKX passphrase back in an error page or message, and an error
+/// reaches the journal and the report.
+pub(super) fn without_carried(
+    err: ExchangeError,
+    plan: &Plan,
+    key: Option<&Credential>,
+    response: Option<&Response>,
+) -> ExchangeError {
+    let carried = plan.carried(key);
+    let gists = response.map(|r| (r.gist(), r.gist_without(&carried)));
+    err.map_text(|text| {
+        let text = match &gists {
+            Some((plain, safe)) if !plain.is_empty() => text.replace(plain, safe),
+            _ => text.to_owned(),
+        };
+        redact::scrub(&text, &carried)
+    })
 }

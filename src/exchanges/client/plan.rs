@@ -52,6 +52,41 @@ impl Plan {
         self.mutating
     }
 
+    /// What the request carries that an echo of it must not show: every credential header's
+    /// value (and each word of one, a bearer token), the signing key's id, the secret-bearing
+    /// values of its query and body (a signature, a login's secret), and a query that carries
+    /// one whole.
+    pub(super) fn carried(&self, key: Option<&Credential>) -> Vec<String> {
+        let req = &self.signed.request;
+        let mut carried: Vec<String> = Vec::new();
+        for header in self.signed.headers.iter().filter(|h| h.is_sensitive()) {
+            let value = header.value.as_str();
+            carried.push(value.to_owned());
+            carried.extend(
+                value
+                    .split_whitespace()
+                    .filter(|word| word.len() >= 8 && *word != value)
+                    .map(str::to_owned),
+            );
+        }
+        carried.extend(key.map(|cred| cred.key.as_str().to_owned()));
+        let in_query = crate::exchanges::redact::secret_values(&req.query);
+        if !in_query.is_empty() {
+            carried.push(req.query.clone());
+        }
+        carried.extend(in_query);
+        carried.extend(
+            req.body
+                .as_deref()
+                .map(crate::exchanges::redact::secret_values)
+                .unwrap_or_default(),
+        );
+        carried.retain(|value| !value.trim().is_empty());
+        carried.sort();
+        carried.dedup();
+        carried
+    }
+
     /// Makes the adapter's request claim to be a read, as a mistaken adapter would.
     #[cfg(test)]
     pub(super) fn mark_read_for_test(&mut self) {

@@ -148,7 +148,18 @@ impl Client {
         let sent = Sent::now();
         let result = self.send(&plan).await;
         let status = result.as_ref().ok().map(|response| response.status);
-        let decoded = result.and_then(|response| tokens.decode_login(&response));
+        // A login's body carries the key's secret: an echo of it must not reach an error.
+        let decoded = match result {
+            Ok(response) => tokens.decode_login(&response).map_err(|err| {
+                super::exchange::without_carried(err, &plan, Some(cred), Some(&response))
+            }),
+            Err(err) => Err(super::exchange::without_carried(
+                err,
+                &plan,
+                Some(cred),
+                None,
+            )),
+        };
         self.record(CallRecord::new(
             op,
             &plan,

@@ -5,6 +5,11 @@
 //! before anything else: whatever a caller did, nothing mutating leaves in a dry run. A
 //! transport failure's text is redacted, as reqwest's message names the URL and a query may
 //! carry a signature.
+//!
+//! No redirect is ever followed (reqwest follows up to 10 by default,
+//! <https://docs.rs/reqwest/latest/reqwest/redirect/index.html>): a 3xx would carry the signed
+//! headers (and OKX's passphrase) to wherever `Location` points, plain `http://` included. A 3xx answer is an error naming its
+//! status and the target's `scheme://host` only (a target's query may hold a signature).
 
 use std::time::Duration;
 
@@ -55,6 +60,12 @@ impl Client {
         }
         let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Err(ExchangeError::Redirected {
+                status,
+                to: redirect_target(response.url(), response.headers()),
+            });
+        }
         let headers = response
             .headers()
             .iter()
@@ -72,6 +83,18 @@ impl Client {
             body,
         })
     }
+}
+
+/// Where a 3xx answer points, as `scheme://host[:port]` (never its path or query, which may
+/// carry a signature), resolved against the request's URL; `None` without a usable `Location`.
+fn redirect_target(from: &url::Url, headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let to = from.join(location.trim()).ok()?;
+    let host = to.host_str()?;
+    Some(match to.port() {
+        Some(port) => format!("{}://{host}:{port}", to.scheme()),
+        None => format!("{}://{host}", to.scheme()),
+    })
 }
 
 fn transport(err: reqwest::Error) -> ExchangeError {
@@ -143,13 +166,14 @@ pub fn http_client_from(local: std::net::IpAddr) -> Result<reqwest::Client, Exch
     build(bounded().local_address(local))
 }
 
-/// A builder with the timeouts every client keeps.
+/// A builder with the timeouts every client keeps, following no redirect.
 fn bounded() -> reqwest::ClientBuilder {
     // Installing twice is harmless: the second attempt reports the first and changes nothing.
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(REQUEST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
 }
 
 fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, ExchangeError> {
@@ -177,6 +201,35 @@ mod tests {
             ("not a url", false),
         ] {
             assert_eq!(plain_loopback(url), loopback, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_redirect_target_shows_its_scheme_and_host_only() {
+        let from = url::Url::parse("https://api.example.com/v5/order?x=1").unwrap();
+        for (label, location, want) in [
+            (
+                "absolute, plain http",
+                Some("http://evil.example:8080/steal?signature=abc"),
+                Some("http://evil.example:8080"),
+            ),
+            (
+                "relative",
+                Some("/elsewhere?sign=abc"),
+                Some("https://api.example.com"),
+            ),
+            ("missing", None, None),
+            ("not a url", Some("http://"), None),
+        ] {
+            let mut headers = reqwest::header::HeaderMap::new();
+            if let Some(location) = location {
+                headers.insert(reqwest::header::LOCATION, location.parse().unwrap());
+            }
+            assert_eq!(
+                super::redirect_target(&from, &headers).as_deref(),
+                want,
+                "{label}"
+            );
         }
     }
 

@@ -124,7 +124,7 @@ mod tests {
             err,
             ExchangeError::Http {
                 status: 502,
-                detail: "502 Bad Gateway".into()
+                detail: "no content type, 37 bytes: 502 Bad Gateway".into()
             }
         );
     }
