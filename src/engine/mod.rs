@@ -9,6 +9,7 @@
 //! is checked first (`preflight`). A run's [`Outcome`] maps onto the documented exit codes.
 
 mod attempt;
+mod budget;
 mod executor;
 pub mod left;
 mod manual;
