@@ -39,15 +39,14 @@ impl Run<'_> {
             self.playbook.deadline.is_some(),
         );
         let result = match self.act(p, vault, until).await {
-            Err((err, attempts)) if containment == Containment::Evidence => {
-                self.salvaged(p, vault, &err, share, until)
-                    .map(|outputs| Done::Applied {
-                        outputs,
-                        attempts,
-                        probed: false,
-                    })
-                    .ok_or((err, attempts))
-            }
+            Err((err, attempts)) if containment == Containment::Evidence => self
+                .salvaged(p, vault, &err, share, until)
+                .map(|outputs| Done::Applied {
+                    outputs,
+                    attempts,
+                    probed: false,
+                })
+                .ok_or((err, attempts)),
             other => other,
         };
         Acted::now(p, result)

@@ -120,20 +120,84 @@ mod tests {
         let later = Some(now + S(100));
         let own = Some(now + S(10));
         let cases = [
-            ("revoke, deadline near", Containment::Contains, soon, true, None),
-            ("verify, deadline passed", Containment::Completes, None, true, None),
-            ("evidence, deadline far", Containment::Evidence, later, true, own),
-            ("evidence, deadline near", Containment::Evidence, soon, true, soon),
-            ("evidence in finally", Containment::Evidence, None, true, own),
-            ("evidence, no deadline", Containment::Evidence, None, false, own),
-            ("cancel, deadline far", Containment::Cancels, later, true, later),
-            ("cancel, deadline near", Containment::Cancels, soon, true, own),
-            ("cancel, deadline passed", Containment::Cancels, None, true, own),
-            ("cancel, no deadline", Containment::Cancels, None, false, None),
+            (
+                "revoke, deadline near",
+                Containment::Contains,
+                soon,
+                true,
+                None,
+            ),
+            (
+                "verify, deadline passed",
+                Containment::Completes,
+                None,
+                true,
+                None,
+            ),
+            (
+                "evidence, deadline far",
+                Containment::Evidence,
+                later,
+                true,
+                own,
+            ),
+            (
+                "evidence, deadline near",
+                Containment::Evidence,
+                soon,
+                true,
+                soon,
+            ),
+            (
+                "evidence in finally",
+                Containment::Evidence,
+                None,
+                true,
+                own,
+            ),
+            (
+                "evidence, no deadline",
+                Containment::Evidence,
+                None,
+                false,
+                own,
+            ),
+            (
+                "cancel, deadline far",
+                Containment::Cancels,
+                later,
+                true,
+                later,
+            ),
+            (
+                "cancel, deadline near",
+                Containment::Cancels,
+                soon,
+                true,
+                own,
+            ),
+            (
+                "cancel, deadline passed",
+                Containment::Cancels,
+                None,
+                true,
+                own,
+            ),
+            (
+                "cancel, no deadline",
+                Containment::Cancels,
+                None,
+                false,
+                None,
+            ),
             ("report", Containment::No, soon, true, soon),
         ];
         for (label, containment, deadline, has, want) in cases {
-            assert_eq!(until(containment, share, now, deadline, has), want, "{label}");
+            assert_eq!(
+                until(containment, share, now, deadline, has),
+                want,
+                "{label}"
+            );
         }
     }
 }

@@ -726,8 +726,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, key, lines) = sealed(dir.path());
         let cases: [(&str, String); 4] = [
-            ("garbage after the seal", format!("{}\ngarbage\n", lines.join("\n"))),
-            ("garbage, no newline", format!("{}\ngarbage", lines.join("\n"))),
+            (
+                "garbage after the seal",
+                format!("{}\ngarbage\n", lines.join("\n")),
+            ),
+            (
+                "garbage, no newline",
+                format!("{}\ngarbage", lines.join("\n")),
+            ),
             ("a blank last line", format!("{}\n\n", lines.join("\n"))),
             (
                 "the start of an event after `run_finished`",
@@ -736,7 +742,11 @@ mod tests {
         ];
         for (label, text) in cases {
             std::fs::write(&path, text).unwrap();
-            assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 7, "{label}");
+            assert_eq!(
+                broken_line(verify_with_key(&path, Some(&key))),
+                7,
+                "{label}"
+            );
         }
         // A line cut in the middle, with lines after it.
         let mut cut = lines.clone();
@@ -787,8 +797,12 @@ mod tests {
         let mut journal = Journal::create(&path, JournalKey::generate()).unwrap();
         journal.append(EventKind::RunStarted, json!({})).unwrap();
         drop(journal);
-        let mut file = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
-        let torn = "{\"seq\":2,\"at\":\"2026-11-01\",\"type\":\"step_started\",\"data\":{\"note\":\"é";
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let torn =
+            "{\"seq\":2,\"at\":\"2026-11-01\",\"type\":\"step_started\",\"data\":{\"note\":\"é";
         std::io::Write::write_all(&mut file, &torn.as_bytes()[..torn.len() - 1]).unwrap();
         drop(file);
         let verified = verify(&path).unwrap();

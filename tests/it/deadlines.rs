@@ -45,7 +45,14 @@ fn journaled_outputs(summary: &Value, id: &str) -> Value {
 /// among what is left to do.
 fn contained_but_incomplete(lab: &Lab, code: i32, summary: &Value, err: &str, expected: &str) {
     assert_eq!(code, 1, "{err}");
-    for id in ["lock", "cancel", "revoke", "verify_dead", "replace", "store"] {
+    for id in [
+        "lock",
+        "cancel",
+        "revoke",
+        "verify_dead",
+        "replace",
+        "store",
+    ] {
         assert_eq!(step_status(summary, id), "ok", "`{id}`: {err}");
     }
     let truth = lab.sim.inspect();
@@ -55,7 +62,10 @@ fn contained_but_incomplete(lab: &Lab, code: i32, summary: &Value, err: &str, ex
     );
     assert!(lab.replacement()["api_key"].as_str().is_some());
     let left = summary["left"].to_string();
-    assert!(left.contains(expected), "{expected:?} not left to do: {left}");
+    assert!(
+        left.contains(expected),
+        "{expected:?} not left to do: {left}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -68,14 +78,23 @@ async fn fill_pages_that_keep_coming_back_short_leave_history_incomplete_and_the
     // What the step read before the fills walk failed is kept, named in the journal, on disk.
     assert_eq!(step_status(&summary, "history"), "ok", "{err}");
     let outputs = journaled_outputs(&summary, "history");
-    assert_eq!(outputs["missing"], serde_json::json!(["fills"]), "{outputs:#}");
-    assert!(outputs["counts"]["orders"].as_u64().unwrap() > 0, "{outputs:#}");
+    assert_eq!(
+        outputs["missing"],
+        serde_json::json!(["fills"]),
+        "{outputs:#}"
+    );
+    assert!(
+        outputs["counts"]["orders"].as_u64().unwrap() > 0,
+        "{outputs:#}"
+    );
     let orders = outputs["files"]["orders"].as_str().unwrap();
     assert!(run_dir(&summary).join(orders).is_file());
-    assert!(step(&summary, "history")["incomplete"]
-        .as_str()
-        .unwrap()
-        .contains("pagination did not end"));
+    assert!(
+        step(&summary, "history")["incomplete"]
+            .as_str()
+            .unwrap()
+            .contains("pagination did not end")
+    );
     // The diff still ran on what was read.
     assert_eq!(step_status(&summary, "diff"), "ok", "{err}");
     let report = std::fs::read_to_string(run_dir(&summary).join("report.md")).unwrap();
@@ -103,7 +122,8 @@ async fn an_evidence_step_that_runs_out_of_its_time_keeps_what_it_read() {
         .unwrap()
         .to_owned();
     assert!(
-        why.contains("not read: ") && why.contains("the step ran out of its time (4s, its `timeout`)"),
+        why.contains("not read: ")
+            && why.contains("the step ran out of its time (4s, its `timeout`)"),
         "{why}"
     );
     let outputs = journaled_outputs(&summary, "history");
@@ -114,7 +134,11 @@ async fn an_evidence_step_that_runs_out_of_its_time_keeps_what_it_read() {
     assert!(!files.is_empty(), "{outputs:#}");
     for (kind, file) in files {
         assert!(!missing.contains(&Value::from(kind.as_str())), "{kind}");
-        assert!(Path::new(&run_dir(&summary)).join(file.as_str().unwrap()).is_file());
+        assert!(
+            Path::new(&run_dir(&summary))
+                .join(file.as_str().unwrap())
+                .is_file()
+        );
         assert!(outputs["sha256"][kind].is_string(), "{kind}");
     }
 }
@@ -133,7 +157,13 @@ async fn a_failed_evidence_step_does_not_keep_the_cancel_from_running() {
     );
     let (code, summary, err) = respond_with_playbook(&lab, &playbook).await;
     assert_eq!(step_status(&summary, "open_orders"), "failed", "{err}");
-    contained_but_incomplete(&lab, code, &summary, &err, "evidence is missing: `open_orders`");
+    contained_but_incomplete(
+        &lab,
+        code,
+        &summary,
+        &err,
+        "evidence is missing: `open_orders`",
+    );
     assert!(
         lab.sim.inspect().open_orders(uid).is_empty(),
         "the attacker's orders are still open"
