@@ -102,7 +102,7 @@ pub fn verify_with_key(path: &Path, key: Option<&JournalKey>) -> Result<Verified
         source,
     })?;
     let mut verified = check(path, &bytes, key)?;
-    verified.witnesses = super::witness::confirm(path, &verified.events)?;
+    verified.witnesses = super::witness::confirm(path, &verified.events, &verified.torn)?;
     Ok(verified)
 }
 

@@ -45,9 +45,13 @@ pub fn write_head(journal: &Path, head: &Head) -> std::io::Result<()> {
     std::fs::rename(&temp, &path)
 }
 
-/// Checks that `events` (the journal at `journal`) hold every event its witnesses name; returns
-/// the files that agree.
-pub fn confirm(journal: &Path, events: &[Event]) -> Result<Vec<PathBuf>, VerifyError> {
+/// Checks that `events` (the journal at `journal`, whose lines `torn` a crash tore) hold every
+/// event its witnesses name; returns the files that agree.
+pub fn confirm(
+    journal: &Path,
+    events: &[Event],
+    torn: &[usize],
+) -> Result<Vec<PathBuf>, VerifyError> {
     let mut agreed = Vec::new();
     for (path, head) in witnesses(journal) {
         let held = usize::try_from(head.seq)
@@ -59,7 +63,7 @@ pub fn confirm(journal: &Path, events: &[Event]) -> Result<Vec<PathBuf>, VerifyE
             Some(_) => {
                 return Err(VerifyError::Broken {
                     path: journal.to_owned(),
-                    line: usize::try_from(head.seq).unwrap_or(usize::MAX),
+                    line: line_of(head.seq, torn),
                     reason: format!(
                         "the event is not the one `{}` names (hash {})",
                         path.display(),
@@ -78,6 +82,17 @@ pub fn confirm(journal: &Path, events: &[Event]) -> Result<Vec<PathBuf>, VerifyE
         }
     }
     Ok(agreed)
+}
+
+/// The 1-based line of event `seq` in a journal whose lines `torn` (ascending) hold no event.
+fn line_of(seq: u64, torn: &[usize]) -> usize {
+    let mut line = usize::try_from(seq).unwrap_or(usize::MAX);
+    for t in torn {
+        if *t <= line {
+            line = line.saturating_add(1);
+        }
+    }
+    line
 }
 
 /// The witnesses beside the journal that can be read, with the event each names.
@@ -99,4 +114,22 @@ fn witnesses(journal: &Path) -> Vec<(PathBuf, Head)> {
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_events_line_counts_the_torn_lines_before_it() {
+        let cases = [
+            ("none torn", 4, &[][..], 4),
+            ("one before", 4, &[3][..], 5),
+            ("one after", 2, &[3][..], 2),
+            ("two before", 4, &[2, 4][..], 6),
+        ];
+        for (label, seq, torn, want) in cases {
+            assert_eq!(line_of(seq, torn), want, "{label}");
+        }
+    }
 }
