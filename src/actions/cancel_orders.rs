@@ -18,7 +18,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Containment, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::exchanges::model::{Cancelled, Order, Segment};
 use crate::exchanges::{
     Auth, CallOutcome, CancelStyle, Client, ExchangeError, Op, OrderRef, Reply,
@@ -57,6 +57,8 @@ impl CancelOrders {
 }
 
 impl Action for CancelOrders {
+    const CONTAINMENT: Containment = Containment::Cancels;
+
     const OUTPUTS: &'static [&'static str] = &[
         "would_cancel",
         "orders",

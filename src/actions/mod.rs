@@ -225,18 +225,32 @@ pub trait Action {
 
     /// Does it.
     fn apply(&self, cx: &StepContext<'_>) -> impl Future<Output = Result<Outputs, ActionError>>;
+
+    /// What an evidence step read before it ran out of time or failed (`why`), as the outputs of
+    /// a step that ended incomplete (its `incomplete` output says what is missing and why);
+    /// `None` when nothing it read can be kept. Asked only of [`Containment::Evidence`] actions.
+    fn salvage(&self, _cx: &StepContext<'_>, _why: &str) -> Option<Outputs> {
+        None
+    }
 }
 
-/// What an action does for containment, which decides what may stop it: nothing but the
-/// exchange may stop the lock and the revoke, so a failed evidence or cancel step never keeps the
-/// containment steps after it from running.
+/// What an action does for containment, which decides what may stop it and how long it may
+/// take: nothing but the exchange may stop the lock, the cancel and the revoke, so a failed or
+/// slow evidence step never keeps the containment steps after it from running (the engine gives
+/// evidence a bounded share of the playbook's time, see `engine::budget`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Containment {
     /// Succeeding means the attacker is out (lock, revoke).
     Contains,
     /// Finishes containment (prove the revoke, make and hand over the replacement key).
     Completes,
-    /// Anything else: evidence, cancels, the diff, the report.
+    /// Stops what the attacker set going (cancel the open orders): runs after a stop too, but
+    /// its failure stops nothing after it.
+    Cancels,
+    /// Reads evidence (snapshots, the diff): bounded time; what it read before it ran out of
+    /// time or failed is kept, the step marked incomplete.
+    Evidence,
+    /// Anything else: the report, notifications, steps done by hand.
     No,
 }
 
@@ -389,6 +403,13 @@ macro_rules! registry {
                     $(ActionSpec::$variant(action) => action.apply(cx).await,)+
                 }
             }
+
+            /// See [`Action::salvage`].
+            pub fn salvage(&self, cx: &StepContext<'_>, why: &str) -> Option<Outputs> {
+                match self {
+                    $(ActionSpec::$variant(action) => action.salvage(cx, why),)+
+                }
+            }
         }
     };
 }
@@ -412,17 +433,20 @@ registry! {
 
 impl ActionSpec {
     /// Whether the step still runs after an earlier step stopped the run (or the deadline
-    /// passed): the lock, the revoke and what completes them always run, unless one of them
-    /// failed (see [`Self::failure_stops_containment`]).
+    /// passed): the lock, the cancel, the revoke and what completes them always run, unless one
+    /// of them failed (see [`Self::failure_stops_containment`]).
     pub fn runs_after_a_stop(&self) -> bool {
-        self.containment() != Containment::No
+        !matches!(self.containment(), Containment::No | Containment::Evidence)
     }
 
     /// Whether this action failing stops the containment steps after it: a failed revoke (or a
     /// failed verification, creation, hand-over) leaves nothing the next ones could build on. A
     /// failed lock does not: the revoke is tried all the same.
     pub fn failure_stops_containment(&self) -> bool {
-        self.containment() != Containment::No && !matches!(self, ActionSpec::RestrictKey(_))
+        matches!(
+            self.containment(),
+            Containment::Contains | Containment::Completes
+        ) && !matches!(self, ActionSpec::RestrictKey(_))
     }
 
     /// The venue capability this action stands on, where its support can differ by venue.

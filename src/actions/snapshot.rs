@@ -25,7 +25,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext};
+use super::{Action, ActionError, Containment, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
 use crate::exchanges::client::Kept;
 use crate::exchanges::model::{AccessEvent, Segment, Transfer};
@@ -217,6 +217,63 @@ impl Snapshot {
         kinds.dedup();
         Ok(kinds)
     }
+
+    /// Writes the rows of `kinds` (each taken whole) to `dir`, one JSON Lines file per kind,
+    /// and returns the outputs that name them: `files`, `counts`, `sha256`, `not_permitted`,
+    /// `access_log`, `key_info`.
+    fn write_taken(
+        &self,
+        cx: &StepContext<'_>,
+        dir: &Path,
+        kinds: &[SnapshotKind],
+    ) -> Result<Outputs, ActionError> {
+        let mut files = serde_json::Map::new();
+        let mut counts = serde_json::Map::new();
+        let mut access_log = None;
+        let mut not_permitted = serde_json::Map::new();
+        let mut key_info = None;
+        let mut sha256 = serde_json::Map::new();
+        for kind in kinds {
+            let (rows, refused) = self.progress.take_out(*kind);
+            if !refused.is_empty() {
+                let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
+                not_permitted.insert(kind.as_str().into(), json!(names));
+            }
+            if *kind == SnapshotKind::KeyInfo {
+                key_info = Some(Value::Array(rows.values(0)));
+            }
+            if *kind == SnapshotKind::AccessLog {
+                // Into the journal too, so the report's timeline can show them (newest kept).
+                let skip = rows.len().saturating_sub(ACCESS_LOG_IN_JOURNAL);
+                access_log = Some(Value::Array(rows.values(skip)));
+            }
+            let path = dir.join(format!("{}-{}.jsonl", cx.step, kind.as_str()));
+            let written = write_jsonl(&path, &rows)?;
+            let relative = path
+                .strip_prefix(&cx.run.dir)
+                .map(Path::to_path_buf)
+                .unwrap_or(path);
+            files.insert(kind.as_str().into(), json!(relative.display().to_string()));
+            counts.insert(kind.as_str().into(), json!(written.rows));
+            sha256.insert(kind.as_str().into(), json!(written.sha256));
+        }
+        let mut out = Outputs::new();
+        out.insert("files".into(), Value::Object(files));
+        out.insert("counts".into(), Value::Object(counts));
+        // The journal names each file and its digest; the rows themselves stay in the file.
+        out.insert("sha256".into(), Value::Object(sha256));
+        if !not_permitted.is_empty() {
+            // Segments the key may not read at all: it cannot have traded there either.
+            out.insert("not_permitted".into(), Value::Object(not_permitted));
+        }
+        if let Some(events) = access_log {
+            out.insert("access_log".into(), events);
+        }
+        if let Some(rows) = key_info {
+            out.insert("key_info".into(), rows);
+        }
+        Ok(out)
+    }
 }
 
 impl Snapshot {
@@ -235,6 +292,8 @@ impl Snapshot {
 }
 
 impl Action for Snapshot {
+    const CONTAINMENT: Containment = Containment::Evidence;
+
     const OUTPUTS: &'static [&'static str] = &[
         "files",
         "counts",
@@ -246,6 +305,8 @@ impl Action for Snapshot {
         "key_info",
         "not_covered",
         "clock",
+        "missing",
+        "incomplete",
     ];
 
     fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
@@ -329,58 +390,19 @@ impl Action for Snapshot {
         let segments = cx.client.segments().await;
         // Kinds an earlier attempt took whole are not read again.
         let missing = self.progress.missing(&kinds);
-        let takes = missing
-            .iter()
-            .map(|kind| take(cx, kept, *kind, &segments.list, &key, start_ms, end_ms));
-        let mut failed = None;
-        for (kind, result) in missing.iter().zip(join_all(takes).await) {
-            match result {
-                Ok(taken) => self.progress.taken(*kind, taken),
-                Err(err) => failed = failed.or(Some(err)),
+        let takes = missing.iter().map(|kind| {
+            let (key, segments) = (&key, &segments.list);
+            async move {
+                let taken = take(cx, kept, *kind, segments, key, start_ms, end_ms).await?;
+                // Kept as soon as it is whole: a step that runs out of time keeps it (`salvage`).
+                self.progress.taken(*kind, taken);
+                Ok::<(), ActionError>(())
             }
-        }
-        if let Some(err) = failed {
+        });
+        if let Some(err) = join_all(takes).await.into_iter().find_map(Result::err) {
             return Err(err);
         }
-        let mut files = serde_json::Map::new();
-        let mut counts = serde_json::Map::new();
-        let mut access_log = None;
-        let mut not_permitted = serde_json::Map::new();
-        let mut key_info = None;
-        let mut sha256 = serde_json::Map::new();
-        for kind in &kinds {
-            let (rows, refused) = self.progress.take_out(*kind);
-            if !refused.is_empty() {
-                let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
-                not_permitted.insert(kind.as_str().into(), json!(names));
-            }
-            if *kind == SnapshotKind::KeyInfo {
-                key_info = Some(Value::Array(rows.values(0)));
-            }
-            if *kind == SnapshotKind::AccessLog {
-                // Into the journal too, so the report's timeline can show them (newest kept).
-                let skip = rows.len().saturating_sub(ACCESS_LOG_IN_JOURNAL);
-                access_log = Some(Value::Array(rows.values(skip)));
-            }
-            let path = dir.join(format!("{}-{}.jsonl", cx.step, kind.as_str()));
-            let written = write_jsonl(&path, &rows)?;
-            let relative = path
-                .strip_prefix(&cx.run.dir)
-                .map(Path::to_path_buf)
-                .unwrap_or(path);
-            files.insert(kind.as_str().into(), json!(relative.display().to_string()));
-            counts.insert(kind.as_str().into(), json!(written.rows));
-            sha256.insert(kind.as_str().into(), json!(written.sha256));
-        }
-        let mut out = Outputs::new();
-        out.insert("files".into(), Value::Object(files));
-        out.insert("counts".into(), Value::Object(counts));
-        // The journal names each file and its digest; the rows themselves stay in the file.
-        out.insert("sha256".into(), Value::Object(sha256));
-        if !not_permitted.is_empty() {
-            // Segments the key may not read at all: it cannot have traded there either.
-            out.insert("not_permitted".into(), Value::Object(not_permitted));
-        }
+        let mut out = self.write_taken(cx, &dir, &kinds)?;
         if !segments.unread.is_empty() {
             // Segments the venue could not list: their orders and fills are missing.
             out.insert("not_covered".into(), json!(segments.unread));
@@ -388,15 +410,43 @@ impl Action for Snapshot {
         out.insert("since_ms".into(), json!(start_ms));
         out.insert("until_ms".into(), json!(end_ms));
         out.insert("clock".into(), clock_output(&measure, margin_ms));
-        if let Some(events) = access_log {
-            out.insert("access_log".into(), events);
-        }
-        if let Some(rows) = key_info {
-            out.insert("key_info".into(), rows);
-        }
         // Done: the next run of this step (a later `resume`) reads afresh.
         self.progress.forget();
         Ok(out)
+    }
+
+    /// The kinds taken whole before the step ran out of time or failed, written as usual; the
+    /// rest named in `missing` and `incomplete`. Nothing when no kind was taken whole.
+    fn salvage(&self, cx: &StepContext<'_>, why: &str) -> Option<Outputs> {
+        let kinds = self.kinds(cx).ok()?;
+        let missing = self.progress.missing(&kinds);
+        let taken: Vec<SnapshotKind> = kinds
+            .iter()
+            .filter(|kind| !missing.contains(kind))
+            .copied()
+            .collect();
+        let window = *self
+            .progress
+            .window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if taken.is_empty() {
+            return None;
+        }
+        let dir = cx.run.dir.join("snapshots");
+        let mut out = self.write_taken(cx, &dir, &taken).ok()?;
+        let names: Vec<&str> = missing.iter().map(|kind| kind.as_str()).collect();
+        if let Some((_, start_ms, end_ms)) = window {
+            out.insert("since_ms".into(), json!(start_ms));
+            out.insert("until_ms".into(), json!(end_ms));
+        }
+        out.insert("missing".into(), json!(names));
+        out.insert(
+            "incomplete".into(),
+            json!(format!("{} not read: {why}", names.join(", "))),
+        );
+        self.progress.forget();
+        Some(out)
     }
 }
 

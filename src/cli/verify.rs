@@ -4,7 +4,9 @@
 //! 0 sealed and authenticated, 4 changed (the first bad line is named), 5 no seal (interrupted
 //! or truncated), 6 not authenticated (no key at hand, or written before journal keys). The key
 //! is looked for where the run folder's state dir keeps it (`RUN_DIR/../../journal.key`) unless
-//! `--journal-key` names it; its bytes are never shown, only its fingerprint.
+//! `--journal-key` names it; its bytes are never shown, only its fingerprint. A journal whose
+//! end was cut off before an event the run folder's witnesses name (`journal.head`,
+//! `report.json`) is changed (4), not unsealed.
 
 use std::path::{Path, PathBuf};
 
@@ -136,6 +138,17 @@ pub fn run(args: VerifyArgs, ui: &Ui) -> Result<Exit, Error> {
             path.display()
         )),
     }
+    if !verified.witnesses.is_empty() {
+        let names: Vec<String> = verified
+            .witnesses
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        ui.info(&format!(
+            "not cut short before what {} names",
+            names.join(" and ")
+        ));
+    }
     match &verified.authenticity {
         Authenticity::Authenticated {
             fingerprint,
@@ -233,5 +246,6 @@ fn summary(
         "journal_key": fingerprint,
         "key_file": key_path.map(|p| p.display().to_string()),
         "expected_head_seq": anchored,
+        "witnesses": verified.witnesses,
     })
 }

@@ -6,10 +6,13 @@
 
 use std::time::Instant;
 
+use super::budget::{self, Share};
 use super::executor::{Run, left};
 use super::retry;
 use super::step::{Acted, Done, Prepared};
-use crate::actions::{ActionError, Effect, Outputs, Probe, RetryClass, StepContext, Vault};
+use crate::actions::{
+    ActionError, Containment, Effect, Outputs, Probe, RetryClass, StepContext, Vault,
+};
 use crate::exchanges::{Mode, Tfa};
 use crate::journal::record;
 use crate::playbook::Retry;
@@ -18,15 +21,57 @@ use crate::playbook::Retry;
 const PROBE_TRIES: u32 = 5;
 
 impl Run<'_> {
-    /// [`Self::act`], noting when the step ended.
+    /// [`Self::act`] within the step's time (see `budget.rs`), noting when the step ended. An
+    /// evidence step that ran out of its time or failed keeps what it read: it ends incomplete.
     pub(super) async fn act_timed(
         &self,
         p: &Prepared<'_>,
         vault: &Vault,
         deadline: Option<Instant>,
     ) -> Acted {
-        let result = self.act(p, vault, deadline).await;
+        let containment = p.action.containment();
+        let share = Share::of(p.step.timeout, self.playbook.deadline);
+        let until = budget::until(
+            containment,
+            share,
+            p.started,
+            deadline,
+            self.playbook.deadline.is_some(),
+        );
+        let result = match self.act(p, vault, until).await {
+            Err((err, attempts)) if containment == Containment::Evidence => self
+                .salvaged(p, vault, &err, share, until)
+                .map(|outputs| Done::Applied {
+                    outputs,
+                    attempts,
+                    probed: false,
+                })
+                .ok_or((err, attempts)),
+            other => other,
+        };
         Acted::now(p, result)
+    }
+
+    /// What an evidence step that failed with `err` read before it did, if anything.
+    fn salvaged(
+        &self,
+        p: &Prepared<'_>,
+        vault: &Vault,
+        err: &ActionError,
+        share: Share,
+        until: Option<Instant>,
+    ) -> Option<Outputs> {
+        let why = match err {
+            ActionError::Journal(_) => return None,
+            ActionError::TimedOut { .. } if until.is_some_and(|u| u < p.started + share.time) => {
+                "the playbook's deadline passed".to_owned()
+            }
+            ActionError::TimedOut { .. } => {
+                format!("the step ran out of its time ({})", share.describe())
+            }
+            other => other.to_string(),
+        };
+        p.action.salvage(&self.cx(p, vault), &why)
     }
 
     /// Does the step's work: plans only where nothing may be sent, hands a manual step to a
@@ -118,7 +163,7 @@ impl Run<'_> {
             self.back_off(
                 p,
                 &policy,
-                attempt,
+                (attempt, deadline),
                 &err,
                 &format!("attempt {attempt} failed"),
             )
@@ -128,16 +173,18 @@ impl Run<'_> {
     }
 
     /// Waits out the `n`th failure (`what` failed with `err`) as the step's retry policy says,
-    /// and says so.
+    /// never past `deadline` (a rate limit's long reset must not hold the steps after it), and
+    /// says so.
     async fn back_off(
         &self,
         p: &Prepared<'_>,
         policy: &Retry,
-        n: u32,
+        (n, deadline): (u32, Option<Instant>),
         err: &ActionError,
         what: &str,
     ) {
         let wait = retry::delay(policy, n, err);
+        let wait = left(deadline).map_or(wait, |l| wait.min(l));
         self.ui.detail(&format!(
             "    `{}`: {what} ({err}); again in {} ms",
             p.step.id,
@@ -175,7 +222,7 @@ impl Run<'_> {
             self.back_off(
                 p,
                 policy,
-                tries,
+                (tries, deadline),
                 &err,
                 "asking whether it took effect failed",
             )

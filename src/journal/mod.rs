@@ -13,12 +13,14 @@ mod key;
 pub mod record;
 mod verified;
 mod verify;
+mod witness;
 mod writer;
 
 pub use event::{Event, EventKind, GENESIS};
 pub use key::{FILE_NAME as KEY_FILE_NAME, JournalKey, KeyError};
 pub use verified::{Authenticity, Seal, Verified};
 pub use verify::{VerifyError, read, verify, verify_with_key};
+pub use witness::{HEAD_FILE_NAME, Head};
 pub use writer::{Journal, JournalError};
 
 /// The journal's file name inside a run folder.

@@ -20,6 +20,9 @@ pub struct Verified {
     pub seal: Seal,
     /// What its `mac`s prove.
     pub authenticity: Authenticity,
+    /// The files in the run folder that name an event the journal holds (`journal.head`,
+    /// `report.json`): its end was not cut off before them.
+    pub witnesses: Vec<std::path::PathBuf>,
 }
 
 /// How a journal ends.

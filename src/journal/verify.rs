@@ -57,6 +57,25 @@ pub enum VerifyError {
         /// The given key's fingerprint.
         key: String,
     },
+    /// The journal ends before an event a witness in the run folder names: its end was cut off.
+    #[error(
+        "journal `{}` ends at event {events}, but `{}` names event {seq}: the end of the journal was cut off",
+        path.display(),
+        witness.display()
+    )]
+    #[diagnostic(help(
+        "the journal lost its last lines after they were written (a truncated copy, a full disk during a copy, an edit): keep this copy as evidence and look for an intact one"
+    ))]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// How many whole events it holds.
+        events: usize,
+        /// The witness (`journal.head`, `report.json`).
+        witness: PathBuf,
+        /// The event the witness names.
+        seq: u64,
+    },
     /// No event has the head hash the owner kept (`verify --expect-head`).
     #[error("journal `{}` has no event with hash {head}", path.display())]
     #[diagnostic(help(
@@ -75,17 +94,28 @@ pub fn verify(path: &Path) -> Result<Verified, VerifyError> {
     verify_with_key(path, None)
 }
 
-/// Reads a journal and checks its chain and seal, and every `mac` under `key` when given.
+/// Reads a journal and checks its chain and seal, every `mac` under `key` when given, and that
+/// it still holds every event the run folder's witnesses name (`witness.rs`).
 pub fn verify_with_key(path: &Path, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| VerifyError::Read {
+    let bytes = std::fs::read(path).map_err(|source| VerifyError::Read {
         path: path.to_owned(),
         source,
     })?;
-    check(path, &text, key)
+    let mut verified = check(path, &bytes, key)?;
+    verified.witnesses = super::witness::confirm(path, &verified.events, &verified.torn)?;
+    Ok(verified)
 }
 
-/// Checks the text of the journal at `path` (named in errors).
-fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
+/// Checks the bytes of the journal at `path` (named in errors).
+fn check(path: &Path, bytes: &[u8], key: Option<&JournalKey>) -> Result<Verified, VerifyError> {
+    // Every run writes `run_started` as it creates its journal: nothing at all is damage.
+    if bytes.is_empty() {
+        return Err(VerifyError::Broken {
+            path: path.to_owned(),
+            line: 1,
+            reason: "the file is empty, though a run writes its first event as it creates it: it was emptied or cut".into(),
+        });
+    }
     let mut chain = Chain {
         path,
         key,
@@ -96,16 +126,25 @@ fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, 
         keyed_from: None,
         named: None,
     };
-    let lines: Vec<&str> = text.lines().collect();
-    for (index, line) in lines.iter().enumerate() {
+    let ends_mid_line = !bytes.ends_with(b"\n");
+    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let lines: Vec<&[u8]> = body.split(|b| *b == b'\n').collect();
+    for (index, bytes) in lines.iter().enumerate() {
         let number = index + 1;
-        let event: Event = match serde_json::from_str(line) {
-            Ok(event) => event,
-            Err(_) if chain.torn_at(&lines, index) => {
+        let parsed = std::str::from_utf8(bytes)
+            .map_err(|err| format!("not UTF-8 (at byte {} of the line)", err.valid_up_to() + 1))
+            .and_then(|line| {
+                serde_json::from_str::<Event>(line)
+                    .map(|event| (line, event))
+                    .map_err(|err| format!("not a journal event ({err})"))
+            });
+        let (line, event) = match parsed {
+            Ok(parsed) => parsed,
+            Err(_) if chain.torn_at(&lines, index, ends_mid_line) => {
                 chain.torn.push(number);
                 continue;
             }
-            Err(err) => return Err(chain.broken(number, format!("not a journal event ({err})"))),
+            Err(reason) => return Err(chain.broken(number, reason)),
         };
         chain.link(number, line, &event)?;
         chain.keyed(number, &event)?;
@@ -113,7 +152,7 @@ fn check(path: &Path, text: &str, key: Option<&JournalKey>) -> Result<Verified, 
         chain.last_line = number;
         chain.events.push(event);
     }
-    Ok(chain.finish(text))
+    Ok(chain.finish(ends_mid_line))
 }
 
 /// A journal's chain as far as it has been read, line by line.
@@ -143,16 +182,26 @@ impl Chain<'_> {
         }
     }
 
-    /// Whether line `index`, which is no event, is one a crash tore: a crash mid-write leaves a
-    /// partial last line; `resume` keeps it and goes on with a `resumed` event chained to the
-    /// last whole one. Anything else is damage.
-    fn torn_at(&self, lines: &[&str], index: usize) -> bool {
-        let last = index + 1 == lines.len();
+    /// Whether line `index`, which is no event, is one a crash tore: a crash mid-write leaves the
+    /// start of the next event (`{"seq":N,"at":"...`, cut anywhere, no newline after it) as the
+    /// last line; `resume` keeps it and goes on, on the next line, with a `resumed` event chained
+    /// to the last whole one. Nothing is written after `run_finished`. Anything else (a line
+    /// appended or cut in the middle, a blank line) is damage.
+    fn torn_at(&self, lines: &[&[u8]], index: usize, ends_mid_line: bool) -> bool {
+        let line = lines[index];
+        let next = format!("{{\"seq\":{},\"at\":\"", self.events.len() + 1);
+        let shared = line.len().min(next.len());
+        let starts_the_next = !line.is_empty() && line[..shared] == next.as_bytes()[..shared];
+        let after_the_end = self
+            .events
+            .last()
+            .is_some_and(|e| e.kind == EventKind::RunFinished);
+        let last = index + 1 == lines.len() && ends_mid_line;
         let resumed_after = lines.get(index + 1).is_some_and(|next| {
-            serde_json::from_str::<Event>(next)
+            serde_json::from_slice::<Event>(next)
                 .is_ok_and(|e| e.kind == EventKind::Resumed && e.prev == self.head)
         });
-        last || resumed_after
+        starts_the_next && !after_the_end && (last || resumed_after)
     }
 
     /// Checks that `event` (line `number`, text `line`) follows the chain: its sequence
@@ -223,7 +272,7 @@ impl Chain<'_> {
     }
 
     /// The whole chain, read: how it ends and what its `mac`s prove.
-    fn finish(self, text: &str) -> Verified {
+    fn finish(self, ends_mid_line: bool) -> Verified {
         let seal = match self.events.last() {
             None => Seal::Empty,
             Some(last) if matches!(last.kind, EventKind::RunFinished | EventKind::Interrupted) => {
@@ -256,9 +305,10 @@ impl Chain<'_> {
             events: self.events,
             head: self.head,
             torn: self.torn,
-            ends_mid_line: !text.is_empty() && !text.ends_with('\n'),
+            ends_mid_line,
             seal,
             authenticity,
+            witnesses: Vec::new(),
         }
     }
 }
@@ -271,7 +321,7 @@ pub fn read(path: &Path) -> Result<Vec<Event>, VerifyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::Journal;
+    use crate::journal::{HEAD_FILE_NAME, Journal};
     use serde_json::{Value, json};
 
     /// A sealed six-event run journal keyed with a new key: its path, the key and its lines.
@@ -392,6 +442,9 @@ mod tests {
             .collect();
         write_lines(&path, &forged);
         assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 3);
+        // The seal's witness names the old last hash: without the key it finds the rewrite too.
+        assert_eq!(broken_line(verify(&path)), 6);
+        std::fs::remove_file(dir.path().join(HEAD_FILE_NAME)).unwrap();
         // Without the key the chain holds, and the result says it could not be authenticated.
         assert!(matches!(
             verify(&path).unwrap().authenticity,
@@ -429,6 +482,9 @@ mod tests {
     fn a_truncated_journal_is_unsealed_and_names_its_last_step() {
         let dir = tempfile::tempdir().unwrap();
         let (path, key, lines) = sealed(dir.path());
+        // Without the seal's witness (a copy of the journal alone, a run older than witnesses),
+        // a cut end reads as a run killed there.
+        std::fs::remove_file(dir.path().join(HEAD_FILE_NAME)).unwrap();
         write_lines(&path, &lines[..4]);
         let verified = verify_with_key(&path, Some(&key)).unwrap();
         assert_eq!(
@@ -467,7 +523,7 @@ mod tests {
             )],
         );
         let original = lines.join("\n") + "\n";
-        assert!(passes(&check(&path, &original, Some(&key))));
+        assert!(passes(&check(&path, original.as_bytes(), Some(&key))));
         let original = original.into_bytes();
         let mut bytes = original.clone();
         for at in 0..original.len() {
@@ -480,9 +536,8 @@ mod tests {
             };
             for other in [byte ^ 1, other].into_iter().filter(|b| *b != byte) {
                 bytes[at] = other;
-                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let result = check(&path, &bytes, Some(&key));
                 bytes[at] = byte;
-                let result = check(&path, &text, Some(&key));
                 assert!(
                     !passes(&result),
                     "byte {at} ({:?} -> {:?}) went unnoticed",
@@ -634,5 +689,124 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replacen("\"n\":2", "\"n\":5", 1)).unwrap();
         assert_eq!(broken_line(verify(&path)), 2);
+    }
+
+    #[test]
+    fn dropped_last_lines_are_found_by_the_seals_witness() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        assert_eq!(
+            verify_with_key(&path, Some(&key)).unwrap().witnesses,
+            [dir.path().join(HEAD_FILE_NAME)]
+        );
+        // The chain of what is left holds; `journal.head` names event 6.
+        for keep in [5, 1] {
+            write_lines(&path, &lines[..keep]);
+            match verify_with_key(&path, Some(&key)) {
+                Err(VerifyError::Truncated { events, seq: 6, .. }) => assert_eq!(events, keep),
+                other => panic!("{keep} kept: {other:?}"),
+            }
+        }
+        // Cut in the middle of the seal's line: it reads as torn, and is cut off all the same.
+        let cut = lines.join("\n") + "\n";
+        std::fs::write(&path, &cut[..cut.len() - 30]).unwrap();
+        assert!(matches!(
+            verify_with_key(&path, Some(&key)),
+            Err(VerifyError::Truncated { events: 5, .. })
+        ));
+        // A report that names another event than the journal holds there.
+        write_lines(&path, &lines);
+        let report = json!({"journal": {"seq": 4, "hash": "ab".repeat(32)}});
+        std::fs::write(dir.path().join("report.json"), report.to_string()).unwrap();
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 4);
+    }
+
+    #[test]
+    fn an_appended_or_blank_line_is_damage_not_a_tear() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        let cases: [(&str, String); 4] = [
+            (
+                "garbage after the seal",
+                format!("{}\ngarbage\n", lines.join("\n")),
+            ),
+            (
+                "garbage, no newline",
+                format!("{}\ngarbage", lines.join("\n")),
+            ),
+            ("a blank last line", format!("{}\n\n", lines.join("\n"))),
+            (
+                "the start of an event after `run_finished`",
+                format!("{}\n{{\"seq\":7,\"at\":\"2026", lines.join("\n")),
+            ),
+        ];
+        for (label, text) in cases {
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(
+                broken_line(verify_with_key(&path, Some(&key))),
+                7,
+                "{label}"
+            );
+        }
+        // A line cut in the middle, with lines after it.
+        let mut cut = lines.clone();
+        cut[2].truncate(40);
+        write_lines(&path, &cut);
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 3);
+        // A torn line that ends with a newline was written whole: it is no tear either.
+        std::fs::remove_file(dir.path().join(HEAD_FILE_NAME)).unwrap();
+        let text = format!("{}\n{{\"seq\":5,\"at\":\"20\n", lines[..4].join("\n"));
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(broken_line(verify_with_key(&path, Some(&key))), 5);
+    }
+
+    #[test]
+    fn an_empty_journal_and_bytes_that_are_not_utf8_are_named_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key, lines) = sealed(dir.path());
+        std::fs::write(&path, "").unwrap();
+        match verify_with_key(&path, Some(&key)) {
+            Err(err @ VerifyError::Broken { line: 1, .. }) => {
+                assert!(err.to_string().contains("the file is empty"), "{err}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut bytes = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let mut line = line.clone().into_bytes();
+            if i == 2 {
+                let at = line.len() - 10;
+                line[at] = 0xff;
+            }
+            bytes.extend(line);
+            bytes.push(b'\n');
+        }
+        std::fs::write(&path, bytes).unwrap();
+        match verify_with_key(&path, Some(&key)) {
+            Err(err @ VerifyError::Broken { line: 3, .. }) => {
+                assert!(err.to_string().contains("not UTF-8"), "{err}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_tear_that_cuts_a_character_in_half_is_still_a_tear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut journal = Journal::create(&path, JournalKey::generate()).unwrap();
+        journal.append(EventKind::RunStarted, json!({})).unwrap();
+        drop(journal);
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let torn =
+            "{\"seq\":2,\"at\":\"2026-11-01\",\"type\":\"step_started\",\"data\":{\"note\":\"é";
+        std::io::Write::write_all(&mut file, &torn.as_bytes()[..torn.len() - 1]).unwrap();
+        drop(file);
+        let verified = verify(&path).unwrap();
+        assert_eq!(verified.torn, [2]);
+        assert_eq!(verified.events.len(), 1);
     }
 }

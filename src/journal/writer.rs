@@ -1,5 +1,8 @@
 //! Appending to the journal: one line per event, flushed to disk before the run goes on.
 //!
+//! Each seal (`run_finished`, `interrupted`) is also written, seq and hash, to `journal.head`
+//! beside the journal: a witness of the end that the chain cannot give (`witness.rs`).
+//!
 //! Every event is written with its `mac` under the state dir's journal key; a journal is only
 //! ever opened with a key, so a run cannot write an unauthenticated event. Reopening (resume)
 //! checks the existing events' `mac`s first: a journal that was rewritten is not gone on from.
@@ -119,6 +122,15 @@ impl Journal {
         })?;
         self.seq = event.seq;
         self.head = event.hash.clone();
+        if matches!(kind, EventKind::RunFinished | EventKind::Interrupted) {
+            // The seal's witness outside the chain (`witness.rs`), so `verify` can tell when
+            // the end is cut off. Best effort: without it `verify` knows less; the run is whole.
+            let head = super::Head {
+                seq: event.seq,
+                hash: event.hash.clone(),
+            };
+            let _ = super::witness::write_head(&self.path, &head);
+        }
         Ok(event)
     }
 

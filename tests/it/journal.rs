@@ -258,7 +258,11 @@ async fn a_journal_verified_without_its_key_is_not_a_pass() {
 #[tokio::test(flavor = "multi_thread")]
 async fn resume_refuses_a_rewritten_journal_before_any_request() {
     let (lab, dir, lines) = sealed_run(77).await;
-    // Drop the seal as a kill would, and rewrite what a step did, rechained.
+    // Drop the seal as a kill would, and rewrite what a step did, rechained; without the
+    // witnesses of the end (which would tell too: their own test is above), only the key tells.
+    for witness in ["journal.head", "report.json"] {
+        std::fs::remove_file(dir.join(witness)).unwrap();
+    }
     let kept = &lines[..lines.len() - 1];
     let at = line_of(kept, "step_finished", None);
     std::fs::write(
@@ -275,4 +279,77 @@ async fn resume_refuses_a_rewritten_journal_before_any_request() {
         stderr(&output)
     );
     assert!(lab.sent_since(mark).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_finds_dropped_last_lines_through_the_run_folders_witnesses() {
+    let (_lab, dir, lines) = sealed_run(78).await;
+    let run = dir.display().to_string();
+    let journal = dir.join("journal.jsonl");
+    let whole = lines.len();
+    // The chain of what is left holds, but `journal.head` (written at the seal) names the end.
+    std::fs::write(&journal, lines[..whole - 2].join("\n") + "\n").unwrap();
+    let (status, err) = verify(&[&run]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(
+        err.contains(&format!(
+            "ends at event {}, but `{}` names event {whole}: the end of the journal was cut off",
+            whole - 2,
+            dir.join("journal.head").display()
+        )),
+        "{err}"
+    );
+    // Cut in the middle of the seal's line: it looks like a crash's torn line, and is found.
+    let text = lines.join("\n") + "\n";
+    std::fs::write(&journal, &text[..text.len() - 40]).unwrap();
+    let (status, err) = verify(&[&run]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(err.contains("the end of the journal was cut off"), "{err}");
+    // Without `journal.head`, the report still names the event it covered.
+    std::fs::remove_file(dir.join("journal.head")).unwrap();
+    let report: Value = serde_json::from_str(&read(&dir.join("report.json"))).unwrap();
+    let covered = usize::try_from(report["journal"]["seq"].as_u64().unwrap()).unwrap();
+    std::fs::write(&journal, lines[..covered - 1].join("\n") + "\n").unwrap();
+    let (status, err) = verify(&[&run]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(err.contains("report.json` names event"), "{err}");
+    // What no witness covers reads as a run killed there (exit 5): the docs say so.
+    std::fs::write(&journal, lines[..whole - 1].join("\n") + "\n").unwrap();
+    let (status, err) = verify(&[&run]).await;
+    assert_eq!(status, 5, "{err}");
+    // The whole journal passes again, its end witnessed.
+    std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
+    let (status, err) = verify(&[&run]).await;
+    assert_eq!(status, 0, "{err}");
+    assert!(err.contains("report.json"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_finds_an_appended_line_an_empty_file_and_bytes_that_are_not_utf8() {
+    let (_lab, dir, lines) = sealed_run(79).await;
+    let mut appended = lines.clone();
+    appended.push("{\"note\": \"added later\"}".to_owned());
+    let copy = tampered(&dir, "appended", &appended);
+    let (status, err) = verify(&[&copy]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(
+        err.contains(&format!("line {}: not a journal event", lines.len() + 1)),
+        "{err}"
+    );
+
+    let copy = tampered(&dir, "emptied", &[]);
+    std::fs::write(Path::new(&copy).join("journal.jsonl"), "").unwrap();
+    let (status, err) = verify(&[&copy]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(err.contains("line 1: the file is empty"), "{err}");
+
+    let copy = tampered(&dir, "not-utf8", &lines);
+    let path = Path::new(&copy).join("journal.jsonl");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let third = lines[0].len() + lines[1].len() + 2 + 20;
+    bytes[third] = 0xfe;
+    std::fs::write(&path, bytes).unwrap();
+    let (status, err) = verify(&[&copy]).await;
+    assert_eq!(status, 4, "{err}");
+    assert!(err.contains("line 3: not UTF-8"), "{err}");
 }

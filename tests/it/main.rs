@@ -15,6 +15,7 @@ mod check_exchange;
 mod check_local;
 mod containment;
 mod datapath;
+mod deadlines;
 mod deribit;
 mod drill;
 mod drill_history;

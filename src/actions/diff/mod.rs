@@ -23,7 +23,9 @@ use self::lists::{Expect, LISTS, Lists};
 use self::verdict::{Rules, Verdict, classify};
 use super::ledger::{self, Known, Ledger};
 use super::observed::{Kind, Observed};
-use super::{Action, ActionError, Effect, Outputs, Plan, Preflight, StepContext, StepRef};
+use super::{
+    Action, ActionError, Containment, Effect, Outputs, Plan, Preflight, StepContext, StepRef,
+};
 use super::{RunEnd, StepEnd, Todo};
 use crate::clock;
 use crate::exchanges::model::OrderStatus;
@@ -117,6 +119,8 @@ impl DiffOrders {
 }
 
 impl Action for DiffOrders {
+    const CONTAINMENT: Containment = Containment::Evidence;
+
     const OUTPUTS: &'static [&'static str] = &[
         "unauthorized",
         "tampered",

@@ -1,0 +1,203 @@
+//! How long a step may act, by what it does for containment.
+//!
+//! The playbook's `deadline` must never keep the key live: a revoke that starts a moment before
+//! it would otherwise get that moment and fail. So the steps that contain (lock, revoke, what
+//! completes them) are bounded by their own `timeout` only, never by the deadline; evidence
+//! (snapshots, the diff) gets its own share of the time, so an evidence step that cannot finish
+//! (pages that keep coming back short, an exchange that keeps failing) cannot use up the time
+//! the revoke after it needs; the cancel may use what is left of the deadline, and at least its
+//! share. An evidence step that runs out of its share keeps what it read (the engine asks the
+//! action to salvage it) and ends incomplete.
+
+use std::time::{Duration, Instant};
+
+use crate::actions::Containment;
+
+/// The share of the playbook's deadline one evidence or cancel step may take: a quarter, so two
+/// evidence steps before the revoke still leave it half the deadline.
+const SHARE_OF_DEADLINE: u32 = 4;
+
+/// What an evidence or cancel step may take when the playbook has no deadline and the step no
+/// `timeout`.
+pub const WITHOUT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// A step's own time: how long, and where that comes from (for people).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    /// How long.
+    pub time: Duration,
+    /// Where it comes from.
+    pub from: &'static str,
+}
+
+impl Share {
+    /// The time a step with `timeout` may take in all (attempts and the waits between them) in a
+    /// playbook with `deadline`: its `timeout`, else a quarter of the deadline, else
+    /// [`WITHOUT_DEADLINE`].
+    pub fn of(timeout: Option<Duration>, deadline: Option<Duration>) -> Share {
+        match (timeout, deadline) {
+            (Some(time), _) => Share {
+                time,
+                from: "its `timeout`",
+            },
+            (None, Some(deadline)) => Share {
+                time: deadline / SHARE_OF_DEADLINE,
+                from: "a quarter of the playbook's deadline",
+            },
+            (None, None) => Share {
+                time: WITHOUT_DEADLINE,
+                from: "the playbook has no deadline",
+            },
+        }
+    }
+
+    /// "12s, a quarter of the playbook's deadline".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}, {}",
+            humantime::format_duration(Duration::from_millis(
+                u64::try_from(self.time.as_millis()).unwrap_or(u64::MAX)
+            )),
+            self.from
+        )
+    }
+}
+
+/// The instant a step that started at `started` must be done by (`None`: only its `timeout`
+/// bounds each attempt). `deadline` is the run's deadline while it has not passed (`None` once
+/// it has, in `finally`, or when the playbook has none); `has_deadline` whether the playbook
+/// has one at all.
+pub fn until(
+    containment: Containment,
+    share: Share,
+    started: Instant,
+    deadline: Option<Instant>,
+    has_deadline: bool,
+) -> Option<Instant> {
+    let own = started + share.time;
+    match containment {
+        // Never the deadline: a revoke that went out is finished, retried, probed.
+        Containment::Contains | Containment::Completes => None,
+        // What is left of the deadline, and at least its share; without any deadline, as
+        // long as it takes (each attempt bounded by its `timeout`).
+        Containment::Cancels => match deadline {
+            Some(deadline) => Some(deadline.max(own)),
+            None if has_deadline => Some(own),
+            None => None,
+        },
+        Containment::Evidence => Some(deadline.map_or(own, |deadline| deadline.min(own))),
+        Containment::No => deadline,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    #[test]
+    fn a_share_is_the_timeout_else_a_quarter_of_the_deadline() {
+        let cases = [
+            ("timeout wins", Some(S(5)), Some(S(300)), S(5)),
+            ("a quarter", None, Some(S(300)), S(75)),
+            ("no deadline", None, None, WITHOUT_DEADLINE),
+        ];
+        for (label, timeout, deadline, want) in cases {
+            assert_eq!(Share::of(timeout, deadline).time, want, "{label}");
+        }
+        assert_eq!(
+            Share::of(None, Some(S(300))).describe(),
+            "1m 15s, a quarter of the playbook's deadline"
+        );
+    }
+
+    #[test]
+    fn containment_is_never_bounded_by_the_deadline_and_evidence_always_is() {
+        let now = Instant::now();
+        let share = Share::of(None, Some(S(40)));
+        let soon = Some(now + S(1));
+        let later = Some(now + S(100));
+        let own = Some(now + S(10));
+        let cases = [
+            (
+                "revoke, deadline near",
+                Containment::Contains,
+                soon,
+                true,
+                None,
+            ),
+            (
+                "verify, deadline passed",
+                Containment::Completes,
+                None,
+                true,
+                None,
+            ),
+            (
+                "evidence, deadline far",
+                Containment::Evidence,
+                later,
+                true,
+                own,
+            ),
+            (
+                "evidence, deadline near",
+                Containment::Evidence,
+                soon,
+                true,
+                soon,
+            ),
+            (
+                "evidence in finally",
+                Containment::Evidence,
+                None,
+                true,
+                own,
+            ),
+            (
+                "evidence, no deadline",
+                Containment::Evidence,
+                None,
+                false,
+                own,
+            ),
+            (
+                "cancel, deadline far",
+                Containment::Cancels,
+                later,
+                true,
+                later,
+            ),
+            (
+                "cancel, deadline near",
+                Containment::Cancels,
+                soon,
+                true,
+                own,
+            ),
+            (
+                "cancel, deadline passed",
+                Containment::Cancels,
+                None,
+                true,
+                own,
+            ),
+            (
+                "cancel, no deadline",
+                Containment::Cancels,
+                None,
+                false,
+                None,
+            ),
+            ("report", Containment::No, soon, true, soon),
+        ];
+        for (label, containment, deadline, has, want) in cases {
+            assert_eq!(
+                until(containment, share, now, deadline, has),
+                want,
+                "{label}"
+            );
+        }
+    }
+}
