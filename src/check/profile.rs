@@ -16,6 +16,17 @@ pub(super) fn load(config: &Path, name: &str, findings: &mut Vec<Finding>) -> Op
     match config::load_profile(config, Some(name)) {
         Ok(profile) => {
             findings.push(loaded(config, &profile));
+            for unread in &profile.unread_keys {
+                findings.push(Finding::critical(
+                    name,
+                    CHECK,
+                    format!(
+                        "the secret of key {} does not read: {}; a response would go on without it (no cancel or snapshot with the key itself where the venue needs one)",
+                        unread.key, unread.why
+                    ),
+                    unread.hint.clone(),
+                ));
+            }
             Some(profile)
         }
         Err(ConfigError::Invalid(problems)) => {

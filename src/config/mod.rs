@@ -17,7 +17,7 @@ pub use credential::SecretRef;
 pub(crate) use credential::read_private_file;
 pub use handoff::{BotHandoff, Verify as HandoffVerify};
 pub use history::HistorySettings;
-pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS};
+pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS, UnreadKey};
 pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};
 
 use crate::source::{Problems, Source};

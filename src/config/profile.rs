@@ -50,11 +50,26 @@ pub struct Profile {
     /// Fields the profile sets that this venue does not read (of [`VENUE_FIELDS`]): said before
     /// a run, never a reason to stop one.
     pub ignored_fields: Vec<&'static str>,
+    /// Bot keys whose secret could not be read (a store down, a file gone), with why and the
+    /// fix: the key is kept without its secret and the response goes on (the lock and the
+    /// revoke need the master only; what needs the key's own secret says so when it fails).
+    pub unread_keys: Vec<UnreadKey>,
     /// The config's secret stores (its `secrets:` settings and the run's read cache): the
     /// replacement key is written through them.
     pub stores: std::sync::Arc<crate::secrets::Stores>,
     /// How the bot picks up its replacement key (the `handoff` step); `None`: by hand.
     pub handoff: Option<super::BotHandoff>,
+}
+
+/// A bot key whose secret reference did not read.
+#[derive(Debug, Clone)]
+pub struct UnreadKey {
+    /// The key, masked.
+    pub key: String,
+    /// Where in the config, and what failed (`file:line:col: …`; never a value).
+    pub why: String,
+    /// How to fix it.
+    pub hint: String,
 }
 
 /// A bot key the owner holds.
@@ -162,6 +177,7 @@ fn validate_with(
         dir,
         secrets,
         problems: Vec::new(),
+        unread_keys: Vec::new(),
     };
     let exchange = check.exchange(raw);
     check.base_url(raw);
@@ -209,6 +225,7 @@ fn validate_with(
         ip_echo,
         settings,
         ignored_fields: ignored_fields(raw, exchange),
+        unread_keys: check.unread_keys,
         stores,
         handoff,
     })
@@ -241,6 +258,7 @@ struct Check<'a> {
     dir: &'a Path,
     secrets: Secrets,
     problems: Vec<Problem>,
+    unread_keys: Vec<UnreadKey>,
 }
 
 impl Check<'_> {
@@ -316,29 +334,41 @@ impl Check<'_> {
                 self.problems.push(problem);
                 continue;
             }
-            let credential = key.secret.as_ref().and_then(|text| {
-                resolve(
-                    self.source,
-                    &format!("{path}.secret"),
-                    text,
-                    self.dir,
-                    self.secrets,
-                )
-                .map(|secret| Credential::new(id.clone(), secret))
-                .map_err(|problem| self.problems.push(problem))
-                .ok()
-            });
+            // A reference that does not parse is a config error; one that does not *read*
+            // (a store down at the worst moment) must not stop the lock: the key goes on
+            // without its secret and the run says so.
+            let unread = |this: &mut Self, err: Unreadable| match err {
+                Unreadable::Bad(problem) => this.problems.push(problem),
+                Unreadable::Failed(problem) => this.unread_keys.push(UnreadKey {
+                    key: id.masked(),
+                    why: format!("{}: {}", problem.location(), problem.message()),
+                    hint: problem.hint().unwrap_or_default().to_owned(),
+                }),
+            };
+            let credential = match key.secret.as_ref().map(|text| {
+                read(self.source, &format!("{path}.secret"), text, self.dir, self.secrets)
+            }) {
+                Some(Ok(secret)) => Some(Credential::new(id.clone(), secret)),
+                Some(Err(err)) => {
+                    unread(self, err);
+                    None
+                }
+                None => None,
+            };
             let credential = match (credential, &key.passphrase) {
-                (Some(cred), Some(text)) => resolve(
+                (Some(cred), Some(text)) => match read(
                     self.source,
                     &format!("{path}.passphrase"),
                     text,
                     self.dir,
                     self.secrets,
-                )
-                .map(|pass| cred.with_passphrase(pass))
-                .map_err(|problem| self.problems.push(problem))
-                .ok(),
+                ) {
+                    Ok(pass) => Some(cred.with_passphrase(pass)),
+                    Err(err) => {
+                        unread(self, err);
+                        None
+                    }
+                },
                 (cred, _) => cred,
             };
             keys.push(OwnedKey {
@@ -518,6 +548,30 @@ fn exposed(value: &crate::secret::SecretString) -> String {
     #[allow(clippy::disallowed_methods)] // a key *id* read through a reference, not a secret
     let id = value.expose_secret().to_owned();
     id
+}
+
+/// Why a bot key's reference gave no secret.
+enum Unreadable {
+    /// It does not parse: the config is wrong.
+    Bad(Problem),
+    /// It parses but could not be read now.
+    Failed(Problem),
+}
+
+/// [`resolve`], telling a bad reference from one that could not be read.
+fn read(
+    source: &Source,
+    path: &str,
+    text: &str,
+    dir: &Path,
+    secrets: Secrets,
+) -> Result<crate::secret::SecretString, Unreadable> {
+    if let Err(message) = SecretRef::parse(text, dir) {
+        return Err(Unreadable::Bad(source.problem_at(path, message).help(
+            "keep secrets out of the config: `secret: env:BOT_SECRET` or `secret: file:~/.lockdown/bot.secret`",
+        )));
+    }
+    resolve(source, path, text, dir, secrets).map_err(Unreadable::Failed)
 }
 
 fn resolve(

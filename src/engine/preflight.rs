@@ -77,6 +77,15 @@ pub fn preflight(
             )),
         ));
     }
+    for unread in &profile.unread_keys {
+        advice.push((
+            format!(
+                "profile `{}`: the secret of key {} could not be read ({}); the response goes on without it: the lock and the revoke need the master only, and a step that needs the key's own secret says so",
+                profile.name, unread.key, unread.why
+            ),
+            Some(unread.hint.clone()),
+        ));
+    }
     let templates = context(inputs, profile, info, &BTreeMap::new());
     let pre = Preflight {
         profile,

@@ -452,3 +452,32 @@ async fn a_create_key_answer_lost_in_transit_is_deleted_at_once() {
         "the deletion is journaled"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bot_key_secret_that_does_not_read_never_stops_the_lock_or_the_revoke() {
+    let lab = Lab::start(363).await;
+    edit_config(&lab, "secret: file:bot.secret", "secret: file:gone.secret");
+    let (code, summary, err) = respond(&lab).await;
+    assert!(code <= 1, "the response ran: {err}");
+    assert!(
+        err.contains("could not be read") && err.contains("gone.secret"),
+        "said before the first request: {err}"
+    );
+    for step in ["lock", "revoke", "verify_dead"] {
+        assert_eq!(step_status(&summary, step), "ok", "`{step}`: {err}");
+    }
+    assert!(
+        lab.sim.inspect().key(&lab.leaked()).is_none_or(|k| k.deleted),
+        "the leaked key is still alive: {err}"
+    );
+
+    // `check` calls it critical: found before the incident.
+    let config = lab.session.config.to_str().unwrap().to_owned();
+    let checked = lockdown(&["--config", &config, "check", "--json"], &[]).await;
+    assert_eq!(code_of(&checked), 2, "{}", stdout(&checked));
+    assert!(stdout(&checked).contains("does not read"), "{}", stdout(&checked));
+}
+
+fn code_of(output: &std::process::Output) -> i32 {
+    code(output)
+}

@@ -145,6 +145,7 @@ pub(super) mod tests {
             ip_echo: None,
             settings: VenueSettings::default(),
             ignored_fields: Vec::new(),
+            unread_keys: Vec::new(),
             stores: Default::default(),
             handoff: None,
         }
