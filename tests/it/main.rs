@@ -37,6 +37,7 @@ mod respond;
 mod resume;
 mod schedule;
 mod scheduler;
+mod secrets_aws;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
