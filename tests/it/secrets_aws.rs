@@ -523,3 +523,58 @@ async fn refused_credentials_are_told_apart_and_never_shown() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_probes_an_aws_sm_store_and_create_makes_a_missing_one() {
+    let moto = tokio::task::spawn_blocking(Moto::start).await.unwrap();
+    let lab = crate::support::ready_lab(lockdown::exchanges::ExchangeId::Bybit, 44).await;
+    let settings = format!("region: us-east-1\nendpoint: {}", moto.url);
+    use_aws(&lab, "file:master.key", "file:master.secret", &settings);
+    crate::support::edit_config(
+        &lab,
+        "secret_store: file:replacement-key.json",
+        "secret_store: aws-sm:bot/fresh",
+    );
+    let config = config(&lab);
+
+    // `check` probes the store (DescribeSecret) and says how to make it; nothing is written.
+    let output = lockdown_aws(
+        &["check", "--config", &config, "--profile", "sim"],
+        &TESTING,
+        lab.dir.path(),
+    )
+    .await;
+    let text = stderr(&output);
+    assert_eq!(code(&output), 2, "{text}");
+    for want in [
+        "aws-sm:bot/fresh",
+        "no such secret",
+        "region `us-east-1`",
+        "create-secret",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+
+    // With `create: true` the probe passes and the response creates the secret.
+    let text = std::fs::read_to_string(&lab.session.config).unwrap();
+    std::fs::write(&lab.session.config, format!("{text}    create: true\n")).unwrap();
+    let leaked = lab.leaked();
+    let args = [
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        &leaked,
+        "--yes",
+        "--json",
+    ];
+    let output = lockdown_aws(&args, &TESTING, lab.dir.path()).await;
+    contained(&output);
+    let current = moto.current("bot/fresh");
+    assert_eq!(current["versions"], 1, "{current}");
+    let stored: Value = serde_json::from_str(current["text"].as_str().unwrap()).unwrap();
+    let new_id = stored["api_key"].as_str().unwrap();
+    assert!(lab.sim.inspect().key(new_id).is_some_and(|k| !k.deleted));
+}
