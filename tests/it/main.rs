@@ -44,6 +44,7 @@ mod schedule;
 mod scheduler;
 mod secrets_local;
 mod secrets_vault;
+mod secrets_aws;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
