@@ -64,6 +64,8 @@ pub struct Profile {
 /// A bot key whose secret reference did not read.
 #[derive(Debug, Clone)]
 pub struct UnreadKey {
+    /// The key.
+    pub id: KeyId,
     /// The key, masked.
     pub key: String,
     /// Where in the config, and what failed (`file:line:col: …`; never a value).
@@ -340,13 +342,20 @@ impl Check<'_> {
             let unread = |this: &mut Self, err: Unreadable| match err {
                 Unreadable::Bad(problem) => this.problems.push(problem),
                 Unreadable::Failed(problem) => this.unread_keys.push(UnreadKey {
+                    id: id.clone(),
                     key: id.masked(),
                     why: format!("{}: {}", problem.location(), problem.message()),
                     hint: problem.hint().unwrap_or_default().to_owned(),
                 }),
             };
             let credential = match key.secret.as_ref().map(|text| {
-                read(self.source, &format!("{path}.secret"), text, self.dir, self.secrets)
+                read(
+                    self.source,
+                    &format!("{path}.secret"),
+                    text,
+                    self.dir,
+                    self.secrets,
+                )
             }) {
                 Some(Ok(secret)) => Some(Credential::new(id.clone(), secret)),
                 Some(Err(err)) => {

@@ -21,6 +21,10 @@ mod operator;
 mod scorecard;
 mod twin;
 
+/// The attacker a drill runs, for tests that drill a response through their own config (the
+/// secret stores' drills): it trades with the leaked key until the exchange refuses it.
+pub use attacker::{Attacker, Record as AttackerRecord};
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -61,17 +61,13 @@ impl SecretRef {
         if let Some(rest) = text.strip_prefix("age:") {
             return age::AgeRef::parse(rest, base).map(SecretRef::Age);
         }
+        // A misspelt scheme (`valt:`) is named with the one meant; anything else is a value.
         if let Some((scheme, _)) = text.split_once(':')
-            && !scheme.is_empty()
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && let Some(hint) = crate::source::did_you_mean(scheme, SCHEMES.iter().copied())
         {
-            let hint = crate::source::did_you_mean(scheme, SCHEMES.iter().copied())
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default();
             return Err(format!(
-                "`{scheme}:` is not a secret reference scheme{hint}; use one of {}",
+                "`{scheme}:` is not a secret reference scheme ({hint}); use one of {}",
                 schemes_list()
             ));
         }

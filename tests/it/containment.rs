@@ -467,7 +467,10 @@ async fn a_bot_key_secret_that_does_not_read_never_stops_the_lock_or_the_revoke(
         assert_eq!(step_status(&summary, step), "ok", "`{step}`: {err}");
     }
     assert!(
-        lab.sim.inspect().key(&lab.leaked()).is_none_or(|k| k.deleted),
+        lab.sim
+            .inspect()
+            .key(&lab.leaked())
+            .is_none_or(|k| k.deleted),
         "the leaked key is still alive: {err}"
     );
 
@@ -475,7 +478,11 @@ async fn a_bot_key_secret_that_does_not_read_never_stops_the_lock_or_the_revoke(
     let config = lab.session.config.to_str().unwrap().to_owned();
     let checked = lockdown(&["--config", &config, "check", "--json"], &[]).await;
     assert_eq!(code_of(&checked), 2, "{}", stdout(&checked));
-    assert!(stdout(&checked).contains("does not read"), "{}", stdout(&checked));
+    assert!(
+        stdout(&checked).contains("does not read"),
+        "{}",
+        stdout(&checked)
+    );
 }
 
 fn code_of(output: &std::process::Output) -> i32 {

@@ -161,6 +161,7 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
             "run_started",
             "key_locked",
             "manual_pending",
+            "manual_pending",
             "run_finished"
         ],
         "in order"
@@ -194,7 +195,7 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     assert_eq!(locked["data"]["phase"], "acknowledge");
     let manual = got[2].json();
     assert_eq!(manual["data"]["severity"], "critical");
-    let finished = got[3].json();
+    let finished = got[4].json();
     assert_eq!(finished["data"]["phase"], "resolve");
     let fields: Vec<(String, String)> =
         serde_json::from_value(finished["data"]["fields"].clone()).unwrap();
@@ -234,7 +235,7 @@ async fn a_response_notifies_a_signed_webhook_in_order() {
     }
     // Each delivery is recorded in the run folder, without the URL.
     let attempts = attempts(&summary);
-    assert_eq!(attempts.len(), 4, "{attempts:?}");
+    assert_eq!(attempts.len(), 5, "{attempts:?}");
     assert!(
         attempts
             .iter()
@@ -324,6 +325,7 @@ async fn a_429_is_retried_after_the_time_asked() {
             "run_started",
             "run_started",
             "key_locked",
+            "manual_pending",
             "manual_pending",
             "run_finished"
         ]

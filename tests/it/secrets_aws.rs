@@ -166,7 +166,7 @@ fn answers(port: u16) -> bool {
 
 /// Runs `lockdown` with a clean AWS environment (see the module doc) plus `env`, bounded in
 /// time, on a blocking thread (the simulator answers on the test's runtime meanwhile).
-async fn lockdown_aws(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
+pub(crate) async fn lockdown_aws(args: &[&str], env: &[(&str, &str)], home: &Path) -> Output {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let env: Vec<(String, String)> = env
         .iter()
@@ -206,7 +206,7 @@ fn lockdown_aws_blocking(args: &[String], env: &[(String, String)], home: &Path)
 }
 
 /// moto's credentials when its IAM checks are off.
-const TESTING: [(&str, &str); 2] = [
+pub(crate) const TESTING: [(&str, &str); 2] = [
     ("AWS_ACCESS_KEY_ID", "testing"),
     ("AWS_SECRET_ACCESS_KEY", "testing"),
 ];

@@ -20,12 +20,12 @@ use crate::support::{
 const OP_LEAK: &str = "opsess_Zk3x9QpL2mVn8RtY4wBc6HdJ1sFa7GeK5uNo";
 
 /// A folder with copies of the `op` and `pass` scripts in `bin/`, their stores beside them.
-struct Managers {
+pub(crate) struct Managers {
     dir: tempfile::TempDir,
 }
 
 impl Managers {
-    fn new() -> Managers {
+    pub(crate) fn new() -> Managers {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(bin.join("op-store")).unwrap();
@@ -37,12 +37,12 @@ impl Managers {
         Managers { dir }
     }
 
-    fn bin(&self) -> PathBuf {
+    pub(crate) fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
     }
 
     /// Puts `value` at `op://{item}`.
-    fn op_item(&self, item: &str, value: &str) {
+    pub(crate) fn op_item(&self, item: &str, value: &str) {
         let path = self.bin().join("op-store").join(item);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, value).unwrap();
@@ -245,7 +245,7 @@ fn age_cli(program: &str) -> Command {
 }
 
 /// An identity made by `age-keygen` (mode 0600) and its public key.
-fn keygen(dir: &Path) -> (PathBuf, String) {
+pub(crate) fn keygen(dir: &Path) -> (PathBuf, String) {
     let path = dir.join("identity.txt");
     let out = age_cli("age-keygen").arg("-o").arg(&path).output().unwrap();
     assert!(
@@ -290,7 +290,7 @@ fn age_encrypt(recipient: &str, armor: bool, out: &Path, plaintext: &str) {
 }
 
 /// `age -d -i IDENTITY FILE`: the plaintext.
-fn age_decrypt(identity: &Path, file: &Path) -> String {
+pub(crate) fn age_decrypt(identity: &Path, file: &Path) -> String {
     let out = age_cli("age")
         .arg("-d")
         .arg("-i")
