@@ -51,7 +51,7 @@ pub enum ActionError {
     #[error(transparent)]
     Journal(JournalError),
     /// The step ran out of time (its `timeout`, or the playbook's `deadline`).
-    #[error("timed out after {}", humantime::format_duration(*after))]
+    #[error("timed out after {}", shown_to_the_millisecond(*after))]
     TimedOut {
         /// How long it had.
         after: std::time::Duration,
@@ -147,5 +147,24 @@ impl ActionError {
             ActionError::Exchange { source, .. } => source.code(),
             _ => None,
         }
+    }
+}
+
+/// A duration as people read it, to the millisecond ("1s 998ms", not "1s 998ms 234us 53ns").
+fn shown_to_the_millisecond(after: std::time::Duration) -> humantime::FormattedDuration {
+    let millis = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+    humantime::format_duration(std::time::Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod timeout_tests {
+    use super::*;
+
+    #[test]
+    fn a_timeout_is_said_to_the_millisecond() {
+        let err = ActionError::TimedOut {
+            after: std::time::Duration::from_nanos(1_998_234_053),
+        };
+        assert_eq!(err.to_string(), "timed out after 1s 998ms");
     }
 }
