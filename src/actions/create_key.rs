@@ -114,13 +114,7 @@ impl Action for CreateKey {
     fn note(outputs: &Outputs) -> String {
         match outputs.get("key").and_then(Value::as_str) {
             Some(key) => format!("new key {key}"),
-            None => format!(
-                "done by hand ({})",
-                outputs
-                    .get("by")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ),
+            None => super::done_by_hand(outputs),
         }
     }
 

@@ -158,13 +158,7 @@ impl Action for Handoff {
     fn note(outputs: &Outputs) -> String {
         match outputs.get("verified").and_then(Value::as_str) {
             Some(verified) => format!("the bot has its new key ({verified})"),
-            None => format!(
-                "done by hand ({})",
-                outputs
-                    .get("by")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            ),
+            None => super::done_by_hand(outputs),
         }
     }
 

@@ -555,3 +555,14 @@ fn collect_templates(value: &Value, path: String, out: &mut Vec<(String, String)
         _ => {}
     }
 }
+
+/// The note of a step a person did instead of the API: "done by hand (who confirmed it)".
+fn done_by_hand(outputs: &Outputs) -> String {
+    format!(
+        "done by hand ({})",
+        outputs
+            .get("by")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    )
+}
