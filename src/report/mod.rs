@@ -5,6 +5,7 @@
 //! people and exchange support, and JSON for tools. Key ids are masked; order ids are not
 //! (support needs them).
 
+pub mod content;
 pub mod incident;
 mod json;
 mod markdown;

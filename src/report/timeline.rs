@@ -52,6 +52,19 @@ pub struct Timeline {
     pub secret_store: Option<String>,
     /// The journal's head when the report was made.
     pub journal: JournalHead,
+    /// The box support reads first (see [`super::content`]).
+    pub summary: super::content::SummaryBox,
+    /// The leaked key as it was before the lock.
+    pub key_before: Option<super::content::KeyBefore>,
+    /// Unauthorized and tampered orders, fills and transfers, one table.
+    pub activity: Vec<super::content::ActivityRow>,
+    /// The attacker's orders and fills, the response's steps and the exchange's
+    /// acknowledgements, in exchange time. (`entries` holds lockdown's own calls: the appendix.)
+    pub merged: Vec<super::content::MergedEvent>,
+    /// What to ask the venue's support for.
+    pub support: Option<super::content::SupportSection>,
+    /// The appendix file of lockdown's raw calls, under the run folder.
+    pub appendix: Option<String>,
     /// The exchange's own log lines, merged into `entries` in time order at the end.
     #[serde(skip)]
     access: Vec<Entry>,
