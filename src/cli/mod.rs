@@ -6,8 +6,10 @@
 mod bundle;
 mod capabilities;
 mod check;
+mod completions;
 mod drill;
 mod ledger;
+mod man;
 mod notify;
 mod otp;
 mod plan;
@@ -30,7 +32,7 @@ use crate::ui::{Format, Ui, Verbosity};
 
 /// Contain a leaked crypto-exchange API key in seconds.
 #[derive(Debug, Parser)]
-#[command(name = "lockdown", version, about, after_help = crate::exit::TABLE)]
+#[command(name = "lockdown", version = env!("LOCKDOWN_VERSION"), about, after_help = crate::exit::TABLE)]
 pub struct Cli {
     /// Config file (default: $XDG_CONFIG_HOME/lockdown/config.yaml)
     #[arg(long, global = true, value_name = "FILE", env = "LOCKDOWN_CONFIG")]
@@ -87,6 +89,10 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Notifications: `notify test` sends a test message to each configured channel.
     Notify(notify::NotifyArgs),
+    /// Print the shell's completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (`lockdown man | man -l -`), or write one per command with `--dir`.
+    Man(man::ManArgs),
 }
 
 impl Cli {
@@ -130,5 +136,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Check(args) => check::run(args, config, ui).await,
         Command::Schedule(args) => schedule::run(args, config, ui).await,
         Command::Notify(args) => notify::run(args, config, ui).await,
+        Command::Completions(args) => completions::run(args, ui),
+        Command::Man(args) => man::run(args, ui),
     }
 }

@@ -116,6 +116,11 @@ impl Ui {
         }
     }
 
+    /// Text on stdout exactly as given (a generated script or page).
+    pub fn raw(&self, text: &str) {
+        out(text);
+    }
+
     /// A line of data on stdout.
     pub fn data(&self, line: &str) {
         out(&format!("{line}\n"));

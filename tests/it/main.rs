@@ -26,6 +26,7 @@ mod freeze_account;
 mod handoff;
 mod hardening;
 mod history;
+mod install;
 mod journal;
 mod kraken;
 mod ledger_import;
