@@ -57,10 +57,20 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match cli::Cli::try_parse_from(args) {
+    let raw: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match cli::Cli::try_parse_from(raw.iter().cloned()) {
         Ok(cli) => cli,
         Err(err) => {
+            // `--json` anywhere asks for the error as JSON too (the parse that failed could not
+            // say so).
+            let json = args_json(&raw);
+            let format = if json {
+                ui::Format::Json
+            } else {
+                ui::Format::Human
+            };
             return Ui::new(ui::Verbosity::Normal, false)
+                .with_format(format)
                 .clap_error(&err)
                 .into();
         }
@@ -79,8 +89,17 @@ where
     match runtime.block_on(cli::dispatch(cli, &ui)) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            ui.error(&err);
-            err.exit().into()
+            let exit = err.exit();
+            ui.error_with_exit(&err, Some(exit.code()));
+            exit.into()
         }
     }
+}
+
+/// Whether the command line asks for `--json` (before `--`, as clap reads it).
+fn args_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
 }

@@ -6,6 +6,7 @@
 //! terminal. Nothing here ever receives a secret: callers pass masked ids and plain data. A
 //! reader that goes away (`| head -1`) ends the output quietly, never the command (`stream`).
 
+mod error_json;
 mod progress;
 mod prompt;
 mod stream;
@@ -200,6 +201,17 @@ impl Ui {
 
     /// Renders an error with its diagnostics (snippet, `file:line:col`, hint) to stderr.
     pub fn error(&self, error: &dyn miette::Diagnostic) {
+        self.error_with_exit(error, None);
+    }
+
+    /// An error for people on stderr and, with `--json`, as `{"error": {...}}` on stdout with the
+    /// exit code the command ends with (`exit`), so a tool never reads an empty stdout.
+    pub fn error_with_exit(&self, error: &dyn miette::Diagnostic, exit: Option<u8>) {
+        if self.format == Format::Json
+            && let Some(exit) = exit
+        {
+            self.json(&error_json::error_json(error, exit));
+        }
         let theme = if self.color {
             miette::GraphicalTheme::unicode()
         } else {
@@ -237,6 +249,17 @@ impl Ui {
         let text = err.render().to_string();
         if err.use_stderr() {
             err_text(&text);
+            if self.format == Format::Json {
+                let exit = crate::exit::Exit::BadInput.code();
+                let message = err.kind().as_str().map_or_else(
+                    || text.lines().next().unwrap_or_default().to_owned(),
+                    str::to_owned,
+                );
+                let usage = text.trim_end().to_owned();
+                self.json(&serde_json::json!({
+                    "error": { "message": message, "detail": usage, "exit": exit }
+                }));
+            }
             crate::exit::Exit::BadInput
         } else {
             out(&text);

@@ -28,6 +28,7 @@ mod hardening;
 mod history;
 mod install;
 mod journal;
+mod json_errors;
 mod kraken;
 mod ledger_import;
 mod lock_first;
