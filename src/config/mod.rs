@@ -337,13 +337,25 @@ mod example_tests {
 
     #[test]
     fn the_shipped_example_configs_load() {
-        for name in ["config.yaml", "config-vault.yaml"] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("examples")
-                .join(name);
-            if let Err(err) = load_profile_shape(&path, None) {
-                panic!("{name}: {err:?}");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut venues = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("examples/ exists") {
+            let path = entry.expect("a directory entry").path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if !(name.starts_with("config") && name.ends_with(".yaml")) {
+                continue;
             }
+            match load_profile_shape(&path, None) {
+                Ok(profile) => venues.push(profile.exchange.to_string()),
+                Err(err) => panic!("{name}: {err:?}"),
+            }
+        }
+        // One example per venue (a new venue's row is not done without its example).
+        for venue in crate::venues::VENUES.iter().map(|v| v.name) {
+            assert!(
+                venues.iter().any(|v| v == venue),
+                "no examples/config*.yaml for {venue}"
+            );
         }
     }
 }

@@ -7,6 +7,11 @@
 
 use serde_json::{Map, Value, json};
 
+/// The playbook schema's `$id`: a name, not an address (nothing is served from it; editors take
+/// the schema from `schemas/playbook.schema.json` in the repository or `lockdown schema`). It
+/// changes only when the playbook format's `version` does.
+pub const SCHEMA_ID: &str = "urn:lockdown:schema:playbook:v1";
+
 use crate::actions::ActionSpec;
 use crate::exchanges::ExchangeId;
 
@@ -110,7 +115,7 @@ pub fn schema() -> Value {
     });
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://lockdown.invalid/playbook.schema.json",
+        "$id": SCHEMA_ID,
         "title": "lockdown playbook",
         "type": "object",
         "properties": {
@@ -139,6 +144,38 @@ pub fn schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Editors read `schemas/playbook.schema.json` (each shipped playbook's first line points at
+    /// it): it is what `lockdown schema` prints, and every shipped playbook names it.
+    #[test]
+    fn the_committed_schema_is_the_printed_one_and_every_playbook_names_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let printed = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&schema()).unwrap_or_default()
+        );
+        let committed =
+            std::fs::read_to_string(root.join("schemas/playbook.schema.json")).unwrap_or_default();
+        assert!(
+            committed == printed,
+            "schemas/playbook.schema.json is stale: run `cargo run -- schema > schemas/playbook.schema.json`"
+        );
+        let line = "# yaml-language-server: $schema=../schemas/playbook.schema.json";
+        for dir in ["playbooks", "examples"] {
+            for entry in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = entry.path();
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let is_playbook = text.lines().any(|l| l.starts_with("steps:"));
+                if path.extension().is_some_and(|e| e == "yaml") && is_playbook {
+                    assert_eq!(text.lines().next(), Some(line), "{}", path.display());
+                }
+            }
+        }
+    }
 
     /// The fields serde accepts for an action, read from its "unknown field" message.
     fn accepted_fields(action: &str) -> Vec<String> {

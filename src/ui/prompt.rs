@@ -31,9 +31,12 @@ pub fn confirm(ui: &Ui, question: &str) -> Result<bool, PromptError> {
     if !ui.interactive() {
         return Err(PromptError::NoTerminal);
     }
+    // The answer ends with Enter: reading only the `y` would leave the newline queued, and it
+    // would answer the next question with its default, no.
     dialoguer::Confirm::new()
         .with_prompt(question)
         .default(false)
+        .wait_for_newline(true)
         .interact()
         .map_err(|err| PromptError::Io(err.to_string()))
 }

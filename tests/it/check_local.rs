@@ -555,7 +555,15 @@ async fn a_profile_that_does_not_load_does_not_hide_the_others() {
         "{}",
         stderr(&output)
     );
-    assert!(stdout(&output).is_empty());
+    // `--json`: the error on stdout too, never an empty stdout.
+    let error: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(error["error"]["exit"], 2);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no profile `nope`")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
