@@ -492,3 +492,351 @@ steps:
         assert_eq!(did_you_mean("zzz", known), None);
     }
 }
+
+/// How many problems one file reports at most before it stops looking.
+const MAX_PROBLEMS: usize = 50;
+
+impl Source {
+    /// Deserializes the file, reporting every unknown key at once (each with a did-you-mean from
+    /// the keys that place accepts) and then the first other problem: serde stops at its first
+    /// error, so each unknown key's entry is blanked (lines kept, so later places stay right) and
+    /// the text read again. `hint` gives each problem its help from its message.
+    ///
+    /// YAML merge keys (`<<: *defaults`) are applied, and keys that start with `x-` (a place for
+    /// anchors, as in Compose files) are ignored, at every level.
+    pub fn parse_all<T: serde::de::DeserializeOwned>(
+        &self,
+        hint: impl Fn(&str) -> Option<String>,
+    ) -> Result<T, Problems> {
+        let mut text = match self.expanded() {
+            Ok(text) => text,
+            Err(err) => return Err(self.problems(vec![self.yaml_problem(&err)])),
+        };
+        // Merged text has other places: a problem in it is placed by its path.
+        let merged = text.is_some();
+        let mut text = text.take().unwrap_or_else(|| self.text.to_string());
+        let mut problems = Vec::new();
+        // The names the did-you-means offered, latest last.
+        let mut meant: Vec<String> = Vec::new();
+        while problems.len() < MAX_PROBLEMS {
+            let deserializer = serde_yaml::Deserializer::from_str(&text);
+            let err = match serde_path_to_error::deserialize::<_, T>(deserializer) {
+                Ok(value) if problems.is_empty() => return Ok(value),
+                Ok(_) => break,
+                Err(err) => err,
+            };
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            let mut problem = if merged {
+                let message = inner.to_string();
+                let message = message.split(" at line ").next().unwrap_or_default();
+                // An unknown key is shown at the key, anything else at its value.
+                self.problem(self.key(&path).or_else(|| self.locate(&path)), message)
+            } else {
+                self.yaml_problem(&inner)
+            };
+            let unknown = unknown_field(problem.message());
+            let message = problem.message().to_owned();
+
+            let help = match &unknown {
+                Some((name, expected)) => {
+                    let names = expected.iter().map(String::as_str);
+                    let mean = did_you_mean(name, names.clone());
+                    if mean.is_some()
+                        && let Some(best) = names.min_by_key(|n| strsim::osa_distance(name, n))
+                    {
+                        meant.push(best.to_owned());
+                    }
+                    match (mean, hint(&message)) {
+                        (Some(mean), Some(h)) => Some(format!("{mean} ({h})")),
+                        (mean, h) => mean.or(h),
+                    }
+                }
+                None => match unknown_variant(&message) {
+                    Some((name, expected)) => {
+                        did_you_mean(&name, expected.iter().map(String::as_str))
+                            .or_else(|| hint(&message))
+                    }
+                    None => hint(&message),
+                },
+            };
+            if let Some(help) = help {
+                problem = problem.help(help);
+            }
+            let has_meaning = help_meant(&problem);
+            problems.push(problem);
+            // A typo with a did-you-mean is read as the name meant (so its value is still
+            // checked and nothing says the meant key is missing); any other unknown key is
+            // blanked.
+            let blanked = match (&unknown, inner.location()) {
+                (Some((name, _)), Some(at)) if !merged => {
+                    let renamed = meant
+                        .last()
+                        .filter(|_| has_meaning)
+                        .is_some_and(|m| rename_key(&mut text, at.index(), name, m));
+                    renamed || blank_entry(&mut text, at.index(), name)
+                }
+                _ => false,
+            };
+            if !blanked {
+                break;
+            }
+        }
+        Err(self.problems(problems))
+    }
+
+    fn problems(&self, problems: Vec<Problem>) -> Problems {
+        Problems {
+            file: self.name.clone(),
+            problems,
+        }
+    }
+
+    /// The text with merge keys applied and `x-` keys dropped, or `None` when it has neither
+    /// (the text is read as written, so every place stays exact).
+    fn expanded(&self) -> Result<Option<String>, serde_yaml::Error> {
+        let has_merge = self.text.contains("<<");
+        let has_extension = self
+            .text
+            .lines()
+            .any(|l| l.trim_start().trim_start_matches("- ").starts_with("x-"));
+        if !has_merge && !has_extension {
+            return Ok(None);
+        }
+        let mut value: serde_yaml::Value = serde_yaml::from_str(&self.text)?;
+        value.apply_merge()?;
+        drop_extensions(&mut value);
+        serde_yaml::to_string(&value).map(Some)
+    }
+}
+
+/// Removes every `x-…` key of every mapping.
+fn drop_extensions(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            map.retain(|key, _| !key.as_str().is_some_and(|k| k.starts_with("x-")));
+            for (_, v) in map.iter_mut() {
+                drop_extensions(v);
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(drop_extensions),
+        serde_yaml::Value::Tagged(tagged) => drop_extensions(&mut tagged.value),
+        _ => {}
+    }
+}
+
+/// `unknown variant `x`, expected one of `a`, `b``: the name and the list.
+fn unknown_variant(message: &str) -> Option<(String, Vec<String>)> {
+    let (_, rest) = message.split_once("unknown variant `")?;
+    unknown_field(&format!("unknown field `{rest}"))
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` (or `expected `a``): the name and the list.
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    // serde_yaml puts the path first (`profiles.a: unknown field …`).
+    let (_, rest) = message.split_once("unknown field `")?;
+    let (name, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect();
+    Some((name.to_owned(), expected))
+}
+
+/// Whether `problem`'s help is a did-you-mean.
+fn help_meant(problem: &Problem) -> bool {
+    problem
+        .hint()
+        .is_some_and(|h| h.starts_with("did you mean"))
+}
+
+/// Renames the block-style key `name` at byte `at` to `meant` when its mapping has no `meant`
+/// key yet (the columns after it on that line move; no other line does).
+fn rename_key(text: &mut String, at: usize, name: &str, meant: &str) -> bool {
+    if !text
+        .get(at..)
+        .is_some_and(|rest| rest.starts_with(&format!("{name}:")))
+    {
+        return false;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = at - line_start;
+    if !text[line_start..at].chars().all(|c| c == ' ') {
+        return false;
+    }
+    // The siblings: lines at the same indentation, up and down, until a shallower line.
+    let sibling = |line: &str| {
+        let content = line.trim_start_matches(' ');
+        let depth = line.len() - content.len();
+        (depth, content.starts_with(&format!("{meant}:")))
+    };
+    let lines: Vec<&str> = text.split('\n').collect();
+    let here = text[..at].matches('\n').count();
+    let mut taken = false;
+    for range in [
+        Box::new((0..here).rev()) as Box<dyn Iterator<Item = usize>>,
+        Box::new(here + 1..lines.len()),
+    ] {
+        for i in range {
+            let line = lines[i];
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let (depth, is_meant) = sibling(line);
+            if depth < indent {
+                break;
+            }
+            taken |= depth == indent && is_meant;
+        }
+    }
+    if taken {
+        return false;
+    }
+    text.replace_range(at..at + name.len(), meant);
+    true
+}
+
+/// Blanks the block-style mapping entry whose key `name` starts at byte `at`: its line and the
+/// more-indented lines under it become empty lines (so every later place keeps its line and
+/// column). False when the entry is not one this can cut out safely (flow style, or the first
+/// key of a sequence item).
+fn blank_entry(text: &mut String, at: usize, name: &str) -> bool {
+    let Some(rest) = text.get(at..) else {
+        return false;
+    };
+    let quoted = [name.to_owned(), format!("\"{name}\""), format!("'{name}'")];
+    if !quoted.iter().any(|q| rest.starts_with(q.as_str())) {
+        return false;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = at - line_start;
+    if !text[line_start..at].chars().all(|c| c == ' ') {
+        return false;
+    }
+    // The entry's lines: its own, then those indented deeper (blank lines and comments inside
+    // it too, up to the next line at its indentation or less).
+    let mut end = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    while end < text.len() {
+        let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+        let line = &text[end..line_end];
+        let content = line.trim_start_matches(' ');
+        let deeper = line.len() - content.len() > indent;
+        let empty = content.trim().is_empty();
+        if !(deeper || empty) {
+            break;
+        }
+        end = line_end;
+    }
+    let blanked: String = text[line_start..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(line_start..end, &blanked);
+    true
+}
+
+#[cfg(test)]
+mod parse_all_tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Config {
+        profiles: std::collections::BTreeMap<String, Profile>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Profile {
+        exchange: String,
+        account: String,
+        #[serde(default)]
+        keys: Vec<String>,
+        #[serde(default, rename = "schedule")]
+        _schedule: Option<String>,
+    }
+
+    fn parse(text: &str) -> Result<Config, Problems> {
+        Source::new("c.yaml", text.to_owned()).parse_all(|_| None)
+    }
+
+    #[test]
+    fn every_typo_is_a_problem_in_one_read_with_its_place_and_meaning_and_no_echo() {
+        let text = "profiles:\n  a:\n    exchnage: bybit\n    account: 1\n    kyes:\n      - one\n      - two\n    scedule: daily\n  b:\n    exchange: okx\n    acount: x\n    account: y\n";
+        let Err(problems) = parse(text) else {
+            panic!("typos accepted");
+        };
+        let found: Vec<(String, Option<String>)> = problems
+            .problems
+            .iter()
+            .map(|p| (p.location().to_owned(), p.hint().map(str::to_owned)))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "c.yaml:3:5".to_owned(),
+                    Some("did you mean `exchange`?".to_owned())
+                ),
+                (
+                    "c.yaml:5:5".to_owned(),
+                    Some("did you mean `keys`?".to_owned())
+                ),
+                (
+                    "c.yaml:8:5".to_owned(),
+                    Some("did you mean `schedule`?".to_owned())
+                ),
+                (
+                    "c.yaml:11:5".to_owned(),
+                    Some("did you mean `account`?".to_owned())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_value_of_a_closed_list_gets_its_meaning() {
+        #[derive(Debug, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        enum Venue {
+            Bybit,
+            Okx,
+        }
+        #[derive(Debug, Deserialize)]
+        struct File {
+            _venue: Venue,
+        }
+        let source = Source::new("v.yaml", "_venue: bybitt\n".to_owned());
+        let Err(problems) = source.parse_all::<File>(|_| None) else {
+            panic!("accepted");
+        };
+        assert_eq!(problems.problems[0].hint(), Some("did you mean `bybit`?"));
+    }
+
+    #[test]
+    fn plain_numbers_stay_strings_and_a_clean_file_reads() {
+        let config = parse("profiles:\n  a:\n    exchange: bybit\n    account: 123456789\n")
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(config.profiles["a"].account, "123456789");
+    }
+
+    #[test]
+    fn merge_keys_and_extension_keys_are_read() {
+        let text = "x-common: &common\n  exchange: bybit\n  account: '7'\nprofiles:\n  a:\n    <<: *common\n    keys: [k]\n  b:\n    <<: *common\n    x-note: mine\n    exchange: okx\n";
+        let config = parse(text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(config.profiles["a"].exchange, "bybit");
+        assert_eq!(config.profiles["a"].keys, ["k"]);
+        assert_eq!(config.profiles["b"].exchange, "okx");
+        assert_eq!(config.profiles["b"].account, "7");
+        // A typo in a merged file is still placed, by its path.
+        let Err(problems) = parse(&format!("{text}    acount: 1\n")) else {
+            panic!("typo accepted");
+        };
+        assert_eq!(problems.problems[0].location(), "c.yaml:12:5");
+        assert_eq!(problems.problems[0].hint(), Some("did you mean `account`?"));
+    }
+}

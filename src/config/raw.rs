@@ -239,12 +239,11 @@ pub fn parse_history(source: &Source) -> Result<RawHistoryView, Problems> {
     })
 }
 
-/// Parses the file, reporting a structural error with its location.
+/// Parses the file, reporting every unknown key and the first other structural error, each with
+/// its location.
 pub fn parse(source: &Source) -> Result<RawConfig, Problems> {
-    serde_yaml::from_str(source.text()).map_err(|err| Problems {
-        file: source.name().to_owned(),
-        problems: vec![source.yaml_problem(&err).help(
-            "see the config format in README.md (`profiles:` with `exchange`, `base_url`, `master`, `keys`, `responder_ip`)",
-        )],
+    // Every unknown key at once, each with its did-you-mean, then the first other problem.
+    source.parse_all(|_| {
+        Some("see the config format in README.md (`profiles:` with `exchange`, `base_url`, `master`, `keys`, `responder_ip`)".to_owned())
     })
 }

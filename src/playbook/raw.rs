@@ -50,19 +50,10 @@ pub struct RawInput {
 
 /// Parses the top level, reporting a structural error with its location and a hint.
 pub fn parse(source: &Source) -> Result<RawPlaybook, Problems> {
-    serde_yaml::from_str(source.text()).map_err(|err| {
-        let mut problem = source.yaml_problem(&err);
-        let message = problem.message().to_owned();
-        if let Some(hint) = super::param_error::serde_hint(&message) {
-            problem = problem.help(hint);
-        } else {
-            problem = problem.help(
-                "a playbook has `version: 1`, `name`, `exchange`, optional `inputs` and a list of `steps`",
-            );
-        }
-        Problems {
-            file: source.name().to_owned(),
-            problems: vec![problem],
-        }
+    // Every unknown top-level key at once (with did-you-mean), then the first other problem.
+    source.parse_all(|message| {
+        super::param_error::serde_hint(message).or_else(|| {
+            Some("a playbook has `version: 1`, `name`, `exchange`, optional `inputs` and a list of `steps`".to_owned())
+        })
     })
 }
