@@ -38,6 +38,7 @@ mod notify_page;
 mod notify_webhook;
 mod okx;
 mod private_files;
+mod report_golden;
 mod respond;
 mod resume;
 mod schedule;
