@@ -197,7 +197,7 @@ fn losses(t: &Timeline) -> Vec<Loss> {
     for (symbol, value) in map {
         let Some(amount) = value
             .as_f64()
-            .and_then(|v| Decimal::from_f64_retain(v))
+            .and_then(Decimal::from_f64_retain)
             .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
         else {
             continue;
@@ -221,4 +221,115 @@ fn losses(t: &Timeline) -> Vec<Loss> {
             amount: super::units::amount(amount),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::journal::EventKind;
+
+    fn event(seq: u64, kind: EventKind, data: Value) -> Event {
+        Event {
+            seq,
+            at: "2026-12-05T00:00:00.000Z".into(),
+            kind,
+            data,
+            prev: String::new(),
+            hash: String::new(),
+            mac: None,
+        }
+    }
+
+    fn finished(step: &str, action: &str, outputs: Value) -> Value {
+        json!({"step": step, "action": action, "status": "ok", "outputs": outputs})
+    }
+
+    #[test]
+    fn the_box_names_the_whole_key_its_sub_account_and_the_access_logs_addresses() {
+        let events = [
+            event(
+                1,
+                EventKind::RunStarted,
+                json!({
+                    "run_id": "r1", "playbook": "p", "playbook_origin": "builtin", "exchange": "deribit",
+                    "config": "c", "profile": "sim", "base_url": "http://127.0.0.1:1",
+                    "key": "4C…rV", "inputs": {"key": "4CKeOLrV"}, "mode": "live",
+                    "started_at": "2026-12-05T00:00:00.000Z"
+                }),
+            ),
+            event(
+                2,
+                EventKind::StepFinished,
+                finished(
+                    "lock",
+                    "restrict_key",
+                    json!({"account": "1000002", "ips": ["127.0.0.1"], "contained_after_ms": 56}),
+                ),
+            ),
+            event(
+                3,
+                EventKind::StepFinished,
+                finished(
+                    "history",
+                    "snapshot",
+                    json!({"access_log": [
+                        {"detail": "4CKeOLrV", "event": "success", "ip": "127.0.0.2", "time_ms": 1},
+                        {"detail": "other", "event": "success", "ip": "10.0.0.9", "time_ms": 2},
+                        {"detail": "4CKeOLrV", "event": "changed_whitelist", "ip": "127.0.0.1", "time_ms": 3}
+                    ]}),
+                ),
+            ),
+        ];
+        let t = Timeline::from_events(&events);
+        let s = &t.summary;
+        assert_eq!(s.key_id, "4CKeOLrV");
+        assert_eq!(s.sub_account_uid.as_deref(), Some("1000002"));
+        assert_eq!(s.account_uid, None);
+        assert_eq!(s.time_to_contain_ms, Some(56));
+        assert_eq!(
+            s.source_ips,
+            ["127.0.0.2", "127.0.0.1"],
+            "another key's entry is not this key's"
+        );
+        assert!(
+            s.source_ips_note.contains("2 entries"),
+            "{}",
+            s.source_ips_note
+        );
+        assert!(
+            s.source_ips_note
+                .contains("127.0.0.1 is the address the lock bound"),
+            "{}",
+            s.source_ips_note
+        );
+    }
+
+    #[test]
+    fn without_an_access_log_the_box_says_why_and_losses_keep_their_coin() {
+        let mut t = Timeline::default();
+        t.unauthorized_notional = json!({"XVGUSDT": 1875.26890985, "BTC-PERPETUAL": 40.0});
+        t.run.exchange = "bybit".into();
+        let s = summary(&t, &[]);
+        assert!(s.source_ips.is_empty());
+        assert!(
+            s.source_ips_note.contains("Bybit has no access-log API"),
+            "{}",
+            s.source_ips_note
+        );
+        let losses: Vec<(&str, &str)> = s
+            .losses
+            .iter()
+            .map(|l| (l.coin.as_str(), l.amount.as_str()))
+            .collect();
+        assert_eq!(
+            losses,
+            [
+                ("BTC-PERPETUAL (quote coin not known)", "40"),
+                ("USDT", "1875.26890985")
+            ]
+        );
+        assert!(s.loss_method.starts_with("Estimate"));
+    }
 }

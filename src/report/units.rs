@@ -13,7 +13,7 @@ use rust_decimal::prelude::*;
 /// Quote coins symbols end with, longest first (so `USDT` wins over `USD`).
 const QUOTES: &[&str] = &[
     "FDUSD", "USDT", "USDC", "TUSD", "BUSD", "USDE", "DAI", "EUR", "USD", "GBP", "TRY", "BRL",
-    "JPY", "BTC", "ETH", "BNB", "XBT",
+    "JPY", "CHF", "CAD", "AUD", "BTC", "ETH", "BNB", "XBT",
 ];
 
 /// An order's quantity unit and notional, as the report shows them.
@@ -61,13 +61,16 @@ pub fn pair(venue: &str, symbol: &str) -> Option<(String, String)> {
             None => None,
         };
     }
+    // `BTC-USDT-SWAP`, `XBT/USD`: the second part only when it is a quote coin (a Bybit
+    // future's `BTC-27DEC24` or `BTC-PERPETUAL` names no quote).
     for sep in ['-', '/', '_'] {
         let mut parts = upper.split(sep);
         if let (Some(base), Some(quote)) = (parts.next(), parts.next())
             && !base.is_empty()
-            && !quote.is_empty()
         {
-            return Some((base.to_owned(), quote.to_owned()));
+            return QUOTES
+                .contains(&quote)
+                .then(|| (base.to_owned(), quote.to_owned()));
         }
     }
     // Kraken's old pair names: `XXBTZUSD`, `XETHZEUR`.
@@ -210,6 +213,7 @@ mod tests {
             ),
             ("binance", "binance", "ETHBTC", Some(("ETH", "BTC"))),
             ("unknown", "bybit", "WHAT", None),
+            ("bybit future", "bybit", "BTC-27DEC24", None),
         ];
         for (label, venue, symbol, want) in cases {
             let want = want.map(|(b, q)| (b.to_owned(), q.to_owned()));
