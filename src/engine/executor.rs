@@ -200,6 +200,7 @@ impl Run<'_> {
         if let Err(err) = self.journal.record(&summary) {
             lock(&state).journal_error.get_or_insert(err.to_string());
         }
+        self.rewrite_reports(&state);
         let (seq, hash) = self.journal.head();
         let state = std::mem::take(&mut *lock(&state));
         Outcome {
@@ -257,6 +258,21 @@ impl Run<'_> {
             let mut state = lock(state);
             state.journal_error = Some(err.to_string());
             state.aborted = true;
+        }
+    }
+
+    /// The report writes itself last: once the run is sealed, the reports its `report` step
+    /// wrote are rendered again, so they show that step and the ones after it (the support
+    /// hand-off) done. Nothing waits on it but the exit; a failure is said and the step's own
+    /// reports stay.
+    fn rewrite_reports(&self, state: &Mutex<State>) {
+        if lock(state).journal_error.is_some() {
+            return;
+        }
+        if let Err(err) = crate::report::rewrite(&self.info.dir) {
+            self.ui.warn(&format!(
+                "the reports were not written again after the run: {err}; the `report` step's stay"
+            ));
         }
     }
 

@@ -6,7 +6,8 @@
 //! - `journal.head`, written by the journal itself each time it is sealed (`run_finished`,
 //!   `interrupted`): the seal's sequence number and hash;
 //! - `report.json`, whose `journal` names the last event the report covers (written by the
-//!   `report` step, before the events that follow it).
+//!   `report` step, before the events that follow it, and again once the run is sealed, when
+//!   it names the seal too).
 //!
 //! A witness proves a lower bound only: whoever can write the run folder can delete or rewrite
 //! it along with the journal (the head hash the owner kept, `verify --expect-head`, is the proof

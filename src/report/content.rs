@@ -171,3 +171,17 @@ pub struct SupportSection {
     /// What to request.
     pub request: Vec<String>,
 }
+
+/// The appendix file of lockdown's own calls, beside the reports.
+pub const APPENDIX_FILE: &str = "calls.md";
+
+/// Fills the parts this module describes that are derived from the rest of the timeline and
+/// the journal `events` it was read from: the activity table, the summary box (which reads the
+/// table), the support section (which reads the box) and the appendix's name. The key before
+/// the lock and the merged timeline are filled where they are read.
+pub fn fill(t: &mut super::Timeline, events: &[crate::journal::Event]) {
+    t.activity = super::activity::rows(t);
+    t.summary = super::summary::summary(t, events);
+    t.support = Some(super::support::section(t));
+    t.appendix = Some(APPENDIX_FILE.to_owned());
+}

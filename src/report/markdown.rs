@@ -1,4 +1,6 @@
-//! The report as Markdown, for people and exchange support.
+//! The report as Markdown, for people and exchange support: the summary box first, the key
+//! before the lock, what the attacker did, the timeline, the steps, what to ask support for and
+//! the journal's head. Every amount carries its unit; every id is whole.
 
 use std::fmt::Write;
 
@@ -91,7 +93,7 @@ pub fn render(t: &Timeline) -> String {
     let _ = writeln!(
         out,
         "# Incident report: leaked API key {} on {}\n",
-        t.run.key, t.run.exchange
+        t.summary.key_id, t.run.exchange
     );
     let _ = writeln!(
         out,
@@ -103,7 +105,11 @@ pub fn render(t: &Timeline) -> String {
         t.run.started_at
     );
 
-    let _ = writeln!(out, "## Summary\n");
+    summary_box(&mut out, t);
+    key_before(&mut out, t);
+    activity(&mut out, t);
+
+    let _ = writeln!(out, "\n## Findings\n");
     match &t.contained_at {
         Some(at) => {
             let _ = writeln!(
@@ -133,7 +139,21 @@ pub fn render(t: &Timeline) -> String {
     if let Some(map) = t.unauthorized_notional.as_object()
         && !map.is_empty()
     {
-        let parts: Vec<String> = map.iter().map(|(s, v)| format!("{s} {v}")).collect();
+        // Each amount in its currency: the activity table's for the symbol, else its quote coin.
+        let currency = |symbol: &str| {
+            t.activity
+                .iter()
+                .find(|r| {
+                    r.market.starts_with(&format!("{symbol} ")) && !r.notional_currency.is_empty()
+                })
+                .map(|r| r.notional_currency.clone())
+                .or_else(|| super::units::pair(&t.run.exchange, symbol).map(|(_, quote)| quote))
+                .unwrap_or_else(|| "(currency not known)".to_owned())
+        };
+        let parts: Vec<String> = map
+            .iter()
+            .map(|(s, v)| format!("{s} {v} {}", currency(s)))
+            .collect();
         let _ = writeln!(out, "- Notional filled by them: {}", parts.join(", "));
     }
     let _ = writeln!(
@@ -193,10 +213,7 @@ pub fn render(t: &Timeline) -> String {
         let _ = writeln!(out, "|---|---|---|---|---|---|---|");
         for row in &t.key_info {
             let info = row.get("info").cloned().unwrap_or(Value::Null);
-            let key = info
-                .get("key")
-                .and_then(Value::as_str)
-                .map(crate::secret::mask);
+            let key = info.get("key").and_then(Value::as_str).map(str::to_owned);
             let ips = match info.get("ips").and_then(Value::as_array) {
                 Some(list) if list.is_empty() => "any address".to_owned(),
                 _ => cell(info.get("ips")),
@@ -299,18 +316,9 @@ pub fn render(t: &Timeline) -> String {
         );
     }
 
-    let _ = writeln!(out, "\n## Timeline\n");
-    let _ = writeln!(out, "| local time | exchange time | event |");
-    let _ = writeln!(out, "|---|---|---|");
-    for e in &t.entries {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            e.at,
-            e.server_time.as_deref().unwrap_or("–"),
-            e.what.replace('|', "\\|")
-        );
-    }
+    timeline(&mut out, t);
+
+    support(&mut out, t);
 
     let _ = writeln!(out, "\n## Integrity\n");
     let _ = writeln!(
@@ -332,5 +340,218 @@ fn more_in_file(out: &mut String, t: &Timeline, name: &str, shown: &[Value]) {
             "\nThe first {} of {total} are shown; all are in `{file}` in the run folder (SHA-256 `{sha256}`).",
             shown.len()
         );
+    }
+}
+
+/// A value or `not known`.
+fn known(value: Option<&str>) -> &str {
+    value.filter(|v| !v.is_empty()).unwrap_or("not known")
+}
+
+/// The box support reads first.
+fn summary_box(out: &mut String, t: &Timeline) {
+    let s = &t.summary;
+    let _ = writeln!(out, "## Summary\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let mut row = |name: &str, value: String| {
+        let _ = writeln!(out, "| {name} | {} |", value.replace('|', "\\|"));
+    };
+    row("Venue", s.venue.clone());
+    row("Account UID", known(s.account_uid.as_deref()).to_owned());
+    row(
+        "Sub-account",
+        known(s.sub_account_uid.as_deref()).to_owned(),
+    );
+    row("Leaked key", format!("`{}`", known(Some(&s.key_id))));
+    row(
+        "Attack window (exchange time)",
+        match (&s.attack_started, &s.attack_ended) {
+            (Some(from), Some(to)) => format!("{from} → {to}"),
+            _ => "no unauthorized order or fill found".to_owned(),
+        },
+    );
+    row(
+        "Source addresses",
+        if s.source_ips.is_empty() {
+            s.source_ips_note.clone()
+        } else {
+            format!("{} ({})", s.source_ips.join(", "), s.source_ips_note)
+        },
+    );
+    row(
+        "Time to contain",
+        match (s.time_to_contain_ms, &t.contained_at) {
+            (Some(ms), Some(at)) => format!("{ms} ms after the run started (at {at})"),
+            (Some(ms), None) => format!("{ms} ms after the run started"),
+            _ => "**not contained**: no lock or revoke step succeeded".to_owned(),
+        },
+    );
+    row(
+        "Loss estimate",
+        if s.losses.is_empty() {
+            "none found (no unauthorized fills)".to_owned()
+        } else {
+            s.losses
+                .iter()
+                .map(|l| format!("{} {}", l.amount, l.coin))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
+    row("How it was estimated", s.loss_method.clone());
+    row(
+        "Still open",
+        if s.left.is_empty() {
+            "nothing the journal shows".to_owned()
+        } else {
+            s.left.join("; ")
+        },
+    );
+}
+
+/// The key as it was before the lock changed it.
+fn key_before(out: &mut String, t: &Timeline) {
+    let _ = writeln!(out, "\n## The key before the lock\n");
+    let Some(k) = &t.key_before else {
+        let _ = writeln!(
+            out,
+            "Not known: the run did not read the key before the lock changed it."
+        );
+        return;
+    };
+    let ips = if k.ips.is_empty() {
+        "none (any address could use it)".to_owned()
+    } else {
+        k.ips.join(", ")
+    };
+    let read_only = match k.read_only {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not known",
+    };
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| Permissions | {} |", k.permissions.join(", "));
+    let _ = writeln!(out, "| IP allow-list | {ips} |");
+    let _ = writeln!(out, "| Read-only | {read_only} |");
+    let _ = writeln!(out, "| Created | {} |", known(k.created_at.as_deref()));
+    let _ = writeln!(out, "| Expires | {} |", known(k.expires_at.as_deref()));
+    let _ = writeln!(out, "| Read | {} at {} |", k.source, k.read_at);
+}
+
+/// The table of what the attacker did.
+fn activity(out: &mut String, t: &Timeline) {
+    let _ = writeln!(out, "\n## What the attacker did\n");
+    if t.activity.is_empty() {
+        let _ = writeln!(
+            out,
+            "No unauthorized, tampered or fills-only order found (see the findings below)."
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| what | order id | market | side | type | quantity | price | notional | status | created | updated |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in &t.activity {
+        let kind = match r.kind {
+            super::content::ActivityKind::Unauthorized => "unauthorized",
+            super::content::ActivityKind::Tampered => "tampered",
+            super::content::ActivityKind::Fill => "fills only",
+            super::content::ActivityKind::Transfer => "transfer",
+            super::content::ActivityKind::Withdrawal => "withdrawal",
+        };
+        let with = |amount: &str, unit: &str| match (amount.is_empty(), unit.is_empty()) {
+            (true, _) => "–".to_owned(),
+            (false, true) => amount.to_owned(),
+            (false, false) => format!("{amount} {unit}"),
+        };
+        let _ = writeln!(
+            out,
+            "| {kind} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.id,
+            r.market,
+            r.side,
+            r.order_type,
+            with(&r.quantity, &r.quantity_unit),
+            if r.price.is_empty() {
+                "market"
+            } else {
+                &r.price
+            },
+            with(&r.notional, &r.notional_currency),
+            r.status,
+            r.created_at.as_deref().unwrap_or("–"),
+            r.updated_at.as_deref().unwrap_or("–"),
+        );
+    }
+    let shown: usize = t.unauthorized.len() + t.tampered.len() + t.fills_only.len();
+    let total = t.total("unauthorized", &t.unauthorized)
+        + t.total("tampered", &t.tampered)
+        + t.total("fills_only", &t.fills_only);
+    if total > shown {
+        let _ = writeln!(
+            out,
+            "\nThe first {shown} of {total} are shown; the diff's files in the run folder hold all (see the findings)."
+        );
+    }
+}
+
+/// One timeline: the merged one where it was made, else the run's own lines; lockdown's calls
+/// are in the appendix.
+fn timeline(out: &mut String, t: &Timeline) {
+    let _ = writeln!(out, "\n## Timeline\n");
+    if t.merged.is_empty() {
+        let _ = writeln!(out, "| local time | exchange time | event |");
+        let _ = writeln!(out, "|---|---|---|");
+        for e in &t.entries {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                e.at,
+                e.server_time.as_deref().unwrap_or("–"),
+                e.what.replace('|', "\\|")
+            );
+        }
+    } else {
+        let _ = writeln!(out, "| exchange time | who | event |");
+        let _ = writeln!(out, "|---|---|---|");
+        for e in &t.merged {
+            let lane = match e.lane {
+                super::content::Lane::Attacker => "attacker",
+                super::content::Lane::Response => "response",
+                super::content::Lane::Exchange => "exchange",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {lane} | {} |",
+                e.at,
+                e.what.replace('|', "\\|")
+            );
+        }
+    }
+    if let Some(file) = &t.appendix {
+        let _ = writeln!(
+            out,
+            "\nlockdown's own {} call(s) to the exchange are in `{file}` in the run folder.",
+            t.calls.len()
+        );
+    }
+}
+
+/// What to ask the venue's support for.
+fn support(out: &mut String, t: &Timeline) {
+    let Some(s) = &t.support else {
+        return;
+    };
+    let _ = writeln!(out, "\n## What to ask {} support\n", s.venue);
+    let _ = writeln!(out, "**Where**: {}\n", s.ticket);
+    let _ = writeln!(out, "**Attach**:\n");
+    for a in &s.attach {
+        let _ = writeln!(out, "- {a}");
+    }
+    let _ = writeln!(out, "\n**Request**:\n");
+    for r in &s.request {
+        let _ = writeln!(out, "- {r}");
     }
 }

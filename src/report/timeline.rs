@@ -68,6 +68,10 @@ pub struct Timeline {
     /// The exchange's own log lines, merged into `entries` in time order at the end.
     #[serde(skip)]
     access: Vec<Entry>,
+    /// lockdown's own calls, a line each in time order: the appendix (`calls.md`, and
+    /// `appendix.calls` in report.json), so the timeline stays short.
+    #[serde(skip)]
+    pub calls: Vec<Entry>,
 }
 
 /// Who and what the run was about.
@@ -199,6 +203,7 @@ impl Timeline {
         // a parallel group interleave as they happened. The exchange's own log happened before
         // the response took it: each entry goes before the first line that is later.
         t.entries.sort_by(|a, b| a.at.cmp(&b.at));
+        t.calls.sort_by(|a, b| a.at.cmp(&b.at));
         let mut access = std::mem::take(&mut t.access);
         access.sort_by(|a, b| a.at.cmp(&b.at));
         for entry in access {
@@ -209,6 +214,7 @@ impl Timeline {
                 .unwrap_or(t.entries.len());
             t.entries.insert(at, entry);
         }
+        super::content::fill(&mut t, events);
         t
     }
 
@@ -216,6 +222,11 @@ impl Timeline {
     fn read(&mut self, event: &Event) {
         use crate::journal::record::{self, Record};
         if let Some(run) = record::RunStarted::of(event) {
+            let whole = run
+                .inputs
+                .get("key")
+                .cloned()
+                .unwrap_or_else(|| run.key.clone());
             self.run = RunHeader {
                 id: run.run_id,
                 playbook: run.playbook,
@@ -225,7 +236,7 @@ impl Timeline {
                 started_at: event.at.clone(),
                 mode: Some(run.mode),
             };
-            let what = format!("response started for key {}", self.run.key);
+            let what = format!("response started for key {whole}");
             self.entry(event, None, what);
         } else if let Some(tfa) = record::TfaAnswered::of(event) {
             let what = format!("`{}`: two-factor code given ({})", tfa.step, tfa.by);
@@ -239,8 +250,10 @@ impl Timeline {
                 ..StepSummary::default()
             });
         } else if let Some(created) = record::KeyCreated::of(event) {
-            let key = crate::secret::mask(&created.key_id);
-            let what = format!("replacement key {key} created by `{}`", created.step);
+            let what = format!(
+                "replacement key {} created by `{}`",
+                created.key_id, created.step
+            );
             self.entry(event, None, what);
         } else if let Some(answer) = record::Confirmation::of(event) {
             let word = if answer.accepted {
@@ -319,8 +332,10 @@ impl Timeline {
             self.secret_store = Some(stored.store);
             self.entry(event, None, what);
         } else if let Some(deleted) = record::KeyDeleted::of(event) {
-            let key = crate::secret::mask(&deleted.key_id);
-            let what = format!("key {key} deleted by `{}`: {}", deleted.step, deleted.why);
+            let what = format!(
+                "key {} deleted by `{}`: {}",
+                deleted.key_id, deleted.step, deleted.why
+            );
             self.entry(event, None, what);
         } else {
             let what = match event.kind {
@@ -376,10 +391,10 @@ impl Timeline {
             .unwrap_or_else(|| unreachable!("pushed above"))
     }
 
-    /// A timeline line per call a step made.
+    /// An appendix line per call a step made.
     fn calls(&mut self, step: &str, calls: &[Value]) {
         for call in calls {
-            self.entries.push(Entry {
+            self.calls.push(Entry {
                 at: text(call, "sent_at"),
                 server_time: call
                     .get("server_time")
@@ -425,9 +440,10 @@ impl Timeline {
                 if let Some(place) = event.get("place").and_then(Value::as_str) {
                     line.push_str(&format!(" ({place})"));
                 }
-                // Logins and key events name a key: masked like every key id in the report.
+                // Logins and key events name a key: whole, like every key id in the report
+                // (support cannot act on a masked one).
                 if let Some(detail) = event.get("detail").and_then(Value::as_str) {
-                    line.push_str(&format!(": key {}", crate::secret::mask(detail)));
+                    line.push_str(&format!(": key {detail}"));
                 }
                 Some(Entry {
                     server_time: Some(at.clone()),

@@ -386,7 +386,15 @@ async fn respond_contains_a_leaked_deribit_key() {
         "{markdown}"
     );
     assert!(markdown.contains("`changed_whitelist`"), "{markdown}");
-    assert!(!markdown.contains(&leaked));
+    // Whole: support cannot act on a masked key id (ids are not secrets).
+    assert!(
+        markdown.contains(&format!("| Leaked key | `{leaked}` |")),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| Source addresses | 127.0.0.2, 127.0.0.1 (from deribit's access log"),
+        "{markdown}"
+    );
     lockdown::journal::verify(&run_dir.join("journal.jsonl")).expect("chain holds");
 }
 

@@ -305,19 +305,24 @@ async fn verify_finds_dropped_last_lines_through_the_run_folders_witnesses() {
     let (status, err) = verify(&[&run]).await;
     assert_eq!(status, 4, "{err}");
     assert!(err.contains("the end of the journal was cut off"), "{err}");
-    // Without `journal.head`, the report still names the event it covered.
+    // Without `journal.head`, the report still names the event it covered: written again
+    // once the run is sealed, the seal itself.
     std::fs::remove_file(dir.join("journal.head")).unwrap();
-    let report: Value = serde_json::from_str(&read(&dir.join("report.json"))).unwrap();
+    let report_text = read(&dir.join("report.json"));
+    let report: Value = serde_json::from_str(&report_text).unwrap();
     let covered = usize::try_from(report["journal"]["seq"].as_u64().unwrap()).unwrap();
+    assert_eq!(covered, whole, "the report covers the seal");
     std::fs::write(&journal, lines[..covered - 1].join("\n") + "\n").unwrap();
     let (status, err) = verify(&[&run]).await;
     assert_eq!(status, 4, "{err}");
     assert!(err.contains("report.json` names event"), "{err}");
     // What no witness covers reads as a run killed there (exit 5): the docs say so.
+    std::fs::remove_file(dir.join("report.json")).unwrap();
     std::fs::write(&journal, lines[..whole - 1].join("\n") + "\n").unwrap();
     let (status, err) = verify(&[&run]).await;
     assert_eq!(status, 5, "{err}");
     // The whole journal passes again, its end witnessed.
+    std::fs::write(dir.join("report.json"), report_text).unwrap();
     std::fs::write(&journal, lines.join("\n") + "\n").unwrap();
     let (status, err) = verify(&[&run]).await;
     assert_eq!(status, 0, "{err}");

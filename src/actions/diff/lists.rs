@@ -345,5 +345,6 @@ pub(super) fn order_row(order: &Order) -> Value {
         "avg_price": order.avg_price,
         "status": order.status,
         "created_at": clock::rfc3339_ms(order.created_ms),
+        "updated_at": clock::rfc3339_ms(order.updated_ms),
     })
 }
