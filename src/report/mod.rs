@@ -7,6 +7,7 @@
 
 pub mod content;
 pub mod incident;
+pub mod key_before;
 mod json;
 mod markdown;
 mod timeline;

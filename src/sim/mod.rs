@@ -57,6 +57,7 @@ pub(crate) mod dialect;
 mod faults;
 mod front;
 mod funds;
+mod hold;
 mod ids;
 mod injector;
 mod inspect;
@@ -221,6 +222,14 @@ impl Sim {
         v.injector.cut.as_ref().map_or_else(Vec::new, |cut| {
             cut.whole.iter().cloned().map(SecretString::from).collect()
         })
+    }
+
+    /// Holds every request whose line (`POST /v5/user/update-sub-api`) contains `held` before
+    /// the exchange applies it, until a request whose line contains `until` has been answered
+    /// after it arrived (at most 5 s): makes certain which of two requests sent at once the
+    /// exchange serves first (`hold.rs`). Adds to the holds already set.
+    pub fn hold(&self, held: &str, until: &str) {
+        self.lock().holds.add(held, until);
     }
 
     /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues/bybit.md §4) when `on`.
