@@ -81,7 +81,7 @@ pub struct KeyBeforeRecord {
 /// The words of [`KeyBeforeRecord::source`].
 pub(crate) const BEFORE: &str = "read alongside the lock, answered before the exchange applied it";
 /// A guided lock's.
-pub(crate) const BEFORE_GUIDE: &str = "read through the key itself before anyone was shown how to lock it";
+pub(crate) const BEFORE_GUIDE: &str = "read through the key itself before anyone was shown how to contain it";
 /// Any other.
 pub(crate) const AFTER: &str = "read after the lock; the original state is not known";
 
@@ -239,6 +239,30 @@ pub(super) async fn before_guide(cx: &StepContext<'_>, key: &KeyId) -> KeyBefore
         info,
         not_read,
     }
+}
+
+/// The plan of a step a person does (`guide`), with the key read before the guide is shown in a
+/// live run where the owner holds its secret (`key_before` in the plan's outputs, which the
+/// step's outputs keep).
+pub(super) async fn guided_plan(
+    cx: &StepContext<'_>,
+    guide: crate::exchanges::Guide,
+    task: super::ManualTask,
+    key: &KeyId,
+) -> super::Plan {
+    let before = match cx.client.mode() {
+        crate::exchanges::Mode::Live if cx.key_credential(key).is_ok() => {
+            Some(before_guide(cx, key).await)
+        }
+        _ => None,
+    };
+    let mut plan = super::manual_plan(guide, task);
+    if let Some(before) = before {
+        plan.outputs
+            .get_or_insert_default()
+            .insert("key_before".into(), serde_json::json!(before));
+    }
+    plan
 }
 
 /// The record of a read alongside the lock: `sent`, `answered` and `acknowledged` in ms after

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::key_before;
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
-use crate::exchanges::{Auth, Capability, Mode, Op, Support};
+use crate::exchanges::{Auth, Capability, Op, Support};
 use crate::playbook::schema::{object, string, strings};
 use crate::secret::KeyId;
 use crate::template::Tpl;
@@ -113,19 +113,8 @@ impl Action for RestrictKey {
         if let Support::Manual(guide) = cx.client.venue().support(Capability::LockKey) {
             let key = KeyId::new(cx.render(&self.key)?);
             // Read before the guide is shown: nobody was asked to lock the key yet.
-            let before = match cx.client.mode() {
-                Mode::Live if cx.key_credential(&key).is_ok() => {
-                    Some(key_before::before_guide(cx, &key).await)
-                }
-                _ => None,
-            };
-            let mut plan = super::manual_plan(guide, ManualTask::LockKey { key });
-            if let Some(before) = before {
-                plan.outputs
-                    .get_or_insert_default()
-                    .insert("key_before".into(), json!(before));
-            }
-            return Ok(plan);
+            let task = ManualTask::LockKey { key: key.clone() };
+            return Ok(key_before::guided_plan(cx, guide, task, &key).await);
         }
         let op = self.op(cx)?;
         let request = cx

@@ -4,26 +4,27 @@
 //! Filled from the journal alone, when the timeline reads the lock step's end (the lock
 //! action's `report`); renderers read [`Timeline::key_before`] and never this output. A step
 //! whose read failed leaves it empty: an empty IP list would read as "any address", which
-//! nobody saw. Of two lock steps, a read before its lock wins over one after.
+//! nobody saw. Of two containing steps the first one's read stays: a later one may have read
+//! the key after the first contained it.
 
 use serde_json::Value;
 
 use super::Timeline;
 use super::content::KeyBefore;
-use crate::actions::key_before::{AFTER, KeyBeforeRecord};
+use crate::actions::key_before::KeyBeforeRecord;
 
-/// Sets `report.key_before` from a lock step's `key_before` output, unless an earlier step's
-/// read already showed the key before its lock.
+/// Sets `report.key_before` from a containing step's `key_before` output, unless an earlier
+/// step's did.
 pub fn fill(output: &Value, report: &mut Timeline) {
+    if report.key_before.is_some() {
+        return;
+    }
     let Ok(record) = serde_json::from_value::<KeyBeforeRecord>(output.clone()) else {
         return;
     };
     let Some(info) = record.info else {
         return;
     };
-    if report.key_before.as_ref().is_some_and(|k| k.source != AFTER) {
-        return;
-    }
     report.key_before = Some(KeyBefore {
         permissions: info.permissions,
         ips: info.ips,
@@ -40,6 +41,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::actions::key_before::AFTER;
 
     fn output(ips: &[&str], source: &str, info: bool) -> Value {
         let info = info.then(|| {
@@ -63,10 +65,9 @@ mod tests {
         let mut report = Timeline::default();
         fill(&output(&[], AFTER, false), &mut report);
         assert!(report.key_before.is_none(), "a failed read says nothing");
-        fill(&output(&["10.0.0.9"], AFTER, true), &mut report);
-        assert_eq!(report.key_before.as_ref().unwrap().source, AFTER);
         let before = crate::actions::key_before::BEFORE;
         fill(&output(&["10.0.0.3"], before, true), &mut report);
+        // A later containing step read the key once it was locked: the first read stays.
         fill(&output(&["10.0.0.9"], AFTER, true), &mut report);
         let kept = report.key_before.unwrap();
         assert_eq!((kept.source.as_str(), kept.ips), (before, vec!["10.0.0.3".to_owned()]));

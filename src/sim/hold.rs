@@ -22,29 +22,30 @@ pub(crate) struct Holds {
     answered: Notify,
 }
 
-/// Requests whose line contains `held` wait until one whose line contains `until` is answered
-/// after they arrived.
+/// Requests whose line contains `held` wait until `needed` requests whose line contains `until`
+/// have been answered since the rule was set (later ones go straight on).
 #[derive(Debug)]
 struct Rule {
     held: String,
     until: String,
+    needed: u64,
     /// How many `until` requests have been answered so far.
     answers: u64,
 }
 
-/// A request that must wait: its rule and how many releases had come when it arrived.
+/// A request that must wait: its rule.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Held {
     rule: usize,
-    seen: u64,
 }
 
 impl Holds {
     /// Adds a rule (see [`Rule`]).
-    pub(crate) fn add(&self, held: &str, until: &str) {
+    pub(crate) fn add(&self, held: &str, until: &str, needed: u64) {
         self.rules().push(Rule {
             held: held.to_owned(),
             until: until.to_owned(),
+            needed,
             answers: 0,
         });
     }
@@ -52,11 +53,10 @@ impl Holds {
     /// Whether the request `line` (`POST /v5/user/update-sub-api`) must wait.
     pub(crate) fn arrived(&self, line: &str) -> Option<Held> {
         let rules = self.rules();
-        let rule = rules.iter().position(|r| line.contains(&r.held))?;
-        Some(Held {
-            rule,
-            seen: rules[rule].answers,
-        })
+        let rule = rules
+            .iter()
+            .position(|r| line.contains(&r.held) && r.answers < r.needed)?;
+        Some(Held { rule })
     }
 
     /// Waits until the held request's release is answered, at most [`PATIENCE`].
@@ -64,7 +64,11 @@ impl Holds {
         let released = async {
             loop {
                 let notified = self.answered.notified();
-                if self.rules()[held.rule].answers > held.seen {
+                let released = {
+                    let rules = self.rules();
+                    rules[held.rule].answers >= rules[held.rule].needed
+                };
+                if released {
                     return;
                 }
                 notified.await;
@@ -99,10 +103,9 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_held_request_waits_for_an_answer_that_comes_after_it() {
+    async fn a_held_request_waits_for_its_release() {
         let holds = std::sync::Arc::new(Holds::default());
-        holds.add("POST /lock", "GET /read");
-        // An answer before the held request arrived does not release it.
+        holds.add("POST /lock", "GET /read", 2);
         holds.answered("GET /read");
         assert!(holds.arrived("GET /other").is_none());
         let held = holds.arrived("POST /lock").unwrap();
@@ -114,5 +117,7 @@ mod tests {
         assert!(!waiting.is_finished());
         holds.answered("GET /read");
         waiting.await.unwrap();
+        // Released for good.
+        assert!(holds.arrived("POST /lock").is_none());
     }
 }

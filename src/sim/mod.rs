@@ -225,11 +225,11 @@ impl Sim {
     }
 
     /// Holds every request whose line (`POST /v5/user/update-sub-api`) contains `held` before
-    /// the exchange applies it, until a request whose line contains `until` has been answered
-    /// after it arrived (at most 5 s): makes certain which of two requests sent at once the
-    /// exchange serves first (`hold.rs`). Adds to the holds already set.
-    pub fn hold(&self, held: &str, until: &str) {
-        self.lock().holds.add(held, until);
+    /// the exchange applies it, until `needed` requests whose line contains `until` have been
+    /// answered since this call (each held one at most 5 s; later ones go straight on): makes
+    /// certain which of two requests sent at once the exchange serves first (`hold.rs`).
+    pub fn hold(&self, held: &str, until: &str, needed: u64) {
+        self.lock().holds.add(held, until, needed);
     }
 
     /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues/bybit.md §4) when `on`.

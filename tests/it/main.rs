@@ -59,3 +59,4 @@ mod support;
 mod venue_cases;
 mod venue_drills;
 mod verdicts;
+mod report_key;
