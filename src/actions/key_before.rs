@@ -81,7 +81,8 @@ pub struct KeyBeforeRecord {
 /// The words of [`KeyBeforeRecord::source`].
 pub(crate) const BEFORE: &str = "read alongside the lock, answered before the exchange applied it";
 /// A guided lock's.
-pub(crate) const BEFORE_GUIDE: &str = "read through the key itself before anyone was shown how to contain it";
+pub(crate) const BEFORE_GUIDE: &str =
+    "read through the key itself before anyone was shown how to contain it";
 /// Any other.
 pub(crate) const AFTER: &str = "read after the lock; the original state is not known";
 
@@ -96,7 +97,12 @@ pub(crate) fn shows(info: &KeyInfo, lock: &Lock) -> Shows {
     let Some(listed) = listed.filter(|_| !info.key.as_str().contains('*')) else {
         return Shows::CannotTell;
     };
-    let wanted: Vec<IpAddr> = lock.ips.to_strings().iter().filter_map(|ip| address(ip)).collect();
+    let wanted: Vec<IpAddr> = lock
+        .ips
+        .to_strings()
+        .iter()
+        .filter_map(|ip| address(ip))
+        .collect();
     if wanted.iter().all(|ip| listed.contains(ip)) {
         Shows::Lock
     } else {
@@ -194,9 +200,7 @@ pub(super) async fn alongside<T>(
     }
     let acknowledged = locked(&out).then_some(acknowledged);
     let record = match answered {
-        Some((got, sent, at_ms, at)) => {
-            record(got, by, of, sent, Some((at_ms, at)), acknowledged)
-        }
+        Some((got, sent, at_ms, at)) => record(got, by, of, sent, Some((at_ms, at)), acknowledged),
         None => {
             let slow = Err(format!(
                 "the key's read did not answer within {} ms of the lock's end",
@@ -340,16 +344,66 @@ mod tests {
         let to_responder = lock(&["10.0.0.9"], Access::Unchanged);
         let read_only = lock(&["10.0.0.9"], Access::ReadOnly);
         let cases = [
-            ("any address (Bybit `*`)", info("k", &["*"], false), &to_responder, Shows::NotYet),
-            ("no list (any address)", info("k", &[], false), &to_responder, Shows::NotYet),
-            ("another address", info("k", &["10.0.0.3"], false), &to_responder, Shows::NotYet),
-            ("the lock's address", info("k", &["10.0.0.9"], false), &to_responder, Shows::Lock),
-            ("written as a /32", info("k", &["10.0.0.9/32"], false), &to_responder, Shows::Lock),
-            ("the lock's among others", info("k", &["10.0.0.3", "10.0.0.9"], false), &to_responder, Shows::Lock),
-            ("still trading under a read-only lock", info("k", &["10.0.0.9"], false), &read_only, Shows::NotYet),
-            ("read-only and bound", info("k", &["10.0.0.9"], true), &read_only, Shows::Lock),
-            ("Binance's own read", info("k", &["restricted"], false), &to_responder, Shows::CannotTell),
-            ("a masked listing", info("vmP***xyz", &[], false), &to_responder, Shows::CannotTell),
+            (
+                "any address (Bybit `*`)",
+                info("k", &["*"], false),
+                &to_responder,
+                Shows::NotYet,
+            ),
+            (
+                "no list (any address)",
+                info("k", &[], false),
+                &to_responder,
+                Shows::NotYet,
+            ),
+            (
+                "another address",
+                info("k", &["10.0.0.3"], false),
+                &to_responder,
+                Shows::NotYet,
+            ),
+            (
+                "the lock's address",
+                info("k", &["10.0.0.9"], false),
+                &to_responder,
+                Shows::Lock,
+            ),
+            (
+                "written as a /32",
+                info("k", &["10.0.0.9/32"], false),
+                &to_responder,
+                Shows::Lock,
+            ),
+            (
+                "the lock's among others",
+                info("k", &["10.0.0.3", "10.0.0.9"], false),
+                &to_responder,
+                Shows::Lock,
+            ),
+            (
+                "still trading under a read-only lock",
+                info("k", &["10.0.0.9"], false),
+                &read_only,
+                Shows::NotYet,
+            ),
+            (
+                "read-only and bound",
+                info("k", &["10.0.0.9"], true),
+                &read_only,
+                Shows::Lock,
+            ),
+            (
+                "Binance's own read",
+                info("k", &["restricted"], false),
+                &to_responder,
+                Shows::CannotTell,
+            ),
+            (
+                "a masked listing",
+                info("vmP***xyz", &[], false),
+                &to_responder,
+                Shows::CannotTell,
+            ),
         ];
         for (label, info, lock, want) in cases {
             assert_eq!(shows(&info, lock), want, "{label}");
@@ -360,24 +414,55 @@ mod tests {
     fn a_read_is_before_the_lock_only_when_its_answer_does_not_show_it() {
         let of = lock(&["10.0.0.9"], Access::Unchanged);
         let unbound = info("k", &[], false);
-        let before = record(Ok(unbound), ReadBy::KeyItself, &of, 1, Some((3, "t".into())), Some(9));
+        let before = record(
+            Ok(unbound),
+            ReadBy::KeyItself,
+            &of,
+            1,
+            Some((3, "t".into())),
+            Some(9),
+        );
         assert!(before.before_lock);
         assert_eq!(before.source, BEFORE);
         assert_eq!(
             before.order,
-            ["lock sent", "read sent", "read answered", "lock acknowledged"]
+            [
+                "lock sent",
+                "read sent",
+                "read answered",
+                "lock acknowledged"
+            ]
         );
         // Answered after the acknowledgement and showing the lock: the locked key.
         let bound = info("k", &["10.0.0.9"], false);
-        let after = record(Ok(bound), ReadBy::MasterListing, &of, 1, Some((12, "t".into())), Some(9));
+        let after = record(
+            Ok(bound),
+            ReadBy::MasterListing,
+            &of,
+            1,
+            Some((12, "t".into())),
+            Some(9),
+        );
         assert!(!after.before_lock);
         assert_eq!(after.source, AFTER);
         assert_eq!(
             after.order,
-            ["lock sent", "read sent", "lock acknowledged", "read answered"]
+            [
+                "lock sent",
+                "read sent",
+                "lock acknowledged",
+                "read answered"
+            ]
         );
         // A failed read is a note, never an error.
-        let failed = record(Err("refused".into()), ReadBy::KeyItself, &of, 1, Some((2, "t".into())), Some(9));
+        let failed = record(
+            Err("refused".into()),
+            ReadBy::KeyItself,
+            &of,
+            1,
+            Some((2, "t".into())),
+            Some(9),
+        );
         assert!(!failed.before_lock && failed.info.is_none());
         assert_eq!(failed.not_read.as_deref(), Some("refused"));
         assert_eq!(failed.read_answered_ms, None);

@@ -70,7 +70,10 @@ mod tests {
         // A later containing step read the key once it was locked: the first read stays.
         fill(&output(&["10.0.0.9"], AFTER, true), &mut report);
         let kept = report.key_before.unwrap();
-        assert_eq!((kept.source.as_str(), kept.ips), (before, vec!["10.0.0.3".to_owned()]));
+        assert_eq!(
+            (kept.source.as_str(), kept.ips),
+            (before, vec!["10.0.0.3".to_owned()])
+        );
         assert_eq!(kept.permissions, ["Spot:SpotTrade"]);
         assert_eq!(kept.read_only, Some(false));
         assert_eq!(kept.created_at.as_deref(), Some("2026-01-02T03:04:05.000Z"));

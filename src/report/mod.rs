@@ -7,8 +7,8 @@
 
 pub mod content;
 pub mod incident;
-pub mod key_before;
 mod json;
+pub mod key_before;
 mod markdown;
 mod timeline;
 

@@ -11,8 +11,7 @@ use lockdown::sim::BOT_IP;
 use serde_json::Value;
 
 use crate::support::{
-    Lab, code, drill_passes, files_under, journal_of, read, report_of, responder_ip, stderr,
-    stdout,
+    Lab, code, drill_passes, files_under, journal_of, read, report_of, responder_ip, stderr, stdout,
 };
 
 /// What the report says when the exchange served the read before it applied the lock.
@@ -104,7 +103,12 @@ async fn shows_the_key_as_it_was(routes: &Routes, seed: u64) {
     // The lock went out first; the read was answered before the lock was acknowledged.
     assert_eq!(
         strings(&record["order"]),
-        ["lock sent", "read sent", "read answered", "lock acknowledged"],
+        [
+            "lock sent",
+            "read sent",
+            "read answered",
+            "lock acknowledged"
+        ],
         "{record:#}"
     );
     assert_eq!(record["read_by"], "master_listing");
@@ -168,8 +172,7 @@ async fn kraken_reads_the_key_before_anyone_is_shown_how_to_delete_it() {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
     let before = &report["key_before"];
     assert_eq!(
-        before["source"],
-        "read through the key itself before anyone was shown how to contain it",
+        before["source"], "read through the key itself before anyone was shown how to contain it",
         "{report:#}"
     );
     let seen = &report["key_info"][0]["info"];
@@ -202,7 +205,12 @@ async fn a_read_served_after_the_lock_says_the_original_state_is_not_known() {
     assert!(at(BYBIT.lock) < at(BYBIT.read), "{lines:#?}");
     assert_eq!(
         strings(&record["order"]),
-        ["lock sent", "read sent", "lock acknowledged", "read answered"],
+        [
+            "lock sent",
+            "read sent",
+            "lock acknowledged",
+            "read answered"
+        ],
         "{record:#}"
     );
 }
