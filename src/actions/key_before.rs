@@ -1,10 +1,12 @@
 //! The leaked key as it was before the lock: read alongside the lock, never ahead of it and
 //! never holding it up, and said honestly.
 //!
-//! The lock's request is started first (its future is polled before the read's); the read runs
-//! beside it: the master's listing of the key's account where the venue lists keys with their
-//! addresses and the account is known, else the key's own `WhoAmI`. A read sent after the lock
-//! may be served after the exchange applied it, and then describes the locked key: it is called
+//! The lock's request goes first and alone; the read follows once the lock was answered or
+//! [`HEAD_START`] later, whichever comes first, so the exchange sees the lock first and a slow
+//! lock still has the read beside it: the master's listing of the key's account where the venue
+//! lists keys with their addresses and the account is known, else the key's own `WhoAmI`. A read
+//! sent after the lock may be served after the exchange applied it, and then describes the locked
+//! key (on a quick exchange it mostly will, and the report says so): it is called
 //! "before the lock" only when its answer does not show the lock yet (an address of the lock
 //! missing from the key's list, or trading still on for a read-only lock), an answer the exchange
 //! cannot give once it applied the lock. Otherwise the record says the original state is not
@@ -28,6 +30,12 @@ use crate::secret::KeyId;
 /// How long the lock step waits for the read once the lock was acknowledged (and, where a
 /// person locks the key, before the guide is shown).
 pub(super) const PATIENCE: Duration = Duration::from_secs(2);
+
+/// How long the lock's request goes alone before the read joins it, if the lock has not been
+/// answered by then: long enough that the lock (and a venue's lookup and login before it) is on
+/// the wire first, short enough that a lock the exchange is slow to answer still has the read
+/// beside it.
+pub(super) const HEAD_START: Duration = Duration::from_millis(150);
 
 /// Where the key was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,8 +173,9 @@ pub(super) async fn read(
     }
 }
 
-/// Runs `lock` and `read` together, the lock's request started first; waits for the read at
-/// most [`PATIENCE`] after the lock ended. The lock's result, and the record.
+/// Runs `lock` and `read` together: the lock's request first, the read once the lock was
+/// answered or [`HEAD_START`] after the lock started, whichever comes first; waits for the read
+/// at most [`PATIENCE`] after the lock ended. The lock's result, and the record.
 pub(super) async fn alongside<T>(
     lock: impl Future<Output = T>,
     read: impl Future<Output = Result<KeyInfo, String>>,
@@ -180,33 +189,42 @@ pub(super) async fn alongside<T>(
         let out = lock.await;
         (out, since())
     };
+    // Whether the read went out while the lock was still in flight.
+    let joined = std::cell::Cell::new(false);
     let read = async {
+        joined.set(true);
         let sent = since();
         let got = read.await;
         (got, sent, since(), crate::clock::now_rfc3339())
     };
-    tokio::pin!(lock, read);
+    let head_start = tokio::time::sleep(HEAD_START);
+    tokio::pin!(lock, read, head_start);
+    let mut started = false;
     let mut answered = None;
     let (out, acknowledged) = loop {
         tokio::select! {
-            // The lock first, at every turn: its request is on its way before the read is made.
+            // The lock first, at every turn; the read is not even made before its head start.
             biased;
             done = &mut lock => break done,
-            got = &mut read, if answered.is_none() => answered = Some(got),
+            () = &mut head_start, if !started => started = true,
+            got = &mut read, if started && answered.is_none() => answered = Some(got),
         }
     };
+    let joined = joined.get();
     if answered.is_none() {
         answered = tokio::time::timeout(PATIENCE, &mut read).await.ok();
     }
     let acknowledged = locked(&out).then_some(acknowledged);
     let record = match answered {
-        Some((got, sent, at_ms, at)) => record(got, by, of, sent, Some((at_ms, at)), acknowledged),
+        Some((got, sent, at_ms, at)) => {
+            record(got, by, of, (sent, joined), Some((at_ms, at)), acknowledged)
+        }
         None => {
             let slow = Err(format!(
                 "the key's read did not answer within {} ms of the lock's end",
                 PATIENCE.as_millis()
             ));
-            record(slow, by, of, 0, None, acknowledged)
+            record(slow, by, of, (0, joined), None, acknowledged)
         }
     };
     (out, record)
@@ -270,33 +288,35 @@ pub(super) async fn guided_plan(
 }
 
 /// The record of a read alongside the lock: `sent`, `answered` and `acknowledged` in ms after
-/// the lock's request started.
+/// the lock's request started; `joined`: the read went out before the lock ended.
 fn record(
     got: Result<KeyInfo, String>,
     by: ReadBy,
     of: &Lock,
-    sent: u64,
+    (sent, joined): (u64, bool),
     answered: Option<(u64, String)>,
     acknowledged: Option<u64>,
 ) -> KeyBeforeRecord {
     let before_lock = got
         .as_ref()
         .is_ok_and(|info| shows(info, of) == Shows::NotYet);
-    let mut events = vec![("lock sent", 0), ("read sent", sent)];
+    // Within one millisecond, what caused what decides: a read that went out after the lock
+    // ended comes after its acknowledgement.
+    let read_rank = if joined { 1 } else { 3 };
+    let mut events = vec![("lock sent", 0, 0), ("read sent", sent, read_rank)];
     if let (Ok(_), Some((at, _))) = (&got, &answered) {
-        events.push(("read answered", *at));
+        events.push(("read answered", *at, 4));
     }
     if let Some(at) = acknowledged {
-        events.push(("lock acknowledged", at));
+        events.push(("lock acknowledged", at, 2));
     }
-    // Stable: what happened in the same millisecond keeps the order above.
-    events.sort_by_key(|(_, at)| *at);
+    events.sort_by_key(|(_, at, rank)| (*at, *rank));
     let (info, not_read) = split(got);
     KeyBeforeRecord {
         before_lock,
         source: if before_lock { BEFORE } else { AFTER }.to_owned(),
         read_by: by,
-        order: events.iter().map(|(what, _)| (*what).to_owned()).collect(),
+        order: events.iter().map(|(what, ..)| (*what).to_owned()).collect(),
         read_sent_ms: sent,
         read_answered_ms: info.as_ref().and(answered.as_ref()).map(|(at, _)| *at),
         lock_acknowledged_ms: acknowledged,
@@ -418,7 +438,7 @@ mod tests {
             Ok(unbound),
             ReadBy::KeyItself,
             &of,
-            1,
+            (1, true),
             Some((3, "t".into())),
             Some(9),
         );
@@ -433,13 +453,14 @@ mod tests {
                 "lock acknowledged"
             ]
         );
-        // Answered after the acknowledgement and showing the lock: the locked key.
+        // Sent in the millisecond the lock was acknowledged, after it, and showing the lock: the
+        // locked key.
         let bound = info("k", &["10.0.0.9"], false);
         let after = record(
             Ok(bound),
             ReadBy::MasterListing,
             &of,
-            1,
+            (9, false),
             Some((12, "t".into())),
             Some(9),
         );
@@ -449,8 +470,8 @@ mod tests {
             after.order,
             [
                 "lock sent",
-                "read sent",
                 "lock acknowledged",
+                "read sent",
                 "read answered"
             ]
         );
@@ -459,7 +480,7 @@ mod tests {
             Err("refused".into()),
             ReadBy::KeyItself,
             &of,
-            1,
+            (1, true),
             Some((2, "t".into())),
             Some(9),
         );

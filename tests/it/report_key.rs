@@ -100,17 +100,14 @@ async fn shows_the_key_as_it_was(routes: &Routes, seed: u64) {
     assert_eq!(strings(&before["permissions"]), seeded.permissions);
     assert_eq!(before["read_only"], seeded.read_only);
     assert!(before["read_at"].as_str().is_some_and(|t| !t.is_empty()));
-    // The lock went out first; the read was answered before the lock was acknowledged.
+    // The lock went out first, the read beside it (their answers may come back in either order:
+    // the exchange served the read first, the network decides which answer lands first).
     assert_eq!(
-        strings(&record["order"]),
-        [
-            "lock sent",
-            "read sent",
-            "read answered",
-            "lock acknowledged"
-        ],
+        strings(&record["order"])[..2],
+        ["lock sent", "read sent"],
         "{record:#}"
     );
+    assert_eq!(record["before_lock"], true);
     assert_eq!(record["read_by"], "master_listing");
     // And the lock did take: the key is bound to the responder now.
     let locked = lab.sim.inspect();
@@ -203,14 +200,10 @@ async fn a_read_served_after_the_lock_says_the_original_state_is_not_known() {
         .collect();
     let at = |route: &str| lines.iter().position(|l| l.contains(route)).unwrap();
     assert!(at(BYBIT.lock) < at(BYBIT.read), "{lines:#?}");
-    assert_eq!(
-        strings(&record["order"]),
-        [
-            "lock sent",
-            "read sent",
-            "lock acknowledged",
-            "read answered"
-        ],
-        "{record:#}"
-    );
+    // The lock was acknowledged before the read was answered (the read may have been sent before
+    // the acknowledgement or after it, depending on how fast the lock was answered).
+    let order = strings(&record["order"]);
+    assert_eq!(order[0], "lock sent", "{record:#}");
+    let at = |what: &str| order.iter().position(|o| o == what).unwrap();
+    assert!(at("lock acknowledged") < at("read answered"), "{record:#}");
 }
