@@ -14,6 +14,7 @@ mod diff;
 mod error;
 mod freeze_account;
 mod handoff;
+pub mod key_before;
 pub mod ledger;
 mod manual;
 mod notify;

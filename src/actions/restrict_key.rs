@@ -2,13 +2,14 @@
 //!
 //! One request and the attacker is refused, while the owner, who holds the key's secret, can
 //! still use it from the responder to snapshot and cancel (docs/architecture.md §5, "Containment
-//! order"). The lock is sent before anything else in the step; learning the key's account comes
-//! after.
+//! order"). The lock is sent before anything else in the step; the key's state before the lock is
+//! read beside it (`key_before.rs`), and learning the key's account comes after.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::key_before;
 use super::{Action, ActionError, Effect, ManualTask, Outputs, Plan, StepContext};
 use crate::exchanges::model::{Access, IpWhitelist, Lock};
 use crate::exchanges::{Auth, Capability, Op, Support};
@@ -79,12 +80,19 @@ impl Action for RestrictKey {
         "account",
         "acknowledged_ms",
         "contained_after_ms",
+        "key_before",
     ];
 
     const CONTAINMENT: Containment = Containment::Contains;
 
     fn note(outputs: &Outputs) -> String {
         format!("locked to {}", outputs.get("ips").unwrap_or(&Value::Null))
+    }
+
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        if let Some(record) = outputs.get("key_before") {
+            crate::report::key_before::fill(record, report);
+        }
     }
 
     fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
@@ -104,7 +112,9 @@ impl Action for RestrictKey {
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         if let Support::Manual(guide) = cx.client.venue().support(Capability::LockKey) {
             let key = KeyId::new(cx.render(&self.key)?);
-            return Ok(super::manual_plan(guide, ManualTask::LockKey { key }));
+            // Read before the guide is shown: nobody was asked to lock the key yet.
+            let task = ManualTask::LockKey { key: key.clone() };
+            return Ok(key_before::guided_plan(cx, guide, task, &key).await);
         }
         let op = self.op(cx)?;
         let request = cx
@@ -136,19 +146,38 @@ impl Action for RestrictKey {
         let Op::RestrictKey { key, lock, .. } = &op else {
             return Err(internal());
         };
-        let info = cx
-            .client
-            .call(&op, Auth::Key(cx.master()))
-            .await
+        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        // Acknowledged when the answer came, whatever the read beside it still takes.
+        let call = async {
+            let reply = cx.client.call(&op, Auth::Key(cx.master())).await;
+            (reply, cx.client.clock().now_ms(), cx.run.elapsed_ms())
+        };
+        // The key as it was before the lock, read beside it (`key_before.rs`): never first,
+        // never an error.
+        let ((reply, acknowledged_ms, contained_after_ms), before) =
+            match key_before::read_by(cx, key, account.as_deref()) {
+                Some(by) => {
+                    let read = key_before::read(cx, key, account.as_deref(), by);
+                    let (out, record) =
+                        key_before::alongside(call, read, lock, by, |(r, ..)| r.is_ok()).await;
+                    (out, Some(record))
+                }
+                None => (call.await, None),
+            };
+        let info = reply
             .map_err(ActionError::exchange(format!("lock key `{key}`")))?
             .into_key()
             .map_err(ActionError::exchange("read the lock answer"))?;
-        let acknowledged_ms = cx.client.clock().now_ms();
-        let contained_after_ms = cx.run.elapsed_ms();
 
         // Now that the attacker is out, learn which account the key belongs to (the replacement
-        // key is created there): from the profile, else by asking with the key itself.
-        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        // key is created there): from the profile, else from the key's own read beside the lock,
+        // else by asking with the key itself.
+        if account.is_none()
+            && let Some(record) = &before
+            && record.read_by == key_before::ReadBy::KeyItself
+        {
+            account = record.info.as_ref().and_then(|me| me.account.clone());
+        }
         if account.is_none()
             && let Ok(cred) = cx.key_credential(key)
             && let Ok(reply) = cx.client.call(&Op::WhoAmI, Auth::Key(cred)).await
@@ -165,6 +194,9 @@ impl Action for RestrictKey {
         out.insert("account".into(), json!(account));
         out.insert("acknowledged_ms".into(), json!(acknowledged_ms));
         out.insert("contained_after_ms".into(), json!(contained_after_ms));
+        if let Some(record) = before {
+            out.insert("key_before".into(), json!(record));
+        }
         Ok(out)
     }
 }

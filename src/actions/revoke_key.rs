@@ -102,9 +102,16 @@ impl Action for RevokeKey {
         "probed",
         "acknowledged_ms",
         "contained_after_ms",
+        "key_before",
     ];
 
     const CONTAINMENT: Containment = Containment::Contains;
+
+    fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
+        if let Some(record) = outputs.get("key_before") {
+            crate::report::key_before::fill(record, report);
+        }
+    }
 
     fn note(outputs: &Outputs) -> String {
         match outputs.get("by").and_then(Value::as_str) {
@@ -173,7 +180,10 @@ impl Action for RevokeKey {
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
         let key = KeyId::new(cx.render(&self.key)?);
         if let Support::Manual(guide) = cx.client.venue().support(Capability::RevokeKey) {
-            return Ok(super::manual_plan(guide, ManualTask::RevokeKey { key }));
+            // No API can lock the key first (Kraken): read it before a person is shown how to
+            // delete it (`key_before.rs`).
+            let task = ManualTask::RevokeKey { key: key.clone() };
+            return Ok(super::key_before::guided_plan(cx, guide, task, &key).await);
         }
         let (op, signer, _) = self.op_and_signer(cx)?;
         if let Some(guide) = cx.client.venue().by_hand(&op) {

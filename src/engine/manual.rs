@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::executor::{Confirm, Run, elapsed_ms};
 use super::step::{Done, Prepared};
-use crate::actions::{ActionError, ManualStep, Outputs, Probe, StepContext};
+use crate::actions::{ActionError, ManualStep, Probe, StepContext};
 use crate::journal::record;
 
 impl Run<'_> {
@@ -71,8 +71,10 @@ impl Run<'_> {
                 })
                 .map_err(ActionError::Journal)?;
             let waited = elapsed_ms(started);
+            // What the plan learnt before the guide was shown (the key before a guided lock).
+            let planned = p.plan.outputs.clone().unwrap_or_default();
             if !manual.task.verifiable() {
-                let mut outputs = Outputs::new();
+                let mut outputs = planned;
                 outputs.insert("done".into(), json!(true));
                 outputs.insert("by".into(), json!(by));
                 outputs.insert("manual_wait_ms".into(), json!(waited));
@@ -84,6 +86,9 @@ impl Run<'_> {
             }
             match p.action.probe(cx).await? {
                 Probe::Done(mut outputs) => {
+                    for (name, value) in planned {
+                        outputs.entry(name).or_insert(value);
+                    }
                     outputs.insert("by".into(), json!(by));
                     outputs.insert("manual_wait_ms".into(), json!(waited));
                     return Ok(Done::Applied {

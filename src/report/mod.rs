@@ -12,6 +12,7 @@ mod appendix;
 pub mod content;
 pub mod incident;
 mod json;
+pub mod key_before;
 mod markdown;
 mod summary;
 mod support;

@@ -116,12 +116,19 @@ async fn dispatch<D: Dialect>(State(sim): State<Sim>, req: Request) -> Response 
         body,
         peer,
     };
+    // A test's hold (`hold.rs`) waits before the exchange applies the request, off the lock.
+    let line = format!("{} {}", incoming.method, incoming.path);
+    let holds = std::sync::Arc::clone(&sim.lock().holds);
+    if let Some(held) = holds.arrived(&line) {
+        holds.wait(held).await;
+    }
     // The whole answer is computed under the lock, synchronously; the latency is slept after.
     let (reply, latency) = {
         let mut venue = sim.lock();
         let reply = answer_with_faults::<D>(&mut venue, &incoming);
         (reply, venue.injector.faults.latency)
     };
+    holds.answered(&line);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -57,6 +57,7 @@ pub(crate) mod dialect;
 mod faults;
 mod front;
 mod funds;
+mod hold;
 mod ids;
 mod injector;
 mod inspect;
@@ -221,6 +222,14 @@ impl Sim {
         v.injector.cut.as_ref().map_or_else(Vec::new, |cut| {
             cut.whole.iter().cloned().map(SecretString::from).collect()
         })
+    }
+
+    /// Holds every request whose line (`POST /v5/user/update-sub-api`) contains `held` before
+    /// the exchange applies it, until `needed` requests whose line contains `until` have been
+    /// answered since this call (each held one at most 5 s; later ones go straight on): makes
+    /// certain which of two requests sent at once the exchange serves first (`hold.rs`).
+    pub fn hold(&self, held: &str, until: &str, needed: u64) {
+        self.lock().holds.add(held, until, needed);
     }
 
     /// Makes IP-whitelist edits answer 141019 ("web UI only", docs/venues/bybit.md §4) when `on`.

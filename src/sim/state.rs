@@ -205,6 +205,8 @@ pub(crate) struct Venue {
     /// Hidden truth: owner orders the attacker cancelled or amended, in that order
     /// (`tamper.rs`).
     pub(crate) tampered: Vec<String>,
+    /// Requests held until another is answered (`hold.rs`, a test knob).
+    pub(crate) holds: std::sync::Arc<super::hold::Holds>,
 }
 
 impl Venue {
@@ -238,6 +240,7 @@ impl Venue {
             dead_man: DeadMan::default(),
             peer: None,
             tampered: Vec::new(),
+            holds: std::sync::Arc::default(),
         }
     }
 
