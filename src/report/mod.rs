@@ -9,6 +9,7 @@ pub mod content;
 pub mod incident;
 mod json;
 mod markdown;
+mod merged;
 mod timeline;
 
 use std::path::{Path, PathBuf};

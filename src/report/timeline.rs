@@ -209,6 +209,8 @@ impl Timeline {
                 .unwrap_or(t.entries.len());
             t.entries.insert(at, entry);
         }
+        // Last: it reads the rest.
+        t.merged = super::merged::merged(&t);
         t
     }
 
