@@ -6,6 +6,8 @@
 //! (support needs them).
 
 pub mod content;
+mod html;
+mod html_chart;
 pub mod incident;
 mod json;
 mod markdown;
@@ -28,6 +30,8 @@ pub enum Format {
     Markdown,
     /// `report.json`.
     Json,
+    /// `report.html`: one self-contained page with a timeline picture.
+    Html,
 }
 
 impl Format {
@@ -36,6 +40,7 @@ impl Format {
         match self {
             Format::Markdown => "markdown",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 
@@ -43,6 +48,7 @@ impl Format {
         match self {
             Format::Markdown => "report.md",
             Format::Json => "report.json",
+            Format::Html => "report.html",
         }
     }
 }
@@ -83,6 +89,7 @@ pub fn write(run_dir: &Path, formats: &[Format]) -> Result<Written, ReportError>
         let text = match format {
             Format::Markdown => markdown::render(&timeline),
             Format::Json => json::render(&timeline),
+            Format::Html => html::render(&timeline),
         };
         let path = run_dir.join(format.file_name());
         crate::private::write(&path, text).map_err(|source| ReportError::Write {
