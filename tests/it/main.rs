@@ -42,6 +42,7 @@ mod notify_webhook;
 mod okx;
 mod private_files;
 mod prompts;
+mod report_html;
 mod respond;
 mod resume;
 mod schedule;
