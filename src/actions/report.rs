@@ -14,13 +14,13 @@ use crate::report::{self, Format};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
-    /// The formats to write (default: markdown and json).
+    /// The formats to write (default: markdown, json and html).
     #[serde(default = "default_formats")]
     formats: Vec<Format>,
 }
 
 fn default_formats() -> Vec<Format> {
-    vec![Format::Markdown, Format::Json]
+    vec![Format::Markdown, Format::Json, Format::Html]
 }
 
 impl Report {
@@ -28,7 +28,7 @@ impl Report {
     pub fn schema() -> serde_json::Value {
         object(
             json!({
-                "formats": { "type": "array", "items": { "enum": ["markdown", "json"] } },
+                "formats": { "type": "array", "items": { "enum": ["markdown", "json", "html"] } },
             }),
             &[],
         )
@@ -36,7 +36,8 @@ impl Report {
 }
 
 impl Action for Report {
-    const OUTPUTS: &'static [&'static str] = &["markdown", "json", "journal_seq", "journal_hash"];
+    const OUTPUTS: &'static [&'static str] =
+        &["markdown", "json", "html", "journal_seq", "journal_hash"];
 
     fn note(outputs: &Outputs) -> String {
         outputs

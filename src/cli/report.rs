@@ -18,7 +18,7 @@ pub struct ReportArgs {
     run_dir: PathBuf,
 }
 
-/// Runs `report`: writes `report.md` and `report.json` in the run folder. A journal whose
+/// Runs `report`: writes `report.md`, `report.json` and `report.html` in the run folder. A journal whose
 /// `mac`s do not hold under the state dir's key is refused like a broken chain; one that cannot
 /// be checked, or has no seal, is rendered with a warning (`lockdown verify` says more).
 pub fn run(args: ReportArgs, ui: &Ui) -> Result<Exit, Error> {
@@ -36,16 +36,18 @@ pub fn run(args: ReportArgs, ui: &Ui) -> Result<Exit, Error> {
             "the journal ends without a seal (interrupted or truncated): see `lockdown verify`",
         );
     }
-    let written = report::write(&args.run_dir, &[Format::Markdown, Format::Json]).map_err(
-        |err| match err {
-            report::ReportError::Journal(err) => Error::Verify(err),
-            report::ReportError::Write { path, source } => Error::Io {
-                what: "write",
-                path,
-                source,
-            },
+    let written = report::write(
+        &args.run_dir,
+        &[Format::Markdown, Format::Json, Format::Html],
+    )
+    .map_err(|err| match err {
+        report::ReportError::Journal(err) => Error::Verify(err),
+        report::ReportError::Write { path, source } => Error::Io {
+            what: "write",
+            path,
+            source,
         },
-    )?;
+    })?;
     ui.summary(|| {
         json!({
             "files": written.files.iter().map(|(f, p)| (f.as_str(), p.display().to_string())).collect::<std::collections::BTreeMap<_, _>>(),

@@ -10,10 +10,13 @@
 mod activity;
 mod appendix;
 pub mod content;
+mod html;
+mod html_chart;
 pub mod incident;
 mod json;
 pub mod key_before;
 mod markdown;
+mod merged;
 mod summary;
 mod support;
 mod timeline;
@@ -35,17 +38,20 @@ pub enum Format {
     Markdown,
     /// `report.json`.
     Json,
+    /// `report.html`: one self-contained page with a timeline picture.
+    Html,
 }
 
 impl Format {
     /// Every format, in the order they are written.
-    pub const ALL: [Format; 2] = [Format::Markdown, Format::Json];
+    pub const ALL: [Format; 3] = [Format::Markdown, Format::Json, Format::Html];
 
     /// The format's name.
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Markdown => "markdown",
             Format::Json => "json",
+            Format::Html => "html",
         }
     }
 
@@ -53,6 +59,7 @@ impl Format {
         match self {
             Format::Markdown => "report.md",
             Format::Json => "report.json",
+            Format::Html => "report.html",
         }
     }
 }
@@ -138,6 +145,7 @@ fn write_events(
         let text = match format {
             Format::Markdown => markdown::render(&timeline),
             Format::Json => json::render(&timeline),
+            Format::Html => html::render(&timeline),
         };
         let path = run_dir.join(format.file_name());
         put(path.clone(), text)?;

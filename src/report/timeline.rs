@@ -215,6 +215,8 @@ impl Timeline {
             t.entries.insert(at, entry);
         }
         super::content::fill(&mut t, events);
+        // Last: it reads the rest.
+        t.merged = super::merged::merged(&t);
         t
     }
 

@@ -43,6 +43,7 @@ mod okx;
 mod private_files;
 mod prompts;
 mod report_golden;
+mod report_html;
 mod report_key;
 mod respond;
 mod resume;
