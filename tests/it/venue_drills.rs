@@ -349,7 +349,10 @@ fn every_venue_and_scenario_is_drilled() {
         .iter()
         .map(|id| id.as_str())
         .collect();
-    assert_eq!(venues, ["bybit", "okx", "deribit", "binance", "kraken", "bitmex"]);
+    assert_eq!(
+        venues,
+        ["bybit", "okx", "deribit", "binance", "kraken", "bitmex"]
+    );
     let source = include_str!("venue_drills.rs");
     for name in expected {
         assert!(

@@ -179,12 +179,17 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, R
         "transactID": withdrawal.withdraw_id,
         "account": c.uid,
         "currency": currency,
+        "network": withdrawal.chain,
         "transactType": "Withdrawal",
         "amount": minor(-amount, scale),
+        "fee": 0,
         "transactStatus": "Pending",
         "address": withdrawal.to_address,
+        "tx": "",
+        "text": "",
         "transactTime": wire::time(withdrawal.created_ms),
         "timestamp": wire::time(withdrawal.created_ms),
+        "walletBalance": null,
     }))
 }
 

@@ -74,6 +74,7 @@ pub(crate) fn order(v: &Venue, o: &Order) -> Value {
 
 /// One `Execution` row of `tradeHistory`.
 pub(crate) fn execution(v: &Venue, e: &Execution) -> Value {
+    let cost = e.exec_qty * e.exec_price;
     json!({
         "execID": e.exec_id,
         "orderID": e.order_id,
@@ -87,15 +88,33 @@ pub(crate) fn execution(v: &Venue, e: &Execution) -> Value {
         "lastLiquidityInd": if e.is_maker { "AddedLiquidity" } else { "RemovedLiquidity" },
         "orderQty": number(&e.order_qty),
         "price": number(&e.order_price),
+        "displayQty": null,
+        "stopPx": null,
+        "pegOffsetValue": null,
+        "pegPriceType": "",
         "currency": "",
         "settlCurrency": e.fee_currency,
         "execType": "Trade",
         "ordType": match e.order_type { OrderType::Limit => "Limit", OrderType::Market => "Market" },
+        "timeInForce": match e.order_type { OrderType::Limit => "GoodTillCancel", OrderType::Market => "ImmediateOrCancel" },
+        "execInst": "",
+        "contingencyType": "",
         "ordStatus": if e.leaves_qty > 0.0 { "PartiallyFilled" } else { "Filled" },
+        "triggered": "",
+        "workingIndicator": e.leaves_qty > 0.0,
+        "ordRejReason": "",
         "leavesQty": e.leaves_qty,
+        "cumQty": null,
+        "avgPx": null,
         "commission": e.fee_rate,
-        "execComm": e.exec_fee,
+        "feeType": "Trade",
+        "tradePublishIndicator": "PublishTrade",
         "text": "",
+        "trdMatchID": e.exec_id,
+        "execCost": cost,
+        "execComm": e.exec_fee,
+        "homeNotional": e.exec_qty,
+        "foreignNotional": cost,
         "transactTime": time(e.exec_time_ms),
         "timestamp": time(e.exec_time_ms),
     })
