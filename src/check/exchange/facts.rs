@@ -45,10 +45,11 @@ pub(super) fn clock_tolerance(venue: ExchangeId) -> Option<Tolerance> {
         }),
         // Only the nonce's order is checked (docs/venues/kraken.md §7).
         ExchangeId::Kraken => None,
-        // `api-expires` must lie after the server's clock; lockdown sends it 10 s ahead. How far
-        // ahead it may lie is not documented (docs/venues/bitmex.md §2): taken as an hour.
+        // `api-expires` must lie after the server's clock, and lockdown sends it 10 s ahead, so
+        // this machine may be 10 s behind. How far into the future BitMEX accepts it is not
+        // documented (docs/venues/bitmex.md §2): taken as the same 10 s, the cautious reading.
         ExchangeId::Bitmex => Some(Tolerance {
-            ahead_ms: 3_600_000,
+            ahead_ms: crate::exchanges::bitmex::EXPIRES_AHEAD_S * 1000,
             behind_ms: crate::exchanges::bitmex::EXPIRES_AHEAD_S * 1000,
         }),
     }
