@@ -91,7 +91,7 @@ async fn bitmex_answers_are_shaped_as_documented() {
         panic!("not a key");
     };
     assert_eq!(info.key.as_str(), "LAqUlngMIQkIUjXMUreyu3qn");
-    assert_eq!(info.ips, ["203.0.113.10/32"]);
+    assert_eq!(info.ips, ["203.0.113.10"]);
     let keys = sim_answer(&client, &Op::WhoAmI, Auth::Key(&owner)).await;
     assert_eq!(keys.as_array().unwrap().len(), 2);
     assert!(

@@ -50,9 +50,19 @@ impl BitmexKey {
             .map(decode::text_of)
             .chain(self.cidr.clone())
             .filter(|c| !c.is_empty())
+            .map(|c| single_address(&c))
             .collect();
         out.dedup();
         out
+    }
+}
+
+/// A CIDR of one address (`/32`, `/128`) as the address, as the other venues list theirs; a
+/// wider block as written.
+fn single_address(cidr: &str) -> String {
+    match cidr.split_once('/') {
+        Some((ip, "32" | "128")) if ip.parse::<std::net::IpAddr>().is_ok() => ip.to_owned(),
+        _ => cidr.to_owned(),
     }
 }
 
@@ -128,6 +138,8 @@ mod tests {
         assert_eq!(key.key.as_str(), "LAqUlngMIQkIUjXMUreyu3qn");
         assert!(!key.read_only && !key.can_withdraw());
         assert_eq!(key.ips, ["0.0.0.0/0"]);
+        assert_eq!(single_address("203.0.113.10/32"), "203.0.113.10");
+        assert_eq!(single_address("10.0.0.0/8"), "10.0.0.0/8");
         let two = serde_json::json!([
             {"id":"a","name":"owner","nonce":0,"cidr":"127.0.0.1/32","permissions":["orderCancel"],"enabled":true,"userId":1},
             {"id":"b","name":"bot","nonce":0,"permissions":["order","withdraw"],"enabled":true,"userId":1}
