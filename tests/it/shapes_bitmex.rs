@@ -424,3 +424,49 @@ fn every_bitmex_endpoint_has_its_documented_answer() {
     assert_eq!(called, documented);
     assert_eq!(called.len(), 12);
 }
+
+/// `cancelAllAfter` counts in milliseconds and cancels every product's orders when due; the
+/// leaked key (with `order`) can disarm it, which is why the playbook arms it again once the key
+/// is deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn bitmex_dead_man_switch_cancels_every_product_when_due() {
+    let lab = Lab::start_on(BITMEX, 93).await;
+    let (owner, bot) = lab.creds();
+    let client = lab.client();
+    client.resync().await.unwrap();
+    let open = |lab: &Lab| {
+        lab.sim
+            .inspect()
+            .orders
+            .iter()
+            .filter(|o| o.is_open())
+            .count()
+    };
+    assert!(open(&lab) > 0, "the incident's bot has open orders");
+
+    // Armed by the owner, disarmed by the leaked key: nothing fires.
+    let armed = client
+        .call(&Op::CancelAfter { seconds: 1 }, Auth::Key(&owner))
+        .await
+        .and_then(Reply::into_armed)
+        .unwrap();
+    assert!(armed.is_some());
+    let off = client
+        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&bot))
+        .await
+        .and_then(Reply::into_armed)
+        .unwrap();
+    assert_eq!(off, None);
+    lab.sim.set_clock_skew_ms(5_000);
+    client.resync().await.unwrap();
+    assert!(open(&lab) > 0, "disarmed: nothing cancelled");
+
+    // Armed again: due once the exchange's clock passes it, at the next request.
+    client
+        .call(&Op::CancelAfter { seconds: 1 }, Auth::Key(&owner))
+        .await
+        .unwrap();
+    lab.sim.set_clock_skew_ms(10_000);
+    client.resync().await.unwrap();
+    assert_eq!(open(&lab), 0, "every product's orders cancelled");
+}
