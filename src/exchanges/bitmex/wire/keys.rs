@@ -132,6 +132,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_listed_secret_is_never_kept_or_shown() {
+        // The swagger's `APIKey` model declares `secret`; if BitMEX fills it in, it goes nowhere.
+        let body = r#"[{"id":"LAqUlngMIQkIUjXMUreyu3qn","secret":"chNOOS4KvNXR_Xq4k4c9qsfoKWvnDecLATCRlcBwyKDYnWgO","name":"bot","nonce":0,"permissions":["order"],"enabled":true,"userId":1}]"#;
+        let key = who_am_i(serde_json::from_str(body).unwrap()).unwrap();
+        let shown = format!("{key:?} {}", serde_json::to_string(&key).unwrap());
+        assert!(!shown.contains("chNOOS4K"), "{shown}");
+        let redacted = crate::exchanges::redact::redact(body);
+        assert!(!redacted.contains("chNOOS4K"), "{redacted}");
+    }
+
+    #[test]
     fn one_key_is_itself_and_several_are_summed_up() {
         let one = serde_json::json!([{"id":"LAqUlngMIQkIUjXMUreyu3qn","name":"grid-bot","nonce":0,"cidr":"0.0.0.0/0","cidrs":[],"permissions":["order"],"enabled":true,"userId":1,"created":"2026-10-01T00:00:00.000Z"}]);
         let key = who_am_i(one).unwrap();
