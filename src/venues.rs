@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exchanges::{Venue, binance, bybit, deribit, kraken, okx};
+use crate::exchanges::{Venue, binance, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
@@ -28,6 +28,8 @@ pub enum ExchangeId {
     Binance,
     /// Kraken Spot REST (docs/venues/kraken.md).
     Kraken,
+    /// BitMEX REST: contracts and spot; keys changed by hand only (docs/venues/bitmex.md).
+    Bitmex,
 }
 
 /// What lockdown knows about one venue outside its own folders.
@@ -91,7 +93,7 @@ fn same_host(_base_url: &str) -> Option<String> {
 }
 
 /// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
-pub static VENUES: [VenueSpec; 5] = [
+pub static VENUES: [VenueSpec; 6] = [
     VenueSpec {
         id: ExchangeId::Bybit,
         name: "bybit",
@@ -162,6 +164,20 @@ pub static VENUES: [VenueSpec; 5] = [
         profile_fields: &[],
         simulator: &crate::sim::kraken::DIALECT,
     },
+    VenueSpec {
+        id: ExchangeId::Bitmex,
+        name: "bitmex",
+        api: "BitMEX REST (contracts and spot)",
+        docs: "docs/venues/bitmex.md",
+        adapter: || Box::new(bitmex::Bitmex),
+        playbook: (
+            "builtin:playbooks/bitmex.yaml",
+            include_str!("../playbooks/bitmex.yaml"),
+        ),
+        futures_url: same_host,
+        profile_fields: &[],
+        simulator: &crate::sim::bitmex::DIALECT,
+    },
 ];
 
 impl ExchangeId {
@@ -172,6 +188,7 @@ impl ExchangeId {
         ExchangeId::Deribit,
         ExchangeId::Binance,
         ExchangeId::Kraken,
+        ExchangeId::Bitmex,
     ];
 
     /// This venue's row.
@@ -262,10 +279,10 @@ mod tests {
     #[test]
     fn names_parse_loosely_and_errors_list_the_venues() {
         assert_eq!(ExchangeId::parse(" OKX "), Some(ExchangeId::Okx));
-        assert_eq!(ExchangeId::parse("bitmex"), None);
-        let err = ExchangeId::from_arg("bitmex").unwrap_err();
+        assert_eq!(ExchangeId::parse("bingx"), None);
+        let err = ExchangeId::from_arg("bingx").unwrap_err();
         assert!(
-            err.contains("bybit, okx, deribit, binance, kraken"),
+            err.contains("bybit, okx, deribit, binance, kraken, bitmex"),
             "{err}"
         );
     }

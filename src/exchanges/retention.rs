@@ -91,6 +91,8 @@ pub fn kept(venue: ExchangeId, category: Category) -> Kept {
         ExchangeId::Deribit => Kept::default(),
         // `ClosedOrders` and `TradesHistory` state no limit.
         ExchangeId::Kraken => Kept::default(),
+        // `GET /order` and `tradeHistory` state no limit (docs/venues/bitmex.md §6).
+        ExchangeId::Bitmex => Kept::default(),
     }
 }
 

@@ -173,7 +173,7 @@ fn draft(
 /// the first of them present.
 fn raw_symbol(info: &serde_json::Map<String, Value>, venue: Option<ExchangeId>) -> Option<Cell> {
     let keys: &[&str] = match venue {
-        Some(ExchangeId::Bybit | ExchangeId::Binance) => &["symbol"],
+        Some(ExchangeId::Bybit | ExchangeId::Binance | ExchangeId::Bitmex) => &["symbol"],
         Some(ExchangeId::Okx) => &["instId"],
         Some(ExchangeId::Deribit) => &["instrument_name"],
         Some(ExchangeId::Kraken) => &["descr.pair"],

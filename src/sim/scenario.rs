@@ -32,6 +32,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/products-kraken.yaml"),
     ),
     (
+        "products-bitmex",
+        include_str!("../../scenarios/products-bitmex.yaml"),
+    ),
+    (
         "products-bybit",
         include_str!("../../scenarios/products-bybit.yaml"),
     ),

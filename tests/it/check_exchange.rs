@@ -52,9 +52,10 @@ async fn a_correct_sim_profile_draws_no_warning_from_the_exchange_side() {
     for venue in ExchangeId::ALL {
         let lab = Lab::start_on(*venue, 1601).await;
         bind_bot_key(&lab);
-        // Binance shows only that the master has an IP list, not the list: its profile needs
-        // `ip_echo:` for `responder_ip` to be confirmed.
-        if *venue == ExchangeId::Binance {
+        // Binance shows only that the master has an IP list, not the list, and BitMEX lists the
+        // account's keys without saying which one signed: their profiles need `ip_echo:` for
+        // `responder_ip` to be confirmed.
+        if matches!(venue, ExchangeId::Binance | ExchangeId::Bitmex) {
             let url = echo_server(false).await;
             edit_config(
                 &lab,
@@ -222,8 +223,9 @@ async fn a_responder_ip_outside_the_masters_ip_list_is_critical() {
         edit_config(&lab, "responder_ip: 127.0.0.1", "responder_ip: 203.0.113.5");
         let all = findings(&lab).await;
         let found = the(&all, "responder_ip");
-        if *venue == ExchangeId::Binance {
-            // Binance does not show the list: only `ip_echo` can tell (the next test).
+        if matches!(venue, ExchangeId::Binance | ExchangeId::Bitmex) {
+            // Binance does not show the list, BitMEX not whose it is: only `ip_echo` can tell
+            // (the next test).
             assert_eq!(found.severity, Severity::Warning, "{found:#?}");
             assert!(found.fix.as_deref().unwrap().contains("ip_echo"));
             continue;

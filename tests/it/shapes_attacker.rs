@@ -17,12 +17,13 @@ use lockdown::secret::{Credential, SecretString};
 
 use crate::support::Lab;
 
-const VENUES: [ExchangeId; 5] = [
+const VENUES: [ExchangeId; 6] = [
     ExchangeId::Bybit,
     ExchangeId::Okx,
     ExchangeId::Deribit,
     ExchangeId::Binance,
     ExchangeId::Kraken,
+    ExchangeId::Bitmex,
 ];
 
 /// The scenario the simulator tests trade in: BTC and ETH deep, XVG thin; the bot rests a BTC
@@ -306,7 +307,7 @@ async fn simulators_keep_client_ids_and_apply_time_in_force_and_post_only() {
         let mut crossing = limit(venue, "BTC", Side::Buy, reference * 1.05, 0.001);
         crossing.time_in_force = TimeInForce::PostOnly;
         match (venue, place(&client, &bot, crossing).await) {
-            (ExchangeId::Bybit | ExchangeId::Okx, Ok(id)) => {
+            (ExchangeId::Bybit | ExchangeId::Okx | ExchangeId::Bitmex, Ok(id)) => {
                 let view = lab.sim.inspect();
                 let order = view.order(&id).unwrap();
                 assert_eq!(order.status, "Cancelled", "{venue:?}: {order:?}");
@@ -352,6 +353,7 @@ async fn simulators_keep_client_ids_and_apply_time_in_force_and_post_only() {
             ExchangeId::Deribit => Some("-32602"),
             ExchangeId::Binance => None,
             ExchangeId::Kraken => Some("EGeneral:Invalid arguments:reduce_only"),
+            ExchangeId::Bitmex => Some("Invalid execInst: ReduceOnly with no position to reduce"),
         };
         assert_eq!(refused.code(), expected, "{venue:?}: {refused}");
     }
@@ -452,6 +454,7 @@ async fn amends_keep_the_id_and_only_the_attackers_touches_count_as_tampering() 
             ExchangeId::Deribit => "11044",
             ExchangeId::Binance => "-2011",
             ExchangeId::Kraken => "EOrder:Unknown order",
+            ExchangeId::Bitmex => "Not Found",
         };
         assert_eq!(gone.code(), Some(expected), "{venue:?}: {gone}");
     }

@@ -707,7 +707,8 @@ pub async fn echo_server(json: bool) -> String {
 pub async fn ready_lab(venue: ExchangeId, seed: u64) -> Lab {
     let lab = Lab::start_on(venue, seed).await;
     bind_bot_key(&lab);
-    if venue == ExchangeId::Binance {
+    // Binance and BitMEX do not show which IP list is the master's: `ip_echo` confirms it.
+    if matches!(venue, ExchangeId::Binance | ExchangeId::Bitmex) {
         let url = echo_server(false).await;
         edit_config(
             &lab,

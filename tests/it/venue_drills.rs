@@ -2,7 +2,7 @@
 //! own checks: the attacker is shut out by the exchange's refusal (the codes each venue uses for
 //! a locked or deleted key), the sabotage scenario's withdrawal is refused, the owner's live bot
 //! is shut out by the same lock and none of its orders is called the attacker's, and on venues
-//! where a person deletes the key (Kraken) the time to contain honestly includes the person.
+//! where a person deletes the key (Kraken, BitMEX) the time to contain honestly includes the person.
 
 use serde_json::Value;
 
@@ -47,6 +47,12 @@ const KRAKEN: Venue = Venue {
     name: "kraken",
     refusals: &["EAPI:Invalid key"],
     withdrawal_refused: "EGeneral:Permission denied",
+    by_hand_ms: Some(2_000),
+};
+const BITMEX: Venue = Venue {
+    name: "bitmex",
+    refusals: &["Invalid API Key."],
+    withdrawal_refused: "Access Denied",
     by_hand_ms: Some(2_000),
 };
 
@@ -297,6 +303,19 @@ drills! {
     deribit_ledger_gap: DERIBIT, "ledger-gap";
     binance_ledger_gap: BINANCE, "ledger-gap";
     kraken_ledger_gap: KRAKEN, "ledger-gap";
+    bitmex_pump_illiquid: BITMEX, "pump-illiquid";
+    bitmex_alt_dump: BITMEX, "alt-dump";
+    bitmex_quiet: BITMEX, "quiet";
+    bitmex_sabotage: BITMEX, "sabotage";
+    bitmex_products_bitmex: BITMEX, "products-bitmex";
+    bitmex_skewed_clock: BITMEX, "skewed-clock";
+    bitmex_aged_out: BITMEX, "aged-out";
+    bitmex_busy_history: BITMEX, "busy-history";
+    bitmex_prefix_copycat: BITMEX, "prefix-copycat";
+    bitmex_order_kinds: BITMEX, "order-kinds";
+    bitmex_quiet_sabotage: BITMEX, "quiet-sabotage";
+    bitmex_busy_bot: BITMEX, "busy-bot";
+    bitmex_ledger_gap: BITMEX, "ledger-gap";
 }
 
 /// The list above covers every shipped scenario and every venue.
@@ -311,7 +330,7 @@ fn every_venue_and_scenario_is_drilled() {
             })
             .collect();
     let mut expected = Vec::new();
-    for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN] {
+    for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN, &BITMEX] {
         // A venue's products (and wide-account) scenario is drilled on that venue only; the
         // many-key vendor leak on Bybit, key by key, in `many_keys.rs`.
         for scenario in scenarios
@@ -330,7 +349,10 @@ fn every_venue_and_scenario_is_drilled() {
         .iter()
         .map(|id| id.as_str())
         .collect();
-    assert_eq!(venues, ["bybit", "okx", "deribit", "binance", "kraken"]);
+    assert_eq!(
+        venues,
+        ["bybit", "okx", "deribit", "binance", "kraken", "bitmex"]
+    );
     let source = include_str!("venue_drills.rs");
     for name in expected {
         assert!(

@@ -45,6 +45,13 @@ pub(super) fn clock_tolerance(venue: ExchangeId) -> Option<Tolerance> {
         }),
         // Only the nonce's order is checked (docs/venues/kraken.md §7).
         ExchangeId::Kraken => None,
+        // `api-expires` must lie after the server's clock, and lockdown sends it 10 s ahead, so
+        // this machine may be 10 s behind. How far into the future BitMEX accepts it is not
+        // documented (docs/venues/bitmex.md §2): taken as the same 10 s, the cautious reading.
+        ExchangeId::Bitmex => Some(Tolerance {
+            ahead_ms: crate::exchanges::bitmex::EXPIRES_AHEAD_S * 1000,
+            behind_ms: crate::exchanges::bitmex::EXPIRES_AHEAD_S * 1000,
+        }),
     }
 }
 
@@ -99,6 +106,8 @@ pub(super) fn key_admin(venue: ExchangeId) -> KeyAdmin {
         },
         // No endpoint creates, changes or deletes a key (docs/venues/kraken.md §4).
         ExchangeId::Kraken => KeyAdmin::Guided,
+        // Keys are only listed since 2019 (docs/venues/bitmex.md §4).
+        ExchangeId::Bitmex => KeyAdmin::Guided,
     }
 }
 
