@@ -14,6 +14,7 @@ mod plan;
 mod report;
 mod respond;
 mod resume;
+mod rotate;
 mod schedule;
 mod schema;
 mod sim;
@@ -87,6 +88,10 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Notifications: `notify test` sends a test message to each configured channel.
     Notify(notify::NotifyArgs),
+    /// A planned rotation: a new key with the old one's restrictions, stored and handed to the
+    /// bot, then the old key revoked and proven refused.
+    #[command(after_help = rotate::EXITS)]
+    Rotate(rotate::RotateArgs),
 }
 
 impl Cli {
@@ -130,5 +135,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Check(args) => check::run(args, config, ui).await,
         Command::Schedule(args) => schedule::run(args, config, ui).await,
         Command::Notify(args) => notify::run(args, config, ui).await,
+        Command::Rotate(args) => rotate::run(args, config, ui).await,
     }
 }

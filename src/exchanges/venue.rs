@@ -16,7 +16,7 @@ use super::mechanisms::{
     Charge, CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, RateLimits,
     SegmentDiscovery, TokenSessions,
 };
-use super::model::{Category, Order, Segment};
+use super::model::{Category, Order, Segment, TradePermission};
 use super::{
     CallBudget, CallContext, CancelStyle, Capability, ExchangeError, ExchangeId, Guide, History,
     Op, Reply, Request, Response, SignedRequest, Support, VenueSettings,
@@ -127,6 +127,15 @@ pub trait Venue: Send + Sync + fmt::Debug {
     /// Venues that cancel or size orders otherwise than one cancel-all per segment and market
     /// buys sized in either coin. `None` (the default) for those that do.
     fn order_rules(&self) -> Option<&dyn OrderRules> {
+        None
+    }
+
+    /// The trading rights a key's listed permissions (`KeyInfo::permissions`, in this venue's
+    /// names) amount to, so that a planned rotation gives the replacement the same ones; rights
+    /// that are not trading (withdrawals, transfers, margin loans) have no place in the answer.
+    /// `None` (the default) for a venue whose names are not mapped: the rotation then asks for
+    /// the rights to be named.
+    fn trade_rights(&self, _permissions: &[String]) -> Option<Vec<TradePermission>> {
         None
     }
 }
