@@ -227,6 +227,72 @@ mod tests {
     use super::*;
 
     #[test]
+    fn trading_rights_read_back_from_each_venues_names() {
+        use TradePermission::{ContractTrade as C, OptionsTrade as O, SpotTrade as S};
+        let all = vec![S, C, O];
+        let cases: [(&str, ExchangeId, &[&str], Vec<TradePermission>); 9] = [
+            (
+                "bybit spot and contracts",
+                ExchangeId::Bybit,
+                &[
+                    "Spot:SpotTrade",
+                    "ContractTrade:Order",
+                    "ContractTrade:Position",
+                    "Wallet:AccountTransfer",
+                ],
+                vec![S, C],
+            ),
+            (
+                "bybit options only",
+                ExchangeId::Bybit,
+                &["Options:OptionsTrade"],
+                vec![O],
+            ),
+            (
+                "okx trade",
+                ExchangeId::Okx,
+                &["read_only", "trade", "withdraw"],
+                all.clone(),
+            ),
+            ("okx read only", ExchangeId::Okx, &["read_only"], vec![]),
+            (
+                "deribit trade",
+                ExchangeId::Deribit,
+                &["account:read", "trade:read_write", "wallet:read"],
+                all,
+            ),
+            (
+                "deribit read",
+                ExchangeId::Deribit,
+                &["trade:read", "wallet:read_write"],
+                vec![],
+            ),
+            (
+                "binance sub-account",
+                ExchangeId::Binance,
+                &["canTrade", "canFuturesTrade", "canUniversalTransfer"],
+                vec![S, C],
+            ),
+            (
+                "binance broker",
+                ExchangeId::Binance,
+                &["canTrade", "marginTrade", "futuresTrade"],
+                vec![S, C],
+            ),
+            (
+                "kraken",
+                ExchangeId::Kraken,
+                &["query-funds", "modify-trades", "withdraw-funds"],
+                vec![S],
+            ),
+        ];
+        for (label, id, names, want) in cases {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            assert_eq!(id.venue().trade_rights(&names), Some(want), "{label}");
+        }
+    }
+
+    #[test]
     fn each_mechanism_is_where_its_venue_needs_it() {
         // (venue, sessions, companions, key counters, pacing, manual steps, order rules)
         for (id, expected) in [

@@ -209,7 +209,6 @@ async fn rotates_on_kraken_with_the_simulated_operator() {
     let lockdown::rotate::Rotated::Ran(outcome) = rotated else {
         panic!("no age limit was given");
     };
-    let summary = outcome.summary();
     let journal_text = read(&PathBuf::from(&outcome.run_dir).join("journal.jsonl"));
     assert_eq!(outcome.exit().code(), 0, "{journal_text}");
     let after = lab.sim.inspect();
