@@ -155,8 +155,17 @@ impl Action for CreateKey {
     const CONTAINMENT: Containment = Containment::Completes;
 
     fn note(outputs: &Outputs) -> String {
+        let not_copied: Vec<&str> = outputs
+            .get("not_copied")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let like = match outputs.get("copied_from").and_then(Value::as_str) {
-            Some(old) => format!(" with the restrictions of {old}"),
+            Some(old) if not_copied.is_empty() => format!(" with the restrictions of {old}"),
+            Some(old) => format!(
+                " with the restrictions of {old}; not carried over: {}",
+                not_copied.join("; ")
+            ),
             None => String::new(),
         };
         match outputs.get("key").and_then(Value::as_str) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::config;
-use crate::engine::Confirm;
+use crate::engine::{Confirm, Outcome, StepStatus};
 use crate::error::Error;
 use crate::exchanges::Mode;
 use crate::exit::Exit;
@@ -103,8 +103,48 @@ pub async fn run(args: RotateArgs, config: Option<PathBuf>, ui: &Ui) -> Result<E
             Ok(Exit::Ok)
         }
         Rotated::Ran(outcome) => {
-            super::respond::report(&outcome, ui);
+            report(&outcome, ui);
             Ok(outcome.exit())
         }
+    }
+}
+
+/// Shows a rotation's outcome: the summary JSON on stdout (as `respond`'s), and for people
+/// whether the old key is gone, where the run is, and what is left.
+pub fn report(outcome: &Outcome, ui: &Ui) {
+    ui.summary(|| outcome.summary());
+    let revoked = outcome
+        .steps
+        .iter()
+        .any(|s| s.action == "verify_revoked" && s.status == StepStatus::Ok);
+    let line = match (outcome.mode, revoked) {
+        (Mode::Live, true) => "rotated: the new key is in place, the old one revoked and refused",
+        (Mode::Live, false) => "NOT rotated to the end: the old key is not proven revoked",
+        (_, _) => "dry run: nothing was changed at the exchange",
+    };
+    ui.info(&format!("{line}; finished in {} ms", outcome.duration_ms));
+    if let Some(path) = outcome.report().get("markdown").and_then(|v| v.as_str()) {
+        ui.info(&format!("report: {path}"));
+    }
+    ui.info(&format!("run folder: {}", outcome.run_dir));
+    ui.info(&format!(
+        "journal head: event {} hash {}",
+        outcome.journal_seq, outcome.journal_hash
+    ));
+    if let Some(err) = &outcome.journal_error {
+        ui.warn(&format!("the journal failed, the run stopped: {err}"));
+    }
+    if !outcome.left.is_empty() {
+        ui.warn("left to do:");
+        for todo in &outcome.left {
+            ui.info(&format!("  - {}\n    how: {}", todo.what, todo.how));
+        }
+    }
+    if outcome.exit() != Exit::Ok {
+        ui.warn(&format!(
+            "the rotation is not finished (exit {}): `lockdown resume {}` goes on",
+            outcome.exit().code(),
+            outcome.run_dir
+        ));
     }
 }
