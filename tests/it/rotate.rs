@@ -154,6 +154,11 @@ async fn rotates_end_to_end(venue: ExchangeId, seed: u64) {
         stderr(&output)
     );
     assert_rotated(&lab, &before, &summary).await;
+    // Neither secret is ever printed.
+    let printed = format!("{}{}", stdout(&output), stderr(&output));
+    let new_secret = lab.replacement()["api_secret"].as_str().unwrap().to_owned();
+    let old_secret = read(&lab.sim_dir().join("bot.secret"));
+    assert!(!printed.contains(&new_secret) && !printed.contains(old_secret.as_str()));
 }
 
 #[tokio::test(flavor = "multi_thread")]
