@@ -432,3 +432,60 @@ async fn assert_journal_verifies(run_dir: &Path) {
     let verified = lockdown(&["verify", &run], &[]).await;
     assert_eq!(code(&verified), 0, "{}", stderr(&verified));
 }
+
+/// A `rotate` job on a one-second cron (manual clock) runs in-process through the CLI, exactly
+/// as typed: the key older than `--min-age` is rotated, the job's exit is 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_rotation_rotates_a_key_old_enough() {
+    use lockdown::schedule::{Event, ManualClock, Outcome, Runner};
+    let lab = Lab::start_on(ExchangeId::Bybit, 2009).await;
+    bind_bot_key(&lab);
+    let before = lab.sim.inspect();
+    let config = std::fs::read_to_string(&lab.session.config).unwrap();
+    std::fs::write(
+        &lab.session.config,
+        format!(
+            "{config}schedules:\n  - name: rotate-bot\n    cron: \"* * * * * *\"\n    run: [--quiet, rotate, --profile, sim, --key, \"{}\", --min-age, 1d, --grace, 0s, --yes]\n",
+            lab.leaked()
+        ),
+    )
+    .unwrap();
+    let jobs = lockdown::config::load_schedules(&lab.session.config).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let clock = ManualClock::new(start);
+    let driver = clock.clone();
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop) = tokio::sync::mpsc::unbounded_channel();
+    let ui = lockdown::ui::Ui::new(lockdown::ui::Verbosity::Quiet, true);
+    let state = lab.dir.path().join("sched");
+    let runner = Runner::new(jobs, clock, state).events(events_tx);
+    let drive = async move {
+        driver.set(start + chrono::Duration::seconds(1));
+        loop {
+            match events.recv().await.expect("the scheduler is running") {
+                Event::Ended(record) => {
+                    assert_eq!(
+                        (record.outcome, record.exit),
+                        (Outcome::Ok, Some(0)),
+                        "{record:?}"
+                    );
+                    break;
+                }
+                Event::Started { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        stop_tx
+            .send(lockdown::interrupt::Interrupt::Sigterm)
+            .unwrap();
+    };
+    let (stopped, ()) = tokio::join!(runner.run(&ui, stop), drive);
+    assert_eq!(stopped.cancelled, 0, "{stopped:?}");
+    let after = lab.sim.inspect();
+    assert!(after.key(&lab.leaked()).unwrap().deleted, "rotated");
+    assert_eq!(after.keys.len(), before.keys.len() + 1);
+    let new = lab.replacement()["api_key"].as_str().unwrap().to_owned();
+    assert!(after.key(&new).is_some_and(|k| !k.deleted));
+}
