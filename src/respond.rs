@@ -180,13 +180,20 @@ async fn run_for(
             .map(|share| share.gate.clone() as std::sync::Arc<dyn crate::engine::Gate>),
         ui,
     };
+    // A planned rotation is no incident: said so, and no incident notification is sent.
+    let rotation = playbook::is_rotation(&playbook.name);
     let what = match request.mode {
         Mode::Live => "responding to",
         Mode::DryRun => "dry run (reads only, nothing mutating is sent) for",
         Mode::Offline => "offline plan (nothing is sent) for",
     };
+    let (what, kind) = match (request.mode, rotation) {
+        (Mode::Live, true) => ("planned rotation of", "key"),
+        (_, true) => (what, "the rotation of key"),
+        (_, false) => (what, "leaked key"),
+    };
     ui.info(&format!(
-        "lockdown: {what} leaked key {} on {} (profile `{}`, playbook `{}`)",
+        "lockdown: {what} {kind} {} on {} (profile `{}`, playbook `{}`)",
         request.key, profile.exchange, profile.name, playbook.name
     ));
     let start = Start::Fresh {
@@ -196,7 +203,7 @@ async fn run_for(
             .to_string(),
     };
 
-    let notify = (request.mode == Mode::Live).then(|| {
+    let notify = (request.mode == Mode::Live && !rotation).then(|| {
         let (config, folder) = match &request.rehearsal {
             Some(drill) => (drill.config.as_path(), drill.folder.as_path()),
             None => (request.config.as_path(), dir.as_path()),
@@ -373,7 +380,7 @@ pub async fn resume(
     let http = build_http(&profile);
     let origin = &first.playbook_origin;
     let playbook = if origin.starts_with("builtin:") {
-        playbook::builtin(profile.exchange).map_err(playbook::PlaybookError::from)?
+        playbook::by_origin(origin, profile.exchange).map_err(playbook::PlaybookError::from)?
     } else {
         playbook::load(Path::new(origin))?
     };
@@ -438,8 +445,9 @@ pub async fn resume(
         prior,
         torn_line: verified.torn.last().copied(),
     };
-    let notify = notifier_for(&config, run_dir, &profile, &run.info.id, first.key.clone());
-    let ended = execute_notified(Some(&notify), &run, start, run_dir.to_owned(), ui).await;
+    let notify = (!playbook::is_rotation(&playbook.name))
+        .then(|| notifier_for(&config, run_dir, &profile, &run.info.id, first.key.clone()));
+    let ended = execute_notified(notify.as_ref(), &run, start, run_dir.to_owned(), ui).await;
     remove_stale_secret_copies(&profile, ui);
     ended
 }

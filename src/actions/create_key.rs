@@ -3,12 +3,14 @@
 //! The scope type cannot express a withdrawal or transfer permission, and the key is always
 //! bound to exact addresses (the profile's `bot_ips` by default). The new key's id is journaled
 //! before this step ends and before any secret is stored, so a crash never leads to a second key;
-//! the secret itself stays in memory until `store_secret` writes it.
+//! the secret itself stays in memory until `store_secret` writes it. With `like:` (a planned
+//! rotation, `key_like.rs`) the rights and addresses are the old key's, narrowed by flags only.
 
 use super::{Containment, RunEnd, StepEnd, Todo};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::key_like::{Copied, Like};
 use super::{
     Action, ActionError, Effect, ManualTask, Outputs, Plan, Preflight, Probe, StepContext,
 };
@@ -24,14 +26,19 @@ use crate::template::Tpl;
 pub struct CreateKey {
     /// The new key's note.
     label: Tpl<String>,
-    /// The sub-account to create it in.
-    account: Tpl<String>,
+    /// The sub-account to create it in (with `like`: the old key's, unless given).
+    #[serde(default)]
+    account: Option<Tpl<String>>,
     /// Trading permissions; none at all means read-only.
     #[serde(default)]
     permissions: Option<Tpl<Vec<TradePermission>>>,
     /// Addresses it may be used from (default: the profile's `bot_ips`).
     #[serde(default)]
     ip_whitelist: Option<Tpl<Vec<String>>>,
+    /// Copy the restrictions of this key (a planned rotation) instead of `permissions` and
+    /// `ip_whitelist`.
+    #[serde(default)]
+    like: Option<Like>,
 }
 
 impl CreateKey {
@@ -47,7 +54,37 @@ impl CreateKey {
         })
     }
 
-    fn op(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
+    /// The creation, with what `like` copied (read from the exchange) where it is set.
+    async fn op(&self, cx: &StepContext<'_>) -> Result<(Op, Option<Copied>), ActionError> {
+        let Some(like) = &self.like else {
+            return Ok((self.op_as_written(cx)?, None));
+        };
+        let copied = like.read(cx).await?;
+        let account = match &self.account {
+            Some(tpl) => cx.render(tpl)?,
+            None => copied.account.clone().ok_or_else(|| ActionError::Input {
+                message: format!(
+                    "the account of key `{}` is unknown: the exchange did not say",
+                    copied.key
+                ),
+                hint: "set the key's `account:` under the profile's `keys:`".into(),
+            })?,
+        };
+        let mut trade = copied.trade.clone();
+        trade.sort();
+        trade.dedup();
+        let op = Op::CreateKey {
+            account,
+            label: cx.render(&self.label)?,
+            scope: KeyScope {
+                trade,
+                ips: self.ips(Vec::new(), Some(copied.ips.clone()))?,
+            },
+        };
+        Ok((op, Some(copied)))
+    }
+
+    fn op_as_written(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
         let rendered = self
             .ip_whitelist
             .as_ref()
@@ -60,8 +97,11 @@ impl CreateKey {
         };
         trade.sort();
         trade.dedup();
+        let Some(account) = &self.account else {
+            return Err(no_account());
+        };
         Ok(Op::CreateKey {
-            account: cx.render(&self.account)?,
+            account: cx.render(account)?,
             label: cx.render(&self.label)?,
             scope: KeyScope {
                 trade,
@@ -83,8 +123,9 @@ impl CreateKey {
                     "trading rights only; no withdrawal right exists",
                 ),
                 "ip_whitelist": strings("addresses it may be used from (default: the profile's `bot_ips`)"),
+                "like": Like::schema(),
             }),
-            &["label", "account"],
+            &["label"],
         )
     }
 }
@@ -100,6 +141,8 @@ impl Action for CreateKey {
         "read_only",
         "can_withdraw",
         "ip_bound",
+        "copied_from",
+        "not_copied",
     ];
 
     fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
@@ -112,8 +155,21 @@ impl Action for CreateKey {
     const CONTAINMENT: Containment = Containment::Completes;
 
     fn note(outputs: &Outputs) -> String {
+        let not_copied: Vec<&str> = outputs
+            .get("not_copied")
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let like = match outputs.get("copied_from").and_then(Value::as_str) {
+            Some(old) if not_copied.is_empty() => format!(" with the restrictions of {old}"),
+            Some(old) => format!(
+                " with the restrictions of {old}; not carried over: {}",
+                not_copied.join("; ")
+            ),
+            None => String::new(),
+        };
         match outputs.get("key").and_then(Value::as_str) {
-            Some(key) => format!("new key {key}"),
+            Some(key) => format!("new key {key}{like}"),
             None => super::done_by_hand(outputs),
         }
     }
@@ -127,6 +183,18 @@ impl Action for CreateKey {
     }
 
     fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+        if self.like.is_some() {
+            if self.permissions.is_some() || self.ip_whitelist.is_some() {
+                return Err(ActionError::Input {
+                    message: "`like` copies the old key's rights and addresses: `permissions` and `ip_whitelist` cannot be given too".into(),
+                    hint: "narrow them with `like.only_permissions` and `like.only_ips`".into(),
+                });
+            }
+            return Ok(());
+        }
+        if self.account.is_none() {
+            return Err(no_account());
+        }
         let rendered = match &self.ip_whitelist {
             None => None,
             Some(tpl) => match pre.render(tpl) {
@@ -147,7 +215,7 @@ impl Action for CreateKey {
     /// bot: find keys with this run's label on the account, delete them, and create afresh,
     /// so the run ends with exactly one replacement key.
     async fn probe(&self, cx: &StepContext<'_>) -> Result<Probe, ActionError> {
-        let Op::CreateKey { account, label, .. } = self.op(cx)? else {
+        let (Op::CreateKey { account, label, .. }, _) = self.op(cx).await? else {
             return Err(internal());
         };
         let keys = cx
@@ -177,8 +245,9 @@ impl Action for CreateKey {
     }
 
     async fn plan(&self, cx: &StepContext<'_>) -> Result<Plan, ActionError> {
+        let (op, copied) = self.op(cx).await?;
         if let Support::Manual(guide) = cx.client.venue().support(Capability::CreateKey) {
-            let Op::CreateKey { label, scope, .. } = self.op(cx)? else {
+            let Op::CreateKey { label, scope, .. } = op else {
                 return Err(internal());
             };
             let permissions = scope
@@ -196,17 +265,18 @@ impl Action for CreateKey {
         }
         let request = cx
             .client
-            .prepare(&self.op(cx)?, Auth::Key(cx.master()))
+            .prepare(&op, Auth::Key(cx.master()))
             .map_err(ActionError::exchange("build the create-key request"))?;
         let Op::CreateKey {
             account,
             label,
             scope,
-        } = self.op(cx)?
+        } = op
         else {
             return Err(internal());
         };
         let mut outputs = Outputs::new();
+        copied_outputs(copied.as_ref(), &mut outputs);
         outputs.insert("key".into(), json!("<not created: dry run>"));
         outputs.insert("label".into(), json!(label));
         outputs.insert("account".into(), json!(account));
@@ -216,7 +286,7 @@ impl Action for CreateKey {
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
-        let op = self.op(cx)?;
+        let (op, copied) = self.op(cx).await?;
         store_takes_it(cx).await?;
         let answer = match cx.client.call(&op, Auth::Key(cx.master())).await {
             Ok(answer) => answer
@@ -315,6 +385,7 @@ impl Action for CreateKey {
         out.insert("read_only".into(), json!(info.read_only));
         out.insert("can_withdraw".into(), json!(false));
         out.insert("ip_bound".into(), json!(true));
+        copied_outputs(copied.as_ref(), &mut out);
         Ok(out)
     }
 }
@@ -378,6 +449,21 @@ async fn store_takes_it(cx: &StepContext<'_>) -> Result<(), ActionError> {
             err.hint
         ),
     })
+}
+
+/// What `like` copied, as outputs: the old key (masked) and what it had that the new one lacks.
+fn copied_outputs(copied: Option<&Copied>, out: &mut Outputs) {
+    if let Some(copied) = copied {
+        out.insert("copied_from".into(), json!(copied.key.masked()));
+        out.insert("not_copied".into(), json!(copied.not_copied));
+    }
+}
+
+fn no_account() -> ActionError {
+    ActionError::Input {
+        message: "`create_key` needs `account` (or `like`, which takes the old key's)".into(),
+        hint: "add `account: \"{{ steps.lock.account }}\"` or `like: { key: ... }`".into(),
+    }
 }
 
 fn internal() -> ActionError {

@@ -15,6 +15,7 @@ mod error;
 mod freeze_account;
 mod handoff;
 pub mod key_before;
+mod key_like;
 pub mod ledger;
 mod manual;
 mod notify;
@@ -25,6 +26,7 @@ mod revoke_key;
 mod snapshot;
 mod store_secret;
 mod verify_revoked;
+mod wait_for_use;
 
 use serde::de::DeserializeOwned;
 
@@ -35,7 +37,7 @@ use serde_json::{Map, Value};
 
 pub use cancel_after::CancelAfter;
 pub use cancel_orders::CancelOrders;
-pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault};
+pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault, key_credential};
 pub use create_key::CreateKey;
 pub use diff::{DiffOrders, INLINE_ROWS};
 pub use error::{ActionError, RetryClass};
@@ -49,6 +51,7 @@ pub use revoke_key::RevokeKey;
 pub use snapshot::{Snapshot, SnapshotKind};
 pub use store_secret::{StoreSecret, remove_stale_temps};
 pub use verify_revoked::VerifyRevoked;
+pub use wait_for_use::WaitForUse;
 
 /// What a step's action produced, readable by later steps as `steps.<id>.<name>`.
 pub type Outputs = Map<String, Value>;
@@ -430,6 +433,7 @@ registry! {
     "snapshot" => Snapshot(Snapshot),
     "store_secret" => StoreSecret(StoreSecret),
     "verify_revoked" => VerifyRevoked(VerifyRevoked),
+    "wait_for_use" => WaitForUse(WaitForUse),
 }
 
 impl ActionSpec {
@@ -482,6 +486,7 @@ impl ActionSpec {
             ActionSpec::DiffOrders(a) => a.step_refs(),
             ActionSpec::Handoff(a) => a.step_refs(),
             ActionSpec::StoreSecret(a) => a.step_refs(),
+            ActionSpec::WaitForUse(a) => a.step_refs(),
             _ => Vec::new(),
         }
     }

@@ -16,6 +16,7 @@ mod plan;
 mod report;
 mod respond;
 mod resume;
+mod rotate;
 mod schedule;
 mod schema;
 mod sim;
@@ -93,6 +94,10 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (`lockdown man | man -l -`), or write one per command with `--dir`.
     Man(man::ManArgs),
+    /// A planned rotation: a new key with the old one's restrictions, stored and handed to the
+    /// bot, then the old key revoked and proven refused.
+    #[command(after_help = rotate::EXITS)]
+    Rotate(rotate::RotateArgs),
 }
 
 impl Cli {
@@ -138,5 +143,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Notify(args) => notify::run(args, config, ui).await,
         Command::Completions(args) => completions::run(args, ui),
         Command::Man(args) => man::run(args, ui),
+        Command::Rotate(args) => rotate::run(args, config, ui).await,
     }
 }

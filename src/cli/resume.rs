@@ -27,6 +27,10 @@ pub async fn run(args: ResumeArgs, ui: &Ui) -> Result<Exit, Error> {
     let confirm = if args.yes { Confirm::Yes } else { Confirm::Ask };
     let otp = args.otp.read(ui)?;
     let outcome = crate::respond::resume(&args.run_dir, confirm, otp, ui).await?;
-    super::respond::report(&outcome, ui);
+    if crate::playbook::is_rotation(&outcome.playbook) {
+        super::rotate::report(&outcome, ui);
+    } else {
+        super::respond::report(&outcome, ui);
+    }
     Ok(outcome.exit())
 }

@@ -36,6 +36,7 @@ use tokio::sync::watch;
 pub use attacker::{ATTACKER_IP, Attempt, Record};
 pub use bot::{BotEvent, BotRecord};
 pub use many::{IncidentCard, KeyScore};
+pub use operator::SimOperator;
 pub use scorecard::{AttackerScore, BotScore, Detection, Exercised, Replacement, Scorecard};
 pub use twin::Twin;
 

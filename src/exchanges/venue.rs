@@ -16,7 +16,7 @@ use super::mechanisms::{
     Charge, CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, RateLimits,
     SegmentDiscovery, TokenSessions,
 };
-use super::model::{Category, Order, Segment};
+use super::model::{Category, Order, Segment, TradePermission};
 use super::{
     CallBudget, CallContext, CancelStyle, Capability, ExchangeError, ExchangeId, Guide, History,
     Op, Reply, Request, Response, SignedRequest, Support, VenueSettings,
@@ -129,6 +129,15 @@ pub trait Venue: Send + Sync + fmt::Debug {
     fn order_rules(&self) -> Option<&dyn OrderRules> {
         None
     }
+
+    /// The trading rights a key's listed permissions (`KeyInfo::permissions`, in this venue's
+    /// names) amount to, so that a planned rotation gives the replacement the same ones; rights
+    /// that are not trading (withdrawals, transfers, margin loans) have no place in the answer.
+    /// `None` (the default) for a venue whose names are not mapped: the rotation then asks for
+    /// the rights to be named.
+    fn trade_rights(&self, _permissions: &[String]) -> Option<Vec<TradePermission>> {
+        None
+    }
 }
 
 /// The questions callers ask any venue, answered from its mechanisms (with the answer of a
@@ -216,6 +225,72 @@ pub struct Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trading_rights_read_back_from_each_venues_names() {
+        use TradePermission::{ContractTrade as C, OptionsTrade as O, SpotTrade as S};
+        let all = vec![S, C, O];
+        let cases: [(&str, ExchangeId, &[&str], Vec<TradePermission>); 9] = [
+            (
+                "bybit spot and contracts",
+                ExchangeId::Bybit,
+                &[
+                    "Spot:SpotTrade",
+                    "ContractTrade:Order",
+                    "ContractTrade:Position",
+                    "Wallet:AccountTransfer",
+                ],
+                vec![S, C],
+            ),
+            (
+                "bybit options only",
+                ExchangeId::Bybit,
+                &["Options:OptionsTrade"],
+                vec![O],
+            ),
+            (
+                "okx trade",
+                ExchangeId::Okx,
+                &["read_only", "trade", "withdraw"],
+                all.clone(),
+            ),
+            ("okx read only", ExchangeId::Okx, &["read_only"], vec![]),
+            (
+                "deribit trade",
+                ExchangeId::Deribit,
+                &["account:read", "trade:read_write", "wallet:read"],
+                all,
+            ),
+            (
+                "deribit read",
+                ExchangeId::Deribit,
+                &["trade:read", "wallet:read_write"],
+                vec![],
+            ),
+            (
+                "binance sub-account",
+                ExchangeId::Binance,
+                &["canTrade", "canFuturesTrade", "canUniversalTransfer"],
+                vec![S, C],
+            ),
+            (
+                "binance broker",
+                ExchangeId::Binance,
+                &["canTrade", "marginTrade", "futuresTrade"],
+                vec![S, C],
+            ),
+            (
+                "kraken",
+                ExchangeId::Kraken,
+                &["query-funds", "modify-trades", "withdraw-funds"],
+                vec![S],
+            ),
+        ];
+        for (label, id, names, want) in cases {
+            let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+            assert_eq!(id.venue().trade_rights(&names), Some(want), "{label}");
+        }
+    }
 
     #[test]
     fn each_mechanism_is_where_its_venue_needs_it() {

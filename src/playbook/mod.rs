@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub use builtin::builtin;
+pub use builtin::{builtin, by_origin, is_rotation, rotation, rotation_name};
 
 use crate::actions::ActionSpec;
 use crate::exchanges::ExchangeId;
@@ -230,6 +230,10 @@ pub enum PlaybookError {
 
 /// Loads and validates a playbook file.
 pub fn load(path: &Path) -> Result<Playbook, PlaybookError> {
+    // A shipped rotation by its name (`lockdown rotate` passes it so; `plan --playbook` may too).
+    if let Some(shipped) = path.to_str().and_then(builtin::rotation_named) {
+        return Ok(shipped?);
+    }
     let text = crate::limits::read_file(path).map_err(|source| PlaybookError::Read {
         path: path.to_owned(),
         source,

@@ -90,9 +90,15 @@ fn clock_line(clock: &Value) -> String {
 /// Renders the timeline as Markdown.
 pub fn render(t: &Timeline) -> String {
     let mut out = String::new();
+    // A planned rotation is no incident (`lockdown rotate`, a playbook named `*-rotation`).
+    let title = if crate::playbook::is_rotation(&t.run.playbook) {
+        "Planned rotation report: API key"
+    } else {
+        "Incident report: leaked API key"
+    };
     let _ = writeln!(
         out,
-        "# Incident report: leaked API key {} on {}\n",
+        "# {title} {} on {}\n",
         t.summary.key_id, t.run.exchange
     );
     let _ = writeln!(

@@ -8,7 +8,8 @@
 //! `cli::dispatch`, exactly as a person typing the line would, never two runs of one job at
 //! once, catching up one missed run after downtime; `schedule list` shows the next run times;
 //! `schedule install` writes systemd units or prints crontab lines for the OS scheduler.
-//! Only `drill` and `check` can be scheduled: `respond` is never run unattended.
+//! Only `drill`, `check` and `rotate` (with `--yes` and `--min-age`) can be scheduled:
+//! `respond` is never run unattended.
 
 mod calendar;
 mod clock;

@@ -3,7 +3,8 @@
 //! The cron is parsed by `croner` (five fields, or six with seconds first), the zone looked up
 //! in the IANA database `chrono-tz` carries, and the command line parsed by the CLI's own clap
 //! definitions, so a job that loads is a job that runs. Only [`SCHEDULABLE`] commands pass:
-//! `respond` is the panic button and never runs unattended.
+//! `respond` is the panic button and never runs unattended. A `rotate` job needs `--yes` (nobody
+//! is there to confirm the revoke) and `--min-age` (else every run would rotate the key again).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,7 +20,7 @@ use crate::config::RawSchedule;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
 /// The commands a schedule may run.
-pub const SCHEDULABLE: &[&str] = &["drill", "check"];
+pub const SCHEDULABLE: &[&str] = &["drill", "check", "rotate"];
 
 /// How long a run may take unless the job says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -253,7 +254,7 @@ fn command(
             let why = if name == "respond" || name == "resume" {
                 "the panic button never runs unattended"
             } else {
-                "it is not a drill or a check"
+                "it is not a drill, a check or a rotation"
             };
             problems.push(
                 source
@@ -298,6 +299,22 @@ fn command(
                 .help(format!("a schedule runs {allowed}")),
         );
         return None;
+    }
+    if name == "rotate" {
+        let yes = sub.try_get_one::<bool>("yes").ok().flatten() == Some(&true);
+        let aged = sub
+            .try_get_one::<Duration>("min_age")
+            .ok()
+            .flatten()
+            .is_some();
+        if !yes || !aged {
+            problems.push(
+                source
+                    .problem_at(&at, "a scheduled `rotate` needs `--yes` and `--min-age`")
+                    .help("nobody is there to confirm the revoke, and without a minimum age every run rotates the key again: `[rotate, --key, ID, --min-age, 90d, --yes]`"),
+            );
+            return None;
+        }
     }
     // The profiles it names exist in this file.
     // `drill --profile P` and `check --profile P…` (whose argument is named `profiles`).
@@ -387,7 +404,22 @@ mod tests {
             (
                 "scheduler itself",
                 "  - { name: a, cron: '0 3 * * *', run: [schedule, run] }\n",
-                "`schedule` cannot be scheduled: it is not a drill or a check",
+                "`schedule` cannot be scheduled: it is not a drill, a check or a rotation",
+            ),
+            (
+                "a rotation of keys older than 90 days",
+                "  - { name: a, cron: '0 3 * * *', run: [rotate, --key, K, --min-age, 90d, --yes] }\n",
+                "",
+            ),
+            (
+                "a rotation without a minimum age",
+                "  - { name: a, cron: '0 3 * * *', run: [rotate, --key, K, --yes] }\n",
+                "a scheduled `rotate` needs `--yes` and `--min-age`",
+            ),
+            (
+                "a rotation nobody confirms",
+                "  - { name: a, cron: '0 3 * * *', run: [rotate, --key, K, --min-age, 90d] }\n",
+                "a scheduled `rotate` needs `--yes` and `--min-age`",
             ),
             (
                 "bad jitter",

@@ -47,6 +47,7 @@ mod report_html;
 mod report_key;
 mod respond;
 mod resume;
+mod rotate;
 mod schedule;
 mod scheduler;
 mod secrets_aws;

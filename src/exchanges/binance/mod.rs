@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, ManualSteps, OrderRules, Pacing};
-use super::model::{Access, Category, Lock, Segment};
+use super::model::{Access, Category, Lock, Segment, TradePermission};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
     Reply, Request, Response, Revoke,
@@ -128,6 +128,24 @@ pub fn master_key_guide() -> Guide {
 impl Venue for Binance {
     fn id(&self) -> ExchangeId {
         ExchangeId::Binance
+    }
+
+    /// `canTrade` is spot, `canFuturesTrade` (broker keys: `futuresTrade`) USD-M and COIN-M,
+    /// `canVanillaOptions` options; margin loans and universal transfers are not trading rights a
+    /// replacement gets (docs/venues/binance.md §4).
+    fn trade_rights(&self, permissions: &[String]) -> Option<Vec<TradePermission>> {
+        let has = |name: &str| permissions.iter().any(|p| p == name);
+        let mut rights = Vec::new();
+        if has("canTrade") {
+            rights.push(TradePermission::SpotTrade);
+        }
+        if has("canFuturesTrade") || has("futuresTrade") {
+            rights.push(TradePermission::ContractTrade);
+        }
+        if has("canVanillaOptions") {
+            rights.push(TradePermission::OptionsTrade);
+        }
+        Some(rights)
     }
 
     fn support(&self, capability: Capability) -> Support {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, RateLimits, SegmentDiscovery};
-use super::model::{Category, Segment};
+use super::model::{Category, Segment, TradePermission};
 use super::{
     CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request, Response,
 };
@@ -121,6 +121,27 @@ impl SegmentDiscovery for Bybit {
 impl Venue for Bybit {
     fn id(&self) -> ExchangeId {
         ExchangeId::Bybit
+    }
+
+    /// `Spot:SpotTrade`, the `ContractTrade` and `Derivatives` groups and `Options:OptionsTrade`
+    /// trade (docs/venues/bybit.md §4); `Wallet`, `Exchange` and the rest are not trading.
+    fn trade_rights(&self, permissions: &[String]) -> Option<Vec<TradePermission>> {
+        let has = |group: &str| {
+            permissions
+                .iter()
+                .any(|p| p.split(':').next() == Some(group))
+        };
+        let mut rights = Vec::new();
+        if permissions.iter().any(|p| p == "Spot:SpotTrade") {
+            rights.push(TradePermission::SpotTrade);
+        }
+        if has("ContractTrade") || has("Derivatives") {
+            rights.push(TradePermission::ContractTrade);
+        }
+        if permissions.iter().any(|p| p == "Options:OptionsTrade") {
+            rights.push(TradePermission::OptionsTrade);
+        }
+        Some(rights)
     }
 
     fn support(&self, capability: Capability) -> Support {

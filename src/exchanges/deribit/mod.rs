@@ -33,7 +33,7 @@ use std::time::Duration;
 
 use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, OrderRules, RateLimits, SegmentDiscovery, TokenSessions};
-use super::model::{Access, Category, Lock, Segment};
+use super::model::{Access, Category, Lock, Segment, TradePermission};
 use super::{
     AuthStyle, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Reply,
     Request, Response, Revoke, Session, SignedRequest, Support, Venue, VenueSettings,
@@ -97,6 +97,20 @@ const UNLIMITED: Duration = Duration::from_secs(10 * 365 * 86_400);
 impl Venue for Deribit {
     fn id(&self) -> ExchangeId {
         ExchangeId::Deribit
+    }
+
+    /// `trade:read_write` is one right for every instrument kind; `wallet:*`, `account:*` and
+    /// `block_trade:*` are not trading (docs/venues/deribit.md §4).
+    fn trade_rights(&self, permissions: &[String]) -> Option<Vec<TradePermission>> {
+        Some(if permissions.iter().any(|p| p == "trade:read_write") {
+            vec![
+                TradePermission::SpotTrade,
+                TradePermission::ContractTrade,
+                TradePermission::OptionsTrade,
+            ]
+        } else {
+            Vec::new()
+        })
     }
 
     fn support(&self, capability: Capability) -> Support {

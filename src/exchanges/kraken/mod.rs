@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::coverage::{Cover, Product};
 use super::mechanisms::KeyCounters;
-use super::model::{Category, Segment};
+use super::model::{Category, Segment, TradePermission};
 use super::{
     CallBudget, CallContext, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
     Response, SignedRequest, Support, Venue,
@@ -94,6 +94,16 @@ const PRODUCTS: &[Product] = &[
 impl Venue for Kraken {
     fn id(&self) -> ExchangeId {
         ExchangeId::Kraken
+    }
+
+    /// `modify-trades` (create and modify orders) is trading, spot only; the funds rights are not
+    /// (docs/venues/kraken.md §4).
+    fn trade_rights(&self, permissions: &[String]) -> Option<Vec<TradePermission>> {
+        Some(if permissions.iter().any(|p| p == "modify-trades") {
+            vec![TradePermission::SpotTrade]
+        } else {
+            Vec::new()
+        })
     }
 
     fn support(&self, capability: Capability) -> Support {

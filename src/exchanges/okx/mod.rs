@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use super::coverage::{Cover, Product};
 use super::mechanisms::{CompanionCalls, OrderRules, RateLimits};
-use super::model::{Category, Order, Segment};
+use super::model::{Category, Order, Segment, TradePermission};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, History, Op, Request,
     Response,
@@ -100,6 +100,20 @@ const PRODUCTS: &[Product] = &[
 impl Venue for Okx {
     fn id(&self) -> ExchangeId {
         ExchangeId::Okx
+    }
+
+    /// `trade` is one right for every product; `read_only` reads and `withdraw` is not trading
+    /// (docs/venues/okx.md §4).
+    fn trade_rights(&self, permissions: &[String]) -> Option<Vec<TradePermission>> {
+        Some(if permissions.iter().any(|p| p == "trade") {
+            vec![
+                TradePermission::SpotTrade,
+                TradePermission::ContractTrade,
+                TradePermission::OptionsTrade,
+            ]
+        } else {
+            Vec::new()
+        })
     }
 
     fn support(&self, capability: Capability) -> Support {
