@@ -3,6 +3,7 @@
 //! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
+mod audit;
 mod bundle;
 mod capabilities;
 mod check;
@@ -87,6 +88,10 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Notifications: `notify test` sends a test message to each configured channel.
     Notify(notify::NotifyArgs),
+    /// Every API key the master can see, with findings (withdraw rights, no IP list, age,
+    /// unknown keys, unused products); read-only.
+    #[command(after_help = audit::EXITS)]
+    Audit(audit::AuditArgs),
 }
 
 impl Cli {
@@ -130,5 +135,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Check(args) => check::run(args, config, ui).await,
         Command::Schedule(args) => schedule::run(args, config, ui).await,
         Command::Notify(args) => notify::run(args, config, ui).await,
+        Command::Audit(args) => audit::run(args, config, ui).await,
     }
 }

@@ -19,7 +19,7 @@ use crate::config::RawSchedule;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
 /// The commands a schedule may run.
-pub const SCHEDULABLE: &[&str] = &["drill", "check"];
+pub const SCHEDULABLE: &[&str] = &["drill", "check", "audit"];
 
 /// How long a run may take unless the job says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
