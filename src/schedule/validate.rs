@@ -370,6 +370,16 @@ mod tests {
                 "",
             ),
             (
+                "an audit",
+                "  - { name: a, cron: '0 3 * * *', run: [audit, --json, --max-age-days, '30'] }\n",
+                "",
+            ),
+            (
+                "an audit of a profile not in the file",
+                "  - { name: a, cron: '0 3 * * *', run: [audit, --profile, main] }\n",
+                "no profile `main` in this config",
+            ),
+            (
                 "a check of a profile not in the file",
                 "  - { name: a, cron: '0 3 * * *', run: [check, --profile, main] }\n",
                 "no profile `main` in this config",
