@@ -11,12 +11,11 @@ use std::collections::BTreeMap;
 
 use super::finding::Finding;
 use super::inventory::{Entry, Inventory, Role};
-use super::permission;
+use super::permission::{self, Market};
 use super::usage::Used;
 use crate::check::Severity;
 use crate::check::exchange::facts::{self, KeyAdmin};
 use crate::exchanges::ExchangeId;
-use crate::exchanges::model::Category;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -289,36 +288,36 @@ fn unknown(rules: &Rules, venue: ExchangeId, entry: &Entry) -> Option<Finding> {
     )
 }
 
-/// `key.products`: trading permissions whose every family the key's account has no orders in
-/// (a permission that also opens a traded family cannot be dropped, so it is not named).
+/// `key.products`: trading permissions whose every market the key's account has no orders in
+/// (a permission that also opens a traded market cannot be dropped, so it is not named).
 pub(crate) fn products(
     rules: &Rules,
     venue: ExchangeId,
     entry: &Entry,
-    families: &BTreeMap<Category, Used>,
+    markets: &BTreeMap<Market, Used>,
 ) -> Vec<Finding> {
-    let unused = |family: &Category| matches!(families.get(family), Some(Used::No { .. }));
+    let unused = |market: &Market| matches!(markets.get(market), Some(Used::No { .. }));
     let idle: Vec<&str> = entry
         .info
         .permissions
         .iter()
         .filter(|p| {
-            let opens = permission::families(venue, p);
+            let opens = permission::markets(venue, p);
             !opens.is_empty() && opens.iter().all(unused)
         })
         .map(String::as_str)
         .collect();
     let mut out = Vec::new();
-    let days = families.values().find_map(|used| match used {
+    let days = markets.values().find_map(|used| match used {
         Used::No { days } => Some(*days),
         _ => None,
     });
     if let Some(days) = days
         && !idle.is_empty()
     {
-        let mut named: Vec<&str> = idle
+        let mut named: Vec<String> = idle
             .iter()
-            .flat_map(|p| permission::families(venue, p).iter().map(|f| f.as_str()))
+            .flat_map(|p| permission::markets(venue, p).iter().map(|m| m.name()))
             .collect();
         named.dedup();
         out.push(rules.finding(Some(entry), "key.products", Severity::Warning).says(
@@ -337,7 +336,7 @@ pub(crate) fn products(
             ),
         ));
     }
-    for (family, used) in families {
+    for (market, used) in markets {
         if let Used::Unread(why) = used {
             out.push(
                 rules
@@ -346,7 +345,7 @@ pub(crate) fn products(
                         format!(
                             "whether {} trades {} could not be read: {why}",
                             name(entry),
-                            family.as_str()
+                            market.name()
                         ),
                         "check the key's `secret:` and that it may read orders".into(),
                     ),
@@ -507,11 +506,24 @@ mod tests {
             &[],
             false,
         );
-        let families = BTreeMap::from([
-            (Category::Spot, Used::Yes),
-            (Category::Option, Used::No { days: 7 }),
-        ]);
-        let found = products(&rules(), ExchangeId::Bybit, &key, &families);
+        let markets = |list: &[(&str, Used)]| -> BTreeMap<Market, Used> {
+            list.iter()
+                .map(|(perm, used)| {
+                    let opens = permission::markets(ExchangeId::Bybit, perm);
+                    opens.iter().map(move |m| (*m, used.clone()))
+                })
+                .flatten()
+                .collect()
+        };
+        let found = products(
+            &rules(),
+            ExchangeId::Bybit,
+            &key,
+            &markets(&[
+                ("Spot:SpotTrade", Used::Yes),
+                ("Options:OptionsTrade", Used::No { days: 7 }),
+            ]),
+        );
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].check, "key.products");
         assert!(found[0].message.contains("option"), "{}", found[0].message);
@@ -520,14 +532,21 @@ mod tests {
             "{}",
             found[0].fix
         );
-        let all_used = BTreeMap::from([(Category::Spot, Used::Yes)]);
+        let all_used = markets(&[
+            ("Spot:SpotTrade", Used::Yes),
+            ("Options:OptionsTrade", Used::Yes),
+        ]);
         assert!(products(&rules(), ExchangeId::Bybit, &key, &all_used).is_empty());
         // Bybit's `ContractTrade` opens linear and inverse: one of them traded keeps it.
         let contracts = entry(bot(), &["ContractTrade:Order"], &[], false);
-        let half = BTreeMap::from([
-            (Category::Linear, Used::Yes),
-            (Category::Inverse, Used::No { days: 7 }),
-        ]);
+        let mut half = markets(&[("ContractTrade:Order", Used::No { days: 7 })]);
+        half.insert(
+            Market {
+                category: crate::exchanges::model::Category::Linear,
+                settle: None,
+            },
+            Used::Yes,
+        );
         assert!(products(&rules(), ExchangeId::Bybit, &contracts, &half).is_empty());
     }
 }

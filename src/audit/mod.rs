@@ -196,9 +196,8 @@ async fn one(profile: &config::Profile, max_age_days: u32) -> (Audited, Vec<Find
             .find(|k| entry.info.names(&k.id))
             .and_then(|k| k.credential.as_ref());
         if let Some(credential) = credential {
-            let families =
-                usage::families(&client, &entry.info, credential, inventory.now_ms).await;
-            findings.extend(judge::products(&rules, profile.exchange, entry, &families));
+            let markets = usage::markets(&client, &entry.info, credential, inventory.now_ms).await;
+            findings.extend(judge::products(&rules, profile.exchange, entry, &markets));
         }
     }
     let keys = inventory

@@ -1,5 +1,5 @@
 //! What a key's permissions and IP list mean, as the adapters name them: whether a permission
-//! moves money off the account, which market families a trading permission opens, and whether
+//! moves money off the account, which markets a trading permission opens, and whether
 //! an IP list is so wide that it binds nothing.
 //!
 //! Facts only, each from the venue's page in `docs/venues/<venue>.md` §4; nothing here calls
@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use crate::exchanges::ExchangeId;
-use crate::exchanges::model::Category;
+use crate::exchanges::model::{Category, Segment};
 
 /// Whether a permission, as the adapter names it, moves money off the account: a withdrawal or
 /// a transfer right (Bybit `Wallet:*Transfer*`/`Withdraw`, Binance `canUniversalTransfer`,
@@ -20,28 +20,72 @@ pub(crate) fn moves_money(permission: &str) -> bool {
     p.contains("withdraw") || p.contains("transfer") || p == "wallet:read_write"
 }
 
-/// The market families a trading permission opens on `venue`; empty for a permission that
-/// opens none, or one that is not per product.
-pub(crate) fn families(venue: ExchangeId, permission: &str) -> &'static [Category] {
-    use Category::{Inverse, Linear, Option, Spot};
+/// A market a trading permission opens: a family, narrowed to one settle coin where the
+/// venue's permission is (Bybit's `Options` on a classic account: options and USDC contracts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Market {
+    /// The family.
+    pub(crate) category: Category,
+    /// The settle coin (as the venue's segments name it); `None`: the whole family.
+    pub(crate) settle: Option<&'static str>,
+}
+
+impl Market {
+    const fn all(category: Category) -> Market {
+        Market {
+            category,
+            settle: None,
+        }
+    }
+
+    /// Whether orders of `segment` are orders in this market.
+    pub(crate) fn holds(self, segment: &Segment) -> bool {
+        segment.category == self.category
+            && (self.settle.is_none() || segment.settle == self.settle)
+    }
+
+    /// The market for people: `option`, `linear/USDC`.
+    pub(crate) fn name(self) -> String {
+        match self.settle {
+            Some(settle) => format!("{}/{settle}", self.category.as_str()),
+            None => self.category.as_str().to_owned(),
+        }
+    }
+}
+
+const SPOT: Market = Market::all(Category::Spot);
+const LINEAR: Market = Market::all(Category::Linear);
+const INVERSE: Market = Market::all(Category::Inverse);
+const OPTION: Market = Market::all(Category::Option);
+const USDC_LINEAR: Market = Market {
+    category: Category::Linear,
+    settle: Some("USDC"),
+};
+
+/// The markets a trading permission opens on `venue`; empty for a permission that opens none,
+/// or one that is not per product.
+pub(crate) fn markets(venue: ExchangeId, permission: &str) -> &'static [Market] {
     match venue {
-        // Bybit's groups (docs/venues/bybit.md §4): `Spot: [SpotTrade]`, `ContractTrade: [Order,
-        // Position]` (USDT/USDC and inverse contracts), `Options: [OptionsTrade]`,
-        // `Derivatives: [DerivativesTrade]` (unified account contracts and options).
+        // Bybit's groups (docs/venues/bybit.md §4; https://bybit-exchange.github.io/docs/v5/user/apikey-info):
+        // `Spot: [SpotTrade]`, `ContractTrade: [Order, Position]` (USDT/USDC and inverse
+        // contracts), `Options: [OptionsTrade]` ("USDC Contract: it supports trade option and
+        // USDC perpetual"), `Derivatives: [DerivativesTrade]` (a unified account's contracts and
+        // options).
         ExchangeId::Bybit => match permission {
-            "Spot:SpotTrade" => &[Spot],
-            "ContractTrade:Order" | "ContractTrade:Position" => &[Linear, Inverse],
-            "Options:OptionsTrade" => &[Option],
-            "Derivatives:DerivativesTrade" => &[Linear, Inverse, Option],
+            "Spot:SpotTrade" => &[SPOT],
+            "ContractTrade:Order" | "ContractTrade:Position" => &[LINEAR, INVERSE],
+            "Options:OptionsTrade" => &[OPTION, USDC_LINEAR],
+            "Derivatives:DerivativesTrade" => &[LINEAR, INVERSE, OPTION],
             _ => &[],
         },
         // A sub-account key's flags (`canTrade`, `canFuturesTrade`, `canVanillaOptions`) and a
         // key's own restrictions (`enableSpotAndMarginTrading`, `enableFutures`,
-        // `enableVanillaOptions`), docs/venues/binance.md §4.
+        // `enableVanillaOptions`; https://developers.binance.com/docs/wallet/endpoints/api-key-permission),
+        // docs/venues/binance.md §4.
         ExchangeId::Binance => match permission {
-            "canTrade" | "enableSpotAndMarginTrading" | "enableMargin" => &[Spot],
-            "canFuturesTrade" | "enableFutures" => &[Linear, Inverse],
-            "canVanillaOptions" | "enableVanillaOptions" => &[Option],
+            "canTrade" | "enableSpotAndMarginTrading" | "enableMargin" => &[SPOT],
+            "canFuturesTrade" | "enableFutures" => &[LINEAR, INVERSE],
+            "canVanillaOptions" | "enableVanillaOptions" => &[OPTION],
             _ => &[],
         },
         ExchangeId::Okx | ExchangeId::Deribit | ExchangeId::Kraken => &[],
@@ -129,16 +173,22 @@ mod tests {
 
     #[test]
     fn only_bybit_and_binance_name_products_in_their_permissions() {
+        assert_eq!(markets(ExchangeId::Bybit, "Spot:SpotTrade"), &[SPOT]);
         assert_eq!(
-            families(ExchangeId::Bybit, "Spot:SpotTrade"),
-            &[Category::Spot]
+            markets(ExchangeId::Binance, "canFuturesTrade"),
+            &[LINEAR, INVERSE]
         );
-        assert_eq!(
-            families(ExchangeId::Binance, "canFuturesTrade"),
-            &[Category::Linear, Category::Inverse]
-        );
-        assert!(families(ExchangeId::Okx, "trade").is_empty());
-        assert!(families(ExchangeId::Bybit, "Wallet:AccountTransfer").is_empty());
+        assert!(markets(ExchangeId::Okx, "trade").is_empty());
+        assert!(markets(ExchangeId::Bybit, "Wallet:AccountTransfer").is_empty());
+        let usdc = Segment {
+            category: Category::Linear,
+            settle: Some("USDC"),
+        };
+        let usdt = Segment {
+            category: Category::Linear,
+            settle: Some("USDT"),
+        };
+        assert!(USDC_LINEAR.holds(&usdc) && !USDC_LINEAR.holds(&usdt) && LINEAR.holds(&usdt));
         assert!(!per_product(ExchangeId::Deribit));
     }
 }

@@ -1,16 +1,16 @@
-//! Which of the market families a bot key may trade it actually trades in: its recent orders
-//! per family, read with the key's own secret (orders belong to the key's account, and only its
+//! Which of the markets a bot key may trade it actually trades in: its recent orders per market, read with the key's own secret (orders belong to the key's account, and only its
 //! own keys read them on every venue), so that a permission the bot never uses can be named.
 //!
 //! Read-only and bounded: one window of at most [`LOOKBACK_DAYS`] days (narrower where the venue
 //! allows less per call), a few pages per segment, and the search stops at the first order of a
-//! family. A family whose reads fail is `Unread`, never "unused".
+//! market. A market whose reads fail is `Unread`, never "unused".
 
 use std::collections::BTreeMap;
 
 use super::listing::call;
 use super::permission;
-use crate::exchanges::model::{Category, KeyInfo};
+use super::permission::Market;
+use crate::exchanges::model::KeyInfo;
 use crate::exchanges::{Client, History, Op, Window};
 use crate::secret::Credential;
 
@@ -31,23 +31,23 @@ pub(crate) enum Used {
     Unread(String),
 }
 
-/// The families `info`'s permissions open on the client's venue, each with how the key's
-/// account uses it; empty where the venue's permissions are not per product.
-pub(crate) async fn families(
+/// The markets `info`'s permissions open on the client's venue, each with how the key's account
+/// uses it; empty where the venue's permissions are not per product.
+pub(crate) async fn markets(
     client: &Client,
     info: &KeyInfo,
     credential: &Credential,
     now_ms: i64,
-) -> BTreeMap<Category, Used> {
+) -> BTreeMap<Market, Used> {
     let venue = client.venue();
     let mut out = BTreeMap::new();
     if !permission::per_product(venue.id()) || info.read_only {
         return out;
     }
-    let families: Vec<Category> = info
+    let markets: Vec<Market> = info
         .permissions
         .iter()
-        .flat_map(|p| permission::families(venue.id(), p).iter().copied())
+        .flat_map(|p| permission::markets(venue.id(), p).iter().copied())
         .collect();
     let max_ms = i64::try_from(venue.max_window(History::Orders).as_millis()).unwrap_or(i64::MAX);
     let span_ms = max_ms.min(LOOKBACK_DAYS * 86_400_000);
@@ -55,14 +55,14 @@ pub(crate) async fn families(
         start_ms: now_ms - span_ms,
         end_ms: now_ms,
     };
-    for family in families {
-        if out.contains_key(&family) {
+    for market in markets {
+        if out.contains_key(&market) {
             continue;
         }
         let segments = venue
             .segments()
             .iter()
-            .filter(|s| s.category == family && venue.reads_history(s, History::Orders));
+            .filter(|s| market.holds(s) && venue.reads_history(s, History::Orders));
         let mut used = Used::No {
             days: span_ms / 86_400_000,
         };
@@ -76,7 +76,7 @@ pub(crate) async fn families(
                 Err(why) => used = Used::Unread(format!("{segment}: {why}")),
             }
         }
-        out.insert(family, used);
+        out.insert(market, used);
     }
     out
 }
