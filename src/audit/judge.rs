@@ -422,7 +422,8 @@ mod tests {
         old.info.created_at = Some(crate::clock::rfc3339_ms(NOW - 120 * DAY_MS));
         let mut expiring = entry(bot(), &["Spot:SpotTrade"], ip, false);
         expiring.info.expires_at = Some(crate::clock::rfc3339_ms(NOW + 3 * DAY_MS));
-        let cases: Vec<(&str, Entry, Vec<(&str, Severity)>)> = vec![
+        type Case = (&'static str, Entry, Vec<(&'static str, Severity)>);
+        let cases: Vec<Case> = vec![
             (
                 "clean bot",
                 entry(bot(), &["Spot:SpotTrade"], ip, false),
@@ -508,11 +509,10 @@ mod tests {
         );
         let markets = |list: &[(&str, Used)]| -> BTreeMap<Market, Used> {
             list.iter()
-                .map(|(perm, used)| {
+                .flat_map(|(perm, used)| {
                     let opens = permission::markets(ExchangeId::Bybit, perm);
                     opens.iter().map(move |m| (*m, used.clone()))
                 })
-                .flatten()
                 .collect()
         };
         let found = products(
