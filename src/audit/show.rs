@@ -177,3 +177,91 @@ pub fn json(audit: &Audit) -> Value {
         "profiles": profiles,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Audited, Finding};
+
+    fn audit(severity: Option<Severity>) -> Audit {
+        let key = Key {
+            id: "KEYID123456".into(),
+            label: "grid".into(),
+            account: Some("1001".into()),
+            role: "bot",
+            seen: "listing",
+            read_only: false,
+            permissions: vec!["Spot:SpotTrade".into()],
+            ips: Vec::new(),
+            created_at: Some("2026-01-02T03:04:05Z".into()),
+            expires_at: None,
+            last_used_at: None,
+            severity: severity.unwrap_or(Severity::Ok),
+        };
+        let findings = severity
+            .map(|severity| Finding {
+                profile: "main".into(),
+                check: "key.ip_list",
+                severity,
+                key: Some(key.id.clone()),
+                label: Some("grid".into()),
+                account: Some("1001".into()),
+                message: "bot key `grid` (KEYID123456) has no IP allow-list".into(),
+                fix: "bind it".into(),
+            })
+            .into_iter()
+            .collect();
+        Audit {
+            profiles: vec![Audited {
+                name: "main".into(),
+                exchange: "bybit".into(),
+                scope: "listed through the master on sub-account `1001`".into(),
+                limits: vec!["something".into()],
+                keys: vec![key],
+            }],
+            findings,
+            max_age_days: 90,
+        }
+    }
+
+    #[test]
+    fn people_read_a_table_the_findings_and_a_verdict() {
+        for (label, severity, verdict) in [
+            ("clean", None, "clean: 1 key in 1 profile, no finding"),
+            ("warning", Some(Severity::Warning), "1 warning in 1 key"),
+            (
+                "critical",
+                Some(Severity::Critical),
+                "CRITICAL: 1 critical finding",
+            ),
+        ] {
+            let lines = human(&audit(severity));
+            let text = lines.join("\n");
+            assert!(
+                text.contains("KEYID123456"),
+                "{label}: whole ids in\n{text}"
+            );
+            assert!(text.contains("  not seen: something"), "{label}");
+            assert!(
+                lines.last().unwrap().starts_with(verdict),
+                "{label}: {text}"
+            );
+            assert_eq!(text.contains("fix: bind it"), severity.is_some(), "{label}");
+        }
+    }
+
+    #[test]
+    fn json_names_the_verdict_per_profile_and_overall() {
+        for (severity, word) in [
+            (None, "clean"),
+            (Some(Severity::Warning), "warnings"),
+            (Some(Severity::Critical), "critical"),
+        ] {
+            let document = json(&audit(severity));
+            assert_eq!(document["verdict"], word);
+            assert_eq!(document["profiles"][0]["verdict"], word);
+            assert_eq!(document["profiles"][0]["keys"][0]["id"], "KEYID123456");
+            assert_eq!(document["max_age_days"], 90);
+        }
+    }
+}

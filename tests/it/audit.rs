@@ -156,7 +156,8 @@ async fn risky_keys_are_found_on_every_venue_with_their_severity() {
             assert!(lab.sim.set_key_grant(&bot, group, grant));
         }
         let stranger = lab.sim.web_ui_create_key(&bot, "stranger", &[]).unwrap();
-        let (exit, document, err) = audit(&lab, &["--max-age-days", "30"]).await;
+        // `-vv` shows every request: redacted, like the rest.
+        let (exit, document, err) = audit(&lab, &["--max-age-days", "30", "-vv"]).await;
         assert_eq!(exit, 2, "{venue}: {err}");
         assert_eq!(document["verdict"], "critical", "{venue}");
 
