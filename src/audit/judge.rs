@@ -289,7 +289,9 @@ fn unknown(rules: &Rules, venue: ExchangeId, entry: &Entry) -> Option<Finding> {
 }
 
 /// `key.products`: trading permissions whose every market the key's account has no orders in
-/// (a permission that also opens a traded market cannot be dropped, so it is not named).
+/// (a permission that also opens a traded market cannot be dropped, so it is not named). A
+/// market whose orders could not be read is no finding (a bot key bound to the bots' servers
+/// refuses this machine, as it should): [`unread`] names it as not seen.
 pub(crate) fn products(
     rules: &Rules,
     venue: ExchangeId,
@@ -336,23 +338,22 @@ pub(crate) fn products(
             ),
         ));
     }
-    for (market, used) in markets {
-        if let Used::Unread(why) = used {
-            out.push(
-                rules
-                    .finding(Some(entry), "audit.unseen", Severity::Warning)
-                    .says(
-                        format!(
-                            "whether {} trades {} could not be read: {why}",
-                            name(entry),
-                            market.name()
-                        ),
-                        "check the key's `secret:` and that it may read orders".into(),
-                    ),
-            );
-        }
-    }
     out
+}
+
+/// What could not be read of a key's markets, one sentence each (the audit's `not seen:`).
+pub(crate) fn unread(entry: &Entry, markets: &BTreeMap<Market, Used>) -> Vec<String> {
+    markets
+        .iter()
+        .filter_map(|(market, used)| match used {
+            Used::Unread(why) => Some(format!(
+                "whether {} trades {} (its orders could not be read with its own secret: {why})",
+                name(entry),
+                market.name()
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -548,5 +549,9 @@ mod tests {
             Used::Yes,
         );
         assert!(products(&rules(), ExchangeId::Bybit, &contracts, &half).is_empty());
+        // Orders that could not be read are not seen, never unused.
+        let refused = markets(&[("Options:OptionsTrade", Used::Unread("ip refused".into()))]);
+        assert!(products(&rules(), ExchangeId::Bybit, &key, &refused).is_empty());
+        assert_eq!(unread(&key, &refused).len(), 2);
     }
 }

@@ -189,6 +189,7 @@ async fn one(profile: &config::Profile, max_age_days: u32) -> (Audited, Vec<Find
     };
     let inventory = inventory::take(profile, &client).await;
     let mut findings = judge::findings(&rules, &inventory);
+    let mut limits = inventory.limits.clone();
     for entry in &inventory.keys {
         let credential = profile
             .keys
@@ -198,6 +199,7 @@ async fn one(profile: &config::Profile, max_age_days: u32) -> (Audited, Vec<Find
         if let Some(credential) = credential {
             let markets = usage::markets(&client, &entry.info, credential, inventory.now_ms).await;
             findings.extend(judge::products(&rules, profile.exchange, entry, &markets));
+            limits.extend(judge::unread(entry, &markets));
         }
     }
     let keys = inventory
@@ -234,7 +236,7 @@ async fn one(profile: &config::Profile, max_age_days: u32) -> (Audited, Vec<Find
         name: profile.name.clone(),
         exchange: profile.exchange.as_str().to_owned(),
         scope: inventory.scope.clone(),
-        limits: inventory.limits.clone(),
+        limits,
         keys,
     };
     (audited, findings)

@@ -275,3 +275,19 @@ async fn an_unbound_master_and_a_deleted_bot_key_are_named() {
         "{gone:#}"
     );
 }
+
+#[tokio::test]
+async fn a_bot_key_bound_to_the_bots_alone_is_not_a_warning_only_not_seen() {
+    // The careful setup that refuses this machine: its orders cannot be read with it, which says
+    // nothing about unused products.
+    let lab = Lab::start_on(ExchangeId::Bybit, 2005).await;
+    make_careful(&lab);
+    assert!(lab.sim.set_key_ips(&lab.leaked(), &[lockdown::sim::BOT_IP]));
+    let (exit, document, err) = audit(&lab, &["--max-age-days", "365"]).await;
+    assert_eq!(exit, 0, "{document:#} {err}");
+    let limits = document["profiles"][0]["limits"].to_string();
+    assert!(
+        limits.contains("could not be read with its own secret"),
+        "{limits}"
+    );
+}
