@@ -98,6 +98,16 @@ Exit codes:
   130  interrupted (Ctrl-C, SIGINT), journaled; `resume` goes on
   143  terminated (SIGTERM), journaled; `resume` goes on";
 
+/// `audit`'s exit codes: `check`'s convention (its 1 and 2 are per command, as `check`'s are),
+/// so that a schedule or CI treats both alike; a config that does not load is 2 as well, since
+/// either way nothing may pass.
+pub const AUDIT_TABLE: &str = "\
+Exit codes:
+  0  clean: no finding about any key seen
+  1  warnings only (old, expiring or unknown keys, unused products, something not seen)
+  2  critical (a key can withdraw or transfer, a trading key or the master has no IP list, an
+     unknown key can move money), or the config does not load";
+
 #[cfg(test)]
 mod tests {
     use super::*;

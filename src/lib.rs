@@ -12,6 +12,7 @@
 //! records, `report` renders; `ui` is the only module that prints.
 
 pub mod actions;
+pub mod audit;
 pub mod bundle;
 pub mod check;
 pub mod cli;

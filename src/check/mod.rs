@@ -12,7 +12,7 @@
 //! nothing on disk but one history line per profile: no mode is changed (the fix says the
 //! `chmod`), probe files are removed, the offline plan runs in a temporary folder.
 
-mod exchange;
+pub(crate) mod exchange;
 mod ledger;
 mod plan;
 mod playbook;

@@ -3,6 +3,7 @@
 //! Secrets never come from argv: flags carry key *ids*, paths and names of profiles, and the
 //! config refers to secrets by `env:`/`file:`. Global flags work before or after the subcommand.
 
+mod audit;
 mod bundle;
 mod capabilities;
 mod check;
@@ -98,6 +99,10 @@ pub enum Command {
     /// bot, then the old key revoked and proven refused.
     #[command(after_help = rotate::EXITS)]
     Rotate(rotate::RotateArgs),
+    /// Every API key the master can see, with findings (withdraw rights, no IP list, age,
+    /// unknown keys, unused products); read-only.
+    #[command(after_help = audit::EXITS)]
+    Audit(audit::AuditArgs),
 }
 
 impl Cli {
@@ -144,5 +149,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Completions(args) => completions::run(args, ui),
         Command::Man(args) => man::run(args, ui),
         Command::Rotate(args) => rotate::run(args, config, ui).await,
+        Command::Audit(args) => audit::run(args, config, ui).await,
     }
 }

@@ -20,7 +20,7 @@ use crate::config::RawSchedule;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
 /// The commands a schedule may run.
-pub const SCHEDULABLE: &[&str] = &["drill", "check", "rotate"];
+pub const SCHEDULABLE: &[&str] = &["drill", "check", "rotate", "audit"];
 
 /// How long a run may take unless the job says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -385,6 +385,16 @@ mod tests {
                 "a check",
                 "  - { name: a, cron: '0 3 * * *', run: [check, --json] }\n",
                 "",
+            ),
+            (
+                "an audit",
+                "  - { name: a, cron: '0 3 * * *', run: [audit, --json, --max-age-days, '30'] }\n",
+                "",
+            ),
+            (
+                "an audit of a profile not in the file",
+                "  - { name: a, cron: '0 3 * * *', run: [audit, --profile, main] }\n",
+                "no profile `main` in this config",
             ),
             (
                 "a check of a profile not in the file",

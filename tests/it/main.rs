@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adapter;
+mod audit;
 mod bad_input;
 mod binance;
 mod broken_pipe;

@@ -57,7 +57,7 @@ pub(super) fn clock_tolerance(venue: ExchangeId) -> Option<Tolerance> {
 
 /// What the master credential needs before the playbook's key steps can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum KeyAdmin {
+pub(crate) enum KeyAdmin {
     /// A read-write key holding any of `needed` (as the adapter names them); `what` says how
     /// to give it. `master_only`: the venue serves key management to a master-account key
     /// only and its key answer cannot tell one, so a listing only a master may read is tried.
@@ -71,7 +71,7 @@ pub(super) enum KeyAdmin {
 }
 
 /// The master's key-management permission on `venue`.
-pub(super) fn key_admin(venue: ExchangeId) -> KeyAdmin {
+pub(crate) fn key_admin(venue: ExchangeId) -> KeyAdmin {
     match venue {
         // create-sub-api, frozen-sub-member, delete-api: "holding AccountTransfer,
         // SubMemberTransfer or Withdrawal" on a read-write master key (docs/venues/bybit.md §4).
@@ -120,24 +120,24 @@ pub(super) fn key_admin_needs_ip_bound_master(venue: ExchangeId) -> bool {
 /// Whether the master key's own scope and IP list are read from the account's key listing
 /// rather than from `WhoAmI` (Deribit's account summary names the account, not the key:
 /// docs/venues/deribit.md §4, `private/list_api_keys`).
-pub(super) fn master_from_listing(venue: ExchangeId) -> bool {
+pub(crate) fn master_from_listing(venue: ExchangeId) -> bool {
     venue == ExchangeId::Deribit
 }
 
 /// Whether bot keys can be listed through the master (Kraken has no key listing, docs/venues/
 /// kraken.md §4: a key describes only itself).
-pub(super) fn lists_sub_keys(venue: ExchangeId) -> bool {
+pub(crate) fn lists_sub_keys(venue: ExchangeId) -> bool {
     venue != ExchangeId::Kraken
 }
 
 /// Whether a key listing needs the key's `account:` (every venue but Deribit, whose listing with
 /// no subject is the main account's own keys).
-pub(super) fn listing_needs_account(venue: ExchangeId) -> bool {
+pub(crate) fn listing_needs_account(venue: ExchangeId) -> bool {
     venue != ExchangeId::Deribit
 }
 
 /// Days before a key's expiry that `master.expiry` warns.
-pub(super) const EXPIRY_WARNING_DAYS: i64 = 14;
+pub(crate) const EXPIRY_WARNING_DAYS: i64 = 14;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@
 //! that the exchange no longer accepts, is a stale entry.
 
 use super::{call, explain, facts, finding, list_keys};
+use crate::audit::permission::moves_money;
 use crate::check::{Finding, Severity};
 use crate::config::{OwnedKey, Profile};
 use crate::exchanges::model::KeyInfo;
@@ -206,34 +207,4 @@ async fn one(profile: &Profile, client: &Client, key: &OwnedKey) -> Vec<Finding>
         )
     });
     out
-}
-
-/// Whether a permission, as the adapter names it, moves money off the account: a withdrawal or
-/// a transfer right (Bybit `Wallet:*Transfer*`/`Withdraw`, Binance `canUniversalTransfer`,
-/// `enableWithdrawals`, Kraken `withdraw-funds`, Deribit `wallet:read_write`, OKX `withdraw`).
-fn moves_money(permission: &str) -> bool {
-    let p = permission.to_ascii_lowercase();
-    p.contains("withdraw") || p.contains("transfer") || p == "wallet:read_write"
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn withdraw_and_transfer_rights_move_money() {
-        for (perm, moves) in [
-            ("Wallet:Withdraw", true),
-            ("Wallet:SubMemberTransferList", true),
-            ("canUniversalTransfer", true),
-            ("withdraw-funds", true),
-            ("wallet:read_write", true),
-            ("wallet:read", false),
-            ("Spot:SpotTrade", false),
-            ("trade", false),
-            ("canTrade", false),
-        ] {
-            assert_eq!(moves_money(perm), moves, "{perm}");
-        }
-    }
 }

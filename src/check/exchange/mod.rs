@@ -13,20 +13,15 @@
 
 mod clock;
 mod egress;
-mod facts;
+pub(crate) mod facts;
 mod keys;
 mod master;
 
-use std::time::Duration;
-
 use super::{Finding, Severity};
+use crate::audit::listing::{CALL_LIMIT, call, list_keys};
 use crate::config::Profile;
-use crate::exchanges::{Auth, Client, ExchangeError, Mode, Op, Reply};
+use crate::exchanges::{ExchangeError, Mode};
 use crate::playbook::Playbook;
-use crate::secret::Credential;
-
-/// How long one call (its retries and rate-limit waits included) may take.
-const CALL_LIMIT: Duration = Duration::from_secs(15);
 
 /// Every exchange-side finding for `profile` running `playbook`.
 pub(crate) async fn findings(profile: &Profile, playbook: &Playbook) -> Vec<Finding> {
@@ -67,52 +62,6 @@ fn finding(
         message,
         fix,
     }
-}
-
-/// Sends `op` signed by `credential` (or unsigned), bounded by [`CALL_LIMIT`].
-async fn call(
-    client: &Client,
-    op: &Op,
-    credential: Option<&Credential>,
-) -> Result<Reply, ExchangeError> {
-    let auth = credential.map_or(Auth::Public, Auth::Key);
-    let client = client.with_deadline(std::time::Instant::now() + CALL_LIMIT);
-    tokio::time::timeout(CALL_LIMIT, client.call(op, auth))
-        .await
-        .unwrap_or_else(|_| {
-            Err(ExchangeError::Transport {
-                detail: format!(
-                    "no answer to `{}` within {} s",
-                    op.name(),
-                    CALL_LIMIT.as_secs()
-                ),
-                reached: true,
-            })
-        })
-}
-
-/// Every key of one listing (`Op::SubKeys`), following its cursor (a bounded number of pages).
-async fn list_keys(
-    client: &Client,
-    master: &Credential,
-    account: &str,
-) -> Result<Vec<crate::exchanges::model::KeyInfo>, ExchangeError> {
-    const MAX_PAGES: usize = 50;
-    let mut keys = Vec::new();
-    let mut cursor = None;
-    for _ in 0..MAX_PAGES {
-        let op = Op::SubKeys {
-            account: account.to_owned(),
-            cursor: cursor.take(),
-        };
-        let page = call(client, &op, Some(master)).await?.into_keys()?;
-        keys.extend(page.items);
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    Ok(keys)
 }
 
 /// An exchange error for people: the venue's words, then what to do (its hint).
