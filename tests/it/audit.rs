@@ -96,7 +96,7 @@ fn make_careful(lab: &Lab) {
             assert!(sim.set_key_grant(&bot, "binance", &["canTrade", "canFuturesTrade"]));
         }
         ExchangeId::Deribit => assert!(sim.set_key_grant(&master, "wallet", &["read"])),
-        ExchangeId::Kraken => {}
+        ExchangeId::Kraken | ExchangeId::Bitmex => {}
     }
 }
 
