@@ -33,6 +33,7 @@ pub mod playbook;
 pub mod private;
 pub mod report;
 pub mod respond;
+pub mod scan;
 pub mod schedule;
 pub mod secret;
 pub mod secrets;

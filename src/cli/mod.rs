@@ -14,6 +14,7 @@ mod plan;
 mod report;
 mod respond;
 mod resume;
+mod scan;
 mod schedule;
 mod schema;
 mod sim;
@@ -87,6 +88,10 @@ pub enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Notifications: `notify test` sends a test message to each configured channel.
     Notify(notify::NotifyArgs),
+    /// Exchange credentials in files and git history, each asked of the exchange for whether
+    /// its key is still live; read-only.
+    #[command(after_help = scan::EXITS)]
+    Scan(scan::ScanArgs),
 }
 
 impl Cli {
@@ -130,5 +135,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Check(args) => check::run(args, config, ui).await,
         Command::Schedule(args) => schedule::run(args, config, ui).await,
         Command::Notify(args) => notify::run(args, config, ui).await,
+        Command::Scan(args) => scan::run(args, config, ui).await,
     }
 }

@@ -40,6 +40,7 @@ mod okx;
 mod private_files;
 mod respond;
 mod resume;
+mod scan;
 mod schedule;
 mod scheduler;
 mod secrets_aws;
