@@ -121,11 +121,11 @@ pub(crate) fn detect(path: &str, text: &str, own: &OwnKeys) -> Vec<Hit> {
     let mut env_ids: Vec<(usize, ExchangeId, String)> = Vec::new();
     let mut env_secrets: Vec<(usize, ExchangeId, Role, usize)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        for t in tokens(line, 3) {
+        for t in &toks[i] {
             let Some((venue, role)) = pattern::env_name(t.text) else {
                 continue;
             };
-            let Some(value) = assigned(line, t) else {
+            let Some(value) = assigned(line, *t) else {
                 continue;
             };
             if !pattern::value_counts(venue, role, value) {
@@ -163,7 +163,13 @@ pub(crate) fn detect(path: &str, text: &str, own: &OwnKeys) -> Vec<Hit> {
     // A venue's id and secret shapes near each other.
     for (i, line_toks) in toks.iter().enumerate() {
         for t in line_toks {
-            if !random_enough(t.text) || lines[i].trim() == t.text {
+            // The shapes first: they are length checks, and most tokens fail them.
+            if !ExchangeId::ALL
+                .iter()
+                .any(|v| pattern::secret_shape(*v, t.text))
+                || !random_enough(t.text)
+                || lines[i].trim() == t.text
+            {
                 continue;
             }
             let window = window_text(&lines, i);
@@ -188,7 +194,7 @@ pub(crate) fn detect(path: &str, text: &str, own: &OwnKeys) -> Vec<Hit> {
                         i,
                         Rule::ShapePair,
                         Exposes::Secret,
-                        format!("a {venue}-shaped key id and secret"),
+                        format!("a key id and secret shaped like {venue}'s"),
                         Some(venue),
                         Some(id),
                         Some(t.text.len()),

@@ -63,19 +63,22 @@ pub(crate) fn blobs(
         parents.insert(info.id, info.parent_ids.iter().copied().collect());
     }
     let order = oldest_first(&tips, &parents);
-    let mut seen: HashSet<ObjectId> = HashSet::new();
+    let mut seen = Seen::default();
     for commit_id in &order {
         let commit = repo
             .find_commit(*commit_id)
             .map_err(|err| failed(root, err))?;
         let tree = commit.tree().map_err(|err| failed(root, err))?;
-        let mut recorder = gix::traverse::tree::Recorder::default();
+        let mut new = NewBlobs {
+            seen: &mut seen,
+            recorder: gix::traverse::tree::Recorder::default(),
+        };
         tree.traverse()
-            .breadthfirst(&mut recorder)
+            .breadthfirst(&mut new)
             .map_err(|err| failed(root, err))?;
         let hex = commit_id.to_string();
-        for entry in recorder.records {
-            if !entry.mode.is_blob() || !seen.insert(entry.oid) {
+        for entry in new.recorder.records {
+            if !entry.mode.is_blob() {
                 continue;
             }
             let path = entry.filepath.to_string();
@@ -94,6 +97,64 @@ pub(crate) fn blobs(
         }
     }
     Ok(order.len())
+}
+
+/// The trees and blobs already read.
+#[derive(Default)]
+struct Seen {
+    trees: HashSet<ObjectId>,
+    blobs: HashSet<ObjectId>,
+}
+
+/// A tree walk that records only blobs not seen before, and does not enter a tree seen before
+/// (an unchanged folder of a later commit), which keeps a long history's walk short.
+struct NewBlobs<'a> {
+    seen: &'a mut Seen,
+    recorder: gix::traverse::tree::Recorder,
+}
+
+impl gix::traverse::tree::Visit for NewBlobs<'_> {
+    fn pop_back_tracked_path_and_set_current(&mut self) {
+        self.recorder.pop_back_tracked_path_and_set_current();
+    }
+
+    fn pop_front_tracked_path_and_set_current(&mut self) {
+        self.recorder.pop_front_tracked_path_and_set_current();
+    }
+
+    fn push_back_tracked_path_component(&mut self, component: &gix::bstr::BStr) {
+        self.recorder.push_back_tracked_path_component(component);
+    }
+
+    fn push_path_component(&mut self, component: &gix::bstr::BStr) {
+        self.recorder.push_path_component(component);
+    }
+
+    fn pop_path_component(&mut self) {
+        self.recorder.pop_path_component();
+    }
+
+    fn visit_tree(
+        &mut self,
+        entry: &gix::objs::tree::EntryRef<'_>,
+    ) -> gix::traverse::tree::visit::Action {
+        if self.seen.trees.insert(entry.oid.to_owned()) {
+            std::ops::ControlFlow::Continue(true)
+        } else {
+            std::ops::ControlFlow::Continue(false)
+        }
+    }
+
+    fn visit_nontree(
+        &mut self,
+        entry: &gix::objs::tree::EntryRef<'_>,
+    ) -> gix::traverse::tree::visit::Action {
+        if entry.mode.is_blob() && self.seen.blobs.insert(entry.oid.to_owned()) {
+            self.recorder.visit_nontree(entry)
+        } else {
+            std::ops::ControlFlow::Continue(true)
+        }
+    }
 }
 
 /// The commits of `parents` reachable from `tips`, every parent before its children.

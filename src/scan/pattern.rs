@@ -107,12 +107,18 @@ const VENUE_WORDS: &[(&str, ExchangeId)] = &[
     ("kraken", ExchangeId::Kraken),
 ];
 
+/// Whether `hay` holds `needle` (lower case ASCII), whatever the case.
+fn holds(hay: &str, needle: &str) -> bool {
+    hay.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// The venue a piece of text names, if any.
 pub(crate) fn venue_named(text: &str) -> Option<ExchangeId> {
-    let lower = text.to_ascii_lowercase();
     VENUE_WORDS
         .iter()
-        .find(|(word, _)| lower.contains(word))
+        .find(|(word, _)| holds(text, word))
         .map(|(_, venue)| *venue)
 }
 
@@ -131,8 +137,7 @@ const CREDENTIAL_WORDS: &[&str] = &[
 
 /// Whether `text` has a credential word or a venue's name.
 pub(crate) fn about_credentials(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    CREDENTIAL_WORDS.iter().any(|w| lower.contains(w)) || venue_named(&lower).is_some()
+    CREDENTIAL_WORDS.iter().any(|w| holds(text, w)) || venue_named(text).is_some()
 }
 
 /// The role a variable name gives its value, for a name that names a venue
