@@ -65,6 +65,8 @@ pub struct Finding {
     pub profile: Option<String>,
     /// What a baseline accepts it by (path and line, hashed).
     pub fingerprint: String,
+    /// Whether the baseline accepts it (shown all the same when it is a live key's secret).
+    pub accepted: bool,
     /// Whether the key is still live.
     pub liveness: Liveness,
 }
@@ -85,6 +87,7 @@ impl Finding {
             secret: hit.secret_len.map(|n| format!("*** ({n} characters)")),
             profile: hit.profile,
             fingerprint: hit.fingerprint,
+            accepted: false,
             liveness: Liveness::Unknown {
                 why: "not asked".into(),
             },

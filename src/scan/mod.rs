@@ -224,11 +224,15 @@ pub async fn run(options: &ScanOptions, ui: &Ui) -> Result<Scanned, Error> {
         counts.baselined = findings.len();
         findings.clear();
     }
-    let before = findings.len();
-    findings.retain(|f| !baseline.accepts(f));
-    counts.baselined += before - findings.len();
+    for finding in &mut findings {
+        finding.accepted = baseline.accepts(finding);
+    }
     let config = options.config_named.then_some(options.config.as_path());
     liveness::judge(&profiles, config, &mut findings).await;
+    // A baseline silences what someone accepted, never a live key's secret.
+    let before = findings.len();
+    findings.retain(|f| !f.accepted || f.is_live_secret());
+    counts.baselined += before - findings.len();
     Ok(Scanned {
         counts,
         history: options.history == History::Git,

@@ -79,6 +79,11 @@ fn finding(f: &Finding) -> Vec<String> {
     let mut out = vec![head];
     match &f.liveness {
         Liveness::Live { profile, respond } => {
+            if f.accepted {
+                out.push(
+                    "  the baseline accepts this line, but a live key is never silenced".into(),
+                );
+            }
             out.push(format!(
                 "  live: the exchange still has this key (profile `{profile}`); contain it now:"
             ));

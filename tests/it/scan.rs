@@ -338,7 +338,7 @@ async fn uuids_hashes_base64_blobs_lockfiles_and_placeholders_stay_quiet() {
 }
 
 #[tokio::test]
-async fn a_baseline_keeps_accepted_findings_silent() {
+async fn a_baseline_keeps_accepted_findings_silent_but_never_a_live_key() {
     let lab = Lab::start(2004).await;
     let key = lab.leaked();
     let secret = read(&lab.sim_dir().join("bot.secret"));
@@ -359,10 +359,22 @@ async fn a_baseline_keeps_accepted_findings_silent() {
         !text.contains(&secret) && text.contains("fixture.env"),
         "{text}"
     );
+
+    // Accepted, but the key is live: still said, still exit 2.
+    let live = scan(&lab, &["--json", "--baseline", &baseline, &tree]).await;
+    assert_eq!(code(&live), 2, "{}", stderr(&live));
+    let found = findings(&live);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["accepted"], true);
+    assert_eq!(found[0]["liveness"]["state"], "live");
+
+    // Once the key is gone, the accepted line is silent.
+    assert!(lab.sim.web_ui_delete_key(&key));
     let output = scan(&lab, &["--json", "--baseline", &baseline, &tree]).await;
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(findings(&output).is_empty());
     assert_eq!(json(&output)["counts"]["baselined"], 1);
+
     // A new line is a new finding.
     std::fs::write(
         Path::new(&tree).join("other.env"),
@@ -370,6 +382,12 @@ async fn a_baseline_keeps_accepted_findings_silent() {
     )
     .unwrap();
     let output = scan(&lab, &["--json", "--baseline", &baseline, &tree]).await;
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    assert_eq!(findings(&output).len(), 1);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let found = findings(&output);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0]["path"].as_str().unwrap(),
+        format!("{tree}/other.env")
+    );
+    assert_eq!(found[0]["liveness"]["state"], "revoked");
 }
