@@ -35,6 +35,7 @@ pub mod private;
 pub mod report;
 pub mod respond;
 pub mod rotate;
+pub mod scan;
 pub mod schedule;
 pub mod secret;
 pub mod secrets;

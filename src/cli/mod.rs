@@ -18,6 +18,7 @@ mod report;
 mod respond;
 mod resume;
 mod rotate;
+mod scan;
 mod schedule;
 mod schema;
 mod sim;
@@ -103,6 +104,10 @@ pub enum Command {
     /// unknown keys, unused products); read-only.
     #[command(after_help = audit::EXITS)]
     Audit(audit::AuditArgs),
+    /// Exchange credentials in files and git history, each asked of the exchange for whether
+    /// its key is still live; read-only.
+    #[command(after_help = scan::EXITS)]
+    Scan(scan::ScanArgs),
 }
 
 impl Cli {
@@ -150,5 +155,6 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Man(args) => man::run(args, ui),
         Command::Rotate(args) => rotate::run(args, config, ui).await,
         Command::Audit(args) => audit::run(args, config, ui).await,
+        Command::Scan(args) => scan::run(args, config, ui).await,
     }
 }

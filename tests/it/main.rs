@@ -49,6 +49,7 @@ mod report_key;
 mod respond;
 mod resume;
 mod rotate;
+mod scan;
 mod schedule;
 mod scheduler;
 mod secrets_aws;
