@@ -165,7 +165,9 @@ impl Names {
         // Hashes and times first: a run id's hex digits may occur inside either.
         let text = replace_times(&replace_hex64(&text)).replace(&self.run_id, "<run>");
         let text = replace_numbers_before(&text, " ms", "<n>");
-        replace_after(&text, "127.0.0.1:", "<port>")
+        let text = replace_numbers_before(&text, " calls", "<n>");
+        let text = replace_numbers_before(&text, " call(s)", "<n>");
+        replace_after(&call_counts(&text), "127.0.0.1:", "<port>")
     }
 
     /// The JSON with its strings normalized, every `*_ms` number zero, and each list of calls
@@ -174,7 +176,8 @@ impl Names {
         match value {
             Value::String(s) => Value::String(self.normalize(&s)),
             Value::Number(_) if key.is_some_and(|k| k.ends_with("_ms")) => Value::from(0),
-            Value::Array(items) if key == Some("calls") => Value::from(items.len()),
+            // How many calls a step made depends on pacing and retries, not the seed alone.
+            Value::Array(_) if key == Some("calls") => Value::from("<calls>"),
             // Lines of one moment interleave as the clocks fell (see `sort_timeline`).
             Value::Array(items) if matches!(key, Some("entries" | "merged")) => {
                 let mut items: Vec<Value> = items
@@ -201,6 +204,30 @@ impl Names {
             other => other,
         }
     }
+}
+
+/// The steps table's last cell (how many calls a step made: pacing and retries, not the seed,
+/// decide it) → `<calls>`.
+fn call_counts(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        match line
+            .strip_suffix(" |")
+            .and_then(|l| l.rsplit_once(" ms | "))
+        {
+            Some((head, count))
+                if !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                out.push(format!("{head} ms | <calls> |"));
+            }
+            _ => out.push(line.to_owned()),
+        }
+    }
+    let mut joined = out.join("\n");
+    if text.ends_with('\n') {
+        joined.push('\n');
+    }
+    joined
 }
 
 /// The timeline's rows sorted: the exchange's access-log lines (exchange time) and the run's
