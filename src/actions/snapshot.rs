@@ -110,13 +110,44 @@ fn clock_output(measure: &clock::Measure, margin_ms: i64) -> Value {
 }
 
 /// One kind or a list.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum Kinds {
     /// One kind.
     One(SnapshotKind),
     /// Several.
     Many(Vec<SnapshotKind>),
+}
+
+/// Read by hand rather than `untagged`: serde's untagged message ("data did not match any
+/// variant of untagged enum Kinds") names neither the bad kind nor the good ones; this one says
+/// "unknown variant `open_order`, expected one of `open_orders`, …" (and `validate` adds the
+/// did-you-mean).
+impl<'de> Deserialize<'de> for Kinds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Kinds, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Kinds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a snapshot kind or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Kinds, E> {
+                use serde::de::IntoDeserializer;
+                SnapshotKind::deserialize(text.into_deserializer()).map(Kinds::One)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Kinds, A::Error> {
+                let mut kinds = Vec::new();
+                while let Some(kind) = seq.next_element::<SnapshotKind>()? {
+                    kinds.push(kind);
+                }
+                Ok(Kinds::Many(kinds))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Parameters of `snapshot`.
@@ -816,6 +847,27 @@ pub(crate) fn read_jsonl(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A misspelt kind is named with the kinds there are (not serde's "did not match any variant
+    /// of untagged enum"), one kind or a list.
+    #[test]
+    fn a_misspelt_kind_is_named_with_the_kinds_there_are() {
+        for text in ["of: [orders, open_order]", "of: open_order"] {
+            let value: serde_yaml::Value =
+                serde_yaml::from_str(&format!("key: k\n{text}\n")).unwrap_or_default();
+            let err = serde_yaml::from_value::<Snapshot>(value)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("unknown variant `open_order`, expected one of `open_orders`"),
+                "{text}: {err}"
+            );
+        }
+        let value: serde_yaml::Value =
+            serde_yaml::from_str("key: k\nof: [orders, fills]\n").unwrap_or_default();
+        assert!(serde_yaml::from_value::<Snapshot>(value).is_ok());
+    }
 
     #[test]
     fn a_retry_keeps_the_first_attempts_window_and_kinds() {
