@@ -91,9 +91,18 @@ pub fn preflight(
         profile,
         templates: &templates,
     };
+    // The same problem in several steps (a key not in the profile) is said once, naming them.
+    let mut by_step: Vec<(Vec<String>, String, Option<String>)> = Vec::new();
     for (step, action) in playbook.action_steps() {
         if let Err(err) = action.preflight(&pre) {
-            problems.push((format!("step `{}`: {err}", step.id), err.hint()));
+            let (message, hint) = (err.to_string(), err.hint());
+            match by_step
+                .iter_mut()
+                .find(|(_, m, h)| *m == message && *h == hint)
+            {
+                Some((steps, _, _)) => steps.push(step.id.to_string()),
+                None => by_step.push((vec![step.id.to_string()], message, hint)),
+            }
         }
         if let Some(err) = action.advise(&pre) {
             advice.push((format!("step `{}`: {err}", step.id), err.hint()));
@@ -111,6 +120,14 @@ pub fn preflight(
                 Some("pass `--yes` to accept every confirmation (it is journaled)".into()),
             ));
         }
+    }
+    for (steps, message, hint) in by_step {
+        let named: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
+        let which = match named.len() {
+            1 => format!("step {}", named[0]),
+            _ => format!("steps {}", named.join(", ")),
+        };
+        problems.push((format!("{which}: {message}"), hint));
     }
     if problems.is_empty() {
         Ok(advice)

@@ -404,3 +404,23 @@ fn a_simulator_latency_past_a_minute_is_refused() {
         assert!(err.contains("0..=60000"), "{command}: {err}");
     }
 }
+
+/// A problem several steps share (a key not in the profile) is said once, naming the steps.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_problem_of_several_steps_is_said_once() {
+    let lab = Lab::start(23).await;
+    let config = lab.session.config.display().to_string();
+    let output = lockdown(
+        &respond_args(&config, "NOTINPROFILEKEY123", &["--yes"]),
+        &[],
+    )
+    .await;
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert_eq!(err.matches("is not in profile").count(), 1, "{err}");
+    assert!(
+        err.contains("steps `open_orders`, `cancel`, `history`: key"),
+        "{err}"
+    );
+    nothing_sent(&lab);
+}
