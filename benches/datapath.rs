@@ -374,6 +374,7 @@ fn diff_child(dir: &Path) -> f64 {
         let outcome = run
             .execute(Start::Resumed {
                 prior: Prior {
+                    timing: Default::default(),
                     done,
                     unfinished: Vec::new(),
                 },

@@ -52,6 +52,8 @@ pub trait Gate: Send + Sync + std::fmt::Debug {
 pub struct Prior {
     /// Steps that finished, with their outputs: not run again.
     pub done: BTreeMap<String, Outputs>,
+    /// When each finished step started (RFC 3339 UTC) and how long it took, for the summary.
+    pub timing: BTreeMap<String, (String, u64)>,
     /// Steps that started (or failed) without a result that can be trusted: probed first.
     pub unfinished: Vec<String>,
 }

@@ -19,15 +19,22 @@ pub fn prior(events: &[Event]) -> Prior {
     let mut started: Vec<String> = Vec::new();
     let mut stored_from: BTreeSet<String> = BTreeSet::new();
     let mut actions: Vec<(String, String)> = Vec::new();
+    let mut started_at: std::collections::BTreeMap<String, String> = Default::default();
     for event in events {
         if let Some(start) = record::StepStarted::of(event) {
             started.push(start.step.clone());
+            started_at.insert(start.step.clone(), event.at.clone());
             actions.push((start.step, start.action));
         } else if let Some(end) = record::StepFinished::of(event) {
             started.retain(|s| *s != end.step);
             prior.unfinished.retain(|s| *s != end.step);
             // A dry run's `planned` is not done.
             if end.status == StepStatus::Ok {
+                let at = started_at
+                    .get(&end.step)
+                    .cloned()
+                    .unwrap_or_else(|| event.at.clone());
+                prior.timing.insert(end.step.clone(), (at, end.duration_ms));
                 prior.done.insert(end.step, end.outputs);
             }
         } else if let Some(end) = record::StepFailed::of(event) {

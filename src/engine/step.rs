@@ -115,7 +115,9 @@ impl Run<'_> {
             self.ui
                 .step_ended(id, StepStatus::Ok, 0, "done before the interruption");
             let mut state = lock(state);
-            let mut rec = step_record(step, action, StepStatus::Ok, String::new(), 0);
+            // The summary says when it ran before the interruption, and how long it took.
+            let (at, took) = state.prior.timing.get(id).cloned().unwrap_or_default();
+            let mut rec = step_record(step, action, StepStatus::Ok, at, took);
             rec.incomplete = incomplete(&outputs);
             rec.outputs = Value::Object(outputs.clone());
             if action.containment() == Containment::Contains && state.contained_ms.is_none() {

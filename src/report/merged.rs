@@ -26,6 +26,7 @@ pub fn merged(t: &Timeline) -> Vec<MergedEvent> {
     let mut out = Vec::new();
     attacker(t, &mut out);
     response(t, &local, &mut out);
+    notes(t, &local, &mut out);
     exchange(t, &local, &mut out);
     // Unreadable times sort last rather than vanish.
     out.sort_by_key(|e| clock::parse_rfc3339_ms(&e.at).unwrap_or(i64::MAX));
@@ -202,6 +203,36 @@ fn response(t: &Timeline, local: &Local, out: &mut Vec<MergedEvent>) {
                 what,
             );
         }
+    }
+}
+
+/// The run's own lines that are not a step's start or end (the steps above say those): the run
+/// starting, confirmations, two-factor answers, keys created, stored and deleted, what a step
+/// costs (a frozen sub-account), interruptions. (Access-log lines go to the exchange lane.)
+fn notes(t: &Timeline, local: &Local, out: &mut Vec<MergedEvent>) {
+    const STEP_ENDS: [&str; 6] = [
+        " done", " failed", " skipped", " not run", " pending", " planned",
+    ];
+    for entry in &t.entries {
+        if entry.what.starts_with("exchange access log") {
+            continue;
+        }
+        let step_end = entry
+            .what
+            .strip_prefix('`')
+            .and_then(|rest| rest.split_once('`'))
+            .is_some_and(|(_, after)| STEP_ENDS.iter().any(|end| after.starts_with(end)));
+        if step_end {
+            continue;
+        }
+        let what = format!("{} · {}", entry.what, local.note());
+        push(
+            out,
+            &local.at(&entry.at, 0),
+            Lane::Response,
+            Mark::Step,
+            what,
+        );
     }
 }
 

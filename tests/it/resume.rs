@@ -161,6 +161,13 @@ async fn kill_then_resume(venue: ExchangeId, seed: u64, lines: usize) -> Option<
         .filter(|s| !(by_hand && s["id"] == "key_info"))
         .collect();
     assert!(failed.is_empty(), "{at}: {failed:?}\n{}", stderr(&output));
+    // Steps done before the kill say when they ran then (not an empty time).
+    for step in summary["steps"].as_array().unwrap() {
+        if step["status"] == "ok" {
+            let when = step["started_at"].as_str().unwrap_or_default();
+            assert!(when.starts_with("20"), "{at}: {step}");
+        }
+    }
     if !by_hand {
         assert_eq!(output.status.code(), Some(0), "{at}:\n{}", stderr(&output));
     }
