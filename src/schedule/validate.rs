@@ -20,7 +20,7 @@ use crate::config::RawSchedule;
 use crate::source::{Problem, Problems, Source, did_you_mean};
 
 /// The commands a schedule may run.
-pub const SCHEDULABLE: &[&str] = &["drill", "check", "rotate", "audit"];
+pub const SCHEDULABLE: &[&str] = &["drill", "check", "rotate", "audit", "scan"];
 
 /// How long a run may take unless the job says.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -389,6 +389,11 @@ mod tests {
             (
                 "an audit",
                 "  - { name: a, cron: '0 3 * * *', run: [audit, --json, --max-age-days, '30'] }\n",
+                "",
+            ),
+            (
+                "a scan of a repository's history",
+                "  - { name: a, cron: '0 3 * * *', run: [scan, /srv/bot, --git, --json] }\n",
                 "",
             ),
             (
