@@ -25,7 +25,7 @@ use serde::Serialize;
 
 pub use self::finding::Finding;
 use crate::check::Severity;
-use crate::config::{self, ConfigError};
+use crate::config;
 use crate::error::Error;
 use crate::exchanges::Mode;
 use crate::exit::Exit;
@@ -129,22 +129,7 @@ impl Audit {
 /// (exit 2, with its place); an exchange that cannot be reached is a finding of its profile, and
 /// the other profiles are audited all the same.
 pub async fn run(options: &AuditOptions) -> Result<Audit, Error> {
-    let names = config::profile_names(&options.config)?;
-    let chosen = if options.profiles.is_empty() {
-        names
-    } else {
-        for name in &options.profiles {
-            if !names.contains(name) {
-                return Err(ConfigError::NoProfile {
-                    name: name.clone(),
-                    path: options.config.clone(),
-                    available: names.join(", "),
-                }
-                .into());
-            }
-        }
-        options.profiles.clone()
-    };
+    let chosen = config::chosen_profiles(&options.config, &options.profiles)?;
     let mut audit = Audit {
         max_age_days: options.max_age_days,
         ..Audit::default()

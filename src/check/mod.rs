@@ -26,7 +26,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::config::{self, ConfigError, Profile};
+use crate::config::{self, Profile};
 use crate::drill::history::{self, CheckEntry};
 use crate::error::Error;
 use crate::exit::Exit;
@@ -194,22 +194,7 @@ pub async fn exchange_findings(profile: &Profile, playbook: &Playbook) -> Vec<Fi
 /// error (exit 2, with its `file:line:col`); a profile that does not load is a finding, and the
 /// others are checked all the same.
 pub async fn run(options: &CheckOptions, ui: &Ui) -> Result<Readiness, Error> {
-    let names = config::profile_names(&options.config)?;
-    let chosen = if options.profiles.is_empty() {
-        names
-    } else {
-        for name in &options.profiles {
-            if !names.contains(name) {
-                return Err(ConfigError::NoProfile {
-                    name: name.clone(),
-                    path: options.config.clone(),
-                    available: names.join(", "),
-                }
-                .into());
-            }
-        }
-        options.profiles.clone()
-    };
+    let chosen = config::chosen_profiles(&options.config, &options.profiles)?;
     // The regression rule is read before anything is checked: a bad `history:` section is the
     // config's error (exit 2, with its place), as for `drill`.
     let rule = config::load_history(Some(&options.config))?.rule;

@@ -139,6 +139,24 @@ pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
     Ok(raw.profiles.into_keys().collect())
 }
 
+/// The profiles a command covers: every profile of the file when `asked` is empty, else those
+/// asked for, each of which must be in the file (a name that is not is bad input, listing those
+/// that are).
+pub fn chosen_profiles(path: &Path, asked: &[String]) -> Result<Vec<String>, ConfigError> {
+    let names = profile_names(path)?;
+    if asked.is_empty() {
+        return Ok(names);
+    }
+    if let Some(missing) = asked.iter().find(|name| !names.contains(name)) {
+        return Err(ConfigError::NoProfile {
+            name: missing.clone(),
+            path: path.to_owned(),
+            available: names.join(", "),
+        });
+    }
+    Ok(asked.to_vec())
+}
+
 /// Loads one profile from a config file, resolving and checking its credentials.
 pub fn load_profile(path: &Path, name: Option<&str>) -> Result<Profile, ConfigError> {
     load_profile_with(path, name, Secrets::Read)
