@@ -197,7 +197,12 @@ impl StepContext<'_> {
     /// names, all at once, and the one listing `key` is its account. `Ok(None)`: none lists it.
     pub async fn find_account(&self, key: &KeyId) -> Result<Option<String>, ExchangeError> {
         let mut accounts: Vec<&str> = Vec::new();
-        for account in self.profile.keys.iter().filter_map(|k| k.account.as_deref()) {
+        for account in self
+            .profile
+            .keys
+            .iter()
+            .filter_map(|k| k.account.as_deref())
+        {
             if !accounts.contains(&account) {
                 accounts.push(account);
             }
@@ -282,18 +287,31 @@ impl Preflight<'_> {
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
     }
 
-    /// Checks that the profile holds the credential of the key parameter `key` names, where
-    /// that does not depend on step outputs.
-    pub fn key_credential(&self, key: &Tpl<String>) -> Result<(), ActionError> {
-        if let Some(key) = self.render(key) {
-            let key = KeyId::new(key?);
-            // A secret that did not read now (a store down) never stops the run: the lock and
-            // the revoke need the master only, the advice said so, and this step fails alone.
-            if self.profile.unread_keys.iter().any(|u| u.id == key) {
-                return Ok(());
-            }
-            key_credential(self.profile, &key)?;
+    /// Says when the profile does not hold the secret of the key parameter `key` names (where
+    /// that does not depend on step outputs): an advice, never a reason to stop the run. A key
+    /// the profile does not list (one made by whoever holds the leak), or lists without a
+    /// secret, is still locked and revoked through the master; only the steps that need the
+    /// key's own secret fail, each alone, and the run says what is left.
+    pub fn key_credential(&self, key: &Tpl<String>) -> Option<ActionError> {
+        let key = KeyId::new(self.render(key)?.ok()?);
+        // A secret that did not read now (a store down) is said once, by the profile.
+        if self.profile.unread_keys.iter().any(|u| u.id == key) {
+            return None;
         }
-        Ok(())
+        let err = key_credential(self.profile, &key).err()?;
+        let message = match self.profile.key(&key) {
+            None => format!(
+                "key `{key}` is not in profile `{}`: it is locked and revoked through the master; this step needs its own secret and fails alone",
+                self.profile.name
+            ),
+            Some(_) => format!(
+                "profile `{}` has no secret for key `{key}`: it is locked and revoked through the master; this step needs the secret and fails alone",
+                self.profile.name
+            ),
+        };
+        Some(ActionError::Input {
+            message,
+            hint: err.hint().unwrap_or_default(),
+        })
     }
 }
