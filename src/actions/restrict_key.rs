@@ -230,6 +230,7 @@ impl Action for RestrictKey {
                 }
                 None => (call.await, None),
             };
+        let before = key_before::with_last_seen(cx, key, before);
         let info = reply
             .map_err(ActionError::exchange(format!("lock key `{key}`")))?
             .into_key()
