@@ -109,7 +109,9 @@ mod tests {
         }
         // Short or extra padding, a character outside the alphabet, padding in the middle,
         // whitespace, and a last character with bits left over (`Zh==` is not canonical).
-        for junk in ["Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "Zm9v\n", " Zg==", "Zh==", "Zg"] {
+        for junk in [
+            "Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "Zm9v\n", " Zg==", "Zh==", "Zg",
+        ] {
             assert!(base64_decode(junk).is_none(), "{junk}");
         }
     }
