@@ -1,4 +1,5 @@
-//! CSV rows of a ledger fed one line at a time, each row with the line it starts on.
+//! CSV rows fed one line at a time, each row with the line it starts on: the known-orders
+//! ledger's reader, `ledger check` and `ledger import --from csv` read CSV through this.
 //!
 //! The ledger is read line by line (it may hold millions of lines, and its first line says
 //! whether it is JSON Lines or CSV), and an error must name the line a bad row starts on. The
@@ -8,8 +9,8 @@
 //! the `csv` crate reads it (a quoted cell may hold commas, `""` and line breaks) and the line
 //! numbers stay the caller's.
 //!
-//! Only `\n` ends a row (a `\r` before it is left at the end of the last cell, which the ledger
-//! trims), so a line the caller reads is at most one row.
+//! Only `\n` ends a row, and `\r\n` is read as `\n` (a lone `\r` is text), so a line the
+//! caller reads is at most one row.
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder, Terminator};
 
@@ -65,8 +66,15 @@ impl Default for Rows {
 impl Rows {
     /// A reader for `,`-separated rows with `"` quoting.
     pub fn new() -> Rows {
+        Rows::with_delimiter(b',')
+    }
+
+    /// A reader for rows separated by `delimiter` (`ledger import --from csv` takes `;`, tab
+    /// and `|` too), with `"` quoting.
+    pub fn with_delimiter(delimiter: u8) -> Rows {
         Rows {
             core: ReaderBuilder::new()
+                .delimiter(delimiter)
                 .terminator(Terminator::Any(b'\n'))
                 .build(),
             out: vec![0; 256],
@@ -83,11 +91,20 @@ impl Rows {
     pub fn feed(&mut self, number: usize, line: &str) -> Option<Row<'_>> {
         // Between rows the parser passes over an empty line, so a row starts on the first line
         // that is not empty.
-        if self.start.is_none() && line != "\n" {
+        if self.start.is_none() && line != "\n" && line != "\r\n" {
             self.start = Some(number);
         }
         self.last = number;
-        self.parse(line.as_bytes()).then(|| self.take())
+        // `\r\n` is read as `\n`; the text before it cannot end a row (only `\n` does), and an
+        // empty input would tell the parser the data has ended, so it is fed only when there is
+        // some.
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body.strip_suffix('\r').unwrap_or(body), true),
+            None => (line, false),
+        };
+        let ended =
+            (!body.is_empty() && self.parse(body.as_bytes())) || (newline && self.parse(b"\n"));
+        ended.then(|| self.take())
     }
 
     /// Ends the input: the row a last line without a line break left open, if any.
@@ -181,12 +198,21 @@ mod tests {
     }
 
     #[test]
-    fn a_carriage_return_stays_in_the_last_cell_and_a_crlf_line_is_blank() {
-        let got = rows("a,b\r\n\r\n1,2\r\n");
-        assert_eq!(got.len(), 3);
-        assert_eq!(got[0], (1, cells(&["a", "b\r"])));
-        assert_eq!(got[1], (2, cells(&["\r"])));
-        assert_eq!(got[2], (3, cells(&["1", "2\r"])));
+    fn crlf_ends_a_row_as_lf_does_and_a_lone_cr_is_text() {
+        let got = rows("a,b\r\n\r\n1,\"2\"\r\nx\ry,z\r\n\"q\r\nr\"\r\n;\r");
+        assert_eq!(
+            got,
+            vec![
+                (1, cells(&["a", "b"])),
+                (3, cells(&["1", "2"])),
+                (4, cells(&["x\ry", "z"])),
+                (5, cells(&["q\nr"])),
+                (7, cells(&[";\r"])),
+            ]
+        );
+        let mut semicolons = Rows::with_delimiter(b';');
+        let row = semicolons.feed(1, "a;\"b;c\"\r\n").unwrap();
+        assert_eq!(row.cells().collect::<Vec<_>>(), ["a", "b;c"]);
     }
 
     #[test]
