@@ -920,6 +920,12 @@ fn read(
             number += 1;
         }
         let line = buf.trim_end_matches(['\n', '\r']);
+        // A byte-order mark (spreadsheets write one) is no part of the first line.
+        let line = if number == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
         if let Format::Unknown = format {
             if ended {
                 return Ok(());
@@ -1238,6 +1244,15 @@ mod tests {
         let err = parse("k.csv", "order_id,side\n\n\"1\nb\",buy\n\n2,long\n").unwrap_err();
         assert_eq!(err.line, 6, "{err}");
         assert!(err.message.contains("long"), "{err}");
+    }
+
+    /// A byte-order mark before the first line is passed over, in either format.
+    #[test]
+    fn a_byte_order_mark_is_passed_over() {
+        let csv = parse("k.csv", "\u{feff}order_id,qty\n1,2\n").unwrap();
+        assert_eq!(csv[0].order_id.as_deref(), Some("1"));
+        let jsonl = parse("k.jsonl", "\u{feff}{\"order_id\":\"1\"}\n").unwrap();
+        assert_eq!(jsonl[0].order_id.as_deref(), Some("1"));
     }
 
     #[test]

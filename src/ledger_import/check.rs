@@ -109,6 +109,12 @@ fn newer_fields(
             number += 1;
         }
         let line = buf.trim_end_matches(['\n', '\r']);
+        // A byte-order mark (spreadsheets write one) is no part of the first line.
+        let line = if number == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
         if json.is_none() && (ended || line.trim().is_empty()) {
             if ended {
                 return Ok(());
