@@ -35,7 +35,7 @@ use crate::exit::Exit;
 use crate::report::incident::{KeyResult, Summary};
 use crate::respond::{Request, respond, run_id};
 use crate::secret::KeyId;
-use crate::ui::{Ui, Verbosity};
+use crate::ui::Ui;
 
 /// How many keys' steps after the lock run at once by default: the evidence of each key reads
 /// through the master too (transfers: Bybit allows 1 to 5 a second), so a few keys at a time
@@ -422,7 +422,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
     // The keys' own runs print only errors: a hundred runs' step lines would drown the summary.
     // On a terminal one line counts the keys contained as their locks are acknowledged.
     let keys_meter = ui.keys_meter(targets.len());
-    let quiet = Ui::new(Verbosity::Quiet, true).counting_keys(keys_meter.clone());
+    let quiet = ui.for_one_key(keys_meter.clone());
     let runs = targets.iter().zip(tickets).map(|(target, ticket)| {
         let profile = profiles.iter().find(|p| p.name == target.profile);
         let shared_store = targets

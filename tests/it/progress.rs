@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lockdown::exchanges::model::{Category, Segment};
-use lockdown::exchanges::{Auth, CallSink, Op, PageWatch, Reply};
+use lockdown::exchanges::{Auth, CallSink, ExchangeId, Op, PageWatch, Reply};
 
 use crate::support::{Lab, last_days, stderr, stdout, wait_bounded};
 
@@ -77,7 +77,7 @@ fn bar_marks(text: &str) -> Vec<&'static str> {
     if text.contains('\u{1b}') {
         found.push("an escape sequence");
     }
-    if text.contains(" left") || text.contains("time is up") {
+    if text.contains("detection in 2s: ") || text.contains("time is up") {
         found.push("a countdown");
     }
     if text.contains("pages read") || text.contains("page read") {
@@ -100,6 +100,68 @@ fn a_terminal_shows_the_drills_countdown() {
     assert!(
         screen.contains('\u{1b}'),
         "the bar is drawn and cleared with terminal control:\n{screen}"
+    );
+    // The history step reads page after page, paced under the venue's limits: long enough
+    // for its count to be drawn.
+    assert!(
+        screen.contains("`history` spot: ") && screen.contains(" read, "),
+        "the history pages are counted per segment:\n{screen}"
+    );
+}
+
+/// Two bots on sub-accounts of their own, each with a leaked key; no attacker.
+const TWO_BOTS: &str = "
+name: two-bots
+seed: 5
+detection_delay: 0s
+keys: 2
+markets:
+  - { base: BTC, quote: USDT, price: \"65000\" }
+balances: { USDT: \"1000\" }
+bot:
+  client_prefix: bot-
+  orders:
+    - { symbol: BTCUSDT, side: buy, type: limit, qty: \"0.01\", price: \"60000\", status: open, age: 2h }
+attacker: { pattern: none }
+";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_counts_the_keys_of_a_mass_response() {
+    let lab = Lab::start_scenario(ExchangeId::Bybit, TWO_BOTS, 5).await;
+    let keys = lab.session.leaked_keys.clone();
+    assert_eq!(keys.len(), 2);
+    let args: Vec<String> = [
+        "respond",
+        "--config",
+        &lab.session.config.display().to_string(),
+        "--profile",
+        "sim",
+        "--key",
+        &keys[0],
+        "--key",
+        &keys[1],
+        "--yes",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let screen = tokio::task::spawn_blocking(move || at_a_terminal(&args))
+        .await
+        .unwrap();
+    assert!(
+        screen.contains(" of 2 keys contained; "),
+        "the keys are counted as they are contained:\n{screen}"
+    );
+    for key in &keys {
+        assert!(
+            !screen.contains(key.as_str()),
+            "key ids are masked:\n{screen}"
+        );
+    }
+    assert_eq!(
+        lab.run_dirs().len(),
+        2,
+        "both keys were answered:\n{screen}"
     );
 }
 

@@ -22,6 +22,8 @@ const TICK: Duration = Duration::from_millis(100);
 pub(crate) struct Board {
     multi: MultiProgress,
     live: Mutex<Live>,
+    /// The bars on the terminal, per meter. Locked after `live` where both are.
+    drawn: Mutex<Vec<(Weak<Shown>, Vec<ProgressBar>)>>,
 }
 
 #[derive(Default)]
@@ -46,11 +48,18 @@ impl Board {
         Arc::new(Board {
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(10)),
             live: Mutex::default(),
+            drawn: Mutex::default(),
         })
     }
 
     fn lock(&self) -> MutexGuard<'_, Live> {
         self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn drawn(&self) -> MutexGuard<'_, Vec<(Weak<Shown>, Vec<ProgressBar>)>> {
+        self.drawn
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -69,62 +78,73 @@ impl Board {
         }
     }
 
-    /// Runs `write` with the bars taken off the terminal, then draws them again below. With
-    /// nothing drawn (the usual case, and the lock's step lines) it just runs `write`: the
-    /// drawing's own lock is not even taken.
+    /// Runs `write` with the bars taken off the terminal, then draws them again below; the
+    /// bars of meters nobody holds any more are cleared first, so that a line written after a
+    /// wait never has the wait's bar drawn under it (nor left behind when the command ends).
+    /// With nothing drawn (the usual case, and the lock's step lines) it just runs `write`.
     pub(crate) fn suspend<R>(&self, write: impl FnOnce() -> R) -> R {
-        if self.lock().drawing {
-            self.multi.suspend(write)
-        } else {
-            write()
+        if !self.lock().drawing {
+            return write();
         }
+        Self::clear_released(&mut self.drawn());
+        self.multi.suspend(write)
+    }
+
+    /// Clears the bars of the meters nobody holds any more.
+    fn clear_released(drawn: &mut Vec<(Weak<Shown>, Vec<ProgressBar>)>) {
+        drawn.retain(|(meter, bars)| {
+            let held = meter.strong_count() > 0;
+            if !held {
+                bars.iter().for_each(ProgressBar::finish_and_clear);
+            }
+            held
+        });
     }
 
     /// The drawing thread: until no meter is left, reads every live meter and draws its lines.
     fn draw(&self) {
-        let mut drawn: Vec<(Weak<Shown>, Vec<ProgressBar>)> = Vec::new();
         loop {
             let meters = {
                 let mut live = self.lock();
                 live.meters.retain(|meter| meter.strong_count() > 0);
-                if live.meters.is_empty() && drawn.is_empty() {
+                if live.meters.is_empty() && self.drawn().is_empty() {
                     live.drawing = false;
                     return;
                 }
                 live.meters.clone()
             };
-            // Meters nobody holds any more: their lines go.
-            drawn.retain(|(meter, bars)| {
-                let held = meters.iter().any(|m| m.ptr_eq(meter));
-                if !held {
-                    bars.iter().for_each(ProgressBar::finish_and_clear);
-                }
-                held
-            });
-            let now = Instant::now();
-            for meter in &meters {
-                let Some(lines) = meter.upgrade().map(|shown| shown.lines(now)) else {
-                    continue;
-                };
-                let at = match drawn.iter().position(|(m, _)| m.ptr_eq(meter)) {
-                    Some(at) => at,
-                    None => {
-                        drawn.push((meter.clone(), Vec::new()));
-                        drawn.len() - 1
-                    }
-                };
-                let bars = &mut drawn[at].1;
-                self.fit(bars, &lines);
-                for (bar, line) in bars.iter().zip(&lines) {
-                    if let Some((position, length)) = line.bar {
-                        bar.set_length(length);
-                        bar.set_position(position);
-                    }
-                    bar.set_message(line.text.clone());
-                    bar.tick();
-                }
-            }
+            self.tick(&meters);
             std::thread::sleep(TICK);
+        }
+    }
+
+    /// One drawing of `meters`, and the end of the lines of those nobody holds.
+    fn tick(&self, meters: &[Weak<Shown>]) {
+        let mut drawn = self.drawn();
+        Self::clear_released(&mut drawn);
+        let now = Instant::now();
+        for meter in meters {
+            let Some(lines) = meter.upgrade().map(|shown| shown.lines(now)) else {
+                continue;
+            };
+            let at = match drawn.iter().position(|(m, _)| m.ptr_eq(meter)) {
+                Some(at) => at,
+                None => {
+                    drawn.push((meter.clone(), Vec::new()));
+                    drawn.len() - 1
+                }
+            };
+            let bars = &mut drawn[at].1;
+            self.fit(bars, &lines);
+            for (bar, line) in bars.iter().zip(&lines) {
+                // The message first: a bar is never drawn without its words.
+                bar.set_message(line.text.clone());
+                if let Some((position, length)) = line.bar {
+                    bar.set_length(length);
+                    bar.set_position(position);
+                }
+                bar.tick();
+            }
         }
     }
 
@@ -149,9 +169,13 @@ impl Board {
 /// A bar for `line`: a spinner line, or a bar filled so far.
 fn new_bar(line: &Line) -> ProgressBar {
     let (bar, template) = match line.bar {
-        Some((_, length)) => (ProgressBar::new(length), "  {spinner} [{bar:24}] {msg}"),
+        Some((position, length)) => (
+            ProgressBar::new(length).with_position(position),
+            "  {spinner} [{bar:24}] {msg}",
+        ),
         None => (ProgressBar::new_spinner(), "  {spinner} {msg}"),
     };
+    let bar = bar.with_message(line.text.clone());
     if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style.progress_chars("=> "));
     }

@@ -202,11 +202,15 @@ impl Ui {
         }
     }
 
-    /// The same, counting its run's containment into `keys` (one key's run of a mass response).
-    pub fn counting_keys(self, keys: KeysMeter) -> Ui {
+    /// The Ui of one key's run of a mass response: only errors (and what a person must do by
+    /// hand), its containment counted into `keys`, written around the same bars.
+    pub fn for_one_key(&self, keys: KeysMeter) -> Ui {
         Ui {
+            verbosity: super::Verbosity::Quiet,
+            format: super::Format::Human,
+            color: false,
             keys: Some(keys),
-            ..self
+            ..self.clone()
         }
     }
 
