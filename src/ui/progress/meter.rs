@@ -201,10 +201,12 @@ mod tests {
 
     #[test]
     fn a_countdown_says_the_time_left_and_fills_its_bar() {
-        let shown = Shown::new(Shape::Countdown {
+        let until = Instant::now() + Duration::from_secs(90);
+        let mut shown = Shown::new(Shape::Countdown {
             message: "waiting".into(),
-            until: Instant::now() + Duration::from_secs(90),
+            until,
         });
+        shown.since = until - Duration::from_secs(90);
         let at = shown.since + Duration::from_millis(30_500);
         let lines = shown.lines(at);
         assert_eq!(lines.len(), 1);
