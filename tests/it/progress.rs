@@ -12,7 +12,7 @@ use std::time::Duration;
 use lockdown::exchanges::model::{Category, Segment};
 use lockdown::exchanges::{Auth, CallSink, ExchangeId, Op, PageWatch, Reply};
 
-use crate::support::{Lab, last_days, stderr, stdout, wait_bounded};
+use crate::support::{Lab, bind_bot_key, last_days, stderr, stdout, wait_bounded};
 
 /// Single-quoted for `sh -c`.
 fn quoted(arg: &str) -> String {
@@ -106,6 +106,46 @@ fn a_terminal_shows_the_drills_countdown() {
     assert!(
         screen.contains("`history` spot: ") && screen.contains(" read, "),
         "the history pages are counted per segment:\n{screen}"
+    );
+}
+
+#[test]
+fn a_terminal_counts_down_the_drill_operators_work_by_hand() {
+    // Kraken has no key management by API: the drill's operator deletes the key in the web
+    // interface, after the scenario's delay (two seconds by default).
+    let dir = tempfile::tempdir().unwrap();
+    let screen = at_a_terminal(&drill_args(dir.path(), &["--venue", "kraken"]));
+    assert!(
+        screen.contains("the drill's operator does it by hand: ") && screen.contains(" left"),
+        "the operator's work by hand counts down:\n{screen}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_counts_down_a_rotations_grace_period() {
+    let lab = Lab::start(21).await;
+    bind_bot_key(&lab);
+    let args: Vec<String> = [
+        "rotate",
+        "--config",
+        &lab.session.config.display().to_string(),
+        "--profile",
+        "sim",
+        "--key",
+        &lab.leaked(),
+        "--grace",
+        "2s",
+        "--yes",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let screen = tokio::task::spawn_blocking(move || at_a_terminal(&args))
+        .await
+        .unwrap();
+    assert!(
+        screen.contains("grace period before the old key is revoked: ") && screen.contains(" left"),
+        "the grace period counts down:\n{screen}"
     );
 }
 
