@@ -180,6 +180,53 @@ impl StepContext<'_> {
         key_credential(self.profile, key)
     }
 
+    /// The sub-account `key` belongs to: the profile's `account:`, else what an earlier step of
+    /// this run learned (the lock's `account` output, journaled, so a resumed run knows it too).
+    pub fn key_account(&self, key: &KeyId) -> Option<String> {
+        if let Some(account) = self.profile.key(key).and_then(|k| k.account.clone()) {
+            return Some(account);
+        }
+        let masked = key.masked();
+        self.outputs.values().find_map(|outputs| {
+            (outputs.get("key").and_then(Value::as_str) == Some(masked.as_str()))
+                .then(|| outputs.get("account").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_owned)
+        })
+    }
+
+    /// Finds the sub-account of a key the profile does not hold (one made in the web interface
+    /// by whoever holds the leak, say): the master lists the keys of every account the profile
+    /// names, all at once, and the one listing `key` is its account. `Ok(None)`: none lists it.
+    pub async fn find_account(&self, key: &KeyId) -> Result<Option<String>, ExchangeError> {
+        let mut accounts: Vec<&str> = Vec::new();
+        for account in self
+            .profile
+            .keys
+            .iter()
+            .filter_map(|k| k.account.as_deref())
+        {
+            if !accounts.contains(&account) {
+                accounts.push(account);
+            }
+        }
+        let listings = futures_util::future::join_all(
+            accounts.iter().map(|account| self.account_keys(account)),
+        )
+        .await;
+        let mut failed = None;
+        for (account, listing) in accounts.iter().zip(listings) {
+            match listing {
+                Ok(keys) if keys.iter().any(|info| info.names(key)) => {
+                    return Ok(Some((*account).to_owned()));
+                }
+                Ok(_) => {}
+                Err(err) => failed = Some(err),
+            }
+        }
+        failed.map_or(Ok(None), Err)
+    }
+
     /// Every key of a sub-account, as the master sees them.
     pub async fn account_keys(&self, account: &str) -> Result<Vec<KeyInfo>, ExchangeError> {
         self.client
@@ -243,18 +290,31 @@ impl Preflight<'_> {
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
     }
 
-    /// Checks that the profile holds the credential of the key parameter `key` names, where
-    /// that does not depend on step outputs.
-    pub fn key_credential(&self, key: &Tpl<String>) -> Result<(), ActionError> {
-        if let Some(key) = self.render(key) {
-            let key = KeyId::new(key?);
-            // A secret that did not read now (a store down) never stops the run: the lock and
-            // the revoke need the master only, the advice said so, and this step fails alone.
-            if self.profile.unread_keys.iter().any(|u| u.id == key) {
-                return Ok(());
-            }
-            key_credential(self.profile, &key)?;
+    /// Says when the profile does not hold the secret of the key parameter `key` names (where
+    /// that does not depend on step outputs): an advice, never a reason to stop the run. A key
+    /// the profile does not list (one made by whoever holds the leak), or lists without a
+    /// secret, is still locked and revoked through the master; only the steps that need the
+    /// key's own secret fail, each alone, and the run says what is left.
+    pub fn key_credential(&self, key: &Tpl<String>) -> Option<ActionError> {
+        let key = KeyId::new(self.render(key)?.ok()?);
+        // A secret that did not read now (a store down) is said once, by the profile.
+        if self.profile.unread_keys.iter().any(|u| u.id == key) {
+            return None;
         }
-        Ok(())
+        let err = key_credential(self.profile, &key).err()?;
+        let message = match self.profile.key(&key) {
+            None => format!(
+                "key `{key}` is not in profile `{}`: it is locked and revoked through the master; this step needs its own secret and fails alone",
+                self.profile.name
+            ),
+            Some(_) => format!(
+                "profile `{}` has no secret for key `{key}`: it is locked and revoked through the master; this step needs the secret and fails alone",
+                self.profile.name
+            ),
+        };
+        Some(ActionError::Input {
+            message,
+            hint: err.hint().unwrap_or_default(),
+        })
     }
 }
