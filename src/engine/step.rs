@@ -138,7 +138,14 @@ impl Run<'_> {
         let sink: CallSink = Arc::default();
         let outputs = lock(state).outputs.clone();
         // Nothing is drawn until a read or a wait lasts; making these never waits for the UI.
+        // The lock and the revoke count no pages: their reads are few and short, and nothing
+        // on their path reaches the progress display.
         let progress = self.ui.step_progress(id);
+        let pages = if action.containment() == Containment::Contains {
+            None
+        } else {
+            progress.pages()
+        };
         let mut p = Prepared {
             step,
             action,
@@ -147,7 +154,7 @@ impl Run<'_> {
             client: self
                 .client
                 .recording(Arc::clone(&sink))
-                .watching_pages(progress.pages()),
+                .watching_pages(pages),
             sink,
             progress,
             templates: self.template_context(&outputs),
