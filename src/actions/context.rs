@@ -2,8 +2,8 @@
 //!
 //! Actions get the client (recording its calls for this step), the profile, the run, the
 //! rendered-template context and earlier steps' outputs, the vault of secrets created during
-//! the run, and the journal for events that must be on disk before the action goes on (a
-//! created key's id before its secret is stored).
+//! the run, the journal for events that must be on disk before the action goes on (a
+//! created key's id before its secret is stored), and the step's progress for people.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -154,6 +154,9 @@ pub struct StepContext<'a> {
     pub vault: &'a Vault,
     /// The journal.
     pub journal: &'a JournalHandle,
+    /// What the step shows people while it runs (a countdown where it waits); never waits
+    /// for the terminal.
+    pub progress: &'a crate::ui::StepProgress,
 }
 
 impl StepContext<'_> {
