@@ -10,6 +10,7 @@ mod handoff;
 mod history;
 mod profile;
 mod raw;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 

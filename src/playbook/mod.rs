@@ -14,6 +14,7 @@ mod references;
 pub mod schema;
 mod step;
 mod validate;
+mod venue_check;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,11 @@ pub struct Playbook {
     /// SHA-256 of its text (for a built-in playbook, the text embedded in the binary), lowercase
     /// hex: `run_started` records it, so the journal says exactly which playbook ran.
     pub sha256: String,
+    /// The steps its venue cannot do, each at its place with what to do instead (`venue_check`).
+    /// `validate` and `check` refuse such a playbook; a response only says them before its
+    /// first request and runs, because nothing but the exchange may stop the lock and the
+    /// revoke: the step fails at its turn and containment goes on.
+    pub unavailable: Option<std::sync::Arc<Problems>>,
 }
 
 /// A declared input.
