@@ -17,8 +17,14 @@ use crate::playbook::schema::object;
 pub const SCHEMA_ID: &str = "urn:lockdown:schema:config:v1";
 
 /// The notification channel types (`notify::build_channel`).
-pub(crate) const CHANNEL_TYPES: &[&str] =
-    &["telegram", "discord", "slack", "pagerduty", "webhook", "email"];
+pub(crate) const CHANNEL_TYPES: &[&str] = &[
+    "telegram",
+    "discord",
+    "slack",
+    "pagerduty",
+    "webhook",
+    "email",
+];
 
 /// [`object`], with `x-` keys allowed beside its properties (the loader ignores them: a place
 /// for YAML anchors) and `<<` merge keys.
