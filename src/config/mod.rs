@@ -59,14 +59,14 @@ pub enum ConfigError {
     Invalid(#[from] Problems),
     /// The profile asked for does not exist.
     #[error("no profile `{name}` in `{}`", path.display())]
-    #[diagnostic(help("profiles in this file: {available}"))]
+    #[diagnostic(help("{hint}"))]
     NoProfile {
         /// The profile asked for.
         name: String,
         /// The file.
         path: PathBuf,
-        /// The profiles it has.
-        available: String,
+        /// The profile meant, where one is close, and those the file has.
+        hint: String,
     },
     /// Several profiles and none chosen.
     #[error("`{}` has several profiles; choose one with `--profile`", path.display())]
@@ -80,6 +80,19 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// `name` is not one of the file's profiles (`names`): its did-you-mean, and the list.
+    fn no_profile(name: &str, path: &Path, names: &[String]) -> ConfigError {
+        let list = format!("profiles in this file: {}", names.join(", "));
+        ConfigError::NoProfile {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            hint: match crate::source::did_you_mean(name, names.iter().map(String::as_str)) {
+                Some(meant) => format!("{meant} ({list})"),
+                None => list,
+            },
+        }
+    }
+
     /// Why a config file was not read: missing, unreadable, or one another user could change.
     fn reading(path: &Path, err: crate::private::Refused) -> ConfigError {
         match err {
@@ -149,11 +162,7 @@ pub fn chosen_profiles(path: &Path, asked: &[String]) -> Result<Vec<String>, Con
         return Ok(names);
     }
     if let Some(missing) = asked.iter().find(|name| !names.contains(name)) {
-        return Err(ConfigError::NoProfile {
-            name: missing.clone(),
-            path: path.to_owned(),
-            available: names.join(", "),
-        });
+        return Err(ConfigError::no_profile(missing, path, &names));
     }
     Ok(asked.to_vec())
 }
@@ -189,11 +198,8 @@ fn load_profile_with(
         }
     };
     let Some(profile) = raw.profiles.get(&name) else {
-        return Err(ConfigError::NoProfile {
-            name,
-            path: path.to_owned(),
-            available,
-        });
+        let names: Vec<String> = raw.profiles.keys().cloned().collect();
+        return Err(ConfigError::no_profile(&name, path, &names));
     };
     let dir = path
         .parent()
@@ -376,5 +382,23 @@ mod example_tests {
                 "no examples/config*.yaml for {venue}"
             );
         }
+    }
+
+    #[test]
+    fn a_misspelt_profile_gets_its_meaning_and_the_list() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config-okx.yaml");
+        let Err(err) = load_profile_shape(&path, Some("okx-mian")) else {
+            panic!("a profile that is not there loaded");
+        };
+        let hint = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert_eq!(
+            hint.as_deref(),
+            Some("did you mean `okx-main`? (profiles in this file: okx-main)")
+        );
+        let Err(err) = chosen_profiles(&path, &["zzz".to_owned()]) else {
+            panic!("a profile that is not there was chosen");
+        };
+        let hint = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert_eq!(hint.as_deref(), Some("profiles in this file: okx-main"));
     }
 }

@@ -333,6 +333,32 @@ mod tests {
     }
 
     #[test]
+    fn misspelt_steps_and_outputs_get_their_meaning() {
+        let steps = "steps:
+  - id: lock
+    restrict_key: { key: \"{{ inputs.key }}\" }
+  - id: open_orders
+    snapshot: { key: \"{{ inputs.key }}\", of: open_orders }
+  - id: note
+    manual: { title: \"{{ steps.lock.acount }} {{ steps.lokc.account }}\" }
+  - id: diff
+    diff_orders: { observed: [open_ordrs] }
+";
+        let found = problems(steps);
+        for want in [
+            "t.yaml:12:22: template",
+            "step `lock` (restrict_key) has no output `acount`; did you mean `account`?",
+            "no earlier step `lokc`; did you mean `lock`?",
+            "t.yaml:14:31: no earlier step `open_ordrs` (hint: did you mean `open_orders`? (`observed[0]` must name a `snapshot` step",
+        ] {
+            assert!(
+                found.iter().any(|p| p.contains(want)),
+                "wanted `{want}` in {found:#?}"
+            );
+        }
+    }
+
+    #[test]
     fn finally_and_deadline_parse() {
         let book = parse(
             "t.yaml",
