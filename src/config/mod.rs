@@ -309,51 +309,40 @@ pub fn load_notify(path: Option<&Path>) -> Result<crate::notify::config::Setting
         Err(err) => return Err(ConfigError::reading(&path, err)),
     };
     let source = Source::bounded(path.display().to_string(), text)?;
-    let raw = parse_notify(&source)?;
+    let view = parse_notify_view(&source)?;
+    let raw = view.notify.unwrap_or_default();
     let dir = std::path::absolute(&path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
     // Channel secrets may live in any store the config's `secrets:` section sets up.
-    let stores = stores(&source, parse_secrets(&source)?.as_ref(), &dir)?;
+    let stores = stores(&source, view.secrets.as_ref(), &dir)?;
     Ok(crate::secrets::with_stores(&stores, || {
         crate::notify::config::validate(&source, &raw, &dir)
     })?)
 }
 
-/// The `secrets:` section of a config's text, structure only.
-fn parse_secrets(source: &Source) -> Result<Option<crate::secrets::RawSettings>, Problems> {
-    #[derive(serde::Deserialize)]
-    struct View {
-        #[serde(default)]
-        secrets: Option<crate::secrets::RawSettings>,
-    }
-    let view: View = serde_yaml::from_str(source.text()).map_err(|err| Problems {
-        file: source.name().to_owned(),
-        problems: vec![
-            source
-                .yaml_problem(&err)
-                .help("see \"Where secrets live\" in README.md"),
-        ],
-    })?;
-    Ok(view.secrets)
+/// What `notify` reads of a config: its `notify:` and `secrets:` sections, structure only, the
+/// rest unread (so a profile's problem does not stop a notification); one read of the file,
+/// merge keys and `x-` keys applied as everywhere.
+#[derive(Debug, Default, serde::Deserialize)]
+struct NotifyView {
+    #[serde(default)]
+    notify: Option<RawNotify>,
+    #[serde(default)]
+    secrets: Option<crate::secrets::RawSettings>,
+}
+
+fn parse_notify_view(source: &Source) -> Result<NotifyView, Problems> {
+    source.parse_all(|_| {
+        Some("see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`) and \"Where secrets live\" (`secrets:`)".to_owned())
+    })
 }
 
 /// The `notify:` section of a config's text, structure only (an empty one where there is none).
+#[cfg(test)]
 pub(crate) fn parse_notify(source: &Source) -> Result<RawNotify, Problems> {
-    #[derive(serde::Deserialize)]
-    struct View {
-        #[serde(default)]
-        notify: Option<RawNotify>,
-    }
-    let view: View =
-        serde_yaml::from_str(source.text()).map_err(|err| Problems {
-            file: source.name().to_owned(),
-            problems: vec![source.yaml_problem(&err).help(
-                "see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`)",
-            )],
-        })?;
-    Ok(view.notify.unwrap_or_default())
+    parse_notify_view(source).map(|view| view.notify.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -400,5 +389,21 @@ mod example_tests {
         };
         let hint = miette::Diagnostic::help(&err).map(|h| h.to_string());
         assert_eq!(hint.as_deref(), Some("profiles in this file: okx-main"));
+    }
+
+    #[test]
+    fn the_notify_section_takes_merge_keys_and_extension_keys() {
+        let text = "x-hook: &hook\n  type: webhook\n  timeout: 5s\nprofiles: {}\nnotify:\n  channels:\n    a:\n      <<: *hook\n      url: https://a.example/\n  routes:\n    - events: [all]\n      channels: [a]\n      x-note: mine\n";
+        let raw = parse_notify(&Source::new("c.yaml", text)).unwrap_or_else(|e| panic!("{e:?}"));
+        let channel = &raw.channels["a"];
+        assert_eq!(channel["type"].as_str(), Some("webhook"));
+        assert_eq!(channel["timeout"].as_str(), Some("5s"));
+        assert_eq!(raw.routes.len(), 1);
+        // A misspelt key of the section is still one problem with its meaning.
+        let Err(problems) = parse_notify(&Source::new("c.yaml", "notify:\n  rutes: []\n")) else {
+            panic!("a typo was accepted");
+        };
+        let hint = problems.problems[0].hint().unwrap_or_default();
+        assert!(hint.starts_with("did you mean `routes`?"), "{hint}");
     }
 }
