@@ -1,14 +1,13 @@
 //! Is the profile's playbook one its venue can run? It must load (`--playbook` aside, the one a
 //! response would use: the profile's `playbook:`, else the venue's shipped one), be written for
 //! the profile's venue, and have no step the venue can do neither by API nor as a guided step by
-//! hand. What the venue can do is its declared [`Support`] for the step's capability, the same
-//! answer the engine acts on: `Manual` is a guided step (the run waits for a person), only
-//! `Unavailable` is a step that fails.
+//! hand. What the venue can do is judged when the playbook is read (`playbook::venue_check`, from
+//! the venue's declared support, the same answer the engine acts on): a guided step by hand (the
+//! run waits for a person) is fine, only a step that would fail is critical.
 
 use super::Finding;
 use crate::actions::ActionSpec;
 use crate::config::Profile;
-use crate::exchanges::Support;
 use crate::playbook::{self, Playbook, PlaybookError};
 
 /// Checks the profile's playbook; the playbook when it loads.
@@ -82,29 +81,23 @@ fn venue(profile: &Profile, book: &Playbook) -> Finding {
     )
 }
 
-/// A critical finding per step the profile's venue cannot do at all; else one that lists the
-/// steps done by hand.
+/// A critical finding per step the playbook's venue cannot do at all (found when it was read,
+/// [`Playbook::unavailable`], each at its `file:line:col`); else one that lists the steps done
+/// by hand.
 fn steps(profile: &Profile, book: &Playbook) -> Vec<Finding> {
     let venue = profile.exchange.venue();
     let mut findings = Vec::new();
+    for problem in book.unavailable.iter().flat_map(|all| &all.problems) {
+        findings.push(Finding::critical(
+            &profile.name,
+            "playbook.steps",
+            format!("{}: {}", problem.location(), problem.message()),
+            problem.hint().unwrap_or_default().to_owned(),
+        ));
+    }
     let mut by_hand = Vec::new();
     for (step, action) in book.action_steps() {
-        if let Some(Support::Unavailable(why)) = action.capability().map(|c| venue.support(c)) {
-            findings.push(Finding::critical(
-                &profile.name,
-                "playbook.steps",
-                format!(
-                    "step `{}` ({}) cannot run on {}: {why}",
-                    step.id,
-                    action.name(),
-                    profile.exchange
-                ),
-                format!(
-                    "remove the step, or replace it with a `manual` step that says what to do in {}'s web interface",
-                    profile.exchange
-                ),
-            ));
-        } else if !matches!(action, ActionSpec::Manual(_)) && action.by_hand(venue.as_ref()) {
+        if !matches!(action, ActionSpec::Manual(_)) && action.by_hand(venue.as_ref()) {
             by_hand.push(format!("`{}`", step.id));
         }
     }

@@ -74,8 +74,9 @@ pub enum Command {
     Bundle(bundle::BundleArgs),
     /// Write a run's report again from its journal.
     Report(report::ReportArgs),
-    /// Print the JSON Schema of the playbook format (for yaml-language-server).
-    Schema,
+    /// Print the JSON Schema of the playbook format, or of the config file (for
+    /// yaml-language-server).
+    Schema(schema::SchemaArgs),
     /// Print what each venue can do by API (the README's capability table).
     Capabilities,
     /// Check playbooks offline; every problem with file:line:col.
@@ -143,7 +144,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Verify(args) => verify::run(args, ui),
         Command::Bundle(args) => bundle::run(args, ui),
         Command::Report(args) => report::run(args, ui),
-        Command::Schema => schema::run(ui),
+        Command::Schema(args) => schema::run(args, ui),
         Command::Capabilities => capabilities::run(ui),
         Command::Validate(args) => validate::run(args, ui),
         Command::Sim(args) => sim::run(args, ui).await,

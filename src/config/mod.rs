@@ -10,6 +10,7 @@ mod handoff;
 mod history;
 mod profile;
 mod raw;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 
@@ -58,14 +59,14 @@ pub enum ConfigError {
     Invalid(#[from] Problems),
     /// The profile asked for does not exist.
     #[error("no profile `{name}` in `{}`", path.display())]
-    #[diagnostic(help("profiles in this file: {available}"))]
+    #[diagnostic(help("{hint}"))]
     NoProfile {
         /// The profile asked for.
         name: String,
         /// The file.
         path: PathBuf,
-        /// The profiles it has.
-        available: String,
+        /// The profile meant, where one is close, and those the file has.
+        hint: String,
     },
     /// Several profiles and none chosen.
     #[error("`{}` has several profiles; choose one with `--profile`", path.display())]
@@ -79,6 +80,19 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
+    /// `name` is not one of the file's profiles (`names`): its did-you-mean, and the list.
+    fn no_profile(name: &str, path: &Path, names: &[String]) -> ConfigError {
+        let list = format!("profiles in this file: {}", names.join(", "));
+        ConfigError::NoProfile {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            hint: match crate::source::did_you_mean(name, names.iter().map(String::as_str)) {
+                Some(meant) => format!("{meant} ({list})"),
+                None => list,
+            },
+        }
+    }
+
     /// Why a config file was not read: missing, unreadable, or one another user could change.
     fn reading(path: &Path, err: crate::private::Refused) -> ConfigError {
         match err {
@@ -148,11 +162,7 @@ pub fn chosen_profiles(path: &Path, asked: &[String]) -> Result<Vec<String>, Con
         return Ok(names);
     }
     if let Some(missing) = asked.iter().find(|name| !names.contains(name)) {
-        return Err(ConfigError::NoProfile {
-            name: missing.clone(),
-            path: path.to_owned(),
-            available: names.join(", "),
-        });
+        return Err(ConfigError::no_profile(missing, path, &names));
     }
     Ok(asked.to_vec())
 }
@@ -188,11 +198,8 @@ fn load_profile_with(
         }
     };
     let Some(profile) = raw.profiles.get(&name) else {
-        return Err(ConfigError::NoProfile {
-            name,
-            path: path.to_owned(),
-            available,
-        });
+        let names: Vec<String> = raw.profiles.keys().cloned().collect();
+        return Err(ConfigError::no_profile(&name, path, &names));
     };
     let dir = path
         .parent()
@@ -302,51 +309,40 @@ pub fn load_notify(path: Option<&Path>) -> Result<crate::notify::config::Setting
         Err(err) => return Err(ConfigError::reading(&path, err)),
     };
     let source = Source::bounded(path.display().to_string(), text)?;
-    let raw = parse_notify(&source)?;
+    let view = parse_notify_view(&source)?;
+    let raw = view.notify.unwrap_or_default();
     let dir = std::path::absolute(&path)
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
     // Channel secrets may live in any store the config's `secrets:` section sets up.
-    let stores = stores(&source, parse_secrets(&source)?.as_ref(), &dir)?;
+    let stores = stores(&source, view.secrets.as_ref(), &dir)?;
     Ok(crate::secrets::with_stores(&stores, || {
         crate::notify::config::validate(&source, &raw, &dir)
     })?)
 }
 
-/// The `secrets:` section of a config's text, structure only.
-fn parse_secrets(source: &Source) -> Result<Option<crate::secrets::RawSettings>, Problems> {
-    #[derive(serde::Deserialize)]
-    struct View {
-        #[serde(default)]
-        secrets: Option<crate::secrets::RawSettings>,
-    }
-    let view: View = serde_yaml::from_str(source.text()).map_err(|err| Problems {
-        file: source.name().to_owned(),
-        problems: vec![
-            source
-                .yaml_problem(&err)
-                .help("see \"Where secrets live\" in README.md"),
-        ],
-    })?;
-    Ok(view.secrets)
+/// What `notify` reads of a config: its `notify:` and `secrets:` sections, structure only, the
+/// rest unread (so a profile's problem does not stop a notification); one read of the file,
+/// merge keys and `x-` keys applied as everywhere.
+#[derive(Debug, Default, serde::Deserialize)]
+struct NotifyView {
+    #[serde(default)]
+    notify: Option<RawNotify>,
+    #[serde(default)]
+    secrets: Option<crate::secrets::RawSettings>,
+}
+
+fn parse_notify_view(source: &Source) -> Result<NotifyView, Problems> {
+    source.parse_all(|_| {
+        Some("see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`) and \"Where secrets live\" (`secrets:`)".to_owned())
+    })
 }
 
 /// The `notify:` section of a config's text, structure only (an empty one where there is none).
+#[cfg(test)]
 pub(crate) fn parse_notify(source: &Source) -> Result<RawNotify, Problems> {
-    #[derive(serde::Deserialize)]
-    struct View {
-        #[serde(default)]
-        notify: Option<RawNotify>,
-    }
-    let view: View =
-        serde_yaml::from_str(source.text()).map_err(|err| Problems {
-            file: source.name().to_owned(),
-            problems: vec![source.yaml_problem(&err).help(
-                "see \"Notifications\" in README.md (`notify:` with `channels:` and `routes:`)",
-            )],
-        })?;
-    Ok(view.notify.unwrap_or_default())
+    parse_notify_view(source).map(|view| view.notify.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -375,5 +371,39 @@ mod example_tests {
                 "no examples/config*.yaml for {venue}"
             );
         }
+    }
+
+    #[test]
+    fn a_misspelt_profile_gets_its_meaning_and_the_list() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config-okx.yaml");
+        let Err(err) = load_profile_shape(&path, Some("okx-mian")) else {
+            panic!("a profile that is not there loaded");
+        };
+        let hint = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert_eq!(
+            hint.as_deref(),
+            Some("did you mean `okx-main`? (profiles in this file: okx-main)")
+        );
+        let Err(err) = chosen_profiles(&path, &["zzz".to_owned()]) else {
+            panic!("a profile that is not there was chosen");
+        };
+        let hint = miette::Diagnostic::help(&err).map(|h| h.to_string());
+        assert_eq!(hint.as_deref(), Some("profiles in this file: okx-main"));
+    }
+
+    #[test]
+    fn the_notify_section_takes_merge_keys_and_extension_keys() {
+        let text = "x-hook: &hook\n  type: webhook\n  timeout: 5s\nprofiles: {}\nnotify:\n  channels:\n    a:\n      <<: *hook\n      url: https://a.example/\n  routes:\n    - events: [all]\n      channels: [a]\n      x-note: mine\n";
+        let raw = parse_notify(&Source::new("c.yaml", text)).unwrap_or_else(|e| panic!("{e:?}"));
+        let channel = &raw.channels["a"];
+        assert_eq!(channel["type"].as_str(), Some("webhook"));
+        assert_eq!(channel["timeout"].as_str(), Some("5s"));
+        assert_eq!(raw.routes.len(), 1);
+        // A misspelt key of the section is still one problem with its meaning.
+        let Err(problems) = parse_notify(&Source::new("c.yaml", "notify:\n  rutes: []\n")) else {
+            panic!("a typo was accepted");
+        };
+        let hint = problems.problems[0].hint().unwrap_or_default();
+        assert!(hint.starts_with("did you mean `routes`?"), "{hint}");
     }
 }

@@ -65,6 +65,14 @@ pub fn preflight(
             Some("choose the playbook for this exchange, or leave `--playbook` out".into()),
         ));
     }
+    // A step the venue cannot do fails at its turn; the response still starts, because nothing
+    // but the exchange may stop the lock and the revoke (`validate` and `check` refuse it).
+    for problem in playbook.unavailable.iter().flat_map(|all| &all.problems) {
+        advice.push((
+            format!("{}: {}", problem.location(), problem.message()),
+            problem.hint().map(str::to_owned),
+        ));
+    }
     for field in &profile.ignored_fields {
         let readers = crate::venues::VenueSpec::readers_of(field).join(", ");
         advice.push((

@@ -14,6 +14,7 @@ mod references;
 pub mod schema;
 mod step;
 mod validate;
+mod venue_check;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,11 @@ pub struct Playbook {
     /// SHA-256 of its text (for a built-in playbook, the text embedded in the binary), lowercase
     /// hex: `run_started` records it, so the journal says exactly which playbook ran.
     pub sha256: String,
+    /// The steps its venue cannot do, each at its place with what to do instead (`venue_check`).
+    /// `validate` and `check` refuse such a playbook; a response only says them before its
+    /// first request and runs, because nothing but the exchange may stop the lock and the
+    /// revoke: the step fails at its turn and containment goes on.
+    pub unavailable: Option<std::sync::Arc<Problems>>,
 }
 
 /// A declared input.
@@ -322,6 +328,32 @@ mod tests {
             assert!(
                 found.iter().any(|p| p.contains(want)),
                 "{label}: wanted `{want}` in {found:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn misspelt_steps_and_outputs_get_their_meaning() {
+        let steps = "steps:
+  - id: lock
+    restrict_key: { key: \"{{ inputs.key }}\" }
+  - id: open_orders
+    snapshot: { key: \"{{ inputs.key }}\", of: open_orders }
+  - id: note
+    manual: { title: \"{{ steps.lock.acount }} {{ steps.lokc.account }}\" }
+  - id: diff
+    diff_orders: { observed: [open_ordrs] }
+";
+        let found = problems(steps);
+        for want in [
+            "t.yaml:12:22: template",
+            "step `lock` (restrict_key) has no output `acount`; did you mean `account`?",
+            "no earlier step `lokc`; did you mean `lock`?",
+            "t.yaml:14:31: no earlier step `open_ordrs` (hint: did you mean `open_orders`? (`observed[0]` must name a `snapshot` step",
+        ] {
+            assert!(
+                found.iter().any(|p| p.contains(want)),
+                "wanted `{want}` in {found:#?}"
             );
         }
     }

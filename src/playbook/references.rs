@@ -113,14 +113,27 @@ fn step_refs(
     for reference in action.step_refs() {
         let at = format!("{}.{key}.{}", step.path, reference.param);
         match earlier.get(reference.step.as_str()) {
-            None => problems.push(
-                source
-                    .problem_at(&at, format!("no earlier step `{}`", reference.step))
-                    .help(format!(
-                        "`{}` must name a `{}` step that runs before this one",
-                        reference.param, reference.action
-                    )),
-            ),
+            None => {
+                // The steps it may name: earlier ones of the action it reads.
+                let fitting = earlier
+                    .iter()
+                    .filter(|(_, s)| {
+                        s.action.as_ref().map(ActionSpec::name) == Some(reference.action)
+                    })
+                    .map(|(id, _)| *id);
+                let must = format!(
+                    "`{}` must name a `{}` step that runs before this one",
+                    reference.param, reference.action
+                );
+                problems.push(
+                    source
+                        .problem_at(&at, format!("no earlier step `{}`", reference.step))
+                        .help(match did_you_mean(&reference.step, fitting) {
+                            Some(meant) => format!("{meant} ({must})"),
+                            None => must,
+                        }),
+                );
+            }
             Some(target) => {
                 let action = target.action.as_ref().map(ActionSpec::name);
                 if action != Some(reference.action) {

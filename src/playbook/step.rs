@@ -92,6 +92,10 @@ pub(super) fn parse_step(
         id: keys.id.as_ref().map(|id| id.as_str().to_owned()),
         action_key: keys.actions.first().map(|(name, _)| name.clone()),
         action: None,
+        params: match keys.actions.as_slice() {
+            [(_, params)] => Some((*params).clone()),
+            _ => None,
+        },
         when: keys.when.clone(),
         group,
     });

@@ -23,6 +23,9 @@ pub(super) struct Flat {
     pub(super) action_key: Option<String>,
     /// Its action, where the parameters are good.
     pub(super) action: Option<ActionSpec>,
+    /// The action's parameters as written, where it has one action (the venue checks read
+    /// where each of them sits).
+    pub(super) params: Option<Value>,
     /// Its `when`, where it parses.
     pub(super) when: Option<String>,
     /// The flat index of the `parallel` group it is a member of.
@@ -91,6 +94,22 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
         problems.push(source.problem_at("steps", "a playbook needs at least one step"));
     }
     check_semantics(source, &flat, &inputs, &mut problems);
+    let mut unavailable = Vec::new();
+    if let Some(exchange) = exchange {
+        super::venue_check::check(source, &flat, exchange, &mut unavailable);
+    }
+    // Shown with the rest when there is anything else; on their own they do not stop a load.
+    let unavailable = if problems.is_empty() {
+        (!unavailable.is_empty()).then(|| {
+            std::sync::Arc::new(Problems {
+                file: source.name().to_owned(),
+                problems: sorted(unavailable),
+            })
+        })
+    } else {
+        problems.extend(unavailable);
+        None
+    };
 
     match (problems.is_empty(), exchange) {
         (true, Some(exchange)) => Ok(Playbook {
@@ -103,15 +122,19 @@ pub fn validate(source: &Source, raw: RawPlaybook) -> Result<Playbook, Problems>
             deadline,
             origin: source.name().to_owned(),
             sha256: super::text_sha256(source.text()),
+            unavailable,
         }),
-        _ => {
-            problems.sort_by_key(|p| location_order(p.location()));
-            Err(Problems {
-                file: source.name().to_owned(),
-                problems,
-            })
-        }
+        _ => Err(Problems {
+            file: source.name().to_owned(),
+            problems: sorted(problems),
+        }),
     }
+}
+
+/// Problems in file order.
+fn sorted(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by_key(|p| location_order(p.location()));
+    problems
 }
 
 fn location_order(location: &str) -> (usize, usize) {

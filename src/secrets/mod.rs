@@ -96,8 +96,16 @@ impl Destination {
         if let Some(rest) = text.strip_prefix("age:") {
             return age::AgeRef::parse_destination(rest, base).map(Destination::Age);
         }
+        // A misspelt scheme (`env_file:`) is named with the one meant.
+        let meant = text
+            .split_once(':')
+            .and_then(|(scheme, _)| {
+                crate::source::did_you_mean(scheme, ["file", "env-file", "vault", "aws-sm", "age"])
+            })
+            .map(|hint| format!("{hint} "))
+            .unwrap_or_default();
         Err(format!(
-            "`{text}` is not a secret store; write `file:PATH` (JSON), `env-file:PATH` (dotenv), \
+            "`{text}` is not a secret store; {meant}write `file:PATH` (JSON), `env-file:PATH` (dotenv), \
              `vault:MOUNT/data/PATH`, `aws-sm:SECRET_ID` or `age:PATH`"
         ))
     }
@@ -433,6 +441,17 @@ mod tests {
         }
         assert!(Destination::parse("file:", base).is_err());
         assert!(Destination::parse("s3://bucket", base).is_err());
+    }
+
+    #[test]
+    fn a_misspelt_store_scheme_gets_its_meaning() {
+        let base = Path::new("/cfg");
+        let err = Destination::parse("env_file:/bot/.env", base).unwrap_err();
+        assert!(err.contains("did you mean `env-file`?"), "{err}");
+        let err = Destination::parse("valt:secret/data/bot", base).unwrap_err();
+        assert!(err.contains("did you mean `vault`?"), "{err}");
+        let err = Destination::parse("s3://bucket", base).unwrap_err();
+        assert!(!err.contains("did you mean"), "{err}");
     }
 
     #[test]

@@ -70,6 +70,44 @@ async fn shipped_and_example_playbooks_validate() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
 
+#[tokio::test]
+async fn steps_the_venue_cannot_do_are_refused_at_their_place_with_the_alternative() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "venue.yaml",
+        "version: 1
+name: venue
+exchange: okx
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: \"{{ inputs.key }}\" }
+  - id: history
+    snapshot: { key: \"{{ inputs.key }}\", of: [orders, access_log] }
+  - id: revoke
+    revoke_key: { key: \"{{ inputs.key }}\", via: self_master }
+",
+    );
+    let output = lockdown(&["validate", &file], &[]).await;
+    assert_eq!(code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains("2 problems"), "{err}");
+    for (location, text) in [
+        (format!("{file}:10:55"), "cannot take `access_log` on okx"),
+        (format!("{file}:10:55"), "leave `access_log` out"),
+        (
+            format!("{file}:12:49"),
+            "no key is deleted there `via: self_master`",
+        ),
+        (format!("{file}:12:49"), "on okx write `via: master`"),
+    ] {
+        assert!(err.contains(&location), "missing {location} in:\n{err}");
+        assert!(err.contains(text), "missing `{text}` in:\n{err}");
+    }
+}
+
 /// Rewrites the lab's config with `edit` and runs `respond` on it.
 async fn respond_with(
     lab: &Lab,

@@ -41,3 +41,62 @@ async fn the_example_scenario_passes_a_drill_on_every_venue() {
         assert_eq!(card["scenario"], "weekend-pump", "{venue}");
     }
 }
+
+/// Every example config is valid against `schemas/config.schema.json` by an independent
+/// validator (Python `jsonschema`, tests/requirements.txt), and a misspelt key is not.
+#[tokio::test]
+async fn every_example_config_validates_against_the_config_schema() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let schema = format!("{root}/schemas/config.schema.json");
+    let script = format!("{root}/tests/support/validate_schema.py");
+    let mut configs: Vec<String> = std::fs::read_dir(format!("{root}/examples"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("config") && n.ends_with(".yaml"))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    configs.sort();
+    assert!(configs.len() >= 6, "{configs:?}");
+    let run = |files: Vec<String>| {
+        let script = script.clone();
+        let schema = schema.clone();
+        async move {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(60),
+                tokio::process::Command::new("python3")
+                    .arg(&script)
+                    .arg(&schema)
+                    .args(&files)
+                    .output(),
+            )
+            .await
+            .expect("the validator did not finish")
+            .expect("python3 runs")
+        }
+    };
+    let out = run(configs.clone()).await;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The control: a typo, a venue that does not exist and a secret given as a value.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("config.yaml");
+    let text = "profiles:\n  main:\n    exchange: bybitt\n    base_url: https://api.bybit.com\n    responder_iq: 203.0.113.10\n    master: { key: k, secret: hunter2 }\n";
+    std::fs::write(&bad, text).unwrap();
+    let out = run(vec![bad.display().to_string()]).await;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for wanted in ["responder_iq", "bybitt", "hunter2"] {
+        assert!(said.contains(wanted), "`{wanted}` not refused:\n{said}");
+    }
+}

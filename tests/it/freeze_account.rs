@@ -94,6 +94,13 @@ async fn a_venue_without_a_sub_account_freeze_refuses_the_step_before_sending() 
     assert_ne!(code, 0, "{err}");
     assert_eq!(step_status(&summary, "freeze"), "failed", "{summary:#}");
     assert!(err.contains("cannot freeze a sub-account by API"), "{err}");
+    // Said before the first request, with its place and what to do instead; the run still
+    // starts (nothing but the exchange may stop a lock or a revoke).
+    assert!(
+        err.contains("step `freeze` (freeze_account) cannot run on okx"),
+        "{err}"
+    );
+    assert!(err.contains("`restrict_key` and `revoke_key`"), "{err}");
     assert!(
         lab.sent_since(mark).iter().all(|e| e.key_id.is_none()),
         "nothing signed was sent"
