@@ -10,6 +10,7 @@ mod handoff;
 mod history;
 mod profile;
 mod raw;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ pub use handoff::{BotHandoff, Verify as HandoffVerify};
 pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS, UnreadKey};
 pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};
+pub use watch::{RawWatch, load_watch};
 
 use crate::source::{Problems, Source};
 
