@@ -222,7 +222,7 @@ mod tests {
     fn an_order_is_passed_on_once_per_state() {
         let client =
             Client::new(ExchangeId::Bybit.venue(), "http://127.0.0.1:9", Mode::Live).unwrap();
-        let credential = Credential::new(KeyId::new("k".into()), SecretString::from("s"));
+        let credential = Credential::new(KeyId::new("k"), SecretString::from("s"));
         let mut poll = RestPoll::new(
             client,
             credential,

@@ -70,3 +70,4 @@ mod support;
 mod venue_cases;
 mod venue_drills;
 mod verdicts;
+mod watch;
