@@ -108,9 +108,34 @@ async fn drill_watch_raises_no_false_alarm_on_a_quiet_or_busy_account() {
     assert!(card["bot"]["placed"].as_u64().unwrap() > 0, "{card:#}");
 }
 
+/// A Bybit simulator seeded with the `quiet` scenario (no attacker, every order the bot's), its
+/// session files written.
+async fn quiet_lab() -> Lab {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    let scenario = lockdown::sim::scenario::Scenario::load("quiet").unwrap();
+    let venue = lockdown::exchanges::ExchangeId::Bybit;
+    let sim = lockdown::sim::Sim::from_scenario_on(venue, &scenario, 1);
+    let running = sim
+        .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+        .await
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = sim
+        .write_session(&dir.path().join("sim"), &running.base_url)
+        .expect("session files");
+    Lab {
+        venue,
+        sim,
+        running,
+        session,
+        dir,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn watch_locks_on_an_unauthorized_order_and_unlock_undoes_it() {
-    let lab = Lab::start(23).await;
+    // A quiet account: only the owner's orders, every one in the ledger.
+    let lab = quiet_lab().await;
     let leaked = lab.leaked();
     let secret = read(&lab.sim_dir().join("bot.secret"));
     let config = lab.session.config.display().to_string();
@@ -153,9 +178,9 @@ async fn watch_locks_on_an_unauthorized_order_and_unlock_undoes_it() {
         ["*".to_owned()]
     );
 
-    // The attacker buys a coin the bots never trade.
+    // The attacker buys, without the bots' client ids.
     let order =
-        r#"{"category":"spot","orderType":"Market","qty":"10","side":"Buy","symbol":"XVGUSDT"}"#;
+        r#"{"category":"spot","orderType":"Market","qty":"10","side":"Buy","symbol":"ETHUSDT"}"#;
     let base = lab.running.base_url.clone();
     let attack = || {
         bybit_call(
