@@ -161,7 +161,20 @@ async fn run_one(
     }
     let (plan_tx, mut plan_rx) = watch::channel(false);
     let (over_tx, over_rx) = watch::channel(false);
-    let attack = tokio::spawn(attacker.run(plan_tx, over_rx.clone()));
+    // With `--watch`, the attacker starts once the watcher has made its first look (a watcher
+    // runs long before an attack; starting both at once would time its start-up, not its
+    // polling).
+    let (armed_tx, armed_rx) = tokio::sync::oneshot::channel::<()>();
+    let gated = options.watch.is_some();
+    let attack = tokio::spawn({
+        let over_rx = over_rx.clone();
+        async move {
+            if gated {
+                let _ = armed_rx.await;
+            }
+            attacker.run(plan_tx, over_rx).await
+        }
+    });
     // The owner's bot trades through the whole drill, until the exchange refuses its key.
     let trading = bot.map(|bot| tokio::spawn(bot.run(over_rx)));
 
@@ -174,7 +187,15 @@ async fn run_one(
                 "attacker trading with the leaked key from {ATTACKER_IP}; the watcher looks every {}",
                 humantime::format_duration(interval)
             ));
-            let watched = watching::watch(interval, &session, &mut plan_rx, ui).await;
+            let watched = watching::watch(
+                interval,
+                &session,
+                &mut plan_rx,
+                Some(armed_tx),
+                scenario.bot.trading.is_some(),
+                ui,
+            )
+            .await;
             waiting.finish();
             if watched.is_err() {
                 let _ = over_tx.send(true);

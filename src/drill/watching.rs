@@ -1,7 +1,10 @@
 //! `drill --watch`: the watcher instead of the scenario's fixed detection delay.
 //!
 //! The drill's own watcher (`crate::watch`, REST polling at `--watch-interval`, the default
-//! policy) follows the leaked key on the simulator from the moment the attacker starts. It ends
+//! policy) follows the leaked key on the simulator; the attacker starts once the watcher has
+//! made its first look, as a watcher runs long before an attack (its start-up is not timed), and
+//! where the owner's bot trades, only once the watcher has judged the bot's orders past the
+//! ledger's lag ([`quiet_period`] more): a false alarm about them shows before the attack. It ends
 //! when the watcher has acted (its lock is the response's start), or, when it never does, once
 //! the attacker's plan is over and the watcher had [`quiet_period`] more to see it: then the
 //! owner responds by hand, as in a drill without `--watch`. Either way the whole response runs
@@ -11,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::config;
 use crate::engine::Confirm;
@@ -22,6 +25,8 @@ use crate::watch::{Acted, Options, Report, Settings, Signal};
 
 /// The longest a drill waits for the attacker's plan while watching.
 const PLAN_LIMIT: Duration = Duration::from_secs(30);
+/// The longest the attacker waits for the watcher's first look.
+const ARM_LIMIT: Duration = Duration::from_secs(10);
 
 /// What the drill's watcher saw and did.
 #[derive(Debug, Clone)]
@@ -51,10 +56,15 @@ pub async fn watch(
     interval: Duration,
     session: &Session,
     plan: &mut watch::Receiver<bool>,
+    mut armed: Option<oneshot::Sender<()>>,
+    bot_trades: bool,
     ui: &Ui,
 ) -> Result<Watched, Error> {
     let profile = config::load_profile(&session.config, Some("sim"))?;
     let quiet = quiet_period(interval, profile.ledger_lag);
+    // Where the owner's bot trades, the attack waits until the watcher has judged the bot's
+    // orders past the ledger's lag: a false alarm about them would show by then.
+    let warm_up = if bot_trades { quiet } else { Duration::ZERO };
     let options = Options {
         config: session.config.clone(),
         profile,
@@ -71,7 +81,17 @@ pub async fn watch(
         let bound = tokio::time::sleep(PLAN_LIMIT + quiet);
         tokio::pin!(bound);
         let mut plan_over: Option<Instant> = None;
+        // A watcher that never completes a look still lets the attack start, after a while.
+        let arm_limit = tokio::time::sleep(ARM_LIMIT + warm_up);
+        tokio::pin!(arm_limit);
+        let mut armed_at: Option<Instant> = None;
         loop {
+            let warmed = async {
+                match (armed_at, armed.is_some()) {
+                    (Some(at), true) => tokio::time::sleep_until((at + warm_up).into()).await,
+                    _ => std::future::pending().await,
+                }
+            };
             let quiet_over = async {
                 match plan_over {
                     Some(at) => tokio::time::sleep_until((at + quiet).into()).await,
@@ -82,12 +102,28 @@ pub async fn watch(
             tokio::select! {
                 report = reports.recv() => match report {
                     Some(Report::Acted(_)) | None => break,
+                    Some(Report::Armed) => {
+                        armed_at.get_or_insert_with(Instant::now);
+                    }
                     Some(Report::Signal(..)) => {}
                 },
+                () = warmed => {
+                    if let Some(armed) = armed.take() {
+                        let _ = armed.send(());
+                    }
+                }
+                () = &mut arm_limit, if armed.is_some() => {
+                    if let Some(armed) = armed.take() {
+                        let _ = armed.send(());
+                    }
+                }
                 Ok(()) = plan_done, if plan_over.is_none() => plan_over = Some(Instant::now()),
                 () = quiet_over => break,
                 () = &mut bound => break,
             }
+        }
+        if let Some(armed) = armed.take() {
+            let _ = armed.send(());
         }
         let _ = stop_tx.send(true);
     };

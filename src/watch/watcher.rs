@@ -52,6 +52,8 @@ pub enum Report {
     Signal(Box<Signal>, Decision),
     /// A lock or a response ran for a signal.
     Acted(Box<Acted>),
+    /// A key's first look is done: from now on, nothing new goes unseen longer than a look.
+    Armed,
 }
 
 /// A lock or response the watcher ran.
@@ -251,6 +253,7 @@ async fn watch_key(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut failures: u32 = 0;
+    let mut armed = false;
     loop {
         let reads_before = watched.source.reads;
         let batch = tokio::select! {
@@ -279,6 +282,12 @@ async fn watch_key(
             }
             Ok(batch) => {
                 failures = 0;
+                if !armed {
+                    armed = true;
+                    if let Some(reports) = &shared.reports {
+                        let _ = reports.send(Report::Armed);
+                    }
+                }
                 shared.tally(|s| {
                     s.looks += 1;
                     s.reads += reads;
