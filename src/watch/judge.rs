@@ -91,13 +91,9 @@ impl Judge {
                 self.ledger_problem = None;
                 self.stamp = stamp;
             }
-            // A line being written as it is read: the last good read stands until the next look.
-            Err(err) if self.ledger.is_some() => {
-                self.ledger_problem = Some(err.to_string());
-            }
-            Err(err) => {
-                self.ledger_problem = Some(err.to_string());
-            }
+            // A line being written as it is read: the last good read (if any) stands until the
+            // next look reads the file again.
+            Err(err) => self.ledger_problem = Some(err.to_string()),
         }
     }
 
