@@ -458,6 +458,7 @@ fn run_child(dir: &Path) -> f64 {
                 operator: None,
                 incident: None,
                 rehearsal: None,
+                cause: None,
             },
             &ui,
         ))

@@ -165,6 +165,7 @@ async fn lock_ms(venue: ExchangeId, seed: u64, extra: usize, profile: Profile) -
             operator: None,
             incident: None,
             rehearsal: None,
+            cause: None,
         };
         let outcome = respond(request, &ui).await.unwrap();
         let ms = outcome

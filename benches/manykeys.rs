@@ -179,6 +179,7 @@ async fn separate_responses(
                 operator: None,
                 incident: None,
                 rehearsal: None,
+                cause: None,
             };
             let ui = quiet.clone();
             let runtime = tokio::runtime::Handle::current();

@@ -29,6 +29,7 @@ fn main() {
         faults: Faults::none(),
         twin: None,
         notify: None,
+        watch: None,
     };
     let ui = Ui::new(Verbosity::Quiet, true);
     let started = Instant::now();

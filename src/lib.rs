@@ -45,6 +45,7 @@ pub mod source;
 pub mod template;
 pub mod ui;
 pub mod venues;
+pub mod watch;
 pub mod whoami;
 
 use std::ffi::OsString;

@@ -49,6 +49,9 @@ pub struct Request {
     /// A drill's response with notifications on (`drill --notify`): sent through the owner's
     /// config, marked as a drill, recorded in the drill's folder; `None`: the config's own.
     pub rehearsal: Option<crate::notify::events::Rehearsal>,
+    /// What started this response when no person did: the watcher's signal with its evidence
+    /// (`lockdown watch`), journaled in `run_started`; `None` for a person's.
+    pub cause: Option<serde_json::Value>,
 }
 
 /// Runs a response; returns how it ended (the exit code follows from the outcome).
@@ -201,6 +204,7 @@ async fn run_for(
             .unwrap_or_else(|_| request.config.clone())
             .display()
             .to_string(),
+        cause: request.cause.clone(),
     };
 
     let notify = (request.mode == Mode::Live && !rotation).then(|| {

@@ -40,6 +40,7 @@ pub use cancel_after::CancelAfter;
 pub use cancel_orders::CancelOrders;
 pub use context::{JournalHandle, Preflight, RunInfo, StepContext, Vault, key_credential};
 pub use create_key::CreateKey;
+pub(crate) use diff::live;
 pub use diff::{DiffOrders, INLINE_ROWS};
 pub use error::{ActionError, RetryClass};
 pub use freeze_account::FreezeAccount;

@@ -54,6 +54,7 @@ pub(super) async fn check(config: &Path, profile: &Profile, ui: &Ui) -> Finding 
         operator: None,
         incident: None,
         rehearsal: None,
+        cause: None,
     };
     let planned = respond_for(twin, request, &ui.silent()).await;
     drop(scratch);

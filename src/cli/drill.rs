@@ -55,6 +55,15 @@ pub struct DrillArgs {
     /// Delay every answer of the simulator by this many milliseconds (at most a minute)
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     latency: u64,
+    /// The tripwire instead of the scenario's detection delay: the watcher (`lockdown watch`,
+    /// REST polling) follows the leaked key and locks it on the attacker's first unauthorized
+    /// order; the scorecard's clock starts at that order (`time_to_detect_ms`,
+    /// `time_to_contain_from_first_order_ms`) and counts the watcher's false alarms
+    #[arg(long, conflicts_with_all = ["profile", "history"])]
+    watch: bool,
+    /// With `--watch`: how often the watcher looks (default 1s)
+    #[arg(long, value_name = "DURATION", requires = "watch", value_parser = super::watch::parse_interval)]
+    watch_interval: Option<std::time::Duration>,
     /// Seeded simulator faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s`
     #[arg(long, value_name = "SPEC", value_parser = super::sim::parse_faults)]
     faults: Option<Faults>,
@@ -110,6 +119,10 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
                 .with_latency(std::time::Duration::from_millis(args.latency)),
             twin,
             notify,
+            watch: args.watch.then(|| {
+                args.watch_interval
+                    .unwrap_or(std::time::Duration::from_secs(1))
+            }),
         },
         ui,
     )
@@ -302,6 +315,26 @@ fn show(card: &Scorecard, ui: &Ui) {
     ui.info("");
     for line in lines {
         ui.info(&format!("  {line}"));
+    }
+    if let Some(w) = &card.watch {
+        ui.info(&format!(
+            "  watch             {} every {} ms, {} looks in {} ms: {} signal(s), {} false alarm(s)",
+            w.source, w.interval_ms, w.looks, w.watched_ms, w.signals, w.false_alarms
+        ));
+        ui.info(&format!(
+            "  from 1st order    detected {}, lock run started {}, attacker refused {}",
+            ms(card.time_to_detect_ms),
+            ms(w.first_order_to_lock_started_ms),
+            ms(card.time_to_contain_from_first_order_ms)
+        ));
+        if let Some(run) = &w.lock_run {
+            ui.info(&format!(
+                "  watcher's lock    {run} (`lockdown unlock` undoes it)"
+            ));
+        }
+        for line in &w.lines {
+            ui.info(&format!("    - {line}"));
+        }
     }
     if let Some(profile) = &card.profile {
         ui.info(&format!(

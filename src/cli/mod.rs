@@ -22,8 +22,10 @@ mod scan;
 mod schedule;
 mod schema;
 mod sim;
+mod unlock;
 mod validate;
 mod verify;
+mod watch;
 
 use std::path::PathBuf;
 
@@ -109,6 +111,11 @@ pub enum Command {
     /// its key is still live; read-only.
     #[command(after_help = scan::EXITS)]
     Scan(scan::ScanArgs),
+    /// The tripwire: follow each key's orders, judge them against the ledger as they come, and
+    /// lock the key on an unauthorized order (the config's `watch:` policy); foreground.
+    Watch(watch::WatchArgs),
+    /// Undo a watcher's lock (a false alarm): bind the key to its addresses from before the lock.
+    Unlock(unlock::UnlockArgs),
 }
 
 impl Cli {
@@ -157,5 +164,7 @@ pub async fn dispatch(cli: Cli, ui: &Ui) -> Result<Exit, Error> {
         Command::Rotate(args) => rotate::run(args, config, ui).await,
         Command::Audit(args) => audit::run(args, config, ui).await,
         Command::Scan(args) => scan::run(args, config, ui).await,
+        Command::Watch(args) => watch::run(args, config, ui).await,
+        Command::Unlock(args) => unlock::run(args, ui).await,
     }
 }

@@ -52,6 +52,7 @@ pub async fn run(args: PlanArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Exi
         operator: None,
         incident: None,
         rehearsal: None,
+        cause: None,
     };
     let outcome = respond(request, ui).await?;
     super::respond::report(&outcome, ui);

@@ -78,6 +78,7 @@ pub async fn run(args: RespondArgs, config: Option<PathBuf>, ui: &Ui) -> Result<
             operator: None,
             incident: None,
             rehearsal: None,
+            cause: None,
         };
         let outcome = respond(request, ui).await?;
         report(&outcome, ui);

@@ -11,6 +11,7 @@ mod history;
 mod profile;
 mod raw;
 pub mod schema;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ pub use handoff::{BotHandoff, Verify as HandoffVerify};
 pub use history::HistorySettings;
 pub use profile::{OwnedKey, Profile, SecretStore, Secrets, TEMPLATE_FIELDS, UnreadKey};
 pub(crate) use raw::{RawNotify, RawRoute, RawSchedule};
+pub use watch::{RawWatch, load_watch};
 
 use crate::source::{Problems, Source};
 

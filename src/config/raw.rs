@@ -28,6 +28,11 @@ pub struct RawConfig {
     /// Where secrets live: each backend's settings (`vault`, `aws`, `age`, `cmd`).
     #[serde(default)]
     pub secrets: Option<crate::secrets::RawSettings>,
+    /// What `lockdown watch` looks for and does; validated by `load_watch`, here so that the
+    /// whole file parses with it.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub watch: Option<super::watch::RawWatch>,
 }
 
 /// The `notify:` section, as written.

@@ -52,6 +52,36 @@ fn reference(description: &str) -> Value {
     })
 }
 
+/// `watch:` (docs/watch.md): read on its own, so no `x-` keys.
+fn watch() -> Value {
+    let mut signals: Vec<&str> = crate::watch::SignalKind::ALL
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect();
+    signals.push("any");
+    object(
+        json!({
+            "interval": duration("how often each watched key's orders are read (`2s`)"),
+            "lookback": duration("how far back the first look reads the order history (`1m`)"),
+            "client_prefix": text("the bots' client-order-id prefix"),
+            "burst": object(json!({
+                "orders": { "type": "integer", "minimum": 1, "description": "more new orders than this within `per` is a burst" },
+                "per": duration("the burst's window (`10s`)"),
+            }), &[]),
+            "policy": {
+                "type": "array",
+                "description": "the rules, in order: the first that matches a signal acts",
+                "items": object(json!({
+                    "signal": { "enum": signals, "description": "a signal kind, or `any`" },
+                    "confidence": { "enum": ["low", "medium", "high"], "description": "the lowest confidence it acts on (default `low`)" },
+                    "action": { "enum": ["notify", "lock", "respond"] },
+                }), &["signal", "action"]),
+            },
+        }),
+        &[],
+    )
+}
+
 fn profile() -> Value {
     open_object(
         json!({
@@ -185,6 +215,7 @@ pub fn schema() -> Value {
             }), &[]),
             "notify": notify(),
             "secrets": open_object(Value::Object(backends), &[]),
+            "watch": watch(),
         },
         "patternProperties": { "^x-": {}, "^<<$": {} },
         "required": ["profiles"],
@@ -233,7 +264,7 @@ mod tests {
         let root = schema();
         let profile = &root["$defs"]["profile"];
         let props = &root["properties"];
-        let cases: [(&str, &Value, Vec<String>); 12] = [
+        let cases: [(&str, &Value, Vec<String>); 15] = [
             ("config", &root, accepted::<raw::RawConfig>()),
             ("profile", profile, accepted::<raw::RawProfile>()),
             (
@@ -277,6 +308,21 @@ mod tests {
                 "secrets",
                 &props["secrets"],
                 accepted::<crate::secrets::RawSettings>(),
+            ),
+            (
+                "watch",
+                &props["watch"],
+                accepted::<super::super::watch::RawWatch>(),
+            ),
+            (
+                "burst",
+                &props["watch"]["properties"]["burst"],
+                accepted::<super::super::watch::RawBurst>(),
+            ),
+            (
+                "rule",
+                &props["watch"]["properties"]["policy"]["items"],
+                accepted::<super::super::watch::RawRule>(),
             ),
         ];
         for (name, schema, fields) in cases {

@@ -213,6 +213,7 @@ pub(super) async fn run(
                     drill_dir: drill_dir.display().to_string(),
                     venue: options.venue,
                     faults: faults.clone(),
+                    watch: None,
                 });
                 let passed = card.passed && result.locked && result.replaced;
                 KeyScore {

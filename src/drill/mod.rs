@@ -20,6 +20,7 @@ mod many;
 mod operator;
 mod scorecard;
 mod twin;
+mod watching;
 
 /// The attacker a drill runs, for tests that drill a response through their own config (the
 /// secret stores' drills): it trades with the leaked key until the exchange refuses it.
@@ -37,8 +38,11 @@ pub use attacker::{ATTACKER_IP, Attempt, Record};
 pub use bot::{BotEvent, BotRecord};
 pub use many::{IncidentCard, KeyScore};
 pub use operator::SimOperator;
-pub use scorecard::{AttackerScore, BotScore, Detection, Exercised, Replacement, Scorecard};
+pub use scorecard::{
+    AttackerScore, BotScore, Detection, Exercised, Replacement, Scorecard, WatchScore,
+};
 pub use twin::Twin;
+pub use watching::quiet_period;
 
 use crate::engine::Confirm;
 use crate::error::Error;
@@ -76,6 +80,9 @@ pub struct Options {
     /// `drill --notify`: the config whose `notify:` section the drill's response sends through
     /// (marked as a drill, recorded in the drill's folder); `None`: the response notifies no one.
     pub notify: Option<PathBuf>,
+    /// `drill --watch`: the watcher, polling at this interval, detects and locks instead of the
+    /// scenario's fixed detection delay (`watching`); `None`: the owner notices after the delay.
+    pub watch: Option<Duration>,
 }
 
 /// How a drill ended: one leaked key's scorecard, or every key's of a many-key scenario.
@@ -92,6 +99,15 @@ pub async fn run(options: &Options, ui: &Ui) -> Result<Drilled, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     if scenario.keys > 1 {
+        if options.watch.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "`drill --watch` watches one leaked key; scenario `{}` leaks {}",
+                    scenario.name, scenario.keys
+                ),
+                help: Some("choose a one-key scenario, e.g. `--scenario pump-illiquid`".to_owned()),
+            });
+        }
         if options.twin.is_some() || options.notify.is_some() {
             let flag = if options.twin.is_some() {
                 "--profile` twins"
@@ -145,24 +161,69 @@ async fn run_one(
     }
     let (plan_tx, mut plan_rx) = watch::channel(false);
     let (over_tx, over_rx) = watch::channel(false);
-    let attack = tokio::spawn(attacker.run(plan_tx, over_rx.clone()));
+    // With `--watch`, the attacker starts once the watcher has made its first look (a watcher
+    // runs long before an attack; starting both at once would time its start-up, not its
+    // polling).
+    let (armed_tx, armed_rx) = tokio::sync::oneshot::channel::<()>();
+    let gated = options.watch.is_some();
+    let attack = tokio::spawn({
+        let over_rx = over_rx.clone();
+        async move {
+            if gated {
+                let _ = armed_rx.await;
+            }
+            attacker.run(plan_tx, over_rx).await
+        }
+    });
     // The owner's bot trades through the whole drill, until the exchange refuses its key.
     let trading = bot.map(|bot| tokio::spawn(bot.run(over_rx)));
 
     // The owner notices after the scenario's delay, and not before the attacker's plan is done
-    // (so the truth set is the same for a seed).
-    let waiting = ui.countdown(
-        &format!(
-            "attacker trading with the leaked key from {ATTACKER_IP}; detection in {}",
-            humantime::format_duration(scenario.detection_delay)
-        ),
-        Instant::now() + scenario.detection_delay,
-    );
-    tokio::time::sleep(scenario.detection_delay).await;
-    let _ = tokio::time::timeout(PLAN_LIMIT, plan_rx.wait_for(|done| *done)).await;
-    waiting.finish();
+    // (so the truth set is the same for a seed); with `--watch`, the watcher notices, and its
+    // lock is where the response starts.
+    let watched = match options.watch {
+        Some(interval) => {
+            let waiting = ui.spinner(&format!(
+                "attacker trading with the leaked key from {ATTACKER_IP}; the watcher looks every {}",
+                humantime::format_duration(interval)
+            ));
+            let watched = watching::watch(
+                interval,
+                &session,
+                &mut plan_rx,
+                Some(armed_tx),
+                scenario.bot.trading.is_some(),
+                ui,
+            )
+            .await;
+            waiting.finish();
+            if watched.is_err() {
+                let _ = over_tx.send(true);
+            }
+            Some(watched?)
+        }
+        None => {
+            let waiting = ui.countdown(
+                &format!(
+                    "attacker trading with the leaked key from {ATTACKER_IP}; detection in {}",
+                    humantime::format_duration(scenario.detection_delay)
+                ),
+                Instant::now() + scenario.detection_delay,
+            );
+            tokio::time::sleep(scenario.detection_delay).await;
+            let _ = tokio::time::timeout(PLAN_LIMIT, plan_rx.wait_for(|done| *done)).await;
+            waiting.finish();
+            None
+        }
+    };
 
-    let respond_started = Instant::now();
+    // The person the watcher notified runs the whole response (a lock already in is done
+    // again: it is idempotent).
+    let respond_started = watched
+        .as_ref()
+        .and_then(|w| w.acted.as_ref())
+        .and_then(|acted| acted.started)
+        .unwrap_or_else(Instant::now);
     let outcome = respond(request(options, scenario, &sim, &session, &drill_dir), ui).await;
 
     // The attacker stops when the exchange refuses it; an attacker never refused is stopped
@@ -215,11 +276,17 @@ async fn run_one(
         outcome: &outcome,
         drill_dir: drill_dir.display().to_string(),
         venue: options.venue,
+        // A watched drill is compared with watched drills only (`history`).
         faults: format!(
-            "{} (latency {} ms)",
+            "{} (latency {} ms){}",
             options.faults,
-            options.faults.latency.as_millis()
+            options.faults.latency.as_millis(),
+            options
+                .watch
+                .map(|i| format!(", watch every {} ms", i.as_millis()))
+                .unwrap_or_default()
         ),
+        watch: watched.as_ref(),
     });
     if let Some(twin) = &options.twin {
         card.profile = Some(twin.name().to_owned());
@@ -420,6 +487,7 @@ fn request(
                 config,
                 folder: drill_dir.to_owned(),
             }),
+        cause: None,
     }
 }
 

@@ -134,6 +134,16 @@ pub struct Scorecard {
     pub time_to_contain_ms: Option<u64>,
     /// Response start → the lock (or revoke) acknowledged.
     pub lock_acknowledged_ms: Option<u64>,
+    /// `drill --watch`: the attacker's first order → the watcher's first signal about the
+    /// attack (the scorecard's clock starts at that order, not at a button).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_detect_ms: Option<u64>,
+    /// `drill --watch`: the attacker's first order → the exchange's first refusal of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_to_contain_from_first_order_ms: Option<u64>,
+    /// `drill --watch`: what the watcher saw and did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchScore>,
     /// Time the response spent waiting on steps done by hand (part of the time to contain when
     /// containment itself is manual, as on Kraken).
     pub manual_wait_ms: u64,
@@ -166,6 +176,38 @@ pub struct Scorecard {
     pub respond_exit: u8,
     /// What the response left for people to finish (see `engine::left`).
     pub left: Vec<crate::engine::left::Todo>,
+}
+
+/// What the drill's watcher saw and did (`drill --watch`), against the simulator's truth.
+#[derive(Debug, Clone, Serialize)]
+pub struct WatchScore {
+    /// Where it looked (`rest_poll`).
+    pub source: &'static str,
+    /// Its polling interval, ms.
+    pub interval_ms: u64,
+    /// How long it watched, ms.
+    pub watched_ms: u64,
+    /// Looks made.
+    pub looks: u64,
+    /// Reads sent to the exchange.
+    pub reads: u64,
+    /// Signals raised.
+    pub signals: usize,
+    /// Of those, about the attack (an attacker's order, an order it tampered with, a burst
+    /// while it traded).
+    pub true_signals: usize,
+    /// Of those, about the owner's own orders (or a burst with no attacker): false alarms.
+    pub false_alarms: usize,
+    /// False alarms per hour of watching.
+    pub false_alarms_per_hour: f64,
+    /// The attacker's first order → the watcher's lock run started, ms.
+    pub first_order_to_lock_started_ms: Option<u64>,
+    /// The watcher's lock run: its folder, when it ran (undo with `lockdown unlock`).
+    pub lock_run: Option<String>,
+    /// The lock run's own start → its lock acknowledged, ms.
+    pub lock_acknowledged_ms: Option<u64>,
+    /// Each signal, one line, in order.
+    pub lines: Vec<String>,
 }
 
 /// One of the owner's settings in a drill of their profile: did the twin use it?
@@ -261,6 +303,8 @@ pub struct Evidence<'a> {
     pub venue: crate::exchanges::ExchangeId,
     /// The simulator's faults, as shown to people.
     pub faults: String,
+    /// `drill --watch`: what the watcher saw and did.
+    pub watch: Option<&'a super::watching::Watched>,
 }
 
 /// Scores a drill.
@@ -324,6 +368,7 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
             }
         });
 
+    let (watch, time_to_detect_ms, time_to_contain_from_first_order_ms) = watch_score(e, &truth);
     let contained = e.outcome.contained && (!had_attacker || first_refusal.is_some());
     let mut failures = Vec::new();
     if !e.outcome.contained {
@@ -358,6 +403,17 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
             detection.false_positives, detection.missed
         ));
     }
+    if let Some(w) = &watch {
+        if w.false_alarms > 0 {
+            failures.push(format!(
+                "watch: {} false alarm(s) about the owner's own orders",
+                w.false_alarms
+            ));
+        }
+        if !truth.is_empty() && w.true_signals == 0 {
+            failures.push("watch: the watcher never signalled the attacker's orders".to_owned());
+        }
+    }
     if detection.tampered_false_positives > 0 || detection.tampered_missed > 0 {
         failures.push(format!(
             "tampering: {} order(s) wrongly reported tampered, {} cancelled or amended by the \
@@ -379,6 +435,9 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         contained,
         time_to_contain_ms: since(first_refusal.and_then(|a| a.answered())),
         lock_acknowledged_ms: e.outcome.contained_ms,
+        time_to_detect_ms,
+        time_to_contain_from_first_order_ms,
+        watch,
         manual_wait_ms: e
             .outcome
             .steps
@@ -400,6 +459,75 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         respond_exit: e.outcome.exit().code(),
         left,
     }
+}
+
+/// The watcher's score and the two times that start at the attacker's first order (module
+/// docs of `drill::watching`); all `None` without `--watch`.
+fn watch_score(
+    e: &Evidence<'_>,
+    attacker_orders: &BTreeSet<String>,
+) -> (Option<WatchScore>, Option<u64>, Option<u64>) {
+    let Some(w) = e.watch else {
+        return (None, None, None);
+    };
+    let first_order = e
+        .attacker
+        .attempts
+        .iter()
+        .filter(|a| a.kind == "order" && a.accepted)
+        .filter_map(|a| a.instant())
+        .min();
+    let after = |from: Option<Instant>, to: Option<Instant>| {
+        to?.checked_duration_since(from?)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    let tampered = e.truth.tampered_order_ids();
+    let attack = |s: &crate::watch::Signal| match &s.order {
+        Some(o) => attacker_orders.contains(&o.order_id) || tampered.contains(&o.order_id),
+        None => !attacker_orders.is_empty(),
+    };
+    let true_signals = w.signals.iter().filter(|s| attack(s)).count();
+    let false_alarms = w.signals.len() - true_signals;
+    let detected = w
+        .signals
+        .iter()
+        .filter(|s| attack(s))
+        .map(|s| s.instant)
+        .min();
+    let refused = e
+        .attacker
+        .attempts
+        .iter()
+        .filter(|a| a.refused_key)
+        .filter_map(|a| a.answered())
+        .filter(|at| first_order.is_some_and(|first| *at >= first))
+        .min();
+    let hours = w.watched_ms as f64 / 3_600_000.0;
+    let lock_started = w.acted.as_ref().and_then(|a| a.started);
+    let score = WatchScore {
+        source: "rest_poll",
+        interval_ms: u64::try_from(w.interval.as_millis()).unwrap_or(u64::MAX),
+        watched_ms: w.watched_ms,
+        looks: w.looks,
+        reads: w.reads,
+        signals: w.signals.len(),
+        true_signals,
+        false_alarms,
+        false_alarms_per_hour: if hours > 0.0 {
+            ((false_alarms as f64 / hours) * 100.0).round() / 100.0
+        } else {
+            0.0
+        },
+        first_order_to_lock_started_ms: after(first_order, lock_started),
+        lock_run: w.acted.as_ref().and_then(|a| a.run_dir.clone()),
+        lock_acknowledged_ms: w.acted.as_ref().and_then(|a| a.contained_ms),
+        lines: w.signals.iter().map(crate::watch::Signal::line).collect(),
+    };
+    (
+        Some(score),
+        after(first_order, detected),
+        after(first_order, refused),
+    )
 }
 
 /// Detection against the truth: the attacker's orders found, and the owner's orders reported,
@@ -603,6 +731,7 @@ mod tests {
                 drill_dir: String::new(),
                 venue: ExchangeId::Bybit,
                 faults: String::new(),
+                watch: None,
             };
             score(&evidence).detection
         };

@@ -71,6 +71,8 @@ pub enum Start {
     Fresh {
         /// The config file, as given.
         config: String,
+        /// What started the run when no person did (the watcher's signal), journaled with it.
+        cause: Option<serde_json::Value>,
     },
     /// An interrupted run taken up again: `resumed`.
     Resumed {
@@ -234,7 +236,7 @@ impl Run<'_> {
         let version = env!("CARGO_PKG_VERSION");
         let operator = crate::whoami::operator();
         let written = match start {
-            Start::Fresh { config } => self.journal.record(&record::RunStarted {
+            Start::Fresh { config, cause } => self.journal.record(&record::RunStarted {
                 run_id: self.info.id.clone(),
                 playbook: self.playbook.name.clone(),
                 playbook_origin: self.playbook.origin.clone(),
@@ -251,6 +253,7 @@ impl Run<'_> {
                 lockdown: Some(version.to_owned()),
                 operator: Some(operator),
                 journal_key: journal_key.clone(),
+                cause: cause.clone(),
             }),
             Start::Resumed { prior, torn_line } => self.journal.record(&record::Resumed {
                 run_id: self.info.id.clone(),

@@ -450,6 +450,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
             operator: request.operator.clone(),
             incident: Some(share),
             rehearsal: None,
+            cause: None,
         };
         let quiet = quiet.clone();
         let target = target.clone();

@@ -107,6 +107,10 @@ pub struct RunStarted {
     /// The fingerprint of the key every event is keyed with.
     #[serde(default)]
     pub journal_key: Option<String>,
+    /// What started the run when no person did: the watcher's signal, with its evidence
+    /// (`lockdown watch`, docs/watch.md). Absent for a run someone started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Value>,
 }
 
 /// An interrupted run was taken up again.

@@ -158,6 +158,7 @@ pub async fn rotate(rotation: Rotation, ui: &Ui) -> Result<Rotated, Error> {
         operator: rotation.operator,
         incident: None,
         rehearsal: None,
+        cause: None,
     };
     Ok(Rotated::Ran(Box::new(
         respond_for(profile, request, ui).await?,

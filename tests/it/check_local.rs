@@ -594,7 +594,7 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn check_leaves_nothing_behind_but_its_history_line() {
+async fn check_leaves_nothing_behind_but_its_history_line_and_the_keys_it_saw() {
     let lab = ready_lab(ExchangeId::Bybit, 1614).await;
     // A state dir that has seen a run: its key and history exist.
     let first = check(&lab, &[]).await;
@@ -612,8 +612,17 @@ async fn check_leaves_nothing_behind_but_its_history_line() {
     let added = String::from_utf8(new[old.len()..].to_vec()).unwrap();
     assert_eq!(added.lines().count(), 1, "{added}");
     assert!(added.contains("\"kind\":\"check\""), "{added}");
+    // The last view of each bot key, for a later incident's report: rewritten with its time.
+    let seen = state_dir(&lab).join("keys-seen").join("bybit.json");
+    let view =
+        String::from_utf8(after.remove(&seen).expect("check keeps the keys it saw")).unwrap();
+    assert!(
+        view.contains(&lab.leaked()) && view.contains("\"by\": \"check\""),
+        "{view}"
+    );
     let mut before = before;
     before.remove(&history);
+    before.remove(&seen);
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
         after.keys().collect::<Vec<_>>(),

@@ -71,3 +71,4 @@ mod support;
 mod venue_cases;
 mod venue_drills;
 mod verdicts;
+mod watch;

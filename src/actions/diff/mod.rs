@@ -12,6 +12,7 @@
 
 mod fills;
 mod lists;
+pub(crate) mod live;
 mod verdict;
 
 use std::time::Duration;

@@ -1,0 +1,140 @@
+//! `drill --watch`: the watcher instead of the scenario's fixed detection delay.
+//!
+//! The drill's own watcher (`crate::watch`, REST polling at `--watch-interval`, the default
+//! policy) follows the leaked key on the simulator; the attacker starts once the watcher has
+//! made its first look, as a watcher runs long before an attack (its start-up is not timed), and
+//! where the owner's bot trades, only once the watcher has judged the bot's orders past the
+//! ledger's lag ([`quiet_period`] more): a false alarm about them shows before the attack. It ends
+//! when the watcher has acted (its lock is the response's start), or, when it never does, once
+//! the attacker's plan is over and the watcher had [`quiet_period`] more to see it: then the
+//! owner responds by hand, as in a drill without `--watch`. Either way the whole response runs
+//! afterwards, as the person the watcher notified would run it, so the scorecard still scores
+//! the revoke, the replacement and the diff. The watcher's signals are scored against the
+//! simulator's truth: one about an order of the owner's is a false alarm.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::config;
+use crate::engine::Confirm;
+use crate::error::Error;
+use crate::sim::Session;
+use crate::ui::Ui;
+use crate::watch::{Acted, Options, Report, Settings, Signal};
+
+/// The longest a drill waits for the attacker's plan while watching.
+const PLAN_LIMIT: Duration = Duration::from_secs(30);
+/// The longest the attacker waits for the watcher's first look.
+const ARM_LIMIT: Duration = Duration::from_secs(10);
+
+/// What the drill's watcher saw and did.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    /// The polling interval.
+    pub interval: Duration,
+    /// Every signal, in order.
+    pub signals: Vec<Signal>,
+    /// The lock it ran, if it did.
+    pub acted: Option<Acted>,
+    /// How long it watched, ms.
+    pub watched_ms: u64,
+    /// Looks made, and reads sent.
+    pub looks: u64,
+    /// Reads sent.
+    pub reads: u64,
+}
+
+/// How long a watcher gets after the attacker's plan to act on it: three looks and the
+/// ledger's lag (an order of the bots' kind is judged only once the lag passed), and a second.
+pub fn quiet_period(interval: Duration, ledger_lag: Duration) -> Duration {
+    interval * 3 + ledger_lag + Duration::from_secs(1)
+}
+
+/// Watches the session's leaked key until the watcher acted or the attack is long over.
+pub async fn watch(
+    interval: Duration,
+    session: &Session,
+    plan: &mut watch::Receiver<bool>,
+    mut armed: Option<oneshot::Sender<()>>,
+    bot_trades: bool,
+    ui: &Ui,
+) -> Result<Watched, Error> {
+    let profile = config::load_profile(&session.config, Some("sim"))?;
+    let quiet = quiet_period(interval, profile.ledger_lag);
+    // Where the owner's bot trades, the attack waits until the watcher has judged the bot's
+    // orders past the ledger's lag: a false alarm about them would show by then.
+    let warm_up = if bot_trades { quiet } else { Duration::ZERO };
+    let options = Options {
+        config: session.config.clone(),
+        profile,
+        settings: Settings {
+            interval,
+            ..config::load_watch(&session.config)?
+        },
+        confirm: Confirm::Drill,
+    };
+    let (reports_tx, mut reports) = mpsc::unbounded_channel();
+    let (stop_tx, stop) = watch::channel(false);
+    let watcher = crate::watch::run(&options, Some(reports_tx), stop, ui);
+    let waiting = async {
+        let bound = tokio::time::sleep(PLAN_LIMIT + quiet);
+        tokio::pin!(bound);
+        let mut plan_over: Option<Instant> = None;
+        // A watcher that never completes a look still lets the attack start, after a while.
+        let arm_limit = tokio::time::sleep(ARM_LIMIT + warm_up);
+        tokio::pin!(arm_limit);
+        let mut armed_at: Option<Instant> = None;
+        loop {
+            let warmed = async {
+                match (armed_at, armed.is_some()) {
+                    (Some(at), true) => tokio::time::sleep_until((at + warm_up).into()).await,
+                    _ => std::future::pending().await,
+                }
+            };
+            let quiet_over = async {
+                match plan_over {
+                    Some(at) => tokio::time::sleep_until((at + quiet).into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let plan_done = async { plan.wait_for(|done| *done).await.map(|_| ()) };
+            tokio::select! {
+                report = reports.recv() => match report {
+                    Some(Report::Acted(_)) | None => break,
+                    Some(Report::Armed) => {
+                        armed_at.get_or_insert_with(Instant::now);
+                    }
+                    Some(Report::Signal(..)) => {}
+                },
+                () = warmed => {
+                    if let Some(armed) = armed.take() {
+                        let _ = armed.send(());
+                    }
+                }
+                () = &mut arm_limit, if armed.is_some() => {
+                    if let Some(armed) = armed.take() {
+                        let _ = armed.send(());
+                    }
+                }
+                Ok(()) = plan_done, if plan_over.is_none() => plan_over = Some(Instant::now()),
+                () = quiet_over => break,
+                () = &mut bound => break,
+            }
+        }
+        if let Some(armed) = armed.take() {
+            let _ = armed.send(());
+        }
+        let _ = stop_tx.send(true);
+    };
+    let (summary, ()) = tokio::join!(watcher, waiting);
+    let summary = summary?;
+    Ok(Watched {
+        interval,
+        acted: summary.acted.first().cloned(),
+        signals: summary.signals,
+        watched_ms: summary.watched_ms,
+        looks: summary.looks,
+        reads: summary.reads,
+    })
+}

@@ -1,0 +1,252 @@
+//! The REST polling source: every venue's open orders and order history, read at an interval
+//! with the key's own credential.
+//!
+//! Each look reads the open orders of every segment (resting orders of any age) and the order
+//! history from the cursor to now (orders that filled or were cancelled between two looks: a
+//! market order is never open long enough to be seen open). The cursor moves to the look's start
+//! only when the look succeeded, and each window starts [`overlap`] before it, since a venue
+//! may index an order in its history a moment after it closed: nothing is missed across a failed
+//! look or a late index. What is read twice is passed on once: an order is handed to the
+//! watcher when it is new or its state (status, filled quantity, update time) changed. The
+//! memory of what was seen keeps only what the next windows can show again.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use super::source::{Batch, Source};
+use crate::exchanges::model::{Category, Order, OrderStatus, Segment};
+use crate::exchanges::{Auth, Client, ExchangeError, History, Op, Reply, Window};
+use crate::secret::Credential;
+
+/// An order's identity: its market and id (Binance numbers orders per symbol and market).
+type OrderKey = (Category, String, String);
+
+/// What a look last saw of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct State {
+    status: OrderStatus,
+    filled: String,
+    updated_ms: i64,
+}
+
+/// Polls one key's orders.
+#[derive(Debug)]
+pub struct RestPoll {
+    client: Client,
+    credential: Credential,
+    interval: Duration,
+    lookback: Duration,
+    /// Where the next history window starts (before the overlap); `None` before the first look.
+    cursor_ms: Option<i64>,
+    segments: Option<Vec<Segment>>,
+    seen: HashMap<OrderKey, State>,
+    ticker: Option<tokio::time::Interval>,
+    /// Reads sent so far (each page of each segment), for the figures.
+    pub reads: u64,
+}
+
+/// How far each history window reaches back before the cursor: a venue may list a closed
+/// order in its history a moment after it closed.
+pub fn overlap(interval: Duration) -> Duration {
+    (interval * 2).max(Duration::from_secs(5))
+}
+
+impl RestPoll {
+    /// A poller of `credential`'s account through `client`, every `interval`, reading
+    /// `lookback` of history on its first look.
+    pub fn new(
+        client: Client,
+        credential: Credential,
+        interval: Duration,
+        lookback: Duration,
+    ) -> RestPoll {
+        RestPoll {
+            client,
+            credential,
+            interval,
+            lookback,
+            cursor_ms: None,
+            segments: None,
+            seen: HashMap::new(),
+            ticker: None,
+            reads: 0,
+        }
+    }
+
+    async fn look(&mut self) -> Result<Batch, ExchangeError> {
+        let started_ms = self.client.clock().now_ms();
+        if self.segments.is_none() {
+            self.segments = Some(self.client.segments().await.list);
+        }
+        let segments = self.segments.clone().unwrap_or_default();
+        let auth = Auth::Key(&self.credential);
+        let (mut orders, _) = self
+            .client
+            .per_segment_permitted(
+                &segments,
+                auth,
+                |segment, cursor| Op::OpenOrders { segment, cursor },
+                Reply::into_orders,
+            )
+            .await?;
+        self.reads += segments.len() as u64;
+        let reach = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
+        let start = match self.cursor_ms {
+            None => started_ms - reach(self.lookback),
+            Some(cursor) => cursor - reach(overlap(self.interval)),
+        };
+        let venue = self.client.venue();
+        let history: Vec<Segment> = segments
+            .iter()
+            .filter(|s| venue.reads_history(s, History::Orders))
+            .copied()
+            .collect();
+        let max = reach(venue.max_window(History::Orders));
+        for window in Window::split(start, started_ms, max) {
+            let (closed, _) = self
+                .client
+                .per_segment_permitted(
+                    &history,
+                    auth,
+                    |segment, cursor| Op::Orders {
+                        segment,
+                        window,
+                        cursor,
+                    },
+                    Reply::into_orders,
+                )
+                .await?;
+            self.reads += history.len() as u64;
+            orders.extend(closed);
+        }
+        // Every read answered: the next window starts here (less the overlap).
+        self.cursor_ms = Some(started_ms);
+        let fresh = self.changed(orders);
+        self.forget_before(start);
+        Ok(Batch {
+            orders: fresh,
+            exchange_ms: started_ms,
+        })
+    }
+
+    /// The orders not seen before in this state, each once (an order both open and in the
+    /// history counts in its latest state).
+    fn changed(&mut self, orders: Vec<Order>) -> Vec<Order> {
+        let mut latest: HashMap<OrderKey, Order> = HashMap::new();
+        for order in orders {
+            let key = (order.category, order.symbol.clone(), order.order_id.clone());
+            match latest.get(&key) {
+                Some(kept) if kept.updated_ms > order.updated_ms => {}
+                _ => {
+                    latest.insert(key, order);
+                }
+            }
+        }
+        let mut fresh: Vec<Order> = latest
+            .into_iter()
+            .filter_map(|(key, order)| {
+                let state = State {
+                    status: order.status,
+                    filled: order.filled_qty.as_str().to_owned(),
+                    updated_ms: order.updated_ms,
+                };
+                match self.seen.get(&key) {
+                    // Older news than what was seen already (a history page that lags).
+                    Some(seen) if seen == &state || seen.updated_ms > state.updated_ms => None,
+                    _ => {
+                        self.seen.insert(key, state);
+                        Some(order)
+                    }
+                }
+            })
+            .collect();
+        fresh.sort_by_key(|o| (o.created_ms, o.updated_ms));
+        fresh
+    }
+
+    /// Forgets closed orders no window from now on can show again.
+    fn forget_before(&mut self, start_ms: i64) {
+        self.seen
+            .retain(|_, state| state.status.is_open() || state.updated_ms >= start_ms);
+    }
+}
+
+impl Source for RestPoll {
+    fn name(&self) -> &'static str {
+        "rest_poll"
+    }
+
+    fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {
+        Box::pin(async move {
+            let interval = self.interval;
+            let ticker = self.ticker.get_or_insert_with(|| {
+                let mut ticker = tokio::time::interval(interval);
+                // A slow look is followed by the next at once, never by a catch-up burst.
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticker
+            });
+            ticker.tick().await;
+            self.look().await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::{Amount, Side};
+    use crate::exchanges::{ExchangeId, Mode};
+    use crate::secret::{KeyId, SecretString};
+
+    fn order(id: &str, status: OrderStatus, updated_ms: i64) -> Order {
+        Order {
+            order_id: id.to_owned(),
+            client_order_id: None,
+            category: Category::Spot,
+            symbol: "BTCUSDT".to_owned(),
+            side: Side::Buy,
+            order_type: "limit".to_owned(),
+            qty: Amount::new("1"),
+            price: Some(Amount::new("10")),
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status,
+            created_ms: 1,
+            updated_ms,
+        }
+    }
+
+    #[test]
+    fn an_order_is_passed_on_once_per_state() {
+        let client =
+            Client::new(ExchangeId::Bybit.venue(), "http://127.0.0.1:9", Mode::Live).unwrap();
+        let credential = Credential::new(KeyId::new("k"), SecretString::from("s"));
+        let mut poll = RestPoll::new(
+            client,
+            credential,
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
+        let first = poll.changed(vec![
+            order("1", OrderStatus::Open, 10),
+            order("1", OrderStatus::Open, 10),
+        ]);
+        assert_eq!(first.len(), 1);
+        // Open in one list, already cancelled in the other: its latest state, once.
+        let second = poll.changed(vec![
+            order("1", OrderStatus::Open, 10),
+            order("1", OrderStatus::Cancelled, 20),
+        ]);
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].status, OrderStatus::Cancelled);
+        // A lagging history page with the older state is not news.
+        assert!(
+            poll.changed(vec![order("1", OrderStatus::Open, 10)])
+                .is_empty()
+        );
+        poll.forget_before(30);
+        assert!(poll.seen.is_empty());
+    }
+}

@@ -1,0 +1,31 @@
+//! Where the watcher's orders come from: a [`Source`] per watched key.
+//!
+//! A source hands the watcher batches of orders that are new or changed since its last batch,
+//! each order once per state: the REST poller ([`super::poll::RestPoll`], every venue) now; a
+//! venue's private stream later, with the poller filling the gap after each reconnect
+//! (docs/watch.md §1). The watcher does not care which: it judges what comes.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::exchanges::ExchangeError;
+use crate::exchanges::model::Order;
+
+/// Orders new or changed since the last batch.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// The orders, as the exchange shows them now.
+    pub orders: Vec<Order>,
+    /// When the look began, on the exchange's clock (Unix ms): everything before it is in.
+    pub exchange_ms: i64,
+}
+
+/// A source of one key's orders.
+pub trait Source: Send {
+    /// The name in signals and logs (`rest_poll`).
+    fn name(&self) -> &'static str;
+
+    /// The next batch, when there is one (a poller waits for its next tick). An error leaves
+    /// the source where it was: the next batch covers what this one could not.
+    fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>>;
+}

@@ -1,0 +1,464 @@
+//! The watcher: one source and one judge per watched key, the policy, and what it did.
+//!
+//! Each key of the profile whose secret the profile holds is watched with its own credential
+//! (the key reads its own account; docs/watch.md §1 says why not the master). A look that fails
+//! is retried with a growing pause (the source's cursor stays, so the next look covers the gap);
+//! a signal is logged (`<state_dir>/watch/signals.jsonl`), shown, sent to the config's `notify:`
+//! channels when the policy says so, and acted on: the lock (or the whole response) runs at most
+//! once per key and watcher, as a journaled run whose `run_started` names the signal.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{mpsc, watch};
+
+use super::judge::Judge;
+use super::lock::{self, lock_playbook};
+use super::policy::{Decision, Settings};
+use super::poll::RestPoll;
+use super::signal::Signal;
+use super::source::Source;
+use crate::config::Profile;
+use crate::engine::Confirm;
+use crate::error::Error;
+use crate::exchanges::{Client, Mode};
+use crate::notify::{Notifier, events};
+use crate::secret::{Credential, KeyId};
+use crate::ui::Ui;
+
+/// The longest pause between failed looks.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What to watch, and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The config file (the lock's run reads its profile from it, as `respond` does).
+    pub config: PathBuf,
+    /// The profile.
+    pub profile: Profile,
+    /// The `watch:` settings.
+    pub settings: Settings,
+    /// How the lock's run journals its confirmation (`--yes`; a drill's operator).
+    pub confirm: Confirm,
+}
+
+/// What the watcher tells whoever started it, as it happens.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// A signal was raised, with what the policy made of it.
+    Signal(Box<Signal>, Decision),
+    /// A lock or a response ran for a signal.
+    Acted(Box<Acted>),
+    /// A key's first look is done: from now on, nothing new goes unseen longer than a look.
+    Armed,
+}
+
+/// A lock or response the watcher ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acted {
+    /// The signal that caused it.
+    pub signal: String,
+    /// `lock` or `respond`.
+    pub act: &'static str,
+    /// The key, masked.
+    pub key: String,
+    /// The run's folder, when it started.
+    pub run_dir: Option<String>,
+    /// Whether the key was contained (locked or revoked).
+    pub contained: bool,
+    /// How long the run took to lock the key, ms from its start.
+    pub contained_ms: Option<u64>,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+    /// When it started, on this process's monotonic clock.
+    #[serde(skip)]
+    pub started: Option<Instant>,
+}
+
+/// How a watch ended.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// The profile.
+    pub profile: String,
+    /// Keys watched (masked).
+    pub keys: Vec<String>,
+    /// Looks made, all keys.
+    pub looks: u64,
+    /// Looks that failed.
+    pub failed_looks: u64,
+    /// Reads sent to the exchange.
+    pub reads: u64,
+    /// Signals raised.
+    pub signals: Vec<Signal>,
+    /// Locks and responses run.
+    pub acted: Vec<Acted>,
+    /// How long it watched, ms.
+    pub watched_ms: u64,
+}
+
+/// One watched key's loop state.
+struct Watched {
+    key: KeyId,
+    source: RestPoll,
+    judge: Judge,
+    acted: bool,
+}
+
+/// Watches every key of `options.profile` until `stop` turns true; `reports` hears of each
+/// signal and action as it happens.
+pub async fn run(
+    options: &Options,
+    reports: Option<mpsc::UnboundedSender<Report>>,
+    stop: watch::Receiver<bool>,
+    ui: &Ui,
+) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let profile = &options.profile;
+    let client = crate::respond::connect(profile, Mode::Live)?;
+    if let Err(err) = client.resync().await {
+        ui.warn(&format!(
+            "cannot read {}'s clock ({err}); the watcher judges on this machine's clock",
+            profile.exchange
+        ));
+    }
+    let keys = watched_keys(options, &client, ui)?;
+    if lock_playbook(profile.exchange).is_none() {
+        ui.warn(&format!(
+            "{} keys cannot be locked by API: the watcher notifies, and a person deletes the key",
+            profile.exchange
+        ));
+    }
+    let log = SignalLog::open(&profile.state_dir);
+    let notifier = {
+        let config = options.config.clone();
+        Notifier::start_with(move || {
+            crate::config::load_notify(Some(&config)).map_err(|err| err.to_string())
+        })
+    };
+    ui.info(&format!(
+        "lockdown watch: profile `{}` on {}, {} key(s), polling every {}",
+        profile.name,
+        profile.exchange,
+        keys.len(),
+        humantime::format_duration(options.settings.interval)
+    ));
+    let summary = std::sync::Mutex::new(Summary {
+        profile: profile.name.clone(),
+        keys: keys.iter().map(|w| w.key.masked()).collect(),
+        ..Summary::default()
+    });
+    let loops = keys.into_iter().map(|watched| {
+        watch_key(
+            options,
+            watched,
+            Shared {
+                reports: reports.clone(),
+                log: &log,
+                notifier: &notifier,
+                summary: &summary,
+                ui,
+            },
+            stop.clone(),
+        )
+    });
+    join_all(loops).await;
+    crate::respond::report_notifications(&notifier.flush(None).await, ui);
+    let mut summary = summary.into_inner().unwrap_or_else(|p| p.into_inner());
+    summary.watched_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(summary)
+}
+
+/// What every key's loop shares.
+struct Shared<'a> {
+    reports: Option<mpsc::UnboundedSender<Report>>,
+    log: &'a SignalLog,
+    notifier: &'a Notifier,
+    summary: &'a std::sync::Mutex<Summary>,
+    ui: &'a Ui,
+}
+
+impl Shared<'_> {
+    fn record(&self, value: &serde_json::Value) {
+        if let Err(problem) = self.log.append(value) {
+            self.ui.warn(&format!("watch: {problem}"));
+        }
+    }
+
+    fn tally(&self, f: impl FnOnce(&mut Summary)) {
+        let mut summary = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut summary);
+    }
+}
+
+/// The keys the profile holds a secret for, each with its source and judge.
+fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watched>, Error> {
+    let profile = &options.profile;
+    let settings = &options.settings;
+    let mut keys = Vec::new();
+    for owned in &profile.keys {
+        let Some(credential) = owned.credential.clone() else {
+            ui.warn(&format!(
+                "key {} ({}) is not watched: the profile holds no secret for it",
+                owned.id, owned.label
+            ));
+            continue;
+        };
+        let judge = Judge::new(
+            &profile.name,
+            &owned.id.masked(),
+            profile.known_orders.clone(),
+            profile.ledger_lag,
+            settings.client_prefix.clone(),
+            settings.burst,
+        );
+        if let Some(problem) = &judge.ledger_problem {
+            ui.warn(&format!(
+                "key {}: no usable ledger ({problem}); without one no order can be called someone else's: only bursts are watched",
+                owned.id
+            ));
+        }
+        keys.push(Watched {
+            key: owned.id.clone(),
+            source: RestPoll::new(
+                client.clone(),
+                Credential::clone(&credential),
+                settings.interval,
+                settings.lookback,
+            ),
+            judge,
+            acted: false,
+        });
+    }
+    if keys.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "profile `{}` has no key to watch: none of its `keys:` has a secret",
+                profile.name
+            ),
+            help: Some(
+                "add the bot's key with its `secret:` reference under the profile's `keys:`".into(),
+            ),
+        });
+    }
+    Ok(keys)
+}
+
+async fn watch_key(
+    options: &Options,
+    mut watched: Watched,
+    shared: Shared<'_>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut failures: u32 = 0;
+    let mut armed = false;
+    loop {
+        let reads_before = watched.source.reads;
+        let batch = tokio::select! {
+            batch = watched.source.next() => batch,
+            _ = stop.wait_for(|stop| *stop) => break,
+        };
+        let reads = watched.source.reads - reads_before;
+        match batch {
+            Err(err) => {
+                failures += 1;
+                shared.tally(|s| {
+                    s.failed_looks += 1;
+                    s.reads += reads;
+                });
+                let pause = (options.settings.interval * 2u32.saturating_pow(failures.min(8)))
+                    .min(MAX_BACKOFF);
+                shared.ui.warn(&format!(
+                    "watch: key {}: the look failed ({err}); next in {} (nothing is missed: the next look reads from where this one began)",
+                    watched.key,
+                    humantime::format_duration(pause)
+                ));
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    _ = stop.wait_for(|stop| *stop) => break,
+                }
+            }
+            Ok(batch) => {
+                failures = 0;
+                if !armed {
+                    armed = true;
+                    if let Some(reports) = &shared.reports {
+                        let _ = reports.send(Report::Armed);
+                    }
+                }
+                shared.tally(|s| {
+                    s.looks += 1;
+                    s.reads += reads;
+                });
+                let source = watched.source.name();
+                for signal in watched.judge.look(batch, source) {
+                    handle(options, &mut watched, signal, &shared).await;
+                }
+            }
+        }
+    }
+}
+
+/// Logs, shows, notifies and acts on one signal.
+async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared: &Shared<'_>) {
+    let decision = options.settings.policy.decide(&signal);
+    shared
+        .ui
+        .warn(&format!("watch: key {}: {}", watched.key, signal.line()));
+    shared.record(&json!({"signal": signal, "decision": decision}));
+    if let Some(reports) = &shared.reports {
+        let _ = reports.send(Report::Signal(Box::new(signal.clone()), decision));
+    }
+    if decision.notify {
+        shared
+            .notifier
+            .notify(message(&options.profile, &signal, &decision));
+    }
+    shared.tally(|s| s.signals.push(signal.clone()));
+    if watched.acted || !(decision.lock || decision.respond) {
+        return;
+    }
+    let what = if decision.respond {
+        lock::Run::Respond
+    } else if lock_playbook(options.profile.exchange).is_some() {
+        lock::Run::Lock
+    } else {
+        return;
+    };
+    watched.acted = true;
+    let act = match what {
+        lock::Run::Lock => "lock",
+        lock::Run::Respond => "respond",
+    };
+    shared.ui.warn(&format!(
+        "watch: key {}: {act} now (signal {})",
+        watched.key, signal.id
+    ));
+    let started = Instant::now();
+    let ran = lock::run(
+        what,
+        &options.config,
+        &options.profile,
+        &watched.key,
+        &signal,
+        options.confirm,
+        shared.ui,
+    )
+    .await;
+    let acted = Acted {
+        signal: signal.id.clone(),
+        act,
+        key: watched.key.masked(),
+        run_dir: ran.as_ref().ok().map(|o| o.run_dir.clone()),
+        contained: ran.as_ref().is_ok_and(|o| o.contained),
+        contained_ms: ran.as_ref().ok().and_then(|o| o.contained_ms),
+        error: ran.as_ref().err().map(ToString::to_string),
+        started: Some(started),
+    };
+    match &acted.error {
+        None => shared.ui.info(&format!(
+            "watch: key {}: {act} run in {} ({}); undo a false alarm with `lockdown unlock {}`",
+            watched.key,
+            acted.run_dir.as_deref().unwrap_or_default(),
+            if acted.contained {
+                "contained"
+            } else {
+                "NOT contained"
+            },
+            acted.run_dir.as_deref().unwrap_or_default()
+        )),
+        Some(err) => shared.ui.warn(&format!(
+            "watch: key {}: the {act} failed: {err}",
+            watched.key
+        )),
+    }
+    shared.record(&json!({"acted": acted}));
+    if let Some(reports) = &shared.reports {
+        let _ = reports.send(Report::Acted(Box::new(acted.clone())));
+    }
+    shared.tally(|s| s.acted.push(acted));
+}
+
+/// The notification for a signal (event `custom`, until routes name watch signals).
+fn message(profile: &Profile, signal: &Signal, decision: &Decision) -> crate::notify::Message {
+    use crate::notify::{Event, Phase, Severity};
+    use crate::watch::signal::Confidence;
+    let severity = match signal.confidence {
+        Confidence::High => Severity::Critical,
+        Confidence::Medium => Severity::Warning,
+        Confidence::Low => Severity::Info,
+    };
+    let then = if decision.respond {
+        "lockdown runs the whole response now"
+    } else if decision.lock {
+        "lockdown locks the key now; `lockdown unlock RUN` undoes a false alarm"
+    } else {
+        "nothing was done: look, and run `lockdown respond` if it is an attack"
+    };
+    crate::notify::Message {
+        fields: vec![
+            ("profile".to_owned(), profile.name.clone()),
+            ("venue".to_owned(), profile.exchange.to_string()),
+            ("key".to_owned(), signal.key.clone()),
+            ("signal".to_owned(), signal.kind.as_str().to_owned()),
+            (
+                "confidence".to_owned(),
+                signal.confidence.as_str().to_owned(),
+            ),
+        ],
+        dedup_key: format!("watch-{}-{}", profile.name, signal.key),
+        profile: Some(profile.name.clone()),
+        id: format!("watch/{}", signal.id),
+        ..events::message(
+            Event::Custom,
+            severity,
+            Phase::Trigger,
+            format!("{}: watch: {}", profile.name, signal.kind.as_str()),
+            format!("{}\n{then}", signal.line()),
+        )
+    }
+}
+
+/// `<state_dir>/watch/signals.jsonl`: every signal and action, one JSON line each, appended
+/// and synced; a log that cannot be written is said once and watching goes on.
+struct SignalLog {
+    path: PathBuf,
+    file: std::sync::Mutex<Option<std::fs::File>>,
+}
+
+impl SignalLog {
+    fn open(state_dir: &Path) -> SignalLog {
+        let dir = state_dir.join("watch");
+        let path = dir.join("signals.jsonl");
+        let file = crate::private::create_dir(&dir)
+            .and_then(|()| crate::private::open_append(&path))
+            .ok();
+        SignalLog {
+            path,
+            file: std::sync::Mutex::new(file),
+        }
+    }
+
+    /// Appends a line; the first failure says why (later lines are dropped quietly).
+    fn append(&self, value: &serde_json::Value) -> Result<(), String> {
+        use std::io::Write;
+        let mut line = json!({"at": crate::clock::now_rfc3339()});
+        if let (Some(line), Some(more)) = (line.as_object_mut(), value.as_object()) {
+            line.extend(more.clone());
+        }
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = file.as_mut() {
+            let written = writeln!(f, "{line}").and_then(|()| f.sync_data());
+            if let Err(err) = written {
+                *file = None;
+                return Err(format!(
+                    "cannot write `{}` ({err}); signals are shown but no longer logged",
+                    self.path.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
