@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exchanges::{Venue, binance, bitmex, bybit, deribit, kraken, okx};
+use crate::exchanges::{Venue, binance, bitget, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
@@ -30,6 +30,9 @@ pub enum ExchangeId {
     Kraken,
     /// BitMEX REST: contracts and spot; keys changed by hand only (docs/venues/bitmex.md).
     Bitmex,
+    /// Bitget classic (V2) REST: spot and futures; sub-account keys locked by API, deleted by
+    /// hand (docs/venues/bitget.md).
+    Bitget,
 }
 
 /// What lockdown knows about one venue outside its own folders.
@@ -93,7 +96,7 @@ fn same_host(_base_url: &str) -> Option<String> {
 }
 
 /// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
-pub static VENUES: [VenueSpec; 6] = [
+pub static VENUES: [VenueSpec; 7] = [
     VenueSpec {
         id: ExchangeId::Bybit,
         name: "bybit",
@@ -178,6 +181,20 @@ pub static VENUES: [VenueSpec; 6] = [
         profile_fields: &[],
         simulator: &crate::sim::bitmex::DIALECT,
     },
+    VenueSpec {
+        id: ExchangeId::Bitget,
+        name: "bitget",
+        api: "Bitget classic (V2) REST: spot and futures",
+        docs: "docs/venues/bitget.md",
+        adapter: || Box::new(bitget::Bitget),
+        playbook: (
+            "builtin:playbooks/bitget.yaml",
+            include_str!("../playbooks/bitget.yaml"),
+        ),
+        futures_url: same_host,
+        profile_fields: &["passphrase"],
+        simulator: &crate::sim::bitget::DIALECT,
+    },
 ];
 
 impl ExchangeId {
@@ -189,6 +206,7 @@ impl ExchangeId {
         ExchangeId::Binance,
         ExchangeId::Kraken,
         ExchangeId::Bitmex,
+        ExchangeId::Bitget,
     ];
 
     /// This venue's row.
