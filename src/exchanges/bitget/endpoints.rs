@@ -92,7 +92,10 @@ fn margin_coin(product: &str, symbol: &str) -> String {
 }
 
 fn unsupported(op: &'static str) -> ExchangeError {
-    ExchangeError::Unsupported { venue: "bitget", op }
+    ExchangeError::Unsupported {
+        venue: "bitget",
+        op,
+    }
 }
 
 /// Builds the request for an operation.
@@ -244,7 +247,9 @@ pub fn encode(op: &Op, _now_ms: i64) -> Result<Request, ExchangeError> {
             price,
         } => {
             let (Some(qty), Some(price)) = (qty, price) else {
-                return Err(unsupported("amend_order (Bitget replaces with both size and price)"));
+                return Err(unsupported(
+                    "amend_order (Bitget replaces with both size and price)",
+                ));
             };
             match product_of(segment, symbol) {
                 None => Request::post(
@@ -354,7 +359,10 @@ fn page(product: Option<&str>, window: Option<&Window>, cursor: Option<&str>) ->
     q.add("idLessThan", cursor);
     q.add("limit", Some(&PAGE.to_string()));
     q.add("productType", product);
-    q.add("startTime", window.map(|w| w.start_ms.to_string()).as_deref());
+    q.add(
+        "startTime",
+        window.map(|w| w.start_ms.to_string()).as_deref(),
+    );
     q.finish()
 }
 

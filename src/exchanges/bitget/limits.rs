@@ -3,8 +3,8 @@
 //! other venues; going over is HTTP 429. Declared for the endpoints a response calls; spot
 //! cancels are per symbol and futures cancels per product type, each its own endpoint.
 
-use crate::exchanges::mechanisms::{Charge, Limit, Per, Rate, RateLimits};
 use crate::exchanges::Op;
+use crate::exchanges::mechanisms::{Charge, Limit, Per, Rate, RateLimits};
 use crate::exchanges::model::Segment;
 
 use super::Bitget;

@@ -16,6 +16,7 @@
 //! Bitget dead-man switch) and its key deletion are named in `capabilities` as not covered.
 
 mod endpoints;
+pub(crate) mod facts;
 mod guide;
 mod limits;
 mod passphrase;

@@ -126,10 +126,7 @@ mod tests {
             ],
         );
         let get = sign(
-            Request::get(
-                "/api/mix/v2/market/depth",
-                "limit=20&symbol=BTCUSDT".into(),
-            ),
+            Request::get("/api/mix/v2/market/depth", "limit=20&symbol=BTCUSDT".into()),
             &Credential::new(KeyId::new("k"), SecretString::from("bitget-test-secret")),
             1_659_076_670_000,
         );
@@ -140,9 +137,10 @@ mod tests {
             "",
         );
         let want = sign_prehash(&SecretString::from("bitget-test-secret"), &text);
-        assert!(get
-            .headers
-            .iter()
-            .any(|h| h.name == "ACCESS-SIGN" && h.value.as_str() == want));
+        assert!(
+            get.headers
+                .iter()
+                .any(|h| h.name == "ACCESS-SIGN" && h.value.as_str() == want)
+        );
     }
 }

@@ -62,12 +62,17 @@ pub(crate) fn info(v: &mut Venue, c: &Caller) -> Result<Value, Refusal> {
             .collect::<Vec<_>>()
             .join(","),
     };
+    let mut authorities = authorities(&rights);
+    if key.tier == crate::sim::key::Tier::Master {
+        // Sub-account management (`chor`/`chow`), a main account's own.
+        authorities.extend(["chor", "chow"]);
+    }
     let parent = v.account(key.uid).and_then(|a| a.parent).unwrap_or(key.uid);
     Ok(json!({
         "userId": key.uid.to_string(),
         "inviterId": "0",
         "ips": ips,
-        "authorities": authorities(&rights),
+        "authorities": authorities,
         "parentId": parent,
         "traderType": "",
         "channelCode": "",
@@ -125,9 +130,7 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, R
             amount,
         })
         .map_err(|e| match e {
-            VenueError::InsufficientBalance { .. } => {
-                Refusal::new("43012", "Insufficient balance")
-            }
+            VenueError::InsufficientBalance { .. } => Refusal::new("43012", "Insufficient balance"),
             _ => Refusal::param("size"),
         })?;
     Ok(json!({ "orderId": withdrawal.withdraw_id, "clientOid": null }))
@@ -135,7 +138,9 @@ pub(crate) fn withdraw(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, R
 
 fn window(p: &Params) -> Result<(i64, i64), Refusal> {
     // Both are required on the records endpoints (docs/venues/bitget.md §6).
-    let start = p.int("startTime")?.ok_or_else(|| Refusal::param("startTime"))?;
+    let start = p
+        .int("startTime")?
+        .ok_or_else(|| Refusal::param("startTime"))?;
     let end = p.int("endTime")?.ok_or_else(|| Refusal::param("endTime"))?;
     if end < start || end - start > 90 * 86_400_000 {
         return Err(Refusal::new(

@@ -82,10 +82,50 @@ mod tests {
         let body = br#"{"symbol":"BTCUSDT"}"#;
         let sig = "PWE+CLjxeHBP+REFRJSIwiyvzSluM/ElO/SUwgB+0V8=";
         let path = "/api/v2/spot/trade/cancel-symbol-order";
-        assert!(signature_matches(&secret, "1659076670000", "POST", path, "", body, sig));
-        assert!(!signature_matches(&secret, "1659076670001", "POST", path, "", body, sig));
-        assert!(!signature_matches(&secret, "1659076670000", "GET", path, "", body, sig));
-        assert!(!signature_matches(&secret, "1659076670000", "POST", path, "", b"{}", sig));
-        assert!(!signature_matches(&secret, "1659076670000", "POST", path, "", body, "!!"));
+        assert!(signature_matches(
+            &secret,
+            "1659076670000",
+            "POST",
+            path,
+            "",
+            body,
+            sig
+        ));
+        assert!(!signature_matches(
+            &secret,
+            "1659076670001",
+            "POST",
+            path,
+            "",
+            body,
+            sig
+        ));
+        assert!(!signature_matches(
+            &secret,
+            "1659076670000",
+            "GET",
+            path,
+            "",
+            body,
+            sig
+        ));
+        assert!(!signature_matches(
+            &secret,
+            "1659076670000",
+            "POST",
+            path,
+            "",
+            b"{}",
+            sig
+        ));
+        assert!(!signature_matches(
+            &secret,
+            "1659076670000",
+            "POST",
+            path,
+            "",
+            body,
+            "!!"
+        ));
     }
 }

@@ -239,7 +239,6 @@ impl Route {
 pub(crate) struct Caller {
     pub(crate) api_key: String,
     pub(crate) uid: u64,
-    pub(crate) tier: Tier,
     pub(crate) leaked: bool,
     pub(crate) peer: Option<std::net::IpAddr>,
 }
@@ -249,7 +248,6 @@ impl Caller {
         Caller {
             api_key: key.api_key.clone(),
             uid: key.uid,
-            tier: key.tier,
             leaked: key.leaked,
             peer,
         }
@@ -331,8 +329,7 @@ fn private(route: Route, v: &mut Venue, req: &Incoming, now: i64) -> Result<Valu
         let ip = req.peer.map(|p| p.to_string()).unwrap_or_default();
         return Err(Refusal::new("40018", format!("Invalid IP {ip}")));
     }
-    if v
-        .own
+    if v.own
         .get::<BitgetState>()
         .is_some_and(|s| s.frozen.contains(&key.uid))
     {

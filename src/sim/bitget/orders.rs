@@ -52,14 +52,13 @@ fn refusal(e: VenueError, product: Option<&str>) -> Refusal {
             Refusal::new("43012", "Insufficient balance")
         }
         VenueError::NoSuchOrder => no_order(product),
-        VenueError::DuplicateOrderLinkId(_) => {
-            Refusal::new("43122", "Duplicate clientOid")
-        }
+        VenueError::DuplicateOrderLinkId(_) => Refusal::new("43122", "Duplicate clientOid"),
         VenueError::NoSuchKey(_) => Refusal::new("40037", "Apikey does not exist"),
         VenueError::PostOnlyWouldTake => Refusal::new("43010", "Post only order would take"),
-        VenueError::ReduceOnlyNoPosition => {
-            Refusal::new("40774", "The order type for unilateral position must also be the unilateral position type")
-        }
+        VenueError::ReduceOnlyNoPosition => Refusal::new(
+            "40774",
+            "The order type for unilateral position must also be the unilateral position type",
+        ),
     }
 }
 
@@ -289,7 +288,10 @@ fn page(mut rows: Vec<(u128, Value)>, p: &Params) -> Result<(Vec<Value>, Option<
     }
     let below = match p.text("idLessThan") {
         None => None,
-        Some(t) => Some(t.parse::<u128>().map_err(|_| Refusal::param("idLessThan"))?),
+        Some(t) => Some(
+            t.parse::<u128>()
+                .map_err(|_| Refusal::param("idLessThan"))?,
+        ),
     };
     rows.retain(|(id, _)| below.is_none_or(|b| *id < b));
     rows.sort_by(|a, b| b.0.cmp(&a.0));

@@ -23,7 +23,10 @@ impl Params {
         let body = std::str::from_utf8(&req.body).map_err(|_| Refusal::param("body"))?;
         if !body.trim().is_empty() {
             let Ok(Value::Object(json)) = serde_json::from_str::<Value>(body) else {
-                return Err(Refusal::new("40017", "Parameter verification failed: body is not a JSON object"));
+                return Err(Refusal::new(
+                    "40017",
+                    "Parameter verification failed: body is not a JSON object",
+                ));
             };
             map.extend(json);
         }
@@ -32,11 +35,6 @@ impl Params {
 
     pub(crate) fn value(&self, name: &str) -> Option<&Value> {
         self.0.get(name).filter(|v| !v.is_null())
-    }
-
-    /// Whether the parameter was sent at all (even empty or null).
-    pub(crate) fn present(&self, name: &str) -> bool {
-        self.0.contains_key(name)
     }
 
     /// A parameter as text (a string, or a number written out); empty strings are absent.
@@ -60,7 +58,11 @@ impl Params {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|i| i.as_str().map(str::to_owned).ok_or_else(|| Refusal::param(name)))
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| Refusal::param(name))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(_) => Err(Refusal::param(name)),

@@ -167,9 +167,20 @@ pub(crate) fn create(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Ref
     }
     let label = label(p)?;
     let ips = ips(p.list("ipList")?)?;
-    let perms = rights(&p.list("permList")?.unwrap_or_else(|| vec!["read".to_owned()]))?;
-    if v.keys.iter().filter(|k| k.uid == uid && k.is_live()).count() >= 10 {
-        return Err(Refusal::new("40017", "Parameter verification failed: at most 10 API keys"));
+    let perms = rights(
+        &p.list("permList")?
+            .unwrap_or_else(|| vec!["read".to_owned()]),
+    )?;
+    if v.keys
+        .iter()
+        .filter(|k| k.uid == uid && k.is_live())
+        .count()
+        >= 10
+    {
+        return Err(Refusal::new(
+            "40017",
+            "Parameter verification failed: at most 10 API keys",
+        ));
     }
     let idx = v.create_key(
         NewKey {

@@ -13,7 +13,12 @@ use super::*;
 const RATE_LIMIT_WAIT_MS: u64 = 1_000;
 
 /// Maps a Bitget code to a typed error.
-pub(super) fn api_error(op: &Op, code: &str, message: String, response: &Response) -> ExchangeError {
+pub(super) fn api_error(
+    op: &Op,
+    code: &str,
+    message: String,
+    response: &Response,
+) -> ExchangeError {
     let code_text = code.to_owned();
     let key_admin = matches!(
         op,
@@ -54,8 +59,12 @@ pub(super) fn api_error(op: &Op, code: &str, message: String, response: &Respons
 }
 
 /// How an answer that is not a Bitget envelope reads: Bitget answers errors with HTTP 400 too.
-pub(super) const NOT_JSON: decode::NotJson =
-    decode::NotJson::new("a Bitget envelope", 200..500, &[429], Some(RATE_LIMIT_WAIT_MS));
+pub(super) const NOT_JSON: decode::NotJson = decode::NotJson::new(
+    "a Bitget envelope",
+    200..500,
+    &[429],
+    Some(RATE_LIMIT_WAIT_MS),
+);
 
 #[cfg(test)]
 mod tests {
@@ -98,6 +107,9 @@ mod tests {
         let err = decode(&Op::WhoAmI, &response(502, "<html>502 Bad Gateway</html>"))
             .reply
             .unwrap_err();
-        assert!(matches!(err, ExchangeError::Http { status: 502, .. }), "{err:?}");
+        assert!(
+            matches!(err, ExchangeError::Http { status: 502, .. }),
+            "{err:?}"
+        );
     }
 }

@@ -67,7 +67,11 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
     Ok(match op {
         Op::ServerTime => {
             let time: BitgetTime = parse(data)?;
-            Reply::ServerTime(time.server_time.parse().map_err(|_| protocol("serverTime"))?)
+            Reply::ServerTime(
+                time.server_time
+                    .parse()
+                    .map_err(|_| protocol("serverTime"))?,
+            )
         }
         Op::WhoAmI => Reply::Key(keys::who_am_i(data)?),
         Op::SubKeys { account, .. } => keys::sub_keys(account, data)?,
@@ -153,6 +157,9 @@ mod tests {
         );
         assert_eq!(decoded.server_ms, Some(1_688_008_631_614));
         assert_eq!(decoded.code.as_deref(), Some("00000"));
-        assert!(matches!(decoded.reply, Ok(Reply::ServerTime(1_688_008_631_614))));
+        assert!(matches!(
+            decoded.reply,
+            Ok(Reply::ServerTime(1_688_008_631_614))
+        ));
     }
 }
