@@ -68,11 +68,7 @@ const SEGMENTS: &[Segment] = &[
 const PRODUCTS: &[Product] = &[
     Product::covered("spot"),
     Product::covered("USDT-M futures (`USDT-FUTURES`)"),
-    Product::not_covered(
-        "USDC-M futures (`USDC-FUTURES`)",
-        "listed and cancelled by its `productType` like USDT-M, but the simulator trades no \
-         USDC-M market, so no test proves it",
-    ),
+    Product::covered("USDC-M futures (`USDC-FUTURES`)"),
     Product::covered("coin-M futures (`COIN-FUTURES`)"),
     Product::not_covered(
         "spot trigger (plan) orders",
@@ -221,6 +217,7 @@ mod tests {
             let settle = match product.name {
                 "spot" => endpoints::SPOT,
                 "USDT-M futures (`USDT-FUTURES`)" => endpoints::USDT_FUTURES,
+                "USDC-M futures (`USDC-FUTURES`)" => endpoints::USDC_FUTURES,
                 "coin-M futures (`COIN-FUTURES`)" => endpoints::COIN_FUTURES,
                 other => {
                     assert!(!matches!(product.list_open, Cover::Covered), "{other}");
