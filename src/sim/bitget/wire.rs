@@ -77,41 +77,51 @@ fn order_type(t: OrderType) -> &'static str {
     }
 }
 
-/// One order row: the spot shape, or with `product` the futures one.
+/// One order row: the spot shape, or with `product` the futures one. Spot rows carry the order's
+/// price in `priceAvg` ("Order price") and the average fill in `basePrice` ("Filled price");
+/// futures rows name them `price` and `priceAvg` (docs/venues/bitget.md §6).
 pub(crate) fn order(v: &Venue, o: &Order, product: Option<&str>) -> Value {
     let avg = o.avg_price().map_or_else(|| "0".to_owned(), num::fmt);
+    let price = o.price.clone().unwrap_or_else(|| "0".to_owned());
     let mut row = json!({
         "userId": o.uid.to_string(),
         "symbol": wire_symbol(v, o.category, &o.symbol),
         "orderId": o.order_id,
         "clientOid": o.order_link_id,
-        "price": o.price.clone().unwrap_or_else(|| "0".to_owned()),
         "size": o.qty,
         "orderType": order_type(o.order_type),
         "side": side(o.side),
         "status": status(o, product.is_some()),
-        "priceAvg": avg,
         "baseVolume": num::fmt(o.cum_exec_qty),
         "quoteVolume": num::fmt(o.cum_exec_value),
         "enterPointSource": "API",
         "cTime": o.created_ms.to_string(),
         "uTime": o.updated_ms.to_string(),
     });
-    if let (Some(product), Value::Object(map)) = (product, &mut row) {
-        let margin = v
-            .instrument(o.category, &o.symbol)
-            .map(|i| i.settle_coin.clone())
-            .unwrap_or_default();
-        map.insert("productType".into(), json!(product));
-        map.insert("marginCoin".into(), json!(margin));
-        map.insert("marginMode".into(), json!("crossed"));
-        map.insert("force".into(), json!("gtc"));
-        map.insert("posMode".into(), json!("one_way_mode"));
-        map.insert("reduceOnly".into(), json!("NO"));
-        map.insert("fee".into(), json!(num::fmt(-o.cum_exec_fee)));
-    } else if let Value::Object(map) = &mut row {
-        map.insert("basePrice".into(), json!(avg));
-        map.insert("orderSource".into(), json!("normal"));
+    let Value::Object(map) = &mut row else {
+        return row;
+    };
+    match product {
+        Some(product) => {
+            let margin = v
+                .instrument(o.category, &o.symbol)
+                .map(|i| i.settle_coin.clone())
+                .unwrap_or_default();
+            map.insert("price".into(), json!(price));
+            map.insert("priceAvg".into(), json!(avg));
+            map.insert("productType".into(), json!(product));
+            map.insert("marginCoin".into(), json!(margin));
+            map.insert("marginMode".into(), json!("crossed"));
+            map.insert("force".into(), json!("gtc"));
+            map.insert("posMode".into(), json!("one_way_mode"));
+            map.insert("reduceOnly".into(), json!("NO"));
+            map.insert("fee".into(), json!(num::fmt(-o.cum_exec_fee)));
+        }
+        None => {
+            map.insert("priceAvg".into(), json!(price));
+            map.insert("basePrice".into(), json!(avg));
+            map.insert("orderSource".into(), json!("normal"));
+        }
     }
     row
 }

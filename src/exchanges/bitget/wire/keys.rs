@@ -26,7 +26,11 @@ pub(super) fn who_am_i(data: Value) -> Result<KeyInfo, ExchangeError> {
     let info: BitgetInfo = parse(data)?;
     // Authority codes end in `r` (read) or `w` (read and write): `stow` spot trade, `coow`
     // futures orders, `wwow` withdraw (docs/venues/bitget.md §4).
-    let writes = info.authorities.iter().any(|a| a.ends_with('w'));
+    // The docs' own example lists `trade` and `readonly` instead.
+    let writes = info
+        .authorities
+        .iter()
+        .any(|a| a.ends_with('w') || a == "trade");
     Ok(KeyInfo {
         key: KeyId::new(""),
         label: String::new(),

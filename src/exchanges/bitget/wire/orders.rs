@@ -30,6 +30,8 @@ struct BitgetOrder {
     #[serde(default, deserialize_with = "flex_string")]
     price_avg: String,
     #[serde(default, deserialize_with = "flex_string")]
+    base_price: String,
+    #[serde(default, deserialize_with = "flex_string")]
     base_volume: String,
     #[serde(default)]
     status: String,
@@ -50,10 +52,19 @@ impl BitgetOrder {
             "cancelled" | "canceled" => OrderStatus::Cancelled,
             _ => return Err(protocol("status")),
         };
+        // Spot rows give the order's price as `priceAvg` and the average fill as `basePrice`;
+        // futures rows name them `price` and `priceAvg` (docs/venues/bitget.md §6).
+        let spot = endpoints::product_type(segment).is_none();
+        let (price, avg) = if spot {
+            (self.price_avg, self.base_price)
+        } else {
+            (self.price, self.price_avg)
+        };
         let price = (self.order_type != "market")
-            .then(|| non_empty(self.price))
+            .then(|| non_empty(price))
             .flatten()
-            .map(|p| Amount::new(&p));
+            .map(|p| Amount::new(&p))
+            .filter(|p| !p.is_zero());
         let filled = if self.base_volume.is_empty() {
             "0".to_owned()
         } else {
@@ -69,7 +80,7 @@ impl BitgetOrder {
             qty: Amount::new(&self.size),
             price,
             filled_qty: Amount::new(&filled),
-            avg_price: non_empty(self.price_avg)
+            avg_price: non_empty(avg)
                 .map(|p| Amount::new(&p))
                 .filter(|p| !p.is_zero()),
             status,
@@ -299,7 +310,7 @@ mod tests {
 
     #[test]
     fn spot_and_futures_rows() {
-        let spot = r#"{"code":"00000","msg":"success","requestTime":1,"data":[{"userId":"1","symbol":"BTCUSDT","orderId":"1111","clientOid":"c1","priceAvg":"0","size":"0.5","orderType":"limit","side":"sell","status":"live","price":"70000","basePrice":"0","baseVolume":"0","quoteVolume":"0","enterPointSource":"API","orderSource":"normal","cTime":"1700000000000","uTime":"1700000000001"}]}"#;
+        let spot = r#"{"code":"00000","msg":"success","requestTime":1,"data":[{"userId":"1","symbol":"BTCUSDT","orderId":"1111","clientOid":"c1","priceAvg":"70000","size":"0.5","orderType":"limit","side":"sell","status":"live","basePrice":"0","baseVolume":"0","quoteVolume":"0","enterPointSource":"API","orderSource":"normal","cTime":"1700000000000","uTime":"1700000000001"}]}"#;
         let op = Op::OpenOrders {
             segment: SPOT,
             cursor: None,
