@@ -62,7 +62,9 @@ pub(crate) fn side(side: Side) -> &'static str {
 
 fn status(o: &Order, futures: bool) -> &'static str {
     match o.status {
-        OrderStatus::New => "live",
+        // The spot example says `new`, the futures one `live`.
+        OrderStatus::New if futures => "live",
+        OrderStatus::New => "new",
         OrderStatus::PartiallyFilled => "partially_filled",
         OrderStatus::Filled => "filled",
         OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled if futures => "canceled",
@@ -77,9 +79,10 @@ fn order_type(t: OrderType) -> &'static str {
     }
 }
 
-/// One order row: the spot shape, or with `product` the futures one. Spot rows carry the order's
-/// price in `priceAvg` ("Order price") and the average fill in `basePrice` ("Filled price");
-/// futures rows name them `price` and `priceAvg` (docs/venues/bitget.md §6).
+/// One order row: the spot shape, or with `product` the futures one. Spot's open orders carry
+/// the order's price in `priceAvg` ("Order price") and the average fill in `basePrice` ("Filled
+/// price"); spot's history (`open` false) and futures rows name them `price` and `priceAvg`
+/// (docs/venues/bitget.md §6).
 pub(crate) fn order(v: &Venue, o: &Order, product: Option<&str>) -> Value {
     let avg = o.avg_price().map_or_else(|| "0".to_owned(), num::fmt);
     let price = o.price.clone().unwrap_or_else(|| "0".to_owned());
@@ -117,9 +120,14 @@ pub(crate) fn order(v: &Venue, o: &Order, product: Option<&str>) -> Value {
             map.insert("reduceOnly".into(), json!("NO"));
             map.insert("fee".into(), json!(num::fmt(-o.cum_exec_fee)));
         }
-        None => {
+        None if o.status.is_open() => {
             map.insert("priceAvg".into(), json!(price));
             map.insert("basePrice".into(), json!(avg));
+            map.insert("orderSource".into(), json!("normal"));
+        }
+        None => {
+            map.insert("price".into(), json!(price));
+            map.insert("priceAvg".into(), json!(avg));
             map.insert("orderSource".into(), json!("normal"));
         }
     }

@@ -47,15 +47,15 @@ impl BitgetOrder {
         // Spot writes `cancelled`, futures `canceled`; `live`/`new`/`init` rest unfilled.
         let status = match self.status.as_str() {
             "live" | "new" | "init" => OrderStatus::Open,
-            "partially_filled" => OrderStatus::PartiallyFilled,
+            "partially_filled" | "partially_fill" => OrderStatus::PartiallyFilled,
             "filled" | "full_fill" => OrderStatus::Filled,
             "cancelled" | "canceled" => OrderStatus::Cancelled,
             _ => return Err(protocol("status")),
         };
-        // Spot rows give the order's price as `priceAvg` and the average fill as `basePrice`;
-        // futures rows name them `price` and `priceAvg` (docs/venues/bitget.md §6).
-        let spot = endpoints::product_type(segment).is_none();
-        let (price, avg) = if spot {
+        // Spot's open orders give the order's price as `priceAvg` and the average fill as
+        // `basePrice`; spot's history and every futures row name them `price` and `priceAvg`
+        // (docs/venues/bitget.md §6): a row without `price` is the first kind.
+        let (price, avg) = if self.price.is_empty() {
             (self.price_avg, self.base_price)
         } else {
             (self.price, self.price_avg)
