@@ -3,14 +3,15 @@
 //! Bitget wants a passphrase chosen by the caller when a sub-account key is created, and the
 //! modify call requires one too: "English letters of 8−32 characters + numbers"
 //! (docs/venues/bitget.md §4). The passphrase signs every later request like a second secret, so
-//! it comes from the operating system's RNG and is held as a `SecretString` from the start; it has
-//! letters and digits only, so it needs no quoting in a dotenv file or a shell.
+//! it is derived under a key drawn from the operating system's RNG once per process (see
+//! [`for_new_key`]); it has letters and digits only, so it needs no quoting in a dotenv file or a
+//! shell.
 
 use rand::{Rng, SeedableRng};
 
 use crate::secret::SecretString;
 
-/// How long a generated passphrase is.
+/// How long a derived passphrase is.
 pub const LENGTH: usize = 24;
 
 const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
