@@ -160,7 +160,7 @@ fn newest(mut rows: Vec<(u128, Value)>, p: &Params) -> Result<Value, Refusal> {
             .map_err(|_| Refusal::param("idLessThan"))?;
         rows.retain(|(id, _)| *id < below);
     }
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     rows.truncate(limit);
     Ok(Value::Array(rows.into_iter().map(|(_, r)| r).collect()))
 }

@@ -294,7 +294,7 @@ fn page(mut rows: Vec<(u128, Value)>, p: &Params) -> Result<(Vec<Value>, Option<
         ),
     };
     rows.retain(|(id, _)| below.is_none_or(|b| *id < b));
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     rows.truncate(usize::try_from(limit).unwrap_or(100));
     let end = rows.last().map(|(id, _)| id.to_string());
     Ok((rows.into_iter().map(|(_, row)| row).collect(), end))
