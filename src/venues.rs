@@ -307,7 +307,7 @@ mod tests {
             );
         }
         assert_eq!(VenueSpec::readers_of("auth"), ["deribit"]);
-        assert_eq!(VenueSpec::readers_of("passphrase"), ["okx"]);
+        assert_eq!(VenueSpec::readers_of("passphrase"), ["okx", "bitget"]);
     }
 
     #[test]
