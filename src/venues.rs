@@ -12,7 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::exchanges::facts::VenueFacts;
-use crate::exchanges::{Venue, binance, bitmex, bybit, deribit, kraken, okx};
+use crate::exchanges::{Venue, binance, bitget, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
@@ -31,6 +31,9 @@ pub enum ExchangeId {
     Kraken,
     /// BitMEX REST: contracts and spot; keys changed by hand only (docs/venues/bitmex.md).
     Bitmex,
+    /// Bitget classic (V2) REST: spot and futures; sub-account keys locked by API, deleted by
+    /// hand (docs/venues/bitget.md).
+    Bitget,
 }
 
 /// What lockdown knows about one venue outside its own folders.
@@ -97,7 +100,7 @@ fn same_host(_base_url: &str) -> Option<String> {
 }
 
 /// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
-pub static VENUES: [VenueSpec; 6] = [
+pub static VENUES: [VenueSpec; 7] = [
     VenueSpec {
         id: ExchangeId::Bybit,
         name: "bybit",
@@ -188,6 +191,21 @@ pub static VENUES: [VenueSpec; 6] = [
         simulator: &crate::sim::bitmex::DIALECT,
         facts: &bitmex::facts::FACTS,
     },
+    VenueSpec {
+        id: ExchangeId::Bitget,
+        name: "bitget",
+        api: "Bitget classic (V2) REST: spot and futures",
+        docs: "docs/venues/bitget.md",
+        adapter: || Box::new(bitget::Bitget),
+        playbook: (
+            "builtin:playbooks/bitget.yaml",
+            include_str!("../playbooks/bitget.yaml"),
+        ),
+        futures_url: same_host,
+        profile_fields: &["passphrase"],
+        simulator: &crate::sim::bitget::DIALECT,
+        facts: &bitget::facts::FACTS,
+    },
 ];
 
 impl ExchangeId {
@@ -199,6 +217,7 @@ impl ExchangeId {
         ExchangeId::Binance,
         ExchangeId::Kraken,
         ExchangeId::Bitmex,
+        ExchangeId::Bitget,
     ];
 
     /// This venue's row.
@@ -288,7 +307,7 @@ mod tests {
             );
         }
         assert_eq!(VenueSpec::readers_of("auth"), ["deribit"]);
-        assert_eq!(VenueSpec::readers_of("passphrase"), ["okx"]);
+        assert_eq!(VenueSpec::readers_of("passphrase"), ["okx", "bitget"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! guided manual step instead of skipping it.
 
 pub mod binance;
+pub mod bitget;
 pub mod bitmex;
 mod budget;
 pub mod bybit;

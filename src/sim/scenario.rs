@@ -36,6 +36,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/products-bitmex.yaml"),
     ),
     (
+        "products-bitget",
+        include_str!("../../scenarios/products-bitget.yaml"),
+    ),
+    (
         "products-bybit",
         include_str!("../../scenarios/products-bybit.yaml"),
     ),

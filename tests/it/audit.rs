@@ -96,6 +96,8 @@ fn make_careful(lab: &Lab) {
             assert!(sim.set_key_grant(&bot, "binance", &["canTrade", "canFuturesTrade"]));
         }
         ExchangeId::Deribit => assert!(sim.set_key_grant(&master, "wallet", &["read"])),
+        // Key management needs a main-account key (`chow`), not trading or withdrawals.
+        ExchangeId::Bitget => assert!(sim.set_key_grant(&master, "bitget", &["read"])),
         ExchangeId::Kraken | ExchangeId::Bitmex => {}
     }
 }

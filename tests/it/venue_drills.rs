@@ -17,6 +17,9 @@ struct Venue {
     withdrawal_refused: &'static str,
     /// The simulated operator's delay for each guided manual step, when a person contains.
     by_hand_ms: Option<u64>,
+    /// Whether an amend cancels the order and places a new one under a new id (Bitget's
+    /// `cancel-replace-order`): the sabotage's amends then leave orders of the attacker's.
+    amend_replaces: bool,
 }
 
 const BYBIT: Venue = Venue {
@@ -24,36 +27,53 @@ const BYBIT: Venue = Venue {
     refusals: &["10010", "10003"],
     withdrawal_refused: "10005",
     by_hand_ms: None,
+    amend_replaces: false,
 };
 const OKX: Venue = Venue {
     name: "okx",
     refusals: &["50110", "50119"],
     withdrawal_refused: "59504",
     by_hand_ms: None,
+    amend_replaces: false,
 };
 const DERIBIT: Venue = Venue {
     name: "deribit",
     refusals: &["13021", "13004"],
     withdrawal_refused: "13021",
     by_hand_ms: None,
+    amend_replaces: false,
 };
 const BINANCE: Venue = Venue {
     name: "binance",
     refusals: &["-2015"],
     withdrawal_refused: "-1002",
     by_hand_ms: None,
+    amend_replaces: false,
 };
 const KRAKEN: Venue = Venue {
     name: "kraken",
     refusals: &["EAPI:Invalid key"],
     withdrawal_refused: "EGeneral:Permission denied",
     by_hand_ms: Some(2_000),
+    amend_replaces: false,
 };
 const BITMEX: Venue = Venue {
     name: "bitmex",
     refusals: &["Invalid API Key."],
     withdrawal_refused: "Access Denied",
     by_hand_ms: Some(2_000),
+    amend_replaces: false,
+};
+
+/// Bitget locks the key by API (the attacker is out before any person acts) and only the
+/// deletion of the classic sub-account key is done by hand, after containment: no
+/// `by_hand_ms`, since containment does not wait for the person.
+const BITGET: Venue = Venue {
+    name: "bitget",
+    refusals: &["40018", "40006", "40037"],
+    withdrawal_refused: "40014",
+    by_hand_ms: None,
+    amend_replaces: true,
 };
 
 /// Runs `scenario` on `venue` and checks what that scenario must show there.
@@ -157,7 +177,10 @@ async fn passes(venue: &Venue, scenario: &str) -> Value {
         // Bot orders cancelled and amended, nothing placed: each reported as tampered.
         "quiet-sabotage" => {
             let detection = &card["detection"];
-            assert_eq!(detection["truth"], 0, "{detection}");
+            // Two amends: on a venue that replaces, two new orders of the attacker's, found.
+            let placed = if venue.amend_replaces { 2 } else { 0 };
+            assert_eq!(detection["truth"], placed, "{detection}");
+            assert_eq!(detection["detected"], placed, "{detection}");
             assert_eq!(detection["tampered_truth"], 4, "{detection}");
             assert_eq!(detection["tampered_missed"], 0, "{detection}");
         }
@@ -316,6 +339,19 @@ drills! {
     bitmex_quiet_sabotage: BITMEX, "quiet-sabotage";
     bitmex_busy_bot: BITMEX, "busy-bot";
     bitmex_ledger_gap: BITMEX, "ledger-gap";
+    bitget_pump_illiquid: BITGET, "pump-illiquid";
+    bitget_alt_dump: BITGET, "alt-dump";
+    bitget_quiet: BITGET, "quiet";
+    bitget_sabotage: BITGET, "sabotage";
+    bitget_skewed_clock: BITGET, "skewed-clock";
+    bitget_aged_out: BITGET, "aged-out";
+    bitget_busy_history: BITGET, "busy-history";
+    bitget_prefix_copycat: BITGET, "prefix-copycat";
+    bitget_order_kinds: BITGET, "order-kinds";
+    bitget_quiet_sabotage: BITGET, "quiet-sabotage";
+    bitget_busy_bot: BITGET, "busy-bot";
+    bitget_ledger_gap: BITGET, "ledger-gap";
+    bitget_products_bitget: BITGET, "products-bitget";
 }
 
 /// The list above covers every shipped scenario and every venue.
@@ -330,7 +366,7 @@ fn every_venue_and_scenario_is_drilled() {
             })
             .collect();
     let mut expected = Vec::new();
-    for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN, &BITMEX] {
+    for venue in [&BYBIT, &OKX, &DERIBIT, &BINANCE, &KRAKEN, &BITMEX, &BITGET] {
         // A venue's products (and wide-account) scenario is drilled on that venue only; the
         // many-key vendor leak on Bybit, key by key, in `many_keys.rs`.
         for scenario in scenarios
@@ -351,7 +387,9 @@ fn every_venue_and_scenario_is_drilled() {
         .collect();
     assert_eq!(
         venues,
-        ["bybit", "okx", "deribit", "binance", "kraken", "bitmex"]
+        [
+            "bybit", "okx", "deribit", "binance", "kraken", "bitmex", "bitget"
+        ]
     );
     let source = include_str!("venue_drills.rs");
     for name in expected {
