@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exchanges::{Venue, binance, bitmex, bybit, deribit, kraken, okx};
+use crate::exchanges::{Venue, binance, bingx, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
@@ -30,6 +30,9 @@ pub enum ExchangeId {
     Kraken,
     /// BitMEX REST: contracts and spot; keys changed by hand only (docs/venues/bitmex.md).
     Bitmex,
+    /// BingX spot, USDT-M and coin-M perpetuals; master keys changed by hand only
+    /// (docs/venues/bingx.md).
+    Bingx,
 }
 
 /// What lockdown knows about one venue outside its own folders.
@@ -93,7 +96,7 @@ fn same_host(_base_url: &str) -> Option<String> {
 }
 
 /// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
-pub static VENUES: [VenueSpec; 6] = [
+pub static VENUES: [VenueSpec; 7] = [
     VenueSpec {
         id: ExchangeId::Bybit,
         name: "bybit",
@@ -178,6 +181,20 @@ pub static VENUES: [VenueSpec; 6] = [
         profile_fields: &[],
         simulator: &crate::sim::bitmex::DIALECT,
     },
+    VenueSpec {
+        id: ExchangeId::Bingx,
+        name: "bingx",
+        api: "BingX REST (spot, USDT-M and coin-M perpetuals)",
+        docs: "docs/venues/bingx.md",
+        adapter: || Box::new(bingx::Bingx),
+        playbook: (
+            "builtin:playbooks/bingx.yaml",
+            include_str!("../playbooks/bingx.yaml"),
+        ),
+        futures_url: same_host,
+        profile_fields: &[],
+        simulator: &crate::sim::bingx::DIALECT,
+    },
 ];
 
 impl ExchangeId {
@@ -189,6 +206,7 @@ impl ExchangeId {
         ExchangeId::Binance,
         ExchangeId::Kraken,
         ExchangeId::Bitmex,
+        ExchangeId::Bingx,
     ];
 
     /// This venue's row.
@@ -279,10 +297,10 @@ mod tests {
     #[test]
     fn names_parse_loosely_and_errors_list_the_venues() {
         assert_eq!(ExchangeId::parse(" OKX "), Some(ExchangeId::Okx));
-        assert_eq!(ExchangeId::parse("bingx"), None);
-        let err = ExchangeId::from_arg("bingx").unwrap_err();
+        assert_eq!(ExchangeId::parse("kucoin"), None);
+        let err = ExchangeId::from_arg("kucoin").unwrap_err();
         assert!(
-            err.contains("bybit, okx, deribit, binance, kraken, bitmex"),
+            err.contains("bybit, okx, deribit, binance, kraken, bitmex, bingx"),
             "{err}"
         );
     }

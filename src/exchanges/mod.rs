@@ -11,6 +11,7 @@
 
 pub mod binance;
 pub mod bitmex;
+pub mod bingx;
 mod budget;
 pub mod bybit;
 mod call;

@@ -49,6 +49,7 @@ mod access;
 mod answer;
 pub(crate) mod binance;
 pub(crate) mod bitmex;
+pub(crate) mod bingx;
 mod book;
 mod bulk;
 pub(crate) mod bybit;
