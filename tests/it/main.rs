@@ -58,6 +58,7 @@ mod secrets_vault;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
+mod shapes_bingx;
 mod shapes_bitmex;
 mod shapes_bybit_accounts;
 mod shapes_bybit_orders;

@@ -381,7 +381,9 @@ fn every_venue_and_scenario_is_drilled() {
         .collect();
     assert_eq!(
         venues,
-        ["bybit", "okx", "deribit", "binance", "kraken", "bitmex", "bingx"]
+        [
+            "bybit", "okx", "deribit", "binance", "kraken", "bitmex", "bingx"
+        ]
     );
     let source = include_str!("venue_drills.rs");
     for name in expected {

@@ -176,7 +176,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             let pairs: Vec<(&str, String)> = if *seconds == 0 {
                 vec![("type", "CLOSE".into()), ("timeOut", "10".into())]
             } else if DEAD_MAN_SECONDS.contains(seconds) {
-                vec![("type", "ACTIVATE".into()), ("timeOut", seconds.to_string())]
+                vec![
+                    ("type", "ACTIVATE".into()),
+                    ("timeOut", seconds.to_string()),
+                ]
             } else {
                 return Err(ExchangeError::OutOfRange {
                     venue: "bingx",
@@ -367,7 +370,11 @@ pub fn offset(cursor: Option<&str>) -> usize {
 
 /// One history call: spot by page inside the window; the perpetuals by `limit`, the window's
 /// end moved before the oldest row seen (the cursor, in ms).
-fn history(product: Product, window: &Window, cursor: Option<&str>) -> Result<Request, ExchangeError> {
+fn history(
+    product: Product,
+    window: &Window,
+    cursor: Option<&str>,
+) -> Result<Request, ExchangeError> {
     Ok(match product {
         Product::Spot => Request::get(
             "/openApi/spot/v1/trade/historyOrders",

@@ -284,7 +284,10 @@ mod tests {
         let rights = Bingx.trade_rights(&["1".into(), "2".into(), "3".into(), "5".into()]);
         assert_eq!(
             rights,
-            Some(vec![TradePermission::SpotTrade, TradePermission::ContractTrade])
+            Some(vec![
+                TradePermission::SpotTrade,
+                TradePermission::ContractTrade
+            ])
         );
     }
 
@@ -302,6 +305,10 @@ mod tests {
             Bingx.lookup(&lock, &VenueSettings::default()),
             Some(Op::SubKeys { .. })
         ));
-        assert!(Bingx.lookup(&Op::Balances, &VenueSettings::default()).is_none());
+        assert!(
+            Bingx
+                .lookup(&Op::Balances, &VenueSettings::default())
+                .is_none()
+        );
     }
 }

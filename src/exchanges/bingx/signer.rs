@@ -105,14 +105,20 @@ mod tests {
         ] {
             let got = sign_text(&secret, text);
             assert_eq!(got, ours, "{text}");
-            assert_ne!(got, PUBLISHED, "the published signature does not sign {text}");
+            assert_ne!(
+                got, PUBLISHED,
+                "the published signature does not sign {text}"
+            );
         }
     }
 
     #[test]
     fn a_query_is_signed_as_sent_and_redacted() {
         let cred = Credential::new(KeyId::new(DOCS_KEY), SecretString::from(DOCS_SECRET));
-        let request = Request::get("/openApi/spot/v1/trade/openOrders", "symbol=BTC-USDT".into());
+        let request = Request::get(
+            "/openApi/spot/v1/trade/openOrders",
+            "symbol=BTC-USDT".into(),
+        );
         let signed = sign(request, &cred, 1_696_751_141_337);
         let want = sign_text(
             &SecretString::from(DOCS_SECRET),

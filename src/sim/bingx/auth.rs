@@ -45,7 +45,11 @@ fn candidates(req: &Incoming) -> Vec<String> {
             _ => Vec::new(),
         };
     }
-    let sent = if req.query.is_empty() { body } else { &req.query };
+    let sent = if req.query.is_empty() {
+        body
+    } else {
+        &req.query
+    };
     let pairs: Vec<&str> = sent
         .split('&')
         .filter(|p| !p.is_empty() && !p.starts_with("signature="))
@@ -122,7 +126,8 @@ mod tests {
     #[test]
     fn json_arrays_are_signed_as_compact_json_and_values_may_be_encoded() {
         let secret = SecretString::from("s");
-        let body = r#"{"timestamp":1,"permissions":[1,2],"ipAddresses":["127.0.0.1"],"apiKey":"k"}"#;
+        let body =
+            r#"{"timestamp":1,"permissions":[1,2],"ipAddresses":["127.0.0.1"],"apiKey":"k"}"#;
         let text = r#"apiKey=k&ipAddresses=["127.0.0.1"]&permissions=[1,2]&timestamp=1"#;
         let sig = hex::encode(
             <Hmac<Sha256> as KeyInit>::new_from_slice(b"s")

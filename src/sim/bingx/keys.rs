@@ -100,7 +100,10 @@ pub(crate) fn query(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Refu
         .uint("uid")?
         .ok_or_else(|| Refusal::new(100_400, "miss arguments: uid"))?;
     if uid != c.uid && !v.is_sub_of(uid, c.uid) {
-        return Err(Refusal::new(100_400, format!("{uid} is not this account or one of its sub-accounts")));
+        return Err(Refusal::new(
+            100_400,
+            format!("{uid} is not this account or one of its sub-accounts"),
+        ));
     }
     let wanted = p.text("apiKey");
     let rows: Vec<Value> = v
@@ -113,7 +116,8 @@ pub(crate) fn query(v: &mut Venue, c: &Caller, p: &Params) -> Result<Value, Refu
                 "apiKey": masked(&k.api_key),
                 "note": k.note,
                 "permissions": codes(k),
-                "ipAddresses": ips(k),
+                // An unbound key is listed with `[""]`, as the docs' example shows it.
+                "ipAddresses": if ips(k).is_empty() { vec![String::new()] } else { ips(k) },
                 "status": 0,
                 "createTime": k.created_ms,
                 "updateTime": k.created_ms,

@@ -56,7 +56,12 @@ fn client_id_param(product: Product) -> &'static str {
 }
 
 /// Place one order.
-pub(crate) fn place(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> Result<Value, Refusal> {
+pub(crate) fn place(
+    v: &mut Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<Value, Refusal> {
     let symbol = p.required("symbol")?;
     let inst = names::resolve(v, product, &symbol)
         .cloned()
@@ -73,9 +78,7 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> 
         other => return Err(Refusal::invalid(&format!("type {other} is not simulated"))),
     };
     let price = p.text("price");
-    if order_type == OrderType::Limit
-        && price.as_deref().and_then(num::parse_positive).is_none()
-    {
+    if order_type == OrderType::Limit && price.as_deref().and_then(num::parse_positive).is_none() {
         return Err(Refusal::invalid("price"));
     }
     // Spot: `quantity` first, `quoteOrderQty` for market buys; perpetuals: `quantity` only.
@@ -102,7 +105,11 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> 
     };
     let reduce_only = product != Product::Spot && p.flag("reduceOnly")?.unwrap_or(false);
     let link = p.text(client_id_param(product)).unwrap_or_default();
-    if link.len() > 40 || !link.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
+    if link.len() > 40
+        || !link
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    {
         return Err(Refusal::invalid(client_id_param(product)));
     }
     let order = v
@@ -135,12 +142,15 @@ pub(crate) fn place(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> 
 }
 
 /// The open order `orderId` (or the client id) names in a product.
-fn named(v: &Venue, c: &Caller, product: Product, p: &Params) -> Result<(String, OrderRef), Refusal> {
+fn named(
+    v: &Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<(String, OrderRef), Refusal> {
     let category = names::category(product);
     let by_id = p.text("orderId");
-    let by_link = p
-        .text("clientOrderID")
-        .or_else(|| p.text("clientOrderId"));
+    let by_link = p.text("clientOrderID").or_else(|| p.text("clientOrderId"));
     v.orders
         .iter()
         .find(|o| {
@@ -156,7 +166,12 @@ fn named(v: &Venue, c: &Caller, product: Product, p: &Params) -> Result<(String,
 }
 
 /// Cancel one order.
-pub(crate) fn cancel(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> Result<Value, Refusal> {
+pub(crate) fn cancel(
+    v: &mut Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<Value, Refusal> {
     let (symbol, which) = named(v, c, product, p)?;
     let order = v
         .cancel_one(c.uid, names::category(product), &symbol, &which)
@@ -186,7 +201,12 @@ fn filter(v: &Venue, product: Product, p: &Params) -> Result<SymbolFilter, Refus
 }
 
 /// Cancel every open order of a product (or of one `symbol`).
-pub(crate) fn cancel_all(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> Result<Value, Refusal> {
+pub(crate) fn cancel_all(
+    v: &mut Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<Value, Refusal> {
     let filter = filter(v, product, p)?;
     let cancelled = v.cancel_open(c.uid, names::category(product), &filter, None);
     let rows: Vec<Value> = cancelled
@@ -200,7 +220,12 @@ pub(crate) fn cancel_all(v: &mut Venue, c: &Caller, product: Product, p: &Params
 }
 
 /// The open orders of a product (or of one `symbol`), oldest first.
-pub(crate) fn open(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> Result<Value, Refusal> {
+pub(crate) fn open(
+    v: &mut Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<Value, Refusal> {
     let filter = filter(v, product, p)?;
     let category = names::category(product);
     let mut rows: Vec<(i64, String, Value)> = v
@@ -217,7 +242,12 @@ pub(crate) fn open(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> R
 /// `pageIndex * pageSize <= 10000`), the perpetuals by `limit` (at most 1000); each inside
 /// `startTime`/`endTime` and newest first. Spot lists only orders no longer open (`status`:
 /// FILLED, CANCELED, FAILED); the perpetuals list every order.
-pub(crate) fn history(v: &mut Venue, c: &Caller, product: Product, p: &Params) -> Result<Value, Refusal> {
+pub(crate) fn history(
+    v: &mut Venue,
+    c: &Caller,
+    product: Product,
+    p: &Params,
+) -> Result<Value, Refusal> {
     let filter = filter(v, product, p)?;
     let category = names::category(product);
     let start = p.ms("startTime")?;

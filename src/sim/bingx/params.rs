@@ -62,7 +62,9 @@ impl Params {
 
     /// A time in Unix ms.
     pub(crate) fn ms(&self, name: &str) -> Result<Option<i64>, Refusal> {
-        Ok(self.uint(name)?.map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
+        Ok(self
+            .uint(name)?
+            .map(|n| i64::try_from(n).unwrap_or(i64::MAX)))
     }
 
     /// A flag (`true`/`false`, as JSON or text).

@@ -19,7 +19,12 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
         Permissions::of(&[(PERMS, &["1", "2", "3", "4", "5", "7", MANAGE_SUBS])]),
     );
     v.keys[master].expires_ms = None;
-    let bot = seed_bot_key(v, now, bot_note, Permissions::of(&[(PERMS, &["1", "2", "3"])]));
+    let bot = seed_bot_key(
+        v,
+        now,
+        bot_note,
+        Permissions::of(&[(PERMS, &["1", "2", "3"])]),
+    );
     v.keys[bot].expires_ms = None;
 }
 

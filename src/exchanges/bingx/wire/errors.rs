@@ -64,10 +64,25 @@ mod tests {
             (200, 100413, "Incorrect apiKey", "InvalidKey"),
             (200, 100001, "Signature verification failed", "Signature"),
             (200, 100412, "Null signature", "Signature"),
-            (200, 100421, "Null timestamp or timestamp mismatch", "Timestamp"),
-            (200, 100421, "This pair is currently restricted from API trading", "Api"),
+            (
+                200,
+                100421,
+                "Null timestamp or timestamp mismatch",
+                "Timestamp",
+            ),
+            (
+                200,
+                100421,
+                "This pair is currently restricted from API trading",
+                "Api",
+            ),
             (200, 100419, "IP does not match IP whitelist", "IpRejected"),
-            (200, 100004, "Permission denied as the API key was created without the permission", "Permission"),
+            (
+                200,
+                100004,
+                "Permission denied as the API key was created without the permission",
+                "Permission",
+            ),
             (200, 100410, "rate limited", "RateLimited"),
             (429, 100410, "rate limited", "RateLimited"),
             (200, 100410, "The current system is busy", "Unavailable"),
@@ -86,8 +101,13 @@ mod tests {
         let err = decode(&Op::WhoAmI, &response(502, "<html>502</html>"))
             .reply
             .unwrap_err();
-        assert!(matches!(err, ExchangeError::Http { status: 502, .. }), "{err:?}");
-        let err = decode(&Op::WhoAmI, &response(418, "banned")).reply.unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::Http { status: 502, .. }),
+            "{err:?}"
+        );
+        let err = decode(&Op::WhoAmI, &response(418, "banned"))
+            .reply
+            .unwrap_err();
         assert!(matches!(err, ExchangeError::IpBanned { .. }), "{err:?}");
     }
 }

@@ -35,7 +35,11 @@ pub(super) fn balances(data: Value) -> Result<Vec<Balance>, ExchangeError> {
             Balance {
                 coin: row.asset,
                 total: Amount::new(&decode::decimal(free + locked)),
-                locked: Amount::new(if row.locked.is_empty() { "0" } else { &row.locked }),
+                locked: Amount::new(if row.locked.is_empty() {
+                    "0"
+                } else {
+                    &row.locked
+                }),
                 usd_value: None,
                 account: Some("spot".to_owned()),
             }
@@ -72,7 +76,11 @@ fn status(value: Option<&Value>) -> String {
 
 /// `GET /openApi/api/v3/capital/withdraw/history`: the next offset while answers come full.
 pub(super) fn withdrawals(cursor: Option<&str>, data: Value) -> Result<Reply, ExchangeError> {
-    let rows: Vec<Withdrawal> = if data.is_null() { Vec::new() } else { parse(data)? };
+    let rows: Vec<Withdrawal> = if data.is_null() {
+        Vec::new()
+    } else {
+        parse(data)?
+    };
     let len = rows.len();
     let items = rows
         .into_iter()

@@ -165,7 +165,11 @@ mod tests {
             listed_key(&response(200, body), &KeyId::new("zFabcdefghijklmnopzQ")).unwrap();
         assert_eq!(note, "note****");
         assert_eq!(codes, [1, 2, 3, 4, 7]);
-        let err = listed_key(&response(200, body), &KeyId::new("xxabcdefghijklmnopzQ")).unwrap_err();
-        assert!(matches!(err, ExchangeError::UnknownTarget { .. }), "{err:?}");
+        let err =
+            listed_key(&response(200, body), &KeyId::new("xxabcdefghijklmnopzQ")).unwrap_err();
+        assert!(
+            matches!(err, ExchangeError::UnknownTarget { .. }),
+            "{err:?}"
+        );
     }
 }

@@ -64,9 +64,10 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::WhoAmI => Reply::Key(keys::who_am_i(data)?),
         Op::SubKeys { account, .. } => keys::sub_keys(account, data)?,
         Op::RestrictKey { key, account, .. } => Reply::Key(keys::edited(key, account, data)?),
-        Op::RevokeKey(_) | Op::FreezeAccount { .. } | Op::CancelOrder { .. } | Op::Withdraw { .. } => {
-            Reply::Done
-        }
+        Op::RevokeKey(_)
+        | Op::FreezeAccount { .. }
+        | Op::CancelOrder { .. }
+        | Op::Withdraw { .. } => Reply::Done,
         Op::CreateKey { account, .. } => Reply::Created(keys::created(account, data)?),
         Op::CancelAll { segment } => orders::cancelled(segment, data)?,
         Op::CancelAfter { .. } => orders::armed(data)?,
@@ -111,13 +112,22 @@ mod tests {
     fn the_clock_and_a_bare_payload() {
         let decoded = decode(
             &Op::ServerTime,
-            &response(200, r#"{"code":0,"msg":"","data":{"serverTime":1764972000123}}"#),
+            &response(
+                200,
+                r#"{"code":0,"msg":"","data":{"serverTime":1764972000123}}"#,
+            ),
         );
         assert_eq!(decoded.server_ms, Some(1_764_972_000_123));
-        assert_eq!(decoded.reply.unwrap().into_server_time().unwrap(), 1_764_972_000_123);
+        assert_eq!(
+            decoded.reply.unwrap().into_server_time().unwrap(),
+            1_764_972_000_123
+        );
         let bare = decode(
             &Op::WhoAmI,
-            &response(200, r#"{"apiKey":"","permissions":[1,2],"ipAddresses":[],"note":"demo"}"#),
+            &response(
+                200,
+                r#"{"apiKey":"","permissions":[1,2],"ipAddresses":[],"note":"demo"}"#,
+            ),
         );
         let key = bare.reply.unwrap().into_key().unwrap();
         assert_eq!(key.permissions, ["1", "2"]);

@@ -73,7 +73,10 @@ impl BingxOrder {
             category: segment.category,
             symbol: self.symbol,
             side,
-            order_type: self.kind.unwrap_or_else(|| "LIMIT".to_owned()).to_ascii_lowercase(),
+            order_type: self
+                .kind
+                .unwrap_or_else(|| "LIMIT".to_owned())
+                .to_ascii_lowercase(),
             qty: Amount::new(&self.orig_qty),
             price: positive(&self.price),
             filled_qty: Amount::new(if self.executed_qty.is_empty() {
@@ -186,7 +189,10 @@ pub(super) fn cancelled(segment: &Segment, data: Value) -> Result<Reply, Exchang
         done.into_iter()
             .map(|o| Cancelled {
                 order_id: o.order_id,
-                client_order_id: o.client_order_id_spot.or(o.client_order_id).and_then(non_empty),
+                client_order_id: o
+                    .client_order_id_spot
+                    .or(o.client_order_id)
+                    .and_then(non_empty),
                 segment: segment.to_string(),
             })
             .collect(),
