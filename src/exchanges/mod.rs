@@ -10,8 +10,8 @@
 //! guided manual step instead of skipping it.
 
 pub mod binance;
-pub mod bitmex;
 pub mod bingx;
+pub mod bitmex;
 mod budget;
 pub mod bybit;
 mod call;

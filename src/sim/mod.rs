@@ -48,8 +48,8 @@
 mod access;
 mod answer;
 pub(crate) mod binance;
-pub(crate) mod bitmex;
 pub(crate) mod bingx;
+pub(crate) mod bitmex;
 mod book;
 mod bulk;
 pub(crate) mod bybit;
