@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::exchanges::facts::VenueFacts;
 use crate::exchanges::{Venue, binance, bingx, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
@@ -57,6 +58,9 @@ pub struct VenueSpec {
     pub profile_fields: &'static [&'static str],
     /// The simulator's dialect of this venue (`src/sim/<venue>/`), written from the venue's docs.
     pub(crate) simulator: &'static dyn SimDialect,
+    /// What the venue documents that checks, the diff, `audit`, `scan` and the ledger import
+    /// judge by (`src/exchanges/<venue>/facts.rs`).
+    pub facts: &'static VenueFacts,
 }
 
 impl fmt::Debug for VenueSpec {
@@ -110,6 +114,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &[],
         simulator: &crate::sim::bybit::DIALECT,
+        facts: &bybit::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Okx,
@@ -124,6 +129,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &["demo", "passphrase"],
         simulator: &crate::sim::okx::DIALECT,
+        facts: &okx::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Deribit,
@@ -138,6 +144,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &["auth", "listed"],
         simulator: &crate::sim::deribit::DIALECT,
+        facts: &deribit::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Binance,
@@ -152,6 +159,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: binance::futures_url,
         profile_fields: &["key_family", "futures_url"],
         simulator: &crate::sim::binance::DIALECT,
+        facts: &binance::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Kraken,
@@ -166,6 +174,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &[],
         simulator: &crate::sim::kraken::DIALECT,
+        facts: &kraken::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Bitmex,
@@ -180,6 +189,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &[],
         simulator: &crate::sim::bitmex::DIALECT,
+        facts: &bitmex::facts::FACTS,
     },
     VenueSpec {
         id: ExchangeId::Bingx,
@@ -194,6 +204,7 @@ pub static VENUES: [VenueSpec; 7] = [
         futures_url: same_host,
         profile_fields: &[],
         simulator: &crate::sim::bingx::DIALECT,
+        facts: &bingx::facts::FACTS,
     },
 ];
 
@@ -239,6 +250,11 @@ impl ExchangeId {
                 ExchangeId::names().join(", ")
             )
         })
+    }
+
+    /// What this venue documents that modules outside its folders judge by.
+    pub fn facts(self) -> &'static VenueFacts {
+        self.spec().facts
     }
 
     /// The adapter for this venue.

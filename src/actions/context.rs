@@ -177,6 +177,48 @@ impl StepContext<'_> {
         key_credential(self.profile, key)
     }
 
+    /// The sub-account `key` belongs to: the profile's `account:`, else what an earlier step of
+    /// this run learned (the lock's `account` output, journaled, so a resumed run knows it too).
+    pub fn key_account(&self, key: &KeyId) -> Option<String> {
+        if let Some(account) = self.profile.key(key).and_then(|k| k.account.clone()) {
+            return Some(account);
+        }
+        let masked = key.masked();
+        self.outputs.values().find_map(|outputs| {
+            (outputs.get("key").and_then(Value::as_str) == Some(masked.as_str()))
+                .then(|| outputs.get("account").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_owned)
+        })
+    }
+
+    /// Finds the sub-account of a key the profile does not hold (one made in the web interface
+    /// by whoever holds the leak, say): the master lists the keys of every account the profile
+    /// names, all at once, and the one listing `key` is its account. `Ok(None)`: none lists it.
+    pub async fn find_account(&self, key: &KeyId) -> Result<Option<String>, ExchangeError> {
+        let mut accounts: Vec<&str> = Vec::new();
+        for account in self.profile.keys.iter().filter_map(|k| k.account.as_deref()) {
+            if !accounts.contains(&account) {
+                accounts.push(account);
+            }
+        }
+        let listings = futures_util::future::join_all(
+            accounts.iter().map(|account| self.account_keys(account)),
+        )
+        .await;
+        let mut failed = None;
+        for (account, listing) in accounts.iter().zip(listings) {
+            match listing {
+                Ok(keys) if keys.iter().any(|info| info.names(key)) => {
+                    return Ok(Some((*account).to_owned()));
+                }
+                Ok(_) => {}
+                Err(err) => failed = Some(err),
+            }
+        }
+        failed.map_or(Ok(None), Err)
+    }
+
     /// Every key of a sub-account, as the master sees them.
     pub async fn account_keys(&self, account: &str) -> Result<Vec<KeyInfo>, ExchangeError> {
         self.client

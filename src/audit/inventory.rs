@@ -15,7 +15,6 @@
 use serde::Serialize;
 
 use super::listing::{call, list_keys};
-use crate::check::exchange::facts;
 use crate::config::Profile;
 use crate::exchanges::model::KeyInfo;
 use crate::exchanges::{Client, ExchangeError, ExchangeId, Op};
@@ -123,7 +122,7 @@ pub(crate) async fn take(profile: &Profile, client: &Client) -> Inventory {
     };
     let accounts = accounts(profile);
     let mut read = Vec::new();
-    if facts::lists_sub_keys(venue) {
+    if venue.facts().lists_sub_keys {
         for account in &accounts {
             let place = place(account);
             match list_keys(client, &profile.master, account).await {
@@ -144,7 +143,7 @@ pub(crate) async fn take(profile: &Profile, client: &Client) -> Inventory {
         } else {
             format!("listed through the master on {}", named.join(", "))
         };
-        if facts::listing_needs_account(venue) {
+        if venue.facts().listing_needs_account {
             out.limits.push(format!(
                 "{venue} lists keys per sub-account: the main account's keys other than the master, and sub-accounts no `keys:` entry names, were not listed"
             ));
@@ -162,7 +161,7 @@ pub(crate) async fn take(profile: &Profile, client: &Client) -> Inventory {
         match describe(client, &profile.master).await {
             // Deribit's own answer is the account's summary, not the key: its scope was in the
             // main account's listing, which did not show it.
-            Ok(_) if facts::master_from_listing(venue) => out.failures.push(format!(
+            Ok(_) if venue.facts().master_from_listing => out.failures.push(format!(
                 "the master key {} answers, but the main account's listing does not show its scope",
                 profile.master.key.as_str()
             )),
@@ -204,7 +203,7 @@ pub(crate) async fn take(profile: &Profile, client: &Client) -> Inventory {
             continue;
         };
         match describe(client, credential).await {
-            Ok(_) if facts::master_from_listing(venue) => out.failures.push(format!(
+            Ok(_) if venue.facts().master_from_listing => out.failures.push(format!(
                 "bot key `{}` ({}) answers, but no listing read shows its scope: give its entry its `account:`",
                 key.label,
                 key.id.as_str()
@@ -239,7 +238,7 @@ pub(crate) async fn take(profile: &Profile, client: &Client) -> Inventory {
 /// then every `account:` the profile's keys name, each once.
 fn accounts(profile: &Profile) -> Vec<String> {
     let mut accounts = Vec::new();
-    if !facts::listing_needs_account(profile.exchange) {
+    if !profile.exchange.facts().listing_needs_account {
         accounts.push(String::new());
     }
     for key in &profile.keys {

@@ -114,7 +114,7 @@ fn unneeded_money_rights(venue: ExchangeId, entry: &Entry) -> Vec<String> {
     if entry.role != Role::Master {
         return moving;
     }
-    let KeyAdmin::AnyOf { needed, .. } = facts::key_admin(venue) else {
+    let KeyAdmin::AnyOf { needed, .. } = venue.facts().key_admin else {
         return moving;
     };
     let held: Vec<&String> = moving

@@ -10,7 +10,6 @@
 use std::net::IpAddr;
 
 use crate::exchanges::ExchangeId;
-use crate::exchanges::model::{Category, Segment};
 
 /// Whether a permission, as the adapter names it, moves money off the account: a withdrawal or
 /// a transfer right (Bybit `Wallet:*Transfer*`/`Withdraw`, Binance `canUniversalTransfer`,
@@ -20,82 +19,18 @@ pub(crate) fn moves_money(permission: &str) -> bool {
     p.contains("withdraw") || p.contains("transfer") || p == "wallet:read_write"
 }
 
-/// A market a trading permission opens: a family, narrowed to one settle coin where the
-/// venue's permission is (Bybit's `Options` on a classic account: options and USDC contracts).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Market {
-    /// The family.
-    pub(crate) category: Category,
-    /// The settle coin (as the venue's segments name it); `None`: the whole family.
-    pub(crate) settle: Option<&'static str>,
-}
+pub(crate) use crate::exchanges::facts::Market;
 
-impl Market {
-    const fn all(category: Category) -> Market {
-        Market {
-            category,
-            settle: None,
-        }
-    }
-
-    /// Whether orders of `segment` are orders in this market.
-    pub(crate) fn holds(self, segment: &Segment) -> bool {
-        segment.category == self.category
-            && (self.settle.is_none() || segment.settle == self.settle)
-    }
-
-    /// The market for people: `option`, `linear/USDC`.
-    pub(crate) fn name(self) -> String {
-        match self.settle {
-            Some(settle) => format!("{}/{settle}", self.category.as_str()),
-            None => self.category.as_str().to_owned(),
-        }
-    }
-}
-
-const SPOT: Market = Market::all(Category::Spot);
-const LINEAR: Market = Market::all(Category::Linear);
-const INVERSE: Market = Market::all(Category::Inverse);
-const OPTION: Market = Market::all(Category::Option);
-const USDC_LINEAR: Market = Market {
-    category: Category::Linear,
-    settle: Some("USDC"),
-};
-
-/// The markets a trading permission opens on `venue`; empty for a permission that opens none,
-/// or one that is not per product.
+/// The markets a trading permission opens on `venue` (the venue's record,
+/// `docs/venues/<venue>.md` §4); empty for a permission that opens none, or one that is not per
+/// product.
 pub(crate) fn markets(venue: ExchangeId, permission: &str) -> &'static [Market] {
-    match venue {
-        // Bybit's groups (docs/venues/bybit.md §4; https://bybit-exchange.github.io/docs/v5/user/apikey-info):
-        // `Spot: [SpotTrade]`, `ContractTrade: [Order, Position]` (USDT/USDC and inverse
-        // contracts), `Options: [OptionsTrade]` ("USDC Contract: it supports trade option and
-        // USDC perpetual"), `Derivatives: [DerivativesTrade]` (a unified account's contracts and
-        // options).
-        ExchangeId::Bybit => match permission {
-            "Spot:SpotTrade" => &[SPOT],
-            "ContractTrade:Order" | "ContractTrade:Position" => &[LINEAR, INVERSE],
-            "Options:OptionsTrade" => &[OPTION, USDC_LINEAR],
-            "Derivatives:DerivativesTrade" => &[LINEAR, INVERSE, OPTION],
-            _ => &[],
-        },
-        // A sub-account key's flags (`canTrade`, `canFuturesTrade`, `canVanillaOptions`) and a
-        // key's own restrictions (`enableSpotAndMarginTrading`, `enableFutures`,
-        // `enableVanillaOptions`; https://developers.binance.com/docs/wallet/endpoints/api-key-permission),
-        // docs/venues/binance.md §4.
-        ExchangeId::Binance => match permission {
-            "canTrade" | "enableSpotAndMarginTrading" | "enableMargin" => &[SPOT],
-            "canFuturesTrade" | "enableFutures" => &[LINEAR, INVERSE],
-            "canVanillaOptions" | "enableVanillaOptions" => &[OPTION],
-            _ => &[],
-        },
-        // BitMEX's `order` opens every market of the account (docs/venues/bitmex.md §4).
-        ExchangeId::Okx | ExchangeId::Deribit | ExchangeId::Kraken | ExchangeId::Bitmex => &[],
-    }
+    (venue.facts().permission_markets)(permission)
 }
 
 /// Whether `venue`'s trading permissions are per product (so that unused products can be told).
 pub(crate) fn per_product(venue: ExchangeId) -> bool {
-    matches!(venue, ExchangeId::Bybit | ExchangeId::Binance)
+    venue.facts().per_product_permissions
 }
 
 /// Why an IP-list entry binds (almost) nothing, or `None` when it is a real bound: `*`, an
@@ -172,6 +107,9 @@ mod tests {
         }
     }
 
+    use crate::exchanges::facts::{INVERSE, LINEAR, SPOT};
+    use crate::exchanges::model::{Category, Segment};
+
     #[test]
     fn only_bybit_and_binance_name_products_in_their_permissions() {
         assert_eq!(markets(ExchangeId::Bybit, "Spot:SpotTrade"), &[SPOT]);
@@ -189,7 +127,8 @@ mod tests {
             category: Category::Linear,
             settle: Some("USDT"),
         };
-        assert!(USDC_LINEAR.holds(&usdc) && !USDC_LINEAR.holds(&usdt) && LINEAR.holds(&usdt));
+        let usdc_linear = markets(ExchangeId::Bybit, "Options:OptionsTrade")[1];
+        assert!(usdc_linear.holds(&usdc) && !usdc_linear.holds(&usdt) && LINEAR.holds(&usdt));
         assert!(!per_product(ExchangeId::Deribit));
     }
 }

@@ -21,6 +21,7 @@ pub mod coverage;
 mod decode;
 pub mod deribit;
 mod error;
+pub mod facts;
 pub mod kraken;
 pub mod mechanisms;
 pub mod model;

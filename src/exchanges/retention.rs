@@ -47,53 +47,12 @@ impl Kept {
     }
 }
 
-const HOUR: Duration = Duration::from_secs(3600);
-const DAY: Duration = Duration::from_secs(86_400);
-
 /// What `venue` keeps of `category`, as its documentation says (each fact's page is in
-/// `docs/venues/<venue>.md` §6, "Retention"). A limit the documentation does not state is
-/// `None`: the look-back is then the only bound, and an order the venue does not show counts.
+/// `docs/venues/<venue>.md` §6, "Retention"; the venue's record holds it). A limit the
+/// documentation does not state is `None`: the look-back is then the only bound, and an order
+/// the venue does not show counts.
 pub fn kept(venue: ExchangeId, category: Category) -> Kept {
-    match venue {
-        // Order history "(2 years)"; the orders of the last 24 h in every status, beyond that
-        // only those with a fill; fills 730 days.
-        ExchangeId::Bybit => Kept {
-            unfilled: Some(DAY),
-            filled: Some(730 * DAY),
-            fills: Some(730 * DAY),
-        },
-        // Order history 7 days and its archive 3 months, cancelled orders without a fill 2 h in
-        // both; fills 3 days and their archive 3 months.
-        ExchangeId::Okx => Kept {
-            unfilled: Some(2 * HOUR),
-            filled: Some(90 * DAY),
-            fills: Some(90 * DAY),
-        },
-        ExchangeId::Binance => match category {
-            // Spot and margin name no limit.
-            Category::Spot => Kept::default(),
-            // USD-M and COIN-M: cancelled or expired without a fill 3 days, any order 90 days;
-            // fills 6 months.
-            Category::Linear | Category::Inverse => Kept {
-                unfilled: Some(3 * DAY),
-                filled: Some(90 * DAY),
-                fills: Some(180 * DAY),
-            },
-            // Options: the order history holds 5 days; fills: not documented.
-            Category::Option => Kept {
-                unfilled: Some(5 * DAY),
-                filled: Some(5 * DAY),
-                fills: None,
-            },
-        },
-        // With `historical=true` (which lockdown reads after the recent lists) records "persist
-        // indefinitely".
-        ExchangeId::Deribit => Kept::default(),
-        // `ClosedOrders` and `TradesHistory` state no limit.
-        ExchangeId::Kraken => Kept::default(),
-        // `GET /order` and `tradeHistory` state no limit (docs/venues/bitmex.md §6).
-        ExchangeId::Bitmex => Kept::default(),
-    }
+    (venue.facts().kept)(category)
 }
 
 #[cfg(test)]

@@ -172,12 +172,19 @@ fn draft(
 /// The venue's own symbol in a CCXT order's `info`: the key `venue` uses, or without a venue
 /// the first of them present.
 fn raw_symbol(info: &serde_json::Map<String, Value>, venue: Option<ExchangeId>) -> Option<Cell> {
-    let keys: &[&str] = match venue {
-        Some(ExchangeId::Bybit | ExchangeId::Binance | ExchangeId::Bitmex) => &["symbol"],
-        Some(ExchangeId::Okx) => &["instId"],
-        Some(ExchangeId::Deribit) => &["instrument_name"],
-        Some(ExchangeId::Kraken) => &["descr.pair"],
-        None => &["instId", "instrument_name", "descr.pair", "symbol"],
+    // Without a venue: every venue's keys, the plain `symbol` (which several share) last.
+    let keys: Vec<&str> = match venue {
+        Some(venue) => venue.facts().ccxt_symbol.to_vec(),
+        None => {
+            let mut keys: Vec<&str> = Vec::new();
+            for key in ExchangeId::ALL.iter().flat_map(|v| v.facts().ccxt_symbol) {
+                if !keys.contains(key) {
+                    keys.push(key);
+                }
+            }
+            keys.sort_by_key(|key| *key == "symbol");
+            keys
+        }
     };
     keys.iter().find_map(|key| {
         let value = match key.split_once('.') {

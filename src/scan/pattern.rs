@@ -6,7 +6,7 @@
 //! assigned a value that passes the entropy check. That is what keeps UUIDs (OKX's id shape),
 //! hex digests, base64 blobs and lockfile checksums quiet.
 
-use super::token::{mixed, random_enough};
+use super::token::random_enough;
 use crate::exchanges::ExchangeId;
 
 /// What a value is to its key.
@@ -20,103 +20,22 @@ pub(crate) enum Role {
     Passphrase,
 }
 
-/// Whether every byte of `text` is in `[A-Za-z0-9]`.
-fn alnum(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// Whether every byte of `text` is in the base64 alphabet, padding aside.
-fn base64ish(text: &str) -> bool {
-    let body = text.trim_end_matches('=');
-    body.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-}
-
-/// A lowercase hyphenated UUID (`8-4-4-4-12` hex).
-fn uuid(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-}
-
-/// Whether `text` has the shape of `venue`'s key ids.
+/// Whether `text` has the shape of `venue`'s key ids (the venue's record, sources in
+/// docs/scan.md).
 pub(crate) fn id_shape(venue: ExchangeId, text: &str) -> bool {
-    match venue {
-        // 18 alphanumeric characters.
-        ExchangeId::Bybit => text.len() == 18 && alnum(text) && mixed(text),
-        // 64 alphanumeric characters (HMAC keys; Ed25519 and RSA keys have the same id shape).
-        ExchangeId::Binance => text.len() == 64 && alnum(text) && mixed(text),
-        // A UUID.
-        ExchangeId::Okx => uuid(text),
-        // The client id: short, letters and digits (`_`, `-` seen too).
-        ExchangeId::Deribit => {
-            (8..=12).contains(&text.len())
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                && text.bytes().any(|b| b.is_ascii_digit())
-                && text.bytes().any(|b| b.is_ascii_alphabetic())
-        }
-        // The public key: 56 base64 characters.
-        ExchangeId::Kraken => text.len() == 56 && base64ish(text) && mixed(text),
-        // 24 alphanumeric characters (the key id of BitMEX's signing examples).
-        ExchangeId::Bitmex => text.len() == 24 && alnum(text) && mixed(text),
-    }
+    (venue.facts().shapes.id)(text)
 }
 
 /// Whether `text` has the shape of `venue`'s secrets.
 pub(crate) fn secret_shape(venue: ExchangeId, text: &str) -> bool {
-    match venue {
-        // 36 alphanumeric characters.
-        ExchangeId::Bybit => text.len() == 36 && alnum(text) && mixed(text),
-        // 64 alphanumeric characters.
-        ExchangeId::Binance => text.len() == 64 && alnum(text) && mixed(text),
-        // 32 upper-case hex digits.
-        ExchangeId::Okx => {
-            text.len() == 32
-                && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'))
-                && text.bytes().any(|b| b.is_ascii_digit())
-                && text.bytes().any(|b| b.is_ascii_alphabetic())
-        }
-        // The client secret: 32 to 43 letters, digits, `_` and `-`.
-        ExchangeId::Deribit => {
-            (32..=43).contains(&text.len())
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        }
-        // The private key: 88 base64 characters (64 bytes), ending in `==`.
-        ExchangeId::Kraken => text.len() == 88 && text.ends_with("==") && base64ish(text),
-        // 48 letters, digits, `_` and `-` (the secret of BitMEX's signing examples).
-        ExchangeId::Bitmex => {
-            text.len() == 48
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                && mixed(text)
-        }
-    }
+    (venue.facts().shapes.secret)(text)
 }
 
 /// Whether a pair of `venue`'s shapes needs the venue's name about (Deribit's client id shape
 /// is too plain to stand on its own).
 pub(crate) fn needs_name(venue: ExchangeId) -> bool {
-    venue == ExchangeId::Deribit
+    venue.facts().shapes.needs_name
 }
-
-/// The venue words in identifiers and text, lower case.
-const VENUE_WORDS: &[(&str, ExchangeId)] = &[
-    ("bybit", ExchangeId::Bybit),
-    ("okx", ExchangeId::Okx),
-    ("okex", ExchangeId::Okx),
-    ("binance", ExchangeId::Binance),
-    ("deribit", ExchangeId::Deribit),
-    ("kraken", ExchangeId::Kraken),
-    ("bitmex", ExchangeId::Bitmex),
-];
 
 /// Whether `hay` holds `needle` (lower case ASCII), whatever the case.
 fn holds(hay: &str, needle: &str) -> bool {
@@ -125,12 +44,16 @@ fn holds(hay: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// The venue a piece of text names, if any.
+/// The venue a piece of text names, if any (each venue's words, in the venue table's order).
 pub(crate) fn venue_named(text: &str) -> Option<ExchangeId> {
-    VENUE_WORDS
-        .iter()
-        .find(|(word, _)| holds(text, word))
-        .map(|(_, venue)| *venue)
+    ExchangeId::ALL.iter().copied().find(|venue| {
+        venue
+            .facts()
+            .shapes
+            .words
+            .iter()
+            .any(|word| holds(text, word))
+    })
 }
 
 /// Words that say a line is about credentials.

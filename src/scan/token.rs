@@ -84,17 +84,10 @@ pub(crate) fn random_enough(text: &str) -> bool {
     entropy(text) >= floor
 }
 
-/// Whether `text` mixes upper case, lower case and digits (what generated alphanumeric ids
-/// do, and hex digests, identifiers and words do not).
-pub(crate) fn mixed(text: &str) -> bool {
-    text.bytes().any(|b| b.is_ascii_uppercase())
-        && text.bytes().any(|b| b.is_ascii_lowercase())
-        && text.bytes().any(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::facts::text::mixed;
 
     #[test]
     fn a_line_is_cut_into_runs_with_base64_padding_kept() {

@@ -97,9 +97,10 @@ fn make_careful(lab: &Lab) {
         }
         ExchangeId::Deribit => assert!(sim.set_key_grant(&master, "wallet", &["read"])),
         ExchangeId::Kraken | ExchangeId::Bitmex => {}
-        // The master's codes cut to read and sub-account management; the bot's to what it trades.
+        // The master's codes cut to spot trading, read and sub-account management (a key of read
+        // alone lists as read-only); the bot's to what it trades.
         ExchangeId::Bingx => {
-            assert!(sim.set_key_grant(&master, "bingx", &["2", "manageSubAccounts"]));
+            assert!(sim.set_key_grant(&master, "bingx", &["1", "2", "manageSubAccounts"]));
             assert!(sim.set_key_grant(&bot, "bingx", &["1", "2", "3"]));
         }
     }

@@ -488,3 +488,41 @@ async fn a_bot_key_secret_that_does_not_read_never_stops_the_lock_or_the_revoke(
 fn code_of(output: &std::process::Output) -> i32 {
     code(output)
 }
+
+/// A key the profile does not hold (one `audit` reports as `key.unknown`, made by an attacker in
+/// the web interface) is still locked and revoked through the master: a missing `keys:` entry
+/// never stops containment. The steps that need the key's own secret fail alone, and the run
+/// says what is left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_not_in_the_profile_is_still_locked_and_revoked() {
+    for venue in [
+        ExchangeId::Bybit,
+        ExchangeId::Okx,
+        ExchangeId::Binance,
+        ExchangeId::Deribit,
+    ] {
+        let lab = Lab::start_on(venue, 364).await;
+        let bot = lab.leaked();
+        let stranger = lab.sim.web_ui_create_key(&bot, "stranger", &[]).unwrap();
+        let output = lab.respond_for(&stranger, &["--yes", "--json"]).await;
+        let summary: Value = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+        let err = stderr(&output);
+        assert_eq!(code(&output), 1, "{venue}: {err}");
+        assert!(
+            err.contains("not in profile") && err.contains(&stranger),
+            "{venue}: said before the first request: {err}"
+        );
+        for step in ["lock", "revoke", "verify_dead"] {
+            assert_eq!(step_status(&summary, step), "ok", "{venue} `{step}`: {err}");
+        }
+        let truth = lab.sim.inspect();
+        assert!(
+            truth.key(&stranger).is_none_or(|k| k.deleted),
+            "{venue}: the stranger key is still alive: {err}"
+        );
+        assert!(
+            truth.key(&bot).is_some_and(|k| !k.deleted),
+            "{venue}: the bot's own key was touched"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! trip; far enough off, every signed call is refused first. Warns above a third of the window,
 //! critical above it.
 
-use super::facts::{self, Tolerance};
+use super::facts::Tolerance;
 use super::{explain, finding};
 use crate::check::{Finding, Severity};
 use crate::config::Profile;
@@ -34,7 +34,7 @@ pub(super) async fn check(profile: &Profile, client: &Client) -> Finding {
             );
         }
     };
-    judge(profile, offset, facts::clock_tolerance(profile.exchange))
+    judge(profile, offset, profile.exchange.facts().clock)
 }
 
 /// Judges an `offset_ms` (the exchange's clock minus this machine's) against the venue's window.

@@ -7,7 +7,7 @@
 //! key itself when the owner holds its secret (`WhoAmI`). A key the listing no longer shows, or
 //! that the exchange no longer accepts, is a stale entry.
 
-use super::{call, explain, facts, finding, list_keys};
+use super::{call, explain, finding, list_keys};
 use crate::audit::permission::moves_money;
 use crate::check::{Finding, Severity};
 use crate::config::{OwnedKey, Profile};
@@ -41,9 +41,9 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
     let account = key
         .account
         .clone()
-        .or_else(|| (!facts::listing_needs_account(venue)).then(String::new));
+        .or_else(|| (!venue.facts().listing_needs_account).then(String::new));
     let mut why = Vec::new();
-    if facts::lists_sub_keys(venue)
+    if venue.facts().lists_sub_keys
         && let Some(account) = &account
     {
         match list_keys(client, &profile.master, account).await {
@@ -69,7 +69,7 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
             .and_then(|reply| reply.into_key())
         {
             // Deribit's answer is the account's summary: the key is alive, its scope unread.
-            Ok(_) if facts::master_from_listing(venue) => return Looked::Answered,
+            Ok(_) if venue.facts().master_from_listing => return Looked::Answered,
             Ok(info) => return Looked::Found(info),
             Err(err @ ExchangeError::InvalidKey { .. }) => {
                 return Looked::Gone(format!("the exchange refuses it: {err}"));

@@ -49,7 +49,7 @@ pub(super) async fn read(profile: &Profile, client: &Client) -> Master {
     let mut info = call(client, &Op::WhoAmI, Some(master))
         .await
         .and_then(|reply| reply.into_key());
-    if facts::master_from_listing(profile.exchange)
+    if profile.exchange.facts().master_from_listing
         && let Ok(summary) = &info
     {
         info = match list_keys(client, master, "").await {
@@ -70,7 +70,7 @@ pub(super) async fn read(profile: &Profile, client: &Client) -> Master {
             Err(err) => Err(err),
         };
     }
-    let admin_probe = match facts::key_admin(profile.exchange) {
+    let admin_probe = match profile.exchange.facts().key_admin {
         KeyAdmin::AnyOf {
             master_only: true, ..
         } if info.is_ok() => match profile.keys.iter().find_map(|k| k.account.as_deref()) {
@@ -167,7 +167,7 @@ fn permission(
         .map(|s| format!("`{s}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match facts::key_admin(profile.exchange) {
+    match profile.exchange.facts().key_admin {
         KeyAdmin::Guided => finding(
             profile,
             check,
@@ -275,7 +275,7 @@ fn ip_bound(profile: &Profile, info: &KeyInfo) -> Finding {
         "bind the master key to `responder_ip` ({}) in {}'s web interface",
         profile.responder_ip, profile.exchange
     ));
-    if facts::key_admin_needs_ip_bound_master(profile.exchange) {
+    if profile.exchange.facts().key_admin_needs_ip_bound_master {
         finding(
             profile,
             check,

@@ -16,6 +16,7 @@
 
 mod cursor;
 mod endpoints;
+pub(crate) mod facts;
 mod hosts;
 mod market;
 mod pace;

@@ -11,6 +11,7 @@
 //! refusing the old key (`100413`). The dead-man switch (`cancelAllAfter`) is armed on spot.
 
 mod endpoints;
+pub(crate) mod facts;
 mod guide;
 mod limits;
 mod signer;

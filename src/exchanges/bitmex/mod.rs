@@ -12,6 +12,7 @@
 //! `orderCancel`-only key bound to the responder's address) cancels what the leaked key placed.
 
 mod endpoints;
+pub(crate) mod facts;
 mod guide;
 mod limits;
 mod names;

@@ -6,6 +6,7 @@
 //! playbook locks the leaked key to the responder's IP first and then uses the key itself.
 
 mod endpoints;
+pub(crate) mod facts;
 mod limits;
 mod signer;
 mod wire;

@@ -25,6 +25,7 @@
 
 mod cursor;
 mod endpoints;
+pub(crate) mod facts;
 mod limits;
 mod signer;
 mod wire;

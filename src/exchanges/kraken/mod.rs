@@ -21,6 +21,7 @@
 
 mod cursor;
 mod endpoints;
+pub(crate) mod facts;
 mod guide;
 mod names;
 mod signer;

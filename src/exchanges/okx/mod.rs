@@ -11,6 +11,7 @@
 //! keys have no API at all.
 
 mod endpoints;
+pub(crate) mod facts;
 mod limits;
 mod passphrase;
 mod signer;
