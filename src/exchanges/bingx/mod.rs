@@ -297,7 +297,7 @@ mod tests {
         let lock = Op::RestrictKey {
             key: crate::secret::KeyId::new("k"),
             account: Some("1000002".into()),
-            lock: super::super::Lock {
+            lock: super::super::model::Lock {
                 ips: super::super::model::IpWhitelist::parse(&["127.0.0.1"]).unwrap(),
                 access: super::super::model::Access::Unchanged,
             },
