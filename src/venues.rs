@@ -194,7 +194,7 @@ pub static VENUES: [VenueSpec; 7] = [
     VenueSpec {
         id: ExchangeId::Bingx,
         name: "bingx",
-        api: "BingX REST (spot, USDT-M and coin-M perpetuals)",
+        api: "BingX REST (spot, USDT-M and coin-M perpetuals; main-account keys by hand, guided)",
         docs: "docs/venues/bingx.md",
         adapter: || Box::new(bingx::Bingx),
         playbook: (
