@@ -197,7 +197,12 @@ impl StepContext<'_> {
     /// names, all at once, and the one listing `key` is its account. `Ok(None)`: none lists it.
     pub async fn find_account(&self, key: &KeyId) -> Result<Option<String>, ExchangeError> {
         let mut accounts: Vec<&str> = Vec::new();
-        for account in self.profile.keys.iter().filter_map(|k| k.account.as_deref()) {
+        for account in self
+            .profile
+            .keys
+            .iter()
+            .filter_map(|k| k.account.as_deref())
+        {
             if !accounts.contains(&account) {
                 accounts.push(account);
             }

@@ -23,7 +23,11 @@ pub(crate) static FACTS: VenueFacts = VenueFacts {
     },
     key_admin_needs_ip_bound_master: false,
     master_from_listing: false,
-    lists_sub_keys: true,
+    // The master's listing (`apiKey/query`) masks key ids (`zF*******zQ`), so readiness checks
+    // and `audit` could not tell one key from another by it: each configured key describes
+    // itself instead (`apiPermissions`: its full id, codes and IP list). The lock still reads the
+    // listing, matching the masked id by head and tail (docs/venues/bingx.md §4).
+    lists_sub_keys: false,
     listing_needs_account: true,
     // No retention is documented for the order histories (docs/venues/bingx.md §6).
     kept: |_| Kept::default(),
