@@ -306,9 +306,9 @@ fn private(route: Route, v: &mut Venue, req: &Incoming, now: i64) -> Result<Valu
     let window = match params.text("recvWindow") {
         None => DEFAULT_RECV_WINDOW_MS,
         Some(w) => match w.trim().parse::<f64>() {
-            Ok(w) if (0.0..=MAX_RECV_WINDOW_MS as f64).contains(&w) && w > 0.0 => w as i64,
             // `recvWindow=0` (the docs' signing example) falls back to the default.
-            Ok(w) if w == 0.0 => DEFAULT_RECV_WINDOW_MS,
+            Ok(0.0) => DEFAULT_RECV_WINDOW_MS,
+            Ok(w) if w > 0.0 && w <= MAX_RECV_WINDOW_MS as f64 => w as i64,
             _ => return Err(Refusal::invalid("recvWindow")),
         },
     };
