@@ -493,3 +493,63 @@ async fn bingx_refuses_as_documented() {
         .unwrap_err();
     assert_eq!(err.code(), Some("100413"));
 }
+
+/// `cancelAllAfter` (spot's switch, the one lockdown arms) cancels only spot orders when due;
+/// the leaked key with spot trading can disarm it; the other products keep theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn bingx_spot_dead_man_switch_cancels_spot_orders_only() {
+    let lab = Lab::start_on(BINGX, 193).await;
+    let (_, bot) = lab.creds();
+    let client = lab.client();
+    client.resync().await.unwrap();
+    // A resting USDT-M order beside the incident's spot orders.
+    client
+        .call(
+            &Op::PlaceOrder(order(Category::Linear, "BTC-USDT", 30_000.0)),
+            Auth::Key(&bot),
+        )
+        .await
+        .unwrap();
+    let open = |lab: &Lab, category: &str| {
+        lab.sim
+            .inspect()
+            .orders
+            .iter()
+            .filter(|o| o.is_open() && o.category == category)
+            .count()
+    };
+    assert!(open(&lab, "spot") > 0 && open(&lab, "linear") > 0);
+
+    // Armed, then disarmed by the same (leaked) key: nothing fires.
+    let armed = client
+        .call(&Op::CancelAfter { seconds: 10 }, Auth::Key(&bot))
+        .await
+        .and_then(Reply::into_armed)
+        .unwrap();
+    assert!(armed.is_some());
+    let off = client
+        .call(&Op::CancelAfter { seconds: 0 }, Auth::Key(&bot))
+        .await
+        .and_then(Reply::into_armed)
+        .unwrap();
+    assert_eq!(off, None);
+    lab.sim.set_clock_skew_ms(15_000);
+    client.resync().await.unwrap();
+    assert!(open(&lab, "spot") > 0, "disarmed: nothing cancelled");
+
+    // Armed again: due once the exchange's clock passes it, at the next request.
+    client
+        .call(&Op::CancelAfter { seconds: 10 }, Auth::Key(&bot))
+        .await
+        .unwrap();
+    lab.sim.set_clock_skew_ms(30_000);
+    client.resync().await.unwrap();
+    assert_eq!(open(&lab, "spot"), 0, "every spot order cancelled");
+    assert!(open(&lab, "linear") > 0, "USDT-M keeps its orders");
+    // Out of BingX's range: refused before sending.
+    let err = client
+        .call(&Op::CancelAfter { seconds: 5 }, Auth::Key(&bot))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExchangeError::OutOfRange { .. }), "{err:?}");
+}
