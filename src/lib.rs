@@ -26,6 +26,7 @@ pub mod exit;
 pub mod incident;
 pub mod interrupt;
 pub mod journal;
+pub mod key_seen;
 pub mod ledger_import;
 pub mod limits;
 pub mod notify;

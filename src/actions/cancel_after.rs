@@ -81,7 +81,7 @@ impl Action for CancelAfter {
         Effect::Write
     }
 
-    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+    fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
         pre.key_credential(&self.key)
     }
 

@@ -2,8 +2,8 @@
 //!
 //! Actions get the client (recording its calls for this step), the profile, the run, the
 //! rendered-template context and earlier steps' outputs, the vault of secrets created during
-//! the run, and the journal for events that must be on disk before the action goes on (a
-//! created key's id before its secret is stored).
+//! the run, the journal for events that must be on disk before the action goes on (a
+//! created key's id before its secret is stored), and the step's progress for people.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -154,6 +154,9 @@ pub struct StepContext<'a> {
     pub vault: &'a Vault,
     /// The journal.
     pub journal: &'a JournalHandle,
+    /// What the step shows people while it runs (a countdown where it waits); never waits
+    /// for the terminal.
+    pub progress: &'a crate::ui::StepProgress,
 }
 
 impl StepContext<'_> {
@@ -287,18 +290,31 @@ impl Preflight<'_> {
         (!reads_steps).then(|| tpl.render(self.templates).map_err(ActionError::Template))
     }
 
-    /// Checks that the profile holds the credential of the key parameter `key` names, where
-    /// that does not depend on step outputs.
-    pub fn key_credential(&self, key: &Tpl<String>) -> Result<(), ActionError> {
-        if let Some(key) = self.render(key) {
-            let key = KeyId::new(key?);
-            // A secret that did not read now (a store down) never stops the run: the lock and
-            // the revoke need the master only, the advice said so, and this step fails alone.
-            if self.profile.unread_keys.iter().any(|u| u.id == key) {
-                return Ok(());
-            }
-            key_credential(self.profile, &key)?;
+    /// Says when the profile does not hold the secret of the key parameter `key` names (where
+    /// that does not depend on step outputs): an advice, never a reason to stop the run. A key
+    /// the profile does not list (one made by whoever holds the leak), or lists without a
+    /// secret, is still locked and revoked through the master; only the steps that need the
+    /// key's own secret fail, each alone, and the run says what is left.
+    pub fn key_credential(&self, key: &Tpl<String>) -> Option<ActionError> {
+        let key = KeyId::new(self.render(key)?.ok()?);
+        // A secret that did not read now (a store down) is said once, by the profile.
+        if self.profile.unread_keys.iter().any(|u| u.id == key) {
+            return None;
         }
-        Ok(())
+        let err = key_credential(self.profile, &key).err()?;
+        let message = match self.profile.key(&key) {
+            None => format!(
+                "key `{key}` is not in profile `{}`: it is locked and revoked through the master; this step needs its own secret and fails alone",
+                self.profile.name
+            ),
+            Some(_) => format!(
+                "profile `{}` has no secret for key `{key}`: it is locked and revoked through the master; this step needs the secret and fails alone",
+                self.profile.name
+            ),
+        };
+        Some(ActionError::Input {
+            message,
+            hint: err.hint().unwrap_or_default(),
+        })
     }
 }

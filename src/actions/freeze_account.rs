@@ -82,7 +82,7 @@ impl FreezeAccount {
             });
         };
         let key = KeyId::new(cx.render(key)?);
-        if let Some(account) = cx.profile.key(&key).and_then(|k| k.account.clone()) {
+        if let Some(account) = cx.key_account(&key) {
             return Ok(account);
         }
         if !ask {

@@ -84,6 +84,46 @@ pub struct KeyBeforeRecord {
     pub info: Option<KeyInfo>,
     /// Why there is no `info`: the read failed or was too slow.
     pub not_read: Option<String>,
+    /// The key as `audit` or `check` last saw it (`key_seen`), kept when the read beside the
+    /// lock is not known to be from before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<crate::key_seen::Seen>,
+}
+
+/// Adds the last view a readiness command had of `key` to a record whose read is not known to
+/// be from before the lock (or makes a record of it when nothing could be read beside the
+/// lock): a file read, after the lock was answered.
+pub(super) fn with_last_seen(
+    cx: &StepContext<'_>,
+    key: &KeyId,
+    record: Option<KeyBeforeRecord>,
+) -> Option<KeyBeforeRecord> {
+    if record.as_ref().is_some_and(|r| r.before_lock) {
+        return record;
+    }
+    let Some(seen) = crate::key_seen::last(&cx.profile.state_dir, cx.client.venue().id(), key)
+    else {
+        return record;
+    };
+    Some(match record {
+        Some(mut record) => {
+            record.last_seen = Some(seen);
+            record
+        }
+        None => KeyBeforeRecord {
+            before_lock: false,
+            source: AFTER.to_owned(),
+            read_by: ReadBy::MasterListing,
+            order: vec!["lock sent".to_owned(), "lock acknowledged".to_owned()],
+            read_sent_ms: 0,
+            read_answered_ms: None,
+            lock_acknowledged_ms: None,
+            read_at: None,
+            info: None,
+            not_read: Some("nothing could read the key beside the lock".to_owned()),
+            last_seen: Some(seen),
+        },
+    })
 }
 
 /// The words of [`KeyBeforeRecord::source`].
@@ -260,6 +300,7 @@ pub(super) async fn before_guide(cx: &StepContext<'_>, key: &KeyId) -> KeyBefore
         read_at: info.is_some().then(crate::clock::now_rfc3339),
         info,
         not_read,
+        last_seen: None,
     }
 }
 
@@ -323,6 +364,7 @@ fn record(
         read_at: info.as_ref().and(answered).map(|(_, at)| at),
         info,
         not_read,
+        last_seen: None,
     }
 }
 

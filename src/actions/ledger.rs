@@ -24,6 +24,7 @@ use hashbrown::HashTable;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use super::ledger_csv::Rows;
 use crate::clock;
 use crate::exchanges::model::{Amount, Category, OrderStatus, Side};
 
@@ -876,8 +877,23 @@ fn check_header(line: &str, columns: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads ledger lines from `reader` one at a time, handing each checked entry and its line
-/// number to `each`; the first bad line (or an error `each` returns) stops with file:line.
+/// What the first non-blank line said the file is.
+enum Format {
+    /// Not known yet: only blank lines so far.
+    Unknown,
+    /// One JSON object a line.
+    Jsonl,
+    /// CSV: the rows so far, and the header's columns once its row has ended (lowercase,
+    /// trimmed), with the header's first line for the message when the header is refused.
+    Csv {
+        rows: Box<Rows>,
+        first_line: String,
+        columns: Option<Vec<String>>,
+    },
+}
+
+/// Reads ledger lines from `reader` one at a time, handing each checked entry and the line it
+/// starts on to `each`; the first bad line (or an error `each` returns) stops with file:line.
 fn read(
     file: &str,
     mut reader: impl BufRead,
@@ -890,8 +906,7 @@ fn read(
     };
     let mut buf = String::new();
     let mut number = 0;
-    // `None` until the first non-blank line says JSON or CSV; CSV keeps its header's columns.
-    let mut format: Option<Option<Vec<String>>> = None;
+    let mut format = Format::Unknown;
     loop {
         buf.clear();
         let read = reader.read_line(&mut buf).map_err(|e| {
@@ -900,67 +915,110 @@ fn read(
                 format!("cannot read the known-orders ledger: {e}"),
             )
         })?;
-        if read == 0 {
-            return Ok(());
+        let ended = read == 0;
+        if !ended {
+            number += 1;
         }
-        number += 1;
         let line = buf.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
-            continue;
+        // A byte-order mark (spreadsheets write one) is no part of the first line.
+        let line = if number == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        if let Format::Unknown = format {
+            if ended {
+                return Ok(());
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            format = if line.trim_start().starts_with('{') {
+                Format::Jsonl
+            } else {
+                Format::Csv {
+                    rows: Box::new(Rows::new()),
+                    first_line: line.to_owned(),
+                    columns: None,
+                }
+            };
         }
-        let columns = match &format {
-            Some(columns) => columns,
-            None => {
-                if line.trim_start().starts_with('{') {
-                    format = Some(None);
-                } else {
-                    let header: Vec<String> = split_csv(line)
-                        .into_iter()
-                        .map(|c| c.trim().to_ascii_lowercase())
-                        .collect();
-                    check_header(line, &header).map_err(|m| err(number, m))?;
-                    format = Some(Some(header));
+        match &mut format {
+            Format::Unknown => {}
+            Format::Jsonl => {
+                if ended {
+                    return Ok(());
+                }
+                if line.trim().is_empty() {
                     continue;
                 }
-                &None
-            }
-        };
-        let checked = match columns {
-            None => {
                 let raw: RawEntry<'_> = serde_json::from_str(line)
                     .map_err(|e| err(number, format!("not a ledger entry: {e}")))?;
-                entry(raw)
+                let checked = entry(raw).map_err(|m| err(number, m))?;
+                each(checked, number).map_err(|m| err(number, m))?;
             }
-            Some(columns) => {
-                let cells = split_csv(line);
-                let mut raw = RawEntry::default();
-                for (column, cell) in columns.iter().zip(cells) {
-                    let cell = cell.trim();
-                    if cell.is_empty() {
-                        continue;
-                    }
-                    let cell = Cow::Owned(cell.to_owned());
-                    match column.as_str() {
-                        "order_id" => raw.order_id = Some(Text(cell)),
-                        "client_order_id" => raw.client_order_id = Some(Text(cell)),
-                        "category" => raw.category = Some(Text(cell)),
-                        "symbol" => raw.symbol = Some(Text(cell)),
-                        "side" => raw.side = Some(Text(cell)),
-                        "qty" => raw.qty = Some(RawAmount(Some(cell))),
-                        "price" => raw.price = Some(RawAmount(Some(cell))),
-                        "status" => raw.status = Some(Text(cell)),
-                        "filled_qty" => raw.filled_qty = Some(RawAmount(Some(cell))),
-                        "created_at" => raw.created_at = Some(RawAmount(Some(cell))),
-                        "updated_at" => raw.updated_at = Some(RawAmount(Some(cell))),
-                        _ => {}
+            Format::Csv {
+                rows,
+                first_line,
+                columns,
+            } => {
+                let row = if ended {
+                    rows.finish()
+                } else {
+                    rows.feed(number, &buf)
+                };
+                if let Some(row) = row {
+                    match columns {
+                        None => {
+                            let header: Vec<String> =
+                                row.cells().map(|c| c.trim().to_ascii_lowercase()).collect();
+                            check_header(first_line, &header).map_err(|m| err(row.line, m))?;
+                            *columns = Some(header);
+                        }
+                        Some(_) if row.is_blank() => {}
+                        Some(columns) => {
+                            let checked =
+                                csv_entry(columns, row.cells()).map_err(|m| err(row.line, m))?;
+                            each(checked, row.line).map_err(|m| err(row.line, m))?;
+                        }
                     }
                 }
-                entry(raw)
+                if ended {
+                    return Ok(());
+                }
             }
-        };
-        let checked = checked.map_err(|m| err(number, m))?;
-        each(checked, number).map_err(|m| err(number, m))?;
+        }
     }
+}
+
+/// A CSV row's entry: each cell goes to the field its column names (others are passed over).
+fn csv_entry<'a>(
+    columns: &[String],
+    cells: impl Iterator<Item = &'a str>,
+) -> Result<Checked<'a>, String> {
+    let mut raw = RawEntry::default();
+    for (column, cell) in columns.iter().zip(cells) {
+        let cell = cell.trim();
+        if cell.is_empty() {
+            continue;
+        }
+        let cell = Cow::Borrowed(cell);
+        match column.as_str() {
+            "order_id" => raw.order_id = Some(Text(cell)),
+            "client_order_id" => raw.client_order_id = Some(Text(cell)),
+            "category" => raw.category = Some(Text(cell)),
+            "symbol" => raw.symbol = Some(Text(cell)),
+            "side" => raw.side = Some(Text(cell)),
+            "qty" => raw.qty = Some(RawAmount(Some(cell))),
+            "price" => raw.price = Some(RawAmount(Some(cell))),
+            "status" => raw.status = Some(Text(cell)),
+            "filled_qty" => raw.filled_qty = Some(RawAmount(Some(cell))),
+            "created_at" => raw.created_at = Some(RawAmount(Some(cell))),
+            "updated_at" => raw.updated_at = Some(RawAmount(Some(cell))),
+            _ => {}
+        }
+    }
+    entry(raw)
 }
 
 fn non_empty(v: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
@@ -1019,27 +1077,6 @@ fn entry(raw: RawEntry<'_>) -> Result<Checked<'_>, String> {
         created_ms: time("created_at", raw.created_at)?,
         updated_ms: time("updated_at", raw.updated_at)?,
     })
-}
-
-/// Splits one CSV line; double quotes may enclose a cell, `""` is a quote inside one.
-fn split_csv(line: &str) -> Vec<String> {
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => cells.push(std::mem::take(&mut cell)),
-            _ => cell.push(c),
-        }
-    }
-    cells.push(cell);
-    cells
 }
 
 #[cfg(test)]
@@ -1175,6 +1212,47 @@ mod tests {
         assert_eq!(ledger.get(0).price, Some("7.5e-6"));
         assert_eq!(ledger.get(1).qty, Some(".01"));
         assert_eq!(ledger.get(1).price, Some("10"));
+    }
+
+    /// RFC 4180 quoting as the `csv` crate reads it, and every row on the line it starts on,
+    /// blank lines and quoted line breaks counted.
+    #[test]
+    fn csv_rows_are_read_as_rfc_4180_says_on_the_lines_they_start_on() {
+        let text = "Order_ID , client_order_id,qty\r\n\
+                    1,\"grid,1\",0.010\r\n\
+                    \r\n\
+                    \n\
+                    2,\"a \"\"b\"\"\nc\",2\n\
+                    \"3\", ,\n\
+                    4,x,1";
+        let rows = parse("k.csv", text).unwrap();
+        let got: Vec<(usize, Option<&str>, Option<&str>)> = rows
+            .iter()
+            .map(|k| (k.line, k.order_id.as_deref(), k.client_order_id.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, Some("1"), Some("grid,1")),
+                (5, Some("2"), Some("a \"b\"\nc")),
+                (7, Some("3"), None),
+                (8, Some("4"), Some("x")),
+            ]
+        );
+        assert_eq!(rows[0].qty.as_ref().map(Amount::as_str), Some("0.01"));
+        // A bad row after blank lines and a two-line row is named by its own line.
+        let err = parse("k.csv", "order_id,side\n\n\"1\nb\",buy\n\n2,long\n").unwrap_err();
+        assert_eq!(err.line, 6, "{err}");
+        assert!(err.message.contains("long"), "{err}");
+    }
+
+    /// A byte-order mark before the first line is passed over, in either format.
+    #[test]
+    fn a_byte_order_mark_is_passed_over() {
+        let csv = parse("k.csv", "\u{feff}order_id,qty\n1,2\n").unwrap();
+        assert_eq!(csv[0].order_id.as_deref(), Some("1"));
+        let jsonl = parse("k.jsonl", "\u{feff}{\"order_id\":\"1\"}\n").unwrap();
+        assert_eq!(jsonl[0].order_id.as_deref(), Some("1"));
     }
 
     #[test]

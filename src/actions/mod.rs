@@ -17,6 +17,7 @@ mod handoff;
 pub mod key_before;
 mod key_like;
 pub mod ledger;
+pub mod ledger_csv;
 mod manual;
 mod notify;
 mod observed;

@@ -32,6 +32,70 @@ pub struct RestrictKey {
 }
 
 impl RestrictKey {
+    /// The lock for `key`, with its sub-account where the venue names one. A key the profile
+    /// does not hold has no `account:`; on a venue whose lock needs one (OKX's sub-account
+    /// name, Binance's email), the master finds it first among the profile's accounts: the one
+    /// read the lock cannot go without.
+    async fn op_finding_account(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
+        let op = self.op(cx)?;
+        let Op::RestrictKey {
+            key, account: None, ..
+        } = &op
+        else {
+            return Ok(op);
+        };
+        if cx.profile.key(key).is_some() {
+            return Ok(op);
+        }
+        // Needed to build the request (OKX, Binance), or for the read the venue sends first to
+        // name the key (Deribit lists the account's keys: the main account's without one).
+        let needs = matches!(
+            cx.client.prepare(&op, Auth::Key(cx.master())),
+            Err(crate::exchanges::ExchangeError::NeedsInput { .. })
+        );
+        let looks_up = cx
+            .client
+            .venue()
+            .lookup(&op, &cx.profile.settings)
+            .is_some();
+        if !needs && !looks_up {
+            return Ok(op);
+        }
+        let found = match cx.find_account(key).await {
+            Ok(found) => found,
+            Err(err) if needs => {
+                return Err(ActionError::exchange(format!(
+                    "find the sub-account of key `{key}`"
+                ))(err));
+            }
+            // The venue may still find it without one (a main-account key): let it answer.
+            Err(_) => None,
+        };
+        let Some(found) = found else {
+            if !needs {
+                return Ok(op);
+            }
+            return Err(ActionError::Input {
+                message: format!(
+                    "key `{key}` is not in profile `{}`, and none of the sub-accounts it names lists it",
+                    cx.profile.name
+                ),
+                hint: format!(
+                    "add the key under `keys:` with its `account:`, or lock it in {}'s API management page now",
+                    cx.profile.exchange
+                ),
+            });
+        };
+        let Op::RestrictKey { key, lock, .. } = op else {
+            return Err(internal());
+        };
+        Ok(Op::RestrictKey {
+            account: Some(found),
+            key,
+            lock,
+        })
+    }
+
     fn op(&self, cx: &StepContext<'_>) -> Result<Op, ActionError> {
         let key = KeyId::new(cx.render(&self.key)?);
         let ips = match &self.ip_whitelist {
@@ -43,7 +107,7 @@ impl RestrictKey {
             hint: "lock the key to `profile.responder_ip`, the address lockdown runs from".into(),
         })?;
         Ok(Op::RestrictKey {
-            account: cx.profile.key(&key).and_then(|k| k.account.clone()),
+            account: cx.key_account(&key),
             key,
             lock: Lock {
                 ips,
@@ -116,16 +180,18 @@ impl Action for RestrictKey {
             let task = ManualTask::LockKey { key: key.clone() };
             return Ok(key_before::guided_plan(cx, guide, task, &key).await);
         }
-        let op = self.op(cx)?;
+        // The plan is the exact request (journaled before it is sent), so a key whose account
+        // must be found is found here too; `apply` finds it again (a key outside the profile
+        // on OKX or Binance only: one listing per account, all at once).
+        let op = self.op_finding_account(cx).await?;
         let request = cx
             .client
             .prepare(&op, Auth::Key(cx.master()))
             .map_err(ActionError::exchange("build the lock request"))?;
-        let Op::RestrictKey { key, lock, .. } = &op else {
+        let Op::RestrictKey { key, lock, account } = &op else {
             return Err(internal());
         };
-        // A dry run learns the account too (a read), so later steps can be planned.
-        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        let mut account = account.clone();
         if account.is_none()
             && cx.dry_run_reads()
             && let Ok(cred) = cx.key_credential(key)
@@ -142,11 +208,11 @@ impl Action for RestrictKey {
     }
 
     async fn apply(&self, cx: &StepContext<'_>) -> Result<Outputs, ActionError> {
-        let op = self.op(cx)?;
-        let Op::RestrictKey { key, lock, .. } = &op else {
+        let op = self.op_finding_account(cx).await?;
+        let Op::RestrictKey { key, lock, account } = &op else {
             return Err(internal());
         };
-        let mut account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+        let mut account = account.clone();
         // Acknowledged when the answer came, whatever the read beside it still takes.
         let call = async {
             let reply = cx.client.call(&op, Auth::Key(cx.master())).await;
@@ -164,6 +230,7 @@ impl Action for RestrictKey {
                 }
                 None => (call.await, None),
             };
+        let before = key_before::with_last_seen(cx, key, before);
         let info = reply
             .map_err(ActionError::exchange(format!("lock key `{key}`")))?
             .into_key()
@@ -184,6 +251,14 @@ impl Action for RestrictKey {
             && let Ok(me) = reply.into_key()
         {
             account = me.account;
+        }
+        // A key the profile does not hold: the master finds it among the profile's accounts,
+        // while it is still listed (the revoke's proof and the report need its account).
+        if account.is_none()
+            && cx.profile.key(key).is_none()
+            && let Ok(found) = cx.find_account(key).await
+        {
+            account = found;
         }
 
         let mut out = Outputs::new();

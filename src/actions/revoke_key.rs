@@ -52,7 +52,7 @@ impl RevokeKey {
             Via::Master => (
                 Op::RevokeKey(Revoke::ByMaster {
                     key: key.clone(),
-                    account: cx.profile.key(&key).and_then(|k| k.account.clone()),
+                    account: cx.key_account(&key),
                 }),
                 cx.master(),
                 key,
@@ -140,9 +140,9 @@ impl Action for RevokeKey {
         true
     }
 
-    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+    fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
         if self.via == Via::Master {
-            return Ok(());
+            return None;
         }
         pre.key_credential(&self.key)
     }
@@ -157,7 +157,7 @@ impl Action for RevokeKey {
                 Err(err) if err.is_unauthenticated() => true,
                 Err(err) => return Err(ActionError::exchange("probe the key")(err)),
             }
-        } else if let Some(account) = cx.profile.key(&key).and_then(|k| k.account.clone()) {
+        } else if let Some(account) = cx.key_account(&key) {
             let keys = cx
                 .account_keys(&account)
                 .await

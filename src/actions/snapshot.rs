@@ -376,7 +376,7 @@ impl Action for Snapshot {
         Effect::Read
     }
 
-    fn preflight(&self, pre: &Preflight<'_>) -> Result<(), ActionError> {
+    fn advise(&self, pre: &Preflight<'_>) -> Option<ActionError> {
         pre.key_credential(&self.key)
     }
 
@@ -653,7 +653,7 @@ async fn key_info(cx: &StepContext<'_>, key: &KeyId) -> Result<Vec<Value>, Excha
             .and_then(Reply::into_key)?;
         found.push(json!({"source": "key", "info": me}));
     }
-    let account = cx.profile.key(key).and_then(|owned| owned.account.clone());
+    let account = cx.key_account(key);
     if let Some(account) = account {
         let keys = cx.account_keys(&account).await?;
         for info in keys.into_iter().filter(|info| info.names(key)) {

@@ -100,7 +100,7 @@ impl Action for VerifyRevoked {
         };
         let account = match account {
             Some(account) => Some(account),
-            None => cx.profile.key(&key).and_then(|owned| owned.account.clone()),
+            None => cx.key_account(&key),
         };
         if let Some(account) = account.filter(|a| !a.is_empty()) {
             let keys = cx

@@ -137,8 +137,16 @@ impl Action for WaitForUse {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let seen_by = match (health_url(cx), &key) {
-            (Some(url), Some(key)) => seen_at(&url, key, end).await?,
+            (Some(url), Some(key)) => {
+                let _shown = cx
+                    .progress
+                    .countdown("waiting for the bot to use the new key", end);
+                seen_at(&url, key, end).await?
+            }
             _ => {
+                let _shown = cx
+                    .progress
+                    .countdown("grace period before the old key is revoked", end);
                 tokio::time::sleep_until(end.into()).await;
                 None
             }

@@ -175,6 +175,17 @@ async fn one(profile: &config::Profile, max_age_days: u32) -> (Audited, Vec<Find
     let inventory = inventory::take(profile, &client).await;
     let mut findings = judge::findings(&rules, &inventory);
     let mut limits = inventory.limits.clone();
+    // Every key as it is now, for a later incident's report (`key_seen`).
+    if let Err(err) = crate::key_seen::remember(
+        &profile.state_dir,
+        profile.exchange,
+        inventory.keys.iter().map(|entry| &entry.info),
+        "audit",
+    ) {
+        limits.push(format!(
+            "the keys as seen now were not kept in the state dir for a later report: {err}"
+        ));
+    }
     for entry in &inventory.keys {
         let credential = profile
             .keys

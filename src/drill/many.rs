@@ -120,11 +120,14 @@ pub(super) async fn run(
         attacks.push((key, tokio::spawn(attacker.run(plan_tx, over_rx.clone()))));
     }
 
-    let waiting = ui.spinner(&format!(
-        "{} attackers trading with the leaked keys; detection in {}",
-        attacks.len(),
-        humantime::format_duration(scenario.detection_delay)
-    ));
+    let waiting = ui.countdown(
+        &format!(
+            "{} attackers trading with the leaked keys; detection in {}",
+            attacks.len(),
+            humantime::format_duration(scenario.detection_delay)
+        ),
+        Instant::now() + scenario.detection_delay,
+    );
     tokio::time::sleep(scenario.detection_delay).await;
     let _ = tokio::time::timeout(PLAN_LIMIT, async {
         for plan in &mut plans {

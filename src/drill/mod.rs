@@ -151,10 +151,13 @@ async fn run_one(
 
     // The owner notices after the scenario's delay, and not before the attacker's plan is done
     // (so the truth set is the same for a seed).
-    let waiting = ui.spinner(&format!(
-        "attacker trading with the leaked key from {ATTACKER_IP}; detection in {}",
-        humantime::format_duration(scenario.detection_delay)
-    ));
+    let waiting = ui.countdown(
+        &format!(
+            "attacker trading with the leaked key from {ATTACKER_IP}; detection in {}",
+            humantime::format_duration(scenario.detection_delay)
+        ),
+        Instant::now() + scenario.detection_delay,
+    );
     tokio::time::sleep(scenario.detection_delay).await;
     let _ = tokio::time::timeout(PLAN_LIMIT, plan_rx.wait_for(|done| *done)).await;
     waiting.finish();

@@ -37,6 +37,10 @@ impl SimOperator {
 }
 
 impl Operator for SimOperator {
+    fn takes(&self, step: &ManualStep) -> Option<Duration> {
+        (step.task != ManualTask::Other).then_some(self.delay)
+    }
+
     fn perform<'a>(
         &'a self,
         step: &'a ManualStep,

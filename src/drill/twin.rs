@@ -521,10 +521,14 @@ fn ledger_format(path: &Path) -> Result<LedgerFormat, (PathBuf, io::Error)> {
     if !csv {
         return Ok(LedgerFormat::Jsonl);
     }
-    let columns: Vec<String> = first
-        .split(',')
-        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
-        .collect();
+    // The header as the ledger's reader reads it (quoted names included).
+    // `first` has no line break, so its row ends when the input does.
+    let mut header = crate::actions::ledger_csv::Rows::new();
+    let _ = header.feed(1, &first);
+    let columns: Vec<String> = header
+        .finish()
+        .map(|row| row.cells().map(|c| c.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default();
     let ours = !first.is_empty()
         && columns.iter().any(|c| c == "order_id")
         && columns
@@ -674,7 +678,8 @@ mod tests {
     fn the_ledger_format_is_read_from_the_header_or_the_extension() {
         let dir = tempfile::tempdir().unwrap();
         let csv = dir.path().join("mine.txt");
-        std::fs::write(&csv, "order_id,symbol,side,qty\n1,BTCUSDT,buy,1\n").unwrap();
+        // Quoted names are read as the ledger's reader reads them.
+        std::fs::write(&csv, "order_id,\"Symbol\", side ,qty\n1,BTCUSDT,buy,1\n").unwrap();
         assert_eq!(
             ledger_format(&csv).unwrap(),
             LedgerFormat::Csv(vec![

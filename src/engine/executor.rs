@@ -37,6 +37,12 @@ pub trait Operator: Send + Sync + std::fmt::Debug {
         &'a self,
         step: &'a crate::actions::ManualStep,
     ) -> std::pin::Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+
+    /// How long [`Operator::perform`] takes for `step`, when it is known: the wait is shown as
+    /// a countdown.
+    fn takes(&self, _step: &crate::actions::ManualStep) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// Where a run of one incident's many keys waits after its first step (its lock).

@@ -58,7 +58,15 @@ impl Run<'_> {
                 }
                 Confirm::Yes => "--yes".to_owned(),
                 Confirm::Drill => match &self.operator {
-                    Some(operator) => format!("drill operator: {}", operator.perform(manual).await),
+                    Some(operator) => {
+                        let _shown = operator.takes(manual).map(|time| {
+                            p.progress.countdown(
+                                "the drill's operator does it by hand",
+                                Instant::now() + time,
+                            )
+                        });
+                        format!("drill operator: {}", operator.perform(manual).await)
+                    }
                     None => "drill".to_owned(),
                 },
             };

@@ -93,6 +93,7 @@ pub fn preflight(
     };
     // The same problem in several steps (a key not in the profile) is said once, naming them.
     let mut by_step: Vec<(Vec<String>, String, Option<String>)> = Vec::new();
+    let mut advised: Vec<(Vec<String>, String, Option<String>)> = Vec::new();
     for (step, action) in playbook.action_steps() {
         if let Err(err) = action.preflight(&pre) {
             let (message, hint) = (err.to_string(), err.hint());
@@ -105,7 +106,14 @@ pub fn preflight(
             }
         }
         if let Some(err) = action.advise(&pre) {
-            advice.push((format!("step `{}`: {err}", step.id), err.hint()));
+            let (message, hint) = (err.to_string(), err.hint());
+            match advised
+                .iter_mut()
+                .find(|(_, m, h)| *m == message && *h == hint)
+            {
+                Some((steps, _, _)) => steps.push(step.id.to_string()),
+                None => advised.push((vec![step.id.to_string()], message, hint)),
+            }
         }
         // Steps done by hand (the `manual` action, or what the venue has no API for) do not
         // stop a run from starting: without a terminal they wait, pending and resumable.
@@ -122,17 +130,24 @@ pub fn preflight(
         }
     }
     for (steps, message, hint) in by_step {
-        let named: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
-        let which = match named.len() {
-            1 => format!("step {}", named[0]),
-            _ => format!("steps {}", named.join(", ")),
-        };
-        problems.push((format!("{which}: {message}"), hint));
+        problems.push((format!("{}: {message}", which_steps(&steps)), hint));
+    }
+    for (steps, message, hint) in advised {
+        advice.push((format!("{}: {message}", which_steps(&steps)), hint));
     }
     if problems.is_empty() {
         Ok(advice)
     } else {
         Err(PreflightError { problems })
+    }
+}
+
+/// `step `a`` or `steps `a`, `b``.
+fn which_steps(steps: &[String]) -> String {
+    let named: Vec<String> = steps.iter().map(|s| format!("`{s}`")).collect();
+    match named.len() {
+        1 => format!("step {}", named[0]),
+        _ => format!("steps {}", named.join(", ")),
     }
 }
 

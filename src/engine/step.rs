@@ -20,6 +20,7 @@ use crate::exit::Exit;
 use crate::journal::record;
 use crate::playbook::{OnError, Step};
 use crate::template::Context;
+use crate::ui::StepProgress;
 
 /// A step that has started: planned, journaled and confirmed; ready to act.
 pub(super) struct Prepared<'s> {
@@ -29,6 +30,8 @@ pub(super) struct Prepared<'s> {
     pub(super) started_at: String,
     pub(super) sink: CallSink,
     pub(super) client: Client,
+    /// What the step shows while it runs (its paged reads, its waits).
+    pub(super) progress: StepProgress,
     /// Earlier steps' outputs, shared (a clone of this map copies pointers, not outputs).
     pub(super) outputs: BTreeMap<String, Arc<Outputs>>,
     pub(super) templates: Context,
@@ -88,6 +91,7 @@ impl Run<'_> {
             outputs: &p.outputs,
             vault,
             journal: &self.journal,
+            progress: &p.progress,
         }
     }
 
@@ -133,13 +137,26 @@ impl Run<'_> {
         self.ui.step_started(id, step.name.as_deref());
         let sink: CallSink = Arc::default();
         let outputs = lock(state).outputs.clone();
+        // Nothing is drawn until a read or a wait lasts; making these never waits for the UI.
+        // The lock and the revoke count no pages: their reads are few and short, and nothing
+        // on their path reaches the progress display.
+        let progress = self.ui.step_progress(id);
+        let pages = if action.containment() == Containment::Contains {
+            None
+        } else {
+            progress.pages()
+        };
         let mut p = Prepared {
             step,
             action,
             started: Instant::now(),
             started_at: clock::now_rfc3339(),
-            client: self.client.recording(Arc::clone(&sink)),
+            client: self
+                .client
+                .recording(Arc::clone(&sink))
+                .watching_pages(pages),
             sink,
+            progress,
             templates: self.template_context(&outputs),
             outputs,
             plan: Plan::default(),
@@ -331,6 +348,7 @@ impl Run<'_> {
             let at = outputs.get("contained_after_ms").and_then(Value::as_u64);
             state.contained_ms = Some(at.unwrap_or_else(|| self.info.elapsed_ms()));
             crate::notify::events::key_locked(id, state.contained_ms);
+            self.ui.key_contained();
         }
         state.outputs.insert(id.to_owned(), Arc::new(outputs));
         state.records.push(rec);

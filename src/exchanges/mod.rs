@@ -40,7 +40,7 @@ pub use budget::CallBudget;
 pub(crate) use budget::Counters;
 pub use call::{AuthStyle, CallContext, KeyFamily, ListedKey, Session, Tfa, VenueSettings};
 pub use cancel_style::CancelStyle;
-pub use client::{Auth, CallRecord, CallSink, Client, Mode};
+pub use client::{Auth, CallRecord, CallSink, Client, Mode, PageWatch};
 pub use error::{ExchangeError, Outcome as CallOutcome};
 pub use nonce::{NonceError, Nonces};
 pub use op::{

@@ -2,11 +2,13 @@
 //!
 //! Actions, the diff and the report only ever see these types, so adding a venue never touches
 //! them. Quantities and prices stay decimal strings as the exchange sent them (normalised, never
-//! rounded through a float); [`Amount::to_f64`] exists for estimates only.
+//! rounded through a float); sums, differences and comparisons go through
+//! [`Amount::to_decimal`] (`rust_decimal`), and [`Amount::to_f64`] exists for estimates only.
 
 use std::fmt;
 use std::net::IpAddr;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::{KeyId, SecretString};
@@ -41,14 +43,41 @@ impl Amount {
         &self.0
     }
 
-    /// An approximation for estimates (losses, totals); never for comparisons.
+    /// An approximation for estimates (a drill's order sizes); never for comparisons or sums.
     pub fn to_f64(&self) -> f64 {
         self.0.parse().unwrap_or(0.0)
     }
 
-    /// Whether the amount is zero.
+    /// The amount as a decimal, for sums, differences and comparisons; `None` for text that is
+    /// no number, or one beyond `rust_decimal`'s 28 digits.
+    pub fn to_decimal(&self) -> Option<Decimal> {
+        decimal(&self.0)
+    }
+
+    /// The amount as a decimal, text that is no number counting as zero (as venues send `""`
+    /// for an amount they have none of).
+    pub fn to_decimal_or_zero(&self) -> Decimal {
+        self.to_decimal().unwrap_or_default()
+    }
+
+    /// A computed decimal as an amount: no trailing zeros, no exponent.
+    pub fn from_decimal(value: Decimal) -> Amount {
+        Amount::new(&value.normalize().to_string())
+    }
+
+    /// Whether the amount is zero (text that is no number counts as zero).
     pub fn is_zero(&self) -> bool {
-        self.to_f64() == 0.0
+        self.to_decimal_or_zero().is_zero()
+    }
+}
+
+/// A decimal as written: `0.01`, `.01`, `-3`, `1e-2`, `7.5E-6`; `None` for anything else.
+pub fn decimal(text: &str) -> Option<Decimal> {
+    let text = text.trim();
+    if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()
+    } else {
+        text.parse().ok()
     }
 }
 
@@ -537,6 +566,29 @@ pub struct Cancelled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Amounts are compared and summed as decimals, never through a float.
+    #[test]
+    fn amounts_compute_as_decimals() {
+        let d = |text: &str| Amount::new(text).to_decimal();
+        assert_eq!(d("0.0100"), d(".01"));
+        assert_eq!(d("1e-2"), d("0.01"));
+        assert_eq!(d("not a number"), None);
+        // 0.1 + 0.2 is 0.3 exactly (a float says 0.30000000000000004).
+        let sum = d("0.1").unwrap() + d("0.2").unwrap();
+        assert_eq!(Amount::from_decimal(sum).as_str(), "0.3");
+        // Nineteen significant digits survive (a float keeps about sixteen).
+        let big = d("1234567890.123456789").unwrap() - d("0.000000001").unwrap();
+        assert_eq!(Amount::from_decimal(big).as_str(), "1234567890.123456788");
+        for (text, zero) in [
+            ("0.000", true),
+            ("", true),
+            ("n/a", true),
+            ("0.00000001", false),
+        ] {
+            assert_eq!(Amount::new(text).is_zero(), zero, "{text:?}");
+        }
+    }
 
     #[test]
     fn amounts_normalise() {

@@ -2,10 +2,13 @@
 //!
 //! Each venue decides *what* it signs (its pre-hash string) in its own `signer.rs`; this file only
 //! computes digests and MACs and encodes them. The secret is exposed here and nowhere else on the
-//! client side. Base64 is written here because the crate has no base64 dependency: OKX sends its
+//! client side. Base64 is the `base64` crate's standard engine (padded, canonical): OKX sends its
 //! signatures in base64, Kraken its signatures too and its secrets are base64
-//! (docs/venues/README.md §2.2).
+//! (docs/venues/README.md §2.2). The simulator decodes with its own code on purpose
+//! (`sim/okx/auth.rs`, `sim/kraken/base64.rs`): a bug shared by both sides would agree with itself.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256, Sha512};
@@ -45,57 +48,17 @@ pub fn sha256(bytes: &[u8]) -> Vec<u8> {
     Sha256::digest(bytes).to_vec()
 }
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /// Standard base64 (RFC 4648 §4) with `=` padding.
 pub fn base64(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> shift) & 0x3f) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(bytes)
 }
 
-/// Decodes standard base64 with padding (RFC 4648 §4); `None` for anything else.
+/// Decodes standard base64 with padding (RFC 4648 §4); `None` for anything else: missing or
+/// extra padding, characters outside the alphabet, whitespace, and non-zero bits left over in the
+/// last character (the crate's `STANDARD` engine refuses those; a secret the venue issued never
+/// has them).
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    if !bytes.len().is_multiple_of(4) {
-        return None;
-    }
-    let value = |c: u8| -> Option<u32> {
-        ALPHABET
-            .iter()
-            .position(|&a| a == c)
-            .and_then(|i| u32::try_from(i).ok())
-    };
-    let quads = bytes.len() / 4;
-    let mut out = Vec::with_capacity(quads * 3);
-    for (i, quad) in bytes.chunks(4).enumerate() {
-        let pad = quad.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && i + 1 != quads) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &quad[..4 - pad] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * pad;
-        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&decoded[..3 - pad]);
-    }
-    Some(out)
+    STANDARD.decode(text).ok()
 }
 
 #[cfg(test)]
@@ -144,7 +107,11 @@ mod tests {
             assert_eq!(base64(plain.as_bytes()), want, "{plain:?}");
             assert_eq!(base64_decode(want).unwrap(), plain.as_bytes(), "{want:?}");
         }
-        for junk in ["Zg=", "Z===", "Zm9v!A==", "Zg==Zg=="] {
+        // Short or extra padding, a character outside the alphabet, padding in the middle,
+        // whitespace, and a last character with bits left over (`Zh==` is not canonical).
+        for junk in [
+            "Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "Zm9v\n", " Zg==", "Zh==", "Zg",
+        ] {
             assert!(base64_decode(junk).is_none(), "{junk}");
         }
     }

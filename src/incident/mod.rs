@@ -35,7 +35,7 @@ use crate::exit::Exit;
 use crate::report::incident::{KeyResult, Summary};
 use crate::respond::{Request, respond, run_id};
 use crate::secret::KeyId;
-use crate::ui::{Ui, Verbosity};
+use crate::ui::Ui;
 
 /// How many keys' steps after the lock run at once by default: the evidence of each key reads
 /// through the master too (transfers: Bybit allows 1 to 5 a second), so a few keys at a time
@@ -420,7 +420,9 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
     ));
 
     // The keys' own runs print only errors: a hundred runs' step lines would drown the summary.
-    let quiet = Ui::new(Verbosity::Quiet, true);
+    // On a terminal one line counts the keys contained as their locks are acknowledged.
+    let keys_meter = ui.keys_meter(targets.len());
+    let quiet = ui.for_one_key(keys_meter.clone());
     let runs = targets.iter().zip(tickets).map(|(target, ticket)| {
         let profile = profiles.iter().find(|p| p.name == target.profile);
         let shared_store = targets
@@ -458,6 +460,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
         tokio::task::spawn_blocking(move || {
             let begun = started.elapsed();
             let outcome = runtime.block_on(respond(key_request, &quiet));
+            quiet.key_ended();
             ui.info(&line(&target, &outcome));
             let lock_ms = outcome
                 .as_ref()
@@ -482,6 +485,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
         }));
     }
 
+    drop((keys_meter, quiet));
     let keys: Vec<KeyResult> = targets
         .iter()
         .zip(&ended)

@@ -17,6 +17,7 @@ use super::error::{At, Bad, ImportError, Place};
 use super::number::{self, Comma};
 use super::when;
 use crate::actions::ledger::Ledger;
+use crate::actions::ledger_csv::Rows;
 use crate::exchanges::model::Category;
 
 /// What a ledger holds.
@@ -89,46 +90,76 @@ pub fn check(path: &Path) -> Result<Summary, ImportError> {
 /// first two.
 fn newer_fields(
     file: &str,
-    reader: impl BufRead,
+    mut reader: impl BufRead,
     summary: &mut Summary,
 ) -> Result<(), ImportError> {
+    let cannot_read =
+        |e: std::io::Error| ImportError::file(file, format!("cannot read: {e}"), "check the file");
     let mut header: Option<Vec<String>> = None;
     let mut json: Option<bool> = None;
-    for (i, line) in reader.lines().enumerate() {
-        let number = i + 1;
-        let line = line
-            .map_err(|e| ImportError::file(file, format!("cannot read: {e}"), "check the file"))?;
-        if line.trim().is_empty() {
+    // CSV rows are read as the diff's reader reads them: quoting by the `csv` crate's parser, a
+    // row placed on the line it starts on.
+    let mut rows = Rows::new();
+    let mut buf = String::new();
+    let mut number = 0;
+    loop {
+        buf.clear();
+        let ended = reader.read_line(&mut buf).map_err(cannot_read)? == 0;
+        if !ended {
+            number += 1;
+        }
+        let line = buf.trim_end_matches(['\n', '\r']);
+        // A byte-order mark (spreadsheets write one) is no part of the first line.
+        let line = if number == 1 {
+            line.strip_prefix('\u{feff}').unwrap_or(line)
+        } else {
+            line
+        };
+        if json.is_none() && (ended || line.trim().is_empty()) {
+            if ended {
+                return Ok(());
+            }
             continue;
         }
         let is_json = *json.get_or_insert_with(|| line.trim_start().starts_with('{'));
-        let fields: Vec<(String, Value)> = if is_json {
-            match serde_json::from_str::<Value>(&line) {
-                Ok(Value::Object(map)) => map.into_iter().collect(),
+        let (at, fields): (usize, Vec<(String, Value)>) = if is_json {
+            if ended {
+                return Ok(());
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<Value>(line) {
+                Ok(Value::Object(map)) => (number, map.into_iter().collect()),
                 _ => continue,
             }
         } else {
-            let cells = csv_cells(&line);
-            match &header {
-                None => {
-                    header = Some(
-                        cells
-                            .iter()
-                            .map(|c| c.trim().to_ascii_lowercase())
-                            .collect(),
-                    );
+            let row = if ended {
+                rows.finish()
+            } else {
+                rows.feed(number, &buf)
+            };
+            match (row, &header) {
+                (None, _) if ended => return Ok(()),
+                (None, _) => continue,
+                // After the last row the next call ends the loop (nothing is left to finish).
+                (Some(row), None) => {
+                    header = Some(row.cells().map(|c| c.trim().to_ascii_lowercase()).collect());
                     continue;
                 }
-                Some(h) => h
-                    .iter()
-                    .cloned()
-                    .zip(cells.into_iter().map(Value::String))
-                    .collect(),
+                (Some(row), Some(_)) if row.is_blank() => continue,
+                (Some(row), Some(h)) => (
+                    row.line,
+                    h.iter()
+                        .cloned()
+                        .zip(row.cells().map(|c| Value::String(c.to_owned())))
+                        .collect(),
+                ),
             }
         };
         let place = Place {
             file: file.to_owned(),
-            at: At::Line(number),
+            at: At::Line(at),
         };
         summary.lines += 1;
         let mut status = "none".to_owned();
@@ -182,21 +213,6 @@ fn newer_fields(
         *summary.statuses.entry(status).or_default() += 1;
         *summary.categories.entry(category).or_default() += 1;
     }
-    Ok(())
-}
-
-/// One CSV line's cells, quoted as the diff's reader reads them.
-fn csv_cells(line: &str) -> Vec<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(line.as_bytes());
-    reader
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .map(|r| r.iter().map(str::to_owned).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 //!
 //! The delimiter is `--delimiter` or, without it, the one of the four that occurs most often
 //! outside quotes in the header line (a tie goes to `,`). Columns feed ledger fields by
-//! `--map` or by their header names (`field.rs`). Quoting is RFC 4180 (the `csv` crate), a
-//! byte-order mark is skipped, rows may be shorter than the header. An error names the line the
-//! row starts on and the column by header and number.
+//! `--map` or by their header names (`field.rs`). Quoting is RFC 4180 (the `csv` crate's parser,
+//! fed line by line in `actions/ledger_csv.rs`), a byte-order mark is skipped, rows may be
+//! shorter than the header. An error names the line the row starts on (blank lines counted) and
+//! the column by header and number.
 
 use super::draft::{Cell, Draft, Origin};
 use super::error::{At, Bad, ImportError, Place};
 use super::field::{self, Field, Mapping};
+use crate::actions::ledger_csv::Rows;
 use crate::venues::ExchangeId;
 
 /// The delimiters sniffed, the default first.
@@ -64,30 +66,22 @@ pub fn read(
         ));
     };
     let delimiter = delimiter.unwrap_or_else(|| sniff(header_line));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let bad_csv = |e: &csv::Error| {
-        let line = e.position().map_or(header_at + 1, |p| {
-            usize::try_from(p.line()).unwrap_or(usize::MAX)
-        });
-        ImportError {
-            file: file.to_owned(),
-            at: At::Line(line),
-            column: None,
-            message: format!("not CSV: {e}"),
-            hint: "check the quoting on that line (a quote inside a cell is written twice: `\"\"`)"
-                .to_owned(),
+    // Fed line by line so that every row keeps the line it starts on (blank lines and quoted
+    // line breaks counted), as the diff's own reader places them.
+    let mut reader = Rows::with_delimiter(delimiter);
+    let mut lines = text.split_inclusive('\n').enumerate();
+    let mut next_row = move || -> Option<(usize, Vec<String>)> {
+        for (i, line) in lines.by_ref() {
+            if let Some(row) = reader.feed(i + 1, line) {
+                return Some((row.line, row.cells().map(str::to_owned).collect()));
+            }
         }
+        reader
+            .finish()
+            .map(|row| (row.line, row.cells().map(str::to_owned).collect()))
     };
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad_csv(&e))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    // The first row is the header (blank lines before it are passed over).
+    let headers: Vec<String> = next_row().map(|(_, cells)| cells).unwrap_or_default();
     let header_place = Place {
         file: file.to_owned(),
         at: At::Line(header_at + 1),
@@ -138,19 +132,7 @@ pub fn read(
         ));
     }
     let label = |at: usize| format!("`{}` (column {})", headers[at], at + 1);
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                each(Err(bad_csv(&e)))?;
-                continue;
-            }
-        }
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+    while let Some((line, record)) = next_row() {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -280,6 +262,17 @@ mod import_tests {
         let imported = run(tab, Comma::Refused, &[], OnBad::Stop).unwrap();
         assert_eq!(lines(&imported), want);
         crate::actions::ledger::Ledger::parse("x", &imported.text).unwrap();
+    }
+
+    /// A row after blank lines, and one after a cell with a line break in it, is named by the
+    /// line it starts on; CRLF line breaks are line breaks.
+    #[test]
+    fn a_bad_row_is_named_by_the_line_it_starts_on() {
+        let text = "Ref|Paar|Richtung\r\n\r\n1|\"BTC\r\nUSDT\"|buy\r\n\r\n\r\n2|BTC-USDT|long\r\n";
+        let map = ["order_id=Ref,symbol=Paar,side=Richtung"];
+        let err = run(text, Comma::Refused, &map, OnBad::Stop).unwrap_err();
+        assert_eq!(err.at, At::Line(7), "{err}");
+        assert_eq!(err.column.as_deref(), Some("`Richtung` (column 3)"));
     }
 
     #[test]

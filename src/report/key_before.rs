@@ -22,8 +22,20 @@ pub fn fill(output: &Value, report: &mut Timeline) {
     let Ok(record) = serde_json::from_value::<KeyBeforeRecord>(output.clone()) else {
         return;
     };
-    let Some(info) = record.info else {
-        return;
+    // A read known to be from before the lock, else the last view `audit` or `check` had
+    // (before the incident, named as such), else the read after the lock (said so).
+    let (info, source, read_at) = match (record.before_lock, record.info, record.last_seen) {
+        (true, Some(info), _) => (info, record.source, record.read_at),
+        (_, _, Some(seen)) => (
+            seen.info,
+            format!(
+                "as `lockdown {}` saw it at {}, the last view before the incident (the read beside the lock came after it)",
+                seen.by, seen.at
+            ),
+            Some(seen.at),
+        ),
+        (_, Some(info), None) => (info, record.source, record.read_at),
+        (_, None, None) => return,
     };
     report.key_before = Some(KeyBefore {
         permissions: info.permissions,
@@ -31,8 +43,8 @@ pub fn fill(output: &Value, report: &mut Timeline) {
         read_only: Some(info.read_only),
         created_at: info.created_at,
         expires_at: info.expires_at,
-        source: record.source,
-        read_at: record.read_at.unwrap_or_default(),
+        source,
+        read_at: read_at.unwrap_or_default(),
     });
 }
 

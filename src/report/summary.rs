@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::Timeline;
 use super::content::{ActivityKind, Loss, SummaryBox};
 use crate::actions::{ActionSpec, Containment};
+use crate::exchanges::model::decimal;
 use crate::exchanges::{Capability, Support};
 use crate::journal::Event;
 use crate::journal::record::{self, Record};
@@ -195,11 +196,13 @@ fn losses(t: &Timeline) -> Vec<Loss> {
         return Vec::new();
     };
     for (symbol, value) in map {
-        let Some(amount) = value
-            .as_f64()
-            .and_then(Decimal::from_f64_retain)
-            .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
-        else {
+        // A JSON number is read as its text (the shortest that reads back as it), never as the
+        // binary expansion of the float.
+        let Some(amount) = (match value {
+            Value::Number(n) => decimal(&n.to_string()),
+            Value::String(s) => decimal(s),
+            _ => None,
+        }) else {
             continue;
         };
         // The currency the activity table gave this symbol's notional, else its quote coin.
@@ -304,6 +307,19 @@ mod tests {
             "{}",
             s.source_ips_note
         );
+    }
+
+    /// Losses per coin are read from each number's text and summed as decimals: 0.1 + 0.2 is 0.3,
+    /// and a number written with an exponent or as a string counts too.
+    #[test]
+    fn losses_sum_the_numbers_as_written() {
+        let mut t = Timeline::default();
+        t.unauthorized_notional =
+            json!({"BTCUSDT": 0.1, "ETHUSDT": 0.2, "XRPUSDT": 1e-7, "SOLUSDT": "5.5", "X": null});
+        t.run.exchange = "bybit".into();
+        let s = summary(&t, &[]);
+        let usdt = s.losses.iter().find(|l| l.coin == "USDT").unwrap();
+        assert_eq!(usdt.amount, "5.8000001");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::engine::StepStatus;
 
 use stream::{err_text, out};
 
-pub use progress::Spinner;
+pub use progress::{KeysMeter, Meter, StepProgress};
 pub use prompt::PromptError;
 
 /// How chatty the people's side is.
@@ -52,6 +52,10 @@ pub struct Ui {
     color: bool,
     interactive: bool,
     stderr_tty: bool,
+    /// Where progress bars are drawn: stderr when it is a terminal (`progress`).
+    board: Option<std::sync::Arc<progress::Board>>,
+    /// One key's run of a mass response: where its containment is counted.
+    keys: Option<KeysMeter>,
 }
 
 impl Ui {
@@ -65,6 +69,8 @@ impl Ui {
             color: stderr_tty && !no_color && !no_color_env,
             interactive: stderr_tty && std::io::stdin().is_terminal(),
             stderr_tty,
+            board: stderr_tty.then(progress::Board::new),
+            keys: None,
         }
     }
 
@@ -100,6 +106,32 @@ impl Ui {
         self.color
     }
 
+    /// Text for people on stderr, with the progress bars taken off the terminal while it is
+    /// written (they are drawn again below it).
+    fn err(&self, text: &str) {
+        match &self.board {
+            Some(board) => board.suspend(|| err_text(text)),
+            None => err_text(text),
+        }
+    }
+
+    /// Data on stdout, with the progress bars off the terminal while it is written (stdout may
+    /// be the same terminal).
+    fn out(&self, text: &str) {
+        match &self.board {
+            Some(board) => board.suspend(|| out(text)),
+            None => out(text),
+        }
+    }
+
+    /// Runs `ask` with the progress bars off the terminal (a prompt owns it while it asks).
+    fn without_bars<R>(&self, ask: impl FnOnce() -> R) -> R {
+        match &self.board {
+            Some(board) => board.suspend(ask),
+            None => ask(),
+        }
+    }
+
     fn style(&self, style: Style) -> Style {
         if self.color { style } else { Style::new() }
     }
@@ -107,7 +139,7 @@ impl Ui {
     /// Machine data on stdout, one JSON document.
     pub fn json(&self, value: &Value) {
         let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".to_owned());
-        out(&format!("{text}\n"));
+        self.out(&format!("{text}\n"));
     }
 
     /// A command's summary on stdout as one JSON document, with `--json` only; built only then.
@@ -119,18 +151,18 @@ impl Ui {
 
     /// Text on stdout exactly as given (a generated script or page).
     pub fn raw(&self, text: &str) {
-        out(text);
+        self.out(text);
     }
 
     /// A line of data on stdout.
     pub fn data(&self, line: &str) {
-        out(&format!("{line}\n"));
+        self.out(&format!("{line}\n"));
     }
 
     /// A message for people.
     pub fn info(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
-            err_text(&format!("{message}\n"));
+            self.err(&format!("{message}\n"));
         }
     }
 
@@ -138,7 +170,7 @@ impl Ui {
     pub fn detail(&self, message: &str) {
         if self.verbosity >= Verbosity::Verbose {
             let dim = self.style(Style::new().dim());
-            err_text(&format!("{}\n", dim.apply_to(message)));
+            self.err(&format!("{}\n", dim.apply_to(message)));
         }
     }
 
@@ -146,7 +178,7 @@ impl Ui {
     pub fn warn(&self, message: &str) {
         if self.verbosity >= Verbosity::Normal {
             let yellow = self.style(Style::new().yellow().bold());
-            err_text(&format!("{} {message}\n", yellow.apply_to("warning:")));
+            self.err(&format!("{} {message}\n", yellow.apply_to("warning:")));
         }
     }
 
@@ -155,8 +187,8 @@ impl Ui {
         if self.verbosity >= Verbosity::Normal {
             let bold = self.style(Style::new().bold());
             match name {
-                Some(name) => err_text(&format!("{} {} {name}\n", self.arrow(), bold.apply_to(id))),
-                None => err_text(&format!("{} {}\n", self.arrow(), bold.apply_to(id))),
+                Some(name) => self.err(&format!("{} {} {name}\n", self.arrow(), bold.apply_to(id))),
+                None => self.err(&format!("{} {}\n", self.arrow(), bold.apply_to(id))),
             }
         }
     }
@@ -183,7 +215,7 @@ impl Ui {
         } else {
             format!(": {note}")
         };
-        err_text(&format!(
+        self.err(&format!(
             "  {mark} {id} {status} ({duration_ms} ms){note}\n"
         ));
     }
@@ -192,9 +224,9 @@ impl Ui {
     pub fn block(&self, title: &str, body: &str) {
         if self.verbosity >= Verbosity::Normal || self.interactive {
             let bold = self.style(Style::new().bold());
-            err_text(&format!("  {}\n", bold.apply_to(title)));
+            self.err(&format!("  {}\n", bold.apply_to(title)));
             for line in body.lines() {
-                err_text(&format!("    {line}\n"));
+                self.err(&format!("    {line}\n"));
             }
         }
     }
@@ -225,9 +257,9 @@ impl Ui {
         if handler.render_report(&mut out, error).is_err() {
             out = error.to_string();
         }
-        err_text(&out);
+        self.err(&out);
         if !out.ends_with('\n') {
-            err_text("\n");
+            self.err("\n");
         }
     }
 
@@ -248,7 +280,7 @@ impl Ui {
     pub fn clap_error(&self, err: &clap::Error) -> crate::exit::Exit {
         let text = err.render().to_string();
         if err.use_stderr() {
-            err_text(&text);
+            self.err(&text);
             if self.format == Format::Json {
                 let exit = crate::exit::Exit::BadInput.code();
                 let message = err.kind().as_str().map_or_else(
@@ -262,7 +294,7 @@ impl Ui {
             }
             crate::exit::Exit::BadInput
         } else {
-            out(&text);
+            self.out(&text);
             crate::exit::Exit::Ok
         }
     }

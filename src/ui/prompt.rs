@@ -19,9 +19,7 @@ pub fn code(ui: &Ui, question: &str) -> Result<crate::secret::SecretString, Prom
     if !ui.interactive() {
         return Err(PromptError::NoTerminal);
     }
-    dialoguer::Password::new()
-        .with_prompt(question)
-        .interact()
+    ui.without_bars(|| dialoguer::Password::new().with_prompt(question).interact())
         .map(crate::secret::SecretString::from)
         .map_err(|err| PromptError::Io(err.to_string()))
 }
@@ -33,10 +31,12 @@ pub fn confirm(ui: &Ui, question: &str) -> Result<bool, PromptError> {
     }
     // The answer ends with Enter: reading only the `y` would leave the newline queued, and it
     // would answer the next question with its default, no.
-    dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .wait_for_newline(true)
-        .interact()
-        .map_err(|err| PromptError::Io(err.to_string()))
+    ui.without_bars(|| {
+        dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .wait_for_newline(true)
+            .interact()
+    })
+    .map_err(|err| PromptError::Io(err.to_string()))
 }

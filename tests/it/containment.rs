@@ -508,10 +508,12 @@ async fn a_key_not_in_the_profile_is_still_locked_and_revoked() {
         let summary: Value = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
         let err = stderr(&output);
         assert_eq!(code(&output), 1, "{venue}: {err}");
+        let masked = lockdown::secret::KeyId::new(stranger.clone()).masked();
         assert!(
-            err.contains("not in profile") && err.contains(&stranger),
+            err.contains(&format!("key `{masked}` is not in profile `sim`: it is locked and revoked through the master")),
             "{venue}: said before the first request: {err}"
         );
+        assert!(err.contains("orders may still be open"), "{venue}: {err}");
         for step in ["lock", "revoke", "verify_dead"] {
             assert_eq!(step_status(&summary, step), "ok", "{venue} `{step}`: {err}");
         }

@@ -42,6 +42,7 @@ mod notify_page;
 mod notify_webhook;
 mod okx;
 mod private_files;
+mod progress;
 mod prompts;
 mod report_golden;
 mod report_html;

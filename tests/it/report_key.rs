@@ -207,3 +207,27 @@ async fn a_read_served_after_the_lock_says_the_original_state_is_not_known() {
     let at = |what: &str| order.iter().position(|o| o == what).unwrap();
     assert!(at("lock acknowledged") < at("read answered"), "{record:#}");
 }
+
+/// The read beside the lock served after the lock, but `lockdown audit` saw the key shortly
+/// before the incident: the report shows that view, named as `audit`'s, not the locked key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_read_falls_back_to_the_last_audit_view() {
+    let lab = Lab::start_on(BYBIT.venue, 1907).await;
+    assert!(lab.sim.set_key_ips(&lab.leaked(), &[BOT_IP]));
+    let config = lab.session.config.display().to_string();
+    let audited = crate::support::lockdown(&["--config", &config, "--json", "audit"], &[]).await;
+    assert!(code(&audited) <= 2, "{}", stderr(&audited));
+    lab.sim.hold(BYBIT.read, BYBIT.lock, 1);
+
+    let (_, report, record) = respond(&lab).await;
+    assert_eq!(record["before_lock"], false, "{record:#}");
+    assert_eq!(record["last_seen"]["by"], "audit", "{record:#}");
+    let before = &report["key_before"];
+    let source = before["source"].as_str().unwrap();
+    assert!(
+        source.starts_with("as `lockdown audit` saw it at "),
+        "{before:#}"
+    );
+    assert_eq!(strings(&before["ips"]), [BOT_IP.to_string()], "{before:#}");
+    assert_eq!(before["read_at"], record["last_seen"]["at"]);
+}

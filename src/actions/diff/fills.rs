@@ -16,7 +16,7 @@ use super::super::observed::Observed;
 use super::super::snapshot::read_jsonl;
 use super::verdict::{Verdict, decimal};
 use crate::clock;
-use crate::exchanges::model::{Amount, Category, Side};
+use crate::exchanges::model::{Category, Side};
 
 /// A fill as the diff reads it (a [`crate::exchanges::model::Fill`], borrowed from its line).
 #[derive(Debug, Deserialize)]
@@ -53,8 +53,8 @@ struct OnlyFills {
 pub(super) struct Fills {
     /// Fills of unauthorized orders and of orders seen only through fills.
     pub count: usize,
-    /// Their notional per symbol (quote currency), for people.
-    pub notional: BTreeMap<String, f64>,
+    /// Their notional per symbol (quote currency), summed as decimals.
+    pub notional: BTreeMap<String, Decimal>,
     /// Orders seen only through fills, by (category, symbol, order id).
     only: BTreeMap<(Category, String, String), OnlyFills>,
 }
@@ -137,9 +137,13 @@ pub(super) fn read(
             };
             if counted {
                 fills.count += 1;
-                let value = Amount::new(&fill.qty).to_f64() * Amount::new(&fill.price).to_f64();
+                // Text that is no number counts as zero, as in `only`; checked, as there: a
+                // decimal that overflows panics, and a fill's numbers come from the venue.
+                let qty = decimal(&fill.qty).unwrap_or_default();
+                let price = decimal(&fill.price).unwrap_or_default();
+                let value = qty.checked_mul(price).unwrap_or_default();
                 match fills.notional.get_mut(&*fill.symbol) {
-                    Some(sum) => *sum += value,
+                    Some(sum) => *sum = sum.checked_add(value).unwrap_or(*sum),
                     None => {
                         fills.notional.insert(fill.symbol.to_string(), value);
                     }

@@ -240,11 +240,15 @@ impl Lists<'_> {
         let mut out = self.close(lists)?;
         out.insert("matched".into(), json!(matched));
         out.insert("unauthorized_fills".into(), json!(fills.count));
-        // Rounded for people; the fills themselves are in the snapshot.
+        // Rounded to 8 places for people (the fills themselves are in the snapshot), and written
+        // as a JSON number: the float nearest the rounded decimal.
         let notional: BTreeMap<&str, f64> = fills
             .notional
             .iter()
-            .map(|(symbol, value)| (symbol.as_str(), (value * 1e8).round() / 1e8))
+            .map(|(symbol, value)| {
+                let rounded = value.round_dp(8).normalize().to_string();
+                (symbol.as_str(), rounded.parse().unwrap_or(0.0))
+            })
             .collect();
         out.insert("unauthorized_notional".into(), json!(notional));
         Ok(out)

@@ -1055,6 +1055,8 @@ mod tests {
         assert_eq!(out["fills_only"][0]["qty"], "1");
         assert_eq!(out["fills_only"][0]["notional"], "100");
         assert_eq!(out["unauthorized_fills"], 3);
+        // 3 × 0.5 × 100, summed as decimals.
+        assert_eq!(out["unauthorized_notional"], json!({ "BTCUSDT": 150.0 }));
         assert_eq!(out["counts"]["unauthorized"], json!(3));
         // Each list is whole in its file, under the digest the outputs name.
         let file = dir

@@ -8,7 +8,6 @@
 //! Numbers are compared as decimals (`7.5e-6` is `0.0000075`), never as strings.
 
 use std::collections::HashSet;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -241,12 +240,7 @@ pub(super) fn field_names(mask: u8) -> Vec<&'static str> {
 
 /// A decimal as written: `0.01`, `.01`, `1e-2`, `7.5E-6`.
 pub(super) fn decimal(text: &str) -> Option<Decimal> {
-    let text = text.trim();
-    if text.contains(['e', 'E']) {
-        Decimal::from_scientific(text).ok()
-    } else {
-        Decimal::from_str(text).ok()
-    }
+    crate::exchanges::model::decimal(text)
 }
 
 /// Whether two amounts are the same number (equal text is; otherwise both are read as

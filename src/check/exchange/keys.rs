@@ -87,7 +87,13 @@ async fn look(profile: &Profile, client: &Client, key: &OwnedKey) -> Looked {
 async fn one(profile: &Profile, client: &Client, key: &OwnedKey) -> Vec<Finding> {
     let name = format!("bot key `{}` ({})", key.label, key.id.masked());
     let info = match look(profile, client, key).await {
-        Looked::Found(info) => info,
+        Looked::Found(info) => {
+            // The key as it is now, for a later incident's report (`key_seen`); a state dir
+            // that cannot take it is `state_dir`'s finding, not this one's.
+            let _ =
+                crate::key_seen::remember(&profile.state_dir, profile.exchange, [&info], "check");
+            info
+        }
         Looked::Gone(why) => {
             return vec![finding(
                 profile,

@@ -8,6 +8,8 @@
 //! accounts) is not sent: what it needs of the signing key is not settled
 //! (docs/venues/bitmex.md §10), and a refused cancel-all would leave the orders.
 
+use rust_decimal::RoundingStrategy;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use crate::exchanges::model::Side;
@@ -197,20 +199,29 @@ pub fn encode(op: &Op, _call: &CallContext<'_>) -> Result<Request, ExchangeError
             address,
         } => {
             // `amount` counts the currency's minor unit (satoshis for XBt).
-            let (currency, scale) = super::names::wallet_currency_scaled(coin);
-            let whole: f64 = amount
-                .trim()
-                .parse()
-                .map_err(|_| ExchangeError::OutOfRange {
+            // Scaled as a decimal (no float rounding), then to whole minor units.
+            let (currency, places) = super::names::wallet_currency_scaled(coin);
+            let minor = crate::exchanges::model::decimal(amount)
+                .and_then(|whole| {
+                    whole.checked_mul(rust_decimal::Decimal::from(10i64.checked_pow(places)?))
+                })
+                .and_then(|minor| {
+                    minor
+                        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                        .to_i64()
+                })
+                .ok_or_else(|| ExchangeError::OutOfRange {
                     venue: "bitmex",
-                    what: format!("a withdrawal amount as a number, not `{amount}`"),
+                    what: format!(
+                        "a withdrawal amount as a number of {currency} that fits, not `{amount}`"
+                    ),
                 })?;
             write(
                 Method::Post,
                 "/user/requestWithdrawal",
                 json!({
                     "currency": currency,
-                    "amount": (whole * scale).round() as i64,
+                    "amount": minor,
                     "address": address,
                 }),
             )
@@ -261,6 +272,31 @@ mod tests {
 
     fn account() -> Segment {
         super::super::SEGMENTS[0]
+    }
+
+    /// A withdrawal's amount in whole coins becomes whole minor units, scaled as a decimal.
+    #[test]
+    fn withdrawal_amounts_are_minor_units() {
+        for (amount, minor) in [("0.29", 29_000_000), ("0.000000015", 2), ("1e-8", 1)] {
+            let op = Op::Withdraw {
+                coin: "BTC".into(),
+                amount: amount.into(),
+                address: "bc1qowner".into(),
+            };
+            let request = encode(&op, &call()).unwrap();
+            let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+            assert_eq!(body["currency"], "XBt", "{amount}");
+            assert_eq!(body["amount"], minor, "{amount}");
+        }
+        let op = Op::Withdraw {
+            coin: "BTC".into(),
+            amount: "lots".into(),
+            address: "bc1qowner".into(),
+        };
+        assert!(matches!(
+            encode(&op, &call()),
+            Err(ExchangeError::OutOfRange { .. })
+        ));
     }
 
     #[test]

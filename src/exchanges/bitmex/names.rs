@@ -43,35 +43,33 @@ pub fn category(symbol: &str) -> Category {
     }
 }
 
-/// Wallet currencies in their minor units and how many make one coin (the swagger's
-/// `orderQty` and `Wallet.amount` descriptions: `XBt` for XBT; `USDt` and `Gwei` as BitMEX's
-/// wallets name them).
-const MINOR: &[(&str, &str, f64)] = &[
-    ("XBt", "BTC", 1e8),
-    ("USDt", "USDT", 1e6),
-    ("Gwei", "ETH", 1e9),
-];
+/// Wallet currencies in their minor units and how many decimal places a minor unit is (the
+/// swagger's `orderQty` and `Wallet.amount` descriptions: `XBt` for XBT, 10^8 to a coin; `USDt`
+/// and `Gwei` as BitMEX's wallets name them). Places, not a float factor: amounts are scaled as
+/// decimals.
+const MINOR: &[(&str, &str, u32)] = &[("XBt", "BTC", 8), ("USDt", "USDT", 6), ("Gwei", "ETH", 9)];
 
-/// A wallet currency as a coin, and how many minor units make one; 1 for a currency named in
-/// whole units.
-pub fn wallet_coin(currency: &str) -> (String, f64) {
+/// A wallet currency as a coin, and the decimal places of its minor unit; 0 for a currency
+/// named in whole units.
+pub fn wallet_coin(currency: &str) -> (String, u32) {
     MINOR
         .iter()
         .find(|(minor, ..)| *minor == currency)
         .map_or_else(
-            || (plain(currency), 1.0),
-            |(_, coin, scale)| ((*coin).to_owned(), *scale),
+            || (plain(currency), 0),
+            |(_, coin, places)| ((*coin).to_owned(), *places),
         )
 }
 
-/// A coin as a withdrawal names its currency (`BTC` → `XBt`), and its minor units per coin.
-pub fn wallet_currency_scaled(coin: &str) -> (String, f64) {
+/// A coin as a withdrawal names its currency (`BTC` → `XBt`), and the decimal places of its
+/// minor unit.
+pub fn wallet_currency_scaled(coin: &str) -> (String, u32) {
     MINOR
         .iter()
         .find(|(_, plain, _)| *plain == coin)
         .map_or_else(
-            || (coin.to_owned(), 1.0),
-            |(minor, _, scale)| ((*minor).to_owned(), *scale),
+            || (coin.to_owned(), 0),
+            |(minor, _, places)| ((*minor).to_owned(), *places),
         )
 }
 
@@ -91,8 +89,8 @@ mod tests {
         ] {
             assert_eq!(category(sym), cat, "{sym}");
         }
-        assert_eq!(wallet_coin("XBt"), ("BTC".to_owned(), 1e8));
-        assert_eq!(wallet_coin("ADA"), ("ADA".to_owned(), 1.0));
-        assert_eq!(wallet_currency_scaled("USDT"), ("USDt".to_owned(), 1e6));
+        assert_eq!(wallet_coin("XBt"), ("BTC".to_owned(), 8));
+        assert_eq!(wallet_coin("ADA"), ("ADA".to_owned(), 0));
+        assert_eq!(wallet_currency_scaled("USDT"), ("USDt".to_owned(), 6));
     }
 }

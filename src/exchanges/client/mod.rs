@@ -35,7 +35,7 @@ use crate::clock::Clock;
 use crate::secret::Credential;
 
 pub use mode::Mode;
-pub use paging::Kept;
+pub use paging::{Kept, PageWatch};
 pub use record::{CallRecord, CallSink};
 pub use schedule::Priority;
 pub use segments::Segments;
@@ -56,6 +56,8 @@ pub enum Auth<'a> {
 pub struct Client {
     inner: Arc<Inner>,
     sink: Option<CallSink>,
+    /// Told of every page a read follows (the progress display).
+    pages: Option<Arc<dyn PageWatch>>,
     tfa: Option<Tfa>,
     /// How long a call may wait for the venue's limits; `None`: a minute from when it starts.
     deadline: Option<Instant>,
@@ -116,6 +118,7 @@ impl Client {
                 first_change: tokio::sync::watch::Sender::new(false),
             }),
             sink: None,
+            pages: None,
             tfa: None,
             deadline: None,
         }
@@ -165,6 +168,14 @@ impl Client {
     pub fn recording(&self, sink: CallSink) -> Client {
         Client {
             sink: Some(sink),
+            ..self.clone()
+        }
+    }
+
+    /// The same client, telling `watch` of every page its reads follow (`None`: nobody).
+    pub fn watching_pages(&self, watch: Option<Arc<dyn PageWatch>>) -> Client {
+        Client {
+            pages: watch,
             ..self.clone()
         }
     }

@@ -12,6 +12,10 @@
 //! whose history endpoint ignores the segment) send it once, concurrent readers waiting for the
 //! first answer. Only reads are kept, and only while a step holds its `Kept`: a later step asks
 //! the exchange again.
+//!
+//! A long read shows its progress: a client made [`Client::watching_pages`] tells a
+//! [`PageWatch`] of every page as it comes (the progress display counts pages and records per
+//! segment). Telling it never waits: the watch only counts.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,6 +30,24 @@ use crate::exchanges::{CallContext, ExchangeError, Op, Page, Reply, Response};
 
 /// The most pages one read follows.
 const MAX_PAGES: usize = 10_000;
+
+/// Told of every page a read follows, as it comes (a progress display). It must return at once
+/// and never fail: it is told on the read's own task, between one page and the next request.
+pub trait PageWatch: Send + Sync + fmt::Debug {
+    /// One page of `op` (its [`Op::name`]) came with `records` rows, for `segment` (`None`: a
+    /// read of the whole account, such as withdrawals).
+    fn page(&self, op: &'static str, segment: Option<Segment>, records: usize);
+}
+
+/// The segment a paged read is for, as its page is counted.
+fn segment_of(op: &Op) -> Option<Segment> {
+    match op {
+        Op::OpenOrders { segment, .. } | Op::Orders { segment, .. } | Op::Fills { segment, .. } => {
+            Some(*segment)
+        }
+        _ => None,
+    }
+}
 
 /// The answers one step has read so far, by request (see the module doc).
 #[derive(Default)]
@@ -92,8 +114,12 @@ impl Client {
         let mut items = Vec::new();
         let mut cursor = None;
         for _ in 0..MAX_PAGES {
-            let reply = self.call_kept(kept, &make(cursor.take()), auth).await?;
+            let op = make(cursor.take());
+            let reply = self.call_kept(kept, &op, auth).await?;
             let mut current = page(reply)?;
+            if let Some(watch) = &self.pages {
+                watch.page(op.name(), segment_of(&op), current.items.len());
+            }
             items.append(&mut current.items);
             match current.next {
                 Some(next) if !next.is_empty() => cursor = Some(next),

@@ -3,6 +3,8 @@
 //!
 //! Written here, apart from the client's (`exchanges/signing.rs`): the simulator verifies
 //! signatures on its own, and a shared bug would agree with itself (docs/architecture.md §8).
+//! The client encodes and decodes with the `base64` crate; this file stays hand-written on purpose,
+//! as the independent other side (docs/crates.md).
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

@@ -4,6 +4,7 @@
 //! model's [`Transfer`] with Binance's times (UTC text or Unix ms) as Unix ms.
 
 use super::*;
+use rust_decimal::Decimal;
 
 /// The spot account's balances.
 pub(super) fn balances(body: Value) -> Result<Reply, ExchangeError> {
@@ -30,15 +31,17 @@ pub(super) fn funding(body: Value) -> Result<Reply, ExchangeError> {
     Ok(Reply::Balances(
         rows.into_iter()
             .map(|row| {
-                let held: f64 = [&row.locked, &row.freeze, &row.withdrawing]
+                // Summed as decimals (text that is no number counts as zero).
+                let held = [&row.locked, &row.freeze, &row.withdrawing]
                     .iter()
-                    .map(|a| Amount::new(a).to_f64())
-                    .sum();
-                let total = Amount::new(&row.free).to_f64() + held;
+                    .map(|a| Amount::new(a).to_decimal_or_zero())
+                    .fold(Decimal::ZERO, |sum, a| sum.checked_add(a).unwrap_or(sum));
+                let free = Amount::new(&row.free).to_decimal_or_zero();
+                let total = free.checked_add(held).unwrap_or(free);
                 Balance {
                     coin: row.asset,
-                    total: Amount::new(&format!("{total:.8}")),
-                    locked: Amount::new(&format!("{held:.8}")),
+                    total: Amount::from_decimal(total),
+                    locked: Amount::from_decimal(held),
                     usd_value: None,
                     account: Some(endpoints::FUNDING.to_owned()),
                 }
@@ -361,6 +364,25 @@ fn internal_transfer(
 mod tests {
     use super::*;
     use crate::exchanges::binance::wire::tests::response;
+
+    /// The funding wallet's total is `free` and the held amounts summed as decimals.
+    #[test]
+    fn funding_totals_are_decimal_sums() {
+        let body = serde_json::json!([
+            { "asset": "USDT", "free": "0.1", "locked": "0.2", "freeze": "0", "withdrawing": "" },
+            { "asset": "BTC", "free": "12345678.12345678", "locked": "0.00000001", "freeze": "", "withdrawing": "1" },
+        ]);
+        let Reply::Balances(rows) = funding(body).unwrap() else {
+            panic!("not balances");
+        };
+        let got: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|b| (b.total.as_str(), b.locked.as_str()))
+            .collect();
+        assert_eq!(got, [("0.3", "0.2"), ("12345679.12345679", "1.00000001")]);
+        assert_eq!(super::super::sum("0.1", "0.2"), "0.3");
+        assert_eq!(super::super::sum("5.00", "0"), "5.00");
+    }
 
     #[test]
     fn transfers_walk_windows_of_at_most_seven_days() {

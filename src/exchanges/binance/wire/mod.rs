@@ -152,14 +152,17 @@ fn protocol(field: &str) -> ExchangeError {
     decode::bad_field("Binance answer", field)
 }
 
-/// `free + locked`, as a decimal string.
+/// `free + locked`, as a decimal string (summed as decimals).
 fn sum(free: &str, locked: &str) -> String {
-    let total = Amount::new(free).to_f64() + Amount::new(locked).to_f64();
-    if Amount::new(locked).is_zero() {
-        free.to_owned()
-    } else {
-        format!("{total:.8}")
+    let locked = Amount::new(locked);
+    if locked.is_zero() {
+        return free.to_owned();
     }
+    let free = Amount::new(free).to_decimal_or_zero();
+    let locked = locked.to_decimal_or_zero();
+    Amount::from_decimal(free.checked_add(locked).unwrap_or(free))
+        .as_str()
+        .to_owned()
 }
 
 /// Unix ms as RFC 3339 UTC.

@@ -358,8 +358,13 @@ impl BinanceOrder {
         let avg = if !self.avg_price.is_empty() {
             Amount::new(&self.avg_price)
         } else if !filled.is_zero() {
-            let quote = Amount::new(&self.cummulative_quote_qty).to_f64();
-            Amount::new(&format!("{:.8}", quote / filled.to_f64()))
+            // The average of the quote spent over the quantity filled, to 8 places.
+            let quote = Amount::new(&self.cummulative_quote_qty).to_decimal_or_zero();
+            let average = quote
+                .checked_div(filled.to_decimal_or_zero())
+                .unwrap_or_default()
+                .round_dp(8);
+            Amount::from_decimal(average)
         } else {
             Amount::new("0")
         };

@@ -15,13 +15,19 @@ struct BitmexWallet {
     amount: String,
 }
 
-/// A minor-unit amount as whole coins.
-fn scaled(amount: &str, scale: f64) -> Amount {
-    if scale == 1.0 {
+/// A minor-unit amount as whole coins: the decimal point moved `places` to the left, exactly
+/// (text that is no number counts as zero).
+fn scaled(amount: &str, places: u32) -> Amount {
+    if places == 0 {
         return Amount::new(amount);
     }
-    let value = amount.trim().parse::<f64>().unwrap_or(0.0) / scale;
-    Amount::new(&format!("{value:.9}"))
+    let mut value = Amount::new(amount).to_decimal_or_zero();
+    let scale = value.scale() + places;
+    if value.set_scale(scale).is_err() {
+        // Beyond 28 places: no minor unit is that small, so this is no amount BitMEX sends.
+        return Amount::new("0");
+    }
+    Amount::from_decimal(value)
 }
 
 /// `GET /user/wallet?currency=all`: an array of wallets (one object for a single currency).
@@ -133,6 +139,25 @@ pub(super) fn history(
 mod tests {
     use super::*;
     use crate::exchanges::bitmex::wire::tests::response;
+
+    /// Minor units become whole coins by moving the decimal point, so every digit stays.
+    #[test]
+    fn minor_units_scale_exactly() {
+        for (amount, places, want) in [
+            ("123456789", 8, "1.23456789"),
+            ("1", 9, "0.000000001"),
+            ("12345678901234567890", 8, "123456789012.3456789"),
+            ("20000000000", 6, "20000"),
+            ("7.5", 0, "7.5"),
+            ("", 8, "0"),
+        ] {
+            assert_eq!(
+                scaled(amount, places).as_str(),
+                want,
+                "{amount} / 10^{places}"
+            );
+        }
+    }
 
     #[test]
     fn wallets_in_minor_units_and_the_history_split_by_kind() {

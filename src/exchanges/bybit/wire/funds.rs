@@ -39,10 +39,14 @@ pub(super) fn funding_balances(result: Value) -> Result<Reply, ExchangeError> {
             .map(|coin| {
                 let total = Amount::new(&coin.wallet_balance);
                 let free = Amount::new(&coin.transfer_balance);
-                let locked = (total.to_f64() - free.to_f64()).max(0.0);
+                let locked = total
+                    .to_decimal_or_zero()
+                    .checked_sub(free.to_decimal_or_zero())
+                    .unwrap_or_default()
+                    .max(rust_decimal::Decimal::ZERO);
                 Balance {
                     coin: coin.coin,
-                    locked: Amount::new(&decode::decimal(locked)),
+                    locked: Amount::from_decimal(locked),
                     total,
                     usd_value: None,
                     account: Some(account.clone()),
@@ -234,6 +238,26 @@ struct BybitTransfer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What cannot be transferred is locked: wallet minus transferable, as decimals, never below
+    /// zero.
+    #[test]
+    fn funding_locked_is_the_decimal_difference() {
+        let result = serde_json::json!({
+            "accountType": "FUND",
+            "balance": [
+                { "coin": "USDT", "walletBalance": "1.000000001", "transferBalance": "0.1" },
+                { "coin": "BTC", "walletBalance": "0.3", "transferBalance": "0.5" },
+                { "coin": "ETH", "walletBalance": "", "transferBalance": "" },
+            ],
+        });
+        let Reply::Balances(rows) = funding_balances(result).unwrap() else {
+            panic!("not balances");
+        };
+        let locked: Vec<&str> = rows.iter().map(|b| b.locked.as_str()).collect();
+        assert_eq!(locked, ["0.900000001", "0", "0"]);
+        assert_eq!(rows[0].account.as_deref(), Some("FUND"));
+    }
 
     #[test]
     fn transfer_cursors_run_through_the_universal_then_the_internal_list() {
