@@ -12,7 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::exchanges::facts::VenueFacts;
-use crate::exchanges::{Venue, binance, bitget, bitmex, bybit, deribit, kraken, okx};
+use crate::exchanges::{Venue, binance, bingx, bitget, bitmex, bybit, deribit, kraken, okx};
 use crate::sim::dialect::SimDialect;
 
 /// The exchanges lockdown can respond on: one variant per row of [`VENUES`].
@@ -34,6 +34,9 @@ pub enum ExchangeId {
     /// Bitget classic (V2) REST: spot and futures; sub-account keys locked by API, deleted by
     /// hand (docs/venues/bitget.md).
     Bitget,
+    /// BingX spot, USDT-M and coin-M perpetuals; master keys changed by hand only
+    /// (docs/venues/bingx.md).
+    Bingx,
 }
 
 /// What lockdown knows about one venue outside its own folders.
@@ -100,7 +103,7 @@ fn same_host(_base_url: &str) -> Option<String> {
 }
 
 /// The rows, in the order the docs list the venues (and [`ExchangeId::ALL`] gives them).
-pub static VENUES: [VenueSpec; 7] = [
+pub static VENUES: [VenueSpec; 8] = [
     VenueSpec {
         id: ExchangeId::Bybit,
         name: "bybit",
@@ -206,6 +209,21 @@ pub static VENUES: [VenueSpec; 7] = [
         simulator: &crate::sim::bitget::DIALECT,
         facts: &bitget::facts::FACTS,
     },
+    VenueSpec {
+        id: ExchangeId::Bingx,
+        name: "bingx",
+        api: "BingX REST (spot, USDT-M and coin-M perpetuals; main-account keys by hand, guided)",
+        docs: "docs/venues/bingx.md",
+        adapter: || Box::new(bingx::Bingx),
+        playbook: (
+            "builtin:playbooks/bingx.yaml",
+            include_str!("../playbooks/bingx.yaml"),
+        ),
+        futures_url: same_host,
+        profile_fields: &[],
+        simulator: &crate::sim::bingx::DIALECT,
+        facts: &bingx::facts::FACTS,
+    },
 ];
 
 impl ExchangeId {
@@ -218,6 +236,7 @@ impl ExchangeId {
         ExchangeId::Kraken,
         ExchangeId::Bitmex,
         ExchangeId::Bitget,
+        ExchangeId::Bingx,
     ];
 
     /// This venue's row.
@@ -313,10 +332,10 @@ mod tests {
     #[test]
     fn names_parse_loosely_and_errors_list_the_venues() {
         assert_eq!(ExchangeId::parse(" OKX "), Some(ExchangeId::Okx));
-        assert_eq!(ExchangeId::parse("bingx"), None);
-        let err = ExchangeId::from_arg("bingx").unwrap_err();
+        assert_eq!(ExchangeId::parse("kucoin"), None);
+        let err = ExchangeId::from_arg("kucoin").unwrap_err();
         assert!(
-            err.contains("bybit, okx, deribit, binance, kraken, bitmex"),
+            err.contains("bybit, okx, deribit, binance, kraken, bitmex, bitget, bingx"),
             "{err}"
         );
     }

@@ -10,6 +10,7 @@
 //! guided manual step instead of skipping it.
 
 pub mod binance;
+pub mod bingx;
 pub mod bitget;
 pub mod bitmex;
 mod budget;

@@ -44,6 +44,11 @@ const ROTATE: &[(ExchangeId, &str, &str)] = &[
         "builtin:playbooks/rotate/kraken.yaml",
         include_str!("../../playbooks/rotate/kraken.yaml"),
     ),
+    (
+        ExchangeId::Bingx,
+        "builtin:playbooks/rotate/bingx.yaml",
+        include_str!("../../playbooks/rotate/bingx.yaml"),
+    ),
 ];
 
 /// The shipped rotation playbook for a venue, validated; `None` when it has none.

@@ -48,6 +48,7 @@
 mod access;
 mod answer;
 pub(crate) mod binance;
+pub(crate) mod bingx;
 pub(crate) mod bitget;
 pub(crate) mod bitmex;
 mod book;

@@ -52,6 +52,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../scenarios/products-binance.yaml"),
     ),
     (
+        "products-bingx",
+        include_str!("../../scenarios/products-bingx.yaml"),
+    ),
+    (
         "wide-binance",
         include_str!("../../scenarios/wide-binance.yaml"),
     ),

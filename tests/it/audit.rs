@@ -99,6 +99,12 @@ fn make_careful(lab: &Lab) {
         // Key management needs a main-account key (`chow`), not trading or withdrawals.
         ExchangeId::Bitget => assert!(sim.set_key_grant(&master, "bitget", &["read"])),
         ExchangeId::Kraken | ExchangeId::Bitmex => {}
+        // The master's codes cut to spot trading, read and sub-account management (a key of read
+        // alone lists as read-only); the bot's to what it trades.
+        ExchangeId::Bingx => {
+            assert!(sim.set_key_grant(&master, "bingx", &["1", "2", "manageSubAccounts"]));
+            assert!(sim.set_key_grant(&bot, "bingx", &["1", "2", "3"]));
+        }
     }
 }
 

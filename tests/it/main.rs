@@ -59,6 +59,7 @@ mod secrets_vault;
 mod shapes;
 mod shapes_attacker;
 mod shapes_binance;
+mod shapes_bingx;
 mod shapes_bitget;
 mod shapes_bitmex;
 mod shapes_bybit_accounts;

@@ -177,6 +177,11 @@ async fn rotates_on_binance() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn rotates_on_bingx() {
+    rotates_end_to_end(ExchangeId::Bingx, 2010).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn rotates_on_deribit() {
     rotates_end_to_end(ExchangeId::Deribit, 2004).await;
 }
