@@ -54,6 +54,7 @@ pub(crate) mod bitmex;
 mod book;
 mod bulk;
 pub(crate) mod bybit;
+mod caller;
 mod dead_man;
 pub(crate) mod deribit;
 pub(crate) mod dialect;

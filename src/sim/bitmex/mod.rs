@@ -35,9 +35,9 @@ use serde_json::{Value, json};
 use crate::exchanges::ExchangeId;
 use crate::sim::answer::Answer;
 use crate::sim::front::{self, Incoming};
-use crate::sim::key::ApiKey;
 use crate::sim::state::Venue;
 
+pub(crate) use crate::sim::caller::Caller;
 pub(crate) use dialect::DIALECT;
 use params::Params;
 
@@ -166,31 +166,6 @@ impl Route {
             Route::RequestWithdrawal => &["withdraw"],
             _ => &[],
         }
-    }
-}
-
-/// The key a request was signed with, copied out of the venue.
-#[derive(Clone, Debug)]
-pub(crate) struct Caller {
-    pub(crate) api_key: String,
-    pub(crate) uid: u64,
-    pub(crate) leaked: bool,
-    pub(crate) peer: Option<std::net::IpAddr>,
-}
-
-impl Caller {
-    fn from_key(key: &ApiKey, peer: Option<std::net::IpAddr>) -> Caller {
-        Caller {
-            api_key: key.api_key.clone(),
-            uid: key.uid,
-            leaked: key.leaked,
-            peer,
-        }
-    }
-
-    /// Who an order this caller places belongs to (`crate::sim::origin_of`).
-    pub(crate) fn origin(&self) -> crate::sim::Origin {
-        crate::sim::origin_of(self.leaked, self.peer)
     }
 }
 
