@@ -248,7 +248,7 @@ fn permission(
     }
 }
 
-/// `master.ip_bound`: bound to addresses (OKX refuses key management otherwise).
+/// `master.ip_bound`: bound to addresses (OKX and Bitget refuse key management otherwise).
 fn ip_bound(profile: &Profile, info: &KeyInfo) -> Finding {
     let check = "master.ip_bound";
     if !info.ips.is_empty() {
@@ -281,8 +281,9 @@ fn ip_bound(profile: &Profile, info: &KeyInfo) -> Finding {
             check,
             Severity::Critical,
             format!(
-                "the master key is not bound to any IP address: {} refuses key management through it (code 50035)",
-                profile.exchange
+                "the master key is not bound to any IP address: {} refuses key management through it ({} §4)",
+                profile.exchange,
+                profile.exchange.spec().docs
             ),
             fix,
         )
