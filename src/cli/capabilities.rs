@@ -25,6 +25,10 @@ pub fn run(ui: &Ui) -> Result<Exit, Error> {
                         Support::Unavailable(_) => "unavailable",
                     }))).collect::<serde_json::Map<_, _>>(),
                     "products": venue.products(),
+                    "watch": match venue.private_stream() {
+                        Some(stream) => serde_json::json!({"source": "stream", "follows": stream.summary()}),
+                        None => serde_json::json!({"source": "rest_poll"}),
+                    },
                 })
             }).collect::<Vec<_>>(),
         }));

@@ -21,6 +21,10 @@ pub struct RawWatch {
     /// How far back the first look reads the order history (`1m`).
     #[serde(default)]
     pub lookback: Option<String>,
+    /// Whether to follow the venue's private order stream where it has one (default `true`);
+    /// `false`: REST polling only.
+    #[serde(default)]
+    pub streams: Option<bool>,
     /// The bots' client-order-id prefix.
     #[serde(default)]
     pub client_prefix: Option<String>,
@@ -73,7 +77,7 @@ pub fn load_watch(path: &Path) -> Result<Settings, ConfigError> {
     Ok(validate(&source, view.watch.as_ref())?)
 }
 
-const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
+const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `streams`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
 
 /// The settings `raw` asks for, or every problem with it.
 pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Problems> {
@@ -194,6 +198,7 @@ pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Pro
     Ok(Settings {
         interval,
         lookback,
+        streams: raw.streams.unwrap_or(defaults.streams),
         client_prefix: raw.client_prefix.clone().filter(|p| !p.is_empty()),
         burst: Burst { orders, per },
         policy,

@@ -33,6 +33,7 @@ pub mod redact;
 mod request;
 pub mod retention;
 pub mod signing;
+pub mod stream;
 mod venue;
 
 use serde::Serialize;
@@ -159,7 +160,25 @@ pub fn capability_table() -> String {
             spec.api, spec.docs
         ));
     }
+    out.push_str(&watch_table());
     out.push_str(&coverage::table());
+    out
+}
+
+/// How `lockdown watch` follows each venue's orders: its private stream, or REST polling.
+fn watch_table() -> String {
+    let mut out = String::from(
+        "\nHow `lockdown watch` follows a key's orders (docs/watch.md §1; REST fills every gap of a stream):\n\n| venue | source | what it follows |\n|---|---|---|\n",
+    );
+    for id in ExchangeId::ALL {
+        let line = match id.venue().private_stream() {
+            Some(stream) => format!("| {id} | private stream | {} |\n", stream.summary()),
+            None => format!(
+                "| {id} | REST polling | open orders and order history of every segment, at the configured interval |\n"
+            ),
+        };
+        out.push_str(&line);
+    }
     out
 }
 

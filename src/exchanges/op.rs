@@ -11,7 +11,7 @@ use super::model::{
     AccessEvent, Balance, Cancelled, Category, CreatedKey, Fill, KeyInfo, KeyScope, Lock, Order,
     Segment, Side, Transfer,
 };
-use crate::secret::KeyId;
+use crate::secret::{KeyId, SecretString};
 
 /// A time window `[start_ms, end_ms]` on the exchange's clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -323,6 +323,14 @@ pub enum Op {
         /// Page cursor.
         cursor: Option<String>,
     },
+    /// What the signing key needs before it opens the venue's private order stream (Binance's
+    /// listen key, Kraken's WebSocket token): only venues whose
+    /// [`super::stream::PrivateStream`] names it send it (docs/watch.md §1).
+    StreamToken {
+        /// The product family the stream is for (Binance has one stream per family), when
+        /// the venue has several.
+        segment: Option<Segment>,
+    },
 }
 
 impl Op {
@@ -352,6 +360,7 @@ impl Op {
             Op::Withdraw { .. } => "withdraw",
             Op::AccessLog { .. } => "access_log",
             Op::Segments { .. } => "segments",
+            Op::StreamToken { .. } => "stream_token",
         }
     }
 
@@ -418,6 +427,8 @@ pub enum Reply {
     Armed(Option<i64>),
     /// A page of segments the venue lists ([`Op::Segments`]).
     Segments(Page<Segment>),
+    /// The token a private stream opens with ([`Op::StreamToken`]); a secret.
+    StreamToken(SecretString),
     /// Done, nothing to report.
     Done,
 }
@@ -454,6 +465,7 @@ impl Reply {
     into!(into_access_log, AccessLog, Page<AccessEvent>);
     into!(into_armed, Armed, Option<i64>);
     into!(into_segments, Segments, Page<Segment>);
+    into!(into_stream_token, StreamToken, SecretString);
 
     /// This reply completed by the answer to the venue's follow-up request
     /// ([`super::mechanisms::CompanionCalls::then`]): balances are joined by another wallet's
@@ -501,6 +513,7 @@ impl Reply {
             Reply::Created(_) => "Created",
             Reply::Placed(_) => "Placed",
             Reply::AccessLog(_) => "AccessLog",
+            Reply::StreamToken(_) => "StreamToken",
             Reply::Armed(_) => "Armed",
             Reply::Segments(_) => "Segments",
             Reply::Done => "Done",

@@ -126,6 +126,12 @@ pub trait Venue: Send + Sync + fmt::Debug {
 
     /// Venues that cancel or size orders otherwise than one cancel-all per segment and market
     /// buys sized in either coin. `None` (the default) for those that do.
+    /// The venue's private order stream, when it has one the watcher reads
+    /// (`lockdown watch`, docs/watch.md §1); `None`: the watcher polls by REST.
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        None
+    }
+
     fn order_rules(&self) -> Option<&dyn OrderRules> {
         None
     }

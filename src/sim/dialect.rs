@@ -94,4 +94,10 @@ pub(crate) trait SimDialect: FrontDoor + fmt::Debug + Send + Sync {
     fn extra_order_views(&self, _v: &Venue) -> Vec<OrderView> {
         Vec::new()
     }
+
+    /// The venue's private order stream server (`lockdown watch`, docs/watch.md §1), when
+    /// the simulator serves one; none by default.
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        None
+    }
 }

@@ -163,6 +163,8 @@ fn answer_with_faults<D: Dialect>(v: &mut Venue, req: &Incoming) -> Answer {
             (answer, ret_code)
         }
     };
+    // Whatever the request changed goes out on the private streams (none open: no cost).
+    crate::sim::stream::publish(v);
     let (sent, cut) = match v.injector.cut.as_mut() {
         Some(route) => route.apply(req.method.as_str(), &req.path, sent),
         None => (sent, false),

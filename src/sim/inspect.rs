@@ -112,7 +112,7 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    fn from_order(o: &Order) -> OrderView {
+    pub(crate) fn from_order(o: &Order) -> OrderView {
         OrderView {
             order_id: o.order_id.clone(),
             order_link_id: o.order_link_id.clone(),

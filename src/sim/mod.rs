@@ -82,6 +82,7 @@ mod seed;
 mod server;
 mod session;
 mod state;
+pub(crate) mod stream;
 mod tamper;
 
 use std::fmt;
@@ -96,6 +97,7 @@ pub use inspect::{ExecutionView, Inspect, KeyView, MarketView, OrderView, Withdr
 pub use order::Origin;
 pub use scenario::{LedgerState, Owner};
 pub use server::Running;
+pub use stream::StreamFaults;
 pub use session::Session;
 
 use injector::CutShort;
@@ -163,7 +165,11 @@ impl Sim {
     /// checked against the real peer address, and without it every IP-bound key answers 10010.
     pub fn router(&self) -> axum::Router {
         let dialect = self.lock().dialect;
-        dialect.router(self.clone())
+        let router = dialect.router(self.clone());
+        match dialect.stream() {
+            Some(stream) => stream::routes(router, self, stream),
+            None => router,
+        }
     }
 
     /// Binds `addr` (port 0 picks a free port), spawns the server and returns at once.

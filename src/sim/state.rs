@@ -207,6 +207,9 @@ pub(crate) struct Venue {
     pub(crate) tampered: Vec<String>,
     /// Requests held until another is answered (`hold.rs`, a test knob).
     pub(crate) holds: std::sync::Arc<super::hold::Holds>,
+    /// The private streams' hub: what was last pushed, and the open connections
+    /// (`stream.rs`).
+    pub(crate) streams: super::stream::Hub,
 }
 
 impl Venue {
@@ -241,6 +244,7 @@ impl Venue {
             peer: None,
             tampered: Vec::new(),
             holds: std::sync::Arc::default(),
+            streams: super::stream::Hub::default(),
         }
     }
 

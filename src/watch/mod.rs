@@ -16,6 +16,7 @@ mod policy;
 mod poll;
 pub mod signal;
 mod source;
+mod stream;
 mod unlock;
 mod watcher;
 
@@ -25,5 +26,6 @@ pub use policy::{Act, Burst, Decision, INTERVAL_BOUNDS, Policy, Rule, Settings};
 pub use poll::RestPoll;
 pub use signal::{Confidence, Signal, SignalKind};
 pub use source::{Batch, Source};
+pub use stream::{StreamFigures, StreamSource};
 pub use unlock::{Restore, Unlocked, restore_to, unlock};
 pub use watcher::{Acted, Options, Report, Summary, run};

@@ -134,6 +134,9 @@ pub struct Settings {
     pub interval: Duration,
     /// How far back the first look reads the order history.
     pub lookback: Duration,
+    /// Whether to follow the venue's private order stream where it has one (the poller fills
+    /// its gaps and stands in while it is down); `false`: REST polling only.
+    pub streams: bool,
     /// The bots' client-order-id prefix (a hint, as in `diff_orders`; learnt from the ledger
     /// when absent).
     pub client_prefix: Option<String>,
@@ -152,6 +155,7 @@ impl Default for Settings {
         Settings {
             interval: Duration::from_secs(2),
             lookback: Duration::from_secs(60),
+            streams: true,
             client_prefix: None,
             burst: Burst::default(),
             policy: Policy::default(),

@@ -75,6 +75,30 @@ impl RestPoll {
         }
     }
 
+    /// A look now, without waiting for the next tick (a stream's gap fill); the next tick
+    /// counts from here.
+    pub async fn look_now(&mut self) -> Result<Batch, ExchangeError> {
+        if let Some(ticker) = &mut self.ticker {
+            ticker.reset();
+        }
+        self.look().await
+    }
+
+    /// The orders of `orders` not passed on before in this state (a stream's news), each once.
+    pub fn admit(&mut self, orders: Vec<Order>) -> Vec<Order> {
+        self.changed(orders)
+    }
+
+    /// The interval between looks.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Now on the exchange's clock, as far as the client knows it.
+    pub fn now_ms(&self) -> i64 {
+        self.client.clock().now_ms()
+    }
+
     async fn look(&mut self) -> Result<Batch, ExchangeError> {
         let started_ms = self.client.clock().now_ms();
         if self.segments.is_none() {
@@ -176,6 +200,10 @@ impl RestPoll {
 impl Source for RestPoll {
     fn name(&self) -> &'static str {
         "rest_poll"
+    }
+
+    fn reads(&self) -> u64 {
+        self.reads
     }
 
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {

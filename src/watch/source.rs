@@ -22,8 +22,17 @@ pub struct Batch {
 
 /// A source of one key's orders.
 pub trait Source: Send {
-    /// The name in signals and logs (`rest_poll`).
+    /// What the last batch came from, for signals and logs (`rest_poll`, `stream`,
+    /// `gap_fill`).
     fn name(&self) -> &'static str;
+
+    /// REST reads sent so far.
+    fn reads(&self) -> u64;
+
+    /// Lines for the operator since the last call (a stream that dropped); none by default.
+    fn take_notes(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// The next batch, when there is one (a poller waits for its next tick). An error leaves
     /// the source where it was: the next batch covers what this one could not.

@@ -21,6 +21,7 @@ use super::policy::{Decision, Settings};
 use super::poll::RestPoll;
 use super::signal::Signal;
 use super::source::Source;
+use super::stream::StreamSource;
 use crate::config::Profile;
 use crate::engine::Confirm;
 use crate::error::Error;
@@ -102,7 +103,9 @@ pub struct Summary {
 /// One watched key's loop state.
 struct Watched {
     key: KeyId,
-    source: RestPoll,
+    source: Box<dyn Source>,
+    /// The key's own credential (its stream logs in with it).
+    credential: Credential,
     judge: Judge,
     acted: bool,
 }
@@ -124,7 +127,21 @@ pub async fn run(
             profile.exchange
         ));
     }
-    let keys = watched_keys(options, &client, ui)?;
+    let mut keys = watched_keys(options, &client, ui)?;
+    let streamed = options.settings.streams && client.venue().private_stream().is_some();
+    if streamed {
+        for watched in &mut keys {
+            let poll = RestPoll::new(
+                client.clone(),
+                watched.credential.clone(),
+                options.settings.interval,
+                options.settings.lookback,
+            );
+            if let Some(stream) = StreamSource::start(&client, &watched.credential, poll).await {
+                watched.source = Box::new(stream);
+            }
+        }
+    }
     if lock_playbook(profile.exchange).is_none() {
         ui.warn(&format!(
             "{} keys cannot be locked by API: the watcher notifies, and a person deletes the key",
@@ -138,12 +155,22 @@ pub async fn run(
             crate::config::load_notify(Some(&config)).map_err(|err| err.to_string())
         })
     };
+    let how = if streamed {
+        format!(
+            "following its private order stream (REST fills every gap, and looks every {} while the stream is down)",
+            humantime::format_duration(options.settings.interval)
+        )
+    } else {
+        format!(
+            "polling every {}",
+            humantime::format_duration(options.settings.interval)
+        )
+    };
     ui.info(&format!(
-        "lockdown watch: profile `{}` on {}, {} key(s), polling every {}",
+        "lockdown watch: profile `{}` on {}, {} key(s), {how}",
         profile.name,
         profile.exchange,
         keys.len(),
-        humantime::format_duration(options.settings.interval)
     ));
     let summary = std::sync::Mutex::new(Summary {
         profile: profile.name.clone(),
@@ -222,12 +249,13 @@ fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watch
         }
         keys.push(Watched {
             key: owned.id.clone(),
-            source: RestPoll::new(
+            source: Box::new(RestPoll::new(
                 client.clone(),
                 Credential::clone(&credential),
                 settings.interval,
                 settings.lookback,
-            ),
+            )),
+            credential: Credential::clone(&credential),
             judge,
             acted: false,
         });
@@ -255,12 +283,15 @@ async fn watch_key(
     let mut failures: u32 = 0;
     let mut armed = false;
     loop {
-        let reads_before = watched.source.reads;
+        let reads_before = watched.source.reads();
         let batch = tokio::select! {
             batch = watched.source.next() => batch,
             _ = stop.wait_for(|stop| *stop) => break,
         };
-        let reads = watched.source.reads - reads_before;
+        let reads = watched.source.reads() - reads_before;
+        for note in watched.source.take_notes() {
+            shared.ui.warn(&format!("watch: key {}: {note}", watched.key));
+        }
         match batch {
             Err(err) => {
                 failures += 1;

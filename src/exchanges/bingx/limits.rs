@@ -47,7 +47,7 @@ static ADDRESS: Limit = Limit {
 impl RateLimits for Bingx {
     fn charges(&self, op: &Op) -> Vec<Charge> {
         let endpoint = match op {
-            Op::ServerTime | Op::Segments { .. } => return Vec::new(),
+            Op::ServerTime | Op::Segments { .. } | Op::StreamToken { .. } => return Vec::new(),
             Op::WhoAmI
             | Op::SubKeys { .. }
             | Op::RestrictKey { .. }

@@ -338,7 +338,7 @@ pub fn encode_with(op: &Op, nonce: &str, now_ms: i64) -> Result<Request, Exchang
             Request::get("/v5/market/instruments-info", q.finish())
         }
         // Bybit has no security-log API (docs/venues/README.md §1).
-        Op::AccessLog { .. } | Op::Segments { .. } => {
+        Op::AccessLog { .. } | Op::Segments { .. } | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),

@@ -96,6 +96,7 @@ impl RateLimits for Bybit {
             Op::AmendOrder { .. } => Some(&AMEND_OTHER),
             Op::ServerTime
             | Op::Segments { .. }
+            | Op::StreamToken { .. }
             | Op::CancelAfter { .. }
             | Op::CancelBatch { .. }
             | Op::AccessLog { .. } => None,

@@ -193,6 +193,11 @@ impl Client {
         self.inner.venue.as_ref()
     }
 
+    /// The base URL requests go to (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
     /// The exchange's clock as far as it is known.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock

@@ -82,7 +82,8 @@ impl Priority {
             | Op::PlaceOrder(_)
             | Op::AmendOrder { .. }
             | Op::Withdraw { .. }
-            | Op::Segments { .. } => Priority::Other,
+            | Op::Segments { .. }
+            | Op::StreamToken { .. } => Priority::Other,
         }
     }
 }

@@ -276,10 +276,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             ],
         ),
         // Its segments are a fixed list (docs/venues/binance.md).
-        Op::Segments { .. } => {
+        Op::Segments { .. } | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
-                op: "segments",
+                op: op.name(),
             });
         }
         // The funding wallet (Binance Pay, Card, gift cards, P2P proceeds): a POST that reads.

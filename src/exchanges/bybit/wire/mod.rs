@@ -94,7 +94,7 @@ fn result(op: &Op, result: Value) -> Result<Reply, ExchangeError> {
             });
         }
         Op::Segments { category, .. } => orders::segments(*category, result)?,
-        Op::AccessLog { .. } => {
+        Op::AccessLog { .. } | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bybit",
                 op: op.name(),

@@ -110,7 +110,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         }
         // Deribit cancels by currency (`cancel_orders` uses `CancelAll` per segment); its
         // cancel-on-disconnect is WebSocket-only.
-        Op::CancelBatch { .. } | Op::CancelAfter { .. } | Op::FreezeAccount { .. } => {
+        Op::CancelBatch { .. }
+        | Op::CancelAfter { .. }
+        | Op::FreezeAccount { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: op.name(),

@@ -117,7 +117,10 @@ fn result_of(op: &Op, result: Value, known: &[Segment]) -> Result<Reply, Exchang
         Op::RevokeKey(_) | Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
         Op::CreateKey { account, .. } => keys::created(account, result)?,
         Op::CancelAll { segment } => Reply::Cancelled(cancelled(&result, segment)),
-        Op::CancelBatch { .. } | Op::CancelAfter { .. } | Op::FreezeAccount { .. } => {
+        Op::CancelBatch { .. }
+        | Op::CancelAfter { .. }
+        | Op::FreezeAccount { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "deribit",
                 op: op.name(),

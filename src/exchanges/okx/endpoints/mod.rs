@@ -246,7 +246,10 @@ pub fn encode(op: &Op, now_ms: i64) -> Result<Request, ExchangeError> {
         }
         // OKX keeps no security log reachable by API (docs/venues/README.md §1); the funding
         // account is its only other wallet.
-        Op::AccessLog { .. } | Op::Segments { .. } | Op::WalletBalances { .. } => {
+        Op::AccessLog { .. }
+        | Op::Segments { .. }
+        | Op::WalletBalances { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),

@@ -1,0 +1,386 @@
+//! The stream source: a venue's private order stream, with the REST poller under it
+//! (docs/watch.md §1).
+//!
+//! Each connection the venue needs ([`Connection`]) runs on a task of its own: connect (a token
+//! from REST first where the venue wants one), log in, subscribe, keep alive, and on any drop or
+//! refusal connect again after a pause that grows from 250 ms to 30 s. The tasks hand what they
+//! read to the source through a channel. The source passes stream orders through the poller's
+//! "once per state" filter, and fills the gap by REST every time a connection says it is ready
+//! (the first time, that read is the first look): from the last news less the overlap to now,
+//! so a drop, a lost message or a late subscription loses nothing. While any connection is
+//! down the poller looks at its usual interval, and a slow REST look every minute catches
+//! what a stream may silently skip. The stream is read with the watched key's own credential,
+//! never the master.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::poll::RestPoll;
+use super::source::{Batch, Source};
+use crate::exchanges::stream::{Connection, Frame};
+use crate::exchanges::{Auth, Client, ExchangeError, Op};
+use crate::secret::{Credential, SecretString};
+
+/// The first pause after a drop; it doubles up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+const MAX_PAUSE: Duration = Duration::from_secs(30);
+/// How long a connection may take from the TCP connect to "ready".
+const READY_WITHIN: Duration = Duration::from_secs(10);
+/// How often a REST look runs while every stream is up.
+const RECONCILE: Duration = Duration::from_secs(60);
+
+/// What a connection's task tells the source.
+#[derive(Debug)]
+enum Event {
+    /// Connection `n` is logged in and subscribed.
+    Ready(usize),
+    /// Orders from the stream.
+    Orders(Vec<crate::exchanges::model::Order>),
+    /// Connection `n` dropped or was refused: why (no secret), and the pause before the next try.
+    Down(usize, String, Duration),
+}
+
+/// Figures of a stream source, for the summary and the drill.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamFigures {
+    /// Connections that became ready.
+    pub connects: u64,
+    /// Drops and refusals.
+    pub drops: u64,
+    /// Messages that carried orders.
+    pub messages: u64,
+    /// REST gap fills run (one per ready connection).
+    pub gap_fills: u64,
+}
+
+/// One watched key's orders from its venue's private stream, the poller under it.
+pub struct StreamSource {
+    poll: RestPoll,
+    events: mpsc::UnboundedReceiver<Event>,
+    tasks: Vec<JoinHandle<()>>,
+    up: Vec<bool>,
+    /// What the last batch came from (`stream`, `gap_fill`, `rest_poll`).
+    last: &'static str,
+    next_reconcile: Instant,
+    figures: Arc<std::sync::Mutex<StreamFigures>>,
+    /// Lines for the operator (drops, refusals), taken by the watcher.
+    notes: Vec<String>,
+}
+
+impl std::fmt::Debug for StreamSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamSource")
+            .field("up", &self.up)
+            .field("last", &self.last)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamSource {
+    /// Starts the connections of `client`'s venue stream for `credential`, with `poll` (the
+    /// same key's poller) for gap fills and fallback. `None` when the venue has no stream.
+    pub async fn start(client: &Client, credential: &Credential, poll: RestPoll) -> Option<Self> {
+        let stream = client.venue().private_stream()?;
+        let segments = client.segments().await.list;
+        let connections = stream.connections(&segments);
+        if connections.is_empty() {
+            return None;
+        }
+        let (tx, events) = mpsc::unbounded_channel();
+        let figures = Arc::new(std::sync::Mutex::new(StreamFigures::default()));
+        let tasks = connections
+            .into_iter()
+            .enumerate()
+            .map(|(n, connection)| {
+                let link = Link {
+                    n,
+                    client: client.clone(),
+                    credential: credential.clone(),
+                    connection,
+                    tx: tx.clone(),
+                };
+                tokio::spawn(link.run())
+            })
+            .collect::<Vec<_>>();
+        let up = vec![false; tasks.len()];
+        Some(StreamSource {
+            poll,
+            events,
+            tasks,
+            up,
+            last: "stream",
+            next_reconcile: Instant::now() + RECONCILE,
+            figures,
+            notes: Vec::new(),
+        })
+    }
+
+    /// The figures so far.
+    pub fn figures(&self) -> StreamFigures {
+        *self
+            .figures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn tally(&self, f: impl FnOnce(&mut StreamFigures)) {
+        f(&mut self
+            .figures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
+
+    async fn next_batch(&mut self) -> Result<Batch, ExchangeError> {
+        loop {
+            let all_up = self.up.iter().all(|up| *up);
+            let event = if all_up {
+                tokio::select! {
+                    event = self.events.recv() => event,
+                    () = tokio::time::sleep_until(self.next_reconcile) => {
+                        self.next_reconcile = Instant::now() + RECONCILE;
+                        self.last = "rest_poll";
+                        return self.poll.look_now().await;
+                    }
+                }
+            } else {
+                // Some stream is down: the poller looks at its interval meanwhile.
+                tokio::select! {
+                    event = self.events.recv() => event,
+                    batch = self.poll.next() => {
+                        self.last = "rest_poll";
+                        return batch;
+                    }
+                }
+            };
+            let Some(event) = event else {
+                // Every task ended (they never do on their own): poll from now on.
+                self.up.iter_mut().for_each(|up| *up = false);
+                self.last = "rest_poll";
+                return self.poll.next().await;
+            };
+            match event {
+                Event::Ready(n) => {
+                    self.up[n] = true;
+                    self.tally(|f| {
+                        f.connects += 1;
+                        f.gap_fills += 1;
+                    });
+                    self.last = "gap_fill";
+                    self.next_reconcile = Instant::now() + RECONCILE;
+                    return self.poll.look_now().await;
+                }
+                Event::Down(n, why, pause) => {
+                    self.up[n] = false;
+                    self.tally(|f| f.drops += 1);
+                    self.notes.push(format!(
+                        "the private stream dropped ({why}); polling every {} until it is back, next try in {}",
+                        humantime::format_duration(self.poll.interval()),
+                        humantime::format_duration(pause)
+                    ));
+                }
+                Event::Orders(orders) => {
+                    self.tally(|f| f.messages += 1);
+                    let fresh = self.poll.admit(orders);
+                    if !fresh.is_empty() {
+                        self.last = "stream";
+                        return Ok(Batch {
+                            orders: fresh,
+                            exchange_ms: self.poll.now_ms(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Drop for StreamSource {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Source for StreamSource {
+    fn name(&self) -> &'static str {
+        self.last
+    }
+
+    fn reads(&self) -> u64 {
+        self.poll.reads
+    }
+
+    fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {
+        Box::pin(self.next_batch())
+    }
+}
+
+/// One connection's task.
+struct Link {
+    n: usize,
+    client: Client,
+    credential: Credential,
+    connection: Connection,
+    tx: mpsc::UnboundedSender<Event>,
+}
+
+impl Link {
+    async fn run(self) {
+        let mut pause = FIRST_PAUSE;
+        loop {
+            let started = Instant::now();
+            let why = match self.session().await {
+                Ok(()) => "the server closed the connection".to_owned(),
+                Err(why) => why,
+            };
+            // A connection that lived a while starts the pauses again from the first.
+            if started.elapsed() > MAX_PAUSE {
+                pause = FIRST_PAUSE;
+            }
+            if self.tx.send(Event::Down(self.n, why, pause)).is_err() {
+                return;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+    }
+
+    /// One connection, from connect to drop: `Ok` when the server closed it, else why not.
+    async fn session(&self) -> Result<(), String> {
+        let Some(stream) = self.client.venue().private_stream() else {
+            return Err("the venue has no private stream".to_owned());
+        };
+        let token = match &self.connection.token {
+            None => None,
+            Some(op) => Some(self.token(op).await?),
+        };
+        let base = url::Url::parse(self.client.base_url())
+            .map_err(|err| format!("the profile's base URL: {err}"))?;
+        let url = stream
+            .url(&base, &self.connection, token.as_ref())
+            .map_err(|err| err.to_string())?;
+        let connector = connector(&url)?;
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            url.as_str(),
+            None,
+            true,
+            connector,
+        );
+        let (mut socket, _) = tokio::time::timeout(READY_WITHIN, connect)
+            .await
+            .map_err(|_| "the connection timed out".to_owned())?
+            // The URL may carry a listen key: never in a message.
+            .map_err(|err| format!("cannot connect: {}", describe(&err)))?;
+        let now = self.client.clock().now_ms();
+        for text in stream.login(&self.connection, &self.credential, token.as_ref(), now) {
+            socket
+                .send(Message::Text(text.into()))
+                .await
+                .map_err(|err| format!("cannot send: {}", describe(&err)))?;
+        }
+        let keepalive = stream.keepalive();
+        let mut ping = tokio::time::interval(
+            keepalive
+                .as_ref()
+                .map_or(Duration::from_secs(3600), |k| k.every),
+        );
+        ping.tick().await;
+        let deadline = Instant::now() + READY_WITHIN;
+        let mut ready = false;
+        loop {
+            let message = tokio::select! {
+                message = socket.next() => message,
+                _ = ping.tick() => {
+                    if let Some(keepalive) = &keepalive {
+                        let message = match &keepalive.text {
+                            Some(text) => Message::Text(text.clone().into()),
+                            None => Message::Ping(Vec::new().into()),
+                        };
+                        socket.send(message).await.map_err(|err| format!("cannot send: {}", describe(&err)))?;
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(deadline), if !ready => {
+                    return Err("no login and subscription answer within 10 s".to_owned());
+                }
+            };
+            let text = match message {
+                None => return Ok(()),
+                Some(Err(err)) => return Err(describe(&err)),
+                Some(Ok(Message::Text(text))) => text.to_string(),
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(match frame {
+                        Some(frame) => format!(
+                            "closed by the server: {} {}",
+                            u16::from(frame.code),
+                            stream.describe(frame.reason.as_str())
+                        ),
+                        None => "closed by the server".to_owned(),
+                    });
+                }
+                Some(Ok(_)) => continue,
+            };
+            for frame in stream.read(&self.connection, &text) {
+                match frame {
+                    Frame::Send(reply) => socket
+                        .send(Message::Text(reply.into()))
+                        .await
+                        .map_err(|err| format!("cannot send: {}", describe(&err)))?,
+                    Frame::Ready => {
+                        if !ready {
+                            ready = true;
+                            if self.tx.send(Event::Ready(self.n)).is_err() {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    Frame::Orders(orders) => {
+                        if !orders.is_empty() && self.tx.send(Event::Orders(orders)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Frame::Refused(why) => return Err(format!("refused: {why}")),
+                    Frame::Nothing => {}
+                }
+            }
+        }
+    }
+
+    async fn token(&self, op: &Op) -> Result<SecretString, String> {
+        self.client
+            .call(op, Auth::Key(&self.credential))
+            .await
+            .and_then(crate::exchanges::Reply::into_stream_token)
+            .map_err(|err| format!("the stream's token: {err}"))
+    }
+}
+
+/// rustls with the platform's roots for `wss://`; plain for `ws://`.
+fn connector(url: &url::Url) -> Result<Option<tokio_tungstenite::Connector>, String> {
+    if url.scheme() != "wss" {
+        return Ok(Some(tokio_tungstenite::Connector::Plain));
+    }
+    use rustls_platform_verifier::ConfigVerifierExt;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = rustls::ClientConfig::with_platform_verifier()
+        .map_err(|err| format!("cannot load the TLS roots: {err}"))?;
+    Ok(Some(tokio_tungstenite::Connector::Rustls(Arc::new(config))))
+}
+
+/// A WebSocket error in words, redacted (a URL in it may carry a listen key).
+fn describe(err: &tokio_tungstenite::tungstenite::Error) -> String {
+    crate::exchanges::redact::redact(&err.to_string())
+}
