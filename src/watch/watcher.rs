@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+use super::account::AccountWatch;
 use super::judge::Judge;
 use super::lock::{self, lock_playbook};
 use super::policy::{Decision, Settings};
@@ -112,6 +113,8 @@ struct Watched {
     credential: Credential,
     judge: Judge,
     acted: bool,
+    /// The key's own settings and the account's money movements.
+    account: AccountWatch,
 }
 
 /// Watches every key of `options.profile` until `stop` turns true; `reports` hears of each
@@ -261,6 +264,12 @@ fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watch
                 settings.lookback,
             )),
             credential: Credential::clone(&credential),
+            account: AccountWatch::new(
+                client.clone(),
+                Credential::clone(&credential),
+                &profile.name,
+                settings.account_interval,
+            ),
             judge,
             acted: false,
         });
@@ -291,6 +300,19 @@ async fn watch_key(
         let reads_before = watched.source.reads();
         let batch = tokio::select! {
             batch = watched.source.next() => batch,
+            () = watched.account.tick() => {
+                let reads_before = watched.account.reads;
+                let signals = watched.account.look().await;
+                let reads = watched.account.reads - reads_before;
+                shared.tally(|s| s.reads += reads);
+                for note in std::mem::take(&mut watched.account.notes) {
+                    shared.ui.warn(&format!("watch: key {}: {note}", watched.key));
+                }
+                for signal in signals {
+                    handle(options, &mut watched, signal, &shared).await;
+                }
+                continue;
+            }
             _ = stop.wait_for(|stop| *stop) => break,
         };
         let reads = watched.source.reads() - reads_before;
@@ -369,6 +391,8 @@ async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared
         return;
     };
     watched.acted = true;
+    // The lock changes the key: the account reads take it as it is from now on.
+    watched.account.rebase();
     let act = match what {
         lock::Run::Lock => "lock",
         lock::Run::Respond => "respond",
