@@ -12,6 +12,7 @@
 
 mod judge;
 mod lock;
+mod notice;
 mod policy;
 mod poll;
 pub mod signal;
