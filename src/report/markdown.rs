@@ -87,12 +87,47 @@ fn clock_line(clock: &Value) -> String {
     }
 }
 
+/// Why the run started, when no person started it: the signal, the order as the exchange
+/// showed it, the reasons.
+fn cause_section(out: &mut String, cause: &super::cause::Cause) {
+    let _ = writeln!(out, "## Why this run started\n\n{}\n", cause.sentence());
+    if let Some(order) = &cause.order {
+        let _ = writeln!(
+            out,
+            "The order, as the exchange showed it:\n\n| order id | client order id | category | symbol | side | type | qty | price | filled | status |\n|---|---|---|---|---|---|---|---|---|---|"
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(order.get("order_id")),
+            cell(order.get("client_order_id")),
+            cell(order.get("category")),
+            cell(order.get("symbol")),
+            cell(order.get("side")),
+            cell(order.get("order_type")),
+            cell(order.get("qty")),
+            cell(order.get("price")),
+            cell(order.get("filled_qty")),
+            cell(order.get("status")),
+        );
+    }
+    if !cause.reasons.is_empty() {
+        let _ = writeln!(out, "Reasons:\n");
+        for reason in &cause.reasons {
+            let _ = writeln!(out, "- {reason}");
+        }
+        let _ = writeln!(out);
+    }
+}
+
 /// Renders the timeline as Markdown.
 pub fn render(t: &Timeline) -> String {
     let mut out = String::new();
     // A planned rotation is no incident (`lockdown rotate`, a playbook named `*-rotation`).
     let title = if crate::playbook::is_rotation(&t.run.playbook) {
         "Planned rotation report: API key"
+    } else if t.cause.as_ref().is_some_and(|c| c.is_watch()) {
+        "Watcher's lock report: API key"
     } else {
         "Incident report: leaked API key"
     };
@@ -111,6 +146,9 @@ pub fn render(t: &Timeline) -> String {
         t.run.started_at
     );
 
+    if let Some(cause) = &t.cause {
+        cause_section(&mut out, cause);
+    }
     summary_box(&mut out, t);
     key_before(&mut out, t);
     activity(&mut out, t);
