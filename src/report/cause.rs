@@ -31,6 +31,9 @@ pub struct Cause {
     pub order: Option<Value>,
     /// Why, one sentence each.
     pub reasons: Vec<String>,
+    /// Whether the run diffed the account's orders (a lock run does not: its report then says
+    /// "not read", not "none found").
+    pub diffed: bool,
     /// The config the run read, absolute (the respond command names it).
     #[serde(skip)]
     pub config: String,

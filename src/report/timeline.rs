@@ -241,8 +241,10 @@ impl Timeline {
                 .unwrap_or(t.entries.len());
             t.entries.insert(at, entry);
         }
+        let diffed = t.steps.iter().any(|s| s.action == "diff_orders");
         if let Some(cause) = &mut t.cause {
             cause.run_dir = run_dir;
+            cause.diffed = diffed;
         }
         super::content::fill(&mut t, events);
         // Last: it reads the rest.

@@ -154,6 +154,9 @@ async fn a_watchers_signal_reaches_a_webhook_and_its_lock_run_writes_a_report() 
         "{report}"
     );
     assert!(report.contains(&order_id), "{report}");
+    // The lock read no orders: the report says so rather than "none found" under the signal.
+    assert!(report.contains("not read by this run"), "{report}");
+    assert!(!report.contains("Unauthorized orders: **0**"), "{report}");
     assert!(report.contains("## Left to do"), "{report}");
     assert!(
         report.contains(&format!("`lockdown unlock {}`", run.display())),
