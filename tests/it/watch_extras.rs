@@ -10,7 +10,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::notify_webhook::{Answer, SECRET, receiver};
-use crate::support::{Lab, attacker_ip, bybit_call, code, lockdown, read, stderr, stdout};
+use crate::support::{
+    Lab, assert_no_secret_in, attacker_ip, bybit_call, code, lockdown, read, stderr, stdout,
+};
 
 /// A Bybit simulator seeded with the `quiet` scenario: only the owner's orders, each in the
 /// ledger, so the attacker's order is the one signal.
@@ -101,7 +103,9 @@ async fn a_watchers_signal_reaches_a_webhook_and_its_lock_run_writes_a_report() 
         .map(|r| r.json())
         .filter(|body| body["type"] == "lockdown.watch_signal")
         .collect();
+    // One message, and only it: the route names `watch_signal`, not the lock run's own events.
     assert_eq!(signals.len(), 1, "{requests:#?}");
+    assert_eq!(requests.len(), 1, "{requests:#?}");
     for request in &requests {
         let verifier = standardwebhooks::Webhook::new(SECRET).unwrap();
         verifier
@@ -178,10 +182,10 @@ async fn a_watchers_signal_reaches_a_webhook_and_its_lock_run_writes_a_report() 
 
     // Nothing secret anywhere: the bodies, the run's files, the watcher's output.
     let secrets = [
-        ("bot secret", bot_secret.as_str()),
-        ("master secret", master_secret.as_str()),
-        ("webhook secret", SECRET),
-        ("webhook URL's token", "tok3n-s3cret-path"),
+        ("bot secret", bot_secret.clone()),
+        ("master secret", master_secret.clone()),
+        ("webhook secret", SECRET.to_owned()),
+        ("webhook URL's token", "tok3n-s3cret-path".to_owned()),
     ];
     let mut texts: Vec<(String, String)> = requests
         .iter()
@@ -200,9 +204,5 @@ async fn a_watchers_signal_reaches_a_webhook_and_its_lock_run_writes_a_report() 
             std::fs::read_to_string(&file).unwrap_or_default(),
         ));
     }
-    for (name, text) in &texts {
-        for (which, secret) in &secrets {
-            assert!(!text.contains(secret), "the {which} leaked into {name}");
-        }
-    }
+    assert_no_secret_in(&texts, &secrets);
 }
