@@ -101,8 +101,7 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         | Op::CancelAfter { .. }
         | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),
