@@ -13,6 +13,7 @@
 mod account;
 mod judge;
 mod lock;
+mod notice;
 mod policy;
 mod poll;
 pub mod signal;

@@ -75,3 +75,4 @@ mod venue_drills;
 mod verdicts;
 mod watch;
 mod watch_stream_bybit;
+mod watch_extras;
