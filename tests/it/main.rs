@@ -74,5 +74,5 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
-mod watch_stream_bybit;
 mod watch_extras;
+mod watch_stream_bybit;
