@@ -8,7 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use lockdown::exchanges::ExchangeId;
 use lockdown::exchanges::model::Segment;
 use serde_json::{Value, json};
