@@ -289,3 +289,105 @@ async fn drill_watch_hears_the_attackers_first_order_pushed() {
     let detect = card["time_to_detect_ms"].as_u64().expect("detected");
     assert!(detect < 500, "detected after {detect} ms: {watch:#}");
 }
+
+/// A Deribit simulator seeded with the `quiet` scenario (every order the bot's, all in the
+/// ledger), its session files written.
+async fn quiet_lab() -> Lab {
+    let scenario = lockdown::sim::scenario::Scenario::load("quiet").unwrap();
+    let sim = lockdown::sim::Sim::from_scenario_on(ExchangeId::Deribit, &scenario, 1);
+    let running = sim
+        .serve(SocketAddr::new(responder_ip(), 0))
+        .await
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session = sim
+        .write_session(&dir.path().join("sim"), &running.base_url)
+        .expect("session files");
+    Lab {
+        venue: ExchangeId::Deribit,
+        sim,
+        running,
+        session,
+        dir,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_lost_and_doubled_pushes_miss_no_order() {
+    let lab = quiet_lab().await;
+    // Every push sent twice; each connection dropped after two, the next push lost with it.
+    lab.sim.set_stream_faults(lockdown::sim::StreamFaults {
+        duplicate: true,
+        drop_after: Some(2),
+        ..Default::default()
+    });
+    let config = lab.session.config.display().to_string();
+    let watcher = tokio::spawn(async move {
+        lockdown(
+            &[
+                "watch",
+                "--config",
+                &config,
+                "--json",
+                "--interval",
+                "1s",
+                "--for",
+                "12s",
+            ],
+            &[],
+        )
+        .await
+    });
+    // The watcher's stream is open before the first order (bounded: 10 s).
+    for _ in 0..100 {
+        if lab.sim.stream_connections().0 >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        lab.sim.stream_connections().0 >= 1,
+        "the watcher never connected"
+    );
+
+    // Six resting orders with the leaked key, none the owner's: pushes 3 and 6 are lost.
+    let client = lab.client();
+    let (_, bot) = lab.creds();
+    let segment = Segment {
+        category: lockdown::exchanges::model::Category::Linear,
+        settle: Some("USDT"),
+    };
+    let mut placed = Vec::new();
+    for n in 0..6 {
+        let order = limit_buy(segment, "BTC_USDT", 1_000.0 + f64::from(n), 0.001);
+        placed.push(place(&client, &bot, order).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+
+    let output = watcher.await.unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let signals = summary["watched"][0]["signals"].as_array().unwrap().clone();
+    let seen: Vec<&str> = signals
+        .iter()
+        .filter(|s| s["kind"] == "unauthorized_order")
+        .filter_map(|s| s["order"]["order_id"].as_str())
+        .collect();
+    for id in &placed {
+        assert_eq!(
+            seen.iter().filter(|s| *s == id).count(),
+            1,
+            "{id} signalled once: {signals:#?}"
+        );
+    }
+    let sources: Vec<&str> = signals
+        .iter()
+        .filter_map(|s| s["source"].as_str())
+        .collect();
+    assert!(sources.contains(&"stream"), "{sources:?}");
+    let (opened, dropped) = lab.sim.stream_connections();
+    assert!(
+        dropped >= 1 && opened > dropped,
+        "{opened} opened, {dropped} dropped"
+    );
+}
