@@ -285,9 +285,58 @@ async fn drill_watch_hears_the_attackers_first_order_pushed() {
     let watch = &card["watch"];
     assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
     assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    assert!(
+        watch["stream"]["connects"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    // The attacker's first order came in on the stream, not from a REST look.
+    assert!(
+        watch["signals_by_source"]["stream"].as_u64().unwrap_or(0) >= 1,
+        "{watch:#}"
+    );
     // Pushed, not polled: far sooner than the 1 s interval a poller would wait.
     let detect = card["time_to_detect_ms"].as_u64().expect("detected");
     assert!(detect < 500, "detected after {detect} ms: {watch:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_watch_misses_no_order_when_the_stream_drops_and_doubles() {
+    // Each connection is cut after two pushes, the next update lost with it, and every update
+    // comes twice; the watcher only notifies, so it watches the whole attack.
+    let (code, card, err) = drill(
+        "pump-illiquid",
+        "2",
+        &[
+            "--watch-notify-only",
+            "--stream-faults",
+            "drop-after=2,duplicate",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
+    assert_eq!(card["passed"], true, "{:#}", card["failures"]);
+    let watch = &card["watch"];
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    assert!(
+        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    assert!(
+        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
+        "{watch:#}"
+    );
+    assert_eq!(watch["missed"], 0, "{watch:#}");
+    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+    // One signal per attacker order, however often it came.
+    let lines: Vec<&str> = watch["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = lines.iter().collect();
+    assert_eq!(unique.len(), lines.len(), "{lines:#?}");
 }
 
 /// A Deribit simulator seeded with the `quiet` scenario (every order the bot's, all in the
