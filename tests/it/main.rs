@@ -76,3 +76,4 @@ mod verdicts;
 mod watch;
 mod watch_extras;
 mod watch_stream_bybit;
+mod watch_stream_deribit;
