@@ -49,6 +49,7 @@ use crate::secret::{KeyId, SecretString};
 use errors::{NOT_JSON, api_error};
 use keys::{OkxConfig, OkxSubKey};
 use orders::{has_items, items};
+pub(super) use orders::{pushed_algo_orders, pushed_orders};
 
 /// The envelope around every answer.
 #[derive(Debug, Deserialize)]
@@ -105,7 +106,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::CancelAll { .. }
         | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
