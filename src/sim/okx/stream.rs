@@ -47,7 +47,9 @@ const LOGIN_WINDOW_MS: i64 = 30_000;
 const IDLE_MS: i64 = 30_000;
 
 /// The instrument types each channel takes (`ANY`: all).
-const ORDER_TYPES: &[&str] = &["SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "EVENTS", "ANY"];
+const ORDER_TYPES: &[&str] = &[
+    "SPOT", "MARGIN", "SWAP", "FUTURES", "OPTION", "EVENTS", "ANY",
+];
 const ALGO_TYPES: &[&str] = &["SPOT", "MARGIN", "SWAP", "FUTURES", "ANY"];
 
 /// The channels each address serves.
@@ -186,7 +188,12 @@ impl StreamSession for Session {
         }
     }
 
-    fn on_change(&mut self, v: &Venue, change: &crate::sim::inspect::OrderView, now_ms: i64) -> Vec<Out> {
+    fn on_change(
+        &mut self,
+        v: &Venue,
+        change: &crate::sim::inspect::OrderView,
+        now_ms: i64,
+    ) -> Vec<Out> {
         let Some(login) = &self.login else {
             return Vec::new();
         };
@@ -243,7 +250,13 @@ impl Session {
         Out::Text(Value::Object(event).to_string())
     }
 
-    fn login(&mut self, v: &Venue, id: Option<String>, args: Option<&Value>, now_ms: i64) -> Vec<Out> {
+    fn login(
+        &mut self,
+        v: &Venue,
+        id: Option<String>,
+        args: Option<&Value>,
+        now_ms: i64,
+    ) -> Vec<Out> {
         match self.check_login(v, args, now_ms) {
             Ok(login) => {
                 self.login = Some(login);
@@ -275,15 +288,16 @@ impl Session {
                 "The WebSocket endpoint does not allow multiple or repeated logins.".to_owned(),
             ));
         }
-        let args = args.and_then(Value::as_array).ok_or(("60013", "Invalid args".to_owned()))?;
+        let args = args
+            .and_then(Value::as_array)
+            .ok_or(("60013", "Invalid args".to_owned()))?;
         let arg = match args.as_slice() {
             [arg] => arg,
             [] => return Err(("60013", "Invalid args".to_owned())),
             _ => {
                 return Err((
                     "60031",
-                    "The WebSocket endpoint does not allow multiple or repeated logins."
-                        .to_owned(),
+                    "The WebSocket endpoint does not allow multiple or repeated logins.".to_owned(),
                 ));
             }
         };
@@ -329,7 +343,13 @@ impl Session {
 
     /// `subscribe` (or `unsubscribe`): each argument acknowledged in turn, or the first bad
     /// one refused.
-    fn subscribe(&mut self, v: &Venue, id: Option<String>, args: Option<&Value>, on: bool) -> Vec<Out> {
+    fn subscribe(
+        &mut self,
+        v: &Venue,
+        id: Option<String>,
+        args: Option<&Value>,
+        on: bool,
+    ) -> Vec<Out> {
         if self.login.is_none() {
             return vec![self.error(id, "60011", "Please log in")];
         }
@@ -349,12 +369,17 @@ impl Session {
             if let Some(id) = &id {
                 ack.insert("id".into(), json!(id));
             }
-            ack.insert("event".into(), json!(if on { "subscribe" } else { "unsubscribe" }));
+            ack.insert(
+                "event".into(),
+                json!(if on { "subscribe" } else { "unsubscribe" }),
+            );
             ack.insert("arg".into(), sub.arg());
             ack.insert("connId".into(), json!(self.conn_id));
             outs.push(Out::Text(Value::Object(ack).to_string()));
             self.subs.retain(|s| {
-                !(s.channel == sub.channel && s.inst_type == sub.inst_type && s.inst_id == sub.inst_id)
+                !(s.channel == sub.channel
+                    && s.inst_type == sub.inst_type
+                    && s.inst_id == sub.inst_id)
             });
             if on {
                 // `algo-advance` sends what is live when first subscribed.
@@ -368,7 +393,11 @@ impl Session {
     }
 
     fn parse_sub(&self, arg: &Value) -> Result<Sub, (&'static str, String)> {
-        let text = |name: &str| arg.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let text = |name: &str| {
+            arg.get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
         let channel = text("channel").ok_or(("60013", "Invalid args".to_owned()))?;
         self.address.serves(channel)?;
         let channel = match channel {
@@ -376,15 +405,22 @@ impl Session {
             ORDERS_ALGO => ORDERS_ALGO,
             _ => ALGO_ADVANCE,
         };
-        let types = if channel == ORDERS { ORDER_TYPES } else { ALGO_TYPES };
-        let inst_type = text("instType")
-            .ok_or(("60027", "Parameter instType can not be empty.".to_owned()))?;
+        let types = if channel == ORDERS {
+            ORDER_TYPES
+        } else {
+            ALGO_TYPES
+        };
+        let inst_type =
+            text("instType").ok_or(("60027", "Parameter instType can not be empty.".to_owned()))?;
         if !types.contains(&inst_type) {
-            return Err(("60018", format!(
-                "Wrong URL or channel:{channel},instType:{} doesn't exist. Please use the \
+            return Err((
+                "60018",
+                format!(
+                    "Wrong URL or channel:{channel},instType:{} doesn't exist. Please use the \
                  correct URL, channel and parameters referring to API document.",
-                cut(inst_type)
-            )));
+                    cut(inst_type)
+                ),
+            ));
         }
         Ok(Sub {
             channel,
@@ -473,7 +509,11 @@ fn seconds_to_ms(text: &str) -> Option<i64> {
     if whole.is_empty() || whole.len() > 12 || !digits(whole) || !digits(fraction) {
         return None;
     }
-    let ms: String = fraction.chars().chain(std::iter::repeat('0')).take(3).collect();
+    let ms: String = fraction
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(3)
+        .collect();
     Some(whole.parse::<i64>().ok()? * 1000 + ms.parse::<i64>().ok()?)
 }
 
