@@ -487,6 +487,13 @@ fn order_item(v: &Venue, order: &Order) -> Value {
         ("fillFeeCcy", if fill { fee_ccy } else { json!("") }),
         ("fillNotionalUsd", json!("")),
         ("fillPnl", json!("0")),
+        // Options only ("" for every other type, as the docs say).
+        ("fillPxVol", json!("")),
+        ("fillPxUsd", json!("")),
+        ("fillMarkVol", json!("")),
+        ("fillFwdPx", json!("")),
+        ("fillMarkPx", json!("")),
+        ("fillIdxPx", json!("")),
         ("execType", json!("")),
         ("notionalUsd", json!("")),
         ("code", json!("0")),
