@@ -370,25 +370,61 @@ async fn drill_watch_follows_the_attacker_through_the_okx_stream() {
     assert_eq!(card["passed"], true, "{:#}", card["failures"]);
     let watch = &card["watch"];
     assert_eq!(watch["false_alarms"], 0, "{watch:#}");
-    // Every signal came from the stream (or the REST fill when it came up), the first one
-    // about the attack from a push. (The scorecard's own `watch.source` says so once the
-    // drill reports it.)
-    let drill_dir = std::path::Path::new(card["drill_dir"].as_str().expect("the drill's folder"));
-    let log = read(&drill_dir.join("state/watch/signals.jsonl"));
-    let sources: Vec<String> = log
-        .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
-        .filter_map(|event| event["signal"]["source"].as_str().map(str::to_owned))
-        .collect();
-    assert_eq!(sources.first().map(String::as_str), Some("stream"), "{log}");
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    // Two connections a key: `/private` and `/business`.
     assert!(
-        sources.iter().all(|s| s == "stream" || s == "gap_fill"),
-        "{sources:?}"
+        watch["stream"]["connects"].as_u64().unwrap() >= 2,
+        "{watch:#}"
+    );
+    // The attacker's orders came in on pushes, not from REST looks.
+    assert!(
+        watch["signals_by_source"]["stream"].as_u64().unwrap_or(0) >= 1,
+        "{watch:#}"
     );
     assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
+    assert!(watch["lock_run"].is_string(), "{watch:#}");
     // Seen by push well inside one polling interval (1 s).
     let detect = card["time_to_detect_ms"].as_u64().expect("detected");
     assert!(detect < 1_000, "time to detect {detect} ms: {watch:#}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_watch_misses_nothing_through_dropped_and_doubled_pushes() {
+    // The watcher only notifies, so it watches the whole attack; each connection is cut after
+    // two pushes (the next lost with it) and every push comes twice: the gap fill after each
+    // reconnect finds what was lost, and each order is judged once.
+    let state = tempfile::tempdir().unwrap();
+    let (code, card, err) = drill(
+        state.path(),
+        &[
+            "--watch-notify-only",
+            "--stream-faults",
+            "drop-after=2,duplicate",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
+    let watch = &card["watch"];
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    assert!(
+        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    assert!(
+        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
+        "{watch:#}"
+    );
+    assert_eq!(watch["missed"], 0, "{watch:#}");
+    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+    assert!(watch["lock_run"].is_null(), "notify only: {watch:#}");
+    let lines: Vec<&str> = watch["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = lines.iter().collect();
+    assert_eq!(unique.len(), lines.len(), "{lines:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
