@@ -181,10 +181,14 @@ impl StreamSource {
             match event {
                 Event::Ready(n) => {
                     self.up[n] = true;
-                    self.tally(|f| {
-                        f.connects += 1;
-                        f.gap_fills += 1;
-                    });
+                    self.tally(|f| f.connects += 1);
+                    // One gap fill once every connection is up: while one is down the poller
+                    // looks at its interval, and a fill per connection would hold the others'
+                    // pushes back a whole REST look each (OKX: two connections, ~3 s a look).
+                    if !self.up.iter().all(|up| *up) {
+                        continue;
+                    }
+                    self.tally(|f| f.gap_fills += 1);
                     self.last = "gap_fill";
                     self.next_reconcile = Instant::now() + RECONCILE;
                     return self.poll.look_now().await;

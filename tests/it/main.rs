@@ -77,3 +77,4 @@ mod watch;
 mod watch_extras;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
+mod watch_stream_okx;

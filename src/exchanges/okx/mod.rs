@@ -15,6 +15,7 @@ pub(crate) mod facts;
 mod limits;
 mod passphrase;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -186,6 +187,11 @@ impl Venue for Okx {
 
     fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
+    }
+
+    /// `orders` on the private WebSocket, the algo channels on the business one (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::OkxStream)
     }
 }
 

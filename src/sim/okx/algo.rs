@@ -149,7 +149,7 @@ impl AlgoOrder {
     /// The order as `orders-algo-pending` and `orders-algo-history` list it: the documented
     /// example's fields (OKX docs, "GET / Algo order list" and "GET / Algo order history"),
     /// empty where they concern another kind of algo order.
-    fn to_wire(&self, v: &Venue) -> Value {
+    pub(crate) fn to_wire(&self, v: &Venue) -> Value {
         let text = |o: &Option<String>| o.clone().unwrap_or_default();
         let has = |o: &Option<String>, yes: &str| if o.is_some() { yes } else { "" }.to_owned();
         let spot = self.category == Category::Spot;

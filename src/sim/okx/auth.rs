@@ -118,6 +118,35 @@ impl Credentials {
     }
 }
 
+/// Whether `sign` is the base64 HMAC-SHA256, keyed with `secret`, of the WebSocket login's
+/// text: `timestamp` (Unix seconds, as received) + `GET` + `/users/self/verify`
+/// (docs/venues/okx.md "Private stream"). Compared in constant time.
+pub(crate) fn login_sign_matches(secret: &SecretString, timestamp: &str, sign: &str) -> bool {
+    let Some(tag) = base64_decode(sign) else {
+        return false;
+    };
+    // Allowed: this is where a signature is computed.
+    #[allow(clippy::disallowed_methods)]
+    let key = secret.expose_secret().as_bytes();
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key) else {
+        return false;
+    };
+    mac.update(timestamp.as_bytes());
+    mac.update(b"GET/users/self/verify");
+    mac.verify_slice(&tag).is_ok()
+}
+
+/// Whether a passphrase sent in a WebSocket login is the key's (constant time).
+pub(crate) fn passphrase_is(passphrase: Option<&SecretString>, sent: &str) -> bool {
+    let Some(passphrase) = passphrase else {
+        return false;
+    };
+    // Allowed: the passphrase is checked here like a signature.
+    #[allow(clippy::disallowed_methods)]
+    let want = passphrase.expose_secret().as_bytes();
+    constant_time_eq(want, sent.as_bytes())
+}
+
 /// Reads `YYYY-MM-DDTHH:MM:SS.sssZ`, the only shape OKX documents, into Unix ms.
 fn parse_timestamp(raw: &str) -> Option<i64> {
     let b = raw.as_bytes();

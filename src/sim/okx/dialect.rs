@@ -94,6 +94,11 @@ impl SimDialect for OkxDialect {
     fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
         algo_orders(&v.own).iter().map(|o| o.view()).collect()
     }
+
+    /// The private and business WebSockets (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&DIALECT)
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ use crate::secret::{KeyId, SecretString};
 use errors::{NOT_JSON, api_error};
 use keys::{OkxConfig, OkxSubKey};
 use orders::{has_items, items};
+pub(super) use orders::{pushed_algo_orders, pushed_orders};
 
 /// The envelope around every answer.
 #[derive(Debug, Deserialize)]

@@ -97,6 +97,37 @@ pub(super) fn fills(segment: &Segment, data: Value) -> Result<Reply, ExchangeErr
     Ok(Reply::Fills(Page { items, next }))
 }
 
+/// Orders as the `orders` WebSocket channel pushes them: the list's fields and a few more
+/// (docs/venues/okx.md "Private stream"). An item that does not read is left out: the REST
+/// looks still find its order.
+pub(in crate::exchanges::okx) fn pushed_orders(data: Value) -> Vec<Order> {
+    pushed::<OkxOrder>(data, |order, fallback| order.into_order(fallback))
+}
+
+/// Algo orders as `orders-algo` and `algo-advance` push them, read as the algo list's.
+pub(in crate::exchanges::okx) fn pushed_algo_orders(data: Value) -> Vec<Order> {
+    pushed::<OkxAlgoOrder>(data, |order, fallback| order.into_order(fallback))
+}
+
+fn pushed<T: DeserializeOwned>(
+    data: Value,
+    into: impl Fn(T, &Segment) -> Result<Order, ExchangeError>,
+) -> Vec<Order> {
+    // Every push names its `instType`; the fallback only matters for a type not known yet.
+    let fallback = Segment {
+        category: Category::Spot,
+        settle: Some("SPOT"),
+    };
+    let Value::Array(items) = data else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value::<T>(item).ok())
+        .filter_map(|item| into(item, &fallback).ok())
+        .collect()
+}
+
 /// Whether `data` holds per-item results.
 pub(super) fn has_items(data: &Value) -> bool {
     data.as_array()
