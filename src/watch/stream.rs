@@ -5,8 +5,8 @@
 //! from REST first where the venue wants one), log in, subscribe, keep alive, and on any drop or
 //! refusal connect again after a pause that grows from 250 ms to 30 s. The tasks hand what they
 //! read to the source through a channel. The source passes stream orders through the poller's
-//! "once per state" filter, and fills the gap by REST every time a connection says it is ready
-//! (the first time, that read is the first look): from the last news less the overlap to now,
+//! "once per state" filter, and fills the gap by REST every time the connections are all ready
+//! again (the first time, that read is the first look): from the last news less the overlap to now,
 //! so a drop, a lost message or a late subscription loses nothing. While any connection is
 //! down the poller looks at its usual interval, and a slow REST look every minute catches
 //! what a stream may silently skip. The stream is read with the watched key's own credential,
@@ -57,7 +57,7 @@ pub struct StreamFigures {
     pub drops: u64,
     /// Messages that carried orders.
     pub messages: u64,
-    /// REST gap fills run (one per ready connection).
+    /// REST gap fills run (one each time every connection is ready again).
     pub gap_fills: u64,
 }
 
