@@ -49,7 +49,7 @@ enum Event {
 }
 
 /// Figures of a stream source, for the summary and the drill.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StreamFigures {
     /// Connections that became ready.
     pub connects: u64,
@@ -59,6 +59,18 @@ pub struct StreamFigures {
     pub messages: u64,
     /// REST gap fills run (one per ready connection).
     pub gap_fills: u64,
+}
+
+impl StreamFigures {
+    /// The sum of two keys' figures.
+    pub fn plus(self, other: StreamFigures) -> StreamFigures {
+        StreamFigures {
+            connects: self.connects + other.connects,
+            drops: self.drops + other.drops,
+            messages: self.messages + other.messages,
+            gap_fills: self.gap_fills + other.gap_fills,
+        }
+    }
 }
 
 /// One watched key's orders from its venue's private stream, the poller under it.
@@ -223,6 +235,10 @@ impl Source for StreamSource {
         std::mem::take(&mut self.notes)
     }
 
+    fn figures(&self) -> Option<StreamFigures> {
+        Some(StreamSource::figures(self))
+    }
+
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {
         Box::pin(self.next_batch())
     }
@@ -273,12 +289,8 @@ impl Link {
             .url(&base, &self.connection, token.as_ref())
             .map_err(|err| err.to_string())?;
         let connector = connector(&url)?;
-        let connect = tokio_tungstenite::connect_async_tls_with_config(
-            url.as_str(),
-            None,
-            true,
-            connector,
-        );
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector);
         let (mut socket, _) = tokio::time::timeout(READY_WITHIN, connect)
             .await
             .map_err(|_| "the connection timed out".to_owned())?

@@ -75,3 +75,4 @@ mod venue_drills;
 mod verdicts;
 mod watch;
 mod watch_stream_binance;
+mod watch_stream_bybit;
