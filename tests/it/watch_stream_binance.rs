@@ -149,6 +149,16 @@ async fn drill_watch_hears_the_attack_on_the_stream() {
     assert_eq!(code(&output), 0, "{card:#}\n{}", stderr(&output));
     assert_eq!(card["passed"], true, "{:#}", card["failures"]);
     let watch = &card["watch"];
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    assert!(
+        watch["stream"]["connects"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    // The attacker's first order came in on the stream, not from a REST look.
+    assert!(
+        watch["signals_by_source"]["stream"].as_u64().unwrap_or(0) >= 1,
+        "{watch:#}"
+    );
     assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
     assert_eq!(watch["false_alarms"], 0, "{watch:#}");
     // Polling every second could not see the first order this soon: the push did.
@@ -159,6 +169,60 @@ async fn drill_watch_hears_the_attack_on_the_stream() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_watch_with_dropped_and_doubled_pushes_misses_no_attacker_order() {
+    // Notify only, so the watcher hears the whole attack; each connection is cut after two
+    // pushes (the next one lost with it) and every push comes twice.
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().display().to_string();
+    let output = lockdown(
+        &[
+            "drill",
+            "--json",
+            "--state-dir",
+            &state_dir,
+            "--venue",
+            "binance",
+            "--scenario",
+            "alt-dump",
+            "--watch",
+            "--watch-interval",
+            "1s",
+            "--watch-notify-only",
+            "--stream-faults",
+            "drop-after=2,duplicate",
+        ],
+        &[],
+    )
+    .await;
+    let card: Value = serde_json::from_str(&stdout(&output))
+        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
+    // Notified only, the response starts after Binance's attacker has carried out its whole
+    // plan, so the drill sees no refusal; the same happens without streams (`--watch-poll`).
+    // Any other failure fails the test.
+    let failures = card["failures"].as_array().expect("failures");
+    assert!(
+        failures.iter().all(|f| f
+            .as_str()
+            .is_some_and(|f| f.contains("never refused the attacker"))),
+        "{failures:#?}\n{}",
+        stderr(&output)
+    );
+    let watch = &card["watch"];
+    assert_eq!(watch["source"], "stream", "{watch:#}");
+    assert!(
+        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    assert!(
+        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
+        "{watch:#}"
+    );
+    assert_eq!(watch["missed"], 0, "{watch:#}");
+    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+    assert!(watch["lock_run"].is_null(), "notify only: {watch:#}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -280,6 +344,15 @@ async fn a_usdm_listen_key_opens_its_stream() {
     assert!(refused.is_err());
 
     let mut socket = connect(&lab, &format!("/private/ws/{listen_key}")).await;
+    // The connection's one stream is the listen key.
+    socket
+        .send(Message::Text(
+            r#"{"method":"LIST_SUBSCRIPTIONS","id":1}"#.into(),
+        ))
+        .await
+        .unwrap();
+    let listed = next_text(&mut socket).await;
+    assert_eq!(listed, json!({ "result": [listen_key], "id": 1 }));
     let (status, placed) = rest(
         &lab,
         (&key, &secret),

@@ -38,6 +38,9 @@ pub const WS_API_PATH: &str = "/ws-api/v3";
 /// The id lockdown gives its subscription request, so the answer can be told apart.
 const SUBSCRIBE_ID: &str = "lockdown-subscribe";
 
+/// Asks a listen-key connection for its streams (the futures streams' `LIST_SUBSCRIPTIONS`).
+const LIST_SUBSCRIPTIONS: &str = r#"{"method":"LIST_SUBSCRIPTIONS","id":1}"#;
+
 /// The USD-M segment a listen key is asked for.
 const USDM: Segment = Segment {
     category: Category::Linear,
@@ -119,8 +122,9 @@ impl PrivateStream for BinanceStream {
         now_ms: i64,
     ) -> Vec<String> {
         if connection.name != "spot" {
-            // The listen key in the address is the whole login.
-            return Vec::new();
+            // The listen key in the address is the whole login; the listing of the
+            // connection's streams answers at once, which says the connection is live.
+            return vec![LIST_SUBSCRIPTIONS.to_owned()];
         }
         vec![subscribe_message(credential, now_ms)]
     }
@@ -225,9 +229,20 @@ fn read_ws_api(message: &Value) -> Vec<Frame> {
     }
 }
 
-/// A futures listen-key stream's event: bare, no wrapper. The stream is ready once connected:
-/// the listen key was the login.
+/// A futures listen-key stream's message: the answer to `LIST_SUBSCRIPTIONS` (ready), or an
+/// event, bare, no wrapper.
 fn read_futures(message: &Value, category: Category) -> Vec<Frame> {
+    // The answer to `LIST_SUBSCRIPTIONS`: the listen key's stream is there (its name is the
+    // key, a secret, so it is never kept).
+    if message.get("id").and_then(Value::as_u64) == Some(1) {
+        return match message.get("result").and_then(Value::as_array) {
+            Some(streams) if !streams.is_empty() => vec![Frame::Ready],
+            _ => vec![Frame::Refused(format!(
+                "the listen-key stream lists no subscription (code {})",
+                message.get("code").and_then(Value::as_i64).unwrap_or(0)
+            ))],
+        };
+    }
     match message.get("e").and_then(Value::as_str) {
         Some("ORDER_TRADE_UPDATE") => {
             match serde_json::from_value::<FuturesUpdate>(message.clone()) {
@@ -527,11 +542,20 @@ mod tests {
             message["params"]["signature"],
             "681110a6057ad58657af22f5640fab9dd17418834cdfccdc81be8b0f7b2cde3e"
         );
-        assert!(
-            BinanceStream
-                .login(&connection("usdm"), &credential, None, 1)
-                .is_empty()
+        assert_eq!(
+            BinanceStream.login(&connection("usdm"), &credential, None, 1),
+            [LIST_SUBSCRIPTIONS]
         );
+        let listed = r#"{"result":["pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"],"id":1}"#;
+        assert_eq!(
+            BinanceStream.read(&connection("usdm"), listed),
+            [Frame::Ready]
+        );
+        let nothing = r#"{"result":[],"id":1}"#;
+        assert!(matches!(
+            BinanceStream.read(&connection("coinm"), nothing).as_slice(),
+            [Frame::Refused(_)]
+        ));
     }
 
     #[test]

@@ -560,9 +560,32 @@ impl FuturesSession {
 }
 
 impl StreamSession for FuturesSession {
-    fn on_text(&mut self, _v: &mut Venue, _text: &str, _now_ms: i64) -> Vec<Out> {
-        // The user data stream takes no requests; a listen-key connection sends nothing.
-        Vec::new()
+    /// The requests every stream connection takes (`SUBSCRIBE`, `UNSUBSCRIBE`,
+    /// `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`); the simulator models the listing
+    /// (the listen key is the connection's one stream) and answers the others with the docs'
+    /// error words.
+    fn on_text(&mut self, _v: &mut Venue, text: &str, _now_ms: i64) -> Vec<Out> {
+        let answer = match serde_json::from_str::<Value>(text) {
+            Err(err) => json!({ "code": 3, "msg": format!("Invalid JSON: {err}") }),
+            Ok(request) => match (
+                request.get("method").and_then(Value::as_str),
+                request.get("id"),
+            ) {
+                (_, id) if !id.is_some_and(Value::is_u64) => json!({
+                    "code": 2,
+                    "msg": "Invalid request: request ID must be an unsigned integer",
+                }),
+                (Some("LIST_SUBSCRIPTIONS"), Some(id)) => {
+                    json!({ "result": [self.listen_key.key], "id": id })
+                }
+                (None, _) => json!({ "code": 2, "msg": "Invalid request: missing field `method`" }),
+                (Some(other), _) => json!({
+                    "code": 2,
+                    "msg": format!("Invalid request: unknown variant {other}, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`"),
+                }),
+            },
+        };
+        vec![Out::Text(answer.to_string())]
     }
 
     fn on_change(&mut self, v: &Venue, change: &OrderView, now_ms: i64) -> Vec<Out> {
