@@ -1,10 +1,10 @@
 //! Binance's private order streams, end to end over real sockets on 127.0.0.1: `drill --watch`
-//! hears the attacker's first order pushed on the spot WebSocket API; a raw WebSocket client is
-//! refused by the simulator with Binance's documented answers (a bad signature, a stale
-//! timestamp, a deleted key, an address outside the key's list) and gets the documented
-//! `executionReport` once an order is placed by REST; a USD-M listen key opens its stream and
-//! hears `ORDER_TRADE_UPDATE`; and a watcher whose stream drops and repeats itself still sees
-//! every attacker order (the gap fill).
+//! hears the attacker's first order pushed on the spot WebSocket API, and with dropped and
+//! doubled pushes misses none; a raw WebSocket client is refused by the simulator with
+//! Binance's documented answers (a bad signature, a stale timestamp, a deleted key, an address
+//! outside the key's list) and gets the documented `executionReport` once an order is placed by
+//! REST; a USD-M listen key opens its stream and hears `ORDER_TRADE_UPDATE`; and `lockdown
+//! watch` on a stream that drops and repeats itself still signals every attacker order.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;

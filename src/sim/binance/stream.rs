@@ -1,24 +1,32 @@
-//! Binance's private order stream in the simulator: the spot WebSocket API's User Data Stream
-//! subscription by signature, written from Binance's docs (docs/venues/binance.md "Private
-//! stream"), never from the client in `exchanges/binance/stream.rs`.
+//! Binance's private order streams in the simulator, written from Binance's docs
+//! (docs/venues/binance.md §12 "Private stream"), never from the client in
+//! `exchanges/binance/stream.rs`.
 //!
-//! Binance retired the spot listen key (`POST /api/v3/userDataStream`): a spot account's order
-//! updates now come from the WebSocket API (`/ws-api/v3`), where any session, logged in or not,
-//! subscribes an account with `userDataStream.subscribe.signature`: `apiKey`, `timestamp`,
-//! optional `recvWindow` and `signature`, the hex HMAC-SHA256 of every other parameter sorted by
-//! name as `name=value` joined by `&`. The checks are those of a SIGNED request (`auth.rs`): the
-//! key's shape (`-2014`), the key live (`-2015`), the signature (`-1022`), `recvWindow` (`-1131`),
-//! the timestamp window (`-1021`), the peer inside the key's IP list (`-2015`); a second
-//! subscription of the same account is `-2035`. An answer echoes the request's `id` with an
-//! HTTP-like `status` (`200`, `400`, `401` for `-2015`) and `result` or `error`.
+//! Spot: Binance retired the spot listen key, so a spot account's order updates come from the
+//! WebSocket API (`/ws-api/v3`), where any session subscribes an account with
+//! `userDataStream.subscribe.signature`: `apiKey`, `timestamp`, optional `recvWindow` and
+//! `signature`, the hex HMAC-SHA256 of every other parameter sorted by name as `name=value`
+//! joined by `&`. The checks are a SIGNED request's (`auth.rs`): the key's shape (`-2014`), the
+//! key live (`-2015`), the signature (`-1022`), `recvWindow` (`-1131`), the timestamp window
+//! (`-1021`), the peer inside the key's IP list (`-2015`); a second subscription of the same
+//! account is `-2035`. An answer echoes the request's `id` with an HTTP-like `status` (`200`,
+//! `400`, `401` for `-2015`) and `result` or `error`. Every change of the account's spot orders
+//! (not its margin ones, which Binance streams elsewhere) is an `executionReport` wrapped as
+//! `{"subscriptionId", "event"}`.
 //!
-//! Once subscribed, every change of the account's spot orders (not its margin ones, which
-//! Binance streams elsewhere) is an `executionReport` wrapped as `{"subscriptionId", "event"}`.
-//! A change that the simulator makes in one request (an order placed and filled at once) is
-//! told as Binance tells it: `NEW` first, then the trade. What is not modelled: ping frames and
-//! the one-minute pong timeout (the shared socket answers pings; the session never sees frames),
-//! SBE, `session.logon`; a connection is closed at its 24-hour mark as the docs say. The hidden
-//! truth (`origin`) and the key's secret never reach the wire.
+//! USD-M and COIN-M: `POST /fapi/v1/listenKey` (`/dapi/v1/listenKey`; also `PUT`, `DELETE`)
+//! with the key header only hands out a 60-minute listen key ([`listen_key`], called by the
+//! front door before any signature check); `/private/ws/<listenKey>` (USD-M) and
+//! `/ws/<listenKey>` (COIN-M) push `ORDER_TRADE_UPDATE`, on USD-M `ALGO_UPDATE` for
+//! conditional orders, and `listenKeyExpired` once the key lapses; `LIST_SUBSCRIPTIONS` lists
+//! the key as the connection's stream.
+//!
+//! A change the simulator makes in one request (an order placed and filled at once) is told as
+//! Binance tells it: `NEW` first, then the trade. Not modelled: ping frames and the pong
+//! timeouts (the shared socket answers pings; a session never sees frames), SBE,
+//! `session.logon`; a connection closes at its 24-hour mark as the docs say. What Binance does
+//! not document (an unknown listen key, a deleted key's streams) is the simulator's choice,
+//! named in the docs. The hidden truth (`origin`) and the key's secret never reach the wire.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
