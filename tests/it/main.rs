@@ -74,5 +74,6 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
+mod watch_extras;
 mod watch_stream_binance;
 mod watch_stream_bybit;
