@@ -212,7 +212,7 @@ async fn drill_watch_with_dropped_and_doubled_pushes_misses_no_attacker_order() 
     // Notified only, the response starts after Binance's attacker has carried out its whole
     // plan, so the drill sees no refusal; the same happens without streams (`--watch-poll`).
     // Any other failure fails the test.
-    let failures = card["failures"].as_array().expect("failures");
+    let failures = card["failures"].as_array().cloned().unwrap_or_default();
     assert!(
         failures.iter().all(|f| f
             .as_str()
