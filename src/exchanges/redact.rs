@@ -12,7 +12,7 @@
 /// The names whose values are secrets, compared without case, `_` or `-`: every field the
 /// venues' create-key and login answers use for a secret (Bybit `secret`, OKX and Binance
 /// `secretKey`, OKX `passphrase`, Deribit `client_secret`, `access_token`, `refresh_token`,
-/// Kraken `token`), the one-time code Deribit's requests carry (`authorization_data`) and the
+/// Kraken `token`), Binance's `listenKey`, the one-time code Deribit's requests carry (`authorization_data`) and the
 /// usual other spellings.
 pub const SECRET_NAMES: &[&str] = &[
     "secret",
@@ -30,6 +30,7 @@ pub const SECRET_NAMES: &[&str] = &[
     "signature",
     "sign",
     "authorization_data",
+    "listenKey",
 ];
 
 /// What a redacted value is replaced with.

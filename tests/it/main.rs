@@ -75,6 +75,7 @@ mod venue_drills;
 mod verdicts;
 mod watch;
 mod watch_extras;
+mod watch_stream_binance;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
 mod watch_stream_okx;

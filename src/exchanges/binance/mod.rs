@@ -21,6 +21,7 @@ mod hosts;
 mod market;
 mod pace;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -228,6 +229,12 @@ impl Venue for Binance {
 
     fn order_rules(&self) -> Option<&dyn OrderRules> {
         Some(self)
+    }
+
+    /// One stream per family: spot by the WebSocket API, USD-M and COIN-M by listen key
+    /// (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::STREAM)
     }
 }
 

@@ -38,13 +38,16 @@ pub fn sign_payload(secret: &SecretString, payload: &str) -> String {
     hmac_sha256_hex(secret, payload.as_bytes())
 }
 
-/// Whether a path is a public endpoint that takes no signature.
+/// Whether a path takes no signature: a public endpoint, or a listen key's (the key header only).
 pub fn is_public(path: &str) -> bool {
     [
         "/api/v3/time",
         "/fapi/v1/time",
         "/api/v3/exchangeInfo",
         "/fapi/v1/exchangeInfo",
+        // USER_STREAM: the listen keys take the key header and nothing else.
+        "/fapi/v1/listenKey",
+        "/dapi/v1/listenKey",
     ]
     .iter()
     .any(|public| path.ends_with(public))

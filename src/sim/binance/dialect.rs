@@ -52,6 +52,11 @@ impl SimDialect for BinanceDialect {
         super::email(v, uid)
     }
 
+    /// The spot WebSocket API's User Data Stream (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&super::stream::STREAM)
+    }
+
     fn extra_order_views(&self, v: &Venue) -> Vec<OrderView> {
         v.own
             .get::<BinanceState>()

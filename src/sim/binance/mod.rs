@@ -42,6 +42,7 @@ mod reply;
 mod route;
 mod seed;
 mod state;
+mod stream;
 mod trade;
 mod wallet;
 mod weight;
@@ -87,6 +88,10 @@ impl front::Dialect for BinanceDialect {
     }
 
     fn answer(v: &mut Venue, req: &Incoming) -> Answer {
+        // The futures listen keys: the key header only, no signature (`stream.rs`).
+        if let Some(answer) = stream::listen_key(v, req) {
+            return answer;
+        }
         answer(v, req)
     }
 

@@ -56,6 +56,16 @@ pub(crate) enum Code {
     ReduceOnlyRejected,
     /// `-5022`: a futures post-only (`GTX`) order that would take.
     GtxRejected,
+    /// `-1020`: a WebSocket API method the simulator does not serve.
+    Unsupported,
+    /// `-2035`: the account already has a User Data Stream subscription on this connection.
+    SubscriptionActive,
+    /// `-2036`: no such User Data Stream subscription.
+    SubscriptionInactive,
+    /// `-2042`: a connection's subscription ids are used up.
+    TooManySubscriptions,
+    /// `-1125`: no such listen key.
+    NoListenKey,
 }
 
 impl Code {
@@ -81,6 +91,11 @@ impl Code {
             Code::NotRequired => -1106,
             Code::ReduceOnlyRejected => -2022,
             Code::GtxRejected => -5022,
+            Code::Unsupported => -1020,
+            Code::SubscriptionActive => -2035,
+            Code::SubscriptionInactive => -2036,
+            Code::TooManySubscriptions => -2042,
+            Code::NoListenKey => -1125,
         }
     }
 
@@ -142,6 +157,11 @@ impl ApiError {
             Code::Unauthorized,
             "You are not authorized to execute this request.",
         )
+    }
+
+    /// `-1020`.
+    pub(crate) fn unsupported() -> ApiError {
+        ApiError::new(Code::Unsupported, "This operation is not supported.")
     }
 
     /// `-1121`.

@@ -45,6 +45,8 @@ pub(crate) struct BinanceState {
     pub(crate) funding: BTreeMap<u64, BTreeMap<String, f64>>,
     /// The deposits credited to the accounts (seeded only), oldest first (`wallet.rs`).
     pub(crate) deposits: Vec<Deposit>,
+    /// The futures listen keys handed out (`stream.rs`).
+    pub(crate) listen_keys: Vec<crate::sim::binance::stream::ListenKey>,
     /// A planned outage of one path (`Sim::binance_outage`), for tests.
     pub(crate) outage: Option<Outage>,
     orders_made: u64,

@@ -276,7 +276,27 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             ],
         ),
         // Its segments are a fixed list (docs/venues/binance.md).
-        Op::Segments { .. } | Op::StreamToken { .. } => {
+        Op::Segments { .. } => {
+            return Err(ExchangeError::Unsupported {
+                venue: "binance",
+                op: op.name(),
+            });
+        }
+        // A futures family's listen key (USER_STREAM: the key header, no signature;
+        // docs/venues/binance.md "Private stream"). Spot streams without one.
+        Op::StreamToken {
+            segment: Some(segment),
+        } if matches!(Market::of(segment), Market::UsdM | Market::CoinM) => {
+            let (host, path) = match Market::of(segment) {
+                Market::CoinM => (Host::Dapi, "/dapi/v1/listenKey"),
+                _ => (Host::Fapi, "/fapi/v1/listenKey"),
+            };
+            Request {
+                mutating: false,
+                ..post(&on_host(call, host, path), &[])
+            }
+        }
+        Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),

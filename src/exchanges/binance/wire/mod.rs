@@ -41,6 +41,8 @@ use crate::secret::{KeyId, SecretString};
 use errors::{BinanceError, NOT_JSON, api_error};
 use keys::{BinanceKeyChange, BinanceRestrictions, sub_keys};
 use orders::walk_page;
+/// The order statuses, for the stream's events (`stream.rs`).
+pub(super) use orders::{algo_status, status as order_status};
 
 /// Decodes an answer to `op`.
 pub fn decode(op: &Op, response: &Response) -> Decoded {
@@ -97,12 +99,15 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         Op::Transfers { window, cursor } => funds::transfers(window, cursor.as_deref(), body)?,
         Op::PlaceOrder(_) => orders::placed(body)?,
         Op::AmendOrder { .. } => orders::amended(body)?,
+        Op::StreamToken { .. } => {
+            let token: BinanceListenKey = parse(body)?;
+            Reply::StreamToken(SecretString::from(token.listen_key))
+        }
         Op::CancelAll { .. }
         | Op::CancelAfter { .. }
         | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),
@@ -170,6 +175,13 @@ fn sum(free: &str, locked: &str) -> String {
 fn rfc3339(ms: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// `POST /fapi/v1/listenKey` and `/dapi/v1/listenKey`: a secret, never shown.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BinanceListenKey {
+    listen_key: String,
 }
 
 /// `GET /api/v3/time`.

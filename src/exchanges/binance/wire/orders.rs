@@ -442,7 +442,7 @@ impl BinanceAlgoOrder {
 
 /// Binance's `algoStatus`: `NEW` waits for its trigger; once triggered it is an order of its
 /// own (listed by `openOrders`).
-fn algo_status(text: &str) -> OrderStatus {
+pub(in crate::exchanges::binance) fn algo_status(text: &str) -> OrderStatus {
     match text {
         "NEW" => OrderStatus::Untriggered,
         "TRIGGERING" | "TRIGGERED" => OrderStatus::Open,
@@ -455,7 +455,7 @@ fn algo_status(text: &str) -> OrderStatus {
 
 /// Binance order statuses (docs/venues/binance.md §6); options say `ACCEPTED` for a resting
 /// order and spell `CANCELLED` with two Ls.
-fn status(text: &str) -> OrderStatus {
+pub(in crate::exchanges::binance) fn status(text: &str) -> OrderStatus {
     match text {
         "NEW" | "PENDING_NEW" | "ACCEPTED" => OrderStatus::Open,
         "PARTIALLY_FILLED" => OrderStatus::PartiallyFilled,
