@@ -826,13 +826,19 @@ ai: !!str 12
     fn anchors_aliases_and_merges_keep_the_places_they_were_written_at() {
         let text = "x-base: &base\n  a: 1\n  b: 2\nm:\n  <<: *base\n  b: 3\nl: [*base]\n";
         let root = tree::parse(text).unwrap();
-        let (values, keys) = tree::index(&root);
-        let at = |span: Option<&super::Span>| span.map(|s| (s.line, s.col));
+        let key = |path: &str| {
+            tree::find(&root, path).and_then(|(_, k)| k.map(|k| (k.at.line, k.at.col)))
+        };
+        let value = |path: &str| tree::find(&root, path).map(|(v, _)| (v.at.line, v.at.col));
         // `a` was merged from the anchor: it is placed there; `b` is the mapping's own.
-        assert_eq!(at(keys.get("m.a")), Some((2, 3)));
-        assert_eq!(at(keys.get("m.b")), Some((6, 3)));
-        assert_eq!(at(values.get("l[0].b")), Some((3, 6)));
-        assert!(!keys.contains_key("x-base"));
+        assert_eq!(key("m.a"), Some((2, 3)));
+        assert_eq!(key("m.b"), Some((6, 3)));
+        assert_eq!(value("l[0].b"), Some((3, 6)));
+        assert_eq!(value("x-base"), None);
+        // A key with a dot is found whole.
+        let root = tree::parse("hosts:\n  a.example: { port: 1 }\n").unwrap();
+        let found = tree::find(&root, "hosts.a.example.port").map(|(v, _)| v.scalar());
+        assert_eq!(found, Some(Some("1")));
     }
 
     #[test]

@@ -11,7 +11,6 @@ mod de;
 mod read;
 mod tree;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -46,11 +45,9 @@ pub struct Span {
 pub struct Source {
     name: String,
     text: Arc<str>,
-    /// The text's tree, parsed on first use: every section of the file is read from it.
+    /// The text's tree, parsed on first use: every section of the file is read from it, and
+    /// every place is found in it by its path.
     tree: OnceLock<Parsed>,
-    /// The spans of values and keys, by path: indexed on the first look-up, so a file that
-    /// reads without a problem (a scenario of 100 000 orders) is never indexed at all.
-    index: OnceLock<Index>,
 }
 
 /// A text's tree, or why it has none; shared by the [`Source`]s of one text.
@@ -85,13 +82,6 @@ fn parsed(text: &Arc<str>) -> Parsed {
     tree
 }
 
-/// Where each value and each key of a file sits, by path.
-#[derive(Debug, Clone, Default)]
-struct Index {
-    values: HashMap<String, Span>,
-    keys: HashMap<String, Span>,
-}
-
 impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Source").field("name", &self.name).finish()
@@ -106,7 +96,6 @@ impl Source {
             name: name.into(),
             text: text.into(),
             tree: OnceLock::new(),
-            index: OnceLock::new(),
         }
     }
 
@@ -115,15 +104,13 @@ impl Source {
         self.tree.get_or_init(|| parsed(&self.text))
     }
 
-    fn index(&self) -> &Index {
-        self.index.get_or_init(|| match self.tree() {
-            Ok(root) => {
-                let (values, keys) = tree::index(root);
-                Index { values, keys }
-            }
-            // A file with a syntax error has its one problem placed already.
-            Err(_) => Index::default(),
-        })
+    /// The node at `path` and, for a mapping entry, its key. A file with a syntax error (or a
+    /// breach of a bound) has none: its one problem is placed already.
+    fn find(&self, path: &str) -> Option<(&tree::Node, Option<&tree::Node>)> {
+        self.tree()
+            .as_ref()
+            .ok()
+            .and_then(|root| tree::find(root, path))
     }
 
     /// Checks `text` against the [`crate::limits`] (size, nesting depth, key length) as it
@@ -155,8 +142,6 @@ impl Source {
         match breach {
             None => Ok(source),
             Some((at, message, hint)) => {
-                // A file that breaks a bound is not indexed: its one problem is placed already.
-                let _ = source.index.set(Index::default());
                 Err(source.problems(vec![source.problem(at, message).help(hint)]))
             }
         }
@@ -174,12 +159,12 @@ impl Source {
 
     /// Where the value at `path` sits.
     pub fn value(&self, path: &str) -> Option<Span> {
-        self.index().values.get(path).copied()
+        self.find(path).map(|(value, _)| value.at)
     }
 
     /// Where the key of the mapping entry at `path` sits.
     pub fn key(&self, path: &str) -> Option<Span> {
-        self.index().keys.get(path).copied()
+        self.find(path).and_then(|(_, key)| key).map(|key| key.at)
     }
 
     /// The best place to point at for `path`: its value, its key, or its nearest ancestor.

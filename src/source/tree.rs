@@ -410,42 +410,43 @@ fn same_key(a: &Node, b: &Node) -> bool {
     }
 }
 
-/// Where each value and each key sits, by path (`steps[2].restrict_key.ips`).
-pub(crate) fn index(root: &Node) -> (HashMap<String, Span>, HashMap<String, Span>) {
-    let mut values = HashMap::new();
-    let mut keys = HashMap::new();
-    walk(root, String::new(), &mut values, &mut keys);
-    (values, keys)
+/// The node at `path` (`steps[2].restrict_key.ips`, `[0]`, or `` for the root) and, for a
+/// mapping entry, its key. A key may hold a `.` (`a.b` is tried as the key `a.b` as well as
+/// `a` then `b`).
+pub(crate) fn find<'a>(root: &'a Node, path: &str) -> Option<(&'a Node, Option<&'a Node>)> {
+    descend(root, path, None, true)
 }
 
-fn walk(
-    node: &Node,
-    path: String,
-    values: &mut HashMap<String, Span>,
-    keys: &mut HashMap<String, Span>,
-) {
-    match &node.kind {
-        Kind::Scalar(..) => {}
-        Kind::Seq(items) => {
-            for (i, item) in items.iter().enumerate() {
-                walk(item, format!("{path}[{i}]"), values, keys);
-            }
-        }
-        Kind::Map(entries) => {
-            for (key, value) in entries {
-                // A complex (non-scalar) key is not something our files use; index it as "?".
-                let name = key.scalar().unwrap_or("?");
-                let child = if path.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                };
-                keys.entry(child.clone()).or_insert(key.at);
-                walk(value, child, values, keys);
-            }
-        }
+fn descend<'a>(
+    node: &'a Node,
+    rest: &str,
+    key: Option<&'a Node>,
+    root: bool,
+) -> Option<(&'a Node, Option<&'a Node>)> {
+    if rest.is_empty() {
+        return Some((node, key));
     }
-    values.entry(path).or_insert(node.at);
+    if let Some(after) = rest.strip_prefix('[') {
+        let (index, after) = after.split_once(']')?;
+        let Kind::Seq(items) = &node.kind else {
+            return None;
+        };
+        let item = items.get(index.parse::<usize>().ok()?)?;
+        return descend(item, after, None, false);
+    }
+    let Kind::Map(entries) = &node.kind else {
+        return None;
+    };
+    let rest = if root { rest } else { rest.strip_prefix('.')? };
+    entries.iter().find_map(|(k, v)| {
+        // A complex (non-scalar) key is not something our files use; its path says "?".
+        let after = rest.strip_prefix(k.scalar().unwrap_or("?"))?;
+        if after.is_empty() || after.starts_with(['.', '[']) {
+            descend(v, after, Some(k), false)
+        } else {
+            None
+        }
+    })
 }
 
 /// How many texts this thread has parsed (tests count the parses of one command).
