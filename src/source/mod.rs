@@ -326,6 +326,11 @@ steps:
             at("steps[1].manual.title")
         );
         assert_eq!(at("nowhere"), None);
+        // A block mapping starts at its first key (a missing field is shown there), a flow
+        // one at its brace, a block list at its first dash.
+        assert_eq!(at("steps[1]"), Some((5, 5)));
+        assert_eq!(at("steps[0].restrict_key"), Some((4, 19)));
+        assert_eq!(at("steps"), Some((3, 3)));
     }
 
     #[test]

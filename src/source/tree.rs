@@ -229,6 +229,19 @@ impl Builder<'_> {
     }
 }
 
+/// Where a container starts: yaml-rust2 marks a block mapping after its first key, where
+/// serde_yaml (libyaml) places it at that key, so a problem with the mapping as a whole (a
+/// missing field) is shown where the mapping starts.
+fn starts(mark: Span, first: Option<&Node>) -> Span {
+    match first {
+        Some(first) if first.at.offset < mark.offset => Span {
+            len: 1,
+            ..first.at
+        },
+        _ => mark,
+    }
+}
+
 /// A local tag (`!Name`) by its name; core tags (`!!str`) are not enum tags and are left out.
 fn local_tag(tag: Option<Tag>) -> Option<Box<str>> {
     let tag = tag?;
@@ -301,7 +314,7 @@ impl MarkedEventReceiver for Builder<'_> {
                 }) = self.stack.pop()
                 {
                     let node = Node {
-                        at,
+                        at: starts(at, items.first()),
                         tag,
                         kind: Kind::Seq(items),
                     };
@@ -317,6 +330,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     ..
                 }) = self.stack.pop()
                 {
+                    let at = starts(at, entries.first().map(|(key, _)| key));
                     match merged(entries) {
                         Ok(entries) => {
                             let node = Node {
