@@ -3,9 +3,10 @@
 //! bounds scan, then serde_yaml reading the text), in the same process, turn by turn, so that a
 //! busy machine weighs on both alike.
 //!
-//! Figures: the fastest and the median of [`ROUNDS`] loads of each, and the same for a scenario
-//! with one misplaced order at its end (its problem needs the places of the nodes: before, a
-//! third pass indexed them).
+//! Figures, one line each (`figure: <name> = <value> s`): the fastest and the median of
+//! [`ROUNDS`] loads of each, and the same for a scenario with one misplaced order at its end
+//! (its problem needs the places of the nodes: before, a third pass indexed them, stood for
+//! here by a yaml-rust2 load of the text).
 //!
 //! Run with `cargo bench --bench yaml_load` (`--profile dev` for the figures of a debug build).
 
@@ -62,21 +63,20 @@ fn one_parse(text: &str, place: bool) -> usize {
     read.bot.orders.len()
 }
 
-fn figures(label: &str, mut times: Vec<Duration>) {
+fn figures(name: &str, mut times: Vec<Duration>) {
     times.sort();
-    println!(
-        "{label}: fastest {:.2} s, median {:.2} s",
-        times[0].as_secs_f64(),
-        times[times.len() / 2].as_secs_f64()
-    );
+    let fastest = times[0].as_secs_f64();
+    let median = times[times.len() / 2].as_secs_f64();
+    println!("figure: {name}.fastest = {fastest:.2} s");
+    println!("figure: {name}.median = {median:.2} s");
 }
 
 fn main() {
     for (label, text, place) in [
         ("clean", scenario("SOLUSDT"), false),
-        ("one problem to place", scenario("NOPE"), true),
+        ("placed", scenario("NOPE"), true),
     ] {
-        println!("{label}: {} bytes, {ORDERS} orders", text.len());
+        println!("# {label}: {} bytes, {ORDERS} orders", text.len());
         let (mut before, mut after) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let started = Instant::now();
@@ -86,15 +86,15 @@ fn main() {
             std::hint::black_box(one_parse(&text, place));
             after.push(started.elapsed());
         }
-        figures(&format!("  {label}, before (scan + serde_yaml)"), before);
-        figures(&format!("  {label}, after (one parse)"), after);
+        figures(&format!("yaml_load.{label}.two_passes"), before);
+        figures(&format!("yaml_load.{label}.one_parse"), after);
     }
     // The whole load, checks included, once, for reference.
     let started = Instant::now();
     let loaded = Scenario::parse("big.yaml", &scenario("SOLUSDT")).map(|s| s.bot.orders.len());
+    assert_eq!(loaded.ok(), Some(ORDERS + 1), "the scenario loads");
     println!(
-        "Scenario::parse: {:?} orders in {:.2} s",
-        loaded.ok(),
+        "figure: yaml_load.scenario_parse = {:.2} s",
         started.elapsed().as_secs_f64()
     );
 }
