@@ -234,10 +234,7 @@ impl Builder<'_> {
 /// missing field) is shown where the mapping starts.
 fn starts(mark: Span, first: Option<&Node>) -> Span {
     match first {
-        Some(first) if first.at.offset < mark.offset => Span {
-            len: 1,
-            ..first.at
-        },
+        Some(first) if first.at.offset < mark.offset => Span { len: 1, ..first.at },
         _ => mark,
     }
 }
