@@ -5,14 +5,16 @@
 //! file named by mistake, `/dev/zero`) must get an error, never a hang or a crash: the parsers
 //! behind serde and the location index are not linear in nesting depth, and the diagnostics
 //! cannot draw a line of a megabyte. So a file is read up to [`MAX_FILE_BYTES`] and no further,
-//! and one streaming pass of the YAML event parser ([`scan`]) refuses nesting deeper than
-//! [`MAX_DEPTH`] and mapping keys longer than [`MAX_KEY_BYTES`], stopping at the first breach.
-//! A syntax error is left to serde, which reports it with its location.
+//! and [`Bounds`] refuses nesting deeper than [`MAX_DEPTH`] and mapping keys longer than
+//! [`MAX_KEY_BYTES`] event by event, stopping at the first breach: inside the one parse of a
+//! file (`crate::source`), or in a pass of its own ([`scan`]). A syntax error is left to the
+//! reader, which reports it with its location.
 
 use std::io::Read;
 use std::path::Path;
 
 use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError};
 
 /// The largest file read: 1 MiB, hundreds of times a real playbook or config.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -77,6 +79,20 @@ pub fn scan(text: &str) -> Result<(), Breach> {
 
 /// [`scan`] with another size bound (`max` bytes).
 pub fn scan_up_to(text: &str, max: usize) -> Result<(), Breach> {
+    check_size(text, max)?;
+    let mut bounds = Bounds::default();
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => return Ok(()),
+            Ok((event, mark)) => bounds.check(&event, mark)?,
+            Err(err) => return breach_of(&err).map_or(Ok(()), Err),
+        }
+    }
+}
+
+/// Refuses a text larger than `max` bytes.
+pub fn check_size(text: &str, max: usize) -> Result<(), Breach> {
     if text.len() > max {
         return Err(Breach {
             message: too_large(max).to_string(),
@@ -84,38 +100,46 @@ pub fn scan_up_to(text: &str, max: usize) -> Result<(), Breach> {
             at: None,
         });
     }
-    // For each open mapping, whether the next scalar is a key.
-    let mut open: Vec<Option<bool>> = Vec::new();
-    let mut parser = Parser::new_from_str(text);
-    loop {
-        let (event, mark) = match parser.next_token() {
-            Ok(next) => next,
-            // The scanner reads a flow list ahead to its end before it yields its events, and
-            // gives up past 255 levels: deep nesting all the same.
-            Err(err) if err.info() == "recursion limit exceeded" => {
-                let mark = err.marker();
-                return Err(too_deep(Some((mark.index(), mark.line(), mark.col() + 1))));
-            }
-            // A syntax error is serde's to report, with its location.
-            Err(_) => return Ok(()),
-        };
+    Ok(())
+}
+
+/// The breach a parser error is, if it is one: the scanner reads a flow list ahead to its end
+/// before it yields its events, and gives up past 255 levels (deep nesting all the same). Any
+/// other error is a syntax error, the reader's to report.
+pub fn breach_of(err: &ScanError) -> Option<Breach> {
+    (err.info() == "recursion limit exceeded").then(|| {
+        let mark = err.marker();
+        too_deep(Some((mark.index(), mark.line(), mark.col() + 1)))
+    })
+}
+
+/// The depth and key-length bounds, checked on each parser event in turn.
+#[derive(Debug, Default)]
+pub struct Bounds {
+    /// For each open mapping, whether the next scalar is a key.
+    open: Vec<Option<bool>>,
+}
+
+impl Bounds {
+    /// Checks the next event (at `mark`).
+    pub fn check(&mut self, event: &Event, mark: Marker) -> Result<(), Breach> {
         let at = Some((mark.index(), mark.line(), mark.col() + 1));
-        let is_key = matches!(open.last(), Some(Some(true)));
-        if let Some(Some(next_is_key)) = open.last_mut()
+        let is_key = matches!(self.open.last(), Some(Some(true)));
+        if let Some(Some(next_is_key)) = self.open.last_mut()
             && !matches!(event, Event::MappingEnd | Event::SequenceEnd)
         {
             *next_is_key = !*next_is_key;
         }
         match event {
-            Event::StreamEnd => return Ok(()),
             Event::MappingStart(..) | Event::SequenceStart(..) => {
-                if open.len() >= MAX_DEPTH {
+                if self.open.len() >= MAX_DEPTH {
                     return Err(too_deep(at));
                 }
-                open.push(matches!(event, Event::MappingStart(..)).then_some(true));
+                self.open
+                    .push(matches!(event, Event::MappingStart(..)).then_some(true));
             }
             Event::MappingEnd | Event::SequenceEnd => {
-                open.pop();
+                self.open.pop();
             }
             Event::Scalar(value, ..) if is_key && value.len() > MAX_KEY_BYTES => {
                 return Err(Breach {
@@ -129,6 +153,7 @@ pub fn scan_up_to(text: &str, max: usize) -> Result<(), Breach> {
             }
             _ => {}
         }
+        Ok(())
     }
 }
 

@@ -408,4 +408,28 @@ mod example_tests {
         let hint = problems.problems[0].hint().unwrap_or_default();
         assert!(hint.starts_with("did you mean `routes`?"), "{hint}");
     }
+
+    #[test]
+    fn every_loader_of_one_command_reads_the_config_from_one_parse() {
+        // What `lockdown check` and `lockdown watch` load of one config, loader by loader (each
+        // reads the file on its own): before, nine passes of a YAML parser (a bounds scan and a
+        // serde read per loader, and an index).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config-okx.yaml");
+        let text = std::fs::read_to_string(example).unwrap();
+        // A text of this test's own, so no other test's parse of the example is reused.
+        let text = format!("{text}\n# {}\n", std::process::id() ^ 0x5eed);
+        std::fs::write(&path, text).unwrap();
+        let before = crate::source::parses();
+        let names = chosen_profiles(&path, &[]).unwrap_or_else(|e| panic!("{e:?}"));
+        load_history(Some(&path)).unwrap_or_else(|e| panic!("{e:?}"));
+        for name in &names {
+            load_profile_shape(&path, Some(name)).unwrap_or_else(|e| panic!("{e:?}"));
+        }
+        load_notify(Some(&path)).unwrap_or_else(|e| panic!("{e:?}"));
+        load_watch(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        load_schedules(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(crate::source::parses() - before, 1);
+    }
 }

@@ -75,10 +75,7 @@ pub fn load_watch(path: &Path) -> Result<Settings, ConfigError> {
     }
     let text = crate::private::read_config(path).map_err(|err| ConfigError::reading(path, err))?;
     let source = Source::bounded(path.display().to_string(), text)?;
-    let view: View = serde_yaml::from_str(source.text()).map_err(|err| Problems {
-        file: source.name().to_owned(),
-        problems: vec![source.yaml_problem(&err).help(HELP)],
-    })?;
+    let view: View = source.parse_all(|_| Some(HELP.to_owned()))?;
     Ok(validate(&source, view.watch.as_ref())?)
 }
 

@@ -391,4 +391,21 @@ mod tests {
             text_sha256(shipped)
         );
     }
+
+    #[test]
+    fn a_playbook_is_parsed_once_bounds_and_places_included() {
+        // Before: three passes (the bounds scan, serde's read, and the index that places the
+        // steps), more with merge keys.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.yaml");
+        let text = format!(
+            "{HEAD}x-lock: &lock\n  key: \"{{{{ inputs.key }}}}\"\nsteps:\n  - id: lock\n    restrict_key: {{ <<: *lock }}\n  - id: a\n    report: {{}}\n# {}\n",
+            std::process::id() ^ 0xb00c
+        );
+        std::fs::write(&path, text).unwrap();
+        let before = crate::source::parses();
+        let book = load(&path).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(book.action_steps().len(), 2);
+        assert_eq!(crate::source::parses() - before, 1);
+    }
 }

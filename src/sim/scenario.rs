@@ -573,10 +573,7 @@ impl Scenario {
     /// Parses and checks scenario text.
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let source = Source::bounded_up_to(name, text, crate::limits::MAX_SCENARIO_BYTES)?;
-        let scenario: Scenario = serde_yaml::from_str(text).map_err(|err| Problems {
-            file: name.to_owned(),
-            problems: vec![source.yaml_problem(&err)],
-        })?;
+        let scenario: Scenario = source.parse_all(|_| None)?;
         let mut problems = Vec::new();
         let symbols: Vec<String> = scenario.markets.iter().map(Market::symbol).collect();
         for (i, market) in scenario.markets.iter().enumerate() {
