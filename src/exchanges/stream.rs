@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::ExchangeError;
 use super::model::{Order, Segment};
 use super::op::Op;
-use super::ExchangeError;
 use crate::secret::{Credential, SecretString};
 
 /// One connection a watched key needs (most venues: one for every product; Binance: one per
@@ -120,9 +120,10 @@ pub fn same_host(rest_base: &Url, path: &str, query: Option<&str>) -> Result<Url
         }
     };
     let mut url = rest_base.clone();
-    url.set_scheme(scheme).map_err(|()| ExchangeError::Protocol {
-        detail: format!("cannot turn {rest_base} into a WebSocket address"),
-    })?;
+    url.set_scheme(scheme)
+        .map_err(|()| ExchangeError::Protocol {
+            detail: format!("cannot turn {rest_base} into a WebSocket address"),
+        })?;
     url.set_path(path);
     url.set_query(query);
     Ok(url)

@@ -97,8 +97,8 @@ pub use inspect::{ExecutionView, Inspect, KeyView, MarketView, OrderView, Withdr
 pub use order::Origin;
 pub use scenario::{LedgerState, Owner};
 pub use server::Running;
-pub use stream::StreamFaults;
 pub use session::Session;
+pub use stream::StreamFaults;
 
 use injector::CutShort;
 use secrecy::SecretString;

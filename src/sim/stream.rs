@@ -189,7 +189,11 @@ fn subscribe(v: &mut Venue) -> broadcast::Receiver<Change> {
 }
 
 /// Adds the dialect's stream paths, when it has a stream, to its REST router.
-pub(crate) fn routes(router: axum::Router, sim: &Sim, stream: &'static dyn SimStream) -> axum::Router {
+pub(crate) fn routes(
+    router: axum::Router,
+    sim: &Sim,
+    stream: &'static dyn SimStream,
+) -> axum::Router {
     let mut router = router;
     for path in stream.paths() {
         router = router.route(

@@ -273,12 +273,8 @@ impl Link {
             .url(&base, &self.connection, token.as_ref())
             .map_err(|err| err.to_string())?;
         let connector = connector(&url)?;
-        let connect = tokio_tungstenite::connect_async_tls_with_config(
-            url.as_str(),
-            None,
-            true,
-            connector,
-        );
+        let connect =
+            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector);
         let (mut socket, _) = tokio::time::timeout(READY_WITHIN, connect)
             .await
             .map_err(|_| "the connection timed out".to_owned())?

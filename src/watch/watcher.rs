@@ -290,7 +290,9 @@ async fn watch_key(
         };
         let reads = watched.source.reads() - reads_before;
         for note in watched.source.take_notes() {
-            shared.ui.warn(&format!("watch: key {}: {note}", watched.key));
+            shared
+                .ui
+                .warn(&format!("watch: key {}: {note}", watched.key));
         }
         match batch {
             Err(err) => {

@@ -327,7 +327,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bingx",
                 op: op.name(),

@@ -284,7 +284,10 @@ pub fn encode(op: &Op, _now_ms: i64) -> Result<Request, ExchangeError> {
             })
             .to_string(),
         ),
-        Op::WalletBalances { .. } | Op::AccessLog { .. } | Op::Segments { .. } | Op::StreamToken { .. } => {
+        Op::WalletBalances { .. }
+        | Op::AccessLog { .. }
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(unsupported(op.name()));
         }
     })

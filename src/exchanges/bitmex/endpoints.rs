@@ -234,7 +234,8 @@ pub fn encode(op: &Op, _call: &CallContext<'_>) -> Result<Request, ExchangeError
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bitmex",
                 op: op.name(),

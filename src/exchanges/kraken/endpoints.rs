@@ -181,7 +181,8 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

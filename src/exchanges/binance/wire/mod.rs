@@ -101,7 +101,8 @@ fn result(op: &Op, body: Value) -> Result<Reply, ExchangeError> {
         | Op::CancelAfter { .. }
         | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "binance",
                 op: op.name(),

@@ -86,7 +86,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bingx",
                 op: op.name(),

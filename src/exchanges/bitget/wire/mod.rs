@@ -92,7 +92,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CancelAfter { .. }
         | Op::WalletBalances { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bitget",
                 op: op.name(),

@@ -105,7 +105,8 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::CancelAll { .. }
         | Op::FreezeAccount { .. }
         | Op::AccessLog { .. }
-        | Op::Segments { .. } | Op::StreamToken { .. } => {
+        | Op::Segments { .. }
+        | Op::StreamToken { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "okx",
                 op: op.name(),
