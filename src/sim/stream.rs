@@ -281,7 +281,7 @@ async fn serve(
                         // Dropped without a close frame, as a cut connection is.
                         return;
                     }
-                    if faults.lose_every.is_some_and(|n| n > 0 && pushed % n == 0) {
+                    if faults.lose_every.is_some_and(|n| n > 0 && pushed.is_multiple_of(n)) {
                         continue;
                     }
                     let wait = latency + faults.delay;

@@ -578,3 +578,197 @@ fn with_req_id(mut answer: Value, req_id: Option<Value>) -> Value {
     }
     answer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::scenario_seed::scenario_venue;
+
+    /// A Kraken venue, the leaked bot key's caller and a fresh token of it.
+    fn venue() -> (Venue, Caller, String) {
+        let scenario = Scenario::load("quiet").unwrap();
+        let mut v = scenario_venue(ExchangeId::Kraken, &scenario, 5);
+        let key = v.keys.iter().find(|k| k.leaked).unwrap();
+        let caller = Caller::from_key(key);
+        let answer = token(&mut v, &caller).unwrap();
+        assert_eq!(answer["expires"], 900);
+        let token = answer["token"].as_str().unwrap().to_owned();
+        (v, caller, token)
+    }
+
+    fn open(v: &mut Venue) -> Box<dyn StreamSession> {
+        STREAM.open(v, "/v2", "", None).unwrap()
+    }
+
+    fn texts(outs: Vec<Out>) -> Vec<Value> {
+        outs.into_iter()
+            .map(|out| match out {
+                Out::Text(text) => serde_json::from_str(&text).unwrap(),
+                Out::Close(code, why) => panic!("closed {code} {why}"),
+            })
+            .collect()
+    }
+
+    fn subscribe(token: &str) -> String {
+        json!({"method": "subscribe", "params": {"channel": "executions", "token": token}, "req_id": 7})
+            .to_string()
+    }
+
+    #[test]
+    fn a_fresh_token_subscribes_and_gets_the_open_orders() {
+        let (mut v, caller, token) = venue();
+        let now = v.now_ms();
+        let mut session = open(&mut v);
+        let greeting = texts(session.on_tick(&v, now));
+        assert_eq!(greeting[0]["channel"], "status");
+        let answers = texts(session.on_text(&mut v, &subscribe(&token), now));
+        assert_eq!(answers[0]["method"], "subscribe");
+        assert_eq!(answers[0]["success"], true);
+        assert_eq!(answers[0]["req_id"], 7);
+        assert_eq!(answers[0]["result"]["channel"], "executions");
+        let snapshot = &answers[1];
+        assert_eq!(snapshot["type"], "snapshot");
+        let open_orders = v
+            .orders
+            .iter()
+            .filter(|o| o.uid == caller.uid && o.status.is_open())
+            .count();
+        assert_eq!(snapshot["data"].as_array().unwrap().len(), open_orders);
+        assert!(open_orders > 0);
+        for report in snapshot["data"].as_array().unwrap() {
+            assert!(report["symbol"].as_str().unwrap().contains('/'), "{report}");
+            assert!(report.get("origin").is_none());
+        }
+        // A second subscription on the same connection is refused.
+        let again = texts(session.on_text(&mut v, &subscribe(&token), now));
+        assert_eq!(again[0]["success"], false);
+        // Heartbeats once a second without news; pings answered.
+        assert_eq!(
+            texts(session.on_tick(&v, now + 1_000)),
+            [json!({"channel": "heartbeat"})]
+        );
+        let pong = texts(session.on_text(&mut v, r#"{"method":"ping","req_id":101}"#, now));
+        assert_eq!(pong[0]["method"], "pong");
+        assert_eq!(pong[0]["req_id"], 101);
+    }
+
+    #[test]
+    fn unknown_stale_and_orphaned_tokens_are_an_invalid_session() {
+        let (mut v, caller, token) = venue();
+        let now = v.now_ms();
+        for (label, text, at) in [
+            (
+                "no token",
+                r#"{"method":"subscribe","params":{"channel":"executions"}}"#.to_owned(),
+                now,
+            ),
+            ("unknown", subscribe("bm90IGEgdG9rZW4"), now),
+            (
+                "unused for 15 minutes",
+                subscribe(&token),
+                now + FIRST_USE_MS + 1,
+            ),
+        ] {
+            let mut session = open(&mut v);
+            let answer = texts(session.on_text(&mut v, &text, at));
+            assert_eq!(answer[0]["success"], false, "{label}");
+            assert_eq!(answer[0]["error"], INVALID_SESSION, "{label}");
+            assert_eq!(answer[0]["channel"], "executions", "{label}");
+        }
+        // Used once within the window, the token stays good.
+        let mut session = open(&mut v);
+        assert_eq!(
+            texts(session.on_text(&mut v, &subscribe(&token), now))[0]["success"],
+            true
+        );
+        let mut later = open(&mut v);
+        let at = now + FIRST_USE_MS + 1;
+        assert_eq!(
+            texts(later.on_text(&mut v, &subscribe(&token), at))[0]["success"],
+            true
+        );
+        // Its key deleted: refused, and the open subscriptions end.
+        v.delete_key(&caller.api_key).unwrap();
+        let mut orphan = open(&mut v);
+        let answer = texts(orphan.on_text(&mut v, &subscribe(&token), now));
+        assert_eq!(answer[0]["error"], INVALID_SESSION);
+        assert!(matches!(
+            session.on_tick(&v, now).as_slice(),
+            [Out::Close(..)]
+        ));
+    }
+
+    #[test]
+    fn a_silent_client_is_closed_after_a_minute() {
+        let (mut v, _, _) = venue();
+        let now = v.now_ms();
+        let mut session = open(&mut v);
+        texts(session.on_text(&mut v, r#"{"method":"ping"}"#, now));
+        assert!(!matches!(
+            session.on_tick(&v, now + IDLE_MS).as_slice(),
+            [Out::Close(..)]
+        ));
+        assert!(matches!(
+            session.on_tick(&v, now + IDLE_MS + 1).as_slice(),
+            [Out::Close(1000, _)]
+        ));
+    }
+
+    #[test]
+    fn requests_it_does_not_serve_are_refused_in_kraken_s_words() {
+        let (mut v, _, _) = venue();
+        let now = v.now_ms();
+        let mut session = open(&mut v);
+        let malformed = texts(session.on_text(&mut v, "{not json", now));
+        assert_eq!(malformed[0]["error"], "Malformed request");
+        let public = texts(session.on_text(
+            &mut v,
+            r#"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"]}}"#,
+            now,
+        ));
+        assert!(
+            public[0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("ws.kraken.com")
+        );
+        let unknown = texts(session.on_text(&mut v, r#"{"method":"add_order"}"#, now));
+        assert_eq!(unknown[0]["success"], false);
+    }
+
+    #[test]
+    fn a_change_is_told_against_what_was_last_said() {
+        let (v, _, _) = venue();
+        let view = OrderView::from_order(v.orders.iter().find(|o| o.status.is_open()).unwrap());
+        let new = reports(&v, None, &view);
+        assert_eq!(new[0]["exec_type"], "pending_new");
+        assert_eq!(new[0]["order_id"], json!(view.order_id));
+        assert_eq!(
+            new[1],
+            json!({
+                "order_id": view.order_id,
+                "exec_type": "new",
+                "order_status": "new",
+                "timestamp": rfc3339(view.created_ms),
+            })
+        );
+        let before = Seen::of(&view);
+        let mut filled = view.clone();
+        filled.status = "Filled".to_owned();
+        filled.cum_exec_qty = filled.qty.clone();
+        filled.avg_price = Some("1".to_owned());
+        let told = reports(&v, Some(&before), &filled);
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert_eq!(told[0]["exec_type"], "trade");
+        assert_eq!(told[0]["order_status"], "filled");
+        assert_eq!(told[1]["exec_type"], "filled");
+        let mut cancelled = view.clone();
+        cancelled.status = "Cancelled".to_owned();
+        let told = reports(&v, Some(&before), &cancelled);
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0]["exec_type"], "canceled");
+        assert!(reports(&v, Some(&before), &view).is_empty());
+    }
+}
