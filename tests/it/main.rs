@@ -74,3 +74,4 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
+mod watch_stream_kraken;
