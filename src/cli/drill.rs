@@ -61,9 +61,23 @@ pub struct DrillArgs {
     /// `time_to_contain_from_first_order_ms`) and counts the watcher's false alarms
     #[arg(long, conflicts_with_all = ["profile", "history"])]
     watch: bool,
-    /// With `--watch`: how often the watcher looks (default 1s)
+    /// With `--watch`: how often the watcher looks by REST (default 1s): between looks when
+    /// polling, and while the private stream is down
     #[arg(long, value_name = "DURATION", requires = "watch", value_parser = super::watch::parse_interval)]
     watch_interval: Option<std::time::Duration>,
+    /// With `--watch`: poll by REST only, even where the venue has a private stream
+    #[arg(long, requires = "watch")]
+    watch_poll: bool,
+    /// With `--watch`: faults in the simulator's private streams, e.g.
+    /// `drop-after=3,lose-every=4,duplicate,delay=50ms` (a drop loses the next update with
+    /// it: only the watcher's gap fill finds it)
+    #[arg(long, value_name = "SPEC", requires = "watch", value_parser = crate::sim::StreamFaults::parse)]
+    stream_faults: Option<crate::sim::StreamFaults>,
+    /// With `--watch`: the watcher only notifies, never locks, so it watches the whole attack;
+    /// the scorecard counts the attacker's orders it never signalled (`watch.missed`), which
+    /// fails the drill
+    #[arg(long, requires = "watch")]
+    watch_notify_only: bool,
     /// Seeded simulator faults, e.g. `429=0.2,5xx=0.1,reset=0.05,skew=30s`
     #[arg(long, value_name = "SPEC", value_parser = super::sim::parse_faults)]
     faults: Option<Faults>,
@@ -119,9 +133,13 @@ pub async fn run(args: DrillArgs, config: Option<PathBuf>, ui: &Ui) -> Result<Ex
                 .with_latency(std::time::Duration::from_millis(args.latency)),
             twin,
             notify,
-            watch: args.watch.then(|| {
-                args.watch_interval
-                    .unwrap_or(std::time::Duration::from_secs(1))
+            watch: args.watch.then(|| drill::WatchDrill {
+                interval: args
+                    .watch_interval
+                    .unwrap_or(std::time::Duration::from_secs(1)),
+                streams: !args.watch_poll,
+                stream_faults: args.stream_faults.unwrap_or_default(),
+                notify_only: args.watch_notify_only,
             }),
         },
         ui,
@@ -317,10 +335,24 @@ fn show(card: &Scorecard, ui: &Ui) {
         ui.info(&format!("  {line}"));
     }
     if let Some(w) = &card.watch {
-        ui.info(&format!(
-            "  watch             {} every {} ms, {} looks in {} ms: {} signal(s), {} false alarm(s)",
-            w.source, w.interval_ms, w.looks, w.watched_ms, w.signals, w.false_alarms
-        ));
+        match &w.stream {
+            Some(s) => ui.info(&format!(
+                "  watch             private stream ({} connect(s), {} drop(s), {} injected; {} gap fill(s)), REST every {} ms while down, {} batches in {} ms: {} signal(s), {} false alarm(s)",
+                s.connects,
+                s.drops,
+                w.stream_drops_injected,
+                s.gap_fills,
+                w.interval_ms,
+                w.looks,
+                w.watched_ms,
+                w.signals,
+                w.false_alarms
+            )),
+            None => ui.info(&format!(
+                "  watch             {} every {} ms, {} looks in {} ms: {} signal(s), {} false alarm(s)",
+                w.source, w.interval_ms, w.looks, w.watched_ms, w.signals, w.false_alarms
+            )),
+        }
         ui.info(&format!(
             "  from 1st order    detected {}, lock run started {}, attacker refused {}",
             ms(card.time_to_detect_ms),

@@ -80,9 +80,23 @@ pub struct Options {
     /// `drill --notify`: the config whose `notify:` section the drill's response sends through
     /// (marked as a drill, recorded in the drill's folder); `None`: the response notifies no one.
     pub notify: Option<PathBuf>,
-    /// `drill --watch`: the watcher, polling at this interval, detects and locks instead of the
-    /// scenario's fixed detection delay (`watching`); `None`: the owner notices after the delay.
-    pub watch: Option<Duration>,
+    /// `drill --watch`: the watcher detects and locks instead of the scenario's fixed detection
+    /// delay (`watching`); `None`: the owner notices after the delay.
+    pub watch: Option<WatchDrill>,
+}
+
+/// How `drill --watch` watches.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchDrill {
+    /// The REST polling interval (between looks, and while a stream is down).
+    pub interval: Duration,
+    /// Whether the venue's private stream is followed where it has one (`--watch-poll`: no).
+    pub streams: bool,
+    /// Faults injected into the simulator's streams (`--stream-faults`).
+    pub stream_faults: crate::sim::StreamFaults,
+    /// The watcher only notifies (`--watch-notify-only`): it watches the whole attack, and the
+    /// scorecard counts the attacker's orders it never signalled.
+    pub notify_only: bool,
 }
 
 /// How a drill ended: one leaked key's scorecard, or every key's of a many-key scenario.
@@ -182,13 +196,17 @@ async fn run_one(
     // (so the truth set is the same for a seed); with `--watch`, the watcher notices, and its
     // lock is where the response starts.
     let watched = match options.watch {
-        Some(interval) => {
+        Some(how) => {
             let waiting = ui.spinner(&format!(
-                "attacker trading with the leaked key from {ATTACKER_IP}; the watcher looks every {}",
-                humantime::format_duration(interval)
+                "attacker trading with the leaked key from {ATTACKER_IP}; the watcher {}",
+                if how.streams && options.venue.venue().private_stream().is_some() {
+                    "follows the key's private stream".to_owned()
+                } else {
+                    format!("looks every {}", humantime::format_duration(how.interval))
+                }
             ));
             let watched = watching::watch(
-                interval,
+                how,
                 &session,
                 &mut plan_rx,
                 Some(armed_tx),
@@ -200,7 +218,9 @@ async fn run_one(
             if watched.is_err() {
                 let _ = over_tx.send(true);
             }
-            Some(watched?)
+            let mut watched = watched?;
+            watched.dropped_by_fault = sim.stream_connections().1;
+            Some(watched)
         }
         None => {
             let waiting = ui.countdown(
@@ -283,7 +303,16 @@ async fn run_one(
             options.faults.latency.as_millis(),
             options
                 .watch
-                .map(|i| format!(", watch every {} ms", i.as_millis()))
+                .map(|w| format!(
+                    ", watch {} every {} ms{}",
+                    watched.as_ref().map_or("rest_poll", |w| w.source),
+                    w.interval.as_millis(),
+                    if w.stream_faults == crate::sim::StreamFaults::default() {
+                        String::new()
+                    } else {
+                        format!(", stream faults {}", w.stream_faults)
+                    }
+                ))
                 .unwrap_or_default()
         ),
         watch: watched.as_ref(),
@@ -344,6 +373,9 @@ impl Stage {
         let sim = Sim::from_scenario_on(options.venue, scenario, seed);
         if !options.faults.is_none() {
             sim.set_faults(options.faults);
+        }
+        if let Some(how) = &options.watch {
+            sim.set_stream_faults(how.stream_faults);
         }
         // The exchange's clock runs ahead of (or behind) the responder's from the start, before
         // the attacker trades; a `skew` fault, when given, is the one that holds.

@@ -181,8 +181,21 @@ pub struct Scorecard {
 /// What the drill's watcher saw and did (`drill --watch`), against the simulator's truth.
 #[derive(Debug, Clone, Serialize)]
 pub struct WatchScore {
-    /// Where it looked (`rest_poll`).
+    /// Where it looked: `stream` (the venue's private stream, REST filling its gaps) or
+    /// `rest_poll`.
     pub source: &'static str,
+    /// The stream's figures (connections, drops, messages, gap fills), when it streamed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<crate::watch::StreamFigures>,
+    /// Stream connections the simulator dropped by an injected fault (`--stream-faults`).
+    pub stream_drops_injected: u64,
+    /// With `--watch-notify-only` (the watcher watched the whole attack): the attacker's
+    /// orders it never signalled; `None` when it locked (what came after the lock was refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missed: Option<usize>,
+    /// Signals by what found them: `stream`, `gap_fill` (a REST read after a (re)connect) or
+    /// `rest_poll`.
+    pub signals_by_source: std::collections::BTreeMap<&'static str, usize>,
     /// Its polling interval, ms.
     pub interval_ms: u64,
     /// How long it watched, ms.
@@ -413,6 +426,11 @@ pub fn score(e: &Evidence<'_>) -> Scorecard {
         if !truth.is_empty() && w.true_signals == 0 {
             failures.push("watch: the watcher never signalled the attacker's orders".to_owned());
         }
+        if let Some(missed) = w.missed.filter(|m| *m > 0) {
+            failures.push(format!(
+                "watch: {missed} of the attacker's orders never signalled (the watcher watched the whole attack)"
+            ));
+        }
     }
     if detection.tampered_false_positives > 0 || detection.tampered_missed > 0 {
         failures.push(format!(
@@ -505,7 +523,27 @@ fn watch_score(
     let hours = w.watched_ms as f64 / 3_600_000.0;
     let lock_started = w.acted.as_ref().and_then(|a| a.started);
     let score = WatchScore {
-        source: "rest_poll",
+        source: w.source,
+        missed: w.acted.is_none().then(|| {
+            let signalled: BTreeSet<&str> = w
+                .signals
+                .iter()
+                .filter_map(|s| s.order.as_ref().map(|o| o.order_id.as_str()))
+                .collect();
+            attacker_orders
+                .iter()
+                .filter(|id| !signalled.contains(id.as_str()))
+                .count()
+        }),
+        stream: w.stream,
+        stream_drops_injected: w.dropped_by_fault,
+        signals_by_source: w
+            .signals
+            .iter()
+            .fold(std::collections::BTreeMap::new(), |mut by, s| {
+                *by.entry(s.source).or_insert(0) += 1;
+                by
+            }),
         interval_ms: u64::try_from(w.interval.as_millis()).unwrap_or(u64::MAX),
         watched_ms: w.watched_ms,
         looks: w.looks,

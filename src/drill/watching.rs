@@ -21,7 +21,7 @@ use crate::engine::Confirm;
 use crate::error::Error;
 use crate::sim::Session;
 use crate::ui::Ui;
-use crate::watch::{Acted, Options, Report, Settings, Signal};
+use crate::watch::{Act, Acted, Confidence, Options, Policy, Report, Rule, Settings, Signal};
 
 /// The longest a drill waits for the attacker's plan while watching.
 const PLAN_LIMIT: Duration = Duration::from_secs(30);
@@ -43,6 +43,12 @@ pub struct Watched {
     pub looks: u64,
     /// Reads sent.
     pub reads: u64,
+    /// `stream` or `rest_poll`.
+    pub source: &'static str,
+    /// The stream's figures, when it streamed.
+    pub stream: Option<crate::watch::StreamFigures>,
+    /// The simulator's count of stream connections dropped by an injected fault.
+    pub dropped_by_fault: u64,
 }
 
 /// How long a watcher gets after the attacker's plan to act on it: three looks and the
@@ -53,13 +59,14 @@ pub fn quiet_period(interval: Duration, ledger_lag: Duration) -> Duration {
 
 /// Watches the session's leaked key until the watcher acted or the attack is long over.
 pub async fn watch(
-    interval: Duration,
+    how: super::WatchDrill,
     session: &Session,
     plan: &mut watch::Receiver<bool>,
     mut armed: Option<oneshot::Sender<()>>,
     bot_trades: bool,
     ui: &Ui,
 ) -> Result<Watched, Error> {
+    let interval = how.interval;
     let profile = config::load_profile(&session.config, Some("sim"))?;
     let quiet = quiet_period(interval, profile.ledger_lag);
     // Where the owner's bot trades, the attack waits until the watcher has judged the bot's
@@ -68,9 +75,22 @@ pub async fn watch(
     let options = Options {
         config: session.config.clone(),
         profile,
-        settings: Settings {
-            interval,
-            ..config::load_watch(&session.config)?
+        settings: {
+            let mut settings = Settings {
+                interval,
+                streams: how.streams,
+                ..config::load_watch(&session.config)?
+            };
+            if how.notify_only {
+                settings.policy = Policy {
+                    rules: vec![Rule {
+                        signal: None,
+                        confidence: Confidence::Low,
+                        act: Act::Notify,
+                    }],
+                };
+            }
+            settings
         },
         confirm: Confirm::Drill,
     };
@@ -136,5 +156,8 @@ pub async fn watch(
         watched_ms: summary.watched_ms,
         looks: summary.looks,
         reads: summary.reads,
+        source: summary.source,
+        stream: summary.stream,
+        dropped_by_fault: 0,
     })
 }

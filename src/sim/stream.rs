@@ -98,6 +98,67 @@ pub struct StreamFaults {
     pub lose_every: Option<u32>,
 }
 
+impl StreamFaults {
+    /// Reads `drop-after=N,lose-every=N,duplicate,delay=DUR` (any subset, any order; `none`
+    /// for none).
+    pub fn parse(text: &str) -> Result<StreamFaults, String> {
+        let mut faults = StreamFaults::default();
+        let trimmed = text.trim();
+        if trimmed.is_empty() || trimmed == "none" {
+            return Ok(faults);
+        }
+        const KNOWN: &str = "drop-after=N, lose-every=N, duplicate, delay=DURATION";
+        for item in trimmed.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (name, value) = match item.split_once('=') {
+                Some((n, v)) => (n.trim(), Some(v.trim())),
+                None => (item, None),
+            };
+            let count = |value: Option<&str>| -> Result<u32, String> {
+                value
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("stream fault \"{name}\" needs a whole number of updates above 0, e.g. \"{name}=3\""))
+            };
+            match name {
+                "drop-after" => faults.drop_after = Some(count(value)?),
+                "lose-every" => faults.lose_every = Some(count(value)?),
+                "duplicate" if value.is_none() => faults.duplicate = true,
+                "delay" => {
+                    faults.delay = value
+                        .and_then(|v| humantime::parse_duration(v).ok())
+                        .filter(|d| *d <= Duration::from_secs(60))
+                        .ok_or_else(|| "stream fault \"delay\" needs a duration up to a minute, e.g. \"delay=50ms\"".to_owned())?;
+                }
+                _ => return Err(format!("unknown stream fault \"{item}\"; known: {KNOWN}")),
+            }
+        }
+        Ok(faults)
+    }
+}
+
+impl std::fmt::Display for StreamFaults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(n) = self.drop_after {
+            parts.push(format!("drop-after={n}"));
+        }
+        if let Some(n) = self.lose_every {
+            parts.push(format!("lose-every={n}"));
+        }
+        if self.duplicate {
+            parts.push("duplicate".to_owned());
+        }
+        if !self.delay.is_zero() {
+            parts.push(format!("delay={}", humantime::format_duration(self.delay)));
+        }
+        if parts.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&parts.join(","))
+        }
+    }
+}
+
 /// The venue's stream hub: what was last published of each order, and the channel to every
 /// open connection.
 #[derive(Debug)]
@@ -334,5 +395,38 @@ impl Sim {
     pub fn stream_connections(&self) -> (u64, u64) {
         let v = self.lock();
         (v.streams.opened, v.streams.dropped)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamFaults;
+    use std::time::Duration;
+
+    #[test]
+    fn stream_faults_read_back_as_written() {
+        let faults =
+            StreamFaults::parse("drop-after=2, duplicate,delay=50ms,lose-every=3").unwrap();
+        assert_eq!(faults.drop_after, Some(2));
+        assert_eq!(faults.lose_every, Some(3));
+        assert!(faults.duplicate);
+        assert_eq!(faults.delay, Duration::from_millis(50));
+        assert_eq!(
+            faults.to_string(),
+            "drop-after=2,lose-every=3,duplicate,delay=50ms"
+        );
+        assert_eq!(
+            StreamFaults::parse("none").unwrap(),
+            StreamFaults::default()
+        );
+        for bad in [
+            "drop-after=0",
+            "drop-after",
+            "lose",
+            "duplicate=1",
+            "delay=2h",
+        ] {
+            assert!(StreamFaults::parse(bad).is_err(), "{bad}");
+        }
     }
 }

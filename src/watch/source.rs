@@ -34,6 +34,11 @@ pub trait Source: Send {
         Vec::new()
     }
 
+    /// A stream source's figures; `None` for the poller.
+    fn figures(&self) -> Option<super::stream::StreamFigures> {
+        None
+    }
+
     /// The next batch, when there is one (a poller waits for its next tick). An error leaves
     /// the source where it was: the next batch covers what this one could not.
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>>;

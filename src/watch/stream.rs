@@ -49,7 +49,7 @@ enum Event {
 }
 
 /// Figures of a stream source, for the summary and the drill.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StreamFigures {
     /// Connections that became ready.
     pub connects: u64,
@@ -59,6 +59,18 @@ pub struct StreamFigures {
     pub messages: u64,
     /// REST gap fills run (one per ready connection).
     pub gap_fills: u64,
+}
+
+impl StreamFigures {
+    /// The sum of two keys' figures.
+    pub fn plus(self, other: StreamFigures) -> StreamFigures {
+        StreamFigures {
+            connects: self.connects + other.connects,
+            drops: self.drops + other.drops,
+            messages: self.messages + other.messages,
+            gap_fills: self.gap_fills + other.gap_fills,
+        }
+    }
 }
 
 /// One watched key's orders from its venue's private stream, the poller under it.
@@ -221,6 +233,10 @@ impl Source for StreamSource {
 
     fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
+    }
+
+    fn figures(&self) -> Option<StreamFigures> {
+        Some(StreamSource::figures(self))
     }
 
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {

@@ -98,6 +98,10 @@ pub struct Summary {
     pub acted: Vec<Acted>,
     /// How long it watched, ms.
     pub watched_ms: u64,
+    /// `stream` when the keys were followed on the venue's private stream, else `rest_poll`.
+    pub source: &'static str,
+    /// The streams' figures, all keys, when streamed.
+    pub stream: Option<super::stream::StreamFigures>,
 }
 
 /// One watched key's loop state.
@@ -173,6 +177,7 @@ pub async fn run(
         keys.len(),
     ));
     let summary = std::sync::Mutex::new(Summary {
+        source: if streamed { "stream" } else { "rest_poll" },
         profile: profile.name.clone(),
         keys: keys.iter().map(|w| w.key.masked()).collect(),
         ..Summary::default()
@@ -331,6 +336,9 @@ async fn watch_key(
                 }
             }
         }
+    }
+    if let Some(figures) = watched.source.figures() {
+        shared.tally(|s| s.stream = Some(s.stream.unwrap_or_default().plus(figures)));
     }
 }
 

@@ -74,4 +74,5 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
+mod watch_stream_bybit;
 mod watch_stream_kraken;

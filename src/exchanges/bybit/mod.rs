@@ -9,6 +9,7 @@ mod endpoints;
 pub(crate) mod facts;
 mod limits;
 mod signer;
+pub mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -214,6 +215,10 @@ impl Venue for Bybit {
 
     fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
+    }
+
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::BybitStream)
     }
 }
 

@@ -59,6 +59,10 @@ impl SimDialect for BybitDialect {
             .filter_map(conditional::Conditional::view)
             .collect()
     }
+
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&super::stream::STREAMS)
+    }
 }
 
 impl Sim {

@@ -31,6 +31,7 @@ mod params;
 mod reply;
 mod route;
 mod seed;
+mod stream;
 mod trade;
 mod user;
 mod wire;

@@ -15,6 +15,8 @@ mod funds;
 mod keys;
 mod orders;
 
+pub(super) use orders::stream_orders;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;

@@ -33,6 +33,28 @@ pub(super) fn orders(segment: &Segment, result: Value) -> Result<Reply, Exchange
     Ok(Reply::Orders(Page { items, next }))
 }
 
+/// The orders of a private-stream `order` push's `data` (docs/venues/bybit.md §12): the REST
+/// order's fields, each item naming its own `category`.
+pub(in crate::exchanges::bybit) fn stream_orders(data: Value) -> Result<Vec<Order>, ExchangeError> {
+    #[derive(Deserialize)]
+    struct Pushed {
+        category: String,
+        #[serde(flatten)]
+        order: BybitOrder,
+    }
+    let items: Vec<Pushed> = parse(data)?;
+    items
+        .into_iter()
+        .map(|item| {
+            let category = Category::parse(&item.category).ok_or_else(|| protocol("category"))?;
+            item.order.into_order(&Segment {
+                category,
+                settle: None,
+            })
+        })
+        .collect()
+}
+
 /// One page of executions. `execution/list` has no `orderFilter`: the plain spot segment reads
 /// every spot fill, so a spot filter segment's page is empty and ends its reading. An option
 /// page moves on to the next base coin when its own ends (`endpoints::option_fill_next`).
