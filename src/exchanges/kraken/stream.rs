@@ -79,6 +79,10 @@ impl KrakenStream {
                 continue;
             };
             let mut entry = known.get(id).cloned().unwrap_or_default();
+            // A report older than what is known (a repeat) would turn the order back.
+            if entry.is_newer_than(report) {
+                continue;
+            }
             entry.merge(report);
             // Only a whole order is remembered, and only while it lives.
             let Some(order) = entry.order(id) else {
@@ -118,9 +122,26 @@ struct Known {
     triggered: bool,
     created_ms: Option<i64>,
     updated_ms: Option<i64>,
+    /// The last report's time in µs, to tell a repeat from news.
+    updated_us: Option<i64>,
+}
+
+/// A report's `timestamp`, in µs (Kraken writes microseconds, and two reports of one
+/// request often share the millisecond).
+fn timestamp(report: &Value) -> Option<i64> {
+    report
+        .get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.timestamp_micros())
 }
 
 impl Known {
+    /// Whether what is known is newer than `report` (timestamps may repeat, so equal is not).
+    fn is_newer_than(&self, report: &Value) -> bool {
+        matches!((self.updated_us, timestamp(report)), (Some(known), Some(at)) if at < known)
+    }
+
     /// Takes in what `report` says.
     fn merge(&mut self, report: &Value) {
         let text = |field: &str| report.get(field).map(number_text).filter(|t| !t.is_empty());
@@ -165,14 +186,10 @@ impl Known {
         {
             self.triggered = trigger == "triggered";
         }
-        if let Some(ms) = report
-            .get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis())
-        {
-            self.created_ms.get_or_insert(ms);
-            self.updated_ms = Some(ms);
+        if let Some(us) = timestamp(report) {
+            self.created_ms.get_or_insert(us.div_euclid(1000));
+            self.updated_ms = Some(us.div_euclid(1000));
+            self.updated_us = Some(us);
         }
     }
 
@@ -444,6 +461,20 @@ mod tests {
                 ..expected
             }]
         );
+    }
+
+    #[test]
+    fn a_repeated_older_report_does_not_turn_an_order_back() {
+        let stream = KrakenStream::new();
+        orders(read(&stream, &fixture("executions-pending-new", "message")));
+        orders(read(&stream, &fixture("executions-trade", "message")));
+        assert_eq!(
+            read(&stream, &fixture("executions-pending-new", "message")),
+            [Frame::Nothing]
+        );
+        let again = orders(read(&stream, &fixture("executions-trade", "message")));
+        assert_eq!(again[0].status, OrderStatus::PartiallyFilled);
+        assert_eq!(again[0].filled_qty.as_str(), "0.005");
     }
 
     #[test]
