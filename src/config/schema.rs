@@ -63,6 +63,8 @@ fn watch() -> Value {
         json!({
             "interval": duration("how often each watched key's orders are read (`2s`)"),
             "lookback": duration("how far back the first look reads the order history (`1m`)"),
+            "streams": { "type": "boolean", "description": "follow the venue's private order stream where it has one (default true); false: REST polling only" },
+            "account_interval": duration("how often the key's settings and the account's withdrawals and transfers are read (`30s`)"),
             "client_prefix": text("the bots' client-order-id prefix"),
             "burst": object(json!({
                 "orders": { "type": "integer", "minimum": 1, "description": "more new orders than this within `per` is a burst" },

@@ -4,6 +4,7 @@
 //! (docs/watch.md §3).
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -25,6 +26,10 @@ pub struct RawWatch {
     /// `false`: REST polling only.
     #[serde(default)]
     pub streams: Option<bool>,
+    /// How often the key's settings and the account's withdrawals and transfers are read
+    /// (`30s`).
+    #[serde(default)]
+    pub account_interval: Option<String>,
     /// The bots' client-order-id prefix.
     #[serde(default)]
     pub client_prefix: Option<String>,
@@ -77,7 +82,7 @@ pub fn load_watch(path: &Path) -> Result<Settings, ConfigError> {
     Ok(validate(&source, view.watch.as_ref())?)
 }
 
-const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `streams`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
+const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `streams`, `account_interval`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
 
 /// The settings `raw` asks for, or every problem with it.
 pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Problems> {
@@ -108,12 +113,25 @@ pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Pro
         defaults.lookback,
         "how far back the first look reads the order history, e.g. `1m`",
     );
+    let account_interval = duration(
+        "account_interval",
+        raw.account_interval.as_deref(),
+        defaults.account_interval,
+        "how often the key's settings and the account's withdrawals and transfers are read, e.g. `30s`",
+    );
     let per = duration(
         "burst.per",
         raw.burst.as_ref().and_then(|b| b.per.as_deref()),
         defaults.burst.per,
         "the window a burst is counted in, e.g. `10s`",
     );
+    if !(Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&account_interval) {
+        problem(
+            "watch.account_interval".into(),
+            "`account_interval` must be between 1s and 1h".into(),
+            "each round reads the key and the account's withdrawals and transfers, e.g. `30s`",
+        );
+    }
     let (low, high) = INTERVAL_BOUNDS;
     if !(low..=high).contains(&interval) {
         problem(
@@ -199,6 +217,7 @@ pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Pro
         interval,
         lookback,
         streams: raw.streams.unwrap_or(defaults.streams),
+        account_interval,
         client_prefix: raw.client_prefix.clone().filter(|p| !p.is_empty()),
         burst: Burst { orders, per },
         policy,

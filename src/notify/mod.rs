@@ -54,6 +54,9 @@ pub enum Event {
     ScheduleFailed,
     /// A playbook's `notify` step.
     Custom,
+    /// `lockdown watch` raised a signal the policy notifies: what was seen, what lockdown did,
+    /// the command to run next.
+    WatchSignal,
     /// `lockdown notify test`.
     Test,
 }
@@ -71,6 +74,7 @@ impl Event {
         Event::CheckWarnings,
         Event::ScheduleFailed,
         Event::Custom,
+        Event::WatchSignal,
         Event::Test,
     ];
 
@@ -87,6 +91,7 @@ impl Event {
             Event::CheckWarnings => "check_warnings",
             Event::ScheduleFailed => "schedule_failed",
             Event::Custom => "custom",
+            Event::WatchSignal => "watch_signal",
             Event::Test => "test",
         }
     }

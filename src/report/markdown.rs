@@ -87,12 +87,56 @@ fn clock_line(clock: &Value) -> String {
     }
 }
 
+/// Why the report shows no order verdicts, when the run read none: a watcher's lock run has no
+/// `diff_orders` step, and "none found" would contradict the signal at its top.
+fn not_read(t: &Timeline) -> Option<&'static str> {
+    t.cause
+        .as_ref()
+        .filter(|c| !c.diffed)
+        .map(|_| "not read by this run (it only locked the key)")
+}
+
+/// Why the run started, when no person started it: the signal, the order as the exchange
+/// showed it, the reasons.
+fn cause_section(out: &mut String, cause: &super::cause::Cause) {
+    let _ = writeln!(out, "## Why this run started\n\n{}\n", cause.sentence());
+    if let Some(order) = &cause.order {
+        let _ = writeln!(
+            out,
+            "The order, as the exchange showed it:\n\n| order id | client order id | category | symbol | side | type | qty | price | filled | status |\n|---|---|---|---|---|---|---|---|---|---|"
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(order.get("order_id")),
+            cell(order.get("client_order_id")),
+            cell(order.get("category")),
+            cell(order.get("symbol")),
+            cell(order.get("side")),
+            cell(order.get("order_type")),
+            cell(order.get("qty")),
+            cell(order.get("price")),
+            cell(order.get("filled_qty")),
+            cell(order.get("status")),
+        );
+    }
+    if !cause.reasons.is_empty() {
+        let _ = writeln!(out, "Reasons:\n");
+        for reason in &cause.reasons {
+            let _ = writeln!(out, "- {reason}");
+        }
+        let _ = writeln!(out);
+    }
+}
+
 /// Renders the timeline as Markdown.
 pub fn render(t: &Timeline) -> String {
     let mut out = String::new();
     // A planned rotation is no incident (`lockdown rotate`, a playbook named `*-rotation`).
     let title = if crate::playbook::is_rotation(&t.run.playbook) {
         "Planned rotation report: API key"
+    } else if t.cause.as_ref().is_some_and(|c| c.is_watch()) {
+        "Watcher's lock report: API key"
     } else {
         "Incident report: leaked API key"
     };
@@ -111,6 +155,9 @@ pub fn render(t: &Timeline) -> String {
         t.run.started_at
     );
 
+    if let Some(cause) = &t.cause {
+        cause_section(&mut out, cause);
+    }
     summary_box(&mut out, t);
     key_before(&mut out, t);
     activity(&mut out, t);
@@ -130,58 +177,63 @@ pub fn render(t: &Timeline) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "- Unauthorized orders: **{}**",
-        t.total("unauthorized", &t.unauthorized)
-    );
-    if let Some(problem) = &t.ledger_problem {
+    if let Some(why) = not_read(t) {
+        let _ = writeln!(out, "- Orders: {why}");
+    } else {
         let _ = writeln!(
             out,
-            "- **Not checked against the owner's ledger: {} order(s)** ({problem}); see \"Unverified orders\"",
-            t.total("unverified", &t.unverified)
+            "- Unauthorized orders: **{}**",
+            t.total("unauthorized", &t.unauthorized)
+        );
+        if let Some(problem) = &t.ledger_problem {
+            let _ = writeln!(
+                out,
+                "- **Not checked against the owner's ledger: {} order(s)** ({problem}); see \"Unverified orders\"",
+                t.total("unverified", &t.unverified)
+            );
+        }
+        if let Some(map) = t.unauthorized_notional.as_object()
+            && !map.is_empty()
+        {
+            // Each amount in its currency: the activity table's for the symbol, else its quote coin.
+            let currency = |symbol: &str| {
+                t.activity
+                    .iter()
+                    .find(|r| {
+                        r.market.starts_with(&format!("{symbol} "))
+                            && !r.notional_currency.is_empty()
+                    })
+                    .map(|r| r.notional_currency.clone())
+                    .or_else(|| super::units::pair(&t.run.exchange, symbol).map(|(_, quote)| quote))
+                    .unwrap_or_else(|| "(currency not known)".to_owned())
+            };
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(s, v)| format!("{s} {v} {}", currency(s)))
+                .collect();
+            let _ = writeln!(out, "- Notional filled by them: {}", parts.join(", "));
+        }
+        let _ = writeln!(
+            out,
+            "- Bot orders tampered with (cancelled or amended by someone else): **{}**",
+            t.total("tampered", &t.tampered)
+        );
+        let _ = writeln!(
+            out,
+            "- Orders seen only through their fills: **{}**",
+            t.total("fills_only", &t.fills_only)
+        );
+        let _ = writeln!(
+            out,
+            "- Orders not yet in the ledger (unconfirmed, not counted as an attack): {}",
+            t.total("unconfirmed", &t.unconfirmed)
+        );
+        let _ = writeln!(
+            out,
+            "- Known orders missing at the exchange: {}",
+            t.total("missing", &t.missing)
         );
     }
-    if let Some(map) = t.unauthorized_notional.as_object()
-        && !map.is_empty()
-    {
-        // Each amount in its currency: the activity table's for the symbol, else its quote coin.
-        let currency = |symbol: &str| {
-            t.activity
-                .iter()
-                .find(|r| {
-                    r.market.starts_with(&format!("{symbol} ")) && !r.notional_currency.is_empty()
-                })
-                .map(|r| r.notional_currency.clone())
-                .or_else(|| super::units::pair(&t.run.exchange, symbol).map(|(_, quote)| quote))
-                .unwrap_or_else(|| "(currency not known)".to_owned())
-        };
-        let parts: Vec<String> = map
-            .iter()
-            .map(|(s, v)| format!("{s} {v} {}", currency(s)))
-            .collect();
-        let _ = writeln!(out, "- Notional filled by them: {}", parts.join(", "));
-    }
-    let _ = writeln!(
-        out,
-        "- Bot orders tampered with (cancelled or amended by someone else): **{}**",
-        t.total("tampered", &t.tampered)
-    );
-    let _ = writeln!(
-        out,
-        "- Orders seen only through their fills: **{}**",
-        t.total("fills_only", &t.fills_only)
-    );
-    let _ = writeln!(
-        out,
-        "- Orders not yet in the ledger (unconfirmed, not counted as an attack): {}",
-        t.total("unconfirmed", &t.unconfirmed)
-    );
-    let _ = writeln!(
-        out,
-        "- Known orders missing at the exchange: {}",
-        t.total("missing", &t.missing)
-    );
     if let Some(clock) = &t.exchange_clock {
         let _ = writeln!(out, "- {}", clock_line(clock));
     }
@@ -246,7 +298,9 @@ pub fn render(t: &Timeline) -> String {
         }
     }
 
-    if t.unauthorized.is_empty() {
+    if t.unauthorized.is_empty() && not_read(t).is_some() {
+        // Said in the findings: nothing was read, so nothing is "none found".
+    } else if t.unauthorized.is_empty() {
         let _ = writeln!(out, "\n## Unauthorized orders\n\nNone found.");
     } else {
         verdict_section(
@@ -373,7 +427,10 @@ fn summary_box(out: &mut String, t: &Timeline) {
         "Attack window (exchange time)",
         match (&s.attack_started, &s.attack_ended) {
             (Some(from), Some(to)) => format!("{from} → {to}"),
-            _ => "no unauthorized order or fill found".to_owned(),
+            _ => not_read(t).map_or_else(
+                || "no unauthorized order or fill found".to_owned(),
+                str::to_owned,
+            ),
         },
     );
     row(
@@ -395,7 +452,10 @@ fn summary_box(out: &mut String, t: &Timeline) {
     row(
         "Loss estimate",
         if s.losses.is_empty() {
-            "none found (no unauthorized fills)".to_owned()
+            not_read(t).map_or_else(
+                || "none found (no unauthorized fills)".to_owned(),
+                str::to_owned,
+            )
         } else {
             s.losses
                 .iter()
@@ -448,10 +508,14 @@ fn key_before(out: &mut String, t: &Timeline) {
 fn activity(out: &mut String, t: &Timeline) {
     let _ = writeln!(out, "\n## What the attacker did\n");
     if t.activity.is_empty() {
-        let _ = writeln!(
-            out,
-            "No unauthorized, tampered or fills-only order found (see the findings below)."
-        );
+        let text = match not_read(t) {
+            Some(why) => format!(
+                "{why}: the order under \"Why this run started\" is the evidence so far; the full response (\"Left to do\") reads the account's orders and diffs them against the ledger."
+            ),
+            None => "No unauthorized, tampered or fills-only order found (see the findings below)."
+                .to_owned(),
+        };
+        let _ = writeln!(out, "{text}");
         return;
     }
     let _ = writeln!(

@@ -9,6 +9,7 @@
 
 mod activity;
 mod appendix;
+pub mod cause;
 pub mod content;
 mod html;
 mod html_chart;
@@ -129,7 +130,7 @@ fn write_events(
     events: &[journal::Event],
     formats: &[Format],
 ) -> Result<Written, ReportError> {
-    let timeline = Timeline::from_events(events);
+    let timeline = Timeline::from_run(events, run_dir);
     let mut files = Vec::new();
     let put = |path: PathBuf, text: String| {
         crate::private::write(&path, text).map_err(|source| ReportError::Write {

@@ -65,6 +65,9 @@ pub struct Timeline {
     pub support: Option<super::content::SupportSection>,
     /// The appendix file of lockdown's raw calls, under the run folder.
     pub appendix: Option<String>,
+    /// Why the run started when no person started it (`lockdown watch`'s signal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<super::cause::Cause>,
     /// The exchange's own log lines, merged into `entries` in time order at the end.
     #[serde(skip)]
     access: Vec<Entry>,
@@ -181,13 +184,37 @@ impl Timeline {
                 incomplete: s.incomplete.as_deref(),
             })
             .collect();
-        crate::engine::left::left(&ends, &self.run.exchange)
+        let mut left = crate::engine::left::left(&ends, &self.run.exchange);
+        if let Some(cause) = &self.cause {
+            let done = |action: &str| {
+                ends.iter()
+                    .any(|s| s.action == action && s.status == StepStatus::Ok)
+            };
+            let locked = done("restrict_key");
+            let revoked = done("revoke_key");
+            left.extend(super::cause::left(
+                cause,
+                &self.run.profile,
+                locked,
+                revoked,
+            ));
+        }
+        left
     }
 
     /// Builds the timeline from a verified journal, reading each event through its record type
     /// (`journal::record`); what a finished step adds to the report is its action's
     /// ([`crate::actions::Action::report`]).
     pub fn from_events(events: &[Event]) -> Timeline {
+        Timeline::build(events, None)
+    }
+
+    /// [`Timeline::from_events`] for the run in `run_dir` (what is left can name its folder).
+    pub fn from_run(events: &[Event], run_dir: &std::path::Path) -> Timeline {
+        Timeline::build(events, Some(run_dir.display().to_string()))
+    }
+
+    fn build(events: &[Event], run_dir: Option<String>) -> Timeline {
         let mut t = Timeline {
             unauthorized_notional: Value::Object(Default::default()),
             ..Timeline::default()
@@ -214,6 +241,11 @@ impl Timeline {
                 .unwrap_or(t.entries.len());
             t.entries.insert(at, entry);
         }
+        let diffed = t.steps.iter().any(|s| s.action == "diff_orders");
+        if let Some(cause) = &mut t.cause {
+            cause.run_dir = run_dir;
+            cause.diffed = diffed;
+        }
         super::content::fill(&mut t, events);
         // Last: it reads the rest.
         t.merged = super::merged::merged(&t);
@@ -238,7 +270,18 @@ impl Timeline {
                 started_at: event.at.clone(),
                 mode: Some(run.mode),
             };
-            let what = format!("response started for key {whole}");
+            self.cause = run.cause.as_ref().map(|value| super::cause::Cause {
+                config: run.config.clone(),
+                key: whole.clone(),
+                ..super::cause::Cause::read(value)
+            });
+            let what = match &self.cause {
+                Some(cause) => format!(
+                    "run started by {} for key {whole} (signal `{}`)",
+                    cause.by, cause.signal_id
+                ),
+                None => format!("response started for key {whole}"),
+            };
             self.entry(event, None, what);
         } else if let Some(tfa) = record::TfaAnswered::of(event) {
             let what = format!("`{}`: two-factor code given ({})", tfa.step, tfa.by);

@@ -3,7 +3,8 @@
 //!
 //! Both go through [`crate::respond::respond`], the one path every response takes: the run
 //! folder, the journal (its `run_started` names the signal in `cause`), the one-responder-per-key
-//! lock file, the notifications. The lock's playbook is written from the venue's shipped playbook
+//! lock file, the notifications, the report (the lock's playbook ends with the `report` step:
+//! the signal at its top, `lockdown unlock RUN` and the full response under "left to do"). The lock's playbook is written from the venue's shipped playbook
 //! (its `restrict_key` step, word for word) into `<state_dir>/watch/`, so a run can be resumed
 //! and its playbook's hash checked like any other. A venue whose key cannot be locked by API
 //! (Kraken, BitMEX: a person deletes it) has no lock playbook: the watcher notifies instead.
@@ -18,8 +19,9 @@ use crate::respond::{Request, respond};
 use crate::secret::KeyId;
 use crate::ui::Ui;
 
-/// The lock playbook's text for `venue`: its shipped playbook's `restrict_key` step alone.
-/// `None` where the venue locks no key by API, or its playbook does not start with a lock.
+/// The lock playbook's text for `venue`: its shipped playbook's `restrict_key` step alone, then
+/// (in `finally`) the report, as a response writes it. `None` where the venue locks no key by
+/// API, or its playbook does not start with a lock.
 pub fn lock_playbook(venue: ExchangeId) -> Option<String> {
     if venue.venue().support(Capability::LockKey) != Support::Api {
         return None;
@@ -45,6 +47,14 @@ inputs:
     description: API key id of the watched key
 steps:
 {step}
+
+# Always, also when the lock failed: the report, with the signal at its top and what is left
+# (the full response, or `lockdown unlock RUN`).
+finally:
+  - id: report
+    name: Write the lock's report
+    report:
+      formats: [markdown, json, html]
 "
     ))
 }
@@ -134,7 +144,8 @@ mod tests {
                     let playbook = crate::playbook::parse("lock.yaml", &text)
                         .unwrap_or_else(|err| panic!("{venue}: {err:?}\n{text}"));
                     assert_eq!(playbook.steps.len(), 1, "{venue}");
-                    assert!(playbook.finally.is_empty(), "{venue}");
+                    assert_eq!(playbook.finally.len(), 1, "{venue}");
+                    assert_eq!(playbook.finally[0].id.to_string(), "report", "{venue}");
                 }
                 None => assert!(
                     !api || !venue.spec().playbook.1.contains("restrict_key"),

@@ -10,8 +10,10 @@
 //! lock runs as a journaled run with the signal as its cause, and `lockdown unlock RUN` undoes
 //! a false alarm. `drill --watch` measures all of it against the simulator.
 
+mod account;
 mod judge;
 mod lock;
+mod notice;
 mod policy;
 mod poll;
 pub mod signal;

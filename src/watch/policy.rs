@@ -137,6 +137,9 @@ pub struct Settings {
     /// Whether to follow the venue's private order stream where it has one (the poller fills
     /// its gaps and stands in while it is down); `false`: REST polling only.
     pub streams: bool,
+    /// How often the key's own settings and the account's withdrawals and transfers are read
+    /// (`account.rs`).
+    pub account_interval: Duration,
     /// The bots' client-order-id prefix (a hint, as in `diff_orders`; learnt from the ledger
     /// when absent).
     pub client_prefix: Option<String>,
@@ -156,6 +159,7 @@ impl Default for Settings {
             interval: Duration::from_secs(2),
             lookback: Duration::from_secs(60),
             streams: true,
+            account_interval: Duration::from_secs(30),
             client_prefix: None,
             burst: Burst::default(),
             policy: Policy::default(),

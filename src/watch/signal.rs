@@ -26,15 +26,25 @@ pub enum SignalKind {
     UnfamiliarMarket,
     /// More new orders in a window than the bots ever place.
     Burst,
+    /// The key's permissions, IP list or read-only flag changed since the watch began
+    /// (`account.rs`).
+    KeyChanged,
+    /// A withdrawal from the account.
+    Withdrawal,
+    /// An internal transfer out of the account (to another account on the exchange).
+    Transfer,
 }
 
 impl SignalKind {
     /// Every kind, as configs name them.
-    pub const ALL: [SignalKind; 4] = [
+    pub const ALL: [SignalKind; 7] = [
         SignalKind::UnauthorizedOrder,
         SignalKind::TamperedOrder,
         SignalKind::UnfamiliarMarket,
         SignalKind::Burst,
+        SignalKind::KeyChanged,
+        SignalKind::Withdrawal,
+        SignalKind::Transfer,
     ];
 
     /// The name in configs, logs and messages.
@@ -44,6 +54,9 @@ impl SignalKind {
             SignalKind::TamperedOrder => "tampered_order",
             SignalKind::UnfamiliarMarket => "unfamiliar_market",
             SignalKind::Burst => "burst",
+            SignalKind::KeyChanged => "key_changed",
+            SignalKind::Withdrawal => "withdrawal",
+            SignalKind::Transfer => "transfer",
         }
     }
 

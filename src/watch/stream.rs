@@ -289,8 +289,12 @@ impl Link {
             .url(&base, &self.connection, token.as_ref())
             .map_err(|err| err.to_string())?;
         let connector = connector(&url)?;
-        let connect =
-            tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector);
+        let connect = tokio_tungstenite::connect_async_tls_with_config(
+            url.as_str(),
+            Some(socket_config()),
+            true,
+            connector,
+        );
         let (mut socket, _) = tokio::time::timeout(READY_WITHIN, connect)
             .await
             .map_err(|_| "the connection timed out".to_owned())?
@@ -378,6 +382,16 @@ impl Link {
             .and_then(crate::exchanges::Reply::into_stream_token)
             .map_err(|err| format!("the stream's token: {err}"))
     }
+}
+
+/// Small buffers: a push is a few kilobytes and a watcher holds one socket per key and
+/// connection (tungstenite's defaults, 128 KiB each way, cost 50 keys ~12 MB for nothing).
+fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(16 << 20))
+        .max_frame_size(Some(16 << 20))
 }
 
 /// rustls with the platform's roots for `wss://`; plain for `ws://`.

@@ -15,8 +15,10 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+use super::account::AccountWatch;
 use super::judge::Judge;
 use super::lock::{self, lock_playbook};
+use super::notice::{self, Done};
 use super::policy::{Decision, Settings};
 use super::poll::RestPoll;
 use super::signal::Signal;
@@ -26,7 +28,7 @@ use crate::config::Profile;
 use crate::engine::Confirm;
 use crate::error::Error;
 use crate::exchanges::{Client, Mode};
-use crate::notify::{Notifier, events};
+use crate::notify::Notifier;
 use crate::secret::{Credential, KeyId};
 use crate::ui::Ui;
 
@@ -112,6 +114,8 @@ struct Watched {
     credential: Credential,
     judge: Judge,
     acted: bool,
+    /// The key's own settings and the account's money movements.
+    account: AccountWatch,
 }
 
 /// Watches every key of `options.profile` until `stop` turns true; `reports` hears of each
@@ -261,6 +265,12 @@ fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watch
                 settings.lookback,
             )),
             credential: Credential::clone(&credential),
+            account: AccountWatch::new(
+                client.clone(),
+                Credential::clone(&credential),
+                &profile.name,
+                settings.account_interval,
+            ),
             judge,
             acted: false,
         });
@@ -291,6 +301,19 @@ async fn watch_key(
         let reads_before = watched.source.reads();
         let batch = tokio::select! {
             batch = watched.source.next() => batch,
+            () = watched.account.tick() => {
+                let reads_before = watched.account.reads;
+                let signals = watched.account.look().await;
+                let reads = watched.account.reads - reads_before;
+                shared.tally(|s| s.reads += reads);
+                for note in std::mem::take(&mut watched.account.notes) {
+                    shared.ui.warn(&format!("watch: key {}: {note}", watched.key));
+                }
+                for signal in signals {
+                    handle(options, &mut watched, signal, &shared).await;
+                }
+                continue;
+            }
             _ = stop.wait_for(|stop| *stop) => break,
         };
         let reads = watched.source.reads() - reads_before;
@@ -342,7 +365,9 @@ async fn watch_key(
     }
 }
 
-/// Logs, shows, notifies and acts on one signal.
+/// Logs, shows, acts on and notifies one signal. A lock runs before the notification is
+/// queued (one request, and the message can then name its folder for `lockdown unlock`); a
+/// whole response is announced first, as it runs for minutes and sends its own messages.
 async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared: &Shared<'_>) {
     let decision = options.settings.policy.decide(&signal);
     shared
@@ -352,23 +377,47 @@ async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared
     if let Some(reports) = &shared.reports {
         let _ = reports.send(Report::Signal(Box::new(signal.clone()), decision));
     }
-    if decision.notify {
-        shared
-            .notifier
-            .notify(message(&options.profile, &signal, &decision));
-    }
     shared.tally(|s| s.signals.push(signal.clone()));
-    if watched.acted || !(decision.lock || decision.respond) {
-        return;
-    }
-    let what = if decision.respond {
-        lock::Run::Respond
+    let notify = |done: Done<'_>| {
+        if decision.notify {
+            shared
+                .notifier
+                .notify(message(options, &watched.key, &signal, &decision, done));
+        }
+    };
+    let what = if watched.acted || !(decision.lock || decision.respond) {
+        None
+    } else if decision.respond {
+        Some(lock::Run::Respond)
     } else if lock_playbook(options.profile.exchange).is_some() {
-        lock::Run::Lock
+        Some(lock::Run::Lock)
     } else {
+        None
+    };
+    let Some(what) = what else {
+        let masked = watched.key.masked();
+        let earlier = shared.summary.lock().ok().and_then(|s| {
+            s.acted
+                .iter()
+                .find(|a| a.key == masked)
+                .map(|a| (a.act, a.run_dir.clone()))
+        });
+        match &earlier {
+            Some((act, run_dir)) => notify(Done::Earlier {
+                act,
+                run_dir: run_dir.as_deref(),
+            }),
+            None if decision.lock || decision.respond => notify(Done::CannotLock),
+            None => notify(Done::Nothing),
+        }
         return;
     };
+    if what == lock::Run::Respond {
+        notify(Done::Responding);
+    }
     watched.acted = true;
+    // The lock changes the key: the account reads take it as it is from now on.
+    watched.account.rebase();
     let act = match what {
         lock::Run::Lock => "lock",
         lock::Run::Respond => "respond",
@@ -398,6 +447,13 @@ async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared
         error: ran.as_ref().err().map(ToString::to_string),
         started: Some(started),
     };
+    if what == lock::Run::Lock {
+        notify(Done::Locked {
+            run_dir: acted.run_dir.as_deref(),
+            contained: acted.contained,
+            error: acted.error.as_deref(),
+        });
+    }
     match &acted.error {
         None => shared.ui.info(&format!(
             "watch: key {}: {act} run in {} ({}); undo a false alarm with `lockdown unlock {}`",
@@ -422,44 +478,32 @@ async fn handle(options: &Options, watched: &mut Watched, signal: Signal, shared
     shared.tally(|s| s.acted.push(acted));
 }
 
-/// The notification for a signal (event `custom`, until routes name watch signals).
-fn message(profile: &Profile, signal: &Signal, decision: &Decision) -> crate::notify::Message {
-    use crate::notify::{Event, Phase, Severity};
-    use crate::watch::signal::Confidence;
-    let severity = match signal.confidence {
-        Confidence::High => Severity::Critical,
-        Confidence::Medium => Severity::Warning,
-        Confidence::Low => Severity::Info,
-    };
-    let then = if decision.respond {
-        "lockdown runs the whole response now"
-    } else if decision.lock {
-        "lockdown locks the key now; `lockdown unlock RUN` undoes a false alarm"
-    } else {
-        "nothing was done: look, and run `lockdown respond` if it is an attack"
-    };
-    crate::notify::Message {
-        fields: vec![
-            ("profile".to_owned(), profile.name.clone()),
-            ("venue".to_owned(), profile.exchange.to_string()),
-            ("key".to_owned(), signal.key.clone()),
-            ("signal".to_owned(), signal.kind.as_str().to_owned()),
-            (
-                "confidence".to_owned(),
-                signal.confidence.as_str().to_owned(),
-            ),
-        ],
-        dedup_key: format!("watch-{}-{}", profile.name, signal.key),
-        profile: Some(profile.name.clone()),
-        id: format!("watch/{}", signal.id),
-        ..events::message(
-            Event::Custom,
-            severity,
-            Phase::Trigger,
-            format!("{}: watch: {}", profile.name, signal.kind.as_str()),
-            format!("{}\n{then}", signal.line()),
-        )
-    }
+/// The `watch_signal` notification for a signal about `key` (docs/watch.md §3).
+fn message(
+    options: &Options,
+    key: &KeyId,
+    signal: &Signal,
+    decision: &Decision,
+    done: Done<'_>,
+) -> crate::notify::Message {
+    let profile = &options.profile;
+    let label = profile
+        .keys
+        .iter()
+        .find(|owned| &owned.id == key)
+        .map_or_else(|| key.masked(), |owned| owned.label.clone());
+    let venue = profile.exchange.to_string();
+    notice::message(
+        notice::Whose {
+            profile: &profile.name,
+            venue: &venue,
+            config: &options.config,
+            label: &label,
+        },
+        signal,
+        decision,
+        done,
+    )
 }
 
 /// `<state_dir>/watch/signals.jsonl`: every signal and action, one JSON line each, appended

@@ -74,5 +74,7 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
+mod watch_extras;
 mod watch_stream_bybit;
+mod watch_stream_deribit;
 mod watch_stream_kraken;

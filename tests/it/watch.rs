@@ -241,3 +241,50 @@ async fn watch_locks_on_an_unauthorized_order_and_unlock_undoes_it() {
     let not_a_lock = lockdown(&["unlock", lab.sim_dir().to_str().unwrap(), "--yes"], &[]).await;
     assert_ne!(code(&not_a_lock), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_signals_a_key_opened_to_more_addresses_while_it_watches() {
+    // The key is bound to the responder's address; while the watcher runs, someone who can
+    // edit it adds an address of their own: a `key_changed` signal, high (wider than before).
+    let lab = quiet_lab().await;
+    let leaked = lab.leaked();
+    assert!(lab.sim.set_key_ips(&leaked, &[responder_ip()]));
+    let text = std::fs::read_to_string(&lab.session.config).unwrap();
+    std::fs::write(
+        &lab.session.config,
+        format!("{text}\nwatch:\n  account_interval: 1s\n  policy:\n    - {{ signal: any, action: notify }}\n"),
+    )
+    .unwrap();
+    let config = lab.session.config.display().to_string();
+    let watching = tokio::spawn(async move {
+        lockdown(
+            &["watch", "--config", &config, "--json", "--for", "4s"],
+            &[],
+        )
+        .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(
+        lab.sim
+            .set_key_ips(&leaked, &[responder_ip(), attacker_ip()])
+    );
+    let output = watching.await.unwrap();
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let signals = summary["watched"][0]["signals"].as_array().unwrap().clone();
+    let changed: Vec<&Value> = signals
+        .iter()
+        .filter(|s| s["kind"] == "key_changed")
+        .collect();
+    assert_eq!(changed.len(), 1, "{signals:#?}");
+    assert_eq!(changed[0]["confidence"], "high", "{signals:#?}");
+    assert!(
+        changed[0]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains(&attacker_ip().to_string()),
+        "{signals:#?}"
+    );
+    // Notify only: nothing was locked.
+    assert_eq!(summary["watched"][0]["acted"], serde_json::json!([]));
+}

@@ -28,6 +28,7 @@ mod endpoints;
 pub(crate) mod facts;
 mod limits;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -42,6 +43,7 @@ use super::{
 use crate::secret::Credential;
 
 pub use signer::{client_signature_string, request_string, sign_string, signature_header};
+pub use stream::{CHANNEL as STREAM_CHANNEL, DeribitStream};
 
 /// The Deribit v2 adapter.
 #[derive(Debug, Clone, Copy, Default)]
@@ -193,6 +195,11 @@ impl Venue for Deribit {
 
     fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
+    }
+
+    /// `user.orders.any.any.raw` over JSON-RPC on WebSocket (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&DeribitStream)
     }
 }
 

@@ -82,6 +82,12 @@ impl SimDialect for DeribitDialect {
         }
     }
 
+    /// JSON-RPC over WebSocket at `/ws/api/v2`: login, `user.orders.*` pushes, heartbeats
+    /// (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&super::stream::STREAM)
+    }
+
     /// The one two-factor code the simulated Deribit accepts (`Sim::set_tfa_required`).
     fn session_extras(&self) -> Vec<(&'static str, String)> {
         vec![("otp", format!("{}\n", tfa::SIMULATED_OTP))]

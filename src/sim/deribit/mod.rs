@@ -38,6 +38,7 @@ mod security_log;
 mod seed;
 mod short_page;
 mod state;
+mod stream;
 mod tfa;
 mod tokens;
 mod trade;

@@ -112,12 +112,22 @@ pub(crate) fn ok(id: Option<&Value>, result: Value, timing: Timing) -> Answer {
 
 /// An error object, HTTP 400.
 pub(crate) fn error(id: Option<&Value>, err: &RpcError, timing: Timing) -> Answer {
+    let body = error_envelope(id, err, timing);
+    Answer::json(StatusCode::BAD_REQUEST, err.code, body)
+}
+
+/// The whole JSON-RPC answer carrying `result` (what the WebSocket sends as a text message).
+pub(crate) fn ok_envelope(id: Option<&Value>, result: Value, timing: Timing) -> Value {
+    envelope(id, "result", result, timing)
+}
+
+/// The whole JSON-RPC answer carrying an error object.
+pub(crate) fn error_envelope(id: Option<&Value>, err: &RpcError, timing: Timing) -> Value {
     let mut object = json!({ "code": err.code, "message": err.message });
     if let (Some(data), Value::Object(map)) = (&err.data, &mut object) {
         map.insert("data".to_owned(), data.clone());
     }
-    let body = envelope(id, "error", object, timing);
-    Answer::json(StatusCode::BAD_REQUEST, err.code, body)
+    envelope(id, "error", object, timing)
 }
 
 fn envelope(id: Option<&Value>, field: &str, value: Value, timing: Timing) -> Value {

@@ -37,6 +37,7 @@ use errors::{DeribitError, NOT_JSON, api_error, challenge};
 use keys::DeribitToken;
 pub use keys::{DeribitApiKey, key_list};
 use orders::cancelled;
+pub(in crate::exchanges::deribit) use orders::pushed;
 
 /// The envelope around every answer.
 #[derive(Debug, Deserialize)]

@@ -80,6 +80,16 @@ pub(super) fn fills(cursor: Option<&str>, result: Value) -> Result<Reply, Exchan
     Ok(Reply::Fills(Page { items, next }))
 }
 
+/// The orders of a `user.orders.*` push (docs/venues/deribit.md §12): one order on a `raw`
+/// channel, an array on an aggregated one, each in the order lists' shape.
+pub(in crate::exchanges::deribit) fn pushed(data: Value) -> Result<Vec<Order>, ExchangeError> {
+    let orders: Vec<DeribitOrder> = match data {
+        Value::Array(_) => parse(data)?,
+        single => vec![parse(single)?],
+    };
+    Ok(orders.into_iter().map(DeribitOrder::into_order).collect())
+}
+
 /// Order lists come bare, or as `{orders, continuation}` with `with_continuation`.
 fn orders_of(result: Value) -> Value {
     match result {
