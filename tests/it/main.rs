@@ -79,3 +79,4 @@ mod watch_stream_binance;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
 mod watch_stream_okx;
+mod watch_stream_kraken;

@@ -161,6 +161,9 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
             form.add("txid", order_id.clone());
             "CancelOrder"
         }
+        // The private WebSocket's token (docs/venues/kraken.md "Private stream"): the key needs
+        // the "WebSocket interface" right; one stream covers the whole account.
+        Op::StreamToken { .. } => "GetWebSocketsToken",
         // `key` names a withdrawal address saved in the account (Kraken withdraws to saved
         // addresses only); the caller's address stands for it.
         Op::Withdraw {
@@ -181,8 +184,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

@@ -25,6 +25,7 @@ pub(crate) mod facts;
 mod guide;
 mod names;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -41,6 +42,7 @@ use crate::secret::Credential;
 pub use guide::API_SETTINGS;
 pub use names::{coin, pair};
 pub use signer::{message, sign_message};
+pub use stream::KrakenStream;
 
 /// The Kraken Spot adapter.
 #[derive(Debug, Clone, Copy, Default)]
@@ -173,6 +175,11 @@ impl Venue for Kraken {
 
     fn key_counters(&self) -> Option<&dyn KeyCounters> {
         Some(self)
+    }
+
+    /// WebSocket v2 `executions`, with a token from `GetWebSocketsToken` (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::STREAM)
     }
 }
 

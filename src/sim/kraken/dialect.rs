@@ -10,7 +10,7 @@ use crate::sim::order::Category;
 use crate::sim::session::{KeyAccount, KeyIdText, ProfileShape};
 use crate::sim::state::Venue;
 
-use super::{KrakenDialect, base64, names, seed, stops};
+use super::{KrakenDialect, base64, names, seed, stops, stream};
 
 /// The Kraken Spot dialect.
 pub(crate) static DIALECT: KrakenDialect = KrakenDialect;
@@ -75,5 +75,10 @@ impl SimDialect for KrakenDialect {
             .iter()
             .map(stops::StopOrder::view)
             .collect()
+    }
+
+    /// `wss://ws-auth.kraken.com/v2`, channel `executions` (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&stream::STREAM)
     }
 }

@@ -37,6 +37,7 @@ mod route;
 mod seed;
 mod state;
 mod stops;
+mod stream;
 mod trade;
 mod wire;
 
@@ -172,6 +173,7 @@ fn handle(
         Route::ClosedOrders => trade::closed_orders(v, c, p),
         Route::DepositStatus => funding::deposit_status(v, c, p),
         Route::GetApiKeyInfo => keys::info(v, c),
+        Route::GetWebSocketsToken => stream::token(v, c),
         Route::Ledgers => funding::ledgers(v, c, p),
         Route::OpenOrders => trade::open_orders(v, c, p),
         Route::TradesHistory => trade::trades_history(v, c, p),

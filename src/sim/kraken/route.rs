@@ -21,6 +21,7 @@ pub(crate) enum Route {
     ClosedOrders,
     DepositStatus,
     GetApiKeyInfo,
+    GetWebSocketsToken,
     Ledgers,
     OpenOrders,
     Time,
@@ -69,6 +70,13 @@ const TABLE: &[(Route, &str, &[&str], f64)] = &[
     (Route::DepositStatus, "DepositStatus", &["query-funds"], 1.0),
     // No permission needed (docs/venues/kraken.md §4).
     (Route::GetApiKeyInfo, "GetApiKeyInfo", &[], 1.0),
+    // "WebSocket interface - On" (`create-ws-token`, docs/venues/kraken.md "Private stream").
+    (
+        Route::GetWebSocketsToken,
+        "GetWebSocketsToken",
+        &["create-ws-token"],
+        1.0,
+    ),
     (Route::Ledgers, "Ledgers", &["query-ledger"], 2.0),
     (Route::OpenOrders, "OpenOrders", &["query-open-trades"], 1.0),
     (Route::Time, "Time", &[], 0.0),

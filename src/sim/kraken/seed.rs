@@ -1,8 +1,10 @@
 //! The Kraken key model of the default incident and of drill scenarios.
 //!
 //! Kraken keys have no hierarchy and no management API: both keys sit on the bot's account.
-//! The leaked bot key queries funds and orders, creates and cancels orders, and cannot
-//! withdraw; it is bound to no address. The owner's own key (the profile's `master`) queries
+//! The leaked bot key queries funds and orders, creates and cancels orders, may open the private
+//! WebSocket (`create-ws-token`, "WebSocket interface": a trading bot follows its orders there,
+//! and so does `lockdown watch` with the same key), and cannot withdraw; it is bound to no
+//! address. The owner's own key (the profile's `master`) queries
 //! funds, orders and the ledger and can cancel orders, nothing else, and is bound to the
 //! responder's address (127.0.0.1): what a Kraken owner should keep ready for an incident. The
 //! permission strings are those of docs/venues/kraken.md §4. Kraken keys never expire unless set
@@ -20,6 +22,7 @@ const BOT: &[&str] = &[
     "query-closed-trades",
     "modify-trades",
     "close-trades",
+    "create-ws-token",
 ];
 
 /// The owner's key's rights.

@@ -41,6 +41,7 @@ use crate::secret::KeyId;
 use errors::{NOT_JSON, api_error};
 use funds::balances;
 use keys::KrakenKeyInfo;
+pub(super) use orders::CONDITIONAL;
 
 /// The envelope around every answer.
 #[derive(Debug, Deserialize)]
@@ -88,6 +89,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         // The answer is an `amend_id`; the order keeps its txid.
         Op::AmendOrder { order_id, .. } => Reply::Placed(order_id.clone()),
         Op::CancelOrder { .. } | Op::Withdraw { .. } => Reply::Done,
+        Op::StreamToken { .. } => keys::stream_token(data)?,
         Op::SubKeys { .. }
         | Op::RestrictKey { .. }
         | Op::RevokeKey(_)
@@ -96,8 +98,7 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "kraken",
                 op: op.name(),

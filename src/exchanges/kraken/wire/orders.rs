@@ -152,8 +152,9 @@ struct KrakenDescr {
 }
 
 /// Kraken's conditional order types (Kraken docs, "Add Order": `ordertype`): they rest
-/// untriggered, and `descr.price` is their trigger, not a limit.
-const CONDITIONAL: &[&str] = &[
+/// untriggered, and `descr.price` is their trigger, not a limit. The stream reader
+/// (`stream.rs`) reads `order_type` with the same list.
+pub(in crate::exchanges::kraken) const CONDITIONAL: &[&str] = &[
     "stop-loss",
     "take-profit",
     "stop-loss-limit",
