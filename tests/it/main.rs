@@ -78,5 +78,5 @@ mod watch_extras;
 mod watch_stream_binance;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
-mod watch_stream_okx;
 mod watch_stream_kraken;
+mod watch_stream_okx;
