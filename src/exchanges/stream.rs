@@ -95,6 +95,13 @@ pub trait PrivateStream: Send + Sync + fmt::Debug {
     /// The client's keep-alive, when the venue asks for one.
     fn keepalive(&self) -> Option<Keepalive>;
 
+    /// Whether the stream pushes the orders of `segment`; the watcher keeps polling the others
+    /// at its interval while the stream is up (Binance streams neither margin nor options). By
+    /// default every segment.
+    fn pushes(&self, _segment: &Segment) -> bool {
+        true
+    }
+
     /// One line for `lockdown capabilities`: the channels followed, and what they do not show
     /// (the REST looks cover that: every gap fill and once a minute).
     fn summary(&self) -> &'static str;

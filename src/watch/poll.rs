@@ -89,6 +89,18 @@ impl RestPoll {
         self.changed(orders)
     }
 
+    /// A poller like this one that reads only `segments` (those a stream does not push).
+    pub fn only(&self, segments: Vec<Segment>) -> RestPoll {
+        let mut poll = RestPoll::new(
+            self.client.clone(),
+            self.credential.clone(),
+            self.interval,
+            self.lookback,
+        );
+        poll.segments = Some(segments);
+        poll
+    }
+
     /// The interval between looks.
     pub fn interval(&self) -> Duration {
         self.interval

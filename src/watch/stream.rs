@@ -76,6 +76,8 @@ impl StreamFigures {
 /// One watched key's orders from its venue's private stream, the poller under it.
 pub struct StreamSource {
     poll: RestPoll,
+    /// The segments the stream does not push, polled at the interval while it is up.
+    unpushed: Option<RestPoll>,
     events: mpsc::UnboundedReceiver<Event>,
     tasks: Vec<JoinHandle<()>>,
     up: Vec<bool>,
@@ -106,6 +108,13 @@ impl StreamSource {
         if connections.is_empty() {
             return None;
         }
+        // Segments the stream does not push are polled at the interval all along.
+        let unpushed: Vec<_> = segments
+            .iter()
+            .filter(|s| !stream.pushes(s))
+            .copied()
+            .collect();
+        let unpushed = (!unpushed.is_empty()).then(|| poll.only(unpushed));
         let (tx, events) = mpsc::unbounded_channel();
         let figures = Arc::new(std::sync::Mutex::new(StreamFigures::default()));
         let tasks = connections
@@ -125,6 +134,7 @@ impl StreamSource {
         let up = vec![false; tasks.len()];
         Some(StreamSource {
             poll,
+            unpushed,
             events,
             tasks,
             up,
@@ -154,12 +164,27 @@ impl StreamSource {
         loop {
             let all_up = self.up.iter().all(|up| *up);
             let event = if all_up {
+                let unpushed = async {
+                    match self.unpushed.as_mut() {
+                        Some(poll) => poll.next().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     event = self.events.recv() => event,
                     () = tokio::time::sleep_until(self.next_reconcile) => {
                         self.next_reconcile = Instant::now() + RECONCILE;
                         self.last = "rest_poll";
                         return self.poll.look_now().await;
+                    }
+                    batch = unpushed => {
+                        self.last = "rest_poll";
+                        let batch = batch?;
+                        let fresh = self.poll.admit(batch.orders);
+                        if fresh.is_empty() {
+                            continue;
+                        }
+                        return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
                     }
                 }
             } else {
@@ -232,7 +257,7 @@ impl Source for StreamSource {
     }
 
     fn reads(&self) -> u64 {
-        self.poll.reads
+        self.poll.reads + self.unpushed.as_ref().map_or(0, |p| p.reads)
     }
 
     fn take_notes(&mut self) -> Vec<String> {

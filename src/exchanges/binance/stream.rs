@@ -146,8 +146,15 @@ impl PrivateStream for BinanceStream {
         None
     }
 
+    fn pushes(&self, segment: &Segment) -> bool {
+        matches!(
+            Market::of(segment),
+            Market::Spot | Market::UsdM | Market::UsdmAlgo | Market::CoinM
+        )
+    }
+
     fn summary(&self) -> &'static str {
-        "spot: WebSocket API userDataStream.subscribe.signature (executionReport); USD-M and COIN-M: listen key streams (ORDER_TRADE_UPDATE, USD-M ALGO_UPDATE); not streamed: cross and isolated margin, options (REST looks)"
+        "spot: WebSocket API userDataStream.subscribe.signature (executionReport); USD-M and COIN-M: listen key streams (ORDER_TRADE_UPDATE, USD-M ALGO_UPDATE); not streamed: cross and isolated margin, options (polled by REST at the interval)"
     }
 }
 
