@@ -209,6 +209,9 @@ pub struct WatchScore {
     /// Of those, about the attack (an attacker's order, an order it tampered with, a burst
     /// while it traded).
     pub true_signals: usize,
+    /// Of those, about owner orders the ledger never got (`ledger-gap`): not false alarms,
+    /// the diff cannot tell them from the attacker's either.
+    pub about_orders_never_in_ledger: usize,
     /// Of those, about the owner's own orders (or a burst with no attacker): false alarms.
     pub false_alarms: usize,
     /// False alarms per hour of watching.
@@ -505,7 +508,19 @@ fn watch_score(
         None => !attacker_orders.is_empty(),
     };
     let true_signals = w.signals.iter().filter(|s| attack(s)).count();
-    let false_alarms = w.signals.len() - true_signals;
+    // An owner order the ledger never got is indistinguishable from the attacker's: counted
+    // apart, as the detection counts it, never a false alarm.
+    let never_in_ledger = w
+        .signals
+        .iter()
+        .filter(|s| !attack(s))
+        .filter(|s| {
+            s.order
+                .as_ref()
+                .is_some_and(|o| e.left_out.contains(&o.order_id))
+        })
+        .count();
+    let false_alarms = w.signals.len() - true_signals - never_in_ledger;
     let detected = w
         .signals
         .iter()
@@ -550,6 +565,7 @@ fn watch_score(
         reads: w.reads,
         signals: w.signals.len(),
         true_signals,
+        about_orders_never_in_ledger: never_in_ledger,
         false_alarms,
         false_alarms_per_hour: if hours > 0.0 {
             ((false_alarms as f64 / hours) * 100.0).round() / 100.0

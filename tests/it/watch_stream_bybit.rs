@@ -265,3 +265,18 @@ async fn dropped_lost_and_duplicated_stream_updates_miss_nothing() {
     let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "{ids:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_owner_order_the_ledger_never_got_is_counted_apart_not_a_false_alarm() {
+    // `ledger-gap`: the bots' ledger misses some of their orders. The watcher cannot tell
+    // those from the attacker's (neither can the diff), so it signals them; the drill counts
+    // them apart, as its detection does, and passes.
+    let (code, card, err) = drill("ledger-gap", &[]).await;
+    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
+    let watch = &card["watch"];
+    assert!(
+        watch["about_orders_never_in_ledger"].as_u64().unwrap() >= 1,
+        "{watch:#}"
+    );
+    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+}
