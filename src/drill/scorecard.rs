@@ -189,8 +189,8 @@ pub struct WatchScore {
     pub stream: Option<crate::watch::StreamFigures>,
     /// Stream connections the simulator dropped by an injected fault (`--stream-faults`).
     pub stream_drops_injected: u64,
-    /// With `--watch-notify-only` (the watcher watched the whole attack): the attacker's
-    /// orders it never signalled; `None` when it locked (what came after the lock was refused).
+    /// When the watcher watched the whole attack (`--watch-notify-only`, or a venue it cannot
+    /// lock on): the orders the attacker placed meanwhile that it never signalled; `None` when it locked (what came after the lock was refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missed: Option<usize>,
     /// Signals by what found them: `stream`, `gap_fill` (a REST read after a (re)connect) or
@@ -545,8 +545,17 @@ fn watch_score(
                 .iter()
                 .filter_map(|s| s.order.as_ref().map(|o| o.order_id.as_str()))
                 .collect();
+            // The orders the attacker placed while the watcher watched: a scenario's seeded
+            // history (`aged-out`) is from before any watcher ran.
+            let placed: BTreeSet<&str> = e
+                .attacker
+                .attempts
+                .iter()
+                .filter_map(|a| a.order_id.as_deref())
+                .collect();
             attacker_orders
                 .iter()
+                .filter(|id| placed.contains(id.as_str()))
                 .filter(|id| !signalled.contains(id.as_str()))
                 .count()
         }),
