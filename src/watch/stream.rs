@@ -84,6 +84,8 @@ pub struct StreamSource {
     /// What the last batch came from (`stream`, `gap_fill`, `rest_poll`).
     last: &'static str,
     next_reconcile: Instant,
+    /// When an empty batch is due if no news came (the judge's clock moves on).
+    next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
     /// Lines for the operator (drops, refusals), taken by the watcher.
     notes: Vec<String>,
@@ -140,6 +142,7 @@ impl StreamSource {
             up,
             last: "stream",
             next_reconcile: Instant::now() + RECONCILE,
+            next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
         })
@@ -161,6 +164,8 @@ impl StreamSource {
     }
 
     async fn next_batch(&mut self) -> Result<Batch, ExchangeError> {
+        // The judge last ran on the batch just handed out: the next empty one is an interval on.
+        self.next_rejudge = Instant::now() + self.poll.interval();
         loop {
             let all_up = self.up.iter().all(|up| *up);
             let event = if all_up {
@@ -172,6 +177,13 @@ impl StreamSource {
                 };
                 tokio::select! {
                     event = self.events.recv() => event,
+                    // No news for an interval: an empty batch, so that orders still inside the
+                    // ledger's lag are judged again as time passes (a poller's look does that).
+                    () = tokio::time::sleep_until(self.next_rejudge) => {
+                        self.next_rejudge = Instant::now() + self.poll.interval();
+                        self.last = "stream";
+                        return Ok(Batch { orders: Vec::new(), exchange_ms: self.poll.now_ms() });
+                    }
                     () = tokio::time::sleep_until(self.next_reconcile) => {
                         self.next_reconcile = Instant::now() + RECONCILE;
                         self.last = "rest_poll";
