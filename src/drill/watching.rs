@@ -25,6 +25,8 @@ use crate::watch::{Act, Acted, Confidence, Options, Policy, Report, Rule, Settin
 
 /// The longest a drill waits for the attacker's plan while watching.
 const PLAN_LIMIT: Duration = Duration::from_secs(30);
+/// How much longer a notify-only watcher watches after the attack, to recover from a drop.
+const RECOVERY: Duration = Duration::from_secs(10);
 /// The longest the attacker waits for the watcher's first look.
 const ARM_LIMIT: Duration = Duration::from_secs(10);
 
@@ -69,6 +71,15 @@ pub async fn watch(
     let interval = how.interval;
     let profile = config::load_profile(&session.config, Some("sim"))?;
     let quiet = quiet_period(interval, profile.ledger_lag);
+    // A watcher that only notifies (or where streams are cut on purpose) watches the whole
+    // attack, its recovery from a dropped stream included (a reconnect's backoff, a token and a
+    // gap fill under the venue's REST limits): it gets that long more before the drill counts
+    // what it missed.
+    let quiet = if how.notify_only || how.stream_faults != crate::sim::StreamFaults::default() {
+        quiet + RECOVERY
+    } else {
+        quiet
+    };
     // Where the owner's bot trades, the attack waits until the watcher has judged the bot's
     // orders past the ledger's lag: a false alarm about them would show by then.
     let warm_up = if bot_trades { quiet } else { Duration::ZERO };

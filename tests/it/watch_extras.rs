@@ -75,7 +75,8 @@ async fn a_watchers_signal_reaches_a_webhook_and_its_lock_run_writes_a_report() 
             "--interval",
             "200ms",
             "--for",
-            "2s",
+            // Long enough for the first look (a stream's gap fill) on a loaded machine.
+            "6s",
         ],
         &[],
     )
