@@ -34,6 +34,13 @@ pub trait Source: Send {
         Vec::new()
     }
 
+    /// Whether the source sees everything from now on: a poller after its first look, a
+    /// stream once every connection has been up and its gap filled (until then it polls, and a
+    /// drill's attacker waits). By default always.
+    fn armed(&self) -> bool {
+        true
+    }
+
     /// A stream source's figures; `None` for the poller.
     fn figures(&self) -> Option<super::stream::StreamFigures> {
         None

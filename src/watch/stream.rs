@@ -280,6 +280,10 @@ impl Source for StreamSource {
         Some(StreamSource::figures(self))
     }
 
+    fn armed(&self) -> bool {
+        StreamSource::figures(self).gap_fills > 0
+    }
+
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {
         Box::pin(self.next_batch())
     }

@@ -55,7 +55,8 @@ pub enum Report {
     Signal(Box<Signal>, Decision),
     /// A lock or a response ran for a signal.
     Acted(Box<Acted>),
-    /// A key's first look is done: from now on, nothing new goes unseen longer than a look.
+    /// A key's source is armed (a first look; a stream: every connection up and its gap
+    /// filled): from now on, nothing new goes unseen longer than a look.
     Armed,
 }
 
@@ -343,7 +344,7 @@ async fn watch_key(
             }
             Ok(batch) => {
                 failures = 0;
-                if !armed {
+                if !armed && watched.source.armed() {
                     armed = true;
                     if let Some(reports) = &shared.reports {
                         let _ = reports.send(Report::Armed);
