@@ -169,7 +169,7 @@ async fn watch_locks_on_an_unauthorized_order_and_unlock_undoes_it() {
     };
 
     // Nothing but the owner's orders: no signal, nothing locked.
-    let quiet = watch("1500ms").await;
+    let quiet = watch("5s").await;
     assert_eq!(code(&quiet), 0, "{}", stderr(&quiet));
     let summary: Value = serde_json::from_str(&stdout(&quiet)).unwrap();
     let watched = &summary["watched"][0];
@@ -198,7 +198,7 @@ async fn watch_locks_on_an_unauthorized_order_and_unlock_undoes_it() {
         )
     };
     assert_eq!(attack().await, 0);
-    let locked = watch("1500ms").await;
+    let locked = watch("5s").await;
     assert_eq!(code(&locked), 0, "{}", stderr(&locked));
     let summary: Value = serde_json::from_str(&stdout(&locked)).unwrap();
     let watched = &summary["watched"][0];
