@@ -57,7 +57,7 @@ pub struct StreamFigures {
     pub drops: u64,
     /// Messages that carried orders.
     pub messages: u64,
-    /// REST gap fills run (one each time every connection is ready again).
+    /// REST gap fills answered (one each time every connection is ready again).
     pub gap_fills: u64,
 }
 
@@ -84,6 +84,11 @@ pub struct StreamSource {
     /// What the last batch came from (`stream`, `gap_fill`, `rest_poll`).
     last: &'static str,
     next_reconcile: Instant,
+    /// A REST look that is due and not yet answered (a gap fill or the minute's reconcile).
+    /// The watcher drops `next()` when another of its branches wins (an account look, the
+    /// stop), so a look in flight is redone on the next call instead of being lost with it: a
+    /// cancelled gap fill would leave the orders placed during a drop unread for a minute.
+    look_due: Option<&'static str>,
     /// When an empty batch is due if no news came (the judge's clock moves on).
     next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
@@ -142,6 +147,7 @@ impl StreamSource {
             up,
             last: "stream",
             next_reconcile: Instant::now() + RECONCILE,
+            look_due: None,
             next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
@@ -167,6 +173,21 @@ impl StreamSource {
         // The judge last ran on the batch just handed out: the next empty one is an interval on.
         self.next_rejudge = Instant::now() + self.poll.interval();
         loop {
+            if let Some(kind) = self.look_due {
+                // Cleared only once answered: a failed look is tried again on the next call
+                // (after the watcher's pause), a cancelled one too.
+                let batch = self.poll.look_now().await?;
+                self.look_due = None;
+                if kind == "gap_fill" {
+                    self.tally(|f| f.gap_fills += 1);
+                    // One more look an interval on: a venue may list an order in its history a
+                    // moment after it closed, and the poller's overlap covers that only for
+                    // a look that follows (the minute's reconcile would come too late).
+                    self.next_reconcile = Instant::now() + self.poll.interval();
+                }
+                self.last = kind;
+                return Ok(batch);
+            }
             let all_up = self.up.iter().all(|up| *up);
             let event = if all_up {
                 let unpushed = async {
@@ -186,8 +207,8 @@ impl StreamSource {
                     }
                     () = tokio::time::sleep_until(self.next_reconcile) => {
                         self.next_reconcile = Instant::now() + RECONCILE;
-                        self.last = "rest_poll";
-                        return self.poll.look_now().await;
+                        self.look_due = Some("rest_poll");
+                        continue;
                     }
                     batch = unpushed => {
                         self.last = "rest_poll";
@@ -225,10 +246,9 @@ impl StreamSource {
                     if !self.up.iter().all(|up| *up) {
                         continue;
                     }
-                    self.tally(|f| f.gap_fills += 1);
-                    self.last = "gap_fill";
                     self.next_reconcile = Instant::now() + RECONCILE;
-                    return self.poll.look_now().await;
+                    self.look_due = Some("gap_fill");
+                    continue;
                 }
                 Event::Down(n, why, pause) => {
                     self.up[n] = false;

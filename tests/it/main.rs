@@ -80,3 +80,4 @@ mod watch_stream_bybit;
 mod watch_stream_deribit;
 mod watch_stream_kraken;
 mod watch_stream_okx;
+mod ws;

@@ -4,55 +4,22 @@
 //! the stream, with and without injected drops, losses and duplicates, missing nothing.
 
 use std::net::IpAddr;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use lockdown::exchanges::model::{Category, Segment, Side};
 use lockdown::exchanges::stream::PrivateStream;
 use lockdown::exchanges::{Auth, NewOrder, Op, OrderKind, QtyUnit, Reply, TimeInForce};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::{
-    Lab, attacker_ip, bind_bot_key, code, lockdown, read, responder_ip, stderr, stdout,
-};
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::support::{Lab, attacker_ip, bind_bot_key, read, responder_ip};
+use crate::ws;
 
 /// A WebSocket to the lab's `/v5/private`, from `from`.
-async fn connect(lab: &Lab, from: IpAddr) -> Socket {
-    let addr = lab.running.local_addr;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind(std::net::SocketAddr::new(from, 0)).unwrap();
-    let tcp = socket.connect(addr).await.expect("connects");
-    let url = format!("ws://{addr}/v5/private");
-    let (ws, _) =
-        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
-            .await
-            .expect("upgrades");
-    ws
+async fn connect(lab: &Lab, from: IpAddr) -> ws::Socket {
+    ws::connect(lab, from, "/v5/private").await
 }
 
-/// Sends `message` and returns the next text answer (bounded).
-async fn ask(ws: &mut Socket, message: Value) -> Value {
-    ws.send(Message::Text(message.to_string().into()))
-        .await
-        .unwrap();
-    next_text(ws).await
-}
-
-async fn next_text(ws: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("an answer within 5 s")
-            .expect("the connection is open")
-            .expect("a frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).unwrap();
-        }
-    }
+async fn ask(socket: &mut ws::Socket, message: Value) -> Value {
+    ws::ask(socket, &message).await
 }
 
 fn sign(secret: &str, expires: i64) -> String {
@@ -161,7 +128,7 @@ async fn an_order_placed_by_rest_is_pushed_on_the_order_topic_in_the_rest_shape(
         .await
         .and_then(Reply::into_placed)
         .expect("placed");
-    let push = next_text(&mut ws).await;
+    let push = ws::next_json(&mut ws).await;
     assert_eq!(push["topic"], "order", "{push}");
     let item = &push["data"][0];
     assert_eq!(item["orderId"], id.as_str(), "{push}");
@@ -186,45 +153,13 @@ async fn an_order_placed_by_rest_is_pushed_on_the_order_topic_in_the_rest_shape(
 
 /// `drill --json --watch` on Bybit with `extra` flags: the exit code and the scorecard.
 async fn drill(scenario: &str, extra: &[&str]) -> (i32, Value, String) {
-    let state = tempfile::tempdir().unwrap();
-    let state = state.path().display().to_string();
-    let mut args = vec![
-        "drill",
-        "--json",
-        "--state-dir",
-        &state,
-        "--venue",
-        "bybit",
-        "--scenario",
-        scenario,
-        "--watch",
-        "--watch-interval",
-        "1s",
-    ];
-    args.extend_from_slice(extra);
-    let output = lockdown(&args, &[]).await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    (code(&output), card, stderr(&output))
+    ws::drill_watch("bybit", scenario, extra).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_watch_follows_the_private_stream() {
     let (code, card, err) = drill("pump-illiquid", &[]).await;
-    assert_eq!(code, 0, "{card:#}\n{err}");
-    let watch = &card["watch"];
-    assert_eq!(watch["source"], "stream", "{watch:#}");
-    assert!(
-        watch["stream"]["connects"].as_u64().unwrap() >= 1,
-        "{watch:#}"
-    );
-    // The attacker's first order came in on the stream, not from a REST look.
-    assert!(
-        watch["signals_by_source"]["stream"].as_u64().unwrap_or(0) >= 1,
-        "{watch:#}"
-    );
-    assert!(watch["lock_run"].is_string(), "{watch:#}");
-    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+    ws::assert_followed_the_stream(code, &card, &err);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -241,29 +176,7 @@ async fn dropped_lost_and_duplicated_stream_updates_miss_nothing() {
         ],
     )
     .await;
-    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
-    let watch = &card["watch"];
-    assert_eq!(watch["source"], "stream", "{watch:#}");
-    assert!(
-        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
-        "{watch:#}"
-    );
-    assert!(
-        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
-        "{watch:#}"
-    );
-    assert_eq!(watch["missed"], 0, "{watch:#}");
-    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
-    assert!(watch["lock_run"].is_null(), "notify only: {watch:#}");
-    // One signal per attacker order, however often it came.
-    let ids: Vec<&str> = watch["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|l| l.as_str())
-        .collect();
-    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "{ids:#?}");
+    ws::assert_fault_drill_missed_nothing(code, &card, &err);
 }
 
 #[tokio::test(flavor = "multi_thread")]

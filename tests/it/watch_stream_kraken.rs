@@ -6,45 +6,17 @@
 //! deleted, a token left unused for 15 minutes) and gets the documented reports once an order is
 //! placed.
 
-use std::time::Duration;
-
-use futures_util::{SinkExt, StreamExt};
 use lockdown::exchanges::{Auth, ExchangeError, ExchangeId, Op};
 use lockdown::secret::{Credential, SecretString};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
 
 use crate::adapter::{limit_buy, place, spot};
-use crate::support::{Lab, attacker_ip, code, lockdown, stderr, stdout};
+use crate::support::{Lab, attacker_ip, responder_ip};
+use crate::ws;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// How long one message may take: generous on a shared machine, and every wait is bounded.
-const WAIT: Duration = Duration::from_secs(10);
-
-/// `drill --json --watch` on Kraken with `extra` flags: the exit code, the scorecard, stderr.
+/// `drill --json --watch` on Kraken's `pump-illiquid` with `extra` flags.
 async fn drill(extra: &[&str]) -> (i32, Value, String) {
-    let state = tempfile::tempdir().unwrap();
-    let state = state.path().display().to_string();
-    let mut args = vec![
-        "drill",
-        "--json",
-        "--state-dir",
-        &state,
-        "--venue",
-        "kraken",
-        "--scenario",
-        "pump-illiquid",
-        "--watch",
-        "--watch-interval",
-        "1s",
-    ];
-    args.extend_from_slice(extra);
-    let output = lockdown(&args, &[]).await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    (code(&output), card, stderr(&output))
+    ws::drill_watch("kraken", "pump-illiquid", extra).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -114,43 +86,25 @@ async fn token(lab: &Lab, key: &Credential) -> Result<SecretString, ExchangeErro
 }
 
 /// Connects to the simulator's private WebSocket.
-async fn connect(lab: &Lab) -> Socket {
-    let url = lab.running.base_url.replacen("http://", "ws://", 1) + "/v2";
-    let (socket, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(url.as_str()))
-        .await
-        .expect("connects in time")
-        .expect("connects");
-    socket
+async fn connect(lab: &Lab) -> ws::Socket {
+    ws::connect(lab, responder_ip(), "/v2").await
 }
 
-/// The next text message whose JSON `pick` accepts, skipping the rest (status, heartbeats).
-async fn next(socket: &mut Socket, pick: impl Fn(&Value) -> bool) -> (Value, String) {
-    loop {
-        let message = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("a message in time")
-            .expect("the connection stays open")
-            .expect("a message");
-        if let Message::Text(text) = message {
-            let value: Value = serde_json::from_str(text.as_str()).unwrap();
-            if pick(&value) {
-                return (value, text.to_string());
-            }
-        }
-    }
+/// The next message whose JSON `pick` accepts, and its text (status and heartbeats skipped).
+async fn next(socket: &mut ws::Socket, pick: impl Fn(&Value) -> bool) -> (Value, String) {
+    let value = ws::next_where(socket, pick).await;
+    let text = value.to_string();
+    (value, text)
 }
 
 /// Subscribes to `executions` with `token` and returns the answer to it.
-async fn subscribe(socket: &mut Socket, token: &str) -> Value {
+async fn subscribe(socket: &mut ws::Socket, token: &str) -> Value {
     let request = json!({
         "method": "subscribe",
         "params": { "channel": "executions", "token": token },
         "req_id": 3,
     });
-    socket
-        .send(Message::Text(request.to_string().into()))
-        .await
-        .unwrap();
+    ws::send(socket, &request.to_string()).await;
     next(socket, |v| v["method"] == "subscribe").await.0
 }
 
@@ -249,13 +203,8 @@ async fn a_raw_client_is_refused_where_kraken_refuses_and_gets_the_documented_re
         matches!(&refused, ExchangeError::InvalidKey { .. }),
         "{refused:?}"
     );
-    let closed = tokio::time::timeout(WAIT, async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
-                Some(Ok(_)) => {}
-            }
-        }
+    let closed = tokio::time::timeout(ws::WAIT * 2, async {
+        while !ws::next_text(&mut socket).await.starts_with("close") {}
     })
     .await;
     assert!(closed.is_ok(), "the deleted key's subscription stayed open");
