@@ -225,6 +225,9 @@ fn show_many(card: &IncidentCard, ui: &Ui) {
         "  locked            {} of {}; revoked {}; replaced {}",
         s.locked, s.keys_total, s.revoked, s.replaced
     ));
+    if let Some(line) = watch_line(card) {
+        ui.info(&line);
+    }
     ui.info(&format!("  drill folder      {}", card.drill_dir));
     ui.info(&format!(
         "  incident summary  {}/summary.md",
@@ -262,6 +265,35 @@ fn show_many(card: &IncidentCard, ui: &Ui) {
     } else {
         ui.warn(&format!("drill FAILED: {}", card.failures.join("; ")));
     }
+}
+
+/// A watched many-key drill in one line: the watcher's source, its signals, and each key's
+/// first order → signal and → attacker refused, as the median and the slowest key.
+fn watch_line(card: &IncidentCard) -> Option<String> {
+    let cards: Vec<&Scorecard> = card.keys.iter().filter_map(|k| k.card.as_ref()).collect();
+    let watches: Vec<_> = cards.iter().filter_map(|c| c.watch.as_ref()).collect();
+    let first = watches.first()?;
+    let spread = |mut values: Vec<u64>| -> String {
+        values.sort_unstable();
+        match (values.get(values.len() / 2), values.last()) {
+            (Some(median), Some(max)) => format!("median {median} ms, slowest {max} ms"),
+            _ => "–".to_owned(),
+        }
+    };
+    let signals: usize = watches.iter().map(|w| w.signals).sum();
+    let false_alarms: usize = watches.iter().map(|w| w.false_alarms).sum();
+    let locked = watches.iter().filter(|w| w.lock_run.is_some()).count();
+    Some(format!(
+        "  watch             {}: {signals} signal(s), {false_alarms} false alarm(s), {locked} key(s) locked by the watcher\n  from 1st order    detected {}; attacker refused {}",
+        first.source,
+        spread(cards.iter().filter_map(|c| c.time_to_detect_ms).collect()),
+        spread(
+            cards
+                .iter()
+                .filter_map(|c| c.time_to_contain_from_first_order_ms)
+                .collect()
+        ),
+    ))
 }
 
 /// The scorecard for people.

@@ -5,10 +5,12 @@
 //! as an outside bot would (it resyncs its clock and waits out rate limits like one); nothing
 //! tells it to stop but the exchange's answers. It first plays its scenario's plan (a fixed
 //! number of orders, so the same seed gives the same truth set), signals that the plan is done,
-//! then keeps probing until the exchange refuses the key. Probes do not wait out rate limits: a
-//! refused probe is simply followed by the next one, so the first refusal of the key is seen as
-//! soon as the exchange gives it, also on venues with tight per-account limits (OKX allows 5
-//! `account/config` calls per 2 s). Probes are reads, except where every read draws on one
+//! then keeps probing until the exchange refuses the key. Probes do not retry a rate-limited
+//! call: the next probe follows, so the first refusal of the key is seen as soon as the exchange
+//! gives it, also on venues with tight per-account limits (OKX allows 5 `account/config` calls
+//! per 2 s). But a probe told to wait (`Retry-After`, a reset time, a ban) waits that long, as
+//! any client should: Binance bans an address that keeps sending inside its `Retry-After`, and a
+//! banned attacker would never see the refusal the drill is there to measure. Probes are reads, except where every read draws on one
 //! per-key counter (Kraken): reads every few milliseconds would keep the leaked key's counter
 //! full and starve the responder's own read with that key (`GetApiKeyInfo`), the instrument
 //! disturbing what it measures. There a probe cancels an order that does not exist, which the
@@ -51,6 +53,9 @@ const COPY_PAGES: usize = 40;
 
 /// The longest an attacker lives, whatever happens: tests and drills stay bounded.
 const LIFETIME: Duration = Duration::from_secs(60);
+/// The longest a probe waits when told to: longer would blur when the refusal came (the drill
+/// gives the attacker a few seconds after the response to see it).
+const MAX_WAIT: Duration = Duration::from_secs(2);
 
 const SPOT: Segment = Segment {
     category: Category::Spot,
@@ -129,6 +134,8 @@ pub struct Attacker {
     copied: Vec<String>,
     /// How many client ids it made up so far.
     made_ids: u32,
+    /// How long the exchange told it to wait after its last request (rate limit, ban).
+    told_to_wait: Option<Duration>,
 }
 
 /// Why the attacker stops early.
@@ -154,6 +161,7 @@ impl Attacker {
             venue,
             copied: Vec::new(),
             made_ids: 0,
+            told_to_wait: None,
             client: Client::with_http(venue.venue(), base_url, Mode::Live, http.clone()),
             prober: Client::with_http(venue.venue(), base_url, Mode::Live, http)
                 .with_rate_limit_waits(0),
@@ -642,7 +650,15 @@ impl Attacker {
             if let Err(stop) = self.attempt("probe", op).await {
                 return stop;
             }
-            tokio::time::sleep(every).await;
+            let pause = self
+                .told_to_wait
+                .take()
+                .map_or(every, |wait| wait.max(every));
+            let mut over = drill_over.clone();
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                _ = over.wait_for(|over| *over) => return Stop::DrillOver,
+            }
         }
         Stop::Lifetime
     }
@@ -669,6 +685,13 @@ impl Attacker {
             if venue.call_cost(&cancel) == 0.0 {
                 return vec![cancel];
             }
+        }
+        // Binance weighs every request against the address's minute (docs/venues/binance.md
+        // §7): balances (20) and open orders (80 without a symbol) every few milliseconds use up
+        // the spot minute in seconds, and an address that keeps going is banned. The key's own
+        // `apiRestrictions` weighs 1 on the SAPI minute, and is refused the same way.
+        if self.venue == ExchangeId::Binance {
+            return vec![Op::WhoAmI];
         }
         vec![
             Op::Balances,
@@ -726,6 +749,23 @@ impl Attacker {
                     | ExchangeError::OutOfRange { .. }
             ),
         };
+        self.told_to_wait = match &result {
+            Err(ExchangeError::RateLimited {
+                retry_after_ms,
+                reset_ms,
+                ..
+            }) => retry_after_ms
+                .or_else(|| {
+                    reset_ms
+                        .map(|reset| u64::try_from(reset - client.clock().now_ms()).unwrap_or(0))
+                })
+                .map(Duration::from_millis),
+            Err(ExchangeError::IpBanned { retry_after_ms, .. }) => {
+                retry_after_ms.map(Duration::from_millis)
+            }
+            _ => None,
+        }
+        .map(|wait| wait.min(MAX_WAIT));
         let (code, error) = match &result {
             Ok(_) => (None, None),
             Err(err) => (err.code().map(str::to_owned), Some(err.to_string())),

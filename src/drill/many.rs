@@ -112,32 +112,84 @@ pub(super) async fn run(
         attackers.push((key.clone(), attacker));
     }
     let (over_tx, over_rx) = watch::channel(false);
+    // With `--watch`, every attacker starts once the watcher has armed every key.
+    let (armed_tx, armed_rx) = watch::channel(options.watch.is_none());
     let mut plans = Vec::new();
     let mut attacks = Vec::new();
     for (key, attacker) in attackers {
         let (plan_tx, plan_rx) = watch::channel(false);
         plans.push(plan_rx);
-        attacks.push((key, tokio::spawn(attacker.run(plan_tx, over_rx.clone()))));
+        let over_rx = over_rx.clone();
+        let mut armed_rx = armed_rx.clone();
+        attacks.push((
+            key,
+            tokio::spawn(async move {
+                let _ = armed_rx.wait_for(|armed| *armed).await;
+                attacker.run(plan_tx, over_rx).await
+            }),
+        ));
     }
-
-    let waiting = ui.countdown(
-        &format!(
-            "{} attackers trading with the leaked keys; detection in {}",
-            attacks.len(),
-            humantime::format_duration(scenario.detection_delay)
-        ),
-        Instant::now() + scenario.detection_delay,
-    );
-    tokio::time::sleep(scenario.detection_delay).await;
-    let _ = tokio::time::timeout(PLAN_LIMIT, async {
+    // Every plan done, as one signal (the watcher waits on it).
+    let (all_plans_tx, mut all_plans_rx) = watch::channel(false);
+    tokio::spawn(async move {
         for plan in &mut plans {
             let _ = plan.wait_for(|done| *done).await;
         }
-    })
-    .await;
-    waiting.finish();
+        let _ = all_plans_tx.send(true);
+    });
 
-    let respond_started = Instant::now();
+    let watched = match options.watch {
+        Some(how) => {
+            let waiting = ui.spinner(&format!(
+                "{} attackers trading with the leaked keys; the watcher follows every key",
+                attacks.len()
+            ));
+            let (one_tx, one_rx) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(async move {
+                let _ = one_rx.await;
+                let _ = armed_tx.send(true);
+            });
+            let watched = super::watching::watch(
+                how,
+                &session,
+                &mut all_plans_rx,
+                Some(one_tx),
+                session.leaked_keys.len(),
+                false,
+                ui,
+            )
+            .await;
+            waiting.finish();
+            if watched.is_err() {
+                let _ = over_tx.send(true);
+            }
+            let mut watched = watched?;
+            watched.dropped_by_fault = sim.stream_connections().1;
+            Some(watched)
+        }
+        None => {
+            drop(armed_tx);
+            let waiting = ui.countdown(
+                &format!(
+                    "{} attackers trading with the leaked keys; detection in {}",
+                    attacks.len(),
+                    humantime::format_duration(scenario.detection_delay)
+                ),
+                Instant::now() + scenario.detection_delay,
+            );
+            tokio::time::sleep(scenario.detection_delay).await;
+            let _ = tokio::time::timeout(PLAN_LIMIT, all_plans_rx.wait_for(|done| *done)).await;
+            waiting.finish();
+            None
+        }
+    };
+
+    // The watcher's first lock is where the response starts; the person it notified runs the
+    // whole response (a lock already in is done again: it is idempotent).
+    let respond_started = watched
+        .as_ref()
+        .and_then(|w| w.all_acted.iter().filter_map(|a| a.started).min())
+        .unwrap_or_else(Instant::now);
     let request = IncidentRequest {
         config: session.config.clone(),
         profiles: vec!["sim".to_owned()],
@@ -186,17 +238,16 @@ pub(super) async fn run(
     running.shutdown().await;
     let incident = incident?;
 
-    let faults = format!(
-        "{} (latency {} ms)",
-        options.faults,
-        options.faults.latency.as_millis()
-    );
+    let faults = super::faults_label(options, watched.as_ref());
     let mut keys = Vec::new();
     for (((key, record), outcome), result) in records
         .iter()
         .zip(&incident.outcomes)
         .zip(&incident.summary.keys)
     {
+        let of_key = watched
+            .as_ref()
+            .map(|w| w.of_key(&crate::secret::mask(key)));
         let score = match outcome {
             Ok(outcome) => {
                 let own = own_truth(&truth, key);
@@ -213,7 +264,7 @@ pub(super) async fn run(
                     drill_dir: drill_dir.display().to_string(),
                     venue: options.venue,
                     faults: faults.clone(),
-                    watch: None,
+                    watch: of_key.as_ref(),
                 });
                 let passed = card.passed && result.locked && result.replaced;
                 KeyScore {

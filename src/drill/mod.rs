@@ -108,20 +108,34 @@ pub enum Drilled {
     Many(Box<IncidentCard>),
 }
 
+/// The faults a drill ran under, as its history compares them: a watched drill is compared with
+/// watched drills only, of the same source and interval.
+fn faults_label(options: &Options, watched: Option<&watching::Watched>) -> String {
+    format!(
+        "{} (latency {} ms){}",
+        options.faults,
+        options.faults.latency.as_millis(),
+        options
+            .watch
+            .map(|w| format!(
+                ", watch {} every {} ms{}",
+                watched.map_or("rest_poll", |w| w.source),
+                w.interval.as_millis(),
+                if w.stream_faults == crate::sim::StreamFaults::default() {
+                    String::new()
+                } else {
+                    format!(", stream faults {}", w.stream_faults)
+                }
+            ))
+            .unwrap_or_default()
+    )
+}
+
 /// Runs one drill and returns its score (also written to the drill folder and history).
 pub async fn run(options: &Options, ui: &Ui) -> Result<Drilled, Error> {
     let scenario = Scenario::load(&options.scenario)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     if scenario.keys > 1 {
-        if options.watch.is_some() {
-            return Err(Error::Usage {
-                message: format!(
-                    "`drill --watch` watches one leaked key; scenario `{}` leaks {}",
-                    scenario.name, scenario.keys
-                ),
-                help: Some("choose a one-key scenario, e.g. `--scenario pump-illiquid`".to_owned()),
-            });
-        }
         if options.twin.is_some() || options.notify.is_some() {
             let flag = if options.twin.is_some() {
                 "--profile` twins"
@@ -210,6 +224,7 @@ async fn run_one(
                 &session,
                 &mut plan_rx,
                 Some(armed_tx),
+                1,
                 scenario.bot.trading.is_some(),
                 ui,
             )
@@ -297,24 +312,7 @@ async fn run_one(
         drill_dir: drill_dir.display().to_string(),
         venue: options.venue,
         // A watched drill is compared with watched drills only (`history`).
-        faults: format!(
-            "{} (latency {} ms){}",
-            options.faults,
-            options.faults.latency.as_millis(),
-            options
-                .watch
-                .map(|w| format!(
-                    ", watch {} every {} ms{}",
-                    watched.as_ref().map_or("rest_poll", |w| w.source),
-                    w.interval.as_millis(),
-                    if w.stream_faults == crate::sim::StreamFaults::default() {
-                        String::new()
-                    } else {
-                        format!(", stream faults {}", w.stream_faults)
-                    }
-                ))
-                .unwrap_or_default()
-        ),
+        faults: faults_label(options, watched.as_ref()),
         watch: watched.as_ref(),
     });
     if let Some(twin) = &options.twin {

@@ -5,9 +5,11 @@
 //! made its first look, as a watcher runs long before an attack (its start-up is not timed), and
 //! where the owner's bot trades, only once the watcher has judged the bot's orders past the
 //! ledger's lag ([`quiet_period`] more): a false alarm about them shows before the attack. It ends
-//! when the watcher has acted (its lock is the response's start), or, when it never does, once
-//! the attacker's plan is over and the watcher had [`quiet_period`] more to see it: then the
-//! owner responds by hand, as in a drill without `--watch`. Either way the whole response runs
+//! when the watcher has acted on every leaked key (its lock is the response's start), or, when it
+//! never does, once the attacker's plan is over and the watcher had [`quiet_period`] more to see
+//! it: then the owner responds by hand, as in a drill without `--watch`. A many-key drill (the
+//! vendor leak) is watched the same way, all its keys by one watcher, the attackers starting once
+//! every key is armed, each key scored on its own signals and lock ([`Watched::of_key`]). Either way the whole response runs
 //! afterwards, as the person the watcher notified would run it, so the scorecard still scores
 //! the revoke, the replacement and the diff. The watcher's signals are scored against the
 //! simulator's truth: one about an order of the owner's is a false alarm.
@@ -37,8 +39,10 @@ pub struct Watched {
     pub interval: Duration,
     /// Every signal, in order.
     pub signals: Vec<Signal>,
-    /// The lock it ran, if it did.
+    /// The lock it ran, if it did (a many-key drill: the first; [`Watched::of_key`] picks).
     pub acted: Option<Acted>,
+    /// Every lock it ran, each key's.
+    pub all_acted: Vec<Acted>,
     /// How long it watched, ms.
     pub watched_ms: u64,
     /// Looks made, and reads sent.
@@ -53,18 +57,38 @@ pub struct Watched {
     pub dropped_by_fault: u64,
 }
 
+impl Watched {
+    /// What the watcher saw and did about one key (masked as the watcher masks it): its signals
+    /// and its lock; the looks, reads and stream figures stay the watcher's.
+    pub fn of_key(&self, masked: &str) -> Watched {
+        Watched {
+            signals: self
+                .signals
+                .iter()
+                .filter(|s| s.key == masked)
+                .cloned()
+                .collect(),
+            acted: self.all_acted.iter().find(|a| a.key == masked).cloned(),
+            ..self.clone()
+        }
+    }
+}
+
 /// How long a watcher gets after the attacker's plan to act on it: three looks and the
 /// ledger's lag (an order of the bots' kind is judged only once the lag passed), and a second.
 pub fn quiet_period(interval: Duration, ledger_lag: Duration) -> Duration {
     interval * 3 + ledger_lag + Duration::from_secs(1)
 }
 
-/// Watches the session's leaked key until the watcher acted or the attack is long over.
+/// Watches the session's leaked keys (`keys` of them) until the watcher acted on each or the
+/// attack is long over. `plan` turns true once every attacker's plan is done; `armed` is sent
+/// once every key's source is armed.
 pub async fn watch(
     how: super::WatchDrill,
     session: &Session,
     plan: &mut watch::Receiver<bool>,
     mut armed: Option<oneshot::Sender<()>>,
+    keys: usize,
     bot_trades: bool,
     ui: &Ui,
 ) -> Result<Watched, Error> {
@@ -116,6 +140,8 @@ pub async fn watch(
         let arm_limit = tokio::time::sleep(ARM_LIMIT + warm_up);
         tokio::pin!(arm_limit);
         let mut armed_at: Option<Instant> = None;
+        let mut armed_keys = 0;
+        let mut acted_keys = std::collections::BTreeSet::new();
         loop {
             let warmed = async {
                 match (armed_at, armed.is_some()) {
@@ -132,9 +158,18 @@ pub async fn watch(
             let plan_done = async { plan.wait_for(|done| *done).await.map(|_| ()) };
             tokio::select! {
                 report = reports.recv() => match report {
-                    Some(Report::Acted(_)) | None => break,
+                    None => break,
+                    Some(Report::Acted(acted)) => {
+                        acted_keys.insert(acted.key);
+                        if acted_keys.len() >= keys {
+                            break;
+                        }
+                    }
                     Some(Report::Armed) => {
-                        armed_at.get_or_insert_with(Instant::now);
+                        armed_keys += 1;
+                        if armed_keys >= keys {
+                            armed_at.get_or_insert_with(Instant::now);
+                        }
                     }
                     Some(Report::Signal(..)) => {}
                 },
@@ -163,6 +198,7 @@ pub async fn watch(
     Ok(Watched {
         interval,
         acted: summary.acted.first().cloned(),
+        all_acted: summary.acted.clone(),
         signals: summary.signals,
         watched_ms: summary.watched_ms,
         looks: summary.looks,

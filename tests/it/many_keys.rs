@@ -260,6 +260,41 @@ async fn the_vendor_leak_drill_passes_on_bybit_key_by_key() {
 }
 
 #[tokio::test]
+async fn the_vendor_leak_drill_with_the_watcher_locks_every_key_from_its_own_signals() {
+    // One watcher follows all twenty keys' streams; every attacker starts once every key is
+    // armed. Each key is scored on its own signals and the watcher's lock of that key.
+    let (code, card, err) = crate::ws::drill_watch("bybit", "vendor-leak", &["--seed", "11"]).await;
+    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
+    let keys = card["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 20);
+    let mut runs = std::collections::BTreeSet::new();
+    for k in keys {
+        assert_eq!(k["passed"], true, "{k:#}");
+        let score = &k["card"];
+        let watch = &score["watch"];
+        assert_eq!(watch["source"], "stream", "{watch:#}");
+        assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
+        assert_eq!(watch["false_alarms"], 0, "{watch:#}");
+        // Its signals name it, and no other key.
+        for line in watch["lines"].as_array().unwrap() {
+            assert!(line.as_str().unwrap().contains("XVGUSDT"), "{line}");
+        }
+        runs.insert(
+            watch["lock_run"]
+                .as_str()
+                .unwrap_or_else(|| panic!("key {} not locked by the watcher", k["key"]))
+                .to_owned(),
+        );
+        score["time_to_detect_ms"]
+            .as_u64()
+            .expect("each key's first attacker order was detected");
+    }
+    assert_eq!(runs.len(), 20, "one lock run per key: {runs:#?}");
+    assert_eq!(card["summary"]["locked"], 20);
+    assert!(err.contains("20 key(s) locked by the watcher"), "{err}");
+}
+
+#[tokio::test]
 async fn all_keys_answers_every_key_of_the_profile_and_contains_the_listed_ones_too() {
     let lab = Lab::start_scenario(ExchangeId::Bybit, THREE_BOTS, 5).await;
     let keys = lab.session.leaked_keys.clone();
