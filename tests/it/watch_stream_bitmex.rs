@@ -1,4 +1,4 @@
-//! BitMEX's private order stream (docs/venues/bitmex.md §11), end to end against the simulator
+//! BitMEX's private order stream (docs/venues/bitmex.md §12), end to end against the simulator
 //! over real HTTP and a real WebSocket on 127.0.0.1: `drill --watch` follows the `order` table
 //! and signals the attacker's first order from a push, and misses nothing when connections drop
 //! (an update lost with each) and updates come twice; a raw client is refused where BitMEX

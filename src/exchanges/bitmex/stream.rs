@@ -1,5 +1,5 @@
 //! BitMEX's private order stream for `lockdown watch`: the `order` table of the realtime API
-//! (docs/venues/bitmex.md §11, docs/watch.md §1).
+//! (docs/venues/bitmex.md §12, docs/watch.md §1).
 //!
 //! BitMEX needs no REST token: the key signs its own login on the socket, `authKeyExpires` with
 //! the hex HMAC-SHA256 of `GET/realtime` and an `expires` in Unix seconds, the REST signature

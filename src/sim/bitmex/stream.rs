@@ -1,5 +1,5 @@
 //! BitMEX's realtime API as the simulator serves it, for `lockdown watch`: the login, the
-//! `order` table and the heartbeat (docs/venues/bitmex.md §11). Written from BitMEX's docs and
+//! `order` table and the heartbeat (docs/venues/bitmex.md §12). Written from BitMEX's docs and
 //! its own connectors, never from the client's reader (`exchanges/bitmex/stream.rs`): a shared
 //! misreading would agree with itself.
 //!
