@@ -12,7 +12,7 @@
 //! or it is `401 Signature not valid.`; and the socket's peer must be inside the key's CIDR.
 //! Every key may read its orders (BitMEX: "by default, API Keys can only read basic data, such
 //! as positions, margin, orders"). Refusals use BitMEX's envelope `{status, error, meta,
-//! request}` and leave the connection open, as BitMEX does.
+//! request}` and leave the connection open (BitMEX disconnects only after "too many errors").
 //!
 //! `order` is account-locked: subscribed before a login it is `401 User requested an
 //! account-locked subscription but no authorization was provided.`. Once subscribed (the whole
@@ -101,12 +101,11 @@ impl SimStream for BitmexDialect {
     /// BitMEX refuses nothing before the upgrade here: the login comes as a message.
     fn open(
         &self,
-        v: &mut Venue,
+        _v: &mut Venue,
         _path: &str,
         _query: &str,
         peer: Option<IpAddr>,
     ) -> Result<Box<dyn StreamSession>, (StatusCode, String)> {
-        let _ = v;
         Ok(Box::new(Session {
             peer,
             greeted: false,
