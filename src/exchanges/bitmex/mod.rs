@@ -17,6 +17,7 @@ mod guide;
 mod limits;
 mod names;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -32,6 +33,7 @@ use crate::secret::Credential;
 
 pub use guide::API_KEYS;
 pub use signer::{EXPIRES_AHEAD_S, message, sign_message};
+pub use stream::BitmexStream;
 
 /// The BitMEX adapter.
 #[derive(Debug, Clone, Copy, Default)]
@@ -143,6 +145,11 @@ impl Venue for Bitmex {
 
     fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
+    }
+
+    /// The realtime API's `order` table, logged in with `authKeyExpires` (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::STREAM)
     }
 
     fn order_rules(&self) -> Option<&dyn OrderRules> {

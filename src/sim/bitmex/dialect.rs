@@ -49,6 +49,11 @@ impl SimDialect for BitmexDialect {
         names::wire_symbol(v, category, symbol)
     }
 
+    /// The realtime API's `order` table (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&DIALECT)
+    }
+
     /// BitMEX keys belong to the user who signs with them: nothing to name.
     fn bot_account(&self, _v: &Venue, _uid: u64) -> String {
         String::new()

@@ -27,6 +27,7 @@ mod names;
 mod orders;
 mod params;
 mod seed;
+mod stream;
 mod wire;
 
 use axum::http::{Method, StatusCode};

@@ -13,6 +13,8 @@ mod funds;
 mod keys;
 mod orders;
 
+pub(super) use orders::order_row;
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

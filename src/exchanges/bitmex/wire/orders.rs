@@ -97,6 +97,12 @@ pub(super) fn orders(cursor: Option<&str>, data: Value) -> Result<Reply, Exchang
     }))
 }
 
+/// One `Order` row on its own: what the private stream's `order` table carries, in the REST
+/// model's shape (`stream.rs` merges a row's updates before reading it here).
+pub(in crate::exchanges::bitmex) fn order_row(row: Value) -> Result<Order, ExchangeError> {
+    parse::<BitmexOrder>(row)?.into_order()
+}
+
 /// What `DELETE /order/all` cancelled: every row, by id.
 pub(super) fn cancelled(segment: &Segment, data: Value) -> Result<Reply, ExchangeError> {
     let rows: Vec<BitmexOrder> = parse(data)?;
