@@ -87,7 +87,9 @@ fn segment_of(inst_type: &str) -> Option<Segment> {
 /// codes, docs/venues/bitget.md §12).
 fn hint(code: &str) -> &'static str {
     match code {
-        "30005" => " (the login: the key may be deleted, or bound to other IP addresses than this machine's)",
+        "30005" => {
+            " (the login: the key may be deleted, or bound to other IP addresses than this machine's)"
+        }
         "30011" => " (the key is unknown: it may have been revoked)",
         "30012" => " (check the key's passphrase in the profile)",
         "30013" | "30014" => " (the login's timestamp: check this machine's clock)",
@@ -113,11 +115,13 @@ impl PrivateStream for BitgetStream {
         _token: Option<&SecretString>,
     ) -> Result<Url, ExchangeError> {
         match rest_base.host_str() {
-            Some("api.bitget.com") => Url::parse(&format!("wss://ws.bitget.com{PATH}")).map_err(
-                |err| ExchangeError::Protocol {
-                    detail: format!("Bitget stream address: {err}"),
-                },
-            ),
+            Some("api.bitget.com") => {
+                Url::parse(&format!("wss://ws.bitget.com{PATH}")).map_err(|err| {
+                    ExchangeError::Protocol {
+                        detail: format!("Bitget stream address: {err}"),
+                    }
+                })
+            }
             _ => same_host(rest_base, PATH, None),
         }
     }
@@ -169,9 +173,9 @@ impl PrivateStream for BitgetStream {
         if let Some(event) = message.get("event").and_then(Value::as_str) {
             let code = text_of(message.get("code"));
             return vec![match event {
-                "login" if code.is_empty() || code == "0" => Frame::Send(
-                    json!({ "op": "subscribe", "args": subscriptions() }).to_string(),
-                ),
+                "login" if code.is_empty() || code == "0" => {
+                    Frame::Send(json!({ "op": "subscribe", "args": subscriptions() }).to_string())
+                }
                 "subscribe" => {
                     let last = subscriptions().pop().unwrap_or(Value::Null);
                     if field("channel") == last["channel"] && field("instType") == last["instType"]
@@ -281,9 +285,9 @@ mod tests {
         let documented: Value =
             serde_json::from_str(&fixture("subscribe-futures-orders-request")).unwrap();
         assert!(args.contains(&documented["args"][0]));
-        assert!(args.contains(
-            &json!({ "instType": "SPOT", "channel": "orders", "instId": "default" })
-        ));
+        assert!(
+            args.contains(&json!({ "instType": "SPOT", "channel": "orders", "instId": "default" }))
+        );
         assert_eq!(
             BitgetStream.read(&private(), &fixture("subscribe-futures-orders-ack")),
             [Frame::Nothing]
@@ -323,7 +327,11 @@ mod tests {
             "not json",
             "[]",
         ] {
-            assert_eq!(BitgetStream.read(&private(), text), [Frame::Nothing], "{text}");
+            assert_eq!(
+                BitgetStream.read(&private(), text),
+                [Frame::Nothing],
+                "{text}"
+            );
         }
     }
 

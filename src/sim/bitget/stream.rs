@@ -38,7 +38,7 @@ use sha2::Sha256;
 
 use crate::sim::inspect::OrderView;
 use crate::sim::num;
-use crate::sim::order::{Order, OrderStatus, OrderType};
+use crate::sim::order::{Order, OrderStatus, OrderType, QtyUnit};
 use crate::sim::state::Venue;
 use crate::sim::stream::{Out, SimStream, StreamSession};
 
@@ -141,7 +141,9 @@ impl StreamSession for Session {
             Some("login") => match self.check_login(v, args, now_ms) {
                 Ok(uid) => {
                     self.login = Some(uid);
-                    vec![Out::Text(json!({ "event": "login", "code": 0 }).to_string())]
+                    vec![Out::Text(
+                        json!({ "event": "login", "code": 0 }).to_string(),
+                    )]
                 }
                 Err((code, msg)) => vec![error(code, msg)],
             },
@@ -180,13 +182,19 @@ impl StreamSession for Session {
 
     fn on_tick(&mut self, _v: &Venue, now_ms: i64) -> Vec<Out> {
         if now_ms - self.heard_ms > IDLE_MS {
-            return vec![Out::Close(1000, "no ping received for 2 minutes".to_owned())];
+            return vec![Out::Close(
+                1000,
+                "no ping received for 2 minutes".to_owned(),
+            )];
         }
         if self.subs.is_empty() && now_ms - self.opened_ms > UNSUBSCRIBED_MS {
             return vec![Out::Close(1000, "no subscription in 30s".to_owned())];
         }
         if now_ms - self.opened_ms > LIFETIME_MS {
-            return vec![Out::Close(1000, "connection lifetime of 24 hours".to_owned())];
+            return vec![Out::Close(
+                1000,
+                "connection lifetime of 24 hours".to_owned(),
+            )];
         }
         Vec::new()
     }
@@ -298,7 +306,9 @@ fn parse_sub(v: &Venue, arg: &Value) -> Option<Sub> {
         ORDERS_ALGO => ORDERS_ALGO,
         _ => return None,
     };
-    let inst_type = PRODUCTS.into_iter().find(|p| Some(*p) == text("instType"))?;
+    let inst_type = PRODUCTS
+        .into_iter()
+        .find(|p| Some(*p) == text("instType"))?;
     let inst_id = text("instId").unwrap_or("default");
     let product = (inst_type != SPOT).then_some(inst_type);
     if inst_id != "default" && wire::resolve(v, product, inst_id).is_none() {
@@ -357,6 +367,15 @@ fn item(v: &Venue, order: &Order, inst_type: &str, symbol: &str) -> Value {
     });
     let price = order.price.clone().filter(|_| limit);
     if spot {
+        // The order's worth in the quote coin: its size at its price, or a market order's
+        // size where that is counted in the quote coin already (a market buy).
+        let qty: f64 = order.qty.parse().unwrap_or(0.0);
+        let notional = match &price {
+            Some(p) => qty * p.parse::<f64>().unwrap_or(0.0),
+            None if order.qty_unit == QtyUnit::Quote => qty,
+            None => order.cum_exec_value,
+        };
+        item["notional"] = json!(num::fmt(notional));
         item["newSize"] = json!(order.qty);
         if let Some(price) = price {
             item["price"] = json!(price);
@@ -410,7 +429,11 @@ mod tests {
         assert!(sign_matches(&secret, "1704164645", sign));
         assert!(!sign_matches(&secret, "1704164646", sign));
         assert!(!sign_matches(&secret, "1704164645000", sign));
-        assert!(!sign_matches(&SecretString::from("other"), "1704164645", sign));
+        assert!(!sign_matches(
+            &SecretString::from("other"),
+            "1704164645",
+            sign
+        ));
         assert!(!sign_matches(&secret, "1704164645", "!!"));
     }
 }
