@@ -418,6 +418,118 @@ fn sign_matches(secret: &SecretString, timestamp: &str, sign: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::Sim;
+
+    fn session(now: i64) -> Session {
+        Session {
+            peer: None,
+            login: None,
+            subs: Vec::new(),
+            opened_ms: now,
+            heard_ms: now,
+        }
+    }
+
+    fn text(out: &[Out]) -> Value {
+        match out {
+            [Out::Text(text)] => serde_json::from_str(text).unwrap(),
+            other => panic!("one text expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_connection_is_closed_as_the_docs_say() {
+        let sim = Sim::new(ExchangeId::Bitget, 7);
+        let mut v = sim.lock();
+        // No subscription 30 s after opening: closed.
+        let mut s = session(0);
+        assert!(s.on_tick(&v, 30_000).is_empty());
+        assert!(matches!(s.on_tick(&v, 30_001).as_slice(), [Out::Close(..)]));
+        // Subscribed (logged in by hand): open while pinged, closed 2 min after the last ping.
+        let mut s = session(0);
+        s.login = Some(1);
+        let arg = r#"{"op":"subscribe","args":[{"instType":"SPOT","channel":"orders","instId":"default"}]}"#;
+        assert_eq!(text(&s.on_text(&mut v, arg, 1_000))["event"], "subscribe");
+        assert_eq!(
+            s.on_text(&mut v, "ping", 100_000),
+            [Out::Text("pong".into())]
+        );
+        assert!(s.on_tick(&v, 220_000).is_empty());
+        assert!(matches!(
+            s.on_tick(&v, 220_001).as_slice(),
+            [Out::Close(..)]
+        ));
+        // Pinged all along: closed after 24 hours anyway.
+        let mut s = session(0);
+        s.subs.push(
+            parse_sub(
+                &v,
+                &serde_json::json!({"instType": "SPOT", "channel": "orders"}),
+            )
+            .unwrap(),
+        );
+        s.heard_ms = LIFETIME_MS;
+        assert!(s.on_tick(&v, LIFETIME_MS).is_empty());
+        assert!(matches!(
+            s.on_tick(&v, LIFETIME_MS + 1).as_slice(),
+            [Out::Close(..)]
+        ));
+    }
+
+    #[test]
+    fn subscriptions_take_the_documented_channels_products_and_markets() {
+        let sim = Sim::new(ExchangeId::Bitget, 7);
+        let v = sim.lock();
+        let sub = |arg: Value| parse_sub(&v, &arg);
+        for product in PRODUCTS {
+            for channel in [ORDERS, ORDERS_ALGO] {
+                let got =
+                    sub(json!({"instType": product, "channel": channel, "instId": "default"}));
+                assert_eq!(
+                    got.map(|s| s.arg()["instType"].clone()),
+                    Some(json!(product))
+                );
+            }
+        }
+        assert!(
+            sub(json!({"instType": "SPOT", "channel": "orders", "instId": "BTCUSDT"})).is_some()
+        );
+        // Each futures market by its Bitget name, under its own product.
+        for i in v
+            .instruments
+            .iter()
+            .filter(|i| wire::product_of(i).is_some())
+        {
+            let (product, name) = (wire::product_of(i).unwrap(), wire::symbol(i));
+            let arg = json!({"instType": product, "channel": "orders", "instId": name});
+            assert!(sub(arg).is_some(), "{product} {name}");
+        }
+        for bad in [
+            json!({"instType": "SPOT", "channel": "orders", "instId": "NOSUCHUSDT"}),
+            json!({"instType": "MARGIN", "channel": "orders-crossed", "instId": "BTCUSDT"}),
+            json!({"instType": "SPOT", "channel": "account", "instId": "default"}),
+            json!({"instType": "spot", "channel": "orders", "instId": "default"}),
+            json!({"channel": "orders", "instId": "default"}),
+        ] {
+            assert!(sub(bad.clone()).is_none(), "{bad}");
+        }
+        // Before a login every subscription is refused; garbage and unknown ops have codes.
+        drop(v);
+        let mut v = sim.lock();
+        let mut s = session(0);
+        let arg = r#"{"op":"subscribe","args":[{"instType":"SPOT","channel":"orders","instId":"default"}]}"#;
+        assert_eq!(text(&s.on_text(&mut v, arg, 1))["code"], 30004);
+        assert_eq!(text(&s.on_text(&mut v, "hello", 1))["code"], 30002);
+        assert_eq!(
+            text(&s.on_text(&mut v, r#"{"op":"trade"}"#, 1))["code"],
+            30003
+        );
+        assert_eq!(
+            text(&s.on_text(&mut v, r#"{"op":"login","args":[]}"#, 1))["code"],
+            30016
+        );
+    }
 
     #[test]
     fn the_login_sign_is_checked_over_the_documented_text() {
