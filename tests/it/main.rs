@@ -77,6 +77,7 @@ mod watch;
 mod watch_extras;
 mod watch_stream_binance;
 mod watch_stream_bitmex;
+mod watch_stream_bitget;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
 mod watch_stream_kraken;

@@ -21,6 +21,7 @@ mod guide;
 mod limits;
 mod passphrase;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -163,6 +164,11 @@ impl Venue for Bitget {
 
     fn rate_limits(&self) -> Option<&dyn RateLimits> {
         Some(self)
+    }
+
+    /// `orders` and `orders-algo` of every product on the private WebSocket (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::BitgetStream)
     }
 
     /// `spot_trade` and `contract_trade` are the trading rights; `read`, `transfer` and the

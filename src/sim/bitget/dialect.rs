@@ -49,6 +49,11 @@ impl SimDialect for BitgetDialect {
         wire::wire_symbol(v, category, symbol)
     }
 
+    /// The private WebSocket (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&DIALECT)
+    }
+
     fn profile_shape(&self) -> ProfileShape {
         ProfileShape {
             passphrases: Passphrases::Files,

@@ -27,6 +27,7 @@ mod dialect;
 mod orders;
 mod params;
 mod seed;
+mod stream;
 mod user;
 mod wire;
 

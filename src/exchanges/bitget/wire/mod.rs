@@ -15,6 +15,8 @@ mod funds;
 mod keys;
 mod orders;
 
+pub(super) use orders::{pushed_orders, pushed_plans};
+
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -90,6 +90,160 @@ impl BitgetOrder {
     }
 }
 
+/// One order as the private stream's `orders` channel pushes it (docs/venues/bitget.md §12):
+/// the list's fields under other names. `instId` is the symbol, `accBaseVolume` the filled
+/// quantity (`baseVolume` is only this update's fill), spot's `newSize` the order's size (its
+/// `size` is the notional on a market buy), `price` absent on a spot market order. The futures
+/// example in the docs spells the client id `clientOId`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PushedOrder {
+    #[serde(deserialize_with = "flex_string")]
+    order_id: String,
+    #[serde(default, alias = "clientOId", deserialize_with = "flex_string")]
+    client_oid: String,
+    #[serde(default)]
+    inst_id: String,
+    #[serde(default)]
+    side: String,
+    #[serde(default)]
+    order_type: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    size: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    new_size: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    price: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    price_avg: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    acc_base_volume: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    c_time: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    u_time: String,
+}
+
+impl PushedOrder {
+    /// The same order as a list row, read by the list's decoder.
+    fn into_row(self, segment: &Segment) -> BitgetOrder {
+        let spot = endpoints::product_type(segment).is_none();
+        let size = if spot {
+            non_empty(self.new_size).unwrap_or(self.size)
+        } else {
+            self.size
+        };
+        BitgetOrder {
+            order_id: self.order_id,
+            client_oid: self.client_oid,
+            symbol: self.inst_id,
+            side: self.side,
+            order_type: self.order_type,
+            size,
+            // Without `price` the list's decoder reads the price from `priceAvg` and the
+            // average from `basePrice` (spot's open-order row): both are the average here.
+            base_price: self.price_avg.clone(),
+            price: self.price,
+            price_avg: self.price_avg,
+            base_volume: self.acc_base_volume,
+            status: self.status,
+            c_time: self.c_time,
+            u_time: self.u_time,
+        }
+    }
+}
+
+/// The orders of an `orders` push in `segment` (the push's `instType`). An item that does not
+/// read is skipped: the next REST look shows its order.
+pub(in crate::exchanges::bitget) fn pushed_orders(segment: &Segment, data: Value) -> Vec<Order> {
+    let Value::Array(items) = data else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value::<PushedOrder>(item).ok())
+        .filter_map(|o| o.into_row(segment).into_order(segment).ok())
+        .collect()
+}
+
+/// One trigger (plan) order as the `orders-algo` channel pushes it (docs/venues/bitget.md §12).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PushedPlan {
+    #[serde(deserialize_with = "flex_string")]
+    order_id: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    client_oid: String,
+    #[serde(default)]
+    inst_id: String,
+    #[serde(default)]
+    side: String,
+    #[serde(default)]
+    order_type: String,
+    #[serde(default)]
+    plan_type: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    size: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    execute_price: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    c_time: String,
+    #[serde(default, deserialize_with = "flex_string")]
+    u_time: String,
+}
+
+impl PushedPlan {
+    fn into_order(self, segment: &Segment) -> Option<Order> {
+        let side = Side::parse(&self.side)?;
+        // `live` waits for its trigger; once triggered the plan is done and the order it
+        // placed arrives on `orders`.
+        let status = match self.status.as_str() {
+            "live" | "not_trigger" | "executing" => OrderStatus::Untriggered,
+            "executed" | "triggered" => OrderStatus::Filled,
+            "cancelled" | "canceled" => OrderStatus::Cancelled,
+            "fail_execute" | "failed" | "fail_trigger" => OrderStatus::Rejected,
+            _ => return None,
+        };
+        let price = (self.order_type == "limit")
+            .then(|| non_empty(self.execute_price))
+            .flatten()
+            .map(|p| Amount::new(&p))
+            .filter(|p| !p.is_zero());
+        let kind = non_empty(self.plan_type).unwrap_or_else(|| "plan".to_owned());
+        Some(Order {
+            order_id: self.order_id,
+            client_order_id: non_empty(self.client_oid),
+            category: category(segment),
+            symbol: self.inst_id,
+            side,
+            order_type: format!("trigger-{kind}"),
+            qty: Amount::new(&self.size),
+            price,
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status,
+            created_ms: ms(&self.c_time),
+            updated_ms: ms(&self.u_time).max(ms(&self.c_time)),
+        })
+    }
+}
+
+/// The trigger orders of an `orders-algo` push in `segment`; unreadable items are skipped.
+pub(in crate::exchanges::bitget) fn pushed_plans(segment: &Segment, data: Value) -> Vec<Order> {
+    let Value::Array(items) = data else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value::<PushedPlan>(item).ok())
+        .filter_map(|o| o.into_order(segment))
+        .collect()
+}
+
 /// The futures list's envelope: rows and the next page's `idLessThan`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
