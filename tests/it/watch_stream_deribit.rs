@@ -7,75 +7,27 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
 use lockdown::exchanges::ExchangeId;
 use lockdown::exchanges::model::Segment;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::net::TcpSocket;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::adapter::{limit_buy, place};
 use crate::support::{Lab, attacker_ip, code, lockdown, read, responder_ip, stderr, stdout};
-
-/// How long any one answer may take.
-const WITHIN: Duration = Duration::from_secs(10);
-
-type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::ws;
 
 /// A WebSocket to the lab's `/ws/api/v2`, opened from `from`.
-async fn connect(lab: &Lab, from: IpAddr) -> Socket {
-    let base = url::Url::parse(&lab.running.base_url).unwrap();
-    let server = SocketAddr::new(
-        base.host_str().unwrap().parse().unwrap(),
-        base.port().unwrap(),
-    );
-    let socket = TcpSocket::new_v4().unwrap();
-    socket.bind(SocketAddr::new(from, 0)).unwrap();
-    let tcp = tokio::time::timeout(WITHIN, socket.connect(server))
-        .await
-        .unwrap()
-        .unwrap();
-    let url = format!("ws://{server}/ws/api/v2");
-    let (ws, _) = tokio::time::timeout(
-        WITHIN,
-        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(tcp)),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    ws
+async fn connect(lab: &Lab, from: IpAddr) -> ws::Socket {
+    ws::connect(lab, from, "/ws/api/v2").await
 }
 
 /// Sends a JSON-RPC request and returns the answer with the same id (notifications before it
 /// are skipped).
-async fn call(ws: &mut Socket, id: u64, method: &str, params: Value) -> Value {
+async fn call(socket: &mut ws::Socket, id: u64, method: &str, params: Value) -> Value {
     let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-    ws.send(Message::Text(request.to_string().into()))
-        .await
-        .unwrap();
-    loop {
-        let message = next_json(ws).await;
-        if message["id"] == id {
-            return message;
-        }
-    }
-}
-
-/// The next text message, as JSON.
-async fn next_json(ws: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(WITHIN, ws.next())
-            .await
-            .expect("an answer within 10 s")
-            .expect("the connection stays open")
-            .unwrap();
-        if let Message::Text(text) = message {
-            return serde_json::from_str(text.as_str()).unwrap();
-        }
-    }
+    ws::send(socket, &request.to_string()).await;
+    ws::next_where(socket, |message| message["id"] == id).await
 }
 
 /// The documented `public/auth` parameters, signed here with `hmac` (not the client's code).
@@ -93,7 +45,7 @@ fn auth_params(client_id: &str, secret: &str, timestamp: i64, nonce: &str) -> Va
 }
 
 /// The exchange's clock, asked over the socket.
-async fn server_ms(ws: &mut Socket) -> i64 {
+async fn server_ms(ws: &mut ws::Socket) -> i64 {
     call(ws, 90, "public/get_time", json!({})).await["result"]
         .as_i64()
         .unwrap()
@@ -192,12 +144,10 @@ async fn a_raw_client_is_refused_as_documented_and_hears_an_order_placed_by_rest
     )
     .await
     .unwrap();
-    let push = loop {
-        let message = next_json(&mut ws).await;
-        if message["method"] == "subscription" && message["params"]["data"]["order_id"] == id {
-            break message;
-        }
-    };
+    let push = ws::next_where(&mut ws, |message| {
+        message["method"] == "subscription" && message["params"]["data"]["order_id"] == id
+    })
+    .await;
     assert_eq!(push["jsonrpc"], "2.0");
     assert_eq!(push["params"]["channel"], "user.orders.any.any.raw");
     let data = &push["params"]["data"];
@@ -251,53 +201,17 @@ async fn a_raw_client_is_refused_as_documented_and_hears_an_order_placed_by_rest
     assert_eq!(opened, 2);
 }
 
-/// `drill --json --watch` on Deribit with the 1 s interval: the exit code and the scorecard.
+/// `drill --json --watch` on Deribit with the 1 s interval and `seed`.
 async fn drill(scenario: &str, seed: &str, extra: &[&str]) -> (i32, Value, String) {
-    let state = tempfile::tempdir().unwrap();
-    let state = state.path().display().to_string();
-    let mut args = vec![
-        "drill",
-        "--json",
-        "--state-dir",
-        &state,
-        "--venue",
-        "deribit",
-        "--scenario",
-        scenario,
-        "--seed",
-        seed,
-        "--watch",
-        "--watch-interval",
-        "1s",
-    ];
+    let mut args = vec!["--seed", seed];
     args.extend_from_slice(extra);
-    let output = lockdown(&args, &[]).await;
-    let card: Value = serde_json::from_str(&stdout(&output))
-        .unwrap_or_else(|err| panic!("no scorecard ({err}); stderr:\n{}", stderr(&output)));
-    (code(&output), card, stderr(&output))
+    ws::drill_watch("deribit", scenario, &args).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_watch_hears_the_attackers_first_order_pushed() {
     let (code, card, err) = drill("pump-illiquid", "1", &[]).await;
-    assert_eq!(code, 0, "{card:#}\n{err}");
-    assert_eq!(card["passed"], true, "{:#}", card["failures"]);
-    let watch = &card["watch"];
-    assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
-    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
-    assert_eq!(watch["source"], "stream", "{watch:#}");
-    assert!(
-        watch["stream"]["connects"].as_u64().unwrap() >= 1,
-        "{watch:#}"
-    );
-    // The attacker's first order came in on the stream, not from a REST look.
-    assert!(
-        watch["signals_by_source"]["stream"].as_u64().unwrap_or(0) >= 1,
-        "{watch:#}"
-    );
-    card["time_to_detect_ms"].as_u64().expect(
-        "the attacker's order was detected; how soon is a figure (docs/watch.md §5), not a test",
-    );
+    ws::assert_followed_the_stream(code, &card, &err);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -314,29 +228,7 @@ async fn drill_watch_misses_no_order_when_the_stream_drops_and_doubles() {
         ],
     )
     .await;
-    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
-    assert_eq!(card["passed"], true, "{:#}", card["failures"]);
-    let watch = &card["watch"];
-    assert_eq!(watch["source"], "stream", "{watch:#}");
-    assert!(
-        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
-        "{watch:#}"
-    );
-    assert!(
-        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
-        "{watch:#}"
-    );
-    assert_eq!(watch["missed"], 0, "{watch:#}");
-    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
-    // One signal per attacker order, however often it came.
-    let lines: Vec<&str> = watch["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let unique: std::collections::BTreeSet<&&str> = lines.iter().collect();
-    assert_eq!(unique.len(), lines.len(), "{lines:#?}");
+    ws::assert_fault_drill_missed_nothing(code, &card, &err);
 }
 
 /// A Deribit simulator seeded with the `quiet` scenario (every order the bot's, all in the
