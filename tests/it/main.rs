@@ -74,6 +74,7 @@ mod venue_cases;
 mod venue_drills;
 mod verdicts;
 mod watch;
+mod watch_access;
 mod watch_extras;
 mod watch_stream_binance;
 mod watch_stream_bybit;
