@@ -9,6 +9,7 @@ mod adapter;
 mod audit;
 mod bad_input;
 mod binance;
+mod binance_listen_key;
 mod broken_pipe;
 mod bundle;
 mod canary;
