@@ -222,10 +222,7 @@ impl AccessJudge {
             Some(nets) => {
                 reasons.push(format!(
                     "it is outside the key's own IP list as first read ({}): the list was changed or bypassed",
-                    nets.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    nets.iter().map(net_text).collect::<Vec<_>>().join(", ")
                 ));
                 Confidence::High
             }
@@ -242,6 +239,15 @@ impl AccessJudge {
             confidence,
             reasons,
         }
+    }
+}
+
+/// A block in words: a single address without its `/32` (`/128`).
+fn net_text(net: &IpNet) -> String {
+    if net.prefix_len() == net.max_prefix_len() {
+        net.addr().to_string()
+    } else {
+        net.to_string()
     }
 }
 
@@ -332,7 +338,7 @@ mod tests {
         ]);
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].confidence, Confidence::High);
-        assert!(found[0].reasons[2].contains("198.51.100.4"), "{found:#?}");
+        assert!(found[0].reasons[2].contains("(198.51.100.4)"), "{found:#?}");
     }
 
     #[test]

@@ -199,6 +199,8 @@ mod tests {
             (SignalKind::UnauthorizedOrder, Confidence::Medium, false),
             (SignalKind::TamperedOrder, Confidence::High, false),
             (SignalKind::Burst, Confidence::Medium, false),
+            // An address is evidence, not proof: notified, whatever the confidence.
+            (SignalKind::UnknownAccess, Confidence::High, false),
         ];
         for (kind, confidence, lock) in cases {
             let decision = policy.decide(&signal(kind, confidence));

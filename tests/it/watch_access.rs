@@ -1,11 +1,12 @@
 //! `lockdown watch` reads Deribit's access log (`private/get_access_log`) with the watched key
-//! and signals `unknown_access` when the key logs in from an address nobody vouches for (the
-//! attacker's, 127.0.0.2), but not for the responder's own logins and reads (docs/watch.md §2).
+//! and signals `unknown_access` when the key is tried or used from an address nobody vouches
+//! for (the attacker's, 127.0.0.2), high once it gets in from outside the key's IP list as first
+//! read, but not for the responder's own logins and reads (docs/watch.md §2).
 
 use std::time::Duration;
 
 use lockdown::exchanges::client::http_client_from;
-use lockdown::exchanges::{Client, ExchangeId, Mode};
+use lockdown::exchanges::{Auth, Client, ExchangeId, Mode, Op};
 use serde_json::Value;
 
 use crate::adapter::who_am_i;
@@ -34,9 +35,11 @@ async fn wait_for_log_read(lab: &Lab, after: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn watch_signals_the_leaked_key_logging_in_from_the_attackers_address_once() {
+async fn watch_signals_the_leaked_key_tried_and_used_from_the_attackers_address() {
     let lab = Lab::start_on(ExchangeId::Deribit, 1).await;
     let (_, bot) = lab.creds();
+    // The key is bound to the responder's address when the watch begins.
+    assert!(lab.sim.set_key_ips(&lab.leaked(), &[responder_ip()]));
     let text = std::fs::read_to_string(&lab.session.config).unwrap();
     std::fs::write(
         &lab.session.config,
@@ -54,15 +57,26 @@ async fn watch_signals_the_leaked_key_logging_in_from_the_attackers_address_once
     });
     // The first read is the baseline: the attacker comes after it.
     wait_for_log_read(&lab, before).await;
-    let attacker = Client::with_http(
-        ExchangeId::Deribit.venue(),
-        &lab.running.base_url,
-        Mode::Live,
-        http_client_from(attacker_ip()).unwrap(),
+    let attacker = || {
+        Client::with_http(
+            ExchangeId::Deribit.venue(),
+            &lab.running.base_url,
+            Mode::Live,
+            http_client_from(attacker_ip()).unwrap(),
+        )
+    };
+    // Tried from the attacker's address: refused by the key's IP list, but logged.
+    let refused = attacker().call(&Op::WhoAmI, Auth::Key(&bot)).await;
+    assert!(refused.is_err(), "{refused:?}");
+    // Someone who can edit the key adds their address; the key then logs in from there and
+    // reads the account, twice: one signal for the access.
+    assert!(
+        lab.sim
+            .set_key_ips(&lab.leaked(), &[responder_ip(), attacker_ip()])
     );
-    // Logs in with the leaked key (`public/auth`) and reads the account, twice: one signal.
-    who_am_i(&attacker, &bot).await;
-    who_am_i(&attacker, &bot).await;
+    let inside = attacker();
+    who_am_i(&inside, &bot).await;
+    who_am_i(&inside, &bot).await;
     let after_attack = log_reads(&lab);
     wait_for_log_read(&lab, after_attack).await;
 
@@ -70,25 +84,43 @@ async fn watch_signals_the_leaked_key_logging_in_from_the_attackers_address_once
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
     let signals = summary["watched"][0]["signals"].as_array().unwrap().clone();
-    let unknown: Vec<&Value> = signals
+    let unknown: Vec<(&str, &str)> = signals
         .iter()
         .filter(|s| s["kind"] == "unknown_access")
+        .map(|s| {
+            (
+                s["confidence"].as_str().unwrap(),
+                s["reasons"][0].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(unknown.len(), 1, "{signals:#?}\n{}", stderr(&output));
-    let signal = unknown[0];
-    // The key may be used from anywhere (the simulator's bot key has no IP list): medium.
-    assert_eq!(signal["confidence"], "medium", "{signal:#}");
-    assert_eq!(signal["source"], "account_read", "{signal:#}");
-    let reasons = signal["reasons"].to_string();
+    let attacker_ip = attacker_ip().to_string();
+    assert_eq!(unknown.len(), 2, "{signals:#?}\n{}", stderr(&output));
+    // The refused try: someone there has the key's id.
+    assert_eq!(unknown[0].0, "medium", "{unknown:?}");
     assert!(
-        reasons.contains(&format!("logged in from {}", attacker_ip())),
-        "{reasons}"
+        unknown[0].1.contains("was refused") && unknown[0].1.contains(&attacker_ip),
+        "{unknown:?}"
+    );
+    // In from outside the key's IP list as the watch first read it: it was changed.
+    assert_eq!(unknown[1].0, "high", "{unknown:?}");
+    assert!(
+        unknown[1]
+            .1
+            .contains(&format!("logged in from {attacker_ip}")),
+        "{unknown:?}"
+    );
+    assert!(
+        signals
+            .iter()
+            .all(|s| s["kind"] != "unknown_access" || s["source"] == "account_read")
     );
     // The responder's own logins (REST and stream) and reads raise nothing.
     assert!(
-        !signals.iter().any(|s| s["reasons"]
-            .to_string()
-            .contains(&format!("from {} ", responder_ip()))),
+        !signals.iter().any(|s| s["kind"] == "unknown_access"
+            && s["reasons"]
+                .to_string()
+                .contains(&format!("from {} ", responder_ip()))),
         "{signals:#?}"
     );
     // Every read was made: the key's listing (its IP list) and the log itself.
@@ -96,6 +128,11 @@ async fn watch_signals_the_leaked_key_logging_in_from_the_attackers_address_once
         !stderr(&output).contains("not watched"),
         "{}",
         stderr(&output)
+    );
+    // The list's change is a signal of its own (read from the account's key listing).
+    assert!(
+        signals.iter().any(|s| s["kind"] == "key_changed"),
+        "{signals:#?}"
     );
     // Notify only: nothing was locked.
     assert_eq!(summary["watched"][0]["acted"], serde_json::json!([]));
