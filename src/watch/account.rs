@@ -556,6 +556,22 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_venue_without_an_access_log_is_said_once_and_never_asked() {
+        // Bybit keeps no access log by API: nothing is sent (the client's address is a closed
+        // port), one line says so, and the read is given up (`look` skips it from then on).
+        let mut w = watch();
+        assert!(w.accesses(1).await.is_empty());
+        assert_eq!(w.reads, 0);
+        assert_eq!(w.notes.len(), 1, "{:?}", w.notes);
+        assert!(
+            w.notes[0].contains("not watched") && w.notes[0].contains("Bybit"),
+            "{:?}",
+            w.notes
+        );
+        assert_eq!(w.access_read, Readable::No);
+    }
+
     #[test]
     fn each_withdrawal_and_transfer_out_is_a_signal_once_and_deposits_none() {
         let mut w = watch();
