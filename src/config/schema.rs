@@ -65,6 +65,11 @@ fn watch() -> Value {
             "lookback": duration("how far back the first look reads the order history (`1m`)"),
             "streams": { "type": "boolean", "description": "follow the venue's private order stream where it has one (default true); false: REST polling only" },
             "account_interval": duration("how often the key's settings and the account's withdrawals and transfers are read (`30s`)"),
+            "known_ips": {
+                "type": "array",
+                "description": "addresses or CIDR blocks a login or API access may come from without an `unknown_access` signal, besides the responder's and the bots' (`203.0.113.7`, `203.0.113.0/24`)",
+                "items": { "type": "string" },
+            },
             "client_prefix": text("the bots' client-order-id prefix"),
             "burst": object(json!({
                 "orders": { "type": "integer", "minimum": 1, "description": "more new orders than this within `per` is a burst" },

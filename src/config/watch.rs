@@ -30,6 +30,10 @@ pub struct RawWatch {
     /// (`30s`).
     #[serde(default)]
     pub account_interval: Option<String>,
+    /// Addresses (`203.0.113.7`) or CIDR blocks (`203.0.113.0/24`) a login or API access may
+    /// come from without a signal, besides the responder's and the bots'.
+    #[serde(default)]
+    pub known_ips: Option<Vec<String>>,
     /// The bots' client-order-id prefix.
     #[serde(default)]
     pub client_prefix: Option<String>,
@@ -79,7 +83,7 @@ pub fn load_watch(path: &Path) -> Result<Settings, ConfigError> {
     Ok(validate(&source, view.watch.as_ref())?)
 }
 
-const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `streams`, `account_interval`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
+const HELP: &str = "see docs/watch.md (`watch:` with `interval`, `lookback`, `streams`, `account_interval`, `known_ips`, `client_prefix`, `burst: {orders, per}`, `policy: [{signal, confidence, action}]`)";
 
 /// The settings `raw` asks for, or every problem with it.
 pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Problems> {
@@ -128,6 +132,17 @@ pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Pro
             "`account_interval` must be between 1s and 1h".into(),
             "each round reads the key and the account's withdrawals and transfers, e.g. `30s`",
         );
+    }
+    let mut known_ips = Vec::new();
+    for (i, text) in raw.known_ips.iter().flatten().enumerate() {
+        match crate::watch::parse_net(text) {
+            Some(net) => known_ips.push(net),
+            None => problem(
+                format!("watch.known_ips[{i}]"),
+                format!("`{text}` is no IP address or CIDR block"),
+                "an address the owner's logins and API calls come from, e.g. `203.0.113.7` or `203.0.113.0/24`",
+            ),
+        }
     }
     let (low, high) = INTERVAL_BOUNDS;
     if !(low..=high).contains(&interval) {
@@ -215,6 +230,7 @@ pub fn validate(source: &Source, raw: Option<&RawWatch>) -> Result<Settings, Pro
         lookback,
         streams: raw.streams.unwrap_or(defaults.streams),
         account_interval,
+        known_ips,
         client_prefix: raw.client_prefix.clone().filter(|p| !p.is_empty()),
         burst: Burst { orders, per },
         policy,
@@ -246,6 +262,11 @@ mod tests {
         assert_eq!(read.policy.rules.len(), 1);
         assert_eq!(read.policy.rules[0].act, Act::Lock);
         assert_eq!(settings("profiles: {}\n").unwrap(), Settings::default());
+        let known = settings("watch:\n  known_ips: [203.0.113.7, 198.51.100.0/24]\n").unwrap();
+        assert_eq!(known.known_ips.len(), 2);
+        assert!(known.known_ips[1].contains(&"198.51.100.9".parse::<std::net::IpAddr>().unwrap()));
+        let bad = settings("watch:\n  known_ips: [home]\n").unwrap_err();
+        assert_eq!(bad.problems.len(), 1, "{bad:?}");
         let bad = settings(
             "watch:\n  interval: 1ms\n  policy:\n    - { signal: orders, action: panic }\n",
         )

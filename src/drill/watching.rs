@@ -116,6 +116,11 @@ pub async fn watch(
                 streams: how.streams,
                 ..config::load_watch(&session.config)?
             };
+            // The owner's bot logs in from `sim::BOT_IP`, which the session's profile does not
+            // name: vouched for, so its logins are no `unknown_access` (watch/access.rs).
+            settings
+                .known_ips
+                .push(ipnet::IpNet::from(crate::sim::BOT_IP));
             if how.notify_only {
                 settings.policy = Policy {
                     rules: vec![Rule {

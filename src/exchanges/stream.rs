@@ -95,6 +95,16 @@ pub trait PrivateStream: Send + Sync + fmt::Debug {
     /// The client's keep-alive, when the venue asks for one.
     fn keepalive(&self) -> Option<Keepalive>;
 
+    /// How often `connection`'s token must be asked for again while it is connected, where the
+    /// venue's token lapses on its own (Binance's listen key: 60 minutes unless extended).
+    /// `None`, the default: the token lives as long as the connection. The watcher sends the
+    /// connection's [`Connection::token`] op again on this period, with the same credential:
+    /// the same token back means it was extended; another one, or a refusal, means the old one
+    /// is gone, and the connection is opened again (the gap fill reads what passed meanwhile).
+    fn token_refresh(&self, _connection: &Connection) -> Option<Duration> {
+        None
+    }
+
     /// Whether the stream pushes the orders of `segment`; the watcher keeps polling the others
     /// at its interval while the stream is up (Binance streams neither margin nor options). By
     /// default every segment.

@@ -8,13 +8,22 @@
 //! permission, a venue without the call) is said once and not tried again: what the key cannot
 //! read, the attacker holding it cannot do either, so little is lost. After the watcher's own
 //! lock, the next read is the new baseline ([`AccountWatch::rebase`]).
+//!
+//! Where the venue keeps an access log (Deribit), each round also reads its newest entries and
+//! raises `unknown_access` for a login or API access from an address nobody vouches for
+//! (`access.rs`); elsewhere that is said once. On a venue whose "who am I" answer names the
+//! account, not the key (Deribit), the key's permissions and IP list come from the account's
+//! key listing, read with the key itself.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
+use super::access::{AccessJudge, KnownAddresses};
 use super::signal::{Confidence, Signal, SignalKind};
-use crate::exchanges::model::{KeyInfo, Transfer, TransferKind};
-use crate::exchanges::{Auth, Client, ExchangeError, History, Op, Reply, Window};
+use crate::exchanges::model::{AccessEvent, KeyInfo, Transfer, TransferKind};
+use crate::exchanges::{
+    Auth, Capability, Client, ExchangeError, History, Op, Reply, Support, Window,
+};
 use crate::secret::Credential;
 
 /// The key as it was first seen: what matters of it.
@@ -70,6 +79,9 @@ pub struct AccountWatch {
     key_read: Readable,
     withdrawals_read: Readable,
     transfers_read: Readable,
+    listing_read: Readable,
+    access_read: Readable,
+    access: AccessJudge,
     /// Lines for the operator (a read given up), taken by the watcher.
     pub notes: Vec<String>,
     /// Reads sent.
@@ -86,6 +98,7 @@ impl AccountWatch {
     ) -> AccountWatch {
         AccountWatch {
             key: credential.key.masked(),
+            access: AccessJudge::new(credential.key.clone(), KnownAddresses::default()),
             client,
             credential,
             profile: profile.to_owned(),
@@ -98,9 +111,18 @@ impl AccountWatch {
             key_read: Readable::Yes,
             withdrawals_read: Readable::Yes,
             transfers_read: Readable::Yes,
+            listing_read: Readable::Yes,
+            access_read: Readable::Yes,
             notes: Vec::new(),
             reads: 0,
         }
+    }
+
+    /// The addresses the owner vouches for (the profile's responder and bots, `watch:
+    /// known_ips`): an access from any of them is no signal.
+    pub fn knowing(mut self, known: KnownAddresses) -> AccountWatch {
+        self.access = AccessJudge::new(self.credential.key.clone(), known);
+        self
     }
 
     /// Waits for the next read's time (the first at once).
@@ -129,9 +151,16 @@ impl AccountWatch {
                 .await
                 .and_then(Reply::into_key)
             {
-                Ok(info) => signals.extend(self.judge_key(&info, now_ms)),
+                Ok(info) => {
+                    let info = self.listed(info).await;
+                    self.access.whitelist_read(&info.ips);
+                    signals.extend(self.judge_key(&info, now_ms));
+                }
                 Err(err) => self.give_up_on("the key's own settings", &err, |s| &mut s.key_read),
             }
+        }
+        if self.access_read == Readable::Yes {
+            signals.extend(self.accesses(now_ms).await);
         }
         for (history, name) in [
             (History::Withdrawals, "withdrawals"),
@@ -153,6 +182,123 @@ impl AccountWatch {
             }
         }
         signals
+    }
+
+    /// The key as the account's listing shows it, where "who am I" names only the account
+    /// (Deribit: `private/list_api_keys` of the key's own account, `account:read`). The summary
+    /// as it is when the listing cannot be read or does not show the key.
+    async fn listed(&mut self, summary: KeyInfo) -> KeyInfo {
+        if !self.client.venue().id().facts().master_from_listing
+            || self.listing_read == Readable::No
+        {
+            return summary;
+        }
+        self.reads += 1;
+        let listing = self
+            .client
+            .all_pages(
+                |cursor| Op::SubKeys {
+                    account: String::new(),
+                    cursor,
+                },
+                Auth::Key(&self.credential),
+                Reply::into_keys,
+            )
+            .await;
+        match listing {
+            Ok(keys) => match keys.into_iter().find(|k| k.names(&self.credential.key)) {
+                Some(listed) => KeyInfo {
+                    account: summary.account,
+                    is_master: summary.is_master,
+                    ..listed
+                },
+                None => summary,
+            },
+            Err(err) => {
+                self.give_up_on(
+                    "the key's permissions and IP list (the account's key listing)",
+                    &err,
+                    |s| &mut s.listing_read,
+                );
+                summary
+            }
+        }
+    }
+
+    /// The access log's newest entries, judged (`access.rs`). The first read takes one page
+    /// (the baseline); later ones page back to the newest entry already seen, at most
+    /// [`ACCESS_PAGES`] pages a round.
+    async fn accesses(&mut self, now_ms: i64) -> Vec<Signal> {
+        let missing = match self.client.venue().support(Capability::AccessLog) {
+            Support::Api => None,
+            Support::Unavailable(why) => Some(why.to_owned()),
+            Support::Manual(guide) => Some(format!(
+                "the venue shows them only in its web interface ({})",
+                guide.url
+            )),
+        };
+        if let Some(why) = missing {
+            self.access_read = Readable::No;
+            self.notes.push(format!(
+                "logins and API accesses from unknown addresses are not watched: {why}"
+            ));
+            return Vec::new();
+        }
+        let mut entries: Vec<AccessEvent> = Vec::new();
+        let mut cursor = None;
+        let mut caught_up = false;
+        for _ in 0..ACCESS_PAGES {
+            self.reads += 1;
+            let page = self
+                .client
+                .call(
+                    &Op::AccessLog {
+                        cursor: cursor.clone(),
+                    },
+                    Auth::Key(&self.credential),
+                )
+                .await
+                .and_then(Reply::into_access_log);
+            let page = match page {
+                Ok(page) => page,
+                Err(err) => {
+                    self.give_up_on("logins and API accesses", &err, |s| &mut s.access_read);
+                    return Vec::new();
+                }
+            };
+            let oldest = page.items.iter().map(|e| e.time_ms).min();
+            entries.extend(page.items);
+            // The first read is the baseline: one page. Later, back to what was seen.
+            caught_up = !self.access.has_baseline()
+                || page.next.is_none()
+                || match (self.access.newest_ms, oldest) {
+                    (Some(seen), Some(oldest)) => oldest <= seen,
+                    _ => true,
+                };
+            if caught_up {
+                break;
+            }
+            cursor = page.next;
+        }
+        if !caught_up {
+            self.notes.push(format!(
+                "the access log grew by more than {ACCESS_PAGES} pages since the last round; only the newest were judged"
+            ));
+        }
+        let (findings, note) = self.access.judge(&entries);
+        self.notes.extend(note);
+        findings
+            .into_iter()
+            .map(|f| {
+                self.signal(
+                    SignalKind::UnknownAccess,
+                    f.confidence,
+                    &f.subject,
+                    f.reasons,
+                    now_ms,
+                )
+            })
+            .collect()
     }
 
     /// Gives up a read the key may not make; a passing failure is only said.
@@ -336,6 +482,10 @@ impl AccountWatch {
     }
 }
 
+/// The most access-log pages one round reads (Deribit: 100 entries a page): a flood of entries
+/// between two rounds beyond that is said, not read.
+const ACCESS_PAGES: usize = 5;
+
 /// FNV-1a, for a short stable digest of a key's state in a signal id.
 fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
@@ -404,6 +554,22 @@ mod tests {
             w.judge_key(&key(&["Spot:SpotTrade"], &["127.0.0.1"]), 6)
                 .is_none()
         );
+    }
+
+    #[tokio::test]
+    async fn a_venue_without_an_access_log_is_said_once_and_never_asked() {
+        // Bybit keeps no access log by API: nothing is sent (the client's address is a closed
+        // port), one line says so, and the read is given up (`look` skips it from then on).
+        let mut w = watch();
+        assert!(w.accesses(1).await.is_empty());
+        assert_eq!(w.reads, 0);
+        assert_eq!(w.notes.len(), 1, "{:?}", w.notes);
+        assert!(
+            w.notes[0].contains("not watched") && w.notes[0].contains("Bybit"),
+            "{:?}",
+            w.notes
+        );
+        assert_eq!(w.access_read, Readable::No);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! lock runs as a journaled run with the signal as its cause, and `lockdown unlock RUN` undoes
 //! a false alarm. `drill --watch` measures all of it against the simulator.
 
+mod access;
 mod account;
 mod judge;
 mod lock;
@@ -22,6 +23,7 @@ mod stream;
 mod unlock;
 mod watcher;
 
+pub use access::{KnownAddresses, parse_net};
 pub use judge::Judge;
 pub use lock::lock_playbook;
 pub use policy::{Act, Burst, Decision, INTERVAL_BOUNDS, Policy, Rule, Settings};

@@ -140,6 +140,9 @@ pub struct Settings {
     /// How often the key's own settings and the account's withdrawals and transfers are read
     /// (`account.rs`).
     pub account_interval: Duration,
+    /// Addresses and blocks the owner vouches for besides the responder's and the bots' (the
+    /// `unknown_access` signal, `access.rs`).
+    pub known_ips: Vec<ipnet::IpNet>,
     /// The bots' client-order-id prefix (a hint, as in `diff_orders`; learnt from the ledger
     /// when absent).
     pub client_prefix: Option<String>,
@@ -160,6 +163,7 @@ impl Default for Settings {
             lookback: Duration::from_secs(60),
             streams: true,
             account_interval: Duration::from_secs(30),
+            known_ips: Vec::new(),
             client_prefix: None,
             burst: Burst::default(),
             policy: Policy::default(),
@@ -195,6 +199,8 @@ mod tests {
             (SignalKind::UnauthorizedOrder, Confidence::Medium, false),
             (SignalKind::TamperedOrder, Confidence::High, false),
             (SignalKind::Burst, Confidence::Medium, false),
+            // An address is evidence, not proof: notified, whatever the confidence.
+            (SignalKind::UnknownAccess, Confidence::High, false),
         ];
         for (kind, confidence, lock) in cases {
             let decision = policy.decide(&signal(kind, confidence));

@@ -33,11 +33,14 @@ pub enum SignalKind {
     Withdrawal,
     /// An internal transfer out of the account (to another account on the exchange).
     Transfer,
+    /// A login or an API access from an address nobody vouches for, where the venue keeps an
+    /// access log (`access.rs`).
+    UnknownAccess,
 }
 
 impl SignalKind {
     /// Every kind, as configs name them.
-    pub const ALL: [SignalKind; 7] = [
+    pub const ALL: [SignalKind; 8] = [
         SignalKind::UnauthorizedOrder,
         SignalKind::TamperedOrder,
         SignalKind::UnfamiliarMarket,
@@ -45,6 +48,7 @@ impl SignalKind {
         SignalKind::KeyChanged,
         SignalKind::Withdrawal,
         SignalKind::Transfer,
+        SignalKind::UnknownAccess,
     ];
 
     /// The name in configs, logs and messages.
@@ -57,6 +61,7 @@ impl SignalKind {
             SignalKind::KeyChanged => "key_changed",
             SignalKind::Withdrawal => "withdrawal",
             SignalKind::Transfer => "transfer",
+            SignalKind::UnknownAccess => "unknown_access",
         }
     }
 

@@ -10,7 +10,11 @@
 //! so a drop, a lost message or a late subscription loses nothing. While any connection is
 //! down the poller looks at its usual interval, and a slow REST look every minute catches
 //! what a stream may silently skip. The stream is read with the watched key's own credential,
-//! never the master.
+//! never the master. A token that lapses on its own (Binance's listen key) is asked for again
+//! on the venue's period while connected ([`PrivateStream::token_refresh`]): the same token
+//! back is extended; another one, or a failure, opens the connection again.
+//!
+//! [`PrivateStream::token_refresh`]: crate::exchanges::stream::PrivateStream::token_refresh
 
 use std::future::Future;
 use std::pin::Pin;
@@ -132,6 +136,7 @@ impl StreamSource {
                     n,
                     client: client.clone(),
                     credential: credential.clone(),
+                    refresh: stream.token_refresh(&connection),
                     connection,
                     tx: tx.clone(),
                 };
@@ -315,6 +320,9 @@ struct Link {
     client: Client,
     credential: Credential,
     connection: Connection,
+    /// How often the connection's token is asked for again while connected (the venue's
+    /// [`PrivateStream::token_refresh`](crate::exchanges::stream::PrivateStream::token_refresh)).
+    refresh: Option<Duration>,
     tx: mpsc::UnboundedSender<Event>,
 }
 
@@ -379,6 +387,14 @@ impl Link {
                 .map_or(Duration::from_secs(3600), |k| k.every),
         );
         ping.tick().await;
+        // Only a connection that has a token to lose refreshes it.
+        let refresh_every = self.refresh.filter(|_| token.is_some());
+        let first_refresh = Instant::now() + refresh_every.unwrap_or(Duration::from_secs(3600));
+        let mut refresh = tokio::time::interval_at(
+            first_refresh,
+            refresh_every.unwrap_or(Duration::from_secs(3600)),
+        );
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let deadline = Instant::now() + READY_WITHIN;
         let mut ready = false;
         loop {
@@ -392,6 +408,10 @@ impl Link {
                         };
                         socket.send(message).await.map_err(|err| format!("cannot send: {}", describe(&err)))?;
                     }
+                    continue;
+                }
+                _ = refresh.tick(), if refresh_every.is_some() => {
+                    self.refresh_token(token.as_ref()).await?;
                     continue;
                 }
                 () = tokio::time::sleep_until(deadline), if !ready => {
@@ -440,6 +460,22 @@ impl Link {
         }
     }
 
+    /// Asks for the connection's token again: `Ok` when the venue handed back the same one
+    /// (extended), else why the connection must be opened again. Nothing secret in the words.
+    async fn refresh_token(&self, current: Option<&SecretString>) -> Result<(), String> {
+        let (Some(op), Some(current)) = (&self.connection.token, current) else {
+            return Ok(());
+        };
+        let fresh = self.token(op).await.map_err(|why| {
+            format!("{why}: it could not be extended, so the connection is opened again")
+        })?;
+        if same_secret(&fresh, current) {
+            Ok(())
+        } else {
+            Err("the venue handed out another stream token (the old one lapsed); the connection is opened again with it".to_owned())
+        }
+    }
+
     async fn token(&self, op: &Op) -> Result<SecretString, String> {
         self.client
             .call(op, Auth::Key(&self.credential))
@@ -447,6 +483,13 @@ impl Link {
             .and_then(crate::exchanges::Reply::into_stream_token)
             .map_err(|err| format!("the stream's token: {err}"))
     }
+}
+
+/// Whether two tokens are the same. Allowed: compared here, never shown or kept apart.
+#[allow(clippy::disallowed_methods)]
+fn same_secret(a: &SecretString, b: &SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    a.expose_secret() == b.expose_secret()
 }
 
 /// Small buffers: a push is a few kilobytes and a watcher holds one socket per key and
@@ -474,4 +517,110 @@ fn connector(url: &url::Url) -> Result<Option<tokio_tungstenite::Connector>, Str
 /// A WebSocket error in words, redacted (a URL in it may carry a listen key).
 fn describe(err: &tokio_tungstenite::tungstenite::Error) -> String {
     crate::exchanges::redact::redact(&err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use super::*;
+    use crate::exchanges::{ExchangeId, Mode};
+    use crate::secret::KeyId;
+    use crate::sim::Sim;
+
+    /// The `POST`s for a USD-M listen key the simulator has answered.
+    fn listen_key_asks(sim: &Sim) -> usize {
+        sim.inspect()
+            .access_log
+            .iter()
+            .filter(|e| e.method == "POST" && e.path == "/fapi/v1/listenKey")
+            .count()
+    }
+
+    /// The next event within 10 s.
+    async fn next_event(events: &mut mpsc::UnboundedReceiver<Event>) -> Event {
+        tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an event within 10 s")
+            .expect("the link is running")
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_listen_key_is_asked_for_again_on_its_period_and_a_replaced_or_lost_one_reopens_the_link()
+     {
+        // The Binance simulator on 127.0.0.1, its leaked key's USD-M connection, the listen
+        // key asked for again every 200 ms instead of Binance's 30 minutes.
+        let sim = Sim::new(ExchangeId::Binance, 7);
+        let running = sim
+            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let session = sim.write_session(dir.path(), &running.base_url).unwrap();
+        let secret = std::fs::read_to_string(dir.path().join("bot.secret")).unwrap();
+        let credential = Credential::new(
+            KeyId::new(session.leaked_key.clone()),
+            SecretString::from(secret.trim().to_owned()),
+        );
+        let client =
+            Client::new(ExchangeId::Binance.venue(), &running.base_url, Mode::Live).unwrap();
+        let stream = client.venue().private_stream().unwrap();
+        let connection = stream
+            .connections(client.venue().segments())
+            .into_iter()
+            .find(|c| c.name == "usdm")
+            .unwrap();
+        assert!(stream.token_refresh(&connection).is_some());
+        let link = |tx| Link {
+            n: 0,
+            client: client.clone(),
+            credential: credential.clone(),
+            connection: connection.clone(),
+            refresh: Some(Duration::from_millis(200)),
+            tx,
+        };
+        let (tx, mut events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(link(tx).run());
+        assert!(matches!(next_event(&mut events).await, Event::Ready(0)));
+        let first = listen_key_asks(&sim);
+        // Asked again (and extended: the same key back) while the connection stays up.
+        for _ in 0..100 {
+            if listen_key_asks(&sim) >= first + 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            listen_key_asks(&sim) >= first + 3,
+            "asked {} times",
+            listen_key_asks(&sim)
+        );
+        assert!(events.try_recv().is_err(), "the connection stayed up");
+        task.abort();
+
+        // The same key back is kept; once the key is gone (closed by `DELETE`), the next ask
+        // gets another one, and the connection must be opened again with it.
+        let (tx, _events) = mpsc::unbounded_channel();
+        let asker = link(tx);
+        let op = connection.token.clone().unwrap();
+        let current = asker.token(&op).await.unwrap();
+        assert_eq!(asker.refresh_token(Some(&current)).await, Ok(()));
+        let closed = crate::exchanges::client::http_client_from(IpAddr::V4(Ipv4Addr::LOCALHOST))
+            .unwrap()
+            .delete(format!("{}/fapi/v1/listenKey", running.base_url))
+            .header("X-MBX-APIKEY", session.leaked_key.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert!(closed.status().is_success(), "{}", closed.status());
+        let why = asker.refresh_token(Some(&current)).await.unwrap_err();
+        assert!(why.contains("another stream token"), "{why}");
+        // A key deleted meanwhile cannot extend: the words say so, and carry no secret.
+        assert!(sim.web_ui_delete_key(&session.leaked_key));
+        let fresh = asker.token(&op);
+        assert!(fresh.await.is_err());
+        let why = asker.refresh_token(Some(&current)).await.unwrap_err();
+        assert!(why.contains("could not be extended"), "{why}");
+        assert!(!why.contains(&secret.trim()[..8]), "{why}");
+    }
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 use tokio::sync::{mpsc, watch};
 
+use super::access::KnownAddresses;
 use super::account::AccountWatch;
 use super::judge::Judge;
 use super::lock::{self, lock_playbook};
@@ -271,7 +272,12 @@ fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watch
                 Credential::clone(&credential),
                 &profile.name,
                 settings.account_interval,
-            ),
+            )
+            .knowing(KnownAddresses::new(
+                profile.responder_ip,
+                &profile.bot_ips,
+                &settings.known_ips,
+            )),
             judge,
             acted: false,
         });

@@ -9,10 +9,13 @@
 //! futures take a listen key first (`POST /fapi/v1/listenKey`, `/dapi/v1/listenKey`, the key
 //! header only: [`Op::StreamToken`]) and connect to `…/ws/<listenKey>` on their own stream
 //! hosts, which push `ORDER_TRADE_UPDATE` (and on USD-M `ALGO_UPDATE` for conditional orders)
-//! bare. A listen key lives 60 minutes unless renewed by a REST `PUT`, which the seam cannot
-//! send: when it expires Binance pushes `listenKeyExpired`, the connection is given up as
-//! refused, and the reconnect's `POST` returns a fresh (or the same, extended) key, while the
-//! gap fill reads what passed meanwhile. Margin and options orders are not streamed here (their
+//! bare. A listen key lives 60 minutes unless extended: every [`LISTEN_KEY_REFRESH`] the watcher
+//! sends the connection's `POST` again ([`PrivateStream::token_refresh`]), which on an account
+//! with an active key returns that key and extends it by 60 minutes (documented; the `PUT`
+//! keep-alive does the same but would need an operation of its own). Should the key lapse anyway
+//! (the `POST` failed for an hour), Binance pushes `listenKeyExpired`, the connection is given up
+//! as refused, the reconnect's `POST` returns a fresh key, and the gap fill reads what passed
+//! meanwhile. Margin and options orders are not streamed here (their
 //! streams need a listen token or host this adapter does not open); the REST looks cover them.
 //! The listen key rides in the URL: it is never logged (`watch/stream.rs` redacts connect
 //! errors) and never part of a [`Frame::Refused`].
@@ -40,6 +43,10 @@ const SUBSCRIBE_ID: &str = "lockdown-subscribe";
 
 /// Asks a listen-key connection for its streams (the futures streams' `LIST_SUBSCRIPTIONS`).
 const LIST_SUBSCRIPTIONS: &str = r#"{"method":"LIST_SUBSCRIPTIONS","id":1}"#;
+
+/// How often a listen key is asked for again while its connection is up: half its documented
+/// 60 minutes, so one failed extension still leaves half an hour for the next.
+pub const LISTEN_KEY_REFRESH: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// The USD-M segment a listen key is asked for.
 const USDM: Segment = Segment {
@@ -144,6 +151,11 @@ impl PrivateStream for BinanceStream {
         // Binance's servers ping (every 20 s on the WebSocket API, every 3 minutes on the
         // futures hosts) and the socket answers each with a pong by itself.
         None
+    }
+
+    fn token_refresh(&self, connection: &Connection) -> Option<std::time::Duration> {
+        // Only the futures connections ride on a listen key; the spot subscription has none.
+        connection.token.as_ref().map(|_| LISTEN_KEY_REFRESH)
     }
 
     fn pushes(&self, segment: &Segment) -> bool {
@@ -482,6 +494,17 @@ mod tests {
             .collect();
         assert_eq!(names, [("spot", false), ("usdm", true), ("coinm", true)]);
         assert!(BinanceStream.connections(&[]).is_empty());
+    }
+
+    #[test]
+    fn listen_keys_are_asked_again_well_inside_their_hour_and_spot_has_none() {
+        let refresh = |name| BinanceStream.token_refresh(&connection(name));
+        assert_eq!(refresh("spot"), None);
+        for name in ["usdm", "coinm"] {
+            let every = refresh(name).expect("a listen key lapses");
+            // Documented: 60 minutes unless extended; one failed extension must not lose it.
+            assert!(every <= std::time::Duration::from_secs(30 * 60), "{name}");
+        }
     }
 
     #[test]
