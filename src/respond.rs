@@ -215,6 +215,16 @@ async fn run_for(
         let mut current =
             notifier_for(config, folder, &profile, &run.info.id, request.key.masked());
         current.drill = request.rehearsal.is_some();
+        current.plan = format!(
+            "playbook `{}` runs {}",
+            playbook.name,
+            playbook
+                .steps
+                .iter()
+                .map(|step| step.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         current
     });
     if let Some(current) = &notify {
@@ -254,6 +264,7 @@ fn notifier_for(
         run_id: run_id.to_owned(),
         key,
         drill: false,
+        plan: String::new(),
     }
 }
 

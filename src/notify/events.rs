@@ -25,6 +25,9 @@ pub struct Current {
     pub key: String,
     /// A drill's rehearsed response: every message is marked (`drill: true`, `[drill]` title).
     pub drill: bool,
+    /// What the run does, for `run_started`: the playbook and its steps in order (a
+    /// watcher's lock run only locks and reports; a response cancels, revokes, replaces).
+    pub plan: String,
 }
 
 /// A drill's response with notifications on (`drill --notify`): the channels and routes come
@@ -136,7 +139,7 @@ pub fn run_started(current: &Current) {
             "{}: responding to leaked key {} on {}",
             current.profile, current.key, current.venue
         ),
-        "lockdown is locking the key, then cancels, revokes and replaces it.".to_owned(),
+        format!("lockdown is locking the key first: {}.", current.plan),
         vec![],
     ));
 }
