@@ -47,6 +47,10 @@ pub enum Frame {
     /// The server refused the login or the subscription: the words, without any secret. The
     /// watcher falls back to polling and tries the stream again after a pause.
     Refused(String),
+    /// An order changed but the message cannot say whose it is (BingX's spot push carries no
+    /// client order id): the watcher reads by REST now, as it does after a reconnect, and the
+    /// orders that look finds count as the stream's.
+    Look,
     /// A heartbeat, an acknowledgement or anything else with no news.
     Nothing,
 }
@@ -94,6 +98,12 @@ pub trait PrivateStream: Send + Sync + fmt::Debug {
 
     /// The client's keep-alive, when the venue asks for one.
     fn keepalive(&self) -> Option<Keepalive>;
+
+    /// The text of a binary message, for venues that send their messages compressed (BingX:
+    /// gzip); `None` (the default) ignores binary messages.
+    fn unpack(&self, _bytes: &[u8]) -> Option<String> {
+        None
+    }
 
     /// Whether the stream pushes the orders of `segment`; the watcher keeps polling the others
     /// at its interval while the stream is up (Binance streams neither margin nor options). By

@@ -44,6 +44,8 @@ enum Event {
     Ready(usize),
     /// Orders from the stream.
     Orders(Vec<crate::exchanges::model::Order>),
+    /// The stream told of a change it cannot describe whole ([`Frame::Look`]): a REST look now.
+    Look,
     /// Connection `n` dropped or was refused: why (no secret), and the pause before the next try.
     Down(usize, String, Duration),
 }
@@ -259,6 +261,13 @@ impl StreamSource {
                         humantime::format_duration(pause)
                     ));
                 }
+                Event::Look => {
+                    self.tally(|f| f.messages += 1);
+                    // One look answers every push that came before it ran.
+                    if self.look_due.is_none() {
+                        self.look_due = Some("stream");
+                    }
+                }
                 Event::Orders(orders) => {
                     self.tally(|f| f.messages += 1);
                     let fresh = self.poll.admit(orders);
@@ -402,6 +411,10 @@ impl Link {
                 None => return Ok(()),
                 Some(Err(err)) => return Err(describe(&err)),
                 Some(Ok(Message::Text(text))) => text.to_string(),
+                Some(Ok(Message::Binary(bytes))) => match stream.unpack(&bytes) {
+                    Some(text) => text,
+                    None => continue,
+                },
                 Some(Ok(Message::Close(frame))) => {
                     return Err(match frame {
                         Some(frame) => format!(
@@ -430,6 +443,11 @@ impl Link {
                     }
                     Frame::Orders(orders) => {
                         if !orders.is_empty() && self.tx.send(Event::Orders(orders)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Frame::Look => {
+                        if self.tx.send(Event::Look).is_err() {
                             return Ok(());
                         }
                     }
