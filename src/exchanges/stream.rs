@@ -47,10 +47,16 @@ pub enum Frame {
     /// The server refused the login or the subscription: the words, without any secret. The
     /// watcher falls back to polling and tries the stream again after a pause.
     Refused(String),
-    /// An order changed but the message cannot say whose it is (BingX's spot push carries no
-    /// client order id): the watcher reads by REST now, as it does after a reconnect, and the
-    /// orders that look finds count as the stream's.
-    Look,
+    /// An order of `segment` changed at `at_ms` (exchange time) but the message cannot say
+    /// whose it is (BingX's spot push carries no client order id): the watcher reads that
+    /// segment by REST as soon as its clock is past `at_ms` (a history window must reach the
+    /// order), and the orders that look finds count as the stream's.
+    Look {
+        /// Where the order is.
+        segment: Segment,
+        /// When the change happened, on the exchange's clock.
+        at_ms: i64,
+    },
     /// A heartbeat, an acknowledgement or anything else with no news.
     Nothing,
 }

@@ -25,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::poll::RestPoll;
 use super::source::{Batch, Source};
+use crate::exchanges::model::Segment;
 use crate::exchanges::stream::{Connection, Frame};
 use crate::exchanges::{Auth, Client, ExchangeError, Op};
 use crate::secret::{Credential, SecretString};
@@ -44,8 +45,9 @@ enum Event {
     Ready(usize),
     /// Orders from the stream.
     Orders(Vec<crate::exchanges::model::Order>),
-    /// The stream told of a change it cannot describe whole ([`Frame::Look`]): a REST look now.
-    Look,
+    /// The stream told of a change in this segment at this exchange time that it cannot
+    /// describe whole ([`Frame::Look`]): a REST look there once the clock is past it.
+    Look(Segment, i64),
     /// Connection `n` dropped or was refused: why (no secret), and the pause before the next try.
     Down(usize, String, Duration),
 }
@@ -91,6 +93,15 @@ pub struct StreamSource {
     /// stop), so a look in flight is redone on the next call instead of being lost with it: a
     /// cancelled gap fill would leave the orders placed during a drop unread for a minute.
     look_due: Option<&'static str>,
+    /// A stream's [`Frame::Look`] is due: the segments it named are read by REST.
+    rang: bool,
+    /// The latest exchange time a [`Frame::Look`] named: its look waits for the clock to pass
+    /// it.
+    look_after_ms: i64,
+    /// The segments the stream's looks read, and their poller (its news passes the main
+    /// poller's "once per state" filter too).
+    rung: Vec<Segment>,
+    looker: Option<RestPoll>,
     /// When an empty batch is due if no news came (the judge's clock moves on).
     next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
@@ -150,6 +161,10 @@ impl StreamSource {
             last: "stream",
             next_reconcile: Instant::now() + RECONCILE,
             look_due: None,
+            rang: false,
+            look_after_ms: 0,
+            rung: Vec::new(),
+            looker: None,
             next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
@@ -175,6 +190,31 @@ impl StreamSource {
         // The judge last ran on the batch just handed out: the next empty one is an interval on.
         self.next_rejudge = Instant::now() + self.poll.interval();
         loop {
+            if self.look_due.is_none() && self.rang {
+                // The look's history window ends at the client's "now": it must be past the
+                // change the stream told of, or the order falls outside it. A few ms on a good
+                // clock; a second at most.
+                let ahead = self.look_after_ms.saturating_sub(self.poll.now_ms());
+                if ahead >= 0 {
+                    let wait = ahead.unsigned_abs().min(1000) + 1;
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                }
+                let rung = &self.rung;
+                let poll = &self.poll;
+                let looker = self.looker.get_or_insert_with(|| poll.only(rung.clone()));
+                // Cleared only once answered, as below.
+                let batch = looker.look_now().await?;
+                self.rang = false;
+                let fresh = self.poll.admit(batch.orders);
+                if fresh.is_empty() {
+                    continue;
+                }
+                self.last = "stream";
+                return Ok(Batch {
+                    orders: fresh,
+                    exchange_ms: batch.exchange_ms,
+                });
+            }
             if let Some(kind) = self.look_due {
                 // Cleared only once answered: a failed look is tried again on the next call
                 // (after the watcher's pause), a cancelled one too.
@@ -261,12 +301,15 @@ impl StreamSource {
                         humantime::format_duration(pause)
                     ));
                 }
-                Event::Look => {
+                Event::Look(segment, at_ms) => {
                     self.tally(|f| f.messages += 1);
-                    // One look answers every push that came before it ran.
-                    if self.look_due.is_none() {
-                        self.look_due = Some("stream");
+                    self.look_after_ms = self.look_after_ms.max(at_ms);
+                    if !self.rung.contains(&segment) {
+                        self.rung.push(segment);
+                        self.looker = None;
                     }
+                    // One look answers every push that came before it ran.
+                    self.rang = true;
                 }
                 Event::Orders(orders) => {
                     self.tally(|f| f.messages += 1);
@@ -298,7 +341,9 @@ impl Source for StreamSource {
     }
 
     fn reads(&self) -> u64 {
-        self.poll.reads + self.unpushed.as_ref().map_or(0, |p| p.reads)
+        self.poll.reads
+            + self.unpushed.as_ref().map_or(0, |p| p.reads)
+            + self.looker.as_ref().map_or(0, |p| p.reads)
     }
 
     fn take_notes(&mut self) -> Vec<String> {
@@ -446,8 +491,8 @@ impl Link {
                             return Ok(());
                         }
                     }
-                    Frame::Look => {
-                        if self.tx.send(Event::Look).is_err() {
+                    Frame::Look { segment, at_ms } => {
+                        if self.tx.send(Event::Look(segment, at_ms)).is_err() {
                             return Ok(());
                         }
                     }

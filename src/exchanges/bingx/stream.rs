@@ -335,11 +335,23 @@ fn common(map: &Map<String, Value>) -> Option<Common> {
 /// A spot `executionReport`: the order, when the push names its client id (`c`, not in the
 /// docs' field list); else a REST look, which reads it with one.
 fn spot_push(data: &Map<String, Value>) -> Frame {
+    let at_ms = ["E", "T", "O"]
+        .iter()
+        .filter_map(|f| data.get(*f).and_then(Value::as_i64))
+        .max()
+        .unwrap_or(0);
+    let look = Frame::Look {
+        segment: Segment {
+            category: Category::Spot,
+            settle: None,
+        },
+        at_ms,
+    };
     let Some(client_id) = data.get("c").map(text_of) else {
-        return Frame::Look;
+        return look;
     };
     let Some(c) = common(data) else {
-        return Frame::Look;
+        return look;
     };
     // A market buy sized in the quote coin states `q` 0 and its amount in `Q`; REST shows that
     // amount as `origQty`.
@@ -372,7 +384,13 @@ fn spot_push(data: &Map<String, Value>) -> Frame {
 /// status is not one the docs list.
 fn perpetual_push(category: Category, o: &Map<String, Value>, at: i64) -> Frame {
     let Some(c) = common(o) else {
-        return Frame::Look;
+        return Frame::Look {
+            segment: Segment {
+                category,
+                settle: None,
+            },
+            at_ms: at,
+        };
     };
     let qty = field(o, "q");
     // The older example leaves `z` out of a filled order's push.
@@ -717,7 +735,13 @@ mod tests {
         // The coin-M example's `"X":"Unknown"`.
         assert_eq!(
             read(Kind::CoinM, &fixture("coinm-order-trade-update")),
-            [Frame::Ready, Frame::Look]
+            [
+                Frame::Ready,
+                Frame::Look {
+                    segment: segment(Category::Inverse),
+                    at_ms: 1_760_079_163_296
+                }
+            ]
         );
     }
 
