@@ -76,6 +76,7 @@ mod verdicts;
 mod watch;
 mod watch_extras;
 mod watch_stream_binance;
+mod watch_stream_bingx;
 mod watch_stream_bybit;
 mod watch_stream_deribit;
 mod watch_stream_kraken;

@@ -651,11 +651,17 @@ mod tests {
         // Neither of the docs' examples names a client order id.
         assert_eq!(
             read(Kind::Spot, &fixture("spot-execution-report")),
-            [Frame::Look]
+            [Frame::Look {
+                segment: segment(Category::Spot),
+                at_ms: 1_760_068_118_150
+            }]
         );
         assert_eq!(
             read(Kind::Spot, &fixture("spot-execution-report-new")),
-            [Frame::Look]
+            [Frame::Look {
+                segment: segment(Category::Spot),
+                at_ms: 1_499_405_658_658
+            }]
         );
         // A perpetual push on the spot connection is not the spot channel's.
         assert_eq!(
