@@ -10,7 +10,9 @@
 //! so a drop, a lost message or a late subscription loses nothing. While any connection is
 //! down the poller looks at its usual interval, and a slow REST look every minute catches
 //! what a stream may silently skip. The stream is read with the watched key's own credential,
-//! never the master.
+//! never the master. A push that cannot say whose its order is (BingX's spot push has no client
+//! order id) rings instead ([`Frame::Look`]): the segment it names is read by REST as soon as
+//! the clock is past the push, and what that look finds counts as the stream's.
 
 use std::future::Future;
 use std::pin::Pin;

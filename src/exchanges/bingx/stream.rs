@@ -267,9 +267,10 @@ impl PrivateStream for BingxStream {
 
     fn summary(&self) -> &'static str {
         "`spot.executionReport` (spot host) and the USDT-M and coin-M account streams \
-         (`ORDER_TRADE_UPDATE`), each opened with a listen key from \
+         (`ORDER_TRADE_UPDATE`, conditional orders too), each opened with a listen key from \
          `POST /openApi/user/auth/userDataStream`; a spot push names no client order id, so it \
-         only rings for an immediate REST look; spot OCO lists and TWAP orders are not on them"
+         only rings for an immediate REST look of spot; spot OCO lists and TWAP orders are not \
+         documented on them (the REST looks read what REST lists)"
     }
 }
 
