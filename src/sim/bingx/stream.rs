@@ -496,6 +496,129 @@ fn perpetual_push(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exchanges::ExchangeId;
+    use crate::sim::scenario::Scenario;
+    use crate::sim::scenario_seed::scenario_venue;
+
+    /// A BingX venue, the leaked bot key's caller and a listen key of it made at `now`.
+    fn venue() -> (Venue, Caller, String, i64) {
+        let scenario = Scenario::load("quiet").unwrap();
+        let mut v = scenario_venue(ExchangeId::Bingx, &scenario, 5);
+        let now = v.now_ms();
+        let key = v.keys.iter().find(|k| k.leaked).unwrap();
+        let caller = Caller::from_key(key, None);
+        let answer = listen_key(&mut v, &caller, ListenKeyCall::Create, None, now).unwrap();
+        let text = answer["listenKey"].as_str().unwrap().to_owned();
+        assert_eq!(text.len(), 64);
+        (v, caller, text, now)
+    }
+
+    fn open(v: &mut Venue, path: &str, key: &str) -> Box<dyn StreamSession> {
+        match STREAM.open(v, path, &format!("listenKey={key}"), None) {
+            Ok(session) => session,
+            Err((status, body)) => panic!("refused {status}: {body}"),
+        }
+    }
+
+    fn texts(outs: &[Out]) -> Vec<String> {
+        outs.iter()
+            .map(|out| match out {
+                Out::Text(text) => text.clone(),
+                Out::Close(code, why) => format!("close {code} {why}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn heartbeats_every_five_seconds_and_a_silent_client_is_closed() {
+        let (mut v, _, key, now) = venue();
+        let mut swap = open(&mut v, "/swap-market", &key);
+        assert_eq!(texts(&swap.on_tick(&v, now)), ["Ping"]);
+        assert!(swap.on_tick(&v, now + 4_999).is_empty());
+        assert_eq!(texts(&swap.on_tick(&v, now + 5_000)), ["Ping"]);
+        // Answered: the count starts again.
+        assert!(swap.on_text(&mut v, "Pong", now + 5_001).is_empty());
+        assert_eq!(texts(&swap.on_tick(&v, now + 10_000)), ["Ping"]);
+        assert_eq!(texts(&swap.on_tick(&v, now + 15_000)), ["Ping"]);
+        assert_eq!(texts(&swap.on_tick(&v, now + 20_000)), ["Ping"]);
+        let closed = texts(&swap.on_tick(&v, now + 25_000));
+        assert!(closed[0].starts_with("close 1000"), "{closed:?}");
+        // The spot host's heartbeat is JSON, answered in kind.
+        let mut market = open(&mut v, "/market", &key);
+        let ping: Value = serde_json::from_str(&texts(&market.on_tick(&v, now))[0]).unwrap();
+        assert!(
+            ping["ping"].is_string() && ping["time"].is_string(),
+            "{ping}"
+        );
+        let pong = json!({ "pong": ping["ping"], "time": ping["time"] }).to_string();
+        assert!(market.on_text(&mut v, &pong, now + 1).is_empty());
+    }
+
+    #[test]
+    fn a_listen_key_lives_an_hour_unless_extended_and_ends_when_deleted() {
+        let (mut v, caller, key, now) = venue();
+        let mut swap = open(&mut v, "/swap-market", &key);
+        swap.on_tick(&v, now);
+        assert!(swap.on_tick(&v, now + 1_000).is_empty());
+        // Extended at 30 minutes: still good at 61.
+        listen_key(
+            &mut v,
+            &caller,
+            ListenKeyCall::Extend,
+            Some(&key),
+            now + 1_800_000,
+        )
+        .unwrap();
+        swap.on_tick(&v, now + 3_660_000);
+        swap.on_text(&mut v, "Pong", now + 3_660_000);
+        assert!(swap.on_tick(&v, now + 3_661_000).is_empty());
+        // Past its hour it expires, said once.
+        let expired = texts(&swap.on_tick(&v, now + 1_800_000 + LISTEN_KEY_MS + 1));
+        let push: Value = serde_json::from_str(&expired[0]).unwrap();
+        assert_eq!(push["e"], "listenKeyExpired");
+        assert_eq!(push["listenKey"], key.as_str());
+        // Unknown keys: HTTP 404 for PUT and DELETE, 401 at the socket.
+        let unknown = listen_key(&mut v, &caller, ListenKeyCall::Delete, Some("f0"), now);
+        assert_eq!(unknown.unwrap_err().code, UNKNOWN_LISTEN_KEY);
+        let Err((status, body)) = STREAM.open(&mut v, "/market", "listenKey=f0", None) else {
+            panic!("an unknown listen key opened a stream")
+        };
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body.contains("100401"), "{body}");
+        // Deleted: the socket no longer opens.
+        let (mut v, caller, key, now) = venue();
+        listen_key(&mut v, &caller, ListenKeyCall::Delete, Some(&key), now).unwrap();
+        assert!(
+            STREAM
+                .open(&mut v, "/swap-market", &format!("listenKey={key}"), None)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn spot_needs_its_subscription_and_the_perpetual_hosts_none() {
+        let (mut v, _, key, now) = venue();
+        let mut market = open(&mut v, "/market", &key);
+        let sub = json!({ "id": "a1", "reqType": "sub", "dataType": SPOT_CHANNEL }).to_string();
+        let ack: Value =
+            serde_json::from_str(&texts(&market.on_text(&mut v, &sub, now))[0]).unwrap();
+        assert_eq!(
+            ack,
+            json!({ "code": 0, "id": "a1", "msg": "SUCCESS", "timestamp": now })
+        );
+        let wrong = json!({ "id": "a2", "reqType": "sub", "dataType": "nope" }).to_string();
+        let refused: Value =
+            serde_json::from_str(&texts(&market.on_text(&mut v, &wrong, now))[0]).unwrap();
+        assert_eq!(refused["code"], 100_400);
+        let mut swap = open(&mut v, "/swap-market", &key);
+        let any = json!({ "id": "a3", "reqType": "sub", "dataType": "ACCOUNT_UPDATE" }).to_string();
+        let ack: Value = serde_json::from_str(&texts(&swap.on_text(&mut v, &any, now))[0]).unwrap();
+        assert_eq!(ack["code"], 0);
+        assert!(
+            swap.pack("Ping")
+                .is_some_and(|b| b.starts_with(&[0x1f, 0x8b]))
+        );
+    }
 
     #[test]
     fn heartbeat_times_are_written_as_the_docs_write_them() {
