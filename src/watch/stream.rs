@@ -104,6 +104,8 @@ pub struct StreamSource {
     /// poller's "once per state" filter too).
     rung: Vec<Segment>,
     looker: Option<RestPoll>,
+    /// Reads of the lookers replaced when a new segment rang.
+    looker_reads: u64,
     /// When an empty batch is due if no news came (the judge's clock moves on).
     next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
@@ -167,6 +169,7 @@ impl StreamSource {
             look_after_ms: 0,
             rung: Vec::new(),
             looker: None,
+            looker_reads: 0,
             next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
@@ -308,7 +311,9 @@ impl StreamSource {
                     self.look_after_ms = self.look_after_ms.max(at_ms);
                     if !self.rung.contains(&segment) {
                         self.rung.push(segment);
-                        self.looker = None;
+                        if let Some(old) = self.looker.take() {
+                            self.looker_reads += old.reads;
+                        }
                     }
                     // One look answers every push that came before it ran.
                     self.rang = true;
@@ -346,6 +351,7 @@ impl Source for StreamSource {
         self.poll.reads
             + self.unpushed.as_ref().map_or(0, |p| p.reads)
             + self.looker.as_ref().map_or(0, |p| p.reads)
+            + self.looker_reads
     }
 
     fn take_notes(&mut self) -> Vec<String> {

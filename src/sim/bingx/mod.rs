@@ -7,7 +7,8 @@
 //! 2. `X-BX-APIKEY` missing (`100413` "Null apiKey"), unknown or deleted (`100413` "Incorrect
 //!    apiKey"); `timestamp` missing or outside `recvWindow` (default 5000 ms, at most 60000)
 //!    of the exchange's clock (`100421`); `signature` missing (`100412`) or not the hex
-//!    HMAC-SHA256 of the parameters exactly as sent (`auth.rs`, `100001`);
+//!    HMAC-SHA256 of the parameters exactly as sent (`auth.rs`, `100001`); the private stream's
+//!    listen key (`stream.rs`) is also handed out for the key's header alone, as its docs show;
 //! 3. the peer (the socket's address, never a header) outside the key's IP whitelist (`100419`);
 //!    a frozen sub-account's key (`100414`, the account is abnormal);
 //! 4. the route's permission code (`1` spot trading, `2` read, `3` perpetual futures trading,
