@@ -47,6 +47,16 @@ pub enum Frame {
     /// The server refused the login or the subscription: the words, without any secret. The
     /// watcher falls back to polling and tries the stream again after a pause.
     Refused(String),
+    /// An order of `segment` changed at `at_ms` (exchange time) but the message cannot say
+    /// whose it is (BingX's spot push carries no client order id): the watcher reads that
+    /// segment by REST as soon as its clock is past `at_ms` (a history window must reach the
+    /// order), and the orders that look finds count as the stream's.
+    Look {
+        /// Where the order is.
+        segment: Segment,
+        /// When the change happened, on the exchange's clock.
+        at_ms: i64,
+    },
     /// A heartbeat, an acknowledgement or anything else with no news.
     Nothing,
 }
@@ -102,6 +112,12 @@ pub trait PrivateStream: Send + Sync + fmt::Debug {
     /// the same token back means it was extended; another one, or a refusal, means the old one
     /// is gone, and the connection is opened again (the gap fill reads what passed meanwhile).
     fn token_refresh(&self, _connection: &Connection) -> Option<Duration> {
+        None
+    }
+
+    /// The text of a binary message, for venues that send their messages compressed (BingX:
+    /// gzip); `None` (the default) ignores binary messages.
+    fn unpack(&self, _bytes: &[u8]) -> Option<String> {
         None
     }
 

@@ -42,7 +42,7 @@ pub(crate) type Change = Arc<OrderView>;
 /// What a session sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Out {
-    /// A text message.
+    /// A text message (sent as [`StreamSession::pack`] says).
     Text(String),
     /// Closes the connection with this code and reason (the venue's own words).
     Close(u16, String),
@@ -77,6 +77,12 @@ pub(crate) trait StreamSession: Send {
     /// Called every 250 ms: the server's heartbeats and idle timeouts.
     fn on_tick(&mut self, _v: &Venue, _now_ms: i64) -> Vec<Out> {
         Vec::new()
+    }
+
+    /// How a text goes on the wire: `None` (the default) as a text message, else these bytes
+    /// as a binary one (BingX compresses every message with gzip).
+    fn pack(&self, _text: &str) -> Option<Vec<u8>> {
+        None
     }
 }
 
@@ -367,7 +373,10 @@ async fn serve(
         };
         for out in outs {
             let sent = match out {
-                Out::Text(text) => socket.send(Message::Text(text.into())).await,
+                Out::Text(text) => match session.pack(&text) {
+                    Some(bytes) => socket.send(Message::Binary(bytes.into())).await,
+                    None => socket.send(Message::Text(text.into())).await,
+                },
                 Out::Close(code, reason) => {
                     let _ = socket
                         .send(Message::Close(Some(CloseFrame {

@@ -13,6 +13,9 @@
 //! never the master. A token that lapses on its own (Binance's listen key) is asked for again
 //! on the venue's period while connected ([`PrivateStream::token_refresh`]): the same token
 //! back is extended; another one, or a failure, opens the connection again.
+//! A push that cannot say whose its order is (BingX's spot push has no client
+//! order id) rings instead ([`Frame::Look`]): the segment it names is read by REST as soon as
+//! the clock is past the push, and what that look finds counts as the stream's.
 //!
 //! [`PrivateStream::token_refresh`]: crate::exchanges::stream::PrivateStream::token_refresh
 
@@ -29,6 +32,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::poll::RestPoll;
 use super::source::{Batch, Source};
+use crate::exchanges::model::Segment;
 use crate::exchanges::stream::{Connection, Frame};
 use crate::exchanges::{Auth, Client, ExchangeError, Op};
 use crate::secret::{Credential, SecretString};
@@ -48,6 +52,9 @@ enum Event {
     Ready(usize),
     /// Orders from the stream.
     Orders(Vec<crate::exchanges::model::Order>),
+    /// The stream told of a change in this segment at this exchange time that it cannot
+    /// describe whole ([`Frame::Look`]): a REST look there once the clock is past it.
+    Look(Segment, i64),
     /// Connection `n` dropped or was refused: why (no secret), and the pause before the next try.
     Down(usize, String, Duration),
 }
@@ -93,6 +100,17 @@ pub struct StreamSource {
     /// stop), so a look in flight is redone on the next call instead of being lost with it: a
     /// cancelled gap fill would leave the orders placed during a drop unread for a minute.
     look_due: Option<&'static str>,
+    /// A stream's [`Frame::Look`] is due: the segments it named are read by REST.
+    rang: bool,
+    /// The latest exchange time a [`Frame::Look`] named: its look waits for the clock to pass
+    /// it.
+    look_after_ms: i64,
+    /// The segments the stream's looks read, and their poller (its news passes the main
+    /// poller's "once per state" filter too).
+    rung: Vec<Segment>,
+    looker: Option<RestPoll>,
+    /// Reads of the lookers replaced when a new segment rang.
+    looker_reads: u64,
     /// When an empty batch is due if no news came (the judge's clock moves on).
     next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
@@ -153,6 +171,11 @@ impl StreamSource {
             last: "stream",
             next_reconcile: Instant::now() + RECONCILE,
             look_due: None,
+            rang: false,
+            look_after_ms: 0,
+            rung: Vec::new(),
+            looker: None,
+            looker_reads: 0,
             next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
@@ -178,6 +201,31 @@ impl StreamSource {
         // The judge last ran on the batch just handed out: the next empty one is an interval on.
         self.next_rejudge = Instant::now() + self.poll.interval();
         loop {
+            if self.look_due.is_none() && self.rang {
+                // The look's history window ends at the client's "now": it must be past the
+                // change the stream told of, or the order falls outside it. A few ms on a good
+                // clock; a second at most.
+                let ahead = self.look_after_ms.saturating_sub(self.poll.now_ms());
+                if ahead >= 0 {
+                    let wait = ahead.unsigned_abs().min(1000) + 1;
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                }
+                let rung = &self.rung;
+                let poll = &self.poll;
+                let looker = self.looker.get_or_insert_with(|| poll.only(rung.clone()));
+                // Cleared only once answered, as below.
+                let batch = looker.look_now().await?;
+                self.rang = false;
+                let fresh = self.poll.admit(batch.orders);
+                if fresh.is_empty() {
+                    continue;
+                }
+                self.last = "stream";
+                return Ok(Batch {
+                    orders: fresh,
+                    exchange_ms: batch.exchange_ms,
+                });
+            }
             if let Some(kind) = self.look_due {
                 // Cleared only once answered: a failed look is tried again on the next call
                 // (after the watcher's pause), a cancelled one too.
@@ -264,6 +312,18 @@ impl StreamSource {
                         humantime::format_duration(pause)
                     ));
                 }
+                Event::Look(segment, at_ms) => {
+                    self.tally(|f| f.messages += 1);
+                    self.look_after_ms = self.look_after_ms.max(at_ms);
+                    if !self.rung.contains(&segment) {
+                        self.rung.push(segment);
+                        if let Some(old) = self.looker.take() {
+                            self.looker_reads += old.reads;
+                        }
+                    }
+                    // One look answers every push that came before it ran.
+                    self.rang = true;
+                }
                 Event::Orders(orders) => {
                     self.tally(|f| f.messages += 1);
                     let fresh = self.poll.admit(orders);
@@ -294,7 +354,10 @@ impl Source for StreamSource {
     }
 
     fn reads(&self) -> u64 {
-        self.poll.reads + self.unpushed.as_ref().map_or(0, |p| p.reads)
+        self.poll.reads
+            + self.unpushed.as_ref().map_or(0, |p| p.reads)
+            + self.looker.as_ref().map_or(0, |p| p.reads)
+            + self.looker_reads
     }
 
     fn take_notes(&mut self) -> Vec<String> {
@@ -422,6 +485,10 @@ impl Link {
                 None => return Ok(()),
                 Some(Err(err)) => return Err(describe(&err)),
                 Some(Ok(Message::Text(text))) => text.to_string(),
+                Some(Ok(Message::Binary(bytes))) => match stream.unpack(&bytes) {
+                    Some(text) => text,
+                    None => continue,
+                },
                 Some(Ok(Message::Close(frame))) => {
                     return Err(match frame {
                         Some(frame) => format!(
@@ -450,6 +517,11 @@ impl Link {
                     }
                     Frame::Orders(orders) => {
                         if !orders.is_empty() && self.tx.send(Event::Orders(orders)).is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Frame::Look { segment, at_ms } => {
+                        if self.tx.send(Event::Look(segment, at_ms)).is_err() {
                             return Ok(());
                         }
                     }

@@ -78,6 +78,7 @@ mod watch;
 mod watch_access;
 mod watch_extras;
 mod watch_stream_binance;
+mod watch_stream_bingx;
 mod watch_stream_bitget;
 mod watch_stream_bitmex;
 mod watch_stream_bybit;

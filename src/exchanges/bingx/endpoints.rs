@@ -20,6 +20,9 @@ use crate::secret::KeyId;
 /// The unsigned clock.
 pub const SERVER_TIME: &str = "/openApi/swap/v2/server/time";
 
+/// The listen key of the private stream (`POST` creates, `PUT` extends, `DELETE` ends).
+pub const LISTEN_KEY: &str = "/openApi/user/auth/userDataStream";
+
 /// Rows per spot history page (its maximum).
 pub const SPOT_PAGE: usize = 100;
 
@@ -304,6 +307,10 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
                 ),
             }
         }
+        // A listen key for the private stream, good for an hour (docs/venues/bingx.md §12): the
+        // docs' example sends only the key's header; it goes signed like every other call, which
+        // the endpoint's documented timestamp errors suggest it checks.
+        Op::StreamToken { .. } => with_query(Method::Post, LISTEN_KEY, &[], false),
         Op::Withdraw {
             coin,
             amount,
@@ -327,8 +334,7 @@ pub fn encode(op: &Op, call: &CallContext<'_>) -> Result<Request, ExchangeError>
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bingx",
                 op: op.name(),

@@ -29,6 +29,8 @@ static BALANCE: Limit = per_second("bingx spot balance", 5);
 static PERP: Limit = per_second("bingx perpetual endpoints", 5);
 /// The sub-account and key endpoints: 5 a second.
 static KEYS: Limit = per_second("bingx key endpoints", 5);
+/// The stream's listen key: 2 a second.
+static LISTEN_KEY: Limit = per_second("bingx listen key", 2);
 /// Withdrawals: 2 a second.
 static WITHDRAW: Limit = per_second("bingx withdraw", 2);
 /// The withdrawal history: 10 a second.
@@ -47,7 +49,8 @@ static ADDRESS: Limit = Limit {
 impl RateLimits for Bingx {
     fn charges(&self, op: &Op) -> Vec<Charge> {
         let endpoint = match op {
-            Op::ServerTime | Op::Segments { .. } | Op::StreamToken { .. } => return Vec::new(),
+            Op::ServerTime | Op::Segments { .. } => return Vec::new(),
+            Op::StreamToken { .. } => &LISTEN_KEY,
             Op::WhoAmI
             | Op::SubKeys { .. }
             | Op::RestrictKey { .. }

@@ -15,6 +15,7 @@ pub(crate) mod facts;
 mod guide;
 mod limits;
 mod signer;
+mod stream;
 mod wire;
 
 use std::time::Duration;
@@ -195,6 +196,11 @@ impl Venue for Bingx {
 
     fn manual_steps(&self) -> Option<&dyn ManualSteps> {
         Some(self)
+    }
+
+    /// A listen key, then the spot, USDT-M and coin-M streams (`stream.rs`).
+    fn private_stream(&self) -> Option<&dyn super::stream::PrivateStream> {
+        Some(&stream::STREAM)
     }
 
     /// `1` is spot trading, `3` perpetual futures trading (docs/venues/bingx.md §4).

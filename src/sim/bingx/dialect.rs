@@ -8,7 +8,7 @@ use crate::sim::instrument::Instrument;
 use crate::sim::order::Category;
 use crate::sim::state::Venue;
 
-use super::{BingxDialect, names, seed};
+use super::{BingxDialect, names, seed, stream};
 
 /// The BingX dialect.
 pub(crate) static DIALECT: BingxDialect = BingxDialect;
@@ -51,5 +51,10 @@ impl SimDialect for BingxDialect {
 
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
         names::wire_symbol(v, category, symbol)
+    }
+
+    /// The spot, USDT-M and coin-M streams on a listen key (`stream.rs`).
+    fn stream(&self) -> Option<&'static dyn crate::sim::stream::SimStream> {
+        Some(&stream::STREAM)
     }
 }

@@ -7,7 +7,8 @@
 //! 2. `X-BX-APIKEY` missing (`100413` "Null apiKey"), unknown or deleted (`100413` "Incorrect
 //!    apiKey"); `timestamp` missing or outside `recvWindow` (default 5000 ms, at most 60000)
 //!    of the exchange's clock (`100421`); `signature` missing (`100412`) or not the hex
-//!    HMAC-SHA256 of the parameters exactly as sent (`auth.rs`, `100001`);
+//!    HMAC-SHA256 of the parameters exactly as sent (`auth.rs`, `100001`); the private stream's
+//!    listen key (`stream.rs`) is also handed out for the key's header alone, as its docs show;
 //! 3. the peer (the socket's address, never a header) outside the key's IP whitelist (`100419`);
 //!    a frozen sub-account's key (`100414`, the account is abnormal);
 //! 4. the route's permission code (`1` spot trading, `2` read, `3` perpetual futures trading,
@@ -28,6 +29,7 @@ mod names;
 mod orders;
 mod params;
 mod seed;
+mod stream;
 mod switch;
 mod wire;
 
@@ -165,11 +167,14 @@ pub(crate) enum Route {
     SubKeyEdit,
     SubKeyDelete,
     SubFreeze,
+    /// The private stream's listen key (`stream.rs`).
+    ListenKey(stream::ListenKeyCall),
 }
 
 /// The route a request names.
 fn route(method: &Method, path: &str) -> Option<Route> {
     use Product::{Cswap, Spot, Swap};
+    use stream::ListenKeyCall;
     Some(match (method.as_str(), path.trim_end_matches('/')) {
         ("GET", "/openApi/swap/v2/server/time" | "/openApi/spot/v1/server/time") => {
             Route::ServerTime
@@ -203,6 +208,9 @@ fn route(method: &Method, path: &str) -> Option<Route> {
         ("POST", "/openApi/subAccount/v1/apiKey/edit") => Route::SubKeyEdit,
         ("POST", "/openApi/subAccount/v1/apiKey/del") => Route::SubKeyDelete,
         ("POST", "/openApi/subAccount/v1/updateStatus") => Route::SubFreeze,
+        ("POST", "/openApi/user/auth/userDataStream") => Route::ListenKey(ListenKeyCall::Create),
+        ("PUT", "/openApi/user/auth/userDataStream") => Route::ListenKey(ListenKeyCall::Extend),
+        ("DELETE", "/openApi/user/auth/userDataStream") => Route::ListenKey(ListenKeyCall::Delete),
         _ => return None,
     })
 }
@@ -260,6 +268,9 @@ fn answer(v: &mut Venue, req: &Incoming) -> Answer {
     match private(route, v, req, now) {
         // The docs' example of the withdrawal history is a bare array, without the envelope.
         Ok(data) if route == Route::WithdrawHistory => Answer::json(StatusCode::OK, 0, data),
+        // The listen key's answer is bare too (`{"listenKey": …}`); an unknown one is HTTP 404.
+        Ok(data) if matches!(route, Route::ListenKey(_)) => Answer::json(StatusCode::OK, 0, data),
+        Err(r) if r.code == stream::UNKNOWN_LISTEN_KEY => Answer::bare(StatusCode::NOT_FOUND),
         Ok(data) => ok(now, data),
         Err(refusal) => refused(now, &refusal),
     }
@@ -294,15 +305,21 @@ fn private(route: Route, v: &mut Venue, req: &Incoming, now: i64) -> Result<Valu
             "Null timestamp or timestamp mismatch, try to run our sample code",
         )
     };
-    let timestamp = timestamp.ok_or_else(mismatch)?;
-    if now - timestamp > window || timestamp - now > DEFAULT_RECV_WINDOW_MS {
-        return Err(mismatch());
-    }
-    let Some(signature) = params.signature() else {
-        return Err(Refusal::new(100_412, "Null signature"));
-    };
-    if !auth::signature_matches(&key.secret, req, &signature) {
-        return Err(Refusal::new(100_001, "Signature verification failed"));
+    // The listen key's docs send only the key's header: its time and signature are checked
+    // when they come (its error list names the timestamp's codes).
+    let header_only =
+        matches!(route, Route::ListenKey(_)) && timestamp.is_none() && params.signature().is_none();
+    if !header_only {
+        let timestamp = timestamp.ok_or_else(mismatch)?;
+        if now - timestamp > window || timestamp - now > DEFAULT_RECV_WINDOW_MS {
+            return Err(mismatch());
+        }
+        let Some(signature) = params.signature() else {
+            return Err(Refusal::new(100_412, "Null signature"));
+        };
+        if !auth::signature_matches(&key.secret, req, &signature) {
+            return Err(Refusal::new(100_001, "Signature verification failed"));
+        }
     }
     if !key.ips.allows(req.peer) {
         return Err(Refusal::new(
@@ -348,6 +365,9 @@ fn private(route: Route, v: &mut Venue, req: &Incoming, now: i64) -> Result<Valu
         Route::SubKeyEdit => keys::edit(v, &caller, &params),
         Route::SubKeyDelete => keys::delete(v, &caller, &params),
         Route::SubFreeze => keys::freeze(v, &caller, &params),
+        Route::ListenKey(call) => {
+            stream::listen_key(v, &caller, call, params.text("listenKey").as_deref(), now)
+        }
     }
 }
 

@@ -80,14 +80,21 @@ fn result(op: &Op, data: Value) -> Result<Reply, ExchangeError> {
         Op::Balances => Reply::Balances(funds::balances(data)?),
         Op::Withdrawals { cursor, .. } => funds::withdrawals(cursor.as_deref(), data)?,
         Op::PlaceOrder(_) => orders::placed(data)?,
+        // `{"listenKey": "…"}`, without the envelope in the docs' example.
+        Op::StreamToken { .. } => Reply::StreamToken(crate::secret::SecretString::from(
+            data.get("listenKey")
+                .and_then(Value::as_str)
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| protocol("listenKey"))?
+                .to_owned(),
+        )),
         Op::Fills { .. }
         | Op::Transfers { .. }
         | Op::AmendOrder { .. }
         | Op::CancelBatch { .. }
         | Op::AccessLog { .. }
         | Op::WalletBalances { .. }
-        | Op::Segments { .. }
-        | Op::StreamToken { .. } => {
+        | Op::Segments { .. } => {
             return Err(ExchangeError::Unsupported {
                 venue: "bingx",
                 op: op.name(),
