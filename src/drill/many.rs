@@ -90,7 +90,7 @@ pub(super) async fn run(
         scenario.description,
         session.leaked_keys.len()
     ));
-    // One attacker per leaked key, each with what leaked: the key and its secret.
+    // One attacker per leaked key, each with what leaked: the key, its secret, its passphrase.
     let mut attackers = vec![(session.leaked_key.clone(), attacker)];
     for (n, key) in session.leaked_keys.iter().enumerate().skip(1) {
         let path = drill_dir.join(format!("bot-{}.secret", n + 1));
@@ -99,10 +99,15 @@ pub(super) async fn run(
             path: path.clone(),
             source,
         })?;
-        let stolen = Credential::new(
+        let mut stolen = Credential::new(
             KeyId::new(key.clone()),
             SecretString::from(secret.trim().to_owned()),
         );
+        // Its passphrase leaked with it, on venues whose keys have one (OKX, Bitget).
+        let passphrase = drill_dir.join(format!("bot-{}.passphrase", n + 1));
+        if let Ok(passphrase) = std::fs::read_to_string(passphrase) {
+            stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
+        }
         let attacker = Attacker::new(options.venue, &running.base_url, stolen, scenario).map_err(
             |message| Error::Exchange {
                 message,
