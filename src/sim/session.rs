@@ -2,7 +2,8 @@
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
 //! too), the leaked key id (and `leaked-keys`, every leaked key's id; a many-key scenario's
-//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger
+//! further keys each get `bot-<n>.secret`, `bot-<n>.passphrase` where the venue's keys have one,
+//! and a `keys:` entry shaped as the first key's), the owner's known-orders ledger
 //! (instruments and ids as the dialect's wire shows them; without the orders a scenario kept out
 //! of it, `in_ledger: false`, which only [`Session::left_out`] names), a `config.yaml` whose
 //! relative paths the reader resolves against the config's folder; on OKX also the master's and
