@@ -5,7 +5,8 @@
 //! (`crate::incident`, no drill-only shortcuts): one client, every lock first, one run per key.
 //! Each key is then scored on its own, against the simulator's truth for its own sub-account
 //! alone (`scorecard::score`, as a one-key drill is). The drill passes only when every key
-//! passes: locked, revoked, replaced, every attacker order of its account found, none left open.
+//! passes: locked (where the venue locks keys by API), revoked, replaced, every attacker order
+//! of its account found, none left open.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +20,7 @@ use super::scorecard::{self, Scorecard};
 use super::{GRACE, Options, PLAN_LIMIT, Stage, operator, write_json};
 use crate::engine::Confirm;
 use crate::error::Error;
+use crate::exchanges::{Capability, Support};
 use crate::incident::{IncidentRequest, Selection, respond_many};
 use crate::report::incident::Summary;
 use crate::secret::{Credential, KeyId};
@@ -244,6 +246,8 @@ pub(super) async fn run(
     let incident = incident?;
 
     let faults = super::faults_label(options, watched.as_ref());
+    // A venue that locks no key by API (Kraken, BitMEX) contains by the revoke alone.
+    let locks_by_api = options.venue.venue().support(Capability::LockKey) == Support::Api;
     let mut keys = Vec::new();
     for (((key, record), outcome), result) in records
         .iter()
@@ -271,7 +275,7 @@ pub(super) async fn run(
                     faults: faults.clone(),
                     watch: of_key.as_ref(),
                 });
-                let passed = card.passed && result.locked && result.replaced;
+                let passed = card.passed && (result.locked || !locks_by_api) && result.replaced;
                 KeyScore {
                     key: result.key.clone(),
                     locked: result.locked,

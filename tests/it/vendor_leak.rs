@@ -13,13 +13,20 @@ use serde_json::Value;
 
 use crate::support::{code, run_within, stderr, stdout};
 
-/// Binance's twenty keys share the responder address's request weight: minutes, not seconds.
-const LIMIT: Duration = Duration::from_secs(480);
+/// Twenty keys' runs, four at a time after the locks; BitMEX's operator deletes each by hand.
+const LIMIT: Duration = Duration::from_secs(240);
+
+/// Whether the venue locks a key by API (BitMEX has no key API: its keys are deleted by hand,
+/// the drill's `SimOperator`).
+fn locks_by_api(venue: &str) -> bool {
+    venue != "bitmex"
+}
 
 /// Runs the drill on `venue` and checks every key: passed, revoked, replaced by a key that
 /// cannot withdraw, every attacker order of its account found, no false positive, none left
-/// open, and locked. Returns the scorecard.
-async fn vendor_leak_passes(venue: &str) -> Value {
+/// open, and locked where the venue locks keys by API. Returns the scorecard and the state
+/// folder it lives in (kept as long as the result).
+async fn vendor_leak_passes(venue: &str) -> (tempfile::TempDir, Value) {
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().display().to_string();
     let args: Vec<String> = [
@@ -53,7 +60,7 @@ async fn vendor_leak_passes(venue: &str) -> Value {
     assert_eq!(keys.len(), 20, "{venue}");
     for k in keys {
         assert_eq!(k["passed"], true, "{venue}: {k:#}");
-        assert_eq!(k["locked"], true, "{venue}: {k:#}");
+        assert_eq!(k["locked"], locks_by_api(venue), "{venue}: {k:#}");
         let score = &k["card"];
         assert_eq!(score["key_revoked"], true, "{venue}: {k:#}");
         assert!(score["replacement"].is_object(), "{venue}: {k:#}");
@@ -66,11 +73,12 @@ async fn vendor_leak_passes(venue: &str) -> Value {
         assert_eq!(d["tampered_false_positives"], 0, "{venue}: {d:#}");
     }
     let summary = &card["summary"];
-    assert_eq!(summary["locked"], 20, "{venue}: {summary:#}");
+    let locked = if locks_by_api(venue) { 20 } else { 0 };
+    assert_eq!(summary["locked"], locked, "{venue}: {summary:#}");
     assert_eq!(summary["revoked"], 20, "{venue}: {summary:#}");
     assert_eq!(summary["replaced"], 20, "{venue}: {summary:#}");
     assert_every_key_in_the_profile(Path::new(card["drill_dir"].as_str().unwrap()));
-    card
+    (state, card)
 }
 
 /// The session's profile names all twenty keys, each with a secret file of its own and, where
@@ -107,7 +115,7 @@ fn profile_accounts(card: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn the_vendor_leak_drill_passes_on_okx_with_named_sub_accounts_and_passphrases() {
-    let card = vendor_leak_passes("okx").await;
+    let (_state, card) = vendor_leak_passes("okx").await;
     let accounts = profile_accounts(&card);
     assert_eq!(accounts.len(), 20, "{accounts:?}");
     for name in &accounts {
@@ -120,29 +128,23 @@ async fn the_vendor_leak_drill_passes_on_okx_with_named_sub_accounts_and_passphr
 }
 
 #[tokio::test]
-async fn the_vendor_leak_drill_passes_on_binance_with_an_email_per_sub_account() {
-    let card = vendor_leak_passes("binance").await;
-    let accounts = profile_accounts(&card);
-    assert_eq!(accounts.len(), 20, "{accounts:?}");
-    assert!(
-        accounts.iter().all(|a| a.ends_with("noemail.com")),
-        "{accounts:?}"
-    );
-    let distinct: std::collections::BTreeSet<_> = accounts.iter().collect();
-    assert_eq!(distinct.len(), 20, "{accounts:?}");
-}
-
-#[tokio::test]
 async fn the_vendor_leak_drill_passes_on_bitget() {
-    vendor_leak_passes("bitget").await;
+    let _ = vendor_leak_passes("bitget").await;
 }
 
 #[tokio::test]
 async fn the_vendor_leak_drill_passes_on_deribit() {
-    vendor_leak_passes("deribit").await;
+    let _ = vendor_leak_passes("deribit").await;
 }
 
 #[tokio::test]
 async fn the_vendor_leak_drill_passes_on_bingx() {
-    vendor_leak_passes("bingx").await;
+    let _ = vendor_leak_passes("bingx").await;
+}
+
+#[tokio::test]
+async fn the_vendor_leak_drill_passes_on_bitmex_where_every_key_is_deleted_by_hand() {
+    let (_state, card) = vendor_leak_passes("bitmex").await;
+    // BitMEX keys name no account: all twenty sit on the one account, beside the owner's key.
+    assert!(profile_accounts(&card).is_empty());
 }
