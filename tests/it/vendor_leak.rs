@@ -1,10 +1,11 @@
 //! The vendor-leak drill (twenty leaked keys at once) beyond Bybit (in `many_keys.rs`): each
 //! venue's further bots are seeded as the venue has them (OKX's sub-account names and
-//! passphrases, Binance's virtual emails, Bitget's passphrases), and one response locks,
-//! revokes and replaces every key and singles out every attacker order, key by key. Kraken and
-//! BitMEX (every key on the one account, deleted by hand) do not pass yet: twenty runs go
-//! through the one owner key on the one account (Kraken: its call counter makes it take many
-//! minutes; BitMEX: each run's diff calls the bot orders another key's run cancelled tampered).
+//! passphrases, Bitget's passphrases, BitMEX's one account with every key on it), and one
+//! response locks (where the venue locks by API), revokes and replaces every key and singles out
+//! every attacker order, key by key. Binance and Kraken do not pass yet: twenty keys' runs go
+//! over Binance's request weight of the responder's address (an `open_orders` step times out
+//! waiting for the minute), and through Kraken's one owner key, whose call counter makes the
+//! twenty runs take far longer than a test may.
 
 use std::path::Path;
 use std::time::Duration;
