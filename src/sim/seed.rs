@@ -461,9 +461,9 @@ pub(crate) fn seed_money_moves(
 /// Seeds `count - 1` further bots beside the first (the vendor leak: every bot's key was with
 /// one vendor), each on the account its dialect says (`SimDialect::more_bot_uid`: a sub-account
 /// of the master noted `<note>-<n>` unless the venue's keys have no hierarchy) and holding one
-/// leaked key noted `<note>-<n>`, made like the first bot's (same permissions, access and lifetime), then made the venue's
-/// own by its dialect (`SimDialect::seed_more_bot`); returns their accounts' UIDs, one per bot
-/// (the same UID more than once where bots share an account).
+/// leaked key noted `<note>-<n>`, made like the first bot's (same permissions, access and
+/// lifetime), then made the venue's own by its dialect (`SimDialect::seed_more_bot`); returns
+/// their accounts' UIDs, one per bot (the same UID more than once where bots share an account).
 /// Does nothing (and returns none) when the first bot has no leaked key.
 pub(crate) fn seed_more_bots(v: &mut Venue, count: u32, note: &str) -> Vec<u64> {
     let Some(first) = v.keys.iter().position(|k| k.leaked && k.uid == BOT_UID) else {
