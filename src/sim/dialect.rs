@@ -63,10 +63,10 @@ pub(crate) trait SimDialect: FrontDoor + fmt::Debug + Send + Sync {
     }
 
     /// Makes the further bot `n` (2, 3, …) of a many-key scenario what the venue would have:
-    /// its account `uid` (a new one noted `<note>-<n>`, see `more_bot_uid`) and its leaked key `v.keys[key]`, made like
-    /// the first bot's, are already in; a dialect names the account its own way (OKX's name
-    /// rules, Binance's virtual email) and gives the key what is its own (a passphrase of its
-    /// own). Nothing by default.
+    /// its account `uid` (a new one noted `<note>-<n>`, see `more_bot_uid`) and its leaked key
+    /// `v.keys[key]`, made like the first bot's, are already in; a dialect names the account
+    /// its own way (OKX's name rules, Binance's virtual email) and gives the key what is its
+    /// own (a passphrase of its own). Nothing by default.
     fn seed_more_bot(&self, _v: &mut Venue, _uid: u64, _key: usize, _n: u64) {}
 
     /// Seeds the default incident's records of the venue's own (conditional orders, algo
