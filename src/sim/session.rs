@@ -441,3 +441,68 @@ fn ledger_status(status: crate::sim::order::OrderStatus) -> &'static str {
         OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => "cancelled",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bot(n: u8, passphrase: bool) -> MoreBot {
+        MoreBot {
+            key: format!("key+/{n}="),
+            secret: SecretString::from("not written here"),
+            passphrase: passphrase.then(|| SecretString::from("not written here either")),
+            label: format!("vendor-leak-{n}"),
+            account: format!("vendorleak0{n}"),
+        }
+    }
+
+    /// The `keys:` entries of a profile, parsed as YAML reads them.
+    fn keys_of(profile: &str) -> Vec<serde_yaml::Value> {
+        let doc: serde_yaml::Value = serde_yaml::from_str(profile).unwrap();
+        doc["profiles"]["sim"]["keys"]
+            .as_sequence()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn further_keys_are_written_in_the_first_keys_shape() {
+        // OKX's shape: accounts named, passphrase files.
+        let shape = ProfileShape {
+            passphrases: Passphrases::Files,
+            ..ProfileShape::default()
+        };
+        let first = config_yaml(
+            ExchangeId::Okx,
+            shape,
+            "http://x",
+            "k1",
+            "b",
+            "vendorleak01",
+        );
+        let keys = keys_of(&more_keys_yaml(
+            &first,
+            shape,
+            &[bot(2, true), bot(3, true)],
+        ));
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[1]["account"].as_str(), Some("vendorleak02"));
+        assert_eq!(keys[2]["secret"].as_str(), Some("file:bot-3.secret"));
+        assert_eq!(
+            keys[2]["passphrase"].as_str(),
+            Some("file:bot-3.passphrase")
+        );
+        // BitMEX's and Kraken's shape: ids quoted (base64 reads as YAML otherwise), no account.
+        let shape = ProfileShape {
+            key_account: KeyAccount::Omitted,
+            key_id: KeyIdText::Quoted,
+            ..ProfileShape::default()
+        };
+        let first = config_yaml(ExchangeId::Kraken, shape, "http://x", "k1", "b", "");
+        let keys = keys_of(&more_keys_yaml(&first, shape, &[bot(2, false)]));
+        assert_eq!(keys[1]["id"].as_str(), Some("key+/2="));
+        assert!(keys[1].get("account").is_none(), "{:?}", keys[1]);
+        assert!(keys[1].get("passphrase").is_none(), "{:?}", keys[1]);
+        assert_eq!(keys[1]["label"].as_str(), Some("vendor-leak-2"));
+    }
+}
