@@ -5,7 +5,8 @@
 //! (`crate::incident`, no drill-only shortcuts): one client, every lock first, one run per key.
 //! Each key is then scored on its own, against the simulator's truth for its own sub-account
 //! alone (`scorecard::score`, as a one-key drill is). The drill passes only when every key
-//! passes: locked, revoked, replaced, every attacker order of its account found, none left open.
+//! passes: locked (where the venue locks keys by API), revoked, replaced, every attacker order
+//! of its account found, none left open.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,6 +20,7 @@ use super::scorecard::{self, Scorecard};
 use super::{GRACE, Options, PLAN_LIMIT, Stage, operator, write_json};
 use crate::engine::Confirm;
 use crate::error::Error;
+use crate::exchanges::{Capability, Support};
 use crate::incident::{IncidentRequest, Selection, respond_many};
 use crate::report::incident::Summary;
 use crate::secret::{Credential, KeyId};
@@ -90,7 +92,7 @@ pub(super) async fn run(
         scenario.description,
         session.leaked_keys.len()
     ));
-    // One attacker per leaked key, each with what leaked: the key and its secret.
+    // One attacker per leaked key, each with what leaked: the key, its secret, its passphrase.
     let mut attackers = vec![(session.leaked_key.clone(), attacker)];
     for (n, key) in session.leaked_keys.iter().enumerate().skip(1) {
         let path = drill_dir.join(format!("bot-{}.secret", n + 1));
@@ -99,10 +101,15 @@ pub(super) async fn run(
             path: path.clone(),
             source,
         })?;
-        let stolen = Credential::new(
+        let mut stolen = Credential::new(
             KeyId::new(key.clone()),
             SecretString::from(secret.trim().to_owned()),
         );
+        // Its passphrase leaked with it, on venues whose keys have one (OKX, Bitget).
+        let passphrase = drill_dir.join(format!("bot-{}.passphrase", n + 1));
+        if let Ok(passphrase) = std::fs::read_to_string(passphrase) {
+            stolen = stolen.with_passphrase(SecretString::from(passphrase.trim().to_owned()));
+        }
         let attacker = Attacker::new(options.venue, &running.base_url, stolen, scenario).map_err(
             |message| Error::Exchange {
                 message,
@@ -239,6 +246,8 @@ pub(super) async fn run(
     let incident = incident?;
 
     let faults = super::faults_label(options, watched.as_ref());
+    // A venue that locks no key by API (Kraken, BitMEX) contains by the revoke alone.
+    let locks_by_api = options.venue.venue().support(Capability::LockKey) == Support::Api;
     let mut keys = Vec::new();
     for (((key, record), outcome), result) in records
         .iter()
@@ -266,7 +275,7 @@ pub(super) async fn run(
                     faults: faults.clone(),
                     watch: of_key.as_ref(),
                 });
-                let passed = card.passed && result.locked && result.replaced;
+                let passed = card.passed && (result.locked || !locks_by_api) && result.replaced;
                 KeyScore {
                     key: result.key.clone(),
                     locked: result.locked,

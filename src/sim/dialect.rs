@@ -54,6 +54,21 @@ pub(crate) trait SimDialect: FrontDoor + fmt::Debug + Send + Sync {
     /// the ages of the default incident.
     fn seed_keys(&self, v: &mut Venue, now: i64, bot_note: &str);
 
+    /// The account a many-key scenario's further bot `n` (2, 3, …) trades on: by default a
+    /// sub-account of its own under the master (`MORE_BOTS_UID + n`). A venue whose keys have
+    /// no hierarchy and no master (Kraken, BitMEX) answers the first bot's account: there the
+    /// vendor held several keys of the one account, and the owner's key sees them all.
+    fn more_bot_uid(&self, n: u64) -> u64 {
+        crate::sim::seed::MORE_BOTS_UID + n
+    }
+
+    /// Makes the further bot `n` (2, 3, …) of a many-key scenario what the venue would have:
+    /// its account `uid` (a new one noted `<note>-<n>`, see `more_bot_uid`) and its leaked key
+    /// `v.keys[key]`, made like the first bot's, are already in; a dialect names the account
+    /// its own way (OKX's name rules, Binance's virtual email) and gives the key what is its
+    /// own (a passphrase of its own). Nothing by default.
+    fn seed_more_bot(&self, _v: &mut Venue, _uid: u64, _key: usize, _n: u64) {}
+
     /// Seeds the default incident's records of the venue's own (conditional orders, algo
     /// orders) once the shared ones are in; nothing by default.
     fn seed_incident_extras(&self, _v: &mut Venue, _now: i64) {}

@@ -80,7 +80,9 @@ pub(crate) fn scenario_venue(exchange: ExchangeId, scenario: &Scenario, seed: u6
         }
     });
     dialect.seed_keys(&mut v, now, &note);
-    // The vendor leak: further bots, each on its own sub-account with its own leaked key.
+    // The vendor leak: further bots, each with its own leaked key, on a sub-account of its own
+    // (on Kraken and BitMEX on the one account: their keys have no hierarchy); each bot's
+    // balances and orders are its own, also where bots share an account.
     let more = seed::seed_more_bots(&mut v, scenario.keys, &note);
     let bots: Vec<u64> = std::iter::once(BOT_UID).chain(more).collect();
     let mut holdings: Vec<(u64, &std::collections::BTreeMap<String, String>)> =
@@ -298,6 +300,74 @@ mod tests {
         let keys: std::collections::BTreeSet<&str> =
             leaked.iter().map(|k| k.api_key.as_str()).collect();
         assert_eq!(keys.len(), 20, "every key its own id");
+    }
+
+    /// The leaked keys of `v` with the UIDs of their accounts and the names the profile gives
+    /// them, and whether every key's passphrase is its own.
+    fn bots(v: &Venue) -> (Vec<u64>, Vec<String>, bool) {
+        let leaked: Vec<_> = v.keys.iter().filter(|k| k.leaked).collect();
+        let uids = leaked.iter().map(|k| k.uid).collect();
+        let names = leaked
+            .iter()
+            .map(|k| v.dialect.bot_account(v, k.uid))
+            .collect();
+        // Allowed: a test compares seeded passphrases.
+        #[allow(clippy::disallowed_methods)]
+        let phrases: std::collections::BTreeSet<String> = leaked
+            .iter()
+            .filter_map(|k| k.passphrase.as_ref())
+            .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
+            .collect();
+        (uids, names, phrases.len() == leaked.len())
+    }
+
+    fn distinct<T: Ord>(items: &[T]) -> usize {
+        items
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
+    #[test]
+    fn vendor_leak_bots_are_seeded_as_each_venue_has_them() {
+        let scenario = Scenario::load("vendor-leak").unwrap();
+        // OKX: a sub-account per bot named to OKX's rules, a passphrase per key.
+        let v = scenario_venue(ExchangeId::Okx, &scenario, 3);
+        let (uids, names, own_phrases) = bots(&v);
+        assert_eq!((uids.len(), distinct(&uids)), (20, 20));
+        assert_eq!(distinct(&names), 20, "{names:?}");
+        for name in &names {
+            assert!((6..=20).contains(&name.len()), "{name}");
+            assert!(name.chars().all(|c| c.is_ascii_alphanumeric()), "{name}");
+        }
+        assert_eq!(names[0], "vendorleak01");
+        assert_eq!(names[19], "vendorleak20");
+        assert!(own_phrases, "every OKX key has a passphrase of its own");
+        // Binance: every sub-account registered under a virtual email of its own.
+        let v = scenario_venue(ExchangeId::Binance, &scenario, 3);
+        let (_, emails, _) = bots(&v);
+        assert_eq!(distinct(&emails), 20, "{emails:?}");
+        assert!(emails.iter().all(|e| e.contains("_virtual@")), "{emails:?}");
+        // Bitget: a passphrase per key, sub-accounts by UID.
+        let v = scenario_venue(ExchangeId::Bitget, &scenario, 3);
+        let (uids, names, own_phrases) = bots(&v);
+        assert!(own_phrases, "every Bitget key has a passphrase of its own");
+        assert_eq!(names, uids.iter().map(u64::to_string).collect::<Vec<_>>());
+        // Kraken and BitMEX: every key on the one account, beside the owner's key.
+        for exchange in [ExchangeId::Kraken, ExchangeId::Bitmex] {
+            let v = scenario_venue(exchange, &scenario, 3);
+            let (uids, _, _) = bots(&v);
+            assert_eq!(uids.len(), 20);
+            assert!(uids.iter().all(|uid| *uid == BOT_UID), "{exchange:?}");
+            assert!(v.keys.iter().any(|k| !k.leaked && k.uid == BOT_UID));
+            let bot_orders = v
+                .orders
+                .iter()
+                .filter(|o| o.uid == BOT_UID && o.origin == Origin::Owner)
+                .count();
+            // Each bot's orders are its own, on the one account.
+            assert_eq!(bot_orders, 20 * scenario.bot.orders.len(), "{exchange:?}");
+        }
     }
 
     #[test]

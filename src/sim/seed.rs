@@ -29,7 +29,8 @@ pub(crate) const MASTER_UID: u64 = 1_000_001;
 pub(crate) const BOT_UID: u64 = 1_000_002;
 
 /// The first UID of the further bot sub-accounts a many-key scenario seeds (`keys:` above 1):
-/// the second bot is `MORE_BOTS_UID + 1`, and so on.
+/// the `n`-th bot (2, 3, …) is `MORE_BOTS_UID + n`, where the dialect gives each bot an account
+/// of its own (`SimDialect::more_bot_uid`).
 pub(crate) const MORE_BOTS_UID: u64 = 1_000_100;
 
 /// One hour in milliseconds.
@@ -457,9 +458,12 @@ pub(crate) fn seed_money_moves(
     v.transfers.push(transfer);
 }
 
-/// Seeds `count - 1` further bot sub-accounts of the master beside the first bot (the vendor
-/// leak: every bot's key was with one vendor), each noted `<note>-<n>` and holding one leaked
-/// key made like the first bot's (same permissions, access and lifetime); returns their UIDs.
+/// Seeds `count - 1` further bots beside the first (the vendor leak: every bot's key was with
+/// one vendor), each on the account its dialect says (`SimDialect::more_bot_uid`: a sub-account
+/// of the master noted `<note>-<n>` unless the venue's keys have no hierarchy) and holding one
+/// leaked key noted `<note>-<n>`, made like the first bot's (same permissions, access and
+/// lifetime), then made the venue's own by its dialect (`SimDialect::seed_more_bot`); returns
+/// their accounts' UIDs, one per bot (the same UID more than once where bots share an account).
 /// Does nothing (and returns none) when the first bot has no leaked key.
 pub(crate) fn seed_more_bots(v: &mut Venue, count: u32, note: &str) -> Vec<u64> {
     let Some(first) = v.keys.iter().position(|k| k.leaked && k.uid == BOT_UID) else {
@@ -467,12 +471,14 @@ pub(crate) fn seed_more_bots(v: &mut Venue, count: u32, note: &str) -> Vec<u64> 
     };
     let mut uids = Vec::new();
     for n in 2..=u64::from(count) {
-        let uid = MORE_BOTS_UID + n;
-        v.accounts.push(Account {
-            uid,
-            parent: Some(MASTER_UID),
-            note: format!("{note}-{n}"),
-        });
+        let uid = v.dialect.more_bot_uid(n);
+        if v.account(uid).is_none() {
+            v.accounts.push(Account {
+                uid,
+                parent: Some(MASTER_UID),
+                note: format!("{note}-{n}"),
+            });
+        }
         let (permissions, access, ips) = {
             let k = &v.keys[first];
             (k.permissions.clone(), k.access, k.ips.clone())
@@ -488,14 +494,16 @@ pub(crate) fn seed_more_bots(v: &mut Venue, count: u32, note: &str) -> Vec<u64> 
             },
             true,
         );
-        let (created_ms, expires_ms, passphrase) = {
+        let (created_ms, expires_ms) = {
             let k = &v.keys[first];
-            (k.created_ms, k.expires_ms, k.passphrase.clone())
+            (k.created_ms, k.expires_ms)
         };
         let k = &mut v.keys[key];
         k.created_ms = created_ms;
         k.expires_ms = expires_ms;
-        k.passphrase = passphrase;
+        // Its account's name and its key's passphrase, as the venue would have them.
+        let dialect = v.dialect;
+        dialect.seed_more_bot(v, uid, key, n);
         uids.push(uid);
     }
     uids

@@ -2,7 +2,8 @@
 //!
 //! `write_session` writes the master credential, the leaked bot key's secret (the owner holds it
 //! too), the leaked key id (and `leaked-keys`, every leaked key's id; a many-key scenario's
-//! further keys each get `bot-<n>.secret` and a `keys:` entry), the owner's known-orders ledger
+//! further keys each get `bot-<n>.secret`, `bot-<n>.passphrase` where the venue's keys have one,
+//! and a `keys:` entry shaped as the first key's), the owner's known-orders ledger
 //! (instruments and ids as the dialect's wire shows them; without the orders a scenario kept out
 //! of it, `in_ledger: false`, which only [`Session::left_out`] names), a `config.yaml` whose
 //! relative paths the reader resolves against the config's folder; on OKX also the master's and
@@ -118,6 +119,18 @@ pub(crate) enum KeyIdText {
     Quoted,
 }
 
+/// A further leaked key of a many-key scenario, as its session files and `keys:` entry name it.
+#[derive(Debug)]
+struct MoreBot {
+    key: String,
+    secret: SecretString,
+    /// On dialects whose keys have them.
+    passphrase: Option<SecretString>,
+    label: String,
+    /// How the profile names its account ([`SimDialect::bot_account`]).
+    account: String,
+}
+
 /// What the session files hold, copied out of the venue under its lock.
 #[derive(Debug)]
 pub(crate) struct SessionFiles {
@@ -130,9 +143,9 @@ pub(crate) struct SessionFiles {
     /// profile's key entry.
     bot_label: String,
     bot_account: String,
-    /// The further leaked keys of a many-key scenario: id, secret, note and account, each
-    /// written as `bot-<n>.secret` and a `keys:` entry of its own.
-    more_bots: Vec<(String, SecretString, String, String)>,
+    /// The further leaked keys of a many-key scenario, each written as `bot-<n>.secret` (and
+    /// `bot-<n>.passphrase` where it has one) and a `keys:` entry of its own.
+    more_bots: Vec<MoreBot>,
     pub(crate) known_orders: Vec<KnownOrder>,
     /// The owner's orders left out of `known_orders` ([`LedgerGap`]).
     left_out: BTreeSet<String>,
@@ -156,17 +169,16 @@ impl SessionFiles {
             leaked.and_then(|k| k.passphrase.clone()),
         );
         let bot_uid = leaked.map(|k| k.uid);
-        let more_bots: Vec<(String, SecretString, String, String)> = v
+        let more_bots: Vec<MoreBot> = v
             .keys
             .iter()
-            .filter(|k| k.leaked && k.is_live() && Some(k.uid) != bot_uid)
-            .map(|k| {
-                (
-                    k.api_key.clone(),
-                    k.secret.clone(),
-                    k.note.clone(),
-                    v.dialect.bot_account(v, k.uid),
-                )
+            .filter(|k| k.leaked && k.is_live() && leaked.is_some_and(|l| l.api_key != k.api_key))
+            .map(|k| MoreBot {
+                key: k.api_key.clone(),
+                secret: k.secret.clone(),
+                passphrase: k.passphrase.clone(),
+                label: k.note.clone(),
+                account: v.dialect.bot_account(v, k.uid),
             })
             .collect();
         let bot_uids: Vec<u64> = v
@@ -264,12 +276,18 @@ impl SessionFiles {
         }
         write_private(&dir.join("leaked-key"), format!("{bot_key}\n").as_bytes())?;
         let mut leaked_keys = vec![bot_key.clone()];
-        for (n, (key, secret, _, _)) in self.more_bots.iter().enumerate() {
+        for (n, bot) in self.more_bots.iter().enumerate() {
             // Allowed: this is where a secret is stored.
             #[allow(clippy::disallowed_methods)]
-            let bytes = secret.expose_secret().as_bytes();
+            let bytes = bot.secret.expose_secret().as_bytes();
             write_private(&dir.join(format!("bot-{}.secret", n + 2)), bytes)?;
-            leaked_keys.push(key.clone());
+            if let Some(passphrase) = &bot.passphrase {
+                // Allowed: this is where a secret is stored.
+                #[allow(clippy::disallowed_methods)]
+                let bytes = passphrase.expose_secret().as_bytes();
+                write_private(&dir.join(format!("bot-{}.passphrase", n + 2)), bytes)?;
+            }
+            leaked_keys.push(bot.key.clone());
         }
         let mut list = String::from("# every leaked key of the session, one a line\n");
         for key in &leaked_keys {
@@ -298,7 +316,7 @@ impl SessionFiles {
             &self.bot_account,
         );
         if !self.more_bots.is_empty() {
-            profile = more_keys_yaml(&profile, &self.more_bots);
+            profile = more_keys_yaml(&profile, self.dialect.profile_shape(), &self.more_bots);
         }
         write_private(&config, profile.as_bytes())?;
         Ok(Session {
@@ -368,18 +386,31 @@ profiles:
     )
 }
 
-/// Adds a `keys:` entry per further leaked key (`bot-<n>.secret`) after the first bot's, on
-/// Bybit's plain profile shape (the only one a many-key scenario is drilled on).
-fn more_keys_yaml(profile: &str, more: &[(String, SecretString, String, String)]) -> String {
+/// Adds a `keys:` entry per further leaked key (`bot-<n>.secret`) after the first bot's, in the
+/// dialect's shape as the first bot's entry: its id quoted or not, its account named or not, its
+/// passphrase file (`bot-<n>.passphrase`) where the shape has passphrases.
+fn more_keys_yaml(profile: &str, shape: ProfileShape, more: &[MoreBot]) -> String {
     let mut entries = String::new();
-    for (n, (key, _, label, account)) in more.iter().enumerate() {
-        let label = serde_json::Value::from(label.as_str());
-        entries.push_str(&format!(
-            "      - id: {key}\n        label: {label}\n        account: \"{account}\"\n        secret: file:bot-{}.secret\n",
-            n + 2
-        ));
+    for (n, bot) in more.iter().enumerate() {
+        let n = n + 2;
+        let key = &bot.key;
+        let id = if shape.key_id == KeyIdText::Quoted {
+            format!("\"{key}\"")
+        } else {
+            key.clone()
+        };
+        let label = serde_json::Value::from(bot.label.as_str());
+        entries.push_str(&format!("      - id: {id}\n        label: {label}\n"));
+        if shape.key_account == KeyAccount::Named {
+            let account = serde_json::Value::from(bot.account.as_str());
+            entries.push_str(&format!("        account: {account}\n"));
+        }
+        entries.push_str(&format!("        secret: file:bot-{n}.secret\n"));
+        if shape.passphrases == Passphrases::Files && bot.passphrase.is_some() {
+            entries.push_str(&format!("        passphrase: file:bot-{n}.passphrase\n"));
+        }
     }
-    // The first bot's entry ends with its `secret:` line; the others follow it.
+    // The first bot's entry ends the `keys:` list; the others follow it.
     match profile.find("    responder_ip:") {
         Some(at) => format!("{}{entries}{}", &profile[..at], &profile[at..]),
         None => profile.to_owned(),
@@ -408,5 +439,70 @@ fn ledger_status(status: crate::sim::order::OrderStatus) -> &'static str {
         OrderStatus::PartiallyFilled => "partially_filled",
         OrderStatus::Filled => "filled",
         OrderStatus::Cancelled | OrderStatus::PartiallyFilledCanceled => "cancelled",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bot(n: u8, passphrase: bool) -> MoreBot {
+        MoreBot {
+            key: format!("key+/{n}="),
+            secret: SecretString::from("not written here"),
+            passphrase: passphrase.then(|| SecretString::from("not written here either")),
+            label: format!("vendor-leak-{n}"),
+            account: format!("vendorleak0{n}"),
+        }
+    }
+
+    /// The `keys:` entries of a profile, parsed as YAML reads them.
+    fn keys_of(profile: &str) -> Vec<serde_yaml::Value> {
+        let doc: serde_yaml::Value = serde_yaml::from_str(profile).unwrap();
+        doc["profiles"]["sim"]["keys"]
+            .as_sequence()
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn further_keys_are_written_in_the_first_keys_shape() {
+        // OKX's shape: accounts named, passphrase files.
+        let shape = ProfileShape {
+            passphrases: Passphrases::Files,
+            ..ProfileShape::default()
+        };
+        let first = config_yaml(
+            ExchangeId::Okx,
+            shape,
+            "http://x",
+            "k1",
+            "b",
+            "vendorleak01",
+        );
+        let keys = keys_of(&more_keys_yaml(
+            &first,
+            shape,
+            &[bot(2, true), bot(3, true)],
+        ));
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[1]["account"].as_str(), Some("vendorleak02"));
+        assert_eq!(keys[2]["secret"].as_str(), Some("file:bot-3.secret"));
+        assert_eq!(
+            keys[2]["passphrase"].as_str(),
+            Some("file:bot-3.passphrase")
+        );
+        // BitMEX's and Kraken's shape: ids quoted (base64 reads as YAML otherwise), no account.
+        let shape = ProfileShape {
+            key_account: KeyAccount::Omitted,
+            key_id: KeyIdText::Quoted,
+            ..ProfileShape::default()
+        };
+        let first = config_yaml(ExchangeId::Kraken, shape, "http://x", "k1", "b", "");
+        let keys = keys_of(&more_keys_yaml(&first, shape, &[bot(2, false)]));
+        assert_eq!(keys[1]["id"].as_str(), Some("key+/2="));
+        assert!(keys[1].get("account").is_none(), "{:?}", keys[1]);
+        assert!(keys[1].get("passphrase").is_none(), "{:?}", keys[1]);
+        assert_eq!(keys[1]["label"].as_str(), Some("vendor-leak-2"));
     }
 }

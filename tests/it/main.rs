@@ -71,6 +71,7 @@ mod shapes_okx;
 mod sim_cli;
 mod store_drills;
 mod support;
+mod vendor_leak;
 mod venue_cases;
 mod venue_drills;
 mod verdicts;

@@ -358,6 +358,9 @@ impl Action for DiffOrders {
             Err(problem) => return out.unverified(&observed, &problem),
         };
         let (own_cancels, unnamed_cancels) = own_cancels(cx.outputs.values().map(|o| &**o));
+        // Keys that share one account: another key's run of the same response cancels there
+        // too, and its cancels name nothing this run knows.
+        let unnamed_cancels = unnamed_cancels || keys_share_an_account(cx.profile);
         let mut rules = Rules {
             prefix: prefix.as_deref(),
             until_ms: taken_ms,
@@ -424,6 +427,14 @@ fn own_cancels<'o>(
         unnamed |= count > named.len() as u64;
     }
     (ids, unnamed)
+}
+
+/// Whether several of the profile's keys name no account: keys of the account the master signs
+/// on (Kraken, BitMEX: keys without hierarchy), where a response for several keys runs once per
+/// key on the one account, each run's cancel-all taking the other keys' bot orders too. Their
+/// cancels after this run began may be the response's own, as a cancel-all that names none.
+fn keys_share_an_account(profile: &crate::config::Profile) -> bool {
+    profile.keys.iter().filter(|k| k.account.is_none()).count() > 1
 }
 
 /// When a snapshot whose window ends at `until_ms` was taken: the end less the margin the

@@ -37,6 +37,11 @@ impl SimDialect for BinanceDialect {
         seed::seed_keys(v, now, bot_note);
     }
 
+    /// A virtual email of the sub-account's own.
+    fn seed_more_bot(&self, v: &mut Venue, uid: u64, _key: usize, _n: u64) {
+        seed::seed_more_bot(v, uid);
+    }
+
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_conditional_orders(v, now);
         seed::seed_funding(v, now);

@@ -41,15 +41,31 @@ pub(crate) fn virtual_email(note: &str, suffix: &str) -> String {
     format!("{name}_virtual@{suffix}noemail.com")
 }
 
-/// Creates the master's key and the bot's leaked key, and names every account by email.
-pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
-    let suffix: String = v
-        .ids
+/// Eight seeded lowercase letters, Binance's random part of a virtual sub-account's email.
+fn email_suffix(v: &mut Venue) -> String {
+    v.ids
         .alnum(8)
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c.is_ascii_digit() { 'x' } else { c })
-        .collect();
+        .collect()
+}
+
+/// Registers the further bot's virtual sub-account `uid` under an email of its own, made from
+/// its note (`vendor-leak-2` → `vendorleak2_virtual@…noemail.com`): Binance's sub-account
+/// endpoints name it by that email.
+pub(crate) fn seed_more_bot(v: &mut Venue, uid: u64) {
+    let note = v.account(uid).map(|a| a.note.clone()).unwrap_or_default();
+    let suffix = email_suffix(v);
+    v.own
+        .get_mut::<BinanceState>()
+        .emails
+        .insert(uid, virtual_email(&note, &suffix));
+}
+
+/// Creates the master's key and the bot's leaked key, and names every account by email.
+pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
+    let suffix = email_suffix(v);
     v.own
         .get_mut::<BinanceState>()
         .emails

@@ -45,6 +45,11 @@ impl SimDialect for BitgetDialect {
         seed::seed_keys(v, now, bot_note);
     }
 
+    /// A passphrase of the key's own.
+    fn seed_more_bot(&self, v: &mut Venue, _uid: u64, key: usize, _n: u64) {
+        seed::seed_more_bot(v, key);
+    }
+
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
         wire::wire_symbol(v, category, symbol)
     }

@@ -31,6 +31,13 @@ pub(crate) fn seed_keys(v: &mut Venue, now: i64, bot_note: &str) {
     key.passphrase = Some(phrase);
 }
 
+/// Gives the further bot's leaked key `keys[key]` a passphrase of its own (every Bitget key
+/// has its own, set when it is made); its sub-account is named by UID, as the first bot's.
+pub(crate) fn seed_more_bot(v: &mut Venue, key: usize) {
+    let phrase = passphrase(v);
+    v.keys[key].passphrase = Some(phrase);
+}
+
 /// A seeded passphrase: letters and digits, as Bitget asks.
 fn passphrase(v: &mut Venue) -> SecretString {
     SecretString::from(format!("bg{}7", v.ids.alnum(14)))

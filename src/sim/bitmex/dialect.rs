@@ -45,6 +45,12 @@ impl SimDialect for BitmexDialect {
         seed::seed_keys(v, now, bot_note);
     }
 
+    /// BitMEX keys have no hierarchy and BitMEX manages no keys by API: a vendor's bot keys all
+    /// belong to the one account, where the owner's key sees and cancels every bot's orders.
+    fn more_bot_uid(&self, _n: u64) -> u64 {
+        crate::sim::seed::BOT_UID
+    }
+
     fn wire_symbol(&self, v: &Venue, category: Category, symbol: &str) -> String {
         names::wire_symbol(v, category, symbol)
     }

@@ -43,6 +43,11 @@ impl SimDialect for OkxDialect {
         seed::seed_keys(v, now, bot_note);
     }
 
+    /// A sub-account name to OKX's rules and a passphrase of the key's own.
+    fn seed_more_bot(&self, v: &mut Venue, uid: u64, key: usize, n: u64) {
+        seed::seed_more_bot(v, uid, key, n);
+    }
+
     fn seed_incident_extras(&self, v: &mut Venue, now: i64) {
         seed::seed_algo_orders(v, now);
         seed::seed_funding(v);

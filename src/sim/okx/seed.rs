@@ -22,20 +22,44 @@ use secrecy::SecretString;
 
 /// The sub-account name OKX would accept for a bot noted `note`.
 pub(crate) fn sub_account_name(note: &str) -> String {
+    numbered_sub_account_name(note, 1)
+}
+
+/// The name OKX would accept for the `n`-th bot's sub-account (a many-key scenario's further
+/// bots are 2, 3, …): the note's letters and digits, lowercased, then `n` in two digits or
+/// more, 6 to 20 characters in all (`vendorleak01`, `vendorleak02`).
+pub(crate) fn numbered_sub_account_name(note: &str, n: u64) -> String {
+    let number = format!("{n:02}");
     let mut name: String = note
         .chars()
         .filter(char::is_ascii_alphanumeric)
-        .take(18)
+        .take(20usize.saturating_sub(number.len()))
         .collect::<String>()
         .to_ascii_lowercase();
     if name.is_empty() {
         name.push_str("bot");
     }
-    name.push_str("01");
+    name.push_str(&number);
     while name.len() < 6 {
         name.insert(0, 'x');
     }
     name
+}
+
+/// Names the further bot `n`'s sub-account `uid` to OKX's rules and gives its leaked key
+/// `keys[key]` a passphrase of its own (every OKX key has its own, set when it is made).
+pub(crate) fn seed_more_bot(v: &mut Venue, uid: u64, key: usize, n: u64) {
+    let note = v.keys[key].note.clone();
+    // The key's note is `<scenario>-<n>`; the name keeps the scenario's part and numbers it.
+    let base = note
+        .strip_suffix(&format!("-{n}"))
+        .unwrap_or(&note)
+        .to_owned();
+    if let Some(account) = v.accounts.iter_mut().find(|a| a.uid == uid) {
+        account.note = numbered_sub_account_name(&base, n);
+    }
+    let phrase = seeded_passphrase(v);
+    v.keys[key].passphrase = Some(phrase);
 }
 
 /// The attacker's algo orders of the default incident, waiting for their triggers: a trigger
