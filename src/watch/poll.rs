@@ -13,7 +13,10 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use super::source::{Batch, Source};
 use crate::exchanges::model::{Category, Order, OrderStatus, Segment};
@@ -43,9 +46,17 @@ pub struct RestPoll {
     segments: Option<Vec<Segment>>,
     seen: HashMap<OrderKey, State>,
     ticker: Option<tokio::time::Interval>,
+    /// Looks that may run at once, shared by every key the watcher follows on one venue
+    /// ([`RestPoll::sharing_looks`]): their reads draw on one address's limits, and twenty
+    /// keys' first looks sent at once overran Binance's weight minute before any answer could
+    /// hold the client back, and the address was banned, the master's lock with it.
+    looks: Arc<Semaphore>,
     /// Reads sent so far (each page of each segment), for the figures.
     pub reads: u64,
 }
+
+/// Looks at once across the keys of one venue, by default ([`RestPoll::sharing_looks`]).
+pub const LOOKS_AT_ONCE: usize = 2;
 
 /// How far each history window reaches back before the cursor: a venue may list a closed
 /// order in its history a moment after it closed.
@@ -71,8 +82,15 @@ impl RestPoll {
             segments: None,
             seen: HashMap::new(),
             ticker: None,
+            looks: Arc::new(Semaphore::new(LOOKS_AT_ONCE)),
             reads: 0,
         }
+    }
+
+    /// This poller's looks take turns with every other poller holding `looks`.
+    pub fn sharing_looks(mut self, looks: Arc<Semaphore>) -> RestPoll {
+        self.looks = looks;
+        self
     }
 
     /// A look now, without waiting for the next tick (a stream's gap fill); the next tick
@@ -98,6 +116,7 @@ impl RestPoll {
             self.lookback,
         );
         poll.segments = Some(segments);
+        poll.looks = Arc::clone(&self.looks);
         poll
     }
 
@@ -112,6 +131,8 @@ impl RestPoll {
     }
 
     async fn look(&mut self) -> Result<Batch, ExchangeError> {
+        // Closed only if the semaphore were, which it never is.
+        let _turn = Arc::clone(&self.looks).acquire_owned().await;
         let started_ms = self.client.clock().now_ms();
         if self.segments.is_none() {
             self.segments = Some(self.client.segments().await.list);

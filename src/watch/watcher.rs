@@ -8,6 +8,7 @@
 //! once per key and watcher, as a journaled run whose `run_started` names the signal.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -21,7 +22,7 @@ use super::judge::Judge;
 use super::lock::{self, lock_playbook};
 use super::notice::{self, Done};
 use super::policy::{Decision, Settings};
-use super::poll::RestPoll;
+use super::poll::{LOOKS_AT_ONCE, RestPoll};
 use super::signal::Signal;
 use super::source::Source;
 use super::stream::StreamSource;
@@ -137,7 +138,9 @@ pub async fn run(
             profile.exchange
         ));
     }
-    let mut keys = watched_keys(options, &client, ui)?;
+    // Every key's looks take turns: they share one address's limits (`poll::LOOKS_AT_ONCE`).
+    let looks = Arc::new(tokio::sync::Semaphore::new(LOOKS_AT_ONCE));
+    let mut keys = watched_keys(options, &client, &looks, ui)?;
     let streamed = options.settings.streams && client.venue().private_stream().is_some();
     if streamed {
         for watched in &mut keys {
@@ -146,7 +149,8 @@ pub async fn run(
                 watched.credential.clone(),
                 options.settings.interval,
                 options.settings.lookback,
-            );
+            )
+            .sharing_looks(Arc::clone(&looks));
             if let Some(stream) = StreamSource::start(&client, &watched.credential, poll).await {
                 watched.source = Box::new(stream);
             }
@@ -232,7 +236,12 @@ impl Shared<'_> {
 }
 
 /// The keys the profile holds a secret for, each with its source and judge.
-fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watched>, Error> {
+fn watched_keys(
+    options: &Options,
+    client: &Client,
+    looks: &Arc<tokio::sync::Semaphore>,
+    ui: &Ui,
+) -> Result<Vec<Watched>, Error> {
     let profile = &options.profile;
     let settings = &options.settings;
     let mut keys = Vec::new();
@@ -260,12 +269,15 @@ fn watched_keys(options: &Options, client: &Client, ui: &Ui) -> Result<Vec<Watch
         }
         keys.push(Watched {
             key: owned.id.clone(),
-            source: Box::new(RestPoll::new(
-                client.clone(),
-                Credential::clone(&credential),
-                settings.interval,
-                settings.lookback,
-            )),
+            source: Box::new(
+                RestPoll::new(
+                    client.clone(),
+                    Credential::clone(&credential),
+                    settings.interval,
+                    settings.lookback,
+                )
+                .sharing_looks(Arc::clone(looks)),
+            ),
             credential: Credential::clone(&credential),
             account: AccountWatch::new(
                 client.clone(),
