@@ -53,28 +53,8 @@ async fn dropped_and_duplicated_reports_miss_nothing() {
     // (docs/venues/kraken.md §7), so the REST look that would find a silent loss comes only
     // once a minute, after the drill.
     let (code, card, err) = drill(&["--stream-faults", "drop-after=3,duplicate"]).await;
-    assert_eq!(code, 0, "{:#}\n{err}", card["failures"]);
-    let watch = &card["watch"];
-    assert_eq!(watch["source"], "stream", "{watch:#}");
-    assert!(
-        watch["stream_drops_injected"].as_u64().unwrap() >= 1,
-        "{watch:#}"
-    );
-    assert!(
-        watch["stream"]["gap_fills"].as_u64().unwrap() >= 2,
-        "{watch:#}"
-    );
-    assert_eq!(watch["missed"], 0, "{watch:#}");
-    assert_eq!(watch["false_alarms"], 0, "{watch:#}");
-    assert!(watch["true_signals"].as_u64().unwrap() >= 1, "{watch:#}");
-    let lines: Vec<&str> = watch["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let unique: std::collections::BTreeSet<&&str> = lines.iter().collect();
-    assert_eq!(unique.len(), lines.len(), "{lines:#?}");
+    ws::assert_fault_drill_missed_nothing(code, &card, &err);
+    assert!(card["watch"]["true_signals"].as_u64().unwrap() >= 1);
 }
 
 /// The bot key's token, by REST through the adapter.
