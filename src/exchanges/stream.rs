@@ -140,6 +140,33 @@ pub trait PrivateStream: Send + Sync + fmt::Debug {
     }
 }
 
+/// The `login` message OKX and Bitget both document: `{"op":"login","args":[{apiKey,
+/// passphrase, timestamp, sign}]}`, the timestamp in seconds, `sign` what the venue's own
+/// `sign(secret, timestamp)` makes of it (docs/venues/okx.md §12, docs/venues/bitget.md §12).
+/// An absent passphrase is sent empty: the venue refuses the login with a code that names it.
+pub fn passphrase_login(
+    credential: &Credential,
+    now_ms: i64,
+    sign: impl Fn(&SecretString, &str) -> String,
+) -> String {
+    let timestamp = now_ms.div_euclid(1000).to_string();
+    #[allow(clippy::disallowed_methods)] // the login message carries the passphrase
+    let passphrase = credential
+        .passphrase()
+        .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
+        .unwrap_or_default();
+    serde_json::json!({
+        "op": "login",
+        "args": [{
+            "apiKey": credential.key.as_str(),
+            "passphrase": passphrase,
+            "timestamp": timestamp,
+            "sign": sign(credential.secret(), &timestamp),
+        }],
+    })
+    .to_string()
+}
+
 /// Turns a REST base into the WebSocket address of the same host: `http` → `ws`, `https` →
 /// `wss`, with `path` (and `query`, if any). What venues use for every host but their own.
 pub fn same_host(rest_base: &Url, path: &str, query: Option<&str>) -> Result<Url, ExchangeError> {

@@ -23,7 +23,9 @@ use url::Url;
 use super::{endpoints, wire};
 use crate::exchanges::ExchangeError;
 use crate::exchanges::model::{Category, Segment};
-use crate::exchanges::stream::{Connection, Frame, Keepalive, PrivateStream, same_host};
+use crate::exchanges::stream::{
+    Connection, Frame, Keepalive, PrivateStream, passphrase_login, same_host,
+};
 use crate::secret::{Credential, SecretString};
 
 /// The private stream's path, on Bitget's stream host and on any other host alike.
@@ -133,23 +135,7 @@ impl PrivateStream for BitgetStream {
         _token: Option<&SecretString>,
         now_ms: i64,
     ) -> Vec<String> {
-        let timestamp = now_ms.div_euclid(1000).to_string();
-        // An absent passphrase is sent empty: Bitget refuses the login, which says so.
-        #[allow(clippy::disallowed_methods)] // the login message carries the passphrase
-        let passphrase = credential
-            .passphrase()
-            .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
-            .unwrap_or_default();
-        let login = json!({
-            "op": "login",
-            "args": [{
-                "apiKey": credential.key.as_str(),
-                "passphrase": passphrase,
-                "timestamp": timestamp,
-                "sign": login_sign(credential.secret(), &timestamp),
-            }],
-        });
-        vec![login.to_string()]
+        vec![passphrase_login(credential, now_ms, login_sign)]
     }
 
     fn read(&self, _connection: &Connection, text: &str) -> Vec<Frame> {

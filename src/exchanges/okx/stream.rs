@@ -22,7 +22,9 @@ use url::Url;
 use super::wire;
 use crate::exchanges::ExchangeError;
 use crate::exchanges::model::Segment;
-use crate::exchanges::stream::{Connection, Frame, Keepalive, PrivateStream, same_host};
+use crate::exchanges::stream::{
+    Connection, Frame, Keepalive, PrivateStream, passphrase_login, same_host,
+};
 use crate::secret::{Credential, SecretString};
 
 /// The two connections' names, which are also the last part of their paths.
@@ -116,23 +118,7 @@ impl PrivateStream for OkxStream {
         _token: Option<&SecretString>,
         now_ms: i64,
     ) -> Vec<String> {
-        let timestamp = now_ms.div_euclid(1000).to_string();
-        // An absent passphrase is sent empty: OKX answers `60027`, which names it.
-        #[allow(clippy::disallowed_methods)] // the login message carries the passphrase
-        let passphrase = credential
-            .passphrase()
-            .map(|p| secrecy::ExposeSecret::expose_secret(p).to_owned())
-            .unwrap_or_default();
-        let login = json!({
-            "op": "login",
-            "args": [{
-                "apiKey": credential.key.as_str(),
-                "passphrase": passphrase,
-                "timestamp": timestamp,
-                "sign": login_sign(credential.secret(), &timestamp),
-            }],
-        });
-        vec![login.to_string()]
+        vec![passphrase_login(credential, now_ms, login_sign)]
     }
 
     fn read(&self, connection: &Connection, text: &str) -> Vec<Frame> {
