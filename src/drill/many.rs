@@ -147,32 +147,29 @@ pub(super) async fn run(
 
     let watched = match options.watch {
         Some(how) => {
-            let waiting = ui.spinner(&format!(
-                "{} attackers trading with the leaked keys; the watcher follows every key",
-                attacks.len()
-            ));
             let (one_tx, one_rx) = tokio::sync::oneshot::channel::<()>();
             tokio::spawn(async move {
                 let _ = one_rx.await;
                 let _ = armed_tx.send(true);
             });
-            let watched = super::watching::watch(
-                how,
-                &session,
-                &mut all_plans_rx,
-                Some(one_tx),
-                session.leaked_keys.len(),
-                false,
-                ui,
+            Some(
+                super::watching::watch_attack(
+                    how,
+                    &format!(
+                        "{} attackers trading with the leaked keys; the watcher follows every key",
+                        attacks.len()
+                    ),
+                    &sim,
+                    &session,
+                    &mut all_plans_rx,
+                    one_tx,
+                    session.leaked_keys.len(),
+                    false,
+                    &over_tx,
+                    ui,
+                )
+                .await?,
             )
-            .await;
-            waiting.finish();
-            if watched.is_err() {
-                let _ = over_tx.send(true);
-            }
-            let mut watched = watched?;
-            watched.dropped_by_fault = sim.stream_connections().1;
-            Some(watched)
         }
         None => {
             drop(armed_tx);

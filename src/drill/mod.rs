@@ -210,33 +210,28 @@ async fn run_one(
     // (so the truth set is the same for a seed); with `--watch`, the watcher notices, and its
     // lock is where the response starts.
     let watched = match options.watch {
-        Some(how) => {
-            let waiting = ui.spinner(&format!(
-                "attacker trading with the leaked key from {ATTACKER_IP}; the watcher {}",
-                if how.streams && options.venue.venue().private_stream().is_some() {
-                    "follows the key's private stream".to_owned()
-                } else {
-                    format!("looks every {}", humantime::format_duration(how.interval))
-                }
-            ));
-            let watched = watching::watch(
+        Some(how) => Some(
+            watching::watch_attack(
                 how,
+                &format!(
+                    "attacker trading with the leaked key from {ATTACKER_IP}; the watcher {}",
+                    if how.streams && options.venue.venue().private_stream().is_some() {
+                        "follows the key's private stream".to_owned()
+                    } else {
+                        format!("looks every {}", humantime::format_duration(how.interval))
+                    }
+                ),
+                &sim,
                 &session,
                 &mut plan_rx,
-                Some(armed_tx),
+                armed_tx,
                 1,
                 scenario.bot.trading.is_some(),
+                &over_tx,
                 ui,
             )
-            .await;
-            waiting.finish();
-            if watched.is_err() {
-                let _ = over_tx.send(true);
-            }
-            let mut watched = watched?;
-            watched.dropped_by_fault = sim.stream_connections().1;
-            Some(watched)
-        }
+            .await?,
+        ),
         None => {
             let waiting = ui.countdown(
                 &format!(

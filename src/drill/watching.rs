@@ -80,6 +80,33 @@ pub fn quiet_period(interval: Duration, ledger_lag: Duration) -> Duration {
     interval * 3 + ledger_lag + Duration::from_secs(1)
 }
 
+/// The attack under the watcher, as a drill shows and ends it: `waiting` on a spinner while
+/// [`watch`] runs; a watcher that fails ends the drill's actors (`over`); the simulator's count
+/// of stream connections its faults dropped goes into the figures.
+#[allow(clippy::too_many_arguments)]
+pub async fn watch_attack(
+    how: super::WatchDrill,
+    waiting: &str,
+    sim: &crate::sim::Sim,
+    session: &Session,
+    plan: &mut watch::Receiver<bool>,
+    armed: oneshot::Sender<()>,
+    keys: usize,
+    bot_trades: bool,
+    over: &watch::Sender<bool>,
+    ui: &Ui,
+) -> Result<Watched, Error> {
+    let spinner = ui.spinner(waiting);
+    let watched = watch(how, session, plan, Some(armed), keys, bot_trades, ui).await;
+    spinner.finish();
+    if watched.is_err() {
+        let _ = over.send(true);
+    }
+    let mut watched = watched?;
+    watched.dropped_by_fault = sim.stream_connections().1;
+    Ok(watched)
+}
+
 /// Watches the session's leaked keys (`keys` of them) until the watcher acted on each or the
 /// attack is long over. `plan` turns true once every attacker's plan is done; `armed` is sent
 /// once every key's source is armed.
