@@ -85,14 +85,40 @@ pub trait KeyCounters: Send + Sync {
     fn call_cost(&self, op: &Op) -> f64;
 }
 
-/// Venues that say in their answers how long the whole address must hold back.
+/// Venues that say in their answers how long the client must hold back, and which of its
+/// requests that binds.
 pub trait Pacing: Send + Sync {
-    /// How long the client must send nothing more after this answer to `request`, read from
-    /// the venue's usage headers or its rate-limit answer (Binance: `Retry-After` of a 429, or
-    /// the used request weight near the published limit, docs/venues/binance.md §7); `now_ms` is
-    /// the exchange's clock as far as it is known. `None` holds nothing back. The client holds
-    /// every request of the connection, not just the next one: limits are per address.
-    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration>;
+    /// How long, and which requests, the client must hold back after this answer to
+    /// `request`, read from the venue's usage headers or its rate-limit answer (Binance:
+    /// `Retry-After` of a 429 binds the whole address; a used weight near one meter's published
+    /// limit binds the requests that count on that meter, docs/venues/binance.md §7); `now_ms`
+    /// is the exchange's clock as far as it is known. `None` holds nothing back.
+    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Hold>;
+
+    /// The limit `request` counts on: it waits out holds on that lane, besides the address's.
+    fn lane(&self, request: &Request) -> Lane;
+}
+
+/// A hold the venue asked for: nothing on `lane` goes for `wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hold {
+    /// How long.
+    pub wait: Duration,
+    /// Which requests.
+    pub lane: Lane,
+}
+
+/// Which requests a hold binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lane {
+    /// Every request from the address (after a refusal the address must back off).
+    Address,
+    /// The requests that count on one of the venue's per-address limits (Binance's spot
+    /// weight), by name.
+    Limit(&'static str),
+    /// The requests that count on a limit the venue keeps per account (Binance's UID weight),
+    /// by name: those signed by the same key.
+    KeyLimit(&'static str),
 }
 
 /// Venues that support a capability by API only for some keys (Binance deletes sub-account

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::coverage::Product;
 use super::mechanisms::{
-    Charge, CompanionCalls, KeyCounters, ManualSteps, OrderRules, Pacing, RateLimits,
+    Charge, CompanionCalls, Hold, KeyCounters, Lane, ManualSteps, OrderRules, Pacing, RateLimits,
     SegmentDiscovery, TokenSessions,
 };
 use super::model::{Category, Order, Segment, TradePermission};
@@ -210,10 +210,15 @@ impl dyn Venue + '_ {
         self.rate_limits().map_or_else(Vec::new, |r| r.charges(op))
     }
 
-    /// How long to send nothing more after this answer ([`Pacing::pace`]).
-    pub fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
+    /// What to hold back, and how long, after this answer ([`Pacing::pace`]).
+    pub fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Hold> {
         self.pacing()
             .and_then(|p| p.pace(request, response, now_ms))
+    }
+
+    /// The lane `request` waits in ([`Pacing::lane`]); the address's alone on venues without.
+    pub fn lane(&self, request: &Request) -> Lane {
+        self.pacing().map_or(Lane::Address, |p| p.lane(request))
     }
 }
 

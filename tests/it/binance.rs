@@ -12,7 +12,7 @@ use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
 use lockdown::exchanges::model::{Access, Category, OrderStatus, TradePermission, TransferKind};
 use lockdown::exchanges::{
     Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Op, OrderRef, Revoke,
-    VenueSettings,
+    VenueSettings, Window,
 };
 use lockdown::secret::{Credential, KeyId, SecretString};
 use lockdown::sim::{Inspect, Origin};
@@ -574,6 +574,66 @@ async fn weights_and_retry_after_are_respected() {
         "nothing sent before the minute rolled over: {after:?}\nwhole log: {log:?}"
     );
     assert!(log.iter().all(|e| e.http_status != 418));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_weight_near_one_limit_holds_only_the_requests_counted_on_it() {
+    let lab = Lab::start_on(ExchangeId::Binance, 66).await;
+    let (_, bot) = lab.creds();
+    let client = client(&lab, KeyFamily::SubAccount);
+    client.resync().await.unwrap();
+    // The exchange's minute ten seconds from its end, so the hold is short.
+    let now = client.clock().now_ms();
+    lab.sim
+        .set_clock_skew_ms((50_000 - now.rem_euclid(60_000)).rem_euclid(60_000));
+    client.resync().await.unwrap();
+    // Spot open orders without a symbol weigh 80: the 68th brings the address's spot weight to
+    // 5440 of 6000, past 90 %, and the client holds its spot requests until the minute rolls.
+    let open = Op::OpenOrders {
+        segment: spot(),
+        cursor: None,
+    };
+    for _ in 0..68 {
+        client.call(&open, Auth::Key(&bot)).await.unwrap();
+    }
+    // The withdrawals are weighed by UID on SAPI: not held by the spot meter.
+    let now = client.clock().now_ms();
+    let withdrawals = Op::Withdrawals {
+        window: Window {
+            start_ms: now - 86_400_000,
+            end_ms: now,
+        },
+        cursor: None,
+    };
+    client.call(&withdrawals, Auth::Key(&bot)).await.unwrap();
+    // The next spot read waits for the minute to roll over, and is not refused.
+    client.call(&Op::Balances, Auth::Key(&bot)).await.unwrap();
+    let log = lab.sim.inspect().access_log;
+    let at = |path: &str| -> Vec<i64> {
+        log.iter()
+            .filter(|e| e.path == path)
+            .map(|e| e.at_ms)
+            .collect()
+    };
+    let minute = |ms: i64| ms.div_euclid(60_000);
+    let opens = at("/api/v3/openOrders");
+    let held = minute(*opens.last().unwrap());
+    let withdrawn = at("/sapi/v1/capital/withdraw/history");
+    let accounts = at("/api/v3/account");
+    assert_eq!(opens.len(), 68, "{log:?}");
+    assert!(
+        withdrawn.iter().all(|at| minute(*at) == held),
+        "the SAPI read went inside the spot hold: {withdrawn:?}, spot held in minute {held}"
+    );
+    assert!(
+        accounts.iter().all(|at| minute(*at) > held),
+        "the next spot read waited for the next minute: {accounts:?}, held in minute {held}"
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.http_status != 429 && e.http_status != 418),
+        "nothing refused: {log:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

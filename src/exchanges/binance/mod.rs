@@ -27,7 +27,7 @@ mod wire;
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{CompanionCalls, ManualSteps, OrderRules, Pacing};
+use super::mechanisms::{CompanionCalls, Hold, Lane, ManualSteps, OrderRules, Pacing};
 use super::model::{Access, Category, Lock, Segment, TradePermission};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
@@ -308,8 +308,12 @@ impl CompanionCalls for Binance {
 }
 
 impl Pacing for Binance {
-    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Duration> {
+    fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Hold> {
         pace::pace(request, response, now_ms)
+    }
+
+    fn lane(&self, request: &Request) -> Lane {
+        pace::lane(&request.path)
     }
 }
 

@@ -106,10 +106,20 @@ impl Client {
             nonce: &nonce,
             known: &known,
         };
-        let plan = match self.plan(op, auth, &context) {
+        let mut plan = match self.plan(op, auth, &context) {
             Ok(plan) => plan,
             Err(err) => return (Err(err), None),
         };
+        // Out of a hold on the limit this request counts on (the address's was waited out
+        // above); signed again after a wait, so that its timestamp is fresh.
+        match self.await_lane(plan.request(), signer).await {
+            Ok(false) => {}
+            Ok(true) => match self.plan(op, auth, &context) {
+                Ok(again) => plan = again,
+                Err(err) => return (Err(err), None),
+            },
+            Err(err) => return (Err(err), None),
+        }
         let sent = Sent::now();
         let result = self.send(&plan).await;
         receipt.settle();
@@ -121,7 +131,7 @@ impl Client {
         let (decoded, status, response) = match result {
             Ok(response) => {
                 let status = response.status;
-                self.hold_after(plan.request(), &response);
+                self.hold_after(plan.request(), &response, signer);
                 let mut decoded = self.inner.venue.decode_known(op, &response, &known);
                 decoded.reply = decoded
                     .reply

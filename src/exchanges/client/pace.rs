@@ -2,10 +2,12 @@
 //!
 //! Before a request is signed it waits for its turn: under the venue's published limits (the
 //! scheduler, `schedule`), and out of a hold the venue asked for after an answer
-//! ([`crate::exchanges::mechanisms::Pacing`]: a 429's `Retry-After`, usage headers near the
-//! limit), which binds every request of the connection. Calls held together are released one
-//! at a time, [`HOLD_SPACING`] apart with jitter, not all at the hold's end; a hold longer than
-//! the call's deadline is refused without sending. Inside an IP ban ([`ExchangeError::IpBanned`])
+//! ([`crate::exchanges::mechanisms::Pacing`]): a 429's `Retry-After` binds every request of the
+//! address; usage headers near one limit bind the requests that count on that limit (its
+//! [`Lane`], per key where the venue counts per account), so that evidence reads near one limit
+//! never hold back a revoke counted on another. Calls held together are released one at a time,
+//! [`HOLD_SPACING`] apart with jitter, not all at the hold's end; a hold longer than the call's
+//! deadline is refused without sending. Inside an IP ban ([`ExchangeError::IpBanned`])
 //! nothing is sent at all until it ends; a hold that came after a request's turn refuses it
 //! unsent, and the retry queues it again.
 //!
@@ -23,6 +25,7 @@ use tokio::time::Instant;
 use super::schedule::{self, Priority, Receipt};
 use super::{Client, plan};
 use crate::clock;
+use crate::exchanges::mechanisms::Lane;
 use crate::exchanges::{Counters, ExchangeError, Nonces, Op, Request, Response};
 use crate::secret::Credential;
 
@@ -33,13 +36,19 @@ const HOLD_SPACING: Duration = Duration::from_millis(25);
 /// after each further one.
 const NONCE_JUMP_MS: u64 = 1_000;
 
+/// Which requests a hold binds: a lane, with the signing key where the lane counts per key.
+type HeldOn = (Lane, Option<String>);
+
+/// The address's own lane: every request waits out its holds.
+const ADDRESS: HeldOn = (Lane::Address, None);
+
 /// What the client holds back for.
 #[derive(Debug, Default)]
 pub(super) struct Pace {
-    /// Nothing is sent before this instant: the venue asked to hold back.
-    held_until: Mutex<Option<Instant>>,
-    /// When the last call held back was let go: the next goes a spacing later.
-    released: Mutex<Option<Instant>>,
+    /// Nothing on a lane is sent before its instant: the venue asked to hold back.
+    held_until: Mutex<HashMap<HeldOn, Instant>>,
+    /// When the last call held back on a lane was let go: the next goes a spacing later.
+    released: Mutex<HashMap<HeldOn, Instant>>,
     /// The exchange banned this address until this instant, with the ban's code.
     banned_until: Mutex<Option<(Instant, String)>>,
     /// Counter-nonce venues: each key's nonces.
@@ -138,37 +147,69 @@ impl Client {
             return Ok(Receipt::default());
         }
         let deadline = self.deadline();
-        let now = Instant::now();
-        let held = self.held();
-        if let Some(until) = held
-            && until > now
-        {
-            let slot = {
-                let mut released = self
-                    .inner
-                    .pace
-                    .released
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let jitter = schedule::jitter(HOLD_SPACING);
-                let slot = released
-                    .map_or(until, |last| last.max(until) + HOLD_SPACING)
-                    .max(until)
-                    + jitter;
-                *released = Some(slot);
-                slot
-            };
-            if slot > deadline {
-                return Err(held_too_long(slot - now));
-            }
-            tokio::time::sleep_until(slot).await;
-        }
+        self.wait_out(&ADDRESS, deadline).await?;
         let charges = self.inner.venue.charges(op);
         let key = signer.map(|c| c.key.as_str());
         self.inner
             .schedule
             .admit(&charges, key, priority, deadline)
             .await
+    }
+
+    /// Waits out a hold on the lane `request` counts on (the address's was waited out in
+    /// [`Client::await_turn`]); true when it waited, and the request must be signed again.
+    pub(super) async fn await_lane(
+        &self,
+        request: &Request,
+        signer: Option<&Credential>,
+    ) -> Result<bool, ExchangeError> {
+        if !self.inner.patient {
+            return Ok(false);
+        }
+        let lane = held_on(self.inner.venue.lane(request), signer);
+        if lane == ADDRESS {
+            return Ok(false);
+        }
+        let deadline = self.deadline();
+        let mut waited = false;
+        while self
+            .held_on(&lane)
+            .is_some_and(|until| until > Instant::now())
+        {
+            self.wait_out(&lane, deadline).await?;
+            waited = true;
+        }
+        Ok(waited)
+    }
+
+    /// Sleeps until `lane`'s hold ends, one call at a time after it; refuses when that would
+    /// be after `deadline`.
+    async fn wait_out(&self, lane: &HeldOn, deadline: Instant) -> Result<(), ExchangeError> {
+        let now = Instant::now();
+        let Some(until) = self.held_on(lane).filter(|until| *until > now) else {
+            return Ok(());
+        };
+        let slot = {
+            let mut released = self
+                .inner
+                .pace
+                .released
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let jitter = schedule::jitter(HOLD_SPACING);
+            let last = released.get(lane).copied();
+            let slot = last
+                .map_or(until, |last| last.max(until) + HOLD_SPACING)
+                .max(until)
+                + jitter;
+            released.insert(lane.clone(), slot);
+            slot
+        };
+        if slot > deadline {
+            return Err(held_too_long(slot - now));
+        }
+        tokio::time::sleep_until(slot).await;
+        Ok(())
     }
 
     /// Refuses without sending: inside an IP ban, or inside a hold that came after the
@@ -204,28 +245,40 @@ impl Client {
         Ok(())
     }
 
-    /// The hold the venue asked for, if any.
+    /// The hold the venue asked of the whole address, if any.
     fn held(&self) -> Option<Instant> {
+        self.held_on(&ADDRESS)
+    }
+
+    /// The hold the venue asked of `lane`, if any.
+    fn held_on(&self, lane: &HeldOn) -> Option<Instant> {
         self.inner
             .pace
             .held_until
             .lock()
             .ok()
-            .and_then(|held| *held)
+            .and_then(|held| held.get(lane).copied())
     }
 
-    /// Holds every later request for as long as the venue asks after this answer.
-    pub(super) fn hold_after(&self, request: &Request, response: &Response) {
-        let Some(wait) = self
+    /// Holds the later requests the venue names after this answer to `request` (signed by
+    /// `signer`), for as long as it asks.
+    pub(super) fn hold_after(
+        &self,
+        request: &Request,
+        response: &Response,
+        signer: Option<&Credential>,
+    ) {
+        let Some(hold) = self
             .inner
             .venue
             .pace(request, response, self.clock().now_ms())
         else {
             return;
         };
-        let until = Instant::now() + wait;
+        let until = Instant::now() + hold.wait;
         if let Ok(mut held) = self.inner.pace.held_until.lock() {
-            *held = Some(held.map_or(until, |h| h.max(until)));
+            let entry = held.entry(held_on(hold.lane, signer)).or_insert(until);
+            *entry = (*entry).max(until);
         }
     }
 
@@ -235,6 +288,14 @@ impl Client {
         if let Ok(mut banned) = self.inner.pace.banned_until.lock() {
             *banned = Some((until, code.to_owned()));
         }
+    }
+}
+
+/// The lane a hold on `lane` binds: per signing key where the venue counts per account.
+fn held_on(lane: Lane, signer: Option<&Credential>) -> HeldOn {
+    match lane {
+        Lane::KeyLimit(_) => (lane, signer.map(|c| c.key.as_str().to_owned())),
+        Lane::Address | Lane::Limit(_) => (lane, None),
     }
 }
 
