@@ -97,6 +97,21 @@ pub trait Pacing: Send + Sync {
 
     /// The limit `request` counts on: it waits out holds on that lane, besides the address's.
     fn lane(&self, request: &Request) -> Lane;
+
+    /// How full the limit `request` counted on is after this answer, if the answer says
+    /// (Binance's used weight against the published limit).
+    fn load(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Load>;
+}
+
+/// How full one limit is, by the venue's own count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Load {
+    /// The limit.
+    pub lane: Lane,
+    /// Its used share, 0 to 1 (more when over).
+    pub share: f64,
+    /// How long that count stands: until the venue's window rolls over.
+    pub stands: Duration,
 }
 
 /// A hold the venue asked for: nothing on `lane` goes for `wait`.

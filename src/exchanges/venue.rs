@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use super::coverage::Product;
 use super::mechanisms::{
-    Charge, CompanionCalls, Hold, KeyCounters, Lane, ManualSteps, OrderRules, Pacing, RateLimits,
-    SegmentDiscovery, TokenSessions,
+    Charge, CompanionCalls, Hold, KeyCounters, Lane, Load, ManualSteps, OrderRules, Pacing,
+    RateLimits, SegmentDiscovery, TokenSessions,
 };
 use super::model::{Category, Order, Segment, TradePermission};
 use super::{
@@ -214,6 +214,12 @@ impl dyn Venue + '_ {
     pub fn pace(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Hold> {
         self.pacing()
             .and_then(|p| p.pace(request, response, now_ms))
+    }
+
+    /// How full the limit `request` counted on is after this answer ([`Pacing::load`]).
+    pub fn load(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Load> {
+        self.pacing()
+            .and_then(|p| p.load(request, response, now_ms))
     }
 
     /// The lane `request` waits in ([`Pacing::lane`]); the address's alone on venues without.

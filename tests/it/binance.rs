@@ -637,6 +637,55 @@ async fn a_weight_near_one_limit_holds_only_the_requests_counted_on_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn past_half_a_weight_limit_the_requests_counted_on_it_go_one_at_a_time() {
+    let lab = Lab::start_on(ExchangeId::Binance, 67).await;
+    let (_, bot) = lab.creds();
+    let client = client(&lab, KeyFamily::SubAccount);
+    client.resync().await.unwrap();
+    // The exchange's minute a second old, so that it does not roll over during the test.
+    let now = client.clock().now_ms();
+    let mut faults = lockdown::sim::Faults::none();
+    faults.skew_ms = (61_000 - now.rem_euclid(60_000)).rem_euclid(60_000);
+    lab.sim.set_faults(faults);
+    client.resync().await.unwrap();
+    // Spot open orders without a symbol weigh 80: 38 of them are 3040 of the 6000, past half.
+    let open = Op::OpenOrders {
+        segment: spot(),
+        cursor: None,
+    };
+    for _ in 0..38 {
+        client.call(&open, Auth::Key(&bot)).await.unwrap();
+    }
+    let before = lab.sim.inspect().access_log.len();
+    // Each answer 100 ms late: six reads at once are answered one after the other.
+    lab.sim
+        .set_faults(faults.with_latency(Duration::from_millis(100)));
+    let reads = (0..6).map(|_| {
+        let client = client.clone();
+        let (open, bot) = (open.clone(), bot.clone());
+        tokio::spawn(async move { client.call(&open, Auth::Key(&bot)).await })
+    });
+    for read in reads.collect::<Vec<_>>() {
+        read.await.unwrap().unwrap();
+    }
+    let log = lab.sim.inspect().access_log;
+    let answered: Vec<i64> = log[before..]
+        .iter()
+        .filter(|e| e.path == "/api/v3/openOrders")
+        .map(|e| e.at_ms)
+        .collect();
+    assert_eq!(answered.len(), 6, "{log:?}");
+    // The exchange computes an answer, then sleeps out the latency: a read sent only once the
+    // one before was answered is computed a latency after it.
+    for pair in answered.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= 90,
+            "the reads went one at a time: answered at {answered:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_ip_ban_is_never_hammered() {
     let lab = Lab::start_on(ExchangeId::Binance, 65).await;
     let (_, bot) = lab.creds();

@@ -27,7 +27,7 @@ mod wire;
 use std::time::Duration;
 
 use super::coverage::{Cover, Product};
-use super::mechanisms::{CompanionCalls, Hold, Lane, ManualSteps, OrderRules, Pacing};
+use super::mechanisms::{CompanionCalls, Hold, Lane, Load, ManualSteps, OrderRules, Pacing};
 use super::model::{Access, Category, Lock, Segment, TradePermission};
 use super::{
     CallContext, CancelStyle, Capability, Decoded, ExchangeError, ExchangeId, Guide, History, Op,
@@ -314,6 +314,10 @@ impl Pacing for Binance {
 
     fn lane(&self, request: &Request) -> Lane {
         pace::lane(&request.path)
+    }
+
+    fn load(&self, request: &Request, response: &Response, now_ms: i64) -> Option<Load> {
+        pace::load(request, response, now_ms)
     }
 }
 

@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use crate::exchanges::mechanisms::{Hold, Lane};
+use crate::exchanges::mechanisms::{Hold, Lane, Load};
 use crate::exchanges::{Request, Response};
 
 /// The share of a limit past which the client waits for the next minute.
@@ -105,17 +105,28 @@ pub fn pace(request: &Request, response: &Response, now_ms: i64) -> Option<Hold>
             lane: Lane::Address,
         });
     }
-    let near = meters(&request.path).iter().find(|meter| {
-        response
-            .header(meter.header)
-            .and_then(|used| used.trim().parse::<u32>().ok())
-            .is_some_and(|used| f64::from(used) >= f64::from(meter.limit) * NEAR)
-    })?;
+    let load = load(request, response, now_ms).filter(|load| load.share >= NEAR)?;
+    Some(Hold {
+        wait: load.stands,
+        lane: load.lane,
+    })
+}
+
+/// How full the meter this answer to `request` reports is: the fullest, if it reports several.
+pub fn load(request: &Request, response: &Response, now_ms: i64) -> Option<Load> {
+    let (meter, share) = meters(&request.path)
+        .iter()
+        .filter_map(|meter| {
+            let used = response.header(meter.header)?.trim().parse::<u32>().ok()?;
+            Some((meter, f64::from(used) / f64::from(meter.limit)))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
     // The minute windows roll over on the exchange's clock.
     let left = 60_000 - now_ms.rem_euclid(60_000);
-    Some(Hold {
-        wait: Duration::from_millis(u64::try_from(left).unwrap_or(60_000) + 50),
-        lane: near.lane,
+    Some(Load {
+        lane: meter.lane,
+        share,
+        stands: Duration::from_millis(u64::try_from(left).unwrap_or(60_000) + 50),
     })
 }
 
@@ -194,6 +205,26 @@ mod tests {
         ] {
             assert_eq!(pace(request, &response, now), want, "{label}");
         }
+    }
+
+    #[test]
+    fn the_load_is_what_the_answer_reports_of_its_meter() {
+        let spot = Request::get("/api/v3/account", String::new());
+        let keys = Request::get("/sapi/v1/sub-account/subAccountApi", String::new());
+        let now = 1_700_000_020_000; // 40 s into a minute
+        let of = |request: &Request, headers: &[(&str, &str)]| {
+            load(request, &answer(200, headers), now).map(|l| (l.lane, l.share, l.stands))
+        };
+        let stands = Duration::from_millis(20_050);
+        assert_eq!(
+            of(&spot, &[("x-mbx-used-weight-1m", "3000")]),
+            Some((SPOT, 0.5, stands))
+        );
+        assert_eq!(
+            of(&keys, &[("x-sapi-used-uid-weight-1m", "90000")]),
+            Some((SAPI_UID, 0.5, stands))
+        );
+        assert_eq!(of(&spot, &[]), None, "an answer that says nothing");
     }
 
     #[test]

@@ -111,14 +111,26 @@ impl Client {
             Err(err) => return (Err(err), None),
         };
         // Out of a hold on the limit this request counts on (the address's was waited out
-        // above); signed again after a wait, so that its timestamp is fresh.
-        match self.await_lane(plan.request(), signer).await {
-            Ok(false) => {}
-            Ok(true) => match self.plan(op, auth, &context) {
+        // above), in single file when that limit is crowded; signed again after a wait, so
+        // that its timestamp is fresh.
+        let mut waited = false;
+        let _single = loop {
+            match self.await_lane(plan.request(), signer).await {
+                Ok(lane_waited) => waited |= lane_waited,
+                Err(err) => return (Err(err), None),
+            }
+            let (single, single_waited) = self.single_file(plan.request(), signer).await;
+            waited |= single_waited;
+            // A hold that came while this request waited for its turn is waited out first.
+            if !single_waited || !self.lane_held(plan.request(), signer) {
+                break single;
+            }
+        };
+        if waited {
+            match self.plan(op, auth, &context) {
                 Ok(again) => plan = again,
                 Err(err) => return (Err(err), None),
-            },
-            Err(err) => return (Err(err), None),
+            }
         }
         let sent = Sent::now();
         let result = self.send(&plan).await;

@@ -5,7 +5,11 @@
 //! ([`crate::exchanges::mechanisms::Pacing`]): a 429's `Retry-After` binds every request of the
 //! address; usage headers near one limit bind the requests that count on that limit (its
 //! [`Lane`], per key where the venue counts per account), so that evidence reads near one limit
-//! never hold back a revoke counted on another. Calls held together are released one at a time,
+//! never hold back a revoke counted on another. Past [`SINGLE_FILE`] of a limit, the requests
+//! counted on it go one at a time until the venue's window rolls over: the hold comes when the
+//! venue reports the limit nearly used, and requests already in flight then must not overrun
+//! the margin (Binance answers an overrun with 429, and requests sent after it with a ban).
+//! Calls held together are released one at a time,
 //! [`HOLD_SPACING`] apart with jitter, not all at the hold's end; a hold longer than the call's
 //! deadline is refused without sending. Inside an IP ban ([`ExchangeError::IpBanned`])
 //! nothing is sent at all until it ends; a hold that came after a request's turn refuses it
@@ -32,6 +36,8 @@ use crate::secret::Credential;
 /// How far apart calls held together go once the hold ends (plus up to as much again in
 /// jitter).
 const HOLD_SPACING: Duration = Duration::from_millis(25);
+/// The used share of a limit past which the requests counted on it go one at a time.
+const SINGLE_FILE: f64 = 0.5;
 /// How far ahead of the clock a key's nonces move after the exchange's first refusal; doubled
 /// after each further one.
 const NONCE_JUMP_MS: u64 = 1_000;
@@ -49,6 +55,10 @@ pub(super) struct Pace {
     held_until: Mutex<HashMap<HeldOn, Instant>>,
     /// When the last call held back on a lane was let go: the next goes a spacing later.
     released: Mutex<HashMap<HeldOn, Instant>>,
+    /// Lanes past [`SINGLE_FILE`] of their limit, until the venue's window rolls over.
+    crowded: Mutex<HashMap<HeldOn, Instant>>,
+    /// The turn a crowded lane's requests take one at a time.
+    single: Mutex<HashMap<HeldOn, Arc<tokio::sync::Mutex<()>>>>,
     /// The exchange banned this address until this instant, with the ban's code.
     banned_until: Mutex<Option<(Instant, String)>>,
     /// Counter-nonce venues: each key's nonces.
@@ -61,6 +71,9 @@ pub(super) struct Pace {
 
 /// A key's turn to send: held from drawing its nonce to its answer.
 pub(super) type Turn = Option<tokio::sync::OwnedMutexGuard<()>>;
+
+/// A crowded lane's turn: held from sending to reading what the answer says of the limit.
+pub(super) type SingleFile = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 impl Client {
     /// Waits for the key's turn and its call counter, and draws the nonce the request signs:
@@ -182,6 +195,47 @@ impl Client {
         Ok(waited)
     }
 
+    /// Whether the lane `request` counts on is held now.
+    pub(super) fn lane_held(&self, request: &Request, signer: Option<&Credential>) -> bool {
+        let lane = held_on(self.inner.venue.lane(request), signer);
+        self.held_on(&lane)
+            .is_some_and(|until| until > Instant::now())
+    }
+
+    /// Waits for the turn of `request`'s lane when it is past [`SINGLE_FILE`] of its limit
+    /// (nothing when it is not); true when it waited, and the request must be signed again.
+    pub(super) async fn single_file(
+        &self,
+        request: &Request,
+        signer: Option<&Credential>,
+    ) -> (SingleFile, bool) {
+        let lane = held_on(self.inner.venue.lane(request), signer);
+        let crowded = self
+            .inner
+            .pace
+            .crowded
+            .lock()
+            .ok()
+            .and_then(|crowded| crowded.get(&lane).copied())
+            .is_some_and(|until| until > Instant::now());
+        if !self.inner.patient || lane == ADDRESS || !crowded {
+            return (None, false);
+        }
+        let turn = {
+            let mut single = self
+                .inner
+                .pace
+                .single
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(single.entry(lane).or_default())
+        };
+        if let Ok(guard) = Arc::clone(&turn).try_lock_owned() {
+            return (Some(guard), false);
+        }
+        (Some(turn.lock_owned().await), true)
+    }
+
     /// Sleeps until `lane`'s hold ends, one call at a time after it; refuses when that would
     /// be after `deadline`.
     async fn wait_out(&self, lane: &HeldOn, deadline: Instant) -> Result<(), ExchangeError> {
@@ -268,11 +322,19 @@ impl Client {
         response: &Response,
         signer: Option<&Credential>,
     ) {
-        let Some(hold) = self
-            .inner
-            .venue
-            .pace(request, response, self.clock().now_ms())
-        else {
+        let now_ms = self.clock().now_ms();
+        if let Some(load) = self.inner.venue.load(request, response, now_ms)
+            && let Ok(mut crowded) = self.inner.pace.crowded.lock()
+        {
+            let lane = held_on(load.lane, signer);
+            if load.share >= SINGLE_FILE {
+                crowded.insert(lane, Instant::now() + load.stands);
+            } else {
+                // The venue's window rolled over: the count starts again.
+                crowded.remove(&lane);
+            }
+        }
+        let Some(hold) = self.inner.venue.pace(request, response, now_ms) else {
             return;
         };
         let until = Instant::now() + hold.wait;
