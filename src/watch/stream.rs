@@ -7,7 +7,10 @@
 //! read to the source through a channel. The source passes stream orders through the poller's
 //! "once per state" filter, and fills the gap by REST every time the connections are all ready
 //! again (the first time, that read is the first look): from the last news less the overlap to now,
-//! so a drop, a lost message or a late subscription loses nothing. While any connection is
+//! so a drop, a lost message or a late subscription loses nothing. A REST look never holds the
+//! pushes back: its reads run on a task of their own ([`RestPoll::answer`]), and the source
+//! reads the stream while it runs (a fill took up to a minute under Binance's request weight
+//! with twenty keys watched, and every push waited behind it). While any connection is
 //! down the poller looks at its usual interval, and a slow REST look every minute catches
 //! what a stream may silently skip. The stream is read with the watched key's own credential,
 //! never the master. A token that lapses on its own (Binance's listen key) is asked for again
