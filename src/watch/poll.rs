@@ -14,9 +14,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use super::source::{Batch, Source};
 use crate::exchanges::model::{Category, Order, OrderStatus, Segment};
@@ -35,6 +37,13 @@ struct State {
 }
 
 /// Polls one key's orders.
+///
+/// A look runs in two halves: its reads on a task of its own, which owns what
+/// it needs, and their answer applied here ([`RestPoll::apply`]: the "once per state" filter,
+/// the cursor). So a look in flight survives a caller that stops waiting for it (the watcher
+/// drops a source's `next()` whenever another branch wins), keeps its turn moving while nobody
+/// waits (a look that held one of the venue's [`LOOKS_AT_ONCE`] turns while its key's lock ran
+/// would stall every other key's looks), and a stream source reads its pushes meanwhile.
 #[derive(Debug)]
 pub struct RestPoll {
     client: Client,
@@ -51,8 +60,19 @@ pub struct RestPoll {
     /// keys' first looks sent at once overran Binance's weight minute before any answer could
     /// hold the client back, and the address was banned, the master's lock with it.
     looks: Arc<Semaphore>,
-    /// Reads sent so far (each page of each segment), for the figures.
-    pub reads: u64,
+    /// The look in flight, if any: answered by [`RestPoll::answer`].
+    pending: Option<Pending>,
+    /// Reads sent so far (each page of each segment), for the figures; the look's task counts
+    /// them as it sends them.
+    reads: Arc<AtomicU64>,
+}
+
+/// A look in flight.
+#[derive(Debug)]
+struct Pending {
+    task: JoinHandle<Result<Fetched, ExchangeError>>,
+    /// Set once the look has its turn, before it takes "now" as its window's end.
+    begun: Arc<AtomicBool>,
 }
 
 /// Looks at once across the keys of one venue, by default ([`RestPoll::sharing_looks`]).
@@ -62,6 +82,92 @@ pub const LOOKS_AT_ONCE: usize = 2;
 /// order in its history a moment after it closed.
 pub fn overlap(interval: Duration) -> Duration {
     (interval * 2).max(Duration::from_secs(5))
+}
+
+/// The reads of one look, with everything they need owned: they run on a task of their own.
+struct Fetch {
+    client: Client,
+    credential: Credential,
+    segments: Option<Vec<Segment>>,
+    cursor_ms: Option<i64>,
+    interval: Duration,
+    lookback: Duration,
+    looks: Arc<Semaphore>,
+    reads: Arc<AtomicU64>,
+    begun: Arc<AtomicBool>,
+}
+
+/// What a look's reads found, before the "once per state" filter.
+#[derive(Debug)]
+struct Fetched {
+    orders: Vec<Order>,
+    /// The segments read (the venue's list, on the first look).
+    segments: Vec<Segment>,
+    /// Where the history window began, and "now" when the look had its turn (the window's end).
+    start_ms: i64,
+    started_ms: i64,
+}
+
+impl Fetch {
+    async fn run(self) -> Result<Fetched, ExchangeError> {
+        // Closed only if the semaphore were, which it never is.
+        let _turn = Arc::clone(&self.looks).acquire_owned().await;
+        // Said before "now" is read: whoever sees `begun` unset knows the window ends later.
+        self.begun.store(true, Ordering::SeqCst);
+        let started_ms = self.client.clock().now_ms();
+        let segments = match self.segments {
+            Some(segments) => segments,
+            None => self.client.segments().await.list,
+        };
+        let auth = Auth::Key(&self.credential);
+        let (mut orders, _) = self
+            .client
+            .per_segment_permitted(
+                &segments,
+                auth,
+                |segment, cursor| Op::OpenOrders { segment, cursor },
+                Reply::into_orders,
+            )
+            .await?;
+        self.reads
+            .fetch_add(segments.len() as u64, Ordering::Relaxed);
+        let reach = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
+        let start_ms = match self.cursor_ms {
+            None => started_ms - reach(self.lookback),
+            Some(cursor) => cursor - reach(overlap(self.interval)),
+        };
+        let venue = self.client.venue();
+        let history: Vec<Segment> = segments
+            .iter()
+            .filter(|s| venue.reads_history(s, History::Orders))
+            .copied()
+            .collect();
+        let max = reach(venue.max_window(History::Orders));
+        for window in Window::split(start_ms, started_ms, max) {
+            let (closed, _) = self
+                .client
+                .per_segment_permitted(
+                    &history,
+                    auth,
+                    |segment, cursor| Op::Orders {
+                        segment,
+                        window,
+                        cursor,
+                    },
+                    Reply::into_orders,
+                )
+                .await?;
+            self.reads
+                .fetch_add(history.len() as u64, Ordering::Relaxed);
+            orders.extend(closed);
+        }
+        Ok(Fetched {
+            orders,
+            segments,
+            start_ms,
+            started_ms,
+        })
+    }
 }
 
 impl RestPoll {
@@ -83,7 +189,8 @@ impl RestPoll {
             seen: HashMap::new(),
             ticker: None,
             looks: Arc::new(Semaphore::new(LOOKS_AT_ONCE)),
-            reads: 0,
+            pending: None,
+            reads: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -93,13 +200,59 @@ impl RestPoll {
         self
     }
 
-    /// A look now, without waiting for the next tick (a stream's gap fill); the next tick
-    /// counts from here.
-    pub async fn look_now(&mut self) -> Result<Batch, ExchangeError> {
+    /// Starts a look now (a stream's gap fill), unless one is in flight already; the next
+    /// tick counts from here. [`RestPoll::answer`] hands out what it finds.
+    pub fn start(&mut self) {
         if let Some(ticker) = &mut self.ticker {
             ticker.reset();
         }
-        self.look().await
+        if self.pending.is_none() {
+            self.pending = Some(self.fetch());
+        }
+    }
+
+    /// Whether a look is in flight.
+    pub fn busy(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Whether the look in flight has had its turn and began reading. A look in flight that
+    /// has not reads up to a "now" later than this call: it covers whatever happened before.
+    pub fn reading(&self) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|p| p.begun.load(Ordering::SeqCst))
+    }
+
+    /// The look in flight, answered: its orders not passed on before in this state. With none
+    /// in flight, when `tick`, one starts at the poller's next tick; else this never answers.
+    /// Cancel-safe: dropped, the look goes on and the next call answers it.
+    pub async fn answer(&mut self, tick: bool) -> Result<Batch, ExchangeError> {
+        if self.pending.is_none() {
+            if !tick {
+                return std::future::pending().await;
+            }
+            let interval = self.interval;
+            let ticker = self.ticker.get_or_insert_with(|| {
+                let mut ticker = tokio::time::interval(interval);
+                // A slow look is followed by the next at once, never by a catch-up burst.
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticker
+            });
+            ticker.tick().await;
+            self.pending = Some(self.fetch());
+        }
+        let joined = match self.pending.as_mut() {
+            Some(pending) => (&mut pending.task).await,
+            None => return std::future::pending().await,
+        };
+        // Nothing awaited from here on: the answer is applied in the same poll it came in.
+        self.pending = None;
+        let fetched = joined.map_err(|err| ExchangeError::Transport {
+            detail: format!("the look's task ended before it answered ({err}); the next look reads from where it began"),
+            reached: true,
+        })??;
+        Ok(self.apply(fetched))
     }
 
     /// The orders of `orders` not passed on before in this state (a stream's news), each once.
@@ -125,67 +278,53 @@ impl RestPoll {
         self.interval
     }
 
+    /// Reads sent so far, those of a look still in flight included.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
+    }
+
     /// Now on the exchange's clock, as far as the client knows it.
     pub fn now_ms(&self) -> i64 {
         self.client.clock().now_ms()
     }
 
-    async fn look(&mut self) -> Result<Batch, ExchangeError> {
-        // Closed only if the semaphore were, which it never is.
-        let _turn = Arc::clone(&self.looks).acquire_owned().await;
-        let started_ms = self.client.clock().now_ms();
-        if self.segments.is_none() {
-            self.segments = Some(self.client.segments().await.list);
-        }
-        let segments = self.segments.clone().unwrap_or_default();
-        let auth = Auth::Key(&self.credential);
-        let (mut orders, _) = self
-            .client
-            .per_segment_permitted(
-                &segments,
-                auth,
-                |segment, cursor| Op::OpenOrders { segment, cursor },
-                Reply::into_orders,
-            )
-            .await?;
-        self.reads += segments.len() as u64;
-        let reach = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4);
-        let start = match self.cursor_ms {
-            None => started_ms - reach(self.lookback),
-            Some(cursor) => cursor - reach(overlap(self.interval)),
+    /// A look's reads, started on a task of their own.
+    fn fetch(&self) -> Pending {
+        let begun = Arc::new(AtomicBool::new(false));
+        let fetch = Fetch {
+            client: self.client.clone(),
+            credential: self.credential.clone(),
+            segments: self.segments.clone(),
+            cursor_ms: self.cursor_ms,
+            interval: self.interval,
+            lookback: self.lookback,
+            looks: Arc::clone(&self.looks),
+            reads: Arc::clone(&self.reads),
+            begun: Arc::clone(&begun),
         };
-        let venue = self.client.venue();
-        let history: Vec<Segment> = segments
-            .iter()
-            .filter(|s| venue.reads_history(s, History::Orders))
-            .copied()
-            .collect();
-        let max = reach(venue.max_window(History::Orders));
-        for window in Window::split(start, started_ms, max) {
-            let (closed, _) = self
-                .client
-                .per_segment_permitted(
-                    &history,
-                    auth,
-                    |segment, cursor| Op::Orders {
-                        segment,
-                        window,
-                        cursor,
-                    },
-                    Reply::into_orders,
-                )
-                .await?;
-            self.reads += history.len() as u64;
-            orders.extend(closed);
+        Pending {
+            task: tokio::spawn(fetch.run()),
+            begun,
+        }
+    }
+
+    /// A look's reads, answered: the cursor moves to where they ended (never back), and what
+    /// was not passed on before in this state goes out, each once.
+    fn apply(&mut self, fetched: Fetched) -> Batch {
+        if self.segments.is_none() {
+            self.segments = Some(fetched.segments);
         }
         // Every read answered: the next window starts here (less the overlap).
-        self.cursor_ms = Some(started_ms);
-        let fresh = self.changed(orders);
-        self.forget_before(start);
-        Ok(Batch {
+        self.cursor_ms = Some(
+            self.cursor_ms
+                .map_or(fetched.started_ms, |c| c.max(fetched.started_ms)),
+        );
+        let fresh = self.changed(fetched.orders);
+        self.forget_before(fetched.start_ms);
+        Batch {
             orders: fresh,
-            exchange_ms: started_ms,
-        })
+            exchange_ms: fetched.started_ms,
+        }
     }
 
     /// The orders not seen before in this state, each once (an order both open and in the
@@ -236,21 +375,19 @@ impl Source for RestPoll {
     }
 
     fn reads(&self) -> u64 {
-        self.reads
+        RestPoll::reads(self)
     }
 
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {
-        Box::pin(async move {
-            let interval = self.interval;
-            let ticker = self.ticker.get_or_insert_with(|| {
-                let mut ticker = tokio::time::interval(interval);
-                // A slow look is followed by the next at once, never by a catch-up burst.
-                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                ticker
-            });
-            ticker.tick().await;
-            self.look().await
-        })
+        Box::pin(self.answer(true))
+    }
+}
+
+impl Drop for RestPoll {
+    fn drop(&mut self) {
+        if let Some(pending) = &self.pending {
+            pending.task.abort();
+        }
     }
 }
 

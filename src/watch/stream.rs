@@ -7,7 +7,10 @@
 //! read to the source through a channel. The source passes stream orders through the poller's
 //! "once per state" filter, and fills the gap by REST every time the connections are all ready
 //! again (the first time, that read is the first look): from the last news less the overlap to now,
-//! so a drop, a lost message or a late subscription loses nothing. While any connection is
+//! so a drop, a lost message or a late subscription loses nothing. A REST look never holds the
+//! pushes back: its reads run on a task of their own ([`RestPoll::answer`]), and the source
+//! reads the stream while it runs (a fill took up to a minute under Binance's request weight
+//! with twenty keys watched, and every push waited behind it). While any connection is
 //! down the poller looks at its usual interval, and a slow REST look every minute catches
 //! what a stream may silently skip. The stream is read with the watched key's own credential,
 //! never the master. A token that lapses on its own (Binance's listen key) is asked for again
@@ -59,6 +62,32 @@ enum Event {
     Down(usize, String, Duration),
 }
 
+/// What a REST look of the stream source is for. Ordered: a gap fill is also a reconcile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Look {
+    /// The minute's look while every connection is up (a stream may skip silently).
+    Reconcile,
+    /// The look after every connection is ready again: from the cursor less the overlap to now.
+    GapFill,
+}
+
+impl Look {
+    fn name(self) -> &'static str {
+        match self {
+            Look::Reconcile => "rest_poll",
+            Look::GapFill => "gap_fill",
+        }
+    }
+}
+
+/// `poll`'s look answered ([`RestPoll::answer`]); never without a poller.
+async fn answer_of(poll: Option<&mut RestPoll>, tick: bool) -> Result<Batch, ExchangeError> {
+    match poll {
+        Some(poll) => poll.answer(tick).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Figures of a stream source, for the summary and the drill.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct StreamFigures {
@@ -95,22 +124,31 @@ pub struct StreamSource {
     /// What the last batch came from (`stream`, `gap_fill`, `rest_poll`).
     last: &'static str,
     next_reconcile: Instant,
-    /// A REST look that is due and not yet answered (a gap fill or the minute's reconcile).
-    /// The watcher drops `next()` when another of its branches wins (an account look, the
-    /// stop), so a look in flight is redone on the next call instead of being lost with it: a
-    /// cancelled gap fill would leave the orders placed during a drop unread for a minute.
-    look_due: Option<&'static str>,
-    /// A stream's [`Frame::Look`] is due: the segments it named are read by REST.
+    /// A REST look that is due and not yet started: it starts as soon as the poller has no
+    /// look in flight (a look that began reading before a reconnect cannot fill the gap the
+    /// reconnect left, so it is followed by another).
+    look_due: Option<Look>,
+    /// What the poller's look in flight is for; `None` for its own interval look (while a
+    /// connection is down). The look itself lives in the poller: the watcher drops `next()`
+    /// whenever another of its branches wins (an account look, the stop), and a look dropped
+    /// with it would leave the orders placed during a drop unread for a minute.
+    looking: Option<Look>,
+    /// A stream's [`Frame::Look`] is due: the segments it named are read by REST, from
+    /// `rung_at` on.
     rang: bool,
-    /// The latest exchange time a [`Frame::Look`] named: its look waits for the clock to pass
-    /// it.
+    /// When the look a [`Frame::Look`] asked for may start: once the clock is past the latest
+    /// exchange time one named (`look_after_ms`), or the order falls outside its window.
+    rung_at: Instant,
     look_after_ms: i64,
     /// The segments the stream's looks read, and their poller (its news passes the main
-    /// poller's "once per state" filter too).
+    /// poller's "once per state" filter too), and how many of `rung` it reads.
     rung: Vec<Segment>,
     looker: Option<RestPoll>,
+    looker_covers: usize,
     /// Reads of the lookers replaced when a new segment rang.
     looker_reads: u64,
+    /// Whether the connections' tasks can still tell anything (they never all end on their own).
+    listening: bool,
     /// When an empty batch is due if no news came (the judge's clock moves on).
     next_rejudge: Instant,
     figures: Arc<std::sync::Mutex<StreamFigures>>,
@@ -171,11 +209,15 @@ impl StreamSource {
             last: "stream",
             next_reconcile: Instant::now() + RECONCILE,
             look_due: None,
+            looking: None,
             rang: false,
+            rung_at: Instant::now(),
             look_after_ms: 0,
             rung: Vec::new(),
             looker: None,
+            looker_covers: 0,
             looker_reads: 0,
+            listening: true,
             next_rejudge: Instant::now(),
             figures,
             notes: Vec::new(),
@@ -197,111 +239,138 @@ impl StreamSource {
             .unwrap_or_else(std::sync::PoisonError::into_inner));
     }
 
+    /// A REST look of `kind` is wanted. A look in flight that has not begun reading reads up
+    /// to a later "now", so it serves (a gap fill promotes it); else it follows that one.
+    fn due(&mut self, kind: Look) {
+        if self.poll.busy() && !self.poll.reading() {
+            self.looking = Some(self.looking.map_or(kind, |k| k.max(kind)));
+        } else {
+            self.look_due = Some(self.look_due.map_or(kind, |k| k.max(kind)));
+        }
+    }
+
+    /// Starts what is due: the poller's look once it has none in flight, the stream's look
+    /// once its clock has passed and its looker is free.
+    fn start_due(&mut self) {
+        if !self.poll.busy()
+            && let Some(kind) = self.look_due.take()
+        {
+            self.poll.start();
+            self.looking = Some(kind);
+        }
+        let looker_busy = self.looker.as_ref().is_some_and(RestPoll::busy);
+        if self.rang && !looker_busy && Instant::now() >= self.rung_at {
+            // A new segment rang: a looker that reads it too (replaced only between looks,
+            // so a look's answer always meets the cursor it started from).
+            if self.looker_covers != self.rung.len()
+                && let Some(old) = self.looker.take()
+            {
+                self.looker_reads += old.reads();
+            }
+            let (poll, rung) = (&self.poll, &self.rung);
+            let looker = self.looker.get_or_insert_with(|| poll.only(rung.clone()));
+            self.looker_covers = self.rung.len();
+            looker.start();
+            // Pushes that ring from here on need a look of their own.
+            self.rang = false;
+        }
+    }
+
     async fn next_batch(&mut self) -> Result<Batch, ExchangeError> {
         // The judge last ran on the batch just handed out: the next empty one is an interval on.
         self.next_rejudge = Instant::now() + self.poll.interval();
         loop {
-            if self.look_due.is_none() && self.rang {
-                // The look's history window ends at the client's "now": it must be past the
-                // change the stream told of, or the order falls outside it. A few ms on a good
-                // clock; a second at most.
-                let ahead = self.look_after_ms.saturating_sub(self.poll.now_ms());
-                if ahead >= 0 {
-                    let wait = ahead.unsigned_abs().min(1000) + 1;
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                }
-                let rung = &self.rung;
-                let poll = &self.poll;
-                let looker = self.looker.get_or_insert_with(|| poll.only(rung.clone()));
-                // Cleared only once answered, as below.
-                let batch = looker.look_now().await?;
-                self.rang = false;
-                let fresh = self.poll.admit(batch.orders);
-                if fresh.is_empty() {
-                    continue;
-                }
-                self.last = "stream";
-                return Ok(Batch {
-                    orders: fresh,
-                    exchange_ms: batch.exchange_ms,
-                });
-            }
-            if let Some(kind) = self.look_due {
-                // Cleared only once answered: a failed look is tried again on the next call
-                // (after the watcher's pause), a cancelled one too.
-                let batch = self.poll.look_now().await?;
-                self.look_due = None;
-                if kind == "gap_fill" {
-                    self.tally(|f| f.gap_fills += 1);
-                    // One more look an interval on: a venue may list an order in its history a
-                    // moment after it closed, and the poller's overlap covers that only for
-                    // a look that follows (the minute's reconcile would come too late).
-                    self.next_reconcile = Instant::now() + self.poll.interval();
-                }
-                self.last = kind;
-                return Ok(batch);
-            }
+            self.start_due();
             let all_up = self.up.iter().all(|up| *up);
-            let event = if all_up {
-                let unpushed = async {
-                    match self.unpushed.as_mut() {
-                        Some(poll) => poll.next().await,
-                        None => std::future::pending().await,
+            let rung_waits = self.rang && !self.looker.as_ref().is_some_and(RestPoll::busy);
+            // Every branch below is cancel-safe: a look in flight lives in its poller and goes
+            // on while the watcher does something else. Pushes are read while a look runs: a
+            // gap fill can take a minute under a venue's request weight (Binance, twenty keys),
+            // and the pushes are what the stream is for.
+            let event = tokio::select! {
+                // While a connection is down the poller also looks at its own interval.
+                batch = self.poll.answer(!all_up) => {
+                    let kind = self.looking.take();
+                    self.last = kind.map_or("rest_poll", Look::name);
+                    let batch = match batch {
+                        Ok(batch) => batch,
+                        Err(err) => {
+                            // Still due: tried again on the next call, after the watcher's pause.
+                            if let Some(kind) = kind {
+                                self.due(kind);
+                            }
+                            return Err(err);
+                        }
+                    };
+                    if kind == Some(Look::GapFill) {
+                        self.tally(|f| f.gap_fills += 1);
+                        // One more look an interval on: a venue may list an order in its history
+                        // a moment after it closed, and the poller's overlap covers that only for
+                        // a look that follows (the minute's reconcile would come too late).
+                        self.next_reconcile = Instant::now() + self.poll.interval();
                     }
-                };
-                tokio::select! {
-                    event = self.events.recv() => event,
-                    // No news for an interval: an empty batch, so that orders still inside the
-                    // ledger's lag are judged again as time passes (a poller's look does that).
-                    () = tokio::time::sleep_until(self.next_rejudge) => {
-                        self.next_rejudge = Instant::now() + self.poll.interval();
-                        self.last = "stream";
-                        return Ok(Batch { orders: Vec::new(), exchange_ms: self.poll.now_ms() });
-                    }
-                    () = tokio::time::sleep_until(self.next_reconcile) => {
-                        self.next_reconcile = Instant::now() + RECONCILE;
-                        self.look_due = Some("rest_poll");
+                    return Ok(batch);
+                }
+                batch = answer_of(self.looker.as_mut(), false) => {
+                    let batch = match batch {
+                        Ok(batch) => batch,
+                        Err(err) => {
+                            self.rang = true;
+                            return Err(err);
+                        }
+                    };
+                    let fresh = self.poll.admit(batch.orders);
+                    if fresh.is_empty() {
                         continue;
                     }
-                    batch = unpushed => {
-                        self.last = "rest_poll";
-                        let batch = batch?;
-                        let fresh = self.poll.admit(batch.orders);
-                        if fresh.is_empty() {
-                            continue;
-                        }
-                        return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
-                    }
+                    self.last = "stream";
+                    return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
                 }
-            } else {
-                // Some stream is down: the poller looks at its interval meanwhile.
-                tokio::select! {
-                    event = self.events.recv() => event,
-                    batch = self.poll.next() => {
-                        self.last = "rest_poll";
-                        return batch;
+                // Segments the stream does not push, at the interval while every connection is
+                // up (the poller reads them too while one is down); a look in flight is
+                // answered either way.
+                batch = answer_of(self.unpushed.as_mut(), all_up) => {
+                    self.last = "rest_poll";
+                    let batch = batch?;
+                    let fresh = self.poll.admit(batch.orders);
+                    if fresh.is_empty() {
+                        continue;
                     }
+                    return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
                 }
+                event = self.events.recv(), if self.listening => event,
+                // No news for an interval: an empty batch, so that orders still inside the
+                // ledger's lag are judged again as time passes (a poller's look does that).
+                () = tokio::time::sleep_until(self.next_rejudge), if all_up => {
+                    self.next_rejudge = Instant::now() + self.poll.interval();
+                    self.last = "stream";
+                    return Ok(Batch { orders: Vec::new(), exchange_ms: self.poll.now_ms() });
+                }
+                () = tokio::time::sleep_until(self.next_reconcile), if all_up => {
+                    self.next_reconcile = Instant::now() + RECONCILE;
+                    self.due(Look::Reconcile);
+                    continue;
+                }
+                () = tokio::time::sleep_until(self.rung_at), if rung_waits => continue,
             };
             let Some(event) = event else {
                 // Every task ended (they never do on their own): poll from now on.
+                self.listening = false;
                 self.up.iter_mut().for_each(|up| *up = false);
-                self.last = "rest_poll";
-                return self.poll.next().await;
+                continue;
             };
             match event {
                 Event::Ready(n) => {
                     self.up[n] = true;
                     self.tally(|f| f.connects += 1);
                     // One gap fill once every connection is up: while one is down the poller
-                    // looks at its interval, and a fill per connection would hold the others'
-                    // pushes back a whole REST look each (OKX: two connections, ~3 s a look).
+                    // looks at its interval, and a fill per connection would cost a whole REST
+                    // look each (OKX: two connections, ~3 s a look).
                     if !self.up.iter().all(|up| *up) {
                         continue;
                     }
                     self.next_reconcile = Instant::now() + RECONCILE;
-                    self.look_due = Some("gap_fill");
-                    continue;
+                    self.due(Look::GapFill);
                 }
                 Event::Down(n, why, pause) => {
                     self.up[n] = false;
@@ -317,11 +386,17 @@ impl StreamSource {
                     self.look_after_ms = self.look_after_ms.max(at_ms);
                     if !self.rung.contains(&segment) {
                         self.rung.push(segment);
-                        if let Some(old) = self.looker.take() {
-                            self.looker_reads += old.reads;
-                        }
                     }
-                    // One look answers every push that came before it ran.
+                    // The look's history window ends at the client's "now": it must be past the
+                    // change the stream told of. A few ms on a good clock; a second at most.
+                    let ahead = self.look_after_ms.saturating_sub(self.poll.now_ms());
+                    let wait = if ahead >= 0 {
+                        ahead.unsigned_abs().min(1000) + 1
+                    } else {
+                        0
+                    };
+                    self.rung_at = Instant::now() + Duration::from_millis(wait);
+                    // One look answers every push that came before it began.
                     self.rang = true;
                 }
                 Event::Orders(orders) => {
@@ -354,9 +429,9 @@ impl Source for StreamSource {
     }
 
     fn reads(&self) -> u64 {
-        self.poll.reads
-            + self.unpushed.as_ref().map_or(0, |p| p.reads)
-            + self.looker.as_ref().map_or(0, |p| p.reads)
+        self.poll.reads()
+            + self.unpushed.as_ref().map_or(0, RestPoll::reads)
+            + self.looker.as_ref().map_or(0, RestPoll::reads)
             + self.looker_reads
     }
 
@@ -596,6 +671,7 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
     use super::*;
+    use crate::exchanges::model::OrderStatus;
     use crate::exchanges::{ExchangeId, Mode};
     use crate::secret::KeyId;
     use crate::sim::Sim;
@@ -694,5 +770,176 @@ mod tests {
         let why = asker.refresh_token(Some(&current)).await.unwrap_err();
         assert!(why.contains("could not be extended"), "{why}");
         assert!(!why.contains(&secret.trim()[..8]), "{why}");
+    }
+
+    /// A leaked Bybit key on a served simulator: the simulator, its address, the key.
+    async fn bybit_lab(seed: u64) -> (Sim, crate::sim::Running, Client, Credential) {
+        let sim = Sim::new(ExchangeId::Bybit, seed);
+        let running = sim
+            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let session = sim.write_session(dir.path(), &running.base_url).unwrap();
+        let secret = std::fs::read_to_string(dir.path().join("bot.secret")).unwrap();
+        let credential = Credential::new(
+            KeyId::new(session.leaked_key.clone()),
+            SecretString::from(secret.trim().to_owned()),
+        );
+        let client = Client::new(ExchangeId::Bybit.venue(), &running.base_url, Mode::Live).unwrap();
+        (sim, running, client, credential)
+    }
+
+    /// The source's batches until `done` holds for one (`None` for a call that timed out),
+    /// each call bounded; at most 40 calls. Short bounds drop `next()` on purpose, as the
+    /// watcher does whenever another of its branches wins.
+    async fn batches_until(
+        source: &mut StreamSource,
+        done: impl Fn(&StreamSource, Option<&Batch>) -> bool,
+    ) -> Option<Batch> {
+        for _ in 0..40 {
+            let batch = tokio::time::timeout(Duration::from_millis(250), source.next())
+                .await
+                .ok()
+                .map(|batch| batch.expect("no look fails here"));
+            if done(source, batch.as_ref()) {
+                return batch;
+            }
+        }
+        panic!(
+            "10 s and no such batch; the stream's figures: {:?}",
+            source.figures()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_push_is_handed_out_while_the_gap_fill_waits_and_its_order_once() {
+        use crate::exchanges::model::{Category, Side};
+        use crate::exchanges::{NewOrder, OrderKind, QtyUnit, Reply, TimeInForce};
+        use crate::watch::poll::LOOKS_AT_ONCE;
+
+        let (_sim, _running, client, credential) = bybit_lab(21).await;
+        // Every turn of the venue's looks is taken, as other keys' looks take them under a
+        // venue's request weight (Binance, twenty keys: a minute): the gap fill waits.
+        let looks = Arc::new(tokio::sync::Semaphore::new(LOOKS_AT_ONCE));
+        let turns = Arc::clone(&looks)
+            .acquire_many_owned(u32::try_from(LOOKS_AT_ONCE).unwrap())
+            .await
+            .unwrap();
+        let poll = RestPoll::new(
+            client.clone(),
+            credential.clone(),
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        )
+        .sharing_looks(Arc::clone(&looks));
+        let mut source = StreamSource::start(&client, &credential, poll)
+            .await
+            .expect("Bybit has a private stream");
+        batches_until(&mut source, |s, _| s.figures().connects >= 1).await;
+        assert!(!source.armed(), "no gap fill could have run");
+
+        // The attacker's order, placed with the leaked key while the fill waits for its turn.
+        let order = NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle: None,
+            },
+            symbol: "BTCUSDT".to_owned(),
+            side: Side::Buy,
+            kind: OrderKind::Limit { price: 20_000.0 },
+            qty: 0.001,
+            unit: QtyUnit::Base,
+            trigger: None,
+            client_order_id: Some("during-the-fill".to_owned()),
+            time_in_force: TimeInForce::Gtc,
+            reduce_only: false,
+        };
+        let id = client
+            .call(&Op::PlaceOrder(order), Auth::Key(&credential))
+            .await
+            .and_then(Reply::into_placed)
+            .expect("placed");
+        let has = |batch: &Batch| batch.orders.iter().any(|o| o.order_id == id);
+        let pushed = batches_until(&mut source, |_, b| b.is_some_and(has))
+            .await
+            .expect("a batch");
+        assert_eq!(source.name(), "stream");
+        assert_eq!(pushed.orders.len(), 1, "{:?}", pushed.orders);
+        assert_eq!(source.figures().gap_fills, 0, "the fill still waits");
+
+        // Its turn comes: the fill answers (once, though `next()` was dropped many times
+        // meanwhile), and what the stream handed out already is not handed out again.
+        drop(turns);
+        let filled = batches_until(&mut source, |s, b| b.is_some() && s.name() == "gap_fill")
+            .await
+            .expect("a batch");
+        assert!(!has(&filled), "passed on twice: {:?}", filled.orders);
+        assert_eq!(source.figures().gap_fills, 1);
+        assert!(source.armed());
+        assert!(source.reads() > 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_reconnect_while_the_gap_fill_reads_gets_a_fill_of_its_own() {
+        use crate::exchanges::model::{Category, Side};
+        use crate::exchanges::{NewOrder, OrderKind, QtyUnit, Reply, TimeInForce};
+        use crate::sim::{Faults, StreamFaults};
+
+        let (sim, _running, client, credential) = bybit_lab(22).await;
+        // Every REST answer late, so that a look takes a while; an interval long enough that
+        // no other look comes between the fills.
+        sim.set_faults(Faults::none().with_latency(Duration::from_millis(300)));
+        let poll = RestPoll::new(
+            client.clone(),
+            credential.clone(),
+            Duration::from_secs(5),
+            Duration::from_secs(60),
+        );
+        let mut source = StreamSource::start(&client, &credential, poll)
+            .await
+            .expect("Bybit has a private stream");
+        batches_until(&mut source, |s, _| {
+            s.looking == Some(Look::GapFill) && s.poll.reading()
+        })
+        .await;
+        // While the fill reads: an order that is never open (an IOC far below the market,
+        // cancelled at once), its only push lost with the connection it cut. The fill began
+        // before it, so only a fill after the reconnect can find it.
+        sim.set_stream_faults(StreamFaults {
+            drop_after: Some(0),
+            ..StreamFaults::default()
+        });
+        let order = NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle: None,
+            },
+            symbol: "BTCUSDT".to_owned(),
+            side: Side::Buy,
+            kind: OrderKind::Limit { price: 1_000.0 },
+            qty: 0.001,
+            unit: QtyUnit::Base,
+            trigger: None,
+            client_order_id: Some("lost-with-the-drop".to_owned()),
+            time_in_force: TimeInForce::Ioc,
+            reduce_only: false,
+        };
+        let id = client
+            .call(&Op::PlaceOrder(order), Auth::Key(&credential))
+            .await
+            .and_then(Reply::into_placed)
+            .expect("placed");
+        batches_until(&mut source, |s, _| s.figures().drops >= 1).await;
+        sim.set_stream_faults(StreamFaults::default());
+        let found = batches_until(&mut source, |_, b| {
+            b.is_some_and(|b| b.orders.iter().any(|o| o.order_id == id))
+        })
+        .await
+        .expect("a batch");
+        assert_eq!(source.name(), "gap_fill", "{:?}", source.figures());
+        assert_eq!(source.figures().gap_fills, 2, "{:?}", source.figures());
+        assert_eq!(found.orders.len(), 1, "{:?}", found.orders);
+        assert_eq!(found.orders[0].status, OrderStatus::Cancelled);
     }
 }
