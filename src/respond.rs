@@ -494,13 +494,7 @@ async fn client(
             message: err.to_string(),
             help: err.hint().map(str::to_owned),
         })?;
-    // Every lockdown process on this profile draws a key's nonces from the same folder, so
-    // none is ever sent twice (Kraken, docs/venues/kraken.md §2).
-    Ok(
-        Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
-            .with_settings(profile.settings.clone())
-            .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
-    )
+    Ok(shared(profile, mode, http))
 }
 
 /// A client for the profile's venue, its HTTP client built here (off no critical path: the keys
@@ -512,11 +506,44 @@ pub(crate) fn connect(profile: &crate::config::Profile, mode: Mode) -> Result<Cl
         message: err.to_string(),
         help: err.hint().map(str::to_owned),
     })?;
-    Ok(
-        Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
-            .with_settings(profile.settings.clone())
-            .with_nonces(Nonces::persisted(profile.state_dir.join("nonces"))),
-    )
+    Ok(shared(profile, mode, http))
+}
+
+/// The process's one client for `profile` in `mode`, made with `http` the first time.
+///
+/// Why one: the exchange counts the address's requests whatever part of lockdown sent them, and
+/// the client paces by what the exchange's answers say (holds, usage near a limit, bans). A
+/// watcher and the locks and responses it starts, or a drill's watcher and its response, each
+/// with a client of its own, each paced alone and together overran Binance's limits: the 429s
+/// of one found the other's requests in flight and the address was banned, the locks with it.
+/// Clones share the pacing; each caller sets its own deadline and records its own calls.
+fn shared(profile: &crate::config::Profile, mode: Mode, http: reqwest::Client) -> Client {
+    static CLIENTS: std::sync::OnceLock<std::sync::Mutex<BTreeMap<String, Client>>> =
+        std::sync::OnceLock::new();
+    // What makes two profiles the same client: the venue, where it is reached, how the keys
+    // are read and where their nonces are kept.
+    let identity = format!(
+        "{}|{}|{:?}|{}|{:?}",
+        profile.exchange.venue().id(),
+        profile.base_url,
+        profile.settings,
+        profile.state_dir.display(),
+        mode
+    );
+    let mut clients = CLIENTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    clients
+        .entry(identity)
+        .or_insert_with(|| {
+            // Every lockdown process on this profile draws a key's nonces from the same
+            // folder, so none is ever sent twice (Kraken, docs/venues/kraken.md §2).
+            Client::with_http(profile.exchange.venue(), &profile.base_url, mode, http)
+                .with_settings(profile.settings.clone())
+                .with_nonces(Nonces::persisted(profile.state_dir.join("nonces")))
+        })
+        .clone()
 }
 
 /// Says what was found before the run that does not stop it.
@@ -577,4 +604,21 @@ fn create_run_dir(state_dir: &Path, id: &str) -> Result<PathBuf, Error> {
         source,
     })?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::ExchangeId;
+
+    #[test]
+    fn a_profile_has_one_client_in_a_process() {
+        let profile = crate::scan::tests::profile(ExchangeId::Binance);
+        let live = connect(&profile, Mode::Live).unwrap();
+        assert!(live.shares_pacing_with(&connect(&profile, Mode::Live).unwrap()));
+        assert!(!live.shares_pacing_with(&connect(&profile, Mode::DryRun).unwrap()));
+        let mut elsewhere = profile.clone();
+        elsewhere.base_url = "http://127.0.0.2:9".to_owned();
+        assert!(!live.shares_pacing_with(&connect(&elsewhere, Mode::Live).unwrap()));
+    }
 }

@@ -316,8 +316,11 @@ async fn watch_key(
 ) {
     let mut failures: u32 = 0;
     let mut armed = false;
+    // The source's reads counted so far: a look may read on while an account look or the stop
+    // wins the `select!` (its reads run on a task of their own), and is counted with the next
+    // batch.
+    let mut counted = watched.source.reads();
     loop {
-        let reads_before = watched.source.reads();
         let batch = tokio::select! {
             batch = watched.source.next() => batch,
             () = watched.account.tick() => {
@@ -335,7 +338,8 @@ async fn watch_key(
             }
             _ = stop.wait_for(|stop| *stop) => break,
         };
-        let reads = watched.source.reads() - reads_before;
+        let reads = watched.source.reads() - counted;
+        counted += reads;
         for note in watched.source.take_notes() {
             shared
                 .ui

@@ -637,7 +637,7 @@ async fn a_weight_near_one_limit_holds_only_the_requests_counted_on_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn past_half_a_weight_limit_the_requests_counted_on_it_go_one_at_a_time() {
+async fn past_a_third_of_a_weight_limit_the_requests_counted_on_it_go_one_at_a_time() {
     let lab = Lab::start_on(ExchangeId::Binance, 67).await;
     let (_, bot) = lab.creds();
     let client = client(&lab, KeyFamily::SubAccount);
@@ -648,7 +648,7 @@ async fn past_half_a_weight_limit_the_requests_counted_on_it_go_one_at_a_time() 
     faults.skew_ms = (61_000 - now.rem_euclid(60_000)).rem_euclid(60_000);
     lab.sim.set_faults(faults);
     client.resync().await.unwrap();
-    // Spot open orders without a symbol weigh 80: 38 of them are 3040 of the 6000, past half.
+    // Spot open orders without a symbol weigh 80: 38 of them are 3040 of the 6000, past a third.
     let open = Op::OpenOrders {
         segment: spot(),
         cursor: None,

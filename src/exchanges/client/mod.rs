@@ -88,6 +88,12 @@ struct Inner {
 }
 
 impl Client {
+    /// Whether `other` is a clone of this client: one pacing, one schedule, one session store.
+    #[cfg(test)]
+    pub(crate) fn shares_pacing_with(&self, other: &Client) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// Connects a venue adapter to a base URL.
     pub fn new(venue: Box<dyn Venue>, base_url: &str, mode: Mode) -> Result<Client, ExchangeError> {
         Ok(Client::with_http(venue, base_url, mode, http_client()?))
