@@ -156,14 +156,20 @@ impl Run<'_> {
             lock(&state).prior = prior;
         }
 
-        let deadline = self.playbook.deadline.map(|d| started + d);
+        let mut deadline = self.playbook.deadline.map(|d| started + d);
         let mut permit = None;
         for (index, step) in self.playbook.steps.iter().enumerate() {
             if index > 0
                 && permit.is_none()
                 && let Some(gate) = &self.gate
             {
+                let arrived = Instant::now();
                 permit = Some(gate.pass().await);
+                // The incident's gate held this run for the other keys' locks and a free slot:
+                // time spent on nobody's steps of its own, so the run's deadline moves on by as
+                // much. Otherwise the keys let through last found their deadline gone before
+                // their evidence began (twenty Binance keys, four at a time).
+                deadline = deadline.map(|d| d + arrived.elapsed());
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.deadline_passed(&state);

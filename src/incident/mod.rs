@@ -5,7 +5,8 @@
 //! report, through `crate::respond`), and the keys of one profile share ONE [`Client`], so every
 //! request of the incident goes through one client's pacing (clones share its state). Every
 //! key's run starts at once, and no key's run goes past its first step (the lock) before every
-//! key's lock has gone out ([`Ticket`]); then at most `--parallel` keys' runs go on at a time. One
+//! key's lock has gone out ([`Ticket`]); then at most `--parallel` keys' runs go on at a time
+//! (a run's deadline moves on by its wait at that gate). One
 //! incident folder `<state_dir>/incidents/<utc>-<id>/` gets `summary.md` and `summary.json`.
 //! Each key's replacement is stored in a file of its own ([`key_store`]). Fail toward
 //! containment: nothing here stops a key's lock or revoke. A key another process is already

@@ -221,6 +221,71 @@ async fn a_second_responder_on_a_locked_key_is_refused_and_a_stale_lock_file_doe
 }
 
 #[tokio::test]
+async fn a_key_let_through_the_gate_last_still_gets_the_whole_deadline_for_its_steps() {
+    let lab = Lab::start_scenario(ExchangeId::Bybit, THREE_BOTS, 5).await;
+    let keys = lab.session.leaked_keys.clone();
+    // Each run's own steps take two seconds (the grace of `settle`, no bot to show its new key)
+    // of a three-second deadline; one key at a time, so the second waits at the gate while the
+    // first runs. Without its wait moving its deadline on, the second's `history` never runs.
+    let playbook = lab.sim_dir().join("gate-deadline.yaml");
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: gate-deadline
+exchange: bybit
+inputs:
+  key: { required: true }
+deadline: 3s
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
+  - id: replace
+    create_key:
+      label: "gate-{{ run.id }}"
+      account: "{{ steps.lock.account }}"
+      permissions: [spot_trade]
+      ip_whitelist: "{{ profile.bot_ips }}"
+  - id: settle
+    timeout: 10s
+    wait_for_use: { from: replace, grace: 2s }
+  - id: history
+    snapshot: { key: "{{ inputs.key }}", of: [orders] }
+  - id: revoke
+    revoke_key: { key: "{{ inputs.key }}" }
+"#,
+    )
+    .unwrap();
+    let config = config(&lab);
+    let playbook = playbook.display().to_string();
+    let args = [
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        &keys[0],
+        "--key",
+        &keys[1],
+        "--parallel",
+        "1",
+        "--playbook",
+        &playbook,
+        "--yes",
+        "--json",
+    ];
+    let output = lockdown(&args, &[]).await;
+    let err = stderr(&output);
+    assert_eq!(code(&output), 0, "stderr:\n{err}");
+    assert!(!err.contains("deadline passed"), "{err}");
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["revoked"], 2, "{summary:#}");
+    for key in &summary["keys"].as_array().unwrap()[..] {
+        assert_eq!(key["exit_code"], 0, "{summary:#}");
+    }
+}
+
+#[tokio::test]
 async fn the_vendor_leak_drill_passes_on_bybit_key_by_key() {
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().display().to_string();
