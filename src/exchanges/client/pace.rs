@@ -9,11 +9,10 @@
 //! counted on it go one at a time until the venue's window rolls over: the hold comes when the
 //! venue reports the limit nearly used, and requests already in flight then must not overrun
 //! the margin (Binance answers an overrun with 429, and requests sent after it with a ban).
-//! Calls held together are released one at a time,
-//! [`HOLD_SPACING`] apart with jitter, not all at the hold's end; a hold longer than the call's
-//! deadline is refused without sending. Inside an IP ban ([`ExchangeError::IpBanned`])
-//! nothing is sent at all until it ends; a hold that came after a request's turn refuses it
-//! unsent, and the retry queues it again.
+//! Calls held together are released one at a time, [`HOLD_SPACING`] apart with jitter, not all
+//! at the hold's end; a hold longer than the call's deadline is refused without sending. Inside
+//! an IP ban ([`ExchangeError::IpBanned`]) nothing is sent at all until it ends; a hold that
+//! came after a request's turn refuses it unsent, and the retry queues it again.
 //!
 //! On venues that count per key ([`crate::exchanges::mechanisms::KeyCounters`], Kraken) each
 //! key's nonces come from [`Nonces`] (persisted under the profile's state dir when
