@@ -362,6 +362,7 @@ fn diff_child(dir: &Path) -> f64 {
                 started_at: lockdown::clock::now_rfc3339(),
                 playbook: playbook.name.clone(),
                 started: Instant::now(),
+                incident_started_at: None,
             },
             journal: JournalHandle::new(journal),
             inputs,

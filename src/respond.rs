@@ -101,6 +101,7 @@ async fn run_for(
         started_at: crate::clock::now_rfc3339(),
         playbook: playbook.name.clone(),
         started,
+        incident_started_at: request.incident.as_ref().map(|s| s.started_at.clone()),
     };
     let advice = preflight(
         &playbook,
@@ -419,6 +420,7 @@ pub async fn resume(
         started_at: first.started_at.clone(),
         playbook: playbook.name.clone(),
         started,
+        incident_started_at: None,
     };
     let mut inputs = first.inputs.clone();
     let advice = preflight(

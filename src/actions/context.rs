@@ -36,6 +36,9 @@ pub struct RunInfo {
     pub playbook: String,
     /// When the run started, for time-to-contain.
     pub started: Instant,
+    /// When the incident this run answers one key of began, RFC 3339 UTC (its keys' runs start
+    /// one after another, a few ms apart); `None` for a single response or a resumed run.
+    pub incident_started_at: Option<String>,
 }
 
 impl RunInfo {

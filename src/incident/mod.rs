@@ -53,6 +53,8 @@ pub struct Share {
     /// Where this key's replacement is stored, when several keys of one profile would all
     /// write to the profile's one `secret_store` ([`key_store`]).
     pub secret_store: Option<SecretStore>,
+    /// When the incident began, RFC 3339 UTC: before any of its keys' runs.
+    pub started_at: String,
 }
 
 /// The incident's gate: no key's run goes past its first step (its lock) before every key's
@@ -438,6 +440,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
                 .and_then(|p| p.secret_store.as_ref().map(|s| (p, s)))
                 .filter(|_| shared_store)
                 .map(|(p, s)| key_store(s, p, &target.key)),
+            started_at: started_at.clone(),
         };
         let key_request = Request {
             config: request.config.clone(),

@@ -359,15 +359,18 @@ impl Action for DiffOrders {
         };
         let (own_cancels, unnamed_cancels) = own_cancels(cx.outputs.values().map(|o| &**o));
         // Keys that share one account: another key's run of the same response cancels there
-        // too, and its cancels name nothing this run knows.
-        let unnamed_cancels = unnamed_cancels || keys_share_an_account(cx.profile);
+        // too, and its cancels name nothing this run knows. The incident's runs start a few
+        // ms apart, one after another: another's cancel-all may come before this run began,
+        // so from the incident's start.
+        let shared = keys_share_an_account(cx.profile);
+        let unnamed_from = unnamed_cancels_since(&cx.run, shared);
         let mut rules = Rules {
             prefix: prefix.as_deref(),
             until_ms: taken_ms,
             lag_ms: i64::try_from(lag.as_millis()).unwrap_or(i64::MAX),
             own_cancels: Some(&own_cancels),
-            unnamed_cancels_from_ms: unnamed_cancels
-                .then(|| clock::parse_rfc3339_ms(&cx.run.started_at))
+            unnamed_cancels_from_ms: (unnamed_cancels || shared)
+                .then(|| clock::parse_rfc3339_ms(unnamed_from))
                 .flatten(),
             reread_ms: None,
         };
@@ -435,6 +438,16 @@ fn own_cancels<'o>(
 /// cancels after this run began may be the response's own, as a cancel-all that names none.
 fn keys_share_an_account(profile: &crate::config::Profile) -> bool {
     profile.keys.iter().filter(|k| k.account.is_none()).count() > 1
+}
+
+/// From when cancels that name nothing may be the response's own: the run's start, or the
+/// incident's where several keys share the account (another key's run may cancel there before
+/// this run began).
+fn unnamed_cancels_since(run: &super::RunInfo, shared: bool) -> &str {
+    match &run.incident_started_at {
+        Some(incident) if shared => incident,
+        _ => &run.started_at,
+    }
 }
 
 /// When a snapshot whose window ends at `until_ms` was taken: the end less the margin the
@@ -622,6 +635,33 @@ fn diff(
 mod tests {
     use super::*;
     use crate::actions::ledger::KnownOrder;
+
+    #[test]
+    fn on_a_shared_account_unnamed_cancels_count_from_the_incidents_start() {
+        let run = |incident: Option<&str>| super::super::RunInfo {
+            id: "r".into(),
+            dir: std::path::PathBuf::new(),
+            started_at: "2026-12-06T11:39:45.500Z".into(),
+            playbook: "p".into(),
+            started: std::time::Instant::now(),
+            incident_started_at: incident.map(str::to_owned),
+        };
+        let incident = Some("2026-12-06T11:39:45.000Z");
+        // Another key's run on the one account may have cancelled before this run began.
+        assert_eq!(
+            unnamed_cancels_since(&run(incident), true),
+            "2026-12-06T11:39:45.000Z"
+        );
+        // On an account of its own, only this run's cancels are its own.
+        assert_eq!(
+            unnamed_cancels_since(&run(incident), false),
+            "2026-12-06T11:39:45.500Z"
+        );
+        assert_eq!(
+            unnamed_cancels_since(&run(None), true),
+            "2026-12-06T11:39:45.500Z"
+        );
+    }
     use crate::exchanges::model::{Amount, Category, Order, OrderStatus, Side};
 
     fn order(id: &str, cid: Option<&str>, qty: &str, at: i64) -> Order {
