@@ -671,8 +671,8 @@ mod tests {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
     use super::*;
-    use crate::exchanges::model::OrderStatus;
-    use crate::exchanges::{ExchangeId, Mode};
+    use crate::exchanges::model::{Category, OrderStatus, Side};
+    use crate::exchanges::{ExchangeId, Mode, NewOrder, OrderKind, QtyUnit, Reply, TimeInForce};
     use crate::secret::KeyId;
     use crate::sim::Sim;
 
@@ -790,6 +790,36 @@ mod tests {
         (sim, running, client, credential)
     }
 
+    /// Places a spot limit buy of 0.001 BTC at `price` with the leaked key; its order id.
+    async fn buy(
+        client: &Client,
+        credential: &Credential,
+        price: f64,
+        client_order_id: &str,
+        time_in_force: TimeInForce,
+    ) -> String {
+        let order = NewOrder {
+            segment: Segment {
+                category: Category::Spot,
+                settle: None,
+            },
+            symbol: "BTCUSDT".to_owned(),
+            side: Side::Buy,
+            kind: OrderKind::Limit { price },
+            qty: 0.001,
+            unit: QtyUnit::Base,
+            trigger: None,
+            client_order_id: Some(client_order_id.to_owned()),
+            time_in_force,
+            reduce_only: false,
+        };
+        client
+            .call(&Op::PlaceOrder(order), Auth::Key(credential))
+            .await
+            .and_then(Reply::into_placed)
+            .expect("placed")
+    }
+
     /// The source's batches until `done` holds for one (`None` for a call that timed out),
     /// each call bounded; at most 40 calls. Short bounds drop `next()` on purpose, as the
     /// watcher does whenever another of its branches wins.
@@ -814,8 +844,6 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_push_is_handed_out_while_the_gap_fill_waits_and_its_order_once() {
-        use crate::exchanges::model::{Category, Side};
-        use crate::exchanges::{NewOrder, OrderKind, QtyUnit, Reply, TimeInForce};
         use crate::watch::poll::LOOKS_AT_ONCE;
 
         let (_sim, _running, client, credential) = bybit_lab(21).await;
@@ -840,26 +868,14 @@ mod tests {
         assert!(!source.armed(), "no gap fill could have run");
 
         // The attacker's order, placed with the leaked key while the fill waits for its turn.
-        let order = NewOrder {
-            segment: Segment {
-                category: Category::Spot,
-                settle: None,
-            },
-            symbol: "BTCUSDT".to_owned(),
-            side: Side::Buy,
-            kind: OrderKind::Limit { price: 20_000.0 },
-            qty: 0.001,
-            unit: QtyUnit::Base,
-            trigger: None,
-            client_order_id: Some("during-the-fill".to_owned()),
-            time_in_force: TimeInForce::Gtc,
-            reduce_only: false,
-        };
-        let id = client
-            .call(&Op::PlaceOrder(order), Auth::Key(&credential))
-            .await
-            .and_then(Reply::into_placed)
-            .expect("placed");
+        let id = buy(
+            &client,
+            &credential,
+            20_000.0,
+            "during-the-fill",
+            TimeInForce::Gtc,
+        )
+        .await;
         let has = |batch: &Batch| batch.orders.iter().any(|o| o.order_id == id);
         let pushed = batches_until(&mut source, |_, b| b.is_some_and(has))
             .await
@@ -882,8 +898,6 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_reconnect_while_the_gap_fill_reads_gets_a_fill_of_its_own() {
-        use crate::exchanges::model::{Category, Side};
-        use crate::exchanges::{NewOrder, OrderKind, QtyUnit, Reply, TimeInForce};
         use crate::sim::{Faults, StreamFaults};
 
         let (sim, _running, client, credential) = bybit_lab(22).await;
@@ -910,26 +924,14 @@ mod tests {
             drop_after: Some(0),
             ..StreamFaults::default()
         });
-        let order = NewOrder {
-            segment: Segment {
-                category: Category::Spot,
-                settle: None,
-            },
-            symbol: "BTCUSDT".to_owned(),
-            side: Side::Buy,
-            kind: OrderKind::Limit { price: 1_000.0 },
-            qty: 0.001,
-            unit: QtyUnit::Base,
-            trigger: None,
-            client_order_id: Some("lost-with-the-drop".to_owned()),
-            time_in_force: TimeInForce::Ioc,
-            reduce_only: false,
-        };
-        let id = client
-            .call(&Op::PlaceOrder(order), Auth::Key(&credential))
-            .await
-            .and_then(Reply::into_placed)
-            .expect("placed");
+        let id = buy(
+            &client,
+            &credential,
+            1_000.0,
+            "lost-with-the-drop",
+            TimeInForce::Ioc,
+        )
+        .await;
         batches_until(&mut source, |s, _| s.figures().drops >= 1).await;
         sim.set_stream_faults(StreamFaults::default());
         let found = batches_until(&mut source, |_, b| {
