@@ -363,7 +363,7 @@ impl Action for DiffOrders {
         // ms apart, one after another: another's cancel-all may come before this run began,
         // so from the incident's start.
         let shared = keys_share_an_account(cx.profile);
-        let unnamed_from = unnamed_cancels_since(&cx.run, shared);
+        let unnamed_from = unnamed_cancels_since(cx.run, shared);
         let mut rules = Rules {
             prefix: prefix.as_deref(),
             until_ms: taken_ms,
