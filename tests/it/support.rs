@@ -192,9 +192,15 @@ pub async fn lockdown(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the binary ran")
 }
 
+/// How long one `lockdown` run may take before the test fails as hung: two minutes. A drill on
+/// Binance may wait out the rest of the exchange's weight minute (its watcher's looks fill the
+/// futures minute of 2400 in about 20 s at one look a second), 25 to 85 s depending on where in
+/// the minute it started, and four tests run at a time on the 2-core CI machine.
+const HANG: Duration = Duration::from_secs(120);
+
 /// The same, from synchronous code.
 pub fn run_blocking(args: &[String], env: &[(String, String)]) -> Output {
-    run_within(args, env, Duration::from_secs(60))
+    run_within(args, env, HANG)
 }
 
 /// Runs the `lockdown` binary with no terminal attached, killed (and the test failed) after
@@ -221,7 +227,7 @@ pub async fn lockdown_with_stdin(args: &[&str], input: &str) -> Output {
     let mut stdin = child.stdin.take().expect("a stdin pipe");
     stdin.write_all(input.as_bytes()).expect("stdin written");
     drop(stdin);
-    tokio::task::spawn_blocking(move || wait_bounded(child, Duration::from_secs(60)))
+    tokio::task::spawn_blocking(move || wait_bounded(child, HANG))
         .await
         .expect("the binary ran")
 }
