@@ -363,6 +363,7 @@ fn diff_child(dir: &Path) -> f64 {
                 playbook: playbook.name.clone(),
                 started: Instant::now(),
                 incident_started_at: None,
+                shared_reads: None,
             },
             journal: JournalHandle::new(journal),
             inputs,

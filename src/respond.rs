@@ -102,6 +102,7 @@ async fn run_for(
         playbook: playbook.name.clone(),
         started,
         incident_started_at: request.incident.as_ref().map(|s| s.started_at.clone()),
+        shared_reads: request.incident.as_ref().map(|s| s.reads.clone()),
     };
     let advice = preflight(
         &playbook,
@@ -421,6 +422,7 @@ pub async fn resume(
         playbook: playbook.name.clone(),
         started,
         incident_started_at: None,
+        shared_reads: None,
     };
     let mut inputs = first.inputs.clone();
     let advice = preflight(

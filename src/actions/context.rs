@@ -39,6 +39,8 @@ pub struct RunInfo {
     /// When the incident this run answers one key of began, RFC 3339 UTC (its keys' runs start
     /// one after another, a few ms apart); `None` for a single response or a resumed run.
     pub incident_started_at: Option<String>,
+    /// The reads the incident's runs share (`None` for a single response or a resumed run).
+    pub shared_reads: Option<Arc<super::shared_reads::SharedReads>>,
 }
 
 impl RunInfo {

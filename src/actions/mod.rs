@@ -24,6 +24,7 @@ mod observed;
 mod report;
 mod restrict_key;
 mod revoke_key;
+pub mod shared_reads;
 mod snapshot;
 mod store_secret;
 mod verify_revoked;

@@ -8,6 +8,10 @@
 //! timeline can show who logged in from where, and so does what the exchange says about the key
 //! (`key_info`: its permissions and IP list, Kraken `GetApiKeyInfo`), for the report.
 //!
+//! In an incident (many keys at once) what the master reads is the one account's whichever
+//! key's run asks, so the first run reads it and the others take its rows (`shared_reads`; the
+//! `shared` output names the run that read each such kind, and when).
+//!
 //! A step keeps its place: its window is fixed at its first attempt, the kinds an attempt took
 //! whole are not read again, and every page read is kept for its later attempts ([`Kept`]), so a
 //! retry after a page failed (a rate limit, a dropped connection) reads on from that page instead
@@ -25,6 +29,7 @@ use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::shared_reads::ReadBy;
 use super::{Action, ActionError, Containment, Effect, Outputs, Plan, Preflight, StepContext};
 use crate::clock;
 use crate::exchanges::client::Kept;
@@ -73,6 +78,16 @@ impl SnapshotKind {
 }
 
 impl SnapshotKind {
+    /// The key whose signature reads this kind of `key`'s account: the master for money
+    /// movements (and the listing part of `key_info`, shared inside it), else `key` itself.
+    fn signer(self, cx: &StepContext<'_>, key: &KeyId) -> Result<KeyId, ActionError> {
+        Ok(match self {
+            SnapshotKind::Withdrawals | SnapshotKind::Transfers => cx.master().key.clone(),
+            SnapshotKind::KeyInfo => key.clone(),
+            _ => cx.key_credential(key)?.key.clone(),
+        })
+    }
+
     /// Whether the kind is read over a time window (the rest are read as they are now).
     fn windowed(self) -> bool {
         !matches!(
@@ -175,6 +190,8 @@ struct Progress {
     pages: Kept,
     /// The kinds taken whole: their rows, and the segments the key may not read.
     kinds: Mutex<BTreeMap<SnapshotKind, Taken>>,
+    /// The kinds another run of the incident read for this one, and who read them.
+    shared: Mutex<BTreeMap<SnapshotKind, ReadBy>>,
 }
 
 /// One kind's rows, and the segments the key may not read at all.
@@ -189,6 +206,13 @@ impl Progress {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
         self.pages.clear();
         self.kinds().clear();
+        self.shared().clear();
+    }
+
+    fn shared(&self) -> std::sync::MutexGuard<'_, BTreeMap<SnapshotKind, ReadBy>> {
+        self.shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn kinds(&self) -> std::sync::MutexGuard<'_, BTreeMap<SnapshotKind, Taken>> {
@@ -207,9 +231,12 @@ impl Progress {
             .collect()
     }
 
-    /// Keeps a kind taken whole.
-    fn taken(&self, kind: SnapshotKind, taken: Taken) {
+    /// Keeps a kind taken whole (`by` another run of the incident, or this one).
+    fn taken(&self, kind: SnapshotKind, (taken, by): (Taken, Option<ReadBy>)) {
         self.kinds().insert(kind, taken);
+        if let Some(by) = by {
+            self.shared().insert(kind, by);
+        }
     }
 
     /// Hands a taken kind over (nothing when it was not taken).
@@ -264,7 +291,11 @@ impl Snapshot {
         let mut not_permitted = serde_json::Map::new();
         let mut key_info = None;
         let mut sha256 = serde_json::Map::new();
+        let mut shared = serde_json::Map::new();
         for kind in kinds {
+            if let Some(by) = self.progress.shared().remove(kind) {
+                shared.insert(kind.as_str().into(), json!(by));
+            }
             let (rows, refused) = self.progress.take_out(*kind);
             if !refused.is_empty() {
                 let names: Vec<String> = refused.iter().map(ToString::to_string).collect();
@@ -303,6 +334,10 @@ impl Snapshot {
         if let Some(rows) = key_info {
             out.insert("key_info".into(), rows);
         }
+        if !shared.is_empty() {
+            // Read once for the incident by another key's run: which run, and when.
+            out.insert("shared".into(), Value::Object(shared));
+        }
         Ok(out)
     }
 }
@@ -338,6 +373,7 @@ impl Action for Snapshot {
         "clock",
         "missing",
         "incomplete",
+        "shared",
     ];
 
     fn report(outputs: &Outputs, report: &mut crate::report::Timeline) {
@@ -353,13 +389,23 @@ impl Action for Snapshot {
     }
 
     fn note(outputs: &Outputs) -> String {
-        let counts = outputs.get("counts").unwrap_or(&Value::Null).to_string();
-        match outputs.get("not_covered").and_then(Value::as_array) {
-            Some(unread) if !unread.is_empty() => {
-                format!("{counts}; not covered: {}", Value::Array(unread.clone()))
-            }
-            _ => counts,
+        let mut note = outputs.get("counts").unwrap_or(&Value::Null).to_string();
+        if let Some(unread) = outputs.get("not_covered").and_then(Value::as_array)
+            && !unread.is_empty()
+        {
+            note.push_str(&format!("; not covered: {}", Value::Array(unread.clone())));
         }
+        if let Some(shared) = outputs.get("shared").and_then(Value::as_object) {
+            for (kind, by) in shared {
+                let field = |name: &str| by.get(name).and_then(Value::as_str).unwrap_or("?");
+                note.push_str(&format!(
+                    "; {kind}: the master's read made once for the incident, by run {} at {}",
+                    field("run"),
+                    field("read_at")
+                ));
+            }
+        }
+        note
     }
 
     fn undone(end: &StepEnd<'_>, run: &RunEnd<'_>) -> Option<Todo> {
@@ -424,7 +470,21 @@ impl Action for Snapshot {
         let takes = missing.iter().map(|kind| {
             let (key, segments) = (&key, &segments.list);
             async move {
-                let taken = take(cx, kept, *kind, segments, key, start_ms, end_ms).await?;
+                let read = take(cx, kept, *kind, segments, key, start_ms, end_ms);
+                let taken = match &cx.run.shared_reads {
+                    Some(reads) if kind.signer(cx, key)? == cx.master().key => {
+                        // The master's read of the one account: the same request whichever
+                        // key's run sends it, made once for the incident (when its window
+                        // reaches as far back as this run's).
+                        let what = format!("{}|{}", kind.as_str(), cx.master().key.as_str());
+                        let windowed = kind.windowed();
+                        let fits = |(_, start): &(Taken, i64)| !windowed || *start <= start_ms;
+                        let read = async { read.await.map(|(taken, _)| (taken, start_ms)) };
+                        let ((taken, _), by) = reads.once(&what, &cx.run.id, fits, read).await?;
+                        (taken, by)
+                    }
+                    _ => read.await?,
+                };
                 // Kept as soon as it is whole: a step that runs out of time keeps it (`salvage`).
                 self.progress.taken(*kind, taken);
                 Ok::<(), ActionError>(())
@@ -491,7 +551,7 @@ async fn take(
     key: &KeyId,
     start_ms: i64,
     end_ms: i64,
-) -> Result<(Rows, Vec<Segment>), ActionError> {
+) -> Result<(Taken, Option<ReadBy>), ActionError> {
     let client = cx.client;
     let venue = client.venue();
     let what = format!("snapshot {}", kind.as_str());
@@ -524,7 +584,7 @@ async fn take(
                     )
                     .await
                     .map_err(fail)?;
-                return Ok((rows(open), refused));
+                return Ok(((rows(open), refused), None));
             }
             SnapshotKind::Orders => {
                 let (orders, refused) = windowed(
@@ -542,7 +602,7 @@ async fn take(
                 )
                 .await
                 .map_err(fail)?;
-                return Ok((rows(orders), refused));
+                return Ok(((rows(orders), refused), None));
             }
             SnapshotKind::Fills => {
                 let (fills, refused) = windowed(
@@ -560,7 +620,7 @@ async fn take(
                 )
                 .await
                 .map_err(fail)?;
-                return Ok((rows(fills), refused));
+                return Ok(((rows(fills), refused), None));
             }
             SnapshotKind::Balances => rows(
                 client
@@ -590,10 +650,14 @@ async fn take(
                         .map_err(fail)?,
                 )
             }
-            SnapshotKind::KeyInfo => rows(key_info(cx, key).await.map_err(fail)?),
+            SnapshotKind::KeyInfo => {
+                let (info, by) = key_info(cx, key).await.map_err(fail)?;
+                return Ok(((rows(info), Vec::new()), by));
+            }
         },
         Vec::new(),
     ))
+    .map(|taken| (taken, None))
 }
 
 /// The account's withdrawals or transfers (`history`) over `windows`, one after another.
@@ -642,8 +706,13 @@ async fn access_log(
 }
 
 /// What the exchange says of the key: asked as the key itself where the owner holds its
-/// secret, and as the master.
-async fn key_info(cx: &StepContext<'_>, key: &KeyId) -> Result<Vec<Value>, ExchangeError> {
+/// secret, and as the master (whose listing of the key's sub-account the incident's runs read
+/// once: it lists every key there, read after every key's lock went out and before any run's
+/// revoke, since a run reads it before its own revoke).
+async fn key_info(
+    cx: &StepContext<'_>,
+    key: &KeyId,
+) -> Result<(Vec<Value>, Option<ReadBy>), ExchangeError> {
     let mut found = Vec::new();
     if let Ok(cred) = cx.key_credential(key) {
         let me = cx
@@ -653,14 +722,24 @@ async fn key_info(cx: &StepContext<'_>, key: &KeyId) -> Result<Vec<Value>, Excha
             .and_then(Reply::into_key)?;
         found.push(json!({"source": "key", "info": me}));
     }
-    let account = cx.key_account(key);
-    if let Some(account) = account {
-        let keys = cx.account_keys(&account).await?;
+    let mut by = None;
+    if let Some(account) = cx.key_account(key) {
+        let keys = match &cx.run.shared_reads {
+            Some(reads) => {
+                let what = format!("sub_keys|{account}|{}", cx.master().key.as_str());
+                let (keys, read_by) = reads
+                    .once(&what, &cx.run.id, |_| true, cx.account_keys(&account))
+                    .await?;
+                by = read_by;
+                keys
+            }
+            None => cx.account_keys(&account).await?,
+        };
         for info in keys.into_iter().filter(|info| info.names(key)) {
             found.push(json!({"source": "master", "info": info}));
         }
     }
-    Ok(found)
+    Ok((found, by))
 }
 
 /// The most access-log entries a snapshot also writes into the journal (all go to the file).
@@ -700,15 +779,16 @@ async fn windowed<T>(
 
 /// One kind's rows, typed until they are written: each is serialized straight into the file,
 /// never gathered as JSON values first.
-pub(crate) struct Rows(Box<dyn RowList>);
+#[derive(Clone)]
+pub(crate) struct Rows(Arc<dyn RowList>);
 
-trait RowList: Send {
+trait RowList: Send + Sync {
     fn len(&self) -> usize;
     fn write(&self, out: &mut JsonlWriter) -> std::io::Result<()>;
     fn values(&self, skip: usize) -> Vec<Value>;
 }
 
-impl<T: Serialize + Send> RowList for Vec<T> {
+impl<T: Serialize + Send + Sync> RowList for Vec<T> {
     fn len(&self) -> usize {
         <[T]>::len(self)
     }
@@ -743,8 +823,8 @@ impl Rows {
     }
 }
 
-fn rows<T: Serialize + Send + 'static>(items: Vec<T>) -> Rows {
-    Rows(Box::new(items))
+fn rows<T: Serialize + Send + Sync + 'static>(items: Vec<T>) -> Rows {
+    Rows(Arc::new(items))
 }
 
 /// What a JSON Lines file got: its rows and the SHA-256 of its bytes.
@@ -885,11 +965,19 @@ mod tests {
         let kinds = [SnapshotKind::Orders, SnapshotKind::Fills];
         progress.taken(
             SnapshotKind::Orders,
-            (rows(vec![json!({"order_id": "1"})]), Vec::new()),
+            ((rows(vec![json!({"order_id": "1"})]), Vec::new()), None),
         );
         assert_eq!(progress.missing(&kinds), [SnapshotKind::Fills]);
         assert_eq!(progress.take_out(SnapshotKind::Orders).0.len(), 1);
-        progress.taken(SnapshotKind::Fills, (rows(Vec::<Value>::new()), Vec::new()));
+        let by = ReadBy {
+            run: "a1b2c3".into(),
+            read_at: "2026-12-06T12:00:00.000Z".into(),
+        };
+        progress.taken(
+            SnapshotKind::Fills,
+            ((rows(Vec::<Value>::new()), Vec::new()), Some(by.clone())),
+        );
+        assert_eq!(progress.shared().get(&SnapshotKind::Fills), Some(&by));
         progress.forget();
         assert_eq!(
             progress.missing(&kinds),
@@ -897,5 +985,6 @@ mod tests {
             "a finished step reads afresh"
         );
         assert!(progress.pages.is_empty());
+        assert!(progress.shared().is_empty(), "who read it is forgotten too");
     }
 }

@@ -55,6 +55,9 @@ pub struct Share {
     pub secret_store: Option<SecretStore>,
     /// When the incident began, RFC 3339 UTC: before any of its keys' runs.
     pub started_at: String,
+    /// The reads its keys' runs make once for all (the master's money movements and key
+    /// listings).
+    pub reads: Arc<crate::actions::shared_reads::SharedReads>,
 }
 
 /// The incident's gate: no key's run goes past its first step (its lock) before every key's
@@ -426,6 +429,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
     // On a terminal one line counts the keys contained as their locks are acknowledged.
     let keys_meter = ui.keys_meter(targets.len());
     let quiet = ui.for_one_key(keys_meter.clone());
+    let reads = Arc::new(crate::actions::shared_reads::SharedReads::default());
     let runs = targets.iter().zip(tickets).map(|(target, ticket)| {
         let profile = profiles.iter().find(|p| p.name == target.profile);
         let shared_store = targets
@@ -441,6 +445,7 @@ pub async fn respond_many(request: IncidentRequest, ui: &Ui) -> Result<Incident,
                 .filter(|_| shared_store)
                 .map(|(p, s)| key_store(s, p, &target.key)),
             started_at: started_at.clone(),
+            reads: reads.clone(),
         };
         let key_request = Request {
             config: request.config.clone(),

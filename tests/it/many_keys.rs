@@ -127,6 +127,74 @@ async fn two_keys_in_one_respond_are_both_contained_with_one_incident_summary() 
     );
 }
 
+/// The master's money movements are one account's, whichever key's run asks: the incident
+/// reads them once and every key's run keeps those rows, saying which run read them.
+#[tokio::test]
+async fn the_keys_of_one_incident_read_the_masters_withdrawals_once() {
+    let lab = Lab::start_scenario(ExchangeId::Bybit, THREE_BOTS, 5).await;
+    let keys = lab.session.leaked_keys.clone();
+    let config = config(&lab);
+    let mut args = vec!["respond", "--config", &config, "--profile", "sim"];
+    for key in &keys {
+        args.extend(["--key", key.as_str()]);
+    }
+    args.extend(["--yes", "--json"]);
+    let output = lockdown(&args, &[]).await;
+    assert_eq!(code(&output), 0, "stderr:\n{}", stderr(&output));
+
+    let truth = lab.sim.inspect();
+    let withdrawal_reads = truth
+        .access_log
+        .iter()
+        .filter(|e| e.path == "/v5/asset/withdraw/query-record")
+        .count();
+    assert_eq!(
+        withdrawal_reads, 1,
+        "one read (7 days, one page) for three keys"
+    );
+
+    let dirs = lab.run_dirs();
+    assert_eq!(dirs.len(), 3);
+    let mut readers = Vec::new();
+    let mut digests = Vec::new();
+    for dir in &dirs {
+        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+        let history = journal
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|e| e["type"] == "step_finished" && e["data"]["step"] == "history")
+            .unwrap_or_else(|| panic!("no history in {}", dir.display()));
+        let outputs = &history["data"]["outputs"];
+        digests.push(outputs["sha256"]["withdrawals"].clone());
+        readers.push(
+            ["withdrawals", "transfers"]
+                .map(|kind| outputs["shared"][kind]["run"].as_str().map(str::to_owned)),
+        );
+        assert!(
+            std::fs::metadata(dir.join("snapshots").join("history-withdrawals.jsonl")).is_ok(),
+            "each run keeps the rows in its own folder"
+        );
+    }
+    let own: Vec<&PathBuf> = dirs
+        .iter()
+        .zip(&readers)
+        .filter(|(_, r)| r[0].is_none())
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(own.len(), 1, "one run read them: {readers:?}");
+    let reader = own[0].file_name().unwrap().to_string_lossy().into_owned();
+    for read in readers.iter().filter(|r| r[0].is_some()) {
+        for by in read {
+            let by = by.as_deref().unwrap_or_default();
+            assert!(
+                !by.is_empty() && reader.ends_with(by),
+                "{by} read it, not {reader}"
+            );
+        }
+    }
+    assert!(digests.windows(2).all(|w| w[0] == w[1]), "{digests:?}");
+}
+
 #[tokio::test]
 async fn a_keys_file_with_a_bad_line_is_refused_with_file_and_line_before_anything_is_sent() {
     let lab = Lab::start_scenario(ExchangeId::Bybit, THREE_BOTS, 5).await;

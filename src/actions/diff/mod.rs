@@ -645,6 +645,7 @@ mod tests {
             playbook: "p".into(),
             started: std::time::Instant::now(),
             incident_started_at: incident.map(str::to_owned),
+            shared_reads: None,
         };
         let incident = Some("2026-12-06T11:39:45.000Z");
         // Another key's run on the one account may have cancelled before this run began.
