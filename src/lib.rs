@@ -91,7 +91,9 @@ where
             return Exit::Io.into();
         }
     };
-    match runtime.block_on(cli::dispatch(cli, &ui)) {
+    // On the heap, not the main thread's stack: a command's future holds every step's (the
+    // watcher's lock run inside `drill --watch` overflowed the stack of a debug build).
+    match runtime.block_on(Box::pin(cli::dispatch(cli, &ui))) {
         Ok(exit) => exit.into(),
         Err(err) => {
             let exit = err.exit();

@@ -97,6 +97,10 @@ impl SnapshotKind {
     }
 }
 
+/// How much earlier than its own window a read shared by an incident's runs starts: their
+/// steps begin apart (four keys at a time), each window `since` before its own "now".
+const SHARED_SLACK_MS: i64 = 10 * 60 * 1000;
+
 /// How long a snapshot waits for the run's clock read still under way before it takes the
 /// wider margin: the read goes out with the lock, so by the history steps it has long ended
 /// on any working connection; this step comes before the revoke, which must not wait on it.
@@ -470,20 +474,23 @@ impl Action for Snapshot {
         let takes = missing.iter().map(|kind| {
             let (key, segments) = (&key, &segments.list);
             async move {
-                let read = take(cx, kept, *kind, segments, key, start_ms, end_ms);
                 let taken = match &cx.run.shared_reads {
                     Some(reads) if kind.signer(cx, key)? == cx.master().key => {
                         // The master's read of the one account: the same request whichever
-                        // key's run sends it, made once for the incident (when its window
-                        // reaches as far back as this run's).
+                        // key's run sends it, made once for the incident. Its window starts
+                        // `SHARED_SLACK_MS` earlier, so that it reaches as far back as the
+                        // windows of the runs whose step began a moment before (each starts
+                        // `since` before its own "now"); a run it does not reach reads anew.
                         let what = format!("{}|{}", kind.as_str(), cx.master().key.as_str());
                         let windowed = kind.windowed();
                         let fits = |(_, start): &(Taken, i64)| !windowed || *start <= start_ms;
-                        let read = async { read.await.map(|(taken, _)| (taken, start_ms)) };
+                        let from = start_ms - SHARED_SLACK_MS;
+                        let read = take(cx, kept, *kind, segments, key, from, end_ms);
+                        let read = async { read.await.map(|(taken, _)| (taken, from)) };
                         let ((taken, _), by) = reads.once(&what, &cx.run.id, fits, read).await?;
                         (taken, by)
                     }
-                    _ => read.await?,
+                    _ => take(cx, kept, *kind, segments, key, start_ms, end_ms).await?,
                 };
                 // Kept as soon as it is whole: a step that runs out of time keeps it (`salvage`).
                 self.progress.taken(*kind, taken);

@@ -38,7 +38,23 @@ impl Run<'_> {
             deadline,
             self.playbook.deadline.is_some(),
         );
-        let result = match self.act(p, vault, until).await {
+        let acted = match (until, &p.held) {
+            // An incident's run: time held back for the venue's shared limits moves the end on.
+            (Some(until), Some(_)) => {
+                let before = p.held_before.unwrap_or_default();
+                let latest = budget::step_end(until, share.time, share.time);
+                // On the heap: the step's future is large, and this wraps it once more.
+                let work = Box::pin(self.act(p, vault, Some(latest)));
+                held_back(work, until, share.time, || held_since(p, before))
+                    .await
+                    .unwrap_or_else(|| {
+                        let after = p.started.elapsed();
+                        Err((ActionError::TimedOut { after }, 1))
+                    })
+            }
+            _ => self.act(p, vault, until).await,
+        };
+        let result = match acted {
             Err((err, attempts)) if containment == Containment::Evidence => self
                 .salvaged(p, vault, &err, share, until)
                 .map(|outputs| Done::Applied {
@@ -259,6 +275,39 @@ impl Run<'_> {
     }
 }
 
+/// `work` until `until`, moved on by the time `held` says its calls were held back for the
+/// venue's shared limits, by at most `cap` (`budget::step_end`), looked at again each time the
+/// end comes; `None` when it ran out.
+async fn held_back<T>(
+    work: impl std::future::Future<Output = T>,
+    until: Instant,
+    cap: std::time::Duration,
+    held: impl Fn() -> std::time::Duration,
+) -> Option<T> {
+    let mut end = until;
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return Some(done),
+            () = tokio::time::sleep_until(end.into()) => {
+                let later = budget::step_end(until, held(), cap);
+                if later <= Instant::now() {
+                    return None;
+                }
+                end = later;
+            }
+        }
+    }
+}
+
+/// How long the step's calls have been held back for the venue's shared limits since `since`
+/// (what the run's clock read then); nothing outside an incident.
+fn held_since(p: &Prepared<'_>, since: std::time::Duration) -> std::time::Duration {
+    p.held.as_ref().map_or(std::time::Duration::ZERO, |held| {
+        held.total().saturating_sub(since)
+    })
+}
+
 /// One attempt: the action's `apply`, bounded by the step's `timeout` and by what is left of
 /// the playbook's deadline, whichever ends first.
 async fn apply_once(
@@ -270,11 +319,29 @@ async fn apply_once(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    match limit {
-        Some(limit) => match tokio::time::timeout(limit, p.action.apply(cx)).await {
+    let Some(limit) = limit else {
+        return p.action.apply(cx).await;
+    };
+    let started = Instant::now();
+    let timed_out = || ActionError::TimedOut {
+        after: started.elapsed(),
+    };
+    match p.held.as_ref().zip(p.step.timeout) {
+        // An incident's run: the attempt's `timeout` moves on by the time its calls were held
+        // back for the venue's shared limits (the step's end bounds it through `deadline`).
+        Some((held, timeout)) => {
+            let before = held.total();
+            let until = started + limit;
+            let cap = timeout.min(left(deadline).unwrap_or(timeout).saturating_sub(limit));
+            held_back(Box::pin(p.action.apply(cx)), until, cap, || {
+                held_since(p, before)
+            })
+            .await
+            .unwrap_or_else(|| Err(timed_out()))
+        }
+        None => match tokio::time::timeout(limit, p.action.apply(cx)).await {
             Ok(result) => result,
             Err(_) => Err(ActionError::TimedOut { after: limit }),
         },
-        None => p.action.apply(cx).await,
     }
 }

@@ -8,6 +8,13 @@
 //! the revoke after it needs; the cancel may use what is left of the deadline, and at least its
 //! share. An evidence step that runs out of its share keeps what it read (the engine asks the
 //! action to salvage it) and ends incomplete.
+//!
+//! In an incident, every key's run shares the venue's limits (one client): a step held back for
+//! them waits for the other keys' reads, not for its own work (twenty Binance keys' evidence
+//! needs minutes of the address's futures weight). So there the time a run's calls were held
+//! back ([`crate::exchanges::client::HeldClock`]) moves its deadline on ([`held_back`]), and a
+//! step's own end too ([`step_end`]), by at most the deadline (resp. the step's share) once
+//! more: a step can take twice its share, never forever, and a single response is unchanged.
 
 use std::time::{Duration, Instant};
 
@@ -90,9 +97,49 @@ pub fn until(
     }
 }
 
+/// The run's `deadline` moved on by the time its calls were held back for the venue's shared
+/// limits (`held`, an incident's run), by at most the playbook's deadline once more.
+pub fn held_back(
+    deadline: Option<Instant>,
+    playbook: Option<Duration>,
+    held: Option<&crate::exchanges::client::HeldClock>,
+) -> Option<Instant> {
+    match (deadline, playbook, held) {
+        (Some(deadline), Some(playbook), Some(held)) => Some(deadline + held.total().min(playbook)),
+        (deadline, _, _) => deadline,
+    }
+}
+
+/// Where a step (or an attempt) bounded by `until` ends once its calls were held back `held`
+/// for the venue's shared limits (an incident's run): that much later, by at most `cap` (its
+/// share, its `timeout`) once more.
+pub fn step_end(until: Instant, held: Duration, cap: Duration) -> Instant {
+    until + held.min(cap)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_held_for_shared_limits_moves_the_end_on_by_at_most_a_share_more() {
+        let now = Instant::now();
+        let share = Share::of(None, Some(S(300)));
+        assert_eq!(step_end(now, S(60), share.time), now + S(60));
+        assert_eq!(
+            step_end(now, S(500), share.time),
+            now + S(75),
+            "twice the share at most"
+        );
+        let clock = crate::exchanges::client::HeldClock::default();
+        assert_eq!(
+            held_back(Some(now), Some(S(300)), Some(&clock)),
+            Some(now),
+            "nothing held"
+        );
+        assert_eq!(held_back(Some(now), Some(S(300)), None), Some(now));
+        assert_eq!(held_back(None, None, Some(&clock)), None);
+    }
 
     const S: fn(u64) -> Duration = Duration::from_secs;
 

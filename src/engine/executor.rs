@@ -132,6 +132,9 @@ pub(super) struct State {
     pub(super) prior: Prior,
     /// Running `finally`: an abort no longer stops steps.
     pub(super) finally: bool,
+    /// In an incident: how long this run's calls waited for the venue's limits the keys' runs
+    /// share (`budget::held_back`).
+    pub(super) held: Option<Arc<crate::exchanges::client::HeldClock>>,
 }
 
 impl State {
@@ -149,7 +152,11 @@ impl Run<'_> {
     /// escape as errors: they are journaled and decide the exit code.
     pub async fn execute(&self, start: Start) -> Outcome {
         let started = self.info.started;
-        let state = Mutex::new(State::default());
+        let held = self.gate.as_ref().map(|_| Arc::default());
+        let state = Mutex::new(State {
+            held: held.clone(),
+            ..State::default()
+        });
         let vault = Vault::default();
         self.begin_run(&start, &state);
         if let Start::Resumed { prior, .. } = start {
@@ -171,6 +178,10 @@ impl Run<'_> {
                 // their evidence began (twenty Binance keys, four at a time).
                 deadline = deadline.map(|d| d + arrived.elapsed());
             }
+            // In an incident, time the venue's shared limits held this run's calls moves its
+            // deadline on too (`budget::held_back`).
+            let deadline =
+                super::budget::held_back(deadline, self.playbook.deadline, held.as_deref());
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 self.deadline_passed(&state);
             }

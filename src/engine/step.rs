@@ -37,6 +37,10 @@ pub(super) struct Prepared<'s> {
     pub(super) templates: Context,
     pub(super) plan: Plan,
     pub(super) probe_first: bool,
+    /// In an incident: the run's clock of waits for the venue's shared limits, and what it
+    /// read when the step began.
+    pub(super) held: Option<Arc<crate::exchanges::client::HeldClock>>,
+    pub(super) held_before: Option<std::time::Duration>,
 }
 
 /// A step's result with its own end: a parallel group journals its members in order once all
@@ -146,7 +150,10 @@ impl Run<'_> {
         } else {
             progress.pages()
         };
+        let held = lock(state).held.clone();
         let mut p = Prepared {
+            held_before: held.as_ref().map(|h| h.total()),
+            held: held.clone(),
             step,
             action,
             started: Instant::now(),
@@ -154,7 +161,8 @@ impl Run<'_> {
             client: self
                 .client
                 .recording(Arc::clone(&sink))
-                .watching_pages(pages),
+                .watching_pages(pages)
+                .timing_holds(held.clone()),
             sink,
             progress,
             templates: self.template_context(&outputs),

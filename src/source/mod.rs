@@ -58,8 +58,13 @@ type Parsed = Arc<Result<tree::Node, tree::SyntaxError>>;
 /// is then parsed only once per process.
 static PARSED: Mutex<Vec<(Arc<str>, Parsed)>> = Mutex::new(Vec::new());
 
-/// How many trees [`PARSED`] keeps.
+/// How many trees [`PARSED`] keeps (the most recently used). The unit tests, hundreds of
+/// texts parsed on parallel threads, keep more: another test's parses must not push out a tree
+/// between two loaders of the test that counts them.
+#[cfg(not(test))]
 const KEPT_TREES: usize = 4;
+#[cfg(test)]
+const KEPT_TREES: usize = 64;
 
 /// The tree of `text`, parsed now or taken from [`PARSED`]. A large text (a drill scenario)
 /// is parsed on its own and not kept.
@@ -68,9 +73,12 @@ fn parsed(text: &Arc<str>) -> Parsed {
         return Arc::new(tree::parse(text));
     }
     {
-        let kept = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, tree)) = kept.iter().find(|(t, _)| **t == **text) {
-            return Arc::clone(tree);
+        let mut kept = PARSED.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(at) = kept.iter().position(|(t, _)| **t == **text) {
+            let hit = kept.remove(at);
+            let tree = Arc::clone(&hit.1);
+            kept.push(hit);
+            return tree;
         }
     }
     let tree = Arc::new(tree::parse(text));

@@ -162,7 +162,7 @@ pub async fn run(
             profile.exchange
         ));
     }
-    let log = SignalLog::open(&profile.state_dir);
+    let log = SignalLog::open(&profile.state_dir, ui);
     let notifier = {
         let config = options.config.clone();
         Notifier::start_with(move || {
@@ -207,6 +207,7 @@ pub async fn run(
         )
     });
     join_all(loops).await;
+    log.close();
     crate::respond::report_notifications(&notifier.flush(None).await, ui);
     let mut summary = summary.into_inner().unwrap_or_else(|p| p.into_inner());
     summary.watched_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -224,9 +225,7 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     fn record(&self, value: &serde_json::Value) {
-        if let Err(problem) = self.log.append(value) {
-            self.ui.warn(&format!("watch: {problem}"));
-        }
+        self.log.append(value);
     }
 
     fn tally(&self, f: impl FnOnce(&mut Summary)) {
@@ -530,43 +529,97 @@ fn message(
 }
 
 /// `<state_dir>/watch/signals.jsonl`: every signal and action, one JSON line each, appended
-/// and synced; a log that cannot be written is said once and watching goes on.
+/// and synced by a thread of its own, one sync for the lines that came while the last one ran:
+/// a signal is acted on at once, never after the disk. With twenty keys on one account every
+/// order is twenty signals, and a sync each on the signal's path (under one lock) put the
+/// twentieth key's signal seconds after the first (Kraken's vendor leak with the watcher:
+/// about 280 ms a key). A log that cannot be written is said once and watching goes on.
 struct SignalLog {
-    path: PathBuf,
-    file: std::sync::Mutex<Option<std::fs::File>>,
+    lines: std::sync::Mutex<Option<std::sync::mpsc::Sender<String>>>,
+    writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SignalLog {
-    fn open(state_dir: &Path) -> SignalLog {
+    fn open(state_dir: &Path, ui: &Ui) -> SignalLog {
         let dir = state_dir.join("watch");
         let path = dir.join("signals.jsonl");
-        let file = crate::private::create_dir(&dir)
-            .and_then(|()| crate::private::open_append(&path))
+        let file =
+            crate::private::create_dir(&dir).and_then(|()| crate::private::open_append(&path));
+        let (lines, queued) = std::sync::mpsc::channel::<String>();
+        let ui = ui.clone();
+        let writer = std::thread::Builder::new()
+            .name("signal-log".into())
+            .spawn(move || write_lines(file, &path, &queued, &ui))
             .ok();
         SignalLog {
-            path,
-            file: std::sync::Mutex::new(file),
+            lines: std::sync::Mutex::new(Some(lines)),
+            writer: std::sync::Mutex::new(writer),
         }
     }
 
-    /// Appends a line; the first failure says why (later lines are dropped quietly).
-    fn append(&self, value: &serde_json::Value) -> Result<(), String> {
-        use std::io::Write;
+    /// Queues a line for the writer.
+    fn append(&self, value: &serde_json::Value) {
         let mut line = json!({"at": crate::clock::now_rfc3339()});
         if let (Some(line), Some(more)) = (line.as_object_mut(), value.as_object()) {
             line.extend(more.clone());
         }
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(f) = file.as_mut() {
-            let written = writeln!(f, "{line}").and_then(|()| f.sync_data());
-            if let Err(err) = written {
-                *file = None;
-                return Err(format!(
-                    "cannot write `{}` ({err}); signals are shown but no longer logged",
-                    self.path.display()
-                ));
-            }
+        let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(lines) = lines.as_ref() {
+            let _ = lines.send(line.to_string());
         }
-        Ok(())
+    }
+
+    /// Waits until every queued line is written and synced.
+    fn close(&self) {
+        drop(self.lines.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+    }
+}
+
+impl Drop for SignalLog {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The signal log's writer: each line as it comes, with those queued behind it, then one sync;
+/// the first failure is said and later lines are dropped quietly.
+fn write_lines(
+    file: std::io::Result<std::fs::File>,
+    path: &Path,
+    queued: &std::sync::mpsc::Receiver<String>,
+    ui: &Ui,
+) {
+    use std::io::Write;
+    let mut file = match file {
+        Ok(file) => Some(file),
+        Err(err) => {
+            ui.warn(&format!(
+                "watch: cannot open `{}` ({err}); signals are shown but not logged",
+                path.display()
+            ));
+            None
+        }
+    };
+    while let Ok(first) = queued.recv() {
+        let Some(f) = file.as_mut() else {
+            continue;
+        };
+        let mut batch = first;
+        batch.push('\n');
+        while let Ok(more) = queued.try_recv() {
+            batch.push_str(&more);
+            batch.push('\n');
+        }
+        if let Err(err) = f.write_all(batch.as_bytes()).and_then(|()| f.sync_data()) {
+            file = None;
+            ui.warn(&format!(
+                "watch: cannot write `{}` ({err}); signals are shown but no longer logged",
+                path.display()
+            ));
+        }
     }
 }

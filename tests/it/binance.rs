@@ -9,7 +9,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lockdown::exchanges::binance::{encode_params, payload, sign_payload};
-use lockdown::exchanges::model::{Access, Category, OrderStatus, TradePermission, TransferKind};
+use lockdown::exchanges::model::{
+    Access, Category, OrderStatus, Segment, TradePermission, TransferKind,
+};
 use lockdown::exchanges::{
     Auth, CancelStyle, Client, ExchangeError, ExchangeId, KeyFamily, Op, OrderRef, Revoke,
     VenueSettings, Window,
@@ -1247,4 +1249,121 @@ async fn balances_name_the_spot_and_the_funding_wallet() {
         held.iter().all(|b| b.account.is_some()),
         "every balance names its wallet: {held:?}"
     );
+}
+
+/// In an incident every key's run shares the address's weight: a step held back for the
+/// minute's end by the other reads gets that time back, and does not time out for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_an_incident_a_step_held_for_the_shared_weight_gets_that_time_back() {
+    const TWO_BOTS: &str = "
+name: two-bots
+seed: 7
+detection_delay: 0s
+keys: 2
+markets:
+  - { base: BTC, quote: USDT, price: \"65000\" }
+balances: { USDT: \"1000\" }
+bot:
+  client_prefix: bot-
+  orders:
+    - { symbol: BTCUSDT, side: buy, type: limit, qty: \"0.01\", price: \"60000\", status: open, age: 2h }
+attacker: { pattern: none }
+";
+    let lab = Lab::start_scenario(ExchangeId::Binance, TWO_BOTS, 7).await;
+    let keys = lab.session.leaked_keys.clone();
+    let playbook = lab.sim_dir().join("held.yaml");
+    std::fs::write(
+        &playbook,
+        r#"version: 1
+name: held
+exchange: binance
+inputs:
+  key: { required: true }
+steps:
+  - id: lock
+    restrict_key: { key: "{{ inputs.key }}", ip_whitelist: ["{{ profile.responder_ip }}"] }
+  - id: first
+    timeout: 12s
+    snapshot: { key: "{{ inputs.key }}", of: open_orders }
+  - id: again
+    timeout: 12s
+    snapshot: { key: "{{ inputs.key }}", of: open_orders }
+"#,
+    )
+    .unwrap();
+    // The exchange's minute at its 40th second (ahead of the responder's clock by more than
+    // Binance's 5 s, so the lock is refused once and the clock read again), and the address's
+    // futures weight near 90 % of its 2400: the first futures answers say it is past, and the futures
+    // reads sent after it (in the first step, or else in the second) wait about twenty seconds
+    // for the minute to roll over, longer than their step's 12 s.
+    let (_, bot) = lab.creds();
+    // Impatient: it must not wait for the minute itself.
+    let probe = client(&lab, KeyFamily::SubAccount).with_rate_limit_waits(0);
+    probe.resync().await.unwrap();
+    let now = probe.clock().now_ms();
+    let skew = (40_000 - now.rem_euclid(60_000)).rem_euclid(60_000);
+    lab.sim
+        .set_clock_skew_ms(if skew < 10_000 { skew + 60_000 } else { skew });
+    probe.resync().await.unwrap();
+    let futures = Op::OpenOrders {
+        segment: Segment {
+            category: Category::Linear,
+            settle: None,
+        },
+        cursor: None,
+    };
+    // Forty without a symbol: 50 of them are 2000 of the 2400; the two keys' eight futures
+    // reads sent at once bring it past 90 % (2160) without overrunning it.
+    for _ in 0..50 {
+        probe.call(&futures, Auth::Key(&bot)).await.unwrap();
+    }
+    let config = lab.session.config.display().to_string();
+    let playbook = playbook.display().to_string();
+    let args = [
+        "respond",
+        "--config",
+        &config,
+        "--profile",
+        "sim",
+        "--key",
+        &keys[0],
+        "--key",
+        &keys[1],
+        "--playbook",
+        &playbook,
+        "--yes",
+        "--json",
+    ];
+    let output = lockdown(&args, &[]).await;
+    let err = stderr(&output);
+    assert_eq!(code(&output), 0, "stderr:\n{err}");
+    let mut longest = 0;
+    let mut steps = Vec::new();
+    for dir in lab.run_dirs() {
+        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+        for event in journal
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        {
+            let data = &event["data"];
+            if event["type"] == "step_finished" {
+                let took = data["duration_ms"].as_u64().unwrap_or(0);
+                steps.push(format!("{} {took} ms", data["step"]));
+                if data["step"] != "lock" {
+                    longest = longest.max(took);
+                }
+            }
+        }
+    }
+    assert!(
+        longest > 12_000,
+        "a step outlived its 12 s, held for the minute: {longest} ms; {steps:?}"
+    );
+    let log = lab.sim.inspect().access_log;
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|e| e.http_status == 429 || e.http_status == 418)
+        .map(|e| (&e.path, e.http_status, e.at_ms))
+        .collect();
+    assert!(refused.is_empty(), "refused: {refused:?}");
 }

@@ -15,6 +15,7 @@
 //! ([`super::mechanisms`]) instead of knowing each venue.
 
 mod exchange;
+mod held;
 mod mode;
 mod pace;
 mod paging;
@@ -34,6 +35,7 @@ use super::{ExchangeError, Nonces, Tfa, Venue, VenueSettings};
 use crate::clock::Clock;
 use crate::secret::Credential;
 
+pub use held::HeldClock;
 pub use mode::Mode;
 pub use paging::{Kept, PageWatch};
 pub use record::{CallRecord, CallSink};
@@ -61,6 +63,8 @@ pub struct Client {
     tfa: Option<Tfa>,
     /// How long a call may wait for the venue's limits; `None`: a minute from when it starts.
     deadline: Option<Instant>,
+    /// Told how long calls waited for the venue's limits (a step of an incident's run).
+    held: Option<Arc<HeldClock>>,
 }
 
 #[derive(Debug)]
@@ -127,6 +131,7 @@ impl Client {
             pages: None,
             tfa: None,
             deadline: None,
+            held: None,
         }
     }
 
@@ -168,6 +173,19 @@ impl Client {
             deadline: Some(deadline.into()),
             ..self.clone()
         }
+    }
+
+    /// The same client, its waits for the venue's limits timed on `clock`.
+    pub fn timing_holds(&self, clock: Option<Arc<HeldClock>>) -> Client {
+        Client {
+            held: clock,
+            ..self.clone()
+        }
+    }
+
+    /// Counts this call as waiting for the venue's limits until the guard drops.
+    fn holding(&self) -> Option<held::Waiting> {
+        self.held.as_ref().map(HeldClock::enter)
     }
 
     /// The same client, recording its calls into `sink`.

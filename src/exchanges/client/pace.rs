@@ -92,6 +92,7 @@ impl Client {
         let key = cred.key.as_str();
         // One request per key at a time, from drawing its nonce to its answer, so the exchange
         // sees the nonces in order.
+        let waiting = self.holding();
         let turn = self.turn(key).lock_owned().await;
         if let (Some(budget), true) = (counters.budget(), self.inner.patient) {
             let wait = self
@@ -103,6 +104,7 @@ impl Client {
                 tokio::time::sleep(wait).await;
             }
         }
+        drop(waiting);
         let floor = u64::try_from(clock::local_ms()).unwrap_or(0);
         let nonce =
             self.inner
@@ -163,6 +165,7 @@ impl Client {
             return Ok(Receipt::default());
         }
         let deadline = self.deadline();
+        let _waiting = self.holding();
         self.wait_out(&ADDRESS, deadline).await?;
         let charges = self.inner.venue.charges(op);
         let key = signer.map(|c| c.key.as_str());
@@ -187,6 +190,7 @@ impl Client {
             return Ok(false);
         }
         let deadline = self.deadline();
+        let _waiting = self.holding();
         let mut waited = false;
         while self
             .held_on(&lane)
@@ -236,6 +240,7 @@ impl Client {
         if let Ok(guard) = Arc::clone(&turn).try_lock_owned() {
             return (Some(guard), false);
         }
+        let _waiting = self.holding();
         (Some(turn.lock_owned().await), true)
     }
 

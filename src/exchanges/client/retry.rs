@@ -185,6 +185,7 @@ impl Client {
                         None => {
                             let spread = (wait / 4).min(Duration::from_millis(250));
                             let jitter = schedule::jitter(spread);
+                            let _waiting = self.holding();
                             tokio::time::sleep(wait + jitter).await;
                         }
                     }
