@@ -119,6 +119,8 @@ pub struct StreamSource {
     /// The segments the stream does not push, polled at the interval while it is up.
     unpushed: Option<RestPoll>,
     events: mpsc::UnboundedReceiver<Event>,
+    /// An event taken off `events` while gathering the pushes queued before it, handled first.
+    held: Option<Event>,
     tasks: Vec<JoinHandle<()>>,
     up: Vec<bool>,
     /// What the last batch came from (`stream`, `gap_fill`, `rest_poll`).
@@ -204,6 +206,7 @@ impl StreamSource {
             poll,
             unpushed,
             events,
+            held: None,
             tasks,
             up,
             last: "stream",
@@ -287,71 +290,75 @@ impl StreamSource {
             // on while the watcher does something else. Pushes are read while a look runs: a
             // gap fill can take a minute under a venue's request weight (Binance, twenty keys),
             // and the pushes are what the stream is for.
-            let event = tokio::select! {
-                // While a connection is down the poller also looks at its own interval.
-                batch = self.poll.answer(!all_up) => {
-                    let kind = self.looking.take();
-                    self.last = kind.map_or("rest_poll", Look::name);
-                    let batch = match batch {
-                        Ok(batch) => batch,
-                        Err(err) => {
-                            // Still due: tried again on the next call, after the watcher's pause.
-                            if let Some(kind) = kind {
-                                self.due(kind);
+            let event = if let Some(event) = self.held.take() {
+                Some(event)
+            } else {
+                tokio::select! {
+                    // While a connection is down the poller also looks at its own interval.
+                    batch = self.poll.answer(!all_up) => {
+                        let kind = self.looking.take();
+                        self.last = kind.map_or("rest_poll", Look::name);
+                        let batch = match batch {
+                            Ok(batch) => batch,
+                            Err(err) => {
+                                // Still due: tried again on the next call, after the watcher's pause.
+                                if let Some(kind) = kind {
+                                    self.due(kind);
+                                }
+                                return Err(err);
                             }
-                            return Err(err);
+                        };
+                        if kind == Some(Look::GapFill) {
+                            self.tally(|f| f.gap_fills += 1);
+                            // One more look an interval on: a venue may list an order in its history
+                            // a moment after it closed, and the poller's overlap covers that only for
+                            // a look that follows (the minute's reconcile would come too late).
+                            self.next_reconcile = Instant::now() + self.poll.interval();
                         }
-                    };
-                    if kind == Some(Look::GapFill) {
-                        self.tally(|f| f.gap_fills += 1);
-                        // One more look an interval on: a venue may list an order in its history
-                        // a moment after it closed, and the poller's overlap covers that only for
-                        // a look that follows (the minute's reconcile would come too late).
-                        self.next_reconcile = Instant::now() + self.poll.interval();
+                        return Ok(batch);
                     }
-                    return Ok(batch);
-                }
-                batch = answer_of(self.looker.as_mut(), false) => {
-                    let batch = match batch {
-                        Ok(batch) => batch,
-                        Err(err) => {
-                            self.rang = true;
-                            return Err(err);
+                    batch = answer_of(self.looker.as_mut(), false) => {
+                        let batch = match batch {
+                            Ok(batch) => batch,
+                            Err(err) => {
+                                self.rang = true;
+                                return Err(err);
+                            }
+                        };
+                        let fresh = self.poll.admit(batch.orders);
+                        if fresh.is_empty() {
+                            continue;
                         }
-                    };
-                    let fresh = self.poll.admit(batch.orders);
-                    if fresh.is_empty() {
+                        self.last = "stream";
+                        return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
+                    }
+                    // Segments the stream does not push, at the interval while every connection is
+                    // up (the poller reads them too while one is down); a look in flight is
+                    // answered either way.
+                    batch = answer_of(self.unpushed.as_mut(), all_up) => {
+                        self.last = "rest_poll";
+                        let batch = batch?;
+                        let fresh = self.poll.admit(batch.orders);
+                        if fresh.is_empty() {
+                            continue;
+                        }
+                        return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
+                    }
+                    event = self.events.recv(), if self.listening => event,
+                    // No news for an interval: an empty batch, so that orders still inside the
+                    // ledger's lag are judged again as time passes (a poller's look does that).
+                    () = tokio::time::sleep_until(self.next_rejudge), if all_up => {
+                        self.next_rejudge = Instant::now() + self.poll.interval();
+                        self.last = "stream";
+                        return Ok(Batch { orders: Vec::new(), exchange_ms: self.poll.now_ms() });
+                    }
+                    () = tokio::time::sleep_until(self.next_reconcile), if all_up => {
+                        self.next_reconcile = Instant::now() + RECONCILE;
+                        self.due(Look::Reconcile);
                         continue;
                     }
-                    self.last = "stream";
-                    return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
+                    () = tokio::time::sleep_until(self.rung_at), if rung_waits => continue,
                 }
-                // Segments the stream does not push, at the interval while every connection is
-                // up (the poller reads them too while one is down); a look in flight is
-                // answered either way.
-                batch = answer_of(self.unpushed.as_mut(), all_up) => {
-                    self.last = "rest_poll";
-                    let batch = batch?;
-                    let fresh = self.poll.admit(batch.orders);
-                    if fresh.is_empty() {
-                        continue;
-                    }
-                    return Ok(Batch { orders: fresh, exchange_ms: batch.exchange_ms });
-                }
-                event = self.events.recv(), if self.listening => event,
-                // No news for an interval: an empty batch, so that orders still inside the
-                // ledger's lag are judged again as time passes (a poller's look does that).
-                () = tokio::time::sleep_until(self.next_rejudge), if all_up => {
-                    self.next_rejudge = Instant::now() + self.poll.interval();
-                    self.last = "stream";
-                    return Ok(Batch { orders: Vec::new(), exchange_ms: self.poll.now_ms() });
-                }
-                () = tokio::time::sleep_until(self.next_reconcile), if all_up => {
-                    self.next_reconcile = Instant::now() + RECONCILE;
-                    self.due(Look::Reconcile);
-                    continue;
-                }
-                () = tokio::time::sleep_until(self.rung_at), if rung_waits => continue,
             };
             let Some(event) = event else {
                 // Every task ended (they never do on their own): poll from now on.
@@ -399,8 +406,24 @@ impl StreamSource {
                     // One look answers every push that came before it began.
                     self.rang = true;
                 }
-                Event::Orders(orders) => {
+                Event::Orders(mut orders) => {
                     self.tally(|f| f.messages += 1);
+                    // The pushes already queued behind it go with it: one judging for all.
+                    // With twenty keys on one account every change reaches twenty streams, and
+                    // a judging per push (each judges every order kept) left the twentieth
+                    // key's first signal seconds behind the first's.
+                    while let Ok(next) = self.events.try_recv() {
+                        match next {
+                            Event::Orders(more) => {
+                                self.tally(|f| f.messages += 1);
+                                orders.extend(more);
+                            }
+                            other => {
+                                self.held = Some(other);
+                                break;
+                            }
+                        }
+                    }
                     let fresh = self.poll.admit(orders);
                     if !fresh.is_empty() {
                         self.last = "stream";
@@ -894,6 +917,52 @@ mod tests {
         assert_eq!(source.figures().gap_fills, 1);
         assert!(source.armed());
         assert!(source.reads() > 0);
+    }
+
+    /// Pushes that queued while the watcher was busy come as one batch, in order: one judging
+    /// for all of them, not one each.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn pushes_queued_while_the_watcher_was_busy_come_as_one_batch() {
+        let (_sim, _running, client, credential) = bybit_lab(23).await;
+        let poll = RestPoll::new(
+            client.clone(),
+            credential.clone(),
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
+        let mut source = StreamSource::start(&client, &credential, poll)
+            .await
+            .expect("Bybit has a private stream");
+        batches_until(&mut source, |s, _| s.armed()).await;
+        // Three orders placed while nobody asks the source for a batch: their pushes queue.
+        let mut ids = Vec::new();
+        for (n, price) in [20_000.0, 20_001.0, 20_002.0].into_iter().enumerate() {
+            ids.push(
+                buy(
+                    &client,
+                    &credential,
+                    price,
+                    &format!("queued-{n}"),
+                    TimeInForce::Gtc,
+                )
+                .await,
+            );
+        }
+        let queued = |source: &StreamSource| source.figures().messages;
+        let before = queued(&source);
+        for _ in 0..100 {
+            if source.events.len() >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(source.events.len() >= 3, "the three pushes are queued");
+        let batch = batches_until(&mut source, |_, b| b.is_some_and(|b| !b.orders.is_empty()))
+            .await
+            .expect("a batch");
+        let got: Vec<&str> = batch.orders.iter().map(|o| o.order_id.as_str()).collect();
+        assert_eq!(got, ids, "the three, in order, in one batch");
+        assert_eq!(queued(&source) - before, 3, "three pushes counted");
     }
 
     #[tokio::test(flavor = "multi_thread")]

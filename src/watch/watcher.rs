@@ -381,6 +381,9 @@ async fn watch_key(
                 }
             }
         }
+        // The keys' loops share one task: a key with pushes queued would otherwise judge them
+        // all before another key's loop is polled again.
+        tokio::task::yield_now().await;
     }
     if let Some(figures) = watched.source.figures() {
         shared.tally(|s| s.stream = Some(s.stream.unwrap_or_default().plus(figures)));
