@@ -533,10 +533,9 @@ fn message(
 
 /// `<state_dir>/watch/signals.jsonl`: every signal and action, one JSON line each, appended
 /// and synced by a thread of its own, one sync for the lines that came while the last one ran:
-/// a signal is acted on at once, never after the disk. With twenty keys on one account every
-/// order is twenty signals, and a sync each on the signal's path (under one lock) put the
-/// twentieth key's signal seconds after the first (Kraken's vendor leak with the watcher:
-/// about 280 ms a key). A log that cannot be written is said once and watching goes on.
+/// a signal is acted on at once, never after the disk (with twenty keys on one account every
+/// order is twenty signals, each synced under one lock on its way to the lock). A log that
+/// cannot be written is said once and watching goes on.
 struct SignalLog {
     lines: std::sync::Mutex<Option<std::sync::mpsc::Sender<String>>>,
     writer: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,

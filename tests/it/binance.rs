@@ -1367,3 +1367,56 @@ steps:
         .collect();
     assert!(refused.is_empty(), "refused: {refused:?}");
 }
+
+/// A weight hold ends when the exchange's minute does, also when the answer that said so came
+/// before the client knew the exchange's clock (its first answer: the clock read itself).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hold_learnt_from_the_clock_read_ends_on_the_exchanges_minute() {
+    let lab = Lab::start_on(ExchangeId::Binance, 68).await;
+    let (_, bot) = lab.creds();
+    // The exchange's clock 15 s before its minute ends, and the responder's far from that: a
+    // hold reckoned on the responder's clock would end tens of seconds off.
+    let mut local = lockdown::clock::local_ms().rem_euclid(60_000);
+    if (35_000..=55_000).contains(&local) {
+        tokio::time::sleep(Duration::from_millis(
+            u64::try_from(56_000 - local).unwrap(),
+        ))
+        .await;
+        local = lockdown::clock::local_ms().rem_euclid(60_000);
+    }
+    lab.sim
+        .set_clock_skew_ms((45_000 - local).rem_euclid(60_000));
+    // The address's spot weight past 90 % (68 reads of 80), by a client that does not wait.
+    let filler = client(&lab, KeyFamily::SubAccount).with_rate_limit_waits(0);
+    filler.resync().await.unwrap();
+    let open = Op::OpenOrders {
+        segment: spot(),
+        cursor: None,
+    };
+    for _ in 0..68 {
+        filler.call(&open, Auth::Key(&bot)).await.unwrap();
+    }
+    // A fresh client's first answer, its clock read, says the spot minute is nearly used.
+    let client = client(&lab, KeyFamily::SubAccount);
+    let started = Instant::now();
+    client.resync().await.unwrap();
+    client.call(&Op::Balances, Auth::Key(&bot)).await.unwrap();
+    let waited = started.elapsed();
+    let log = lab.sim.inspect().access_log;
+    let minute = |path: &str| {
+        log.iter()
+            .rev()
+            .find(|e| e.path == path)
+            .map(|e| e.at_ms.div_euclid(60_000))
+            .unwrap()
+    };
+    assert_eq!(
+        minute("/api/v3/account"),
+        minute("/api/v3/time") + 1,
+        "the read went in the exchange's next minute"
+    );
+    assert!(
+        waited < Duration::from_secs(22),
+        "held until the exchange's minute ended (about 15 s), not the responder's: {waited:?}"
+    );
+}

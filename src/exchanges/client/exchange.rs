@@ -143,8 +143,10 @@ impl Client {
         let (decoded, status, response) = match result {
             Ok(response) => {
                 let status = response.status;
-                self.hold_after(plan.request(), &response, signer);
                 let mut decoded = self.inner.venue.decode_known(op, &response, &known);
+                // On the answer's own clock where it gives one: the first answer of a process
+                // (its clock read) comes before the clock's offset is known.
+                self.hold_after(plan.request(), &response, signer, decoded.server_ms);
                 decoded.reply = decoded
                     .reply
                     .map_err(|err| without_carried(err, &plan, key, Some(&response)));

@@ -323,14 +323,16 @@ impl Client {
     }
 
     /// Holds the later requests the venue names after this answer to `request` (signed by
-    /// `signer`), for as long as it asks.
+    /// `signer`), for as long as it asks; the venue's windows on the exchange's clock, the
+    /// answer's own time (`server_ms`) where it says.
     pub(super) fn hold_after(
         &self,
         request: &Request,
         response: &Response,
         signer: Option<&Credential>,
+        server_ms: Option<i64>,
     ) {
-        let now_ms = self.clock().now_ms();
+        let now_ms = server_ms.unwrap_or_else(|| self.clock().now_ms());
         if let Some(load) = self.inner.venue.load(request, response, now_ms)
             && let Ok(mut crowded) = self.inner.pace.crowded.lock()
         {
