@@ -721,20 +721,7 @@ mod tests {
      {
         // The Binance simulator on 127.0.0.1, its leaked key's USD-M connection, the listen
         // key asked for again every 200 ms instead of Binance's 30 minutes.
-        let sim = Sim::new(ExchangeId::Binance, 7);
-        let running = sim
-            .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
-            .await
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let session = sim.write_session(dir.path(), &running.base_url).unwrap();
-        let secret = std::fs::read_to_string(dir.path().join("bot.secret")).unwrap();
-        let credential = Credential::new(
-            KeyId::new(session.leaked_key.clone()),
-            SecretString::from(secret.trim().to_owned()),
-        );
-        let client =
-            Client::new(ExchangeId::Binance.venue(), &running.base_url, Mode::Live).unwrap();
+        let (sim, running, client, credential, secret) = lab(ExchangeId::Binance, 7).await;
         let stream = client.venue().private_stream().unwrap();
         let connection = stream
             .connections(client.venue().segments())
@@ -779,7 +766,7 @@ mod tests {
         let closed = crate::exchanges::client::http_client_from(IpAddr::V4(Ipv4Addr::LOCALHOST))
             .unwrap()
             .delete(format!("{}/fapi/v1/listenKey", running.base_url))
-            .header("X-MBX-APIKEY", session.leaked_key.as_str())
+            .header("X-MBX-APIKEY", credential.key.as_str())
             .send()
             .await
             .unwrap();
@@ -787,7 +774,7 @@ mod tests {
         let why = asker.refresh_token(Some(&current)).await.unwrap_err();
         assert!(why.contains("another stream token"), "{why}");
         // A key deleted meanwhile cannot extend: the words say so, and carry no secret.
-        assert!(sim.web_ui_delete_key(&session.leaked_key));
+        assert!(sim.web_ui_delete_key(credential.key.as_str()));
         let fresh = asker.token(&op);
         assert!(fresh.await.is_err());
         let why = asker.refresh_token(Some(&current)).await.unwrap_err();
@@ -795,9 +782,13 @@ mod tests {
         assert!(!why.contains(&secret.trim()[..8]), "{why}");
     }
 
-    /// A leaked Bybit key on a served simulator: the simulator, its address, the key.
-    async fn bybit_lab(seed: u64) -> (Sim, crate::sim::Running, Client, Credential) {
-        let sim = Sim::new(ExchangeId::Bybit, seed);
+    /// A leaked key on a served simulator of `venue`: the simulator, its address, a client,
+    /// the key, and its secret as written.
+    async fn lab(
+        venue: ExchangeId,
+        seed: u64,
+    ) -> (Sim, crate::sim::Running, Client, Credential, String) {
+        let sim = Sim::new(venue, seed);
         let running = sim
             .serve(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0))
             .await
@@ -809,7 +800,13 @@ mod tests {
             KeyId::new(session.leaked_key.clone()),
             SecretString::from(secret.trim().to_owned()),
         );
-        let client = Client::new(ExchangeId::Bybit.venue(), &running.base_url, Mode::Live).unwrap();
+        let client = Client::new(venue.venue(), &running.base_url, Mode::Live).unwrap();
+        (sim, running, client, credential, secret)
+    }
+
+    /// A leaked Bybit key on a served simulator (see [`lab`]).
+    async fn bybit_lab(seed: u64) -> (Sim, crate::sim::Running, Client, Credential) {
+        let (sim, running, client, credential, _) = lab(ExchangeId::Bybit, seed).await;
         (sim, running, client, credential)
     }
 
