@@ -42,10 +42,11 @@ impl Run<'_> {
             // An incident's run: time held back for the venue's shared limits moves the end on.
             (Some(until), Some(_)) => {
                 let before = p.held_before.unwrap_or_default();
-                let latest = budget::step_end(until, share.time, share.time);
+                let cap = budget::held_cap(share, self.playbook.deadline);
+                let latest = budget::step_end(until, cap, cap);
                 // On the heap: the step's future is large, and this wraps it once more.
                 let work = Box::pin(self.act(p, vault, Some(latest)));
-                held_back(work, until, share.time, || held_since(p, before))
+                held_back(work, until, cap, || held_since(p, before))
                     .await
                     .unwrap_or_else(|| {
                         let after = p.started.elapsed();
@@ -332,7 +333,8 @@ async fn apply_once(
         Some((held, timeout)) => {
             let before = held.total();
             let until = started + limit;
-            let cap = timeout.min(left(deadline).unwrap_or(timeout).saturating_sub(limit));
+            // Up to the step's own latest end (`deadline` here), else once more its timeout.
+            let cap = left(deadline).map_or(timeout, |left| left.saturating_sub(limit));
             held_back(Box::pin(p.action.apply(cx)), until, cap, || {
                 held_since(p, before)
             })

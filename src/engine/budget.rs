@@ -13,8 +13,10 @@
 //! them waits for the other keys' reads, not for its own work (twenty Binance keys' evidence
 //! needs minutes of the address's futures weight). So there the time a run's calls were held
 //! back ([`crate::exchanges::client::HeldClock`]) moves its deadline on ([`held_back`]), and a
-//! step's own end too ([`step_end`]), by at most the deadline (resp. the step's share) once
-//! more: a step can take twice its share, never forever, and a single response is unchanged.
+//! step's own end too ([`step_end`]), each by at most the playbook's deadline once more (a step
+//! without one: its share, [`held_cap`]): the lock is in by then, and a step waits for the
+//! venue's next minutes rather than leave its evidence behind, never forever. A single
+//! response is unchanged.
 
 use std::time::{Duration, Instant};
 
@@ -110,6 +112,12 @@ pub fn held_back(
     }
 }
 
+/// How much later than its own end a step of an incident's run may end for the time its calls
+/// were held back for the venue's shared limits: the playbook's deadline, at least its share.
+pub fn held_cap(share: Share, deadline: Option<Duration>) -> Duration {
+    deadline.map_or(share.time, |deadline| deadline.max(share.time))
+}
+
 /// Where a step (or an attempt) bounded by `until` ends once its calls were held back `held`
 /// for the venue's shared limits (an incident's run): that much later, by at most `cap` (its
 /// share, its `timeout`) once more.
@@ -139,6 +147,16 @@ mod tests {
         );
         assert_eq!(held_back(Some(now), Some(S(300)), None), Some(now));
         assert_eq!(held_back(None, None, Some(&clock)), None);
+        assert_eq!(
+            held_cap(share, Some(S(300))),
+            S(300),
+            "the deadline once more"
+        );
+        assert_eq!(held_cap(share, None), S(75), "else the share");
+        assert_eq!(
+            held_cap(Share::of(Some(S(600)), Some(S(300))), Some(S(300))),
+            S(600)
+        );
     }
 
     const S: fn(u64) -> Duration = Duration::from_secs;
