@@ -1255,21 +1255,7 @@ async fn balances_name_the_spot_and_the_funding_wallet() {
 /// minute's end by the other reads gets that time back, and does not time out for it.
 #[tokio::test(flavor = "multi_thread")]
 async fn in_an_incident_a_step_held_for_the_shared_weight_gets_that_time_back() {
-    const TWO_BOTS: &str = "
-name: two-bots
-seed: 7
-detection_delay: 0s
-keys: 2
-markets:
-  - { base: BTC, quote: USDT, price: \"65000\" }
-balances: { USDT: \"1000\" }
-bot:
-  client_prefix: bot-
-  orders:
-    - { symbol: BTCUSDT, side: buy, type: limit, qty: \"0.01\", price: \"60000\", status: open, age: 2h }
-attacker: { pattern: none }
-";
-    let lab = Lab::start_scenario(ExchangeId::Binance, TWO_BOTS, 7).await;
+    let lab = Lab::start_scenario(ExchangeId::Binance, crate::many_keys::THREE_BOTS, 7).await;
     let keys = lab.session.leaked_keys.clone();
     let playbook = lab.sim_dir().join("held.yaml");
     std::fs::write(

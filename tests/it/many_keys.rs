@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::support::{Lab, code, drill_passes, lockdown, stderr, stdout};
 
 /// Three bots, each on a sub-account of its own with a leaked key; no attacker trades.
-const THREE_BOTS: &str = "
+pub(crate) const THREE_BOTS: &str = "
 name: three-bots
 seed: 5
 detection_delay: 0s
