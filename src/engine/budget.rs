@@ -119,8 +119,8 @@ pub fn held_cap(share: Share, deadline: Option<Duration>) -> Duration {
 }
 
 /// Where a step (or an attempt) bounded by `until` ends once its calls were held back `held`
-/// for the venue's shared limits (an incident's run): that much later, by at most `cap` (its
-/// share, its `timeout`) once more.
+/// for the venue's shared limits (an incident's run): that much later, by at most `cap` more
+/// ([`held_cap`] for a step; for an attempt, up to its step's latest end).
 pub fn step_end(until: Instant, held: Duration, cap: Duration) -> Instant {
     until + held.min(cap)
 }
@@ -130,14 +130,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn time_held_for_shared_limits_moves_the_end_on_by_at_most_a_share_more() {
+    fn time_held_for_shared_limits_moves_the_end_on_within_its_cap() {
         let now = Instant::now();
         let share = Share::of(None, Some(S(300)));
         assert_eq!(step_end(now, S(60), share.time), now + S(60));
         assert_eq!(
             step_end(now, S(500), share.time),
             now + S(75),
-            "twice the share at most"
+            "at most the cap more"
         );
         let clock = crate::exchanges::client::HeldClock::default();
         assert_eq!(
