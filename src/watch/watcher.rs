@@ -548,10 +548,15 @@ impl SignalLog {
         let file =
             crate::private::create_dir(&dir).and_then(|()| crate::private::open_append(&path));
         let (lines, queued) = std::sync::mpsc::channel::<String>();
-        let ui = ui.clone();
+        let (warn, writer_ui) = (ui.clone(), ui.clone());
         let writer = std::thread::Builder::new()
             .name("signal-log".into())
-            .spawn(move || write_lines(file, &path, &queued, &ui))
+            .spawn(move || write_lines(file, &path, &queued, &writer_ui))
+            .map_err(|err| {
+                warn.warn(&format!(
+                    "watch: cannot start the signal log's writer ({err}); signals are shown but not logged"
+                ));
+            })
             .ok();
         SignalLog {
             lines: std::sync::Mutex::new(Some(lines)),

@@ -1326,18 +1326,11 @@ steps:
     let mut longest = 0;
     let mut steps = Vec::new();
     for dir in lab.run_dirs() {
-        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
-        for event in journal
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        {
-            let data = &event["data"];
-            if event["type"] == "step_finished" {
-                let took = data["duration_ms"].as_u64().unwrap_or(0);
-                steps.push(format!("{} {took} ms", data["step"]));
-                if data["step"] != "lock" {
-                    longest = longest.max(took);
-                }
+        for step in crate::support::finished_steps(&dir) {
+            let took = step["duration_ms"].as_u64().unwrap_or(0);
+            steps.push(format!("{} {took} ms", step["step"]));
+            if step["step"] != "lock" {
+                longest = longest.max(took);
             }
         }
     }

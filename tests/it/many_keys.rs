@@ -158,13 +158,11 @@ async fn the_keys_of_one_incident_read_the_masters_withdrawals_once() {
     let mut readers = Vec::new();
     let mut digests = Vec::new();
     for dir in &dirs {
-        let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
-        let history = journal
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .find(|e| e["type"] == "step_finished" && e["data"]["step"] == "history")
+        let history = crate::support::finished_steps(dir)
+            .into_iter()
+            .find(|step| step["step"] == "history")
             .unwrap_or_else(|| panic!("no history in {}", dir.display()));
-        let outputs = &history["data"]["outputs"];
+        let outputs = &history["outputs"];
         digests.push(outputs["sha256"]["withdrawals"].clone());
         readers.push(
             ["withdrawals", "transfers"]

@@ -310,6 +310,17 @@ pub fn journal_of(summary: &Value) -> String {
     std::fs::read_to_string(run_dir(summary).join("journal.jsonl")).unwrap()
 }
 
+/// The `step_finished` events of the run folder `dir`'s journal, in order: each step's data
+/// (`step`, `duration_ms`, `outputs`, ...).
+pub fn finished_steps(dir: &Path) -> Vec<Value> {
+    read(&dir.join("journal.jsonl"))
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["type"] == "step_finished")
+        .map(|e| e["data"].clone())
+        .collect()
+}
+
 /// The run's `report.json`.
 pub fn report_of(summary: &Value) -> Value {
     serde_json::from_str(&std::fs::read_to_string(run_dir(summary).join("report.json")).unwrap())
