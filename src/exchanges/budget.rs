@@ -42,6 +42,38 @@ impl Counters {
         self.reserve_at(budget, key, cost, Instant::now())
     }
 
+    /// How long until `key`'s counter has room for `cost` below `share` of its maximum,
+    /// reserving nothing: background calls (the watcher's looks) wait for that before they
+    /// queue, so that a response's calls are never promised a place behind theirs.
+    pub fn room_below(&self, budget: CallBudget, key: &str, cost: f64, share: f64) -> Duration {
+        self.room_below_at(budget, key, cost, share, Instant::now())
+    }
+
+    fn room_below_at(
+        &self,
+        budget: CallBudget,
+        key: &str,
+        cost: f64,
+        share: f64,
+        now: Instant,
+    ) -> Duration {
+        if cost <= 0.0 || budget.decay_per_s <= 0.0 {
+            return Duration::ZERO;
+        }
+        let levels = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let level = drained(levels.get(key), budget, now);
+        let ceiling = (budget.max * share).max(cost);
+        let over = level + cost - ceiling;
+        if over > 0.0 {
+            Duration::from_secs_f64(over / budget.decay_per_s)
+        } else {
+            Duration::ZERO
+        }
+    }
+
     fn reserve_at(&self, budget: CallBudget, key: &str, cost: f64, now: Instant) -> Duration {
         if cost <= 0.0 || budget.decay_per_s <= 0.0 {
             return Duration::ZERO;
@@ -114,5 +146,29 @@ mod tests {
             counters.reserve_at(STARTER, "k", 1.0, later),
             Duration::ZERO
         );
+    }
+
+    #[test]
+    fn background_calls_wait_for_room_below_their_share_and_reserve_nothing() {
+        let counters = Counters::default();
+        let t0 = Instant::now();
+        for _ in 0..7 {
+            assert_eq!(counters.reserve_at(STARTER, "k", 1.0, t0), Duration::ZERO);
+        }
+        // Half of 15 is 7.5: one more point fits below it, two do not yet.
+        assert_eq!(
+            counters.room_below_at(STARTER, "k", 0.5, 0.5, t0),
+            Duration::ZERO
+        );
+        let wait = counters.room_below_at(STARTER, "k", 2.0, 0.5, t0);
+        assert!((wait.as_secs_f64() - 1.5 / 0.33).abs() < 1e-6, "{wait:?}");
+        // Asking reserved nothing: a response's call still finds the other half at once.
+        for i in 0..8 {
+            assert_eq!(
+                counters.reserve_at(STARTER, "k", 1.0, t0),
+                Duration::ZERO,
+                "{i}"
+            );
+        }
     }
 }

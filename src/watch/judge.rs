@@ -40,6 +40,9 @@ pub struct Judge {
     burst: Burst,
     recent: VecDeque<i64>,
     last_burst_ms: Option<i64>,
+    /// When (exchange ms) the first verdict the last look put off until the ledger's lag
+    /// passed can be given: [`Judge::due_ms`].
+    due_ms: Option<i64>,
 }
 
 impl Judge {
@@ -69,6 +72,7 @@ impl Judge {
             burst,
             recent: VecDeque::new(),
             last_burst_ms: None,
+            due_ms: None,
         };
         judge.refresh_ledger();
         judge
@@ -102,6 +106,12 @@ impl Judge {
         self.refresh_ledger();
         let now = batch.exchange_ms;
         let mut signals = Vec::new();
+        let mut due: Option<i64> = None;
+        let mut put_off = |at: i64| {
+            if at > now {
+                due = Some(due.map_or(at, |d| d.min(at)));
+            }
+        };
         for order in batch.orders {
             let key = (order.category, order.symbol.clone(), order.order_id.clone());
             match self.index.get(&key) {
@@ -147,15 +157,21 @@ impl Judge {
                         }
                         Some((SignalKind::UnauthorizedOrder, Confidence::High, reasons))
                     }
-                    LiveVerdict::Unconfirmed if !trades => Some((
-                        SignalKind::UnfamiliarMarket,
-                        Confidence::Medium,
-                        vec![format!(
-                            "not in the ledger yet (inside its lag), on a market the bots never trade ({})",
-                            order.symbol
-                        )],
-                    )),
-                    LiveVerdict::Unconfirmed => None,
+                    LiveVerdict::Unconfirmed if !trades => {
+                        put_off(order.created_ms + self.lag_ms + 1);
+                        Some((
+                            SignalKind::UnfamiliarMarket,
+                            Confidence::Medium,
+                            vec![format!(
+                                "not in the ledger yet (inside its lag), on a market the bots never trade ({})",
+                                order.symbol
+                            )],
+                        ))
+                    }
+                    LiveVerdict::Unconfirmed => {
+                        put_off(order.created_ms + self.lag_ms + 1);
+                        None
+                    }
                     // The bots' own cancel may not be in the ledger yet: judged once the lag passed.
                     LiveVerdict::Tampered(fields) if order.updated_ms < now - self.lag_ms => {
                         Some((
@@ -167,7 +183,10 @@ impl Judge {
                             )],
                         ))
                     }
-                    LiveVerdict::Tampered(_) => None,
+                    LiveVerdict::Tampered(_) => {
+                        put_off(order.updated_ms + self.lag_ms + 1);
+                        None
+                    }
                 };
                 if let Some((kind, confidence, reasons)) = raised {
                     let id = format!("{}/{}/{}", self.key, kind.as_str(), order.order_id);
@@ -190,7 +209,17 @@ impl Judge {
             }
         }
         self.forget(now);
+        self.due_ms = due;
         signals
+    }
+
+    /// When (on the exchange's clock) a verdict the last look put off until the ledger's lag
+    /// passed can be given: a cancel or amend of a bot's order (the bot's own may not be in
+    /// the ledger yet), an order of the bots' kind not in it yet. The watcher judges again
+    /// then, with no new orders, instead of waiting for the next batch: with the streams up
+    /// that may be a minute away (the reconcile), and a drill's watcher stops sooner.
+    pub fn due_ms(&self) -> Option<i64> {
+        self.due_ms
     }
 
     /// A burst: more new orders created within the window than the bots ever place; once per
@@ -240,5 +269,78 @@ impl Judge {
             .enumerate()
             .map(|(i, o)| ((o.category, o.symbol.clone(), o.order_id.clone()), i))
             .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchanges::model::{Amount, OrderStatus, Side};
+
+    fn order(id: &str, cid: &str, status: OrderStatus, created_ms: i64, updated_ms: i64) -> Order {
+        Order {
+            order_id: id.to_owned(),
+            client_order_id: Some(cid.to_owned()),
+            category: Category::Spot,
+            symbol: "BTCUSDT".to_owned(),
+            side: Side::Buy,
+            order_type: "limit".to_owned(),
+            qty: Amount::new("1"),
+            price: Some(Amount::new("10")),
+            filled_qty: Amount::new("0"),
+            avg_price: None,
+            status,
+            created_ms,
+            updated_ms,
+        }
+    }
+
+    #[test]
+    fn a_verdict_put_off_for_the_ledgers_lag_is_due_when_the_lag_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = dir.path().join("known.jsonl");
+        std::fs::write(
+            &ledger,
+            "{\"order_id\":\"1\",\"client_order_id\":\"grid-1\",\"category\":\"spot\",\"symbol\":\"BTCUSDT\",\"side\":\"buy\",\"qty\":\"1\",\"price\":\"10\",\"status\":\"open\"}\n",
+        )
+        .unwrap();
+        let mut judge = Judge::new(
+            "sim",
+            "k",
+            Some(ledger),
+            std::time::Duration::from_secs(10),
+            Some("grid-".to_owned()),
+            Burst::default(),
+        );
+        let now = 10_000_000;
+        // The bot's order, open in the ledger, cancelled a second ago: maybe by the bot itself.
+        let cancelled = order(
+            "1",
+            "grid-1",
+            OrderStatus::Cancelled,
+            now - 3_600_000,
+            now - 1_000,
+        );
+        let signals = judge.look(
+            Batch {
+                orders: vec![cancelled],
+                exchange_ms: now,
+            },
+            "rest_poll",
+        );
+        assert!(signals.is_empty(), "{signals:?}");
+        assert_eq!(judge.due_ms(), Some(now - 1_000 + 10_000 + 1));
+        // Judged again when due, with no new orders: now it is someone else's cancel.
+        let due = judge.due_ms().unwrap();
+        let signals = judge.look(
+            Batch {
+                orders: Vec::new(),
+                exchange_ms: due,
+            },
+            "rest_poll",
+        );
+        assert_eq!(signals.len(), 1, "{signals:?}");
+        assert_eq!(signals[0].kind, SignalKind::TamperedOrder);
+        assert_eq!(judge.due_ms(), None, "nothing is put off any more");
     }
 }

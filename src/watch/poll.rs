@@ -9,6 +9,13 @@
 //! look or a late index. What is read twice is passed on once: an order is handed to the
 //! watcher when it is new or its state (status, filled quantity, update time) changed. The
 //! memory of what was seen keeps only what the next windows can show again.
+//!
+//! An order seen open that leaves the open orders without showing in the look's history is
+//! looked up by its creation time: most venues (Binance, Bybit, OKX, BingX) date their order
+//! history by when an order was created, not when it closed, so the cancel of a bot's order
+//! placed hours ago falls in no recent window, and without this the watcher never learnt of
+//! it (an attacker who only cancels the bot's orders, `quiet-sabotage`, raised no signal on
+//! BingX, whose spot push names no order).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,12 +36,38 @@ use crate::secret::Credential;
 type OrderKey = (Category, String, String);
 
 /// What a look last saw of an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct State {
     status: OrderStatus,
     filled: String,
     updated_ms: i64,
+    /// When the order was created: where the venue's history finds it.
+    created_ms: i64,
 }
+
+impl State {
+    fn of(order: &Order) -> State {
+        State {
+            status: order.status,
+            filled: order.filled_qty.as_str().to_owned(),
+            updated_ms: order.updated_ms,
+            created_ms: order.created_ms,
+        }
+    }
+
+    /// Whether `other` says the same of the order.
+    fn same(&self, other: &State) -> bool {
+        self.status == other.status
+            && self.filled == other.filled
+            && self.updated_ms == other.updated_ms
+    }
+}
+
+/// Orders seen open that a look looks up by their creation time when they left the open
+/// orders unseen, at most: the rest wait for the next look.
+const CHASED_PER_LOOK: usize = 10;
+/// How far around an order's creation time its lookup reads the history.
+const CHASE_MS: i64 = 1_000;
 
 /// Polls one key's orders.
 ///
@@ -95,6 +128,8 @@ struct Fetch {
     looks: Arc<Semaphore>,
     reads: Arc<AtomicU64>,
     begun: Arc<AtomicBool>,
+    /// The orders the poller last saw open, with their creation times.
+    open_before: Vec<(OrderKey, i64)>,
 }
 
 /// What a look's reads found, before the "once per state" filter.
@@ -106,6 +141,8 @@ struct Fetched {
     /// Where the history window began, and "now" when the look had its turn (the window's end).
     start_ms: i64,
     started_ms: i64,
+    /// The orders seen open before that were looked up by their creation time.
+    chased: Vec<OrderKey>,
 }
 
 impl Fetch {
@@ -115,7 +152,7 @@ impl Fetch {
         // Said before "now" is read: whoever sees `begun` unset knows the window ends later.
         self.begun.store(true, Ordering::SeqCst);
         let started_ms = self.client.clock().now_ms();
-        let segments = match self.segments {
+        let segments = match self.segments.clone() {
             Some(segments) => segments,
             None => self.client.segments().await.list,
         };
@@ -161,13 +198,76 @@ impl Fetch {
                 .fetch_add(history.len() as u64, Ordering::Relaxed);
             orders.extend(closed);
         }
+        let (found, chased) = self.chase(&orders, &history).await?;
+        orders.extend(found);
         Ok(Fetched {
             orders,
             segments,
             start_ms,
             started_ms,
+            chased,
         })
     }
+}
+
+impl Fetch {
+    /// The orders seen open before that `orders` (this look's) no longer show, looked up in
+    /// their segments' history around their creation time: how each one ended, and which
+    /// were looked up.
+    async fn chase(
+        &self,
+        orders: &[Order],
+        history: &[Segment],
+    ) -> Result<(Vec<Order>, Vec<OrderKey>), ExchangeError> {
+        let shown: std::collections::HashSet<OrderKey> = orders.iter().map(key_of).collect();
+        let gone: Vec<&(OrderKey, i64)> = self
+            .open_before
+            .iter()
+            .filter(|(key, _)| !shown.contains(key))
+            .take(CHASED_PER_LOOK)
+            .collect();
+        let auth = Auth::Key(&self.credential);
+        let mut found = Vec::new();
+        let mut chased = Vec::new();
+        for (key, created_ms) in gone {
+            chased.push(key.clone());
+            // The segments of the order's market family; where the venue's segments are not
+            // cut that way (Deribit's are by currency, each holding every kind), all of them.
+            let mut segments: Vec<Segment> = history
+                .iter()
+                .filter(|s| s.category == key.0)
+                .copied()
+                .collect();
+            if segments.is_empty() {
+                segments = history.to_vec();
+            }
+            let window = Window {
+                start_ms: created_ms - CHASE_MS,
+                end_ms: created_ms + CHASE_MS,
+            };
+            let (orders, _) = self
+                .client
+                .per_segment_permitted(
+                    &segments,
+                    auth,
+                    |segment, cursor| Op::Orders {
+                        segment,
+                        window,
+                        cursor,
+                    },
+                    Reply::into_orders,
+                )
+                .await?;
+            self.reads
+                .fetch_add(segments.len() as u64, Ordering::Relaxed);
+            found.extend(orders.into_iter().filter(|o| key_of(o) == *key));
+        }
+        Ok((found, chased))
+    }
+}
+
+fn key_of(order: &Order) -> OrderKey {
+    (order.category, order.symbol.clone(), order.order_id.clone())
 }
 
 impl RestPoll {
@@ -301,6 +401,12 @@ impl RestPoll {
             looks: Arc::clone(&self.looks),
             reads: Arc::clone(&self.reads),
             begun: Arc::clone(&begun),
+            open_before: self
+                .seen
+                .iter()
+                .filter(|(_, state)| state.status.is_open())
+                .map(|(key, state)| (key.clone(), state.created_ms))
+                .collect(),
         };
         Pending {
             task: tokio::spawn(fetch.run()),
@@ -319,7 +425,15 @@ impl RestPoll {
             self.cursor_ms
                 .map_or(fetched.started_ms, |c| c.max(fetched.started_ms)),
         );
+        let shown: std::collections::HashSet<OrderKey> =
+            fetched.orders.iter().map(key_of).collect();
         let fresh = self.changed(fetched.orders);
+        // Orders seen open that this look neither showed nor found by their creation time:
+        // the venue keeps no trace of them, and they are not looked up again.
+        let chased = fetched.chased;
+        self.seen.retain(|key, state| {
+            !state.status.is_open() || shown.contains(key) || !chased.contains(key)
+        });
         self.forget_before(fetched.start_ms);
         Batch {
             orders: fresh,
@@ -343,14 +457,10 @@ impl RestPoll {
         let mut fresh: Vec<Order> = latest
             .into_iter()
             .filter_map(|(key, order)| {
-                let state = State {
-                    status: order.status,
-                    filled: order.filled_qty.as_str().to_owned(),
-                    updated_ms: order.updated_ms,
-                };
+                let state = State::of(&order);
                 match self.seen.get(&key) {
                     // Older news than what was seen already (a history page that lags).
-                    Some(seen) if seen == &state || seen.updated_ms > state.updated_ms => None,
+                    Some(seen) if seen.same(&state) || seen.updated_ms > state.updated_ms => None,
                     _ => {
                         self.seen.insert(key, state);
                         Some(order)

@@ -36,6 +36,9 @@ use crate::ui::Ui;
 
 /// The longest pause between failed looks.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The grain (ms) of the judgings the watcher makes when a verdict put off until the ledger's
+/// lag passed is due ([`Judge::due_ms`]).
+const DUE_GRAIN_MS: i64 = 250;
 
 /// What to watch, and how.
 #[derive(Debug, Clone)]
@@ -119,6 +122,8 @@ struct Watched {
     acted: bool,
     /// The key's own settings and the account's money movements.
     account: AccountWatch,
+    /// The venue's client: its clock dates a judging that no batch brought.
+    client: Client,
 }
 
 /// Watches every key of `options.profile` until `stop` turns true; `reports` hears of each
@@ -131,7 +136,9 @@ pub async fn run(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let profile = &options.profile;
-    let client = crate::respond::connect(profile, Mode::Live)?;
+    // The watcher's reads are background work: a response beside it (its own locks, or one a
+    // person started) goes first and finds most of each limit free (docs/watch.md §1).
+    let client = crate::respond::connect(profile, Mode::Live)?.in_background();
     if let Err(err) = client.resync().await {
         ui.warn(&format!(
             "cannot read {}'s clock ({err}); the watcher judges on this machine's clock",
@@ -291,6 +298,7 @@ fn watched_keys(
             )),
             judge,
             acted: false,
+            client: client.clone(),
         });
     }
     if keys.is_empty() {
@@ -320,8 +328,26 @@ async fn watch_key(
     // batch.
     let mut counted = watched.source.reads();
     loop {
+        // A verdict put off until the ledger's lag passed is given on time, batch or not (on
+        // the next quarter second: verdicts due together are given in one judging).
+        let due = watched.judge.due_ms().map(|at| {
+            let at = at.div_euclid(DUE_GRAIN_MS) * DUE_GRAIN_MS + DUE_GRAIN_MS;
+            let wait = at - watched.client.clock().now_ms();
+            Duration::from_millis(u64::try_from(wait).unwrap_or(0))
+        });
         let batch = tokio::select! {
             batch = watched.source.next() => batch,
+            () = sleep_or_never(due) => {
+                let batch = super::source::Batch {
+                    orders: Vec::new(),
+                    exchange_ms: watched.client.clock().now_ms(),
+                };
+                let source = watched.source.name();
+                for signal in watched.judge.look(batch, source) {
+                    handle(options, &mut watched, signal, &shared).await;
+                }
+                continue;
+            }
             () = watched.account.tick() => {
                 let reads_before = watched.account.reads;
                 let signals = watched.account.look().await;
@@ -387,6 +413,14 @@ async fn watch_key(
     }
     if let Some(figures) = watched.source.figures() {
         shared.tally(|s| s.stream = Some(s.stream.unwrap_or_default().plus(figures)));
+    }
+}
+
+/// Sleeps for `wait`, or forever without one.
+async fn sleep_or_never(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1399,3 +1399,86 @@ async fn a_hold_learnt_from_the_clock_read_ends_on_the_exchanges_minute() {
         "held until the exchange's minute ended (about 15 s), not the responder's: {waited:?}"
     );
 }
+
+/// The watcher's reads are background work: alone they use the address's futures weight as
+/// any call does, but once a response's call went they keep below a third of it, and the
+/// response's reads go at once, before the background reads waiting for the next minute.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_watchers_reads_leave_the_futures_minute_to_a_response() {
+    let lab = Lab::start_on(ExchangeId::Binance, 69).await;
+    let (_, bot) = lab.creds();
+    let client = client(&lab, KeyFamily::SubAccount);
+    let watcher = client.in_background();
+    // The exchange's minute at its 5th second: it does not roll over during the test.
+    let local = lockdown::clock::local_ms().rem_euclid(60_000);
+    lab.sim
+        .set_clock_skew_ms((5_000 - local).rem_euclid(60_000));
+    watcher.resync().await.unwrap();
+    let futures = Op::OpenOrders {
+        segment: Segment {
+            category: Category::Linear,
+            settle: None,
+        },
+        cursor: None,
+    };
+    let mark = lab.sent();
+    let futures_reads = || {
+        lab.sent_since(mark)
+            .iter()
+            .filter(|e| e.path.ends_with("/fapi/v1/openOrders"))
+            .count()
+    };
+    // Reads at once, forty weight each without a symbol; they go one at a time, each after the
+    // last one's answer: let them run until they stop.
+    let background = |n: usize| -> Vec<_> {
+        (0..n)
+            .map(|_| {
+                let (watcher, bot, op) = (watcher.clone(), bot.clone(), futures.clone());
+                tokio::spawn(async move { watcher.call(&op, Auth::Key(&bot)).await.map(drop) })
+            })
+            .collect()
+    };
+    let settled = || async {
+        let mut seen = 0;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let now = futures_reads();
+            if now == seen && now > 0 {
+                break;
+            }
+            seen = now;
+        }
+        seen
+    };
+    // Alone: thirty reads, half the minute's 2400, all go.
+    for read in background(30) {
+        read.await.unwrap().expect("a background read alone");
+    }
+    assert_eq!(
+        futures_reads(),
+        30,
+        "alone, the watcher's reads were held back"
+    );
+    // A response's read: it goes at once (the lane is past a third, in single file).
+    client.call(&futures, Auth::Key(&bot)).await.unwrap();
+    // Now the watcher's reads yield: the meter is past a third, so they wait for the minute.
+    let waiting = background(20);
+    let seen = settled().await;
+    assert_eq!(
+        seen,
+        31,
+        "the background reads went on beside a response: {} of 20",
+        seen - 31
+    );
+    // And the response's next read goes at once, before them.
+    let reply = client.call(&futures, Auth::Key(&bot)).await;
+    assert!(reply.is_ok(), "{reply:?}");
+    assert_eq!(futures_reads(), 32, "the response's read went alone");
+    assert!(
+        lab.sent_since(mark).iter().all(|e| e.http_status == 200),
+        "nothing refused"
+    );
+    for read in waiting {
+        read.abort();
+    }
+}

@@ -110,6 +110,38 @@ async fn drill_watch_raises_no_false_alarm_on_a_quiet_or_busy_account() {
     assert!(card["bot"]["placed"].as_u64().unwrap() > 0, "{card:#}");
 }
 
+/// An attacker who only cancels and amends the bot's hours-old orders: polling sees every one.
+/// The cancels are the hard part: the venues date their order history by creation, so a cancel
+/// falls in no recent window, and an order that leaves the open orders is looked up by when it
+/// was created (on Deribit, whose segments are currencies, in each of them).
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_watch_polling_sees_the_bots_orders_cancelled_and_amended() {
+    for venue in ["bybit", "deribit"] {
+        let state = tempfile::tempdir().unwrap();
+        let (code, card, err) = drill_watch(state.path(), venue, "quiet-sabotage").await;
+        assert_eq!(code, 0, "{venue}: {card:#}\n{err}");
+        let watch = &card["watch"];
+        assert_eq!(watch["false_alarms"], 0, "{venue}: {watch:#}");
+        // Two cancelled, two amended (`scenarios/quiet-sabotage.yaml`): each a tampered order.
+        let tampered: Vec<&str> = watch["lines"]
+            .as_array()
+            .expect("the signals' lines")
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|line| line.starts_with("tampered_order"))
+            .collect();
+        assert_eq!(tampered.len(), 4, "{venue}: {tampered:#?}");
+        assert_eq!(
+            tampered
+                .iter()
+                .filter(|l| l.contains("whose status"))
+                .count(),
+            2,
+            "{venue}: the cancels: {tampered:#?}"
+        );
+    }
+}
+
 /// A Bybit simulator seeded with the `quiet` scenario (no attacker, every order the bot's), its
 /// session files written.
 async fn quiet_lab() -> Lab {

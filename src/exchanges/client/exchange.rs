@@ -113,7 +113,12 @@ impl Client {
         // Out of a hold on the limit this request counts on (the address's was waited out
         // above), in single file when that limit is crowded; signed again after a wait, so
         // that its timestamp is fresh.
-        let mut waited = false;
+        // Background work (the watcher's looks) first takes its own turn on the lane, below
+        // the share a response needs.
+        let (_background, mut waited) = match self.background_turn(plan.request(), signer).await {
+            Ok(turn) => turn,
+            Err(err) => return (Err(err), None),
+        };
         let _single = loop {
             match self.await_lane(plan.request(), signer).await {
                 Ok(lane_waited) => waited |= lane_waited,

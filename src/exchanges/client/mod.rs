@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{ExchangeError, Nonces, Tfa, Venue, VenueSettings};
+use super::{ExchangeError, Nonces, Op, Tfa, Venue, VenueSettings};
 use crate::clock::Clock;
 use crate::secret::Credential;
 
@@ -65,6 +65,8 @@ pub struct Client {
     deadline: Option<Instant>,
     /// Told how long calls waited for the venue's limits (a step of an incident's run).
     held: Option<Arc<HeldClock>>,
+    /// Whether this clone's calls are background work ([`Client::in_background`]).
+    background: bool,
 }
 
 #[derive(Debug)]
@@ -132,6 +134,7 @@ impl Client {
             tfa: None,
             deadline: None,
             held: None,
+            background: false,
         }
     }
 
@@ -172,6 +175,34 @@ impl Client {
         Client {
             deadline: Some(deadline.into()),
             ..self.clone()
+        }
+    }
+
+    /// The same client, its calls background work (the watcher's looks): they queue after
+    /// every call of a response for the venue's limits, and while one runs (a call that is not
+    /// background work went within the last minute) they fill at most part of each: half a
+    /// declared limit or of a key's call counter ([`schedule::BACKGROUND_SHARE`]), less than
+    /// the share of a usage-reported meter past which requests go one at a time (`pace`). So a
+    /// response started beside them finds its room at once (docs/watch.md §1); alone, they
+    /// use the limits as any call does.
+    pub fn in_background(&self) -> Client {
+        Client {
+            background: true,
+            ..self.clone()
+        }
+    }
+
+    /// The priority of `op` in this client's queues.
+    pub(super) fn priority(&self, op: &Op) -> Priority {
+        self.priority_as(Priority::of(op))
+    }
+
+    /// `priority`, or [`Priority::Background`] for background work.
+    pub(super) fn priority_as(&self, priority: Priority) -> Priority {
+        if self.background {
+            Priority::Background
+        } else {
+            priority
         }
     }
 

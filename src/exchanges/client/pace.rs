@@ -62,6 +62,8 @@ pub(super) struct Pace {
     crowded: Mutex<HashMap<HeldOn, Instant>>,
     /// The turn a crowded lane's requests take one at a time.
     single: Mutex<HashMap<HeldOn, Arc<tokio::sync::Mutex<()>>>>,
+    /// The turn background calls take one at a time on each lane the venue reports on.
+    background: Mutex<HashMap<HeldOn, Arc<tokio::sync::Mutex<()>>>>,
     /// The exchange banned this address until this instant, with the ban's code.
     banned_until: Mutex<Option<(Instant, String)>>,
     /// Counter-nonce venues: each key's nonces.
@@ -90,9 +92,32 @@ impl Client {
             return Ok((None, plan::nonce()));
         };
         let key = cred.key.as_str();
+        let waiting = self.holding();
+        if let (Some(budget), true, true) = (counters.budget(), self.inner.patient, self.background)
+        {
+            // Background calls wait, outside the key's turn, for room on the counter before
+            // they reserve any (never a place promised ahead of a response's calls), and while
+            // a response runs for room below their share of it.
+            let cost = counters.call_cost(op);
+            loop {
+                let share = if self.inner.schedule.yielding() {
+                    schedule::BACKGROUND_SHARE
+                } else {
+                    1.0
+                };
+                let wait = self
+                    .inner
+                    .pace
+                    .counters
+                    .room_below(budget, key, cost, share);
+                if wait.is_zero() {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
         // One request per key at a time, from drawing its nonce to its answer, so the exchange
         // sees the nonces in order.
-        let waiting = self.holding();
         let turn = self.turn(key).lock_owned().await;
         if let (Some(budget), true) = (counters.budget(), self.inner.patient) {
             let wait = self
@@ -242,6 +267,76 @@ impl Client {
         }
         let _waiting = self.holding();
         (Some(turn.lock_owned().await), true)
+    }
+
+    /// A background call's turn on the lane `request` counts on, where the venue reports how
+    /// full that lane is (nothing elsewhere): background calls go one at a time per lane, each
+    /// after the last one's answer said how full it is, and while a response runs only below
+    /// [`SINGLE_FILE`] of its limit (past it, they wait for the venue's window to roll over).
+    /// The watcher's looks so stay below the share where requests go one at a time, whatever
+    /// their number; what is above it is the response's (docs/watch.md §1). True when it
+    /// waited, and the request must be signed again; refuses when the wait would end after the
+    /// call's deadline.
+    pub(super) async fn background_turn(
+        &self,
+        request: &Request,
+        signer: Option<&Credential>,
+    ) -> Result<(SingleFile, bool), ExchangeError> {
+        let lane = held_on(self.inner.venue.lane(request), signer);
+        if !self.background || !self.inner.patient || lane == ADDRESS {
+            return Ok((None, false));
+        }
+        let deadline = self.deadline();
+        let _waiting = self.holding();
+        let turn = {
+            let mut turns = self
+                .inner
+                .pace
+                .background
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(turns.entry(lane.clone()).or_default())
+        };
+        let (guard, mut waited) = match Arc::clone(&turn).try_lock_owned() {
+            Ok(guard) => (guard, false),
+            Err(_) => (turn.lock_owned().await, true),
+        };
+        waited |= self.await_room(&lane, deadline).await?;
+        Ok((Some(guard), waited))
+    }
+
+    /// While a response runs ([`schedule::Scheduler::yielding`]), waits while the venue reports
+    /// `lane` past [`SINGLE_FILE`] of its limit, until its window rolls over; refuses when that
+    /// would be after `deadline`.
+    async fn await_room(&self, lane: &HeldOn, deadline: Instant) -> Result<bool, ExchangeError> {
+        let mut waited = false;
+        loop {
+            let now = Instant::now();
+            if !self.inner.schedule.yielding() {
+                return Ok(waited);
+            }
+            let Some(until) = self
+                .inner
+                .pace
+                .crowded
+                .lock()
+                .ok()
+                .and_then(|crowded| crowded.get(lane).copied())
+                .filter(|until| *until > now)
+            else {
+                return Ok(waited);
+            };
+            let at = until + schedule::jitter(HOLD_SPACING);
+            if at > deadline {
+                return Err(ExchangeError::RateLimited {
+                    code: "held by the client: while a response runs, background reads keep below a third of the venue's limit".to_owned(),
+                    reset_ms: None,
+                    retry_after_ms: Some(millis(at - now)),
+                });
+            }
+            tokio::time::sleep_until(at).await;
+            waited = true;
+        }
     }
 
     /// Sleeps until `lane`'s hold ends, one call at a time after it; refuses when that would

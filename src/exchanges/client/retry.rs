@@ -54,7 +54,7 @@ impl Client {
     pub async fn call(&self, op: &Op, auth: Auth<'_>) -> Result<Reply, ExchangeError> {
         self.allowed(op)?;
         let this = &self.pinned();
-        let priority = Priority::of(op);
+        let priority = self.priority(op);
         let charges = this.inner.venue.charges(op);
         let reply = this
             .retrying(auth, Again::after(op), &charges, move || {
@@ -241,7 +241,11 @@ impl Client {
         // Queued as evidence: every history window waits on this read, so it must not wait
         // behind them (the lock and the cancels still go first).
         let read = self
-            .call_once(&Op::ServerTime, Auth::Public, Priority::Evidence)
+            .call_once(
+                &Op::ServerTime,
+                Auth::Public,
+                self.priority_as(Priority::Evidence),
+            )
             .await
             .and_then(Reply::into_server_time);
         unfinished.0 = None;
@@ -255,7 +259,11 @@ impl Client {
     pub async fn resync(&self) -> Result<i64, ExchangeError> {
         let sent = clock::local_ms();
         let server = self
-            .call_once(&Op::ServerTime, Auth::Public, Priority::Other)
+            .call_once(
+                &Op::ServerTime,
+                Auth::Public,
+                self.priority_as(Priority::Other),
+            )
             .await?
             .into_server_time()?;
         self.inner.clock.sync(sent, server, clock::local_ms());

@@ -43,6 +43,13 @@ pub(super) const SHARE: f64 = 0.95;
 pub(super) const WINDOW_SHARE: f64 = 0.98;
 /// How long a call waits for the limits when its caller set no deadline.
 pub(super) const DEFAULT_PATIENCE: Duration = Duration::from_secs(60);
+/// The share of a limit background calls (the watcher's looks, [`Priority::Background`]) may
+/// fill while a response runs: the rest is kept for it, whose calls then find room at once
+/// instead of waiting for the watcher's places to roll out of the window.
+pub(super) const BACKGROUND_SHARE: f64 = 0.5;
+/// How long after a call of a response background calls keep to their share: the longest
+/// window a venue counts in (Binance's minute). Alone, they may use the whole limit.
+pub(super) const YIELD_WINDOW: Duration = Duration::from_secs(60);
 
 /// Who goes first when calls queue for a limit: lower first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,6 +63,10 @@ pub enum Priority {
     Evidence,
     /// Everything else (creating the replacement key, placing orders, a clock resync).
     Other,
+    /// Background work (the watcher's looks, [`super::Client::in_background`]): after every
+    /// call of a response, and while one runs ([`Scheduler::yielding`]) only up to
+    /// [`BACKGROUND_SHARE`] of a limit.
+    Background,
 }
 
 impl Priority {
@@ -94,6 +105,8 @@ pub(super) struct Scheduler {
     buckets: Mutex<HashMap<(String, &'static str), Arc<Bucket>>>,
     /// Arrival order of tickets.
     arrivals: AtomicU64,
+    /// When a call that is not background work last asked for its turn.
+    foreground: Mutex<Option<Instant>>,
 }
 
 /// One limit's state for one key (or the address).
@@ -131,16 +144,36 @@ impl Scheduler {
         priority: Priority,
         deadline: Instant,
     ) -> Result<Receipt, ExchangeError> {
+        let share = if priority != Priority::Background {
+            *self
+                .foreground
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+            1.0
+        } else if self.yielding() {
+            BACKGROUND_SHARE
+        } else {
+            1.0
+        };
         let mut places = Vec::with_capacity(charges.len());
         for charge in charges {
             let bucket = self.bucket(charge.limit, key);
             let ticket = (priority, self.arrivals.fetch_add(1, Ordering::Relaxed));
-            match bucket.acquire(ticket, charge.cost, deadline).await {
+            match bucket.acquire(ticket, charge.cost, deadline, share).await {
                 Ok(at) => places.push((bucket, at)),
                 Err(wait) => return Err(too_long(charge.limit, wait)),
             }
         }
         Ok(Receipt(places))
+    }
+
+    /// Whether background calls keep to their share now: a call that is not background work
+    /// asked for its turn within [`YIELD_WINDOW`] (a response runs beside them).
+    pub(super) fn yielding(&self) -> bool {
+        self.foreground
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < YIELD_WINDOW)
     }
 
     /// The exchange refused a call with `charges` until `until`: nothing more goes on those
@@ -215,6 +248,7 @@ impl Bucket {
         ticket: Ticket,
         cost: u32,
         deadline: Instant,
+        share: f64,
     ) -> Result<Instant, Duration> {
         let _queued = Queued::new(self, ticket);
         loop {
@@ -225,7 +259,7 @@ impl Bucket {
             let ready_at = {
                 let mut state = self.lock();
                 if state.queue.first() == Some(&ticket) {
-                    match state.take(&self.limit, cost, now) {
+                    match state.take(&self.limit, cost, now, share) {
                         None => return Ok(now),
                         Some(at) => Some(at),
                     }
@@ -276,8 +310,9 @@ impl Bucket {
 }
 
 impl State {
-    /// Takes `cost` from the limit at `now`; `Some(when)` there is room instead.
-    fn take(&mut self, limit: &Limit, cost: u32, now: Instant) -> Option<Instant> {
+    /// Takes `cost` from the limit at `now`, filling at most `share` of it; `Some(when)` there
+    /// is room instead.
+    fn take(&mut self, limit: &Limit, cost: u32, now: Instant, share: f64) -> Option<Instant> {
         if let Some(until) = self.blocked_until {
             if now < until {
                 return Some(until);
@@ -290,6 +325,9 @@ impl State {
                 while self.sent.front().is_some_and(|(at, _)| *at + span <= now) {
                     self.sent.pop_front();
                 }
+                // What this call may fill: the whole count, or its share (at least one call).
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let count = ((f64::from(count) * share).floor() as u32).clamp(1, count);
                 // A call heavier than the whole limit goes alone.
                 let cost = cost.min(count);
                 let used: u32 = self.sent.iter().map(|(_, c)| c).sum();
@@ -311,16 +349,19 @@ impl State {
                 // late, behind the calls granted after it, still finds credits.
                 let rate = f64::from(refill_per_s) * SHARE;
                 let size = f64::from(size) * SHARE;
-                let cost = f64::from(cost).min(size);
+                // What a call of a smaller share must leave in the pool.
+                let reserve = size * (1.0 - share);
+                let cost = f64::from(cost).min(size - reserve);
                 let (left, at) = self.credits.unwrap_or((size, now));
                 let left =
                     (left + now.saturating_duration_since(at).as_secs_f64() * rate).min(size);
-                if left + 1e-9 >= cost {
+                if left + 1e-9 >= cost + reserve {
                     self.credits = Some((left - cost, now));
                     None
                 } else {
                     self.credits = Some((left, now));
-                    Some(now + Duration::from_secs_f64((cost - left) / rate.max(1e-9)))
+                    let short = cost + reserve - left;
+                    Some(now + Duration::from_secs_f64(short / rate.max(1e-9)))
                 }
             }
         }
@@ -401,12 +442,12 @@ mod tests {
         let mut state = State::default();
         let t0 = Instant::now();
         for _ in 0..5 {
-            assert_eq!(state.take(&FIVE, 1, t0), None);
+            assert_eq!(state.take(&FIVE, 1, t0, 1.0), None);
         }
-        let next = state.take(&FIVE, 1, t0).expect("full");
+        let next = state.take(&FIVE, 1, t0, 1.0).expect("full");
         assert_eq!(next, t0 + span(&FIVE));
         assert!(span(&FIVE) > Duration::from_millis(1_020));
-        assert_eq!(state.take(&FIVE, 1, next), None);
+        assert_eq!(state.take(&FIVE, 1, next, 1.0), None);
     }
 
     #[test]
@@ -414,10 +455,44 @@ mod tests {
         let mut state = State::default();
         let t0 = Instant::now();
         // The pool holds 95 % of 1000 credits.
-        assert_eq!(state.take(&POOL, 950, t0), None);
-        let next = state.take(&POOL, 500, t0).expect("empty");
+        assert_eq!(state.take(&POOL, 950, t0, 1.0), None);
+        let next = state.take(&POOL, 500, t0, 1.0).expect("empty");
         let wait = (next - t0).as_secs_f64();
         assert!((wait - 0.5 / SHARE).abs() < 1e-6, "{wait}");
+    }
+
+    #[test]
+    fn background_calls_leave_the_rest_of_a_limit_to_the_response() {
+        let t0 = Instant::now();
+        let mut window = State::default();
+        let background = BACKGROUND_SHARE;
+        for _ in 0..2 {
+            assert_eq!(window.take(&FIVE, 1, t0, background), None);
+        }
+        // Half of five is two: the third background call waits for the first to leave...
+        assert_eq!(
+            window.take(&FIVE, 1, t0, background),
+            Some(t0 + span(&FIVE))
+        );
+        // ...while a response's calls still find three places at once.
+        for _ in 0..3 {
+            assert_eq!(window.take(&FIVE, 1, t0, 1.0), None);
+        }
+        assert!(window.take(&FIVE, 1, t0, 1.0).is_some());
+
+        let mut pool = State::default();
+        // A background call leaves half the pool (475 of the 950 credits used).
+        assert_eq!(pool.take(&POOL, 400, t0, background), None);
+        let next = pool
+            .take(&POOL, 100, t0, background)
+            .expect("past its share");
+        let wait = (next - t0).as_secs_f64();
+        assert!((wait - 0.025 / SHARE).abs() < 1e-6, "{wait}");
+        assert_eq!(
+            pool.take(&POOL, 550, t0, 1.0),
+            None,
+            "the rest is the response's"
+        );
     }
 
     #[test]
@@ -433,13 +508,13 @@ mod tests {
         let blocked = state.blocked_until.expect("blocked");
         assert!(blocked >= until);
         assert_eq!(
-            state.take(&FIVE, 1, until - Duration::from_millis(1)),
+            state.take(&FIVE, 1, until - Duration::from_millis(1), 1.0),
             Some(blocked)
         );
         // At the reset (after the jitter), one place; the next a spacing later.
         let first = blocked + spacing(&FIVE);
-        assert_eq!(state.take(&FIVE, 1, first), None);
-        assert!(state.take(&FIVE, 1, first).is_some());
+        assert_eq!(state.take(&FIVE, 1, first, 1.0), None);
+        assert!(state.take(&FIVE, 1, first, 1.0).is_some());
     }
 
     #[tokio::test(start_paused = true)]
@@ -458,6 +533,7 @@ mod tests {
         let mut tasks = Vec::new();
         for (i, priority) in [
             Priority::Evidence,
+            Priority::Background,
             Priority::Other,
             Priority::Evidence,
             Priority::Lock,
@@ -481,7 +557,7 @@ mod tests {
         for task in tasks {
             task.await.unwrap();
         }
-        assert_eq!(*order.lock().unwrap(), vec![3, 4, 0, 2, 1]);
+        assert_eq!(*order.lock().unwrap(), vec![4, 5, 0, 3, 2, 1]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -100,7 +100,7 @@ impl Client {
         let subject = self.inner.venue.subject(op);
         let subject = subject.as_deref();
         let charges = self.inner.venue.charges(op);
-        let priority = super::Priority::of(op);
+        let priority = self.priority(op);
         self.retrying(auth, super::retry::Again::Yes, &charges, move || {
             self.look_up(op, auth, subject, priority)
         })
