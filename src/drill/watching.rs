@@ -174,7 +174,14 @@ pub async fn watch(
         let mut armed_at: Option<Instant> = None;
         let mut armed_keys = 0;
         let mut acted_keys = std::collections::BTreeSet::new();
+        // Batches each key's watcher judged after the attacker's plan ended.
+        let mut judged_after = std::collections::BTreeMap::<String, usize>::new();
         loop {
+            // Polling, the quiet period also lasts until every key was looked at twice after the
+            // plan (looks slow under load: the drill must not end before they saw the attack's
+            // last orders); streams push, and their REST looks come a minute apart.
+            let looked = how.streams
+                || (judged_after.len() >= keys && judged_after.values().all(|n| *n >= 2));
             let warmed = async {
                 match (armed_at, armed.is_some()) {
                     (Some(at), true) => tokio::time::sleep_until((at + warm_up).into()).await,
@@ -183,8 +190,8 @@ pub async fn watch(
             };
             let quiet_over = async {
                 match plan_over {
-                    Some(at) => tokio::time::sleep_until((at + quiet).into()).await,
-                    None => std::future::pending().await,
+                    Some(at) if looked => tokio::time::sleep_until((at + quiet).into()).await,
+                    _ => std::future::pending().await,
                 }
             };
             let plan_done = async { plan.wait_for(|done| *done).await.map(|_| ()) };
@@ -201,6 +208,11 @@ pub async fn watch(
                         armed_keys += 1;
                         if armed_keys >= keys {
                             armed_at.get_or_insert_with(Instant::now);
+                        }
+                    }
+                    Some(Report::Judged(key)) => {
+                        if plan_over.is_some() {
+                            *judged_after.entry(key).or_insert(0) += 1;
                         }
                     }
                     Some(Report::Signal(..)) => {}

@@ -63,6 +63,8 @@ pub enum Report {
     /// A key's source is armed (a first look; a stream: every connection up and its gap
     /// filled): from now on, nothing new goes unseen longer than a look.
     Armed,
+    /// A key's batch was judged (the key, masked).
+    Judged(String),
 }
 
 /// A lock or response the watcher ran.
@@ -404,6 +406,9 @@ async fn watch_key(
                 let source = watched.source.name();
                 for signal in watched.judge.look(batch, source) {
                     handle(options, &mut watched, signal, &shared).await;
+                }
+                if let Some(reports) = &shared.reports {
+                    let _ = reports.send(Report::Judged(watched.key.masked()));
                 }
             }
         }
