@@ -98,6 +98,8 @@ pub struct RestPoll {
     /// Reads sent so far (each page of each segment), for the figures; the look's task counts
     /// them as it sends them.
     reads: Arc<AtomicU64>,
+    /// What the looks could not do, for the watcher to say.
+    notes: Vec<String>,
 }
 
 /// A look in flight.
@@ -143,6 +145,8 @@ struct Fetched {
     started_ms: i64,
     /// The orders seen open before that were looked up by their creation time.
     chased: Vec<OrderKey>,
+    /// What the look could not do, for the watcher to say.
+    notes: Vec<String>,
 }
 
 impl Fetch {
@@ -198,7 +202,7 @@ impl Fetch {
                 .fetch_add(history.len() as u64, Ordering::Relaxed);
             orders.extend(closed);
         }
-        let (found, chased) = self.chase(&orders, &history).await?;
+        let (found, chased, notes) = self.chase(&orders, &history).await;
         orders.extend(found);
         Ok(Fetched {
             orders,
@@ -206,19 +210,21 @@ impl Fetch {
             start_ms,
             started_ms,
             chased,
+            notes,
         })
     }
 }
 
 impl Fetch {
     /// The orders seen open before that `orders` (this look's) no longer show, looked up in
-    /// their segments' history around their creation time: how each one ended, and which
-    /// were looked up.
+    /// their segments' history around their creation time: how each one ended, which were
+    /// looked up, and which lookups failed (said, never the look's failure: a venue that will
+    /// not read so far back must not stop the watcher).
     async fn chase(
         &self,
         orders: &[Order],
         history: &[Segment],
-    ) -> Result<(Vec<Order>, Vec<OrderKey>), ExchangeError> {
+    ) -> (Vec<Order>, Vec<OrderKey>, Vec<String>) {
         let shown: std::collections::HashSet<OrderKey> = orders.iter().map(key_of).collect();
         let gone: Vec<&(OrderKey, i64)> = self
             .open_before
@@ -229,6 +235,7 @@ impl Fetch {
         let auth = Auth::Key(&self.credential);
         let mut found = Vec::new();
         let mut chased = Vec::new();
+        let mut notes = Vec::new();
         for (key, created_ms) in gone {
             chased.push(key.clone());
             // The segments of the order's market family; where the venue's segments are not
@@ -245,7 +252,7 @@ impl Fetch {
                 start_ms: created_ms - CHASE_MS,
                 end_ms: created_ms + CHASE_MS,
             };
-            let (orders, _) = self
+            let read = self
                 .client
                 .per_segment_permitted(
                     &segments,
@@ -257,12 +264,22 @@ impl Fetch {
                     },
                     Reply::into_orders,
                 )
-                .await?;
+                .await;
+            let orders = match read {
+                Ok((orders, _)) => orders,
+                Err(err) => {
+                    notes.push(format!(
+                        "{} order {} left the open orders and its history could not be read ({err}): how it ended is not judged",
+                        key.1, key.2
+                    ));
+                    continue;
+                }
+            };
             self.reads
                 .fetch_add(segments.len() as u64, Ordering::Relaxed);
             found.extend(orders.into_iter().filter(|o| key_of(o) == *key));
         }
-        Ok((found, chased))
+        (found, chased, notes)
     }
 }
 
@@ -291,7 +308,13 @@ impl RestPoll {
             looks: Arc::new(Semaphore::new(LOOKS_AT_ONCE)),
             pending: None,
             reads: Arc::new(AtomicU64::new(0)),
+            notes: Vec::new(),
         }
+    }
+
+    /// What the looks could not do since the last call.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// This poller's looks take turns with every other poller holding `looks`.
@@ -431,6 +454,7 @@ impl RestPoll {
         // Orders seen open that this look neither showed nor found by their creation time:
         // the venue keeps no trace of them, and they are not looked up again.
         let chased = fetched.chased;
+        self.notes.extend(fetched.notes);
         self.seen.retain(|key, state| {
             !state.status.is_open() || shown.contains(key) || !chased.contains(key)
         });
@@ -486,6 +510,10 @@ impl Source for RestPoll {
 
     fn reads(&self) -> u64 {
         RestPoll::reads(self)
+    }
+
+    fn take_notes(&mut self) -> Vec<String> {
+        RestPoll::take_notes(self)
     }
 
     fn next(&mut self) -> Pin<Box<dyn Future<Output = Result<Batch, ExchangeError>> + Send + '_>> {

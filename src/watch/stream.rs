@@ -459,7 +459,12 @@ impl Source for StreamSource {
     }
 
     fn take_notes(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notes)
+        let mut notes = std::mem::take(&mut self.notes);
+        notes.extend(self.poll.take_notes());
+        if let Some(unpushed) = &mut self.unpushed {
+            notes.extend(unpushed.take_notes());
+        }
+        notes
     }
 
     fn figures(&self) -> Option<StreamFigures> {
