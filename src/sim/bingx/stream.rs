@@ -513,9 +513,11 @@ mod tests {
         (v, caller, text, now)
     }
 
-    fn open(v: &mut Venue, path: &str, key: &str) -> Box<dyn StreamSession> {
+    /// A connection, and the venue's "now" once it is open: its first heartbeat is due then
+    /// (a "now" read before it may be a millisecond early on a busy machine).
+    fn open(v: &mut Venue, path: &str, key: &str) -> (Box<dyn StreamSession>, i64) {
         match STREAM.open(v, path, &format!("listenKey={key}"), None) {
-            Ok(session) => session,
+            Ok(session) => (session, v.now_ms()),
             Err((status, body)) => panic!("refused {status}: {body}"),
         }
     }
@@ -531,8 +533,8 @@ mod tests {
 
     #[test]
     fn heartbeats_every_five_seconds_and_a_silent_client_is_closed() {
-        let (mut v, _, key, now) = venue();
-        let mut swap = open(&mut v, "/swap-market", &key);
+        let (mut v, _, key, _) = venue();
+        let (mut swap, now) = open(&mut v, "/swap-market", &key);
         assert_eq!(texts(&swap.on_tick(&v, now)), ["Ping"]);
         assert!(swap.on_tick(&v, now + 4_999).is_empty());
         assert_eq!(texts(&swap.on_tick(&v, now + 5_000)), ["Ping"]);
@@ -544,7 +546,7 @@ mod tests {
         let closed = texts(&swap.on_tick(&v, now + 25_000));
         assert!(closed[0].starts_with("close 1000"), "{closed:?}");
         // The spot host's heartbeat is JSON, answered in kind.
-        let mut market = open(&mut v, "/market", &key);
+        let (mut market, now) = open(&mut v, "/market", &key);
         let ping: Value = serde_json::from_str(&texts(&market.on_tick(&v, now))[0]).unwrap();
         assert!(
             ping["ping"].is_string() && ping["time"].is_string(),
@@ -556,8 +558,8 @@ mod tests {
 
     #[test]
     fn a_listen_key_lives_an_hour_unless_extended_and_ends_when_deleted() {
-        let (mut v, caller, key, now) = venue();
-        let mut swap = open(&mut v, "/swap-market", &key);
+        let (mut v, caller, key, _) = venue();
+        let (mut swap, now) = open(&mut v, "/swap-market", &key);
         swap.on_tick(&v, now);
         assert!(swap.on_tick(&v, now + 1_000).is_empty());
         // Extended at 30 minutes: still good at 61.
@@ -598,7 +600,7 @@ mod tests {
     #[test]
     fn spot_needs_its_subscription_and_the_perpetual_hosts_none() {
         let (mut v, _, key, now) = venue();
-        let mut market = open(&mut v, "/market", &key);
+        let (mut market, _) = open(&mut v, "/market", &key);
         let sub = json!({ "id": "a1", "reqType": "sub", "dataType": SPOT_CHANNEL }).to_string();
         let ack: Value =
             serde_json::from_str(&texts(&market.on_text(&mut v, &sub, now))[0]).unwrap();
@@ -610,7 +612,7 @@ mod tests {
         let refused: Value =
             serde_json::from_str(&texts(&market.on_text(&mut v, &wrong, now))[0]).unwrap();
         assert_eq!(refused["code"], 100_400);
-        let mut swap = open(&mut v, "/swap-market", &key);
+        let (mut swap, _) = open(&mut v, "/swap-market", &key);
         let any = json!({ "id": "a3", "reqType": "sub", "dataType": "ACCOUNT_UPDATE" }).to_string();
         let ack: Value = serde_json::from_str(&texts(&swap.on_text(&mut v, &any, now))[0]).unwrap();
         assert_eq!(ack["code"], 0);
