@@ -185,22 +185,7 @@ impl Fetch {
             .collect();
         let max = reach(venue.max_window(History::Orders));
         for window in Window::split(start_ms, started_ms, max) {
-            let (closed, _) = self
-                .client
-                .per_segment_permitted(
-                    &history,
-                    auth,
-                    |segment, cursor| Op::Orders {
-                        segment,
-                        window,
-                        cursor,
-                    },
-                    Reply::into_orders,
-                )
-                .await?;
-            self.reads
-                .fetch_add(history.len() as u64, Ordering::Relaxed);
-            orders.extend(closed);
+            orders.extend(self.history(&history, window).await?);
         }
         let (found, chased, notes) = self.chase(&orders, &history).await;
         orders.extend(found);
@@ -216,6 +201,30 @@ impl Fetch {
 }
 
 impl Fetch {
+    /// The order history of `segments` in `window` (those the key may not read: none).
+    async fn history(
+        &self,
+        segments: &[Segment],
+        window: Window,
+    ) -> Result<Vec<Order>, ExchangeError> {
+        let (orders, _) = self
+            .client
+            .per_segment_permitted(
+                segments,
+                Auth::Key(&self.credential),
+                |segment, cursor| Op::Orders {
+                    segment,
+                    window,
+                    cursor,
+                },
+                Reply::into_orders,
+            )
+            .await?;
+        self.reads
+            .fetch_add(segments.len() as u64, Ordering::Relaxed);
+        Ok(orders)
+    }
+
     /// The orders seen open before that `orders` (this look's) no longer show, looked up in
     /// their segments' history around their creation time: how each one ended, which were
     /// looked up, and which lookups failed (said, never the look's failure: a venue that will
@@ -232,7 +241,6 @@ impl Fetch {
             .filter(|(key, _)| !shown.contains(key))
             .take(CHASED_PER_LOOK)
             .collect();
-        let auth = Auth::Key(&self.credential);
         let mut found = Vec::new();
         let mut chased = Vec::new();
         let mut notes = Vec::new();
@@ -252,21 +260,8 @@ impl Fetch {
                 start_ms: created_ms - CHASE_MS,
                 end_ms: created_ms + CHASE_MS,
             };
-            let read = self
-                .client
-                .per_segment_permitted(
-                    &segments,
-                    auth,
-                    |segment, cursor| Op::Orders {
-                        segment,
-                        window,
-                        cursor,
-                    },
-                    Reply::into_orders,
-                )
-                .await;
-            let orders = match read {
-                Ok((orders, _)) => orders,
+            let orders = match self.history(&segments, window).await {
+                Ok(orders) => orders,
                 Err(err) => {
                     notes.push(format!(
                         "{} order {} left the open orders and its history could not be read ({err}): how it ended is not judged",
@@ -275,8 +270,6 @@ impl Fetch {
                     continue;
                 }
             };
-            self.reads
-                .fetch_add(segments.len() as u64, Ordering::Relaxed);
             found.extend(orders.into_iter().filter(|o| key_of(o) == *key));
         }
         (found, chased, notes)
