@@ -275,23 +275,13 @@ impl Judge {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchanges::model::{Amount, OrderStatus, Side};
+    use crate::exchanges::model::OrderStatus;
 
     fn order(id: &str, cid: &str, status: OrderStatus, created_ms: i64, updated_ms: i64) -> Order {
         Order {
-            order_id: id.to_owned(),
-            client_order_id: Some(cid.to_owned()),
-            category: Category::Spot,
-            symbol: "BTCUSDT".to_owned(),
-            side: Side::Buy,
-            order_type: "limit".to_owned(),
-            qty: Amount::new("1"),
-            price: Some(Amount::new("10")),
-            filled_qty: Amount::new("0"),
-            avg_price: None,
             status,
-            created_ms,
             updated_ms,
+            ..crate::actions::live::tests::order(id, Some(cid), "BTCUSDT", created_ms)
         }
     }
 

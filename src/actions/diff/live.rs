@@ -95,11 +95,12 @@ pub fn ledger_trades(ledger: &Ledger, category: Category, symbol: &str) -> bool 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::exchanges::model::{Amount, OrderStatus, Side};
 
-    fn order(id: &str, cid: Option<&str>, symbol: &str, created_ms: i64) -> Order {
+    /// An open spot limit order (the watcher's judge tests build theirs on it).
+    pub(crate) fn order(id: &str, cid: Option<&str>, symbol: &str, created_ms: i64) -> Order {
         Order {
             order_id: id.to_owned(),
             client_order_id: cid.map(str::to_owned),
